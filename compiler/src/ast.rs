@@ -1,0 +1,328 @@
+//! The syntax tree: what the parser produces and the formatter prints. Nothing
+//! here knows about the taxonomy or types.
+
+use crate::span::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A dotted name: `payments.refund`, `actor.role`, `session.sum`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    pub segments: Vec<Name>,
+    pub span: Span,
+}
+
+impl Path {
+    pub fn dotted(&self) -> String {
+        let parts: Vec<&str> = self.segments.iter().map(|s| s.text.as_str()).collect();
+        parts.join(".")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ast {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    Policy(PolicyDecl),
+    Let(LetDecl),
+    Rule(Rule),
+    Tool(ToolDecl),
+    Test(TestDecl),
+    Action(ActionDecl),
+    Domain(DomainDecl),
+    Alias(AliasDecl),
+    Namespace(NamespaceDecl),
+    /// Text the parser skipped to recover; its diagnostic is already reported.
+    Error(Span),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Policy(x) => x.span,
+            Item::Let(x) => x.span,
+            Item::Rule(x) => x.span,
+            Item::Tool(x) => x.span,
+            Item::Test(x) => x.span,
+            Item::Action(x) => x.span,
+            Item::Domain(x) => x.span,
+            Item::Alias(x) => x.span,
+            Item::Namespace(x) => x.span,
+            Item::Error(s) => *s,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyDecl {
+    pub name: Path,
+    pub doc: Option<StrLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LetDecl {
+    pub name: Name,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatternKind {
+    /// `*`
+    Any,
+    /// `payments.*`
+    Domain(Name),
+    /// `payments.refund`
+    Exact(Path),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// One or more patterns joined by `|`.
+    pub patterns: Vec<Pattern>,
+    pub cond: Option<Expr>,
+    pub effect: Effect,
+    pub reason: Option<StrLit>,
+    pub obligations: Vec<Obligation>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// `allow`, `deny`, `escalate` — any other word is reported by the checker.
+    Decide(Name),
+    /// `amplify destination +14, scope -2`
+    Amplify(Vec<Amplify>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Amplify {
+    pub dimension: Name,
+    pub delta: i64,
+    pub span: Span,
+}
+
+/// `with notify = "secops", ttl = 15m, require_mfa`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Obligation {
+    pub key: Name,
+    pub value: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Contains,
+    ContainsAny,
+    ContainsAll,
+    StartsWith,
+    EndsWith,
+    /// `=` where `==` was meant: parsed on purpose so the checker can say so.
+    Assign,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Contains => "contains",
+            BinOp::ContainsAny => "contains_any",
+            BinOp::ContainsAll => "contains_all",
+            BinOp::StartsWith => "starts_with",
+            BinOp::EndsWith => "ends_with",
+            BinOp::Assign => "=",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExprKind {
+    Int(i64),
+    /// Milliseconds.
+    Duration(i64),
+    Str(String),
+    Bool(bool),
+    Path(Path),
+    /// `session.sum(payments.transfer.amount, 24h)`, `lower(subject)`
+    Call { func: Path, args: Vec<Expr> },
+    /// `{"a", "b"}`
+    Set(Vec<Expr>),
+    /// `["a", "b"]`
+    List(Vec<Expr>),
+    /// `( … )`, kept so the formatter prints what the author wrote.
+    Paren(Box<Expr>),
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Binary {
+        op: BinOp,
+        op_span: Span,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// Stands in for a subexpression the parser could not read.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolDecl {
+    pub names: Vec<StrLit>,
+    pub action: Path,
+    pub fields: Vec<ToolField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolField {
+    pub name: Name,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestDecl {
+    pub name: StrLit,
+    pub steps: Vec<TestStep>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestSubject {
+    Action(Path),
+    Tool(StrLit),
+}
+
+/// `payments.refund { amount: 900 } actor { role: "support" } => escalate`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestStep {
+    pub subject: TestSubject,
+    pub args: Object,
+    pub sections: Vec<(Name, Object)>,
+    pub expect: Name,
+    pub reason: Option<StrLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    pub entries: Vec<(Name, Expr)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionDecl {
+    pub name: Path,
+    pub doc: Option<StrLit>,
+    pub fields: Vec<FieldDecl>,
+    pub risk: Option<RiskBlock>,
+    pub compliance: Vec<StrLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDecl {
+    pub name: Name,
+    pub ty: TypeExpr,
+    pub optional: bool,
+    pub doc: Option<StrLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeExprKind {
+    /// `money`, `string`, …
+    Named(Name),
+    /// `list<string>`, `set<string>`
+    Generic(Name, Box<TypeExpr>),
+    /// `enum { dev, staging, prod }`
+    Enum(Vec<Name>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeExpr {
+    pub kind: TypeExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskBlock {
+    pub entries: Vec<RiskEntry>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RiskValue {
+    Int(i64),
+    Names(Vec<Name>),
+    Name(Name),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskEntry {
+    pub key: Name,
+    pub value: RiskValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainDecl {
+    pub name: Name,
+    pub doc: Option<StrLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasDecl {
+    pub old: Path,
+    pub new: Path,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceDecl {
+    pub name: Name,
+    pub doc: Option<StrLit>,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}

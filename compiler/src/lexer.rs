@@ -1,0 +1,510 @@
+//! Text in, tokens out: a `logos` scanner plus literal decoding (escapes,
+//! `1_000`, `24h`). Lexical mistakes become diagnostics and a stand-in token,
+//! so the parser still sees the rest of the file.
+
+use crate::diag::Diagnostic;
+use crate::span::{FileId, Span};
+use logos::Logos;
+use std::fmt;
+
+/// Deepest nesting of `(`, `[` and `{` accepted; deeper input gets P0113.
+pub const MAX_NESTING: usize = 64;
+
+#[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
+#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip(r"#[^\n]*", allow_greedy = true))]
+enum Raw {
+    #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
+    Ident,
+    #[regex(r"[0-9][0-9_]*")]
+    Int,
+    #[regex(r"[0-9][0-9_]*[A-Za-z][A-Za-z0-9_]*")]
+    Suffixed,
+    #[regex(r#""([^"\\\n]|\\[^\n])*""#)]
+    Str,
+    #[regex(r#""([^"\\\n]|\\[^\n])*\\?"#)]
+    Unterminated,
+    #[token("==")]
+    EqEq,
+    #[token("!=")]
+    Ne,
+    #[token("<=")]
+    Le,
+    #[token(">=")]
+    Ge,
+    #[token("<")]
+    Lt,
+    #[token(">")]
+    Gt,
+    #[token("=")]
+    Assign,
+    #[token("->")]
+    Arrow,
+    #[token("=>")]
+    FatArrow,
+    #[token("(")]
+    LParen,
+    #[token(")")]
+    RParen,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    #[token("[")]
+    LBracket,
+    #[token("]")]
+    RBracket,
+    #[token(",")]
+    Comma,
+    #[token(":")]
+    Colon,
+    #[token(".")]
+    Dot,
+    #[token("*")]
+    Star,
+    #[token("?")]
+    Question,
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("|")]
+    Pipe,
+}
+
+/// A token as the parser sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tok<'a> {
+    Ident(&'a str),
+    Int(i64),
+    /// Milliseconds.
+    Duration(i64),
+    Str(String),
+    // keywords
+    Policy,
+    Let,
+    When,
+    Then,
+    And,
+    Or,
+    Not,
+    In,
+    Contains,
+    ContainsAny,
+    ContainsAll,
+    StartsWith,
+    EndsWith,
+    With,
+    Amplify,
+    Tool,
+    Test,
+    Action,
+    Domain,
+    Alias,
+    Namespace,
+    Risk,
+    Compliance,
+    Enum,
+    True,
+    False,
+    // punctuation
+    EqEq,
+    Ne,
+    Le,
+    Ge,
+    Lt,
+    Gt,
+    Assign,
+    Arrow,
+    FatArrow,
+    LParen,
+    RParen,
+    LBrace,
+    RBrace,
+    LBracket,
+    RBracket,
+    Comma,
+    Colon,
+    Dot,
+    Star,
+    Question,
+    Plus,
+    Minus,
+    Pipe,
+}
+
+pub const KEYWORDS: &[&str] = &[
+    "policy",
+    "let",
+    "when",
+    "then",
+    "and",
+    "or",
+    "not",
+    "in",
+    "contains",
+    "contains_any",
+    "contains_all",
+    "starts_with",
+    "ends_with",
+    "with",
+    "amplify",
+    "tool",
+    "test",
+    "action",
+    "domain",
+    "alias",
+    "namespace",
+    "risk",
+    "compliance",
+    "enum",
+    "true",
+    "false",
+];
+
+fn keyword(s: &str) -> Option<Tok<'static>> {
+    Some(match s {
+        "policy" => Tok::Policy,
+        "let" => Tok::Let,
+        "when" => Tok::When,
+        "then" => Tok::Then,
+        "and" => Tok::And,
+        "or" => Tok::Or,
+        "not" => Tok::Not,
+        "in" => Tok::In,
+        "contains" => Tok::Contains,
+        "contains_any" => Tok::ContainsAny,
+        "contains_all" => Tok::ContainsAll,
+        "starts_with" => Tok::StartsWith,
+        "ends_with" => Tok::EndsWith,
+        "with" => Tok::With,
+        "amplify" => Tok::Amplify,
+        "tool" => Tok::Tool,
+        "test" => Tok::Test,
+        "action" => Tok::Action,
+        "domain" => Tok::Domain,
+        "alias" => Tok::Alias,
+        "namespace" => Tok::Namespace,
+        "risk" => Tok::Risk,
+        "compliance" => Tok::Compliance,
+        "enum" => Tok::Enum,
+        "true" => Tok::True,
+        "false" => Tok::False,
+        _ => return None,
+    })
+}
+
+impl fmt::Display for Tok<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Tok::Ident(s) => return write!(f, "`{s}`"),
+            Tok::Int(n) => return write!(f, "`{n}`"),
+            Tok::Duration(_) => "a duration",
+            Tok::Str(_) => "a string",
+            Tok::EqEq => "`==`",
+            Tok::Ne => "`!=`",
+            Tok::Le => "`<=`",
+            Tok::Ge => "`>=`",
+            Tok::Lt => "`<`",
+            Tok::Gt => "`>`",
+            Tok::Assign => "`=`",
+            Tok::Arrow => "`->`",
+            Tok::FatArrow => "`=>`",
+            Tok::LParen => "`(`",
+            Tok::RParen => "`)`",
+            Tok::LBrace => "`{`",
+            Tok::RBrace => "`}`",
+            Tok::LBracket => "`[`",
+            Tok::RBracket => "`]`",
+            Tok::Comma => "`,`",
+            Tok::Colon => "`:`",
+            Tok::Dot => "`.`",
+            Tok::Star => "`*`",
+            Tok::Question => "`?`",
+            Tok::Plus => "`+`",
+            Tok::Minus => "`-`",
+            Tok::Pipe => "`|`",
+            kw => {
+                let name = KEYWORDS
+                    .iter()
+                    .find(|k| keyword(k).as_ref() == Some(kw))
+                    .copied()
+                    .unwrap_or("keyword");
+                return write!(f, "`{name}`");
+            }
+        };
+        f.write_str(s)
+    }
+}
+
+/// The lexer's output: tokens with byte offsets, in the shape LALRPOP expects.
+pub type Spanned<'a> = (usize, Tok<'a>, usize);
+
+pub struct Lexed<'a> {
+    pub tokens: Vec<Spanned<'a>>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Set when the input nests deeper than [`MAX_NESTING`]; the parser then
+    /// stops at that token rather than build a tree nobody can walk safely.
+    pub too_deep_at: Option<usize>,
+}
+
+pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
+    let mut tokens = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut depth = 0usize;
+    let mut too_deep_at = None;
+    let mut lexer = Raw::lexer(src);
+    while let Some(raw) = lexer.next() {
+        let range = lexer.span();
+        let text = lexer.slice();
+        let span = Span::new(file, range.start, range.end);
+        let tok = match raw {
+            Err(()) => {
+                let ch = text.chars().next().unwrap_or(' ');
+                let mut d = Diagnostic::error(
+                    "P0101",
+                    span,
+                    format!("unexpected character `{}`", ch.escape_debug()),
+                );
+                d = match ch {
+                    '&' => d.help("write `and` to combine conditions").fix(span, "and"),
+                    '!' => d.help("write `not` to negate a condition").fix(span, "not"),
+                    '\'' => d.help("strings use double quotes: `\"…\"`"),
+                    ';' => d.help("rules end without a semicolon"),
+                    _ => d.help("remove it, or put it inside a string"),
+                };
+                diagnostics.push(d);
+                continue;
+            }
+            Ok(Raw::Ident) => keyword(text).unwrap_or(Tok::Ident(text)),
+            Ok(Raw::Int) => Tok::Int(parse_int(text, span, &mut diagnostics)),
+            Ok(Raw::Suffixed) => Tok::Duration(parse_duration(text, span, &mut diagnostics)),
+            Ok(Raw::Str) => Tok::Str(unescape(text, span, &mut diagnostics)),
+            Ok(Raw::Unterminated) => {
+                diagnostics.push(
+                    Diagnostic::error("P0102", span, "unterminated string")
+                        .help("close the string with `\"` on the same line; write a line break as `\\n`"),
+                );
+                Tok::Str(unescape(text, span, &mut diagnostics))
+            }
+            Ok(r) => punct(r),
+        };
+        match tok {
+            Tok::LParen | Tok::LBrace | Tok::LBracket => {
+                depth += 1;
+                if depth > MAX_NESTING && too_deep_at.is_none() {
+                    too_deep_at = Some(range.start);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "P0113",
+                            span,
+                            format!("nesting deeper than {MAX_NESTING} levels"),
+                        )
+                        .help("split the condition into several rules or `let` bindings"),
+                    );
+                }
+            }
+            Tok::RParen | Tok::RBrace | Tok::RBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        tokens.push((range.start, tok, range.end));
+    }
+    Lexed {
+        tokens,
+        diagnostics,
+        too_deep_at,
+    }
+}
+
+fn punct(r: Raw) -> Tok<'static> {
+    match r {
+        Raw::EqEq => Tok::EqEq,
+        Raw::Ne => Tok::Ne,
+        Raw::Le => Tok::Le,
+        Raw::Ge => Tok::Ge,
+        Raw::Lt => Tok::Lt,
+        Raw::Gt => Tok::Gt,
+        Raw::Assign => Tok::Assign,
+        Raw::Arrow => Tok::Arrow,
+        Raw::FatArrow => Tok::FatArrow,
+        Raw::LParen => Tok::LParen,
+        Raw::RParen => Tok::RParen,
+        Raw::LBrace => Tok::LBrace,
+        Raw::RBrace => Tok::RBrace,
+        Raw::LBracket => Tok::LBracket,
+        Raw::RBracket => Tok::RBracket,
+        Raw::Comma => Tok::Comma,
+        Raw::Colon => Tok::Colon,
+        Raw::Dot => Tok::Dot,
+        Raw::Star => Tok::Star,
+        Raw::Question => Tok::Question,
+        Raw::Plus => Tok::Plus,
+        Raw::Minus => Tok::Minus,
+        Raw::Pipe => Tok::Pipe,
+        // The value-carrying kinds are handled by the caller.
+        Raw::Ident | Raw::Int | Raw::Suffixed | Raw::Str | Raw::Unterminated => Tok::Comma,
+    }
+}
+
+fn parse_int(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
+    let digits: String = text.chars().filter(|c| *c != '_').collect();
+    match digits.parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            diags.push(
+                Diagnostic::error("P0104", span, format!("integer `{text}` is too large"))
+                    .help(format!("integers go up to {}", i64::MAX)),
+            );
+            0
+        }
+    }
+}
+
+/// Duration units and their length in milliseconds.
+pub const DURATION_UNITS: &[(&str, i64)] = &[
+    ("ms", 1),
+    ("s", 1_000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+    ("w", 604_800_000),
+];
+
+fn parse_duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(split);
+    let unit_ms = DURATION_UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, ms)| *ms);
+    let Some(unit_ms) = unit_ms else {
+        let units: Vec<&str> = DURATION_UNITS.iter().map(|(u, _)| *u).collect();
+        let mut d = Diagnostic::error("P0105", span, format!("invalid duration `{text}`"))
+            .help(format!(
+                "a duration is a number and one unit of {}, e.g. `24h` or `10m`",
+                units.join(", ")
+            ));
+        if let Some(u) = crate::diag::suggest(unit, units.iter().copied()) {
+            d = d.fix(span, format!("{num}{u}"));
+        }
+        diags.push(d);
+        return 0;
+    };
+    let digits: String = num.chars().filter(|c| *c != '_').collect();
+    match digits.parse::<i64>().ok().and_then(|n| n.checked_mul(unit_ms)) {
+        Some(ms) => ms,
+        None => {
+            diags.push(Diagnostic::error(
+                "P0105",
+                span,
+                format!("duration `{text}` is too long"),
+            ));
+            0
+        }
+    }
+}
+
+fn unescape(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> String {
+    let inner = text.strip_prefix('"').unwrap_or(text);
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let at = span.start as usize + 1 + i;
+        match chars.next() {
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((_, 'r')) => out.push('\r'),
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, '"')) => out.push('"'),
+            Some((_, '0')) => out.push('\0'),
+            Some((j, 'u')) => {
+                let rest = inner.get(j + 1..).unwrap_or("");
+                let decoded = rest
+                    .strip_prefix('{')
+                    .and_then(|r| r.split_once('}'))
+                    .and_then(|(hex, _)| {
+                        let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+                        Some((ch, hex.len() + 2))
+                    });
+                match decoded {
+                    Some((ch, len)) => {
+                        out.push(ch);
+                        for _ in 0..len {
+                            chars.next();
+                        }
+                    }
+                    None => diags.push(
+                        Diagnostic::error(
+                            "P0103",
+                            Span::new(span.file, at, at + 2),
+                            "invalid unicode escape",
+                        )
+                        .help("write a unicode escape as `\\u{1F600}`"),
+                    ),
+                }
+            }
+            Some((_, other)) => diags.push(
+                Diagnostic::error(
+                    "P0103",
+                    Span::new(span.file, at, at + 1 + other.len_utf8()),
+                    format!("invalid escape `\\{}`", other.escape_debug()),
+                )
+                .help("escapes are `\\n`, `\\t`, `\\r`, `\\\\`, `\\\"`, `\\0` and `\\u{…}`"),
+            ),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(src: &str) -> Vec<Tok<'_>> {
+        lex(FileId(0), src).tokens.into_iter().map(|t| t.1).collect()
+    }
+
+    #[test]
+    fn literals_decode() {
+        assert_eq!(
+            toks(r#"10_000 24h 10m "a\"b\u{41}" # comment"#),
+            vec![
+                Tok::Int(10_000),
+                Tok::Duration(86_400_000),
+                Tok::Duration(600_000),
+                Tok::Str("a\"bA".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_duration_is_reported_with_a_fix() {
+        let l = lex(FileId(0), "24hr");
+        assert_eq!(l.diagnostics.len(), 1);
+        assert_eq!(l.diagnostics[0].code, "P0105");
+        assert_eq!(l.diagnostics[0].fix.as_ref().map(|f| f.replacement.as_str()), Some("24h"));
+    }
+
+    #[test]
+    fn unterminated_string_stops_at_line_end() {
+        let l = lex(FileId(0), "\"abc\nwhen");
+        assert_eq!(l.diagnostics[0].code, "P0102");
+        assert_eq!(l.tokens.last().map(|t| &t.1), Some(&Tok::When));
+    }
+
+    #[test]
+    fn deep_nesting_is_flagged_once() {
+        let src = "(".repeat(10_000);
+        let l = lex(FileId(0), &src);
+        assert_eq!(l.diagnostics.iter().filter(|d| d.code == "P0113").count(), 1);
+        assert_eq!(l.too_deep_at, Some(MAX_NESTING));
+    }
+}
