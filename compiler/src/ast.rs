@@ -184,6 +184,8 @@ pub enum ExprKind {
     Str(String),
     Bool(bool),
     Path(Path),
+    /// `payments.*`, as an argument of the session functions.
+    Wildcard(Path),
     /// `session.sum(payments.transfer.amount, 24h)`, `lower(subject)`
     Call { func: Path, args: Vec<Expr> },
     /// `{"a", "b"}`

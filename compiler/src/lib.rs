@@ -1,11 +1,226 @@
 //! permit0-compiler: `.p0` text to typed IR to signed bytecode bundles.
 //!
 //! Phases, one module each, in order: [`lexer`] → [`parser`] (→ [`ast`]) →
-//! [`resolve`] (names bound to the taxonomy) → [`typeck`] (typed IR) →
-//! `lower` → `codegen` → `bundle`. [`diag`] is the one diagnostic model.
+//! [`resolve`] (declarations → [`schema`]) → [`typeck`] (→ [`ir`]) →
+//! `lower` → `codegen` → `bundle`. [`diag`] is the one diagnostic model and
+//! [`span`] the one source map. [`compile`] runs the front end over a set of
+//! files.
 
 pub mod ast;
 pub mod diag;
+pub mod ir;
 pub mod lexer;
 pub mod parser;
+pub mod resolve;
+pub mod schema;
 pub mod span;
+pub mod taxonomy;
+pub mod typeck;
+
+use diag::Diagnostic;
+use resolve::Origin;
+use span::{FileId, SourceMap, Span};
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused with P0100 rather than read.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// One source file handed to the compiler.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The name diagnostics show, e.g. `policies/refunds.p0`.
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub text: String,
+    /// Set when the bytes were not valid UTF-8: the byte offset of the first
+    /// bad byte (the text then holds a lossy copy).
+    pub invalid_utf8_at: Option<usize>,
+    pub too_large: bool,
+}
+
+impl Input {
+    pub fn from_text(name: impl Into<String>, text: impl Into<String>) -> Input {
+        Input {
+            name: name.into(),
+            path: None,
+            text: text.into(),
+            invalid_utf8_at: None,
+            too_large: false,
+        }
+    }
+
+    pub fn from_bytes(name: impl Into<String>, path: Option<PathBuf>, bytes: Vec<u8>) -> Input {
+        let name = name.into();
+        if bytes.len() > MAX_FILE_BYTES {
+            return Input {
+                name,
+                path,
+                text: String::new(),
+                invalid_utf8_at: None,
+                too_large: true,
+            };
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Input {
+                name,
+                path,
+                text,
+                invalid_utf8_at: None,
+                too_large: false,
+            },
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                Input {
+                    name,
+                    path,
+                    text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    invalid_utf8_at: Some(at),
+                    too_large: false,
+                }
+            }
+        }
+    }
+}
+
+/// Reads `.p0` files and every `.p0` file below the given folders, sorted.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect(p, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+            Ok(Input::from_bytes(f.display().to_string(), Some(f), bytes))
+        })
+        .collect()
+}
+
+fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let meta = std::fs::metadata(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        let mut children: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        children.sort();
+        for c in children {
+            if c.is_dir() || c.extension().is_some_and(|x| x == "p0") {
+                collect(&c, out)?;
+            }
+        }
+    } else {
+        out.push(p.to_path_buf());
+    }
+    Ok(())
+}
+
+/// The front end's result: everything later phases, the CLI and the
+/// language server need.
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// The team's files, in input order.
+    pub user_files: Vec<FileId>,
+    pub asts: Vec<(FileId, ast::Ast, Origin)>,
+    pub schema: schema::Schema,
+    pub ir: ir::Ir,
+    /// Sorted by file, then position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// Parses, resolves and type-checks the inputs against the shipped taxonomy
+/// (an input named like a shipped taxonomy file, `…/taxonomy/email.p0`,
+/// replaces it, so taxonomy edits are checked as the taxonomy).
+pub fn compile(inputs: Vec<Input>) -> Compilation {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Vec::new();
+    let mut asts = Vec::new();
+    let mut user_files = Vec::new();
+
+    let mut replaced: Vec<&str> = Vec::new();
+    let mut user: Vec<(Input, Origin)> = Vec::new();
+    for input in inputs {
+        let normalized = input.name.replace('\\', "/");
+        let builtin = taxonomy::files()
+            .iter()
+            .find(|(name, _)| normalized == *name || normalized.ends_with(&format!("/{name}")));
+        match builtin {
+            Some((name, _)) => {
+                replaced.push(name);
+                user.push((input, Origin::Builtin));
+            }
+            None => user.push((input, Origin::User)),
+        }
+    }
+    for (name, text) in taxonomy::files() {
+        if !replaced.contains(name) {
+            let id = sources.add(*name, Some(PathBuf::from(name)), (*text).to_string());
+            let (ast, d) = parser::parse(id, text);
+            diagnostics.extend(d);
+            asts.push((id, ast, Origin::Builtin));
+        }
+    }
+    for (input, origin) in user {
+        let id = sources.add(input.name.clone(), input.path.clone(), input.text);
+        user_files.push(id);
+        if input.too_large {
+            diagnostics.push(
+                Diagnostic::error("P0100", Span::new(id, 0, 0), format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20))
+                    .help("split the policy into several files"),
+            );
+            continue;
+        }
+        if let Some(at) = input.invalid_utf8_at {
+            diagnostics.push(
+                Diagnostic::error("P0100", Span::new(id, at, at + 1), "file is not valid UTF-8")
+                    .help("save the file as UTF-8"),
+            );
+            continue;
+        }
+        let text = sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
+        let (ast, d) = parser::parse(id, &text);
+        diagnostics.extend(d);
+        asts.push((id, ast, origin));
+    }
+
+    let decls: Vec<(&ast::Ast, Origin)> = asts.iter().map(|(_, a, o)| (a, *o)).collect();
+    let (schema, d) = resolve::resolve(&decls, taxonomy::version());
+    diagnostics.extend(d);
+
+    let files: Vec<typeck::UserFile<'_>> = asts
+        .iter()
+        .filter(|(_, _, o)| *o == Origin::User)
+        .map(|(id, a, _)| typeck::UserFile {
+            file: *id,
+            ast: a,
+            stem: sources
+                .get(*id)
+                .and_then(|f| Path::new(&f.name).file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let (ir, d) = typeck::typeck(&schema, &files);
+    diagnostics.extend(d);
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
+    diagnostics.dedup();
+
+    Compilation {
+        sources,
+        user_files,
+        asts,
+        schema,
+        ir,
+        diagnostics,
+    }
+}

@@ -1,0 +1,204 @@
+//! The typed IR: what [`crate::typeck`] produces and `lower` consumes. Every
+//! name is bound, every expression has a type, every rule knows its actions.
+
+use crate::schema::{ActionId, EnumId};
+use crate::span::Span;
+use permit0_vm::risk::{Amp, Verdict};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Const {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Enum(EnumId, u32),
+    /// A `set<string>` or `list<string>` literal, sorted and deduplicated
+    /// for sets; in source order for lists.
+    Strs(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FieldRef {
+    /// A field of the action being decided.
+    Action(String),
+    /// `actor.role`, `context.env`
+    Namespace(String, String),
+    RiskScore,
+    RiskTier,
+    RiskFlags,
+    /// Index into [`Ir::aggregates`].
+    Aggregate(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    /// `a op b` ⇔ `b op.flip() a`
+    pub fn flip(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            other => other,
+        }
+    }
+}
+
+/// Case-insensitive text matching. The subject is a string or a collection
+/// of strings; see docs/language.md for the exact semantics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TextOp {
+    Contains,
+    ContainsAny,
+    ContainsAll,
+    StartsWith,
+    EndsWith,
+}
+
+impl TextOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TextOp::Contains => "contains",
+            TextOp::ContainsAny => "contains_any",
+            TextOp::ContainsAll => "contains_all",
+            TextOp::StartsWith => "starts_with",
+            TextOp::EndsWith => "ends_with",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TExpr {
+    Const(Const),
+    Field(FieldRef),
+    Not(Box<TExpr>),
+    And(Vec<TExpr>),
+    Or(Vec<TExpr>),
+    /// Scalars of one type: numbers, strings (exact), bools, enums.
+    Compare(CmpOp, Box<TExpr>, Box<TExpr>),
+    /// `elem in set` (exact); `negated` for `not in`.
+    Member {
+        negated: bool,
+        elem: Box<TExpr>,
+        set: Box<TExpr>,
+    },
+    Text(TextOp, Box<TExpr>, Box<TExpr>),
+    /// Number of elements of a collection, or characters of a string.
+    Len(Box<TExpr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AggKind {
+    Count,
+    Sum,
+    Seen,
+    Distinct,
+}
+
+impl AggKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AggKind::Count => "count",
+            AggKind::Sum => "sum",
+            AggKind::Seen => "seen",
+            AggKind::Distinct => "distinct",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Window {
+    /// Milliseconds before the request's `context.time`.
+    Time(i64),
+    /// The last N actions of the session.
+    Actions(i64),
+}
+
+/// A session aggregate the bundle declares and the embedding computes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Aggregate {
+    pub kind: AggKind,
+    pub actions: Vec<ActionId>,
+    pub field: Option<String>,
+    pub window: Window,
+    /// Source text, for messages and the disassembler.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Decide(Verdict),
+    Amplify(Vec<(Amp, i32)>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleIr {
+    /// `policy:N`, 1-based within its policy.
+    pub id: String,
+    pub policy: String,
+    pub actions: Vec<ActionId>,
+    pub cond: Option<TExpr>,
+    pub effect: Effect,
+    pub reason: Option<String>,
+    pub obligations: Vec<(String, String)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolIr {
+    pub names: Vec<String>,
+    pub action: ActionId,
+    pub fields: Vec<(String, crate::ast::Expr)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestStepIr {
+    /// The request as `permit0 eval` reads it.
+    pub request: serde_json::Value,
+    pub expect: Verdict,
+    pub reason: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestIr {
+    pub name: String,
+    pub steps: Vec<TestStepIr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyIr {
+    pub name: String,
+    pub doc: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ir {
+    pub policies: Vec<PolicyIr>,
+    pub rules: Vec<RuleIr>,
+    pub aggregates: Vec<Aggregate>,
+    pub tools: Vec<ToolIr>,
+    pub tests: Vec<TestIr>,
+}

@@ -1,0 +1,1391 @@
+//! AST + schema in, typed IR out: binds every name in rules, lets, tools and
+//! tests to the taxonomy, checks types, and warns about rules that cannot
+//! matter (never match, or shadowed).
+
+use crate::ast::{self, BinOp, ExprKind, Item, PatternKind};
+use crate::diag::{suggest, Diagnostic};
+use crate::ir::{
+    AggKind, Aggregate, CmpOp, Const, Effect, FieldRef, Ir, PolicyIr, RuleIr, TExpr, TestIr,
+    TestStepIr, TextOp, ToolIr, Window,
+};
+use crate::schema::{ActionId, Schema, Type, TIER_ENUM};
+use crate::span::{FileId, Span};
+use permit0_vm::risk::{Amp, Verdict};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+/// One team file to check.
+pub struct UserFile<'a> {
+    pub file: FileId,
+    pub ast: &'a ast::Ast,
+    /// Used as the policy name when the file has no `policy` header.
+    pub stem: String,
+}
+
+pub const FUNCTIONS: &[(&str, &str)] = &[
+    ("len", "len(value) -> int: the number of elements of a list or set, or characters of a string"),
+    ("session.count", "session.count(action pattern, window) -> int: earlier actions of the session that match, within the window"),
+    ("session.sum", "session.sum(action.field, window) -> money|int: the sum of that field over earlier actions within the window"),
+    ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
+    ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
+];
+
+pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
+
+pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) {
+    let mut c = Checker {
+        schema,
+        diags: Vec::new(),
+        ir: Ir::default(),
+    };
+    let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
+    for f in files {
+        c.file(f, &mut policy_names);
+    }
+    c.warn_never_match_and_shadowed();
+    (c.ir, c.diags)
+}
+
+struct LetInfo {
+    value: Const,
+    ty: Type,
+    span: Span,
+    used: Cell<bool>,
+}
+
+/// What an expression may read.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    actions: &'a [ActionId],
+    lets: &'a BTreeMap<String, LetInfo>,
+    /// A `let` value: constants only.
+    constant: bool,
+    /// An `amplify` rule: the risk it adjusts cannot be read.
+    no_risk: bool,
+}
+
+type Typed = (TExpr, Type);
+
+fn error() -> Typed {
+    (TExpr::Const(Const::Bool(false)), Type::Error)
+}
+
+struct Checker<'s> {
+    schema: &'s Schema,
+    diags: Vec<Diagnostic>,
+    ir: Ir,
+}
+
+impl<'s> Checker<'s> {
+    fn file(&mut self, f: &UserFile<'_>, policy_names: &mut BTreeMap<String, Span>) {
+        let mut policy: Option<(String, Span)> = None;
+        for item in &f.ast.items {
+            if let Item::Policy(p) = item {
+                if let Some((name, span)) = &policy {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0206",
+                            p.name.span,
+                            format!("this file already declares policy `{name}`"),
+                        )
+                        .label(*span, "declared here")
+                        .help("one file holds one policy; move the rules into their own file"),
+                    );
+                    continue;
+                }
+                policy = Some((p.name.dotted(), p.name.span));
+                self.ir.policies.push(PolicyIr {
+                    name: p.name.dotted(),
+                    doc: p.doc.as_ref().map(|d| d.value.clone()).unwrap_or_default(),
+                    span: p.name.span,
+                });
+            }
+        }
+        let (policy_name, policy_span) =
+            policy.unwrap_or_else(|| (f.stem.clone(), Span::new(f.file, 0, 0)));
+        let has_rules = f.ast.items.iter().any(|i| matches!(i, Item::Rule(_)));
+        if has_rules {
+            if let Some(prev) = policy_names.get(&policy_name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0206",
+                        policy_span,
+                        format!("policy `{policy_name}` is defined in two files"),
+                    )
+                    .label(*prev, "also defined here")
+                    .help("rule ids are `policy:N`, so policy names must be unique"),
+                );
+            } else {
+                policy_names.insert(policy_name.clone(), policy_span);
+            }
+        }
+
+        let mut lets: BTreeMap<String, LetInfo> = BTreeMap::new();
+        let mut ordinal = 0u32;
+        for item in &f.ast.items {
+            match item {
+                Item::Let(l) => self.let_decl(l, &mut lets),
+                Item::Rule(r) => {
+                    ordinal += 1;
+                    self.rule(r, &lets, &policy_name, ordinal);
+                }
+                Item::Tool(t) => self.tool(t, &lets),
+                Item::Test(t) => self.test(t),
+                _ => {}
+            }
+        }
+        for (name, l) in &lets {
+            if !l.used.get() {
+                self.diags.push(
+                    Diagnostic::warning("P0404", l.span, format!("`{name}` is never used"))
+                        .help("remove it, or use it in a rule"),
+                );
+            }
+        }
+    }
+
+    fn let_decl(&mut self, l: &ast::LetDecl, lets: &mut BTreeMap<String, LetInfo>) {
+        let scope = Scope {
+            actions: &[],
+            lets,
+            constant: true,
+            no_risk: true,
+        };
+        let (e, ty) = self.expr(&l.value, scope, None);
+        if let Some(prev) = lets.get(&l.name.text) {
+            self.diags.push(
+                Diagnostic::error(
+                    "P0206",
+                    l.name.span,
+                    format!("`{}` is already defined", l.name.text),
+                )
+                .label(prev.span, "first defined here")
+                .help("give it another name"),
+            );
+            return;
+        }
+        let value = match e {
+            TExpr::Const(c) => c,
+            _ => {
+                if ty != Type::Error {
+                    self.diags.push(
+                        Diagnostic::error("P0301", l.value.span, "a `let` holds a constant value")
+                            .help("use a literal such as `500`, `\"usd\"` or `{\"a\", \"b\"}`"),
+                    );
+                }
+                Const::Bool(false)
+            }
+        };
+        lets.insert(
+            l.name.text.clone(),
+            LetInfo {
+                value,
+                ty,
+                span: l.name.span,
+                used: Cell::new(false),
+            },
+        );
+    }
+
+    // ---------- rules ----------
+
+    fn rule(
+        &mut self,
+        r: &ast::Rule,
+        lets: &BTreeMap<String, LetInfo>,
+        policy: &str,
+        ordinal: u32,
+    ) {
+        let mut actions: Vec<ActionId> = Vec::new();
+        let mut patterns_ok = true;
+        for p in &r.patterns {
+            match self.pattern(p) {
+                Some(ids) => actions.extend(ids),
+                None => patterns_ok = false,
+            }
+        }
+        actions.sort_unstable();
+        actions.dedup();
+
+        let effect = match &r.effect {
+            ast::Effect::Decide(n) => match Verdict::from_name(&n.text) {
+                Some(v) => Some(Effect::Decide(v)),
+                None => {
+                    self.unknown_decision(n);
+                    None
+                }
+            },
+            ast::Effect::Amplify(items) => {
+                let mut out = Vec::new();
+                for a in items {
+                    match Amp::from_name(&a.dimension.text) {
+                        Some(amp) => out.push((amp, i32::try_from(a.delta.clamp(-1000, 1000)).unwrap_or(0))),
+                        None => {
+                            let names: Vec<&str> = Amp::ALL.iter().map(|a| a.name()).collect();
+                            let mut d = Diagnostic::error(
+                                "P0306",
+                                a.dimension.span,
+                                format!("unknown amplifier `{}`", a.dimension.text),
+                            );
+                            d = match suggest(&a.dimension.text, names.iter().copied()) {
+                                Some(s) => d.help(format!("did you mean `{s}`?")).fix(a.dimension.span, s),
+                                None => d.help(format!("amplifiers are {}", names.join(", "))),
+                            };
+                            self.diags.push(d);
+                        }
+                    }
+                }
+                Some(Effect::Amplify(out))
+            }
+        };
+        let is_amplify = matches!(effect, Some(Effect::Amplify(_)));
+
+        // Without a usable pattern the condition cannot be checked against
+        // fields; check it anyway against no action to report namespace errors.
+        let scope = Scope {
+            actions: &actions,
+            lets,
+            constant: false,
+            no_risk: is_amplify,
+        };
+        let cond = r.cond.as_ref().map(|c| self.condition(c, scope, patterns_ok));
+
+        let obligations = r
+            .obligations
+            .iter()
+            .map(|o| {
+                let value = match &o.value {
+                    None => String::new(),
+                    Some(v) => match &v.kind {
+                        ExprKind::Str(s) => s.clone(),
+                        ExprKind::Int(n) => n.to_string(),
+                        ExprKind::Bool(b) => b.to_string(),
+                        ExprKind::Duration(ms) => format!("{ms}ms"),
+                        _ => {
+                            self.diags.push(
+                                Diagnostic::error("P0306", v.span, "an obligation's value is a literal")
+                                    .help("write `with notify = \"secops\"`"),
+                            );
+                            String::new()
+                        }
+                    },
+                };
+                (o.key.text.clone(), value)
+            })
+            .collect();
+
+        let (Some(effect), true) = (effect, patterns_ok) else {
+            return;
+        };
+        let cond = match cond {
+            Some(Some(c)) => Some(c),
+            Some(None) => return,
+            None => None,
+        };
+        self.ir.rules.push(RuleIr {
+            id: format!("{policy}:{ordinal}"),
+            policy: policy.to_string(),
+            actions,
+            cond,
+            effect,
+            reason: r.reason.as_ref().map(|s| s.value.clone()),
+            obligations,
+            span: r.span,
+        });
+    }
+
+    fn unknown_decision(&mut self, n: &ast::Name) {
+        let synonym = match n.text.to_lowercase().as_str() {
+            "block" | "reject" | "forbid" | "refuse" | "denied" => Some("deny"),
+            "permit" | "accept" | "approve" | "allowed" | "ok" => Some("allow"),
+            "review" | "ask" | "confirm" | "human" | "escalated" => Some("escalate"),
+            _ => None,
+        };
+        let mut d = Diagnostic::error("P0207", n.span, format!("unknown decision `{}`", n.text));
+        d = match synonym.or_else(|| suggest(&n.text, DECISIONS.iter().copied())) {
+            Some(s) => d.help(format!("did you mean `{s}`? decisions are allow, escalate and deny")).fix(n.span, s),
+            None => d.help("decisions are allow, escalate and deny; `amplify` adjusts risk"),
+        };
+        self.diags.push(d);
+    }
+
+    fn pattern(&mut self, p: &ast::Pattern) -> Option<Vec<ActionId>> {
+        match &p.kind {
+            PatternKind::Any => Some((0..self.schema.actions.len()).filter_map(|i| u32::try_from(i).ok()).collect()),
+            PatternKind::Domain(d) => {
+                if self.schema.domain(&d.text).is_none() {
+                    let names: Vec<&str> = self.schema.domains.iter().map(|d| d.name.as_str()).collect();
+                    let mut diag = Diagnostic::error("P0202", d.span, format!("unknown domain `{}`", d.text));
+                    diag = match suggest(&d.text, names.iter().copied()) {
+                        Some(s) => diag.help(format!("did you mean `{s}`?")).fix(d.span, s),
+                        None => diag.help("`permit0 taxonomy` lists the domains; a team declares its own with `domain`"),
+                    };
+                    self.diags.push(diag);
+                    return None;
+                }
+                let ids: Vec<ActionId> = self.schema.actions_in_domain(&d.text).collect();
+                if ids.is_empty() {
+                    self.diags.push(Diagnostic::error(
+                        "P0208",
+                        p.span,
+                        format!("`{}.*` matches no action: domain `{}` declares none", d.text, d.text),
+                    ));
+                    return None;
+                }
+                Some(ids)
+            }
+            PatternKind::Exact(path) => self.action_name(path).map(|id| vec![id]),
+        }
+    }
+
+    /// An exact action name, accepting deprecated aliases with a warning.
+    fn action_name(&mut self, path: &ast::Path) -> Option<ActionId> {
+        let name = path.dotted();
+        if let Some(id) = self.schema.action_id(&name) {
+            return Some(id);
+        }
+        if let Some(alias) = self.schema.aliases.get(&name) {
+            let target = self.schema.action(alias.target).map(|a| a.name.clone()).unwrap_or_default();
+            self.diags.push(
+                Diagnostic::warning("P0403", path.span, format!("`{name}` is a deprecated name for `{target}`"))
+                    .help(format!("write `{target}`"))
+                    .fix(path.span, target.clone()),
+            );
+            return Some(alias.target);
+        }
+        let domain = path.segments.first().map(|s| s.text.as_str()).unwrap_or("");
+        let mut d = Diagnostic::error("P0201", path.span, format!("unknown action `{name}`"));
+        let all = self.schema.actions.iter().map(|a| a.name.as_str());
+        if let Some(s) = suggest(&name, all) {
+            d = d.help(format!("did you mean `{s}`?")).fix(path.span, s);
+        } else if self.schema.domain(domain).is_some() {
+            let verbs: Vec<&str> = self
+                .schema
+                .actions
+                .iter()
+                .filter(|a| a.domain == domain)
+                .map(|a| a.name.as_str())
+                .take(8)
+                .collect();
+            d = d.help(format!("`{domain}` has {}", verbs.join(", ")));
+        } else {
+            d = d.help("`permit0 taxonomy` lists every action; declare your own with `action`");
+        }
+        self.diags.push(d);
+        None
+    }
+
+    fn condition(&mut self, e: &ast::Expr, scope: Scope<'_>, actions_known: bool) -> Option<TExpr> {
+        if !actions_known {
+            // The pattern's own diagnostic explains it; fields cannot be
+            // judged without the action, so say nothing more — but walk the
+            // condition so the lets it uses count as used.
+            let before = self.diags.len();
+            let _ = self.expr(e, scope, None);
+            self.diags.truncate(before);
+            return None;
+        }
+        let (t, ty) = self.expr(e, scope, None);
+        match ty {
+            Type::Bool => Some(t),
+            Type::Error => None,
+            other => {
+                let shown = self.schema.display(other).to_string();
+                let mut d = Diagnostic::error(
+                    "P0305",
+                    e.span,
+                    format!("a condition must be a boolean, found `{shown}`"),
+                );
+                d = if other.is_numeric() {
+                    d.help("compare it, e.g. `amount > 500`")
+                } else {
+                    d.help("compare it, e.g. `role == \"support\"`")
+                };
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    // ---------- expressions ----------
+
+    fn expr(&mut self, e: &ast::Expr, scope: Scope<'_>, hint: Option<Type>) -> Typed {
+        match &e.kind {
+            ExprKind::Int(n) => {
+                let ty = match hint {
+                    Some(t @ (Type::Money | Type::Duration | Type::Time)) => t,
+                    _ => Type::Int,
+                };
+                (TExpr::Const(Const::Int(*n)), ty)
+            }
+            ExprKind::Duration(ms) => (TExpr::Const(Const::Int(*ms)), Type::Duration),
+            ExprKind::Str(s) => match hint {
+                Some(Type::Enum(id)) => self.enum_member(id, s, e.span, true),
+                _ => (TExpr::Const(Const::Str(s.clone())), Type::Str),
+            },
+            ExprKind::Bool(b) => (TExpr::Const(Const::Bool(*b)), Type::Bool),
+            ExprKind::Paren(inner) => self.expr(inner, scope, hint),
+            ExprKind::Not(inner) => {
+                let (t, ty) = self.bool_operand(inner, scope, "not");
+                (TExpr::Not(Box::new(t)), ty)
+            }
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let mut out = Vec::new();
+                let mut ty = Type::Bool;
+                let word = if matches!(e.kind, ExprKind::And(_)) { "and" } else { "or" };
+                for i in items {
+                    let (t, it) = self.bool_operand(i, scope, word);
+                    if it == Type::Error {
+                        ty = Type::Error;
+                    }
+                    out.push(t);
+                }
+                let t = if matches!(e.kind, ExprKind::And(_)) { TExpr::And(out) } else { TExpr::Or(out) };
+                (t, ty)
+            }
+            ExprKind::Path(p) => self.path(p, scope, hint),
+            ExprKind::Wildcard(p) => {
+                self.diags.push(
+                    Diagnostic::error("P0301", e.span, format!("`{}.*` names actions, not a value", p.dotted()))
+                        .help("wildcards go in session functions: `session.count(payments.*, 1h)`"),
+                );
+                error()
+            }
+            ExprKind::Call { func, args } => self.call(func, args, e.span, scope),
+            ExprKind::Set(items) | ExprKind::List(items) => {
+                let is_set = matches!(e.kind, ExprKind::Set(_));
+                let mut strs = Vec::new();
+                let mut ok = true;
+                for i in items {
+                    match &i.kind {
+                        ExprKind::Str(s) => strs.push(s.clone()),
+                        _ => {
+                            ok = false;
+                            self.diags.push(
+                                Diagnostic::error("P0301", i.span, "collection elements are string literals")
+                                    .help("write `{\"a\", \"b\"}` or `[\"a\", \"b\"]`"),
+                            );
+                        }
+                    }
+                }
+                if !ok {
+                    return error();
+                }
+                if is_set {
+                    strs.sort();
+                    strs.dedup();
+                }
+                (TExpr::Const(Const::Strs(strs)), if is_set { Type::Set } else { Type::List })
+            }
+            ExprKind::Binary { op, op_span, lhs, rhs } => self.binary(*op, *op_span, lhs, rhs, e.span, scope),
+            ExprKind::Error => error(),
+        }
+    }
+
+    fn bool_operand(&mut self, e: &ast::Expr, scope: Scope<'_>, word: &str) -> Typed {
+        let (t, ty) = self.expr(e, scope, None);
+        match ty {
+            Type::Bool | Type::Error => (t, ty),
+            other => {
+                let shown = self.schema.display(other).to_string();
+                self.diags.push(
+                    Diagnostic::error("P0302", e.span, format!("`{word}` needs a boolean, found `{shown}`"))
+                        .help("compare the value first, e.g. `amount > 500`"),
+                );
+                error()
+            }
+        }
+    }
+
+    fn enum_member(&mut self, id: u32, s: &str, span: Span, quoted: bool) -> Typed {
+        let Some(def) = self.schema.enum_def(id) else {
+            return error();
+        };
+        match def.members.iter().position(|m| m == s) {
+            Some(i) => (TExpr::Const(Const::Enum(id, u32::try_from(i).unwrap_or(0))), Type::Enum(id)),
+            None => {
+                let members = def.members.join(", ");
+                let mut d = Diagnostic::error(
+                    "P0304",
+                    span,
+                    format!("`{s}` is not a member of `{}`", self.schema.display(Type::Enum(id))),
+                );
+                d = match suggest(s, def.members.iter().map(|m| m.as_str())) {
+                    Some(m) => d
+                        .help(format!("did you mean `{m}`? the members are {members}"))
+                        .fix(span, if quoted { format!("\"{m}\"") } else { m.to_string() }),
+                    None => d.help(format!("the members are {members}")),
+                };
+                self.diags.push(d);
+                error()
+            }
+        }
+    }
+
+    fn field_decl_label(&self, f: &FieldRef) -> Option<(Span, String)> {
+        match f {
+            FieldRef::Action(name) => self
+                .schema
+                .actions
+                .iter()
+                .find_map(|a| a.field(name))
+                .map(|fi| (fi.span, format!("`{name}` is declared as `{}` here", self.schema.display(fi.ty)))),
+            FieldRef::Namespace(ns, name) => self
+                .schema
+                .namespace(ns)
+                .and_then(|n| n.fields.iter().find(|fi| &fi.name == name))
+                .map(|fi| (fi.span, format!("`{ns}.{name}` is declared as `{}` here", self.schema.display(fi.ty)))),
+            _ => None,
+        }
+    }
+
+    fn path(&mut self, p: &ast::Path, scope: Scope<'_>, hint: Option<Type>) -> Typed {
+        let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
+        match segs.as_slice() {
+            [name] => self.bare_name(name, p.span, scope, hint),
+            [ns, member] if self.schema.namespace(ns).is_some() => {
+                if scope.constant {
+                    return self.not_constant(p.span);
+                }
+                let Some(nsinfo) = self.schema.namespace(ns) else {
+                    return error();
+                };
+                match nsinfo.fields.iter().find(|f| f.name == *member) {
+                    Some(f) => (TExpr::Field(FieldRef::Namespace(ns.to_string(), member.to_string())), f.ty),
+                    None => {
+                        let span = p.segments.get(1).map(|s| s.span).unwrap_or(p.span);
+                        let mut d = Diagnostic::error("P0203", span, format!("`{ns}` has no field `{member}`"));
+                        let names: Vec<&str> = nsinfo.fields.iter().map(|f| f.name.as_str()).collect();
+                        d = match suggest(member, names.iter().copied()) {
+                            Some(s) => d.help(format!("did you mean `{ns}.{s}`?")).fix(span, s),
+                            None => d.help(format!("`{ns}` has {}", names.join(", "))),
+                        }
+                        .label(nsinfo.span, format!("`{ns}` is declared here"));
+                        self.diags.push(d);
+                        error()
+                    }
+                }
+            }
+            ["risk", member] => {
+                if scope.constant {
+                    return self.not_constant(p.span);
+                }
+                if scope.no_risk {
+                    self.diags.push(
+                        Diagnostic::error("P0306", p.span, "an `amplify` rule cannot read the risk it adjusts")
+                            .help("base the condition on the action's fields, `actor` or `context`"),
+                    );
+                    return error();
+                }
+                match *member {
+                    "score" => (TExpr::Field(FieldRef::RiskScore), Type::Int),
+                    "tier" => (TExpr::Field(FieldRef::RiskTier), Type::Enum(TIER_ENUM)),
+                    "flags" => (TExpr::Field(FieldRef::RiskFlags), Type::Set),
+                    other => {
+                        let span = p.segments.get(1).map(|s| s.span).unwrap_or(p.span);
+                        let mut d = Diagnostic::error("P0203", span, format!("`risk` has no field `{other}`"));
+                        d = match suggest(other, ["score", "tier", "flags"]) {
+                            Some(s) => d.help(format!("did you mean `risk.{s}`?")).fix(span, s),
+                            None => d.help("`risk` has score, tier and flags"),
+                        };
+                        self.diags.push(d);
+                        error()
+                    }
+                }
+            }
+            ["session", ..] => {
+                self.diags.push(
+                    Diagnostic::error("P0301", p.span, "session aggregates are functions")
+                        .help("call one: `session.count(payments.refund, 1h)`, `session.sum(payments.transfer.amount, 24h)`"),
+                );
+                error()
+            }
+            [head, ..] => {
+                let head_span = p.segments.first().map(|s| s.span).unwrap_or(p.span);
+                if scope.actions.iter().any(|a| self.schema.action(*a).is_some_and(|a| a.field(head).is_some())) {
+                    self.diags.push(
+                        Diagnostic::error("P0301", p.span, format!("`{head}` is a value and has no fields"))
+                            .help(format!("use `{head}` on its own")),
+                    );
+                    return error();
+                }
+                let mut names: Vec<&str> = self.schema.namespaces.iter().map(|n| n.name.as_str()).collect();
+                names.extend(["session", "risk"]);
+                let mut d = Diagnostic::error("P0204", head_span, format!("unknown namespace `{head}`"));
+                d = match suggest(head, names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(head_span, s),
+                    None => d.help(format!("namespaces are {}", names.join(", "))),
+                };
+                self.diags.push(d);
+                error()
+            }
+            [] => error(),
+        }
+    }
+
+    fn not_constant(&mut self, span: Span) -> Typed {
+        self.diags.push(
+            Diagnostic::error("P0301", span, "a `let` holds a constant value")
+                .help("`let` cannot read request fields; use the field in the rule itself"),
+        );
+        error()
+    }
+
+    fn bare_name(&mut self, name: &str, span: Span, scope: Scope<'_>, hint: Option<Type>) -> Typed {
+        let infos: Vec<_> = scope.actions.iter().filter_map(|a| self.schema.action(*a)).collect();
+        let with: Vec<_> = infos.iter().filter_map(|a| a.field(name).map(|f| (*a, f))).collect();
+        if !scope.constant && !with.is_empty() {
+            if with.len() < infos.len() {
+                let missing: Vec<&str> = infos
+                    .iter()
+                    .filter(|a| a.field(name).is_none())
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let having: Vec<&str> = with.iter().map(|(a, _)| a.name.as_str()).take(4).collect();
+                let shown: Vec<&str> = missing.iter().copied().take(4).collect();
+                let more = if missing.len() > 4 { format!(" and {} more", missing.len() - 4) } else { String::new() };
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0210",
+                        span,
+                        format!("`{name}` is not a field of every action the rule matches"),
+                    )
+                    .help(format!(
+                        "{}{} {} no `{name}`; name the actions that do: `when {}`",
+                        shown.join(", "),
+                        more,
+                        if missing.len() == 1 { "has" } else { "have" },
+                        having.join(" | ")
+                    )),
+                );
+                return error();
+            }
+            let ty = with.first().map(|(_, f)| f.ty).unwrap_or(Type::Error);
+            if let Some((a, f)) = with.iter().find(|(_, f)| !same_type(self.schema, f.ty, ty)) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        span,
+                        format!("`{name}` has different types on the actions the rule matches"),
+                    )
+                    .label(f.span, format!("`{}` declares it as `{}`", a.name, self.schema.display(f.ty)))
+                    .help("split the rule by action"),
+                );
+                return error();
+            }
+            return (TExpr::Field(FieldRef::Action(name.to_string())), ty);
+        }
+        if let Some(l) = scope.lets.get(name) {
+            l.used.set(true);
+            if let (Some(Type::Enum(id)), Const::Str(s)) = (hint, &l.value) {
+                return self.enum_member(id, &s.clone(), span, true);
+            }
+            return (TExpr::Const(l.value.clone()), l.ty);
+        }
+        if let Some(Type::Enum(id)) = hint {
+            if self.schema.enum_def(id).is_some_and(|d| d.members.iter().any(|m| m == name)) {
+                return self.enum_member(id, name, span, false);
+            }
+        }
+        if scope.constant {
+            let mut d = Diagnostic::error("P0205", span, format!("unknown name `{name}`"));
+            if let Some(s) = suggest(name, scope.lets.keys().map(|k| k.as_str())) {
+                d = d.help(format!("did you mean `{s}`?")).fix(span, s);
+            }
+            self.diags.push(d);
+            return error();
+        }
+        if let Some(Type::Enum(id)) = hint {
+            return self.enum_member(id, name, span, false);
+        }
+        // Unknown: suggest among the fields of the matched actions, lets and
+        // namespaces.
+        let mut candidates: Vec<&str> = Vec::new();
+        for a in &infos {
+            for f in &a.fields {
+                if !candidates.contains(&f.name.as_str()) {
+                    candidates.push(f.name.as_str());
+                }
+            }
+        }
+        candidates.extend(scope.lets.keys().map(|k| k.as_str()));
+        let target = match infos.as_slice() {
+            [one] => format!("`{}`", one.name),
+            [] => "the matched actions".to_string(),
+            _ => format!("the {} matched actions", infos.len()),
+        };
+        let mut d = Diagnostic::error("P0203", span, format!("unknown field `{name}` on {target}"));
+        if let Some(s) = suggest(name, candidates.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?")).fix(span, s);
+        } else if let Some(ns) = self.schema.namespaces.iter().find(|n| n.fields.iter().any(|f| f.name == name)) {
+            d = d.help(format!("did you mean `{}.{name}`?", ns.name)).fix(span, format!("{}.{name}", ns.name));
+        } else if !candidates.is_empty() && candidates.len() <= 12 {
+            d = d.help(format!("fields are {}", candidates.join(", ")));
+        }
+        if let [one] = infos.as_slice() {
+            d = d.label(one.span, format!("`{}` is declared here", one.name));
+        }
+        self.diags.push(d);
+        error()
+    }
+
+    fn binary(&mut self, op: BinOp, op_span: Span, lhs: &ast::Expr, rhs: &ast::Expr, span: Span, scope: Scope<'_>) -> Typed {
+        let op = if op == BinOp::Assign {
+            self.diags.push(
+                Diagnostic::error("P0112", op_span, "`=` assigns; comparisons use `==`")
+                    .help("write `==`")
+                    .fix(op_span, "=="),
+            );
+            BinOp::Eq
+        } else {
+            op
+        };
+        // Type the side that is not a literal first, so literals and bare enum
+        // members can take their type from it.
+        let lhs_is_lit = is_literalish(lhs);
+        let (l, lt, r, rt) = if lhs_is_lit && !is_literalish(rhs) {
+            let (r, rt) = self.expr(rhs, scope, None);
+            let (l, lt) = self.expr(lhs, scope, hint_for(op, rt));
+            (l, lt, r, rt)
+        } else {
+            let (l, lt) = self.expr(lhs, scope, None);
+            let (r, rt) = self.expr(rhs, scope, hint_for(op, lt));
+            (l, lt, r, rt)
+        };
+        if lt == Type::Error || rt == Type::Error {
+            return error();
+        }
+        let disp = |t: Type| self.schema.display(t).to_string();
+        match op {
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Assign => {
+                let cmp = match op {
+                    BinOp::Ne => CmpOp::Ne,
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    BinOp::Ge => CmpOp::Ge,
+                    _ => CmpOp::Eq,
+                };
+                if !same_type(self.schema, lt, rt) {
+                    let mut d = Diagnostic::error(
+                        "P0301",
+                        span,
+                        format!("cannot compare `{}` with `{}`", disp(lt), disp(rt)),
+                    )
+                    .label(lhs.span, format!("this is `{}`", disp(lt)))
+                    .label(rhs.span, format!("this is `{}`", disp(rt)));
+                    if let TExpr::Field(f) = &l {
+                        if let Some((s, m)) = self.field_decl_label(f) {
+                            d = d.label(s, m);
+                        }
+                    }
+                    d = match (&rhs.kind, lt) {
+                        (ExprKind::Str(s), t) if t.is_numeric() && s.replace('_', "").parse::<i64>().is_ok() => d
+                            .help(format!("remove the quotes: `{s}`"))
+                            .fix(rhs.span, s.clone()),
+                        (_, Type::Money) => d.help("money is an integer count of minor units: `50000` is 500.00"),
+                        (_, Type::Duration) => d.help("write a duration such as `24h` or `10m`"),
+                        _ => d.help(format!("compare `{}` with a `{}` value", disp(lt), disp(lt))),
+                    };
+                    self.diags.push(d);
+                    return error();
+                }
+                let ordered = match lt {
+                    Type::Enum(id) => self.schema.enum_def(id).is_some_and(|d| d.ordered),
+                    t => t.is_numeric(),
+                };
+                if !matches!(cmp, CmpOp::Eq | CmpOp::Ne) && !ordered {
+                    self.diags.push(
+                        Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", cmp.symbol(), disp(lt)))
+                            .help("order comparisons apply to numbers, money, durations, times and `risk.tier`; use `==` or `!=`"),
+                    );
+                    return error();
+                }
+                if lt.is_collection() {
+                    self.diags.push(
+                        Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", cmp.symbol(), disp(lt)))
+                            .help("test elements with `contains`, `contains_any` or `contains_all`"),
+                    );
+                    return error();
+                }
+                (TExpr::Compare(cmp, Box::new(l), Box::new(r)), Type::Bool)
+            }
+            BinOp::In | BinOp::NotIn => {
+                if lt.is_collection() {
+                    self.diags.push(
+                        Diagnostic::error("P0302", op_span, format!("`{}` tests one value, and this is `{}`", op.symbol(), disp(lt)))
+                            .help("to test a list against a set use `contains_any` or `contains_all`"),
+                    );
+                    return error();
+                }
+                if !rt.is_collection() {
+                    self.diags.push(
+                        Diagnostic::error("P0301", rhs.span, format!("`{}` needs a set or list on its right, found `{}`", op.symbol(), disp(rt)))
+                            .help("write `{\"a\", \"b\"}` or the name of a `let` set; to compare one value use `==`"),
+                    );
+                    return error();
+                }
+                match lt {
+                    Type::Str => {}
+                    Type::Enum(id) => {
+                        if let TExpr::Const(Const::Strs(items)) = &r {
+                            for s in items {
+                                let _ = self.enum_member(id, s, rhs.span, true);
+                            }
+                        }
+                    }
+                    other => {
+                        self.diags.push(
+                            Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", op.symbol(), disp(other)))
+                                .help("`in` tests strings and enum values"),
+                        );
+                        return error();
+                    }
+                }
+                (
+                    TExpr::Member { negated: op == BinOp::NotIn, elem: Box::new(l), set: Box::new(r) },
+                    Type::Bool,
+                )
+            }
+            BinOp::Contains | BinOp::ContainsAny | BinOp::ContainsAll | BinOp::StartsWith | BinOp::EndsWith => {
+                let top = match op {
+                    BinOp::Contains => TextOp::Contains,
+                    BinOp::ContainsAny => TextOp::ContainsAny,
+                    BinOp::ContainsAll => TextOp::ContainsAll,
+                    BinOp::StartsWith => TextOp::StartsWith,
+                    _ => TextOp::EndsWith,
+                };
+                if !(lt == Type::Str || lt.is_collection()) {
+                    self.diags.push(
+                        Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", top.symbol(), disp(lt)))
+                            .help("text operators apply to strings and lists of strings"),
+                    );
+                    return error();
+                }
+                let many = matches!(top, TextOp::ContainsAny | TextOp::ContainsAll);
+                if many && !rt.is_collection() {
+                    let single = "contains";
+                    self.diags.push(
+                        Diagnostic::error("P0301", rhs.span, format!("`{}` needs a list of strings, found `{}`", top.symbol(), disp(rt)))
+                            .help(format!("write `[\"a\", \"b\"]`, or use `{single}` for one string")),
+                    );
+                    return error();
+                }
+                if !many && rt != Type::Str && !(rt.is_collection() && top != TextOp::Contains) {
+                    let mut d = Diagnostic::error("P0301", rhs.span, format!("`{}` needs a string, found `{}`", top.symbol(), disp(rt)));
+                    d = if rt.is_collection() {
+                        d.help("to test several strings use `contains_any` or `contains_all`")
+                            .fix(op_span, "contains_any")
+                    } else {
+                        d.help("write a string literal such as `\"secret\"`")
+                    };
+                    self.diags.push(d);
+                    return error();
+                }
+                if rt.is_collection() && !matches!(r, TExpr::Const(_)) {
+                    self.diags.push(
+                        Diagnostic::error("P0301", rhs.span, format!("`{}` needs a literal list or a `let`", top.symbol()))
+                            .help("the keywords are compiled into a matcher when the bundle loads"),
+                    );
+                    return error();
+                }
+                (TExpr::Text(top, Box::new(l), Box::new(r)), Type::Bool)
+            }
+        }
+    }
+
+    fn call(&mut self, func: &ast::Path, args: &[ast::Expr], span: Span, scope: Scope<'_>) -> Typed {
+        let name = func.dotted();
+        let arity = |c: &mut Self, n: usize| -> bool {
+            if args.len() == n {
+                return true;
+            }
+            let sig = FUNCTIONS.iter().find(|(f, _)| *f == name).map(|(_, s)| *s).unwrap_or("");
+            c.diags.push(
+                Diagnostic::error(
+                    "P0303",
+                    span,
+                    format!("`{name}` takes {n} argument{}, found {}", if n == 1 { "" } else { "s" }, args.len()),
+                )
+                .help(sig.split(':').next().unwrap_or(sig).to_string()),
+            );
+            false
+        };
+        if scope.constant && name != "len" {
+            return self.not_constant(span);
+        }
+        match name.as_str() {
+            "len" => {
+                if !arity(self, 1) {
+                    return error();
+                }
+                let Some(a) = args.first() else { return error() };
+                let (t, ty) = self.expr(a, scope, None);
+                match ty {
+                    Type::Error => error(),
+                    Type::Str | Type::List | Type::Set => (TExpr::Len(Box::new(t)), Type::Int),
+                    other => {
+                        let shown = self.schema.display(other).to_string();
+                        self.diags.push(
+                            Diagnostic::error("P0301", a.span, format!("`len` takes a string, list or set, found `{shown}`")),
+                        );
+                        error()
+                    }
+                }
+            }
+            "session.count" | "session.seen" | "session.sum" | "session.distinct" => {
+                if !arity(self, 2) {
+                    return error();
+                }
+                let (Some(target), Some(win)) = (args.first(), args.get(1)) else { return error() };
+                let kind = match name.as_str() {
+                    "session.count" => AggKind::Count,
+                    "session.seen" => AggKind::Seen,
+                    "session.sum" => AggKind::Sum,
+                    _ => AggKind::Distinct,
+                };
+                let window = match (&win.kind, kind) {
+                    (ExprKind::Duration(ms), _) if *ms > 0 => Window::Time(*ms),
+                    (ExprKind::Int(n), AggKind::Seen) if *n > 0 => Window::Actions(*n),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error("P0301", win.span, "expected a positive duration such as `24h`")
+                                .help(if kind == AggKind::Seen {
+                                    "`session.seen` takes a duration (`10m`) or a count of earlier actions (`5`)"
+                                } else {
+                                    "windows are durations: `10m`, `1h`, `24h`, `7d`"
+                                }),
+                        );
+                        return error();
+                    }
+                };
+                let (actions, field, ty) = match kind {
+                    AggKind::Count | AggKind::Seen => {
+                        let Some(ids) = self.action_pattern_arg(target) else { return error() };
+                        (ids, None, if kind == AggKind::Seen { Type::Bool } else { Type::Int })
+                    }
+                    AggKind::Sum | AggKind::Distinct => {
+                        let Some((id, field, fty)) = self.action_field_arg(target) else { return error() };
+                        if kind == AggKind::Sum && !matches!(fty, Type::Int | Type::Money) {
+                            let shown = self.schema.display(fty).to_string();
+                            self.diags.push(
+                                Diagnostic::error("P0301", target.span, format!("`session.sum` adds numbers, and this field is `{shown}`"))
+                                    .help("sum an `int` or `money` field, or count actions with `session.count`"),
+                            );
+                            return error();
+                        }
+                        (vec![id], Some(field), if kind == AggKind::Sum { fty } else { Type::Int })
+                    }
+                };
+                let text = format!(
+                    "{name}({}, {})",
+                    match &target.kind {
+                        ExprKind::Path(p) => p.dotted(),
+                        ExprKind::Wildcard(p) => format!("{}.*", p.dotted()),
+                        _ => String::new(),
+                    },
+                    match window {
+                        Window::Time(ms) => format_duration(ms),
+                        Window::Actions(n) => n.to_string(),
+                    }
+                );
+                let agg = Aggregate { kind, actions, field, window, text };
+                let idx = match self.ir.aggregates.iter().position(|a| a.kind == agg.kind && a.actions == agg.actions && a.field == agg.field && a.window == agg.window) {
+                    Some(i) => i,
+                    None => {
+                        self.ir.aggregates.push(agg);
+                        self.ir.aggregates.len() - 1
+                    }
+                };
+                (TExpr::Field(FieldRef::Aggregate(u32::try_from(idx).unwrap_or(0))), ty)
+            }
+            _ => {
+                let fspan = func.span;
+                let mut d = Diagnostic::error("P0209", fspan, format!("unknown function `{name}`"));
+                d = match suggest(&name, FUNCTIONS.iter().map(|(f, _)| *f)) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(fspan, s),
+                    None => d.help(format!(
+                        "functions are {}",
+                        FUNCTIONS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+                    )),
+                };
+                self.diags.push(d);
+                error()
+            }
+        }
+    }
+
+    fn action_pattern_arg(&mut self, e: &ast::Expr) -> Option<Vec<ActionId>> {
+        match &e.kind {
+            ExprKind::Path(p) => self.action_name(p).map(|id| vec![id]),
+            ExprKind::Wildcard(p) => {
+                let [d] = p.segments.as_slice() else {
+                    self.diags.push(Diagnostic::error("P0202", p.span, "a wildcard names a domain: `payments.*`"));
+                    return None;
+                };
+                self.pattern(&ast::Pattern { kind: PatternKind::Domain(d.clone()), span: e.span })
+            }
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("P0301", e.span, "expected an action or a domain wildcard")
+                        .help("write `payments.refund` or `payments.*`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn action_field_arg(&mut self, e: &ast::Expr) -> Option<(ActionId, String, Type)> {
+        let ExprKind::Path(p) = &e.kind else {
+            self.diags.push(
+                Diagnostic::error("P0301", e.span, "expected an action's field")
+                    .help("write `payments.transfer.amount`"),
+            );
+            return None;
+        };
+        let segs = &p.segments;
+        let (Some(first), Some(field)) = (segs.first(), segs.last()) else { return None };
+        if segs.len() != 3 {
+            self.diags.push(
+                Diagnostic::error("P0301", p.span, "expected an action's field")
+                    .help("write `domain.action.field`, e.g. `payments.transfer.amount`"),
+            );
+            return None;
+        }
+        let action_path = ast::Path {
+            segments: segs.iter().take(2).cloned().collect(),
+            span: first.span.to(segs.get(1).map(|s| s.span).unwrap_or(first.span)),
+        };
+        let id = self.action_name(&action_path)?;
+        let info = self.schema.action(id)?;
+        match info.field(&field.text) {
+            Some(f) => Some((id, field.text.clone(), f.ty)),
+            None => {
+                let mut d = Diagnostic::error("P0203", field.span, format!("unknown field `{}` on `{}`", field.text, info.name));
+                if let Some(s) = suggest(&field.text, info.fields.iter().map(|f| f.name.as_str())) {
+                    d = d.help(format!("did you mean `{s}`?")).fix(field.span, s);
+                }
+                self.diags.push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                None
+            }
+        }
+    }
+
+    // ---------- tools and tests ----------
+
+    fn tool(&mut self, t: &ast::ToolDecl, _lets: &BTreeMap<String, LetInfo>) {
+        let Some(action) = self.action_name(&t.action) else { return };
+        let Some(info) = self.schema.action(action) else { return };
+        let mut fields = Vec::new();
+        for f in &t.fields {
+            if info.field(&f.name.text).is_none() {
+                let mut d = Diagnostic::error("P0214", f.name.span, format!("`{}` has no field `{}`", info.name, f.name.text));
+                if let Some(s) = suggest(&f.name.text, info.fields.iter().map(|x| x.name.as_str())) {
+                    d = d.help(format!("did you mean `{s}`?")).fix(f.name.span, s);
+                }
+                self.diags.push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                continue;
+            }
+            if fields.iter().any(|(n, _): &(String, ast::Expr)| n == &f.name.text) {
+                self.diags.push(Diagnostic::error("P0206", f.name.span, format!("`{}` is mapped twice", f.name.text)));
+                continue;
+            }
+            fields.push((f.name.text.clone(), f.value.clone()));
+        }
+        self.ir.tools.push(ToolIr {
+            names: t.names.iter().map(|n| n.value.clone()).collect(),
+            action,
+            fields,
+            span: t.span,
+        });
+    }
+
+    fn test(&mut self, t: &ast::TestDecl) {
+        let mut steps = Vec::new();
+        for s in &t.steps {
+            if let Some(step) = self.test_step(s) {
+                steps.push(step);
+            }
+        }
+        if t.steps.is_empty() {
+            self.diags.push(Diagnostic::error("P0215", t.name.span, "this test has no steps").help(
+                "a step reads `payments.refund { amount: 900 } actor { role: \"support\" } => escalate`",
+            ));
+        }
+        self.ir.tests.push(TestIr {
+            name: t.name.value.clone(),
+            steps,
+            span: t.span,
+        });
+    }
+
+    fn test_step(&mut self, s: &ast::TestStep) -> Option<TestStepIr> {
+        let expect = match Verdict::from_name(&s.expect.text) {
+            Some(v) => Some(v),
+            None => {
+                self.unknown_decision(&s.expect);
+                None
+            }
+        };
+        let mut req = serde_json::Map::new();
+        match &s.subject {
+            ast::TestSubject::Action(p) => {
+                let id = self.action_name(p)?;
+                let info = self.schema.action(id)?;
+                req.insert("action".into(), serde_json::Value::String(info.name.clone()));
+                let mut args = serde_json::Map::new();
+                for (k, v) in &s.args.entries {
+                    let Some(f) = info.field(&k.text) else {
+                        let mut d = Diagnostic::error("P0203", k.span, format!("unknown field `{}` on `{}`", k.text, info.name));
+                        if let Some(sg) = suggest(&k.text, info.fields.iter().map(|f| f.name.as_str())) {
+                            d = d.help(format!("did you mean `{sg}`?")).fix(k.span, sg);
+                        }
+                        self.diags.push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                        continue;
+                    };
+                    let value = self.test_value(v, Some(f.ty))?;
+                    args.insert(k.text.clone(), value);
+                }
+                req.insert("args".into(), serde_json::Value::Object(args));
+            }
+            ast::TestSubject::Tool(name) => {
+                req.insert("tool".into(), serde_json::Value::String(name.value.clone()));
+                let mut args = serde_json::Map::new();
+                for (k, v) in &s.args.entries {
+                    let value = self.test_value(v, None)?;
+                    args.insert(k.text.clone(), value);
+                }
+                req.insert("args".into(), serde_json::Value::Object(args));
+            }
+        }
+        for (section, obj) in &s.sections {
+            let ns = self.schema.namespace(&section.text);
+            if ns.is_none() && section.text != "session" {
+                let mut names: Vec<&str> = self.schema.namespaces.iter().map(|n| n.name.as_str()).collect();
+                names.push("session");
+                let mut d = Diagnostic::error("P0215", section.span, format!("unknown request section `{}`", section.text));
+                d = match suggest(&section.text, names.iter().copied()) {
+                    Some(sg) => d.help(format!("did you mean `{sg}`?")).fix(section.span, sg),
+                    None => d.help(format!("sections are {}", names.join(", "))),
+                };
+                self.diags.push(d);
+                return None;
+            }
+            let mut map = serde_json::Map::new();
+            for (k, v) in &obj.entries {
+                let ty = match ns {
+                    Some(n) => match n.fields.iter().find(|f| f.name == k.text) {
+                        Some(f) => Some(f.ty),
+                        None => {
+                            let mut d = Diagnostic::error("P0203", k.span, format!("`{}` has no field `{}`", section.text, k.text));
+                            if let Some(sg) = suggest(&k.text, n.fields.iter().map(|f| f.name.as_str())) {
+                                d = d.help(format!("did you mean `{sg}`?")).fix(k.span, sg);
+                            }
+                            self.diags.push(d);
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                let value = self.test_value(v, ty)?;
+                map.insert(k.text.clone(), value);
+            }
+            req.insert(section.text.clone(), serde_json::Value::Object(map));
+        }
+        Some(TestStepIr {
+            request: serde_json::Value::Object(req),
+            expect: expect?,
+            reason: s.reason.as_ref().map(|r| r.value.clone()),
+            span: s.span,
+        })
+    }
+
+    /// A literal in a test step, as the JSON a caller would send.
+    fn test_value(&mut self, e: &ast::Expr, ty: Option<Type>) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        let v = match &e.kind {
+            ExprKind::Int(n) => J::from(*n),
+            ExprKind::Str(s) => J::String(s.clone()),
+            ExprKind::Bool(b) => J::Bool(*b),
+            ExprKind::Duration(ms) => J::from(*ms),
+            ExprKind::List(items) | ExprKind::Set(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(self.test_value(i, Some(Type::Str))?);
+                }
+                J::Array(out)
+            }
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("P0215", e.span, "test values are literals")
+                        .help("write a number, a string, `true`/`false` or a list of strings"),
+                );
+                return None;
+            }
+        };
+        let ok = match (ty, &v) {
+            (None | Some(Type::Error), _) => true,
+            (Some(Type::Int | Type::Money | Type::Duration), J::Number(_)) => true,
+            (Some(Type::Time), J::String(_) | J::Number(_)) => true,
+            (Some(Type::Str), J::String(_)) => true,
+            (Some(Type::Bool), J::Bool(_)) => true,
+            (Some(Type::List | Type::Set), J::Array(_)) => true,
+            (Some(Type::Enum(id)), J::String(s)) => {
+                if self.schema.enum_def(id).is_some_and(|d| d.members.contains(s)) {
+                    true
+                } else {
+                    let _ = self.enum_member(id, s, e.span, true);
+                    return None;
+                }
+            }
+            _ => false,
+        };
+        if !ok {
+            let expected = ty.map(|t| self.schema.display(t).to_string()).unwrap_or_default();
+            self.diags.push(Diagnostic::error("P0301", e.span, format!("expected a `{expected}` value")));
+            return None;
+        }
+        Some(v)
+    }
+
+    // ---------- warnings ----------
+
+    fn warn_never_match_and_shadowed(&mut self) {
+        let mut seen: Vec<(usize, String)> = Vec::new();
+        for (i, r) in self.ir.rules.iter().enumerate() {
+            if let Some(c) = &r.cond {
+                if let Some(why) = contradiction(c) {
+                    self.diags.push(
+                        Diagnostic::warning("P0401", r.span, format!("rule `{}` can never match", r.id))
+                            .help(format!("{why} cannot both hold")),
+                    );
+                }
+            }
+            let key = format!("{:?}|{:?}", r.actions, r.cond);
+            if let Some((j, _)) = seen.iter().find(|(_, k)| *k == key) {
+                if let Some(prev) = self.ir.rules.get(*j) {
+                    let same = prev.effect == r.effect;
+                    let msg = if same {
+                        format!("rule `{}` repeats rule `{}`", r.id, prev.id)
+                    } else {
+                        format!("rule `{}` has the same pattern and condition as rule `{}`", r.id, prev.id)
+                    };
+                    self.diags.push(
+                        Diagnostic::warning("P0402", r.span, msg)
+                            .label(prev.span, "the earlier rule")
+                            .help(if same {
+                                "remove one of them"
+                            } else {
+                                "deny beats escalate beats allow, so only the strongest decision of the two can ever apply"
+                            }),
+                    );
+                }
+            } else {
+                seen.push((i, key));
+            }
+        }
+    }
+}
+
+fn same_type(schema: &Schema, a: Type, b: Type) -> bool {
+    match (a, b) {
+        (Type::Enum(x), Type::Enum(y)) => {
+            x == y || schema.enum_def(x).map(|d| &d.members) == schema.enum_def(y).map(|d| &d.members)
+        }
+        (Type::List | Type::Set, Type::List | Type::Set) => true,
+        _ => a == b,
+    }
+}
+
+fn is_literalish(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Duration(_) | ExprKind::Bool(_) => true,
+        ExprKind::Path(p) => p.segments.len() == 1,
+        ExprKind::Paren(inner) => is_literalish(inner),
+        _ => false,
+    }
+}
+
+fn hint_for(op: BinOp, other: Type) -> Option<Type> {
+    match op {
+        BinOp::In | BinOp::NotIn | BinOp::Contains | BinOp::ContainsAny | BinOp::ContainsAll
+        | BinOp::StartsWith | BinOp::EndsWith => None,
+        _ => Some(other),
+    }
+}
+
+pub fn format_duration(ms: i64) -> String {
+    for (unit, len) in crate::lexer::DURATION_UNITS.iter().rev() {
+        if ms != 0 && ms % len == 0 {
+            return format!("{}{unit}", ms / len);
+        }
+    }
+    format!("{ms}ms")
+}
+
+/// Finds `x > 10 and x < 5`-style contradictions among the conjuncts of a
+/// condition: numeric bounds on one field that leave no value, or one field
+/// required to equal two different constants.
+fn contradiction(e: &TExpr) -> Option<String> {
+    let TExpr::And(items) = e else { return None };
+    let mut bounds: BTreeMap<&FieldRef, (i128, i128, Vec<String>)> = BTreeMap::new();
+    let mut equals: BTreeMap<&FieldRef, (&Const, String)> = BTreeMap::new();
+    for it in items {
+        let TExpr::Compare(op, l, r) = it else { continue };
+        let (field, op, k) = match (l.as_ref(), r.as_ref()) {
+            (TExpr::Field(f), TExpr::Const(k)) => (f, *op, k),
+            (TExpr::Const(k), TExpr::Field(f)) => (f, op.flip(), k),
+            _ => continue,
+        };
+        let text = format!("`{} {} {}`", field_name(field), op.symbol(), const_text(k));
+        if let Const::Int(n) = k {
+            let n = i128::from(*n);
+            let entry = bounds.entry(field).or_insert((i128::MIN, i128::MAX, Vec::new()));
+            match op {
+                CmpOp::Gt => entry.0 = entry.0.max(n + 1),
+                CmpOp::Ge => entry.0 = entry.0.max(n),
+                CmpOp::Lt => entry.1 = entry.1.min(n - 1),
+                CmpOp::Le => entry.1 = entry.1.min(n),
+                CmpOp::Eq => {
+                    entry.0 = entry.0.max(n);
+                    entry.1 = entry.1.min(n);
+                }
+                CmpOp::Ne => continue,
+            }
+            entry.2.push(text);
+            if entry.0 > entry.1 {
+                return Some(entry.2.join(" and "));
+            }
+        } else if op == CmpOp::Eq {
+            if let Some((prev, prev_text)) = equals.get(field) {
+                if *prev != k {
+                    return Some(format!("{prev_text} and {text}"));
+                }
+            } else {
+                equals.insert(field, (k, text));
+            }
+        }
+    }
+    None
+}
+
+pub fn field_name(f: &FieldRef) -> String {
+    match f {
+        FieldRef::Action(n) => n.clone(),
+        FieldRef::Namespace(ns, n) => format!("{ns}.{n}"),
+        FieldRef::RiskScore => "risk.score".into(),
+        FieldRef::RiskTier => "risk.tier".into(),
+        FieldRef::RiskFlags => "risk.flags".into(),
+        FieldRef::Aggregate(i) => format!("session#{i}"),
+    }
+}
+
+pub fn const_text(c: &Const) -> String {
+    match c {
+        Const::Bool(b) => b.to_string(),
+        Const::Int(n) => n.to_string(),
+        Const::Str(s) => format!("{s:?}"),
+        Const::Enum(_, i) => format!("#{i}"),
+        Const::Strs(v) => format!("{v:?}"),
+    }
+}

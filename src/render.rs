@@ -1,0 +1,60 @@
+//! Diagnostics rendered for a terminal with ariadne: the only place the CLI
+//! turns the diagnostic model into text.
+
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use permit0_compiler::diag::{Diagnostic, Severity};
+use permit0_compiler::span::SourceMap;
+use std::io::Write;
+
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool, out: &mut dyn Write) {
+    let cache = ariadne::sources(
+        sources
+            .files()
+            .map(|(_, f)| (f.name.clone(), f.text.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let mut cache = cache;
+    for d in diags {
+        let name = sources.name(d.span.file).to_string();
+        let (kind, tint) = match d.severity {
+            Severity::Error => (ReportKind::Error, Color::Red),
+            Severity::Warning => (ReportKind::Warning, Color::Yellow),
+        };
+        let mut report = Report::build(kind, (name.clone(), d.span.range()))
+            .with_config(
+                Config::default()
+                    .with_color(color)
+                    .with_index_type(IndexType::Byte),
+            )
+            .with_code(d.code)
+            .with_message(&d.message)
+            .with_label(
+                Label::new((name.clone(), d.span.range()))
+                    .with_message(&d.message)
+                    .with_color(tint),
+            );
+        for l in &d.labels {
+            report = report.with_label(
+                Label::new((sources.name(l.span.file).to_string(), l.span.range()))
+                    .with_message(&l.message)
+                    .with_color(Color::Blue),
+            );
+        }
+        if let Some(h) = &d.help {
+            report = report.with_help(h);
+        }
+        if report.finish().write(&mut cache, &mut *out).is_err() {
+            // A diagnostic that cannot be drawn (e.g. a span past the end of
+            // an edited file) still reaches the user as one line.
+            let _ = writeln!(out, "{}[{}]: {} ({name})", d.severity.name(), d.code, d.message);
+        }
+    }
+}
+
+/// `3 errors, 1 warning`
+pub fn summary(diags: &[Diagnostic]) -> String {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}

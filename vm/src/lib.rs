@@ -1,0 +1,2 @@
+//! permit0-vm: loads verified bundles and decides requests without allocating.
+pub mod risk;
