@@ -17,11 +17,29 @@ struct Cli {
 enum Command {
     /// Parse and type-check policies; exit 1 on any error
     Check(cmd::check::Args),
+    /// Compile policies into a signed bundle
+    Build(cmd::build::Args),
+    /// Check a bundle's signature, digest and bytecode
+    Verify(cmd::verify::Args),
+    /// Print a bundle's header and disassembly
+    Inspect(cmd::inspect::Args),
+    /// Decide requests (JSON, or JSON lines) and print decisions
+    Eval(cmd::eval::Args),
+    /// Time decisions over a file of requests
+    Bench(cmd::bench::Args),
+    /// Create a signing key pair: NAME.key and NAME.pub
+    Keygen(cmd::keygen::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(a) => cmd::check::run(a),
+        Command::Build(a) => cmd::build::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
+        Command::Keygen(a) => cmd::keygen::run(a),
     }
 }

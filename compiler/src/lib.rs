@@ -7,9 +7,12 @@
 //! files.
 
 pub mod ast;
+pub mod bundle;
+pub mod codegen;
 pub mod diag;
 pub mod ir;
 pub mod lexer;
+pub mod lower;
 pub mod parser;
 pub mod resolve;
 pub mod schema;
@@ -223,4 +226,51 @@ pub fn compile(inputs: Vec<Input>) -> Compilation {
         ir,
         diagnostics,
     }
+}
+
+/// The policies a compilation holds, with the digest of each one's source.
+fn policy_wires(c: &Compilation) -> Vec<permit0_vm::wire::PolicyWire> {
+    let mut out: Vec<permit0_vm::wire::PolicyWire> = Vec::new();
+    for id in &c.user_files {
+        let Some(f) = c.sources.get(*id) else { continue };
+        let declared = c.ir.policies.iter().find(|p| p.span.file == *id).map(|p| p.name.clone());
+        let has_rules = c.ir.rules.iter().any(|r| r.span.file == *id);
+        if declared.is_none() && !has_rules {
+            continue;
+        }
+        let name = declared.unwrap_or_else(|| {
+            Path::new(&f.name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+        out.push(permit0_vm::wire::PolicyWire { name, source_digest: bundle::source_digest(&f.text) });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Lowers and generates code for a compilation without errors.
+pub fn to_wire(c: &Compilation) -> Result<permit0_vm::wire::BundleWire, Vec<Diagnostic>> {
+    if c.has_errors() {
+        return Err(c.errors().cloned().collect());
+    }
+    let plans = lower::lower(&c.schema, &c.ir);
+    let code = codegen::codegen(&c.schema, &c.ir, &plans)?;
+    let model = permit0_vm::risk::Model::standard();
+    Ok(bundle::wire(code, &c.schema, &model, policy_wires(c)))
+}
+
+/// Compiles to signed bundle bytes.
+pub fn build_bundle(c: &Compilation, key: &ed25519_dalek::SigningKey) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let w = to_wire(c)?;
+    bundle::write(&w, key).map_err(|e| vec![Diagnostic::error("P0900", Span::default(), format!("internal error: {e}"))])
+}
+
+/// Compiles to a program in memory, unsigned (for `eval` and `test` on
+/// policy sources). Its digest is the sha256 of the encoded payload.
+pub fn build_program(c: &Compilation) -> Result<permit0_vm::Program, Vec<Diagnostic>> {
+    use sha2::Digest;
+    let w = to_wire(c)?;
+    let internal = |e: String| vec![Diagnostic::error("P0900", Span::default(), format!("internal error: {e}"))];
+    let payload = postcard::to_allocvec(&w).map_err(|e| internal(e.to_string()))?;
+    let digest: [u8; 32] = sha2::Sha256::digest(&payload).into();
+    permit0_vm::Program::from_wire(w, digest, [0; 8], permit0_vm::wire::FORMAT_VERSION).map_err(|e| internal(e.to_string()))
 }

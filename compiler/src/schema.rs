@@ -218,3 +218,77 @@ impl fmt::Display for TypeDisplay<'_> {
         }
     }
 }
+
+impl Schema {
+    /// The taxonomy as `permit0 taxonomy --format json` prints it (without
+    /// the digest, which is computed from this).
+    pub fn to_json(&self) -> serde_json::Value {
+        let model = permit0_vm::risk::Model::standard();
+        let domains: Vec<serde_json::Value> = self
+            .domains
+            .iter()
+            .map(|d| {
+                let actions: Vec<serde_json::Value> = self
+                    .actions
+                    .iter()
+                    .filter(|a| a.domain == d.name)
+                    .map(|a| self.action_json(a, &model))
+                    .collect();
+                serde_json::json!({ "name": d.name, "description": d.doc, "actions": actions })
+            })
+            .collect();
+        serde_json::json!({ "version": self.version, "domains": domains })
+    }
+
+    pub fn action_json(&self, a: &ActionInfo, model: &permit0_vm::risk::Model) -> serde_json::Value {
+        let fields: Vec<serde_json::Value> = a
+            .fields
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name,
+                    "type": self.display(f.ty).to_string(),
+                    "optional": f.optional,
+                    "doc": f.doc,
+                })
+            })
+            .collect();
+        let mut flags = serde_json::Map::new();
+        for f in a.risk.primary.iter() {
+            flags.insert(f.name().to_string(), "primary".into());
+        }
+        for f in a.risk.secondary.iter() {
+            flags.entry(f.name().to_string()).or_insert("secondary".into());
+        }
+        let amps: serde_json::Map<String, serde_json::Value> = permit0_vm::risk::Amp::ALL
+            .iter()
+            .filter(|x| a.risk.amps.get(**x) != 0)
+            .map(|x| (x.name().to_string(), a.risk.amps.get(*x).into()))
+            .collect();
+        let (score, tier) = self.default_risk(a, model);
+        serde_json::json!({
+            "name": a.name,
+            "description": a.doc,
+            "fields": fields,
+            "risk": { "flags": flags, "amplifiers": amps, "score": score, "tier": tier.name() },
+            "compliance": a.compliance,
+        })
+    }
+
+    /// The score and tier an action gets when no rule adjusts it.
+    pub fn default_risk(&self, a: &ActionInfo, model: &permit0_vm::risk::Model) -> (u8, Tier) {
+        let s = model.score(a.risk.flags(), &a.risk.amps);
+        let tier = match a.risk.floor {
+            Some(f) if f > s.tier => f,
+            _ => s.tier,
+        };
+        (s.score, tier)
+    }
+
+    /// sha256 of the taxonomy's canonical form (compact JSON with sorted keys).
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let canonical = serde_json::to_vec(&self.to_json()).unwrap_or_default();
+        sha2::Sha256::digest(&canonical).into()
+    }
+}

@@ -1,3 +1,10 @@
 //! One module per subcommand.
 
+pub mod bench;
+pub mod build;
 pub mod check;
+mod common;
+pub mod eval;
+pub mod inspect;
+pub mod keygen;
+pub mod verify;

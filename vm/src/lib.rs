@@ -1,2 +1,25 @@
-//! permit0-vm: loads verified bundles and decides requests without allocating.
+#![doc = include_str!("../README.md")]
+
+pub mod builtins;
+mod decision;
+mod disasm;
+mod engine;
+mod exec;
+mod explain;
+pub mod instr;
+pub mod keys;
+pub mod normalize;
+mod program;
+mod request;
 pub mod risk;
+pub mod time;
+pub mod value;
+mod verify;
+pub mod wire;
+
+pub use decision::{Cause, Decision};
+pub use ed25519_dalek::VerifyingKey;
+pub use engine::Engine;
+pub use explain::{Explanation, Matched};
+pub use program::{check_envelope, hex, key_id, model_to_wire, BundleInfo, LoadError, Program};
+pub use request::{BindError, Request};

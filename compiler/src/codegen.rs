@@ -1,0 +1,572 @@
+//! Rule plans in, bytecode out: every action's rules become one straight
+//! block of forward-only code over that action's slots, with constants
+//! pooled and keyword lists turned into matchers the VM builds at load.
+
+use crate::diag::Diagnostic;
+use crate::ir::{AggKind, CmpOp, Const, Effect, FieldRef, Ir, TExpr, TextOp as IrText, Window};
+use crate::lower::ActionPlan;
+use crate::schema::{ActionInfo, Schema, Type};
+use crate::span::Span;
+use permit0_vm::instr::{Cmp, Instr, TextOp, MAX_CODE_LEN, MAX_SLOTS};
+use permit0_vm::risk::{Flag, FlagSet, Verdict};
+use permit0_vm::value::fold;
+use permit0_vm::wire::{
+    ActionWire, AggKindWire, AggregateWire, FieldWire, MatcherWire, NamespaceWire, RuleWire, TypeWire,
+};
+use std::collections::BTreeMap;
+
+/// Everything codegen produces; `bundle` adds the header facts and signs.
+#[derive(Debug, Default)]
+pub struct Code {
+    pub enums: Vec<Vec<String>>,
+    pub namespaces: Vec<NamespaceWire>,
+    pub actions: Vec<ActionWire>,
+    pub rules: Vec<RuleWire>,
+    pub ints: Vec<i64>,
+    pub strs: Vec<String>,
+    pub sets: Vec<Vec<String>>,
+    pub enum_sets: Vec<Vec<u16>>,
+    pub matchers: Vec<MatcherWire>,
+    pub aggregates: Vec<AggregateWire>,
+}
+
+#[derive(Default)]
+struct Pools {
+    ints: BTreeMap<i64, u16>,
+    strs: BTreeMap<String, u16>,
+    sets: BTreeMap<Vec<String>, u16>,
+    enum_sets: BTreeMap<Vec<u16>, u16>,
+    matchers: BTreeMap<(Vec<String>, bool), u16>,
+}
+
+pub fn type_wire(t: Type) -> Option<TypeWire> {
+    Some(match t {
+        Type::Bool => TypeWire::Bool,
+        Type::Int => TypeWire::Int,
+        Type::Money => TypeWire::Money,
+        Type::Str => TypeWire::Str,
+        Type::Duration => TypeWire::Duration,
+        Type::Time => TypeWire::Time,
+        Type::Enum(e) => TypeWire::Enum(e),
+        Type::List => TypeWire::List,
+        Type::Set => TypeWire::Set,
+        Type::Error => return None,
+    })
+}
+
+fn cmp(op: CmpOp) -> Cmp {
+    match op {
+        CmpOp::Eq => Cmp::Eq,
+        CmpOp::Ne => Cmp::Ne,
+        CmpOp::Lt => Cmp::Lt,
+        CmpOp::Le => Cmp::Le,
+        CmpOp::Gt => Cmp::Gt,
+        CmpOp::Ge => Cmp::Ge,
+    }
+}
+
+pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, Vec<Diagnostic>> {
+    let mut g = Gen { schema, out: Code::default(), pools: Pools::default(), diags: Vec::new() };
+    g.out.enums = schema.enums.iter().map(|e| e.members.clone()).collect();
+    for ns in &schema.namespaces {
+        let fields = ns.fields.iter().filter_map(|f| g.field_wire(&f.name, f.ty, f.optional, f.span)).collect();
+        g.out.namespaces.push(NamespaceWire { name: ns.name.clone(), fields });
+    }
+    if ir.rules.len() > u16::MAX as usize {
+        return Err(vec![Diagnostic::error(
+            "P0900",
+            Span::default(),
+            format!("{} rules is more than a bundle holds ({})", ir.rules.len(), u16::MAX),
+        )]);
+    }
+    for r in &ir.rules {
+        let (verdict, amplify) = match &r.effect {
+            Effect::Decide(v) => (
+                Some(match v {
+                    Verdict::Allow => 0,
+                    Verdict::Escalate => 1,
+                    Verdict::Deny => 2,
+                }),
+                Vec::new(),
+            ),
+            Effect::Amplify(a) => (None, a.iter().map(|(amp, d)| (*amp as u8, *d)).collect()),
+        };
+        g.out.rules.push(RuleWire {
+            id: r.id.clone(),
+            verdict,
+            amplify,
+            reason: r.reason.clone(),
+            obligations: r.obligations.clone(),
+        });
+    }
+    for a in &ir.aggregates {
+        let (window_ms, window_actions) = match a.window {
+            Window::Time(ms) => (ms, 0),
+            Window::Actions(n) => (0, n),
+        };
+        g.out.aggregates.push(AggregateWire {
+            kind: match a.kind {
+                AggKind::Count => AggKindWire::Count,
+                AggKind::Sum => AggKindWire::Sum,
+                AggKind::Seen => AggKindWire::Seen,
+                AggKind::Distinct => AggKindWire::Distinct,
+            },
+            actions: a.actions.clone(),
+            field: a.field.clone(),
+            window_ms,
+            window_actions,
+            text: a.text.clone(),
+        });
+    }
+    for (id, action) in schema.actions.iter().enumerate() {
+        let plan = plans.get(id).cloned().unwrap_or_default();
+        g.action(action, &plan, ir);
+    }
+    g.out.ints = sorted_pool(&g.pools.ints);
+    g.out.strs = sorted_pool(&g.pools.strs);
+    g.out.sets = sorted_pool(&g.pools.sets);
+    g.out.enum_sets = sorted_pool(&g.pools.enum_sets);
+    g.out.matchers = sorted_pool(&g.pools.matchers)
+        .into_iter()
+        .map(|(needles, all)| MatcherWire { needles, all })
+        .collect();
+    if g.diags.is_empty() {
+        Ok(g.out)
+    } else {
+        Err(g.diags)
+    }
+}
+
+/// A pool's values in index order.
+fn sorted_pool<K: Clone>(m: &BTreeMap<K, u16>) -> Vec<K> {
+    let mut v: Vec<(u16, K)> = m.iter().map(|(k, i)| (*i, k.clone())).collect();
+    v.sort_by_key(|(i, _)| *i);
+    v.into_iter().map(|(_, k)| k).collect()
+}
+
+fn intern<K: Ord>(m: &mut BTreeMap<K, u16>, k: K) -> Option<u16> {
+    if let Some(i) = m.get(&k) {
+        return Some(*i);
+    }
+    let i = u16::try_from(m.len()).ok()?;
+    m.insert(k, i);
+    Some(i)
+}
+
+struct Gen<'a> {
+    schema: &'a Schema,
+    out: Code,
+    pools: Pools,
+    diags: Vec<Diagnostic>,
+}
+
+/// Code under construction for one action.
+struct Block<'a> {
+    action: &'a ActionInfo,
+    code: Vec<Instr>,
+    span: Span,
+}
+
+impl<'a> Gen<'a> {
+    fn field_wire(&mut self, name: &str, ty: Type, optional: bool, span: Span) -> Option<FieldWire> {
+        match type_wire(ty) {
+            Some(t) => Some(FieldWire { name: name.to_string(), ty: t, optional }),
+            None => {
+                self.diags.push(Diagnostic::error("P0900", span, format!("internal error: field `{name}` has no type")));
+                None
+            }
+        }
+    }
+
+    fn fail(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error("P0900", span, format!("internal error: {}", msg.into())));
+    }
+
+    fn limit(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error("P0900", span, msg.into()).help("split the policy into smaller bundles"));
+    }
+
+    fn action(&mut self, a: &ActionInfo, plan: &ActionPlan, ir: &Ir) {
+        let fields: Vec<FieldWire> = a.fields.iter().filter_map(|f| self.field_wire(&f.name, f.ty, f.optional, f.span)).collect();
+        let ns_slots: usize = self.out.namespaces.iter().map(|n| n.fields.len()).sum();
+        if fields.len() + ns_slots > MAX_SLOTS {
+            self.limit(a.span, format!("action `{}` has more than {MAX_SLOTS} fields", a.name));
+        }
+        let mut b = Block { action: a, code: Vec::new(), span: a.span };
+        for r in &plan.amplify {
+            self.rule(&mut b, ir, *r, false);
+        }
+        if !plan.amplify.is_empty() {
+            b.code.push(Instr::Score);
+        }
+        for r in &plan.decide {
+            self.rule(&mut b, ir, *r, true);
+        }
+        b.code.push(Instr::Default);
+        if b.code.len() > MAX_CODE_LEN {
+            self.limit(a.span, format!("the rules of `{}` compile to more than {MAX_CODE_LEN} instructions", a.name));
+        }
+        let risk = &a.risk;
+        self.out.actions.push(ActionWire {
+            name: a.name.clone(),
+            fields,
+            primary_flags: risk.primary.0,
+            secondary_flags: risk.secondary.0,
+            amps: risk.amps.0,
+            floor: risk.floor.map(|t| t as u8),
+            code: b.code,
+            compliance: a.compliance.clone(),
+        });
+    }
+
+    fn rule(&mut self, b: &mut Block<'_>, ir: &Ir, index: usize, decides: bool) {
+        let Some(r) = ir.rules.get(index) else { return };
+        let rule = u16::try_from(index).unwrap_or(u16::MAX);
+        b.span = r.span;
+        let end = if decides { Instr::Fire { rule } } else { Instr::Amplify { rule } };
+        match &r.cond {
+            None => b.code.push(end),
+            Some(c) => {
+                self.cond(b, c);
+                let jump = b.code.len();
+                b.code.push(Instr::JumpIfFalse { to: 0 });
+                b.code.push(end);
+                self.patch(b, jump);
+            }
+        }
+    }
+
+    fn patch(&mut self, b: &mut Block<'_>, at: usize) {
+        let target = u16::try_from(b.code.len()).unwrap_or(u16::MAX);
+        if let Some(Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to }) = b.code.get_mut(at) {
+            *to = target;
+        }
+    }
+
+    fn int(&mut self, b: &Block<'_>, v: i64) -> u16 {
+        intern(&mut self.pools.ints, v).unwrap_or_else(|| {
+            self.limit(b.span, "more than 65,535 distinct integers");
+            0
+        })
+    }
+
+    fn str(&mut self, b: &Block<'_>, v: String) -> u16 {
+        intern(&mut self.pools.strs, v).unwrap_or_else(|| {
+            self.limit(b.span, "more than 65,535 distinct strings");
+            0
+        })
+    }
+
+    fn set(&mut self, b: &Block<'_>, mut v: Vec<String>) -> u16 {
+        v.sort();
+        v.dedup();
+        intern(&mut self.pools.sets, v).unwrap_or_else(|| {
+            self.limit(b.span, "more than 65,535 distinct sets");
+            0
+        })
+    }
+
+    fn slot(&mut self, b: &Block<'_>, f: &FieldRef) -> Option<(u8, Type)> {
+        let found = match f {
+            FieldRef::Action(name) => b
+                .action
+                .fields
+                .iter()
+                .position(|x| x.name == *name)
+                .and_then(|i| b.action.fields.get(i).map(|x| (i, x.ty))),
+            FieldRef::Namespace(ns, name) => {
+                let mut base = b.action.fields.len();
+                let mut hit = None;
+                for n in &self.schema.namespaces {
+                    if n.name == *ns {
+                        hit = n.fields.iter().position(|x| x.name == *name).and_then(|i| n.fields.get(i).map(|x| (base + i, x.ty)));
+                        break;
+                    }
+                    base += n.fields.len();
+                }
+                hit
+            }
+            _ => None,
+        };
+        match found.and_then(|(i, t)| u8::try_from(i).ok().map(|s| (s, t))) {
+            Some(x) => Some(x),
+            None => {
+                self.fail(b.span, format!("no slot for `{}` on `{}`", crate::typeck::field_name(f), b.action.name));
+                None
+            }
+        }
+    }
+
+    fn cond(&mut self, b: &mut Block<'_>, e: &TExpr) {
+        match e {
+            TExpr::Const(Const::Bool(v)) => b.code.push(Instr::Const { value: *v }),
+            TExpr::Not(x) => {
+                self.cond(b, x);
+                b.code.push(Instr::Not);
+            }
+            TExpr::And(items) | TExpr::Or(items) => {
+                let and = matches!(e, TExpr::And(_));
+                let mut jumps = Vec::new();
+                for (i, x) in items.iter().enumerate() {
+                    self.cond(b, x);
+                    if i + 1 < items.len() {
+                        jumps.push(b.code.len());
+                        b.code.push(if and { Instr::JumpIfFalse { to: 0 } } else { Instr::JumpIfTrue { to: 0 } });
+                    }
+                }
+                for j in jumps {
+                    self.patch(b, j);
+                }
+            }
+            TExpr::Field(FieldRef::Aggregate(i)) => b.code.push(Instr::AggIs { agg: u16::try_from(*i).unwrap_or(u16::MAX) }),
+            TExpr::Field(f) => {
+                if let Some((slot, Type::Bool)) = self.slot(b, f) {
+                    b.code.push(Instr::BoolIs { slot, value: true });
+                } else {
+                    self.fail(b.span, "a non-boolean field used as a condition");
+                }
+            }
+            TExpr::Compare(op, l, r) => self.compare(b, *op, l, r),
+            TExpr::Member { negated, elem, set } => self.member(b, *negated, elem, set),
+            TExpr::Text(op, subject, needle) => self.text(b, *op, subject, needle),
+            other => self.fail(b.span, format!("cannot compile condition {other:?}")),
+        }
+    }
+
+    fn compare(&mut self, b: &mut Block<'_>, op: CmpOp, l: &TExpr, r: &TExpr) {
+        // Constants go on the right.
+        let (op, l, r) = match (l, r) {
+            (TExpr::Const(_), TExpr::Const(_)) => {
+                let v = const_compare(op, l, r).unwrap_or(false);
+                b.code.push(Instr::Const { value: v });
+                return;
+            }
+            (TExpr::Const(_), _) => (op.flip(), r, l),
+            _ => (op, l, r),
+        };
+        match (l, r) {
+            (TExpr::Field(FieldRef::RiskScore), TExpr::Const(Const::Int(k))) => {
+                let k = self.int(b, *k);
+                b.code.push(Instr::ScoreCmpK { op: cmp(op), k });
+            }
+            (TExpr::Field(FieldRef::RiskTier), TExpr::Const(Const::Enum(_, m))) => {
+                b.code.push(Instr::TierCmpK { op: cmp(op), tier: u8::try_from(*m).unwrap_or(u8::MAX) });
+            }
+            (TExpr::Field(FieldRef::Aggregate(i)), TExpr::Const(Const::Int(k))) => {
+                let k = self.int(b, *k);
+                b.code.push(Instr::AggCmpK { agg: u16::try_from(*i).unwrap_or(u16::MAX), op: cmp(op), k });
+            }
+            (TExpr::Field(FieldRef::Aggregate(i)), TExpr::Const(Const::Bool(v))) => {
+                b.code.push(Instr::AggIs { agg: u16::try_from(*i).unwrap_or(u16::MAX) });
+                if (op == CmpOp::Eq) != *v {
+                    b.code.push(Instr::Not);
+                }
+            }
+            (TExpr::Len(x), TExpr::Const(Const::Int(k))) => {
+                let TExpr::Field(f) = x.as_ref() else {
+                    return self.fail(b.span, "len of a non-field");
+                };
+                let Some((slot, _)) = self.slot(b, f) else { return };
+                let k = self.int(b, *k);
+                b.code.push(Instr::LenCmpK { slot, op: cmp(op), k });
+            }
+            (TExpr::Field(f), TExpr::Const(c)) => {
+                let Some((slot, ty)) = self.slot(b, f) else { return };
+                match (ty, c) {
+                    (t, Const::Int(k)) if t.is_numeric() => {
+                        let k = self.int(b, *k);
+                        b.code.push(Instr::IntCmpK { slot, op: cmp(op), k });
+                    }
+                    (Type::Str, Const::Str(s)) => {
+                        let k = self.str(b, s.clone());
+                        b.code.push(Instr::StrEqK { slot, k, negate: op == CmpOp::Ne });
+                    }
+                    (Type::Bool, Const::Bool(v)) => {
+                        b.code.push(Instr::BoolIs { slot, value: *v == (op == CmpOp::Eq) });
+                    }
+                    (Type::Enum(_), Const::Enum(_, m)) => {
+                        b.code.push(Instr::EnumCmpK { slot, op: cmp(op), member: u16::try_from(*m).unwrap_or(u16::MAX) });
+                    }
+                    _ => self.fail(b.span, format!("cannot compare `{}` with {c:?}", crate::typeck::field_name(f))),
+                }
+            }
+            (TExpr::Field(x), TExpr::Field(y)) => {
+                let (Some((sx, tx)), Some((sy, _))) = (self.slot(b, x), self.slot(b, y)) else { return };
+                match tx {
+                    t if t.is_numeric() => b.code.push(Instr::IntCmpSlot { a: sx, op: cmp(op), b: sy }),
+                    Type::Str => b.code.push(Instr::StrEqSlot { a: sx, b: sy, negate: op == CmpOp::Ne }),
+                    _ => self.fail(b.span, "comparing two fields of this type"),
+                }
+            }
+            _ => self.fail(b.span, "unsupported comparison"),
+        }
+    }
+
+    fn member(&mut self, b: &mut Block<'_>, negate: bool, elem: &TExpr, set: &TExpr) {
+        match (elem, set) {
+            (TExpr::Const(Const::Str(s)), TExpr::Const(Const::Strs(items))) => {
+                b.code.push(Instr::Const { value: items.contains(s) != negate });
+            }
+            (TExpr::Field(f), TExpr::Const(Const::Strs(items))) => {
+                let Some((slot, ty)) = self.slot(b, f) else { return };
+                match ty {
+                    Type::Enum(e) => {
+                        let members = self.schema.enum_def(e).map(|d| d.members.clone()).unwrap_or_default();
+                        let mut ids: Vec<u16> = items
+                            .iter()
+                            .filter_map(|s| members.iter().position(|m| m == s).and_then(|p| u16::try_from(p).ok()))
+                            .collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        let set = intern(&mut self.pools.enum_sets, ids).unwrap_or(0);
+                        b.code.push(Instr::EnumInSet { slot, set, negate });
+                    }
+                    _ => {
+                        let set = self.set(b, items.clone());
+                        b.code.push(Instr::StrInSet { slot, set, negate });
+                    }
+                }
+            }
+            (TExpr::Field(x), TExpr::Field(y)) => {
+                let (Some((sx, _)), Some((sy, _))) = (self.slot(b, x), self.slot(b, y)) else { return };
+                b.code.push(Instr::StrInSlot { a: sx, b: sy, negate });
+            }
+            (TExpr::Const(Const::Str(s)), TExpr::Field(FieldRef::RiskFlags)) => match Flag::from_name(&s.to_uppercase()) {
+                Some(flag) => {
+                    b.code.push(Instr::FlagsHave { mask: FlagSet::default().with(flag).0 });
+                    if negate {
+                        b.code.push(Instr::Not);
+                    }
+                }
+                None => self.unknown_flag(b, s),
+            },
+            (TExpr::Const(Const::Str(s)), TExpr::Field(f)) => {
+                let Some((slot, _)) = self.slot(b, f) else { return };
+                let k = self.str(b, s.clone());
+                b.code.push(Instr::ListHasK { slot, k, negate });
+            }
+            _ => self.fail(b.span, "unsupported `in`"),
+        }
+    }
+
+    fn unknown_flag(&mut self, b: &Block<'_>, s: &str) {
+        let names: Vec<&str> = Flag::ALL.iter().map(|f| f.name()).collect();
+        self.diags.push(
+            Diagnostic::error("P0304", b.span, format!("`{s}` is not a risk flag"))
+                .help(format!("flags are {}", names.join(", "))),
+        );
+    }
+
+    fn text(&mut self, b: &mut Block<'_>, op: IrText, subject: &TExpr, needle: &TExpr) {
+        if let TExpr::Field(FieldRef::RiskFlags) = subject {
+            let names: Vec<String> = match needle {
+                TExpr::Const(Const::Str(s)) => vec![s.clone()],
+                TExpr::Const(Const::Strs(v)) => v.clone(),
+                _ => return self.fail(b.span, "flags tested against a field"),
+            };
+            let mut masks = Vec::new();
+            for n in &names {
+                match Flag::from_name(&n.to_uppercase()) {
+                    Some(f) => masks.push(FlagSet::default().with(f).0),
+                    None => return self.unknown_flag(b, n),
+                }
+            }
+            match op {
+                IrText::Contains | IrText::ContainsAll => {
+                    b.code.push(Instr::FlagsHave { mask: masks.iter().fold(0, |a, m| a | m) });
+                }
+                IrText::ContainsAny => {
+                    let mut jumps = Vec::new();
+                    for (i, m) in masks.iter().enumerate() {
+                        b.code.push(Instr::FlagsHave { mask: *m });
+                        if i + 1 < masks.len() {
+                            jumps.push(b.code.len());
+                            b.code.push(Instr::JumpIfTrue { to: 0 });
+                        }
+                    }
+                    for j in jumps {
+                        self.patch(b, j);
+                    }
+                }
+                _ => self.fail(b.span, "starts_with on risk flags"),
+            }
+            return;
+        }
+        let TExpr::Field(f) = subject else {
+            // A constant subject: decide now.
+            let v = match (subject, needle) {
+                (TExpr::Const(Const::Str(s)), TExpr::Const(Const::Str(n))) => {
+                    let (s, n) = (fold(s), fold(n));
+                    match op {
+                        IrText::StartsWith => s.starts_with(&n),
+                        IrText::EndsWith => s.ends_with(&n),
+                        _ => s.contains(&n),
+                    }
+                }
+                _ => false,
+            };
+            b.code.push(Instr::Const { value: v });
+            return;
+        };
+        let Some((slot, _)) = self.slot(b, f) else { return };
+        let vm_op = match op {
+            IrText::StartsWith => TextOp::StartsWith,
+            IrText::EndsWith => TextOp::EndsWith,
+            _ => TextOp::Contains,
+        };
+        match (op, needle) {
+            (IrText::ContainsAny | IrText::ContainsAll, TExpr::Const(Const::Strs(items))) => {
+                let mut needles: Vec<String> = items.iter().map(|s| fold(s)).filter(|s| !s.is_empty()).collect();
+                needles.sort();
+                needles.dedup();
+                let all = op == IrText::ContainsAll;
+                if needles.is_empty() {
+                    // contains_any of nothing is false; contains_all of nothing is true.
+                    b.code.push(Instr::Const { value: all });
+                    return;
+                }
+                if all && needles.len() > 64 {
+                    self.diags.push(
+                        Diagnostic::error("P0301", b.span, "`contains_all` takes at most 64 keywords")
+                            .help("split the list over several conditions joined by `and`"),
+                    );
+                    return;
+                }
+                let m = intern(&mut self.pools.matchers, (needles, all)).unwrap_or(0);
+                b.code.push(Instr::Match { slot, m });
+            }
+            (_, TExpr::Const(Const::Str(s))) => {
+                let k = self.str(b, fold(s));
+                b.code.push(Instr::TextK { op: vm_op, slot, k });
+            }
+            (_, TExpr::Const(Const::Strs(items))) => {
+                let set = self.set(b, items.iter().map(|s| fold(s)).collect());
+                b.code.push(Instr::TextAnyOf { op: vm_op, slot, set });
+            }
+            (_, TExpr::Field(n)) => {
+                let Some((needle, _)) = self.slot(b, n) else { return };
+                b.code.push(Instr::TextSlot { op: vm_op, slot, needle });
+            }
+            _ => self.fail(b.span, "unsupported text test"),
+        }
+    }
+}
+
+fn const_compare(op: CmpOp, l: &TExpr, r: &TExpr) -> Option<bool> {
+    let (TExpr::Const(a), TExpr::Const(b)) = (l, r) else { return None };
+    let ord = match (a, b) {
+        (Const::Int(x), Const::Int(y)) => x.cmp(y),
+        (Const::Str(x), Const::Str(y)) => x.cmp(y),
+        (Const::Bool(x), Const::Bool(y)) => x.cmp(y),
+        (Const::Enum(_, x), Const::Enum(_, y)) => x.cmp(y),
+        _ => return None,
+    };
+    Some(match op {
+        CmpOp::Eq => ord.is_eq(),
+        CmpOp::Ne => ord.is_ne(),
+        CmpOp::Lt => ord.is_lt(),
+        CmpOp::Le => ord.is_le(),
+        CmpOp::Gt => ord.is_gt(),
+        CmpOp::Ge => ord.is_ge(),
+    })
+}

@@ -1,0 +1,1 @@
+//! permit0-lsp: the language server.

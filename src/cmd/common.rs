@@ -1,0 +1,65 @@
+//! What several commands share: reading policies or a bundle into a program.
+
+use crate::render;
+use permit0_compiler::{build_program, compile, load_paths, Compilation};
+use permit0_vm::{keys::parse_public_key, Program, VerifyingKey};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Reads `.pub` files into trusted keys.
+pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+            parse_public_key(&text).map_err(|e| format!("`{}`: {e}", p.display()))
+        })
+        .collect()
+}
+
+/// Compiles policy paths, printing diagnostics; `None` when there are errors.
+pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, String> {
+    let inputs = load_paths(paths)?;
+    let c = compile(inputs);
+    let shown: Vec<_> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() || c.user_files.contains(&d.span.file))
+        .cloned()
+        .collect();
+    if c.has_errors() {
+        let stderr = std::io::stderr();
+        let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        render::render(&shown, &c.sources, color, &mut stderr.lock());
+        return Err(format!("policies have errors ({})", render::summary(&shown)));
+    }
+    Ok(c)
+}
+
+pub fn is_bundle(path: &Path) -> bool {
+    path.is_file() && std::fs::read(path).map(|b| b.starts_with(&permit0_vm::wire::MAGIC)).unwrap_or(false)
+}
+
+/// A program from a signed bundle (checked against `trusted`) or from
+/// policy sources compiled in memory.
+pub fn load_program(bundle: Option<&Path>, trusted: &[PathBuf], policies: &[PathBuf]) -> Result<Program, String> {
+    match bundle {
+        Some(b) => {
+            if trusted.is_empty() {
+                return Err("a bundle needs `--trusted KEY.pub` to check its signature".into());
+            }
+            let keys = trusted_keys(trusted)?;
+            let bytes = std::fs::read(b).map_err(|e| format!("cannot read `{}`: {e}", b.display()))?;
+            Program::load(&bytes, &keys).map_err(|e| format!("`{}` refused: {e}", b.display()))
+        }
+        None => {
+            if policies.is_empty() {
+                return Err("give policy files or folders, or `--bundle B --trusted K`".into());
+            }
+            let c = compile_paths(policies)?;
+            build_program(&c).map_err(|d| {
+                d.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join("; ")
+            })
+        }
+    }
+}

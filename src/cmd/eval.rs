@@ -1,0 +1,93 @@
+//! `permit0 eval`: decide requests read as one JSON object, or JSON lines,
+//! from a file or stdin, and print the decision JSON of each.
+
+use super::common::load_program;
+use permit0_vm::Program;
+use serde_json::Value as Json;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files or folders, compiled in memory (or use --bundle)
+    pub paths: Vec<PathBuf>,
+    /// A signed bundle to decide with
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// Trusted public keys for --bundle
+    #[arg(long)]
+    pub trusted: Vec<PathBuf>,
+    /// Requests: one JSON object, or one per line; `-` or absent reads stdin
+    #[arg(short, long)]
+    pub requests: Option<PathBuf>,
+    /// Add every matched rule and the values it read
+    #[arg(long)]
+    pub explain: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let program = match load_program(args.bundle.as_deref(), &args.trusted, &args.paths) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut text = String::new();
+    let read = match args.requests.as_deref() {
+        None => std::io::stdin().read_to_string(&mut text),
+        Some(p) if p.as_os_str() == "-" => std::io::stdin().read_to_string(&mut text),
+        Some(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_string(&mut text)),
+    };
+    if let Err(e) = read {
+        eprintln!("error: cannot read requests: {e}");
+        return ExitCode::from(2);
+    }
+    // The whole input as one JSON value (possibly pretty-printed), or else
+    // one request per line.
+    if let Ok(v) = serde_json::from_str::<Json>(text.trim()) {
+        let out = decide_one(&program, &v, args.explain);
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let out = match serde_json::from_str::<Json>(line) {
+            Ok(v) => decide_one(&program, &v, args.explain),
+            Err(e) => serde_json::json!({
+                "decision": "escalate",
+                "reason": format!("line {} is not valid JSON: {e}", n + 1),
+                "rule": null,
+                "action": null,
+                "risk": null,
+                "bundle": program.digest_string(),
+            }),
+        };
+        println!("{}", serde_json::to_string(&out).unwrap_or_default());
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn decide_one(program: &Program, request: &Json, explain: bool) -> Json {
+    match program.bind(request) {
+        Ok(req) => {
+            if explain {
+                let e = program.explain(&req);
+                program.explanation_json(&e, Some(&req))
+            } else {
+                let d = program.decide(&req);
+                program.decision_json(&d, Some(&req))
+            }
+        }
+        Err(err) => {
+            let asked = request
+                .get("action")
+                .or_else(|| request.get("tool"))
+                .and_then(Json::as_str);
+            program.refusal_json(&err, asked)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! What `decide` returns: a small `Copy` value filled without allocating,
+//! and its JSON form (the slow path, for logs and the CLI).
+
+use crate::program::{hex, Program};
+use crate::request::{BindError, Request};
+use crate::risk::{FlagSet, Tier, Verdict};
+use serde_json::{json, Value as Json};
+
+/// Why the decision is what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// A rule decided (index into the program's rules).
+    Rule(u16),
+    /// No rule matched: the action's risk tier decided.
+    Default,
+    /// A hard gate of the risk model tripped (index into the model's gates).
+    Gate(u8),
+    /// The bundle knows no such action, or no mapping for the tool.
+    UnknownAction,
+    /// The request was bound against a different program (e.g. before a
+    /// bundle swap): it must be bound again.
+    StaleRequest,
+    /// The request could not be bound (see [`Program::refuse`]).
+    Unbound,
+    /// The VM met code it could not run; verified code never does.
+    Internal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub cause: Cause,
+    pub score: u8,
+    pub tier: Tier,
+    pub flags: FlagSet,
+    pub action: Option<u32>,
+}
+
+impl Decision {
+    pub(crate) fn fail(verdict: Verdict, cause: Cause) -> Decision {
+        Decision {
+            verdict,
+            cause,
+            score: 0,
+            tier: Tier::Critical,
+            flags: FlagSet::default(),
+            action: None,
+        }
+    }
+
+    pub fn rule(&self) -> Option<usize> {
+        match self.cause {
+            Cause::Rule(r) => Some(r as usize),
+            _ => None,
+        }
+    }
+}
+
+impl Program {
+    /// The decision for a request that could not be bound: escalated to a
+    /// human, never allowed.
+    pub fn refuse(&self, _err: &BindError) -> Decision {
+        Decision::fail(Verdict::Escalate, Cause::Unbound)
+    }
+
+    /// Why, in words.
+    pub fn reason(&self, d: &Decision, req: Option<&Request>) -> String {
+        match d.cause {
+            Cause::Rule(r) => match self.rules.get(r as usize) {
+                Some(rule) => match &rule.reason {
+                    Some(reason) => reason.to_string(),
+                    None => format!("rule `{}` matched", rule.id),
+                },
+                None => "internal error: unknown rule".into(),
+            },
+            Cause::Default => format!(
+                "no rule matched; the action's risk tier `{}` {} by default",
+                d.tier.name(),
+                match d.verdict {
+                    Verdict::Allow => "allows",
+                    Verdict::Escalate => "escalates",
+                    Verdict::Deny => "denies",
+                }
+            ),
+            Cause::Gate(g) => format!(
+                "hard gate `{}` of the risk model always denies",
+                self.model.gates.get(g as usize).map(|g| g.name.as_str()).unwrap_or("?")
+            ),
+            Cause::UnknownAction => match req {
+                Some(r) if r.via_tool => format!(
+                    "unknown tool `{}`: no mapping normalizes it, so a human must approve it",
+                    r.asked
+                ),
+                Some(r) => format!(
+                    "unknown action `{}`: the bundle does not know it, so a human must approve it",
+                    r.asked
+                ),
+                None => "unknown action".into(),
+            },
+            Cause::StaleRequest => "the request was bound against another bundle; bind it again".into(),
+            Cause::Unbound => "the request could not be bound".into(),
+            Cause::Internal => "internal error in the decision VM".into(),
+        }
+    }
+
+    /// The decision as DESIGN.md's JSON shape.
+    pub fn decision_json(&self, d: &Decision, req: Option<&Request>) -> Json {
+        let action = d
+            .action
+            .and_then(|a| self.action_name(a))
+            .map(str::to_string)
+            .or_else(|| req.map(|r| r.asked.to_string()));
+        let mut out = json!({
+            "decision": d.verdict.name(),
+            "reason": self.reason(d, req),
+            "rule": d.rule().and_then(|r| self.rule_id(r)),
+            "action": action,
+            "risk": {
+                "score": d.score,
+                "tier": d.tier.name(),
+                "flags": d.flags.names().collect::<Vec<_>>(),
+            },
+            "bundle": format!("sha256:{}", hex(&self.info.digest)),
+        });
+        if let (Some(r), Some(obj)) = (d.rule().and_then(|r| self.rules.get(r)), out.as_object_mut()) {
+            if !r.obligations.is_empty() {
+                let ob: serde_json::Map<String, Json> = r
+                    .obligations
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Json::String(v.to_string())))
+                    .collect();
+                obj.insert("obligations".into(), Json::Object(ob));
+            }
+        }
+        out
+    }
+
+    /// The decision JSON for a request that could not be bound.
+    pub fn refusal_json(&self, err: &BindError, asked: Option<&str>) -> Json {
+        json!({
+            "decision": "escalate",
+            "reason": format!("request cannot be bound: {err}"),
+            "rule": null,
+            "action": asked,
+            "risk": null,
+            "bundle": format!("sha256:{}", hex(&self.info.digest)),
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! An atomically swappable program: requests keep running on the program
+//! they started with while a new bundle is verified and swapped in.
+
+use crate::program::{LoadError, Program};
+use arc_swap::ArcSwap;
+use ed25519_dalek::VerifyingKey;
+use std::sync::Arc;
+
+pub struct Engine {
+    current: ArcSwap<Program>,
+    trusted: Vec<VerifyingKey>,
+}
+
+impl Engine {
+    pub fn new(program: Program, trusted: Vec<VerifyingKey>) -> Engine {
+        Engine {
+            current: ArcSwap::from_pointee(program),
+            trusted,
+        }
+    }
+
+    /// Loads and verifies a bundle, then swaps it in. On any error the last
+    /// good program stays in place.
+    pub fn load(bytes: &[u8], trusted: Vec<VerifyingKey>) -> Result<Engine, LoadError> {
+        let program = Program::load(bytes, &trusted)?;
+        Ok(Engine::new(program, trusted))
+    }
+
+    /// The program to bind and decide with. Hold the `Arc` for the whole
+    /// bind → decide of one request.
+    pub fn program(&self) -> Arc<Program> {
+        self.current.load_full()
+    }
+
+    /// Verifies `bytes` fully, then swaps atomically. Returns the old program.
+    pub fn swap(&self, bytes: &[u8]) -> Result<Arc<Program>, LoadError> {
+        let next = Program::load(bytes, &self.trusted)?;
+        Ok(self.current.swap(Arc::new(next)))
+    }
+}

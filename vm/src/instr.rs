@@ -1,0 +1,185 @@
+//! The instruction set: a compact `Copy` enum, 6 bytes, listed once.
+//!
+//! Code is straight-line and forward-only. Test instructions set the
+//! accumulator; `JumpIfFalse`/`JumpIfTrue` short-circuit `and`/`or`;
+//! `Fire` ends the program with a rule's decision, `Default` with the risk
+//! tier's. A test that reads an absent value yields `false` — whatever its
+//! polarity, which is why negated tests carry a `negate` flag rather than
+//! being followed by `Not`.
+//!
+//! This enum is also the wire encoding of code in a bundle (postcard, by
+//! variant index): it is frozen. Add variants only at the end, and bump
+//! `FORMAT_VERSION` for any change; the golden bundle test catches silent
+//! ones.
+
+use serde::{Deserialize, Serialize};
+
+/// Index of a value slot in a request frame.
+pub type Slot = u8;
+/// Index into one of the program's constant pools.
+pub type ConstIdx = u16;
+/// Absolute index of an instruction within one action's code; always
+/// greater than the jump's own index.
+pub type Target = u16;
+
+/// The most instructions one action's code may hold (a [`Target`] is `u16`).
+pub const MAX_CODE_LEN: usize = u16::MAX as usize;
+/// The most slots (fields and namespace fields) one action may have.
+pub const MAX_SLOTS: usize = Slot::MAX as usize + 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    #[inline]
+    pub fn test<T: Ord>(self, a: T, b: T) -> bool {
+        match self {
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+}
+
+/// Case-insensitive text tests. The subject is a string or a list of
+/// strings (then any element may match); the needle one string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TextOp {
+    /// A substring of a string; an element equal to it, of a list.
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Instr {
+    /// acc = slot (int, money, duration, time) `op` ints[k]
+    IntCmpK { slot: Slot, op: Cmp, k: ConstIdx },
+    /// acc = slot a `op` slot b, both numeric of one type
+    IntCmpSlot { a: Slot, op: Cmp, b: Slot },
+    /// acc = slot (bool) == value
+    BoolIs { slot: Slot, value: bool },
+    /// acc = slot (enum) `op` member (ordered enums only for < >)
+    EnumCmpK { slot: Slot, op: Cmp, member: u16 },
+    /// acc = slot (enum) ∈ enum_sets[set] (∉ when `negate`)
+    EnumInSet { slot: Slot, set: ConstIdx, negate: bool },
+    /// acc = slot (string) == strs[k], exactly (!= when `negate`)
+    StrEqK { slot: Slot, k: ConstIdx, negate: bool },
+    /// acc = slot a (string) == slot b (string), exactly (!= when `negate`)
+    StrEqSlot { a: Slot, b: Slot, negate: bool },
+    /// acc = slot (string) ∈ sets[set], exactly (∉ when `negate`)
+    StrInSet { slot: Slot, set: ConstIdx, negate: bool },
+    /// acc = slot a (string) is an element of slot b (list), exactly
+    StrInSlot { a: Slot, b: Slot, negate: bool },
+    /// acc = slot (list) has an element equal to strs[k], exactly
+    ListHasK { slot: Slot, k: ConstIdx, negate: bool },
+    /// acc = text test of slot (string or list) against folded strs[k]
+    TextK { op: TextOp, slot: Slot, k: ConstIdx },
+    /// acc = text test of slot (string or list) against slot `needle` (string)
+    TextSlot { op: TextOp, slot: Slot, needle: Slot },
+    /// acc = text test of slot against any of folded sets[set]
+    TextAnyOf { op: TextOp, slot: Slot, set: ConstIdx },
+    /// acc = matchers[m] finds any (or, for an `all` matcher, every)
+    /// needle in slot: substrings of a string, elements of a list
+    Match { slot: Slot, m: ConstIdx },
+    /// acc = len(slot) `op` ints[k]
+    LenCmpK { slot: Slot, op: Cmp, k: ConstIdx },
+    /// acc = aggregate `agg` `op` ints[k]
+    AggCmpK { agg: ConstIdx, op: Cmp, k: ConstIdx },
+    /// acc = aggregate `agg` is true (`session.seen`)
+    AggIs { agg: ConstIdx },
+    /// acc = risk score `op` ints[k]
+    ScoreCmpK { op: Cmp, k: ConstIdx },
+    /// acc = risk tier `op` tier
+    TierCmpK { op: Cmp, tier: u8 },
+    /// acc = the action's flags include every flag of `mask`
+    FlagsHave { mask: u16 },
+    /// acc = a constant
+    Const { value: bool },
+    /// acc = !acc
+    Not,
+    /// if !acc, continue at `to`
+    JumpIfFalse { to: Target },
+    /// if acc, continue at `to`
+    JumpIfTrue { to: Target },
+    /// Apply the amplifier adjustments of rule `rule` and continue.
+    Amplify { rule: ConstIdx },
+    /// Recompute the risk score from the adjusted amplifiers; a tripped
+    /// hard gate ends the program with deny.
+    Score,
+    /// End: rule `rule` decides.
+    Fire { rule: ConstIdx },
+    /// End: the risk tier decides.
+    Default,
+}
+
+impl Instr {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Instr::IntCmpK { .. } => "int.cmp.k",
+            Instr::IntCmpSlot { .. } => "int.cmp.slot",
+            Instr::BoolIs { .. } => "bool.is",
+            Instr::EnumCmpK { .. } => "enum.cmp.k",
+            Instr::EnumInSet { .. } => "enum.in.set",
+            Instr::StrEqK { .. } => "str.eq.k",
+            Instr::StrEqSlot { .. } => "str.eq.slot",
+            Instr::StrInSet { .. } => "str.in.set",
+            Instr::StrInSlot { .. } => "str.in.slot",
+            Instr::ListHasK { .. } => "list.has.k",
+            Instr::TextK { .. } => "text.k",
+            Instr::TextSlot { .. } => "text.slot",
+            Instr::TextAnyOf { .. } => "text.any_of",
+            Instr::Match { .. } => "match",
+            Instr::LenCmpK { .. } => "len.cmp.k",
+            Instr::AggCmpK { .. } => "agg.cmp.k",
+            Instr::AggIs { .. } => "agg.is",
+            Instr::ScoreCmpK { .. } => "score.cmp.k",
+            Instr::TierCmpK { .. } => "tier.cmp.k",
+            Instr::FlagsHave { .. } => "flags.have",
+            Instr::Const { .. } => "const",
+            Instr::Not => "not",
+            Instr::JumpIfFalse { .. } => "jump.if_false",
+            Instr::JumpIfTrue { .. } => "jump.if_true",
+            Instr::Amplify { .. } => "amplify",
+            Instr::Score => "score",
+            Instr::Fire { .. } => "fire",
+            Instr::Default => "default",
+        }
+    }
+
+    /// Ends the program.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Instr::Fire { .. } | Instr::Default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_stay_six_bytes() {
+        assert_eq!(std::mem::size_of::<Instr>(), 6);
+    }
+}

@@ -1,0 +1,494 @@
+//! Bundle bytes in, verified [`Program`] out: signature, digest, magic and
+//! version are checked over the exact bytes before anything is decoded; the
+//! decoded program is then checked by [`crate::verify`] before it can run.
+
+use crate::instr::Instr;
+use crate::risk::{Amp, Amps, FlagSet, Gate, Model, Score, Tier, Verdict};
+use crate::value::fold;
+use crate::wire::{self, AggregateWire, BundleWire, ToolWire, TypeWire};
+use aho_corasick::AhoCorasick;
+use ed25519_dalek::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why a bundle was refused. Nothing of a refused bundle ever runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    TooShort(usize),
+    TooLarge(usize),
+    BadMagic,
+    UnsupportedVersion(u16),
+    /// The header's payload length does not match the file: truncated, or
+    /// bytes appended.
+    LengthMismatch { declared: usize, actual: usize },
+    DigestMismatch,
+    UntrustedKey(String),
+    BadSignature,
+    Decode(String),
+    /// Bytes left over after the payload decoded.
+    TrailingPayload(usize),
+    /// The decoded program failed verification.
+    Invalid(String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::TooShort(n) => write!(f, "bundle is truncated: {n} bytes is shorter than any bundle"),
+            LoadError::TooLarge(n) => write!(f, "bundle is {n} bytes, more than the {} MiB limit", wire::MAX_BUNDLE_BYTES >> 20),
+            LoadError::BadMagic => f.write_str("not a permit0 bundle (bad magic bytes)"),
+            LoadError::UnsupportedVersion(v) => write!(f, "bundle format {v} is not supported (this build reads format {})", wire::FORMAT_VERSION),
+            LoadError::LengthMismatch { declared, actual } => write!(
+                f,
+                "bundle length is wrong: the header declares a {declared}-byte payload but {actual} bytes are present (truncated or appended to)"
+            ),
+            LoadError::DigestMismatch => f.write_str("bundle digest does not match its contents: the bundle was modified"),
+            LoadError::UntrustedKey(id) => write!(f, "bundle is signed by key `{id}`, which is not trusted"),
+            LoadError::BadSignature => f.write_str("bundle signature is invalid"),
+            LoadError::Decode(e) => write!(f, "bundle payload cannot be decoded: {e}"),
+            LoadError::TrailingPayload(n) => write!(f, "bundle payload has {n} unexpected trailing bytes"),
+            LoadError::Invalid(e) => write!(f, "bundle failed verification: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+#[derive(Clone, Debug)]
+pub struct FieldMeta {
+    pub name: Box<str>,
+    pub ty: TypeWire,
+    pub optional: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct ActionRt {
+    pub name: Box<str>,
+    /// The action's own fields, then every namespace field.
+    pub slots: Vec<FieldMeta>,
+    pub own_fields: usize,
+    pub flags: FlagSet,
+    pub amps: Amps,
+    pub floor: Option<Tier>,
+    /// The risk of the action as declared, before any `amplify` rule.
+    pub base: Score,
+    pub base_gate: Option<usize>,
+    pub code: Box<[Instr]>,
+    /// `(first instruction, last instruction, rule)` of each rule's block,
+    /// for the explain path.
+    pub blocks: Vec<(usize, usize, usize)>,
+    pub compliance: Vec<Box<str>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RuleRt {
+    pub id: Box<str>,
+    pub verdict: Option<Verdict>,
+    pub amplify: Vec<(Amp, i32)>,
+    pub reason: Option<Box<str>>,
+    pub obligations: Vec<(Box<str>, Box<str>)>,
+}
+
+#[derive(Debug)]
+pub(crate) struct MatcherRt {
+    pub automaton: AhoCorasick,
+    /// The needles, sorted, for lists (element equality).
+    pub sorted: Box<[Box<str>]>,
+    pub all: bool,
+    pub count: usize,
+}
+
+/// Facts about a loaded bundle, for `permit0 inspect` and decision records.
+#[derive(Clone, Debug)]
+pub struct BundleInfo {
+    pub digest: [u8; 32],
+    pub key_id: [u8; 8],
+    pub format: u16,
+    pub taxonomy_version: String,
+    pub taxonomy_digest: [u8; 32],
+    pub compiler: String,
+    pub policies: Vec<(String, [u8; 32])>,
+}
+
+/// A verified, immutable policy program. `Send + Sync`: share one behind an
+/// `Arc` (or an [`crate::Engine`]) across every thread.
+#[derive(Debug)]
+pub struct Program {
+    pub(crate) instance: u64,
+    pub(crate) info: BundleInfo,
+    pub(crate) model: Model,
+    pub(crate) enums: Vec<Vec<Box<str>>>,
+    pub(crate) namespaces: Vec<(Box<str>, Vec<FieldMeta>)>,
+    pub(crate) actions: Vec<ActionRt>,
+    pub(crate) rules: Vec<RuleRt>,
+    pub(crate) ints: Vec<i64>,
+    pub(crate) strs: Vec<Box<str>>,
+    pub(crate) sets: Vec<Box<[Box<str>]>>,
+    pub(crate) enum_sets: Vec<Box<[u16]>>,
+    pub(crate) matchers: Vec<MatcherRt>,
+    pub(crate) aggregates: Vec<AggregateWire>,
+    pub(crate) tools: Vec<ToolWire>,
+}
+
+static INSTANCES: AtomicU64 = AtomicU64::new(1);
+
+/// The 8-byte id of a public key: the start of its sha256.
+pub fn key_id(key: &VerifyingKey) -> [u8; 8] {
+    let d = Sha256::digest(key.as_bytes());
+    let mut id = [0u8; 8];
+    id.iter_mut().zip(d.iter()).for_each(|(o, i)| *o = *i);
+    id
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn read_u16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn read_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+}
+
+/// Checks a bundle's framing, digest and signature over the exact bytes and
+/// returns the payload and facts about it. Nothing is decoded.
+pub fn check_envelope<'b>(bytes: &'b [u8], trusted: &[VerifyingKey]) -> Result<(&'b [u8], [u8; 32], [u8; 8], u16), LoadError> {
+    let min = wire::HEADER_LEN + wire::DIGEST_LEN + wire::SIGNATURE_LEN;
+    if bytes.len() > wire::MAX_BUNDLE_BYTES {
+        return Err(LoadError::TooLarge(bytes.len()));
+    }
+    if bytes.len() < min {
+        return Err(LoadError::TooShort(bytes.len()));
+    }
+    if bytes.get(..4) != Some(&wire::MAGIC[..]) {
+        return Err(LoadError::BadMagic);
+    }
+    let version = read_u16(bytes, 4).ok_or(LoadError::TooShort(bytes.len()))?;
+    if version != wire::FORMAT_VERSION {
+        return Err(LoadError::UnsupportedVersion(version));
+    }
+    let mut kid = [0u8; 8];
+    kid.iter_mut().zip(bytes.get(6..14).unwrap_or(&[])).for_each(|(o, i)| *o = *i);
+    let declared = read_u32(bytes, 14).ok_or(LoadError::TooShort(bytes.len()))? as usize;
+    let actual = bytes.len() - min;
+    if declared != actual {
+        return Err(LoadError::LengthMismatch { declared, actual });
+    }
+    let body_end = wire::HEADER_LEN + declared;
+    let body = bytes.get(..body_end).ok_or(LoadError::TooShort(bytes.len()))?;
+    let digest_bytes = bytes.get(body_end..body_end + wire::DIGEST_LEN).ok_or(LoadError::TooShort(bytes.len()))?;
+    let sig_bytes = bytes.get(body_end + wire::DIGEST_LEN..).ok_or(LoadError::TooShort(bytes.len()))?;
+    let digest: [u8; 32] = Sha256::digest(body).into();
+    if digest[..] != *digest_bytes {
+        return Err(LoadError::DigestMismatch);
+    }
+    let key = trusted
+        .iter()
+        .find(|k| key_id(k) == kid)
+        .ok_or_else(|| LoadError::UntrustedKey(hex(&kid)))?;
+    let sig = Signature::from_slice(sig_bytes).map_err(|_| LoadError::BadSignature)?;
+    key.verify_strict(&digest, &sig).map_err(|_| LoadError::BadSignature)?;
+    let payload = body.get(wire::HEADER_LEN..).unwrap_or(&[]);
+    Ok((payload, digest, kid, version))
+}
+
+impl Program {
+    /// Loads a signed bundle: checks the envelope, decodes the payload,
+    /// verifies the bytecode, and builds the keyword matchers.
+    pub fn load(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Program, LoadError> {
+        let (payload, digest, key_id, format) = check_envelope(bytes, trusted)?;
+        let (wire, rest): (BundleWire, &[u8]) =
+            postcard::take_from_bytes(payload).map_err(|e| LoadError::Decode(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(LoadError::TrailingPayload(rest.len()));
+        }
+        Program::from_wire(wire, digest, key_id, format)
+    }
+
+    /// Builds and verifies a program from decoded wire structs. `load` is the
+    /// way in for bytes; this is for the compiler's in-memory path and tests.
+    pub fn from_wire(w: BundleWire, digest: [u8; 32], key_id: [u8; 8], format: u16) -> Result<Program, LoadError> {
+        let bad = |s: String| LoadError::Invalid(s);
+        let model = model_from_wire(&w.model).map_err(bad)?;
+        model
+            .validate()
+            .map_err(|e| LoadError::Invalid(format!("risk model: {e}")))?;
+        let enums: Vec<Vec<Box<str>>> = w
+            .enums
+            .iter()
+            .map(|m| m.iter().map(|s| s.as_str().into()).collect())
+            .collect();
+        let field = |f: &wire::FieldWire| FieldMeta {
+            name: f.name.as_str().into(),
+            ty: f.ty,
+            optional: f.optional,
+        };
+        let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = w
+            .namespaces
+            .iter()
+            .map(|n| (n.name.as_str().into(), n.fields.iter().map(field).collect()))
+            .collect();
+        let ns_fields: Vec<FieldMeta> = namespaces.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
+
+        let rules: Vec<RuleRt> = w
+            .rules
+            .iter()
+            .map(|r| {
+                let verdict = match r.verdict {
+                    None => None,
+                    Some(0) => Some(Verdict::Allow),
+                    Some(1) => Some(Verdict::Escalate),
+                    Some(2) => Some(Verdict::Deny),
+                    Some(v) => return Err(bad(format!("rule `{}` has unknown verdict {v}", r.id))),
+                };
+                let amplify = r
+                    .amplify
+                    .iter()
+                    .map(|(a, d)| {
+                        Amp::ALL
+                            .get(*a as usize)
+                            .map(|amp| (*amp, *d))
+                            .ok_or_else(|| bad(format!("rule `{}` amplifies unknown dimension {a}", r.id)))
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(RuleRt {
+                    id: r.id.as_str().into(),
+                    verdict,
+                    amplify,
+                    reason: r.reason.as_deref().map(Into::into),
+                    obligations: r
+                        .obligations
+                        .iter()
+                        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+                        .collect(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+
+        let mut actions = Vec::with_capacity(w.actions.len());
+        for (i, a) in w.actions.iter().enumerate() {
+            if let Some(prev) = i.checked_sub(1).and_then(|p| w.actions.get(p)) {
+                if prev.name >= a.name {
+                    return Err(bad(format!("actions are not sorted at `{}`", a.name)));
+                }
+            }
+            let mut slots: Vec<FieldMeta> = a.fields.iter().map(field).collect();
+            let own_fields = slots.len();
+            slots.extend(ns_fields.iter().cloned());
+            let flags = FlagSet(a.primary_flags | a.secondary_flags);
+            if flags.0 >> 9 != 0 {
+                return Err(bad(format!("action `{}` has unknown flag bits", a.name)));
+            }
+            let amps = Amps(a.amps);
+            let floor = match a.floor {
+                None => None,
+                Some(t) => Some(*Tier::ALL.get(t as usize).ok_or_else(|| bad(format!("action `{}` has unknown floor {t}", a.name)))?),
+            };
+            let base = floored(model.score(flags, &amps), floor);
+            let base_gate = model.gate(flags, &amps);
+            let blocks = rule_blocks(&a.code);
+            actions.push(ActionRt {
+                name: a.name.as_str().into(),
+                slots,
+                own_fields,
+                flags,
+                amps,
+                floor,
+                base,
+                base_gate,
+                code: a.code.clone().into_boxed_slice(),
+                blocks,
+                compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
+            });
+        }
+
+        let mut matchers = Vec::with_capacity(w.matchers.len());
+        for m in &w.matchers {
+            if m.all && m.needles.len() > 64 {
+                return Err(bad("a `contains_all` matcher holds more than 64 keywords".into()));
+            }
+            if m.needles.iter().any(|n| fold(n) != *n || n.is_empty()) {
+                return Err(bad("a matcher keyword is empty or not folded".into()));
+            }
+            let automaton = AhoCorasick::new(&m.needles).map_err(|e| bad(format!("keyword matcher: {e}")))?;
+            let mut sorted: Vec<Box<str>> = m.needles.iter().map(|s| s.as_str().into()).collect();
+            sorted.sort();
+            sorted.dedup();
+            matchers.push(MatcherRt {
+                automaton,
+                sorted: sorted.into_boxed_slice(),
+                all: m.all,
+                count: m.needles.len(),
+            });
+        }
+        let sets: Vec<Box<[Box<str>]>> = w
+            .sets
+            .iter()
+            .map(|s| {
+                if s.windows(2).any(|p| p.first() >= p.get(1)) {
+                    return Err(bad("a string set is not sorted".into()));
+                }
+                Ok(s.iter().map(|x| x.as_str().into()).collect())
+            })
+            .collect::<Result<_, _>>()?;
+        let enum_sets: Vec<Box<[u16]>> = w.enum_sets.iter().map(|s| s.clone().into_boxed_slice()).collect();
+
+        let program = Program {
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
+            info: BundleInfo {
+                digest,
+                key_id,
+                format,
+                taxonomy_version: w.taxonomy_version.clone(),
+                taxonomy_digest: w.taxonomy_digest,
+                compiler: w.compiler.clone(),
+                policies: w.policies.iter().map(|p| (p.name.clone(), p.source_digest)).collect(),
+            },
+            model,
+            enums,
+            namespaces,
+            actions,
+            rules,
+            ints: w.ints,
+            strs: w.strs.into_iter().map(Into::into).collect(),
+            sets,
+            enum_sets,
+            matchers,
+            aggregates: w.aggregates,
+            tools: w.tools,
+        };
+        crate::verify::verify(&program).map_err(LoadError::Invalid)?;
+        Ok(program)
+    }
+
+    pub fn info(&self) -> &BundleInfo {
+        &self.info
+    }
+
+    /// `sha256:…` of the bundle.
+    pub fn digest_string(&self) -> String {
+        format!("sha256:{}", hex(&self.info.digest))
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn action_count(&self) -> usize {
+        self.actions.len()
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn action_id(&self, name: &str) -> Option<u32> {
+        self.actions
+            .binary_search_by(|a| (*a.name).cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    pub fn action_name(&self, id: u32) -> Option<&str> {
+        self.actions.get(id as usize).map(|a| &*a.name)
+    }
+
+    /// The action's declared flags, amplifiers and base risk.
+    pub fn action_risk(&self, id: u32) -> Option<(FlagSet, Amps, Score)> {
+        self.actions.get(id as usize).map(|a| (a.flags, a.amps, a.base))
+    }
+
+    pub fn action_compliance(&self, id: u32) -> &[Box<str>] {
+        self.actions.get(id as usize).map(|a| a.compliance.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn rule_id(&self, rule: usize) -> Option<&str> {
+        self.rules.get(rule).map(|r| &*r.id)
+    }
+
+    pub fn aggregates(&self) -> &[AggregateWire] {
+        &self.aggregates
+    }
+
+    /// A readable listing of the program: header, actions and their code.
+    pub fn disassemble(&self) -> String {
+        crate::disasm::disassemble(self)
+    }
+}
+
+pub(crate) fn floored(mut s: Score, floor: Option<Tier>) -> Score {
+    if let Some(f) = floor {
+        if f > s.tier {
+            s.tier = f;
+        }
+    }
+    s
+}
+
+/// Rule blocks of straight-line code: each ends at its `Fire` or `Amplify`.
+fn rule_blocks(code: &[Instr]) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, ins) in code.iter().enumerate() {
+        match ins {
+            Instr::Fire { rule } | Instr::Amplify { rule } => {
+                out.push((start, i, *rule as usize));
+                start = i + 1;
+            }
+            Instr::Score => start = i + 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+pub(crate) fn model_from_wire(m: &wire::ModelWire) -> Result<Model, String> {
+    let mut model = Model::standard();
+    if m.flag_weights.len() != model.flag_weights.len()
+        || m.amp_weights.len() != model.amp_weights.len()
+        || m.bounds.len() != model.bounds.len()
+    {
+        return Err("risk model has the wrong number of weights".into());
+    }
+    model.flag_weights.iter_mut().zip(&m.flag_weights).for_each(|(o, i)| *o = *i);
+    model.amp_weights.iter_mut().zip(&m.amp_weights).for_each(|(o, i)| *o = *i);
+    model.bounds.iter_mut().zip(&m.bounds).for_each(|(o, i)| *o = *i);
+    model.gates = m
+        .gates
+        .iter()
+        .map(|g| {
+            let thresholds = g
+                .thresholds
+                .iter()
+                .map(|(a, t)| Amp::ALL.get(*a as usize).map(|amp| (*amp, *t)).ok_or("unknown amplifier in a gate"))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Gate {
+                name: g.name.clone(),
+                flags: FlagSet(g.flags),
+                thresholds,
+            })
+        })
+        .collect::<Result<_, &str>>()?;
+    Ok(model)
+}
+
+/// The wire form of a risk model.
+pub fn model_to_wire(m: &Model) -> wire::ModelWire {
+    wire::ModelWire {
+        flag_weights: m.flag_weights.to_vec(),
+        amp_weights: m.amp_weights.to_vec(),
+        bounds: m.bounds.to_vec(),
+        gates: m
+            .gates
+            .iter()
+            .map(|g| wire::GateWire {
+                name: g.name.clone(),
+                flags: g.flags.0,
+                thresholds: g.thresholds.iter().map(|(a, t)| (*a as u8, *t)).collect(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,322 @@
+//! JSON in, [`Request`] out: binds a request's names to the program's typed
+//! slots once per call, so `decide` reads slots by index and never looks a
+//! name up. Anything that cannot be bound exactly is a [`BindError`]; the
+//! caller turns it into a decision with [`Program::refuse`] — never allow.
+
+use crate::program::{FieldMeta, Program};
+use crate::value::{Text, Value};
+use crate::wire::TypeWire;
+use serde_json::Value as Json;
+use std::fmt;
+
+/// A request bound to one program's slots.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub(crate) instance: u64,
+    pub(crate) action: Option<u32>,
+    /// What the caller asked for, as sent (`action` or `tool` name).
+    pub(crate) asked: Box<str>,
+    pub(crate) via_tool: bool,
+    pub(crate) slots: Box<[Value]>,
+    /// Session aggregates in the bundle's order; filled by the embedding's
+    /// session store (0 = nothing seen).
+    pub(crate) aggs: Box<[i64]>,
+    pub(crate) session: Option<Box<str>>,
+}
+
+impl Request {
+    /// The canonical action this request was bound to, if the bundle knows it.
+    pub fn action(&self) -> Option<u32> {
+        self.action
+    }
+
+    /// The name the caller sent.
+    pub fn asked(&self) -> &str {
+        &self.asked
+    }
+
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
+    /// The value of a slot, for the explain path and session stores.
+    pub fn slot(&self, i: usize) -> Option<&Value> {
+        self.slots.get(i)
+    }
+
+    /// Sets a session aggregate (index into [`Program::aggregates`]).
+    pub fn set_aggregate(&mut self, i: usize, value: i64) {
+        if let Some(v) = self.aggs.get_mut(i) {
+            *v = value;
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BindError {
+    NotAnObject,
+    /// Neither `action` nor `tool` is present, or it is not a string.
+    NoAction,
+    UnknownSection(String),
+    SectionNotObject(String),
+    UnknownField { action: String, field: String, suggestion: Option<String> },
+    MissingField { action: String, field: String },
+    WrongType { field: String, expected: String, found: String },
+    NotInEnum { field: String, value: String, members: Vec<String> },
+    Negative { field: String },
+    BadTime { field: String, value: String },
+}
+
+impl fmt::Display for BindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BindError::NotAnObject => f.write_str("request is not a JSON object"),
+            BindError::NoAction => f.write_str("request names no action: give `\"action\"` or `\"tool\"` as a string"),
+            BindError::UnknownSection(s) => write!(f, "unknown request section `{s}`; sections are action, tool, args, actor, context, session"),
+            BindError::SectionNotObject(s) => write!(f, "request section `{s}` is not an object"),
+            BindError::UnknownField { action, field, suggestion } => {
+                write!(f, "`{action}` has no field `{field}`")?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean `{s}`?)")?;
+                }
+                Ok(())
+            }
+            BindError::MissingField { action, field } => write!(f, "`{action}` needs field `{field}`"),
+            BindError::WrongType { field, expected, found } => write!(f, "`{field}` must be {expected}, found {found}"),
+            BindError::NotInEnum { field, value, members } => {
+                write!(f, "`{field}` is `{value}`, which is not one of {}", members.join(", "))
+            }
+            BindError::Negative { field } => write!(f, "`{field}` is money and cannot be negative"),
+            BindError::BadTime { field, value } => write!(f, "`{field}` is `{value}`, not an RFC 3339 time such as 2026-11-22T10:00:00Z"),
+        }
+    }
+}
+
+impl std::error::Error for BindError {}
+
+fn kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Json::Number(_) => "a fractional number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+pub(crate) fn expected(ty: TypeWire) -> &'static str {
+    match ty {
+        TypeWire::Bool => "a boolean",
+        TypeWire::Int => "an integer",
+        TypeWire::Money => "an integer count of minor units",
+        TypeWire::Str => "a string",
+        TypeWire::Duration => "a duration in milliseconds",
+        TypeWire::Time => "an RFC 3339 time",
+        TypeWire::Enum(_) => "one of the enum's members",
+        TypeWire::List | TypeWire::Set => "an array of strings",
+    }
+}
+
+impl Program {
+    /// Binds a JSON request (DESIGN.md's request shape). An action the bundle
+    /// does not know binds to no action, and `decide` escalates it.
+    pub fn bind(&self, json: &Json) -> Result<Request, BindError> {
+        let obj = json.as_object().ok_or(BindError::NotAnObject)?;
+        for key in obj.keys() {
+            if !matches!(key.as_str(), "action" | "tool" | "args" | "actor" | "context" | "session") {
+                return Err(BindError::UnknownSection(key.clone()));
+            }
+        }
+        let section = |name: &str| -> Result<Option<&serde_json::Map<String, Json>>, BindError> {
+            match obj.get(name) {
+                None | Some(Json::Null) => Ok(None),
+                Some(Json::Object(m)) => Ok(Some(m)),
+                Some(_) => Err(BindError::SectionNotObject(name.to_string())),
+            }
+        };
+        let args = section("args")?;
+        let session = section("session")?
+            .and_then(|s| s.get("id"))
+            .and_then(Json::as_str)
+            .map(Into::into);
+        let (asked, via_tool) = match (obj.get("action"), obj.get("tool")) {
+            (Some(Json::String(a)), None) => (a.as_str(), false),
+            (None, Some(Json::String(t))) => (t.as_str(), true),
+            _ => return Err(BindError::NoAction),
+        };
+        let aggs = vec![0i64; self.aggregates.len()].into_boxed_slice();
+        if via_tool {
+            return crate::normalize::bind_tool(self, asked, args, section("actor")?, section("context")?, session, aggs);
+        }
+        let Some(action) = self.action_id(asked) else {
+            return Ok(Request {
+                instance: self.instance,
+                action: None,
+                asked: asked.into(),
+                via_tool: false,
+                slots: Box::new([]),
+                aggs,
+                session,
+            });
+        };
+        let empty = serde_json::Map::new();
+        self.bind_fields(action, args.unwrap_or(&empty), section("actor")?, section("context")?, asked, false, session, aggs)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn bind_fields(
+        &self,
+        action: u32,
+        args: &serde_json::Map<String, Json>,
+        actor: Option<&serde_json::Map<String, Json>>,
+        context: Option<&serde_json::Map<String, Json>>,
+        asked: &str,
+        via_tool: bool,
+        session: Option<Box<str>>,
+        aggs: Box<[i64]>,
+    ) -> Result<Request, BindError> {
+        let Some(a) = self.actions.get(action as usize) else {
+            return Err(BindError::NoAction);
+        };
+        let mut slots: Vec<Value> = Vec::with_capacity(a.slots.len());
+        let own = a.slots.get(..a.own_fields).unwrap_or(&[]);
+        for key in args.keys() {
+            if !own.iter().any(|f| *f.name == **key) {
+                return Err(BindError::UnknownField {
+                    action: a.name.to_string(),
+                    field: key.clone(),
+                    suggestion: closest(key, own.iter().map(|f| &*f.name)),
+                });
+            }
+        }
+        for f in own {
+            slots.push(self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?);
+        }
+        for (ns, fields) in &self.namespaces {
+            let src = match &**ns {
+                "actor" => actor,
+                "context" => context,
+                _ => None,
+            };
+            if let Some(m) = src {
+                for key in m.keys() {
+                    if !fields.iter().any(|f| *f.name == **key) {
+                        return Err(BindError::UnknownField {
+                            action: ns.to_string(),
+                            field: key.clone(),
+                            suggestion: closest(key, fields.iter().map(|f| &*f.name)),
+                        });
+                    }
+                }
+            }
+            for f in fields {
+                let qualified = format!("{ns}.{}", f.name);
+                slots.push(self.bind_value(f, src.and_then(|m| m.get(&*f.name)), ns, &qualified)?);
+            }
+        }
+        Ok(Request {
+            instance: self.instance,
+            action: Some(action),
+            asked: asked.into(),
+            via_tool,
+            slots: slots.into_boxed_slice(),
+            aggs,
+            session,
+        })
+    }
+
+    fn bind_value(&self, f: &FieldMeta, v: Option<&Json>, owner: &str, label: &str) -> Result<Value, BindError> {
+        let v = match v {
+            None | Some(Json::Null) => {
+                return if f.optional {
+                    Ok(Value::Absent)
+                } else {
+                    Err(BindError::MissingField { action: owner.to_string(), field: f.name.to_string() })
+                };
+            }
+            Some(v) => v,
+        };
+        let wrong = || BindError::WrongType {
+            field: label.to_string(),
+            expected: expected(f.ty).to_string(),
+            found: kind(v).to_string(),
+        };
+        Ok(match f.ty {
+            TypeWire::Bool => Value::Bool(v.as_bool().ok_or_else(wrong)?),
+            TypeWire::Int | TypeWire::Duration => Value::Int(v.as_i64().ok_or_else(wrong)?),
+            TypeWire::Money => {
+                let n = v.as_i64().ok_or_else(wrong)?;
+                if n < 0 {
+                    return Err(BindError::Negative { field: label.to_string() });
+                }
+                Value::Int(n)
+            }
+            TypeWire::Time => match v {
+                Json::String(s) => Value::Int(crate::time::parse_rfc3339(s).ok_or_else(|| BindError::BadTime {
+                    field: label.to_string(),
+                    value: s.clone(),
+                })?),
+                _ => Value::Int(v.as_i64().ok_or_else(wrong)?),
+            },
+            TypeWire::Str => Value::Str(Text::new(v.as_str().ok_or_else(wrong)?)),
+            TypeWire::List | TypeWire::Set => {
+                let items = v.as_array().ok_or_else(wrong)?;
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(Text::new(i.as_str().ok_or_else(|| BindError::WrongType {
+                        field: label.to_string(),
+                        expected: "an array of strings".to_string(),
+                        found: format!("an array holding {}", kind(i)),
+                    })?));
+                }
+                Value::List(out.into_boxed_slice())
+            }
+            TypeWire::Enum(e) => {
+                let s = v.as_str().ok_or_else(wrong)?;
+                let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);
+                // Enum members are identifiers; accept any letter case.
+                let pos = members.iter().position(|m| m.eq_ignore_ascii_case(s) && s.is_ascii());
+                match pos.and_then(|p| u16::try_from(p).ok()) {
+                    Some(p) => Value::Enum(p),
+                    None => {
+                        return Err(BindError::NotInEnum {
+                            field: label.to_string(),
+                            value: s.to_string(),
+                            members: members.iter().map(|m| m.to_string()).collect(),
+                        })
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// A near name for "did you mean", by shared prefix or one edit.
+pub(crate) fn closest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for n in names {
+        let d = distance(word, n);
+        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, n));
+        }
+    }
+    best.map(|(_, n)| n.to_string())
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}

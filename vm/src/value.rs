@@ -1,0 +1,65 @@
+//! Request values as the VM reads them: typed, with strings pre-folded for
+//! case-insensitive matching so `decide` never has to allocate.
+
+/// A string with its folded form: lowercased, with invisible format
+/// characters (zero-width spaces, soft hyphens, bidi controls) removed, so
+/// `PassWord`, `pass\u{200B}word` and `password` match the same keyword.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub raw: Box<str>,
+    pub folded: Box<str>,
+}
+
+impl Text {
+    pub fn new(raw: &str) -> Text {
+        Text {
+            raw: raw.into(),
+            folded: fold(raw).into_boxed_str(),
+        }
+    }
+}
+
+/// Characters that render as nothing and are used to split keywords.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The folding used by every text operator, at compile time on keywords and
+/// at bind time on request strings.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .filter(|c| !invisible(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Value {
+    /// An optional field the request did not send. Every test of it is false.
+    #[default]
+    Absent,
+    Bool(bool),
+    /// int, money (minor units), duration (ms), time (ms since the epoch)
+    Int(i64),
+    /// Index of the member in the field's enum.
+    Enum(u16),
+    Str(Text),
+    List(Box<[Text]>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_defeats_case_and_invisible_characters() {
+        assert_eq!(fold("PassWord"), "password");
+        assert_eq!(fold("pass\u{200B}word"), "password");
+        assert_eq!(fold("API\u{00AD}_KEY"), "api_key");
+        assert_eq!(fold("ÄRGER"), "ärger");
+    }
+}

@@ -1,0 +1,176 @@
+//! The bundle's frozen wire format. These structs are written by the compiler
+//! and read by the VM, encoded with postcard; they are kept apart from the
+//! runtime types so the in-memory program can change without changing bytes.
+//! Any change here bumps [`FORMAT_VERSION`].
+//!
+//! A bundle file is:
+//!
+//! ```text
+//! magic "P0B\x01" (4) | format u16 LE | key id (8) | payload length u32 LE
+//! | payload (postcard `BundleWire`) | sha256 of everything before it (32)
+//! | ed25519 signature of that digest (64)
+//! ```
+//!
+//! Nothing in a `BundleWire` is a hash map: the same sources always give the
+//! same bytes.
+
+use crate::instr::Instr;
+use serde::{Deserialize, Serialize};
+
+pub const MAGIC: [u8; 4] = *b"P0B\x01";
+pub const FORMAT_VERSION: u16 = 1;
+pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
+pub const DIGEST_LEN: usize = 32;
+pub const SIGNATURE_LEN: usize = 64;
+/// Bundles larger than this are refused before anything is decoded.
+pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleWire {
+    pub taxonomy_version: String,
+    pub taxonomy_digest: [u8; 32],
+    pub compiler: String,
+    pub policies: Vec<PolicyWire>,
+    pub model: ModelWire,
+    /// Members of every enum, by enum id.
+    pub enums: Vec<Vec<String>>,
+    /// Fields of `actor` and `context` (in that order), appended to every
+    /// action's own fields in its frame.
+    pub namespaces: Vec<NamespaceWire>,
+    pub actions: Vec<ActionWire>,
+    pub rules: Vec<RuleWire>,
+    pub ints: Vec<i64>,
+    pub strs: Vec<String>,
+    /// Sorted, deduplicated string sets (exact, or folded for text tests).
+    pub sets: Vec<Vec<String>>,
+    /// Sorted enum member sets.
+    pub enum_sets: Vec<Vec<u16>>,
+    pub matchers: Vec<MatcherWire>,
+    pub aggregates: Vec<AggregateWire>,
+    pub tools: Vec<ToolWire>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyWire {
+    pub name: String,
+    /// sha256 of the policy's source text.
+    pub source_digest: [u8; 32],
+}
+
+/// The risk model, weights as IEEE-754 doubles (postcard keeps every bit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelWire {
+    pub flag_weights: Vec<f64>,
+    pub amp_weights: Vec<f64>,
+    pub bounds: Vec<f64>,
+    pub gates: Vec<GateWire>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateWire {
+    pub name: String,
+    pub flags: u16,
+    /// (amplifier index, normalized threshold)
+    pub thresholds: Vec<(u8, f64)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TypeWire {
+    Bool,
+    Int,
+    Money,
+    Str,
+    Duration,
+    Time,
+    Enum(u32),
+    List,
+    Set,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldWire {
+    pub name: String,
+    pub ty: TypeWire,
+    pub optional: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceWire {
+    pub name: String,
+    pub fields: Vec<FieldWire>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionWire {
+    pub name: String,
+    pub fields: Vec<FieldWire>,
+    pub primary_flags: u16,
+    pub secondary_flags: u16,
+    pub amps: [i32; 10],
+    /// Tier index (0 = minimal … 4 = critical).
+    pub floor: Option<u8>,
+    pub code: Vec<Instr>,
+    pub compliance: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleWire {
+    /// `policy:N`
+    pub id: String,
+    /// 0 allow, 1 escalate, 2 deny; `None` for an `amplify` rule.
+    pub verdict: Option<u8>,
+    pub amplify: Vec<(u8, i32)>,
+    pub reason: Option<String>,
+    pub obligations: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatcherWire {
+    /// Folded needles.
+    pub needles: Vec<String>,
+    /// Every needle must be found (`contains_all`), not just one.
+    pub all: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AggKindWire {
+    Count,
+    Sum,
+    Seen,
+    Distinct,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateWire {
+    pub kind: AggKindWire,
+    pub actions: Vec<u32>,
+    pub field: Option<String>,
+    /// Milliseconds before the request's `context.time`, or 0.
+    pub window_ms: i64,
+    /// The last N actions of the session, or 0.
+    pub window_actions: i64,
+    pub text: String,
+}
+
+/// A raw tool name mapped onto an action: each field of the action is
+/// computed from the raw call by a small expression.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolWire {
+    pub names: Vec<String>,
+    pub action: u32,
+    pub fields: Vec<(String, ToolExprWire)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolExprWire {
+    /// A raw argument of the tool call.
+    Arg(String),
+    /// A field of the request's `context` or `actor`.
+    Field(String, String),
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    List(Vec<String>),
+    /// A normalizer builtin applied to arguments.
+    Call(String, Vec<ToolExprWire>),
+}
