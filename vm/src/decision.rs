@@ -115,11 +115,11 @@ impl Program {
             "reason": self.reason(d, req),
             "rule": d.rule().and_then(|r| self.rule_id(r)),
             "action": action,
-            "risk": {
+            "risk": d.action.map(|_| json!({
                 "score": d.score,
                 "tier": d.tier.name(),
                 "flags": d.flags.names().collect::<Vec<_>>(),
-            },
+            })),
             "bundle": format!("sha256:{}", hex(&self.info.digest)),
         });
         if let (Some(r), Some(obj)) = (d.rule().and_then(|r| self.rules.get(r)), out.as_object_mut()) {
