@@ -34,11 +34,19 @@ fn embed_taxonomy(out_dir: &Path) -> std::io::Result<()> {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let abs = f.canonicalize()?;
-        let _ = writeln!(code, "    (\"taxonomy/{name}\", include_str!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            code,
+            "    (\"taxonomy/{name}\", include_str!({:?})),",
+            abs.display().to_string()
+        );
     }
     code.push_str("];\n");
     let version = dir.join("VERSION").canonicalize()?;
     println!("cargo:rerun-if-changed={}", version.display());
-    let _ = writeln!(code, "pub const VERSION: &str = include_str!({:?});", version.display().to_string());
+    let _ = writeln!(
+        code,
+        "pub const VERSION: &str = include_str!({:?});",
+        version.display().to_string()
+    );
     std::fs::write(out_dir.join("taxonomy_files.rs"), code)
 }

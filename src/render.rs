@@ -46,7 +46,13 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool, out: &mut 
         if report.finish().write(&mut cache, &mut *out).is_err() {
             // A diagnostic that cannot be drawn (e.g. a span past the end of
             // an edited file) still reaches the user as one line.
-            let _ = writeln!(out, "{}[{}]: {} ({name})", d.severity.name(), d.code, d.message);
+            let _ = writeln!(
+                out,
+                "{}[{}]: {} ({name})",
+                d.severity.name(),
+                d.code,
+                d.message
+            );
         }
     }
 }
@@ -56,5 +62,9 @@ pub fn summary(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

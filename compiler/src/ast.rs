@@ -187,7 +187,10 @@ pub enum ExprKind {
     /// `payments.*`, as an argument of the session functions.
     Wildcard(Path),
     /// `session.sum(payments.transfer.amount, 24h)`, `lower(subject)`
-    Call { func: Path, args: Vec<Expr> },
+    Call {
+        func: Path,
+        args: Vec<Expr>,
+    },
     /// `{"a", "b"}`
     Set(Vec<Expr>),
     /// `["a", "b"]`

@@ -38,7 +38,8 @@ pub fn wire(code: Code, schema: &Schema, model: &Model, policies: Vec<PolicyWire
 /// Serializes and signs.
 pub fn write(w: &BundleWire, key: &SigningKey) -> Result<Vec<u8>, String> {
     let payload = postcard::to_allocvec(w).map_err(|e| format!("cannot encode bundle: {e}"))?;
-    let len = u32::try_from(payload.len()).map_err(|_| "bundle is larger than 4 GiB".to_string())?;
+    let len =
+        u32::try_from(payload.len()).map_err(|_| "bundle is larger than 4 GiB".to_string())?;
     let mut out = Vec::with_capacity(payload.len() + 114);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -53,10 +54,12 @@ pub fn write(w: &BundleWire, key: &SigningKey) -> Result<Vec<u8>, String> {
 
 /// Parses the text of a `.key` file.
 pub fn parse_secret_key(text: &str) -> Result<SigningKey, String> {
-    let body = text
-        .trim()
-        .strip_prefix(SECRET_PREFIX)
-        .ok_or_else(|| format!("not a permit0 secret key: it must start with `{}`", SECRET_PREFIX.trim_end()))?;
+    let body = text.trim().strip_prefix(SECRET_PREFIX).ok_or_else(|| {
+        format!(
+            "not a permit0 secret key: it must start with `{}`",
+            SECRET_PREFIX.trim_end()
+        )
+    })?;
     let seed = decode_hex32(body).ok_or("the secret key is not 64 hex digits")?;
     Ok(SigningKey::from_bytes(&seed))
 }

@@ -11,7 +11,8 @@ use permit0_vm::instr::{Cmp, Instr, TextOp, MAX_CODE_LEN, MAX_SLOTS};
 use permit0_vm::risk::{Flag, FlagSet, Verdict};
 use permit0_vm::value::fold;
 use permit0_vm::wire::{
-    ActionWire, AggKindWire, AggregateWire, FieldWire, MatcherWire, NamespaceWire, RuleWire, TypeWire,
+    ActionWire, AggKindWire, AggregateWire, FieldWire, MatcherWire, NamespaceWire, RuleWire,
+    TypeWire,
 };
 use std::collections::BTreeMap;
 
@@ -66,17 +67,33 @@ fn cmp(op: CmpOp) -> Cmp {
 }
 
 pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, Vec<Diagnostic>> {
-    let mut g = Gen { schema, out: Code::default(), pools: Pools::default(), diags: Vec::new() };
+    let mut g = Gen {
+        schema,
+        out: Code::default(),
+        pools: Pools::default(),
+        diags: Vec::new(),
+    };
     g.out.enums = schema.enums.iter().map(|e| e.members.clone()).collect();
     for ns in &schema.namespaces {
-        let fields = ns.fields.iter().filter_map(|f| g.field_wire(&f.name, f.ty, f.optional, f.span)).collect();
-        g.out.namespaces.push(NamespaceWire { name: ns.name.clone(), fields });
+        let fields = ns
+            .fields
+            .iter()
+            .filter_map(|f| g.field_wire(&f.name, f.ty, f.optional, f.span))
+            .collect();
+        g.out.namespaces.push(NamespaceWire {
+            name: ns.name.clone(),
+            fields,
+        });
     }
     if ir.rules.len() > u16::MAX as usize {
         return Err(vec![Diagnostic::error(
             "P0900",
             Span::default(),
-            format!("{} rules is more than a bundle holds ({})", ir.rules.len(), u16::MAX),
+            format!(
+                "{} rules is more than a bundle holds ({})",
+                ir.rules.len(),
+                u16::MAX
+            ),
         )]);
     }
     for r in &ir.rules {
@@ -168,31 +185,63 @@ struct Block<'a> {
 }
 
 impl<'a> Gen<'a> {
-    fn field_wire(&mut self, name: &str, ty: Type, optional: bool, span: Span) -> Option<FieldWire> {
+    fn field_wire(
+        &mut self,
+        name: &str,
+        ty: Type,
+        optional: bool,
+        span: Span,
+    ) -> Option<FieldWire> {
         match type_wire(ty) {
-            Some(t) => Some(FieldWire { name: name.to_string(), ty: t, optional }),
+            Some(t) => Some(FieldWire {
+                name: name.to_string(),
+                ty: t,
+                optional,
+            }),
             None => {
-                self.diags.push(Diagnostic::error("P0900", span, format!("internal error: field `{name}` has no type")));
+                self.diags.push(Diagnostic::error(
+                    "P0900",
+                    span,
+                    format!("internal error: field `{name}` has no type"),
+                ));
                 None
             }
         }
     }
 
     fn fail(&mut self, span: Span, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::error("P0900", span, format!("internal error: {}", msg.into())));
+        self.diags.push(Diagnostic::error(
+            "P0900",
+            span,
+            format!("internal error: {}", msg.into()),
+        ));
     }
 
     fn limit(&mut self, span: Span, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::error("P0900", span, msg.into()).help("split the policy into smaller bundles"));
+        self.diags.push(
+            Diagnostic::error("P0900", span, msg.into())
+                .help("split the policy into smaller bundles"),
+        );
     }
 
     fn action(&mut self, a: &ActionInfo, plan: &ActionPlan, ir: &Ir) {
-        let fields: Vec<FieldWire> = a.fields.iter().filter_map(|f| self.field_wire(&f.name, f.ty, f.optional, f.span)).collect();
+        let fields: Vec<FieldWire> = a
+            .fields
+            .iter()
+            .filter_map(|f| self.field_wire(&f.name, f.ty, f.optional, f.span))
+            .collect();
         let ns_slots: usize = self.out.namespaces.iter().map(|n| n.fields.len()).sum();
         if fields.len() + ns_slots > MAX_SLOTS {
-            self.limit(a.span, format!("action `{}` has more than {MAX_SLOTS} fields", a.name));
+            self.limit(
+                a.span,
+                format!("action `{}` has more than {MAX_SLOTS} fields", a.name),
+            );
         }
-        let mut b = Block { action: a, code: Vec::new(), span: a.span };
+        let mut b = Block {
+            action: a,
+            code: Vec::new(),
+            span: a.span,
+        };
         for r in &plan.amplify {
             self.rule(&mut b, ir, *r, false);
         }
@@ -204,7 +253,13 @@ impl<'a> Gen<'a> {
         }
         b.code.push(Instr::Default);
         if b.code.len() > MAX_CODE_LEN {
-            self.limit(a.span, format!("the rules of `{}` compile to more than {MAX_CODE_LEN} instructions", a.name));
+            self.limit(
+                a.span,
+                format!(
+                    "the rules of `{}` compile to more than {MAX_CODE_LEN} instructions",
+                    a.name
+                ),
+            );
         }
         let risk = &a.risk;
         self.out.actions.push(ActionWire {
@@ -223,7 +278,11 @@ impl<'a> Gen<'a> {
         let Some(r) = ir.rules.get(index) else { return };
         let rule = u16::try_from(index).unwrap_or(u16::MAX);
         b.span = r.span;
-        let end = if decides { Instr::Fire { rule } } else { Instr::Amplify { rule } };
+        let end = if decides {
+            Instr::Fire { rule }
+        } else {
+            Instr::Amplify { rule }
+        };
         match &r.cond {
             None => b.code.push(end),
             Some(c) => {
@@ -279,7 +338,11 @@ impl<'a> Gen<'a> {
                 let mut hit = None;
                 for n in &self.schema.namespaces {
                     if n.name == *ns {
-                        hit = n.fields.iter().position(|x| x.name == *name).and_then(|i| n.fields.get(i).map(|x| (base + i, x.ty)));
+                        hit = n
+                            .fields
+                            .iter()
+                            .position(|x| x.name == *name)
+                            .and_then(|i| n.fields.get(i).map(|x| (base + i, x.ty)));
                         break;
                     }
                     base += n.fields.len();
@@ -291,7 +354,14 @@ impl<'a> Gen<'a> {
         match found.and_then(|(i, t)| u8::try_from(i).ok().map(|s| (s, t))) {
             Some(x) => Some(x),
             None => {
-                self.fail(b.span, format!("no slot for `{}` on `{}`", crate::typeck::field_name(f), b.action.name));
+                self.fail(
+                    b.span,
+                    format!(
+                        "no slot for `{}` on `{}`",
+                        crate::typeck::field_name(f),
+                        b.action.name
+                    ),
+                );
                 None
             }
         }
@@ -311,14 +381,20 @@ impl<'a> Gen<'a> {
                     self.cond(b, x);
                     if i + 1 < items.len() {
                         jumps.push(b.code.len());
-                        b.code.push(if and { Instr::JumpIfFalse { to: 0 } } else { Instr::JumpIfTrue { to: 0 } });
+                        b.code.push(if and {
+                            Instr::JumpIfFalse { to: 0 }
+                        } else {
+                            Instr::JumpIfTrue { to: 0 }
+                        });
                     }
                 }
                 for j in jumps {
                     self.patch(b, j);
                 }
             }
-            TExpr::Field(FieldRef::Aggregate(i)) => b.code.push(Instr::AggIs { agg: u16::try_from(*i).unwrap_or(u16::MAX) }),
+            TExpr::Field(FieldRef::Aggregate(i)) => b.code.push(Instr::AggIs {
+                agg: u16::try_from(*i).unwrap_or(u16::MAX),
+            }),
             TExpr::Field(f) => {
                 if let Some((slot, Type::Bool)) = self.slot(b, f) {
                     b.code.push(Instr::BoolIs { slot, value: true });
@@ -350,14 +426,23 @@ impl<'a> Gen<'a> {
                 b.code.push(Instr::ScoreCmpK { op: cmp(op), k });
             }
             (TExpr::Field(FieldRef::RiskTier), TExpr::Const(Const::Enum(_, m))) => {
-                b.code.push(Instr::TierCmpK { op: cmp(op), tier: u8::try_from(*m).unwrap_or(u8::MAX) });
+                b.code.push(Instr::TierCmpK {
+                    op: cmp(op),
+                    tier: u8::try_from(*m).unwrap_or(u8::MAX),
+                });
             }
             (TExpr::Field(FieldRef::Aggregate(i)), TExpr::Const(Const::Int(k))) => {
                 let k = self.int(b, *k);
-                b.code.push(Instr::AggCmpK { agg: u16::try_from(*i).unwrap_or(u16::MAX), op: cmp(op), k });
+                b.code.push(Instr::AggCmpK {
+                    agg: u16::try_from(*i).unwrap_or(u16::MAX),
+                    op: cmp(op),
+                    k,
+                });
             }
             (TExpr::Field(FieldRef::Aggregate(i)), TExpr::Const(Const::Bool(v))) => {
-                b.code.push(Instr::AggIs { agg: u16::try_from(*i).unwrap_or(u16::MAX) });
+                b.code.push(Instr::AggIs {
+                    agg: u16::try_from(*i).unwrap_or(u16::MAX),
+                });
                 if (op == CmpOp::Eq) != *v {
                     b.code.push(Instr::Not);
                 }
@@ -366,35 +451,74 @@ impl<'a> Gen<'a> {
                 let TExpr::Field(f) = x.as_ref() else {
                     return self.fail(b.span, "len of a non-field");
                 };
-                let Some((slot, _)) = self.slot(b, f) else { return };
+                let Some((slot, _)) = self.slot(b, f) else {
+                    return;
+                };
                 let k = self.int(b, *k);
-                b.code.push(Instr::LenCmpK { slot, op: cmp(op), k });
+                b.code.push(Instr::LenCmpK {
+                    slot,
+                    op: cmp(op),
+                    k,
+                });
             }
             (TExpr::Field(f), TExpr::Const(c)) => {
-                let Some((slot, ty)) = self.slot(b, f) else { return };
+                let Some((slot, ty)) = self.slot(b, f) else {
+                    return;
+                };
                 match (ty, c) {
                     (t, Const::Int(k)) if t.is_numeric() => {
                         let k = self.int(b, *k);
-                        b.code.push(Instr::IntCmpK { slot, op: cmp(op), k });
+                        b.code.push(Instr::IntCmpK {
+                            slot,
+                            op: cmp(op),
+                            k,
+                        });
                     }
                     (Type::Str, Const::Str(s)) => {
                         let k = self.str(b, s.clone());
-                        b.code.push(Instr::StrEqK { slot, k, negate: op == CmpOp::Ne });
+                        b.code.push(Instr::StrEqK {
+                            slot,
+                            k,
+                            negate: op == CmpOp::Ne,
+                        });
                     }
                     (Type::Bool, Const::Bool(v)) => {
-                        b.code.push(Instr::BoolIs { slot, value: *v == (op == CmpOp::Eq) });
+                        b.code.push(Instr::BoolIs {
+                            slot,
+                            value: *v == (op == CmpOp::Eq),
+                        });
                     }
                     (Type::Enum(_), Const::Enum(_, m)) => {
-                        b.code.push(Instr::EnumCmpK { slot, op: cmp(op), member: u16::try_from(*m).unwrap_or(u16::MAX) });
+                        b.code.push(Instr::EnumCmpK {
+                            slot,
+                            op: cmp(op),
+                            member: u16::try_from(*m).unwrap_or(u16::MAX),
+                        });
                     }
-                    _ => self.fail(b.span, format!("cannot compare `{}` with {c:?}", crate::typeck::field_name(f))),
+                    _ => self.fail(
+                        b.span,
+                        format!(
+                            "cannot compare `{}` with {c:?}",
+                            crate::typeck::field_name(f)
+                        ),
+                    ),
                 }
             }
             (TExpr::Field(x), TExpr::Field(y)) => {
-                let (Some((sx, tx)), Some((sy, _))) = (self.slot(b, x), self.slot(b, y)) else { return };
+                let (Some((sx, tx)), Some((sy, _))) = (self.slot(b, x), self.slot(b, y)) else {
+                    return;
+                };
                 match tx {
-                    t if t.is_numeric() => b.code.push(Instr::IntCmpSlot { a: sx, op: cmp(op), b: sy }),
-                    Type::Str => b.code.push(Instr::StrEqSlot { a: sx, b: sy, negate: op == CmpOp::Ne }),
+                    t if t.is_numeric() => b.code.push(Instr::IntCmpSlot {
+                        a: sx,
+                        op: cmp(op),
+                        b: sy,
+                    }),
+                    Type::Str => b.code.push(Instr::StrEqSlot {
+                        a: sx,
+                        b: sy,
+                        negate: op == CmpOp::Ne,
+                    }),
                     _ => self.fail(b.span, "comparing two fields of this type"),
                 }
             }
@@ -405,16 +529,29 @@ impl<'a> Gen<'a> {
     fn member(&mut self, b: &mut Block<'_>, negate: bool, elem: &TExpr, set: &TExpr) {
         match (elem, set) {
             (TExpr::Const(Const::Str(s)), TExpr::Const(Const::Strs(items))) => {
-                b.code.push(Instr::Const { value: items.contains(s) != negate });
+                b.code.push(Instr::Const {
+                    value: items.contains(s) != negate,
+                });
             }
             (TExpr::Field(f), TExpr::Const(Const::Strs(items))) => {
-                let Some((slot, ty)) = self.slot(b, f) else { return };
+                let Some((slot, ty)) = self.slot(b, f) else {
+                    return;
+                };
                 match ty {
                     Type::Enum(e) => {
-                        let members = self.schema.enum_def(e).map(|d| d.members.clone()).unwrap_or_default();
+                        let members = self
+                            .schema
+                            .enum_def(e)
+                            .map(|d| d.members.clone())
+                            .unwrap_or_default();
                         let mut ids: Vec<u16> = items
                             .iter()
-                            .filter_map(|s| members.iter().position(|m| m == s).and_then(|p| u16::try_from(p).ok()))
+                            .filter_map(|s| {
+                                members
+                                    .iter()
+                                    .position(|m| m == s)
+                                    .and_then(|p| u16::try_from(p).ok())
+                            })
                             .collect();
                         ids.sort_unstable();
                         ids.dedup();
@@ -428,20 +565,32 @@ impl<'a> Gen<'a> {
                 }
             }
             (TExpr::Field(x), TExpr::Field(y)) => {
-                let (Some((sx, _)), Some((sy, _))) = (self.slot(b, x), self.slot(b, y)) else { return };
-                b.code.push(Instr::StrInSlot { a: sx, b: sy, negate });
+                let (Some((sx, _)), Some((sy, _))) = (self.slot(b, x), self.slot(b, y)) else {
+                    return;
+                };
+                b.code.push(Instr::StrInSlot {
+                    a: sx,
+                    b: sy,
+                    negate,
+                });
             }
-            (TExpr::Const(Const::Str(s)), TExpr::Field(FieldRef::RiskFlags)) => match Flag::from_name(&s.to_uppercase()) {
-                Some(flag) => {
-                    b.code.push(Instr::FlagsHave { mask: FlagSet::default().with(flag).0 });
-                    if negate {
-                        b.code.push(Instr::Not);
+            (TExpr::Const(Const::Str(s)), TExpr::Field(FieldRef::RiskFlags)) => {
+                match Flag::from_name(&s.to_uppercase()) {
+                    Some(flag) => {
+                        b.code.push(Instr::FlagsHave {
+                            mask: FlagSet::default().with(flag).0,
+                        });
+                        if negate {
+                            b.code.push(Instr::Not);
+                        }
                     }
+                    None => self.unknown_flag(b, s),
                 }
-                None => self.unknown_flag(b, s),
-            },
+            }
             (TExpr::Const(Const::Str(s)), TExpr::Field(f)) => {
-                let Some((slot, _)) = self.slot(b, f) else { return };
+                let Some((slot, _)) = self.slot(b, f) else {
+                    return;
+                };
                 let k = self.str(b, s.clone());
                 b.code.push(Instr::ListHasK { slot, k, negate });
             }
@@ -473,7 +622,9 @@ impl<'a> Gen<'a> {
             }
             match op {
                 IrText::Contains | IrText::ContainsAll => {
-                    b.code.push(Instr::FlagsHave { mask: masks.iter().fold(0, |a, m| a | m) });
+                    b.code.push(Instr::FlagsHave {
+                        mask: masks.iter().fold(0, |a, m| a | m),
+                    });
                 }
                 IrText::ContainsAny => {
                     let mut jumps = Vec::new();
@@ -508,7 +659,9 @@ impl<'a> Gen<'a> {
             b.code.push(Instr::Const { value: v });
             return;
         };
-        let Some((slot, _)) = self.slot(b, f) else { return };
+        let Some((slot, _)) = self.slot(b, f) else {
+            return;
+        };
         let vm_op = match op {
             IrText::StartsWith => TextOp::StartsWith,
             IrText::EndsWith => TextOp::EndsWith,
@@ -516,7 +669,11 @@ impl<'a> Gen<'a> {
         };
         match (op, needle) {
             (IrText::ContainsAny | IrText::ContainsAll, TExpr::Const(Const::Strs(items))) => {
-                let mut needles: Vec<String> = items.iter().map(|s| fold(s)).filter(|s| !s.is_empty()).collect();
+                let mut needles: Vec<String> = items
+                    .iter()
+                    .map(|s| fold(s))
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 needles.sort();
                 needles.dedup();
                 let all = op == IrText::ContainsAll;
@@ -527,8 +684,12 @@ impl<'a> Gen<'a> {
                 }
                 if all && needles.len() > 64 {
                     self.diags.push(
-                        Diagnostic::error("P0301", b.span, "`contains_all` takes at most 64 keywords")
-                            .help("split the list over several conditions joined by `and`"),
+                        Diagnostic::error(
+                            "P0301",
+                            b.span,
+                            "`contains_all` takes at most 64 keywords",
+                        )
+                        .help("split the list over several conditions joined by `and`"),
                     );
                     return;
                 }
@@ -541,11 +702,21 @@ impl<'a> Gen<'a> {
             }
             (_, TExpr::Const(Const::Strs(items))) => {
                 let set = self.set(b, items.iter().map(|s| fold(s)).collect());
-                b.code.push(Instr::TextAnyOf { op: vm_op, slot, set });
+                b.code.push(Instr::TextAnyOf {
+                    op: vm_op,
+                    slot,
+                    set,
+                });
             }
             (_, TExpr::Field(n)) => {
-                let Some((needle, _)) = self.slot(b, n) else { return };
-                b.code.push(Instr::TextSlot { op: vm_op, slot, needle });
+                let Some((needle, _)) = self.slot(b, n) else {
+                    return;
+                };
+                b.code.push(Instr::TextSlot {
+                    op: vm_op,
+                    slot,
+                    needle,
+                });
             }
             _ => self.fail(b.span, "unsupported text test"),
         }
@@ -553,7 +724,9 @@ impl<'a> Gen<'a> {
 }
 
 fn const_compare(op: CmpOp, l: &TExpr, r: &TExpr) -> Option<bool> {
-    let (TExpr::Const(a), TExpr::Const(b)) = (l, r) else { return None };
+    let (TExpr::Const(a), TExpr::Const(b)) = (l, r) else {
+        return None;
+    };
     let ord = match (a, b) {
         (Const::Int(x), Const::Int(y)) => x.cmp(y),
         (Const::Str(x), Const::Str(y)) => x.cmp(y),

@@ -175,7 +175,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0208", "pattern matches no action"),
     ("P0209", "unknown function"),
     ("P0210", "field missing on some matched actions"),
-    ("P0211", "action declared twice or redefines a built-in action"),
+    (
+        "P0211",
+        "action declared twice or redefines a built-in action",
+    ),
     ("P0212", "unknown type"),
     ("P0213", "invalid risk profile"),
     ("P0214", "invalid tool mapping"),

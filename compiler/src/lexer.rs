@@ -282,8 +282,9 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
             Ok(Raw::Str) => Tok::Str(unescape(text, span, &mut diagnostics)),
             Ok(Raw::Unterminated) => {
                 diagnostics.push(
-                    Diagnostic::error("P0102", span, "unterminated string")
-                        .help("close the string with `\"` on the same line; write a line break as `\\n`"),
+                    Diagnostic::error("P0102", span, "unterminated string").help(
+                        "close the string with `\"` on the same line; write a line break as `\\n`",
+                    ),
                 );
                 Tok::Str(unescape(text, span, &mut diagnostics))
             }
@@ -381,8 +382,8 @@ fn parse_duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
         .map(|(_, ms)| *ms);
     let Some(unit_ms) = unit_ms else {
         let units: Vec<&str> = DURATION_UNITS.iter().map(|(u, _)| *u).collect();
-        let mut d = Diagnostic::error("P0105", span, format!("invalid duration `{text}`"))
-            .help(format!(
+        let mut d =
+            Diagnostic::error("P0105", span, format!("invalid duration `{text}`")).help(format!(
                 "a duration is a number and one unit of {}, e.g. `24h` or `10m`",
                 units.join(", ")
             ));
@@ -393,7 +394,11 @@ fn parse_duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
         return 0;
     };
     let digits: String = num.chars().filter(|c| *c != '_').collect();
-    match digits.parse::<i64>().ok().and_then(|n| n.checked_mul(unit_ms)) {
+    match digits
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_ms))
+    {
         Some(ms) => ms,
         None => {
             diags.push(Diagnostic::error(
@@ -469,7 +474,11 @@ mod tests {
     use super::*;
 
     fn toks(src: &str) -> Vec<Tok<'_>> {
-        lex(FileId(0), src).tokens.into_iter().map(|t| t.1).collect()
+        lex(FileId(0), src)
+            .tokens
+            .into_iter()
+            .map(|t| t.1)
+            .collect()
     }
 
     #[test]
@@ -490,7 +499,13 @@ mod tests {
         let l = lex(FileId(0), "24hr");
         assert_eq!(l.diagnostics.len(), 1);
         assert_eq!(l.diagnostics[0].code, "P0105");
-        assert_eq!(l.diagnostics[0].fix.as_ref().map(|f| f.replacement.as_str()), Some("24h"));
+        assert_eq!(
+            l.diagnostics[0]
+                .fix
+                .as_ref()
+                .map(|f| f.replacement.as_str()),
+            Some("24h")
+        );
     }
 
     #[test]
@@ -504,7 +519,10 @@ mod tests {
     fn deep_nesting_is_flagged_once() {
         let src = "(".repeat(10_000);
         let l = lex(FileId(0), &src);
-        assert_eq!(l.diagnostics.iter().filter(|d| d.code == "P0113").count(), 1);
+        assert_eq!(
+            l.diagnostics.iter().filter(|d| d.code == "P0113").count(),
+            1
+        );
         assert_eq!(l.too_deep_at, Some(MAX_NESTING));
     }
 }

@@ -106,11 +106,8 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
         ParseError::UnrecognizedEof { location, expected } => {
             let exp = describe_expected(&expected);
             let at = location.min(src.len());
-            let mut d = Diagnostic::error(
-                "P0111",
-                Span::new(file, at, at),
-                "unexpected end of file",
-            );
+            let mut d =
+                Diagnostic::error("P0111", Span::new(file, at, at), "unexpected end of file");
             if !exp.is_empty() {
                 d = d.help(format!("expected {}", list(&exp)));
             }
@@ -124,10 +121,13 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
             let span = Span::new(file, l, r);
             let mut d = Diagnostic::error("P0110", span, format!("unexpected {tok}"));
             d = match (&tok, exp.iter().any(|e| e == "`then`")) {
-                (_, true) if exp.len() <= 3 => d.help("a rule reads `when <action> <condition> then <decision>`"),
+                (_, true) if exp.len() <= 3 => {
+                    d.help("a rule reads `when <action> <condition> then <decision>`")
+                }
                 (Tok::Ident(w), _) if *w == "AND" || *w == "OR" || *w == "NOT" => {
                     let lower = w.to_lowercase();
-                    d.help(format!("keywords are lowercase: `{lower}`")).fix(span, lower)
+                    d.help(format!("keywords are lowercase: `{lower}`"))
+                        .fix(span, lower)
                 }
                 (Tok::Ident(w), _) if *w == "if" || *w == "rule" => {
                     d.help("a rule starts with `when`").fix(span, "when")
@@ -137,11 +137,9 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
             };
             d
         }
-        ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
-            "P0110",
-            Span::new(file, l, r),
-            format!("unexpected {tok}"),
-        ),
+        ParseError::ExtraToken { token: (l, tok, r) } => {
+            Diagnostic::error("P0110", Span::new(file, l, r), format!("unexpected {tok}"))
+        }
         ParseError::InvalidToken { location } => Diagnostic::error(
             "P0101",
             Span::new(file, location, location + 1),

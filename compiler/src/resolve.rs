@@ -166,7 +166,11 @@ impl Resolver {
                 .label(prev_span, "declared in the taxonomy here")
                 .help(format!(
                     "declare your own action in your own domain, e.g. `acme.{}`",
-                    a.name.segments.last().map(|s| s.text.as_str()).unwrap_or("action")
+                    a.name
+                        .segments
+                        .last()
+                        .map(|s| s.text.as_str())
+                        .unwrap_or("action")
                 ))
             } else {
                 Diagnostic::error(
@@ -246,14 +250,19 @@ impl Resolver {
                 "time" => Type::Time,
                 "list" | "set" => {
                     self.diags.push(
-                        Diagnostic::error("P0212", t.span, format!("`{}` needs an element type", n.text))
-                            .help(format!("write `{}<string>`", n.text))
-                            .fix(t.span, format!("{}<string>", n.text)),
+                        Diagnostic::error(
+                            "P0212",
+                            t.span,
+                            format!("`{}` needs an element type", n.text),
+                        )
+                        .help(format!("write `{}<string>`", n.text))
+                        .fix(t.span, format!("{}<string>", n.text)),
                     );
                     Type::Error
                 }
                 other => {
-                    let mut d = Diagnostic::error("P0212", n.span, format!("unknown type `{other}`"));
+                    let mut d =
+                        Diagnostic::error("P0212", n.span, format!("unknown type `{other}`"));
                     if let Some(s) = suggest(other, TYPE_NAMES.iter().copied()) {
                         d = d.help(format!("did you mean `{s}`?")).fix(n.span, s);
                     } else {
@@ -297,7 +306,11 @@ impl Resolver {
                     }
                 }
                 if names.is_empty() {
-                    self.diags.push(Diagnostic::error("P0212", t.span, "an enum needs at least one member"));
+                    self.diags.push(Diagnostic::error(
+                        "P0212",
+                        t.span,
+                        "an enum needs at least one member",
+                    ));
                     return Type::Error;
                 }
                 let id = u32::try_from(self.schema.enums.len()).unwrap_or(u32::MAX);
@@ -342,7 +355,9 @@ impl Resolver {
                                     format!("unknown risk flag `{}`", n.text),
                                 );
                                 d = match suggest(&n.text, all.iter().copied()) {
-                                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(n.span, s),
+                                    Some(s) => {
+                                        d.help(format!("did you mean `{s}`?")).fix(n.span, s)
+                                    }
                                     None => d.help(format!("flags are {}", all.join(", "))),
                                 };
                                 self.diags.push(d);
@@ -378,14 +393,24 @@ impl Resolver {
                     let mut keys = vec!["primary", "secondary", "floor"];
                     keys.extend(Amp::ALL.iter().map(|a| a.name()));
                     let mut d = if keys.contains(&key) {
-                        Diagnostic::error("P0213", e.span, format!("`{key}` has the wrong kind of value"))
-                            .help(match key {
-                                "primary" | "secondary" => "list flags: `primary: [FINANCIAL]`".to_string(),
-                                "floor" => "name a tier: `floor: high`".to_string(),
-                                _ => format!("give `{key}` an integer"),
-                            })
+                        Diagnostic::error(
+                            "P0213",
+                            e.span,
+                            format!("`{key}` has the wrong kind of value"),
+                        )
+                        .help(match key {
+                            "primary" | "secondary" => {
+                                "list flags: `primary: [FINANCIAL]`".to_string()
+                            }
+                            "floor" => "name a tier: `floor: high`".to_string(),
+                            _ => format!("give `{key}` an integer"),
+                        })
                     } else {
-                        Diagnostic::error("P0213", e.key.span, format!("unknown risk entry `{key}`"))
+                        Diagnostic::error(
+                            "P0213",
+                            e.key.span,
+                            format!("unknown risk entry `{key}`"),
+                        )
                     };
                     if !keys.contains(&key) {
                         d = match suggest(key, keys.iter().copied()) {

@@ -240,7 +240,11 @@ impl Schema {
         serde_json::json!({ "version": self.version, "domains": domains })
     }
 
-    pub fn action_json(&self, a: &ActionInfo, model: &permit0_vm::risk::Model) -> serde_json::Value {
+    pub fn action_json(
+        &self,
+        a: &ActionInfo,
+        model: &permit0_vm::risk::Model,
+    ) -> serde_json::Value {
         let fields: Vec<serde_json::Value> = a
             .fields
             .iter()
@@ -258,7 +262,9 @@ impl Schema {
             flags.insert(f.name().to_string(), "primary".into());
         }
         for f in a.risk.secondary.iter() {
-            flags.entry(f.name().to_string()).or_insert("secondary".into());
+            flags
+                .entry(f.name().to_string())
+                .or_insert("secondary".into());
         }
         let amps: serde_json::Map<String, serde_json::Value> = permit0_vm::risk::Amp::ALL
             .iter()

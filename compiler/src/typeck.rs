@@ -219,7 +219,9 @@ impl<'s> Checker<'s> {
                 let mut out = Vec::new();
                 for a in items {
                     match Amp::from_name(&a.dimension.text) {
-                        Some(amp) => out.push((amp, i32::try_from(a.delta.clamp(-1000, 1000)).unwrap_or(0))),
+                        Some(amp) => {
+                            out.push((amp, i32::try_from(a.delta.clamp(-1000, 1000)).unwrap_or(0)))
+                        }
                         None => {
                             let names: Vec<&str> = Amp::ALL.iter().map(|a| a.name()).collect();
                             let mut d = Diagnostic::error(
@@ -228,7 +230,9 @@ impl<'s> Checker<'s> {
                                 format!("unknown amplifier `{}`", a.dimension.text),
                             );
                             d = match suggest(&a.dimension.text, names.iter().copied()) {
-                                Some(s) => d.help(format!("did you mean `{s}`?")).fix(a.dimension.span, s),
+                                Some(s) => d
+                                    .help(format!("did you mean `{s}`?"))
+                                    .fix(a.dimension.span, s),
                                 None => d.help(format!("amplifiers are {}", names.join(", "))),
                             };
                             self.diags.push(d);
@@ -248,7 +252,10 @@ impl<'s> Checker<'s> {
             constant: false,
             no_risk: is_amplify,
         };
-        let cond = r.cond.as_ref().map(|c| self.condition(c, scope, patterns_ok));
+        let cond = r
+            .cond
+            .as_ref()
+            .map(|c| self.condition(c, scope, patterns_ok));
 
         let obligations = r
             .obligations
@@ -263,8 +270,12 @@ impl<'s> Checker<'s> {
                         ExprKind::Duration(ms) => format!("{ms}ms"),
                         _ => {
                             self.diags.push(
-                                Diagnostic::error("P0306", v.span, "an obligation's value is a literal")
-                                    .help("write `with notify = \"secops\"`"),
+                                Diagnostic::error(
+                                    "P0306",
+                                    v.span,
+                                    "an obligation's value is a literal",
+                                )
+                                .help("write `with notify = \"secops\"`"),
                             );
                             String::new()
                         }
@@ -303,7 +314,11 @@ impl<'s> Checker<'s> {
         };
         let mut d = Diagnostic::error("P0207", n.span, format!("unknown decision `{}`", n.text));
         d = match synonym.or_else(|| suggest(&n.text, DECISIONS.iter().copied())) {
-            Some(s) => d.help(format!("did you mean `{s}`? decisions are allow, escalate and deny")).fix(n.span, s),
+            Some(s) => d
+                .help(format!(
+                    "did you mean `{s}`? decisions are allow, escalate and deny"
+                ))
+                .fix(n.span, s),
             None => d.help("decisions are allow, escalate and deny; `amplify` adjusts risk"),
         };
         self.diags.push(d);
@@ -311,11 +326,21 @@ impl<'s> Checker<'s> {
 
     fn pattern(&mut self, p: &ast::Pattern) -> Option<Vec<ActionId>> {
         match &p.kind {
-            PatternKind::Any => Some((0..self.schema.actions.len()).filter_map(|i| u32::try_from(i).ok()).collect()),
+            PatternKind::Any => Some(
+                (0..self.schema.actions.len())
+                    .filter_map(|i| u32::try_from(i).ok())
+                    .collect(),
+            ),
             PatternKind::Domain(d) => {
                 if self.schema.domain(&d.text).is_none() {
-                    let names: Vec<&str> = self.schema.domains.iter().map(|d| d.name.as_str()).collect();
-                    let mut diag = Diagnostic::error("P0202", d.span, format!("unknown domain `{}`", d.text));
+                    let names: Vec<&str> = self
+                        .schema
+                        .domains
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .collect();
+                    let mut diag =
+                        Diagnostic::error("P0202", d.span, format!("unknown domain `{}`", d.text));
                     diag = match suggest(&d.text, names.iter().copied()) {
                         Some(s) => diag.help(format!("did you mean `{s}`?")).fix(d.span, s),
                         None => diag.help("`permit0 taxonomy` lists the domains; a team declares its own with `domain`"),
@@ -328,7 +353,10 @@ impl<'s> Checker<'s> {
                     self.diags.push(Diagnostic::error(
                         "P0208",
                         p.span,
-                        format!("`{}.*` matches no action: domain `{}` declares none", d.text, d.text),
+                        format!(
+                            "`{}.*` matches no action: domain `{}` declares none",
+                            d.text, d.text
+                        ),
                     ));
                     return None;
                 }
@@ -345,11 +373,19 @@ impl<'s> Checker<'s> {
             return Some(id);
         }
         if let Some(alias) = self.schema.aliases.get(&name) {
-            let target = self.schema.action(alias.target).map(|a| a.name.clone()).unwrap_or_default();
+            let target = self
+                .schema
+                .action(alias.target)
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
             self.diags.push(
-                Diagnostic::warning("P0403", path.span, format!("`{name}` is a deprecated name for `{target}`"))
-                    .help(format!("write `{target}`"))
-                    .fix(path.span, target.clone()),
+                Diagnostic::warning(
+                    "P0403",
+                    path.span,
+                    format!("`{name}` is a deprecated name for `{target}`"),
+                )
+                .help(format!("write `{target}`"))
+                .fix(path.span, target.clone()),
             );
             return Some(alias.target);
         }
@@ -432,7 +468,11 @@ impl<'s> Checker<'s> {
             ExprKind::And(items) | ExprKind::Or(items) => {
                 let mut out = Vec::new();
                 let mut ty = Type::Bool;
-                let word = if matches!(e.kind, ExprKind::And(_)) { "and" } else { "or" };
+                let word = if matches!(e.kind, ExprKind::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                };
                 for i in items {
                     let (t, it) = self.bool_operand(i, scope, word);
                     if it == Type::Error {
@@ -440,14 +480,22 @@ impl<'s> Checker<'s> {
                     }
                     out.push(t);
                 }
-                let t = if matches!(e.kind, ExprKind::And(_)) { TExpr::And(out) } else { TExpr::Or(out) };
+                let t = if matches!(e.kind, ExprKind::And(_)) {
+                    TExpr::And(out)
+                } else {
+                    TExpr::Or(out)
+                };
                 (t, ty)
             }
             ExprKind::Path(p) => self.path(p, scope, hint),
             ExprKind::Wildcard(p) => {
                 self.diags.push(
-                    Diagnostic::error("P0301", e.span, format!("`{}.*` names actions, not a value", p.dotted()))
-                        .help("wildcards go in session functions: `session.count(payments.*, 1h)`"),
+                    Diagnostic::error(
+                        "P0301",
+                        e.span,
+                        format!("`{}.*` names actions, not a value", p.dotted()),
+                    )
+                    .help("wildcards go in session functions: `session.count(payments.*, 1h)`"),
                 );
                 error()
             }
@@ -462,8 +510,12 @@ impl<'s> Checker<'s> {
                         _ => {
                             ok = false;
                             self.diags.push(
-                                Diagnostic::error("P0301", i.span, "collection elements are string literals")
-                                    .help("write `{\"a\", \"b\"}` or `[\"a\", \"b\"]`"),
+                                Diagnostic::error(
+                                    "P0301",
+                                    i.span,
+                                    "collection elements are string literals",
+                                )
+                                .help("write `{\"a\", \"b\"}` or `[\"a\", \"b\"]`"),
                             );
                         }
                     }
@@ -475,9 +527,17 @@ impl<'s> Checker<'s> {
                     strs.sort();
                     strs.dedup();
                 }
-                (TExpr::Const(Const::Strs(strs)), if is_set { Type::Set } else { Type::List })
+                (
+                    TExpr::Const(Const::Strs(strs)),
+                    if is_set { Type::Set } else { Type::List },
+                )
             }
-            ExprKind::Binary { op, op_span, lhs, rhs } => self.binary(*op, *op_span, lhs, rhs, e.span, scope),
+            ExprKind::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } => self.binary(*op, *op_span, lhs, rhs, e.span, scope),
             ExprKind::Error => error(),
         }
     }
@@ -489,8 +549,12 @@ impl<'s> Checker<'s> {
             other => {
                 let shown = self.schema.display(other).to_string();
                 self.diags.push(
-                    Diagnostic::error("P0302", e.span, format!("`{word}` needs a boolean, found `{shown}`"))
-                        .help("compare the value first, e.g. `amount > 500`"),
+                    Diagnostic::error(
+                        "P0302",
+                        e.span,
+                        format!("`{word}` needs a boolean, found `{shown}`"),
+                    )
+                    .help("compare the value first, e.g. `amount > 500`"),
                 );
                 error()
             }
@@ -502,18 +566,31 @@ impl<'s> Checker<'s> {
             return error();
         };
         match def.members.iter().position(|m| m == s) {
-            Some(i) => (TExpr::Const(Const::Enum(id, u32::try_from(i).unwrap_or(0))), Type::Enum(id)),
+            Some(i) => (
+                TExpr::Const(Const::Enum(id, u32::try_from(i).unwrap_or(0))),
+                Type::Enum(id),
+            ),
             None => {
                 let members = def.members.join(", ");
                 let mut d = Diagnostic::error(
                     "P0304",
                     span,
-                    format!("`{s}` is not a member of `{}`", self.schema.display(Type::Enum(id))),
+                    format!(
+                        "`{s}` is not a member of `{}`",
+                        self.schema.display(Type::Enum(id))
+                    ),
                 );
                 d = match suggest(s, def.members.iter().map(|m| m.as_str())) {
                     Some(m) => d
                         .help(format!("did you mean `{m}`? the members are {members}"))
-                        .fix(span, if quoted { format!("\"{m}\"") } else { m.to_string() }),
+                        .fix(
+                            span,
+                            if quoted {
+                                format!("\"{m}\"")
+                            } else {
+                                m.to_string()
+                            },
+                        ),
                     None => d.help(format!("the members are {members}")),
                 };
                 self.diags.push(d);
@@ -524,17 +601,34 @@ impl<'s> Checker<'s> {
 
     fn field_decl_label(&self, f: &FieldRef) -> Option<(Span, String)> {
         match f {
-            FieldRef::Action(name) => self
-                .schema
-                .actions
-                .iter()
-                .find_map(|a| a.field(name))
-                .map(|fi| (fi.span, format!("`{name}` is declared as `{}` here", self.schema.display(fi.ty)))),
+            FieldRef::Action(name) => {
+                self.schema
+                    .actions
+                    .iter()
+                    .find_map(|a| a.field(name))
+                    .map(|fi| {
+                        (
+                            fi.span,
+                            format!(
+                                "`{name}` is declared as `{}` here",
+                                self.schema.display(fi.ty)
+                            ),
+                        )
+                    })
+            }
             FieldRef::Namespace(ns, name) => self
                 .schema
                 .namespace(ns)
                 .and_then(|n| n.fields.iter().find(|fi| &fi.name == name))
-                .map(|fi| (fi.span, format!("`{ns}.{name}` is declared as `{}` here", self.schema.display(fi.ty)))),
+                .map(|fi| {
+                    (
+                        fi.span,
+                        format!(
+                            "`{ns}.{name}` is declared as `{}` here",
+                            self.schema.display(fi.ty)
+                        ),
+                    )
+                }),
             _ => None,
         }
     }
@@ -551,11 +645,19 @@ impl<'s> Checker<'s> {
                     return error();
                 };
                 match nsinfo.fields.iter().find(|f| f.name == *member) {
-                    Some(f) => (TExpr::Field(FieldRef::Namespace(ns.to_string(), member.to_string())), f.ty),
+                    Some(f) => (
+                        TExpr::Field(FieldRef::Namespace(ns.to_string(), member.to_string())),
+                        f.ty,
+                    ),
                     None => {
                         let span = p.segments.get(1).map(|s| s.span).unwrap_or(p.span);
-                        let mut d = Diagnostic::error("P0203", span, format!("`{ns}` has no field `{member}`"));
-                        let names: Vec<&str> = nsinfo.fields.iter().map(|f| f.name.as_str()).collect();
+                        let mut d = Diagnostic::error(
+                            "P0203",
+                            span,
+                            format!("`{ns}` has no field `{member}`"),
+                        );
+                        let names: Vec<&str> =
+                            nsinfo.fields.iter().map(|f| f.name.as_str()).collect();
                         d = match suggest(member, names.iter().copied()) {
                             Some(s) => d.help(format!("did you mean `{ns}.{s}`?")).fix(span, s),
                             None => d.help(format!("`{ns}` has {}", names.join(", "))),
@@ -572,8 +674,12 @@ impl<'s> Checker<'s> {
                 }
                 if scope.no_risk {
                     self.diags.push(
-                        Diagnostic::error("P0306", p.span, "an `amplify` rule cannot read the risk it adjusts")
-                            .help("base the condition on the action's fields, `actor` or `context`"),
+                        Diagnostic::error(
+                            "P0306",
+                            p.span,
+                            "an `amplify` rule cannot read the risk it adjusts",
+                        )
+                        .help("base the condition on the action's fields, `actor` or `context`"),
                     );
                     return error();
                 }
@@ -583,7 +689,11 @@ impl<'s> Checker<'s> {
                     "flags" => (TExpr::Field(FieldRef::RiskFlags), Type::Set),
                     other => {
                         let span = p.segments.get(1).map(|s| s.span).unwrap_or(p.span);
-                        let mut d = Diagnostic::error("P0203", span, format!("`risk` has no field `{other}`"));
+                        let mut d = Diagnostic::error(
+                            "P0203",
+                            span,
+                            format!("`risk` has no field `{other}`"),
+                        );
                         d = match suggest(other, ["score", "tier", "flags"]) {
                             Some(s) => d.help(format!("did you mean `risk.{s}`?")).fix(span, s),
                             None => d.help("`risk` has score, tier and flags"),
@@ -602,16 +712,30 @@ impl<'s> Checker<'s> {
             }
             [head, ..] => {
                 let head_span = p.segments.first().map(|s| s.span).unwrap_or(p.span);
-                if scope.actions.iter().any(|a| self.schema.action(*a).is_some_and(|a| a.field(head).is_some())) {
+                if scope.actions.iter().any(|a| {
+                    self.schema
+                        .action(*a)
+                        .is_some_and(|a| a.field(head).is_some())
+                }) {
                     self.diags.push(
-                        Diagnostic::error("P0301", p.span, format!("`{head}` is a value and has no fields"))
-                            .help(format!("use `{head}` on its own")),
+                        Diagnostic::error(
+                            "P0301",
+                            p.span,
+                            format!("`{head}` is a value and has no fields"),
+                        )
+                        .help(format!("use `{head}` on its own")),
                     );
                     return error();
                 }
-                let mut names: Vec<&str> = self.schema.namespaces.iter().map(|n| n.name.as_str()).collect();
+                let mut names: Vec<&str> = self
+                    .schema
+                    .namespaces
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
                 names.extend(["session", "risk"]);
-                let mut d = Diagnostic::error("P0204", head_span, format!("unknown namespace `{head}`"));
+                let mut d =
+                    Diagnostic::error("P0204", head_span, format!("unknown namespace `{head}`"));
                 d = match suggest(head, names.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")).fix(head_span, s),
                     None => d.help(format!("namespaces are {}", names.join(", "))),
@@ -632,8 +756,15 @@ impl<'s> Checker<'s> {
     }
 
     fn bare_name(&mut self, name: &str, span: Span, scope: Scope<'_>, hint: Option<Type>) -> Typed {
-        let infos: Vec<_> = scope.actions.iter().filter_map(|a| self.schema.action(*a)).collect();
-        let with: Vec<_> = infos.iter().filter_map(|a| a.field(name).map(|f| (*a, f))).collect();
+        let infos: Vec<_> = scope
+            .actions
+            .iter()
+            .filter_map(|a| self.schema.action(*a))
+            .collect();
+        let with: Vec<_> = infos
+            .iter()
+            .filter_map(|a| a.field(name).map(|f| (*a, f)))
+            .collect();
         if !scope.constant && !with.is_empty() {
             if with.len() < infos.len() {
                 let missing: Vec<&str> = infos
@@ -643,7 +774,11 @@ impl<'s> Checker<'s> {
                     .collect();
                 let having: Vec<&str> = with.iter().map(|(a, _)| a.name.as_str()).take(4).collect();
                 let shown: Vec<&str> = missing.iter().copied().take(4).collect();
-                let more = if missing.len() > 4 { format!(" and {} more", missing.len() - 4) } else { String::new() };
+                let more = if missing.len() > 4 {
+                    format!(" and {} more", missing.len() - 4)
+                } else {
+                    String::new()
+                };
                 self.diags.push(
                     Diagnostic::error(
                         "P0210",
@@ -668,7 +803,14 @@ impl<'s> Checker<'s> {
                         span,
                         format!("`{name}` has different types on the actions the rule matches"),
                     )
-                    .label(f.span, format!("`{}` declares it as `{}`", a.name, self.schema.display(f.ty)))
+                    .label(
+                        f.span,
+                        format!(
+                            "`{}` declares it as `{}`",
+                            a.name,
+                            self.schema.display(f.ty)
+                        ),
+                    )
                     .help("split the rule by action"),
                 );
                 return error();
@@ -683,7 +825,11 @@ impl<'s> Checker<'s> {
             return (TExpr::Const(l.value.clone()), l.ty);
         }
         if let Some(Type::Enum(id)) = hint {
-            if self.schema.enum_def(id).is_some_and(|d| d.members.iter().any(|m| m == name)) {
+            if self
+                .schema
+                .enum_def(id)
+                .is_some_and(|d| d.members.iter().any(|m| m == name))
+            {
                 return self.enum_member(id, name, span, false);
             }
         }
@@ -717,8 +863,15 @@ impl<'s> Checker<'s> {
         let mut d = Diagnostic::error("P0203", span, format!("unknown field `{name}` on {target}"));
         if let Some(s) = suggest(name, candidates.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?")).fix(span, s);
-        } else if let Some(ns) = self.schema.namespaces.iter().find(|n| n.fields.iter().any(|f| f.name == name)) {
-            d = d.help(format!("did you mean `{}.{name}`?", ns.name)).fix(span, format!("{}.{name}", ns.name));
+        } else if let Some(ns) = self
+            .schema
+            .namespaces
+            .iter()
+            .find(|n| n.fields.iter().any(|f| f.name == name))
+        {
+            d = d
+                .help(format!("did you mean `{}.{name}`?", ns.name))
+                .fix(span, format!("{}.{name}", ns.name));
         } else if !candidates.is_empty() && candidates.len() <= 12 {
             d = d.help(format!("fields are {}", candidates.join(", ")));
         }
@@ -729,7 +882,15 @@ impl<'s> Checker<'s> {
         error()
     }
 
-    fn binary(&mut self, op: BinOp, op_span: Span, lhs: &ast::Expr, rhs: &ast::Expr, span: Span, scope: Scope<'_>) -> Typed {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        scope: Scope<'_>,
+    ) -> Typed {
         let op = if op == BinOp::Assign {
             self.diags.push(
                 Diagnostic::error("P0112", op_span, "`=` assigns; comparisons use `==`")
@@ -757,7 +918,13 @@ impl<'s> Checker<'s> {
         }
         let disp = |t: Type| self.schema.display(t).to_string();
         match op {
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Assign => {
+            BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::Assign => {
                 let cmp = match op {
                     BinOp::Ne => CmpOp::Ne,
                     BinOp::Lt => CmpOp::Lt,
@@ -780,12 +947,21 @@ impl<'s> Checker<'s> {
                         }
                     }
                     d = match (&rhs.kind, lt) {
-                        (ExprKind::Str(s), t) if t.is_numeric() && s.replace('_', "").parse::<i64>().is_ok() => d
-                            .help(format!("remove the quotes: `{s}`"))
-                            .fix(rhs.span, s.clone()),
-                        (_, Type::Money) => d.help("money is an integer count of minor units: `50000` is 500.00"),
+                        (ExprKind::Str(s), t)
+                            if t.is_numeric() && s.replace('_', "").parse::<i64>().is_ok() =>
+                        {
+                            d.help(format!("remove the quotes: `{s}`"))
+                                .fix(rhs.span, s.clone())
+                        }
+                        (_, Type::Money) => {
+                            d.help("money is an integer count of minor units: `50000` is 500.00")
+                        }
                         (_, Type::Duration) => d.help("write a duration such as `24h` or `10m`"),
-                        _ => d.help(format!("compare `{}` with a `{}` value", disp(lt), disp(lt))),
+                        _ => d.help(format!(
+                            "compare `{}` with a `{}` value",
+                            disp(lt),
+                            disp(lt)
+                        )),
                     };
                     self.diags.push(d);
                     return error();
@@ -803,8 +979,12 @@ impl<'s> Checker<'s> {
                 }
                 if lt.is_collection() {
                     self.diags.push(
-                        Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", cmp.symbol(), disp(lt)))
-                            .help("test elements with `contains`, `contains_any` or `contains_all`"),
+                        Diagnostic::error(
+                            "P0302",
+                            op_span,
+                            format!("`{}` does not apply to `{}`", cmp.symbol(), disp(lt)),
+                        )
+                        .help("test elements with `contains`, `contains_any` or `contains_all`"),
                     );
                     return error();
                 }
@@ -813,8 +993,16 @@ impl<'s> Checker<'s> {
             BinOp::In | BinOp::NotIn => {
                 if lt.is_collection() {
                     self.diags.push(
-                        Diagnostic::error("P0302", op_span, format!("`{}` tests one value, and this is `{}`", op.symbol(), disp(lt)))
-                            .help("to test a list against a set use `contains_any` or `contains_all`"),
+                        Diagnostic::error(
+                            "P0302",
+                            op_span,
+                            format!(
+                                "`{}` tests one value, and this is `{}`",
+                                op.symbol(),
+                                disp(lt)
+                            ),
+                        )
+                        .help("to test a list against a set use `contains_any` or `contains_all`"),
                     );
                     return error();
                 }
@@ -836,18 +1024,30 @@ impl<'s> Checker<'s> {
                     }
                     other => {
                         self.diags.push(
-                            Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", op.symbol(), disp(other)))
-                                .help("`in` tests strings and enum values"),
+                            Diagnostic::error(
+                                "P0302",
+                                op_span,
+                                format!("`{}` does not apply to `{}`", op.symbol(), disp(other)),
+                            )
+                            .help("`in` tests strings and enum values"),
                         );
                         return error();
                     }
                 }
                 (
-                    TExpr::Member { negated: op == BinOp::NotIn, elem: Box::new(l), set: Box::new(r) },
+                    TExpr::Member {
+                        negated: op == BinOp::NotIn,
+                        elem: Box::new(l),
+                        set: Box::new(r),
+                    },
                     Type::Bool,
                 )
             }
-            BinOp::Contains | BinOp::ContainsAny | BinOp::ContainsAll | BinOp::StartsWith | BinOp::EndsWith => {
+            BinOp::Contains
+            | BinOp::ContainsAny
+            | BinOp::ContainsAll
+            | BinOp::StartsWith
+            | BinOp::EndsWith => {
                 let top = match op {
                     BinOp::Contains => TextOp::Contains,
                     BinOp::ContainsAny => TextOp::ContainsAny,
@@ -857,8 +1057,12 @@ impl<'s> Checker<'s> {
                 };
                 if !(lt == Type::Str || lt.is_collection()) {
                     self.diags.push(
-                        Diagnostic::error("P0302", op_span, format!("`{}` does not apply to `{}`", top.symbol(), disp(lt)))
-                            .help("text operators apply to strings and lists of strings"),
+                        Diagnostic::error(
+                            "P0302",
+                            op_span,
+                            format!("`{}` does not apply to `{}`", top.symbol(), disp(lt)),
+                        )
+                        .help("text operators apply to strings and lists of strings"),
                     );
                     return error();
                 }
@@ -866,13 +1070,27 @@ impl<'s> Checker<'s> {
                 if many && !rt.is_collection() {
                     let single = "contains";
                     self.diags.push(
-                        Diagnostic::error("P0301", rhs.span, format!("`{}` needs a list of strings, found `{}`", top.symbol(), disp(rt)))
-                            .help(format!("write `[\"a\", \"b\"]`, or use `{single}` for one string")),
+                        Diagnostic::error(
+                            "P0301",
+                            rhs.span,
+                            format!(
+                                "`{}` needs a list of strings, found `{}`",
+                                top.symbol(),
+                                disp(rt)
+                            ),
+                        )
+                        .help(format!(
+                            "write `[\"a\", \"b\"]`, or use `{single}` for one string"
+                        )),
                     );
                     return error();
                 }
                 if !many && rt != Type::Str && !(rt.is_collection() && top != TextOp::Contains) {
-                    let mut d = Diagnostic::error("P0301", rhs.span, format!("`{}` needs a string, found `{}`", top.symbol(), disp(rt)));
+                    let mut d = Diagnostic::error(
+                        "P0301",
+                        rhs.span,
+                        format!("`{}` needs a string, found `{}`", top.symbol(), disp(rt)),
+                    );
                     d = if rt.is_collection() {
                         d.help("to test several strings use `contains_any` or `contains_all`")
                             .fix(op_span, "contains_any")
@@ -884,8 +1102,12 @@ impl<'s> Checker<'s> {
                 }
                 if rt.is_collection() && !matches!(r, TExpr::Const(_)) {
                     self.diags.push(
-                        Diagnostic::error("P0301", rhs.span, format!("`{}` needs a literal list or a `let`", top.symbol()))
-                            .help("the keywords are compiled into a matcher when the bundle loads"),
+                        Diagnostic::error(
+                            "P0301",
+                            rhs.span,
+                            format!("`{}` needs a literal list or a `let`", top.symbol()),
+                        )
+                        .help("the keywords are compiled into a matcher when the bundle loads"),
                     );
                     return error();
                 }
@@ -894,18 +1116,32 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn call(&mut self, func: &ast::Path, args: &[ast::Expr], span: Span, scope: Scope<'_>) -> Typed {
+    fn call(
+        &mut self,
+        func: &ast::Path,
+        args: &[ast::Expr],
+        span: Span,
+        scope: Scope<'_>,
+    ) -> Typed {
         let name = func.dotted();
         let arity = |c: &mut Self, n: usize| -> bool {
             if args.len() == n {
                 return true;
             }
-            let sig = FUNCTIONS.iter().find(|(f, _)| *f == name).map(|(_, s)| *s).unwrap_or("");
+            let sig = FUNCTIONS
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map(|(_, s)| *s)
+                .unwrap_or("");
             c.diags.push(
                 Diagnostic::error(
                     "P0303",
                     span,
-                    format!("`{name}` takes {n} argument{}, found {}", if n == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{name}` takes {n} argument{}, found {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                 )
                 .help(sig.split(':').next().unwrap_or(sig).to_string()),
             );
@@ -919,16 +1155,20 @@ impl<'s> Checker<'s> {
                 if !arity(self, 1) {
                     return error();
                 }
-                let Some(a) = args.first() else { return error() };
+                let Some(a) = args.first() else {
+                    return error();
+                };
                 let (t, ty) = self.expr(a, scope, None);
                 match ty {
                     Type::Error => error(),
                     Type::Str | Type::List | Type::Set => (TExpr::Len(Box::new(t)), Type::Int),
                     other => {
                         let shown = self.schema.display(other).to_string();
-                        self.diags.push(
-                            Diagnostic::error("P0301", a.span, format!("`len` takes a string, list or set, found `{shown}`")),
-                        );
+                        self.diags.push(Diagnostic::error(
+                            "P0301",
+                            a.span,
+                            format!("`len` takes a string, list or set, found `{shown}`"),
+                        ));
                         error()
                     }
                 }
@@ -937,7 +1177,9 @@ impl<'s> Checker<'s> {
                 if !arity(self, 2) {
                     return error();
                 }
-                let (Some(target), Some(win)) = (args.first(), args.get(1)) else { return error() };
+                let (Some(target), Some(win)) = (args.first(), args.get(1)) else {
+                    return error();
+                };
                 let kind = match name.as_str() {
                     "session.count" => AggKind::Count,
                     "session.seen" => AggKind::Seen,
@@ -961,11 +1203,23 @@ impl<'s> Checker<'s> {
                 };
                 let (actions, field, ty) = match kind {
                     AggKind::Count | AggKind::Seen => {
-                        let Some(ids) = self.action_pattern_arg(target) else { return error() };
-                        (ids, None, if kind == AggKind::Seen { Type::Bool } else { Type::Int })
+                        let Some(ids) = self.action_pattern_arg(target) else {
+                            return error();
+                        };
+                        (
+                            ids,
+                            None,
+                            if kind == AggKind::Seen {
+                                Type::Bool
+                            } else {
+                                Type::Int
+                            },
+                        )
                     }
                     AggKind::Sum | AggKind::Distinct => {
-                        let Some((id, field, fty)) = self.action_field_arg(target) else { return error() };
+                        let Some((id, field, fty)) = self.action_field_arg(target) else {
+                            return error();
+                        };
                         if kind == AggKind::Sum && !matches!(fty, Type::Int | Type::Money) {
                             let shown = self.schema.display(fty).to_string();
                             self.diags.push(
@@ -974,7 +1228,11 @@ impl<'s> Checker<'s> {
                             );
                             return error();
                         }
-                        (vec![id], Some(field), if kind == AggKind::Sum { fty } else { Type::Int })
+                        (
+                            vec![id],
+                            Some(field),
+                            if kind == AggKind::Sum { fty } else { Type::Int },
+                        )
                     }
                 };
                 let text = format!(
@@ -989,15 +1247,29 @@ impl<'s> Checker<'s> {
                         Window::Actions(n) => n.to_string(),
                     }
                 );
-                let agg = Aggregate { kind, actions, field, window, text };
-                let idx = match self.ir.aggregates.iter().position(|a| a.kind == agg.kind && a.actions == agg.actions && a.field == agg.field && a.window == agg.window) {
+                let agg = Aggregate {
+                    kind,
+                    actions,
+                    field,
+                    window,
+                    text,
+                };
+                let idx = match self.ir.aggregates.iter().position(|a| {
+                    a.kind == agg.kind
+                        && a.actions == agg.actions
+                        && a.field == agg.field
+                        && a.window == agg.window
+                }) {
                     Some(i) => i,
                     None => {
                         self.ir.aggregates.push(agg);
                         self.ir.aggregates.len() - 1
                     }
                 };
-                (TExpr::Field(FieldRef::Aggregate(u32::try_from(idx).unwrap_or(0))), ty)
+                (
+                    TExpr::Field(FieldRef::Aggregate(u32::try_from(idx).unwrap_or(0))),
+                    ty,
+                )
             }
             _ => {
                 let fspan = func.span;
@@ -1006,7 +1278,11 @@ impl<'s> Checker<'s> {
                     Some(s) => d.help(format!("did you mean `{s}`?")).fix(fspan, s),
                     None => d.help(format!(
                         "functions are {}",
-                        FUNCTIONS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+                        FUNCTIONS
+                            .iter()
+                            .map(|(f, _)| *f)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 };
                 self.diags.push(d);
@@ -1020,10 +1296,17 @@ impl<'s> Checker<'s> {
             ExprKind::Path(p) => self.action_name(p).map(|id| vec![id]),
             ExprKind::Wildcard(p) => {
                 let [d] = p.segments.as_slice() else {
-                    self.diags.push(Diagnostic::error("P0202", p.span, "a wildcard names a domain: `payments.*`"));
+                    self.diags.push(Diagnostic::error(
+                        "P0202",
+                        p.span,
+                        "a wildcard names a domain: `payments.*`",
+                    ));
                     return None;
                 };
-                self.pattern(&ast::Pattern { kind: PatternKind::Domain(d.clone()), span: e.span })
+                self.pattern(&ast::Pattern {
+                    kind: PatternKind::Domain(d.clone()),
+                    span: e.span,
+                })
             }
             _ => {
                 self.diags.push(
@@ -1044,7 +1327,9 @@ impl<'s> Checker<'s> {
             return None;
         };
         let segs = &p.segments;
-        let (Some(first), Some(field)) = (segs.first(), segs.last()) else { return None };
+        let (Some(first), Some(field)) = (segs.first(), segs.last()) else {
+            return None;
+        };
         if segs.len() != 3 {
             self.diags.push(
                 Diagnostic::error("P0301", p.span, "expected an action's field")
@@ -1054,18 +1339,25 @@ impl<'s> Checker<'s> {
         }
         let action_path = ast::Path {
             segments: segs.iter().take(2).cloned().collect(),
-            span: first.span.to(segs.get(1).map(|s| s.span).unwrap_or(first.span)),
+            span: first
+                .span
+                .to(segs.get(1).map(|s| s.span).unwrap_or(first.span)),
         };
         let id = self.action_name(&action_path)?;
         let info = self.schema.action(id)?;
         match info.field(&field.text) {
             Some(f) => Some((id, field.text.clone(), f.ty)),
             None => {
-                let mut d = Diagnostic::error("P0203", field.span, format!("unknown field `{}` on `{}`", field.text, info.name));
+                let mut d = Diagnostic::error(
+                    "P0203",
+                    field.span,
+                    format!("unknown field `{}` on `{}`", field.text, info.name),
+                );
                 if let Some(s) = suggest(&field.text, info.fields.iter().map(|f| f.name.as_str())) {
                     d = d.help(format!("did you mean `{s}`?")).fix(field.span, s);
                 }
-                self.diags.push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                self.diags
+                    .push(d.label(info.span, format!("`{}` is declared here", info.name)));
                 None
             }
         }
@@ -1074,20 +1366,37 @@ impl<'s> Checker<'s> {
     // ---------- tools and tests ----------
 
     fn tool(&mut self, t: &ast::ToolDecl, _lets: &BTreeMap<String, LetInfo>) {
-        let Some(action) = self.action_name(&t.action) else { return };
-        let Some(info) = self.schema.action(action) else { return };
+        let Some(action) = self.action_name(&t.action) else {
+            return;
+        };
+        let Some(info) = self.schema.action(action) else {
+            return;
+        };
         let mut fields = Vec::new();
         for f in &t.fields {
             if info.field(&f.name.text).is_none() {
-                let mut d = Diagnostic::error("P0214", f.name.span, format!("`{}` has no field `{}`", info.name, f.name.text));
-                if let Some(s) = suggest(&f.name.text, info.fields.iter().map(|x| x.name.as_str())) {
+                let mut d = Diagnostic::error(
+                    "P0214",
+                    f.name.span,
+                    format!("`{}` has no field `{}`", info.name, f.name.text),
+                );
+                if let Some(s) = suggest(&f.name.text, info.fields.iter().map(|x| x.name.as_str()))
+                {
                     d = d.help(format!("did you mean `{s}`?")).fix(f.name.span, s);
                 }
-                self.diags.push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                self.diags
+                    .push(d.label(info.span, format!("`{}` is declared here", info.name)));
                 continue;
             }
-            if fields.iter().any(|(n, _): &(String, ast::Expr)| n == &f.name.text) {
-                self.diags.push(Diagnostic::error("P0206", f.name.span, format!("`{}` is mapped twice", f.name.text)));
+            if fields
+                .iter()
+                .any(|(n, _): &(String, ast::Expr)| n == &f.name.text)
+            {
+                self.diags.push(Diagnostic::error(
+                    "P0206",
+                    f.name.span,
+                    format!("`{}` is mapped twice", f.name.text),
+                ));
                 continue;
             }
             fields.push((f.name.text.clone(), f.value.clone()));
@@ -1132,15 +1441,25 @@ impl<'s> Checker<'s> {
             ast::TestSubject::Action(p) => {
                 let id = self.action_name(p)?;
                 let info = self.schema.action(id)?;
-                req.insert("action".into(), serde_json::Value::String(info.name.clone()));
+                req.insert(
+                    "action".into(),
+                    serde_json::Value::String(info.name.clone()),
+                );
                 let mut args = serde_json::Map::new();
                 for (k, v) in &s.args.entries {
                     let Some(f) = info.field(&k.text) else {
-                        let mut d = Diagnostic::error("P0203", k.span, format!("unknown field `{}` on `{}`", k.text, info.name));
-                        if let Some(sg) = suggest(&k.text, info.fields.iter().map(|f| f.name.as_str())) {
+                        let mut d = Diagnostic::error(
+                            "P0203",
+                            k.span,
+                            format!("unknown field `{}` on `{}`", k.text, info.name),
+                        );
+                        if let Some(sg) =
+                            suggest(&k.text, info.fields.iter().map(|f| f.name.as_str()))
+                        {
                             d = d.help(format!("did you mean `{sg}`?")).fix(k.span, sg);
                         }
-                        self.diags.push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                        self.diags
+                            .push(d.label(info.span, format!("`{}` is declared here", info.name)));
                         continue;
                     };
                     let value = self.test_value(v, Some(f.ty))?;
@@ -1161,11 +1480,22 @@ impl<'s> Checker<'s> {
         for (section, obj) in &s.sections {
             let ns = self.schema.namespace(&section.text);
             if ns.is_none() && section.text != "session" {
-                let mut names: Vec<&str> = self.schema.namespaces.iter().map(|n| n.name.as_str()).collect();
+                let mut names: Vec<&str> = self
+                    .schema
+                    .namespaces
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
                 names.push("session");
-                let mut d = Diagnostic::error("P0215", section.span, format!("unknown request section `{}`", section.text));
+                let mut d = Diagnostic::error(
+                    "P0215",
+                    section.span,
+                    format!("unknown request section `{}`", section.text),
+                );
                 d = match suggest(&section.text, names.iter().copied()) {
-                    Some(sg) => d.help(format!("did you mean `{sg}`?")).fix(section.span, sg),
+                    Some(sg) => d
+                        .help(format!("did you mean `{sg}`?"))
+                        .fix(section.span, sg),
                     None => d.help(format!("sections are {}", names.join(", "))),
                 };
                 self.diags.push(d);
@@ -1177,8 +1507,14 @@ impl<'s> Checker<'s> {
                     Some(n) => match n.fields.iter().find(|f| f.name == k.text) {
                         Some(f) => Some(f.ty),
                         None => {
-                            let mut d = Diagnostic::error("P0203", k.span, format!("`{}` has no field `{}`", section.text, k.text));
-                            if let Some(sg) = suggest(&k.text, n.fields.iter().map(|f| f.name.as_str())) {
+                            let mut d = Diagnostic::error(
+                                "P0203",
+                                k.span,
+                                format!("`{}` has no field `{}`", section.text, k.text),
+                            );
+                            if let Some(sg) =
+                                suggest(&k.text, n.fields.iter().map(|f| f.name.as_str()))
+                            {
                                 d = d.help(format!("did you mean `{sg}`?")).fix(k.span, sg);
                             }
                             self.diags.push(d);
@@ -1231,7 +1567,11 @@ impl<'s> Checker<'s> {
             (Some(Type::Bool), J::Bool(_)) => true,
             (Some(Type::List | Type::Set), J::Array(_)) => true,
             (Some(Type::Enum(id)), J::String(s)) => {
-                if self.schema.enum_def(id).is_some_and(|d| d.members.contains(s)) {
+                if self
+                    .schema
+                    .enum_def(id)
+                    .is_some_and(|d| d.members.contains(s))
+                {
                     true
                 } else {
                     let _ = self.enum_member(id, s, e.span, true);
@@ -1241,8 +1581,14 @@ impl<'s> Checker<'s> {
             _ => false,
         };
         if !ok {
-            let expected = ty.map(|t| self.schema.display(t).to_string()).unwrap_or_default();
-            self.diags.push(Diagnostic::error("P0301", e.span, format!("expected a `{expected}` value")));
+            let expected = ty
+                .map(|t| self.schema.display(t).to_string())
+                .unwrap_or_default();
+            self.diags.push(Diagnostic::error(
+                "P0301",
+                e.span,
+                format!("expected a `{expected}` value"),
+            ));
             return None;
         }
         Some(v)
@@ -1256,8 +1602,12 @@ impl<'s> Checker<'s> {
             if let Some(c) = &r.cond {
                 if let Some(why) = contradiction(c) {
                     self.diags.push(
-                        Diagnostic::warning("P0401", r.span, format!("rule `{}` can never match", r.id))
-                            .help(format!("{why} cannot both hold")),
+                        Diagnostic::warning(
+                            "P0401",
+                            r.span,
+                            format!("rule `{}` can never match", r.id),
+                        )
+                        .help(format!("{why} cannot both hold")),
                     );
                 }
             }
@@ -1268,7 +1618,10 @@ impl<'s> Checker<'s> {
                     let msg = if same {
                         format!("rule `{}` repeats rule `{}`", r.id, prev.id)
                     } else {
-                        format!("rule `{}` has the same pattern and condition as rule `{}`", r.id, prev.id)
+                        format!(
+                            "rule `{}` has the same pattern and condition as rule `{}`",
+                            r.id, prev.id
+                        )
                     };
                     self.diags.push(
                         Diagnostic::warning("P0402", r.span, msg)
@@ -1290,7 +1643,8 @@ impl<'s> Checker<'s> {
 fn same_type(schema: &Schema, a: Type, b: Type) -> bool {
     match (a, b) {
         (Type::Enum(x), Type::Enum(y)) => {
-            x == y || schema.enum_def(x).map(|d| &d.members) == schema.enum_def(y).map(|d| &d.members)
+            x == y
+                || schema.enum_def(x).map(|d| &d.members) == schema.enum_def(y).map(|d| &d.members)
         }
         (Type::List | Type::Set, Type::List | Type::Set) => true,
         _ => a == b,
@@ -1308,8 +1662,13 @@ fn is_literalish(e: &ast::Expr) -> bool {
 
 fn hint_for(op: BinOp, other: Type) -> Option<Type> {
     match op {
-        BinOp::In | BinOp::NotIn | BinOp::Contains | BinOp::ContainsAny | BinOp::ContainsAll
-        | BinOp::StartsWith | BinOp::EndsWith => None,
+        BinOp::In
+        | BinOp::NotIn
+        | BinOp::Contains
+        | BinOp::ContainsAny
+        | BinOp::ContainsAll
+        | BinOp::StartsWith
+        | BinOp::EndsWith => None,
         _ => Some(other),
     }
 }
@@ -1331,7 +1690,9 @@ fn contradiction(e: &TExpr) -> Option<String> {
     let mut bounds: BTreeMap<&FieldRef, (i128, i128, Vec<String>)> = BTreeMap::new();
     let mut equals: BTreeMap<&FieldRef, (&Const, String)> = BTreeMap::new();
     for it in items {
-        let TExpr::Compare(op, l, r) = it else { continue };
+        let TExpr::Compare(op, l, r) = it else {
+            continue;
+        };
         let (field, op, k) = match (l.as_ref(), r.as_ref()) {
             (TExpr::Field(f), TExpr::Const(k)) => (f, *op, k),
             (TExpr::Const(k), TExpr::Field(f)) => (f, op.flip(), k),
@@ -1340,7 +1701,9 @@ fn contradiction(e: &TExpr) -> Option<String> {
         let text = format!("`{} {} {}`", field_name(field), op.symbol(), const_text(k));
         if let Const::Int(n) = k {
             let n = i128::from(*n);
-            let entry = bounds.entry(field).or_insert((i128::MIN, i128::MAX, Vec::new()));
+            let entry = bounds
+                .entry(field)
+                .or_insert((i128::MIN, i128::MAX, Vec::new()));
             match op {
                 CmpOp::Gt => entry.0 = entry.0.max(n + 1),
                 CmpOp::Ge => entry.0 = entry.0.max(n),

@@ -32,7 +32,9 @@ fn median(v: &mut [f64]) -> f64 {
     match v.len() {
         0 => 0.0,
         n if n % 2 == 1 => v.get(n / 2).copied().unwrap_or(0.0),
-        n => (v.get(n / 2 - 1).copied().unwrap_or(0.0) + v.get(n / 2).copied().unwrap_or(0.0)) / 2.0,
+        n => {
+            (v.get(n / 2 - 1).copied().unwrap_or(0.0) + v.get(n / 2).copied().unwrap_or(0.0)) / 2.0
+        }
     }
 }
 
@@ -59,7 +61,11 @@ pub fn run(args: Args) -> ExitCode {
     let mut requests = Vec::new();
     let mut bind_ns = Vec::new();
     let mut unbound = 0usize;
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let json: serde_json::Value = match serde_json::from_str(line) {
             Ok(j) => j,
             Err(e) => {
@@ -121,7 +127,12 @@ pub fn run(args: Args) -> ExitCode {
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        println!("requests   {} ({} could not be bound; bind median {:.0} ns each)", requests.len() + unbound, unbound, bind_med);
+        println!(
+            "requests   {} ({} could not be bound; bind median {:.0} ns each)",
+            requests.len() + unbound,
+            unbound,
+            bind_med
+        );
         println!("decide     median {med:.1} ns per decision (min {min:.1}, max {max:.1}; {passes} passes)");
         let c: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("decisions  {}", c.join(", "));

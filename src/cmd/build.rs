@@ -19,7 +19,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let key = match std::fs::read_to_string(&args.key).map_err(|e| e.to_string()).and_then(|t| parse_secret_key(&t)) {
+    let key = match std::fs::read_to_string(&args.key)
+        .map_err(|e| e.to_string())
+        .and_then(|t| parse_secret_key(&t))
+    {
         Ok(k) => k,
         Err(e) => {
             eprintln!("error: `{}`: {e}", args.key.display());

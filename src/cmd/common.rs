@@ -11,7 +11,8 @@ pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
             parse_public_key(&text).map_err(|e| format!("`{}`: {e}", p.display()))
         })
         .collect()
@@ -31,25 +32,36 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, String> {
         let stderr = std::io::stderr();
         let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
         render::render(&shown, &c.sources, color, &mut stderr.lock());
-        return Err(format!("policies have errors ({})", render::summary(&shown)));
+        return Err(format!(
+            "policies have errors ({})",
+            render::summary(&shown)
+        ));
     }
     Ok(c)
 }
 
 pub fn is_bundle(path: &Path) -> bool {
-    path.is_file() && std::fs::read(path).map(|b| b.starts_with(&permit0_vm::wire::MAGIC)).unwrap_or(false)
+    path.is_file()
+        && std::fs::read(path)
+            .map(|b| b.starts_with(&permit0_vm::wire::MAGIC))
+            .unwrap_or(false)
 }
 
 /// A program from a signed bundle (checked against `trusted`) or from
 /// policy sources compiled in memory.
-pub fn load_program(bundle: Option<&Path>, trusted: &[PathBuf], policies: &[PathBuf]) -> Result<Program, String> {
+pub fn load_program(
+    bundle: Option<&Path>,
+    trusted: &[PathBuf],
+    policies: &[PathBuf],
+) -> Result<Program, String> {
     match bundle {
         Some(b) => {
             if trusted.is_empty() {
                 return Err("a bundle needs `--trusted KEY.pub` to check its signature".into());
             }
             let keys = trusted_keys(trusted)?;
-            let bytes = std::fs::read(b).map_err(|e| format!("cannot read `{}`: {e}", b.display()))?;
+            let bytes =
+                std::fs::read(b).map_err(|e| format!("cannot read `{}`: {e}", b.display()))?;
             Program::load(&bytes, &keys).map_err(|e| format!("`{}` refused: {e}", b.display()))
         }
         None => {
@@ -58,7 +70,10 @@ pub fn load_program(bundle: Option<&Path>, trusted: &[PathBuf], policies: &[Path
             }
             let c = compile_paths(policies)?;
             build_program(&c).map_err(|d| {
-                d.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join("; ")
+                d.iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             })
         }
     }

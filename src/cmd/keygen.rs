@@ -19,7 +19,11 @@ pub fn run(args: Args) -> ExitCode {
     let key_path = args.name.with_extension("key");
     let pub_path = args.name.with_extension("pub");
     if !args.force && (key_path.exists() || pub_path.exists()) {
-        eprintln!("error: `{}` or `{}` exists; pass --force to replace it", key_path.display(), pub_path.display());
+        eprintln!(
+            "error: `{}` or `{}` exists; pass --force to replace it",
+            key_path.display(),
+            pub_path.display()
+        );
         return ExitCode::from(2);
     }
     let mut seed = [0u8; 32];
@@ -49,7 +53,12 @@ pub fn run(args: Args) -> ExitCode {
 fn write_secret(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 

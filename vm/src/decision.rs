@@ -84,7 +84,11 @@ impl Program {
             ),
             Cause::Gate(g) => format!(
                 "hard gate `{}` of the risk model always denies",
-                self.model.gates.get(g as usize).map(|g| g.name.as_str()).unwrap_or("?")
+                self.model
+                    .gates
+                    .get(g as usize)
+                    .map(|g| g.name.as_str())
+                    .unwrap_or("?")
             ),
             Cause::UnknownAction => match req {
                 Some(r) if r.via_tool => format!(
@@ -97,7 +101,9 @@ impl Program {
                 ),
                 None => "unknown action".into(),
             },
-            Cause::StaleRequest => "the request was bound against another bundle; bind it again".into(),
+            Cause::StaleRequest => {
+                "the request was bound against another bundle; bind it again".into()
+            }
             Cause::Unbound => "the request could not be bound".into(),
             Cause::Internal => "internal error in the decision VM".into(),
         }
@@ -122,7 +128,10 @@ impl Program {
             })),
             "bundle": format!("sha256:{}", hex(&self.info.digest)),
         });
-        if let (Some(r), Some(obj)) = (d.rule().and_then(|r| self.rules.get(r)), out.as_object_mut()) {
+        if let (Some(r), Some(obj)) = (
+            d.rule().and_then(|r| self.rules.get(r)),
+            out.as_object_mut(),
+        ) {
             if !r.obligations.is_empty() {
                 let ob: serde_json::Map<String, Json> = r
                     .obligations

@@ -10,12 +10,24 @@ pub(crate) fn disassemble(p: &Program) -> String {
     let _ = writeln!(out, "bundle   sha256:{}", hex(&i.digest));
     let _ = writeln!(out, "format   {}", i.format);
     let _ = writeln!(out, "key      {}", hex(&i.key_id));
-    let _ = writeln!(out, "taxonomy {} (sha256:{})", i.taxonomy_version, hex(&i.taxonomy_digest));
+    let _ = writeln!(
+        out,
+        "taxonomy {} (sha256:{})",
+        i.taxonomy_version,
+        hex(&i.taxonomy_digest)
+    );
     let _ = writeln!(out, "compiler {}", i.compiler);
     for (name, d) in &i.policies {
         let _ = writeln!(out, "policy   {name} (sha256:{})", hex(d));
     }
-    let _ = writeln!(out, "actions  {}, rules {}, aggregates {}, tools {}", p.actions.len(), p.rules.len(), p.aggregates.len(), p.tools.len());
+    let _ = writeln!(
+        out,
+        "actions  {}, rules {}, aggregates {}, tools {}",
+        p.actions.len(),
+        p.rules.len(),
+        p.aggregates.len(),
+        p.tools.len()
+    );
     for (n, g) in p.aggregates.iter().enumerate() {
         let _ = writeln!(out, "agg #{n}  {}", g.text);
     }
@@ -45,42 +57,118 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
             .map(|f| f.name.to_string())
             .unwrap_or_else(|| format!("slot{s}"))
     };
-    let int = |k: u16| p.ints.get(k as usize).map(|v| v.to_string()).unwrap_or_else(|| "?".into());
-    let st = |k: u16| p.strs.get(k as usize).map(|v| format!("{v:?}")).unwrap_or_else(|| "?".into());
-    let set = |k: u16| p.sets.get(k as usize).map(|v| format!("{v:?}")).unwrap_or_else(|| "?".into());
-    let rule = |r: u16| p.rules.get(r as usize).map(|r| r.id.to_string()).unwrap_or_else(|| "?".into());
+    let int = |k: u16| {
+        p.ints
+            .get(k as usize)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    let st = |k: u16| {
+        p.strs
+            .get(k as usize)
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_else(|| "?".into())
+    };
+    let set = |k: u16| {
+        p.sets
+            .get(k as usize)
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_else(|| "?".into())
+    };
+    let rule = |r: u16| {
+        p.rules
+            .get(r as usize)
+            .map(|r| r.id.to_string())
+            .unwrap_or_else(|| "?".into())
+    };
     let name = ins.name();
     let eq = |n: bool| if n { "!=" } else { "==" };
     let inn = |n: bool| if n { "not in" } else { "in" };
     match *ins {
-        Instr::IntCmpK { slot: s, op, k } => format!("{name:14} {} {} {}", slot(s), op.symbol(), int(k)),
-        Instr::IntCmpSlot { a: x, op, b: y } => format!("{name:14} {} {} {}", slot(x), op.symbol(), slot(y)),
+        Instr::IntCmpK { slot: s, op, k } => {
+            format!("{name:14} {} {} {}", slot(s), op.symbol(), int(k))
+        }
+        Instr::IntCmpSlot { a: x, op, b: y } => {
+            format!("{name:14} {} {} {}", slot(x), op.symbol(), slot(y))
+        }
         Instr::BoolIs { slot: s, value } => format!("{name:14} {} == {value}", slot(s)),
-        Instr::EnumCmpK { slot: s, op, member } => format!("{name:14} {} {} #{member}", slot(s), op.symbol()),
-        Instr::EnumInSet { slot: s, set: k, negate } => format!("{name:14} {} {} {:?}", slot(s), inn(negate), p.enum_sets.get(k as usize)),
-        Instr::StrEqK { slot: s, k, negate } => format!("{name:14} {} {} {}", slot(s), eq(negate), st(k)),
-        Instr::StrEqSlot { a: x, b: y, negate } => format!("{name:14} {} {} {}", slot(x), eq(negate), slot(y)),
-        Instr::StrInSet { slot: s, set: k, negate } => format!("{name:14} {} {} {}", slot(s), inn(negate), set(k)),
-        Instr::StrInSlot { a: x, b: y, negate } => format!("{name:14} {} {} {}", slot(x), inn(negate), slot(y)),
-        Instr::ListHasK { slot: s, k, negate } => format!("{name:14} {} {} {}", st(k), inn(negate), slot(s)),
+        Instr::EnumCmpK {
+            slot: s,
+            op,
+            member,
+        } => format!("{name:14} {} {} #{member}", slot(s), op.symbol()),
+        Instr::EnumInSet {
+            slot: s,
+            set: k,
+            negate,
+        } => format!(
+            "{name:14} {} {} {:?}",
+            slot(s),
+            inn(negate),
+            p.enum_sets.get(k as usize)
+        ),
+        Instr::StrEqK { slot: s, k, negate } => {
+            format!("{name:14} {} {} {}", slot(s), eq(negate), st(k))
+        }
+        Instr::StrEqSlot { a: x, b: y, negate } => {
+            format!("{name:14} {} {} {}", slot(x), eq(negate), slot(y))
+        }
+        Instr::StrInSet {
+            slot: s,
+            set: k,
+            negate,
+        } => format!("{name:14} {} {} {}", slot(s), inn(negate), set(k)),
+        Instr::StrInSlot { a: x, b: y, negate } => {
+            format!("{name:14} {} {} {}", slot(x), inn(negate), slot(y))
+        }
+        Instr::ListHasK { slot: s, k, negate } => {
+            format!("{name:14} {} {} {}", st(k), inn(negate), slot(s))
+        }
         Instr::TextK { op, slot: s, k } => format!("{name:14} {} {op:?} {}", slot(s), st(k)),
-        Instr::TextSlot { op, slot: s, needle } => format!("{name:14} {} {op:?} {}", slot(s), slot(needle)),
-        Instr::TextAnyOf { op, slot: s, set: k } => format!("{name:14} {} {op:?} any {}", slot(s), set(k)),
+        Instr::TextSlot {
+            op,
+            slot: s,
+            needle,
+        } => format!("{name:14} {} {op:?} {}", slot(s), slot(needle)),
+        Instr::TextAnyOf {
+            op,
+            slot: s,
+            set: k,
+        } => format!("{name:14} {} {op:?} any {}", slot(s), set(k)),
         Instr::Match { slot: s, m } => {
             let mm = p.matchers.get(m as usize);
             format!(
                 "{name:14} {} {} {:?}",
                 slot(s),
-                if mm.is_some_and(|m| m.all) { "all" } else { "any" },
+                if mm.is_some_and(|m| m.all) {
+                    "all"
+                } else {
+                    "any"
+                },
                 mm.map(|m| &m.sorted)
             )
         }
-        Instr::LenCmpK { slot: s, op, k } => format!("{name:14} len({}) {} {}", slot(s), op.symbol(), int(k)),
+        Instr::LenCmpK { slot: s, op, k } => {
+            format!("{name:14} len({}) {} {}", slot(s), op.symbol(), int(k))
+        }
         Instr::AggCmpK { agg, op, k } => format!("{name:14} agg#{agg} {} {}", op.symbol(), int(k)),
         Instr::AggIs { agg } => format!("{name:14} agg#{agg}"),
         Instr::ScoreCmpK { op, k } => format!("{name:14} score {} {}", op.symbol(), int(k)),
-        Instr::TierCmpK { op, tier } => format!("{name:14} tier {} {}", op.symbol(), crate::risk::Tier::ALL.get(tier as usize).map(|t| t.name()).unwrap_or("?")),
-        Instr::FlagsHave { mask } => format!("{name:14} {}", crate::risk::FlagSet(mask).names().collect::<Vec<_>>().join("|")),
+        Instr::TierCmpK { op, tier } => format!(
+            "{name:14} tier {} {}",
+            op.symbol(),
+            crate::risk::Tier::ALL
+                .get(tier as usize)
+                .map(|t| t.name())
+                .unwrap_or("?")
+        ),
+        Instr::FlagsHave { mask } => format!(
+            "{name:14} {}",
+            crate::risk::FlagSet(mask)
+                .names()
+                .collect::<Vec<_>>()
+                .join("|")
+        ),
         Instr::Const { value } => format!("{name:14} {value}"),
         Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => format!("{name:14} -> {to}"),
         Instr::Amplify { rule: r } | Instr::Fire { rule: r } => format!("{name:14} {}", rule(r)),

@@ -67,7 +67,11 @@ impl Program {
         let code = &a.code;
         loop {
             let Some(ins) = code.get(pc) else {
-                return first.unwrap_or(Decision { verdict: Verdict::Deny, cause: Cause::Internal, ..d });
+                return first.unwrap_or(Decision {
+                    verdict: Verdict::Deny,
+                    cause: Cause::Internal,
+                    ..d
+                });
             };
             match *ins {
                 Instr::IntCmpK { slot, op, k } => {
@@ -83,13 +87,17 @@ impl Program {
                     }
                 }
                 Instr::BoolIs { slot, value } => {
-                    acc = matches!(req.slots.get(slot as usize), Some(Value::Bool(b)) if *b == value)
+                    acc =
+                        matches!(req.slots.get(slot as usize), Some(Value::Bool(b)) if *b == value)
                 }
                 Instr::EnumCmpK { slot, op, member } => {
                     acc = matches!(req.slots.get(slot as usize), Some(Value::Enum(m)) if op.test(*m, member))
                 }
                 Instr::EnumInSet { slot, set, negate } => {
-                    acc = match (req.slots.get(slot as usize), self.enum_sets.get(set as usize)) {
+                    acc = match (
+                        req.slots.get(slot as usize),
+                        self.enum_sets.get(set as usize),
+                    ) {
                         (Some(Value::Enum(m)), Some(s)) => s.binary_search(m).is_ok() != negate,
                         _ => false,
                     }
@@ -108,19 +116,25 @@ impl Program {
                 }
                 Instr::StrInSet { slot, set, negate } => {
                     acc = match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
-                        (Some(Value::Str(t)), Some(s)) => s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate,
+                        (Some(Value::Str(t)), Some(s)) => {
+                            s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate
+                        }
                         _ => false,
                     }
                 }
                 Instr::StrInSlot { a: x, b: y, negate } => {
                     acc = match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                        (Some(Value::Str(t)), Some(Value::List(l))) => l.iter().any(|e| e.raw == t.raw) != negate,
+                        (Some(Value::Str(t)), Some(Value::List(l))) => {
+                            l.iter().any(|e| e.raw == t.raw) != negate
+                        }
                         _ => false,
                     }
                 }
                 Instr::ListHasK { slot, k, negate } => {
                     acc = match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                        (Some(Value::List(l)), Some(k)) => l.iter().any(|e| *e.raw == **k) != negate,
+                        (Some(Value::List(l)), Some(k)) => {
+                            l.iter().any(|e| *e.raw == **k) != negate
+                        }
                         _ => false,
                     }
                 }
@@ -154,7 +168,10 @@ impl Program {
                         Some(Value::List(l)) => Some(l.len()),
                         _ => None,
                     };
-                    acc = match (len.and_then(|l| i64::try_from(l).ok()), self.ints.get(k as usize)) {
+                    acc = match (
+                        len.and_then(|l| i64::try_from(l).ok()),
+                        self.ints.get(k as usize),
+                    ) {
                         (Some(l), Some(k)) => op.test(l, *k),
                         _ => false,
                     }
@@ -167,7 +184,10 @@ impl Program {
                 }
                 Instr::AggIs { agg } => acc = req.aggs.get(agg as usize).is_some_and(|v| *v != 0),
                 Instr::ScoreCmpK { op, k } => {
-                    acc = self.ints.get(k as usize).is_some_and(|k| op.test(i64::from(d.score), *k))
+                    acc = self
+                        .ints
+                        .get(k as usize)
+                        .is_some_and(|k| op.test(i64::from(d.score), *k))
                 }
                 Instr::TierCmpK { op, tier } => acc = op.test(d.tier as u8, tier),
                 Instr::FlagsHave { mask } => acc = d.flags.0 & mask == mask,
@@ -216,7 +236,11 @@ impl Program {
                         .get(rule as usize)
                         .and_then(|r| r.verdict)
                         .unwrap_or(Verdict::Deny);
-                    let fired = Decision { verdict, cause: Cause::Rule(rule), ..d };
+                    let fired = Decision {
+                        verdict,
+                        cause: Cause::Rule(rule),
+                        ..d
+                    };
                     obs.fired(rule as usize, pc);
                     if O::STOP {
                         return fired;
@@ -224,7 +248,11 @@ impl Program {
                     first.get_or_insert(fired);
                 }
                 Instr::Default => {
-                    let def = Decision { verdict: default_verdict(a, d.tier), cause: Cause::Default, ..d };
+                    let def = Decision {
+                        verdict: default_verdict(a, d.tier),
+                        cause: Cause::Default,
+                        ..d
+                    };
                     return first.unwrap_or(def);
                 }
             }
@@ -268,14 +296,22 @@ fn matches(m: &MatcherRt, v: &Value) -> bool {
             for hit in m.automaton.find_overlapping_iter(&*t.folded) {
                 seen |= 1u64 << (hit.pattern().as_usize() & 63);
             }
-            let want = if m.count >= 64 { u64::MAX } else { (1u64 << m.count) - 1 };
+            let want = if m.count >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << m.count) - 1
+            };
             seen & want == want
         }
         Value::List(items) => {
             if m.all {
-                m.sorted.iter().all(|n| items.iter().any(|t| *t.folded == **n))
+                m.sorted
+                    .iter()
+                    .all(|n| items.iter().any(|t| *t.folded == **n))
             } else {
-                items.iter().any(|t| m.sorted.binary_search_by(|n| (**n).cmp(&*t.folded)).is_ok())
+                items
+                    .iter()
+                    .any(|t| m.sorted.binary_search_by(|n| (**n).cmp(&*t.folded)).is_ok())
             }
         }
         _ => false,

@@ -59,7 +59,12 @@ pub fn value_json(v: &Value, program: &Program, ty: crate::wire::TypeWire) -> Js
             _ => Json::Null,
         },
         Value::Str(t) => Json::String(t.raw.to_string()),
-        Value::List(items) => Json::Array(items.iter().map(|t| Json::String(t.raw.to_string())).collect()),
+        Value::List(items) => Json::Array(
+            items
+                .iter()
+                .map(|t| Json::String(t.raw.to_string()))
+                .collect(),
+        ),
     }
 }
 
@@ -76,7 +81,9 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
         | Instr::Match { slot, .. }
         | Instr::ListHasK { slot, .. }
         | Instr::LenCmpK { slot, .. } => vec![slot],
-        Instr::IntCmpSlot { a, b, .. } | Instr::StrEqSlot { a, b, .. } | Instr::StrInSlot { a, b, .. } => vec![a, b],
+        Instr::IntCmpSlot { a, b, .. }
+        | Instr::StrEqSlot { a, b, .. }
+        | Instr::StrInSlot { a, b, .. } => vec![a, b],
         Instr::TextSlot { slot, needle, .. } => vec![slot, needle],
         _ => Vec::new(),
     }
@@ -84,12 +91,17 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
 
 impl Program {
     pub fn explain(&self, req: &Request) -> Explanation {
-        let mut rec = Recorder { fired: Vec::new(), gates: Vec::new() };
+        let mut rec = Recorder {
+            fired: Vec::new(),
+            gates: Vec::new(),
+        };
         let decision = self.run(req, &mut rec);
         let action = req.action.and_then(|a| self.actions.get(a as usize));
         let mut matched = Vec::new();
         for (rule, pc) in rec.fired {
-            let Some(r) = self.rules.get(rule) else { continue };
+            let Some(r) = self.rules.get(rule) else {
+                continue;
+            };
             let mut reads = Vec::new();
             if let Some(a) = action {
                 if let Some((start, end, _)) = a.blocks.iter().find(|(_, end, _)| *end == pc) {
@@ -100,7 +112,9 @@ impl Program {
                                 continue;
                             }
                             seen.push(s);
-                            if let (Some(meta), Some(v)) = (a.slots.get(s as usize), req.slots.get(s as usize)) {
+                            if let (Some(meta), Some(v)) =
+                                (a.slots.get(s as usize), req.slots.get(s as usize))
+                            {
                                 let name = if (s as usize) < a.own_fields {
                                     meta.name.to_string()
                                 } else {
@@ -112,20 +126,29 @@ impl Program {
                             }
                         }
                         if let Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } = ins {
-                            if let (Some(g), Some(v)) = (self.aggregates.get(*agg as usize), req.aggs.get(*agg as usize)) {
+                            if let (Some(g), Some(v)) = (
+                                self.aggregates.get(*agg as usize),
+                                req.aggs.get(*agg as usize),
+                            ) {
                                 reads.push((g.text.clone(), Json::from(*v)));
                             }
                         }
                         if matches!(ins, Instr::ScoreCmpK { .. } | Instr::TierCmpK { .. }) {
                             reads.push(("risk.score".into(), Json::from(decision.score)));
-                            reads.push(("risk.tier".into(), Json::String(decision.tier.name().into())));
+                            reads.push((
+                                "risk.tier".into(),
+                                Json::String(decision.tier.name().into()),
+                            ));
                         }
                     }
                 }
             }
             matched.push(Matched {
                 rule: r.id.to_string(),
-                effect: r.verdict.map(|v| v.name().to_string()).unwrap_or_else(|| "amplify".into()),
+                effect: r
+                    .verdict
+                    .map(|v| v.name().to_string())
+                    .unwrap_or_else(|| "amplify".into()),
                 reason: r.reason.as_deref().map(str::to_string),
                 reads,
             });
@@ -135,7 +158,11 @@ impl Program {
             .iter()
             .filter_map(|g| self.model.gates.get(*g).map(|g| g.name.clone()))
             .collect();
-        Explanation { decision, matched, gates }
+        Explanation {
+            decision,
+            matched,
+            gates,
+        }
     }
 
     /// The namespace that holds namespace slot `i` (0-based after the

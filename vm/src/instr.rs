@@ -83,23 +83,47 @@ pub enum Instr {
     /// acc = slot (enum) `op` member (ordered enums only for < >)
     EnumCmpK { slot: Slot, op: Cmp, member: u16 },
     /// acc = slot (enum) ∈ enum_sets[set] (∉ when `negate`)
-    EnumInSet { slot: Slot, set: ConstIdx, negate: bool },
+    EnumInSet {
+        slot: Slot,
+        set: ConstIdx,
+        negate: bool,
+    },
     /// acc = slot (string) == strs[k], exactly (!= when `negate`)
-    StrEqK { slot: Slot, k: ConstIdx, negate: bool },
+    StrEqK {
+        slot: Slot,
+        k: ConstIdx,
+        negate: bool,
+    },
     /// acc = slot a (string) == slot b (string), exactly (!= when `negate`)
     StrEqSlot { a: Slot, b: Slot, negate: bool },
     /// acc = slot (string) ∈ sets[set], exactly (∉ when `negate`)
-    StrInSet { slot: Slot, set: ConstIdx, negate: bool },
+    StrInSet {
+        slot: Slot,
+        set: ConstIdx,
+        negate: bool,
+    },
     /// acc = slot a (string) is an element of slot b (list), exactly
     StrInSlot { a: Slot, b: Slot, negate: bool },
     /// acc = slot (list) has an element equal to strs[k], exactly
-    ListHasK { slot: Slot, k: ConstIdx, negate: bool },
+    ListHasK {
+        slot: Slot,
+        k: ConstIdx,
+        negate: bool,
+    },
     /// acc = text test of slot (string or list) against folded strs[k]
     TextK { op: TextOp, slot: Slot, k: ConstIdx },
     /// acc = text test of slot (string or list) against slot `needle` (string)
-    TextSlot { op: TextOp, slot: Slot, needle: Slot },
+    TextSlot {
+        op: TextOp,
+        slot: Slot,
+        needle: Slot,
+    },
     /// acc = text test of slot against any of folded sets[set]
-    TextAnyOf { op: TextOp, slot: Slot, set: ConstIdx },
+    TextAnyOf {
+        op: TextOp,
+        slot: Slot,
+        set: ConstIdx,
+    },
     /// acc = matchers[m] finds any (or, for an `all` matcher, every)
     /// needle in slot: substrings of a string, elements of a list
     Match { slot: Slot, m: ConstIdx },

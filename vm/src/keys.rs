@@ -20,12 +20,15 @@ pub fn decode_hex32(s: &str) -> Option<[u8; 32]> {
 
 /// Parses the text of a `.pub` file.
 pub fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
-    let body = text
-        .trim()
-        .strip_prefix(PUBLIC_PREFIX)
-        .ok_or_else(|| format!("not a permit0 public key: it must start with `{}`", PUBLIC_PREFIX.trim_end()))?;
+    let body = text.trim().strip_prefix(PUBLIC_PREFIX).ok_or_else(|| {
+        format!(
+            "not a permit0 public key: it must start with `{}`",
+            PUBLIC_PREFIX.trim_end()
+        )
+    })?;
     let bytes = decode_hex32(body).ok_or("the public key is not 64 hex digits")?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| "the public key is not a valid ed25519 point".to_string())
+    VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| "the public key is not a valid ed25519 point".to_string())
 }
 
 pub fn encode_public_key(key: &VerifyingKey) -> String {

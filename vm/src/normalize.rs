@@ -53,7 +53,16 @@ pub(crate) fn bind_tool(
             fields.insert(field.clone(), v);
         }
     }
-    p.bind_fields(tool.action, &fields, actor, context, name, true, session, aggs)
+    p.bind_fields(
+        tool.action,
+        &fields,
+        actor,
+        context,
+        name,
+        true,
+        session,
+        aggs,
+    )
 }
 
 fn eval(e: &ToolExprWire, args: &Obj, actor: Option<&Obj>, context: Option<&Obj>) -> Json {
@@ -68,7 +77,10 @@ fn eval(e: &ToolExprWire, args: &Obj, actor: Option<&Obj>, context: Option<&Obj>
         ToolExprWire::Bool(b) => Json::Bool(*b),
         ToolExprWire::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
         ToolExprWire::Call(f, call_args) => {
-            let vals: Vec<Json> = call_args.iter().map(|a| eval(a, args, actor, context)).collect();
+            let vals: Vec<Json> = call_args
+                .iter()
+                .map(|a| eval(a, args, actor, context))
+                .collect();
             crate::builtins::call(f, &vals)
         }
     }

@@ -21,7 +21,10 @@ pub enum LoadError {
     UnsupportedVersion(u16),
     /// The header's payload length does not match the file: truncated, or
     /// bytes appended.
-    LengthMismatch { declared: usize, actual: usize },
+    LengthMismatch {
+        declared: usize,
+        actual: usize,
+    },
     DigestMismatch,
     UntrustedKey(String),
     BadSignature,
@@ -150,12 +153,20 @@ fn read_u16(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn read_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+    Some(u32::from_le_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+        *b.get(at + 2)?,
+        *b.get(at + 3)?,
+    ]))
 }
 
 /// Checks a bundle's framing, digest and signature over the exact bytes and
 /// returns the payload and facts about it. Nothing is decoded.
-pub fn check_envelope<'b>(bytes: &'b [u8], trusted: &[VerifyingKey]) -> Result<(&'b [u8], [u8; 32], [u8; 8], u16), LoadError> {
+pub fn check_envelope<'b>(
+    bytes: &'b [u8],
+    trusted: &[VerifyingKey],
+) -> Result<(&'b [u8], [u8; 32], [u8; 8], u16), LoadError> {
     let min = wire::HEADER_LEN + wire::DIGEST_LEN + wire::SIGNATURE_LEN;
     if bytes.len() > wire::MAX_BUNDLE_BYTES {
         return Err(LoadError::TooLarge(bytes.len()));
@@ -171,16 +182,24 @@ pub fn check_envelope<'b>(bytes: &'b [u8], trusted: &[VerifyingKey]) -> Result<(
         return Err(LoadError::UnsupportedVersion(version));
     }
     let mut kid = [0u8; 8];
-    kid.iter_mut().zip(bytes.get(6..14).unwrap_or(&[])).for_each(|(o, i)| *o = *i);
+    kid.iter_mut()
+        .zip(bytes.get(6..14).unwrap_or(&[]))
+        .for_each(|(o, i)| *o = *i);
     let declared = read_u32(bytes, 14).ok_or(LoadError::TooShort(bytes.len()))? as usize;
     let actual = bytes.len() - min;
     if declared != actual {
         return Err(LoadError::LengthMismatch { declared, actual });
     }
     let body_end = wire::HEADER_LEN + declared;
-    let body = bytes.get(..body_end).ok_or(LoadError::TooShort(bytes.len()))?;
-    let digest_bytes = bytes.get(body_end..body_end + wire::DIGEST_LEN).ok_or(LoadError::TooShort(bytes.len()))?;
-    let sig_bytes = bytes.get(body_end + wire::DIGEST_LEN..).ok_or(LoadError::TooShort(bytes.len()))?;
+    let body = bytes
+        .get(..body_end)
+        .ok_or(LoadError::TooShort(bytes.len()))?;
+    let digest_bytes = bytes
+        .get(body_end..body_end + wire::DIGEST_LEN)
+        .ok_or(LoadError::TooShort(bytes.len()))?;
+    let sig_bytes = bytes
+        .get(body_end + wire::DIGEST_LEN..)
+        .ok_or(LoadError::TooShort(bytes.len()))?;
     let digest: [u8; 32] = Sha256::digest(body).into();
     if digest[..] != *digest_bytes {
         return Err(LoadError::DigestMismatch);
@@ -190,7 +209,8 @@ pub fn check_envelope<'b>(bytes: &'b [u8], trusted: &[VerifyingKey]) -> Result<(
         .find(|k| key_id(k) == kid)
         .ok_or_else(|| LoadError::UntrustedKey(hex(&kid)))?;
     let sig = Signature::from_slice(sig_bytes).map_err(|_| LoadError::BadSignature)?;
-    key.verify_strict(&digest, &sig).map_err(|_| LoadError::BadSignature)?;
+    key.verify_strict(&digest, &sig)
+        .map_err(|_| LoadError::BadSignature)?;
     let payload = body.get(wire::HEADER_LEN..).unwrap_or(&[]);
     Ok((payload, digest, kid, version))
 }
@@ -210,7 +230,12 @@ impl Program {
 
     /// Builds and verifies a program from decoded wire structs. `load` is the
     /// way in for bytes; this is for the compiler's in-memory path and tests.
-    pub fn from_wire(w: BundleWire, digest: [u8; 32], key_id: [u8; 8], format: u16) -> Result<Program, LoadError> {
+    pub fn from_wire(
+        w: BundleWire,
+        digest: [u8; 32],
+        key_id: [u8; 8],
+        format: u16,
+    ) -> Result<Program, LoadError> {
         let bad = |s: String| LoadError::Invalid(s);
         let model = model_from_wire(&w.model).map_err(bad)?;
         model
@@ -231,7 +256,10 @@ impl Program {
             .iter()
             .map(|n| (n.name.as_str().into(), n.fields.iter().map(field).collect()))
             .collect();
-        let ns_fields: Vec<FieldMeta> = namespaces.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
+        let ns_fields: Vec<FieldMeta> = namespaces
+            .iter()
+            .flat_map(|(_, f)| f.iter().cloned())
+            .collect();
 
         let rules: Vec<RuleRt> = w
             .rules
@@ -251,7 +279,9 @@ impl Program {
                         Amp::ALL
                             .get(*a as usize)
                             .map(|amp| (*amp, *d))
-                            .ok_or_else(|| bad(format!("rule `{}` amplifies unknown dimension {a}", r.id)))
+                            .ok_or_else(|| {
+                                bad(format!("rule `{}` amplifies unknown dimension {a}", r.id))
+                            })
                     })
                     .collect::<Result<_, _>>()?;
                 Ok(RuleRt {
@@ -283,10 +313,13 @@ impl Program {
                 return Err(bad(format!("action `{}` has unknown flag bits", a.name)));
             }
             let amps = Amps(a.amps);
-            let floor = match a.floor {
-                None => None,
-                Some(t) => Some(*Tier::ALL.get(t as usize).ok_or_else(|| bad(format!("action `{}` has unknown floor {t}", a.name)))?),
-            };
+            let floor =
+                match a.floor {
+                    None => None,
+                    Some(t) => Some(*Tier::ALL.get(t as usize).ok_or_else(|| {
+                        bad(format!("action `{}` has unknown floor {t}", a.name))
+                    })?),
+                };
             let base = floored(model.score(flags, &amps), floor);
             let base_gate = model.gate(flags, &amps);
             let blocks = rule_blocks(&a.code);
@@ -308,12 +341,15 @@ impl Program {
         let mut matchers = Vec::with_capacity(w.matchers.len());
         for m in &w.matchers {
             if m.all && m.needles.len() > 64 {
-                return Err(bad("a `contains_all` matcher holds more than 64 keywords".into()));
+                return Err(bad(
+                    "a `contains_all` matcher holds more than 64 keywords".into()
+                ));
             }
             if m.needles.iter().any(|n| fold(n) != *n || n.is_empty()) {
                 return Err(bad("a matcher keyword is empty or not folded".into()));
             }
-            let automaton = AhoCorasick::new(&m.needles).map_err(|e| bad(format!("keyword matcher: {e}")))?;
+            let automaton =
+                AhoCorasick::new(&m.needles).map_err(|e| bad(format!("keyword matcher: {e}")))?;
             let mut sorted: Vec<Box<str>> = m.needles.iter().map(|s| s.as_str().into()).collect();
             sorted.sort();
             sorted.dedup();
@@ -334,7 +370,11 @@ impl Program {
                 Ok(s.iter().map(|x| x.as_str().into()).collect())
             })
             .collect::<Result<_, _>>()?;
-        let enum_sets: Vec<Box<[u16]>> = w.enum_sets.iter().map(|s| s.clone().into_boxed_slice()).collect();
+        let enum_sets: Vec<Box<[u16]>> = w
+            .enum_sets
+            .iter()
+            .map(|s| s.clone().into_boxed_slice())
+            .collect();
 
         let program = Program {
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
@@ -345,7 +385,11 @@ impl Program {
                 taxonomy_version: w.taxonomy_version.clone(),
                 taxonomy_digest: w.taxonomy_digest,
                 compiler: w.compiler.clone(),
-                policies: w.policies.iter().map(|p| (p.name.clone(), p.source_digest)).collect(),
+                policies: w
+                    .policies
+                    .iter()
+                    .map(|p| (p.name.clone(), p.source_digest))
+                    .collect(),
             },
             model,
             enums,
@@ -398,11 +442,16 @@ impl Program {
 
     /// The action's declared flags, amplifiers and base risk.
     pub fn action_risk(&self, id: u32) -> Option<(FlagSet, Amps, Score)> {
-        self.actions.get(id as usize).map(|a| (a.flags, a.amps, a.base))
+        self.actions
+            .get(id as usize)
+            .map(|a| (a.flags, a.amps, a.base))
     }
 
     pub fn action_compliance(&self, id: u32) -> &[Box<str>] {
-        self.actions.get(id as usize).map(|a| a.compliance.as_slice()).unwrap_or(&[])
+        self.actions
+            .get(id as usize)
+            .map(|a| a.compliance.as_slice())
+            .unwrap_or(&[])
     }
 
     pub fn rule_id(&self, rule: usize) -> Option<&str> {
@@ -453,9 +502,21 @@ pub(crate) fn model_from_wire(m: &wire::ModelWire) -> Result<Model, String> {
     {
         return Err("risk model has the wrong number of weights".into());
     }
-    model.flag_weights.iter_mut().zip(&m.flag_weights).for_each(|(o, i)| *o = *i);
-    model.amp_weights.iter_mut().zip(&m.amp_weights).for_each(|(o, i)| *o = *i);
-    model.bounds.iter_mut().zip(&m.bounds).for_each(|(o, i)| *o = *i);
+    model
+        .flag_weights
+        .iter_mut()
+        .zip(&m.flag_weights)
+        .for_each(|(o, i)| *o = *i);
+    model
+        .amp_weights
+        .iter_mut()
+        .zip(&m.amp_weights)
+        .for_each(|(o, i)| *o = *i);
+    model
+        .bounds
+        .iter_mut()
+        .zip(&m.bounds)
+        .for_each(|(o, i)| *o = *i);
     model.gates = m
         .gates
         .iter()
@@ -463,7 +524,12 @@ pub(crate) fn model_from_wire(m: &wire::ModelWire) -> Result<Model, String> {
             let thresholds = g
                 .thresholds
                 .iter()
-                .map(|(a, t)| Amp::ALL.get(*a as usize).map(|amp| (*amp, *t)).ok_or("unknown amplifier in a gate"))
+                .map(|(a, t)| {
+                    Amp::ALL
+                        .get(*a as usize)
+                        .map(|amp| (*amp, *t))
+                        .ok_or("unknown amplifier in a gate")
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Gate {
                 name: g.name.clone(),

@@ -59,12 +59,32 @@ pub enum BindError {
     NoAction,
     UnknownSection(String),
     SectionNotObject(String),
-    UnknownField { action: String, field: String, suggestion: Option<String> },
-    MissingField { action: String, field: String },
-    WrongType { field: String, expected: String, found: String },
-    NotInEnum { field: String, value: String, members: Vec<String> },
-    Negative { field: String },
-    BadTime { field: String, value: String },
+    UnknownField {
+        action: String,
+        field: String,
+        suggestion: Option<String>,
+    },
+    MissingField {
+        action: String,
+        field: String,
+    },
+    WrongType {
+        field: String,
+        expected: String,
+        found: String,
+    },
+    NotInEnum {
+        field: String,
+        value: String,
+        members: Vec<String>,
+    },
+    Negative {
+        field: String,
+    },
+    BadTime {
+        field: String,
+        value: String,
+    },
 }
 
 impl fmt::Display for BindError {
@@ -125,7 +145,10 @@ impl Program {
     pub fn bind(&self, json: &Json) -> Result<Request, BindError> {
         let obj = json.as_object().ok_or(BindError::NotAnObject)?;
         for key in obj.keys() {
-            if !matches!(key.as_str(), "action" | "tool" | "args" | "actor" | "context" | "session") {
+            if !matches!(
+                key.as_str(),
+                "action" | "tool" | "args" | "actor" | "context" | "session"
+            ) {
                 return Err(BindError::UnknownSection(key.clone()));
             }
         }
@@ -148,7 +171,15 @@ impl Program {
         };
         let aggs = vec![0i64; self.aggregates.len()].into_boxed_slice();
         if via_tool {
-            return crate::normalize::bind_tool(self, asked, args, section("actor")?, section("context")?, session, aggs);
+            return crate::normalize::bind_tool(
+                self,
+                asked,
+                args,
+                section("actor")?,
+                section("context")?,
+                session,
+                aggs,
+            );
         }
         let Some(action) = self.action_id(asked) else {
             return Ok(Request {
@@ -162,7 +193,16 @@ impl Program {
             });
         };
         let empty = serde_json::Map::new();
-        self.bind_fields(action, args.unwrap_or(&empty), section("actor")?, section("context")?, asked, false, session, aggs)
+        self.bind_fields(
+            action,
+            args.unwrap_or(&empty),
+            section("actor")?,
+            section("context")?,
+            asked,
+            false,
+            session,
+            aggs,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -213,7 +253,12 @@ impl Program {
             }
             for f in fields {
                 let qualified = format!("{ns}.{}", f.name);
-                slots.push(self.bind_value(f, src.and_then(|m| m.get(&*f.name)), ns, &qualified)?);
+                slots.push(self.bind_value(
+                    f,
+                    src.and_then(|m| m.get(&*f.name)),
+                    ns,
+                    &qualified,
+                )?);
             }
         }
         Ok(Request {
@@ -227,13 +272,22 @@ impl Program {
         })
     }
 
-    fn bind_value(&self, f: &FieldMeta, v: Option<&Json>, owner: &str, label: &str) -> Result<Value, BindError> {
+    fn bind_value(
+        &self,
+        f: &FieldMeta,
+        v: Option<&Json>,
+        owner: &str,
+        label: &str,
+    ) -> Result<Value, BindError> {
         let v = match v {
             None | Some(Json::Null) => {
                 return if f.optional {
                     Ok(Value::Absent)
                 } else {
-                    Err(BindError::MissingField { action: owner.to_string(), field: f.name.to_string() })
+                    Err(BindError::MissingField {
+                        action: owner.to_string(),
+                        field: f.name.to_string(),
+                    })
                 };
             }
             Some(v) => v,
@@ -249,15 +303,21 @@ impl Program {
             TypeWire::Money => {
                 let n = v.as_i64().ok_or_else(wrong)?;
                 if n < 0 {
-                    return Err(BindError::Negative { field: label.to_string() });
+                    return Err(BindError::Negative {
+                        field: label.to_string(),
+                    });
                 }
                 Value::Int(n)
             }
             TypeWire::Time => match v {
-                Json::String(s) => Value::Int(crate::time::parse_rfc3339(s).ok_or_else(|| BindError::BadTime {
-                    field: label.to_string(),
-                    value: s.clone(),
-                })?),
+                Json::String(s) => {
+                    Value::Int(
+                        crate::time::parse_rfc3339(s).ok_or_else(|| BindError::BadTime {
+                            field: label.to_string(),
+                            value: s.clone(),
+                        })?,
+                    )
+                }
                 _ => Value::Int(v.as_i64().ok_or_else(wrong)?),
             },
             TypeWire::Str => Value::Str(Text::new(v.as_str().ok_or_else(wrong)?)),
@@ -265,10 +325,12 @@ impl Program {
                 let items = v.as_array().ok_or_else(wrong)?;
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
-                    out.push(Text::new(i.as_str().ok_or_else(|| BindError::WrongType {
-                        field: label.to_string(),
-                        expected: "an array of strings".to_string(),
-                        found: format!("an array holding {}", kind(i)),
+                    out.push(Text::new(i.as_str().ok_or_else(|| {
+                        BindError::WrongType {
+                            field: label.to_string(),
+                            expected: "an array of strings".to_string(),
+                            found: format!("an array holding {}", kind(i)),
+                        }
                     })?));
                 }
                 Value::List(out.into_boxed_slice())
@@ -277,7 +339,9 @@ impl Program {
                 let s = v.as_str().ok_or_else(wrong)?;
                 let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);
                 // Enum members are identifiers; accept any letter case.
-                let pos = members.iter().position(|m| m.eq_ignore_ascii_case(s) && s.is_ascii());
+                let pos = members
+                    .iter()
+                    .position(|m| m.eq_ignore_ascii_case(s) && s.is_ascii());
                 match pos.and_then(|p| u16::try_from(p).ok()) {
                     Some(p) => Value::Enum(p),
                     None => {

@@ -96,8 +96,14 @@ mod tests {
     #[test]
     fn parses_the_forms_requests_use() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-22T10:00:00Z"), Some(1_795_341_600_000));
-        assert_eq!(parse_rfc3339("2026-11-22T11:00:00.5+01:00"), Some(1_795_341_600_500));
+        assert_eq!(
+            parse_rfc3339("2026-11-22T10:00:00Z"),
+            Some(1_795_341_600_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-22T11:00:00.5+01:00"),
+            Some(1_795_341_600_500)
+        );
         assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").is_some(), true);
         assert_eq!(parse_rfc3339("2023-02-29T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);

@@ -21,7 +21,10 @@ pub(crate) fn verify(p: &Program) -> Result<(), String> {
     }
     for t in &p.tools {
         if t.action as usize >= p.actions.len() {
-            return Err(format!("tool `{}` maps to an unknown action", t.names.join(", ")));
+            return Err(format!(
+                "tool `{}` maps to an unknown action",
+                t.names.join(", ")
+            ));
         }
     }
     for (_, fields) in &p.namespaces {
@@ -35,7 +38,11 @@ pub(crate) fn verify(p: &Program) -> Result<(), String> {
 fn check_type(p: &Program, ty: TypeWire) -> Result<(), String> {
     match ty {
         TypeWire::Enum(e) if e as usize >= p.enums.len() => Err(format!("unknown enum #{e}")),
-        TypeWire::Enum(e) if p.enums.get(e as usize).is_some_and(|m| m.is_empty() || m.len() > u16::MAX as usize) => {
+        TypeWire::Enum(e)
+            if p.enums
+                .get(e as usize)
+                .is_some_and(|m| m.is_empty() || m.len() > u16::MAX as usize) =>
+        {
             Err(format!("enum #{e} has no members or too many"))
         }
         _ => Ok(()),
@@ -51,7 +58,10 @@ fn verify_action(p: &Program, a: &ActionRt) -> Result<(), String> {
     }
     let code = &a.code;
     if code.len() > MAX_CODE_LEN {
-        return Err(format!("{} instructions, more than {MAX_CODE_LEN}", code.len()));
+        return Err(format!(
+            "{} instructions, more than {MAX_CODE_LEN}",
+            code.len()
+        ));
     }
     match code.last() {
         Some(last) if last.is_terminal() => {}
@@ -59,17 +69,24 @@ fn verify_action(p: &Program, a: &ActionRt) -> Result<(), String> {
     }
     let mut scored = false;
     for (pc, ins) in code.iter().enumerate() {
-        check_instr(p, a, pc, ins, &mut scored).map_err(|e| format!("instruction {pc} (`{}`): {e}", ins.name()))?;
+        check_instr(p, a, pc, ins, &mut scored)
+            .map_err(|e| format!("instruction {pc} (`{}`): {e}", ins.name()))?;
     }
     Ok(())
 }
 
 fn slot_ty(a: &ActionRt, s: u8) -> Result<TypeWire, String> {
-    a.slots.get(s as usize).map(|f| f.ty).ok_or_else(|| format!("slot {s} does not exist"))
+    a.slots
+        .get(s as usize)
+        .map(|f| f.ty)
+        .ok_or_else(|| format!("slot {s} does not exist"))
 }
 
 fn numeric(t: TypeWire) -> bool {
-    matches!(t, TypeWire::Int | TypeWire::Money | TypeWire::Duration | TypeWire::Time)
+    matches!(
+        t,
+        TypeWire::Int | TypeWire::Money | TypeWire::Duration | TypeWire::Time
+    )
 }
 
 fn textual(t: TypeWire) -> bool {
@@ -84,7 +101,13 @@ fn need(ok: bool, what: &str) -> Result<(), String> {
     }
 }
 
-fn check_instr(p: &Program, a: &ActionRt, pc: usize, ins: &Instr, scored: &mut bool) -> Result<(), String> {
+fn check_instr(
+    p: &Program,
+    a: &ActionRt,
+    pc: usize,
+    ins: &Instr,
+    scored: &mut bool,
+) -> Result<(), String> {
     let int_k = |k: u16| need((k as usize) < p.ints.len(), "integer constant out of range");
     match *ins {
         Instr::IntCmpK { slot, k, .. } => {
@@ -95,10 +118,14 @@ fn check_instr(p: &Program, a: &ActionRt, pc: usize, ins: &Instr, scored: &mut b
             let (tx, ty) = (slot_ty(a, x)?, slot_ty(a, y)?);
             need(numeric(tx) && tx == ty, "slots are not numbers of one type")
         }
-        Instr::BoolIs { slot, .. } => need(slot_ty(a, slot)? == TypeWire::Bool, "slot is not a bool"),
+        Instr::BoolIs { slot, .. } => {
+            need(slot_ty(a, slot)? == TypeWire::Bool, "slot is not a bool")
+        }
         Instr::EnumCmpK { slot, member, .. } => match slot_ty(a, slot)? {
             TypeWire::Enum(e) => need(
-                p.enums.get(e as usize).is_some_and(|m| (member as usize) < m.len()),
+                p.enums
+                    .get(e as usize)
+                    .is_some_and(|m| (member as usize) < m.len()),
                 "enum member out of range",
             ),
             _ => Err("slot is not an enum".into()),
@@ -106,8 +133,14 @@ fn check_instr(p: &Program, a: &ActionRt, pc: usize, ins: &Instr, scored: &mut b
         Instr::EnumInSet { slot, set, .. } => match slot_ty(a, slot)? {
             TypeWire::Enum(e) => {
                 let n = p.enums.get(e as usize).map(Vec::len).unwrap_or(0);
-                let s = p.enum_sets.get(set as usize).ok_or("enum set out of range")?;
-                need(s.iter().all(|m| (*m as usize) < n), "enum set holds a member out of range")
+                let s = p
+                    .enum_sets
+                    .get(set as usize)
+                    .ok_or("enum set out of range")?;
+                need(
+                    s.iter().all(|m| (*m as usize) < n),
+                    "enum set holds a member out of range",
+                )
             }
             _ => Err("slot is not an enum".into()),
         },
@@ -124,11 +157,15 @@ fn check_instr(p: &Program, a: &ActionRt, pc: usize, ins: &Instr, scored: &mut b
             need((set as usize) < p.sets.len(), "set out of range")
         }
         Instr::ListHasK { slot, k, .. } => {
-            need(matches!(slot_ty(a, slot)?, TypeWire::List | TypeWire::Set), "slot is not a list")?;
+            need(
+                matches!(slot_ty(a, slot)?, TypeWire::List | TypeWire::Set),
+                "slot is not a list",
+            )?;
             need((k as usize) < p.strs.len(), "string constant out of range")
         }
         Instr::StrInSlot { a: x, b: y, .. } => need(
-            slot_ty(a, x)? == TypeWire::Str && matches!(slot_ty(a, y)?, TypeWire::List | TypeWire::Set),
+            slot_ty(a, x)? == TypeWire::Str
+                && matches!(slot_ty(a, y)?, TypeWire::List | TypeWire::Set),
             "operands are not a string and a list",
         ),
         Instr::TextK { slot, k, .. } => {
@@ -137,7 +174,10 @@ fn check_instr(p: &Program, a: &ActionRt, pc: usize, ins: &Instr, scored: &mut b
         }
         Instr::TextSlot { slot, needle, .. } => {
             need(textual(slot_ty(a, slot)?), "slot is not text")?;
-            need(slot_ty(a, needle)? == TypeWire::Str, "needle is not a string")
+            need(
+                slot_ty(a, needle)? == TypeWire::Str,
+                "needle is not a string",
+            )
         }
         Instr::TextAnyOf { slot, set, .. } => {
             need(textual(slot_ty(a, slot)?), "slot is not text")?;
@@ -152,12 +192,21 @@ fn check_instr(p: &Program, a: &ActionRt, pc: usize, ins: &Instr, scored: &mut b
             int_k(k)
         }
         Instr::AggCmpK { agg, k, .. } => {
-            let g = p.aggregates.get(agg as usize).ok_or("aggregate out of range")?;
-            need(g.kind != AggKindWire::Seen, "`seen` is a bool, not a number")?;
+            let g = p
+                .aggregates
+                .get(agg as usize)
+                .ok_or("aggregate out of range")?;
+            need(
+                g.kind != AggKindWire::Seen,
+                "`seen` is a bool, not a number",
+            )?;
             int_k(k)
         }
         Instr::AggIs { agg } => {
-            let g = p.aggregates.get(agg as usize).ok_or("aggregate out of range")?;
+            let g = p
+                .aggregates
+                .get(agg as usize)
+                .ok_or("aggregate out of range")?;
             need(g.kind == AggKindWire::Seen, "aggregate is not a bool")
         }
         Instr::ScoreCmpK { k, .. } => int_k(k),
