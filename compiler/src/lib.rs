@@ -10,6 +10,7 @@ pub mod ast;
 pub mod bundle;
 pub mod codegen;
 pub mod diag;
+pub mod eval;
 pub mod ir;
 pub mod lexer;
 pub mod lower;

@@ -3,6 +3,7 @@
 //! decoded program is then checked by [`crate::verify`] before it can run.
 
 use crate::instr::Instr;
+use crate::request::Request;
 use crate::risk::{Amp, Amps, FlagSet, Gate, Model, Score, Tier, Verdict};
 use crate::value::fold;
 use crate::wire::{self, AggregateWire, BundleWire, ToolWire, TypeWire};
@@ -556,5 +557,34 @@ pub fn model_to_wire(m: &Model) -> wire::ModelWire {
                 thresholds: g.thresholds.iter().map(|(a, t)| (*a as u8, *t)).collect(),
             })
             .collect(),
+    }
+}
+
+impl Program {
+    /// The slot of a field of an action: `amount`, or `actor.role` for a
+    /// namespace field. For tools that inspect bound requests (the reference
+    /// evaluator, session stores); `decide` never looks names up.
+    pub fn field_slot(&self, action: u32, path: &str) -> Option<usize> {
+        let a = self.actions.get(action as usize)?;
+        match path.split_once('.') {
+            None => a.slots.get(..a.own_fields)?.iter().position(|f| &*f.name == path),
+            Some((ns, field)) => {
+                let mut base = a.own_fields;
+                for (name, fields) in &self.namespaces {
+                    if &**name == ns {
+                        return fields.iter().position(|f| &*f.name == field).map(|i| base + i);
+                    }
+                    base += fields.len();
+                }
+                None
+            }
+        }
+    }
+}
+
+impl Request {
+    /// The value of session aggregate `i`.
+    pub fn aggregate(&self, i: usize) -> Option<i64> {
+        self.aggs.get(i).copied()
     }
 }

@@ -1,0 +1,223 @@
+//! The reference evaluator: decides a bound request straight from the typed
+//! IR, with none of lowering, codegen or the bytecode VM in the way. It is
+//! slow and simple on purpose; the VM must agree with it on every request
+//! (see the differential tests).
+
+use crate::ir::{CmpOp, Const, Effect, FieldRef, Ir, TExpr, TextOp};
+use crate::schema::Schema;
+use permit0_vm::risk::{FlagSet, Model, Tier, Verdict};
+use permit0_vm::value::{fold, Value};
+use permit0_vm::{Program, Request};
+
+/// What the reference evaluator decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub verdict: Verdict,
+    /// `policy:N` of the deciding rule, if a rule decided.
+    pub rule: Option<String>,
+    pub score: u8,
+    pub tier: Tier,
+    pub gated: bool,
+}
+
+/// A value as the reference evaluator sees it: `None` when absent.
+enum V<'a> {
+    Int(i64),
+    Bool(bool),
+    Enum(u32),
+    Str(&'a str),
+    List(Vec<&'a str>),
+    Strs(&'a [String]),
+}
+
+struct Ctx<'a> {
+    schema: &'a Schema,
+    program: &'a Program,
+    req: &'a Request,
+    action: u32,
+    score: u8,
+    tier: Tier,
+    flags: FlagSet,
+}
+
+pub fn reference_decide(schema: &Schema, ir: &Ir, program: &Program, req: &Request) -> Option<Reference> {
+    let action = req.action()?;
+    let info = schema.action(action)?;
+    let model = Model::standard();
+    let flags = info.risk.flags();
+    let base = model.score(flags, &info.risk.amps);
+    let floor = |t: Tier| match info.risk.floor {
+        Some(f) if f > t => f,
+        _ => t,
+    };
+    let mut ctx = Ctx { schema, program, req, action, score: base.score, tier: floor(base.tier), flags };
+    let mut gated = model.gate(flags, &info.risk.amps).is_some();
+
+    let applies = |r: &&crate::ir::RuleIr| r.actions.contains(&action);
+    let mut amps = info.risk.amps;
+    let mut amplified = false;
+    for r in ir.rules.iter().filter(applies) {
+        if let Effect::Amplify(deltas) = &r.effect {
+            if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) {
+                for (a, d) in deltas {
+                    amps.add(*a, *d);
+                }
+                amplified = true;
+            }
+        }
+    }
+    if amplified {
+        let s = model.score(flags, &amps);
+        ctx.score = s.score;
+        ctx.tier = floor(s.tier);
+        gated |= model.gate(flags, &amps).is_some();
+    }
+    if gated {
+        return Some(Reference { verdict: Verdict::Deny, rule: None, score: ctx.score, tier: ctx.tier, gated });
+    }
+    let mut best: Option<(Verdict, &str)> = None;
+    for r in ir.rules.iter().filter(applies) {
+        let Effect::Decide(v) = r.effect else { continue };
+        if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) && best.is_none_or(|(b, _)| v > b) {
+            best = Some((v, r.id.as_str()));
+        }
+    }
+    Some(match best {
+        Some((verdict, rule)) => Reference {
+            verdict,
+            rule: Some(rule.to_string()),
+            score: ctx.score,
+            tier: ctx.tier,
+            gated,
+        },
+        None => Reference { verdict: ctx.tier.default_verdict(), rule: None, score: ctx.score, tier: ctx.tier, gated },
+    })
+}
+
+fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
+    match e {
+        TExpr::Const(c) => Some(match c {
+            Const::Bool(b) => V::Bool(*b),
+            Const::Int(n) => V::Int(*n),
+            Const::Str(s) => V::Str(s),
+            Const::Enum(_, m) => V::Enum(*m),
+            Const::Strs(v) => V::Strs(v),
+        }),
+        TExpr::Field(FieldRef::RiskScore) => Some(V::Int(i64::from(ctx.score))),
+        TExpr::Field(FieldRef::RiskTier) => Some(V::Enum(ctx.tier as u32)),
+        TExpr::Field(FieldRef::RiskFlags) => Some(V::List(ctx.flags.names().collect())),
+        TExpr::Field(FieldRef::Aggregate(i)) => ctx.req.aggregate(*i as usize).map(V::Int),
+        TExpr::Field(f) => {
+            let path = crate::typeck::field_name(f);
+            let slot = ctx.program.field_slot(ctx.action, &path)?;
+            match ctx.req.slot(slot)? {
+                Value::Absent => None,
+                Value::Bool(b) => Some(V::Bool(*b)),
+                Value::Int(n) => Some(V::Int(*n)),
+                Value::Enum(m) => Some(V::Enum(u32::from(*m))),
+                Value::Str(t) => Some(V::Str(&t.raw)),
+                Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
+            }
+        }
+        TExpr::Len(x) => match value(ctx, x)? {
+            V::Str(s) => i64::try_from(s.chars().count()).ok().map(V::Int),
+            V::List(l) => i64::try_from(l.len()).ok().map(V::Int),
+            _ => None,
+        },
+        _ => Some(V::Bool(truth(ctx, e))),
+    }
+}
+
+fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
+    match e {
+        TExpr::Not(x) => !truth(ctx, x),
+        TExpr::And(xs) => xs.iter().all(|x| truth(ctx, x)),
+        TExpr::Or(xs) => xs.iter().any(|x| truth(ctx, x)),
+        TExpr::Const(Const::Bool(b)) => *b,
+        TExpr::Field(FieldRef::Aggregate(i)) => ctx.req.aggregate(*i as usize).is_some_and(|v| v != 0),
+        TExpr::Field(_) => matches!(value(ctx, e), Some(V::Bool(true))),
+        TExpr::Compare(op, l, r) => {
+            let (Some(a), Some(b)) = (value(ctx, l), value(ctx, r)) else { return false };
+            let ord = match (a, b) {
+                (V::Int(x), V::Int(y)) => x.cmp(&y),
+                (V::Bool(x), V::Bool(y)) => x.cmp(&y),
+                (V::Enum(x), V::Enum(y)) => x.cmp(&y),
+                (V::Str(x), V::Str(y)) => x.cmp(y),
+                // A `session.seen` aggregate compared with a bool.
+                (V::Int(x), V::Bool(y)) => (x != 0).cmp(&y),
+                _ => return false,
+            };
+            match op {
+                CmpOp::Eq => ord.is_eq(),
+                CmpOp::Ne => ord.is_ne(),
+                CmpOp::Lt => ord.is_lt(),
+                CmpOp::Le => ord.is_le(),
+                CmpOp::Gt => ord.is_gt(),
+                CmpOp::Ge => ord.is_ge(),
+            }
+        }
+        TExpr::Member { negated, elem, set } => {
+            let (Some(x), Some(s)) = (value(ctx, elem), value(ctx, set)) else { return false };
+            let found = match (x, s) {
+                (V::Str(x), V::Strs(s)) => s.iter().any(|y| y == x),
+                (V::Str(x), V::List(s)) => {
+                    if matches!(**set, TExpr::Field(FieldRef::RiskFlags)) {
+                        s.iter().any(|y| y.eq_ignore_ascii_case(x))
+                    } else {
+                        s.contains(&x)
+                    }
+                }
+                (V::Enum(m), V::Strs(s)) => enum_name(ctx, elem, m).is_some_and(|n| s.iter().any(|y| *y == n)),
+                _ => return false,
+            };
+            found != *negated
+        }
+        TExpr::Text(op, subject, needle) => {
+            let Some(subj) = value(ctx, subject) else { return false };
+            let Some(need) = value(ctx, needle) else { return false };
+            let needles: Vec<String> = match need {
+                V::Str(s) => vec![fold(s)],
+                V::Strs(v) => v.iter().map(|s| fold(s)).collect(),
+                V::List(v) => v.iter().map(|s| fold(s)).collect(),
+                _ => return false,
+            };
+            if matches!(**subject, TExpr::Field(FieldRef::RiskFlags)) {
+                let have: Vec<String> = ctx.flags.names().map(fold).collect();
+                return match op {
+                    TextOp::ContainsAny => needles.iter().any(|n| have.contains(n)),
+                    _ => needles.iter().all(|n| have.contains(n)),
+                };
+            }
+            let (items, is_list): (Vec<String>, bool) = match subj {
+                V::Str(s) => (vec![fold(s)], false),
+                V::List(l) => (l.iter().map(|s| fold(s)).collect(), true),
+                _ => return false,
+            };
+            let hit = |n: &str| {
+                items.iter().any(|t| match op {
+                    TextOp::StartsWith => t.starts_with(n),
+                    TextOp::EndsWith => t.ends_with(n),
+                    _ if is_list => t == n,
+                    _ => t.contains(n),
+                })
+            };
+            let needles: Vec<&String> = needles.iter().filter(|n| !n.is_empty() || !matches!(op, TextOp::ContainsAny | TextOp::ContainsAll)).collect();
+            match op {
+                TextOp::ContainsAll => needles.iter().all(|n| hit(n)),
+                _ => needles.iter().any(|n| hit(n)),
+            }
+        }
+        _ => false,
+    }
+}
+
+fn enum_name<'a>(ctx: &Ctx<'a>, e: &TExpr, m: u32) -> Option<&'a str> {
+    let TExpr::Field(f) = e else { return None };
+    let ty = match f {
+        FieldRef::Action(n) => ctx.schema.action(ctx.action)?.field(n)?.ty,
+        FieldRef::Namespace(ns, n) => ctx.schema.namespace(ns)?.fields.iter().find(|x| x.name == *n)?.ty,
+        _ => return None,
+    };
+    let crate::schema::Type::Enum(id) = ty else { return None };
+    ctx.schema.enum_def(id)?.members.get(m as usize).map(String::as_str)
+}

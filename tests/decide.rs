@@ -1,0 +1,182 @@
+//! Stories: a policy, a request, the decision expected.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+use common::*;
+use serde_json::json;
+
+const REFUNDS: &str = include_str!("../examples/refunds.p0");
+
+fn refund(amount: i64, role: &str) -> serde_json::Value {
+    json!({"action": "payments.refund",
+           "args": {"amount": amount, "currency": "usd", "charge_id": "ch_1"},
+           "actor": {"role": role, "verified": true},
+           "context": {"env": "prod", "org_domain": "acme.com"}})
+}
+
+#[test]
+fn the_design_example_decides_refunds_by_amount() {
+    let p = program(REFUNDS);
+    let d = decide(&p, refund(900, "support"));
+    assert_eq!(d["decision"], "escalate");
+    assert_eq!(d["reason"], "large refunds need a human");
+    assert_eq!(d["rule"], "payments.refunds:1");
+    assert_eq!(verdict(&p, refund(300, "support")), "allow");
+    assert_eq!(decide(&p, refund(20_000, "support"))["reason"], "refund ceiling");
+}
+
+#[test]
+fn deny_beats_escalate_whatever_the_order_of_rules() {
+    let p = program(
+        "when payments.refund amount > 100 then escalate \"big\"\nwhen payments.refund amount > 100 and currency == \"usd\" then deny \"no\"\nwhen payments.refund then allow",
+    );
+    let d = decide(&p, refund(500, "x"));
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(d["rule"], "policy:2");
+}
+
+#[test]
+fn an_unverified_actor_in_prod_is_denied() {
+    let p = program(REFUNDS);
+    let mut r = refund(300, "support");
+    r["actor"]["verified"] = json!(false);
+    assert_eq!(verdict(&p, r.clone()), "deny");
+    // Missing `verified` is not `true`: `not actor.verified` holds.
+    r["actor"].as_object_mut().unwrap().remove("verified");
+    assert_eq!(verdict(&p, r), "deny");
+}
+
+#[test]
+fn an_unknown_action_escalates_with_a_reason() {
+    let p = program(REFUNDS);
+    let d = decide(&p, json!({"action": "payments.refund_everything", "args": {}}));
+    assert_eq!(d["decision"], "escalate");
+    assert!(d["reason"].as_str().unwrap().contains("unknown action `payments.refund_everything`"));
+}
+
+#[test]
+fn an_unknown_tool_escalates() {
+    let p = program(REFUNDS);
+    let d = decide(&p, json!({"tool": "wire_money_now", "args": {"amount": 1}}));
+    assert_eq!(d["decision"], "escalate");
+    assert!(d["reason"].as_str().unwrap().contains("unknown tool"));
+}
+
+#[test]
+fn wrong_types_are_never_allowed() {
+    let p = program("when payments.refund amount < 1000 then allow");
+    for bad in [json!("500"), json!(500.5), json!(true), json!(null), json!([500]), json!({"v": 1}), json!(-5)] {
+        let mut r = refund(0, "support");
+        r["args"]["amount"] = bad.clone();
+        let d = decide(&p, r);
+        assert_eq!(d["decision"], "escalate", "amount {bad} gave {d}");
+    }
+}
+
+#[test]
+fn spoofed_and_misspelled_fields_are_refused() {
+    let p = program("when payments.refund amount < 1000 then allow");
+    let mut r = refund(100, "support");
+    r["args"]["approved_by_human"] = json!(true);
+    let d = decide(&p, r);
+    assert_eq!(d["decision"], "escalate");
+    assert!(d["reason"].as_str().unwrap().contains("approved_by_human"));
+    let mut r = refund(100, "support");
+    r["context"]["enviroment"] = json!("dev");
+    assert_eq!(verdict(&p, r), "escalate");
+    let mut r = refund(100, "support");
+    r["admin"] = json!(true);
+    assert_eq!(verdict(&p, r), "escalate");
+}
+
+#[test]
+fn a_missing_required_field_escalates() {
+    let p = program("when payments.refund amount < 1000 then allow");
+    let mut r = refund(100, "support");
+    r["args"].as_object_mut().unwrap().remove("amount");
+    let d = decide(&p, r);
+    assert_eq!(d["decision"], "escalate");
+    assert!(d["reason"].as_str().unwrap().contains("needs field `amount`"));
+}
+
+fn mail(body: &str, scope: &str) -> serde_json::Value {
+    json!({"action": "email.send", "args": {
+        "to": ["x@rival.example"], "subject": "hi", "body": body,
+        "recipient_scope": scope, "recipient_domains": ["rival.example"], "recipient_count": 1}})
+}
+
+#[test]
+fn secrets_match_whatever_their_case_or_hidden_characters() {
+    let p = program(
+        "when email.send body contains_any [\"password\", \"api_key\"] and recipient_scope == \"external\" then deny \"credentials\"\nwhen email.send then allow",
+    );
+    for body in ["my PASSWORD is x", "Api_Key=123", "api\u{200B}_key: 1", "pass\u{00AD}word"] {
+        assert_eq!(verdict(&p, mail(body, "external")), "deny", "{body:?}");
+    }
+    assert_eq!(verdict(&p, mail("lunch?", "external")), "allow");
+    assert_eq!(verdict(&p, mail("my password", "internal")), "allow");
+    // Enum values bind whatever their case.
+    assert_eq!(verdict(&p, mail("my password", "EXTERNAL")), "deny");
+}
+
+#[test]
+fn a_comparison_on_an_absent_optional_field_is_false() {
+    let p = program(
+        "when payments.refund customer == \"vip\" then allow \"vip\"\nwhen payments.refund customer != \"vip\" then deny \"not vip\"",
+    );
+    let mut r = refund(100, "x");
+    assert_eq!(decide(&p, r.clone())["decision"], "escalate"); // floor: medium, nothing matched
+    r["args"]["customer"] = json!("vip");
+    assert_eq!(decide(&p, r.clone())["decision"], "allow");
+    r["args"]["customer"] = json!("joe");
+    assert_eq!(decide(&p, r)["decision"], "deny");
+}
+
+#[test]
+fn no_rule_means_the_risk_tier_decides() {
+    let p = program("when payments.refund amount > 1_000_000 then deny");
+    let d = decide(&p, refund(100, "x"));
+    assert_eq!(d["decision"], "escalate");
+    assert!(d["rule"].is_null());
+    assert!(d["reason"].as_str().unwrap().contains("risk tier `medium`"));
+    let read = decide(&p, json!({"action": "email.search", "args": {"query": "from:boss"}}));
+    assert_eq!(read["decision"], "allow", "{read}");
+}
+
+#[test]
+fn amplify_raises_the_risk_that_later_rules_read() {
+    let p = program(
+        "when email.send recipient_count > 50 then amplify volume +25, scope +35\nwhen email.send risk.score >= 20 then escalate \"mass mail\"\nwhen email.send then allow",
+    );
+    let mut r = mail("hello", "internal");
+    assert_eq!(verdict(&p, r.clone()), "allow");
+    r["args"]["recipient_count"] = json!(500);
+    let d = decide(&p, r);
+    assert_eq!(d["decision"], "escalate", "{d}");
+    assert_eq!(d["reason"], "mass mail");
+}
+
+#[test]
+fn team_actions_decide_like_builtin_ones() {
+    let p = program(
+        "action acme.approve_invoice \"Approve a supplier invoice\" { amount: money, vendor: string }\n\
+         when acme.approve_invoice amount > 10_000 then escalate \"big invoice\"\n\
+         when acme.approve_invoice vendor in {\"acme-tax\"} then allow",
+    );
+    let inv = |amount: i64, vendor: &str| json!({"action": "acme.approve_invoice", "args": {"amount": amount, "vendor": vendor}});
+    assert_eq!(verdict(&p, inv(50_000, "acme-tax")), "escalate");
+    assert_eq!(verdict(&p, inv(500, "acme-tax")), "allow");
+    // Unrated team actions escalate by default until someone rates them.
+    assert_eq!(verdict(&p, inv(500, "someone")), "escalate");
+}
+
+#[test]
+fn explain_lists_every_matching_rule_and_what_it_read() {
+    let p = program(REFUNDS);
+    let r = p.bind(&refund(20_000, "support")).unwrap();
+    let e = p.explain(&r);
+    let rules: Vec<&str> = e.matched.iter().map(|m| m.rule.as_str()).collect();
+    assert_eq!(rules, ["payments.refunds:2", "payments.refunds:1"]);
+    assert_eq!(e.matched[0].reads, vec![("amount".to_string(), json!(20_000))]);
+    assert_eq!(p.decide(&r), e.decision);
+}
