@@ -1,0 +1,88 @@
+//! `decide` never allocates: a counting global allocator around it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![expect(
+    unsafe_code,
+    reason = "a global allocator is an unsafe trait; this one only counts and forwards to System"
+)]
+
+mod common;
+use common::*;
+use serde_json::json;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        COUNT.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        COUNT.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let before = COUNT.with(Cell::get);
+    let out = f();
+    (out, COUNT.with(Cell::get) - before)
+}
+
+#[test]
+fn decide_allocates_nothing() {
+    // Every kind of instruction: numbers, strings, sets, enums, keyword
+    // matchers (any and all), text tests, lists, amplify + rescoring, risk
+    // reads, session aggregates, defaults.
+    let p = program(
+        r#"
+let trusted = {"acme-payroll", "acme-tax"}
+when payments.transfer amount > 100_000 then amplify amount +10
+when payments.transfer payee not in trusted and amount > 5_000 then escalate "untrusted payee"
+when payments.transfer session.sum(payments.transfer.amount, 24h) > 250_000 then deny "daily cap"
+when payments.transfer risk.tier >= high or risk.score > 90 then deny "too risky"
+when email.send body contains_any ["password", "api_key", "secret"] and recipient_scope == "external" then deny "credentials"
+when email.send body contains_all ["wire", "urgent"] then escalate "urgent wire"
+when email.send recipient_domains contains "rival.example" or subject starts_with "re: invoice" then escalate
+when email.send to ends_with "@acme.com" and len(to) < 5 then allow
+when email.send context.env in {"prod", "staging"} and actor.role == "intern" then escalate
+when * risk.flags contains "DESTRUCTION" then escalate
+"#,
+    );
+    let requests = [
+        json!({"action": "payments.transfer", "args": {"amount": 900_000, "currency": "usd", "payee": "bob"}, "context": {"env": "prod"}}),
+        json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"}}),
+        json!({"action": "email.send", "args": {"to": ["a@rival.example"], "subject": "keys", "body": "the API_KEY is", "recipient_scope": "external", "recipient_domains": ["rival.example"], "recipient_count": 1}}),
+        json!({"action": "email.send", "args": {"to": ["a@acme.com"], "subject": "Re: Invoice 7", "body": "urgent: wire it", "recipient_scope": "internal", "recipient_domains": ["acme.com"], "recipient_count": 1}, "actor": {"role": "intern"}, "context": {"env": "prod"}}),
+        json!({"action": "db.drop_table", "args": {"table": "users", "database": "prod", "cascade": true}}),
+        json!({"action": "nope.nothing", "args": {}}),
+    ];
+    let mut bound = Vec::new();
+    for r in &requests {
+        match p.bind(r) {
+            Ok(b) => bound.push(b),
+            Err(e) => panic!("{r}: {e}"),
+        }
+    }
+    for b in &bound {
+        p.decide(b); // warm any lazy state
+    }
+    for b in &bound {
+        let (d, n) = allocations(|| p.decide(b));
+        assert_eq!(n, 0, "decide allocated {n} times for {:?} ({:?})", b.asked(), d.verdict);
+    }
+    // And the counter works.
+    let (_, n) = allocations(|| vec![1u8; 10]);
+    assert!(n >= 1);
+}

@@ -1,0 +1,208 @@
+//! The VM and the reference evaluator (straight over the typed IR) must agree
+//! on every request: thousands of random policies and requests, plus the
+//! stories of `decide.rs`. A disagreement is a compiler or VM bug — and the
+//! one that matters most is a wrong allow.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+use common::*;
+use permit0_compiler::eval::reference_decide;
+use permit0_compiler::{build_program, Compilation};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const ACTION: &str = r#"action t.act "an action for differential tests" {
+  amount: money
+  n: int
+  name: string
+  note: string?
+  tags: list<string>
+  kind: enum { a, b, c }
+  flag: bool
+  opt: int?
+} risk {
+  primary: [FINANCIAL]
+  secondary: [OUTBOUND]
+  amount: 12
+  destination: 10
+}
+"#;
+
+const WORDS: &[&str] = &["a", "ab", "Ab", "b", "x", "xab", "AB", "b\u{200B}a", "é"];
+
+fn word() -> impl Strategy<Value = String> {
+    proptest::sample::select(WORDS).prop_map(|s| s.to_string())
+}
+
+fn lit(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+fn words_lit(v: &[String]) -> String {
+    v.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
+}
+
+fn op() -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(&["==", "!=", "<", "<=", ">", ">="][..])
+}
+
+/// One atomic condition; `risk` says whether it may read `risk.*`.
+fn atom(risk: bool) -> BoxedStrategy<String> {
+    let mut choices: Vec<BoxedStrategy<String>> = vec![
+        (op(), 0i64..1200).prop_map(|(o, k)| format!("amount {o} {k}")).boxed(),
+        (op(), -5i64..5).prop_map(|(o, k)| format!("n {o} {k}")).boxed(),
+        (op(), -5i64..5).prop_map(|(o, k)| format!("opt {o} {k}")).boxed(),
+        (op(), -5i64..5).prop_map(|(o, k)| format!("{k} {o} n")).boxed(),
+        (prop::bool::ANY, word()).prop_map(|(eq, w)| format!("name {} {}", if eq { "==" } else { "!=" }, lit(&w))).boxed(),
+        (prop::bool::ANY, prop::collection::vec(word(), 1..4))
+            .prop_map(|(neg, v)| format!("name {}in {{{}}}", if neg { "not " } else { "" }, words_lit(&v)))
+            .boxed(),
+        (proptest::sample::select(&["contains", "starts_with", "ends_with"][..]), word())
+            .prop_map(|(o, w)| format!("name {o} {}", lit(&w)))
+            .boxed(),
+        (proptest::sample::select(&["contains_any", "contains_all"][..]), prop::collection::vec(word(), 1..4))
+            .prop_map(|(o, v)| format!("name {o} [{}]", words_lit(&v)))
+            .boxed(),
+        (proptest::sample::select(&["starts_with", "ends_with"][..]), prop::collection::vec(word(), 1..3))
+            .prop_map(|(o, v)| format!("name {o} [{}]", words_lit(&v)))
+            .boxed(),
+        word().prop_map(|w| format!("note == {}", lit(&w))).boxed(),
+        word().prop_map(|w| format!("note contains {}", lit(&w))).boxed(),
+        word().prop_map(|w| format!("tags contains {}", lit(&w))).boxed(),
+        word().prop_map(|w| format!("tags ends_with {}", lit(&w))).boxed(),
+        (prop::bool::ANY, word()).prop_map(|(neg, w)| format!("{} {}in tags", lit(&w), if neg { "not " } else { "" })).boxed(),
+        (proptest::sample::select(&["contains_any", "contains_all"][..]), prop::collection::vec(word(), 1..4))
+            .prop_map(|(o, v)| format!("tags {o} [{}]", words_lit(&v)))
+            .boxed(),
+        (op(), 0i64..4).prop_map(|(o, k)| format!("len(tags) {o} {k}")).boxed(),
+        (op(), 0i64..4).prop_map(|(o, k)| format!("len(name) {o} {k}")).boxed(),
+        (prop::bool::ANY, proptest::sample::select(&["a", "b", "c"][..]))
+            .prop_map(|(eq, m)| format!("kind {} {m}", if eq { "==" } else { "!=" }))
+            .boxed(),
+        (prop::bool::ANY, prop::collection::vec(proptest::sample::select(&["a", "b", "c"][..]), 1..3))
+            .prop_map(|(neg, v)| {
+                let items: Vec<String> = v.iter().map(|s| lit(s)).collect();
+                format!("kind {}in {{{}}}", if neg { "not " } else { "" }, items.join(", "))
+            })
+            .boxed(),
+        Just("flag".to_string()).boxed(),
+        Just("flag == false".to_string()).boxed(),
+        word().prop_map(|w| format!("actor.role == {}", lit(&w))).boxed(),
+        proptest::sample::select(&["dev", "staging", "prod"][..]).prop_map(|e| format!("context.env == {e}")).boxed(),
+        Just("actor.verified".to_string()).boxed(),
+        Just("actor.role == name".to_string()).boxed(),
+        Just("n < opt".to_string()).boxed(),
+    ];
+    if risk {
+        choices.push((op(), 0i64..100).prop_map(|(o, k)| format!("risk.score {o} {k}")).boxed());
+        choices.push(
+            (op(), proptest::sample::select(&["minimal", "low", "medium", "high", "critical"][..]))
+                .prop_map(|(o, t)| format!("risk.tier {o} {t}"))
+                .boxed(),
+        );
+        choices.push(
+            proptest::sample::select(&["FINANCIAL", "OUTBOUND", "DESTRUCTION"][..])
+                .prop_map(|f| format!("risk.flags contains {}", lit(f)))
+                .boxed(),
+        );
+    }
+    proptest::strategy::Union::new(choices).boxed()
+}
+
+fn condition(risk: bool) -> impl Strategy<Value = String> {
+    atom(risk).prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| v.join(" and ")),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" or "))),
+            inner.clone().prop_map(|c| format!("not ({c})")),
+        ]
+    })
+}
+
+fn rule() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (proptest::option::of(condition(true)), proptest::sample::select(&["allow", "escalate", "deny"][..]))
+            .prop_map(|(c, v)| format!("when t.act {} then {v}", c.unwrap_or_default())),
+        1 => (condition(false), proptest::sample::select(&["amount", "destination", "scope", "irreversibility"][..]), -20i32..30)
+            .prop_map(|(c, dim, d)| format!("when t.act {c} then amplify {dim} {}{}", if d >= 0 { "+" } else { "-" }, d.abs())),
+    ]
+}
+
+fn request() -> impl Strategy<Value = Value> {
+    (
+        (0i64..1200, -6i64..6, word(), proptest::option::of(word()), prop::collection::vec(word(), 0..4)),
+        (
+            proptest::sample::select(&["a", "b", "c", "B"][..]),
+            prop::bool::ANY,
+            proptest::option::of(-6i64..6),
+            proptest::option::of(word()),
+            proptest::option::of(proptest::sample::select(&["dev", "staging", "prod"][..])),
+            proptest::option::of(prop::bool::ANY),
+        ),
+    )
+        .prop_map(|((amount, n, name, note, tags), (kind, flag, opt, role, env, verified))| {
+            let mut args = json!({"amount": amount, "n": n, "name": name, "tags": tags, "kind": kind, "flag": flag});
+            if let Some(x) = note {
+                args["note"] = json!(x);
+            }
+            if let Some(x) = opt {
+                args["opt"] = json!(x);
+            }
+            let mut actor = json!({});
+            if let Some(r) = role {
+                actor["role"] = json!(r);
+            }
+            if let Some(v) = verified {
+                actor["verified"] = json!(v);
+            }
+            let mut context = json!({});
+            if let Some(e) = env {
+                context["env"] = json!(e);
+            }
+            json!({"action": "t.act", "args": args, "actor": actor, "context": context})
+        })
+}
+
+fn agree(c: &Compilation, requests: &[Value], src: &str) {
+    let p = build_program(c).unwrap();
+    for r in requests {
+        let bound = p.bind(r).unwrap();
+        let vm = p.decide(&bound);
+        let reference = reference_decide(&c.schema, &c.ir, &p, &bound).unwrap();
+        let vm_rule = vm.rule().and_then(|i| p.rule_id(i)).map(str::to_string);
+        assert_eq!(
+            (vm.verdict, vm_rule, vm.score, vm.tier),
+            (reference.verdict, reference.rule.clone(), reference.score, reference.tier),
+            "VM and reference disagree\npolicy:\n{src}\nrequest: {r}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn vm_agrees_with_the_reference_evaluator(rules in prop::collection::vec(rule(), 1..8), requests in prop::collection::vec(request(), 12)) {
+        let src = format!("{ACTION}\n{}\n", rules.join("\n"));
+        let c = compile_src(&src);
+        let errors: Vec<String> = c.errors().map(|d| format!("{}: {}", d.code, d.message)).collect();
+        prop_assert!(errors.is_empty(), "generated policy does not compile: {errors:?}\n{src}");
+        agree(&c, &requests, &src);
+    }
+}
+
+#[test]
+fn vm_agrees_on_the_example_policy() {
+    let src = include_str!("../examples/refunds.p0");
+    let c = compile_ok(src);
+    let requests: Vec<Value> = include_str!("../examples/requests.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &Value| {
+            let p = build_program(&c).unwrap();
+            p.bind(r).ok().and_then(|b| b.action()).is_some()
+        })
+        .collect();
+    assert!(requests.len() >= 4);
+    agree(&c, &requests, src);
+}
