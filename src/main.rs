@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Parse and type-check policies; exit 1 on any error
     Check(cmd::check::Args),
+    /// Format policies in the one canonical layout
+    Fmt(cmd::fmt::Args),
     /// Compile policies into a signed bundle
     Build(cmd::build::Args),
     /// Check a bundle's signature, digest and bytecode
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(a) => cmd::check::run(a),
+        Command::Fmt(a) => cmd::fmt::run(a),
         Command::Build(a) => cmd::build::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),

@@ -252,6 +252,8 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
     let mut tokens = Vec::new();
     let mut diagnostics = Vec::new();
     let mut depth = 0usize;
+    let mut not_run = 0usize;
+    let mut angle = 0usize;
     let mut too_deep_at = None;
     let mut lexer = Raw::lexer(src);
     while let Some(raw) = lexer.next() {
@@ -290,10 +292,27 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
             }
             Ok(r) => punct(r),
         };
+        // `not not not …` and `list<list<…>>` nest without brackets; they
+        // count toward the same limit.
+        let opens = match (&tok, tokens.last().map(|t: &Spanned<'_>| &t.1)) {
+            (Tok::LParen | Tok::LBrace | Tok::LBracket, _) => true,
+            (Tok::Lt, Some(Tok::Ident("list" | "set"))) => {
+                angle += 1;
+                true
+            }
+            (Tok::Not, _) => {
+                not_run += 1;
+                not_run > MAX_NESTING
+            }
+            _ => false,
+        };
+        if !matches!(tok, Tok::Not) {
+            not_run = 0;
+        }
         match tok {
-            Tok::LParen | Tok::LBrace | Tok::LBracket => {
+            _ if opens => {
                 depth += 1;
-                if depth > MAX_NESTING && too_deep_at.is_none() {
+                if (depth > MAX_NESTING || not_run > MAX_NESTING) && too_deep_at.is_none() {
                     too_deep_at = Some(range.start);
                     diagnostics.push(
                         Diagnostic::error(
@@ -306,6 +325,10 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
                 }
             }
             Tok::RParen | Tok::RBrace | Tok::RBracket => depth = depth.saturating_sub(1),
+            Tok::Gt if angle > 0 => {
+                angle -= 1;
+                depth = depth.saturating_sub(1);
+            }
             _ => {}
         }
         tokens.push((range.start, tok, range.end));
@@ -513,6 +536,15 @@ mod tests {
         let l = lex(FileId(0), "\"abc\nwhen");
         assert_eq!(l.diagnostics[0].code, "P0102");
         assert_eq!(l.tokens.last().map(|t| &t.1), Some(&Tok::When));
+    }
+
+    #[test]
+    fn long_not_chains_and_nested_types_count_as_nesting() {
+        let nots = format!("when a.b {} x then deny", "not ".repeat(10_000));
+        assert!(lex(FileId(0), &nots).too_deep_at.is_some());
+        let types = format!("action a.b {{ f: {}string{} }}", "list<".repeat(10_000), ">".repeat(10_000));
+        assert!(lex(FileId(0), &types).too_deep_at.is_some());
+        assert!(lex(FileId(0), "when a.b not not x and amount < 5 then deny").too_deep_at.is_none());
     }
 
     #[test]

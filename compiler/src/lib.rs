@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod codegen;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod ir;
 pub mod lexer;
 pub mod lower;

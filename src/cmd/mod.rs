@@ -5,6 +5,7 @@ pub mod build;
 pub mod check;
 mod common;
 pub mod eval;
+pub mod fmt;
 pub mod inspect;
 pub mod keygen;
 pub mod verify;
