@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "permit0", version, about = "The action authorization layer for AI agents")]
+#[command(
+    name = "permit0",
+    version,
+    about = "The action authorization layer for AI agents"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +35,8 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Create a signing key pair: NAME.key and NAME.pub
     Keygen(cmd::keygen::Args),
+    /// Run the language server over stdio
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -44,5 +50,6 @@ fn main() -> ExitCode {
         Command::Eval(a) => cmd::eval::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Keygen(a) => cmd::keygen::run(a),
+        Command::Lsp => permit0_lsp::run_stdio(),
     }
 }

@@ -15,6 +15,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool, out: &mut 
     );
     let mut cache = cache;
     for d in diags {
+        let d = &on_char_boundaries(d, sources);
         let name = sources.name(d.span.file).to_string();
         let (kind, tint) = match d.severity {
             Severity::Error => (ReportKind::Error, Color::Red),
@@ -67,4 +68,30 @@ pub fn summary(diags: &[Diagnostic]) -> String {
         plural(errors, "error"),
         plural(warnings, "warning")
     )
+}
+
+/// ariadne indexes text by byte and panics off a character boundary; a
+/// diagnostic's spans are widened to whole characters first.
+fn on_char_boundaries(d: &Diagnostic, sources: &SourceMap) -> Diagnostic {
+    let fix = |span: permit0_compiler::span::Span| {
+        let Some(f) = sources.get(span.file) else {
+            return span;
+        };
+        let text = f.text.as_str();
+        let mut start = (span.start as usize).min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (span.end as usize).clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        permit0_compiler::span::Span::new(span.file, start, end)
+    };
+    let mut out = d.clone();
+    out.span = fix(out.span);
+    for l in &mut out.labels {
+        l.span = fix(l.span);
+    }
+    out
 }

@@ -1,5 +1,10 @@
 //! `decide` never allocates: a counting global allocator around it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![expect(
     unsafe_code,
     reason = "a global allocator is an unsafe trait; this one only counts and forwards to System"
@@ -80,7 +85,13 @@ when * risk.flags contains "DESTRUCTION" then escalate
     }
     for b in &bound {
         let (d, n) = allocations(|| p.decide(b));
-        assert_eq!(n, 0, "decide allocated {n} times for {:?} ({:?})", b.asked(), d.verdict);
+        assert_eq!(
+            n,
+            0,
+            "decide allocated {n} times for {:?} ({:?})",
+            b.asked(),
+            d.verdict
+        );
     }
     // And the counter works.
     let (_, n) = allocations(|| vec![1u8; 10]);

@@ -1,6 +1,11 @@
 //! Bundles: the same sources give the same bytes, and a bundle that was
 //! tampered with in any way is refused before anything runs.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;
@@ -31,12 +36,18 @@ fn the_same_sources_always_give_the_same_bytes() {
 fn golden_bundle_digest() {
     let bytes = bundle(REFUNDS);
     let digest = format!("{:x}\n", Sha256::digest(&bytes));
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/refunds.p0b.sha256");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/refunds.p0b.sha256"
+    );
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(path, &digest).unwrap();
     }
     let expected = std::fs::read_to_string(path).unwrap_or_default();
-    assert_eq!(digest, expected, "bundle bytes changed; if deliberate, run with BLESS=1");
+    assert_eq!(
+        digest, expected,
+        "bundle bytes changed; if deliberate, run with BLESS=1"
+    );
 }
 
 #[test]
@@ -51,7 +62,10 @@ fn every_flipped_bit_is_refused() {
         for bit in [0u8, 3, 7] {
             let mut t = bytes.clone();
             t[i] ^= 1 << bit;
-            assert!(Program::load(&t, &keys).is_err(), "flipping bit {bit} of byte {i} was accepted");
+            assert!(
+                Program::load(&t, &keys).is_err(),
+                "flipping bit {bit} of byte {i} was accepted"
+            );
         }
     }
 }
@@ -62,7 +76,13 @@ fn truncated_and_appended_bundles_are_refused() {
     let keys = trusted();
     for n in [0, 1, 4, 17, 18, 100, bytes.len() / 2, bytes.len() - 1] {
         let e = Program::load(&bytes[..n], &keys).unwrap_err();
-        assert!(matches!(e, LoadError::TooShort(_) | LoadError::LengthMismatch { .. } | LoadError::BadMagic), "{n}: {e}");
+        assert!(
+            matches!(
+                e,
+                LoadError::TooShort(_) | LoadError::LengthMismatch { .. } | LoadError::BadMagic
+            ),
+            "{n}: {e}"
+        );
     }
     let mut longer = bytes.clone();
     longer.extend_from_slice(b"\0extra");
@@ -98,29 +118,88 @@ fn refused(mutate: impl FnOnce(&mut BundleWire), expect: &str) {
     mutate(&mut w);
     let bytes = bundle::write(&w, &test_key()).unwrap();
     match Program::load(&bytes, &trusted()) {
-        Err(LoadError::Invalid(msg)) => assert!(msg.contains(expect), "expected `{expect}` in `{msg}`"),
+        Err(LoadError::Invalid(msg)) => {
+            assert!(msg.contains(expect), "expected `{expect}` in `{msg}`")
+        }
         Err(e) => panic!("refused for another reason: {e}"),
         Ok(_) => panic!("a bundle that should fail verification loaded ({expect})"),
     }
 }
 
 fn refund_code(w: &mut BundleWire) -> &mut Vec<Instr> {
-    let a = w.actions.iter_mut().find(|a| a.name == "payments.refund").unwrap();
+    let a = w
+        .actions
+        .iter_mut()
+        .find(|a| a.name == "payments.refund")
+        .unwrap();
     &mut a.code
 }
 
 #[test]
 fn the_bytecode_verifier_refuses_bad_code() {
-    refused(|w| refund_code(w).insert(1, Instr::JumpIfFalse { to: 0 }), "jump is not forward");
-    refused(|w| refund_code(w).insert(0, Instr::JumpIfTrue { to: 9999 }), "out of bounds");
-    refused(|w| refund_code(w).insert(0, Instr::IntCmpK { slot: 250, op: permit0_vm::instr::Cmp::Eq, k: 0 }), "slot 250 does not exist");
-    refused(|w| refund_code(w).insert(0, Instr::IntCmpK { slot: 0, op: permit0_vm::instr::Cmp::Eq, k: 60_000 }), "constant out of range");
+    refused(
+        |w| refund_code(w).insert(1, Instr::JumpIfFalse { to: 0 }),
+        "jump is not forward",
+    );
+    refused(
+        |w| refund_code(w).insert(0, Instr::JumpIfTrue { to: 9999 }),
+        "out of bounds",
+    );
+    refused(
+        |w| {
+            refund_code(w).insert(
+                0,
+                Instr::IntCmpK {
+                    slot: 250,
+                    op: permit0_vm::instr::Cmp::Eq,
+                    k: 0,
+                },
+            )
+        },
+        "slot 250 does not exist",
+    );
+    refused(
+        |w| {
+            refund_code(w).insert(
+                0,
+                Instr::IntCmpK {
+                    slot: 0,
+                    op: permit0_vm::instr::Cmp::Eq,
+                    k: 60_000,
+                },
+            )
+        },
+        "constant out of range",
+    );
     // slot 1 is `currency`, a string
-    refused(|w| refund_code(w).insert(0, Instr::IntCmpK { slot: 1, op: permit0_vm::instr::Cmp::Eq, k: 0 }), "not numeric");
-    refused(|w| *refund_code(w) = vec![Instr::Const { value: true }], "does not end in a decision");
-    refused(|w| refund_code(w).insert(0, Instr::Fire { rule: 400 }), "rule out of range");
+    refused(
+        |w| {
+            refund_code(w).insert(
+                0,
+                Instr::IntCmpK {
+                    slot: 1,
+                    op: permit0_vm::instr::Cmp::Eq,
+                    k: 0,
+                },
+            )
+        },
+        "not numeric",
+    );
+    refused(
+        |w| *refund_code(w) = vec![Instr::Const { value: true }],
+        "does not end in a decision",
+    );
+    refused(
+        |w| refund_code(w).insert(0, Instr::Fire { rule: 400 }),
+        "rule out of range",
+    );
     refused(|w| w.model.gates.clear(), "risk model");
-    refused(|w| { w.model.gates[0].thresholds[0].1 = 0.99; }, "risk model");
+    refused(
+        |w| {
+            w.model.gates[0].thresholds[0].1 = 0.99;
+        },
+        "risk model",
+    );
 }
 
 #[test]
@@ -141,5 +220,8 @@ fn trailing_bytes_inside_the_payload_are_refused() {
     out.extend_from_slice(&digest);
     use ed25519_dalek::Signer;
     out.extend_from_slice(&key.sign(&digest).to_bytes());
-    assert_eq!(Program::load(&out, &trusted()).unwrap_err(), LoadError::TrailingPayload(3));
+    assert_eq!(
+        Program::load(&out, &trusted()).unwrap_err(),
+        LoadError::TrailingPayload(3)
+    );
 }

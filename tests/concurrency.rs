@@ -1,6 +1,11 @@
 //! Many threads decide while another swaps bundles: every decision comes
 //! from a whole, verified program — the old one or the new one.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;
@@ -20,7 +25,8 @@ fn decisions_stay_whole_while_bundles_swap() {
 
     let mut workers = Vec::new();
     for _ in 0..4 {
-        let (engine, stop, seen, request) = (engine.clone(), stop.clone(), seen.clone(), request.clone());
+        let (engine, stop, seen, request) =
+            (engine.clone(), stop.clone(), seen.clone(), request.clone());
         workers.push(std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 let program = engine.program();

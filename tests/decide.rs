@@ -1,5 +1,10 @@
 //! Stories: a policy, a request, the decision expected.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;
@@ -22,7 +27,10 @@ fn the_design_example_decides_refunds_by_amount() {
     assert_eq!(d["reason"], "large refunds need a human");
     assert_eq!(d["rule"], "payments.refunds:1");
     assert_eq!(verdict(&p, refund(300, "support")), "allow");
-    assert_eq!(decide(&p, refund(20_000, "support"))["reason"], "refund ceiling");
+    assert_eq!(
+        decide(&p, refund(20_000, "support"))["reason"],
+        "refund ceiling"
+    );
 }
 
 #[test]
@@ -49,9 +57,15 @@ fn an_unverified_actor_in_prod_is_denied() {
 #[test]
 fn an_unknown_action_escalates_with_a_reason() {
     let p = program(REFUNDS);
-    let d = decide(&p, json!({"action": "payments.refund_everything", "args": {}}));
+    let d = decide(
+        &p,
+        json!({"action": "payments.refund_everything", "args": {}}),
+    );
     assert_eq!(d["decision"], "escalate");
-    assert!(d["reason"].as_str().unwrap().contains("unknown action `payments.refund_everything`"));
+    assert!(d["reason"]
+        .as_str()
+        .unwrap()
+        .contains("unknown action `payments.refund_everything`"));
 }
 
 #[test]
@@ -65,7 +79,15 @@ fn an_unknown_tool_escalates() {
 #[test]
 fn wrong_types_are_never_allowed() {
     let p = program("when payments.refund amount < 1000 then allow");
-    for bad in [json!("500"), json!(500.5), json!(true), json!(null), json!([500]), json!({"v": 1}), json!(-5)] {
+    for bad in [
+        json!("500"),
+        json!(500.5),
+        json!(true),
+        json!(null),
+        json!([500]),
+        json!({"v": 1}),
+        json!(-5),
+    ] {
         let mut r = refund(0, "support");
         r["args"]["amount"] = bad.clone();
         let d = decide(&p, r);
@@ -96,7 +118,10 @@ fn a_missing_required_field_escalates() {
     r["args"].as_object_mut().unwrap().remove("amount");
     let d = decide(&p, r);
     assert_eq!(d["decision"], "escalate");
-    assert!(d["reason"].as_str().unwrap().contains("needs field `amount`"));
+    assert!(d["reason"]
+        .as_str()
+        .unwrap()
+        .contains("needs field `amount`"));
 }
 
 fn mail(body: &str, scope: &str) -> serde_json::Value {
@@ -110,7 +135,12 @@ fn secrets_match_whatever_their_case_or_hidden_characters() {
     let p = program(
         "when email.send body contains_any [\"password\", \"api_key\"] and recipient_scope == \"external\" then deny \"credentials\"\nwhen email.send then allow",
     );
-    for body in ["my PASSWORD is x", "Api_Key=123", "api\u{200B}_key: 1", "pass\u{00AD}word"] {
+    for body in [
+        "my PASSWORD is x",
+        "Api_Key=123",
+        "api\u{200B}_key: 1",
+        "pass\u{00AD}word",
+    ] {
         assert_eq!(verdict(&p, mail(body, "external")), "deny", "{body:?}");
     }
     assert_eq!(verdict(&p, mail("lunch?", "external")), "allow");
@@ -139,7 +169,10 @@ fn no_rule_means_the_risk_tier_decides() {
     assert_eq!(d["decision"], "escalate");
     assert!(d["rule"].is_null());
     assert!(d["reason"].as_str().unwrap().contains("risk tier `medium`"));
-    let read = decide(&p, json!({"action": "email.search", "args": {"query": "from:boss"}}));
+    let read = decide(
+        &p,
+        json!({"action": "email.search", "args": {"query": "from:boss"}}),
+    );
     assert_eq!(read["decision"], "allow", "{read}");
 }
 
@@ -177,6 +210,9 @@ fn explain_lists_every_matching_rule_and_what_it_read() {
     let e = p.explain(&r);
     let rules: Vec<&str> = e.matched.iter().map(|m| m.rule.as_str()).collect();
     assert_eq!(rules, ["payments.refunds:2", "payments.refunds:1"]);
-    assert_eq!(e.matched[0].reads, vec![("amount".to_string(), json!(20_000))]);
+    assert_eq!(
+        e.matched[0].reads,
+        vec![("amount".to_string(), json!(20_000))]
+    );
     assert_eq!(p.decide(&r), e.decision);
 }

@@ -2,7 +2,12 @@
 //! on every request: thousands of random policies and requests, plus the
 //! stories of `decide.rs`. A disagreement is a compiler or VM bug — and the
 //! one that matters most is a wrong allow.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;
@@ -49,54 +54,115 @@ fn op() -> impl Strategy<Value = &'static str> {
 /// One atomic condition; `risk` says whether it may read `risk.*`.
 fn atom(risk: bool) -> BoxedStrategy<String> {
     let mut choices: Vec<BoxedStrategy<String>> = vec![
-        (op(), 0i64..1200).prop_map(|(o, k)| format!("amount {o} {k}")).boxed(),
-        (op(), -5i64..5).prop_map(|(o, k)| format!("n {o} {k}")).boxed(),
-        (op(), -5i64..5).prop_map(|(o, k)| format!("opt {o} {k}")).boxed(),
-        (op(), -5i64..5).prop_map(|(o, k)| format!("{k} {o} n")).boxed(),
-        (prop::bool::ANY, word()).prop_map(|(eq, w)| format!("name {} {}", if eq { "==" } else { "!=" }, lit(&w))).boxed(),
-        (prop::bool::ANY, prop::collection::vec(word(), 1..4))
-            .prop_map(|(neg, v)| format!("name {}in {{{}}}", if neg { "not " } else { "" }, words_lit(&v)))
+        (op(), 0i64..1200)
+            .prop_map(|(o, k)| format!("amount {o} {k}"))
             .boxed(),
-        (proptest::sample::select(&["contains", "starts_with", "ends_with"][..]), word())
+        (op(), -5i64..5)
+            .prop_map(|(o, k)| format!("n {o} {k}"))
+            .boxed(),
+        (op(), -5i64..5)
+            .prop_map(|(o, k)| format!("opt {o} {k}"))
+            .boxed(),
+        (op(), -5i64..5)
+            .prop_map(|(o, k)| format!("{k} {o} n"))
+            .boxed(),
+        (prop::bool::ANY, word())
+            .prop_map(|(eq, w)| format!("name {} {}", if eq { "==" } else { "!=" }, lit(&w)))
+            .boxed(),
+        (prop::bool::ANY, prop::collection::vec(word(), 1..4))
+            .prop_map(|(neg, v)| {
+                format!(
+                    "name {}in {{{}}}",
+                    if neg { "not " } else { "" },
+                    words_lit(&v)
+                )
+            })
+            .boxed(),
+        (
+            proptest::sample::select(&["contains", "starts_with", "ends_with"][..]),
+            word(),
+        )
             .prop_map(|(o, w)| format!("name {o} {}", lit(&w)))
             .boxed(),
-        (proptest::sample::select(&["contains_any", "contains_all"][..]), prop::collection::vec(word(), 1..4))
+        (
+            proptest::sample::select(&["contains_any", "contains_all"][..]),
+            prop::collection::vec(word(), 1..4),
+        )
             .prop_map(|(o, v)| format!("name {o} [{}]", words_lit(&v)))
             .boxed(),
-        (proptest::sample::select(&["starts_with", "ends_with"][..]), prop::collection::vec(word(), 1..3))
+        (
+            proptest::sample::select(&["starts_with", "ends_with"][..]),
+            prop::collection::vec(word(), 1..3),
+        )
             .prop_map(|(o, v)| format!("name {o} [{}]", words_lit(&v)))
             .boxed(),
         word().prop_map(|w| format!("note == {}", lit(&w))).boxed(),
-        word().prop_map(|w| format!("note contains {}", lit(&w))).boxed(),
-        word().prop_map(|w| format!("tags contains {}", lit(&w))).boxed(),
-        word().prop_map(|w| format!("tags ends_with {}", lit(&w))).boxed(),
-        (prop::bool::ANY, word()).prop_map(|(neg, w)| format!("{} {}in tags", lit(&w), if neg { "not " } else { "" })).boxed(),
-        (proptest::sample::select(&["contains_any", "contains_all"][..]), prop::collection::vec(word(), 1..4))
+        word()
+            .prop_map(|w| format!("note contains {}", lit(&w)))
+            .boxed(),
+        word()
+            .prop_map(|w| format!("tags contains {}", lit(&w)))
+            .boxed(),
+        word()
+            .prop_map(|w| format!("tags ends_with {}", lit(&w)))
+            .boxed(),
+        (prop::bool::ANY, word())
+            .prop_map(|(neg, w)| format!("{} {}in tags", lit(&w), if neg { "not " } else { "" }))
+            .boxed(),
+        (
+            proptest::sample::select(&["contains_any", "contains_all"][..]),
+            prop::collection::vec(word(), 1..4),
+        )
             .prop_map(|(o, v)| format!("tags {o} [{}]", words_lit(&v)))
             .boxed(),
-        (op(), 0i64..4).prop_map(|(o, k)| format!("len(tags) {o} {k}")).boxed(),
-        (op(), 0i64..4).prop_map(|(o, k)| format!("len(name) {o} {k}")).boxed(),
-        (prop::bool::ANY, proptest::sample::select(&["a", "b", "c"][..]))
+        (op(), 0i64..4)
+            .prop_map(|(o, k)| format!("len(tags) {o} {k}"))
+            .boxed(),
+        (op(), 0i64..4)
+            .prop_map(|(o, k)| format!("len(name) {o} {k}"))
+            .boxed(),
+        (
+            prop::bool::ANY,
+            proptest::sample::select(&["a", "b", "c"][..]),
+        )
             .prop_map(|(eq, m)| format!("kind {} {m}", if eq { "==" } else { "!=" }))
             .boxed(),
-        (prop::bool::ANY, prop::collection::vec(proptest::sample::select(&["a", "b", "c"][..]), 1..3))
+        (
+            prop::bool::ANY,
+            prop::collection::vec(proptest::sample::select(&["a", "b", "c"][..]), 1..3),
+        )
             .prop_map(|(neg, v)| {
                 let items: Vec<String> = v.iter().map(|s| lit(s)).collect();
-                format!("kind {}in {{{}}}", if neg { "not " } else { "" }, items.join(", "))
+                format!(
+                    "kind {}in {{{}}}",
+                    if neg { "not " } else { "" },
+                    items.join(", ")
+                )
             })
             .boxed(),
         Just("flag".to_string()).boxed(),
         Just("flag == false".to_string()).boxed(),
-        word().prop_map(|w| format!("actor.role == {}", lit(&w))).boxed(),
-        proptest::sample::select(&["dev", "staging", "prod"][..]).prop_map(|e| format!("context.env == {e}")).boxed(),
+        word()
+            .prop_map(|w| format!("actor.role == {}", lit(&w)))
+            .boxed(),
+        proptest::sample::select(&["dev", "staging", "prod"][..])
+            .prop_map(|e| format!("context.env == {e}"))
+            .boxed(),
         Just("actor.verified".to_string()).boxed(),
         Just("actor.role == name".to_string()).boxed(),
         Just("n < opt".to_string()).boxed(),
     ];
     if risk {
-        choices.push((op(), 0i64..100).prop_map(|(o, k)| format!("risk.score {o} {k}")).boxed());
         choices.push(
-            (op(), proptest::sample::select(&["minimal", "low", "medium", "high", "critical"][..]))
+            (op(), 0i64..100)
+                .prop_map(|(o, k)| format!("risk.score {o} {k}"))
+                .boxed(),
+        );
+        choices.push(
+            (
+                op(),
+                proptest::sample::select(&["minimal", "low", "medium", "high", "critical"][..]),
+            )
                 .prop_map(|(o, t)| format!("risk.tier {o} {t}"))
                 .boxed(),
         );
@@ -113,7 +179,8 @@ fn condition(risk: bool) -> impl Strategy<Value = String> {
     atom(risk).prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 2..4).prop_map(|v| v.join(" and ")),
-            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" or "))),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" or "))),
             inner.clone().prop_map(|c| format!("not ({c})")),
         ]
     })
@@ -172,7 +239,12 @@ fn agree(c: &Compilation, requests: &[Value], src: &str) {
         let vm_rule = vm.rule().and_then(|i| p.rule_id(i)).map(str::to_string);
         assert_eq!(
             (vm.verdict, vm_rule, vm.score, vm.tier),
-            (reference.verdict, reference.rule.clone(), reference.score, reference.tier),
+            (
+                reference.verdict,
+                reference.rule.clone(),
+                reference.score,
+                reference.tier
+            ),
             "VM and reference disagree\npolicy:\n{src}\nrequest: {r}"
         );
     }

@@ -40,7 +40,12 @@ struct Ctx<'a> {
     flags: FlagSet,
 }
 
-pub fn reference_decide(schema: &Schema, ir: &Ir, program: &Program, req: &Request) -> Option<Reference> {
+pub fn reference_decide(
+    schema: &Schema,
+    ir: &Ir,
+    program: &Program,
+    req: &Request,
+) -> Option<Reference> {
     let action = req.action()?;
     let info = schema.action(action)?;
     let model = Model::standard();
@@ -50,7 +55,15 @@ pub fn reference_decide(schema: &Schema, ir: &Ir, program: &Program, req: &Reque
         Some(f) if f > t => f,
         _ => t,
     };
-    let mut ctx = Ctx { schema, program, req, action, score: base.score, tier: floor(base.tier), flags };
+    let mut ctx = Ctx {
+        schema,
+        program,
+        req,
+        action,
+        score: base.score,
+        tier: floor(base.tier),
+        flags,
+    };
     let mut gated = model.gate(flags, &info.risk.amps).is_some();
 
     let applies = |r: &&crate::ir::RuleIr| r.actions.contains(&action);
@@ -73,11 +86,19 @@ pub fn reference_decide(schema: &Schema, ir: &Ir, program: &Program, req: &Reque
         gated |= model.gate(flags, &amps).is_some();
     }
     if gated {
-        return Some(Reference { verdict: Verdict::Deny, rule: None, score: ctx.score, tier: ctx.tier, gated });
+        return Some(Reference {
+            verdict: Verdict::Deny,
+            rule: None,
+            score: ctx.score,
+            tier: ctx.tier,
+            gated,
+        });
     }
     let mut best: Option<(Verdict, &str)> = None;
     for r in ir.rules.iter().filter(applies) {
-        let Effect::Decide(v) = r.effect else { continue };
+        let Effect::Decide(v) = r.effect else {
+            continue;
+        };
         if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) && best.is_none_or(|(b, _)| v > b) {
             best = Some((v, r.id.as_str()));
         }
@@ -90,7 +111,13 @@ pub fn reference_decide(schema: &Schema, ir: &Ir, program: &Program, req: &Reque
             tier: ctx.tier,
             gated,
         },
-        None => Reference { verdict: ctx.tier.default_verdict(), rule: None, score: ctx.score, tier: ctx.tier, gated },
+        None => Reference {
+            verdict: ctx.tier.default_verdict(),
+            rule: None,
+            score: ctx.score,
+            tier: ctx.tier,
+            gated,
+        },
     })
 }
 
@@ -134,10 +161,14 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
         TExpr::And(xs) => xs.iter().all(|x| truth(ctx, x)),
         TExpr::Or(xs) => xs.iter().any(|x| truth(ctx, x)),
         TExpr::Const(Const::Bool(b)) => *b,
-        TExpr::Field(FieldRef::Aggregate(i)) => ctx.req.aggregate(*i as usize).is_some_and(|v| v != 0),
+        TExpr::Field(FieldRef::Aggregate(i)) => {
+            ctx.req.aggregate(*i as usize).is_some_and(|v| v != 0)
+        }
         TExpr::Field(_) => matches!(value(ctx, e), Some(V::Bool(true))),
         TExpr::Compare(op, l, r) => {
-            let (Some(a), Some(b)) = (value(ctx, l), value(ctx, r)) else { return false };
+            let (Some(a), Some(b)) = (value(ctx, l), value(ctx, r)) else {
+                return false;
+            };
             let ord = match (a, b) {
                 (V::Int(x), V::Int(y)) => x.cmp(&y),
                 (V::Bool(x), V::Bool(y)) => x.cmp(&y),
@@ -157,7 +188,9 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
             }
         }
         TExpr::Member { negated, elem, set } => {
-            let (Some(x), Some(s)) = (value(ctx, elem), value(ctx, set)) else { return false };
+            let (Some(x), Some(s)) = (value(ctx, elem), value(ctx, set)) else {
+                return false;
+            };
             let found = match (x, s) {
                 (V::Str(x), V::Strs(s)) => s.iter().any(|y| y == x),
                 (V::Str(x), V::List(s)) => {
@@ -167,14 +200,20 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
                         s.contains(&x)
                     }
                 }
-                (V::Enum(m), V::Strs(s)) => enum_name(ctx, elem, m).is_some_and(|n| s.iter().any(|y| *y == n)),
+                (V::Enum(m), V::Strs(s)) => {
+                    enum_name(ctx, elem, m).is_some_and(|n| s.iter().any(|y| *y == n))
+                }
                 _ => return false,
             };
             found != *negated
         }
         TExpr::Text(op, subject, needle) => {
-            let Some(subj) = value(ctx, subject) else { return false };
-            let Some(need) = value(ctx, needle) else { return false };
+            let Some(subj) = value(ctx, subject) else {
+                return false;
+            };
+            let Some(need) = value(ctx, needle) else {
+                return false;
+            };
             let needles: Vec<String> = match need {
                 V::Str(s) => vec![fold(s)],
                 V::Strs(v) => v.iter().map(|s| fold(s)).collect(),
@@ -201,7 +240,12 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
                     _ => t.contains(n),
                 })
             };
-            let needles: Vec<&String> = needles.iter().filter(|n| !n.is_empty() || !matches!(op, TextOp::ContainsAny | TextOp::ContainsAll)).collect();
+            let needles: Vec<&String> = needles
+                .iter()
+                .filter(|n| {
+                    !n.is_empty() || !matches!(op, TextOp::ContainsAny | TextOp::ContainsAll)
+                })
+                .collect();
             match op {
                 TextOp::ContainsAll => needles.iter().all(|n| hit(n)),
                 _ => needles.iter().any(|n| hit(n)),
@@ -215,9 +259,22 @@ fn enum_name<'a>(ctx: &Ctx<'a>, e: &TExpr, m: u32) -> Option<&'a str> {
     let TExpr::Field(f) = e else { return None };
     let ty = match f {
         FieldRef::Action(n) => ctx.schema.action(ctx.action)?.field(n)?.ty,
-        FieldRef::Namespace(ns, n) => ctx.schema.namespace(ns)?.fields.iter().find(|x| x.name == *n)?.ty,
+        FieldRef::Namespace(ns, n) => {
+            ctx.schema
+                .namespace(ns)?
+                .fields
+                .iter()
+                .find(|x| x.name == *n)?
+                .ty
+        }
         _ => return None,
     };
-    let crate::schema::Type::Enum(id) = ty else { return None };
-    ctx.schema.enum_def(id)?.members.get(m as usize).map(String::as_str)
+    let crate::schema::Type::Enum(id) = ty else {
+        return None;
+    };
+    ctx.schema
+        .enum_def(id)?
+        .members
+        .get(m as usize)
+        .map(String::as_str)
 }

@@ -493,6 +493,12 @@ fn unescape(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> String {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
@@ -542,9 +548,17 @@ mod tests {
     fn long_not_chains_and_nested_types_count_as_nesting() {
         let nots = format!("when a.b {} x then deny", "not ".repeat(10_000));
         assert!(lex(FileId(0), &nots).too_deep_at.is_some());
-        let types = format!("action a.b {{ f: {}string{} }}", "list<".repeat(10_000), ">".repeat(10_000));
+        let types = format!(
+            "action a.b {{ f: {}string{} }}",
+            "list<".repeat(10_000),
+            ">".repeat(10_000)
+        );
         assert!(lex(FileId(0), &types).too_deep_at.is_some());
-        assert!(lex(FileId(0), "when a.b not not x and amount < 5 then deny").too_deep_at.is_none());
+        assert!(
+            lex(FileId(0), "when a.b not not x and amount < 5 then deny")
+                .too_deep_at
+                .is_none()
+        );
     }
 
     #[test]

@@ -98,7 +98,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
     files
         .into_iter()
         .map(|f| {
-            let bytes = std::fs::read(&f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+            let bytes =
+                std::fs::read(&f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
             Ok(Input::from_bytes(f.display().to_string(), Some(f), bytes))
         })
         .collect()
@@ -107,7 +108,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
 fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let meta = std::fs::metadata(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
     if meta.is_dir() {
-        let entries = std::fs::read_dir(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        let entries =
+            std::fs::read_dir(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
         let mut children: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         children.sort();
         for c in children {
@@ -144,6 +146,20 @@ impl Compilation {
     }
 }
 
+/// The shipped taxonomy files parsed once per process, with file ids
+/// `0..n` in [`taxonomy::files`] order.
+fn parsed_taxonomy() -> &'static [(ast::Ast, Vec<Diagnostic>)] {
+    static PARSED: std::sync::OnceLock<Vec<(ast::Ast, Vec<Diagnostic>)>> =
+        std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        taxonomy::files()
+            .iter()
+            .enumerate()
+            .map(|(i, (_, text))| parser::parse(FileId(u32::try_from(i).unwrap_or(u32::MAX)), text))
+            .collect()
+    })
+}
+
 /// Parses, resolves and type-checks the inputs against the shipped taxonomy
 /// (an input named like a shipped taxonomy file, `…/taxonomy/email.p0`,
 /// replaces it, so taxonomy edits are checked as the taxonomy).
@@ -168,10 +184,17 @@ pub fn compile(inputs: Vec<Input>) -> Compilation {
             None => user.push((input, Origin::User)),
         }
     }
-    for (name, text) in taxonomy::files() {
+    for (i, (name, text)) in taxonomy::files().iter().enumerate() {
         if !replaced.contains(name) {
             let id = sources.add(*name, Some(PathBuf::from(name)), (*text).to_string());
-            let (ast, d) = parser::parse(id, text);
+            // The shipped taxonomy parses the same every time: reuse its
+            // trees while their file ids line up (nothing was replaced).
+            let (ast, d) = match parsed_taxonomy().get(i) {
+                Some((ast, d)) if replaced.is_empty() && id == FileId(i as u32) => {
+                    (ast.clone(), d.clone())
+                }
+                _ => parser::parse(id, text),
+            };
             diagnostics.extend(d);
             asts.push((id, ast, Origin::Builtin));
         }
@@ -181,15 +204,24 @@ pub fn compile(inputs: Vec<Input>) -> Compilation {
         user_files.push(id);
         if input.too_large {
             diagnostics.push(
-                Diagnostic::error("P0100", Span::new(id, 0, 0), format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20))
-                    .help("split the policy into several files"),
+                Diagnostic::error(
+                    "P0100",
+                    Span::new(id, 0, 0),
+                    format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20),
+                )
+                .help("split the policy into several files"),
             );
             continue;
         }
         if let Some(at) = input.invalid_utf8_at {
             diagnostics.push(
-                Diagnostic::error("P0100", Span::new(id, at, at + 1), "file is not valid UTF-8")
-                    .help("save the file as UTF-8"),
+                Diagnostic::error(
+                    "P0100",
+                    // The lossy text holds U+FFFD where the bad byte was.
+                    Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
+                    "file is not valid UTF-8",
+                )
+                .help("save the file as UTF-8"),
             );
             continue;
         }
@@ -211,7 +243,11 @@ pub fn compile(inputs: Vec<Input>) -> Compilation {
             ast: a,
             stem: sources
                 .get(*id)
-                .and_then(|f| Path::new(&f.name).file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .and_then(|f| {
+                    Path::new(&f.name)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
                 .unwrap_or_default(),
         })
         .collect();
@@ -234,16 +270,28 @@ pub fn compile(inputs: Vec<Input>) -> Compilation {
 fn policy_wires(c: &Compilation) -> Vec<permit0_vm::wire::PolicyWire> {
     let mut out: Vec<permit0_vm::wire::PolicyWire> = Vec::new();
     for id in &c.user_files {
-        let Some(f) = c.sources.get(*id) else { continue };
-        let declared = c.ir.policies.iter().find(|p| p.span.file == *id).map(|p| p.name.clone());
+        let Some(f) = c.sources.get(*id) else {
+            continue;
+        };
+        let declared =
+            c.ir.policies
+                .iter()
+                .find(|p| p.span.file == *id)
+                .map(|p| p.name.clone());
         let has_rules = c.ir.rules.iter().any(|r| r.span.file == *id);
         if declared.is_none() && !has_rules {
             continue;
         }
         let name = declared.unwrap_or_else(|| {
-            Path::new(&f.name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            Path::new(&f.name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         });
-        out.push(permit0_vm::wire::PolicyWire { name, source_digest: bundle::source_digest(&f.text) });
+        out.push(permit0_vm::wire::PolicyWire {
+            name,
+            source_digest: bundle::source_digest(&f.text),
+        });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
@@ -261,9 +309,18 @@ pub fn to_wire(c: &Compilation) -> Result<permit0_vm::wire::BundleWire, Vec<Diag
 }
 
 /// Compiles to signed bundle bytes.
-pub fn build_bundle(c: &Compilation, key: &ed25519_dalek::SigningKey) -> Result<Vec<u8>, Vec<Diagnostic>> {
+pub fn build_bundle(
+    c: &Compilation,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let w = to_wire(c)?;
-    bundle::write(&w, key).map_err(|e| vec![Diagnostic::error("P0900", Span::default(), format!("internal error: {e}"))])
+    bundle::write(&w, key).map_err(|e| {
+        vec![Diagnostic::error(
+            "P0900",
+            Span::default(),
+            format!("internal error: {e}"),
+        )]
+    })
 }
 
 /// Compiles to a program in memory, unsigned (for `eval` and `test` on
@@ -271,8 +328,15 @@ pub fn build_bundle(c: &Compilation, key: &ed25519_dalek::SigningKey) -> Result<
 pub fn build_program(c: &Compilation) -> Result<permit0_vm::Program, Vec<Diagnostic>> {
     use sha2::Digest;
     let w = to_wire(c)?;
-    let internal = |e: String| vec![Diagnostic::error("P0900", Span::default(), format!("internal error: {e}"))];
+    let internal = |e: String| {
+        vec![Diagnostic::error(
+            "P0900",
+            Span::default(),
+            format!("internal error: {e}"),
+        )]
+    };
     let payload = postcard::to_allocvec(&w).map_err(|e| internal(e.to_string()))?;
     let digest: [u8; 32] = sha2::Sha256::digest(&payload).into();
-    permit0_vm::Program::from_wire(w, digest, [0; 8], permit0_vm::wire::FORMAT_VERSION).map_err(|e| internal(e.to_string()))
+    permit0_vm::Program::from_wire(w, digest, [0; 8], permit0_vm::wire::FORMAT_VERSION)
+        .map_err(|e| internal(e.to_string()))
 }

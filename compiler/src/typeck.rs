@@ -1597,7 +1597,9 @@ impl<'s> Checker<'s> {
     // ---------- warnings ----------
 
     fn warn_never_match_and_shadowed(&mut self) {
-        let mut seen: Vec<(usize, String)> = Vec::new();
+        // Keyed by policy, actions and condition; amplify rules adjust
+        // different dimensions, so they never shadow each other.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (i, r) in self.ir.rules.iter().enumerate() {
             if let Some(c) = &r.cond {
                 if let Some(why) = contradiction(c) {
@@ -1611,9 +1613,12 @@ impl<'s> Checker<'s> {
                     );
                 }
             }
-            let key = format!("{:?}|{:?}", r.actions, r.cond);
-            if let Some((j, _)) = seen.iter().find(|(_, k)| *k == key) {
-                if let Some(prev) = self.ir.rules.get(*j) {
+            let key = match &r.effect {
+                Effect::Amplify(a) => format!("{}|{:?}|{:?}|{:?}", r.policy, r.actions, r.cond, a),
+                Effect::Decide(_) => format!("{}|{:?}|{:?}", r.policy, r.actions, r.cond),
+            };
+            match seen.get(&key).and_then(|j| self.ir.rules.get(*j)) {
+                Some(prev) => {
                     let same = prev.effect == r.effect;
                     let msg = if same {
                         format!("rule `{}` repeats rule `{}`", r.id, prev.id)
@@ -1633,8 +1638,9 @@ impl<'s> Checker<'s> {
                             }),
                     );
                 }
-            } else {
-                seen.push((i, key));
+                None => {
+                    seen.insert(key, i);
+                }
             }
         }
     }

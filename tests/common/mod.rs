@@ -1,6 +1,12 @@
 //! Helpers shared by the end-to-end tests: compile a policy text against the
 //! shipped taxonomy, build a bundle with a fixed test key, decide a request.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use ed25519_dalek::SigningKey;
 use permit0_compiler::{build_bundle, build_program, compile, Compilation, Input};
@@ -13,7 +19,10 @@ pub fn compile_src(src: &str) -> Compilation {
 
 pub fn compile_ok(src: &str) -> Compilation {
     let c = compile_src(src);
-    let errors: Vec<String> = c.errors().map(|d| format!("{} {}", d.code, d.message)).collect();
+    let errors: Vec<String> = c
+        .errors()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
     assert!(errors.is_empty(), "policy has errors: {errors:#?}");
     c
 }

@@ -21,5 +21,7 @@ pub use decision::{Cause, Decision};
 pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;
 pub use explain::{Explanation, Matched};
-pub use program::{check_envelope, hex, key_id, model_to_wire, BundleInfo, LoadError, Program};
+pub use program::{
+    check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
+};
 pub use request::{BindError, Request};

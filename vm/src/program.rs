@@ -162,12 +162,20 @@ fn read_u32(b: &[u8], at: usize) -> Option<u32> {
     ]))
 }
 
-/// Checks a bundle's framing, digest and signature over the exact bytes and
-/// returns the payload and facts about it. Nothing is decoded.
+/// A bundle's framing, checked: the payload and the facts about it.
+pub struct Envelope<'b> {
+    pub payload: &'b [u8],
+    pub digest: [u8; 32],
+    pub key_id: [u8; 8],
+    pub format: u16,
+}
+
+/// Checks a bundle's framing, digest and — when `trusted` is given — its
+/// signature, over the exact bytes. Nothing is decoded.
 pub fn check_envelope<'b>(
     bytes: &'b [u8],
-    trusted: &[VerifyingKey],
-) -> Result<(&'b [u8], [u8; 32], [u8; 8], u16), LoadError> {
+    trusted: Option<&[VerifyingKey]>,
+) -> Result<Envelope<'b>, LoadError> {
     let min = wire::HEADER_LEN + wire::DIGEST_LEN + wire::SIGNATURE_LEN;
     if bytes.len() > wire::MAX_BUNDLE_BYTES {
         return Err(LoadError::TooLarge(bytes.len()));
@@ -205,28 +213,44 @@ pub fn check_envelope<'b>(
     if digest[..] != *digest_bytes {
         return Err(LoadError::DigestMismatch);
     }
-    let key = trusted
-        .iter()
-        .find(|k| key_id(k) == kid)
-        .ok_or_else(|| LoadError::UntrustedKey(hex(&kid)))?;
-    let sig = Signature::from_slice(sig_bytes).map_err(|_| LoadError::BadSignature)?;
-    key.verify_strict(&digest, &sig)
-        .map_err(|_| LoadError::BadSignature)?;
+    if let Some(trusted) = trusted {
+        let key = trusted
+            .iter()
+            .find(|k| key_id(k) == kid)
+            .ok_or_else(|| LoadError::UntrustedKey(hex(&kid)))?;
+        let sig = Signature::from_slice(sig_bytes).map_err(|_| LoadError::BadSignature)?;
+        key.verify_strict(&digest, &sig)
+            .map_err(|_| LoadError::BadSignature)?;
+    }
     let payload = body.get(wire::HEADER_LEN..).unwrap_or(&[]);
-    Ok((payload, digest, kid, version))
+    Ok(Envelope {
+        payload,
+        digest,
+        key_id: kid,
+        format: version,
+    })
 }
 
 impl Program {
     /// Loads a signed bundle: checks the envelope, decodes the payload,
     /// verifies the bytecode, and builds the keyword matchers.
     pub fn load(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Program, LoadError> {
-        let (payload, digest, key_id, format) = check_envelope(bytes, trusted)?;
+        Program::decode(check_envelope(bytes, Some(trusted))?)
+    }
+
+    /// Loads a bundle checking everything but who signed it: for
+    /// `permit0 inspect` without a trusted key. Never decide with it.
+    pub fn load_for_inspection(bytes: &[u8]) -> Result<Program, LoadError> {
+        Program::decode(check_envelope(bytes, None)?)
+    }
+
+    fn decode(env: Envelope<'_>) -> Result<Program, LoadError> {
         let (wire, rest): (BundleWire, &[u8]) =
-            postcard::take_from_bytes(payload).map_err(|e| LoadError::Decode(e.to_string()))?;
+            postcard::take_from_bytes(env.payload).map_err(|e| LoadError::Decode(e.to_string()))?;
         if !rest.is_empty() {
             return Err(LoadError::TrailingPayload(rest.len()));
         }
-        Program::from_wire(wire, digest, key_id, format)
+        Program::from_wire(wire, env.digest, env.key_id, env.format)
     }
 
     /// Builds and verifies a program from decoded wire structs. `load` is the
@@ -567,12 +591,19 @@ impl Program {
     pub fn field_slot(&self, action: u32, path: &str) -> Option<usize> {
         let a = self.actions.get(action as usize)?;
         match path.split_once('.') {
-            None => a.slots.get(..a.own_fields)?.iter().position(|f| &*f.name == path),
+            None => a
+                .slots
+                .get(..a.own_fields)?
+                .iter()
+                .position(|f| &*f.name == path),
             Some((ns, field)) => {
                 let mut base = a.own_fields;
                 for (name, fields) in &self.namespaces {
                     if &**name == ns {
-                        return fields.iter().position(|f| &*f.name == field).map(|i| base + i);
+                        return fields
+                            .iter()
+                            .position(|f| &*f.name == field)
+                            .map(|i| base + i);
                     }
                     base += fields.len();
                 }

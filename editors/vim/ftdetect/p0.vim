@@ -1,0 +1,2 @@
+" permit0 policies
+autocmd BufRead,BufNewFile *.p0 setfiletype p0
