@@ -33,7 +33,23 @@ const ACTION: &str = r#"action t.act "an action for differential tests" {
 }
 "#;
 
-const WORDS: &[&str] = &["a", "ab", "Ab", "b", "x", "xab", "AB", "b\u{200B}a", "é"];
+const WORDS: &[&str] = &[
+    "a",
+    "ab",
+    "Ab",
+    "b",
+    "x",
+    "xab",
+    "AB",
+    "b\u{200B}a",
+    "é",
+    "ac",
+    "bd",
+    "ef",
+    "xa",
+    "É",
+    "ba",
+];
 
 fn word() -> impl Strategy<Value = String> {
     proptest::sample::select(WORDS).prop_map(|s| s.to_string())

@@ -289,11 +289,19 @@ fn text_test(op: TextOp, v: &Value, needle: &str) -> bool {
 fn matches(m: &MatcherRt, v: &Value) -> bool {
     match v {
         Value::Str(t) => {
+            let text = &*t.folded;
+            let Some(ac) = &m.automaton else {
+                return if m.all {
+                    m.needles.iter().all(|n| text.contains(&**n))
+                } else {
+                    m.needles.iter().any(|n| text.contains(&**n))
+                };
+            };
             if !m.all {
-                return m.automaton.is_match(&*t.folded);
+                return ac.is_match(text);
             }
             let mut seen = 0u64;
-            for hit in m.automaton.find_overlapping_iter(&*t.folded) {
+            for hit in ac.find_overlapping_iter(text) {
                 seen |= 1u64 << (hit.pattern().as_usize() & 63);
             }
             let want = if m.count >= 64 {

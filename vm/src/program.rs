@@ -96,7 +96,11 @@ pub(crate) struct RuleRt {
 
 #[derive(Debug)]
 pub(crate) struct MatcherRt {
-    pub automaton: AhoCorasick,
+    /// Built only for long keyword lists; a few keywords are faster to
+    /// find one by one (memchr-backed `str::contains`) and cheaper to load.
+    pub automaton: Option<AhoCorasick>,
+    /// The needles in wire order (pattern ids of the automaton).
+    pub needles: Box<[Box<str>]>,
     /// The needles, sorted, for lists (element equality).
     pub sorted: Box<[Box<str>]>,
     pub all: bool,
@@ -134,6 +138,9 @@ pub struct Program {
     pub(crate) aggregates: Vec<AggregateWire>,
     pub(crate) tools: Vec<ToolWire>,
 }
+
+/// Keyword lists up to this long are searched without an automaton.
+const SMALL_MATCHER: usize = 8;
 
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
 
@@ -373,13 +380,20 @@ impl Program {
             if m.needles.iter().any(|n| fold(n) != *n || n.is_empty()) {
                 return Err(bad("a matcher keyword is empty or not folded".into()));
             }
-            let automaton =
-                AhoCorasick::new(&m.needles).map_err(|e| bad(format!("keyword matcher: {e}")))?;
+            let automaton = if m.needles.len() > SMALL_MATCHER {
+                Some(
+                    AhoCorasick::new(&m.needles)
+                        .map_err(|e| bad(format!("keyword matcher: {e}")))?,
+                )
+            } else {
+                None
+            };
             let mut sorted: Vec<Box<str>> = m.needles.iter().map(|s| s.as_str().into()).collect();
             sorted.sort();
             sorted.dedup();
             matchers.push(MatcherRt {
                 automaton,
+                needles: m.needles.iter().map(|s| s.as_str().into()).collect(),
                 sorted: sorted.into_boxed_slice(),
                 all: m.all,
                 count: m.needles.len(),
