@@ -31,6 +31,8 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Decide requests (JSON, or JSON lines) and print decisions
     Eval(cmd::eval::Args),
+    /// Run the policies' `test` blocks; report rule coverage
+    Test(cmd::test::Args),
     /// Time decisions over a file of requests
     Bench(cmd::bench::Args),
     /// Create a signing key pair: NAME.key and NAME.pub
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Test(a) => cmd::test::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Keygen(a) => cmd::keygen::run(a),
         Command::Lsp => permit0_lsp::run_stdio(),

@@ -8,4 +8,5 @@ pub mod eval;
 pub mod fmt;
 pub mod inspect;
 pub mod keygen;
+pub mod test;
 pub mod verify;

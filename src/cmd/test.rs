@@ -1,0 +1,157 @@
+//! `permit0 test PATH...`: runs the policies' `test` blocks against the
+//! compiled program and reports rule coverage (rules no test fired).
+
+use super::common::compile_paths;
+use permit0_compiler::build_program;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files or folders
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// `text` for people, `json` for tools
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::check::Format,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let c = match compile_paths(&args.paths) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let program = match build_program(&c) {
+        Ok(p) => p,
+        Err(d) => {
+            for x in d {
+                eprintln!("error[{}]: {}", x.code, x.message);
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let mut fired: BTreeSet<String> = BTreeSet::new();
+    let mut results = Vec::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for t in &c.ir.tests {
+        let file = c.sources.get(t.span.file);
+        let line = file.map(|f| f.line_col(t.span.start).line).unwrap_or(0);
+        let mut steps = Vec::new();
+        let mut ok = !t.steps.is_empty();
+        for (n, s) in t.steps.iter().enumerate() {
+            let (got, reason, rule) = match program.bind(&s.request) {
+                Ok(req) => {
+                    // The explain path runs every rule, so coverage counts
+                    // each rule that matched, not only the one that decided.
+                    let e = program.explain(&req);
+                    fired.extend(e.matched.iter().map(|m| m.rule.clone()));
+                    let d = e.decision;
+                    (
+                        d.verdict,
+                        program.reason(&d, Some(&req)),
+                        d.rule()
+                            .and_then(|r| program.rule_id(r))
+                            .map(str::to_string),
+                    )
+                }
+                Err(e) => {
+                    let d = program.refuse(&e);
+                    (d.verdict, format!("request cannot be bound: {e}"), None)
+                }
+            };
+            let reason_ok = s
+                .reason
+                .as_ref()
+                .is_none_or(|want| reason.contains(want.as_str()));
+            let step_ok = got == s.expect && reason_ok;
+            ok &= step_ok;
+            steps.push(json!({
+                "step": n + 1,
+                "passed": step_ok,
+                "expected": s.expect.name(),
+                "expected_reason": s.reason,
+                "got": got.name(),
+                "reason": reason,
+                "rule": rule,
+            }));
+        }
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        results.push(json!({
+            "name": t.name,
+            "file": file.map(|f| f.name.clone()),
+            "line": line,
+            "passed": ok,
+            "steps": steps,
+        }));
+    }
+    let uncovered: Vec<&str> =
+        c.ir.rules
+            .iter()
+            .filter(|r| !fired.contains(&r.id))
+            .map(|r| r.id.as_str())
+            .collect();
+    match args.format {
+        super::check::Format::Json => {
+            let out = json!({
+                "passed": passed,
+                "failed": failed,
+                "tests": results,
+                "rules": c.ir.rules.len(),
+                "uncovered_rules": uncovered,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        super::check::Format::Text => {
+            for r in &results {
+                let name = r["name"].as_str().unwrap_or("");
+                let at = format!("{}:{}", r["file"].as_str().unwrap_or(""), r["line"]);
+                if r["passed"] == true {
+                    println!("ok    {name}");
+                    continue;
+                }
+                println!("FAIL  {name} ({at})");
+                for s in r["steps"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s["passed"] == false)
+                {
+                    println!(
+                        "      step {}: expected {}{}, got {} — {}",
+                        s["step"],
+                        s["expected"].as_str().unwrap_or(""),
+                        s["expected_reason"]
+                            .as_str()
+                            .map(|r| format!(" \"{r}\""))
+                            .unwrap_or_default(),
+                        s["got"].as_str().unwrap_or(""),
+                        s["reason"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            let total = c.ir.rules.len();
+            println!(
+                "coverage: {} of {total} rules matched in a test",
+                total - uncovered.len()
+            );
+            if !uncovered.is_empty() && uncovered.len() <= 20 {
+                println!("never matched: {}", uncovered.join(", "));
+            }
+            println!("{passed} passed, {failed} failed");
+        }
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
