@@ -31,6 +31,8 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Decide requests (JSON, or JSON lines) and print decisions
     Eval(cmd::eval::Args),
+    /// List the taxonomy: domains, actions, typed fields, risk, compliance
+    Taxonomy(cmd::taxonomy::Args),
     /// Run the policies' `test` blocks; report rule coverage
     Test(cmd::test::Args),
     /// Time decisions over a file of requests
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Taxonomy(a) => cmd::taxonomy::run(a),
         Command::Test(a) => cmd::test::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Keygen(a) => cmd::keygen::run(a),

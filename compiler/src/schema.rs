@@ -298,3 +298,75 @@ impl Schema {
         sha2::Sha256::digest(&canonical).into()
     }
 }
+
+impl Schema {
+    /// `docs/taxonomy.md`: a table per domain, generated from the taxonomy.
+    pub fn to_markdown(&self) -> String {
+        use std::fmt::Write as _;
+        let model = permit0_vm::risk::Model::standard();
+        let mut out = String::new();
+        let _ = writeln!(out, "# The canonical taxonomy\n");
+        let _ = writeln!(
+            out,
+            "Generated from `taxonomy/*.p0` by `permit0 taxonomy --format markdown`; a test keeps it in sync.\n"
+        );
+        let _ = writeln!(
+            out,
+            "Version `{}`, digest `sha256:{}`: {} domains, {} actions. The default tier is the tier of the action's \
+             risk profile under the standard model (floors applied); minimal and low allow, medium and high \
+             escalate, critical denies when no rule decides.\n",
+            self.version,
+            permit0_vm::hex(&self.digest()),
+            self.domains.len(),
+            self.actions.len()
+        );
+        for d in &self.domains {
+            let _ = writeln!(out, "## `{}`\n\n{}\n", d.name, d.doc);
+            let _ = writeln!(
+                out,
+                "| action | fields | flags | default tier | compliance |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|");
+            for a in self.actions.iter().filter(|a| a.domain == d.name) {
+                let fields: Vec<String> = a
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "`{}: {}{}`",
+                            f.name,
+                            self.display(f.ty),
+                            if f.optional { "?" } else { "" }
+                        )
+                    })
+                    .collect();
+                let mut flags: Vec<String> = a
+                    .risk
+                    .primary
+                    .iter()
+                    .map(|f| format!("**{}**", f.name()))
+                    .collect();
+                flags.extend(
+                    a.risk
+                        .secondary
+                        .iter()
+                        .filter(|f| !a.risk.primary.contains(*f))
+                        .map(|f| f.name().to_string()),
+                );
+                let (score, tier) = self.default_risk(a, &model);
+                let _ = writeln!(
+                    out,
+                    "| `{}` — {} | {} | {} | {} ({score}) | {} |",
+                    a.name,
+                    a.doc.replace('|', "\\|"),
+                    fields.join(", ").replace('|', "\\|"),
+                    flags.join(" "),
+                    tier.name(),
+                    a.compliance.join(", ")
+                );
+            }
+            out.push('\n');
+        }
+        out
+    }
+}

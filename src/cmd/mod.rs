@@ -8,5 +8,6 @@ pub mod eval;
 pub mod fmt;
 pub mod inspect;
 pub mod keygen;
+pub mod taxonomy;
 pub mod test;
 pub mod verify;
