@@ -290,13 +290,7 @@ fn matches(m: &MatcherRt, v: &Value) -> bool {
     match v {
         Value::Str(t) => {
             let text = &*t.folded;
-            let Some(ac) = &m.automaton else {
-                return if m.all {
-                    m.needles.iter().all(|n| text.contains(&**n))
-                } else {
-                    m.needles.iter().any(|n| text.contains(&**n))
-                };
-            };
+            let ac = &m.automaton;
             if !m.all {
                 return ac.is_match(text);
             }

@@ -96,11 +96,10 @@ pub(crate) struct RuleRt {
 
 #[derive(Debug)]
 pub(crate) struct MatcherRt {
-    /// Built only for long keyword lists; a few keywords are faster to
-    /// find one by one (memchr-backed `str::contains`) and cheaper to load.
-    pub automaton: Option<AhoCorasick>,
-    /// The needles in wire order (pattern ids of the automaton).
-    pub needles: Box<[Box<str>]>,
+    /// Built once at load. Even for three keywords it beats searching for
+    /// each with `str::contains`, which sets up a searcher per call (measured
+    /// with `permit0 bench`: 80 → 40 ns per decision on the small workload).
+    pub automaton: AhoCorasick,
     /// The needles, sorted, for lists (element equality).
     pub sorted: Box<[Box<str>]>,
     pub all: bool,
@@ -138,9 +137,6 @@ pub struct Program {
     pub(crate) aggregates: Vec<AggregateWire>,
     pub(crate) tools: Vec<ToolWire>,
 }
-
-/// Keyword lists up to this long are searched without an automaton.
-const SMALL_MATCHER: usize = 8;
 
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
 
@@ -393,7 +389,6 @@ impl Program {
             sorted.dedup();
             matchers.push(MatcherRt {
                 automaton,
-                needles: m.needles.iter().map(|s| s.as_str().into()).collect(),
                 sorted: sorted.into_boxed_slice(),
                 all: m.all,
                 count: m.needles.len(),
