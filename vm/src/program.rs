@@ -376,14 +376,8 @@ impl Program {
             if m.needles.iter().any(|n| fold(n) != *n || n.is_empty()) {
                 return Err(bad("a matcher keyword is empty or not folded".into()));
             }
-            let automaton = if m.needles.len() > SMALL_MATCHER {
-                Some(
-                    AhoCorasick::new(&m.needles)
-                        .map_err(|e| bad(format!("keyword matcher: {e}")))?,
-                )
-            } else {
-                None
-            };
+            let automaton =
+                AhoCorasick::new(&m.needles).map_err(|e| bad(format!("keyword matcher: {e}")))?;
             let mut sorted: Vec<Box<str>> = m.needles.iter().map(|s| s.as_str().into()).collect();
             sorted.sort();
             sorted.dedup();
