@@ -207,3 +207,93 @@ fn bench_reports_a_median() {
         7
     );
 }
+
+#[test]
+fn a_risk_profile_takes_effect_and_an_unknown_field_is_refused() {
+    let d = scratch("profile");
+    std::fs::write(d.join("p.p0"), "when email.send then allow\n").unwrap();
+    assert!(permit0(&d, &["keygen", "k"], None).status.success());
+    let transfer = r#"{"action": "payments.transfer", "args": {"amount": 100, "currency": "usd", "payee": "p"}}"#;
+    assert!(permit0(
+        &d,
+        &["build", "p.p0", "--key", "k.key", "-o", "plain.p0b"],
+        None
+    )
+    .status
+    .success());
+    let out = permit0(
+        &d,
+        &[
+            "build",
+            "p.p0",
+            "--key",
+            "k.key",
+            "-o",
+            "fin.p0b",
+            "--profile",
+            "fintech",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tier = |bundle: &str| {
+        let out = permit0(
+            &d,
+            &["eval", "--bundle", bundle, "--trusted", "k.pub"],
+            Some(transfer),
+        );
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            j["risk"]["score"].as_u64().unwrap(),
+            j["risk"]["tier"].as_str().unwrap().to_string(),
+        )
+    };
+    let (plain_score, _) = tier("plain.p0b");
+    let (fin_score, fin_tier) = tier("fin.p0b");
+    assert!(
+        fin_score > plain_score,
+        "FINANCIAL weighs more under fintech: {fin_score} vs {plain_score}"
+    );
+    assert!(fin_tier == "medium" || fin_tier == "high" || fin_tier == "critical");
+
+    std::fs::write(
+        d.join("bad.json"),
+        r#"{"name": "x", "flag_multiplers": []}"#,
+    )
+    .unwrap();
+    let out = permit0(
+        &d,
+        &["build", "p.p0", "--key", "k.key", "--profile", "bad.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `flag_multiplers`"));
+
+    std::fs::write(
+        d.join("loose.json"),
+        r#"{"name": "loose", "flag_multipliers": [["DESTRUCTION", 0.1]]}"#,
+    )
+    .unwrap();
+    let out = permit0(
+        &d,
+        &["build", "p.p0", "--key", "k.key", "--profile", "loose.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "a guardrail must hold");
+    std::fs::write(
+        d.join("floor.json"),
+        r#"{"name": "f", "floors": [["payments.transfr", "high"]]}"#,
+    )
+    .unwrap();
+    let out = permit0(
+        &d,
+        &["build", "p.p0", "--key", "k.key", "--profile", "floor.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `payments.transfer`?"));
+}

@@ -299,12 +299,52 @@ fn policy_wires(c: &Compilation) -> Vec<permit0_vm::wire::PolicyWire> {
 
 /// Lowers and generates code for a compilation without errors.
 pub fn to_wire(c: &Compilation) -> Result<permit0_vm::wire::BundleWire, Vec<Diagnostic>> {
+    to_wire_with_profile(c, None)
+}
+
+/// As [`to_wire`], with a risk profile applied: its weights, bounds and
+/// gates go into the bundle's model (guardrails checked), its floors raise
+/// the named actions' tiers. A floor naming an unknown action is an error.
+pub fn to_wire_with_profile(
+    c: &Compilation,
+    profile: Option<&permit0_vm::risk::Profile>,
+) -> Result<permit0_vm::wire::BundleWire, Vec<Diagnostic>> {
     if c.has_errors() {
         return Err(c.errors().cloned().collect());
     }
     let plans = lower::lower(&c.schema, &c.ir);
-    let code = codegen::codegen(&c.schema, &c.ir, &plans)?;
-    let model = permit0_vm::risk::Model::standard();
+    let mut code = codegen::codegen(&c.schema, &c.ir, &plans)?;
+    let standard = permit0_vm::risk::Model::standard();
+    let model = match profile {
+        None => standard,
+        Some(p) => {
+            let profile_error = |msg: String| {
+                vec![Diagnostic::error(
+                    "P0213",
+                    Span::default(),
+                    format!("risk profile `{}`: {msg}", p.name),
+                )
+                .help("see docs/risk.md for what a profile may change")]
+            };
+            p.check_floors().map_err(|e| profile_error(e.to_string()))?;
+            for (action, tier) in &p.floors {
+                let Some(a) = code.actions.iter_mut().find(|a| a.name == *action) else {
+                    let names = c.schema.actions.iter().map(|a| a.name.as_str());
+                    let hint = diag::suggest(action, names)
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    return Err(profile_error(format!(
+                        "floor names unknown action `{action}`{hint}"
+                    )));
+                };
+                let t = *tier as u8;
+                a.floor = Some(a.floor.map_or(t, |f| f.max(t)));
+            }
+            standard
+                .with_profile(p)
+                .map_err(|e| profile_error(e.to_string()))?
+        }
+    };
     Ok(bundle::wire(code, &c.schema, &model, policy_wires(c)))
 }
 

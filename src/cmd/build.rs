@@ -1,7 +1,8 @@
 //! `permit0 build PATH... --key K.key -o policy.p0b`: compile and sign.
 
 use super::common::compile_paths;
-use permit0_compiler::{build_bundle, bundle::parse_secret_key};
+use permit0_compiler::{bundle, bundle::parse_secret_key, to_wire_with_profile};
+use permit0_vm::risk::{fintech, healthtech, Profile};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,6 +17,21 @@ pub struct Args {
     /// Where to write the bundle
     #[arg(short, long, default_value = "policy.p0b")]
     pub output: PathBuf,
+    /// A risk profile: `fintech`, `healthtech`, or a JSON file (see docs/risk.md)
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+pub fn load_profile(arg: &str) -> Result<Profile, String> {
+    match arg {
+        "fintech" => Ok(fintech()),
+        "healthtech" => Ok(healthtech()),
+        path => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read profile `{path}`: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| format!("profile `{path}`: {e}"))
+        }
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -36,11 +52,30 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let bytes = match build_bundle(&c, &key) {
+    let profile = match args.profile.as_deref().map(load_profile).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let built = to_wire_with_profile(&c, profile.as_ref()).and_then(|w| {
+        bundle::write(&w, &key).map_err(|e| {
+            vec![permit0_compiler::diag::Diagnostic::error(
+                "P0900",
+                Default::default(),
+                format!("internal error: {e}"),
+            )]
+        })
+    });
+    let bytes = match built {
         Ok(b) => b,
         Err(d) => {
             for x in d {
                 eprintln!("error[{}]: {}", x.code, x.message);
+                if let Some(h) = &x.help {
+                    eprintln!("  help: {h}");
+                }
             }
             return ExitCode::from(1);
         }
