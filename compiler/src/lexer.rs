@@ -70,6 +70,21 @@ enum Raw {
     Minus,
     #[token("|")]
     Pipe,
+    // Likely mistakes, read as what was meant after a diagnostic.
+    #[token("&&")]
+    AndAnd,
+    #[token("||")]
+    OrOr,
+    #[token("≥")]
+    UniGe,
+    #[token("≤")]
+    UniLe,
+    #[token("≠")]
+    UniNe,
+    #[regex(r"'[^'\n]*'")]
+    SingleQuoted,
+    #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*")]
+    Decimal,
 }
 
 /// A token as the parser sees it.
@@ -290,6 +305,63 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
                 );
                 Tok::Str(unescape(text, span, &mut diagnostics))
             }
+            Ok(Raw::AndAnd | Raw::OrOr) => {
+                let (tok, word) = if text == "&&" {
+                    (Tok::And, "and")
+                } else {
+                    (Tok::Or, "or")
+                };
+                diagnostics.push(
+                    Diagnostic::error("P0101", span, format!("unexpected `{text}`"))
+                        .help(format!("write `{word}` to combine conditions"))
+                        .fix(span, word),
+                );
+                tok
+            }
+            Ok(Raw::UniGe | Raw::UniLe | Raw::UniNe) => {
+                let (tok, ascii) = match raw {
+                    Ok(Raw::UniGe) => (Tok::Ge, ">="),
+                    Ok(Raw::UniLe) => (Tok::Le, "<="),
+                    _ => (Tok::Ne, "!="),
+                };
+                diagnostics.push(
+                    Diagnostic::error("P0101", span, format!("unexpected character `{text}`"))
+                        .help(format!("write `{ascii}`"))
+                        .fix(span, ascii),
+                );
+                tok
+            }
+            Ok(Raw::SingleQuoted) => {
+                let inner = text
+                    .get(1..text.len().saturating_sub(1))
+                    .unwrap_or_default();
+                let quoted = format!("\"{}\"", inner.replace('\\', "\\\\").replace('"', "\\\""));
+                diagnostics.push(
+                    Diagnostic::error("P0101", span, "unexpected character `'`")
+                        .help(format!("strings use double quotes: `{quoted}`"))
+                        .fix(span, quoted),
+                );
+                Tok::Str(inner.to_string())
+            }
+            Ok(Raw::Decimal) => {
+                let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+                let frac_digits = frac.chars().filter(|c| *c != '_').count();
+                let minor: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+                let mut d =
+                    Diagnostic::error("P0110", span, format!("unexpected decimal `{text}`"));
+                d = if frac_digits == 2 {
+                    d.help(format!(
+                        "numbers are integers, and money is a count of minor units: write `{minor}` for {whole}.{frac}"
+                    ))
+                    .fix(span, minor.clone())
+                } else {
+                    d.help(
+                        "numbers are integers, and money is a count of minor units: `550` is 5.50",
+                    )
+                };
+                diagnostics.push(d);
+                Tok::Int(minor.parse().unwrap_or(0))
+            }
             Ok(r) => punct(r),
         };
         // `not not not …` and `list<list<…>>` nest without brackets; they
@@ -366,7 +438,18 @@ fn punct(r: Raw) -> Tok<'static> {
         Raw::Minus => Tok::Minus,
         Raw::Pipe => Tok::Pipe,
         // The value-carrying kinds are handled by the caller.
-        Raw::Ident | Raw::Int | Raw::Suffixed | Raw::Str | Raw::Unterminated => Tok::Comma,
+        Raw::Ident
+        | Raw::Int
+        | Raw::Suffixed
+        | Raw::Str
+        | Raw::Unterminated
+        | Raw::AndAnd
+        | Raw::OrOr
+        | Raw::UniGe
+        | Raw::UniLe
+        | Raw::UniNe
+        | Raw::SingleQuoted
+        | Raw::Decimal => Tok::Comma,
     }
 }
 
@@ -414,7 +497,8 @@ fn parse_duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
             d = d.fix(span, format!("{num}{u}"));
         }
         diags.push(d);
-        return 0;
+        // A positive stand-in, so the window is not also reported as invalid.
+        return 1;
     };
     let digits: String = num.chars().filter(|c| *c != '_').collect();
     match digits
@@ -424,12 +508,12 @@ fn parse_duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
     {
         Some(ms) => ms,
         None => {
-            diags.push(Diagnostic::error(
-                "P0105",
-                span,
-                format!("duration `{text}` is too long"),
-            ));
-            0
+            diags.push(
+                Diagnostic::error("P0105", span, format!("duration `{text}` is too long")).help(
+                    format!("a duration is at most {}{unit}", i64::MAX / unit_ms.max(1)),
+                ),
+            );
+            1
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Tokens in, AST out. Wraps the LALRPOP parser generated from
 //! `grammar/policy.lalrpop` and turns its errors into diagnostics.
 
-use crate::ast::{Ast, Expr};
+use crate::ast::{Ast, Expr, ExprKind, Item, LetDecl, Name};
 use crate::diag::Diagnostic;
-use crate::lexer::{lex, Tok};
+use crate::lexer::{lex, Spanned, Tok, MAX_NESTING};
 use crate::span::{FileId, Span};
 use lalrpop_util::{ErrorRecovery, ParseError};
 
@@ -28,29 +28,242 @@ lalrpop_util::lalrpop_mod!(
 
 /// Parse one file. Always returns an AST — items that failed to parse are
 /// `Item::Error` — and every lexical and syntax diagnostic, in source order.
+///
+/// A file that parses cleanly is parsed in one piece. Otherwise it is cut into
+/// items (at each `when` or `let` that starts a line, and at each declaration
+/// keyword in the first column) and each piece is parsed on its own: one
+/// mistake costs one diagnostic, and the items after it are still read.
 pub fn parse(file: FileId, src: &str) -> (Ast, Vec<Diagnostic>) {
     let lexed = lex(file, src);
     let mut diags = lexed.diagnostics;
-    if lexed.too_deep_at.is_some() {
-        // The nesting diagnostic is already reported; a tree that deep is
-        // not worth building.
-        return (Ast::default(), diags);
-    }
-    let mut recovered: Vec<ErrorRecovery<usize, Tok<'_>, ()>> = Vec::new();
-    let tokens = lexed.tokens.into_iter().map(Ok::<_, ()>);
-    let result = grammar::FileParser::new().parse(file, &mut recovered, tokens);
-    for r in recovered {
-        diags.push(syntax_diagnostic(file, src, r.error));
-    }
-    let ast = match result {
-        Ok(ast) => ast,
-        Err(e) => {
-            diags.push(syntax_diagnostic(file, src, e));
-            Ast::default()
+    let tokens = lexed.tokens;
+    if lexed.too_deep_at.is_none() {
+        let mut recovered: Vec<ErrorRecovery<usize, Tok<'_>, ()>> = Vec::new();
+        let result = grammar::FileParser::new().parse(
+            file,
+            &mut recovered,
+            tokens.iter().cloned().map(Ok::<_, ()>),
+        );
+        if let (Ok(ast), true) = (result, recovered.is_empty()) {
+            diags.sort_by_key(|d| (d.span.start, d.span.end));
+            return (ast, diags);
         }
-    };
+    }
+    let lexical: Vec<(usize, usize)> = diags
+        .iter()
+        .map(|d| (d.span.range().start, d.span.range().end))
+        .collect();
+    let chunks = split_items(src, &tokens);
+    let mut items = Vec::new();
+    let count = chunks.len();
+    for (n, range) in chunks.into_iter().enumerate() {
+        let chunk = tokens.get(range).unwrap_or_default();
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
+        let (lo, hi) = (first.0, last.2);
+        let span = Span::new(file, lo, hi);
+        if let Some(at) = lexed.too_deep_at {
+            let text = src.get(lo..hi).unwrap_or_default();
+            if (lo..hi).contains(&at) {
+                items.push(Item::Error(span));
+                continue;
+            }
+            if let Some(rel) = lex(file, text).too_deep_at {
+                let at = lo + rel;
+                diags.push(
+                    Diagnostic::error(
+                        "P0113",
+                        Span::new(file, at, at + 1),
+                        format!("nesting deeper than {MAX_NESTING} levels"),
+                    )
+                    .help("split the condition into several rules or `let` bindings"),
+                );
+                items.push(Item::Error(span));
+                continue;
+            }
+        }
+        let mut recovered: Vec<ErrorRecovery<usize, Tok<'_>, ()>> = Vec::new();
+        let result = grammar::FileParser::new().parse(
+            file,
+            &mut recovered,
+            chunk.iter().cloned().map(Ok::<_, ()>),
+        );
+        let mut errors: Vec<ParseError<usize, Tok<'_>, ()>> =
+            recovered.into_iter().map(|r| r.error).collect();
+        let parsed = match result {
+            Ok(ast) => Some(ast),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let Some(error) = errors.into_iter().next() else {
+            items.extend(parsed.map(|a| a.items).unwrap_or_default());
+            continue;
+        };
+        let at = error_position(&error);
+        // A lexical mistake in this item already explains the syntax error.
+        let explained = lexical.iter().any(|(s, e)| *s < hi && *e > lo);
+        if !explained {
+            let d = if n + 1 < count {
+                match error {
+                    ParseError::UnrecognizedEof { expected, .. } => {
+                        unfinished_item(file, src, chunk, &expected)
+                    }
+                    other => syntax_diagnostic(file, src, other),
+                }
+            } else {
+                syntax_diagnostic(file, src, error)
+            };
+            diags.push(d);
+        }
+        match parsed {
+            // What the parser read after the first mistake is a guess.
+            Some(ast) if ast.items.iter().any(|i| matches!(i, Item::Let(_))) => items.extend(
+                ast.items
+                    .into_iter()
+                    .filter(|i| i.span().range().start <= at),
+            ),
+            Some(ast) => match salvage_let(file, chunk) {
+                Some(item) => items.push(item),
+                None => items.extend(
+                    ast.items
+                        .into_iter()
+                        .filter(|i| i.span().range().start <= at),
+                ),
+            },
+            None => items.push(salvage_let(file, chunk).unwrap_or(Item::Error(span))),
+        }
+    }
     diags.sort_by_key(|d| (d.span.start, d.span.end));
-    (ast, diags)
+    (Ast { items }, diags)
+}
+
+fn error_position(e: &ParseError<usize, Tok<'_>, ()>) -> usize {
+    match e {
+        ParseError::UnrecognizedEof { location, .. } | ParseError::InvalidToken { location } => {
+            *location
+        }
+        ParseError::UnrecognizedToken { token, .. } | ParseError::ExtraToken { token } => token.0,
+        ParseError::User { .. } => 0,
+    }
+}
+
+/// Cut a token stream into the items it most likely holds: before each `when`
+/// or `let` that starts a line (those keywords start nothing else), and before
+/// a declaration keyword, `if` or `rule` in the first column outside brackets.
+fn split_items(src: &str, tokens: &[Spanned<'_>]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0usize;
+    let mut depth = 0usize;
+    let mut prev_end = 0usize;
+    for (i, (start, tok, end)) in tokens.iter().enumerate() {
+        let gap = src.get(prev_end..*start).unwrap_or_default();
+        let line_start = i > 0 && gap.contains('\n');
+        let column_one = *start == 0 || src.get(..*start).is_some_and(|b| b.ends_with('\n'));
+        let starts_item = match tok {
+            Tok::When | Tok::Let => line_start,
+            Tok::Policy
+            | Tok::Tool
+            | Tok::Test
+            | Tok::Action
+            | Tok::Domain
+            | Tok::Alias
+            | Tok::Namespace
+            | Tok::Ident("if" | "rule") => line_start && column_one && depth == 0,
+            _ => false,
+        };
+        if starts_item && i > from {
+            out.push(from..i);
+            from = i;
+            depth = 0;
+        }
+        match tok {
+            Tok::LParen | Tok::LBrace | Tok::LBracket => depth += 1,
+            Tok::RParen | Tok::RBrace | Tok::RBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev_end = *end;
+    }
+    if from < tokens.len() {
+        out.push(from..tokens.len());
+    }
+    out
+}
+
+/// An item cut short by the next one: point at where it stops (or at the
+/// bracket it leaves open), not at the next item's first word.
+fn unfinished_item(
+    file: FileId,
+    src: &str,
+    chunk: &[Spanned<'_>],
+    expected: &[String],
+) -> Diagnostic {
+    let mut open: Vec<&Spanned<'_>> = Vec::new();
+    for t in chunk {
+        match t.1 {
+            Tok::LParen | Tok::LBrace | Tok::LBracket => open.push(t),
+            Tok::RParen | Tok::RBrace | Tok::RBracket => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    if let Some((l, tok, r)) = open.last() {
+        let close = match tok {
+            Tok::LParen => "`)`",
+            Tok::LBrace => "`}`",
+            _ => "`]`",
+        };
+        return Diagnostic::error("P0110", Span::new(file, *l, *r), format!("unclosed {tok}"))
+            .help(format!("close it with {close}"));
+    }
+    let Some((l, tok, r)) = chunk.last() else {
+        return Diagnostic::error("P0110", Span::new(file, 0, 0), "unexpected end of item");
+    };
+    let span = Span::new(file, *l, *r);
+    let what = describe_tok(src, *l, tok, *r);
+    if *tok == Tok::Then {
+        return Diagnostic::error("P0110", span, "missing decision after `then`")
+            .help("a rule ends with a decision: allow, escalate or deny, or `amplify`");
+    }
+    let exp = describe_expected(expected);
+    let mut d = Diagnostic::error("P0110", span, format!("nothing follows {what}"));
+    if !exp.is_empty() {
+        d = d.help(format!("expected {} after it", list(&exp)));
+    }
+    d
+}
+
+/// A `let` whose value did not parse still declares its name, so the rules
+/// using it are not told the name is unknown.
+fn salvage_let(file: FileId, chunk: &[Spanned<'_>]) -> Option<Item> {
+    let [(l, Tok::Let, _), (nl, Tok::Ident(name), nr), (_, Tok::Assign, _), .., (_, _, r)] = chunk
+    else {
+        return None;
+    };
+    let span = Span::new(file, *l, *r);
+    Some(Item::Let(LetDecl {
+        name: Name {
+            text: (*name).to_string(),
+            span: Span::new(file, *nl, *nr),
+        },
+        value: Expr {
+            kind: ExprKind::Error,
+            span,
+        },
+        span,
+    }))
+}
+
+fn describe_tok(src: &str, l: usize, tok: &Tok<'_>, r: usize) -> String {
+    let text = src.get(l..r).unwrap_or_default();
+    match tok {
+        Tok::Str(_) => format!("string `{text}`"),
+        Tok::Duration(_) => format!("duration `{text}`"),
+        other => other.to_string(),
+    }
 }
 
 /// Parse a single expression (used by tests and tools that take a condition).
@@ -119,11 +332,9 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
         } => {
             let exp = describe_expected(&expected);
             let span = Span::new(file, l, r);
-            let mut d = Diagnostic::error("P0110", span, format!("unexpected {tok}"));
+            let what = describe_tok(src, l, &tok, r);
+            let mut d = Diagnostic::error("P0110", span, format!("unexpected {what}"));
             d = match (&tok, exp.iter().any(|e| e == "`then`")) {
-                (_, true) if exp.len() <= 3 => {
-                    d.help("a rule reads `when <action> <condition> then <decision>`")
-                }
                 (Tok::Ident(w), _) if *w == "AND" || *w == "OR" || *w == "NOT" => {
                     let lower = w.to_lowercase();
                     d.help(format!("keywords are lowercase: `{lower}`"))
@@ -132,14 +343,19 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
                 (Tok::Ident(w), _) if *w == "if" || *w == "rule" => {
                     d.help("a rule starts with `when`").fix(span, "when")
                 }
+                (_, true) if exp.len() <= 3 => {
+                    d.help("a rule reads `when <action> <condition> then <decision>`")
+                }
                 _ if !exp.is_empty() => d.help(format!("expected {}", list(&exp))),
                 _ => d,
             };
             d
         }
-        ParseError::ExtraToken { token: (l, tok, r) } => {
-            Diagnostic::error("P0110", Span::new(file, l, r), format!("unexpected {tok}"))
-        }
+        ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
+            "P0110",
+            Span::new(file, l, r),
+            format!("unexpected {}", describe_tok(src, l, &tok, r)),
+        ),
         ParseError::InvalidToken { location } => Diagnostic::error(
             "P0101",
             Span::new(file, location, location + 1),

@@ -350,14 +350,20 @@ impl<'s> Checker<'s> {
                 }
                 let ids: Vec<ActionId> = self.schema.actions_in_domain(&d.text).collect();
                 if ids.is_empty() {
-                    self.diags.push(Diagnostic::error(
-                        "P0208",
-                        p.span,
-                        format!(
-                            "`{}.*` matches no action: domain `{}` declares none",
-                            d.text, d.text
-                        ),
-                    ));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0208",
+                            p.span,
+                            format!(
+                                "`{}.*` matches no action: domain `{}` declares none",
+                                d.text, d.text
+                            ),
+                        )
+                        .help(format!(
+                            "declare one: `action {}.approve {{ amount: money }}`",
+                            d.text
+                        )),
+                    );
                     return None;
                 }
                 Some(ids)
@@ -401,9 +407,16 @@ impl<'s> Checker<'s> {
                 .iter()
                 .filter(|a| a.domain == domain)
                 .map(|a| a.name.as_str())
-                .take(8)
                 .collect();
-            d = d.help(format!("`{domain}` has {}", verbs.join(", ")));
+            // Every action when they fit; otherwise say how many are left out.
+            const SHOWN: usize = 20;
+            let more = if verbs.len() > SHOWN {
+                format!(" and {} more", verbs.len() - SHOWN)
+            } else {
+                String::new()
+            };
+            let shown: Vec<&str> = verbs.iter().copied().take(SHOWN).collect();
+            d = d.help(format!("`{domain}` has {}{more}", shown.join(", ")));
         } else {
             d = d.help("`permit0 taxonomy` lists every action; declare your own with `action`");
         }
@@ -580,7 +593,14 @@ impl<'s> Checker<'s> {
                         self.schema.display(Type::Enum(id))
                     ),
                 );
-                d = match suggest(s, def.members.iter().map(|m| m.as_str())) {
+                let prefix = || {
+                    def.members
+                        .iter()
+                        .map(|m| m.as_str())
+                        .filter(|m| !m.is_empty() && !s.is_empty())
+                        .find(|m| s.starts_with(m) || m.starts_with(s))
+                };
+                d = match suggest(s, def.members.iter().map(|m| m.as_str())).or_else(prefix) {
                     Some(m) => d
                         .help(format!("did you mean `{m}`? the members are {members}"))
                         .fix(
@@ -599,23 +619,22 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn field_decl_label(&self, f: &FieldRef) -> Option<(Span, String)> {
+    fn field_decl_label(&self, f: &FieldRef, actions: &[ActionId]) -> Option<(Span, String)> {
         match f {
-            FieldRef::Action(name) => {
-                self.schema
-                    .actions
-                    .iter()
-                    .find_map(|a| a.field(name))
-                    .map(|fi| {
-                        (
-                            fi.span,
-                            format!(
-                                "`{name}` is declared as `{}` here",
-                                self.schema.display(fi.ty)
-                            ),
-                        )
-                    })
-            }
+            FieldRef::Action(name) => actions
+                .iter()
+                .filter_map(|a| self.schema.action(*a))
+                .find_map(|a| a.field(name))
+                .or_else(|| self.schema.actions.iter().find_map(|a| a.field(name)))
+                .map(|fi| {
+                    (
+                        fi.span,
+                        format!(
+                            "`{name}` is declared as `{}` here",
+                            self.schema.display(fi.ty)
+                        ),
+                    )
+                }),
             FieldRef::Namespace(ns, name) => self
                 .schema
                 .namespace(ns)
@@ -822,6 +841,16 @@ impl<'s> Checker<'s> {
             if let (Some(Type::Enum(id)), Const::Str(s)) = (hint, &l.value) {
                 return self.enum_member(id, &s.clone(), span, true);
             }
+            // A named integer takes its type from the other side, as the
+            // literal it stands for would.
+            if let (
+                Some(t @ (Type::Money | Type::Duration | Type::Time)),
+                Type::Int,
+                Const::Int(_),
+            ) = (hint, l.ty, &l.value)
+            {
+                return (TExpr::Const(l.value.clone()), t);
+            }
             return (TExpr::Const(l.value.clone()), l.ty);
         }
         if let Some(Type::Enum(id)) = hint {
@@ -834,8 +863,15 @@ impl<'s> Checker<'s> {
             }
         }
         if scope.constant {
+            if self.schema.actions.iter().any(|a| a.field(name).is_some()) {
+                return self.not_constant(span);
+            }
             let mut d = Diagnostic::error("P0205", span, format!("unknown name `{name}`"));
             if let Some(s) = suggest(name, scope.lets.keys().map(|k| k.as_str())) {
+                // The misspelt reference was meant for it: not unused.
+                if let Some(l) = scope.lets.get(s) {
+                    l.used.set(true);
+                }
                 d = d.help(format!("did you mean `{s}`?")).fix(span, s);
             }
             self.diags.push(d);
@@ -862,6 +898,9 @@ impl<'s> Checker<'s> {
         };
         let mut d = Diagnostic::error("P0203", span, format!("unknown field `{name}` on {target}"));
         if let Some(s) = suggest(name, candidates.iter().copied()) {
+            if let Some(l) = scope.lets.get(s) {
+                l.used.set(true);
+            }
             d = d.help(format!("did you mean `{s}`?")).fix(span, s);
         } else if let Some(ns) = self
             .schema
@@ -911,6 +950,16 @@ impl<'s> Checker<'s> {
         } else {
             let (l, lt) = self.expr(lhs, scope, None);
             let (r, rt) = self.expr(rhs, scope, hint_for(op, lt));
+            // `cap < amount` with `let cap = 50_000`: the named integer on the
+            // left takes the type of the right, as a literal would.
+            let lt = match (&l, lt, hint_for(op, rt)) {
+                (
+                    TExpr::Const(Const::Int(_)),
+                    Type::Int,
+                    Some(t @ (Type::Money | Type::Duration | Type::Time)),
+                ) => t,
+                _ => lt,
+            };
             (l, lt, r, rt)
         };
         if lt == Type::Error || rt == Type::Error {
@@ -942,7 +991,7 @@ impl<'s> Checker<'s> {
                     .label(lhs.span, format!("this is `{}`", disp(lt)))
                     .label(rhs.span, format!("this is `{}`", disp(rt)));
                     if let TExpr::Field(f) = &l {
-                        if let Some((s, m)) = self.field_decl_label(f) {
+                        if let Some((s, m)) = self.field_decl_label(f, scope.actions) {
                             d = d.label(s, m);
                         }
                     }
@@ -1018,7 +1067,8 @@ impl<'s> Checker<'s> {
                     Type::Enum(id) => {
                         if let TExpr::Const(Const::Strs(items)) = &r {
                             for s in items {
-                                let _ = self.enum_member(id, s, rhs.span, true);
+                                let at = member_span(rhs, s).unwrap_or(rhs.span);
+                                let _ = self.enum_member(id, s, at, true);
                             }
                         }
                     }
@@ -1584,11 +1634,31 @@ impl<'s> Checker<'s> {
             let expected = ty
                 .map(|t| self.schema.display(t).to_string())
                 .unwrap_or_default();
-            self.diags.push(Diagnostic::error(
+            let found = match &v {
+                J::Number(_) => "int",
+                J::String(_) => "string",
+                J::Bool(_) => "bool",
+                J::Array(_) => "list",
+                _ => "value",
+            };
+            let mut d = Diagnostic::error(
                 "P0301",
                 e.span,
-                format!("expected a `{expected}` value"),
-            ));
+                format!("expected a `{expected}` value, found `{found}`"),
+            );
+            d = match (&e.kind, ty) {
+                (ExprKind::Str(s), Some(t))
+                    if t.is_numeric() && s.replace('_', "").parse::<i64>().is_ok() =>
+                {
+                    d.help(format!("remove the quotes: `{s}`"))
+                        .fix(e.span, s.clone())
+                }
+                (_, Some(Type::Money)) => {
+                    d.help("money is an integer count of minor units: `50000` is 500.00")
+                }
+                _ => d.help(format!("write a `{expected}` value")),
+            };
+            self.diags.push(d);
             return None;
         }
         Some(v)
@@ -1602,7 +1672,7 @@ impl<'s> Checker<'s> {
         let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (i, r) in self.ir.rules.iter().enumerate() {
             if let Some(c) = &r.cond {
-                if let Some(why) = contradiction(c) {
+                if let Some(why) = contradiction(self.schema, c) {
                     self.diags.push(
                         Diagnostic::warning(
                             "P0401",
@@ -1691,7 +1761,7 @@ pub fn format_duration(ms: i64) -> String {
 /// Finds `x > 10 and x < 5`-style contradictions among the conjuncts of a
 /// condition: numeric bounds on one field that leave no value, or one field
 /// required to equal two different constants.
-fn contradiction(e: &TExpr) -> Option<String> {
+fn contradiction(schema: &Schema, e: &TExpr) -> Option<String> {
     let TExpr::And(items) = e else { return None };
     let mut bounds: BTreeMap<&FieldRef, (i128, i128, Vec<String>)> = BTreeMap::new();
     let mut equals: BTreeMap<&FieldRef, (&Const, String)> = BTreeMap::new();
@@ -1704,7 +1774,15 @@ fn contradiction(e: &TExpr) -> Option<String> {
             (TExpr::Const(k), TExpr::Field(f)) => (f, op.flip(), k),
             _ => continue,
         };
-        let text = format!("`{} {} {}`", field_name(field), op.symbol(), const_text(k));
+        let shown = match k {
+            Const::Enum(id, i) => schema
+                .enum_def(*id)
+                .and_then(|d| d.members.get(*i as usize))
+                .cloned()
+                .unwrap_or_else(|| const_text(k)),
+            _ => const_text(k),
+        };
+        let text = format!("`{} {} {shown}`", field_name(field), op.symbol());
         if let Const::Int(n) = k {
             let n = i128::from(*n);
             let entry = bounds
@@ -1756,5 +1834,18 @@ pub fn const_text(c: &Const) -> String {
         Const::Str(s) => format!("{s:?}"),
         Const::Enum(_, i) => format!("#{i}"),
         Const::Strs(v) => format!("{v:?}"),
+    }
+}
+
+/// The span of the string literal `s` in a set or list literal, for pointing
+/// at the one member that is wrong.
+fn member_span(e: &ast::Expr, s: &str) -> Option<Span> {
+    match &e.kind {
+        ExprKind::Paren(inner) => member_span(inner, s),
+        ExprKind::Set(items) | ExprKind::List(items) => items
+            .iter()
+            .find(|i| matches!(&i.kind, ExprKind::Str(v) if v == s))
+            .map(|i| i.span),
+        _ => None,
     }
 }
