@@ -376,8 +376,12 @@ impl Program {
             if m.needles.iter().any(|n| fold(n) != *n || n.is_empty()) {
                 return Err(bad("a matcher keyword is empty or not folded".into()));
             }
-            let automaton =
-                AhoCorasick::new(&m.needles).map_err(|e| bad(format!("keyword matcher: {e}")))?;
+            let automaton = AhoCorasick::builder()
+                // Cheap to build (a bundle may hold hundreds) and, on the
+                // short texts of agent actions, as fast to search as a DFA.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&m.needles)
+                .map_err(|e| bad(format!("keyword matcher: {e}")))?;
             let mut sorted: Vec<Box<str>> = m.needles.iter().map(|s| s.as_str().into()).collect();
             sorted.sort();
             sorted.dedup();
