@@ -1,5 +1,22 @@
 //! The `permit0` command line.
 
+/// `println!` that ignores a closed stdout (`permit0 taxonomy | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod cmd;
 mod render;
 

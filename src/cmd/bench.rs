@@ -125,17 +125,17 @@ pub fn run(args: Args) -> ExitCode {
             "bind_median_ns": bind_med.round(),
             "decisions": counts,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        println!(
+        outln!(
             "requests   {} ({} could not be bound; bind median {:.0} ns each)",
             requests.len() + unbound,
             unbound,
             bind_med
         );
-        println!("decide     median {med:.1} ns per decision (min {min:.1}, max {max:.1}; {passes} passes)");
+        outln!("decide     median {med:.1} ns per decision (min {min:.1}, max {max:.1}; {passes} passes)");
         let c: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        println!("decisions  {}", c.join(", "));
+        outln!("decisions  {}", c.join(", "));
     }
     ExitCode::SUCCESS
 }

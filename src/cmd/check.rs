@@ -47,7 +47,7 @@ pub fn run(args: Args) -> ExitCode {
     match args.format {
         Format::Json => {
             let json: Vec<_> = diags.iter().map(|d| d.to_json(&c.sources)).collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into())
             );

@@ -48,7 +48,7 @@ pub fn run(args: Args) -> ExitCode {
     // one request per line.
     if let Ok(v) = serde_json::from_str::<Json>(text.trim()) {
         let out = decide_one(&program, &v, args.explain);
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
     for (n, line) in text.lines().enumerate() {
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> ExitCode {
                 "bundle": program.digest_string(),
             }),
         };
-        println!("{}", serde_json::to_string(&out).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&out).unwrap_or_default());
     }
     ExitCode::SUCCESS
 }

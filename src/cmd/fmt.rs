@@ -62,7 +62,7 @@ pub fn run(args: Args) -> ExitCode {
         }
         changed += 1;
         if args.check {
-            println!("{}", input.name);
+            outln!("{}", input.name);
             continue;
         }
         let written = match &input.path {

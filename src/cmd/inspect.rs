@@ -23,7 +23,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     match program {
         Ok(p) => {
-            print!("{}", p.disassemble());
+            out!("{}", p.disassemble());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -39,7 +39,7 @@ pub fn run(args: Args) -> ExitCode {
     let c = compile(inputs);
     let schema = &c.schema;
     if let Format::Markdown = args.format {
-        print!("{}", schema.to_markdown());
+        out!("{}", schema.to_markdown());
         return ExitCode::SUCCESS;
     }
     let mut json = schema.to_json();
@@ -84,18 +84,18 @@ pub fn run(args: Args) -> ExitCode {
         json["domains"] = serde_json::Value::Array(kept);
     }
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json).unwrap_or_default()
         ),
         _ => {
-            println!(
+            outln!(
                 "taxonomy {} ({})",
                 json["version"].as_str().unwrap_or(""),
                 json["digest"].as_str().unwrap_or("")
             );
             for d in json["domains"].as_array().into_iter().flatten() {
-                println!(
+                outln!(
                     "\n{} — {}",
                     d["name"].as_str().unwrap_or(""),
                     d["description"].as_str().unwrap_or("")
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> ExitCode {
                             )
                         })
                         .collect();
-                    println!(
+                    outln!(
                         "  {:28} {:8} {}",
                         a["name"].as_str().unwrap_or(""),
                         a["risk"]["tier"].as_str().unwrap_or(""),

@@ -113,24 +113,24 @@ pub fn run(args: Args) -> ExitCode {
                 "rules": c.ir.rules.len(),
                 "uncovered_rules": uncovered,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         super::check::Format::Text => {
             for r in &results {
                 let name = r["name"].as_str().unwrap_or("");
                 let at = format!("{}:{}", r["file"].as_str().unwrap_or(""), r["line"]);
                 if r["passed"] == true {
-                    println!("ok    {name}");
+                    outln!("ok    {name}");
                     continue;
                 }
-                println!("FAIL  {name} ({at})");
+                outln!("FAIL  {name} ({at})");
                 for s in r["steps"]
                     .as_array()
                     .into_iter()
                     .flatten()
                     .filter(|s| s["passed"] == false)
                 {
-                    println!(
+                    outln!(
                         "      step {}: expected {}{}, got {} — {}",
                         s["step"],
                         s["expected"].as_str().unwrap_or(""),
@@ -144,14 +144,14 @@ pub fn run(args: Args) -> ExitCode {
                 }
             }
             let total = c.ir.rules.len();
-            println!(
+            outln!(
                 "coverage: {} of {total} rules matched in a test",
                 total - uncovered.len()
             );
             if !uncovered.is_empty() && uncovered.len() <= 20 {
-                println!("never matched: {}", uncovered.join(", "));
+                outln!("never matched: {}", uncovered.join(", "));
             }
-            println!("{passed} passed, {failed} failed");
+            outln!("{passed} passed, {failed} failed");
         }
     }
     if failed > 0 {

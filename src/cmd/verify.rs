@@ -32,7 +32,7 @@ pub fn run(args: Args) -> ExitCode {
     match Program::load(&bytes, &keys) {
         Ok(p) => {
             let i = p.info();
-            println!(
+            outln!(
                 "ok: {} is signed by key {}, digest {}, {} rules over {} actions, taxonomy {}",
                 args.bundle.display(),
                 permit0_vm::hex(&i.key_id),
