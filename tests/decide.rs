@@ -216,3 +216,70 @@ fn explain_lists_every_matching_rule_and_what_it_read() {
     );
     assert_eq!(p.decide(&r), e.decision);
 }
+
+const MAIL: &str = r#"
+tool gmail_send, send_email -> email.send {
+  to = split(args.to, ",")
+  cc = split(args.cc, ",")
+  subject = args.subject
+  body = args.body
+  recipient_scope = "external"
+  recipient_domains = []
+  recipient_count = 1
+}
+when email.send body contains_any ["password", "api_key"] and recipient_scope == external then deny "credentials leaving the org"
+when email.send then allow
+"#;
+
+#[test]
+fn a_raw_tool_call_is_normalized_and_its_spoofed_arguments_ignored() {
+    let p = program(MAIL);
+    let call = |args: serde_json::Value| json!({"tool": "mcp__gmail__gmail_send", "args": args});
+    let d = decide(
+        &p,
+        call(
+            json!({"to": "a@rival.example, b@rival.example", "subject": "hi", "body": "the API_KEY"}),
+        ),
+    );
+    assert_eq!(d["decision"], "deny", "{d}");
+    assert_eq!(d["action"], "email.send");
+    // The mapping computes recipient_scope; a raw argument of that name is not trusted.
+    let d = decide(
+        &p,
+        call(
+            json!({"to": "a@acme.com", "subject": "hi", "body": "password", "recipient_scope": "internal", "admin_approved": true}),
+        ),
+    );
+    assert_eq!(d["decision"], "deny", "{d}");
+    assert_eq!(
+        verdict(
+            &p,
+            call(json!({"to": "a@acme.com", "subject": "hi", "body": "lunch?"}))
+        ),
+        "allow"
+    );
+    // A required field the raw call does not give is a binding error: escalate.
+    assert_eq!(
+        verdict(&p, call(json!({"to": "a@acme.com", "body": "lunch?"}))),
+        "escalate"
+    );
+    assert_eq!(
+        verdict(
+            &p,
+            json!({"tool": "send_email", "args": {"to": "x@y.z", "subject": "s", "body": "b"}})
+        ),
+        "allow"
+    );
+}
+
+#[test]
+fn a_tool_mapping_reads_only_raw_arguments_namespaces_literals_and_builtins() {
+    let c = compile_src("tool t -> email.send { subject = lower(args.s, 1), body = amount, to = splitt(args.to, \",\") }");
+    let codes: Vec<&str> = c.errors().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["P0303", "P0214", "P0209"],
+        "{:?}",
+        c.errors().map(|d| &d.message).collect::<Vec<_>>()
+    );
+}

@@ -743,3 +743,28 @@ fn const_compare(op: CmpOp, l: &TExpr, r: &TExpr) -> Option<bool> {
         CmpOp::Ge => ord.is_ge(),
     })
 }
+
+/// Tool mappings in their wire form, in source order.
+pub fn tools(ir: &Ir) -> Vec<permit0_vm::wire::ToolWire> {
+    fn expr(e: &crate::ir::ToolExpr) -> permit0_vm::wire::ToolExprWire {
+        use crate::ir::ToolExpr as T;
+        use permit0_vm::wire::ToolExprWire as W;
+        match e {
+            T::Arg(a) => W::Arg(a.clone()),
+            T::Field(ns, f) => W::Field(ns.clone(), f.clone()),
+            T::Str(s) => W::Str(s.clone()),
+            T::Int(n) => W::Int(*n),
+            T::Bool(b) => W::Bool(*b),
+            T::List(v) => W::List(v.clone()),
+            T::Call(f, args) => W::Call(f.clone(), args.iter().map(expr).collect()),
+        }
+    }
+    ir.tools
+        .iter()
+        .map(|t| permit0_vm::wire::ToolWire {
+            names: t.names.clone(),
+            action: t.action,
+            fields: t.fields.iter().map(|(f, e)| (f.clone(), expr(e))).collect(),
+        })
+        .collect()
+}

@@ -167,8 +167,23 @@ pub struct RuleIr {
 pub struct ToolIr {
     pub names: Vec<String>,
     pub action: ActionId,
-    pub fields: Vec<(String, crate::ast::Expr)>,
+    pub fields: Vec<(String, ToolExpr)>,
     pub span: Span,
+}
+
+/// How a tool mapping computes one field of the action from a raw call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ToolExpr {
+    /// `args.to`: a raw argument, untrusted until the action's types bind it.
+    Arg(String),
+    /// `context.org_domain`, `actor.id`
+    Field(String, String),
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    List(Vec<String>),
+    /// A normalizer builtin (`permit0_vm::builtins::NAMES`).
+    Call(String, Vec<ToolExpr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

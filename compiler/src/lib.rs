@@ -345,7 +345,9 @@ pub fn to_wire_with_profile(
                 .map_err(|e| profile_error(e.to_string()))?
         }
     };
-    Ok(bundle::wire(code, &c.schema, &model, policy_wires(c)))
+    let mut w = bundle::wire(code, &c.schema, &model, policy_wires(c));
+    w.tools = codegen::tools(&c.ir);
+    Ok(w)
 }
 
 /// Compiles to signed bundle bytes.

@@ -6,7 +6,7 @@ use crate::ast::{self, BinOp, ExprKind, Item, PatternKind};
 use crate::diag::{suggest, Diagnostic};
 use crate::ir::{
     AggKind, Aggregate, CmpOp, Const, Effect, FieldRef, Ir, PolicyIr, RuleIr, TExpr, TestIr,
-    TestStepIr, TextOp, ToolIr, Window,
+    TestStepIr, TextOp, ToolExpr, ToolIr, Window,
 };
 use crate::schema::{ActionId, Schema, Type, TIER_ENUM};
 use crate::span::{FileId, Span};
@@ -1415,6 +1415,102 @@ impl<'s> Checker<'s> {
 
     // ---------- tools and tests ----------
 
+    /// A tool mapping's value: raw arguments, `actor`/`context` fields,
+    /// literals and normalizer builtins — nothing else.
+    fn tool_expr(&mut self, e: &ast::Expr) -> Option<ToolExpr> {
+        match &e.kind {
+            ExprKind::Str(s) => Some(ToolExpr::Str(s.clone())),
+            ExprKind::Int(n) => Some(ToolExpr::Int(*n)),
+            ExprKind::Bool(b) => Some(ToolExpr::Bool(*b)),
+            ExprKind::Paren(inner) => self.tool_expr(inner),
+            ExprKind::List(items) | ExprKind::Set(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    match &i.kind {
+                        ExprKind::Str(s) => out.push(s.clone()),
+                        _ => {
+                            self.diags.push(Diagnostic::error(
+                                "P0214",
+                                i.span,
+                                "list elements in a tool mapping are strings",
+                            ));
+                            return None;
+                        }
+                    }
+                }
+                Some(ToolExpr::List(out))
+            }
+            ExprKind::Path(p) => {
+                let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
+                match segs.as_slice() {
+                    ["args", name] => Some(ToolExpr::Arg(name.to_string())),
+                    [ns, field]
+                        if self
+                            .schema
+                            .namespace(ns)
+                            .is_some_and(|n| n.fields.iter().any(|f| f.name == *field)) =>
+                    {
+                        Some(ToolExpr::Field(ns.to_string(), field.to_string()))
+                    }
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error("P0214", p.span, format!("a tool mapping cannot read `{}`", p.dotted()))
+                                .help("read a raw argument (`args.to`), a field of `actor` or `context`, or call a builtin"),
+                        );
+                        None
+                    }
+                }
+            }
+            ExprKind::Call { func, args } => {
+                let name = func.dotted();
+                let arity = match name.as_str() {
+                    "lower" => 1,
+                    "split" | "first" => 2,
+                    _ => {
+                        let mut d = Diagnostic::error(
+                            "P0209",
+                            func.span,
+                            format!("unknown normalizer builtin `{name}`"),
+                        );
+                        d = match suggest(&name, permit0_vm::builtins::NAMES.iter().copied()) {
+                            Some(s) => d.help(format!("did you mean `{s}`?")).fix(func.span, s),
+                            None => d.help(format!(
+                                "builtins are {}",
+                                permit0_vm::builtins::NAMES.join(", ")
+                            )),
+                        };
+                        self.diags.push(d);
+                        return None;
+                    }
+                };
+                if args.len() != arity {
+                    self.diags.push(Diagnostic::error(
+                        "P0303",
+                        e.span,
+                        format!(
+                            "`{name}` takes {arity} argument{}, found {}",
+                            if arity == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                    ));
+                    return None;
+                }
+                let mut out = Vec::new();
+                for a in args {
+                    out.push(self.tool_expr(a)?);
+                }
+                Some(ToolExpr::Call(name, out))
+            }
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("P0214", e.span, "a tool mapping computes a value; it does not test one")
+                        .help("map the field to `args.NAME`, a literal, or a builtin such as `split(args.to, \",\")`"),
+                );
+                None
+            }
+        }
+    }
+
     fn tool(&mut self, t: &ast::ToolDecl, _lets: &BTreeMap<String, LetInfo>) {
         let Some(action) = self.action_name(&t.action) else {
             return;
@@ -1440,7 +1536,7 @@ impl<'s> Checker<'s> {
             }
             if fields
                 .iter()
-                .any(|(n, _): &(String, ast::Expr)| n == &f.name.text)
+                .any(|(n, _): &(String, ToolExpr)| n == &f.name.text)
             {
                 self.diags.push(Diagnostic::error(
                     "P0206",
@@ -1449,7 +1545,9 @@ impl<'s> Checker<'s> {
                 ));
                 continue;
             }
-            fields.push((f.name.text.clone(), f.value.clone()));
+            if let Some(e) = self.tool_expr(&f.value) {
+                fields.push((f.name.text.clone(), e));
+            }
         }
         self.ir.tools.push(ToolIr {
             names: t.names.iter().map(|n| n.value.clone()).collect(),
