@@ -219,56 +219,73 @@ fn explain_lists_every_matching_rule_and_what_it_read() {
 
 const MAIL: &str = r#"
 tool gmail_send, send_email -> email.send {
-  to = split(args.to, ",")
-  cc = split(args.cc, ",")
+  to = emails(args.to)
+  cc = emails(args.cc)
   subject = args.subject
   body = args.body
-  recipient_scope = "external"
-  recipient_domains = []
-  recipient_count = 1
+  recipient_scope = recipient_scope(concat(args.to, args.cc), context.org_domain)
+  recipient_domains = domains(concat(args.to, args.cc))
+  recipient_count = count(concat(args.to, args.cc))
 }
 when email.send body contains_any ["password", "api_key"] and recipient_scope == external then deny "credentials leaving the org"
+when email.send recipient_scope == external then escalate "mail leaving the org"
 when email.send then allow
 "#;
 
 #[test]
 fn a_raw_tool_call_is_normalized_and_its_spoofed_arguments_ignored() {
     let p = program(MAIL);
-    let call = |args: serde_json::Value| json!({"tool": "mcp__gmail__gmail_send", "args": args});
+    let call = |args: serde_json::Value| json!({"tool": "mcp__gmail__gmail_send", "args": args, "context": {"org_domain": "acme.com"}});
     let d = decide(
         &p,
-        call(
-            json!({"to": "a@rival.example, b@rival.example", "subject": "hi", "body": "the API_KEY"}),
-        ),
+        call(json!({"to": "a@rival.example, b@acme.com", "subject": "hi", "body": "the API_KEY"})),
     );
     assert_eq!(d["decision"], "deny", "{d}");
     assert_eq!(d["action"], "email.send");
-    // The mapping computes recipient_scope; a raw argument of that name is not trusted.
+    // recipient_scope is computed; a raw argument of that name is not trusted.
     let d = decide(
         &p,
         call(
-            json!({"to": "a@acme.com", "subject": "hi", "body": "password", "recipient_scope": "internal", "admin_approved": true}),
+            json!({"to": "eve@rival.example", "subject": "hi", "body": "Password: x", "recipient_scope": "internal", "admin_approved": true}),
         ),
     );
     assert_eq!(d["decision"], "deny", "{d}");
     assert_eq!(
         verdict(
             &p,
-            call(json!({"to": "a@acme.com", "subject": "hi", "body": "lunch?"}))
+            call(json!({"to": "eve@rival.example", "subject": "hi", "body": "lunch?"}))
+        ),
+        "escalate"
+    );
+    assert_eq!(
+        verdict(
+            &p,
+            call(
+                json!({"to": "Ann <ann@ACME.com>", "cc": "bob@acme.com", "subject": "hi", "body": "password reset done"})
+            )
         ),
         "allow"
+    );
+    // Lookalike domains are outside the org.
+    assert_eq!(
+        verdict(
+            &p,
+            call(json!({"to": "x@acme.com.evil.io", "subject": "hi", "body": "lunch?"}))
+        ),
+        "escalate"
     );
     // A required field the raw call does not give is a binding error: escalate.
     assert_eq!(
         verdict(&p, call(json!({"to": "a@acme.com", "body": "lunch?"}))),
         "escalate"
     );
+    // Without the org's domain every recipient counts as external.
     assert_eq!(
         verdict(
             &p,
-            json!({"tool": "send_email", "args": {"to": "x@y.z", "subject": "s", "body": "b"}})
+            json!({"tool": "send_email", "args": {"to": "x@acme.com", "subject": "s", "body": "b"}})
         ),
-        "allow"
+        "escalate"
     );
 }
 

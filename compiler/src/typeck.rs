@@ -1463,25 +1463,21 @@ impl<'s> Checker<'s> {
             }
             ExprKind::Call { func, args } => {
                 let name = func.dotted();
-                let arity = match name.as_str() {
-                    "lower" => 1,
-                    "split" | "first" => 2,
-                    _ => {
-                        let mut d = Diagnostic::error(
-                            "P0209",
-                            func.span,
-                            format!("unknown normalizer builtin `{name}`"),
-                        );
-                        d = match suggest(&name, permit0_vm::builtins::NAMES.iter().copied()) {
-                            Some(s) => d.help(format!("did you mean `{s}`?")).fix(func.span, s),
-                            None => d.help(format!(
-                                "builtins are {}",
-                                permit0_vm::builtins::NAMES.join(", ")
-                            )),
-                        };
-                        self.diags.push(d);
-                        return None;
-                    }
+                let Some(arity) = permit0_vm::builtins::arity(&name) else {
+                    let mut d = Diagnostic::error(
+                        "P0209",
+                        func.span,
+                        format!("unknown normalizer builtin `{name}`"),
+                    );
+                    d = match suggest(&name, permit0_vm::builtins::NAMES.iter().copied()) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(func.span, s),
+                        None => d.help(format!(
+                            "builtins are {}",
+                            permit0_vm::builtins::NAMES.join(", ")
+                        )),
+                    };
+                    self.diags.push(d);
+                    return None;
                 };
                 if args.len() != arity {
                     self.diags.push(Diagnostic::error(
