@@ -116,19 +116,7 @@ fn too_deep(src: &str) -> Option<Diagnostic> {
     let (mut nots, mut sum, mut generics) = (0usize, 0usize, 0usize);
     let mut prev_word = false;
     for (start, tok, end) in &lexed.tokens {
-        let word = matches!(
-            tok,
-            Tok::Ident(_)
-                | Tok::Risk
-                | Tok::Tool
-                | Tok::Test
-                | Tok::Action
-                | Tok::Domain
-                | Tok::Alias
-                | Tok::Namespace
-                | Tok::Compliance
-                | Tok::Policy
-        );
+        let word = tok.is_word();
         match tok {
             Tok::Not => nots += 1,
             Tok::LParen | Tok::LBrace | Tok::LBracket => {

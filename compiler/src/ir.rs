@@ -182,7 +182,7 @@ pub enum ToolExpr {
     Int(i64),
     Bool(bool),
     List(Vec<String>),
-    /// A normalizer builtin (`permit0_vm::builtins::NAMES`).
+    /// A normalizer builtin (`permit0_vm::builtins::BUILTINS`).
     Call(String, Vec<ToolExpr>),
 }
 

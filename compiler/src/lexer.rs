@@ -209,6 +209,27 @@ fn keyword(s: &str) -> Option<Tok<'static>> {
     })
 }
 
+impl Tok<'_> {
+    /// A token usable as a name: an identifier, or a keyword the grammar
+    /// accepts where a name goes (`unknown.tool`, a field called `domain`).
+    /// Mirrors `WordText` in the grammar.
+    pub fn is_word(&self) -> bool {
+        matches!(
+            self,
+            Tok::Ident(_)
+                | Tok::Risk
+                | Tok::Tool
+                | Tok::Test
+                | Tok::Action
+                | Tok::Domain
+                | Tok::Alias
+                | Tok::Namespace
+                | Tok::Compliance
+                | Tok::Policy
+        )
+    }
+}
+
 impl fmt::Display for Tok<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = match self {

@@ -1469,11 +1469,11 @@ impl<'s> Checker<'s> {
                         func.span,
                         format!("unknown normalizer builtin `{name}`"),
                     );
-                    d = match suggest(&name, permit0_vm::builtins::NAMES.iter().copied()) {
+                    d = match suggest(&name, permit0_vm::builtins::names()) {
                         Some(s) => d.help(format!("did you mean `{s}`?")).fix(func.span, s),
                         None => d.help(format!(
                             "builtins are {}",
-                            permit0_vm::builtins::NAMES.join(", ")
+                            permit0_vm::builtins::names().collect::<Vec<_>>().join(", ")
                         )),
                     };
                     self.diags.push(d);

@@ -126,19 +126,7 @@ pub struct CursorToken {
 /// Words that may name things (fields, path segments) although they are
 /// keywords elsewhere.
 pub fn is_word(t: &Tok<'_>) -> bool {
-    matches!(
-        t,
-        Tok::Ident(_)
-            | Tok::Risk
-            | Tok::Tool
-            | Tok::Test
-            | Tok::Action
-            | Tok::Domain
-            | Tok::Alias
-            | Tok::Namespace
-            | Tok::Compliance
-            | Tok::Policy
-    )
+    t.is_word()
 }
 
 /// Any identifier-shaped token, keywords included: what a half-typed word

@@ -16,16 +16,10 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("split", 2),
 ];
 
-pub const NAMES: &[&str] = &[
-    "concat",
-    "count",
-    "domains",
-    "emails",
-    "first",
-    "lower",
-    "recipient_scope",
-    "split",
-];
+/// The builtins' names, for "did you mean" and help texts.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|(n, _)| *n)
+}
 
 pub fn arity(name: &str) -> Option<usize> {
     BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
