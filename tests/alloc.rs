@@ -99,3 +99,36 @@ when email.send body contains_all ["wire", "urgent", "now", "ceo", "gift", "card
     let (_, n) = allocations(|| vec![1u8; 10]);
     assert!(n >= 1);
 }
+
+#[test]
+fn reading_the_session_allocates_nothing_once_warm() {
+    use permit0_vm::Sessions;
+    let p = program(
+        r#"
+when payments.charge session.distinct(payments.charge.customer where amount < 200, 10m) >= 4 then deny "card testing"
+when payments.charge session.count(payments.*, 1h) > 50 then escalate "burst"
+when payments.charge session.sum(payments.charge.amount, 24h) > 1_000_000 then deny "daily cap"
+when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege then charge"
+"#,
+    );
+    let mut sessions = Sessions::default();
+    let charge = |n: u32| {
+        json!({"action": "payments.charge",
+               "args": {"amount": 100, "currency": "usd", "customer": format!("c{n}")},
+               "context": {"time": format!("2026-11-22T10:{:02}:00Z", n % 60)},
+               "session": {"id": "s-1"}})
+    };
+    for n in 0..40 {
+        let mut r = p.bind(&charge(n)).unwrap();
+        sessions.fill(&p, &mut r);
+        p.decide(&r);
+        sessions.record(&p, &r);
+    }
+    let mut r = p.bind(&charge(41)).unwrap();
+    let (d, n) = allocations(|| {
+        sessions.fill(&p, &mut r);
+        p.decide(&r)
+    });
+    assert_eq!(n, 0, "fill + decide allocated {n} times");
+    assert_eq!(d.verdict, permit0_vm::risk::Verdict::Deny);
+}

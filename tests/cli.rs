@@ -299,3 +299,64 @@ fn a_risk_profile_takes_effect_and_an_unknown_field_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `payments.transfer`?"));
 }
+
+#[test]
+fn eval_keeps_sessions_across_lines_and_test_runs_scenarios() {
+    let d = scratch("sessions");
+    std::fs::write(
+        d.join("cards.p0"),
+        r#"policy acme.cards
+when payments.charge amount < 200 and session.distinct(payments.charge.customer where amount < 200, 10m) >= 4
+  then deny "card testing"
+when payments.charge amount < 200 then allow
+
+test "card testing is caught on the fifth customer" {
+  payments.charge { amount: 100, currency: "usd", customer: "c1" } context { time: "2026-11-22T10:00:00Z" } => allow
+  payments.charge { amount: 100, currency: "usd", customer: "c2" } context { time: "2026-11-22T10:01:00Z" } => allow
+  payments.charge { amount: 100, currency: "usd", customer: "c3" } context { time: "2026-11-22T10:02:00Z" } => allow
+  payments.charge { amount: 100, currency: "usd", customer: "c4" } context { time: "2026-11-22T10:03:00Z" } => allow
+  payments.charge { amount: 100, currency: "usd", customer: "c5" } context { time: "2026-11-22T10:04:00Z" } => deny "card testing"
+}
+"#,
+    )
+    .unwrap();
+    let line = |c: u32, s: &str| {
+        format!("{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"2026-11-22T10:0{c}:00Z\"}}, \"session\": {{\"id\": \"{s}\"}}}}\n")
+    };
+    let mut lines = String::new();
+    for c in 1..=5 {
+        lines.push_str(&line(c, "s-1"));
+    }
+    lines.push_str(&line(6, "s-2"));
+    let out = permit0(&d, &["eval", "cards.p0"], Some(&lines));
+    let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["decision"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["allow", "allow", "allow", "allow", "deny", "allow"]
+    );
+
+    let out = permit0(&d, &["test", "cards.p0"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A scenario that expects the wrong thing fails, naming the step.
+    let text = std::fs::read_to_string(d.join("cards.p0")).unwrap();
+    std::fs::write(
+        d.join("cards.p0"),
+        text.replace("=> deny \"card testing\"", "=> allow"),
+    )
+    .unwrap();
+    let out = permit0(&d, &["test", "cards.p0"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("step 5: expected allow, got deny"));
+}

@@ -103,8 +103,24 @@ pub struct Rule {
     pub cond: Option<Expr>,
     pub effect: Effect,
     pub reason: Option<StrLit>,
+    /// `overrides stdlib.email:3`: the escalate rules this rule relaxes.
+    pub overrides: Vec<RuleRef>,
     pub obligations: Vec<Obligation>,
     pub span: Span,
+}
+
+/// `stdlib.email:3`: a rule named by its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleRef {
+    pub policy: Path,
+    pub index: i64,
+    pub span: Span,
+}
+
+impl RuleRef {
+    pub fn id(&self) -> String {
+        format!("{}:{}", self.policy.dotted(), self.index)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,6 +206,12 @@ pub enum ExprKind {
     Call {
         func: Path,
         args: Vec<Expr>,
+    },
+    /// `payments.charge where amount < 200`, as an argument of the session
+    /// functions.
+    Where {
+        target: Box<Expr>,
+        cond: Box<Expr>,
     },
     /// `{"a", "b"}`
     Set(Vec<Expr>),

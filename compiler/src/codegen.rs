@@ -135,9 +135,16 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
             text: a.text.clone(),
         });
     }
+    if ir.aggregates.len() > u16::MAX as usize {
+        return Err(vec![Diagnostic::error(
+            "P0900",
+            Span::default(),
+            "more session aggregates than a bundle holds",
+        )]);
+    }
     for (id, action) in schema.actions.iter().enumerate() {
         let plan = plans.get(id).cloned().unwrap_or_default();
-        g.action(action, &plan, ir);
+        g.action(action, &plan, ir, id);
     }
     g.out.ints = sorted_pool(&g.pools.ints);
     g.out.strs = sorted_pool(&g.pools.strs);
@@ -224,7 +231,7 @@ impl<'a> Gen<'a> {
         );
     }
 
-    fn action(&mut self, a: &ActionInfo, plan: &ActionPlan, ir: &Ir) {
+    fn action(&mut self, a: &ActionInfo, plan: &ActionPlan, ir: &Ir, id: usize) {
         let fields: Vec<FieldWire> = a
             .fields
             .iter()
@@ -261,6 +268,7 @@ impl<'a> Gen<'a> {
                 ),
             );
         }
+        let marks = self.marks(a, ir, id);
         let risk = &a.risk;
         self.out.actions.push(ActionWire {
             name: a.name.clone(),
@@ -270,8 +278,51 @@ impl<'a> Gen<'a> {
             amps: risk.amps.0,
             floor: risk.floor.map(|t| t as u8),
             code: b.code,
+            marks,
             compliance: a.compliance.clone(),
         });
+    }
+
+    /// The mark code of one action: a `Mark` for every session aggregate
+    /// that names it, behind the aggregate's `where` filter.
+    fn marks(&mut self, a: &ActionInfo, ir: &Ir, id: usize) -> Vec<Instr> {
+        let mut b = Block {
+            action: a,
+            code: Vec::new(),
+            span: a.span,
+        };
+        for (i, agg) in ir.aggregates.iter().enumerate() {
+            if !agg.actions.iter().any(|x| *x as usize == id) {
+                continue;
+            }
+            let mark = Instr::Mark {
+                agg: u16::try_from(i).unwrap_or(u16::MAX),
+            };
+            match &agg.filter {
+                None => b.code.push(mark),
+                Some(c) => {
+                    self.cond(&mut b, c);
+                    let jump = b.code.len();
+                    b.code.push(Instr::JumpIfFalse { to: 0 });
+                    b.code.push(mark);
+                    self.patch(&mut b, jump);
+                }
+            }
+        }
+        if b.code.is_empty() {
+            return b.code;
+        }
+        b.code.push(Instr::Default);
+        if b.code.len() > MAX_CODE_LEN {
+            self.limit(
+                a.span,
+                format!(
+                    "the session filters of `{}` compile to too much code",
+                    a.name
+                ),
+            );
+        }
+        b.code
     }
 
     fn rule(&mut self, b: &mut Block<'_>, ir: &Ir, index: usize, decides: bool) {

@@ -599,6 +599,10 @@ fn rule_lines(r: &Rule) -> Vec<String> {
     }
     let mut then = format!("then {}", effect(&r.effect));
     doc(&mut then, &r.reason);
+    if !r.overrides.is_empty() {
+        let ids: Vec<String> = r.overrides.iter().map(|o| o.id()).collect();
+        let _ = write!(then, " overrides {}", ids.join(", "));
+    }
     if !r.obligations.is_empty() {
         let obligations: Vec<String> = r.obligations.iter().map(obligation).collect();
         let _ = write!(then, " with {}", obligations.join(", "));
@@ -874,6 +878,11 @@ fn expr(e: &Expr) -> String {
     out
 }
 
+/// An expression as the formatter prints it, for messages and listings.
+pub fn expr_text(e: &Expr) -> String {
+    expr(e)
+}
+
 fn write_list(items: &[Expr], sep: &str, out: &mut String) {
     for (i, e) in items.iter().enumerate() {
         if i > 0 {
@@ -899,6 +908,11 @@ fn write_expr(e: &Expr, out: &mut String) {
             out.push('(');
             write_list(args, ", ", out);
             out.push(')');
+        }
+        ExprKind::Where { target, cond } => {
+            write_expr(target, out);
+            out.push_str(" where ");
+            write_expr(cond, out);
         }
         ExprKind::Set(items) => {
             out.push('{');
@@ -1031,6 +1045,10 @@ fn erase_item(item: &mut Item) {
                 }
             }
             r.reason.iter_mut().for_each(erase_str);
+            for o in &mut r.overrides {
+                o.span = NO_SPAN;
+                erase_path(&mut o.policy);
+            }
             for o in &mut r.obligations {
                 o.span = NO_SPAN;
                 erase_name(&mut o.key);
@@ -1127,6 +1145,10 @@ fn erase_expr(root: &mut Expr) {
                 stack.extend(items.iter_mut());
             }
             ExprKind::Paren(inner) | ExprKind::Not(inner) => stack.push(inner),
+            ExprKind::Where { target, cond } => {
+                stack.push(target);
+                stack.push(cond);
+            }
             ExprKind::Binary {
                 op_span, lhs, rhs, ..
             } => {

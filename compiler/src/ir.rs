@@ -139,6 +139,8 @@ pub struct Aggregate {
     pub kind: AggKind,
     pub actions: Vec<ActionId>,
     pub field: Option<String>,
+    /// `where …`: which of those earlier actions count, read on each of them.
+    pub filter: Option<TExpr>,
     pub window: Window,
     /// Source text, for messages and the disassembler.
     pub text: String,

@@ -37,12 +37,14 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
         schema,
         diags: Vec::new(),
         ir: Ir::default(),
+        overrides: Vec::new(),
     };
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
     for f in files {
         c.file(f, &mut policy_names);
     }
     c.warn_never_match_and_shadowed();
+    c.apply_overrides();
     (c.ir, c.diags)
 }
 
@@ -62,6 +64,9 @@ struct Scope<'a> {
     constant: bool,
     /// An `amplify` rule: the risk it adjusts cannot be read.
     no_risk: bool,
+    /// A `where` filter of a session function: it reads an earlier action,
+    /// whose risk and session are not kept.
+    filter: bool,
 }
 
 type Typed = (TExpr, Type);
@@ -74,6 +79,8 @@ struct Checker<'s> {
     schema: &'s Schema,
     diags: Vec<Diagnostic>,
     ir: Ir,
+    /// Rules with `overrides …`, applied once every file's rules are known.
+    overrides: Vec<(usize, Vec<ast::RuleRef>)>,
 }
 
 impl<'s> Checker<'s> {
@@ -150,6 +157,7 @@ impl<'s> Checker<'s> {
             lets,
             constant: true,
             no_risk: true,
+            filter: false,
         };
         let (e, ty) = self.expr(&l.value, scope, None);
         if let Some(prev) = lets.get(&l.name.text) {
@@ -251,6 +259,7 @@ impl<'s> Checker<'s> {
             lets,
             constant: false,
             no_risk: is_amplify,
+            filter: false,
         };
         let cond = r
             .cond
@@ -293,6 +302,18 @@ impl<'s> Checker<'s> {
             Some(None) => return,
             None => None,
         };
+        if !r.overrides.is_empty() {
+            if effect == Effect::Decide(Verdict::Allow) {
+                self.overrides
+                    .push((self.ir.rules.len(), r.overrides.clone()));
+            } else {
+                let span = r.overrides.first().map(|o| o.span).unwrap_or(r.span);
+                self.diags.push(
+                    Diagnostic::error("P0217", span, "only an `allow` rule overrides another rule")
+                        .help("`overrides` relaxes an escalate rule where this rule allows; a deny or escalate needs no override, it already wins"),
+                );
+            }
+        }
         self.ir.rules.push(RuleIr {
             id: format!("{policy}:{ordinal}"),
             policy: policy.to_string(),
@@ -303,6 +324,108 @@ impl<'s> Checker<'s> {
             obligations,
             span: r.span,
         });
+    }
+
+    /// `when A cond then allow overrides P:N` relaxes escalate rule `P:N`
+    /// for the actions of A where `cond` holds: the target's condition
+    /// becomes `target and not cond` on those actions. A deny cannot be
+    /// overridden, and nothing is relaxed without naming the rule.
+    fn apply_overrides(&mut self) {
+        let mut pending = std::mem::take(&mut self.overrides);
+        let mut k = 0;
+        while let Some((by, refs)) = pending.get(k).cloned() {
+            k += 1;
+            let Some(over) = self.ir.rules.get(by).cloned() else {
+                continue;
+            };
+            for rf in refs {
+                let id = rf.id();
+                let Some(t) = self.ir.rules.iter().position(|r| r.id == id) else {
+                    let mut d =
+                        Diagnostic::error("P0217", rf.span, format!("no rule `{id}` to override"));
+                    d = match suggest(&id, self.ir.rules.iter().map(|r| r.id.as_str())) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(rf.span, s),
+                        None => d.help("name a rule by the id decisions print, `policy:N` (N counts that policy's rules from 1)"),
+                    };
+                    self.diags.push(d);
+                    continue;
+                };
+                let Some(target) = self.ir.rules.get(t).cloned() else {
+                    continue;
+                };
+                match target.effect {
+                    Effect::Decide(Verdict::Escalate) => {}
+                    Effect::Decide(Verdict::Deny) => {
+                        self.diags.push(
+                            Diagnostic::error("P0217", rf.span, format!("`{id}` denies, and a deny always stands"))
+                                .label(target.span, "this rule denies")
+                                .help("only an escalate rule can be relaxed; change the deny rule itself if it is wrong"),
+                        );
+                        continue;
+                    }
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "P0217",
+                                rf.span,
+                                format!("`{id}` does not escalate, so there is nothing to relax"),
+                            )
+                            .label(target.span, "this rule")
+                            .help("name an escalate rule"),
+                        );
+                        continue;
+                    }
+                }
+                let (inside, outside): (Vec<ActionId>, Vec<ActionId>) = target
+                    .actions
+                    .iter()
+                    .partition(|a| over.actions.contains(a));
+                if inside.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0217",
+                            rf.span,
+                            format!("`{id}` covers none of this rule's actions"),
+                        )
+                        .label(target.span, "that rule is for other actions")
+                        .help("an override relaxes a rule only on the actions both rules name"),
+                    );
+                    continue;
+                }
+                let unless = match &over.cond {
+                    Some(c) => TExpr::Not(Box::new(c.clone())),
+                    None => TExpr::Const(Const::Bool(false)),
+                };
+                let relaxed_cond = Some(match target.cond.clone() {
+                    Some(c) => TExpr::And(vec![c, unless]),
+                    None => unless,
+                });
+                // The rule keeps its id on both halves, so decisions and
+                // coverage still name it.
+                let relaxed = RuleIr {
+                    actions: inside,
+                    cond: relaxed_cond,
+                    ..target.clone()
+                };
+                if let Some(slot) = self.ir.rules.get_mut(t) {
+                    *slot = relaxed;
+                }
+                if !outside.is_empty() {
+                    self.ir.rules.insert(
+                        t + 1,
+                        RuleIr {
+                            actions: outside,
+                            ..target
+                        },
+                    );
+                    for (i, _) in pending.iter_mut() {
+                        if *i > t {
+                            *i += 1;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn unknown_decision(&mut self, n: &ast::Name) {
@@ -513,6 +636,17 @@ impl<'s> Checker<'s> {
                 error()
             }
             ExprKind::Call { func, args } => self.call(func, args, e.span, scope),
+            ExprKind::Where { .. } => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        e.span,
+                        "`where` filters the actions a session function reads",
+                    )
+                    .help("use it inside one: `session.count(payments.charge where amount < 200, 10m)`"),
+                );
+                error()
+            }
             ExprKind::Set(items) | ExprKind::List(items) => {
                 let is_set = matches!(e.kind, ExprKind::Set(_));
                 let mut strs = Vec::new();
@@ -691,6 +825,9 @@ impl<'s> Checker<'s> {
                 if scope.constant {
                     return self.not_constant(p.span);
                 }
+                if scope.filter {
+                    return self.not_in_filter(p.span, "risk");
+                }
                 if scope.no_risk {
                     self.diags.push(
                         Diagnostic::error(
@@ -764,6 +901,18 @@ impl<'s> Checker<'s> {
             }
             [] => error(),
         }
+    }
+
+    fn not_in_filter(&mut self, span: Span, what: &str) -> Typed {
+        self.diags.push(
+            Diagnostic::error(
+                "P0301",
+                span,
+                format!("a `where` filter cannot read `{what}`: the session keeps earlier actions' fields, not their {what}"),
+            )
+            .help("filter on the action's fields, `actor` or `context`: `payments.charge where amount < 200`"),
+        );
+        error()
     }
 
     fn not_constant(&mut self, span: Span) -> Typed {
@@ -1224,11 +1373,18 @@ impl<'s> Checker<'s> {
                 }
             }
             "session.count" | "session.seen" | "session.sum" | "session.distinct" => {
+                if scope.filter {
+                    return self.not_in_filter(span, "session");
+                }
                 if !arity(self, 2) {
                     return error();
                 }
                 let (Some(target), Some(win)) = (args.first(), args.get(1)) else {
                     return error();
+                };
+                let (target, filter) = match &target.kind {
+                    ExprKind::Where { target, cond } => (&**target, Some(&**cond)),
+                    _ => (target, None),
                 };
                 let kind = match name.as_str() {
                     "session.count" => AggKind::Count,
@@ -1285,11 +1441,28 @@ impl<'s> Checker<'s> {
                         )
                     }
                 };
+                let filter = match filter {
+                    None => None,
+                    Some(cond) => {
+                        let fscope = Scope {
+                            actions: &actions,
+                            lets: scope.lets,
+                            constant: false,
+                            no_risk: true,
+                            filter: true,
+                        };
+                        match self.condition(cond, fscope, true) {
+                            Some(t) => Some(t),
+                            None => return error(),
+                        }
+                    }
+                };
                 let text = format!(
                     "{name}({}, {})",
-                    match &target.kind {
-                        ExprKind::Path(p) => p.dotted(),
-                        ExprKind::Wildcard(p) => format!("{}.*", p.dotted()),
+                    match (&target.kind, &filter) {
+                        (ExprKind::Path(p), None) => p.dotted(),
+                        (ExprKind::Wildcard(p), None) => format!("{}.*", p.dotted()),
+                        (_, Some(_)) => args.first().map(crate::fmt::expr_text).unwrap_or_default(),
                         _ => String::new(),
                     },
                     match window {
@@ -1301,6 +1474,7 @@ impl<'s> Checker<'s> {
                     kind,
                     actions,
                     field,
+                    filter,
                     window,
                     text,
                 };
@@ -1308,6 +1482,7 @@ impl<'s> Checker<'s> {
                     a.kind == agg.kind
                         && a.actions == agg.actions
                         && a.field == agg.field
+                        && a.filter == agg.filter
                         && a.window == agg.window
                 }) {
                     Some(i) => i,

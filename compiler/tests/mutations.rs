@@ -585,14 +585,22 @@ fn renamed(text: &str, copy: usize) -> String {
     if copy == 0 {
         return text.to_string();
     }
-    text.replace("acme", &format!("acme{copy}"))
+    let text = text.replace("acme", &format!("acme{copy}"));
+    // Rule ids (`overrides acme.cards:3`) follow their policy's new name.
+    let policy = text
         .lines()
+        .find_map(|l| l.strip_prefix("policy "))
+        .map(|rest| rest.split(' ').next().unwrap_or(rest).to_string());
+    text.lines()
         .map(|l| match l.strip_prefix("policy ") {
             Some(rest) => {
                 let (name, doc) = rest.split_once(' ').unwrap_or((rest, ""));
                 format!("policy {name}_{copy} {doc}\n")
             }
-            None => format!("{l}\n"),
+            None => match &policy {
+                Some(p) => format!("{}\n", l.replace(&format!("{p}:"), &format!("{p}_{copy}:"))),
+                None => format!("{l}\n"),
+            },
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 //! from a file or stdin, and print the decision JSON of each.
 
 use super::common::load_program;
-use permit0_vm::Program;
+use permit0_vm::{Program, Sessions};
 use serde_json::Value as Json;
 use std::io::Read;
 use std::path::PathBuf;
@@ -46,8 +46,11 @@ pub fn run(args: Args) -> ExitCode {
     }
     // The whole input as one JSON value (possibly pretty-printed), or else
     // one request per line.
+    // Sessions live across lines, keyed by `session.id`, so a scenario can
+    // be replayed from a file.
+    let mut sessions = Sessions::default();
     if let Ok(v) = serde_json::from_str::<Json>(text.trim()) {
-        let out = decide_one(&program, &v, args.explain);
+        let out = decide_one(&program, &mut sessions, &v, args.explain);
         outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
@@ -56,7 +59,7 @@ pub fn run(args: Args) -> ExitCode {
             continue;
         }
         let out = match serde_json::from_str::<Json>(line) {
-            Ok(v) => decide_one(&program, &v, args.explain),
+            Ok(v) => decide_one(&program, &mut sessions, &v, args.explain),
             Err(e) => serde_json::json!({
                 "decision": "escalate",
                 "reason": format!("line {} is not valid JSON: {e}", n + 1),
@@ -71,16 +74,25 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub fn decide_one(program: &Program, request: &Json, explain: bool) -> Json {
+/// Bind, read the session, decide, remember: one request of a stream.
+pub fn decide_one(
+    program: &Program,
+    sessions: &mut Sessions,
+    request: &Json,
+    explain: bool,
+) -> Json {
     match program.bind(request) {
-        Ok(req) => {
-            if explain {
+        Ok(mut req) => {
+            sessions.fill(program, &mut req);
+            let out = if explain {
                 let e = program.explain(&req);
                 program.explanation_json(&e, Some(&req))
             } else {
                 let d = program.decide(&req);
                 program.decision_json(&d, Some(&req))
-            }
+            };
+            sessions.record(program, &req);
+            out
         }
         Err(err) => {
             let asked = request

@@ -8,6 +8,7 @@
 
 use super::common::compile_paths;
 use permit0_compiler::build_program;
+use permit0_vm::Sessions;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -48,14 +49,25 @@ pub fn run(args: Args) -> ExitCode {
         let line = file.map(|f| f.line_col(t.span.start).line).unwrap_or(0);
         let mut steps = Vec::new();
         let mut ok = !t.steps.is_empty();
+        // Each test is its own world: a fresh store, and one session for
+        // its steps unless a step names another.
+        let mut sessions = Sessions::default();
+        let session = format!("test:{}", t.name);
         for (n, s) in t.steps.iter().enumerate() {
-            let (got, reason, rule) = match program.bind(&s.request) {
-                Ok(req) => {
+            let mut request = s.request.clone();
+            if let Some(obj) = request.as_object_mut() {
+                obj.entry("session")
+                    .or_insert_with(|| json!({ "id": session }));
+            }
+            let (got, reason, rule) = match program.bind(&request) {
+                Ok(mut req) => {
+                    sessions.fill(&program, &mut req);
                     // The explain path runs every rule, so coverage counts
                     // each rule that matched, not only the one that decided.
                     let e = program.explain(&req);
                     fired.extend(e.matched.iter().map(|m| m.rule.clone()));
                     let d = e.decision;
+                    sessions.record(&program, &req);
                     (
                         d.verdict,
                         program.reason(&d, Some(&req)),

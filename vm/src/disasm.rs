@@ -32,7 +32,7 @@ pub(crate) fn disassemble(p: &Program) -> String {
         let _ = writeln!(out, "agg #{n}  {}", g.text);
     }
     for a in &p.actions {
-        if a.code.len() <= 1 {
+        if a.code.len() <= 1 && a.marks.is_empty() {
             continue;
         }
         let _ = writeln!(
@@ -45,6 +45,12 @@ pub(crate) fn disassemble(p: &Program) -> String {
         );
         for (pc, ins) in a.code.iter().enumerate() {
             let _ = writeln!(out, "  {pc:4}  {}", render(p, a, ins));
+        }
+        if !a.marks.is_empty() {
+            let _ = writeln!(out, "  marks (run on each recorded action)");
+            for (pc, ins) in a.marks.iter().enumerate() {
+                let _ = writeln!(out, "  {pc:4}  {}", render(p, a, ins));
+            }
         }
     }
     out
@@ -172,6 +178,7 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::Const { value } => format!("{name:14} {value}"),
         Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => format!("{name:14} -> {to}"),
         Instr::Amplify { rule: r } | Instr::Fire { rule: r } => format!("{name:14} {}", rule(r)),
+        Instr::Mark { agg } => format!("{name:14} agg#{agg}"),
         Instr::Not | Instr::Score | Instr::Default => name.to_string(),
     }
 }

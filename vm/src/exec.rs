@@ -74,115 +74,6 @@ impl Program {
                 });
             };
             match *ins {
-                Instr::IntCmpK { slot, op, k } => {
-                    acc = match (req.slots.get(slot as usize), self.ints.get(k as usize)) {
-                        (Some(Value::Int(v)), Some(k)) => op.test(*v, *k),
-                        _ => false,
-                    }
-                }
-                Instr::IntCmpSlot { a: x, op, b: y } => {
-                    acc = match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                        (Some(Value::Int(l)), Some(Value::Int(r))) => op.test(*l, *r),
-                        _ => false,
-                    }
-                }
-                Instr::BoolIs { slot, value } => {
-                    acc =
-                        matches!(req.slots.get(slot as usize), Some(Value::Bool(b)) if *b == value)
-                }
-                Instr::EnumCmpK { slot, op, member } => {
-                    acc = matches!(req.slots.get(slot as usize), Some(Value::Enum(m)) if op.test(*m, member))
-                }
-                Instr::EnumInSet { slot, set, negate } => {
-                    acc = match (
-                        req.slots.get(slot as usize),
-                        self.enum_sets.get(set as usize),
-                    ) {
-                        (Some(Value::Enum(m)), Some(s)) => s.binary_search(m).is_ok() != negate,
-                        _ => false,
-                    }
-                }
-                Instr::StrEqK { slot, k, negate } => {
-                    acc = match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                        (Some(Value::Str(t)), Some(k)) => (*t.raw == **k) != negate,
-                        _ => false,
-                    }
-                }
-                Instr::StrEqSlot { a: x, b: y, negate } => {
-                    acc = match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                        (Some(Value::Str(l)), Some(Value::Str(r))) => (l.raw == r.raw) != negate,
-                        _ => false,
-                    }
-                }
-                Instr::StrInSet { slot, set, negate } => {
-                    acc = match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
-                        (Some(Value::Str(t)), Some(s)) => {
-                            s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate
-                        }
-                        _ => false,
-                    }
-                }
-                Instr::StrInSlot { a: x, b: y, negate } => {
-                    acc = match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                        (Some(Value::Str(t)), Some(Value::List(l))) => {
-                            l.iter().any(|e| e.raw == t.raw) != negate
-                        }
-                        _ => false,
-                    }
-                }
-                Instr::ListHasK { slot, k, negate } => {
-                    acc = match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                        (Some(Value::List(l)), Some(k)) => {
-                            l.iter().any(|e| *e.raw == **k) != negate
-                        }
-                        _ => false,
-                    }
-                }
-                Instr::TextK { op, slot, k } => {
-                    acc = match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                        (Some(v), Some(needle)) => text_test(op, v, needle),
-                        _ => false,
-                    }
-                }
-                Instr::TextSlot { op, slot, needle } => {
-                    acc = match (req.slots.get(slot as usize), req.slots.get(needle as usize)) {
-                        (Some(v), Some(Value::Str(n))) => text_test(op, v, &n.folded),
-                        _ => false,
-                    }
-                }
-                Instr::TextAnyOf { op, slot, set } => {
-                    acc = match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
-                        (Some(v), Some(s)) => s.iter().any(|n| text_test(op, v, n)),
-                        _ => false,
-                    }
-                }
-                Instr::Match { slot, m } => {
-                    acc = match (req.slots.get(slot as usize), self.matchers.get(m as usize)) {
-                        (Some(v), Some(m)) => matches(m, v),
-                        _ => false,
-                    }
-                }
-                Instr::LenCmpK { slot, op, k } => {
-                    let len = match req.slots.get(slot as usize) {
-                        Some(Value::Str(t)) => Some(t.raw.chars().count()),
-                        Some(Value::List(l)) => Some(l.len()),
-                        _ => None,
-                    };
-                    acc = match (
-                        len.and_then(|l| i64::try_from(l).ok()),
-                        self.ints.get(k as usize),
-                    ) {
-                        (Some(l), Some(k)) => op.test(l, *k),
-                        _ => false,
-                    }
-                }
-                Instr::AggCmpK { agg, op, k } => {
-                    acc = match (req.aggs.get(agg as usize), self.ints.get(k as usize)) {
-                        (Some(v), Some(k)) => op.test(*v, *k),
-                        _ => false,
-                    }
-                }
-                Instr::AggIs { agg } => acc = req.aggs.get(agg as usize).is_some_and(|v| *v != 0),
                 Instr::ScoreCmpK { op, k } => {
                     acc = self
                         .ints
@@ -255,6 +146,161 @@ impl Program {
                     };
                     return first.unwrap_or(def);
                 }
+                // Verified away: rule code holds no `mark`.
+                Instr::Mark { .. } => acc = false,
+                ref test => acc = self.test(test, req),
+            }
+            pc += 1;
+        }
+    }
+
+    /// The instructions that only test the request: conditions on slots and
+    /// session aggregates. Shared by rule code and mark code.
+    #[inline(always)]
+    fn test(&self, ins: &Instr, req: &Request) -> bool {
+        match *ins {
+            Instr::IntCmpK { slot, op, k } => {
+                match (req.slots.get(slot as usize), self.ints.get(k as usize)) {
+                    (Some(Value::Int(v)), Some(k)) => op.test(*v, *k),
+                    _ => false,
+                }
+            }
+            Instr::IntCmpSlot { a: x, op, b: y } => {
+                match (req.slots.get(x as usize), req.slots.get(y as usize)) {
+                    (Some(Value::Int(l)), Some(Value::Int(r))) => op.test(*l, *r),
+                    _ => false,
+                }
+            }
+            Instr::BoolIs { slot, value } => {
+                matches!(req.slots.get(slot as usize), Some(Value::Bool(b)) if *b == value)
+            }
+            Instr::EnumCmpK { slot, op, member } => {
+                matches!(req.slots.get(slot as usize), Some(Value::Enum(m)) if op.test(*m, member))
+            }
+            Instr::EnumInSet { slot, set, negate } => {
+                match (
+                    req.slots.get(slot as usize),
+                    self.enum_sets.get(set as usize),
+                ) {
+                    (Some(Value::Enum(m)), Some(s)) => s.binary_search(m).is_ok() != negate,
+                    _ => false,
+                }
+            }
+            Instr::StrEqK { slot, k, negate } => {
+                match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
+                    (Some(Value::Str(t)), Some(k)) => (*t.raw == **k) != negate,
+                    _ => false,
+                }
+            }
+            Instr::StrEqSlot { a: x, b: y, negate } => {
+                match (req.slots.get(x as usize), req.slots.get(y as usize)) {
+                    (Some(Value::Str(l)), Some(Value::Str(r))) => (l.raw == r.raw) != negate,
+                    _ => false,
+                }
+            }
+            Instr::StrInSet { slot, set, negate } => {
+                match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
+                    (Some(Value::Str(t)), Some(s)) => {
+                        s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate
+                    }
+                    _ => false,
+                }
+            }
+            Instr::StrInSlot { a: x, b: y, negate } => {
+                match (req.slots.get(x as usize), req.slots.get(y as usize)) {
+                    (Some(Value::Str(t)), Some(Value::List(l))) => {
+                        l.iter().any(|e| e.raw == t.raw) != negate
+                    }
+                    _ => false,
+                }
+            }
+            Instr::ListHasK { slot, k, negate } => {
+                match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
+                    (Some(Value::List(l)), Some(k)) => l.iter().any(|e| *e.raw == **k) != negate,
+                    _ => false,
+                }
+            }
+            Instr::TextK { op, slot, k } => {
+                match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
+                    (Some(v), Some(needle)) => text_test(op, v, needle),
+                    _ => false,
+                }
+            }
+            Instr::TextSlot { op, slot, needle } => {
+                match (req.slots.get(slot as usize), req.slots.get(needle as usize)) {
+                    (Some(v), Some(Value::Str(n))) => text_test(op, v, &n.folded),
+                    _ => false,
+                }
+            }
+            Instr::TextAnyOf { op, slot, set } => {
+                match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
+                    (Some(v), Some(s)) => s.iter().any(|n| text_test(op, v, n)),
+                    _ => false,
+                }
+            }
+            Instr::Match { slot, m } => {
+                match (req.slots.get(slot as usize), self.matchers.get(m as usize)) {
+                    (Some(v), Some(m)) => matches(m, v),
+                    _ => false,
+                }
+            }
+            Instr::LenCmpK { slot, op, k } => {
+                let len = match req.slots.get(slot as usize) {
+                    Some(Value::Str(t)) => Some(t.raw.chars().count()),
+                    Some(Value::List(l)) => Some(l.len()),
+                    _ => None,
+                };
+                match (
+                    len.and_then(|l| i64::try_from(l).ok()),
+                    self.ints.get(k as usize),
+                ) {
+                    (Some(l), Some(k)) => op.test(l, *k),
+                    _ => false,
+                }
+            }
+            Instr::AggCmpK { agg, op, k } => {
+                match (req.aggs.get(agg as usize), self.ints.get(k as usize)) {
+                    (Some(v), Some(k)) => op.test(*v, *k),
+                    _ => false,
+                }
+            }
+            Instr::AggIs { agg } => req.aggs.get(agg as usize).is_some_and(|v| *v != 0),
+            _ => false,
+        }
+    }
+
+    /// Runs the action's mark code on a recorded request and calls `mark`
+    /// with each session aggregate it counts toward. No allocation.
+    pub fn marks(&self, req: &Request, mut mark: impl FnMut(usize)) {
+        if req.instance != self.instance {
+            return;
+        }
+        let Some(a) = req.action.and_then(|id| self.actions.get(id as usize)) else {
+            return;
+        };
+        let code = &a.marks;
+        let mut acc = false;
+        let mut pc = 0usize;
+        while let Some(ins) = code.get(pc) {
+            match *ins {
+                Instr::Mark { agg } => mark(agg as usize),
+                Instr::FlagsHave { mask } => acc = a.flags.0 & mask == mask,
+                Instr::Const { value } => acc = value,
+                Instr::Not => acc = !acc,
+                Instr::JumpIfFalse { to } => {
+                    if !acc {
+                        pc = to as usize;
+                        continue;
+                    }
+                }
+                Instr::JumpIfTrue { to } => {
+                    if acc {
+                        pc = to as usize;
+                        continue;
+                    }
+                }
+                Instr::Default => return,
+                ref test => acc = self.test(test, req),
             }
             pc += 1;
         }

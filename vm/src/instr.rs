@@ -156,6 +156,8 @@ pub enum Instr {
     Fire { rule: ConstIdx },
     /// End: the risk tier decides.
     Default,
+    /// Mark code only: this action counts toward session aggregate `agg`.
+    Mark { agg: ConstIdx },
 }
 
 impl Instr {
@@ -189,6 +191,7 @@ impl Instr {
             Instr::Score => "score",
             Instr::Fire { .. } => "fire",
             Instr::Default => "default",
+            Instr::Mark { .. } => "mark",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod normalize;
 mod program;
 mod request;
 pub mod risk;
+mod session;
 pub mod time;
 pub mod value;
 mod verify;
@@ -25,3 +26,4 @@ pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };
 pub use request::{BindError, Request};
+pub use session::{SessionLimits, Sessions};

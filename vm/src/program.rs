@@ -79,6 +79,8 @@ pub(crate) struct ActionRt {
     pub base: Score,
     pub base_gate: Option<usize>,
     pub code: Box<[Instr]>,
+    /// Session-aggregate mark code (`ActionWire::marks`).
+    pub marks: Box<[Instr]>,
     /// `(first instruction, last instruction, rule)` of each rule's block,
     /// for the explain path.
     pub blocks: Vec<(usize, usize, usize)>,
@@ -135,6 +137,9 @@ pub struct Program {
     pub(crate) enum_sets: Vec<Box<[u16]>>,
     pub(crate) matchers: Vec<MatcherRt>,
     pub(crate) aggregates: Vec<AggregateWire>,
+    /// A stable identity of each aggregate (a hash of its source text), so
+    /// a session store's history survives a policy swap that keeps it.
+    pub(crate) agg_keys: Box<[u64]>,
     pub(crate) tools: Vec<ToolWire>,
 }
 
@@ -361,6 +366,7 @@ impl Program {
                 base,
                 base_gate,
                 code: a.code.clone().into_boxed_slice(),
+                marks: a.marks.clone().into_boxed_slice(),
                 blocks,
                 compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
             });
@@ -433,6 +439,15 @@ impl Program {
             sets,
             enum_sets,
             matchers,
+            agg_keys: w
+                .aggregates
+                .iter()
+                .map(|a| {
+                    let mut h = crate::session::Fnv::new();
+                    h.write(a.text.as_bytes());
+                    h.0
+                })
+                .collect(),
             aggregates: w.aggregates,
             tools: w.tools,
         };
@@ -488,6 +503,11 @@ impl Program {
 
     pub fn rule_id(&self, rule: usize) -> Option<&str> {
         self.rules.get(rule).map(|r| &*r.id)
+    }
+
+    /// The stable identity of aggregate `i` (see [`crate::Sessions`]).
+    pub fn aggregate_key(&self, i: usize) -> u64 {
+        self.agg_keys.get(i).copied().unwrap_or(0)
     }
 
     pub fn aggregates(&self) -> &[AggregateWire] {

@@ -10,6 +10,7 @@ use crate::wire::{AggKindWire, TypeWire};
 pub(crate) fn verify(p: &Program) -> Result<(), String> {
     for (i, a) in p.actions.iter().enumerate() {
         verify_action(p, a).map_err(|e| format!("action `{}` (#{i}): {e}", a.name))?;
+        verify_marks(p, a, i).map_err(|e| format!("action `{}` (#{i}) mark code: {e}", a.name))?;
     }
     for agg in &p.aggregates {
         if agg.actions.iter().any(|a| *a as usize >= p.actions.len()) {
@@ -69,8 +70,53 @@ fn verify_action(p: &Program, a: &ActionRt) -> Result<(), String> {
     }
     let mut scored = false;
     for (pc, ins) in code.iter().enumerate() {
-        check_instr(p, a, pc, ins, &mut scored)
+        if matches!(ins, Instr::Mark { .. }) {
+            return Err(format!("instruction {pc} (`mark`) outside mark code"));
+        }
+        check_instr(p, a, code, pc, ins, &mut scored)
             .map_err(|e| format!("instruction {pc} (`{}`): {e}", ins.name()))?;
+    }
+    Ok(())
+}
+
+/// Mark code reads only the recorded action's own slots: no risk, no
+/// session, no decision — and it marks only aggregates that name the action.
+fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
+    let code = &a.marks;
+    if code.is_empty() {
+        return Ok(());
+    }
+    if code.len() > MAX_CODE_LEN {
+        return Err(format!(
+            "{} instructions, more than {MAX_CODE_LEN}",
+            code.len()
+        ));
+    }
+    if code.last() != Some(&Instr::Default) {
+        return Err("code does not end in `default`".into());
+    }
+    let mut scored = false;
+    for (pc, ins) in code.iter().enumerate() {
+        let at = |e: String| format!("instruction {pc} (`{}`): {e}", ins.name());
+        match *ins {
+            Instr::Mark { agg } => {
+                let g = p
+                    .aggregates
+                    .get(agg as usize)
+                    .ok_or_else(|| at("aggregate out of range".into()))?;
+                if !g.actions.iter().any(|x| *x as usize == id) {
+                    return Err(at("the aggregate does not name this action".into()));
+                }
+            }
+            Instr::Fire { .. }
+            | Instr::Amplify { .. }
+            | Instr::Score
+            | Instr::ScoreCmpK { .. }
+            | Instr::TierCmpK { .. }
+            | Instr::AggCmpK { .. }
+            | Instr::AggIs { .. } => return Err(at("not allowed in mark code".into())),
+            _ => check_instr(p, a, code, pc, ins, &mut scored).map_err(at)?,
+        }
     }
     Ok(())
 }
@@ -104,6 +150,7 @@ fn need(ok: bool, what: &str) -> Result<(), String> {
 fn check_instr(
     p: &Program,
     a: &ActionRt,
+    code: &[Instr],
     pc: usize,
     ins: &Instr,
     scored: &mut bool,
@@ -216,7 +263,7 @@ fn check_instr(
         Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => {
             let to = to as usize;
             need(to > pc, "jump is not forward")?;
-            need(to < a.code.len(), "jump target is out of bounds")
+            need(to < code.len(), "jump target is out of bounds")
         }
         Instr::Amplify { rule } => {
             need(!*scored, "`amplify` after the score was computed")?;
@@ -232,5 +279,6 @@ fn check_instr(
             let r = p.rules.get(rule as usize).ok_or("rule out of range")?;
             need(r.verdict.is_some(), "rule has no decision")
         }
+        Instr::Mark { .. } => Err("`mark` outside mark code".into()),
     }
 }

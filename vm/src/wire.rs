@@ -18,7 +18,7 @@ use crate::instr::Instr;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
@@ -110,6 +110,10 @@ pub struct ActionWire {
     /// Tier index (0 = minimal … 4 = critical).
     pub floor: Option<u8>,
     pub code: Vec<Instr>,
+    /// Which session aggregates this action counts toward, run on each
+    /// recorded action: `Mark` for every aggregate naming the action, behind
+    /// its `where` filter; ends in `Default`. Empty when none names it.
+    pub marks: Vec<Instr>,
     pub compliance: Vec<String>,
 }
 

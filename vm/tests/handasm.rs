@@ -33,6 +33,12 @@ fn rule(id: &str, verdict: Option<u8>, amplify: Vec<(u8, i32)>) -> RuleWire {
 /// One action `t.pay { amount: money, payee: string, note: string?, tags: list<string> }`
 /// running `code`, with rules 0 = deny, 1 = escalate, 2 = allow, 3 = amplify amount +30.
 fn program(code: Vec<Instr>) -> Result<Program, LoadError> {
+    program_with_marks(code, vec![])
+}
+
+/// As [`program`], with mark code for the one aggregate, agg #0 =
+/// `session.count(t.pay, 1h)`.
+fn program_with_marks(code: Vec<Instr>, marks: Vec<Instr>) -> Result<Program, LoadError> {
     let w = BundleWire {
         taxonomy_version: "test".into(),
         taxonomy_digest: [0; 32],
@@ -57,6 +63,7 @@ fn program(code: Vec<Instr>) -> Result<Program, LoadError> {
             amps: [0; 10],
             floor: None,
             code,
+            marks,
             compliance: vec![],
         }],
         rules: vec![
@@ -73,7 +80,14 @@ fn program(code: Vec<Instr>) -> Result<Program, LoadError> {
             needles: vec!["password".into(), "secret".into()],
             all: false,
         }],
-        aggregates: vec![],
+        aggregates: vec![AggregateWire {
+            kind: AggKindWire::Count,
+            actions: vec![0],
+            field: None,
+            window_ms: 3_600_000,
+            window_actions: 0,
+            text: "session.count(t.pay, 1h)".into(),
+        }],
         tools: vec![],
     };
     Program::from_wire(w, [1; 32], [0; 8], FORMAT_VERSION)
@@ -267,5 +281,51 @@ fn the_verifier_refuses_what_cannot_run_safely() {
             Instr::Default,
         ],
         "slot 40 does not exist",
+    );
+}
+
+#[test]
+fn mark_code_is_verified_like_rule_code() {
+    use Instr::*;
+    let ok = program_with_marks(
+        vec![Default],
+        vec![
+            IntCmpK {
+                slot: 0,
+                op: Cmp::Lt,
+                k: 0,
+            },
+            JumpIfFalse { to: 3 },
+            Mark { agg: 0 },
+            Default,
+        ],
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+    let refused =
+        |code: Vec<Instr>, marks: Vec<Instr>, why: &str| match program_with_marks(code, marks) {
+            Err(LoadError::Invalid(e)) => assert!(e.contains(why), "{e}"),
+            other => panic!("expected a refusal ({why}), got {:?}", other.map(|_| ())),
+        };
+    refused(vec![Mark { agg: 0 }, Default], vec![], "outside mark code");
+    refused(
+        vec![Default],
+        vec![Fire { rule: 0 }, Default],
+        "not allowed in mark code",
+    );
+    refused(
+        vec![Default],
+        vec![AggIs { agg: 0 }, Default],
+        "not allowed in mark code",
+    );
+    refused(
+        vec![Default],
+        vec![Mark { agg: 1 }, Default],
+        "aggregate out of range",
+    );
+    refused(vec![Default], vec![Mark { agg: 0 }], "does not end");
+    refused(
+        vec![Default],
+        vec![JumpIfFalse { to: 9 }, Default],
+        "out of bounds",
     );
 }
