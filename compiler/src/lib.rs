@@ -19,6 +19,7 @@ pub mod parser;
 pub mod resolve;
 pub mod schema;
 pub mod span;
+pub mod stdlib;
 pub mod taxonomy;
 pub mod typeck;
 

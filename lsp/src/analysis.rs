@@ -87,7 +87,16 @@ impl Analysis {
             .iter()
             .position(|(_, i)| i.name == own_name)
             .unwrap_or(0);
-        let (input_uris, inputs): (Vec<Option<Uri>>, Vec<Input>) = inputs.into_iter().unzip();
+        let (mut input_uris, mut inputs): (Vec<Option<Uri>>, Vec<Input>) =
+            inputs.into_iter().unzip();
+        // As on the command line: the embedded stdlib comes along, so a rule
+        // can name one of its rules in `overrides`.
+        if !permit0_compiler::stdlib::provided_by(&inputs) {
+            for input in permit0_compiler::stdlib::inputs() {
+                input_uris.push(None);
+                inputs.push(input);
+            }
+        }
         let comp = compile(inputs);
 
         let mut uris: Vec<Option<Uri>> = Vec::new();

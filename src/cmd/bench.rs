@@ -25,6 +25,10 @@ pub struct Args {
     /// Seconds to spend timing
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
+    /// Leave out the standard library of policies (stdlib/), which is
+    /// otherwise compiled in with the given policies
+    #[arg(long)]
+    pub no_stdlib: bool,
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -40,9 +44,9 @@ fn median(v: &mut [f64]) -> f64 {
 
 pub fn run(args: Args) -> ExitCode {
     let program = if is_bundle(&args.policies) {
-        load_program(Some(&args.policies), &args.trusted, &[])
+        load_program(Some(&args.policies), &args.trusted, &[], args.no_stdlib)
     } else {
-        load_program(None, &[], std::slice::from_ref(&args.policies))
+        load_program(None, &[], std::slice::from_ref(&args.policies), args.no_stdlib)
     };
     let program = match program {
         Ok(p) => p,

@@ -20,6 +20,10 @@ pub struct Args {
     /// A risk profile: `fintech`, `healthtech`, or a JSON file (see docs/risk.md)
     #[arg(long)]
     pub profile: Option<String>,
+    /// Leave out the standard library of policies (stdlib/), which is
+    /// otherwise compiled in with the given policies
+    #[arg(long)]
+    pub no_stdlib: bool,
 }
 
 pub fn load_profile(arg: &str) -> Result<Profile, String> {
@@ -45,7 +49,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let c = match compile_paths(&args.paths) {
+    let c = match compile_paths(&args.paths, args.no_stdlib) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

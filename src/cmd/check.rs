@@ -1,7 +1,8 @@
 //! `permit0 check PATH...`: parse and type-check policies, print diagnostics.
 
 use crate::render;
-use permit0_compiler::{compile, load_paths};
+use super::common::{is_embedded_stdlib, policy_inputs};
+use permit0_compiler::compile;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,10 @@ pub struct Args {
     /// Treat warnings as errors
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Leave out the standard library of policies (stdlib/), which is
+    /// otherwise compiled in with the given policies
+    #[arg(long)]
+    pub no_stdlib: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -26,21 +31,27 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let inputs = match load_paths(&args.paths) {
+    let inputs = match policy_inputs(&args.paths, args.no_stdlib) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let n_files = inputs.len();
+    let n_files = inputs
+        .iter()
+        .filter(|i| !i.name.starts_with(permit0_compiler::stdlib::PREFIX))
+        .count();
     let c = compile(inputs);
     // Diagnostics in the shipped taxonomy are shown only when the user is
     // checking the taxonomy itself (then its files are among the inputs).
     let diags: Vec<_> = c
         .diagnostics
         .iter()
-        .filter(|d| c.user_files.contains(&d.span.file) || d.is_error())
+        .filter(|d| {
+            d.is_error()
+                || (c.user_files.contains(&d.span.file) && !is_embedded_stdlib(&c, d.span.file))
+        })
         .cloned()
         .collect();
     let failed = diags.iter().any(|d| d.is_error() || args.deny_warnings);

@@ -1,7 +1,7 @@
 //! What several commands share: reading policies or a bundle into a program.
 
 use crate::render;
-use permit0_compiler::{build_program, compile, load_paths, Compilation};
+use permit0_compiler::{build_program, compile, load_paths, stdlib, Compilation, Input};
 use permit0_vm::{keys::parse_public_key, Program, VerifyingKey};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -18,14 +18,35 @@ pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
         .collect()
 }
 
+/// The policy files under `paths`, plus the embedded stdlib unless
+/// `no_stdlib` or the files carry their own (a policy named `stdlib.…`).
+pub fn policy_inputs(paths: &[PathBuf], no_stdlib: bool) -> Result<Vec<Input>, String> {
+    let mut inputs = load_paths(paths)?;
+    if !no_stdlib && !stdlib::provided_by(&inputs) {
+        inputs.extend(stdlib::inputs());
+    }
+    Ok(inputs)
+}
+
+/// Whether a file is the embedded stdlib (its warnings and tests are the
+/// project's business, not the user's).
+pub fn is_embedded_stdlib(c: &Compilation, file: permit0_compiler::span::FileId) -> bool {
+    c.sources
+        .get(file)
+        .is_some_and(|f| f.name.starts_with(stdlib::PREFIX))
+}
+
 /// Compiles policy paths, printing diagnostics; `None` when there are errors.
-pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, String> {
-    let inputs = load_paths(paths)?;
+pub fn compile_paths(paths: &[PathBuf], no_stdlib: bool) -> Result<Compilation, String> {
+    let inputs = policy_inputs(paths, no_stdlib)?;
     let c = compile(inputs);
     let shown: Vec<_> = c
         .diagnostics
         .iter()
-        .filter(|d| d.is_error() || c.user_files.contains(&d.span.file))
+        .filter(|d| {
+            d.is_error()
+                || (c.user_files.contains(&d.span.file) && !is_embedded_stdlib(&c, d.span.file))
+        })
         .cloned()
         .collect();
     if c.has_errors() {
@@ -53,6 +74,7 @@ pub fn load_program(
     bundle: Option<&Path>,
     trusted: &[PathBuf],
     policies: &[PathBuf],
+    no_stdlib: bool,
 ) -> Result<Program, String> {
     match bundle {
         Some(b) => {
@@ -68,7 +90,7 @@ pub fn load_program(
             if policies.is_empty() {
                 return Err("give policy files or folders, or `--bundle B --trusted K`".into());
             }
-            let c = compile_paths(policies)?;
+            let c = compile_paths(policies, no_stdlib)?;
             build_program(&c).map_err(|d| {
                 d.iter()
                     .map(|x| x.message.clone())

@@ -24,10 +24,14 @@ pub struct Args {
     /// Add every matched rule and the values it read
     #[arg(long)]
     pub explain: bool,
+    /// Leave out the standard library of policies (stdlib/), which is
+    /// otherwise compiled in with the given policies
+    #[arg(long)]
+    pub no_stdlib: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let program = match load_program(args.bundle.as_deref(), &args.trusted, &args.paths) {
+    let program = match load_program(args.bundle.as_deref(), &args.trusted, &args.paths, args.no_stdlib) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

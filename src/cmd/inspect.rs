@@ -14,12 +14,16 @@ pub struct Args {
     /// (its digest and bytecode still are)
     #[arg(long)]
     pub trusted: Vec<PathBuf>,
+    /// Leave out the standard library of policies (stdlib/), which is
+    /// otherwise compiled in with the given policies
+    #[arg(long)]
+    pub no_stdlib: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
     let program = match args.paths.as_slice() {
         [one] if super::common::is_bundle(one) => inspect_bundle(one, &args.trusted),
-        _ => load_program(None, &[], &args.paths),
+        _ => load_program(None, &[], &args.paths, args.no_stdlib),
     };
     match program {
         Ok(p) => {
