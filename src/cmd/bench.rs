@@ -46,7 +46,12 @@ pub fn run(args: Args) -> ExitCode {
     let program = if is_bundle(&args.policies) {
         load_program(Some(&args.policies), &args.trusted, &[], args.no_stdlib)
     } else {
-        load_program(None, &[], std::slice::from_ref(&args.policies), args.no_stdlib)
+        load_program(
+            None,
+            &[],
+            std::slice::from_ref(&args.policies),
+            args.no_stdlib,
+        )
     };
     let program = match program {
         Ok(p) => p,

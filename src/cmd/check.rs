@@ -1,7 +1,7 @@
 //! `permit0 check PATH...`: parse and type-check policies, print diagnostics.
 
-use crate::render;
 use super::common::{is_embedded_stdlib, policy_inputs};
+use crate::render;
 use permit0_compiler::compile;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

@@ -31,7 +31,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let program = match load_program(args.bundle.as_deref(), &args.trusted, &args.paths, args.no_stdlib) {
+    let program = match load_program(
+        args.bundle.as_deref(),
+        &args.trusted,
+        &args.paths,
+        args.no_stdlib,
+    ) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

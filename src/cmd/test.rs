@@ -49,7 +49,11 @@ pub fn run(args: Args) -> ExitCode {
     let mut results = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     // The embedded stdlib's own tests run with `permit0 test stdlib`.
-    for t in c.ir.tests.iter().filter(|t| !is_embedded_stdlib(&c, t.span.file)) {
+    for t in
+        c.ir.tests
+            .iter()
+            .filter(|t| !is_embedded_stdlib(&c, t.span.file))
+    {
         let file = c.sources.get(t.span.file);
         let line = file.map(|f| f.line_col(t.span.start).line).unwrap_or(0);
         let mut steps = Vec::new();
