@@ -84,6 +84,9 @@ pub(crate) struct ActionRt {
     /// `(first instruction, last instruction, rule)` of each rule's block,
     /// for the explain path.
     pub blocks: Vec<(usize, usize, usize)>,
+    /// The session aggregates this action's rules read, so a session store
+    /// computes only those.
+    pub reads_aggs: Box<[u16]>,
     pub compliance: Vec<Box<str>>,
 }
 
@@ -356,6 +359,16 @@ impl Program {
             let base = floored(model.score(flags, &amps), floor);
             let base_gate = model.gate(flags, &amps);
             let blocks = rule_blocks(&a.code);
+            let mut reads_aggs: Vec<u16> = a
+                .code
+                .iter()
+                .filter_map(|i| match *i {
+                    Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } => Some(agg),
+                    _ => None,
+                })
+                .collect();
+            reads_aggs.sort_unstable();
+            reads_aggs.dedup();
             actions.push(ActionRt {
                 name: a.name.as_str().into(),
                 slots,
@@ -368,6 +381,7 @@ impl Program {
                 code: a.code.clone().into_boxed_slice(),
                 marks: a.marks.clone().into_boxed_slice(),
                 blocks,
+                reads_aggs: reads_aggs.into_boxed_slice(),
                 compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
             });
         }
@@ -503,6 +517,13 @@ impl Program {
 
     pub fn rule_id(&self, rule: usize) -> Option<&str> {
         self.rules.get(rule).map(|r| &*r.id)
+    }
+
+    /// The session aggregates the rules of `action` read.
+    pub fn aggregates_read_by(&self, action: u32) -> &[u16] {
+        self.actions
+            .get(action as usize)
+            .map_or(&[], |a| &a.reads_aggs)
     }
 
     /// The stable identity of aggregate `i` (see [`crate::Sessions`]).

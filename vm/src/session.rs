@@ -54,10 +54,23 @@ struct Entry {
     contributions: Box<[(u64, i64)]>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Session {
     entries: VecDeque<Entry>,
     last_use: u64,
+    /// Every entry has a time, each no earlier than the one before: a walk
+    /// back in time may stop at the first entry outside a window.
+    ordered: bool,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session {
+            entries: VecDeque::new(),
+            last_use: 0,
+            ordered: true,
+        }
+    }
 }
 
 /// An in-memory, bounded session store. One store serves one service; it
@@ -111,41 +124,50 @@ impl Sessions {
     /// 0 (false for `seen`). Does not allocate once the store is warm.
     pub fn fill(&mut self, program: &Program, req: &mut Request) {
         let aggs = program.aggregates();
-        if aggs.is_empty() {
+        let Some(action) = req.action() else {
+            return;
+        };
+        // Only what this action's rules read; the rest stay 0.
+        let wanted = program.aggregates_read_by(action);
+        if wanted.is_empty() {
             return;
         }
         let now = request_time(program, req);
-        let Some(session) = req.session_id().and_then(|id| self.sessions.get(id)) else {
-            for i in 0..aggs.len() {
+        let session = req.session_id().and_then(|id| self.sessions.get(id));
+        for &i in wanted {
+            let i = usize::from(i);
+            let (Some(agg), Some(session)) = (aggs.get(i), session) else {
                 req.set_aggregate(i, 0);
-            }
-            return;
-        };
-        for (i, agg) in aggs.iter().enumerate() {
+                continue;
+            };
             let key = program.aggregate_key(i);
             let recent = if agg.window_actions > 0 {
                 usize::try_from(agg.window_actions).unwrap_or(usize::MAX)
             } else {
                 usize::MAX
             };
-            let in_window = |e: &Entry| match (agg.window_ms > 0, now, e.time) {
-                (true, Some(now), Some(t)) => t >= now.saturating_sub(agg.window_ms),
-                // Without a time on either side the entry cannot be placed
-                // outside the window: count it.
-                _ => true,
+            let since = match (agg.window_ms > 0, now) {
+                (true, Some(now)) => Some(now.saturating_sub(agg.window_ms)),
+                _ => None,
             };
+            // Newest first. While the session's times only grew, the first
+            // entry before the window ends the walk; an entry without a time
+            // cannot be placed outside the window, so it counts.
             let values = session
                 .entries
                 .iter()
                 .rev()
                 .take(recent)
-                .filter(|e| in_window(e))
+                .take_while(|e| {
+                    !session.ordered || since.is_none_or(|s| e.time.is_none_or(|t| t >= s))
+                })
+                .filter(|e| since.is_none_or(|s| e.time.is_none_or(|t| t >= s)))
                 .flat_map(|e| e.contributions.iter())
                 .filter(|(k, _)| *k == key)
                 .map(|(_, v)| *v);
             let value = match agg.kind {
                 AggKindWire::Count => i64::try_from(values.count()).unwrap_or(i64::MAX),
-                AggKindWire::Seen => i64::from(values.count() > 0),
+                AggKindWire::Seen => i64::from(values.take(1).count() > 0),
                 AggKindWire::Sum => values.fold(0i64, i64::saturating_add),
                 AggKindWire::Distinct => {
                     self.scratch.clear();
@@ -202,6 +224,12 @@ impl Sessions {
         }
         let session = self.sessions.entry(id.into()).or_default();
         session.last_use = tick;
+        let newest = session.entries.back().map(|e| e.time);
+        session.ordered &= match (newest, time) {
+            (None, Some(_)) => true,
+            (Some(Some(prev)), Some(t)) => t >= prev,
+            _ => false,
+        };
         session.entries.push_back(Entry {
             time,
             contributions: contributions.into_boxed_slice(),
