@@ -24,12 +24,13 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("keys", 1),
     ("lower", 1),
     ("outside_workspace", 2),
+    ("protected_branch", 1),
     ("recipient_scope", 2),
     ("sensitive_path", 1),
     ("shell_kind", 1),
     ("shell_remote_exec", 1),
     ("shell_sudo", 1),
-    ("shell_writes_outside", 2),
+    ("shell_writes_outside", 3),
     ("split", 2),
     ("sql_class", 1),
     ("sql_destructive", 1),
@@ -38,6 +39,7 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("sql_tables", 1),
     ("text", 1),
     ("url_host", 1),
+    ("visibility_change", 2),
 ];
 
 /// The builtins' names, for "did you mean" and help texts.
@@ -97,6 +99,29 @@ fn chat_channel_kind(id: &str) -> &'static str {
     } else {
         "public_channel"
     }
+}
+
+/// The default and long-lived branches: main, master, trunk, develop,
+/// production, prod, staging, release and release/*, hotfix/*.
+fn protected_branch(b: &str) -> bool {
+    let b = b.trim().to_lowercase();
+    let b = b.strip_prefix("refs/heads/").unwrap_or(&b);
+    let b = b.rsplit(':').next().unwrap_or(b).trim_start_matches('+');
+    matches!(
+        b,
+        "main"
+            | "master"
+            | "trunk"
+            | "develop"
+            | "development"
+            | "production"
+            | "prod"
+            | "staging"
+            | "release"
+            | "head"
+    ) || b.starts_with("release/")
+        || b.starts_with("releases/")
+        || b.starts_with("hotfix/")
 }
 
 /// Header names that carry credentials.
@@ -256,8 +281,29 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         ("shell_kind", [Json::String(s)]) => Json::String(shell::analyze(s).kind().name().into()),
         ("shell_sudo", [Json::String(s)]) => Json::Bool(shell::analyze(s).uses_sudo),
         ("shell_remote_exec", [Json::String(s)]) => Json::Bool(shell::analyze(s).pipes_to_shell),
-        ("shell_writes_outside", [Json::String(s), ws]) => {
-            Json::Bool(shell::analyze(s).writes_outside(ws.as_str()))
+        ("shell_writes_outside", [Json::String(s), cwd, ws]) => {
+            let mut a = shell::analyze(s);
+            // A working directory outside the workspace puts every relative
+            // path there too; one inside changes nothing that matters.
+            if cwd.as_str().is_some_and(|c| paths::outside(c, ws.as_str())) {
+                a.leaves_workspace = true;
+            }
+            Json::Bool(a.writes_outside(ws.as_str()))
+        }
+        ("protected_branch", [Json::String(b)]) => Json::Bool(protected_branch(b)),
+        ("visibility_change", [vis, private]) => {
+            let v = vis.as_str().map(|v| v.trim().to_lowercase());
+            Json::String(
+                match (v.as_deref(), private) {
+                    (Some("public"), _) | (None, Json::Bool(false)) => "to_public",
+                    (Some("private"), _) | (None, Json::Bool(true)) => "to_private",
+                    (Some("internal"), _) => "to_internal",
+                    (None, Json::Null) => "unchanged",
+                    // Anything else is not understood: assume the worst.
+                    _ => "to_public",
+                }
+                .into(),
+            )
         }
         ("outside_workspace", [Json::String(p), ws]) => Json::Bool(paths::outside(p, ws.as_str())),
         ("sensitive_path", [Json::String(p)]) => Json::Bool(paths::sensitive(p)),
@@ -356,16 +402,48 @@ mod tests {
         assert_eq!(
             c(
                 "shell_writes_outside",
-                &[json!("echo x > /etc/x"), json!("/w")]
+                &[json!("echo x > /etc/x"), json!(null), json!("/w")]
             ),
             true
         );
         assert_eq!(
-            c("shell_writes_outside", &[json!("echo x > y"), json!(null)]),
+            c(
+                "shell_writes_outside",
+                &[json!("echo x > y"), json!(null), json!(null)]
+            ),
             false
         );
         assert_eq!(c("outside_workspace", &[json!("/w/a"), json!("/w")]), false);
         assert_eq!(c("sensitive_path", &[json!("~/.ssh/id_rsa")]), true);
+        assert_eq!(
+            c(
+                "shell_writes_outside",
+                &[json!("touch y"), json!("/etc"), json!("/w")]
+            ),
+            true
+        );
+        assert_eq!(
+            c(
+                "shell_writes_outside",
+                &[json!("touch y"), json!("/w/src"), json!("/w")]
+            ),
+            false
+        );
+        assert_eq!(c("protected_branch", &[json!("refs/heads/Main")]), true);
+        assert_eq!(c("protected_branch", &[json!("release/1.2")]), true);
+        assert_eq!(c("protected_branch", &[json!("feature/x")]), false);
+        assert_eq!(
+            c("visibility_change", &[json!("PUBLIC"), json!(null)]),
+            "to_public"
+        );
+        assert_eq!(
+            c("visibility_change", &[json!(null), json!(false)]),
+            "to_public"
+        );
+        assert_eq!(
+            c("visibility_change", &[json!(null), json!(null)]),
+            "unchanged"
+        );
         assert_eq!(c("url_host", &[json!("https://A.io:1/x")]), "a.io");
         assert_eq!(
             c("host_scope", &[json!("http://10.0.0.1"), json!(null)]),
