@@ -670,8 +670,8 @@ fn classify(cmd: &[String], a: &mut Analysis, depth: usize) -> Kind {
                 "install" | "i" | "add" | "get" | "ci" | "reinstall" | "upgrade" | "update"
                 | "sync" | "tap" | "link" => Kind::Install,
                 "list" | "ls" | "show" | "freeze" | "info" | "search" | "outdated" | "view"
-                | "--version" | "-v" | "version" | "help" | "check" | "fmt" | "metadata"
-                | "tree" | "doctor" | "audit" | "env" | "config" | "why" | "vet" => Kind::ReadOnly,
+                | "--version" | "-v" | "version" | "help" | "check" | "metadata" | "tree"
+                | "doctor" | "audit" | "env" | "config" | "why" | "vet" => Kind::ReadOnly,
                 "uninstall" | "remove" | "rm" | "unlink" => Kind::Write,
                 "publish" | "push" | "login" | "owner" | "yank" | "upload" | "deploy" => {
                     Kind::Network
