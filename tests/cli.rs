@@ -328,7 +328,7 @@ test "card testing is caught on the fifth customer" {
         lines.push_str(&line(c, "s-1"));
     }
     lines.push_str(&line(6, "s-2"));
-    let out = permit0(&d, &["eval", "cards.p0"], Some(&lines));
+    let out = permit0(&d, &["eval", "--no-stdlib", "cards.p0"], Some(&lines));
     let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| {
@@ -343,7 +343,7 @@ test "card testing is caught on the fifth customer" {
         ["allow", "allow", "allow", "allow", "deny", "allow"]
     );
 
-    let out = permit0(&d, &["test", "cards.p0"], None);
+    let out = permit0(&d, &["test", "--no-stdlib", "cards.p0"], None);
     assert!(
         out.status.success(),
         "{}",
@@ -356,7 +356,7 @@ test "card testing is caught on the fifth customer" {
         text.replace("=> deny \"card testing\"", "=> allow"),
     )
     .unwrap();
-    let out = permit0(&d, &["test", "cards.p0"], None);
+    let out = permit0(&d, &["test", "--no-stdlib", "cards.p0"], None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("step 5: expected allow, got deny"));
 }
