@@ -71,8 +71,23 @@ fn the_stdlib_tests_pass() {
     let (c, p) = stdlib();
     let mut failures = Vec::new();
     for t in &c.ir.tests {
+        // As `permit0 test` runs them: one session per test, steps in order.
+        let mut sessions = permit0_vm::Sessions::default();
         for (i, step) in t.steps.iter().enumerate() {
-            let d = decide(p, step.request.clone());
+            let mut request = step.request.clone();
+            if let Some(o) = request.as_object_mut() {
+                o.entry("session")
+                    .or_insert_with(|| json!({"id": format!("test:{}", t.name)}));
+            }
+            let d = match p.bind(&request) {
+                Ok(mut r) => {
+                    sessions.fill(p, &mut r);
+                    let d = p.decide(&r);
+                    sessions.record(p, &r);
+                    p.decision_json(&d, Some(&r))
+                }
+                Err(e) => p.refusal_json(&e, None),
+            };
             let got = d["decision"].as_str().unwrap_or("");
             let reason = d["reason"].as_str().unwrap_or("");
             let ok = got == step.expect.name()
