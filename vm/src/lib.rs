@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod builtins;
+pub mod canonical;
 mod decision;
 mod disasm;
 mod engine;
