@@ -15,6 +15,7 @@ mod program;
 mod request;
 pub mod risk;
 pub mod time;
+pub mod token;
 pub mod value;
 mod verify;
 pub mod wire;
