@@ -12,6 +12,7 @@ pub mod instr;
 pub mod keys;
 pub mod normalize;
 mod program;
+pub mod replay;
 mod request;
 pub mod risk;
 pub mod time;
