@@ -56,6 +56,10 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Create a signing key pair: NAME.key and NAME.pub
     Keygen(cmd::keygen::Args),
+    /// Verify, replay or export an audit log
+    Audit(cmd::audit::Args),
+    /// Verify a capability token against a request; approve an escalation
+    Token(cmd::token::Args),
     /// Run the language server over stdio
     Lsp,
 }
@@ -73,6 +77,8 @@ fn main() -> ExitCode {
         Command::Test(a) => cmd::test::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Keygen(a) => cmd::keygen::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Token(a) => cmd::token::run(a),
         Command::Lsp => permit0_lsp::run_stdio(),
     }
 }

@@ -28,6 +28,8 @@ pub struct Args {
     /// otherwise compiled in with the given policies
     #[arg(long)]
     pub no_stdlib: bool,
+    #[command(flatten)]
+    pub audit: super::audit::EvalArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -41,6 +43,13 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
+        }
+    };
+    let mut audit = match super::audit::EvalAudit::open(&args.audit) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
     };
     let mut text = String::new();
@@ -59,16 +68,23 @@ pub fn run(args: Args) -> ExitCode {
     // be replayed from a file.
     let mut sessions = Sessions::default();
     if let Ok(v) = serde_json::from_str::<Json>(text.trim()) {
-        let out = decide_one(&program, &mut sessions, &v, args.explain);
+        let mut out = decide_one(&program, &mut sessions, &v, args.explain);
+        if let Some(a) = &mut audit {
+            if let Err(e) = a.record(&program, Ok(&v), &mut out) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
         outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return ExitCode::SUCCESS;
+        return close_audit(audit);
     }
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let out = match serde_json::from_str::<Json>(line) {
-            Ok(v) => decide_one(&program, &mut sessions, &v, args.explain),
+        let parsed = serde_json::from_str::<Json>(line);
+        let mut out = match &parsed {
+            Ok(v) => decide_one(&program, &mut sessions, v, args.explain),
             Err(e) => serde_json::json!({
                 "decision": "escalate",
                 "reason": format!("line {} is not valid JSON: {e}", n + 1),
@@ -76,11 +92,28 @@ pub fn run(args: Args) -> ExitCode {
                 "action": null,
                 "risk": null,
                 "bundle": program.digest_string(),
+                "action_digest": null,
             }),
         };
+        if let Some(a) = &mut audit {
+            if let Err(e) = a.record(&program, parsed.as_ref().map_err(|_| line), &mut out) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
         outln!("{}", serde_json::to_string(&out).unwrap_or_default());
     }
-    ExitCode::SUCCESS
+    close_audit(audit)
+}
+
+fn close_audit(audit: Option<super::audit::EvalAudit>) -> ExitCode {
+    match audit.map(super::audit::EvalAudit::close).transpose() {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Bind, read the session, decide, remember: one request of a stream.

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod bench;
 pub mod build;
 pub mod check;
@@ -10,4 +11,5 @@ pub mod inspect;
 pub mod keygen;
 pub mod taxonomy;
 pub mod test;
+pub mod token;
 pub mod verify;

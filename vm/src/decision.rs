@@ -127,6 +127,9 @@ impl Program {
                 "flags": d.flags.names().collect::<Vec<_>>(),
             })),
             "bundle": format!("sha256:{}", hex(&self.info.digest)),
+            "action_digest": req
+                .and_then(|r| self.action_digest(r))
+                .map(|d| crate::canonical::sha256_string(&d)),
         });
         if let (Some(r), Some(obj)) = (
             d.rule().and_then(|r| self.rules.get(r)),
@@ -153,6 +156,7 @@ impl Program {
             "action": asked,
             "risk": null,
             "bundle": format!("sha256:{}", hex(&self.info.digest)),
+            "action_digest": null,
         })
     }
 }

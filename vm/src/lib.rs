@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit;
 pub mod builtins;
+pub mod canonical;
 mod decision;
 mod disasm;
 mod engine;
@@ -10,10 +12,12 @@ pub mod instr;
 pub mod keys;
 pub mod normalize;
 mod program;
+pub mod replay;
 mod request;
 pub mod risk;
 mod session;
 pub mod time;
+pub mod token;
 pub mod value;
 mod verify;
 pub mod wire;

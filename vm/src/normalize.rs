@@ -42,6 +42,7 @@ pub(crate) fn bind_tool(
             slots: Box::new([]),
             aggs,
             session,
+            tool_args: None,
         });
     };
     let empty = Map::new();
@@ -53,7 +54,7 @@ pub(crate) fn bind_tool(
             fields.insert(field.clone(), v);
         }
     }
-    p.bind_fields(
+    let mut req = p.bind_fields(
         tool.action,
         &fields,
         actor,
@@ -62,7 +63,9 @@ pub(crate) fn bind_tool(
         true,
         session,
         aggs,
-    )
+    )?;
+    req.tool_args = Some(Box::new(Json::Object(raw.clone())));
+    Ok(req)
 }
 
 fn eval(e: &ToolExprWire, args: &Obj, actor: Option<&Obj>, context: Option<&Obj>) -> Json {

@@ -22,6 +22,9 @@ pub struct Request {
     /// session store (0 = nothing seen).
     pub(crate) aggs: Box<[i64]>,
     pub(crate) session: Option<Box<str>>,
+    /// A raw tool call's arguments as sent: part of the action's canonical
+    /// form, since the executor runs the raw call (see docs/audit.md).
+    pub(crate) tool_args: Option<Box<Json>>,
 }
 
 impl Request {
@@ -190,6 +193,7 @@ impl Program {
                 slots: Box::new([]),
                 aggs,
                 session,
+                tool_args: None,
             });
         };
         let empty = serde_json::Map::new();
@@ -269,6 +273,7 @@ impl Program {
             slots: slots.into_boxed_slice(),
             aggs,
             session,
+            tool_args: None,
         })
     }
 

@@ -1,0 +1,511 @@
+//! `permit0 audit verify | replay | export`, and the `--audit`/`--key` hook
+//! that `permit0 eval` calls once per decision.
+
+use super::common::{load_program, trusted_keys};
+use permit0_compiler::bundle::parse_secret_key;
+use permit0_vm::audit::{
+    records, verify, AuditLog, Config, DecisionEntry, FileSink, Payload, Report, VerifyOptions,
+};
+use permit0_vm::canonical::parse_sha256;
+use permit0_vm::replay::{Outcome, Replayer};
+use permit0_vm::token::{issue, Basis, Claims};
+use permit0_vm::Program;
+use serde_json::{json, Map, Value as Json};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+// ---------------------------------------------------------------------------
+// The eval hook
+
+/// `permit0 eval` flags for the audit log and capability tokens.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct EvalArgs {
+    /// Append a hash-chained, signed record of every decision to this log
+    #[arg(long, value_name = "LOG", requires = "key")]
+    pub audit: Option<PathBuf>,
+    /// Signing key for the log and for the `"token"` of allowed decisions
+    #[arg(long, value_name = "K.key")]
+    pub key: Option<PathBuf>,
+    /// Keep only each request's digest in the log, not the request
+    #[arg(long, requires = "audit")]
+    pub no_payload: bool,
+    /// Sign a checkpoint after this many records (1 signs every record)
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub checkpoint_every: u64,
+    /// Lifetime of issued tokens, in seconds
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub token_ttl: u64,
+}
+
+/// Logs decisions and adds tokens to allowed ones, for one `eval` run.
+pub struct EvalAudit {
+    log: Option<AuditLog<FileSink>>,
+    key: ed25519_dalek::SigningKey,
+    ttl_ms: i64,
+}
+
+pub fn read_secret_key(path: &Path) -> Result<ed25519_dalek::SigningKey, String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| parse_secret_key(&t))
+        .map_err(|e| format!("`{}`: {e}", path.display()))
+}
+
+pub fn nonce() -> Result<[u8; 16], String> {
+    let mut n = [0u8; 16];
+    getrandom::fill(&mut n).map_err(|e| format!("no randomness available: {e}"))?;
+    Ok(n)
+}
+
+impl EvalAudit {
+    /// `None` when neither `--audit` nor `--key` was given.
+    pub fn open(args: &EvalArgs) -> Result<Option<EvalAudit>, String> {
+        let Some(key_path) = &args.key else {
+            return Ok(None);
+        };
+        let key = read_secret_key(key_path)?;
+        let log = match &args.audit {
+            None => None,
+            Some(path) => {
+                let sink = FileSink::open(path)
+                    .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+                let cfg = Config {
+                    sign_every_record: args.checkpoint_every == 1,
+                    checkpoint_every: args.checkpoint_every,
+                    payload: if args.no_payload {
+                        Payload::DigestOnly
+                    } else {
+                        Payload::Full
+                    },
+                    ..Config::default()
+                };
+                Some(
+                    AuditLog::open(sink, key.clone(), cfg)
+                        .map_err(|e| format!("`{}`: {e}", path.display()))?,
+                )
+            }
+        };
+        Ok(Some(EvalAudit {
+            log,
+            key,
+            ttl_ms: i64::try_from(args.token_ttl.saturating_mul(1_000)).unwrap_or(i64::MAX),
+        }))
+    }
+
+    /// Logs one decision (`request` is the request JSON, or the text of a
+    /// line that was not JSON) and puts a token into an allowed decision.
+    pub fn record(
+        &mut self,
+        program: &Program,
+        request: Result<&Json, &str>,
+        out: &mut Json,
+    ) -> Result<(), String> {
+        let mut record_hash = None;
+        if let Some(log) = &mut self.log {
+            let entry = match request {
+                Ok(r) => DecisionEntry::from_json(program, r, out),
+                Err(text) => DecisionEntry {
+                    raw: Some(text.to_string()),
+                    ..DecisionEntry::from_json(program, &Json::Null, out)
+                },
+            };
+            let a = log
+                .append_decision(&entry)
+                .map_err(|e| format!("cannot append to the audit log: {e}"))?;
+            record_hash = Some(permit0_vm::canonical::sha256_string(&a.hash));
+        }
+        let s = |k: &str| out.get(k).and_then(Json::as_str).map(str::to_string);
+        let (Some("allow"), Some(digest), Some(action), Some(bundle)) = (
+            s("decision").as_deref(),
+            s("action_digest"),
+            s("action"),
+            s("bundle"),
+        ) else {
+            return Ok(());
+        };
+        let now = permit0_vm::time::now_ms();
+        let mut claims = Claims {
+            action,
+            action_digest: digest,
+            bundle,
+            rule: s("rule"),
+            basis: Basis::Allowed,
+            issued_ms: now,
+            expires_ms: now.saturating_add(self.ttl_ms),
+            single_use: true,
+            max_amount: None,
+            nonce: permit0_vm::hex(&nonce()?),
+            key: String::new(),
+            record: record_hash,
+        };
+        let token = issue(&mut claims, &self.key);
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert("token".into(), Json::String(token));
+        }
+        Ok(())
+    }
+
+    /// Writes the closing checkpoint.
+    pub fn close(mut self) -> Result<(), String> {
+        if let Some(log) = &mut self.log {
+            log.close()
+                .map_err(|e| format!("cannot close the audit log: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// permit0 audit …
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check every record's hash, chain position, signature and payload
+    /// digest; exit 1 naming the first bad record
+    Verify(VerifyArgs),
+    /// Re-decide every record against the bundle that made it; exit 1 on
+    /// any difference
+    Replay(ReplayArgs),
+    /// Write the decisions (with each action's compliance mappings) as CSV
+    /// or JSON
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    pub log: PathBuf,
+    /// Public keys trusted to sign the log
+    #[arg(long, required = true)]
+    pub trusted: Vec<PathBuf>,
+    /// Accept a log still being written (no closing checkpoint yet)
+    #[arg(long)]
+    pub allow_open: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    pub log: PathBuf,
+    /// The bundle that made the decisions
+    #[arg(long)]
+    pub bundle: PathBuf,
+    /// Public keys trusted to sign the log and the bundle
+    #[arg(long, required = true)]
+    pub trusted: Vec<PathBuf>,
+    /// Also re-decide records made by other bundles ("what would this bundle
+    /// have decided?")
+    #[arg(long)]
+    pub any_bundle: bool,
+    /// Accept a log still being written
+    #[arg(long)]
+    pub allow_open: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    pub log: PathBuf,
+    /// A bundle whose taxonomy gives each action's compliance mappings
+    #[arg(long)]
+    pub bundle: PathBuf,
+    /// Public keys trusted to sign the log and the bundle
+    #[arg(long, required = true)]
+    pub trusted: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Accept a log still being written
+    #[arg(long)]
+    pub allow_open: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let r = match args.command {
+        AuditCommand::Verify(a) => run_verify(a),
+        AuditCommand::Replay(a) => run_replay(a),
+        AuditCommand::Export(a) => run_export(a),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads and verifies a log; `Err(Ok(code))` when verification failed (and
+/// was reported), `Err(Err(msg))` on a usage or I/O error.
+fn verified_log(
+    log: &Path,
+    trusted: &[PathBuf],
+    allow_open: bool,
+) -> Result<(Vec<u8>, Report), Result<ExitCode, String>> {
+    let keys = trusted_keys(trusted).map_err(Err)?;
+    let bytes =
+        std::fs::read(log).map_err(|e| Err(format!("cannot read `{}`: {e}", log.display())))?;
+    match verify(&bytes, &keys, &VerifyOptions { allow_open }) {
+        Ok(r) => Ok((bytes, r)),
+        Err(f) => {
+            eprintln!("error: {}: {}", log.display(), f.bad);
+            if f.report.records > 0 {
+                eprintln!(
+                    "  note: records 1 to {} are intact{}",
+                    f.report.last_seq,
+                    if f.report.sealed_through > 0 {
+                        format!(" (signed through record {})", f.report.sealed_through)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            Err(Ok(ExitCode::from(1)))
+        }
+    }
+}
+
+fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
+    let r = match verified_log(&a.log, &a.trusted, a.allow_open) {
+        Ok((_, r)) => r,
+        Err(code) => return code,
+    };
+    outln!(
+        "ok: {}: {} records ({} decisions, {} approvals, {} checkpoints), signed by key {}, {}; head {}",
+        a.log.display(),
+        r.records,
+        r.decisions,
+        r.approvals,
+        r.checkpoints,
+        r.keys.join(", "),
+        if r.closed {
+            "closed".to_string()
+        } else {
+            format!("open, signed through record {}", r.sealed_through)
+        },
+        r.head
+    );
+    for seq in &r.resumed {
+        outln!("  note: checkpoint {seq} records that the writer resumed after the log was left unclosed (a crash)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
+    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let program = load_program(Some(&a.bundle), &a.trusted, &[], false)?;
+    let mut replayer = Replayer::new(&program, a.any_bundle);
+    let (mut same, mut differ, mut other, mut none) = (0u64, 0u64, 0u64, 0u64);
+    for (_, rec) in records(&bytes) {
+        if rec.get("kind").and_then(Json::as_str) != Some("decision") {
+            continue;
+        }
+        let seq = rec.get("seq").and_then(Json::as_u64).unwrap_or(0);
+        match replayer.replay(&rec) {
+            Outcome::Same => same += 1,
+            Outcome::Differs(diffs) => {
+                differ += 1;
+                for d in diffs {
+                    outln!(
+                        "record {seq}: {} differs: logged {}, replayed {}",
+                        d.field,
+                        d.logged,
+                        d.replayed
+                    );
+                }
+            }
+            Outcome::OtherBundle(b) => {
+                other += 1;
+                outln!(
+                    "record {seq}: decided by bundle {b}, not {} (pass that bundle, or --any-bundle to compare)",
+                    program.digest_string()
+                );
+            }
+            Outcome::NotReplayable(why) => {
+                none += 1;
+                outln!("record {seq}: not replayable: {why}");
+            }
+        }
+    }
+    outln!(
+        "replayed {} decisions against {}: {same} same, {differ} different, {other} from another bundle, {none} not replayable",
+        same + differ + other + none,
+        program.digest_string()
+    );
+    Ok(if differ + other + none == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+const COLUMNS: [&str; 16] = [
+    "seq",
+    "time",
+    "kind",
+    "session",
+    "action",
+    "action_digest",
+    "decision",
+    "rule",
+    "reason",
+    "risk_score",
+    "risk_tier",
+    "bundle",
+    "taxonomy",
+    "compliance",
+    "approver",
+    "hash",
+];
+
+fn export_row(
+    program: &Program,
+    rec: &Map<String, Json>,
+    approved: Option<&Map<String, Json>>,
+) -> Map<String, Json> {
+    // An approval row carries the approved decision's facts.
+    let src = approved.unwrap_or(rec);
+    let g = |m: &Map<String, Json>, k: &str| m.get(k).cloned().unwrap_or(Json::Null);
+    let risk = |k: &str| {
+        src.get("risk")
+            .and_then(|r| r.get(k))
+            .cloned()
+            .unwrap_or(Json::Null)
+    };
+    let compliance: Vec<Json> = src
+        .get("action")
+        .and_then(Json::as_str)
+        .and_then(|a| program.action_id(a))
+        .map(|id| {
+            program
+                .action_compliance(id)
+                .iter()
+                .map(|c| Json::String(c.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut row = Map::new();
+    row.insert("seq".into(), g(rec, "seq"));
+    row.insert("time".into(), g(rec, "time"));
+    row.insert("kind".into(), g(rec, "kind"));
+    row.insert("session".into(), g(src, "session"));
+    row.insert("action".into(), g(src, "action"));
+    row.insert("action_digest".into(), g(src, "action_digest"));
+    row.insert(
+        "decision".into(),
+        if approved.is_some() {
+            json!("approved")
+        } else {
+            g(rec, "decision")
+        },
+    );
+    row.insert("rule".into(), g(src, "rule"));
+    row.insert("reason".into(), g(src, "reason"));
+    row.insert("risk_score".into(), risk("score"));
+    row.insert("risk_tier".into(), risk("tier"));
+    row.insert("bundle".into(), g(src, "bundle"));
+    row.insert("taxonomy".into(), g(src, "taxonomy"));
+    row.insert("compliance".into(), Json::Array(compliance));
+    row.insert("approver".into(), g(rec, "approver"));
+    row.insert("hash".into(), g(rec, "hash"));
+    row
+}
+
+fn csv_field(v: &Json) -> String {
+    let s = match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn run_export(a: ExportArgs) -> Result<ExitCode, String> {
+    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let program = load_program(Some(&a.bundle), &a.trusted, &[], false)?;
+    let all = records(&bytes);
+    let by_seq = |seq: &Json| {
+        all.iter()
+            .map(|(_, r)| r)
+            .find(|r| r.get("seq") == Some(seq))
+    };
+    let mut rows = Vec::new();
+    for (_, rec) in &all {
+        match rec.get("kind").and_then(Json::as_str) {
+            Some("decision") => rows.push(export_row(&program, rec, None)),
+            Some("approval") => {
+                let approved = rec.get("record").and_then(by_seq);
+                rows.push(export_row(&program, rec, approved));
+            }
+            _ => {}
+        }
+    }
+    match a.format {
+        Format::Json => {
+            let v = Json::Array(rows.into_iter().map(Json::Object).collect());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Csv => {
+            outln!("{}", COLUMNS.join(","));
+            for row in rows {
+                let line: Vec<String> = COLUMNS
+                    .iter()
+                    .map(|c| csv_field(row.get(*c).unwrap_or(&Json::Null)))
+                    .collect();
+                outln!("{}", line.join(","));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The decision record `seq` of a verified log, and its hash.
+pub fn find_record(bytes: &[u8], seq: u64) -> Option<(Map<String, Json>, [u8; 32])> {
+    records(bytes).into_iter().find_map(|(_, r)| {
+        if r.get("seq").and_then(Json::as_u64) == Some(seq) {
+            let h = r
+                .get("hash")
+                .and_then(Json::as_str)
+                .and_then(parse_sha256)?;
+            Some((r, h))
+        } else {
+            None
+        }
+    })
+}
+
+/// Verifies a log for `token approve`: the approval must rest on a record
+/// covered by a signature.
+pub fn verified_for_approval(
+    log: &Path,
+    trusted: &[PathBuf],
+) -> Result<(Vec<u8>, Report), Result<ExitCode, String>> {
+    verified_log(log, trusted, true)
+}

@@ -1,0 +1,176 @@
+//! Logged decision records in, each re-decided against a bundle out: the
+//! same request and the same bundle always give the same decision, so any
+//! difference is evidence (a different VM, a different bundle, or a log that
+//! was not written by this system).
+//!
+//! Records must be replayed in log order through one [`Replayer`]: it
+//! rebuilds the session state of earlier records (a [`Sessions`] store fed
+//! every record with a payload, in order), so session rules decide on replay
+//! as they did live. A record kept without its payload cannot feed it: later
+//! records of its session may then differ, and the report says so.
+
+use crate::program::Program;
+use crate::session::Sessions;
+use serde_json::{json, Map, Value as Json};
+
+/// One field that came out differently.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    pub field: &'static str,
+    pub logged: Json,
+    pub replayed: Json,
+}
+
+/// The replay of one decision record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Same,
+    Differs(Vec<Difference>),
+    /// The record was decided by another bundle (its digest).
+    OtherBundle(String),
+    /// The record keeps no payload (or one that is not a request).
+    NotReplayable(String),
+}
+
+/// Re-decides records in log order.
+pub struct Replayer<'p> {
+    program: &'p Program,
+    any_bundle: bool,
+    sessions: Sessions,
+}
+
+/// Binds and decides a request JSON: the decision JSON, or the refusal of a
+/// request that cannot be bound. Replay decides every record through here.
+pub fn decide_json(program: &Program, request: &Json) -> Json {
+    match program.bind(request) {
+        Ok(req) => {
+            let d = program.decide(&req);
+            program.decision_json(&d, Some(&req))
+        }
+        Err(err) => {
+            let asked = request
+                .get("action")
+                .or_else(|| request.get("tool"))
+                .and_then(Json::as_str);
+            program.refusal_json(&err, asked)
+        }
+    }
+}
+
+/// The request a decision record's payload stands for: its canonical form
+/// turned back into a request (a raw tool call again for a tool call), or
+/// the request as received.
+pub fn request_of(record: &Map<String, Json>) -> Result<Json, String> {
+    let mut req = match (record.get("request"), record.get("raw")) {
+        (Some(Json::Object(c)), _) => {
+            let mut r = c.clone();
+            if let Some(Json::Object(tool)) = r.remove("tool") {
+                r.remove("action");
+                r.insert(
+                    "tool".into(),
+                    tool.get("name").cloned().unwrap_or(Json::Null),
+                );
+                r.insert(
+                    "args".into(),
+                    tool.get("args").cloned().unwrap_or(Json::Null),
+                );
+            }
+            r
+        }
+        (_, Some(Json::String(raw))) => match serde_json::from_str(raw) {
+            Ok(Json::Object(r)) => r,
+            _ => return Err("the logged request is not a JSON object".into()),
+        },
+        _ => return Err("the record keeps only the action digest (no payload)".into()),
+    };
+    if let Some(Json::String(s)) = record.get("session") {
+        req.insert("session".into(), json!({ "id": s }));
+    }
+    Ok(Json::Object(req))
+}
+
+impl<'p> Replayer<'p> {
+    /// `any_bundle` replays records of other bundles too ("what if this
+    /// bundle had decided?"); otherwise they are reported as such.
+    pub fn new(program: &'p Program, any_bundle: bool) -> Replayer<'p> {
+        Replayer {
+            program,
+            any_bundle,
+            sessions: Sessions::default(),
+        }
+    }
+
+    /// Re-decides one decision record.
+    pub fn replay(&mut self, record: &Map<String, Json>) -> Outcome {
+        let bundle = record.get("bundle").and_then(Json::as_str).unwrap_or("");
+        let request = request_of(record);
+        if !self.any_bundle && bundle != self.program.digest_string() {
+            // Not compared, but still part of its session's history.
+            if let Ok(r) = &request {
+                if let Ok(req) = self.program.bind(r) {
+                    self.sessions.record(self.program, &req);
+                }
+            }
+            return Outcome::OtherBundle(bundle.to_string());
+        }
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => return Outcome::NotReplayable(e),
+        };
+        let now = match self.program.bind(&request) {
+            Ok(mut req) => {
+                self.sessions.fill(self.program, &mut req);
+                let d = self.program.decide(&req);
+                self.sessions.record(self.program, &req);
+                self.program.decision_json(&d, Some(&req))
+            }
+            Err(_) => decide_json(self.program, &request),
+        };
+        let mut diffs = Vec::new();
+        let risk =
+            |v: Option<&Json>, k: &str| v.and_then(|r| r.get(k)).cloned().unwrap_or(Json::Null);
+        let pairs: [(&'static str, Json, Json); 7] = [
+            ("decision", get(record, "decision"), get_j(&now, "decision")),
+            ("rule", get(record, "rule"), get_j(&now, "rule")),
+            ("reason", get(record, "reason"), get_j(&now, "reason")),
+            ("action", get(record, "action"), get_j(&now, "action")),
+            (
+                "action_digest",
+                get(record, "action_digest"),
+                get_j(&now, "action_digest"),
+            ),
+            (
+                "risk.score",
+                risk(record.get("risk"), "score"),
+                risk(now.get("risk"), "score"),
+            ),
+            (
+                "risk.tier",
+                risk(record.get("risk"), "tier"),
+                risk(now.get("risk"), "tier"),
+            ),
+        ];
+        for (field, logged, replayed) in pairs {
+            if logged != replayed {
+                diffs.push(Difference {
+                    field,
+                    logged,
+                    replayed,
+                });
+            }
+        }
+        if diffs.is_empty() {
+            Outcome::Same
+        } else {
+            Outcome::Differs(diffs)
+        }
+    }
+}
+
+fn get(m: &Map<String, Json>, k: &str) -> Json {
+    m.get(k).cloned().unwrap_or(Json::Null)
+}
+
+fn get_j(v: &Json, k: &str) -> Json {
+    v.get(k).cloned().unwrap_or(Json::Null)
+}
