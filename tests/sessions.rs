@@ -19,9 +19,7 @@ fn run(p: &Program, sessions: &mut Sessions, requests: &[Value]) -> Vec<(String,
         .iter()
         .map(|r| {
             let mut req = p.bind(r).unwrap();
-            sessions.fill(p, &mut req);
-            let d = p.decide(&req);
-            sessions.record(p, &req);
+            let d = sessions.decide(p, &mut req);
             let j = p.decision_json(&d, Some(&req));
             (
                 j["decision"].as_str().unwrap().to_string(),

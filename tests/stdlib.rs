@@ -81,9 +81,7 @@ fn the_stdlib_tests_pass() {
             }
             let d = match p.bind(&request) {
                 Ok(mut r) => {
-                    sessions.fill(p, &mut r);
-                    let d = p.decide(&r);
-                    sessions.record(p, &r);
+                    let d = sessions.decide(p, &mut r);
                     p.decision_json(&d, Some(&r))
                 }
                 Err(e) => p.refusal_json(&e, None),

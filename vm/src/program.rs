@@ -132,6 +132,9 @@ pub struct Program {
     pub(crate) model: Model,
     pub(crate) enums: Vec<Vec<Box<str>>>,
     pub(crate) namespaces: Vec<(Box<str>, Vec<FieldMeta>)>,
+    /// Where `context.time` sits after an action's own fields, found once
+    /// at load so session stores never look it up by name.
+    pub(crate) context_time: Option<usize>,
     pub(crate) actions: Vec<ActionRt>,
     pub(crate) rules: Vec<RuleRt>,
     pub(crate) ints: Vec<i64>,
@@ -292,6 +295,21 @@ impl Program {
             .iter()
             .map(|n| (n.name.as_str().into(), n.fields.iter().map(field).collect()))
             .collect();
+        let context_time = {
+            let mut base = 0usize;
+            let mut found = None;
+            for (name, fields) in &namespaces {
+                if &**name == "context" {
+                    found = fields
+                        .iter()
+                        .position(|f| &*f.name == "time")
+                        .map(|i| base + i);
+                    break;
+                }
+                base += fields.len();
+            }
+            found
+        };
         let ns_fields: Vec<FieldMeta> = namespaces
             .iter()
             .flat_map(|(_, f)| f.iter().cloned())
@@ -453,6 +471,7 @@ impl Program {
             sets,
             enum_sets,
             matchers,
+            context_time,
             agg_keys: w
                 .aggregates
                 .iter()
@@ -517,6 +536,12 @@ impl Program {
 
     pub fn rule_id(&self, rule: usize) -> Option<&str> {
         self.rules.get(rule).map(|r| &*r.id)
+    }
+
+    /// The slot of `context.time` in a request for `action`.
+    pub fn time_slot(&self, action: u32) -> Option<usize> {
+        let a = self.actions.get(action as usize)?;
+        self.context_time.map(|off| a.own_fields + off)
     }
 
     /// The session aggregates the rules of `action` read.

@@ -119,9 +119,7 @@ impl<'p> Replayer<'p> {
         };
         let now = match self.program.bind(&request) {
             Ok(mut req) => {
-                self.sessions.fill(self.program, &mut req);
-                let d = self.program.decide(&req);
-                self.sessions.record(self.program, &req);
+                let d = self.sessions.decide(self.program, &mut req);
                 self.program.decision_json(&d, Some(&req))
             }
             Err(_) => decide_json(self.program, &request),

@@ -249,6 +249,14 @@ impl Sessions {
         }
     }
 
+    /// One request of a stream: read its session, decide, remember it.
+    pub fn decide(&mut self, program: &Program, req: &mut Request) -> crate::Decision {
+        self.fill(program, req);
+        let d = program.decide(req);
+        self.record(program, req);
+        d
+    }
+
     /// Forgets session `id`.
     pub fn end(&mut self, id: &str) {
         self.sessions.remove(id);
@@ -269,7 +277,7 @@ impl Sessions {
 /// The request's `context.time` in ms, when the bundle declares it and the
 /// request sent it.
 fn request_time(program: &Program, req: &Request) -> Option<i64> {
-    let slot = program.field_slot(req.action()?, "context.time")?;
+    let slot = program.time_slot(req.action()?)?;
     match req.slot(slot) {
         Some(Value::Int(t)) => Some(*t),
         _ => None,
