@@ -292,6 +292,9 @@ pub struct FieldDecl {
     pub name: Name,
     pub ty: TypeExpr,
     pub optional: bool,
+    /// `= expr`: computed by the engine from the action's input fields; a
+    /// caller never supplies it.
+    pub derive: Option<Expr>,
     pub doc: Option<StrLit>,
     pub span: Span,
 }

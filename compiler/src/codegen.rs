@@ -78,7 +78,7 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         let fields = ns
             .fields
             .iter()
-            .filter_map(|f| g.field_wire(&f.name, f.ty, f.optional, f.span))
+            .filter_map(|f| g.field_wire(&f.name, f.ty, f.optional, None, f.span))
             .collect();
         g.out.namespaces.push(NamespaceWire {
             name: ns.name.clone(),
@@ -197,6 +197,7 @@ impl<'a> Gen<'a> {
         name: &str,
         ty: Type,
         optional: bool,
+        derive: Option<permit0_vm::wire::ToolExprWire>,
         span: Span,
     ) -> Option<FieldWire> {
         match type_wire(ty) {
@@ -204,6 +205,7 @@ impl<'a> Gen<'a> {
                 name: name.to_string(),
                 ty: t,
                 optional,
+                derive,
             }),
             None => {
                 self.diags.push(Diagnostic::error(
@@ -235,7 +237,14 @@ impl<'a> Gen<'a> {
         let fields: Vec<FieldWire> = a
             .fields
             .iter()
-            .filter_map(|f| self.field_wire(&f.name, f.ty, f.optional, f.span))
+            .filter_map(|f| {
+                let derive = ir
+                    .derived
+                    .iter()
+                    .find(|(action, field, _)| *action as usize == id && *field == f.name)
+                    .map(|(_, _, e)| tool_expr(e));
+                self.field_wire(&f.name, f.ty, f.optional, derive, f.span)
+            })
             .collect();
         let ns_slots: usize = self.out.namespaces.iter().map(|n| n.fields.len()).sum();
         if fields.len() + ns_slots > MAX_SLOTS {
@@ -795,27 +804,30 @@ fn const_compare(op: CmpOp, l: &TExpr, r: &TExpr) -> Option<bool> {
     })
 }
 
+fn tool_expr(e: &crate::ir::ToolExpr) -> permit0_vm::wire::ToolExprWire {
+    use crate::ir::ToolExpr as T;
+    use permit0_vm::wire::ToolExprWire as W;
+    match e {
+        T::Arg(a) => W::Arg(a.clone()),
+        T::Input(a) => W::Input(a.clone()),
+        T::Field(ns, f) => W::Field(ns.clone(), f.clone()),
+        T::Str(s) => W::Str(s.clone()),
+        T::Int(n) => W::Int(*n),
+        T::Bool(b) => W::Bool(*b),
+        T::List(v) => W::List(v.clone()),
+        T::Call(f, args) => W::Call(f.clone(), args.iter().map(tool_expr).collect()),
+    }
+}
+
 /// Tool mappings in their wire form, in source order.
 pub fn tools(ir: &Ir) -> Vec<permit0_vm::wire::ToolWire> {
-    fn expr(e: &crate::ir::ToolExpr) -> permit0_vm::wire::ToolExprWire {
-        use crate::ir::ToolExpr as T;
-        use permit0_vm::wire::ToolExprWire as W;
-        match e {
-            T::Arg(a) => W::Arg(a.clone()),
-            T::Field(ns, f) => W::Field(ns.clone(), f.clone()),
-            T::Str(s) => W::Str(s.clone()),
-            T::Int(n) => W::Int(*n),
-            T::Bool(b) => W::Bool(*b),
-            T::List(v) => W::List(v.clone()),
-            T::Call(f, args) => W::Call(f.clone(), args.iter().map(expr).collect()),
-        }
-    }
     ir.tools
         .iter()
         .map(|t| permit0_vm::wire::ToolWire {
             names: t.names.clone(),
             action: t.action,
-            fields: t.fields.iter().map(|(f, e)| (f.clone(), expr(e))).collect(),
+            fields: t.fields.iter().map(|(f, e)| (f.clone(), tool_expr(e))).collect(),
+            args: t.args.clone(),
         })
         .collect()
 }

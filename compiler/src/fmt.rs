@@ -693,6 +693,10 @@ fn field_entry(f: &FieldDecl) -> Entry {
     if f.optional {
         s.push('?');
     }
+    if let Some(d) = &f.derive {
+        s.push_str(" = ");
+        s.push_str(&expr(d));
+    }
     doc(&mut s, &f.doc);
     entry(f.span, s)
 }

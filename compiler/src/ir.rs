@@ -170,6 +170,9 @@ pub struct ToolIr {
     pub names: Vec<String>,
     pub action: ActionId,
     pub fields: Vec<(String, ToolExpr)>,
+    /// Every raw argument the tool accepts, sorted: those the fields read and
+    /// those listed under `_`. Any other argument taints the request.
+    pub args: Vec<String>,
     pub span: Span,
 }
 
@@ -178,6 +181,9 @@ pub struct ToolIr {
 pub enum ToolExpr {
     /// `args.to`: a raw argument, untrusted until the action's types bind it.
     Arg(String),
+    /// `to` in a derivation: an input field of the action, as the request
+    /// (or the tool mapping) supplied it.
+    Input(String),
     /// `context.org_domain`, `actor.id`
     Field(String, String),
     Str(String),
@@ -217,5 +223,7 @@ pub struct Ir {
     pub rules: Vec<RuleIr>,
     pub aggregates: Vec<Aggregate>,
     pub tools: Vec<ToolIr>,
+    /// Derived fields of each action that has any: (action, field, derivation).
+    pub derived: Vec<(ActionId, String, ToolExpr)>,
     pub tests: Vec<TestIr>,
 }

@@ -232,6 +232,7 @@ impl Resolver {
                 name: f.name.text.clone(),
                 ty,
                 optional: f.optional,
+                derive: f.derive.clone(),
                 doc: f.doc.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
                 span: f.name.span,
             });

@@ -52,8 +52,17 @@ pub struct FieldInfo {
     pub name: String,
     pub ty: Type,
     pub optional: bool,
+    /// A derived field's derivation over the action's input fields (see
+    /// `typeck::Checker::derivations`); `None` for an input field.
+    pub derive: Option<crate::ast::Expr>,
     pub doc: String,
     pub span: Span,
+}
+
+impl FieldInfo {
+    pub fn is_derived(&self) -> bool {
+        self.derive.is_some()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,7 @@ use crate::ir::{
     AggKind, Aggregate, CmpOp, Const, Effect, FieldRef, Ir, PolicyIr, RuleIr, TExpr, TestIr,
     TestStepIr, TextOp, ToolExpr, ToolIr, Window,
 };
-use crate::schema::{ActionId, Schema, Type, TIER_ENUM};
+use crate::schema::{ActionId, ActionInfo, Schema, Type, TIER_ENUM};
 use crate::span::{FileId, Span};
 use permit0_vm::risk::{Amp, Verdict};
 use std::cell::Cell;
@@ -40,6 +40,7 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
         overrides: Vec::new(),
     };
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
+    c.derivations();
     for f in files {
         c.file(f, &mut policy_names);
     }
@@ -1590,14 +1591,36 @@ impl<'s> Checker<'s> {
 
     // ---------- tools and tests ----------
 
+    /// Every derived field of every action, checked and compiled once: a
+    /// derivation reads the action's input fields (bare names), `actor` and
+    /// `context` fields, literals and builtins. Derived fields read no other
+    /// derived field, so the order of evaluation never matters.
+    fn derivations(&mut self) {
+        for (id, info) in self.schema.actions.iter().enumerate() {
+            let Ok(id) = ActionId::try_from(id) else {
+                continue;
+            };
+            for f in &info.fields {
+                let Some(d) = &f.derive else {
+                    continue;
+                };
+                if let Some(e) = self.tool_expr(d, Some(info)) {
+                    self.ir.derived.push((id, f.name.clone(), e));
+                }
+            }
+        }
+    }
+
     /// A tool mapping's value: raw arguments, `actor`/`context` fields,
-    /// literals and normalizer builtins — nothing else.
-    fn tool_expr(&mut self, e: &ast::Expr) -> Option<ToolExpr> {
+    /// literals and normalizer builtins — nothing else. In a derivation
+    /// (`inputs` is the action), bare names read the action's input fields
+    /// instead of raw arguments.
+    fn tool_expr(&mut self, e: &ast::Expr, inputs: Option<&ActionInfo>) -> Option<ToolExpr> {
         match &e.kind {
             ExprKind::Str(s) => Some(ToolExpr::Str(s.clone())),
             ExprKind::Int(n) => Some(ToolExpr::Int(*n)),
             ExprKind::Bool(b) => Some(ToolExpr::Bool(*b)),
-            ExprKind::Paren(inner) => self.tool_expr(inner),
+            ExprKind::Paren(inner) => self.tool_expr(inner, inputs),
             ExprKind::List(items) | ExprKind::Set(items) => {
                 let mut out = Vec::new();
                 for i in items {
@@ -1617,9 +1640,31 @@ impl<'s> Checker<'s> {
             }
             ExprKind::Path(p) => {
                 let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
-                match segs.as_slice() {
-                    ["args", name] => Some(ToolExpr::Arg(name.to_string())),
-                    [ns, field]
+                match (segs.as_slice(), inputs) {
+                    ([name], Some(info)) => match info.field(name) {
+                        Some(f) if !f.is_derived() => Some(ToolExpr::Input(name.to_string())),
+                        Some(_) => {
+                            self.diags.push(
+                                Diagnostic::error("P0219", p.span, format!("a derivation cannot read the derived field `{name}`"))
+                                    .help("derive it from the input fields it is itself computed from"),
+                            );
+                            None
+                        }
+                        None => {
+                            let mut d = Diagnostic::error(
+                                "P0219",
+                                p.span,
+                                format!("`{}` has no field `{name}`", info.name),
+                            );
+                            if let Some(s) = suggest(name, info.fields.iter().map(|x| x.name.as_str())) {
+                                d = d.help(format!("did you mean `{s}`?")).fix(p.span, s);
+                            }
+                            self.diags.push(d);
+                            None
+                        }
+                    },
+                    (["args", name], None) => Some(ToolExpr::Arg(name.to_string())),
+                    ([ns, field], _)
                         if self
                             .schema
                             .namespace(ns)
@@ -1627,7 +1672,14 @@ impl<'s> Checker<'s> {
                     {
                         Some(ToolExpr::Field(ns.to_string(), field.to_string()))
                     }
-                    _ => {
+                    (_, Some(_)) => {
+                        self.diags.push(
+                            Diagnostic::error("P0219", p.span, format!("a derivation cannot read `{}`", p.dotted()))
+                                .help("read an input field of the action (`to`), a field of `actor` or `context`, or call a builtin"),
+                        );
+                        None
+                    }
+                    (_, None) => {
                         self.diags.push(
                             Diagnostic::error("P0214", p.span, format!("a tool mapping cannot read `{}`", p.dotted()))
                                 .help("read a raw argument (`args.to`), a field of `actor` or `context`, or call a builtin"),
@@ -1668,7 +1720,7 @@ impl<'s> Checker<'s> {
                 }
                 let mut out = Vec::new();
                 for a in args {
-                    out.push(self.tool_expr(a)?);
+                    out.push(self.tool_expr(a, inputs)?);
                 }
                 Some(ToolExpr::Call(name, out))
             }
@@ -1690,7 +1742,24 @@ impl<'s> Checker<'s> {
             return;
         };
         let mut fields = Vec::new();
+        let mut accepted: Vec<String> = Vec::new();
         for f in &t.fields {
+            if f.name.text == "_" {
+                self.accepted_args(&f.value, &mut accepted);
+                continue;
+            }
+            if let Some(derived) = info.field(&f.name.text).filter(|x| x.is_derived()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0214",
+                        f.name.span,
+                        format!("`{}.{}` is derived by the taxonomy; a tool mapping cannot set it", info.name, f.name.text),
+                    )
+                    .help("map the raw arguments onto the action's input fields; the engine computes derived fields from them")
+                    .label(derived.span, "derived here"),
+                );
+                continue;
+            }
             if info.field(&f.name.text).is_none() {
                 let mut d = Diagnostic::error(
                     "P0214",
@@ -1716,16 +1785,44 @@ impl<'s> Checker<'s> {
                 ));
                 continue;
             }
-            if let Some(e) = self.tool_expr(&f.value) {
+            if let Some(e) = self.tool_expr(&f.value, None) {
                 fields.push((f.name.text.clone(), e));
             }
         }
+        for (_, e) in &fields {
+            read_args(e, &mut accepted);
+        }
+        accepted.sort();
+        accepted.dedup();
         self.ir.tools.push(ToolIr {
             names: t.names.iter().map(|n| n.value.clone()).collect(),
             action,
             fields,
+            args: accepted,
             span: t.span,
         });
+    }
+
+    /// `_ = [args.description, args.timeout]`: raw arguments the tool
+    /// accepts whose values decide nothing.
+    fn accepted_args(&mut self, e: &ast::Expr, out: &mut Vec<String>) {
+        let items = match &e.kind {
+            ExprKind::List(items) | ExprKind::Set(items) => items.as_slice(),
+            _ => std::slice::from_ref(e),
+        };
+        for i in items {
+            match &i.kind {
+                ExprKind::Path(p) if p.segments.len() == 2 && p.segments.first().is_some_and(|s| s.text == "args") => {
+                    if let Some(name) = p.segments.get(1) {
+                        out.push(name.text.clone());
+                    }
+                }
+                _ => self.diags.push(
+                    Diagnostic::error("P0214", i.span, "`_` lists the raw arguments a tool accepts without reading them")
+                        .help("write `_ = [args.description, args.timeout]`"),
+                ),
+            }
+        }
     }
 
     fn test(&mut self, t: &ast::TestDecl) {
@@ -2116,5 +2213,14 @@ fn member_span(e: &ast::Expr, s: &str) -> Option<Span> {
             .find(|i| matches!(&i.kind, ExprKind::Str(v) if v == s))
             .map(|i| i.span),
         _ => None,
+    }
+}
+
+/// The raw arguments a tool mapping's expression reads.
+fn read_args(e: &ToolExpr, out: &mut Vec<String>) {
+    match e {
+        ToolExpr::Arg(a) => out.push(a.clone()),
+        ToolExpr::Call(_, args) => args.iter().for_each(|a| read_args(a, out)),
+        _ => {}
     }
 }

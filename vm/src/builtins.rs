@@ -19,14 +19,17 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("first", 2),
     ("flag", 2),
     ("host_scope", 2),
+    ("http_method", 2),
     ("items", 1),
     ("join", 2),
     ("keys", 1),
     ("lower", 1),
+    ("one_of", 2),
     ("outside_workspace", 2),
     ("protected_branch", 1),
     ("recipient_scope", 2),
     ("sensitive_path", 1),
+    ("shell_join", 1),
     ("shell_kind", 1),
     ("shell_remote_exec", 1),
     ("shell_sudo", 1),
@@ -200,6 +203,29 @@ pub fn recipient_scope(recipients: &[String], org_domain: Option<&str>) -> &'sta
 
 pub fn call(name: &str, args: &[Json]) -> Json {
     match (name, args) {
+        // Aliases are resolved by the normalizer, which can name the
+        // disagreeing arguments; this is the plain reading for other callers.
+        ("one_of", [a, b]) => match (a, b) {
+            (Json::Null, v) | (v, Json::Null) => v.clone(),
+            (a, b) if a == b => a.clone(),
+            _ => Json::Null,
+        },
+        ("shell_join", [Json::Array(items)]) => {
+            let mut words = Vec::with_capacity(items.len());
+            for i in items {
+                match i.as_str() {
+                    Some(w) => words.push(shell_quote(w)),
+                    None => return Json::Null,
+                }
+            }
+            Json::String(words.join(" "))
+        }
+        ("shell_join", [s @ Json::String(_)]) => s.clone(),
+        // A request that carries a body and names no method writes: HTTP
+        // clients send such a request as a POST.
+        ("http_method", [Json::String(m), _]) => Json::String(m.trim().to_lowercase()),
+        ("http_method", [Json::Null, Json::Null]) => Json::String("get".into()),
+        ("http_method", [Json::Null, _]) => Json::String("post".into()),
         ("lower", [Json::String(s)]) => Json::String(s.to_lowercase()),
         ("split", [Json::String(s), Json::String(sep)]) if !sep.is_empty() => list(
             s.split(sep.as_str())
@@ -306,6 +332,19 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             )
         }
         ("outside_workspace", [Json::String(p), ws]) => Json::Bool(paths::outside(p, ws.as_str())),
+        // Several paths (a move's source and target): any one outside is.
+        ("outside_workspace", [Json::Array(items), ws]) => {
+            let mut out = false;
+            for i in items {
+                match i.as_str() {
+                    Some(p) => out |= paths::outside(p, ws.as_str()),
+                    None => return Json::Null,
+                }
+            }
+            Json::Bool(out)
+        }
+        // No path (a script given inline): nothing is outside.
+        ("outside_workspace", [Json::Null, _]) => Json::Bool(false),
         ("sensitive_path", [Json::String(p)]) => Json::Bool(paths::sensitive(p)),
         ("url_host", [Json::String(u)]) => {
             paths::url_host(u).map(Json::String).unwrap_or(Json::Null)
@@ -473,5 +512,19 @@ mod tests {
             c("chat_channel_kind", &[json!("#general")]),
             "public_channel"
         );
+    }
+}
+
+/// One argv element as a POSIX shell word that splits back to exactly it:
+/// `["sh", "-c", "rm -rf ~"]` is the command line `sh -c 'rm -rf ~'`, so
+/// the shell classifier judges the array as the kernel will run it.
+fn shell_quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }

@@ -22,6 +22,9 @@ pub enum Cause {
     StaleRequest,
     /// The request could not be bound (see [`Program::refuse`]).
     Unbound,
+    /// The rules allowed, but the caller added something the engine ignored
+    /// (see [`Request::taint`]), so a human must look.
+    Tainted,
     /// The VM met code it could not run; verified code never does.
     Internal,
 }
@@ -105,6 +108,10 @@ impl Program {
                 "the request was bound against another bundle; bind it again".into()
             }
             Cause::Unbound => "the request could not be bound".into(),
+            Cause::Tainted => match req.and_then(Request::taint) {
+                Some(t) => format!("{t}; a human must approve it"),
+                None => "the request carried something the gate ignored".into(),
+            },
             Cause::Internal => "internal error in the decision VM".into(),
         }
     }

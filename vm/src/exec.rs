@@ -19,6 +19,21 @@ pub(crate) trait Observer {
 
 pub(crate) struct Quiet;
 
+/// A tainted request (something the caller added was ignored) is never
+/// decided looser than escalate; a deny stands.
+#[inline]
+pub(crate) fn tighten(req: &Request, d: Decision) -> Decision {
+    if req.taint.is_some() && d.verdict == Verdict::Allow {
+        Decision {
+            verdict: Verdict::Escalate,
+            cause: Cause::Tainted,
+            ..d
+        }
+    } else {
+        d
+    }
+}
+
 impl Observer for Quiet {
     const STOP: bool = true;
 }
@@ -27,7 +42,7 @@ impl Program {
     /// Decides one bound request.
     #[inline]
     pub fn decide(&self, req: &Request) -> Decision {
-        self.run(req, &mut Quiet)
+        tighten(req, self.run(req, &mut Quiet))
     }
 
     pub(crate) fn run<O: Observer>(&self, req: &Request, obs: &mut O) -> Decision {

@@ -95,7 +95,7 @@ impl Program {
             fired: Vec::new(),
             gates: Vec::new(),
         };
-        let decision = self.run(req, &mut rec);
+        let decision = crate::exec::tighten(req, self.run(req, &mut rec));
         let action = req.action.and_then(|a| self.actions.get(a as usize));
         let mut matched = Vec::new();
         for (rule, pc) in rec.fired {

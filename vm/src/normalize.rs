@@ -1,7 +1,10 @@
 //! Raw tool calls in, canonical requests out: a `tool gmail_send -> email.send
-//! { … }` mapping computes every field of the action from the raw arguments.
-//! Computed fields come only from the mapping — a raw argument can never set
-//! a field the mapping does not give it.
+//! { … }` mapping computes the action's input fields from the raw arguments,
+//! and the taxonomy's derivations compute its derived fields from those (the
+//! same derivations run for canonical requests, so naming the action never
+//! skips a classifier). Every raw argument is accounted for: one the mapping
+//! neither reads nor lists under `_` taints the request, and aliases of one
+//! field that disagree are refused.
 
 use crate::program::Program;
 use crate::request::{BindError, Request};
@@ -43,13 +46,23 @@ pub(crate) fn bind_tool(
             aggs,
             session,
             tool_args: None,
+            taint: None,
         });
     };
     let empty = Map::new();
     let raw = args.unwrap_or(&empty);
+    let unread = raw
+        .keys()
+        .find(|k| tool.args.binary_search_by(|a| a.as_str().cmp(k)).is_err());
     let mut fields = Map::new();
+    let sources = Sources {
+        inputs: raw,
+        actor,
+        context,
+        tool: Some(name),
+    };
     for (field, expr) in &tool.fields {
-        let v = eval(expr, raw, actor, context);
+        let v = eval(expr, &sources)?;
         if !v.is_null() {
             fields.insert(field.clone(), v);
         }
@@ -64,27 +77,92 @@ pub(crate) fn bind_tool(
         session,
         aggs,
     )?;
+    if let Some(arg) = unread {
+        req.taint_with(BindError::UnknownArgument {
+            tool: name.to_string(),
+            arg: arg.clone(),
+        });
+    }
     req.tool_args = Some(Box::new(Json::Object(raw.clone())));
     Ok(req)
 }
 
-fn eval(e: &ToolExprWire, args: &Obj, actor: Option<&Obj>, context: Option<&Obj>) -> Json {
-    match e {
-        ToolExprWire::Arg(name) => args.get(name).cloned().unwrap_or(Json::Null),
+/// A derived field's value, from the action's input fields as given (before
+/// binding: a wrongly typed input fails its own binding).
+pub(crate) fn derive(e: &ToolExprWire, inputs: &Obj, actor: Option<&Obj>, context: Option<&Obj>) -> Json {
+    let sources = Sources {
+        inputs,
+        actor,
+        context,
+        tool: None,
+    };
+    // Derivations never name raw arguments, so `one_of` cannot fail here;
+    // a failure would still read as "no value", which binding refuses.
+    eval(e, &sources).unwrap_or(Json::Null)
+}
+
+/// What a mapping or derivation reads: raw arguments (a mapping) or input
+/// fields (a derivation), and the request's `actor` and `context`.
+struct Sources<'a> {
+    inputs: &'a Obj,
+    actor: Option<&'a Obj>,
+    context: Option<&'a Obj>,
+    /// The tool's name as sent, for errors; `None` in a derivation.
+    tool: Option<&'a str>,
+}
+
+fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
+    Ok(match e {
+        ToolExprWire::Arg(name) | ToolExprWire::Input(name) => {
+            s.inputs.get(name).cloned().unwrap_or(Json::Null)
+        }
         ToolExprWire::Field(ns, f) => {
-            let src = if ns == "actor" { actor } else { context };
+            let src = if ns == "actor" { s.actor } else { s.context };
             src.and_then(|m| m.get(f)).cloned().unwrap_or(Json::Null)
         }
-        ToolExprWire::Str(s) => Json::String(s.clone()),
+        ToolExprWire::Str(v) => Json::String(v.clone()),
         ToolExprWire::Int(n) => Json::from(*n),
         ToolExprWire::Bool(b) => Json::Bool(*b),
         ToolExprWire::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
+        // `one_of(args.command, args.cmd)`: aliases of one field. The value
+        // of whichever was sent; both sent and different is refused, since
+        // the gate would judge one and the tool might run the other.
+        ToolExprWire::Call(f, call_args) if f == "one_of" => {
+            let mut found: Option<(Json, &ToolExprWire)> = None;
+            for a in call_args {
+                let v = eval(a, s)?;
+                if v.is_null() {
+                    continue;
+                }
+                match &found {
+                    None => found = Some((v, a)),
+                    Some((prev, _)) if *prev == v => {}
+                    Some((_, prev_expr)) => {
+                        return Err(BindError::DisagreeingArguments {
+                            tool: s.tool.unwrap_or("").to_string(),
+                            first: describe(prev_expr),
+                            second: describe(a),
+                        })
+                    }
+                }
+            }
+            found.map(|(v, _)| v).unwrap_or(Json::Null)
+        }
         ToolExprWire::Call(f, call_args) => {
-            let vals: Vec<Json> = call_args
-                .iter()
-                .map(|a| eval(a, args, actor, context))
-                .collect();
+            let mut vals: Vec<Json> = Vec::with_capacity(call_args.len());
+            for a in call_args {
+                vals.push(eval(a, s)?);
+            }
             crate::builtins::call(f, &vals)
         }
+    })
+}
+
+/// The raw argument an alias expression reads, for an error message.
+fn describe(e: &ToolExprWire) -> String {
+    match e {
+        ToolExprWire::Arg(a) | ToolExprWire::Input(a) => a.clone(),
+        ToolExprWire::Call(_, args) => args.iter().map(describe).collect::<Vec<_>>().join("+"),
+        _ => "a literal".to_string(),
     }
 }

@@ -64,6 +64,9 @@ pub struct FieldMeta {
     pub name: Box<str>,
     pub ty: TypeWire,
     pub optional: bool,
+    /// Set for a derived field: computed at bind time, never taken from the
+    /// caller.
+    pub derive: Option<wire::ToolExprWire>,
 }
 
 #[derive(Debug)]
@@ -289,6 +292,7 @@ impl Program {
             name: f.name.as_str().into(),
             ty: f.ty,
             optional: f.optional,
+            derive: f.derive.clone(),
         };
         let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = w
             .namespaces

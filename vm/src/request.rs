@@ -25,6 +25,11 @@ pub struct Request {
     /// A raw tool call's arguments as sent: part of the action's canonical
     /// form, since the executor runs the raw call (see docs/audit.md).
     pub(crate) tool_args: Option<Box<Json>>,
+    /// Something the caller added that the engine ignored — a derived field
+    /// it supplied, a field or raw argument nobody reads. The request is
+    /// decided without it, and the decision is then never looser than
+    /// escalate: adding to a request can only tighten its decision.
+    pub(crate) taint: Option<Box<BindError>>,
 }
 
 impl Request {
@@ -36,6 +41,19 @@ impl Request {
     /// The name the caller sent.
     pub fn asked(&self) -> &str {
         &self.asked
+    }
+
+    /// What the caller added that the engine ignored, if anything (see
+    /// [`Request`]'s `taint`): the reason an otherwise allowed request
+    /// escalates.
+    pub fn taint(&self) -> Option<&BindError> {
+        self.taint.as_deref()
+    }
+
+    pub(crate) fn taint_with(&mut self, e: BindError) {
+        if self.taint.is_none() {
+            self.taint = Some(Box::new(e));
+        }
     }
 
     pub fn session_id(&self) -> Option<&str> {
@@ -88,6 +106,28 @@ pub enum BindError {
         field: String,
         value: String,
     },
+    /// The caller supplied a field that only the engine computes.
+    DerivedField {
+        action: String,
+        field: String,
+    },
+    /// A derived field's derivation gave no value for this request.
+    Underivable {
+        action: String,
+        field: String,
+    },
+    /// A raw argument the tool's mapping neither reads nor accepts.
+    UnknownArgument {
+        tool: String,
+        arg: String,
+    },
+    /// Two aliases of one field were both sent, with different values: the
+    /// executor may read either.
+    DisagreeingArguments {
+        tool: String,
+        first: String,
+        second: String,
+    },
 }
 
 impl fmt::Display for BindError {
@@ -111,6 +151,10 @@ impl fmt::Display for BindError {
             }
             BindError::Negative { field } => write!(f, "`{field}` is money and cannot be negative"),
             BindError::BadTime { field, value } => write!(f, "`{field}` is `{value}`, not an RFC 3339 time such as 2026-11-22T10:00:00Z"),
+            BindError::DerivedField { action, field } => write!(f, "`{action}.{field}` is computed by the engine; a request cannot supply it"),
+            BindError::Underivable { action, field } => write!(f, "`{action}.{field}` cannot be computed from this request"),
+            BindError::UnknownArgument { tool, arg } => write!(f, "tool `{tool}` has no argument `{arg}`; an argument the gate does not read may be the one the tool runs"),
+            BindError::DisagreeingArguments { tool, first, second } => write!(f, "tool `{tool}` was given both `{first}` and `{second}` with different values"),
         }
     }
 }
@@ -194,6 +238,7 @@ impl Program {
                 aggs,
                 session,
                 tool_args: None,
+                taint: None,
             });
         };
         let empty = serde_json::Map::new();
@@ -226,17 +271,40 @@ impl Program {
         };
         let mut slots: Vec<Value> = Vec::with_capacity(a.slots.len());
         let own = a.slots.get(..a.own_fields).unwrap_or(&[]);
+        let mut taint = None;
         for key in args.keys() {
-            if !own.iter().any(|f| *f.name == **key) {
-                return Err(BindError::UnknownField {
-                    action: a.name.to_string(),
-                    field: key.clone(),
-                    suggestion: closest(key, own.iter().map(|f| &*f.name)),
-                });
+            match own.iter().find(|f| *f.name == **key) {
+                Some(f) if f.derive.is_some() => {
+                    taint.get_or_insert(BindError::DerivedField {
+                        action: a.name.to_string(),
+                        field: key.clone(),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    taint.get_or_insert(BindError::UnknownField {
+                        action: a.name.to_string(),
+                        field: key.clone(),
+                        suggestion: closest(key, own.iter().map(|f| &*f.name)),
+                    });
+                }
             }
         }
         for f in own {
-            slots.push(self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?);
+            let value = match &f.derive {
+                None => self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?,
+                Some(d) => {
+                    let v = crate::normalize::derive(d, args, actor, context);
+                    if v.is_null() && !f.optional {
+                        return Err(BindError::Underivable {
+                            action: a.name.to_string(),
+                            field: f.name.to_string(),
+                        });
+                    }
+                    self.bind_value(f, Some(&v), &a.name, &f.name)?
+                }
+            };
+            slots.push(value);
         }
         for (ns, fields) in &self.namespaces {
             let src = match &**ns {
@@ -274,6 +342,7 @@ impl Program {
             aggs,
             session,
             tool_args: None,
+            taint: taint.map(Box::new),
         })
     }
 

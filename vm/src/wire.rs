@@ -92,6 +92,10 @@ pub struct FieldWire {
     pub name: String,
     pub ty: TypeWire,
     pub optional: bool,
+    /// A derived field's derivation over the action's input fields: the VM
+    /// computes it at bind time, and a caller-supplied value taints the
+    /// request.
+    pub derive: Option<ToolExprWire>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,12 +167,16 @@ pub struct ToolWire {
     pub names: Vec<String>,
     pub action: u32,
     pub fields: Vec<(String, ToolExprWire)>,
+    /// Every raw argument the tool accepts, sorted.
+    pub args: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ToolExprWire {
     /// A raw argument of the tool call.
     Arg(String),
+    /// An input field of the action (in a derivation).
+    Input(String),
     /// A field of the request's `context` or `actor`.
     Field(String, String),
     Str(String),

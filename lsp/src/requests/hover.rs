@@ -192,6 +192,9 @@ fn field(s: &mut String, schema: &Schema, ns: Option<&str>, f: &FieldInfo) {
     if f.ty == Type::Money {
         s.push_str("\n\n`money` is an integer count of minor units: `85000` is 850.00");
     }
+    if f.is_derived() {
+        s.push_str("\n\nderived: the engine computes it from the action's other fields; a request never supplies it");
+    }
     if f.optional {
         s.push_str("\n\noptional: a request may omit it, and a comparison that reads a missing value is false");
     }
