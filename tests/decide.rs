@@ -124,10 +124,16 @@ fn a_missing_required_field_escalates() {
         .contains("needs field `amount`"));
 }
 
+/// Mail to one recipient inside (`internal`) or outside (`external`) the
+/// org: the scope is derived from the address, never sent.
 fn mail(body: &str, scope: &str) -> serde_json::Value {
-    json!({"action": "email.send", "args": {
-        "to": ["x@rival.example"], "subject": "hi", "body": body,
-        "recipient_scope": scope, "recipient_domains": ["rival.example"], "recipient_count": 1}})
+    let to = if scope == "internal" {
+        "x@acme.com"
+    } else {
+        "x@rival.example"
+    };
+    json!({"action": "email.send", "args": {"to": [to], "subject": "hi", "body": body},
+           "context": {"org_domain": "acme.com"}})
 }
 
 #[test]
@@ -145,8 +151,6 @@ fn secrets_match_whatever_their_case_or_hidden_characters() {
     }
     assert_eq!(verdict(&p, mail("lunch?", "external")), "allow");
     assert_eq!(verdict(&p, mail("my password", "internal")), "allow");
-    // Enum values bind whatever their case.
-    assert_eq!(verdict(&p, mail("my password", "EXTERNAL")), "deny");
 }
 
 #[test]
@@ -183,7 +187,8 @@ fn amplify_raises_the_risk_that_later_rules_read() {
     );
     let mut r = mail("hello", "internal");
     assert_eq!(verdict(&p, r.clone()), "allow");
-    r["args"]["recipient_count"] = json!(500);
+    let many: Vec<String> = (0..60).map(|i| format!("u{i}@acme.com")).collect();
+    r["args"]["to"] = json!(many);
     let d = decide(&p, r);
     assert_eq!(d["decision"], "escalate", "{d}");
     assert_eq!(d["reason"], "mass mail");
@@ -223,9 +228,6 @@ tool gmail_send, send_email -> email.send {
   cc = emails(args.cc)
   subject = args.subject
   body = args.body
-  recipient_scope = recipient_scope(concat(args.to, args.cc), context.org_domain)
-  recipient_domains = domains(concat(args.to, args.cc))
-  recipient_count = count(concat(args.to, args.cc))
 }
 when email.send body contains_any ["password", "api_key"] and recipient_scope == external then deny "credentials leaving the org"
 when email.send recipient_scope == external then escalate "mail leaving the org"

@@ -134,10 +134,8 @@ when process.exec session.seen(iam.assign_role, 3) then deny "privilege then exe
 
     let grant = json!({"action": "iam.assign_role", "args": {"principal": "bob", "principal_kind": "user",
         "role": "admin", "privileged": true, "resource_scope": "project"}, "session": {"id": "p"}});
-    let exec = json!({"action": "process.exec", "args": {"command": "ls", "classification": "read_only",
-        "uses_sudo": false, "pipes_to_shell": false, "writes_outside_workspace": false}, "session": {"id": "p"}});
-    let read = json!({"action": "file.read", "args": {"path": "/tmp/x", "outside_workspace": false,
-        "sensitive_path": false}, "session": {"id": "p"}});
+    let exec = json!({"action": "process.exec", "args": {"command": "ls"}, "session": {"id": "p"}});
+    let read = json!({"action": "file.read", "args": {"path": "/tmp/x"}, "session": {"id": "p"}});
     let got = run(
         &p2,
         &mut s,
@@ -207,8 +205,7 @@ when email.send recipient_domains contains "other.com" then allow "no override, 
     let p = permit0_compiler::build_program(&c).unwrap();
     let mail = |domain: &str, body: &str| {
         json!({"action": "email.send", "args": {
-            "to": [format!("x@{domain}")], "subject": "hi", "body": body,
-            "recipient_scope": "external", "recipient_domains": [domain], "recipient_count": 1}})
+            "to": [format!("x@{domain}")], "subject": "hi", "body": body}})
     };
     assert_eq!(verdict(&p, mail("partner.com", "hello")), "allow");
     assert_eq!(verdict(&p, mail("other.com", "hello")), "escalate");

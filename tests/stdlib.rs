@@ -449,8 +449,8 @@ fn raw_tool_calls_decide_as_a_careful_team_would() {
                 "Bash",
                 json!({"command": "echo x > out.txt", "classification": "destructive"}),
             ),
-            "allow",
-            "",
+            "escalate",
+            "no argument `classification`",
         ),
         (
             raw("Read", json!({"file_path": "/work/proj/src/main.rs"})),

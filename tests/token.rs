@@ -353,9 +353,6 @@ tool gmail_send -> email.send {
   to = emails(args.to)
   subject = args.subject
   body = args.body
-  recipient_scope = recipient_scope(args.to, context.org_domain)
-  recipient_domains = domains(args.to)
-  recipient_count = count(args.to)
 }
 when email.send then allow
 "#;

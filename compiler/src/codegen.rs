@@ -826,7 +826,11 @@ pub fn tools(ir: &Ir) -> Vec<permit0_vm::wire::ToolWire> {
         .map(|t| permit0_vm::wire::ToolWire {
             names: t.names.clone(),
             action: t.action,
-            fields: t.fields.iter().map(|(f, e)| (f.clone(), tool_expr(e))).collect(),
+            fields: t
+                .fields
+                .iter()
+                .map(|(f, e)| (f.clone(), tool_expr(e)))
+                .collect(),
             args: t.args.clone(),
         })
         .collect()

@@ -876,7 +876,7 @@ fn quoted(s: &str) -> String {
 // ---------------------------------------------------------------------------
 // Expressions, always on one line.
 
-fn expr(e: &Expr) -> String {
+pub(crate) fn expr(e: &Expr) -> String {
     let mut out = String::new();
     write_expr(e, &mut out);
     out
@@ -993,6 +993,7 @@ fn erase_fields(fields: &mut [FieldDecl]) {
         f.span = NO_SPAN;
         erase_name(&mut f.name);
         f.doc.iter_mut().for_each(erase_str);
+        f.derive.iter_mut().for_each(erase_expr);
         let mut ty = Some(&mut f.ty);
         while let Some(t) = ty.take() {
             t.span = NO_SPAN;

@@ -262,6 +262,7 @@ impl Schema {
                     "name": f.name,
                     "type": self.display(f.ty).to_string(),
                     "optional": f.optional,
+                    "derive": f.derive.as_ref().map(crate::fmt::expr),
                     "doc": f.doc,
                 })
             })
@@ -323,7 +324,9 @@ impl Schema {
             out,
             "Version `{}`, digest `sha256:{}`: {} domains, {} actions. The default tier is the tier of the action's \
              risk profile under the standard model (floors applied); minimal and low allow, medium and high \
-             escalate, critical denies when no rule decides.\n",
+             escalate, critical denies when no rule decides. A field written `name: type = derivation` is derived: \
+             the engine computes it from the action's input fields for every request, canonical or raw, and a \
+             request that supplies it is never decided looser than escalate.\n",
             self.version,
             permit0_vm::hex(&self.digest()),
             self.domains.len(),
@@ -342,10 +345,14 @@ impl Schema {
                     .iter()
                     .map(|f| {
                         format!(
-                            "`{}: {}{}`",
+                            "`{}: {}{}{}`",
                             f.name,
                             self.display(f.ty),
-                            if f.optional { "?" } else { "" }
+                            if f.optional { "?" } else { "" },
+                            match &f.derive {
+                                Some(d) => format!(" = {}", crate::fmt::expr(d)),
+                                None => String::new(),
+                            }
                         )
                     })
                     .collect();

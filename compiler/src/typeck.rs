@@ -1641,28 +1641,32 @@ impl<'s> Checker<'s> {
             ExprKind::Path(p) => {
                 let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
                 match (segs.as_slice(), inputs) {
-                    ([name], Some(info)) => match info.field(name) {
-                        Some(f) if !f.is_derived() => Some(ToolExpr::Input(name.to_string())),
-                        Some(_) => {
-                            self.diags.push(
+                    ([name], Some(info)) => {
+                        match info.field(name) {
+                            Some(f) if !f.is_derived() => Some(ToolExpr::Input(name.to_string())),
+                            Some(_) => {
+                                self.diags.push(
                                 Diagnostic::error("P0219", p.span, format!("a derivation cannot read the derived field `{name}`"))
                                     .help("derive it from the input fields it is itself computed from"),
                             );
-                            None
-                        }
-                        None => {
-                            let mut d = Diagnostic::error(
-                                "P0219",
-                                p.span,
-                                format!("`{}` has no field `{name}`", info.name),
-                            );
-                            if let Some(s) = suggest(name, info.fields.iter().map(|x| x.name.as_str())) {
-                                d = d.help(format!("did you mean `{s}`?")).fix(p.span, s);
+                                None
                             }
-                            self.diags.push(d);
-                            None
+                            None => {
+                                let mut d = Diagnostic::error(
+                                    "P0219",
+                                    p.span,
+                                    format!("`{}` has no field `{name}`", info.name),
+                                );
+                                if let Some(s) =
+                                    suggest(name, info.fields.iter().map(|x| x.name.as_str()))
+                                {
+                                    d = d.help(format!("did you mean `{s}`?")).fix(p.span, s);
+                                }
+                                self.diags.push(d);
+                                None
+                            }
                         }
-                    },
+                    }
                     (["args", name], None) => Some(ToolExpr::Arg(name.to_string())),
                     ([ns, field], _)
                         if self
@@ -1812,14 +1816,21 @@ impl<'s> Checker<'s> {
         };
         for i in items {
             match &i.kind {
-                ExprKind::Path(p) if p.segments.len() == 2 && p.segments.first().is_some_and(|s| s.text == "args") => {
+                ExprKind::Path(p)
+                    if p.segments.len() == 2
+                        && p.segments.first().is_some_and(|s| s.text == "args") =>
+                {
                     if let Some(name) = p.segments.get(1) {
                         out.push(name.text.clone());
                     }
                 }
                 _ => self.diags.push(
-                    Diagnostic::error("P0214", i.span, "`_` lists the raw arguments a tool accepts without reading them")
-                        .help("write `_ = [args.description, args.timeout]`"),
+                    Diagnostic::error(
+                        "P0214",
+                        i.span,
+                        "`_` lists the raw arguments a tool accepts without reading them",
+                    )
+                    .help("write `_ = [args.description, args.timeout]`"),
                 ),
             }
         }

@@ -22,6 +22,7 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("http_method", 2),
     ("items", 1),
     ("join", 2),
+    ("join_text", 2),
     ("keys", 1),
     ("lower", 1),
     ("one_of", 2),
@@ -54,8 +55,21 @@ pub fn arity(name: &str) -> Option<usize> {
     BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
 }
 
+/// An address given as an object, as Microsoft Graph (`{"emailAddress":
+/// {"address": …}}`) and other mail APIs (`{"address": …}`, `{"email": …}`)
+/// send recipients. Any other object is not understood.
+fn address_object(m: &serde_json::Map<String, Json>) -> Option<&str> {
+    if let Some(inner) = m.get("emailAddress").and_then(Json::as_object) {
+        return address_object(inner);
+    }
+    m.get("address")
+        .or_else(|| m.get("email"))
+        .and_then(Json::as_str)
+}
+
 /// Strings of a string (split on `,` and `;`) or of an array of strings
-/// (each element split the same way, so `["a@x.com, b@y.com"]` is two).
+/// (each element split the same way, so `["a@x.com, b@y.com"]` is two);
+/// recipient objects count as their address.
 fn strings(v: &Json) -> Option<Vec<String>> {
     let split = |s: &str| -> Vec<String> {
         s.split([',', ';'])
@@ -69,10 +83,15 @@ fn strings(v: &Json) -> Option<Vec<String>> {
         Json::Array(items) => {
             let mut out = Vec::new();
             for i in items {
-                out.extend(split(i.as_str()?));
+                let s = match i {
+                    Json::Object(m) => address_object(m)?,
+                    other => other.as_str()?,
+                };
+                out.extend(split(s));
             }
             Some(out)
         }
+        Json::Object(m) => address_object(m).map(split),
         Json::Null => Some(Vec::new()),
         _ => None,
     }
@@ -275,6 +294,13 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             .unwrap_or(Json::Null),
         ("join", [s @ Json::String(_), Json::String(_)]) => s.clone(),
         ("text", [v]) => text(v),
+        // Every part of a message a reader sees (Slack's `text`, `blocks`
+        // and `attachments`), as one text for the content rules.
+        ("join_text", [a, b]) => match (text(a), text(b)) {
+            (Json::String(a), Json::String(b)) => Json::String(format!("{a}\n{b}")),
+            (Json::Null, v) | (v, Json::Null) => v,
+            _ => Json::Null,
+        },
         ("keys", [v]) => keys(v).map(list).unwrap_or(Json::Null),
         ("credential_headers", [v]) => match keys(v) {
             Some(k) => Json::Bool(k.iter().any(|n| credential_header(n))),
@@ -353,6 +379,20 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             Json::String(paths::host_scope(u, org.as_str()).into())
         }
         _ => Json::Null,
+    }
+}
+
+/// One argv element as a POSIX shell word that splits back to exactly it:
+/// `["sh", "-c", "rm -rf ~"]` is the command line `sh -c 'rm -rf ~'`, so
+/// the shell classifier judges the array as the kernel will run it.
+fn shell_quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
 
@@ -512,19 +552,5 @@ mod tests {
             c("chat_channel_kind", &[json!("#general")]),
             "public_channel"
         );
-    }
-}
-
-/// One argv element as a POSIX shell word that splits back to exactly it:
-/// `["sh", "-c", "rm -rf ~"]` is the command line `sh -c 'rm -rf ~'`, so
-/// the shell classifier judges the array as the kernel will run it.
-fn shell_quote(w: &str) -> String {
-    let plain = !w.is_empty()
-        && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if plain {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }

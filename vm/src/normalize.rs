@@ -89,7 +89,12 @@ pub(crate) fn bind_tool(
 
 /// A derived field's value, from the action's input fields as given (before
 /// binding: a wrongly typed input fails its own binding).
-pub(crate) fn derive(e: &ToolExprWire, inputs: &Obj, actor: Option<&Obj>, context: Option<&Obj>) -> Json {
+pub(crate) fn derive(
+    e: &ToolExprWire,
+    inputs: &Obj,
+    actor: Option<&Obj>,
+    context: Option<&Obj>,
+) -> Json {
     let sources = Sources {
         inputs,
         actor,

@@ -17,6 +17,7 @@ fn field(name: &str, ty: TypeWire, optional: bool) -> FieldWire {
         name: name.into(),
         ty,
         optional,
+        derive: None,
     }
 }
 
