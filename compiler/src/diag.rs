@@ -185,6 +185,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0215", "invalid test"),
     ("P0216", "misplaced declaration"),
     ("P0217", "invalid override"),
+    ("P0219", "invalid derivation"),
     ("P0301", "type mismatch"),
     ("P0302", "operator does not apply to this type"),
     ("P0303", "wrong number of arguments"),
