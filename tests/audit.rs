@@ -98,7 +98,8 @@ impl Team {
         ];
         args.extend_from_slice(eval_flags);
         let out = t.run(&args);
-        assert!(out.status.success(), "{}", stderr(&out));
+        // Exit 4: the batch holds a deny (`permit0 eval --help`).
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
         t
     }
 
@@ -268,7 +269,8 @@ fn decide_log_verify_replay_export() {
         "--key",
         "ops.key",
     ]);
-    assert!(out.status.success());
+    // Exit 4: the batch holds a deny (`permit0 eval --help`).
+    assert_eq!(out.status.code(), Some(4));
     let out = t.run(&[
         "audit",
         "replay",
@@ -481,7 +483,8 @@ fn a_crashed_writer_resumes_and_the_log_says_so() {
         "--key",
         "ops.key",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Exit 4: the batch holds a deny (`permit0 eval --help`).
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let out = t.run(&["audit", "verify", "decisions.log", "--trusted", "ops.pub"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -838,7 +841,8 @@ fn session_decisions_replay_the_same() {
         "--key",
         "ops.key",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Exit 4: the batch holds a deny (`permit0 eval --help`).
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stdout(&out)
         .lines()
         .last()

@@ -112,8 +112,15 @@ impl Executor {
         ];
         args.extend_from_slice(extra);
         let out = self.run(&args);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The exit status tells the verdict: 0 allow, 3 escalate, 4 deny.
+        let code = match d["decision"].as_str() {
+            Some("allow") => 0,
+            Some("escalate") => 3,
+            _ => 4,
+        };
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+        d
     }
 
     fn verify(&self, token: &str, request: &str, extra: &[&str]) -> Output {

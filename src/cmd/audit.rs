@@ -7,9 +7,9 @@ use permit0_vm::audit::{
     records, verify, AuditLog, Config, DecisionEntry, FileSink, Payload, Report, VerifyOptions,
 };
 use permit0_vm::canonical::parse_sha256;
-use permit0_vm::replay::{Outcome, Replayer};
+use permit0_vm::replay::{request_of, Outcome, Replayer};
 use permit0_vm::token::{issue, Basis, Claims};
-use permit0_vm::Program;
+use permit0_vm::{Program, Sessions};
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,8 +58,15 @@ pub fn nonce() -> Result<[u8; 16], String> {
 }
 
 impl EvalAudit {
-    /// `None` when neither `--audit` nor `--key` was given.
-    pub fn open(args: &EvalArgs) -> Result<Option<EvalAudit>, String> {
+    /// `None` when neither `--audit` nor `--key` was given. When the log
+    /// already holds records (an earlier `eval` run), `sessions` is rebuilt
+    /// from them first, the way `audit replay` rebuilds it, so a session
+    /// rule decides across runs as it does within one and replay agrees.
+    pub fn open(
+        args: &EvalArgs,
+        program: &Program,
+        sessions: &mut Sessions,
+    ) -> Result<Option<EvalAudit>, String> {
         let Some(key_path) = &args.key else {
             return Ok(None);
         };
@@ -67,6 +74,7 @@ impl EvalAudit {
         let log = match &args.audit {
             None => None,
             Some(path) => {
+                rebuild_sessions(path, program, sessions)?;
                 let sink = FileSink::open(path)
                     .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
                 let cfg = Config {
@@ -153,6 +161,43 @@ impl EvalAudit {
         }
         Ok(())
     }
+}
+
+/// Feeds every earlier decision record of the log at `path` (if any) into
+/// `sessions`, in log order, as [`Replayer`] does. Records kept without
+/// their payload (`--no-payload`) cannot be fed: a note says how many.
+fn rebuild_sessions(path: &Path, program: &Program, sessions: &mut Sessions) -> Result<(), String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+    };
+    let mut without_payload = 0u64;
+    for (_, rec) in records(&bytes) {
+        if rec.get("kind").and_then(Json::as_str) != Some("decision") {
+            continue;
+        }
+        match request_of(&rec) {
+            Ok(r) => {
+                if let Ok(mut req) = program.bind(&r) {
+                    sessions.fill(program, &mut req);
+                    sessions.record(program, &req);
+                }
+            }
+            Err(_) => {
+                if rec.get("raw").is_none() {
+                    without_payload += 1;
+                }
+            }
+        }
+    }
+    if without_payload > 0 {
+        eprintln!(
+            "note: {without_payload} earlier record(s) of `{}` keep no payload; their sessions' history is not rebuilt",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
