@@ -864,3 +864,96 @@ fn session_decisions_replay_the_same() {
         stdout(&out)
     );
 }
+
+/// A log written by several `eval` runs replays as it was decided: the
+/// second run starts from the sessions of the first (rebuilt from the log),
+/// so the card-testing rule sees all five customers, live and on replay.
+#[test]
+fn sessions_carry_over_between_eval_runs_of_one_log() {
+    let dir = std::env::temp_dir().join(format!("permit0-audit-runs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| permit0(&dir, args, None);
+    assert!(run(&["keygen", "ops"]).status.success());
+    std::fs::write(
+        dir.join("cards.p0"),
+        "policy acme.cards\nwhen payments.charge amount < 200 and session.distinct(payments.charge.customer where amount < 200, 10m) >= 4\n  then deny \"card testing\"\nwhen payments.charge amount < 200 then allow\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "build",
+        "--no-stdlib",
+        "cards.p0",
+        "--key",
+        "ops.key",
+        "-o",
+        "cards.p0b",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let charge = |c: u32| {
+        format!("{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"2026-11-22T10:0{c}:00Z\"}}, \"session\": {{\"id\": \"s-1\"}}}}\n")
+    };
+    std::fs::write(
+        dir.join("first.jsonl"),
+        (1..=3).map(charge).collect::<String>(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("second.jsonl"),
+        (4..=5).map(charge).collect::<String>(),
+    )
+    .unwrap();
+    let eval = |requests: &str| {
+        run(&[
+            "eval",
+            "--bundle",
+            "cards.p0b",
+            "--trusted",
+            "ops.pub",
+            "-r",
+            requests,
+            "--audit",
+            "decisions.log",
+            "--key",
+            "ops.key",
+        ])
+    };
+    let out = eval("first.jsonl");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The fifth customer of the session is refused although this run saw
+    // only two of them.
+    let out = eval("second.jsonl");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(last.contains("card testing"), "{last}");
+    let out = run(&[
+        "audit",
+        "replay",
+        "decisions.log",
+        "--bundle",
+        "cards.p0b",
+        "--trusted",
+        "ops.pub",
+    ]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("5 same, 0 different"),
+        "{}",
+        stdout(&out)
+    );
+    // A fresh log knows no history: the same two requests are allowed.
+    let out = run(&[
+        "eval",
+        "--bundle",
+        "cards.p0b",
+        "--trusted",
+        "ops.pub",
+        "-r",
+        "second.jsonl",
+        "--audit",
+        "other.log",
+        "--key",
+        "ops.key",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
