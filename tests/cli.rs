@@ -658,3 +658,52 @@ fn eval_answers_each_line_as_a_co_process() {
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(4));
 }
+
+#[test]
+fn obligations_of_every_matching_rule_of_the_verdict_are_merged() {
+    let d = scratch("obligations");
+    std::fs::write(
+        d.join("refunds.p0"),
+        r#"policy acme.refunds
+when payments.refund amount > 500 then escalate "large refund" with notify = "payments-oncall", ticket
+when payments.refund amount > 800 then escalate "very large refund" with notify = "cfo", page = "finance"
+when payments.refund amount > 10_000 then deny "refund ceiling" with hold = "sox"
+when payments.refund amount <= 500 then allow with receipt
+"#,
+    )
+    .unwrap();
+    let decide = |amount: u64, explain: bool| {
+        let mut args = vec!["eval", "--no-stdlib", "refunds.p0"];
+        if explain {
+            args.push("--explain");
+        }
+        let out = permit0(&d, &args, Some(&refund(amount)));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        v
+    };
+    for explain in [false, true] {
+        // Both escalate rules match: both rules' obligations come along;
+        // for `notify`, which both set, the deciding rule's value stands.
+        // `ticket`, written without a value, reads "true".
+        let v = decide(900, explain);
+        assert_eq!(v["decision"], "escalate");
+        assert_eq!(
+            v["obligations"],
+            serde_json::json!({"notify": "payments-oncall", "ticket": "true", "page": "finance"}),
+            "{v}"
+        );
+        // A deny wins: only deny rules' obligations; the escalations that
+        // also matched add nothing.
+        let v = decide(20_000, explain);
+        assert_eq!(v["decision"], "deny");
+        assert_eq!(v["obligations"], serde_json::json!({"hold": "sox"}), "{v}");
+        let v = decide(100, explain);
+        assert_eq!(v["decision"], "allow");
+        assert_eq!(
+            v["obligations"],
+            serde_json::json!({"receipt": "true"}),
+            "{v}"
+        );
+    }
+}
