@@ -707,3 +707,104 @@ when payments.refund amount <= 500 then allow with receipt
         );
     }
 }
+
+#[test]
+fn taxonomy_markdown_filters_like_the_other_formats() {
+    let d = scratch("taxmd");
+    let out = permit0(
+        &d,
+        &["taxonomy", "payments.refund", "--format", "markdown"],
+        None,
+    );
+    assert!(out.status.success());
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("| `payments.refund` —"), "{md}");
+    assert!(!md.contains("payments.transfer"), "{md}");
+    assert!(!md.contains("## `email`"), "{md}");
+    // A domain keeps all its actions and only them.
+    let out = permit0(&d, &["taxonomy", "payments", "--format", "markdown"], None);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("payments.refund") && md.contains("payments.transfer"));
+    assert!(!md.contains("## `email`"), "{md}");
+    // A typo is an error in every format.
+    let out = permit0(
+        &d,
+        &["taxonomy", "payments.refnud", "--format", "markdown"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `payments.refund`?"));
+}
+
+#[test]
+fn a_folder_without_policies_is_an_error_not_an_empty_success() {
+    let d = scratch("emptydir");
+    std::fs::create_dir_all(d.join("polices")).unwrap();
+    std::fs::write(d.join("polices/README.txt"), "not a policy").unwrap();
+    assert!(permit0(&d, &["keygen", "ops"], None).status.success());
+    for args in [
+        &["check", "polices"][..],
+        &["build", "polices", "--key", "ops.key", "-o", "p.p0b"],
+        &["test", "polices"],
+    ] {
+        let out = permit0(&d, args, None);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("`polices` holds no policy file (`.p0`)"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!d.join("p.p0b").exists());
+}
+
+#[test]
+fn the_stdlib_ships_in_the_binary_for_test_and_build() {
+    // A folder with no stdlib/ in it: the shipped copy is used.
+    let d = scratch("stdlib-anywhere");
+    assert!(!d.join("stdlib").exists());
+    let out = permit0(&d, &["test", "stdlib"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+    assert!(
+        !text.contains(" 0 passed"),
+        "the stdlib's tests must run: {text}"
+    );
+    assert!(permit0(&d, &["keygen", "ops"], None).status.success());
+    let out = permit0(
+        &d,
+        &["build", "stdlib", "--key", "ops.key", "-o", "stdlib.p0b"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same bundle as from the checkout's stdlib/ (same sources, same
+    // bytes).
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = permit0(
+        Path::new(root),
+        &[
+            "build",
+            "stdlib",
+            "--key",
+            d.join("ops.key").to_str().unwrap(),
+            "-o",
+            d.join("checkout.p0b").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(d.join("stdlib.p0b")).unwrap(),
+        std::fs::read(d.join("checkout.p0b")).unwrap()
+    );
+}
