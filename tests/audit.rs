@@ -957,3 +957,52 @@ fn sessions_carry_over_between_eval_runs_of_one_log() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A log whose writer died before its first checkpoint carries no
+/// signature at all: `--allow-open` alone does not make it pass, and when
+/// the reader asks for it by name the report says nothing is signed.
+#[test]
+fn a_log_with_nothing_signed_fails_unless_asked_for_by_name() {
+    let t = Team::new("unsigned", &[]);
+    // Records 1 to 3 are decisions; record 4 is the first checkpoint.
+    let lines = t.lines();
+    assert!(lines[3].contains("\"checkpoint\""), "{}", lines[3]);
+    std::fs::write(t.dir.join("unsigned.log"), lines[..3].join("\n") + "\n").unwrap();
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["audit", "verify", "unsigned.log", "--trusted", "ops.pub"];
+        args.extend_from_slice(extra);
+        t.run(&args)
+    };
+    let out = verify(&["--allow-open"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("nothing in the log is signed"), "{err}");
+    assert!(err.contains("--allow-unsigned"), "{err}");
+    // Replay and export refuse it the same way.
+    let out = t.run(&[
+        "audit",
+        "replay",
+        "unsigned.log",
+        "--bundle",
+        "policy.p0b",
+        "--trusted",
+        "ops.pub",
+        "--allow-open",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nothing in the log is signed"));
+    // Asked for by name, it passes, and says so plainly.
+    let out = verify(&["--allow-open", "--allow-unsigned"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("NOTHING IS SIGNED"), "{text}");
+    assert!(!text.contains("signed by key"), "{text}");
+    // --allow-unsigned does not accept an open log by itself.
+    let out = verify(&["--allow-unsigned"]);
+    assert_eq!(out.status.code(), Some(1));
+    // A log with a signature is unaffected.
+    let out = t.run(&["audit", "verify", "decisions.log", "--trusted", "ops.pub"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("signed by key"));
+}

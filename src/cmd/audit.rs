@@ -231,6 +231,11 @@ pub struct VerifyArgs {
     /// Accept a log still being written (no closing checkpoint yet)
     #[arg(long)]
     pub allow_open: bool,
+    /// Accept a log that no signature covers at all (with --allow-open: a
+    /// writer that crashed before its first checkpoint); the report says
+    /// plainly that nothing is signed
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 #[derive(clap::Args)]
@@ -249,6 +254,11 @@ pub struct ReplayArgs {
     /// Accept a log still being written
     #[arg(long)]
     pub allow_open: bool,
+    /// Accept a log that no signature covers at all (with --allow-open: a
+    /// writer that crashed before its first checkpoint); the report says
+    /// plainly that nothing is signed
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +281,11 @@ pub struct ExportArgs {
     /// Accept a log still being written
     #[arg(long)]
     pub allow_open: bool,
+    /// Accept a log that no signature covers at all (with --allow-open: a
+    /// writer that crashed before its first checkpoint); the report says
+    /// plainly that nothing is signed
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -294,11 +309,23 @@ fn verified_log(
     log: &Path,
     trusted: &[PathBuf],
     allow_open: bool,
+    allow_unsigned: bool,
 ) -> Result<(Vec<u8>, Report), Result<ExitCode, String>> {
     let keys = trusted_keys(trusted).map_err(Err)?;
     let bytes =
         std::fs::read(log).map_err(|e| Err(format!("cannot read `{}`: {e}", log.display())))?;
     match verify(&bytes, &keys, &VerifyOptions { allow_open }) {
+        // A log that no signature covers proves nothing about who wrote it:
+        // its chain can be rewritten by anyone who can write the file.
+        Ok(r) if r.sealed_through == 0 && !allow_unsigned => {
+            eprintln!(
+                "error: {}: nothing in the log is signed ({} records, no signature covers any of them): anyone who can write the file could have written it",
+                log.display(),
+                r.records
+            );
+            eprintln!("  help: pass `--allow-unsigned` to read an unsigned log anyway");
+            Err(Ok(ExitCode::from(1)))
+        }
         Ok(r) => Ok((bytes, r)),
         Err(f) => {
             eprintln!("error: {}: {}", log.display(), f.bad);
@@ -319,18 +346,22 @@ fn verified_log(
 }
 
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
-    let r = match verified_log(&a.log, &a.trusted, a.allow_open) {
+    let r = match verified_log(&a.log, &a.trusted, a.allow_open, a.allow_unsigned) {
         Ok((_, r)) => r,
         Err(code) => return code,
     };
     outln!(
-        "ok: {}: {} records ({} decisions, {} approvals, {} checkpoints), signed by key {}, {}; head {}",
+        "ok: {}: {} records ({} decisions, {} approvals, {} checkpoints), {}, {}; head {}",
         a.log.display(),
         r.records,
         r.decisions,
         r.approvals,
         r.checkpoints,
-        r.keys.join(", "),
+        if r.sealed_through == 0 {
+            "NOTHING IS SIGNED (no signature covers any record)".to_string()
+        } else {
+            format!("signed by key {}", r.keys.join(", "))
+        },
         if r.closed {
             "closed".to_string()
         } else {
@@ -345,7 +376,7 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
 }
 
 fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
-    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open) {
+    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open, a.allow_unsigned) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -490,7 +521,7 @@ fn csv_field(v: &Json) -> String {
 }
 
 fn run_export(a: ExportArgs) -> Result<ExitCode, String> {
-    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open) {
+    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open, a.allow_unsigned) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -552,5 +583,5 @@ pub fn verified_for_approval(
     log: &Path,
     trusted: &[PathBuf],
 ) -> Result<(Vec<u8>, Report), Result<ExitCode, String>> {
-    verified_log(log, trusted, true)
+    verified_log(log, trusted, true, false)
 }
