@@ -109,7 +109,7 @@ impl Program {
         }
     }
 
-    /// The decision as DESIGN.md's JSON shape.
+    /// The decision JSON (docs/language.md, "The request and decision JSON").
     pub fn decision_json(&self, d: &Decision, req: Option<&Request>) -> Json {
         let action = d
             .action
