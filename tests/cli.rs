@@ -451,6 +451,30 @@ fn one_bad_line_costs_only_its_own_decision() {
     // A malformed line counts as an escalate in the exit status.
     assert_eq!(out.status.code(), Some(3));
 
+    // A request file written by hand may spread a request over lines as
+    // it likes; a truncated line still costs only itself.
+    std::fs::write(
+        d.join("by-hand.json"),
+        format!(
+            "{{\"action\": \"payments.refund\",\n \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"}},\n \"actor\": {{\"role\": \"support\", \"verified\": true}}}}\n{{\"action\": \"payments.refund\", \"args\":\n{}",
+            refund(900)
+        ),
+    )
+    .unwrap();
+    let out = permit0(&d, &["eval", "refunds.p0", "-r", "by-hand.json"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let decisions: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let got: Vec<&str> = decisions
+        .iter()
+        .map(|v| v["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["allow", "escalate", "escalate"], "{text}");
+    assert!(decisions[1]["reason"].as_str().unwrap().contains("line 4"));
+    assert_eq!(decisions[2]["reason"], "large refunds need a human");
+
     // The same through stdin; a pretty-printed request is still one request.
     let pretty = "{\n  \"action\": \"payments.refund\",\n  \"args\": {\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"},\n  \"actor\": {\"role\": \"support\", \"verified\": true}\n}\n";
     let out = permit0(&d, &["eval", "refunds.p0"], Some(pretty));

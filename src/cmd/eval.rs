@@ -39,7 +39,8 @@ Exit status (for a batch, the strictest verdict wins):
 
 Each line of input is answered as soon as it is read (stdout is flushed),
 so a program can keep `permit0 eval` open as a co-process: write a request
-line, read its decision line.")]
+line, read its decision line. A request may span several lines: in a file
+(-r) as written; on stdin when its first line holds only `{` or `[`.")]
 pub struct Args {
     /// Policy files or folders, compiled in memory (or use --bundle)
     pub paths: Vec<PathBuf>,
@@ -134,7 +135,15 @@ pub fn run(args: Args) -> ExitCode {
         explain: args.explain,
         worst: EXIT_ALLOW,
     };
-    if let Err(code) = read_requests(input, &mut run) {
+    // From stdin (a pipe, perhaps a co-process) only a line holding just
+    // `{` or `[` starts a multi-line request, so a truncated line never
+    // holds back the answers to the lines after it; a file is read to its
+    // end anyway, so there a request may span lines as written.
+    let from_stdin = args
+        .requests
+        .as_deref()
+        .is_none_or(|p| p.as_os_str() == "-");
+    if let Err(code) = read_requests(input, &mut run, from_stdin) {
         return ExitCode::from(code);
     }
     let worst = run.worst;
@@ -288,7 +297,11 @@ fn opens_value(pending: &[Line]) -> bool {
 /// whole. A line that cannot be (part of) a request gets its own escalate
 /// decision and the lines after it are read afresh, so one bad line never
 /// costs its neighbours their decisions.
-fn read_requests(mut input: Box<dyn BufRead>, run: &mut Run<'_>) -> Result<(), u8> {
+fn read_requests(
+    mut input: Box<dyn BufRead>,
+    run: &mut Run<'_>,
+    from_stdin: bool,
+) -> Result<(), u8> {
     let mut pending: Vec<Line> = Vec::new();
     let mut queue: VecDeque<Line> = VecDeque::new();
     let mut number = 0usize;
@@ -343,12 +356,12 @@ fn read_requests(mut input: Box<dyn BufRead>, run: &mut Run<'_>) -> Result<(), u
                 pending.clear();
                 run.request(&v, pretty)?;
             }
-            // Only a line holding nothing but `{` or `[` (how jq, serde
-            // and JSON.stringify begin a pretty-printed value) may start a
-            // request spread over several lines. Any other line must be
-            // whole: a truncated line must not hold back the answers to
-            // the lines after it.
-            Parsed::Incomplete if pending.len() == 1 && !opens_value(&pending) => {
+            // From stdin, only a line holding nothing but `{` or `[` (how
+            // jq, serde and JSON.stringify begin a pretty-printed value)
+            // may start a request spread over several lines. Any other
+            // line must be whole: a truncated line must not hold back the
+            // answers to the lines after it.
+            Parsed::Incomplete if from_stdin && pending.len() == 1 && !opens_value(&pending) => {
                 let first = pending.remove(0);
                 run.malformed(
                     &first.1,
@@ -370,7 +383,7 @@ fn read_requests(mut input: Box<dyn BufRead>, run: &mut Run<'_>) -> Result<(), u
                     let own = match parse(std::slice::from_ref(&first)) {
                         Parsed::Bad(r) => r,
                         _ => format!(
-                            "line {} starts a JSON value that is not valid: {reason}",
+                            "line {} is not valid JSON: it starts a value that goes wrong later ({reason})",
                             first.0
                         ),
                     };
