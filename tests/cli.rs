@@ -456,7 +456,7 @@ fn one_bad_line_costs_only_its_own_decision() {
     std::fs::write(
         d.join("by-hand.json"),
         format!(
-            "{{\"action\": \"payments.refund\",\n \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"}},\n \"actor\": {{\"role\": \"support\", \"verified\": true}}}}\n{{\"action\": \"payments.refund\", \"args\":\n{}",
+            "{{\"action\": \"payments.refund\",\n \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"}},\n \"actor\": {{\"role\": \"support\", \"verified\": true}}}}\n{{\"action\": \"payments.refund\", \"args\":\n{}{{\"action\": \"payments.refund\", \"args\":\n{{\"action\":\n",
             refund(900)
         ),
     )
@@ -471,7 +471,13 @@ fn one_bad_line_costs_only_its_own_decision() {
         .iter()
         .map(|v| v["decision"].as_str().unwrap())
         .collect();
-    assert_eq!(got, ["allow", "escalate", "escalate"], "{text}");
+    // The input ends inside values twice over: each unfinished line gets
+    // its own escalate too.
+    assert_eq!(
+        got,
+        ["allow", "escalate", "escalate", "escalate", "escalate"],
+        "{text}"
+    );
     assert!(decisions[1]["reason"].as_str().unwrap().contains("line 4"));
     assert_eq!(decisions[2]["reason"], "large refunds need a human");
 

@@ -307,44 +307,48 @@ fn read_requests(
     let mut number = 0usize;
     let mut at_end = false;
     loop {
-        let line = match queue.pop_front() {
-            Some(l) => l,
-            None if at_end => break,
+        let next = match queue.pop_front() {
+            Some(l) => Some(l),
+            None if at_end => None,
             None => {
                 let mut buf = Vec::new();
                 match input.read_until(b'\n', &mut buf) {
-                    Ok(0) => {
-                        at_end = true;
-                        // The input ends inside a value: its first line is
-                        // bad, and the lines after it are read on their own.
-                        if !pending.is_empty() {
-                            let first = pending.remove(0);
-                            run.malformed(
-                                &first.1,
-                                format!(
-                                    "line {} starts a JSON value that the input never finishes",
-                                    first.0
-                                ),
-                            )?;
-                            queue.extend(pending.drain(..));
+                    Ok(0) => None,
+                    Ok(_) => {
+                        if buf.last() == Some(&b'\n') {
+                            buf.pop();
+                            if buf.last() == Some(&b'\r') {
+                                buf.pop();
+                            }
                         }
-                        continue;
+                        number += 1;
+                        Some((number, buf))
                     }
-                    Ok(_) => {}
                     Err(e) => {
                         eprintln!("error: cannot read requests: {e}");
                         return Err(EXIT_USAGE);
                     }
                 }
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                    if buf.last() == Some(&b'\r') {
-                        buf.pop();
-                    }
-                }
-                number += 1;
-                (number, buf)
             }
+        };
+        let Some(line) = next else {
+            // The input ends inside a value: its first line is bad, and the
+            // lines after it are read again on their own (which may end
+            // inside a value again: then the same, until none is left).
+            at_end = true;
+            if pending.is_empty() {
+                break;
+            }
+            let first = pending.remove(0);
+            run.malformed(
+                &first.1,
+                format!(
+                    "line {} starts a JSON value that the input never finishes",
+                    first.0
+                ),
+            )?;
+            queue.extend(pending.drain(..));
+            continue;
         };
         if pending.is_empty() && line.1.iter().all(u8::is_ascii_whitespace) {
             continue;
