@@ -609,6 +609,14 @@ fn misplaced_arguments_are_usage_errors_not_silence() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("`--trusted ops.pub` is only used with `--bundle`"));
+    // A bundle is never read unchecked.
+    let out = permit0_open_stdin(
+        &d,
+        &["eval", "--bundle", "policy.p0b", "-r", "requests.jsonl"],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs `--trusted KEY.pub`"));
     // --no-stdlib cannot change a bundle.
     let out = permit0_open_stdin(
         &d,

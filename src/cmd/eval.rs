@@ -75,6 +75,9 @@ fn usage_error(args: &Args) -> Option<String> {
                 p.display()
             ));
         }
+        if args.trusted.is_empty() {
+            return Some("a bundle needs `--trusted KEY.pub` to check its signature".into());
+        }
         if args.no_stdlib {
             return Some(
                 "`--no-stdlib` has no effect with `--bundle`: the bundle already holds its policies"
