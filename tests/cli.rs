@@ -481,6 +481,19 @@ fn one_bad_line_costs_only_its_own_decision() {
     assert!(decisions[1]["reason"].as_str().unwrap().contains("line 4"));
     assert_eq!(decisions[2]["reason"], "large refunds need a human");
 
+    // A request over the size limit escalates without being parsed.
+    let huge = format!(
+        "{{\"action\": \"payments.refund\", \"memo\": \"{}\"}}\n",
+        "a".repeat(1 << 20)
+    );
+    let out = permit0(
+        &d,
+        &["eval", "refunds.p0"],
+        Some(&[huge, refund(100)].concat()),
+    );
+    assert_eq!(verdicts(&out), ["escalate", "allow"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("longer than the 1 MiB limit"));
+
     // The same through stdin; a pretty-printed request is still one request.
     let pretty = "{\n  \"action\": \"payments.refund\",\n  \"args\": {\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"},\n  \"actor\": {\"role\": \"support\", \"verified\": true}\n}\n";
     let out = permit0(&d, &["eval", "refunds.p0"], Some(pretty));

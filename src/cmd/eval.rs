@@ -146,16 +146,19 @@ pub fn run(args: Args) -> ExitCode {
         .requests
         .as_deref()
         .is_none_or(|p| p.as_os_str() == "-");
-    if let Err(code) = read_requests(input, &mut run, from_stdin) {
-        return ExitCode::from(code);
-    }
+    let read = read_requests(input, &mut run, from_stdin);
     let worst = run.worst;
-    match audit.map(super::audit::EvalAudit::close).transpose() {
-        Ok(_) => ExitCode::from(worst),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(EXIT_ERROR)
-        }
+    drop(run);
+    // The log is sealed even when reading stopped early: what was decided
+    // was logged, and the closing checkpoint signs it.
+    let closed = audit.map(super::audit::EvalAudit::close).transpose();
+    if let Err(e) = &closed {
+        eprintln!("error: {e}");
+    }
+    match (read, closed) {
+        (Err(code), _) => ExitCode::from(code),
+        (Ok(()), Err(_)) => ExitCode::from(EXIT_ERROR),
+        (Ok(()), Ok(_)) => ExitCode::from(worst),
     }
 }
 
