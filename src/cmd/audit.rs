@@ -20,7 +20,8 @@ use std::process::ExitCode;
 /// `permit0 eval` flags for the audit log and capability tokens.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct EvalArgs {
-    /// Append a hash-chained, signed record of every decision to this log
+    /// Append a hash-chained, signed record of every decision to this log;
+    /// sessions start from the log's earlier records (docs/audit.md)
     #[arg(long, value_name = "LOG", requires = "key")]
     pub audit: Option<PathBuf>,
     /// Signing key for the log and for the `"token"` of allowed decisions
