@@ -98,7 +98,8 @@ impl Team {
         ];
         args.extend_from_slice(eval_flags);
         let out = t.run(&args);
-        assert!(out.status.success(), "{}", stderr(&out));
+        // Exit 4: the batch holds a deny (`permit0 eval --help`).
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
         t
     }
 
@@ -268,7 +269,8 @@ fn decide_log_verify_replay_export() {
         "--key",
         "ops.key",
     ]);
-    assert!(out.status.success());
+    // Exit 4: the batch holds a deny (`permit0 eval --help`).
+    assert_eq!(out.status.code(), Some(4));
     let out = t.run(&[
         "audit",
         "replay",
@@ -481,7 +483,8 @@ fn a_crashed_writer_resumes_and_the_log_says_so() {
         "--key",
         "ops.key",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Exit 4: the batch holds a deny (`permit0 eval --help`).
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let out = t.run(&["audit", "verify", "decisions.log", "--trusted", "ops.pub"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -838,7 +841,8 @@ fn session_decisions_replay_the_same() {
         "--key",
         "ops.key",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Exit 4: the batch holds a deny (`permit0 eval --help`).
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stdout(&out)
         .lines()
         .last()
@@ -859,4 +863,146 @@ fn session_decisions_replay_the_same() {
         "{}",
         stdout(&out)
     );
+}
+
+/// A log written by several `eval` runs replays as it was decided: the
+/// second run starts from the sessions of the first (rebuilt from the log),
+/// so the card-testing rule sees all five customers, live and on replay.
+#[test]
+fn sessions_carry_over_between_eval_runs_of_one_log() {
+    let dir = std::env::temp_dir().join(format!("permit0-audit-runs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| permit0(&dir, args, None);
+    assert!(run(&["keygen", "ops"]).status.success());
+    std::fs::write(
+        dir.join("cards.p0"),
+        "policy acme.cards\nwhen payments.charge amount < 200 and session.distinct(payments.charge.customer where amount < 200, 10m) >= 4\n  then deny \"card testing\"\nwhen payments.charge amount < 200 then allow\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "build",
+        "--no-stdlib",
+        "cards.p0",
+        "--key",
+        "ops.key",
+        "-o",
+        "cards.p0b",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let charge = |c: u32| {
+        format!("{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"2026-11-22T10:0{c}:00Z\"}}, \"session\": {{\"id\": \"s-1\"}}}}\n")
+    };
+    std::fs::write(
+        dir.join("first.jsonl"),
+        (1..=3).map(charge).collect::<String>(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("second.jsonl"),
+        (4..=5).map(charge).collect::<String>(),
+    )
+    .unwrap();
+    let eval = |requests: &str| {
+        run(&[
+            "eval",
+            "--bundle",
+            "cards.p0b",
+            "--trusted",
+            "ops.pub",
+            "-r",
+            requests,
+            "--audit",
+            "decisions.log",
+            "--key",
+            "ops.key",
+        ])
+    };
+    let out = eval("first.jsonl");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The fifth customer of the session is refused although this run saw
+    // only two of them.
+    let out = eval("second.jsonl");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(last.contains("card testing"), "{last}");
+    let out = run(&[
+        "audit",
+        "replay",
+        "decisions.log",
+        "--bundle",
+        "cards.p0b",
+        "--trusted",
+        "ops.pub",
+    ]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("5 same, 0 different"),
+        "{}",
+        stdout(&out)
+    );
+    // A fresh log knows no history: the same two requests are allowed.
+    let out = run(&[
+        "eval",
+        "--bundle",
+        "cards.p0b",
+        "--trusted",
+        "ops.pub",
+        "-r",
+        "second.jsonl",
+        "--audit",
+        "other.log",
+        "--key",
+        "ops.key",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A log whose writer died before its first checkpoint carries no
+/// signature at all: `--allow-open` alone does not make it pass, and when
+/// the reader asks for it by name the report says nothing is signed.
+#[test]
+fn a_log_with_nothing_signed_fails_unless_asked_for_by_name() {
+    let t = Team::new("unsigned", &[]);
+    // Records 1 to 3 are decisions; record 4 is the first checkpoint.
+    let lines = t.lines();
+    assert!(lines[3].contains("\"checkpoint\""), "{}", lines[3]);
+    std::fs::write(t.dir.join("unsigned.log"), lines[..3].join("\n") + "\n").unwrap();
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["audit", "verify", "unsigned.log", "--trusted", "ops.pub"];
+        args.extend_from_slice(extra);
+        t.run(&args)
+    };
+    let out = verify(&["--allow-open"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("nothing in the log is signed"), "{err}");
+    assert!(err.contains("--allow-unsigned"), "{err}");
+    // Replay and export refuse it the same way.
+    let out = t.run(&[
+        "audit",
+        "replay",
+        "unsigned.log",
+        "--bundle",
+        "policy.p0b",
+        "--trusted",
+        "ops.pub",
+        "--allow-open",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nothing in the log is signed"));
+    // Asked for by name, it passes, and says so plainly.
+    let out = verify(&["--allow-open", "--allow-unsigned"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("NOTHING IS SIGNED"), "{text}");
+    assert!(!text.contains("signed by key"), "{text}");
+    // --allow-unsigned does not accept an open log by itself.
+    let out = verify(&["--allow-unsigned"]);
+    assert_eq!(out.status.code(), Some(1));
+    // A log with a signature is unaffected.
+    let out = t.run(&["audit", "verify", "decisions.log", "--trusted", "ops.pub"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("signed by key"));
 }

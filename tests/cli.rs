@@ -382,3 +382,480 @@ fn the_stdlib_comes_along_unless_left_out() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `stdlib.chains:7` to override"));
 }
+
+/// A refund request line of `amount` by a verified support agent.
+fn refund(amount: u64) -> String {
+    format!("{{\"action\": \"payments.refund\", \"args\": {{\"amount\": {amount}, \"currency\": \"usd\", \"charge_id\": \"c\"}}, \"actor\": {{\"role\": \"support\", \"verified\": true}}}}\n")
+}
+
+fn verdicts(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{l}: {e}"))
+                ["decision"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn one_bad_line_costs_only_its_own_decision() {
+    let d = scratch("badline");
+    std::fs::write(d.join("refunds.p0"), example()).unwrap();
+    // An allowed refund, a line with bytes that are not UTF-8, a line cut
+    // off mid-object, plain text, and an allowed refund again.
+    let mut input = refund(100).into_bytes();
+    input.extend_from_slice(b"{\"action\": \"payments.refund\", \"memo\": \"\xff\xfe\"}\n");
+    input.extend_from_slice(b"{\"action\": \"payments.refund\", \"args\": {\"amount\":\n");
+    input.extend_from_slice(b"not json\n");
+    input.extend_from_slice(refund(200).as_bytes());
+    std::fs::write(d.join("requests.jsonl"), &input).unwrap();
+    let out = permit0(&d, &["eval", "refunds.p0", "-r", "requests.jsonl"], None);
+    assert_eq!(
+        verdicts(&out),
+        ["allow", "escalate", "escalate", "escalate", "allow"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 2 is not UTF-8"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 3 is not valid JSON"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 4 is not valid JSON"),
+        "{}",
+        lines[3]
+    );
+    // A malformed line counts as an escalate in the exit status.
+    assert_eq!(out.status.code(), Some(3));
+
+    // A request file written by hand may spread a request over lines as
+    // it likes; a truncated line still costs only itself.
+    std::fs::write(
+        d.join("by-hand.json"),
+        format!(
+            "{{\"action\": \"payments.refund\",\n \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"}},\n \"actor\": {{\"role\": \"support\", \"verified\": true}}}}\n{{\"action\": \"payments.refund\", \"args\":\n{}{{\"action\": \"payments.refund\", \"args\":\n{{\"action\":\n",
+            refund(900)
+        ),
+    )
+    .unwrap();
+    let out = permit0(&d, &["eval", "refunds.p0", "-r", "by-hand.json"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let decisions: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let got: Vec<&str> = decisions
+        .iter()
+        .map(|v| v["decision"].as_str().unwrap())
+        .collect();
+    // The input ends inside values twice over: each unfinished line gets
+    // its own escalate too.
+    assert_eq!(
+        got,
+        ["allow", "escalate", "escalate", "escalate", "escalate"],
+        "{text}"
+    );
+    assert!(decisions[1]["reason"].as_str().unwrap().contains("line 4"));
+    assert_eq!(decisions[2]["reason"], "large refunds need a human");
+
+    // A request over the size limit escalates without being parsed.
+    let huge = format!(
+        "{{\"action\": \"payments.refund\", \"memo\": \"{}\"}}\n",
+        "a".repeat(1 << 20)
+    );
+    let out = permit0(
+        &d,
+        &["eval", "refunds.p0"],
+        Some(&[huge, refund(100)].concat()),
+    );
+    assert_eq!(verdicts(&out), ["escalate", "allow"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("longer than the 1 MiB limit"));
+
+    // The same through stdin; a pretty-printed request is still one request.
+    let pretty = "{\n  \"action\": \"payments.refund\",\n  \"args\": {\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"c\"},\n  \"actor\": {\"role\": \"support\", \"verified\": true}\n}\n";
+    let out = permit0(&d, &["eval", "refunds.p0"], Some(pretty));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "allow");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn eval_exit_status_tells_a_script_the_verdict() {
+    let d = scratch("exit");
+    std::fs::write(d.join("refunds.p0"), example()).unwrap();
+    let code = |input: &str| {
+        permit0(&d, &["eval", "refunds.p0"], Some(input))
+            .status
+            .code()
+    };
+    assert_eq!(code(&refund(100)), Some(0), "allowed");
+    assert_eq!(code(&refund(900)), Some(3), "escalated");
+    assert_eq!(code(&refund(20_000)), Some(4), "denied");
+    // In a batch the strictest verdict wins, whatever the order.
+    assert_eq!(
+        code(&[refund(20_000), refund(900), refund(100)].concat()),
+        Some(4)
+    );
+    assert_eq!(code(&[refund(100), refund(900)].concat()), Some(3));
+    // Policies that do not compile: 1, and nothing decided.
+    std::fs::write(d.join("broken.p0"), "when payments.refnud then allow\n").unwrap();
+    let out = permit0(&d, &["eval", "broken.p0"], Some(&refund(100)));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    // Requests that cannot be read: 2, like clap's usage errors.
+    let out = permit0(&d, &["eval", "refunds.p0", "-r", "missing.jsonl"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`missing.jsonl`"));
+    let out = permit0(&d, &["eval", "--no-such-flag"], None);
+    assert_eq!(out.status.code(), Some(2));
+    // --help documents the codes.
+    let out = permit0(&d, &["eval", "--help"], None);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Exit status") && help.contains("4  at least one request denied"),
+        "{help}"
+    );
+}
+
+/// Runs `permit0` with a stdin that stays open, so a command that waits
+/// for input would hang: fail after `secs` instead.
+fn permit0_open_stdin(dir: &Path, args: &[&str], secs: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
+        .current_dir(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("`permit0 {}` waited on stdin", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn misplaced_arguments_are_usage_errors_not_silence() {
+    let d = scratch("usage");
+    std::fs::write(d.join("refunds.p0"), example()).unwrap();
+    std::fs::write(d.join("requests.jsonl"), refund(100)).unwrap();
+    assert!(permit0(&d, &["keygen", "ops"], None).status.success());
+    assert!(permit0(
+        &d,
+        &[
+            "build",
+            "refunds.p0",
+            "--key",
+            "ops.key",
+            "-o",
+            "policy.p0b"
+        ],
+        None
+    )
+    .status
+    .success());
+    // A requests file given as a positional path next to --bundle: a usage
+    // error that says what was meant, not a wait on stdin.
+    let out = permit0_open_stdin(
+        &d,
+        &[
+            "eval",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "requests.jsonl",
+        ],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`requests.jsonl` is a policy path, but `--bundle` was given")
+            && err.contains("-r requests.jsonl"),
+        "{err}"
+    );
+    // --trusted without --bundle would check nothing.
+    let out = permit0_open_stdin(
+        &d,
+        &[
+            "eval",
+            "--trusted",
+            "ops.pub",
+            "refunds.p0",
+            "-r",
+            "requests.jsonl",
+        ],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("`--trusted ops.pub` is only used with `--bundle`"));
+    // A bundle is never read unchecked.
+    let out = permit0_open_stdin(
+        &d,
+        &["eval", "--bundle", "policy.p0b", "-r", "requests.jsonl"],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs `--trusted KEY.pub`"));
+    // --no-stdlib cannot change a bundle.
+    let out = permit0_open_stdin(
+        &d,
+        &[
+            "eval",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "--no-stdlib",
+            "-r",
+            "requests.jsonl",
+        ],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // The same command written right decides.
+    let out = permit0_open_stdin(
+        &d,
+        &[
+            "eval",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "-r",
+            "requests.jsonl",
+        ],
+        20,
+    );
+    assert_eq!(verdicts(&out), ["allow"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn eval_answers_each_line_as_a_co_process() {
+    use std::io::{BufRead, BufReader, Write};
+    let d = scratch("coprocess");
+    std::fs::write(d.join("refunds.p0"), example()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
+        .current_dir(&d)
+        .args(["eval", "refunds.p0"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(60);
+    // One line in, one decision out, while stdin is still open.
+    stdin.write_all(refund(100).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        &rx.recv_timeout(wait)
+            .expect("no decision before stdin was closed"),
+    )
+    .unwrap();
+    assert_eq!(first["decision"], "allow");
+    // A bad line is answered too, and the stream goes on.
+    stdin.write_all(b"{\"action\": \"payments.ref\n").unwrap();
+    stdin.flush().unwrap();
+    let second: serde_json::Value = serde_json::from_str(&rx.recv_timeout(wait).unwrap()).unwrap();
+    assert_eq!(second["decision"], "escalate");
+    stdin.write_all(refund(20_000).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let third: serde_json::Value = serde_json::from_str(&rx.recv_timeout(wait).unwrap()).unwrap();
+    assert_eq!(third["decision"], "deny");
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(4));
+}
+
+#[test]
+fn obligations_of_every_matching_rule_of_the_verdict_are_merged() {
+    let d = scratch("obligations");
+    std::fs::write(
+        d.join("refunds.p0"),
+        r#"policy acme.refunds
+when payments.refund amount > 500 then escalate "large refund" with notify = "payments-oncall", ticket
+when payments.refund amount > 800 then escalate "very large refund" with notify = "cfo", page = "finance"
+when payments.refund amount > 10_000 then deny "refund ceiling" with hold = "sox"
+when payments.refund amount <= 500 then allow with receipt
+"#,
+    )
+    .unwrap();
+    let decide = |amount: u64, explain: bool| {
+        let mut args = vec!["eval", "--no-stdlib", "refunds.p0"];
+        if explain {
+            args.push("--explain");
+        }
+        let out = permit0(&d, &args, Some(&refund(amount)));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        v
+    };
+    for explain in [false, true] {
+        // Both escalate rules match: both rules' obligations come along;
+        // for `notify`, which both set, the deciding rule's value stands.
+        // `ticket`, written without a value, reads "true".
+        let v = decide(900, explain);
+        assert_eq!(v["decision"], "escalate");
+        assert_eq!(
+            v["obligations"],
+            serde_json::json!({"notify": "payments-oncall", "ticket": "true", "page": "finance"}),
+            "{v}"
+        );
+        // A deny wins: only deny rules' obligations; the escalations that
+        // also matched add nothing.
+        let v = decide(20_000, explain);
+        assert_eq!(v["decision"], "deny");
+        assert_eq!(v["obligations"], serde_json::json!({"hold": "sox"}), "{v}");
+        let v = decide(100, explain);
+        assert_eq!(v["decision"], "allow");
+        assert_eq!(
+            v["obligations"],
+            serde_json::json!({"receipt": "true"}),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn taxonomy_markdown_filters_like_the_other_formats() {
+    let d = scratch("taxmd");
+    let out = permit0(
+        &d,
+        &["taxonomy", "payments.refund", "--format", "markdown"],
+        None,
+    );
+    assert!(out.status.success());
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("| `payments.refund` —"), "{md}");
+    assert!(!md.contains("payments.transfer"), "{md}");
+    assert!(!md.contains("## `email`"), "{md}");
+    // A domain keeps all its actions and only them.
+    let out = permit0(&d, &["taxonomy", "payments", "--format", "markdown"], None);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("payments.refund") && md.contains("payments.transfer"));
+    assert!(!md.contains("## `email`"), "{md}");
+    // A typo is an error in every format.
+    let out = permit0(
+        &d,
+        &["taxonomy", "payments.refnud", "--format", "markdown"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `payments.refund`?"));
+}
+
+#[test]
+fn a_folder_without_policies_is_an_error_not_an_empty_success() {
+    let d = scratch("emptydir");
+    std::fs::create_dir_all(d.join("polices")).unwrap();
+    std::fs::write(d.join("polices/README.txt"), "not a policy").unwrap();
+    assert!(permit0(&d, &["keygen", "ops"], None).status.success());
+    for args in [
+        &["check", "polices"][..],
+        &["build", "polices", "--key", "ops.key", "-o", "p.p0b"],
+        &["test", "polices"],
+    ] {
+        let out = permit0(&d, args, None);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("`polices` holds no policy file (`.p0`)"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!d.join("p.p0b").exists());
+}
+
+#[test]
+fn the_stdlib_ships_in_the_binary_for_test_and_build() {
+    // A folder with no stdlib/ in it: the shipped copy is used.
+    let d = scratch("stdlib-anywhere");
+    assert!(!d.join("stdlib").exists());
+    let out = permit0(&d, &["test", "stdlib"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+    assert!(
+        !text.contains(" 0 passed"),
+        "the stdlib's tests must run: {text}"
+    );
+    assert!(permit0(&d, &["keygen", "ops"], None).status.success());
+    let out = permit0(
+        &d,
+        &["build", "stdlib", "--key", "ops.key", "-o", "stdlib.p0b"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same bundle as from the checkout's stdlib/ (same sources, same
+    // bytes).
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = permit0(
+        Path::new(root),
+        &[
+            "build",
+            "stdlib",
+            "--key",
+            d.join("ops.key").to_str().unwrap(),
+            "-o",
+            d.join("checkout.p0b").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(d.join("stdlib.p0b")).unwrap(),
+        std::fs::read(d.join("checkout.p0b")).unwrap()
+    );
+}

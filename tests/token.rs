@@ -112,8 +112,15 @@ impl Executor {
         ];
         args.extend_from_slice(extra);
         let out = self.run(&args);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The exit status tells the verdict: 0 allow, 3 escalate, 4 deny.
+        let code = match d["decision"].as_str() {
+            Some("allow") => 0,
+            Some("escalate") => 3,
+            _ => 4,
+        };
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+        d
     }
 
     fn verify(&self, token: &str, request: &str, extra: &[&str]) -> Output {
@@ -310,7 +317,7 @@ fn a_human_approves_an_escalation_and_gets_a_bounded_token() {
 }
 
 #[test]
-fn an_approval_with_a_limit_below_the_request_is_refused_at_redemption() {
+fn an_approval_that_could_never_be_redeemed_is_refused_before_it_is_logged() {
     let x = Executor::new("limit");
     x.run(&[
         "eval",
@@ -325,27 +332,45 @@ fn an_approval_with_a_limit_below_the_request_is_refused_at_redemption() {
         "--key",
         "ops.key",
     ]);
-    let out = x.run(&[
-        "token",
-        "approve",
-        "--log",
-        "decisions.log",
-        "--record",
-        "1",
-        "--approver",
-        "bob",
-        "--key",
-        "ops.key",
-        "--trusted",
-        "ops.pub",
-        "--max-amount",
-        "500",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = || std::fs::read(x.dir.join("decisions.log")).unwrap();
+    let before = log();
+    let approve = |approver: &str, extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "approve",
+            "--log",
+            "decisions.log",
+            "--record",
+            "1",
+            "--approver",
+            approver,
+            "--key",
+            "ops.key",
+            "--trusted",
+            "ops.pub",
+        ];
+        args.extend_from_slice(extra);
+        x.run(&args)
+    };
+    // The refund is 900: a limit of 500 would burn the approval.
+    let out = approve("bob", &["--max-amount", "500"]);
     refused(
-        &x.verify(text(&out.stdout).trim(), "big.json", &[]),
-        "`amount` is 900, above the token's limit of 500",
+        &out,
+        "`--max-amount 500` is below the request's amount of 900",
     );
+    assert!(out.stdout.is_empty(), "no token");
+    // Nobody approves anonymously.
+    for blank in ["", "   "] {
+        let out = approve(blank, &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("`--approver` is empty"));
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(log(), before, "a refused approval writes nothing");
+    // So the record can still be approved, with a limit it meets.
+    let out = approve("bob", &["--max-amount", "900"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    accepted(&x.verify(text(&out.stdout).trim(), "big.json", &[]));
 }
 
 const MAIL: &str = r#"

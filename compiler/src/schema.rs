@@ -312,6 +312,13 @@ impl Schema {
 impl Schema {
     /// `docs/taxonomy.md`: a table per domain, generated from the taxonomy.
     pub fn to_markdown(&self) -> String {
+        self.to_markdown_only(None)
+    }
+
+    /// [`Schema::to_markdown`] of one domain or one action (`only` is its
+    /// name), or of everything; the header still describes the whole
+    /// taxonomy (its version, digest and counts).
+    pub fn to_markdown_only(&self, only: Option<&str>) -> String {
         use std::fmt::Write as _;
         let model = permit0_vm::risk::Model::standard();
         let mut out = String::new();
@@ -333,13 +340,22 @@ impl Schema {
             self.actions.len()
         );
         for d in &self.domains {
+            let whole = only.is_none_or(|f| f == d.name);
+            let actions: Vec<&ActionInfo> = self
+                .actions
+                .iter()
+                .filter(|a| a.domain == d.name && (whole || only == Some(a.name.as_str())))
+                .collect();
+            if !whole && actions.is_empty() {
+                continue;
+            }
             let _ = writeln!(out, "## `{}`\n\n{}\n", d.name, d.doc);
             let _ = writeln!(
                 out,
                 "| action | fields | flags | default tier | compliance |"
             );
             let _ = writeln!(out, "|---|---|---|---|---|");
-            for a in self.actions.iter().filter(|a| a.domain == d.name) {
+            for a in actions {
                 let fields: Vec<String> = a
                     .fields
                     .iter()

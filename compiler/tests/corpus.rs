@@ -565,7 +565,7 @@ fn corpus() {
         }
     }
 
-    // DESIGN.md's example is `examples/refunds.p0`; the corpus keeps a copy
+    // The tour's example is `examples/refunds.p0`; the corpus keeps a copy
     // with its header, and the two must not drift apart.
     let example = std::fs::read_to_string(root().join("examples/refunds.p0")).unwrap();
     let copy = std::fs::read_to_string(root().join("tests/corpus/ok/design_example.p0")).unwrap();

@@ -7,9 +7,9 @@ use permit0_vm::audit::{
     records, verify, AuditLog, Config, DecisionEntry, FileSink, Payload, Report, VerifyOptions,
 };
 use permit0_vm::canonical::parse_sha256;
-use permit0_vm::replay::{Outcome, Replayer};
+use permit0_vm::replay::{request_of, Outcome, Replayer};
 use permit0_vm::token::{issue, Basis, Claims};
-use permit0_vm::Program;
+use permit0_vm::{Program, Sessions};
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +20,8 @@ use std::process::ExitCode;
 /// `permit0 eval` flags for the audit log and capability tokens.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct EvalArgs {
-    /// Append a hash-chained, signed record of every decision to this log
+    /// Append a hash-chained, signed record of every decision to this log;
+    /// sessions start from the log's earlier records (docs/audit.md)
     #[arg(long, value_name = "LOG", requires = "key")]
     pub audit: Option<PathBuf>,
     /// Signing key for the log and for the `"token"` of allowed decisions
@@ -58,8 +59,15 @@ pub fn nonce() -> Result<[u8; 16], String> {
 }
 
 impl EvalAudit {
-    /// `None` when neither `--audit` nor `--key` was given.
-    pub fn open(args: &EvalArgs) -> Result<Option<EvalAudit>, String> {
+    /// `None` when neither `--audit` nor `--key` was given. When the log
+    /// already holds records (an earlier `eval` run), `sessions` is rebuilt
+    /// from them first, the way `audit replay` rebuilds it, so a session
+    /// rule decides across runs as it does within one and replay agrees.
+    pub fn open(
+        args: &EvalArgs,
+        program: &Program,
+        sessions: &mut Sessions,
+    ) -> Result<Option<EvalAudit>, String> {
         let Some(key_path) = &args.key else {
             return Ok(None);
         };
@@ -67,6 +75,7 @@ impl EvalAudit {
         let log = match &args.audit {
             None => None,
             Some(path) => {
+                rebuild_sessions(path, program, sessions)?;
                 let sink = FileSink::open(path)
                     .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
                 let cfg = Config {
@@ -155,6 +164,43 @@ impl EvalAudit {
     }
 }
 
+/// Feeds every earlier decision record of the log at `path` (if any) into
+/// `sessions`, in log order, as [`Replayer`] does. Records kept without
+/// their payload (`--no-payload`) cannot be fed: a note says how many.
+fn rebuild_sessions(path: &Path, program: &Program, sessions: &mut Sessions) -> Result<(), String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+    };
+    let mut without_payload = 0u64;
+    for (_, rec) in records(&bytes) {
+        if rec.get("kind").and_then(Json::as_str) != Some("decision") {
+            continue;
+        }
+        match request_of(&rec) {
+            Ok(r) => {
+                if let Ok(mut req) = program.bind(&r) {
+                    sessions.fill(program, &mut req);
+                    sessions.record(program, &req);
+                }
+            }
+            Err(_) => {
+                if rec.get("raw").is_none() {
+                    without_payload += 1;
+                }
+            }
+        }
+    }
+    if without_payload > 0 {
+        eprintln!(
+            "note: {without_payload} earlier record(s) of `{}` keep no payload; their sessions' history is not rebuilt",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // permit0 audit …
 
@@ -186,6 +232,11 @@ pub struct VerifyArgs {
     /// Accept a log still being written (no closing checkpoint yet)
     #[arg(long)]
     pub allow_open: bool,
+    /// Accept a log that no signature covers at all (with --allow-open: a
+    /// writer that crashed before its first checkpoint); the report says
+    /// plainly that nothing is signed
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 #[derive(clap::Args)]
@@ -204,6 +255,11 @@ pub struct ReplayArgs {
     /// Accept a log still being written
     #[arg(long)]
     pub allow_open: bool,
+    /// Accept a log that no signature covers at all (with --allow-open: a
+    /// writer that crashed before its first checkpoint); the report says
+    /// plainly that nothing is signed
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +282,11 @@ pub struct ExportArgs {
     /// Accept a log still being written
     #[arg(long)]
     pub allow_open: bool,
+    /// Accept a log that no signature covers at all (with --allow-open: a
+    /// writer that crashed before its first checkpoint); the report says
+    /// plainly that nothing is signed
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -249,11 +310,23 @@ fn verified_log(
     log: &Path,
     trusted: &[PathBuf],
     allow_open: bool,
+    allow_unsigned: bool,
 ) -> Result<(Vec<u8>, Report), Result<ExitCode, String>> {
     let keys = trusted_keys(trusted).map_err(Err)?;
     let bytes =
         std::fs::read(log).map_err(|e| Err(format!("cannot read `{}`: {e}", log.display())))?;
     match verify(&bytes, &keys, &VerifyOptions { allow_open }) {
+        // A log that no signature covers proves nothing about who wrote it:
+        // its chain can be rewritten by anyone who can write the file.
+        Ok(r) if r.sealed_through == 0 && !allow_unsigned => {
+            eprintln!(
+                "error: {}: nothing in the log is signed ({} records, no signature covers any of them): anyone who can write the file could have written it",
+                log.display(),
+                r.records
+            );
+            eprintln!("  help: pass `--allow-unsigned` to read an unsigned log anyway");
+            Err(Ok(ExitCode::from(1)))
+        }
         Ok(r) => Ok((bytes, r)),
         Err(f) => {
             eprintln!("error: {}: {}", log.display(), f.bad);
@@ -274,18 +347,22 @@ fn verified_log(
 }
 
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
-    let r = match verified_log(&a.log, &a.trusted, a.allow_open) {
+    let r = match verified_log(&a.log, &a.trusted, a.allow_open, a.allow_unsigned) {
         Ok((_, r)) => r,
         Err(code) => return code,
     };
     outln!(
-        "ok: {}: {} records ({} decisions, {} approvals, {} checkpoints), signed by key {}, {}; head {}",
+        "ok: {}: {} records ({} decisions, {} approvals, {} checkpoints), {}, {}; head {}",
         a.log.display(),
         r.records,
         r.decisions,
         r.approvals,
         r.checkpoints,
-        r.keys.join(", "),
+        if r.sealed_through == 0 {
+            "NOTHING IS SIGNED (no signature covers any record)".to_string()
+        } else {
+            format!("signed by key {}", r.keys.join(", "))
+        },
         if r.closed {
             "closed".to_string()
         } else {
@@ -300,7 +377,7 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
 }
 
 fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
-    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open) {
+    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open, a.allow_unsigned) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -445,7 +522,7 @@ fn csv_field(v: &Json) -> String {
 }
 
 fn run_export(a: ExportArgs) -> Result<ExitCode, String> {
-    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open) {
+    let (bytes, _) = match verified_log(&a.log, &a.trusted, a.allow_open, a.allow_unsigned) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -507,5 +584,5 @@ pub fn verified_for_approval(
     log: &Path,
     trusted: &[PathBuf],
 ) -> Result<(Vec<u8>, Report), Result<ExitCode, String>> {
-    verified_log(log, trusted, true)
+    verified_log(log, trusted, true, false)
 }

@@ -18,10 +18,47 @@ pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
         .collect()
 }
 
+/// Whether `path` is the bare name `stdlib` (or `stdlib/`).
+fn names_the_stdlib(path: &Path) -> bool {
+    let mut parts = path.components();
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(n)), None) if n == "stdlib"
+    )
+}
+
+/// The policy files the user named. A folder that holds no `.p0` file is
+/// an error (a mistyped or empty folder must not check "ok" with nothing in
+/// it). The bare name `stdlib`, when no such file or folder exists here,
+/// names the stdlib shipped inside the binary, read as the user's own files
+/// (`stdlib/chains.p0`, …): so `permit0 test stdlib` and `permit0 build
+/// stdlib` work outside a checkout.
+pub fn user_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
+    let mut inputs: Vec<Input> = Vec::new();
+    for p in paths {
+        if names_the_stdlib(p) && !p.exists() {
+            inputs.extend(stdlib::files().iter().map(|(name, text)| {
+                let rel = name.strip_prefix(stdlib::PREFIX).unwrap_or(name);
+                Input::from_text(format!("stdlib/{rel}"), *text)
+            }));
+            continue;
+        }
+        let found = load_paths(std::slice::from_ref(p))?;
+        if found.is_empty() {
+            return Err(format!("`{}` holds no policy file (`.p0`)", p.display()));
+        }
+        inputs.extend(found);
+    }
+    // One file named twice (a folder and a file in it) is read once.
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    inputs.dedup_by(|a, b| a.name == b.name);
+    Ok(inputs)
+}
+
 /// The policy files under `paths`, plus the embedded stdlib unless
 /// `no_stdlib` or the files carry their own (a policy named `stdlib.…`).
 pub fn policy_inputs(paths: &[PathBuf], no_stdlib: bool) -> Result<Vec<Input>, String> {
-    let mut inputs = load_paths(paths)?;
+    let mut inputs = user_inputs(paths)?;
     if !no_stdlib && !stdlib::provided_by(&inputs) {
         inputs.extend(stdlib::inputs());
     }

@@ -38,8 +38,24 @@ pub fn run(args: Args) -> ExitCode {
     };
     let c = compile(inputs);
     let schema = &c.schema;
+    if let Some(f) = &args.filter {
+        let known = schema.actions.iter().any(|a| a.name == *f)
+            || schema.domains.iter().any(|d| d.name == *f);
+        if !known {
+            let names = schema
+                .actions
+                .iter()
+                .map(|a| a.name.as_str())
+                .chain(schema.domains.iter().map(|d| d.name.as_str()));
+            let hint = permit0_compiler::diag::suggest(f, names)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            eprintln!("error: no domain or action `{f}`{hint}");
+            return ExitCode::from(1);
+        }
+    }
     if let Format::Markdown = args.format {
-        out!("{}", schema.to_markdown());
+        out!("{}", schema.to_markdown_only(args.filter.as_deref()));
         return ExitCode::SUCCESS;
     }
     let mut json = schema.to_json();
@@ -68,18 +84,6 @@ pub fn run(args: Args) -> ExitCode {
                 d["actions"] = serde_json::Value::Array(actions);
                 kept.push(d);
             }
-        }
-        if kept.is_empty() {
-            let names = schema
-                .actions
-                .iter()
-                .map(|a| a.name.as_str())
-                .chain(schema.domains.iter().map(|d| d.name.as_str()));
-            let hint = permit0_compiler::diag::suggest(f, names)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            eprintln!("error: no domain or action `{f}`{hint}");
-            return ExitCode::from(1);
         }
         json["domains"] = serde_json::Value::Array(kept);
     }

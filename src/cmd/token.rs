@@ -160,6 +160,12 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
 }
 
 fn run_approve(a: ApproveArgs) -> Result<ExitCode, String> {
+    // An approval names who approved; a blank name approves anonymously.
+    if a.approver.trim().is_empty() {
+        return Err(
+            "`--approver` is empty: name who approves (it is logged and put into the token)".into(),
+        );
+    }
     let key = read_secret_key(&a.key)?;
     let (bytes, report) = match verified_for_approval(&a.log, &a.trusted) {
         Ok(x) => x,
@@ -206,6 +212,41 @@ fn run_approve(a: ApproveArgs) -> Result<ExitCode, String> {
             a.record
         ));
     };
+    // A limit the request already exceeds would burn the approval: the
+    // token could never be redeemed, and the record cannot be approved
+    // twice. Refuse it before anything is written.
+    if let Some(max) = a.max_amount {
+        let amount = rec
+            .get("request")
+            .and_then(|r| r.get("args"))
+            .and_then(|args| args.get("amount"));
+        match amount.map(Json::as_i64) {
+            Some(Some(amount)) if amount > max => {
+                return refuse(format!(
+                    "`--max-amount {max}` is below the request's amount of {amount}: the token could never be redeemed; approve with a limit of at least {amount}, or without one"
+                ));
+            }
+            Some(Some(_)) => {}
+            Some(None) => {
+                return refuse(format!(
+                    "record {}'s `amount` is not an integer, so `--max-amount` cannot be checked against it",
+                    a.record
+                ))
+            }
+            None if rec.get("request").is_none() => {
+                return refuse(format!(
+                    "record {} keeps no request (a digest-only log), so `--max-amount` cannot be checked against its amount; approve without a limit",
+                    a.record
+                ))
+            }
+            None => {
+                return refuse(format!(
+                    "record {}'s request has no `amount`, so a token limited by `--max-amount` could never be redeemed; approve without a limit",
+                    a.record
+                ))
+            }
+        }
+    }
     let now = now_ms();
     let ttl = i64::try_from(a.ttl.saturating_mul(1_000)).unwrap_or(i64::MAX);
     let mut claims = Claims {

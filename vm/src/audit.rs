@@ -104,7 +104,7 @@ impl DecisionEntry {
     }
 
     /// The entry for a request (as received) and the decision JSON it got
-    /// (DESIGN.md's shape) — the path of `permit0 eval`, which logs exactly
+    /// (docs/language.md's shape) — the path of `permit0 eval`, which logs exactly
     /// what it printed.
     pub fn from_json(program: &Program, request: &Json, decision: &Json) -> Self {
         let s = |k: &str| decision.get(k).and_then(Json::as_str).map(str::to_string);

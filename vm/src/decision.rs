@@ -116,7 +116,7 @@ impl Program {
         }
     }
 
-    /// The decision as DESIGN.md's JSON shape.
+    /// The decision JSON (docs/language.md, "The request and decision JSON").
     pub fn decision_json(&self, d: &Decision, req: Option<&Request>) -> Json {
         let action = d
             .action
@@ -138,18 +138,9 @@ impl Program {
                 .and_then(|r| self.action_digest(r))
                 .map(|d| crate::canonical::sha256_string(&d)),
         });
-        if let (Some(r), Some(obj)) = (
-            d.rule().and_then(|r| self.rules.get(r)),
-            out.as_object_mut(),
-        ) {
-            if !r.obligations.is_empty() {
-                let ob: serde_json::Map<String, Json> = r
-                    .obligations
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), Json::String(v.to_string())))
-                    .collect();
-                obj.insert("obligations".into(), Json::Object(ob));
-            }
+        let ob = self.obligations(d, req);
+        if let (false, Some(obj)) = (ob.is_empty(), out.as_object_mut()) {
+            obj.insert("obligations".into(), Json::Object(ob));
         }
         out
     }

@@ -2,13 +2,13 @@
 //! at the first decision, and lists each rule that matched with the values
 //! its condition read.
 
-use crate::decision::Decision;
+use crate::decision::{Cause, Decision};
 use crate::exec::Observer;
 use crate::instr::Instr;
-use crate::program::Program;
+use crate::program::{Program, RuleRt};
 use crate::request::Request;
 use crate::value::Value;
-use serde_json::{json, Value as Json};
+use serde_json::{json, Map, Value as Json};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matched {
@@ -41,6 +41,16 @@ impl Observer for Recorder {
     }
     fn gate(&mut self, gate: usize) {
         self.gates.push(gate);
+    }
+}
+
+/// An obligation's value as the decision JSON carries it: written without
+/// a value (the compiler keeps `""`), it reads `true`.
+fn obligation_value(v: &str) -> &str {
+    if v.is_empty() {
+        "true"
+    } else {
+        v
     }
 }
 
@@ -175,6 +185,57 @@ impl Program {
             i -= fields.len();
         }
         None
+    }
+
+    /// The obligations of the decision: those of every rule that matched
+    /// with the winning verdict, merged. The deciding rule's come first;
+    /// for a key that several rules set, the first value (deciding rule,
+    /// then rule order) stands. An obligation written without a value
+    /// (`with ticket`) reads `"true"`, like `with ticket = true`.
+    ///
+    /// The output path, not `decide`: finding every matching rule runs the
+    /// program again without stopping (only when some other rule of that
+    /// verdict carries obligations).
+    pub fn obligations(&self, d: &Decision, req: Option<&Request>) -> Map<String, Json> {
+        let mut out = Map::new();
+        let mut add = |r: &RuleRt| {
+            for (k, v) in &r.obligations {
+                out.entry(k.to_string())
+                    .or_insert_with(|| Json::String(obligation_value(v).to_string()));
+            }
+        };
+        let deciding = d.rule();
+        if let Some(r) = deciding.and_then(|r| self.rules.get(r)) {
+            add(r);
+        }
+        if !matches!(d.cause, Cause::Rule(_) | Cause::Gate(_)) {
+            return out;
+        }
+        let others = self.rules.iter().enumerate().any(|(i, r)| {
+            Some(i) != deciding && r.verdict == Some(d.verdict) && !r.obligations.is_empty()
+        });
+        let Some(req) = req.filter(|_| others) else {
+            return out;
+        };
+        let mut rec = Recorder {
+            fired: Vec::new(),
+            gates: Vec::new(),
+        };
+        let again = self.run(req, &mut rec);
+        if again.verdict != d.verdict {
+            // Not the request that was decided: add nothing unproven.
+            return out;
+        }
+        for (rule, _) in rec.fired {
+            if let Some(r) = self
+                .rules
+                .get(rule)
+                .filter(|r| r.verdict == Some(d.verdict))
+            {
+                add(r);
+            }
+        }
+        out
     }
 
     pub fn explanation_json(&self, e: &Explanation, req: Option<&Request>) -> Json {

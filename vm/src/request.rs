@@ -187,7 +187,7 @@ pub(crate) fn expected(ty: TypeWire) -> &'static str {
 }
 
 impl Program {
-    /// Binds a JSON request (DESIGN.md's request shape). An action the bundle
+    /// Binds a JSON request (docs/language.md, "The request and decision JSON"). An action the bundle
     /// does not know binds to no action, and `decide` escalates it.
     pub fn bind(&self, json: &Json) -> Result<Request, BindError> {
         let obj = json.as_object().ok_or(BindError::NotAnObject)?;

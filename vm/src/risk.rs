@@ -1,4 +1,4 @@
-//! The default risk model (see `docs/risk.md` and `RISK.md`).
+//! The default risk model (see `docs/risk.md`).
 //!
 //! Every action is scored before any user rule decides: nine risk flags say
 //! what kind of harm an action can do, ten amplifiers say how much context
@@ -35,7 +35,7 @@ pub enum Flag {
 }
 
 impl Flag {
-    /// All flags, in discriminant order (the order of `RISK.md`'s table).
+    /// All flags, in discriminant order (the order of `docs/risk.md`'s table).
     pub const ALL: [Flag; 9] = [
         Flag::Destruction,
         Flag::Physical,
@@ -215,7 +215,7 @@ const BOOST: [Amp; 7] = [
 ];
 
 impl Amp {
-    /// All amplifiers, in discriminant order (the order of `RISK.md`'s table).
+    /// All amplifiers, in discriminant order (the order of `docs/risk.md`'s table).
     pub const ALL: [Amp; 10] = [
         Amp::Destination,
         Amp::Sensitivity,
@@ -670,7 +670,7 @@ impl Default for Model {
 }
 
 impl Model {
-    /// The default model of `RISK.md`, with its five hard gates.
+    /// The default model of `docs/risk.md`, with its five hard gates.
     pub fn standard() -> Model {
         Model {
             flag_weights: Flag::ALL.map(Flag::default_weight),
@@ -965,7 +965,7 @@ impl Profile {
     }
 }
 
-/// The fintech example profile of `RISK.md`.
+/// The fintech example profile of `docs/risk.md`.
 pub fn fintech() -> Profile {
     Profile {
         name: "fintech".to_owned(),
@@ -989,8 +989,8 @@ pub fn fintech() -> Profile {
     }
 }
 
-/// The healthtech example profile of `RISK.md`. The thresholds of its two
-/// gates are not given by `RISK.md`; they are this module's choice.
+/// The healthtech example profile of `docs/risk.md`. The published model
+/// names its two gates without thresholds; these are this module's choice.
 pub fn healthtech() -> Profile {
     Profile {
         name: "healthtech".to_owned(),
