@@ -143,8 +143,13 @@ impl Program {
         let mut slot = 0usize;
         let mut own = Vec::new();
         for f in a.slots.get(..a.own_fields)? {
-            if let Some(v) = self.encode_value(f.ty, req.slots.get(slot)?) {
-                own.push((&*f.name, v));
+            // A derived field is a function of the inputs and the context,
+            // both in the form: leaving it out keeps the form a request
+            // that binds again without a taint.
+            if f.derive.is_none() {
+                if let Some(v) = self.encode_value(f.ty, req.slots.get(slot)?) {
+                    own.push((&*f.name, v));
+                }
             }
             slot += 1;
         }
