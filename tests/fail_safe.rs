@@ -444,3 +444,17 @@ fn arg_names(e: &ToolExpr, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn a_misspelled_context_field_is_named_and_never_loosens() {
+    let (_, p) = stdlib();
+    let with_typo = |command: &str| {
+        json!({"tool": "Bash", "args": {"command": command},
+               "context": {"workspace": "/work/proj", "envv": "prod"}})
+    };
+    let d = decide(p, with_typo("rm -rf /home/dev"));
+    assert_eq!(verdict_of(&d), "deny", "{d}");
+    let d = decide(p, with_typo("ls"));
+    assert_eq!(verdict_of(&d), "escalate", "{d}");
+    assert!(d["reason"].as_str().unwrap().contains("`envv`"), "{d}");
+}

@@ -315,7 +315,7 @@ impl Program {
             if let Some(m) = src {
                 for key in m.keys() {
                     if !fields.iter().any(|f| *f.name == **key) {
-                        return Err(BindError::UnknownField {
+                        taint.get_or_insert(BindError::UnknownField {
                             action: ns.to_string(),
                             field: key.clone(),
                             suggestion: closest(key, fields.iter().map(|f| &*f.name)),
