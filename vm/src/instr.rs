@@ -158,6 +158,10 @@ pub enum Instr {
     Default,
     /// Mark code only: this action counts toward session aggregate `agg`.
     Mark { agg: ConstIdx },
+    /// acc = the request carries slot (`has actor.role`). The one test that
+    /// is true of a present value and false of an absent one whatever the
+    /// value; `??` defaults compile to it plus ordinary tests.
+    Has { slot: Slot },
 }
 
 impl Instr {
@@ -192,6 +196,7 @@ impl Instr {
             Instr::Fire { .. } => "fire",
             Instr::Default => "default",
             Instr::Mark { .. } => "mark",
+            Instr::Has { .. } => "has",
         }
     }
 
