@@ -368,7 +368,7 @@ fn the_stdlib_comes_along_unless_left_out() {
     // refund bot, by name.
     std::fs::write(
         d.join("team.p0"),
-        "policy team.refunds\nwhen payments.refund actor.id == \"refund-bot\" then allow \"the refund bot\" overrides stdlib.chains:7\n",
+        "policy team.refunds\nwhen payments.refund has actor.id and actor.id == \"refund-bot\" then allow \"the refund bot\" overrides stdlib.chains:7\n",
     )
     .unwrap();
     let out = permit0(&d, &["check", "team.p0"], None);
