@@ -5,7 +5,9 @@
 //! `Fire` ends the program with a rule's decision, `Default` with the risk
 //! tier's. A test that reads an absent value yields `false` — whatever its
 //! polarity, which is why negated tests carry a `negate` flag rather than
-//! being followed by `Not`.
+//! being followed by `Not`. `Has` is the one test of presence itself: the
+//! language makes every read of an optional value say what absence means,
+//! and compiles `x ?? d` to `Has` and ordinary tests.
 //!
 //! This enum is also the wire encoding of code in a bundle (postcard, by
 //! variant index): it is frozen. Add variants only at the end, and bump
