@@ -2060,12 +2060,12 @@ impl<'s> Checker<'s> {
         d = match strict_true {
             Some(true) => d
                 .help(format!(
-                    "a missing value must not loosen the decision: write `not has {name} or …` so the rule applies without it, or give a default with `{name} ?? …`"
+                    "a missing value must not loosen the decision: let the comparison hold without it, `not has {name} or …`, or give a default with `{name} ?? …`"
                 ))
                 .fix(site, format!("(not has {name} or {text})")),
             Some(false) => d
                 .help(format!(
-                    "a missing value must not loosen the decision: write `has {name} and …` so the rule needs it, or give a default with `{name} ?? …`"
+                    "a missing value must not loosen the decision: let the comparison fail without it, `has {name} and …`, or give a default with `{name} ?? …`"
                 ))
                 .fix(site, format!("(has {name} and {text})")),
             None => d
