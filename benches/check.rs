@@ -36,7 +36,7 @@ fn generate(rules: usize, actions: usize) -> String {
             1 => format!("when bench.a{a} region == eu and amount >= {i} then deny"),
             2 => format!("when bench.a{a} vendor in {{\"x{i}\", \"y{i}\"}} or vendor in blocked then deny"),
             3 => format!("when bench.a{a} not (amount < {i}) or vendor starts_with \"p{i}\" then escalate"),
-            4 => format!("when bench.a{a} actor.role == \"r{i}\" and context.env == prod then allow"),
+            4 => format!("when bench.a{a} has actor.role and actor.role == \"r{i}\" and has context.env and context.env == prod then allow"),
             _ => format!(
                 "when bench.a{a} | bench.a{} amount <= {i} and region != us then allow with ticket = \"t{i}\"",
                 (a + 1) % actions

@@ -61,7 +61,7 @@ when email.send body contains_any ["password", "api_key", "secret"] and recipien
 when email.send body contains_all ["wire", "urgent"] then escalate "urgent wire"
 when email.send recipient_domains contains "rival.example" or subject starts_with "re: invoice" then escalate
 when email.send to ends_with "@acme.com" and len(to) < 5 then allow
-when email.send context.env in {"prod", "staging"} and actor.role == "intern" then escalate
+when email.send (context.env ?? prod) in {"prod", "staging"} and has actor.role and actor.role == "intern" then escalate
 when * risk.flags contains "DESTRUCTION" then escalate
 when email.send subject contains_any ["a1", "b2", "c3", "d4", "e5", "f6", "g7", "h8", "i9", "j10"] then escalate
 when email.send body contains_all ["wire", "urgent", "now", "ceo", "gift", "card", "asap", "secret", "today"] then deny

@@ -575,7 +575,7 @@ fn replay_reports_every_difference() {
     )
     .unwrap();
     let request: Value = serde_json::from_str(
-        r#"{"action": "payments.refund", "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"}, "actor": {"role": "support"}}"#,
+        r#"{"action": "payments.refund", "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"}, "actor": {"role": "support", "verified": true}}"#,
     )
     .unwrap();
     let mut decision = common::decide(&program, request.clone());

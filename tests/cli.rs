@@ -99,7 +99,7 @@ fn build_verify_eval_and_a_flipped_byte() {
         &d,
         &["eval", "--bundle", "policy.p0b", "--trusted", "ops.pub"],
         Some(
-            r#"{"action": "payments.refund", "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"}, "actor": {"role": "support"}}"#,
+            r#"{"action": "payments.refund", "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"}, "actor": {"role": "support", "verified": true}}"#,
         ),
     );
     let decision: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -165,7 +165,7 @@ fn test_blocks_run_and_fail_loudly() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed, 0 failed"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 passed, 0 failed"));
     let wrong = example().replace("=> escalate", "=> allow");
     std::fs::write(d.join("refunds.p0"), wrong).unwrap();
     let out = permit0(&d, &["test", "refunds.p0"], None);
@@ -368,7 +368,7 @@ fn the_stdlib_comes_along_unless_left_out() {
     // refund bot, by name.
     std::fs::write(
         d.join("team.p0"),
-        "policy team.refunds\nwhen payments.refund actor.id == \"refund-bot\" then allow \"the refund bot\" overrides stdlib.chains:7\n",
+        "policy team.refunds\nwhen payments.refund has actor.id and actor.id == \"refund-bot\" then allow \"the refund bot\" overrides stdlib.chains:7\n",
     )
     .unwrap();
     let out = permit0(&d, &["check", "team.p0"], None);

@@ -154,9 +154,10 @@ fn secrets_match_whatever_their_case_or_hidden_characters() {
 }
 
 #[test]
-fn a_comparison_on_an_absent_optional_field_is_false() {
+fn a_comparison_on_an_absent_optional_field_is_false_and_the_policy_says_so() {
+    // Neither rule applies without a customer: each one says it needs one.
     let p = program(
-        "when payments.refund customer == \"vip\" then allow \"vip\"\nwhen payments.refund customer != \"vip\" then deny \"not vip\"",
+        "when payments.refund has customer and customer == \"vip\" then allow \"vip\"\nwhen payments.refund has customer and customer != \"vip\" then deny \"not vip\"",
     );
     let mut r = refund(100, "x");
     assert_eq!(decide(&p, r.clone())["decision"], "escalate"); // floor: medium, nothing matched
@@ -164,6 +165,77 @@ fn a_comparison_on_an_absent_optional_field_is_false() {
     assert_eq!(decide(&p, r.clone())["decision"], "allow");
     r["args"]["customer"] = json!("joe");
     assert_eq!(decide(&p, r)["decision"], "deny");
+}
+
+fn without_role(mut r: serde_json::Value) -> serde_json::Value {
+    r["actor"].as_object_mut().unwrap().remove("role");
+    r
+}
+
+#[test]
+fn a_deny_for_roles_outside_finance_cannot_be_dodged_by_sending_no_role() {
+    // Written unguarded, the rule does not compile: a request without a role
+    // would have slipped past `not in`.
+    let c = compile_src(
+        "when payments.* actor.role not in {\"finance\"} then deny \"only finance moves money\"",
+    );
+    let d = c.errors().find(|d| d.code == "P0218").expect("P0218");
+    assert!(
+        d.message.contains("`actor.role` may be absent"),
+        "{}",
+        d.message
+    );
+    let fix = d.fix.as_ref().expect("a quick fix");
+    assert_eq!(
+        fix.replacement,
+        "(not has actor.role or actor.role not in {\"finance\"})"
+    );
+
+    for rule in [
+        // the quick fix, as the language server applies it
+        "when payments.* (not has actor.role or actor.role not in {\"finance\"}) then deny \"only finance moves money\"",
+        "when payments.* (actor.role ?? \"\") not in {\"finance\"} then deny \"only finance moves money\"",
+    ] {
+        let p = program(rule);
+        let d = decide(&p, without_role(refund(100, "x")));
+        assert_eq!(d["decision"], "deny", "{rule}: {d}");
+        assert_eq!(d["reason"], "only finance moves money");
+        assert_eq!(verdict(&p, refund(100, "support")), "deny", "{rule}");
+        assert_ne!(verdict(&p, refund(100, "finance")), "deny", "{rule}");
+    }
+}
+
+#[test]
+fn an_allow_for_support_needs_a_role_to_allow() {
+    let p = program(
+        "when payments.refund has actor.role and actor.role == \"support\" and amount <= 500 then allow \"support refunds\"",
+    );
+    assert_eq!(verdict(&p, refund(100, "support")), "allow");
+    assert_eq!(
+        verdict(&p, without_role(refund(100, "support"))),
+        "escalate"
+    );
+}
+
+#[test]
+fn a_request_that_does_not_name_its_environment_is_production() {
+    let p = program("when payments.refund (context.env ?? prod) == prod and amount > 50 then deny \"production refunds over 0.50\"");
+    let mut r = refund(100, "support");
+    assert_eq!(verdict(&p, r.clone()), "deny");
+    r["context"].as_object_mut().unwrap().remove("env");
+    assert_eq!(verdict(&p, r.clone()), "deny");
+    r["context"]["env"] = json!("dev");
+    assert_ne!(verdict(&p, r), "deny");
+}
+
+#[test]
+fn a_default_compiles_to_a_presence_test_and_ordinary_tests() {
+    let c = compile_ok(
+        "when payments.refund (context.env ?? prod) in {\"staging\", \"prod\"} then deny",
+    );
+    let listing = permit0_compiler::build_program(&c).unwrap().disassemble();
+    assert!(listing.contains("has "), "{listing}");
+    assert!(listing.contains("enum.in.set"), "{listing}");
 }
 
 #[test]

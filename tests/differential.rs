@@ -76,9 +76,13 @@ fn atom(risk: bool) -> BoxedStrategy<String> {
         (op(), -5i64..5)
             .prop_map(|(o, k)| format!("n {o} {k}"))
             .boxed(),
-        (op(), -5i64..5)
-            .prop_map(|(o, k)| format!("opt {o} {k}"))
-            .boxed(),
+        guard(
+            "opt",
+            "2",
+            (op(), -5i64..5)
+                .prop_map(|(o, k)| format!("@ {o} {k}"))
+                .boxed(),
+        ),
         (op(), -5i64..5)
             .prop_map(|(o, k)| format!("{k} {o} n"))
             .boxed(),
@@ -112,10 +116,25 @@ fn atom(risk: bool) -> BoxedStrategy<String> {
         )
             .prop_map(|(o, v)| format!("name {o} [{}]", words_lit(&v)))
             .boxed(),
-        word().prop_map(|w| format!("note == {}", lit(&w))).boxed(),
-        word()
-            .prop_map(|w| format!("note contains {}", lit(&w)))
-            .boxed(),
+        guard(
+            "note",
+            "\"ab\"",
+            word().prop_map(|w| format!("@ == {}", lit(&w))).boxed(),
+        ),
+        guard(
+            "note",
+            "\"\"",
+            word()
+                .prop_map(|w| format!("@ contains {}", lit(&w)))
+                .boxed(),
+        ),
+        guard(
+            "note",
+            "\"x\"",
+            (op(), 0i64..4)
+                .prop_map(|(o, k)| format!("len(@) {o} {k}"))
+                .boxed(),
+        ),
         word()
             .prop_map(|w| format!("tags contains {}", lit(&w)))
             .boxed(),
@@ -158,15 +177,39 @@ fn atom(risk: bool) -> BoxedStrategy<String> {
             .boxed(),
         Just("flag".to_string()).boxed(),
         Just("flag == false".to_string()).boxed(),
-        word()
-            .prop_map(|w| format!("actor.role == {}", lit(&w)))
-            .boxed(),
-        proptest::sample::select(&["dev", "staging", "prod"][..])
-            .prop_map(|e| format!("context.env == {e}"))
-            .boxed(),
-        Just("actor.verified".to_string()).boxed(),
-        Just("actor.role == name".to_string()).boxed(),
-        Just("n < opt".to_string()).boxed(),
+        guard(
+            "actor.role",
+            "\"a\"",
+            (prop::bool::ANY, word())
+                .prop_map(|(neg, w)| {
+                    format!("@ {}in {{{}}}", if neg { "not " } else { "" }, lit(&w))
+                })
+                .boxed(),
+        ),
+        guard(
+            "context.env",
+            "prod",
+            proptest::sample::select(&["dev", "staging", "prod"][..])
+                .prop_map(|e| format!("@ == {e}"))
+                .boxed(),
+        ),
+        guard(
+            "context.env",
+            "\"staging\"",
+            Just("@ in {\"staging\", \"prod\"}".to_string()).boxed(),
+        ),
+        guard("actor.verified", "false", Just("@".to_string()).boxed()),
+        guard(
+            "actor.verified",
+            "true",
+            Just("@ == false".to_string()).boxed(),
+        ),
+        guard(
+            "actor.role",
+            "\"ab\"",
+            Just("@ == name".to_string()).boxed(),
+        ),
+        guard("opt", "1", Just("n < @".to_string()).boxed()),
     ];
     if risk {
         choices.push(
@@ -189,6 +232,23 @@ fn atom(risk: bool) -> BoxedStrategy<String> {
         );
     }
     proptest::strategy::Union::new(choices).boxed()
+}
+
+/// A test of an optional field (`@` stands for the read), with the field's
+/// absence said one of the three ways: `has` before it, `not has … or`, or
+/// a `??` default.
+fn guard(
+    field: &'static str,
+    default: &'static str,
+    test: BoxedStrategy<String>,
+) -> BoxedStrategy<String> {
+    (0u8..3, test)
+        .prop_map(move |(style, t)| match style {
+            0 => format!("(has {field} and {})", t.replace('@', field)),
+            1 => format!("(not has {field} or {})", t.replace('@', field)),
+            _ => t.replace('@', &format!("({field} ?? {default})")),
+        })
+        .boxed()
 }
 
 fn condition(risk: bool) -> impl Strategy<Value = String> {

@@ -552,3 +552,47 @@ fn raw_tool_calls_decide_as_a_careful_team_would() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Absence is not permission: for every step of the stdlib's own tests,
+/// leaving out any one `actor` or `context` value (the embedding's facts, the
+/// ones a caller most easily omits) never gives a more lenient decision.
+#[test]
+fn leaving_out_an_actor_or_context_value_never_loosens_a_stdlib_decision() {
+    let (c, p) = stdlib();
+    let rank = |d: &Value| match d["decision"].as_str().unwrap() {
+        "allow" => 0,
+        "escalate" => 1,
+        _ => 2,
+    };
+    let mut checked = 0;
+    let mut loosened = Vec::new();
+    for t in &c.ir.tests {
+        for step in &t.steps {
+            // Decided alone, without the session's history, both ways.
+            let mut base = step.request.clone();
+            base.as_object_mut().unwrap().remove("session");
+            let before = decide(p, base.clone());
+            for section in ["actor", "context"] {
+                let keys: Vec<String> = base
+                    .get(section)
+                    .and_then(Value::as_object)
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default();
+                for key in keys {
+                    let mut without = base.clone();
+                    without[section].as_object_mut().unwrap().remove(&key);
+                    let after = decide(p, without.clone());
+                    checked += 1;
+                    if rank(&after) < rank(&before) {
+                        loosened.push(format!(
+                            "{} without {section}.{key}: {} became {}\n  {without}",
+                            t.name, before["decision"], after["decision"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} omissions tried");
+    assert!(loosened.is_empty(), "{}", loosened.join("\n"));
+}

@@ -228,6 +228,13 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
+    /// `has actor.role`: whether the request carries the optional value.
+    Has(Path),
+    /// `context.env ?? prod`: the value, or `default` when it is absent.
+    Default {
+        value: Box<Expr>,
+        default: Box<Expr>,
+    },
     /// Stands in for a subexpression the parser could not read.
     Error,
 }

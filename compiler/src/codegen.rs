@@ -428,7 +428,15 @@ impl<'a> Gen<'a> {
     }
 
     fn cond(&mut self, b: &mut Block<'_>, e: &TExpr) {
+        if let Some(expanded) = self.expand_default(e) {
+            return self.cond(b, &expanded);
+        }
         match e {
+            TExpr::Has(f) => {
+                if let Some((slot, _)) = self.slot(b, f) {
+                    b.code.push(Instr::Has { slot });
+                }
+            }
             TExpr::Const(Const::Bool(v)) => b.code.push(Instr::Const { value: *v }),
             TExpr::Not(x) => {
                 self.cond(b, x);
@@ -780,6 +788,144 @@ impl<'a> Gen<'a> {
             }
             _ => self.fail(b.span, "unsupported text test"),
         }
+    }
+}
+
+impl Gen<'_> {
+    /// A test that reads `f ?? d` as `(not has f and T[d]) or T[f]`: with
+    /// the default, where the request lacks the field; on the field (whose
+    /// tests are false when absent) otherwise. `T[d]` is usually constant
+    /// and folds away, leaving `T[f]` or `not has f or T[f]`. `None` when
+    /// `e` reads no default.
+    fn expand_default(&self, e: &TExpr) -> Option<TExpr> {
+        let (f, c) = find_default(e)?;
+        let absent = substitute(e, &f, &TExpr::Const(c));
+        let present = substitute(e, &f, &TExpr::Field(f.clone()));
+        let missing = TExpr::Not(Box::new(TExpr::Has(f)));
+        Some(match self.const_truth(&absent) {
+            Some(false) => present,
+            Some(true) => TExpr::Or(vec![missing, present]),
+            None => TExpr::Or(vec![TExpr::And(vec![missing, absent]), present]),
+        })
+    }
+
+    /// The value of a test over constants only, as the VM would decide it.
+    fn const_truth(&self, e: &TExpr) -> Option<bool> {
+        let text = |op: IrText, s: &str, needles: &[String]| {
+            let s = fold(s);
+            let needles: Vec<String> = needles
+                .iter()
+                .map(|n| fold(n))
+                .filter(|n| {
+                    !n.is_empty() || !matches!(op, IrText::ContainsAny | IrText::ContainsAll)
+                })
+                .collect();
+            let hit = |n: &String| match op {
+                IrText::StartsWith => s.starts_with(n.as_str()),
+                IrText::EndsWith => s.ends_with(n.as_str()),
+                _ => s.contains(n.as_str()),
+            };
+            match op {
+                IrText::ContainsAll => needles.iter().all(hit),
+                _ => needles.iter().any(hit),
+            }
+        };
+        let list_text = |op: IrText, items: &[String], needles: &[String]| {
+            let items: Vec<String> = items.iter().map(|s| fold(s)).collect();
+            let needles: Vec<String> = needles
+                .iter()
+                .map(|n| fold(n))
+                .filter(|n| {
+                    !n.is_empty() || !matches!(op, IrText::ContainsAny | IrText::ContainsAll)
+                })
+                .collect();
+            let hit = |n: &String| {
+                items.iter().any(|t| match op {
+                    IrText::StartsWith => t.starts_with(n.as_str()),
+                    IrText::EndsWith => t.ends_with(n.as_str()),
+                    _ => t == n,
+                })
+            };
+            match op {
+                IrText::ContainsAll => needles.iter().all(hit),
+                _ => needles.iter().any(hit),
+            }
+        };
+        match e {
+            TExpr::Const(Const::Bool(v)) => Some(*v),
+            TExpr::Compare(op, l, r) => match (l.as_ref(), r.as_ref()) {
+                (TExpr::Len(x), TExpr::Const(Const::Int(k))) => {
+                    let n = match x.as_ref() {
+                        TExpr::Const(Const::Str(s)) => s.chars().count(),
+                        TExpr::Const(Const::Strs(v)) => v.len(),
+                        _ => return None,
+                    };
+                    const_compare(
+                        *op,
+                        &TExpr::Const(Const::Int(i64::try_from(n).ok()?)),
+                        &TExpr::Const(Const::Int(*k)),
+                    )
+                }
+                _ => const_compare(*op, l, r),
+            },
+            TExpr::Member { negated, elem, set } => {
+                let TExpr::Const(Const::Strs(items)) = set.as_ref() else {
+                    return None;
+                };
+                let found = match elem.as_ref() {
+                    TExpr::Const(Const::Str(s)) => items.contains(s),
+                    TExpr::Const(Const::Enum(id, m)) => {
+                        let name = self.schema.enum_def(*id)?.members.get(*m as usize)?;
+                        items.contains(name)
+                    }
+                    _ => return None,
+                };
+                Some(found != *negated)
+            }
+            TExpr::Text(op, subject, needle) => {
+                let needles = match needle.as_ref() {
+                    TExpr::Const(Const::Str(n)) => vec![n.clone()],
+                    TExpr::Const(Const::Strs(v)) => v.clone(),
+                    _ => return None,
+                };
+                match subject.as_ref() {
+                    TExpr::Const(Const::Str(s)) => Some(text(*op, s, &needles)),
+                    TExpr::Const(Const::Strs(items)) => Some(list_text(*op, items, &needles)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The first `??` a test reads (not looking into `and`, `or`, `not`).
+fn find_default(e: &TExpr) -> Option<(FieldRef, Const)> {
+    match e {
+        TExpr::Default(f, c) => Some((f.clone(), c.clone())),
+        TExpr::Compare(_, l, r) | TExpr::Text(_, l, r) => {
+            find_default(l).or_else(|| find_default(r))
+        }
+        TExpr::Member { elem, set, .. } => find_default(elem).or_else(|| find_default(set)),
+        TExpr::Len(x) => find_default(x),
+        _ => None,
+    }
+}
+
+/// `e` with every `f ?? …` it reads replaced by `with`.
+fn substitute(e: &TExpr, f: &FieldRef, with: &TExpr) -> TExpr {
+    let sub = |x: &TExpr| Box::new(substitute(x, f, with));
+    match e {
+        TExpr::Default(g, _) if g == f => with.clone(),
+        TExpr::Compare(op, l, r) => TExpr::Compare(*op, sub(l), sub(r)),
+        TExpr::Text(op, l, r) => TExpr::Text(*op, sub(l), sub(r)),
+        TExpr::Member { negated, elem, set } => TExpr::Member {
+            negated: *negated,
+            elem: sub(elem),
+            set: sub(set),
+        },
+        TExpr::Len(x) => TExpr::Len(sub(x)),
+        other => other.clone(),
     }
 }
 

@@ -185,6 +185,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0215", "invalid test"),
     ("P0216", "misplaced declaration"),
     ("P0217", "invalid override"),
+    ("P0218", "optional value read without a guard"),
     ("P0219", "invalid derivation"),
     ("P0301", "type mismatch"),
     ("P0302", "operator does not apply to this type"),

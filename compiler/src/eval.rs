@@ -123,29 +123,14 @@ pub fn reference_decide(
 
 fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
     match e {
-        TExpr::Const(c) => Some(match c {
-            Const::Bool(b) => V::Bool(*b),
-            Const::Int(n) => V::Int(*n),
-            Const::Str(s) => V::Str(s),
-            Const::Enum(_, m) => V::Enum(*m),
-            Const::Strs(v) => V::Strs(v),
-        }),
+        TExpr::Const(c) => Some(const_value(c)),
         TExpr::Field(FieldRef::RiskScore) => Some(V::Int(i64::from(ctx.score))),
         TExpr::Field(FieldRef::RiskTier) => Some(V::Enum(ctx.tier as u32)),
         TExpr::Field(FieldRef::RiskFlags) => Some(V::List(ctx.flags.names().collect())),
         TExpr::Field(FieldRef::Aggregate(i)) => ctx.req.aggregate(*i as usize).map(V::Int),
-        TExpr::Field(f) => {
-            let path = crate::typeck::field_name(f);
-            let slot = ctx.program.field_slot(ctx.action, &path)?;
-            match ctx.req.slot(slot)? {
-                Value::Absent => None,
-                Value::Bool(b) => Some(V::Bool(*b)),
-                Value::Int(n) => Some(V::Int(*n)),
-                Value::Enum(m) => Some(V::Enum(u32::from(*m))),
-                Value::Str(t) => Some(V::Str(&t.raw)),
-                Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
-            }
-        }
+        TExpr::Field(f) => field(ctx, f),
+        // The value, or the default when the request does not carry it.
+        TExpr::Default(f, c) => field(ctx, f).or(Some(const_value(c))),
         TExpr::Len(x) => match value(ctx, x)? {
             V::Str(s) => i64::try_from(s.chars().count()).ok().map(V::Int),
             V::List(l) => i64::try_from(l.len()).ok().map(V::Int),
@@ -155,8 +140,34 @@ fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
     }
 }
 
+fn const_value(c: &Const) -> V<'_> {
+    match c {
+        Const::Bool(b) => V::Bool(*b),
+        Const::Int(n) => V::Int(*n),
+        Const::Str(s) => V::Str(s),
+        Const::Enum(_, m) => V::Enum(*m),
+        Const::Strs(v) => V::Strs(v),
+    }
+}
+
+fn field<'a>(ctx: &Ctx<'a>, f: &FieldRef) -> Option<V<'a>> {
+    let path = crate::typeck::field_name(f);
+    let slot = ctx.program.field_slot(ctx.action, &path)?;
+    match ctx.req.slot(slot)? {
+        Value::Absent => None,
+        Value::Bool(b) => Some(V::Bool(*b)),
+        Value::Int(n) => Some(V::Int(*n)),
+        Value::Enum(m) => Some(V::Enum(u32::from(*m))),
+        Value::Str(t) => Some(V::Str(&t.raw)),
+        Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
+    }
+}
+
 fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
     match e {
+        // Present, whatever the value.
+        TExpr::Has(f) => field(ctx, f).is_some(),
+        TExpr::Default(..) => matches!(value(ctx, e), Some(V::Bool(true))),
         TExpr::Not(x) => !truth(ctx, x),
         TExpr::And(xs) => xs.iter().all(|x| truth(ctx, x)),
         TExpr::Or(xs) => xs.iter().any(|x| truth(ctx, x)),
@@ -256,7 +267,9 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
 }
 
 fn enum_name<'a>(ctx: &Ctx<'a>, e: &TExpr, m: u32) -> Option<&'a str> {
-    let TExpr::Field(f) = e else { return None };
+    let (TExpr::Field(f) | TExpr::Default(f, _)) = e else {
+        return None;
+    };
     let ty = match f {
         FieldRef::Action(n) => ctx.schema.action(ctx.action)?.field(n)?.ty,
         FieldRef::Namespace(ns, n) => {

@@ -953,6 +953,15 @@ fn write_expr(e: &Expr, out: &mut String) {
             out.push(' ');
             write_expr(rhs, out);
         }
+        ExprKind::Has(p) => {
+            out.push_str("has ");
+            out.push_str(&p.dotted());
+        }
+        ExprKind::Default { value, default } => {
+            write_expr(value, out);
+            out.push_str(" ?? ");
+            write_expr(default, out);
+        }
         // Never produced by the parser; the safety net rejects the result.
         ExprKind::Error => out.push_str("<error>"),
     }
@@ -1138,7 +1147,11 @@ fn erase_expr(root: &mut Expr) {
             | ExprKind::Str(_)
             | ExprKind::Bool(_)
             | ExprKind::Error => {}
-            ExprKind::Path(p) | ExprKind::Wildcard(p) => erase_path(p),
+            ExprKind::Path(p) | ExprKind::Wildcard(p) | ExprKind::Has(p) => erase_path(p),
+            ExprKind::Default { value, default } => {
+                stack.push(value);
+                stack.push(default);
+            }
             ExprKind::Call { func, args } => {
                 erase_path(func);
                 stack.extend(args.iter_mut());

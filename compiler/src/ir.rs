@@ -104,6 +104,12 @@ pub enum TExpr {
     Text(TextOp, Box<TExpr>, Box<TExpr>),
     /// Number of elements of a collection, or characters of a string.
     Len(Box<TExpr>),
+    /// `has actor.role`: the request carries the optional field.
+    Has(FieldRef),
+    /// `context.env ?? prod`: the field's value, or the constant when the
+    /// request does not carry it. A value, never a condition on its own
+    /// (except a `bool` field's default).
+    Default(FieldRef, Const),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -62,6 +62,8 @@ enum Raw {
     Dot,
     #[token("*")]
     Star,
+    #[token("??")]
+    Coalesce,
     #[token("?")]
     Question,
     #[token("+")]
@@ -124,6 +126,7 @@ pub enum Tok<'a> {
     Enum,
     True,
     False,
+    Has,
     // punctuation
     EqEq,
     Ne,
@@ -144,6 +147,7 @@ pub enum Tok<'a> {
     Colon,
     Dot,
     Star,
+    Coalesce,
     Question,
     Plus,
     Minus,
@@ -179,6 +183,7 @@ pub const KEYWORDS: &[&str] = &[
     "enum",
     "true",
     "false",
+    "has",
 ];
 
 fn keyword(s: &str) -> Option<Tok<'static>> {
@@ -211,6 +216,7 @@ fn keyword(s: &str) -> Option<Tok<'static>> {
         "enum" => Tok::Enum,
         "true" => Tok::True,
         "false" => Tok::False,
+        "has" => Tok::Has,
         _ => return None,
     })
 }
@@ -262,6 +268,7 @@ impl fmt::Display for Tok<'_> {
             Tok::Colon => "`:`",
             Tok::Dot => "`.`",
             Tok::Star => "`*`",
+            Tok::Coalesce => "`??`",
             Tok::Question => "`?`",
             Tok::Plus => "`+`",
             Tok::Minus => "`-`",
@@ -460,6 +467,7 @@ fn punct(r: Raw) -> Tok<'static> {
         Raw::Colon => Tok::Colon,
         Raw::Dot => Tok::Dot,
         Raw::Star => Tok::Star,
+        Raw::Coalesce => Tok::Coalesce,
         Raw::Question => Tok::Question,
         Raw::Plus => Tok::Plus,
         Raw::Minus => Tok::Minus,

@@ -38,6 +38,7 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
         diags: Vec::new(),
         ir: Ir::default(),
         overrides: Vec::new(),
+        absence: Absence::default(),
     };
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
     c.derivations();
@@ -82,6 +83,22 @@ struct Checker<'s> {
     ir: Ir,
     /// Rules with `overrides …`, applied once every file's rules are known.
     overrides: Vec<(usize, Vec<ast::RuleRef>)>,
+    absence: Absence,
+}
+
+/// What the checker knows, at the expression it is typing, about optional
+/// values: which are guarded, and which reading of an absent one is strict.
+#[derive(Default)]
+struct Absence {
+    /// Fields a `has` dominating this point proves present.
+    guards: Vec<FieldRef>,
+    /// The rule's decision wants its condition true when a value is absent
+    /// (deny, escalate, raising risk); `None` outside rules.
+    strict_true: Option<bool>,
+    /// Inside an odd number of `not`s.
+    negated: bool,
+    /// The comparison being typed, for the quick fix that guards it.
+    site: Option<(Span, String)>,
 }
 
 impl<'s> Checker<'s> {
@@ -262,10 +279,17 @@ impl<'s> Checker<'s> {
             no_risk: is_amplify,
             filter: false,
         };
+        self.absence.strict_true = match &effect {
+            Some(Effect::Decide(Verdict::Allow)) => Some(false),
+            Some(Effect::Decide(_)) => Some(true),
+            Some(Effect::Amplify(deltas)) => Some(deltas.iter().any(|(_, d)| *d > 0)),
+            None => None,
+        };
         let cond = r
             .cond
             .as_ref()
             .map(|c| self.condition(c, scope, patterns_ok));
+        self.absence.strict_true = None;
 
         let obligations = r
             .obligations
@@ -599,10 +623,13 @@ impl<'s> Checker<'s> {
             ExprKind::Bool(b) => (TExpr::Const(Const::Bool(*b)), Type::Bool),
             ExprKind::Paren(inner) => self.expr(inner, scope, hint),
             ExprKind::Not(inner) => {
+                self.absence.negated = !self.absence.negated;
                 let (t, ty) = self.bool_operand(inner, scope, "not");
+                self.absence.negated = !self.absence.negated;
                 (TExpr::Not(Box::new(t)), ty)
             }
             ExprKind::And(items) | ExprKind::Or(items) => {
+                let guarded = self.absence.guards.len();
                 let mut out = Vec::new();
                 let mut ty = Type::Bool;
                 let word = if matches!(e.kind, ExprKind::And(_)) {
@@ -615,8 +642,14 @@ impl<'s> Checker<'s> {
                     if it == Type::Error {
                         ty = Type::Error;
                     }
+                    // A `has` the operand proves guards the operands after it.
+                    let (when_true, when_false) = present_facts(&t);
+                    self.absence
+                        .guards
+                        .extend(if word == "and" { when_true } else { when_false });
                     out.push(t);
                 }
+                self.absence.guards.truncate(guarded);
                 let t = if matches!(e.kind, ExprKind::And(_)) {
                     TExpr::And(out)
                 } else {
@@ -624,7 +657,15 @@ impl<'s> Checker<'s> {
                 };
                 (t, ty)
             }
-            ExprKind::Path(p) => self.path(p, scope, hint),
+            ExprKind::Path(p) => {
+                let typed = self.path(p, scope, hint);
+                if let TExpr::Field(f) = &typed.0 {
+                    self.require_guard(f, p.span, scope);
+                }
+                typed
+            }
+            ExprKind::Has(p) => self.has(p, e.span, scope),
+            ExprKind::Default { value, default } => self.default_value(value, default, scope, hint),
             ExprKind::Wildcard(p) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -1090,6 +1131,42 @@ impl<'s> Checker<'s> {
         } else {
             op
         };
+        let site = self.absence.site.replace((
+            span,
+            format!(
+                "{} {} {}",
+                crate::fmt::expr_text(lhs),
+                op.symbol(),
+                crate::fmt::expr_text(rhs)
+            ),
+        ));
+        let before = self.diags.len();
+        let typed = self.binary_typed(op, op_span, lhs, rhs, span, scope);
+        self.absence.site = site;
+        if typed.1 == Type::Error {
+            // A comparison that does not type-check is fixed first; how it
+            // reads an absent value is the next question.
+            let mut i = before;
+            while i < self.diags.len() {
+                if self.diags.get(i).is_some_and(|d| d.code == "P0218") {
+                    self.diags.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        typed
+    }
+
+    fn binary_typed(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        scope: Scope<'_>,
+    ) -> Typed {
         // Type the side that is not a literal first, so literals and bare enum
         // members can take their type from it.
         let lhs_is_lit = is_literalish(lhs);
@@ -1452,7 +1529,12 @@ impl<'s> Checker<'s> {
                             no_risk: true,
                             filter: true,
                         };
-                        match self.condition(cond, fscope, true) {
+                        // The filter reads an earlier action: no guard of the
+                        // enclosing condition speaks for it.
+                        let outer = std::mem::take(&mut self.absence);
+                        let typed = self.condition(cond, fscope, true);
+                        self.absence = outer;
+                        match typed {
                             Some(t) => Some(t),
                             None => return error(),
                         }
@@ -2041,6 +2123,164 @@ impl<'s> Checker<'s> {
         Some(v)
     }
 
+    // ---------- absence ----------
+
+    /// Whether `f` may be missing from a request of any of `actions`.
+    fn is_optional(&self, f: &FieldRef, actions: &[ActionId]) -> bool {
+        match f {
+            FieldRef::Action(name) => actions
+                .iter()
+                .filter_map(|a| self.schema.action(*a))
+                .filter_map(|a| a.field(name))
+                .any(|fi| fi.optional),
+            FieldRef::Namespace(ns, name) => self
+                .schema
+                .namespace(ns)
+                .and_then(|n| n.fields.iter().find(|fi| fi.name == *name))
+                .is_some_and(|fi| fi.optional),
+            _ => false,
+        }
+    }
+
+    /// P0218: an optional value read where no `has` dominates the read.
+    /// The fix guards the enclosing comparison the way the rule's decision
+    /// reads strictly: a deny or escalate applies when the value is absent,
+    /// an allow does not.
+    fn require_guard(&mut self, f: &FieldRef, span: Span, scope: Scope<'_>) {
+        if !self.is_optional(f, scope.actions) || self.absence.guards.contains(f) {
+            return;
+        }
+        let name = field_name(f);
+        let (site, text) = self
+            .absence
+            .site
+            .clone()
+            .unwrap_or_else(|| (span, name.clone()));
+        let strict_true = self.absence.strict_true.map(|s| s != self.absence.negated);
+        let mut d = Diagnostic::error(
+            "P0218",
+            span,
+            format!("`{name}` may be absent: say what its absence means"),
+        );
+        if let Some((at, msg)) = self.field_decl_label(f, scope.actions) {
+            d = d.label(at, format!("{msg}, optional"));
+        }
+        d = match strict_true {
+            Some(true) => d
+                .help(format!(
+                    "a missing value must not loosen the decision: let the comparison hold without it, `not has {name} or …`, or give a default with `{name} ?? …`"
+                ))
+                .fix(site, format!("(not has {name} or {text})")),
+            Some(false) => d
+                .help(format!(
+                    "a missing value must not loosen the decision: let the comparison fail without it, `has {name} and …`, or give a default with `{name} ?? …`"
+                ))
+                .fix(site, format!("(has {name} and {text})")),
+            None => d
+                .help(format!(
+                    "write `has {name} and …`, `not has {name} or …`, or give a default with `{name} ?? …`"
+                ))
+                .fix(site, format!("(has {name} and {text})")),
+        };
+        self.diags.push(d);
+    }
+
+    /// `has X`: X must be a field of the action or of a namespace.
+    fn has(&mut self, p: &ast::Path, span: Span, scope: Scope<'_>) -> Typed {
+        let (t, ty) = self.path(p, scope, None);
+        match t {
+            _ if ty == Type::Error => error(),
+            TExpr::Field(f @ (FieldRef::Action(_) | FieldRef::Namespace(..))) => {
+                (TExpr::Has(f), Type::Bool)
+            }
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        span,
+                        format!(
+                            "`has` tests whether a request carries a field, and `{}` is not one",
+                            p.dotted()
+                        ),
+                    )
+                    .help("write `has actor.role` or `has` with a field of the action"),
+                );
+                error()
+            }
+        }
+    }
+
+    /// `X ?? default`: X is a field; the default a constant of its type.
+    fn default_value(
+        &mut self,
+        value: &ast::Expr,
+        default: &ast::Expr,
+        scope: Scope<'_>,
+        hint: Option<Type>,
+    ) -> Typed {
+        let mut inner = value;
+        while let ExprKind::Paren(x) = &inner.kind {
+            inner = x;
+        }
+        let field = match &inner.kind {
+            ExprKind::Path(p) => match self.path(p, scope, hint) {
+                (_, Type::Error) => return error(),
+                (TExpr::Field(f @ (FieldRef::Action(_) | FieldRef::Namespace(..))), ty) => {
+                    Some((f, ty))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((f, ty)) = field else {
+            self.diags.push(
+                Diagnostic::error(
+                    "P0301",
+                    value.span,
+                    format!(
+                        "`??` gives a field a default, and `{}` is not a field",
+                        crate::fmt::expr_text(value)
+                    ),
+                )
+                .help("write it after a field: `context.env ?? prod`"),
+            );
+            return error();
+        };
+        // From here on a bad default is reported, and the field keeps its
+        // type so the other side of a comparison checks against it.
+        let (d, dty) = self.expr(default, scope, Some(ty));
+        if dty == Type::Error {
+            return (TExpr::Field(f), ty);
+        }
+        if !same_type(self.schema, ty, dty) {
+            let disp = |t: Type| self.schema.display(t).to_string();
+            let mut d = Diagnostic::error(
+                "P0301",
+                default.span,
+                format!(
+                    "the default of `{}` must be `{}`, found `{}`",
+                    field_name(&f),
+                    disp(ty),
+                    disp(dty)
+                ),
+            );
+            if let Some((at, msg)) = self.field_decl_label(&f, scope.actions) {
+                d = d.label(at, msg);
+            }
+            self.diags
+                .push(d.help(format!("write a `{}` value", disp(ty))));
+            return (TExpr::Field(f), ty);
+        }
+        let TExpr::Const(c) = d else {
+            self.diags.push(
+                Diagnostic::error("P0301", default.span, "a default is a literal or a `let`")
+                    .help("write the value the rule should assume, e.g. `context.env ?? prod`"),
+            );
+            return (TExpr::Field(f), ty);
+        };
+        (TExpr::Default(f, c), ty)
+    }
+
     // ---------- warnings ----------
 
     fn warn_never_match_and_shadowed(&mut self) {
@@ -2191,6 +2431,26 @@ fn contradiction(schema: &Schema, e: &TExpr) -> Option<String> {
         }
     }
     None
+}
+
+/// Fields a condition proves present: when it is true, and when it is false.
+fn present_facts(e: &TExpr) -> (Vec<FieldRef>, Vec<FieldRef>) {
+    match e {
+        TExpr::Has(f) => (vec![f.clone()], Vec::new()),
+        TExpr::Not(x) => {
+            let (t, f) = present_facts(x);
+            (f, t)
+        }
+        TExpr::And(xs) => (
+            xs.iter().flat_map(|x| present_facts(x).0).collect(),
+            Vec::new(),
+        ),
+        TExpr::Or(xs) => (
+            Vec::new(),
+            xs.iter().flat_map(|x| present_facts(x).1).collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    }
 }
 
 pub fn field_name(f: &FieldRef) -> String {

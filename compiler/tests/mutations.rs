@@ -785,7 +785,7 @@ fn big_policy(bytes: usize) -> String {
             0 => format!("when payments.refund amount > {i} and currency == \"c{i}\" then escalate \"r{i}\"\n"),
             1 => format!("when email.send recipient_count > {i} and subject contains \"s{i}\" then deny\n"),
             2 => format!("when payments.transfer payee not in {{\"p{i}\", \"q{i}\"}} and amount >= {i} then deny\n"),
-            3 => format!("when payments.charge | payments.refund amount < {i} and actor.role in vips then allow\n"),
+            3 => format!("when payments.charge | payments.refund amount < {i} and has actor.role and actor.role in vips then allow\n"),
             _ => format!("when payments.transfer session.sum(payments.transfer.amount, {}h) > {i} then escalate\n", 1 + i % 48),
         };
         s.push_str(&rule);

@@ -15,7 +15,7 @@ fn design_example_parses() {
     .unwrap();
     let (ast, diags) = parse(FileId(0), &src);
     assert!(diags.is_empty(), "{diags:#?}");
-    assert_eq!(ast.items.len(), 10);
+    assert_eq!(ast.items.len(), 11);
 }
 
 #[test]

@@ -25,13 +25,13 @@ fn policy(lines: usize) -> String {
         let rule = match i % 6 {
             0 => format!("when payments.refund amount > {} then escalate \"refund {i}\"\n", 500 + i),
             1 => format!("when email.send recipient_scope == \"external\" and recipient_count > {i} then deny\n"),
-            2 => format!("when payments.* context.env == \"prod\" and actor.role == \"role{i}\" then deny\n"),
+            2 => format!("when payments.* (context.env ?? prod) == \"prod\" and (not has actor.role or actor.role == \"role{i}\") then deny\n"),
             3 => format!(
                 "when payments.transfer payee not in trusted and session.sum(payments.transfer.amount, 24h) > {}\n  then deny \"cap {i}\"\n",
                 250_000 + i
             ),
             4 => format!("when email.send body contains_any [\"password\", \"k{i}\"] then deny\n"),
-            _ => format!("when * risk.score >= {} and actor.team == \"t{i}\" then escalate\n", i % 100),
+            _ => format!("when * risk.score >= {} and (actor.team ?? \"\") == \"t{i}\" then escalate\n", i % 100),
         };
         s.push_str(&rule);
     }

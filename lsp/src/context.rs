@@ -141,6 +141,7 @@ fn is_identlike(t: &Tok<'_>) -> bool {
                 | Tok::And
                 | Tok::Or
                 | Tok::Not
+                | Tok::Has
                 | Tok::In
                 | Tok::Contains
                 | Tok::ContainsAny
@@ -158,7 +159,7 @@ fn is_identlike(t: &Tok<'_>) -> bool {
 fn is_cmp(t: &Tok<'_>) -> bool {
     matches!(
         t,
-        Tok::EqEq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Assign
+        Tok::EqEq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Assign | Tok::Coalesce
     )
 }
 
@@ -457,7 +458,7 @@ impl<'a> Tokens<'a> {
         }
         let n = c.len();
         match c.last().map(|t| &t.1) {
-            None | Some(Tok::And | Tok::Or | Tok::Not | Tok::LParen | Tok::Comma) => {
+            None | Some(Tok::And | Tok::Or | Tok::Not | Tok::Has | Tok::LParen | Tok::Comma) => {
                 Place::Operand {
                     pats,
                     lhs: None,

@@ -123,3 +123,31 @@ fn no_actions_without_fixes() {
     assert!(actions(&mut c, &uri, at(0, 17), None).is_empty());
     c.shutdown();
 }
+
+#[test]
+fn an_unguarded_optional_read_gets_the_strict_guard() {
+    // A deny rule applies when the role is absent; an allow rule does not.
+    let text = "when payments.* actor.role not in {\"finance\"} then deny\nwhen payments.refund actor.role == \"support\" then allow\n";
+    let mut c = Client::new();
+    let uri = c.open("absent.p0", text);
+    let deny = actions(&mut c, &uri, at(0, 18), None);
+    assert_eq!(deny.len(), 1, "{deny:#?}");
+    let diag = &deny[0].diagnostics.as_ref().unwrap()[0];
+    assert_eq!(
+        diag.code,
+        Some(lsp_types::NumberOrString::String("P0218".into()))
+    );
+    let fixed = apply_edits(text, &edits_of(&deny[0], &uri));
+    assert_eq!(
+        fixed.lines().next().unwrap(),
+        "when payments.* (not has actor.role or actor.role not in {\"finance\"}) then deny"
+    );
+    let allow = actions(&mut c, &uri, at(1, 24), None);
+    assert_eq!(allow.len(), 1, "{allow:#?}");
+    let fixed = apply_edits(text, &edits_of(&allow[0], &uri));
+    assert_eq!(
+        fixed.lines().nth(1).unwrap(),
+        "when payments.refund (has actor.role and actor.role == \"support\") then allow"
+    );
+    c.shutdown();
+}

@@ -202,3 +202,26 @@ fn teams_own_actions_complete() {
     let items = complete("domain acme \"Acme\"\naction acme.approve \"Approve\" {\n  total: money \"t\"\n}\nwhen acme.approve to$0");
     assert_eq!(item(&items, "total").detail.as_deref(), Some("money"));
 }
+
+#[test]
+fn has_and_defaults_complete_like_operands() {
+    // After `has`: the fields and namespaces a guard can name.
+    let items = complete("when payments.refund has $0");
+    assert!(
+        has(&items, "customer") && has(&items, "actor"),
+        "{:?}",
+        labels(&items)
+    );
+    // After `??`: the members of the field's enum.
+    let items = complete("when * context.env ?? $0");
+    assert!(
+        has(&items, "prod") && has(&items, "dev"),
+        "{:?}",
+        labels(&items)
+    );
+    // Where a condition starts, `has` is offered; after an operand, `??`.
+    let items = complete("when payments.refund $0");
+    assert!(has(&items, "has"), "{:?}", labels(&items));
+    let items = complete("when payments.refund customer $0");
+    assert!(has(&items, "??"), "{:?}", labels(&items));
+}

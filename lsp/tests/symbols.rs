@@ -17,7 +17,7 @@ const POLICY: &str = r#"policy payments.refunds "Refund limits"
 let trusted = {"acme-payroll"}
 
 when payments.refund amount > 500 then escalate "large refunds need a human"
-when payments.* | email.send context.env == "prod" then deny
+when payments.* | email.send (context.env ?? prod) == "prod" then deny
 
 tool stripe_refund -> payments.refund {
   amount = args.amount

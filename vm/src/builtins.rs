@@ -302,6 +302,9 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             _ => Json::Null,
         },
         ("keys", [v]) => keys(v).map(list).unwrap_or(Json::Null),
+        // No header list at all (a canonical request that does not say):
+        // unknown, so the policy's reading of absence applies.
+        ("credential_headers", [Json::Null]) => Json::Null,
         ("credential_headers", [v]) => match keys(v) {
             Some(k) => Json::Bool(k.iter().any(|n| credential_header(n))),
             None => Json::Null,

@@ -179,6 +179,7 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => format!("{name:14} -> {to}"),
         Instr::Amplify { rule: r } | Instr::Fire { rule: r } => format!("{name:14} {}", rule(r)),
         Instr::Mark { agg } => format!("{name:14} agg#{agg}"),
+        Instr::Has { slot: s } => format!("{name:14} {}", slot(s)),
         Instr::Not | Instr::Score | Instr::Default => name.to_string(),
     }
 }

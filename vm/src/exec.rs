@@ -280,6 +280,9 @@ impl Program {
                 }
             }
             Instr::AggIs { agg } => req.aggs.get(agg as usize).is_some_and(|v| *v != 0),
+            Instr::Has { slot } => {
+                !matches!(req.slots.get(slot as usize), None | Some(Value::Absent))
+            }
             _ => false,
         }
     }

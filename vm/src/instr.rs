@@ -5,7 +5,9 @@
 //! `Fire` ends the program with a rule's decision, `Default` with the risk
 //! tier's. A test that reads an absent value yields `false` — whatever its
 //! polarity, which is why negated tests carry a `negate` flag rather than
-//! being followed by `Not`.
+//! being followed by `Not`. `Has` is the one test of presence itself: the
+//! language makes every read of an optional value say what absence means,
+//! and compiles `x ?? d` to `Has` and ordinary tests.
 //!
 //! This enum is also the wire encoding of code in a bundle (postcard, by
 //! variant index): it is frozen. Add variants only at the end, and bump
@@ -158,6 +160,10 @@ pub enum Instr {
     Default,
     /// Mark code only: this action counts toward session aggregate `agg`.
     Mark { agg: ConstIdx },
+    /// acc = the request carries slot (`has actor.role`). The one test that
+    /// is true of a present value and false of an absent one whatever the
+    /// value; `??` defaults compile to it plus ordinary tests.
+    Has { slot: Slot },
 }
 
 impl Instr {
@@ -192,6 +198,7 @@ impl Instr {
             Instr::Fire { .. } => "fire",
             Instr::Default => "default",
             Instr::Mark { .. } => "mark",
+            Instr::Has { .. } => "has",
         }
     }
 

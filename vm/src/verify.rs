@@ -259,6 +259,7 @@ fn check_instr(
         Instr::ScoreCmpK { k, .. } => int_k(k),
         Instr::TierCmpK { tier, .. } => need(tier <= 4, "tier out of range"),
         Instr::FlagsHave { mask } => need(mask >> 9 == 0 && mask != 0, "unknown flag bits"),
+        Instr::Has { slot } => slot_ty(a, slot).map(|_| ()),
         Instr::Const { .. } | Instr::Not | Instr::Default => Ok(()),
         Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => {
             let to = to as usize;

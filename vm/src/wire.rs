@@ -18,7 +18,7 @@ use crate::instr::Instr;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;

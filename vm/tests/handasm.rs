@@ -181,6 +181,51 @@ fn an_absent_value_fails_every_test_whatever_its_polarity() {
 }
 
 #[test]
+fn has_tells_absent_from_present_so_a_negated_test_can_apply_without_the_value() {
+    // not has note or note != "acme" → deny: a missing note no longer escapes
+    let p = program(vec![
+        Instr::Has { slot: 2 }, // 0
+        Instr::Not,             // 1
+        Instr::JumpIfTrue { to: 4 },
+        Instr::StrEqK {
+            slot: 2,
+            k: 0,
+            negate: true,
+        }, // 3
+        Instr::JumpIfFalse { to: 6 },
+        Instr::Fire { rule: 0 },
+        Instr::Default, // 6
+    ])
+    .unwrap();
+    assert_eq!(decide(&p, pay(1, "x", None)).0, Verdict::Deny);
+    assert_eq!(decide(&p, pay(1, "x", Some("other"))).0, Verdict::Deny);
+    assert_eq!(decide(&p, pay(1, "x", Some("acme"))).0, Verdict::Allow);
+    // A namespace slot (actor.role, after the action's four fields) and a
+    // required field, always present.
+    let role = program(vec![
+        Instr::Has { slot: 4 },
+        Instr::JumpIfFalse { to: 3 },
+        Instr::Fire { rule: 1 },
+        Instr::Has { slot: 0 },
+        Instr::JumpIfFalse { to: 6 },
+        Instr::Fire { rule: 2 },
+        Instr::Default,
+    ])
+    .unwrap();
+    let mut with_role = pay(1, "x", None);
+    with_role["actor"] = json!({"role": "support"});
+    assert_eq!(decide(&role, with_role).0, Verdict::Escalate);
+    assert_eq!(
+        decide(&role, pay(1, "x", None)),
+        (Verdict::Allow, Cause::Rule(2))
+    );
+    match program(vec![Instr::Has { slot: 9 }, Instr::Default]) {
+        Err(LoadError::Invalid(m)) => assert!(m.contains("slot"), "{m}"),
+        other => panic!("a slot out of range loaded: {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
 fn list_text_tests_fold_case() {
     let p = program(vec![
         Instr::TextK {

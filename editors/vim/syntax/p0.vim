@@ -6,7 +6,7 @@ syn keyword p0Control      when then with
 syn keyword p0Decision     allow escalate deny
 syn keyword p0Keyword      amplify
 syn keyword p0Declaration  policy let tool test action domain alias namespace compliance enum
-syn keyword p0Operator     and or not in contains contains_any contains_all starts_with ends_with
+syn keyword p0Operator     and or not has in contains contains_any contains_all starts_with ends_with
 syn keyword p0Boolean      true false
 syn keyword p0Type         bool int money string duration time list set contained
 syn match   p0TypeAfter    /:\s*\zs\(bool\|int\|money\|string\|duration\|time\|list\|set\)\>/ contains=p0Type

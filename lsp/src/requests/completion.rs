@@ -77,6 +77,10 @@ const OPERATORS: &[(&str, &str)] = &[
     ("contains_all", "the text or list contains every string"),
     ("starts_with", "the text starts with a string"),
     ("ends_with", "the text ends with a string"),
+    (
+        "??",
+        "the value, or a default when the request does not carry it: `context.env ?? prod`",
+    ),
 ];
 
 struct Builder<'a> {
@@ -404,6 +408,11 @@ impl Builder<'_> {
             self.namespaces(1);
             self.functions("", 3);
             self.keyword("not", "negates a condition", 4);
+            self.keyword(
+                "has",
+                "whether the request carries an optional value: `has actor.role and …`",
+                4,
+            );
             if first {
                 self.keyword("then", "the decision follows", 2);
             }
