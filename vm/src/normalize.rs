@@ -132,26 +132,8 @@ fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
         // `one_of(args.command, args.cmd)`: aliases of one field. The value
         // of whichever was sent; both sent and different is refused, since
         // the gate would judge one and the tool might run the other.
-        ToolExprWire::Call(f, call_args) if f == "one_of" => {
-            let mut found: Option<(Json, &ToolExprWire)> = None;
-            for a in call_args {
-                let v = eval(a, s)?;
-                if v.is_null() {
-                    continue;
-                }
-                match &found {
-                    None => found = Some((v, a)),
-                    Some((prev, _)) if *prev == v => {}
-                    Some((_, prev_expr)) => {
-                        return Err(BindError::DisagreeingArguments {
-                            tool: s.tool.unwrap_or("").to_string(),
-                            first: describe(prev_expr),
-                            second: describe(a),
-                        })
-                    }
-                }
-            }
-            found.map(|(v, _)| v).unwrap_or(Json::Null)
+        ToolExprWire::Call(f, _) if f == "one_of" => {
+            alias(e, s)?.map(|(v, _)| v).unwrap_or(Json::Null)
         }
         ToolExprWire::Call(f, call_args) => {
             let mut vals: Vec<Json> = Vec::with_capacity(call_args.len());
@@ -163,11 +145,41 @@ fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
     })
 }
 
-/// The raw argument an alias expression reads, for an error message.
+/// The value of an alias expression and the argument that supplied it.
+fn alias(e: &ToolExprWire, s: &Sources<'_>) -> Result<Option<(Json, String)>, BindError> {
+    let ToolExprWire::Call(f, args) = e else {
+        let v = eval(e, s)?;
+        return Ok((!v.is_null()).then(|| (v, describe(e))));
+    };
+    if f != "one_of" {
+        let v = eval(e, s)?;
+        return Ok((!v.is_null()).then(|| (v, describe(e))));
+    }
+    let mut found: Option<(Json, String)> = None;
+    for a in args {
+        let Some((v, name)) = alias(a, s)? else {
+            continue;
+        };
+        match &found {
+            None => found = Some((v, name)),
+            Some((prev, _)) if *prev == v => {}
+            Some((_, prev_name)) => {
+                return Err(BindError::DisagreeingArguments {
+                    tool: s.tool.unwrap_or("").to_string(),
+                    first: prev_name.clone(),
+                    second: name,
+                })
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The raw argument an expression reads, for an error message.
 fn describe(e: &ToolExprWire) -> String {
     match e {
         ToolExprWire::Arg(a) | ToolExprWire::Input(a) => a.clone(),
-        ToolExprWire::Call(_, args) => args.iter().map(describe).collect::<Vec<_>>().join("+"),
+        ToolExprWire::Call(_, args) => args.iter().map(describe).collect::<Vec<_>>().join(", "),
         _ => "a literal".to_string(),
     }
 }
