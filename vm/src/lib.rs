@@ -22,7 +22,7 @@ pub mod value;
 mod verify;
 pub mod wire;
 
-pub use decision::{Cause, Decision};
+pub use decision::{Cause, Decision, Fault};
 pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;
 pub use explain::{Explanation, Matched};
