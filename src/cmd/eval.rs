@@ -2,7 +2,7 @@
 //! from a file or stdin, and print the decision JSON of each.
 
 use super::common::load_program;
-use permit0_vm::{Program, Sessions};
+use permit0_vm::{Clock, Program, Sessions};
 use serde_json::Value as Json;
 use std::io::Read;
 use std::path::PathBuf;
@@ -28,8 +28,36 @@ pub struct Args {
     /// otherwise compiled in with the given policies
     #[arg(long)]
     pub no_stdlib: bool,
+    /// How far (in seconds) a request's `context.time` may be from this
+    /// machine's clock before it is refused (escalated); `off` takes every
+    /// time as written (scenario files with fixed times, never live)
+    #[arg(long, value_name = "SECONDS|off", default_value = "300", value_parser = parse_max_skew)]
+    pub max_skew: MaxSkew,
     #[command(flatten)]
     pub audit: super::audit::EvalArgs,
+}
+
+/// `--max-skew`: milliseconds, or `None` for `off`.
+#[derive(Clone, Copy, Debug)]
+pub struct MaxSkew(pub Option<i64>);
+
+fn parse_max_skew(s: &str) -> Result<MaxSkew, String> {
+    if s == "off" {
+        return Ok(MaxSkew(None));
+    }
+    s.parse::<u32>()
+        .map(|n| MaxSkew(Some(i64::from(n) * 1_000)))
+        .map_err(|_| "expected a number of seconds, or `off`".to_string())
+}
+
+impl MaxSkew {
+    /// The clock for one request: the system clock now, or none.
+    fn clock(self) -> Clock {
+        match self.0 {
+            Some(ms) => Clock::system().with_max_skew(ms),
+            None => Clock::unchecked(),
+        }
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -68,7 +96,7 @@ pub fn run(args: Args) -> ExitCode {
     // be replayed from a file.
     let mut sessions = Sessions::default();
     if let Ok(v) = serde_json::from_str::<Json>(text.trim()) {
-        let mut out = decide_one(&program, &mut sessions, &v, args.explain);
+        let mut out = decide_one(&program, &mut sessions, &v, args.explain, args.max_skew);
         if let Some(a) = &mut audit {
             if let Err(e) = a.record(&program, Ok(&v), &mut out) {
                 eprintln!("error: {e}");
@@ -84,7 +112,7 @@ pub fn run(args: Args) -> ExitCode {
         }
         let parsed = serde_json::from_str::<Json>(line);
         let mut out = match &parsed {
-            Ok(v) => decide_one(&program, &mut sessions, v, args.explain),
+            Ok(v) => decide_one(&program, &mut sessions, v, args.explain, args.max_skew),
             Err(e) => serde_json::json!({
                 "decision": "escalate",
                 "reason": format!("line {} is not valid JSON: {e}", n + 1),
@@ -116,16 +144,21 @@ fn close_audit(audit: Option<super::audit::EvalAudit>) -> ExitCode {
     }
 }
 
-/// Bind, read the session, decide, remember: one request of a stream.
+/// Bind, check the time and read the session, decide, remember: one request
+/// of a stream, decided live at the system clock (unless `--max-skew off`).
 pub fn decide_one(
     program: &Program,
     sessions: &mut Sessions,
     request: &Json,
     explain: bool,
+    max_skew: MaxSkew,
 ) -> Json {
+    let clock = max_skew.clock();
     match program.bind(request) {
         Ok(mut req) => {
-            sessions.fill(program, &mut req);
+            if let Err(err) = sessions.fill(program, &mut req, clock) {
+                return program.refusal_json(&err, Some(req.asked()));
+            }
             let out = if explain {
                 let e = program.explain(&req);
                 program.explanation_json(&e, Some(&req))
@@ -133,7 +166,7 @@ pub fn decide_one(
                 let d = program.decide(&req);
                 program.decision_json(&d, Some(&req))
             };
-            sessions.record(program, &req);
+            sessions.record(program, &req, clock);
             out
         }
         Err(err) => {

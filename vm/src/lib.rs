@@ -30,4 +30,4 @@ pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };
 pub use request::{BindError, Request};
-pub use session::{SessionLimits, Sessions};
+pub use session::{Clock, SessionLimits, Sessions, DEFAULT_MAX_SKEW_MS};
