@@ -113,10 +113,9 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
     );
     let mut sessions = Sessions::default();
     // Deciding live, so the clock check is on the measured path too.
-    let clock = permit0_vm::Clock::live(
-        permit0_vm::time::parse_rfc3339("2026-11-22T10:41:00Z").unwrap(),
-    )
-    .with_max_skew(3_600_000);
+    let clock =
+        permit0_vm::Clock::live(permit0_vm::time::parse_rfc3339("2026-11-22T10:41:00Z").unwrap())
+            .with_max_skew(3_600_000);
     let charge = |n: u32| {
         json!({"action": "payments.charge",
                "args": {"amount": 100, "currency": "usd", "customer": format!("c{n}")},

@@ -296,7 +296,12 @@ fn without_a_session_id_each_actor_and_tenant_counts_on_its_own() {
     for c in 1..=4u32 {
         requests.push(charge_as(&format!("a{c}"), c, Some("alice"), Some("acme")));
         requests.push(charge_as(&format!("b{c}"), c, Some("bob"), Some("acme")));
-        requests.push(charge_as(&format!("x{c}"), c, Some("alice"), Some("globex")));
+        requests.push(charge_as(
+            &format!("x{c}"),
+            c,
+            Some("alice"),
+            Some("globex"),
+        ));
     }
     requests.push(charge_as("a5", 5, Some("alice"), Some("acme")));
     let got = run(&p, &mut s, &requests);
@@ -328,13 +333,25 @@ fn a_misspelled_or_mistyped_session_section_is_refused_not_ignored() {
         r
     };
     for (session, names) in [
-        (json!({"idd": "a"}), "`session` has no field `idd` (did you mean `id`?)"),
-        (json!({"id": 5}), "`session.id` must be a non-empty string, found an integer"),
+        (
+            json!({"idd": "a"}),
+            "`session` has no field `idd` (did you mean `id`?)",
+        ),
+        (
+            json!({"id": 5}),
+            "`session.id` must be a non-empty string, found an integer",
+        ),
         (json!({"id": ""}), "found an empty string"),
         (json!({"id": "  "}), "found an empty string"),
-        (json!({"id": null}), "`session.id` must be a non-empty string, found null"),
+        (
+            json!({"id": null}),
+            "`session.id` must be a non-empty string, found null",
+        ),
         (json!({}), "`session` needs field `id`"),
-        (json!({"id": "a", "user": "b"}), "`session` has no field `user`"),
+        (
+            json!({"id": "a", "user": "b"}),
+            "`session` has no field `user`",
+        ),
         (json!("a"), "request section `session` is not an object"),
     ] {
         let r = with(session.clone());
@@ -493,7 +510,6 @@ fn replay_checks_times_against_the_logged_time_not_todays_clock() {
     }
 }
 
-
 #[test]
 fn permit0_eval_refuses_a_request_dated_ten_years_ahead_of_its_clock() {
     let dir = std::env::temp_dir().join(format!("permit0-sessions-eval-{}", std::process::id()));
@@ -531,7 +547,10 @@ fn permit0_eval_refuses_a_request_dated_ten_years_ahead_of_its_clock() {
             .collect::<Vec<_>>()
     };
     let got = eval(&[]);
-    let decisions: Vec<&str> = got.iter().map(|d| d["decision"].as_str().unwrap()).collect();
+    let decisions: Vec<&str> = got
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap())
+        .collect();
     assert_eq!(decisions, ["allow", "escalate", "escalate"], "{got:?}");
     assert!(got[1]["reason"]
         .as_str()
@@ -539,7 +558,10 @@ fn permit0_eval_refuses_a_request_dated_ten_years_ahead_of_its_clock() {
         .contains("ahead of the engine's clock"));
     // A wider skew admits the hour-old one, never the ten-years-ahead one.
     let got = eval(&["--max-skew", "7200"]);
-    let decisions: Vec<&str> = got.iter().map(|d| d["decision"].as_str().unwrap()).collect();
+    let decisions: Vec<&str> = got
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap())
+        .collect();
     assert_eq!(decisions, ["allow", "escalate", "allow"], "{got:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -254,7 +254,11 @@ impl Program {
                 Value::Absent => false,
                 _ => return Err(Fault::Type),
             },
-            Instr::EnumCmpK { slot: s, op, member } => match slot(req, s)? {
+            Instr::EnumCmpK {
+                slot: s,
+                op,
+                member,
+            } => match slot(req, s)? {
                 Value::Enum(m) => op.test(*m, member),
                 Value::Absent => false,
                 _ => return Err(Fault::Type),

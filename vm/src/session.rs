@@ -359,10 +359,7 @@ impl Sessions {
         if self.limits.max_sessions == 0 || self.limits.max_entries == 0 {
             return;
         }
-        let session = self
-            .sessions
-            .entry(self.key.as_str().into())
-            .or_default();
+        let session = self.sessions.entry(self.key.as_str().into()).or_default();
         session.last_use = tick;
         let newest = session.entries.back().map(|e| e.time);
         session.ordered &= match (newest, time) {

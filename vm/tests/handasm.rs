@@ -583,7 +583,11 @@ fn a_deny_rule_reading_a_session_aggregate_out_of_range_denies() {
         Fault::Aggregate,
         0,
     );
-    internal(&deny_then_allow(Instr::AggIs { agg: 7 }), Fault::Aggregate, 0);
+    internal(
+        &deny_then_allow(Instr::AggIs { agg: 7 }),
+        Fault::Aggregate,
+        0,
+    );
 }
 
 #[test]
@@ -599,7 +603,11 @@ fn a_backward_jump_denies_instead_of_looping_forever() {
     );
     internal(&p, Fault::Jump, 1);
     let p = unverified(
-        vec![Const { value: true }, JumpIfTrue { to: 1 }, Fire { rule: 2 }],
+        vec![
+            Const { value: true },
+            JumpIfTrue { to: 1 },
+            Fire { rule: 2 },
+        ],
         vec![],
     );
     internal(&p, Fault::Jump, 1);
@@ -608,11 +616,19 @@ fn a_backward_jump_denies_instead_of_looping_forever() {
 #[test]
 fn code_that_runs_off_its_end_denies() {
     use Instr::*;
-    internal(&unverified(vec![Const { value: true }], vec![]), Fault::End, 1);
+    internal(
+        &unverified(vec![Const { value: true }], vec![]),
+        Fault::End,
+        1,
+    );
     // A jump past the end lands nowhere.
     internal(
         &unverified(
-            vec![Const { value: false }, JumpIfFalse { to: 9 }, Fire { rule: 2 }],
+            vec![
+                Const { value: false },
+                JumpIfFalse { to: 9 },
+                Fire { rule: 2 },
+            ],
             vec![],
         ),
         Fault::End,
@@ -728,9 +744,59 @@ fn a_faulting_where_filter_still_counts_the_action_toward_its_aggregate() {
     // A backward jump does not loop, and counts.
     assert_eq!(
         marks_seen(
-            vec![Const { value: false }, JumpIfFalse { to: 0 }, Mark { agg: 0 }, Default],
+            vec![
+                Const { value: false },
+                JumpIfFalse { to: 0 },
+                Mark { agg: 0 },
+                Default
+            ],
             900
         ),
         vec![0]
     );
+}
+
+// ---------------------------------------------------------------------------
+// Integers out of range say so.
+
+fn bind_error(amount: &str) -> String {
+    let text = format!(
+        r#"{{"action": "t.pay", "args": {{"amount": {amount}, "payee": "x", "tags": []}}}}"#
+    );
+    let p = program(vec![Instr::Default]).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    match p.bind(&r) {
+        Err(e) => {
+            assert_eq!(p.refuse(&e).verdict, Verdict::Escalate);
+            e.to_string()
+        }
+        Ok(_) => panic!("{amount} was bound"),
+    }
+}
+
+#[test]
+fn money_beyond_the_integer_range_is_out_of_range_not_a_wrong_type() {
+    for amount in [
+        "1e30",
+        "1180591620717411303424", // 2^70
+        "9223372036854775808",    // i64::MAX + 1
+        "18446744073709551615",   // u64::MAX
+    ] {
+        let e = bind_error(amount);
+        assert!(
+            e.contains("out of range") && e.contains("from 0 to 9223372036854775807"),
+            "{amount}: {e}"
+        );
+    }
+    // Still a wrong type: a fraction. Still negative: below zero.
+    let e = bind_error("12.5");
+    assert!(e.contains("must be an integer count of minor units"), "{e}");
+    assert!(!e.contains("out of range"), "{e}");
+    assert!(bind_error("-1").contains("cannot be negative"));
+    assert!(bind_error("-1e30").contains("out of range"));
+    // The largest amount binds.
+    let p = program(vec![Instr::Default]).unwrap();
+    assert!(p
+        .bind(&json!({"action": "t.pay", "args": {"amount": i64::MAX, "payee": "x", "tags": []}}))
+        .is_ok());
 }
