@@ -308,6 +308,16 @@ fn without_a_session_id_each_actor_and_tenant_counts_on_its_own() {
     let v = verdicts(&got);
     assert!(v[..12].iter().all(|v| *v == "allow"), "{got:?}");
     assert_eq!(v[12], "deny", "{got:?}");
+    let mut count = |actor: &str, tenant: &str| {
+        let req = p
+            .bind(&charge_as("c", 9, Some(actor), Some(tenant)))
+            .unwrap();
+        s.entries_of(&p, &req)
+    };
+    assert_eq!(count("alice", "acme"), 5);
+    assert_eq!(count("bob", "acme"), 4);
+    assert_eq!(count("alice", "globex"), 4);
+    assert_eq!(count("carol", "acme"), 0);
 }
 
 #[test]
