@@ -11,7 +11,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use permit0_compiler::{build_program, compile, stdlib};
-use permit0_vm::{Program, SessionLimits, Sessions};
+use permit0_vm::{Clock, Program, SessionLimits, Sessions};
 use serde_json::json;
 use std::hint::black_box;
 
@@ -38,7 +38,7 @@ fn sessions(c: &mut Criterion) {
         });
         for i in 0..history {
             let r = p.bind(&transfer(i)).unwrap();
-            s.record(&p, &r);
+            s.record(&p, &r, Clock::unchecked());
         }
         let mut req = p.bind(&transfer(history)).unwrap();
         g.bench_with_input(
@@ -51,13 +51,13 @@ fn sessions(c: &mut Criterion) {
             &history,
             |b, _| {
                 b.iter(|| {
-                    s.fill(&p, &mut req);
+                    let _ = s.fill(&p, &mut req, Clock::unchecked());
                     black_box(p.decide(&req))
                 })
             },
         );
         g.bench_with_input(BenchmarkId::new("record", history), &history, |b, _| {
-            b.iter(|| s.record(&p, black_box(&req)))
+            b.iter(|| s.record(&p, black_box(&req), Clock::unchecked()))
         });
     }
     g.finish();

@@ -112,6 +112,10 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
 "#,
     );
     let mut sessions = Sessions::default();
+    // Deciding live, so the clock check is on the measured path too.
+    let clock =
+        permit0_vm::Clock::live(permit0_vm::time::parse_rfc3339("2026-11-22T10:41:00Z").unwrap())
+            .with_max_skew(3_600_000);
     let charge = |n: u32| {
         json!({"action": "payments.charge",
                "args": {"amount": 100, "currency": "usd", "customer": format!("c{n}")},
@@ -120,13 +124,13 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
     };
     for n in 0..40 {
         let mut r = p.bind(&charge(n)).unwrap();
-        sessions.fill(&p, &mut r);
+        sessions.fill(&p, &mut r, clock).unwrap();
         p.decide(&r);
-        sessions.record(&p, &r);
+        sessions.record(&p, &r, clock);
     }
     let mut r = p.bind(&charge(41)).unwrap();
     let (d, n) = allocations(|| {
-        sessions.fill(&p, &mut r);
+        sessions.fill(&p, &mut r, clock).unwrap();
         p.decide(&r)
     });
     assert_eq!(n, 0, "fill + decide allocated {n} times");

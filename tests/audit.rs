@@ -201,7 +201,7 @@ fn decide_log_verify_replay_export() {
         );
     }
     assert_eq!(first["session"], "s-1");
-    assert_eq!(first["request"]["context"]["time"], 1_795_341_600_000i64);
+    assert_eq!(first["request"]["context"]["tenant"], "acme");
 
     let out = t.run(&["audit", "verify", "decisions.log", "--trusted", "ops.pub"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -822,9 +822,12 @@ fn session_decisions_replay_the_same() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut lines = String::new();
-    for c in 1..=5 {
+    // Decided live: the times are the last few minutes of this machine's clock.
+    let now = permit0_vm::time::now_ms();
+    for c in 1..=5i64 {
+        let time = permit0_vm::time::format_rfc3339_ms(now - (5 - c) * 60_000);
         lines.push_str(&format!(
-            "{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"2026-11-22T10:0{c}:00Z\"}}, \"session\": {{\"id\": \"s-1\"}}}}\n"
+            "{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"{time}\"}}, \"session\": {{\"id\": \"s-1\"}}}}\n"
         ));
     }
     std::fs::write(dir.join("requests.jsonl"), lines).unwrap();

@@ -80,10 +80,10 @@ fn the_stdlib_tests_pass() {
                     .or_insert_with(|| json!({"id": format!("test:{}", t.name)}));
             }
             let d = match p.bind(&request) {
-                Ok(mut r) => {
-                    let d = sessions.decide(p, &mut r);
-                    p.decision_json(&d, Some(&r))
-                }
+                Ok(mut r) => match sessions.decide(p, &mut r, permit0_vm::Clock::unchecked()) {
+                    Ok(d) => p.decision_json(&d, Some(&r)),
+                    Err(e) => p.refusal_json(&e, None),
+                },
                 Err(e) => p.refusal_json(&e, None),
             };
             let got = d["decision"].as_str().unwrap_or("");

@@ -54,16 +54,22 @@ impl Executor {
             src.replace("amount <= 500 then allow", "amount <= 400 then allow"),
         )
         .unwrap();
-        std::fs::write(dir.join("small.json"), SMALL).unwrap();
-        std::fs::write(dir.join("big.json"), BIG).unwrap();
+        // `eval` decides live: the requests are dated by this machine's
+        // clock (a minute ago), the later one four minutes after that.
+        let now = permit0_vm::time::now_ms();
+        let at = |ms: i64| permit0_vm::time::format_rfc3339_ms(ms);
+        let small = SMALL.replace("2026-11-22T10:00:00Z", &at(now - 60_000));
+        let big = BIG.replace("2026-11-22T10:00:00Z", &at(now - 60_000));
+        std::fs::write(dir.join("small.json"), &small).unwrap();
+        std::fs::write(dir.join("big.json"), big).unwrap();
         std::fs::write(
             dir.join("small-301.json"),
-            SMALL.replace("\"amount\": 300", "\"amount\": 301"),
+            small.replace("\"amount\": 300", "\"amount\": 301"),
         )
         .unwrap();
         std::fs::write(
             dir.join("small-later.json"),
-            SMALL.replace("10:00:00Z", "10:05:00Z"),
+            SMALL.replace("2026-11-22T10:00:00Z", &at(now + 180_000)),
         )
         .unwrap();
         let e = Executor { dir };

@@ -180,9 +180,17 @@ fn rebuild_sessions(path: &Path, program: &Program, sessions: &mut Sessions) -> 
         }
         match request_of(&rec) {
             Ok(r) => {
+                // As replay does: the record's logged time is the clock, so
+                // a request refused live for its time is left out again.
+                let clock = permit0_vm::Clock::logged(
+                    rec.get("time")
+                        .and_then(Json::as_str)
+                        .and_then(permit0_vm::time::parse_rfc3339),
+                );
                 if let Ok(mut req) = program.bind(&r) {
-                    sessions.fill(program, &mut req);
-                    sessions.record(program, &req);
+                    if sessions.fill(program, &mut req, clock).is_ok() {
+                        sessions.record(program, &req, clock);
+                    }
                 }
             }
             Err(_) => {

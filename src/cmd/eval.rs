@@ -3,7 +3,7 @@
 //! decision JSON of each as soon as its request has been read.
 
 use super::common::load_program;
-use permit0_vm::{Program, Sessions};
+use permit0_vm::{Clock, Program, Sessions};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};
@@ -61,6 +61,11 @@ pub struct Args {
     /// otherwise compiled in with the given policies
     #[arg(long)]
     pub no_stdlib: bool,
+    /// How far (in seconds) a request's `context.time` may be from this
+    /// machine's clock before it is refused (escalated); `off` takes every
+    /// time as written (scenario files with fixed times, never live)
+    #[arg(long, value_name = "SECONDS|off", default_value = "300", value_parser = parse_max_skew)]
+    pub max_skew: MaxSkew,
     #[command(flatten)]
     pub audit: super::audit::EvalArgs,
 }
@@ -91,6 +96,29 @@ fn usage_error(args: &Args) -> Option<String> {
         ));
     }
     None
+}
+
+/// `--max-skew`: milliseconds, or `None` for `off`.
+#[derive(Clone, Copy, Debug)]
+pub struct MaxSkew(pub Option<i64>);
+
+fn parse_max_skew(s: &str) -> Result<MaxSkew, String> {
+    if s == "off" {
+        return Ok(MaxSkew(None));
+    }
+    s.parse::<u32>()
+        .map(|n| MaxSkew(Some(i64::from(n) * 1_000)))
+        .map_err(|_| "expected a number of seconds, or `off`".to_string())
+}
+
+impl MaxSkew {
+    /// The clock for one request: the system clock now, or none.
+    fn clock(self) -> Clock {
+        match self.0 {
+            Some(ms) => Clock::system().with_max_skew(ms),
+            None => Clock::unchecked(),
+        }
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -136,6 +164,7 @@ pub fn run(args: Args) -> ExitCode {
         sessions,
         audit: audit.as_mut(),
         explain: args.explain,
+        max_skew: args.max_skew,
         worst: EXIT_ALLOW,
     };
     // From stdin (a pipe, perhaps a co-process) only a line holding just
@@ -169,6 +198,7 @@ struct Run<'a> {
     sessions: Sessions,
     audit: Option<&'a mut super::audit::EvalAudit>,
     explain: bool,
+    max_skew: MaxSkew,
     worst: u8,
 }
 
@@ -180,7 +210,13 @@ impl Run<'_> {
     /// Decides one request and prints its decision (pretty when the request
     /// was pretty-printed over several lines).
     fn request(&mut self, request: &Json, pretty: bool) -> Result<(), u8> {
-        let mut out = decide_one(self.program, &mut self.sessions, request, self.explain);
+        let mut out = decide_one(
+            self.program,
+            &mut self.sessions,
+            request,
+            self.explain,
+            self.max_skew,
+        );
         if let Some(a) = self.audit.as_deref_mut() {
             a.record(self.program, Ok(request), &mut out)
                 .map_err(|e| fail(&e))?;
@@ -276,7 +312,15 @@ fn parse(lines: &[Line]) -> Parsed {
         ));
     }
     match serde_json::from_str::<Json>(&text) {
-        Ok(v) => Parsed::Request(v),
+        // Read again strictly: a key given twice is read one way here and
+        // perhaps the other way by the tool.
+        Ok(v) => match permit0_vm::parse_request(text.as_bytes()) {
+            Ok(_) => Parsed::Request(v),
+            Err(e) => {
+                let first = lines.first().map(|l| l.0).unwrap_or(0);
+                Parsed::Bad(format!("the request on line {first} is refused: {e}"))
+            }
+        },
         Err(e) if e.is_eof() => Parsed::Incomplete,
         Err(e) => {
             let n = lines
@@ -408,16 +452,21 @@ fn read_requests(
     Ok(())
 }
 
-/// Bind, read the session, decide, remember: one request of a stream.
+/// Bind, check the time and read the session, decide, remember: one request
+/// of a stream, decided live at the system clock (unless `--max-skew off`).
 pub fn decide_one(
     program: &Program,
     sessions: &mut Sessions,
     request: &Json,
     explain: bool,
+    max_skew: MaxSkew,
 ) -> Json {
+    let clock = max_skew.clock();
     match program.bind(request) {
         Ok(mut req) => {
-            sessions.fill(program, &mut req);
+            if let Err(err) = sessions.fill(program, &mut req, clock) {
+                return program.refusal_json(&err, Some(req.asked()));
+            }
             let out = if explain {
                 let e = program.explain(&req);
                 program.explanation_json(&e, Some(&req))
@@ -425,7 +474,7 @@ pub fn decide_one(
                 let d = program.decide(&req);
                 program.decision_json(&d, Some(&req))
             };
-            sessions.record(program, &req);
+            sessions.record(program, &req, clock);
             out
         }
         Err(err) => {

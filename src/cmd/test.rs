@@ -8,7 +8,7 @@
 
 use super::common::{compile_paths, is_embedded_stdlib};
 use permit0_compiler::build_program;
-use permit0_vm::Sessions;
+use permit0_vm::{Clock, Sessions};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -70,13 +70,14 @@ pub fn run(args: Args) -> ExitCode {
             }
             let (got, reason, rule) = match program.bind(&request) {
                 Ok(mut req) => {
-                    sessions.fill(&program, &mut req);
+                    // Scenario times are taken as written (no live clock).
+                    let _ = sessions.fill(&program, &mut req, Clock::unchecked());
                     // The explain path runs every rule, so coverage counts
                     // each rule that matched, not only the one that decided.
                     let e = program.explain(&req);
                     fired.extend(e.matched.iter().map(|m| m.rule.clone()));
                     let d = e.decision;
-                    sessions.record(&program, &req);
+                    sessions.record(&program, &req, Clock::unchecked());
                     (
                         d.verdict,
                         program.reason(&d, Some(&req)),

@@ -25,8 +25,55 @@ pub enum Cause {
     /// The rules allowed, but the caller added something the engine ignored
     /// (see [`Request::taint`]), so a human must look.
     Tainted,
-    /// The VM met code it could not run; verified code never does.
-    Internal,
+    /// The VM met a state it cannot be in — code it could not run, an index
+    /// out of range, a value of the wrong type. Verified code never does;
+    /// if it happens anyway the decision is deny (fail closed). `pc` is the
+    /// instruction (`u16::MAX` when there is none).
+    Internal { fault: Fault, pc: u16 },
+}
+
+/// What went wrong inside the VM (see [`Cause::Internal`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The request names an action the program does not hold.
+    Action,
+    /// A slot index past the request's slots.
+    Slot,
+    /// A constant, set, matcher or enum-set index past its pool.
+    Constant,
+    /// A session aggregate index past the request's aggregates.
+    Aggregate,
+    /// A slot holding a value of another type than the instruction reads.
+    Type,
+    /// A jump that is not forward.
+    Jump,
+    /// The code ran past its end without a decision.
+    End,
+    /// A rule index out of range, `fire` of a rule without a decision, or
+    /// `amplify` of a rule that is not an amplify rule.
+    Rule,
+    /// `amplify` after `score`, or `score` twice.
+    Order,
+    /// An instruction where it cannot run (`mark` in rule code, a risk or
+    /// decision instruction in mark code).
+    Misplaced,
+}
+
+impl Fault {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fault::Action => "the action is not in the program",
+            Fault::Slot => "a slot index is out of range",
+            Fault::Constant => "a constant index is out of range",
+            Fault::Aggregate => "a session aggregate index is out of range",
+            Fault::Type => "a slot holds a value of the wrong type",
+            Fault::Jump => "a jump does not go forward",
+            Fault::End => "the code ends without a decision",
+            Fault::Rule => "a rule index is out of range or names the wrong kind of rule",
+            Fault::Order => "`amplify` or `score` out of order",
+            Fault::Misplaced => "an instruction is where it cannot run",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -112,7 +159,18 @@ impl Program {
                 Some(t) => format!("{t}; a human must approve it"),
                 None => "the request carried something the gate ignored".into(),
             },
-            Cause::Internal => "internal error in the decision VM".into(),
+            Cause::Internal { fault, pc } => {
+                let at = match (d.action.and_then(|a| self.action_name(a)), pc) {
+                    (Some(a), u16::MAX) => format!(" in `{a}`"),
+                    (Some(a), pc) => format!(" at instruction {pc} of `{a}`"),
+                    (None, _) => String::new(),
+                };
+                format!(
+                    "internal fault in the decision VM{at}: {}; denied (fail closed). \
+                     Verified code never does this: please report it",
+                    fault.describe()
+                )
+            }
         }
     }
 

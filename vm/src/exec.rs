@@ -1,7 +1,7 @@
 //! Request in, [`Decision`] out: the interpreter. One `match` loop over
 //! verified, forward-only code; `&self` only, no allocation, no lock, no I/O.
 
-use crate::decision::{Cause, Decision};
+use crate::decision::{Cause, Decision, Fault};
 use crate::instr::{Instr, TextOp};
 use crate::program::{floored, ActionRt, MatcherRt, Program};
 use crate::request::Request;
@@ -38,6 +38,41 @@ impl Observer for Quiet {
     const STOP: bool = true;
 }
 
+/// The decision of a run that met an impossible state: deny, keeping what
+/// the run knew about the action.
+#[inline(never)]
+#[cold]
+fn faulted(d: Decision, fault: Fault, pc: usize) -> Decision {
+    Decision {
+        verdict: Verdict::Deny,
+        cause: Cause::Internal {
+            fault,
+            pc: u16::try_from(pc).unwrap_or(u16::MAX - 1),
+        },
+        ..d
+    }
+}
+
+#[inline(always)]
+fn slot(req: &Request, s: u8) -> Result<&Value, Fault> {
+    req.slots.get(s as usize).ok_or(Fault::Slot)
+}
+
+/// The subject of a text test: a string, a list of strings, or absent
+/// (which every text test reads as false).
+#[inline(always)]
+fn textual(v: &Value) -> Result<&Value, Fault> {
+    match v {
+        Value::Str(_) | Value::List(_) | Value::Absent => Ok(v),
+        Value::Bool(_) | Value::Int(_) | Value::Enum(_) => Err(Fault::Type),
+    }
+}
+
+#[inline(always)]
+fn pool<T>(pool: &[T], i: u16) -> Result<&T, Fault> {
+    pool.get(i as usize).ok_or(Fault::Constant)
+}
+
 impl Program {
     /// Decides one bound request.
     #[inline]
@@ -45,6 +80,11 @@ impl Program {
         tighten(req, self.run(req, &mut Quiet))
     }
 
+    /// Runs an action's rule code. Every state verified code cannot reach —
+    /// an index out of range, a value of the wrong type, a backward jump,
+    /// code that runs off its end — ends the run with **deny** and
+    /// [`Cause::Internal`]: a bug in the verifier or the loader can cost an
+    /// action, never let one through.
     pub(crate) fn run<O: Observer>(&self, req: &Request, obs: &mut O) -> Decision {
         if req.instance != self.instance {
             return Decision::fail(Verdict::Escalate, Cause::StaleRequest);
@@ -53,11 +93,20 @@ impl Program {
             return Decision::fail(Verdict::Escalate, Cause::UnknownAction);
         };
         let Some(a) = self.actions.get(id as usize) else {
-            return Decision::fail(Verdict::Deny, Cause::Internal);
+            return Decision::fail(
+                Verdict::Deny,
+                Cause::Internal {
+                    fault: Fault::Action,
+                    pc: u16::MAX,
+                },
+            );
         };
         let mut d = Decision {
             verdict: Verdict::Deny,
-            cause: Cause::Internal,
+            cause: Cause::Internal {
+                fault: Fault::End,
+                pc: u16::MAX,
+            },
             score: a.base.score,
             tier: a.base.tier,
             flags: a.flags,
@@ -77,49 +126,80 @@ impl Program {
             first = Some(gated);
         }
         let mut amps = a.amps;
+        let mut scored = false;
         let mut acc = false;
         let mut pc = 0usize;
         let code = &a.code;
+        // On the explain path a decision may already have been reached (the
+        // one `decide` returns); a fault after it does not change it.
+        macro_rules! fault {
+            ($f:expr) => {
+                return first.unwrap_or_else(|| faulted(d, $f, pc))
+            };
+        }
         loop {
             let Some(ins) = code.get(pc) else {
-                return first.unwrap_or(Decision {
-                    verdict: Verdict::Deny,
-                    cause: Cause::Internal,
-                    ..d
-                });
+                fault!(Fault::End);
             };
             match *ins {
-                Instr::ScoreCmpK { op, k } => {
-                    acc = self
-                        .ints
-                        .get(k as usize)
-                        .is_some_and(|k| op.test(i64::from(d.score), *k))
-                }
+                Instr::IntCmpK { .. }
+                | Instr::IntCmpSlot { .. }
+                | Instr::BoolIs { .. }
+                | Instr::EnumCmpK { .. }
+                | Instr::EnumInSet { .. }
+                | Instr::StrEqK { .. }
+                | Instr::StrEqSlot { .. }
+                | Instr::StrInSet { .. }
+                | Instr::StrInSlot { .. }
+                | Instr::ListHasK { .. }
+                | Instr::TextK { .. }
+                | Instr::TextSlot { .. }
+                | Instr::TextAnyOf { .. }
+                | Instr::Match { .. }
+                | Instr::LenCmpK { .. }
+                | Instr::AggCmpK { .. }
+                | Instr::AggIs { .. }
+                | Instr::Has { .. } => match self.test(ins, req) {
+                    Ok(v) => acc = v,
+                    Err(f) => fault!(f),
+                },
+                Instr::ScoreCmpK { op, k } => match pool(&self.ints, k) {
+                    Ok(k) => acc = op.test(i64::from(d.score), *k),
+                    Err(f) => fault!(f),
+                },
                 Instr::TierCmpK { op, tier } => acc = op.test(d.tier as u8, tier),
                 Instr::FlagsHave { mask } => acc = d.flags.0 & mask == mask,
                 Instr::Const { value } => acc = value,
                 Instr::Not => acc = !acc,
-                Instr::JumpIfFalse { to } => {
-                    if !acc {
-                        pc = to as usize;
-                        continue;
+                Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => {
+                    let to = to as usize;
+                    if to <= pc {
+                        fault!(Fault::Jump);
                     }
-                }
-                Instr::JumpIfTrue { to } => {
-                    if acc {
-                        pc = to as usize;
+                    if acc == matches!(ins, Instr::JumpIfTrue { .. }) {
+                        pc = to;
                         continue;
                     }
                 }
                 Instr::Amplify { rule } => {
-                    if let Some(r) = self.rules.get(rule as usize) {
-                        for (amp, delta) in &r.amplify {
-                            amps.add(*amp, *delta);
+                    if scored {
+                        fault!(Fault::Order);
+                    }
+                    match self.rules.get(rule as usize) {
+                        Some(r) if r.verdict.is_none() => {
+                            for (amp, delta) in &r.amplify {
+                                amps.add(*amp, *delta);
+                            }
+                            obs.fired(rule as usize, pc);
                         }
-                        obs.fired(rule as usize, pc);
+                        _ => fault!(Fault::Rule),
                     }
                 }
                 Instr::Score => {
+                    if scored {
+                        fault!(Fault::Order);
+                    }
+                    scored = true;
                     let s = floored(self.model.score(a.flags, &amps), a.floor);
                     d.score = s.score;
                     d.tier = s.tier;
@@ -137,11 +217,10 @@ impl Program {
                     }
                 }
                 Instr::Fire { rule } => {
-                    let verdict = self
-                        .rules
-                        .get(rule as usize)
-                        .and_then(|r| r.verdict)
-                        .unwrap_or(Verdict::Deny);
+                    let Some(verdict) = self.rules.get(rule as usize).and_then(|r| r.verdict)
+                    else {
+                        fault!(Fault::Rule);
+                    };
                     let fired = Decision {
                         verdict,
                         cause: Cause::Rule(rule),
@@ -161,9 +240,7 @@ impl Program {
                     };
                     return first.unwrap_or(def);
                 }
-                // Verified away: rule code holds no `mark`.
-                Instr::Mark { .. } => acc = false,
-                ref test => acc = self.test(test, req),
+                Instr::Mark { .. } => fault!(Fault::Misplaced),
             }
             pc += 1;
         }
@@ -171,124 +248,141 @@ impl Program {
 
     /// The instructions that only test the request: conditions on slots and
     /// session aggregates. Shared by rule code and mark code.
+    ///
+    /// An absent value reads `false` whatever the polarity; every other
+    /// value the instruction cannot read — an index out of range, a value of
+    /// another type, an instruction that is not a test — is a [`Fault`].
     #[inline(always)]
-    fn test(&self, ins: &Instr, req: &Request) -> bool {
-        match *ins {
-            Instr::IntCmpK { slot, op, k } => {
-                match (req.slots.get(slot as usize), self.ints.get(k as usize)) {
-                    (Some(Value::Int(v)), Some(k)) => op.test(*v, *k),
-                    _ => false,
+    fn test(&self, ins: &Instr, req: &Request) -> Result<bool, Fault> {
+        Ok(match *ins {
+            Instr::IntCmpK { slot: s, op, k } => match (slot(req, s)?, pool(&self.ints, k)?) {
+                (Value::Int(v), k) => op.test(*v, *k),
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::IntCmpSlot { a: x, op, b: y } => match (slot(req, x)?, slot(req, y)?) {
+                (Value::Int(l), Value::Int(r)) => op.test(*l, *r),
+                (Value::Absent | Value::Int(_), Value::Absent | Value::Int(_)) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::BoolIs { slot: s, value } => match slot(req, s)? {
+                Value::Bool(b) => *b == value,
+                Value::Absent => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::EnumCmpK {
+                slot: s,
+                op,
+                member,
+            } => match slot(req, s)? {
+                Value::Enum(m) => op.test(*m, member),
+                Value::Absent => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::EnumInSet {
+                slot: s,
+                set,
+                negate,
+            } => match (slot(req, s)?, pool(&self.enum_sets, set)?) {
+                (Value::Enum(m), s) => s.binary_search(m).is_ok() != negate,
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::StrEqK { slot: s, k, negate } => match (slot(req, s)?, pool(&self.strs, k)?) {
+                (Value::Str(t), k) => (*t.raw == **k) != negate,
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::StrEqSlot { a: x, b: y, negate } => match (slot(req, x)?, slot(req, y)?) {
+                (Value::Str(l), Value::Str(r)) => (l.raw == r.raw) != negate,
+                (Value::Absent | Value::Str(_), Value::Absent | Value::Str(_)) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::StrInSet {
+                slot: s,
+                set,
+                negate,
+            } => match (slot(req, s)?, pool(&self.sets, set)?) {
+                (Value::Str(t), s) => s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate,
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::StrInSlot { a: x, b: y, negate } => match (slot(req, x)?, slot(req, y)?) {
+                (Value::Str(t), Value::List(l)) => l.iter().any(|e| e.raw == t.raw) != negate,
+                (Value::Absent | Value::Str(_), Value::Absent | Value::List(_)) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::ListHasK { slot: s, k, negate } => match (slot(req, s)?, pool(&self.strs, k)?) {
+                (Value::List(l), k) => l.iter().any(|e| *e.raw == **k) != negate,
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::TextK { op, slot: s, k } => {
+                let needle = pool(&self.strs, k)?;
+                text_test(op, textual(slot(req, s)?)?, needle)
+            }
+            Instr::TextSlot {
+                op,
+                slot: s,
+                needle,
+            } => {
+                let subject = textual(slot(req, s)?)?;
+                match slot(req, needle)? {
+                    Value::Str(n) => text_test(op, subject, &n.folded),
+                    Value::Absent => false,
+                    _ => return Err(Fault::Type),
                 }
             }
-            Instr::IntCmpSlot { a: x, op, b: y } => {
-                match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                    (Some(Value::Int(l)), Some(Value::Int(r))) => op.test(*l, *r),
-                    _ => false,
-                }
+            Instr::TextAnyOf { op, slot: s, set } => {
+                let set = pool(&self.sets, set)?;
+                let v = textual(slot(req, s)?)?;
+                set.iter().any(|n| text_test(op, v, n))
             }
-            Instr::BoolIs { slot, value } => {
-                matches!(req.slots.get(slot as usize), Some(Value::Bool(b)) if *b == value)
+            Instr::Match { slot: s, m } => {
+                let m = pool(&self.matchers, m)?;
+                matches(m, textual(slot(req, s)?)?)
             }
-            Instr::EnumCmpK { slot, op, member } => {
-                matches!(req.slots.get(slot as usize), Some(Value::Enum(m)) if op.test(*m, member))
-            }
-            Instr::EnumInSet { slot, set, negate } => {
-                match (
-                    req.slots.get(slot as usize),
-                    self.enum_sets.get(set as usize),
-                ) {
-                    (Some(Value::Enum(m)), Some(s)) => s.binary_search(m).is_ok() != negate,
-                    _ => false,
-                }
-            }
-            Instr::StrEqK { slot, k, negate } => {
-                match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                    (Some(Value::Str(t)), Some(k)) => (*t.raw == **k) != negate,
-                    _ => false,
-                }
-            }
-            Instr::StrEqSlot { a: x, b: y, negate } => {
-                match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                    (Some(Value::Str(l)), Some(Value::Str(r))) => (l.raw == r.raw) != negate,
-                    _ => false,
-                }
-            }
-            Instr::StrInSet { slot, set, negate } => {
-                match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
-                    (Some(Value::Str(t)), Some(s)) => {
-                        s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate
-                    }
-                    _ => false,
-                }
-            }
-            Instr::StrInSlot { a: x, b: y, negate } => {
-                match (req.slots.get(x as usize), req.slots.get(y as usize)) {
-                    (Some(Value::Str(t)), Some(Value::List(l))) => {
-                        l.iter().any(|e| e.raw == t.raw) != negate
-                    }
-                    _ => false,
-                }
-            }
-            Instr::ListHasK { slot, k, negate } => {
-                match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                    (Some(Value::List(l)), Some(k)) => l.iter().any(|e| *e.raw == **k) != negate,
-                    _ => false,
-                }
-            }
-            Instr::TextK { op, slot, k } => {
-                match (req.slots.get(slot as usize), self.strs.get(k as usize)) {
-                    (Some(v), Some(needle)) => text_test(op, v, needle),
-                    _ => false,
-                }
-            }
-            Instr::TextSlot { op, slot, needle } => {
-                match (req.slots.get(slot as usize), req.slots.get(needle as usize)) {
-                    (Some(v), Some(Value::Str(n))) => text_test(op, v, &n.folded),
-                    _ => false,
-                }
-            }
-            Instr::TextAnyOf { op, slot, set } => {
-                match (req.slots.get(slot as usize), self.sets.get(set as usize)) {
-                    (Some(v), Some(s)) => s.iter().any(|n| text_test(op, v, n)),
-                    _ => false,
-                }
-            }
-            Instr::Match { slot, m } => {
-                match (req.slots.get(slot as usize), self.matchers.get(m as usize)) {
-                    (Some(v), Some(m)) => matches(m, v),
-                    _ => false,
-                }
-            }
-            Instr::LenCmpK { slot, op, k } => {
-                let len = match req.slots.get(slot as usize) {
-                    Some(Value::Str(t)) => Some(t.raw.chars().count()),
-                    Some(Value::List(l)) => Some(l.len()),
-                    _ => None,
+            Instr::LenCmpK { slot: s, op, k } => {
+                let k = pool(&self.ints, k)?;
+                let len = match slot(req, s)? {
+                    Value::Str(t) => t.raw.chars().count(),
+                    Value::List(l) => l.len(),
+                    Value::Absent => return Ok(false),
+                    _ => return Err(Fault::Type),
                 };
-                match (
-                    len.and_then(|l| i64::try_from(l).ok()),
-                    self.ints.get(k as usize),
-                ) {
-                    (Some(l), Some(k)) => op.test(l, *k),
-                    _ => false,
-                }
+                i64::try_from(len).is_ok_and(|l| op.test(l, *k))
             }
             Instr::AggCmpK { agg, op, k } => {
-                match (req.aggs.get(agg as usize), self.ints.get(k as usize)) {
-                    (Some(v), Some(k)) => op.test(*v, *k),
-                    _ => false,
-                }
+                let v = req.aggs.get(agg as usize).ok_or(Fault::Aggregate)?;
+                op.test(*v, *pool(&self.ints, k)?)
             }
-            Instr::AggIs { agg } => req.aggs.get(agg as usize).is_some_and(|v| *v != 0),
-            Instr::Has { slot } => {
-                !matches!(req.slots.get(slot as usize), None | Some(Value::Absent))
-            }
-            _ => false,
-        }
+            Instr::AggIs { agg } => *req.aggs.get(agg as usize).ok_or(Fault::Aggregate)? != 0,
+            Instr::Has { slot } => !matches!(
+                req.slots.get(slot as usize).ok_or(Fault::Slot)?,
+                Value::Absent
+            ),
+            Instr::ScoreCmpK { .. }
+            | Instr::TierCmpK { .. }
+            | Instr::FlagsHave { .. }
+            | Instr::Const { .. }
+            | Instr::Not
+            | Instr::JumpIfFalse { .. }
+            | Instr::JumpIfTrue { .. }
+            | Instr::Amplify { .. }
+            | Instr::Score
+            | Instr::Fire { .. }
+            | Instr::Default
+            | Instr::Mark { .. } => return Err(Fault::Misplaced),
+        })
     }
 
     /// Runs the action's mark code on a recorded request and calls `mark`
     /// with each session aggregate it counts toward. No allocation.
+    ///
+    /// Fails closed like `decide`: if the mark code meets a state verified
+    /// code cannot reach, the tests before it decided correctly, and from
+    /// there on the action counts toward every aggregate a later `mark`
+    /// names (an over-count can deny, never allow).
     pub fn marks(&self, req: &Request, mut mark: impl FnMut(usize)) {
         if req.instance != self.instance {
             return;
@@ -297,30 +391,67 @@ impl Program {
             return;
         };
         let code = &a.marks;
+        if code.is_empty() {
+            return;
+        }
         let mut acc = false;
         let mut pc = 0usize;
-        while let Some(ins) = code.get(pc) {
+        // Why the walk stopped early (kept for a debugger; the effect is the same).
+        let _why: Fault = loop {
+            let Some(ins) = code.get(pc) else {
+                break Fault::End;
+            };
             match *ins {
                 Instr::Mark { agg } => mark(agg as usize),
                 Instr::FlagsHave { mask } => acc = a.flags.0 & mask == mask,
                 Instr::Const { value } => acc = value,
                 Instr::Not => acc = !acc,
-                Instr::JumpIfFalse { to } => {
-                    if !acc {
-                        pc = to as usize;
-                        continue;
+                Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to } => {
+                    let to = to as usize;
+                    if to <= pc {
+                        break Fault::Jump;
                     }
-                }
-                Instr::JumpIfTrue { to } => {
-                    if acc {
-                        pc = to as usize;
+                    if acc == matches!(ins, Instr::JumpIfTrue { .. }) {
+                        pc = to;
                         continue;
                     }
                 }
                 Instr::Default => return,
-                ref test => acc = self.test(test, req),
+                Instr::IntCmpK { .. }
+                | Instr::IntCmpSlot { .. }
+                | Instr::BoolIs { .. }
+                | Instr::EnumCmpK { .. }
+                | Instr::EnumInSet { .. }
+                | Instr::StrEqK { .. }
+                | Instr::StrEqSlot { .. }
+                | Instr::StrInSet { .. }
+                | Instr::StrInSlot { .. }
+                | Instr::ListHasK { .. }
+                | Instr::TextK { .. }
+                | Instr::TextSlot { .. }
+                | Instr::TextAnyOf { .. }
+                | Instr::Match { .. }
+                | Instr::LenCmpK { .. }
+                | Instr::Has { .. } => match self.test(ins, req) {
+                    Ok(v) => acc = v,
+                    Err(f) => break f,
+                },
+                Instr::AggCmpK { .. }
+                | Instr::AggIs { .. }
+                | Instr::ScoreCmpK { .. }
+                | Instr::TierCmpK { .. }
+                | Instr::Amplify { .. }
+                | Instr::Score
+                | Instr::Fire { .. } => break Fault::Misplaced,
             }
             pc += 1;
+        };
+        // What ran before the fault ran correctly; from the fault on, assume
+        // the worst: every later `mark` is made.
+        for ins in code.get(pc..).unwrap_or(&[]) {
+            if let Instr::Mark { agg } = *ins {
+                mark(agg as usize);
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ mod engine;
 mod exec;
 mod explain;
 pub mod instr;
+mod json;
 pub mod keys;
 pub mod normalize;
 mod program;
@@ -22,12 +23,13 @@ pub mod value;
 mod verify;
 pub mod wire;
 
-pub use decision::{Cause, Decision};
+pub use decision::{Cause, Decision, Fault};
 pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;
 pub use explain::{Explanation, Matched};
+pub use json::{parse_request, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH};
 pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };
 pub use request::{BindError, Request};
-pub use session::{SessionLimits, Sessions};
+pub use session::{Clock, SessionLimits, Sessions, DEFAULT_MAX_SKEW_MS};

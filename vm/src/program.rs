@@ -278,6 +278,31 @@ impl Program {
         key_id: [u8; 8],
         format: u16,
     ) -> Result<Program, LoadError> {
+        let program = Program::build(w, digest, key_id, format)?;
+        crate::verify::verify(&program).map_err(LoadError::Invalid)?;
+        Ok(program)
+    }
+
+    /// **Not for production: skips the bytecode verifier.** For the VM's
+    /// own fault tests (`vm/tests/handasm.rs`), which plant code the
+    /// verifier refuses to check that `decide` still denies. A program built
+    /// this way may hold any code; nothing else in permit0 calls this.
+    #[doc(hidden)]
+    pub fn from_wire_skipping_verifier_for_fault_tests(
+        w: BundleWire,
+        digest: [u8; 32],
+        key_id: [u8; 8],
+        format: u16,
+    ) -> Result<Program, LoadError> {
+        Program::build(w, digest, key_id, format)
+    }
+
+    fn build(
+        w: BundleWire,
+        digest: [u8; 32],
+        key_id: [u8; 8],
+        format: u16,
+    ) -> Result<Program, LoadError> {
         let bad = |s: String| LoadError::Invalid(s);
         let model = model_from_wire(&w.model).map_err(bad)?;
         model
@@ -450,7 +475,7 @@ impl Program {
             .map(|s| s.clone().into_boxed_slice())
             .collect();
 
-        let program = Program {
+        Ok(Program {
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             info: BundleInfo {
                 digest,
@@ -487,9 +512,7 @@ impl Program {
                 .collect(),
             aggregates: w.aggregates,
             tools: w.tools,
-        };
-        crate::verify::verify(&program).map_err(LoadError::Invalid)?;
-        Ok(program)
+        })
     }
 
     pub fn info(&self) -> &BundleInfo {

@@ -8,9 +8,14 @@
 //! every record with a payload, in order), so session rules decide on replay
 //! as they did live. A record kept without its payload cannot feed it: later
 //! records of its session may then differ, and the report says so.
+//!
+//! Time on replay is the record's logged `time` ([`Clock::logged`]): a
+//! request's `context.time` is checked against it as it was against the
+//! clock live (default skew, see [`Replayer::with_max_skew`]), and a request
+//! without one is placed at it.
 
 use crate::program::Program;
-use crate::session::Sessions;
+use crate::session::{Clock, Sessions};
 use serde_json::{json, Map, Value as Json};
 
 /// One field that came out differently.
@@ -37,6 +42,7 @@ pub struct Replayer<'p> {
     program: &'p Program,
     any_bundle: bool,
     sessions: Sessions,
+    max_skew_ms: Option<i64>,
 }
 
 /// Binds and decides a request JSON: the decision JSON, or the refusal of a
@@ -97,6 +103,27 @@ impl<'p> Replayer<'p> {
             program,
             any_bundle,
             sessions: Sessions::default(),
+            max_skew_ms: None,
+        }
+    }
+
+    /// The skew the log was decided with, if not the default
+    /// ([`crate::DEFAULT_MAX_SKEW_MS`]).
+    pub fn with_max_skew(mut self, max_skew_ms: i64) -> Replayer<'p> {
+        self.max_skew_ms = Some(max_skew_ms);
+        self
+    }
+
+    /// The clock of a record: its logged time.
+    fn clock(&self, record: &Map<String, Json>) -> Clock {
+        let logged = record
+            .get("time")
+            .and_then(Json::as_str)
+            .and_then(crate::time::parse_rfc3339);
+        let clock = Clock::logged(logged);
+        match self.max_skew_ms {
+            Some(ms) => clock.with_max_skew(ms),
+            None => clock,
         }
     }
 
@@ -104,11 +131,12 @@ impl<'p> Replayer<'p> {
     pub fn replay(&mut self, record: &Map<String, Json>) -> Outcome {
         let bundle = record.get("bundle").and_then(Json::as_str).unwrap_or("");
         let request = request_of(record);
+        let clock = self.clock(record);
         if !self.any_bundle && bundle != self.program.digest_string() {
             // Not compared, but still part of its session's history.
             if let Ok(r) = &request {
                 if let Ok(req) = self.program.bind(r) {
-                    self.sessions.record(self.program, &req);
+                    self.sessions.record(self.program, &req, clock);
                 }
             }
             return Outcome::OtherBundle(bundle.to_string());
@@ -118,10 +146,10 @@ impl<'p> Replayer<'p> {
             Err(e) => return Outcome::NotReplayable(e),
         };
         let now = match self.program.bind(&request) {
-            Ok(mut req) => {
-                let d = self.sessions.decide(self.program, &mut req);
-                self.program.decision_json(&d, Some(&req))
-            }
+            Ok(mut req) => match self.sessions.decide(self.program, &mut req, clock) {
+                Ok(d) => self.program.decision_json(&d, Some(&req)),
+                Err(err) => self.program.refusal_json(&err, Some(req.asked())),
+            },
             Err(_) => decide_json(self.program, &request),
         };
         let mut diffs = Vec::new();

@@ -128,6 +128,43 @@ pub enum BindError {
         first: String,
         second: String,
     },
+    /// A number that is an integer but does not fit the field's range
+    /// (`min..=max`), e.g. money of 1e30 or above `i64::MAX`.
+    OutOfRange {
+        field: String,
+        value: String,
+        min: i64,
+        max: i64,
+    },
+    /// `context.time` further from the embedding's clock than the allowed
+    /// skew (see [`crate::Clock`]).
+    ClockSkew {
+        field: String,
+        value: String,
+        /// Ahead of the clock (else behind it).
+        ahead: bool,
+        max_skew_ms: i64,
+    },
+    /// The same key twice in one JSON object ([`crate::parse_request`]);
+    /// `path` names it, e.g. `args.command`.
+    DuplicateKey {
+        path: String,
+    },
+    /// The request text is not UTF-8 (`offset`: the first bad byte).
+    NotUtf8 {
+        offset: usize,
+    },
+    /// The request text is longer than the limit.
+    TooLarge {
+        size: usize,
+        limit: usize,
+    },
+    /// Objects and arrays nested deeper than the limit.
+    TooDeep {
+        limit: usize,
+    },
+    /// The request text is not JSON.
+    BadJson(String),
 }
 
 impl fmt::Display for BindError {
@@ -155,18 +192,33 @@ impl fmt::Display for BindError {
             BindError::Underivable { action, field } => write!(f, "`{action}.{field}` cannot be computed from this request"),
             BindError::UnknownArgument { tool, arg } => write!(f, "tool `{tool}` has no argument `{arg}`; an argument the gate does not read may be the one the tool runs"),
             BindError::DisagreeingArguments { tool, first, second } => write!(f, "tool `{tool}` was given both `{first}` and `{second}` with different values"),
+            BindError::OutOfRange { field, value, min, max } => write!(f, "`{field}` is {value}, which is out of range: it must be an integer from {min} to {max}"),
+            BindError::ClockSkew { field, value, ahead, max_skew_ms } => write!(
+                f,
+                "`{field}` is {value}, more than {} {} the engine's clock; a request's time must be within that of when it is decided",
+                crate::time::format_duration_ms(*max_skew_ms),
+                if *ahead { "ahead of" } else { "behind" }
+            ),
+            BindError::DuplicateKey { path } => write!(f, "the key `{path}` appears twice; a request must name each key once (the tool might read the other one)"),
+            BindError::NotUtf8 { offset } => write!(f, "the request is not UTF-8 (bad byte at offset {offset})"),
+            BindError::TooLarge { size, limit } => write!(f, "the request is {size} bytes, more than the limit of {limit}"),
+            BindError::TooDeep { limit } => write!(f, "the request nests objects and arrays more than {limit} deep"),
+            BindError::BadJson(e) => write!(f, "the request is not valid JSON: {e}"),
         }
     }
 }
 
 impl std::error::Error for BindError {}
 
+/// 2^63: an `f64` at or beyond it (either sign) is outside `i64`.
+const I64_SPAN: f64 = 9_223_372_036_854_775_808.0;
+
 fn kind(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",
         Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Json::Number(_) => "a fractional number",
+        Json::Number(_) => "a number with a fraction or an exponent",
         Json::String(_) => "a string",
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
@@ -207,10 +259,7 @@ impl Program {
             }
         };
         let args = section("args")?;
-        let session = section("session")?
-            .and_then(|s| s.get("id"))
-            .and_then(Json::as_str)
-            .map(Into::into);
+        let session = bind_session(section("session")?)?;
         let (asked, via_tool) = match (obj.get("action"), obj.get("tool")) {
             (Some(Json::String(a)), None) => (a.as_str(), false),
             (None, Some(Json::String(t))) => (t.as_str(), true),
@@ -371,11 +420,37 @@ impl Program {
             expected: expected(f.ty).to_string(),
             found: kind(v).to_string(),
         };
+        let int = |min: i64| -> Result<i64, BindError> {
+            match v {
+                Json::Number(n) => match n.as_i64() {
+                    Some(i) if i >= min => Ok(i),
+                    Some(_) if min == 0 => Err(BindError::Negative {
+                        field: label.to_string(),
+                    }),
+                    // An integer beyond i64, written as one or with an
+                    // exponent (1e30): out of range, not "not an integer".
+                    None if n.is_u64()
+                        || n.as_f64().is_some_and(|x| {
+                            x.fract() == 0.0 && !(-I64_SPAN..I64_SPAN).contains(&x)
+                        }) =>
+                    {
+                        Err(BindError::OutOfRange {
+                            field: label.to_string(),
+                            value: n.to_string(),
+                            min,
+                            max: i64::MAX,
+                        })
+                    }
+                    _ => Err(wrong()),
+                },
+                _ => Err(wrong()),
+            }
+        };
         Ok(match f.ty {
             TypeWire::Bool => Value::Bool(v.as_bool().ok_or_else(wrong)?),
-            TypeWire::Int | TypeWire::Duration => Value::Int(v.as_i64().ok_or_else(wrong)?),
+            TypeWire::Int | TypeWire::Duration => Value::Int(int(i64::MIN)?),
             TypeWire::Money => {
-                let n = v.as_i64().ok_or_else(wrong)?;
+                let n = int(0)?;
                 if n < 0 {
                     return Err(BindError::Negative {
                         field: label.to_string(),
@@ -392,7 +467,7 @@ impl Program {
                         })?,
                     )
                 }
-                _ => Value::Int(v.as_i64().ok_or_else(wrong)?),
+                _ => Value::Int(int(i64::MIN)?),
             },
             TypeWire::Str => Value::Str(Text::new(v.as_str().ok_or_else(wrong)?)),
             TypeWire::List | TypeWire::Set => {
@@ -428,6 +503,39 @@ impl Program {
                 }
             }
         })
+    }
+}
+
+/// The `session` section: `{"id": "<non-empty string>"}` and nothing else,
+/// or no section at all. A malformed section would otherwise switch off
+/// every cap and attack chain.
+fn bind_session(
+    section: Option<&serde_json::Map<String, Json>>,
+) -> Result<Option<Box<str>>, BindError> {
+    let Some(m) = section else {
+        return Ok(None);
+    };
+    if let Some(key) = m.keys().find(|k| k.as_str() != "id") {
+        return Err(BindError::UnknownField {
+            action: "session".into(),
+            field: key.clone(),
+            suggestion: closest(key, ["id"].into_iter()),
+        });
+    }
+    match m.get("id") {
+        None => Err(BindError::MissingField {
+            action: "session".into(),
+            field: "id".into(),
+        }),
+        Some(Json::String(id)) if !id.trim().is_empty() => Ok(Some(id.as_str().into())),
+        Some(v) => Err(BindError::WrongType {
+            field: "session.id".into(),
+            expected: "a non-empty string".into(),
+            found: match v {
+                Json::String(_) => "an empty string".into(),
+                v => kind(v).into(),
+            },
+        }),
     }
 }
 

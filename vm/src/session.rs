@@ -3,26 +3,135 @@
 //! `session.distinct`.
 //!
 //! The loop around each decision is `bind` → [`Sessions::fill`] → `decide`
-//! → [`Sessions::record`]. `fill` computes the aggregates the bundle declares
-//! from the session's history without allocating; `record` remembers the
-//! action: which aggregates it counts toward (the bundle's mark code, where
-//! the `where` filters live), the value it adds, and its `context.time`.
+//! → [`Sessions::record`] (or [`Sessions::decide`], which does all three).
+//! `fill` checks the request's `context.time` against the [`Clock`] and
+//! computes the aggregates the bundle declares from the session's history
+//! without allocating; `record` remembers the action: which aggregates it
+//! counts toward (the bundle's mark code, where the `where` filters live),
+//! the value it adds, and its time.
 //!
-//! Windows are measured on the request's own `context.time`, never the wall
-//! clock, so replaying a log gives the same answers. The store remembers
-//! attempts, not outcomes: a denied transfer still counts toward a cap, which
-//! errs on the side of caution.
+//! **Which session.** A request with `session.id` belongs to that session. A
+//! request without one is still counted — under its actor (`actor.id`), its
+//! tenant and actor (`context.tenant`), or, when it names neither, one fixed
+//! anonymous session — so leaving the id out never switches off a cap or an
+//! attack chain. Explicit ids and these implicit keys never collide.
+//!
+//! **Which time.** Windows are measured on the request's own `context.time`,
+//! so replaying a log gives the same answers. Deciding live ([`Clock::live`],
+//! [`Clock::system`]) a `context.time` more than the clock's skew (default
+//! [`DEFAULT_MAX_SKEW_MS`], 5 minutes) from the embedding's clock is refused
+//! with [`BindError::ClockSkew`]: one request dated ten years ahead cannot
+//! push a session's history out of its windows or out of the store. A request
+//! without `context.time` is placed at the clock's time (the request itself
+//! is not changed: its rules still see `context.time` absent and its action
+//! digest is that of what was sent). Replay ([`Clock::logged`]) checks the
+//! same way against the record's logged time; [`Clock::unchecked`] (test
+//! scenarios) takes every time as given.
+//!
+//! The store remembers attempts, not outcomes: a denied transfer still
+//! counts toward a cap, which errs on the side of caution. A request refused
+//! for its time is not recorded.
 //!
 //! Memory is bounded: a session keeps at most `max_entries` actions (oldest
 //! dropped first), entries older than `max_age_ms` before the newest one are
 //! dropped, and at most `max_sessions` sessions are kept (the least recently
-//! used one is dropped first).
+//! used one is dropped first — by use, never by the times requests claim).
 
 use crate::program::Program;
-use crate::request::Request;
+use crate::request::{BindError, Request};
 use crate::value::Value;
 use crate::wire::AggKindWire;
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+
+/// How far `context.time` may be from the embedding's clock when deciding
+/// live, by default: 5 minutes.
+pub const DEFAULT_MAX_SKEW_MS: i64 = 5 * 60_000;
+
+/// The time a decision is made at, and how `context.time` is checked
+/// against it. Every call that reads or writes a session takes one, so an
+/// embedding chooses: live ([`Clock::system`]), replay ([`Clock::logged`]),
+/// or a test scenario ([`Clock::unchecked`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    now_ms: Option<i64>,
+    max_skew_ms: Option<i64>,
+}
+
+impl Clock {
+    /// Deciding live at `now_ms` (the embedding's own clock, ms since the
+    /// epoch): a `context.time` more than [`DEFAULT_MAX_SKEW_MS`] away is
+    /// refused, a missing one is taken to be `now_ms`.
+    pub fn live(now_ms: i64) -> Clock {
+        Clock {
+            now_ms: Some(now_ms),
+            max_skew_ms: Some(DEFAULT_MAX_SKEW_MS),
+        }
+    }
+
+    /// [`Clock::live`] at the system clock.
+    pub fn system() -> Clock {
+        Clock::live(crate::time::now_ms())
+    }
+
+    /// Replaying a log: the record's logged time stands for the clock, and
+    /// `context.time` is checked against it as it was live. Without a
+    /// logged time, nothing is checked.
+    pub fn logged(time_ms: Option<i64>) -> Clock {
+        Clock {
+            now_ms: time_ms,
+            max_skew_ms: time_ms.map(|_| DEFAULT_MAX_SKEW_MS),
+        }
+    }
+
+    /// Test scenarios and offline what-ifs: every `context.time` is taken
+    /// as given, and a request without one has no time. Never for live
+    /// decisions.
+    pub fn unchecked() -> Clock {
+        Clock {
+            now_ms: None,
+            max_skew_ms: None,
+        }
+    }
+
+    /// The same clock with another allowed skew (negative counts as 0).
+    /// No effect on [`Clock::unchecked`].
+    pub fn with_max_skew(self, max_skew_ms: i64) -> Clock {
+        Clock {
+            max_skew_ms: self.now_ms.map(|_| max_skew_ms.max(0)),
+            ..self
+        }
+    }
+
+    pub fn now_ms(&self) -> Option<i64> {
+        self.now_ms
+    }
+
+    pub fn max_skew_ms(&self) -> Option<i64> {
+        self.max_skew_ms
+    }
+
+    /// The time the request is placed at: its own `context.time`, checked
+    /// against the clock, or else the clock's time.
+    fn place(&self, sent: Option<i64>) -> Result<Option<i64>, BindError> {
+        match (sent, self.now_ms, self.max_skew_ms) {
+            (Some(t), Some(now), Some(max)) => {
+                let off = t.saturating_sub(now);
+                if off.saturating_abs() > max {
+                    return Err(BindError::ClockSkew {
+                        field: "context.time".into(),
+                        value: crate::time::format_rfc3339_ms(t),
+                        ahead: off > 0,
+                        max_skew_ms: max,
+                    });
+                }
+                Ok(Some(t))
+            }
+            (Some(t), _, _) => Ok(Some(t)),
+            (None, now, _) => Ok(now),
+        }
+    }
+}
 
 /// How much a [`Sessions`] store keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,10 +188,13 @@ impl Default for Session {
 #[derive(Debug)]
 pub struct Sessions {
     limits: SessionLimits,
+    /// Keyed by [`key_of`]'s encoding of the session id or the actor.
     sessions: HashMap<Box<str>, Session>,
     tick: u64,
     /// Reused for `distinct`, so `fill` does not allocate once warm.
     scratch: Vec<i64>,
+    /// Reused for the session key, for the same reason.
+    key: String,
 }
 
 impl Default for Sessions {
@@ -98,6 +210,7 @@ impl Sessions {
             sessions: HashMap::new(),
             tick: 0,
             scratch: Vec::with_capacity(limits.max_entries.min(4096)),
+            key: String::with_capacity(64),
         }
     }
 
@@ -114,26 +227,46 @@ impl Sessions {
         self.sessions.is_empty()
     }
 
-    /// How many actions session `id` holds.
+    /// How many actions the session with explicit id `id` holds.
     pub fn entries(&self, id: &str) -> usize {
-        self.sessions.get(id).map_or(0, |s| s.entries.len())
+        self.sessions
+            .get(explicit_key(id).as_str())
+            .map_or(0, |s| s.entries.len())
     }
 
-    /// Fills the request's session aggregates from its session's history.
-    /// A request without a session id has no history: every aggregate reads
-    /// 0 (false for `seen`). Does not allocate once the store is warm.
-    pub fn fill(&mut self, program: &Program, req: &mut Request) {
+    /// How many actions the session `req` belongs to holds (its id, or its
+    /// actor when it has none).
+    pub fn entries_of(&mut self, program: &Program, req: &Request) -> usize {
+        key_of(&mut self.key, program, req);
+        self.sessions
+            .get(self.key.as_str())
+            .map_or(0, |s| s.entries.len())
+    }
+
+    /// Checks the request's time against `clock` and fills its session
+    /// aggregates from its session's history (see the module docs for which
+    /// session and which time). A `context.time` too far from a live clock
+    /// is a [`BindError::ClockSkew`]: refuse the request
+    /// ([`Program::refuse`]) and do not decide it. Does not allocate once
+    /// the store is warm.
+    pub fn fill(
+        &mut self,
+        program: &Program,
+        req: &mut Request,
+        clock: Clock,
+    ) -> Result<(), BindError> {
         let aggs = program.aggregates();
         let Some(action) = req.action() else {
-            return;
+            return Ok(());
         };
+        let now = clock.place(request_time(program, req))?;
         // Only what this action's rules read; the rest stay 0.
         let wanted = program.aggregates_read_by(action);
         if wanted.is_empty() {
-            return;
+            return Ok(());
         }
-        let now = request_time(program, req);
-        let session = req.session_id().and_then(|id| self.sessions.get(id));
+        key_of(&mut self.key, program, req);
+        let session = self.sessions.get(self.key.as_str());
         for &i in wanted {
             let i = usize::from(i);
             let (Some(agg), Some(session)) = (aggs.get(i), session) else {
@@ -179,17 +312,19 @@ impl Sessions {
             };
             req.set_aggregate(i, value);
         }
+        Ok(())
     }
 
-    /// Remembers a decided request in its session. A request without a
-    /// session id, or for an action the bundle does not know, is not kept.
-    pub fn record(&mut self, program: &Program, req: &Request) {
-        let Some(id) = req.session_id() else {
-            return;
-        };
+    /// Remembers a decided request in its session, at the time `fill`
+    /// placed it (pass the same clock). A request for an action the bundle
+    /// does not know is not kept, nor one whose time the clock refuses.
+    pub fn record(&mut self, program: &Program, req: &Request, clock: Clock) {
         if req.action().is_none() {
             return;
         }
+        let Ok(time) = clock.place(request_time(program, req)) else {
+            return;
+        };
         let aggs = program.aggregates();
         let mut contributions: Vec<(u64, i64)> = Vec::new();
         program.marks(req, |i| {
@@ -213,16 +348,18 @@ impl Sessions {
                 contributions.push((program.aggregate_key(i), v));
             }
         });
-        let time = request_time(program, req);
         self.tick += 1;
         let tick = self.tick;
-        if !self.sessions.contains_key(id) && self.sessions.len() >= self.limits.max_sessions {
+        key_of(&mut self.key, program, req);
+        if !self.sessions.contains_key(self.key.as_str())
+            && self.sessions.len() >= self.limits.max_sessions
+        {
             self.evict_least_recent();
         }
         if self.limits.max_sessions == 0 || self.limits.max_entries == 0 {
             return;
         }
-        let session = self.sessions.entry(id.into()).or_default();
+        let session = self.sessions.entry(self.key.as_str().into()).or_default();
         session.last_use = tick;
         let newest = session.entries.back().map(|e| e.time);
         session.ordered &= match (newest, time) {
@@ -249,17 +386,24 @@ impl Sessions {
         }
     }
 
-    /// One request of a stream: read its session, decide, remember it.
-    pub fn decide(&mut self, program: &Program, req: &mut Request) -> crate::Decision {
-        self.fill(program, req);
+    /// One request of a stream: check its time, read its session, decide,
+    /// remember it. An error is a refusal: decide it with
+    /// [`Program::refuse`] (and [`Program::refusal_json`] for the reason).
+    pub fn decide(
+        &mut self,
+        program: &Program,
+        req: &mut Request,
+        clock: Clock,
+    ) -> Result<crate::Decision, BindError> {
+        self.fill(program, req, clock)?;
         let d = program.decide(req);
-        self.record(program, req);
-        d
+        self.record(program, req, clock);
+        Ok(d)
     }
 
-    /// Forgets session `id`.
+    /// Forgets the session with explicit id `id`.
     pub fn end(&mut self, id: &str) {
-        self.sessions.remove(id);
+        self.sessions.remove(explicit_key(id).as_str());
     }
 
     fn evict_least_recent(&mut self) {
@@ -270,6 +414,41 @@ impl Sessions {
             .map(|(k, _)| k.clone());
         if let Some(k) = oldest {
             self.sessions.remove(&k);
+        }
+    }
+}
+
+/// The store key of the session with explicit id `id`.
+fn explicit_key(id: &str) -> String {
+    let mut k = String::with_capacity(id.len() + 1);
+    k.push('s');
+    k.push_str(id);
+    k
+}
+
+/// Writes the store key of `req`'s session into `key`: `s` and the explicit
+/// id; or `a`, then the tenant and the actor id, each as `<len>:<text>` or
+/// `-` when absent — so no explicit id, and no two tenant/actor pairs,
+/// share a key. Does not allocate once `key` has grown.
+fn key_of(key: &mut String, program: &Program, req: &Request) {
+    key.clear();
+    if let Some(id) = req.session_id() {
+        key.push('s');
+        key.push_str(id);
+        return;
+    }
+    key.push('a');
+    for path in ["context.tenant", "actor.id"] {
+        let text = req
+            .action()
+            .and_then(|a| program.field_slot(a, path))
+            .and_then(|s| req.slot(s));
+        match text {
+            Some(Value::Str(t)) => {
+                let _ = write!(key, "{}:", t.raw.len());
+                key.push_str(&t.raw);
+            }
+            _ => key.push('-'),
         }
     }
 }

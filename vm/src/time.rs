@@ -120,6 +120,20 @@ pub fn format_rfc3339_ms(ms: i64) -> String {
 
 /// The wall clock, in milliseconds since the epoch (0 if the clock is before
 /// 1970).
+/// `300000` → `5 minutes`, `1500` → `1500 ms`: a duration for messages.
+pub fn format_duration_ms(ms: i64) -> String {
+    let unit = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    if ms != 0 && ms % 3_600_000 == 0 {
+        unit(ms / 3_600_000, "hour")
+    } else if ms != 0 && ms % 60_000 == 0 {
+        unit(ms / 60_000, "minute")
+    } else if ms % 1_000 == 0 {
+        unit(ms / 1_000, "second")
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
