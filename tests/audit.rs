@@ -893,8 +893,12 @@ fn sessions_carry_over_between_eval_runs_of_one_log() {
         "cards.p0b",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Decided live: the charges are dated a few minutes back, within the
+    // clock's skew and the rule's 10-minute window.
+    let now = permit0_vm::time::now_ms();
     let charge = |c: u32| {
-        format!("{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"2026-11-22T10:0{c}:00Z\"}}, \"session\": {{\"id\": \"s-1\"}}}}\n")
+        let time = permit0_vm::time::format_rfc3339_ms(now - 240_000 + i64::from(c) * 20_000);
+        format!("{{\"action\": \"payments.charge\", \"args\": {{\"amount\": 100, \"currency\": \"usd\", \"customer\": \"c{c}\"}}, \"context\": {{\"time\": \"{time}\"}}, \"session\": {{\"id\": \"s-1\"}}}}\n")
     };
     std::fs::write(
         dir.join("first.jsonl"),

@@ -415,6 +415,50 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// For every tool mapping: the same argument twice in the request text
+    /// (the gate would read one copy, the tool perhaps the other) is refused
+    /// before anything is bound, whichever argument and values.
+    #[test]
+    fn a_duplicated_argument_never_allows(
+        tool_pick in any::<usize>(),
+        picks in proptest::collection::vec(any::<usize>(), 16),
+    ) {
+        let (c, p) = stdlib();
+        let tool = &c.ir.tools[tool_pick % c.ir.tools.len()];
+        prop_assume!(!tool.args.is_empty());
+        let name = &tool.names[picks[0] % tool.names.len()];
+        let dup = &tool.args[picks[1] % tool.args.len()];
+        let mut args = Map::new();
+        for (i, a) in tool.args.iter().enumerate() {
+            if a != dup && picks[i % picks.len()] % 3 != 0 {
+                args.insert(a.clone(), sample(Type::Str, picks[(i + 2) % picks.len()]));
+            }
+        }
+        args.insert(dup.clone(), json!("ls"));
+        let once = serde_json::to_string(&raw(name, Value::Object(args))).unwrap();
+        // Splice a second copy of the key, with another value, right after
+        // the first: `{"command":"ls","command":"rm -rf /home/dev",…}`.
+        let key = format!("{}:\"ls\"", serde_json::to_string(dup).unwrap());
+        let text = once.replacen(
+            &key,
+            &format!("{key},{}:\"rm -rf /home/dev\"", serde_json::to_string(dup).unwrap()),
+            1,
+        );
+        prop_assert_ne!(&text, &once);
+        let err = permit0_vm::parse_request(text.as_bytes());
+        prop_assert!(err.is_err(), "{}", text);
+        let why = err.unwrap_err().to_string();
+        prop_assert!(why.contains(&format!("args.{dup}")), "{}", why);
+        // The same request without the copy is read, so the refusal is the
+        // duplicate's doing.
+        prop_assert!(permit0_vm::parse_request(once.as_bytes()).is_ok());
+        let _ = p;
+    }
+}
+
 /// The pairs of raw arguments that a mapping reads as aliases (`one_of`).
 fn aliases(e: &ToolExpr, out: &mut Vec<(String, String)>) {
     if let ToolExpr::Call(f, args) = e {
@@ -443,6 +487,47 @@ fn arg_names(e: &ToolExpr, out: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+#[test]
+fn eval_refuses_a_request_whose_key_appears_twice_and_decides_the_next_line() {
+    let input = concat!(
+        r#"{"tool": "Bash", "args": {"command": "ls", "command": "rm -rf /home/dev"}, "context": {"workspace": "/work/proj"}}"#,
+        "\n",
+        r#"{"tool": "Bash", "args": {"command": "ls"}, "context": {"workspace": "/work/proj"}}"#,
+        "\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_permit0"))
+        .args(["eval", "stdlib", "--max-skew", "off"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(verdict_of(&lines[0]), "escalate", "{}", lines[0]);
+    assert!(
+        lines[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`args.command` appears twice"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(verdict_of(&lines[1]), "allow", "{}", lines[1]);
+    assert_eq!(out.status.code(), Some(3), "an escalate, no deny");
 }
 
 #[test]
