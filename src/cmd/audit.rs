@@ -67,6 +67,7 @@ impl EvalAudit {
         args: &EvalArgs,
         program: &Program,
         sessions: &mut Sessions,
+        max_skew: super::eval::MaxSkew,
     ) -> Result<Option<EvalAudit>, String> {
         let Some(key_path) = &args.key else {
             return Ok(None);
@@ -75,7 +76,7 @@ impl EvalAudit {
         let log = match &args.audit {
             None => None,
             Some(path) => {
-                rebuild_sessions(path, program, sessions)?;
+                rebuild_sessions(path, program, sessions, max_skew)?;
                 let sink = FileSink::open(path)
                     .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
                 let cfg = Config {
@@ -167,7 +168,12 @@ impl EvalAudit {
 /// Feeds every earlier decision record of the log at `path` (if any) into
 /// `sessions`, in log order, as [`Replayer`] does. Records kept without
 /// their payload (`--no-payload`) cannot be fed: a note says how many.
-fn rebuild_sessions(path: &Path, program: &Program, sessions: &mut Sessions) -> Result<(), String> {
+fn rebuild_sessions(
+    path: &Path,
+    program: &Program,
+    sessions: &mut Sessions,
+    max_skew: super::eval::MaxSkew,
+) -> Result<(), String> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -182,11 +188,15 @@ fn rebuild_sessions(path: &Path, program: &Program, sessions: &mut Sessions) -> 
             Ok(r) => {
                 // As replay does: the record's logged time is the clock, so
                 // a request refused live for its time is left out again.
-                let clock = permit0_vm::Clock::logged(
+                let logged = permit0_vm::Clock::logged(
                     rec.get("time")
                         .and_then(Json::as_str)
                         .and_then(permit0_vm::time::parse_rfc3339),
                 );
+                let clock = match max_skew.0 {
+                    Some(ms) => logged.with_max_skew(ms),
+                    None => permit0_vm::Clock::unchecked(),
+                };
                 if let Ok(mut req) = program.bind(&r) {
                     if sessions.fill(program, &mut req, clock).is_ok() {
                         sessions.record(program, &req, clock);
@@ -260,6 +270,10 @@ pub struct ReplayArgs {
     /// have decided?")
     #[arg(long)]
     pub any_bundle: bool,
+    /// The `--max-skew` the log was decided with (`eval`'s default 300);
+    /// each request's time is checked against its record's logged time
+    #[arg(long, value_name = "SECONDS|off", default_value = "300", value_parser = super::eval::parse_max_skew)]
+    pub max_skew: super::eval::MaxSkew,
     /// Accept a log still being written
     #[arg(long)]
     pub allow_open: bool,
@@ -390,7 +404,10 @@ fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
         Err(code) => return code,
     };
     let program = load_program(Some(&a.bundle), &a.trusted, &[], false)?;
-    let mut replayer = Replayer::new(&program, a.any_bundle);
+    let mut replayer = match a.max_skew.0 {
+        Some(ms) => Replayer::new(&program, a.any_bundle).with_max_skew(ms),
+        None => Replayer::new(&program, a.any_bundle).unchecked(),
+    };
     let (mut same, mut differ, mut other, mut none) = (0u64, 0u64, 0u64, 0u64);
     for (_, rec) in records(&bytes) {
         if rec.get("kind").and_then(Json::as_str) != Some("decision") {

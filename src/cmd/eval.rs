@@ -102,7 +102,7 @@ fn usage_error(args: &Args) -> Option<String> {
 #[derive(Clone, Copy, Debug)]
 pub struct MaxSkew(pub Option<i64>);
 
-fn parse_max_skew(s: &str) -> Result<MaxSkew, String> {
+pub fn parse_max_skew(s: &str) -> Result<MaxSkew, String> {
     if s == "off" {
         return Ok(MaxSkew(None));
     }
@@ -152,13 +152,14 @@ pub fn run(args: Args) -> ExitCode {
     // be replayed from a file; with `--audit`, they start from the log's
     // earlier records.
     let mut sessions = Sessions::default();
-    let mut audit = match super::audit::EvalAudit::open(&args.audit, &program, &mut sessions) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
+    let mut audit =
+        match super::audit::EvalAudit::open(&args.audit, &program, &mut sessions, args.max_skew) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        };
     let mut run = Run {
         program: &program,
         sessions,

@@ -43,6 +43,8 @@ pub struct Replayer<'p> {
     any_bundle: bool,
     sessions: Sessions,
     max_skew_ms: Option<i64>,
+    /// The log was decided with no clock (`eval --max-skew off`).
+    unchecked: bool,
 }
 
 /// Binds and decides a request JSON: the decision JSON, or the refusal of a
@@ -104,6 +106,7 @@ impl<'p> Replayer<'p> {
             any_bundle,
             sessions: Sessions::default(),
             max_skew_ms: None,
+            unchecked: false,
         }
     }
 
@@ -114,8 +117,18 @@ impl<'p> Replayer<'p> {
         self
     }
 
+    /// The log was decided with times taken as written (`permit0 eval
+    /// --max-skew off`, scenario files): replay takes them so too.
+    pub fn unchecked(mut self) -> Replayer<'p> {
+        self.unchecked = true;
+        self
+    }
+
     /// The clock of a record: its logged time.
     fn clock(&self, record: &Map<String, Json>) -> Clock {
+        if self.unchecked {
+            return Clock::unchecked();
+        }
         let logged = record
             .get("time")
             .and_then(Json::as_str)
