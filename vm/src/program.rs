@@ -288,6 +288,7 @@ impl Program {
     /// verifier refuses to check that `decide` still denies. A program built
     /// this way may hold any code; nothing else in permit0 calls this.
     #[doc(hidden)]
+    #[cfg(feature = "fault-injection")]
     pub fn from_wire_skipping_verifier_for_fault_tests(
         w: BundleWire,
         digest: [u8; 32],
