@@ -44,6 +44,10 @@ use std::rc::Rc;
 pub const MAX_LEN: usize = 1 << 20;
 /// Parentheses (and `[`/`{`) nested deeper than this: `other`, escalated.
 pub const MAX_DEPTH: usize = 24;
+/// Operators in one statement beyond this: `other`, escalated. A chain of
+/// `a OR b OR …` parses to a tree as deep as it is long, which the
+/// parser's recursion limit does not see.
+pub const MAX_OPERATORS: usize = 512;
 
 /// What a statement does, from least to most dangerous.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -156,6 +160,14 @@ struct Stmt {
 }
 
 impl Stmt {
+    fn max_other(self) -> Stmt {
+        if self.class < Class::Other {
+            Stmt::new(Class::Other, "other")
+        } else {
+            self
+        }
+    }
+
     fn new(class: Class, kind: &'static str) -> Stmt {
         Stmt {
             class,
@@ -320,6 +332,11 @@ fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
         if chunk.iter().all(|t| matches!(t, Token::Whitespace(_))) {
             continue;
         }
+        if operators(chunk) > MAX_OPERATORS {
+            found.stmts.push(unparsed(chunk).max_other());
+            found.unclassified = Some("too large to classify");
+            continue;
+        }
         let parsed = Parser::new(dialect)
             .with_options(options.clone())
             .with_recursion_limit(MAX_DEPTH * 4)
@@ -336,6 +353,37 @@ fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
         }
     }
     true
+}
+
+/// Tokens that join expressions or queries into a chain: every operator,
+/// and the keywords that act as one.
+fn operators(chunk: &[Token]) -> usize {
+    chunk
+        .iter()
+        .filter(|t| match t {
+            Token::Whitespace(_)
+            | Token::Number(..)
+            | Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::DollarQuotedString(_)
+            | Token::Comma
+            | Token::Period
+            | Token::LParen
+            | Token::RParen => false,
+            Token::Word(w) => {
+                w.quote_style.is_none()
+                    && matches!(
+                        w.value.to_ascii_uppercase().as_str(),
+                        "AND" | "OR" | "XOR" | "NOT" | "IS" | "IN" | "LIKE" | "ILIKE" | "RLIKE"
+                            | "REGEXP" | "SIMILAR" | "BETWEEN" | "UNION" | "INTERSECT"
+                            | "EXCEPT" | "MINUS" | "COLLATE" | "AT" | "DIV" | "MOD" | "ESCAPE"
+                    )
+            }
+            _ => true,
+        })
+        .count()
 }
 
 /// A statement the grammar does not parse: `other`, or what its leading
@@ -1221,6 +1269,12 @@ mod tests {
             ")".repeat(MAX_DEPTH)
         );
         assert_eq!(class(&ok), "read");
+        // A chain just under the operator limit is classified; one over is not.
+        let chain = |n: usize| format!("DELETE FROM t WHERE {}", vec!["a = 1"; n].join(" OR "));
+        assert_eq!(class(&chain(MAX_OPERATORS / 2 - 1)), "write");
+        assert_eq!(class(&chain(MAX_OPERATORS)), "destructive");
+        let chain = format!("SELECT {}", vec!["1"; 100_000].join(" + "));
+        assert_eq!(class(&chain), "other");
         let big = format!("SELECT '{}'", "x".repeat(MAX_LEN));
         assert_eq!(class(&big), "other");
         assert_eq!(analyze(&big).unclassified, Some("too large to classify"));

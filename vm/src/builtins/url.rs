@@ -102,16 +102,18 @@ fn web(u: &Url) -> bool {
 
 /// `https://user:pw@API.Example.com.:8443/x?q` → `api.example.com`;
 /// `[::1]:80` → `::1`; `http://0x7f000001/` → `127.0.0.1`. A bare host or
-/// `host/path` works too. `None` when there is no host (`file:///etc/x`) or
-/// the URL does not parse.
+/// `host/path` works too. Empty when the URL has no host (`file:///etc/x`);
+/// `None` when it does not parse.
 pub fn url_host(url: &str) -> Option<String> {
     let u = parse(url)?;
-    let h = match u.host()? {
-        Host::Domain(d) => d.trim_end_matches('.').to_lowercase(),
-        Host::Ipv4(a) => a.to_string(),
-        Host::Ipv6(a) => a.to_string(),
-    };
-    (!h.is_empty()).then_some(h)
+    Some(match u.host() {
+        Some(Host::Domain(d)) => d.trim_end_matches('.').to_lowercase(),
+        Some(Host::Ipv4(a)) => a.to_string(),
+        Some(Host::Ipv6(a)) => a.to_string(),
+        // `file:///etc/passwd`, `javascript:…`: a URL without a host (whose
+        // scope is `private_network`).
+        None => String::new(),
+    })
 }
 
 /// `loopback`, `private_network`, `internal` or `external`: see the module.
@@ -264,7 +266,8 @@ mod tests {
         assert_eq!(url_host("http://１２７.０.０.１/").unwrap(), "127.0.0.1");
         assert_eq!(url_host("http:/\\127.0.0.1/").unwrap(), "127.0.0.1");
         assert_eq!(url_host("http://[fe80::1%25eth0]/").unwrap(), "fe80::1");
-        assert_eq!(url_host("file:///etc/passwd"), None);
+        assert_eq!(url_host("file:///etc/passwd").unwrap(), "");
+        assert_eq!(url_host("http://[::1"), None);
         assert_eq!(url_host(""), None);
     }
 
