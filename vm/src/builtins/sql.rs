@@ -230,9 +230,28 @@ fn compute(src: &str, engine: Option<Engine>) -> Analysis {
         None => ANY_ENGINE,
     };
     let mut found = Found::default();
-    let mut read_any = false;
+    let mut readings = Vec::with_capacity(engines.len());
     for e in engines {
-        read_any |= read(src, *e, &mut found);
+        if let Some(r) = read(src, *e, engines.len() > 1, &mut found) {
+            readings.push(r);
+        }
+    }
+    let read_any = !readings.is_empty();
+    // A statement one grammar refuses counts as `other` — unless another
+    // engine tokenized the text into the very same tokens and parsed them:
+    // then the engines see the same statements, and the refusal is a gap in
+    // the grammar (`?` placeholders, `LIMIT 10, 20`), not a divergence an
+    // attacker could hide a statement in.
+    let parsed: Vec<u64> = readings
+        .iter()
+        .filter(|r| r.failed.is_empty())
+        .filter_map(|r| r.signature)
+        .collect();
+    for r in readings {
+        if r.signature.is_some_and(|s| parsed.contains(&s)) {
+            continue;
+        }
+        found.stmts.extend(r.failed);
     }
     // The first statement of the most dangerous class decides.
     let mut worst: Option<&Stmt> = None;
@@ -259,14 +278,19 @@ fn compute(src: &str, engine: Option<Engine>) -> Analysis {
     }
 }
 
-/// Reads `src` as `engine` would, adding its statements to `found`. `false`
-/// when the engine's tokenizer refuses the text (an unterminated string or
-/// comment): that engine would refuse to run it too.
-fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
+/// One engine's reading of a text: the statements its grammar refused, and
+/// (when there are other readings to compare with) a hash of its tokens.
+struct Reading {
+    failed: Vec<Stmt>,
+    signature: Option<u64>,
+}
+
+/// Reads `src` as `engine` would, adding the statements it parses to
+/// `found`. `None` when the engine's tokenizer refuses the text (an
+/// unterminated string or comment): that engine would refuse to run it too.
+fn read(src: &str, engine: Engine, compare: bool, found: &mut Found) -> Option<Reading> {
     let dialect = engine.dialect();
-    let Ok(mut tokens) = Tokenizer::new(dialect, src).tokenize() else {
-        return false;
-    };
+    let mut tokens = Tokenizer::new(dialect, src).tokenize().ok()?;
     if engine == Engine::MySql {
         // MariaDB runs `/*M! … */` like MySQL's `/*! … */` (which the
         // tokenizer already expands).
@@ -282,10 +306,7 @@ fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
                             .get(2..)
                             .unwrap_or("")
                             .trim_start_matches(|d: char| d.is_ascii_digit());
-                        match Tokenizer::new(dialect, inner).tokenize() {
-                            Ok(ts) => out.extend(ts),
-                            Err(_) => return false,
-                        }
+                        out.extend(Tokenizer::new(dialect, inner).tokenize().ok()?);
                         out.push(Token::Whitespace(Whitespace::Space));
                     }
                     t => out.push(t),
@@ -303,7 +324,10 @@ fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
                 if depth > MAX_DEPTH {
                     found.stmts.push(Stmt::new(Class::Other, "other"));
                     found.unclassified = Some("too deeply nested to classify");
-                    return true;
+                    return Some(Reading {
+                        failed: Vec::new(),
+                        signature: None,
+                    });
                 }
             }
             Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
@@ -328,6 +352,7 @@ fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
         require_semicolon_stmt_delimiter: engine != Engine::MsSql,
         ..options
     };
+    let mut failed = Vec::new();
     for chunk in tokens.split(|t| *t == Token::SemiColon) {
         if chunk.iter().all(|t| matches!(t, Token::Whitespace(_))) {
             continue;
@@ -349,10 +374,18 @@ fn read(src: &str, engine: Engine, found: &mut Found) -> bool {
                 }
             }
             // Not a statement this grammar knows: unknown is not safe.
-            _ => found.stmts.push(unparsed(chunk)),
+            _ => failed.push(unparsed(chunk)),
         }
     }
-    true
+    let signature = compare.then(|| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for t in tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))) {
+            t.to_string().hash(&mut h);
+        }
+        h.finish()
+    });
+    Some(Reading { failed, signature })
 }
 
 /// Tokens that join expressions or queries into a chain: every operator,
@@ -386,6 +419,28 @@ fn operators(chunk: &[Token]) -> usize {
         .count()
 }
 
+/// SQLite pragmas that only describe the schema or check it.
+fn describing_pragma(name: &str) -> bool {
+    matches!(
+        name,
+        "table_info"
+            | "table_xinfo"
+            | "table_list"
+            | "index_info"
+            | "index_xinfo"
+            | "index_list"
+            | "foreign_key_list"
+            | "foreign_key_check"
+            | "integrity_check"
+            | "quick_check"
+            | "function_list"
+            | "pragma_list"
+            | "collation_list"
+            | "database_list"
+            | "compile_options"
+    )
+}
+
 /// A statement the grammar does not parse: `other`, or what its leading
 /// words say when that is worse (`DROP …`, `GRANT …`, `CREATE USER …`);
 /// its WHERE, if any, is not trusted.
@@ -404,6 +459,19 @@ fn unparsed(chunk: &[Token]) -> Stmt {
         .iter()
         .skip(1)
         .any(|w| matches!(w.as_str(), "USER" | "ROLE" | "LOGIN"));
+    // `PRAGMA table_info(users)`: the grammar wants a literal in the
+    // parentheses, SQLite takes a name.
+    let significant: Vec<&Token> = chunk
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    if let [Token::Word(p), Token::Word(n), Token::LParen, Token::Word(_) | Token::SingleQuotedString(_), Token::RParen] =
+        significant.as_slice()
+    {
+        if p.value.eq_ignore_ascii_case("pragma") && describing_pragma(&n.value.to_ascii_lowercase()) {
+            return Stmt::new(Class::Read, "other");
+        }
+    }
     match first {
         "DROP" | "TRUNCATE" | "PURGE" => Stmt::new(Class::Destructive, "ddl"),
         "DELETE" => Stmt::new(Class::Destructive, "delete"),
@@ -415,13 +483,23 @@ fn unparsed(chunk: &[Token]) -> Stmt {
 }
 
 fn classify(s: &Statement, found: &mut Found) {
-    // `EXPLAIN` without `ANALYZE` only plans the statement.
+    // `EXPLAIN` without `ANALYZE` only plans the statement; `EXPLAIN
+    // (ANALYZE …)` runs it, whatever the option's argument says.
     if let Statement::Explain {
         analyze: false,
         statement,
+        options,
         ..
     } = s
     {
+        let runs = options.as_ref().is_some_and(|o| {
+            o.iter()
+                .any(|u| u.name.value.eq_ignore_ascii_case("analyze"))
+        });
+        if runs {
+            let _ = s.visit(&mut Walker { found });
+            return;
+        }
         let mut inner = Found::default();
         classify(statement, &mut inner);
         let kind = inner.stmts.first().map(|s| s.kind).unwrap_or("other");
@@ -586,7 +664,7 @@ fn set_class(s: &sqlparser::ast::Set) -> Class {
     }
     let text = s.to_string().to_ascii_lowercase();
     const RISKY: &[&str] = &[
-        "global ",
+        "global",
         "persist",
         "role",
         "session_authorization",
@@ -718,6 +796,8 @@ fn statement(s: &Statement) -> Stmt {
         | Statement::RevokeRole(_)
         | Statement::Kill { .. }
         | Statement::AttachDatabase { .. } => (Privilege, "other"),
+        // `CREATE OR REPLACE TABLE` drops the table it replaces.
+        Statement::CreateTable(t) if t.or_replace => (Destructive, "ddl"),
         Statement::CreateTable(_)
         | Statement::CreateView(_)
         | Statement::CreateIndex(_)
@@ -779,11 +859,17 @@ fn statement(s: &Statement) -> Stmt {
         | Statement::ExplainTable { .. }
         // `EXPLAIN ANALYZE`: the statement it runs is visited on its own.
         | Statement::Explain { .. } => (Read, "other"),
-        Statement::Pragma { value, .. } => {
-            if value.is_some() {
-                (Other, "other")
-            } else {
+        // `PRAGMA x = v` and `PRAGMA x(v)` set, except the pragmas that
+        // only describe the schema.
+        Statement::Pragma {
+            name, value, is_eq, ..
+        } => {
+            let n = n_parts(name);
+            let describes = n.last().is_some_and(|p| describing_pragma(p));
+            if value.is_none() || (describes && !*is_eq) {
                 (Read, "other")
+            } else {
+                (Other, "other")
             }
         }
         // A procedure or prepared statement the gate cannot see.
@@ -1156,6 +1242,29 @@ mod tests {
         );
         assert_eq!(class("EXPLAIN ANALYZE DELETE FROM users"), "destructive");
         assert_eq!(class("EXPLAIN DELETE FROM users"), "read");
+        assert_eq!(
+            class_as("EXPLAIN (ANALYZE) DELETE FROM users", Engine::Postgres),
+            "destructive"
+        );
+        assert_eq!(
+            class_as("EXPLAIN (ANALYZE false) DELETE FROM users", Engine::Postgres),
+            "destructive"
+        );
+        assert_eq!(
+            class_as("EXPLAIN (COSTS off) DELETE FROM users", Engine::Postgres),
+            "read"
+        );
+        assert_eq!(
+            class_as("CREATE OR REPLACE TABLE users AS SELECT 1 AS id", Engine::BigQuery),
+            "destructive"
+        );
+        assert_eq!(class_as("PRAGMA table_info(users)", Engine::Sqlite), "read");
+        assert_eq!(class_as("PRAGMA journal_mode(OFF)", Engine::Sqlite), "other");
+        assert_eq!(class_as("PRAGMA foreign_keys = OFF", Engine::Sqlite), "other");
+        assert_eq!(
+            class_as("SET @@GLOBAL.general_log_file = '/var/www/x.php'", Engine::MySql),
+            "privilege"
+        );
         // A statement the grammar refuses does not hide the next one.
         assert_eq!(class("SELEKT 1; DROP TABLE users"), "destructive");
     }
