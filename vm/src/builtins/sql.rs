@@ -973,7 +973,20 @@ impl K {
                 match t.as_str() {
                     "t" | "true" | "y" | "yes" | "on" => Some(true),
                     "f" | "false" | "n" | "no" | "off" => Some(false),
-                    _ => t.parse::<f64>().ok().map(|n| n != 0.0),
+                    // MySQL reads the number a string starts with
+                    // (`'1abc'` is 1); a string with none is 0.
+                    _ => {
+                        let end = t
+                            .char_indices()
+                            .find(|(i, c)| {
+                                !(c.is_ascii_digit() || *c == '.' || (*i == 0 && "+-".contains(*c)))
+                            })
+                            .map(|(i, _)| i)
+                            .unwrap_or(t.len());
+                        t.get(..end)
+                            .and_then(|p| p.parse::<f64>().ok())
+                            .map(|n| n != 0.0)
+                    }
                 }
             }
         }
@@ -1170,6 +1183,12 @@ fn tautology(e: &Expr, d: usize) -> bool {
             ..
         } => list.iter().any(|i| i == expr.as_ref()),
         Expr::IsNotNull(e) => fold(e, d + 1).is_some_and(|k| k != K::Null),
+        // `EXISTS (SELECT 1)`: a query without FROM or WHERE has a row.
+        Expr::Exists {
+            negated: false,
+            subquery,
+        } => matches!(subquery.body.as_ref(),
+            SetExpr::Select(s) if s.from.is_empty() && s.selection.is_none() && s.having.is_none()),
         _ => false,
     }
 }
@@ -1243,6 +1262,8 @@ mod tests {
             "DELETE FROM users WHERE email IS NULL OR email IS NOT NULL",
             "DELETE FROM users WHERE NOT (1 = 2)",
             "DELETE FROM users WHERE 10 - 9",
+            "DELETE FROM users WHERE EXISTS (SELECT 1)",
+            "DELETE FROM users WHERE '1abc'",
         ] {
             let a = analyze(s);
             assert_eq!(a.class, Class::Destructive, "{s}");
@@ -1254,6 +1275,8 @@ mod tests {
             "DELETE FROM users WHERE 1 = 2 OR id = 5",
             "DELETE FROM users WHERE 1=1 AND id = 5",
             "DELETE FROM users WHERE NOT 1",
+            "DELETE FROM users WHERE 'abc'",
+            "DELETE FROM users WHERE EXISTS (SELECT 1 FROM bans b WHERE b.user_id = users.id)",
         ] {
             assert_eq!(class(s), "write", "{s}");
         }
