@@ -1073,7 +1073,14 @@ fn fold(e: &Expr, d: usize) -> Option<K> {
     }
     Some(match e {
         Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => K::Num(n.parse().ok()?),
+            Value::Number(n, _) => K::Num(
+                match n.strip_prefix("0x").or_else(|| n.strip_prefix("0X")) {
+                    Some(h) => i64::from_str_radix(h, 16).ok()? as f64,
+                    None => n.parse().ok()?,
+                },
+            ),
+            // MySQL's `0x1` and `X'01'` are numbers in a condition.
+            Value::HexStringLiteral(h) => K::Num(u64::from_str_radix(h, 16).ok()? as f64),
             Value::Boolean(b) => K::Bool(*b),
             Value::Null => K::Null,
             Value::SingleQuotedString(s)
@@ -1098,6 +1105,15 @@ fn fold(e: &Expr, d: usize) -> Option<K> {
         Expr::IsNull(e) => K::Bool(fold(e, d + 1)? == K::Null),
         Expr::IsNotNull(e) => K::Bool(fold(e, d + 1)? != K::Null),
         Expr::IsTrue(e) => K::Bool(fold(e, d + 1)?.truthy()?),
+        Expr::IsNotTrue(e) => K::Bool(!fold(e, d + 1)?.truthy()?),
+        Expr::IsFalse(e) => match fold(e, d + 1)? {
+            K::Null => K::Bool(false),
+            k => K::Bool(!k.truthy()?),
+        },
+        Expr::IsNotFalse(e) => match fold(e, d + 1)? {
+            K::Null => K::Bool(true),
+            k => K::Bool(k.truthy()?),
+        },
         Expr::Between {
             expr,
             negated,
@@ -1330,6 +1346,9 @@ mod tests {
             "DELETE FROM users WHERE 10 - 9",
             "DELETE FROM users WHERE EXISTS (SELECT 1)",
             "DELETE FROM users WHERE '1abc'",
+            "DELETE FROM users WHERE TRUE IS NOT FALSE",
+            "DELETE FROM users WHERE NULL IS NULL",
+            "DELETE FROM users WHERE 1 = '1'",
         ] {
             let a = analyze(s);
             assert_eq!(a.class, Class::Destructive, "{s}");

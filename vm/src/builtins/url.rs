@@ -38,11 +38,17 @@ use url::{Host, Url};
 
 /// The parsed URL and whether its scheme is the web's.
 fn parse(input: &str) -> Option<Url> {
-    let s = input.trim();
+    // As the URL Standard does: leading and trailing C0 controls and
+    // spaces go, and so do tabs and newlines anywhere.
+    let s: String = input
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
     if s.is_empty() {
         return None;
     }
-    let s = strip_zone(s);
+    let s = strip_zone(&s);
     // `scheme:` followed by a slash or backslash, or a scheme the standard
     // treats specially (`http:evil.io`), is a URL; anything else is a host
     // (`localhost:8080`, `db.acme.com:5432/x`, `[::1]:80`, `//x.io`).
@@ -205,7 +211,8 @@ fn v6_scope(a: Ipv6Addr) -> &'static str {
     if let Some(v4) = a.to_ipv4_mapped() {
         return v4_scope(v4);
     }
-    if s.get(..6) == Some(&[0, 0, 0, 0, 0, 0]) {
+    // Compatible `::a.b.c.d` and translated `::ffff:0:a.b.c.d`.
+    if s.get(..6) == Some(&[0, 0, 0, 0, 0, 0]) || s.get(..6) == Some(&[0, 0, 0, 0, 0xffff, 0]) {
         return v4_scope(embedded(12));
     }
     if s.get(..6) == Some(&[0x64, 0xff9b, 0, 0, 0, 0]) {
@@ -330,6 +337,12 @@ mod tests {
             "http:\\\\127.0.0.1\\",
             "http:127.0.0.1",
             "HTTP://LOCALHOST./",
+            " h\tttp://127.0.0.1/\n",
+            "http://%31%32%37.0.0.1/",
+            "http://127。0。0。1/",
+            "http://127.000.000.001/",
+            "ws://localhost:9222/devtools",
+            "//127.0.0.1/",
         ] {
             assert_eq!(s(u), "loopback", "{u}");
         }
@@ -347,6 +360,7 @@ mod tests {
             "http://[fe80::1%25eth0]/",
             "http://[64:ff9b::a9fe:a9fe]/",
             "http://[2002:a9fe:a9fe::]/",
+            "http://[::ffff:0:a9fe:a9fe]/",
             "http://metadata.google.internal/",
             "http://metadata/computeMetadata/v1/",
             "http://db.internal/",
