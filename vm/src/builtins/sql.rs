@@ -17,10 +17,13 @@
 //! WHERE at all.
 //!
 //! Whatever cannot be placed escalates as `other`: a statement no engine's
-//! grammar parses, an unknown statement, a text over [`MAX_LEN`] bytes or
-//! nested deeper than [`MAX_DEPTH`] ("too large to classify"). The cost is
-//! linear in the text: the tokenizer is, the nesting limit is checked on the
-//! tokens before the parser runs, and the parser's recursion is bounded.
+//! grammar parses, an unknown statement, a text longer than [`max_len`]
+//! (256 KiB in one grammar, 64 KiB in four), nested deeper than
+//! [`MAX_DEPTH`] or with more than [`MAX_OPERATORS`] operators in a
+//! statement ("too large to classify"). The cost is linear in the text: the
+//! tokenizer is, the nesting and operator limits are checked on the tokens
+//! before the parser runs (so no tree deeper than they allow is built), and
+//! the parser's recursion is bounded too.
 //!
 //! Each text is analysed once per bind: the five builtins that read a
 //! statement (`sql_kind`, `sql_class`, …) share one analysis through a
