@@ -155,6 +155,9 @@ fn sql_attacks() -> Vec<Case> {
         sql("sql_query", "SELECT 1; ＤＲＯＰ TABLE users", d, "escalate", "full-width letters: no engine's keyword"),
         sql("postgres_query", "EXPLAIN (ANALYZE, BUFFERS) DELETE FROM users", p, "deny", "EXPLAIN (ANALYZE) runs the DELETE"),
         sql("bigquery_query", "CREATE OR REPLACE TABLE ds.users AS SELECT 1 AS id", p, "deny", "replacing a table drops it"),
+        sql("postgres_query", "SELECT usename, passwd FROM pg_shadow", p, "escalate", "password hashes"),
+        sql("postgres_query", "SELECT rolpassword FROM pg_catalog.pg_authid", p, "escalate", "password hashes"),
+        sql("mysql_query", "SELECT user, authentication_string FROM mysql.user", p, "escalate", "password hashes"),
         // Statements nested in statements.
         sql("postgres_query", "WITH d AS (DELETE FROM users RETURNING *) SELECT * FROM d", p, "deny", "a data-modifying CTE"),
         sql("postgres_query", "WITH u AS (UPDATE users SET admin = true RETURNING id) SELECT count(*) FROM u", p, "deny", "an UPDATE without WHERE in a CTE"),

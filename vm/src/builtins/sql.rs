@@ -611,6 +611,24 @@ impl Visitor for Walker<'_> {
     }
 
     fn pre_visit_relation(&mut self, name: &ObjectName) -> ControlFlow<()> {
+        // Catalogs that hold password hashes and connection secrets.
+        let parts = n_parts(name);
+        let last = parts.last().map(String::as_str).unwrap_or("");
+        let schema = parts.len().checked_sub(2).and_then(|i| parts.get(i));
+        let secret = matches!(
+            last,
+            "pg_shadow"
+                | "pg_authid"
+                | "pg_user_mapping"
+                | "pg_user_mappings"
+                | "sql_logins"
+                | "syslogins"
+                | "sysxlogins"
+                | "linked_logins"
+        ) || (last == "user" && schema.is_some_and(|s| s == "mysql"));
+        if secret {
+            self.found.stmts.push(Stmt::new(Class::Privilege, "select"));
+        }
         self.found.table(object_name(name));
         ControlFlow::Continue(())
     }
