@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 pub mod paths;
 pub mod shell;
 pub mod sql;
+pub mod url;
 
 /// Every builtin with its number of arguments.
 pub const BUILTINS: &[(&str, usize)] = &[
@@ -36,11 +37,11 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("shell_sudo", 1),
     ("shell_writes_outside", 3),
     ("split", 2),
-    ("sql_class", 1),
-    ("sql_destructive", 1),
-    ("sql_has_where", 1),
-    ("sql_kind", 1),
-    ("sql_tables", 1),
+    ("sql_class", 2),
+    ("sql_destructive", 2),
+    ("sql_has_where", 2),
+    ("sql_kind", 2),
+    ("sql_tables", 2),
     ("text", 1),
     ("url_host", 1),
     ("visibility_change", 2),
@@ -328,11 +329,25 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             _ => Json::Null,
         },
         ("chat_channel_kind", [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
-        ("sql_kind", [Json::String(s)]) => Json::String(sql::analyze(s).kind.into()),
-        ("sql_class", [Json::String(s)]) => Json::String(sql::analyze(s).class.name().into()),
-        ("sql_destructive", [Json::String(s)]) => Json::Bool(sql::analyze(s).destructive),
-        ("sql_has_where", [Json::String(s)]) => Json::Bool(sql::analyze(s).has_where),
-        ("sql_tables", [Json::String(s)]) => list(sql::analyze(s).tables),
+        // `sql_*(statement, engine)`: read as that engine where it is a known
+        // name, under every engine otherwise; the five share one analysis.
+        (
+            "sql_kind" | "sql_class" | "sql_destructive" | "sql_has_where" | "sql_tables",
+            [Json::String(s), rest @ ..],
+        ) if rest.len() <= 1 => {
+            let engine = rest
+                .first()
+                .and_then(Json::as_str)
+                .and_then(sql::Engine::from_name);
+            let a = sql::analyze_for(s, engine);
+            match name {
+                "sql_kind" => Json::String(a.kind.into()),
+                "sql_class" => Json::String(a.class.name().into()),
+                "sql_destructive" => Json::Bool(a.destructive),
+                "sql_has_where" => Json::Bool(a.has_where),
+                _ => list(a.tables.clone()),
+            }
+        }
         ("shell_kind", [Json::String(s)]) => Json::String(shell::analyze(s).kind().name().into()),
         ("shell_sudo", [Json::String(s)]) => Json::Bool(shell::analyze(s).uses_sudo),
         ("shell_remote_exec", [Json::String(s)]) => Json::Bool(shell::analyze(s).pipes_to_shell),
@@ -375,11 +390,9 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         // No path (a script given inline): nothing is outside.
         ("outside_workspace", [Json::Null, _]) => Json::Bool(false),
         ("sensitive_path", [Json::String(p)]) => Json::Bool(paths::sensitive(p)),
-        ("url_host", [Json::String(u)]) => {
-            paths::url_host(u).map(Json::String).unwrap_or(Json::Null)
-        }
+        ("url_host", [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         ("host_scope", [Json::String(u), org]) => {
-            Json::String(paths::host_scope(u, org.as_str()).into())
+            Json::String(url::host_scope(u, org.as_str()).into())
         }
         _ => Json::Null,
     }

