@@ -451,6 +451,22 @@ pub fn sensitive_in(path: &str, base: Option<&str>) -> bool {
         || percent_decode(path).is_some_and(|d| sensitive_segments(&segments(&d, base)))
 }
 
+/// Whether a path with a glob or substitution in it could name a sensitive
+/// file: it lies in a home directory, `/etc`, `/proc` or `/root`, a
+/// substitution decides it, or a globbed segment could be a dotfile.
+pub fn glob_may_be_sensitive(path: &str) -> bool {
+    if path.contains("$(") || path.contains('`') {
+        return true;
+    }
+    let segs = segments(path, None);
+    let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let globbed = |s: &str| s.contains('*') || s.contains('?') || s.contains('[');
+    matches!(strs.first(), Some(&"~"))
+        || matches!(strs.as_slice(), ["", "etc" | "proc" | "root" | "run" | "var" | "home" | "users", ..])
+        || strs.iter().any(|s| globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?')))
+        || sensitive_segments(&segs)
+}
+
 /// Whether a directory read recursively holds sensitive locations: a home
 /// directory or the roots above one, `/etc`, `/root`, `/run`, `/var`, or a
 /// sensitive directory itself.

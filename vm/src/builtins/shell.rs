@@ -77,6 +77,9 @@ pub struct Analysis {
     pub reads: Vec<String>,
     /// Directories read recursively (`grep -r`, `find`, `rg`, `tar c`).
     pub tree_reads: Vec<String>,
+    /// Paths read whose name only the running shell knows (a glob, a
+    /// command substitution).
+    pub unknown_reads: Vec<String>,
     /// `git push --force` to a protected branch (or to the current branch,
     /// which may be one).
     pub force_push_protected: bool,
@@ -115,6 +118,32 @@ impl Analysis {
                     .filter(|p| paths::contains_sensitive(p, workspace)),
             );
         for p in hits {
+            if paths::outside(p, workspace) {
+                return "outside";
+            }
+            level = "workspace";
+        }
+        for p in &self.unknown_reads {
+            if !paths::glob_may_be_sensitive(p) {
+                continue;
+            }
+            if p.starts_with("$(") || p.starts_with('`') {
+                // `$(git rev-parse --show-toplevel)/README.md`: the name is
+                // known, only the directory is computed
+                let tail = p.rsplit(')').next().unwrap_or("");
+                let named = tail.starts_with('/')
+                    && tail.len() > 1
+                    && !tail.contains('*')
+                    && !tail.contains('?');
+                if named && !paths::sensitive(tail) {
+                    continue;
+                }
+                // a name computed by a command: not known to be outside
+                if level == "none" {
+                    level = "workspace";
+                }
+                continue;
+            }
             if paths::outside(p, workspace) {
                 return "outside";
             }
@@ -374,6 +403,9 @@ impl C {
     fn read(&mut self, p: &str) {
         if !is_null_device(p) && !p.is_empty() {
             let p = self.at(p);
+            if p.contains("$(") || p.contains('*') || p.contains('?') || p.contains('[') {
+                self.a.unknown_reads.push(p.clone());
+            }
             self.a.reads.push(p);
         }
     }
@@ -777,7 +809,8 @@ impl C {
                         Kind::Unknown
                     }
                     None => {
-                        if fed {
+                        if fed || env.cmd.group != 0 && stdin.is_none() {
+                            // fed by a pipe, or `tee >(sh)`: text run as code
                             self.a.pipes_to_shell = true;
                             Kind::Unknown
                         } else if let Some(body) = stdin {
@@ -1509,7 +1542,28 @@ impl C {
                 Kind::Unknown
             }
             "bc" | "dc" if !args.is_empty() => Kind::ReadOnly,
-            "stty" | "sync" | "hash" | "umask" | "ulimit" | "shopt" => Kind::ReadOnly,
+            // `alias ls='rm -rf ~'`, `hash -p /tmp/x ls`: change what a name runs
+            "alias" | "hash" if !args.is_empty() && args.iter().any(|w| w.text.contains('=') || w.text == "-p") => {
+                Kind::Unknown
+            }
+            // `read PATH`, `printf -v PATH …`: assignments by another name
+            "read" | "printf" | "mapfile" | "readarray" | "getopts" | "let" => {
+                let names = args.iter().filter(|w| !w.text.starts_with('-')).map(|w| w.text.split('=').next().unwrap_or("").to_string());
+                let v_opt = p != "printf" || args.iter().any(|w| w.text == "-v");
+                if v_opt && p != "printf" || p == "printf" && v_opt {
+                    for n in names {
+                        let local = n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                        if !local && !harmless_assign(&n, "") && p != "printf" {
+                            return Kind::Unknown;
+                        }
+                    }
+                    if p == "printf" {
+                        return Kind::Unknown;
+                    }
+                }
+                Kind::ReadOnly
+            }
+            "stty" | "sync" | "umask" | "ulimit" | "shopt" => Kind::ReadOnly,
             "lsof" | "top" | "htop" | "last" | "getent" => Kind::ReadOnly,
             _ => Kind::ReadOnly,
         }
@@ -1923,6 +1977,12 @@ impl C {
             | "diff-tree" | "diff-files" | "diff-index" | "range-diff" | "cherry" | "show-branch"
             | "verify-commit" | "verify-tag" | "check-ref-format" | "ls-remote-off" | "" => {
                 self.read_tree(".");
+                if flag(&["--no-index"]) || sub == "grep" || sub == "blame" || sub == "log" || sub == "diff" {
+                    // paths given to git may lie anywhere
+                    for o in ops.iter().filter(|o| o.contains('/') || o.starts_with('~') || o.starts_with('.')) {
+                        self.read(o);
+                    }
+                }
                 Kind::ReadOnly
             }
             "reflog" if ops.first().is_none_or(|s| matches!(*s, "show" | "list")) => Kind::ReadOnly,

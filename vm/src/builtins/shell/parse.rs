@@ -604,7 +604,16 @@ impl P<'_> {
                 b'$' | b'`' => {
                     self.dq_piece(&mut text, &mut w, false);
                 }
-                b'*' | b'?' | b'[' => {
+                b'[' => {
+                    // a bracket expression only with its `]`: `[` alone is test
+                    let rest = self.s.get(self.i + 1..).unwrap_or_default();
+                    if rest.iter().take_while(|c| !meta(**c)).any(|c| *c == b']') {
+                        w.dynamic = true;
+                    }
+                    text.push(b);
+                    self.i += 1;
+                }
+                b'*' | b'?' => {
                     w.dynamic = true;
                     text.push(b);
                     self.i += 1;
