@@ -36,6 +36,10 @@ use parse::{Cmd, Parsed, RedirKind, Word};
 /// Inputs longer than this are not classified ("too large to classify").
 pub const MAX_LEN: usize = 1 << 20;
 
+/// Downloaded files and function names followed per command line; more
+/// make the line unknown (each is compared with every later command).
+const MAX_TRACKED: usize = 64;
+
 /// `process.exec.classification`, from least to most dangerous.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -430,7 +434,7 @@ impl C {
         self.budget -= src.len();
         let mut parsed = Parsed::default();
         parse::parse_into(src, &mut parsed, 0, depth);
-        let mut kind = if parsed.malformed {
+        let mut kind = if parsed.malformed || parsed.functions.len() > MAX_TRACKED {
             Kind::Unknown
         } else {
             Kind::ReadOnly
@@ -441,12 +445,11 @@ impl C {
         // Groups whose commands download: their output is downloaded text.
         let mut downloads = vec![false; parsed.groups.len()];
         for c in &parsed.cmds {
-            let prog = c
-                .words
-                .iter()
-                .map(|w| basename(&w.text))
-                .find(|p| DOWNLOADERS.contains(&p.as_str()));
-            if prog.is_some() {
+            let downloader = c.words.iter().any(|w| {
+                let b = w.text.rsplit('/').next().unwrap_or("");
+                DOWNLOADERS.iter().any(|d| b.eq_ignore_ascii_case(d))
+            });
+            if downloader {
                 let mut g = c.group;
                 let mut guard = 0;
                 while let Some(d) = downloads.get_mut(g) {
@@ -577,7 +580,7 @@ impl C {
                 p = "mvn".into();
             }
         }
-        if env.parsed.functions.contains(&p) {
+        if env.parsed.functions.len() <= MAX_TRACKED && env.parsed.functions.contains(&p) {
             // its body is classified where it is defined
             return Kind::ReadOnly;
         }
@@ -1019,6 +1022,11 @@ impl C {
                         self.write(f);
                         self.downloaded.push(f.clone());
                     }
+                }
+                if self.downloaded.len() > MAX_TRACKED {
+                    // too many to follow (and to compare against in linear time)
+                    self.downloaded.truncate(MAX_TRACKED);
+                    return Kind::Unknown;
                 }
                 // files uploaded or read as config: `-d @~/.aws/credentials`, `-T`, `-F f=@…`
                 for v in values(&o, &["-d", "--data", "--data-binary", "--data-urlencode", "-F", "--form", "--body-file", "--post-file"]) {
@@ -1960,7 +1968,14 @@ impl C {
         let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
         let rest = args.get(i + 1..).unwrap_or_default();
         let rt: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
-        let flag = |names: &[&str]| rt.iter().any(|x| names.iter().any(|n| x == n || x.starts_with(&format!("{n}="))));
+        let flag = |names: &[&str]| {
+            rt.iter().any(|x| {
+                names.iter().any(|n| {
+                    x.strip_prefix(n)
+                        .is_some_and(|r| r.is_empty() || r.starts_with('='))
+                })
+            })
+        };
         let short = |c: char| rt.iter().any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c));
         let ops: Vec<&str> = rt.iter().filter(|x| !x.starts_with('-')).copied().collect();
         for o in rt.iter().filter_map(|x| x.strip_prefix("--output=")) {

@@ -714,27 +714,22 @@ impl P<'_> {
                 let g = parse_into(&src, self.out, self.group, self.depth + 1);
                 w.substs.push(g);
                 w.dynamic = true;
-                text.extend_from_slice(b"$(");
-                text.extend_from_slice(&body);
-                text.push(b')');
+                // the body is parsed; the word keeps a placeholder
+                text.extend_from_slice(b"$()");
             }
             b'$' => match self.at(1) {
                 Some(b'(') if self.at(2) == Some(b'(') => {
                     self.i += 3;
-                    let s0 = self.i;
                     self.arith();
                     w.dynamic = true;
-                    text.extend_from_slice(b"$((");
-                    text.extend_from_slice(self.s.get(s0..self.i).unwrap_or_default());
+                    text.extend_from_slice(b"$(())");
                 }
                 Some(b'(') => {
                     self.i += 2;
-                    let s0 = self.i;
                     let g = self.subgroup_list();
                     w.substs.push(g);
                     w.dynamic = true;
-                    text.extend_from_slice(b"$(");
-                    text.extend_from_slice(self.s.get(s0..self.i).unwrap_or_default());
+                    text.extend_from_slice(b"$()");
                 }
                 Some(b'{') => {
                     self.i += 2;
