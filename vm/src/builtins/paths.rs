@@ -152,10 +152,11 @@ fn segments(path: &str, base: Option<&str>) -> Vec<String> {
         }
     }
     // `/home/u/…`, `/users/u/…` → `~/…`; `/private/etc` → `/etc`
-    let home = match (out.first().map(String::as_str), out.get(1)) {
-        (Some("home" | "users"), Some(_)) if !relative => true,
-        _ => false,
-    };
+    let home = !relative
+        && matches!(
+            (out.first().map(String::as_str), out.get(1)),
+            (Some("home" | "users"), Some(_))
+        );
     if home {
         out.drain(..2);
         out.insert(0, "~".into());
@@ -393,7 +394,12 @@ fn harmless_name(name: &str) -> bool {
         || name.starts_with("known_hosts")
         || matches!(
             name,
-            ".env.example" | ".env.sample" | ".env.template" | ".env.dist" | ".env.defaults" | ".env.schema"
+            ".env.example"
+                | ".env.sample"
+                | ".env.template"
+                | ".env.dist"
+                | ".env.defaults"
+                | ".env.schema"
         )
 }
 
@@ -426,8 +432,20 @@ fn sensitive_segments(segs: &[String]) -> bool {
         || (name.starts_with("id_") && strs.contains(&".ssh"))
         || name.starts_with("service-account")
         || [
-            ".pem", ".key", ".p12", ".pfx", ".keystore", ".jks", ".kdbx", ".ppk", ".keychain",
-            ".keychain-db", ".tfstate", ".ovpn", ".gpg", ".asc",
+            ".pem",
+            ".key",
+            ".p12",
+            ".pfx",
+            ".keystore",
+            ".jks",
+            ".kdbx",
+            ".ppk",
+            ".keychain",
+            ".keychain-db",
+            ".tfstate",
+            ".ovpn",
+            ".gpg",
+            ".asc",
         ]
         .iter()
         .any(|e| name.ends_with(e))
@@ -462,8 +480,17 @@ pub fn glob_may_be_sensitive(path: &str) -> bool {
     let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let globbed = |s: &str| s.contains('*') || s.contains('?') || s.contains('[');
     matches!(strs.first(), Some(&"~"))
-        || matches!(strs.as_slice(), ["", "etc" | "proc" | "root" | "run" | "var" | "home" | "users", ..])
-        || strs.iter().any(|s| globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?')))
+        || matches!(
+            strs.as_slice(),
+            [
+                "",
+                "etc" | "proc" | "root" | "run" | "var" | "home" | "users",
+                ..
+            ]
+        )
+        || strs
+            .iter()
+            .any(|s| globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?')))
         || sensitive_segments(&segs)
 }
 
@@ -479,7 +506,12 @@ pub fn contains_sensitive(path: &str, base: Option<&str>) -> bool {
         let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
         matches!(
             strs.as_slice(),
-            ["~"] | [""] | ["", "home" | "users" | "etc" | "root" | "run" | "var" | "proc" | "library"]
+            ["~"]
+                | [""]
+                | [
+                    "",
+                    "home" | "users" | "etc" | "root" | "run" | "var" | "proc" | "library"
+                ]
                 | ["", "var", "run" | "lib" | "spool"]
                 | ["~", ".config" | ".local" | "library" | ".cache"]
                 | ["~", ".local", "share"]

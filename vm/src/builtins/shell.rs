@@ -187,9 +187,11 @@ pub fn analyze(src: &str) -> Analysis {
     analyze_in(src, None)
 }
 
+/// The last command line analysed: (command, cwd, analysis).
+type Last = Option<(String, Option<String>, std::rc::Rc<Analysis>)>;
+
 thread_local! {
-    static LAST: std::cell::RefCell<Option<(String, Option<String>, std::rc::Rc<Analysis>)>> =
-        const { std::cell::RefCell::new(None) };
+    static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) };
 }
 
 /// [`analyze_in`], remembering the last answer: the derived fields of one
@@ -235,12 +237,33 @@ fn basename(w: &str) -> String {
 }
 
 const DOWNLOADERS: &[&str] = &[
-    "curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lwp-download", "lwp-request",
+    "curl",
+    "wget",
+    "fetch",
+    "aria2c",
+    "http",
+    "https",
+    "xh",
+    "lwp-download",
+    "lwp-request",
 ];
 
 const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "fish", "csh", "tcsh", "ash", "busybox", "pwsh",
-    "powershell", "rbash", "yash",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "mksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "ash",
+    "busybox",
+    "pwsh",
+    "powershell",
+    "rbash",
+    "yash",
 ];
 
 fn is_interpreter(p: &str) -> bool {
@@ -249,8 +272,21 @@ fn is_interpreter(p: &str) -> bool {
         || p.starts_with("pypy")
         || matches!(
             p,
-            "perl" | "ruby" | "node" | "nodejs" | "php" | "lua" | "deno" | "bun" | "osascript" | "tclsh"
-                | "expect" | "jshell" | "irb" | "Rscript" | "rscript"
+            "perl"
+                | "ruby"
+                | "node"
+                | "nodejs"
+                | "php"
+                | "lua"
+                | "deno"
+                | "bun"
+                | "osascript"
+                | "tclsh"
+                | "expect"
+                | "jshell"
+                | "irb"
+                | "Rscript"
+                | "rscript"
         )
 }
 
@@ -544,7 +580,11 @@ impl C {
         let fed = env.cmd.stage > 0 && stdin.is_none();
         let subst_download = |w: &Word| w.substs.iter().any(|g| downloads.get(*g) == Some(&true));
         if prog_w.dynamic || prog_w.text.is_empty() {
-            if prog_w.substs.iter().any(|g| downloads.get(*g) == Some(&true)) {
+            if prog_w
+                .substs
+                .iter()
+                .any(|g| downloads.get(*g) == Some(&true))
+            {
                 self.a.pipes_to_shell = true;
             }
             return Kind::Unknown;
@@ -599,8 +639,29 @@ impl C {
             // ---- wrappers: classify the command they run ----
             "sudo" | "doas" | "pkexec" | "run0" | "gosu" | "su-exec" | "runas" => {
                 self.a.uses_sudo = true;
-                let parsed = self.skip_opts(args, "ugpChUrtDRTc", &["--user", "--group", "--host", "--prompt", "--chdir", "--role", "--type", "--close-from", "--other-user", "--command-timeout"]);
-                let o = opts(args.get(..parsed).unwrap_or_default(), "ugpChUrtDRTc", &["--user", "--group", "--host", "--prompt", "--chdir", "--role", "--type"]);
+                let parsed = self.skip_opts(
+                    args,
+                    "ugpChUrtDRTc",
+                    &[
+                        "--user",
+                        "--group",
+                        "--host",
+                        "--prompt",
+                        "--chdir",
+                        "--role",
+                        "--type",
+                        "--close-from",
+                        "--other-user",
+                        "--command-timeout",
+                    ],
+                );
+                let o = opts(
+                    args.get(..parsed).unwrap_or_default(),
+                    "ugpChUrtDRTc",
+                    &[
+                        "--user", "--group", "--host", "--prompt", "--chdir", "--role", "--type",
+                    ],
+                );
                 if has(&o, &["-e", "--edit"]) {
                     for w in args.get(parsed..).unwrap_or_default() {
                         self.write(&w.text);
@@ -614,7 +675,11 @@ impl C {
             }
             "su" | "runuser" => {
                 self.a.uses_sudo = true;
-                let o = opts(args, "cgGsw", &["--command", "--group", "--shell", "--session-command"]);
+                let o = opts(
+                    args,
+                    "cgGsw",
+                    &["--command", "--group", "--shell", "--session-command"],
+                );
                 let mut k = Kind::Privileged;
                 for code in values(&o, &["-c", "--command", "--session-command"]) {
                     k = k.max(self.source(&code, depth + 1));
@@ -634,15 +699,23 @@ impl C {
                         .strip_prefix("--split-string=")
                         .or_else(|| x.strip_prefix("-S").filter(|s| !s.is_empty()))
                     {
-                        let rest: Vec<String> =
-                            args.get(i + 1..).unwrap_or_default().iter().map(t).collect();
+                        let rest: Vec<String> = args
+                            .get(i + 1..)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(t)
+                            .collect();
                         let line = format!("{s} {}", shell_join(&rest));
                         return k.max(self.source(&line, depth + 1));
                     }
                     if x == "-S" || x == "--split-string" {
                         let s = args.get(i + 1).map(t).unwrap_or_default();
-                        let rest: Vec<String> =
-                            args.get(i + 2..).unwrap_or_default().iter().map(t).collect();
+                        let rest: Vec<String> = args
+                            .get(i + 2..)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(t)
+                            .collect();
                         let line = format!("{s} {}", shell_join(&rest));
                         return k.max(self.source(&line, depth + 1));
                     }
@@ -706,7 +779,11 @@ impl C {
                 self.source(&rest.join(" "), depth + 1)
             }
             "flock" => {
-                let o = opts(args, "cwE", &["--command", "--timeout", "--conflict-exit-code"]);
+                let o = opts(
+                    args,
+                    "cwE",
+                    &["--command", "--timeout", "--conflict-exit-code"],
+                );
                 let mut k = Kind::Write;
                 for code in values(&o, &["-c", "--command"]) {
                     k = k.max(self.source(&code, depth + 1));
@@ -715,7 +792,9 @@ impl C {
                 if let Some(lock) = ops.first() {
                     self.write(&lock.text);
                 }
-                let i = args.iter().position(|w| ops.get(1).is_some_and(|o| std::ptr::eq(*o, w)));
+                let i = args
+                    .iter()
+                    .position(|w| ops.get(1).is_some_and(|o| std::ptr::eq(*o, w)));
                 if let Some(i) = i {
                     k = k.max(inner(self, args.get(i..).unwrap_or_default(), stdin));
                 }
@@ -725,8 +804,26 @@ impl C {
                 if p == "parallel" {
                     return Kind::Unknown;
                 }
-                let i = self.skip_opts(args, "IinLldEsaP", &["--replace", "--max-lines", "--max-args", "--delimiter", "--eof", "--max-chars", "--arg-file", "--max-procs", "--process-slot-var"]);
-                let o = opts(args.get(..i).unwrap_or_default(), "IinLldEsaP", &["--arg-file"]);
+                let i = self.skip_opts(
+                    args,
+                    "IinLldEsaP",
+                    &[
+                        "--replace",
+                        "--max-lines",
+                        "--max-args",
+                        "--delimiter",
+                        "--eof",
+                        "--max-chars",
+                        "--arg-file",
+                        "--max-procs",
+                        "--process-slot-var",
+                    ],
+                );
+                let o = opts(
+                    args.get(..i).unwrap_or_default(),
+                    "IinLldEsaP",
+                    &["--arg-file"],
+                );
                 for f in values(&o, &["-a", "--arg-file"]) {
                     self.read(&f);
                 }
@@ -742,8 +839,9 @@ impl C {
                 });
                 self.argv(env, &rest, None, downloads, level + 1)
             }
-            "strace" | "ltrace" | "valgrind" | "gdb" | "lldb" | "perf" | "script" | "systemd-run"
-            | "firejail" | "bwrap" | "unshare" | "nsenter" | "chroot" | "ssh-agent" | "dbus-run-session" => {
+            "strace" | "ltrace" | "valgrind" | "gdb" | "lldb" | "perf" | "script"
+            | "systemd-run" | "firejail" | "bwrap" | "unshare" | "nsenter" | "chroot"
+            | "ssh-agent" | "dbus-run-session" => {
                 if matches!(p.as_str(), "chroot" | "nsenter" | "unshare" | "systemd-run") {
                     self.a.uses_sudo |= p == "chroot";
                     return Kind::Privileged;
@@ -761,7 +859,12 @@ impl C {
                         i += 1;
                         break;
                     }
-                    if x == "-c" || x == "-Command" || x == "-command" || x == "-EncodedCommand" || x == "-e" && p == "busybox" {
+                    if x == "-c"
+                        || x == "-Command"
+                        || x == "-command"
+                        || x == "-EncodedCommand"
+                        || x == "-e" && p == "busybox"
+                    {
                         if x == "-EncodedCommand" {
                             return Kind::Unknown;
                         }
@@ -830,17 +933,19 @@ impl C {
                     self.a.pipes_to_shell = true;
                 }
                 let code = texts.join(" ");
-                self.source(&code, depth + 1).max(if args.iter().any(|w| w.dynamic) {
-                    Kind::Unknown
-                } else {
-                    Kind::ReadOnly
-                })
+                self.source(&code, depth + 1)
+                    .max(if args.iter().any(|w| w.dynamic) {
+                        Kind::Unknown
+                    } else {
+                        Kind::ReadOnly
+                    })
             }
             "source" | "." => {
                 let Some(f) = args.first() else {
                     return Kind::Unknown;
                 };
-                if subst_download(f) || self.is_downloaded(&f.text) || f.text == "/dev/stdin" && fed {
+                if subst_download(f) || self.is_downloaded(&f.text) || f.text == "/dev/stdin" && fed
+                {
                     self.a.pipes_to_shell = true;
                     return Kind::Unknown;
                 }
@@ -860,7 +965,10 @@ impl C {
             _ if p.starts_with("python") || p.starts_with("pypy") => {
                 let o = opts(args, "cmWXQ", &[]);
                 if let Some(m) = values(&o, &["-m"]).first() {
-                    let rest_at = args.iter().position(|w| w.text == *m || w.text == format!("-m{m}")).map_or(args.len(), |i| i + 1);
+                    let rest_at = args
+                        .iter()
+                        .position(|w| w.text == *m || w.text == format!("-m{m}"))
+                        .map_or(args.len(), |i| i + 1);
                     let rest = args.get(rest_at..).unwrap_or_default();
                     return self.python_module(m, rest, env, downloads, level);
                 }
@@ -894,8 +1002,15 @@ impl C {
                     return Kind::Write;
                 }
                 let script = args.iter().find(|w| !w.text.starts_with('-'));
-                let code_flag = args.iter().any(|w| matches!(w.text.as_str(), "-e" | "-E" | "-r" | "--eval" | "-p" | "--print" | "-n" | "-i"));
-                if args.iter().any(subst_download) || script.is_some_and(|s| self.is_downloaded(&s.text)) {
+                let code_flag = args.iter().any(|w| {
+                    matches!(
+                        w.text.as_str(),
+                        "-e" | "-E" | "-r" | "--eval" | "-p" | "--print" | "-n" | "-i"
+                    )
+                });
+                if args.iter().any(subst_download)
+                    || script.is_some_and(|s| self.is_downloaded(&s.text))
+                {
                     self.a.pipes_to_shell = true;
                 }
                 if script.is_none() && !code_flag && fed {
@@ -915,9 +1030,14 @@ impl C {
                 }
                 let recursive = has(&o, &["-r", "-R", "--recursive"]);
                 let wide = ops.iter().any(|w| {
-                    matches!(w.text.as_str(), "/" | "/*" | "~" | "~/" | "*" | "." | ".." | "$HOME" | "~/*")
+                    matches!(
+                        w.text.as_str(),
+                        "/" | "/*" | "~" | "~/" | "*" | "." | ".." | "$HOME" | "~/*"
+                    )
                 });
-                if p == "rm" && (recursive || has(&o, &["--no-preserve-root"]) || wide) || p == "srm" {
+                if p == "rm" && (recursive || has(&o, &["--no-preserve-root"]) || wide)
+                    || p == "srm"
+                {
                     Kind::Destructive
                 } else {
                     Kind::Write
@@ -956,19 +1076,63 @@ impl C {
                 if p == "crontab" && args.iter().all(|w| w.text == "-l") {
                     return Kind::ReadOnly;
                 }
-                if p == "systemctl" && matches!(first, "status" | "list-units" | "is-active" | "show" | "cat") {
+                if p == "systemctl"
+                    && matches!(
+                        first,
+                        "status" | "list-units" | "is-active" | "show" | "cat"
+                    )
+                {
                     return Kind::ReadOnly;
                 }
                 Kind::Privileged
             }
-            "passwd" | "chpasswd" | "useradd" | "usermod" | "userdel" | "groupadd" | "groupmod"
-            | "adduser" | "deluser" | "visudo" | "mount" | "umount" | "iptables" | "ip6tables"
-            | "nft" | "ufw" | "firewall-cmd" | "modprobe" | "insmod" | "rmmod" | "sysctl"
-            | "setenforce" | "csrutil" | "dscl" | "scutil" | "chattr" | "setcap" | "chown"
-            | "chgrp" | "setfacl" | "ldconfig" | "update-alternatives" | "hostnamectl"
-            | "timedatectl" | "defaults" | "security" | "spctl" | "xattr" => {
-                if p == "security" && matches!(first, "find-generic-password" | "find-internet-password" | "dump-keychain") {
-                    self.a.reads.push("~/Library/Keychains/login.keychain-db".into());
+            "passwd"
+            | "chpasswd"
+            | "useradd"
+            | "usermod"
+            | "userdel"
+            | "groupadd"
+            | "groupmod"
+            | "adduser"
+            | "deluser"
+            | "visudo"
+            | "mount"
+            | "umount"
+            | "iptables"
+            | "ip6tables"
+            | "nft"
+            | "ufw"
+            | "firewall-cmd"
+            | "modprobe"
+            | "insmod"
+            | "rmmod"
+            | "sysctl"
+            | "setenforce"
+            | "csrutil"
+            | "dscl"
+            | "scutil"
+            | "chattr"
+            | "setcap"
+            | "chown"
+            | "chgrp"
+            | "setfacl"
+            | "ldconfig"
+            | "update-alternatives"
+            | "hostnamectl"
+            | "timedatectl"
+            | "defaults"
+            | "security"
+            | "spctl"
+            | "xattr" => {
+                if p == "security"
+                    && matches!(
+                        first,
+                        "find-generic-password" | "find-internet-password" | "dump-keychain"
+                    )
+                {
+                    self.a
+                        .reads
+                        .push("~/Library/Keychains/login.keychain-db".into());
                 }
                 for w in args.iter().filter(|w| !w.text.starts_with('-')).skip(1) {
                     self.write(&w.text);
@@ -994,9 +1158,60 @@ impl C {
                 let o = opts(
                     args,
                     "oOPHdXuAeEbcrTFKwmxYyzCDUQ",
-                    &["--output", "--output-document", "--directory-prefix", "--data", "--data-binary", "--data-raw", "--data-urlencode", "--header", "--request", "--user", "--upload-file", "--form", "--config", "--cookie", "--cookie-jar", "--dump-header", "--trace", "--trace-ascii", "--stderr", "--cacert", "--cert", "--key", "--netrc-file", "--proxy", "--user-agent", "--referer", "--max-time", "--connect-timeout", "--retry", "--write-out", "--input-file", "--post-file", "--body-file", "--load-cookies", "--save-cookies"],
+                    &[
+                        "--output",
+                        "--output-document",
+                        "--directory-prefix",
+                        "--data",
+                        "--data-binary",
+                        "--data-raw",
+                        "--data-urlencode",
+                        "--header",
+                        "--request",
+                        "--user",
+                        "--upload-file",
+                        "--form",
+                        "--config",
+                        "--cookie",
+                        "--cookie-jar",
+                        "--dump-header",
+                        "--trace",
+                        "--trace-ascii",
+                        "--stderr",
+                        "--cacert",
+                        "--cert",
+                        "--key",
+                        "--netrc-file",
+                        "--proxy",
+                        "--user-agent",
+                        "--referer",
+                        "--max-time",
+                        "--connect-timeout",
+                        "--retry",
+                        "--write-out",
+                        "--input-file",
+                        "--post-file",
+                        "--body-file",
+                        "--load-cookies",
+                        "--save-cookies",
+                    ],
                 );
-                let mut outs = values(&o, &["-o", "--output", "--output-document", "--dump-header", "-D", "--cookie-jar", "-c", "--trace", "--trace-ascii", "--stderr", "--save-cookies"]);
+                let mut outs = values(
+                    &o,
+                    &[
+                        "-o",
+                        "--output",
+                        "--output-document",
+                        "--dump-header",
+                        "-D",
+                        "--cookie-jar",
+                        "-c",
+                        "--trace",
+                        "--trace-ascii",
+                        "--stderr",
+                        "--save-cookies",
+                    ],
+                );
                 if p == "wget" {
                     outs.extend(values(&o, &["-O"]));
                     if let Some(d) = values(&o, &["-P", "--directory-prefix"]).first() {
@@ -1029,13 +1244,42 @@ impl C {
                     return Kind::Unknown;
                 }
                 // files uploaded or read as config: `-d @~/.aws/credentials`, `-T`, `-F f=@…`
-                for v in values(&o, &["-d", "--data", "--data-binary", "--data-urlencode", "-F", "--form", "--body-file", "--post-file"]) {
+                for v in values(
+                    &o,
+                    &[
+                        "-d",
+                        "--data",
+                        "--data-binary",
+                        "--data-urlencode",
+                        "-F",
+                        "--form",
+                        "--body-file",
+                        "--post-file",
+                    ],
+                ) {
                     if let Some(f) = v.rsplit_once('@').map(|(_, f)| f).or(v.strip_prefix('<')) {
                         let f = f.split(';').next().unwrap_or(f);
                         self.read(f);
                     }
                 }
-                for v in values(&o, &["-T", "--upload-file", "-K", "--config", "--netrc-file", "--input-file", "-i", "--cert", "-E", "--key", "--load-cookies", "-b", "--cookie"]) {
+                for v in values(
+                    &o,
+                    &[
+                        "-T",
+                        "--upload-file",
+                        "-K",
+                        "--config",
+                        "--netrc-file",
+                        "--input-file",
+                        "-i",
+                        "--cert",
+                        "-E",
+                        "--key",
+                        "--load-cookies",
+                        "-b",
+                        "--cookie",
+                    ],
+                ) {
                     if v.contains('/') || v.contains('.') {
                         self.read(&v);
                     }
@@ -1045,11 +1289,22 @@ impl C {
                 }
                 Kind::Network
             }
-            "ssh" | "scp" | "sftp" | "rsync" | "nc" | "ncat" | "netcat" | "telnet" | "ftp" | "socat"
-            | "ping" | "dig" | "nslookup" | "host" | "nmap" | "traceroute" | "mosh" | "openssl"
-            | "whois" | "ssh-copy-id" | "sshpass" | "tftp" | "lftp" | "smbclient" | "ngrok"
-            | "cloudflared" | "tailscale" => {
-                let o = opts(args, "eiFoplcPJLRDWbm", &["--rsh", "--rsync-path", "--files-from", "--include-from", "--exclude-from", "--password-file"]);
+            "ssh" | "scp" | "sftp" | "rsync" | "nc" | "ncat" | "netcat" | "telnet" | "ftp"
+            | "socat" | "ping" | "dig" | "nslookup" | "host" | "nmap" | "traceroute" | "mosh"
+            | "openssl" | "whois" | "ssh-copy-id" | "sshpass" | "tftp" | "lftp" | "smbclient"
+            | "ngrok" | "cloudflared" | "tailscale" => {
+                let o = opts(
+                    args,
+                    "eiFoplcPJLRDWbm",
+                    &[
+                        "--rsh",
+                        "--rsync-path",
+                        "--files-from",
+                        "--include-from",
+                        "--exclude-from",
+                        "--password-file",
+                    ],
+                );
                 if !values(&o, &["-e", "--rsh", "--rsync-path", "-o"]).is_empty()
                     && matches!(p.as_str(), "rsync" | "scp" | "ssh" | "sftp")
                 {
@@ -1077,7 +1332,16 @@ impl C {
                             }
                         }
                     }
-                    if has(&o, &["--delete", "--delete-after", "--delete-before", "--delete-during", "--remove-source-files"]) {
+                    if has(
+                        &o,
+                        &[
+                            "--delete",
+                            "--delete-after",
+                            "--delete-before",
+                            "--delete-during",
+                            "--remove-source-files",
+                        ],
+                    ) {
                         return Kind::Destructive;
                     }
                 }
@@ -1093,11 +1357,14 @@ impl C {
                 let ops = operands(&o);
                 let sub: Vec<&str> = ops.iter().take(2).map(|w| w.text.as_str()).collect();
                 match sub.as_slice() {
-                    ["auth", "token", ..] | ["auth", "status", ..] if texts.iter().any(|x| x == "--show-token" || x == "token") => {
+                    ["auth", "token", ..] | ["auth", "status", ..]
+                        if texts.iter().any(|x| x == "--show-token" || x == "token") =>
+                    {
                         self.a.reads.push("~/.config/gh/hosts.yml".into());
                         Kind::Network
                     }
-                    ["repo" | "release", "delete", ..] | ["secret" | "variable", "delete" | "remove", ..] => Kind::Destructive,
+                    ["repo" | "release", "delete", ..]
+                    | ["secret" | "variable", "delete" | "remove", ..] => Kind::Destructive,
                     ["extension", "install" | "upgrade", ..] => Kind::Install,
                     ["alias" | "config", "set", ..] | ["alias", "import", ..] => Kind::Unknown,
                     ["repo", "clone", ..] => {
@@ -1126,55 +1393,116 @@ impl C {
                 if p == "pipx" && matches!(first, "list" | "--version") {
                     return Kind::ReadOnly;
                 }
-                let tool = args.iter().find(|w| !w.text.starts_with('-')).map(|w| w.text.as_str()).unwrap_or("");
+                let tool = args
+                    .iter()
+                    .find(|w| !w.text.starts_with('-'))
+                    .map(|w| w.text.as_str())
+                    .unwrap_or("");
                 // a project's own tools, without fetching anything
-                if p == "npx" && texts.iter().any(|x| x == "--no-install" || x == "--offline")
-                    || matches!(tool, "tsc" | "eslint" | "prettier" | "jest" | "vitest" | "mocha" | "playwright" | "biome")
-                        && texts.iter().any(|x| x == "--no" || x == "--no-install")
+                if p == "npx"
+                    && texts
+                        .iter()
+                        .any(|x| x == "--no-install" || x == "--offline")
+                    || matches!(
+                        tool,
+                        "tsc"
+                            | "eslint"
+                            | "prettier"
+                            | "jest"
+                            | "vitest"
+                            | "mocha"
+                            | "playwright"
+                            | "biome"
+                    ) && texts.iter().any(|x| x == "--no" || x == "--no-install")
                 {
                     return self.build_in(".");
                 }
                 Kind::Install
             }
             "pip" | "pip3" | "uv" | "poetry" | "pdm" | "conda" | "mamba" | "gem" | "bundle"
-            | "bundler" | "composer" | "brew" | "apt" | "apt-get" | "dnf" | "yum" | "apk" | "pacman"
-            | "zypper" | "port" | "choco" | "winget" | "scoop" | "nix-env" | "snap" | "flatpak"
-            | "dpkg" | "rpm" | "go" | "dotnet" | "deno" | "swift" | "mix" | "stack" | "cabal" => {
-                self.package_tool(&p, args)
-            }
-            "make" | "gmake" | "ninja" | "cmake" | "gradle" | "mvn" | "ant" | "bazel" | "bazelisk"
-            | "just" | "task" | "meson" | "sbt" | "tox" | "nox" | "pytest" | "py.test" | "tsc"
-            | "eslint" | "prettier" | "jest" | "vitest" | "mocha" | "ruff" | "black" | "isort"
-            | "mypy" | "pyright" | "flake8" | "pylint" | "gofmt" | "goimports" | "golangci-lint"
-            | "clippy-driver" | "biome" | "stylelint" | "shellcheck" | "shfmt" | "rubocop"
-            | "rspec" | "phpunit" | "ctest" | "clang-format" | "clang-tidy" | "gcc" | "g++" | "cc"
-            | "c++" | "clang" | "clang++" | "javac" | "kotlinc" | "nextest" | "hadolint"
-            | "markdownlint" | "yamllint" | "actionlint" | "taplo" | "buf" | "protoc" | "webpack"
-            | "vite" | "esbuild" | "rollup" | "turbo" | "nx" | "lerna" | "playwright" | "cypress"
+            | "bundler" | "composer" | "brew" | "apt" | "apt-get" | "dnf" | "yum" | "apk"
+            | "pacman" | "zypper" | "port" | "choco" | "winget" | "scoop" | "nix-env" | "snap"
+            | "flatpak" | "dpkg" | "rpm" | "go" | "dotnet" | "deno" | "swift" | "mix" | "stack"
+            | "cabal" => self.package_tool(&p, args),
+            "make" | "gmake" | "ninja" | "cmake" | "gradle" | "mvn" | "ant" | "bazel"
+            | "bazelisk" | "just" | "task" | "meson" | "sbt" | "tox" | "nox" | "pytest"
+            | "py.test" | "tsc" | "eslint" | "prettier" | "jest" | "vitest" | "mocha" | "ruff"
+            | "black" | "isort" | "mypy" | "pyright" | "flake8" | "pylint" | "gofmt"
+            | "goimports" | "golangci-lint" | "clippy-driver" | "biome" | "stylelint"
+            | "shellcheck" | "shfmt" | "rubocop" | "rspec" | "phpunit" | "ctest"
+            | "clang-format" | "clang-tidy" | "gcc" | "g++" | "cc" | "c++" | "clang"
+            | "clang++" | "javac" | "kotlinc" | "nextest" | "hadolint" | "markdownlint"
+            | "yamllint" | "actionlint" | "taplo" | "buf" | "protoc" | "webpack" | "vite"
+            | "esbuild" | "rollup" | "turbo" | "nx" | "lerna" | "playwright" | "cypress"
             | "coverage" | "hatch" | "maturin" | "wasm-pack" | "trunk" => self.build_tool(&p, args),
             "docker" | "podman" | "nerdctl" | "docker-compose" => self.docker(&p, args),
-            "kubectl" | "oc" | "helm" | "k9s" | "kustomize" | "minikube" | "kind" => self.kube(&p, args),
+            "kubectl" | "oc" | "helm" | "k9s" | "kustomize" | "minikube" | "kind" => {
+                self.kube(&p, args)
+            }
             "terraform" | "tofu" | "terragrunt" | "pulumi" | "cdk" | "serverless" | "sls" => {
                 self.terraform(&p, args)
             }
             "aws" | "gcloud" | "gsutil" | "az" | "heroku" | "vercel" | "flyctl" | "fly"
-            | "doctl" | "netlify" | "firebase" | "wrangler" | "railway" | "supabase" | "stripe" | "vault"
-            | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool" => {
-                let sub: Vec<&str> = texts.iter().filter(|x| !x.starts_with('-')).map(String::as_str).take(3).collect();
-                if matches!(p.as_str(), "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool")
-                    || matches!(sub.as_slice(), ["secretsmanager", "get-secret-value", ..] | ["ssm", "get-parameter" | "get-parameters", ..] | ["configure", "get" | "export-credentials", ..] | ["sts", "get-session-token", ..] | ["auth", "print-access-token" | "print-identity-token", ..] | ["account", "get-access-token", ..] | ["iam", "create-access-key", ..] | ["secrets", "versions", "access", ..] | ["keyvault", "secret", "show", ..])
-                {
+            | "doctl" | "netlify" | "firebase" | "wrangler" | "railway" | "supabase" | "stripe"
+            | "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool" => {
+                let sub: Vec<&str> = texts
+                    .iter()
+                    .filter(|x| !x.starts_with('-'))
+                    .map(String::as_str)
+                    .take(3)
+                    .collect();
+                if matches!(
+                    p.as_str(),
+                    "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool"
+                ) || matches!(
+                    sub.as_slice(),
+                    ["secretsmanager", "get-secret-value", ..]
+                        | ["ssm", "get-parameter" | "get-parameters", ..]
+                        | ["configure", "get" | "export-credentials", ..]
+                        | ["sts", "get-session-token", ..]
+                        | ["auth", "print-access-token" | "print-identity-token", ..]
+                        | ["account", "get-access-token", ..]
+                        | ["iam", "create-access-key", ..]
+                        | ["secrets", "versions", "access", ..]
+                        | ["keyvault", "secret", "show", ..]
+                ) {
                     self.a.reads.push("~/.aws/credentials".into());
                 }
-                if texts.iter().any(|x| matches!(x.as_str(), "rm" | "rb" | "delete" | "destroy" | "terminate-instances" | "delete-bucket" | "purge")) {
+                if texts.iter().any(|x| {
+                    matches!(
+                        x.as_str(),
+                        "rm" | "rb"
+                            | "delete"
+                            | "destroy"
+                            | "terminate-instances"
+                            | "delete-bucket"
+                            | "purge"
+                    )
+                }) {
                     return Kind::Destructive;
                 }
                 Kind::Network
             }
-            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client" | "duckdb"
-            | "mongo" | "mongosh" | "redis-cli" => {
-                let o = opts(args, "cefUhpdPQqWiE", &["--command", "--execute", "--file", "--query", "--eval"]);
-                let mut sql = values(&o, &["-c", "--command", "-e", "--execute", "-Q", "-q", "--query", "--eval"]);
+            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
+            | "duckdb" | "mongo" | "mongosh" | "redis-cli" => {
+                let o = opts(
+                    args,
+                    "cefUhpdPQqWiE",
+                    &["--command", "--execute", "--file", "--query", "--eval"],
+                );
+                let mut sql = values(
+                    &o,
+                    &[
+                        "-c",
+                        "--command",
+                        "-e",
+                        "--execute",
+                        "-Q",
+                        "-q",
+                        "--query",
+                        "--eval",
+                    ],
+                );
                 for f in values(&o, &["-f", "--file"]) {
                     self.read(&f);
                 }
@@ -1193,8 +1521,20 @@ impl C {
                 }
             }
             // ---- files ----
-            "touch" | "mkdir" | "mktemp" | "mkfifo" | "ln" | "link" | "install" | "split" | "csplit" => {
-                let o = opts(args, "mdtTSpbrZ", &["--mode", "--target-directory", "--suffix", "--reference", "--tmpdir", "--context"]);
+            "touch" | "mkdir" | "mktemp" | "mkfifo" | "ln" | "link" | "install" | "split"
+            | "csplit" => {
+                let o = opts(
+                    args,
+                    "mdtTSpbrZ",
+                    &[
+                        "--mode",
+                        "--target-directory",
+                        "--suffix",
+                        "--reference",
+                        "--tmpdir",
+                        "--context",
+                    ],
+                );
                 for w in operands(&o) {
                     self.write(&w.text);
                 }
@@ -1210,14 +1550,21 @@ impl C {
                 Kind::Write
             }
             "cp" | "mv" | "rename" => {
-                let o = opts(args, "tSZ", &["--target-directory", "--suffix", "--reference"]);
+                let o = opts(
+                    args,
+                    "tSZ",
+                    &["--target-directory", "--suffix", "--reference"],
+                );
                 let ops = operands(&o);
                 let mut targets = values(&o, &["-t", "--target-directory"]);
                 let srcs: Vec<&Word> = if targets.is_empty() {
                     if let Some(last) = ops.last() {
                         targets.push(last.text.clone());
                     }
-                    ops.iter().take(ops.len().saturating_sub(1)).copied().collect()
+                    ops.iter()
+                        .take(ops.len().saturating_sub(1))
+                        .copied()
+                        .collect()
                 } else {
                     ops.clone()
                 };
@@ -1235,7 +1582,12 @@ impl C {
                     self.write(tgt);
                     for s in &srcs {
                         // `cp x ~/.ssh/`: the file lands inside the target directory
-                        let name = s.text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                        let name = s
+                            .text
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or("");
                         if tgt.ends_with('/') && !name.is_empty() {
                             self.write(&format!("{tgt}{name}"));
                         }
@@ -1250,11 +1602,24 @@ impl C {
             "tar" | "bsdtar" | "gtar" => self.tar(args),
             "zip" | "unzip" | "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd"
             | "unzstd" | "7z" | "7za" => {
-                let lower = texts.iter().any(|x| x == "-T" || x == "-TT" || x.starts_with("--unzip-command") || x.starts_with("-TT"));
+                let lower = texts.iter().any(|x| {
+                    x == "-T"
+                        || x == "-TT"
+                        || x.starts_with("--unzip-command")
+                        || x.starts_with("-TT")
+                });
                 if lower {
                     return Kind::Unknown;
                 }
-                let listing = texts.iter().any(|x| x == "-l" || x == "-t" || x == "-c" || x == "--stdout" || x == "-lv" || x == "l" || x == "-z");
+                let listing = texts.iter().any(|x| {
+                    x == "-l"
+                        || x == "-t"
+                        || x == "-c"
+                        || x == "--stdout"
+                        || x == "-lv"
+                        || x == "l"
+                        || x == "-z"
+                });
                 let o = opts(args, "dxio", &[]);
                 for d in values(&o, &["-d", "-o"]) {
                     self.write(&format!("{d}/x"));
@@ -1267,21 +1632,58 @@ impl C {
                     return Kind::ReadOnly;
                 }
                 for (n, w) in ops.iter().enumerate() {
-                    if n == 0 || matches!(p.as_str(), "gzip" | "gunzip" | "bzip2" | "xz" | "zstd" | "unxz" | "bunzip2" | "unzstd") {
+                    if n == 0
+                        || matches!(
+                            p.as_str(),
+                            "gzip"
+                                | "gunzip"
+                                | "bzip2"
+                                | "xz"
+                                | "zstd"
+                                | "unxz"
+                                | "bunzip2"
+                                | "unzstd"
+                        )
+                    {
                         self.write(&w.text);
                     } else {
                         self.read_tree(&w.text);
                     }
                 }
-                if matches!(p.as_str(), "unzip" | "7z" | "7za") && values(&o, &["-d", "-o"]).is_empty() {
+                if matches!(p.as_str(), "unzip" | "7z" | "7za")
+                    && values(&o, &["-d", "-o"]).is_empty()
+                {
                     self.write("./x");
                 }
                 Kind::Write
             }
             "sed" | "gsed" => self.sed(args),
             "awk" | "gawk" | "mawk" | "nawk" => {
-                let o = opts(args, "fvFE", &["--file", "--assign", "--field-separator", "--source", "--include", "--load"]);
-                if has(&o, &["-f", "--file", "-E", "--source", "--include", "--load", "-l", "-i"]) {
+                let o = opts(
+                    args,
+                    "fvFE",
+                    &[
+                        "--file",
+                        "--assign",
+                        "--field-separator",
+                        "--source",
+                        "--include",
+                        "--load",
+                    ],
+                );
+                if has(
+                    &o,
+                    &[
+                        "-f",
+                        "--file",
+                        "-E",
+                        "--source",
+                        "--include",
+                        "--load",
+                        "-l",
+                        "-i",
+                    ],
+                ) {
                     return Kind::Unknown;
                 }
                 let ops = operands(&o);
@@ -1290,9 +1692,12 @@ impl C {
                 };
                 let code = prog.text.as_str();
                 let mut k = Kind::ReadOnly;
-                if code.contains("system") || code.contains('|') || code.contains("getline") || prog.dynamic {
-                    k = Kind::Unknown;
-                } else if awk_writes(code) {
+                if code.contains("system")
+                    || code.contains('|')
+                    || code.contains("getline")
+                    || prog.dynamic
+                    || awk_writes(code)
+                {
                     k = Kind::Unknown;
                 }
                 for f in files {
@@ -1305,27 +1710,88 @@ impl C {
             "perl" => Kind::Unknown,
             "find" | "gfind" | "bfs" => self.find(env, args, downloads, level),
             "fd" | "fdfind" => {
-                if texts.iter().any(|x| matches!(x.as_str(), "-x" | "-X" | "--exec" | "--exec-batch")) {
+                if texts
+                    .iter()
+                    .any(|x| matches!(x.as_str(), "-x" | "-X" | "--exec" | "--exec-batch"))
+                {
                     return Kind::Unknown;
                 }
-                let o = opts(args, "etdEcj", &["--extension", "--type", "--max-depth", "--exclude", "--color", "--threads", "--base-directory"]);
+                let o = opts(
+                    args,
+                    "etdEcj",
+                    &[
+                        "--extension",
+                        "--type",
+                        "--max-depth",
+                        "--exclude",
+                        "--color",
+                        "--threads",
+                        "--base-directory",
+                    ],
+                );
                 for w in operands(&o).iter().skip(1) {
                     self.read_tree(&w.text);
                 }
                 Kind::ReadOnly
             }
             "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" | "git-grep" | "ugrep" => {
-                if texts.iter().any(|x| x.starts_with("--pre") || x.starts_with("--search-zip") && p == "rg" || x.starts_with("--hostname-bin")) {
+                if texts.iter().any(|x| {
+                    x.starts_with("--pre")
+                        || x.starts_with("--search-zip") && p == "rg"
+                        || x.starts_with("--hostname-bin")
+                }) {
                     return Kind::Unknown;
                 }
-                let o = opts(args, "efABCmdDgtTM", &["--regexp", "--file", "--after-context", "--before-context", "--context", "--max-count", "--glob", "--type", "--type-not", "--ignore-file", "--max-depth", "--exclude", "--include", "--exclude-dir", "--color", "--colour", "--label", "--binary-files", "--devices", "--directories", "--sort", "--sortr", "--threads", "--max-columns", "--max-filesize", "--encoding", "--engine", "--replace", "--path-separator", "--field-match-separator", "--iglob", "--type-add"]);
+                let o = opts(
+                    args,
+                    "efABCmdDgtTM",
+                    &[
+                        "--regexp",
+                        "--file",
+                        "--after-context",
+                        "--before-context",
+                        "--context",
+                        "--max-count",
+                        "--glob",
+                        "--type",
+                        "--type-not",
+                        "--ignore-file",
+                        "--max-depth",
+                        "--exclude",
+                        "--include",
+                        "--exclude-dir",
+                        "--color",
+                        "--colour",
+                        "--label",
+                        "--binary-files",
+                        "--devices",
+                        "--directories",
+                        "--sort",
+                        "--sortr",
+                        "--threads",
+                        "--max-columns",
+                        "--max-filesize",
+                        "--encoding",
+                        "--engine",
+                        "--replace",
+                        "--path-separator",
+                        "--field-match-separator",
+                        "--iglob",
+                        "--type-add",
+                    ],
+                );
                 let explicit = has(&o, &["-e", "-f", "--regexp", "--file"]);
                 for f in values(&o, &["-f", "--file", "--ignore-file"]) {
                     self.read(&f);
                 }
-                let recursive = p != "grep" && p != "egrep" && p != "fgrep" && p != "zgrep" || has(&o, &["-r", "-R", "--recursive", "--dereference-recursive"]);
+                let recursive = p != "grep" && p != "egrep" && p != "fgrep" && p != "zgrep"
+                    || has(&o, &["-r", "-R", "--recursive", "--dereference-recursive"]);
                 let ops = operands(&o);
-                let files = if explicit { &ops[..] } else { ops.get(1..).unwrap_or_default() };
+                let files = if explicit {
+                    &ops[..]
+                } else {
+                    ops.get(1..).unwrap_or_default()
+                };
                 for w in files {
                     if recursive {
                         self.read_tree(&w.text);
@@ -1338,15 +1804,28 @@ impl C {
                 }
                 Kind::ReadOnly
             }
-            "less" | "more" | "most" | "man" | "vi" | "vim" | "nvim" | "view" | "emacs" | "nano"
-            | "pico" | "ed" | "ex" | "code" | "subl" | "open" | "xdg-open" => {
-                if matches!(p.as_str(), "less" | "more" | "most") && !texts.iter().any(|x| x.starts_with('+') || x.starts_with("-k") || x.starts_with("--lesskey")) {
+            "less" | "more" | "most" | "man" | "vi" | "vim" | "nvim" | "view" | "emacs"
+            | "nano" | "pico" | "ed" | "ex" | "code" | "subl" | "open" | "xdg-open" => {
+                if matches!(p.as_str(), "less" | "more" | "most")
+                    && !texts.iter().any(|x| {
+                        x.starts_with('+') || x.starts_with("-k") || x.starts_with("--lesskey")
+                    })
+                {
                     for w in operands(&opts(args, "bhjkoOpPtTxyz", &[])) {
                         self.read(&w.text);
                     }
                     return Kind::ReadOnly;
                 }
-                if p == "man" && !texts.iter().any(|x| x.starts_with("-P") || x.starts_with("--pager") || x.starts_with("-H") || x.starts_with("--html") || x.starts_with("-l") || x.starts_with("--local")) {
+                if p == "man"
+                    && !texts.iter().any(|x| {
+                        x.starts_with("-P")
+                            || x.starts_with("--pager")
+                            || x.starts_with("-H")
+                            || x.starts_with("--html")
+                            || x.starts_with("-l")
+                            || x.starts_with("--local")
+                    })
+                {
                     return Kind::ReadOnly;
                 }
                 // editors and openers run commands (`:!`, `+cmd`, handlers)
@@ -1356,7 +1835,21 @@ impl C {
                 if texts.iter().any(|x| x.starts_with("--compress-program")) {
                     return Kind::Unknown;
                 }
-                let o = opts(args, "okStT", &["--output", "--key", "--field-separator", "--temporary-directory", "--buffer-size", "--files0-from", "--random-source", "--parallel", "--batch-size"]);
+                let o = opts(
+                    args,
+                    "okStT",
+                    &[
+                        "--output",
+                        "--key",
+                        "--field-separator",
+                        "--temporary-directory",
+                        "--buffer-size",
+                        "--files0-from",
+                        "--random-source",
+                        "--parallel",
+                        "--batch-size",
+                    ],
+                );
                 for w in operands(&o) {
                     self.read(&w.text);
                 }
@@ -1374,7 +1867,17 @@ impl C {
                 }
             }
             "uniq" => {
-                let o = opts(args, "fsw", &["--skip-fields", "--skip-chars", "--check-chars", "--group", "--all-repeated"]);
+                let o = opts(
+                    args,
+                    "fsw",
+                    &[
+                        "--skip-fields",
+                        "--skip-chars",
+                        "--check-chars",
+                        "--group",
+                        "--all-repeated",
+                    ],
+                );
                 let ops = operands(&o);
                 if let Some(i) = ops.first() {
                     self.read(&i.text);
@@ -1397,32 +1900,120 @@ impl C {
                 self.cwd = Some(next);
                 Kind::ReadOnly
             }
-            "ls" | "cat" | "tac" | "nl" | "head" | "tail" | "wc" | "file" | "stat" | "du" | "tree"
-            | "diff" | "cmp" | "cut" | "tr" | "jq" | "yq" | "base64" | "base32" | "md5sum" | "sha1sum"
-            | "sha256sum" | "sha512sum" | "shasum" | "b2sum" | "cksum" | "sum" | "md5" | "xxd" | "od"
-            | "hexdump" | "strings" | "realpath" | "readlink" | "dirname" | "basename" | "column"
-            | "rev" | "comm" | "join" | "paste" | "fold" | "expand" | "unexpand" | "fmt" | "zcat"
-            | "bzcat" | "xzcat" | "bat" | "batcat" | "exa" | "eza" | "lsd" | "iconv" | "look"
-            | "pr" | "numfmt" | "colordiff" | "wdiff" | "jless" | "gron" | "csvlook" | "xmllint"
-            | "tokei" | "cloc" | "scc" | "dos2unix" | "unix2dos" | "lsattr" | "getfacl" => {
-                if p == "xxd" && texts.iter().any(|x| x == "-r") || p == "yq" && texts.iter().any(|x| x == "-i" || x.starts_with("--inplace")) || matches!(p.as_str(), "dos2unix" | "unix2dos") {
+            "ls" | "cat" | "tac" | "nl" | "head" | "tail" | "wc" | "file" | "stat" | "du"
+            | "tree" | "diff" | "cmp" | "cut" | "tr" | "jq" | "yq" | "base64" | "base32"
+            | "md5sum" | "sha1sum" | "sha256sum" | "sha512sum" | "shasum" | "b2sum" | "cksum"
+            | "sum" | "md5" | "xxd" | "od" | "hexdump" | "strings" | "realpath" | "readlink"
+            | "dirname" | "basename" | "column" | "rev" | "comm" | "join" | "paste" | "fold"
+            | "expand" | "unexpand" | "fmt" | "zcat" | "bzcat" | "xzcat" | "bat" | "batcat"
+            | "exa" | "eza" | "lsd" | "iconv" | "look" | "pr" | "numfmt" | "colordiff"
+            | "wdiff" | "jless" | "gron" | "csvlook" | "xmllint" | "tokei" | "cloc" | "scc"
+            | "dos2unix" | "unix2dos" | "lsattr" | "getfacl" => {
+                if p == "xxd" && texts.iter().any(|x| x == "-r")
+                    || p == "yq"
+                        && texts
+                            .iter()
+                            .any(|x| x == "-i" || x.starts_with("--inplace"))
+                    || matches!(p.as_str(), "dos2unix" | "unix2dos")
+                {
                     for w in operands(&opts(args, "", &[])) {
                         self.write(&w.text);
                     }
                     return Kind::Write;
                 }
-                if p == "diff" && texts.iter().any(|x| x.starts_with("--to-file") || x.starts_with("--from-file")) {
+                if p == "diff"
+                    && texts
+                        .iter()
+                        .any(|x| x.starts_with("--to-file") || x.starts_with("--from-file"))
+                {
                     // fine: still reads
                 }
                 let (short, long): (&str, &[&str]) = match p.as_str() {
-                    "head" | "tail" => ("nc", &["--lines", "--bytes", "--pid", "--sleep-interval", "--max-unchanged-stats"]),
-                    "cut" => ("bcdf", &["--bytes", "--characters", "--delimiter", "--fields", "--output-delimiter"]),
-                    "jq" => ("f", &["--arg", "--argjson", "--slurpfile", "--rawfile", "--from-file", "--indent", "--args", "--jsonargs"]),
-                    "yq" => ("peIo", &["--output-format", "--input-format", "--expression", "--indent"]),
-                    "du" => ("dBt", &["--max-depth", "--block-size", "--threshold", "--exclude", "--time-style"]),
+                    "head" | "tail" => (
+                        "nc",
+                        &[
+                            "--lines",
+                            "--bytes",
+                            "--pid",
+                            "--sleep-interval",
+                            "--max-unchanged-stats",
+                        ],
+                    ),
+                    "cut" => (
+                        "bcdf",
+                        &[
+                            "--bytes",
+                            "--characters",
+                            "--delimiter",
+                            "--fields",
+                            "--output-delimiter",
+                        ],
+                    ),
+                    "jq" => (
+                        "f",
+                        &[
+                            "--arg",
+                            "--argjson",
+                            "--slurpfile",
+                            "--rawfile",
+                            "--from-file",
+                            "--indent",
+                            "--args",
+                            "--jsonargs",
+                        ],
+                    ),
+                    "yq" => (
+                        "peIo",
+                        &[
+                            "--output-format",
+                            "--input-format",
+                            "--expression",
+                            "--indent",
+                        ],
+                    ),
+                    "du" => (
+                        "dBt",
+                        &[
+                            "--max-depth",
+                            "--block-size",
+                            "--threshold",
+                            "--exclude",
+                            "--time-style",
+                        ],
+                    ),
                     "tree" => ("LPIo", &["--filelimit", "--charset"]),
-                    "diff" => ("CUIFSLWx", &["--label", "--exclude", "--exclude-from", "--ignore-matching-lines", "--width", "--tabsize", "--starting-file", "--color", "--unified", "--context"]),
-                    "ls" => ("wTI", &["--width", "--tabsize", "--ignore", "--hide", "--color", "--time-style", "--format", "--sort", "--time", "--indicator-style", "--quoting-style", "--block-size"]),
+                    "diff" => (
+                        "CUIFSLWx",
+                        &[
+                            "--label",
+                            "--exclude",
+                            "--exclude-from",
+                            "--ignore-matching-lines",
+                            "--width",
+                            "--tabsize",
+                            "--starting-file",
+                            "--color",
+                            "--unified",
+                            "--context",
+                        ],
+                    ),
+                    "ls" => (
+                        "wTI",
+                        &[
+                            "--width",
+                            "--tabsize",
+                            "--ignore",
+                            "--hide",
+                            "--color",
+                            "--time-style",
+                            "--format",
+                            "--sort",
+                            "--time",
+                            "--indicator-style",
+                            "--quoting-style",
+                            "--block-size",
+                        ],
+                    ),
                     "xxd" | "od" | "hexdump" => ("clsgnojANtw", &[]),
                     "base64" | "base32" => ("w", &["--wrap"]),
                     "fold" | "fmt" => ("w", &["--width"]),
@@ -1436,7 +2027,16 @@ impl C {
                     let n = if p == "tr" { 2 } else { 1 };
                     ops = ops.into_iter().skip(n).collect();
                 }
-                for f in values(&o, &["-f", "--from-file", "--slurpfile", "--rawfile", "--exclude-from"]) {
+                for f in values(
+                    &o,
+                    &[
+                        "-f",
+                        "--from-file",
+                        "--slurpfile",
+                        "--rawfile",
+                        "--exclude-from",
+                    ],
+                ) {
                     self.read(&f);
                 }
                 if has(&o, &["-o"]) && p == "tree" {
@@ -1444,11 +2044,21 @@ impl C {
                         self.write(&f);
                     }
                 }
-                let tree = matches!(p.as_str(), "du" | "tree") || p == "diff" && has(&o, &["-r", "--recursive"]) || p == "ls" && has(&o, &["-R", "--recursive"]);
+                let tree = matches!(p.as_str(), "du" | "tree")
+                    || p == "diff" && has(&o, &["-r", "--recursive"])
+                    || p == "ls" && has(&o, &["-R", "--recursive"]);
                 for w in ops {
                     if tree {
                         self.read_tree(&w.text);
-                    } else if p == "ls" || p == "stat" || p == "file" || p == "realpath" || p == "readlink" || p == "dirname" || p == "basename" || p == "lsattr" {
+                    } else if p == "ls"
+                        || p == "stat"
+                        || p == "file"
+                        || p == "realpath"
+                        || p == "readlink"
+                        || p == "dirname"
+                        || p == "basename"
+                        || p == "lsattr"
+                    {
                         // names and metadata, not contents
                         if matches!(p.as_str(), "file") {
                             self.read(&w.text);
@@ -1459,20 +2069,19 @@ impl C {
                 }
                 Kind::ReadOnly
             }
-            "echo" | "printf" | "pwd" | "which" | "whereis" | "type" | "test" | "[" | "[[" | "]]"
-            | "true" | "false" | ":" | "sleep" | "seq" | "date" | "whoami" | "id" | "groups"
-            | "uname" | "hostname" | "ps" | "pgrep" | "uptime" | "free" | "nproc" | "arch" | "sw_vers"
-            | "lscpu" | "lsblk" | "lsusb" | "lspci" | "tput" | "clear" | "getconf" | "locale"
-            | "cal" | "set" | "unset" | "export" | "alias" | "unalias" | "read" | "wait" | "exit"
-            | "return" | "shift" | "local" | "declare" | "typeset" | "readonly" | "shopt" | "trap"
-            | "hash" | "ulimit" | "umask" | "jobs" | "fg" | "bg" | "disown" | "let" | "dirs"
-            | "yes" | "expr" | "bc" | "dc" | "factor" | "tty" | "stty" | "logname" | "users" | "who"
-            | "w" | "last" | "top" | "htop" | "vmstat" | "iostat" | "df" | "mount-list" | "lsof"
-            | "printenv" | "getent" | "ldd" | "nm" | "objdump" | "readelf" | "size" | "uuidgen"
-            | "shuf" | "tsort" | "sync" | "history" | "fc" | "complete" | "compgen" | "bind"
-            | "pstree" | "env-list" | "sqlformat" | "nslookup-list" => {
-                self.misc_builtin(&p, args)
-            }
+            "echo" | "printf" | "pwd" | "which" | "whereis" | "type" | "test" | "[" | "[["
+            | "]]" | "true" | "false" | ":" | "sleep" | "seq" | "date" | "whoami" | "id"
+            | "groups" | "uname" | "hostname" | "ps" | "pgrep" | "uptime" | "free" | "nproc"
+            | "arch" | "sw_vers" | "lscpu" | "lsblk" | "lsusb" | "lspci" | "tput" | "clear"
+            | "getconf" | "locale" | "cal" | "set" | "unset" | "export" | "alias" | "unalias"
+            | "read" | "wait" | "exit" | "return" | "shift" | "local" | "declare" | "typeset"
+            | "readonly" | "shopt" | "trap" | "hash" | "ulimit" | "umask" | "jobs" | "fg"
+            | "bg" | "disown" | "let" | "dirs" | "yes" | "expr" | "bc" | "dc" | "factor"
+            | "tty" | "stty" | "logname" | "users" | "who" | "w" | "last" | "top" | "htop"
+            | "vmstat" | "iostat" | "df" | "mount-list" | "lsof" | "printenv" | "getent"
+            | "ldd" | "nm" | "objdump" | "readelf" | "size" | "uuidgen" | "shuf" | "tsort"
+            | "sync" | "history" | "fc" | "complete" | "compgen" | "bind" | "pstree"
+            | "env-list" | "sqlformat" | "nslookup-list" => self.misc_builtin(&p, args),
             _ => Kind::Unknown,
         }
     }
@@ -1495,7 +2104,11 @@ impl C {
                 return i;
             }
             if let Some(long) = x.strip_prefix("--") {
-                i += if !long.contains('=') && val_long.contains(&x) { 2 } else { 1 };
+                i += if !long.contains('=') && val_long.contains(&x) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             let letters: Vec<char> = x.chars().skip(1).collect();
@@ -1539,33 +2152,35 @@ impl C {
                 k
             }
             "trap" | "bind" | "complete" | "fc" | "set" if !args.is_empty() => {
-                if p == "set" && args.iter().all(|w| {
-                    let t = w.text.as_str();
-                    t.starts_with('-') && t.chars().skip(1).all(|c| "euxvo".contains(c))
-                        || t.starts_with('+')
-                        || matches!(t, "pipefail" | "errexit" | "nounset" | "xtrace")
-                }) {
+                if p == "set"
+                    && args.iter().all(|w| {
+                        let t = w.text.as_str();
+                        t.starts_with('-') && t.chars().skip(1).all(|c| "euxvo".contains(c))
+                            || t.starts_with('+')
+                            || matches!(t, "pipefail" | "errexit" | "nounset" | "xtrace")
+                    })
+                {
                     return Kind::ReadOnly;
                 }
                 Kind::Unknown
             }
             "bc" | "dc" if !args.is_empty() => Kind::ReadOnly,
             // `alias ls='rm -rf ~'`, `hash -p /tmp/x ls`: change what a name runs
-            "alias" | "hash" if !args.is_empty() && args.iter().any(|w| w.text.contains('=') || w.text == "-p") => {
+            "alias" | "hash"
+                if !args.is_empty()
+                    && args.iter().any(|w| w.text.contains('=') || w.text == "-p") =>
+            {
                 Kind::Unknown
             }
             // `read PATH`, `printf -v PATH …`: assignments by another name
-            "read" | "printf" | "mapfile" | "readarray" | "getopts" | "let" => {
-                let names = args.iter().filter(|w| !w.text.starts_with('-')).map(|w| w.text.split('=').next().unwrap_or("").to_string());
-                let v_opt = p != "printf" || args.iter().any(|w| w.text == "-v");
-                if v_opt && p != "printf" || p == "printf" && v_opt {
-                    for n in names {
-                        let local = n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                        if !local && !harmless_assign(&n, "") && p != "printf" {
-                            return Kind::Unknown;
-                        }
-                    }
-                    if p == "printf" {
+            "printf" if args.iter().any(|w| w.text.starts_with("-v")) => Kind::Unknown,
+            "read" | "mapfile" | "readarray" | "getopts" | "let" => {
+                for w in args.iter().filter(|w| !w.text.starts_with('-')) {
+                    let n = w.text.split('=').next().unwrap_or("");
+                    let local = n
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                    if !local && !harmless_assign(n, "") {
                         return Kind::Unknown;
                     }
                 }
@@ -1590,14 +2205,25 @@ impl C {
         let mut dir = ".".to_string();
         let mut it = texts.iter().peekable();
         while let Some(x) = it.next() {
-            let val = |it: &mut std::iter::Peekable<std::slice::Iter<&str>>, flag: &str| -> Option<String> {
+            let val = |it: &mut std::iter::Peekable<std::slice::Iter<&str>>,
+                       flag: &str|
+             -> Option<String> {
                 if *x == flag {
                     it.next().map(|v| v.to_string())
                 } else {
                     x.strip_prefix(&format!("{flag}=")).map(str::to_string)
                 }
             };
-            for flag in ["-C", "--directory", "--project", "-p", "--rootdir", "--prefix", "--cwd", "--root"] {
+            for flag in [
+                "-C",
+                "--directory",
+                "--project",
+                "-p",
+                "--rootdir",
+                "--prefix",
+                "--cwd",
+                "--root",
+            ] {
                 if matches!(p, "make" | "gmake" | "ninja") && flag == "-p" {
                     continue;
                 }
@@ -1606,18 +2232,36 @@ impl C {
                 }
             }
         }
-        let has = |f: &str| texts.iter().any(|x| *x == f || x.starts_with(&format!("{f}=")));
+        let has = |f: &str| {
+            texts
+                .iter()
+                .any(|x| *x == f || x.starts_with(&format!("{f}=")))
+        };
         match p {
             "make" | "gmake" => {
                 if has("-f") || has("--file") || has("--eval") || has("-E") {
                     return Kind::Unknown;
                 }
-                let targets: Vec<&&str> = texts.iter().filter(|x| !x.starts_with('-') && !x.contains('=')).collect();
+                let targets: Vec<&&str> = texts
+                    .iter()
+                    .filter(|x| !x.starts_with('-') && !x.contains('='))
+                    .collect();
                 if texts.iter().any(|x| x.contains('=') && !x.starts_with('-')) {
                     // `make CC=…`: variables that change what runs
                     return Kind::Unknown;
                 }
-                if targets.iter().any(|t| matches!(**t, "install" | "uninstall" | "deploy" | "publish" | "release" | "push" | "upload")) {
+                if targets.iter().any(|t| {
+                    matches!(
+                        **t,
+                        "install"
+                            | "uninstall"
+                            | "deploy"
+                            | "publish"
+                            | "release"
+                            | "push"
+                            | "upload"
+                    )
+                }) {
                     return Kind::Unknown;
                 }
                 self.build_in(&dir)
@@ -1629,7 +2273,11 @@ impl C {
                 self.build_in(&dir)
             }
             "eslint" | "stylelint" => {
-                if has("--rulesdir") || has("--resolve-plugins-relative-to") || has("--config") || has("-c") {
+                if has("--rulesdir")
+                    || has("--resolve-plugins-relative-to")
+                    || has("--config")
+                    || has("-c")
+                {
                     return Kind::Unknown;
                 }
                 self.build_in(&dir)
@@ -1640,9 +2288,18 @@ impl C {
                 }
                 self.build_in(&dir)
             }
-            "prettier" | "black" | "isort" | "ruff" | "gofmt" | "goimports" | "clang-format" | "shfmt" | "taplo" | "biome" => {
-                let writes = texts.iter().any(|x| matches!(*x, "--write" | "-w" | "-i" | "format" | "--fix" | "fmt")) || matches!(p, "black" | "isort");
-                let files: Vec<&&str> = texts.iter().filter(|x| !x.starts_with('-') && !matches!(**x, "check" | "format" | "fmt" | "lint")).collect();
+            "prettier" | "black" | "isort" | "ruff" | "gofmt" | "goimports" | "clang-format"
+            | "shfmt" | "taplo" | "biome" => {
+                let writes = texts
+                    .iter()
+                    .any(|x| matches!(*x, "--write" | "-w" | "-i" | "format" | "--fix" | "fmt"))
+                    || matches!(p, "black" | "isort");
+                let files: Vec<&&str> = texts
+                    .iter()
+                    .filter(|x| {
+                        !x.starts_with('-') && !matches!(**x, "check" | "format" | "fmt" | "lint")
+                    })
+                    .collect();
                 for f in files {
                     if writes {
                         self.write(f);
@@ -1668,19 +2325,36 @@ impl C {
                     if let Some(o) = x.strip_prefix("-o").filter(|o| !o.is_empty()) {
                         self.write(o);
                     }
-                    if x.starts_with("-fplugin") || x.starts_with("-B") || x.starts_with("--plugin") || x.starts_with("-wrapper") || x.starts_with("-specs") {
+                    if x.starts_with("-fplugin")
+                        || x.starts_with("-B")
+                        || x.starts_with("--plugin")
+                        || x.starts_with("-wrapper")
+                        || x.starts_with("-specs")
+                    {
                         return Kind::Unknown;
                     }
                 }
                 self.build_in(&dir)
             }
             "gradle" | "mvn" => {
-                if has("-I") || has("--init-script") || has("-s") || has("--settings") || texts.iter().any(|x| matches!(*x, "publish" | "deploy" | "release:perform" | "uploadArchives")) {
+                if has("-I")
+                    || has("--init-script")
+                    || has("-s")
+                    || has("--settings")
+                    || texts.iter().any(|x| {
+                        matches!(
+                            *x,
+                            "publish" | "deploy" | "release:perform" | "uploadArchives"
+                        )
+                    })
+                {
                     return Kind::Unknown;
                 }
                 self.build_in(&dir)
             }
-            "playwright" | "cypress" if texts.first().is_some_and(|x| *x == "install") => Kind::Install,
+            "playwright" | "cypress" if texts.first().is_some_and(|x| *x == "install") => {
+                Kind::Install
+            }
             _ => self.build_in(&dir),
         }
     }
@@ -1695,11 +2369,24 @@ impl C {
                 i += 1;
                 continue;
             }
-            if matches!(x, "-C" | "--manifest-path" | "--config" | "-Z" | "--color" | "--target-dir" | "--package" | "-p") {
+            if matches!(
+                x,
+                "-C" | "--manifest-path"
+                    | "--config"
+                    | "-Z"
+                    | "--color"
+                    | "--target-dir"
+                    | "--package"
+                    | "-p"
+            ) {
                 let v = args.get(i + 1).map(|w| w.text.clone()).unwrap_or_default();
                 match x {
                     "-C" => dir = v,
-                    "--manifest-path" => dir = v.rsplit_once('/').map_or(".".into(), |(d, _)| d.to_string()),
+                    "--manifest-path" => {
+                        dir = v
+                            .rsplit_once('/')
+                            .map_or(".".into(), |(d, _)| d.to_string())
+                    }
                     "--config" => k = Kind::Unknown,
                     "--target-dir" => dir = v,
                     _ => {}
@@ -1711,7 +2398,9 @@ impl C {
                 k = Kind::Unknown;
             }
             if let Some(v) = x.strip_prefix("--manifest-path=") {
-                dir = v.rsplit_once('/').map_or(".".into(), |(d, _)| d.to_string());
+                dir = v
+                    .rsplit_once('/')
+                    .map_or(".".into(), |(d, _)| d.to_string());
             }
             if x.starts_with('-') {
                 i += 1;
@@ -1720,12 +2409,24 @@ impl C {
             break;
         }
         let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
-        let rest: Vec<&str> = args.get(i + 1..).unwrap_or_default().iter().map(|w| w.text.as_str()).collect();
+        let rest: Vec<&str> = args
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect();
         for (n, x) in rest.iter().enumerate() {
-            if let Some(v) = x.strip_prefix("--manifest-path=").or_else(|| (*x == "--manifest-path").then(|| rest.get(n + 1).copied().unwrap_or(""))) {
-                dir = v.rsplit_once('/').map_or(".".into(), |(d, _)| d.to_string());
+            if let Some(v) = x.strip_prefix("--manifest-path=").or_else(|| {
+                (*x == "--manifest-path").then(|| rest.get(n + 1).copied().unwrap_or(""))
+            }) {
+                dir = v
+                    .rsplit_once('/')
+                    .map_or(".".into(), |(d, _)| d.to_string());
             }
-            if let Some(v) = x.strip_prefix("--target-dir=").or_else(|| (*x == "--target-dir").then(|| rest.get(n + 1).copied().unwrap_or(""))) {
+            if let Some(v) = x
+                .strip_prefix("--target-dir=")
+                .or_else(|| (*x == "--target-dir").then(|| rest.get(n + 1).copied().unwrap_or("")))
+            {
                 self.write(&format!("{v}/."));
             }
             if x.starts_with("--config") {
@@ -1733,17 +2434,21 @@ impl C {
             }
         }
         k.max(match sub {
-            "build" | "b" | "test" | "t" | "check" | "c" | "clippy" | "fmt" | "doc" | "d" | "run"
-            | "r" | "bench" | "nextest" | "clean" | "fix" | "miri" | "llvm-cov" | "insta"
-            | "expand" | "machete" | "deny" | "hack" | "udeps" | "semver-checks" | "generate-lockfile" => {
-                if sub == "fmt" && rest.iter().any(|x| *x == "--check") {
+            "build" | "b" | "test" | "t" | "check" | "c" | "clippy" | "fmt" | "doc" | "d"
+            | "run" | "r" | "bench" | "nextest" | "clean" | "fix" | "miri" | "llvm-cov"
+            | "insta" | "expand" | "machete" | "deny" | "hack" | "udeps" | "semver-checks"
+            | "generate-lockfile" => {
+                if sub == "fmt" && rest.contains(&"--check") {
                     return k.max(Kind::ReadOnly);
                 }
                 self.build_in(&dir)
             }
             "tree" | "metadata" | "version" | "--version" | "-V" | "help" | "verify-project"
-            | "locate-project" | "pkgid" | "read-manifest" | "search" | "info" | "" => Kind::ReadOnly,
-            "install" | "add" | "update" | "fetch" | "vendor" | "binstall" | "uninstall" | "remove" | "rm" => {
+            | "locate-project" | "pkgid" | "read-manifest" | "search" | "info" | "" => {
+                Kind::ReadOnly
+            }
+            "install" | "add" | "update" | "fetch" | "vendor" | "binstall" | "uninstall"
+            | "remove" | "rm" => {
                 if matches!(sub, "add" | "remove" | "rm" | "update" | "fetch" | "vendor") {
                     self.build_in(&dir);
                 }
@@ -1774,7 +2479,22 @@ impl C {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (x, None),
             };
-            let takes = matches!(name, "--prefix" | "-C" | "--dir" | "--cwd" | "--workspace" | "-w" | "--filter" | "-F" | "--registry" | "--userconfig" | "--globalconfig" | "--cache" | "--loglevel");
+            let takes = matches!(
+                name,
+                "--prefix"
+                    | "-C"
+                    | "--dir"
+                    | "--cwd"
+                    | "--workspace"
+                    | "-w"
+                    | "--filter"
+                    | "-F"
+                    | "--registry"
+                    | "--userconfig"
+                    | "--globalconfig"
+                    | "--cache"
+                    | "--loglevel"
+            );
             let v = if takes && inline.is_none() {
                 i += 1;
                 args.get(i).map(|w| w.text.clone())
@@ -1783,28 +2503,66 @@ impl C {
             };
             match name {
                 "--prefix" | "-C" | "--dir" | "--cwd" => dir = v.unwrap_or_default(),
-                "--registry" | "--userconfig" | "--globalconfig" | "--node-options" | "--script-shell" => k = Kind::Unknown,
+                "--registry" | "--userconfig" | "--globalconfig" | "--node-options"
+                | "--script-shell" => k = Kind::Unknown,
                 "-g" | "--global" | "--location" => global = true,
                 _ => {}
             }
             i += 1;
         }
         let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
-        let rest: Vec<&str> = args.get(i + 1..).unwrap_or_default().iter().map(|w| w.text.as_str()).collect();
-        if rest.iter().any(|x| x.starts_with("--registry") || x.starts_with("--script-shell") || x.starts_with("--node-options") || x.starts_with("--userconfig")) {
+        let rest: Vec<&str> = args
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect();
+        if rest.iter().any(|x| {
+            x.starts_with("--registry")
+                || x.starts_with("--script-shell")
+                || x.starts_with("--node-options")
+                || x.starts_with("--userconfig")
+        }) {
             k = Kind::Unknown;
         }
         if rest.iter().any(|x| matches!(*x, "-g" | "--global")) {
             global = true;
         }
         let script_like = |s: &str| {
-            matches!(s, "test" | "t" | "tst" | "build" | "lint" | "format" | "fmt" | "typecheck" | "check" | "dev" | "start" | "compile" | "coverage" | "e2e" | "test:unit" | "test:e2e" | "prettier" | "storybook" | "docs" | "clean")
+            matches!(
+                s,
+                "test"
+                    | "t"
+                    | "tst"
+                    | "build"
+                    | "lint"
+                    | "format"
+                    | "fmt"
+                    | "typecheck"
+                    | "check"
+                    | "dev"
+                    | "start"
+                    | "compile"
+                    | "coverage"
+                    | "e2e"
+                    | "test:unit"
+                    | "test:e2e"
+                    | "prettier"
+                    | "storybook"
+                    | "docs"
+                    | "clean"
+            )
         };
         k.max(match sub {
-            "test" | "t" | "tst" | "start" | "run" | "run-script" | "rum" | "urn" | "build" | "stop" | "restart" => self.build_in(&dir),
-            "ls" | "list" | "ll" | "la" | "why" | "explain" | "outdated" | "--version" | "-v" | "version" | "help" | "prefix" | "root" | "bin" | "whoami" | "doctor" | "fund" | "" => Kind::ReadOnly,
+            "test" | "t" | "tst" | "start" | "run" | "run-script" | "rum" | "urn" | "build"
+            | "stop" | "restart" => self.build_in(&dir),
+            "ls" | "list" | "ll" | "la" | "why" | "explain" | "outdated" | "--version" | "-v"
+            | "version" | "help" | "prefix" | "root" | "bin" | "whoami" | "doctor" | "fund"
+            | "" => Kind::ReadOnly,
             "view" | "info" | "show" | "search" | "ping" | "audit" | "pack" => Kind::Network,
-            "install" | "i" | "in" | "ci" | "add" | "update" | "up" | "upgrade" | "isntall" | "install-test" | "it" | "link" | "ln" | "dlx" | "x" | "exec" | "create" | "init" | "rebuild" | "dedupe" | "import" | "patch" | "set-script" => {
+            "install" | "i" | "in" | "ci" | "add" | "update" | "up" | "upgrade" | "isntall"
+            | "install-test" | "it" | "link" | "ln" | "dlx" | "x" | "exec" | "create" | "init"
+            | "rebuild" | "dedupe" | "import" | "patch" | "set-script" => {
                 if matches!(sub, "init") && rest.is_empty() && p == "npm" {
                     return k.max(self.build_in(&dir));
                 }
@@ -1822,18 +2580,24 @@ impl C {
                 }
             }
             "config" | "c" | "set" | "get" => {
-                let action = if sub == "set" { "set" } else { rest.first().copied().unwrap_or("list") };
+                let action = if sub == "set" {
+                    "set"
+                } else {
+                    rest.first().copied().unwrap_or("list")
+                };
                 match action {
                     "get" | "list" | "ls" => Kind::ReadOnly,
                     _ => {
                         // writes the user's (or the project's) .npmrc
-                        let project = rest.iter().any(|x| x.contains("location=project") || *x == "--location" && false);
+                        let project = rest.iter().any(|x| x.contains("location=project"))
+                            || rest.windows(2).any(|w| w == ["--location", "project"]);
                         self.write(if project { ".npmrc" } else { "~/.npmrc" });
                         Kind::Privileged
                     }
                 }
             }
-            "publish" | "unpublish" | "deprecate" | "dist-tag" | "owner" | "access" | "adduser" | "login" | "logout" | "token" | "team" | "org" | "star" | "hook" => {
+            "publish" | "unpublish" | "deprecate" | "dist-tag" | "owner" | "access" | "adduser"
+            | "login" | "logout" | "token" | "team" | "org" | "star" | "hook" => {
                 if matches!(sub, "unpublish") {
                     Kind::Destructive
                 } else {
@@ -1847,12 +2611,20 @@ impl C {
 
     fn package_tool(&mut self, p: &str, args: &[Word]) -> Kind {
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
-        let subs: Vec<&str> = texts.iter().filter(|x| !x.starts_with('-')).copied().collect();
+        let subs: Vec<&str> = texts
+            .iter()
+            .filter(|x| !x.starts_with('-'))
+            .copied()
+            .collect();
         let sub = subs.first().copied().unwrap_or("");
         let sub2 = subs.get(1).copied().unwrap_or("");
         match (p, sub) {
             ("go", "test" | "build" | "vet" | "fmt" | "run" | "generate-off") => {
-                if texts.iter().any(|x| x.starts_with("-toolexec") || x.starts_with("-exec") || x.starts_with("-overlay")) {
+                if texts.iter().any(|x| {
+                    x.starts_with("-toolexec")
+                        || x.starts_with("-exec")
+                        || x.starts_with("-overlay")
+                }) {
                     return Kind::Unknown;
                 }
                 self.build_in(".")
@@ -1873,11 +2645,17 @@ impl C {
             },
             ("go", "get" | "install") => Kind::Install,
             ("go", _) => Kind::Unknown,
-            ("dotnet", "build" | "test" | "format" | "clean" | "run") | ("swift", "build" | "test") | ("mix", "test" | "compile" | "format") | ("stack" | "cabal", "build" | "test") | ("deno", "test" | "fmt" | "lint" | "check") => {
-                self.build_in(".")
-            }
+            ("dotnet", "build" | "test" | "format" | "clean" | "run")
+            | ("swift", "build" | "test")
+            | ("mix", "test" | "compile" | "format")
+            | ("stack" | "cabal", "build" | "test")
+            | ("deno", "test" | "fmt" | "lint" | "check") => self.build_in("."),
             ("deno", "run" | "eval" | "repl" | "task") => Kind::Unknown,
-            ("pip" | "pip3", "list" | "show" | "freeze" | "check" | "--version" | "-V" | "help" | "inspect" | "debug") => Kind::ReadOnly,
+            (
+                "pip" | "pip3",
+                "list" | "show" | "freeze" | "check" | "--version" | "-V" | "help" | "inspect"
+                | "debug",
+            ) => Kind::ReadOnly,
             ("pip" | "pip3", "download" | "search") => Kind::Network,
             ("pip" | "pip3", "uninstall") => Kind::Install,
             ("pip" | "pip3", "config") => {
@@ -1890,18 +2668,28 @@ impl C {
             }
             ("uv", "run") | ("poetry", "run") | ("pdm", "run") | ("hatch", "run") => {
                 // the command after `run`
-                let at = texts.iter().position(|x| *x == "run").map_or(texts.len(), |i| i + 1);
+                let at = texts
+                    .iter()
+                    .position(|x| *x == "run")
+                    .map_or(texts.len(), |i| i + 1);
                 let mut j = at;
                 while texts.get(j).is_some_and(|x| x.starts_with('-')) {
                     j += 1;
                 }
                 match texts.get(j) {
-                    Some(&("pytest" | "mypy" | "ruff" | "black" | "pyright" | "tox")) => self.build_in("."),
+                    Some(&("pytest" | "mypy" | "ruff" | "black" | "pyright" | "tox")) => {
+                        self.build_in(".")
+                    }
                     _ => Kind::Unknown,
                 }
             }
-            ("uv" | "poetry" | "pdm", "lock" | "sync" | "add" | "remove" | "install" | "update" | "pip" | "tool") => Kind::Install,
-            ("uv" | "poetry" | "pdm", "tree" | "show" | "version" | "--version" | "check") => Kind::ReadOnly,
+            (
+                "uv" | "poetry" | "pdm",
+                "lock" | "sync" | "add" | "remove" | "install" | "update" | "pip" | "tool",
+            ) => Kind::Install,
+            ("uv" | "poetry" | "pdm", "tree" | "show" | "version" | "--version" | "check") => {
+                Kind::ReadOnly
+            }
             ("bundle" | "bundler", "exec") => {
                 if matches!(sub2, "rspec" | "rubocop" | "rake") {
                     self.build_in(".")
@@ -1909,10 +2697,42 @@ impl C {
                     Kind::Unknown
                 }
             }
-            ("apt" | "apt-get" | "dnf" | "yum" | "apk" | "brew" | "pacman" | "zypper" | "port" | "snap" | "flatpak" | "gem" | "conda" | "mamba" | "choco" | "winget" | "scoop" | "composer" | "dpkg" | "rpm", s)
-                if matches!(s, "list" | "search" | "show" | "info" | "policy" | "-q" | "-Ss" | "-Qi" | "-Q" | "--version" | "-v" | "outdated" | "doctor" | "config-list" | "-l" | "-L" | "-qa" | "env" | "deps" | "leaves" | "")
-                    || matches!(p, "pacman") && texts.first().is_some_and(|x| x.starts_with("-Q") || x.starts_with("-Ss"))
-                    || matches!(p, "dpkg" | "rpm") && texts.first().is_some_and(|x| matches!(*x, "-l" | "-L" | "-s" | "-qa" | "-q" | "--list" | "-S")) =>
+            (
+                "apt" | "apt-get" | "dnf" | "yum" | "apk" | "brew" | "pacman" | "zypper" | "port"
+                | "snap" | "flatpak" | "gem" | "conda" | "mamba" | "choco" | "winget" | "scoop"
+                | "composer" | "dpkg" | "rpm",
+                s,
+            ) if matches!(
+                s,
+                "list"
+                    | "search"
+                    | "show"
+                    | "info"
+                    | "policy"
+                    | "-q"
+                    | "-Ss"
+                    | "-Qi"
+                    | "-Q"
+                    | "--version"
+                    | "-v"
+                    | "outdated"
+                    | "doctor"
+                    | "config-list"
+                    | "-l"
+                    | "-L"
+                    | "-qa"
+                    | "env"
+                    | "deps"
+                    | "leaves"
+                    | ""
+            ) || matches!(p, "pacman")
+                && texts
+                    .first()
+                    .is_some_and(|x| x.starts_with("-Q") || x.starts_with("-Ss"))
+                || matches!(p, "dpkg" | "rpm")
+                    && texts.first().is_some_and(|x| {
+                        matches!(*x, "-l" | "-L" | "-s" | "-qa" | "-q" | "--list" | "-S")
+                    }) =>
             {
                 Kind::ReadOnly
             }
@@ -1935,7 +2755,18 @@ impl C {
                 Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
                 _ => (x, None),
             };
-            let takes = matches!(name, "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" | "--super-prefix" | "--list-cmds" | "--attr-source");
+            let takes = matches!(
+                name,
+                "-C" | "-c"
+                    | "--git-dir"
+                    | "--work-tree"
+                    | "--namespace"
+                    | "--exec-path"
+                    | "--config-env"
+                    | "--super-prefix"
+                    | "--list-cmds"
+                    | "--attr-source"
+            );
             let v = if takes && inline.is_none() {
                 i += 1;
                 args.get(i).map(|w| w.text.clone()).unwrap_or_default()
@@ -1945,16 +2776,14 @@ impl C {
             match name {
                 "-C" => {
                     let d = match &dir {
-                        Some(prev) if !v.starts_with('/') && !v.starts_with('~') => format!("{prev}/{v}"),
+                        Some(prev) if !v.starts_with('/') && !v.starts_with('~') => {
+                            format!("{prev}/{v}")
+                        }
                         _ => v.clone(),
                     };
                     dir = Some(d);
                 }
-                "-c" => {
-                    if !git_safe_config(&v) {
-                        k = Kind::Unknown;
-                    }
-                }
+                "-c" if !git_safe_config(&v) => k = Kind::Unknown,
                 "--config-env" | "--exec-path" => k = Kind::Unknown,
                 "--git-dir" | "--work-tree" => dir = Some(v.clone()),
                 _ => {}
@@ -1976,25 +2805,50 @@ impl C {
                 })
             })
         };
-        let short = |c: char| rt.iter().any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c));
+        let short = |c: char| {
+            rt.iter()
+                .any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c))
+        };
         let ops: Vec<&str> = rt.iter().filter(|x| !x.starts_with('-')).copied().collect();
         for o in rt.iter().filter_map(|x| x.strip_prefix("--output=")) {
             self.write(o);
         }
-        if rt.contains(&"--output") || rt.iter().any(|x| x.starts_with("--upload-pack") || x.starts_with("--receive-pack") || x.starts_with("--exec=") || *x == "--exec" || x.starts_with("--open-files-in-pager") || *x == "-O" && sub == "grep" || x.starts_with("--ext-diff") || x.starts_with("--extcmd") || x.starts_with("--tool") || x.starts_with("--template")) {
+        if rt.contains(&"--output")
+            || rt.iter().any(|x| {
+                x.starts_with("--upload-pack")
+                    || x.starts_with("--receive-pack")
+                    || x.starts_with("--exec=")
+                    || *x == "--exec"
+                    || x.starts_with("--open-files-in-pager")
+                    || *x == "-O" && sub == "grep"
+                    || x.starts_with("--ext-diff")
+                    || x.starts_with("--extcmd")
+                    || x.starts_with("--tool")
+                    || x.starts_with("--template")
+            })
+        {
             k = Kind::Unknown;
         }
         let kind = match sub {
-            "status" | "log" | "diff" | "show" | "blame" | "annotate" | "ls-files" | "rev-parse"
-            | "grep" | "describe" | "shortlog" | "ls-tree" | "cat-file" | "whatchanged" | "version"
-            | "--version" | "help" | "show-ref" | "merge-base" | "rev-list" | "name-rev"
-            | "count-objects" | "fsck" | "check-ignore" | "check-attr" | "for-each-ref" | "var"
-            | "diff-tree" | "diff-files" | "diff-index" | "range-diff" | "cherry" | "show-branch"
-            | "verify-commit" | "verify-tag" | "check-ref-format" | "ls-remote-off" | "" => {
+            "status" | "log" | "diff" | "show" | "blame" | "annotate" | "ls-files"
+            | "rev-parse" | "grep" | "describe" | "shortlog" | "ls-tree" | "cat-file"
+            | "whatchanged" | "version" | "--version" | "help" | "show-ref" | "merge-base"
+            | "rev-list" | "name-rev" | "count-objects" | "fsck" | "check-ignore"
+            | "check-attr" | "for-each-ref" | "var" | "diff-tree" | "diff-files" | "diff-index"
+            | "range-diff" | "cherry" | "show-branch" | "verify-commit" | "verify-tag"
+            | "check-ref-format" | "ls-remote-off" | "" => {
                 self.read_tree(".");
-                if flag(&["--no-index"]) || sub == "grep" || sub == "blame" || sub == "log" || sub == "diff" {
+                if flag(&["--no-index"])
+                    || sub == "grep"
+                    || sub == "blame"
+                    || sub == "log"
+                    || sub == "diff"
+                {
                     // paths given to git may lie anywhere
-                    for o in ops.iter().filter(|o| o.contains('/') || o.starts_with('~') || o.starts_with('.')) {
+                    for o in ops
+                        .iter()
+                        .filter(|o| o.contains('/') || o.starts_with('~') || o.starts_with('.'))
+                    {
                         self.read(o);
                     }
                 }
@@ -2002,19 +2856,72 @@ impl C {
             }
             "reflog" if ops.first().is_none_or(|s| matches!(*s, "show" | "list")) => Kind::ReadOnly,
             "branch" | "tag" | "remote" | "stash" | "worktree" | "notes" | "submodule"
-                if ops.is_empty() && !flag(&["-d", "-D", "--delete", "-m", "-M", "-f", "--force", "-c", "-C", "--set-upstream-to", "-u", "--unset-upstream", "-a"]) || matches!(ops.first().copied(), Some("list" | "show" | "-v" | "status" | "get-url")) && !matches!(sub, "branch" | "tag") =>
+                if ops.is_empty()
+                    && !flag(&[
+                        "-d",
+                        "-D",
+                        "--delete",
+                        "-m",
+                        "-M",
+                        "-f",
+                        "--force",
+                        "-c",
+                        "-C",
+                        "--set-upstream-to",
+                        "-u",
+                        "--unset-upstream",
+                        "-a",
+                    ])
+                    || matches!(
+                        ops.first().copied(),
+                        Some("list" | "show" | "-v" | "status" | "get-url")
+                    ) && !matches!(sub, "branch" | "tag") =>
             {
-                if sub == "submodule" && ops.is_empty() {
-                    Kind::ReadOnly
-                } else if sub == "stash" && ops.first() == Some(&"show") || sub != "stash" {
-                    Kind::ReadOnly
-                } else {
+                // `git stash` alone stashes the changes; listings read
+                if sub == "stash" && ops.is_empty() {
                     self.build_in(".")
+                } else {
+                    Kind::ReadOnly
                 }
             }
-            "branch" | "tag" if flag(&["-l", "--list", "-v", "-vv", "-a", "-r", "--contains", "--merged", "--no-merged", "--show-current", "--points-at"]) && !flag(&["-d", "-D", "--delete", "-f", "--force", "-m", "-M"]) => Kind::ReadOnly,
+            "branch" | "tag"
+                if flag(&[
+                    "-l",
+                    "--list",
+                    "-v",
+                    "-vv",
+                    "-a",
+                    "-r",
+                    "--contains",
+                    "--merged",
+                    "--no-merged",
+                    "--show-current",
+                    "--points-at",
+                ]) && !flag(&["-d", "-D", "--delete", "-f", "--force", "-m", "-M"]) =>
+            {
+                Kind::ReadOnly
+            }
             "config" => {
-                let read = flag(&["--get", "--get-all", "--get-regexp", "-l", "--list", "--show-origin", "--get-urlmatch"]) || ops.len() <= 1 && !flag(&["--unset", "--unset-all", "--add", "--replace-all", "-e", "--edit", "--rename-section", "--remove-section"]) || ops.first().is_some_and(|s| matches!(*s, "get" | "list"));
+                let read = flag(&[
+                    "--get",
+                    "--get-all",
+                    "--get-regexp",
+                    "-l",
+                    "--list",
+                    "--show-origin",
+                    "--get-urlmatch",
+                ]) || ops.len() <= 1
+                    && !flag(&[
+                        "--unset",
+                        "--unset-all",
+                        "--add",
+                        "--replace-all",
+                        "-e",
+                        "--edit",
+                        "--rename-section",
+                        "--remove-section",
+                    ])
+                    || ops.first().is_some_and(|s| matches!(*s, "get" | "list"));
                 if flag(&["-e", "--edit"]) {
                     Kind::Unknown
                 } else if read {
@@ -2024,7 +2931,11 @@ impl C {
                         "~/.gitconfig".to_string()
                     } else if flag(&["--system"]) {
                         "/etc/gitconfig".to_string()
-                    } else if let Some(f) = rt.iter().position(|x| *x == "--file" || *x == "-f").and_then(|i| rt.get(i + 1)) {
+                    } else if let Some(f) = rt
+                        .iter()
+                        .position(|x| *x == "--file" || *x == "-f")
+                        .and_then(|i| rt.get(i + 1))
+                    {
                         f.to_string()
                     } else {
                         ".git/config".to_string()
@@ -2033,31 +2944,48 @@ impl C {
                     Kind::Write
                 }
             }
-            "add" | "commit" | "mv" | "rm" | "switch" | "merge" | "rebase" | "cherry-pick" | "revert"
-            | "init" | "apply" | "am" | "stash" | "tag" | "branch" | "worktree" | "notes" | "remote"
-            | "sparse-checkout" | "update-index" | "restore" | "checkout" | "reset" | "clean"
-            | "gc" | "prune" | "repack" | "maintenance" | "update-ref" | "symbolic-ref" | "replace"
-            | "format-patch" | "bundle" | "mktree" | "hash-object" | "read-tree" | "write-tree"
-            | "commit-tree" | "pack-refs" | "rerere" | "reflog" => {
+            "add" | "commit" | "mv" | "rm" | "switch" | "merge" | "rebase" | "cherry-pick"
+            | "revert" | "init" | "apply" | "am" | "stash" | "tag" | "branch" | "worktree"
+            | "notes" | "remote" | "sparse-checkout" | "update-index" | "restore" | "checkout"
+            | "reset" | "clean" | "gc" | "prune" | "repack" | "maintenance" | "update-ref"
+            | "symbolic-ref" | "replace" | "format-patch" | "bundle" | "mktree" | "hash-object"
+            | "read-tree" | "write-tree" | "commit-tree" | "pack-refs" | "rerere" | "reflog" => {
                 let destructive = match sub {
                     "clean" => short('f') || flag(&["--force"]),
                     "reset" => flag(&["--hard", "--merge", "--keep"]),
-                    "checkout" => ops.contains(&".") || rt.contains(&"--") || short('f') || flag(&["--force"]),
+                    "checkout" => {
+                        ops.contains(&".") || rt.contains(&"--") || short('f') || flag(&["--force"])
+                    }
                     "restore" => !flag(&["--staged", "-S"]) || flag(&["--worktree", "-W"]),
-                    "branch" => flag(&["-D", "--delete"]) && (short('D') || flag(&["--force", "-f"])),
+                    "branch" => {
+                        flag(&["-D", "--delete"]) && (short('D') || flag(&["--force", "-f"]))
+                    }
                     "stash" => matches!(ops.first().copied(), Some("drop" | "clear")),
                     "reflog" => matches!(ops.first().copied(), Some("expire" | "delete")),
                     "gc" | "prune" => flag(&["--prune=now", "--expire=now"]) || sub == "prune",
                     "update-ref" => flag(&["-d"]),
                     "tag" => flag(&["-d", "--delete"]),
-                    "worktree" => matches!(ops.first().copied(), Some("remove" | "prune")) && (short('f') || flag(&["--force"])),
+                    "worktree" => {
+                        matches!(ops.first().copied(), Some("remove" | "prune"))
+                            && (short('f') || flag(&["--force"]))
+                    }
                     _ => false,
                 };
-                if matches!(sub, "rebase" | "commit") && rt.iter().any(|x| x.starts_with("--exec") || *x == "-x" || x.starts_with("-x") || *x == "-i" || *x == "--interactive") {
+                if matches!(sub, "rebase" | "commit")
+                    && rt.iter().any(|x| {
+                        x.starts_with("--exec")
+                            || *x == "-x"
+                            || x.starts_with("-x")
+                            || *x == "-i"
+                            || *x == "--interactive"
+                    })
+                {
                     self.cwd = saved;
                     return Kind::Unknown;
                 }
-                if sub == "commit" && flag(&["-e", "--edit"]) || sub == "worktree" && ops.first() == Some(&"add") {
+                if sub == "commit" && flag(&["-e", "--edit"])
+                    || sub == "worktree" && ops.first() == Some(&"add")
+                {
                     if let Some(path) = ops.get(1) {
                         self.write(path);
                     }
@@ -2075,8 +3003,24 @@ impl C {
                 }
             }
             "push" => {
-                let force = short('f') || flag(&["--force", "--force-with-lease", "--force-if-includes", "--mirror", "--delete", "--prune"]) || short('d') && !rt.iter().any(|x| x.starts_with("--dry")) || ops.iter().skip(1).any(|r| r.starts_with('+') || r.starts_with(':'));
-                if rt.iter().any(|x| x.starts_with("--receive-pack") || x.starts_with("--exec")) {
+                let force = short('f')
+                    || flag(&[
+                        "--force",
+                        "--force-with-lease",
+                        "--force-if-includes",
+                        "--mirror",
+                        "--delete",
+                        "--prune",
+                    ])
+                    || short('d') && !rt.iter().any(|x| x.starts_with("--dry"))
+                    || ops
+                        .iter()
+                        .skip(1)
+                        .any(|r| r.starts_with('+') || r.starts_with(':'));
+                if rt
+                    .iter()
+                    .any(|x| x.starts_with("--receive-pack") || x.starts_with("--exec"))
+                {
                     k = Kind::Unknown;
                 }
                 if force {
@@ -2085,7 +3029,10 @@ impl C {
                         || flag(&["--mirror", "--all"])
                         || refs.iter().any(|r| {
                             let dst = r.rsplit(':').next().unwrap_or(r).trim_start_matches('+');
-                            super::protected_branch(dst) || dst.is_empty() || dst == "HEAD" || dst.contains('*')
+                            super::protected_branch(dst)
+                                || dst.is_empty()
+                                || dst == "HEAD"
+                                || dst.contains('*')
                         });
                     if protected {
                         self.a.force_push_protected = true;
@@ -2101,7 +3048,13 @@ impl C {
                 } else {
                     self.build_in(".");
                 }
-                if rt.iter().any(|x| x.starts_with("--config") || *x == "-c" || x.starts_with("--template") || x.starts_with("-u") || x.starts_with("--upload-pack")) {
+                if rt.iter().any(|x| {
+                    x.starts_with("--config")
+                        || *x == "-c"
+                        || x.starts_with("--template")
+                        || x.starts_with("-u")
+                        || x.starts_with("--upload-pack")
+                }) {
                     k = Kind::Unknown;
                 }
                 Kind::Network
@@ -2132,7 +3085,8 @@ impl C {
             }
             "filter-branch" | "filter-repo" => Kind::Destructive,
             "daemon" | "http-backend" | "instaweb" | "shell" | "upload-pack" | "receive-pack"
-            | "difftool" | "mergetool" | "credential" | "credential-store" | "credential-cache" | "web--browse" => {
+            | "difftool" | "mergetool" | "credential" | "credential-store" | "credential-cache"
+            | "web--browse" => {
                 if sub.starts_with("credential") {
                     self.a.reads.push("~/.git-credentials".into());
                 }
@@ -2186,7 +3140,9 @@ impl C {
                         let mut w = w.clone();
                         if w.text.contains("{}") {
                             let root = roots.first().cloned().unwrap_or_else(|| ".".into());
-                            w.text = w.text.replace("{}", &format!("{}/$FOUND", root.trim_end_matches('/')));
+                            w.text = w
+                                .text
+                                .replace("{}", &format!("{}/$FOUND", root.trim_end_matches('/')));
                         }
                         inner.push(w);
                     }
@@ -2209,9 +3165,15 @@ impl C {
     fn tar(&mut self, args: &[Word]) -> Kind {
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
         if texts.iter().any(|x| {
-            x.starts_with("--checkpoint-action") || x.starts_with("--to-command") || x.starts_with("--use-compress-program")
-                || x.starts_with("--info-script") || x.starts_with("--new-volume-script") || x.starts_with("--rmt-command")
-                || x.starts_with("--rsh-command") || *x == "-I" || *x == "-F" || x.starts_with("--index-file") && false
+            x.starts_with("--checkpoint-action")
+                || x.starts_with("--to-command")
+                || x.starts_with("--use-compress-program")
+                || x.starts_with("--info-script")
+                || x.starts_with("--new-volume-script")
+                || x.starts_with("--rmt-command")
+                || x.starts_with("--rsh-command")
+                || *x == "-I"
+                || *x == "-F"
         }) {
             return Kind::Unknown;
         }
@@ -2224,8 +3186,17 @@ impl C {
             .filter(|(n, x)| (*n == 0 && bundled) || x.starts_with('-') && !x.starts_with("--"))
             .map(|(_, x)| x.trim_start_matches('-'))
             .collect();
-        let create = letters.contains('c') || letters.contains('r') || letters.contains('u') || texts.contains(&"--create") || texts.contains(&"--append");
-        let extract = letters.contains('x') || texts.contains(&"--extract") || texts.contains(&"--get");
+        if letters.contains('I') || letters.contains('F') {
+            // -I program, -F script: run on each archive or volume
+            return Kind::Unknown;
+        }
+        let create = letters.contains('c')
+            || letters.contains('r')
+            || letters.contains('u')
+            || texts.contains(&"--create")
+            || texts.contains(&"--append");
+        let extract =
+            letters.contains('x') || texts.contains(&"--extract") || texts.contains(&"--get");
         let mut archive: Option<String> = None;
         let mut dir: Option<String> = None;
         let mut operands: Vec<&str> = Vec::new();
@@ -2305,7 +3276,10 @@ impl C {
 
     fn sed(&mut self, args: &[Word]) -> Kind {
         let o = opts(args, "efl", &["--expression", "--file", "--line-length"]);
-        let in_place = has(&o, &["-i", "--in-place"]) || args.iter().any(|w| w.text.starts_with("-i") && !w.text.starts_with("--"));
+        let in_place = has(&o, &["-i", "--in-place"])
+            || args
+                .iter()
+                .any(|w| w.text.starts_with("-i") && !w.text.starts_with("--"));
         let mut scripts = values(&o, &["-e", "--expression"]);
         let mut ops = operands(&o);
         let from_file = !values(&o, &["-f", "--file"]).is_empty();
@@ -2318,8 +3292,14 @@ impl C {
             }
             scripts.push(ops.remove(0).text.clone());
         }
-        let mut k = if from_file { Kind::Unknown } else { Kind::ReadOnly };
-        if args.iter().any(|w| w.dynamic && !w.text.starts_with('-')) && ops.iter().all(|w| !w.dynamic) {
+        let mut k = if from_file {
+            Kind::Unknown
+        } else {
+            Kind::ReadOnly
+        };
+        if args.iter().any(|w| w.dynamic && !w.text.starts_with('-'))
+            && ops.iter().all(|w| !w.dynamic)
+        {
             k = k.max(Kind::Unknown);
         }
         for s in &scripts {
@@ -2347,9 +3327,17 @@ impl C {
         k
     }
 
-    fn python_module(&mut self, m: &str, rest: &[Word], _env: Env, _downloads: &[bool], _level: usize) -> Kind {
+    fn python_module(
+        &mut self,
+        m: &str,
+        rest: &[Word],
+        _env: Env,
+        _downloads: &[bool],
+        _level: usize,
+    ) -> Kind {
         match m {
-            "pytest" | "unittest" | "mypy" | "black" | "ruff" | "isort" | "flake8" | "pylint" | "pyright" | "tox" | "coverage" | "compileall" | "py_compile" | "doctest" => {
+            "pytest" | "unittest" | "mypy" | "black" | "ruff" | "isort" | "flake8" | "pylint"
+            | "pyright" | "tox" | "coverage" | "compileall" | "py_compile" | "doctest" => {
                 self.build_in(".")
             }
             "json.tool" | "tokenize" | "pydoc" | "site" | "platform" | "sysconfig" | "this" => {
@@ -2359,7 +3347,11 @@ impl C {
                 Kind::ReadOnly
             }
             "pip" | "ensurepip" | "pipx" => {
-                let sub = rest.iter().find(|w| !w.text.starts_with('-')).map(|w| w.text.as_str()).unwrap_or("");
+                let sub = rest
+                    .iter()
+                    .find(|w| !w.text.starts_with('-'))
+                    .map(|w| w.text.as_str())
+                    .unwrap_or("");
                 if matches!(sub, "list" | "show" | "freeze" | "check" | "--version") {
                     Kind::ReadOnly
                 } else {
@@ -2385,7 +3377,18 @@ impl C {
             if !x.starts_with('-') {
                 break;
             }
-            if matches!(*x, "-H" | "--host" | "--context" | "-c" | "--config" | "--log-level" | "-l" | "--tlscacert" | "--tlscert" | "--tlskey") {
+            if matches!(
+                *x,
+                "-H" | "--host"
+                    | "--context"
+                    | "-c"
+                    | "--config"
+                    | "--log-level"
+                    | "-l"
+                    | "--tlscacert"
+                    | "--tlscert"
+                    | "--tlskey"
+            ) {
                 if matches!(*x, "-H" | "--host" | "--config") {
                     k = Kind::Unknown;
                 }
@@ -2394,8 +3397,16 @@ impl C {
                 i += 1;
             }
         }
-        let sub = if p == "docker-compose" { "compose" } else { texts.get(i).copied().unwrap_or("") };
-        let rest: &[&str] = if p == "docker-compose" { &texts } else { texts.get(i + 1..).unwrap_or_default() };
+        let sub = if p == "docker-compose" {
+            "compose"
+        } else {
+            texts.get(i).copied().unwrap_or("")
+        };
+        let rest: &[&str] = if p == "docker-compose" {
+            &texts
+        } else {
+            texts.get(i + 1..).unwrap_or_default()
+        };
         let priv_run = |rest: &[&str]| {
             rest.iter().any(|x| {
                 *x == "--privileged" || x.starts_with("--pid=host") || x.starts_with("--net=host") || x.starts_with("--network=host")
@@ -2404,18 +3415,31 @@ impl C {
             }) || rest.windows(2).any(|w| matches!(w, [a, b] if (*a == "-v" || *a == "--volume" || *a == "--mount") && (b.starts_with("/:") || b.starts_with("/etc") || b.starts_with("/root") || b.starts_with("~") || b.starts_with("$HOME") || b.contains("docker.sock") || b.contains("source=/,"))))
         };
         k.max(match sub {
-            "ps" | "images" | "logs" | "inspect" | "version" | "info" | "stats" | "top" | "port" | "diff" | "history" | "events" | "search" | "" => Kind::ReadOnly,
+            "ps" | "images" | "logs" | "inspect" | "version" | "info" | "stats" | "top"
+            | "port" | "diff" | "history" | "events" | "search" | "" => Kind::ReadOnly,
             "rm" | "rmi" | "prune" | "kill" => Kind::Destructive,
             "system" | "volume" | "container" | "image" | "network" | "builder" | "buildx"
                 if rest.iter().any(|x| matches!(*x, "prune" | "rm" | "remove")) =>
             {
                 Kind::Destructive
             }
-            "system" | "volume" | "container" | "image" | "network" | "context" if rest.iter().any(|x| matches!(*x, "ls" | "list" | "inspect" | "df")) => Kind::ReadOnly,
+            "system" | "volume" | "container" | "image" | "network" | "context"
+                if rest
+                    .iter()
+                    .any(|x| matches!(*x, "ls" | "list" | "inspect" | "df")) =>
+            {
+                Kind::ReadOnly
+            }
             "compose" => {
-                let verb = rest.iter().find(|x| !x.starts_with('-')).copied().unwrap_or("");
+                let verb = rest
+                    .iter()
+                    .find(|x| !x.starts_with('-'))
+                    .copied()
+                    .unwrap_or("");
                 match verb {
-                    "ps" | "logs" | "config" | "ls" | "images" | "top" | "version" => Kind::ReadOnly,
+                    "ps" | "logs" | "config" | "ls" | "images" | "top" | "version" => {
+                        Kind::ReadOnly
+                    }
                     "down" | "rm" | "kill" => Kind::Destructive,
                     _ => Kind::Unknown,
                 }
@@ -2462,7 +3486,25 @@ impl C {
         while let Some(x) = texts.get(n) {
             n += 1;
             if x.starts_with('-') {
-                if matches!(*x, "-n" | "--namespace" | "--context" | "--kubeconfig" | "-o" | "--output" | "-l" | "--selector" | "-f" | "--filename" | "-c" | "--container" | "--cluster" | "--user" | "-s" | "--server" | "--token") {
+                if matches!(
+                    *x,
+                    "-n" | "--namespace"
+                        | "--context"
+                        | "--kubeconfig"
+                        | "-o"
+                        | "--output"
+                        | "-l"
+                        | "--selector"
+                        | "-f"
+                        | "--filename"
+                        | "-c"
+                        | "--container"
+                        | "--cluster"
+                        | "--user"
+                        | "-s"
+                        | "--server"
+                        | "--token"
+                ) {
                     n += 1;
                 }
                 continue;
@@ -2474,21 +3516,46 @@ impl C {
         if matches!(sub, "get" | "describe") && (obj.starts_with("secret") || obj == "secrets") {
             self.a.reads.push("/var/run/secrets/kubernetes".into());
         }
-        if p == "kubectl" && sub == "config" && matches!(obj, "view") && texts.iter().any(|x| x.contains("--raw") || x.contains("--flatten")) {
+        if p == "kubectl"
+            && sub == "config"
+            && matches!(obj, "view")
+            && texts
+                .iter()
+                .any(|x| x.contains("--raw") || x.contains("--flatten"))
+        {
             self.a.reads.push("~/.kube/config".into());
         }
         match sub {
-            "delete" | "drain" | "uninstall" | "cordon" | "taint" | "scale" | "rollback" => Kind::Destructive,
-            "apply" | "create" | "patch" | "edit" | "replace" | "set" | "label" | "annotate" | "rollout" | "install" | "upgrade" | "exec" | "cp" | "run" | "debug" | "attach" | "port-forward" | "proxy" | "auth" | "certificate" => Kind::Privileged,
-            "config" if !matches!(obj, "view" | "get-contexts" | "current-context" | "get-clusters") => Kind::Privileged,
-            "version" | "help" | "completion" | "template" | "lint" | "build" if p != "kubectl" || sub == "version" => Kind::ReadOnly,
+            "delete" | "drain" | "uninstall" | "cordon" | "taint" | "scale" | "rollback" => {
+                Kind::Destructive
+            }
+            "apply" | "create" | "patch" | "edit" | "replace" | "set" | "label" | "annotate"
+            | "rollout" | "install" | "upgrade" | "exec" | "cp" | "run" | "debug" | "attach"
+            | "port-forward" | "proxy" | "auth" | "certificate" => Kind::Privileged,
+            "config"
+                if !matches!(
+                    obj,
+                    "view" | "get-contexts" | "current-context" | "get-clusters"
+                ) =>
+            {
+                Kind::Privileged
+            }
+            "version" | "help" | "completion" | "template" | "lint" | "build"
+                if p != "kubectl" || sub == "version" =>
+            {
+                Kind::ReadOnly
+            }
             _ => Kind::Network,
         }
     }
 
     fn terraform(&mut self, p: &str, args: &[Word]) -> Kind {
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
-        let words: Vec<&str> = texts.iter().filter(|x| !x.starts_with('-')).copied().collect();
+        let words: Vec<&str> = texts
+            .iter()
+            .filter(|x| !x.starts_with('-'))
+            .copied()
+            .collect();
         let sub = words.first().copied().unwrap_or("");
         if texts.iter().any(|x| *x == "-destroy" || *x == "--destroy") {
             return Kind::Destructive;
@@ -2496,7 +3563,11 @@ impl C {
         match (p, sub) {
             (_, "destroy" | "delete" | "remove" | "rm") => Kind::Destructive,
             (_, "fmt" | "format") => self.build_in("."),
-            (_, "validate" | "version" | "providers" | "graph" | "show" | "output" | "-version" | "--version" | "--help") => {
+            (
+                _,
+                "validate" | "version" | "providers" | "graph" | "show" | "output" | "-version"
+                | "--version" | "--help",
+            ) => {
                 if sub == "output" || sub == "show" {
                     // state and outputs may hold secrets
                     self.a.reads.push("terraform.tfstate".into());
@@ -2513,7 +3584,11 @@ impl C {
                     Kind::Destructive
                 }
             }
-            (_, "apply" | "up" | "deploy" | "import" | "taint" | "untaint" | "force-unlock" | "console") => Kind::Privileged,
+            (
+                _,
+                "apply" | "up" | "deploy" | "import" | "taint" | "untaint" | "force-unlock"
+                | "console",
+            ) => Kind::Privileged,
             _ => Kind::Unknown,
         }
     }
@@ -2524,12 +3599,36 @@ fn git_safe_config(kv: &str) -> bool {
     let key = kv.split('=').next().unwrap_or("").to_lowercase();
     matches!(
         key.as_str(),
-        "color.ui" | "color.diff" | "color.status" | "color.branch" | "user.name" | "user.email"
-            | "core.quotepath" | "core.autocrlf" | "core.safecrlf" | "core.filemode" | "init.defaultbranch"
-            | "commit.gpgsign" | "tag.gpgsign" | "log.showsignature" | "advice.detachedhead"
-            | "pull.rebase" | "pull.ff" | "merge.ff" | "diff.renames" | "core.abbrev" | "column.ui"
-            | "log.decorate" | "push.default" | "fetch.prune" | "rebase.autosquash" | "rerere.enabled"
-            | "protocol.version" | "gc.auto" | "maintenance.auto" | "safe.directory"
+        "color.ui"
+            | "color.diff"
+            | "color.status"
+            | "color.branch"
+            | "user.name"
+            | "user.email"
+            | "core.quotepath"
+            | "core.autocrlf"
+            | "core.safecrlf"
+            | "core.filemode"
+            | "init.defaultbranch"
+            | "commit.gpgsign"
+            | "tag.gpgsign"
+            | "log.showsignature"
+            | "advice.detachedhead"
+            | "pull.rebase"
+            | "pull.ff"
+            | "merge.ff"
+            | "diff.renames"
+            | "core.abbrev"
+            | "column.ui"
+            | "log.decorate"
+            | "push.default"
+            | "fetch.prune"
+            | "rebase.autosquash"
+            | "rerere.enabled"
+            | "protocol.version"
+            | "gc.auto"
+            | "maintenance.auto"
+            | "safe.directory"
     ) || key.starts_with("advice.")
 }
 
@@ -2588,7 +3687,9 @@ fn sed_script(s: &str) -> (bool, Vec<String>, Vec<String>) {
         while at(*i).is_some_and(|c| c != b'\n') {
             *i += 1;
         }
-        String::from_utf8_lossy(b.get(start..*i).unwrap_or_default()).trim().to_string()
+        String::from_utf8_lossy(b.get(start..*i).unwrap_or_default())
+            .trim()
+            .to_string()
     };
     let mut guard = 0usize;
     while i < b.len() {
@@ -2603,7 +3704,12 @@ fn sed_script(s: &str) -> (bool, Vec<String>, Vec<String>) {
         // address: numbers, $, /re/, \cREc, ranges, steps, !
         loop {
             match at(i) {
-                Some(c) if c.is_ascii_digit() || matches!(c, b'$' | b',' | b'~' | b'+' | b' ' | b'!') => i += 1,
+                Some(c)
+                    if c.is_ascii_digit()
+                        || matches!(c, b'$' | b',' | b'~' | b'+' | b' ' | b'!') =>
+                {
+                    i += 1
+                }
                 Some(b'/') | Some(b'\\') => {
                     let delim = if at(i) == Some(b'\\') {
                         i += 1;
@@ -2631,8 +3737,8 @@ fn sed_script(s: &str) -> (bool, Vec<String>, Vec<String>) {
         let Some(cmd) = at(i) else { break };
         i += 1;
         match cmd {
-            b'{' | b'}' | b'=' | b'd' | b'D' | b'g' | b'G' | b'h' | b'H' | b'l' | b'n' | b'N' | b'p'
-            | b'P' | b'x' | b'z' | b'F' => {}
+            b'{' | b'}' | b'=' | b'd' | b'D' | b'g' | b'G' | b'h' | b'H' | b'l' | b'n' | b'N'
+            | b'p' | b'P' | b'x' | b'z' | b'F' => {}
             b'#' | b':' | b'b' | b't' | b'T' | b'q' | b'Q' | b'L' => {
                 while at(i).is_some_and(|c| c != b'\n' && c != b';') {
                     i += 1;

@@ -82,7 +82,10 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn meta(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
+    matches!(
+        b,
+        b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+    )
 }
 
 struct P<'a> {
@@ -221,7 +224,10 @@ impl P<'_> {
                     });
                 }
                 b'<' | b'>' => {
-                    if cur.words.first().is_some_and(|w| w.text == "[[" && !w.quoted)
+                    if cur
+                        .words
+                        .first()
+                        .is_some_and(|w| w.text == "[[" && !w.quoted)
                         && !cur.words.iter().any(|w| w.text == "]]")
                     {
                         // `[[ a < b ]]`: a comparison
@@ -447,8 +453,7 @@ impl P<'_> {
         self.skip_blanks();
         let w = self.word();
         let fd = !w.text.is_empty()
-            && w
-                .text
+            && w.text
                 .trim_end_matches('-')
                 .chars()
                 .all(|c| c.is_ascii_digit());
@@ -621,7 +626,10 @@ impl P<'_> {
                 b'{' => {
                     // `{a,b}`, `{1..3}`: brace expansion
                     let rest = self.s.get(self.i..).unwrap_or_default();
-                    let close = rest.iter().take_while(|c| !meta(**c)).position(|c| *c == b'}');
+                    let close = rest
+                        .iter()
+                        .take_while(|c| !meta(**c))
+                        .position(|c| *c == b'}');
                     if let Some(end) = close {
                         let inner = rest.get(1..end).unwrap_or_default();
                         if inner.contains(&b',') || inner.windows(2).any(|x| x == b"..") {
@@ -909,4 +917,3 @@ impl P<'_> {
         }
     }
 }
-
