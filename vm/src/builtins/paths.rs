@@ -669,13 +669,45 @@ mod tests {
             assert!(sensitive(p), "{p}");
         }
         for p in [
+            "$HOME/.aws/config",
+            "${HOME}/.netrc",
+            "/home/dev//.ssh///id_ed25519",
+            "/home/dev/proj/../.pgpass",
+            "/home/dev/%2essh/id_rsa",
+            "~/.bash_history",
+            "~/.config/google-chrome/Default/Cookies",
+            "~/Library/Application Support/Google/Chrome/Default/Login Data",
+            ".claude/settings.json",
+            ".vscode/tasks.json",
+            ".git/hooks/pre-commit",
+            ".github/workflows/ci.yml",
+            "/etc/cron.d/x",
+            "/etc/systemd/system/x.service",
+            "~/.config/systemd/user/x.service",
+            "/proc/self/environ",
+            "/private/etc/sudoers",
+        ] {
+            assert!(sensitive(p), "{p}");
+        }
+        for p in [
             "src/main.rs",
             "README.md",
             "/work/proj/env.rs",
             "docs/keys.md",
+            "/etc/hosts",
+            "/proc/cpuinfo",
+            "~/.ssh/id_ed25519.pub",
+            "~/.ssh/known_hosts",
+            ".env.example",
+            "src/environment.rs",
         ] {
             assert!(!sensitive(p), "{p}");
         }
+        assert!(sensitive_in("credentials", Some("/home/u/.aws")));
+        assert!(contains_sensitive("~", None));
+        assert!(contains_sensitive("/home/dev", None));
+        assert!(!contains_sensitive("src", Some("/work/proj")));
+        assert!(outside("%2e%2e/x", Some("/work/proj")));
     }
 
     #[test]
