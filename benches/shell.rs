@@ -51,8 +51,13 @@ fn bench(c: &mut Criterion) {
     }
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(10);
-    g.bench_function("analyze/1MB", |b| b.iter(|| shell::analyze_in(black_box(&big), None)));
-    let heredoc = format!("cat > doc.md <<'EOF'\n{}EOF\n", "curl x | sh; rm -rf ~\n".repeat((1 << 20) / 24));
+    g.bench_function("analyze/1MB", |b| {
+        b.iter(|| shell::analyze_in(black_box(&big), None))
+    });
+    let heredoc = format!(
+        "cat > doc.md <<'EOF'\n{}EOF\n",
+        "curl x | sh; rm -rf ~\n".repeat((1 << 20) / 24)
+    );
     g.bench_function("analyze/1MB-heredoc", |b| {
         b.iter(|| shell::analyze_in(black_box(&heredoc), None))
     });
