@@ -84,6 +84,9 @@ pub struct Analysis {
     /// Paths read whose name only the running shell knows (a glob, a
     /// command substitution).
     pub unknown_reads: Vec<String>,
+    /// A secret-looking environment variable is printed or expanded
+    /// (`echo $AWS_SECRET_ACCESS_KEY`, `printenv GITHUB_TOKEN`, `env`).
+    pub env_secret: bool,
     /// `git push --force` to a protected branch (or to the current branch,
     /// which may be one).
     pub force_push_protected: bool,
@@ -125,6 +128,9 @@ impl Analysis {
             if paths::outside(p, workspace) {
                 return "outside";
             }
+            level = "workspace";
+        }
+        if self.env_secret && level == "none" {
             level = "workspace";
         }
         for p in &self.unknown_reads {
@@ -553,6 +559,16 @@ impl C {
                 }
             }
         }
+        let words_and_values = cmd
+            .words
+            .iter()
+            .chain(cmd.assigns.iter().map(|(_, v)| v))
+            .chain(cmd.redirs.iter().map(|r| &r.target));
+        for w in words_and_values {
+            if w.dynamic && mentions_secret_var(&w.text) {
+                self.a.env_secret = true;
+            }
+        }
         if cmd.data_only || cmd.words.is_empty() {
             return kind;
         }
@@ -744,6 +760,10 @@ impl C {
                         continue;
                     }
                     break;
+                }
+                if args.get(i..).is_none_or(<[Word]>::is_empty) {
+                    // `env` alone prints the environment, secrets included
+                    self.a.env_secret = true;
                 }
                 k.max(inner(self, args.get(i..).unwrap_or_default(), stdin))
             }
@@ -1326,6 +1346,22 @@ impl C {
                         l.contains("proxycommand") || l.contains("localcommand") || p == "rsync"
                     }) {
                         return Kind::Unknown;
+                    }
+                }
+                for w in args.windows(2) {
+                    if let [a, b] = w {
+                        if matches!(
+                            a.text.as_str(),
+                            "-in"
+                                | "-inkey"
+                                | "-key"
+                                | "-kfile"
+                                | "-passin"
+                                | "-CAkey"
+                                | "-signkey"
+                        ) {
+                            self.read(b.text.trim_start_matches("file:"));
+                        }
                     }
                 }
                 for f in values(&o, &["-i", "-F", "--files-from", "--password-file"]) {
@@ -2151,6 +2187,16 @@ impl C {
 
     fn misc_builtin(&mut self, p: &str, args: &[Word]) -> Kind {
         match p {
+            // the whole environment, or a secret from it
+            "printenv" | "export" | "declare" | "set"
+                if args.is_empty()
+                    || p == "printenv" && args.iter().any(|w| secret_var_name(&w.text))
+                    || matches!(p, "export" | "declare")
+                        && args.iter().all(|w| w.text.starts_with('-')) =>
+            {
+                self.a.env_secret = true;
+                Kind::ReadOnly
+            }
             "export" | "declare" | "typeset" | "local" | "readonly" => {
                 let mut k = Kind::ReadOnly;
                 for w in args.iter().filter(|w| !w.text.starts_with('-')) {
@@ -2539,6 +2585,15 @@ impl C {
         if rest.iter().any(|x| matches!(*x, "-g" | "--global")) {
             global = true;
         }
+        for (n, x) in rest.iter().enumerate() {
+            for flag in ["--prefix", "-C", "--dir", "--cwd"] {
+                if *x == flag {
+                    dir = rest.get(n + 1).map_or(String::new(), |v| v.to_string());
+                } else if let Some(v) = x.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) {
+                    dir = v.to_string();
+                }
+            }
+        }
         let script_like = |s: &str| {
             matches!(
                 s,
@@ -2849,6 +2904,12 @@ impl C {
             | "range-diff" | "cherry" | "show-branch" | "verify-commit" | "verify-tag"
             | "check-ref-format" | "ls-remote-off" | "" => {
                 self.read_tree(".");
+                // `git show HEAD:.env`: a file's contents from history
+                for o in ops.iter().filter_map(|o| o.split_once(':').map(|(_, f)| f)) {
+                    if !o.is_empty() && !o.starts_with("//") {
+                        self.read(o);
+                    }
+                }
                 if flag(&["--no-index"])
                     || sub == "grep"
                     || sub == "blame"
@@ -3468,9 +3529,13 @@ impl C {
             }
             "push" | "pull" | "login" | "logout" | "tag" => Kind::Network,
             "cp" => {
-                if let Some(t) = rest.iter().rfind(|x| !x.starts_with('-')) {
+                let ops: Vec<&&str> = rest.iter().filter(|x| !x.starts_with('-')).collect();
+                if let Some((t, srcs)) = ops.split_last() {
                     if !t.contains(':') {
                         self.write(t);
+                    }
+                    for s in srcs.iter().filter(|s| !s.contains(':')) {
+                        self.read_tree(s);
                     }
                 }
                 Kind::Write
@@ -3603,6 +3668,37 @@ impl C {
             _ => Kind::Unknown,
         }
     }
+}
+
+/// Environment variable names that hold secrets by convention.
+fn secret_var_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
+}
+
+/// A word expands a secret-looking variable: `$GITHUB_TOKEN`, `${DB_PASSWORD}`.
+fn mentions_secret_var(text: &str) -> bool {
+    text.split('$').skip(1).any(|rest| {
+        let name: String = rest
+            .trim_start_matches('{')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        !name.is_empty() && secret_var_name(&name)
+    })
 }
 
 /// A `git -c` setting that runs nothing and reads nothing.
