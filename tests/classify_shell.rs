@@ -878,6 +878,32 @@ const ATTACKS: &[(&str, &str, &str)] = &[
     ),
     ("printenv GITHUB_TOKEN", "escalate", "prints a token"),
     (
+        "echo ~/.ssh/id_rsa | xargs cat",
+        "escalate+",
+        "xargs reads paths it was fed",
+    ),
+    (
+        "xargs cat < paths.txt",
+        "escalate+",
+        "xargs reads paths from a file",
+    ),
+    (
+        "f=~/.ssh/id_rsa; cat $f",
+        "deny",
+        "a variable assigned on the line",
+    ),
+    (
+        "f=~/.aws; cat \"${f}/credentials\"",
+        "deny",
+        "a braced variable",
+    ),
+    (
+        "for f in ~/.ssh/*; do cat $f; done",
+        "deny",
+        "a loop variable over the key directory",
+    ),
+    ("cat $CREDS_FILE", "escalate", "a path from the environment"),
+    (
         "env",
         "escalate",
         "prints the whole environment, secrets included",
@@ -1038,6 +1064,8 @@ const EVERYDAY: &[&str] = &[
     "npm test > test.log 2>&1",
     "export RUST_LOG=debug",
     "ls | xargs -n1 echo",
+    "git ls-files | xargs wc -l",
+    "find . -name '*.rs' | xargs grep -n unwrap",
     "git commit -m \"$(cat <<'EOF'\nFix the parser\n\nCo-Authored-By: x\nEOF\n)\"",
     "cat \"$(git rev-parse --show-toplevel)/README.md\"",
 ];

@@ -176,6 +176,8 @@ pub fn analyze_in(src: &str, cwd: Option<&str>) -> Analysis {
         cwd: cwd.map(str::to_string).filter(|c| !c.trim().is_empty()),
         budget: src.len().saturating_mul(4).saturating_add(4096),
         downloaded: Vec::new(),
+        vars: Vec::new(),
+        loop_values: Vec::new(),
     };
     let k = c.source(src, 0);
     let mut a = c.a;
@@ -228,6 +230,10 @@ struct C {
     budget: usize,
     /// Files written by downloaders: running one is running downloaded code.
     downloaded: Vec<String>,
+    /// Variables assigned on the line (`f=~/.ssh/id_rsa; cat $f`).
+    vars: Vec<(String, String)>,
+    /// Words a `for`/`select` loop iterates over: what a loop variable holds.
+    loop_values: Vec<String>,
 }
 
 /// What a simple command gets to see of its surroundings.
@@ -448,17 +454,69 @@ impl C {
     }
     fn read(&mut self, p: &str) {
         if !is_null_device(p) && !p.is_empty() {
-            let p = self.at(p);
-            if p.contains("$(") || p.contains('*') || p.contains('?') || p.contains('[') {
-                self.a.unknown_reads.push(p.clone());
+            for p in self.expand(p) {
+                let p = self.at(&p);
+                if p.contains("$(") || p.contains('*') || p.contains('?') || p.contains('[') {
+                    self.a.unknown_reads.push(p.clone());
+                }
+                self.a.reads.push(p);
             }
-            self.a.reads.push(p);
         }
     }
     fn read_tree(&mut self, p: &str) {
-        let p = self.at(p);
-        self.a.reads.push(p.clone());
-        self.a.tree_reads.push(p);
+        for p in self.expand(p) {
+            let p = self.at(&p);
+            self.a.reads.push(p.clone());
+            self.a.tree_reads.push(p);
+        }
+    }
+
+    /// The values a path with variables in it may take: each variable
+    /// assigned on the line, or a loop's words; a variable from the
+    /// environment (`cat $CREDS_FILE`) is a path only the shell knows.
+    fn expand(&mut self, p: &str) -> Vec<String> {
+        let mut out = vec![p.to_string()];
+        if !p.contains('$') {
+            return out;
+        }
+        for rest in p.split('$').skip(1) {
+            let braced = rest.starts_with('{');
+            let name: String = rest
+                .trim_start_matches('{')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if name.is_empty()
+                || matches!(
+                    name.as_str(),
+                    "HOME" | "PWD" | "XARGS" | "FOUND" | "UNKNOWN" | "OLDPWD" | "CD"
+                )
+            {
+                continue;
+            }
+            let token = if braced {
+                format!("${{{name}}}")
+            } else {
+                format!("${name}")
+            };
+            let mut values: Vec<String> = self
+                .vars
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .collect();
+            if values.is_empty() {
+                values = self.loop_values.clone();
+            }
+            if values.is_empty() {
+                // from the environment: a path only the shell knows
+                self.a.unknown_reads.push(format!("$({token})"));
+                continue;
+            }
+            out.extend(values.iter().map(|v| p.replace(&token, v)));
+        }
+        out.truncate(MAX_TRACKED * 2);
+        out
     }
     fn write(&mut self, p: &str) {
         if !is_null_device(p) {
@@ -567,6 +625,18 @@ impl C {
         for w in words_and_values {
             if w.dynamic && mentions_secret_var(&w.text) {
                 self.a.env_secret = true;
+            }
+        }
+        for (name, value) in &cmd.assigns {
+            if self.vars.len() < MAX_TRACKED {
+                self.vars.push((name.clone(), value.text.clone()));
+            }
+        }
+        if cmd.data_only {
+            for w in &cmd.words {
+                if self.loop_values.len() < MAX_TRACKED && w.text != "in" {
+                    self.loop_values.push(w.text.clone());
+                }
             }
         }
         if cmd.data_only || cmd.words.is_empty() {
@@ -862,7 +932,22 @@ impl C {
                     // `… | xargs sh -c`: piped text becomes code
                     self.a.pipes_to_shell = true;
                 }
-                // The arguments xargs appends come from stdin: unknown paths.
+                // The arguments xargs appends come from stdin: paths only
+                // a listing of the workspace (`git ls-files |`, `find . |`,
+                // `rg -l … |`) is known to give; any other input is unknown.
+                let producer = env
+                    .parsed
+                    .cmds
+                    .iter()
+                    .find(|c| c.pipeline == env.cmd.pipeline && c.stage + 1 == env.cmd.stage)
+                    .and_then(|c| c.words.first())
+                    .map(|w| basename(&w.text));
+                let listing = producer.is_some_and(|p| {
+                    matches!(p.as_str(), "find" | "fd" | "git" | "rg" | "grep" | "ls")
+                });
+                if !listing {
+                    self.a.unknown_reads.push("$(xargs)".into());
+                }
                 rest.push(Word {
                     text: "$XARGS".into(),
                     dynamic: true,
