@@ -471,6 +471,29 @@ impl C {
         }
     }
 
+    /// Paths named in inline code (`python -c "open('/home/u/.ssh/id_rsa')"`):
+    /// the code is unknown, but a file it names is read as far as the gate
+    /// can tell.
+    fn code_paths(&mut self, code: &str) {
+        let mut n = 0;
+        for tok in code.split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '\'' | '"' | '(' | ')' | ',' | ';' | '`' | '[' | ']' | '{' | '}' | '='
+                )
+        }) {
+            n += 1;
+            if n > 4096 {
+                break;
+            }
+            if local_path_like(tok) {
+                let t = self.at(tok);
+                self.a.reads.push(t);
+            }
+        }
+    }
+
     /// The values a path with variables in it may take: each variable
     /// assigned on the line, or a loop's words; a variable from the
     /// environment (`cat $CREDS_FILE`) is a path only the shell knows.
@@ -1092,7 +1115,13 @@ impl C {
                     if args.iter().any(subst_download) {
                         self.a.pipes_to_shell = true;
                     }
+                    for code in values(&o, &["-c"]) {
+                        self.code_paths(&code);
+                    }
                     return Kind::Unknown;
+                }
+                if let Some(body) = stdin {
+                    self.code_paths(body);
                 }
                 match operands(&o).first() {
                     Some(s) if s.text != "-" => {
@@ -1118,6 +1147,12 @@ impl C {
                     return Kind::Write;
                 }
                 let script = args.iter().find(|w| !w.text.starts_with('-'));
+                for w in args {
+                    self.code_paths(&w.text);
+                }
+                if let Some(body) = stdin {
+                    self.code_paths(body);
+                }
                 let code_flag = args.iter().any(|w| {
                     matches!(
                         w.text.as_str(),
@@ -1487,6 +1522,19 @@ impl C {
             "gh" | "glab" | "hub" => {
                 let o = opts(args, "RX", &["--repo"]);
                 let ops = operands(&o);
+                // files uploaded (`gh gist create ~/.aws/credentials`, `-F body=@f`)
+                for w in ops.iter().skip(2) {
+                    if local_path_like(&w.text) {
+                        self.read(&w.text);
+                    }
+                }
+                for w in args {
+                    if let Some((_, f)) = w.text.split_once('@') {
+                        if local_path_like(f) {
+                            self.read(f);
+                        }
+                    }
+                }
                 let sub: Vec<&str> = ops.iter().take(2).map(|w| w.text.as_str()).collect();
                 match sub.as_slice() {
                     ["auth", "token", ..] | ["auth", "status", ..]
@@ -1583,6 +1631,13 @@ impl C {
                     .map(String::as_str)
                     .take(3)
                     .collect();
+                // local files uploaded (`aws s3 cp ~/.ssh/id_rsa s3://…`)
+                for x in &texts {
+                    let x = x.strip_prefix("file://").unwrap_or(x);
+                    if local_path_like(x) {
+                        self.read(x);
+                    }
+                }
                 if matches!(
                     p.as_str(),
                     "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool"
@@ -1713,15 +1768,16 @@ impl C {
                 for tgt in &targets {
                     self.write(tgt);
                     for s in &srcs {
-                        // `cp x ~/.ssh/`: the file lands inside the target directory
+                        // `cp x ~/.ssh`, `cp -r evil/.git .`: a directory
+                        // target receives the file under its own name
                         let name = s
                             .text
                             .trim_end_matches('/')
                             .rsplit('/')
                             .next()
                             .unwrap_or("");
-                        if tgt.ends_with('/') && !name.is_empty() {
-                            self.write(&format!("{tgt}{name}"));
+                        if !name.is_empty() && name != "." && name != ".." {
+                            self.write(&format!("{}/{name}", tgt.trim_end_matches('/')));
                         }
                     }
                 }
@@ -3147,6 +3203,16 @@ impl C {
                         self.write(path);
                     }
                 }
+                // `git commit -F ~/.aws/credentials`: a message read from a file
+                for (n, x) in rt.iter().enumerate() {
+                    if matches!(*x, "-F" | "--file") && matches!(sub, "commit" | "tag" | "notes") {
+                        if let Some(f) = rt.get(n + 1) {
+                            self.read(f);
+                        }
+                    } else if let Some(f) = x.strip_prefix("--file=") {
+                        self.read(f);
+                    }
+                }
                 if sub == "am" || sub == "apply" {
                     for f in ops.iter() {
                         self.read(f);
@@ -3495,6 +3561,13 @@ impl C {
         match m {
             "pytest" | "unittest" | "mypy" | "black" | "ruff" | "isort" | "flake8" | "pylint"
             | "pyright" | "tox" | "coverage" | "compileall" | "py_compile" | "doctest" => {
+                if rest
+                    .iter()
+                    .any(|w| w.text.starts_with("-p") || w.text == "--pyargs")
+                {
+                    // plugins loaded by name
+                    return Kind::Unknown;
+                }
                 self.build_in(".")
             }
             "json.tool" | "tokenize" | "pydoc" | "site" | "platform" | "sysconfig" | "this" => {
@@ -3753,6 +3826,18 @@ impl C {
             _ => Kind::Unknown,
         }
     }
+}
+
+/// A word that names a local file rather than a URL or a name.
+fn local_path_like(x: &str) -> bool {
+    !x.contains("://")
+        && (x.starts_with('/')
+            || x.starts_with('~')
+            || x.starts_with("./")
+            || x.starts_with("../")
+            || x.starts_with("$HOME")
+            || x.starts_with(".env")
+            || x.contains("/."))
 }
 
 /// Environment variable names that hold secrets by convention.
