@@ -650,7 +650,10 @@ impl P<'_> {
             self.i += 1;
             self.out.malformed = true;
         }
-        w.text = String::from_utf8_lossy(&text).into_owned();
+        w.text = match String::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
         w
     }
 
