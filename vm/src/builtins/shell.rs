@@ -1102,6 +1102,9 @@ impl C {
                 Kind::Unknown
             }
             _ if p.starts_with("python") || p.starts_with("pypy") => {
+                if matches!(first, "--version" | "-V" | "-VV") && args.len() == 1 {
+                    return Kind::ReadOnly;
+                }
                 let o = opts(args, "cmWXQ", &[]);
                 if let Some(m) = values(&o, &["-m"]).first() {
                     let rest_at = args
