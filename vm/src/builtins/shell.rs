@@ -3020,6 +3020,13 @@ impl C {
                 .any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c))
         };
         let ops: Vec<&str> = rt.iter().filter(|x| !x.starts_with('-')).copied().collect();
+        if rt
+            .iter()
+            .any(|x| x.starts_with("ext::") || x.starts_with("fd::"))
+        {
+            // the `ext::` transport runs a command
+            k = Kind::Unknown;
+        }
         for o in rt.iter().filter_map(|x| x.strip_prefix("--output=")) {
             self.write(o);
         }
