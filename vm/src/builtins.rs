@@ -32,8 +32,11 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("recipient_scope", 2),
     ("sensitive_path", 1),
     ("shell_join", 1),
+    ("shell_force_push", 1),
     ("shell_kind", 1),
     ("shell_remote_exec", 1),
+    ("shell_sensitive_read", 3),
+    ("shell_sensitive_write", 3),
     ("shell_sudo", 1),
     ("shell_writes_outside", 3),
     ("split", 2),
@@ -348,17 +351,27 @@ pub fn call(name: &str, args: &[Json]) -> Json {
                 _ => list(a.tables.clone()),
             }
         }
-        ("shell_kind", [Json::String(s)]) => Json::String(shell::analyze(s).kind().name().into()),
-        ("shell_sudo", [Json::String(s)]) => Json::Bool(shell::analyze(s).uses_sudo),
-        ("shell_remote_exec", [Json::String(s)]) => Json::Bool(shell::analyze(s).pipes_to_shell),
+        ("shell_kind", [Json::String(s)]) => {
+            Json::String(shell::cached(s, None).kind().name().into())
+        }
+        ("shell_sudo", [Json::String(s)]) => Json::Bool(shell::cached(s, None).uses_sudo),
+        ("shell_remote_exec", [Json::String(s)]) => {
+            Json::Bool(shell::cached(s, None).pipes_to_shell)
+        }
+        ("shell_force_push", [Json::String(s)]) => {
+            Json::Bool(shell::cached(s, None).force_push_protected)
+        }
+        // A working directory puts every relative path there.
         ("shell_writes_outside", [Json::String(s), cwd, ws]) => {
-            let mut a = shell::analyze(s);
-            // A working directory outside the workspace puts every relative
-            // path there too; one inside changes nothing that matters.
-            if cwd.as_str().is_some_and(|c| paths::outside(c, ws.as_str())) {
-                a.leaves_workspace = true;
-            }
-            Json::Bool(a.writes_outside(ws.as_str()))
+            Json::Bool(shell::cached(s, cwd.as_str()).writes_outside(ws.as_str()))
+        }
+        ("shell_sensitive_read", [Json::String(s), cwd, ws]) => Json::String(
+            shell::cached(s, cwd.as_str())
+                .sensitive_read(ws.as_str())
+                .into(),
+        ),
+        ("shell_sensitive_write", [Json::String(s), cwd, ws]) => {
+            Json::Bool(shell::cached(s, cwd.as_str()).writes_sensitive(ws.as_str()))
         }
         ("protected_branch", [Json::String(b)]) => Json::Bool(protected_branch(b)),
         ("visibility_change", [vis, private]) => {
@@ -389,7 +402,11 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         }
         // No path (a script given inline): nothing is outside.
         ("outside_workspace", [Json::Null, _]) => Json::Bool(false),
-        ("sensitive_path", [Json::String(p)]) => Json::Bool(paths::sensitive(p)),
+        // A directory that holds sensitive locations (a home directory,
+        // `/etc`) counts too: searching it reads them.
+        ("sensitive_path", [Json::String(p)]) => {
+            Json::Bool(paths::sensitive(p) || paths::contains_sensitive(p, None))
+        }
         ("url_host", [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         ("host_scope", [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())

@@ -30,11 +30,42 @@ fn scratch(abs: &[String]) -> bool {
     }
 }
 
+/// `%2e%2e/%2Essh` → `../.ssh`: percent-escapes decoded (a `file://` URL's
+/// path is percent-encoded; a tool may decode one too, so both readings
+/// are checked).
+fn percent_decode(p: &str) -> Option<String> {
+    if !p.contains('%') {
+        return None;
+    }
+    let b = p.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = |k: usize| b.get(k).and_then(|x| (*x as char).to_digit(16));
+        match (c, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// Whether `path` lies outside `workspace` (an absolute directory; when
 /// unknown, only relative paths count as inside). `~`, `$VAR` and
 /// `file://` paths outside it count as outside; `/tmp` and `/var/tmp` are
-/// scratch space and count as inside.
+/// scratch space and count as inside. A percent-encoded path is outside
+/// when either reading of it is.
 pub fn outside(path: &str, workspace: Option<&str>) -> bool {
+    outside_raw(path, workspace) || percent_decode(path).is_some_and(|d| outside_raw(&d, workspace))
+}
+
+fn outside_raw(path: &str, workspace: Option<&str>) -> bool {
     let p = path.trim();
     let p = p.strip_prefix("file://").unwrap_or(p);
     let p = p.replace('\\', "/");
@@ -45,7 +76,7 @@ pub fn outside(path: &str, workspace: Option<&str>) -> bool {
         return false;
     }
     if let Some(rest) = p.strip_prefix("$PWD").or_else(|| p.strip_prefix("${PWD}")) {
-        return outside(&format!(".{rest}"), workspace);
+        return outside_raw(&format!(".{rest}"), workspace);
     }
     if p.starts_with('~') || p.starts_with('$') || p.get(1..3) == Some(":/") {
         return true;
@@ -79,116 +110,418 @@ pub fn outside(path: &str, workspace: Option<&str>) -> bool {
     }
 }
 
-/// Credential and system locations: SSH and cloud keys, `.env` files,
-/// keychains, shell profiles, `/etc`, `/root`, `/proc`, package-manager
-/// tokens.
-pub fn sensitive(path: &str) -> bool {
-    let p = path.trim().replace('\\', "/").to_lowercase();
-    let name = p.rsplit('/').next().unwrap_or(&p);
-    const DIRS: &[&str] = &[
-        "/.ssh",
-        "/.aws",
-        "/.gnupg",
-        "/.kube",
-        "/.docker",
-        "/.azure",
-        "/.config/gcloud",
-        "/.config/gh",
-        "/library/keychains",
-        "/.password-store",
-        "/.vault-token",
-        "/.git/config",
-        "/.terraform.d",
-        "/.m2/settings.xml",
-        "/.cargo/credentials",
-    ];
-    // System files whose reading leaks secrets or whose writing persists
-    // or escalates; the rest of /usr, /etc … is merely outside the workspace.
-    const ROOTS: &[&str] = &[
-        "/etc/shadow",
-        "/etc/gshadow",
-        "/etc/sudoers",
-        "/etc/ssh/",
-        "/etc/ssl/private",
-        "/etc/cron",
-        "/etc/systemd/",
-        "/etc/profile",
-        "/etc/bash",
-        "/etc/zsh",
-        "/etc/pam.d",
-        "/etc/ld.so.preload",
-        "/etc/hosts",
-        "/etc/passwd",
-        "/etc/environment",
-        "/etc/init.d",
-        "/etc/rc.local",
-        "/etc/security/",
-        "/etc/kubernetes/",
-        "/root/",
-        "/proc/",
-        "/sys/",
-        "/boot/",
-        "/var/run/secrets",
-        "/run/secrets",
-        "/library/launch",
-        "/var/spool/cron",
-    ];
-    const NAMES: &[&str] = &[
-        ".env",
-        ".netrc",
-        ".npmrc",
-        ".pypirc",
-        ".pgpass",
-        ".bashrc",
-        ".bash_profile",
-        ".profile",
-        ".zshrc",
-        ".zprofile",
-        ".zshenv",
-        ".bash_login",
-        ".bash_logout",
-        "authorized_keys",
-        "known_hosts",
-        "id_rsa",
-        "id_dsa",
-        "id_ecdsa",
-        "id_ed25519",
-        "credentials",
-        "credentials.json",
-        "service-account.json",
-        ".git-credentials",
-        "secrets.yaml",
-        "secrets.yml",
-        "secrets.json",
-        ".htpasswd",
-        "shadow",
-        "sudoers",
-        "wallet.dat",
-        "keychain",
-        "login.keychain-db",
-        ".dockercfg",
-        "kubeconfig",
-    ];
-    let slashed = if p.starts_with('/') || p.starts_with('~') {
-        p.trim_start_matches('~').to_string()
-    } else {
-        format!("/{p}")
-    };
-    DIRS.iter()
-        .any(|d| slashed.contains(&format!("{d}/")) || slashed.ends_with(d))
-        || ROOTS
+/// A path as lowercase segments, the home directory as a leading `~`:
+/// `$HOME`, `${HOME}`, `~user`, `/home/u`, `/Users/u` and macOS's
+/// `/private/etc` are folded, `.`, `..`, repeated and trailing `/` too. A
+/// relative path is joined to `base` when one is given.
+fn segments(path: &str, base: Option<&str>) -> Vec<String> {
+    let p = path.trim();
+    let p = p.strip_prefix("file://").unwrap_or(p);
+    let mut p = p.replace('\\', "/").to_lowercase();
+    for var in ["${home}", "$home"] {
+        if let Some(rest) = p.strip_prefix(var) {
+            p = format!("~{rest}");
+        }
+    }
+    let relative = !p.starts_with('/') && !p.starts_with('~') && !p.starts_with('$');
+    if relative {
+        if let Some(b) = base.filter(|b| b.starts_with('/') || b.starts_with('~')) {
+            p = format!("{}/{p}", b.to_lowercase().trim_end_matches('/'));
+        }
+    }
+    let mut parts: Vec<&str> = p.split('/').collect();
+    let mut lead: Vec<String> = Vec::new();
+    if let Some(first) = parts.first().copied() {
+        if first.starts_with('~') {
+            lead.push("~".into());
+            parts.remove(0);
+        }
+    }
+    let mut out: Vec<String> = lead;
+    for s in parts {
+        match s {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|l| l != "~" && l != "..") {
+                    out.pop();
+                } else if out.is_empty() && relative {
+                    out.push("..".into());
+                }
+            }
+            x => out.push(x.to_string()),
+        }
+    }
+    // `/home/u/…`, `/users/u/…` → `~/…`; `/private/etc` → `/etc`
+    let home = !relative
+        && matches!(
+            (out.first().map(String::as_str), out.get(1)),
+            (Some("home" | "users"), Some(_))
+        );
+    if home {
+        out.drain(..2);
+        out.insert(0, "~".into());
+    }
+    if !relative && out.first().is_some_and(|f| f == "private") {
+        out.remove(0);
+    }
+    if !relative && out.first().is_some_and(|f| f != "~") {
+        out.insert(0, String::new());
+    }
+    out
+}
+
+/// Directories (as segment sequences, anywhere in a path) whose files are
+/// credentials, browser secrets, code that runs on its own (hooks, CI,
+/// agent and editor settings, autostart, cron and systemd units).
+const SENSITIVE_DIRS: &[&[&str]] = &[
+    &[".ssh"],
+    &[".aws"],
+    &[".azure"],
+    &[".gnupg"],
+    &[".kube"],
+    &[".password-store"],
+    &[".terraform.d"],
+    &[".config", "gcloud"],
+    &[".config", "gh"],
+    &[".config", "hub"],
+    &[".config", "op"],
+    &[".config", "git"],
+    &[".config", "pip"],
+    &[".config", "fish"],
+    &[".config", "nvim"],
+    &[".config", "autostart"],
+    &[".config", "systemd"],
+    &[".config", "google-chrome"],
+    &[".config", "chromium"],
+    &[".config", "bravesoftware"],
+    &[".config", "microsoft-edge"],
+    &[".config", "code", "user"],
+    &[".config", "claude"],
+    &[".mozilla"],
+    &[".docker", "config.json"],
+    &[".cargo", "credentials"],
+    &[".cargo", "credentials.toml"],
+    &[".m2", "settings.xml"],
+    &[".gradle", "gradle.properties"],
+    &[".local", "share", "keyrings"],
+    &[".local", "share", "fish"],
+    &["library", "keychains"],
+    &["library", "cookies"],
+    &["library", "safari"],
+    &["library", "launchagents"],
+    &["library", "launchdaemons"],
+    &["library", "application support", "google", "chrome"],
+    &["library", "application support", "firefox"],
+    &["library", "application support", "bravesoftware"],
+    &["library", "application support", "microsoft edge"],
+    &["library", "application support", "code", "user"],
+    &[".git", "hooks"],
+    &[".git", "config"],
+    &[".github", "workflows"],
+    &[".github", "actions"],
+    &[".circleci"],
+    &[".buildkite"],
+    &[".claude"],
+    &[".codex"],
+    &[".gemini"],
+    &[".cursor"],
+    &[".continue"],
+    &[".devcontainer"],
+    &[".vscode", "tasks.json"],
+    &[".vscode", "settings.json"],
+    &[".vscode", "launch.json"],
+    &[".idea", "workspace.xml"],
+];
+
+/// File names that are credentials, history, or run code at login or in
+/// CI wherever they are.
+const SENSITIVE_NAMES: &[&str] = &[
+    ".env",
+    ".envrc",
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".my.cnf",
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    ".pypirc",
+    ".gitconfig",
+    ".git-credentials",
+    ".vault-token",
+    ".boto",
+    ".s3cfg",
+    ".databrickscfg",
+    ".dockercfg",
+    "kubeconfig",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+    ".zlogout",
+    ".cshrc",
+    ".tcshrc",
+    ".kshrc",
+    ".xinitrc",
+    ".xprofile",
+    ".pam_environment",
+    ".vimrc",
+    ".gvimrc",
+    ".emacs",
+    ".tmux.conf",
+    ".inputrc",
+    ".bash_history",
+    ".zsh_history",
+    ".sh_history",
+    ".history",
+    ".python_history",
+    ".node_repl_history",
+    ".psql_history",
+    ".mysql_history",
+    ".sqlite_history",
+    ".rediscli_history",
+    ".lesshst",
+    ".viminfo",
+    "fish_history",
+    "authorized_keys",
+    "authorized_keys2",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "id_ecdsa_sk",
+    "id_ed25519_sk",
+    "credentials",
+    "credentials.json",
+    "credentials.toml",
+    "client_secret.json",
+    "secrets.yaml",
+    "secrets.yml",
+    "secrets.json",
+    "secrets.toml",
+    ".htpasswd",
+    "shadow",
+    "gshadow",
+    "sudoers",
+    "wallet.dat",
+    "login.keychain-db",
+    "cookies",
+    "cookies.sqlite",
+    "cookies.binarycookies",
+    "login data",
+    "web data",
+    "logins.json",
+    "key3.db",
+    "key4.db",
+    ".mcp.json",
+    ".claude.json",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    "jenkinsfile",
+    "crontab",
+    "anacrontab",
+];
+
+/// System locations whose reading leaks secrets or whose writing persists
+/// or escalates (absolute, after normalization).
+const SYSTEM: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/ssh",
+    "/etc/ssl/private",
+    "/etc/crontab",
+    "/etc/anacrontab",
+    "/etc/systemd",
+    "/lib/systemd",
+    "/usr/lib/systemd",
+    "/etc/init.d",
+    "/etc/init",
+    "/etc/rc.local",
+    "/etc/profile",
+    "/etc/profile.d",
+    "/etc/bash.bashrc",
+    "/etc/bashrc",
+    "/etc/zsh",
+    "/etc/zshrc",
+    "/etc/zprofile",
+    "/etc/environment",
+    "/etc/pam.d",
+    "/etc/ld.so.preload",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/security",
+    "/etc/kubernetes",
+    "/etc/passwd",
+    "/etc/gitconfig",
+    "/etc/docker",
+    "/etc/apt/sources.list",
+    "/etc/apt/sources.list.d",
+    "/etc/pip.conf",
+    "/etc/npmrc",
+    "/var/spool/cron",
+    "/var/spool/at",
+    "/var/run/secrets",
+    "/run/secrets",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/lib/docker",
+    "/dev/mem",
+    "/dev/kmem",
+    "/dev/port",
+    "/proc/kcore",
+    "/boot",
+    "/root",
+    "/library/launchagents",
+    "/library/launchdaemons",
+    "/library/keychains",
+];
+
+/// Names that look sensitive but are not: public keys, known hosts,
+/// example environment files.
+fn harmless_name(name: &str) -> bool {
+    name.ends_with(".pub")
+        || name.starts_with("known_hosts")
+        || matches!(
+            name,
+            ".env.example"
+                | ".env.sample"
+                | ".env.template"
+                | ".env.dist"
+                | ".env.defaults"
+                | ".env.schema"
+        )
+}
+
+fn sensitive_segments(segs: &[String]) -> bool {
+    let name = segs.last().map(String::as_str).unwrap_or("");
+    if harmless_name(name) {
+        return false;
+    }
+    let joined = segs.join("/");
+    if segs.first().is_some_and(|f| f.is_empty()) {
+        // absolute
+        if SYSTEM
             .iter()
-            .any(|r| slashed.starts_with(r) || format!("{slashed}/") == *r)
-        || NAMES.contains(&name)
-        || name.starts_with(".env.")
-        || name.ends_with(".pem")
-        || name.ends_with(".key")
-        || name.ends_with(".p12")
-        || name.ends_with(".pfx")
-        || name.ends_with(".keystore")
-        || name.ends_with(".jks")
-        || name.ends_with(".kdbx")
-        || (name.starts_with("id_") && name.ends_with(".pub"))
+            .any(|s| joined == *s || joined.starts_with(&format!("{s}/")))
+            || joined.starts_with("/etc/cron")
+            || (joined.starts_with("/proc/")
+                && matches!(name, "environ" | "mem" | "cmdline" | "auxv" | "maps"))
+        {
+            return true;
+        }
+    }
+    let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    for dir in SENSITIVE_DIRS {
+        if strs.windows(dir.len()).any(|w| w == *dir) {
+            return true;
+        }
+    }
+    SENSITIVE_NAMES.contains(&name)
+        || (name.starts_with(".env.") && !name.ends_with(".example"))
+        || (name.starts_with("id_") && strs.contains(&".ssh"))
+        || name.starts_with("service-account")
+        || [
+            ".pem",
+            ".key",
+            ".p12",
+            ".pfx",
+            ".keystore",
+            ".jks",
+            ".kdbx",
+            ".ppk",
+            ".keychain",
+            ".keychain-db",
+            ".tfstate",
+            ".ovpn",
+            ".gpg",
+            ".asc",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+/// Credential and system locations: SSH private keys (not `*.pub` or
+/// `known_hosts`), cloud and kube credentials, `.env` (not `.env.example`),
+/// `.netrc`, `.pgpass`, browser cookie and password stores, shell history,
+/// agent and editor settings that run code, git hooks, CI configuration,
+/// shell rc and profile files, cron and systemd units, `/etc/shadow` and
+/// friends. Harmless system files (`/etc/hosts`, `/proc/cpuinfo`) are not.
+pub fn sensitive(path: &str) -> bool {
+    sensitive_in(path, None)
+}
+
+/// [`sensitive`], with a relative path taken relative to `base` (the
+/// workspace or the directory a command runs in) and every reading of a
+/// percent-encoded path checked.
+pub fn sensitive_in(path: &str, base: Option<&str>) -> bool {
+    sensitive_segments(&segments(path, base))
+        || percent_decode(path).is_some_and(|d| sensitive_segments(&segments(&d, base)))
+}
+
+/// Whether a path with a glob or substitution in it could name a sensitive
+/// file: it lies in a home directory, `/etc`, `/proc` or `/root`, a
+/// substitution decides it, or a globbed segment could be a dotfile.
+pub fn glob_may_be_sensitive(path: &str) -> bool {
+    if path.contains("$(") || path.contains('`') {
+        return true;
+    }
+    let segs = segments(path, None);
+    let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let globbed = |s: &str| s.contains('*') || s.contains('?') || s.contains('[');
+    matches!(strs.first(), Some(&"~"))
+        || matches!(
+            strs.as_slice(),
+            [
+                "",
+                "etc" | "proc" | "root" | "run" | "var" | "home" | "users",
+                ..
+            ]
+        )
+        || strs
+            .iter()
+            .any(|s| globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?')))
+        || sensitive_segments(&segs)
+}
+
+/// Whether a directory read recursively holds sensitive locations: a home
+/// directory or the roots above one, `/etc`, `/root`, `/run`, `/var`, or a
+/// sensitive directory itself.
+pub fn contains_sensitive(path: &str, base: Option<&str>) -> bool {
+    let check = |p: &str| {
+        let segs = segments(p, base);
+        if sensitive_segments(&segs) {
+            return true;
+        }
+        let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        matches!(
+            strs.as_slice(),
+            ["~"]
+                | [""]
+                | [
+                    "",
+                    "home" | "users" | "etc" | "root" | "run" | "var" | "proc" | "library"
+                ]
+                | ["", "var", "run" | "lib" | "spool"]
+                | ["~", ".config" | ".local" | "library" | ".cache"]
+                | ["~", ".local", "share"]
+                | ["~", "library", "application support"]
+                | ["~", ".git" | ".github"]
+        ) || strs.ends_with(&[".git"])
+            || strs.ends_with(&[".github"])
+            || strs.first() == Some(&"$home")
+    };
+    check(path) || percent_decode(path).is_some_and(|d| check(&d))
 }
 
 #[cfg(test)]
@@ -227,7 +560,6 @@ mod tests {
             ".env",
             "config/.env.production",
             "/etc/shadow",
-            "/etc/hosts",
             "~/.bashrc",
             "certs/server.key",
             "/home/u/.kube/config",
@@ -237,12 +569,44 @@ mod tests {
             assert!(sensitive(p), "{p}");
         }
         for p in [
+            "$HOME/.aws/config",
+            "${HOME}/.netrc",
+            "/home/dev//.ssh///id_ed25519",
+            "/home/dev/proj/../.pgpass",
+            "/home/dev/%2essh/id_rsa",
+            "~/.bash_history",
+            "~/.config/google-chrome/Default/Cookies",
+            "~/Library/Application Support/Google/Chrome/Default/Login Data",
+            ".claude/settings.json",
+            ".vscode/tasks.json",
+            ".git/hooks/pre-commit",
+            ".github/workflows/ci.yml",
+            "/etc/cron.d/x",
+            "/etc/systemd/system/x.service",
+            "~/.config/systemd/user/x.service",
+            "/proc/self/environ",
+            "/private/etc/sudoers",
+        ] {
+            assert!(sensitive(p), "{p}");
+        }
+        for p in [
             "src/main.rs",
             "README.md",
             "/work/proj/env.rs",
             "docs/keys.md",
+            "/etc/hosts",
+            "/proc/cpuinfo",
+            "~/.ssh/id_ed25519.pub",
+            "~/.ssh/known_hosts",
+            ".env.example",
+            "src/environment.rs",
         ] {
             assert!(!sensitive(p), "{p}");
         }
+        assert!(sensitive_in("credentials", Some("/home/u/.aws")));
+        assert!(contains_sensitive("~", None));
+        assert!(contains_sensitive("/home/dev", None));
+        assert!(!contains_sensitive("src", Some("/work/proj")));
+        assert!(outside("%2e%2e/x", Some("/work/proj")));
     }
 }

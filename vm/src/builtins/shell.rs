@@ -1,15 +1,44 @@
 //! Shell command classification for the `process.exec` normalizer.
 //!
-//! The command line is parsed the way a POSIX shell splits it: quotes,
-//! backslash escapes and `\`-newline continuations are resolved, the line is
-//! cut into simple commands at `;`, `&&`, `||`, `|`, `&` and newlines, and
-//! command substitutions (`$(…)`, backticks, `<(…)`) and `sh -c '…'` strings
-//! are parsed as commands of their own. Each simple command is classified by
-//! its program — wrappers such as `sudo`, `env`, `nohup`, `xargs` or `timeout`
-//! are looked through, and `/bin/rm`, `\rm` and `RM` all count as `rm` — and
-//! the most dangerous class wins.
+//! **Parser.** The command line is parsed by [`parse`], a small parser of
+//! the POSIX/bash grammar written for this purpose rather than
+//! `brush-parser`: the classifier needs a parse that is linear (each byte is
+//! read once, nested bodies are parsed in place), bounded (nesting is cut at
+//! [`parse::MAX_DEPTH`], re-parsed strings such as `sh -c '…'` share one
+//! budget proportional to the input), panic-free (no indexing, no unwrap —
+//! checked by property tests and a fuzz target), and tolerant: an
+//! interactive shell's parser rejects half a line, while a classifier must
+//! still see every command in it and mark the rest "not understood". A
+//! general parser built on a PEG grammar offers none of these guarantees,
+//! adds a dependency tree to the VM, and would still leave heredoc bodies,
+//! `$'…'` decoding and the flat list of simple commands to do here.
+//!
+//! **Program models.** Each simple command is classified from its argv by a
+//! table of program models, in the spirit of Codex's `execpolicy`: which
+//! options take a path to read, a path to write, or code to run;
+//! subcommands with their own global options (git, npm/pnpm/yarn, cargo,
+//! pip, docker, kubectl, terraform, gh); wrappers that run another command
+//! are looked through (env incl. `-S`, sudo/doas/pkexec/`su -c`, xargs,
+//! `find -exec`, nice, nohup, timeout, `sh -c`, `eval`, `source`). Options
+//! that run code (`sed` `e`, `tar --checkpoint-action=exec=`,
+//! `git -c core.fsmonitor=…`, `awk 'system(…)'`, `less +!…`) and
+//! assignments that change what runs (`LD_PRELOAD`, `PATH`, `GIT_*`,
+//! `BASH_ENV`) make a command unknown. A program without a model is
+//! unknown, never read-only. Every path argument and redirection target is
+//! recorded as read or written, so the policy can check it against the
+//! workspace and [`paths::sensitive`].
 
 use super::paths;
+
+pub mod parse;
+use parse::{Cmd, Parsed, RedirKind, Word};
+
+/// Inputs longer than this are not classified ("too large to classify").
+pub const MAX_LEN: usize = 1 << 20;
+
+/// Downloaded files and function names followed per command line; more
+/// make the line unknown (each is compared with every later command).
+const MAX_TRACKED: usize = 64;
 
 /// `process.exec.classification`, from least to most dangerous.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,13 +70,28 @@ impl Kind {
 pub struct Analysis {
     pub kind: Option<Kind>,
     pub uses_sudo: bool,
-    /// Downloaded text is run by a shell or interpreter (`curl … | sh`,
-    /// `bash <(curl …)`, `sh -c "$(wget -O- …)"`, download then run).
+    /// Downloaded or generated text is run by a shell or interpreter
+    /// (`curl … | sh`, `bash <(curl …)`, `sh -c "$(wget -O- …)"`, a
+    /// downloaded file run).
     pub pipes_to_shell: bool,
-    /// Paths the command writes, deletes or changes, as written.
+    /// Paths the command writes, deletes or changes (relative ones joined
+    /// to the directory the command runs in, when known).
     pub writes: Vec<String>,
-    /// A `cd` leaves the workspace, so relative paths after it are outside.
-    pub leaves_workspace: bool,
+    /// Paths whose contents the command reads.
+    pub reads: Vec<String>,
+    /// Directories read recursively (`grep -r`, `find`, `rg`, `tar c`).
+    pub tree_reads: Vec<String>,
+    /// Paths read whose name only the running shell knows (a glob, a
+    /// command substitution).
+    pub unknown_reads: Vec<String>,
+    /// A secret-looking environment variable is printed or expanded
+    /// (`echo $AWS_SECRET_ACCESS_KEY`, `printenv GITHUB_TOKEN`, `env`).
+    pub env_secret: bool,
+    /// `git push --force` to a protected branch (or to the current branch,
+    /// which may be one).
+    pub force_push_protected: bool,
+    /// The input was larger than [`MAX_LEN`].
+    pub too_large: bool,
 }
 
 impl Analysis {
@@ -59,257 +103,145 @@ impl Analysis {
     }
     /// Whether any write lands outside `workspace` (see `paths::outside`).
     pub fn writes_outside(&self, workspace: Option<&str>) -> bool {
-        self.writes.iter().any(|p| {
-            paths::outside(p, workspace)
-                || (self.leaves_workspace && !p.starts_with('/') && !p.starts_with('~'))
-        })
+        self.writes.iter().any(|p| paths::outside(p, workspace))
     }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Tok {
-    Word(String),
-    /// `;`, `&&`, `||`, `&`, newline
-    Sep,
-    Pipe,
-    /// `>`, `>>`, `&>`, `>|`, `2>` … with the target that follows
-    RedirOut,
-    RedirIn,
-    /// A `$(…)`, backtick or `<(…)` body, parsed separately
-    Subst(String),
-    /// `(` `)` `{` `}` of subshells, groups and function definitions
-    Group(char),
-}
-
-/// Reads a `$(…)` or `<(…)` body starting after the `(`; returns it and the
-/// index after the closing `)`.
-fn paren_body(cs: &[char], mut i: usize) -> (String, usize) {
-    let mut depth = 1usize;
-    let mut body = String::new();
-    let mut quote: Option<char> = None;
-    while let Some(&c) = cs.get(i) {
-        i += 1;
-        match quote {
-            Some(q) => {
-                if c == q {
-                    quote = None;
-                }
+    /// Whether any write touches a sensitive path.
+    pub fn writes_sensitive(&self, workspace: Option<&str>) -> bool {
+        self.writes
+            .iter()
+            .any(|p| paths::sensitive_in(p, workspace) || paths::contains_sensitive(p, workspace))
+    }
+    /// `none`, `workspace` (a sensitive file inside the workspace, such as
+    /// `.env`) or `outside` (credentials, keys, history elsewhere).
+    pub fn sensitive_read(&self, workspace: Option<&str>) -> &'static str {
+        let mut level = "none";
+        let hits = self
+            .reads
+            .iter()
+            .filter(|p| paths::sensitive_in(p, workspace))
+            .chain(
+                self.tree_reads
+                    .iter()
+                    .filter(|p| paths::contains_sensitive(p, workspace)),
+            );
+        for p in hits {
+            if paths::outside(p, workspace) {
+                return "outside";
             }
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return (body, i);
-                    }
-                }
-                _ => {}
-            },
+            level = "workspace";
         }
-        body.push(c);
+        if self.env_secret && level == "none" {
+            level = "workspace";
+        }
+        for p in &self.unknown_reads {
+            if !paths::glob_may_be_sensitive(p) {
+                continue;
+            }
+            if p.starts_with("$(") || p.starts_with('`') {
+                // `$(git rev-parse --show-toplevel)/README.md`: the name is
+                // known, only the directory is computed
+                let tail = p.rsplit(')').next().unwrap_or("");
+                let named = tail.starts_with('/')
+                    && tail.len() > 1
+                    && !tail.contains('*')
+                    && !tail.contains('?');
+                if named && !paths::sensitive(tail) {
+                    continue;
+                }
+                // a name computed by a command: not known to be outside
+                if level == "none" {
+                    level = "workspace";
+                }
+                continue;
+            }
+            if paths::outside(p, workspace) {
+                return "outside";
+            }
+            level = "workspace";
+        }
+        level
     }
-    (body, i)
 }
 
-#[allow(unused_assignments)] // the last `flush!` resets a flag nobody reads
-fn tokenize(src: &str) -> Vec<Tok> {
-    let src = src.replace("\\\r\n", "").replace("\\\n", "");
-    let cs: Vec<char> = src.chars().collect();
-    let at = |i: usize| cs.get(i).copied();
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut i = 0;
-    macro_rules! flush {
-        () => {
-            if in_word {
-                out.push(Tok::Word(std::mem::take(&mut word)));
-                in_word = false;
-            }
-        };
+/// Parses and classifies `src` as run in `cwd` (when known).
+pub fn analyze_in(src: &str, cwd: Option<&str>) -> Analysis {
+    let mut a = Analysis::default();
+    if src.len() > MAX_LEN {
+        a.too_large = true;
+        a.raise(Kind::Unknown);
+        return a;
     }
-    while let Some(c) = at(i) {
-        let next = at(i + 1);
-        match c {
-            '\\' => {
-                if let Some(n) = next {
-                    word.push(n);
+    let mut c = C {
+        a,
+        cwd: cwd.map(str::to_string).filter(|c| !c.trim().is_empty()),
+        budget: src.len().saturating_mul(4).saturating_add(4096),
+        downloaded: Vec::new(),
+        vars: Vec::new(),
+        loop_values: Vec::new(),
+    };
+    let k = c.source(src, 0);
+    let mut a = c.a;
+    a.raise(k);
+    if a.uses_sudo {
+        a.raise(Kind::Privileged);
+    }
+    if a.pipes_to_shell {
+        a.raise(Kind::Network);
+    }
+    a
+}
+
+pub fn analyze(src: &str) -> Analysis {
+    analyze_in(src, None)
+}
+
+/// The last command line analysed: (command, cwd, analysis).
+type Last = Option<(String, Option<String>, std::rc::Rc<Analysis>)>;
+
+thread_local! {
+    static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) };
+}
+
+/// [`analyze_in`], remembering the last answer: the derived fields of one
+/// request call several shell builtins on the same command, which is then
+/// parsed once.
+pub fn cached(src: &str, cwd: Option<&str>) -> std::rc::Rc<Analysis> {
+    LAST.with(|last| {
+        if let Ok(slot) = last.try_borrow() {
+            if let Some((s, c, a)) = slot.as_ref() {
+                if s == src && c.as_deref() == cwd {
+                    return a.clone();
                 }
-                in_word = true;
-                i += 2;
-            }
-            '\'' => {
-                in_word = true;
-                i += 1;
-                while let Some(d) = at(i) {
-                    i += 1;
-                    if d == '\'' {
-                        break;
-                    }
-                    word.push(d);
-                }
-            }
-            '"' => {
-                in_word = true;
-                i += 1;
-                while let Some(d) = at(i) {
-                    i += 1;
-                    match d {
-                        '"' => break,
-                        '\\' => {
-                            if let Some(e) = at(i) {
-                                word.push(e);
-                            }
-                            i += 1;
-                        }
-                        '$' if at(i) == Some('(') => {
-                            let (body, j) = paren_body(&cs, i + 1);
-                            out.push(Tok::Subst(body.clone()));
-                            word.push_str("$(");
-                            word.push_str(&body);
-                            word.push(')');
-                            i = j;
-                        }
-                        '`' => {
-                            let mut body = String::new();
-                            while let Some(e) = at(i) {
-                                i += 1;
-                                if e == '`' {
-                                    break;
-                                }
-                                body.push(e);
-                            }
-                            out.push(Tok::Subst(body));
-                        }
-                        _ => word.push(d),
-                    }
-                }
-            }
-            '$' if next == Some('(') => {
-                let (body, j) = paren_body(&cs, i + 2);
-                out.push(Tok::Subst(body.clone()));
-                word.push_str("$(");
-                word.push_str(&body);
-                word.push(')');
-                in_word = true;
-                i = j;
-            }
-            '<' | '>' if next == Some('(') => {
-                flush!();
-                let (body, j) = paren_body(&cs, i + 2);
-                out.push(Tok::Subst(body));
-                out.push(Tok::Word("/dev/fd/63".into()));
-                i = j;
-            }
-            '`' => {
-                let mut body = String::new();
-                i += 1;
-                while let Some(e) = at(i) {
-                    i += 1;
-                    if e == '`' {
-                        break;
-                    }
-                    body.push(e);
-                }
-                out.push(Tok::Subst(body));
-                in_word = true;
-            }
-            ';' | '\n' => {
-                flush!();
-                out.push(Tok::Sep);
-                i += 1;
-            }
-            '&' => {
-                flush!();
-                if next == Some('&') {
-                    out.push(Tok::Sep);
-                    i += 2;
-                } else if next == Some('>') {
-                    out.push(Tok::RedirOut);
-                    i += 2;
-                    if at(i) == Some('>') {
-                        i += 1;
-                    }
-                } else {
-                    out.push(Tok::Sep);
-                    i += 1;
-                }
-            }
-            '|' => {
-                flush!();
-                if next == Some('|') {
-                    out.push(Tok::Sep);
-                    i += 2;
-                } else {
-                    out.push(Tok::Pipe);
-                    i += if next == Some('&') { 2 } else { 1 };
-                }
-            }
-            '>' => {
-                // `2>`: the digits before are a file descriptor, not a word.
-                if in_word && word.chars().all(|c| c.is_ascii_digit()) {
-                    word.clear();
-                    in_word = false;
-                }
-                flush!();
-                i += 1;
-                if matches!(at(i), Some('>') | Some('|')) {
-                    i += 1;
-                }
-                if at(i) == Some('&') {
-                    // `2>&1`: a descriptor copy, not a file.
-                    i += 1;
-                    while at(i).is_some_and(|c| c.is_ascii_digit() || c == '-') {
-                        i += 1;
-                    }
-                } else {
-                    out.push(Tok::RedirOut);
-                }
-            }
-            '<' => {
-                flush!();
-                i += 1;
-                while matches!(at(i), Some('<') | Some('-')) {
-                    i += 1;
-                }
-                out.push(Tok::RedirIn);
-            }
-            '(' | ')' | '{' | '}' if !in_word || c == ')' || c == '(' => {
-                flush!();
-                out.push(Tok::Group(c));
-                i += 1;
-            }
-            '#' if !in_word => {
-                while at(i).is_some_and(|c| c != '\n') {
-                    i += 1;
-                }
-            }
-            c if c.is_whitespace() => {
-                flush!();
-                i += 1;
-            }
-            _ => {
-                word.push(c);
-                in_word = true;
-                i += 1;
             }
         }
-    }
-    flush!();
-    out
+        let a = std::rc::Rc::new(analyze_in(src, cwd));
+        if let Ok(mut slot) = last.try_borrow_mut() {
+            *slot = Some((src.to_string(), cwd.map(str::to_string), a.clone()));
+        }
+        a
+    })
 }
 
-/// A simple command: words, output redirection targets, and its place in a
-/// pipeline.
-#[derive(Debug, Default)]
-struct Simple {
-    words: Vec<String>,
-    redirects: Vec<String>,
-    /// index in its pipeline (0 = first)
-    stage: usize,
-    /// the pipeline it belongs to
-    pipeline: usize,
+struct C {
+    a: Analysis,
+    cwd: Option<String>,
+    /// Bytes that may still be re-parsed (`sh -c`, `eval`, heredocs into
+    /// shells): re-parsing is bounded by a multiple of the input.
+    budget: usize,
+    /// Files written by downloaders: running one is running downloaded code.
+    downloaded: Vec<String>,
+    /// Variables assigned on the line (`f=~/.ssh/id_rsa; cat $f`).
+    vars: Vec<(String, String)>,
+    /// Words a `for`/`select` loop iterates over: what a loop variable holds.
+    loop_values: Vec<String>,
+}
+
+/// What a simple command gets to see of its surroundings.
+#[derive(Clone, Copy)]
+struct Env<'p> {
+    parsed: &'p Parsed,
+    cmd: &'p Cmd,
+    depth: usize,
 }
 
 fn basename(w: &str) -> String {
@@ -320,15 +252,12 @@ const DOWNLOADERS: &[&str] = &[
     "curl",
     "wget",
     "fetch",
-    "iwr",
-    "irm",
-    "invoke-webrequest",
-    "invoke-restmethod",
     "aria2c",
-    "lwp-download",
     "http",
     "https",
     "xh",
+    "lwp-download",
+    "lwp-request",
 ];
 
 const SHELLS: &[&str] = &[
@@ -337,6 +266,7 @@ const SHELLS: &[&str] = &[
     "zsh",
     "dash",
     "ksh",
+    "mksh",
     "fish",
     "csh",
     "tcsh",
@@ -344,698 +274,3816 @@ const SHELLS: &[&str] = &[
     "busybox",
     "pwsh",
     "powershell",
-    "iex",
-    "invoke-expression",
-    "source",
-    ".",
-    "eval",
+    "rbash",
+    "yash",
 ];
 
 fn is_interpreter(p: &str) -> bool {
     SHELLS.contains(&p)
         || p.starts_with("python")
+        || p.starts_with("pypy")
         || matches!(
             p,
-            "perl" | "ruby" | "node" | "php" | "lua" | "deno" | "bun" | "osascript"
+            "perl"
+                | "ruby"
+                | "node"
+                | "nodejs"
+                | "php"
+                | "lua"
+                | "deno"
+                | "bun"
+                | "osascript"
+                | "tclsh"
+                | "expect"
+                | "jshell"
+                | "irb"
+                | "Rscript"
+                | "rscript"
         )
 }
 
-/// Looks through wrappers (`sudo`, `env FOO=1`, `nohup`, `timeout 5`,
-/// `xargs -0`) to the program that really runs; returns its index.
-fn program_index(words: &[String], a: &mut Analysis) -> Option<usize> {
-    let mut i = 0;
-    loop {
-        let w = words.get(i)?;
-        // `FOO=bar cmd`
-        if !w.starts_with('=') && w.contains('=') && !w.starts_with('-') {
-            let name = w.split('=').next().unwrap_or("");
-            if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                i += 1;
-                continue;
-            }
-        }
-        let p = basename(w);
-        let skip_opts = |mut j: usize, with_value: &[&str]| {
-            while let Some(o) = words.get(j) {
-                if o == "--" {
-                    return j + 1;
-                }
-                if !o.starts_with('-') {
-                    break;
-                }
-                j += if with_value.contains(&o.as_str()) {
-                    2
-                } else {
-                    1
-                };
-            }
-            j
-        };
-        match p.as_str() {
-            "sudo" | "doas" | "pkexec" | "runas" | "gosu" | "su-exec" => {
-                a.uses_sudo = true;
-                i = skip_opts(
-                    i + 1,
-                    &["-u", "-g", "-h", "-p", "-C", "-U", "-r", "-t", "-D"],
-                );
-            }
-            "env" => i = skip_opts(i + 1, &["-u", "-C", "-S", "--unset", "--chdir"]),
-            "nohup" | "command" | "builtin" | "exec" | "time" | "setsid" | "unbuffer"
-            | "caffeinate" | "stdbuf" | "ionice" | "chrt" | "nocorrect" | "noglob" => {
-                i = skip_opts(i + 1, &["-n", "-c", "-p"]);
-            }
-            "nice" => i = skip_opts(i + 1, &["-n"]),
-            "timeout" => {
-                i = skip_opts(i + 1, &["-s", "-k", "--signal", "--kill-after"]) + 1;
-            }
-            "xargs" => {
-                i = skip_opts(
-                    i + 1,
-                    &["-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--arg-file"],
-                )
-            }
-            "watch" => i = skip_opts(i + 1, &["-n", "-d"]),
-            "chroot" => {
-                a.uses_sudo = true;
-                i = skip_opts(i + 1, &[]) + 1;
-            }
-            _ => return Some(i),
-        }
-    }
+/// Names whose assignment does not change what runs or where it reads.
+fn harmless_assign(name: &str, value: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    matches!(
+        n.as_str(),
+        "RUST_BACKTRACE"
+            | "RUST_LOG"
+            | "RUST_TEST_THREADS"
+            | "CARGO_TERM_COLOR"
+            | "CARGO_INCREMENTAL"
+            | "CI"
+            | "NODE_ENV"
+            | "DEBUG"
+            | "VERBOSE"
+            | "LANG"
+            | "LANGUAGE"
+            | "TZ"
+            | "TERM"
+            | "NO_COLOR"
+            | "FORCE_COLOR"
+            | "CLICOLOR"
+            | "COLUMNS"
+            | "LINES"
+            | "PYTHONUNBUFFERED"
+            | "PYTHONDONTWRITEBYTECODE"
+            | "PYTHONHASHSEED"
+            | "PYTHONWARNINGS"
+            | "CGO_ENABLED"
+            | "GOOS"
+            | "GOARCH"
+            | "GO111MODULE"
+            | "TMPDIR"
+            | "SOURCE_DATE_EPOCH"
+            | "JOBS"
+            | "TEST"
+            | "UPDATE_SNAPSHOTS"
+            | "INSTA_UPDATE"
+            | "BLESS"
+            | "PROPTEST_CASES"
+            | "NEXTEST_PROFILE"
+            | "HYPOTHESIS_PROFILE"
+    ) || n.starts_with("LC_")
+        || (matches!(n.as_str(), "PAGER" | "GIT_PAGER" | "MANPAGER")
+            && matches!(value, "" | "cat" | "less"))
 }
 
-/// Non-option arguments.
-fn operands(args: &[String]) -> Vec<String> {
-    args.iter()
-        .filter(|a| !a.starts_with('-'))
-        .cloned()
-        .collect()
+/// Option parsing: `-abc` clusters, `-ovalue`, `--long=value`, `--`.
+#[derive(Debug)]
+enum Arg<'w> {
+    Opt(String, Option<String>),
+    Operand(&'w Word),
 }
 
-fn short_flag(args: &[String], letters: &[char]) -> bool {
-    args.iter().any(|a| {
-        a.starts_with('-')
-            && !a.starts_with("--")
-            && a.chars().skip(1).any(|c| letters.contains(&c))
-    })
-}
-
-fn long_flag(args: &[String], names: &[&str]) -> bool {
-    args.iter().any(|a| {
-        names
-            .iter()
-            .any(|n| a == n || a.starts_with(&format!("{n}=")))
-    })
-}
-
-fn value_of(args: &[String], flags: &[&str]) -> Vec<String> {
+fn opts<'w>(args: &'w [Word], val_short: &str, val_long: &[&str]) -> Vec<Arg<'w>> {
     let mut out = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        for f in flags {
-            if a == f {
-                if let Some(v) = args.get(i + 1) {
-                    out.push(v.clone());
+    let mut it = args.iter();
+    let mut ended = false;
+    while let Some(w) = it.next() {
+        let t = w.text.as_str();
+        if ended || t == "-" || !t.starts_with('-') || w.dynamic && !t.starts_with('-') {
+            out.push(Arg::Operand(w));
+            continue;
+        }
+        if t == "--" {
+            ended = true;
+            continue;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((n, v)) => out.push(Arg::Opt(format!("--{n}"), Some(v.to_string()))),
+                None => {
+                    let name = format!("--{long}");
+                    let v = if val_long.contains(&name.as_str()) {
+                        it.next().map(|w| w.text.clone())
+                    } else {
+                        None
+                    };
+                    out.push(Arg::Opt(name, v));
                 }
-            } else if let Some(v) = a.strip_prefix(&format!("{f}=")) {
-                out.push(v.to_string());
             }
+            continue;
+        }
+        let letters: Vec<char> = t.chars().skip(1).collect();
+        let mut k = 0;
+        while let Some(&c) = letters.get(k) {
+            if val_short.contains(c) {
+                let rest: String = letters.get(k + 1..).unwrap_or_default().iter().collect();
+                let v = if rest.is_empty() {
+                    it.next().map(|w| w.text.clone())
+                } else {
+                    Some(rest)
+                };
+                out.push(Arg::Opt(format!("-{c}"), v));
+                break;
+            }
+            out.push(Arg::Opt(format!("-{c}"), None));
+            k += 1;
         }
     }
     out
 }
 
-/// Classifies one simple command; records writes and nested commands.
-fn classify(cmd: &[String], a: &mut Analysis, depth: usize) -> Kind {
-    let Some(pi) = program_index(cmd, a) else {
-        return Kind::ReadOnly;
-    };
-    let Some(prog_word) = cmd.get(pi) else {
-        return Kind::ReadOnly;
-    };
-    let p = basename(prog_word);
-    let args: Vec<String> = cmd.get(pi + 1..).unwrap_or_default().to_vec();
-    let ops = operands(&args);
-    let sub = args.first().map(|s| s.to_lowercase()).unwrap_or_default();
-    let writes = |a: &mut Analysis, paths: &[String]| a.writes.extend(paths.iter().cloned());
-    match p.as_str() {
-        // Shells and interpreters running a string: parse the string.
-        _ if (SHELLS.contains(&p.as_str()) || p == "su")
-            && (args.iter().any(|x| x == "-c" || x == "-command")) =>
-        {
-            if p == "su" {
-                a.uses_sudo = true;
-            }
-            let code = value_of(&args, &["-c", "-command"]);
-            let mut k = if p == "su" {
-                Kind::Privileged
-            } else {
-                Kind::ReadOnly
-            };
-            for c in code {
-                k = k.max(analyze_into(&c, a, depth + 1));
-            }
-            k
-        }
-        "su" => {
-            a.uses_sudo = true;
-            Kind::Privileged
-        }
-        "eval" => {
-            let code = args.join(" ");
-            analyze_into(&code, a, depth + 1).max(Kind::Unknown)
-        }
-        "rm" | "unlink" | "rmdir" => {
-            writes(a, &ops);
-            let recursive = short_flag(&args, &['r', 'R']) || long_flag(&args, &["--recursive"]);
-            let no_root = long_flag(&args, &["--no-preserve-root"]);
-            let wide = ops.iter().any(|o| {
-                matches!(
-                    o.as_str(),
-                    "/" | "/*" | "~" | "~/" | "*" | "." | ".." | "$HOME"
-                )
-            });
-            if p == "rm" && (recursive || no_root || wide) {
-                Kind::Destructive
-            } else {
-                Kind::Write
-            }
-        }
-        "shred" | "srm" | "wipe" | "wipefs" | "mkfs" | "mke2fs" | "mkswap" | "fdisk" | "sfdisk"
-        | "parted" | "gdisk" | "sgdisk" | "blkdiscard" | "shutdown" | "reboot" | "halt"
-        | "poweroff" | "kexec" => {
-            writes(a, &ops);
-            Kind::Destructive
-        }
-        _ if p.starts_with("mkfs.") => Kind::Destructive,
-        "dd" => {
-            let targets: Vec<String> = args
-                .iter()
-                .filter_map(|x| x.strip_prefix("of=").map(str::to_string))
-                .collect();
-            writes(a, &targets);
-            if targets
-                .iter()
-                .any(|t| t.starts_with("/dev/") && !is_null_device(t))
-            {
-                Kind::Destructive
-            } else if targets.is_empty() {
-                Kind::ReadOnly
-            } else {
-                Kind::Write
-            }
-        }
-        "truncate" => {
-            writes(a, &ops);
-            Kind::Destructive
-        }
-        "crontab" => {
-            if short_flag(&args, &['r']) {
-                Kind::Destructive
-            } else if args.is_empty() || short_flag(&args, &['l']) && ops.is_empty() {
-                Kind::ReadOnly
-            } else {
-                Kind::Privileged
-            }
-        }
-        "find" => {
-            let root = ops.first().cloned().unwrap_or_else(|| ".".into());
-            let mut k = Kind::ReadOnly;
-            if args.iter().any(|x| x == "-delete") {
-                a.writes.push(root.clone());
-                k = Kind::Destructive;
-            }
-            for (i, x) in args.iter().enumerate() {
-                if matches!(x.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
-                    let inner: Vec<String> = args
-                        .iter()
-                        .skip(i + 1)
-                        .take_while(|w| *w != ";" && *w != "+")
-                        .map(|w| {
-                            if w == "{}" {
-                                format!("{root}/x")
-                            } else {
-                                w.clone()
-                            }
-                        })
-                        .collect();
-                    k = k.max(classify(&inner, a, depth + 1));
-                }
-            }
-            k
-        }
-        "git" => {
-            let rest = args.get(1..).unwrap_or_default();
-            match sub.as_str() {
-                "status" | "log" | "diff" | "show" | "blame" | "ls-files" | "rev-parse"
-                | "grep" | "describe" | "shortlog" | "reflog" | "ls-tree" | "cat-file"
-                | "whatchanged" | "--version" | "help" => Kind::ReadOnly,
-                "branch" | "tag" | "remote" | "stash" | "config"
-                    if rest.is_empty()
-                        || rest.iter().all(|r| {
-                            matches!(
-                                r.as_str(),
-                                "-a" | "-v" | "-vv" | "-l" | "--list" | "-r" | "list" | "--get"
-                            )
-                        }) =>
-                {
-                    Kind::ReadOnly
-                }
-                "clean" if short_flag(rest, &['f']) || long_flag(rest, &["--force"]) => {
-                    Kind::Destructive
-                }
-                "reset" if long_flag(rest, &["--hard"]) => Kind::Destructive,
-                "checkout" | "restore" if rest.iter().any(|r| r == "." || r == "--") => {
-                    Kind::Destructive
-                }
-                "branch" if short_flag(rest, &['D']) => Kind::Destructive,
-                "stash" if matches!(rest.first().map(String::as_str), Some("drop" | "clear")) => {
-                    Kind::Destructive
-                }
-                "push" => {
-                    if short_flag(rest, &['f'])
-                        || long_flag(
-                            rest,
-                            &["--force", "--force-with-lease", "--mirror", "--delete"],
-                        )
-                        || rest
-                            .iter()
-                            .any(|r| r.starts_with('+') || r.starts_with(':'))
-                    {
-                        Kind::Destructive
-                    } else {
-                        Kind::Network
-                    }
-                }
-                "clone" => {
-                    if let Some(d) = operands(rest).get(1) {
-                        a.writes.push(d.clone());
-                    }
-                    Kind::Network
-                }
-                "pull" | "fetch" | "ls-remote" | "submodule" | "send-email" | "request-pull" => {
-                    Kind::Network
-                }
-                _ => Kind::Write,
-            }
-        }
-        "chmod" | "chown" | "chgrp" | "chattr" | "setfacl" | "setcap" => {
-            let targets: Vec<String> = ops.iter().skip(1).cloned().collect();
-            writes(a, &targets);
-            if p == "chmod" {
-                Kind::Write
-            } else {
-                Kind::Privileged
-            }
-        }
-        "passwd" | "useradd" | "usermod" | "userdel" | "groupadd" | "groupmod" | "adduser"
-        | "deluser" | "visudo" | "systemctl" | "service" | "launchctl" | "mount" | "umount"
-        | "iptables" | "ip6tables" | "nft" | "ufw" | "firewall-cmd" | "modprobe" | "insmod"
-        | "rmmod" | "sysctl" | "nsenter" | "setenforce" | "csrutil" | "dscl" | "scutil" => {
-            Kind::Privileged
-        }
-        "apt" | "apt-get" | "aptitude" | "dnf" | "yum" | "apk" | "zypper" | "pacman" | "snap"
-        | "flatpak" | "port" | "choco" | "winget" | "scoop" | "nix-env" => {
-            if matches!(
-                sub.as_str(),
-                "list" | "search" | "show" | "info" | "policy" | "-q" | "-ss" | "-qi"
-            ) {
-                Kind::ReadOnly
-            } else {
-                Kind::Install
-            }
-        }
-        "brew" | "pip" | "pip3" | "pipx" | "npm" | "pnpm" | "yarn" | "gem" | "cargo" | "go"
-        | "conda" | "mamba" | "uv" | "poetry" | "composer" | "bundle" | "dotnet" => {
-            match sub.as_str() {
-                "install" | "i" | "add" | "get" | "ci" | "reinstall" | "upgrade" | "update"
-                | "sync" | "tap" | "link" => Kind::Install,
-                "list" | "ls" | "show" | "freeze" | "info" | "search" | "outdated" | "view"
-                | "--version" | "-v" | "version" | "help" | "check" | "metadata" | "tree"
-                | "doctor" | "audit" | "env" | "config" | "why" | "vet" => Kind::ReadOnly,
-                "uninstall" | "remove" | "rm" | "unlink" => Kind::Write,
-                "publish" | "push" | "login" | "owner" | "yank" | "upload" | "deploy" => {
-                    Kind::Network
-                }
-                _ => Kind::Unknown,
-            }
-        }
-        "npx" | "pnpx" | "bunx" | "uvx" => Kind::Install,
-        _ if p.starts_with("python")
-            && args.first().is_some_and(|x| x == "-m")
-            && args.get(1).is_some_and(|m| m == "pip")
-            && args.get(2).is_some_and(|s| s == "install") =>
-        {
-            Kind::Install
-        }
-        "curl" | "wget" | "fetch" | "aria2c" | "http" | "https" | "xh" | "iwr" | "irm"
-        | "invoke-webrequest" | "invoke-restmethod" | "lwp-download" => {
-            let out = value_of(
-                &args,
-                &[
-                    "-o",
-                    "--output",
-                    "-O",
-                    "--output-document",
-                    "-P",
-                    "--directory-prefix",
-                    "-OutFile",
-                ],
-            );
-            a.writes.extend(out.into_iter().filter(|o| o != "-"));
-            Kind::Network
-        }
-        "ssh" | "scp" | "sftp" | "rsync" | "nc" | "ncat" | "netcat" | "telnet" | "ftp"
-        | "socat" | "ping" | "dig" | "nslookup" | "host" | "nmap" | "traceroute" | "mosh"
-        | "aws" | "gcloud" | "gsutil" | "az" | "kubectl" | "helm" | "gh" | "glab" | "heroku"
-        | "vercel" | "flyctl" | "doctl" | "terraform" | "pulumi" | "openssl" | "whois" => {
-            match (p.as_str(), sub.as_str()) {
-                ("terraform" | "pulumi", "destroy")
-                | ("kubectl" | "helm", "delete" | "uninstall" | "drain")
-                | ("gsutil", "rm" | "rb") => Kind::Destructive,
-                ("aws", "s3") if args.get(1).is_some_and(|s| s == "rm" || s == "rb") => {
-                    Kind::Destructive
-                }
-                ("rsync", _) | ("scp", _) => {
-                    if let Some(last) = ops.last() {
-                        a.writes.push(last.clone());
-                    }
-                    if long_flag(&args, &["--delete", "--delete-after", "--delete-before"]) {
-                        Kind::Destructive
-                    } else {
-                        Kind::Network
-                    }
-                }
-                _ => Kind::Network,
-            }
-        }
-        "docker" | "podman" => match sub.as_str() {
-            "ps" | "images" | "logs" | "inspect" | "version" | "info" => Kind::ReadOnly,
-            "rm" | "rmi" | "prune" | "kill" => Kind::Destructive,
-            "system" | "volume" | "container" | "image" | "network"
-                if args.iter().any(|x| x == "prune" || x == "rm") =>
-            {
-                Kind::Destructive
-            }
-            "run" | "exec" | "create"
-                if args.iter().any(|x| {
-                    x == "--privileged"
-                        || x.starts_with("/:")
-                        || x.starts_with("--pid=host")
-                        || x.starts_with("--net=host")
-                }) =>
-            {
-                Kind::Privileged
-            }
-            "push" | "pull" | "login" => Kind::Network,
-            _ => Kind::Unknown,
-        },
-        "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client" | "duckdb" => {
-            let mut sql = value_of(
-                &args,
-                &["-c", "--command", "-e", "--execute", "-Q", "-q", "--query"],
-            );
-            if p == "sqlite3" || p == "duckdb" {
-                sql.extend(ops.get(1).cloned());
-            }
-            if sql.iter().any(|s| super::sql::analyze(s).destructive) {
-                Kind::Destructive
-            } else {
-                Kind::Unknown
-            }
-        }
-        "kill" | "pkill" | "killall" => Kind::Write,
-        "touch" | "mkdir" | "tee" | "mktemp" | "rename" | "install" | "patch" | "unzip"
-        | "gunzip" | "gzip" | "bzip2" | "xz" | "zip" | "ln" | "split" => {
-            let mut targets = ops.clone();
-            targets.extend(value_of(&args, &["-d", "-t", "--target-directory"]));
-            writes(a, &targets);
-            Kind::Write
-        }
-        "cp" | "mv" => {
-            let mut targets: Vec<String> = value_of(&args, &["-t", "--target-directory"]);
-            if p == "mv" {
-                targets.extend(ops.iter().cloned());
-            } else if let Some(last) = ops.last() {
-                targets.push(last.clone());
-            }
-            writes(a, &targets);
-            if p == "mv" && ops.last().is_some_and(|t| is_null_device(t)) {
-                Kind::Destructive
-            } else {
-                Kind::Write
-            }
-        }
-        "tar" => {
-            let create = short_flag(&args, &['c', 'x', 'r', 'u'])
-                || sub.chars().any(|c| "cxru".contains(c)) && !sub.starts_with('-');
-            let mut targets = value_of(&args, &["-C", "--directory", "-f", "--file"]);
-            if !sub.starts_with('-') && sub.contains('f') {
-                targets.extend(args.get(1).cloned());
-            }
-            if create {
-                writes(a, &targets);
-                Kind::Write
-            } else {
-                Kind::ReadOnly
-            }
-        }
-        "sed" | "perl" => {
-            if short_flag(&args, &['i']) || long_flag(&args, &["--in-place"]) {
-                writes(a, &ops);
-                Kind::Write
-            } else if p == "perl" {
-                Kind::Unknown
-            } else {
-                Kind::ReadOnly
-            }
-        }
-        "sort" => {
-            let out = value_of(&args, &["-o", "--output"]);
-            if out.is_empty() {
-                Kind::ReadOnly
-            } else {
-                writes(a, &out);
-                Kind::Write
-            }
-        }
-        "cd" | "pushd" => {
-            match ops.first() {
-                None => a.leaves_workspace = true,
-                Some(d) => {
-                    if d.starts_with('/')
-                        || d.starts_with('~')
-                        || d.starts_with('$')
-                        || d.starts_with("..")
-                    {
-                        a.leaves_workspace = true;
-                    }
-                }
-            }
-            Kind::ReadOnly
-        }
-        "ls" | "cat" | "head" | "tail" | "less" | "more" | "grep" | "egrep" | "fgrep" | "rg"
-        | "ag" | "ack" | "fd" | "wc" | "echo" | "printf" | "pwd" | "which" | "whereis" | "type"
-        | "file" | "stat" | "du" | "df" | "tree" | "diff" | "cmp" | "uniq" | "cut" | "tr"
-        | "jq" | "yq" | "base64" | "md5sum" | "sha1sum" | "sha256sum" | "shasum" | "xxd" | "od"
-        | "hexdump" | "strings" | "realpath" | "readlink" | "dirname" | "basename" | "test"
-        | "[" | "[[" | "true" | "false" | ":" | "sleep" | "seq" | "column" | "nl" | "rev"
-        | "tac" | "comm" | "join" | "paste" | "fold" | "expand" | "man" | "help" | "date"
-        | "whoami" | "id" | "uname" | "hostname" | "ps" | "uptime" | "free" | "env"
-        | "printenv" | "history" | "lsof" | "locale" | "cal" | "bat" | "exa" | "eza" | "zcat"
-        | "zgrep" | "popd" | "dirs" | "set" | "export" | "unset" | "alias" | "read" | "wait"
-        | "exit" | "return" | "shift" | "local" | "declare" | "getconf" | "nproc" | "arch"
-        | "sw_vers" | "lscpu" | "lsblk" | "tput" | "clear" => Kind::ReadOnly,
-        _ => Kind::Unknown,
-    }
+fn operands<'w>(parsed: &[Arg<'w>]) -> Vec<&'w Word> {
+    parsed
+        .iter()
+        .filter_map(|a| match a {
+            Arg::Operand(w) => Some(*w),
+            _ => None,
+        })
+        .collect()
+}
+
+fn has(parsed: &[Arg], names: &[&str]) -> bool {
+    parsed
+        .iter()
+        .any(|a| matches!(a, Arg::Opt(n, _) if names.contains(&n.as_str())))
+}
+
+fn values(parsed: &[Arg], names: &[&str]) -> Vec<String> {
+    parsed
+        .iter()
+        .filter_map(|a| match a {
+            Arg::Opt(n, Some(v)) if names.contains(&n.as_str()) => Some(v.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn is_null_device(t: &str) -> bool {
     matches!(
         t,
-        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero" | "-"
     ) || t.starts_with("/dev/fd/")
 }
 
-/// Parses and classifies `src`, adding to `a`; returns the line's class.
-fn analyze_into(src: &str, a: &mut Analysis, depth: usize) -> Kind {
-    if depth > 8 {
-        return Kind::Unknown;
+impl C {
+    /// Joins a relative path to the directory the command runs in.
+    fn at(&self, p: &str) -> String {
+        match &self.cwd {
+            Some(d)
+                if !p.starts_with('/')
+                    && !p.starts_with('~')
+                    && !p.starts_with('$')
+                    && !is_null_device(p) =>
+            {
+                format!("{}/{p}", d.trim_end_matches('/'))
+            }
+            _ => p.to_string(),
+        }
     }
-    let toks = tokenize(src);
-    let mut cmds: Vec<Simple> = Vec::new();
-    let mut cur = Simple::default();
-    let mut pipeline = 0usize;
-    let mut stage = 0usize;
-    let mut redirect_next = false;
-    let mut input_next = false;
-    let mut function_def = false;
-    let mut substs: Vec<String> = Vec::new();
-    let mut subst_in: Vec<(usize, usize)> = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        match t {
-            Tok::Word(w) => {
-                if input_next {
-                    // `< file` is read, not written or run
-                    input_next = false;
-                } else if redirect_next {
-                    cur.redirects.push(w.clone());
-                    redirect_next = false;
+    fn read(&mut self, p: &str) {
+        if !is_null_device(p) && !p.is_empty() {
+            for p in self.expand(p) {
+                let p = self.at(&p);
+                if p.contains("$(") || p.contains('*') || p.contains('?') || p.contains('[') {
+                    self.a.unknown_reads.push(p.clone());
+                }
+                self.a.reads.push(p);
+            }
+        }
+    }
+    fn read_tree(&mut self, p: &str) {
+        for p in self.expand(p) {
+            let p = self.at(&p);
+            self.a.reads.push(p.clone());
+            self.a.tree_reads.push(p);
+        }
+    }
+
+    /// Paths named in inline code (`python -c "open('/home/u/.ssh/id_rsa')"`):
+    /// the code is unknown, but a file it names is read as far as the gate
+    /// can tell.
+    fn code_paths(&mut self, code: &str) {
+        let mut n = 0;
+        for tok in code.split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '\'' | '"' | '(' | ')' | ',' | ';' | '`' | '[' | ']' | '{' | '}' | '='
+                )
+        }) {
+            n += 1;
+            if n > 4096 {
+                break;
+            }
+            if local_path_like(tok) {
+                let t = self.at(tok);
+                self.a.reads.push(t);
+            }
+        }
+    }
+
+    /// The values a path with variables in it may take: each variable
+    /// assigned on the line, or a loop's words; a variable from the
+    /// environment (`cat $CREDS_FILE`) is a path only the shell knows.
+    fn expand(&mut self, p: &str) -> Vec<String> {
+        let mut out = vec![p.to_string()];
+        if !p.contains('$') {
+            return out;
+        }
+        for rest in p.split('$').skip(1) {
+            let braced = rest.starts_with('{');
+            let name: String = rest
+                .trim_start_matches('{')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if name.is_empty()
+                || matches!(
+                    name.as_str(),
+                    "HOME" | "PWD" | "XARGS" | "FOUND" | "UNKNOWN" | "OLDPWD" | "CD"
+                )
+            {
+                continue;
+            }
+            let token = if braced {
+                format!("${{{name}}}")
+            } else {
+                format!("${name}")
+            };
+            let mut values: Vec<String> = self
+                .vars
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .collect();
+            if values.is_empty() {
+                values = self.loop_values.clone();
+            }
+            if values.is_empty() {
+                // from the environment: a path only the shell knows
+                self.a.unknown_reads.push(format!("$({token})"));
+                continue;
+            }
+            out.extend(values.iter().map(|v| p.replace(&token, v)));
+        }
+        out.truncate(MAX_TRACKED * 2);
+        out
+    }
+    fn write(&mut self, p: &str) {
+        if !is_null_device(p) {
+            let p = self.at(if p.is_empty() { "$UNKNOWN" } else { p });
+            self.a.writes.push(p);
+        }
+    }
+
+    /// Parses and classifies a whole command line (or a string a command
+    /// runs as one); bounded by the shared budget.
+    fn source(&mut self, src: &str, depth: usize) -> Kind {
+        if src.len() > self.budget || depth > parse::MAX_DEPTH {
+            return Kind::Unknown;
+        }
+        self.budget -= src.len();
+        let mut parsed = Parsed::default();
+        parse::parse_into(src, &mut parsed, 0, depth);
+        // A function defined on the line (`:(){ :|:& };:`) is code the
+        // gate only sees in parts: its body is classified, the line is at
+        // least unknown.
+        let mut kind = if parsed.malformed || !parsed.functions.is_empty() {
+            Kind::Unknown
+        } else {
+            Kind::ReadOnly
+        };
+        if parsed.cmds.is_empty() && src.trim().is_empty() {
+            kind = Kind::Unknown;
+        }
+        // Groups whose commands download: their output is downloaded text.
+        let mut downloads = vec![false; parsed.groups.len()];
+        for c in &parsed.cmds {
+            let downloader = c.words.iter().any(|w| {
+                let b = w.text.rsplit('/').next().unwrap_or("");
+                DOWNLOADERS.iter().any(|d| b.eq_ignore_ascii_case(d))
+            });
+            if downloader {
+                let mut g = c.group;
+                let mut guard = 0;
+                while let Some(d) = downloads.get_mut(g) {
+                    *d = true;
+                    if g == 0 || guard > parse::MAX_DEPTH * 2 {
+                        break;
+                    }
+                    guard += 1;
+                    g = parsed.groups.get(g).map_or(0, |x| x.parent);
+                }
+            }
+        }
+        for cmd in &parsed.cmds {
+            let env = Env {
+                parsed: &parsed,
+                cmd,
+                depth,
+            };
+            let k = self.command(env, &downloads);
+            kind = kind.max(k);
+        }
+        kind
+    }
+
+    fn command(&mut self, env: Env, downloads: &[bool]) -> Kind {
+        let cmd = env.cmd;
+        let mut kind = Kind::ReadOnly;
+        for (name, value) in &cmd.assigns {
+            let bare_local = cmd.words.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !name.contains("proxy")
+                && !name.starts_with("npm_config");
+            if !bare_local && !harmless_assign(name, &value.text) {
+                kind = kind.max(Kind::Unknown);
+            }
+        }
+        for r in &cmd.redirs {
+            let t = r.target.text.as_str();
+            if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
+                kind = kind.max(Kind::Network);
+                continue;
+            }
+            if matches!(r.kind, RedirKind::Read | RedirKind::ReadWrite) {
+                self.read(t);
+            }
+            if matches!(r.kind, RedirKind::Write | RedirKind::ReadWrite) && !is_null_device(t) {
+                if r.target.dynamic {
+                    self.write("$UNKNOWN");
+                }
+                self.write(t);
+                let block = t.starts_with("/dev/");
+                kind = kind.max(if block {
+                    Kind::Destructive
                 } else {
-                    cur.words.push(w.clone());
-                }
-            }
-            Tok::RedirOut => redirect_next = true,
-            Tok::RedirIn => input_next = true,
-            Tok::Subst(body) => {
-                substs.push(body.clone());
-                subst_in.push((pipeline, stage));
-            }
-            Tok::Pipe | Tok::Sep | Tok::Group(_) => {
-                if let Tok::Group('(') = t {
-                    if matches!(toks.get(i + 1), Some(Tok::Group(')'))) {
-                        function_def = true;
-                    }
-                }
-                let c = std::mem::take(&mut cur);
-                if !c.words.is_empty() || !c.redirects.is_empty() {
-                    cmds.push(Simple {
-                        stage,
-                        pipeline,
-                        ..c
-                    });
-                }
-                cur.words.clear();
-                match t {
-                    Tok::Pipe => stage += 1,
-                    _ => {
-                        pipeline += 1;
-                        stage = 0;
-                    }
+                    Kind::Write
+                });
+                if cmd.words.is_empty() && !block && r.kind == RedirKind::Write {
+                    // `> file` with no command empties the file.
+                    kind = kind.max(Kind::Destructive);
                 }
             }
         }
-    }
-    if !cur.words.is_empty() || !cur.redirects.is_empty() {
-        cmds.push(Simple {
-            stage,
-            pipeline,
-            ..cur
-        });
-    }
-    let mut kind = if function_def {
-        Kind::Unknown
-    } else {
-        Kind::ReadOnly
-    };
-    if cmds.is_empty() && substs.is_empty() {
-        kind = Kind::Unknown;
-    }
-    // Downloads feeding interpreters: `curl … | sh`, `wget -O- … | sudo python3`.
-    let mut downloaded_at: Vec<(usize, usize)> = Vec::new();
-    let mut downloaded_files: Vec<String> = Vec::new();
-    for c in &cmds {
-        let mut probe = Analysis::default();
-        let pi = program_index(&c.words, &mut probe);
-        let prog = pi
-            .and_then(|i| c.words.get(i))
-            .map(|w| basename(w))
-            .unwrap_or_default();
-        let args: Vec<String> = pi
-            .and_then(|i| c.words.get(i + 1..))
-            .unwrap_or_default()
-            .to_vec();
-        if DOWNLOADERS.contains(&prog.as_str()) {
-            downloaded_at.push((c.pipeline, c.stage));
-            downloaded_files.extend(value_of(
-                &args,
-                &["-o", "--output", "-O", "--output-document", "-OutFile"],
-            ));
-            downloaded_files.extend(c.redirects.iter().cloned());
-            if prog == "wget" && !args.iter().any(|x| x.starts_with("-O")) {
-                downloaded_files.extend(
-                    operands(&args)
-                        .iter()
-                        .filter_map(|u| u.rsplit('/').next().map(str::to_string)),
-                );
-            }
-        }
-        let feeds = downloaded_at
+        let words_and_values = cmd
+            .words
             .iter()
-            .any(|(p, s)| *p == c.pipeline && *s < c.stage);
-        let is_download = |x: &str| {
-            let x = x.trim_start_matches("./");
-            downloaded_files.iter().any(|f| {
+            .chain(cmd.assigns.iter().map(|(_, v)| v))
+            .chain(cmd.redirs.iter().map(|r| &r.target));
+        for w in words_and_values {
+            if w.dynamic && mentions_secret_var(&w.text) {
+                self.a.env_secret = true;
+            }
+        }
+        for (name, value) in &cmd.assigns {
+            if self.vars.len() < MAX_TRACKED {
+                self.vars.push((name.clone(), value.text.clone()));
+            }
+        }
+        if cmd.data_only {
+            for w in &cmd.words {
+                if self.loop_values.len() < MAX_TRACKED && w.text != "in" {
+                    self.loop_values.push(w.text.clone());
+                }
+            }
+        }
+        if cmd.data_only || cmd.words.is_empty() {
+            return kind;
+        }
+        let stdin = cmd
+            .stdin_body
+            .and_then(|i| env.parsed.bodies.get(i))
+            .map(String::as_str);
+        let k = self.argv(env, &cmd.words, stdin, downloads, 0);
+        kind.max(k)
+    }
+
+    /// Classifies an argument vector (after wrappers have been peeled off
+    /// for `level` rounds).
+    fn argv(
+        &mut self,
+        env: Env,
+        words: &[Word],
+        stdin: Option<&str>,
+        downloads: &[bool],
+        level: usize,
+    ) -> Kind {
+        let Some((prog_w, args)) = words.split_first() else {
+            return Kind::ReadOnly;
+        };
+        if level > 16 {
+            return Kind::Unknown;
+        }
+        let fed = env.cmd.stage > 0 && stdin.is_none();
+        let subst_download = |w: &Word| w.substs.iter().any(|g| downloads.get(*g) == Some(&true));
+        if prog_w.dynamic || prog_w.text.is_empty() {
+            if prog_w
+                .substs
+                .iter()
+                .any(|g| downloads.get(*g) == Some(&true))
+            {
+                self.a.pipes_to_shell = true;
+            }
+            return Kind::Unknown;
+        }
+        let raw = prog_w.text.as_str();
+        if self.is_downloaded(raw) {
+            self.a.pipes_to_shell = true;
+            return Kind::Unknown;
+        }
+        let mut p = basename(raw);
+        if raw.contains('/') {
+            let dir = raw.get(..raw.len() - p.len()).unwrap_or("");
+            let system = matches!(
+                dir,
+                "/bin/"
+                    | "/usr/bin/"
+                    | "/usr/local/bin/"
+                    | "/sbin/"
+                    | "/usr/sbin/"
+                    | "/usr/local/sbin/"
+                    | "/opt/homebrew/bin/"
+            );
+            let project_tool = (matches!(p.as_str(), "gradlew" | "mvnw")
+                || raw.starts_with("node_modules/.bin/")
+                || raw.starts_with("./node_modules/.bin/"))
+                && !paths::outside(raw, Some("/w"));
+            if !system && !project_tool {
+                return Kind::Unknown;
+            }
+            if p == "gradlew" {
+                p = "gradle".into();
+            } else if p == "mvnw" {
+                p = "mvn".into();
+            }
+        }
+        if env.parsed.functions.len() <= MAX_TRACKED && env.parsed.functions.contains(&p) {
+            // its body is classified where it is defined
+            return Kind::ReadOnly;
+        }
+        let t = |w: &Word| w.text.clone();
+        let texts: Vec<String> = args.iter().map(t).collect();
+        let first = texts.first().map(String::as_str).unwrap_or("");
+        let depth = env.depth;
+        let inner = |c: &mut C, rest: &[Word], stdin: Option<&str>| -> Kind {
+            if rest.is_empty() {
+                Kind::ReadOnly
+            } else {
+                c.argv(env, rest, stdin, downloads, level + 1)
+            }
+        };
+        match p.as_str() {
+            // ---- wrappers: classify the command they run ----
+            "sudo" | "doas" | "pkexec" | "run0" | "gosu" | "su-exec" | "runas" => {
+                self.a.uses_sudo = true;
+                let parsed = self.skip_opts(
+                    args,
+                    "ugpChUrtDRTc",
+                    &[
+                        "--user",
+                        "--group",
+                        "--host",
+                        "--prompt",
+                        "--chdir",
+                        "--role",
+                        "--type",
+                        "--close-from",
+                        "--other-user",
+                        "--command-timeout",
+                    ],
+                );
+                let o = opts(
+                    args.get(..parsed).unwrap_or_default(),
+                    "ugpChUrtDRTc",
+                    &[
+                        "--user", "--group", "--host", "--prompt", "--chdir", "--role", "--type",
+                    ],
+                );
+                if has(&o, &["-e", "--edit"]) {
+                    for w in args.get(parsed..).unwrap_or_default() {
+                        self.write(&w.text);
+                    }
+                    return Kind::Privileged;
+                }
+                if has(&o, &["-s", "-i", "--shell", "--login"]) && parsed >= args.len() {
+                    return Kind::Privileged;
+                }
+                inner(self, args.get(parsed..).unwrap_or_default(), stdin).max(Kind::Privileged)
+            }
+            "su" | "runuser" => {
+                self.a.uses_sudo = true;
+                let o = opts(
+                    args,
+                    "cgGsw",
+                    &["--command", "--group", "--shell", "--session-command"],
+                );
+                let mut k = Kind::Privileged;
+                for code in values(&o, &["-c", "--command", "--session-command"]) {
+                    k = k.max(self.source(&code, depth + 1));
+                }
+                k
+            }
+            "env" => {
+                let mut i = 0;
+                let mut k = Kind::ReadOnly;
+                while let Some(w) = args.get(i) {
+                    let x = w.text.as_str();
+                    if x == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if let Some(s) = x
+                        .strip_prefix("--split-string=")
+                        .or_else(|| x.strip_prefix("-S").filter(|s| !s.is_empty()))
+                    {
+                        let rest: Vec<String> = args
+                            .get(i + 1..)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(t)
+                            .collect();
+                        let line = format!("{s} {}", shell_join(&rest));
+                        return k.max(self.source(&line, depth + 1));
+                    }
+                    if x == "-S" || x == "--split-string" {
+                        let s = args.get(i + 1).map(t).unwrap_or_default();
+                        let rest: Vec<String> = args
+                            .get(i + 2..)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(t)
+                            .collect();
+                        let line = format!("{s} {}", shell_join(&rest));
+                        return k.max(self.source(&line, depth + 1));
+                    }
+                    if matches!(x, "-u" | "--unset" | "-C" | "--chdir" | "-P") {
+                        if matches!(x, "-C" | "--chdir" | "-P") {
+                            k = Kind::Unknown;
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    if x.starts_with('-') {
+                        if x.starts_with("-C") || x.starts_with("--chdir") || x.starts_with("-P") {
+                            k = Kind::Unknown;
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    if let Some((n, v)) = x.split_once('=') {
+                        if !harmless_assign(n, v) {
+                            k = Kind::Unknown;
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                if args.get(i..).is_none_or(<[Word]>::is_empty) {
+                    // `env` alone prints the environment, secrets included
+                    self.a.env_secret = true;
+                }
+                k.max(inner(self, args.get(i..).unwrap_or_default(), stdin))
+            }
+            "nice" | "ionice" | "chrt" | "taskset" | "stdbuf" | "nohup" | "setsid" | "time"
+            | "unbuffer" | "caffeinate" | "command" | "builtin" | "exec" | "nocorrect"
+            | "noglob" | "timeout" | "gtimeout" => {
+                if p == "command" && args.iter().any(|w| w.text == "-v" || w.text == "-V") {
+                    return Kind::ReadOnly;
+                }
+                let (short, long): (&str, &[&str]) = match p.as_str() {
+                    "nice" => ("n", &["--adjustment"]),
+                    "ionice" => ("cnpP", &["--class", "--classdata", "--pid"]),
+                    "stdbuf" => ("ioe", &["--input", "--output", "--error"]),
+                    "time" => ("fo", &["--format", "--output"]),
+                    "exec" => ("a", &[]),
+                    "timeout" | "gtimeout" => ("sk", &["--signal", "--kill-after"]),
+                    _ => ("", &[]),
+                };
+                let mut i = self.skip_opts(args, short, long);
+                let o = opts(args.get(..i).unwrap_or_default(), short, long);
+                for f in values(&o, &["-o", "--output"]) {
+                    self.write(&f);
+                }
+                // positional arguments before the command
+                let positional = match p.as_str() {
+                    "timeout" | "gtimeout" | "taskset" => 1,
+                    "chrt" => 1,
+                    _ => 0,
+                };
+                i += positional;
+                inner(self, args.get(i..).unwrap_or_default(), stdin)
+            }
+            "watch" => {
+                let i = self.skip_opts(args, "nd", &["--interval", "--differences"]);
+                let rest: Vec<String> = args.get(i..).unwrap_or_default().iter().map(t).collect();
+                self.source(&rest.join(" "), depth + 1)
+            }
+            "flock" => {
+                let o = opts(
+                    args,
+                    "cwE",
+                    &["--command", "--timeout", "--conflict-exit-code"],
+                );
+                let mut k = Kind::Write;
+                for code in values(&o, &["-c", "--command"]) {
+                    k = k.max(self.source(&code, depth + 1));
+                }
+                let ops = operands(&o);
+                if let Some(lock) = ops.first() {
+                    self.write(&lock.text);
+                }
+                let i = args
+                    .iter()
+                    .position(|w| ops.get(1).is_some_and(|o| std::ptr::eq(*o, w)));
+                if let Some(i) = i {
+                    k = k.max(inner(self, args.get(i..).unwrap_or_default(), stdin));
+                }
+                k
+            }
+            "xargs" | "parallel" => {
+                if p == "parallel" {
+                    return Kind::Unknown;
+                }
+                let i = self.skip_opts(
+                    args,
+                    "IinLldEsaP",
+                    &[
+                        "--replace",
+                        "--max-lines",
+                        "--max-args",
+                        "--delimiter",
+                        "--eof",
+                        "--max-chars",
+                        "--arg-file",
+                        "--max-procs",
+                        "--process-slot-var",
+                    ],
+                );
+                let o = opts(
+                    args.get(..i).unwrap_or_default(),
+                    "IinLldEsaP",
+                    &["--arg-file"],
+                );
+                for f in values(&o, &["-a", "--arg-file"]) {
+                    self.read(&f);
+                }
+                let mut rest: Vec<Word> = args.get(i..).unwrap_or_default().to_vec();
+                if rest.is_empty() {
+                    return Kind::ReadOnly;
+                }
+                if env.cmd.stage > 0
+                    && rest
+                        .first()
+                        .is_some_and(|w| is_interpreter(&basename(&w.text)))
+                {
+                    // `… | xargs sh -c`: piped text becomes code
+                    self.a.pipes_to_shell = true;
+                }
+                // The arguments xargs appends come from stdin: paths only
+                // a listing of the workspace (`git ls-files |`, `find . |`,
+                // `rg -l … |`) is known to give; any other input is unknown.
+                let producer = env
+                    .parsed
+                    .cmds
+                    .iter()
+                    .find(|c| c.pipeline == env.cmd.pipeline && c.stage + 1 == env.cmd.stage)
+                    .and_then(|c| c.words.first())
+                    .map(|w| basename(&w.text));
+                let listing = producer.is_some_and(|p| {
+                    matches!(p.as_str(), "find" | "fd" | "git" | "rg" | "grep" | "ls")
+                });
+                if !listing {
+                    self.a.unknown_reads.push("$(xargs)".into());
+                }
+                rest.push(Word {
+                    text: "$XARGS".into(),
+                    dynamic: true,
+                    ..Word::default()
+                });
+                self.argv(env, &rest, None, downloads, level + 1)
+            }
+            "strace" | "ltrace" | "valgrind" | "gdb" | "lldb" | "perf" | "script"
+            | "systemd-run" | "firejail" | "bwrap" | "unshare" | "nsenter" | "chroot"
+            | "ssh-agent" | "dbus-run-session" => {
+                if matches!(p.as_str(), "chroot" | "nsenter" | "unshare" | "systemd-run") {
+                    self.a.uses_sudo |= p == "chroot";
+                    return Kind::Privileged;
+                }
+                Kind::Unknown
+            }
+            // ---- shells and interpreters ----
+            _ if SHELLS.contains(&p.as_str()) => {
+                let mut i = 0;
+                let mut code: Option<String> = None;
+                let mut stdin_script = false;
+                while let Some(w) = args.get(i) {
+                    let x = w.text.as_str();
+                    if x == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if x == "-c"
+                        || x == "-Command"
+                        || x == "-command"
+                        || x == "-EncodedCommand"
+                        || x == "-e" && p == "busybox"
+                    {
+                        if x == "-EncodedCommand" {
+                            return Kind::Unknown;
+                        }
+                        code = args.get(i + 1).map(|w| {
+                            if w.substs.iter().any(|g| downloads.get(*g) == Some(&true)) {
+                                self.a.pipes_to_shell = true;
+                            }
+                            w.text.clone()
+                        });
+                        break;
+                    }
+                    if x.starts_with('-') && x.len() > 1 || x.starts_with('+') {
+                        if x.starts_with('-') && !x.starts_with("--") && x.contains('c') {
+                            code = args.get(i + 1).map(t);
+                            if args.get(i + 1).is_some_and(subst_download) {
+                                self.a.pipes_to_shell = true;
+                            }
+                            break;
+                        }
+                        if x.starts_with('-') && !x.starts_with("--") && x.contains('s') {
+                            stdin_script = true;
+                        }
+                        if matches!(x, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+                            i += 1;
+                            if x.ends_with("file") {
+                                return Kind::Unknown;
+                            }
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                if p == "busybox" && code.is_none() {
+                    // `busybox rm -rf /`: an applet
+                    return inner(self, args, stdin);
+                }
+                if let Some(code) = code {
+                    return self.source(&code, depth + 1);
+                }
+                let script = args.get(i).filter(|_| !stdin_script);
+                match script {
+                    Some(w) => {
+                        if subst_download(w) || self.is_downloaded(&w.text) {
+                            self.a.pipes_to_shell = true;
+                        }
+                        self.read(&w.text);
+                        Kind::Unknown
+                    }
+                    None => {
+                        if fed || env.cmd.group != 0 && stdin.is_none() {
+                            // fed by a pipe, or `tee >(sh)`: text run as code
+                            self.a.pipes_to_shell = true;
+                            Kind::Unknown
+                        } else if let Some(body) = stdin {
+                            self.source(body, depth + 1)
+                        } else {
+                            // an interactive shell: nothing the gate can see
+                            Kind::Unknown
+                        }
+                    }
+                }
+            }
+            "eval" => {
+                if args.iter().any(subst_download) {
+                    self.a.pipes_to_shell = true;
+                }
+                let code = texts.join(" ");
+                self.source(&code, depth + 1)
+                    .max(if args.iter().any(|w| w.dynamic) {
+                        Kind::Unknown
+                    } else {
+                        Kind::ReadOnly
+                    })
+            }
+            "source" | "." => {
+                let Some(f) = args.first() else {
+                    return Kind::Unknown;
+                };
+                if subst_download(f) || self.is_downloaded(&f.text) || f.text == "/dev/stdin" && fed
+                {
+                    self.a.pipes_to_shell = true;
+                    return Kind::Unknown;
+                }
+                self.read(&f.text);
+                // a virtualenv's activate script only sets variables
+                let t = f.text.as_str();
+                if (t.ends_with("/bin/activate") || t == "bin/activate")
+                    && !f.dynamic
+                    && !t.starts_with('/')
+                    && !t.starts_with('~')
+                    && !t.split('/').any(|s| s == "..")
+                {
+                    return Kind::ReadOnly;
+                }
+                Kind::Unknown
+            }
+            _ if p.starts_with("python") || p.starts_with("pypy") => {
+                if matches!(first, "--version" | "-V" | "-VV") && args.len() == 1 {
+                    return Kind::ReadOnly;
+                }
+                let o = opts(args, "cmWXQ", &[]);
+                if let Some(m) = values(&o, &["-m"]).first() {
+                    let rest_at = args
+                        .iter()
+                        .position(|w| w.text == *m || w.text == format!("-m{m}"))
+                        .map_or(args.len(), |i| i + 1);
+                    let rest = args.get(rest_at..).unwrap_or_default();
+                    return self.python_module(m, rest, env, downloads, level);
+                }
+                if has(&o, &["-c"]) {
+                    if args.iter().any(subst_download) {
+                        self.a.pipes_to_shell = true;
+                    }
+                    for code in values(&o, &["-c"]) {
+                        self.code_paths(&code);
+                    }
+                    return Kind::Unknown;
+                }
+                if let Some(body) = stdin {
+                    self.code_paths(body);
+                }
+                match operands(&o).first() {
+                    Some(s) if s.text != "-" => {
+                        if self.is_downloaded(&s.text) || subst_download(s) {
+                            self.a.pipes_to_shell = true;
+                        }
+                        self.read(&s.text);
+                        Kind::Unknown
+                    }
+                    _ => {
+                        if fed {
+                            self.a.pipes_to_shell = true;
+                        }
+                        Kind::Unknown
+                    }
+                }
+            }
+            _ if is_interpreter(&p) => {
+                if first == "--version" || first == "-v" && p == "node" {
+                    return Kind::ReadOnly;
+                }
+                if p == "node" && first == "--test" {
+                    return Kind::Write;
+                }
+                let script = args.iter().find(|w| !w.text.starts_with('-'));
+                for w in args {
+                    self.code_paths(&w.text);
+                }
+                if let Some(body) = stdin {
+                    self.code_paths(body);
+                }
+                let code_flag = args.iter().any(|w| {
+                    matches!(
+                        w.text.as_str(),
+                        "-e" | "-E" | "-r" | "--eval" | "-p" | "--print" | "-n" | "-i"
+                    )
+                });
+                if args.iter().any(subst_download)
+                    || script.is_some_and(|s| self.is_downloaded(&s.text))
+                {
+                    self.a.pipes_to_shell = true;
+                }
+                if script.is_none() && !code_flag && fed {
+                    self.a.pipes_to_shell = true;
+                }
+                Kind::Unknown
+            }
+            // ---- destructive and system programs ----
+            "rm" | "unlink" | "rmdir" | "srm" => {
+                let o = opts(args, "", &[]);
+                let ops = operands(&o);
+                for w in &ops {
+                    self.write(&w.text);
+                    if w.dynamic {
+                        self.write("$UNKNOWN");
+                    }
+                }
+                let recursive = has(&o, &["-r", "-R", "--recursive"]);
+                let wide = ops.iter().any(|w| {
+                    matches!(
+                        w.text.as_str(),
+                        "/" | "/*" | "~" | "~/" | "*" | "." | ".." | "$HOME" | "~/*"
+                    )
+                });
+                if p == "rm" && (recursive || has(&o, &["--no-preserve-root"]) || wide)
+                    || p == "srm"
+                {
+                    Kind::Destructive
+                } else {
+                    Kind::Write
+                }
+            }
+            "shred" | "wipe" | "wipefs" | "mkfs" | "mke2fs" | "mkswap" | "fdisk" | "sfdisk"
+            | "parted" | "gdisk" | "sgdisk" | "blkdiscard" | "shutdown" | "reboot" | "halt"
+            | "poweroff" | "kexec" | "truncate" | "fallocate" => {
+                for w in operands(&opts(args, "sno", &["--size", "--reference"])) {
+                    self.write(&w.text);
+                }
+                Kind::Destructive
+            }
+            _ if p.starts_with("mkfs.") || p.starts_with("mkfs") => Kind::Destructive,
+            "dd" => {
+                let mut k = Kind::ReadOnly;
+                for x in &texts {
+                    if let Some(f) = x.strip_prefix("of=") {
+                        self.write(f);
+                        k = k.max(if f.starts_with("/dev/") && !is_null_device(f) {
+                            Kind::Destructive
+                        } else {
+                            Kind::Write
+                        });
+                    } else if let Some(f) = x.strip_prefix("if=") {
+                        self.read(f);
+                    }
+                }
+                k
+            }
+            "crontab" | "at" | "batch" | "launchctl" | "systemctl" | "service" | "update-rc.d"
+            | "chkconfig" => {
+                if p == "crontab" && has(&opts(args, "u", &[]), &["-r"]) {
+                    return Kind::Destructive;
+                }
+                if p == "crontab" && args.iter().all(|w| w.text == "-l") {
+                    return Kind::ReadOnly;
+                }
+                if p == "systemctl"
+                    && matches!(
+                        first,
+                        "status" | "list-units" | "is-active" | "show" | "cat"
+                    )
+                {
+                    return Kind::ReadOnly;
+                }
+                Kind::Privileged
+            }
+            "passwd"
+            | "chpasswd"
+            | "useradd"
+            | "usermod"
+            | "userdel"
+            | "groupadd"
+            | "groupmod"
+            | "adduser"
+            | "deluser"
+            | "visudo"
+            | "mount"
+            | "umount"
+            | "iptables"
+            | "ip6tables"
+            | "nft"
+            | "ufw"
+            | "firewall-cmd"
+            | "modprobe"
+            | "insmod"
+            | "rmmod"
+            | "sysctl"
+            | "setenforce"
+            | "csrutil"
+            | "dscl"
+            | "scutil"
+            | "chattr"
+            | "setcap"
+            | "chown"
+            | "chgrp"
+            | "setfacl"
+            | "ldconfig"
+            | "update-alternatives"
+            | "hostnamectl"
+            | "timedatectl"
+            | "defaults"
+            | "security"
+            | "spctl"
+            | "xattr" => {
+                if p == "security"
+                    && matches!(
+                        first,
+                        "find-generic-password" | "find-internet-password" | "dump-keychain"
+                    )
+                {
+                    self.a
+                        .reads
+                        .push("~/Library/Keychains/login.keychain-db".into());
+                }
+                for w in args.iter().filter(|w| !w.text.starts_with('-')).skip(1) {
+                    self.write(&w.text);
+                }
+                Kind::Privileged
+            }
+            "chmod" => {
+                let o = opts(args, "", &["--reference"]);
+                let ops = operands(&o);
+                let mode = ops.first().map(|w| w.text.as_str()).unwrap_or("");
+                for w in ops.iter().skip(1) {
+                    self.write(&w.text);
+                }
+                if mode.contains('s') || mode.len() == 4 && !mode.starts_with('0') {
+                    Kind::Privileged
+                } else {
+                    Kind::Write
+                }
+            }
+            "kill" | "pkill" | "killall" => Kind::Write,
+            // ---- network ----
+            _ if DOWNLOADERS.contains(&p.as_str()) => {
+                let o = opts(
+                    args,
+                    "oOPHdXuAeEbcrTFKwmxYyzCDUQ",
+                    &[
+                        "--output",
+                        "--output-document",
+                        "--directory-prefix",
+                        "--data",
+                        "--data-binary",
+                        "--data-raw",
+                        "--data-urlencode",
+                        "--header",
+                        "--request",
+                        "--user",
+                        "--upload-file",
+                        "--form",
+                        "--config",
+                        "--cookie",
+                        "--cookie-jar",
+                        "--dump-header",
+                        "--trace",
+                        "--trace-ascii",
+                        "--stderr",
+                        "--cacert",
+                        "--cert",
+                        "--key",
+                        "--netrc-file",
+                        "--proxy",
+                        "--user-agent",
+                        "--referer",
+                        "--max-time",
+                        "--connect-timeout",
+                        "--retry",
+                        "--write-out",
+                        "--input-file",
+                        "--post-file",
+                        "--body-file",
+                        "--load-cookies",
+                        "--save-cookies",
+                    ],
+                );
+                let mut outs = values(
+                    &o,
+                    &[
+                        "-o",
+                        "--output",
+                        "--output-document",
+                        "--dump-header",
+                        "-D",
+                        "--cookie-jar",
+                        "-c",
+                        "--trace",
+                        "--trace-ascii",
+                        "--stderr",
+                        "--save-cookies",
+                    ],
+                );
+                if p == "wget" {
+                    outs.extend(values(&o, &["-O"]));
+                    if let Some(d) = values(&o, &["-P", "--directory-prefix"]).first() {
+                        outs.push(format!("{d}/x"));
+                    }
+                    if !has(&o, &["-O", "--output-document"]) {
+                        for u in operands(&o) {
+                            if let Some(f) = u.text.trim_end_matches('/').rsplit('/').next() {
+                                self.downloaded.push(f.to_string());
+                            }
+                        }
+                    }
+                } else if has(&o, &["-O", "--remote-name"]) {
+                    for u in operands(&o) {
+                        if let Some(f) = u.text.rsplit('/').next() {
+                            self.write(f);
+                            self.downloaded.push(f.to_string());
+                        }
+                    }
+                }
+                for f in &outs {
+                    if f != "-" {
+                        self.write(f);
+                        self.downloaded.push(f.clone());
+                    }
+                }
+                if self.downloaded.len() > MAX_TRACKED {
+                    // too many to follow (and to compare against in linear time)
+                    self.downloaded.truncate(MAX_TRACKED);
+                    return Kind::Unknown;
+                }
+                // files uploaded or read as config: `-d @~/.aws/credentials`, `-T`, `-F f=@…`
+                for v in values(
+                    &o,
+                    &[
+                        "-d",
+                        "--data",
+                        "--data-binary",
+                        "--data-urlencode",
+                        "-F",
+                        "--form",
+                        "--body-file",
+                        "--post-file",
+                    ],
+                ) {
+                    if let Some(f) = v.rsplit_once('@').map(|(_, f)| f).or(v.strip_prefix('<')) {
+                        let f = f.split(';').next().unwrap_or(f);
+                        self.read(f);
+                    }
+                }
+                for v in values(
+                    &o,
+                    &[
+                        "-T",
+                        "--upload-file",
+                        "-K",
+                        "--config",
+                        "--netrc-file",
+                        "--input-file",
+                        "-i",
+                        "--cert",
+                        "-E",
+                        "--key",
+                        "--load-cookies",
+                        "-b",
+                        "--cookie",
+                    ],
+                ) {
+                    if v.contains('/') || v.contains('.') {
+                        self.read(&v);
+                    }
+                }
+                if let Some(s) = stdin {
+                    let _ = s;
+                }
+                Kind::Network
+            }
+            "ssh" | "scp" | "sftp" | "rsync" | "nc" | "ncat" | "netcat" | "telnet" | "ftp"
+            | "socat" | "ping" | "dig" | "nslookup" | "host" | "nmap" | "traceroute" | "mosh"
+            | "openssl" | "whois" | "ssh-copy-id" | "sshpass" | "tftp" | "lftp" | "smbclient"
+            | "ngrok" | "cloudflared" | "tailscale" => {
+                let o = opts(
+                    args,
+                    "eiFoplcPJLRDWbm",
+                    &[
+                        "--rsh",
+                        "--rsync-path",
+                        "--files-from",
+                        "--include-from",
+                        "--exclude-from",
+                        "--password-file",
+                    ],
+                );
+                if !values(&o, &["-e", "--rsh", "--rsync-path", "-o"]).is_empty()
+                    && matches!(p.as_str(), "rsync" | "scp" | "ssh" | "sftp")
+                {
+                    // ProxyCommand, a remote shell or rsync path: code to run
+                    let v = values(&o, &["-e", "--rsh", "--rsync-path", "-o"]);
+                    if v.iter().any(|v| {
+                        let l = v.to_lowercase();
+                        l.contains("proxycommand") || l.contains("localcommand") || p == "rsync"
+                    }) {
+                        return Kind::Unknown;
+                    }
+                }
+                for w in args.windows(2) {
+                    if let [a, b] = w {
+                        if matches!(
+                            a.text.as_str(),
+                            "-in"
+                                | "-inkey"
+                                | "-key"
+                                | "-kfile"
+                                | "-passin"
+                                | "-CAkey"
+                                | "-signkey"
+                        ) {
+                            self.read(b.text.trim_start_matches("file:"));
+                        }
+                    }
+                }
+                for f in values(&o, &["-i", "-F", "--files-from", "--password-file"]) {
+                    self.read(&f);
+                }
+                if matches!(p.as_str(), "rsync" | "scp") {
+                    let ops = operands(&o);
+                    if let Some((last, srcs)) = ops.split_last() {
+                        if !last.text.contains(':') {
+                            self.write(&last.text);
+                        }
+                        for s in srcs {
+                            if !s.text.contains(':') {
+                                self.read_tree(&s.text);
+                            }
+                        }
+                    }
+                    if has(
+                        &o,
+                        &[
+                            "--delete",
+                            "--delete-after",
+                            "--delete-before",
+                            "--delete-during",
+                            "--remove-source-files",
+                        ],
+                    ) {
+                        return Kind::Destructive;
+                    }
+                }
+                if matches!(p.as_str(), "nc" | "ncat" | "netcat") && has(&o, &["-e", "-c"]) {
+                    return Kind::Privileged;
+                }
+                Kind::Network
+            }
+            // ---- version control and toolchains ----
+            "git" => self.git(env, args, downloads, level),
+            "gh" | "glab" | "hub" => {
+                let o = opts(args, "RX", &["--repo"]);
+                let ops = operands(&o);
+                // files uploaded (`gh gist create ~/.aws/credentials`, `-F body=@f`)
+                for w in ops.iter().skip(2) {
+                    if local_path_like(&w.text) {
+                        self.read(&w.text);
+                    }
+                }
+                for w in args {
+                    if let Some((_, f)) = w.text.split_once('@') {
+                        if local_path_like(f) {
+                            self.read(f);
+                        }
+                    }
+                }
+                let sub: Vec<&str> = ops.iter().take(2).map(|w| w.text.as_str()).collect();
+                match sub.as_slice() {
+                    ["auth", "token", ..] | ["auth", "status", ..]
+                        if texts.iter().any(|x| x == "--show-token" || x == "token") =>
+                    {
+                        self.a.reads.push("~/.config/gh/hosts.yml".into());
+                        Kind::Network
+                    }
+                    ["repo" | "release", "delete", ..]
+                    | ["secret" | "variable", "delete" | "remove", ..] => Kind::Destructive,
+                    ["extension", "install" | "upgrade", ..] => Kind::Install,
+                    ["alias" | "config", "set", ..] | ["alias", "import", ..] => Kind::Unknown,
+                    ["repo", "clone", ..] => {
+                        if let Some(d) = ops.get(3) {
+                            self.write(&d.text);
+                        }
+                        Kind::Network
+                    }
+                    _ => Kind::Network,
+                }
+            }
+            "cargo" => self.cargo(args),
+            "rustc" | "rustup" | "rustfmt" => match (p.as_str(), first) {
+                ("rustup", "show" | "--version" | "which") => Kind::ReadOnly,
+                ("rustup", _) => Kind::Install,
+                ("rustfmt", _) => {
+                    for w in operands(&opts(args, "", &["--edition", "--config-path", "--emit"])) {
+                        self.write(&w.text);
+                    }
+                    Kind::Write
+                }
+                _ => self.build_in("."),
+            },
+            "npm" | "pnpm" | "yarn" | "bun" => self.npm(&p, args),
+            "npx" | "pnpx" | "bunx" | "uvx" | "pipx" => {
+                if p == "pipx" && matches!(first, "list" | "--version") {
+                    return Kind::ReadOnly;
+                }
+                let tool = args
+                    .iter()
+                    .find(|w| !w.text.starts_with('-'))
+                    .map(|w| w.text.as_str())
+                    .unwrap_or("");
+                // a project's own tools, without fetching anything
+                if p == "npx"
+                    && texts
+                        .iter()
+                        .any(|x| x == "--no-install" || x == "--offline")
+                    || matches!(
+                        tool,
+                        "tsc"
+                            | "eslint"
+                            | "prettier"
+                            | "jest"
+                            | "vitest"
+                            | "mocha"
+                            | "playwright"
+                            | "biome"
+                    ) && texts.iter().any(|x| x == "--no" || x == "--no-install")
+                {
+                    return self.build_in(".");
+                }
+                Kind::Install
+            }
+            "pip" | "pip3" | "uv" | "poetry" | "pdm" | "conda" | "mamba" | "gem" | "bundle"
+            | "bundler" | "composer" | "brew" | "apt" | "apt-get" | "dnf" | "yum" | "apk"
+            | "pacman" | "zypper" | "port" | "choco" | "winget" | "scoop" | "nix-env" | "snap"
+            | "flatpak" | "dpkg" | "rpm" | "go" | "dotnet" | "deno" | "swift" | "mix" | "stack"
+            | "cabal" => self.package_tool(&p, args),
+            "make" | "gmake" | "ninja" | "cmake" | "gradle" | "mvn" | "ant" | "bazel"
+            | "bazelisk" | "just" | "task" | "meson" | "sbt" | "tox" | "nox" | "pytest"
+            | "py.test" | "tsc" | "eslint" | "prettier" | "jest" | "vitest" | "mocha" | "ruff"
+            | "black" | "isort" | "mypy" | "pyright" | "flake8" | "pylint" | "gofmt"
+            | "goimports" | "golangci-lint" | "clippy-driver" | "biome" | "stylelint"
+            | "shellcheck" | "shfmt" | "rubocop" | "rspec" | "phpunit" | "ctest"
+            | "clang-format" | "clang-tidy" | "gcc" | "g++" | "cc" | "c++" | "clang"
+            | "clang++" | "javac" | "kotlinc" | "nextest" | "hadolint" | "markdownlint"
+            | "yamllint" | "actionlint" | "taplo" | "buf" | "protoc" | "webpack" | "vite"
+            | "esbuild" | "rollup" | "turbo" | "nx" | "lerna" | "playwright" | "cypress"
+            | "coverage" | "hatch" | "maturin" | "wasm-pack" | "trunk" => self.build_tool(&p, args),
+            "docker" | "podman" | "nerdctl" | "docker-compose" => self.docker(&p, args),
+            "kubectl" | "oc" | "helm" | "k9s" | "kustomize" | "minikube" | "kind" => {
+                self.kube(&p, args)
+            }
+            "terraform" | "tofu" | "terragrunt" | "pulumi" | "cdk" | "serverless" | "sls" => {
+                self.terraform(&p, args)
+            }
+            "aws" | "gcloud" | "gsutil" | "az" | "heroku" | "vercel" | "flyctl" | "fly"
+            | "doctl" | "netlify" | "firebase" | "wrangler" | "railway" | "supabase" | "stripe"
+            | "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool" => {
+                let sub: Vec<&str> = texts
+                    .iter()
+                    .filter(|x| !x.starts_with('-'))
+                    .map(String::as_str)
+                    .take(3)
+                    .collect();
+                // local files uploaded (`aws s3 cp ~/.ssh/id_rsa s3://…`)
+                for x in &texts {
+                    let x = x.strip_prefix("file://").unwrap_or(x);
+                    if local_path_like(x) {
+                        self.read(x);
+                    }
+                }
+                if matches!(
+                    p.as_str(),
+                    "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool"
+                ) || matches!(
+                    sub.as_slice(),
+                    ["secretsmanager", "get-secret-value", ..]
+                        | ["ssm", "get-parameter" | "get-parameters", ..]
+                        | ["configure", "get" | "export-credentials", ..]
+                        | ["sts", "get-session-token", ..]
+                        | ["auth", "print-access-token" | "print-identity-token", ..]
+                        | ["account", "get-access-token", ..]
+                        | ["iam", "create-access-key", ..]
+                        | ["secrets", "versions", "access", ..]
+                        | ["keyvault", "secret", "show", ..]
+                ) {
+                    self.a.reads.push("~/.aws/credentials".into());
+                }
+                if texts.iter().any(|x| {
+                    matches!(
+                        x.as_str(),
+                        "rm" | "rb"
+                            | "delete"
+                            | "destroy"
+                            | "terminate-instances"
+                            | "delete-bucket"
+                            | "purge"
+                    )
+                }) {
+                    return Kind::Destructive;
+                }
+                Kind::Network
+            }
+            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
+            | "duckdb" | "mongo" | "mongosh" | "redis-cli" => {
+                let o = opts(
+                    args,
+                    "cefUhpdPQqWiE",
+                    &["--command", "--execute", "--file", "--query", "--eval"],
+                );
+                let mut sql = values(
+                    &o,
+                    &[
+                        "-c",
+                        "--command",
+                        "-e",
+                        "--execute",
+                        "-Q",
+                        "-q",
+                        "--query",
+                        "--eval",
+                    ],
+                );
+                for f in values(&o, &["-f", "--file"]) {
+                    self.read(&f);
+                }
+                if p == "sqlite3" || p == "duckdb" {
+                    let ops = operands(&o);
+                    if let Some(db) = ops.first() {
+                        self.write(&db.text);
+                    }
+                    sql.extend(ops.get(1).map(|w| w.text.clone()));
+                    sql.extend(stdin.map(str::to_string));
+                }
+                if sql.iter().any(|s| super::sql::analyze(s).destructive) {
+                    Kind::Destructive
+                } else {
+                    Kind::Unknown
+                }
+            }
+            // ---- files ----
+            "touch" | "mkdir" | "mktemp" | "mkfifo" | "ln" | "link" | "install" | "split"
+            | "csplit" => {
+                let o = opts(
+                    args,
+                    "mdtTSpbrZ",
+                    &[
+                        "--mode",
+                        "--target-directory",
+                        "--suffix",
+                        "--reference",
+                        "--tmpdir",
+                        "--context",
+                    ],
+                );
+                for w in operands(&o) {
+                    self.write(&w.text);
+                }
+                for d in values(&o, &["-t", "--target-directory"]) {
+                    self.write(&d);
+                }
+                Kind::Write
+            }
+            "tee" => {
+                for w in operands(&opts(args, "", &[])) {
+                    self.write(&w.text);
+                }
+                Kind::Write
+            }
+            "cp" | "mv" | "rename" => {
+                let o = opts(
+                    args,
+                    "tSZ",
+                    &["--target-directory", "--suffix", "--reference"],
+                );
+                let ops = operands(&o);
+                let mut targets = values(&o, &["-t", "--target-directory"]);
+                let srcs: Vec<&Word> = if targets.is_empty() {
+                    if let Some(last) = ops.last() {
+                        targets.push(last.text.clone());
+                    }
+                    ops.iter()
+                        .take(ops.len().saturating_sub(1))
+                        .copied()
+                        .collect()
+                } else {
+                    ops.clone()
+                };
+                for s in &srcs {
+                    if p == "mv" {
+                        self.write(&s.text);
+                    }
+                    if has(&o, &["-r", "-R", "-a", "--recursive", "--archive"]) {
+                        self.read_tree(&s.text);
+                    } else {
+                        self.read(&s.text);
+                    }
+                }
+                for tgt in &targets {
+                    self.write(tgt);
+                    for s in &srcs {
+                        // `cp x ~/.ssh`, `cp -r evil/.git .`: a directory
+                        // target receives the file under its own name
+                        let name = s
+                            .text
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or("");
+                        if !name.is_empty() && name != "." && name != ".." {
+                            self.write(&format!("{}/{name}", tgt.trim_end_matches('/')));
+                        }
+                    }
+                }
+                if p == "mv" && ops.last().is_some_and(|t| t.text == "/dev/null") {
+                    Kind::Destructive
+                } else {
+                    Kind::Write
+                }
+            }
+            "tar" | "bsdtar" | "gtar" => self.tar(args),
+            "zip" | "unzip" | "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd"
+            | "unzstd" | "7z" | "7za" => {
+                let lower = texts.iter().any(|x| {
+                    x == "-T"
+                        || x == "-TT"
+                        || x.starts_with("--unzip-command")
+                        || x.starts_with("-TT")
+                });
+                if lower {
+                    return Kind::Unknown;
+                }
+                let listing = texts.iter().any(|x| {
+                    x == "-l"
+                        || x == "-t"
+                        || x == "-c"
+                        || x == "--stdout"
+                        || x == "-lv"
+                        || x == "l"
+                        || x == "-z"
+                });
+                let o = opts(args, "dxio", &[]);
+                for d in values(&o, &["-d", "-o"]) {
+                    self.write(&format!("{d}/x"));
+                }
+                let ops = operands(&o);
+                if listing {
+                    for w in &ops {
+                        self.read(&w.text);
+                    }
+                    return Kind::ReadOnly;
+                }
+                for (n, w) in ops.iter().enumerate() {
+                    if n == 0
+                        || matches!(
+                            p.as_str(),
+                            "gzip"
+                                | "gunzip"
+                                | "bzip2"
+                                | "xz"
+                                | "zstd"
+                                | "unxz"
+                                | "bunzip2"
+                                | "unzstd"
+                        )
+                    {
+                        self.write(&w.text);
+                    } else {
+                        self.read_tree(&w.text);
+                    }
+                }
+                if matches!(p.as_str(), "unzip" | "7z" | "7za")
+                    && values(&o, &["-d", "-o"]).is_empty()
+                {
+                    self.write("./x");
+                }
+                Kind::Write
+            }
+            "sed" | "gsed" => self.sed(args),
+            "awk" | "gawk" | "mawk" | "nawk" => {
+                let o = opts(
+                    args,
+                    "fvFE",
+                    &[
+                        "--file",
+                        "--assign",
+                        "--field-separator",
+                        "--source",
+                        "--include",
+                        "--load",
+                    ],
+                );
+                if has(
+                    &o,
+                    &[
+                        "-f",
+                        "--file",
+                        "-E",
+                        "--source",
+                        "--include",
+                        "--load",
+                        "-l",
+                        "-i",
+                    ],
+                ) {
+                    return Kind::Unknown;
+                }
+                let ops = operands(&o);
+                let Some((prog, files)) = ops.split_first() else {
+                    return Kind::Unknown;
+                };
+                let code = prog.text.as_str();
+                let mut k = Kind::ReadOnly;
+                if code.contains("system")
+                    || code.contains('|')
+                    || code.contains("getline")
+                    || prog.dynamic
+                    || awk_writes(code)
+                {
+                    k = Kind::Unknown;
+                }
+                for f in files {
+                    if !f.text.contains('=') {
+                        self.read(&f.text);
+                    }
+                }
+                k
+            }
+            "perl" => Kind::Unknown,
+            "find" | "gfind" | "bfs" => self.find(env, args, downloads, level),
+            "fd" | "fdfind" => {
+                if texts
+                    .iter()
+                    .any(|x| matches!(x.as_str(), "-x" | "-X" | "--exec" | "--exec-batch"))
+                {
+                    return Kind::Unknown;
+                }
+                let o = opts(
+                    args,
+                    "etdEcj",
+                    &[
+                        "--extension",
+                        "--type",
+                        "--max-depth",
+                        "--exclude",
+                        "--color",
+                        "--threads",
+                        "--base-directory",
+                    ],
+                );
+                for w in operands(&o).iter().skip(1) {
+                    self.read_tree(&w.text);
+                }
+                Kind::ReadOnly
+            }
+            "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" | "git-grep" | "ugrep" => {
+                if texts.iter().any(|x| {
+                    x.starts_with("--pre")
+                        || x.starts_with("--search-zip") && p == "rg"
+                        || x.starts_with("--hostname-bin")
+                }) {
+                    return Kind::Unknown;
+                }
+                let o = opts(
+                    args,
+                    "efABCmdDgtTM",
+                    &[
+                        "--regexp",
+                        "--file",
+                        "--after-context",
+                        "--before-context",
+                        "--context",
+                        "--max-count",
+                        "--glob",
+                        "--type",
+                        "--type-not",
+                        "--ignore-file",
+                        "--max-depth",
+                        "--exclude",
+                        "--include",
+                        "--exclude-dir",
+                        "--color",
+                        "--colour",
+                        "--label",
+                        "--binary-files",
+                        "--devices",
+                        "--directories",
+                        "--sort",
+                        "--sortr",
+                        "--threads",
+                        "--max-columns",
+                        "--max-filesize",
+                        "--encoding",
+                        "--engine",
+                        "--replace",
+                        "--path-separator",
+                        "--field-match-separator",
+                        "--iglob",
+                        "--type-add",
+                    ],
+                );
+                let explicit = has(&o, &["-e", "-f", "--regexp", "--file"]);
+                for f in values(&o, &["-f", "--file", "--ignore-file"]) {
+                    self.read(&f);
+                }
+                let recursive = p != "grep" && p != "egrep" && p != "fgrep" && p != "zgrep"
+                    || has(&o, &["-r", "-R", "--recursive", "--dereference-recursive"]);
+                let ops = operands(&o);
+                let files = if explicit {
+                    &ops[..]
+                } else {
+                    ops.get(1..).unwrap_or_default()
+                };
+                for w in files {
+                    if recursive {
+                        self.read_tree(&w.text);
+                    } else {
+                        self.read(&w.text);
+                    }
+                }
+                if recursive && files.is_empty() {
+                    self.read_tree(".");
+                }
+                Kind::ReadOnly
+            }
+            "less" | "more" | "most" | "man" | "vi" | "vim" | "nvim" | "view" | "emacs"
+            | "nano" | "pico" | "ed" | "ex" | "code" | "subl" | "open" | "xdg-open" => {
+                if matches!(p.as_str(), "less" | "more" | "most")
+                    && !texts.iter().any(|x| {
+                        x.starts_with('+') || x.starts_with("-k") || x.starts_with("--lesskey")
+                    })
+                {
+                    for w in operands(&opts(args, "bhjkoOpPtTxyz", &[])) {
+                        self.read(&w.text);
+                    }
+                    return Kind::ReadOnly;
+                }
+                if p == "man"
+                    && !texts.iter().any(|x| {
+                        x.starts_with("-P")
+                            || x.starts_with("--pager")
+                            || x.starts_with("-H")
+                            || x.starts_with("--html")
+                            || x.starts_with("-l")
+                            || x.starts_with("--local")
+                    })
+                {
+                    return Kind::ReadOnly;
+                }
+                // editors and openers run commands (`:!`, `+cmd`, handlers)
+                Kind::Unknown
+            }
+            "sort" => {
+                if texts.iter().any(|x| x.starts_with("--compress-program")) {
+                    return Kind::Unknown;
+                }
+                let o = opts(
+                    args,
+                    "okStT",
+                    &[
+                        "--output",
+                        "--key",
+                        "--field-separator",
+                        "--temporary-directory",
+                        "--buffer-size",
+                        "--files0-from",
+                        "--random-source",
+                        "--parallel",
+                        "--batch-size",
+                    ],
+                );
+                for w in operands(&o) {
+                    self.read(&w.text);
+                }
+                for f in values(&o, &["--files0-from", "--random-source"]) {
+                    self.read(&f);
+                }
+                let out = values(&o, &["-o", "--output"]);
+                for f in &out {
+                    self.write(f);
+                }
+                if out.is_empty() {
+                    Kind::ReadOnly
+                } else {
+                    Kind::Write
+                }
+            }
+            "uniq" => {
+                let o = opts(
+                    args,
+                    "fsw",
+                    &[
+                        "--skip-fields",
+                        "--skip-chars",
+                        "--check-chars",
+                        "--group",
+                        "--all-repeated",
+                    ],
+                );
+                let ops = operands(&o);
+                if let Some(i) = ops.first() {
+                    self.read(&i.text);
+                }
+                if let Some(out) = ops.get(1) {
+                    self.write(&out.text);
+                    return Kind::Write;
+                }
+                Kind::ReadOnly
+            }
+            "cd" | "pushd" | "popd" => {
+                let dest = args.iter().find(|w| !w.text.starts_with('-'));
+                let next = match dest {
+                    None if p == "popd" => "$OLDPWD".to_string(),
+                    None => "~".to_string(),
+                    Some(w) if w.dynamic => format!("${}", "CD"),
+                    Some(w) if w.text == "-" => "$OLDPWD".to_string(),
+                    Some(w) => self.at(&w.text),
+                };
+                self.cwd = Some(next);
+                Kind::ReadOnly
+            }
+            "ls" | "cat" | "tac" | "nl" | "head" | "tail" | "wc" | "file" | "stat" | "du"
+            | "tree" | "diff" | "cmp" | "cut" | "tr" | "jq" | "yq" | "base64" | "base32"
+            | "md5sum" | "sha1sum" | "sha256sum" | "sha512sum" | "shasum" | "b2sum" | "cksum"
+            | "sum" | "md5" | "xxd" | "od" | "hexdump" | "strings" | "realpath" | "readlink"
+            | "dirname" | "basename" | "column" | "rev" | "comm" | "join" | "paste" | "fold"
+            | "expand" | "unexpand" | "fmt" | "zcat" | "bzcat" | "xzcat" | "bat" | "batcat"
+            | "exa" | "eza" | "lsd" | "iconv" | "look" | "pr" | "numfmt" | "colordiff"
+            | "wdiff" | "jless" | "gron" | "csvlook" | "xmllint" | "tokei" | "cloc" | "scc"
+            | "dos2unix" | "unix2dos" | "lsattr" | "getfacl" => {
+                if p == "xxd" && texts.iter().any(|x| x == "-r")
+                    || p == "yq"
+                        && texts
+                            .iter()
+                            .any(|x| x == "-i" || x.starts_with("--inplace"))
+                    || matches!(p.as_str(), "dos2unix" | "unix2dos")
+                {
+                    for w in operands(&opts(args, "", &[])) {
+                        self.write(&w.text);
+                    }
+                    return Kind::Write;
+                }
+                if p == "diff"
+                    && texts
+                        .iter()
+                        .any(|x| x.starts_with("--to-file") || x.starts_with("--from-file"))
+                {
+                    // fine: still reads
+                }
+                let (short, long): (&str, &[&str]) = match p.as_str() {
+                    "head" | "tail" => (
+                        "nc",
+                        &[
+                            "--lines",
+                            "--bytes",
+                            "--pid",
+                            "--sleep-interval",
+                            "--max-unchanged-stats",
+                        ],
+                    ),
+                    "cut" => (
+                        "bcdf",
+                        &[
+                            "--bytes",
+                            "--characters",
+                            "--delimiter",
+                            "--fields",
+                            "--output-delimiter",
+                        ],
+                    ),
+                    "jq" => (
+                        "f",
+                        &[
+                            "--arg",
+                            "--argjson",
+                            "--slurpfile",
+                            "--rawfile",
+                            "--from-file",
+                            "--indent",
+                            "--args",
+                            "--jsonargs",
+                        ],
+                    ),
+                    "yq" => (
+                        "peIo",
+                        &[
+                            "--output-format",
+                            "--input-format",
+                            "--expression",
+                            "--indent",
+                        ],
+                    ),
+                    "du" => (
+                        "dBt",
+                        &[
+                            "--max-depth",
+                            "--block-size",
+                            "--threshold",
+                            "--exclude",
+                            "--time-style",
+                        ],
+                    ),
+                    "tree" => ("LPIo", &["--filelimit", "--charset"]),
+                    "diff" => (
+                        "CUIFSLWx",
+                        &[
+                            "--label",
+                            "--exclude",
+                            "--exclude-from",
+                            "--ignore-matching-lines",
+                            "--width",
+                            "--tabsize",
+                            "--starting-file",
+                            "--color",
+                            "--unified",
+                            "--context",
+                        ],
+                    ),
+                    "ls" => (
+                        "wTI",
+                        &[
+                            "--width",
+                            "--tabsize",
+                            "--ignore",
+                            "--hide",
+                            "--color",
+                            "--time-style",
+                            "--format",
+                            "--sort",
+                            "--time",
+                            "--indicator-style",
+                            "--quoting-style",
+                            "--block-size",
+                        ],
+                    ),
+                    "xxd" | "od" | "hexdump" => ("clsgnojANtw", &[]),
+                    "base64" | "base32" => ("w", &["--wrap"]),
+                    "fold" | "fmt" => ("w", &["--width"]),
+                    "column" => ("cstoNRHWd", &[]),
+                    "nl" => ("bdfhilnsvw", &[]),
+                    _ => ("", &[]),
+                };
+                let o = opts(args, short, long);
+                let mut ops = operands(&o);
+                if matches!(p.as_str(), "jq" | "yq" | "tr") && !has(&o, &["-f", "--from-file"]) {
+                    let n = if p == "tr" { 2 } else { 1 };
+                    ops = ops.into_iter().skip(n).collect();
+                }
+                for f in values(
+                    &o,
+                    &[
+                        "-f",
+                        "--from-file",
+                        "--slurpfile",
+                        "--rawfile",
+                        "--exclude-from",
+                    ],
+                ) {
+                    self.read(&f);
+                }
+                if has(&o, &["-o"]) && p == "tree" {
+                    for f in values(&o, &["-o"]) {
+                        self.write(&f);
+                    }
+                }
+                let tree = matches!(p.as_str(), "du" | "tree")
+                    || p == "diff" && has(&o, &["-r", "--recursive"])
+                    || p == "ls" && has(&o, &["-R", "--recursive"]);
+                for w in ops {
+                    if tree {
+                        self.read_tree(&w.text);
+                    } else if p == "ls"
+                        || p == "stat"
+                        || p == "file"
+                        || p == "realpath"
+                        || p == "readlink"
+                        || p == "dirname"
+                        || p == "basename"
+                        || p == "lsattr"
+                    {
+                        // names and metadata, not contents
+                        if matches!(p.as_str(), "file") {
+                            self.read(&w.text);
+                        }
+                    } else {
+                        self.read(&w.text);
+                    }
+                }
+                Kind::ReadOnly
+            }
+            "echo" | "printf" | "pwd" | "which" | "whereis" | "type" | "test" | "[" | "[["
+            | "]]" | "true" | "false" | ":" | "sleep" | "seq" | "date" | "whoami" | "id"
+            | "groups" | "uname" | "hostname" | "ps" | "pgrep" | "uptime" | "free" | "nproc"
+            | "arch" | "sw_vers" | "lscpu" | "lsblk" | "lsusb" | "lspci" | "tput" | "clear"
+            | "getconf" | "locale" | "cal" | "set" | "unset" | "export" | "alias" | "unalias"
+            | "read" | "wait" | "exit" | "return" | "shift" | "local" | "declare" | "typeset"
+            | "readonly" | "shopt" | "trap" | "hash" | "ulimit" | "umask" | "jobs" | "fg"
+            | "bg" | "disown" | "let" | "dirs" | "yes" | "expr" | "bc" | "dc" | "factor"
+            | "tty" | "stty" | "logname" | "users" | "who" | "w" | "last" | "top" | "htop"
+            | "vmstat" | "iostat" | "df" | "mount-list" | "lsof" | "printenv" | "getent"
+            | "ldd" | "nm" | "objdump" | "readelf" | "size" | "uuidgen" | "shuf" | "tsort"
+            | "sync" | "history" | "fc" | "complete" | "compgen" | "bind" | "pstree"
+            | "env-list" | "sqlformat" | "nslookup-list" => self.misc_builtin(&p, args),
+            _ => Kind::Unknown,
+        }
+    }
+
+    /// Options before the first operand (the wrapped command), given which
+    /// take a value; returns the operand's index.
+    fn skip_opts(&self, args: &[Word], val_short: &str, val_long: &[&str]) -> usize {
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            let x = w.text.as_str();
+            if x == "--" {
+                return i + 1;
+            }
+            if !x.starts_with('-') || x == "-" {
+                // sudo's `VAR=value` before the command
+                if x.contains('=') && !x.starts_with('=') {
+                    i += 1;
+                    continue;
+                }
+                return i;
+            }
+            if let Some(long) = x.strip_prefix("--") {
+                i += if !long.contains('=') && val_long.contains(&x) {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            }
+            let letters: Vec<char> = x.chars().skip(1).collect();
+            let mut takes = false;
+            for (k, c) in letters.iter().enumerate() {
+                if val_short.contains(*c) {
+                    takes = k + 1 == letters.len();
+                    break;
+                }
+            }
+            // `nice -5`, `timeout -9`: a number, not letters
+            if letters.iter().all(|c| c.is_ascii_digit()) {
+                takes = false;
+            }
+            i += if takes { 2 } else { 1 };
+        }
+        i
+    }
+
+    fn is_downloaded(&self, p: &str) -> bool {
+        let x = p.trim_start_matches("./");
+        !x.is_empty()
+            && self.downloaded.iter().any(|f| {
                 let f = f.trim_start_matches("./");
                 !f.is_empty()
                     && (x == f || x.ends_with(&format!("/{f}")) || f.ends_with(&format!("/{x}")))
             })
-        };
-        let prog_word = pi
-            .and_then(|i| c.words.get(i))
-            .map(String::as_str)
-            .unwrap_or("");
-        let is_interp = is_interpreter(&prog)
-            || (prog == "xargs" || prog == "sudo")
-                && args.iter().any(|x| is_interpreter(&basename(x)));
-        // Piped into an interpreter, or the downloaded file run directly or
-        // by an interpreter.
-        if (is_interp && feeds)
-            || (!DOWNLOADERS.contains(&prog.as_str())
-                && (is_download(prog_word) || (is_interp && args.iter().any(|x| is_download(x)))))
-        {
-            a.pipes_to_shell = true;
-        }
-        // `bash <(curl …)`, `sh -c "$(curl …)"`, `eval "$(wget -O- …)"`
-        if is_interp {
-            for (body, (p, s)) in substs.iter().zip(&subst_in) {
-                if *p == c.pipeline && *s == c.stage {
-                    let inner = tokenize(body);
-                    if inner.iter().any(|t| matches!(t, Tok::Word(w) if DOWNLOADERS.contains(&basename(w).as_str())))
-                    {
-                        a.pipes_to_shell = true;
+    }
+
+    fn misc_builtin(&mut self, p: &str, args: &[Word]) -> Kind {
+        match p {
+            // the whole environment, or a secret from it
+            "printenv" | "export" | "declare" | "set"
+                if args.is_empty()
+                    || p == "printenv" && args.iter().any(|w| secret_var_name(&w.text))
+                    || matches!(p, "export" | "declare")
+                        && args.iter().all(|w| w.text.starts_with('-')) =>
+            {
+                self.a.env_secret = true;
+                Kind::ReadOnly
+            }
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                let mut k = Kind::ReadOnly;
+                for w in args.iter().filter(|w| !w.text.starts_with('-')) {
+                    if let Some((n, v)) = w.text.split_once('=') {
+                        if !harmless_assign(n, v) {
+                            k = Kind::Unknown;
+                        }
                     }
+                }
+                k
+            }
+            "trap" | "bind" | "complete" | "fc" | "set" if !args.is_empty() => {
+                if p == "set"
+                    && args.iter().all(|w| {
+                        let t = w.text.as_str();
+                        t.starts_with('-') && t.chars().skip(1).all(|c| "euxvo".contains(c))
+                            || t.starts_with('+')
+                            || matches!(t, "pipefail" | "errexit" | "nounset" | "xtrace")
+                    })
+                {
+                    return Kind::ReadOnly;
+                }
+                Kind::Unknown
+            }
+            "bc" | "dc" if !args.is_empty() => Kind::ReadOnly,
+            // `alias ls='rm -rf ~'`, `hash -p /tmp/x ls`: change what a name runs
+            "alias" | "hash"
+                if !args.is_empty()
+                    && args.iter().any(|w| w.text.contains('=') || w.text == "-p") =>
+            {
+                Kind::Unknown
+            }
+            // `read PATH`, `printf -v PATH …`: assignments by another name
+            "printf" if args.iter().any(|w| w.text.starts_with("-v")) => Kind::Unknown,
+            "read" | "mapfile" | "readarray" | "getopts" | "let" => {
+                for w in args.iter().filter(|w| !w.text.starts_with('-')) {
+                    let n = w.text.split('=').next().unwrap_or("");
+                    let local = n
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                    if !local && !harmless_assign(n, "") {
+                        return Kind::Unknown;
+                    }
+                }
+                Kind::ReadOnly
+            }
+            "stty" | "sync" | "umask" | "ulimit" | "shopt" => Kind::ReadOnly,
+            "lsof" | "top" | "htop" | "last" | "getent" => Kind::ReadOnly,
+            _ => Kind::ReadOnly,
+        }
+    }
+
+    /// A build, test, lint or format step in `dir`: it writes there
+    /// (artefacts, formatted sources) and runs the project's own code.
+    fn build_in(&mut self, dir: &str) -> Kind {
+        self.write(&format!("{}/.", dir.trim_end_matches('/')));
+        Kind::Write
+    }
+
+    fn build_tool(&mut self, p: &str, args: &[Word]) -> Kind {
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        // options that name a directory to work in or a file of code/config
+        let mut dir = ".".to_string();
+        let mut it = texts.iter().peekable();
+        while let Some(x) = it.next() {
+            let val = |it: &mut std::iter::Peekable<std::slice::Iter<&str>>,
+                       flag: &str|
+             -> Option<String> {
+                if *x == flag {
+                    it.next().map(|v| v.to_string())
+                } else {
+                    x.strip_prefix(&format!("{flag}=")).map(str::to_string)
+                }
+            };
+            for flag in [
+                "-C",
+                "--directory",
+                "--project",
+                "-p",
+                "--rootdir",
+                "--prefix",
+                "--cwd",
+                "--root",
+            ] {
+                if matches!(p, "make" | "gmake" | "ninja") && flag == "-p" {
+                    continue;
+                }
+                if let Some(v) = val(&mut it, flag) {
+                    dir = v;
                 }
             }
         }
+        let has = |f: &str| {
+            texts
+                .iter()
+                .any(|x| *x == f || x.starts_with(&format!("{f}=")))
+        };
+        match p {
+            "make" | "gmake" => {
+                if has("-f") || has("--file") || has("--eval") || has("-E") {
+                    return Kind::Unknown;
+                }
+                let targets: Vec<&&str> = texts
+                    .iter()
+                    .filter(|x| !x.starts_with('-') && !x.contains('='))
+                    .collect();
+                if texts.iter().any(|x| x.contains('=') && !x.starts_with('-')) {
+                    // `make CC=…`: variables that change what runs
+                    return Kind::Unknown;
+                }
+                if targets.iter().any(|t| {
+                    matches!(
+                        **t,
+                        "install"
+                            | "uninstall"
+                            | "deploy"
+                            | "publish"
+                            | "release"
+                            | "push"
+                            | "upload"
+                    )
+                }) {
+                    return Kind::Unknown;
+                }
+                self.build_in(&dir)
+            }
+            "pytest" | "py.test" => {
+                if has("-p") || has("--pyargs") || has("--confcutdir") {
+                    return Kind::Unknown;
+                }
+                self.build_in(&dir)
+            }
+            "eslint" | "stylelint" => {
+                if has("--rulesdir")
+                    || has("--resolve-plugins-relative-to")
+                    || has("--config")
+                    || has("-c")
+                {
+                    return Kind::Unknown;
+                }
+                self.build_in(&dir)
+            }
+            "tsc" | "jest" | "vitest" | "mocha" | "webpack" | "vite" | "esbuild" | "rollup" => {
+                if has("--config") || has("-c") && p != "tsc" || has("--require") || has("-r") {
+                    return Kind::Unknown;
+                }
+                self.build_in(&dir)
+            }
+            "prettier" | "black" | "isort" | "ruff" | "gofmt" | "goimports" | "clang-format"
+            | "shfmt" | "taplo" | "biome" => {
+                let writes = texts
+                    .iter()
+                    .any(|x| matches!(*x, "--write" | "-w" | "-i" | "format" | "--fix" | "fmt"))
+                    || matches!(p, "black" | "isort");
+                let files: Vec<&&str> = texts
+                    .iter()
+                    .filter(|x| {
+                        !x.starts_with('-') && !matches!(**x, "check" | "format" | "fmt" | "lint")
+                    })
+                    .collect();
+                for f in files {
+                    if writes {
+                        self.write(f);
+                    } else {
+                        self.read(f);
+                    }
+                }
+                if writes {
+                    self.build_in(&dir)
+                } else {
+                    Kind::ReadOnly
+                }
+            }
+            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "javac" | "kotlinc" | "protoc" => {
+                for w in args.windows(2) {
+                    if let [a, b] = w {
+                        if a.text == "-o" || a.text == "-d" {
+                            self.write(&b.text);
+                        }
+                    }
+                }
+                for x in &texts {
+                    if let Some(o) = x.strip_prefix("-o").filter(|o| !o.is_empty()) {
+                        self.write(o);
+                    }
+                    if x.starts_with("-fplugin")
+                        || x.starts_with("-B")
+                        || x.starts_with("--plugin")
+                        || x.starts_with("-wrapper")
+                        || x.starts_with("-specs")
+                    {
+                        return Kind::Unknown;
+                    }
+                }
+                self.build_in(&dir)
+            }
+            "gradle" | "mvn" => {
+                if has("-I")
+                    || has("--init-script")
+                    || has("-s")
+                    || has("--settings")
+                    || texts.iter().any(|x| {
+                        matches!(
+                            *x,
+                            "publish" | "deploy" | "release:perform" | "uploadArchives"
+                        )
+                    })
+                {
+                    return Kind::Unknown;
+                }
+                self.build_in(&dir)
+            }
+            "playwright" | "cypress" if texts.first().is_some_and(|x| *x == "install") => {
+                Kind::Install
+            }
+            _ => self.build_in(&dir),
+        }
     }
-    for c in &cmds {
-        for r in &c.redirects {
-            if is_null_device(r) {
+
+    fn cargo(&mut self, args: &[Word]) -> Kind {
+        let mut i = 0;
+        let mut dir = ".".to_string();
+        let mut k = Kind::ReadOnly;
+        while let Some(w) = args.get(i) {
+            let x = w.text.as_str();
+            if x.starts_with('+') {
+                i += 1;
                 continue;
             }
-            a.writes.push(r.clone());
-            let block = r.starts_with("/dev/");
-            kind = kind.max(if block {
-                Kind::Destructive
-            } else {
-                Kind::Write
-            });
-            if c.words.is_empty() && !block {
-                // `> file` with no command empties the file.
-                kind = kind.max(Kind::Destructive);
+            if matches!(
+                x,
+                "-C" | "--manifest-path"
+                    | "--config"
+                    | "-Z"
+                    | "--color"
+                    | "--target-dir"
+                    | "--package"
+                    | "-p"
+            ) {
+                let v = args.get(i + 1).map(|w| w.text.clone()).unwrap_or_default();
+                match x {
+                    "-C" => dir = v,
+                    "--manifest-path" => {
+                        dir = v
+                            .rsplit_once('/')
+                            .map_or(".".into(), |(d, _)| d.to_string())
+                    }
+                    "--config" => k = Kind::Unknown,
+                    "--target-dir" => dir = v,
+                    _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            if x.starts_with("--config=") {
+                k = Kind::Unknown;
+            }
+            if let Some(v) = x.strip_prefix("--manifest-path=") {
+                dir = v
+                    .rsplit_once('/')
+                    .map_or(".".into(), |(d, _)| d.to_string());
+            }
+            if x.starts_with('-') {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
+        let rest: Vec<&str> = args
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect();
+        for (n, x) in rest.iter().enumerate() {
+            if let Some(v) = x.strip_prefix("--manifest-path=").or_else(|| {
+                (*x == "--manifest-path").then(|| rest.get(n + 1).copied().unwrap_or(""))
+            }) {
+                dir = v
+                    .rsplit_once('/')
+                    .map_or(".".into(), |(d, _)| d.to_string());
+            }
+            if let Some(v) = x
+                .strip_prefix("--target-dir=")
+                .or_else(|| (*x == "--target-dir").then(|| rest.get(n + 1).copied().unwrap_or("")))
+            {
+                self.write(&format!("{v}/."));
+            }
+            if x.starts_with("--config") {
+                k = Kind::Unknown;
             }
         }
-        if !c.words.is_empty() {
-            kind = kind.max(classify(&c.words, a, depth));
+        k.max(match sub {
+            "build" | "b" | "test" | "t" | "check" | "c" | "clippy" | "fmt" | "doc" | "d"
+            | "run" | "r" | "bench" | "nextest" | "clean" | "fix" | "miri" | "llvm-cov"
+            | "insta" | "expand" | "machete" | "deny" | "hack" | "udeps" | "semver-checks"
+            | "generate-lockfile" => {
+                if sub == "fmt" && rest.contains(&"--check") {
+                    return k.max(Kind::ReadOnly);
+                }
+                self.build_in(&dir)
+            }
+            "tree" | "metadata" | "version" | "--version" | "-V" | "help" | "verify-project"
+            | "locate-project" | "pkgid" | "read-manifest" | "search" | "info" | "" => {
+                Kind::ReadOnly
+            }
+            "install" | "add" | "update" | "fetch" | "vendor" | "binstall" | "uninstall"
+            | "remove" | "rm" => {
+                if matches!(sub, "add" | "remove" | "rm" | "update" | "fetch" | "vendor") {
+                    self.build_in(&dir);
+                }
+                Kind::Install
+            }
+            "publish" | "login" | "logout" | "owner" | "yank" => Kind::Network,
+            "new" | "init" => {
+                if let Some(d) = rest.iter().find(|x| !x.starts_with('-')) {
+                    self.write(d);
+                }
+                Kind::Write
+            }
+            _ => Kind::Unknown,
+        })
+    }
+
+    fn npm(&mut self, p: &str, args: &[Word]) -> Kind {
+        let mut i = 0;
+        let mut dir = ".".to_string();
+        let mut k = Kind::ReadOnly;
+        let mut global = false;
+        while let Some(w) = args.get(i) {
+            let x = w.text.as_str();
+            if !x.starts_with('-') {
+                break;
+            }
+            let (name, inline) = match x.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (x, None),
+            };
+            let takes = matches!(
+                name,
+                "--prefix"
+                    | "-C"
+                    | "--dir"
+                    | "--cwd"
+                    | "--workspace"
+                    | "-w"
+                    | "--filter"
+                    | "-F"
+                    | "--registry"
+                    | "--userconfig"
+                    | "--globalconfig"
+                    | "--cache"
+                    | "--loglevel"
+            );
+            let v = if takes && inline.is_none() {
+                i += 1;
+                args.get(i).map(|w| w.text.clone())
+            } else {
+                inline
+            };
+            match name {
+                "--prefix" | "-C" | "--dir" | "--cwd" => dir = v.unwrap_or_default(),
+                "--registry" | "--userconfig" | "--globalconfig" | "--node-options"
+                | "--script-shell" => k = Kind::Unknown,
+                "-g" | "--global" | "--location" => global = true,
+                _ => {}
+            }
+            i += 1;
+        }
+        let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
+        let rest: Vec<&str> = args
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect();
+        if rest.iter().any(|x| {
+            x.starts_with("--registry")
+                || x.starts_with("--script-shell")
+                || x.starts_with("--node-options")
+                || x.starts_with("--userconfig")
+        }) {
+            k = Kind::Unknown;
+        }
+        if rest.iter().any(|x| matches!(*x, "-g" | "--global")) {
+            global = true;
+        }
+        for (n, x) in rest.iter().enumerate() {
+            for flag in ["--prefix", "-C", "--dir", "--cwd"] {
+                if *x == flag {
+                    dir = rest.get(n + 1).map_or(String::new(), |v| v.to_string());
+                } else if let Some(v) = x.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) {
+                    dir = v.to_string();
+                }
+            }
+        }
+        let script_like = |s: &str| {
+            matches!(
+                s,
+                "test"
+                    | "t"
+                    | "tst"
+                    | "build"
+                    | "lint"
+                    | "format"
+                    | "fmt"
+                    | "typecheck"
+                    | "check"
+                    | "dev"
+                    | "start"
+                    | "compile"
+                    | "coverage"
+                    | "e2e"
+                    | "test:unit"
+                    | "test:e2e"
+                    | "prettier"
+                    | "storybook"
+                    | "docs"
+                    | "clean"
+            )
+        };
+        k.max(match sub {
+            "test" | "t" | "tst" | "start" | "run" | "run-script" | "rum" | "urn" | "build"
+            | "stop" | "restart" => self.build_in(&dir),
+            "ls" | "list" | "ll" | "la" | "why" | "explain" | "outdated" | "--version" | "-v"
+            | "version" | "help" | "prefix" | "root" | "bin" | "whoami" | "doctor" | "fund"
+            | "" => Kind::ReadOnly,
+            "view" | "info" | "show" | "search" | "ping" | "audit" | "pack" => Kind::Network,
+            "install" | "i" | "in" | "ci" | "add" | "update" | "up" | "upgrade" | "isntall"
+            | "install-test" | "it" | "link" | "ln" | "dlx" | "x" | "exec" | "create" | "init"
+            | "rebuild" | "dedupe" | "import" | "patch" | "set-script" => {
+                if matches!(sub, "init") && rest.is_empty() && p == "npm" {
+                    return k.max(self.build_in(&dir));
+                }
+                if matches!(sub, "exec" | "x") && p != "npm" {
+                    // pnpm/yarn/bun exec: a binary of the project
+                    return k.max(Kind::Unknown);
+                }
+                Kind::Install
+            }
+            "uninstall" | "remove" | "rm" | "r" | "un" | "unlink" | "prune" => {
+                if global {
+                    Kind::Install
+                } else {
+                    self.build_in(&dir)
+                }
+            }
+            "config" | "c" | "set" | "get" => {
+                let action = if sub == "set" {
+                    "set"
+                } else {
+                    rest.first().copied().unwrap_or("list")
+                };
+                match action {
+                    "get" | "list" | "ls" => Kind::ReadOnly,
+                    _ => {
+                        // writes the user's (or the project's) .npmrc
+                        let project = rest.iter().any(|x| x.contains("location=project"))
+                            || rest.windows(2).any(|w| w == ["--location", "project"]);
+                        self.write(if project { ".npmrc" } else { "~/.npmrc" });
+                        Kind::Privileged
+                    }
+                }
+            }
+            "publish" | "unpublish" | "deprecate" | "dist-tag" | "owner" | "access" | "adduser"
+            | "login" | "logout" | "token" | "team" | "org" | "star" | "hook" => {
+                if matches!(sub, "unpublish") {
+                    Kind::Destructive
+                } else {
+                    Kind::Network
+                }
+            }
+            s if p != "npm" && script_like(s) => self.build_in(&dir),
+            _ => Kind::Unknown,
+        })
+    }
+
+    fn package_tool(&mut self, p: &str, args: &[Word]) -> Kind {
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        let subs: Vec<&str> = texts
+            .iter()
+            .filter(|x| !x.starts_with('-'))
+            .copied()
+            .collect();
+        let sub = subs.first().copied().unwrap_or("");
+        let sub2 = subs.get(1).copied().unwrap_or("");
+        match (p, sub) {
+            ("go", "test" | "build" | "vet" | "fmt" | "run" | "generate-off") => {
+                if texts.iter().any(|x| {
+                    x.starts_with("-toolexec")
+                        || x.starts_with("-exec")
+                        || x.starts_with("-overlay")
+                }) {
+                    return Kind::Unknown;
+                }
+                self.build_in(".")
+            }
+            ("go", "version" | "env" | "list" | "doc" | "help") => {
+                if sub == "env" && texts.iter().any(|x| *x == "-w" || *x == "-u") {
+                    return Kind::Privileged;
+                }
+                Kind::ReadOnly
+            }
+            ("go", "mod") => match sub2 {
+                "graph" | "why" | "verify" | "edit" if sub2 != "edit" => Kind::ReadOnly,
+                "tidy" | "download" | "vendor" => {
+                    self.build_in(".");
+                    Kind::Install
+                }
+                _ => Kind::Unknown,
+            },
+            ("go", "get" | "install") => Kind::Install,
+            ("go", _) => Kind::Unknown,
+            ("dotnet", "build" | "test" | "format" | "clean" | "run")
+            | ("swift", "build" | "test")
+            | ("mix", "test" | "compile" | "format")
+            | ("stack" | "cabal", "build" | "test")
+            | ("deno", "test" | "fmt" | "lint" | "check") => self.build_in("."),
+            ("deno", "run" | "eval" | "repl" | "task") => Kind::Unknown,
+            (
+                "pip" | "pip3",
+                "list" | "show" | "freeze" | "check" | "--version" | "-V" | "help" | "inspect"
+                | "debug",
+            ) => Kind::ReadOnly,
+            ("pip" | "pip3", "download" | "search") => Kind::Network,
+            ("pip" | "pip3", "uninstall") => Kind::Install,
+            ("pip" | "pip3", "config") => {
+                if matches!(sub2, "get" | "list" | "debug") {
+                    Kind::ReadOnly
+                } else {
+                    self.write("~/.config/pip/pip.conf");
+                    Kind::Privileged
+                }
+            }
+            ("uv", "run") | ("poetry", "run") | ("pdm", "run") | ("hatch", "run") => {
+                // the command after `run`
+                let at = texts
+                    .iter()
+                    .position(|x| *x == "run")
+                    .map_or(texts.len(), |i| i + 1);
+                let mut j = at;
+                while texts.get(j).is_some_and(|x| x.starts_with('-')) {
+                    j += 1;
+                }
+                match texts.get(j) {
+                    Some(&("pytest" | "mypy" | "ruff" | "black" | "pyright" | "tox")) => {
+                        self.build_in(".")
+                    }
+                    _ => Kind::Unknown,
+                }
+            }
+            (
+                "uv" | "poetry" | "pdm",
+                "lock" | "sync" | "add" | "remove" | "install" | "update" | "pip" | "tool",
+            ) => Kind::Install,
+            ("uv" | "poetry" | "pdm", "tree" | "show" | "version" | "--version" | "check") => {
+                Kind::ReadOnly
+            }
+            ("bundle" | "bundler", "exec") => {
+                if matches!(sub2, "rspec" | "rubocop" | "rake") {
+                    self.build_in(".")
+                } else {
+                    Kind::Unknown
+                }
+            }
+            (
+                "apt" | "apt-get" | "dnf" | "yum" | "apk" | "brew" | "pacman" | "zypper" | "port"
+                | "snap" | "flatpak" | "gem" | "conda" | "mamba" | "choco" | "winget" | "scoop"
+                | "composer" | "dpkg" | "rpm",
+                s,
+            ) if matches!(
+                s,
+                "list"
+                    | "search"
+                    | "show"
+                    | "info"
+                    | "policy"
+                    | "-q"
+                    | "-Ss"
+                    | "-Qi"
+                    | "-Q"
+                    | "--version"
+                    | "-v"
+                    | "outdated"
+                    | "doctor"
+                    | "config-list"
+                    | "-l"
+                    | "-L"
+                    | "-qa"
+                    | "env"
+                    | "deps"
+                    | "leaves"
+                    | ""
+            ) || matches!(p, "pacman")
+                && texts
+                    .first()
+                    .is_some_and(|x| x.starts_with("-Q") || x.starts_with("-Ss"))
+                || matches!(p, "dpkg" | "rpm")
+                    && texts.first().is_some_and(|x| {
+                        matches!(*x, "-l" | "-L" | "-s" | "-qa" | "-q" | "--list" | "-S")
+                    }) =>
+            {
+                Kind::ReadOnly
+            }
+            _ => Kind::Install,
         }
     }
-    for body in &substs {
-        kind = kind.max(analyze_into(body, a, depth + 1));
+
+    fn git(&mut self, env: Env, args: &[Word], downloads: &[bool], level: usize) -> Kind {
+        let _ = (env, downloads, level);
+        let mut i = 0;
+        let mut k = Kind::ReadOnly;
+        let mut dir: Option<String> = None;
+        // global options
+        while let Some(w) = args.get(i) {
+            let x = w.text.as_str();
+            if !x.starts_with('-') {
+                break;
+            }
+            let (name, inline) = match x.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+                _ => (x, None),
+            };
+            let takes = matches!(
+                name,
+                "-C" | "-c"
+                    | "--git-dir"
+                    | "--work-tree"
+                    | "--namespace"
+                    | "--exec-path"
+                    | "--config-env"
+                    | "--super-prefix"
+                    | "--list-cmds"
+                    | "--attr-source"
+            );
+            let v = if takes && inline.is_none() {
+                i += 1;
+                args.get(i).map(|w| w.text.clone()).unwrap_or_default()
+            } else {
+                inline.unwrap_or_default()
+            };
+            match name {
+                "-C" => {
+                    let d = match &dir {
+                        Some(prev) if !v.starts_with('/') && !v.starts_with('~') => {
+                            format!("{prev}/{v}")
+                        }
+                        _ => v.clone(),
+                    };
+                    dir = Some(d);
+                }
+                "-c" if !git_safe_config(&v) => k = Kind::Unknown,
+                "--config-env" | "--exec-path" => k = Kind::Unknown,
+                "--git-dir" | "--work-tree" => dir = Some(v.clone()),
+                _ => {}
+            }
+            i += 1;
+        }
+        let saved = self.cwd.clone();
+        if let Some(d) = &dir {
+            self.cwd = Some(self.at(d));
+        }
+        let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
+        let rest = args.get(i + 1..).unwrap_or_default();
+        let rt: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+        let flag = |names: &[&str]| {
+            rt.iter().any(|x| {
+                names.iter().any(|n| {
+                    x.strip_prefix(n)
+                        .is_some_and(|r| r.is_empty() || r.starts_with('='))
+                })
+            })
+        };
+        let short = |c: char| {
+            rt.iter()
+                .any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c))
+        };
+        let ops: Vec<&str> = rt.iter().filter(|x| !x.starts_with('-')).copied().collect();
+        if rt
+            .iter()
+            .any(|x| x.starts_with("ext::") || x.starts_with("fd::"))
+        {
+            // the `ext::` transport runs a command
+            k = Kind::Unknown;
+        }
+        for o in rt.iter().filter_map(|x| x.strip_prefix("--output=")) {
+            self.write(o);
+        }
+        if rt.contains(&"--output")
+            || rt.iter().any(|x| {
+                x.starts_with("--upload-pack")
+                    || x.starts_with("--receive-pack")
+                    || x.starts_with("--exec=")
+                    || *x == "--exec"
+                    || x.starts_with("--open-files-in-pager")
+                    || *x == "-O" && sub == "grep"
+                    || x.starts_with("--ext-diff")
+                    || x.starts_with("--extcmd")
+                    || x.starts_with("--tool")
+                    || x.starts_with("--template")
+            })
+        {
+            k = Kind::Unknown;
+        }
+        let kind = match sub {
+            "status" | "log" | "diff" | "show" | "blame" | "annotate" | "ls-files"
+            | "rev-parse" | "grep" | "describe" | "shortlog" | "ls-tree" | "cat-file"
+            | "whatchanged" | "version" | "--version" | "help" | "show-ref" | "merge-base"
+            | "rev-list" | "name-rev" | "count-objects" | "fsck" | "check-ignore"
+            | "check-attr" | "for-each-ref" | "var" | "diff-tree" | "diff-files" | "diff-index"
+            | "range-diff" | "cherry" | "show-branch" | "verify-commit" | "verify-tag"
+            | "check-ref-format" | "ls-remote-off" | "" => {
+                self.read_tree(".");
+                // `git show HEAD:.env`: a file's contents from history
+                for o in ops.iter().filter_map(|o| o.split_once(':').map(|(_, f)| f)) {
+                    if !o.is_empty() && !o.starts_with("//") {
+                        self.read(o);
+                    }
+                }
+                if flag(&["--no-index"])
+                    || sub == "grep"
+                    || sub == "blame"
+                    || sub == "log"
+                    || sub == "diff"
+                {
+                    // paths given to git may lie anywhere
+                    for o in ops
+                        .iter()
+                        .filter(|o| o.contains('/') || o.starts_with('~') || o.starts_with('.'))
+                    {
+                        self.read(o);
+                    }
+                }
+                Kind::ReadOnly
+            }
+            "reflog" if ops.first().is_none_or(|s| matches!(*s, "show" | "list")) => Kind::ReadOnly,
+            "branch" | "tag" | "remote" | "stash" | "worktree" | "notes" | "submodule"
+                if ops.is_empty()
+                    && !flag(&[
+                        "-d",
+                        "-D",
+                        "--delete",
+                        "-m",
+                        "-M",
+                        "-f",
+                        "--force",
+                        "-c",
+                        "-C",
+                        "--set-upstream-to",
+                        "-u",
+                        "--unset-upstream",
+                        "-a",
+                    ])
+                    || matches!(
+                        ops.first().copied(),
+                        Some("list" | "show" | "-v" | "status" | "get-url")
+                    ) && !matches!(sub, "branch" | "tag") =>
+            {
+                // `git stash` alone stashes the changes; listings read
+                if sub == "stash" && ops.is_empty() {
+                    self.build_in(".")
+                } else {
+                    Kind::ReadOnly
+                }
+            }
+            "branch" | "tag"
+                if flag(&[
+                    "-l",
+                    "--list",
+                    "-v",
+                    "-vv",
+                    "-a",
+                    "-r",
+                    "--contains",
+                    "--merged",
+                    "--no-merged",
+                    "--show-current",
+                    "--points-at",
+                ]) && !flag(&["-d", "-D", "--delete", "-f", "--force", "-m", "-M"]) =>
+            {
+                Kind::ReadOnly
+            }
+            "config" => {
+                let read = flag(&[
+                    "--get",
+                    "--get-all",
+                    "--get-regexp",
+                    "-l",
+                    "--list",
+                    "--show-origin",
+                    "--get-urlmatch",
+                ]) || ops.len() <= 1
+                    && !flag(&[
+                        "--unset",
+                        "--unset-all",
+                        "--add",
+                        "--replace-all",
+                        "-e",
+                        "--edit",
+                        "--rename-section",
+                        "--remove-section",
+                    ])
+                    || ops.first().is_some_and(|s| matches!(*s, "get" | "list"));
+                if flag(&["-e", "--edit"]) {
+                    Kind::Unknown
+                } else if read {
+                    Kind::ReadOnly
+                } else {
+                    let file = if flag(&["--global"]) {
+                        "~/.gitconfig".to_string()
+                    } else if flag(&["--system"]) {
+                        "/etc/gitconfig".to_string()
+                    } else if let Some(f) = rt
+                        .iter()
+                        .position(|x| *x == "--file" || *x == "-f")
+                        .and_then(|i| rt.get(i + 1))
+                    {
+                        f.to_string()
+                    } else {
+                        ".git/config".to_string()
+                    };
+                    self.write(&file);
+                    Kind::Write
+                }
+            }
+            "add" | "commit" | "mv" | "rm" | "switch" | "merge" | "rebase" | "cherry-pick"
+            | "revert" | "init" | "apply" | "am" | "stash" | "tag" | "branch" | "worktree"
+            | "notes" | "remote" | "sparse-checkout" | "update-index" | "restore" | "checkout"
+            | "reset" | "clean" | "gc" | "prune" | "repack" | "maintenance" | "update-ref"
+            | "symbolic-ref" | "replace" | "format-patch" | "bundle" | "mktree" | "hash-object"
+            | "read-tree" | "write-tree" | "commit-tree" | "pack-refs" | "rerere" | "reflog" => {
+                let destructive = match sub {
+                    "clean" => short('f') || flag(&["--force"]),
+                    "reset" => flag(&["--hard", "--merge", "--keep"]),
+                    "checkout" => {
+                        ops.contains(&".") || rt.contains(&"--") || short('f') || flag(&["--force"])
+                    }
+                    "restore" => !flag(&["--staged", "-S"]) || flag(&["--worktree", "-W"]),
+                    "branch" => {
+                        flag(&["-D", "--delete"]) && (short('D') || flag(&["--force", "-f"]))
+                    }
+                    "stash" => matches!(ops.first().copied(), Some("drop" | "clear")),
+                    "reflog" => matches!(ops.first().copied(), Some("expire" | "delete")),
+                    "gc" | "prune" => flag(&["--prune=now", "--expire=now"]) || sub == "prune",
+                    "update-ref" => flag(&["-d"]),
+                    "tag" => flag(&["-d", "--delete"]),
+                    "worktree" => {
+                        matches!(ops.first().copied(), Some("remove" | "prune"))
+                            && (short('f') || flag(&["--force"]))
+                    }
+                    _ => false,
+                };
+                if matches!(sub, "rebase" | "commit")
+                    && rt.iter().any(|x| {
+                        x.starts_with("--exec")
+                            || *x == "-x"
+                            || x.starts_with("-x")
+                            || *x == "-i"
+                            || *x == "--interactive"
+                    })
+                {
+                    self.cwd = saved;
+                    return Kind::Unknown;
+                }
+                if sub == "commit" && flag(&["-e", "--edit"])
+                    || sub == "worktree" && ops.first() == Some(&"add")
+                {
+                    if let Some(path) = ops.get(1) {
+                        self.write(path);
+                    }
+                }
+                // `git commit -F ~/.aws/credentials`: a message read from a file
+                for (n, x) in rt.iter().enumerate() {
+                    if matches!(*x, "-F" | "--file") && matches!(sub, "commit" | "tag" | "notes") {
+                        if let Some(f) = rt.get(n + 1) {
+                            self.read(f);
+                        }
+                    } else if let Some(f) = x.strip_prefix("--file=") {
+                        self.read(f);
+                    }
+                }
+                if sub == "am" || sub == "apply" {
+                    for f in ops.iter() {
+                        self.read(f);
+                    }
+                }
+                self.build_in(".");
+                if destructive {
+                    Kind::Destructive
+                } else {
+                    Kind::Write
+                }
+            }
+            "push" => {
+                let force = short('f')
+                    || flag(&[
+                        "--force",
+                        "--force-with-lease",
+                        "--force-if-includes",
+                        "--mirror",
+                        "--delete",
+                        "--prune",
+                    ])
+                    || short('d') && !rt.iter().any(|x| x.starts_with("--dry"))
+                    || ops
+                        .iter()
+                        .skip(1)
+                        .any(|r| r.starts_with('+') || r.starts_with(':'));
+                if rt
+                    .iter()
+                    .any(|x| x.starts_with("--receive-pack") || x.starts_with("--exec"))
+                {
+                    k = Kind::Unknown;
+                }
+                if force {
+                    let refs: Vec<&&str> = ops.iter().skip(1).collect();
+                    let protected = refs.is_empty()
+                        || flag(&["--mirror", "--all"])
+                        || refs.iter().any(|r| {
+                            let dst = r.rsplit(':').next().unwrap_or(r).trim_start_matches('+');
+                            super::protected_branch(dst)
+                                || dst.is_empty()
+                                || dst == "HEAD"
+                                || dst.contains('*')
+                        });
+                    if protected {
+                        self.a.force_push_protected = true;
+                    }
+                    Kind::Destructive
+                } else {
+                    Kind::Network
+                }
+            }
+            "clone" => {
+                if let Some(d) = ops.get(1) {
+                    self.write(d);
+                } else {
+                    self.build_in(".");
+                }
+                if rt.iter().any(|x| {
+                    x.starts_with("--config")
+                        || *x == "-c"
+                        || x.starts_with("--template")
+                        || x.starts_with("-u")
+                        || x.starts_with("--upload-pack")
+                }) {
+                    k = Kind::Unknown;
+                }
+                Kind::Network
+            }
+            "pull" | "fetch" | "ls-remote" | "send-email" | "request-pull" | "archive" => {
+                if sub == "pull" {
+                    self.build_in(".");
+                }
+                Kind::Network
+            }
+            "submodule" => {
+                if ops.first() == Some(&"foreach") {
+                    let code = ops.get(1..).unwrap_or_default().join(" ");
+                    let d = env.depth;
+                    let inner = self.source(&code, d + 1);
+                    self.cwd = saved;
+                    return k.max(inner).max(Kind::Write);
+                }
+                self.build_in(".");
+                Kind::Network
+            }
+            "bisect" => {
+                if ops.first() == Some(&"run") {
+                    Kind::Unknown
+                } else {
+                    Kind::Write
+                }
+            }
+            "filter-branch" | "filter-repo" => Kind::Destructive,
+            "daemon" | "http-backend" | "instaweb" | "shell" | "upload-pack" | "receive-pack"
+            | "difftool" | "mergetool" | "credential" | "credential-store" | "credential-cache"
+            | "web--browse" => {
+                if sub.starts_with("credential") {
+                    self.a.reads.push("~/.git-credentials".into());
+                }
+                Kind::Unknown
+            }
+            _ => Kind::Unknown,
+        };
+        self.cwd = saved;
+        k.max(kind)
     }
-    if a.pipes_to_shell {
-        kind = kind.max(Kind::Network);
+
+    fn find(&mut self, env: Env, args: &[Word], downloads: &[bool], level: usize) -> Kind {
+        let mut roots: Vec<String> = Vec::new();
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            let x = w.text.as_str();
+            if matches!(x, "-H" | "-L" | "-P") || x.starts_with("-O") || x == "-D" {
+                i += if x == "-D" { 2 } else { 1 };
+                continue;
+            }
+            if x.starts_with('-') || x == "(" || x == "!" || x == "\\(" {
+                break;
+            }
+            roots.push(x.to_string());
+            i += 1;
+        }
+        if roots.is_empty() {
+            roots.push(".".into());
+        }
+        for r in &roots {
+            self.read_tree(r);
+        }
+        let mut k = Kind::ReadOnly;
+        while let Some(w) = args.get(i) {
+            let x = w.text.as_str();
+            i += 1;
+            match x {
+                "-delete" => {
+                    for r in &roots {
+                        self.write(r);
+                    }
+                    k = k.max(Kind::Destructive);
+                }
+                "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                    let mut inner: Vec<Word> = Vec::new();
+                    while let Some(w) = args.get(i) {
+                        i += 1;
+                        if w.text == ";" || w.text == "+" {
+                            break;
+                        }
+                        let mut w = w.clone();
+                        if w.text.contains("{}") {
+                            let root = roots.first().cloned().unwrap_or_else(|| ".".into());
+                            w.text = w
+                                .text
+                                .replace("{}", &format!("{}/$FOUND", root.trim_end_matches('/')));
+                        }
+                        inner.push(w);
+                    }
+                    let ik = self.argv(env, &inner, None, downloads, level + 1);
+                    k = k.max(ik.max(Kind::ReadOnly));
+                }
+                "-fprint" | "-fprint0" | "-fprintf" | "-fls" => {
+                    if let Some(f) = args.get(i) {
+                        self.write(&f.text);
+                    }
+                    i += 1;
+                    k = k.max(Kind::Write);
+                }
+                _ => {}
+            }
+        }
+        k
     }
-    kind
+
+    fn tar(&mut self, args: &[Word]) -> Kind {
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        if texts.iter().any(|x| {
+            x.starts_with("--checkpoint-action")
+                || x.starts_with("--to-command")
+                || x.starts_with("--use-compress-program")
+                || x.starts_with("--info-script")
+                || x.starts_with("--new-volume-script")
+                || x.starts_with("--rmt-command")
+                || x.starts_with("--rsh-command")
+                || *x == "-I"
+                || *x == "-F"
+        }) {
+            return Kind::Unknown;
+        }
+        // the first word may be old-style bundled letters: `tar czf out.tgz dir`
+        let first = texts.first().copied().unwrap_or("");
+        let bundled = !first.starts_with('-') && !first.is_empty();
+        let letters: String = texts
+            .iter()
+            .enumerate()
+            .filter(|(n, x)| (*n == 0 && bundled) || x.starts_with('-') && !x.starts_with("--"))
+            .map(|(_, x)| x.trim_start_matches('-'))
+            .collect();
+        if letters.contains('I') || letters.contains('F') {
+            // -I program, -F script: run on each archive or volume
+            return Kind::Unknown;
+        }
+        let create = letters.contains('c')
+            || letters.contains('r')
+            || letters.contains('u')
+            || texts.contains(&"--create")
+            || texts.contains(&"--append");
+        let extract =
+            letters.contains('x') || texts.contains(&"--extract") || texts.contains(&"--get");
+        let mut archive: Option<String> = None;
+        let mut dir: Option<String> = None;
+        let mut operands: Vec<&str> = Vec::new();
+        let mut n = if bundled { 1 } else { 0 };
+        let mut bundled_f = bundled && first.contains('f');
+        let mut bundled_c = bundled && first.contains('C');
+        while let Some(x) = texts.get(n).copied() {
+            n += 1;
+            if bundled_f {
+                archive = Some(x.to_string());
+                bundled_f = false;
+                continue;
+            }
+            if bundled_c {
+                dir = Some(x.to_string());
+                bundled_c = false;
+                continue;
+            }
+            if let Some(v) = x.strip_prefix("--file=") {
+                archive = Some(v.into());
+            } else if let Some(v) = x.strip_prefix("--directory=") {
+                dir = Some(v.into());
+            } else if x == "--file" || x == "--directory" {
+                let v = texts.get(n).map(|s| s.to_string());
+                n += 1;
+                if x == "--file" {
+                    archive = v;
+                } else {
+                    dir = v;
+                }
+            } else if x.starts_with('-') && !x.starts_with("--") {
+                let l: Vec<char> = x.chars().skip(1).collect();
+                if let Some(pos) = l.iter().position(|c| *c == 'f' || *c == 'C') {
+                    let rest: String = l.get(pos + 1..).unwrap_or_default().iter().collect();
+                    let v = if rest.is_empty() {
+                        let v = texts.get(n).map(|s| s.to_string());
+                        n += 1;
+                        v
+                    } else {
+                        Some(rest)
+                    };
+                    if l.get(pos) == Some(&'f') {
+                        archive = v;
+                    } else {
+                        dir = v;
+                    }
+                }
+            } else if !x.starts_with("--") {
+                operands.push(x);
+            }
+        }
+        if create {
+            if let Some(a) = &archive {
+                self.write(a);
+            }
+            for o in &operands {
+                let p = match &dir {
+                    Some(d) if !o.starts_with('/') => format!("{d}/{o}"),
+                    _ => o.to_string(),
+                };
+                self.read_tree(&p);
+            }
+            Kind::Write
+        } else if extract {
+            if let Some(a) = &archive {
+                self.read(a);
+            }
+            self.write(&format!("{}/.", dir.as_deref().unwrap_or(".")));
+            Kind::Write
+        } else {
+            if let Some(a) = &archive {
+                self.read(a);
+            }
+            Kind::ReadOnly
+        }
+    }
+
+    fn sed(&mut self, args: &[Word]) -> Kind {
+        let o = opts(args, "efl", &["--expression", "--file", "--line-length"]);
+        let in_place = has(&o, &["-i", "--in-place"])
+            || args
+                .iter()
+                .any(|w| w.text.starts_with("-i") && !w.text.starts_with("--"));
+        let mut scripts = values(&o, &["-e", "--expression"]);
+        let mut ops = operands(&o);
+        let from_file = !values(&o, &["-f", "--file"]).is_empty();
+        for f in values(&o, &["-f", "--file"]) {
+            self.read(&f);
+        }
+        if scripts.is_empty() && !from_file {
+            if ops.is_empty() {
+                return Kind::Unknown;
+            }
+            scripts.push(ops.remove(0).text.clone());
+        }
+        let mut k = if from_file {
+            Kind::Unknown
+        } else {
+            Kind::ReadOnly
+        };
+        if args.iter().any(|w| w.dynamic && !w.text.starts_with('-'))
+            && ops.iter().all(|w| !w.dynamic)
+        {
+            k = k.max(Kind::Unknown);
+        }
+        for s in &scripts {
+            let (exec, writes, reads) = sed_script(s);
+            if exec {
+                k = Kind::Unknown;
+            }
+            for w in writes {
+                self.write(&w);
+                k = k.max(Kind::Write);
+            }
+            for r in reads {
+                self.read(&r);
+            }
+        }
+        for f in &ops {
+            self.read(&f.text);
+            if in_place {
+                self.write(&f.text);
+            }
+        }
+        if in_place {
+            k = k.max(Kind::Write);
+        }
+        k
+    }
+
+    fn python_module(
+        &mut self,
+        m: &str,
+        rest: &[Word],
+        _env: Env,
+        _downloads: &[bool],
+        _level: usize,
+    ) -> Kind {
+        match m {
+            "pytest" | "unittest" | "mypy" | "black" | "ruff" | "isort" | "flake8" | "pylint"
+            | "pyright" | "tox" | "coverage" | "compileall" | "py_compile" | "doctest" => {
+                if rest
+                    .iter()
+                    .any(|w| w.text.starts_with("-p") || w.text == "--pyargs")
+                {
+                    // plugins loaded by name
+                    return Kind::Unknown;
+                }
+                self.build_in(".")
+            }
+            "json.tool" | "tokenize" | "pydoc" | "site" | "platform" | "sysconfig" | "this" => {
+                for w in rest.iter().filter(|w| !w.text.starts_with('-')) {
+                    self.read(&w.text);
+                }
+                Kind::ReadOnly
+            }
+            "pip" | "ensurepip" | "pipx" => {
+                let sub = rest
+                    .iter()
+                    .find(|w| !w.text.starts_with('-'))
+                    .map(|w| w.text.as_str())
+                    .unwrap_or("");
+                if matches!(sub, "list" | "show" | "freeze" | "check" | "--version") {
+                    Kind::ReadOnly
+                } else {
+                    Kind::Install
+                }
+            }
+            "venv" | "virtualenv" => {
+                for w in rest.iter().filter(|w| !w.text.starts_with('-')) {
+                    self.write(&w.text);
+                }
+                Kind::Write
+            }
+            "http.server" | "smtpd" | "ftplib" | "webbrowser" => Kind::Network,
+            _ => Kind::Unknown,
+        }
+    }
+
+    fn docker(&mut self, p: &str, args: &[Word]) -> Kind {
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        let mut i = 0;
+        let mut k = Kind::ReadOnly;
+        while let Some(x) = texts.get(i) {
+            if !x.starts_with('-') {
+                break;
+            }
+            if matches!(
+                *x,
+                "-H" | "--host"
+                    | "--context"
+                    | "-c"
+                    | "--config"
+                    | "--log-level"
+                    | "-l"
+                    | "--tlscacert"
+                    | "--tlscert"
+                    | "--tlskey"
+            ) {
+                if matches!(*x, "-H" | "--host" | "--config") {
+                    k = Kind::Unknown;
+                }
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        let sub = if p == "docker-compose" {
+            "compose"
+        } else {
+            texts.get(i).copied().unwrap_or("")
+        };
+        let rest: &[&str] = if p == "docker-compose" {
+            &texts
+        } else {
+            texts.get(i + 1..).unwrap_or_default()
+        };
+        let priv_run = |rest: &[&str]| {
+            rest.iter().any(|x| {
+                *x == "--privileged" || x.starts_with("--pid=host") || x.starts_with("--net=host") || x.starts_with("--network=host")
+                    || x.starts_with("--cap-add") || x.starts_with("--security-opt") || x.starts_with("--device")
+                    || x.contains("docker.sock") || x.starts_with("/:") || x.contains("=/,") || x.starts_with("--userns=host") || x.starts_with("--ipc=host")
+            }) || rest.windows(2).any(|w| matches!(w, [a, b] if (*a == "-v" || *a == "--volume" || *a == "--mount") && (b.starts_with("/:") || b.starts_with("/etc") || b.starts_with("/root") || b.starts_with("~") || b.starts_with("$HOME") || b.contains("docker.sock") || b.contains("source=/,"))))
+        };
+        k.max(match sub {
+            "ps" | "images" | "logs" | "inspect" | "version" | "info" | "stats" | "top"
+            | "port" | "diff" | "history" | "events" | "search" | "" => Kind::ReadOnly,
+            "rm" | "rmi" | "prune" | "kill" => Kind::Destructive,
+            "system" | "volume" | "container" | "image" | "network" | "builder" | "buildx"
+                if rest.iter().any(|x| matches!(*x, "prune" | "rm" | "remove")) =>
+            {
+                Kind::Destructive
+            }
+            "system" | "volume" | "container" | "image" | "network" | "context"
+                if rest
+                    .iter()
+                    .any(|x| matches!(*x, "ls" | "list" | "inspect" | "df")) =>
+            {
+                Kind::ReadOnly
+            }
+            "compose" => {
+                let verb = rest
+                    .iter()
+                    .find(|x| !x.starts_with('-'))
+                    .copied()
+                    .unwrap_or("");
+                match verb {
+                    "ps" | "logs" | "config" | "ls" | "images" | "top" | "version" => {
+                        Kind::ReadOnly
+                    }
+                    "down" | "rm" | "kill" => Kind::Destructive,
+                    _ => Kind::Unknown,
+                }
+            }
+            "run" | "exec" | "create" => {
+                if priv_run(rest) {
+                    Kind::Privileged
+                } else {
+                    Kind::Unknown
+                }
+            }
+            "build" | "buildx" => {
+                self.build_in(".");
+                Kind::Network
+            }
+            "push" | "pull" | "login" | "logout" | "tag" => Kind::Network,
+            "cp" => {
+                let ops: Vec<&&str> = rest.iter().filter(|x| !x.starts_with('-')).collect();
+                if let Some((t, srcs)) = ops.split_last() {
+                    if !t.contains(':') {
+                        self.write(t);
+                    }
+                    for s in srcs.iter().filter(|s| !s.contains(':')) {
+                        self.read_tree(s);
+                    }
+                }
+                Kind::Write
+            }
+            "stop" | "start" | "restart" | "pause" | "unpause" => Kind::Write,
+            _ => Kind::Unknown,
+        })
+    }
+
+    fn kube(&mut self, p: &str, args: &[Word]) -> Kind {
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        for (n, x) in texts.iter().enumerate() {
+            if *x == "--kubeconfig" {
+                if let Some(f) = texts.get(n + 1) {
+                    self.read(f);
+                }
+            }
+            if let Some(f) = x.strip_prefix("--kubeconfig=") {
+                self.read(f);
+            }
+        }
+        let mut words: Vec<&str> = Vec::new();
+        let mut n = 0;
+        while let Some(x) = texts.get(n) {
+            n += 1;
+            if x.starts_with('-') {
+                if matches!(
+                    *x,
+                    "-n" | "--namespace"
+                        | "--context"
+                        | "--kubeconfig"
+                        | "-o"
+                        | "--output"
+                        | "-l"
+                        | "--selector"
+                        | "-f"
+                        | "--filename"
+                        | "-c"
+                        | "--container"
+                        | "--cluster"
+                        | "--user"
+                        | "-s"
+                        | "--server"
+                        | "--token"
+                ) {
+                    n += 1;
+                }
+                continue;
+            }
+            words.push(x);
+        }
+        let sub = words.first().copied().unwrap_or("");
+        let obj = words.get(1).copied().unwrap_or("");
+        if matches!(sub, "get" | "describe") && (obj.starts_with("secret") || obj == "secrets") {
+            self.a.reads.push("/var/run/secrets/kubernetes".into());
+        }
+        if p == "kubectl"
+            && sub == "config"
+            && matches!(obj, "view")
+            && texts
+                .iter()
+                .any(|x| x.contains("--raw") || x.contains("--flatten"))
+        {
+            self.a.reads.push("~/.kube/config".into());
+        }
+        match sub {
+            "delete" | "drain" | "uninstall" | "cordon" | "taint" | "scale" | "rollback" => {
+                Kind::Destructive
+            }
+            "apply" | "create" | "patch" | "edit" | "replace" | "set" | "label" | "annotate"
+            | "rollout" | "install" | "upgrade" | "exec" | "cp" | "run" | "debug" | "attach"
+            | "port-forward" | "proxy" | "auth" | "certificate" => Kind::Privileged,
+            "config"
+                if !matches!(
+                    obj,
+                    "view" | "get-contexts" | "current-context" | "get-clusters"
+                ) =>
+            {
+                Kind::Privileged
+            }
+            "version" | "help" | "completion" | "template" | "lint" | "build"
+                if p != "kubectl" || sub == "version" =>
+            {
+                Kind::ReadOnly
+            }
+            _ => Kind::Network,
+        }
+    }
+
+    fn terraform(&mut self, p: &str, args: &[Word]) -> Kind {
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        let words: Vec<&str> = texts
+            .iter()
+            .filter(|x| !x.starts_with('-'))
+            .copied()
+            .collect();
+        let sub = words.first().copied().unwrap_or("");
+        if texts.iter().any(|x| *x == "-destroy" || *x == "--destroy") {
+            return Kind::Destructive;
+        }
+        match (p, sub) {
+            (_, "destroy" | "delete" | "remove" | "rm") => Kind::Destructive,
+            (_, "fmt" | "format") => self.build_in("."),
+            (
+                _,
+                "validate" | "version" | "providers" | "graph" | "show" | "output" | "-version"
+                | "--version" | "--help",
+            ) => {
+                if sub == "output" || sub == "show" {
+                    // state and outputs may hold secrets
+                    self.a.reads.push("terraform.tfstate".into());
+                }
+                Kind::ReadOnly
+            }
+            (_, "init" | "get") => Kind::Install,
+            (_, "plan" | "refresh" | "preview" | "diff" | "synth") => Kind::Network,
+            (_, "state") => {
+                if matches!(words.get(1).copied(), Some("list" | "show" | "pull")) {
+                    self.a.reads.push("terraform.tfstate".into());
+                    Kind::ReadOnly
+                } else {
+                    Kind::Destructive
+                }
+            }
+            (
+                _,
+                "apply" | "up" | "deploy" | "import" | "taint" | "untaint" | "force-unlock"
+                | "console",
+            ) => Kind::Privileged,
+            _ => Kind::Unknown,
+        }
+    }
 }
 
-pub fn analyze(src: &str) -> Analysis {
-    let mut a = Analysis::default();
-    let k = analyze_into(src, &mut a, 0);
-    a.raise(k);
-    if a.uses_sudo {
-        a.raise(Kind::Privileged);
+/// A word that names a local file rather than a URL or a name.
+fn local_path_like(x: &str) -> bool {
+    !x.contains("://")
+        && (x.starts_with('/')
+            || x.starts_with('~')
+            || x.starts_with("./")
+            || x.starts_with("../")
+            || x.starts_with("$HOME")
+            || x.starts_with(".env")
+            || x.contains("/."))
+}
+
+/// Environment variable names that hold secrets by convention.
+fn secret_var_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
+}
+
+/// A word expands a secret-looking variable: `$GITHUB_TOKEN`, `${DB_PASSWORD}`.
+fn mentions_secret_var(text: &str) -> bool {
+    text.split('$').skip(1).any(|rest| {
+        let name: String = rest
+            .trim_start_matches('{')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        !name.is_empty() && secret_var_name(&name)
+    })
+}
+
+/// A `git -c` setting that runs nothing and reads nothing.
+fn git_safe_config(kv: &str) -> bool {
+    let key = kv.split('=').next().unwrap_or("").to_lowercase();
+    matches!(
+        key.as_str(),
+        "color.ui"
+            | "color.diff"
+            | "color.status"
+            | "color.branch"
+            | "user.name"
+            | "user.email"
+            | "core.quotepath"
+            | "core.autocrlf"
+            | "core.safecrlf"
+            | "core.filemode"
+            | "init.defaultbranch"
+            | "commit.gpgsign"
+            | "tag.gpgsign"
+            | "log.showsignature"
+            | "advice.detachedhead"
+            | "pull.rebase"
+            | "pull.ff"
+            | "merge.ff"
+            | "diff.renames"
+            | "core.abbrev"
+            | "column.ui"
+            | "log.decorate"
+            | "push.default"
+            | "fetch.prune"
+            | "rebase.autosquash"
+            | "rerere.enabled"
+            | "protocol.version"
+            | "gc.auto"
+            | "maintenance.auto"
+            | "safe.directory"
+    ) || key.starts_with("advice.")
+}
+
+/// An awk program prints into a file or a command: `print > "f"`,
+/// `printf … >> f`.
+fn awk_writes(code: &str) -> bool {
+    let b = code.as_bytes();
+    let mut in_str = false;
+    let mut in_re = false;
+    let mut after_print = false;
+    let mut prev_word = String::new();
+    for (n, c) in b.iter().enumerate() {
+        let c = *c;
+        if in_str {
+            if c == b'"' && b.get(n.wrapping_sub(1)) != Some(&b'\\') {
+                in_str = false;
+            }
+            continue;
+        }
+        if in_re {
+            if c == b'/' && b.get(n.wrapping_sub(1)) != Some(&b'\\') {
+                in_re = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'/' if !after_print => in_re = true,
+            b';' | b'}' | b'{' | b'\n' => after_print = false,
+            b'>' if after_print => return true,
+            c if c.is_ascii_alphabetic() => {
+                prev_word.push(c as char);
+                continue;
+            }
+            _ => {}
+        }
+        if prev_word == "print" || prev_word == "printf" {
+            after_print = true;
+        }
+        prev_word.clear();
     }
-    a
+    false
+}
+
+/// A sed script: whether it runs commands (`e`, `s///e`), the files it
+/// writes (`w`, `s///w`) and reads (`r`, `R`). A command not understood
+/// counts as running one.
+fn sed_script(s: &str) -> (bool, Vec<String>, Vec<String>) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut writes = Vec::new();
+    let mut reads = Vec::new();
+    let at = |i: usize| b.get(i).copied();
+    let to_eol = |i: &mut usize| -> String {
+        let start = *i;
+        while at(*i).is_some_and(|c| c != b'\n') {
+            *i += 1;
+        }
+        String::from_utf8_lossy(b.get(start..*i).unwrap_or_default())
+            .trim()
+            .to_string()
+    };
+    let mut guard = 0usize;
+    while i < b.len() {
+        guard += 1;
+        if guard > b.len() * 2 + 8 {
+            return (true, writes, reads);
+        }
+        // separators and blanks
+        while at(i).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b';' | b'\r')) {
+            i += 1;
+        }
+        // address: numbers, $, /re/, \cREc, ranges, steps, !
+        loop {
+            match at(i) {
+                Some(c)
+                    if c.is_ascii_digit()
+                        || matches!(c, b'$' | b',' | b'~' | b'+' | b' ' | b'!') =>
+                {
+                    i += 1
+                }
+                Some(b'/') | Some(b'\\') => {
+                    let delim = if at(i) == Some(b'\\') {
+                        i += 1;
+                        at(i).unwrap_or(b'/')
+                    } else {
+                        b'/'
+                    };
+                    i += 1;
+                    while let Some(c) = at(i) {
+                        i += 1;
+                        if c == b'\\' {
+                            i += 1;
+                        } else if c == delim {
+                            break;
+                        }
+                    }
+                    // flags I and M after an address regex
+                    while matches!(at(i), Some(b'I' | b'M')) {
+                        i += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let Some(cmd) = at(i) else { break };
+        i += 1;
+        match cmd {
+            b'{' | b'}' | b'=' | b'd' | b'D' | b'g' | b'G' | b'h' | b'H' | b'l' | b'n' | b'N'
+            | b'p' | b'P' | b'x' | b'z' | b'F' => {}
+            b'#' | b':' | b'b' | b't' | b'T' | b'q' | b'Q' | b'L' => {
+                while at(i).is_some_and(|c| c != b'\n' && c != b';') {
+                    i += 1;
+                }
+            }
+            b'a' | b'i' | b'c' => {
+                let _ = to_eol(&mut i);
+            }
+            b'r' | b'R' => reads.push(to_eol(&mut i)),
+            b'w' | b'W' => writes.push(to_eol(&mut i)),
+            b'e' => return (true, writes, reads),
+            b's' | b'y' => {
+                let Some(delim) = at(i) else {
+                    return (true, writes, reads);
+                };
+                if delim == b'\n' || delim == b'\\' {
+                    return (true, writes, reads);
+                }
+                i += 1;
+                for _ in 0..2 {
+                    while let Some(c) = at(i) {
+                        i += 1;
+                        if c == b'\\' {
+                            i += 1;
+                        } else if c == delim {
+                            break;
+                        }
+                    }
+                }
+                if cmd == b's' {
+                    // flags: g p i I m M e digits w file
+                    while let Some(c) = at(i) {
+                        match c {
+                            b'g' | b'p' | b'i' | b'I' | b'm' | b'M' => i += 1,
+                            c if c.is_ascii_digit() => i += 1,
+                            b'e' => return (true, writes, reads),
+                            b'w' => {
+                                i += 1;
+                                writes.push(to_eol(&mut i));
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            _ => return (true, writes, reads),
+        }
+    }
+    (false, writes, reads)
+}
+
+/// Argument words quoted back into a command line.
+fn shell_join(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -1148,7 +4196,9 @@ mod tests {
         assert_eq!(kind("echo hi > notes.txt"), "write");
         assert_eq!(kind("git commit -m 'x'"), "write");
         assert_eq!(kind("rm notes.txt"), "write");
-        assert_eq!(kind("make test"), "unknown");
+        assert_eq!(kind("make test"), "write");
+        assert_eq!(kind("cargo test"), "write");
+        assert_eq!(kind("unknowntool x"), "unknown");
         assert_eq!(kind("python script.py"), "unknown");
         assert_eq!(kind(""), "unknown");
         assert_eq!(kind(":(){ :|:& };:"), "unknown");
@@ -1177,5 +4227,99 @@ mod tests {
         // Without a known workspace only relative paths count as inside.
         assert!(analyze("touch /work/proj/a").writes_outside(None));
         assert!(!analyze("touch a").writes_outside(None));
+    }
+
+    #[test]
+    fn heredoc_bodies_are_data() {
+        let a = analyze("cat > docs/x.md <<'EOF'\ncurl x | sh\nrm -rf ~\nEOF\necho done");
+        assert_eq!(a.kind(), Kind::Write);
+        assert!(!a.pipes_to_shell);
+        assert_eq!(a.writes, vec!["docs/x.md".to_string()]);
+        // `<<-` strips tabs before the delimiter; the line after runs.
+        assert_eq!(kind("cat <<-EOF\n\tx\n\tEOF\nrm -rf /"), "destructive");
+        // An unquoted delimiter's substitutions run; a quoted one's do not.
+        assert_eq!(kind("cat <<EOF\n$(rm -rf x)\nEOF"), "destructive");
+        assert_eq!(kind("cat <<'EOF'\n$(rm -rf x)\nEOF"), "read_only");
+    }
+
+    #[test]
+    fn words_are_read_as_the_shell_reads_them() {
+        for s in [
+            "rm -rf x",
+            "'rm' -rf x",
+            "r\\m -rf x",
+            "$'\\x72m' -rf x",
+            "\"r\"m -rf x",
+            "r''m -rf x",
+        ] {
+            assert_eq!(kind(s), "destructive", "{s}");
+        }
+        // a variable, a substitution, a glob or a brace expansion as the program
+        for s in [
+            "$X -rf x",
+            "$(echo rm) x",
+            "r? x",
+            "{rm,-rf,x}",
+            "`echo rm` x",
+        ] {
+            assert_eq!(kind(s), "unknown", "{s}");
+        }
+    }
+
+    #[test]
+    fn program_models() {
+        let k = |s: &str| kind(s);
+        assert_eq!(k("sed -n '1e id' f"), "unknown");
+        assert_eq!(k("sed 's/a/b/w out' f"), "write");
+        assert_eq!(k("sed -n '/x/p' f"), "read_only");
+        assert_eq!(k("awk '{print $1}' f"), "read_only");
+        assert_eq!(k("awk 'BEGIN{system(\"id\")}'"), "unknown");
+        assert_eq!(k("find . -name x -exec cat {} +"), "read_only");
+        assert_eq!(k("find . -exec sh -c 'rm -rf x' \\;"), "destructive");
+        assert_eq!(k("tar xf a.tar --to-command=sh"), "unknown");
+        assert_eq!(k("git -c color.ui=always status"), "read_only");
+        assert_eq!(k("git -c core.fsmonitor=x status"), "unknown");
+        assert_eq!(k("LD_PRELOAD=x.so ls"), "unknown");
+        assert_eq!(k("RUST_LOG=debug cargo test"), "write");
+        assert_eq!(k("npm config set registry https://x"), "privileged");
+        assert_eq!(k("npm config get registry"), "read_only");
+        assert_eq!(k("env -S 'rm -rf x'"), "destructive");
+        assert!(analyze("git -C . push --force origin main").force_push_protected);
+        assert!(!analyze("git push --force origin feature/x").force_push_protected);
+        assert!(!analyze("git push origin main").force_push_protected);
+        let a = analyze("uniq /dev/null ~/.bashrc");
+        assert!(a.writes.contains(&"~/.bashrc".to_string()));
+        assert!(a.writes_sensitive(Some("/w")));
+    }
+
+    #[test]
+    fn sensitive_reads() {
+        let ws = Some("/work/proj");
+        let r = |s: &str| analyze_in(s, None).sensitive_read(ws);
+        assert_eq!(r("cat ~/.aws/credentials"), "outside");
+        assert_eq!(r("cat .env"), "workspace");
+        assert_eq!(r("cat .env.example"), "none");
+        assert_eq!(r("cat ~/.ssh/id_ed25519.pub ~/.ssh/known_hosts"), "none");
+        assert_eq!(r("grep -r x ~"), "outside");
+        assert_eq!(r("grep -r x ."), "none");
+        assert_eq!(r("cd ~/.ssh && cat id_rsa"), "outside");
+        assert_eq!(
+            analyze_in("cat id_rsa", Some("/home/u/.ssh")).sensitive_read(ws),
+            "outside"
+        );
+    }
+
+    #[test]
+    fn bounded() {
+        let deep = format!("{}ls{}", "$(".repeat(10_000), ")".repeat(10_000));
+        assert_eq!(kind(&deep), "unknown");
+        let big = "ls; ".repeat(MAX_LEN / 4 + 1);
+        let a = analyze(&big);
+        assert!(a.too_large);
+        assert_eq!(a.kind(), Kind::Unknown);
+        let nested_sh = (0..8).fold("ls".to_string(), |acc, _| {
+            format!("sh -c {}", shell_join(&[acc]))
+        });
+        let _ = analyze(&nested_sh);
     }
 }
