@@ -865,3 +865,37 @@ fn the_stdlib_ships_in_the_binary_for_test_and_build() {
         std::fs::read(d.join("checkout.p0b")).unwrap()
     );
 }
+
+#[test]
+fn bench_measures_a_policy_written_before_absence_was_explicit_with_the_strict_guards() {
+    let dir = scratch("bench-guards");
+    std::fs::write(
+        dir.join("old.p0"),
+        "policy acme.old\nwhen payments.refund actor.role == \"intern\" then deny \"interns do not refund\"\nwhen payments.refund actor.role == \"support\" then allow\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("requests.jsonl"),
+        "{\"action\": \"payments.refund\", \"args\": {\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"ch_1\"}, \"actor\": {\"role\": \"intern\"}}\n{\"action\": \"payments.refund\", \"args\": {\"amount\": 100, \"currency\": \"usd\", \"charge_id\": \"ch_1\"}, \"actor\": {\"role\": \"support\"}}\n",
+    )
+    .unwrap();
+    // The policy does not compile: absence must be said.
+    let out = permit0(&dir, &["check", "--no-stdlib", "old.p0"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("P0218"));
+    // bench measures it as a team's fix would read, and says so.
+    let out = permit0(
+        &dir,
+        &["bench", "--no-stdlib", "old.p0", "requests.jsonl", "--json"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("strict guards"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["decisions"]["deny"], 1, "{report}");
+    assert_eq!(report["decisions"]["allow"], 1, "{report}");
+}

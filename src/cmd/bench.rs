@@ -42,16 +42,78 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// Policies written before absence had to be explicit (generated
+/// workloads, the side-by-side peers' translation) read optional values
+/// without a guard. `bench` measures what deciding costs, so it measures
+/// such a policy with the strict guard the compiler proposes for each P0218
+/// (the fix a team would apply) and says so; `check` and `build` still
+/// refuse it. `None` when the policies hold any other error.
+fn with_strict_guards(args: &Args) -> Option<Result<permit0_vm::Program, String>> {
+    let inputs =
+        super::common::policy_inputs(std::slice::from_ref(&args.policies), args.no_stdlib).ok()?;
+    let c = permit0_compiler::compile(inputs.clone());
+    let errors: Vec<_> = c.errors().collect();
+    if errors.is_empty() || errors.iter().any(|d| d.code != "P0218" || d.fix.is_none()) {
+        return None;
+    }
+    let mut fixed = Vec::with_capacity(inputs.len());
+    let mut applied = 0usize;
+    for (i, input) in inputs.into_iter().enumerate() {
+        let Some(id) = c.user_files.get(i).copied() else {
+            fixed.push(input);
+            continue;
+        };
+        let mut fixes: Vec<_> = errors
+            .iter()
+            .filter_map(|d| d.fix.as_ref())
+            .filter(|f| f.span.file == id)
+            .collect();
+        // From the end, so earlier spans stay valid; overlapping fixes are
+        // left out (the recompile then reports what remains).
+        fixes.sort_by_key(|f| std::cmp::Reverse(f.span.start));
+        let mut text = input.text.clone();
+        let mut floor = usize::MAX;
+        for f in fixes {
+            let (start, end) = (f.span.start as usize, f.span.end as usize);
+            if end > floor || end > text.len() || start > end {
+                continue;
+            }
+            text.replace_range(start..end, &f.replacement);
+            floor = start;
+            applied += 1;
+        }
+        fixed.push(permit0_compiler::Input::from_text(input.name, text));
+    }
+    let again = permit0_compiler::compile(fixed);
+    if again.has_errors() {
+        return None;
+    }
+    eprintln!(
+        "note: `{}` reads optional values without a guard (P0218, {applied} place(s)); bench measures it \
+         with the strict guards `permit0 check` proposes, which `check` and `build` still require",
+        args.policies.display()
+    );
+    Some(permit0_compiler::build_program(&again).map_err(|d| {
+        d.iter()
+            .map(|x| x.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }))
+}
+
 pub fn run(args: Args) -> ExitCode {
     let program = if is_bundle(&args.policies) {
         load_program(Some(&args.policies), &args.trusted, &[], args.no_stdlib)
     } else {
-        load_program(
-            None,
-            &[],
-            std::slice::from_ref(&args.policies),
-            args.no_stdlib,
-        )
+        match with_strict_guards(&args) {
+            Some(p) => p,
+            None => load_program(
+                None,
+                &[],
+                std::slice::from_ref(&args.policies),
+                args.no_stdlib,
+            ),
+        }
     };
     let program = match program {
         Ok(p) => p,
