@@ -409,6 +409,14 @@ fn is_assignment_at(s: &[u8], i: usize) -> bool {
 
 /// Every kind of secret found in one text.
 fn scan_text(text: &str, out: &mut Vec<Kind>) {
+    scan_decoded(text, out, 0);
+}
+
+/// Decoding layers (JSON escapes, percent-encoding) read below one text:
+/// bounded, so nested encodings cost a constant factor, never exponential.
+const MAX_LAYERS: usize = 3;
+
+fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
     let cleaned: String;
     let text = if text.chars().any(invisible) {
         cleaned = text.chars().filter(|c| !invisible(*c)).collect();
@@ -433,13 +441,55 @@ fn scan_text(text: &str, out: &mut Vec<Kind>) {
             }
         }
     }
+    // JSON-escaped text (a serialized body or Slack `blocks` inside a longer
+    // text) is also read unescaped, so `\n` and `\u0041` hide nothing.
+    if text.contains('\\') {
+        let unescaped = json_unescape(text);
+        if unescaped != text && layer < MAX_LAYERS {
+            scan_decoded(&unescaped, out, layer + 1);
+        }
+    }
     // Percent-encoded text (a query string) is also read decoded.
     if text.contains('%') {
         let decoded = percent_decode(s);
-        if decoded != text {
-            scan_text(&decoded, out);
+        if decoded != text && layer < MAX_LAYERS {
+            scan_decoded(&decoded, out, layer + 1);
         }
     }
+}
+
+/// Backslash escapes as JSON writes them, read leniently: `\n`, `\t`,
+/// `\"`, `\\`, `\/`, `\uXXXX` (an unpaired surrogate becomes U+FFFD);
+/// anything else is kept as written.
+fn json_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                match u32::from_str_radix(&hex, 16) {
+                    Ok(n) if hex.len() == 4 => {
+                        out.push(char::from_u32(n).unwrap_or('\u{FFFD}'));
+                        for _ in 0..4 {
+                            chars.next();
+                        }
+                    }
+                    _ => out.push('u'),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
 }
 
 fn percent_decode(s: &[u8]) -> String {
@@ -673,8 +723,25 @@ mod tests {
             &json!({"Accept": "application/json", "n": 5, "list": ["a", null]})
         ));
         assert!(!has_secret(&Json::Null));
+        // Inside a longer text that is not itself JSON.
+        assert!(has_secret(&json!(
+            "hi\n[{\"text\":\"line\\n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\"}]"
+        )));
+        assert!(has_secret(&json!("x \\u0041KIAIOSFODNN7EXAMPLE")));
         let big = "a ".repeat(MAX_SCAN);
         assert_eq!(kinds(&json!(big)), [Kind::TooLarge]);
+    }
+
+    #[test]
+    fn nested_encodings_stay_cheap() {
+        let s = format!("{}{}", "%2525".repeat(20_000), "\\\\".repeat(20_000));
+        let t = std::time::Instant::now();
+        let _ = kinds(&json!(s));
+        assert!(t.elapsed().as_secs() < 2);
+        let s = "password:password=".repeat(50_000);
+        let t = std::time::Instant::now();
+        let _ = kinds(&json!(s));
+        assert!(t.elapsed().as_secs() < 2);
     }
 
     #[test]
