@@ -527,6 +527,16 @@ fn walk(v: &Json, budget: &mut usize, out: &mut Vec<Kind>, depth: usize) {
             }
         }
         Json::Object(m) => {
+            // A name/value pair as an object (Slack attachment `fields`,
+            // key-value lists): `{"title": "password", "value": "…"}`.
+            let name = ["title", "name", "key", "label", "field"]
+                .iter()
+                .find_map(|k| m.get(*k).and_then(Json::as_str));
+            if let (Some(n), Some(value)) = (name, m.get("value").and_then(Json::as_str)) {
+                if secret_label(n) && value_after(value.as_bytes(), 0, true) {
+                    note(out, Kind::Assignment);
+                }
+            }
             for (k, val) in m {
                 text(k, budget, out, depth);
                 if let Some(s) = val.as_str() {
@@ -555,12 +565,26 @@ fn text(t: &str, budget: &mut usize, out: &mut Vec<Kind>, depth: usize) {
     }
     *budget -= t.len();
     scan_text(t, out);
-    let trimmed = t.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('"') {
-        if let Ok(inner) = serde_json::from_str::<Json>(t) {
+    // The text itself, or a line of it, may be JSON (a serialized body; the
+    // `blocks` and `attachments` a chat mapping joins to the text, one per
+    // line): read parsed too, so its name/value pairs are seen.
+    let json_like = |x: &str| {
+        let x = x.trim_start();
+        x.starts_with('{') || x.starts_with('[') || x.starts_with('"')
+    };
+    let mut parse = |x: &str, out: &mut Vec<Kind>| {
+        if let Ok(inner) = serde_json::from_str::<Json>(x) {
             if inner.as_str() != Some(t) {
                 walk(&inner, budget, out, depth + 1);
             }
+        }
+    };
+    if json_like(t) {
+        parse(t, out);
+    }
+    if t.contains('\n') {
+        for line in t.split('\n').filter(|l| json_like(l)) {
+            parse(line, out);
         }
     }
 }
@@ -715,6 +739,15 @@ mod tests {
             &json!({"blocks": [{"text": {"text": "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"}}]})
         ));
         assert!(has_secret(&json!({"X-Api-Key": "9f8e7d6c5b4a3210"})));
+        assert!(has_secret(
+            &json!({"fields": [{"title": "DB password", "value": "Hunter2!x"}]})
+        ));
+        assert!(!has_secret(
+            &json!({"fields": [{"title": "Status", "value": "Hunter2!x"}]})
+        ));
+        assert!(has_secret(&json!(
+            "x\n[{\"fields\":[{\"title\":\"password\",\"value\":\"Hunter2!x\"}]}]"
+        )));
         assert!(has_secret(&json!([
             "a",
             "{\"k\": \"\\u0041KIAIOSFODNN7EXAMPLE\"}"
