@@ -398,7 +398,7 @@ fn is_assignment_at(s: &[u8], i: usize) -> bool {
         return false;
     }
     let mut k = i;
-    while k > 0 && i - k < 32 && at(s, k - 1).is_some_and(|b| token_char(b)) {
+    while k > 0 && i - k < 32 && at(s, k - 1).is_some_and(token_char) {
         k -= 1;
     }
     s.get(k..i)
