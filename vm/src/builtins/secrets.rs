@@ -59,6 +59,18 @@ fn invisible(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// Full-width ASCII (`ｐａｓｓｗｏｒｄ`, `ＡＫＩＡ…`) read as ASCII, as a
+/// reader sees it.
+fn fold(c: char) -> Option<char> {
+    if invisible(c) {
+        None
+    } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+        char::from_u32(c as u32 - 0xFEE0)
+    } else {
+        Some(c)
+    }
+}
+
 fn alnum(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
@@ -418,8 +430,8 @@ const MAX_LAYERS: usize = 3;
 
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
     let cleaned: String;
-    let text = if text.chars().any(invisible) {
-        cleaned = text.chars().filter(|c| !invisible(*c)).collect();
+    let text = if text.chars().any(|c| fold(c) != Some(c)) {
+        cleaned = text.chars().filter_map(fold).collect();
         &cleaned
     } else {
         text
@@ -702,6 +714,8 @@ mod tests {
         yes("https://api.x.io/v1?user=a&access_token=8a7b6c5d4e3f2a1b");
         yes("https://api.x.io/v1?api_key%3D8a7b6c5d4e3f2a1b");
         yes("p\u{200B}a\u{00AD}ssword: hunter2");
+        yes("ｐａｓｓｗｏｒｄ： ｈｕｎｔｅｒ２");
+        yes("ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ");
         // Placeholders, code and empty values are not secrets.
         no("password: <your password>");
         no("PASSWORD=${DB_PASSWORD}");
