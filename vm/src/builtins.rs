@@ -5,6 +5,7 @@
 use serde_json::Value as Json;
 
 pub mod paths;
+pub mod secrets;
 pub mod shell;
 pub mod sql;
 pub mod url;
@@ -19,6 +20,7 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("emails", 1),
     ("first", 2),
     ("flag", 2),
+    ("has_secret", 1),
     ("host_scope", 2),
     ("http_method", 2),
     ("items", 1),
@@ -30,6 +32,7 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("outside_workspace", 2),
     ("protected_branch", 1),
     ("recipient_scope", 2),
+    ("secret_kinds", 1),
     ("sensitive_path", 1),
     ("shell_join", 1),
     ("shell_force_push", 1),
@@ -46,6 +49,7 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("sql_kind", 2),
     ("sql_tables", 2),
     ("text", 1),
+    ("texts", 2),
     ("url_host", 1),
     ("visibility_change", 2),
 ];
@@ -298,6 +302,30 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             .unwrap_or(Json::Null),
         ("join", [s @ Json::String(_), Json::String(_)]) => s.clone(),
         ("text", [v]) => text(v),
+        // Two values as one list, nothing split (unlike `concat`, which
+        // splits strings on `,`/`;` as address lists): for `has_secret`
+        // over several text fields. Absent values are left out; lists are
+        // flattened one level.
+        ("texts", [a, b]) => {
+            let mut out = Vec::new();
+            for v in [a, b] {
+                match v {
+                    Json::Null => {}
+                    Json::Array(items) => out.extend(items.iter().cloned()),
+                    other => out.push(other.clone()),
+                }
+            }
+            Json::Array(out)
+        }
+        // Every string inside the value (keys and values, nested JSON in
+        // strings, percent-encoded text) scanned by the secrets detector.
+        ("has_secret", [v]) => Json::Bool(secrets::has_secret(v)),
+        ("secret_kinds", [v]) => list(
+            secrets::kinds(v)
+                .into_iter()
+                .map(|k| k.name().to_string())
+                .collect(),
+        ),
         // Every part of a message a reader sees (Slack's `text`, `blocks`
         // and `attachments`), as one text for the content rules.
         ("join_text", [a, b]) => match (text(a), text(b)) {
@@ -567,6 +595,23 @@ mod tests {
             "rm -rf /"
         );
         assert_eq!(c("text", &[json!({"a": 1})]), "{\"a\":1}");
+        assert_eq!(
+            c("texts", &[json!("a, b; c"), json!(["d", "e"])]),
+            json!(["a, b; c", "d", "e"])
+        );
+        assert_eq!(c("texts", &[json!(null), json!("x")]), json!(["x"]));
+        assert_eq!(
+            c("has_secret", &[json!(["hi", "AKIAIOSFODNN7EXAMPLE"])]),
+            true
+        );
+        assert_eq!(c("has_secret", &[json!("the password reset flow")]), false);
+        assert_eq!(
+            c(
+                "secret_kinds",
+                &[json!("password: hunter2 AKIAIOSFODNN7EXAMPLE")]
+            ),
+            json!(["aws_access_key_id", "assigned_secret"])
+        );
         assert_eq!(
             c("keys", &[json!({"Authorization": "x"})]),
             json!(["authorization"])

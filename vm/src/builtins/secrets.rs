@@ -1,0 +1,831 @@
+//! Secrets in text: vendor credential formats matched on token boundaries,
+//! PEM private keys, JWTs, credentials in URLs and `label = value`
+//! assignments whose value is a plausible secret. A word such as "password"
+//! in prose is not a secret; `password: hunter2` is.
+//!
+//! Hand-written scanning, linear in the input: every detector starts at a
+//! boundary and reads a bounded number of bytes from there. Text beyond
+//! [`MAX_SCAN`] bytes is not read; the caller treats such input as carrying
+//! a secret (fail closed). Never panics: all access is through `get`.
+
+use base64::Engine as _;
+use serde_json::Value as Json;
+
+/// Bytes of text scanned in one value (all its strings together); more is
+/// "too large to check", which counts as carrying a secret.
+pub const MAX_SCAN: usize = 1 << 20;
+
+/// What a match is, for reasons and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    AwsAccessKeyId,
+    GithubToken,
+    GitlabToken,
+    SlackToken,
+    StripeKey,
+    OpenaiKey,
+    GoogleApiKey,
+    PrivateKey,
+    Jwt,
+    UrlCredential,
+    Assignment,
+    TooLarge,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::AwsAccessKeyId => "aws_access_key_id",
+            Kind::GithubToken => "github_token",
+            Kind::GitlabToken => "gitlab_token",
+            Kind::SlackToken => "slack_token",
+            Kind::StripeKey => "stripe_key",
+            Kind::OpenaiKey => "openai_key",
+            Kind::GoogleApiKey => "google_api_key",
+            Kind::PrivateKey => "private_key",
+            Kind::Jwt => "jwt",
+            Kind::UrlCredential => "url_credential",
+            Kind::Assignment => "assigned_secret",
+            Kind::TooLarge => "too_large_to_check",
+        }
+    }
+}
+
+/// Invisible format characters (zero-width spaces and joiners, soft hyphen,
+/// bidi controls, BOM) an attacker puts inside a word to break matching.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Full-width ASCII (`ｐａｓｓｗｏｒｄ`, `ＡＫＩＡ…`) read as ASCII, as a
+/// reader sees it.
+fn fold(c: char) -> Option<char> {
+    if invisible(c) {
+        None
+    } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+        char::from_u32(c as u32 - 0xFEE0)
+    } else {
+        Some(c)
+    }
+}
+
+fn alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// Bytes at `i..` while `ok` holds, at most `max`.
+fn run(s: &[u8], i: usize, max: usize, ok: impl Fn(u8) -> bool) -> usize {
+    s.get(i..)
+        .unwrap_or(&[])
+        .iter()
+        .take(max)
+        .take_while(|b| ok(**b))
+        .count()
+}
+
+fn at(s: &[u8], i: usize) -> Option<u8> {
+    s.get(i).copied()
+}
+
+/// A token starts at `i`: the byte before is not part of an identifier.
+fn starts_token(s: &[u8], i: usize) -> bool {
+    i == 0 || at(s, i - 1).is_none_or(|b| !(alnum(b) || b == b'_' || b == b'-'))
+}
+
+fn has_prefix(s: &[u8], i: usize, p: &[u8]) -> bool {
+    s.get(i..i + p.len()) == Some(p)
+}
+
+fn token_char(b: u8) -> bool {
+    alnum(b) || b == b'_' || b == b'-'
+}
+
+/// A vendor token at `i`, if one starts there.
+fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
+    if !starts_token(s, i) {
+        return None;
+    }
+    // AWS access key ids: a four-letter prefix and 16 base32 characters.
+    const AWS: [&[u8]; 11] = [
+        b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"ANPA", b"ANVA", b"AIPA", b"APKA", b"ABIA",
+        b"ACCA",
+    ];
+    if AWS.iter().any(|p| has_prefix(s, i, p)) {
+        let n = run(s, i + 4, 17, |b| {
+            b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
+        });
+        if n == 16 && at(s, i + 20).is_none_or(|b| !alnum(b)) {
+            return Some(Kind::AwsAccessKeyId);
+        }
+    }
+    for p in [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"] {
+        if has_prefix(s, i, p) {
+            let n = run(s, i + 4, 256, alnum);
+            if n >= 36 && at(s, i + 4 + n).is_none_or(|b| !token_char(b)) {
+                return Some(Kind::GithubToken);
+            }
+        }
+    }
+    if has_prefix(s, i, b"github_pat_") && run(s, i + 11, 256, |b| alnum(b) || b == b'_') >= 22 {
+        return Some(Kind::GithubToken);
+    }
+    if has_prefix(s, i, b"glpat-") && run(s, i + 6, 256, token_char) >= 20 {
+        return Some(Kind::GitlabToken);
+    }
+    if has_prefix(s, i, b"xox")
+        && at(s, i + 3).is_some_and(|b| b"abposr".contains(&b))
+        && at(s, i + 4) == Some(b'-')
+        && run(s, i + 5, 256, |b| alnum(b) || b == b'-') >= 10
+    {
+        return Some(Kind::SlackToken);
+    }
+    for p in [
+        &b"sk_live_"[..],
+        b"rk_live_",
+        b"sk_test_",
+        b"rk_test_",
+        b"pk_live_",
+    ] {
+        // A publishable key (pk_) is meant to be public.
+        if has_prefix(s, i, p) && !p.starts_with(b"pk") && run(s, i + p.len(), 256, alnum) >= 16 {
+            return Some(Kind::StripeKey);
+        }
+    }
+    if has_prefix(s, i, b"sk-") {
+        let n = run(s, i + 3, 512, token_char);
+        let body = s.get(i + 3..i + 3 + n).unwrap_or(&[]);
+        let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
+        if n >= 32 && digits >= 2 {
+            return Some(Kind::OpenaiKey);
+        }
+    }
+    if has_prefix(s, i, b"AIza") {
+        let n = run(s, i + 4, 36, token_char);
+        if n == 35 {
+            return Some(Kind::GoogleApiKey);
+        }
+    }
+    if has_prefix(s, i, b"eyJ") && jwt_at(s, i) {
+        return Some(Kind::Jwt);
+    }
+    None
+}
+
+fn b64url(b: u8) -> bool {
+    alnum(b) || b == b'-' || b == b'_'
+}
+
+/// Three base64url parts; the first decodes to a JSON object with `alg`.
+fn jwt_at(s: &[u8], i: usize) -> bool {
+    let h = run(s, i, 4096, b64url);
+    if h < 10 || at(s, i + h) != Some(b'.') {
+        return false;
+    }
+    let p = run(s, i + h + 1, 65536, b64url);
+    if p < 2 || at(s, i + h + 1 + p) != Some(b'.') {
+        return false;
+    }
+    let sig = run(s, i + h + p + 2, 4096, b64url);
+    if sig < 16 {
+        return false;
+    }
+    let Some(header) = s.get(i..i + h) else {
+        return false;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header) else {
+        return false;
+    };
+    serde_json::from_slice::<Json>(&bytes)
+        .ok()
+        .and_then(|j| j.as_object().map(|o| o.contains_key("alg")))
+        .unwrap_or(false)
+}
+
+/// `-----BEGIN … PRIVATE KEY-----` (RSA, EC, OPENSSH, ENCRYPTED, PGP … BLOCK).
+fn private_key_at(s: &[u8], i: usize) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    if !has_prefix(s, i, BEGIN) {
+        return false;
+    }
+    let start = i + BEGIN.len();
+    let n = run(s, start, 64, |b| b.is_ascii_uppercase() || b == b' ');
+    let label = s.get(start..start + n).unwrap_or(&[]);
+    has_prefix(s, start + n, b"-----") && label.windows(11).any(|w| w == b"PRIVATE KEY")
+}
+
+/// `scheme://user:password@host`: a password in the authority.
+fn url_credential_at(s: &[u8], i: usize) -> bool {
+    if !has_prefix(s, i, b"://") {
+        return false;
+    }
+    let start = i + 3;
+    let n = run(s, start, 512, |b| {
+        !(b.is_ascii_whitespace() || b"/?#@\"'<>".contains(&b))
+    });
+    if at(s, start + n) != Some(b'@') {
+        return false;
+    }
+    let auth = s.get(start..start + n).unwrap_or(&[]);
+    match auth.iter().position(|b| *b == b':') {
+        Some(c) => {
+            let pass = auth.get(c + 1..).unwrap_or(&[]);
+            std::str::from_utf8(pass).is_ok_and(|p| !placeholder(p) && p.len() >= 3)
+        }
+        None => false,
+    }
+}
+
+/// Identifier words that name a secret when a value is assigned to them:
+/// `password`, `db_password`, `API_KEY`, `client-secret`, `x-auth-token`.
+fn secret_label(label: &str) -> bool {
+    let l: String = label
+        .chars()
+        .map(|c| {
+            if c == '-' || c == '.' || c == ' ' {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let l = l.trim_matches('_');
+    let mut parts = l.rsplit('_').filter(|p| !p.is_empty());
+    let Some(last) = parts.next() else {
+        return false;
+    };
+    let prev = parts.next();
+    match last {
+        "password" | "passwd" | "pwd" | "passphrase" | "secret" | "token" | "apikey"
+        | "secretkey" | "accesskey" | "privatekey" | "authorization" | "credential"
+        | "credentials" | "bearer" => true,
+        // `api_key`, `secret_key`, `access_key`, `private_key`, `signing_key`.
+        "key" => prev.is_some_and(|p| {
+            matches!(
+                p,
+                "api" | "secret" | "access" | "private" | "signing" | "encryption" | "master"
+            )
+        }),
+        _ => l.ends_with("password") || l.ends_with("secret") || l.ends_with("token"),
+    }
+}
+
+/// A value that stands for a secret rather than being one.
+fn placeholder(v: &str) -> bool {
+    let l = v.trim().to_ascii_lowercase();
+    let inner = l.trim_matches(|c: char| "<>[]{}()*.x_-$%".contains(c));
+    l.is_empty()
+        || l.starts_with('$')
+        || l.starts_with('<')
+        || l.starts_with("{{")
+        || l.starts_with("%(")
+        || l.starts_with("env:")
+        || inner.is_empty()
+        || l.chars()
+            .all(|c| c == '*' || c == 'x' || c == '.' || c == '•')
+        || l.contains("your")
+        || l.contains("placeholder")
+        || l.contains("redacted")
+        || l.contains("changeme")
+        || l.contains("change_me")
+        || l.contains("xxxx")
+        || matches!(
+            inner,
+            "none"
+                | "null"
+                | "nil"
+                | "true"
+                | "false"
+                | "undefined"
+                | "todo"
+                | "tbd"
+                | "secret"
+                | "password"
+                | "token"
+                | "string"
+                | "str"
+                | "required"
+                | "optional"
+                | "hidden"
+                | "masked"
+                | "dummy"
+                | "test"
+                | "sample"
+                | "default"
+        )
+}
+
+/// A value after `label =` / `label:` that is plausibly the secret itself:
+/// long enough, not a placeholder, and not plain prose (a word after a colon
+/// is prose unless it has digits, symbols or mixed case, or is long).
+fn plausible(v: &str, explicit: bool) -> bool {
+    let n = v.chars().count();
+    if n < 6 || placeholder(v) {
+        return false;
+    }
+    let digit = v.chars().any(|c| c.is_ascii_digit());
+    let symbol = v.chars().any(|c| !c.is_alphanumeric());
+    let upper = v.chars().any(|c| c.is_uppercase());
+    let lower = v.chars().any(|c| c.is_lowercase());
+    if explicit {
+        digit || symbol || (upper && lower && n >= 8) || n >= 16
+    } else {
+        digit && (lower || upper)
+    }
+}
+
+fn value_char(b: u8) -> bool {
+    !(b.is_ascii_whitespace() || b"\"'`&,;)]}<>([=".contains(&b))
+}
+
+/// An assignment whose separator (`=` or `:`) is at `i`.
+fn assignment_at(s: &[u8], i: usize) -> bool {
+    let Some(sep) = at(s, i) else { return false };
+    if sep != b'=' && sep != b':' {
+        return false;
+    }
+    // `==`, `:=`, `=>`, `::` are code, not assignments of a literal.
+    if at(s, i + 1).is_some_and(|b| b == b'=' || b == b'>' || (sep == b':' && b == b':')) {
+        return false;
+    }
+    // The label: back over spaces and one closing quote, then an identifier.
+    let mut j = i;
+    while j > 0 && at(s, j - 1).is_some_and(|b| b == b' ' || b == b'\t') && i - j < 4 {
+        j -= 1;
+    }
+    if j > 0 && at(s, j - 1).is_some_and(|b| b == b'"' || b == b'\'') {
+        j -= 1;
+    }
+    let end = j;
+    let mut k = end;
+    while k > 0 && end - k < 64 && at(s, k - 1).is_some_and(|b| token_char(b) || b == b'.') {
+        k -= 1;
+    }
+    let Some(label) = s.get(k..end).and_then(|l| std::str::from_utf8(l).ok()) else {
+        return false;
+    };
+    // "api key: …", "secret key = …": a two-word label.
+    let two = || {
+        if k > 1 && at(s, k - 1) == Some(b' ') {
+            let mut m = k - 1;
+            while m > 0 && k - 1 - m < 16 && at(s, m - 1).is_some_and(alnum) {
+                m -= 1;
+            }
+            s.get(m..end)
+                .and_then(|w| std::str::from_utf8(w).ok())
+                .is_some_and(secret_label)
+        } else {
+            false
+        }
+    };
+    if label.is_empty() || !(secret_label(label) || two()) {
+        return false;
+    }
+    value_after(s, i + 1, true)
+}
+
+/// The value starting at or after `i` (over spaces, one opening quote and an
+/// auth scheme such as `Bearer`).
+fn value_after(s: &[u8], i: usize, explicit: bool) -> bool {
+    let mut v = i + run(s, i, 8, |b| b == b' ' || b == b'\t');
+    if at(s, v).is_some_and(|b| b == b'"' || b == b'\'' || b == b'`') {
+        v += 1;
+    }
+    for scheme in [&b"Bearer "[..], b"bearer ", b"Basic ", b"Token ", b"token "] {
+        if has_prefix(s, v, scheme) {
+            v += scheme.len();
+        }
+    }
+    let n = run(s, v, 256, value_char);
+    // A call or index (`getpass()`, `os.environ["X"]`) is code, not a literal.
+    if at(s, v + n).is_some_and(|b| b == b'(' || b == b'[') {
+        return false;
+    }
+    s.get(v..v + n)
+        .and_then(|x| std::str::from_utf8(x).ok())
+        .is_some_and(|x| plausible(x, explicit))
+}
+
+/// "my password is hunter2": a label word, `is`, a value with digits.
+fn is_assignment_at(s: &[u8], i: usize) -> bool {
+    if !has_prefix(s, i, b" is ") {
+        return false;
+    }
+    let mut k = i;
+    while k > 0 && i - k < 32 && at(s, k - 1).is_some_and(token_char) {
+        k -= 1;
+    }
+    s.get(k..i)
+        .and_then(|l| std::str::from_utf8(l).ok())
+        .is_some_and(secret_label)
+        && value_after(s, i + 4, false)
+}
+
+/// Every kind of secret found in one text.
+fn scan_text(text: &str, out: &mut Vec<Kind>) {
+    scan_decoded(text, out, 0);
+}
+
+/// Decoding layers (JSON escapes, percent-encoding) read below one text:
+/// bounded, so nested encodings cost a constant factor, never exponential.
+const MAX_LAYERS: usize = 3;
+
+fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
+    let cleaned: String;
+    let text = if text.chars().any(|c| fold(c) != Some(c)) {
+        cleaned = text.chars().filter_map(fold).collect();
+        &cleaned
+    } else {
+        text
+    };
+    let s = text.as_bytes();
+    for i in 0..s.len() {
+        let Some(b) = at(s, i) else { break };
+        let kind = match b {
+            b'A' | b'g' | b'x' | b's' | b'r' | b'e' => vendor_at(s, i),
+            b'-' if private_key_at(s, i) => Some(Kind::PrivateKey),
+            b':' if url_credential_at(s, i) => Some(Kind::UrlCredential),
+            b'=' | b':' if assignment_at(s, i) => Some(Kind::Assignment),
+            b' ' if is_assignment_at(s, i) => Some(Kind::Assignment),
+            _ => None,
+        };
+        if let Some(k) = kind {
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+    }
+    // JSON-escaped text (a serialized body or Slack `blocks` inside a longer
+    // text) is also read unescaped, so `\n` and `\u0041` hide nothing.
+    if text.contains('\\') {
+        let unescaped = json_unescape(text);
+        if unescaped != text && layer < MAX_LAYERS {
+            scan_decoded(&unescaped, out, layer + 1);
+        }
+    }
+    // Percent-encoded text (a query string) is also read decoded.
+    if text.contains('%') {
+        let decoded = percent_decode(s);
+        if decoded != text && layer < MAX_LAYERS {
+            scan_decoded(&decoded, out, layer + 1);
+        }
+    }
+}
+
+/// Backslash escapes as JSON writes them, read leniently: `\n`, `\t`,
+/// `\"`, `\\`, `\/`, `\uXXXX` (an unpaired surrogate becomes U+FFFD);
+/// anything else is kept as written.
+fn json_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                match u32::from_str_radix(&hex, 16) {
+                    Ok(n) if hex.len() == 4 => {
+                        out.push(char::from_u32(n).unwrap_or('\u{FFFD}'));
+                        for _ in 0..4 {
+                            chars.next();
+                        }
+                    }
+                    _ => out.push('u'),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &[u8]) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(b) = at(s, i) {
+        if b == b'%' {
+            if let (Some(h), Some(l)) = (at(s, i + 1).and_then(hex), at(s, i + 2).and_then(hex)) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every string of a JSON value: strings, array items, object keys and
+/// values; a key that names a secret with a plausible string value counts
+/// too (`{"X-Api-Key": "…"}`). A string that is itself JSON is read parsed
+/// as well, so escapes do not hide a token.
+fn walk(v: &Json, budget: &mut usize, out: &mut Vec<Kind>, depth: usize) {
+    if depth > 64 {
+        note(out, Kind::TooLarge);
+        return;
+    }
+    match v {
+        Json::String(s) => text(s, budget, out, depth),
+        Json::Array(items) => {
+            for i in items {
+                walk(i, budget, out, depth + 1);
+            }
+        }
+        Json::Object(m) => {
+            // A name/value pair as an object (Slack attachment `fields`,
+            // key-value lists): `{"title": "password", "value": "…"}`.
+            let name = ["title", "name", "key", "label", "field"]
+                .iter()
+                .find_map(|k| m.get(*k).and_then(Json::as_str));
+            if let (Some(n), Some(value)) = (name, m.get("value").and_then(Json::as_str)) {
+                if secret_label(n) && value_after(value.as_bytes(), 0, true) {
+                    note(out, Kind::Assignment);
+                }
+            }
+            for (k, val) in m {
+                text(k, budget, out, depth);
+                if let Some(s) = val.as_str() {
+                    if secret_label(k) && value_after(s.as_bytes(), 0, true) {
+                        note(out, Kind::Assignment);
+                    }
+                }
+                walk(val, budget, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn note(out: &mut Vec<Kind>, k: Kind) {
+    if !out.contains(&k) {
+        out.push(k);
+    }
+}
+
+fn text(t: &str, budget: &mut usize, out: &mut Vec<Kind>, depth: usize) {
+    if t.len() > *budget {
+        note(out, Kind::TooLarge);
+        *budget = 0;
+        return;
+    }
+    *budget -= t.len();
+    scan_text(t, out);
+    // The text itself, or a line of it, may be JSON (a serialized body; the
+    // `blocks` and `attachments` a chat mapping joins to the text, one per
+    // line): read parsed too, so its name/value pairs are seen.
+    let json_like = |x: &str| {
+        let x = x.trim_start();
+        x.starts_with('{') || x.starts_with('[') || x.starts_with('"')
+    };
+    let mut parse = |x: &str, out: &mut Vec<Kind>| {
+        if let Ok(inner) = serde_json::from_str::<Json>(x) {
+            if inner.as_str() != Some(t) {
+                walk(&inner, budget, out, depth + 1);
+            }
+        }
+    };
+    if json_like(t) {
+        parse(t, out);
+    }
+    if t.contains('\n') {
+        for line in t.split('\n').filter(|l| json_like(l)) {
+            parse(line, out);
+        }
+    }
+}
+
+/// The kinds of secret anywhere in a JSON value, sorted; `too_large_to_check`
+/// when its strings exceed [`MAX_SCAN`] bytes or it nests too deep.
+pub fn kinds(v: &Json) -> Vec<Kind> {
+    let mut out = Vec::new();
+    let mut budget = MAX_SCAN;
+    walk(v, &mut budget, &mut out, 0);
+    out.sort();
+    out
+}
+
+/// Whether any string of a JSON value carries a secret (or is too large to
+/// check, which counts as carrying one).
+pub fn has_secret(v: &Json) -> bool {
+    !kinds(v).is_empty()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn k(s: &str) -> Vec<&'static str> {
+        kinds(&json!(s)).into_iter().map(Kind::name).collect()
+    }
+    fn yes(s: &str) {
+        assert!(has_secret(&json!(s)), "should find a secret in {s:?}");
+    }
+    fn no(s: &str) {
+        assert!(
+            !has_secret(&json!(s)),
+            "no secret in {s:?}, found {:?}",
+            k(s)
+        );
+    }
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+    #[test]
+    fn vendor_formats() {
+        assert_eq!(k("AKIAIOSFODNN7EXAMPLE"), ["aws_access_key_id"]);
+        assert_eq!(k("id=ASIAY34FZKBOKMUTVV7A;"), ["aws_access_key_id"]);
+        assert_eq!(
+            k("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"),
+            ["github_token"]
+        );
+        yes("token gho_16C7e42F292c6912E7710c838347Ae178B4a done");
+        yes("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(k("glpat-xxxxYYYYzzzz12345678"), ["gitlab_token"]);
+        assert_eq!(
+            k("xoxb-2644950473-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+            ["slack_token"]
+        );
+        assert_eq!(k("sk_live_4eC39HqLyjWDarjtT1zdp7dc"), ["stripe_key"]);
+        yes("rk_live_51H8abcdEFGHijklMNOP");
+        assert_eq!(
+            k("sk-proj-AbC123dEf456GhI789jKl012MnO345pQr678"),
+            ["openai_key"]
+        );
+        assert_eq!(
+            k("key AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe."),
+            ["google_api_key"]
+        );
+        assert_eq!(
+            k("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA"),
+            ["private_key"]
+        );
+        yes("-----BEGIN RSA PRIVATE KEY-----");
+        yes("-----BEGIN PGP PRIVATE KEY BLOCK-----");
+        assert_eq!(k(JWT), ["jwt"]);
+        assert_eq!(
+            k("postgres://admin:s3cr3tPass@db.acme.com:5432/app"),
+            ["url_credential"]
+        );
+    }
+
+    #[test]
+    fn near_misses() {
+        // Wrong length, wrong alphabet, not on a boundary.
+        no("AKIAIOSFODNN7EXAMPL");
+        no("AKIAIOSFODNN7EXAMPLEX");
+        no("XAKIAIOSFODNN7EXAMPLE");
+        no("AKIAiosfodnn7example");
+        no("ghp_short");
+        no("ghp_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pIN");
+        no("sk_live_123");
+        no("pk_live_4eC39HqLyjWDarjtT1zdp7dc");
+        no("sk-learn is a library; sk-abc");
+        no("AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQ");
+        no("AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQeX");
+        no("-----BEGIN PUBLIC KEY-----");
+        no("-----BEGIN CERTIFICATE-----");
+        no("eyJub3QiOiJhIGp3dCJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9P");
+        no("eyJhbGciOiJIUzI1NiJ9.x");
+        no("https://user@github.com/org/repo");
+        no("https://docs.rs/serde/latest/serde/");
+        no("xoxb-123");
+    }
+
+    #[test]
+    fn assignments() {
+        assert_eq!(k("password: hunter2"), ["assigned_secret"]);
+        yes("PASSWORD=Tr0ub4dor&3");
+        yes("\"api_key\": \"9f8e7d6c5b4a3210\"");
+        yes("secret: sup3rs3cret");
+        yes("db_password = 'correct-horse-battery'");
+        yes("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        yes("api key: 9f8e7d6c5b4a");
+        yes("my password is hunter2");
+        yes("Authorization: Bearer 8a7b6c5d4e3f2a1b0c9d");
+        yes("https://api.x.io/v1?user=a&access_token=8a7b6c5d4e3f2a1b");
+        yes("https://api.x.io/v1?api_key%3D8a7b6c5d4e3f2a1b");
+        yes("p\u{200B}a\u{00AD}ssword: hunter2");
+        yes("ｐａｓｓｗｏｒｄ： ｈｕｎｔｅｒ２");
+        yes("ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ");
+        // Placeholders, code and empty values are not secrets.
+        no("password: <your password>");
+        no("PASSWORD=${DB_PASSWORD}");
+        no("password: ********");
+        no("api_key = \"\"");
+        no("token: changeme");
+        no("password = getpass()");
+        no("password = os.environ[\"DB_PASSWORD\"]");
+        no("password: required");
+        no("if password == other:");
+        no("https://x.io/?token=");
+        no("Authorization: Bearer $GITHUB_TOKEN");
+        no("password: String,");
+        no("token: Option<String>");
+    }
+
+    #[test]
+    fn prose_is_not_a_secret() {
+        no("Mr. Aizawa will join the call");
+        no("the password reset flow is fixed");
+        no("To reset your password, click the link below.");
+        no("Rotate the API key and the access token every 90 days.");
+        no("Fix: refresh tokens expire too early (see #123)");
+        no("our AWS_SECRET_ACCESS_KEY lives in the vault");
+        no("The password is required for login.");
+        no("secret: the launch is on Monday");
+        no("Key: PROJ-1234");
+        no("the bearer of this letter");
+        no("passcode: 123456");
+    }
+
+    #[test]
+    fn json_values() {
+        assert!(has_secret(
+            &json!({"blocks": [{"text": {"text": "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"}}]})
+        ));
+        assert!(has_secret(&json!({"X-Api-Key": "9f8e7d6c5b4a3210"})));
+        assert!(has_secret(
+            &json!({"fields": [{"title": "DB password", "value": "Hunter2!x"}]})
+        ));
+        assert!(!has_secret(
+            &json!({"fields": [{"title": "Status", "value": "Hunter2!x"}]})
+        ));
+        assert!(has_secret(&json!(
+            "x\n[{\"fields\":[{\"title\":\"password\",\"value\":\"Hunter2!x\"}]}]"
+        )));
+        assert!(has_secret(&json!([
+            "a",
+            "{\"k\": \"\\u0041KIAIOSFODNN7EXAMPLE\"}"
+        ])));
+        assert!(!has_secret(
+            &json!({"Accept": "application/json", "n": 5, "list": ["a", null]})
+        ));
+        assert!(!has_secret(&Json::Null));
+        // Inside a longer text that is not itself JSON.
+        assert!(has_secret(&json!(
+            "hi\n[{\"text\":\"line\\n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\"}]"
+        )));
+        assert!(has_secret(&json!("x \\u0041KIAIOSFODNN7EXAMPLE")));
+        let big = "a ".repeat(MAX_SCAN);
+        assert_eq!(kinds(&json!(big)), [Kind::TooLarge]);
+    }
+
+    #[test]
+    fn nested_encodings_stay_cheap() {
+        let s = format!("{}{}", "%2525".repeat(20_000), "\\\\".repeat(20_000));
+        let t = std::time::Instant::now();
+        let _ = kinds(&json!(s));
+        assert!(t.elapsed().as_secs() < 2);
+        for s in [
+            "password:password=".repeat(50_000),
+            " eyJhbGciOiJIUzI1NiJ9.".repeat(40_000),
+            "://a:b".repeat(150_000),
+            "token is token is ".repeat(50_000),
+            "-----BEGIN ".repeat(80_000),
+            "\n[{\"title\":\"password\",\"value\":\"x\"}".repeat(20_000),
+            format!("{}{}", "a".repeat(900_000), "=".repeat(100_000)),
+        ] {
+            let t = std::time::Instant::now();
+            let _ = kinds(&json!(s));
+            assert!(t.elapsed().as_secs() < 2, "{}", &s[..40]);
+        }
+    }
+
+    #[test]
+    fn no_panic_on_odd_text() {
+        for s in [
+            "",
+            "=",
+            ":",
+            "://",
+            "://@",
+            "-----BEGIN ",
+            "eyJ",
+            "eyJ.",
+            "eyJ..",
+            "AKIA",
+            "%",
+            "%4",
+            "password is",
+            "a:=",
+            "é=ü",
+            "\u{200B}",
+            "sk-",
+            "xoxb-",
+        ] {
+            let _ = kinds(&json!(s));
+        }
+    }
+}
