@@ -14,21 +14,12 @@
 
 mod common;
 use common::decide;
-use permit0_compiler::{build_program, compile, load_paths};
 use permit0_vm::Program;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
 fn stdlib() -> &'static Program {
-    static S: OnceLock<Program> = OnceLock::new();
-    S.get_or_init(|| {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));
-        let c = compile(load_paths(&[dir]).unwrap());
-        assert!(!c.has_errors(), "the stdlib compiles");
-        build_program(&c).expect("stdlib builds")
-    })
+    &common::stdlib().1
 }
 
 fn raw(tool: &str, args: Value) -> Value {

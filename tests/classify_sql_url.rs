@@ -12,23 +12,10 @@
 
 mod common;
 use common::decide;
-use permit0_compiler::{build_program, compile, load_paths, Compilation};
-use permit0_vm::Program;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
-fn stdlib() -> &'static (Compilation, Program) {
-    static S: OnceLock<(Compilation, Program)> = OnceLock::new();
-    S.get_or_init(|| {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));
-        let c = compile(load_paths(&[dir]).unwrap());
-        assert!(!c.has_errors(), "the stdlib compiles");
-        let p = build_program(&c).expect("stdlib builds");
-        (c, p)
-    })
-}
+use common::stdlib;
 
 fn raw(tool: &str, args: Value, env: &str) -> Value {
     json!({"tool": tool, "args": args,

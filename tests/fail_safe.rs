@@ -14,23 +14,11 @@ mod common;
 use common::decide;
 use permit0_compiler::ir::ToolExpr;
 use permit0_compiler::schema::Type;
-use permit0_compiler::{build_program, compile, load_paths, Compilation};
-use permit0_vm::Program;
+use permit0_compiler::Compilation;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
-fn stdlib() -> &'static (Compilation, Program) {
-    static S: OnceLock<(Compilation, Program)> = OnceLock::new();
-    S.get_or_init(|| {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));
-        let c = compile(load_paths(&[dir]).unwrap());
-        assert!(!c.has_errors(), "the stdlib compiles");
-        let p = build_program(&c).expect("stdlib builds");
-        (c, p)
-    })
-}
+use common::stdlib;
 
 fn strictness(verdict: &str) -> u8 {
     match verdict {

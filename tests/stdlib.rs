@@ -11,26 +11,9 @@
 mod common;
 use common::decide;
 use permit0_compiler::schema::Type;
-use permit0_compiler::{build_program, compile, load_paths, Compilation};
-use permit0_vm::Program;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
-fn stdlib() -> &'static (Compilation, Program) {
-    static S: OnceLock<(Compilation, Program)> = OnceLock::new();
-    S.get_or_init(|| {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));
-        let c = compile(load_paths(&[dir]).unwrap());
-        let errors: Vec<String> = c
-            .errors()
-            .map(|d| format!("{} {}", d.code, d.message))
-            .collect();
-        assert!(errors.is_empty(), "stdlib has errors: {errors:#?}");
-        let p = build_program(&c).expect("stdlib builds");
-        (c, p)
-    })
-}
+use common::stdlib;
 
 #[test]
 fn every_taxonomy_action_gets_a_decision() {

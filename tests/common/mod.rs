@@ -54,3 +54,20 @@ pub fn decide(p: &Program, request: Value) -> Value {
 pub fn verdict(p: &Program, request: Value) -> String {
     decide(p, request)["decision"].as_str().unwrap().to_string()
 }
+
+/// The standard library as `stdlib/` holds it, compiled once per test
+/// binary (the decisions the stories and corpora check).
+pub fn stdlib() -> &'static (Compilation, Program) {
+    static S: std::sync::OnceLock<(Compilation, Program)> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));
+        let c = compile(permit0_compiler::load_paths(&[dir]).unwrap());
+        let errors: Vec<String> = c
+            .errors()
+            .map(|d| format!("{} {}", d.code, d.message))
+            .collect();
+        assert!(errors.is_empty(), "stdlib has errors: {errors:#?}");
+        let p = build_program(&c).expect("stdlib builds");
+        (c, p)
+    })
+}
