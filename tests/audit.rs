@@ -873,26 +873,8 @@ fn session_decisions_replay_the_same() {
 /// so the card-testing rule sees all five customers, live and on replay.
 #[test]
 fn sessions_carry_over_between_eval_runs_of_one_log() {
-    let dir = std::env::temp_dir().join(format!("permit0-audit-runs-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = card_testing_bundle("permit0-audit-runs", 4);
     let run = |args: &[&str]| permit0(&dir, args, None);
-    assert!(run(&["keygen", "ops"]).status.success());
-    std::fs::write(
-        dir.join("cards.p0"),
-        "policy acme.cards\nwhen payments.charge amount < 200 and session.distinct(payments.charge.customer where amount < 200, 10m) >= 4\n  then deny \"card testing\"\nwhen payments.charge amount < 200 then allow\n",
-    )
-    .unwrap();
-    let out = run(&[
-        "build",
-        "--no-stdlib",
-        "cards.p0",
-        "--key",
-        "ops.key",
-        "-o",
-        "cards.p0b",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     // Decided live: the charges are dated a few minutes back, within the
     // clock's skew and the rule's 10-minute window.
     let now = permit0_vm::time::now_ms();
@@ -1016,26 +998,8 @@ fn a_log_with_nothing_signed_fails_unless_asked_for_by_name() {
 
 #[test]
 fn a_scenario_log_decided_without_a_clock_replays_the_same_when_told_so() {
-    let dir = std::env::temp_dir().join(format!("permit0-audit-offclock-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = card_testing_bundle("permit0-audit-offclock", 3);
     let run = |args: &[&str]| permit0(&dir, args, None);
-    assert!(run(&["keygen", "ops"]).status.success());
-    std::fs::write(
-        dir.join("cards.p0"),
-        "policy acme.cards\nwhen payments.charge amount < 200 and session.distinct(payments.charge.customer where amount < 200, 10m) >= 3\n  then deny \"card testing\"\nwhen payments.charge amount < 200 then allow\n",
-    )
-    .unwrap();
-    let out = run(&[
-        "build",
-        "--no-stdlib",
-        "cards.p0",
-        "--key",
-        "ops.key",
-        "-o",
-        "cards.p0b",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     // A scenario with fixed times from last week: only `--max-skew off`
     // decides it as written.
     let lines: String = (1..=4)
@@ -1088,4 +1052,32 @@ fn a_scenario_log_decided_without_a_clock_replays_the_same_when_told_so() {
     let out = replay("300");
     assert!(!out.status.success(), "{}", stdout(&out));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A scratch folder holding `ops.key`/`ops.pub` and `cards.p0b`: a signed
+/// bundle that denies the `distinct`-th small charge to another customer of
+/// one session within 10 minutes ("card testing") and allows other small
+/// charges.
+fn card_testing_bundle(name: &str, distinct: u32) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| permit0(&dir, args, None);
+    assert!(run(&["keygen", "ops"]).status.success());
+    std::fs::write(
+        dir.join("cards.p0"),
+        format!("policy acme.cards\nwhen payments.charge amount < 200 and session.distinct(payments.charge.customer where amount < 200, 10m) >= {distinct}\n  then deny \"card testing\"\nwhen payments.charge amount < 200 then allow\n"),
+    )
+    .unwrap();
+    let out = run(&[
+        "build",
+        "--no-stdlib",
+        "cards.p0",
+        "--key",
+        "ops.key",
+        "-o",
+        "cards.p0b",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
 }

@@ -14,6 +14,7 @@
 
 mod common;
 use common::decide;
+use common::strictness;
 use permit0_vm::Program;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -33,15 +34,6 @@ fn bash(cmd: &str) -> Value {
 
 fn verdict(d: &Value) -> String {
     d["decision"].as_str().unwrap_or("?").to_string()
-}
-
-fn strictness(v: &str) -> u8 {
-    match v {
-        "allow" => 0,
-        "escalate" => 1,
-        "deny" => 2,
-        other => panic!("not a verdict: {other}"),
-    }
 }
 
 /// `(command, the least strict acceptable verdict, why)`. A verdict

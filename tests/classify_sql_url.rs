@@ -16,28 +16,14 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use common::stdlib;
+use common::strictness;
 
 fn raw(tool: &str, args: Value, env: &str) -> Value {
     json!({"tool": tool, "args": args,
            "context": {"org_domain": "acme.com", "workspace": "/work/proj", "env": env}})
 }
 
-fn verdict(req: &Value) -> (String, String) {
-    let d = decide(&stdlib().1, req.clone());
-    (
-        d["decision"].as_str().unwrap_or("").to_string(),
-        d["reason"].as_str().unwrap_or("").to_string(),
-    )
-}
-
-fn strictness(v: &str) -> u8 {
-    match v {
-        "allow" => 0,
-        "escalate" => 1,
-        "deny" => 2,
-        other => panic!("not a verdict: {other}"),
-    }
-}
+use common::stdlib_verdict as verdict;
 
 /// One case: the call, the verdict wanted, and why a careful team wants it.
 struct Case {

@@ -19,15 +19,7 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 use common::stdlib;
-
-fn strictness(verdict: &str) -> u8 {
-    match verdict {
-        "allow" => 0,
-        "escalate" => 1,
-        "deny" => 2,
-        other => panic!("not a verdict: {other}"),
-    }
-}
+use common::strictness;
 
 fn verdict_of(d: &Value) -> &str {
     d["decision"].as_str().unwrap()

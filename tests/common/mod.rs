@@ -71,3 +71,23 @@ pub fn stdlib() -> &'static (Compilation, Program) {
         (c, p)
     })
 }
+
+/// Allow < escalate < deny: how strict a verdict is, to say that one
+/// decision is never looser than another.
+pub fn strictness(verdict: &str) -> u8 {
+    match verdict {
+        "allow" => 0,
+        "escalate" => 1,
+        "deny" => 2,
+        other => panic!("not a verdict: {other}"),
+    }
+}
+
+/// The stdlib's verdict and reason for a request.
+pub fn stdlib_verdict(req: &Value) -> (String, String) {
+    let d = decide(&stdlib().1, req.clone());
+    (
+        d["decision"].as_str().unwrap_or("").to_string(),
+        d["reason"].as_str().unwrap_or("").to_string(),
+    )
+}

@@ -28,6 +28,7 @@ pub const BUILTINS: &[(&str, usize)] = &[
     ("join_text", 2),
     ("keys", 1),
     ("lower", 1),
+    // Evaluated by the normalizer itself, which names disagreeing aliases.
     ("one_of", 2),
     ("outside_workspace", 2),
     ("protected_branch", 1),
@@ -230,13 +231,6 @@ pub fn recipient_scope(recipients: &[String], org_domain: Option<&str>) -> &'sta
 
 pub fn call(name: &str, args: &[Json]) -> Json {
     match (name, args) {
-        // Aliases are resolved by the normalizer, which can name the
-        // disagreeing arguments; this is the plain reading for other callers.
-        ("one_of", [a, b]) => match (a, b) {
-            (Json::Null, v) | (v, Json::Null) => v.clone(),
-            (a, b) if a == b => a.clone(),
-            _ => Json::Null,
-        },
         ("shell_join", [Json::Array(items)]) => {
             let mut words = Vec::with_capacity(items.len());
             for i in items {
