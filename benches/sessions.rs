@@ -1,6 +1,6 @@
-//! What sessions add to a decision: `Sessions::fill` (read the aggregates
-//! from the session's history) and `Sessions::record`, against `decide`
-//! alone, for the stdlib's attack-chain rules and a session already holding
+//! What sessions add to a decision: reading the aggregates from the
+//! session's history (`session::observe` without recording) and reading
+//! and recording in one step, against `decide` alone, for the stdlib's attack-chain rules and a session already holding
 //! 10, 100 or 500 earlier actions. Run with `cargo bench --bench sessions`.
 #![allow(
     clippy::unwrap_used,
@@ -11,7 +11,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use permit0_compiler::{build_program, compile, stdlib};
-use permit0_vm::{Clock, Program, SessionLimits, Sessions};
+use permit0_vm::session::{self, MemoryStore};
+use permit0_vm::{Clock, Program, SessionLimits};
 use serde_json::json;
 use std::hint::black_box;
 
@@ -32,13 +33,13 @@ fn sessions(c: &mut Criterion) {
     let p = program();
     let mut g = c.benchmark_group("sessions");
     for history in [10usize, 100, 500] {
-        let mut s = Sessions::new(SessionLimits {
+        let s = MemoryStore::new(SessionLimits {
             max_entries: history,
             ..SessionLimits::default()
         });
         for i in 0..history {
-            let r = p.bind(&transfer(i)).unwrap();
-            s.record(&p, &r, Clock::unchecked());
+            let mut r = p.bind(&transfer(i)).unwrap();
+            session::observe(&p, &s, &mut r, Clock::unchecked(), true).unwrap();
         }
         let mut req = p.bind(&transfer(history)).unwrap();
         g.bench_with_input(
@@ -51,14 +52,21 @@ fn sessions(c: &mut Criterion) {
             &history,
             |b, _| {
                 b.iter(|| {
-                    let _ = s.fill(&p, &mut req, Clock::unchecked());
+                    let _ = session::observe(&p, &s, &mut req, Clock::unchecked(), false);
                     black_box(p.decide(&req))
                 })
             },
         );
-        g.bench_with_input(BenchmarkId::new("record", history), &history, |b, _| {
-            b.iter(|| s.record(&p, black_box(&req), Clock::unchecked()))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("fill_record_and_decide", history),
+            &history,
+            |b, _| {
+                b.iter(|| {
+                    let _ = session::observe(&p, &s, &mut req, Clock::unchecked(), true);
+                    black_box(p.decide(&req))
+                })
+            },
+        );
     }
     g.finish();
 }

@@ -102,7 +102,7 @@ when email.send body contains_all ["wire", "urgent", "now", "ceo", "gift", "card
 
 #[test]
 fn reading_the_session_allocates_nothing_once_warm() {
-    use permit0_vm::Sessions;
+    use permit0_vm::session;
     let p = program(
         r#"
 when payments.charge session.distinct(payments.charge.customer where amount < 200, 10m) >= 4 then deny "card testing"
@@ -111,7 +111,7 @@ when payments.charge session.sum(payments.charge.amount, 24h) > 1_000_000 then d
 when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege then charge"
 "#,
     );
-    let mut sessions = Sessions::default();
+    let sessions = permit0_vm::MemoryStore::default();
     // Deciding live, so the clock check is on the measured path too.
     let clock =
         permit0_vm::Clock::live(permit0_vm::time::parse_rfc3339("2026-11-22T10:41:00Z").unwrap())
@@ -124,15 +124,20 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
     };
     for n in 0..40 {
         let mut r = p.bind(&charge(n)).unwrap();
-        sessions.fill(&p, &mut r, clock).unwrap();
-        p.decide(&r);
-        sessions.record(&p, &r, clock);
+        session::decide(&p, &sessions, &mut r, clock).unwrap();
     }
+    // Reading the session (what `explain` and a what-if do) and deciding:
+    // nothing allocated once the store and this thread's buffers are warm.
     let mut r = p.bind(&charge(41)).unwrap();
     let (d, n) = allocations(|| {
-        sessions.fill(&p, &mut r, clock).unwrap();
+        session::observe(&p, &sessions, &mut r, clock, false).unwrap();
         p.decide(&r)
     });
     assert_eq!(n, 0, "fill + decide allocated {n} times");
+    assert_eq!(d.verdict, permit0_vm::risk::Verdict::Deny);
+    // Reading and recording in one step allocates only the new entry.
+    let mut r = p.bind(&charge(42)).unwrap();
+    let (d, n) = allocations(|| session::decide(&p, &sessions, &mut r, clock).unwrap());
+    assert!(n <= 1, "read + record + decide allocated {n} times");
     assert_eq!(d.verdict, permit0_vm::risk::Verdict::Deny);
 }

@@ -11,19 +11,20 @@
 
 mod common;
 use common::*;
-use permit0_vm::{Clock, Program, SessionLimits, Sessions};
+use permit0_vm::session::{self, MemoryStore};
+use permit0_vm::{Clock, Program, SessionLimits, SessionStore};
 use serde_json::{json, Value};
 
 /// Decides a stream of scenario requests, their times taken as written
 /// (the way `permit0 test` does).
-fn run(p: &Program, sessions: &mut Sessions, requests: &[Value]) -> Vec<(String, String)> {
+fn run(p: &Program, sessions: &MemoryStore, requests: &[Value]) -> Vec<(String, String)> {
     run_at(p, sessions, requests, Clock::unchecked())
 }
 
 /// Decides a stream of requests the way `permit0 eval` does live, at `clock`.
 fn run_at(
     p: &Program,
-    sessions: &mut Sessions,
+    sessions: &MemoryStore,
     requests: &[Value],
     clock: Clock,
 ) -> Vec<(String, String)> {
@@ -40,9 +41,9 @@ fn run_at(
 }
 
 /// One request of a stream: bind, check the time, decide, remember.
-fn decide_json(p: &Program, sessions: &mut Sessions, r: &Value, clock: Clock) -> Value {
+fn decide_json(p: &Program, sessions: &MemoryStore, r: &Value, clock: Clock) -> Value {
     match p.bind(r) {
-        Ok(mut req) => match sessions.decide(p, &mut req, clock) {
+        Ok(mut req) => match session::decide(p, sessions, &mut req, clock) {
             Ok(d) => p.decision_json(&d, Some(&req)),
             Err(e) => p.refusal_json(&e, Some(req.asked())),
         },
@@ -67,10 +68,10 @@ fn charge(amount: i64, customer: &str, minute: u32, session: &str) -> Value {
 #[test]
 fn the_fifth_small_charge_to_a_fifth_customer_is_card_testing() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let got = run(
         &p,
-        &mut s,
+        &s,
         &[
             charge(100, "c1", 0, "s"),
             charge(150, "c2", 1, "s"),
@@ -87,10 +88,10 @@ fn the_fifth_small_charge_to_a_fifth_customer_is_card_testing() {
 #[test]
 fn the_filter_window_and_case_decide_what_counts() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let got = run(
         &p,
-        &mut s,
+        &s,
         &[
             charge(100, "c1", 0, "s"),
             // A large charge does not pass the filter.
@@ -117,19 +118,19 @@ fn the_filter_window_and_case_decide_what_counts() {
 #[test]
 fn sessions_do_not_see_each_other() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let mut requests: Vec<Value> = (0..8)
         .map(|i| charge(100, &format!("c{i}"), i, if i % 2 == 0 { "a" } else { "b" }))
         .collect();
     let mut lone = charge(100, "c9", 9, "x");
     lone.as_object_mut().unwrap().remove("session");
     requests.push(lone);
-    let got = run(&p, &mut s, &requests);
+    let got = run(&p, &s, &requests);
     // Each session saw four customers: the fifth request of neither exists;
     // the one without an id is in a session of its own.
     assert!(got.iter().all(|(v, _)| v == "allow"), "{got:?}");
-    assert_eq!(s.entries("a"), 4);
-    assert_eq!(s.entries("b"), 4);
+    assert_eq!(s.entries_of_id("a"), 4);
+    assert_eq!(s.entries_of_id("b"), 4);
 }
 
 #[test]
@@ -141,14 +142,14 @@ when payments.transfer session.sum(payments.transfer.amount, 24h) > 250_000 then
 when process.exec session.seen(iam.assign_role, 3) then deny "privilege then execute"
 "#,
     );
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let t = |amount: i64, h: u32| {
         json!({"action": "payments.transfer",
                "args": {"amount": amount, "currency": "usd", "payee": "v1"},
                "context": {"time": format!("2026-11-22T{h:02}:00:00Z")},
                "session": {"id": "s"}})
     };
-    let got = run(&p2, &mut s, &[t(200_000, 1), t(60_000, 2), t(10_000, 3)]);
+    let got = run(&p2, &s, &[t(200_000, 1), t(60_000, 2), t(10_000, 3)]);
     assert_eq!(got[0].0, "escalate"); // transfers escalate by their risk
     assert_eq!(got[1].0, "escalate"); // 200k before it: under the cap
     assert_eq!(got[2].0, "deny", "{got:?}"); // 260k before it
@@ -160,7 +161,7 @@ when process.exec session.seen(iam.assign_role, 3) then deny "privilege then exe
     let read = json!({"action": "file.read", "args": {"path": "/tmp/x"}, "session": {"id": "p"}});
     let got = run(
         &p2,
-        &mut s,
+        &s,
         &[
             grant,
             read.clone(),
@@ -179,27 +180,31 @@ when process.exec session.seen(iam.assign_role, 3) then deny "privilege then exe
 #[test]
 fn the_store_is_bounded() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::new(SessionLimits {
+    let s = MemoryStore::new(SessionLimits {
         max_sessions: 3,
         max_entries: 5,
         max_age_ms: 3_600_000,
     });
     for i in 0..20 {
-        run(&p, &mut s, &[charge(100, "c", i, "one")]);
+        run(&p, &s, &[charge(100, "c", i, "one")]);
     }
-    assert_eq!(s.entries("one"), 5);
+    assert_eq!(s.entries_of_id("one"), 5);
     for name in ["two", "three", "four"] {
-        run(&p, &mut s, &[charge(100, "c", 30, name)]);
+        run(&p, &s, &[charge(100, "c", 30, name)]);
     }
     assert_eq!(s.len(), 3);
-    assert_eq!(s.entries("one"), 0, "the least recently used session went");
+    assert_eq!(
+        s.entries_of_id("one"),
+        0,
+        "the least recently used session went"
+    );
     // Entries older than max_age before the newest one are dropped.
-    run(&p, &mut s, &[charge(100, "c", 0, "old")]);
+    run(&p, &s, &[charge(100, "c", 0, "old")]);
     let late = json!({"action": "payments.charge",
         "args": {"amount": 100, "currency": "usd", "customer": "c"},
         "context": {"time": "2026-11-22T12:00:00Z"}, "session": {"id": "old"}});
-    run(&p, &mut s, &[late]);
-    assert_eq!(s.entries("old"), 1);
+    run(&p, &s, &[late]);
+    assert_eq!(s.entries_of_id("old"), 1);
 }
 
 #[test]
@@ -276,7 +281,7 @@ fn a_request_without_a_session_id_still_counts_toward_the_cap() {
         .collect();
     let expected = ["allow", "allow", "allow", "allow", "deny"];
     for requests in [with_id, by_actor, anonymous] {
-        let got = run(&p, &mut Sessions::default(), &requests);
+        let got = run(&p, &MemoryStore::default(), &requests);
         assert_eq!(verdicts(&got), expected, "{requests:?}");
         assert!(got[4].1.contains("card testing"));
     }
@@ -285,7 +290,7 @@ fn a_request_without_a_session_id_still_counts_toward_the_cap() {
 #[test]
 fn without_a_session_id_each_actor_and_tenant_counts_on_its_own() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     // Four customers each for alice and bob, interleaved; alice again under
     // another tenant; none of them reaches four *other* customers in one
     // session until alice of acme charges a fifth customer.
@@ -301,15 +306,17 @@ fn without_a_session_id_each_actor_and_tenant_counts_on_its_own() {
         ));
     }
     requests.push(charge_as("a5", 5, Some("alice"), Some("acme")));
-    let got = run(&p, &mut s, &requests);
+    let got = run(&p, &s, &requests);
     let v = verdicts(&got);
     assert!(v[..12].iter().all(|v| *v == "allow"), "{got:?}");
     assert_eq!(v[12], "deny", "{got:?}");
-    let mut count = |actor: &str, tenant: &str| {
+    let count = |actor: &str, tenant: &str| {
         let req = p
             .bind(&charge_as("c", 9, Some(actor), Some(tenant)))
             .unwrap();
-        s.entries_of(&p, &req)
+        let mut scope = String::new();
+        session::scope_key(&mut scope, &p, &req);
+        s.entries(&scope).unwrap()
     };
     assert_eq!(count("alice", "acme"), 5);
     assert_eq!(count("bob", "acme"), 4);
@@ -320,15 +327,15 @@ fn without_a_session_id_each_actor_and_tenant_counts_on_its_own() {
 #[test]
 fn an_explicit_session_id_does_not_share_history_with_an_actor_of_that_name() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let mut requests: Vec<Value> = (1..=4)
         .map(|c| charge_as(&format!("c{c}"), c, Some("alice"), None))
         .collect();
     // A session named like the actor is another session.
     requests.push(charge(100, "c5", 5, "alice"));
-    let got = run(&p, &mut s, &requests);
+    let got = run(&p, &s, &requests);
     assert!(verdicts(&got).iter().all(|v| *v == "allow"), "{got:?}");
-    assert_eq!(s.entries("alice"), 1);
+    assert_eq!(s.entries_of_id("alice"), 1);
 }
 
 #[test]
@@ -374,7 +381,7 @@ fn a_misspelled_or_mistyped_session_section_is_refused_not_ignored() {
 #[test]
 fn a_request_dated_far_from_the_live_clock_is_refused() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let now = minute(0);
     let at = |t: &str| {
         let mut r = charge(100, "c1", 0, "s");
@@ -383,7 +390,7 @@ fn a_request_dated_far_from_the_live_clock_is_refused() {
     };
     let got = run_at(
         &p,
-        &mut s,
+        &s,
         &[
             at("2036-11-22T10:00:00Z"),
             at("2026-11-22T09:00:00Z"),
@@ -402,11 +409,11 @@ fn a_request_dated_far_from_the_live_clock_is_refused() {
     );
     assert!(got[1].1.contains("5 minutes behind"), "{}", got[1].1);
     // The refused ones were not recorded.
-    assert_eq!(s.entries("s"), 2);
+    assert_eq!(s.entries_of_id("s"), 2);
     // The skew is the embedding's to set.
     let got = run_at(
         &p,
-        &mut Sessions::default(),
+        &MemoryStore::default(),
         &[at("2026-11-22T09:00:00Z")],
         Clock::live(now).with_max_skew(2 * 3_600_000),
     );
@@ -416,7 +423,7 @@ fn a_request_dated_far_from_the_live_clock_is_refused() {
 #[test]
 fn one_request_dated_ten_years_ahead_cannot_evict_a_sessions_history() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let mut requests: Vec<Value> = (1..=4)
         .map(|c| charge(100, &format!("c{c}"), c, "s"))
         .collect();
@@ -424,12 +431,12 @@ fn one_request_dated_ten_years_ahead_cannot_evict_a_sessions_history() {
     future["context"]["time"] = json!("2036-11-22T10:05:00Z");
     requests.push(future);
     requests.push(charge(100, "c5", 5, "s"));
-    let got = run_at(&p, &mut s, &requests, Clock::live(minute(5)));
+    let got = run_at(&p, &s, &requests, Clock::live(minute(5)));
     assert_eq!(
         verdicts(&got),
         ["allow", "allow", "allow", "allow", "escalate", "deny"]
     );
-    assert_eq!(s.entries("s"), 5);
+    assert_eq!(s.entries_of_id("s"), 5);
 }
 
 #[test]
@@ -437,7 +444,7 @@ fn a_far_future_time_in_one_session_does_not_touch_another_sessions_history() {
     // Even with times taken as written (no clock), one session's dates
     // never evict another's entries: the store drops sessions by use.
     let p = program(CARD_TESTING);
-    let mut s = Sessions::new(SessionLimits {
+    let s = MemoryStore::new(SessionLimits {
         max_sessions: 4,
         max_entries: 16,
         max_age_ms: 3_600_000,
@@ -445,19 +452,19 @@ fn a_far_future_time_in_one_session_does_not_touch_another_sessions_history() {
     let mine: Vec<Value> = (1..=4)
         .map(|c| charge(100, &format!("c{c}"), c, "mine"))
         .collect();
-    run(&p, &mut s, &mine);
+    run(&p, &s, &mine);
     let mut theirs = charge(100, "z", 6, "theirs");
     theirs["context"]["time"] = json!("2036-11-22T10:00:00Z");
-    run(&p, &mut s, &[theirs]);
-    assert_eq!(s.entries("mine"), 4);
-    let got = run(&p, &mut s, &[charge(100, "c5", 7, "mine")]);
+    run(&p, &s, &[theirs]);
+    assert_eq!(s.entries_of_id("mine"), 4);
+    let got = run(&p, &s, &[charge(100, "c5", 7, "mine")]);
     assert_eq!(verdicts(&got), ["deny"]);
 }
 
 #[test]
 fn requests_without_a_time_are_windowed_on_the_live_clock() {
     let p = program(CARD_TESTING);
-    let mut s = Sessions::default();
+    let s = MemoryStore::default();
     let untimed = |c: u32| {
         let mut r = charge(100, &format!("c{c}"), 0, "s");
         r["context"].as_object_mut().unwrap().remove("time");
@@ -466,14 +473,14 @@ fn requests_without_a_time_are_windowed_on_the_live_clock() {
     // Four customers a minute apart by the embedding's clock, then a fifth:
     // card testing, though no request said when it was made.
     for c in 1..=4u32 {
-        let got = run_at(&p, &mut s, &[untimed(c)], Clock::live(minute(i64::from(c))));
+        let got = run_at(&p, &s, &[untimed(c)], Clock::live(minute(i64::from(c))));
         assert_eq!(verdicts(&got), ["allow"]);
     }
-    let got = run_at(&p, &mut s, &[untimed(5)], Clock::live(minute(5)));
+    let got = run_at(&p, &s, &[untimed(5)], Clock::live(minute(5)));
     assert_eq!(verdicts(&got), ["deny"], "{got:?}");
     // Half an hour later the 10-minute window is empty again: time-less
     // entries are placed in time, not counted forever.
-    let got = run_at(&p, &mut s, &[untimed(6)], Clock::live(minute(40)));
+    let got = run_at(&p, &s, &[untimed(6)], Clock::live(minute(40)));
     assert_eq!(verdicts(&got), ["allow"], "{got:?}");
 }
 
@@ -481,7 +488,7 @@ fn requests_without_a_time_are_windowed_on_the_live_clock() {
 fn replay_checks_times_against_the_logged_time_not_todays_clock() {
     use permit0_vm::replay::{Outcome, Replayer};
     let p = program(CARD_TESTING);
-    let mut live = Sessions::default();
+    let live = MemoryStore::default();
     let mut requests: Vec<Value> = (1..=5)
         .map(|c| charge(100, &format!("c{c}"), c, "s"))
         .collect();
@@ -492,7 +499,7 @@ fn replay_checks_times_against_the_logged_time_not_todays_clock() {
     let mut records = Vec::new();
     for (i, r) in requests.iter().enumerate() {
         let now = minute(i as i64 + 1);
-        let mut rec = decide_json(&p, &mut live, r, Clock::live(now))
+        let mut rec = decide_json(&p, &live, r, Clock::live(now))
             .as_object()
             .unwrap()
             .clone();

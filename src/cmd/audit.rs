@@ -2,14 +2,16 @@
 //! that `permit0 eval` calls once per decision.
 
 use super::common::{load_program, trusted_keys};
+use permit0::Authorizer;
 use permit0_compiler::bundle::parse_secret_key;
 use permit0_vm::audit::{
     records, verify, AuditLog, Config, DecisionEntry, FileSink, Payload, Report, VerifyOptions,
 };
 use permit0_vm::canonical::parse_sha256;
 use permit0_vm::replay::{request_of, Outcome, Replayer};
+use permit0_vm::session;
 use permit0_vm::token::{issue, Basis, Claims};
-use permit0_vm::{Program, Sessions};
+use permit0_vm::{Program, SessionStore};
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -65,8 +67,7 @@ impl EvalAudit {
     /// rule decides across runs as it does within one and replay agrees.
     pub fn open(
         args: &EvalArgs,
-        program: &Program,
-        sessions: &mut Sessions,
+        auth: &Authorizer,
         max_skew: super::eval::MaxSkew,
     ) -> Result<Option<EvalAudit>, String> {
         let Some(key_path) = &args.key else {
@@ -76,7 +77,7 @@ impl EvalAudit {
         let log = match &args.audit {
             None => None,
             Some(path) => {
-                rebuild_sessions(path, program, sessions, max_skew)?;
+                rebuild_sessions(path, &auth.program(), auth.store().as_ref(), max_skew)?;
                 let sink = FileSink::open(path)
                     .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
                 let cfg = Config {
@@ -171,7 +172,7 @@ impl EvalAudit {
 fn rebuild_sessions(
     path: &Path,
     program: &Program,
-    sessions: &mut Sessions,
+    sessions: &dyn SessionStore,
     max_skew: super::eval::MaxSkew,
 ) -> Result<(), String> {
     let bytes = match std::fs::read(path) {
@@ -188,19 +189,13 @@ fn rebuild_sessions(
             Ok(r) => {
                 // As replay does: the record's logged time is the clock, so
                 // a request refused live for its time is left out again.
-                let logged = permit0_vm::Clock::logged(
+                let clock = max_skew.logged(
                     rec.get("time")
                         .and_then(Json::as_str)
                         .and_then(permit0_vm::time::parse_rfc3339),
                 );
-                let clock = match max_skew.0 {
-                    Some(ms) => logged.with_max_skew(ms),
-                    None => permit0_vm::Clock::unchecked(),
-                };
                 if let Ok(mut req) = program.bind(&r) {
-                    if sessions.fill(program, &mut req, clock).is_ok() {
-                        sessions.record(program, &req, clock);
-                    }
+                    let _ = session::observe(program, sessions, &mut req, clock, true);
                 }
             }
             Err(_) => {

@@ -3,7 +3,8 @@
 //! decision JSON of each as soon as its request has been read.
 
 use super::common::load_program;
-use permit0_vm::{Clock, Program, Sessions};
+use permit0::Authorizer;
+use permit0_vm::{Clock, Outcome};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};
@@ -112,10 +113,16 @@ pub fn parse_max_skew(s: &str) -> Result<MaxSkew, String> {
 }
 
 impl MaxSkew {
-    /// The clock for one request: the system clock now, or none.
-    fn clock(self) -> Clock {
+    /// The skew an [`Authorizer`] allows (`None`: times as written).
+    pub fn duration(self) -> Option<std::time::Duration> {
+        self.0
+            .map(|ms| std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+    }
+
+    /// The clock of a record logged at `logged` (ms), as replay reads it.
+    pub fn logged(self, logged: Option<i64>) -> Clock {
         match self.0 {
-            Some(ms) => Clock::system().with_max_skew(ms),
+            Some(ms) => Clock::logged(logged).with_max_skew(ms),
             None => Clock::unchecked(),
         }
     }
@@ -151,21 +158,19 @@ pub fn run(args: Args) -> ExitCode {
     // Sessions live across lines, keyed by `session.id`, so a scenario can
     // be replayed from a file; with `--audit`, they start from the log's
     // earlier records.
-    let mut sessions = Sessions::default();
-    let mut audit =
-        match super::audit::EvalAudit::open(&args.audit, &program, &mut sessions, args.max_skew) {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_ERROR);
-            }
-        };
+    let auth =
+        Authorizer::from_program(program, Vec::new()).with_max_skew(args.max_skew.duration());
+    let mut audit = match super::audit::EvalAudit::open(&args.audit, &auth, args.max_skew) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
     let mut run = Run {
-        program: &program,
-        sessions,
+        auth: &auth,
         audit: audit.as_mut(),
         explain: args.explain,
-        max_skew: args.max_skew,
         worst: EXIT_ALLOW,
     };
     // From stdin (a pipe, perhaps a co-process) only a line holding just
@@ -177,8 +182,8 @@ pub fn run(args: Args) -> ExitCode {
         .as_deref()
         .is_none_or(|p| p.as_os_str() == "-");
     let read = read_requests(input, &mut run, from_stdin);
+    // `run` borrows the log; its last use ends the borrow.
     let worst = run.worst;
-    drop(run);
     // The log is sealed even when reading stopped early: what was decided
     // was logged, and the closing checkpoint signs it.
     let closed = audit.map(super::audit::EvalAudit::close).transpose();
@@ -195,11 +200,9 @@ pub fn run(args: Args) -> ExitCode {
 /// One `eval` run's state: what each request is decided with, and the
 /// strictest verdict so far (as an exit code).
 struct Run<'a> {
-    program: &'a Program,
-    sessions: Sessions,
+    auth: &'a Authorizer,
     audit: Option<&'a mut super::audit::EvalAudit>,
     explain: bool,
-    max_skew: MaxSkew,
     worst: u8,
 }
 
@@ -211,15 +214,18 @@ impl Run<'_> {
     /// Decides one request and prints its decision (pretty when the request
     /// was pretty-printed over several lines).
     fn request(&mut self, request: &Json, pretty: bool) -> Result<(), u8> {
-        let mut out = decide_one(
-            self.program,
-            &mut self.sessions,
-            request,
-            self.explain,
-            self.max_skew,
-        );
+        let mut out = if self.explain {
+            // Explaining reads the session; deciding then counts the
+            // request in it, as without --explain.
+            let explained = self.auth.explain(request);
+            self.auth.decide(request);
+            explained.json
+        } else {
+            self.auth.decide(request).to_json()
+        };
+        let program = self.auth.program();
         if let Some(a) = self.audit.as_deref_mut() {
-            a.record(self.program, Ok(request), &mut out)
+            a.record(&program, Ok(request), &mut out)
                 .map_err(|e| fail(&e))?;
         }
         self.emit(&out, pretty);
@@ -228,18 +234,11 @@ impl Run<'_> {
 
     /// The escalate decision of input that is not a JSON request.
     fn malformed(&mut self, raw: &[u8], reason: String) -> Result<(), u8> {
-        let mut out = serde_json::json!({
-            "decision": "escalate",
-            "reason": reason,
-            "rule": null,
-            "action": null,
-            "risk": null,
-            "bundle": self.program.digest_string(),
-            "action_digest": null,
-        });
+        let program = self.auth.program();
+        let mut out = Outcome::escalate(reason, None, &program.digest_string()).to_json();
         if let Some(a) = self.audit.as_deref_mut() {
             let text = String::from_utf8_lossy(raw);
-            a.record(self.program, Err(text.as_ref()), &mut out)
+            a.record(&program, Err(text.as_ref()), &mut out)
                 .map_err(|e| fail(&e))?;
         }
         self.emit(&out, false);
@@ -451,39 +450,4 @@ fn read_requests(
         }
     }
     Ok(())
-}
-
-/// Bind, check the time and read the session, decide, remember: one request
-/// of a stream, decided live at the system clock (unless `--max-skew off`).
-pub fn decide_one(
-    program: &Program,
-    sessions: &mut Sessions,
-    request: &Json,
-    explain: bool,
-    max_skew: MaxSkew,
-) -> Json {
-    let clock = max_skew.clock();
-    match program.bind(request) {
-        Ok(mut req) => {
-            if let Err(err) = sessions.fill(program, &mut req, clock) {
-                return program.refusal_json(&err, Some(req.asked()));
-            }
-            let out = if explain {
-                let e = program.explain(&req);
-                program.explanation_json(&e, Some(&req))
-            } else {
-                let d = program.decide(&req);
-                program.decision_json(&d, Some(&req))
-            };
-            sessions.record(program, &req, clock);
-            out
-        }
-        Err(err) => {
-            let asked = request
-                .get("action")
-                .or_else(|| request.get("tool"))
-                .and_then(Json::as_str);
-            program.refusal_json(&err, asked)
-        }
-    }
 }

@@ -7,12 +7,14 @@
 )]
 
 use super::common::{compile_paths, is_embedded_stdlib};
+use permit0::{Authorizer, MemoryStore};
 use permit0_compiler::build_program;
-use permit0_vm::{Clock, Sessions};
+use permit0_vm::Clock;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,6 +47,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let mut auth = Authorizer::from_program(program, Vec::new()).with_max_skew(None);
     let mut fired: BTreeSet<String> = BTreeSet::new();
     let mut results = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -60,7 +63,7 @@ pub fn run(args: Args) -> ExitCode {
         let mut ok = !t.steps.is_empty();
         // Each test is its own world: a fresh store, and one session for
         // its steps unless a step names another.
-        let mut sessions = Sessions::default();
+        auth = auth.with_store(Arc::new(MemoryStore::default()));
         let session = format!("test:{}", t.name);
         for (n, s) in t.steps.iter().enumerate() {
             let mut request = s.request.clone();
@@ -68,29 +71,16 @@ pub fn run(args: Args) -> ExitCode {
                 obj.entry("session")
                     .or_insert_with(|| json!({ "id": session }));
             }
-            let (got, reason, rule) = match program.bind(&request) {
-                Ok(mut req) => {
-                    // Scenario times are taken as written (no live clock).
-                    let _ = sessions.fill(&program, &mut req, Clock::unchecked());
-                    // The explain path runs every rule, so coverage counts
-                    // each rule that matched, not only the one that decided.
-                    let e = program.explain(&req);
-                    fired.extend(e.matched.iter().map(|m| m.rule.clone()));
-                    let d = e.decision;
-                    sessions.record(&program, &req, Clock::unchecked());
-                    (
-                        d.verdict,
-                        program.reason(&d, Some(&req)),
-                        d.rule()
-                            .and_then(|r| program.rule_id(r))
-                            .map(str::to_string),
-                    )
-                }
-                Err(e) => {
-                    let d = program.refuse(&e);
-                    (d.verdict, format!("request cannot be bound: {e}"), None)
-                }
-            };
+            // Scenario times are taken as written (no live clock). The
+            // explain path runs every rule, so coverage counts each rule
+            // that matched, not only the one that decided; deciding then
+            // counts the step in its session.
+            let explained = auth.explain_at(&request, Clock::unchecked());
+            if let Some(e) = &explained.explanation {
+                fired.extend(e.matched.iter().map(|m| m.rule.clone()));
+            }
+            let o = auth.decide_at(&request, Clock::unchecked());
+            let (got, reason, rule) = (o.verdict, o.reason, o.rule);
             let reason_ok = s
                 .reason
                 .as_ref()

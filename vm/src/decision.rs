@@ -1,10 +1,14 @@
 //! What `decide` returns: a small `Copy` value filled without allocating,
-//! and its JSON form (the slow path, for logs and the CLI).
+//! and the [`Outcome`] a caller reads — the one decision shape (and its
+//! JSON) that `permit0 eval`, the decision service, the SDKs and the audit
+//! log share. Building an `Outcome` is the slow path: it formats the reason
+//! and the digests.
 
-use crate::program::{hex, Program};
+use crate::program::Program;
 use crate::request::{BindError, Request};
-use crate::risk::{FlagSet, Tier, Verdict};
-use serde_json::{json, Value as Json};
+use crate::risk::{Flag, FlagSet, Tier, Verdict};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
 
 /// Why the decision is what it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +29,10 @@ pub enum Cause {
     /// The rules allowed, but the caller added something the engine ignored
     /// (see [`Request::taint`]), so a human must look.
     Tainted,
+    /// The session store did not answer: the request was decided without
+    /// its session's history and held for a human (see
+    /// [`crate::session::without_history`]).
+    SessionStore,
     /// The VM met a state it cannot be in — code it could not run, an index
     /// out of range, a value of the wrong type. Verified code never does;
     /// if it happens anyway the decision is deny (fail closed). `pc` is the
@@ -159,6 +167,11 @@ impl Program {
                 Some(t) => format!("{t}; a human must approve it"),
                 None => "the request carried something the gate ignored".into(),
             },
+            Cause::SessionStore => {
+                "the session store did not answer, so the session's caps and chains \
+                 could not be read; a human must approve it"
+                    .into()
+            }
             Cause::Internal { fault, pc } => {
                 let at = match (d.action.and_then(|a| self.action_name(a)), pc) {
                     (Some(a), u16::MAX) => format!(" in `{a}`"),
@@ -174,45 +187,109 @@ impl Program {
         }
     }
 
-    /// The decision JSON (docs/language.md, "The request and decision JSON").
-    pub fn decision_json(&self, d: &Decision, req: Option<&Request>) -> Json {
+    /// What a caller reads of a decision (docs/language.md, "The request
+    /// and decision JSON").
+    pub fn outcome(&self, d: &Decision, req: Option<&Request>) -> Outcome {
         let action = d
             .action
             .and_then(|a| self.action_name(a))
             .map(str::to_string)
             .or_else(|| req.map(|r| r.asked.to_string()));
-        let mut out = json!({
-            "decision": d.verdict.name(),
-            "reason": self.reason(d, req),
-            "rule": d.rule().and_then(|r| self.rule_id(r)),
-            "action": action,
-            "risk": d.action.map(|_| json!({
-                "score": d.score,
-                "tier": d.tier.name(),
-                "flags": d.flags.names().collect::<Vec<_>>(),
-            })),
-            "bundle": format!("sha256:{}", hex(&self.info.digest)),
-            "action_digest": req
+        Outcome {
+            verdict: d.verdict,
+            reason: self.reason(d, req),
+            rule: d.rule().and_then(|r| self.rule_id(r)).map(str::to_string),
+            action,
+            risk: d.action.map(|_| Risk {
+                score: d.score,
+                tier: d.tier,
+                flags: d.flags.iter().collect(),
+            }),
+            obligations: self.obligations(d, req),
+            bundle: self.digest_string(),
+            action_digest: req
                 .and_then(|r| self.action_digest(r))
                 .map(|d| crate::canonical::sha256_string(&d)),
-        });
-        let ob = self.obligations(d, req);
-        if let (false, Some(obj)) = (ob.is_empty(), out.as_object_mut()) {
-            obj.insert("obligations".into(), Json::Object(ob));
         }
-        out
+    }
+
+    /// The outcome of a request that could not be bound: escalated, never
+    /// allowed. `asked` is the action or tool it named, if any.
+    pub fn refusal(&self, err: &BindError, asked: Option<&str>) -> Outcome {
+        Outcome::escalate(
+            format!("request cannot be bound: {err}"),
+            asked,
+            &self.digest_string(),
+        )
+    }
+
+    /// The decision JSON (docs/language.md, "The request and decision JSON").
+    pub fn decision_json(&self, d: &Decision, req: Option<&Request>) -> Json {
+        self.outcome(d, req).to_json()
     }
 
     /// The decision JSON for a request that could not be bound.
     pub fn refusal_json(&self, err: &BindError, asked: Option<&str>) -> Json {
-        json!({
-            "decision": "escalate",
-            "reason": format!("request cannot be bound: {err}"),
-            "rule": null,
-            "action": asked,
-            "risk": null,
-            "bundle": format!("sha256:{}", hex(&self.info.digest)),
-            "action_digest": null,
-        })
+        self.refusal(err, asked).to_json()
+    }
+}
+
+/// A decision as its caller reads it — and, through serde, the decision
+/// JSON every part of permit0 writes and reads (fields in the JSON's key
+/// order, so the text is the same as a sorted map's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The canonical action decided, or the name the caller sent when the
+    /// bundle does not know it.
+    pub action: Option<String>,
+    /// `sha256:…` of the action's canonical form: what an approval or a
+    /// token binds to (docs/audit.md).
+    pub action_digest: Option<String>,
+    /// `sha256:…` of the bundle that decided.
+    pub bundle: String,
+    #[serde(rename = "decision")]
+    pub verdict: Verdict,
+    /// What the deciding rules ask of the executor (`log`, `notify`, …).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub obligations: Map<String, Json>,
+    pub reason: String,
+    pub risk: Option<Risk>,
+    /// The id of the deciding rule (`policy:line`), when a rule decided.
+    pub rule: Option<String>,
+}
+
+/// The risk of the action decided (docs/risk.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Risk {
+    pub flags: Vec<Flag>,
+    pub score: u8,
+    pub tier: Tier,
+}
+
+impl Outcome {
+    /// An escalation decided outside the VM (input that is not a request,
+    /// a refusal), by the bundle with digest `bundle` (`sha256:…`).
+    pub fn escalate(reason: String, action: Option<&str>, bundle: &str) -> Outcome {
+        Outcome {
+            action: action.map(str::to_string),
+            action_digest: None,
+            bundle: bundle.to_string(),
+            verdict: Verdict::Escalate,
+            obligations: Map::new(),
+            reason,
+            risk: None,
+            rule: None,
+        }
+    }
+
+    /// The decision JSON.
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+
+    /// Reads a decision JSON back (an audit record's decision fields, a
+    /// service's answer).
+    pub fn from_json(v: &Json) -> Result<Outcome, serde_json::Error> {
+        Outcome::deserialize(v)
     }
 }

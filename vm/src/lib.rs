@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod aggregates;
 pub mod audit;
 pub mod builtins;
 pub mod canonical;
@@ -16,14 +17,15 @@ mod program;
 pub mod replay;
 mod request;
 pub mod risk;
-mod session;
+pub mod session;
 pub mod time;
 pub mod token;
 pub mod value;
 mod verify;
 pub mod wire;
 
-pub use decision::{Cause, Decision, Fault};
+pub use aggregates::AggQuery;
+pub use decision::{Cause, Decision, Fault, Outcome, Risk};
 pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;
 pub use explain::{Explanation, Matched};
@@ -32,4 +34,6 @@ pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };
 pub use request::{BindError, Request};
-pub use session::{Clock, SessionLimits, Sessions, DEFAULT_MAX_SKEW_MS};
+pub use session::{
+    Clock, MemoryStore, SessionError, SessionLimits, SessionStore, StoreError, DEFAULT_MAX_SKEW_MS,
+};

@@ -89,7 +89,7 @@ pub(crate) struct ActionRt {
     pub blocks: Vec<(usize, usize, usize)>,
     /// The session aggregates this action's rules read, so a session store
     /// computes only those.
-    pub reads_aggs: Box<[u16]>,
+    pub queries: Box<[crate::aggregates::AggQuery]>,
     pub compliance: Vec<Box<str>>,
 }
 
@@ -417,6 +417,24 @@ impl Program {
                 .collect();
             reads_aggs.sort_unstable();
             reads_aggs.dedup();
+            let queries = reads_aggs
+                .iter()
+                .map(|&agg| {
+                    let w = w.aggregates.get(usize::from(agg)).ok_or_else(|| {
+                        bad(format!(
+                            "action `{}` reads session aggregate {agg}, which does not exist",
+                            a.name
+                        ))
+                    })?;
+                    Ok(crate::aggregates::AggQuery {
+                        agg,
+                        key: aggregate_identity(&w.text),
+                        kind: w.kind,
+                        window_ms: w.window_ms,
+                        window_actions: w.window_actions,
+                    })
+                })
+                .collect::<Result<Box<[_]>, LoadError>>()?;
             actions.push(ActionRt {
                 name: a.name.as_str().into(),
                 slots,
@@ -429,7 +447,7 @@ impl Program {
                 code: a.code.clone().into_boxed_slice(),
                 marks: a.marks.clone().into_boxed_slice(),
                 blocks,
-                reads_aggs: reads_aggs.into_boxed_slice(),
+                queries,
                 compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
             });
         }
@@ -505,11 +523,7 @@ impl Program {
             agg_keys: w
                 .aggregates
                 .iter()
-                .map(|a| {
-                    let mut h = crate::session::Fnv::new();
-                    h.write(a.text.as_bytes());
-                    h.0
-                })
+                .map(|a| aggregate_identity(&a.text))
                 .collect(),
             aggregates: w.aggregates,
             tools: w.tools,
@@ -572,14 +586,7 @@ impl Program {
         self.context_time.map(|off| a.own_fields + off)
     }
 
-    /// The session aggregates the rules of `action` read.
-    pub fn aggregates_read_by(&self, action: u32) -> &[u16] {
-        self.actions
-            .get(action as usize)
-            .map_or(&[], |a| &a.reads_aggs)
-    }
-
-    /// The stable identity of aggregate `i` (see [`crate::Sessions`]).
+    /// The stable identity of aggregate `i` (see [`crate::AggQuery::key`]).
     pub fn aggregate_key(&self, i: usize) -> u64 {
         self.agg_keys.get(i).copied().unwrap_or(0)
     }
@@ -592,6 +599,13 @@ impl Program {
     pub fn disassemble(&self) -> String {
         crate::disasm::disassemble(self)
     }
+}
+
+/// The stable identity of an aggregate: a hash of its source text.
+fn aggregate_identity(text: &str) -> u64 {
+    let mut h = crate::aggregates::Fnv::new();
+    h.write(text.as_bytes());
+    h.0
 }
 
 pub(crate) fn floored(mut s: Score, floor: Option<Tier>) -> Score {

@@ -4,7 +4,7 @@
 //! was not written by this system).
 //!
 //! Records must be replayed in log order through one [`Replayer`]: it
-//! rebuilds the session state of earlier records (a [`Sessions`] store fed
+//! rebuilds the session state of earlier records (a [`MemoryStore`] fed
 //! every record with a payload, in order), so session rules decide on replay
 //! as they did live. A record kept without its payload cannot feed it: later
 //! records of its session may then differ, and the report says so.
@@ -15,7 +15,7 @@
 //! without one is placed at it.
 
 use crate::program::Program;
-use crate::session::{Clock, Sessions};
+use crate::session::{self, Clock, MemoryStore};
 use serde_json::{json, Map, Value as Json};
 
 /// One field that came out differently.
@@ -41,7 +41,7 @@ pub enum Outcome {
 pub struct Replayer<'p> {
     program: &'p Program,
     any_bundle: bool,
-    sessions: Sessions,
+    sessions: MemoryStore,
     max_skew_ms: Option<i64>,
     /// The log was decided with no clock (`eval --max-skew off`).
     unchecked: bool,
@@ -104,7 +104,7 @@ impl<'p> Replayer<'p> {
         Replayer {
             program,
             any_bundle,
-            sessions: Sessions::default(),
+            sessions: MemoryStore::default(),
             max_skew_ms: None,
             unchecked: false,
         }
@@ -148,8 +148,8 @@ impl<'p> Replayer<'p> {
         if !self.any_bundle && bundle != self.program.digest_string() {
             // Not compared, but still part of its session's history.
             if let Ok(r) = &request {
-                if let Ok(req) = self.program.bind(r) {
-                    self.sessions.record(self.program, &req, clock);
+                if let Ok(mut req) = self.program.bind(r) {
+                    let _ = session::observe(self.program, &self.sessions, &mut req, clock, true);
                 }
             }
             return Outcome::OtherBundle(bundle.to_string());
@@ -159,7 +159,7 @@ impl<'p> Replayer<'p> {
             Err(e) => return Outcome::NotReplayable(e),
         };
         let now = match self.program.bind(&request) {
-            Ok(mut req) => match self.sessions.decide(self.program, &mut req, clock) {
+            Ok(mut req) => match session::decide(self.program, &self.sessions, &mut req, clock) {
                 Ok(d) => self.program.decision_json(&d, Some(&req)),
                 Err(err) => self.program.refusal_json(&err, Some(req.asked())),
             },

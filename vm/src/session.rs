@@ -1,20 +1,25 @@
-//! Session state: the earlier actions of each session, kept by the embedding
-//! so the VM can read `session.count`, `session.sum`, `session.seen` and
-//! `session.distinct`.
+//! Session state: the earlier actions of each session, kept by a
+//! [`SessionStore`] so the VM can read `session.count`, `session.sum`,
+//! `session.seen` and `session.distinct`.
 //!
-//! The loop around each decision is `bind` → [`Sessions::fill`] → `decide`
-//! → [`Sessions::record`] (or [`Sessions::decide`], which does all three).
-//! `fill` checks the request's `context.time` against the [`Clock`] and
-//! computes the aggregates the bundle declares from the session's history
-//! without allocating; `record` remembers the action: which aggregates it
-//! counts toward (the bundle's mark code, where the `where` filters live),
-//! the value it adds, and its time.
+//! Around each decision, [`decide`] places the request in time (checking
+//! `context.time` against a [`Clock`]), asks the store in **one atomic
+//! step** for the aggregates the action's rules read *and* records the
+//! action ([`SessionStore::observe`]), then decides. Reading and recording
+//! in one step is what keeps two concurrent requests of one session from
+//! both slipping under a cap: the second one sees the first. It is possible
+//! because what an action adds to its session depends on the request only,
+//! never on the decision ([`Program::contributions`]) — the store remembers
+//! attempts, not outcomes: a denied transfer still counts toward a cap,
+//! which errs on the side of caution. A request refused for its time is not
+//! recorded. A network store does the same step in one round trip.
 //!
 //! **Which session.** A request with `session.id` belongs to that session. A
 //! request without one is still counted — under its actor (`actor.id`), its
 //! tenant and actor (`context.tenant`), or, when it names neither, one fixed
 //! anonymous session — so leaving the id out never switches off a cap or an
-//! attack chain. Explicit ids and these implicit keys never collide.
+//! attack chain. Explicit ids and these implicit keys never collide (see
+//! [`scope_key`]).
 //!
 //! **Which time.** Windows are measured on the request's own `context.time`,
 //! so replaying a log gives the same answers. Deciding live ([`Clock::live`],
@@ -28,21 +33,30 @@
 //! same way against the record's logged time; [`Clock::unchecked`] (test
 //! scenarios) takes every time as given.
 //!
-//! The store remembers attempts, not outcomes: a denied transfer still
-//! counts toward a cap, which errs on the side of caution. A request refused
-//! for its time is not recorded.
+//! **When the store fails** (a network store that does not answer), the
+//! request is decided without its history and then never looser than
+//! escalate ([`Cause::SessionStore`]): a cap that cannot be read is not a
+//! cap that passed.
 //!
-//! Memory is bounded: a session keeps at most `max_entries` actions (oldest
-//! dropped first), entries older than `max_age_ms` before the newest one are
-//! dropped, and at most `max_sessions` sessions are kept (the least recently
-//! used one is dropped first — by use, never by the times requests claim).
+//! [`MemoryStore`] is the in-memory store: sharded, so threads deciding
+//! different sessions rarely meet on a lock, and bounded — a session keeps
+//! at most `max_entries` actions (oldest dropped first), entries older than
+//! `max_age_ms` before the newest one are dropped, and at most
+//! `max_sessions` sessions are kept (per shard, the least recently used one
+//! is dropped first — by use, never by the times requests claim).
 
+use crate::aggregates::AggQuery;
+use crate::decision::{Cause, Decision};
 use crate::program::Program;
 use crate::request::{BindError, Request};
-use crate::value::Value;
+use crate::risk::Verdict;
 use crate::wire::AggKindWire;
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// How far `context.time` may be from the embedding's clock when deciding
 /// live, by default: 5 minutes.
@@ -133,7 +147,7 @@ impl Clock {
     }
 }
 
-/// How much a [`Sessions`] store keeps.
+/// How much a [`MemoryStore`] keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionLimits {
     pub max_sessions: usize,
@@ -153,13 +167,210 @@ impl Default for SessionLimits {
     }
 }
 
+/// One atomic step of a session: answer `queries` from the history of the
+/// session `scope` as it was before this request, then (when `record` is
+/// given) append this request to it.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    /// The session's store key ([`scope_key`]).
+    pub scope: &'a str,
+    /// Where the request sits in time (ms since the epoch), as placed by the
+    /// [`Clock`]: windows end here, and the new entry carries it.
+    pub time: Option<i64>,
+    /// The aggregates the action's rules read ([`Program::session_queries`]).
+    pub queries: &'a [AggQuery],
+    /// What the request adds (`(aggregate key, value)`, from
+    /// [`Program::contributions`]); `None` reads without recording (explain,
+    /// what-if).
+    pub record: Option<&'a [(u64, i64)]>,
+}
+
+/// A store that could not answer. The request is then decided without its
+/// history, and never looser than escalate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the session store failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Where sessions live. `&self` and `Send + Sync`: one store serves every
+/// thread of a service. [`SessionStore::observe`] must be atomic per scope
+/// — no other observation of the same scope may come between its read and
+/// its write — so two concurrent requests cannot both slip under a cap.
+pub trait SessionStore: Send + Sync {
+    /// Answers each query (`answer(query.agg, value)`; a query left
+    /// unanswered counts as 0) over the history before this request, then
+    /// records it when `o.record` is given — one atomic step.
+    fn observe(
+        &self,
+        o: &Observation<'_>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> Result<(), StoreError>;
+
+    /// Forgets a session.
+    fn forget(&self, scope: &str) -> Result<(), StoreError>;
+
+    /// How many actions the session holds (for operators and tests).
+    fn entries(&self, scope: &str) -> Result<usize, StoreError>;
+}
+
+/// The store key of the session with explicit id `id`.
+pub fn explicit_scope(id: &str) -> String {
+    let mut k = String::with_capacity(id.len() + 1);
+    k.push('s');
+    k.push_str(id);
+    k
+}
+
+/// Writes the store key of `req`'s session into `key`: `s` and the explicit
+/// id; or `a`, then the tenant and the actor id, each as `<len>:<text>` or
+/// `-` when absent — so no explicit id, and no two tenant/actor pairs,
+/// share a key. Does not allocate once `key` has grown.
+pub fn scope_key(key: &mut String, program: &Program, req: &Request) {
+    key.clear();
+    if let Some(id) = req.session_id() {
+        key.push('s');
+        key.push_str(id);
+        return;
+    }
+    key.push('a');
+    for path in ["context.tenant", "actor.id"] {
+        match program.shared_text(req, path) {
+            Some(t) => {
+                let _ = write!(key, "{}:", t.len());
+                key.push_str(t);
+            }
+            None => key.push('-'),
+        }
+    }
+}
+
+/// Buffers reused by every request of a thread, so reading a session does
+/// not allocate once warm.
+#[derive(Default)]
+struct Scratch {
+    scope: String,
+    contributions: Vec<(u64, i64)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Why a request's session could not be read or written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionError {
+    /// `context.time` is too far from the clock: refuse the request
+    /// ([`Program::refuse`]); it is not recorded.
+    Clock(BindError),
+    /// The store failed: decide without history, never looser than
+    /// escalate (what [`decide`] does).
+    Store(StoreError),
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Clock(e) => e.fmt(f),
+            SessionError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Fills `req`'s session aggregates from its session's history and, when
+/// `record`, records it — one atomic step of the store (see the module
+/// docs for which session and which time).
+pub fn observe(
+    program: &Program,
+    store: &dyn SessionStore,
+    req: &mut Request,
+    clock: Clock,
+    record: bool,
+) -> Result<(), SessionError> {
+    let Some(action) = req.action() else {
+        return Ok(());
+    };
+    let time = clock
+        .place(program.request_time(req))
+        .map_err(SessionError::Clock)?;
+    let queries = program.session_queries(action);
+    for q in queries {
+        req.set_aggregate(usize::from(q.agg), 0);
+    }
+    if queries.is_empty() && !record {
+        return Ok(());
+    }
+    let run = |s: &mut Scratch, req: &mut Request| {
+        scope_key(&mut s.scope, program, req);
+        s.contributions.clear();
+        if record {
+            program.contributions(req, |k, v| s.contributions.push((k, v)));
+        }
+        let o = Observation {
+            scope: &s.scope,
+            time,
+            queries,
+            record: record.then_some(s.contributions.as_slice()),
+        };
+        store
+            .observe(&o, &mut |agg, value| {
+                req.set_aggregate(usize::from(agg), value)
+            })
+            .map_err(SessionError::Store)
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => run(&mut s, req),
+        // Only a store that decides inside `observe` gets here; it costs
+        // an allocation, nothing else.
+        Err(_) => run(&mut Scratch::default(), req),
+    })
+}
+
+/// One request of a stream: place it in time, read and record its session
+/// in one step, decide. `Err` is a refusal for its time: decide it with
+/// [`Program::refuse`] (and [`Program::refusal_json`] for the reason). A
+/// store that fails gives a decision without history, never looser than
+/// escalate ([`Cause::SessionStore`]).
+pub fn decide(
+    program: &Program,
+    store: &dyn SessionStore,
+    req: &mut Request,
+    clock: Clock,
+) -> Result<Decision, BindError> {
+    match observe(program, store, req, clock, true) {
+        Ok(()) => Ok(program.decide(req)),
+        Err(SessionError::Clock(e)) => Err(e),
+        Err(SessionError::Store(_)) => Ok(without_history(program.decide(req))),
+    }
+}
+
+/// A decision made without the session's history: a deny stands, anything
+/// looser is held for a human.
+pub fn without_history(d: Decision) -> Decision {
+    if d.verdict == Verdict::Deny {
+        return d;
+    }
+    Decision {
+        verdict: Verdict::Escalate,
+        cause: Cause::SessionStore,
+        ..d
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The in-memory store
+
 /// One recorded action.
 #[derive(Debug)]
 struct Entry {
-    /// `context.time` in ms, if the request had one.
+    /// Where the request was placed in time, if anywhere.
     time: Option<i64>,
-    /// `(aggregate key, value)` for each aggregate the action counts toward:
-    /// 1 for count and seen, the field for sum, a hash of it for distinct.
+    /// `(aggregate key, value)` for each aggregate the action counts toward.
     contributions: Box<[(u64, i64)]>,
 }
 
@@ -182,35 +393,43 @@ impl Default for Session {
     }
 }
 
-/// An in-memory, bounded session store. One store serves one service; it
-/// is not shared between threads (wrap it in a lock, or keep one per
-/// worker and route sessions to workers).
-#[derive(Debug)]
-pub struct Sessions {
-    limits: SessionLimits,
-    /// Keyed by [`key_of`]'s encoding of the session id or the actor.
+#[derive(Debug, Default)]
+struct Shard {
+    /// Keyed by [`scope_key`].
     sessions: HashMap<Box<str>, Session>,
-    tick: u64,
-    /// Reused for `distinct`, so `fill` does not allocate once warm.
+    /// Reused for `distinct`, so reading does not allocate once warm.
     scratch: Vec<i64>,
-    /// Reused for the session key, for the same reason.
-    key: String,
 }
 
-impl Default for Sessions {
-    fn default() -> Sessions {
-        Sessions::new(SessionLimits::default())
+/// The in-memory, bounded, sharded [`SessionStore`]: one lock per shard, a
+/// session's every step under its shard's lock (so each step is atomic),
+/// sessions spread over shards by a hash of their key. The default for one
+/// process; replicas that must share sessions use a network store.
+#[derive(Debug)]
+pub struct MemoryStore {
+    limits: SessionLimits,
+    /// Sessions each shard keeps (`max_sessions` over the shards, rounded up).
+    per_shard: usize,
+    shards: Box<[Mutex<Shard>]>,
+    tick: AtomicU64,
+}
+
+impl Default for MemoryStore {
+    fn default() -> MemoryStore {
+        MemoryStore::new(SessionLimits::default())
     }
 }
 
-impl Sessions {
-    pub fn new(limits: SessionLimits) -> Sessions {
-        Sessions {
+impl MemoryStore {
+    /// One shard per 64 sessions, at most 64 shards: small stores keep one
+    /// exact least-recently-used order, large ones spread their locks.
+    pub fn new(limits: SessionLimits) -> MemoryStore {
+        let shards = (limits.max_sessions / 64).clamp(1, 64).next_power_of_two();
+        MemoryStore {
             limits,
-            sessions: HashMap::new(),
-            tick: 0,
-            scratch: Vec::with_capacity(limits.max_entries.min(4096)),
-            key: String::with_capacity(64),
+            per_shard: limits.max_sessions.div_ceil(shards),
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            tick: AtomicU64::new(0),
         }
     }
 
@@ -220,161 +439,98 @@ impl Sessions {
 
     /// How many sessions are kept.
     pub fn len(&self) -> usize {
-        self.sessions.len()
+        (0..self.shards.len())
+            .map(|i| self.shard(i).sessions.len())
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
+        self.len() == 0
     }
 
     /// How many actions the session with explicit id `id` holds.
-    pub fn entries(&self, id: &str) -> usize {
-        self.sessions
-            .get(explicit_key(id).as_str())
+    pub fn entries_of_id(&self, id: &str) -> usize {
+        let scope = explicit_scope(id);
+        self.shard(self.shard_of(&scope))
+            .sessions
+            .get(scope.as_str())
             .map_or(0, |s| s.entries.len())
     }
 
-    /// How many actions the session `req` belongs to holds (its id, or its
-    /// actor when it has none).
-    pub fn entries_of(&mut self, program: &Program, req: &Request) -> usize {
-        key_of(&mut self.key, program, req);
-        self.sessions
-            .get(self.key.as_str())
-            .map_or(0, |s| s.entries.len())
+    /// Forgets the session with explicit id `id`.
+    pub fn end(&self, id: &str) {
+        let scope = explicit_scope(id);
+        self.shard(self.shard_of(&scope))
+            .sessions
+            .remove(scope.as_str());
     }
 
-    /// Checks the request's time against `clock` and fills its session
-    /// aggregates from its session's history (see the module docs for which
-    /// session and which time). A `context.time` too far from a live clock
-    /// is a [`BindError::ClockSkew`]: refuse the request
-    /// ([`Program::refuse`]) and do not decide it. Does not allocate once
-    /// the store is warm.
-    pub fn fill(
-        &mut self,
-        program: &Program,
-        req: &mut Request,
-        clock: Clock,
-    ) -> Result<(), BindError> {
-        let aggs = program.aggregates();
-        let Some(action) = req.action() else {
-            return Ok(());
-        };
-        let now = clock.place(request_time(program, req))?;
-        // Only what this action's rules read; the rest stay 0.
-        let wanted = program.aggregates_read_by(action);
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        key_of(&mut self.key, program, req);
-        let session = self.sessions.get(self.key.as_str());
-        for &i in wanted {
-            let i = usize::from(i);
-            let (Some(agg), Some(session)) = (aggs.get(i), session) else {
-                req.set_aggregate(i, 0);
-                continue;
-            };
-            let key = program.aggregate_key(i);
-            let recent = if agg.window_actions > 0 {
-                usize::try_from(agg.window_actions).unwrap_or(usize::MAX)
-            } else {
-                usize::MAX
-            };
-            let since = match (agg.window_ms > 0, now) {
-                (true, Some(now)) => Some(now.saturating_sub(agg.window_ms)),
-                _ => None,
-            };
-            // Newest first. While the session's times only grew, the first
-            // entry before the window ends the walk; an entry without a time
-            // cannot be placed outside the window, so it counts.
-            let values = session
-                .entries
-                .iter()
-                .rev()
-                .take(recent)
-                .take_while(|e| {
-                    !session.ordered || since.is_none_or(|s| e.time.is_none_or(|t| t >= s))
-                })
-                .filter(|e| since.is_none_or(|s| e.time.is_none_or(|t| t >= s)))
-                .flat_map(|e| e.contributions.iter())
-                .filter(|(k, _)| *k == key)
-                .map(|(_, v)| *v);
-            let value = match agg.kind {
-                AggKindWire::Count => i64::try_from(values.count()).unwrap_or(i64::MAX),
-                AggKindWire::Seen => i64::from(values.take(1).count() > 0),
-                AggKindWire::Sum => values.fold(0i64, i64::saturating_add),
-                AggKindWire::Distinct => {
-                    self.scratch.clear();
-                    self.scratch.extend(values);
-                    self.scratch.sort_unstable();
-                    self.scratch.dedup();
-                    i64::try_from(self.scratch.len()).unwrap_or(i64::MAX)
-                }
-            };
-            req.set_aggregate(i, value);
-        }
-        Ok(())
+    fn shard_of(&self, scope: &str) -> usize {
+        let mut h = crate::aggregates::Fnv::new();
+        h.write(scope.as_bytes());
+        // The shard count is a power of two.
+        (h.0 as usize) & (self.shards.len() - 1)
     }
 
-    /// Remembers a decided request in its session, at the time `fill`
-    /// placed it (pass the same clock). A request for an action the bundle
-    /// does not know is not kept, nor one whose time the clock refuses.
-    pub fn record(&mut self, program: &Program, req: &Request, clock: Clock) {
-        if req.action().is_none() {
-            return;
+    /// A shard's lock. A thread that panicked holding it left the shard
+    /// as consistent as any step leaves it (each step writes last), so a
+    /// poisoned lock is taken over rather than failing every later request.
+    fn shard(&self, i: usize) -> MutexGuard<'_, Shard> {
+        match self.shards.get(i).unwrap_or_else(|| self.first()).lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
         }
-        let Ok(time) = clock.place(request_time(program, req)) else {
-            return;
-        };
-        let aggs = program.aggregates();
-        let mut contributions: Vec<(u64, i64)> = Vec::new();
-        program.marks(req, |i| {
-            let Some(agg) = aggs.get(i) else {
-                return;
-            };
-            let field = || {
-                let action = req.action()?;
-                let slot = program.field_slot(action, agg.field.as_deref()?)?;
-                req.slot(slot)
-            };
-            let value = match agg.kind {
-                AggKindWire::Count | AggKindWire::Seen => Some(1),
-                AggKindWire::Sum => match field() {
-                    Some(Value::Int(v)) => Some(*v),
-                    _ => None,
-                },
-                AggKindWire::Distinct => field().and_then(value_hash),
-            };
-            if let Some(v) = value {
-                contributions.push((program.aggregate_key(i), v));
+    }
+
+    fn first(&self) -> &Mutex<Shard> {
+        // `new` makes at least one shard.
+        #[allow(clippy::indexing_slicing)]
+        &self.shards[0]
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn observe(
+        &self,
+        o: &Observation<'_>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> Result<(), StoreError> {
+        let mut guard = self.shard(self.shard_of(o.scope));
+        let shard = &mut *guard;
+        if let Some(session) = shard.sessions.get(o.scope) {
+            for q in o.queries {
+                answer(q.agg, aggregate(session, q, o.time, &mut shard.scratch));
             }
-        });
-        self.tick += 1;
-        let tick = self.tick;
-        key_of(&mut self.key, program, req);
-        if !self.sessions.contains_key(self.key.as_str())
-            && self.sessions.len() >= self.limits.max_sessions
-        {
-            self.evict_least_recent();
         }
-        if self.limits.max_sessions == 0 || self.limits.max_entries == 0 {
-            return;
+        let Some(contributions) = o.record else {
+            return Ok(());
+        };
+        if self.per_shard == 0 || self.limits.max_entries == 0 {
+            return Ok(());
         }
-        let session = self.sessions.entry(self.key.as_str().into()).or_default();
+        let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
+        if !shard.sessions.contains_key(o.scope) && shard.sessions.len() >= self.per_shard {
+            evict_least_recent(&mut shard.sessions);
+        }
+        let session = match shard.sessions.get_mut(o.scope) {
+            Some(s) => s,
+            None => shard.sessions.entry(o.scope.into()).or_default(),
+        };
         session.last_use = tick;
         let newest = session.entries.back().map(|e| e.time);
-        session.ordered &= match (newest, time) {
+        session.ordered &= match (newest, o.time) {
             (None, Some(_)) => true,
             (Some(Some(prev)), Some(t)) => t >= prev,
             _ => false,
         };
         session.entries.push_back(Entry {
-            time,
-            contributions: contributions.into_boxed_slice(),
+            time: o.time,
+            contributions: contributions.into(),
         });
         while session.entries.len() > self.limits.max_entries {
             session.entries.pop_front();
         }
-        if let Some(newest) = time {
+        if let Some(newest) = o.time {
             let horizon = newest.saturating_sub(self.limits.max_age_ms);
             while session
                 .entries
@@ -384,116 +540,68 @@ impl Sessions {
                 session.entries.pop_front();
             }
         }
+        Ok(())
     }
 
-    /// One request of a stream: check its time, read its session, decide,
-    /// remember it. An error is a refusal: decide it with
-    /// [`Program::refuse`] (and [`Program::refusal_json`] for the reason).
-    pub fn decide(
-        &mut self,
-        program: &Program,
-        req: &mut Request,
-        clock: Clock,
-    ) -> Result<crate::Decision, BindError> {
-        self.fill(program, req, clock)?;
-        let d = program.decide(req);
-        self.record(program, req, clock);
-        Ok(d)
+    fn forget(&self, scope: &str) -> Result<(), StoreError> {
+        self.shard(self.shard_of(scope)).sessions.remove(scope);
+        Ok(())
     }
 
-    /// Forgets the session with explicit id `id`.
-    pub fn end(&mut self, id: &str) {
-        self.sessions.remove(explicit_key(id).as_str());
-    }
-
-    fn evict_least_recent(&mut self) {
-        let oldest = self
+    fn entries(&self, scope: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .shard(self.shard_of(scope))
             .sessions
-            .iter()
-            .min_by_key(|(_, s)| s.last_use)
-            .map(|(k, _)| k.clone());
-        if let Some(k) = oldest {
-            self.sessions.remove(&k);
-        }
+            .get(scope)
+            .map_or(0, |s| s.entries.len()))
     }
 }
 
-/// The store key of the session with explicit id `id`.
-fn explicit_key(id: &str) -> String {
-    let mut k = String::with_capacity(id.len() + 1);
-    k.push('s');
-    k.push_str(id);
-    k
-}
-
-/// Writes the store key of `req`'s session into `key`: `s` and the explicit
-/// id; or `a`, then the tenant and the actor id, each as `<len>:<text>` or
-/// `-` when absent — so no explicit id, and no two tenant/actor pairs,
-/// share a key. Does not allocate once `key` has grown.
-fn key_of(key: &mut String, program: &Program, req: &Request) {
-    key.clear();
-    if let Some(id) = req.session_id() {
-        key.push('s');
-        key.push_str(id);
-        return;
-    }
-    key.push('a');
-    for path in ["context.tenant", "actor.id"] {
-        let text = req
-            .action()
-            .and_then(|a| program.field_slot(a, path))
-            .and_then(|s| req.slot(s));
-        match text {
-            Some(Value::Str(t)) => {
-                let _ = write!(key, "{}:", t.raw.len());
-                key.push_str(&t.raw);
-            }
-            _ => key.push('-'),
-        }
-    }
-}
-
-/// The request's `context.time` in ms, when the bundle declares it and the
-/// request sent it.
-fn request_time(program: &Program, req: &Request) -> Option<i64> {
-    let slot = program.time_slot(req.action()?)?;
-    match req.slot(slot) {
-        Some(Value::Int(t)) => Some(*t),
+/// One aggregate over a session's history, newest first. While the
+/// session's times only grew, the first entry before the window ends the
+/// walk; an entry without a time cannot be placed outside the window, so it
+/// counts.
+fn aggregate(session: &Session, q: &AggQuery, now: Option<i64>, scratch: &mut Vec<i64>) -> i64 {
+    let recent = if q.window_actions > 0 {
+        usize::try_from(q.window_actions).unwrap_or(usize::MAX)
+    } else {
+        usize::MAX
+    };
+    let since = match (q.window_ms > 0, now) {
+        (true, Some(now)) => Some(now.saturating_sub(q.window_ms)),
         _ => None,
+    };
+    let inside = |e: &&Entry| since.is_none_or(|s| e.time.is_none_or(|t| t >= s));
+    let values = session
+        .entries
+        .iter()
+        .rev()
+        .take(recent)
+        .take_while(|e| !session.ordered || inside(e))
+        .filter(inside)
+        .flat_map(|e| e.contributions.iter())
+        .filter(|(k, _)| *k == q.key)
+        .map(|(_, v)| *v);
+    match q.kind {
+        AggKindWire::Count => i64::try_from(values.count()).unwrap_or(i64::MAX),
+        AggKindWire::Seen => i64::from(values.take(1).count() > 0),
+        AggKindWire::Sum => values.fold(0i64, i64::saturating_add),
+        AggKindWire::Distinct => {
+            scratch.clear();
+            scratch.extend(values);
+            scratch.sort_unstable();
+            scratch.dedup();
+            i64::try_from(scratch.len()).unwrap_or(i64::MAX)
+        }
     }
 }
 
-/// A stable 64-bit identity of a value for `distinct` (FNV-1a over the
-/// case-folded text, so `Vendor-A` and `vendor-a` are one payee).
-fn value_hash(v: &Value) -> Option<i64> {
-    let mut h = Fnv::new();
-    match v {
-        Value::Absent => return None,
-        Value::Bool(b) => h.write(&[u8::from(*b)]),
-        Value::Int(n) => h.write(&n.to_le_bytes()),
-        Value::Enum(m) => h.write(&m.to_le_bytes()),
-        Value::Str(t) => h.write(t.folded.as_bytes()),
-        Value::List(items) => {
-            for t in items.iter() {
-                h.write(t.folded.as_bytes());
-                h.write(&[0xff]);
-            }
-        }
-    }
-    Some(i64::from_le_bytes(h.0.to_le_bytes()))
-}
-
-pub(crate) struct Fnv(pub u64);
-
-impl Fnv {
-    pub fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    pub fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
+fn evict_least_recent(sessions: &mut HashMap<Box<str>, Session>) {
+    let oldest = sessions
+        .iter()
+        .min_by_key(|(_, s)| s.last_use)
+        .map(|(k, _)| k.clone());
+    if let Some(k) = oldest {
+        sessions.remove(&k);
     }
 }

@@ -140,7 +140,7 @@ pub struct MatcherWire {
     pub all: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AggKindWire {
     Count,
     Sum,
