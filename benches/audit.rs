@@ -12,9 +12,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::SigningKey;
+use permit0_audit::token::{issue, verify_token, Basis, Claims, SpentNonces};
+use permit0_audit::{AuditLog, Config, DecisionEntry, FileSink, Sink, Tail};
 use permit0_compiler::{build_program, compile, Input};
-use permit0_vm::audit::{AuditLog, Config, DecisionEntry, FileSink, Sink, Tail};
-use permit0_vm::token::{issue, verify_token, Basis, Claims, SpentNonces};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -11,8 +11,9 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use permit0_compiler::{build_program, compile, stdlib};
-use permit0_vm::session::{self, MemoryStore};
-use permit0_vm::{Clock, Program, SessionLimits};
+use permit0_session::{self as session, MemoryStore};
+use permit0_session::{Clock, SessionLimits};
+use permit0_vm::Program;
 use serde_json::json;
 use std::hint::black_box;
 

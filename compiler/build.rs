@@ -2,16 +2,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    // The one grammar lives at the workspace root so the docs can point at it.
-    println!("cargo:rerun-if-changed=../grammar/policy.lalrpop");
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| "target".into());
-    if let Err(e) = lalrpop::Configuration::new()
-        .set_out_dir(&out_dir)
-        .process_file("../grammar/policy.lalrpop")
-    {
-        eprintln!("grammar error: {e}");
-        std::process::exit(1);
-    }
     if let Err(e) = embed_taxonomy(Path::new(&out_dir)) {
         eprintln!("taxonomy error: {e}");
         std::process::exit(1);

@@ -4,7 +4,7 @@
 //! signed bundle and the keys trusted to sign it), the [`Outcome`] it gives
 //! for each request, its [`Verdict`], and the [`Error`] of a bundle it
 //! refuses. Underneath, `permit0_vm` holds the bare VM (`Program`,
-//! `Request`, `Decision`) and `permit0_vm::session` the session stores.
+//! `Request`, `Decision`) and `permit0_session` the session stores.
 
 pub use permit0_authorizer::{
     Authorizer, Clock, Error, Explained, MemoryStore, Outcome, Risk, SessionLimits, SessionStore,

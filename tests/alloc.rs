@@ -102,7 +102,7 @@ when email.send body contains_all ["wire", "urgent", "now", "ceo", "gift", "card
 
 #[test]
 fn reading_the_session_allocates_nothing_once_warm() {
-    use permit0_vm::session;
+    use permit0_session as session;
     let p = program(
         r#"
 when payments.charge session.distinct(payments.charge.customer where amount < 200, 10m) >= 4 then deny "card testing"
@@ -111,11 +111,12 @@ when payments.charge session.sum(payments.charge.amount, 24h) > 1_000_000 then d
 when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege then charge"
 "#,
     );
-    let sessions = permit0_vm::MemoryStore::default();
+    let sessions = permit0_session::MemoryStore::default();
     // Deciding live, so the clock check is on the measured path too.
-    let clock =
-        permit0_vm::Clock::live(permit0_vm::time::parse_rfc3339("2026-11-22T10:41:00Z").unwrap())
-            .with_max_skew(3_600_000);
+    let clock = permit0_session::Clock::live(
+        permit0_vm::time::parse_rfc3339("2026-11-22T10:41:00Z").unwrap(),
+    )
+    .with_max_skew(3_600_000);
     let charge = |n: u32| {
         json!({"action": "payments.charge",
                "args": {"amount": 100, "currency": "usd", "customer": format!("c{n}")},

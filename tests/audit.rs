@@ -11,7 +11,7 @@
 
 mod common;
 
-use permit0_vm::audit::{
+use permit0_audit::{
     record_hash, verify, AuditLog, Config, DecisionEntry, FileSink, MemorySink, Problem,
     VerifyOptions,
 };

@@ -12,7 +12,7 @@
 mod common;
 use common::*;
 use permit0::{Authorizer, Error, MemoryStore, Outcome, SessionStore, StoreError, Verdict};
-use permit0_vm::session::Observation;
+use permit0_session::Observation;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -206,7 +206,7 @@ fn explaining_reads_the_session_without_counting_the_request() {
     }
     assert_eq!(
         auth.store()
-            .entries(&permit0_vm::session::explicit_scope("f"))
+            .entries(&permit0_session::explicit_scope("f"))
             .unwrap(),
         0
     );

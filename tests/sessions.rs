@@ -11,8 +11,9 @@
 
 mod common;
 use common::*;
-use permit0_vm::session::{self, MemoryStore};
-use permit0_vm::{Clock, Program, SessionLimits, SessionStore};
+use permit0_session::{self as session, MemoryStore};
+use permit0_session::{Clock, SessionLimits, SessionStore};
+use permit0_vm::Program;
 use serde_json::{json, Value};
 
 /// Decides a stream of scenario requests, their times taken as written
@@ -486,7 +487,7 @@ fn requests_without_a_time_are_windowed_on_the_live_clock() {
 
 #[test]
 fn replay_checks_times_against_the_logged_time_not_todays_clock() {
-    use permit0_vm::replay::{Outcome, Replayer};
+    use permit0_audit::replay::{Replayed, Replayer};
     let p = program(CARD_TESTING);
     let live = MemoryStore::default();
     let mut requests: Vec<Value> = (1..=5)
@@ -520,7 +521,7 @@ fn replay_checks_times_against_the_logged_time_not_todays_clock() {
     );
     let mut replayer = Replayer::new(&p, false);
     for r in &records {
-        assert_eq!(replayer.replay(r), Outcome::Same, "{r:?}");
+        assert_eq!(replayer.replay(r), Replayed::Same, "{r:?}");
     }
 }
 

@@ -55,7 +55,7 @@ fn the_stdlib_tests_pass() {
     let mut failures = Vec::new();
     for t in &c.ir.tests {
         // As `permit0 test` runs them: one session per test, steps in order.
-        let sessions = permit0_vm::MemoryStore::default();
+        let sessions = permit0_session::MemoryStore::default();
         for (i, step) in t.steps.iter().enumerate() {
             let mut request = step.request.clone();
             if let Some(o) = request.as_object_mut() {
@@ -63,11 +63,11 @@ fn the_stdlib_tests_pass() {
                     .or_insert_with(|| json!({"id": format!("test:{}", t.name)}));
             }
             let d = match p.bind(&request) {
-                Ok(mut r) => match permit0_vm::session::decide(
+                Ok(mut r) => match permit0_session::decide(
                     p,
                     &sessions,
                     &mut r,
-                    permit0_vm::Clock::unchecked(),
+                    permit0_session::Clock::unchecked(),
                 ) {
                     Ok(d) => p.decision_json(&d, Some(&r)),
                     Err(e) => p.refusal_json(&e, None),

@@ -12,7 +12,7 @@ mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use permit0_vm::token::{
+use permit0_audit::token::{
     decode, issue, verify_token, Basis, Claims, MemorySpent, SpentNonces, TokenError,
 };
 use serde_json::{json, Value};
@@ -442,9 +442,9 @@ fn the_spent_file_remembers_across_executors() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("spent.txt");
-    let mut a = permit0_vm::token::FileSpent::open(&path).unwrap();
+    let mut a = permit0_audit::token::FileSpent::open(&path).unwrap();
     assert_eq!(a.spend("n1", 5), Ok(true));
-    let mut b = permit0_vm::token::FileSpent::open(&path).unwrap();
+    let mut b = permit0_audit::token::FileSpent::open(&path).unwrap();
     assert_eq!(b.spend("n1", 5), Ok(false));
     assert_eq!(b.spend("n2", 5), Ok(true));
 }

@@ -4,21 +4,18 @@
 //! [`resolve`] (declarations → [`schema`]) → [`typeck`] (→ [`ir`]) →
 //! `lower` → `codegen` → `bundle`. [`diag`] is the one diagnostic model and
 //! [`span`] the one source map. [`compile`] runs the front end over a set of
-//! files.
+//! files. The front end (lexer, parser, AST, diagnostics, formatter) is
+//! the `permit0-syntax` crate, re-exported here under the same names.
 
-pub mod ast;
+pub use permit0_syntax::{ast, diag, fmt, lexer, parser, span};
+
 pub mod bundle;
 pub mod codegen;
-pub mod diag;
 pub mod eval;
-pub mod fmt;
 pub mod ir;
-pub mod lexer;
 pub mod lower;
-pub mod parser;
 pub mod resolve;
 pub mod schema;
-pub mod span;
 pub mod stdlib;
 pub mod taxonomy;
 pub mod typeck;

@@ -3,15 +3,16 @@
 
 use super::common::{load_program, trusted_keys};
 use permit0::Authorizer;
-use permit0_compiler::bundle::parse_secret_key;
-use permit0_vm::audit::{
+use permit0_audit::replay::{request_of, Replayed, Replayer};
+use permit0_audit::token::{issue, Basis, Claims};
+use permit0_audit::{
     records, verify, AuditLog, Config, DecisionEntry, FileSink, Payload, Report, VerifyOptions,
 };
+use permit0_compiler::bundle::parse_secret_key;
+use permit0_session as session;
+use permit0_session::SessionStore;
 use permit0_vm::canonical::parse_sha256;
-use permit0_vm::replay::{request_of, Outcome, Replayer};
-use permit0_vm::session;
-use permit0_vm::token::{issue, Basis, Claims};
-use permit0_vm::{Program, SessionStore};
+use permit0_vm::Program;
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -410,8 +411,8 @@ fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
         }
         let seq = rec.get("seq").and_then(Json::as_u64).unwrap_or(0);
         match replayer.replay(&rec) {
-            Outcome::Same => same += 1,
-            Outcome::Differs(diffs) => {
+            Replayed::Same => same += 1,
+            Replayed::Differs(diffs) => {
                 differ += 1;
                 for d in diffs {
                     outln!(
@@ -422,14 +423,14 @@ fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
                     );
                 }
             }
-            Outcome::OtherBundle(b) => {
+            Replayed::OtherBundle(b) => {
                 other += 1;
                 outln!(
                     "record {seq}: decided by bundle {b}, not {} (pass that bundle, or --any-bundle to compare)",
                     program.digest_string()
                 );
             }
-            Outcome::NotReplayable(why) => {
+            Replayed::NotReplayable(why) => {
                 none += 1;
                 outln!("record {seq}: not replayable: {why}");
             }

@@ -4,7 +4,8 @@
 
 use super::common::load_program;
 use permit0::Authorizer;
-use permit0_vm::{Clock, Outcome};
+use permit0_session::Clock;
+use permit0_vm::Outcome;
 use serde_json::Value as Json;
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};

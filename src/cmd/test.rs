@@ -9,7 +9,7 @@
 use super::common::{compile_paths, is_embedded_stdlib};
 use permit0::{Authorizer, MemoryStore};
 use permit0_compiler::build_program;
-use permit0_vm::Clock;
+use permit0_session::Clock;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -4,10 +4,12 @@
 
 use super::audit::{find_record, nonce, read_secret_key, verified_for_approval};
 use super::common::{load_program, trusted_keys};
-use permit0_vm::audit::{ApprovalEntry, AuditLog, Config, FileSink};
+use permit0_audit::token::{
+    issue, verify_token, Basis, Claims, FileSpent, MemorySpent, SpentNonces,
+};
+use permit0_audit::{ApprovalEntry, AuditLog, Config, FileSink};
 use permit0_vm::canonical::sha256_string;
 use permit0_vm::time::{format_rfc3339_ms, now_ms, parse_rfc3339};
-use permit0_vm::token::{issue, verify_token, Basis, Claims, FileSpent, MemorySpent, SpentNonces};
 use serde_json::Value as Json;
 use std::io::Read;
 use std::path::PathBuf;
@@ -192,12 +194,10 @@ fn run_approve(a: ApproveArgs) -> Result<ExitCode, String> {
             a.record, report.sealed_through
         ));
     }
-    let already = permit0_vm::audit::records(&bytes)
-        .into_iter()
-        .find(|(_, r)| {
-            r.get("kind").and_then(Json::as_str) == Some("approval")
-                && r.get("record").and_then(Json::as_u64) == Some(a.record)
-        });
+    let already = permit0_audit::records(&bytes).into_iter().find(|(_, r)| {
+        r.get("kind").and_then(Json::as_str) == Some("approval")
+            && r.get("record").and_then(Json::as_u64) == Some(a.record)
+    });
     if let Some((_, r)) = already {
         return refuse(format!(
             "record {} was already approved (record {})",

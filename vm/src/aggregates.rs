@@ -3,7 +3,7 @@
 //! adds to its session ([`Program::contributions`]), the request's time and
 //! the slots stores fill ([`Request::set_aggregate`]).
 //!
-//! The VM never keeps history itself; a store (`permit0_vm::session`, or
+//! The VM never keeps history itself; a store (`permit0_session`, or
 //! one on the network) answers the queries from the history it keeps.
 
 use crate::program::Program;

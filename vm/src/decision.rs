@@ -31,7 +31,7 @@ pub enum Cause {
     Tainted,
     /// The session store did not answer: the request was decided without
     /// its session's history and held for a human (see
-    /// [`crate::session::without_history`]).
+    /// `permit0_session::without_history`).
     SessionStore,
     /// The VM met a state it cannot be in — code it could not run, an index
     /// out of range, a value of the wrong type. Verified code never does;

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aggregates;
-pub mod audit;
 pub mod builtins;
 pub mod canonical;
 mod decision;
@@ -14,12 +13,9 @@ mod json;
 pub mod keys;
 pub mod normalize;
 mod program;
-pub mod replay;
 mod request;
 pub mod risk;
-pub mod session;
 pub mod time;
-pub mod token;
 pub mod value;
 mod verify;
 pub mod wire;
@@ -34,6 +30,3 @@ pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };
 pub use request::{BindError, Request};
-pub use session::{
-    Clock, MemoryStore, SessionError, SessionLimits, SessionStore, StoreError, DEFAULT_MAX_SKEW_MS,
-};

@@ -137,7 +137,7 @@ pub enum BindError {
         max: i64,
     },
     /// `context.time` further from the embedding's clock than the allowed
-    /// skew (see [`crate::Clock`]).
+    /// skew (see `permit0_session::Clock`).
     ClockSkew {
         field: String,
         value: String,

@@ -7,14 +7,13 @@
 //! each request, its [`Verdict`], and the [`Error`] of a bundle it refuses.
 //! The `permit0` crate re-exports them.
 
+pub use permit0_session::{Clock, MemoryStore, SessionLimits, SessionStore, StoreError};
 pub use permit0_vm::risk::Verdict;
-pub use permit0_vm::{Clock, MemoryStore, Outcome, Risk, SessionLimits, SessionStore, StoreError};
+pub use permit0_vm::{Outcome, Risk};
 
-use permit0_vm::session::{self, SessionError};
-use permit0_vm::{
-    keys::parse_public_key, Engine, Explanation, LoadError, Program, VerifyingKey,
-    DEFAULT_MAX_SKEW_MS,
-};
+use permit0_session::DEFAULT_MAX_SKEW_MS;
+use permit0_session::{self as session, SessionError};
+use permit0_vm::{keys::parse_public_key, Engine, Explanation, LoadError, Program, VerifyingKey};
 use serde_json::Value as Json;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};

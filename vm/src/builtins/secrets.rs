@@ -784,10 +784,14 @@ mod tests {
 
     #[test]
     fn nested_encodings_stay_cheap() {
+        // A hang detector, not a speed goal (that is `cargo bench --bench
+        // classify`): a quadratic scan of these megabyte texts takes hours,
+        // a linear one well under a second, so 30 s holds on a loaded
+        // machine in a debug build and still catches the blow-up.
         let s = format!("{}{}", "%2525".repeat(20_000), "\\\\".repeat(20_000));
         let t = std::time::Instant::now();
         let _ = kinds(&json!(s));
-        assert!(t.elapsed().as_secs() < 2);
+        assert!(t.elapsed().as_secs() < 30);
         for s in [
             "password:password=".repeat(50_000),
             " eyJhbGciOiJIUzI1NiJ9.".repeat(40_000),
@@ -799,7 +803,7 @@ mod tests {
         ] {
             let t = std::time::Instant::now();
             let _ = kinds(&json!(s));
-            assert!(t.elapsed().as_secs() < 2, "{}", &s[..40]);
+            assert!(t.elapsed().as_secs() < 30, "{}", &s[..40]);
         }
     }
 

@@ -14,8 +14,8 @@
 //! clock live (default skew, see [`Replayer::with_max_skew`]), and a request
 //! without one is placed at it.
 
-use crate::program::Program;
-use crate::session::{self, Clock, MemoryStore};
+use permit0_session::{self as session, Clock, MemoryStore};
+use permit0_vm::Program;
 use serde_json::{json, Map, Value as Json};
 
 /// One field that came out differently.
@@ -28,7 +28,7 @@ pub struct Difference {
 
 /// The replay of one decision record.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub enum Replayed {
     Same,
     Differs(Vec<Difference>),
     /// The record was decided by another bundle (its digest).
@@ -111,7 +111,7 @@ impl<'p> Replayer<'p> {
     }
 
     /// The skew the log was decided with, if not the default
-    /// ([`crate::DEFAULT_MAX_SKEW_MS`]).
+    /// ([`permit0_session::DEFAULT_MAX_SKEW_MS`]).
     pub fn with_max_skew(mut self, max_skew_ms: i64) -> Replayer<'p> {
         self.max_skew_ms = Some(max_skew_ms);
         self
@@ -132,7 +132,7 @@ impl<'p> Replayer<'p> {
         let logged = record
             .get("time")
             .and_then(Json::as_str)
-            .and_then(crate::time::parse_rfc3339);
+            .and_then(permit0_vm::time::parse_rfc3339);
         let clock = Clock::logged(logged);
         match self.max_skew_ms {
             Some(ms) => clock.with_max_skew(ms),
@@ -141,7 +141,7 @@ impl<'p> Replayer<'p> {
     }
 
     /// Re-decides one decision record.
-    pub fn replay(&mut self, record: &Map<String, Json>) -> Outcome {
+    pub fn replay(&mut self, record: &Map<String, Json>) -> Replayed {
         let bundle = record.get("bundle").and_then(Json::as_str).unwrap_or("");
         let request = request_of(record);
         let clock = self.clock(record);
@@ -152,11 +152,11 @@ impl<'p> Replayer<'p> {
                     let _ = session::observe(self.program, &self.sessions, &mut req, clock, true);
                 }
             }
-            return Outcome::OtherBundle(bundle.to_string());
+            return Replayed::OtherBundle(bundle.to_string());
         }
         let request = match request {
             Ok(r) => r,
-            Err(e) => return Outcome::NotReplayable(e),
+            Err(e) => return Replayed::NotReplayable(e),
         };
         let now = match self.program.bind(&request) {
             Ok(mut req) => match session::decide(self.program, &self.sessions, &mut req, clock) {
@@ -199,9 +199,9 @@ impl<'p> Replayer<'p> {
             }
         }
         if diffs.is_empty() {
-            Outcome::Same
+            Replayed::Same
         } else {
-            Outcome::Differs(diffs)
+            Replayed::Differs(diffs)
         }
     }
 }

@@ -8,15 +8,15 @@
 //! signature ed25519 over `"permit0/token/v1\n" || payload`. docs/audit.md
 //! has the field list.
 
-use crate::canonical::{parse_sha256, push_str, sha256_string};
-use crate::decision::Decision;
-use crate::program::{hex, key_id, Program};
-use crate::request::Request;
-use crate::risk::Verdict;
-use crate::value::Value;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use permit0_vm::canonical::{parse_sha256, push_str, sha256_string};
+use permit0_vm::risk::Verdict;
+use permit0_vm::value::Value;
+use permit0_vm::Decision;
+use permit0_vm::Request;
+use permit0_vm::{hex, key_id, Program};
 use serde_json::Value as Json;
 use std::collections::HashSet;
 use std::fmt;
@@ -273,7 +273,7 @@ pub enum TokenError {
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::time::format_rfc3339_ms as t;
+        use permit0_vm::time::format_rfc3339_ms as t;
         match self {
             TokenError::Encoding(e) => write!(f, "not a valid permit0 token: {e}"),
             TokenError::UnknownKey(k) => write!(f, "the token is signed by key `{k}`, which is not trusted"),

@@ -45,16 +45,14 @@
 //! `max_sessions` sessions are kept (per shard, the least recently used one
 //! is dropped first — by use, never by the times requests claim).
 
-use crate::aggregates::AggQuery;
-use crate::decision::{Cause, Decision};
-use crate::program::Program;
-use crate::request::{BindError, Request};
-use crate::risk::Verdict;
-use crate::wire::AggKindWire;
+use permit0_vm::risk::Verdict;
+use permit0_vm::wire::AggKindWire;
+use permit0_vm::{AggQuery, BindError, Cause, Decision, Program, Request};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::fmt::Write as _;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -85,7 +83,7 @@ impl Clock {
 
     /// [`Clock::live`] at the system clock.
     pub fn system() -> Clock {
-        Clock::live(crate::time::now_ms())
+        Clock::live(permit0_vm::time::now_ms())
     }
 
     /// Replaying a log: the record's logged time stands for the clock, and
@@ -134,7 +132,7 @@ impl Clock {
                 if off.saturating_abs() > max {
                     return Err(BindError::ClockSkew {
                         field: "context.time".into(),
-                        value: crate::time::format_rfc3339_ms(t),
+                        value: permit0_vm::time::format_rfc3339_ms(t),
                         ahead: off > 0,
                         max_skew_ms: max,
                     });
@@ -411,6 +409,8 @@ pub struct MemoryStore {
     /// Sessions each shard keeps (`max_sessions` over the shards, rounded up).
     per_shard: usize,
     shards: Box<[Mutex<Shard>]>,
+    /// Seeded per store, so no caller can aim many sessions at one shard.
+    spread: RandomState,
     tick: AtomicU64,
 }
 
@@ -429,6 +429,7 @@ impl MemoryStore {
             limits,
             per_shard: limits.max_sessions.div_ceil(shards),
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            spread: RandomState::new(),
             tick: AtomicU64::new(0),
         }
     }
@@ -466,10 +467,8 @@ impl MemoryStore {
     }
 
     fn shard_of(&self, scope: &str) -> usize {
-        let mut h = crate::aggregates::Fnv::new();
-        h.write(scope.as_bytes());
         // The shard count is a power of two.
-        (h.0 as usize) & (self.shards.len() - 1)
+        (self.spread.hash_one(scope) as usize) & (self.shards.len() - 1)
     }
 
     /// A shard's lock. A thread that panicked holding it left the shard

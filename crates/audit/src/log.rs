@@ -12,13 +12,13 @@
 //! a closing checkpoint was truncated, or its writer stopped without closing.
 //! The format is specified in docs/audit.md.
 
-use crate::canonical::{digest_canonical, parse_sha256, push_str, sha256_string, write_json};
-use crate::decision::Decision;
-use crate::program::{hex, key_id, Program};
-use crate::request::Request;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use permit0_vm::canonical::{digest_canonical, parse_sha256, push_str, sha256_string, write_json};
+use permit0_vm::Decision;
+use permit0_vm::Request;
+use permit0_vm::{hex, key_id, Program};
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -520,7 +520,7 @@ impl Default for Config {
             checkpoint_every: 64,
             checkpoint_interval_ms: 1_000,
             payload: Payload::Full,
-            clock: crate::time::now_ms,
+            clock: permit0_vm::time::now_ms,
         }
     }
 }
@@ -658,7 +658,7 @@ impl<S: Sink> AuditLog<S> {
         let body = checkpoint_body(
             self.seq,
             &self.prev,
-            &crate::time::format_rfc3339_ms(now),
+            &permit0_vm::time::format_rfc3339_ms(now),
             &self.key_hex,
             final_,
             resumed,
@@ -680,7 +680,7 @@ impl<S: Sink> AuditLog<S> {
             e,
             self.seq,
             &self.prev,
-            &crate::time::format_rfc3339_ms(now),
+            &permit0_vm::time::format_rfc3339_ms(now),
             key,
             self.cfg.payload == Payload::Full,
         );
@@ -700,7 +700,7 @@ impl<S: Sink> AuditLog<S> {
             a,
             self.seq,
             &self.prev,
-            &crate::time::format_rfc3339_ms(now),
+            &permit0_vm::time::format_rfc3339_ms(now),
             &self.key_hex,
         );
         let out = self.write(&body, true)?;

@@ -876,7 +876,9 @@ fn quoted(s: &str) -> String {
 // ---------------------------------------------------------------------------
 // Expressions, always on one line.
 
-pub(crate) fn expr(e: &Expr) -> String {
+/// An expression on one line, as the formatter writes it (the taxonomy
+/// docs show derivations this way).
+pub fn expr(e: &Expr) -> String {
     let mut out = String::new();
     write_expr(e, &mut out);
     out
