@@ -21,6 +21,7 @@ pub mod schema;
 pub mod span;
 pub mod stdlib;
 pub mod taxonomy;
+pub mod tooltype;
 pub mod typeck;
 
 use diag::Diagnostic;
