@@ -99,15 +99,19 @@ impl ValTy {
     /// (enum members are checked apart, by [`ValTy::outside`]).
     pub fn fits_field(&self, ty: Type) -> bool {
         use ValTy as V;
-        match (ty, self) {
-            (Type::Error, _) | (_, V::Json) => true,
-            (Type::Bool, V::Bool) => true,
-            (Type::Int | Type::Money | Type::Duration, V::Int) => true,
-            (Type::Time, V::Int | V::Text | V::Members(_)) => true,
-            (Type::Str | Type::Enum(_), V::Text | V::Members(_) | V::TextOrList) => true,
-            (Type::List | Type::Set, V::TextList | V::TextOrList) => true,
-            _ => false,
-        }
+        matches!(
+            (ty, self),
+            (Type::Error, _)
+                | (_, V::Json)
+                | (Type::Bool, V::Bool)
+                | (Type::Int | Type::Money | Type::Duration, V::Int)
+                | (Type::Time, V::Int | V::Text | V::Members(_))
+                | (
+                    Type::Str | Type::Enum(_),
+                    V::Text | V::Members(_) | V::TextOrList
+                )
+                | (Type::List | Type::Set, V::TextList | V::TextOrList)
+        )
     }
 
     /// The members this value can give that `members` lacks (binding
