@@ -12,7 +12,7 @@ pub mod signature;
 pub mod sql;
 pub mod url;
 
-pub use signature::{Builtin, Signature, Ty};
+pub use signature::{Builtin, Param, Signature, Ty};
 
 /// An address given as an object, as Microsoft Graph (`{"emailAddress":
 /// {"address": …}}`) and other mail APIs (`{"address": …}`, `{"email": …}`)
@@ -725,6 +725,42 @@ mod vocabulary {
             Builtin::RecipientScope,
             &[json!(["ann@acme.com"]), json!("acme.com")],
         );
+    }
+
+    /// A value of each signature type, shaped so every builtin understands it.
+    fn sample(t: Ty) -> Json {
+        match t {
+            Ty::Json => json!("true"),
+            Ty::Text | Ty::OneOf(_) | Ty::Same => json!("https://a.io/x"),
+            Ty::Int => json!(1),
+            Ty::Bool => json!(true),
+            Ty::TextList => json!(["ann@acme.com"]),
+            Ty::TextOrList => json!("ann@acme.com, bob@acme.com"),
+        }
+    }
+
+    #[test]
+    fn every_builtin_answers_a_well_typed_call_with_its_result_type() {
+        for b in Builtin::ALL {
+            let sig = b.signature();
+            let args: Vec<Json> = sig.params.iter().map(|p| sample(p.ty)).collect();
+            let v = call(*b, &args);
+            // `one_of` is evaluated by the normalizer, never here.
+            if *b == Builtin::OneOf {
+                assert!(v.is_null());
+                continue;
+            }
+            let fits = match sig.ret {
+                Ty::Json | Ty::Same => !v.is_null(),
+                Ty::Text => v.is_string(),
+                Ty::Int => v.is_i64(),
+                Ty::Bool => v.is_boolean(),
+                Ty::TextList => v.as_array().is_some_and(|a| a.iter().all(Json::is_string)),
+                Ty::TextOrList => v.is_string() || v.is_array(),
+                Ty::OneOf(m) => v.as_str().is_some_and(|s| m.contains(&s)),
+            };
+            assert!(fits, "{}({args:?}) gave {v}", b.signature_text());
+        }
     }
 
     proptest! {
