@@ -705,10 +705,10 @@ proptest! {
 
     #[test]
     fn the_detector_never_panics(s in any::<String>(), t in "[ -~]{0,200}") {
-        use permit0_vm::builtins::call;
+        use permit0_vm::builtins::{call, Builtin};
         for v in [json!(s), json!(t), json!({ s.clone(): t.clone() }), json!([t, s])] {
-            prop_assert!(call("has_secret", std::slice::from_ref(&v)).is_boolean());
-            prop_assert!(call("secret_kinds", &[v]).is_array());
+            prop_assert!(call(Builtin::HasSecret, std::slice::from_ref(&v)).is_boolean());
+            prop_assert!(call(Builtin::SecretKinds, &[v]).is_array());
         }
     }
 

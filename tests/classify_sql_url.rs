@@ -667,16 +667,16 @@ proptest! {
     fn classifiers_never_panic_on_arbitrary_text(s in any::<String>(), e in prop_oneof![
         Just(Value::Null), Just(json!("postgres")), Just(json!("mysql")), Just(json!("sqlite")),
         Just(json!("mssql")), Just(json!("bigquery")), Just(json!("snowflake")), Just(json!("x"))]) {
-        use permit0_vm::builtins::call;
-        for f in ["sql_kind", "sql_class", "sql_destructive", "sql_has_where", "sql_tables"] {
+        use permit0_vm::builtins::{call, Builtin as B};
+        for f in [B::SqlKind, B::SqlClass, B::SqlDestructive, B::SqlHasWhere, B::SqlTables] {
             let v = call(f, &[json!(s), e.clone()]);
             prop_assert!(!v.is_null(), "{f}({s:?})");
         }
-        let class = call("sql_class", &[json!(s), e.clone()]);
+        let class = call(B::SqlClass, &[json!(s), e.clone()]);
         prop_assert!(["read", "control", "write", "schema", "other", "privilege", "destructive"]
             .contains(&class.as_str().unwrap_or("")));
-        let _ = call("url_host", &[json!(s)]);
-        let scope = call("host_scope", &[json!(s), json!("acme.com")]);
+        let _ = call(B::UrlHost, &[json!(s)]);
+        let scope = call(B::HostScope, &[json!(s), json!("acme.com")]);
         prop_assert!(["loopback", "private_network", "internal", "external"]
             .contains(&scope.as_str().unwrap_or("")));
     }

@@ -442,7 +442,7 @@ proptest! {
 /// The pairs of raw arguments that a mapping reads as aliases (`one_of`).
 fn aliases(e: &ToolExpr, out: &mut Vec<(String, String)>) {
     if let ToolExpr::Call(f, args) = e {
-        if f == "one_of" {
+        if f.name() == "one_of" {
             let mut names = Vec::new();
             for a in args {
                 arg_names(a, &mut names);
@@ -462,7 +462,7 @@ fn aliases(e: &ToolExpr, out: &mut Vec<(String, String)>) {
 fn arg_names(e: &ToolExpr, out: &mut Vec<String>) {
     match e {
         ToolExpr::Arg(a) => out.push(a.clone()),
-        ToolExpr::Call(f, args) if f == "one_of" || f == "shell_join" => {
+        ToolExpr::Call(f, args) if f.name() == "one_of" || f.name() == "shell_join" => {
             args.iter().for_each(|a| arg_names(a, out))
         }
         _ => {}

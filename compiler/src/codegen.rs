@@ -961,7 +961,7 @@ fn tool_expr(e: &crate::ir::ToolExpr) -> permit0_vm::wire::ToolExprWire {
         T::Int(n) => W::Int(*n),
         T::Bool(b) => W::Bool(*b),
         T::List(v) => W::List(v.clone()),
-        T::Call(f, args) => W::Call(f.clone(), args.iter().map(tool_expr).collect()),
+        T::Call(f, args) => W::Call(*f, args.iter().map(tool_expr).collect()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::schema::{ActionId, EnumId};
 use crate::span::Span;
+use permit0_vm::builtins::Builtin;
 use permit0_vm::risk::{Amp, Verdict};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -196,8 +197,8 @@ pub enum ToolExpr {
     Int(i64),
     Bool(bool),
     List(Vec<String>),
-    /// A normalizer builtin (`permit0_vm::builtins::BUILTINS`).
-    Call(String, Vec<ToolExpr>),
+    /// A normalizer builtin (`permit0_vm::builtins::Builtin`).
+    Call(Builtin, Vec<ToolExpr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

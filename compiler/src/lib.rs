@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod schema;
 pub mod stdlib;
 pub mod taxonomy;
+pub mod tooltype;
 pub mod typeck;
 
 use diag::Diagnostic;

@@ -8,8 +8,10 @@ use crate::ir::{
     AggKind, Aggregate, CmpOp, Const, Effect, FieldRef, Ir, PolicyIr, RuleIr, TExpr, TestIr,
     TestStepIr, TextOp, ToolExpr, ToolIr, Window,
 };
-use crate::schema::{ActionId, ActionInfo, Schema, Type, TIER_ENUM};
+use crate::schema::{ActionId, ActionInfo, FieldInfo, Schema, Type, TIER_ENUM};
 use crate::span::{FileId, Span};
+use crate::tooltype::{quoted_list, ValTy};
+use permit0_vm::builtins::{Builtin, Ty};
 use permit0_vm::risk::{Amp, Verdict};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -1686,8 +1688,10 @@ impl<'s> Checker<'s> {
                 let Some(d) = &f.derive else {
                     continue;
                 };
-                if let Some(e) = self.tool_expr(d, Some(info)) {
-                    self.ir.derived.push((id, f.name.clone(), e));
+                if let Some((e, ty)) = self.tool_expr(d, Some(info)) {
+                    if self.tool_value_fits(&info.name, f, &ty, d) {
+                        self.ir.derived.push((id, f.name.clone(), e));
+                    }
                 }
             }
         }
@@ -1696,12 +1700,18 @@ impl<'s> Checker<'s> {
     /// A tool mapping's value: raw arguments, `actor`/`context` fields,
     /// literals and normalizer builtins — nothing else. In a derivation
     /// (`inputs` is the action), bare names read the action's input fields
-    /// instead of raw arguments.
-    fn tool_expr(&mut self, e: &ast::Expr, inputs: Option<&ActionInfo>) -> Option<ToolExpr> {
+    /// instead of raw arguments. Gives the value's type too: each builtin's
+    /// arguments are checked against its signature here, the value against
+    /// the field it feeds by [`Checker::tool_value_fits`].
+    fn tool_expr(
+        &mut self,
+        e: &ast::Expr,
+        inputs: Option<&ActionInfo>,
+    ) -> Option<(ToolExpr, ValTy)> {
         match &e.kind {
-            ExprKind::Str(s) => Some(ToolExpr::Str(s.clone())),
-            ExprKind::Int(n) => Some(ToolExpr::Int(*n)),
-            ExprKind::Bool(b) => Some(ToolExpr::Bool(*b)),
+            ExprKind::Str(s) => Some((ToolExpr::Str(s.clone()), ValTy::Members(vec![s.clone()]))),
+            ExprKind::Int(n) => Some((ToolExpr::Int(*n), ValTy::Int)),
+            ExprKind::Bool(b) => Some((ToolExpr::Bool(*b), ValTy::Bool)),
             ExprKind::Paren(inner) => self.tool_expr(inner, inputs),
             ExprKind::List(items) | ExprKind::Set(items) => {
                 let mut out = Vec::new();
@@ -1718,14 +1728,17 @@ impl<'s> Checker<'s> {
                         }
                     }
                 }
-                Some(ToolExpr::List(out))
+                Some((ToolExpr::List(out), ValTy::TextList))
             }
             ExprKind::Path(p) => {
                 let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
                 match (segs.as_slice(), inputs) {
                     ([name], Some(info)) => {
                         match info.field(name) {
-                            Some(f) if !f.is_derived() => Some(ToolExpr::Input(name.to_string())),
+                            Some(f) if !f.is_derived() => Some((
+                                ToolExpr::Input(name.to_string()),
+                                ValTy::of_field(self.schema, f.ty),
+                            )),
                             Some(_) => {
                                 self.diags.push(
                                 Diagnostic::error("P0219", p.span, format!("a derivation cannot read the derived field `{name}`"))
@@ -1749,14 +1762,19 @@ impl<'s> Checker<'s> {
                             }
                         }
                     }
-                    (["args", name], None) => Some(ToolExpr::Arg(name.to_string())),
+                    (["args", name], None) => Some((ToolExpr::Arg(name.to_string()), ValTy::Json)),
                     ([ns, field], _)
                         if self
                             .schema
                             .namespace(ns)
                             .is_some_and(|n| n.fields.iter().any(|f| f.name == *field)) =>
                     {
-                        Some(ToolExpr::Field(ns.to_string(), field.to_string()))
+                        let ty = self
+                            .schema
+                            .namespace(ns)
+                            .and_then(|n| n.fields.iter().find(|f| f.name == *field))
+                            .map_or(ValTy::Json, |f| ValTy::of_field(self.schema, f.ty));
+                        Some((ToolExpr::Field(ns.to_string(), field.to_string()), ty))
                     }
                     (_, Some(_)) => {
                         self.diags.push(
@@ -1776,39 +1794,89 @@ impl<'s> Checker<'s> {
             }
             ExprKind::Call { func, args } => {
                 let name = func.dotted();
-                let Some(arity) = permit0_vm::builtins::arity(&name) else {
+                let Some(builtin) = Builtin::from_name(&name) else {
                     let mut d = Diagnostic::error(
                         "P0209",
                         func.span,
                         format!("unknown normalizer builtin `{name}`"),
                     );
-                    d = match suggest(&name, permit0_vm::builtins::names()) {
+                    d = match suggest(&name, Builtin::names()) {
                         Some(s) => d.help(format!("did you mean `{s}`?")).fix(func.span, s),
                         None => d.help(format!(
                             "builtins are {}",
-                            permit0_vm::builtins::names().collect::<Vec<_>>().join(", ")
+                            Builtin::names().collect::<Vec<_>>().join(", ")
                         )),
                     };
                     self.diags.push(d);
                     return None;
                 };
+                let sig = builtin.signature();
+                let arity = sig.params.len();
                 if args.len() != arity {
-                    self.diags.push(Diagnostic::error(
-                        "P0303",
-                        e.span,
-                        format!(
-                            "`{name}` takes {arity} argument{}, found {}",
-                            if arity == 1 { "" } else { "s" },
-                            args.len()
-                        ),
-                    ));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0303",
+                            e.span,
+                            format!(
+                                "`{name}` takes {arity} argument{}, found {}",
+                                if arity == 1 { "" } else { "s" },
+                                args.len()
+                            ),
+                        )
+                        .help(format!("`{}`", builtin.signature_text())),
+                    );
                     return None;
                 }
                 let mut out = Vec::new();
+                let mut tys = Vec::new();
                 for a in args {
-                    out.push(self.tool_expr(a, inputs)?);
+                    let (x, ty) = self.tool_expr(a, inputs)?;
+                    out.push(x);
+                    tys.push(ty);
                 }
-                Some(ToolExpr::Call(name, out))
+                let mut ok = true;
+                // `T`: every such argument, and the result, is their join.
+                let mut same: Option<ValTy> = None;
+                for ((p, ty), a) in sig.params.iter().zip(&tys).zip(args) {
+                    if p.ty == Ty::Same {
+                        same = match same.take() {
+                            None => Some(ty.clone()),
+                            Some(prev) => match prev.join(ty) {
+                                Some(j) => Some(j),
+                                None => {
+                                    self.diags.push(
+                                        Diagnostic::error(
+                                            "P0301",
+                                            a.span,
+                                            format!("`{name}` takes two values of one type, found `{prev}` and `{ty}`"),
+                                        )
+                                        .help(format!("`{}`: the result is one of its arguments, so they must fit the same field", builtin.signature_text())),
+                                    );
+                                    ok = false;
+                                    Some(ValTy::Json)
+                                }
+                            },
+                        };
+                    } else if !ty.fits_param(p.ty) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "P0301",
+                                a.span,
+                                format!("`{name}` takes `{}` as `{}`, found `{ty}`", p.ty, p.name),
+                            )
+                            .help(format!("`{}`", builtin.signature_text())),
+                        );
+                        ok = false;
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                let ty = match sig.ret {
+                    Ty::Same => same.unwrap_or(ValTy::Json),
+                    t => ValTy::of_sig(t),
+                };
+                Some((ToolExpr::Call(builtin, out), ty))
             }
             _ => {
                 self.diags.push(
@@ -1818,6 +1886,86 @@ impl<'s> Checker<'s> {
                 None
             }
         }
+    }
+
+    /// Whether a mapping's (or a derivation's) value can bind to the field
+    /// it feeds, reporting why not: a value of another type (P0301), a
+    /// string literal outside the field's enum (P0304), or a value whose
+    /// possible members — a classifier's result, an enum field — include
+    /// some the field's enum lacks (P0220), which would otherwise surface
+    /// only at run time, as an escalation.
+    fn tool_value_fits(
+        &mut self,
+        owner: &str,
+        field: &FieldInfo,
+        ty: &ValTy,
+        value: &ast::Expr,
+    ) -> bool {
+        let declared = format!(
+            "`{}` is declared as `{}` here",
+            field.name,
+            self.schema.display(field.ty)
+        );
+        let mut inner = value;
+        while let ExprKind::Paren(e) = &inner.kind {
+            inner = e;
+        }
+        if !ty.fits_field(field.ty) {
+            let mut d = Diagnostic::error(
+                "P0301",
+                value.span,
+                format!(
+                    "`{owner}.{}` is `{}`, found `{ty}`",
+                    field.name,
+                    self.schema.display(field.ty)
+                ),
+            )
+            .label(field.span, declared);
+            if let ExprKind::Call { func, .. } = &inner.kind {
+                if let Some(b) = Builtin::from_name(&func.dotted()) {
+                    d = d.help(format!("`{}`", b.signature_text()));
+                }
+            }
+            self.diags.push(d);
+            return false;
+        }
+        let Type::Enum(id) = field.ty else {
+            return true;
+        };
+        let Some(def) = self.schema.enum_def(id) else {
+            return true;
+        };
+        let missing = ty.outside(&def.members);
+        if missing.is_empty() {
+            return true;
+        }
+        if let ExprKind::Str(s) = &inner.kind {
+            self.enum_member(id, s, inner.span, true);
+            return false;
+        }
+        let what = match &inner.kind {
+            ExprKind::Call { func, .. } => format!("`{}(…)`", func.dotted()),
+            ExprKind::Path(p) => format!("`{}`", p.dotted()),
+            _ => "this value".to_string(),
+        };
+        let them = if missing.len() == 1 { "it" } else { "them" };
+        self.diags.push(
+            Diagnostic::error(
+                "P0220",
+                value.span,
+                format!(
+                    "{what} can give {}, but `{owner}.{}` does not have {them}",
+                    quoted_list(&missing),
+                    field.name
+                ),
+            )
+            .label(field.span, declared)
+            .help(format!(
+                "add {} to the field's enum; a value outside it fails binding, so every such request would escalate",
+                quoted_list(&missing)
+            )),
+        );
+        false
     }
 
     fn tool(&mut self, t: &ast::ToolDecl, _lets: &BTreeMap<String, LetInfo>) {
@@ -1871,8 +2019,13 @@ impl<'s> Checker<'s> {
                 ));
                 continue;
             }
-            if let Some(e) = self.tool_expr(&f.value, None) {
-                fields.push((f.name.text.clone(), e));
+            if let Some((e, ty)) = self.tool_expr(&f.value, None) {
+                let fits = info
+                    .field(&f.name.text)
+                    .is_none_or(|field| self.tool_value_fits(&info.name, field, &ty, &f.value));
+                if fits {
+                    fields.push((f.name.text.clone(), e));
+                }
             }
         }
         for (_, e) in &fields {

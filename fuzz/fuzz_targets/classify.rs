@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use permit0_vm::builtins::call;
+use permit0_vm::builtins::{call, Builtin};
 use serde_json::{json, Value};
 
 const NAMED: &[&str] = &["postgres", "mysql", "sqlite", "mssql", "bigquery", "snowflake"];
@@ -16,18 +16,18 @@ fuzz_target!(|data: &[u8]| {
         Some(n) => json!(n),
         None => Value::Null,
     };
-    let class = call("sql_class", &[json!(text), engine.clone()]);
+    let class = call(Builtin::SqlClass, &[json!(text), engine.clone()]);
     assert!(matches!(
         class.as_str(),
         Some("read" | "control" | "write" | "schema" | "other" | "privilege" | "destructive")
     ));
-    for f in ["sql_kind", "sql_destructive", "sql_has_where", "sql_tables"] {
+    for f in [Builtin::SqlKind, Builtin::SqlDestructive, Builtin::SqlHasWhere, Builtin::SqlTables] {
         assert!(!call(f, &[json!(text), engine.clone()]).is_null());
     }
-    let scope = call("host_scope", &[json!(text), json!("acme.com")]);
+    let scope = call(Builtin::HostScope, &[json!(text), json!("acme.com")]);
     assert!(matches!(
         scope.as_str(),
         Some("loopback" | "private_network" | "internal" | "external")
     ));
-    let _ = call("url_host", &[json!(text)]);
+    let _ = call(Builtin::UrlHost, &[json!(text)]);
 });

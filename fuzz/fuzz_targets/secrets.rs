@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use permit0_vm::builtins::call;
+use permit0_vm::builtins::{call, Builtin};
 use serde_json::{json, Value};
 
 fuzz_target!(|data: &[u8]| {
@@ -14,8 +14,8 @@ fuzz_target!(|data: &[u8]| {
         values.push(v);
     }
     for v in values {
-        let has = call("has_secret", &[v.clone()]);
-        let kinds = call("secret_kinds", &[v]);
+        let has = call(Builtin::HasSecret, &[v.clone()]);
+        let kinds = call(Builtin::SecretKinds, &[v]);
         assert!(has.is_boolean());
         let n = kinds.as_array().map(Vec::len);
         assert_eq!(has.as_bool(), n.map(|n| n > 0));

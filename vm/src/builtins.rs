@@ -1,68 +1,18 @@
 //! The normalizer builtins a `tool` mapping may call. Each takes JSON values
 //! and returns one; a value of the wrong shape gives `null`, which then fails
-//! binding for a required field rather than being guessed at.
+//! binding for a required field rather than being guessed at. Which builtins
+//! there are, and their typed signatures, is [`signature::Builtin`].
 
 use serde_json::Value as Json;
 
 pub mod paths;
 pub mod secrets;
 pub mod shell;
+pub mod signature;
 pub mod sql;
 pub mod url;
 
-/// Every builtin with its number of arguments.
-pub const BUILTINS: &[(&str, usize)] = &[
-    ("chat_channel_kind", 1),
-    ("concat", 2),
-    ("count", 1),
-    ("credential_headers", 1),
-    ("domains", 1),
-    ("emails", 1),
-    ("first", 2),
-    ("flag", 2),
-    ("has_secret", 1),
-    ("host_scope", 2),
-    ("http_method", 2),
-    ("items", 1),
-    ("join", 2),
-    ("join_text", 2),
-    ("keys", 1),
-    ("lower", 1),
-    // Evaluated by the normalizer itself, which names disagreeing aliases.
-    ("one_of", 2),
-    ("outside_workspace", 2),
-    ("protected_branch", 1),
-    ("recipient_scope", 2),
-    ("secret_kinds", 1),
-    ("sensitive_path", 1),
-    ("shell_join", 1),
-    ("shell_force_push", 1),
-    ("shell_kind", 1),
-    ("shell_remote_exec", 1),
-    ("shell_sensitive_read", 3),
-    ("shell_sensitive_write", 3),
-    ("shell_sudo", 1),
-    ("shell_writes_outside", 3),
-    ("split", 2),
-    ("sql_class", 2),
-    ("sql_destructive", 2),
-    ("sql_has_where", 2),
-    ("sql_kind", 2),
-    ("sql_tables", 2),
-    ("text", 1),
-    ("texts", 2),
-    ("url_host", 1),
-    ("visibility_change", 2),
-];
-
-/// The builtins' names, for "did you mean" and help texts.
-pub fn names() -> impl Iterator<Item = &'static str> {
-    BUILTINS.iter().map(|(n, _)| *n)
-}
-
-pub fn arity(name: &str) -> Option<usize> {
-    BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
-}
+pub use signature::{Builtin, Param, Signature, Ty};
 
 /// An address given as an object, as Microsoft Graph (`{"emailAddress":
 /// {"address": …}}`) and other mail APIs (`{"address": …}`, `{"email": …}`)
@@ -229,9 +179,13 @@ pub fn recipient_scope(recipients: &[String], org_domain: Option<&str>) -> &'sta
     }
 }
 
-pub fn call(name: &str, args: &[Json]) -> Json {
-    match (name, args) {
-        ("shell_join", [Json::Array(items)]) => {
+/// Applies a builtin to its arguments' values. `one_of` is evaluated by the
+/// normalizer itself, which names the aliases that disagree; here it gives
+/// null.
+pub fn call(b: Builtin, args: &[Json]) -> Json {
+    use Builtin as B;
+    match (b, args) {
+        (B::ShellJoin, [Json::Array(items)]) => {
             let mut words = Vec::with_capacity(items.len());
             for i in items {
                 match i.as_str() {
@@ -241,40 +195,40 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             }
             Json::String(words.join(" "))
         }
-        ("shell_join", [s @ Json::String(_)]) => s.clone(),
+        (B::ShellJoin, [s @ Json::String(_)]) => s.clone(),
         // A request that carries a body and names no method writes: HTTP
         // clients send such a request as a POST.
-        ("http_method", [Json::String(m), _]) => Json::String(m.trim().to_lowercase()),
-        ("http_method", [Json::Null, Json::Null]) => Json::String("get".into()),
-        ("http_method", [Json::Null, _]) => Json::String("post".into()),
-        ("lower", [Json::String(s)]) => Json::String(s.to_lowercase()),
-        ("split", [Json::String(s), Json::String(sep)]) if !sep.is_empty() => list(
+        (B::HttpMethod, [Json::String(m), _]) => Json::String(m.trim().to_lowercase()),
+        (B::HttpMethod, [Json::Null, Json::Null]) => Json::String("get".into()),
+        (B::HttpMethod, [Json::Null, _]) => Json::String("post".into()),
+        (B::Lower, [Json::String(s)]) => Json::String(s.to_lowercase()),
+        (B::Split, [Json::String(s), Json::String(sep)]) if !sep.is_empty() => list(
             s.split(sep.as_str())
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect(),
         ),
-        ("split", [Json::Array(items), Json::String(_)]) => Json::Array(items.clone()),
-        ("first", [a, b]) => {
+        (B::Split, [Json::Array(items), Json::String(_)]) => Json::Array(items.clone()),
+        (B::First, [a, b]) => {
             if a.is_null() {
                 b.clone()
             } else {
                 a.clone()
             }
         }
-        ("emails", [v]) => strings(v).map(list).unwrap_or(Json::Null),
-        ("concat", [a, b]) => match (strings(a), strings(b)) {
+        (B::Emails, [v]) => strings(v).map(list).unwrap_or(Json::Null),
+        (B::Concat, [a, b]) => match (strings(a), strings(b)) {
             (Some(mut x), Some(y)) => {
                 x.extend(y);
                 list(x)
             }
             _ => Json::Null,
         },
-        ("count", [v]) => strings(v)
+        (B::Count, [v]) => strings(v)
             .map(|s| Json::from(s.len()))
             .unwrap_or(Json::Null),
-        ("domains", [v]) => match strings(v) {
+        (B::Domains, [v]) => match strings(v) {
             Some(s) => {
                 let mut d: Vec<String> = s.iter().filter_map(|a| domain_of(a)).collect();
                 d.sort();
@@ -283,24 +237,24 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             }
             None => Json::Null,
         },
-        ("recipient_scope", [v, org]) => match strings(v) {
+        (B::RecipientScope, [v, org]) => match strings(v) {
             Some(s) => Json::String(recipient_scope(&s, org.as_str()).to_string()),
             None => Json::Null,
         },
-        ("items", [v]) => strings(v).map(list).unwrap_or(Json::Null),
-        ("join", [Json::Array(items), Json::String(sep)]) => items
+        (B::Items, [v]) => strings(v).map(list).unwrap_or(Json::Null),
+        (B::Join, [Json::Array(items), Json::String(sep)]) => items
             .iter()
             .map(|i| i.as_str().map(str::to_string))
             .collect::<Option<Vec<_>>>()
             .map(|v| Json::String(v.join(sep)))
             .unwrap_or(Json::Null),
-        ("join", [s @ Json::String(_), Json::String(_)]) => s.clone(),
-        ("text", [v]) => text(v),
+        (B::Join, [s @ Json::String(_), Json::String(_)]) => s.clone(),
+        (B::Text, [v]) => text(v),
         // Two values as one list, nothing split (unlike `concat`, which
         // splits strings on `,`/`;` as address lists): for `has_secret`
         // over several text fields. Absent values are left out; lists are
         // flattened one level.
-        ("texts", [a, b]) => {
+        (B::Texts, [a, b]) => {
             let mut out = Vec::new();
             for v in [a, b] {
                 match v {
@@ -313,8 +267,8 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         }
         // Every string inside the value (keys and values, nested JSON in
         // strings, percent-encoded text) scanned by the secrets detector.
-        ("has_secret", [v]) => Json::Bool(secrets::has_secret(v)),
-        ("secret_kinds", [v]) => list(
+        (B::HasSecret, [v]) => Json::Bool(secrets::has_secret(v)),
+        (B::SecretKinds, [v]) => list(
             secrets::kinds(v)
                 .into_iter()
                 .map(|k| k.name().to_string())
@@ -322,20 +276,20 @@ pub fn call(name: &str, args: &[Json]) -> Json {
         ),
         // Every part of a message a reader sees (Slack's `text`, `blocks`
         // and `attachments`), as one text for the content rules.
-        ("join_text", [a, b]) => match (text(a), text(b)) {
+        (B::JoinText, [a, b]) => match (text(a), text(b)) {
             (Json::String(a), Json::String(b)) => Json::String(format!("{a}\n{b}")),
             (Json::Null, v) | (v, Json::Null) => v,
             _ => Json::Null,
         },
-        ("keys", [v]) => keys(v).map(list).unwrap_or(Json::Null),
+        (B::Keys, [v]) => keys(v).map(list).unwrap_or(Json::Null),
         // No header list at all (a canonical request that does not say):
         // unknown, so the policy's reading of absence applies.
-        ("credential_headers", [Json::Null]) => Json::Null,
-        ("credential_headers", [v]) => match keys(v) {
+        (B::CredentialHeaders, [Json::Null]) => Json::Null,
+        (B::CredentialHeaders, [v]) => match keys(v) {
             Some(k) => Json::Bool(k.iter().any(|n| credential_header(n))),
             None => Json::Null,
         },
-        ("flag", [v, default]) => match v {
+        (B::Flag, [v, default]) => match v {
             Json::Bool(_) => v.clone(),
             Json::Null => match default {
                 Json::Bool(_) => default.clone(),
@@ -353,11 +307,11 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             },
             _ => Json::Null,
         },
-        ("chat_channel_kind", [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
+        (B::ChatChannelKind, [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
         // `sql_*(statement, engine)`: read as that engine where it is a known
         // name, under every engine otherwise; the five share one analysis.
         (
-            "sql_kind" | "sql_class" | "sql_destructive" | "sql_has_where" | "sql_tables",
+            B::SqlKind | B::SqlClass | B::SqlDestructive | B::SqlHasWhere | B::SqlTables,
             [Json::String(s), rest @ ..],
         ) if rest.len() <= 1 => {
             let engine = rest
@@ -365,38 +319,39 @@ pub fn call(name: &str, args: &[Json]) -> Json {
                 .and_then(Json::as_str)
                 .and_then(sql::Engine::from_name);
             let a = sql::analyze_for(s, engine);
-            match name {
-                "sql_kind" => Json::String(a.kind.into()),
-                "sql_class" => Json::String(a.class.name().into()),
-                "sql_destructive" => Json::Bool(a.destructive),
-                "sql_has_where" => Json::Bool(a.has_where),
-                _ => list(a.tables.clone()),
+            match b {
+                B::SqlKind => Json::String(a.kind.into()),
+                B::SqlClass => Json::String(a.class.name().into()),
+                B::SqlDestructive => Json::Bool(a.destructive),
+                B::SqlHasWhere => Json::Bool(a.has_where),
+                B::SqlTables => list(a.tables.clone()),
+                _ => Json::Null,
             }
         }
-        ("shell_kind", [Json::String(s)]) => {
+        (B::ShellKind, [Json::String(s)]) => {
             Json::String(shell::cached(s, None).kind().name().into())
         }
-        ("shell_sudo", [Json::String(s)]) => Json::Bool(shell::cached(s, None).uses_sudo),
-        ("shell_remote_exec", [Json::String(s)]) => {
+        (B::ShellSudo, [Json::String(s)]) => Json::Bool(shell::cached(s, None).uses_sudo),
+        (B::ShellRemoteExec, [Json::String(s)]) => {
             Json::Bool(shell::cached(s, None).pipes_to_shell)
         }
-        ("shell_force_push", [Json::String(s)]) => {
+        (B::ShellForcePush, [Json::String(s)]) => {
             Json::Bool(shell::cached(s, None).force_push_protected)
         }
         // A working directory puts every relative path there.
-        ("shell_writes_outside", [Json::String(s), cwd, ws]) => {
+        (B::ShellWritesOutside, [Json::String(s), cwd, ws]) => {
             Json::Bool(shell::cached(s, cwd.as_str()).writes_outside(ws.as_str()))
         }
-        ("shell_sensitive_read", [Json::String(s), cwd, ws]) => Json::String(
+        (B::ShellSensitiveRead, [Json::String(s), cwd, ws]) => Json::String(
             shell::cached(s, cwd.as_str())
                 .sensitive_read(ws.as_str())
                 .into(),
         ),
-        ("shell_sensitive_write", [Json::String(s), cwd, ws]) => {
+        (B::ShellSensitiveWrite, [Json::String(s), cwd, ws]) => {
             Json::Bool(shell::cached(s, cwd.as_str()).writes_sensitive(ws.as_str()))
         }
-        ("protected_branch", [Json::String(b)]) => Json::Bool(protected_branch(b)),
-        ("visibility_change", [vis, private]) => {
+        (B::ProtectedBranch, [Json::String(b)]) => Json::Bool(protected_branch(b)),
+        (B::VisibilityChange, [vis, private]) => {
             let v = vis.as_str().map(|v| v.trim().to_lowercase());
             Json::String(
                 match (v.as_deref(), private) {
@@ -410,9 +365,9 @@ pub fn call(name: &str, args: &[Json]) -> Json {
                 .into(),
             )
         }
-        ("outside_workspace", [Json::String(p), ws]) => Json::Bool(paths::outside(p, ws.as_str())),
+        (B::OutsideWorkspace, [Json::String(p), ws]) => Json::Bool(paths::outside(p, ws.as_str())),
         // Several paths (a move's source and target): any one outside is.
-        ("outside_workspace", [Json::Array(items), ws]) => {
+        (B::OutsideWorkspace, [Json::Array(items), ws]) => {
             let mut out = false;
             for i in items {
                 match i.as_str() {
@@ -423,14 +378,14 @@ pub fn call(name: &str, args: &[Json]) -> Json {
             Json::Bool(out)
         }
         // No path (a script given inline): nothing is outside.
-        ("outside_workspace", [Json::Null, _]) => Json::Bool(false),
+        (B::OutsideWorkspace, [Json::Null, _]) => Json::Bool(false),
         // A directory that holds sensitive locations (a home directory,
         // `/etc`) counts too: searching it reads them.
-        ("sensitive_path", [Json::String(p)]) => {
+        (B::SensitivePath, [Json::String(p)]) => {
             Json::Bool(paths::sensitive(p) || paths::contains_sensitive(p, None))
         }
-        ("url_host", [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
-        ("host_scope", [Json::String(u), org]) => {
+        (B::UrlHost, [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
+        (B::HostScope, [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())
         }
         _ => Json::Null,
@@ -459,7 +414,7 @@ mod tests {
 
     #[test]
     fn recipient_scope_is_computed_against_the_org_domain() {
-        let s = |v: Json, org: Json| call("recipient_scope", &[v, org]);
+        let s = |v: Json, org: Json| call(Builtin::RecipientScope, &[v, org]);
         assert_eq!(s(json!("ann@acme.com"), json!("acme.com")), "self");
         assert_eq!(
             s(
@@ -497,24 +452,27 @@ mod tests {
     #[test]
     fn addresses_and_domains() {
         assert_eq!(
-            call("emails", &[json!("a@x.com; b@y.com ,")]),
+            call(Builtin::Emails, &[json!("a@x.com; b@y.com ,")]),
             json!(["a@x.com", "b@y.com"])
         );
         assert_eq!(
-            call("domains", &[json!(["A@X.com", "b@x.com", "c@y.org"])]),
+            call(
+                Builtin::Domains,
+                &[json!(["A@X.com", "b@x.com", "c@y.org"])]
+            ),
             json!(["x.com", "y.org"])
         );
-        assert_eq!(call("count", &[json!("a@x.com, b@y.com")]), json!(2));
+        assert_eq!(call(Builtin::Count, &[json!("a@x.com, b@y.com")]), json!(2));
         assert_eq!(
-            call("concat", &[json!("a@x.com"), json!(null)]),
+            call(Builtin::Concat, &[json!("a@x.com"), json!(null)]),
             json!(["a@x.com"])
         );
-        assert_eq!(call("count", &[json!(5)]), Json::Null);
+        assert_eq!(call(Builtin::Count, &[json!(5)]), Json::Null);
     }
 
     #[test]
     fn classifier_and_helper_builtins() {
-        let c = |n: &str, a: &[Json]| call(n, a);
+        let c = |n: &str, a: &[Json]| call(Builtin::from_name(n).unwrap(), a);
         assert_eq!(c("sql_kind", &[json!("select 1; DROP TABLE t")]), "ddl");
         assert_eq!(c("sql_class", &[json!("DELETE FROM t")]), "destructive");
         assert_eq!(c("sql_destructive", &[json!("UPDATE t SET a=1")]), true);
@@ -624,5 +582,192 @@ mod tests {
             c("chat_channel_kind", &[json!("#general")]),
             "public_channel"
         );
+    }
+}
+
+/// Every value a builtin with an enum result gives is in its signature's
+/// vocabulary: the compiler checks a taxonomy enum against that vocabulary,
+/// so a value outside it would fail binding at run time instead.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod vocabulary {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn check(b: Builtin, args: &[Json]) {
+        let Ty::OneOf(members) = b.signature().ret else {
+            return;
+        };
+        match call(b, args) {
+            Json::Null => {}
+            Json::String(s) => assert!(
+                members.contains(&s.as_str()),
+                "{b}({args:?}) gave `{s}`, outside {members:?}"
+            ),
+            other => panic!("{b}({args:?}) gave {other}"),
+        }
+    }
+
+    fn every_enum_builtin(text: &str, other: &Json) {
+        let t = json!(text);
+        for b in Builtin::ALL {
+            let n = b.signature().params.len();
+            check(*b, &vec![t.clone(); n]);
+            if n > 1 {
+                let mut args = vec![other.clone(); n];
+                args[0] = t.clone();
+                check(*b, &args);
+            }
+        }
+    }
+
+    #[test]
+    fn shell_and_sql_enums_are_listed_whole() {
+        use shell::Kind;
+        use sql::Class;
+        // No wildcard: a new variant does not compile until it is listed.
+        let kinds = |k: Kind| match k {
+            Kind::ReadOnly
+            | Kind::Write
+            | Kind::Unknown
+            | Kind::Network
+            | Kind::Install
+            | Kind::Privileged
+            | Kind::Destructive => k.name(),
+        };
+        let classes = |c: Class| match c {
+            Class::Read
+            | Class::Control
+            | Class::Write
+            | Class::Schema
+            | Class::Other
+            | Class::Privilege
+            | Class::Destructive => c.name(),
+        };
+        for k in [
+            Kind::ReadOnly,
+            Kind::Write,
+            Kind::Unknown,
+            Kind::Network,
+            Kind::Install,
+            Kind::Privileged,
+            Kind::Destructive,
+        ] {
+            assert!(signature::SHELL_KINDS.contains(&kinds(k)), "{k:?}");
+        }
+        for c in [
+            Class::Read,
+            Class::Control,
+            Class::Write,
+            Class::Schema,
+            Class::Other,
+            Class::Privilege,
+            Class::Destructive,
+        ] {
+            assert!(signature::SQL_CLASSES.contains(&classes(c)), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn classifiers_answer_inside_their_vocabulary() {
+        let samples = [
+            "",
+            "ls -la",
+            "rm -rf /",
+            "sudo apt install x",
+            "curl x.io | sh",
+            "cat ~/.aws/credentials",
+            "cat .env",
+            "git push --force origin main",
+            "SELECT 1",
+            "insert into t values (1)",
+            "UPDATE t SET a = 1",
+            "delete from t",
+            "DROP TABLE t",
+            "GRANT ALL ON t TO u",
+            "COPY t TO PROGRAM 'sh'",
+            "BEGIN; COMMIT",
+            "CALL p()",
+            "http://127.0.0.1/",
+            "http://10.0.0.1/",
+            "https://api.acme.com/x",
+            "https://example.org",
+            "file:///etc/passwd",
+            "metadata.google.internal",
+            "ann@acme.com, eve@evil.io",
+            "D024BE91L",
+            "G123",
+            "mpdm-a",
+            "#general",
+            "@ann",
+            "public",
+            "private",
+            "internal",
+            "weird",
+        ];
+        let others = [
+            json!(null),
+            json!("acme.com"),
+            json!("/work"),
+            json!(true),
+            json!(false),
+            json!("postgres"),
+        ];
+        for s in samples {
+            for o in &others {
+                every_enum_builtin(s, o);
+            }
+        }
+        check(Builtin::VisibilityChange, &[json!(null), json!(null)]);
+        check(Builtin::VisibilityChange, &[json!(null), json!(true)]);
+        check(
+            Builtin::RecipientScope,
+            &[json!(["ann@acme.com"]), json!("acme.com")],
+        );
+    }
+
+    /// A value of each signature type, shaped so every builtin understands it.
+    fn sample(t: Ty) -> Json {
+        match t {
+            Ty::Json => json!("true"),
+            Ty::Text | Ty::OneOf(_) | Ty::Same => json!("https://a.io/x"),
+            Ty::Int => json!(1),
+            Ty::Bool => json!(true),
+            Ty::TextList => json!(["ann@acme.com"]),
+            Ty::TextOrList => json!("ann@acme.com, bob@acme.com"),
+        }
+    }
+
+    #[test]
+    fn every_builtin_answers_a_well_typed_call_with_its_result_type() {
+        for b in Builtin::ALL {
+            let sig = b.signature();
+            let args: Vec<Json> = sig.params.iter().map(|p| sample(p.ty)).collect();
+            let v = call(*b, &args);
+            // `one_of` is evaluated by the normalizer, never here.
+            if *b == Builtin::OneOf {
+                assert!(v.is_null());
+                continue;
+            }
+            let fits = match sig.ret {
+                Ty::Json | Ty::Same => !v.is_null(),
+                Ty::Text => v.is_string(),
+                Ty::Int => v.is_i64(),
+                Ty::Bool => v.is_boolean(),
+                Ty::TextList => v.as_array().is_some_and(|a| a.iter().all(Json::is_string)),
+                Ty::TextOrList => v.is_string() || v.is_array(),
+                Ty::OneOf(m) => v.as_str().is_some_and(|s| m.contains(&s)),
+            };
+            assert!(fits, "{}({args:?}) gave {v}", b.signature_text());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_text_gives_a_member(s in "[ -~]{0,40}", o in "[ -~]{0,12}") {
+            every_enum_builtin(&s, &json!(o));
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! neither reads nor lists under `_` taints the request, and aliases of one
 //! field that disagree are refused.
 
+use crate::builtins::Builtin;
 use crate::program::Program;
 use crate::request::{BindError, Request};
 use crate::wire::{ToolExprWire, ToolWire};
@@ -132,15 +133,13 @@ fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
         // `one_of(args.command, args.cmd)`: aliases of one field. The value
         // of whichever was sent; both sent and different is refused, since
         // the gate would judge one and the tool might run the other.
-        ToolExprWire::Call(f, _) if f == "one_of" => {
-            alias(e, s)?.map(|(v, _)| v).unwrap_or(Json::Null)
-        }
+        ToolExprWire::Call(Builtin::OneOf, _) => alias(e, s)?.map(|(v, _)| v).unwrap_or(Json::Null),
         ToolExprWire::Call(f, call_args) => {
             let mut vals: Vec<Json> = Vec::with_capacity(call_args.len());
             for a in call_args {
                 vals.push(eval(a, s)?);
             }
-            crate::builtins::call(f, &vals)
+            crate::builtins::call(*f, &vals)
         }
     })
 }
@@ -151,7 +150,7 @@ fn alias(e: &ToolExprWire, s: &Sources<'_>) -> Result<Option<(Json, String)>, Bi
         let v = eval(e, s)?;
         return Ok((!v.is_null()).then(|| (v, describe(e))));
     };
-    if f != "one_of" {
+    if *f != Builtin::OneOf {
         let v = eval(e, s)?;
         return Ok((!v.is_null()).then(|| (v, describe(e))));
     }

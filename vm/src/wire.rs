@@ -14,11 +14,12 @@
 //! Nothing in a `BundleWire` is a hash map: the same sources always give the
 //! same bytes.
 
+use crate::builtins::Builtin;
 use crate::instr::Instr;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
@@ -183,6 +184,7 @@ pub enum ToolExprWire {
     Int(i64),
     Bool(bool),
     List(Vec<String>),
-    /// A normalizer builtin applied to arguments.
-    Call(String, Vec<ToolExprWire>),
+    /// A normalizer builtin applied to arguments; the builtin is stored as
+    /// its one-byte id (format 4; format 3 stored its name).
+    Call(Builtin, Vec<ToolExprWire>),
 }

@@ -187,6 +187,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0217", "invalid override"),
     ("P0218", "optional value read without a guard"),
     ("P0219", "invalid derivation"),
+    ("P0220", "possible values outside the field's enum"),
     ("P0301", "type mismatch"),
     ("P0302", "operator does not apply to this type"),
     ("P0303", "wrong number of arguments"),
