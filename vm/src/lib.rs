@@ -17,6 +17,7 @@ pub mod replay;
 mod request;
 pub mod risk;
 mod session;
+pub mod text;
 pub mod time;
 pub mod token;
 pub mod value;
