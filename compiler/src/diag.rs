@@ -200,56 +200,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0900", "internal error"),
 ];
 
-/// "did you mean": the closest candidate within a small edit distance.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = match word.chars().count() {
-        0..=2 => 1,
-        3..=5 => 2,
-        _ => 3,
-    };
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
-}
-
-/// Damerau-Levenshtein distance (adjacent transpositions count as one edit):
-/// `refnud` is one edit from `refund`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
-    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
-    for i in 0..=a.len() {
-        if let Some(c) = d.get_mut(at(i, 0)) {
-            *c = i;
-        }
-    }
-    for j in 0..=b.len() {
-        if let Some(c) = d.get_mut(at(0, j)) {
-            *c = j;
-        }
-    }
-    for (i, ca) in a.iter().enumerate() {
-        for (j, cb) in b.iter().enumerate() {
-            let (i1, j1) = (i + 1, j + 1);
-            let cost = usize::from(ca != cb);
-            let get = |x: usize, y: usize| d.get(at(x, y)).copied().unwrap_or(usize::MAX / 2);
-            let mut v = (get(i, j1) + 1).min(get(i1, j) + 1).min(get(i, j) + cost);
-            if i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca) {
-                v = v.min(get(i - 1, j - 1) + 1);
-            }
-            if let Some(c) = d.get_mut(at(i1, j1)) {
-                *c = v;
-            }
-        }
-    }
-    d.get(at(a.len(), b.len())).copied().unwrap_or(usize::MAX)
-}
+/// "did you mean": one rule for every suggestion permit0 makes, defined in
+/// the VM (`permit0_vm::suggest`) so the request binder, the CLI and every
+/// diagnostic agree.
+pub use permit0_vm::suggest::{did_you_mean as suggest, edit_distance};
 
 #[cfg(test)]
 #[allow(
@@ -260,14 +214,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 )]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_find_typos_and_transpositions() {
-        assert_eq!(edit_distance("refnud", "refund"), 1);
-        assert_eq!(suggest("refnud", ["refund", "charge"]), Some("refund"));
-        assert_eq!(suggest("amout", ["amount", "currency"]), Some("amount"));
-        assert_eq!(suggest("zzz", ["amount", "currency"]), None);
-    }
 
     #[test]
     fn codes_are_unique_and_well_formed() {

@@ -17,6 +17,7 @@ pub mod replay;
 mod request;
 pub mod risk;
 mod session;
+pub mod suggest;
 pub mod text;
 pub mod time;
 pub mod token;
