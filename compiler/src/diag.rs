@@ -1,7 +1,7 @@
 //! The one diagnostic model: every phase reports `Diagnostic`s; the CLI and the
 //! language server render them at the edges.
 
-use crate::span::{SourceMap, Span};
+use crate::span::{FileId, SourceMap, Span};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -40,7 +40,11 @@ pub struct Diagnostic {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub span: Span,
+    /// Where the problem is; `None` when it is in no source text (a risk
+    /// profile given on the command line, a limit of the bundle format, a
+    /// compiler bug): such a diagnostic is shown without a file or line,
+    /// never at a made-up one.
+    pub span: Option<Span>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub fix: Option<Fix>,
@@ -49,10 +53,18 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
+            span: Some(span),
+            ..Diagnostic::error_without_location(code, message)
+        }
+    }
+
+    /// An error that no source text holds (see [`Diagnostic::span`]).
+    pub fn error_without_location(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
-            span,
+            span: None,
             labels: Vec::new(),
             help: None,
             fix: None,
@@ -91,22 +103,41 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The JSON shape of `permit0 check --format json`.
+    /// The file the problem is in, if it is in one.
+    pub fn file(&self) -> Option<FileId> {
+        self.span.map(|s| s.file)
+    }
+
+    /// Diagnostics in source order: those without a location first, then by
+    /// file and position.
+    pub fn order(&self) -> (Option<FileId>, u32, u32) {
+        match self.span {
+            Some(s) => (Some(s.file), s.start, s.end),
+            None => (None, 0, 0),
+        }
+    }
+
+    /// The JSON shape of `permit0 check --format json`. A diagnostic without
+    /// a location has `file`, `line`, `column`, `end_line` and `end_column`
+    /// `null`.
     pub fn to_json(&self, sources: &SourceMap) -> JsonDiagnostic {
-        let file = sources.get(self.span.file);
-        let (start, end) = match file {
-            Some(f) => (f.line_col(self.span.start), f.line_col(self.span.end)),
-            None => Default::default(),
-        };
+        let at = self.span.and_then(|span| {
+            let f = sources.get(span.file)?;
+            Some((
+                sources.name(span.file).to_string(),
+                f.line_col(span.start),
+                f.line_col(span.end),
+            ))
+        });
         JsonDiagnostic {
             code: self.code,
             severity: self.severity,
             message: self.message.clone(),
-            file: sources.name(self.span.file).to_string(),
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
+            file: at.as_ref().map(|a| a.0.clone()),
+            line: at.as_ref().map(|a| a.1.line),
+            column: at.as_ref().map(|a| a.1.column),
+            end_line: at.as_ref().map(|a| a.2.line),
+            end_column: at.as_ref().map(|a| a.2.column),
             help: self.help.clone(),
             labels: self
                 .labels
@@ -134,11 +165,11 @@ pub struct JsonDiagnostic {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub end_line: Option<u32>,
+    pub end_column: Option<u32>,
     pub help: Option<String>,
     pub labels: Vec<JsonLabel>,
     pub fix: Option<String>,

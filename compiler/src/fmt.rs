@@ -196,12 +196,10 @@ fn gap_comments(src: &str, lo: usize, hi: usize, out: &mut Vec<Comment>) {
 }
 
 fn internal(message: &str) -> Vec<Diagnostic> {
-    vec![Diagnostic::error(
-        "P0900",
-        Span::default(),
-        format!("internal error: {message}"),
-    )
-    .help("the file was left unchanged; please report this with the file")]
+    vec![
+        Diagnostic::error_without_location("P0900", format!("internal error: {message}"))
+            .help("the file was left unchanged; please report this with the file"),
+    ]
 }
 
 /// The safety net: the output must parse to the same tree and keep every comment.
