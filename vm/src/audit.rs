@@ -56,7 +56,10 @@ pub struct DecisionEntry {
     pub action: Option<String>,
     /// `sha256:…`; `None` when the request has no canonical form.
     pub action_digest: Option<String>,
-    /// The request's canonical form (canonical JSON text).
+    /// The request's canonical form, as [`Program::canonical_request`]
+    /// writes it. The record embeds it as it is (debug builds check it is
+    /// canonical); other text makes a record whose hash no verifier
+    /// reproduces.
     pub request: Option<String>,
     /// The request as received, when it has no canonical form (an unknown
     /// action, a request that could not be bound).
