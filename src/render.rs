@@ -16,12 +16,16 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool, out: &mut 
     let mut cache = cache;
     for d in diags {
         let d = &on_char_boundaries(d, sources);
-        let name = sources.name(d.span.file).to_string();
         let (kind, tint) = match d.severity {
             Severity::Error => (ReportKind::Error, Color::Red),
             Severity::Warning => (ReportKind::Warning, Color::Yellow),
         };
-        let mut report = Report::build(kind, (name.clone(), d.span.range()))
+        let Some(span) = d.span else {
+            unlocated(d, sources, kind, tint, color, out);
+            continue;
+        };
+        let name = sources.name(span.file).to_string();
+        let mut report = Report::build(kind, (name.clone(), span.range()))
             .with_config(
                 Config::default()
                     .with_color(color)
@@ -30,7 +34,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool, out: &mut 
             .with_code(d.code)
             .with_message(&d.message)
             .with_label(
-                Label::new((name.clone(), d.span.range()))
+                Label::new((name.clone(), span.range()))
                     .with_message(&d.message)
                     .with_color(tint),
             );
@@ -55,6 +59,45 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool, out: &mut 
                 d.message
             );
         }
+    }
+}
+
+/// A diagnostic that no source text holds (a bad `--profile`, a bundle
+/// limit, a compiler bug), in the shape of ariadne's header but without a
+/// file or line: `[P0213] Error: risk profile …`, then its labels and help.
+fn unlocated(
+    d: &Diagnostic,
+    sources: &SourceMap,
+    kind: ReportKind<'_>,
+    tint: Color,
+    color: bool,
+    out: &mut dyn Write,
+) {
+    use ariadne::Fmt as _;
+    let kind = if color {
+        format!("{}", kind.fg(tint))
+    } else {
+        kind.to_string()
+    };
+    let _ = writeln!(out, "[{}] {kind}: {}", d.code, d.message);
+    for l in &d.labels {
+        let at = sources.get(l.span.file).map(|f| f.line_col(l.span.start));
+        let name = sources.name(l.span.file);
+        match at {
+            Some(lc) => {
+                let _ = writeln!(
+                    out,
+                    "    note: {name}:{}:{}: {}",
+                    lc.line, lc.column, l.message
+                );
+            }
+            None => {
+                let _ = writeln!(out, "    note: {name}: {}", l.message);
+            }
+        }
+    }
+    if let Some(h) = &d.help {
+        let _ = writeln!(out, "    help: {h}");
     }
 }
 
@@ -89,7 +132,7 @@ fn on_char_boundaries(d: &Diagnostic, sources: &SourceMap) -> Diagnostic {
         permit0_compiler::span::Span::new(span.file, start, end)
     };
     let mut out = d.clone();
-    out.span = fix(out.span);
+    out.span = out.span.map(fix);
     for l in &mut out.labels {
         l.span = fix(l.span);
     }

@@ -286,6 +286,11 @@ fn a_risk_profile_takes_effect_and_an_unknown_field_is_refused() {
         None,
     );
     assert_eq!(out.status.code(), Some(1), "a guardrail must hold");
+    // The profile is not in any policy file: the error names no file or
+    // line (it once read `ai.p0:1:1`, the first stdlib file).
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[P0213] Error: risk profile `loose`"), "{err}");
+    assert!(!err.contains(".p0"), "{err}");
     std::fs::write(
         d.join("floor.json"),
         r#"{"name": "f", "floors": [["payments.transfr", "high"]]}"#,
@@ -297,7 +302,9 @@ fn a_risk_profile_takes_effect_and_an_unknown_field_is_refused() {
         None,
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `payments.transfer`?"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `payments.transfer`?"), "{err}");
+    assert!(!err.contains(".p0"), "{err}");
 }
 
 #[test]

@@ -86,9 +86,8 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         });
     }
     if ir.rules.len() > u16::MAX as usize {
-        return Err(vec![Diagnostic::error(
+        return Err(vec![Diagnostic::error_without_location(
             "P0900",
-            Span::default(),
             format!(
                 "{} rules is more than a bundle holds ({})",
                 ir.rules.len(),
@@ -136,9 +135,8 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         });
     }
     if ir.aggregates.len() > u16::MAX as usize {
-        return Err(vec![Diagnostic::error(
+        return Err(vec![Diagnostic::error_without_location(
             "P0900",
-            Span::default(),
             "more session aggregates than a bundle holds",
         )]);
     }

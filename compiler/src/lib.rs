@@ -252,7 +252,7 @@ pub fn compile(inputs: Vec<Input>) -> Compilation {
         .collect();
     let (ir, d) = typeck::typeck(&schema, &files);
     diagnostics.extend(d);
-    diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
+    diagnostics.sort_by_key(Diagnostic::order);
     diagnostics.dedup();
 
     Compilation {
@@ -318,9 +318,8 @@ pub fn to_wire_with_profile(
         None => standard,
         Some(p) => {
             let profile_error = |msg: String| {
-                vec![Diagnostic::error(
+                vec![Diagnostic::error_without_location(
                     "P0213",
-                    Span::default(),
                     format!("risk profile `{}`: {msg}", p.name),
                 )
                 .help("see docs/risk.md for what a profile may change")]
@@ -356,9 +355,8 @@ pub fn build_bundle(
 ) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let w = to_wire(c)?;
     bundle::write(&w, key).map_err(|e| {
-        vec![Diagnostic::error(
+        vec![Diagnostic::error_without_location(
             "P0900",
-            Span::default(),
             format!("internal error: {e}"),
         )]
     })
@@ -370,9 +368,8 @@ pub fn build_program(c: &Compilation) -> Result<permit0_vm::Program, Vec<Diagnos
     use sha2::Digest;
     let w = to_wire(c)?;
     let internal = |e: String| {
-        vec![Diagnostic::error(
+        vec![Diagnostic::error_without_location(
             "P0900",
-            Span::default(),
             format!("internal error: {e}"),
         )]
     };

@@ -383,11 +383,11 @@ fn check_file(comp: &Compilation, file: FileId) -> Option<String> {
     let has_error = comp
         .diagnostics
         .iter()
-        .any(|d| d.is_error() && d.span.file == file);
+        .any(|d| d.is_error() && d.file() == Some(file));
 
     // Every span points inside its file, on character boundaries.
-    for d in comp.diagnostics.iter().filter(|d| d.span.file == file) {
-        let spans = std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span));
+    for d in comp.diagnostics.iter().filter(|d| d.file() == Some(file)) {
+        let spans = d.span.into_iter().chain(d.labels.iter().map(|l| l.span));
         for sp in spans {
             let Some(f) = comp.sources.get(sp.file) else {
                 return Some(format!("{} points into an unknown file", d.code));
@@ -544,7 +544,7 @@ fn rejected(comp: &Compilation) -> usize {
         .filter(|id| {
             comp.diagnostics
                 .iter()
-                .any(|d| d.is_error() && d.span.file == **id)
+                .any(|d| d.is_error() && d.file() == Some(**id))
         })
         .count()
 }
@@ -695,7 +695,7 @@ fn seeds_compile_cleanly() {
     let comp = compile(inputs);
     let errors: Vec<_> = comp
         .errors()
-        .map(|d| (comp.sources.name(d.span.file), d.code, &d.message))
+        .map(|d| (d.file().map(|f| comp.sources.name(f)), d.code, &d.message))
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
@@ -708,9 +708,10 @@ fn invalid_utf8_span_ends_on_a_character_boundary() {
     let input = Input::from_bytes("latin1.p0", None, b"when x == \"caf\xe9\"\n".to_vec());
     let comp = compile(vec![input]);
     let ok = comp.diagnostics.iter().all(|d| {
-        comp.sources.get(d.span.file).is_some_and(|f| {
-            f.text.is_char_boundary(d.span.start as usize)
-                && f.text.is_char_boundary(d.span.end as usize)
+        d.span.is_some_and(|s| {
+            comp.sources.get(s.file).is_some_and(|f| {
+                f.text.is_char_boundary(s.start as usize) && f.text.is_char_boundary(s.end as usize)
+            })
         })
     });
     known_bug("invalid_utf8_span_ends_on_a_character_boundary", None, ok);
@@ -766,7 +767,7 @@ proptest! {
         let Some(comp) = comp else { return Err(TestCaseError::fail("panic")) };
         for (id, bad) in comp.user_files.iter().zip(bad_utf8) {
             if bad {
-                prop_assert!(comp.diagnostics.iter().any(|d| d.code == "P0100" && d.span.file == *id));
+                prop_assert!(comp.diagnostics.iter().any(|d| d.code == "P0100" && d.file() == Some(*id)));
             }
         }
     }

@@ -22,7 +22,10 @@ pub fn message(d: &Diagnostic) -> String {
     }
 }
 
-/// Converts a diagnostic whose primary span is in the analysed document.
+/// Converts a diagnostic whose primary span is in the analysed document, or
+/// that has no location at all: the protocol has no diagnostic without a
+/// range, so that one is shown on the document's first character (its
+/// message is the same as on the command line, which names no place).
 /// Labels in files the editor cannot open (none, in practice) are dropped.
 pub fn diagnostic(a: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
     let related: Vec<DiagnosticRelatedInformation> = d
@@ -41,7 +44,7 @@ pub fn diagnostic(a: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
         _ => None,
     };
     lsp_types::Diagnostic {
-        range: a.range(d.span).unwrap_or_default(),
+        range: d.span.and_then(|s| a.range(s)).unwrap_or_default(),
         severity: Some(severity(d.severity)),
         code: Some(NumberOrString::String(d.code.to_string())),
         code_description: None,
@@ -53,12 +56,13 @@ pub fn diagnostic(a: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
     }
 }
 
-/// The document's own diagnostics, in LSP form.
+/// The document's own diagnostics, and those without a location, in LSP
+/// form.
 pub fn document_diagnostics(a: &Analysis) -> Vec<lsp_types::Diagnostic> {
     a.comp
         .diagnostics
         .iter()
-        .filter(|d| d.span.file == a.file)
+        .filter(|d| d.file().is_none_or(|f| f == a.file))
         .map(|d| diagnostic(a, d))
         .collect()
 }

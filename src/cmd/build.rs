@@ -3,6 +3,7 @@
 use super::common::compile_paths;
 use permit0_compiler::{bundle, bundle::parse_secret_key, to_wire_with_profile};
 use permit0_vm::risk::{fintech, healthtech, Profile};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,9 +66,8 @@ pub fn run(args: Args) -> ExitCode {
     };
     let built = to_wire_with_profile(&c, profile.as_ref()).and_then(|w| {
         bundle::write(&w, &key).map_err(|e| {
-            vec![permit0_compiler::diag::Diagnostic::error(
+            vec![permit0_compiler::diag::Diagnostic::error_without_location(
                 "P0900",
-                Default::default(),
                 format!("internal error: {e}"),
             )]
         })
@@ -75,12 +75,9 @@ pub fn run(args: Args) -> ExitCode {
     let bytes = match built {
         Ok(b) => b,
         Err(d) => {
-            for x in d {
-                eprintln!("error[{}]: {}", x.code, x.message);
-                if let Some(h) = &x.help {
-                    eprintln!("  help: {h}");
-                }
-            }
+            let stderr = std::io::stderr();
+            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            crate::render::render(&d, &c.sources, color, &mut stderr.lock());
             return ExitCode::from(1);
         }
     };

@@ -82,7 +82,8 @@ pub fn compile_paths(paths: &[PathBuf], no_stdlib: bool) -> Result<Compilation, 
         .iter()
         .filter(|d| {
             d.is_error()
-                || (c.user_files.contains(&d.span.file) && !is_embedded_stdlib(&c, d.span.file))
+                || d.file()
+                    .is_some_and(|f| c.user_files.contains(&f) && !is_embedded_stdlib(&c, f))
         })
         .cloned()
         .collect();

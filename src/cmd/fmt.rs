@@ -32,7 +32,7 @@ pub fn run(args: Args) -> ExitCode {
     for input in inputs {
         if input.too_large {
             eprintln!(
-                "{}:1:1: error[P0100]: file is larger than {} MiB",
+                "{}: error[P0100]: file is larger than {} MiB",
                 input.name,
                 permit0_compiler::MAX_FILE_BYTES >> 20
             );
@@ -92,19 +92,20 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// `file:line:col: error[CODE]: message`, and the help on the next line.
+/// `file:line:col: error[CODE]: message` (`file: error[CODE]: message` for
+/// a diagnostic without a location, such as an internal error), and the
+/// help on the next line.
 fn print_diagnostics(name: &str, text: &str, diags: &[Diagnostic]) {
     let file = SourceFile::new(name.to_string(), None, text.to_string());
     for d in diags {
-        let lc = file.line_col(d.span.start);
-        eprintln!(
-            "{name}:{}:{}: {}[{}]: {}",
-            lc.line,
-            lc.column,
-            d.severity.name(),
-            d.code,
-            d.message
-        );
+        let at = match d.span {
+            Some(s) => {
+                let lc = file.line_col(s.start);
+                format!("{name}:{}:{}", lc.line, lc.column)
+            }
+            None => name.to_string(),
+        };
+        eprintln!("{at}: {}[{}]: {}", d.severity.name(), d.code, d.message);
         if let Some(help) = &d.help {
             eprintln!("  help: {help}");
         }

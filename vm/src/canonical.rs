@@ -1,5 +1,6 @@
 //! A bound [`Request`] in, its canonical bytes and `action_digest` out; and
-//! the canonical JSON writer that audit records and capability tokens share.
+//! the one canonical JSON writer ([`Object`], [`write_json`]) that the
+//! action digest, audit records and capability tokens share.
 //!
 //! Canonical JSON here is RFC 8785 (JCS) restricted to integers: object keys
 //! sorted by their UTF-16 code units, no whitespace, strings escaped only
@@ -76,6 +77,186 @@ pub fn push_str(out: &mut String, s: &str) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotCanonical;
 
+/// Canonical JSON text. Only this module makes one — through [`Object`],
+/// [`write_json`] or [`to_canonical`] — and the audit log hashes and signs,
+/// and [`crate::token::issue`] signs, nothing else: whatever permit0 signs
+/// went through the one writer.
+///
+/// ```compile_fail
+/// // Text from anywhere else is not canonical by fiat.
+/// let c = permit0_vm::canonical::Canonical(String::from("{\"b\":1,\"a\":2}"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Canonical(String);
+
+impl Canonical {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Canonical {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether JSON text is exactly its own canonical form.
+pub fn is_canonical(text: &str) -> bool {
+    serde_json::from_str::<Json>(text)
+        .ok()
+        .and_then(|v| to_canonical(&v))
+        .is_some_and(|c| c == text)
+}
+
+/// Keys in canonical order: by their UTF-16 code units.
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// A JSON object written canonically: members are added in any order, and
+/// [`Object::finish`] writes them with their keys sorted. The one writer
+/// behind the action digest's canonical request, audit record bodies and
+/// token payloads.
+#[derive(Debug, Default)]
+pub struct Object<'k> {
+    /// The members' values, one after another.
+    buf: String,
+    members: Vec<(&'k str, std::ops::Range<usize>)>,
+}
+
+impl<'k> Object<'k> {
+    pub fn new() -> Object<'k> {
+        Object::default()
+    }
+
+    /// Room for about `bytes` of values and `members` keys.
+    pub fn with_capacity(bytes: usize, members: usize) -> Object<'k> {
+        Object {
+            buf: String::with_capacity(bytes),
+            members: Vec::with_capacity(members),
+        }
+    }
+
+    fn member(&mut self, k: &'k str, write: impl FnOnce(&mut String)) -> &mut Self {
+        let start = self.buf.len();
+        write(&mut self.buf);
+        self.members.push((k, start..self.buf.len()));
+        self
+    }
+
+    pub fn str(&mut self, k: &'k str, v: &str) -> &mut Self {
+        self.member(k, |o| push_str(o, v))
+    }
+
+    /// A string, or `null`.
+    pub fn opt_str(&mut self, k: &'k str, v: Option<&str>) -> &mut Self {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.null(k),
+        }
+    }
+
+    pub fn int(&mut self, k: &'k str, v: i64) -> &mut Self {
+        self.member(k, |o| push_int(o, v))
+    }
+
+    pub fn uint(&mut self, k: &'k str, v: u64) -> &mut Self {
+        self.member(k, |o| {
+            use std::fmt::Write as _;
+            let _ = write!(o, "{v}");
+        })
+    }
+
+    pub fn bool(&mut self, k: &'k str, v: bool) -> &mut Self {
+        self.member(k, |o| o.push_str(if v { "true" } else { "false" }))
+    }
+
+    pub fn null(&mut self, k: &'k str) -> &mut Self {
+        self.member(k, |o| o.push_str("null"))
+    }
+
+    /// A nested object.
+    pub fn object(&mut self, k: &'k str, v: Object<'_>) -> &mut Self {
+        self.member(k, |o| v.write_to(o))
+    }
+
+    /// An array of strings, in the order given.
+    pub fn str_array<'s>(
+        &mut self,
+        k: &'k str,
+        items: impl IntoIterator<Item = &'s str>,
+    ) -> &mut Self {
+        self.member(k, |o| {
+            o.push('[');
+            for (i, s) in items.into_iter().enumerate() {
+                if i > 0 {
+                    o.push(',');
+                }
+                push_str(o, s);
+            }
+            o.push(']');
+        })
+    }
+
+    /// Any JSON value whose numbers are integers.
+    pub fn json(&mut self, k: &'k str, v: &Json) -> Result<&mut Self, NotCanonical> {
+        let start = self.buf.len();
+        write_json(&mut self.buf, v)?;
+        self.members.push((k, start..self.buf.len()));
+        Ok(self)
+    }
+
+    /// A value this writer wrote before (a canonical request kept as text).
+    pub fn canonical(&mut self, k: &'k str, v: &str) -> &mut Self {
+        debug_assert!(is_canonical(v), "not canonical JSON: {v}");
+        self.member(k, |o| o.push_str(v))
+    }
+
+    /// Appends `{…}` with the members sorted by key.
+    pub fn write_to(mut self, out: &mut String) {
+        self.members.sort_by(|a, b| key_order(a.0, b.0));
+        debug_assert!(
+            self.members.windows(2).all(|w| match w {
+                [a, b] => a.0 != b.0,
+                _ => true,
+            }),
+            "a key written twice"
+        );
+        out.reserve(self.buf.len() + self.members.len() * 12 + 2);
+        out.push('{');
+        for (i, (k, range)) in self.members.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_str(out, k);
+            out.push(':');
+            out.push_str(self.buf.get(range.clone()).unwrap_or("null"));
+        }
+        out.push('}');
+    }
+
+    /// The object's canonical text.
+    pub fn finish(self) -> Canonical {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        Canonical(out)
+    }
+}
+
+fn push_int(out: &mut String, i: i64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{i}");
+}
+
 /// Appends the canonical form of any JSON value whose numbers are integers.
 pub fn write_json(out: &mut String, v: &Json) -> Result<(), NotCanonical> {
     use std::fmt::Write as _;
@@ -84,7 +265,7 @@ pub fn write_json(out: &mut String, v: &Json) -> Result<(), NotCanonical> {
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Json::Number(n) => {
             if let Some(i) = n.as_i64() {
-                let _ = write!(out, "{i}");
+                push_int(out, i);
             } else if let Some(u) = n.as_u64() {
                 let _ = write!(out, "{u}");
             } else {
@@ -103,18 +284,11 @@ pub fn write_json(out: &mut String, v: &Json) -> Result<(), NotCanonical> {
             out.push(']');
         }
         Json::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_str(out, k);
-                out.push(':');
-                write_json(out, m.get(k).unwrap_or(&Json::Null))?;
+            let mut o = Object::with_capacity(16 * m.len(), m.len());
+            for (k, v) in m {
+                o.json(k, v)?;
             }
-            out.push('}');
+            o.write_to(out);
         }
     }
     Ok(())
@@ -122,9 +296,14 @@ pub fn write_json(out: &mut String, v: &Json) -> Result<(), NotCanonical> {
 
 /// The canonical form of a JSON value, if its numbers are all integers.
 pub fn to_canonical(v: &Json) -> Option<String> {
+    canonical_value(v).ok().map(Canonical::into_string)
+}
+
+/// As [`to_canonical`], as [`Canonical`] text.
+pub fn canonical_value(v: &Json) -> Result<Canonical, NotCanonical> {
     let mut s = String::new();
-    write_json(&mut s, v).ok()?;
-    Some(s)
+    write_json(&mut s, v)?;
+    Ok(Canonical(s))
 }
 
 impl Program {
@@ -139,75 +318,34 @@ impl Program {
             return None;
         }
         let a = self.actions.get(req.action? as usize)?;
-        let mut sections: Vec<(&str, Vec<(&str, String)>)> = Vec::new();
+        let mut top = Object::with_capacity(256, 5);
+        top.str("action", &a.name);
         let mut slot = 0usize;
-        let mut own = Vec::new();
+        let mut args = Object::new();
         for f in a.slots.get(..a.own_fields)? {
             // A derived field is a function of the inputs and the context,
             // both in the form: leaving it out keeps the form a request
             // that binds again without a taint.
             if f.derive.is_none() {
-                if let Some(v) = self.encode_value(f.ty, req.slots.get(slot)?) {
-                    own.push((&*f.name, v));
-                }
+                self.encode_value(&mut args, &f.name, f.ty, req.slots.get(slot)?);
             }
             slot += 1;
         }
-        sections.push(("args", own));
+        top.object("args", args);
         for (ns, fields) in &self.namespaces {
-            let mut enc = Vec::new();
+            let mut section = Object::new();
             for f in fields {
-                if let Some(v) = self.encode_value(f.ty, req.slots.get(slot)?) {
-                    enc.push((&*f.name, v));
-                }
+                self.encode_value(&mut section, &f.name, f.ty, req.slots.get(slot)?);
                 slot += 1;
             }
-            sections.push((ns, enc));
+            top.object(ns, section);
         }
-        let tool = match (&req.tool_args, req.via_tool) {
-            (Some(args), true) => {
-                let mut t = String::from("{\"args\":");
-                write_json(&mut t, args).ok()?;
-                t.push_str(",\"name\":");
-                push_str(&mut t, &req.asked);
-                t.push('}');
-                Some(t)
-            }
-            _ => None,
-        };
-        let mut top: Vec<(&str, String)> = Vec::with_capacity(sections.len() + 2);
-        let mut name = String::new();
-        push_str(&mut name, &a.name);
-        top.push(("action", name));
-        for (sec, mut fields) in sections {
-            fields.sort_by(|x, y| x.0.encode_utf16().cmp(y.0.encode_utf16()));
-            let mut o = String::from("{");
-            for (i, (k, v)) in fields.iter().enumerate() {
-                if i > 0 {
-                    o.push(',');
-                }
-                push_str(&mut o, k);
-                o.push(':');
-                o.push_str(v);
-            }
-            o.push('}');
-            top.push((sec, o));
+        if let (Some(args), true) = (&req.tool_args, req.via_tool) {
+            let mut tool = Object::with_capacity(128, 2);
+            tool.json("args", args).ok()?.str("name", &req.asked);
+            top.object("tool", tool);
         }
-        if let Some(t) = tool {
-            top.push(("tool", t));
-        }
-        top.sort_by(|x, y| x.0.encode_utf16().cmp(y.0.encode_utf16()));
-        let mut out = String::from("{");
-        for (i, (k, v)) in top.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_str(&mut out, k);
-            out.push(':');
-            out.push_str(v);
-        }
-        out.push('}');
-        Some(out)
+        Some(top.finish().into_string())
     }
 
     /// `sha256(ACTION_DOMAIN || canonical_request)`.
@@ -216,12 +354,16 @@ impl Program {
             .map(|c| digest_canonical(c.as_bytes()))
     }
 
-    fn encode_value(&self, ty: TypeWire, v: &Value) -> Option<String> {
-        let mut out = String::new();
+    /// Adds a field's value to `o`; an absent value is left out.
+    fn encode_value<'k>(&self, o: &mut Object<'k>, k: &'k str, ty: TypeWire, v: &Value) {
         match v {
-            Value::Absent => return None,
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Absent => {}
+            Value::Bool(b) => {
+                o.bool(k, *b);
+            }
+            Value::Int(i) => {
+                o.int(k, *i);
+            }
             Value::Enum(m) => {
                 let name = match ty {
                     TypeWire::Enum(e) => self
@@ -230,26 +372,20 @@ impl Program {
                         .and_then(|ms| ms.get(*m as usize)),
                     _ => None,
                 };
-                push_str(&mut out, name.map(|n| &**n).unwrap_or("?"));
+                o.str(k, name.map(|n| &**n).unwrap_or("?"));
             }
-            Value::Str(t) => push_str(&mut out, &t.raw),
+            Value::Str(t) => {
+                o.str(k, &t.raw);
+            }
             Value::List(items) => {
                 let mut raw: Vec<&str> = items.iter().map(|t| &*t.raw).collect();
                 if ty == TypeWire::Set {
                     raw.sort_unstable();
                     raw.dedup();
                 }
-                out.push('[');
-                for (i, s) in raw.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    push_str(&mut out, s);
-                }
-                out.push(']');
+                o.str_array(k, raw);
             }
         }
-        Some(out)
     }
 }
 
@@ -262,6 +398,7 @@ impl Program {
 )]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -280,6 +417,68 @@ mod tests {
             "{\"a\":[true,null,-3],\"b\":1,\"\u{e9}\":{\"y\":18446744073709551615,\"z\":\"x\"},\"\u{1F600}\":0,\"\u{FB33}\":1}"
         );
         assert_eq!(to_canonical(&json!({"x": 1.5})), None);
+    }
+
+    #[test]
+    fn an_object_sorts_its_members_whatever_order_they_come_in() {
+        let mut o = Object::new();
+        o.int("v", 1)
+            .str("\u{FB33}", "x")
+            .opt_str("rule", None)
+            .bool("final", true)
+            .str_array("to", ["b", "a"])
+            .str("\u{1F600}", "y");
+        let mut inner = Object::new();
+        inner.uint("z", u64::MAX).int("a", -1);
+        o.object("nested", inner);
+        o.json(
+            "tool",
+            &json!({"y": [1, {"b": null, "a": false}], "x": "\n"}),
+        )
+        .unwrap();
+        let c = o.finish();
+        assert_eq!(
+            c.as_str(),
+            "{\"final\":true,\"nested\":{\"a\":-1,\"z\":18446744073709551615},\"rule\":null,\"to\":[\"b\",\"a\"],\"tool\":{\"x\":\"\\n\",\"y\":[1,{\"a\":false,\"b\":null}]},\"v\":1,\"\u{1F600}\":\"y\",\"\u{FB33}\":\"x\"}"
+        );
+        assert!(is_canonical(c.as_str()));
+        assert!(!is_canonical("{\"b\":1,\"a\":2}"));
+        assert!(!is_canonical("{\"a\": 2}"));
+        assert_eq!(
+            Object::new().json("x", &json!(0.5)).err(),
+            Some(NotCanonical)
+        );
+    }
+
+    fn any_json() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<i64>().prop_map(Json::from),
+            any::<u64>().prop_map(Json::from),
+            any::<String>().prop_map(Json::String),
+        ];
+        leaf.prop_recursive(4, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                proptest::collection::btree_map(any::<String>(), inner, 0..6)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Writing, reading back and writing again gives the same bytes:
+        /// the form is a fixpoint, so a verifier that re-encodes what it
+        /// read hashes exactly what the writer hashed.
+        #[test]
+        fn writing_is_a_fixpoint(v in any_json()) {
+            let once = to_canonical(&v).unwrap();
+            let back: Json = serde_json::from_str(&once).unwrap();
+            prop_assert_eq!(&back, &v);
+            prop_assert_eq!(to_canonical(&back).unwrap(), once.clone());
+            prop_assert!(is_canonical(&once));
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub mod value;
 mod verify;
 pub mod wire;
 
+pub use permit0_types::{suggest, text};
+
 pub use aggregates::AggQuery;
 pub use decision::{Cause, Decision, Fault, Outcome, Risk};
 pub use ed25519_dalek::VerifyingKey;

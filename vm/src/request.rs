@@ -539,30 +539,8 @@ fn bind_session(
     }
 }
 
-/// A near name for "did you mean", by shared prefix or one edit.
+/// A near name for "did you mean" ([`crate::suggest::did_you_mean`], the
+/// rule every suggestion follows).
 pub(crate) fn closest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<String> {
-    let mut best: Option<(usize, &str)> = None;
-    for n in names {
-        let d = distance(word, n);
-        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, n));
-        }
-    }
-    best.map(|(_, n)| n.to_string())
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
+    crate::suggest::did_you_mean(word, names).map(str::to_string)
 }

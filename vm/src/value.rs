@@ -19,20 +19,12 @@ impl Text {
     }
 }
 
-/// Characters that render as nothing and are used to split keywords.
-fn invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-        | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{E0000}'..='\u{E0FFF}')
-}
-
 /// The folding used by every text operator, at compile time on keywords and
-/// at bind time on request strings.
+/// at bind time on request strings: the invisible characters of
+/// [`crate::text::is_invisible`] removed, then lowercased.
 pub fn fold(s: &str) -> String {
     s.chars()
-        .filter(|c| !invisible(*c))
+        .filter(|c| !crate::text::is_invisible(*c))
         .flat_map(char::to_lowercase)
         .collect()
 }

@@ -15,7 +15,9 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use permit0_vm::canonical::{digest_canonical, parse_sha256, push_str, sha256_string, write_json};
+use permit0_vm::canonical::{
+    canonical_value, digest_canonical, parse_sha256, sha256_string, Canonical, Object,
+};
 use permit0_vm::Decision;
 use permit0_vm::Request;
 use permit0_vm::{hex, key_id, Program};
@@ -54,7 +56,10 @@ pub struct DecisionEntry {
     pub action: Option<String>,
     /// `sha256:…`; `None` when the request has no canonical form.
     pub action_digest: Option<String>,
-    /// The request's canonical form (canonical JSON text).
+    /// The request's canonical form, as [`Program::canonical_request`]
+    /// writes it. The record embeds it as it is (debug builds check it is
+    /// canonical); other text makes a record whose hash no verifier
+    /// reproduces.
     pub request: Option<String>,
     /// The request as received, when it has no canonical form (an unknown
     /// action, a request that could not be bound).
@@ -157,65 +162,7 @@ pub struct ApprovalEntry {
 }
 
 // ---------------------------------------------------------------------------
-// Canonical record bodies, written key by key in sorted order
-
-struct Body {
-    out: String,
-    last: &'static str,
-}
-
-impl Body {
-    fn new(cap: usize) -> Body {
-        let mut out = String::with_capacity(cap);
-        out.push('{');
-        Body { out, last: "" }
-    }
-
-    fn key(&mut self, k: &'static str) {
-        debug_assert!(self.last < k, "record keys out of order: {} {k}", self.last);
-        self.last = k;
-        if self.out.len() > 1 {
-            self.out.push(',');
-        }
-        push_str(&mut self.out, k);
-        self.out.push(':');
-    }
-
-    fn str(&mut self, k: &'static str, v: &str) {
-        self.key(k);
-        push_str(&mut self.out, v);
-    }
-
-    fn opt_str(&mut self, k: &'static str, v: Option<&str>) {
-        self.key(k);
-        match v {
-            Some(v) => push_str(&mut self.out, v),
-            None => self.out.push_str("null"),
-        }
-    }
-
-    fn int(&mut self, k: &'static str, v: i64) {
-        use std::fmt::Write as _;
-        self.key(k);
-        let _ = write!(self.out, "{v}");
-    }
-
-    fn boolean(&mut self, k: &'static str, v: bool) {
-        self.key(k);
-        self.out.push_str(if v { "true" } else { "false" });
-    }
-
-    /// A value that is already canonical JSON.
-    fn raw(&mut self, k: &'static str, v: &str) {
-        self.key(k);
-        self.out.push_str(v);
-    }
-
-    fn finish(mut self) -> String {
-        self.out.push('}');
-        self.out
-    }
-}
+// Record bodies, written by the one canonical writer (`canonical::Object`)
 
 fn seq_i64(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
@@ -228,47 +175,43 @@ fn decision_body(
     time: &str,
     key: Option<&str>,
     payload: bool,
-) -> String {
-    let mut b = Body::new(
+) -> Canonical {
+    let mut b = Object::with_capacity(
         512 + e.request.as_ref().map_or(0, String::len) + e.raw.as_ref().map_or(0, String::len),
+        18,
     );
-    b.opt_str("action", e.action.as_deref());
-    b.opt_str("action_digest", e.action_digest.as_deref());
-    b.str("bundle", &e.bundle);
-    b.str("decision", &e.decision);
+    b.opt_str("action", e.action.as_deref())
+        .opt_str("action_digest", e.action_digest.as_deref())
+        .str("bundle", &e.bundle)
+        .str("decision", &e.decision)
+        .str("kind", "decision")
+        .str("prev", &sha256_string(prev))
+        .str("reason", &e.reason)
+        .opt_str("rule", e.rule.as_deref())
+        .int("seq", seq_i64(seq))
+        .opt_str("session", e.session.as_deref())
+        .str("taxonomy", &e.taxonomy)
+        .str("time", time)
+        .int("v", FORMAT as i64);
     if let Some(k) = key {
         b.str("key", k);
     }
-    b.str("kind", "decision");
-    b.str("prev", &sha256_string(prev));
     if payload {
         if let Some(raw) = &e.raw {
             b.str("raw", raw);
         }
-    }
-    b.str("reason", &e.reason);
-    if payload {
         if let Some(req) = &e.request {
-            b.raw("request", req);
+            b.canonical("request", req);
         }
     }
     match &e.risk {
         Some((score, tier)) => {
-            let mut r = String::from("{\"score\":");
-            r.push_str(&score.to_string());
-            r.push_str(",\"tier\":");
-            push_str(&mut r, tier);
-            r.push('}');
-            b.raw("risk", &r);
+            let mut r = Object::with_capacity(32, 2);
+            r.uint("score", *score).str("tier", tier);
+            b.object("risk", r)
         }
-        None => b.raw("risk", "null"),
-    }
-    b.opt_str("rule", e.rule.as_deref());
-    b.int("seq", seq_i64(seq));
-    b.opt_str("session", e.session.as_deref());
-    b.str("taxonomy", &e.taxonomy);
-    b.str("time", time);
-    b.int("v", FORMAT as i64);
+        None => b.null("risk"),
+    };
     b.finish()
 }
 
@@ -289,49 +232,47 @@ fn checkpoint_body(
     key: &str,
     final_: bool,
     resumed: Option<&Resumed>,
-) -> String {
-    let mut b = Body::new(256);
-    b.boolean("final", final_);
-    b.str("key", key);
-    b.str("kind", "checkpoint");
-    b.str("prev", &sha256_string(prev));
+) -> Canonical {
+    let mut b = Object::with_capacity(256, 9);
+    b.bool("final", final_)
+        .str("key", key)
+        .str("kind", "checkpoint")
+        .str("prev", &sha256_string(prev))
+        .int("seq", seq_i64(seq))
+        .str("time", time)
+        .int("v", FORMAT as i64);
     if let Some(r) = resumed {
-        let mut o = String::from("{\"sealed\":");
-        o.push_str(if r.sealed { "true" } else { "false" });
-        o.push_str(",\"torn_bytes\":");
-        o.push_str(&r.torn.map_or(0, |t| t.0).to_string());
-        o.push_str(",\"torn_sha256\":");
-        match r.torn {
-            Some((_, h)) => push_str(&mut o, &sha256_string(&h)),
-            None => o.push_str("null"),
-        }
-        o.push('}');
-        b.raw("resumed", &o);
+        let mut o = Object::with_capacity(96, 3);
+        o.bool("sealed", r.sealed)
+            .uint("torn_bytes", r.torn.map_or(0, |t| t.0))
+            .opt_str(
+                "torn_sha256",
+                r.torn.map(|(_, h)| sha256_string(&h)).as_deref(),
+            );
+        b.object("resumed", o);
     }
-    b.int("seq", seq_i64(seq));
-    b.str("time", time);
-    b.int("v", FORMAT as i64);
     b.finish()
 }
 
-fn approval_body(a: &ApprovalEntry, seq: u64, prev: &[u8; 32], time: &str, key: &str) -> String {
-    let mut b = Body::new(384);
-    b.str("approver", &a.approver);
-    b.int("exp", a.expires_ms);
-    b.str("key", key);
-    b.str("kind", "approval");
-    b.str("nonce", &a.nonce);
-    b.str("prev", &sha256_string(prev));
-    b.int("record", seq_i64(a.record));
-    b.str("record_hash", &sha256_string(&a.record_hash));
-    b.int("seq", seq_i64(seq));
-    b.str("time", time);
-    b.int("v", FORMAT as i64);
+fn approval_body(a: &ApprovalEntry, seq: u64, prev: &[u8; 32], time: &str, key: &str) -> Canonical {
+    let mut b = Object::with_capacity(384, 11);
+    b.str("approver", &a.approver)
+        .int("exp", a.expires_ms)
+        .str("key", key)
+        .str("kind", "approval")
+        .str("nonce", &a.nonce)
+        .str("prev", &sha256_string(prev))
+        .int("record", seq_i64(a.record))
+        .str("record_hash", &sha256_string(&a.record_hash))
+        .int("seq", seq_i64(seq))
+        .str("time", time)
+        .int("v", FORMAT as i64);
     b.finish()
 }
 
 /// The line for a body: the body with its hash (and signature) appended.
-fn seal_line(body: &str, hash: &[u8; 32], sig: Option<&Signature>) -> String {
+fn seal_line(body: &Canonical, hash: &[u8; 32], sig: Option<&Signature>) -> String {
+    let body = body.as_str();
     let mut line = String::with_capacity(body.len() + 200);
     line.push_str(body.strip_suffix('}').unwrap_or(body));
     line.push_str(",\"hash\":\"");
@@ -636,7 +577,9 @@ impl<S: Sink> AuditLog<S> {
         (self.seq, self.prev)
     }
 
-    fn write(&mut self, body: &str, sign: bool) -> io::Result<Appended> {
+    /// Hashes, signs and appends a body: the one place records are sealed,
+    /// and it takes only what the canonical writer wrote.
+    fn write(&mut self, body: &Canonical, sign: bool) -> io::Result<Appended> {
         let hash = record_hash(body.as_bytes());
         let sig = sign.then(|| self.key.sign(&hash));
         let line = seal_line(body, &hash, sig.as_ref());
@@ -758,7 +701,7 @@ impl<S: Sink> Drop for AuditLog<S> {
 pub struct ParsedRecord {
     pub fields: Map<String, Json>,
     /// The canonical body the hash covers.
-    pub body: String,
+    pub body: Canonical,
     pub hash: [u8; 32],
     pub sig: Option<Vec<u8>>,
     pub seq: u64,
@@ -799,8 +742,7 @@ fn parse_record(line: &[u8]) -> Result<ParsedRecord, Problem> {
         .ok_or_else(|| Problem::Malformed("`kind` is missing".into()))?
         .to_string();
     let is_final = fields.get("final").and_then(Json::as_bool) == Some(true);
-    let mut body = String::with_capacity(line.len());
-    write_json(&mut body, &Json::Object(fields.clone()))
+    let body = canonical_value(&Json::Object(fields.clone()))
         .map_err(|_| Problem::Malformed("a number that is not an integer".into()))?;
     Ok(ParsedRecord {
         fields,
@@ -1051,8 +993,7 @@ pub fn verify(
         match rec.kind.as_str() {
             "decision" => {
                 if let Some(req) = rec.fields.get("request") {
-                    let mut c = String::new();
-                    write_json(&mut c, req).map_err(|_| {
+                    let c = canonical_value(req).map_err(|_| {
                         fail(
                             &r,
                             n,

@@ -11,7 +11,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use permit0_vm::canonical::{parse_sha256, push_str, sha256_string};
+use permit0_vm::canonical::{parse_sha256, sha256_string, Canonical, Object};
 use permit0_vm::risk::Verdict;
 use permit0_vm::value::Value;
 use permit0_vm::Decision;
@@ -108,59 +108,39 @@ impl Claims {
 
     /// The canonical JSON payload.
     pub fn to_payload(&self) -> String {
-        let mut o = String::from("{");
-        let key = |o: &mut String, k: &str| {
-            if o.len() > 1 {
-                o.push(',');
-            }
-            push_str(o, k);
-            o.push(':');
-        };
-        key(&mut o, "action");
-        push_str(&mut o, &self.action);
-        key(&mut o, "action_digest");
-        push_str(&mut o, &self.action_digest);
+        self.to_canonical().into_string()
+    }
+
+    /// The payload as the canonical writer writes it: what [`issue`] signs.
+    pub fn to_canonical(&self) -> Canonical {
+        let mut o = Object::with_capacity(512, 14);
+        o.str("action", &self.action)
+            .str("action_digest", &self.action_digest)
+            .str(
+                "basis",
+                match self.basis {
+                    Basis::Allowed => "allowed",
+                    Basis::Approved { .. } => "approved",
+                },
+            )
+            .str("bundle", &self.bundle)
+            .int("exp", self.expires_ms)
+            .int("iat", self.issued_ms)
+            .str("key", &self.key)
+            .str("nonce", &self.nonce)
+            .opt_str("rule", self.rule.as_deref())
+            .bool("single_use", self.single_use)
+            .int("v", 1);
         if let Basis::Approved { approver } = &self.basis {
-            key(&mut o, "approver");
-            push_str(&mut o, approver);
+            o.str("approver", approver);
         }
-        key(&mut o, "basis");
-        push_str(
-            &mut o,
-            match self.basis {
-                Basis::Allowed => "allowed",
-                Basis::Approved { .. } => "approved",
-            },
-        );
-        key(&mut o, "bundle");
-        push_str(&mut o, &self.bundle);
-        key(&mut o, "exp");
-        o.push_str(&self.expires_ms.to_string());
-        key(&mut o, "iat");
-        o.push_str(&self.issued_ms.to_string());
-        key(&mut o, "key");
-        push_str(&mut o, &self.key);
         if let Some(m) = self.max_amount {
-            key(&mut o, "max_amount");
-            o.push_str(&m.to_string());
+            o.int("max_amount", m);
         }
-        key(&mut o, "nonce");
-        push_str(&mut o, &self.nonce);
         if let Some(r) = &self.record {
-            key(&mut o, "record");
-            push_str(&mut o, r);
+            o.str("record", r);
         }
-        key(&mut o, "rule");
-        match &self.rule {
-            Some(r) => push_str(&mut o, r),
-            None => o.push_str("null"),
-        }
-        key(&mut o, "single_use");
-        o.push_str(if self.single_use { "true" } else { "false" });
-        key(&mut o, "v");
-        o.push('1');
-        o.push('}');
-        o
+        o.finish()
     }
 
     fn from_payload(bytes: &[u8]) -> Result<Claims, TokenError> {
@@ -218,7 +198,7 @@ impl Claims {
             record: obj.get("record").and_then(Json::as_str).map(str::to_string),
         };
         // Only the canonical payload is accepted: one grant, one encoding.
-        if claims.to_payload().as_bytes() != bytes {
+        if claims.to_canonical().as_bytes() != bytes {
             return Err(bad("is not in canonical form"));
         }
         Ok(claims)
@@ -228,8 +208,8 @@ impl Claims {
 /// Signs claims into a token; sets `claims.key` to the signing key's id.
 pub fn issue(claims: &mut Claims, key: &SigningKey) -> String {
     claims.key = hex(&key_id(&key.verifying_key()));
-    let payload = claims.to_payload();
-    let mut msg = Vec::with_capacity(TOKEN_DOMAIN.len() + payload.len());
+    let payload = claims.to_canonical();
+    let mut msg = Vec::with_capacity(TOKEN_DOMAIN.len() + payload.as_bytes().len());
     msg.extend_from_slice(TOKEN_DOMAIN);
     msg.extend_from_slice(payload.as_bytes());
     let sig = key.sign(&msg);

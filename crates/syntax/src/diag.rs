@@ -1,7 +1,7 @@
 //! The one diagnostic model: every phase reports `Diagnostic`s; the CLI and the
 //! language server render them at the edges.
 
-use crate::span::{SourceMap, Span};
+use crate::span::{FileId, SourceMap, Span};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -40,7 +40,11 @@ pub struct Diagnostic {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub span: Span,
+    /// Where the problem is; `None` when it is in no source text (a risk
+    /// profile given on the command line, a limit of the bundle format, a
+    /// compiler bug): such a diagnostic is shown without a file or line,
+    /// never at a made-up one.
+    pub span: Option<Span>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub fix: Option<Fix>,
@@ -49,10 +53,18 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
+            span: Some(span),
+            ..Diagnostic::error_without_location(code, message)
+        }
+    }
+
+    /// An error that no source text holds (see [`Diagnostic::span`]).
+    pub fn error_without_location(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
-            span,
+            span: None,
             labels: Vec::new(),
             help: None,
             fix: None,
@@ -91,22 +103,41 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The JSON shape of `permit0 check --format json`.
+    /// The file the problem is in, if it is in one.
+    pub fn file(&self) -> Option<FileId> {
+        self.span.map(|s| s.file)
+    }
+
+    /// Diagnostics in source order: those without a location first, then by
+    /// file and position.
+    pub fn order(&self) -> (Option<FileId>, u32, u32) {
+        match self.span {
+            Some(s) => (Some(s.file), s.start, s.end),
+            None => (None, 0, 0),
+        }
+    }
+
+    /// The JSON shape of `permit0 check --format json`. A diagnostic without
+    /// a location has `file`, `line`, `column`, `end_line` and `end_column`
+    /// `null`.
     pub fn to_json(&self, sources: &SourceMap) -> JsonDiagnostic {
-        let file = sources.get(self.span.file);
-        let (start, end) = match file {
-            Some(f) => (f.line_col(self.span.start), f.line_col(self.span.end)),
-            None => Default::default(),
-        };
+        let at = self.span.and_then(|span| {
+            let f = sources.get(span.file)?;
+            Some((
+                sources.name(span.file).to_string(),
+                f.line_col(span.start),
+                f.line_col(span.end),
+            ))
+        });
         JsonDiagnostic {
             code: self.code,
             severity: self.severity,
             message: self.message.clone(),
-            file: sources.name(self.span.file).to_string(),
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
+            file: at.as_ref().map(|a| a.0.clone()),
+            line: at.as_ref().map(|a| a.1.line),
+            column: at.as_ref().map(|a| a.1.column),
+            end_line: at.as_ref().map(|a| a.2.line),
+            end_column: at.as_ref().map(|a| a.2.column),
             help: self.help.clone(),
             labels: self
                 .labels
@@ -134,11 +165,11 @@ pub struct JsonDiagnostic {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub end_line: Option<u32>,
+    pub end_column: Option<u32>,
     pub help: Option<String>,
     pub labels: Vec<JsonLabel>,
     pub fix: Option<String>,
@@ -201,56 +232,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0900", "internal error"),
 ];
 
-/// "did you mean": the closest candidate within a small edit distance.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = match word.chars().count() {
-        0..=2 => 1,
-        3..=5 => 2,
-        _ => 3,
-    };
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
-}
-
-/// Damerau-Levenshtein distance (adjacent transpositions count as one edit):
-/// `refnud` is one edit from `refund`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
-    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
-    for i in 0..=a.len() {
-        if let Some(c) = d.get_mut(at(i, 0)) {
-            *c = i;
-        }
-    }
-    for j in 0..=b.len() {
-        if let Some(c) = d.get_mut(at(0, j)) {
-            *c = j;
-        }
-    }
-    for (i, ca) in a.iter().enumerate() {
-        for (j, cb) in b.iter().enumerate() {
-            let (i1, j1) = (i + 1, j + 1);
-            let cost = usize::from(ca != cb);
-            let get = |x: usize, y: usize| d.get(at(x, y)).copied().unwrap_or(usize::MAX / 2);
-            let mut v = (get(i, j1) + 1).min(get(i1, j) + 1).min(get(i, j) + cost);
-            if i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca) {
-                v = v.min(get(i - 1, j - 1) + 1);
-            }
-            if let Some(c) = d.get_mut(at(i1, j1)) {
-                *c = v;
-            }
-        }
-    }
-    d.get(at(a.len(), b.len())).copied().unwrap_or(usize::MAX)
-}
+/// "did you mean": one rule for every suggestion permit0 makes, defined in
+/// the VM (`permit0_types::suggest`) so the request binder, the CLI and every
+/// diagnostic agree.
+pub use permit0_types::suggest::{did_you_mean as suggest, edit_distance};
 
 #[cfg(test)]
 #[allow(
@@ -261,14 +246,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 )]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_find_typos_and_transpositions() {
-        assert_eq!(edit_distance("refnud", "refund"), 1);
-        assert_eq!(suggest("refnud", ["refund", "charge"]), Some("refund"));
-        assert_eq!(suggest("amout", ["amount", "currency"]), Some("amount"));
-        assert_eq!(suggest("zzz", ["amount", "currency"]), None);
-    }
 
     #[test]
     fn codes_are_unique_and_well_formed() {

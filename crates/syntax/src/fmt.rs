@@ -25,8 +25,9 @@
 //!   thousands separators, smaller ones none; a duration uses the largest unit
 //!   that divides it exactly, except that days and weeks are used only from two
 //!   of them on (`24h`, `7d`, `2w`, `90m`, `1500ms`, `0s`); strings are re-escaped
-//!   (`\"`, `\\`, `\n`, `\t`, `\r`, `\0`, other control characters and invisible
-//!   formatting characters such as bidi overrides as `\u{…}`); sets `{"a", "b"}`,
+//!   (`\"`, `\\`, `\n`, `\t`, `\r`, `\0`; other control characters, U+2028/9
+//!   and every invisible character the text matcher folds away — zero-width,
+//!   bidi controls, fillers: `permit0_types::text::is_invisible` — as `\u{…}`); sets `{"a", "b"}`,
 //!   lists `["a", "b"]`, objects `{ key: value }`, enums `enum { a, b }`,
 //!   amplifiers with a sign (`amplify destination +14`).
 //! - Parentheses are printed exactly where the author wrote them; `and`/`or`
@@ -195,12 +196,10 @@ fn gap_comments(src: &str, lo: usize, hi: usize, out: &mut Vec<Comment>) {
 }
 
 fn internal(message: &str) -> Vec<Diagnostic> {
-    vec![Diagnostic::error(
-        "P0900",
-        Span::default(),
-        format!("internal error: {message}"),
-    )
-    .help("the file was left unchanged; please report this with the file")]
+    vec![
+        Diagnostic::error_without_location("P0900", format!("internal error: {message}"))
+            .help("the file was left unchanged; please report this with the file"),
+    ]
 }
 
 /// The safety net: the output must parse to the same tree and keep every comment.
@@ -835,17 +834,12 @@ fn duration(ms: i64) -> String {
 }
 
 /// Characters printed as `\u{…}` although they are not control characters:
-/// invisible or direction-changing ones that would hide what a string says.
-fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{ad}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{feff}'
-    )
+/// the invisible ones the text matcher folds away
+/// ([`permit0_types::text::is_invisible`], so a reader sees every character
+/// that matching ignores), and the line and paragraph separators, which
+/// would break the line.
+fn escaped(c: char) -> bool {
+    c.is_control() || permit0_types::text::is_invisible(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn quote_into(s: &str, out: &mut String) {
@@ -858,7 +852,7 @@ fn quote_into(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\0' => out.push_str("\\0"),
-            c if c.is_control() || invisible(c) => {
+            c if escaped(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -1189,6 +1183,39 @@ fn erase_expr(root: &mut Expr) {
 )]
 mod tests {
     use super::*;
+
+    /// A policy author must see every character the matcher ignores: a
+    /// string the formatter prints with a raw zero-width space would read
+    /// `"prod"` and match `"pr\u{200b}od"` too. Over every character:
+    /// whatever `fold` removes, the formatter escapes; and whatever the
+    /// formatter escapes is folded away, a control character, or a line
+    /// separator.
+    #[test]
+    fn the_formatter_shows_exactly_what_the_matcher_folds_away() {
+        let mut folded = 0;
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            let s = c.to_string();
+            let removed = permit0_vm::value::fold(&s).is_empty();
+            let shown = quoted(&s).starts_with("\"\\");
+            if removed {
+                folded += 1;
+                assert!(shown, "U+{:04X} is folded away but printed raw", c as u32);
+            }
+            if shown && !removed {
+                assert!(
+                    c.is_control() || matches!(c, '"' | '\\' | '\u{2028}' | '\u{2029}'),
+                    "U+{:04X} is escaped but matched as itself",
+                    c as u32
+                );
+            }
+        }
+        assert!(folded > 4000, "{folded}");
+        let src = "when * context.env == \"pr\u{200b}o\u{202e}d\u{fe0f}\" then deny\n";
+        assert_eq!(
+            format_source(src).unwrap(),
+            "when * context.env == \"pr\\u{200b}o\\u{202e}d\\u{fe0f}\" then deny\n"
+        );
+    }
 
     #[test]
     fn literals_print_canonically() {

@@ -45,13 +45,14 @@ pub fn parse(file: FileId, src: &str) -> (Ast, Vec<Diagnostic>) {
             tokens.iter().cloned().map(Ok::<_, ()>),
         );
         if let (Ok(ast), true) = (result, recovered.is_empty()) {
-            diags.sort_by_key(|d| (d.span.start, d.span.end));
+            diags.sort_by_key(Diagnostic::order);
             return (ast, diags);
         }
     }
     let lexical: Vec<(usize, usize)> = diags
         .iter()
-        .map(|d| (d.span.range().start, d.span.range().end))
+        .filter_map(|d| d.span)
+        .map(|s| (s.range().start, s.range().end))
         .collect();
     let chunks = split_items(src, &tokens);
     let mut items = Vec::new();
@@ -136,7 +137,7 @@ pub fn parse(file: FileId, src: &str) -> (Ast, Vec<Diagnostic>) {
             None => items.push(salvage_let(file, chunk).unwrap_or(Item::Error(span))),
         }
     }
-    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags.sort_by_key(Diagnostic::order);
     (Ast { items }, diags)
 }
 

@@ -28,9 +28,12 @@ pub fn code_actions(a: &Analysis, p: &CodeActionParams) -> Vec<CodeActionOrComma
         }
     }
     let mut out = Vec::new();
-    for d in a.comp.diagnostics.iter().filter(|d| d.span.file == a.file) {
+    for d in a.comp.diagnostics.iter() {
+        let Some(span) = d.span.filter(|s| s.file == a.file) else {
+            continue;
+        };
         let Some(fix) = &d.fix else { continue };
-        let Some(range) = a.range(d.span) else {
+        let Some(range) = a.range(span) else {
             continue;
         };
         if !overlaps(range, p.range) {

@@ -51,18 +51,11 @@ impl Kind {
     }
 }
 
-/// Invisible format characters (zero-width spaces and joiners, soft hyphen,
-/// bidi controls, BOM) an attacker puts inside a word to break matching.
-fn invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// Full-width ASCII (`ｐａｓｓｗｏｒｄ`, `ＡＫＩＡ…`) read as ASCII, as a
-/// reader sees it.
+/// Invisible characters ([`crate::text::is_invisible`], the set the text
+/// matcher folds away) dropped and full-width ASCII (`ｐａｓｓｗｏｒｄ`,
+/// `ＡＫＩＡ…`) read as ASCII, as a reader sees it.
 fn fold(c: char) -> Option<char> {
-    if invisible(c) {
+    if crate::text::is_invisible(c) {
         None
     } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
         char::from_u32(c as u32 - 0xFEE0)
