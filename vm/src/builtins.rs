@@ -8,7 +8,9 @@ use serde_json::Value as Json;
 pub mod paths;
 pub mod secrets;
 pub mod shell;
-pub mod signature;
+/// The builtins and their typed signatures live in the vocabulary crate:
+/// the compiler's type checker and the VM's dispatch read one table.
+pub use permit0_types::builtin as signature;
 pub mod sql;
 pub mod url;
 
