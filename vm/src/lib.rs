@@ -14,13 +14,12 @@ pub mod keys;
 pub mod normalize;
 mod program;
 mod request;
-pub mod risk;
 pub mod time;
 pub mod value;
 mod verify;
 pub mod wire;
 
-pub use permit0_types::{suggest, text};
+pub use permit0_types::{risk, suggest, text};
 
 pub use aggregates::AggQuery;
 pub use decision::{Cause, Decision, Fault, Outcome, Risk};
