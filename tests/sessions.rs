@@ -519,7 +519,7 @@ fn replay_checks_times_against_the_logged_time_not_todays_clock() {
         logged,
         ["allow", "allow", "allow", "allow", "escalate", "deny"]
     );
-    let mut replayer = Replayer::new(&p, false);
+    let mut replayer = Replayer::new(p, false);
     for r in &records {
         assert_eq!(replayer.replay(r), Replayed::Same, "{r:?}");
     }

@@ -401,9 +401,10 @@ fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
     };
     let program = load_program(Some(&a.bundle), &a.trusted, &[], false)?;
     let mut replayer = match a.max_skew.0 {
-        Some(ms) => Replayer::new(&program, a.any_bundle).with_max_skew(ms),
-        None => Replayer::new(&program, a.any_bundle).unchecked(),
+        Some(ms) => Replayer::new(program, a.any_bundle).with_max_skew(ms),
+        None => Replayer::new(program, a.any_bundle).unchecked(),
     };
+    let program = replayer.program();
     let (mut same, mut differ, mut other, mut none) = (0u64, 0u64, 0u64, 0u64);
     for (_, rec) in records(&bytes) {
         if rec.get("kind").and_then(Json::as_str) != Some("decision") {

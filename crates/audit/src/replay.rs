@@ -14,9 +14,11 @@
 //! clock live (default skew, see [`Replayer::with_max_skew`]), and a request
 //! without one is placed at it.
 
-use permit0_session::{self as session, Clock, MemoryStore};
+use permit0_authorizer::Authorizer;
+use permit0_session::{Clock, MemoryStore};
 use permit0_vm::Program;
 use serde_json::{json, Map, Value as Json};
+use std::sync::Arc;
 
 /// One field that came out differently.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,32 +39,15 @@ pub enum Replayed {
     NotReplayable(String),
 }
 
-/// Re-decides records in log order.
-pub struct Replayer<'p> {
-    program: &'p Program,
+/// Re-decides records in log order, through an [`Authorizer`] of its own
+/// (so with every step of a live decision, and a session store that holds
+/// only what the log fed it).
+pub struct Replayer {
+    auth: Authorizer,
     any_bundle: bool,
-    sessions: MemoryStore,
     max_skew_ms: Option<i64>,
     /// The log was decided with no clock (`eval --max-skew off`).
     unchecked: bool,
-}
-
-/// Binds and decides a request JSON: the decision JSON, or the refusal of a
-/// request that cannot be bound. Replay decides every record through here.
-pub fn decide_json(program: &Program, request: &Json) -> Json {
-    match program.bind(request) {
-        Ok(req) => {
-            let d = program.decide(&req);
-            program.decision_json(&d, Some(&req))
-        }
-        Err(err) => {
-            let asked = request
-                .get("action")
-                .or_else(|| request.get("tool"))
-                .and_then(Json::as_str);
-            program.refusal_json(&err, asked)
-        }
-    }
 }
 
 /// The request a decision record's payload stands for: its canonical form
@@ -97,29 +82,35 @@ pub fn request_of(record: &Map<String, Json>) -> Result<Json, String> {
     Ok(Json::Object(req))
 }
 
-impl<'p> Replayer<'p> {
-    /// `any_bundle` replays records of other bundles too ("what if this
-    /// bundle had decided?"); otherwise they are reported as such.
-    pub fn new(program: &'p Program, any_bundle: bool) -> Replayer<'p> {
+impl Replayer {
+    /// Replays with `program`. `any_bundle` replays records of other
+    /// bundles too ("what if this bundle had decided?"); otherwise they are
+    /// reported as such.
+    pub fn new(program: Program, any_bundle: bool) -> Replayer {
         Replayer {
-            program,
+            auth: Authorizer::from_program(program, Vec::new())
+                .with_store(Arc::new(MemoryStore::default())),
             any_bundle,
-            sessions: MemoryStore::default(),
             max_skew_ms: None,
             unchecked: false,
         }
     }
 
+    /// The program records are replayed with.
+    pub fn program(&self) -> Arc<Program> {
+        self.auth.program()
+    }
+
     /// The skew the log was decided with, if not the default
     /// ([`permit0_session::DEFAULT_MAX_SKEW_MS`]).
-    pub fn with_max_skew(mut self, max_skew_ms: i64) -> Replayer<'p> {
+    pub fn with_max_skew(mut self, max_skew_ms: i64) -> Replayer {
         self.max_skew_ms = Some(max_skew_ms);
         self
     }
 
     /// The log was decided with times taken as written (`permit0 eval
     /// --max-skew off`, scenario files): replay takes them so too.
-    pub fn unchecked(mut self) -> Replayer<'p> {
+    pub fn unchecked(mut self) -> Replayer {
         self.unchecked = true;
         self
     }
@@ -145,12 +136,10 @@ impl<'p> Replayer<'p> {
         let bundle = record.get("bundle").and_then(Json::as_str).unwrap_or("");
         let request = request_of(record);
         let clock = self.clock(record);
-        if !self.any_bundle && bundle != self.program.digest_string() {
+        if !self.any_bundle && bundle != self.auth.program().digest_string() {
             // Not compared, but still part of its session's history.
             if let Ok(r) = &request {
-                if let Ok(mut req) = self.program.bind(r) {
-                    let _ = session::observe(self.program, &self.sessions, &mut req, clock, true);
-                }
+                self.auth.decide_at(r, clock);
             }
             return Replayed::OtherBundle(bundle.to_string());
         }
@@ -158,13 +147,7 @@ impl<'p> Replayer<'p> {
             Ok(r) => r,
             Err(e) => return Replayed::NotReplayable(e),
         };
-        let now = match self.program.bind(&request) {
-            Ok(mut req) => match session::decide(self.program, &self.sessions, &mut req, clock) {
-                Ok(d) => self.program.decision_json(&d, Some(&req)),
-                Err(err) => self.program.refusal_json(&err, Some(req.asked())),
-            },
-            Err(_) => decide_json(self.program, &request),
-        };
+        let now = self.auth.decide_at(&request, clock).to_json();
         let mut diffs = Vec::new();
         let risk =
             |v: Option<&Json>, k: &str| v.and_then(|r| r.get(k)).cloned().unwrap_or(Json::Null);
