@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aggregates;
-pub mod builtins;
 pub mod canonical;
 mod decision;
 mod disasm;
@@ -19,6 +18,7 @@ pub mod value;
 mod verify;
 pub mod wire;
 
+pub use permit0_classify as builtins;
 pub use permit0_types::{risk, suggest, text};
 
 pub use aggregates::AggQuery;

@@ -61,7 +61,7 @@ pub struct Signature {
     pub ret: Ty,
 }
 
-/// `shell_kind`: what a command does (vm/src/builtins/shell.rs, `Kind`).
+/// `shell_kind`: what a command does (crates/classify/src/shell.rs, `Kind`).
 pub const SHELL_KINDS: &[&str] = &[
     "read_only",
     "write",
@@ -73,7 +73,7 @@ pub const SHELL_KINDS: &[&str] = &[
 ];
 /// `shell_sensitive_read`: where a sensitive file read lies.
 pub const SENSITIVE_READS: &[&str] = &["none", "workspace", "outside"];
-/// `sql_kind`: the deciding statement's kind (vm/src/builtins/sql.rs).
+/// `sql_kind`: the deciding statement's kind (crates/classify/src/sql.rs).
 pub const SQL_KINDS: &[&str] = &["select", "insert", "update", "delete", "ddl", "other"];
 /// `sql_class`: what the most dangerous statement does (sql.rs, `Class`).
 pub const SQL_CLASSES: &[&str] = &[
@@ -87,7 +87,7 @@ pub const SQL_CLASSES: &[&str] = &[
 ];
 /// `recipient_scope`: where recipients sit relative to the org's domain.
 pub const RECIPIENT_SCOPES: &[&str] = &["self", "internal", "external"];
-/// `host_scope`: where a URL's host sits (vm/src/builtins/url.rs).
+/// `host_scope`: where a URL's host sits (crates/classify/src/url.rs).
 pub const HOST_SCOPES: &[&str] = &["loopback", "private_network", "internal", "external"];
 /// `chat_channel_kind`: the kind of conversation a channel id names.
 pub const CHAT_CHANNEL_KINDS: &[&str] = &[

@@ -51,11 +51,11 @@ impl Kind {
     }
 }
 
-/// Invisible characters ([`crate::text::is_invisible`], the set the text
+/// Invisible characters ([`permit0_types::text::is_invisible`], the set the text
 /// matcher folds away) dropped and full-width ASCII (`ｐａｓｓｗｏｒｄ`,
 /// `ＡＫＩＡ…`) read as ASCII, as a reader sees it.
 fn fold(c: char) -> Option<char> {
-    if crate::text::is_invisible(c) {
+    if permit0_types::text::is_invisible(c) {
         None
     } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
         char::from_u32(c as u32 - 0xFEE0)
