@@ -49,7 +49,7 @@ const SUITES: &[&str] = &["parse", "typeck", "ok"];
 const UNTESTABLE: &[&str] = &["P0900"];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn blessing() -> bool {

@@ -51,7 +51,7 @@ fn documented_signatures(doc: &str) -> Vec<String> {
 
 #[test]
 fn the_language_reference_lists_every_builtin_with_its_checked_signature() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/language.md");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/language.md");
     let doc = std::fs::read_to_string(path).unwrap();
     let documented = documented_signatures(&doc);
     let checked: Vec<String> = Builtin::ALL.iter().map(|b| b.signature_text()).collect();

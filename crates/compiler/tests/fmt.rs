@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The tree's `Debug` text with every `Span { … }` blanked out — written

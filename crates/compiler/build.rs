@@ -16,7 +16,7 @@ fn main() {
 /// The standard library of policies (`stdlib/`, folders included) is
 /// compiled in too: commands add it to every compilation by default.
 fn embed_stdlib(out_dir: &Path) -> std::io::Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stdlib");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stdlib");
     let mut files = Vec::new();
     if root.is_dir() {
         walk(&root, &mut files)?;
@@ -57,7 +57,7 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
 /// The shipped taxonomy is compiled into the binary, so `permit0 check`
 /// works from any directory.
 fn embed_taxonomy(out_dir: &Path) -> std::io::Result<()> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../taxonomy");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../taxonomy");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)?
         .filter_map(Result::ok)

@@ -10,7 +10,7 @@ use permit0_compiler::{parser::parse, span::FileId};
 fn design_example_parses() {
     let src = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../examples/refunds.p0"
+        "/../../examples/refunds.p0"
     ))
     .unwrap();
     let (ast, diags) = parse(FileId(0), &src);
