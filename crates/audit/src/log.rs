@@ -18,9 +18,9 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use permit0_vm::canonical::{
     canonical_value, digest_canonical, parse_sha256, sha256_string, Canonical, Object,
 };
-use permit0_vm::Decision;
 use permit0_vm::Request;
 use permit0_vm::{hex, key_id, Program};
+use permit0_vm::{Decision, Outcome};
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -112,21 +112,29 @@ impl DecisionEntry {
     /// (docs/language.md's shape) — the path of `permit0 eval`, which logs exactly
     /// what it printed.
     pub fn from_json(program: &Program, request: &Json, decision: &Json) -> Self {
-        let s = |k: &str| decision.get(k).and_then(Json::as_str).map(str::to_string);
+        // What cannot be read as a decision is logged as the escalate that
+        // `eval` gives such input.
+        let outcome = Outcome::from_json(decision).unwrap_or_else(|e| {
+            Outcome::escalate(
+                format!("unreadable decision: {e}"),
+                None,
+                &program.digest_string(),
+            )
+        });
+        DecisionEntry::from_outcome(program, request, &outcome)
+    }
+
+    /// The entry for a request (as received) and its [`Outcome`]: the path
+    /// of every caller that holds the outcome itself (the decision service).
+    pub fn from_outcome(program: &Program, request: &Json, outcome: &Outcome) -> Self {
         let request_canon = program
             .bind(request)
             .ok()
             .and_then(|r| program.canonical_request(&r));
-        let risk = decision.get("risk").and_then(|r| {
-            Some((
-                r.get("score")?.as_u64()?,
-                r.get("tier")?.as_str()?.to_string(),
-            ))
-        });
         DecisionEntry {
             bundle: program.digest_string(),
             taxonomy: program.info().taxonomy_version.clone(),
-            action: s("action"),
+            action: outcome.action.clone(),
             action_digest: request_canon
                 .as_deref()
                 .map(|c| sha256_string(&digest_canonical(c.as_bytes()))),
@@ -136,10 +144,13 @@ impl DecisionEntry {
                 None
             },
             request: request_canon,
-            decision: s("decision").unwrap_or_else(|| "escalate".into()),
-            rule: s("rule"),
-            reason: s("reason").unwrap_or_default(),
-            risk,
+            decision: outcome.verdict.name().to_string(),
+            rule: outcome.rule.clone(),
+            reason: outcome.reason.clone(),
+            risk: outcome
+                .risk
+                .as_ref()
+                .map(|r| (u64::from(r.score), r.tier.name().to_string())),
             session: request
                 .get("session")
                 .and_then(|x| x.get("id"))
