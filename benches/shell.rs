@@ -11,8 +11,8 @@
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use permit0_classify::shell;
 use permit0_compiler::{build_program, compile, load_paths};
-use permit0_vm::builtins::shell;
 use serde_json::json;
 use std::hint::black_box;
 use std::path::PathBuf;

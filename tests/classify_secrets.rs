@@ -705,7 +705,7 @@ proptest! {
 
     #[test]
     fn the_detector_never_panics(s in any::<String>(), t in "[ -~]{0,200}") {
-        use permit0_vm::builtins::{call, Builtin};
+        use permit0_classify::{call, Builtin};
         for v in [json!(s), json!(t), json!({ s.clone(): t.clone() }), json!([t, s])] {
             prop_assert!(call(Builtin::HasSecret, std::slice::from_ref(&v)).is_boolean());
             prop_assert!(call(Builtin::SecretKinds, &[v]).is_array());
@@ -719,6 +719,6 @@ proptest! {
             sep in prop_oneof![Just("="), Just(": "), Just(" = "), Just("=\"")],
             value in "[A-Za-z]{4,10}[0-9]{2,4}[A-Za-z0-9/+]{0,20}") {
         let text = format!("config {label}{sep}{value}\n");
-        prop_assert!(permit0_vm::builtins::secrets::has_secret(&json!(text)), "{text}");
+        prop_assert!(permit0_classify::secrets::has_secret(&json!(text)), "{text}");
     }
 }

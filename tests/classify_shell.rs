@@ -1487,9 +1487,9 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let s = String::from_utf8_lossy(&bytes);
-        let a = permit0_vm::builtins::shell::analyze_in(&s, Some("/work/proj"));
+        let a = permit0_classify::shell::analyze_in(&s, Some("/work/proj"));
         let _ = (a.kind(), a.writes_outside(Some("/work/proj")), a.sensitive_read(Some("/work/proj")));
-        let _ = permit0_vm::builtins::paths::sensitive(&s);
+        let _ = permit0_classify::paths::sensitive(&s);
     }
 
     #[test]
@@ -1501,7 +1501,7 @@ proptest! {
         ]), 0..60)
     ) {
         let s: String = parts.concat();
-        let a = permit0_vm::builtins::shell::analyze(&s);
+        let a = permit0_classify::shell::analyze(&s);
         let _ = a.kind();
     }
 }

@@ -561,10 +561,10 @@ fn a_raw_call_is_analysed_once() {
         ("sql_query", "SELECT * FROM users WHERE id = 1 -- once"),
         ("postgres_query", "DELETE FROM users WHERE id = 2 -- once"),
     ] {
-        let before = permit0_vm::builtins::sql::analyses();
+        let before = permit0_classify::sql::analyses();
         let d = decide(p, raw(tool, json!({ "sql": s }), "dev"));
         assert_eq!(d["decision"], "allow", "{d}");
-        assert_eq!(permit0_vm::builtins::sql::analyses() - before, 1, "{tool}");
+        assert_eq!(permit0_classify::sql::analyses() - before, 1, "{tool}");
     }
 }
 
@@ -667,7 +667,7 @@ proptest! {
     fn classifiers_never_panic_on_arbitrary_text(s in any::<String>(), e in prop_oneof![
         Just(Value::Null), Just(json!("postgres")), Just(json!("mysql")), Just(json!("sqlite")),
         Just(json!("mssql")), Just(json!("bigquery")), Just(json!("snowflake")), Just(json!("x"))]) {
-        use permit0_vm::builtins::{call, Builtin as B};
+        use permit0_classify::{call, Builtin as B};
         for f in [B::SqlKind, B::SqlClass, B::SqlDestructive, B::SqlHasWhere, B::SqlTables] {
             let v = call(f, &[json!(s), e.clone()]);
             prop_assert!(!v.is_null(), "{f}({s:?})");
@@ -689,8 +689,8 @@ proptest! {
             Just("--"), Just("#"), Just(";"), Just("\\"), Just("1"), Just("="), Just("t"),
             Just("DROP"), Just("TABLE"), Just("WITH"), Just("AS"), Just("\n"), Just(" ")], 0..40)) {
         let s = parts.join(" ");
-        let a = permit0_vm::builtins::sql::analyze(&s);
-        if a.class == permit0_vm::builtins::sql::Class::Read {
+        let a = permit0_classify::sql::analyze(&s);
+        if a.class == permit0_classify::sql::Class::Read {
             // A read must be a read under every engine: no destructive word
             // survives outside strings and comments as a statement.
             prop_assert!(!a.destructive);

@@ -55,7 +55,12 @@ fn a_service_embedding_decisions_pulls_in_only_the_request_path() {
         ("permit0-authorizer", &[][..]),
     ] {
         let deps = tree(package, flags);
-        for must in ["permit0-vm", "permit0-session", "permit0-types"] {
+        for must in [
+            "permit0-types",
+            "permit0-classify",
+            "permit0-vm",
+            "permit0-session",
+        ] {
             assert!(deps.iter().any(|d| d == must), "{package} lacks {must}");
         }
         for banned in NOT_FOR_DECIDING {
@@ -75,6 +80,19 @@ fn the_vocabulary_crate_depends_on_serde_and_libm_alone() {
         assert!(
             ["serde", "libm"].contains(&d.as_str()),
             "permit0-types depends on {d}"
+        );
+    }
+}
+
+#[test]
+fn the_vm_knows_no_classifier() {
+    // The VM binds and decides; the shell, SQL and URL readers plug into it
+    // (`Program::with_builtins`), so the VM itself parses none of them.
+    let deps = tree("permit0-vm", &[]);
+    for banned in ["permit0-classify", "sqlparser", "url", "permit0-session"] {
+        assert!(
+            !deps.iter().any(|d| d == banned),
+            "the VM pulls in {banned}"
         );
     }
 }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use permit0_vm::builtins::{call, Builtin};
+use permit0_classify::{call, Builtin};
 use serde_json::{json, Value};
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use permit0_vm::builtins::{paths, shell};
+use permit0_classify::{paths, shell};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);

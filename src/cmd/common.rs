@@ -122,7 +122,9 @@ pub fn load_program(
             let keys = trusted_keys(trusted)?;
             let bytes =
                 std::fs::read(b).map_err(|e| format!("cannot read `{}`: {e}", b.display()))?;
-            Program::load(&bytes, &keys).map_err(|e| format!("`{}` refused: {e}", b.display()))
+            Program::load(&bytes, &keys)
+                .map(|p| p.with_builtins(&permit0_classify::CLASSIFIERS))
+                .map_err(|e| format!("`{}` refused: {e}", b.display()))
         }
         None => {
             if policies.is_empty() {

@@ -11,6 +11,7 @@ pub use permit0_session::{Clock, MemoryStore, SessionLimits, SessionStore, Store
 pub use permit0_vm::risk::Verdict;
 pub use permit0_vm::{Outcome, Risk};
 
+use permit0_classify::CLASSIFIERS;
 use permit0_session::DEFAULT_MAX_SKEW_MS;
 use permit0_session::{self as session, SessionError};
 use permit0_vm::{keys::parse_public_key, Engine, Explanation, LoadError, Program, VerifyingKey};
@@ -112,7 +113,7 @@ impl Authorizer {
         if trusted.is_empty() {
             return Err(Error::NoTrustedKey);
         }
-        let program = Program::load(bundle, &trusted)?;
+        let program = Program::load(bundle, &trusted)?.with_builtins(&CLASSIFIERS);
         Ok(Authorizer::assemble(Engine::new(program, trusted)))
     }
 
@@ -120,7 +121,7 @@ impl Authorizer {
     /// `permit0 eval` does with policy files). [`Authorizer::swap`] then
     /// accepts bundles signed by `trusted`.
     pub fn from_program(program: Program, trusted: Vec<VerifyingKey>) -> Authorizer {
-        Authorizer::assemble(Engine::new(program, trusted))
+        Authorizer::assemble(Engine::new(program.with_builtins(&CLASSIFIERS), trusted))
     }
 
     fn assemble(engine: Engine) -> Authorizer {

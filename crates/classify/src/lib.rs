@@ -16,6 +16,19 @@ pub mod url;
 
 pub use signature::{Builtin, Param, Signature, Ty};
 
+/// Every classifier, for a program to call (`Program::with_builtins`).
+#[derive(Debug)]
+pub struct Classifiers;
+
+/// The classifiers to attach: `program.with_builtins(&CLASSIFIERS)`.
+pub static CLASSIFIERS: Classifiers = Classifiers;
+
+impl permit0_vm::Builtins for Classifiers {
+    fn call(&self, f: Builtin, args: &[Json]) -> Option<Json> {
+        Some(call(f, args))
+    }
+}
+
 /// An address given as an object, as Microsoft Graph (`{"emailAddress":
 /// {"address": …}}`) and other mail APIs (`{"address": …}`, `{"email": …}`)
 /// send recipients. Any other object is not understood.

@@ -3,7 +3,7 @@
 
 use crate::schema::{ActionId, EnumId};
 use crate::span::Span;
-use permit0_vm::builtins::Builtin;
+use permit0_classify::Builtin;
 use permit0_vm::risk::{Amp, Verdict};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -197,7 +197,7 @@ pub enum ToolExpr {
     Int(i64),
     Bool(bool),
     List(Vec<String>),
-    /// A normalizer builtin (`permit0_vm::builtins::Builtin`).
+    /// A normalizer builtin (`permit0_classify::Builtin`).
     Call(Builtin, Vec<ToolExpr>),
 }
 

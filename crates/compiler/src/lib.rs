@@ -376,5 +376,6 @@ pub fn build_program(c: &Compilation) -> Result<permit0_vm::Program, Vec<Diagnos
     let payload = postcard::to_allocvec(&w).map_err(|e| internal(e.to_string()))?;
     let digest: [u8; 32] = sha2::Sha256::digest(&payload).into();
     permit0_vm::Program::from_wire(w, digest, [0; 8], permit0_vm::wire::FORMAT_VERSION)
+        .map(|p| p.with_builtins(&permit0_classify::CLASSIFIERS))
         .map_err(|e| internal(e.to_string()))
 }

@@ -11,7 +11,7 @@
 //! enum it feeds.
 
 use crate::schema::{Schema, Type};
-use permit0_vm::builtins::Ty;
+use permit0_classify::Ty;
 use std::fmt;
 
 /// The type of a tool-mapping value.

@@ -11,7 +11,7 @@ use crate::ir::{
 use crate::schema::{ActionId, ActionInfo, FieldInfo, Schema, Type, TIER_ENUM};
 use crate::span::{FileId, Span};
 use crate::tooltype::{quoted_list, ValTy};
-use permit0_vm::builtins::{Builtin, Ty};
+use permit0_classify::{Builtin, Ty};
 use permit0_vm::risk::{Amp, Verdict};
 use std::cell::Cell;
 use std::collections::BTreeMap;

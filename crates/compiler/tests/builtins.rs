@@ -17,9 +17,9 @@
     clippy::indexing_slicing
 )]
 
+use permit0_classify::{Builtin, Ty};
 use permit0_compiler::diag::JsonDiagnostic;
 use permit0_compiler::{compile, Compilation, Input};
-use permit0_vm::builtins::{Builtin, Ty};
 use std::path::Path;
 
 fn diagnostics(comp: &Compilation) -> Vec<JsonDiagnostic> {

@@ -19,8 +19,9 @@ impl Engine {
         }
     }
 
-    /// Loads and verifies a bundle, then swaps it in. On any error the last
-    /// good program stays in place.
+    /// Loads and verifies a bundle. Its program has no classifiers: build
+    /// the engine with `Engine::new(program.with_builtins(…), …)` (the
+    /// `Authorizer` does) to decide raw tool calls and derived fields.
     pub fn load(bytes: &[u8], trusted: Vec<VerifyingKey>) -> Result<Engine, LoadError> {
         let program = Program::load(bytes, &trusted)?;
         Ok(Engine::new(program, trusted))
@@ -32,9 +33,11 @@ impl Engine {
         self.current.load_full()
     }
 
-    /// Verifies `bytes` fully, then swaps atomically. Returns the old program.
+    /// Verifies `bytes` fully, then swaps atomically. Returns the old
+    /// program. The new one calls the builtins the current one does.
     pub fn swap(&self, bytes: &[u8]) -> Result<Arc<Program>, LoadError> {
-        let next = Program::load(bytes, &self.trusted)?;
+        let builtins = self.current.load().builtins();
+        let next = Program::load(bytes, &self.trusted)?.with_builtins(builtins);
         Ok(self.current.swap(Arc::new(next)))
     }
 }

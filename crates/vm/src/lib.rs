@@ -18,7 +18,6 @@ pub mod value;
 mod verify;
 pub mod wire;
 
-pub use permit0_classify as builtins;
 pub use permit0_types::{risk, suggest, text};
 
 pub use aggregates::AggQuery;
@@ -27,6 +26,7 @@ pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;
 pub use explain::{Explanation, Matched};
 pub use json::{parse_request, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH};
+pub use normalize::{Builtins, NoBuiltins};
 pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };

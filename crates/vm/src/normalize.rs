@@ -5,14 +5,38 @@
 //! skips a classifier). Every raw argument is accounted for: one the mapping
 //! neither reads nor lists under `_` taints the request, and aliases of one
 //! field that disagree are refused.
+//!
+//! The builtins a mapping or derivation calls (the classifiers: shell, SQL,
+//! URLs, paths, secrets) are not part of the VM: a program calls them
+//! through the [`Builtins`] attached to it (`permit0_classify::CLASSIFIERS`,
+//! which the `Authorizer` and the compiler attach). A program with none
+//! refuses every request that needs one — never guesses a value.
 
-use crate::builtins::Builtin;
 use crate::program::Program;
 use crate::request::{BindError, Request};
 use crate::wire::{ToolExprWire, ToolWire};
+use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
 
 type Obj = Map<String, Json>;
+
+/// The normalizer builtins, as a program calls them.
+pub trait Builtins: Send + Sync + std::fmt::Debug {
+    /// The value of `f` on `args`; `None` when this implementation does not
+    /// have `f` (the request is then refused, see [`BindError::NoBuiltin`]).
+    fn call(&self, f: Builtin, args: &[Json]) -> Option<Json>;
+}
+
+/// No builtins at all: what a program has until classifiers are attached
+/// (`Program::with_builtins`). Every call is refused.
+#[derive(Debug)]
+pub struct NoBuiltins;
+
+impl Builtins for NoBuiltins {
+    fn call(&self, _: Builtin, _: &[Json]) -> Option<Json> {
+        None
+    }
+}
 
 /// `mcp__gmail__gmail_send` → `gmail_send`: hosts prefix tool names with the
 /// server they come from.
@@ -61,6 +85,7 @@ pub(crate) fn bind_tool(
         actor,
         context,
         tool: Some(name),
+        builtins: p.builtins,
     };
     for (field, expr) in &tool.fields {
         let v = eval(expr, &sources)?;
@@ -89,22 +114,24 @@ pub(crate) fn bind_tool(
 }
 
 /// A derived field's value, from the action's input fields as given (before
-/// binding: a wrongly typed input fails its own binding).
+/// binding: a wrongly typed input fails its own binding). Derivations never
+/// name raw arguments, so `one_of` cannot fail here; a builtin the program
+/// lacks can, and refuses the request.
 pub(crate) fn derive(
+    builtins: &dyn Builtins,
     e: &ToolExprWire,
     inputs: &Obj,
     actor: Option<&Obj>,
     context: Option<&Obj>,
-) -> Json {
+) -> Result<Json, BindError> {
     let sources = Sources {
         inputs,
         actor,
         context,
         tool: None,
+        builtins,
     };
-    // Derivations never name raw arguments, so `one_of` cannot fail here;
-    // a failure would still read as "no value", which binding refuses.
-    eval(e, &sources).unwrap_or(Json::Null)
+    eval(e, &sources)
 }
 
 /// What a mapping or derivation reads: raw arguments (a mapping) or input
@@ -115,6 +142,7 @@ struct Sources<'a> {
     context: Option<&'a Obj>,
     /// The tool's name as sent, for errors; `None` in a derivation.
     tool: Option<&'a str>,
+    builtins: &'a dyn Builtins,
 }
 
 fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
@@ -139,7 +167,11 @@ fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
             for a in call_args {
                 vals.push(eval(a, s)?);
             }
-            crate::builtins::call(*f, &vals)
+            s.builtins
+                .call(*f, &vals)
+                .ok_or_else(|| BindError::NoBuiltin {
+                    builtin: f.name().to_string(),
+                })?
         }
     })
 }

@@ -150,6 +150,9 @@ pub struct Program {
     /// a session store's history survives a policy swap that keeps it.
     pub(crate) agg_keys: Box<[u64]>,
     pub(crate) tools: Vec<ToolWire>,
+    /// The classifiers tool mappings and derivations call (none until
+    /// [`Program::with_builtins`]).
+    pub(crate) builtins: &'static dyn crate::normalize::Builtins,
 }
 
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -524,7 +527,21 @@ impl Program {
                 .collect(),
             aggregates: w.aggregates,
             tools: w.tools,
+            builtins: &crate::normalize::NoBuiltins,
         })
+    }
+
+    /// The same program calling `builtins` from its tool mappings and
+    /// derivations (`&permit0_classify::CLASSIFIERS`). Without them, every
+    /// request that needs a classifier is refused.
+    pub fn with_builtins(mut self, builtins: &'static dyn crate::normalize::Builtins) -> Program {
+        self.builtins = builtins;
+        self
+    }
+
+    /// The builtins attached to this program.
+    pub fn builtins(&self) -> &'static dyn crate::normalize::Builtins {
+        self.builtins
     }
 
     pub fn info(&self) -> &BundleInfo {

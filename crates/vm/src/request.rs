@@ -128,6 +128,11 @@ pub enum BindError {
         first: String,
         second: String,
     },
+    /// A builtin the mapping or derivation calls is not attached to this
+    /// program (see `Program::with_builtins`): nothing can be computed.
+    NoBuiltin {
+        builtin: String,
+    },
     /// A number that is an integer but does not fit the field's range
     /// (`min..=max`), e.g. money of 1e30 or above `i64::MAX`.
     OutOfRange {
@@ -192,6 +197,7 @@ impl fmt::Display for BindError {
             BindError::Underivable { action, field } => write!(f, "`{action}.{field}` cannot be computed from this request"),
             BindError::UnknownArgument { tool, arg } => write!(f, "tool `{tool}` has no argument `{arg}`; an argument the gate does not read may be the one the tool runs"),
             BindError::DisagreeingArguments { tool, first, second } => write!(f, "tool `{tool}` was given both `{first}` and `{second}` with different values"),
+            BindError::NoBuiltin { builtin } => write!(f, "the classifier `{builtin}` is not attached to this engine, so the request cannot be read (attach the classifiers: `Program::with_builtins(&permit0_classify::CLASSIFIERS)`)"),
             BindError::OutOfRange { field, value, min, max } => write!(f, "`{field}` is {value}, which is out of range: it must be an integer from {min} to {max}"),
             BindError::ClockSkew { field, value, ahead, max_skew_ms } => write!(
                 f,
@@ -343,7 +349,7 @@ impl Program {
             let value = match &f.derive {
                 None => self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?,
                 Some(d) => {
-                    let v = crate::normalize::derive(d, args, actor, context);
+                    let v = crate::normalize::derive(self.builtins, d, args, actor, context)?;
                     if v.is_null() && !f.optional {
                         return Err(BindError::Underivable {
                             action: a.name.to_string(),

@@ -14,8 +14,8 @@
 //! Nothing in a `BundleWire` is a hash map: the same sources always give the
 //! same bytes.
 
-use crate::builtins::Builtin;
 use crate::instr::Instr;
+use permit0_types::builtin::Builtin;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
