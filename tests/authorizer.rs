@@ -211,3 +211,23 @@ fn explaining_reads_the_session_without_counting_the_request() {
         0
     );
 }
+
+#[test]
+fn the_bare_vm_without_classifiers_refuses_what_it_cannot_read() {
+    // A service that loads a bundle itself and forgets the classifiers
+    // must not get a looser gate: a raw shell call, whose fields only the
+    // shell reader can compute, is refused — escalated, never allowed.
+    let stdlib = permit0_compiler::compile(permit0_compiler::stdlib::inputs());
+    let bytes = permit0_compiler::build_bundle(&stdlib, &test_key()).unwrap();
+    let bare = permit0_vm::Program::load(&bytes, &[test_key().verifying_key()]).unwrap();
+    let call = json!({"tool": "Bash", "args": {"command": "ls"}});
+    let err = bare.bind(&call).unwrap_err();
+    assert!(
+        matches!(err, permit0_vm::BindError::NoBuiltin { .. }),
+        "{err}"
+    );
+    assert_eq!(bare.refuse(&err).verdict, Verdict::Escalate);
+    // The same bundle through the front door reads it.
+    let auth = Authorizer::new(&bytes, &[public_key_text().as_str()]).unwrap();
+    assert_eq!(auth.decide(&call).verdict, Verdict::Allow);
+}
