@@ -11,6 +11,7 @@ use permit0_compiler::lexer::Tok;
 use permit0_compiler::schema::{ActionId, Schema};
 use permit0_compiler::span::Span;
 use permit0_compiler::typeck::{DECISIONS, FUNCTIONS};
+use permit0_types::builtin::Builtin;
 use permit0_vm::risk::Amp;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +40,8 @@ pub enum Target {
     Session,
     /// A builtin function, by its name in `typeck::FUNCTIONS`.
     Function(&'static str),
+    /// A normalizer builtin a tool mapping or derivation calls.
+    Builtin(Builtin),
     /// A `let` of the document, by the span of its name.
     Let {
         name: String,
@@ -105,6 +108,11 @@ pub fn target_at(a: &Analysis, offset: usize) -> Option<(Target, usize, usize)> 
                 name: word.to_string(),
                 actions: vec![id],
             })
+        }
+        // A value in a tool mapping or a taxonomy derivation: a call there
+        // is a normalizer builtin.
+        Place::Nothing | Place::ObjectValue { .. } if matches!(next, Some(Tok::LParen)) => {
+            Builtin::from_name(word).map(Target::Builtin)
         }
         Place::ObjectValue { .. }
         | Place::TopLevel

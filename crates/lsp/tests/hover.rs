@@ -111,6 +111,16 @@ fn builtin_shows_its_signature() {
 }
 
 #[test]
+fn a_classifier_in_a_tool_mapping_shows_its_signature_and_kinds() {
+    let h = hover(
+        "tool run_shell -> process.exec {\n  command = args.cmd\n  kind = shell_ki$0nd(args.cmd)\n}\n",
+    )
+    .expect("hover");
+    assert!(h.contains("shell_kind("), "{h}");
+    assert!(h.contains("enum {"), "the kinds it can return: {h}");
+}
+
+#[test]
 fn risk_members() {
     let h = hover("when * risk.ti$0er >= high then escalate\n").expect("hover");
     assert!(h.contains("risk.tier: tier"), "{h}");

@@ -42,6 +42,7 @@ pub fn definition(a: &Analysis, pos: Position) -> Option<GotoDefinitionResponse>
         Target::Risk(_)
         | Target::Session
         | Target::Function(_)
+        | Target::Builtin(_)
         | Target::Decision(_)
         | Target::Amplify
         | Target::Amplifier(_) => return None,

@@ -118,6 +118,14 @@ pub fn render(a: &Analysis, t: &Target) -> Option<String> {
             let (head, desc) = sig.split_once(": ").unwrap_or((sig, ""));
             let _ = write!(s, "```p0\n{head}\n```\n{desc}");
         }
+        Target::Builtin(b) => {
+            let _ = write!(
+                s,
+                "```p0\n{}\n```\nnormalizer builtin: computes an action field from a raw tool call \
+                 (docs/language.md, \"Tool mappings\")",
+                b.signature_text()
+            );
+        }
         Target::Let { name, span } => {
             let ast = a.ast()?;
             let decl = ast.items.iter().find_map(|i| match i {
