@@ -150,6 +150,8 @@ pub struct Program {
     /// a session store's history survives a policy swap that keeps it.
     pub(crate) agg_keys: Box<[u64]>,
     pub(crate) tools: Vec<ToolWire>,
+    /// Tables for binding requests (see `request.rs`).
+    pub(crate) bind: crate::request::BindTables,
 }
 
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -476,7 +478,9 @@ impl Program {
             .map(|s| s.clone().into_boxed_slice())
             .collect();
 
+        let bind = crate::request::BindTables::new(&actions, &namespaces);
         Ok(Program {
+            bind,
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             info: BundleInfo {
                 digest,

@@ -1,20 +1,58 @@
 //! Request values as the VM reads them: typed, with strings pre-folded for
 //! case-insensitive matching so `decide` never has to allocate.
 
+use std::sync::Arc;
+
 /// A string with its folded form: lowercased, with invisible format
 /// characters (zero-width spaces, soft hyphens, bidi controls) removed, so
 /// `PassWord`, `pass\u{200B}word` and `password` match the same keyword.
+///
+/// Both are shared strings: when folding changes nothing (`acme.com`,
+/// `prod`) `folded` is the same allocation as `raw`, so binding such a
+/// string allocates once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
-    pub raw: Box<str>,
-    pub folded: Box<str>,
+    pub raw: Arc<str>,
+    pub folded: Arc<str>,
 }
+
+/// ASCII strings up to this long are lowercased on the stack.
+const STACK_FOLD: usize = 128;
 
 impl Text {
     pub fn new(raw: &str) -> Text {
+        let shared: Arc<str> = Arc::from(raw);
+        let folded = if raw.is_ascii() {
+            // No invisible character is ASCII, and ASCII lowercases to
+            // ASCII: folding is `to_ascii_lowercase`.
+            if !raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                Arc::clone(&shared)
+            } else {
+                let mut buf = [0u8; STACK_FOLD];
+                match buf.get_mut(..raw.len()) {
+                    Some(out) => {
+                        out.iter_mut()
+                            .zip(raw.bytes())
+                            .for_each(|(o, b)| *o = b.to_ascii_lowercase());
+                        match std::str::from_utf8(out) {
+                            Ok(lower) => Arc::from(lower),
+                            Err(_) => Arc::from(fold(raw)),
+                        }
+                    }
+                    None => Arc::from(raw.to_ascii_lowercase()),
+                }
+            }
+        } else {
+            let f = fold(raw);
+            if f == raw {
+                Arc::clone(&shared)
+            } else {
+                Arc::from(f)
+            }
+        };
         Text {
-            raw: raw.into(),
-            folded: fold(raw).into_boxed_str(),
+            raw: shared,
+            folded,
         }
     }
 }
@@ -67,5 +105,17 @@ mod tests {
         assert_eq!(fold("pass\u{200B}word"), "password");
         assert_eq!(fold("API\u{00AD}_KEY"), "api_key");
         assert_eq!(fold("ÄRGER"), "ärger");
+    }
+
+    #[test]
+    fn a_text_folds_like_fold_and_shares_what_folding_leaves_alone() {
+        let long = "X".repeat(STACK_FOLD + 1);
+        for raw in ["prod", "PassWord", "pass\u{200B}word", "ÄRGER", "ärger", "", &long] {
+            let t = Text::new(raw);
+            assert_eq!(&*t.raw, raw);
+            assert_eq!(*t.folded, fold(raw), "{raw:?}");
+        }
+        let t = Text::new("acme.com");
+        assert!(Arc::ptr_eq(&t.raw, &t.folded), "one allocation for a string folding leaves alone");
     }
 }
