@@ -25,7 +25,12 @@ fn both(p: &Program, text: &[u8]) -> (String, String) {
     let fast = p.bind_bytes(text);
     let slow = parse_request(text).and_then(|j| p.bind(&j));
     if let (Ok(f), Ok(s)) = (&fast, &slow) {
-        assert_eq!(p.decide(f), p.decide(s), "{}", String::from_utf8_lossy(text));
+        assert_eq!(
+            p.decide(f),
+            p.decide(s),
+            "{}",
+            String::from_utf8_lossy(text)
+        );
     }
     (format!("{fast:?}"), format!("{slow:?}"))
 }
@@ -61,12 +66,18 @@ fn sample(c: &Compilation, ty: Type, pick: usize) -> Value {
         Type::Int | Type::Duration => json!([0, 1, -7, 1_000_000, i64::MIN, i64::MAX][pick % 6]),
         Type::Money => json!([0, 500, 85_000, i64::MAX][pick % 4]),
         Type::Str => json!(s),
-        Type::Time => [json!("2026-11-22T10:00:00Z"), json!(1_790_000_000_000i64)][pick % 2].clone(),
+        Type::Time => {
+            [json!("2026-11-22T10:00:00Z"), json!(1_790_000_000_000i64)][pick % 2].clone()
+        }
         Type::List | Type::Set => json!([s, STRS[(pick + 1) % STRS.len()]]),
         Type::Enum(id) => {
             let members = &c.schema.enum_def(id).unwrap().members;
             let m = &members[pick % members.len()];
-            json!(if pick % 3 == 0 { m.to_uppercase() } else { m.clone() })
+            json!(if pick % 3 == 0 {
+                m.to_uppercase()
+            } else {
+                m.clone()
+            })
         }
         _ => Value::Null,
     }
@@ -99,7 +110,10 @@ fn request(c: &Compilation, action: usize, picks: &[usize]) -> Value {
         out.insert(ns.name.clone(), Value::Object(m));
     }
     if pick(7) % 2 == 0 {
-        out.insert("session".into(), json!({"id": format!("s-{}", pick(8) % 5)}));
+        out.insert(
+            "session".into(),
+            json!({"id": format!("s-{}", pick(8) % 5)}),
+        );
     }
     Value::Object(out)
 }
@@ -131,7 +145,11 @@ fn the_example_requests_stream_and_bind_as_parsed() {
     for line in include_str!("../examples/requests.jsonl").lines() {
         agree(&p, line.as_bytes());
         // One example sends its amount as a string, and is refused.
-        assert_eq!(p.bind_bytes_streams(line.as_bytes()), clean(&p, line.as_bytes()), "{line}");
+        assert_eq!(
+            p.bind_bytes_streams(line.as_bytes()),
+            clean(&p, line.as_bytes()),
+            "{line}"
+        );
     }
     let (_, std) = stdlib();
     for line in include_str!("../examples/requests.jsonl").lines() {
@@ -143,7 +161,8 @@ fn the_example_requests_stream_and_bind_as_parsed() {
 #[test]
 fn tricky_texts_bind_the_same_both_ways() {
     let (_, p) = stdlib();
-    let base = r#"{"action":"payments.refund","args":{"amount":900,"currency":"usd","charge_id":"ch_1"}}"#;
+    let base =
+        r#"{"action":"payments.refund","args":{"amount":900,"currency":"usd","charge_id":"ch_1"}}"#;
     let texts: Vec<String> = vec![
         base.into(),
         base.replace("900", "900.0"),
@@ -173,13 +192,22 @@ fn tricky_texts_bind_the_same_both_ways() {
         base.replace("\"args\"", "\"\\u0061rgs\""),
         base.replace("\"amount\"", "\"am\\u006funt\""),
         base.replace("\"action\"", "\"\\u0061ction\""),
-        base.replace(",\"charge_id\":\"ch_1\"", ",\"charge_id\":\"ch_1\",\"charge_id\":\"ch_2\""),
-        base.replace(",\"charge_id\":\"ch_1\"", ",\"charge_id\":\"ch_1\",\"ch\\u0061rge_id\":\"ch_2\""),
+        base.replace(
+            ",\"charge_id\":\"ch_1\"",
+            ",\"charge_id\":\"ch_1\",\"charge_id\":\"ch_2\"",
+        ),
+        base.replace(
+            ",\"charge_id\":\"ch_1\"",
+            ",\"charge_id\":\"ch_1\",\"ch\\u0061rge_id\":\"ch_2\"",
+        ),
         base.replace("}}", "},\"args\":{}}"),
         base.replace("}}", "},\"action\":\"payments.refund\"}"),
         base.replace("}}", "},\"tool\":\"x\"}"),
         base.replace("}}", "},\"actor\":null,\"context\":{},\"session\":null}"),
-        base.replace("}}", "},\"actor\":{\"role\":\"support\",\"role\":\"admin\"}}"),
+        base.replace(
+            "}}",
+            "},\"actor\":{\"role\":\"support\",\"role\":\"admin\"}}",
+        ),
         base.replace("}}", "},\"actor\":{\"rol\":\"support\"}}"),
         base.replace("}}", "},\"actor\":[]}"),
         base.replace("}}", "},\"session\":{\"id\":\"s\"}}"),
@@ -187,7 +215,10 @@ fn tricky_texts_bind_the_same_both_ways() {
         base.replace("}}", "},\"session\":{\"id\":\"s\",\"id\":\"t\"}}"),
         base.replace("}}", "},\"session\":{\"id\":\"s\",\"x\":1}}"),
         base.replace("}}", "},\"session\":{}}"),
-        base.replace("}}", "},\"context\":{\"env\":\"PROD\",\"time\":\"2026-11-22T10:00:00Z\"}}"),
+        base.replace(
+            "}}",
+            "},\"context\":{\"env\":\"PROD\",\"time\":\"2026-11-22T10:00:00Z\"}}",
+        ),
         base.replace("}}", "},\"context\":{\"env\":\"prød\"}}"),
         base.replace("}}", "},\"context\":{\"time\":\"yesterday\"}}"),
         base.replace("}}", "},}"),
@@ -200,7 +231,8 @@ fn tricky_texts_bind_the_same_both_ways() {
         format!("\u{feff}{base}"),
         base.replace("payments.refund", "payments.nothing"),
         base.replace("payments.refund", "PAYMENTS.REFUND"),
-        r#"{"args":{"amount":900,"currency":"usd","charge_id":"ch_1"},"action":"payments.refund"}"#.into(),
+        r#"{"args":{"amount":900,"currency":"usd","charge_id":"ch_1"},"action":"payments.refund"}"#
+            .into(),
         r#"{"tool":"Bash","args":{"command":"ls"}}"#.into(),
         r#"{"action":"payments.refund"}"#.into(),
         r#"{"action":"payments.refund","args":null}"#.into(),
@@ -257,7 +289,9 @@ fn apply(text: &str, edits: &[Edit]) -> Vec<u8> {
             }
             Edit::Insert(i, b) => t.insert(i % (t.len() + 1), b),
             Edit::Escape(k) => {
-                let letters: Vec<usize> = (0..t.len()).filter(|&i| t[i].is_ascii_alphabetic()).collect();
+                let letters: Vec<usize> = (0..t.len())
+                    .filter(|&i| t[i].is_ascii_alphabetic())
+                    .collect();
                 if !letters.is_empty() {
                     let at = letters[k % letters.len()];
                     let esc = format!("\\u{:04x}", t[at]);
@@ -272,7 +306,9 @@ fn apply(text: &str, edits: &[Edit]) -> Vec<u8> {
                     .collect();
                 if !starts.is_empty() {
                     let s = starts[k % starts.len()];
-                    let end = (s..t.len()).find(|&i| matches!(t[i], b',' | b'}')).unwrap_or(t.len());
+                    let end = (s..t.len())
+                        .find(|&i| matches!(t[i], b',' | b'}'))
+                        .unwrap_or(t.len());
                     let mut pair = t[s..end].to_vec();
                     pair.push(b',');
                     t.splice(s..s, pair);
@@ -285,9 +321,7 @@ fn apply(text: &str, edits: &[Edit]) -> Vec<u8> {
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
-    let byte = prop::sample::select(
-        b"\"\\{}[],:0-.eEnu \t\n\x00\x7f\xff\xc3\xa9abc9".to_vec(),
-    );
+    let byte = prop::sample::select(b"\"\\{}[],:0-.eEnu \t\n\x00\x7f\xff\xc3\xa9abc9".to_vec());
     prop_oneof![
         any::<usize>().prop_map(Edit::Delete),
         (any::<usize>(), byte).prop_map(|(i, b)| Edit::Insert(i, b)),

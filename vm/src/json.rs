@@ -331,17 +331,20 @@ impl<'t> Cursor<'t> {
             return None;
         }
         let start = self.at;
-        let mut i = start;
-        loop {
-            match self.byte(i)? {
-                b'"' => {
-                    self.at = i + 1;
-                    return self.text.get(start..i).map(Cow::Borrowed);
-                }
-                b'\\' => break,
-                c if c < 0x20 => return None,
-                _ => i += 1,
+        let plain = self
+            .text
+            .as_bytes()
+            .get(start..)?
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let mut i = start + plain;
+        match self.byte(i)? {
+            b'"' => {
+                self.at = i + 1;
+                return self.text.get(start..i).map(Cow::Borrowed);
             }
+            b'\\' => {}
+            _ => return None,
         }
         let mut out = String::with_capacity(i - start + 16);
         out.push_str(self.text.get(start..i)?);

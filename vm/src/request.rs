@@ -282,7 +282,7 @@ impl Program {
                 aggs,
             );
         }
-        let Some(action) = self.action_id(asked) else {
+        let Some(action) = self.bind.action_id(asked) else {
             return Ok(Request {
                 instance: self.instance,
                 action: None,
@@ -345,7 +345,7 @@ impl Program {
             return None;
         }
         let name = c.string()?;
-        let action = self.action_id(&name)?;
+        let action = self.bind.action_id(&name)?;
         let a = self.actions.get(action as usize)?;
         let t = self.bind.actions.get(action as usize)?;
         if !t.fits {
@@ -513,9 +513,8 @@ impl Program {
         aggs: Box<[i64]>,
     ) -> Result<Request, BindError> {
         let Some(slots) = self.bind_fields_fast(action, args, actor, context) else {
-            return self.bind_fields_exactly(
-                action, args, actor, context, asked, via_tool, session, aggs,
-            );
+            return self
+                .bind_fields_exactly(action, args, actor, context, asked, via_tool, session, aggs);
         };
         let asked = match self.bind.names.get(action as usize) {
             Some(name) if **name == *asked => Arc::clone(name),
@@ -754,6 +753,10 @@ enum Src {
 pub(crate) struct BindTables {
     /// Each action's name, shared by every request bound to it.
     names: Box<[Arc<str>]>,
+    /// Action names → ids: an open-addressed table of `(hash, id + 1)`
+    /// (0: empty), at most half full, so a name is found in about one probe
+    /// instead of a binary search through the actions.
+    index: Box<[(u32, u32)]>,
     actions: Box<[ActionTable]>,
     /// The `actor` and `context` namespaces: their index in
     /// `Program::namespaces` and their first slot after an action's own
@@ -785,7 +788,20 @@ impl BindTables {
             }
             base += fields.len();
         }
+        let size = (actions.len() * 2).next_power_of_two().max(8);
+        let mut index = vec![(0u32, 0u32); size];
+        for (id, a) in actions.iter().enumerate() {
+            let h = name_hash(&a.name);
+            let mut i = h as usize & (size - 1);
+            while index.get(i).is_some_and(|e| e.1 != 0) {
+                i = (i + 1) & (size - 1);
+            }
+            if let (Some(e), Ok(id)) = (index.get_mut(i), u32::try_from(id + 1)) {
+                *e = (h, id);
+            }
+        }
         BindTables {
+            index: index.into_boxed_slice(),
             names: actions.iter().map(|a| Arc::from(&*a.name)).collect(),
             actions: actions
                 .iter()
@@ -810,6 +826,21 @@ impl BindTables {
         }
     }
 
+    /// The id of the action named `name` (as [`Program::action_id`]).
+    fn action_id(&self, name: &str) -> Option<u32> {
+        let h = name_hash(name);
+        let mask = self.index.len().checked_sub(1)?;
+        let mut i = h as usize & mask;
+        loop {
+            let (eh, id) = *self.index.get(i)?;
+            let id = id.checked_sub(1)?;
+            if eh == h && self.names.get(id as usize).is_some_and(|n| **n == *name) {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     fn namespace(&self, src: Src) -> Option<(usize, usize)> {
         match src {
             Src::Actor => self.actor,
@@ -817,6 +848,16 @@ impl BindTables {
             Src::Args | Src::Session => None,
         }
     }
+}
+
+/// FNV-1a, folded to 32 bits.
+fn name_hash(s: &str) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
 }
 
 /// An action's slots as a fast path fills them, each at most once.

@@ -110,12 +110,23 @@ mod tests {
     #[test]
     fn a_text_folds_like_fold_and_shares_what_folding_leaves_alone() {
         let long = "X".repeat(STACK_FOLD + 1);
-        for raw in ["prod", "PassWord", "pass\u{200B}word", "ÄRGER", "ärger", "", &long] {
+        for raw in [
+            "prod",
+            "PassWord",
+            "pass\u{200B}word",
+            "ÄRGER",
+            "ärger",
+            "",
+            &long,
+        ] {
             let t = Text::new(raw);
             assert_eq!(&*t.raw, raw);
             assert_eq!(*t.folded, fold(raw), "{raw:?}");
         }
         let t = Text::new("acme.com");
-        assert!(Arc::ptr_eq(&t.raw, &t.folded), "one allocation for a string folding leaves alone");
+        assert!(
+            Arc::ptr_eq(&t.raw, &t.folded),
+            "one allocation for a string folding leaves alone"
+        );
     }
 }
