@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+#[allow(dead_code, reason = "write_all is decide.rs's")]
 mod workload;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

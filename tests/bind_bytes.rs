@@ -62,7 +62,7 @@ const STRS: &[&str] = &[
 fn sample(c: &Compilation, ty: Type, pick: usize) -> Value {
     let s = STRS[pick % STRS.len()];
     match ty {
-        Type::Bool => json!(pick % 2 == 0),
+        Type::Bool => json!(pick.is_multiple_of(2)),
         Type::Int | Type::Duration => json!([0, 1, -7, 1_000_000, i64::MIN, i64::MAX][pick % 6]),
         Type::Money => json!([0, 500, 85_000, i64::MAX][pick % 4]),
         Type::Str => json!(s),
@@ -73,7 +73,7 @@ fn sample(c: &Compilation, ty: Type, pick: usize) -> Value {
         Type::Enum(id) => {
             let members = &c.schema.enum_def(id).unwrap().members;
             let m = &members[pick % members.len()];
-            json!(if pick % 3 == 0 {
+            json!(if pick.is_multiple_of(3) {
                 m.to_uppercase()
             } else {
                 m.clone()
@@ -90,7 +90,7 @@ fn request(c: &Compilation, action: usize, picks: &[usize]) -> Value {
     let pick = |i: usize| picks[i % picks.len()].wrapping_add(i);
     let mut args = Map::new();
     for (i, f) in a.fields.iter().filter(|f| f.derive.is_none()).enumerate() {
-        if !(f.optional && pick(i) % 3 == 0) {
+        if !(f.optional && pick(i).is_multiple_of(3)) {
             args.insert(f.name.clone(), sample(c, f.ty, pick(i)));
         }
     }
@@ -98,18 +98,18 @@ fn request(c: &Compilation, action: usize, picks: &[usize]) -> Value {
     out.insert("action".into(), json!(a.name));
     out.insert("args".into(), Value::Object(args));
     for (n, ns) in c.schema.namespaces.iter().enumerate() {
-        if pick(100 + n) % 4 == 0 {
+        if pick(100 + n).is_multiple_of(4) {
             continue;
         }
         let mut m = Map::new();
         for (i, f) in ns.fields.iter().enumerate() {
-            if pick(200 + i) % 2 == 0 {
+            if pick(200 + i).is_multiple_of(2) {
                 m.insert(f.name.clone(), sample(c, f.ty, pick(300 + i)));
             }
         }
         out.insert(ns.name.clone(), Value::Object(m));
     }
-    if pick(7) % 2 == 0 {
+    if pick(7).is_multiple_of(2) {
         out.insert(
             "session".into(),
             json!({"id": format!("s-{}", pick(8) % 5)}),
@@ -369,11 +369,11 @@ proptest! {
             let names = ["args", "actor", "context", "session", "tool", "action", "extra"];
             let name = names[section % names.len()];
             match obj.get_mut(name) {
-                Some(Value::Object(m)) if !m.is_empty() && field % 3 != 0 => {
+                Some(Value::Object(m)) if !m.is_empty() && !field.is_multiple_of(3) => {
                     let k = m.keys().nth(field % m.len()).unwrap().clone();
                     m.insert(k, v);
                 }
-                Some(Value::Object(m)) if field % 3 == 0 => {
+                Some(Value::Object(m)) if field.is_multiple_of(3) => {
                     m.insert(format!("x{}", field % 5), v);
                 }
                 _ => {
