@@ -1,5 +1,6 @@
 //! `Program::bind_bytes` (a request bound straight from its text) against
-//! `Program::bind(&parse_request(text)?)`: the same request or the same
+//! `Program::bind(&parse_request(text)?)`, and `bind`'s fast path against
+//! binding field by field (`bind_exactly`): the same request or the same
 //! refusal, for every text — canonical requests from every taxonomy action,
 //! the examples, and those mangled every way a caller or an attacker might
 //! (keys twice, floats, escapes, surrogates, bad UTF-8, reordered keys,
@@ -24,6 +25,14 @@ use serde_json::{json, Map, Value};
 fn both(p: &Program, text: &[u8]) -> (String, String) {
     let fast = p.bind_bytes(text);
     let slow = parse_request(text).and_then(|j| p.bind(&j));
+    // `bind`'s own fast path against binding field by field.
+    let exact = parse_request(text).and_then(|j| p.bind_exactly(&j));
+    assert_eq!(
+        format!("{slow:?}"),
+        format!("{exact:?}"),
+        "{}",
+        String::from_utf8_lossy(text)
+    );
     if let (Ok(f), Ok(s)) = (&fast, &slow) {
         assert_eq!(
             p.decide(f),

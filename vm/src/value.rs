@@ -1,6 +1,7 @@
 //! Request values as the VM reads them: typed, with strings pre-folded for
 //! case-insensitive matching so `decide` never has to allocate.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 /// A string with its folded form: lowercased, with invisible format
@@ -19,8 +20,57 @@ pub struct Text {
 /// ASCII strings up to this long are lowercased on the stack.
 const STACK_FOLD: usize = 128;
 
+/// Strings up to this long are remembered per thread (see [`Text::new`]).
+const RECENT_LEN: usize = 32;
+const RECENT_SLOTS: usize = 256;
+
+thread_local! {
+    /// The texts this thread bound recently, by a hash of the string:
+    /// requests repeat their short strings (roles, environments,
+    /// currencies, domains), and a repeat then costs no allocation and no
+    /// folding. Bounded: 256 strings of at most 32 bytes per thread.
+    static RECENT: RefCell<[Option<Text>; RECENT_SLOTS]> =
+        const { RefCell::new([const { None }; RECENT_SLOTS]) };
+}
+
 impl Text {
+    /// The text of `raw`, sharing the allocation of an equal short string
+    /// this thread bound recently.
     pub fn new(raw: &str) -> Text {
+        if raw.len() > RECENT_LEN {
+            return Text::fresh(raw);
+        }
+        let slot = recent_slot(raw);
+        // `try_with`: a thread being torn down binds without the cache.
+        let hit = RECENT
+            .try_with(|r| {
+                r.try_borrow().ok().and_then(|r| {
+                    r.get(slot)
+                        .and_then(Option::as_ref)
+                        .filter(|t| *t.raw == *raw)
+                        .cloned()
+                })
+            })
+            .ok()
+            .flatten();
+        if let Some(t) = hit {
+            return t;
+        }
+        let t = Text::fresh(raw);
+        let _ = RECENT.try_with(|r| {
+            if let Some(e) = r
+                .try_borrow_mut()
+                .ok()
+                .as_deref_mut()
+                .and_then(|r| r.get_mut(slot))
+            {
+                *e = Some(t.clone());
+            }
+        });
+        t
+    }
+
+    fn fresh(raw: &str) -> Text {
         let shared: Arc<str> = Arc::from(raw);
         let folded = if raw.is_ascii() {
             // No invisible character is ASCII, and ASCII lowercases to
@@ -55,6 +105,16 @@ impl Text {
             folded,
         }
     }
+}
+
+/// FNV-1a of a short string, as a slot of [`RECENT`].
+fn recent_slot(s: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h ^ (h >> 16)) as usize % RECENT_SLOTS
 }
 
 /// Characters that render as nothing and are used to split keywords.
