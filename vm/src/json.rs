@@ -238,7 +238,26 @@ pub(crate) enum Raw<'t> {
     Strs(Vec<Cow<'t, str>>),
 }
 
-impl Raw<'_> {
+impl<'j> Raw<'j> {
+    /// A parsed value as the fast paths bind it; `None` for a shape no
+    /// field binds from (an object, a float, an integer beyond `i64`, an
+    /// array holding anything but strings), which binding refuses.
+    pub(crate) fn of(v: &'j Value) -> Option<Raw<'j>> {
+        Some(match v {
+            Value::Null => Raw::Null,
+            Value::Bool(b) => Raw::Bool(*b),
+            Value::Number(n) => Raw::Int(n.as_i64()?),
+            Value::String(s) => Raw::Str(Cow::Borrowed(s)),
+            Value::Array(items) => Raw::Strs(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(Cow::Borrowed))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Object(_) => return None,
+        })
+    }
+
     /// The value [`parse_request`] would have built from the same text.
     pub(crate) fn to_json(&self) -> Value {
         match self {

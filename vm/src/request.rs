@@ -538,7 +538,7 @@ impl Program {
             if f.derive.is_some() {
                 return None;
             }
-            b.set(pos, self.bind_value(f, Some(v), "", "").ok()?)?;
+            b.set(pos, self.bind_raw(f, Raw::of(v)?)?)?;
         }
         for (src, m) in [(Src::Actor, actor), (Src::Context, context)] {
             let Some(m) = m else { continue };
@@ -547,10 +547,7 @@ impl Program {
             for (key, v) in m {
                 let pos = fields.iter().position(|f| *f.name == **key)?;
                 let f = fields.get(pos)?;
-                b.set(
-                    a.own_fields + base + pos,
-                    self.bind_value(f, Some(v), "", "").ok()?,
-                )?;
+                b.set(a.own_fields + base + pos, self.bind_raw(f, Raw::of(v)?)?)?;
             }
         }
         b.finish(self, t, args, actor, context)
