@@ -142,3 +142,32 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
     assert!(n <= 1, "read + record + decide allocated {n} times");
     assert_eq!(d.verdict, permit0_vm::risk::Verdict::Deny);
 }
+
+#[test]
+fn binding_a_clean_request_allocates_its_slots_and_the_strings_it_has_not_seen() {
+    // No session aggregates, so a request's aggregates are empty.
+    let p = program(
+        r#"when payments.refund amount > 50_000 and currency == "usd" then escalate "large refund""#,
+    );
+    let text = r#"{"action":"payments.refund","args":{"amount":900,"currency":"usd","charge_id":"ch_1"},"actor":{"role":"Support"}}"#;
+    // Three strings this thread has not bound yet: "usd" and "ch_1" fold to
+    // themselves (one allocation each, shared by the raw and the folded
+    // form), "Support" folds to "support" (two). Plus the slots: five
+    // allocations, however many fields the action and the namespaces
+    // declare.
+    let (r, n) = allocations(|| p.bind_bytes(text.as_bytes()));
+    assert!(r.is_ok() && p.bind_bytes_streams(text.as_bytes()));
+    assert_eq!(n, 5, "bind_bytes allocated {n} times");
+    // The same strings again, on the same thread: they are shared with the
+    // first request, and only the slots are allocated.
+    let (r, n) = allocations(|| p.bind_bytes(text.as_bytes()));
+    assert!(r.is_ok());
+    assert_eq!(
+        n, 1,
+        "bind_bytes allocated {n} times for strings it has seen"
+    );
+    let json = permit0_vm::parse_request(text.as_bytes()).unwrap();
+    let (r, n) = allocations(|| p.bind(&json));
+    assert!(r.is_ok());
+    assert_eq!(n, 1, "bind allocated {n} times for strings it has seen");
+}

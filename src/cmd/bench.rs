@@ -1,9 +1,14 @@
 //! `permit0 bench POLICIES_OR_BUNDLE REQUESTS.jsonl`: binds every request
 //! first, then times `decide` alone over many passes and reports the median
-//! nanoseconds per decision.
+//! nanoseconds per decision. Binding is timed the same way (warm, repeated
+//! passes over every request, the median pass divided by the number of
+//! requests): from a parsed `serde_json::Value` ([`Program::bind`]), and
+//! straight from the request's text ([`Program::bind_bytes`]) alone and
+//! followed by `decide` — what an embedding pays per request end to end.
 
 use super::common::{is_bundle, load_program};
 use permit0_vm::risk::Verdict;
+use permit0_vm::Program;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -39,6 +44,34 @@ fn median(v: &mut [f64]) -> f64 {
         n => {
             (v.get(n / 2 - 1).copied().unwrap_or(0.0) + v.get(n / 2).copied().unwrap_or(0.0)) / 2.0
         }
+    }
+}
+
+/// Times passes of `f` over `n` items (after one warm-up pass) until
+/// `budget` is spent, at least 5 and at most 100,000 of them; returns the
+/// nanoseconds per item of every pass.
+fn passes(budget: Duration, n: usize, mut f: impl FnMut()) -> Vec<f64> {
+    f();
+    let mut out = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < budget || out.len() < 5 {
+        let t = Instant::now();
+        f();
+        out.push(t.elapsed().as_nanos() as f64 / n.max(1) as f64);
+        if out.len() >= 100_000 {
+            break;
+        }
+    }
+    out
+}
+
+/// Binds every request from its text, then decides it (or refuses it).
+fn bind_bytes_and_decide(program: &Program, texts: &[&str]) {
+    for t in texts {
+        match program.bind_bytes(black_box(t.as_bytes())) {
+            Ok(r) => black_box(program.decide(&r)),
+            Err(e) => black_box(program.refuse(&e)),
+        };
     }
 }
 
@@ -130,7 +163,8 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let mut requests = Vec::new();
-    let mut bind_ns = Vec::new();
+    let mut parsed = Vec::new();
+    let mut texts = Vec::new();
     let mut unbound = 0usize;
     for (n, line) in text
         .lines()
@@ -144,13 +178,12 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let t = Instant::now();
-        let bound = program.bind(&json);
-        bind_ns.push(t.elapsed().as_nanos() as f64);
-        match bound {
+        match program.bind(&json) {
             Ok(r) => requests.push(r),
             Err(_) => unbound += 1,
         }
+        parsed.push(json);
+        texts.push(line);
     }
     if requests.is_empty() {
         eprintln!("error: no request could be bound");
@@ -165,26 +198,35 @@ pub fn run(args: Args) -> ExitCode {
     }
     // Warm up, then time passes over all requests until the budget is spent.
     let budget = Duration::from_secs_f64(args.seconds.max(0.1));
-    for r in &requests {
-        black_box(program.decide(black_box(r)));
-    }
-    let mut per_decision = Vec::new();
-    let start = Instant::now();
-    while start.elapsed() < budget || per_decision.len() < 5 {
-        let t = Instant::now();
+    let mut per_decision = passes(budget, requests.len(), || {
         for r in &requests {
             black_box(program.decide(black_box(r)));
         }
-        per_decision.push(t.elapsed().as_nanos() as f64 / requests.len() as f64);
-        if per_decision.len() >= 100_000 {
-            break;
+    });
+    let mut bind_ns = passes(budget / 2, parsed.len(), || {
+        for j in &parsed {
+            let _ = black_box(program.bind(black_box(j)));
         }
-    }
+    });
+    let mut bytes_ns = passes(budget / 2, texts.len(), || {
+        for t in &texts {
+            let _ = black_box(program.bind_bytes(black_box(t.as_bytes())));
+        }
+    });
+    let mut end_to_end_ns = passes(budget / 2, texts.len(), || {
+        bind_bytes_and_decide(&program, &texts)
+    });
+    let streamed = texts
+        .iter()
+        .filter(|t| program.bind_bytes_streams(t.as_bytes()))
+        .count();
     let min = per_decision.iter().copied().fold(f64::INFINITY, f64::min);
     let max = per_decision.iter().copied().fold(0.0, f64::max);
     let passes = per_decision.len();
     let med = median(&mut per_decision);
     let bind_med = median(&mut bind_ns);
+    let bytes_med = median(&mut bytes_ns);
+    let end_to_end_med = median(&mut end_to_end_ns);
     if args.json {
         let out = serde_json::json!({
             "median_ns": (med * 10.0).round() / 10.0,
@@ -193,16 +235,27 @@ pub fn run(args: Args) -> ExitCode {
             "passes": passes,
             "requests": requests.len() + unbound,
             "unbound": unbound,
+            // Bind from a parsed `serde_json::Value`.
             "bind_median_ns": bind_med.round(),
+            // Bind straight from the request's text (`bind_bytes`).
+            "bind_bytes_median_ns": bytes_med.round(),
+            // `bind_bytes` and then `decide` (or `refuse`): end to end.
+            "bind_bytes_decide_median_ns": end_to_end_med.round(),
+            // Requests `bind_bytes` read on its streaming path (the rest it
+            // parsed, then bound).
+            "bind_bytes_streamed": streamed,
             "decisions": counts,
         });
         outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         outln!(
-            "requests   {} ({} could not be bound; bind median {:.0} ns each)",
+            "requests   {} ({} could not be bound)",
             requests.len() + unbound,
             unbound,
-            bind_med
+        );
+        outln!(
+            "bind       median {bind_med:.0} ns from a parsed JSON value, {bytes_med:.0} ns from text; \
+             from text and decided: {end_to_end_med:.0} ns ({streamed} streamed)"
         );
         outln!("decide     median {med:.1} ns per decision (min {min:.1}, max {max:.1}; {passes} passes)");
         let c: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -14,7 +14,9 @@ pub use permit0_vm::{Outcome, Risk};
 use permit0_classify::CLASSIFIERS;
 use permit0_session::DEFAULT_MAX_SKEW_MS;
 use permit0_session::{self as session, SessionError};
-use permit0_vm::{keys::parse_public_key, Engine, Explanation, LoadError, Program, VerifyingKey};
+use permit0_vm::{
+    keys::parse_public_key, Engine, Explanation, LoadError, Program, Request, VerifyingKey,
+};
 use serde_json::Value as Json;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -166,10 +168,18 @@ impl Authorizer {
     /// levels deep is refused (escalate), since the tool that runs the call
     /// may read such a request differently.
     pub fn decide_bytes(&self, request: &[u8]) -> Outcome {
-        match permit0_vm::parse_request(request) {
-            Ok(json) => self.decide(&json),
-            Err(e) => self.engine.program().refusal(&e, None),
-        }
+        let program = self.engine.program();
+        let clock = self.clock();
+        guarded(&program, &Json::Null, || {
+            match program.bind_bytes(request) {
+                Ok(req) => self.decide_bound(&program, req, clock),
+                Err(e) => {
+                    // The slow path, for refusals only: name what was asked.
+                    let json = permit0_vm::parse_request(request).ok();
+                    program.refusal(&e, json.as_ref().and_then(asked))
+                }
+            }
+        })
     }
 
     /// Decides at a given clock: replay ([`Clock::logged`]) and tools that
@@ -182,10 +192,14 @@ impl Authorizer {
     }
 
     fn decide_with(&self, program: &Program, request: &Json, clock: Clock) -> Outcome {
-        let mut req = match program.bind(request) {
-            Ok(r) => r,
-            Err(e) => return program.refusal(&e, asked(request)),
-        };
+        match program.bind(request) {
+            Ok(req) => self.decide_bound(program, req, clock),
+            Err(e) => program.refusal(&e, asked(request)),
+        }
+    }
+
+    /// Session, decide and outcome of a bound request.
+    fn decide_bound(&self, program: &Program, mut req: Request, clock: Clock) -> Outcome {
         match session::observe(program, self.store.as_ref(), &mut req, clock, true) {
             Ok(()) => program.outcome(&program.decide(&req), Some(&req)),
             Err(SessionError::Clock(e)) => program.refusal(&e, Some(req.asked())),

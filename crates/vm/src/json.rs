@@ -17,6 +17,7 @@
 use crate::request::BindError;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -219,5 +220,281 @@ impl<'de> Visitor<'de> for Strict<'_, '_> {
             out.insert(key, v);
         }
         Ok(Value::Object(out))
+    }
+}
+
+/// One field's value as [`crate::Program::bind_bytes`] reads it from the
+/// text: only the shapes a request field can bind from. Strings borrow
+/// from the text unless they hold escapes.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Raw<'t> {
+    Null,
+    Bool(bool),
+    /// An integer as serde_json would read it into an `i64` (no fraction,
+    /// no exponent, not `-0`).
+    Int(i64),
+    Str(Cow<'t, str>),
+    /// An array holding only strings.
+    Strs(Vec<Cow<'t, str>>),
+}
+
+impl<'j> Raw<'j> {
+    /// A parsed value as the fast paths bind it; `None` for a shape no
+    /// field binds from (an object, a float, an integer beyond `i64`, an
+    /// array holding anything but strings), which binding refuses.
+    pub(crate) fn of(v: &'j Value) -> Option<Raw<'j>> {
+        Some(match v {
+            Value::Null => Raw::Null,
+            Value::Bool(b) => Raw::Bool(*b),
+            Value::Number(n) => Raw::Int(n.as_i64()?),
+            Value::String(s) => Raw::Str(Cow::Borrowed(s)),
+            Value::Array(items) => Raw::Strs(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(Cow::Borrowed))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Object(_) => return None,
+        })
+    }
+
+    /// The value [`parse_request`] would have built from the same text.
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            Raw::Null => Value::Null,
+            Raw::Bool(b) => Value::Bool(*b),
+            Raw::Int(i) => Value::from(*i),
+            Raw::Str(s) => Value::String(s.to_string()),
+            Raw::Strs(v) => Value::Array(v.iter().map(|s| Value::String(s.to_string())).collect()),
+        }
+    }
+}
+
+/// A reader over a request's text (already checked to be UTF-8 and within
+/// [`MAX_REQUEST_BYTES`]) for the streaming binder. Every method returns
+/// `None` on anything it does not read exactly like serde_json — a syntax
+/// error, but also a float, a big integer, a lone surrogate — and the
+/// binder then falls back to [`parse_request`], which gives the exact
+/// answer. So `None` never means "refused", only "not on the fast path".
+pub(crate) struct Cursor<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Cursor<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        Cursor { text, at: 0 }
+    }
+
+    fn byte(&self, i: usize) -> Option<u8> {
+        self.text.as_bytes().get(i).copied()
+    }
+
+    /// The next byte after JSON whitespace.
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.byte(self.at) {
+            self.at += 1;
+        }
+        self.byte(self.at)
+    }
+
+    /// Consumes `c` if it comes next.
+    pub(crate) fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Nothing but whitespace is left.
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    fn literal(&mut self, word: &str) -> bool {
+        let found = self
+            .text
+            .get(self.at..)
+            .is_some_and(|rest| rest.starts_with(word));
+        if found {
+            self.at += word.len();
+        }
+        found
+    }
+
+    /// `"key":` — an object's key and its colon.
+    pub(crate) fn key(&mut self) -> Option<Cow<'t, str>> {
+        let k = self.string()?;
+        self.eat(b':').then_some(k)
+    }
+
+    /// After `{` or `,` of an object: `true` if another member follows,
+    /// `false` at its `}`. `first` is whether no member has been read yet.
+    pub(crate) fn next_member(&mut self, first: bool) -> Option<bool> {
+        if self.eat(b'}') {
+            return Some(false);
+        }
+        if first || self.eat(b',') {
+            // A trailing comma (`{"a": 1,}`) fails at the key.
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// A string, unescaped.
+    pub(crate) fn string(&mut self) -> Option<Cow<'t, str>> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.at;
+        let plain = self
+            .text
+            .as_bytes()
+            .get(start..)?
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let mut i = start + plain;
+        match self.byte(i)? {
+            b'"' => {
+                self.at = i + 1;
+                return self.text.get(start..i).map(Cow::Borrowed);
+            }
+            b'\\' => {}
+            _ => return None,
+        }
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(self.text.get(start..i)?);
+        loop {
+            match self.byte(i)? {
+                b'"' => {
+                    self.at = i + 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {
+                    let e = self.byte(i + 1)?;
+                    i += 2;
+                    out.push(match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4(i)?;
+                            i += 4;
+                            if (0xD800..0xDC00).contains(&hi) {
+                                // A surrogate pair, or the fallback.
+                                if self.byte(i) != Some(b'\\') || self.byte(i + 1) != Some(b'u') {
+                                    return None;
+                                }
+                                let lo = self.hex4(i + 2)?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return None;
+                                }
+                                i += 6;
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
+                            } else {
+                                // `None` for a lone trailing surrogate.
+                                char::from_u32(hi)?
+                            }
+                        }
+                        _ => return None,
+                    });
+                }
+                c if c < 0x20 => return None,
+                _ => {
+                    let run = i;
+                    while let Some(c) = self.byte(i) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    out.push_str(self.text.get(run..i)?);
+                }
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let digits = self.text.get(at..at + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
+
+    /// An integer serde_json reads as an `i64`.
+    fn int(&mut self) -> Option<i64> {
+        let mut i = self.at;
+        let negative = self.byte(i) == Some(b'-');
+        if negative {
+            i += 1;
+        }
+        let mut n: u64 = 0;
+        match self.byte(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                while let Some(d @ b'0'..=b'9') = self.byte(i) {
+                    n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        // A fraction or an exponent is a float; a digit after a leading
+        // zero is not JSON.
+        if let Some(b'.' | b'e' | b'E' | b'0'..=b'9') = self.byte(i) {
+            return None;
+        }
+        self.at = i;
+        if negative {
+            // serde_json reads `-0` as the float -0.0.
+            if n == 0 {
+                return None;
+            }
+            0i64.checked_sub_unsigned(n)
+        } else {
+            i64::try_from(n).ok()
+        }
+    }
+
+    /// A field's value.
+    pub(crate) fn raw(&mut self) -> Option<Raw<'t>> {
+        Some(match self.peek()? {
+            b'"' => Raw::Str(self.string()?),
+            b'n' if self.literal("null") => Raw::Null,
+            b't' if self.literal("true") => Raw::Bool(true),
+            b'f' if self.literal("false") => Raw::Bool(false),
+            b'-' | b'0'..=b'9' => Raw::Int(self.int()?),
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        items.push(self.string()?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Raw::Strs(items)
+            }
+            _ => return None,
+        })
+    }
+
+    /// `null`, if it comes next.
+    pub(crate) fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.literal("null")
     }
 }

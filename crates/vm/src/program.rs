@@ -153,6 +153,8 @@ pub struct Program {
     /// The classifiers tool mappings and derivations call (none until
     /// [`Program::with_builtins`]).
     pub(crate) builtins: &'static dyn crate::normalize::Builtins,
+    /// Tables for binding requests (see `request.rs`).
+    pub(crate) bind: crate::request::BindTables,
 }
 
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -494,7 +496,9 @@ impl Program {
             .map(|s| s.clone().into_boxed_slice())
             .collect();
 
+        let bind = crate::request::BindTables::new(&actions, &namespaces);
         Ok(Program {
+            bind,
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             info: BundleInfo {
                 digest,

@@ -3,19 +3,24 @@
 //! name up. Anything that cannot be bound exactly is a [`BindError`]; the
 //! caller turns it into a decision with [`Program::refuse`] — never allow.
 
-use crate::program::{FieldMeta, Program};
+use crate::json::{Cursor, Raw, MAX_REQUEST_BYTES};
+use crate::program::{ActionRt, FieldMeta, Program};
 use crate::value::{Text, Value};
 use crate::wire::TypeWire;
 use serde_json::Value as Json;
 use std::fmt;
+use std::sync::Arc;
+
+type Obj = serde_json::Map<String, Json>;
 
 /// A request bound to one program's slots.
 #[derive(Clone, Debug)]
 pub struct Request {
     pub(crate) instance: u64,
     pub(crate) action: Option<u32>,
-    /// What the caller asked for, as sent (`action` or `tool` name).
-    pub(crate) asked: Box<str>,
+    /// What the caller asked for, as sent (`action` or `tool` name); for a
+    /// known action, the program's own copy of its name.
+    pub(crate) asked: Arc<str>,
     pub(crate) via_tool: bool,
     pub(crate) slots: Box<[Value]>,
     /// Session aggregates in the bundle's order; filled by the embedding's
@@ -248,6 +253,62 @@ impl Program {
     /// Binds a JSON request (docs/language.md, "The request and decision JSON"). An action the bundle
     /// does not know binds to no action, and `decide` escalates it.
     pub fn bind(&self, json: &Json) -> Result<Request, BindError> {
+        match self.bind_clean(json) {
+            Some(r) => Ok(r),
+            None => self.bind_exactly(json),
+        }
+    }
+
+    /// The fast path of [`Program::bind`]: one pass over the sections of a
+    /// canonical request; `None` for anything else (a raw tool call, an
+    /// unknown action, a refusal, a taint), which
+    /// [`Program::bind_exactly`] then binds and words.
+    fn bind_clean(&self, json: &Json) -> Option<Request> {
+        let (mut name, mut args, mut actor, mut context, mut session) =
+            (None, None, None, None, None);
+        for (key, v) in json.as_object()? {
+            match key.as_str() {
+                "action" => name = Some(v.as_str()?),
+                "args" => args = section(v)?,
+                "actor" => actor = section(v)?,
+                "context" => context = section(v)?,
+                "session" => session = section(v)?,
+                _ => return None,
+            }
+        }
+        let action = self.bind.action_id(name?)?;
+        let session = match session {
+            None => None,
+            Some(m) => {
+                let mut keys = m.keys();
+                match (keys.next().map(String::as_str), keys.next(), m.get("id")) {
+                    (Some("id"), None, Some(Json::String(id))) if !id.trim().is_empty() => {
+                        Some(id.as_str().into())
+                    }
+                    _ => return None,
+                }
+            }
+        };
+        let empty = Obj::new();
+        let slots = self.bind_fields_fast(action, args.unwrap_or(&empty), actor, context)?;
+        Some(Request {
+            instance: self.instance,
+            action: Some(action),
+            asked: self.bind.names.get(action as usize)?.clone(),
+            via_tool: false,
+            slots,
+            aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
+            session,
+            tool_args: None,
+            taint: None,
+        })
+    }
+
+    /// [`Program::bind`] without its fast path: section by section, in the
+    /// order its refusals are worded in. The same answer as `bind`; for
+    /// tests that check the fast paths against it.
+    #[doc(hidden)]
+    pub fn bind_exactly(&self, json: &Json) -> Result<Request, BindError> {
         let obj = json.as_object().ok_or(BindError::NotAnObject)?;
         for key in obj.keys() {
             if !matches!(
@@ -283,7 +344,7 @@ impl Program {
                 aggs,
             );
         }
-        let Some(action) = self.action_id(asked) else {
+        let Some(action) = self.bind.action_id(asked) else {
             return Ok(Request {
                 instance: self.instance,
                 action: None,
@@ -309,8 +370,232 @@ impl Program {
         )
     }
 
+    /// Binds a request straight from its JSON text, with exactly the
+    /// strictness and the answers of `bind(&parse_request(text)?)` — the
+    /// same request, or the same [`BindError`] — without building a
+    /// `serde_json::Value`: a canonical request (`"action"` first, the
+    /// order of sorted keys and of [`Program::canonical_request`]) is read
+    /// once, each field straight into its slot. Anything else — a raw tool
+    /// call, an unknown action, a refusal, a taint, a float, a key spelled
+    /// twice — is parsed by [`crate::parse_request`] and bound by
+    /// [`Program::bind`], which give the exact answer.
+    pub fn bind_bytes(&self, text: &[u8]) -> Result<Request, BindError> {
+        if text.len() <= MAX_REQUEST_BYTES {
+            if let Ok(s) = std::str::from_utf8(text) {
+                if let Some(r) = self.stream(s) {
+                    return Ok(r);
+                }
+            }
+        }
+        self.bind(&crate::json::parse_request(text)?)
+    }
+
+    /// Whether [`Program::bind_bytes`] reads `text` on its streaming path
+    /// (rather than parsing it first). The answer is the same either way;
+    /// for tests and `permit0 bench`.
+    #[doc(hidden)]
+    pub fn bind_bytes_streams(&self, text: &[u8]) -> bool {
+        text.len() <= MAX_REQUEST_BYTES
+            && std::str::from_utf8(text).is_ok_and(|s| self.stream(s).is_some())
+    }
+
+    /// The fast path of [`Program::bind_bytes`]: `None` for anything but a
+    /// clean canonical request.
+    fn stream(&self, text: &str) -> Option<Request> {
+        let mut c = Cursor::new(text);
+        if !c.eat(b'{') || c.key()? != "action" {
+            return None;
+        }
+        let name = c.string()?;
+        let action = self.bind.action_id(&name)?;
+        let a = self.actions.get(action as usize)?;
+        let t = self.bind.actions.get(action as usize)?;
+        if !t.fits {
+            return None;
+        }
+        let mut b = Slots::new(a);
+        // Derivations read their inputs as JSON: for an action with derived
+        // fields, the inputs and the namespaces are also kept as JSON.
+        let keep = t.derived != 0;
+        let mut json: [Option<Obj>; 3] = [None, None, None];
+        let mut sections = 0u8;
+        let mut session = None;
+        while c.next_member(false)? {
+            let key = c.key()?;
+            let (bit, src) = match &*key {
+                "args" => (1u8, Src::Args),
+                "actor" => (2, Src::Actor),
+                "context" => (4, Src::Context),
+                "session" => (8, Src::Session),
+                // `action` twice, `tool` too, or not a section.
+                _ => return None,
+            };
+            if sections & bit != 0 {
+                return None;
+            }
+            sections |= bit;
+            if c.null() {
+                continue;
+            }
+            if !c.eat(b'{') {
+                return None;
+            }
+            if src == Src::Session {
+                session = Some(stream_session(&mut c)?);
+                continue;
+            }
+            let (fields, base) = match src {
+                Src::Args => (a.slots.get(..a.own_fields)?, 0),
+                _ => {
+                    let (n, base) = self.bind.namespace(src)?;
+                    (self.namespaces.get(n)?.1.as_slice(), a.own_fields + base)
+                }
+            };
+            let mut kept = keep.then(Obj::new);
+            let mut first = true;
+            while c.next_member(first)? {
+                first = false;
+                let key = c.key()?;
+                let pos = fields.iter().position(|f| *f.name == *key)?;
+                let f = fields.get(pos)?;
+                if f.derive.is_some() {
+                    return None;
+                }
+                let raw = c.raw()?;
+                if let Some(m) = &mut kept {
+                    m.insert(key.into_owned(), raw.to_json());
+                }
+                b.set(base + pos, self.bind_raw(f, raw)?)?;
+            }
+            if let Some(slot) = json.get_mut(src as usize) {
+                *slot = kept;
+            }
+        }
+        if !c.at_end() {
+            return None;
+        }
+        let [args, actor, context] = &json;
+        let empty = Obj::new();
+        let slots = b.finish(
+            self,
+            t,
+            args.as_ref().unwrap_or(&empty),
+            actor.as_ref(),
+            context.as_ref(),
+        )?;
+        Some(Request {
+            instance: self.instance,
+            action: Some(action),
+            asked: self.bind.names.get(action as usize)?.clone(),
+            via_tool: false,
+            slots,
+            aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
+            session,
+            tool_args: None,
+            taint: None,
+        })
+    }
+
+    /// A field's value from the text, as [`Program::bind_value`] binds its
+    /// JSON; `None` wherever that refuses.
+    fn bind_raw(&self, f: &FieldMeta, v: Raw<'_>) -> Option<Value> {
+        Some(match (f.ty, v) {
+            (_, Raw::Null) => return f.optional.then_some(Value::Absent),
+            (TypeWire::Bool, Raw::Bool(b)) => Value::Bool(b),
+            (TypeWire::Int | TypeWire::Duration, Raw::Int(i)) => Value::Int(i),
+            (TypeWire::Money, Raw::Int(i)) if i >= 0 => Value::Int(i),
+            (TypeWire::Time, Raw::Int(i)) => Value::Int(i),
+            (TypeWire::Time, Raw::Str(s)) => Value::Int(crate::time::parse_rfc3339(&s)?),
+            (TypeWire::Str, Raw::Str(s)) => Value::Str(Text::new(&s)),
+            (TypeWire::List | TypeWire::Set, Raw::Strs(items)) => {
+                Value::List(items.iter().map(|s| Text::new(s)).collect())
+            }
+            (TypeWire::Enum(e), Raw::Str(s)) => {
+                let members = self.enums.get(e as usize)?;
+                let p = members
+                    .iter()
+                    .position(|m| m.eq_ignore_ascii_case(&s) && s.is_ascii())?;
+                Value::Enum(u16::try_from(p).ok()?)
+            }
+            _ => return None,
+        })
+    }
+
+    /// The fast path of binding parsed sections to an action's slots:
+    /// `None` for anything but a clean request (a refusal, a taint), which
+    /// [`Program::bind_fields_exactly`] then binds and words.
+    fn bind_fields_fast(
+        &self,
+        action: u32,
+        args: &Obj,
+        actor: Option<&Obj>,
+        context: Option<&Obj>,
+    ) -> Option<Box<[Value]>> {
+        let a = self.actions.get(action as usize)?;
+        let t = self.bind.actions.get(action as usize)?;
+        if !t.fits {
+            return None;
+        }
+        let mut b = Slots::new(a);
+        let own = a.slots.get(..a.own_fields)?;
+        for (key, v) in args {
+            let pos = own.iter().position(|f| *f.name == **key)?;
+            let f = own.get(pos)?;
+            if f.derive.is_some() {
+                return None;
+            }
+            b.set(pos, self.bind_raw(f, Raw::of(v)?)?)?;
+        }
+        for (src, m) in [(Src::Actor, actor), (Src::Context, context)] {
+            let Some(m) = m else { continue };
+            let (n, base) = self.bind.namespace(src)?;
+            let fields = &self.namespaces.get(n)?.1;
+            for (key, v) in m {
+                let pos = fields.iter().position(|f| *f.name == **key)?;
+                let f = fields.get(pos)?;
+                b.set(a.own_fields + base + pos, self.bind_raw(f, Raw::of(v)?)?)?;
+            }
+        }
+        b.finish(self, t, args, actor, context)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn bind_fields(
+        &self,
+        action: u32,
+        args: &serde_json::Map<String, Json>,
+        actor: Option<&serde_json::Map<String, Json>>,
+        context: Option<&serde_json::Map<String, Json>>,
+        asked: &str,
+        via_tool: bool,
+        session: Option<Box<str>>,
+        aggs: Box<[i64]>,
+    ) -> Result<Request, BindError> {
+        let Some(slots) = self.bind_fields_fast(action, args, actor, context) else {
+            return self
+                .bind_fields_exactly(action, args, actor, context, asked, via_tool, session, aggs);
+        };
+        let asked = match self.bind.names.get(action as usize) {
+            Some(name) if **name == *asked => Arc::clone(name),
+            _ => asked.into(),
+        };
+        Ok(Request {
+            instance: self.instance,
+            action: Some(action),
+            asked,
+            via_tool,
+            slots,
+            aggs,
+            session,
+            tool_args: None,
+            taint: None,
+        })
+    }
+
+    /// Binds field by field in the order the errors are worded in: the
+    /// first refusal in declaration order, the first taint in key order.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_fields_exactly(
         &self,
         action: u32,
         args: &serde_json::Map<String, Json>,
@@ -510,6 +795,216 @@ impl Program {
             }
         })
     }
+}
+
+/// A section of a parsed request: `Some(None)` when it is null, `None`
+/// when it is not an object.
+fn section(v: &Json) -> Option<Option<&Obj>> {
+    match v {
+        Json::Null => Some(None),
+        Json::Object(m) => Some(Some(m)),
+        _ => None,
+    }
+}
+
+/// Where a section's values go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Src {
+    Args = 0,
+    Actor = 1,
+    Context = 2,
+    Session = 3,
+}
+
+/// What binding needs of a program, computed once at load so a request
+/// looks nothing up by name but its fields.
+#[derive(Debug)]
+pub(crate) struct BindTables {
+    /// Each action's name, shared by every request bound to it.
+    names: Box<[Arc<str>]>,
+    /// Action names → ids: an open-addressed table of `(hash, id + 1)`
+    /// (0: empty), at most half full, so a name is found in about one probe
+    /// instead of a binary search through the actions.
+    index: Box<[(u32, u32)]>,
+    actions: Box<[ActionTable]>,
+    /// The `actor` and `context` namespaces: their index in
+    /// `Program::namespaces` and their first slot after an action's own
+    /// fields.
+    actor: Option<(usize, usize)>,
+    context: Option<(usize, usize)>,
+}
+
+#[derive(Debug)]
+struct ActionTable {
+    /// At most 128 slots: the fast paths track them in a `u128`.
+    fits: bool,
+    /// Slots a request must give (neither optional nor derived).
+    required: u128,
+    /// Derived slots.
+    derived: u128,
+}
+
+impl BindTables {
+    pub(crate) fn new(actions: &[ActionRt], namespaces: &[(Box<str>, Vec<FieldMeta>)]) -> Self {
+        let mut actor = None;
+        let mut context = None;
+        let mut base = 0;
+        for (i, (name, fields)) in namespaces.iter().enumerate() {
+            match &**name {
+                "actor" if actor.is_none() => actor = Some((i, base)),
+                "context" if context.is_none() => context = Some((i, base)),
+                _ => {}
+            }
+            base += fields.len();
+        }
+        let size = (actions.len() * 2).next_power_of_two().max(8);
+        let mut index = vec![(0u32, 0u32); size];
+        for (id, a) in actions.iter().enumerate() {
+            let h = name_hash(&a.name);
+            let mut i = h as usize & (size - 1);
+            while index.get(i).is_some_and(|e| e.1 != 0) {
+                i = (i + 1) & (size - 1);
+            }
+            if let (Some(e), Ok(id)) = (index.get_mut(i), u32::try_from(id + 1)) {
+                *e = (h, id);
+            }
+        }
+        BindTables {
+            index: index.into_boxed_slice(),
+            names: actions.iter().map(|a| Arc::from(&*a.name)).collect(),
+            actions: actions
+                .iter()
+                .map(|a| {
+                    let mut t = ActionTable {
+                        fits: a.slots.len() <= 128,
+                        required: 0,
+                        derived: 0,
+                    };
+                    for (i, f) in a.slots.iter().enumerate().take(128) {
+                        // Only an action's own fields are derived; binding
+                        // reads a namespace field as sent, whatever it says.
+                        if f.derive.is_some() && i < a.own_fields {
+                            t.derived |= 1 << i;
+                        } else if !f.optional {
+                            t.required |= 1 << i;
+                        }
+                    }
+                    t
+                })
+                .collect(),
+            actor,
+            context,
+        }
+    }
+
+    /// The id of the action named `name` (as [`Program::action_id`]).
+    fn action_id(&self, name: &str) -> Option<u32> {
+        let h = name_hash(name);
+        let mask = self.index.len().checked_sub(1)?;
+        let mut i = h as usize & mask;
+        loop {
+            let (eh, id) = *self.index.get(i)?;
+            let id = id.checked_sub(1)?;
+            if eh == h && self.names.get(id as usize).is_some_and(|n| **n == *name) {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn namespace(&self, src: Src) -> Option<(usize, usize)> {
+        match src {
+            Src::Actor => self.actor,
+            Src::Context => self.context,
+            Src::Args | Src::Session => None,
+        }
+    }
+}
+
+/// FNV-1a, folded to 32 bits.
+fn name_hash(s: &str) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+/// An action's slots as a fast path fills them, each at most once.
+struct Slots<'p> {
+    a: &'p ActionRt,
+    slots: Vec<Value>,
+    seen: u128,
+}
+
+impl<'p> Slots<'p> {
+    fn new(a: &'p ActionRt) -> Self {
+        Slots {
+            a,
+            slots: vec![Value::Absent; a.slots.len()],
+            seen: 0,
+        }
+    }
+
+    /// `None` for a slot given twice (a key spelled twice in the text).
+    fn set(&mut self, i: usize, v: Value) -> Option<()> {
+        let bit = 1u128.checked_shl(u32::try_from(i).ok()?)?;
+        if self.seen & bit != 0 {
+            return None;
+        }
+        self.seen |= bit;
+        *self.slots.get_mut(i)? = v;
+        Some(())
+    }
+
+    /// Checks that every required slot was given and computes the derived
+    /// ones; `None` where binding would refuse.
+    fn finish(
+        mut self,
+        p: &Program,
+        t: &ActionTable,
+        args: &Obj,
+        actor: Option<&Obj>,
+        context: Option<&Obj>,
+    ) -> Option<Box<[Value]>> {
+        if t.required & !self.seen != 0 {
+            return None;
+        }
+        let mut derived = t.derived;
+        while derived != 0 {
+            let i = derived.trailing_zeros() as usize;
+            derived &= derived - 1;
+            let f = self.a.slots.get(i)?;
+            // A derivation that fails (a classifier missing) falls back to
+            // the exact path, which reports it.
+            let v = crate::normalize::derive(p.builtins, f.derive.as_ref()?, args, actor, context)
+                .ok()?;
+            if v.is_null() && !f.optional {
+                return None;
+            }
+            *self.slots.get_mut(i)? = p.bind_value(f, Some(&v), "", "").ok()?;
+        }
+        Some(self.slots.into_boxed_slice())
+    }
+}
+
+/// A `session` section after its `{`, read from the text.
+fn stream_session(c: &mut Cursor<'_>) -> Option<Box<str>> {
+    let mut id = None;
+    let mut first = true;
+    while c.next_member(first)? {
+        first = false;
+        if c.key()? != "id" || id.is_some() {
+            return None;
+        }
+        let s = c.string()?;
+        if s.trim().is_empty() {
+            return None;
+        }
+        id = Some(Box::from(&*s));
+    }
+    id
 }
 
 /// The `session` section: `{"id": "<non-empty string>"}` and nothing else,

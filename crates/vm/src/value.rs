@@ -1,22 +1,120 @@
 //! Request values as the VM reads them: typed, with strings pre-folded for
 //! case-insensitive matching so `decide` never has to allocate.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 /// A string with its folded form: lowercased, with invisible format
 /// characters (zero-width spaces, soft hyphens, bidi controls) removed, so
 /// `PassWord`, `pass\u{200B}word` and `password` match the same keyword.
+///
+/// Both are shared strings: when folding changes nothing (`acme.com`,
+/// `prod`) `folded` is the same allocation as `raw`, so binding such a
+/// string allocates once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
-    pub raw: Box<str>,
-    pub folded: Box<str>,
+    pub raw: Arc<str>,
+    pub folded: Arc<str>,
+}
+
+/// ASCII strings up to this long are lowercased on the stack.
+const STACK_FOLD: usize = 128;
+
+/// Strings up to this long are remembered per thread (see [`Text::new`]).
+const RECENT_LEN: usize = 32;
+const RECENT_SLOTS: usize = 256;
+
+thread_local! {
+    /// The texts this thread bound recently, by a hash of the string:
+    /// requests repeat their short strings (roles, environments,
+    /// currencies, domains), and a repeat then costs no allocation and no
+    /// folding. Bounded: 256 strings of at most 32 bytes per thread.
+    static RECENT: RefCell<[Option<Text>; RECENT_SLOTS]> =
+        const { RefCell::new([const { None }; RECENT_SLOTS]) };
 }
 
 impl Text {
+    /// The text of `raw`, sharing the allocation of an equal short string
+    /// this thread bound recently.
     pub fn new(raw: &str) -> Text {
+        if raw.len() > RECENT_LEN {
+            return Text::fresh(raw);
+        }
+        let slot = recent_slot(raw);
+        // `try_with`: a thread being torn down binds without the cache.
+        let hit = RECENT
+            .try_with(|r| {
+                r.try_borrow().ok().and_then(|r| {
+                    r.get(slot)
+                        .and_then(Option::as_ref)
+                        .filter(|t| *t.raw == *raw)
+                        .cloned()
+                })
+            })
+            .ok()
+            .flatten();
+        if let Some(t) = hit {
+            return t;
+        }
+        let t = Text::fresh(raw);
+        let _ = RECENT.try_with(|r| {
+            if let Some(e) = r
+                .try_borrow_mut()
+                .ok()
+                .as_deref_mut()
+                .and_then(|r| r.get_mut(slot))
+            {
+                *e = Some(t.clone());
+            }
+        });
+        t
+    }
+
+    fn fresh(raw: &str) -> Text {
+        let shared: Arc<str> = Arc::from(raw);
+        let folded = if raw.is_ascii() {
+            // No invisible character is ASCII, and ASCII lowercases to
+            // ASCII: folding is `to_ascii_lowercase`.
+            if !raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                Arc::clone(&shared)
+            } else {
+                let mut buf = [0u8; STACK_FOLD];
+                match buf.get_mut(..raw.len()) {
+                    Some(out) => {
+                        out.iter_mut()
+                            .zip(raw.bytes())
+                            .for_each(|(o, b)| *o = b.to_ascii_lowercase());
+                        match std::str::from_utf8(out) {
+                            Ok(lower) => Arc::from(lower),
+                            Err(_) => Arc::from(fold(raw)),
+                        }
+                    }
+                    None => Arc::from(raw.to_ascii_lowercase()),
+                }
+            }
+        } else {
+            let f = fold(raw);
+            if f == raw {
+                Arc::clone(&shared)
+            } else {
+                Arc::from(f)
+            }
+        };
         Text {
-            raw: raw.into(),
-            folded: fold(raw).into_boxed_str(),
+            raw: shared,
+            folded,
         }
     }
+}
+
+/// FNV-1a of a short string, as a slot of [`RECENT`].
+fn recent_slot(s: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h ^ (h >> 16)) as usize % RECENT_SLOTS
 }
 
 /// The folding used by every text operator, at compile time on keywords and
@@ -59,5 +157,28 @@ mod tests {
         assert_eq!(fold("pass\u{200B}word"), "password");
         assert_eq!(fold("API\u{00AD}_KEY"), "api_key");
         assert_eq!(fold("ÄRGER"), "ärger");
+    }
+
+    #[test]
+    fn a_text_folds_like_fold_and_shares_what_folding_leaves_alone() {
+        let long = "X".repeat(STACK_FOLD + 1);
+        for raw in [
+            "prod",
+            "PassWord",
+            "pass\u{200B}word",
+            "ÄRGER",
+            "ärger",
+            "",
+            &long,
+        ] {
+            let t = Text::new(raw);
+            assert_eq!(&*t.raw, raw);
+            assert_eq!(*t.folded, fold(raw), "{raw:?}");
+        }
+        let t = Text::new("acme.com");
+        assert!(
+            Arc::ptr_eq(&t.raw, &t.folded),
+            "one allocation for a string folding leaves alone"
+        );
     }
 }
