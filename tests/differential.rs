@@ -339,6 +339,72 @@ proptest! {
     }
 }
 
+/// Atoms drawn from a small pool, so rules share tests and thresholds: the
+/// compiler's skips (a failed test rules out every later rule whose test
+/// implies it — the same test, a narrower threshold, a smaller set) and
+/// its dropping of a `has` made redundant are exercised on every case.
+fn shared_atom() -> BoxedStrategy<String> {
+    const THRESHOLDS: &[i64] = &[0, 10, 100, 500, 1000];
+    prop_oneof![
+        4 => (op(), proptest::sample::select(THRESHOLDS))
+            .prop_map(|(o, k)| format!("amount {o} {k}")),
+        2 => (op(), -2i64..3).prop_map(|(o, k)| format!("n {o} {k}")),
+        2 => (prop::bool::ANY, proptest::sample::select(&["a", "ab", "b"][..]))
+            .prop_map(|(eq, w)| format!("name {} {}", if eq { "==" } else { "!=" }, lit(w))),
+        2 => (prop::bool::ANY, prop::collection::vec(proptest::sample::select(&["a", "ab", "b"][..]), 1..3))
+            .prop_map(|(neg, v)| {
+                let v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+                format!("name {}in {{{}}}", if neg { "not " } else { "" }, words_lit(&v))
+            }),
+        2 => (op(), proptest::sample::select(&["a", "b", "c"][..]))
+            .prop_map(|(o, m)| format!("kind {} {m}", if o == "!=" { "!=" } else { "==" })),
+        1 => (prop::bool::ANY, prop::collection::vec(proptest::sample::select(&["a", "b", "c"][..]), 1..3))
+            .prop_map(|(neg, v)| {
+                let items: Vec<String> = v.iter().map(|s| lit(s)).collect();
+                format!("kind {}in {{{}}}", if neg { "not " } else { "" }, items.join(", "))
+            }),
+        1 => Just("name starts_with \"a\"".to_string()),
+        1 => Just("(has opt and opt > 0)".to_string()),
+        1 => Just("(has actor.role and actor.role == \"a\")".to_string()),
+        1 => Just("has actor.role".to_string()),
+        1 => Just("(not has opt or opt < 2)".to_string()),
+    ]
+    .boxed()
+}
+
+fn shared_rule() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(shared_atom(), 0..4),
+        proptest::sample::select(&["allow", "escalate", "deny"][..]),
+    )
+        .prop_map(|(atoms, v)| format!("when t.act {} then {v}", atoms.join(" and ")))
+}
+
+/// Requests whose amounts sit on and beside the shared thresholds.
+fn near_request() -> impl Strategy<Value = Value> {
+    (
+        request(),
+        proptest::sample::select(&[-1i64, 0, 1, 9, 10, 11, 99, 100, 101, 500, 999, 1000, 1001][..]),
+    )
+        .prop_map(|(mut r, amount)| {
+            r["args"]["amount"] = json!(amount.max(0));
+            r
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn vm_agrees_when_rules_share_tests_and_thresholds(rules in prop::collection::vec(shared_rule(), 2..24), requests in prop::collection::vec(near_request(), 16)) {
+        let src = format!("{ACTION}\n{}\n", rules.join("\n"));
+        let c = compile_src(&src);
+        let errors: Vec<String> = c.errors().map(|d| format!("{}: {}", d.code, d.message)).collect();
+        prop_assert!(errors.is_empty(), "generated policy does not compile: {errors:?}\n{src}");
+        agree(&c, &requests, &src);
+    }
+}
+
 #[test]
 fn vm_agrees_on_the_example_policy() {
     let src = include_str!("../examples/refunds.p0");

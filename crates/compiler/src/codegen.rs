@@ -16,6 +16,8 @@ use permit0_vm::wire::{
 };
 use std::collections::BTreeMap;
 
+mod rules;
+
 /// Everything codegen produces; `bundle` adds the header facts and signs.
 #[derive(Debug, Default)]
 pub struct Code {
@@ -72,6 +74,7 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         out: Code::default(),
         pools: Pools::default(),
         diags: Vec::new(),
+        layouts: Vec::new(),
     };
     g.out.enums = schema.enums.iter().map(|e| e.members.clone()).collect();
     for ns in &schema.namespaces {
@@ -152,10 +155,28 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         .into_iter()
         .map(|(needles, all)| MatcherWire { needles, all })
         .collect();
+    let pools = rules::Pools {
+        ints: &g.out.ints,
+        strs: &g.out.strs,
+        sets: &g.out.sets,
+        enum_sets: &g.out.enum_sets,
+    };
+    for (a, layout) in g.out.actions.iter_mut().zip(&g.layouts) {
+        rules::skip(&mut a.code, layout, &pools);
+        rules::thread(&mut a.code);
+    }
     if g.diags.is_empty() {
         Ok(g.out)
     } else {
         Err(g.diags)
+    }
+}
+
+/// The top-level conjuncts of a condition (`a and (b and c)` → a, b, c).
+fn conjuncts<'e>(e: &'e TExpr, out: &mut Vec<&'e TExpr>) {
+    match e {
+        TExpr::And(items) => items.iter().for_each(|x| conjuncts(x, out)),
+        other => out.push(other),
     }
 }
 
@@ -180,6 +201,8 @@ struct Gen<'a> {
     out: Code,
     pools: Pools,
     diags: Vec<Diagnostic>,
+    /// The decide rules of each action as emitted, for `rules::skip`.
+    layouts: Vec<rules::Layout>,
 }
 
 /// Code under construction for one action.
@@ -262,9 +285,7 @@ impl<'a> Gen<'a> {
         if !plan.amplify.is_empty() {
             b.code.push(Instr::Score);
         }
-        for r in &plan.decide {
-            self.rule(&mut b, ir, *r, true);
-        }
+        let layout = self.decide_rules(&mut b, ir, &plan.decide);
         b.code.push(Instr::Default);
         if b.code.len() > MAX_CODE_LEN {
             self.limit(
@@ -288,6 +309,65 @@ impl<'a> Gen<'a> {
             marks,
             compliance: a.compliance.clone(),
         });
+        self.layouts.push(layout);
+    }
+
+    /// The decide rules of an action, strongest verdict first: each rule's
+    /// top-level conjuncts compiled on their own, simplified and ordered
+    /// (`rules::order_conjuncts`), each followed by a `jump.if_false` to
+    /// the next rule (retargeted by `rules::skip` once the pools are final).
+    fn decide_rules(&mut self, b: &mut Block<'_>, ir: &Ir, decide: &[usize]) -> rules::Layout {
+        let mut layout = rules::Layout::default();
+        let mut patches = Vec::new();
+        for &index in decide {
+            let Some(r) = ir.rules.get(index) else {
+                continue;
+            };
+            b.span = r.span;
+            let mut items = Vec::new();
+            if let Some(c) = &r.cond {
+                conjuncts(c, &mut items);
+            }
+            let mut parts = Vec::with_capacity(items.len());
+            for item in items {
+                let mut part = Block {
+                    action: b.action,
+                    code: Vec::new(),
+                    span: r.span,
+                };
+                self.cond(&mut part, item);
+                parts.push(part.code);
+            }
+            rules::order_conjuncts(&mut parts);
+            let rule_no = layout.starts.len();
+            layout.starts.push(b.code.len());
+            for part in parts {
+                let start = b.code.len();
+                let base = u16::try_from(start).unwrap_or(u16::MAX);
+                b.code.extend(part.into_iter().map(|ins| match ins {
+                    Instr::JumpIfFalse { to } => Instr::JumpIfFalse {
+                        to: to.saturating_add(base),
+                    },
+                    Instr::JumpIfTrue { to } => Instr::JumpIfTrue {
+                        to: to.saturating_add(base),
+                    },
+                    other => other,
+                }));
+                let jump = b.code.len();
+                layout.exits.push((jump, rule_no, start, jump));
+                patches.push(jump);
+                b.code.push(Instr::JumpIfFalse { to: 0 });
+            }
+            b.code.push(Instr::Fire {
+                rule: u16::try_from(index).unwrap_or(u16::MAX),
+            });
+            // Until `rules::skip`: a failed conjunct goes to the next rule.
+            for at in patches.drain(..) {
+                self.patch(b, at);
+            }
+        }
+        layout.starts.push(b.code.len());
+        layout
     }
 
     /// The mark code of one action: a `Mark` for every session aggregate

@@ -129,7 +129,7 @@ impl Program {
         let mut scored = false;
         let mut acc = false;
         let mut pc = 0usize;
-        let code = &a.code;
+        let code: &[Instr] = &a.code;
         // On the explain path a decision may already have been reached (the
         // one `decide` returns); a fault after it does not change it.
         macro_rules! fault {
@@ -289,7 +289,7 @@ impl Program {
                 _ => return Err(Fault::Type),
             },
             Instr::StrEqK { slot: s, k, negate } => match (slot(req, s)?, pool(&self.strs, k)?) {
-                (Value::Str(t), k) => (*t.raw == **k) != negate,
+                (Value::Str(t), k) => same(&t.raw, k) != negate,
                 (Value::Absent, _) => false,
                 _ => return Err(Fault::Type),
             },
@@ -303,7 +303,7 @@ impl Program {
                 set,
                 negate,
             } => match (slot(req, s)?, pool(&self.sets, set)?) {
-                (Value::Str(t), s) => s.binary_search_by(|x| (**x).cmp(&*t.raw)).is_ok() != negate,
+                (Value::Str(t), s) => in_set(s, &t.raw) != negate,
                 (Value::Absent, _) => false,
                 _ => return Err(Fault::Type),
             },
@@ -460,14 +460,86 @@ fn default_verdict(_a: &ActionRt, tier: Tier) -> Verdict {
     tier.default_verdict()
 }
 
+/// Exact string equality, lengths first; short strings without a call to
+/// `memcmp` (most request values and constants are short).
+#[inline(always)]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && same_len(a, b)
+}
+
+/// `a == b` for slices of one length.
+#[inline(always)]
+fn same_len(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    let word = |s: &[u8], at: usize| -> u64 {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| -> u32 {
+        s.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map_or(0, u32::from_le_bytes)
+    };
+    match n {
+        // Whole words, then a last word overlapping the one before.
+        8..=64 => {
+            (0..n / 8).all(|i| word(a, i * 8) == word(b, i * 8)) && word(a, n - 8) == word(b, n - 8)
+        }
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// `needle` occurs in `hay`; short haystacks without the general searcher.
+#[inline]
+fn occurs(hay: &str, needle: &str) -> bool {
+    if hay.len() > 64 {
+        return hay.contains(needle);
+    }
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let (h, n) = (hay.len(), needle.len());
+    if n > h {
+        return false;
+    }
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    (0..=h - n).any(|i| {
+        hay.get(i) == Some(&first) && hay.get(i..i + n).is_some_and(|w| same_len(w, needle))
+    })
+}
+
+/// Exact membership in a sorted set. A small set is scanned: comparing
+/// lengths first, it rarely reads the string's bytes (a binary search reads
+/// them at every probe).
+#[inline(always)]
+fn in_set(set: &[Box<str>], s: &str) -> bool {
+    if set.len() <= 8 {
+        set.iter().any(|x| same(x, s))
+    } else {
+        set.binary_search_by(|x| (**x).cmp(s)).is_ok()
+    }
+}
+
 /// Case-insensitive: `needle` is folded at compile time, the subject at bind
 /// time.
 #[inline]
 fn text_test(op: TextOp, v: &Value, needle: &str) -> bool {
     let one = |t: &Text| match op {
-        TextOp::Contains => t.folded.contains(needle),
-        TextOp::StartsWith => t.folded.starts_with(needle),
-        TextOp::EndsWith => t.folded.ends_with(needle),
+        TextOp::Contains => occurs(&t.folded, needle),
+        TextOp::StartsWith => t
+            .folded
+            .as_bytes()
+            .get(..needle.len())
+            .is_some_and(|head| same_len(head, needle.as_bytes())),
+        TextOp::EndsWith => t
+            .folded
+            .len()
+            .checked_sub(needle.len())
+            .and_then(|at| t.folded.as_bytes().get(at..))
+            .is_some_and(|tail| same_len(tail, needle.as_bytes())),
     };
     match v {
         Value::Str(t) => one(t),
@@ -512,5 +584,62 @@ fn matches(m: &MatcherRt, v: &Value) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings of every length the word-wise comparisons treat differently
+    /// (0–3, 4–7, 8–64, longer), differing at the start, middle and end.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ab]{0,3}",
+            "[ab]{4,9}",
+            "[abé]{8,20}",
+            "a{60,70}b?",
+            "[ab.]{0,80}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn string_equality_is_exact(a in text(), b in text()) {
+            prop_assert_eq!(same(&a, &b), a == b);
+            prop_assert!(same(&a, &a.clone()));
+        }
+
+        #[test]
+        fn starts_ends_and_contains_agree_with_std(hay in text(), needle in text()) {
+            let t = Text { raw: hay.as_str().into(), folded: hay.as_str().into() };
+            let v = Value::Str(t);
+            prop_assert_eq!(text_test(TextOp::StartsWith, &v, &needle), hay.starts_with(&*needle));
+            prop_assert_eq!(text_test(TextOp::EndsWith, &v, &needle), hay.ends_with(&*needle));
+            prop_assert_eq!(text_test(TextOp::Contains, &v, &needle), hay.contains(&*needle));
+            // A needle cut from the haystack is found.
+            if hay.len() >= 3 && hay.is_char_boundary(1) && hay.is_char_boundary(hay.len() - 1) {
+                let inner = &hay[1..hay.len() - 1];
+                prop_assert!(occurs(&hay, inner));
+            }
+        }
+
+        #[test]
+        fn set_membership_is_exact(mut set in proptest::collection::vec(text(), 0..14), s in text()) {
+            set.sort();
+            set.dedup();
+            let boxed: Vec<Box<str>> = set.iter().map(|x| x.as_str().into()).collect();
+            prop_assert_eq!(in_set(&boxed, &s), set.contains(&s));
+            if let Some(first) = set.first() {
+                prop_assert!(in_set(&boxed, first));
+            }
+        }
     }
 }
