@@ -151,12 +151,13 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn openapi() -> Response {
-    (
+async fn openapi(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
+    authorize(&app, &headers, ANY)?;
+    Ok((
         [(header::CONTENT_TYPE, "application/json")],
         include_str!("openapi.json"),
     )
-        .into_response()
+        .into_response())
 }
 
 async fn metrics(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
