@@ -422,6 +422,18 @@ impl Db {
             .optional()?)
     }
 
+    /// The key with this id (from `keys list`).
+    pub fn find_key_by_id(&self, id: &str) -> DbResult<Option<KeyInfo>> {
+        Ok(self
+            .main()
+            .query_row(
+                "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys WHERE id = ?1",
+                params![id],
+                key_row,
+            )
+            .optional()?)
+    }
+
     pub fn list_keys(&self) -> DbResult<Vec<KeyInfo>> {
         let c = self.main();
         let mut st = c.prepare(

@@ -13,6 +13,7 @@ pub mod db;
 pub mod metrics;
 pub mod store;
 pub mod web;
+pub mod webhooks;
 
 use db::Db;
 use ed25519_dalek::SigningKey;
