@@ -193,15 +193,15 @@ fn who(key: &KeyInfo) -> String {
 
 async fn decide(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let key = authorize(&app, &headers, AGENT)?;
-    let out = decide_body(&app, &key, &body)?;
+    let out = decide_body(&app, &key, &body).await?;
     Ok(AxJson(out).into_response())
 }
 
 /// Decides one request body: strict JSON reading as the Authorizer does
 /// (a duplicate key escalates), but text that is not JSON at all is a 400.
-fn decide_body(app: &App, key: &KeyInfo, body: &[u8]) -> ApiResult<Json> {
+async fn decide_body(app: &App, key: &KeyInfo, body: &[u8]) -> ApiResult<Json> {
     match permit0_vm::parse_request(body) {
-        Ok(json) => decide_json(app, key, &json),
+        Ok(json) => decide_json(app, key, &json).await,
         Err(e) => {
             if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
                 return Err(bad(format!("the body is not JSON: {e}")));
@@ -243,7 +243,7 @@ async fn decide_batch(State(app): Shared, headers: HeaderMap, body: Bytes) -> Ap
     }
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        out.push(match decide_json(&app, &key, item) {
+        out.push(match decide_json(&app, &key, item).await {
             Ok(d) => d,
             Err(ApiError(_, e)) => json!({"error": e}),
         });
@@ -281,7 +281,7 @@ fn request_amount(req: &Json) -> Option<Option<i64>> {
     req.pointer("/args/amount").map(Json::as_i64)
 }
 
-fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
+async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
     if let Some(t) = text_at(req, "/context/tenant") {
         if t != key.tenant {
             return Err(ApiError(
@@ -345,6 +345,25 @@ fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
                 )),
             );
             o.insert("grant".into(), json!(g.id));
+        }
+    }
+    // The reviewer may tighten an allow; it has no answer that loosens.
+    if let crate::webhooks::Review::Tighten(to, why) = crate::webhooks::review(app, req, &v).await {
+        app.metrics.reviewer_tightened();
+        let said = v
+            .get("reason")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("decision".into(), json!(to));
+            o.insert(
+                "reason".into(),
+                json!(format!(
+                    "the reviewer said {to}: {why}; the policy said: {said}"
+                )),
+            );
+            o.insert("reviewed".into(), json!(to));
         }
     }
     let verdict = v

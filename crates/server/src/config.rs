@@ -33,6 +33,8 @@ pub struct FileConfig {
     /// Notified of each new pending approval.
     #[serde(default)]
     pub webhooks: Vec<WebhookConfig>,
+    /// The tighten-only second stage.
+    pub reviewer: Option<crate::webhooks::ReviewerConfig>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -119,6 +121,7 @@ pub struct Resolved {
     pub limits: Limits,
     pub tenants: BTreeMap<String, PathBuf>,
     pub webhooks: Vec<WebhookConfig>,
+    pub reviewer: Option<crate::webhooks::ReviewerConfig>,
 }
 
 /// The default address: loopback only.
@@ -219,6 +222,7 @@ pub fn resolve(flags: Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Res
         limits: file.limits,
         tenants,
         webhooks: file.webhooks,
+        reviewer: file.reviewer,
     })
 }
 

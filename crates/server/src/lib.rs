@@ -46,6 +46,8 @@ pub struct Options {
     /// How far `context.time` may be from the clock (`None`: unchecked —
     /// tests only).
     pub max_skew: Option<std::time::Duration>,
+    /// The tighten-only second stage.
+    pub reviewer: Option<webhooks::ReviewerConfig>,
 }
 
 impl Options {
@@ -91,6 +93,7 @@ impl Options {
             max_skew: Some(std::time::Duration::from_millis(
                 u64::try_from(permit0_vm::DEFAULT_MAX_SKEW_MS).unwrap_or(300_000),
             )),
+            reviewer: r.reviewer,
         })
     }
 }
@@ -118,6 +121,13 @@ pub struct App {
     pub max_skew: Option<std::time::Duration>,
     pub rate: api::RateLimiter,
     pub web: web::Sessions,
+    /// New approvals' notifications, for the background sender.
+    pub hooks: tokio::sync::mpsc::Sender<webhooks::Job>,
+    hooks_rx: Mutex<Option<tokio::sync::mpsc::Receiver<webhooks::Job>>>,
+    pub reviewer: Option<webhooks::ReviewerConfig>,
+    /// The client the reviewer is asked with.
+    pub http: reqwest::Client,
+    base_url: std::sync::OnceLock<String>,
     bundles_dir: PathBuf,
 }
 
@@ -152,6 +162,11 @@ impl App {
             None => None,
         };
         let bundles_dir = opts.data.join("bundles");
+        let (hooks, hooks_rx) = tokio::sync::mpsc::channel(4096);
+        let base_url = std::sync::OnceLock::new();
+        if let Some(u) = &opts.public_url {
+            let _ = base_url.set(u.trim_end_matches('/').to_string());
+        }
         let app = App {
             db,
             store,
@@ -168,6 +183,11 @@ impl App {
             max_skew: opts.max_skew,
             rate: api::RateLimiter::new(opts.limits.rate_per_key, opts.limits.burst_per_key),
             web: web::Sessions::default(),
+            hooks,
+            hooks_rx: Mutex::new(Some(hooks_rx)),
+            reviewer: opts.reviewer,
+            http: reqwest::Client::new(),
+            base_url,
             bundles_dir,
         };
         // The default bundle must load: a server that cannot decide does
@@ -234,6 +254,11 @@ impl App {
             })
             .map_err(|e| format!("swapped in, but not kept for the next start: {e}"))?;
         Ok(t.auth.program().digest_string())
+    }
+
+    /// Where the page is reached: `public_url`, or the address listened on.
+    pub fn base_url(&self) -> &str {
+        self.base_url.get().map_or("", String::as_str)
     }
 
     /// Appends to the audit log, if one is kept.
@@ -318,6 +343,10 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let _ = app.base_url.set(format!("http://{addr}"));
+    let hooks = lock_err(app.hooks_rx.lock())
+        .take()
+        .map(|rx| tokio::spawn(webhooks::deliver(app.clone(), rx)));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = api::router(app.clone());
     let ticker = {
@@ -339,6 +368,9 @@ pub async fn start(opts: Options) -> Result<Running, String> {
             .await
             .map_err(|e| e.to_string());
         ticker.abort();
+        if let Some(h) = hooks {
+            h.abort();
+        }
         app2.audit(|log| log.close().map(|_| ()));
         served
     });

@@ -23,6 +23,8 @@ pub struct Metrics {
     grant_uses: AtomicU64,
     redemptions: Mutex<BTreeMap<&'static str, u64>>,
     rate_limited: AtomicU64,
+    reviewer_errors: AtomicU64,
+    reviewer_tightened: AtomicU64,
 }
 
 impl Metrics {
@@ -53,6 +55,14 @@ impl Metrics {
 
     pub fn grant_use(&self) {
         self.grant_uses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn reviewer_error(&self) {
+        self.reviewer_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn reviewer_tightened(&self) {
+        self.reviewer_tightened.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn rate_limited(&self) {
@@ -124,6 +134,18 @@ impl Metrics {
             "permit0_rate_limited_total",
             "Requests refused by the per-key rate limit.",
             self.rate_limited.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut o,
+            "permit0_reviewer_errors_total",
+            "Reviewer calls that timed out or failed (the decision stood).",
+            self.reviewer_errors.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut o,
+            "permit0_reviewer_tightened_total",
+            "Allows the reviewer turned into deny or escalate.",
+            self.reviewer_tightened.load(Ordering::Relaxed),
         );
         o.push_str("# HELP permit0_redemptions_total Token redemptions by outcome.\n# TYPE permit0_redemptions_total counter\n");
         if let Ok(m) = self.redemptions.lock() {

@@ -58,6 +58,7 @@ pub fn options(data: &Path, src: &str) -> Options {
         limits: Limits::default(),
         webhooks: Vec::new(),
         max_skew: Some(std::time::Duration::from_secs(300)),
+        reviewer: None,
     }
 }
 
