@@ -234,3 +234,95 @@ pub fn valid_tenant(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+listen = "127.0.0.1:9000"
+data = "state"
+bundle = "policy.p0b"
+trusted = ["ops.pub"]
+
+[limits]
+rate_per_key = 5.0
+
+[tenants.globex]
+bundle = "globex.p0b"
+
+[[webhooks]]
+kind = "slack"
+url = "https://hooks.example.com/x"
+
+[reviewer]
+url = "http://127.0.0.1:9/review"
+min_tier = "high"
+"#;
+
+    fn with_file(flags: Flags, env: &[(&str, &str)]) -> Result<Resolved, String> {
+        let dir = std::env::temp_dir().join(format!("permit0-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("permit0.toml");
+        std::fs::write(&path, FILE).unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        resolve(
+            Flags {
+                config: Some(path),
+                ..flags
+            },
+            &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+        )
+    }
+
+    /// The file fills what flags and the environment leave open, its paths
+    /// relative to itself; the environment wins over the file, a flag over
+    /// both.
+    #[test]
+    fn a_flag_wins_over_the_environment_which_wins_over_the_file() {
+        let r = with_file(Flags::default(), &[]).unwrap();
+        assert_eq!(r.listen.to_string(), "127.0.0.1:9000");
+        assert!(r.data.ends_with("state") && r.data.is_absolute());
+        assert_eq!(r.limits.rate_per_key, 5.0);
+        assert_eq!(r.limits.max_batch, Limits::default().max_batch);
+        assert!(r.tenants["globex"].ends_with("globex.p0b"));
+        assert_eq!(r.webhooks.len(), 1);
+        assert_eq!(r.reviewer.unwrap().min_tier, permit0_vm::risk::Tier::High);
+
+        let r = with_file(Flags::default(), &[("PERMIT0_LISTEN", "127.0.0.1:9001")]).unwrap();
+        assert_eq!(r.listen.to_string(), "127.0.0.1:9001");
+        let r = with_file(
+            Flags {
+                listen: Some("127.0.0.1:9002".into()),
+                ..Flags::default()
+            },
+            &[("PERMIT0_LISTEN", "127.0.0.1:9001")],
+        )
+        .unwrap();
+        assert_eq!(r.listen.to_string(), "127.0.0.1:9002");
+    }
+
+    #[test]
+    fn a_file_with_an_unknown_setting_or_a_missing_requirement_is_refused() {
+        let e = FileConfig::parse("listen = \"x\"\nlsiten = \"y\"").unwrap_err();
+        assert!(e.contains("lsiten"), "{e}");
+        let e = resolve(Flags::default(), &|_| None).unwrap_err();
+        assert!(e.contains("--data"), "{e}");
+        let e = resolve(
+            Flags {
+                data: Some("d".into()),
+                bundle: Some("b".into()),
+                trusted: vec!["k".into()],
+                audit: Some("log".into()),
+                ..Flags::default()
+            },
+            &|_| None,
+        )
+        .unwrap_err();
+        assert!(e.contains("--key"), "{e}");
+    }
+}

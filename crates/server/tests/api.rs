@@ -535,3 +535,31 @@ async fn bad_bodies_are_refused_with_a_reason() {
     assert!(spec["paths"]["/v1/decide"].is_object(), "{spec}");
     server.shutdown().await.unwrap();
 }
+
+/// A key over its rate is refused with 429 — and only that key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_over_its_rate_gets_429() {
+    let data = data_dir("rate");
+    let fast = key(&data, Role::Agent, "acme", "fast");
+    let calm = key(&data, Role::Agent, "acme", "calm");
+    let mut opts = options(&data, REFUNDS);
+    opts.limits.rate_per_key = 0.5;
+    opts.limits.burst_per_key = 3.0;
+    let server = start(opts).await;
+    let (fast, calm) = (
+        Client::new(server.addr, &fast),
+        Client::new(server.addr, &calm),
+    );
+    for i in 0..3 {
+        assert_eq!(
+            fast.post("/v1/decide", &refund(100, &format!("r{i}")))
+                .await
+                .0,
+            200
+        );
+    }
+    let (s, e) = fast.post("/v1/decide", &refund(100, "r9")).await;
+    assert_eq!(s, 429, "{e}");
+    assert_eq!(calm.post("/v1/decide", &refund(100, "r9")).await.0, 200);
+    server.shutdown().await.unwrap();
+}
