@@ -8,8 +8,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// The database file's name under the data directory.
 pub const DB_FILE: &str = "permit0.db";
@@ -231,12 +233,38 @@ pub struct Answer<'a> {
     pub now_ms: i64,
 }
 
-/// The database: one connection for sessions (the decide path) and one for
-/// everything else, each behind its own lock.
+/// The database: one connection behind one lock. Every write of the
+/// process goes through it, so writers queue on the lock (microseconds)
+/// instead of SQLite's busy handler (which sleeps in milliseconds); another
+/// process on the same file (`permit0 keys add`) still meets the busy
+/// timeout.
 pub struct Db {
     path: PathBuf,
-    main: Mutex<Connection>,
-    sessions: Mutex<Connection>,
+    conn: Mutex<Connection>,
+    /// Decisions not yet written (see [`Db::record_decision`]).
+    pending: Mutex<Vec<OwnedDecision>>,
+    /// Keys recently looked up, by hash, with when.
+    keys: Mutex<HashMap<String, (Option<KeyInfo>, Instant)>>,
+}
+
+/// How long a key lookup is trusted: a key revoked by another process
+/// (`permit0 keys revoke`) is refused at most this long after.
+pub const KEY_CACHE: Duration = Duration::from_secs(1);
+
+/// Decisions are written in batches of at most this many.
+const BATCH: usize = 256;
+
+#[derive(Clone, Debug)]
+struct OwnedDecision {
+    tenant: String,
+    time_ms: i64,
+    session: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    verdict: String,
+    reason: String,
+    approval: Option<String>,
+    grant: Option<String>,
 }
 
 fn open_conn(path: &Path) -> DbResult<Connection> {
@@ -355,13 +383,13 @@ impl Db {
         std::fs::create_dir_all(dir)
             .map_err(|e| DbError(format!("cannot create `{}`: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
-        let mut main = open_conn(&path)?;
-        migrate(&mut main)?;
-        let sessions = open_conn(&path)?;
+        let mut conn = open_conn(&path)?;
+        migrate(&mut conn)?;
         Ok(Db {
             path,
-            main: Mutex::new(main),
-            sessions: Mutex::new(sessions),
+            conn: Mutex::new(conn),
+            pending: Mutex::new(Vec::new()),
+            keys: Mutex::new(HashMap::new()),
         })
     }
 
@@ -370,11 +398,11 @@ impl Db {
     }
 
     pub(crate) fn main(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.main)
+        lock(&self.conn)
     }
 
     pub(crate) fn sessions(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.sessions)
+        lock(&self.conn)
     }
 
     // -- keys ---------------------------------------------------------------
@@ -409,17 +437,33 @@ impl Db {
         ))
     }
 
-    /// The key with this text, revoked or not.
+    /// The key with this text, revoked or not — from a cache of at most
+    /// [`KEY_CACHE`] age.
     pub fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
         let hash = key_hash(text);
-        Ok(self
-            .main()
-            .query_row(
-                "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys WHERE hash = ?1",
-                params![hash],
-                key_row,
-            )
-            .optional()?)
+        if let Ok(cache) = self.keys.lock() {
+            if let Some((k, at)) = cache.get(&hash) {
+                if at.elapsed() < KEY_CACHE {
+                    return Ok(k.clone());
+                }
+            }
+        }
+        let k = self.find_key_hash(&hash)?;
+        if let Ok(mut cache) = self.keys.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash, (k.clone(), Instant::now()));
+        }
+        Ok(k)
+    }
+
+    fn find_key_hash(&self, hash: &str) -> DbResult<Option<KeyInfo>> {
+        let c = self.main();
+        let mut st = c.prepare_cached(
+            "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys WHERE hash = ?1",
+        )?;
+        Ok(st.query_row(params![hash], key_row).optional()?)
     }
 
     /// The key with this id (from `keys list`).
@@ -446,6 +490,9 @@ impl Db {
     /// Revokes the key with id `id`; `false` when there is none (or it was
     /// already revoked).
     pub fn revoke_key(&self, id: &str, now_ms: i64) -> DbResult<bool> {
+        if let Ok(mut cache) = self.keys.lock() {
+            cache.clear();
+        }
         let n = self.main().execute(
             "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
             params![id, now_ms],
@@ -634,12 +681,63 @@ impl Db {
 
     // -- decisions ----------------------------------------------------------
 
+    /// Remembers a decision for the page. Written in batches (by
+    /// [`Db::flush_decisions`], which a timer calls every 50 ms, and every
+    /// read of decisions calls first); an escalation, and a full batch,
+    /// are written at once.
     pub fn record_decision(&self, d: &NewDecision<'_>) -> DbResult<()> {
-        self.main().prepare_cached(
-            "INSERT INTO decisions (tenant, time_ms, session, actor, action, verdict, reason, approval, grant_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![d.tenant, d.time_ms, d.session, d.actor, d.action, d.verdict, d.reason, d.approval, d.grant])?;
+        let row = OwnedDecision {
+            tenant: d.tenant.to_string(),
+            time_ms: d.time_ms,
+            session: d.session.map(str::to_string),
+            actor: d.actor.map(str::to_string),
+            action: d.action.map(str::to_string),
+            verdict: d.verdict.to_string(),
+            reason: d.reason.to_string(),
+            approval: d.approval.map(str::to_string),
+            grant: d.grant.map(str::to_string),
+        };
+        let now = {
+            let mut p = match self.pending.lock() {
+                Ok(p) => p,
+                Err(e) => e.into_inner(),
+            };
+            p.push(row);
+            d.approval.is_some() || p.len() >= BATCH
+        };
+        if now {
+            self.flush_decisions()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the decisions not yet written, in one transaction.
+    pub fn flush_decisions(&self) -> DbResult<()> {
+        let rows = {
+            let mut p = match self.pending.lock() {
+                Ok(p) => p,
+                Err(e) => e.into_inner(),
+            };
+            std::mem::take(&mut *p)
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.main();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO decisions (tenant, time_ms, session, actor, action, verdict, reason, approval, grant_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for d in &rows {
+                st.execute(params![
+                    d.tenant, d.time_ms, d.session, d.actor, d.action, d.verdict, d.reason,
+                    d.approval, d.grant
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -651,7 +749,7 @@ impl Db {
         limit: u32,
     ) -> DbResult<Vec<DecisionRow>> {
         self.decision_rows(
-            "WHERE tenant = ?1 AND session = ?2 ORDER BY seq DESC LIMIT ?3",
+            "WHERE tenant = ?1 AND session = ?2 ORDER BY time_ms DESC, seq DESC LIMIT ?3",
             params![tenant, session, limit],
         )
     }
@@ -659,12 +757,13 @@ impl Db {
     /// `tenant`'s last `limit` decisions (newest first).
     pub fn recent_decisions(&self, tenant: &str, limit: u32) -> DbResult<Vec<DecisionRow>> {
         self.decision_rows(
-            "WHERE tenant = ?1 ORDER BY seq DESC LIMIT ?2",
+            "WHERE tenant = ?1 ORDER BY time_ms DESC, seq DESC LIMIT ?2",
             params![tenant, limit],
         )
     }
 
     fn decision_rows(&self, tail: &str, p: impl rusqlite::Params) -> DbResult<Vec<DecisionRow>> {
+        self.flush_decisions()?;
         let c = self.main();
         let mut st = c.prepare(&format!(
             "SELECT time_ms, session, actor, action, verdict, reason, approval, grant_id FROM decisions {tail}"
@@ -691,6 +790,7 @@ impl Db {
         tenant: &str,
         since_ms: i64,
     ) -> DbResult<Vec<(i64, String, i64)>> {
+        self.flush_decisions()?;
         let c = self.main();
         let mut st = c.prepare(
             "SELECT (time_ms / 3600000) * 3600000 AS hour, verdict, COUNT(*) FROM decisions

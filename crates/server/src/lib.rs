@@ -352,10 +352,17 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     let ticker = {
         let app = app.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(50));
+            let mut n = 0u32;
             loop {
                 every.tick().await;
-                app.audit(|log| log.tick());
+                if let Err(e) = app.db.flush_decisions() {
+                    eprintln!("permit0 serve: {e}");
+                }
+                n = n.wrapping_add(1);
+                if n % 20 == 0 {
+                    app.audit(|log| log.tick());
+                }
             }
         })
     };
@@ -371,6 +378,7 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         if let Some(h) = hooks {
             h.abort();
         }
+        let _ = app2.db.flush_decisions();
         app2.audit(|log| log.close().map(|_| ()));
         served
     });
