@@ -359,8 +359,9 @@ pub async fn start(opts: Options) -> Result<Running, String> {
                 if let Err(e) = app.db.flush_decisions() {
                     eprintln!("permit0 serve: {e}");
                 }
-                n = n.wrapping_add(1);
-                if n % 20 == 0 {
+                n += 1;
+                if n == 20 {
+                    n = 0;
                     app.audit(|log| log.tick());
                 }
             }
