@@ -849,14 +849,18 @@ async fn wait(
     // Subscribe before reading, so an answer between the read and the wait
     // is not missed.
     let mut rx = app.answered.subscribe();
+    let mut stop = app.stopping.subscribe();
     loop {
         let a = find(&app, &key.tenant, &id)?;
-        if a.state != "pending" {
+        if a.state != "pending" || *stop.borrow() {
             return Ok(AxJson(final_decision(&a)).into_response());
         }
-        match tokio::time::timeout_at(deadline, rx.changed()).await {
-            Ok(Ok(())) => continue,
-            _ => return Ok(AxJson(final_decision(&a)).into_response()),
+        tokio::select! {
+            r = tokio::time::timeout_at(deadline, rx.changed()) => match r {
+                Ok(Ok(())) => continue,
+                _ => return Ok(AxJson(final_decision(&a)).into_response()),
+            },
+            _ = stop.changed() => return Ok(AxJson(final_decision(&a)).into_response()),
         }
     }
 }

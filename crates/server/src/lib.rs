@@ -118,6 +118,9 @@ pub struct App {
     pub metrics: metrics::Metrics,
     /// Bumped whenever an approval is answered: waiters re-read theirs.
     pub answered: tokio::sync::watch::Sender<u64>,
+    /// Set when the server stops: waiters answer at once (still pending)
+    /// so a graceful shutdown is not held up by long polls.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     pub max_skew: Option<std::time::Duration>,
     pub rate: api::RateLimiter,
     pub web: web::Sessions,
@@ -180,6 +183,7 @@ impl App {
             webhooks: opts.webhooks,
             metrics: metrics::Metrics::default(),
             answered: tokio::sync::watch::channel(0).0,
+            stopping: tokio::sync::watch::channel(false).0,
             max_skew: opts.max_skew,
             rate: api::RateLimiter::new(opts.limits.rate_per_key, opts.limits.burst_per_key),
             web: web::Sessions::default(),
@@ -368,10 +372,12 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         })
     };
     let app2 = app.clone();
+    let app3 = app.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
+                app3.stopping.send_replace(true);
             })
             .await
             .map_err(|e| e.to_string());

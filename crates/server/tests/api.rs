@@ -563,3 +563,69 @@ async fn a_key_over_its_rate_gets_429() {
     assert_eq!(calm.post("/v1/decide", &refund(100, "r9")).await.0, 200);
     server.shutdown().await.unwrap();
 }
+
+/// With an audit log, every decision as answered and every approval (bound
+/// to its decision record, named in the token) are appended to the signed
+/// chain, which verifies once the server has stopped. Stopping does not
+/// wait for a long poll: the waiting agent gets the escalation, still
+/// pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_and_approvals_go_to_the_signed_log_and_stopping_wakes_waiters() {
+    let data = data_dir("audit");
+    let agent = key(&data, Role::Agent, "acme", "bot");
+    let approver = key(&data, Role::Approver, "acme", "alice");
+    let log = data.join("decisions.log");
+    let mut opts = options(&data, REFUNDS);
+    opts.audit = Some((log.clone(), signing_key()));
+    opts.token_key = Some(signing_key());
+    let server = start(opts).await;
+    let agent = Client::new(server.addr, &agent);
+    let approver = Client::new(server.addr, &approver);
+    assert_eq!(agent.decide(&refund(100, "a-1")).await["decision"], "allow");
+    let id = agent.decide(&refund(20_000, "a-1")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, a) = approver
+        .post(&format!("/v1/approvals/{id}/approve"), &json!({}))
+        .await;
+    assert_eq!(s, 200, "{a}");
+    let claims = permit0_vm::token::decode(
+        a["token"].as_str().unwrap(),
+        &[signing_key().verifying_key()],
+    )
+    .unwrap();
+    assert!(
+        claims.record.is_some(),
+        "the token names the decision record it answers"
+    );
+
+    let pending = agent.decide(&refund(30_000, "a-2")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let waiting = {
+        let agent = agent.clone();
+        tokio::spawn(async move {
+            agent
+                .get(&format!("/v1/approvals/{pending}/wait?timeout=120"))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    server.shutdown().await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let (s, w) = waiting.await.unwrap();
+    assert_eq!((s, w["state"].as_str()), (200, Some("pending")));
+
+    let bytes = std::fs::read(&log).unwrap();
+    let report = permit0_vm::audit::verify(
+        &bytes,
+        &[signing_key().verifying_key()],
+        &permit0_vm::audit::VerifyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!((report.decisions, report.approvals), (3, 1));
+    assert!(report.closed);
+}
