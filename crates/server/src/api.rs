@@ -375,27 +375,47 @@ async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
     if verdict == "escalate" {
         let explained = tenant.auth.explain(req);
         let explanation = explained.json.get("explain").cloned();
-        let id = app
-            .db
-            .insert_approval(&NewApproval {
-                tenant: &key.tenant,
-                request: req,
-                outcome: &v,
-                explanation: explanation.as_ref(),
-                action: outcome.action.as_deref(),
-                action_digest: outcome.action_digest.as_deref(),
-                session,
-                actor,
-                agent_key: &key.id,
-                now_ms: now,
-                audit,
-            })
-            .map_err(internal)?;
-        if let Some(o) = v.as_object_mut() {
-            o.insert("approval".into(), json!(id));
+        let queued = app.db.insert_approval(&NewApproval {
+            tenant: &key.tenant,
+            request: req,
+            outcome: &v,
+            explanation: explanation.as_ref(),
+            action: outcome.action.as_deref(),
+            action_digest: outcome.action_digest.as_deref(),
+            session,
+            actor,
+            agent_key: &key.id,
+            now_ms: now,
+            audit,
+        });
+        match queued {
+            Ok(id) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("approval".into(), json!(id));
+                }
+                crate::web::notify(app, &key.tenant, &id, &v, req);
+                approval = Some(id);
+            }
+            // Still an escalation, answered: the agent must not act, and
+            // may ask again once the database answers.
+            Err(e) => {
+                eprintln!("permit0 serve: an escalation could not be queued: {e}");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("approval".into(), Json::Null);
+                    let reason = o
+                        .get("reason")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    o.insert(
+                        "reason".into(),
+                        json!(format!(
+                            "{reason} (not queued for a human: {e}; ask again later)"
+                        )),
+                    );
+                }
+            }
         }
-        crate::web::notify(app, &key.tenant, &id, &v, req);
-        approval = Some(id);
     }
     let _ = app.db.record_decision(&NewDecision {
         tenant: &key.tenant,

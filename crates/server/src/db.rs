@@ -251,6 +251,10 @@ pub struct Db {
 /// (`permit0 keys revoke`) is refused at most this long after.
 pub const KEY_CACHE: Duration = Duration::from_secs(1);
 
+/// How long a statement waits for another process's write lock before it
+/// fails (and a decision fails closed).
+pub const BUSY: Duration = Duration::from_secs(2);
+
 /// Decisions are written in batches of at most this many.
 const BATCH: usize = 256;
 
@@ -269,7 +273,7 @@ struct OwnedDecision {
 
 fn open_conn(path: &Path) -> DbResult<Connection> {
     let c = Connection::open(path)?;
-    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    c.busy_timeout(BUSY)?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "foreign_keys", "ON")?;

@@ -53,7 +53,15 @@ impl SqliteStore {
         answer: &mut dyn FnMut(u16, i64),
     ) -> rusqlite::Result<()> {
         let mut c = self.db.sessions();
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Reading and recording takes the write lock first (so no other
+        // writer comes between the read and the write); reading alone
+        // (explain) does not need it.
+        let behavior = if o.record.is_some() {
+            rusqlite::TransactionBehavior::Immediate
+        } else {
+            rusqlite::TransactionBehavior::Deferred
+        };
+        let tx = c.transaction_with_behavior(behavior)?;
         if !o.queries.is_empty() {
             let mut st = tx.prepare_cached(
                 "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",

@@ -629,3 +629,34 @@ async fn decisions_and_approvals_go_to_the_signed_log_and_stopping_wakes_waiters
     assert_eq!((report.decisions, report.approvals), (3, 1));
     assert!(report.closed);
 }
+
+/// When the database cannot be written (here another process holds its
+/// write lock), a request that would be allowed escalates, the reason names
+/// the session store, and the server keeps serving: once the lock is gone
+/// the same request is allowed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_fails_closed_and_the_server_keeps_serving() {
+    let data = data_dir("store-failure");
+    let agent = key(&data, Role::Agent, "acme", "bot");
+    let server = start(options(&data, REFUNDS)).await;
+    let agent = Client::new(server.addr, &agent);
+    assert_eq!(agent.decide(&refund(100, "f-1")).await["decision"], "allow");
+
+    let other = rusqlite::Connection::open(data.join(permit0_server::db::DB_FILE)).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let d = agent.decide(&refund(100, "f-1")).await;
+    assert_eq!(d["decision"], "escalate", "{d}");
+    assert!(
+        d["reason"].as_str().unwrap().contains("session store"),
+        "{d}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+
+    assert_eq!(agent.decide(&refund(100, "f-1")).await["decision"], "allow");
+    let (_, m) = agent.get("/metrics").await;
+    assert!(
+        m.as_str().unwrap().contains("permit0_store_errors_total 1"),
+        "{m}"
+    );
+    server.shutdown().await.unwrap();
+}
