@@ -248,6 +248,10 @@ impl App {
     /// Verifies `bundle` and swaps it in for `tenant`; keeps it for the
     /// next start. On any error the running bundle stays.
     pub fn swap_bundle(&self, tenant: &str, bundle: &[u8]) -> Result<String, String> {
+        // The name becomes a file name.
+        if !config::valid_tenant(tenant) {
+            return Err(format!("tenant `{tenant}` cannot keep a bundle: its name is not letters, digits, `-`, `_` and `.`"));
+        }
         let t = self.tenant(tenant)?;
         t.auth.swap(bundle).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(&self.bundles_dir)

@@ -212,6 +212,7 @@ async fn an_approver_approves_a_refund_in_the_browser() {
     browser.goto(&format!("{site}/ui")).await;
     browser.type_into("#key", "p0k_wrong").await;
     browser.click("#login").await;
+    browser.element("#error").await;
     assert!(browser.source().await.contains("unknown or revoked key"));
     browser.type_into("#key", &approver_key).await;
     browser.click("#login").await;
@@ -219,6 +220,7 @@ async fn an_approver_approves_a_refund_in_the_browser() {
     // The queue lists the refund; its page shows the rule, the amount it
     // read, the risk.
     browser.click(&format!("#open-{id}")).await;
+    browser.element("#matched").await;
     let page = browser.source().await;
     assert!(page.contains("large refund"), "{page}");
     assert!(page.contains("amount = 20000"), "{page}");
