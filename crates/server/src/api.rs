@@ -146,6 +146,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/approvals/{id}/wait", get(wait))
         .route("/v1/tokens/redeem", post(redeem))
         .route("/v1/bundles", post(upload_bundle))
+        .route("/v1/grants", get(list_grants))
+        .route("/v1/grants/{id}/revoke", post(revoke_grant))
         .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(app)
@@ -883,6 +885,38 @@ async fn wait(
             _ = stop.changed() => return Ok(AxJson(final_decision(&a)).into_response()),
         }
     }
+}
+
+async fn list_grants(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    let grants = app.db.grants(&key.tenant).map_err(internal)?;
+    Ok(AxJson(json!({ "grants": grants })).into_response())
+}
+
+/// Ends a grant now: later requests it covered escalate again.
+pub fn do_revoke_grant(app: &App, key: &KeyInfo, id: &str) -> ApiResult<Json> {
+    check_role(key, APPROVER)?;
+    if app
+        .db
+        .revoke_grant(&key.tenant, id, now_ms())
+        .map_err(internal)?
+    {
+        Ok(json!({"grant": id, "revoked": true}))
+    } else {
+        Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no live grant `{id}`"),
+        ))
+    }
+}
+
+async fn revoke_grant(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    Ok(AxJson(do_revoke_grant(&app, &key, &id)?).into_response())
 }
 
 // ---------------------------------------------------------------------------

@@ -645,6 +645,15 @@ impl Db {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Ends a live grant of `tenant` now; `false` when there is none.
+    pub fn revoke_grant(&self, tenant: &str, id: &str, now_ms: i64) -> DbResult<bool> {
+        let n = self.main().execute(
+            "UPDATE grants SET expires_ms = ?3 WHERE id = ?1 AND tenant = ?2 AND expires_ms > ?3",
+            params![id, tenant, now_ms],
+        )?;
+        Ok(n == 1)
+    }
+
     /// Records one use of a grant — only while it is unexpired (`false`
     /// otherwise).
     pub fn use_grant(

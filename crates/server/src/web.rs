@@ -47,6 +47,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/ui/approvals/{id}/approve", post(approve))
         .route("/ui/approvals/{id}/deny", post(deny))
         .route("/ui/decisions", get(decisions))
+        .route("/ui/grants", get(grants))
+        .route("/ui/grants/{id}/revoke", post(revoke_grant))
 }
 
 fn random_hex() -> String {
@@ -115,7 +117,7 @@ fn session(app: &App, headers: &HeaderMap) -> Option<(KeyInfo, String)> {
 fn page(title: &str, who: Option<&KeyInfo>, csrf: &str, body: &str) -> Html<String> {
     let nav = match who {
         Some(k) => format!(
-            r#"<nav><a href="/ui">Pending</a> <a href="/ui/decisions">Decisions</a>
+            r#"<nav><a href="/ui">Pending</a> <a href="/ui/decisions">Decisions</a> <a href="/ui/grants">Grants</a>
 <span class="who">{} · tenant {}</span>
 <form method="post" action="/ui/logout" class="inline"><input type="hidden" name="csrf" value="{}"><button>Log out</button></form></nav>"#,
             esc(if k.name.is_empty() { &k.id } else { &k.name }),
@@ -621,6 +623,61 @@ async fn decisions(State(app): Shared, headers: HeaderMap) -> Response {
         chart = chart(&per_hour, now)
     );
     page("Decisions", Some(&key), &csrf, &body).into_response()
+}
+
+async fn grants(State(app): Shared, headers: HeaderMap) -> Response {
+    let Some((key, csrf)) = session(&app, &headers) else {
+        return to_login();
+    };
+    let now = now_ms();
+    let list = app.db.grants(&key.tenant).unwrap_or_default();
+    let mut rows = String::new();
+    for g in &list {
+        let live = g.expires_ms > now;
+        let action = if live {
+            format!(
+                r#"<form method="post" action="/ui/grants/{id}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button id="revoke-{id}">Revoke</button></form>"#,
+                id = esc(&g.id),
+                csrf = esc(&csrf)
+            )
+        } else {
+            "ended".to_string()
+        };
+        let _ = write!(
+            rows,
+            r#"<tr><td>{}</td><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>"#,
+            esc(&g.id),
+            esc(&g.action),
+            esc(&g.scope),
+            esc(&g.subject),
+            g.max_amount
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "-".into()),
+            time(g.expires_ms),
+            g.uses,
+            esc(&g.created_by),
+        );
+    }
+    let body = format!(
+        r#"<h1>Grants</h1><table id="grants"><tr><th>Grant</th><th>Actions</th><th>For</th><th>Amount at most</th><th>Until</th><th>Uses</th><th>By</th><th></th></tr>{rows}</table>"#
+    );
+    page("Grants", Some(&key), &csrf, &body).into_response()
+}
+
+async fn revoke_grant(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some((key, csrf)) = session(&app, &headers) else {
+        return to_login();
+    };
+    if !csrf_ok(&f, &csrf) {
+        return forbidden();
+    }
+    let _ = crate::api::do_revoke_grant(&app, &key, &id);
+    Redirect::to("/ui/grants").into_response()
 }
 
 /// Tells the configured webhooks about a new pending approval (off the

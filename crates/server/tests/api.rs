@@ -431,6 +431,27 @@ async fn a_grant_allows_what_it_covers_and_nothing_else() {
         "deny"
     );
 
+    // Listed with its use; revoked, it covers nothing more.
+    let (_, g) = approver.get("/v1/grants").await;
+    assert_eq!(g["grants"][0]["id"], grant.as_str());
+    assert_eq!(g["grants"][0]["uses"], 1);
+    assert_eq!(agent.get("/v1/grants").await.0, 403);
+    let (s, _) = approver
+        .post(&format!("/v1/grants/{grant}/revoke"), &json!({}))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        agent.decide(&refund(25_000, "g-1")).await["decision"],
+        "escalate"
+    );
+    assert_eq!(
+        approver
+            .post(&format!("/v1/grants/{grant}/revoke"), &json!({}))
+            .await
+            .0,
+        404
+    );
+
     // A grant of a session the request does not name is refused up front.
     let mut no_session = refund(20_000, "x");
     no_session.as_object_mut().unwrap().remove("session");

@@ -108,5 +108,16 @@ async fn the_page_takes_approver_keys_and_checks_csrf() {
         .get(&format!("/v1/approvals/{id}/wait?timeout=0"))
         .await;
     assert_eq!(w["decision"], "deny");
+
+    // The other pages answer a logged-in approver.
+    for path in ["/ui", "/ui/decisions", "/ui/grants"] {
+        let r = http
+            .get(format!("{site}{path}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
     server.shutdown().await.unwrap();
 }
