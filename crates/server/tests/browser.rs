@@ -166,8 +166,31 @@ impl Browser {
             .to_string()
     }
 
-    async fn close(mut self) {
+    async fn close(self) {
         let _ = self.http.delete(&self.base).send().await;
+    }
+}
+
+impl Drop for Browser {
+    /// Ends the session (chromedriver closes its browser) and chromedriver
+    /// itself, whether the test passed or not: a plain blocking request, so
+    /// it works while a failed test unwinds.
+    fn drop(&mut self) {
+        if let Some((host, path)) = self
+            .base
+            .strip_prefix("http://")
+            .and_then(|r| r.split_once('/'))
+        {
+            if let Ok(mut s) = std::net::TcpStream::connect(host) {
+                use std::io::{Read, Write};
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = write!(
+                    s,
+                    "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                );
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
