@@ -60,6 +60,10 @@ enum Command {
     Audit(cmd::audit::Args),
     /// Verify a capability token against a request; approve an escalation
     Token(cmd::token::Args),
+    /// Run the decision service and the approvers' page (HTTP)
+    Serve(cmd::serve::Args),
+    /// Manage the service's API keys: add, list, revoke
+    Keys(cmd::keys::Args),
     /// Run the language server over stdio
     Lsp,
 }
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         Command::Keygen(a) => cmd::keygen::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Token(a) => cmd::token::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::Keys(a) => cmd::keys::run(a),
         Command::Lsp => permit0_lsp::run_stdio(),
     }
 }

@@ -9,6 +9,8 @@ pub mod eval;
 pub mod fmt;
 pub mod inspect;
 pub mod keygen;
+pub mod keys;
+pub mod serve;
 pub mod taxonomy;
 pub mod test;
 pub mod token;

@@ -1,0 +1,1029 @@
+//! The HTTP API under `/v1` (docs/server.md; `GET /v1/openapi.json`).
+
+use crate::db::{Answer, Approval, Grant, KeyInfo, NewApproval, NewDecision, Role};
+use crate::{store, App};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json as AxJson, Router};
+use permit0_audit::token::{self, Basis, Claims, SpentNonces};
+use permit0_authorizer::Verdict;
+use permit0_vm::time::now_ms;
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Shared = State<Arc<App>>;
+
+/// An error answer: a status and a reason, as `{"error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.0, AxJson(json!({ "error": self.1 }))).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Per-key token buckets.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(rate: f64, burst: f64) -> RateLimiter {
+        RateLimiter {
+            rate,
+            burst: burst.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request's token; `false` when the key is over its rate.
+    pub fn allow(&self, key: &str) -> bool {
+        if self.rate <= 0.0 {
+            return true;
+        }
+        let now = Instant::now();
+        let Ok(mut b) = self.buckets.lock() else {
+            return true;
+        };
+        let (tokens, last) = b.entry(key.to_string()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The caller, from `Authorization: Bearer <key>`: 401 for a missing,
+/// unknown or revoked key, 403 for a role not in `roles`, 429 over the
+/// key's rate.
+pub fn authorize(app: &App, headers: &HeaderMap, roles: &[Role]) -> ApiResult<KeyInfo> {
+    let unauth = |m: &str| ApiError(StatusCode::UNAUTHORIZED, m.to_string());
+    let text = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| unauth("no API key: send `Authorization: Bearer <key>`"))?;
+    let key = app
+        .db
+        .find_key(text)
+        .map_err(internal)?
+        .ok_or_else(|| unauth("unknown API key"))?;
+    if key.revoked_ms.is_some() {
+        return Err(unauth("this API key was revoked"));
+    }
+    check_role(&key, roles)?;
+    if !app.rate.allow(&key.id) {
+        app.metrics.rate_limited();
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "this API key is over its rate limit; retry later".into(),
+        ));
+    }
+    Ok(key)
+}
+
+pub fn check_role(key: &KeyInfo, roles: &[Role]) -> ApiResult<()> {
+    if roles.contains(&key.role) {
+        return Ok(());
+    }
+    let names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+    Err(ApiError(
+        StatusCode::FORBIDDEN,
+        format!(
+            "a key of role `{}` may not do this (it takes {})",
+            key.role.name(),
+            names.join(" or ")
+        ),
+    ))
+}
+
+const AGENT: &[Role] = &[Role::Agent];
+const APPROVER: &[Role] = &[Role::Approver, Role::Admin];
+const ADMIN: &[Role] = &[Role::Admin];
+const ANY: &[Role] = &[Role::Agent, Role::Approver, Role::Admin];
+
+pub fn router(app: Arc<App>) -> Router {
+    let max_body = app.limits.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/decide", post(decide))
+        .route("/v1/decide/batch", post(decide_batch))
+        .route("/v1/approvals", get(list_approvals))
+        .route("/v1/approvals/{id}", get(get_approval))
+        .route("/v1/approvals/{id}/approve", post(approve))
+        .route("/v1/approvals/{id}/deny", post(deny))
+        .route("/v1/approvals/{id}/wait", get(wait))
+        .route("/v1/tokens/redeem", post(redeem))
+        .route("/v1/bundles", post(upload_bundle))
+        .route("/v1/grants", get(list_grants))
+        .route("/v1/grants/{id}/revoke", post(revoke_grant))
+        .merge(crate::web::routes())
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(app)
+}
+
+async fn openapi(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
+    authorize(&app, &headers, ANY)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response())
+}
+
+async fn metrics(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
+    authorize(&app, &headers, ANY)?;
+    let pending = app.db.pending_count().ok();
+    let text = app.metrics.render(
+        pending,
+        app.store.errors.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+/// Parses a JSON body, 400 with the reason when it is not JSON.
+fn parse_body(body: &[u8]) -> ApiResult<Json> {
+    serde_json::from_slice(body).map_err(|e| bad(format!("the body is not JSON: {e}")))
+}
+
+fn text_at<'a>(j: &'a Json, ptr: &str) -> Option<&'a str> {
+    j.pointer(ptr).and_then(Json::as_str)
+}
+
+/// The approver's name as it goes into tokens and the log.
+fn who(key: &KeyInfo) -> String {
+    if key.name.is_empty() {
+        format!("key {}", key.id)
+    } else {
+        format!("{} (key {})", key.name, key.id)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Deciding
+
+async fn decide(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, AGENT)?;
+    let out = decide_body(&app, &key, &body).await?;
+    Ok(AxJson(out).into_response())
+}
+
+/// Decides one request body: strict JSON reading as the Authorizer does
+/// (a duplicate key escalates), but text that is not JSON at all is a 400.
+async fn decide_body(app: &App, key: &KeyInfo, body: &[u8]) -> ApiResult<Json> {
+    match permit0_vm::parse_request(body) {
+        Ok(json) => decide_json(app, key, &json).await,
+        Err(e) => {
+            if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+                return Err(bad(format!("the body is not JSON: {e}")));
+            }
+            let tenant = app.tenant(&key.tenant).map_err(internal)?;
+            let o = tenant.auth.program().refusal(&e, None);
+            let v = o.to_json();
+            record(app, key, &Json::Null, &v, None, None);
+            Ok(v)
+        }
+    }
+}
+
+async fn decide_batch(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, AGENT)?;
+    let v = parse_body(&body)?;
+    let items = match &v {
+        Json::Array(a) => a,
+        Json::Object(o) => match o.get("requests") {
+            Some(Json::Array(a)) => a,
+            _ => {
+                return Err(bad(
+                    "a batch is a JSON array of requests, or {\"requests\": [...]}",
+                ))
+            }
+        },
+        _ => {
+            return Err(bad(
+                "a batch is a JSON array of requests, or {\"requests\": [...]}",
+            ))
+        }
+    };
+    if items.len() > app.limits.max_batch {
+        return Err(bad(format!(
+            "the batch holds {} requests; at most {} are taken",
+            items.len(),
+            app.limits.max_batch
+        )));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(match decide_json(&app, &key, item).await {
+            Ok(d) => d,
+            Err(ApiError(_, e)) => json!({"error": e}),
+        });
+    }
+    Ok(AxJson(json!({ "decisions": out })).into_response())
+}
+
+/// Whether a grant may loosen this escalation: a policy escalation (a rule,
+/// or the action's risk tier) of a request the bundle typed, decided with
+/// the session's history. Refusals, unknown actions, tainted requests and
+/// store failures are never loosened.
+fn grantable(o: &permit0_authorizer::Outcome) -> bool {
+    o.verdict == Verdict::Escalate
+        && o.action_digest.is_some()
+        && o.risk.is_some()
+        && (o.rule.is_some() || o.reason.starts_with("no rule matched"))
+        && !store::failed()
+}
+
+/// Whether grant pattern `pattern` covers `action`: the name itself,
+/// `prefix.*`, or `*`.
+pub fn pattern_covers(pattern: &str, action: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_suffix(".*") {
+        Some(prefix) => action
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.')),
+        None => pattern == action,
+    }
+}
+
+fn request_amount(req: &Json) -> Option<Option<i64>> {
+    req.pointer("/args/amount").map(Json::as_i64)
+}
+
+async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
+    if let Some(t) = text_at(req, "/context/tenant") {
+        if t != key.tenant {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "`context.tenant` is `{t}`, but this key is of tenant `{}`: the tenant comes from the key",
+                    key.tenant
+                ),
+            ));
+        }
+    }
+    let started = Instant::now();
+    let tenant = app.tenant(&key.tenant).map_err(internal)?;
+    store::clear_failure();
+    let outcome = tenant.auth.decide(req);
+    let now = now_ms();
+    let session = text_at(req, "/session/id");
+    let actor = text_at(req, "/actor/id");
+    // A grant a human gave may allow a policy escalation it covers.
+    let mut grant_used = None;
+    if grantable(&outcome) {
+        let grants = app
+            .db
+            .live_grants(&key.tenant, session, actor, now)
+            .unwrap_or_default();
+        let action = outcome.action.as_deref().unwrap_or("");
+        for g in grants {
+            let within = match g.max_amount {
+                None => true,
+                Some(max) => matches!(request_amount(req), Some(Some(a)) if a <= max),
+            };
+            if pattern_covers(&g.action, action)
+                && within
+                && app
+                    .db
+                    .use_grant(
+                        &g.id,
+                        now,
+                        outcome.action.as_deref(),
+                        outcome.action_digest.as_deref(),
+                        req,
+                    )
+                    .unwrap_or(false)
+            {
+                grant_used = Some(g);
+                break;
+            }
+        }
+    }
+    let mut v = outcome.to_json();
+    let mut approval = None;
+    if let Some(g) = &grant_used {
+        app.metrics.grant_use();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("decision".into(), json!("allow"));
+            o.insert(
+                "reason".into(),
+                json!(format!(
+                    "allowed by grant {} ({} for {} `{}`, by {}); the policy said: {}",
+                    g.id, g.action, g.scope, g.subject, g.created_by, outcome.reason
+                )),
+            );
+            o.insert("grant".into(), json!(g.id));
+        }
+    }
+    // The reviewer may tighten an allow; it has no answer that loosens.
+    if let crate::webhooks::Review::Tighten(to, why) = crate::webhooks::review(app, req, &v).await {
+        app.metrics.reviewer_tightened();
+        let said = v
+            .get("reason")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("decision".into(), json!(to));
+            o.insert(
+                "reason".into(),
+                json!(format!(
+                    "the reviewer said {to}: {why}; the policy said: {said}"
+                )),
+            );
+            o.insert("reviewed".into(), json!(to));
+        }
+    }
+    let verdict = v
+        .get("decision")
+        .and_then(Json::as_str)
+        .unwrap_or("escalate")
+        .to_string();
+    let audit = record_audit(app, &tenant, req, &v);
+    if verdict == "escalate" {
+        let explained = tenant.auth.explain(req);
+        let explanation = explained.json.get("explain").cloned();
+        let queued = app.db.insert_approval(&NewApproval {
+            tenant: &key.tenant,
+            request: req,
+            outcome: &v,
+            explanation: explanation.as_ref(),
+            action: outcome.action.as_deref(),
+            action_digest: outcome.action_digest.as_deref(),
+            session,
+            actor,
+            agent_key: &key.id,
+            now_ms: now,
+            audit,
+        });
+        match queued {
+            Ok(id) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("approval".into(), json!(id));
+                }
+                crate::web::notify(app, &key.tenant, &id, &v, req);
+                approval = Some(id);
+            }
+            // Still an escalation, answered: the agent must not act, and
+            // may ask again once the database answers.
+            Err(e) => {
+                eprintln!("permit0 serve: an escalation could not be queued: {e}");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("approval".into(), Json::Null);
+                    let reason = o
+                        .get("reason")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    o.insert(
+                        "reason".into(),
+                        json!(format!(
+                            "{reason} (not queued for a human: {e}; ask again later)"
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    let _ = app.db.record_decision(&NewDecision {
+        tenant: &key.tenant,
+        time_ms: now,
+        session,
+        actor,
+        action: outcome.action.as_deref(),
+        verdict: &verdict,
+        reason: v.get("reason").and_then(Json::as_str).unwrap_or(""),
+        approval: approval.as_deref(),
+        grant: grant_used.as_ref().map(|g| g.id.as_str()),
+    });
+    let name = match verdict.as_str() {
+        "allow" => "allow",
+        "deny" => "deny",
+        _ => "escalate",
+    };
+    app.metrics.decision(&key.tenant, name, started.elapsed());
+    Ok(v)
+}
+
+/// A decision that did not go through [`decide_json`] (a body that could
+/// not be read as a request).
+fn record(
+    app: &App,
+    key: &KeyInfo,
+    _req: &Json,
+    v: &Json,
+    session: Option<&str>,
+    actor: Option<&str>,
+) {
+    let _ = app.db.record_decision(&NewDecision {
+        tenant: &key.tenant,
+        time_ms: now_ms(),
+        session,
+        actor,
+        action: None,
+        verdict: v
+            .get("decision")
+            .and_then(Json::as_str)
+            .unwrap_or("escalate"),
+        reason: v.get("reason").and_then(Json::as_str).unwrap_or(""),
+        approval: None,
+        grant: None,
+    });
+    app.metrics
+        .decision(&key.tenant, "escalate", Duration::ZERO);
+}
+
+/// Appends the decision as returned to the audit log: `(seq, hash)` of
+/// its record.
+fn record_audit(app: &App, tenant: &crate::Tenant, req: &Json, v: &Json) -> Option<(u64, String)> {
+    app.audit.as_ref()?;
+    let program = tenant.auth.program();
+    let entry = permit0_audit::DecisionEntry::from_json(&program, req, v);
+    app.audit(|log| log.append_decision(&entry))
+        .map(|a| (a.seq, permit0_vm::canonical::sha256_string(&a.hash)))
+}
+
+// ---------------------------------------------------------------------------
+// Approvals
+
+#[derive(Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    limit: Option<u32>,
+}
+
+/// What an approver reads of an approval (never its token).
+pub fn approval_view(a: &Approval) -> Json {
+    json!({
+        "id": a.id,
+        "state": a.state,
+        "action": a.action,
+        "action_digest": a.action_digest,
+        "session": a.session,
+        "actor": a.actor,
+        "request": a.request,
+        "decision": a.outcome,
+        "risk": a.outcome.get("risk"),
+        "explain": a.explanation,
+        "created_ms": a.created_ms,
+        "decided_ms": a.decided_ms,
+        "decided_by": a.decided_by,
+        "comment": a.comment,
+        "grant": a.grant_id,
+    })
+}
+
+async fn list_approvals(
+    State(app): Shared,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    if let Some(s) = &q.state {
+        if !matches!(s.as_str(), "pending" | "approved" | "denied") {
+            return Err(bad(format!("state `{s}`: use pending, approved or denied")));
+        }
+    }
+    let list = app
+        .db
+        .approvals(
+            &key.tenant,
+            q.state.as_deref(),
+            q.limit.unwrap_or(100).min(1000),
+        )
+        .map_err(internal)?;
+    let items: Vec<Json> = list.iter().map(approval_view).collect();
+    Ok(AxJson(json!({ "approvals": items })).into_response())
+}
+
+fn find(app: &App, tenant: &str, id: &str) -> ApiResult<Approval> {
+    app.db
+        .approval(tenant, id)
+        .map_err(internal)?
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no approval `{id}`")))
+}
+
+/// One approval with its session's recent actions.
+pub fn approval_detail(app: &App, a: &Approval) -> Json {
+    let mut v = approval_view(a);
+    let recent = match &a.session {
+        Some(s) => app
+            .db
+            .session_decisions(&a.tenant, s, 20)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if let Some(o) = v.as_object_mut() {
+        o.insert("recent".into(), json!(recent));
+    }
+    v
+}
+
+async fn get_approval(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    let a = find(&app, &key.tenant, &id)?;
+    Ok(AxJson(approval_detail(&app, &a)).into_response())
+}
+
+/// The body of `approve`: all optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    pub comment: Option<String>,
+    /// The most the request's `amount` may be when the token is redeemed.
+    pub max_amount: Option<i64>,
+    /// The token's lifetime (default and ceiling: `limits.token_ttl_seconds`).
+    pub ttl_seconds: Option<u64>,
+    /// Also allow later requests this covers, for a while.
+    pub grant: Option<GrantBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// An action name, `prefix.*` or `*` (default: the approval's action).
+    pub action: Option<String>,
+    /// `session` (the request's session) or `actor` (the request's actor).
+    pub scope: String,
+    pub minutes: u64,
+    pub max_amount: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DenyBody {
+    pub comment: Option<String>,
+}
+
+fn optional_body<T: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| bad(format!("the body is not what this takes: {e}")))
+}
+
+/// The final decision an approval gives its agent: allow with the token,
+/// deny, or (still pending) the escalation.
+pub fn final_decision(a: &Approval) -> Json {
+    let mut v = a.outcome.clone();
+    let by = a.decided_by.clone().unwrap_or_default();
+    let said = a
+        .comment
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| format!(": {c}"))
+        .unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("approval".into(), json!(a.id));
+        o.insert("state".into(), json!(a.state));
+        match a.state.as_str() {
+            "approved" => {
+                o.insert("decision".into(), json!("allow"));
+                o.insert("reason".into(), json!(format!("approved by {by}{said}")));
+                o.insert("token".into(), json!(a.token));
+                if let Some(g) = &a.grant_id {
+                    o.insert("grant".into(), json!(g));
+                }
+            }
+            "denied" => {
+                o.insert("decision".into(), json!("deny"));
+                o.insert("reason".into(), json!(format!("denied by {by}{said}")));
+            }
+            _ => {}
+        }
+    }
+    v
+}
+
+fn conflict(app: &App, tenant: &str, id: &str) -> ApiError {
+    let by = app
+        .db
+        .approval(tenant, id)
+        .ok()
+        .flatten()
+        .map(|a| format!("{} by {}", a.state, a.decided_by.unwrap_or_default()))
+        .unwrap_or_else(|| "answered".into());
+    ApiError(
+        StatusCode::CONFLICT,
+        format!("approval `{id}` was already {by}"),
+    )
+}
+
+/// Approves: a token for exactly this request, and optionally a grant.
+pub fn do_approve(app: &App, key: &KeyInfo, id: &str, b: &ApproveBody) -> ApiResult<Json> {
+    check_role(key, APPROVER)?;
+    let a = find(app, &key.tenant, id)?;
+    if a.state != "pending" {
+        return Err(conflict(app, &key.tenant, id));
+    }
+    let (Some(action), Some(digest)) = (a.action.clone(), a.action_digest.clone()) else {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "this request has no action digest (the bundle could not type it), so no token can bind it: deny it, and have the agent send a request the bundle knows".into(),
+        ));
+    };
+    let amount = request_amount(&a.request);
+    if let Some(max) = b.max_amount {
+        match amount {
+            Some(Some(x)) if x > max => {
+                return Err(bad(format!(
+                    "`max_amount` {max} is below the request's amount of {x}: the token could never be redeemed"
+                )))
+            }
+            Some(Some(_)) => {}
+            _ => return Err(bad("the request has no integer `amount`, so `max_amount` cannot be checked")),
+        }
+    }
+    let now = now_ms();
+    let ceiling = app.limits.token_ttl_seconds;
+    let ttl = b.ttl_seconds.unwrap_or(ceiling).clamp(1, ceiling.max(1));
+    let approver = who(key);
+    let grant = match &b.grant {
+        None => None,
+        Some(g) => Some(make_grant(app, key, &a, g, &action, &approver, now)?),
+    };
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(internal)?;
+    let mut claims = Claims {
+        action,
+        action_digest: digest,
+        bundle: a
+            .outcome
+            .get("bundle")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string(),
+        rule: a
+            .outcome
+            .get("rule")
+            .and_then(Json::as_str)
+            .map(str::to_string),
+        basis: Basis::Approved {
+            approver: approver.clone(),
+        },
+        issued_ms: now,
+        expires_ms: now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX)),
+        single_use: true,
+        max_amount: b.max_amount,
+        nonce: permit0_vm::hex(&nonce),
+        key: String::new(),
+        record: a.audit.as_ref().map(|(_, h)| h.clone()),
+    };
+    let tok = token::issue(&mut claims, &app.token_key);
+    let won = app
+        .db
+        .answer(
+            &key.tenant,
+            id,
+            &Answer {
+                approved: true,
+                by: &approver,
+                comment: b.comment.as_deref(),
+                token: Some(&tok),
+                nonce: Some(&claims.nonce),
+                grant: grant.as_ref(),
+                now_ms: now,
+            },
+        )
+        .map_err(internal)?;
+    if !won {
+        return Err(conflict(app, &key.tenant, id));
+    }
+    if let Some((seq, hash)) = &a.audit {
+        if let Some(h) = permit0_vm::canonical::parse_sha256(hash) {
+            app.audit(|log| {
+                log.append_approval(&permit0_audit::ApprovalEntry {
+                    record: *seq,
+                    record_hash: h,
+                    approver: approver.clone(),
+                    nonce: claims.nonce.clone(),
+                    expires_ms: claims.expires_ms,
+                })
+            });
+        }
+    }
+    app.answered.send_modify(|n| *n = n.wrapping_add(1));
+    let a = find(app, &key.tenant, id)?;
+    let mut v = final_decision(&a);
+    if let (Some(o), Some(g)) = (v.as_object_mut(), &grant) {
+        o.insert("grant".into(), json!(g));
+    }
+    Ok(v)
+}
+
+fn make_grant(
+    app: &App,
+    key: &KeyInfo,
+    a: &Approval,
+    g: &GrantBody,
+    action: &str,
+    approver: &str,
+    now: i64,
+) -> ApiResult<Grant> {
+    let pattern = g.action.clone().unwrap_or_else(|| action.to_string());
+    let valid = pattern == "*"
+        || (!pattern.is_empty()
+            && pattern
+                .trim_end_matches(".*")
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')));
+    if !valid {
+        return Err(bad(format!(
+            "grant action `{pattern}`: an action name, `prefix.*` or `*`"
+        )));
+    }
+    let subject = match g.scope.as_str() {
+        "session" => a.session.clone().ok_or_else(|| {
+            bad("the request has no `session.id`, so a grant cannot be scoped to its session")
+        })?,
+        "actor" => a.actor.clone().ok_or_else(|| {
+            bad("the request has no `actor.id`, so a grant cannot be scoped to its actor")
+        })?,
+        s => return Err(bad(format!("grant scope `{s}`: use `session` or `actor`"))),
+    };
+    if g.minutes == 0 || g.minutes > app.limits.max_grant_minutes {
+        return Err(bad(format!(
+            "grant minutes {}: between 1 and {}",
+            g.minutes, app.limits.max_grant_minutes
+        )));
+    }
+    let minutes = i64::try_from(g.minutes).unwrap_or(i64::MAX);
+    Ok(Grant {
+        id: crate::db::random_id("grt_").map_err(internal)?,
+        tenant: key.tenant.clone(),
+        approval: Some(a.id.clone()),
+        action: pattern,
+        scope: g.scope.clone(),
+        subject,
+        max_amount: g.max_amount,
+        created_ms: now,
+        expires_ms: now.saturating_add(minutes.saturating_mul(60_000)),
+        created_by: approver.to_string(),
+        uses: 0,
+    })
+}
+
+pub fn do_deny(app: &App, key: &KeyInfo, id: &str, b: &DenyBody) -> ApiResult<Json> {
+    check_role(key, APPROVER)?;
+    let a = find(app, &key.tenant, id)?;
+    if a.state != "pending" {
+        return Err(conflict(app, &key.tenant, id));
+    }
+    let approver = who(key);
+    let won = app
+        .db
+        .answer(
+            &key.tenant,
+            id,
+            &Answer {
+                approved: false,
+                by: &approver,
+                comment: b.comment.as_deref(),
+                token: None,
+                nonce: None,
+                grant: None,
+                now_ms: now_ms(),
+            },
+        )
+        .map_err(internal)?;
+    if !won {
+        return Err(conflict(app, &key.tenant, id));
+    }
+    app.answered.send_modify(|n| *n = n.wrapping_add(1));
+    let a = find(app, &key.tenant, id)?;
+    Ok(final_decision(&a))
+}
+
+async fn approve(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    let b: ApproveBody = optional_body(&body)?;
+    Ok(AxJson(do_approve(&app, &key, &id, &b)?).into_response())
+}
+
+async fn deny(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    let b: DenyBody = optional_body(&body)?;
+    Ok(AxJson(do_deny(&app, &key, &id, &b)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    timeout: Option<u64>,
+}
+
+async fn wait(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<WaitQuery>,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, AGENT)?;
+    let secs = q.timeout.unwrap_or(30).min(app.limits.max_wait_seconds);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    // Subscribe before reading, so an answer between the read and the wait
+    // is not missed.
+    let mut rx = app.answered.subscribe();
+    let mut stop = app.stopping.subscribe();
+    loop {
+        let a = find(&app, &key.tenant, &id)?;
+        if a.state != "pending" || *stop.borrow() {
+            return Ok(AxJson(final_decision(&a)).into_response());
+        }
+        tokio::select! {
+            r = tokio::time::timeout_at(deadline, rx.changed()) => match r {
+                Ok(Ok(())) => continue,
+                _ => return Ok(AxJson(final_decision(&a)).into_response()),
+            },
+            _ = stop.changed() => return Ok(AxJson(final_decision(&a)).into_response()),
+        }
+    }
+}
+
+async fn list_grants(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    let grants = app.db.grants(&key.tenant).map_err(internal)?;
+    Ok(AxJson(json!({ "grants": grants })).into_response())
+}
+
+/// Ends a grant now: later requests it covered escalate again.
+pub fn do_revoke_grant(app: &App, key: &KeyInfo, id: &str) -> ApiResult<Json> {
+    check_role(key, APPROVER)?;
+    if app
+        .db
+        .revoke_grant(&key.tenant, id, now_ms())
+        .map_err(internal)?
+    {
+        Ok(json!({"grant": id, "revoked": true}))
+    } else {
+        Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no live grant `{id}`"),
+        ))
+    }
+}
+
+async fn revoke_grant(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, APPROVER)?;
+    Ok(AxJson(do_revoke_grant(&app, &key, &id)?).into_response())
+}
+
+// ---------------------------------------------------------------------------
+// Tokens and bundles
+
+/// Spent nonces in the server's database.
+struct DbSpent<'a>(&'a App);
+
+impl SpentNonces for DbSpent<'_> {
+    fn spend(&mut self, nonce: &str, expires_ms: i64) -> Result<bool, String> {
+        self.0
+            .db
+            .spend_nonce(nonce, expires_ms, now_ms())
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedeemBody {
+    token: String,
+    request: Json,
+}
+
+/// The executor's check: this token, for exactly this request, once, in
+/// time. 200 `{"ok": true, …}`, or 403 `{"ok": false, "error": …}`.
+pub fn do_redeem(app: &App, key: &KeyInfo, token_text: &str, request: &Json) -> (StatusCode, Json) {
+    let refuse = |outcome: &'static str, e: String| {
+        app.metrics.redemption(outcome);
+        (
+            StatusCode::FORBIDDEN,
+            json!({"ok": false, "error": format!("token refused: {e}")}),
+        )
+    };
+    let trusted = [app.token_key.verifying_key()];
+    let claims = match token::decode(token_text, &trusted) {
+        Ok(c) => c,
+        Err(e) => return refuse("invalid", e.to_string()),
+    };
+    match app.db.approval_of_nonce(&key.tenant, &claims.nonce) {
+        Ok(Some(_)) => {}
+        Ok(None) => return refuse("invalid", "it was not issued to this tenant".into()),
+        Err(e) => return refuse("error", e.to_string()),
+    }
+    let tenant = match app.tenant(&key.tenant) {
+        Ok(t) => t,
+        Err(e) => return refuse("error", e),
+    };
+    let program = tenant.auth.program();
+    let req = match program.bind(request) {
+        Ok(r) => r,
+        Err(e) => return refuse("mismatch", format!("the request cannot be bound: {e}")),
+    };
+    match token::verify_token(
+        token_text,
+        &trusted,
+        &program,
+        &req,
+        now_ms(),
+        &mut DbSpent(app),
+    ) {
+        Ok(c) => {
+            app.metrics.redemption("ok");
+            (
+                StatusCode::OK,
+                json!({
+                    "ok": true,
+                    "action": c.action,
+                    "action_digest": c.action_digest,
+                    "approver": match &c.basis { Basis::Approved { approver } => Some(approver.clone()), Basis::Allowed => None },
+                    "expires_ms": c.expires_ms,
+                    "nonce": c.nonce,
+                }),
+            )
+        }
+        Err(e) => {
+            let kind = match e {
+                token::TokenError::AlreadyUsed(_) => "reused",
+                token::TokenError::Expired { .. } => "expired",
+                _ => "mismatch",
+            };
+            refuse(kind, e.to_string())
+        }
+    }
+}
+
+async fn redeem(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, AGENT)?;
+    let b: RedeemBody = serde_json::from_slice(&body).map_err(|e| {
+        bad(format!(
+            "the body is not {{\"token\": \"p0t1.…\", \"request\": {{…}}}}: {e}"
+        ))
+    })?;
+    let (status, v) = do_redeem(&app, &key, &b.token, &b.request);
+    Ok((status, AxJson(v)).into_response())
+}
+
+async fn upload_bundle(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let key = authorize(&app, &headers, ADMIN)?;
+    match app.swap_bundle(&key.tenant, &body) {
+        Ok(digest) => Ok(AxJson(json!({"tenant": key.tenant, "bundle": digest})).into_response()),
+        Err(e) => {
+            let running = app
+                .tenant(&key.tenant)
+                .map(|t| t.auth.program().digest_string())
+                .unwrap_or_default();
+            Err(bad(format!("{e}; the running bundle {running} stays")))
+        }
+    }
+}

@@ -1,0 +1,847 @@
+//! The server's state in one SQLite database under `--data`: API keys
+//! (hashed), pending and answered approvals, grants and their uses, spent
+//! token nonces, sessions ([`crate::store::SqliteStore`]) and the recent
+//! decisions the approver page shows. WAL mode: a commit survives `kill -9`
+//! of the process; every change that must be atomic is one transaction.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The database file's name under the data directory.
+pub const DB_FILE: &str = "permit0.db";
+
+/// Schema migrations, in order; `PRAGMA user_version` is how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: everything the first server keeps.
+    "CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'approver', 'admin')),
+        tenant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        revoked_ms INTEGER
+    );
+    CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),
+        request TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        explanation TEXT,
+        action TEXT,
+        action_digest TEXT,
+        session TEXT,
+        actor TEXT,
+        agent_key TEXT,
+        created_ms INTEGER NOT NULL,
+        decided_ms INTEGER,
+        decided_by TEXT,
+        comment TEXT,
+        token TEXT,
+        nonce TEXT,
+        grant_id TEXT,
+        audit_seq INTEGER,
+        audit_hash TEXT
+    );
+    CREATE INDEX approvals_by_state ON approvals (tenant, state, created_ms);
+    CREATE UNIQUE INDEX approvals_by_nonce ON approvals (nonce) WHERE nonce IS NOT NULL;
+    CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        approval TEXT,
+        action TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('session', 'actor')),
+        subject TEXT NOT NULL,
+        max_amount INTEGER,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX grants_by_subject ON grants (tenant, scope, subject, expires_ms);
+    CREATE TABLE grant_uses (
+        grant_id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        action TEXT,
+        action_digest TEXT,
+        request TEXT NOT NULL
+    );
+    CREATE TABLE spent_nonces (
+        nonce TEXT PRIMARY KEY,
+        expires_ms INTEGER NOT NULL,
+        spent_ms INTEGER NOT NULL
+    );
+    CREATE TABLE session_entries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope TEXT NOT NULL,
+        time_ms INTEGER,
+        contributions BLOB NOT NULL
+    );
+    CREATE INDEX session_entries_by_scope ON session_entries (scope, seq);
+    CREATE TABLE decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        session TEXT,
+        actor TEXT,
+        action TEXT,
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        approval TEXT,
+        grant_id TEXT
+    );
+    CREATE INDEX decisions_by_session ON decisions (tenant, session, seq);
+    CREATE INDEX decisions_by_time ON decisions (tenant, time_ms);",
+];
+
+/// A database error, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError(pub String);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the server's database failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> DbError {
+        DbError(e.to_string())
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Who may call what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Decides, waits, redeems tokens.
+    Agent,
+    /// Lists, approves and denies approvals.
+    Approver,
+    /// Manages bundles (and may do what an approver does).
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "agent" => Some(Role::Agent),
+            "approver" => Some(Role::Approver),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Approver => "approver",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A key as stored (never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// The first 12 hex digits of the key's hash: how `keys revoke` names it.
+    pub id: String,
+    pub role: Role,
+    pub tenant: String,
+    pub name: String,
+    pub created_ms: i64,
+    pub revoked_ms: Option<i64>,
+}
+
+/// One approval row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Approval {
+    pub id: String,
+    pub tenant: String,
+    pub state: String,
+    pub request: Json,
+    pub outcome: Json,
+    pub explanation: Option<Json>,
+    pub action: Option<String>,
+    pub action_digest: Option<String>,
+    pub session: Option<String>,
+    pub actor: Option<String>,
+    pub created_ms: i64,
+    pub decided_ms: Option<i64>,
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
+    pub token: Option<String>,
+    #[serde(rename = "grant")]
+    pub grant_id: Option<String>,
+    #[serde(skip)]
+    pub audit: Option<(u64, String)>,
+}
+
+/// A time-boxed permission a human gave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub id: String,
+    pub tenant: String,
+    pub approval: Option<String>,
+    /// An action name, or a prefix ending in `.*` (`payments.*`), or `*`.
+    pub action: String,
+    /// `session` or `actor`.
+    pub scope: String,
+    /// The session id or actor id it covers.
+    pub subject: String,
+    pub max_amount: Option<i64>,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub created_by: String,
+    pub uses: i64,
+}
+
+/// One decision as the approver page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionRow {
+    pub time_ms: i64,
+    pub session: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub verdict: String,
+    pub reason: String,
+    pub approval: Option<String>,
+    #[serde(rename = "grant")]
+    pub grant_id: Option<String>,
+}
+
+/// How an approval was answered.
+#[derive(Clone, Debug)]
+pub struct Answer<'a> {
+    pub approved: bool,
+    pub by: &'a str,
+    pub comment: Option<&'a str>,
+    pub token: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub grant: Option<&'a Grant>,
+    pub now_ms: i64,
+}
+
+/// The database: one connection behind one lock. Every write of the
+/// process goes through it, so writers queue on the lock (microseconds)
+/// instead of SQLite's busy handler (which sleeps in milliseconds); another
+/// process on the same file (`permit0 keys add`) still meets the busy
+/// timeout.
+pub struct Db {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    /// Decisions not yet written (see [`Db::record_decision`]).
+    pending: Mutex<Vec<OwnedDecision>>,
+    /// Keys recently looked up, by hash, with when.
+    keys: Mutex<HashMap<String, (Option<KeyInfo>, Instant)>>,
+}
+
+/// How long a key lookup is trusted: a key revoked by another process
+/// (`permit0 keys revoke`) is refused at most this long after.
+pub const KEY_CACHE: Duration = Duration::from_secs(1);
+
+/// How long a statement waits for another process's write lock before it
+/// fails (and a decision fails closed).
+pub const BUSY: Duration = Duration::from_secs(2);
+
+/// Decisions are written in batches of at most this many.
+const BATCH: usize = 256;
+
+#[derive(Clone, Debug)]
+struct OwnedDecision {
+    tenant: String,
+    time_ms: i64,
+    session: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    verdict: String,
+    reason: String,
+    approval: Option<String>,
+    grant: Option<String>,
+}
+
+fn open_conn(path: &Path) -> DbResult<Connection> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(BUSY)?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(c)
+}
+
+/// A random id: `prefix` and 16 hex digits.
+pub fn random_id(prefix: &str) -> DbResult<String> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| DbError(format!("no randomness: {e}")))?;
+    Ok(format!("{prefix}{}", permit0_vm::hex(&b)))
+}
+
+/// The stored form of an API key: hex sha256 of its text.
+pub fn key_hash(key: &str) -> String {
+    permit0_vm::hex(&Sha256::digest(key.as_bytes()))
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    match m.lock() {
+        Ok(g) => g,
+        // A panic mid-statement leaves SQLite consistent (the transaction
+        // rolls back when its guard drops).
+        Err(p) => p.into_inner(),
+    }
+}
+
+fn json_col(text: Option<String>) -> Option<Json> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+const APPROVAL_COLS: &str = "id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, created_ms, decided_ms, decided_by, comment, token, grant_id, audit_seq, audit_hash";
+
+fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
+    let seq: Option<i64> = r.get(16)?;
+    let hash: Option<String> = r.get(17)?;
+    Ok(Approval {
+        id: r.get(0)?,
+        tenant: r.get(1)?,
+        state: r.get(2)?,
+        request: json_col(r.get(3)?).unwrap_or(Json::Null),
+        outcome: json_col(r.get(4)?).unwrap_or(Json::Null),
+        explanation: json_col(r.get(5)?),
+        action: r.get(6)?,
+        action_digest: r.get(7)?,
+        session: r.get(8)?,
+        actor: r.get(9)?,
+        created_ms: r.get(10)?,
+        decided_ms: r.get(11)?,
+        decided_by: r.get(12)?,
+        comment: r.get(13)?,
+        token: r.get(14)?,
+        grant_id: r.get(15)?,
+        audit: match (seq, hash) {
+            (Some(s), Some(h)) => u64::try_from(s).ok().map(|s| (s, h)),
+            _ => None,
+        },
+    })
+}
+
+const GRANT_COLS: &str = "id, tenant, approval, action, scope, subject, max_amount, created_ms, expires_ms, created_by, uses";
+
+fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
+    Ok(Grant {
+        id: r.get(0)?,
+        tenant: r.get(1)?,
+        approval: r.get(2)?,
+        action: r.get(3)?,
+        scope: r.get(4)?,
+        subject: r.get(5)?,
+        max_amount: r.get(6)?,
+        created_ms: r.get(7)?,
+        expires_ms: r.get(8)?,
+        created_by: r.get(9)?,
+        uses: r.get(10)?,
+    })
+}
+
+/// A new approval, as the decide path queues it.
+pub struct NewApproval<'a> {
+    pub tenant: &'a str,
+    pub request: &'a Json,
+    pub outcome: &'a Json,
+    pub explanation: Option<&'a Json>,
+    pub action: Option<&'a str>,
+    pub action_digest: Option<&'a str>,
+    pub session: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub agent_key: &'a str,
+    pub now_ms: i64,
+    pub audit: Option<(u64, String)>,
+}
+
+/// A decision to remember for the page.
+pub struct NewDecision<'a> {
+    pub tenant: &'a str,
+    pub time_ms: i64,
+    pub session: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub verdict: &'a str,
+    pub reason: &'a str,
+    pub approval: Option<&'a str>,
+    pub grant: Option<&'a str>,
+}
+
+impl Db {
+    /// Opens (creating) the database under `dir` and runs the migrations
+    /// it has not run yet.
+    pub fn open(dir: &Path) -> DbResult<Db> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbError(format!("cannot create `{}`: {e}", dir.display())))?;
+        let path = dir.join(DB_FILE);
+        let mut conn = open_conn(&path)?;
+        migrate(&mut conn)?;
+        Ok(Db {
+            path,
+            conn: Mutex::new(conn),
+            pending: Mutex::new(Vec::new()),
+            keys: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn main(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.conn)
+    }
+
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.conn)
+    }
+
+    // -- keys ---------------------------------------------------------------
+
+    /// Makes a new key; returns its text (shown once) and what is stored.
+    pub fn add_key(
+        &self,
+        role: Role,
+        tenant: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> DbResult<(String, KeyInfo)> {
+        let mut raw = [0u8; 32];
+        getrandom::fill(&mut raw).map_err(|e| DbError(format!("no randomness: {e}")))?;
+        let text = format!("p0k_{}", permit0_vm::hex(&raw));
+        let hash = key_hash(&text);
+        let id = hash.get(..12).unwrap_or(&hash).to_string();
+        self.main().execute(
+            "INSERT INTO api_keys (id, hash, role, tenant, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, hash, role.name(), tenant, name, now_ms],
+        )?;
+        Ok((
+            text,
+            KeyInfo {
+                id,
+                role,
+                tenant: tenant.to_string(),
+                name: name.to_string(),
+                created_ms: now_ms,
+                revoked_ms: None,
+            },
+        ))
+    }
+
+    /// The key with this text, revoked or not — from a cache of at most
+    /// [`KEY_CACHE`] age.
+    pub fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
+        let hash = key_hash(text);
+        if let Ok(cache) = self.keys.lock() {
+            if let Some((k, at)) = cache.get(&hash) {
+                if at.elapsed() < KEY_CACHE {
+                    return Ok(k.clone());
+                }
+            }
+        }
+        let k = self.find_key_hash(&hash)?;
+        if let Ok(mut cache) = self.keys.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash, (k.clone(), Instant::now()));
+        }
+        Ok(k)
+    }
+
+    fn find_key_hash(&self, hash: &str) -> DbResult<Option<KeyInfo>> {
+        let c = self.main();
+        let mut st = c.prepare_cached(
+            "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys WHERE hash = ?1",
+        )?;
+        Ok(st.query_row(params![hash], key_row).optional()?)
+    }
+
+    /// The key with this id (from `keys list`).
+    pub fn find_key_by_id(&self, id: &str) -> DbResult<Option<KeyInfo>> {
+        Ok(self
+            .main()
+            .query_row(
+                "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys WHERE id = ?1",
+                params![id],
+                key_row,
+            )
+            .optional()?)
+    }
+
+    pub fn list_keys(&self) -> DbResult<Vec<KeyInfo>> {
+        let c = self.main();
+        let mut st = c.prepare(
+            "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys ORDER BY created_ms, id",
+        )?;
+        let rows = st.query_map([], key_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Revokes the key with id `id`; `false` when there is none (or it was
+    /// already revoked).
+    pub fn revoke_key(&self, id: &str, now_ms: i64) -> DbResult<bool> {
+        if let Ok(mut cache) = self.keys.lock() {
+            cache.clear();
+        }
+        let n = self.main().execute(
+            "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
+            params![id, now_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    // -- approvals ----------------------------------------------------------
+
+    pub fn insert_approval(&self, a: &NewApproval<'_>) -> DbResult<String> {
+        let id = random_id("apr_")?;
+        let text = |j: &Json| serde_json::to_string(j).unwrap_or_default();
+        self.main().execute(
+            "INSERT INTO approvals (id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, agent_key, created_ms, audit_seq, audit_hash)
+             VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                id,
+                a.tenant,
+                text(a.request),
+                text(a.outcome),
+                a.explanation.map(text),
+                a.action,
+                a.action_digest,
+                a.session,
+                a.actor,
+                a.agent_key,
+                a.now_ms,
+                a.audit.as_ref().and_then(|(s, _)| i64::try_from(*s).ok()),
+                a.audit.as_ref().map(|(_, h)| h.as_str()),
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// One approval of `tenant` (another tenant's is not found).
+    pub fn approval(&self, tenant: &str, id: &str) -> DbResult<Option<Approval>> {
+        Ok(self
+            .main()
+            .query_row(
+                &format!("SELECT {APPROVAL_COLS} FROM approvals WHERE id = ?1 AND tenant = ?2"),
+                params![id, tenant],
+                approval_row,
+            )
+            .optional()?)
+    }
+
+    /// `tenant`'s approvals in `state` (all when `None`), newest first.
+    pub fn approvals(
+        &self,
+        tenant: &str,
+        state: Option<&str>,
+        limit: u32,
+    ) -> DbResult<Vec<Approval>> {
+        let c = self.main();
+        let mut st = c.prepare(&format!(
+            "SELECT {APPROVAL_COLS} FROM approvals WHERE tenant = ?1 AND (?2 IS NULL OR state = ?2)
+             ORDER BY created_ms DESC, id LIMIT ?3"
+        ))?;
+        let rows = st.query_map(params![tenant, state, limit], approval_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn pending_count(&self) -> DbResult<i64> {
+        Ok(self.main().query_row(
+            "SELECT COUNT(*) FROM approvals WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Answers a pending approval — only if it is still pending: of two
+    /// approvers answering at once exactly one changes the row (`true`),
+    /// and the grant is created in the same transaction.
+    pub fn answer(&self, tenant: &str, id: &str, a: &Answer<'_>) -> DbResult<bool> {
+        let mut c = self.main();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE approvals SET state = ?3, decided_ms = ?4, decided_by = ?5, comment = ?6, token = ?7, nonce = ?8, grant_id = ?9
+             WHERE id = ?1 AND tenant = ?2 AND state = 'pending'",
+            params![
+                id,
+                tenant,
+                if a.approved { "approved" } else { "denied" },
+                a.now_ms,
+                a.by,
+                a.comment,
+                a.token,
+                a.nonce,
+                a.grant.map(|g| g.id.as_str()),
+            ],
+        )?;
+        if n != 1 {
+            return Ok(false);
+        }
+        if let Some(g) = a.grant {
+            tx.execute(
+                &format!("INSERT INTO grants ({GRANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)"),
+                params![g.id, g.tenant, g.approval, g.action, g.scope, g.subject, g.max_amount, g.created_ms, g.expires_ms, g.created_by],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The approval whose token carries `nonce`, if it is `tenant`'s.
+    pub fn approval_of_nonce(&self, tenant: &str, nonce: &str) -> DbResult<Option<String>> {
+        Ok(self
+            .main()
+            .query_row(
+                "SELECT id FROM approvals WHERE nonce = ?1 AND tenant = ?2",
+                params![nonce, tenant],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    // -- grants -------------------------------------------------------------
+
+    /// `tenant`'s unexpired grants for this session or actor.
+    pub fn live_grants(
+        &self,
+        tenant: &str,
+        session: Option<&str>,
+        actor: Option<&str>,
+        now_ms: i64,
+    ) -> DbResult<Vec<Grant>> {
+        if session.is_none() && actor.is_none() {
+            return Ok(Vec::new());
+        }
+        let c = self.main();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {GRANT_COLS} FROM grants WHERE tenant = ?1 AND expires_ms > ?4
+             AND ((scope = 'session' AND subject = ?2) OR (scope = 'actor' AND subject = ?3))
+             ORDER BY created_ms"
+        ))?;
+        let rows = st.query_map(params![tenant, session, actor, now_ms], grant_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn grants(&self, tenant: &str) -> DbResult<Vec<Grant>> {
+        let c = self.main();
+        let mut st = c.prepare(&format!(
+            "SELECT {GRANT_COLS} FROM grants WHERE tenant = ?1 ORDER BY created_ms DESC"
+        ))?;
+        let rows = st.query_map(params![tenant], grant_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Ends a live grant of `tenant` now; `false` when there is none.
+    pub fn revoke_grant(&self, tenant: &str, id: &str, now_ms: i64) -> DbResult<bool> {
+        let n = self.main().execute(
+            "UPDATE grants SET expires_ms = ?3 WHERE id = ?1 AND tenant = ?2 AND expires_ms > ?3",
+            params![id, tenant, now_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records one use of a grant — only while it is unexpired (`false`
+    /// otherwise).
+    pub fn use_grant(
+        &self,
+        id: &str,
+        now_ms: i64,
+        action: Option<&str>,
+        digest: Option<&str>,
+        request: &Json,
+    ) -> DbResult<bool> {
+        let mut c = self.main();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE grants SET uses = uses + 1 WHERE id = ?1 AND expires_ms > ?2",
+            params![id, now_ms],
+        )?;
+        if n != 1 {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO grant_uses (grant_id, time_ms, action, action_digest, request) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, now_ms, action, digest, serde_json::to_string(request).unwrap_or_default()],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    // -- spent nonces -------------------------------------------------------
+
+    /// Marks a token nonce spent; `false` when it already was.
+    pub fn spend_nonce(&self, nonce: &str, expires_ms: i64, now_ms: i64) -> DbResult<bool> {
+        let n = self.main().execute(
+            "INSERT OR IGNORE INTO spent_nonces (nonce, expires_ms, spent_ms) VALUES (?1, ?2, ?3)",
+            params![nonce, expires_ms, now_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    // -- decisions ----------------------------------------------------------
+
+    /// Remembers a decision for the page. Written in batches (by
+    /// [`Db::flush_decisions`], which a timer calls every 50 ms, and every
+    /// read of decisions calls first); an escalation, and a full batch,
+    /// are written at once.
+    pub fn record_decision(&self, d: &NewDecision<'_>) -> DbResult<()> {
+        let row = OwnedDecision {
+            tenant: d.tenant.to_string(),
+            time_ms: d.time_ms,
+            session: d.session.map(str::to_string),
+            actor: d.actor.map(str::to_string),
+            action: d.action.map(str::to_string),
+            verdict: d.verdict.to_string(),
+            reason: d.reason.to_string(),
+            approval: d.approval.map(str::to_string),
+            grant: d.grant.map(str::to_string),
+        };
+        let now = {
+            let mut p = match self.pending.lock() {
+                Ok(p) => p,
+                Err(e) => e.into_inner(),
+            };
+            p.push(row);
+            d.approval.is_some() || p.len() >= BATCH
+        };
+        if now {
+            self.flush_decisions()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the decisions not yet written, in one transaction.
+    pub fn flush_decisions(&self) -> DbResult<()> {
+        let rows = {
+            let mut p = match self.pending.lock() {
+                Ok(p) => p,
+                Err(e) => e.into_inner(),
+            };
+            std::mem::take(&mut *p)
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.main();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO decisions (tenant, time_ms, session, actor, action, verdict, reason, approval, grant_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for d in &rows {
+                st.execute(params![
+                    d.tenant, d.time_ms, d.session, d.actor, d.action, d.verdict, d.reason,
+                    d.approval, d.grant
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The last `limit` decisions of a session (newest first).
+    pub fn session_decisions(
+        &self,
+        tenant: &str,
+        session: &str,
+        limit: u32,
+    ) -> DbResult<Vec<DecisionRow>> {
+        self.decision_rows(
+            "WHERE tenant = ?1 AND session = ?2 ORDER BY time_ms DESC, seq DESC LIMIT ?3",
+            params![tenant, session, limit],
+        )
+    }
+
+    /// `tenant`'s last `limit` decisions (newest first).
+    pub fn recent_decisions(&self, tenant: &str, limit: u32) -> DbResult<Vec<DecisionRow>> {
+        self.decision_rows(
+            "WHERE tenant = ?1 ORDER BY time_ms DESC, seq DESC LIMIT ?2",
+            params![tenant, limit],
+        )
+    }
+
+    fn decision_rows(&self, tail: &str, p: impl rusqlite::Params) -> DbResult<Vec<DecisionRow>> {
+        self.flush_decisions()?;
+        let c = self.main();
+        let mut st = c.prepare(&format!(
+            "SELECT time_ms, session, actor, action, verdict, reason, approval, grant_id FROM decisions {tail}"
+        ))?;
+        let rows = st.query_map(p, |r| {
+            Ok(DecisionRow {
+                time_ms: r.get(0)?,
+                session: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                verdict: r.get(4)?,
+                reason: r.get(5)?,
+                approval: r.get(6)?,
+                grant_id: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// `tenant`'s decisions per hour and verdict since `since_ms`:
+    /// `(hour start ms, verdict, count)`.
+    pub fn decisions_per_hour(
+        &self,
+        tenant: &str,
+        since_ms: i64,
+    ) -> DbResult<Vec<(i64, String, i64)>> {
+        self.flush_decisions()?;
+        let c = self.main();
+        let mut st = c.prepare(
+            "SELECT (time_ms / 3600000) * 3600000 AS hour, verdict, COUNT(*) FROM decisions
+             WHERE tenant = ?1 AND time_ms >= ?2 GROUP BY hour, verdict ORDER BY hour",
+        )?;
+        let rows = st.query_map(params![tenant, since_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
+    let role: String = r.get(1)?;
+    Ok(KeyInfo {
+        id: r.get(0)?,
+        role: Role::parse(&role).unwrap_or(Role::Agent),
+        tenant: r.get(2)?,
+        name: r.get(3)?,
+        created_ms: r.get(4)?,
+        revoked_ms: r.get(5)?,
+    })
+}
+
+fn migrate(c: &mut Connection) -> DbResult<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let done: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = usize::try_from(done).unwrap_or(0);
+    if done > MIGRATIONS.len() {
+        return Err(DbError(format!(
+            "the database is of schema version {done}, newer than this permit0 knows ({}): upgrade permit0",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.execute_batch(m)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

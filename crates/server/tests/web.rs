@@ -1,0 +1,123 @@
+//! The approvers' page without a browser: who may log in, and that a form
+//! posted without the session's CSRF token changes nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+use common::*;
+use permit0_server::db::Role;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_takes_approver_keys_and_checks_csrf() {
+    let data = data_dir("web");
+    let agent_key = key(&data, Role::Agent, "acme", "bot");
+    let approver_key = key(&data, Role::Approver, "acme", "alice");
+    let server = start(options(&data, REFUNDS)).await;
+    let site = format!("http://{}", server.addr);
+    let agent = Client::new(server.addr, &agent_key);
+    let id = agent.decide(&refund(20_000, "w-1")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Not logged in: every page sends you to the login form.
+    let r = http
+        .get(format!("{site}/ui/approvals/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/ui/login");
+
+    // An agent key cannot log in.
+    let r = http
+        .post(format!("{site}/ui/login"))
+        .form(&[("key", agent_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let r = http
+        .post(format!("{site}/ui/login"))
+        .form(&[("key", approver_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_string();
+
+    // A forged form (no CSRF token, or a wrong one) is refused and the
+    // approval stays pending.
+    for form in [
+        vec![("comment", "x")],
+        vec![("csrf", "0000"), ("comment", "x")],
+    ] {
+        let r = http
+            .post(format!("{site}/ui/approvals/{id}/approve"))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    let page = http
+        .get(format!("{site}/ui/approvals/{id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<small id="state">pending</small>"#),
+        "{page}"
+    );
+
+    // With the page's token, the answer goes through.
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = http
+        .post(format!("{site}/ui/approvals/{id}/deny"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("comment", "not today")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, w) = agent
+        .get(&format!("/v1/approvals/{id}/wait?timeout=0"))
+        .await;
+    assert_eq!(w["decision"], "deny");
+
+    // The other pages answer a logged-in approver.
+    for path in ["/ui", "/ui/decisions", "/ui/grants"] {
+        let r = http
+            .get(format!("{site}{path}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    server.shutdown().await.unwrap();
+}
