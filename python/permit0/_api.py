@@ -7,12 +7,16 @@ allow is the one mistake this module must never make.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import inspect
+import json
 import logging
 import os
 import threading
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar, Union, overload
@@ -127,7 +131,7 @@ class Decision:
             action_digest=d.get("action_digest"),
             obligations=MappingProxyType(dict(d.get("obligations") or {})),
             token=d.get("token"),
-            approval_id=d.get("approval_id"),
+            approval_id=d.get("approval_id", d.get("approval")),
         )
 
 
@@ -334,7 +338,7 @@ class Authorizer:
         ctx.update(context or {})
         sess = _as_session(session) or (dict(scope.session) if scope and scope.session else None)
         if key == "action" and scope and scope.arguments:
-            for f in self._native.inputs(name) or ():
+            for f in self._inputs(name) or ():
                 if f not in a and scope.arguments.get(f) is not None:
                     a[f] = scope.arguments[f]
         req: dict = {key: name, "args": a}
@@ -346,9 +350,27 @@ class Authorizer:
             req["session"] = sess
         return req
 
+    def _inputs(self, action: str) -> Optional[list]:
+        return self._native.inputs(action)
+
+    def _decide_raw(self, req: Mapping[str, Any]) -> Mapping[str, Any]:
+        return self._native.decide(req)
+
+    def _wait(self, d: Decision, seconds: float) -> Decision:
+        return d  # embedded mode queues no approval to wait for
+
+    def _waited(self, d: Decision, wait: Optional[float]) -> Decision:
+        if wait is None or d.verdict != "escalate" or not d.approval_id:
+            return d
+        try:
+            return self._wait(d, wait)
+        except Exception as e:  # noqa: BLE001 — still an escalation
+            log.warning("permit0: waiting for approval %s failed: %s", d.approval_id, e)
+            return d
+
     def _decide(self, req: Mapping[str, Any], name: str) -> Decision:
         try:
-            d = Decision.from_dict(self._native.decide(req))
+            d = Decision.from_dict(self._decide_raw(req))
         except Exception as e:  # noqa: BLE001 — fail closed on anything
             log.error("permit0: the engine failed on %r: %s", name, e)
             return _fail_closed(f"permit0 engine error: {e}", name)
@@ -413,9 +435,13 @@ class Authorizer:
         actor: Any = None,
         context: Optional[Mapping[str, Any]] = None,
         session: Any = None,
+        wait: Optional[float] = None,
     ) -> Decision:
-        """The decision when it allows; raises ``Denied`` or ``EscalationRequired`` otherwise."""
-        return _raise(self.check(action, args, actor=actor, context=context, session=session))
+        """The decision when it allows; raises ``Denied`` or ``EscalationRequired`` otherwise.
+        In remote mode, ``wait=N`` waits up to N seconds for a human to
+        answer an escalation, then returns or raises on the answer."""
+        d = self.check(action, args, actor=actor, context=context, session=session)
+        return _raise(self._waited(d, wait))
 
     def check_tool(
         self,
@@ -437,25 +463,93 @@ class Authorizer:
         actor: Any = None,
         context: Optional[Mapping[str, Any]] = None,
         session: Any = None,
+        wait: Optional[float] = None,
     ) -> Decision:
         """A raw tool call, decided like ``require``: raises unless allowed."""
-        return _raise(self.check_tool(tool, args, actor=actor, context=context, session=session))
+        d = self.check_tool(tool, args, actor=actor, context=context, session=session)
+        return _raise(self._waited(d, wait))
 
     def explain(self, request: Mapping[str, Any]) -> dict:
         """The decision JSON of a full request with every matched rule (records nothing)."""
         return self._native.explain(request)
 
+    # Embedded decisions take microseconds and run in-line; a remote one
+    # (a network round trip, an approval wait) runs in a worker thread, with
+    # the caller's context (the @guard scope) copied.
+    _blocking = False
+
+    async def _async(self, fn: Callable[..., Decision], *a: Any, **kw: Any) -> Decision:
+        if self._blocking:
+            return await asyncio.to_thread(fn, *a, **kw)
+        return fn(*a, **kw)
+
     async def acheck(self, action: str, args=None, **kw: Any) -> Decision:
-        """``check`` for async code (the engine decides in microseconds, in-line)."""
-        return self.check(action, args, **kw)
+        """``check`` for async code."""
+        return await self._async(self.check, action, args, **kw)
 
     async def arequire(self, action: str, args=None, **kw: Any) -> Decision:
         """``require`` for async code."""
-        return self.require(action, args, **kw)
+        return await self._async(self.require, action, args, **kw)
 
     async def atool(self, tool: str, args=None, **kw: Any) -> Decision:
         """``tool`` for async code."""
-        return self.tool(tool, args, **kw)
+        return await self._async(self.tool, tool, args, **kw)
+
+
+class RemoteAuthorizer(Authorizer):
+    """Decides through a ``permit0 serve`` decision service
+    (``POST /v1/decide``, ``Authorization: Bearer <api_key>``). Any network
+    or HTTP error is a deny. The service knows no Python scope, so in
+    remote mode a guarded function's arguments fill no fields."""
+
+    _blocking = True
+
+    def __init__(
+        self,
+        url: str,
+        api_key: Optional[str] = None,
+        *,
+        timeout: float = 10.0,
+        reviewer: Optional[Reviewer] = None,
+        review_above: str = "low",
+    ) -> None:
+        if review_above not in TIERS:
+            raise ValueError(f"review_above must be one of {TIERS}")
+        self._url = url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = timeout
+        self._reviewer = reviewer
+        self._review_above = TIERS.index(review_above)
+
+    @property
+    def bundle(self) -> str:
+        raise NotImplementedError("a remote authorizer's bundle is the service's")
+
+    def swap(self, bundle: PathOrBytes) -> None:
+        raise NotImplementedError("upload bundles to the service (POST /v1/bundles)")
+
+    def explain(self, request: Mapping[str, Any]) -> dict:
+        raise NotImplementedError("explain is embedded-mode only")
+
+    def _inputs(self, action: str) -> Optional[list]:
+        return None
+
+    def _call(self, method: str, path: str, body: Any = None, timeout: Optional[float] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        r = urllib.request.Request(self._url + path, data=data, method=method)
+        r.add_header("Content-Type", "application/json")
+        if self._api_key:
+            r.add_header("Authorization", f"Bearer {self._api_key}")
+        with urllib.request.urlopen(r, timeout=timeout or self._timeout) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+
+    def _decide_raw(self, req: Mapping[str, Any]) -> Mapping[str, Any]:
+        return self._call("POST", "/v1/decide", dict(req))
+
+    def _wait(self, d: Decision, seconds: float) -> Decision:
+        aid = urllib.parse.quote(str(d.approval_id), safe="")
+        path = f"/v1/approvals/{aid}/wait?timeout={max(0, int(seconds))}"
+        return Decision.from_dict(self._call("GET", path, timeout=seconds + self._timeout))
 
 
 def _raise(d: Decision) -> Decision:
@@ -482,17 +576,21 @@ def configure(
     review_above: str = "low",
     max_skew: Optional[float] = 300.0,
 ) -> Authorizer:
-    """Sets the authorizer behind ``permit``. Raises ``BundleError`` for a
-    bundle or key it refuses. ``url``/``api_key`` (remote mode against
-    ``permit0 serve``) are not available yet."""
+    """Sets the authorizer behind ``permit``: embedded (``bundle``,
+    ``trusted``; raises ``BundleError`` for a bundle or key it refuses) or
+    remote (``url``, ``api_key``: a ``permit0 serve``)."""
     global _default
-    if url is not None or api_key is not None:
-        raise NotImplementedError("remote mode (permit0 serve) is not built yet: pass bundle=")
-    if bundle is None or not trusted:
-        raise BundleError("configure needs bundle= and trusted=[…]")
-    a = Authorizer(
-        bundle, trusted, reviewer=reviewer, review_above=review_above, max_skew=max_skew
-    )
+    a: Authorizer
+    if url is not None:
+        if bundle is not None:
+            raise ValueError("configure takes bundle= (embedded) or url= (remote), not both")
+        a = RemoteAuthorizer(url, api_key, reviewer=reviewer, review_above=review_above)
+    elif bundle is None or not trusted:
+        raise BundleError("configure needs bundle= and trusted=[…], or url=")
+    else:
+        a = Authorizer(
+            bundle, trusted, reviewer=reviewer, review_above=review_above, max_skew=max_skew
+        )
     with _lock:
         _default = a
     return a
@@ -501,8 +599,9 @@ def configure(
 def _from_env() -> Authorizer:
     bundle = os.environ.get("PERMIT0_BUNDLE")
     trusted = os.environ.get("PERMIT0_TRUSTED")
-    if os.environ.get("PERMIT0_URL"):
-        raise BundleError("PERMIT0_URL: remote mode (permit0 serve) is not built yet")
+    url = os.environ.get("PERMIT0_URL")
+    if url:
+        return RemoteAuthorizer(url, os.environ.get("PERMIT0_API_KEY"))
     if not bundle or not trusted:
         raise BundleError(
             "permit0 is not configured: call permit0.configure(bundle=…, trusted=[…]) "
@@ -538,27 +637,36 @@ class _Permit:
             return _fail_closed(str(e), name)
 
     def check(self, action: str, args=None, **kw: Any) -> Decision:
+        """``Authorizer.check`` on the configured authorizer."""
         a = self._get(action)
         return a.check(action, args, **kw) if isinstance(a, Authorizer) else a
 
     def require(self, action: str, args=None, **kw: Any) -> Decision:
-        return _raise(self.check(action, args, **kw))
+        """``Authorizer.require`` on the configured authorizer."""
+        a = self._get(action)
+        return a.require(action, args, **kw) if isinstance(a, Authorizer) else _raise(a)
 
     def check_tool(self, tool: str, args=None, **kw: Any) -> Decision:
+        """``Authorizer.check_tool`` on the configured authorizer."""
         a = self._get(tool)
         return a.check_tool(tool, args, **kw) if isinstance(a, Authorizer) else a
 
     def tool(self, tool: str, args=None, **kw: Any) -> Decision:
-        return _raise(self.check_tool(tool, args, **kw))
+        """``Authorizer.tool`` on the configured authorizer."""
+        a = self._get(tool)
+        return a.tool(tool, args, **kw) if isinstance(a, Authorizer) else _raise(a)
 
     async def acheck(self, action: str, args=None, **kw: Any) -> Decision:
-        return self.check(action, args, **kw)
+        a = self._get(action)
+        return await a.acheck(action, args, **kw) if isinstance(a, Authorizer) else a
 
     async def arequire(self, action: str, args=None, **kw: Any) -> Decision:
-        return self.require(action, args, **kw)
+        a = self._get(action)
+        return await a.arequire(action, args, **kw) if isinstance(a, Authorizer) else _raise(a)
 
     async def atool(self, tool: str, args=None, **kw: Any) -> Decision:
-        return self.tool(tool, args, **kw)
+        a = self._get(tool)
+        return await a.atool(tool, args, **kw) if isinstance(a, Authorizer) else _raise(a)
 
 
 permit = _Permit()

@@ -100,3 +100,13 @@ def test_a_raw_tool_call_is_decided(env_configured):
     assert d.verdict == "escalate"
     with pytest.raises(permit0.EscalationRequired):
         permit.tool("stripe_create_refund", {"charge": "ch_1", "amount": 85000})
+
+
+def test_the_tool_wrapper_example_stops_a_destructive_command(env_configured):
+    spec = importlib.util.spec_from_file_location("tool_example", EXAMPLES / "tool_wrapper.py")
+    ex = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ex)
+    d = permit.check_tool("run_command", {"command": "rm -rf ~"})
+    assert d.action == "process.exec" and d.verdict in ("deny", "escalate")
+    with pytest.raises(permit0.PermitError):
+        ex.run_command("rm -rf ~")  # never runs
