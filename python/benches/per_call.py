@@ -1,6 +1,6 @@
 """Per-call overhead of a decision from Python, embedded mode.
 
-    python python/bench.py BUNDLE PUB
+    python python/benches/per_call.py BUNDLE PUB
 
 Prints the median time per call over repeated timeit runs of: the native
 engine alone (`_native.Authorizer.decide` on a dict), and `permit.check`
