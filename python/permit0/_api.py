@@ -19,7 +19,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar, Union, overload
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, Sequence, TypeVar, Union, overload
 
 from . import _native
 
@@ -615,6 +616,9 @@ def _from_env() -> Authorizer:
 
 def _authorizer() -> Authorizer:
     global _default
+    a = _default  # one read: set once, swapped whole by configure/reset
+    if a is not None:
+        return a
     with _lock:
         if _default is None:
             _default = _from_env()
