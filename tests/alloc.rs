@@ -147,7 +147,7 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
 fn binding_a_clean_request_allocates_its_slots_and_the_strings_it_has_not_seen() {
     // No session aggregates, so a request's aggregates are empty.
     let p = program(
-        r#"when payments.refund amount > 50_000 and currency == "usd" then escalate "large refund""#,
+        r#"when payments.refund amount > 50_000 and has currency and currency == "usd" then escalate "large refund""#,
     );
     let text = r#"{"action":"payments.refund","args":{"amount":900,"currency":"usd","charge_id":"ch_1"},"actor":{"role":"Support"}}"#;
     // Three strings this thread has not bound yet: "usd" and "ch_1" fold to

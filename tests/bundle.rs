@@ -114,7 +114,7 @@ fn wire(src: &str) -> BundleWire {
 
 /// Signs a hand-modified program and expects the verifier to refuse it.
 fn refused(mutate: impl FnOnce(&mut BundleWire), expect: &str) {
-    let mut w = wire("when payments.refund amount > 500 and currency == \"usd\" then deny \"no\"\nwhen payments.refund then allow");
+    let mut w = wire("when payments.refund amount > 500 and (not has currency or currency == \"usd\") then deny \"no\"\nwhen payments.refund then allow");
     mutate(&mut w);
     let bytes = bundle::write(&w, &test_key()).unwrap();
     match Program::load(&bytes, &trusted()) {

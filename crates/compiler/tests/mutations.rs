@@ -783,7 +783,7 @@ fn big_policy(bytes: usize) -> String {
     let mut i = 0u64;
     while s.len() < bytes {
         let rule = match i % 5 {
-            0 => format!("when payments.refund amount > {i} and currency == \"c{i}\" then escalate \"r{i}\"\n"),
+            0 => format!("when payments.charge amount > {i} and currency == \"c{i}\" then escalate \"r{i}\"\n"),
             1 => format!("when email.send recipient_count > {i} and subject contains \"s{i}\" then deny\n"),
             2 => format!("when payments.transfer payee not in {{\"p{i}\", \"q{i}\"}} and amount >= {i} then deny\n"),
             3 => format!("when payments.charge | payments.refund amount < {i} and has actor.role and actor.role in vips then allow\n"),

@@ -580,6 +580,23 @@ impl Program {
         self.actions.get(id as usize).map(|a| &*a.name)
     }
 
+    /// The input fields of an action (its own fields a caller sends;
+    /// derived fields, computed at bind time, are left out), for SDKs that
+    /// fill a request's arguments from the code around it.
+    pub fn action_inputs(&self, id: u32) -> Vec<&str> {
+        self.actions
+            .get(id as usize)
+            .map(|a| {
+                a.slots
+                    .iter()
+                    .take(a.own_fields)
+                    .filter(|f| f.derive.is_none())
+                    .map(|f| &*f.name)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The action's declared flags, amplifiers and base risk.
     pub fn action_risk(&self, id: u32) -> Option<(FlagSet, Amps, Score)> {
         self.actions

@@ -1,0 +1,678 @@
+"""The Python API of permit0 over the native engine (``permit0._native``).
+
+Every path that cannot reach a verdict ends in a deny: an engine that raises,
+a request that is not JSON, permit0 used before it is configured. A wrong
+allow is the one mistake this module must never make.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import json
+import logging
+import os
+import threading
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, Sequence, TypeVar, Union, overload
+
+from . import _native
+
+log = logging.getLogger("permit0")
+
+TIERS = ("minimal", "low", "medium", "high", "critical")
+_PUBLIC_PREFIX = "permit0-public-key ed25519 "
+
+PathOrBytes = Union[str, "os.PathLike[str]", bytes]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BundleError(Exception):
+    """A bundle or trusted key permit0 refuses (raised by ``configure`` and
+    ``Authorizer``, never by a decision)."""
+
+
+class PermitError(Exception):
+    """A decision that is not an allow, raised by ``require``."""
+
+    def __init__(self, decision: "Decision") -> None:
+        super().__init__(decision.reason)
+        self.decision = decision
+        self.reason = decision.reason
+        self.rule = decision.rule
+
+
+class Denied(PermitError):
+    """The action is denied: do not perform it."""
+
+
+class EscalationRequired(PermitError):
+    """The action needs a human's approval before it may run."""
+
+    def __init__(self, decision: "Decision") -> None:
+        super().__init__(decision)
+        self.approval_id = decision.approval_id
+
+
+@dataclass(frozen=True)
+class Risk:
+    """The risk of the action decided (docs/risk.md)."""
+
+    score: int
+    tier: str
+    flags: tuple = ()
+
+    def to_dict(self) -> dict:
+        return {"flags": list(self.flags), "score": self.score, "tier": self.tier}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision, frozen. ``verdict`` is ``"allow"``, ``"deny"`` or
+    ``"escalate"``; ``rule`` is the deciding rule (``policy:line``) or None."""
+
+    verdict: str
+    reason: str
+    rule: Optional[str] = None
+    action: Optional[str] = None
+    risk: Optional[Risk] = None
+    bundle: str = ""
+    action_digest: Optional[str] = None
+    obligations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    token: Optional[str] = None
+    approval_id: Optional[str] = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict == "allow"
+
+    def to_dict(self) -> dict:
+        """The decision JSON (docs/language.md)."""
+        out: dict = {
+            "action": self.action,
+            "action_digest": self.action_digest,
+            "bundle": self.bundle,
+            "decision": self.verdict,
+            "reason": self.reason,
+            "risk": self.risk.to_dict() if self.risk else None,
+            "rule": self.rule,
+        }
+        if self.obligations:
+            out["obligations"] = dict(self.obligations)
+        if self.token is not None:
+            out["token"] = self.token
+        if self.approval_id is not None:
+            out["approval_id"] = self.approval_id
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Decision":
+        risk = d.get("risk")
+        verdict = d.get("decision")
+        if verdict not in ("allow", "deny", "escalate"):
+            # Never read an unknown verdict as an allow.
+            return _fail_closed(f"unreadable decision {verdict!r}")
+        return cls(
+            verdict=verdict,
+            reason=str(d.get("reason", "")),
+            rule=d.get("rule"),
+            action=d.get("action"),
+            risk=Risk(
+                score=int(risk["score"]), tier=str(risk["tier"]), flags=tuple(risk.get("flags", ()))
+            )
+            if risk
+            else None,
+            bundle=str(d.get("bundle", "")),
+            action_digest=d.get("action_digest"),
+            obligations=MappingProxyType(dict(d.get("obligations") or {})),
+            token=d.get("token"),
+            approval_id=d.get("approval_id", d.get("approval")),
+        )
+
+
+def _fail_closed(why: str, action: Optional[str] = None) -> Decision:
+    return Decision(verdict="deny", reason=f"{why}; denied (fail closed)", action=action)
+
+
+# --- scope carried by @guard ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    actor: Optional[Mapping[str, Any]]
+    session: Optional[Mapping[str, Any]]
+    tenant: Optional[str]
+    arguments: Mapping[str, Any]
+
+
+_scope: contextvars.ContextVar[Optional[_Scope]] = contextvars.ContextVar(
+    "permit0_scope", default=None
+)
+
+
+def _as_actor(actor: Any) -> Optional[dict]:
+    if actor is None:
+        return None
+    if isinstance(actor, str):
+        return {"id": actor}
+    if isinstance(actor, Mapping):
+        return dict(actor)
+    raise TypeError("actor must be an id (str) or a dict such as {'id': …, 'role': …}")
+
+
+def _as_session(session: Any) -> Optional[dict]:
+    if session is None:
+        return None
+    if isinstance(session, str):
+        return {"id": session}
+    if isinstance(session, Mapping):
+        return dict(session)
+    raise TypeError("session must be an id (str) or a dict such as {'id': …}")
+
+
+def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> Mapping[str, Any]:
+    try:
+        bound = sig.bind_partial(*args, **kwargs)
+    except TypeError:
+        return MappingProxyType({})
+    bound.apply_defaults()
+    out: dict = {}
+    for name, value in bound.arguments.items():
+        kind = sig.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL or name in ("self", "cls"):
+            continue
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        else:
+            out[name] = value
+    return MappingProxyType(out)
+
+
+@overload
+def guard(fn: F) -> F: ...
+@overload
+def guard(
+    fn: None = None, *, actor: Any = None, session: Any = None, tenant: Optional[str] = None
+) -> Callable[[F], F]: ...
+def guard(fn=None, *, actor=None, session=None, tenant=None):
+    """Marks a function (sync or async) that performs agent actions.
+
+    Inside it, ``permit.require``/``check``/``tool`` take the actor, session
+    and tenant given here (or by an enclosing ``@guard``), and an action's
+    fields that the args dict leaves out are filled from the guarded
+    function's own arguments of the same name (the dict wins)."""
+
+    def wrap(f):
+        sig = inspect.signature(f)
+        actor_d, session_d = _as_actor(actor), _as_session(session)
+
+        def scope_for(args, kwargs) -> _Scope:
+            outer = _scope.get()
+            return _Scope(
+                actor=actor_d if actor_d is not None else (outer.actor if outer else None),
+                session=session_d if session_d is not None else (outer.session if outer else None),
+                tenant=tenant if tenant is not None else (outer.tenant if outer else None),
+                arguments=_arguments(sig, args, kwargs),
+            )
+
+        if inspect.iscoroutinefunction(f):
+
+            @functools.wraps(f)
+            async def async_guarded(*args, **kwargs):
+                token = _scope.set(scope_for(args, kwargs))
+                try:
+                    return await f(*args, **kwargs)
+                finally:
+                    _scope.reset(token)
+
+            return async_guarded
+
+        @functools.wraps(f)
+        def guarded(*args, **kwargs):
+            token = _scope.set(scope_for(args, kwargs))
+            try:
+                return f(*args, **kwargs)
+            finally:
+                _scope.reset(token)
+
+        return guarded
+
+    return wrap(fn) if fn is not None else wrap
+
+
+# --- the authorizer -------------------------------------------------------------------
+
+
+def _read_bytes(src: PathOrBytes) -> bytes:
+    if isinstance(src, bytes):
+        return src
+    with open(os.fspath(src), "rb") as fh:
+        return fh.read()
+
+
+def _read_key(src: PathOrBytes) -> str:
+    if isinstance(src, bytes):
+        return src.decode("utf-8")
+    if isinstance(src, str) and src.strip().startswith(_PUBLIC_PREFIX):
+        return src
+    with open(os.fspath(src), "r", encoding="utf-8") as fh:
+        return fh.read()
+
+
+Reviewer = Callable[[Decision, Mapping[str, Any]], Optional[str]]
+
+
+class Authorizer:
+    """Decides agent actions against a signed bundle, in this process.
+
+    ``bundle`` is a ``.p0b`` path or its bytes; ``trusted`` the public keys
+    that may sign it (``.pub`` paths, or the key text). Thread-safe: share
+    one. ``reviewer`` is a second stage that can only tighten: it is called
+    for allows whose risk tier is above ``review_above`` and may return
+    ``"deny"``, ``"escalate"`` or ``None`` (keep the allow)."""
+
+    def __init__(
+        self,
+        bundle: PathOrBytes,
+        trusted: Sequence[PathOrBytes],
+        *,
+        reviewer: Optional[Reviewer] = None,
+        review_above: str = "low",
+        max_skew: Optional[float] = 300.0,
+    ) -> None:
+        if isinstance(trusted, (str, bytes)):
+            trusted = [trusted]
+        if review_above not in TIERS:
+            raise ValueError(f"review_above must be one of {TIERS}")
+        try:
+            keys = [_read_key(k) for k in trusted]
+            self._native = _native.Authorizer(_read_bytes(bundle), keys, max_skew)
+        except _native.BundleError as e:
+            raise BundleError(str(e)) from None
+        except OSError as e:
+            raise BundleError(f"cannot read the bundle or a key: {e}") from None
+        self._reviewer = reviewer
+        self._review_above = TIERS.index(review_above)
+
+    @property
+    def bundle(self) -> str:
+        """The ``sha256:…`` digest of the bundle deciding now."""
+        return self._native.bundle
+
+    def swap(self, bundle: PathOrBytes) -> None:
+        """Verifies a new bundle, then decides with it (the old one stays on error)."""
+        try:
+            self._native.swap(_read_bytes(bundle))
+        except _native.BundleError as e:
+            raise BundleError(str(e)) from None
+
+    # request assembly -------------------------------------------------------------
+
+    def _request(
+        self,
+        key: str,
+        name: str,
+        args: Optional[Mapping[str, Any]],
+        actor: Any,
+        context: Optional[Mapping[str, Any]],
+        session: Any,
+    ) -> dict:
+        if args is not None and not isinstance(args, Mapping):
+            raise TypeError("args must be a dict")
+        a = dict(args or {})
+        scope = _scope.get()
+        who: dict = dict(scope.actor) if scope and scope.actor else {}
+        lifted = a.get("actor")
+        if key == "action" and isinstance(lifted, (str, Mapping)):
+            del a["actor"]
+            who.update(_as_actor(lifted) or {})
+        who.update(_as_actor(actor) or {})
+        ctx: dict = {}
+        if scope and scope.tenant is not None:
+            ctx["tenant"] = scope.tenant
+        ctx.update(context or {})
+        sess = _as_session(session) or (dict(scope.session) if scope and scope.session else None)
+        if key == "action" and scope and scope.arguments:
+            for f in self._inputs(name) or ():
+                if f not in a and scope.arguments.get(f) is not None:
+                    a[f] = scope.arguments[f]
+        req: dict = {key: name, "args": a}
+        if who:
+            req["actor"] = who
+        if ctx:
+            req["context"] = ctx
+        if sess:
+            req["session"] = sess
+        return req
+
+    def _inputs(self, action: str) -> Optional[list]:
+        return self._native.inputs(action)
+
+    def _decide_raw(self, req: Mapping[str, Any]) -> Mapping[str, Any]:
+        return self._native.decide(req)
+
+    def _wait(self, d: Decision, seconds: float) -> Decision:
+        return d  # embedded mode queues no approval to wait for
+
+    def _waited(self, d: Decision, wait: Optional[float]) -> Decision:
+        if wait is None or d.verdict != "escalate" or not d.approval_id:
+            return d
+        try:
+            return self._wait(d, wait)
+        except Exception as e:  # noqa: BLE001 — still an escalation
+            log.warning("permit0: waiting for approval %s failed: %s", d.approval_id, e)
+            return d
+
+    def _decide(self, req: Mapping[str, Any], name: str) -> Decision:
+        try:
+            d = Decision.from_dict(self._decide_raw(req))
+        except Exception as e:  # noqa: BLE001 — fail closed on anything
+            log.error("permit0: the engine failed on %r: %s", name, e)
+            return _fail_closed(f"permit0 engine error: {e}", name)
+        return self._review(d, req)
+
+    def _review(self, d: Decision, req: Mapping[str, Any]) -> Decision:
+        if self._reviewer is None or d.verdict != "allow" or d.risk is None:
+            return d
+        # A tier this package does not know is reviewed, as the highest.
+        tier = TIERS.index(d.risk.tier) if d.risk.tier in TIERS else len(TIERS)
+        if tier <= self._review_above:
+            return d
+        try:
+            verdict = self._reviewer(d, MappingProxyType(dict(req)))
+        except Exception as e:  # noqa: BLE001
+            log.warning("permit0: the reviewer raised (%s); the decision stands", e)
+            return d
+        if verdict is None:
+            return d
+        if verdict not in ("deny", "escalate"):
+            log.warning(
+                "permit0: the reviewer returned %r (only 'deny', 'escalate' or None count); "
+                "the decision stands",
+                verdict,
+            )
+            return d
+        return Decision(
+            verdict=verdict,
+            reason=f"the reviewer asked to {verdict} what the policy allowed ({d.reason})",
+            rule="reviewer",
+            action=d.action,
+            risk=d.risk,
+            bundle=d.bundle,
+            action_digest=d.action_digest,
+            obligations=d.obligations,
+        )
+
+    def _run(self, key, name, args, actor, context, session) -> Decision:
+        try:
+            req = self._request(key, name, args, actor, context, session)
+        except Exception as e:  # noqa: BLE001
+            return _fail_closed(f"the request could not be built: {e}", name)
+        return self._decide(req, name)
+
+    # public API --------------------------------------------------------------------
+
+    def check(
+        self,
+        action: str,
+        args: Optional[Mapping[str, Any]] = None,
+        *,
+        actor: Any = None,
+        context: Optional[Mapping[str, Any]] = None,
+        session: Any = None,
+    ) -> Decision:
+        """The decision on a canonical action; never raises."""
+        return self._run("action", action, args, actor, context, session)
+
+    def require(
+        self,
+        action: str,
+        args: Optional[Mapping[str, Any]] = None,
+        *,
+        actor: Any = None,
+        context: Optional[Mapping[str, Any]] = None,
+        session: Any = None,
+        wait: Optional[float] = None,
+    ) -> Decision:
+        """The decision when it allows; raises ``Denied`` or ``EscalationRequired`` otherwise.
+        In remote mode, ``wait=N`` waits up to N seconds for a human to
+        answer an escalation, then returns or raises on the answer."""
+        d = self.check(action, args, actor=actor, context=context, session=session)
+        return _raise(self._waited(d, wait))
+
+    def check_tool(
+        self,
+        tool: str,
+        args: Optional[Mapping[str, Any]] = None,
+        *,
+        actor: Any = None,
+        context: Optional[Mapping[str, Any]] = None,
+        session: Any = None,
+    ) -> Decision:
+        """The decision on a raw tool call (``{"tool": …}``); never raises."""
+        return self._run("tool", tool, args, actor, context, session)
+
+    def tool(
+        self,
+        tool: str,
+        args: Optional[Mapping[str, Any]] = None,
+        *,
+        actor: Any = None,
+        context: Optional[Mapping[str, Any]] = None,
+        session: Any = None,
+        wait: Optional[float] = None,
+    ) -> Decision:
+        """A raw tool call, decided like ``require``: raises unless allowed."""
+        d = self.check_tool(tool, args, actor=actor, context=context, session=session)
+        return _raise(self._waited(d, wait))
+
+    def explain(self, request: Mapping[str, Any]) -> dict:
+        """The decision JSON of a full request with every matched rule (records nothing)."""
+        return self._native.explain(request)
+
+    # Embedded decisions take microseconds and run in-line; a remote one
+    # (a network round trip, an approval wait) runs in a worker thread, with
+    # the caller's context (the @guard scope) copied.
+    _blocking = False
+
+    async def _async(self, fn: Callable[..., Decision], *a: Any, **kw: Any) -> Decision:
+        if self._blocking:
+            return await asyncio.to_thread(fn, *a, **kw)
+        return fn(*a, **kw)
+
+    async def acheck(self, action: str, args=None, **kw: Any) -> Decision:
+        """``check`` for async code."""
+        return await self._async(self.check, action, args, **kw)
+
+    async def arequire(self, action: str, args=None, **kw: Any) -> Decision:
+        """``require`` for async code."""
+        return await self._async(self.require, action, args, **kw)
+
+    async def atool(self, tool: str, args=None, **kw: Any) -> Decision:
+        """``tool`` for async code."""
+        return await self._async(self.tool, tool, args, **kw)
+
+
+class RemoteAuthorizer(Authorizer):
+    """Decides through a ``permit0 serve`` decision service
+    (``POST /v1/decide``, ``Authorization: Bearer <api_key>``). Any network
+    or HTTP error is a deny. The service knows no Python scope, so in
+    remote mode a guarded function's arguments fill no fields."""
+
+    _blocking = True
+
+    def __init__(
+        self,
+        url: str,
+        api_key: Optional[str] = None,
+        *,
+        timeout: float = 10.0,
+        reviewer: Optional[Reviewer] = None,
+        review_above: str = "low",
+    ) -> None:
+        if review_above not in TIERS:
+            raise ValueError(f"review_above must be one of {TIERS}")
+        self._url = url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = timeout
+        self._reviewer = reviewer
+        self._review_above = TIERS.index(review_above)
+
+    @property
+    def bundle(self) -> str:
+        raise NotImplementedError("a remote authorizer's bundle is the service's")
+
+    def swap(self, bundle: PathOrBytes) -> None:
+        raise NotImplementedError("upload bundles to the service (POST /v1/bundles)")
+
+    def explain(self, request: Mapping[str, Any]) -> dict:
+        raise NotImplementedError("explain is embedded-mode only")
+
+    def _inputs(self, action: str) -> Optional[list]:
+        return None
+
+    def _call(self, method: str, path: str, body: Any = None, timeout: Optional[float] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        r = urllib.request.Request(self._url + path, data=data, method=method)
+        r.add_header("Content-Type", "application/json")
+        if self._api_key:
+            r.add_header("Authorization", f"Bearer {self._api_key}")
+        with urllib.request.urlopen(r, timeout=timeout or self._timeout) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+
+    def _decide_raw(self, req: Mapping[str, Any]) -> Mapping[str, Any]:
+        return self._call("POST", "/v1/decide", dict(req))
+
+    def _wait(self, d: Decision, seconds: float) -> Decision:
+        aid = urllib.parse.quote(str(d.approval_id), safe="")
+        path = f"/v1/approvals/{aid}/wait?timeout={max(0, int(seconds))}"
+        return Decision.from_dict(self._call("GET", path, timeout=seconds + self._timeout))
+
+
+def _raise(d: Decision) -> Decision:
+    if d.verdict == "allow":
+        return d
+    if d.verdict == "escalate":
+        raise EscalationRequired(d)
+    raise Denied(d)
+
+
+# --- module state ---------------------------------------------------------------------
+
+_lock = threading.Lock()
+_default: Optional[Authorizer] = None
+
+
+def configure(
+    bundle: Optional[PathOrBytes] = None,
+    trusted: Optional[Sequence[PathOrBytes]] = None,
+    *,
+    url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    reviewer: Optional[Reviewer] = None,
+    review_above: str = "low",
+    max_skew: Optional[float] = 300.0,
+) -> Authorizer:
+    """Sets the authorizer behind ``permit``: embedded (``bundle``,
+    ``trusted``; raises ``BundleError`` for a bundle or key it refuses) or
+    remote (``url``, ``api_key``: a ``permit0 serve``)."""
+    global _default
+    a: Authorizer
+    if url is not None:
+        if bundle is not None:
+            raise ValueError("configure takes bundle= (embedded) or url= (remote), not both")
+        a = RemoteAuthorizer(url, api_key, reviewer=reviewer, review_above=review_above)
+    elif bundle is None or not trusted:
+        raise BundleError("configure needs bundle= and trusted=[…], or url=")
+    else:
+        a = Authorizer(
+            bundle, trusted, reviewer=reviewer, review_above=review_above, max_skew=max_skew
+        )
+    with _lock:
+        _default = a
+    return a
+
+
+def _from_env() -> Authorizer:
+    bundle = os.environ.get("PERMIT0_BUNDLE")
+    trusted = os.environ.get("PERMIT0_TRUSTED")
+    url = os.environ.get("PERMIT0_URL")
+    if url:
+        return RemoteAuthorizer(url, os.environ.get("PERMIT0_API_KEY"))
+    if not bundle or not trusted:
+        raise BundleError(
+            "permit0 is not configured: call permit0.configure(bundle=…, trusted=[…]) "
+            "or set PERMIT0_BUNDLE and PERMIT0_TRUSTED"
+        )
+    keys = [k for k in trusted.replace(",", os.pathsep).split(os.pathsep) if k.strip()]
+    return Authorizer(bundle, keys)
+
+
+def _authorizer() -> Authorizer:
+    global _default
+    a = _default  # one read: set once, swapped whole by configure/reset
+    if a is not None:
+        return a
+    with _lock:
+        if _default is None:
+            _default = _from_env()
+        return _default
+
+
+def reset() -> None:
+    """Forgets the configured authorizer (the next call reads the environment again)."""
+    global _default
+    with _lock:
+        _default = None
+
+
+class _Permit:
+    """``permit``: the API over the configured authorizer. Unconfigured, or
+    with a bundle it cannot load, every decision is a deny."""
+
+    def _get(self, name: str) -> "Authorizer | Decision":
+        try:
+            return _authorizer()
+        except Exception as e:  # noqa: BLE001
+            return _fail_closed(str(e), name)
+
+    def check(self, action: str, args=None, **kw: Any) -> Decision:
+        """``Authorizer.check`` on the configured authorizer."""
+        a = self._get(action)
+        return a.check(action, args, **kw) if isinstance(a, Authorizer) else a
+
+    def require(self, action: str, args=None, **kw: Any) -> Decision:
+        """``Authorizer.require`` on the configured authorizer."""
+        a = self._get(action)
+        return a.require(action, args, **kw) if isinstance(a, Authorizer) else _raise(a)
+
+    def check_tool(self, tool: str, args=None, **kw: Any) -> Decision:
+        """``Authorizer.check_tool`` on the configured authorizer."""
+        a = self._get(tool)
+        return a.check_tool(tool, args, **kw) if isinstance(a, Authorizer) else a
+
+    def tool(self, tool: str, args=None, **kw: Any) -> Decision:
+        """``Authorizer.tool`` on the configured authorizer."""
+        a = self._get(tool)
+        return a.tool(tool, args, **kw) if isinstance(a, Authorizer) else _raise(a)
+
+    async def acheck(self, action: str, args=None, **kw: Any) -> Decision:
+        a = self._get(action)
+        return await a.acheck(action, args, **kw) if isinstance(a, Authorizer) else a
+
+    async def arequire(self, action: str, args=None, **kw: Any) -> Decision:
+        a = self._get(action)
+        return await a.arequire(action, args, **kw) if isinstance(a, Authorizer) else _raise(a)
+
+    async def atool(self, tool: str, args=None, **kw: Any) -> Decision:
+        a = self._get(tool)
+        return await a.atool(tool, args, **kw) if isinstance(a, Authorizer) else _raise(a)
+
+
+permit = _Permit()
