@@ -21,6 +21,9 @@ use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The W3C WebDriver key of an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
 fn find(name: &str) -> Option<std::path::PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -103,8 +106,11 @@ impl Browser {
             .await;
     }
 
+    /// The element `css` names, once the page has one. An error answer
+    /// ("no such element" while a page loads) is an object too: only the
+    /// W3C element key counts as found.
     async fn element(&self, css: &str) -> String {
-        for _ in 0..50 {
+        for _ in 0..100 {
             let v = self
                 .cmd(
                     reqwest::Method::POST,
@@ -112,11 +118,7 @@ impl Browser {
                     json!({"using": "css selector", "value": css}),
                 )
                 .await;
-            if let Some(id) = v
-                .as_object()
-                .and_then(|o| o.values().next())
-                .and_then(Value::as_str)
-            {
+            if let Some(id) = v.get(ELEMENT).and_then(Value::as_str) {
                 return id.to_string();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -126,23 +128,32 @@ impl Browser {
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        let e = self.element(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{e}/value"),
-            json!({ "text": text }),
-        )
-        .await;
+        self.act(css, "value", json!({ "text": text })).await;
     }
 
     async fn click(&self, css: &str) {
-        let e = self.element(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{e}/click"),
-            json!({}),
-        )
-        .await;
+        self.act(css, "click", json!({})).await;
+    }
+
+    /// Finds `css` and acts on it, finding it again when the page changed
+    /// under the reference (a stale element answers with an error, a
+    /// success with `null`).
+    async fn act(&self, css: &str, what: &str, body: Value) {
+        for _ in 0..50 {
+            let e = self.element(css).await;
+            let v = self
+                .cmd(
+                    reqwest::Method::POST,
+                    &format!("/element/{e}/{what}"),
+                    body.clone(),
+                )
+                .await;
+            if v.is_null() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot {what} `{css}`");
     }
 
     async fn accept_alert(&self) {
