@@ -669,14 +669,14 @@ proptest! {
         Just(json!("mssql")), Just(json!("bigquery")), Just(json!("snowflake")), Just(json!("x"))]) {
         use permit0_classify::{call, Builtin as B};
         for f in [B::SqlKind, B::SqlClass, B::SqlDestructive, B::SqlHasWhere, B::SqlTables] {
-            let v = call(f, &[json!(s), e.clone()]);
+            let v = call(f, &[&json!(s), &e]);
             prop_assert!(!v.is_null(), "{f}({s:?})");
         }
-        let class = call(B::SqlClass, &[json!(s), e.clone()]);
+        let class = call(B::SqlClass, &[&json!(s), &e]);
         prop_assert!(["read", "control", "write", "schema", "other", "privilege", "destructive"]
             .contains(&class.as_str().unwrap_or("")));
-        let _ = call(B::UrlHost, &[json!(s)]);
-        let scope = call(B::HostScope, &[json!(s), json!("acme.com")]);
+        let _ = call(B::UrlHost, &[&json!(s)]);
+        let scope = call(B::HostScope, &[&json!(s), &json!("acme.com")]);
         prop_assert!(["loopback", "private_network", "internal", "external"]
             .contains(&scope.as_str().unwrap_or("")));
     }

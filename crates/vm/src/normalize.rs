@@ -17,14 +17,21 @@ use crate::request::{BindError, Request};
 use crate::wire::{ToolExprWire, ToolWire};
 use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 
 type Obj = Map<String, Json>;
+
+static NULL: Json = Json::Null;
+
+/// Most builtins take one to three arguments: their values sit in an array
+/// on the stack, so a call allocates nothing of its own.
+const INLINE_ARGS: usize = 4;
 
 /// The normalizer builtins, as a program calls them.
 pub trait Builtins: Send + Sync + std::fmt::Debug {
     /// The value of `f` on `args`; `None` when this implementation does not
     /// have `f` (the request is then refused, see [`BindError::NoBuiltin`]).
-    fn call(&self, f: Builtin, args: &[Json]) -> Option<Json>;
+    fn call(&self, f: Builtin, args: &[&Json]) -> Option<Json>;
 }
 
 /// No builtins at all: what a program has until classifiers are attached
@@ -33,7 +40,7 @@ pub trait Builtins: Send + Sync + std::fmt::Debug {
 pub struct NoBuiltins;
 
 impl Builtins for NoBuiltins {
-    fn call(&self, _: Builtin, _: &[Json]) -> Option<Json> {
+    fn call(&self, _: Builtin, _: &[&Json]) -> Option<Json> {
         None
     }
 }
@@ -90,7 +97,7 @@ pub(crate) fn bind_tool(
     for (field, expr) in &tool.fields {
         let v = eval(expr, &sources)?;
         if !v.is_null() {
-            fields.insert(field.clone(), v);
+            fields.insert(field.clone(), v.into_owned());
         }
     }
     let mut req = p.bind_fields(
@@ -131,7 +138,7 @@ pub(crate) fn derive(
         tool: None,
         builtins,
     };
-    eval(e, &sources)
+    Ok(eval(e, &sources)?.into_owned())
 }
 
 /// What a mapping or derivation reads: raw arguments (a mapping) or input
@@ -145,60 +152,91 @@ struct Sources<'a> {
     builtins: &'a dyn Builtins,
 }
 
-fn eval(e: &ToolExprWire, s: &Sources<'_>) -> Result<Json, BindError> {
+/// Borrows what the request already holds (arguments, actor and context
+/// values): a command line read by eight derivations is not copied eight
+/// times.
+fn eval<'a>(e: &ToolExprWire, s: &Sources<'a>) -> Result<Cow<'a, Json>, BindError> {
     Ok(match e {
         ToolExprWire::Arg(name) | ToolExprWire::Input(name) => {
-            s.inputs.get(name).cloned().unwrap_or(Json::Null)
+            Cow::Borrowed(s.inputs.get(name).unwrap_or(&NULL))
         }
         ToolExprWire::Field(ns, f) => {
             let src = if ns == "actor" { s.actor } else { s.context };
-            src.and_then(|m| m.get(f)).cloned().unwrap_or(Json::Null)
+            Cow::Borrowed(src.and_then(|m| m.get(f)).unwrap_or(&NULL))
         }
-        ToolExprWire::Str(v) => Json::String(v.clone()),
-        ToolExprWire::Int(n) => Json::from(*n),
-        ToolExprWire::Bool(b) => Json::Bool(*b),
-        ToolExprWire::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
+        ToolExprWire::Str(v) => Cow::Owned(Json::String(v.clone())),
+        ToolExprWire::Int(n) => Cow::Owned(Json::from(*n)),
+        ToolExprWire::Bool(b) => Cow::Owned(Json::Bool(*b)),
+        ToolExprWire::List(items) => Cow::Owned(Json::Array(
+            items.iter().cloned().map(Json::String).collect(),
+        )),
         // `one_of(args.command, args.cmd)`: aliases of one field. The value
         // of whichever was sent; both sent and different is refused, since
         // the gate would judge one and the tool might run the other.
-        ToolExprWire::Call(Builtin::OneOf, _) => alias(e, s)?.map(|(v, _)| v).unwrap_or(Json::Null),
+        ToolExprWire::Call(Builtin::OneOf, _) => match alias(e, s)? {
+            Some((v, _)) => v,
+            None => Cow::Borrowed(&NULL),
+        },
+        ToolExprWire::Call(f, call_args) if call_args.len() <= INLINE_ARGS => {
+            let mut vals: [Cow<'a, Json>; INLINE_ARGS] =
+                std::array::from_fn(|_| Cow::Borrowed(&NULL));
+            for (slot, a) in vals.iter_mut().zip(call_args) {
+                *slot = eval(a, s)?;
+            }
+            let refs: [&Json; INLINE_ARGS] =
+                std::array::from_fn(|i| vals.get(i).map_or(&NULL, |v| &**v));
+            Cow::Owned(call(
+                s,
+                *f,
+                refs.get(..call_args.len()).unwrap_or_default(),
+            )?)
+        }
         ToolExprWire::Call(f, call_args) => {
-            let mut vals: Vec<Json> = Vec::with_capacity(call_args.len());
+            let mut vals: Vec<Cow<'a, Json>> = Vec::with_capacity(call_args.len());
             for a in call_args {
                 vals.push(eval(a, s)?);
             }
-            s.builtins
-                .call(*f, &vals)
-                .ok_or_else(|| BindError::NoBuiltin {
-                    builtin: f.name().to_string(),
-                })?
+            let refs: Vec<&Json> = vals.iter().map(|v| &**v).collect();
+            Cow::Owned(call(s, *f, &refs)?)
         }
     })
 }
 
-/// The value of an alias expression and the argument that supplied it.
-fn alias(e: &ToolExprWire, s: &Sources<'_>) -> Result<Option<(Json, String)>, BindError> {
+fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Json, BindError> {
+    s.builtins
+        .call(f, args)
+        .ok_or_else(|| BindError::NoBuiltin {
+            builtin: f.name().to_string(),
+        })
+}
+
+/// The value of an alias expression and the expression that supplied it
+/// (named only when two disagree).
+fn alias<'a, 'e>(
+    e: &'e ToolExprWire,
+    s: &Sources<'a>,
+) -> Result<Option<(Cow<'a, Json>, &'e ToolExprWire)>, BindError> {
     let ToolExprWire::Call(f, args) = e else {
         let v = eval(e, s)?;
-        return Ok((!v.is_null()).then(|| (v, describe(e))));
+        return Ok((!v.is_null()).then_some((v, e)));
     };
     if *f != Builtin::OneOf {
         let v = eval(e, s)?;
-        return Ok((!v.is_null()).then(|| (v, describe(e))));
+        return Ok((!v.is_null()).then_some((v, e)));
     }
-    let mut found: Option<(Json, String)> = None;
+    let mut found: Option<(Cow<'a, Json>, &'e ToolExprWire)> = None;
     for a in args {
-        let Some((v, name)) = alias(a, s)? else {
+        let Some((v, by)) = alias(a, s)? else {
             continue;
         };
         match &found {
-            None => found = Some((v, name)),
+            None => found = Some((v, by)),
             Some((prev, _)) if *prev == v => {}
-            Some((_, prev_name)) => {
+            Some((_, prev_by)) => {
                 return Err(BindError::DisagreeingArguments {
                     tool: s.tool.unwrap_or("").to_string(),
-                    first: prev_name.clone(),
-                    second: name,
+                    first: describe(prev_by),
+                    second: describe(by),
                 })
             }
         }
