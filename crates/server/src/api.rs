@@ -134,7 +134,7 @@ const ANY: &[Role] = &[Role::Agent, Role::Approver, Role::Admin];
 pub fn router(app: Arc<App>) -> Router {
     let max_body = app.limits.max_body_bytes;
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/decide", post(decide))
@@ -162,13 +162,22 @@ async fn openapi(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> 
         .into_response())
 }
 
+/// `ok`, or 503 naming the store when it does not answer (Redis away).
+async fn healthz(State(app): Shared) -> Response {
+    match app.db.health() {
+        Ok(()) => "ok\n".into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store down: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
 async fn metrics(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
     authorize(&app, &headers, ANY)?;
     let pending = app.db.pending_count().ok();
-    let text = app.metrics.render(
-        pending,
-        app.store.errors.load(std::sync::atomic::Ordering::Relaxed),
-    );
+    let text = app.metrics.render(pending, app.db.session_errors());
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -854,6 +863,9 @@ async fn deny(
     Ok(AxJson(do_deny(&app, &key, &id, &b)?).into_response())
 }
 
+/// How often a waiter re-reads its approval without being woken.
+pub const REREAD: Duration = Duration::from_secs(1);
+
 #[derive(Deserialize)]
 struct WaitQuery {
     timeout: Option<u64>,
@@ -877,9 +889,14 @@ async fn wait(
         if a.state != "pending" || *stop.borrow() {
             return Ok(AxJson(final_decision(&a)).into_response());
         }
+        // Woken by an answer on this replica, or on another one (the
+        // store's notification); re-read at least every second anyway, in
+        // case a notification was lost.
+        let next = deadline.min(tokio::time::Instant::now() + REREAD);
         tokio::select! {
-            r = tokio::time::timeout_at(deadline, rx.changed()) => match r {
+            r = tokio::time::timeout_at(next, rx.changed()) => match r {
                 Ok(Ok(())) => continue,
+                Err(_) if next < deadline => continue,
                 _ => return Ok(AxJson(final_decision(&a)).into_response()),
             },
             _ = stop.changed() => return Ok(AxJson(final_decision(&a)).into_response()),

@@ -35,6 +35,11 @@ pub struct FileConfig {
     pub webhooks: Vec<WebhookConfig>,
     /// The tighten-only second stage.
     pub reviewer: Option<crate::webhooks::ReviewerConfig>,
+    /// Shared state: `redis://HOST:PORT/DB` (or `rediss://`); absent: the
+    /// embedded database under `data`.
+    pub store: Option<String>,
+    /// The Redis key prefix (default `permit0`).
+    pub store_prefix: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -106,6 +111,8 @@ pub struct Flags {
     pub audit: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub public_url: Option<String>,
+    pub store: Option<String>,
+    pub store_prefix: Option<String>,
 }
 
 /// Everything resolved: paths to read, the address to listen on.
@@ -122,6 +129,7 @@ pub struct Resolved {
     pub tenants: BTreeMap<String, PathBuf>,
     pub webhooks: Vec<WebhookConfig>,
     pub reviewer: Option<crate::webhooks::ReviewerConfig>,
+    pub store: crate::state::StoreConfig,
 }
 
 /// The default address: loopback only.
@@ -208,7 +216,25 @@ pub fn resolve(flags: Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Res
             return Err(format!("webhook kind `{}`: use `slack` or `json`", w.kind));
         }
     }
+    let store = flags
+        .store
+        .or_else(|| env("PERMIT0_STORE"))
+        .or(file.store)
+        .filter(|s| !s.is_empty() && s != "sqlite");
+    if let Some(url) = &store {
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(format!(
+                "store `{url}`: use `redis://HOST:PORT/DB` or `rediss://…` (or leave it out for the embedded database)"
+            ));
+        }
+    }
+    let prefix = flags
+        .store_prefix
+        .or_else(|| env("PERMIT0_STORE_PREFIX"))
+        .or(file.store_prefix)
+        .unwrap_or_else(|| crate::state::DEFAULT_PREFIX.to_string());
     Ok(Resolved {
+        store: crate::state::StoreConfig { url: store, prefix },
         listen,
         data,
         bundle,
