@@ -247,9 +247,11 @@ impl App {
     fn note_windows(&self, auth: &Authorizer) {
         let program = auth.program();
         let mut longest = 0i64;
+        let mut counts_actions = false;
         for a in 0..program.action_count() {
             let Ok(a) = u32::try_from(a) else { break };
             for q in program.session_queries(a) {
+                counts_actions |= q.window_actions > 0;
                 let w = if q.window_ms > 0 {
                     q.window_ms
                 } else {
@@ -259,7 +261,7 @@ impl App {
             }
         }
         if longest > 0 {
-            self.db.note_window(longest);
+            self.db.note_reads(longest, counts_actions);
         }
     }
 

@@ -44,7 +44,7 @@ use serde_json::{json, Value as Json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -275,6 +275,9 @@ pub struct RedisSessions {
     /// The longest window the loaded bundles read (ms); records live this
     /// long (at most `keep.max_age_ms`).
     window: AtomicI64,
+    /// Whether a loaded bundle reads a window of the last N actions: then
+    /// an action that adds nothing is still recorded (it is one of the N).
+    counts_actions: AtomicBool,
     pub errors: AtomicU64,
 }
 
@@ -286,14 +289,19 @@ impl RedisSessions {
             keep,
             script: Script::new(SESSION_LUA),
             window: AtomicI64::new(60_000),
+            counts_actions: AtomicBool::new(false),
             errors: AtomicU64::new(0),
         }
     }
 
-    /// Records live at least `ms` (capped at `keep.max_age_ms`).
-    pub fn note_window(&self, ms: i64) {
+    /// Records live at least `ms` (capped at `keep.max_age_ms`); with
+    /// `counts_actions`, actions that add nothing are recorded too.
+    pub fn note_reads(&self, ms: i64, counts_actions: bool) {
         self.window
             .fetch_max(ms.clamp(1, self.keep.max_age_ms.max(1)), Ordering::Relaxed);
+        if counts_actions {
+            self.counts_actions.store(true, Ordering::Relaxed);
+        }
     }
 
     pub fn lifetime_ms(&self) -> i64 {
@@ -306,7 +314,7 @@ impl RedisSessions {
 
     fn run(&self, o: &Observation<'_>, answer: &mut dyn FnMut(u16, i64)) -> DbResult<()> {
         let record = match o.record {
-            Some(c) => {
+            Some(c) if !c.is_empty() || self.counts_actions.load(Ordering::Relaxed) => {
                 let mut r = String::with_capacity(16 + c.len() * 24);
                 match o.time {
                     Some(t) => {
@@ -322,7 +330,7 @@ impl RedisSessions {
                 }
                 Some(r)
             }
-            None => None,
+            _ => None,
         };
         let lifetime = self.lifetime_ms();
         let mut inv = self.script.prepare_invoke();
@@ -400,8 +408,13 @@ impl SessionStore for RedisSessions {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
-        // Nothing to read and nothing to add: no round trip.
-        if o.queries.is_empty() && o.record.is_none_or(<[_]>::is_empty) {
+        // Nothing to read and nothing to add (an action that adds nothing
+        // is recorded only where a bundle counts the last N actions): no
+        // round trip.
+        if o.queries.is_empty()
+            && o.record
+                .is_none_or(|r| r.is_empty() && !self.counts_actions.load(Ordering::Relaxed))
+        {
             return Ok(());
         }
         self.run(o, answer).map_err(|e| {
@@ -728,8 +741,8 @@ impl StateStore for RedisState {
         self.sessions.errors.load(Ordering::Relaxed)
     }
 
-    fn note_window(&self, window_ms: i64) {
-        self.sessions.note_window(window_ms);
+    fn note_reads(&self, window_ms: i64, counts_actions: bool) {
+        self.sessions.note_reads(window_ms, counts_actions);
     }
 
     fn round_trips(&self) -> u64 {

@@ -47,8 +47,9 @@ pub trait StateStore: Send + Sync {
     fn session_errors(&self) -> u64;
 
     /// Tells the store the longest window (ms) a loaded bundle reads, so
-    /// history is kept that long (and no longer, up to the configured age).
-    fn note_window(&self, _window_ms: i64) {}
+    /// history is kept that long (and no longer, up to the configured
+    /// age), and whether it reads a window of the last N actions.
+    fn note_reads(&self, _window_ms: i64, _counts_actions: bool) {}
 
     /// The key that signs approvals' tokens when none is configured: kept
     /// in the data directory (SQLite) or in the store (Redis), so every

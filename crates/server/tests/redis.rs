@@ -462,10 +462,17 @@ async fn redis_killed_and_restarted_fails_closed_and_recovers() {
 // ---------------------------------------------------------------------------
 // The session script against the in-memory store
 
-fn sessions(redis: &Redis, prefix: &str, keep: Keep) -> (Arc<RedisSessions>, Arc<dyn StateStore>) {
+/// The sessions of a bundle whose longest window is an hour, and which
+/// reads a window of the last N actions (`counts_actions`) or not.
+fn sessions(
+    redis: &Redis,
+    prefix: &str,
+    keep: Keep,
+    counts_actions: bool,
+) -> (Arc<RedisSessions>, Arc<dyn StateStore>) {
     let state = permit0_server::shared::RedisState::open(&redis.url(), prefix, keep).unwrap();
     let s = state.session_store();
-    s.note_window(3_600_000);
+    s.note_reads(3_600_000, counts_actions);
     (s, Arc::new(state))
 }
 
@@ -493,7 +500,7 @@ fn lua_answers_what_the_memory_store_answers() {
         max_entries: 64,
         max_age_ms: 7 * 24 * 3_600_000,
     };
-    let (red, _state) = sessions(&redis, "lua", keep);
+    let (red, _state) = sessions(&redis, "lua", keep, true);
     let mem = MemoryStore::new(SessionLimits {
         max_sessions: 16,
         max_entries: 64,
@@ -576,12 +583,13 @@ fn lua_answers_what_the_memory_store_answers() {
     }
 }
 
-/// A request that reads nothing and adds nothing costs no round trip;
-/// one that reads or adds costs exactly one.
+/// A request that reads nothing and adds nothing costs no round trip
+/// (where no bundle counts the last N actions); one that reads or adds
+/// costs exactly one.
 #[test]
 fn lua_round_trips_per_observation() {
     let redis = Redis::start("trips");
-    let (red, state) = sessions(&redis, "trips", Keep::default());
+    let (red, state) = sessions(&redis, "trips", Keep::default(), false);
     let q = [AggQuery {
         agg: 0,
         key: 1,
@@ -621,7 +629,7 @@ fn lua_trims_old_records_and_expires_the_key() {
         max_entries: 512,
         max_age_ms: 7 * 24 * 3_600_000,
     };
-    let (red, _state) = sessions(&redis, "trim", keep);
+    let (red, _state) = sessions(&redis, "trim", keep, false);
     let t0 = 1_700_000_000_000i64;
     for i in 0..10 {
         let o = Observation {
@@ -646,7 +654,7 @@ fn lua_trims_old_records_and_expires_the_key() {
 #[test]
 fn lua_observation_is_atomic_under_concurrency() {
     let redis = Redis::start("atomic");
-    let (red, _state) = sessions(&redis, "atomic", Keep::default());
+    let (red, _state) = sessions(&redis, "atomic", Keep::default(), false);
     let under = Arc::new(std::sync::atomic::AtomicU32::new(0));
     let threads: Vec<_> = (0..4)
         .map(|_| {
