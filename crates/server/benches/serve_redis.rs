@@ -17,7 +17,7 @@
 use ed25519_dalek::SigningKey;
 use permit0_compiler::{build_bundle, compile, stdlib};
 use permit0_server::db::Role;
-use permit0_server::state::{StateStore, StoreConfig};
+use permit0_server::state::StoreConfig;
 use permit0_server::{Limits, Options};
 use serde_json::{json, Value};
 use std::collections::HashMap;

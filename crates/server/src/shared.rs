@@ -1081,7 +1081,7 @@ impl StateStore for RedisState {
             .filter_map(|r| grant_of(&pairs(r)))
             .filter(|g| g.tenant == tenant && g.expires_ms > now_ms)
             .collect();
-        out.sort_by(|a, b| a.created_ms.cmp(&b.created_ms));
+        out.sort_by_key(|a| a.created_ms);
         Ok(out)
     }
 

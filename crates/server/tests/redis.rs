@@ -149,9 +149,11 @@ impl Serve {
             .spawn()
             .unwrap();
         let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        // Dropped (killed and waited for) if it does not come up.
+        let s = Serve { child, addr };
         for _ in 0..400 {
             if std::net::TcpStream::connect(addr).is_ok() {
-                return Serve { child, addr };
+                return s;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
