@@ -414,6 +414,7 @@ pub async fn start(opts: Options) -> Result<Running, String> {
                     Err(_) => {}
                     Ok(()) => said.clear(),
                 }
+                app.rate.share(app.db.as_ref());
                 n += 1;
                 if n == 20 {
                     n = 0;

@@ -749,6 +749,20 @@ impl StateStore for RedisState {
         self.pool.trips()
     }
 
+    /// One pipeline of `INCRBY` (and a 2 s expiry) per key.
+    fn share_rates(&self, used: &[(String, u64)], second: i64) -> DbResult<Vec<u64>> {
+        if used.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for (key, n) in used {
+            let k = self.k(&format!("rate:{key}:{second}"));
+            pipe.cmd("INCRBY").arg(&k).arg(*n);
+            pipe.cmd("PEXPIRE").arg(&k).arg(2000).ignore();
+        }
+        self.pool.with(|c| pipe.query(c))
+    }
+
     fn token_key(&self, _data_dir: &Path) -> Result<SigningKey, String> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| format!("no randomness: {e}"))?;

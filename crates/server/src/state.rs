@@ -60,6 +60,12 @@ pub trait StateStore: Send + Sync {
     /// (the embedded store has no other replicas).
     fn watch_answers(&self, _notify: Box<dyn Fn() + Send + Sync>) {}
 
+    /// Adds each key's requests allowed here to its count of `second`
+    /// across replicas; answers the totals, in order (none: not shared).
+    fn share_rates(&self, _used: &[(String, u64)], _second: i64) -> DbResult<Vec<u64>> {
+        Ok(Vec::new())
+    }
+
     /// Redis round trips made (0 for SQLite): the bench reads it.
     fn round_trips(&self) -> u64 {
         0

@@ -691,3 +691,35 @@ fn lua_observation_is_atomic_under_concurrency() {
     }
     assert_eq!(under.load(std::sync::atomic::Ordering::Relaxed), 10);
 }
+
+/// A key's rate is counted across replicas: two replicas' limiters (rate
+/// 1/s, burst 20: at most 21 a second across the service) on one Redis.
+/// Each allows 15 from its own bucket; once they have shared their counts
+/// (every 50 ms in a server), the key is refused on both although each
+/// bucket still has room.
+#[test]
+fn rate_limit_is_shared_across_replicas() {
+    let redis = Redis::start("rate");
+    let state =
+        permit0_server::shared::RedisState::open(&redis.url(), "rate", Keep::default()).unwrap();
+    let a = permit0_server::api::RateLimiter::new(1.0, 20.0);
+    let b = permit0_server::api::RateLimiter::new(1.0, 20.0);
+    // All of it inside one second of the shared count.
+    while permit0_vm::time::now_ms() % 1000 > 200 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for _ in 0..15 {
+        assert!(a.allow("k1"));
+        assert!(b.allow("k1"));
+    }
+    // Another key is not affected.
+    assert!(b.allow("k2"));
+    a.share(&state);
+    b.share(&state);
+    assert!(!b.allow("k1"), "31 in this second, over 21");
+    assert!(b.allow("k2"));
+    // A learns at its next share (it may allow one tick's worth first).
+    assert!(a.allow("k1"));
+    a.share(&state);
+    assert!(!a.allow("k1"));
+}
