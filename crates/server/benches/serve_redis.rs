@@ -1,8 +1,9 @@
 //! Shared state on Redis against the embedded store: p50/p99 decide
 //! latency at 16 connections over loopback, and Redis round trips per
 //! decision (the pool's own count, and Redis's `INFO commandstats`).
-//! The stdlib bundle; the canonical refund reads its session's history,
-//! the raw Bash call does too (the stdlib's shell chains).
+//! The stdlib bundle (the canonical refund and the raw Bash call both
+//! read their session's history), and a flat policy that reads none (no
+//! round trip at all).
 //!
 //! Run with `cargo bench -p permit0-server --bench serve_redis`. It starts
 //! its own `redis-server` on a free port (or uses `REDIS_URL`);
@@ -145,17 +146,36 @@ fn main() {
     let c = compile(stdlib::inputs());
     assert!(!c.has_errors());
     let signer = SigningKey::from_bytes(&[7u8; 32]);
-    let bundle = build_bundle(&c, &signer).unwrap();
+    let stdlib_bundle = build_bundle(&c, &signer).unwrap();
+    // A policy that reads no history: its decisions need no round trip.
+    let c = compile(vec![permit0_compiler::Input::from_text(
+        "flat.p0",
+        "policy bench.flat\nwhen payments.refund amount > 100_000 then escalate \"large\"\nwhen payments.refund then allow \"ok\"\n",
+    )]);
+    assert!(!c.has_errors());
+    let flat_bundle = build_bundle(&c, &signer).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     println!(
-        "{:<8} {:<10} {:>5}  {:>11}  {:>9}  {:>9}  {:>14}  {:>12}",
-        "store", "request", "conns", "decisions/s", "p50", "p99", "trips/decision", "redis cmds/d"
+        "{:<8} {:<16} {:>5}  {:>11}  {:>9}  {:>9}  {:>14}  {:>12}",
+        "store",
+        "policy/request",
+        "conns",
+        "decisions/s",
+        "p50",
+        "p99",
+        "trips/decision",
+        "redis cmds/d"
     );
-    for store in ["sqlite", "redis"] {
-        let data = tmp.join(store);
+    for (store, policy) in [("sqlite", "stdlib"), ("redis", "stdlib"), ("redis", "flat")] {
+        let bundle = if policy == "flat" {
+            &flat_bundle
+        } else {
+            &stdlib_bundle
+        };
+        let data = tmp.join(format!("{store}-{policy}"));
         let cfg = StoreConfig {
             url: (store == "redis").then(|| url.clone()),
             prefix: format!("bench-{}", std::process::id()),
@@ -182,7 +202,12 @@ fn main() {
             .await
             .unwrap();
             let base = format!("http://{}", server.addr);
-            for kind in ["canonical", "bash"] {
+            let kinds: &[&str] = if policy == "flat" {
+                &["canonical"]
+            } else {
+                &["canonical", "bash"]
+            };
+            for &kind in kinds {
                 run(&base, &key, kind, 4, 1).await; // warm up
                 let trips = server.app.db.round_trips();
                 let calls = (store == "redis").then(|| redis_calls(&url));
@@ -194,7 +219,8 @@ fn main() {
                     .map(|c| format!("{:.2}", (redis_calls(&url) - c - 1) as f64 / n as f64))
                     .unwrap_or_else(|| "-".into());
                 println!(
-                    "{store:<8} {kind:<10} {:>5}  {:>11.0}  {:>7.0}µs  {:>7.0}µs  {trips:>14.2}  {cmds:>12}",
+                    "{store:<8} {:<16} {:>5}  {:>11.0}  {:>7.0}µs  {:>7.0}µs  {trips:>14.2}  {cmds:>12}",
+                    format!("{policy}/{kind}"),
                     16,
                     n as f64 / secs as f64,
                     p50.as_secs_f64() * 1e6,

@@ -138,10 +138,14 @@ impl Pool {
 
     /// Runs `f` (one round trip) on a pooled connection.
     pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> RedisResult<T>) -> DbResult<T> {
-        if let Some((until, why)) = lock(&self.down).as_ref() {
+        if let Some((until, why)) = lock(&self.down).as_mut() {
             if Instant::now() < *until {
                 return Err(self.fail(format!("unavailable ({why})")));
             }
+            // This call probes; the others keep failing at once meanwhile
+            // (a Redis host that does not answer blocks a connect for up
+            // to TIMEOUT).
+            *until = Instant::now() + TIMEOUT + BACKOFF;
         }
         let pooled = lock(&self.idle).pop();
         let mut c = match pooled {
