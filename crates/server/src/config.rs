@@ -337,6 +337,32 @@ min_tier = "high"
         assert_eq!(r.listen.to_string(), "127.0.0.1:9002");
     }
 
+    /// `store` and `store_prefix` in the file (or `--store`, or
+    /// PERMIT0_STORE) choose Redis; anything but a Redis URL is refused.
+    #[test]
+    fn the_store_comes_from_the_file_or_a_flag() {
+        let r = with_file(Flags::default(), &[]).unwrap();
+        assert_eq!(r.store.url, None);
+        assert_eq!(r.store.prefix, "permit0");
+        let flags = |url: &str| Flags {
+            store: Some(url.into()),
+            store_prefix: Some("prod".into()),
+            ..Flags::default()
+        };
+        let r = with_file(flags("rediss://u:p@redis.internal:6380/2"), &[]).unwrap();
+        assert_eq!(
+            r.store.url.as_deref(),
+            Some("rediss://u:p@redis.internal:6380/2")
+        );
+        assert_eq!(r.store.prefix, "prod");
+        let e = with_file(flags("memcached://x"), &[]).unwrap_err();
+        assert!(e.contains("redis://"), "{e}");
+        let f = FileConfig::parse("store = \"redis://127.0.0.1:6379/0\"\nstore_prefix = \"a\"")
+            .unwrap();
+        assert_eq!(f.store.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert_eq!(f.store_prefix.as_deref(), Some("a"));
+    }
+
     #[test]
     fn a_file_with_an_unknown_setting_or_a_missing_requirement_is_refused() {
         let e = FileConfig::parse("listen = \"x\"\nlsiten = \"y\"").unwrap_err();

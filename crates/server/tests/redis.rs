@@ -356,6 +356,14 @@ async fn tokens_approvals_and_grants_are_shared() {
     // Above the grant's limit it still escalates.
     let d = p.agent_b.decide(&refund(45_000, "g-1")).await;
     assert_eq!(verdict(&d), "escalate", "{d}");
+    // The approval, read on B, lists its session's recent decisions,
+    // made on A.
+    let (_, detail) = p.approver_b.get(&format!("/v1/approvals/{id}")).await;
+    let recent = detail["recent"].as_array().unwrap();
+    assert!(
+        recent.iter().any(|d| d["approval"] == json!(id)),
+        "{detail}"
+    );
     // Approvers on either replica see one queue.
     let (_, la) = p.approver_a.get("/v1/approvals?state=pending").await;
     let (_, lb) = p.approver_b.get("/v1/approvals?state=pending").await;
