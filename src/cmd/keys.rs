@@ -2,7 +2,8 @@
 //! hashed in the data directory's database.
 
 use permit0_server::config::valid_tenant;
-use permit0_server::db::{Db, Role};
+use permit0_server::db::Role;
+use permit0_server::state::{StateStore, StoreConfig, DEFAULT_PREFIX};
 use permit0_vm::time::{format_rfc3339_ms, now_ms};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,9 +18,8 @@ pub struct Args {
 pub enum KeysCommand {
     /// Make a new API key and print it (once: only its hash is kept)
     Add {
-        /// The data directory of `permit0 serve`
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Where,
         /// agent (decide, wait, redeem), approver (answer approvals) or
         /// admin (upload bundles, answer approvals)
         #[arg(long)]
@@ -33,27 +33,51 @@ pub enum KeysCommand {
     },
     /// List the keys (never the keys themselves)
     List {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Where,
     },
     /// Revoke a key by its id (from `keys list`)
     Revoke {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Where,
         id: String,
     },
+}
+
+/// Where the keys are: the data directory of `permit0 serve`, or the
+/// Redis its replicas share.
+#[derive(clap::Args)]
+pub struct Where {
+    /// The data directory of `permit0 serve`
+    #[arg(long, required_unless_present = "store")]
+    data: Option<PathBuf>,
+    /// The Redis of `permit0 serve --store` (`redis://HOST:PORT/DB`)
+    #[arg(long)]
+    store: Option<String>,
+    /// Its key prefix (`--store-prefix` of serve)
+    #[arg(long, default_value = DEFAULT_PREFIX)]
+    store_prefix: String,
+}
+
+fn open(at: &Where) -> Result<std::sync::Arc<dyn StateStore>, String> {
+    let cfg = StoreConfig {
+        url: at.store.clone(),
+        prefix: at.store_prefix.clone(),
+    };
+    let data = at.data.clone().unwrap_or_default();
+    permit0_server::state::open(&cfg, &data, permit0_server::store::Keep::default())
 }
 
 pub fn run(a: Args) -> ExitCode {
     let r = match a.command {
         KeysCommand::Add {
-            data,
+            at,
             role,
             tenant,
             name,
-        } => add(data, &role, &tenant, &name),
-        KeysCommand::List { data } => list(data),
-        KeysCommand::Revoke { data, id } => revoke(data, &id),
+        } => add(&at, &role, &tenant, &name),
+        KeysCommand::List { at } => list(&at),
+        KeysCommand::Revoke { at, id } => revoke(&at, &id),
     };
     match r {
         Ok(code) => code,
@@ -64,7 +88,7 @@ pub fn run(a: Args) -> ExitCode {
     }
 }
 
-fn add(data: PathBuf, role: &str, tenant: &str, name: &str) -> Result<ExitCode, String> {
+fn add(at: &Where, role: &str, tenant: &str, name: &str) -> Result<ExitCode, String> {
     let role =
         Role::parse(role).ok_or_else(|| format!("role `{role}`: use agent, approver or admin"))?;
     if !valid_tenant(tenant) {
@@ -72,7 +96,7 @@ fn add(data: PathBuf, role: &str, tenant: &str, name: &str) -> Result<ExitCode, 
             "tenant `{tenant}`: use letters, digits, `-`, `_` and `.` (at most 64)"
         ));
     }
-    let db = Db::open(&data).map_err(|e| e.to_string())?;
+    let db = open(at)?;
     let (text, info) = db
         .add_key(role, tenant, name, now_ms())
         .map_err(|e| e.to_string())?;
@@ -86,8 +110,8 @@ fn add(data: PathBuf, role: &str, tenant: &str, name: &str) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(data: PathBuf) -> Result<ExitCode, String> {
-    let db = Db::open(&data).map_err(|e| e.to_string())?;
+fn list(at: &Where) -> Result<ExitCode, String> {
+    let db = open(at)?;
     for k in db.list_keys().map_err(|e| e.to_string())? {
         outln!(
             "{}  {:<8}  tenant={}  name={}  created={}{}",
@@ -104,8 +128,8 @@ fn list(data: PathBuf) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn revoke(data: PathBuf, id: &str) -> Result<ExitCode, String> {
-    let db = Db::open(&data).map_err(|e| e.to_string())?;
+fn revoke(at: &Where, id: &str) -> Result<ExitCode, String> {
+    let db = open(at)?;
     if db.revoke_key(id, now_ms()).map_err(|e| e.to_string())? {
         eprintln!("revoked key {id}: it is refused from now on");
         Ok(ExitCode::SUCCESS)

@@ -31,6 +31,13 @@ pub struct Args {
     /// Where approvers reach the page (links in notifications)
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Shared state for replicas: `redis://[user:pass@]HOST:PORT/DB` or
+    /// `rediss://…` (default: the embedded database under --data)
+    #[arg(long)]
+    pub store: Option<String>,
+    /// The Redis key prefix, one per deployment (default `permit0`)
+    #[arg(long)]
+    pub store_prefix: Option<String>,
 }
 
 pub fn run(a: Args) -> ExitCode {
@@ -43,6 +50,8 @@ pub fn run(a: Args) -> ExitCode {
         audit: a.audit,
         key: a.key,
         public_url: a.public_url,
+        store: a.store,
+        store_prefix: a.store_prefix,
     };
     let r = resolve(flags, &|k| std::env::var(k).ok())
         .and_then(|r| {

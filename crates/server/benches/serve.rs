@@ -114,6 +114,7 @@ fn main() {
             webhooks: Vec::new(),
             max_skew: Some(Duration::from_secs(300)),
             reviewer: None,
+            store: Default::default(),
         })
         .await
         .unwrap();

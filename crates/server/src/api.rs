@@ -44,11 +44,25 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// Per-key token buckets.
+/// Per-key token buckets. Where the store is shared (Redis), each
+/// replica also adds what it allowed to a per-key count of the current
+/// second in the store ([`RateLimiter::share`], every 50 ms); a key over
+/// `rate + burst` in a second across all replicas is refused on every
+/// replica until the second ends.
 pub struct RateLimiter {
     rate: f64,
     burst: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    shared: Mutex<SharedRate>,
+}
+
+#[derive(Default)]
+struct SharedRate {
+    /// Allowed here since the last share.
+    used: HashMap<String, u64>,
+    /// Keys over their rate across replicas, with the second (since the
+    /// epoch) they are refused in.
+    over: HashMap<String, i64>,
 }
 
 impl RateLimiter {
@@ -57,6 +71,7 @@ impl RateLimiter {
             rate,
             burst: burst.max(1.0),
             buckets: Mutex::new(HashMap::new()),
+            shared: Mutex::new(SharedRate::default()),
         }
     }
 
@@ -72,11 +87,41 @@ impl RateLimiter {
         let (tokens, last) = b.entry(key.to_string()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
         *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
+        if *tokens < 1.0 {
+            return false;
+        }
+        if let Ok(mut sh) = self.shared.lock() {
+            if sh.over.get(key) == Some(&(now_ms() / 1000)) {
+                return false;
+            }
+            *sh.used.entry(key.to_string()).or_default() += 1;
+        }
+        *tokens -= 1.0;
+        true
+    }
+
+    /// Adds what this replica allowed to the store's counts of this second
+    /// and marks the keys over `rate + burst` across replicas (a store that
+    /// is not shared keeps nothing: then only the local buckets count).
+    pub fn share(&self, db: &dyn crate::state::StateStore) {
+        if self.rate <= 0.0 {
+            return;
+        }
+        let used: Vec<(String, u64)> = match self.shared.lock() {
+            Ok(mut sh) => sh.used.drain().collect(),
+            Err(_) => return,
+        };
+        let second = now_ms() / 1000;
+        let Ok(totals) = db.share_rates(&used, second) else {
+            return;
+        };
+        if let Ok(mut sh) = self.shared.lock() {
+            sh.over.retain(|_, s| *s >= second);
+            for ((k, _), total) in used.iter().zip(totals) {
+                if total as f64 > self.rate + self.burst {
+                    sh.over.insert(k.clone(), second);
+                }
+            }
         }
     }
 }
@@ -134,7 +179,7 @@ const ANY: &[Role] = &[Role::Agent, Role::Approver, Role::Admin];
 pub fn router(app: Arc<App>) -> Router {
     let max_body = app.limits.max_body_bytes;
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/decide", post(decide))
@@ -162,13 +207,22 @@ async fn openapi(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> 
         .into_response())
 }
 
+/// `ok`, or 503 naming the store when it does not answer (Redis away).
+async fn healthz(State(app): Shared) -> Response {
+    match app.db.health() {
+        Ok(()) => "ok\n".into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store down: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
 async fn metrics(State(app): Shared, headers: HeaderMap) -> ApiResult<Response> {
     authorize(&app, &headers, ANY)?;
     let pending = app.db.pending_count().ok();
-    let text = app.metrics.render(
-        pending,
-        app.store.errors.load(std::sync::atomic::Ordering::Relaxed),
-    );
+    let text = app.metrics.render(pending, app.db.session_errors());
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -854,6 +908,9 @@ async fn deny(
     Ok(AxJson(do_deny(&app, &key, &id, &b)?).into_response())
 }
 
+/// How often a waiter re-reads its approval without being woken.
+pub const REREAD: Duration = Duration::from_secs(1);
+
 #[derive(Deserialize)]
 struct WaitQuery {
     timeout: Option<u64>,
@@ -877,9 +934,14 @@ async fn wait(
         if a.state != "pending" || *stop.borrow() {
             return Ok(AxJson(final_decision(&a)).into_response());
         }
+        // Woken by an answer on this replica, or on another one (the
+        // store's notification); re-read at least every second anyway, in
+        // case a notification was lost.
+        let next = deadline.min(tokio::time::Instant::now() + REREAD);
         tokio::select! {
-            r = tokio::time::timeout_at(deadline, rx.changed()) => match r {
+            r = tokio::time::timeout_at(next, rx.changed()) => match r {
                 Ok(Ok(())) => continue,
+                Err(_) if next < deadline => continue,
                 _ => return Ok(AxJson(final_decision(&a)).into_response()),
             },
             _ = stop.changed() => return Ok(AxJson(final_decision(&a)).into_response()),

@@ -35,6 +35,11 @@ pub struct FileConfig {
     pub webhooks: Vec<WebhookConfig>,
     /// The tighten-only second stage.
     pub reviewer: Option<crate::webhooks::ReviewerConfig>,
+    /// Shared state: `redis://HOST:PORT/DB` (or `rediss://`); absent: the
+    /// embedded database under `data`.
+    pub store: Option<String>,
+    /// The Redis key prefix (default `permit0`).
+    pub store_prefix: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -106,6 +111,8 @@ pub struct Flags {
     pub audit: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub public_url: Option<String>,
+    pub store: Option<String>,
+    pub store_prefix: Option<String>,
 }
 
 /// Everything resolved: paths to read, the address to listen on.
@@ -122,6 +129,7 @@ pub struct Resolved {
     pub tenants: BTreeMap<String, PathBuf>,
     pub webhooks: Vec<WebhookConfig>,
     pub reviewer: Option<crate::webhooks::ReviewerConfig>,
+    pub store: crate::state::StoreConfig,
 }
 
 /// The default address: loopback only.
@@ -208,7 +216,25 @@ pub fn resolve(flags: Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Res
             return Err(format!("webhook kind `{}`: use `slack` or `json`", w.kind));
         }
     }
+    let store = flags
+        .store
+        .or_else(|| env("PERMIT0_STORE"))
+        .or(file.store)
+        .filter(|s| !s.is_empty() && s != "sqlite");
+    if let Some(url) = &store {
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(format!(
+                "store `{url}`: use `redis://HOST:PORT/DB` or `rediss://…` (or leave it out for the embedded database)"
+            ));
+        }
+    }
+    let prefix = flags
+        .store_prefix
+        .or_else(|| env("PERMIT0_STORE_PREFIX"))
+        .or(file.store_prefix)
+        .unwrap_or_else(|| crate::state::DEFAULT_PREFIX.to_string());
     Ok(Resolved {
+        store: crate::state::StoreConfig { url: store, prefix },
         listen,
         data,
         bundle,
@@ -309,6 +335,32 @@ min_tier = "high"
         )
         .unwrap();
         assert_eq!(r.listen.to_string(), "127.0.0.1:9002");
+    }
+
+    /// `store` and `store_prefix` in the file (or `--store`, or
+    /// PERMIT0_STORE) choose Redis; anything but a Redis URL is refused.
+    #[test]
+    fn the_store_comes_from_the_file_or_a_flag() {
+        let r = with_file(Flags::default(), &[]).unwrap();
+        assert_eq!(r.store.url, None);
+        assert_eq!(r.store.prefix, "permit0");
+        let flags = |url: &str| Flags {
+            store: Some(url.into()),
+            store_prefix: Some("prod".into()),
+            ..Flags::default()
+        };
+        let r = with_file(flags("rediss://u:p@redis.internal:6380/2"), &[]).unwrap();
+        assert_eq!(
+            r.store.url.as_deref(),
+            Some("rediss://u:p@redis.internal:6380/2")
+        );
+        assert_eq!(r.store.prefix, "prod");
+        let e = with_file(flags("memcached://x"), &[]).unwrap_err();
+        assert!(e.contains("redis://"), "{e}");
+        let f = FileConfig::parse("store = \"redis://127.0.0.1:6379/0\"\nstore_prefix = \"a\"")
+            .unwrap();
+        assert_eq!(f.store.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert_eq!(f.store_prefix.as_deref(), Some("a"));
     }
 
     #[test]

@@ -208,7 +208,7 @@ pub struct Grant {
 }
 
 /// One decision as the approver page lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DecisionRow {
     pub time_ms: i64,
     pub session: Option<String>,

@@ -11,11 +11,12 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod metrics;
+pub mod shared;
+pub mod state;
 pub mod store;
 pub mod web;
 pub mod webhooks;
 
-use db::Db;
 use ed25519_dalek::SigningKey;
 use permit0_audit::{AuditLog, FileSink};
 use permit0_authorizer::{Authorizer, SessionStore};
@@ -48,6 +49,8 @@ pub struct Options {
     pub max_skew: Option<std::time::Duration>,
     /// The tighten-only second stage.
     pub reviewer: Option<webhooks::ReviewerConfig>,
+    /// Where the state lives: the embedded database (default) or Redis.
+    pub store: state::StoreConfig,
 }
 
 impl Options {
@@ -94,6 +97,7 @@ impl Options {
                 u64::try_from(permit0_session::DEFAULT_MAX_SKEW_MS).unwrap_or(300_000),
             )),
             reviewer: r.reviewer,
+            store: r.store,
         })
     }
 }
@@ -105,8 +109,11 @@ pub struct Tenant {
 
 /// The shared state of a running server.
 pub struct App {
-    pub db: Arc<Db>,
-    pub store: Arc<store::SqliteStore>,
+    /// Keys, approvals, grants, nonces, decisions ([`state::StateStore`]).
+    pub db: Arc<dyn state::StateStore>,
+    /// The sessions of every tenant (each tenant sees its own through a
+    /// [`store::TenantStore`]).
+    pub store: Arc<dyn SessionStore>,
     pub trusted: Vec<String>,
     default_bundle: Vec<u8>,
     tenants: RwLock<HashMap<String, Arc<Tenant>>>,
@@ -144,15 +151,15 @@ fn lock_err<T>(r: Result<T, std::sync::PoisonError<T>>) -> T {
 impl App {
     /// Opens the data directory and builds the deciders.
     pub fn new(opts: Options) -> Result<App, String> {
-        let db = Arc::new(Db::open(&opts.data).map_err(|e| e.to_string())?);
         let keep = store::Keep {
             max_entries: opts.limits.session_max_entries,
             max_age_ms: opts.limits.session_max_age_ms,
         };
-        let store = Arc::new(store::SqliteStore::new(db.clone(), keep));
+        let db = state::open(&opts.store, &opts.data, keep)?;
+        let store = db.sessions();
         let token_key = match opts.token_key {
             Some(k) => k,
-            None => data_key(&opts.data)?,
+            None => db.token_key(&opts.data)?,
         };
         let audit = match opts.audit {
             Some((path, key)) => {
@@ -230,7 +237,32 @@ impl App {
             .map_err(|e| format!("tenant `{name}`: {e}"))?
             .with_store(store)
             .with_max_skew(self.max_skew);
+        self.note_windows(&auth);
         Ok(Tenant { auth })
+    }
+
+    /// Tells the store how long the bundle's windows reach back: a
+    /// window of time, or (for a window of the last N actions, or none)
+    /// the configured `session_max_age_ms`.
+    fn note_windows(&self, auth: &Authorizer) {
+        let program = auth.program();
+        let mut longest = 0i64;
+        let mut counts_actions = false;
+        for a in 0..program.action_count() {
+            let Ok(a) = u32::try_from(a) else { break };
+            for q in program.session_queries(a) {
+                counts_actions |= q.window_actions > 0;
+                let w = if q.window_ms > 0 {
+                    q.window_ms
+                } else {
+                    self.limits.session_max_age_ms
+                };
+                longest = longest.max(w);
+            }
+        }
+        if longest > 0 {
+            self.db.note_reads(longest, counts_actions);
+        }
     }
 
     /// The tenant's decider (built from the default bundle on first use).
@@ -254,6 +286,7 @@ impl App {
         }
         let t = self.tenant(tenant)?;
         t.auth.swap(bundle).map_err(|e| e.to_string())?;
+        self.note_windows(&t.auth);
         std::fs::create_dir_all(&self.bundles_dir)
             .and_then(|_| {
                 let tmp = self.bundles_dir.join(format!("{tenant}.p0b.tmp"));
@@ -288,7 +321,7 @@ impl App {
 }
 
 /// The token-signing key kept in the data directory (made on first start).
-fn data_key(dir: &Path) -> Result<SigningKey, String> {
+pub(crate) fn data_key(dir: &Path) -> Result<SigningKey, String> {
     let path = dir.join("token.key");
     match std::fs::read_to_string(&path) {
         Ok(t) => permit0_vm::keys::decode_hex32(t.trim())
@@ -352,6 +385,13 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let _ = app.base_url.set(format!("http://{addr}"));
+    // Approvals answered on other replicas wake this one's waiters.
+    let weak = Arc::downgrade(&app);
+    app.db.watch_answers(Box::new(move || {
+        if let Some(app) = weak.upgrade() {
+            app.answered.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }));
     let hooks = lock_err(app.hooks_rx.lock())
         .take()
         .map(|rx| tokio::spawn(webhooks::deliver(app.clone(), rx)));
@@ -362,11 +402,19 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_millis(50));
             let mut n = 0u32;
+            let mut said = String::new();
             loop {
                 every.tick().await;
-                if let Err(e) = app.db.flush_decisions() {
-                    eprintln!("permit0 serve: {e}");
+                match app.db.flush_decisions() {
+                    // Said once per different error, not every 50 ms.
+                    Err(e) if e.0 != said => {
+                        eprintln!("permit0 serve: {e}");
+                        said = e.0;
+                    }
+                    Err(_) => {}
+                    Ok(()) => said.clear(),
                 }
+                app.rate.share(app.db.as_ref());
                 n += 1;
                 if n == 20 {
                     n = 0;

@@ -163,6 +163,11 @@ pub fn clear_failure() {
     FAILED.with(|f| f.set(false));
 }
 
+/// Marks an observation on this thread as failed (any store).
+pub fn mark_failed() {
+    FAILED.with(|f| f.set(true));
+}
+
 /// Whether an observation on this thread failed since [`clear_failure`].
 pub fn failed() -> bool {
     FAILED.with(Cell::get)

@@ -59,6 +59,7 @@ pub fn options(data: &Path, src: &str) -> Options {
         webhooks: Vec::new(),
         max_skew: Some(std::time::Duration::from_secs(300)),
         reviewer: None,
+        store: Default::default(),
     }
 }
 
