@@ -32,6 +32,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
 ];
 
+mod imports;
+
 pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
 
 pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) {
@@ -41,11 +43,16 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
         ir: Ir::default(),
         overrides: Vec::new(),
         absence: Absence::default(),
+        rule_ids: crate::names::RuleIds::default(),
     };
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
     c.derivations();
-    for f in files {
-        c.file(f, &mut policy_names);
+    let scopes = c.scopes(files);
+    for (f, scope) in files.iter().zip(&scopes) {
+        c.file(f, scope, &mut policy_names);
+    }
+    for scope in &scopes {
+        c.warn_unused(scope);
     }
     c.warn_never_match_and_shadowed();
     c.apply_overrides();
@@ -64,6 +71,8 @@ struct LetInfo {
 struct Scope<'a> {
     actions: &'a [ActionId],
     lets: &'a BTreeMap<String, LetInfo>,
+    /// Named action sets (`actions outbound = …`), defined or imported.
+    sets: &'a BTreeMap<String, imports::ActionSet>,
     /// A `let` value: constants only.
     constant: bool,
     /// An `amplify` rule: the risk it adjusts cannot be read.
@@ -86,6 +95,10 @@ struct Checker<'s> {
     /// Rules with `overrides …`, applied once every file's rules are known.
     overrides: Vec<(usize, Vec<ast::RuleRef>)>,
     absence: Absence,
+    /// Every rule's id (`policy.name`, or `policy:N` for an unnamed rule) and
+    /// its positional id `policy:N`, which `overrides` still accepts as a
+    /// deprecated alias.
+    rule_ids: crate::names::RuleIds,
 }
 
 /// What the checker knows, at the expression it is typing, about optional
@@ -104,7 +117,12 @@ struct Absence {
 }
 
 impl<'s> Checker<'s> {
-    fn file(&mut self, f: &UserFile<'_>, policy_names: &mut BTreeMap<String, Span>) {
+    fn file(
+        &mut self,
+        f: &UserFile<'_>,
+        names: &imports::FileScope,
+        policy_names: &mut BTreeMap<String, Span>,
+    ) {
         let mut policy: Option<(String, Span)> = None;
         for item in &f.ast.items {
             if let Item::Policy(p) = item {
@@ -140,41 +158,39 @@ impl<'s> Checker<'s> {
                         format!("policy `{policy_name}` is defined in two files"),
                     )
                     .label(*prev, "also defined here")
-                    .help("rule ids are `policy:N`, so policy names must be unique"),
+                    .help("rule ids start with the policy's name, so policy names must be unique"),
                 );
             } else {
                 policy_names.insert(policy_name.clone(), policy_span);
             }
         }
 
-        let mut lets: BTreeMap<String, LetInfo> = BTreeMap::new();
         let mut ordinal = 0u32;
         for item in &f.ast.items {
             match item {
-                Item::Let(l) => self.let_decl(l, &mut lets),
                 Item::Rule(r) => {
                     ordinal += 1;
-                    self.rule(r, &lets, &policy_name, ordinal);
+                    let id = self.rule_ids.declare(
+                        &policy_name,
+                        ordinal,
+                        r.name.as_ref(),
+                        &mut self.diags,
+                    );
+                    self.rule(r, names, &policy_name, id);
                 }
-                Item::Tool(t) => self.tool(t, &lets),
+                Item::Tool(t) => self.tool(t, &names.lets),
                 Item::Test(t) => self.test(t),
                 _ => {}
-            }
-        }
-        for (name, l) in &lets {
-            if !l.used.get() {
-                self.diags.push(
-                    Diagnostic::warning("P0404", l.span, format!("`{name}` is never used"))
-                        .help("remove it, or use it in a rule"),
-                );
             }
         }
     }
 
     fn let_decl(&mut self, l: &ast::LetDecl, lets: &mut BTreeMap<String, LetInfo>) {
+        let no_sets = BTreeMap::new();
         let scope = Scope {
             actions: &[],
             lets,
+            sets: &no_sets,
             constant: true,
             no_risk: true,
             filter: false,
@@ -217,17 +233,12 @@ impl<'s> Checker<'s> {
 
     // ---------- rules ----------
 
-    fn rule(
-        &mut self,
-        r: &ast::Rule,
-        lets: &BTreeMap<String, LetInfo>,
-        policy: &str,
-        ordinal: u32,
-    ) {
+    fn rule(&mut self, r: &ast::Rule, names: &imports::FileScope, policy: &str, id: String) {
+        let lets = &names.lets;
         let mut actions: Vec<ActionId> = Vec::new();
         let mut patterns_ok = true;
         for p in &r.patterns {
-            match self.pattern(p) {
+            match self.pattern_or_set(p, &names.sets) {
                 Some(ids) => actions.extend(ids),
                 None => patterns_ok = false,
             }
@@ -277,6 +288,7 @@ impl<'s> Checker<'s> {
         let scope = Scope {
             actions: &actions,
             lets,
+            sets: &names.sets,
             constant: false,
             no_risk: is_amplify,
             filter: false,
@@ -342,7 +354,7 @@ impl<'s> Checker<'s> {
             }
         }
         self.ir.rules.push(RuleIr {
-            id: format!("{policy}:{ordinal}"),
+            id,
             policy: policy.to_string(),
             actions,
             cond,
@@ -366,15 +378,11 @@ impl<'s> Checker<'s> {
                 continue;
             };
             for rf in refs {
-                let id = rf.id();
+                let Some(id) = self.rule_ids.resolve(&rf, &mut self.diags) else {
+                    continue;
+                };
                 let Some(t) = self.ir.rules.iter().position(|r| r.id == id) else {
-                    let mut d =
-                        Diagnostic::error("P0217", rf.span, format!("no rule `{id}` to override"));
-                    d = match suggest(&id, self.ir.rules.iter().map(|r| r.id.as_str())) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(rf.span, s),
-                        None => d.help("name a rule by the id decisions print, `policy:N` (N counts that policy's rules from 1)"),
-                    };
-                    self.diags.push(d);
+                    // Declared, but not compiled: its own errors are reported.
                     continue;
                 };
                 let Some(target) = self.ir.rules.get(t).cloned() else {
@@ -668,6 +676,13 @@ impl<'s> Checker<'s> {
             }
             ExprKind::Has(p) => self.has(p, e.span, scope),
             ExprKind::Default { value, default } => self.default_value(value, default, scope, hint),
+            ExprKind::Alt(_) => {
+                self.diags.push(
+                    Diagnostic::error("P0301", e.span, "`a | b` names actions, not a value")
+                        .help("alternations go in session functions: `session.count(file.read | file.download, 10m)`"),
+                );
+                error()
+            }
             ExprKind::Wildcard(p) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -1489,7 +1504,7 @@ impl<'s> Checker<'s> {
                 };
                 let (actions, field, ty) = match kind {
                     AggKind::Count | AggKind::Seen => {
-                        let Some(ids) = self.action_pattern_arg(target) else {
+                        let Some(ids) = self.action_pattern_arg(target, scope) else {
                             return error();
                         };
                         (
@@ -1527,6 +1542,7 @@ impl<'s> Checker<'s> {
                         let fscope = Scope {
                             actions: &actions,
                             lets: scope.lets,
+                            sets: scope.sets,
                             constant: false,
                             no_risk: true,
                             filter: true,
@@ -1547,7 +1563,8 @@ impl<'s> Checker<'s> {
                     match (&target.kind, &filter) {
                         (ExprKind::Path(p), None) => p.dotted(),
                         (ExprKind::Wildcard(p), None) => format!("{}.*", p.dotted()),
-                        (_, Some(_)) => args.first().map(crate::fmt::expr_text).unwrap_or_default(),
+                        (ExprKind::Alt(_), None) | (_, Some(_)) =>
+                            args.first().map(crate::fmt::expr_text).unwrap_or_default(),
                         _ => String::new(),
                     },
                     match window {
@@ -1601,9 +1618,26 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn action_pattern_arg(&mut self, e: &ast::Expr) -> Option<Vec<ActionId>> {
+    fn action_pattern_arg(&mut self, e: &ast::Expr, scope: Scope<'_>) -> Option<Vec<ActionId>> {
         match &e.kind {
-            ExprKind::Path(p) => self.action_name(p).map(|id| vec![id]),
+            // `file.read | file.download`: every alternative, once each.
+            ExprKind::Alt(items) => {
+                let mut ids = Vec::new();
+                let mut ok = true;
+                for i in items {
+                    match self.action_pattern_arg(i, scope) {
+                        Some(v) => ids.extend(v),
+                        None => ok = false,
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                ok.then_some(ids)
+            }
+            ExprKind::Path(p) => match p.segments.as_slice() {
+                [one] => self.action_set_ids(one, scope.sets),
+                _ => self.action_name(p).map(|id| vec![id]),
+            },
             ExprKind::Wildcard(p) => {
                 let [d] = p.segments.as_slice() else {
                     self.diags.push(Diagnostic::error(
@@ -1621,7 +1655,9 @@ impl<'s> Checker<'s> {
             _ => {
                 self.diags.push(
                     Diagnostic::error("P0301", e.span, "expected an action or a domain wildcard")
-                        .help("write `payments.refund` or `payments.*`"),
+                        .help(
+                            "write `payments.refund`, `payments.*` or `file.read | file.download`",
+                        ),
                 );
                 None
             }

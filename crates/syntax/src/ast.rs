@@ -45,6 +45,8 @@ pub enum Item {
     Domain(DomainDecl),
     Alias(AliasDecl),
     Namespace(NamespaceDecl),
+    Use(UseDecl),
+    Actions(ActionsDecl),
     /// Text the parser skipped to recover; its diagnostic is already reported.
     Error(Span),
 }
@@ -61,6 +63,8 @@ impl Item {
             Item::Domain(x) => x.span,
             Item::Alias(x) => x.span,
             Item::Namespace(x) => x.span,
+            Item::Use(x) => x.span,
+            Item::Actions(x) => x.span,
             Item::Error(s) => *s,
         }
     }
@@ -70,6 +74,24 @@ impl Item {
 pub struct PolicyDecl {
     pub name: Path,
     pub doc: Option<StrLit>,
+    pub span: Span,
+}
+
+/// `use stdlib.words.{credential_words, outbound}`: `let` constants and
+/// named action sets another policy defines, usable here by their names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseDecl {
+    pub policy: Path,
+    pub names: Vec<Name>,
+    pub span: Span,
+}
+
+/// `actions outbound = email.send | http.post`: a name for an alternation,
+/// usable wherever an action pattern goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionsDecl {
+    pub name: Name,
+    pub patterns: Vec<Pattern>,
     pub span: Span,
 }
 
@@ -98,6 +120,9 @@ pub struct Pattern {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
+    /// `rule external_mail: when …`: the rule's name; its id is then
+    /// `policy.external_mail` instead of the positional `policy:N`.
+    pub name: Option<Name>,
     /// One or more patterns joined by `|`.
     pub patterns: Vec<Pattern>,
     pub cond: Option<Expr>,
@@ -109,17 +134,23 @@ pub struct Rule {
     pub span: Span,
 }
 
-/// `stdlib.email:3`: a rule named by its id.
+/// `stdlib.email.external_mail` (a rule by name: the policy, then the
+/// rule's name) or `stdlib.email:3` (by position, deprecated).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleRef {
-    pub policy: Path,
-    pub index: i64,
+    pub path: Path,
+    /// `Some(N)` for the positional form `path:N`.
+    pub index: Option<i64>,
     pub span: Span,
 }
 
 impl RuleRef {
+    /// The id as written: `stdlib.email.external_mail` or `stdlib.email:3`.
     pub fn id(&self) -> String {
-        format!("{}:{}", self.policy.dotted(), self.index)
+        match self.index {
+            Some(n) => format!("{}:{}", self.path.dotted(), n),
+            None => self.path.dotted(),
+        }
     }
 }
 
@@ -213,6 +244,9 @@ pub enum ExprKind {
         target: Box<Expr>,
         cond: Box<Expr>,
     },
+    /// `file.read | file.download`, as the first argument of a session
+    /// function.
+    Alt(Vec<Expr>),
     /// `{"a", "b"}`
     Set(Vec<Expr>),
     /// `["a", "b"]`

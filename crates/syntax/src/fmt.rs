@@ -56,7 +56,7 @@
 use crate::ast::{
     ActionDecl, Amplify, Ast, Effect, Expr, ExprKind, FieldDecl, Item, LetDecl, Name,
     NamespaceDecl, Object, Obligation, Path, Pattern, PatternKind, RiskEntry, RiskValue, Rule,
-    StrLit, TestStep, TestSubject, ToolDecl, ToolField, TypeExpr, TypeExprKind,
+    StrLit, TestStep, TestSubject, ToolDecl, ToolField, TypeExpr, TypeExprKind, UseDecl,
 };
 use crate::diag::Diagnostic;
 use crate::lexer::{lex, Tok, DURATION_UNITS, KEYWORDS};
@@ -78,6 +78,9 @@ const WORD_KEYWORDS: &[&str] = &[
     "namespace",
     "compliance",
     "policy",
+    "rule",
+    "use",
+    "actions",
 ];
 
 /// Formats one `.p0` file. Returns the syntax diagnostics (spans in
@@ -443,6 +446,14 @@ impl<'a> Printer<'a> {
                     self.push_line(0, &line);
                 }
             }
+            Item::Use(u) => self.push_line(0, &use_line(u)),
+            Item::Actions(a) => {
+                let patterns: Vec<String> = a.patterns.iter().map(pattern).collect();
+                self.push_line(
+                    0,
+                    &format!("actions {} = {}", a.name.text, patterns.join(" | ")),
+                );
+            }
             Item::Domain(d) => {
                 let mut s = format!("domain {}", d.name.text);
                 doc(&mut s, &d.doc);
@@ -587,11 +598,23 @@ fn let_lines(l: &LetDecl) -> Vec<String> {
     lines
 }
 
+fn use_line(u: &UseDecl) -> String {
+    let names: Vec<&str> = u.names.iter().map(|n| n.text.as_str()).collect();
+    match names.as_slice() {
+        [one] => format!("use {}.{one}", u.policy.dotted()),
+        _ => format!("use {}.{{{}}}", u.policy.dotted(), names.join(", ")),
+    }
+}
+
 fn rule_lines(r: &Rule) -> Vec<String> {
     let patterns: Vec<String> = r.patterns.iter().map(pattern).collect();
     let patterns = patterns.join(" | ");
     let cond = r.cond.as_ref().map(expr);
-    let mut when = format!("when {patterns}");
+    let named = match &r.name {
+        Some(n) => format!("rule {}: ", n.text),
+        None => String::new(),
+    };
+    let mut when = format!("{named}when {patterns}");
     if let Some(c) = &cond {
         when.push(' ');
         when.push_str(c);
@@ -621,7 +644,7 @@ fn rule_lines(r: &Rule) -> Vec<String> {
             let mut first = true;
             for operand in operands {
                 if first {
-                    lines.push(format!("when {patterns} {}", expr(operand)));
+                    lines.push(format!("{named}when {patterns} {}", expr(operand)));
                     first = false;
                 } else {
                     lines.push(format!("    {kw} {}", expr(operand)));
@@ -909,6 +932,7 @@ fn write_expr(e: &Expr, out: &mut String) {
             write_list(args, ", ", out);
             out.push(')');
         }
+        ExprKind::Alt(items) => write_list(items, " | ", out),
         ExprKind::Where { target, cond } => {
             write_expr(target, out);
             out.push_str(" where ");
@@ -1034,8 +1058,26 @@ fn erase_item(item: &mut Item) {
             erase_name(&mut l.name);
             erase_expr(&mut l.value);
         }
+        Item::Use(u) => {
+            u.span = NO_SPAN;
+            erase_path(&mut u.policy);
+            u.names.iter_mut().for_each(erase_name);
+        }
+        Item::Actions(a) => {
+            a.span = NO_SPAN;
+            erase_name(&mut a.name);
+            for p in &mut a.patterns {
+                p.span = NO_SPAN;
+                match &mut p.kind {
+                    PatternKind::Any => {}
+                    PatternKind::Domain(d) => erase_name(d),
+                    PatternKind::Exact(path) => erase_path(path),
+                }
+            }
+        }
         Item::Rule(r) => {
             r.span = NO_SPAN;
+            r.name.iter_mut().for_each(erase_name);
             for p in &mut r.patterns {
                 p.span = NO_SPAN;
                 match &mut p.kind {
@@ -1057,7 +1099,7 @@ fn erase_item(item: &mut Item) {
             r.reason.iter_mut().for_each(erase_str);
             for o in &mut r.overrides {
                 o.span = NO_SPAN;
-                erase_path(&mut o.policy);
+                erase_path(&mut o.path);
             }
             for o in &mut r.obligations {
                 o.span = NO_SPAN;
@@ -1154,6 +1196,7 @@ fn erase_expr(root: &mut Expr) {
             }
             ExprKind::Set(items)
             | ExprKind::List(items)
+            | ExprKind::Alt(items)
             | ExprKind::And(items)
             | ExprKind::Or(items) => {
                 stack.extend(items.iter_mut());

@@ -121,6 +121,9 @@ pub enum Tok<'a> {
     Domain,
     Alias,
     Namespace,
+    Rule,
+    Use,
+    Actions,
     Risk,
     Compliance,
     Enum,
@@ -178,6 +181,9 @@ pub const KEYWORDS: &[&str] = &[
     "domain",
     "alias",
     "namespace",
+    "rule",
+    "use",
+    "actions",
     "risk",
     "compliance",
     "enum",
@@ -211,6 +217,9 @@ fn keyword(s: &str) -> Option<Tok<'static>> {
         "domain" => Tok::Domain,
         "alias" => Tok::Alias,
         "namespace" => Tok::Namespace,
+        "rule" => Tok::Rule,
+        "use" => Tok::Use,
+        "actions" => Tok::Actions,
         "risk" => Tok::Risk,
         "compliance" => Tok::Compliance,
         "enum" => Tok::Enum,
@@ -236,6 +245,9 @@ impl Tok<'_> {
                 | Tok::Domain
                 | Tok::Alias
                 | Tok::Namespace
+                | Tok::Rule
+                | Tok::Use
+                | Tok::Actions
                 | Tok::Compliance
                 | Tok::Policy
         )

@@ -97,7 +97,10 @@ fn collect(a: &Analysis) -> Vec<Sym> {
                     Effect::Decide(n) => n.text.clone(),
                     Effect::Amplify(_) => "amplify".to_string(),
                 };
-                let mut detail = format!("{policy}:{ordinal}");
+                let mut detail = match &r.name {
+                    Some(n) => format!("{policy}.{}", n.text),
+                    None => format!("{policy}:{ordinal}"),
+                };
                 if let Some(reason) = &r.reason {
                     detail.push_str(&format!(" — {}", reason.value));
                 }
@@ -109,6 +112,26 @@ fn collect(a: &Analysis) -> Vec<Sym> {
                     SymbolKind::EVENT,
                     r.span,
                     first.to(last),
+                )
+            }
+            Item::Use(u) => {
+                let names: Vec<&str> = u.names.iter().map(|n| n.text.as_str()).collect();
+                sym(
+                    format!("use {}", u.policy.dotted()),
+                    Some(names.join(", ")),
+                    SymbolKind::MODULE,
+                    u.span,
+                    u.policy.span,
+                )
+            }
+            Item::Actions(x) => {
+                let pats: Vec<String> = x.patterns.iter().map(pattern_text).collect();
+                sym(
+                    x.name.text.clone(),
+                    Some(pats.join(" | ")),
+                    SymbolKind::ENUM,
+                    x.span,
+                    x.name.span,
                 )
             }
             Item::Tool(t) => {
