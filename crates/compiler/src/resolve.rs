@@ -85,7 +85,8 @@ impl Resolver {
             | Item::Tool(_)
             | Item::Test(_)
             | Item::Use(_)
-            | Item::Actions(_) => {
+            | Item::Actions(_)
+            | Item::Predicate(_) => {
                 if origin == Origin::Builtin {
                     self.diags.push(Diagnostic::error(
                         "P0216",

@@ -49,7 +49,7 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
     c.derivations();
     let scopes = c.scopes(files);
     for (f, scope) in files.iter().zip(&scopes) {
-        c.file(f, scope, &mut policy_names);
+        c.file(f, scope, &scopes, &mut policy_names);
     }
     for scope in &scopes {
         c.warn_unused(scope);
@@ -73,6 +73,10 @@ struct Scope<'a> {
     lets: &'a BTreeMap<String, LetInfo>,
     /// Named action sets (`actions outbound = …`), defined or imported.
     sets: &'a BTreeMap<String, imports::ActionSet>,
+    /// Named conditions (`predicate NAME = …`), defined or imported.
+    preds: &'a BTreeMap<String, imports::Predicate>,
+    /// Every file's names: a predicate reads those of the file defining it.
+    files: &'a [imports::FileScope],
     /// A `let` value: constants only.
     constant: bool,
     /// An `amplify` rule: the risk it adjusts cannot be read.
@@ -121,6 +125,7 @@ impl<'s> Checker<'s> {
         &mut self,
         f: &UserFile<'_>,
         names: &imports::FileScope,
+        files: &[imports::FileScope],
         policy_names: &mut BTreeMap<String, Span>,
     ) {
         let mut policy: Option<(String, Span)> = None;
@@ -176,7 +181,7 @@ impl<'s> Checker<'s> {
                         r.name.as_ref(),
                         &mut self.diags,
                     );
-                    self.rule(r, names, &policy_name, id);
+                    self.rule(r, (names, files), &policy_name, id);
                 }
                 Item::Tool(t) => self.tool(t, &names.lets),
                 Item::Test(t) => self.test(t),
@@ -187,10 +192,13 @@ impl<'s> Checker<'s> {
 
     fn let_decl(&mut self, l: &ast::LetDecl, lets: &mut BTreeMap<String, LetInfo>) {
         let no_sets = BTreeMap::new();
+        let no_preds = BTreeMap::new();
         let scope = Scope {
             actions: &[],
             lets,
             sets: &no_sets,
+            preds: &no_preds,
+            files: &[],
             constant: true,
             no_risk: true,
             filter: false,
@@ -233,7 +241,13 @@ impl<'s> Checker<'s> {
 
     // ---------- rules ----------
 
-    fn rule(&mut self, r: &ast::Rule, names: &imports::FileScope, policy: &str, id: String) {
+    fn rule(
+        &mut self,
+        r: &ast::Rule,
+        (names, files): (&imports::FileScope, &[imports::FileScope]),
+        policy: &str,
+        id: String,
+    ) {
         let lets = &names.lets;
         let mut actions: Vec<ActionId> = Vec::new();
         let mut patterns_ok = true;
@@ -289,6 +303,8 @@ impl<'s> Checker<'s> {
             actions: &actions,
             lets,
             sets: &names.sets,
+            preds: &names.preds,
+            files,
             constant: false,
             no_risk: is_amplify,
             filter: false,
@@ -1044,6 +1060,9 @@ impl<'s> Checker<'s> {
             }
             return (TExpr::Field(FieldRef::Action(name.to_string())), ty);
         }
+        if scope.preds.contains_key(name) {
+            return self.predicate(name, span, scope);
+        }
         if let Some(l) = scope.lets.get(name) {
             l.used.set(true);
             if let (Some(Type::Enum(id)), Const::Str(s)) = (hint, &l.value) {
@@ -1543,6 +1562,8 @@ impl<'s> Checker<'s> {
                             actions: &actions,
                             lets: scope.lets,
                             sets: scope.sets,
+                            preds: scope.preds,
+                            files: scope.files,
                             constant: false,
                             no_risk: true,
                             filter: true,

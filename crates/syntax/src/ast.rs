@@ -47,6 +47,7 @@ pub enum Item {
     Namespace(NamespaceDecl),
     Use(UseDecl),
     Actions(ActionsDecl),
+    Predicate(PredicateDecl),
     /// Text the parser skipped to recover; its diagnostic is already reported.
     Error(Span),
 }
@@ -65,6 +66,7 @@ impl Item {
             Item::Namespace(x) => x.span,
             Item::Use(x) => x.span,
             Item::Actions(x) => x.span,
+            Item::Predicate(x) => x.span,
             Item::Error(s) => *s,
         }
     }
@@ -92,6 +94,16 @@ pub struct UseDecl {
 pub struct ActionsDecl {
     pub name: Name,
     pub patterns: Vec<Pattern>,
+    pub span: Span,
+}
+
+/// `predicate read_secrets = session.seen(secret.read, 1h) or …`: a named
+/// condition. It is checked where a rule uses it, against that rule's
+/// actions, and reads the `let`s and action sets of the file defining it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PredicateDecl {
+    pub name: Name,
+    pub value: Expr,
     pub span: Span,
 }
 

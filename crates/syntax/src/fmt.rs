@@ -55,8 +55,9 @@
 
 use crate::ast::{
     ActionDecl, Amplify, Ast, Effect, Expr, ExprKind, FieldDecl, Item, LetDecl, Name,
-    NamespaceDecl, Object, Obligation, Path, Pattern, PatternKind, RiskEntry, RiskValue, Rule,
-    StrLit, TestStep, TestSubject, ToolDecl, ToolField, TypeExpr, TypeExprKind, UseDecl,
+    NamespaceDecl, Object, Obligation, Path, Pattern, PatternKind, PredicateDecl, RiskEntry,
+    RiskValue, Rule, StrLit, TestStep, TestSubject, ToolDecl, ToolField, TypeExpr, TypeExprKind,
+    UseDecl,
 };
 use crate::diag::Diagnostic;
 use crate::lexer::{lex, Tok, DURATION_UNITS, KEYWORDS};
@@ -81,6 +82,7 @@ const WORD_KEYWORDS: &[&str] = &[
     "rule",
     "use",
     "actions",
+    "predicate",
 ];
 
 /// Formats one `.p0` file. Returns the syntax diagnostics (spans in
@@ -447,6 +449,11 @@ impl<'a> Printer<'a> {
                 }
             }
             Item::Use(u) => self.push_line(0, &use_line(u)),
+            Item::Predicate(p) => {
+                for line in predicate_lines(p) {
+                    self.push_line(0, &line);
+                }
+            }
             Item::Actions(a) => {
                 let patterns: Vec<String> = a.patterns.iter().map(pattern).collect();
                 self.push_line(
@@ -596,6 +603,27 @@ fn let_lines(l: &LetDecl) -> Vec<String> {
     lines.extend(elems.iter().map(|e| format!("  {},", expr(e))));
     lines.push(close.to_string());
     lines
+}
+
+/// `predicate NAME = a or b`; too long, one operand of the chain a line.
+fn predicate_lines(p: &PredicateDecl) -> Vec<String> {
+    let one = format!("predicate {} = {}", p.name.text, expr(&p.value));
+    let chain = match &p.value.kind {
+        ExprKind::And(v) => Some(("and", v)),
+        ExprKind::Or(v) => Some(("or", v)),
+        _ => None,
+    };
+    match chain {
+        Some((kw, operands)) if width(&one) > MAX_WIDTH => operands
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match i {
+                0 => format!("predicate {} = {}", p.name.text, expr(o)),
+                _ => format!("    {kw} {}", expr(o)),
+            })
+            .collect(),
+        _ => vec![one],
+    }
 }
 
 fn use_line(u: &UseDecl) -> String {
@@ -1057,6 +1085,11 @@ fn erase_item(item: &mut Item) {
             l.span = NO_SPAN;
             erase_name(&mut l.name);
             erase_expr(&mut l.value);
+        }
+        Item::Predicate(p) => {
+            p.span = NO_SPAN;
+            erase_name(&mut p.name);
+            erase_expr(&mut p.value);
         }
         Item::Use(u) => {
             u.span = NO_SPAN;

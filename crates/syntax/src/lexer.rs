@@ -124,6 +124,7 @@ pub enum Tok<'a> {
     Rule,
     Use,
     Actions,
+    Predicate,
     Risk,
     Compliance,
     Enum,
@@ -184,6 +185,7 @@ pub const KEYWORDS: &[&str] = &[
     "rule",
     "use",
     "actions",
+    "predicate",
     "risk",
     "compliance",
     "enum",
@@ -220,6 +222,7 @@ fn keyword(s: &str) -> Option<Tok<'static>> {
         "rule" => Tok::Rule,
         "use" => Tok::Use,
         "actions" => Tok::Actions,
+        "predicate" => Tok::Predicate,
         "risk" => Tok::Risk,
         "compliance" => Tok::Compliance,
         "enum" => Tok::Enum,
@@ -248,6 +251,7 @@ impl Tok<'_> {
                 | Tok::Rule
                 | Tok::Use
                 | Tok::Actions
+                | Tok::Predicate
                 | Tok::Compliance
                 | Tok::Policy
         )

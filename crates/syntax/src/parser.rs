@@ -175,6 +175,7 @@ fn split_items(src: &str, tokens: &[Spanned<'_>]) -> Vec<std::ops::Range<usize>>
             | Tok::Rule
             | Tok::Use
             | Tok::Actions
+            | Tok::Predicate
             | Tok::Ident("if") => line_start && column_one && depth == 0,
             _ => false,
         };

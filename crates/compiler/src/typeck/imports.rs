@@ -1,6 +1,7 @@
-//! Sharing between policies: `use stdlib.words.{credential_words}` brings
-//! another policy's `let` constants and named action sets
-//! (`actions outbound = email.send | http.post`) into this file.
+//! Sharing between policies: `use stdlib.shared.{mass_mentions}` brings
+//! another policy's `let` constants, named action sets (`actions outbound =
+//! email.send | network.http_request`) and named conditions (`predicate
+//! read_secrets = …`) into this file.
 //!
 //! Every file's names are settled before any rule is checked: a file's
 //! imports first (the policies it uses are settled before it, so a cycle is
@@ -9,7 +10,8 @@
 //! name is P0231 with a did-you-mean; a local name that repeats an imported
 //! one, or two imports of one name, is P0206 with both places.
 
-use super::{Checker, LetInfo, UserFile};
+use super::{error, Checker, LetInfo, Scope, Typed, UserFile};
+use crate::schema::Type;
 use crate::ast::{self, Item, PatternKind};
 use crate::diag::{suggest, Diagnostic};
 use crate::schema::ActionId;
@@ -25,11 +27,25 @@ pub(super) struct ActionSet {
     pub used: Cell<bool>,
 }
 
+/// `predicate read_secrets = …`: checked where a rule uses it, against that
+/// rule's actions, with the `let`s and sets of the file that defines it.
+pub(super) struct Predicate {
+    pub expr: ast::Expr,
+    /// The defining file, as an index of the scopes.
+    pub file: usize,
+    /// Where the name is defined, or imported.
+    pub span: Span,
+    pub used: Cell<bool>,
+    /// Being expanded: a use inside itself is a cycle.
+    pub busy: Cell<bool>,
+}
+
 /// The names a file's rules may read besides the taxonomy's.
 #[derive(Default)]
 pub(super) struct FileScope {
     pub lets: BTreeMap<String, LetInfo>,
     pub sets: BTreeMap<String, ActionSet>,
+    pub preds: BTreeMap<String, Predicate>,
     /// Names brought in by `use`: name → the policy they come from.
     pub imported: BTreeMap<String, String>,
 }
@@ -37,13 +53,16 @@ pub(super) struct FileScope {
 impl FileScope {
     fn exports(&self, name: &str) -> bool {
         !self.imported.contains_key(name)
-            && (self.lets.contains_key(name) || self.sets.contains_key(name))
+            && (self.lets.contains_key(name)
+                || self.sets.contains_key(name)
+                || self.preds.contains_key(name))
     }
 
     fn exported_names(&self) -> impl Iterator<Item = &str> {
         self.lets
             .keys()
             .chain(self.sets.keys())
+            .chain(self.preds.keys())
             .filter(|n| !self.imported.contains_key(*n))
             .map(String::as_str)
     }
@@ -128,6 +147,34 @@ impl Checker<'_> {
                 self.let_decl(l, &mut scope.lets);
             }
         }
+        for item in &f.ast.items {
+            if let Item::Predicate(p) = item {
+                let n = &p.name.text;
+                let prev = scope
+                    .preds
+                    .get(n)
+                    .map(|p| p.span)
+                    .or_else(|| scope.lets.get(n).map(|l| l.span));
+                if let Some(prev) = prev {
+                    self.diags.push(
+                        Diagnostic::error("P0206", p.name.span, format!("`{n}` is already defined"))
+                            .label(prev, "first defined here")
+                            .help("give it another name"),
+                    );
+                    continue;
+                }
+                scope.preds.insert(
+                    n.clone(),
+                    Predicate {
+                        expr: p.value.clone(),
+                        file: i,
+                        span: p.name.span,
+                        used: Cell::new(false),
+                        busy: Cell::new(false),
+                    },
+                );
+            }
+        }
         w.stack.pop();
         if let Some(s) = w.state.get_mut(i) {
             *s = State::Done;
@@ -201,7 +248,8 @@ impl Checker<'_> {
                     .lets
                     .get(n)
                     .map(|l| l.span)
-                    .or_else(|| scope.sets.get(n).map(|s| s.span));
+                    .or_else(|| scope.sets.get(n).map(|s| s.span))
+                    .or_else(|| scope.preds.get(n).map(|p| p.span));
                 let mut d = Diagnostic::error(
                     "P0206",
                     name.span,
@@ -222,6 +270,18 @@ impl Checker<'_> {
                         ty: l.ty,
                         span: name.span,
                         used: Cell::new(false),
+                    },
+                );
+            } else if let Some(p) = from.preds.get(n) {
+                p.used.set(true);
+                scope.preds.insert(
+                    n.clone(),
+                    Predicate {
+                        expr: p.expr.clone(),
+                        file: p.file,
+                        span: name.span,
+                        used: Cell::new(false),
+                        busy: Cell::new(false),
                     },
                 );
             } else if let Some(s) = from.sets.get(n) {
@@ -318,11 +378,63 @@ impl Checker<'_> {
         None
     }
 
+    /// A rule's use of a named condition: the condition, checked here
+    /// against the rule's actions and guards, reading the names of the file
+    /// that defines it.
+    pub(super) fn predicate(&mut self, name: &str, span: Span, scope: Scope<'_>) -> Typed {
+        let Some(p) = scope.preds.get(name) else {
+            return error();
+        };
+        p.used.set(true);
+        if scope.constant {
+            return self.not_constant(span);
+        }
+        if p.busy.get() {
+            self.diags.push(
+                Diagnostic::error("P0232", span, format!("predicate `{name}` uses itself"))
+                    .label(p.span, "defined here")
+                    .help("a predicate cannot reach itself through the predicates it uses"),
+            );
+            return error();
+        }
+        let Some(home) = scope.files.get(p.file) else {
+            return error();
+        };
+        p.busy.set(true);
+        let inner = Scope {
+            lets: &home.lets,
+            sets: &home.sets,
+            preds: &home.preds,
+            ..scope
+        };
+        let (t, ty) = self.expr(&p.expr, inner, None);
+        p.busy.set(false);
+        match ty {
+            Type::Bool | Type::Error => (t, ty),
+            other => {
+                let shown = self.schema.display(other).to_string();
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0305",
+                        span,
+                        format!("predicate `{name}` is a `{shown}`, not a condition"),
+                    )
+                    .label(p.span, "defined here")
+                    .help("a predicate names a condition: `predicate big = amount > 500`"),
+                );
+                error()
+            }
+        }
+    }
+
     /// Names defined or imported and never used: P0404.
     pub(super) fn warn_unused(&mut self, scope: &FileScope) {
         let lets = scope.lets.iter().map(|(n, l)| (n, l.span, l.used.get()));
         let sets = scope.sets.iter().map(|(n, s)| (n, s.span, s.used.get()));
-        for (name, span, used) in lets.chain(sets) {
+        let preds = scope.preds.iter().map(|(n, p)| (n, p.span, p.used.get()));
+        let mut all: Vec<_> = lets.chain(sets).chain(preds).collect();
+        all.sort_by_key(|(_, span, _)| *span);
+        for (name, span, used) in all {
             if used {
                 continue;
             }

@@ -134,6 +134,13 @@ fn collect(a: &Analysis) -> Vec<Sym> {
                     x.name.span,
                 )
             }
+            Item::Predicate(x) => sym(
+                x.name.text.clone(),
+                Some(a.comp.sources.slice(x.value.span).to_string()),
+                SymbolKind::BOOLEAN,
+                x.span,
+                x.name.span,
+            ),
             Item::Tool(t) => {
                 let names: Vec<&str> = t.names.iter().map(|n| n.value.as_str()).collect();
                 let sel = t.names.first().map(|n| n.span).unwrap_or(t.span);
