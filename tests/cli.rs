@@ -393,7 +393,8 @@ fn the_stdlib_comes_along_unless_left_out() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ok: 1 file"));
     let out = permit0(&d, &["check", "--no-stdlib", "team.p0"], None);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `stdlib.chains.refund_burst` to override"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no rule `stdlib.chains.refund_burst` to override"));
 }
 
 /// A refund request line of `amount` by a verified support agent.

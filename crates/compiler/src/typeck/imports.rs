@@ -11,10 +11,10 @@
 //! one, or two imports of one name, is P0206 with both places.
 
 use super::{error, Checker, LetInfo, Scope, Typed, UserFile};
-use crate::schema::Type;
 use crate::ast::{self, Item, PatternKind};
 use crate::diag::{suggest, Diagnostic};
 use crate::schema::ActionId;
+use crate::schema::Type;
 use crate::span::Span;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -157,9 +157,13 @@ impl Checker<'_> {
                     .or_else(|| scope.lets.get(n).map(|l| l.span));
                 if let Some(prev) = prev {
                     self.diags.push(
-                        Diagnostic::error("P0206", p.name.span, format!("`{n}` is already defined"))
-                            .label(prev, "first defined here")
-                            .help("give it another name"),
+                        Diagnostic::error(
+                            "P0206",
+                            p.name.span,
+                            format!("`{n}` is already defined"),
+                        )
+                        .label(prev, "first defined here")
+                        .help("give it another name"),
                     );
                     continue;
                 }
