@@ -555,6 +555,9 @@ pub fn items(a: &Analysis, pos: Position) -> Vec<CompletionItem> {
     if in_comment(text, offset) {
         return Vec::new();
     }
+    if let Some(named) = crate::names::completions(a, offset) {
+        return named;
+    }
     let toks = Tokens::new(text);
     let mut cur = toks.at_cursor(offset);
     if let Some(c) = cur {
@@ -601,6 +604,7 @@ pub fn items(a: &Analysis, pos: Position) -> Vec<CompletionItem> {
         Place::TopLevel => top(&mut b),
         Place::Action { chain, pattern } => match chain.as_slice() {
             [] => {
+                b.items.extend(crate::names::local_names(a, b.range));
                 b.domains();
                 if *pattern {
                     b.keyword("*", "every action", 1);
@@ -623,6 +627,9 @@ pub fn items(a: &Analysis, pos: Position) -> Vec<CompletionItem> {
             in_collection,
             first,
         } => {
+            if lhs.is_none() {
+                b.items.extend(crate::names::local_names(a, b.range));
+            }
             b.operand(pats.as_deref(), lhs.as_deref(), *in_collection, *first);
         }
         Place::Member { chain, .. } => b.member(chain),
