@@ -33,6 +33,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 mod imports;
+mod toolcond;
 
 pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
 
@@ -54,6 +55,7 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
     for scope in &scopes {
         c.warn_unused(scope);
     }
+    c.unreachable_mappings();
     c.warn_never_match_and_shadowed();
     c.apply_overrides();
     (c.ir, c.diags)
@@ -2088,10 +2090,21 @@ impl<'s> Checker<'s> {
         for (_, e) in &fields {
             read_args(e, &mut accepted);
         }
+        let when = match &t.when {
+            Some(w) => match self.tool_cond(w) {
+                Some(c) => Some(c),
+                None => return,
+            },
+            None => None,
+        };
+        if let Some(c) = &when {
+            toolcond::cond_args(c, &mut accepted);
+        }
         accepted.sort();
         accepted.dedup();
         self.ir.tools.push(ToolIr {
             names: t.names.iter().map(|n| n.value.clone()).collect(),
+            when,
             action,
             fields,
             args: accepted,

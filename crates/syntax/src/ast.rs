@@ -288,6 +288,11 @@ pub enum ExprKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolDecl {
     pub names: Vec<StrLit>,
+    /// `tool sql_query when sql_kind(args.sql, "") == ddl -> db.drop_table`:
+    /// the mapping applies only to calls where this holds. A tool's mappings
+    /// are tried in source order; the first whose condition holds (or that
+    /// has none) normalizes the call.
+    pub when: Option<Expr>,
     pub action: Path,
     pub fields: Vec<ToolField>,
     pub span: Span,

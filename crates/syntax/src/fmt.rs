@@ -727,7 +727,15 @@ fn namespace_header(n: &NamespaceDecl) -> String {
 
 fn tool_header(t: &ToolDecl) -> String {
     let names: Vec<String> = t.names.iter().map(|n| tool_name(&n.value)).collect();
-    format!("tool {} -> {}", names.join(", "), t.action.dotted())
+    match &t.when {
+        Some(w) => format!(
+            "tool {} when {} -> {}",
+            names.join(", "),
+            expr(w),
+            t.action.dotted()
+        ),
+        None => format!("tool {} -> {}", names.join(", "), t.action.dotted()),
+    }
 }
 
 fn entry(span: Span, text: String) -> Entry {
@@ -1143,6 +1151,7 @@ fn erase_item(item: &mut Item) {
         Item::Tool(t) => {
             t.span = NO_SPAN;
             t.names.iter_mut().for_each(erase_str);
+            t.when.iter_mut().for_each(erase_expr);
             erase_path(&mut t.action);
             for f in &mut t.fields {
                 f.span = NO_SPAN;
