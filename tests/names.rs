@@ -282,3 +282,106 @@ fn the_stdlib_names_its_escalations() {
     let d = decide(p, mail("cfo@rival.example", "hi"));
     assert_eq!(d["rule"], "stdlib.email.external_mail");
 }
+
+const TEAM_SQL: &str = r#"
+policy acme.sql
+tool acme_sql when sql_kind(args.sql, "") == ddl and sql_destructive(args.sql, "") -> db.drop_table {
+  table = join(sql_tables(args.sql, ""), ",")
+  database = args.database
+  cascade = true
+}
+tool acme_sql when sql_kind(args.sql, "") == select -> db.query {
+  statement = args.sql
+  database = args.database
+}
+"#;
+
+fn with_stdlib(files: &[(&str, &str)]) -> Program {
+    let mut inputs: Vec<Input> = files
+        .iter()
+        .map(|(name, text)| Input::from_text(*name, *text))
+        .collect();
+    inputs.extend(permit0_compiler::stdlib::inputs());
+    let c = compile(inputs);
+    let errors: Vec<String> = c
+        .errors()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "policies have errors: {errors:#?}");
+    build_program(&c).unwrap()
+}
+
+#[test]
+fn a_drop_table_gets_one_verdict_whichever_way_it_arrives() {
+    let p = with_stdlib(&[("sql.p0", TEAM_SQL)]);
+    let raw = decide(
+        &p,
+        json!({"tool": "acme_sql", "args": {"sql": "DROP TABLE users", "database": "crm"}}),
+    );
+    let direct = decide(
+        &p,
+        json!({"action": "db.drop_table", "args": {"table": "users", "database": "crm", "cascade": true}}),
+    );
+    assert_eq!(raw["action"], "db.drop_table");
+    assert_eq!(raw["decision"], direct["decision"]);
+    assert_eq!(raw["decision"], "deny");
+    let read = decide(
+        &p,
+        json!({"tool": "acme_sql", "args": {"sql": "SELECT * FROM users"}}),
+    );
+    assert_eq!(read["action"], "db.query");
+}
+
+#[test]
+fn a_call_no_conditional_mapping_takes_is_refused_not_mapped_looser() {
+    let p = with_stdlib(&[("sql.p0", TEAM_SQL)]);
+    // An UPDATE is neither a destructive DDL statement nor a SELECT: no
+    // mapping applies, and the call is not treated as a read.
+    let d = decide(
+        &p,
+        json!({"tool": "acme_sql", "args": {"sql": "UPDATE users SET admin = true"}}),
+    );
+    assert_eq!(d["decision"], "escalate");
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no mapping of tool `acme_sql` applies"),
+        "{d}"
+    );
+    // Without a statement the conditions cannot be evaluated: refused too,
+    // never tried against the next mapping.
+    let d = decide(&p, json!({"tool": "acme_sql", "args": {"database": "crm"}}));
+    assert_eq!(d["decision"], "escalate");
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no mapping of tool `acme_sql` applies"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_teams_conditional_mapping_refines_the_stdlibs_shell_mapping() {
+    // The stdlib maps `Bash` to process.exec; this team sends force-pushes
+    // of a protected branch to the action that names them, ahead of it.
+    let team = r#"
+policy acme.shell
+tool Bash when shell_force_push(args.command) -> dev.git_push {
+  repo = "acme/app"
+  branch = "main"
+  force = true
+  _ = [args.description, args.timeout, args.run_in_background]
+}
+"#;
+    let p = with_stdlib(&[("shell.p0", team)]);
+    let push = decide(
+        &p,
+        json!({"tool": "Bash", "args": {"command": "git push --force origin main"}}),
+    );
+    assert_eq!(push["action"], "dev.git_push");
+    let ls = decide(&p, json!({"tool": "Bash", "args": {"command": "ls -la"}}));
+    assert_eq!(ls["action"], "process.exec");
+    assert_eq!(ls["decision"], "allow");
+}
