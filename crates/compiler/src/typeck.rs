@@ -45,6 +45,7 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
         overrides: Vec::new(),
         absence: Absence::default(),
         rule_ids: crate::names::RuleIds::default(),
+        tool_lets: Vec::new(),
     };
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
     c.derivations();
@@ -105,6 +106,9 @@ struct Checker<'s> {
     /// its positional id `policy:N`, which `overrides` still accepts as a
     /// deprecated alias.
     rule_ids: crate::names::RuleIds,
+    /// The `let`s of the tool mapping being checked: name, value, type,
+    /// whether a field read it.
+    tool_lets: Vec<(String, ToolExpr, ValTy, Cell<bool>)>,
 }
 
 /// What the checker knows, at the expression it is typing, about optional
@@ -1822,6 +1826,11 @@ impl<'s> Checker<'s> {
                         }
                     }
                     (["args", name], None) => Some((ToolExpr::Arg(name.to_string()), ValTy::Json)),
+                    ([name], None) if self.tool_lets.iter().any(|(n, ..)| n == name) => {
+                        let (_, e, ty, used) = self.tool_lets.iter().find(|(n, ..)| n == name)?;
+                        used.set(true);
+                        Some((e.clone(), ty.clone()))
+                    }
                     ([ns, field], _)
                         if self
                             .schema
@@ -2036,7 +2045,22 @@ impl<'s> Checker<'s> {
         };
         let mut fields = Vec::new();
         let mut accepted: Vec<String> = Vec::new();
-        for f in &t.fields {
+        self.tool_lets.clear();
+        for f in t.fields.iter().filter(|f| f.is_let) {
+            if self.tool_lets.iter().any(|(n, ..)| *n == f.name.text) {
+                self.diags.push(Diagnostic::error(
+                    "P0206",
+                    f.name.span,
+                    format!("`{}` is already defined", f.name.text),
+                ));
+                continue;
+            }
+            if let Some((e, ty)) = self.tool_expr(&f.value, None) {
+                self.tool_lets
+                    .push((f.name.text.clone(), e, ty, Cell::new(false)));
+            }
+        }
+        for f in t.fields.iter().filter(|f| !f.is_let) {
             if f.name.text == "_" {
                 self.accepted_args(&f.value, &mut accepted);
                 continue;
@@ -2090,6 +2114,23 @@ impl<'s> Checker<'s> {
         for (_, e) in &fields {
             read_args(e, &mut accepted);
         }
+        for f in t.fields.iter().filter(|f| f.is_let) {
+            let unused = self
+                .tool_lets
+                .iter()
+                .any(|(n, _, _, used)| *n == f.name.text && !used.get());
+            if unused {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "P0404",
+                        f.name.span,
+                        format!("`{}` is never used", f.name.text),
+                    )
+                    .help("remove it, or read it in a field of the mapping"),
+                );
+            }
+        }
+        self.tool_lets.clear();
         let when = match &t.when {
             Some(w) => match self.tool_cond(w) {
                 Some(c) => Some(c),

@@ -302,6 +302,9 @@ pub struct ToolDecl {
 pub struct ToolField {
     pub name: Name,
     pub value: Expr,
+    /// `let cmd = one_of(args.command, args.cmd)`: a name for a value the
+    /// mapping's fields read, not a field of the action.
+    pub is_let: bool,
     pub span: Span,
 }
 

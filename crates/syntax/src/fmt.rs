@@ -784,7 +784,8 @@ fn risk_entry(e: &RiskEntry) -> Entry {
 }
 
 fn tool_field_entry(f: &ToolField) -> Entry {
-    entry(f.span, format!("{} = {}", f.name.text, expr(&f.value)))
+    let kw = if f.is_let { "let " } else { "" };
+    entry(f.span, format!("{kw}{} = {}", f.name.text, expr(&f.value)))
 }
 
 fn step_entry(s: &TestStep) -> Entry {
