@@ -49,9 +49,7 @@ impl RuleIds {
                 id
             }
             None => {
-                self.ids
-                    .entry(positional.clone())
-                    .or_insert(Span::default());
+                self.ids.entry(positional.clone()).or_default();
                 positional.clone()
             }
         };
