@@ -100,3 +100,17 @@ fn a_rule_completes_the_documents_sets_and_conditions() {
     let l = labels("predicate big = amount > 500\nwhen payments.refund $0\n");
     assert!(l.iter().any(|x| x == "big"), "{l:?}");
 }
+
+#[test]
+fn a_named_rule_completes_fields_like_any_rule() {
+    let l = labels("rule big: when payments.refund am$0\n");
+    assert!(l.iter().any(|x| x == "amount"), "{l:?}");
+}
+
+#[test]
+fn a_conditional_mapping_completes_the_fields_of_its_action() {
+    let l = labels(
+        "tool acme_sql when sql_kind(args.sql, \"\") == ddl -> db.drop_table {\n  let t = args.table\n  $0\n}\n",
+    );
+    assert!(l.iter().any(|x| x == "cascade"), "{l:?}");
+}

@@ -30,6 +30,22 @@ const TOP_KEYWORDS: &[(&str, &str)] = &[
     ),
     ("let", "a named constant: `let trusted = {\"a\", \"b\"}`"),
     (
+        "rule",
+        "a named rule: `rule large_refund: when … then …`; its id is `policy.large_refund`",
+    ),
+    (
+        "use",
+        "imports names another policy defines: `use stdlib.shared.{write_methods}`",
+    ),
+    (
+        "actions",
+        "names an alternation: `actions outbound = email.send | network.http_request`",
+    ),
+    (
+        "predicate",
+        "names a condition: `predicate read_secrets = session.seen(secret.read, 1h)`",
+    ),
+    (
         "policy",
         "the policy's name: `policy payments.refunds \"…\"`",
     ),
