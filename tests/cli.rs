@@ -377,11 +377,11 @@ test "card testing is caught on the fifth customer" {
 #[test]
 fn the_stdlib_comes_along_unless_left_out() {
     let d = scratch("stdlib");
-    // stdlib.chains:7 escalates a refund burst; this team relaxes it for its
-    // refund bot, by name.
+    // stdlib.chains.refund_burst escalates a refund burst; this team relaxes
+    // it for its refund bot, by name.
     std::fs::write(
         d.join("team.p0"),
-        "policy team.refunds\nwhen payments.refund has actor.id and actor.id == \"refund-bot\" then allow \"the refund bot\" overrides stdlib.chains:7\n",
+        "policy team.refunds\nwhen payments.refund has actor.id and actor.id == \"refund-bot\" then allow \"the refund bot\" overrides stdlib.chains.refund_burst\n",
     )
     .unwrap();
     let out = permit0(&d, &["check", "team.p0"], None);
@@ -393,7 +393,8 @@ fn the_stdlib_comes_along_unless_left_out() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ok: 1 file"));
     let out = permit0(&d, &["check", "--no-stdlib", "team.p0"], None);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `stdlib.chains:7` to override"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no rule `stdlib.chains.refund_burst` to override"));
 }
 
 /// A refund request line of `amount` by a verified support agent.

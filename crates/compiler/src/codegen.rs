@@ -1043,12 +1043,25 @@ fn tool_expr(e: &crate::ir::ToolExpr) -> permit0_vm::wire::ToolExprWire {
     }
 }
 
+fn tool_cond(c: &crate::ir::ToolCond) -> permit0_vm::wire::ToolCondWire {
+    use crate::ir::ToolCond as C;
+    use permit0_vm::wire::ToolCondWire as W;
+    match c {
+        C::True(e) => W::True(tool_expr(e)),
+        C::Eq(a, b) => W::Eq(tool_expr(a), tool_expr(b)),
+        C::Not(inner) => W::Not(Box::new(tool_cond(inner))),
+        C::All(v) => W::All(v.iter().map(tool_cond).collect()),
+        C::Any(v) => W::Any(v.iter().map(tool_cond).collect()),
+    }
+}
+
 /// Tool mappings in their wire form, in source order.
 pub fn tools(ir: &Ir) -> Vec<permit0_vm::wire::ToolWire> {
     ir.tools
         .iter()
         .map(|t| permit0_vm::wire::ToolWire {
             names: t.names.clone(),
+            when: t.when.as_ref().map(tool_cond),
             action: t.action,
             fields: t
                 .fields

@@ -175,12 +175,29 @@ pub struct RuleIr {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolIr {
     pub names: Vec<String>,
+    /// `tool … when <cond> -> …`: the calls this mapping applies to.
+    pub when: Option<ToolCond>,
     pub action: ActionId,
     pub fields: Vec<(String, ToolExpr)>,
     /// Every raw argument the tool accepts, sorted: those the fields read and
     /// those listed under `_`. Any other argument taints the request.
     pub args: Vec<String>,
     pub span: Span,
+}
+
+/// A conditional mapping's condition over the raw call: tests of the
+/// mapping's values. Anything that cannot be evaluated exactly (a null, a
+/// value of the wrong shape) refuses the call; it never falls through to the
+/// next mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ToolCond {
+    /// A boolean value: `shell_force_push(args.command)`.
+    True(ToolExpr),
+    /// `sql_kind(args.sql, "") == ddl`
+    Eq(ToolExpr, ToolExpr),
+    Not(Box<ToolCond>),
+    All(Vec<ToolCond>),
+    Any(Vec<ToolCond>),
 }
 
 /// How a tool mapping computes one field of the action from a raw call.

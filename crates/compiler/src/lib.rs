@@ -14,6 +14,7 @@ pub mod codegen;
 pub mod eval;
 pub mod ir;
 pub mod lower;
+pub mod names;
 pub mod resolve;
 pub mod schema;
 pub mod stdlib;

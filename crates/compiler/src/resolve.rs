@@ -79,7 +79,14 @@ impl Resolver {
             Item::Domain(d) => self.domain(d, origin),
             Item::Action(a) => self.action(a, origin),
             Item::Namespace(n) => self.namespace(n, origin),
-            Item::Policy(_) | Item::Let(_) | Item::Rule(_) | Item::Tool(_) | Item::Test(_) => {
+            Item::Policy(_)
+            | Item::Let(_)
+            | Item::Rule(_)
+            | Item::Tool(_)
+            | Item::Test(_)
+            | Item::Use(_)
+            | Item::Actions(_)
+            | Item::Predicate(_) => {
                 if origin == Origin::Builtin {
                     self.diags.push(Diagnostic::error(
                         "P0216",

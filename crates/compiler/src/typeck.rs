@@ -32,6 +32,9 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
 ];
 
+mod imports;
+mod toolcond;
+
 pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
 
 pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) {
@@ -41,12 +44,19 @@ pub fn typeck(schema: &Schema, files: &[UserFile<'_>]) -> (Ir, Vec<Diagnostic>) 
         ir: Ir::default(),
         overrides: Vec::new(),
         absence: Absence::default(),
+        rule_ids: crate::names::RuleIds::default(),
+        tool_lets: Vec::new(),
     };
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
     c.derivations();
-    for f in files {
-        c.file(f, &mut policy_names);
+    let scopes = c.scopes(files);
+    for (f, scope) in files.iter().zip(&scopes) {
+        c.file(f, scope, &scopes, &mut policy_names);
     }
+    for scope in &scopes {
+        c.warn_unused(scope);
+    }
+    c.unreachable_mappings();
     c.warn_never_match_and_shadowed();
     c.apply_overrides();
     (c.ir, c.diags)
@@ -64,6 +74,12 @@ struct LetInfo {
 struct Scope<'a> {
     actions: &'a [ActionId],
     lets: &'a BTreeMap<String, LetInfo>,
+    /// Named action sets (`actions outbound = …`), defined or imported.
+    sets: &'a BTreeMap<String, imports::ActionSet>,
+    /// Named conditions (`predicate NAME = …`), defined or imported.
+    preds: &'a BTreeMap<String, imports::Predicate>,
+    /// Every file's names: a predicate reads those of the file defining it.
+    files: &'a [imports::FileScope],
     /// A `let` value: constants only.
     constant: bool,
     /// An `amplify` rule: the risk it adjusts cannot be read.
@@ -86,6 +102,13 @@ struct Checker<'s> {
     /// Rules with `overrides …`, applied once every file's rules are known.
     overrides: Vec<(usize, Vec<ast::RuleRef>)>,
     absence: Absence,
+    /// Every rule's id (`policy.name`, or `policy:N` for an unnamed rule) and
+    /// its positional id `policy:N`, which `overrides` still accepts as a
+    /// deprecated alias.
+    rule_ids: crate::names::RuleIds,
+    /// The `let`s of the tool mapping being checked: name, value, type,
+    /// whether a field read it.
+    tool_lets: Vec<(String, ToolExpr, ValTy, Cell<bool>)>,
 }
 
 /// What the checker knows, at the expression it is typing, about optional
@@ -104,7 +127,13 @@ struct Absence {
 }
 
 impl<'s> Checker<'s> {
-    fn file(&mut self, f: &UserFile<'_>, policy_names: &mut BTreeMap<String, Span>) {
+    fn file(
+        &mut self,
+        f: &UserFile<'_>,
+        names: &imports::FileScope,
+        files: &[imports::FileScope],
+        policy_names: &mut BTreeMap<String, Span>,
+    ) {
         let mut policy: Option<(String, Span)> = None;
         for item in &f.ast.items {
             if let Item::Policy(p) = item {
@@ -140,41 +169,42 @@ impl<'s> Checker<'s> {
                         format!("policy `{policy_name}` is defined in two files"),
                     )
                     .label(*prev, "also defined here")
-                    .help("rule ids are `policy:N`, so policy names must be unique"),
+                    .help("rule ids start with the policy's name, so policy names must be unique"),
                 );
             } else {
                 policy_names.insert(policy_name.clone(), policy_span);
             }
         }
 
-        let mut lets: BTreeMap<String, LetInfo> = BTreeMap::new();
         let mut ordinal = 0u32;
         for item in &f.ast.items {
             match item {
-                Item::Let(l) => self.let_decl(l, &mut lets),
                 Item::Rule(r) => {
                     ordinal += 1;
-                    self.rule(r, &lets, &policy_name, ordinal);
+                    let id = self.rule_ids.declare(
+                        &policy_name,
+                        ordinal,
+                        r.name.as_ref(),
+                        &mut self.diags,
+                    );
+                    self.rule(r, (names, files), &policy_name, id);
                 }
-                Item::Tool(t) => self.tool(t, &lets),
+                Item::Tool(t) => self.tool(t, &names.lets),
                 Item::Test(t) => self.test(t),
                 _ => {}
-            }
-        }
-        for (name, l) in &lets {
-            if !l.used.get() {
-                self.diags.push(
-                    Diagnostic::warning("P0404", l.span, format!("`{name}` is never used"))
-                        .help("remove it, or use it in a rule"),
-                );
             }
         }
     }
 
     fn let_decl(&mut self, l: &ast::LetDecl, lets: &mut BTreeMap<String, LetInfo>) {
+        let no_sets = BTreeMap::new();
+        let no_preds = BTreeMap::new();
         let scope = Scope {
             actions: &[],
             lets,
+            sets: &no_sets,
+            preds: &no_preds,
+            files: &[],
             constant: true,
             no_risk: true,
             filter: false,
@@ -220,14 +250,15 @@ impl<'s> Checker<'s> {
     fn rule(
         &mut self,
         r: &ast::Rule,
-        lets: &BTreeMap<String, LetInfo>,
+        (names, files): (&imports::FileScope, &[imports::FileScope]),
         policy: &str,
-        ordinal: u32,
+        id: String,
     ) {
+        let lets = &names.lets;
         let mut actions: Vec<ActionId> = Vec::new();
         let mut patterns_ok = true;
         for p in &r.patterns {
-            match self.pattern(p) {
+            match self.pattern_or_set(p, &names.sets) {
                 Some(ids) => actions.extend(ids),
                 None => patterns_ok = false,
             }
@@ -277,6 +308,9 @@ impl<'s> Checker<'s> {
         let scope = Scope {
             actions: &actions,
             lets,
+            sets: &names.sets,
+            preds: &names.preds,
+            files,
             constant: false,
             no_risk: is_amplify,
             filter: false,
@@ -342,7 +376,7 @@ impl<'s> Checker<'s> {
             }
         }
         self.ir.rules.push(RuleIr {
-            id: format!("{policy}:{ordinal}"),
+            id,
             policy: policy.to_string(),
             actions,
             cond,
@@ -366,15 +400,11 @@ impl<'s> Checker<'s> {
                 continue;
             };
             for rf in refs {
-                let id = rf.id();
+                let Some(id) = self.rule_ids.resolve(&rf, &mut self.diags) else {
+                    continue;
+                };
                 let Some(t) = self.ir.rules.iter().position(|r| r.id == id) else {
-                    let mut d =
-                        Diagnostic::error("P0217", rf.span, format!("no rule `{id}` to override"));
-                    d = match suggest(&id, self.ir.rules.iter().map(|r| r.id.as_str())) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(rf.span, s),
-                        None => d.help("name a rule by the id decisions print, `policy:N` (N counts that policy's rules from 1)"),
-                    };
-                    self.diags.push(d);
+                    // Declared, but not compiled: its own errors are reported.
                     continue;
                 };
                 let Some(target) = self.ir.rules.get(t).cloned() else {
@@ -668,6 +698,13 @@ impl<'s> Checker<'s> {
             }
             ExprKind::Has(p) => self.has(p, e.span, scope),
             ExprKind::Default { value, default } => self.default_value(value, default, scope, hint),
+            ExprKind::Alt(_) => {
+                self.diags.push(
+                    Diagnostic::error("P0301", e.span, "`a | b` names actions, not a value")
+                        .help("alternations go in session functions: `session.count(file.read | file.download, 10m)`"),
+                );
+                error()
+            }
             ExprKind::Wildcard(p) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -1028,6 +1065,9 @@ impl<'s> Checker<'s> {
                 return error();
             }
             return (TExpr::Field(FieldRef::Action(name.to_string())), ty);
+        }
+        if scope.preds.contains_key(name) {
+            return self.predicate(name, span, scope);
         }
         if let Some(l) = scope.lets.get(name) {
             l.used.set(true);
@@ -1489,7 +1529,7 @@ impl<'s> Checker<'s> {
                 };
                 let (actions, field, ty) = match kind {
                     AggKind::Count | AggKind::Seen => {
-                        let Some(ids) = self.action_pattern_arg(target) else {
+                        let Some(ids) = self.action_pattern_arg(target, scope) else {
                             return error();
                         };
                         (
@@ -1527,6 +1567,9 @@ impl<'s> Checker<'s> {
                         let fscope = Scope {
                             actions: &actions,
                             lets: scope.lets,
+                            sets: scope.sets,
+                            preds: scope.preds,
+                            files: scope.files,
                             constant: false,
                             no_risk: true,
                             filter: true,
@@ -1547,7 +1590,8 @@ impl<'s> Checker<'s> {
                     match (&target.kind, &filter) {
                         (ExprKind::Path(p), None) => p.dotted(),
                         (ExprKind::Wildcard(p), None) => format!("{}.*", p.dotted()),
-                        (_, Some(_)) => args.first().map(crate::fmt::expr_text).unwrap_or_default(),
+                        (ExprKind::Alt(_), None) | (_, Some(_)) =>
+                            args.first().map(crate::fmt::expr_text).unwrap_or_default(),
                         _ => String::new(),
                     },
                     match window {
@@ -1601,9 +1645,26 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn action_pattern_arg(&mut self, e: &ast::Expr) -> Option<Vec<ActionId>> {
+    fn action_pattern_arg(&mut self, e: &ast::Expr, scope: Scope<'_>) -> Option<Vec<ActionId>> {
         match &e.kind {
-            ExprKind::Path(p) => self.action_name(p).map(|id| vec![id]),
+            // `file.read | file.download`: every alternative, once each.
+            ExprKind::Alt(items) => {
+                let mut ids = Vec::new();
+                let mut ok = true;
+                for i in items {
+                    match self.action_pattern_arg(i, scope) {
+                        Some(v) => ids.extend(v),
+                        None => ok = false,
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                ok.then_some(ids)
+            }
+            ExprKind::Path(p) => match p.segments.as_slice() {
+                [one] => self.action_set_ids(one, scope.sets),
+                _ => self.action_name(p).map(|id| vec![id]),
+            },
             ExprKind::Wildcard(p) => {
                 let [d] = p.segments.as_slice() else {
                     self.diags.push(Diagnostic::error(
@@ -1621,7 +1682,9 @@ impl<'s> Checker<'s> {
             _ => {
                 self.diags.push(
                     Diagnostic::error("P0301", e.span, "expected an action or a domain wildcard")
-                        .help("write `payments.refund` or `payments.*`"),
+                        .help(
+                            "write `payments.refund`, `payments.*` or `file.read | file.download`",
+                        ),
                 );
                 None
             }
@@ -1763,6 +1826,11 @@ impl<'s> Checker<'s> {
                         }
                     }
                     (["args", name], None) => Some((ToolExpr::Arg(name.to_string()), ValTy::Json)),
+                    ([name], None) if self.tool_lets.iter().any(|(n, ..)| n == name) => {
+                        let (_, e, ty, used) = self.tool_lets.iter().find(|(n, ..)| n == name)?;
+                        used.set(true);
+                        Some((e.clone(), ty.clone()))
+                    }
                     ([ns, field], _)
                         if self
                             .schema
@@ -1977,7 +2045,22 @@ impl<'s> Checker<'s> {
         };
         let mut fields = Vec::new();
         let mut accepted: Vec<String> = Vec::new();
-        for f in &t.fields {
+        self.tool_lets.clear();
+        for f in t.fields.iter().filter(|f| f.is_let) {
+            if self.tool_lets.iter().any(|(n, ..)| *n == f.name.text) {
+                self.diags.push(Diagnostic::error(
+                    "P0206",
+                    f.name.span,
+                    format!("`{}` is already defined", f.name.text),
+                ));
+                continue;
+            }
+            if let Some((e, ty)) = self.tool_expr(&f.value, None) {
+                self.tool_lets
+                    .push((f.name.text.clone(), e, ty, Cell::new(false)));
+            }
+        }
+        for f in t.fields.iter().filter(|f| !f.is_let) {
             if f.name.text == "_" {
                 self.accepted_args(&f.value, &mut accepted);
                 continue;
@@ -2031,10 +2114,38 @@ impl<'s> Checker<'s> {
         for (_, e) in &fields {
             read_args(e, &mut accepted);
         }
+        for f in t.fields.iter().filter(|f| f.is_let) {
+            let unused = self
+                .tool_lets
+                .iter()
+                .any(|(n, _, _, used)| *n == f.name.text && !used.get());
+            if unused {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "P0404",
+                        f.name.span,
+                        format!("`{}` is never used", f.name.text),
+                    )
+                    .help("remove it, or read it in a field of the mapping"),
+                );
+            }
+        }
+        self.tool_lets.clear();
+        let when = match &t.when {
+            Some(w) => match self.tool_cond(w) {
+                Some(c) => Some(c),
+                None => return,
+            },
+            None => None,
+        };
+        if let Some(c) = &when {
+            toolcond::cond_args(c, &mut accepted);
+        }
         accepted.sort();
         accepted.dedup();
         self.ir.tools.push(ToolIr {
             names: t.names.iter().map(|n| n.value.clone()).collect(),
+            when,
             action,
             fields,
             args: accepted,

@@ -586,7 +586,8 @@ fn renamed(text: &str, copy: usize) -> String {
         return text.to_string();
     }
     let text = text.replace("acme", &format!("acme{copy}"));
-    // Rule ids (`overrides acme.cards:3`) follow their policy's new name.
+    // Rule ids (`overrides acme.cards.external_mail`, `acme.cards:3`) follow
+    // their policy's new name.
     let policy = text
         .lines()
         .find_map(|l| l.strip_prefix("policy "))
@@ -598,7 +599,11 @@ fn renamed(text: &str, copy: usize) -> String {
                 format!("policy {name}_{copy} {doc}\n")
             }
             None => match &policy {
-                Some(p) => format!("{}\n", l.replace(&format!("{p}:"), &format!("{p}_{copy}:"))),
+                Some(p) => format!(
+                    "{}\n",
+                    l.replace(&format!("{p}:"), &format!("{p}_{copy}:"))
+                        .replace(&format!("{p}."), &format!("{p}_{copy}."))
+                ),
                 None => format!("{l}\n"),
             },
         })

@@ -238,7 +238,20 @@ impl<'a> Tokens<'a> {
         for (i, (_, t, _)) in self.toks.iter().enumerate() {
             let after_dot = i > 0 && matches!(self.tok(i - 1), Some(Tok::Dot));
             let before_colon = matches!(self.tok(i + 1), Some(Tok::Colon));
+            // A tool's `when` condition and the `let`s of its body belong
+            // to the tool.
+            let in_tool = out.last().is_some_and(|it| {
+                it.kind == ItemKind::Tool
+                    && (depth > 0
+                        || !self
+                            .toks
+                            .get(it.start..i)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|(_, t, _)| *t == Tok::LBrace))
+            });
             let kind = match t {
+                Tok::When | Tok::Let if in_tool => None,
                 Tok::When => Some(ItemKind::Rule),
                 Tok::Let => Some(ItemKind::Let),
                 _ if depth > 0 || after_dot || before_colon => None,

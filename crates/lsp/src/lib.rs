@@ -7,6 +7,7 @@ pub mod context;
 pub mod convert;
 pub mod documents;
 pub mod line_index;
+pub mod names;
 pub mod requests;
 pub mod server;
 pub mod target;

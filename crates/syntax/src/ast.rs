@@ -45,6 +45,9 @@ pub enum Item {
     Domain(DomainDecl),
     Alias(AliasDecl),
     Namespace(NamespaceDecl),
+    Use(UseDecl),
+    Actions(ActionsDecl),
+    Predicate(PredicateDecl),
     /// Text the parser skipped to recover; its diagnostic is already reported.
     Error(Span),
 }
@@ -61,6 +64,9 @@ impl Item {
             Item::Domain(x) => x.span,
             Item::Alias(x) => x.span,
             Item::Namespace(x) => x.span,
+            Item::Use(x) => x.span,
+            Item::Actions(x) => x.span,
+            Item::Predicate(x) => x.span,
             Item::Error(s) => *s,
         }
     }
@@ -70,6 +76,34 @@ impl Item {
 pub struct PolicyDecl {
     pub name: Path,
     pub doc: Option<StrLit>,
+    pub span: Span,
+}
+
+/// `use stdlib.words.{credential_words, outbound}`: `let` constants and
+/// named action sets another policy defines, usable here by their names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseDecl {
+    pub policy: Path,
+    pub names: Vec<Name>,
+    pub span: Span,
+}
+
+/// `actions outbound = email.send | http.post`: a name for an alternation,
+/// usable wherever an action pattern goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionsDecl {
+    pub name: Name,
+    pub patterns: Vec<Pattern>,
+    pub span: Span,
+}
+
+/// `predicate read_secrets = session.seen(secret.read, 1h) or …`: a named
+/// condition. It is checked where a rule uses it, against that rule's
+/// actions, and reads the `let`s and action sets of the file defining it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PredicateDecl {
+    pub name: Name,
+    pub value: Expr,
     pub span: Span,
 }
 
@@ -98,6 +132,9 @@ pub struct Pattern {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
+    /// `rule external_mail: when …`: the rule's name; its id is then
+    /// `policy.external_mail` instead of the positional `policy:N`.
+    pub name: Option<Name>,
     /// One or more patterns joined by `|`.
     pub patterns: Vec<Pattern>,
     pub cond: Option<Expr>,
@@ -109,17 +146,23 @@ pub struct Rule {
     pub span: Span,
 }
 
-/// `stdlib.email:3`: a rule named by its id.
+/// `stdlib.email.external_mail` (a rule by name: the policy, then the
+/// rule's name) or `stdlib.email:3` (by position, deprecated).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleRef {
-    pub policy: Path,
-    pub index: i64,
+    pub path: Path,
+    /// `Some(N)` for the positional form `path:N`.
+    pub index: Option<i64>,
     pub span: Span,
 }
 
 impl RuleRef {
+    /// The id as written: `stdlib.email.external_mail` or `stdlib.email:3`.
     pub fn id(&self) -> String {
-        format!("{}:{}", self.policy.dotted(), self.index)
+        match self.index {
+            Some(n) => format!("{}:{}", self.path.dotted(), n),
+            None => self.path.dotted(),
+        }
     }
 }
 
@@ -213,6 +256,9 @@ pub enum ExprKind {
         target: Box<Expr>,
         cond: Box<Expr>,
     },
+    /// `file.read | file.download`, as the first argument of a session
+    /// function.
+    Alt(Vec<Expr>),
     /// `{"a", "b"}`
     Set(Vec<Expr>),
     /// `["a", "b"]`
@@ -242,6 +288,11 @@ pub enum ExprKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolDecl {
     pub names: Vec<StrLit>,
+    /// `tool sql_query when sql_kind(args.sql, "") == ddl -> db.drop_table`:
+    /// the mapping applies only to calls where this holds. A tool's mappings
+    /// are tried in source order; the first whose condition holds (or that
+    /// has none) normalizes the call.
+    pub when: Option<Expr>,
     pub action: Path,
     pub fields: Vec<ToolField>,
     pub span: Span,
@@ -251,6 +302,9 @@ pub struct ToolDecl {
 pub struct ToolField {
     pub name: Name,
     pub value: Expr,
+    /// `let cmd = one_of(args.command, args.cmd)`: a name for a value the
+    /// mapping's fields read, not a field of the action.
+    pub is_let: bool,
     pub span: Span,
 }
 

@@ -219,6 +219,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0218", "optional value read without a guard"),
     ("P0219", "invalid derivation"),
     ("P0220", "possible values outside the field's enum"),
+    ("P0231", "unknown import or action set"),
+    ("P0232", "policies import each other"),
     ("P0301", "type mismatch"),
     ("P0302", "operator does not apply to this type"),
     ("P0303", "wrong number of arguments"),
@@ -229,6 +231,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0402", "rule shadowed by an earlier rule"),
     ("P0403", "deprecated action name"),
     ("P0404", "unused let"),
+    ("P0410", "rule named by its position"),
     ("P0900", "internal error"),
 ];
 

@@ -55,8 +55,9 @@
 
 use crate::ast::{
     ActionDecl, Amplify, Ast, Effect, Expr, ExprKind, FieldDecl, Item, LetDecl, Name,
-    NamespaceDecl, Object, Obligation, Path, Pattern, PatternKind, RiskEntry, RiskValue, Rule,
-    StrLit, TestStep, TestSubject, ToolDecl, ToolField, TypeExpr, TypeExprKind,
+    NamespaceDecl, Object, Obligation, Path, Pattern, PatternKind, PredicateDecl, RiskEntry,
+    RiskValue, Rule, StrLit, TestStep, TestSubject, ToolDecl, ToolField, TypeExpr, TypeExprKind,
+    UseDecl,
 };
 use crate::diag::Diagnostic;
 use crate::lexer::{lex, Tok, DURATION_UNITS, KEYWORDS};
@@ -78,6 +79,10 @@ const WORD_KEYWORDS: &[&str] = &[
     "namespace",
     "compliance",
     "policy",
+    "rule",
+    "use",
+    "actions",
+    "predicate",
 ];
 
 /// Formats one `.p0` file. Returns the syntax diagnostics (spans in
@@ -443,6 +448,19 @@ impl<'a> Printer<'a> {
                     self.push_line(0, &line);
                 }
             }
+            Item::Use(u) => self.push_line(0, &use_line(u)),
+            Item::Predicate(p) => {
+                for line in predicate_lines(p) {
+                    self.push_line(0, &line);
+                }
+            }
+            Item::Actions(a) => {
+                let patterns: Vec<String> = a.patterns.iter().map(pattern).collect();
+                self.push_line(
+                    0,
+                    &format!("actions {} = {}", a.name.text, patterns.join(" | ")),
+                );
+            }
             Item::Domain(d) => {
                 let mut s = format!("domain {}", d.name.text);
                 doc(&mut s, &d.doc);
@@ -587,11 +605,44 @@ fn let_lines(l: &LetDecl) -> Vec<String> {
     lines
 }
 
+/// `predicate NAME = a or b`; too long, one operand of the chain a line.
+fn predicate_lines(p: &PredicateDecl) -> Vec<String> {
+    let one = format!("predicate {} = {}", p.name.text, expr(&p.value));
+    let chain = match &p.value.kind {
+        ExprKind::And(v) => Some(("and", v)),
+        ExprKind::Or(v) => Some(("or", v)),
+        _ => None,
+    };
+    match chain {
+        Some((kw, operands)) if width(&one) > MAX_WIDTH => operands
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match i {
+                0 => format!("predicate {} = {}", p.name.text, expr(o)),
+                _ => format!("    {kw} {}", expr(o)),
+            })
+            .collect(),
+        _ => vec![one],
+    }
+}
+
+fn use_line(u: &UseDecl) -> String {
+    let names: Vec<&str> = u.names.iter().map(|n| n.text.as_str()).collect();
+    match names.as_slice() {
+        [one] => format!("use {}.{one}", u.policy.dotted()),
+        _ => format!("use {}.{{{}}}", u.policy.dotted(), names.join(", ")),
+    }
+}
+
 fn rule_lines(r: &Rule) -> Vec<String> {
     let patterns: Vec<String> = r.patterns.iter().map(pattern).collect();
     let patterns = patterns.join(" | ");
     let cond = r.cond.as_ref().map(expr);
-    let mut when = format!("when {patterns}");
+    let named = match &r.name {
+        Some(n) => format!("rule {}: ", n.text),
+        None => String::new(),
+    };
+    let mut when = format!("{named}when {patterns}");
     if let Some(c) = &cond {
         when.push(' ');
         when.push_str(c);
@@ -621,7 +672,7 @@ fn rule_lines(r: &Rule) -> Vec<String> {
             let mut first = true;
             for operand in operands {
                 if first {
-                    lines.push(format!("when {patterns} {}", expr(operand)));
+                    lines.push(format!("{named}when {patterns} {}", expr(operand)));
                     first = false;
                 } else {
                     lines.push(format!("    {kw} {}", expr(operand)));
@@ -676,7 +727,15 @@ fn namespace_header(n: &NamespaceDecl) -> String {
 
 fn tool_header(t: &ToolDecl) -> String {
     let names: Vec<String> = t.names.iter().map(|n| tool_name(&n.value)).collect();
-    format!("tool {} -> {}", names.join(", "), t.action.dotted())
+    match &t.when {
+        Some(w) => format!(
+            "tool {} when {} -> {}",
+            names.join(", "),
+            expr(w),
+            t.action.dotted()
+        ),
+        None => format!("tool {} -> {}", names.join(", "), t.action.dotted()),
+    }
 }
 
 fn entry(span: Span, text: String) -> Entry {
@@ -725,7 +784,8 @@ fn risk_entry(e: &RiskEntry) -> Entry {
 }
 
 fn tool_field_entry(f: &ToolField) -> Entry {
-    entry(f.span, format!("{} = {}", f.name.text, expr(&f.value)))
+    let kw = if f.is_let { "let " } else { "" };
+    entry(f.span, format!("{kw}{} = {}", f.name.text, expr(&f.value)))
 }
 
 fn step_entry(s: &TestStep) -> Entry {
@@ -909,6 +969,7 @@ fn write_expr(e: &Expr, out: &mut String) {
             write_list(args, ", ", out);
             out.push(')');
         }
+        ExprKind::Alt(items) => write_list(items, " | ", out),
         ExprKind::Where { target, cond } => {
             write_expr(target, out);
             out.push_str(" where ");
@@ -1034,8 +1095,31 @@ fn erase_item(item: &mut Item) {
             erase_name(&mut l.name);
             erase_expr(&mut l.value);
         }
+        Item::Predicate(p) => {
+            p.span = NO_SPAN;
+            erase_name(&mut p.name);
+            erase_expr(&mut p.value);
+        }
+        Item::Use(u) => {
+            u.span = NO_SPAN;
+            erase_path(&mut u.policy);
+            u.names.iter_mut().for_each(erase_name);
+        }
+        Item::Actions(a) => {
+            a.span = NO_SPAN;
+            erase_name(&mut a.name);
+            for p in &mut a.patterns {
+                p.span = NO_SPAN;
+                match &mut p.kind {
+                    PatternKind::Any => {}
+                    PatternKind::Domain(d) => erase_name(d),
+                    PatternKind::Exact(path) => erase_path(path),
+                }
+            }
+        }
         Item::Rule(r) => {
             r.span = NO_SPAN;
+            r.name.iter_mut().for_each(erase_name);
             for p in &mut r.patterns {
                 p.span = NO_SPAN;
                 match &mut p.kind {
@@ -1057,7 +1141,7 @@ fn erase_item(item: &mut Item) {
             r.reason.iter_mut().for_each(erase_str);
             for o in &mut r.overrides {
                 o.span = NO_SPAN;
-                erase_path(&mut o.policy);
+                erase_path(&mut o.path);
             }
             for o in &mut r.obligations {
                 o.span = NO_SPAN;
@@ -1068,6 +1152,7 @@ fn erase_item(item: &mut Item) {
         Item::Tool(t) => {
             t.span = NO_SPAN;
             t.names.iter_mut().for_each(erase_str);
+            t.when.iter_mut().for_each(erase_expr);
             erase_path(&mut t.action);
             for f in &mut t.fields {
                 f.span = NO_SPAN;
@@ -1154,6 +1239,7 @@ fn erase_expr(root: &mut Expr) {
             }
             ExprKind::Set(items)
             | ExprKind::List(items)
+            | ExprKind::Alt(items)
             | ExprKind::And(items)
             | ExprKind::Or(items) => {
                 stack.extend(items.iter_mut());

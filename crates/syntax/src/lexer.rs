@@ -121,6 +121,10 @@ pub enum Tok<'a> {
     Domain,
     Alias,
     Namespace,
+    Rule,
+    Use,
+    Actions,
+    Predicate,
     Risk,
     Compliance,
     Enum,
@@ -178,6 +182,10 @@ pub const KEYWORDS: &[&str] = &[
     "domain",
     "alias",
     "namespace",
+    "rule",
+    "use",
+    "actions",
+    "predicate",
     "risk",
     "compliance",
     "enum",
@@ -211,6 +219,10 @@ fn keyword(s: &str) -> Option<Tok<'static>> {
         "domain" => Tok::Domain,
         "alias" => Tok::Alias,
         "namespace" => Tok::Namespace,
+        "rule" => Tok::Rule,
+        "use" => Tok::Use,
+        "actions" => Tok::Actions,
+        "predicate" => Tok::Predicate,
         "risk" => Tok::Risk,
         "compliance" => Tok::Compliance,
         "enum" => Tok::Enum,
@@ -236,6 +248,10 @@ impl Tok<'_> {
                 | Tok::Domain
                 | Tok::Alias
                 | Tok::Namespace
+                | Tok::Rule
+                | Tok::Use
+                | Tok::Actions
+                | Tok::Predicate
                 | Tok::Compliance
                 | Tok::Policy
         )

@@ -172,7 +172,11 @@ fn split_items(src: &str, tokens: &[Spanned<'_>]) -> Vec<std::ops::Range<usize>>
             | Tok::Domain
             | Tok::Alias
             | Tok::Namespace
-            | Tok::Ident("if" | "rule") => line_start && column_one && depth == 0,
+            | Tok::Rule
+            | Tok::Use
+            | Tok::Actions
+            | Tok::Predicate
+            | Tok::Ident("if") => line_start && column_one && depth == 0,
             _ => false,
         };
         if starts_item && i > from {
@@ -341,7 +345,7 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
                     d.help(format!("keywords are lowercase: `{lower}`"))
                         .fix(span, lower)
                 }
-                (Tok::Ident(w), _) if *w == "if" || *w == "rule" => {
+                (Tok::Ident(w), _) if *w == "if" => {
                     d.help("a rule starts with `when`").fix(span, "when")
                 }
                 (_, true) if exp.len() <= 3 => {

@@ -14,7 +14,7 @@
 
 use crate::program::Program;
 use crate::request::{BindError, Request};
-use crate::wire::{ToolExprWire, ToolWire};
+use crate::wire::{ToolCondWire, ToolExprWire, ToolWire};
 use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
@@ -54,9 +54,76 @@ pub fn strip_host_prefix(name: &str) -> &str {
     }
 }
 
-pub(crate) fn find_tool<'p>(p: &'p Program, name: &str) -> Option<&'p ToolWire> {
+/// The mapping that normalizes this call: the first, in source order, whose
+/// condition holds or that has none. A condition that cannot be evaluated
+/// exactly refuses the call (it never falls through to the next mapping),
+/// and so does a tool none of whose mappings applies.
+fn choose<'p>(
+    p: &'p Program,
+    name: &str,
+    sources: &Sources<'_>,
+) -> Result<Option<&'p ToolWire>, BindError> {
     let bare = strip_host_prefix(name);
-    p.tools.iter().find(|t| t.names.iter().any(|n| n == bare))
+    let mut any = false;
+    for t in p.tools.iter().filter(|t| t.names.iter().any(|n| n == bare)) {
+        any = true;
+        let Some(cond) = &t.when else {
+            return Ok(Some(t));
+        };
+        match holds(cond, sources)? {
+            Some(true) => return Ok(Some(t)),
+            Some(false) => {}
+            None => {
+                return Err(BindError::NoMappingApplies {
+                    tool: name.to_string(),
+                })
+            }
+        }
+    }
+    if any {
+        return Err(BindError::NoMappingApplies {
+            tool: name.to_string(),
+        });
+    }
+    Ok(None)
+}
+
+/// A mapping's condition: `None` when a value is null or not of the shape
+/// the test needs.
+fn holds(c: &ToolCondWire, s: &Sources<'_>) -> Result<Option<bool>, BindError> {
+    Ok(match c {
+        ToolCondWire::True(e) => match eval(e, s)? {
+            Json::Bool(b) => Some(b),
+            _ => None,
+        },
+        ToolCondWire::Eq(a, b) => match (eval(a, s)?, eval(b, s)?) {
+            (Json::Null, _) | (_, Json::Null) => None,
+            (x, y) => Some(x == y),
+        },
+        ToolCondWire::Not(inner) => holds(inner, s)?.map(|b| !b),
+        ToolCondWire::All(v) => {
+            let mut out = Some(true);
+            for c in v {
+                match holds(c, s)? {
+                    Some(true) => {}
+                    Some(false) => return Ok(Some(false)),
+                    None => out = None,
+                }
+            }
+            out
+        }
+        ToolCondWire::Any(v) => {
+            let mut out = Some(false);
+            for c in v {
+                match holds(c, s)? {
+                    Some(false) => {}
+                    Some(true) => return Ok(Some(true)),
+                    None => out = None,
+                }
+            }
+            out
+        }
+    })
 }
 
 pub(crate) fn bind_tool(
@@ -68,7 +135,16 @@ pub(crate) fn bind_tool(
     session: Option<Box<str>>,
     aggs: Box<[i64]>,
 ) -> Result<Request, BindError> {
-    let Some(tool) = find_tool(p, name) else {
+    let empty = Map::new();
+    let raw = args.unwrap_or(&empty);
+    let sources = Sources {
+        inputs: raw,
+        actor,
+        context,
+        tool: Some(name),
+        builtins: p.builtins,
+    };
+    let Some(tool) = choose(p, name, &sources)? else {
         return Ok(Request {
             instance: p.instance,
             action: None,
@@ -81,19 +157,10 @@ pub(crate) fn bind_tool(
             taint: None,
         });
     };
-    let empty = Map::new();
-    let raw = args.unwrap_or(&empty);
     let unread = raw
         .keys()
         .find(|k| tool.args.binary_search_by(|a| a.as_str().cmp(k)).is_err());
     let mut fields = Map::new();
-    let sources = Sources {
-        inputs: raw,
-        actor,
-        context,
-        tool: Some(name),
-        builtins: p.builtins,
-    };
     for (field, expr) in &tool.fields {
         let v = eval(expr, &sources)?;
         if !v.is_null() {

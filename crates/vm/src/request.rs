@@ -138,6 +138,12 @@ pub enum BindError {
     NoBuiltin {
         builtin: String,
     },
+    /// A tool has conditional mappings (`tool X when … -> …`) and none
+    /// applies to this call, or a condition could not be evaluated: the
+    /// call is refused rather than normalized by a looser guess.
+    NoMappingApplies {
+        tool: String,
+    },
     /// A number that is an integer but does not fit the field's range
     /// (`min..=max`), e.g. money of 1e30 or above `i64::MAX`.
     OutOfRange {
@@ -203,6 +209,7 @@ impl fmt::Display for BindError {
             BindError::UnknownArgument { tool, arg } => write!(f, "tool `{tool}` has no argument `{arg}`; an argument the gate does not read may be the one the tool runs"),
             BindError::DisagreeingArguments { tool, first, second } => write!(f, "tool `{tool}` was given both `{first}` and `{second}` with different values"),
             BindError::NoBuiltin { builtin } => write!(f, "the classifier `{builtin}` is not attached to this engine, so the request cannot be read (attach the classifiers: `Program::with_builtins(&permit0_classify::CLASSIFIERS)`)"),
+            BindError::NoMappingApplies { tool } => write!(f, "no mapping of tool `{tool}` applies to this call: its conditions do not hold, or cannot be evaluated"),
             BindError::OutOfRange { field, value, min, max } => write!(f, "`{field}` is {value}, which is out of range: it must be an integer from {min} to {max}"),
             BindError::ClockSkew { field, value, ahead, max_skew_ms } => write!(
                 f,

@@ -19,7 +19,7 @@ use permit0_types::builtin::Builtin;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
@@ -166,10 +166,24 @@ pub struct AggregateWire {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolWire {
     pub names: Vec<String>,
+    /// A conditional mapping's condition (format 5): the mapping applies to
+    /// the calls where it holds.
+    pub when: Option<ToolCondWire>,
     pub action: u32,
     pub fields: Vec<(String, ToolExprWire)>,
     /// Every raw argument the tool accepts, sorted.
     pub args: Vec<String>,
+}
+
+/// A conditional mapping's condition; a value that is not exactly a boolean
+/// (or, for `Eq`, two non-null values) refuses the call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolCondWire {
+    True(ToolExprWire),
+    Eq(ToolExprWire, ToolExprWire),
+    Not(Box<ToolCondWire>),
+    All(Vec<ToolCondWire>),
+    Any(Vec<ToolCondWire>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,22 @@ const TOP_KEYWORDS: &[(&str, &str)] = &[
     ),
     ("let", "a named constant: `let trusted = {\"a\", \"b\"}`"),
     (
+        "rule",
+        "a named rule: `rule large_refund: when … then …`; its id is `policy.large_refund`",
+    ),
+    (
+        "use",
+        "imports names another policy defines: `use stdlib.shared.{write_methods}`",
+    ),
+    (
+        "actions",
+        "names an alternation: `actions outbound = email.send | network.http_request`",
+    ),
+    (
+        "predicate",
+        "names a condition: `predicate read_secrets = session.seen(secret.read, 1h)`",
+    ),
+    (
         "policy",
         "the policy's name: `policy payments.refunds \"…\"`",
     ),
@@ -555,6 +571,9 @@ pub fn items(a: &Analysis, pos: Position) -> Vec<CompletionItem> {
     if in_comment(text, offset) {
         return Vec::new();
     }
+    if let Some(named) = crate::names::completions(a, offset) {
+        return named;
+    }
     let toks = Tokens::new(text);
     let mut cur = toks.at_cursor(offset);
     if let Some(c) = cur {
@@ -601,6 +620,7 @@ pub fn items(a: &Analysis, pos: Position) -> Vec<CompletionItem> {
         Place::TopLevel => top(&mut b),
         Place::Action { chain, pattern } => match chain.as_slice() {
             [] => {
+                b.items.extend(crate::names::local_names(a, b.range));
                 b.domains();
                 if *pattern {
                     b.keyword("*", "every action", 1);
@@ -623,6 +643,9 @@ pub fn items(a: &Analysis, pos: Position) -> Vec<CompletionItem> {
             in_collection,
             first,
         } => {
+            if lhs.is_none() {
+                b.items.extend(crate::names::local_names(a, b.range));
+            }
             b.operand(pats.as_deref(), lhs.as_deref(), *in_collection, *first);
         }
         Place::Member { chain, .. } => b.member(chain),

@@ -18,8 +18,13 @@ use std::fmt::Write as _;
 
 pub fn hover(a: &Analysis, pos: Position, caps: ClientCaps) -> Option<Hover> {
     let offset = a.offset(pos);
-    let (target, start, end) = target_at(a, offset)?;
-    let value = render(a, &target)?;
+    let (value, start, end) = match crate::names::hover(a, offset) {
+        Some(named) => named,
+        None => {
+            let (target, start, end) = target_at(a, offset)?;
+            (render(a, &target)?, start, end)
+        }
+    };
     let range = a.index().map(|i| {
         i.range(
             u32::try_from(start).unwrap_or(0),

@@ -97,7 +97,10 @@ fn collect(a: &Analysis) -> Vec<Sym> {
                     Effect::Decide(n) => n.text.clone(),
                     Effect::Amplify(_) => "amplify".to_string(),
                 };
-                let mut detail = format!("{policy}:{ordinal}");
+                let mut detail = match &r.name {
+                    Some(n) => format!("{policy}.{}", n.text),
+                    None => format!("{policy}:{ordinal}"),
+                };
                 if let Some(reason) = &r.reason {
                     detail.push_str(&format!(" — {}", reason.value));
                 }
@@ -111,6 +114,33 @@ fn collect(a: &Analysis) -> Vec<Sym> {
                     first.to(last),
                 )
             }
+            Item::Use(u) => {
+                let names: Vec<&str> = u.names.iter().map(|n| n.text.as_str()).collect();
+                sym(
+                    format!("use {}", u.policy.dotted()),
+                    Some(names.join(", ")),
+                    SymbolKind::MODULE,
+                    u.span,
+                    u.policy.span,
+                )
+            }
+            Item::Actions(x) => {
+                let pats: Vec<String> = x.patterns.iter().map(pattern_text).collect();
+                sym(
+                    x.name.text.clone(),
+                    Some(pats.join(" | ")),
+                    SymbolKind::ENUM,
+                    x.span,
+                    x.name.span,
+                )
+            }
+            Item::Predicate(x) => sym(
+                x.name.text.clone(),
+                Some(a.comp.sources.slice(x.value.span).to_string()),
+                SymbolKind::BOOLEAN,
+                x.span,
+                x.name.span,
+            ),
             Item::Tool(t) => {
                 let names: Vec<&str> = t.names.iter().map(|n| n.value.as_str()).collect();
                 let sel = t.names.first().map(|n| n.span).unwrap_or(t.span);
