@@ -92,11 +92,11 @@ fn choose<'p>(
 /// the test needs.
 fn holds(c: &ToolCondWire, s: &Sources<'_>) -> Result<Option<bool>, BindError> {
     Ok(match c {
-        ToolCondWire::True(e) => match eval(e, s)? {
+        ToolCondWire::True(e) => match *eval(e, s)? {
             Json::Bool(b) => Some(b),
             _ => None,
         },
-        ToolCondWire::Eq(a, b) => match (eval(a, s)?, eval(b, s)?) {
+        ToolCondWire::Eq(a, b) => match (&*eval(a, s)?, &*eval(b, s)?) {
             (Json::Null, _) | (_, Json::Null) => None,
             (x, y) => Some(x == y),
         },
