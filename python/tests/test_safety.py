@@ -43,11 +43,8 @@ def test_a_bundle_signed_by_an_untrusted_key_is_refused(tmp_path, bundle):
 def test_an_engine_that_raises_denies(bundle, pub):
     a = permit0.Authorizer(bundle, [pub])
 
-    class Broken:
-        def inputs(self, action):
-            return None
-
-        def decide(self, request):
+    class Broken:  # an engine that raises instead of deciding
+        def check(self, *call):
             raise RuntimeError("boom")
 
     a._native = Broken()
