@@ -17,10 +17,9 @@ import os
 import threading
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from types import MappingProxyType
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Sequence, TypeVar, Union, overload
+from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar, Union, overload
 
 from . import _native
 
@@ -75,8 +74,10 @@ def _fail_closed(why: str, action: Optional[str] = None) -> Decision:
 # --- scope carried by @guard ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Scope:
+class _Scope(NamedTuple):
+    """What a ``@guard`` carries into the calls made inside it (read by the
+    engine, crates/python/src/request.rs). A tuple: cheap to make per call."""
+
     actor: Optional[Mapping[str, Any]]
     session: Optional[Mapping[str, Any]]
     tenant: Optional[str]
@@ -126,6 +127,45 @@ def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> Mapping[str
     return MappingProxyType(out)
 
 
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _binder(sig: inspect.Signature) -> Callable[[tuple, dict], Mapping[str, Any]]:
+    """``_arguments`` for one signature, fast for the common one: named
+    parameters only (no ``*args``, ``**kwargs`` or positional-only). Any
+    call it cannot map plainly (too many positionals, an unknown or doubled
+    keyword) goes to ``_arguments``, which answers the same."""
+    params = list(sig.parameters.values())
+    if any(p.kind not in _NAMED for p in params):
+        return lambda args, kwargs: _arguments(sig, args, kwargs)
+    positional = tuple(
+        p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    )
+    names = frozenset(p.name for p in params)
+    defaults = {
+        p.name: p.default
+        for p in params
+        if p.default is not inspect.Parameter.empty and p.name not in ("self", "cls")
+    }
+    drop = ("self", "cls") if names & {"self", "cls"} else ()
+
+    def bind(args: tuple, kwargs: dict) -> Mapping[str, Any]:
+        if len(args) > len(positional):
+            return _arguments(sig, args, kwargs)
+        out = dict(zip(positional, args))
+        if kwargs:
+            if not names.issuperset(kwargs) or not out.keys().isdisjoint(kwargs):
+                return _arguments(sig, args, kwargs)
+            out.update(kwargs)
+        for name in drop:
+            out.pop(name, None)
+        for name, value in defaults.items():
+            out.setdefault(name, value)
+        return MappingProxyType(out)
+
+    return bind
+
+
 @overload
 def guard(fn: F) -> F: ...
 @overload
@@ -141,16 +181,18 @@ def guard(fn=None, *, actor=None, session=None, tenant=None):
     function's own arguments of the same name (the dict wins)."""
 
     def wrap(f):
-        sig = inspect.signature(f)
+        arguments = _binder(inspect.signature(f))
         actor_d, session_d = _as_actor(actor), _as_session(session)
 
         def scope_for(args, kwargs) -> _Scope:
             outer = _scope.get()
+            if outer is None:
+                return _Scope(actor_d, session_d, tenant, arguments(args, kwargs))
             return _Scope(
-                actor=actor_d if actor_d is not None else (outer.actor if outer else None),
-                session=session_d if session_d is not None else (outer.session if outer else None),
-                tenant=tenant if tenant is not None else (outer.tenant if outer else None),
-                arguments=_arguments(sig, args, kwargs),
+                actor_d if actor_d is not None else outer.actor,
+                session_d if session_d is not None else outer.session,
+                tenant if tenant is not None else outer.tenant,
+                arguments(args, kwargs),
             )
 
         if inspect.iscoroutinefunction(f):
@@ -238,6 +280,10 @@ class Authorizer:
             raise BundleError(f"cannot read the bundle or a key: {e}") from None
         self._reviewer = reviewer
         self._review_above = TIERS.index(review_above)
+        # No reviewer: `permit` calls the engine directly (_Permit).
+        self._fast = reviewer is None
+
+    _fast = False
 
     @property
     def bundle(self) -> str:
@@ -274,8 +320,7 @@ class Authorizer:
         try:
             d = self._native.check(tool, name, args, actor, context, session, scope)
         except Exception as e:  # noqa: BLE001 — fail closed on anything
-            log.error("permit0: the engine failed on %r: %s", name, e)
-            return _fail_closed(f"permit0 engine error: {e}", name)
+            return _engine_failed(name, e)
         if self._reviewer is None or d.verdict != "allow":
             return d
         return self._review(
@@ -302,8 +347,21 @@ class Authorizer:
         tier = TIERS.index(risk.tier) if risk.tier in TIERS else len(TIERS)
         if tier <= self._review_above:
             return d
+        # The reviewer sees the decision without its token: an allow it may
+        # still turn into a deny must not have minted one.
+        seen = Decision(
+            d.verdict,
+            d.reason,
+            rule=d.rule,
+            action=d.action,
+            risk=risk,
+            bundle=d.bundle,
+            action_digest=d.action_digest,
+            obligations=d.obligations,
+            approval_id=d.approval_id,
+        )
         try:
-            verdict = self._reviewer(d, MappingProxyType(dict(request())))
+            verdict = self._reviewer(seen, MappingProxyType(dict(request())))
         except Exception as e:  # noqa: BLE001
             log.warning("permit0: the reviewer raised (%s); the decision stands", e)
             return d
@@ -479,6 +537,11 @@ class RemoteAuthorizer(Authorizer):
         return Decision.from_dict(self._call("GET", path, timeout=seconds + self._timeout))
 
 
+def _engine_failed(name: str, e: Exception) -> Decision:
+    log.error("permit0: the engine failed on %r: %s", name, e)
+    return _fail_closed(f"permit0 engine error: {e}", name)
+
+
 def _raise(d: Decision) -> Decision:
     if d.verdict == "allow":
         return d
@@ -578,8 +641,18 @@ class _Permit:
         except Exception as e:  # noqa: BLE001
             return _fail_closed(str(e), name)
 
+    # check and require are the hot path: for an embedded authorizer with
+    # no reviewer they call the engine directly (what Authorizer._run does
+    # then, one Python call less).
+
     def check(self, action: str, args=None, *, actor=None, context=None, session=None) -> Decision:
         """``Authorizer.check`` on the configured authorizer."""
+        a = _default
+        if a is not None and a._fast:
+            try:
+                return a._native.check(False, action, args, actor, context, session, _scope.get())
+            except Exception as e:  # noqa: BLE001 — fail closed on anything
+                return _engine_failed(action, e)
         a = self._get(action)
         if isinstance(a, Authorizer):
             return a._run(False, action, args, actor, context, session)
@@ -589,6 +662,15 @@ class _Permit:
         self, action: str, args=None, *, actor=None, context=None, session=None, wait=None
     ) -> Decision:
         """``Authorizer.require`` on the configured authorizer."""
+        a = _default
+        if a is not None and a._fast:
+            try:
+                d = a._native.check(False, action, args, actor, context, session, _scope.get())
+            except Exception as e:  # noqa: BLE001 — fail closed on anything
+                d = _engine_failed(action, e)
+            if d.allowed:
+                return d
+            return _raise(d)  # embedded mode queues no approval to wait for
         a = self._get(action)
         if not isinstance(a, Authorizer):
             return _raise(a)

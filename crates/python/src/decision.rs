@@ -4,6 +4,7 @@
 
 use ed25519_dalek::SigningKey;
 use permit0_audit::token::{issue, Basis, Claims};
+use permit0_authorizer::Deferred;
 use permit0_vm::risk::Verdict;
 use permit0_vm::Outcome;
 use pyo3::exceptions::PyValueError;
@@ -32,11 +33,12 @@ impl Minter {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).ok()?;
         let now = permit0_vm::time::now_ms();
+        let data = d.data();
         let mut claims = Claims {
-            action: d.action.clone()?,
-            action_digest: d.action_digest.clone()?,
-            bundle: d.bundle.clone(),
-            rule: d.rule.clone(),
+            action: data.action.clone()?,
+            action_digest: data.action_digest.clone()?,
+            bundle: data.bundle.clone(),
+            rule: data.rule.clone(),
             basis: Basis::Allowed,
             issued_ms: now,
             expires_ms: now.saturating_add(self.ttl_ms),
@@ -144,6 +146,21 @@ impl Risk {
 #[pyclass(frozen, module = "permit0")]
 pub struct Decision {
     verdict: Verdict,
+    /// An embedded decision's outcome, built when first read …
+    deferred: Option<Deferred>,
+    /// … into these (given at once for any other decision).
+    data: OnceLock<Data>,
+    /// A token given (a remote decision's), or …
+    token: Option<String>,
+    /// … minted on first read, for an embedded allow with a signing key.
+    minter: Option<Arc<Minter>>,
+    minted: OnceLock<Option<String>>,
+    approval_id: Option<String>,
+}
+
+/// The outcome's parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Data {
     reason: String,
     rule: Option<String>,
     action: Option<String>,
@@ -151,12 +168,20 @@ pub struct Decision {
     bundle: String,
     action_digest: Option<String>,
     obligations: Map<String, Json>,
-    /// A token given (a remote decision's), or …
-    token: Option<String>,
-    /// … minted on first read, for an embedded allow with a signing key.
-    minter: Option<Arc<Minter>>,
-    minted: OnceLock<Option<String>>,
-    approval_id: Option<String>,
+}
+
+impl Data {
+    fn from_outcome(o: Outcome) -> Data {
+        Data {
+            reason: o.reason,
+            rule: o.rule,
+            action: o.action,
+            risk: o.risk.as_ref().map(Risk::from_vm),
+            bundle: o.bundle,
+            action_digest: o.action_digest,
+            obligations: o.obligations,
+        }
+    }
 }
 
 fn verdict_name(v: Verdict) -> &'static str {
@@ -179,18 +204,15 @@ fn verdict_from(s: &str) -> Option<Verdict> {
 static MAPPING_PROXY: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 
 impl Decision {
-    pub fn from_outcome(o: Outcome, minter: Option<Arc<Minter>>) -> Decision {
+    /// An embedded decision: its verdict now, the rest when read.
+    pub fn deferred(d: Deferred, minter: Option<Arc<Minter>>) -> Decision {
+        let verdict = d.verdict();
         Decision {
-            verdict: o.verdict,
-            reason: o.reason,
-            rule: o.rule,
-            action: o.action,
-            risk: o.risk.as_ref().map(Risk::from_vm),
-            bundle: o.bundle,
-            action_digest: o.action_digest,
-            obligations: o.obligations,
+            verdict,
+            deferred: Some(d),
+            data: OnceLock::new(),
             token: None,
-            minter: if o.verdict == Verdict::Allow {
+            minter: if verdict == Verdict::Allow {
                 minter
             } else {
                 None
@@ -198,6 +220,35 @@ impl Decision {
             minted: OnceLock::new(),
             approval_id: None,
         }
+    }
+
+    pub fn from_outcome(o: Outcome) -> Decision {
+        Decision::with_data(o.verdict, Data::from_outcome(o), None, None)
+    }
+
+    fn with_data(
+        verdict: Verdict,
+        data: Data,
+        token: Option<String>,
+        approval_id: Option<String>,
+    ) -> Decision {
+        Decision {
+            verdict,
+            deferred: None,
+            data: OnceLock::from(data),
+            token,
+            minter: None,
+            minted: OnceLock::new(),
+            approval_id,
+        }
+    }
+
+    fn data(&self) -> &Data {
+        self.data.get_or_init(|| match &self.deferred {
+            Some(d) => Data::from_outcome(d.outcome()),
+            // Unreachable: every other decision is made with its data.
+            None => Data::from_outcome(Outcome::escalate(String::new(), None, "")),
+        })
     }
 
     fn token_str(&self) -> Option<&str> {
@@ -218,10 +269,9 @@ impl Decision {
             .and_then(verdict_from)
         else {
             let got = v.get("decision").cloned().unwrap_or(Json::Null);
-            return Ok(Decision::fail_closed(
-                format!("unreadable decision {got}; denied (fail closed)"),
-                None,
-            ));
+            return Ok(Decision::fail_closed(format!(
+                "unreadable decision {got}; denied (fail closed)"
+            )));
         };
         let risk = match v.get("risk") {
             None | Some(Json::Null) => None,
@@ -232,8 +282,7 @@ impl Decision {
             None | Some(Json::Null) => String::new(),
             Some(other) => other.to_string(),
         };
-        Ok(Decision {
-            verdict,
+        let data = Data {
             reason,
             rule: s("rule"),
             action: s("action"),
@@ -245,28 +294,19 @@ impl Decision {
                 .and_then(Json::as_object)
                 .cloned()
                 .unwrap_or_default(),
-            token: s("token"),
-            minter: None,
-            minted: OnceLock::new(),
-            approval_id: s("approval_id").or_else(|| s("approval")),
-        })
+        };
+        Ok(Decision::with_data(
+            verdict,
+            data,
+            s("token"),
+            s("approval_id").or_else(|| s("approval")),
+        ))
     }
 
-    pub fn fail_closed(reason: String, action: Option<String>) -> Decision {
-        Decision {
-            verdict: Verdict::Deny,
-            reason,
-            rule: None,
-            action,
-            risk: None,
-            bundle: String::new(),
-            action_digest: None,
-            obligations: Map::new(),
-            token: None,
-            minter: None,
-            minted: OnceLock::new(),
-            approval_id: None,
-        }
+    fn fail_closed(reason: String) -> Decision {
+        let mut o = Outcome::escalate(reason, None, "");
+        o.verdict = Verdict::Deny;
+        Decision::from_outcome(o)
     }
 }
 
@@ -302,8 +342,7 @@ impl Decision {
                 _ => return Err(PyValueError::new_err("obligations must be a dict")),
             },
         };
-        Ok(Decision {
-            verdict,
+        let data = Data {
             reason,
             rule,
             action,
@@ -311,11 +350,8 @@ impl Decision {
             bundle,
             action_digest,
             obligations,
-            token,
-            minter: None,
-            minted: OnceLock::new(),
-            approval_id,
-        })
+        };
+        Ok(Decision::with_data(verdict, data, token, approval_id))
     }
 
     /// Reads the decision JSON (`to_dict()`'s, or a `permit0 serve`
@@ -344,42 +380,42 @@ impl Decision {
 
     #[getter]
     fn reason(&self) -> &str {
-        &self.reason
+        &self.data().reason
     }
 
     /// The deciding rule (`policy:line`, or `reviewer`), or `None`.
     #[getter]
     fn rule(&self) -> Option<&str> {
-        self.rule.as_deref()
+        self.data().rule.as_deref()
     }
 
     /// The canonical action decided.
     #[getter]
     fn action(&self) -> Option<&str> {
-        self.action.as_deref()
+        self.data().action.as_deref()
     }
 
     #[getter]
     fn risk(&self) -> Option<Risk> {
-        self.risk.clone()
+        self.data().risk.clone()
     }
 
     /// `sha256:…` of the bundle that decided.
     #[getter]
     fn bundle(&self) -> &str {
-        &self.bundle
+        &self.data().bundle
     }
 
     /// `sha256:…` of the request's canonical form (what a token binds).
     #[getter]
     fn action_digest(&self) -> Option<&str> {
-        self.action_digest.as_deref()
+        self.data().action_digest.as_deref()
     }
 
     /// What the deciding rules ask of the executor (read-only mapping).
     #[getter]
     fn obligations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let d = pythonize::pythonize(py, &self.obligations)?;
+        let d = pythonize::pythonize(py, &self.data().obligations)?;
         MAPPING_PROXY
             .import(py, "types", "MappingProxyType")?
             .call1((d,))
@@ -401,19 +437,20 @@ impl Decision {
 
     /// The decision JSON (docs/language.md).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let data = self.data();
         let d = PyDict::new(py);
-        d.set_item("action", self.action.as_deref())?;
-        d.set_item("action_digest", self.action_digest.as_deref())?;
-        d.set_item("bundle", &self.bundle)?;
+        d.set_item("action", data.action.as_deref())?;
+        d.set_item("action_digest", data.action_digest.as_deref())?;
+        d.set_item("bundle", &data.bundle)?;
         d.set_item("decision", verdict_name(self.verdict))?;
-        d.set_item("reason", &self.reason)?;
-        match &self.risk {
+        d.set_item("reason", &data.reason)?;
+        match &data.risk {
             Some(r) => d.set_item("risk", r.dict(py)?)?,
             None => d.set_item("risk", py.None())?,
         }
-        d.set_item("rule", self.rule.as_deref())?;
-        if !self.obligations.is_empty() {
-            d.set_item("obligations", pythonize::pythonize(py, &self.obligations)?)?;
+        d.set_item("rule", data.rule.as_deref())?;
+        if !data.obligations.is_empty() {
+            d.set_item("obligations", pythonize::pythonize(py, &data.obligations)?)?;
         }
         if let Some(t) = self.token_str() {
             d.set_item("token", t)?;
@@ -430,25 +467,20 @@ impl Decision {
         };
         let o = o.get();
         self.verdict == o.verdict
-            && self.reason == o.reason
-            && self.rule == o.rule
-            && self.action == o.action
-            && self.risk == o.risk
-            && self.bundle == o.bundle
-            && self.action_digest == o.action_digest
-            && self.obligations == o.obligations
+            && self.data() == o.data()
             && self.token_str() == o.token_str()
             && self.approval_id == o.approval_id
     }
 
     fn __repr__(&self) -> String {
+        let data = self.data();
         let q = |s: Option<&str>| s.map_or("None".to_string(), |s| format!("{s:?}"));
         format!(
             "Decision(verdict={:?}, reason={:?}, rule={}, action={})",
             verdict_name(self.verdict),
-            self.reason,
-            q(self.rule.as_deref()),
-            q(self.action.as_deref())
+            data.reason,
+            q(data.rule.as_deref()),
+            q(data.action.as_deref())
         )
     }
 }

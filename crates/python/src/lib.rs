@@ -64,9 +64,11 @@ fn asked(request: &Bound<'_, PyAny>) -> Option<String> {
 }
 
 impl Authorizer {
-    /// The engine's decision, with the GIL released while it decides.
-    fn decide_json(&self, py: Python<'_>, json: &Json) -> Outcome {
-        py.allow_threads(|| self.inner.decide(json))
+    /// The engine's decision, with the GIL released while it decides; the
+    /// outcome's reason, digests and obligations are built when read.
+    fn decide_json(&self, py: Python<'_>, json: &Json) -> Decision {
+        let d = py.allow_threads(|| self.inner.decide_deferred(json));
+        Decision::deferred(d, self.minter.clone())
     }
 
     fn inputs_of(&self, action: &str) -> Option<Vec<String>> {
@@ -81,8 +83,9 @@ impl Authorizer {
         )
     }
 
-    fn decision(&self, o: Outcome) -> Decision {
-        Decision::from_outcome(o, self.minter.clone())
+    /// A deny decided here (a request that is not one).
+    fn denied(&self, reason: String, asked: Option<&str>) -> Decision {
+        Decision::from_outcome(deny(reason, asked, &self.inner.program().digest_string()))
     }
 }
 
@@ -175,15 +178,10 @@ impl Authorizer {
             session,
             scope,
         };
-        let outcome = match call.assemble(|a| self.inputs_of(a)) {
+        match call.assemble(|a| self.inputs_of(a)) {
             Ok(json) => self.decide_json(py, &json),
-            Err(e) => deny(
-                e.reason(),
-                Some(name),
-                &self.inner.program().digest_string(),
-            ),
-        };
-        self.decision(outcome)
+            Err(e) => self.denied(e.reason(), Some(name)),
+        }
     }
 
     /// request(tool, name, args, actor, context, session, scope) -> dict
@@ -225,15 +223,13 @@ impl Authorizer {
     /// (`{"tool": …, "args": …}`). Never raises for a bad request: what
     /// cannot be read is denied.
     fn decide(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> Decision {
-        let outcome = match request::json(request, 0) {
+        match request::json(request, 0) {
             Ok(json) => self.decide_json(py, &json),
-            Err(e) => deny(
+            Err(e) => self.denied(
                 format!("the request is not JSON ({e}); denied (fail closed)"),
                 asked(request).as_deref(),
-                &self.inner.program().digest_string(),
             ),
-        };
-        self.decision(outcome)
+        }
     }
 
     /// explain(request: dict) -> dict
