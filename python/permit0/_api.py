@@ -109,11 +109,12 @@ def _as_session(session: Any) -> Optional[dict]:
     raise TypeError("session must be an id (str) or a dict such as {'id': …}")
 
 
-def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> Mapping[str, Any]:
+def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> dict:
+    """The guarded function's named arguments (a dict private to its scope)."""
     try:
         bound = sig.bind_partial(*args, **kwargs)
     except TypeError:
-        return MappingProxyType({})
+        return {}
     bound.apply_defaults()
     out: dict = {}
     for name, value in bound.arguments.items():
@@ -124,13 +125,13 @@ def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> Mapping[str
             out.update(value)
         else:
             out[name] = value
-    return MappingProxyType(out)
+    return out
 
 
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
-def _binder(sig: inspect.Signature) -> Callable[[tuple, dict], Mapping[str, Any]]:
+def _binder(sig: inspect.Signature) -> Callable[[tuple, dict], dict]:
     """``_arguments`` for one signature, fast for the common one: named
     parameters only (no ``*args``, ``**kwargs`` or positional-only). Any
     call it cannot map plainly (too many positionals, an unknown or doubled
@@ -149,7 +150,7 @@ def _binder(sig: inspect.Signature) -> Callable[[tuple, dict], Mapping[str, Any]
     }
     drop = ("self", "cls") if names & {"self", "cls"} else ()
 
-    def bind(args: tuple, kwargs: dict) -> Mapping[str, Any]:
+    def bind(args: tuple, kwargs: dict) -> dict:
         if len(args) > len(positional):
             return _arguments(sig, args, kwargs)
         out = dict(zip(positional, args))
@@ -161,7 +162,7 @@ def _binder(sig: inspect.Signature) -> Callable[[tuple, dict], Mapping[str, Any]
             out.pop(name, None)
         for name, value in defaults.items():
             out.setdefault(name, value)
-        return MappingProxyType(out)
+        return out
 
     return bind
 

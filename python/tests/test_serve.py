@@ -191,3 +191,26 @@ def test_wait_that_times_out_still_raises_the_escalation(serve):
         permit.require("payments.refund", {"amount": 85000, "charge_id": "ch_5"},
                        session=session, wait=1)
     assert e.value.approval_id == serve.pending_for(session)["id"]
+
+
+def test_the_approval_wait_example_runs_when_a_human_approves(serve, monkeypatch):
+    # python/examples/approval_wait.py as written, configured from the
+    # environment only; an approver answers while it waits.
+    import importlib.util
+
+    from conftest import EXAMPLES
+
+    monkeypatch.setenv("PERMIT0_URL", serve.url)
+    monkeypatch.setenv("PERMIT0_API_KEY", serve.agent)
+    monkeypatch.setenv("PERMIT0_WAIT", "30")
+    spec = importlib.util.spec_from_file_location("approval_wait", EXAMPLES / "approval_wait.py")
+    ex = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ex)
+    got = {}
+    t = threading.Thread(target=lambda: got.update(refund=ex.refund_customer("ch_3O9k...", 85000)))
+    t.start()
+    a = serve.pending_for("ticket-4711")
+    assert a["request"]["actor"] == {"id": "support_agent_v2"}
+    serve.call("POST", f"/v1/approvals/{a['id']}/approve", serve.approver, {"comment": "ok"})
+    t.join(timeout=30)
+    assert got.get("refund") == {"object": "refund", "charge": "ch_3O9k...", "status": "succeeded"}

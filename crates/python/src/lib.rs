@@ -178,7 +178,7 @@ impl Authorizer {
             session,
             scope,
         };
-        match call.assemble(|a| self.inputs_of(a)) {
+        match call.assemble(Some(&self.inner.program())) {
             Ok(json) => self.decide_json(py, &json),
             Err(e) => self.denied(e.reason(), Some(name)),
         }
@@ -211,7 +211,7 @@ impl Authorizer {
             scope,
         };
         let json = call
-            .assemble(|a| self.inputs_of(a))
+            .assemble(Some(&self.inner.program()))
             .map_err(request::Bad::into_py)?;
         Ok(pythonize::pythonize(py, &json)?)
     }
@@ -304,7 +304,7 @@ fn assemble<'py>(
         session,
         scope,
     };
-    let json = call.assemble(|_| None).map_err(request::Bad::into_py)?;
+    let json = call.assemble(None).map_err(request::Bad::into_py)?;
     Ok(pythonize::pythonize(py, &json)?)
 }
 

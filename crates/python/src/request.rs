@@ -4,6 +4,7 @@
 //! guarded function's arguments filling the action's missing input fields),
 //! done here so that a decision costs one call into the engine.
 
+use permit0_vm::Program;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
@@ -161,9 +162,10 @@ pub struct Call<'a, 'py> {
 }
 
 impl<'py> Call<'_, 'py> {
-    /// The request JSON. `inputs` gives the action's input fields, asked
-    /// only when a guarded function's arguments could fill some.
-    pub fn assemble(&self, inputs: impl FnOnce(&str) -> Option<Vec<String>>) -> Result<Json, Bad> {
+    /// The request JSON. With `program`, a guarded function's arguments
+    /// fill the action's input fields the args leave out (remote mode has
+    /// none: nothing is filled).
+    pub fn assemble(&self, program: Option<&Program>) -> Result<Json, Bad> {
         let py = self.args.py();
         let mut args = Map::new();
         if !self.args.is_none() {
@@ -219,14 +221,26 @@ impl<'py> Call<'_, 'py> {
 
         if !self.tool {
             if let Some(given) = attr(intern!(py, "arguments"))? {
-                if given.is_truthy().unwrap_or(false) {
-                    for f in inputs(self.name).unwrap_or_default() {
-                        if args.contains_key(&f) {
+                let inputs = match program {
+                    Some(p) if given.is_truthy().unwrap_or(false) => {
+                        p.action_id(self.name).map(|id| p.action_inputs(id))
+                    }
+                    _ => None,
+                };
+                // The guarded function's few arguments, each checked against
+                // the action's input fields: the same fills as walking the
+                // fields, without a lookup per field.
+                if let Some(inputs) = inputs {
+                    for (k, v) in items(&given).unwrap_or_default() {
+                        if v.is_none() {
                             continue;
                         }
-                        let Ok(v) = given.get_item(&f) else { continue };
-                        if !v.is_none() {
-                            args.insert(f, json(&v, 1).map_err(Bad::NotJson)?);
+                        let Ok(k) = k.downcast::<PyString>() else {
+                            continue;
+                        };
+                        let k = k.to_str().map_err(|e| Bad::NotJson(e.to_string()))?;
+                        if inputs.contains(&k) && !args.contains_key(k) {
+                            args.insert(k.to_owned(), json(&v, 1).map_err(Bad::NotJson)?);
                         }
                     }
                 }
