@@ -47,6 +47,9 @@ class PermitError(Exception):
         self.reason = decision.reason
         self.rule = decision.rule
 
+    def __reduce__(self):
+        return (type(self), (self.decision,))
+
 
 class Denied(PermitError):
     """The action is denied: do not perform it."""

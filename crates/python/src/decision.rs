@@ -133,6 +133,21 @@ impl Risk {
         self.dict(py)
     }
 
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (i64, String, Vec<String>))> {
+        let r = slf.get();
+        Ok((
+            slf.get_type().into_any(),
+            (
+                r.score,
+                r.tier.to_string(),
+                r.flags.iter().map(|f| f.to_string()).collect(),
+            ),
+        ))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Risk(score={}, tier={:?}, flags={:?})",
@@ -459,6 +474,14 @@ impl Decision {
             d.set_item("approval_id", a)?;
         }
         Ok(d)
+    }
+
+    /// Pickles as its decision JSON (an embedded allow's token minted).
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyDict>,))> {
+        let from_dict = slf.get_type().getattr("from_dict")?;
+        Ok((from_dict, (slf.get().to_dict(slf.py())?,)))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
