@@ -200,7 +200,10 @@ impl Authorizer {
 
     /// Session, decide and outcome of a bound request.
     fn decide_bound(&self, program: &Program, req: Request, clock: Clock) -> Outcome {
-        self.decide_unbuilt(program, req, clock).outcome(program)
+        match self.decide_unbuilt(program, req, clock) {
+            Unbuilt::Ready(o) => o,
+            bound => bound.outcome(program),
+        }
     }
 
     /// Session and decision of a bound request, its outcome not yet built.
