@@ -5,12 +5,13 @@
 //! args, actor, context, session, the `@guard` scope) are assembled here
 //! straight into the engine's JSON value (no JSON text in between), decided
 //! with the GIL released, and the decision comes back as a frozen
-//! [`Decision`] holding the outcome as Rust data: Python values are made
-//! only for the attributes read.
+//! [`Decision`] holding the engine's result as Rust data: its outcome
+//! (reason, digests, obligations) is built when first read, and Python
+//! values are made only for the attributes read.
 //!
-//! Nothing that goes wrong with a request raises: a value that is not JSON
-//! (a set, an object, a NaN) or a panic under the engine gives a deny, as
-//! the Authorizer itself does. Only a bundle or key it refuses raises
+//! Nothing that goes wrong with a request raises: a piece of the wrong
+//! type, a value that is not JSON (an object, a NaN, a 100-bit integer) or
+//! a panic under the engine gives a deny, as the Authorizer itself does. Only a bundle or key it refuses raises
 //! `BundleError`, when an `Authorizer` is built or swapped.
 
 // PyO3's macros expand to `unsafe` FFI glue; this crate writes none itself.
