@@ -7,8 +7,8 @@
 # Works from any directory. The venv is target/python-venv (made anew each
 # run), the wheel goes to target/python-wheels (a dev build: fast to
 # compile; `pip install ./python` builds the release one). The tests compile
-# their policy with the permit0 CLI: $PERMIT0_BIN, by default
-# target/debug/permit0, built when missing.
+# their policy with the permit0 CLI and start a real `permit0 serve`:
+# $PERMIT0_BIN, by default target/debug/permit0 (built with cargo).
 set -euo pipefail
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 
@@ -45,13 +45,17 @@ rm -rf "$wheels"
 (cd "$here" && "$venv/bin/maturin" build --profile dev --interpreter "$py" --out "$wheels" 2>&1 | { grep -v '^ *Compiling' || true; } >&2)
 "$py" -m pip install -q --no-index --find-links "$wheels" permit0
 
-bin="${PERMIT0_BIN:-$target/debug/permit0}"
-if [ ! -x "$bin" ]; then
-    if [ -n "${PERMIT0_BIN:-}" ]; then
+if [ -n "${PERMIT0_BIN:-}" ]; then
+    bin="$PERMIT0_BIN"
+    if [ ! -x "$bin" ]; then
         echo "python: PERMIT0_BIN=$PERMIT0_BIN is not an executable" >&2
         exit 1
     fi
+else
+    # Always through cargo (a no-op when it is up to date): the tests run
+    # `permit0 serve`, so a stale binary would test another server.
     cargo build -q --bin permit0
+    bin="$target/debug/permit0"
 fi
 export PERMIT0_BIN="$bin"
 

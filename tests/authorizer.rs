@@ -231,3 +231,44 @@ fn the_bare_vm_without_classifiers_refuses_what_it_cannot_read() {
     let auth = Authorizer::new(&bytes, &[public_key_text().as_str()]).unwrap();
     assert_eq!(auth.decide(&call).verdict, Verdict::Allow);
 }
+
+#[test]
+fn a_deferred_decision_is_the_same_decision_with_its_outcome_built_later() {
+    // Two authorizers fed the same requests in the same order: one builds
+    // each outcome at once, the other (the Python SDK's way) only when read.
+    let eager = authorizer(REFUNDS);
+    let lazy = authorizer(REFUNDS);
+    let mut requests: Vec<Value> = vec![
+        refund(2_000, "a"),
+        refund(20_000, "a"),
+        refund(90_000, "a"),
+        json!({"action": "payments.refund", "args": {"amount": 1}}),
+        json!({"action": "no.such.action", "args": {}}),
+        json!({"tool": "Bash", "args": {"command": "ls"}}),
+    ];
+    // The session cap: the sixth refund of session "b" is a burst.
+    requests.extend((0..6).map(|_| refund(100, "b")));
+    for r in &requests {
+        let now = eager.decide(r);
+        let later = lazy.decide_deferred(r);
+        assert_eq!(later.verdict(), now.verdict, "{r}");
+        assert_eq!(later.outcome(), now, "{r}");
+    }
+    assert_eq!(eager.decide(&refund(100, "b")).reason, "refund burst");
+
+    // Built by the program that decided, even after a swap.
+    let before = lazy.decide_deferred(&refund(20_000, "c"));
+    let old_bundle = lazy.program().digest_string();
+    lazy.swap(&bundle(&REFUNDS.replace("then escalate", "then deny")))
+        .unwrap();
+    assert_eq!(before.verdict(), Verdict::Escalate);
+    assert_eq!(before.outcome().bundle, old_bundle);
+    assert_ne!(lazy.program().digest_string(), old_bundle);
+
+    // A store that fails: the same hold, with the store's reason.
+    let held = authorizer(REFUNDS)
+        .with_store(Arc::new(Unreachable))
+        .decide_deferred(&refund(100, "s"));
+    assert_eq!(held.verdict(), Verdict::Escalate);
+    assert!(held.outcome().reason.contains("connection refused"));
+}

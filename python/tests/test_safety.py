@@ -43,11 +43,8 @@ def test_a_bundle_signed_by_an_untrusted_key_is_refused(tmp_path, bundle):
 def test_an_engine_that_raises_denies(bundle, pub):
     a = permit0.Authorizer(bundle, [pub])
 
-    class Broken:
-        def inputs(self, action):
-            return None
-
-        def decide(self, request):
+    class Broken:  # an engine that raises instead of deciding
+        def check(self, *call):
             raise RuntimeError("boom")
 
     a._native = Broken()
@@ -154,3 +151,19 @@ def test_a_reviewer_that_raises_keeps_the_decision(bundle, pub):
 def test_the_reviewer_sees_only_allows_above_its_tier(bundle, pub):
     a = permit0.Authorizer(bundle, [pub], reviewer=lambda d, r: "escalate", review_above="critical")
     assert a.check("payments.refund", {"amount": 5000, "charge_id": "c"}).verdict == "allow"
+
+
+def test_an_engine_that_raises_denies_through_permit_too(bundle, pub):
+    # permit.check/require call the engine directly when no reviewer is
+    # set: the same fail-closed answer on that path.
+    a = permit0.configure(bundle=str(bundle), trusted=[str(pub)])
+
+    class Broken:
+        def check(self, *call):
+            raise RuntimeError("boom")
+
+    a._native = Broken()
+    assert permit.check("payments.refund", {"amount": 1, "charge_id": "c"}).verdict == "deny"
+    with pytest.raises(permit0.Denied) as e:
+        permit.require("payments.refund", {"amount": 1, "charge_id": "c"})
+    assert "boom" in e.value.reason

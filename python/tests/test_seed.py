@@ -110,3 +110,16 @@ def test_the_tool_wrapper_example_stops_a_destructive_command(env_configured):
     assert d.action == "process.exec" and d.verdict in ("deny", "escalate")
     with pytest.raises(permit0.PermitError):
         ex.run_command("rm -rf ~")  # never runs
+
+
+def test_a_decision_and_its_exception_pickle(env_configured):
+    # Agents hand decisions across processes (a worker pool, a queue).
+    import pickle
+
+    d = permit.check("payments.refund", {"amount": 5000, "charge_id": "ch_1"})
+    back = pickle.loads(pickle.dumps(d))
+    assert back == d and back.risk == d.risk and back.to_dict() == d.to_dict()
+    with pytest.raises(permit0.EscalationRequired) as e:
+        permit.require("payments.refund", {"amount": 85000, "charge_id": "ch_1"})
+    again = pickle.loads(pickle.dumps(e.value))
+    assert again.decision == e.value.decision and again.reason == e.value.reason

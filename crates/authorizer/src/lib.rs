@@ -199,21 +199,51 @@ impl Authorizer {
     }
 
     /// Session, decide and outcome of a bound request.
-    fn decide_bound(&self, program: &Program, mut req: Request, clock: Clock) -> Outcome {
+    fn decide_bound(&self, program: &Program, req: Request, clock: Clock) -> Outcome {
+        match self.decide_unbuilt(program, req, clock) {
+            Unbuilt::Ready(o) => o,
+            bound => bound.outcome(program),
+        }
+    }
+
+    /// Session and decision of a bound request, its outcome not yet built.
+    fn decide_unbuilt(&self, program: &Program, mut req: Request, clock: Clock) -> Unbuilt {
         match session::observe(program, self.store.as_ref(), &mut req, clock, true) {
-            Ok(()) => program.outcome(&program.decide(&req), Some(&req)),
-            Err(SessionError::Clock(e)) => program.refusal(&e, Some(req.asked())),
+            Ok(()) => Unbuilt::Bound {
+                decision: program.decide(&req),
+                request: req,
+                store_error: None,
+            },
+            Err(SessionError::Clock(e)) => Unbuilt::Ready(program.refusal(&e, Some(req.asked()))),
             Err(SessionError::Store(e)) => {
                 let d = session::without_history(program.decide(&req));
-                let mut out = program.outcome(&d, Some(&req));
-                if d.cause == permit0_vm::Cause::SessionStore {
-                    out.reason = format!(
+                let store_error = (d.cause == permit0_vm::Cause::SessionStore).then(|| {
+                    format!(
                         "{e}; the session's caps and chains could not be read, so a human must approve it"
-                    );
+                    )
+                });
+                Unbuilt::Bound {
+                    decision: d,
+                    request: req,
+                    store_error,
                 }
-                out
             }
         }
+    }
+
+    /// [`Authorizer::decide`], with the [`Outcome`]'s reason, digests and
+    /// obligations built only when asked ([`Deferred::outcome`]): the
+    /// verdict is final at once. For embeddings where most decisions are
+    /// read for their verdict only (the Python SDK's `Decision`).
+    pub fn decide_deferred(&self, request: &Json) -> Deferred {
+        let program = self.engine.program();
+        let clock = self.clock();
+        let kind = catch_unwind(AssertUnwindSafe(|| match program.bind(request) {
+            Ok(req) => self.decide_unbuilt(&program, req, clock),
+            Err(e) => Unbuilt::Ready(program.refusal(&e, asked(request))),
+        }))
+        .unwrap_or_else(|_| Unbuilt::Ready(internal_error(&program, asked(request))));
+        Deferred { program, kind }
     }
 
     /// The decision with every rule that matched and the values it read.
@@ -284,14 +314,74 @@ fn asked(request: &Json) -> Option<&str> {
 /// but a service that embeds it must get a decision, and never an allow,
 /// whatever a request holds.
 fn guarded(program: &Program, request: &Json, f: impl FnOnce() -> Outcome) -> Outcome {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        let mut o = Outcome::escalate(
-            "internal error while deciding this request; denied (fail closed). Please report it"
-                .into(),
-            asked(request),
-            &program.digest_string(),
-        );
-        o.verdict = permit0_vm::risk::Verdict::Deny;
-        o
-    })
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| internal_error(program, asked(request)))
+}
+
+fn internal_error(program: &Program, asked: Option<&str>) -> Outcome {
+    let mut o = Outcome::escalate(
+        "internal error while deciding this request; denied (fail closed). Please report it".into(),
+        asked,
+        &program.digest_string(),
+    );
+    o.verdict = permit0_vm::risk::Verdict::Deny;
+    o
+}
+
+/// A decision whose [`Outcome`] is built on demand
+/// ([`Authorizer::decide_deferred`]).
+pub struct Deferred {
+    program: Arc<Program>,
+    kind: Unbuilt,
+}
+
+enum Unbuilt {
+    /// Refused, or failed: the outcome is already whole.
+    Ready(Outcome),
+    Bound {
+        request: Request,
+        decision: permit0_vm::Decision,
+        /// The reason of a decision made without the session's history.
+        store_error: Option<String>,
+    },
+}
+
+impl Unbuilt {
+    fn outcome(&self, program: &Program) -> Outcome {
+        match self {
+            Unbuilt::Ready(o) => o.clone(),
+            Unbuilt::Bound {
+                request,
+                decision,
+                store_error,
+            } => {
+                let mut out = program.outcome(decision, Some(request));
+                if let Some(e) = store_error {
+                    out.reason.clone_from(e);
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Deferred {
+    /// The verdict: final, the same as the outcome's.
+    pub fn verdict(&self) -> Verdict {
+        match &self.kind {
+            Unbuilt::Ready(o) => o.verdict,
+            Unbuilt::Bound { decision, .. } => decision.verdict,
+        }
+    }
+
+    /// The outcome [`Authorizer::decide`] gives for the request, built now
+    /// (by the program that decided it, even if another was swapped in
+    /// since). Building it does not panic; if it did, the outcome is an
+    /// internal error with this decision's verdict kept, never loosened.
+    pub fn outcome(&self) -> Outcome {
+        catch_unwind(AssertUnwindSafe(|| self.kind.outcome(&self.program))).unwrap_or_else(|_| {
+            let mut o = internal_error(&self.program, None);
+            o.verdict = self.verdict();
+            o
+        })
+    }
 }

@@ -168,7 +168,13 @@ pub fn key_id(key: &VerifyingKey) -> [u8; 8] {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // Every decision writes two digests: no `format!` per byte.
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    s
 }
 
 fn read_u16(b: &[u8], at: usize) -> Option<u16> {
