@@ -248,6 +248,14 @@ fn approval_text(reason: &str, approval: Option<&Approval>) -> String {
     }
 }
 
+/// `msg` and its newline, written in one call (the reader wakes once).
+fn framed(msg: &[u8]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(msg.len() + 1);
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    line
+}
+
 fn trim_line(line: &[u8]) -> &[u8] {
     let mut l = line;
     while let Some((last, rest)) = l.split_last() {
@@ -276,18 +284,16 @@ impl Gateway {
     }
 
     fn send_client(&self, msg: &[u8]) {
+        let line = framed(msg);
         let mut w = lock(&self.to_client);
-        let _ = w.write_all(msg).and_then(|()| w.write_all(b"\n"));
+        let _ = w.write_all(&line);
         let _ = w.flush();
     }
 
     fn send_server(&self, msg: &[u8]) {
         let mut w = lock(&self.to_server);
         if let Some(s) = w.as_mut() {
-            let ok = s
-                .write_all(msg)
-                .and_then(|()| s.write_all(b"\n"))
-                .and_then(|()| s.flush());
+            let ok = s.write_all(&framed(msg)).and_then(|()| s.flush());
             if ok.is_err() {
                 *w = None;
             }

@@ -397,3 +397,76 @@ fn wait_for(f: impl Fn() -> bool) {
     }
     panic!("condition not reached in 5 s");
 }
+
+/// `--hide-denied` with a real compiled program: which tools are denied
+/// whatever their arguments.
+mod hide_denied {
+    use crate::{Decider, Embedded};
+    use permit0_authorizer::Authorizer;
+    use permit0_compiler::{build_program, compile, Input};
+
+    const POLICY: &str = r#"
+policy gateway
+
+tool move_file -> file.move {
+  source_path = args.source
+  target_path = args.destination
+  overwrite = false
+}
+tool write_file -> file.write {
+  path = args.path
+  overwrite = false
+}
+tool delete_file -> file.delete {
+  path = args.path
+  recursive = false
+}
+tool read_file -> file.read {
+  path = args.path
+}
+
+when file.move then deny "no moves"
+when file.write path ends_with ".sh" then deny "no scripts"
+when file.delete path == "keep.txt" then deny "kept"
+when file.delete then escalate "deletes need a human"
+when file.delete then deny "no deletes"
+when file.read then allow
+"#;
+
+    fn gateway() -> Embedded {
+        let c = compile(vec![Input::from_text("gateway.p0", POLICY)]);
+        let errors: Vec<String> = c.errors().map(|d| d.message.clone()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let program = build_program(&c).unwrap();
+        Embedded::new(Authorizer::from_program(program, vec![]))
+    }
+
+    #[test]
+    fn only_tools_denied_on_every_path_count_as_always_denied() {
+        let g = gateway();
+        // An unconditional deny.
+        assert!(g.denies_always("mcp__fs__move_file"));
+        // A conditional deny and an escalate alongside an unconditional
+        // deny: deny beats escalate, on every path.
+        assert!(g.denies_always("mcp__fs__delete_file"));
+        // Denied only for some paths: not certain.
+        assert!(!g.denies_always("mcp__fs__write_file"));
+        assert!(!g.denies_always("mcp__fs__read_file"));
+        // A tool the bundle does not map escalates: not certain.
+        assert!(!g.denies_always("mcp__fs__format_disk"));
+        // The bare name reads the same.
+        assert!(g.denies_always("move_file"));
+    }
+
+    #[test]
+    fn what_is_always_denied_is_denied_for_any_arguments_tried() {
+        let g = gateway();
+        for args in [
+            r#"{"source": "a", "destination": "b"}"#,
+            r#"{"source": "", "destination": "/"}"#,
+        ] {
+            let req = format!(r#"{{"tool": "mcp__fs__move_file", "args": {args}}}"#);
+            assert!(matches!(g.decide(req.as_bytes()), crate::Decision::Deny(_)), "{args}");
+        }
+    }
+}
