@@ -10,7 +10,12 @@
 //! Prints p50/p99 of each and the difference of the medians; a `ping`
 //! through the proxy (relayed, not decided) separates the relay from the
 //! decision.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -128,7 +133,11 @@ fn main() {
         &["keygen", "ops"][..],
         &["build", &policy, "--key", "ops.key", "-o", "p.p0b"][..],
     ] {
-        let out = Command::new(permit0).current_dir(&dir).args(args).output().unwrap();
+        let out = Command::new(permit0)
+            .current_dir(&dir)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{out:?}");
     }
     let me = std::env::current_exe().unwrap();
@@ -137,7 +146,15 @@ fn main() {
     let mut proxied = Peer::start(
         Command::new(permit0)
             .current_dir(&dir)
-            .args(["mcp-proxy", "--bundle", "p.p0b", "--trusted", "ops.pub", "--name", "fs"])
+            .args([
+                "mcp-proxy",
+                "--bundle",
+                "p.p0b",
+                "--trusted",
+                "ops.pub",
+                "--name",
+                "fs",
+            ])
             .args(["--context", r#"{"workspace": "/w"}"#, "--"])
             .arg(&me)
             .arg("--echo-server"),
@@ -152,7 +169,10 @@ fn main() {
     let mut p: Vec<Duration> = p1.into_iter().chain(p2).collect();
     d.sort();
     p.sort();
-    println!("mcp_proxy: {} round trips each, echo MCP server, release build", d.len());
+    println!(
+        "mcp_proxy: {} round trips each, echo MCP server, release build",
+        d.len()
+    );
     println!(
         "  direct to the server      p50 {:7.1} µs   p99 {:7.1} µs",
         us(pct(&d, 0.5)),

@@ -466,7 +466,10 @@ when file.read then allow
             r#"{"source": "", "destination": "/"}"#,
         ] {
             let req = format!(r#"{{"tool": "mcp__fs__move_file", "args": {args}}}"#);
-            assert!(matches!(g.decide(req.as_bytes()), crate::Decision::Deny(_)), "{args}");
+            assert!(
+                matches!(g.decide(req.as_bytes()), crate::Decision::Deny(_)),
+                "{args}"
+            );
         }
     }
 }
