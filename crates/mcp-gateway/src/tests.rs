@@ -473,3 +473,50 @@ when file.read then allow
         }
     }
 }
+
+/// Whatever the client sends, the proxy does not crash, and nothing reaches
+/// the server as a `tools/call` that was not decided and allowed.
+mod any_text {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_x"}}"#
+                    .to_owned()
+            ),
+            Just(
+                r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"read_x"}}"#
+                    .to_owned()
+            ),
+            Just(r#"{"method":"tools/call","method":"ping"}"#.to_owned()),
+            Just(
+                r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#
+                    .to_owned()
+            ),
+            Just("[".to_owned()),
+            Just("]".to_owned()),
+            Just(",".to_owned()),
+            Just("{".to_owned()),
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+            "[ -~]{0,12}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_crash_and_no_undecided_call_reaches_the_server(parts in prop::collection::vec(fragment(), 0..8)) {
+            let r = rig(0, false);
+            r.gw.from_client(parts.concat().as_bytes());
+            for line in r.server.lines() {
+                // Whatever was forwarded names no denied tool.
+                prop_assert!(!line.contains("delete_x"), "{line}");
+            }
+            for line in r.client.lines() {
+                prop_assert!(serde_json::from_str::<Json>(&line).is_ok(), "{line}");
+            }
+        }
+    }
+}
