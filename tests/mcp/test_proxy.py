@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
+from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
 
 HERE = Path(__file__).resolve().parent
@@ -75,12 +75,12 @@ def proxy_params(rig, *flags, decider=None):
     return StdioServerParameters(command=PERMIT0, args=[str(a) for a in args])
 
 
-def session(params, story):
+def session(params, story, **client):
     """Runs `story(session)` against the proxied server; returns its result."""
 
     async def go():
         async with stdio_client(params, errlog=sys.stderr) as (read, write):
-            async with ClientSession(read, write) as s:
+            async with ClientSession(read, write, **client) as s:
                 await s.initialize()
                 return await story(s)
 
@@ -164,6 +164,31 @@ def test_a_denied_call_returns_is_error_with_the_reason_and_writes_nothing(rig):
     assert not script.exists()
     assert src.exists() and not dst.exists()
     assert not ok.isError and "notes.txt" in text(ok)
+
+
+def test_the_servers_own_request_reaches_the_client_and_its_answer_the_server(rig):
+    # The filesystem server asks a client that declares roots for them
+    # (`roots/list`, a server-initiated request) and then serves only those
+    # folders: the request passes client<-proxy<-server, the answer
+    # client->proxy->server.
+    asked = []
+
+    async def list_roots(context):
+        asked.append(True)
+        return types.ListRootsResult(roots=[types.Root(uri=(rig / "work").as_uri())])
+
+    async def story(s):
+        for _ in range(100):
+            r = await s.call_tool("list_allowed_directories", {})
+            if str(rig / "elsewhere") not in text(r):
+                return r
+            await asyncio.sleep(0.05)
+        return r
+
+    r = session(proxy_params(rig), story, list_roots_callback=list_roots)
+    assert asked, "roots/list never reached the client"
+    assert not r.isError, text(r)
+    assert str(rig / "work") in text(r) and str(rig / "elsewhere") not in text(r)
 
 
 def test_a_bundle_that_does_not_verify_stops_the_proxy_before_the_server_starts(rig):
