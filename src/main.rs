@@ -64,6 +64,8 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Manage the service's API keys: add, list, revoke
     Keys(cmd::keys::Args),
+    /// Run an MCP server behind a stdio proxy that decides every tools/call
+    McpProxy(cmd::mcp_proxy::Args),
     /// Run the language server over stdio
     Lsp,
 }
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Token(a) => cmd::token::run(a),
         Command::Serve(a) => cmd::serve::run(a),
         Command::Keys(a) => cmd::keys::run(a),
+        Command::McpProxy(a) => cmd::mcp_proxy::run(a),
         Command::Lsp => permit0_lsp::run_stdio(),
     }
 }

@@ -10,6 +10,7 @@ pub mod fmt;
 pub mod inspect;
 pub mod keygen;
 pub mod keys;
+pub mod mcp_proxy;
 pub mod serve;
 pub mod taxonomy;
 pub mod test;

@@ -587,6 +587,71 @@ fn matches(m: &MatcherRt, v: &Value) -> bool {
     }
 }
 
+impl Program {
+    /// True when every call of raw tool `name` (a host prefix
+    /// `mcp__<server>__` is stripped) that binds is denied whatever its
+    /// arguments, actor, context and session: the tool maps to an action
+    /// whose base risk trips a hard gate, or on every path through the
+    /// action's code a deny rule fires before any other decision. Every
+    /// test is taken both ways, so this is exact only in one direction:
+    /// `false` means "not certain", never "allowed". A tool the bundle does
+    /// not map is not certain (it escalates). A call that cannot be bound
+    /// (a required argument missing) escalates instead. `permit0
+    /// mcp-proxy --hide-denied` drops such tools from `tools/list`.
+    pub fn denies_tool_always(&self, name: &str) -> bool {
+        // A tool's mappings are tried in order and the first that applies
+        // wins (conditional mappings): every call reaches one of the
+        // mappings up to the first unconditional one, or none (refused as
+        // escalate, not denied). Always denied means every such mapping's
+        // action is.
+        let bare = crate::normalize::strip_host_prefix(name);
+        for tool in self
+            .tools
+            .iter()
+            .filter(|t| t.names.iter().any(|n| n == bare))
+        {
+            if !self.action_denies_always(tool.action) {
+                return false;
+            }
+            if tool.when.is_none() {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn action_denies_always(&self, action: u32) -> bool {
+        let Some(a) = self.actions.get(action as usize) else {
+            return false;
+        };
+        if a.base_gate.is_some() {
+            return true;
+        }
+        // Code is forward-only (the verifier refuses a backward jump), so
+        // one backward pass sees each instruction's successors first.
+        let code: &[Instr] = &a.code;
+        let mut denies = vec![false; code.len() + 1];
+        for pc in (0..code.len()).rev() {
+            let next = denies.get(pc + 1).copied().unwrap_or(false);
+            let here = match code.get(pc) {
+                Some(Instr::Fire { rule }) => {
+                    self.rules.get(*rule as usize).and_then(|r| r.verdict) == Some(Verdict::Deny)
+                }
+                Some(Instr::Default) | None => false,
+                Some(Instr::JumpIfFalse { to } | Instr::JumpIfTrue { to }) => {
+                    let to = *to as usize;
+                    to > pc && next && denies.get(to).copied().unwrap_or(false)
+                }
+                Some(_) => next,
+            };
+            if let Some(d) = denies.get_mut(pc) {
+                *d = here;
+            }
+        }
+        denies.first().copied().unwrap_or(false)
+    }
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

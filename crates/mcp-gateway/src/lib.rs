@@ -1,0 +1,668 @@
+//! `permit0 mcp-proxy`: a stdio proxy between an MCP client and an MCP
+//! server (a child process) that decides every `tools/call` before the
+//! server sees it (docs/mcp.md).
+//!
+//! One job: JSON-RPC framing (newline-delimited messages, as the MCP stdio
+//! transport frames them) and the decision at `tools/call`. Every other
+//! message passes through byte for byte, in both directions: server-initiated
+//! requests (sampling, roots, elicitation) and the client's answers,
+//! notifications, responses. A `tools/call` is decided as the raw tool call
+//! `mcp__<server>__<tool>` with its `arguments` as `args`:
+//!
+//! - allow → forwarded unchanged;
+//! - deny → answered by the proxy with a tool result `isError: true` naming
+//!   the reason; the server never sees the call;
+//! - escalate → with an approval service, the proxy waits for the approval
+//!   and forwards on approval, else refuses with "needs approval" and the
+//!   approval's id and link; without one, refused with the reason.
+//!
+//! Fail closed: text that is not a JSON-RPC message the proxy reads one way
+//! (not JSON, a key given twice, a `tools/call` without a tool name) is
+//! answered with a JSON-RPC error and never forwarded; a decision that
+//! cannot be made is a deny.
+
+mod embedded;
+mod remote;
+
+pub use embedded::Embedded;
+pub use remote::Remote;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use serde_json::Value as Json;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// What a [`Decider`] answers for one tool call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny(String),
+    /// A human must approve; `approval` is the approval opened for it on
+    /// the decision service (none in embedded mode).
+    Escalate {
+        reason: String,
+        approval: Option<Approval>,
+    },
+}
+
+/// An approval opened on `permit0 serve`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    pub id: String,
+    /// Where an approver answers it (the approvers' page).
+    pub link: String,
+}
+
+/// Decides raw tool-call requests (docs/language.md, "The request and
+/// decision JSON"). Any error is a [`Decision::Deny`].
+pub trait Decider: Send + Sync {
+    fn decide(&self, request: &[u8]) -> Decision;
+    /// Waits up to `timeout` for a human's answer to `approval`: allow on
+    /// approval, deny on a refusal, escalate while it is still pending.
+    fn wait(&self, approval: &Approval, timeout: Duration) -> Decision {
+        let _ = timeout;
+        Decision::Escalate {
+            reason: "needs approval".into(),
+            approval: Some(approval.clone()),
+        }
+    }
+    /// True when every call of `tool` (its full `mcp__server__tool` name)
+    /// is denied whatever its arguments; `false` when not certain.
+    fn denies_always(&self, tool: &str) -> bool {
+        let _ = tool;
+        false
+    }
+}
+
+/// How the proxy decides.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The server's name in `mcp__<server>__<tool>`.
+    pub server: String,
+    /// The session every call of this proxy counts under.
+    pub session: String,
+    /// A JSON object sent as every request's `context` (e.g. `workspace`).
+    pub context: Option<Box<RawValue>>,
+    /// How long to wait for an approval (zero: refuse at once with its link).
+    pub wait: Duration,
+    /// Drop tools the policy denies whatever their arguments from
+    /// `tools/list` results.
+    pub hide_denied: bool,
+}
+
+/// A server name usable in `mcp__<server>__<tool>`: letters, digits, `-`
+/// and single `_`.
+pub fn valid_server_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains("__")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// How many refused request ids are remembered, so that a client's
+/// `notifications/cancelled` for one is not forwarded to a server that never
+/// saw it.
+const REFUSED_MEMORY: usize = 4096;
+
+#[derive(Default)]
+struct State {
+    /// Ids of the client's `tools/list` requests in flight (with
+    /// `hide_denied`).
+    lists: HashSet<String>,
+    /// Calls held for an approval: id → cancelled by the client.
+    held: HashMap<String, bool>,
+    refused: HashSet<String>,
+    refused_order: VecDeque<String>,
+}
+
+impl State {
+    fn remember_refused(&mut self, key: String) {
+        if self.refused.insert(key.clone()) {
+            self.refused_order.push_back(key);
+            while self.refused_order.len() > REFUSED_MEMORY {
+                if let Some(old) = self.refused_order.pop_front() {
+                    self.refused.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+type Sink = Box<dyn Write + Send>;
+
+/// The proxy's core, shared by its two reading threads: what comes from the
+/// client, what comes from the server, and where each goes.
+pub struct Gateway {
+    opts: Options,
+    decider: Arc<dyn Decider>,
+    to_client: Mutex<Sink>,
+    to_server: Mutex<Option<Sink>>,
+    state: Mutex<State>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A member that is present (even as `null`), as raw text.
+#[derive(Default)]
+struct Present<'a>(Option<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Present<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|r| Present(Some(r)))
+    }
+}
+
+/// A JSON-RPC message as far as the proxy reads it. A derived struct
+/// refuses a member given twice, so no message is read one way here and
+/// another way by the server.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    id: Present<'a>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default, borrow)]
+    params: Present<'a>,
+    #[serde(default, borrow)]
+    result: Present<'a>,
+    #[allow(dead_code)]
+    #[serde(default)]
+    jsonrpc: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct CallParams<'a> {
+    name: String,
+    #[serde(default, borrow)]
+    arguments: Present<'a>,
+}
+
+#[derive(Deserialize)]
+struct CancelParams<'a> {
+    #[serde(rename = "requestId", borrow)]
+    request_id: &'a RawValue,
+}
+
+/// What becomes of one message from the client.
+enum Route {
+    Forward,
+    Reply(String),
+    Drop,
+    /// Held for an approval: `(id key, raw id, approval, reason)`.
+    Hold(String, String, Approval, String),
+}
+
+const PARSE_ERROR: i64 = -32700;
+const INVALID_REQUEST: i64 = -32600;
+const INVALID_PARAMS: i64 = -32602;
+
+/// The key an id is remembered by: its JSON, normalized (`1` and ` 1`,
+/// `"a"` and `"\u0061"` are one id).
+fn id_key(raw: &RawValue) -> String {
+    serde_json::from_str::<Json>(raw.get())
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| raw.get().to_owned())
+}
+
+fn quote(s: &str) -> String {
+    Json::String(s.to_owned()).to_string()
+}
+
+fn error_reply(id: Option<&str>, code: i64, message: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{},"error":{{"code":{code},"message":{}}}}}"#,
+        id.unwrap_or("null"),
+        quote(message)
+    )
+}
+
+/// The tool result the client gets for a refused call.
+pub fn refusal_reply(id: &str, text: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":[{{"type":"text","text":{}}}],"isError":true}}}}"#,
+        quote(text)
+    )
+}
+
+fn deny_text(reason: &str) -> String {
+    format!("permit0 denied this call: {reason}")
+}
+
+fn approval_text(reason: &str, approval: Option<&Approval>) -> String {
+    match approval {
+        Some(a) => format!(
+            "permit0: this call needs approval ({reason}); approval {} is pending at {} — ask an approver, then retry",
+            a.id, a.link
+        ),
+        None => format!(
+            "permit0: this call needs approval ({reason}) and no approval service is configured, so it is refused"
+        ),
+    }
+}
+
+/// `msg` and its newline, written in one call (the reader wakes once).
+fn framed(msg: &[u8]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(msg.len() + 1);
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    line
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let mut l = line;
+    while let Some((last, rest)) = l.split_last() {
+        if *last == b'\n' || *last == b'\r' {
+            l = rest;
+        } else {
+            break;
+        }
+    }
+    l
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+impl Gateway {
+    pub fn new(opts: Options, decider: Arc<dyn Decider>, to_client: Sink, to_server: Sink) -> Self {
+        Gateway {
+            opts,
+            decider,
+            to_client: Mutex::new(to_client),
+            to_server: Mutex::new(Some(to_server)),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn send_client(&self, msg: &[u8]) {
+        let line = framed(msg);
+        let mut w = lock(&self.to_client);
+        let _ = w.write_all(&line);
+        let _ = w.flush();
+    }
+
+    fn send_server(&self, msg: &[u8]) {
+        let mut w = lock(&self.to_server);
+        if let Some(s) = w.as_mut() {
+            let ok = s.write_all(&framed(msg)).and_then(|()| s.flush());
+            if ok.is_err() {
+                *w = None;
+            }
+        }
+    }
+
+    /// Closes the server's stdin (the client went away).
+    pub fn close_server(&self) {
+        lock(&self.to_server).take();
+    }
+
+    /// The raw tool-call request for `tools/call` `name` with `arguments`.
+    pub fn request_for(&self, name: &str, arguments: Option<&RawValue>) -> Vec<u8> {
+        let tool = quote(&format!("mcp__{}__{}", self.opts.server, name));
+        let args = arguments.map_or("{}", RawValue::get);
+        let session = quote(&self.opts.session);
+        let mut r = Vec::with_capacity(tool.len() + args.len() + session.len() + 64);
+        r.extend_from_slice(br#"{"tool":"#);
+        r.extend_from_slice(tool.as_bytes());
+        r.extend_from_slice(br#","args":"#);
+        r.extend_from_slice(args.as_bytes());
+        r.extend_from_slice(br#","session":{"id":"#);
+        r.extend_from_slice(session.as_bytes());
+        r.push(b'}');
+        if let Some(c) = &self.opts.context {
+            r.extend_from_slice(br#","context":"#);
+            r.extend_from_slice(c.get().as_bytes());
+        }
+        r.push(b'}');
+        r
+    }
+
+    /// Handles one line from the client.
+    pub fn from_client(self: &Arc<Self>, line: &[u8]) {
+        let line = trim_line(line);
+        if is_blank(line) {
+            return;
+        }
+        let first = line.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'[') {
+            return self.batch_from_client(line);
+        }
+        match envelope(line) {
+            Ok(env) => match self.route(&env, true) {
+                Route::Forward => self.send_server(line),
+                Route::Reply(r) => self.send_client(r.as_bytes()),
+                Route::Drop => {}
+                Route::Hold(key, id, approval, reason) => {
+                    self.hold(key, id, approval, reason, line)
+                }
+            },
+            Err(e) => self.send_client(bad_message(line, &e).as_bytes()),
+        }
+    }
+
+    fn batch_from_client(self: &Arc<Self>, line: &[u8]) {
+        let items = match serde_json::from_slice::<Vec<&RawValue>>(line) {
+            Ok(items) if !items.is_empty() => items,
+            Ok(_) => {
+                let r = error_reply(None, INVALID_REQUEST, "empty batch");
+                return self.send_client(r.as_bytes());
+            }
+            Err(e) => return self.send_client(bad_message(line, &e).as_bytes()),
+        };
+        let mut forward: Vec<&str> = Vec::new();
+        let mut replies: Vec<String> = Vec::new();
+        for item in &items {
+            match envelope(item.get().as_bytes()) {
+                // A batch is answered as a whole: an escalation in one is
+                // refused with its approval's link rather than held.
+                Ok(env) => match self.route(&env, false) {
+                    Route::Forward => forward.push(item.get()),
+                    Route::Reply(r) => replies.push(r),
+                    Route::Drop | Route::Hold(..) => {}
+                },
+                Err(e) => replies.push(bad_message(item.get().as_bytes(), &e)),
+            }
+        }
+        if forward.len() == items.len() {
+            self.send_server(line);
+        } else if !forward.is_empty() {
+            self.send_server(format!("[{}]", forward.join(",")).as_bytes());
+        }
+        if !replies.is_empty() {
+            self.send_client(format!("[{}]", replies.join(",")).as_bytes());
+        }
+    }
+
+    fn route(&self, env: &Envelope, may_hold: bool) -> Route {
+        match env.method.as_deref() {
+            Some("tools/call") => self.decide_call(env, may_hold),
+            Some("notifications/cancelled") => {
+                let Some(p) = env.params.0 else {
+                    return Route::Forward;
+                };
+                let Ok(c) = serde_json::from_str::<CancelParams>(p.get()) else {
+                    return Route::Forward;
+                };
+                let key = id_key(c.request_id);
+                let mut st = lock(&self.state);
+                if let Some(cancelled) = st.held.get_mut(&key) {
+                    // Held here: the server never saw it, and no answer
+                    // goes to the client (the spec: none for a cancelled
+                    // request).
+                    *cancelled = true;
+                    return Route::Drop;
+                }
+                if st.refused.contains(&key) {
+                    return Route::Drop;
+                }
+                Route::Forward
+            }
+            Some("tools/list") if self.opts.hide_denied => {
+                if let Some(id) = env.id.0 {
+                    lock(&self.state).lists.insert(id_key(id));
+                }
+                Route::Forward
+            }
+            _ => Route::Forward,
+        }
+    }
+
+    fn decide_call(&self, env: &Envelope, may_hold: bool) -> Route {
+        let id = env.id.0;
+        let refuse = |text: String| -> Route {
+            match id {
+                Some(id) => {
+                    lock(&self.state).remember_refused(id_key(id));
+                    Route::Reply(refusal_reply(id.get(), &text))
+                }
+                None => Route::Drop,
+            }
+        };
+        let params = env
+            .params
+            .0
+            .and_then(|p| serde_json::from_str::<CallParams>(p.get()).ok());
+        let Some(params) = params else {
+            return match id {
+                Some(id) => {
+                    lock(&self.state).remember_refused(id_key(id));
+                    Route::Reply(error_reply(
+                        Some(id.get()),
+                        INVALID_PARAMS,
+                        "tools/call needs params with a string `name` (each member once)",
+                    ))
+                }
+                None => Route::Drop,
+            };
+        };
+        let request = self.request_for(&params.name, params.arguments.0);
+        match self.decider.decide(&request) {
+            Decision::Allow => Route::Forward,
+            Decision::Deny(reason) => refuse(deny_text(&reason)),
+            Decision::Escalate {
+                reason,
+                approval: Some(a),
+            } if may_hold && !self.opts.wait.is_zero() => match id {
+                Some(id) => Route::Hold(id_key(id), id.get().to_owned(), a, reason),
+                None => Route::Drop,
+            },
+            Decision::Escalate { reason, approval } => {
+                refuse(approval_text(&reason, approval.as_ref()))
+            }
+        }
+    }
+
+    /// Waits for `approval` on a thread of its own (other messages keep
+    /// flowing), then forwards `line` or answers the refusal.
+    fn hold(
+        self: &Arc<Self>,
+        key: String,
+        id: String,
+        approval: Approval,
+        reason: String,
+        line: &[u8],
+    ) {
+        lock(&self.state).held.insert(key.clone(), false);
+        let me = Arc::clone(self);
+        let line = line.to_vec();
+        std::thread::spawn(move || {
+            let answer = me.decider.wait(&approval, me.opts.wait);
+            let mut st = lock(&me.state);
+            let cancelled = st.held.remove(&key).unwrap_or(true);
+            if cancelled {
+                return;
+            }
+            match answer {
+                Decision::Allow => {
+                    drop(st);
+                    me.send_server(&line);
+                }
+                Decision::Deny(r) => {
+                    st.remember_refused(key);
+                    drop(st);
+                    me.send_client(refusal_reply(&id, &deny_text(&r)).as_bytes());
+                }
+                Decision::Escalate { approval: a, .. } => {
+                    st.remember_refused(key);
+                    drop(st);
+                    let a = a.unwrap_or(approval);
+                    let text = approval_text(&reason, Some(&a));
+                    me.send_client(refusal_reply(&id, &text).as_bytes());
+                }
+            }
+        });
+    }
+
+    /// Handles one line from the server: passed through, except a
+    /// `tools/list` result with `hide_denied`.
+    pub fn from_server(&self, line: &[u8]) {
+        let line = trim_line(line);
+        if self.opts.hide_denied && !lock(&self.state).lists.is_empty() {
+            if let Some(filtered) = self.filter_list(line) {
+                return self.send_client(filtered.as_bytes());
+            }
+        }
+        self.send_client(line);
+    }
+
+    fn filter_list(&self, line: &[u8]) -> Option<String> {
+        let env = envelope(line).ok()?;
+        if env.method.is_some() {
+            return None;
+        }
+        let key = id_key(env.id.0?);
+        if !lock(&self.state).lists.remove(&key) {
+            return None;
+        }
+        env.result.0?;
+        let mut msg: Json = serde_json::from_slice(line).ok()?;
+        let tools = msg.get_mut("result")?.get_mut("tools")?.as_array_mut()?;
+        let before = tools.len();
+        tools.retain(|t| {
+            let name = t.get("name").and_then(Json::as_str);
+            !name.is_some_and(|n| {
+                self.decider
+                    .denies_always(&format!("mcp__{}__{}", self.opts.server, n))
+            })
+        });
+        if tools.len() == before {
+            return None;
+        }
+        Some(msg.to_string())
+    }
+}
+
+/// Reads a message: a JSON object (serde would also read a struct from an
+/// array), each member once.
+fn envelope(line: &[u8]) -> Result<Envelope<'_>, serde_json::Error> {
+    if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(serde::de::Error::custom("a message is a JSON object"));
+    }
+    serde_json::from_slice::<Envelope>(line)
+}
+
+/// The error answer to text that is not a message the proxy reads one way.
+fn bad_message(line: &[u8], e: &serde_json::Error) -> String {
+    if serde_json::from_slice::<IgnoredAny>(line).is_ok() {
+        error_reply(
+            None,
+            INVALID_REQUEST,
+            &format!("not a JSON-RPC message permit0 reads one way: {e}"),
+        )
+    } else {
+        error_reply(None, PARSE_ERROR, &format!("parse error: {e}"))
+    }
+}
+
+enum Event {
+    ClientClosed,
+    ServerClosed,
+}
+
+/// How long the server gets to exit after its stdin is closed (or its
+/// stdout), before it is killed.
+const GRACE: Duration = Duration::from_secs(5);
+
+fn wait_with_grace(child: &mut Child) -> io::Result<i32> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(exit_code(status));
+        }
+        if start.elapsed() > GRACE {
+            let _ = child.kill();
+            return child.wait().map(exit_code);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    if let Some(c) = status.code() {
+        return c;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(s) = status.signal() {
+            return 128 + s;
+        }
+    }
+    1
+}
+
+/// Runs the proxy: starts `server` (its stderr is ours), relays between
+/// `client_in`/`client_out` and the server, and returns the server's exit
+/// code once either side has closed.
+pub fn run(
+    opts: Options,
+    decider: Arc<dyn Decider>,
+    mut server: Command,
+    client_in: Box<dyn Read + Send>,
+    client_out: Sink,
+) -> io::Result<i32> {
+    let mut child = server
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let (Some(child_in), Some(child_out)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        return Err(io::Error::other("the server's stdio could not be piped"));
+    };
+    let gw = Arc::new(Gateway::new(opts, decider, client_out, Box::new(child_in)));
+    let (tx, rx) = mpsc::channel();
+
+    let (g, t) = (Arc::clone(&gw), tx.clone());
+    std::thread::spawn(move || {
+        let mut r = BufReader::with_capacity(64 * 1024, client_in);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => g.from_client(&buf),
+            }
+        }
+        let _ = t.send(Event::ClientClosed);
+    });
+    let g = Arc::clone(&gw);
+    std::thread::spawn(move || {
+        let mut r = BufReader::with_capacity(64 * 1024, child_out);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => g.from_server(&buf),
+            }
+        }
+        let _ = tx.send(Event::ServerClosed);
+    });
+
+    match rx.recv() {
+        Ok(Event::ClientClosed) => {
+            gw.close_server();
+            let code = wait_with_grace(&mut child)?;
+            // Let the server's last words reach the client.
+            let _ = rx.recv_timeout(Duration::from_secs(1));
+            Ok(code)
+        }
+        Ok(Event::ServerClosed) | Err(_) => {
+            gw.close_server();
+            wait_with_grace(&mut child)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
