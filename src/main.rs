@@ -64,6 +64,8 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Manage the service's API keys: add, list, revoke
     Keys(cmd::keys::Args),
+    /// Gate a coding agent's tool calls: `permit0 hook claude-code`
+    Hook(cmd::hook::Args),
     /// Run the language server over stdio
     Lsp,
 }
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Token(a) => cmd::token::run(a),
         Command::Serve(a) => cmd::serve::run(a),
         Command::Keys(a) => cmd::keys::run(a),
+        Command::Hook(a) => cmd::hook::run(a),
         Command::Lsp => permit0_lsp::run_stdio(),
     }
 }

@@ -829,6 +829,12 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
 }
 
 fn migrate(c: &mut Connection) -> DbResult<()> {
+    // Up to date (every open after the first): no write lock taken, so a
+    // short-lived process (`permit0 hook`) opens without waiting on others.
+    let current: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if usize::try_from(current).ok() == Some(MIGRATIONS.len()) {
+        return Ok(());
+    }
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let done: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let done = usize::try_from(done).unwrap_or(0);
