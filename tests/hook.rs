@@ -265,6 +265,39 @@ fn the_eleventh_deletion_of_a_session_is_denied_across_processes() {
     assert_eq!(out.status.code(), Some(4));
 }
 
+/// Many calls in a row: the store's write-ahead log, which each new
+/// process reads when it opens, is checkpointed on close once it holds 64
+/// pages, so it stays small whatever the session's length — and the
+/// session's history survives the checkpoints.
+#[test]
+fn the_store_stays_small_across_many_calls() {
+    let d = scratch("wal");
+    let wal = d.join("state/permit0.db-wal");
+    let mut largest = 0;
+    for n in 1..=40 {
+        let call = edited("mcp_delete_file", |v| {
+            v["session_id"] = json!(format!("s-wal-{}", n / 8));
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/w{n}.txt"));
+        });
+        assert_eq!(hook(&d, &call).answer().0, "allow", "call {n}");
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    assert!(largest > 0, "the log is kept between calls");
+    assert!(
+        largest <= 32 + 70 * (4096 + 24),
+        "the log grew to {largest} bytes"
+    );
+    // Eleven deletions of one session across the checkpoints: still capped.
+    for n in 1..=11 {
+        let call = edited("mcp_delete_file", |v| {
+            v["session_id"] = json!("s-wal-long");
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/x{n}.txt"));
+        });
+        let want = if n <= 10 { "allow" } else { "deny" };
+        assert_eq!(hook(&d, &call).answer().0, want, "deletion {n}");
+    }
+}
+
 /// Spoofing: nothing but `tool_name`, `tool_input`, `cwd` and `session_id`
 /// is read, and a key given twice is refused — so neither an added
 /// `context` / `session` section, nor a duplicated key, nor a derived
@@ -325,6 +358,27 @@ fn a_payload_with_duplicated_keys_or_extra_sections_reads_no_looser() {
         assert_eq!(hook(&d, &del(n, false)).answer().0, "allow");
     }
     assert_eq!(hook(&d, &del(11, true)).answer().0, "deny");
+}
+
+/// `--defer-allow` leaves an allowed call to Claude Code's own permission
+/// rules (no answer), but still answers a deny.
+#[test]
+fn defer_allow_answers_only_deny_and_ask() {
+    let d = scratch("defer");
+    let k = keys();
+    let args = [
+        "--bundle",
+        &k.bundle(),
+        "--trusted",
+        &k.trusted(),
+        "--data",
+        "state",
+        "--defer-allow",
+    ];
+    let r = run_in(&d, &args, &payload("bash_cargo_test"));
+    assert_eq!((r.status, r.stdout.as_str()), (Some(0), ""), "{}", r.stderr);
+    let r = run_in(&d, &args, &payload("bash_exfiltrate_credentials"));
+    assert_eq!(r.answer().0, "deny");
 }
 
 #[test]

@@ -39,7 +39,7 @@ Settings come from the flags, then the environment (PERMIT0_BUNDLE,
 PERMIT0_TRUSTED (comma-separated), PERMIT0_DATA, PERMIT0_REMOTE,
 PERMIT0_API_KEY, PERMIT0_HOOK_CONFIG, PERMIT0_HOOK_ON_ERROR), then the
 TOML file of --config (keys: bundle, trusted, data, remote, api_key,
-on_error, shadow, log; paths relative to the file).
+on_error, shadow, defer_allow, log; paths relative to the file).
 
 Exit status is 0 with an answer on stdout for every PreToolUse input, a
 failure included (answered `deny`, or `ask` with --on-error ask); another
@@ -71,6 +71,10 @@ pub struct Opts {
     /// for a rollout
     #[arg(long)]
     pub shadow: bool,
+    /// On allow, print nothing: Claude Code's own permission rules then
+    /// decide as without the hook (deny and ask still answer)
+    #[arg(long)]
+    pub defer_allow: bool,
     /// Where --shadow logs each decision (JSON lines; default stderr)
     #[arg(long)]
     pub log: Option<PathBuf>,
@@ -100,6 +104,8 @@ struct FileConfig {
     on_error: Option<String>,
     #[serde(default)]
     shadow: bool,
+    #[serde(default)]
+    defer_allow: bool,
     log: Option<PathBuf>,
 }
 
@@ -122,6 +128,7 @@ struct Settings {
     decider: Result<Decider, String>,
     on_error: Permission,
     shadow: bool,
+    defer_allow: bool,
     log: Option<PathBuf>,
     timeout: Duration,
 }
@@ -160,6 +167,7 @@ fn resolve(o: Opts) -> Settings {
         (None, None) => Permission::Deny,
     };
     let shadow = o.shadow || file.shadow;
+    let defer_allow = o.defer_allow || file.defer_allow;
     let log = o.log.or(file.log.map(&rel));
     let remote = o.remote.or_else(|| env("PERMIT0_REMOTE")).or(file.remote);
     let bundle = o
@@ -205,6 +213,7 @@ fn resolve(o: Opts) -> Settings {
         decider,
         on_error,
         shadow,
+        defer_allow,
         log,
         timeout: Duration::from_secs(o.timeout.max(1)),
     }
@@ -254,6 +263,11 @@ fn claude(o: Opts) -> ExitCode {
         shadow_log(&settings, &answer, log);
         return ExitCode::SUCCESS;
     }
+    if settings.defer_allow
+        && answer.pointer("/hookSpecificOutput/permissionDecision") == Some(&json!("allow"))
+    {
+        return ExitCode::SUCCESS;
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{answer}");
     let _ = out.flush();
@@ -294,6 +308,11 @@ fn decide(s: &Settings, input: std::io::Result<&[u8]>) -> Answer {
     }
 }
 
+/// The write-ahead log is checkpointed (on close) once it holds this many
+/// pages (a hook call adds about three): every new process reads the log
+/// when it opens, so it is kept short; each checkpoint syncs.
+const WAL_PAGES: u64 = 64;
+
 fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Answer {
     let keys = match super::common::trusted_keys(trusted) {
         Ok(k) => k,
@@ -312,7 +331,10 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
         Ok(a) => a,
         Err(e) => return Answer::Failed(format!("`{}`: {e}", bundle.display())),
     };
-    let db = match permit0_server::db::Db::open(data) {
+    let db = match permit0_server::db::Db::open(data).and_then(|d| {
+        d.for_short_processes(WAL_PAGES)?;
+        Ok(d)
+    }) {
         Ok(d) => d,
         Err(e) => return Answer::Failed(format!("the session store: {e}")),
     };
