@@ -177,7 +177,9 @@ pub fn answer_error(on_error: Permission, what: &str) -> Json {
     };
     answer(
         p,
-        &format!("permit0 could not decide this tool call, so it is refused (fail closed): {what}"),
+        &format!(
+            "permit0 could not decide this tool call, so it is not allowed (fail closed): {what}"
+        ),
     )
 }
 
