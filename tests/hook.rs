@@ -726,6 +726,8 @@ fn the_http_hook_of_permit0_serve_answers_as_the_command_hook_does() {
     // Another event: an empty 200, no decision.
     let (status, body) = post(&s.addr, url, &s.key, &payload("post_tool_use"));
     assert_eq!((status, body.as_str()), (200, ""));
+    let (status, body) = post(&s.addr, url, "", &payload("post_tool_use"));
+    assert_eq!((status, body.as_str()), (200, ""), "whoever sends it");
     // A wrong key through the command hook: deny as well.
     let r = run_in(
         &d,

@@ -202,18 +202,23 @@ pub async fn hook(
         )
             .into_response()
     };
-    let key = match authorize(&app, &headers, &[crate::db::Role::Agent]) {
-        Ok(k) => k,
-        Err(ApiError(_, e)) => return json_answer(answer_error(Permission::Deny, &e)),
-    };
     // A body over the server's limit is a deny too, not a 413.
     let body = match body {
         Ok(b) => b,
         Err(e) => return json_answer(answer_error(Permission::Deny, &e.body_text())),
     };
+    // Another event is not ours to answer, whoever sends it.
     let request = match read(&body) {
-        Ok(Payload::PreToolUse(r)) => r,
+        Ok(Payload::PreToolUse(r)) => Ok(r),
         Ok(Payload::Other(_)) => return StatusCode::OK.into_response(),
+        Err(e) => Err(e),
+    };
+    let key = match authorize(&app, &headers, &[crate::db::Role::Agent]) {
+        Ok(k) => k,
+        Err(ApiError(_, e)) => return json_answer(answer_error(Permission::Deny, &e)),
+    };
+    let request = match request {
+        Ok(r) => r,
         Err(e) => return json_answer(answer_error(Permission::Deny, &e)),
     };
     match crate::api::decide_json(&app, &key, &request).await {
