@@ -66,6 +66,8 @@ enum Command {
     Keys(cmd::keys::Args),
     /// Run an MCP server behind a stdio proxy that decides every tools/call
     McpProxy(cmd::mcp_proxy::Args),
+    /// Gate a coding agent's tool calls: `permit0 hook claude-code`
+    Hook(cmd::hook::Args),
     /// Run the language server over stdio
     Lsp,
 }
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Keys(a) => cmd::keys::run(a),
         Command::McpProxy(a) => cmd::mcp_proxy::run(a),
+        Command::Hook(a) => cmd::hook::run(a),
         Command::Lsp => permit0_lsp::run_stdio(),
     }
 }

@@ -68,6 +68,10 @@ pub struct Args {
     /// time as written (scenario files with fixed times, never live)
     #[arg(long, value_name = "SECONDS|off", default_value = "300", value_parser = parse_max_skew)]
     pub max_skew: MaxSkew,
+    /// Keep sessions in the SQLite store under DIR, across runs and shared
+    /// with `permit0 hook` and `permit0 serve` on the same directory
+    #[arg(long, value_name = "DIR", conflicts_with = "audit")]
+    pub data: Option<PathBuf>,
     #[command(flatten)]
     pub audit: super::audit::EvalArgs,
 }
@@ -159,8 +163,23 @@ pub fn run(args: Args) -> ExitCode {
     // Sessions live across lines, keyed by `session.id`, so a scenario can
     // be replayed from a file; with `--audit`, they start from the log's
     // earlier records.
-    let auth =
+    let mut auth =
         Authorizer::from_program(program, Vec::new()).with_max_skew(args.max_skew.duration());
+    if let Some(dir) = &args.data {
+        match permit0_server::db::Db::open(dir) {
+            Ok(db) => {
+                let store = permit0_server::store::SqliteStore::new(
+                    std::sync::Arc::new(db),
+                    Default::default(),
+                );
+                auth = auth.with_store(std::sync::Arc::new(store));
+            }
+            Err(e) => {
+                eprintln!("error: the session store: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
     let mut audit = match super::audit::EvalAudit::open(&args.audit, &auth, args.max_skew) {
         Ok(a) => a,
         Err(e) => {

@@ -7,6 +7,7 @@ pub mod check;
 mod common;
 pub mod eval;
 pub mod fmt;
+pub mod hook;
 pub mod inspect;
 pub mod keygen;
 pub mod keys;

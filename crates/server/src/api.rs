@@ -184,6 +184,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/decide", post(decide))
         .route("/v1/decide/batch", post(decide_batch))
+        .route("/v1/hooks/claude-code", post(crate::claude_code::hook))
         .route("/v1/approvals", get(list_approvals))
         .route("/v1/approvals/{id}", get(get_approval))
         .route("/v1/approvals/{id}/approve", post(approve))
@@ -337,7 +338,7 @@ fn request_amount(req: &Json) -> Option<Option<i64>> {
     req.pointer("/args/amount").map(Json::as_i64)
 }
 
-async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
+pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
     if let Some(t) = text_at(req, "/context/tenant") {
         if t != key.tenant {
             return Err(ApiError(

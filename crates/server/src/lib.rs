@@ -8,6 +8,7 @@
 //! ([`db`]); sessions too ([`store`]). docs/server.md is the reference.
 
 pub mod api;
+pub mod claude_code;
 pub mod config;
 pub mod db;
 pub mod metrics;

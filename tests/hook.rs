@@ -1,0 +1,738 @@
+//! `permit0 hook claude-code` as Claude Code runs it: one process per tool
+//! call, the PreToolUse input on stdin (tests/claude_code/*.json, the
+//! documented payload shapes), the answer on stdout. Each test is a tool
+//! call, the answer the host gets, and why. Sessions live in the data
+//! directory, so the stdlib's caps fire across processes; every failure
+//! answers deny (or ask), never an allow and never silence; the `http`
+//! hook endpoint of a real `permit0 serve` answers the same.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("permit0-hook-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The binary with no permit0 settings from the environment, and a HOME of
+/// its own (so no default data directory is shared with the machine).
+fn permit0(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permit0"));
+    c.current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("XDG_STATE_HOME");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PERMIT0_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// A signed stdlib bundle, its key, another key, a tampered copy.
+struct Keys {
+    dir: PathBuf,
+}
+
+impl Keys {
+    fn bundle(&self) -> String {
+        self.dir.join("stdlib.p0b").display().to_string()
+    }
+    fn trusted(&self) -> String {
+        self.dir.join("ops.pub").display().to_string()
+    }
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+fn keys() -> &'static Keys {
+    static K: OnceLock<Keys> = OnceLock::new();
+    K.get_or_init(|| {
+        let dir = scratch("keys");
+        for name in ["ops", "other"] {
+            let out = permit0(&dir).args(["keygen", name]).output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }
+        let out = permit0(&dir)
+            .args(["build", "stdlib", "--key", "ops.key", "-o", "stdlib.p0b"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let mut b = std::fs::read(dir.join("stdlib.p0b")).unwrap();
+        let mid = b.len() / 2;
+        b[mid] ^= 0x20;
+        std::fs::write(dir.join("tampered.p0b"), b).unwrap();
+        Keys { dir }
+    })
+}
+
+fn payload(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/claude_code")
+            .join(format!("{name}.json")),
+    )
+    .unwrap()
+}
+
+/// A payload with its JSON changed by `f`.
+fn edited(name: &str, f: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&payload(name)).unwrap();
+    f(&mut v);
+    serde_json::to_vec(&v).unwrap()
+}
+
+struct Run {
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The answer's permissionDecision and reason; the answer must be the
+    /// documented shape and the status 0 (the only one whose answer the
+    /// host reads).
+    fn answer(&self) -> (String, String) {
+        assert_eq!(self.status, Some(0), "stderr: {}", self.stderr);
+        let v: Value = serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?} / {}", self.stdout, self.stderr));
+        let out = &v["hookSpecificOutput"];
+        assert_eq!(out["hookEventName"], "PreToolUse", "{v}");
+        (
+            out["permissionDecision"].as_str().unwrap().to_string(),
+            out["permissionDecisionReason"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    }
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = permit0(dir)
+        .args(["hook", "claude-code"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // The hook may answer before reading everything (it reads a bounded
+    // amount): a closed pipe is fine.
+    let _ = input.write_all(stdin);
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    Run {
+        status: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The hook with the stdlib bundle and sessions under `data`.
+fn hook(data: &Path, stdin: &[u8]) -> Run {
+    let k = keys();
+    run_in(
+        data,
+        &[
+            "--bundle",
+            &k.bundle(),
+            "--trusted",
+            &k.trusted(),
+            "--data",
+            &data.join("state").display().to_string(),
+        ],
+        stdin,
+    )
+}
+
+fn decision(data: &Path, name: &str) -> (String, String) {
+    hook(data, &payload(name)).answer()
+}
+
+#[test]
+fn cargo_test_in_the_workspace_is_allowed() {
+    let d = scratch("cargo-test");
+    let (p, why) = decision(&d, "bash_cargo_test");
+    assert_eq!(p, "allow", "{why}");
+    assert!(why.starts_with("permit0 allows process.exec"), "{why}");
+}
+
+#[test]
+fn piping_aws_credentials_to_curl_is_denied() {
+    let d = scratch("exfil");
+    let (p, why) = decision(&d, "bash_exfiltrate_credentials");
+    assert_eq!(p, "deny", "{why}");
+}
+
+#[test]
+fn reading_writing_and_editing_inside_the_workspace_are_allowed() {
+    let d = scratch("files");
+    for name in ["read", "write", "edit"] {
+        let (p, why) = decision(&d, name);
+        assert_eq!(p, "allow", "{name}: {why}");
+        assert!(why.contains("file."), "{name}: {why}");
+    }
+}
+
+#[test]
+fn reading_a_private_ssh_key_is_denied() {
+    let d = scratch("ssh");
+    let (p, why) = decision(&d, "read_ssh_key");
+    assert_eq!(p, "deny", "{why}");
+}
+
+#[test]
+fn web_fetch_reads_docs_but_not_the_cloud_metadata_service() {
+    let d = scratch("fetch");
+    assert_eq!(decision(&d, "webfetch").0, "allow");
+    let (p, why) = decision(&d, "webfetch_metadata");
+    assert_eq!(p, "deny", "{why}");
+    assert!(why.contains("network.fetch"), "{why}");
+}
+
+#[test]
+fn an_mcp_tool_is_decided_by_its_mapping_without_the_host_prefix() {
+    let d = scratch("mcp");
+    let (p, why) = decision(&d, "mcp_delete_file");
+    assert_eq!(p, "allow", "{why}");
+    assert!(why.contains("file.delete"), "{why}");
+}
+
+/// Twelve file deletions in one coding session, each its own hook process:
+/// the first ten pass, the eleventh and twelfth hit the stdlib's bulk
+/// delete cap — the session lives in the data directory. Another session
+/// on the same directory is not held back.
+#[test]
+fn the_eleventh_deletion_of_a_session_is_denied_across_processes() {
+    let d = scratch("twelve");
+    let delete = |session: &str, n: u32| {
+        edited("mcp_delete_file", |v| {
+            v["session_id"] = json!(session);
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/f{n}.txt"));
+        })
+    };
+    for n in 1..=12 {
+        let (p, why) = hook(&d, &delete("s-twelve", n)).answer();
+        if n <= 10 {
+            assert_eq!(p, "allow", "deletion {n}: {why}");
+        } else {
+            assert_eq!(p, "deny", "deletion {n}: {why}");
+            assert!(why.contains("bulk delete"), "{why}");
+        }
+    }
+    let (p, why) = hook(&d, &delete("s-other", 1)).answer();
+    assert_eq!(p, "allow", "another session: {why}");
+
+    // `permit0 eval --data` reads the same store: the session is still
+    // over its cap there.
+    let k = keys();
+    let out = permit0(&d)
+        .args([
+            "eval",
+            "--bundle",
+            &k.bundle(),
+            "--trusted",
+            &k.trusted(),
+            "--data",
+            "state",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            let req = json!({"tool": "delete_file", "args": {"path": "/work/proj/tmp/f13.txt"},
+                             "context": {"workspace": "/work/proj"}, "session": {"id": "s-twelve"}});
+            c.stdin.take().unwrap().write_all(req.to_string().as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "deny", "{v}");
+    assert_eq!(out.status.code(), Some(4));
+}
+
+/// Many calls in a row: the store's write-ahead log, which each new
+/// process reads when it opens, is checkpointed on close once it holds 64
+/// pages, so it stays small whatever the session's length — and the
+/// session's history survives the checkpoints.
+#[test]
+fn the_store_stays_small_across_many_calls() {
+    let d = scratch("wal");
+    let wal = d.join("state/permit0.db-wal");
+    let mut largest = 0;
+    for n in 1..=40 {
+        let call = edited("mcp_delete_file", |v| {
+            v["session_id"] = json!(format!("s-wal-{}", n / 8));
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/w{n}.txt"));
+        });
+        assert_eq!(hook(&d, &call).answer().0, "allow", "call {n}");
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    assert!(largest > 0, "the log is kept between calls");
+    assert!(
+        largest <= 32 + 70 * (4096 + 24),
+        "the log grew to {largest} bytes"
+    );
+    // Eleven deletions of one session across the checkpoints: still capped.
+    for n in 1..=11 {
+        let call = edited("mcp_delete_file", |v| {
+            v["session_id"] = json!("s-wal-long");
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/x{n}.txt"));
+        });
+        let want = if n <= 10 { "allow" } else { "deny" };
+        assert_eq!(hook(&d, &call).answer().0, want, "deletion {n}");
+    }
+}
+
+/// Spoofing: nothing but `tool_name`, `tool_input`, `cwd` and `session_id`
+/// is read, and a key given twice is refused — so neither an added
+/// `context` / `session` section, nor a duplicated key, nor a derived
+/// field in the tool's input reads looser than the plain payload.
+#[test]
+fn a_payload_with_duplicated_keys_or_extra_sections_reads_no_looser() {
+    let d = scratch("spoof");
+    let plain = decision(&d, "bash_exfiltrate_credentials").0;
+    assert_eq!(plain, "deny");
+
+    let extra = edited("bash_exfiltrate_credentials", |v| {
+        v["context"] = json!({"workspace": "/"});
+        v["session"] = json!({"id": "fresh"});
+        v["actor"] = json!({"role": "admin", "verified": true});
+        v["permission_mode"] = json!("bypassPermissions");
+    });
+    assert_eq!(hook(&d, &extra).answer().0, "deny");
+
+    let derived = edited("bash_exfiltrate_credentials", |v| {
+        v["tool_input"]["classification"] = json!("read_only");
+        v["tool_input"]["pipes_to_shell"] = json!(false);
+    });
+    assert_eq!(hook(&d, &derived).answer().0, "deny");
+
+    // The same tool named twice: a lenient reader takes the last.
+    let text = String::from_utf8(payload("bash_exfiltrate_credentials")).unwrap();
+    let twice = text.replacen(
+        r#""tool_name":"Bash""#,
+        r#""tool_name":"Bash","tool_name":"Read""#,
+        1,
+    );
+    assert_ne!(twice, text);
+    let (p, why) = hook(&d, twice.as_bytes()).answer();
+    assert_eq!(p, "deny", "{why}");
+    assert!(why.contains("fail closed"), "{why}");
+
+    // An event named twice is not passed through as the other event.
+    let event = text.replacen(
+        r#""hook_event_name":"PreToolUse""#,
+        r#""hook_event_name":"PreToolUse","hook_event_name":"PostToolUse""#,
+        1,
+    );
+    assert_ne!(event, text);
+    assert_eq!(hook(&d, event.as_bytes()).answer().0, "deny");
+
+    // The eleventh deletion stays denied whatever session section is added.
+    let del = |n: u32, extra: bool| {
+        edited("mcp_delete_file", |v| {
+            v["session_id"] = json!("s-spoof");
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/g{n}.txt"));
+            if extra {
+                v["session"] = json!({"id": format!("new-{n}")});
+                v["context"] = json!({"time": "2020-01-01T00:00:00Z"});
+            }
+        })
+    };
+    for n in 1..=10 {
+        assert_eq!(hook(&d, &del(n, false)).answer().0, "allow");
+    }
+    assert_eq!(hook(&d, &del(11, true)).answer().0, "deny");
+}
+
+/// `--defer-allow` leaves an allowed call to Claude Code's own permission
+/// rules (no answer), but still answers a deny.
+#[test]
+fn defer_allow_answers_only_deny_and_ask() {
+    let d = scratch("defer");
+    let k = keys();
+    let args = [
+        "--bundle",
+        &k.bundle(),
+        "--trusted",
+        &k.trusted(),
+        "--data",
+        "state",
+        "--defer-allow",
+    ];
+    let r = run_in(&d, &args, &payload("bash_cargo_test"));
+    assert_eq!((r.status, r.stdout.as_str()), (Some(0), ""), "{}", r.stderr);
+    let r = run_in(&d, &args, &payload("bash_exfiltrate_credentials"));
+    assert_eq!(r.answer().0, "deny");
+}
+
+#[test]
+fn another_hook_event_passes_through_untouched() {
+    let d = scratch("post");
+    let r = hook(&d, &payload("post_tool_use"));
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    assert_eq!(r.stdout, "", "no answer for PostToolUse");
+    // Even with nothing configured: it is not ours to answer.
+    let r = run_in(&d, &[], &payload("post_tool_use"));
+    assert_eq!((r.status, r.stdout.as_str()), (Some(0), ""));
+}
+
+/// Every way the hook can fail answers deny (or ask with `--on-error
+/// ask`), with status 0 so the host reads it.
+#[test]
+fn every_failure_answers_deny_or_ask_never_allow() {
+    let d = scratch("fail");
+    let k = keys();
+    let state = d.join("state").display().to_string();
+    let good = payload("bash_cargo_test");
+    let bundle = k.bundle();
+    let trusted = k.trusted();
+    let tampered = k.path("tampered.p0b");
+    let other = k.path("other.pub");
+    let missing = k.path("missing.p0b");
+    let with = |b: &str, t: &str| -> Vec<String> {
+        ["--bundle", b, "--trusted", t, "--data", &state]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    // A regular file where the data directory should be.
+    std::fs::write(d.join("plain-file"), "x").unwrap();
+    let unwritable = d.join("plain-file/state").display().to_string();
+    let truncated = &good[..good.len() / 2];
+    let cases: Vec<(&str, Vec<String>, &[u8])> =
+        vec![
+        ("no bundle", vec![], &good),
+        ("a missing bundle file", with(&missing, &trusted), &good),
+        ("a tampered bundle", with(&tampered, &trusted), &good),
+        ("a key that did not sign it", with(&bundle, &other), &good),
+        ("garbage on stdin", with(&bundle, &trusted), b"\x00\xffnot json"),
+        ("empty stdin", with(&bundle, &trusted), b""),
+        ("a truncated payload", with(&bundle, &trusted), truncated),
+        ("a JSON array", with(&bundle, &trusted), b"[1, 2]"),
+        (
+            "no tool_input",
+            with(&bundle, &trusted),
+            br#"{"hook_event_name":"PreToolUse","session_id":"s","cwd":"/w","tool_name":"Bash"}"#,
+        ),
+        (
+            "an unwritable data directory",
+            vec![
+                "--bundle".into(),
+                bundle.clone(),
+                "--trusted".into(),
+                trusted.clone(),
+                "--data".into(),
+                unwritable.clone(),
+            ],
+            &good,
+        ),
+        (
+            "a remote service that is not there",
+            vec![
+                "--remote".into(),
+                "http://127.0.0.1:9".into(),
+                "--api-key".into(),
+                "p0k_x".into(),
+            ],
+            &good,
+        ),
+    ];
+    for (what, args, stdin) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (p, why) = run_in(&d, &args, stdin).answer();
+        assert_eq!(p, "deny", "{what}: {why}");
+        assert!(why.contains("fail closed"), "{what}: {why}");
+        let mut ask = args.clone();
+        ask.extend(["--on-error", "ask"]);
+        assert_eq!(run_in(&d, &ask, stdin).answer().0, "ask", "{what}");
+    }
+    // `--on-error allow` does not exist.
+    let r = run_in(&d, &["--on-error", "allow"], &good);
+    assert_eq!(r.status, Some(2), "a usage error blocks (status 2)");
+}
+
+#[test]
+fn settings_come_from_the_environment_or_a_config_file() {
+    let d = scratch("settings");
+    let k = keys();
+    let run_env = |envs: &[(&str, String)]| {
+        let mut c = permit0(&d);
+        c.args(["hook", "claude-code"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        for (key, v) in envs {
+            c.env(key, v);
+        }
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&payload("bash_exfiltrate_credentials"))
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["hookSpecificOutput"]["permissionDecision"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        run_env(&[
+            ("PERMIT0_BUNDLE", k.bundle()),
+            ("PERMIT0_TRUSTED", k.trusted()),
+            ("PERMIT0_DATA", d.join("env-state").display().to_string()),
+        ]),
+        "deny"
+    );
+    // A config file; its paths are relative to it.
+    std::fs::copy(k.bundle(), d.join("stdlib.p0b")).unwrap();
+    std::fs::copy(k.trusted(), d.join("ops.pub")).unwrap();
+    std::fs::write(
+        d.join("hook.toml"),
+        "bundle = \"stdlib.p0b\"\ntrusted = [\"ops.pub\"]\ndata = \"file-state\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run_env(&[(
+            "PERMIT0_HOOK_CONFIG",
+            d.join("hook.toml").display().to_string()
+        )]),
+        "deny"
+    );
+    assert!(d.join("file-state/permit0.db").exists());
+    // A config file with a misspelt key fails closed (here: ask).
+    std::fs::write(
+        d.join("bad.toml"),
+        "bundel = \"stdlib.p0b\"\non_error = \"ask\"\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &d,
+        &["--config", "bad.toml", "--on-error", "ask"],
+        &payload("read"),
+    );
+    assert_eq!(r.answer().0, "ask");
+}
+
+#[test]
+fn shadow_mode_logs_what_it_would_answer_and_prints_nothing() {
+    let d = scratch("shadow");
+    let k = keys();
+    let log = d.join("shadow.jsonl");
+    let args = [
+        "--bundle",
+        &k.bundle(),
+        "--trusted",
+        &k.trusted(),
+        "--data",
+        "state",
+        "--shadow",
+        "--log",
+        log.to_str().unwrap(),
+    ];
+    let r = run_in(&d, &args, &payload("bash_exfiltrate_credentials"));
+    assert_eq!((r.status, r.stdout.as_str()), (Some(0), ""), "{}", r.stderr);
+    let r = run_in(&d, &args, b"garbage");
+    assert_eq!((r.status, r.stdout.as_str()), (Some(0), ""), "{}", r.stderr);
+    let lines: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["would_answer"], "deny");
+    assert_eq!(lines[0]["decision"], "deny");
+    assert_eq!(lines[0]["tool"], "Bash");
+    assert_eq!(lines[1]["would_answer"], "deny");
+    assert!(lines[1]["error"].is_string());
+}
+
+// --- the http hook of a real `permit0 serve` --------------------------------
+
+struct Server {
+    child: Child,
+    addr: String,
+    key: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(d: &Path) -> Server {
+    let k = keys();
+    let out = permit0(d)
+        .args([
+            "keys", "add", "--data", "state", "--role", "agent", "--tenant", "dev",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let mut child = permit0(d)
+        .args([
+            "serve",
+            "--bundle",
+            &k.bundle(),
+            "--trusted",
+            &k.trusted(),
+            "--data",
+            "state",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("permit0 serve: listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    Server { child, addr, key }
+}
+
+/// One HTTP/1.1 POST: (status, body).
+fn post(addr: &str, path: &str, key: &str, body: &[u8]) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+fn permission(body: &str) -> (String, String) {
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"));
+    let o = &v["hookSpecificOutput"];
+    assert_eq!(o["hookEventName"], "PreToolUse");
+    (
+        o["permissionDecision"].as_str().unwrap().to_string(),
+        o["permissionDecisionReason"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn the_http_hook_of_permit0_serve_answers_as_the_command_hook_does() {
+    let d = scratch("http");
+    let s = serve(&d);
+    let url = "/v1/hooks/claude-code";
+
+    let (status, body) = post(&s.addr, url, &s.key, &payload("bash_cargo_test"));
+    assert_eq!(status, 200);
+    assert_eq!(permission(&body).0, "allow", "{body}");
+    let (_, body) = post(
+        &s.addr,
+        url,
+        &s.key,
+        &payload("bash_exfiltrate_credentials"),
+    );
+    assert_eq!(permission(&body).0, "deny", "{body}");
+
+    // An escalation is queued for a human: `ask`, naming the approval and
+    // the page that answers it.
+    let rm = edited("bash_cargo_test", |v| {
+        v["tool_input"]["command"] = json!("rm -rf build");
+    });
+    let (_, body) = post(&s.addr, url, &s.key, &rm);
+    let (p, why) = permission(&body);
+    assert_eq!(p, "ask", "{why}");
+    assert!(
+        why.contains("approval apr_") && why.contains("/ui/approvals/apr_"),
+        "{why}"
+    );
+
+    // The command hook through the service gives the same answers.
+    let base = format!("http://{}", s.addr);
+    for (name, want) in [("bash_cargo_test", "allow"), ("webfetch_metadata", "deny")] {
+        let r = run_in(
+            &d,
+            &["--remote", &base, "--api-key", &s.key],
+            &payload(name),
+        );
+        let (_, direct) = post(&s.addr, url, &s.key, &payload(name));
+        assert_eq!(r.answer().0, want, "{name}");
+        assert_eq!(permission(&direct).0, want, "{name}");
+    }
+    let r = run_in(&d, &["--remote", &base, "--api-key", &s.key], &rm);
+    assert_eq!(r.answer().0, "ask");
+
+    // Sessions: the bulk-delete cap holds over the http hook too.
+    for n in 1..=11 {
+        let del = edited("mcp_delete_file", |v| {
+            v["session_id"] = json!("s-http");
+            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/h{n}.txt"));
+        });
+        let (_, body) = post(&s.addr, url, &s.key, &del);
+        let want = if n <= 10 { "allow" } else { "deny" };
+        assert_eq!(permission(&body).0, want, "deletion {n}: {body}");
+    }
+
+    // Failures are 200 + deny (any other status lets the host run the
+    // tool): no key, a wrong key, a malformed body, a duplicated key.
+    for (key, body) in [
+        ("", payload("bash_cargo_test")),
+        ("p0k_wrong", payload("bash_cargo_test")),
+        (s.key.as_str(), b"{\"hook_event_name\": \"PreTo".to_vec()),
+        (
+            s.key.as_str(),
+            String::from_utf8(payload("bash_cargo_test"))
+                .unwrap()
+                .replacen(
+                    r#""tool_name":"Bash""#,
+                    r#""tool_name":"Bash","tool_name":"Read""#,
+                    1,
+                )
+                .into_bytes(),
+        ),
+    ] {
+        let (status, answer) = post(&s.addr, url, key, &body);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(permission(&answer).0, "deny", "{answer}");
+    }
+    // Another event: an empty 200, no decision.
+    let (status, body) = post(&s.addr, url, &s.key, &payload("post_tool_use"));
+    assert_eq!((status, body.as_str()), (200, ""));
+    let (status, body) = post(&s.addr, url, "", &payload("post_tool_use"));
+    assert_eq!((status, body.as_str()), (200, ""), "whoever sends it");
+    // A wrong key through the command hook: deny as well.
+    let r = run_in(
+        &d,
+        &["--remote", &base, "--api-key", "p0k_wrong"],
+        &payload("read"),
+    );
+    assert_eq!(r.answer().0, "deny");
+}
