@@ -16,6 +16,7 @@ use permit0_vm::wire::{
 };
 use std::collections::BTreeMap;
 
+mod arith;
 mod rules;
 
 /// Everything codegen produces; `bundle` adds the header facts and signs.
@@ -75,6 +76,7 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         pools: Pools::default(),
         diags: Vec::new(),
         layouts: Vec::new(),
+        overflow_true: true,
     };
     g.out.enums = schema.enums.iter().map(|e| e.members.clone()).collect();
     for ns in &schema.namespaces {
@@ -203,6 +205,11 @@ struct Gen<'a> {
     diags: Vec<Diagnostic>,
     /// The decide rules of each action as emitted, for `rules::skip`.
     layouts: Vec<rules::Layout>,
+    /// How a comparison of overflowed arithmetic reads at the point being
+    /// compiled: true where that makes the rule apply and the rule is
+    /// stricter applied (deny, escalate, raising risk; a `where` filter,
+    /// which then counts the action), flipped under each `not`.
+    overflow_true: bool,
 }
 
 /// Code under construction for one action.
@@ -324,6 +331,7 @@ impl<'a> Gen<'a> {
                 continue;
             };
             b.span = r.span;
+            self.overflow_true = arith::overflow_reading(&r.effect);
             let mut items = Vec::new();
             if let Some(c) = &r.cond {
                 conjuncts(c, &mut items);
@@ -388,6 +396,8 @@ impl<'a> Gen<'a> {
             match &agg.filter {
                 None => b.code.push(mark),
                 Some(c) => {
+                    // An over-count can deny, never allow (see `marks`).
+                    self.overflow_true = true;
                     self.cond(&mut b, c);
                     let jump = b.code.len();
                     b.code.push(Instr::JumpIfFalse { to: 0 });
@@ -421,6 +431,7 @@ impl<'a> Gen<'a> {
         } else {
             Instr::Amplify { rule }
         };
+        self.overflow_true = arith::overflow_reading(&r.effect);
         match &r.cond {
             None => b.code.push(end),
             Some(c) => {
@@ -517,7 +528,9 @@ impl<'a> Gen<'a> {
             }
             TExpr::Const(Const::Bool(v)) => b.code.push(Instr::Const { value: *v }),
             TExpr::Not(x) => {
+                self.overflow_true = !self.overflow_true;
                 self.cond(b, x);
+                self.overflow_true = !self.overflow_true;
                 b.code.push(Instr::Not);
             }
             TExpr::And(items) | TExpr::Or(items) => {
@@ -556,6 +569,9 @@ impl<'a> Gen<'a> {
     }
 
     fn compare(&mut self, b: &mut Block<'_>, op: CmpOp, l: &TExpr, r: &TExpr) {
+        if matches!(l, TExpr::Arith(..)) || matches!(r, TExpr::Arith(..)) {
+            return self.num_compare(b, op, l, r);
+        }
         // Constants go on the right.
         let (op, l, r) = match (l, r) {
             (TExpr::Const(_), TExpr::Const(_)) => {
@@ -986,6 +1002,7 @@ fn find_default(e: &TExpr) -> Option<(FieldRef, Const)> {
         }
         TExpr::Member { elem, set, .. } => find_default(elem).or_else(|| find_default(set)),
         TExpr::Len(x) => find_default(x),
+        TExpr::Arith(_, l, r) => find_default(l).or_else(|| find_default(r)),
         _ => None,
     }
 }
@@ -1003,6 +1020,7 @@ fn substitute(e: &TExpr, f: &FieldRef, with: &TExpr) -> TExpr {
             set: sub(set),
         },
         TExpr::Len(x) => TExpr::Len(sub(x)),
+        TExpr::Arith(op, l, r) => TExpr::Arith(*op, sub(l), sub(r)),
         other => other.clone(),
     }
 }

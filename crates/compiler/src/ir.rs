@@ -87,6 +87,24 @@ impl TextOp {
     }
 }
 
+/// `+ - *` on int, money, duration and time, checked for overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TExpr {
     Const(Const),
@@ -111,6 +129,10 @@ pub enum TExpr {
     /// request does not carry it. A value, never a condition on its own
     /// (except a `bool` field's default).
     Default(FieldRef, Const),
+    /// `session.sum(…) + amount`: a number computed at decision time; an
+    /// overflow makes the comparison reading it fail toward the stricter
+    /// verdict.
+    Arith(ArithOp, Box<TExpr>, Box<TExpr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

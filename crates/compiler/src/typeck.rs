@@ -16,6 +16,8 @@ use permit0_vm::risk::{Amp, Verdict};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+mod arith;
+
 /// One team file to check.
 pub struct UserFile<'a> {
     pub file: FileId,
@@ -728,6 +730,12 @@ impl<'s> Checker<'s> {
                 op_span,
                 lhs,
                 rhs,
+            } if op.is_arith() => self.arith(*op, *op_span, lhs, rhs, e.span, scope),
+            ExprKind::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
             } => self.binary(*op, *op_span, lhs, rhs, e.span, scope),
             ExprKind::Error => error(),
         }
@@ -1196,6 +1204,14 @@ impl<'s> Checker<'s> {
         }
         let disp = |t: Type| self.schema.display(t).to_string();
         match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul => {
+                self.diags.push(Diagnostic::error(
+                    "P0900",
+                    span,
+                    "internal error: arithmetic typed as a comparison",
+                ));
+                error()
+            }
             BinOp::Eq
             | BinOp::Ne
             | BinOp::Lt

@@ -225,6 +225,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0304", "value outside the enum"),
     ("P0305", "condition is not a boolean"),
     ("P0306", "invalid obligation or amplifier"),
+    ("P0307", "arithmetic on types that do not fit"),
+    ("P0308", "arithmetic that overflows"),
     ("P0401", "rule can never match"),
     ("P0402", "rule shadowed by an earlier rule"),
     ("P0403", "deprecated action name"),

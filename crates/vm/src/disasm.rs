@@ -180,6 +180,19 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::Amplify { rule: r } | Instr::Fire { rule: r } => format!("{name:14} {}", rule(r)),
         Instr::Mark { agg } => format!("{name:14} agg#{agg}"),
         Instr::Has { slot: s } => format!("{name:14} {}", slot(s)),
+        Instr::NumSlot { r, slot: s } => format!("{name:14} r{r} = {}", slot(s)),
+        Instr::NumK { r, k } => format!("{name:14} r{r} = {}", int(k)),
+        Instr::NumAgg { r, agg } => format!("{name:14} r{r} = agg#{agg}"),
+        Instr::NumOp { op, r, s } => format!("{name:14} r{r} {}= r{s}", op.symbol()),
+        Instr::NumCmp {
+            r,
+            op,
+            s,
+            overflow,
+        } => format!(
+            "{name:14} r{r} {} r{s} (overflow reads {overflow})",
+            op.symbol()
+        ),
         Instr::Not | Instr::Score | Instr::Default => name.to_string(),
     }
 }

@@ -1,6 +1,7 @@
 //! Request in, [`Decision`] out: the interpreter. One `match` loop over
 //! verified, forward-only code; `&self` only, no allocation, no lock, no I/O.
 
+use crate::arith::CLEAR;
 use crate::decision::{Cause, Decision, Fault};
 use crate::instr::{Instr, TextOp};
 use crate::program::{floored, ActionRt, MatcherRt, Program};
@@ -128,6 +129,7 @@ impl Program {
         let mut amps = a.amps;
         let mut scored = false;
         let mut acc = false;
+        let mut regs = CLEAR;
         let mut pc = 0usize;
         let code: &[Instr] = &a.code;
         // On the explain path a decision may already have been reached (the
@@ -161,6 +163,15 @@ impl Program {
                 | Instr::AggIs { .. }
                 | Instr::Has { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
+                    Err(f) => fault!(f),
+                },
+                Instr::NumSlot { .. }
+                | Instr::NumK { .. }
+                | Instr::NumAgg { .. }
+                | Instr::NumOp { .. }
+                | Instr::NumCmp { .. } => match self.num(ins, req, &mut regs, true) {
+                    Ok(Some(v)) => acc = v,
+                    Ok(None) => {}
                     Err(f) => fault!(f),
                 },
                 Instr::ScoreCmpK { op, k } => match pool(&self.ints, k) {
@@ -372,7 +383,12 @@ impl Program {
             | Instr::Score
             | Instr::Fire { .. }
             | Instr::Default
-            | Instr::Mark { .. } => return Err(Fault::Misplaced),
+            | Instr::Mark { .. }
+            | Instr::NumSlot { .. }
+            | Instr::NumK { .. }
+            | Instr::NumAgg { .. }
+            | Instr::NumOp { .. }
+            | Instr::NumCmp { .. } => return Err(Fault::Misplaced),
         })
     }
 
@@ -395,6 +411,7 @@ impl Program {
             return;
         }
         let mut acc = false;
+        let mut regs = CLEAR;
         let mut pc = 0usize;
         // Why the walk stopped early (kept for a debugger; the effect is the same).
         let _why: Fault = loop {
@@ -434,6 +451,15 @@ impl Program {
                 | Instr::LenCmpK { .. }
                 | Instr::Has { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
+                    Err(f) => break f,
+                },
+                Instr::NumSlot { .. }
+                | Instr::NumK { .. }
+                | Instr::NumAgg { .. }
+                | Instr::NumOp { .. }
+                | Instr::NumCmp { .. } => match self.num(ins, req, &mut regs, false) {
+                    Ok(Some(v)) => acc = v,
+                    Ok(None) => {}
                     Err(f) => break f,
                 },
                 Instr::AggCmpK { .. }

@@ -90,7 +90,8 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
         | Instr::TextAnyOf { slot, .. }
         | Instr::Match { slot, .. }
         | Instr::ListHasK { slot, .. }
-        | Instr::LenCmpK { slot, .. } => vec![slot],
+        | Instr::LenCmpK { slot, .. }
+        | Instr::NumSlot { slot, .. } => vec![slot],
         Instr::IntCmpSlot { a, b, .. }
         | Instr::StrEqSlot { a, b, .. }
         | Instr::StrInSlot { a, b, .. } => vec![a, b],
@@ -135,7 +136,7 @@ impl Program {
                                 reads.push((name, value_json(v, self, meta.ty)));
                             }
                         }
-                        if let Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } = ins {
+                        if let Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } | Instr::NumAgg { agg, .. } = ins {
                             if let (Some(g), Some(v)) = (
                                 self.aggregates.get(*agg as usize),
                                 req.aggs.get(*agg as usize),

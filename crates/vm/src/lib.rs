@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aggregates;
+mod arith;
 pub mod canonical;
 mod decision;
 mod disasm;

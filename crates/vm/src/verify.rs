@@ -3,7 +3,7 @@
 //! every operand has the type its instruction needs, and every action's code
 //! ends in a decision — so `decide` terminates and never reads out of bounds.
 
-use crate::instr::{Instr, MAX_CODE_LEN, MAX_SLOTS};
+use crate::instr::{Instr, MAX_CODE_LEN, MAX_SLOTS, NUM_REGS};
 use crate::program::{ActionRt, Program};
 use crate::wire::{AggKindWire, TypeWire};
 
@@ -114,7 +114,8 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::ScoreCmpK { .. }
             | Instr::TierCmpK { .. }
             | Instr::AggCmpK { .. }
-            | Instr::AggIs { .. } => return Err(at("not allowed in mark code".into())),
+            | Instr::AggIs { .. }
+            | Instr::NumAgg { .. } => return Err(at("not allowed in mark code".into())),
             // Listed one by one, so a new instruction must be placed here.
             Instr::IntCmpK { .. }
             | Instr::IntCmpSlot { .. }
@@ -137,6 +138,10 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::Not
             | Instr::JumpIfFalse { .. }
             | Instr::JumpIfTrue { .. }
+            | Instr::NumSlot { .. }
+            | Instr::NumK { .. }
+            | Instr::NumOp { .. }
+            | Instr::NumCmp { .. }
             | Instr::Default => check_instr(p, a, code, pc, ins, &mut scored).map_err(at)?,
         }
     }
@@ -303,5 +308,28 @@ fn check_instr(
             need(r.verdict.is_some(), "rule has no decision")
         }
         Instr::Mark { .. } => Err("`mark` outside mark code".into()),
+        Instr::NumSlot { r, slot } => {
+            need(r < NUM_REGS, "register out of range")?;
+            need(numeric(slot_ty(a, slot)?), "slot is not numeric")
+        }
+        Instr::NumK { r, k } => {
+            need(r < NUM_REGS, "register out of range")?;
+            int_k(k)
+        }
+        Instr::NumAgg { r, agg } => {
+            need(r < NUM_REGS, "register out of range")?;
+            let g = p
+                .aggregates
+                .get(agg as usize)
+                .ok_or("aggregate out of range")?;
+            need(
+                g.kind != AggKindWire::Seen,
+                "`seen` is a bool, not a number",
+            )
+        }
+        Instr::NumOp { r, s, .. } | Instr::NumCmp { r, s, .. } => need(
+            r < NUM_REGS && s < NUM_REGS,
+            "register out of range",
+        ),
     }
 }
