@@ -70,3 +70,116 @@ fn arithmetic_on_an_absent_value_is_false_both_ways() {
     r["context"] = json!({"time": "2026-12-31T23:30:00Z"});
     assert_eq!(verdict(&p, r), "escalate");
 }
+
+fn export(time: &str, tz: &str) -> serde_json::Value {
+    json!({"action": "db.export",
+           "args": {"tables": ["customers"], "format": "csv", "target": "/tmp/x.csv", "target_scope": "local"},
+           "actor": {"id": "agent-7", "tz": tz},
+           "context": {"time": time}})
+}
+
+const NIGHT: &str = "when db.export not has context.time or not has actor.tz
+  or hour(context.time, actor.tz) < 5 then deny \"no bulk exports between midnight and 5am\"
+when db.export then allow";
+
+#[test]
+fn bulk_exports_are_denied_between_midnight_and_five_in_the_actors_zone() {
+    let p = program(NIGHT);
+    // 08:00 UTC is 03:00 in New York (EST): night there.
+    let d = decide(&p, export("2026-12-05T08:00:00Z", "America/New_York"));
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(d["reason"], "no bulk exports between midnight and 5am");
+    // The same instant is 09:00 in Paris: day.
+    assert_eq!(verdict(&p, export("2026-12-05T08:00:00Z", "Europe/Paris")), "allow");
+    // 10:00 UTC is 05:00 in New York: the night is over.
+    assert_eq!(verdict(&p, export("2026-12-05T10:00:00Z", "America/New_York")), "allow");
+    // 04:59 local is still night.
+    assert_eq!(verdict(&p, export("2026-12-05T09:59:59Z", "America/New_York")), "deny");
+}
+
+#[test]
+fn a_zone_the_database_does_not_know_reads_toward_the_stricter_verdict() {
+    // The deny rule applies: an unknown zone cannot prove it is daytime.
+    let p = program(NIGHT);
+    assert_eq!(verdict(&p, export("2026-12-05T15:00:00Z", "Mars/Olympus")), "deny");
+    // An allow rule on local hours does not apply: the export escalates
+    // on its risk tier, never allowed.
+    let p = program(
+        "when db.export has context.time and has actor.tz and hour(context.time, actor.tz) >= 9 and hour(context.time, actor.tz) < 17 then allow",
+    );
+    assert_eq!(verdict(&p, export("2026-12-05T15:00:00Z", "Europe/London")), "allow");
+    assert_ne!(verdict(&p, export("2026-12-05T15:00:00Z", "Europe/Londn")), "allow");
+    // A zone that is not a string at all is a binding error: escalate.
+    let mut r = export("2026-12-05T15:00:00Z", "Europe/London");
+    r["actor"]["tz"] = json!(1);
+    assert_eq!(verdict(&p, r), "escalate");
+}
+
+#[test]
+fn daylight_saving_moves_the_night_with_the_zone() {
+    let p = program(NIGHT);
+    // New York springs forward on 2026-03-08: 09:30 UTC is 04:30 EST the
+    // day before, 05:30 EDT the day after.
+    assert_eq!(verdict(&p, export("2026-03-07T09:30:00Z", "America/New_York")), "deny");
+    assert_eq!(verdict(&p, export("2026-03-09T09:30:00Z", "America/New_York")), "allow");
+    // And falls back on 2026-11-01: 09:30 UTC is 05:30 EDT the day before,
+    // 04:30 EST the day after.
+    assert_eq!(verdict(&p, export("2026-10-31T09:30:00Z", "America/New_York")), "allow");
+    assert_eq!(verdict(&p, export("2026-11-02T09:30:00Z", "America/New_York")), "deny");
+}
+
+#[test]
+fn a_rule_valid_between_two_dates() {
+    // A freeze over the year-end close, in UTC.
+    let p = program(
+        "when payments.refund not has context.time or (context.time >= 2026-12-24T00:00:00Z and context.time < 2027-01-02T00:00:00Z)
+  then deny \"year-end freeze\"
+when payments.refund then allow",
+    );
+    let at = |t: &str| {
+        let mut r = refund(100);
+        r["context"] = json!({"time": t});
+        verdict(&p, r)
+    };
+    assert_eq!(at("2026-12-23T23:59:59Z"), "allow");
+    assert_eq!(at("2026-12-24T00:00:00Z"), "deny");
+    assert_eq!(at("2027-01-01T23:59:59Z"), "deny");
+    assert_eq!(at("2027-01-02T00:00:00Z"), "allow");
+    // A local date: Christmas in Paris starts an hour before it does in UTC.
+    let p = program(
+        "when payments.refund not has context.time or date(context.time, \"Europe/Paris\") == 2026_12_25 then deny \"closed\"
+when payments.refund then allow",
+    );
+    let mut r = refund(100);
+    r["context"] = json!({"time": "2026-12-24T23:30:00Z"});
+    assert_eq!(verdict(&p, r.clone()), "deny");
+    r["context"] = json!({"time": "2026-12-25T23:30:00Z"});
+    assert_eq!(verdict(&p, r), "allow");
+}
+
+#[test]
+fn weekends_and_minutes() {
+    let p = program(
+        "when payments.refund not has context.time or weekday(context.time, \"Asia/Tokyo\") >= 6 then escalate \"weekend\"
+when payments.refund not has context.time or (hour(context.time, \"Asia/Kolkata\") == 17 and minute(context.time, \"Asia/Kolkata\") >= 30) then escalate \"cut-off\"
+when payments.refund then allow",
+    );
+    let at = |t: &str| {
+        let mut r = refund(100);
+        r["context"] = json!({"time": t});
+        decide(&p, r)
+    };
+    // Friday 2026-12-04 15:30 UTC is Saturday 00:30 in Tokyo.
+    assert_eq!(at("2026-12-04T15:30:00Z")["reason"], "weekend");
+    assert_eq!(at("2026-12-04T14:30:00Z")["decision"], "allow");
+    // 12:00 UTC is 17:30 in Kolkata (+05:30).
+    assert_eq!(at("2026-12-03T12:00:00Z")["reason"], "cut-off");
+    assert_eq!(at("2026-12-03T11:59:00Z")["decision"], "allow");
+}
+
+#[test]
+fn a_bundle_records_the_time_zone_database_it_was_built_with() {
+    let bytes = bundle(NIGHT);
+    let p = permit0_vm::Program::load(&bytes, &[test_key().verifying_key()]).unwrap();
+    assert_eq!(p.info().tzdb, permit0_vm::local::TZDB_VERSION);
+}

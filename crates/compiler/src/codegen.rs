@@ -77,6 +77,7 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         diags: Vec::new(),
         layouts: Vec::new(),
         overflow_true: true,
+        locals: Vec::new(),
     };
     g.out.enums = schema.enums.iter().map(|e| e.members.clone()).collect();
     for ns in &schema.namespaces {
@@ -210,6 +211,8 @@ struct Gen<'a> {
     /// stricter applied (deny, escalate, raising risk; a `where` filter,
     /// which then counts the action), flipped under each `not`.
     overflow_true: bool,
+    /// The local times the current action's code reads (`num.local`).
+    locals: Vec<permit0_vm::local::LocalWire>,
 }
 
 /// Code under construction for one action.
@@ -315,6 +318,7 @@ impl<'a> Gen<'a> {
             code: b.code,
             marks,
             compliance: a.compliance.clone(),
+            locals: std::mem::take(&mut self.locals),
         });
         self.layouts.push(layout);
     }
@@ -569,7 +573,10 @@ impl<'a> Gen<'a> {
     }
 
     fn compare(&mut self, b: &mut Block<'_>, op: CmpOp, l: &TExpr, r: &TExpr) {
-        if matches!(l, TExpr::Arith(..)) || matches!(r, TExpr::Arith(..)) {
+        if [l, r]
+            .iter()
+            .any(|x| matches!(x, TExpr::Arith(..) | TExpr::Local(..)))
+        {
             return self.num_compare(b, op, l, r);
         }
         // Constants go on the right.

@@ -133,6 +133,10 @@ pub enum TExpr {
     /// overflow makes the comparison reading it fail toward the stricter
     /// verdict.
     Arith(ArithOp, Box<TExpr>, Box<TExpr>),
+    /// `hour(context.time, actor.tz)`: part of the local time of a time
+    /// field in a zone — a string field or a `Const::Str` zone name. An
+    /// unknown zone reads like an overflow.
+    Local(permit0_vm::local::LocalPart, FieldRef, Box<TExpr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

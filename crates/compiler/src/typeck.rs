@@ -32,6 +32,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.sum", "session.sum(action.field, window) -> money|int: the sum of that field over earlier actions within the window"),
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
+    ("hour", "hour(time, zone) -> int: the local hour (0-23) of a time in an IANA time zone (`hour(context.time, actor.tz)`)"),
+    ("minute", "minute(time, zone) -> int: the local minute (0-59) of a time in an IANA time zone"),
+    ("weekday", "weekday(time, zone) -> int: the local day of the week of a time in an IANA time zone, 1 Monday … 7 Sunday"),
+    ("date", "date(time, zone) -> int: the local date of a time in an IANA time zone as YYYYMMDD (`date(context.time, \"Europe/Paris\") == 2026_12_25`)"),
 ];
 
 pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
@@ -306,6 +310,7 @@ impl<'s> Checker<'s> {
                         ExprKind::Int(n) => n.to_string(),
                         ExprKind::Bool(b) => b.to_string(),
                         ExprKind::Duration(ms) => format!("{ms}ms"),
+                        ExprKind::Time(t) => t.clone(),
                         _ => {
                             self.diags.push(
                                 Diagnostic::error(
@@ -620,6 +625,7 @@ impl<'s> Checker<'s> {
                 (TExpr::Const(Const::Int(*n)), ty)
             }
             ExprKind::Duration(ms) => (TExpr::Const(Const::Int(*ms)), Type::Duration),
+            ExprKind::Time(t) => self.time_literal(t, e.span),
             ExprKind::Str(s) => match hint {
                 Some(Type::Enum(id)) => self.enum_member(id, s, e.span, true),
                 _ => (TExpr::Const(Const::Str(s.clone())), Type::Str),
@@ -1445,6 +1451,12 @@ impl<'s> Checker<'s> {
         if scope.constant && name != "len" {
             return self.not_constant(span);
         }
+        if let Some(part) = arith::local_part(&name) {
+            if !arity(self, 2) {
+                return error();
+            }
+            return self.local_time(part, args, scope);
+        }
         match name.as_str() {
             "len" => {
                 if !arity(self, 1) {
@@ -2222,6 +2234,7 @@ impl<'s> Checker<'s> {
             ExprKind::Str(s) => J::String(s.clone()),
             ExprKind::Bool(b) => J::Bool(*b),
             ExprKind::Duration(ms) => J::from(*ms),
+            ExprKind::Time(t) => J::String(t.clone()),
             ExprKind::List(items) | ExprKind::Set(items) => {
                 let mut out = Vec::new();
                 for i in items {
@@ -2515,7 +2528,11 @@ fn same_type(schema: &Schema, a: Type, b: Type) -> bool {
 
 fn is_literalish(e: &ast::Expr) -> bool {
     match &e.kind {
-        ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Duration(_) | ExprKind::Bool(_) => true,
+        ExprKind::Int(_)
+        | ExprKind::Str(_)
+        | ExprKind::Duration(_)
+        | ExprKind::Time(_)
+        | ExprKind::Bool(_) => true,
         ExprKind::Path(p) => p.segments.len() == 1,
         ExprKind::Paren(inner) => is_literalish(inner),
         _ => false,

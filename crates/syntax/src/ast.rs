@@ -209,6 +209,8 @@ pub enum ExprKind {
     Int(i64),
     /// Milliseconds.
     Duration(i64),
+    /// `2027-01-01T00:00:00Z`, as written (the checker reads it).
+    Time(String),
     Str(String),
     Bool(bool),
     Path(Path),

@@ -227,6 +227,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0306", "invalid obligation or amplifier"),
     ("P0307", "arithmetic on types that do not fit"),
     ("P0308", "arithmetic that overflows"),
+    ("P0309", "an unknown time zone"),
+    ("P0310", "a time literal that is not a valid time"),
     ("P0401", "rule can never match"),
     ("P0402", "rule shadowed by an earlier rule"),
     ("P0403", "deprecated action name"),

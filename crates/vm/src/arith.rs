@@ -87,6 +87,13 @@ impl Program {
                     (Num::Val(a), Num::Val(b)) => op.test(a, b),
                 }))
             }
+            Instr::NumLocal { r, local, part } => {
+                let v = match req.locals.get(local as usize).ok_or(Fault::Slot)? {
+                    Num::Val(ms) => Num::Val(part.of(*ms)),
+                    other => *other,
+                };
+                set(regs, r, v)?;
+            }
             _ => return Err(Fault::Misplaced),
         }
         Ok(None)

@@ -184,6 +184,20 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::NumK { r, k } => format!("{name:14} r{r} = {}", int(k)),
         Instr::NumAgg { r, agg } => format!("{name:14} r{r} = agg#{agg}"),
         Instr::NumOp { op, r, s } => format!("{name:14} r{r} {}= r{s}", op.symbol()),
+        Instr::NumLocal { r, local, part } => {
+            let what = a
+                .locals
+                .get(local as usize)
+                .map(|l| {
+                    let zone = match &l.zone {
+                        crate::local::ZoneWire::Slot(z) => slot(*z),
+                        crate::local::ZoneWire::Name(n) => format!("{n:?}"),
+                    };
+                    format!("{}({}, {zone})", part.name(), slot(l.time))
+                })
+                .unwrap_or_else(|| "?".into());
+            format!("{name:14} r{r} = {what}")
+        }
         Instr::NumCmp {
             r,
             op,

@@ -169,7 +169,8 @@ impl Program {
                 | Instr::NumK { .. }
                 | Instr::NumAgg { .. }
                 | Instr::NumOp { .. }
-                | Instr::NumCmp { .. } => match self.num(ins, req, &mut regs, true) {
+                | Instr::NumCmp { .. }
+                | Instr::NumLocal { .. } => match self.num(ins, req, &mut regs, true) {
                     Ok(Some(v)) => acc = v,
                     Ok(None) => {}
                     Err(f) => fault!(f),
@@ -388,7 +389,8 @@ impl Program {
             | Instr::NumK { .. }
             | Instr::NumAgg { .. }
             | Instr::NumOp { .. }
-            | Instr::NumCmp { .. } => return Err(Fault::Misplaced),
+            | Instr::NumCmp { .. }
+            | Instr::NumLocal { .. } => return Err(Fault::Misplaced),
         })
     }
 
@@ -457,7 +459,8 @@ impl Program {
                 | Instr::NumK { .. }
                 | Instr::NumAgg { .. }
                 | Instr::NumOp { .. }
-                | Instr::NumCmp { .. } => match self.num(ins, req, &mut regs, false) {
+                | Instr::NumCmp { .. }
+                | Instr::NumLocal { .. } => match self.num(ins, req, &mut regs, false) {
                     Ok(Some(v)) => acc = v,
                     Ok(None) => {}
                     Err(f) => break f,

@@ -215,6 +215,13 @@ pub enum Instr {
         s: u8,
         overflow: bool,
     },
+    /// reg `r` = `part` of the action's local time `local` (bound with the
+    /// request: see [`crate::local`]); an unknown zone reads like an overflow
+    NumLocal {
+        r: u8,
+        local: u8,
+        part: crate::local::LocalPart,
+    },
 }
 
 impl Instr {
@@ -255,6 +262,7 @@ impl Instr {
             Instr::NumAgg { .. } => "num.agg",
             Instr::NumOp { .. } => "num.op",
             Instr::NumCmp { .. } => "num.cmp",
+            Instr::NumLocal { .. } => "num.local",
         }
     }
 

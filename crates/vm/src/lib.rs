@@ -11,6 +11,7 @@ mod explain;
 pub mod instr;
 mod json;
 pub mod keys;
+pub mod local;
 pub mod normalize;
 mod program;
 mod request;

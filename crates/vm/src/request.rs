@@ -26,6 +26,9 @@ pub struct Request {
     /// Session aggregates in the bundle's order; filled by the embedding's
     /// session store (0 = nothing seen).
     pub(crate) aggs: Box<[i64]>,
+    /// The local times the action's rules read, in the zones they name
+    /// (`ActionRt::locals`), computed at bind time.
+    pub(crate) locals: Box<[crate::arith::Num]>,
     pub(crate) session: Option<Box<str>>,
     /// A raw tool call's arguments as sent: part of the action's canonical
     /// form, since the executor runs the raw call (see docs/audit.md).
@@ -296,6 +299,7 @@ impl Program {
             action: Some(action),
             asked: self.bind.names.get(action as usize)?.clone(),
             via_tool: false,
+            locals: self.locals(action, &slots),
             slots,
             aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
             session,
@@ -352,6 +356,7 @@ impl Program {
                 via_tool: false,
                 slots: Box::new([]),
                 aggs,
+                locals: Box::new([]),
                 session,
                 tool_args: None,
                 taint: None,
@@ -488,6 +493,7 @@ impl Program {
             action: Some(action),
             asked: self.bind.names.get(action as usize)?.clone(),
             via_tool: false,
+            locals: self.locals(action, &slots),
             slots,
             aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
             session,
@@ -584,6 +590,7 @@ impl Program {
             action: Some(action),
             asked,
             via_tool,
+            locals: self.locals(action, &slots),
             slots,
             aggs,
             session,
@@ -678,12 +685,34 @@ impl Program {
             action: Some(action),
             asked: asked.into(),
             via_tool,
+            locals: self.locals(action, &slots),
             slots: slots.into_boxed_slice(),
             aggs,
             session,
             tool_args: None,
             taint: taint.map(Box::new),
         })
+    }
+
+    /// The local times action `action`'s rules read, from its bound slots.
+    fn locals(&self, action: u32, slots: &[Value]) -> Box<[crate::arith::Num]> {
+        let Some(a) = self.actions.get(action as usize) else {
+            return Box::new([]);
+        };
+        a.locals
+            .iter()
+            .map(|l| {
+                let time = slots.get(l.time as usize).unwrap_or(&Value::Absent);
+                let zone = match &l.zone {
+                    crate::local::ZoneWire::Slot(z) => match slots.get(*z as usize) {
+                        Some(Value::Str(t)) => Some(&*t.raw),
+                        _ => None,
+                    },
+                    crate::local::ZoneWire::Name(n) => Some(n.as_str()),
+                };
+                crate::local::local_time(time, zone)
+            })
+            .collect()
     }
 
     fn bind_value(

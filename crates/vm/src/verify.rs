@@ -57,6 +57,12 @@ fn verify_action(p: &Program, a: &ActionRt) -> Result<(), String> {
     for f in &a.slots {
         check_type(p, f.ty).map_err(|e| format!("field `{}`: {e}", f.name))?;
     }
+    for l in a.locals.iter() {
+        need(slot_ty(a, l.time)? == TypeWire::Time, "a local time's slot is not a time")?;
+        if let crate::local::ZoneWire::Slot(z) = l.zone {
+            need(slot_ty(a, z)? == TypeWire::Str, "a local time's zone slot is not a string")?;
+        }
+    }
     let code = &a.code;
     if code.len() > MAX_CODE_LEN {
         return Err(format!(
@@ -142,6 +148,7 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::NumK { .. }
             | Instr::NumOp { .. }
             | Instr::NumCmp { .. }
+            | Instr::NumLocal { .. }
             | Instr::Default => check_instr(p, a, code, pc, ins, &mut scored).map_err(at)?,
         }
     }
@@ -326,6 +333,10 @@ fn check_instr(
                 g.kind != AggKindWire::Seen,
                 "`seen` is a bool, not a number",
             )
+        }
+        Instr::NumLocal { r, local, .. } => {
+            need(r < NUM_REGS, "register out of range")?;
+            need((local as usize) < a.locals.len(), "local time out of range")
         }
         Instr::NumOp { r, s, .. } | Instr::NumCmp { r, s, .. } => need(
             r < NUM_REGS && s < NUM_REGS,

@@ -19,7 +19,7 @@ use permit0_types::builtin::Builtin;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
@@ -31,6 +31,10 @@ pub struct BundleWire {
     pub taxonomy_version: String,
     pub taxonomy_digest: [u8; 32],
     pub compiler: String,
+    /// The IANA time zone database version of the compiler's build
+    /// ([`crate::local::TZDB_VERSION`]); a bundle whose rules read local
+    /// time loads only where the VM's database has this version (format 5).
+    pub tzdb: String,
     pub policies: Vec<PolicyWire>,
     pub model: ModelWire,
     /// Members of every enum, by enum id.
@@ -120,6 +124,10 @@ pub struct ActionWire {
     /// its `where` filter; ends in `Default`. Empty when none names it.
     pub marks: Vec<Instr>,
     pub compliance: Vec<String>,
+    /// The local times the action's rules read (`hour(context.time,
+    /// actor.tz)`), computed at bind time; `num.local` indexes them
+    /// (format 5).
+    pub locals: Vec<crate::local::LocalWire>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use super::{cmp, Block, Gen};
 use crate::ir::{ArithOp, CmpOp, Const, Effect, FieldRef, TExpr};
 use permit0_vm::instr::{Arith, Instr, NUM_REGS};
+use permit0_vm::local::{LocalWire, ZoneWire};
 use permit0_vm::risk::Verdict;
 
 /// How an overflowing comparison reads at the top of a rule's condition:
@@ -74,6 +75,35 @@ impl Gen<'_> {
                     r,
                     s: r.saturating_add(1),
                 });
+            }
+            TExpr::Local(part, time, zone) => {
+                let Some((time, _)) = self.slot(b, time) else {
+                    return;
+                };
+                let zone = match zone.as_ref() {
+                    TExpr::Const(Const::Str(name)) => ZoneWire::Name(name.clone()),
+                    TExpr::Field(f) => match self.slot(b, f) {
+                        Some((z, _)) => ZoneWire::Slot(z),
+                        None => return,
+                    },
+                    other => return self.fail(b.span, format!("a time zone from {other:?}")),
+                };
+                let wanted = LocalWire { time, zone };
+                let at = match self.locals.iter().position(|l| *l == wanted) {
+                    Some(i) => i,
+                    None => {
+                        self.locals.push(wanted);
+                        self.locals.len() - 1
+                    }
+                };
+                match u8::try_from(at) {
+                    Ok(local) => b.code.push(Instr::NumLocal {
+                        r,
+                        local,
+                        part: *part,
+                    }),
+                    Err(_) => self.limit(b.span, "more than 256 local times on one action"),
+                }
             }
             other => self.fail(b.span, format!("cannot compute {other:?}")),
         }

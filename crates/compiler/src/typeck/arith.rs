@@ -10,6 +10,7 @@ use crate::diag::Diagnostic;
 use crate::ir::{ArithOp, Const, FieldRef, TExpr};
 use crate::schema::Type;
 use crate::span::Span;
+use permit0_vm::local::LocalPart;
 
 /// The type of `l op r`, or why the operands do not fit.
 pub(crate) fn arith_type(op: ArithOp, l: Type, r: Type) -> Result<Type, &'static str> {
@@ -57,7 +58,7 @@ pub(crate) fn fold(op: ArithOp, l: i64, r: i64) -> Option<i64> {
 /// aggregates, constants and other arithmetic.
 fn operand_ok(t: &TExpr) -> bool {
     match t {
-        TExpr::Const(Const::Int(_)) | TExpr::Arith(..) | TExpr::Default(..) => true,
+        TExpr::Const(Const::Int(_)) | TExpr::Arith(..) | TExpr::Default(..) | TExpr::Local(..) => true,
         TExpr::Field(f) => !matches!(f, FieldRef::RiskScore | FieldRef::RiskTier | FieldRef::RiskFlags),
         _ => false,
     }
@@ -152,5 +153,98 @@ impl Checker<'_> {
             };
         }
         (TExpr::Arith(aop, Box::new(l), Box::new(r)), ty)
+    }
+}
+
+/// The local-time function of that name.
+pub(super) fn local_part(name: &str) -> Option<LocalPart> {
+    Some(match name {
+        "hour" => LocalPart::Hour,
+        "minute" => LocalPart::Minute,
+        "weekday" => LocalPart::Weekday,
+        "date" => LocalPart::Date,
+        _ => return None,
+    })
+}
+
+impl Checker<'_> {
+    /// `hour(context.time, actor.tz)`: a time field, and a zone — a string
+    /// field the request supplies, or a zone name the database knows.
+    pub(super) fn local_time(&mut self, part: LocalPart, args: &[ast::Expr], scope: Scope<'_>) -> Typed {
+        let [time, zone] = args else {
+            return error();
+        };
+        let name = part.name();
+        let (t, tt) = self.expr(time, scope, None);
+        let (z, zt) = self.expr(zone, scope, Some(Type::Str));
+        if tt == Type::Error || zt == Type::Error {
+            return error();
+        }
+        let time_field = match (&t, tt) {
+            (TExpr::Field(f), Type::Time) if !matches!(f, FieldRef::Aggregate(_)) => f.clone(),
+            _ => {
+                let shown = self.schema.display(tt).to_string();
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        time.span,
+                        format!("`{name}` reads a time field, found `{shown}`"),
+                    )
+                    .help(format!("write `{name}(context.time, actor.tz)`")),
+                );
+                return error();
+            }
+        };
+        match (&z, zt) {
+            (TExpr::Const(Const::Str(zone_name)), _) => {
+                if !permit0_vm::local::zone_known(zone_name) {
+                    let names = permit0_vm::local::zone_names();
+                    let mut d = Diagnostic::error(
+                        "P0309",
+                        zone.span,
+                        format!("`{zone_name}` is not a time zone"),
+                    );
+                    d = match crate::diag::suggest(zone_name, names.iter().map(String::as_str)) {
+                        Some(s) => d
+                            .help(format!("did you mean `{s}`?"))
+                            .fix(zone.span, format!("\"{s}\"")),
+                        None => d.help("write an IANA time zone name such as `America/New_York` or `Europe/Paris`"),
+                    };
+                    self.diags.push(d);
+                    return error();
+                }
+            }
+            (TExpr::Field(f), Type::Str) if !matches!(f, FieldRef::Aggregate(_)) => {}
+            _ => {
+                let shown = self.schema.display(zt).to_string();
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        zone.span,
+                        format!("`{name}` takes a time zone name, a string, found `{shown}`"),
+                    )
+                    .help("give a string field the request carries (`actor.tz`) or a zone name such as \"Europe/Paris\""),
+                );
+                return error();
+            }
+        }
+        (TExpr::Local(part, time_field, Box::new(z)), Type::Int)
+    }
+}
+
+impl Checker<'_> {
+    /// `2027-01-01T00:00:00Z`: milliseconds since the epoch, as the VM reads
+    /// `context.time`.
+    pub(super) fn time_literal(&mut self, text: &str, span: Span) -> Typed {
+        match permit0_vm::time::parse_rfc3339(text) {
+            Some(ms) => (TExpr::Const(Const::Int(ms)), Type::Time),
+            None => {
+                self.diags.push(
+                    Diagnostic::error("P0310", span, format!("`{text}` is not a valid time"))
+                        .help("write an RFC 3339 time with a real date, e.g. `2027-01-01T00:00:00Z`"),
+                );
+                error()
+            }
+        }
     }
 }
