@@ -94,8 +94,7 @@ fn db() -> &'static TimeZoneDatabase {
 /// Whether the bundled database knows the zone (`Europe/Paris`; case
 /// ignored). `Etc/Unknown` is not a zone.
 pub fn zone_known(name: &str) -> bool {
-    db().get(name)
-        .is_ok_and(|tz| tz.iana_name() != Some("Etc/Unknown"))
+    db().get(name).is_ok_and(|tz| !tz.is_unknown())
 }
 
 /// Every zone name the bundled database holds, for suggestions.
@@ -130,7 +129,7 @@ pub(crate) fn local_time(time: &Value, zone: Option<&str>) -> Num {
     let Ok(tz) = db().get(zone) else {
         return Num::Overflow;
     };
-    if tz.iana_name() == Some("Etc/Unknown") {
+    if tz.is_unknown() {
         return Num::Overflow;
     }
     let Ok(ts) = Timestamp::from_millisecond(*utc) else {
