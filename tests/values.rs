@@ -183,3 +183,64 @@ fn a_bundle_records_the_time_zone_database_it_was_built_with() {
     let p = permit0_vm::Program::load(&bytes, &[test_key().verifying_key()]).unwrap();
     assert_eq!(p.info().tzdb, permit0_vm::local::TZDB_VERSION);
 }
+
+const ATTRS: &str = "policy acme.attrs
+
+namespace actor {
+  scopes: set<string>? \"OAuth scopes granted to the agent\"
+}
+namespace context {
+  country: string? \"ISO 3166 country the request comes from\"
+}
+
+when payments.refund not has actor.scopes or not (\"payments:refund\" in actor.scopes)
+  then deny \"missing scope\"
+when payments.refund not has context.country or context.country in {\"KP\", \"IR\"} then deny \"sanctioned\"
+when payments.refund then allow
+";
+
+fn scoped(actor: serde_json::Value, context: serde_json::Value) -> serde_json::Value {
+    json!({"action": "payments.refund",
+           "args": {"amount": 100, "currency": "usd", "charge_id": "ch_1"},
+           "actor": actor, "context": context})
+}
+
+#[test]
+fn a_teams_own_attributes_are_declared_typed_and_bound_strictly() {
+    let p = program(ATTRS);
+    // The scope is held, the country is fine: allowed.
+    assert_eq!(
+        verdict(&p, scoped(json!({"scopes": ["payments:refund"]}), json!({"country": "FR"}))),
+        "allow"
+    );
+    // Without the scope: denied, with the reason.
+    let d = decide(&p, scoped(json!({"scopes": ["payments:read"]}), json!({"country": "FR"})));
+    assert_eq!(d["reason"], "missing scope");
+    // Membership is exact: a scope in another case is another scope.
+    assert_eq!(
+        verdict(&p, scoped(json!({"scopes": ["PAYMENTS:REFUND"]}), json!({"country": "FR"}))),
+        "deny"
+    );
+    // A scope list sent as one string is not read loosely: escalated.
+    let d = decide(&p, scoped(json!({"scopes": "payments:refund"}), json!({"country": "FR"})));
+    assert_eq!(d["decision"], "escalate");
+    // An attribute nobody declared taints the request: never looser than
+    // escalate, naming it.
+    let d = decide(
+        &p,
+        scoped(json!({"scopes": ["payments:refund"], "clearance": "top"}), json!({"country": "FR"})),
+    );
+    assert_eq!(d["decision"], "escalate");
+    assert!(d["reason"].as_str().unwrap().contains("clearance"), "{d}");
+}
+
+#[test]
+fn an_attribute_the_policy_did_not_declare_is_an_error_with_a_suggestion() {
+    let c = compile_src(
+        "namespace actor {\n  scopes: set<string>?\n}\nwhen payments.refund has actor.scope then deny\n",
+    );
+    let e: Vec<_> = c.errors().collect();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].code, "P0203");
+    assert!(format!("{:?}", e[0].help).contains("scopes"), "{:?}", e[0]);
+}

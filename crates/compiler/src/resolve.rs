@@ -114,6 +114,9 @@ impl Resolver {
     }
 
     fn namespace(&mut self, n: &ast::NamespaceDecl, origin: Origin) {
+        if origin == Origin::User && matches!(n.name.text.as_str(), "actor" | "context") {
+            return self.attributes(n);
+        }
         if origin == Origin::User || BUILTIN_NAMESPACES.contains(&n.name.text.as_str()) {
             self.diags.push(
                 Diagnostic::error(
@@ -121,7 +124,7 @@ impl Resolver {
                     n.name.span,
                     format!("namespace `{}` cannot be declared here", n.name.text),
                 )
-                .help("the namespaces `actor`, `context`, `session` and `risk` are part of the language"),
+                .help("`session` and `risk` are part of the language; a team adds its own attributes to `actor` and `context` with `namespace actor { … }`"),
             );
             return;
         }
@@ -140,6 +143,68 @@ impl Resolver {
             fields,
             span: n.name.span,
         });
+    }
+
+    /// `namespace actor { scopes: set<string>? "…" }` in a team's file: its
+    /// own typed attributes of `actor` or `context`, checked and bound like
+    /// the shipped ones. Every attribute is optional (a request may omit
+    /// it) and none is derived; one may not redeclare another.
+    fn attributes(&mut self, n: &ast::NamespaceDecl) {
+        let fields = self.fields(&n.fields);
+        let ns_name = n.name.text.clone();
+        let Some(ns) = self.schema.namespaces.iter().position(|x| x.name == ns_name) else {
+            self.diags.push(Diagnostic::error(
+                "P0216",
+                n.name.span,
+                format!("namespace `{ns_name}` is not in the taxonomy"),
+            ));
+            return;
+        };
+        for (decl, f) in n.fields.iter().zip(fields) {
+            if let Some(prev) = self
+                .schema
+                .namespaces
+                .get(ns)
+                .and_then(|x| x.fields.iter().find(|p| p.name == f.name))
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0206",
+                        f.span,
+                        format!("`{ns_name}.{}` is already declared", f.name),
+                    )
+                    .label(prev.span, "declared here"),
+                );
+                continue;
+            }
+            if decl.derive.is_some() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0216",
+                        f.span,
+                        format!("`{ns_name}.{}` cannot be derived", f.name),
+                    )
+                    .help("attributes of `actor` and `context` come from the request"),
+                );
+                continue;
+            }
+            if !f.optional {
+                let end = decl.ty.span;
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0216",
+                        f.span,
+                        format!("`{ns_name}.{}` must be optional: a request may omit it", f.name),
+                    )
+                    .help("write `?` after the type; rules then say what its absence means")
+                    .fix(Span::new(end.file, end.end as usize, end.end as usize), "?"),
+                );
+                continue;
+            }
+            if let Some(x) = self.schema.namespaces.get_mut(ns) {
+                x.fields.push(f);
+            }
+        }
     }
 
     fn action(&mut self, a: &ast::ActionDecl, origin: Origin) {
