@@ -3,7 +3,7 @@
 //! slow and simple on purpose; the VM must agree with it on every request
 //! (see the differential tests).
 
-use crate::ir::{CmpOp, Const, Effect, FieldRef, Ir, TExpr, TextOp};
+use crate::ir::{ArithOp, CmpOp, Const, Effect, FieldRef, Ir, TExpr, TextOp};
 use crate::schema::Schema;
 use permit0_vm::risk::{FlagSet, Model, Tier, Verdict};
 use permit0_vm::value::{fold, Value};
@@ -28,6 +28,8 @@ enum V<'a> {
     Str(&'a str),
     List(Vec<&'a str>),
     Strs(&'a [String]),
+    /// Arithmetic that overflowed, or the local time in an unknown zone.
+    Overflow,
 }
 
 struct Ctx<'a> {
@@ -38,6 +40,9 @@ struct Ctx<'a> {
     score: u8,
     tier: Tier,
     flags: FlagSet,
+    /// How a comparison reading an overflow reads here: from the rule's
+    /// decision, flipped under each `not` (docs/language.md, "Arithmetic").
+    overflow: std::cell::Cell<bool>,
 }
 
 pub fn reference_decide(
@@ -63,6 +68,7 @@ pub fn reference_decide(
         score: base.score,
         tier: floor(base.tier),
         flags,
+        overflow: std::cell::Cell::new(true),
     };
     let mut gated = model.gate(flags, &info.risk.amps).is_some();
 
@@ -71,6 +77,7 @@ pub fn reference_decide(
     let mut amplified = false;
     for r in ir.rules.iter().filter(applies) {
         if let Effect::Amplify(deltas) = &r.effect {
+            ctx.overflow.set(deltas.iter().all(|(_, d)| *d >= 0));
             if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) {
                 for (a, d) in deltas {
                     amps.add(*a, *d);
@@ -99,6 +106,7 @@ pub fn reference_decide(
         let Effect::Decide(v) = r.effect else {
             continue;
         };
+        ctx.overflow.set(v != Verdict::Allow);
         if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) && best.is_none_or(|(b, _)| v > b) {
             best = Some((v, r.id.as_str()));
         }
@@ -136,6 +144,31 @@ fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
             V::List(l) => i64::try_from(l.len()).ok().map(V::Int),
             _ => None,
         },
+        TExpr::Arith(op, l, r) => match (value(ctx, l)?, value(ctx, r)?) {
+            (V::Int(a), V::Int(b)) => Some(
+                match op {
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Sub => a.checked_sub(b),
+                    ArithOp::Mul => a.checked_mul(b),
+                }
+                .map_or(V::Overflow, V::Int),
+            ),
+            (V::Overflow, _) | (_, V::Overflow) => Some(V::Overflow),
+            _ => None,
+        },
+        TExpr::Local(part, time, zone) => {
+            let V::Int(t) = field(ctx, time)? else {
+                return None;
+            };
+            let zone = match value(ctx, zone)? {
+                V::Str(z) => z,
+                _ => return None,
+            };
+            Some(
+                permit0_vm::local::local_ms(t, zone)
+                    .map_or(V::Overflow, |ms| V::Int(part.of(ms))),
+            )
+        }
         _ => Some(V::Bool(truth(ctx, e))),
     }
 }
@@ -168,7 +201,12 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
         // Present, whatever the value.
         TExpr::Has(f) => field(ctx, f).is_some(),
         TExpr::Default(..) => matches!(value(ctx, e), Some(V::Bool(true))),
-        TExpr::Not(x) => !truth(ctx, x),
+        TExpr::Not(x) => {
+            ctx.overflow.set(!ctx.overflow.get());
+            let t = !truth(ctx, x);
+            ctx.overflow.set(!ctx.overflow.get());
+            t
+        }
         TExpr::And(xs) => xs.iter().all(|x| truth(ctx, x)),
         TExpr::Or(xs) => xs.iter().any(|x| truth(ctx, x)),
         TExpr::Const(Const::Bool(b)) => *b,
@@ -181,6 +219,7 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
                 return false;
             };
             let ord = match (a, b) {
+                (V::Overflow, _) | (_, V::Overflow) => return ctx.overflow.get(),
                 (V::Int(x), V::Int(y)) => x.cmp(&y),
                 (V::Bool(x), V::Bool(y)) => x.cmp(&y),
                 (V::Enum(x), V::Enum(y)) => x.cmp(&y),

@@ -118,6 +118,15 @@ pub struct LocalWire {
     pub zone: ZoneWire,
 }
 
+/// The local wall-clock time of `utc_ms` in `zone`, or `None` when the
+/// database does not know the zone (or the instant is out of its range).
+pub fn local_ms(utc_ms: i64, zone: &str) -> Option<i64> {
+    match local_time(&Value::Int(utc_ms), Some(zone)) {
+        Num::Val(v) => Some(v),
+        Num::Absent | Num::Overflow => None,
+    }
+}
+
 /// The local wall-clock time of `utc_ms` in `zone`: a number; nothing when
 /// the time or the zone is absent; [`Num::Overflow`] — read like an
 /// overflow, toward the stricter verdict — for a zone the database does not
