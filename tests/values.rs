@@ -90,25 +90,43 @@ fn bulk_exports_are_denied_between_midnight_and_five_in_the_actors_zone() {
     assert_eq!(d["decision"], "deny");
     assert_eq!(d["reason"], "no bulk exports between midnight and 5am");
     // The same instant is 09:00 in Paris: day.
-    assert_eq!(verdict(&p, export("2026-12-05T08:00:00Z", "Europe/Paris")), "allow");
+    assert_eq!(
+        verdict(&p, export("2026-12-05T08:00:00Z", "Europe/Paris")),
+        "allow"
+    );
     // 10:00 UTC is 05:00 in New York: the night is over.
-    assert_eq!(verdict(&p, export("2026-12-05T10:00:00Z", "America/New_York")), "allow");
+    assert_eq!(
+        verdict(&p, export("2026-12-05T10:00:00Z", "America/New_York")),
+        "allow"
+    );
     // 04:59 local is still night.
-    assert_eq!(verdict(&p, export("2026-12-05T09:59:59Z", "America/New_York")), "deny");
+    assert_eq!(
+        verdict(&p, export("2026-12-05T09:59:59Z", "America/New_York")),
+        "deny"
+    );
 }
 
 #[test]
 fn a_zone_the_database_does_not_know_reads_toward_the_stricter_verdict() {
     // The deny rule applies: an unknown zone cannot prove it is daytime.
     let p = program(NIGHT);
-    assert_eq!(verdict(&p, export("2026-12-05T15:00:00Z", "Mars/Olympus")), "deny");
+    assert_eq!(
+        verdict(&p, export("2026-12-05T15:00:00Z", "Mars/Olympus")),
+        "deny"
+    );
     // An allow rule on local hours does not apply: the export escalates
     // on its risk tier, never allowed.
     let p = program(
         "when db.export has context.time and has actor.tz and hour(context.time, actor.tz) >= 9 and hour(context.time, actor.tz) < 17 then allow",
     );
-    assert_eq!(verdict(&p, export("2026-12-05T15:00:00Z", "Europe/London")), "allow");
-    assert_ne!(verdict(&p, export("2026-12-05T15:00:00Z", "Europe/Londn")), "allow");
+    assert_eq!(
+        verdict(&p, export("2026-12-05T15:00:00Z", "Europe/London")),
+        "allow"
+    );
+    assert_ne!(
+        verdict(&p, export("2026-12-05T15:00:00Z", "Europe/Londn")),
+        "allow"
+    );
     // A zone that is not a string at all is a binding error: escalate.
     let mut r = export("2026-12-05T15:00:00Z", "Europe/London");
     r["actor"]["tz"] = json!(1);
@@ -120,12 +138,24 @@ fn daylight_saving_moves_the_night_with_the_zone() {
     let p = program(NIGHT);
     // New York springs forward on 2026-03-08: 09:30 UTC is 04:30 EST the
     // day before, 05:30 EDT the day after.
-    assert_eq!(verdict(&p, export("2026-03-07T09:30:00Z", "America/New_York")), "deny");
-    assert_eq!(verdict(&p, export("2026-03-09T09:30:00Z", "America/New_York")), "allow");
+    assert_eq!(
+        verdict(&p, export("2026-03-07T09:30:00Z", "America/New_York")),
+        "deny"
+    );
+    assert_eq!(
+        verdict(&p, export("2026-03-09T09:30:00Z", "America/New_York")),
+        "allow"
+    );
     // And falls back on 2026-11-01: 09:30 UTC is 05:30 EDT the day before,
     // 04:30 EST the day after.
-    assert_eq!(verdict(&p, export("2026-10-31T09:30:00Z", "America/New_York")), "allow");
-    assert_eq!(verdict(&p, export("2026-11-02T09:30:00Z", "America/New_York")), "deny");
+    assert_eq!(
+        verdict(&p, export("2026-10-31T09:30:00Z", "America/New_York")),
+        "allow"
+    );
+    assert_eq!(
+        verdict(&p, export("2026-11-02T09:30:00Z", "America/New_York")),
+        "deny"
+    );
 }
 
 #[test]
@@ -210,25 +240,52 @@ fn a_teams_own_attributes_are_declared_typed_and_bound_strictly() {
     let p = program(ATTRS);
     // The scope is held, the country is fine: allowed.
     assert_eq!(
-        verdict(&p, scoped(json!({"scopes": ["payments:refund"]}), json!({"country": "FR"}))),
+        verdict(
+            &p,
+            scoped(
+                json!({"scopes": ["payments:refund"]}),
+                json!({"country": "FR"})
+            )
+        ),
         "allow"
     );
     // Without the scope: denied, with the reason.
-    let d = decide(&p, scoped(json!({"scopes": ["payments:read"]}), json!({"country": "FR"})));
+    let d = decide(
+        &p,
+        scoped(
+            json!({"scopes": ["payments:read"]}),
+            json!({"country": "FR"}),
+        ),
+    );
     assert_eq!(d["reason"], "missing scope");
     // Membership is exact: a scope in another case is another scope.
     assert_eq!(
-        verdict(&p, scoped(json!({"scopes": ["PAYMENTS:REFUND"]}), json!({"country": "FR"}))),
+        verdict(
+            &p,
+            scoped(
+                json!({"scopes": ["PAYMENTS:REFUND"]}),
+                json!({"country": "FR"})
+            )
+        ),
         "deny"
     );
     // A scope list sent as one string is not read loosely: escalated.
-    let d = decide(&p, scoped(json!({"scopes": "payments:refund"}), json!({"country": "FR"})));
+    let d = decide(
+        &p,
+        scoped(
+            json!({"scopes": "payments:refund"}),
+            json!({"country": "FR"}),
+        ),
+    );
     assert_eq!(d["decision"], "escalate");
     // An attribute nobody declared taints the request: never looser than
     // escalate, naming it.
     let d = decide(
         &p,
-        scoped(json!({"scopes": ["payments:refund"], "clearance": "top"}), json!({"country": "FR"})),
+        scoped(
+            json!({"scopes": ["payments:refund"], "clearance": "top"}),
+            json!({"country": "FR"}),
+        ),
     );
     assert_eq!(d["decision"], "escalate");
     assert!(d["reason"].as_str().unwrap().contains("clearance"), "{d}");

@@ -164,10 +164,7 @@ fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
                 V::Str(z) => z,
                 _ => return None,
             };
-            Some(
-                permit0_vm::local::local_ms(t, zone)
-                    .map_or(V::Overflow, |ms| V::Int(part.of(ms))),
-            )
+            Some(permit0_vm::local::local_ms(t, zone).map_or(V::Overflow, |ms| V::Int(part.of(ms))))
         }
         _ => Some(V::Bool(truth(ctx, e))),
     }

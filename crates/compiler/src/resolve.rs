@@ -152,7 +152,12 @@ impl Resolver {
     fn attributes(&mut self, n: &ast::NamespaceDecl) {
         let fields = self.fields(&n.fields);
         let ns_name = n.name.text.clone();
-        let Some(ns) = self.schema.namespaces.iter().position(|x| x.name == ns_name) else {
+        let Some(ns) = self
+            .schema
+            .namespaces
+            .iter()
+            .position(|x| x.name == ns_name)
+        else {
             self.diags.push(Diagnostic::error(
                 "P0216",
                 n.name.span,
@@ -194,7 +199,10 @@ impl Resolver {
                     Diagnostic::error(
                         "P0216",
                         f.span,
-                        format!("`{ns_name}.{}` must be optional: a request may omit it", f.name),
+                        format!(
+                            "`{ns_name}.{}` must be optional: a request may omit it",
+                            f.name
+                        ),
                     )
                     .help("write `?` after the type; rules then say what its absence means")
                     .fix(Span::new(end.file, end.end as usize, end.end as usize), "?"),

@@ -75,12 +75,7 @@ impl Program {
                 };
                 set(regs, r, v)?;
             }
-            Instr::NumCmp {
-                r,
-                op,
-                s,
-                overflow,
-            } => {
+            Instr::NumCmp { r, op, s, overflow } => {
                 return Ok(Some(match (reg(regs, r)?, reg(regs, s)?) {
                     (Num::Absent, _) | (_, Num::Absent) => false,
                     (Num::Overflow, _) | (_, Num::Overflow) => overflow,

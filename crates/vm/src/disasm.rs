@@ -198,12 +198,7 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
                 .unwrap_or_else(|| "?".into());
             format!("{name:14} r{r} = {what}")
         }
-        Instr::NumCmp {
-            r,
-            op,
-            s,
-            overflow,
-        } => format!(
+        Instr::NumCmp { r, op, s, overflow } => format!(
             "{name:14} r{r} {} r{s} (overflow reads {overflow})",
             op.symbol()
         ),

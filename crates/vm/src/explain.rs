@@ -136,7 +136,10 @@ impl Program {
                                 reads.push((name, value_json(v, self, meta.ty)));
                             }
                         }
-                        if let Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } | Instr::NumAgg { agg, .. } = ins {
+                        if let Instr::AggCmpK { agg, .. }
+                        | Instr::AggIs { agg }
+                        | Instr::NumAgg { agg, .. } = ins
+                        {
                             if let (Some(g), Some(v)) = (
                                 self.aggregates.get(*agg as usize),
                                 req.aggs.get(*agg as usize),

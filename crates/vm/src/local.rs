@@ -193,12 +193,27 @@ mod tests {
     #[test]
     fn daylight_saving_changes_are_exact() {
         // New York springs forward on 2026-03-08 at 02:00 EST → 03:00 EDT.
-        assert_eq!(LocalPart::Hour.of(at("2026-03-08T06:59:00Z", "America/New_York")), 1);
-        assert_eq!(LocalPart::Hour.of(at("2026-03-08T07:00:00Z", "America/New_York")), 3);
+        assert_eq!(
+            LocalPart::Hour.of(at("2026-03-08T06:59:00Z", "America/New_York")),
+            1
+        );
+        assert_eq!(
+            LocalPart::Hour.of(at("2026-03-08T07:00:00Z", "America/New_York")),
+            3
+        );
         // …and falls back on 2026-11-01: 01:xx happens twice.
-        assert_eq!(LocalPart::Hour.of(at("2026-11-01T05:30:00Z", "America/New_York")), 1);
-        assert_eq!(LocalPart::Hour.of(at("2026-11-01T06:30:00Z", "America/New_York")), 1);
-        assert_eq!(LocalPart::Hour.of(at("2026-11-01T07:30:00Z", "America/New_York")), 2);
+        assert_eq!(
+            LocalPart::Hour.of(at("2026-11-01T05:30:00Z", "America/New_York")),
+            1
+        );
+        assert_eq!(
+            LocalPart::Hour.of(at("2026-11-01T06:30:00Z", "America/New_York")),
+            1
+        );
+        assert_eq!(
+            LocalPart::Hour.of(at("2026-11-01T07:30:00Z", "America/New_York")),
+            2
+        );
         // Lord Howe moves by half an hour.
         assert_eq!(
             LocalPart::Minute.of(at("2026-01-15T00:00:00Z", "Australia/Lord_Howe")),

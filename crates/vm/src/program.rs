@@ -427,9 +427,9 @@ impl Program {
                 .code
                 .iter()
                 .filter_map(|i| match *i {
-                    Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } | Instr::NumAgg { agg, .. } => {
-                        Some(agg)
-                    }
+                    Instr::AggCmpK { agg, .. }
+                    | Instr::AggIs { agg }
+                    | Instr::NumAgg { agg, .. } => Some(agg),
                     _ => None,
                 })
                 .collect();

@@ -58,9 +58,15 @@ fn verify_action(p: &Program, a: &ActionRt) -> Result<(), String> {
         check_type(p, f.ty).map_err(|e| format!("field `{}`: {e}", f.name))?;
     }
     for l in a.locals.iter() {
-        need(slot_ty(a, l.time)? == TypeWire::Time, "a local time's slot is not a time")?;
+        need(
+            slot_ty(a, l.time)? == TypeWire::Time,
+            "a local time's slot is not a time",
+        )?;
         if let crate::local::ZoneWire::Slot(z) = l.zone {
-            need(slot_ty(a, z)? == TypeWire::Str, "a local time's zone slot is not a string")?;
+            need(
+                slot_ty(a, z)? == TypeWire::Str,
+                "a local time's zone slot is not a string",
+            )?;
         }
     }
     let code = &a.code;
@@ -338,9 +344,8 @@ fn check_instr(
             need(r < NUM_REGS, "register out of range")?;
             need((local as usize) < a.locals.len(), "local time out of range")
         }
-        Instr::NumOp { r, s, .. } | Instr::NumCmp { r, s, .. } => need(
-            r < NUM_REGS && s < NUM_REGS,
-            "register out of range",
-        ),
+        Instr::NumOp { r, s, .. } | Instr::NumCmp { r, s, .. } => {
+            need(r < NUM_REGS && s < NUM_REGS, "register out of range")
+        }
     }
 }

@@ -355,7 +355,10 @@ fn the_verifier_refuses_what_cannot_run_safely() {
         vec![Instr::NumSlot { r: 0, slot: 1 }, Instr::Default],
         "not numeric",
     );
-    bad(vec![Instr::NumK { r: 8, k: 0 }, Instr::Default], "register out of range");
+    bad(
+        vec![Instr::NumK { r: 8, k: 0 }, Instr::Default],
+        "register out of range",
+    );
     bad(
         vec![
             Instr::NumOp {
@@ -417,7 +420,11 @@ fn an_overflow_takes_the_reading_the_compiler_chose_and_never_wraps() {
         (i64::MAX, false, Verdict::Allow),
     ] {
         let p = overflowing(overflow);
-        assert_eq!(decide(&p, pay(amount, "acme", None)).0, want, "{amount} {overflow}");
+        assert_eq!(
+            decide(&p, pay(amount, "acme", None)).0,
+            want,
+            "{amount} {overflow}"
+        );
     }
 }
 

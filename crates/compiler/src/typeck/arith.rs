@@ -58,8 +58,13 @@ pub(crate) fn fold(op: ArithOp, l: i64, r: i64) -> Option<i64> {
 /// aggregates, constants and other arithmetic.
 fn operand_ok(t: &TExpr) -> bool {
     match t {
-        TExpr::Const(Const::Int(_)) | TExpr::Arith(..) | TExpr::Default(..) | TExpr::Local(..) => true,
-        TExpr::Field(f) => !matches!(f, FieldRef::RiskScore | FieldRef::RiskTier | FieldRef::RiskFlags),
+        TExpr::Const(Const::Int(_)) | TExpr::Arith(..) | TExpr::Default(..) | TExpr::Local(..) => {
+            true
+        }
+        TExpr::Field(f) => !matches!(
+            f,
+            FieldRef::RiskScore | FieldRef::RiskTier | FieldRef::RiskFlags
+        ),
         _ => false,
     }
 }
@@ -170,7 +175,12 @@ pub(super) fn local_part(name: &str) -> Option<LocalPart> {
 impl Checker<'_> {
     /// `hour(context.time, actor.tz)`: a time field, and a zone — a string
     /// field the request supplies, or a zone name the database knows.
-    pub(super) fn local_time(&mut self, part: LocalPart, args: &[ast::Expr], scope: Scope<'_>) -> Typed {
+    pub(super) fn local_time(
+        &mut self,
+        part: LocalPart,
+        args: &[ast::Expr],
+        scope: Scope<'_>,
+    ) -> Typed {
         let [time, zone] = args else {
             return error();
         };
@@ -240,8 +250,9 @@ impl Checker<'_> {
             Some(ms) => (TExpr::Const(Const::Int(ms)), Type::Time),
             None => {
                 self.diags.push(
-                    Diagnostic::error("P0310", span, format!("`{text}` is not a valid time"))
-                        .help("write an RFC 3339 time with a real date, e.g. `2027-01-01T00:00:00Z`"),
+                    Diagnostic::error("P0310", span, format!("`{text}` is not a valid time")).help(
+                        "write an RFC 3339 time with a real date, e.g. `2027-01-01T00:00:00Z`",
+                    ),
                 );
                 error()
             }
