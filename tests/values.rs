@@ -301,3 +301,106 @@ fn an_attribute_the_policy_did_not_declare_is_an_error_with_a_suggestion() {
     assert_eq!(e[0].code, "P0203");
     assert!(format!("{:?}", e[0].help).contains("scopes"), "{:?}", e[0]);
 }
+
+const GRANTS: &str = "when payments.refund amount > 100_00 and not (has context.grants and grant_active(context.grants, \"refunds:large\"))
+  then escalate \"large refunds need a human, or a grant\"
+when payments.refund then allow
+";
+
+fn granted(amount: i64, time: &str, grants: serde_json::Value) -> serde_json::Value {
+    json!({"action": "payments.refund",
+           "args": {"amount": amount, "currency": "usd", "charge_id": "ch_1"},
+           "context": {"time": time, "grants": grants}})
+}
+
+fn grant(action: &str, not_before: Option<&str>, expires: &str) -> serde_json::Value {
+    let mut g = json!({"scope": "refunds:large", "action": action, "expires": expires,
+                       "granted_by": "alice@acme.com"});
+    if let Some(nb) = not_before {
+        g["not_before"] = json!(nb);
+    }
+    g
+}
+
+#[test]
+fn a_human_grants_large_refunds_for_thirty_minutes() {
+    let p = program(GRANTS);
+    let g = json!([grant(
+        "payments.refund",
+        Some("2026-12-05T10:00:00Z"),
+        "2026-12-05T10:30:00Z"
+    )]);
+    // Inside the window: the grant covers the refund.
+    assert_eq!(
+        verdict(&p, granted(900_00, "2026-12-05T10:10:00Z", g.clone())),
+        "allow"
+    );
+    // Expired (the end is excluded) or not yet valid: as if absent.
+    let d = decide(&p, granted(900_00, "2026-12-05T10:30:00Z", g.clone()));
+    assert_eq!(d["decision"], "escalate");
+    assert_eq!(d["reason"], "large refunds need a human, or a grant");
+    assert_eq!(
+        verdict(&p, granted(900_00, "2026-12-05T09:59:59Z", g.clone())),
+        "escalate"
+    );
+    // No time: no grant can be placed in its window.
+    let mut r = granted(900_00, "2026-12-05T10:10:00Z", g);
+    r["context"].as_object_mut().unwrap().remove("time");
+    assert_eq!(verdict(&p, r), "escalate");
+}
+
+#[test]
+fn a_grant_covers_only_its_actions_and_its_scope() {
+    let p = program(GRANTS);
+    let at = "2026-12-05T10:10:00Z";
+    let exp = "2026-12-05T10:30:00Z";
+    assert_eq!(
+        verdict(
+            &p,
+            granted(900_00, at, json!([grant("payments.*", None, exp)]))
+        ),
+        "allow"
+    );
+    assert_eq!(
+        verdict(&p, granted(900_00, at, json!([grant("*", None, exp)]))),
+        "allow"
+    );
+    // Another action, a domain that only starts the same, another scope.
+    assert_eq!(
+        verdict(
+            &p,
+            granted(900_00, at, json!([grant("payments.transfer", None, exp)]))
+        ),
+        "escalate"
+    );
+    assert_eq!(
+        verdict(&p, granted(900_00, at, json!([grant("pay.*", None, exp)]))),
+        "escalate"
+    );
+    let mut other = grant("payments.refund", None, exp);
+    other["scope"] = json!("refunds:small");
+    assert_eq!(verdict(&p, granted(900_00, at, json!([other]))), "escalate");
+}
+
+#[test]
+fn a_malformed_grant_is_refused_not_read_loosely() {
+    let p = program(GRANTS);
+    let at = "2026-12-05T10:10:00Z";
+    let mut extra = grant("payments.refund", None, "2026-12-05T10:30:00Z");
+    extra["max_amount"] = json!(1_000_000);
+    for bad in [
+        json!([extra]),
+        json!([grant("payments.refund", None, "tomorrow")]),
+        json!([grant("payments.re fund", None, "2026-12-05T10:30:00Z")]),
+        json!(["payments.refund"]),
+        json!({"action": "payments.refund"}),
+    ] {
+        let d = decide(&p, granted(900_00, at, bad.clone()));
+        assert_eq!(d["decision"], "escalate", "{bad}");
+        assert_eq!(
+            d["rule"],
+            serde_json::Value::Null,
+            "{bad}: refused at binding"
+        );
+    }
+}

@@ -54,6 +54,7 @@ pub fn type_wire(t: Type) -> Option<TypeWire> {
         Type::Enum(e) => TypeWire::Enum(e),
         Type::List => TypeWire::List,
         Type::Set => TypeWire::Set,
+        Type::Grants => TypeWire::Grants,
         Type::Error => return None,
     })
 }
@@ -566,6 +567,21 @@ impl<'a> Gen<'a> {
                 }
             }
             TExpr::Compare(op, l, r) => self.compare(b, *op, l, r),
+            TExpr::GrantActive {
+                grants,
+                time,
+                scope,
+            } => {
+                let (Some((slot, _)), Some((time, _))) = (self.slot(b, grants), self.slot(b, time))
+                else {
+                    return;
+                };
+                let scope = match scope {
+                    Some(s) => self.str(b, s.clone()),
+                    None => u16::MAX,
+                };
+                b.code.push(Instr::GrantActive { slot, time, scope });
+            }
             TExpr::Member { negated, elem, set } => self.member(b, *negated, elem, set),
             TExpr::Text(op, subject, needle) => self.text(b, *op, subject, needle),
             other => self.fail(b.span, format!("cannot compile condition {other:?}")),

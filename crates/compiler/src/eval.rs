@@ -30,6 +30,7 @@ enum V<'a> {
     Strs(&'a [String]),
     /// Arithmetic that overflowed, or the local time in an unknown zone.
     Overflow,
+    Grants(&'a [permit0_vm::value::Grant]),
 }
 
 struct Ctx<'a> {
@@ -190,6 +191,7 @@ fn field<'a>(ctx: &Ctx<'a>, f: &FieldRef) -> Option<V<'a>> {
         Value::Enum(m) => Some(V::Enum(u32::from(*m))),
         Value::Str(t) => Some(V::Str(&t.raw)),
         Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
+        Value::Grants(gs) => Some(V::Grants(gs)),
     }
 }
 
@@ -197,6 +199,31 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
     match e {
         // Present, whatever the value.
         TExpr::Has(f) => field(ctx, f).is_some(),
+        TExpr::GrantActive {
+            grants,
+            time,
+            scope,
+        } => {
+            let (Some(V::Grants(gs)), Some(V::Int(t))) = (field(ctx, grants), field(ctx, time))
+            else {
+                return false;
+            };
+            let Some(name) = ctx.schema.action(ctx.action).map(|a| a.name.as_str()) else {
+                return false;
+            };
+            gs.iter().any(|g| {
+                let pattern = &*g.action;
+                let covers = pattern == "*"
+                    || pattern == name
+                    || pattern
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| prefix.ends_with('.') && name.starts_with(prefix));
+                covers
+                    && g.not_before.is_none_or(|nb| nb <= t)
+                    && t < g.expires
+                    && scope.as_ref().is_none_or(|s| *g.scope.raw == **s)
+            })
+        }
         TExpr::Default(..) => matches!(value(ctx, e), Some(V::Bool(true))),
         TExpr::Not(x) => {
             ctx.overflow.set(!ctx.overflow.get());

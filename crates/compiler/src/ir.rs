@@ -137,6 +137,13 @@ pub enum TExpr {
     /// field in a zone — a string field or a `Const::Str` zone name. An
     /// unknown zone reads like an overflow.
     Local(permit0_vm::local::LocalPart, FieldRef, Box<TExpr>),
+    /// `grant_active(context.grants[, "scope"])`: some grant covers the
+    /// action being decided at `context.time` (the time field given).
+    GrantActive {
+        grants: FieldRef,
+        time: FieldRef,
+        scope: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

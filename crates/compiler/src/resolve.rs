@@ -20,7 +20,7 @@ pub enum Origin {
 }
 
 pub const TYPE_NAMES: &[&str] = &[
-    "bool", "int", "money", "string", "duration", "time", "list", "set", "enum",
+    "bool", "int", "money", "string", "duration", "time", "list", "set", "enum", "grants",
 ];
 
 pub fn resolve(files: &[(&ast::Ast, Origin)], version: &str) -> (Schema, Vec<Diagnostic>) {
@@ -322,6 +322,7 @@ impl Resolver {
                 "string" => Type::Str,
                 "duration" => Type::Duration,
                 "time" => Type::Time,
+                "grants" => Type::Grants,
                 "list" | "set" => {
                     self.diags.push(
                         Diagnostic::error(

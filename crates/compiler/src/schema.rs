@@ -26,6 +26,8 @@ pub enum Type {
     Enum(EnumId),
     List,
     Set,
+    /// `context.grants`: time-boxed grants, read with `grant_active`.
+    Grants,
     /// Stands in after an error so one mistake is reported once.
     Error,
 }
@@ -218,6 +220,7 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Time => f.write_str("time"),
             Type::List => f.write_str("list<string>"),
             Type::Set => f.write_str("set<string>"),
+            Type::Grants => f.write_str("grants"),
             Type::Error => f.write_str("unknown"),
             Type::Enum(TIER_ENUM) => f.write_str("tier"),
             Type::Enum(id) => match self.schema.enum_def(id) {

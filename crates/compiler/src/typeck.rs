@@ -32,6 +32,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.sum", "session.sum(action.field, window) -> money|int: the sum of that field over earlier actions within the window"),
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
+    ("grant_active", "grant_active(grants[, scope]) -> bool: some grant of `context.grants` covers the action being decided at `context.time`: its action pattern matches, `not_before <= context.time < expires` (and its scope is `scope`); an expired or not-yet-valid grant reads as absent"),
     ("hour", "hour(time, zone) -> int: the local hour (0-23) of a time in an IANA time zone (`hour(context.time, actor.tz)`)"),
     ("minute", "minute(time, zone) -> int: the local minute (0-59) of a time in an IANA time zone"),
     ("weekday", "weekday(time, zone) -> int: the local day of the week of a time in an IANA time zone, 1 Monday … 7 Sunday"),
@@ -1450,6 +1451,12 @@ impl<'s> Checker<'s> {
         };
         if scope.constant && name != "len" {
             return self.not_constant(span);
+        }
+        if name == "grant_active" {
+            if args.len() != 1 && !arity(self, 2) {
+                return error();
+            }
+            return self.grant_active(args, span, scope);
         }
         if let Some(part) = arith::local_part(&name) {
             if !arity(self, 2) {

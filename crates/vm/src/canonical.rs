@@ -377,6 +377,9 @@ impl Program {
             Value::Str(t) => {
                 o.str(k, &t.raw);
             }
+            Value::Grants(gs) => {
+                let _ = o.json(k, &crate::value::grants_json(gs));
+            }
             Value::List(items) => {
                 let mut raw: Vec<&str> = items.iter().map(|t| &*t.raw).collect();
                 if ty == TypeWire::Set {

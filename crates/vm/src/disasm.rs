@@ -184,6 +184,17 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::NumK { r, k } => format!("{name:14} r{r} = {}", int(k)),
         Instr::NumAgg { r, agg } => format!("{name:14} r{r} = agg#{agg}"),
         Instr::NumOp { op, r, s } => format!("{name:14} r{r} {}= r{s}", op.symbol()),
+        Instr::GrantActive {
+            slot: s,
+            time,
+            scope,
+        } => {
+            let scope = match scope {
+                u16::MAX => "any scope".to_string(),
+                k => format!("scope {}", st(k)),
+            };
+            format!("{name:14} {} at {}, {scope}", slot(s), slot(time))
+        }
         Instr::NumLocal { r, local, part } => {
             let what = a
                 .locals

@@ -65,7 +65,7 @@ fn slot(req: &Request, s: u8) -> Result<&Value, Fault> {
 fn textual(v: &Value) -> Result<&Value, Fault> {
     match v {
         Value::Str(_) | Value::List(_) | Value::Absent => Ok(v),
-        Value::Bool(_) | Value::Int(_) | Value::Enum(_) => Err(Fault::Type),
+        Value::Bool(_) | Value::Int(_) | Value::Enum(_) | Value::Grants(_) => Err(Fault::Type),
     }
 }
 
@@ -161,7 +161,8 @@ impl Program {
                 | Instr::LenCmpK { .. }
                 | Instr::AggCmpK { .. }
                 | Instr::AggIs { .. }
-                | Instr::Has { .. } => match self.test(ins, req) {
+                | Instr::Has { .. }
+                | Instr::GrantActive { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
                     Err(f) => fault!(f),
                 },
@@ -373,6 +374,27 @@ impl Program {
                 req.slots.get(slot as usize).ok_or(Fault::Slot)?,
                 Value::Absent
             ),
+            Instr::GrantActive {
+                slot: s,
+                time,
+                scope,
+            } => {
+                let scope = match scope {
+                    u16::MAX => None,
+                    k => Some(pool(&self.strs, k)?),
+                };
+                let name = req
+                    .action
+                    .and_then(|a| self.actions.get(a as usize))
+                    .ok_or(Fault::Action)?;
+                match (slot(req, s)?, slot(req, time)?) {
+                    (Value::Grants(gs), Value::Int(t)) => gs.iter().any(|g| {
+                        g.covers(&name.name, *t) && scope.is_none_or(|k| same(&g.scope.raw, k))
+                    }),
+                    (Value::Absent | Value::Grants(_), Value::Absent | Value::Int(_)) => false,
+                    _ => return Err(Fault::Type),
+                }
+            }
             Instr::ScoreCmpK { .. }
             | Instr::TierCmpK { .. }
             | Instr::FlagsHave { .. }
@@ -451,7 +473,8 @@ impl Program {
                 | Instr::TextAnyOf { .. }
                 | Instr::Match { .. }
                 | Instr::LenCmpK { .. }
-                | Instr::Has { .. } => match self.test(ins, req) {
+                | Instr::Has { .. }
+                | Instr::GrantActive { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
                     Err(f) => break f,
                 },

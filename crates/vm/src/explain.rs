@@ -69,6 +69,7 @@ pub fn value_json(v: &Value, program: &Program, ty: crate::wire::TypeWire) -> Js
             _ => Json::Null,
         },
         Value::Str(t) => Json::String(t.raw.to_string()),
+        Value::Grants(gs) => crate::value::grants_json(gs),
         Value::List(items) => Json::Array(
             items
                 .iter()
@@ -96,6 +97,7 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
         | Instr::StrEqSlot { a, b, .. }
         | Instr::StrInSlot { a, b, .. } => vec![a, b],
         Instr::TextSlot { slot, needle, .. } => vec![slot, needle],
+        Instr::GrantActive { slot, time, .. } => vec![slot, time],
         _ => Vec::new(),
     }
 }

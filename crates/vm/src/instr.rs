@@ -222,6 +222,14 @@ pub enum Instr {
         local: u8,
         part: crate::local::LocalPart,
     },
+    /// acc = some grant of slot `slot` (grants) covers the action at the
+    /// time in slot `time`, with scope strs[scope] (any scope when
+    /// `scope` is `u16::MAX`); false when either slot is absent
+    GrantActive {
+        slot: Slot,
+        time: Slot,
+        scope: ConstIdx,
+    },
 }
 
 impl Instr {
@@ -263,6 +271,7 @@ impl Instr {
             Instr::NumOp { .. } => "num.op",
             Instr::NumCmp { .. } => "num.cmp",
             Instr::NumLocal { .. } => "num.local",
+            Instr::GrantActive { .. } => "grant.active",
         }
     }
 

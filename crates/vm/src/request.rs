@@ -239,6 +239,93 @@ fn kind(v: &Json) -> &'static str {
     }
 }
 
+/// `context.grants`, exactly: an array of objects with the keys `scope`,
+/// `action` (an action, `domain.*` or `*`), `expires` (RFC 3339),
+/// `granted_by` and optionally `not_before`, and no other key. Anything
+/// else refuses the request — a grant read loosely could widen what an
+/// agent may do.
+fn bind_grants(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Grant]>, BindError> {
+    let wrong = |found: String| BindError::WrongType {
+        field: label.to_string(),
+        expected: expected(TypeWire::Grants).to_string(),
+        found,
+    };
+    let items = v.as_array().ok_or_else(|| wrong(kind(v).to_string()))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, g) in items.iter().enumerate() {
+        let at = format!("{label}[{i}]");
+        let obj = g
+            .as_object()
+            .ok_or_else(|| wrong(format!("an array holding {}", kind(g))))?;
+        if let Some(k) = obj.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "scope" | "action" | "not_before" | "expires" | "granted_by"
+            )
+        }) {
+            return Err(BindError::UnknownField {
+                action: at,
+                field: k.clone(),
+                suggestion: closest(
+                    k,
+                    ["scope", "action", "not_before", "expires", "granted_by"].into_iter(),
+                ),
+            });
+        }
+        let text = |key: &str| -> Result<&str, BindError> {
+            match obj.get(key) {
+                Some(Json::String(s)) if !s.is_empty() => Ok(s),
+                other => Err(BindError::WrongType {
+                    field: format!("{at}.{key}"),
+                    expected: "a non-empty string".to_string(),
+                    found: other.map_or("nothing", kind).to_string(),
+                }),
+            }
+        };
+        let time = |key: &str, s: &str| {
+            crate::time::parse_rfc3339(s).ok_or_else(|| BindError::BadTime {
+                field: format!("{at}.{key}"),
+                value: s.to_string(),
+            })
+        };
+        let action = text("action")?;
+        let well_formed = action == "*"
+            || action
+                .strip_suffix(".*")
+                .unwrap_or(action)
+                .split('.')
+                .all(|p| {
+                    !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                });
+        if !well_formed {
+            return Err(BindError::WrongType {
+                field: format!("{at}.action"),
+                expected: "an action, `domain.*` or `*`".to_string(),
+                found: format!("`{action}`"),
+            });
+        }
+        let not_before = match obj.get("not_before") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some(time("not_before", s)?),
+            Some(other) => {
+                return Err(BindError::WrongType {
+                    field: format!("{at}.not_before"),
+                    expected: "an RFC 3339 time".to_string(),
+                    found: kind(other).to_string(),
+                })
+            }
+        };
+        out.push(crate::value::Grant {
+            scope: Text::new(text("scope")?),
+            action: action.into(),
+            not_before,
+            expires: time("expires", text("expires")?)?,
+            granted_by: Text::new(text("granted_by")?),
+        });
+    }
+    Ok(out.into())
+}
+
 pub(crate) fn expected(ty: TypeWire) -> &'static str {
     match ty {
         TypeWire::Bool => "a boolean",
@@ -249,6 +336,9 @@ pub(crate) fn expected(ty: TypeWire) -> &'static str {
         TypeWire::Time => "an RFC 3339 time",
         TypeWire::Enum(_) => "one of the enum's members",
         TypeWire::List | TypeWire::Set => "an array of strings",
+        TypeWire::Grants => {
+            "an array of grants {\"scope\", \"action\", \"not_before\"?, \"expires\", \"granted_by\"}"
+        }
     }
 }
 
@@ -804,6 +894,7 @@ impl Program {
                 }
                 Value::List(out.into_boxed_slice())
             }
+            TypeWire::Grants => Value::Grants(bind_grants(v, label)?),
             TypeWire::Enum(e) => {
                 let s = v.as_str().ok_or_else(wrong)?;
                 let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);

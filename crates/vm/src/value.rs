@@ -127,6 +127,56 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// One time-boxed grant of `context.grants`, as the embedding issued it
+/// (docs/language.md, "Grants").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub scope: Text,
+    /// An action pattern: `payments.refund`, `payments.*` or `*`.
+    pub action: Box<str>,
+    /// Milliseconds since the epoch; the grant is valid from then on.
+    pub not_before: Option<i64>,
+    /// Milliseconds since the epoch; the grant is valid until (excluded).
+    pub expires: i64,
+    pub granted_by: Text,
+}
+
+impl Grant {
+    /// The grant covers action `name` at `time`: its pattern matches the
+    /// name and `not_before <= time < expires`. No allocation.
+    #[inline]
+    pub fn covers(&self, name: &str, time: i64) -> bool {
+        let pattern = &*self.action;
+        let matches = pattern == "*"
+            || pattern == name
+            || pattern.strip_suffix(".*").is_some_and(|domain| {
+                name.strip_prefix(domain)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            });
+        matches && self.not_before.is_none_or(|nb| nb <= time) && time < self.expires
+    }
+}
+
+/// Grants as JSON, times in milliseconds since the epoch (the canonical
+/// form of `context.grants`, and what explanations show).
+pub fn grants_json(gs: &[Grant]) -> serde_json::Value {
+    serde_json::Value::Array(
+        gs.iter()
+            .map(|g| {
+                let mut m = serde_json::Map::new();
+                m.insert("action".into(), (*g.action).into());
+                m.insert("expires".into(), g.expires.into());
+                m.insert("granted_by".into(), (*g.granted_by.raw).into());
+                if let Some(nb) = g.not_before {
+                    m.insert("not_before".into(), nb.into());
+                }
+                m.insert("scope".into(), (*g.scope.raw).into());
+                serde_json::Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Value {
     /// An optional field the request did not send. Every test of it is false.
@@ -139,6 +189,8 @@ pub enum Value {
     Enum(u16),
     Str(Text),
     List(Box<[Text]>),
+    /// `context.grants` (format 5).
+    Grants(std::sync::Arc<[Grant]>),
 }
 
 #[cfg(test)]

@@ -155,6 +155,7 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::NumOp { .. }
             | Instr::NumCmp { .. }
             | Instr::NumLocal { .. }
+            | Instr::GrantActive { .. }
             | Instr::Default => check_instr(p, a, code, pc, ins, &mut scored).map_err(at)?,
         }
     }
@@ -338,6 +339,17 @@ fn check_instr(
             need(
                 g.kind != AggKindWire::Seen,
                 "`seen` is a bool, not a number",
+            )
+        }
+        Instr::GrantActive { slot, time, scope } => {
+            need(slot_ty(a, slot)? == TypeWire::Grants, "slot is not grants")?;
+            need(
+                slot_ty(a, time)? == TypeWire::Time,
+                "time slot is not a time",
+            )?;
+            need(
+                scope == u16::MAX || (scope as usize) < p.strs.len(),
+                "string constant out of range",
             )
         }
         Instr::NumLocal { r, local, .. } => {

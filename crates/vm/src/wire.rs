@@ -90,6 +90,8 @@ pub enum TypeWire {
     Enum(u32),
     List,
     Set,
+    /// `context.grants`: time-boxed grants (format 5).
+    Grants,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

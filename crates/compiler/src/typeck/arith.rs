@@ -259,3 +259,74 @@ impl Checker<'_> {
         }
     }
 }
+
+impl Checker<'_> {
+    /// `grant_active(context.grants)` or `grant_active(context.grants,
+    /// "payments:refund")`: reads the grants field and, implicitly,
+    /// `context.time`.
+    pub(super) fn grant_active(
+        &mut self,
+        args: &[ast::Expr],
+        span: Span,
+        scope: Scope<'_>,
+    ) -> Typed {
+        let Some(first) = args.first() else {
+            return error();
+        };
+        let (g, gt) = self.expr(first, scope, None);
+        let scope_name = match args.get(1) {
+            None => None,
+            Some(a) => match &a.kind {
+                ast::ExprKind::Str(s) => Some(s.clone()),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0301",
+                            a.span,
+                            "`grant_active` takes a scope as a string literal",
+                        )
+                        .help("write `grant_active(context.grants, \"payments:refund\")`"),
+                    );
+                    return error();
+                }
+            },
+        };
+        let grants = match (&g, gt) {
+            (_, Type::Error) => return error(),
+            (TExpr::Field(f), Type::Grants) => f.clone(),
+            _ => {
+                let shown = self.schema.display(gt).to_string();
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        first.span,
+                        format!("`grant_active` reads grants, found `{shown}`"),
+                    )
+                    .help("write `grant_active(context.grants)`"),
+                );
+                return error();
+            }
+        };
+        let time = FieldRef::Namespace("context".into(), "time".into());
+        if self
+            .schema
+            .namespace("context")
+            .is_none_or(|n| !n.fields.iter().any(|f| f.name == "time"))
+        {
+            self.diags.push(Diagnostic::error(
+                "P0900",
+                span,
+                "internal error: the taxonomy has no `context.time`",
+            ));
+            return error();
+        }
+        (
+            TExpr::GrantActive {
+                grants,
+                time,
+                scope: scope_name,
+            },
+            Type::Bool,
+        )
+    }
+}
