@@ -32,6 +32,7 @@ pub fn resolve(files: &[(&ast::Ast, Origin)], version: &str) -> (Schema, Vec<Dia
         diags: Vec::new(),
         actions: BTreeMap::new(),
         action_spans: BTreeMap::new(),
+        team_attributes: std::collections::BTreeSet::new(),
     };
     // Builtin files first so a team's redefinition is the one reported.
     for origin in [Origin::Builtin, Origin::User] {
@@ -71,6 +72,8 @@ struct Resolver {
     diags: Vec<Diagnostic>,
     actions: BTreeMap<String, ActionInfo>,
     action_spans: BTreeMap<String, Span>,
+    /// `actor.scopes`: attributes teams declared (not the taxonomy's).
+    team_attributes: std::collections::BTreeSet<String>,
 }
 
 impl Resolver {
@@ -166,12 +169,29 @@ impl Resolver {
             return;
         };
         for (decl, f) in n.fields.iter().zip(fields) {
+            let qualified = format!("{ns_name}.{}", f.name);
             if let Some(prev) = self
                 .schema
                 .namespaces
                 .get(ns)
                 .and_then(|x| x.fields.iter().find(|p| p.name == f.name))
             {
+                // Two of a team's files may both declare one attribute,
+                // with one type: it is one attribute.
+                let same_type = match (prev.ty, f.ty) {
+                    (Type::Enum(a), Type::Enum(b)) => {
+                        self.schema.enum_def(a).map(|d| &d.members)
+                            == self.schema.enum_def(b).map(|d| &d.members)
+                    }
+                    (a, b) => a == b,
+                };
+                if self.team_attributes.contains(&qualified)
+                    && same_type
+                    && prev.optional == f.optional
+                    && decl.derive.is_none()
+                {
+                    continue;
+                }
                 self.diags.push(
                     Diagnostic::error(
                         "P0206",
@@ -210,6 +230,7 @@ impl Resolver {
                 continue;
             }
             if let Some(x) = self.schema.namespaces.get_mut(ns) {
+                self.team_attributes.insert(qualified);
                 x.fields.push(f);
             }
         }

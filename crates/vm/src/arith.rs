@@ -111,6 +111,6 @@ mod tests {
         assert_eq!(Arith::Sub.apply(i64::MIN, 1), None);
         assert_eq!(Arith::Mul.apply(i64::MAX / 2 + 1, 2), None);
         assert_eq!(Arith::Mul.apply(-1, i64::MIN), None);
-        assert_eq!(Arith::Add.apply(400_00, 100_00), Some(500_00));
+        assert_eq!(Arith::Add.apply(40_000, 10_000), Some(50_000));
     }
 }

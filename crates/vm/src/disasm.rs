@@ -17,6 +17,7 @@ pub(crate) fn disassemble(p: &Program) -> String {
         hex(&i.taxonomy_digest)
     );
     let _ = writeln!(out, "compiler {}", i.compiler);
+    let _ = writeln!(out, "time zone database {}", i.tzdb);
     for (name, d) in &i.policies {
         let _ = writeln!(out, "policy   {name} (sha256:{})", hex(d));
     }

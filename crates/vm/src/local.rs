@@ -150,6 +150,8 @@ pub(crate) fn local_time(time: &Value, zone: Option<&str>) -> Num {
 
 #[cfg(test)]
 #[allow(
+    // Dates read as dates: 2026_12_24.
+    clippy::inconsistent_digit_grouping,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
