@@ -1,6 +1,8 @@
 //! Stories for the values of the language: arithmetic (checked, an overflow
 //! never loosens a decision) and time.
 #![allow(
+    // Money reads as money: 900_00 is 900.00.
+    clippy::inconsistent_digit_grouping,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
