@@ -406,3 +406,26 @@ fn a_malformed_grant_is_refused_not_read_loosely() {
         );
     }
 }
+
+#[test]
+fn a_per_level_ceiling_a_count_times_an_amount() {
+    // 100.00 of refund per clearance level; no clearance is level 0.
+    let p = program(
+        "namespace actor {\n  clearance: int? \"clearance level\"\n}\n\
+         when payments.refund amount > (actor.clearance ?? 0) * 100_00 then escalate \"over clearance\"\n\
+         when payments.refund then allow\n",
+    );
+    let r = |amount: i64, actor: serde_json::Value| {
+        json!({"action": "payments.refund",
+               "args": {"amount": amount, "currency": "usd", "charge_id": "ch_1"},
+               "actor": actor})
+    };
+    assert_eq!(verdict(&p, r(150_00, json!({"clearance": 2}))), "allow");
+    assert_eq!(verdict(&p, r(250_00, json!({"clearance": 2}))), "escalate");
+    assert_eq!(verdict(&p, r(1, json!({}))), "escalate");
+    // A clearance so large the product overflows: the escalate rule applies.
+    assert_eq!(
+        verdict(&p, r(1, json!({"clearance": i64::MAX}))),
+        "escalate"
+    );
+}

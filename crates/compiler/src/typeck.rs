@@ -1209,6 +1209,13 @@ impl<'s> Checker<'s> {
         if lt == Type::Error || rt == Type::Error {
             return error();
         }
+        // `amount > n * 50_00`: a count times a literal, compared with money
+        // or a duration, is money or a duration — the literal is the unit.
+        let (lt, rt) = match (lt, rt) {
+            (Type::Money | Type::Duration, Type::Int) if arith::unit_product(&r) => (lt, lt),
+            (Type::Int, Type::Money | Type::Duration) if arith::unit_product(&l) => (rt, rt),
+            other => other,
+        };
         let disp = |t: Type| self.schema.display(t).to_string();
         match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul => {

@@ -45,6 +45,13 @@ pub(crate) fn arith_type(op: ArithOp, l: Type, r: Type) -> Result<Type, &'static
     }
 }
 
+/// A count times an integer literal (`n * 50_00`), which takes its unit
+/// from what it is compared with.
+pub(crate) fn unit_product(t: &TExpr) -> bool {
+    matches!(t, TExpr::Arith(ArithOp::Mul, a, b)
+        if matches!(**a, TExpr::Const(Const::Int(_))) || matches!(**b, TExpr::Const(Const::Int(_))))
+}
+
 /// `l op r` on known constants, or `None` when it overflows.
 pub(crate) fn fold(op: ArithOp, l: i64, r: i64) -> Option<i64> {
     match op {
