@@ -429,3 +429,81 @@ fn a_per_level_ceiling_a_count_times_an_amount() {
         "escalate"
     );
 }
+
+fn hop(id: &str, kind: &str, scopes: &[&str]) -> serde_json::Value {
+    json!({"id": id, "kind": kind, "scopes": scopes})
+}
+
+fn delegate(scopes: &[&str], chain: serde_json::Value) -> serde_json::Value {
+    json!({"action": "ai.delegate_task",
+           "args": {"agent": "summarizer", "instructions": "summarize the account",
+                    "inherits_credentials": false, "scopes_granted": scopes},
+           "actor": {"id": "planner", "chain": chain}})
+}
+
+#[test]
+fn a_delegate_is_granted_no_more_than_its_delegator_holds() {
+    let (_, p) = stdlib();
+    let chain = json!([
+        hop("user_42", "human", &["crm:read", "crm:write"]),
+        hop("planner", "agent", &["crm:read"]),
+    ]);
+    // The planner holds crm:read: handing it on is allowed (a low-risk
+    // delegation without inherited credentials).
+    let d = decide(p, delegate(&["crm:read"], chain.clone()));
+    assert_eq!(d["decision"], "allow", "{d}");
+    // crm:write is the human's, not the planner's: the planner cannot grant it.
+    let d = decide(p, delegate(&["crm:write"], chain));
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(
+        d["reason"],
+        "a delegate may not be granted a scope its delegator does not hold"
+    );
+    // Without a chain nothing shows the delegator holds anything.
+    let d = decide(p, delegate(&["crm:read"], json!([])));
+    assert_eq!(d["decision"], "deny");
+}
+
+#[test]
+fn an_agent_uses_no_scope_a_hop_before_it_lacks_and_chains_are_short() {
+    let p = program(
+        "when payments.refund has actor.chain and (chain_widens(actor.chain) or len(actor.chain) > 3)
+  then deny \"delegation\"
+when payments.refund then allow
+",
+    );
+    let r = |chain: serde_json::Value| {
+        json!({"action": "payments.refund",
+               "args": {"amount": 100, "currency": "usd", "charge_id": "ch_1"},
+               "actor": {"chain": chain}})
+    };
+    let human = hop("user_42", "human", &["payments:refund", "crm:read"]);
+    let narrowing = json!([
+        human,
+        hop("planner", "agent", &["payments:refund"]),
+        hop("refunder", "agent", &["payments:refund"])
+    ]);
+    assert_eq!(verdict(&p, r(narrowing)), "allow");
+    // The refunder holds a scope the planner that delegated to it lacks.
+    let widening = json!([
+        human,
+        hop("planner", "agent", &["crm:read"]),
+        hop("refunder", "agent", &["crm:read", "payments:refund"])
+    ]);
+    assert_eq!(verdict(&p, r(widening)), "deny");
+    // Four hops is one too many.
+    let a = hop("a", "agent", &["payments:refund"]);
+    let long = json!([human, a, a, a]);
+    assert_eq!(verdict(&p, r(long)), "deny");
+    // A malformed hop is refused, not read loosely.
+    for bad in [
+        json!([{"id": "x", "kind": "robot", "scopes": []}]),
+        json!([{"id": "x", "kind": "agent", "scopes": "payments:refund"}]),
+        json!([{"id": "x", "kind": "agent", "scopes": [], "admin": true}]),
+        json!(["user_42"]),
+    ] {
+        let d = decide(&p, r(bad.clone()));
+        assert_eq!(d["decision"], "escalate", "{bad}");
+        assert_eq!(d["rule"], serde_json::Value::Null, "{bad}");
+    }
+}

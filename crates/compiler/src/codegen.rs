@@ -55,6 +55,7 @@ pub fn type_wire(t: Type) -> Option<TypeWire> {
         Type::List => TypeWire::List,
         Type::Set => TypeWire::Set,
         Type::Grants => TypeWire::Grants,
+        Type::Chain => TypeWire::Chain,
         Type::Error => return None,
     })
 }
@@ -567,6 +568,18 @@ impl<'a> Gen<'a> {
                 }
             }
             TExpr::Compare(op, l, r) => self.compare(b, *op, l, r),
+            TExpr::ChainWidens(f) => {
+                if let Some((slot, _)) = self.slot(b, f) {
+                    b.code.push(Instr::ChainWidens { slot });
+                }
+            }
+            TExpr::ChainExceeds(list, chain) => {
+                if let (Some((list, _)), Some((chain, _))) =
+                    (self.slot(b, list), self.slot(b, chain))
+                {
+                    b.code.push(Instr::ChainExceeds { list, chain });
+                }
+            }
             TExpr::GrantActive {
                 grants,
                 time,
@@ -636,14 +649,22 @@ impl<'a> Gen<'a> {
                 let TExpr::Field(f) = x.as_ref() else {
                     return self.fail(b.span, "len of a non-field");
                 };
-                let Some((slot, _)) = self.slot(b, f) else {
+                let Some((slot, ty)) = self.slot(b, f) else {
                     return;
                 };
                 let k = self.int(b, *k);
-                b.code.push(Instr::LenCmpK {
-                    slot,
-                    op: cmp(op),
-                    k,
+                b.code.push(if ty == Type::Chain {
+                    Instr::ChainLenK {
+                        slot,
+                        op: cmp(op),
+                        k,
+                    }
+                } else {
+                    Instr::LenCmpK {
+                        slot,
+                        op: cmp(op),
+                        k,
+                    }
                 });
             }
             (TExpr::Field(f), TExpr::Const(c)) => {

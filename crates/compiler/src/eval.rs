@@ -31,6 +31,7 @@ enum V<'a> {
     /// Arithmetic that overflowed, or the local time in an unknown zone.
     Overflow,
     Grants(&'a [permit0_vm::value::Grant]),
+    Chain(&'a [permit0_vm::value::Hop]),
 }
 
 struct Ctx<'a> {
@@ -143,6 +144,7 @@ fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
         TExpr::Len(x) => match value(ctx, x)? {
             V::Str(s) => i64::try_from(s.chars().count()).ok().map(V::Int),
             V::List(l) => i64::try_from(l.len()).ok().map(V::Int),
+            V::Chain(h) => i64::try_from(h.len()).ok().map(V::Int),
             _ => None,
         },
         TExpr::Arith(op, l, r) => match (value(ctx, l)?, value(ctx, r)?) {
@@ -192,6 +194,7 @@ fn field<'a>(ctx: &Ctx<'a>, f: &FieldRef) -> Option<V<'a>> {
         Value::Str(t) => Some(V::Str(&t.raw)),
         Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
         Value::Grants(gs) => Some(V::Grants(gs)),
+        Value::Chain(hops) => Some(V::Chain(hops)),
     }
 }
 
@@ -199,6 +202,21 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
     match e {
         // Present, whatever the value.
         TExpr::Has(f) => field(ctx, f).is_some(),
+        TExpr::ChainWidens(f) => match field(ctx, f) {
+            Some(V::Chain(hops)) => hops.iter().zip(hops.iter().skip(1)).any(|(from, to)| {
+                to.scopes
+                    .iter()
+                    .any(|s| !from.scopes.iter().any(|x| x.raw == s.raw))
+            }),
+            _ => false,
+        },
+        TExpr::ChainExceeds(list, chain) => match (field(ctx, list), field(ctx, chain)) {
+            (Some(V::List(items)), Some(V::Chain(hops))) => items.iter().any(|s| {
+                hops.last()
+                    .is_none_or(|last| !last.scopes.iter().any(|x| &*x.raw == *s))
+            }),
+            _ => false,
+        },
         TExpr::GrantActive {
             grants,
             time,

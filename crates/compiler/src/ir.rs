@@ -144,6 +144,11 @@ pub enum TExpr {
         time: FieldRef,
         scope: Option<String>,
     },
+    /// `chain_widens(actor.chain)`: some hop holds a scope its delegator lacks.
+    ChainWidens(FieldRef),
+    /// `beyond_chain(scopes_granted, actor.chain)`: the list holds a scope
+    /// the acting agent (the chain's last hop) lacks.
+    ChainExceeds(FieldRef, FieldRef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

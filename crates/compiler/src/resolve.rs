@@ -20,7 +20,7 @@ pub enum Origin {
 }
 
 pub const TYPE_NAMES: &[&str] = &[
-    "bool", "int", "money", "string", "duration", "time", "list", "set", "enum", "grants",
+    "bool", "int", "money", "string", "duration", "time", "list", "set", "enum", "grants", "chain",
 ];
 
 pub fn resolve(files: &[(&ast::Ast, Origin)], version: &str) -> (Schema, Vec<Diagnostic>) {
@@ -344,6 +344,7 @@ impl Resolver {
                 "duration" => Type::Duration,
                 "time" => Type::Time,
                 "grants" => Type::Grants,
+                "chain" => Type::Chain,
                 "list" | "set" => {
                     self.diags.push(
                         Diagnostic::error(

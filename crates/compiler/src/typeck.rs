@@ -33,6 +33,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
     ("grant_active", "grant_active(grants[, scope]) -> bool: some grant of `context.grants` covers the action being decided at `context.time`: its action pattern matches, `not_before <= context.time < expires` (and its scope is `scope`); an expired or not-yet-valid grant reads as absent"),
+    ("chain_widens", "chain_widens(chain) -> bool: some hop of `actor.chain` holds a scope the hop before it (its delegator) lacks"),
+    ("beyond_chain", "beyond_chain(scopes, chain) -> bool: the list holds a scope the acting agent (the last hop of `actor.chain`) lacks; every scope, for an empty chain"),
     ("hour", "hour(time, zone) -> int: the local hour (0-23) of a time in an IANA time zone (`hour(context.time, actor.tz)`)"),
     ("minute", "minute(time, zone) -> int: the local minute (0-59) of a time in an IANA time zone"),
     ("weekday", "weekday(time, zone) -> int: the local day of the week of a time in an IANA time zone, 1 Monday … 7 Sunday"),
@@ -1459,6 +1461,12 @@ impl<'s> Checker<'s> {
         if scope.constant && name != "len" {
             return self.not_constant(span);
         }
+        if name == "chain_widens" || name == "beyond_chain" {
+            if !arity(self, if name == "chain_widens" { 1 } else { 2 }) {
+                return error();
+            }
+            return self.chain_call(&name, args, scope);
+        }
         if name == "grant_active" {
             if args.len() != 1 && !arity(self, 2) {
                 return error();
@@ -1483,6 +1491,10 @@ impl<'s> Checker<'s> {
                 match ty {
                     Type::Error => error(),
                     Type::Str | Type::List | Type::Set => (TExpr::Len(Box::new(t)), Type::Int),
+                    // The number of hops of `actor.chain`.
+                    Type::Chain if matches!(t, TExpr::Field(_)) => {
+                        (TExpr::Len(Box::new(t)), Type::Int)
+                    }
                     other => {
                         let shown = self.schema.display(other).to_string();
                         self.diags.push(Diagnostic::error(

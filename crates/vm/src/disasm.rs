@@ -185,6 +185,13 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::NumK { r, k } => format!("{name:14} r{r} = {}", int(k)),
         Instr::NumAgg { r, agg } => format!("{name:14} r{r} = agg#{agg}"),
         Instr::NumOp { op, r, s } => format!("{name:14} r{r} {}= r{s}", op.symbol()),
+        Instr::ChainWidens { slot: s } => format!("{name:14} {}", slot(s)),
+        Instr::ChainExceeds { list, chain } => {
+            format!("{name:14} {} beyond {}", slot(list), slot(chain))
+        }
+        Instr::ChainLenK { slot: s, op, k } => {
+            format!("{name:14} hops of {} {} {}", slot(s), op.symbol(), int(k))
+        }
         Instr::GrantActive {
             slot: s,
             time,

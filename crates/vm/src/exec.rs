@@ -65,7 +65,9 @@ fn slot(req: &Request, s: u8) -> Result<&Value, Fault> {
 fn textual(v: &Value) -> Result<&Value, Fault> {
     match v {
         Value::Str(_) | Value::List(_) | Value::Absent => Ok(v),
-        Value::Bool(_) | Value::Int(_) | Value::Enum(_) | Value::Grants(_) => Err(Fault::Type),
+        Value::Bool(_) | Value::Int(_) | Value::Enum(_) | Value::Grants(_) | Value::Chain(_) => {
+            Err(Fault::Type)
+        }
     }
 }
 
@@ -162,7 +164,10 @@ impl Program {
                 | Instr::AggCmpK { .. }
                 | Instr::AggIs { .. }
                 | Instr::Has { .. }
-                | Instr::GrantActive { .. } => match self.test(ins, req) {
+                | Instr::GrantActive { .. }
+                | Instr::ChainWidens { .. }
+                | Instr::ChainExceeds { .. }
+                | Instr::ChainLenK { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
                     Err(f) => fault!(f),
                 },
@@ -374,6 +379,24 @@ impl Program {
                 req.slots.get(slot as usize).ok_or(Fault::Slot)?,
                 Value::Absent
             ),
+            Instr::ChainWidens { slot: s } => match slot(req, s)? {
+                Value::Chain(hops) => crate::value::chain_widens(hops),
+                Value::Absent => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::ChainExceeds { list, chain } => match (slot(req, list)?, slot(req, chain)?) {
+                (Value::List(items), Value::Chain(hops)) => match hops.last() {
+                    Some(last) => items.iter().any(|s| !last.holds(&s.raw)),
+                    None => !items.is_empty(),
+                },
+                (Value::Absent | Value::List(_), Value::Absent | Value::Chain(_)) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::ChainLenK { slot: s, op, k } => match (slot(req, s)?, pool(&self.ints, k)?) {
+                (Value::Chain(hops), k) => i64::try_from(hops.len()).is_ok_and(|n| op.test(n, *k)),
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
             Instr::GrantActive {
                 slot: s,
                 time,
@@ -474,7 +497,10 @@ impl Program {
                 | Instr::Match { .. }
                 | Instr::LenCmpK { .. }
                 | Instr::Has { .. }
-                | Instr::GrantActive { .. } => match self.test(ins, req) {
+                | Instr::GrantActive { .. }
+                | Instr::ChainWidens { .. }
+                | Instr::ChainExceeds { .. }
+                | Instr::ChainLenK { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
                     Err(f) => break f,
                 },

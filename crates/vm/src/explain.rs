@@ -70,6 +70,7 @@ pub fn value_json(v: &Value, program: &Program, ty: crate::wire::TypeWire) -> Js
         },
         Value::Str(t) => Json::String(t.raw.to_string()),
         Value::Grants(gs) => crate::value::grants_json(gs),
+        Value::Chain(hops) => crate::value::chain_json(hops),
         Value::List(items) => Json::Array(
             items
                 .iter()
@@ -98,6 +99,8 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
         | Instr::StrInSlot { a, b, .. } => vec![a, b],
         Instr::TextSlot { slot, needle, .. } => vec![slot, needle],
         Instr::GrantActive { slot, time, .. } => vec![slot, time],
+        Instr::ChainWidens { slot } | Instr::ChainLenK { slot, .. } => vec![slot],
+        Instr::ChainExceeds { list, chain } => vec![list, chain],
         _ => Vec::new(),
     }
 }

@@ -230,6 +230,15 @@ pub enum Instr {
         time: Slot,
         scope: ConstIdx,
     },
+    /// acc = the chain in slot `slot` widens: some hop holds a scope its
+    /// delegator lacks; false when absent
+    ChainWidens { slot: Slot },
+    /// acc = the list in slot `list` holds a scope the chain's last hop
+    /// (the acting agent) lacks — every scope, for an empty chain; false
+    /// when either is absent
+    ChainExceeds { list: Slot, chain: Slot },
+    /// acc = the number of hops of the chain in slot `slot` `op` ints[k]
+    ChainLenK { slot: Slot, op: Cmp, k: ConstIdx },
 }
 
 impl Instr {
@@ -272,6 +281,9 @@ impl Instr {
             Instr::NumCmp { .. } => "num.cmp",
             Instr::NumLocal { .. } => "num.local",
             Instr::GrantActive { .. } => "grant.active",
+            Instr::ChainWidens { .. } => "chain.widens",
+            Instr::ChainExceeds { .. } => "chain.exceeds",
+            Instr::ChainLenK { .. } => "chain.len.k",
         }
     }
 

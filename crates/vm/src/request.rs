@@ -326,6 +326,102 @@ fn bind_grants(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Gr
     Ok(out.into())
 }
 
+/// `actor.chain`, exactly: an array of objects with the keys `id`, `kind`
+/// (`human`, `agent` or `service`), `scopes` (an array of strings) and
+/// optionally `role`, and no other key; the first hop is the human (or
+/// service) the work runs for, the last the agent acting now.
+fn bind_chain(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Hop]>, BindError> {
+    let wrong = |field: String, expected: &str, found: String| BindError::WrongType {
+        field,
+        expected: expected.to_string(),
+        found,
+    };
+    let items = v.as_array().ok_or_else(|| {
+        wrong(
+            label.to_string(),
+            expected(TypeWire::Chain),
+            kind(v).to_string(),
+        )
+    })?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, h) in items.iter().enumerate() {
+        let at = format!("{label}[{i}]");
+        let obj = h.as_object().ok_or_else(|| {
+            wrong(
+                label.to_string(),
+                expected(TypeWire::Chain),
+                format!("an array holding {}", kind(h)),
+            )
+        })?;
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "id" | "kind" | "role" | "scopes"))
+        {
+            return Err(BindError::UnknownField {
+                action: at,
+                field: k.clone(),
+                suggestion: closest(k, ["id", "kind", "role", "scopes"].into_iter()),
+            });
+        }
+        let text = |key: &str| -> Result<Text, BindError> {
+            match obj.get(key) {
+                Some(Json::String(s)) if !s.is_empty() => Ok(Text::new(s)),
+                other => Err(wrong(
+                    format!("{at}.{key}"),
+                    "a non-empty string",
+                    other.map_or("nothing", kind).to_string(),
+                )),
+            }
+        };
+        let hop_kind = text("kind")?;
+        if !matches!(&*hop_kind.raw, "human" | "agent" | "service") {
+            return Err(BindError::NotInEnum {
+                field: format!("{at}.kind"),
+                value: hop_kind.raw.to_string(),
+                members: vec!["human".into(), "agent".into(), "service".into()],
+            });
+        }
+        let role = match obj.get("role") {
+            None | Some(Json::Null) => None,
+            Some(_) => Some(text("role")?),
+        };
+        let scopes: Box<[Text]> = match obj.get("scopes") {
+            Some(Json::Array(ss)) => {
+                let mut names = Vec::with_capacity(ss.len());
+                for s in ss {
+                    match s {
+                        Json::String(s) => names.push(s.as_str()),
+                        other => {
+                            return Err(wrong(
+                                format!("{at}.scopes"),
+                                "an array of strings",
+                                format!("an array holding {}", kind(other)),
+                            ))
+                        }
+                    }
+                }
+                names.sort_unstable();
+                names.dedup();
+                names.into_iter().map(Text::new).collect()
+            }
+            other => {
+                return Err(wrong(
+                    format!("{at}.scopes"),
+                    "an array of strings",
+                    other.map_or("nothing", kind).to_string(),
+                ))
+            }
+        };
+        out.push(crate::value::Hop {
+            id: text("id")?,
+            kind: hop_kind,
+            role,
+            scopes,
+        });
+    }
+    Ok(out.into())
+}
+
 pub(crate) fn expected(ty: TypeWire) -> &'static str {
     match ty {
         TypeWire::Bool => "a boolean",
@@ -336,6 +432,9 @@ pub(crate) fn expected(ty: TypeWire) -> &'static str {
         TypeWire::Time => "an RFC 3339 time",
         TypeWire::Enum(_) => "one of the enum's members",
         TypeWire::List | TypeWire::Set => "an array of strings",
+        TypeWire::Chain => {
+            "an array of hops {\"id\", \"kind\": human|agent|service, \"role\"?, \"scopes\"}"
+        }
         TypeWire::Grants => {
             "an array of grants {\"scope\", \"action\", \"not_before\"?, \"expires\", \"granted_by\"}"
         }
@@ -895,6 +994,7 @@ impl Program {
                 Value::List(out.into_boxed_slice())
             }
             TypeWire::Grants => Value::Grants(bind_grants(v, label)?),
+            TypeWire::Chain => Value::Chain(bind_chain(v, label)?),
             TypeWire::Enum(e) => {
                 let s = v.as_str().ok_or_else(wrong)?;
                 let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);

@@ -157,6 +157,57 @@ impl Grant {
     }
 }
 
+/// One hop of `actor.chain`: from the human on whose behalf the work runs,
+/// through each delegating agent, to the agent acting now (the last hop).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hop {
+    pub id: Text,
+    /// `human`, `agent` or `service`.
+    pub kind: Text,
+    pub role: Option<Text>,
+    /// Sorted, without duplicates.
+    pub scopes: Box<[Text]>,
+}
+
+impl Hop {
+    #[inline]
+    pub fn holds(&self, scope: &str) -> bool {
+        self.scopes
+            .binary_search_by(|s| (*s.raw).cmp(scope))
+            .is_ok()
+    }
+}
+
+/// Some hop holds a scope the hop before it (its delegator) lacks: the
+/// delegation widened somewhere. No allocation.
+pub fn chain_widens(hops: &[Hop]) -> bool {
+    hops.windows(2).any(|w| match w {
+        [from, to] => to.scopes.iter().any(|s| !from.holds(&s.raw)),
+        _ => false,
+    })
+}
+
+/// The chain as JSON (its canonical form, and what explanations show).
+pub fn chain_json(hops: &[Hop]) -> serde_json::Value {
+    serde_json::Value::Array(
+        hops.iter()
+            .map(|h| {
+                let mut m = serde_json::Map::new();
+                m.insert("id".into(), (*h.id.raw).into());
+                m.insert("kind".into(), (*h.kind.raw).into());
+                if let Some(r) = &h.role {
+                    m.insert("role".into(), (*r.raw).into());
+                }
+                m.insert(
+                    "scopes".into(),
+                    serde_json::Value::Array(h.scopes.iter().map(|s| (*s.raw).into()).collect()),
+                );
+                serde_json::Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
 /// Grants as JSON, times in milliseconds since the epoch (the canonical
 /// form of `context.grants`, and what explanations show).
 pub fn grants_json(gs: &[Grant]) -> serde_json::Value {
@@ -191,6 +242,8 @@ pub enum Value {
     List(Box<[Text]>),
     /// `context.grants` (format 5).
     Grants(std::sync::Arc<[Grant]>),
+    /// `actor.chain` (format 5).
+    Chain(std::sync::Arc<[Hop]>),
 }
 
 #[cfg(test)]

@@ -156,6 +156,9 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::NumCmp { .. }
             | Instr::NumLocal { .. }
             | Instr::GrantActive { .. }
+            | Instr::ChainWidens { .. }
+            | Instr::ChainExceeds { .. }
+            | Instr::ChainLenK { .. }
             | Instr::Default => check_instr(p, a, code, pc, ins, &mut scored).map_err(at)?,
         }
     }
@@ -340,6 +343,18 @@ fn check_instr(
                 g.kind != AggKindWire::Seen,
                 "`seen` is a bool, not a number",
             )
+        }
+        Instr::ChainWidens { slot } => {
+            need(slot_ty(a, slot)? == TypeWire::Chain, "slot is not a chain")
+        }
+        Instr::ChainExceeds { list, chain } => need(
+            matches!(slot_ty(a, list)?, TypeWire::List | TypeWire::Set)
+                && slot_ty(a, chain)? == TypeWire::Chain,
+            "operands are not a list and a chain",
+        ),
+        Instr::ChainLenK { slot, k, .. } => {
+            need(slot_ty(a, slot)? == TypeWire::Chain, "slot is not a chain")?;
+            int_k(k)
         }
         Instr::GrantActive { slot, time, scope } => {
             need(slot_ty(a, slot)? == TypeWire::Grants, "slot is not grants")?;

@@ -92,6 +92,8 @@ pub enum TypeWire {
     Set,
     /// `context.grants`: time-boxed grants (format 5).
     Grants,
+    /// `actor.chain`: the delegation chain (format 5).
+    Chain,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

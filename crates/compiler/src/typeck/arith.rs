@@ -337,3 +337,53 @@ impl Checker<'_> {
         )
     }
 }
+
+impl Checker<'_> {
+    /// `chain_widens(actor.chain)`, `beyond_chain(scopes_granted, actor.chain)`.
+    pub(super) fn chain_call(&mut self, name: &str, args: &[ast::Expr], scope: Scope<'_>) -> Typed {
+        let mut typed = Vec::new();
+        for a in args {
+            let (t, ty) = self.expr(a, scope, None);
+            if ty == Type::Error {
+                return error();
+            }
+            typed.push((t, ty, a.span));
+        }
+        let field = |t: &TExpr| match t {
+            TExpr::Field(f) if !matches!(f, FieldRef::Aggregate(_)) => Some(f.clone()),
+            _ => None,
+        };
+        let bad = |c: &mut Self, span: Span, want: &str, ty: Type| {
+            let shown = c.schema.display(ty).to_string();
+            c.diags.push(
+                Diagnostic::error(
+                    "P0301",
+                    span,
+                    format!("`{name}` takes {want}, found `{shown}`"),
+                )
+                .help(if name == "chain_widens" {
+                    "write `chain_widens(actor.chain)`"
+                } else {
+                    "write `beyond_chain(scopes_granted, actor.chain)`"
+                }),
+            );
+            error()
+        };
+        match typed.as_slice() {
+            [(t, Type::Chain, _)] if name == "chain_widens" => match field(t) {
+                Some(f) => (TExpr::ChainWidens(f), Type::Bool),
+                None => error(),
+            },
+            [(_, ty, span)] => bad(self, *span, "the delegation chain", *ty),
+            [(l, Type::List | Type::Set, _), (c, Type::Chain, _)] => match (field(l), field(c)) {
+                (Some(l), Some(c)) => (TExpr::ChainExceeds(l, c), Type::Bool),
+                _ => error(),
+            },
+            [(_, Type::List | Type::Set, _), (_, ty, span)] => {
+                bad(self, *span, "the delegation chain second", *ty)
+            }
+            [(_, ty, span), _] => bad(self, *span, "a list of scopes first", *ty),
+            _ => error(),
+        }
+    }
+}
