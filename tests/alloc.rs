@@ -65,6 +65,11 @@ when email.send (context.env ?? prod) in {"prod", "staging"} and has actor.role 
 when * risk.flags contains "DESTRUCTION" then escalate
 when email.send subject contains_any ["a1", "b2", "c3", "d4", "e5", "f6", "g7", "h8", "i9", "j10"] then escalate
 when email.send body contains_all ["wire", "urgent", "now", "ceo", "gift", "card", "asap", "secret", "today"] then deny
+when payments.transfer session.sum(payments.transfer.amount, 24h) + amount * 2 > 1_000_000 then escalate "arithmetic"
+when payments.transfer not has context.time or not has actor.tz or hour(context.time, actor.tz) < 5 or weekday(context.time, "Europe/Paris") > 5 then escalate "night"
+when payments.transfer has context.grants and grant_active(context.grants, "transfers") then allow "granted"
+when payments.transfer has actor.chain and (chain_widens(actor.chain) or len(actor.chain) > 3) then deny "delegation"
+when email.send has actor.chain and beyond_chain(to, actor.chain) then escalate "beyond the chain"
 "#,
     );
     let requests = [
@@ -74,6 +79,18 @@ when email.send body contains_all ["wire", "urgent", "now", "ceo", "gift", "card
         json!({"action": "email.send", "args": {"to": ["a@acme.com"], "subject": "Re: Invoice 7", "body": "urgent: wire it", "recipient_scope": "internal", "recipient_domains": ["acme.com"], "recipient_count": 1}, "actor": {"role": "intern"}, "context": {"env": "prod"}}),
         json!({"action": "db.drop_table", "args": {"table": "users", "database": "prod", "cascade": true}}),
         json!({"action": "nope.nothing", "args": {}}),
+        // Checked arithmetic, local time in a zone, grants.
+        json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"},
+               "actor": {"tz": "America/New_York"},
+               "context": {"time": "2026-12-05T15:00:00Z",
+                           "grants": [{"scope": "transfers", "action": "payments.*", "expires": "2026-12-05T16:00:00Z", "granted_by": "alice"}]}}),
+        json!({"action": "payments.transfer", "args": {"amount": i64::MAX, "currency": "usd", "payee": "acme-tax"},
+               "actor": {"tz": "Nowhere/Land"}, "context": {"time": "2026-12-05T15:00:00Z"}}),
+        // A delegation chain.
+        json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"},
+               "actor": {"chain": [{"id": "u", "kind": "human", "scopes": ["a"]}, {"id": "p", "kind": "agent", "scopes": ["a", "b"]}]}}),
+        json!({"action": "email.send", "args": {"to": ["a@acme.com"], "subject": "s", "body": "b", "recipient_scope": "internal", "recipient_domains": ["acme.com"], "recipient_count": 1},
+               "actor": {"chain": [{"id": "u", "kind": "human", "scopes": ["a@acme.com"]}]}}),
     ];
     let mut bound = Vec::new();
     for r in &requests {

@@ -86,6 +86,19 @@ fn atom(risk: bool) -> BoxedStrategy<String> {
         (op(), -5i64..5)
             .prop_map(|(o, k)| format!("{k} {o} n"))
             .boxed(),
+        // Checked arithmetic; the largest multiplier overflows for any
+        // amount above 1, and the overflow reading depends on the rule's
+        // decision and the `not`s around it.
+        (
+            op(),
+            proptest::sample::select(&[1i64, 3, 9_000_000_000_000_000][..]),
+            -5i64..1200,
+        )
+            .prop_map(|(o, m, k)| format!("amount * {m} - 7 {o} {k}"))
+            .boxed(),
+        (op(), -5i64..5)
+            .prop_map(|(o, k)| format!("{k} {o} n * n + n - 2"))
+            .boxed(),
         (prop::bool::ANY, word())
             .prop_map(|(eq, w)| format!("name {} {}", if eq { "==" } else { "!=" }, lit(&w)))
             .boxed(),

@@ -19,6 +19,7 @@ pub fn wire(code: Code, schema: &Schema, model: &Model, policies: Vec<PolicyWire
         taxonomy_version: schema.version.clone(),
         taxonomy_digest: schema.digest(),
         compiler: COMPILER.to_string(),
+        tzdb: permit0_vm::local::TZDB_VERSION.to_string(),
         policies,
         model: model_to_wire(model),
         enums: code.enums,

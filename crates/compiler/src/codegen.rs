@@ -16,6 +16,7 @@ use permit0_vm::wire::{
 };
 use std::collections::BTreeMap;
 
+mod arith;
 mod rules;
 
 /// Everything codegen produces; `bundle` adds the header facts and signs.
@@ -53,6 +54,8 @@ pub fn type_wire(t: Type) -> Option<TypeWire> {
         Type::Enum(e) => TypeWire::Enum(e),
         Type::List => TypeWire::List,
         Type::Set => TypeWire::Set,
+        Type::Grants => TypeWire::Grants,
+        Type::Chain => TypeWire::Chain,
         Type::Error => return None,
     })
 }
@@ -75,6 +78,8 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
         pools: Pools::default(),
         diags: Vec::new(),
         layouts: Vec::new(),
+        overflow_true: true,
+        locals: Vec::new(),
     };
     g.out.enums = schema.enums.iter().map(|e| e.members.clone()).collect();
     for ns in &schema.namespaces {
@@ -203,6 +208,13 @@ struct Gen<'a> {
     diags: Vec<Diagnostic>,
     /// The decide rules of each action as emitted, for `rules::skip`.
     layouts: Vec<rules::Layout>,
+    /// How a comparison of overflowed arithmetic reads at the point being
+    /// compiled: true where that makes the rule apply and the rule is
+    /// stricter applied (deny, escalate, raising risk; a `where` filter,
+    /// which then counts the action), flipped under each `not`.
+    overflow_true: bool,
+    /// The local times the current action's code reads (`num.local`).
+    locals: Vec<permit0_vm::local::LocalWire>,
 }
 
 /// Code under construction for one action.
@@ -308,6 +320,7 @@ impl<'a> Gen<'a> {
             code: b.code,
             marks,
             compliance: a.compliance.clone(),
+            locals: std::mem::take(&mut self.locals),
         });
         self.layouts.push(layout);
     }
@@ -324,6 +337,7 @@ impl<'a> Gen<'a> {
                 continue;
             };
             b.span = r.span;
+            self.overflow_true = arith::overflow_reading(&r.effect);
             let mut items = Vec::new();
             if let Some(c) = &r.cond {
                 conjuncts(c, &mut items);
@@ -388,6 +402,8 @@ impl<'a> Gen<'a> {
             match &agg.filter {
                 None => b.code.push(mark),
                 Some(c) => {
+                    // An over-count can deny, never allow (see `marks`).
+                    self.overflow_true = true;
                     self.cond(&mut b, c);
                     let jump = b.code.len();
                     b.code.push(Instr::JumpIfFalse { to: 0 });
@@ -421,6 +437,7 @@ impl<'a> Gen<'a> {
         } else {
             Instr::Amplify { rule }
         };
+        self.overflow_true = arith::overflow_reading(&r.effect);
         match &r.cond {
             None => b.code.push(end),
             Some(c) => {
@@ -517,7 +534,9 @@ impl<'a> Gen<'a> {
             }
             TExpr::Const(Const::Bool(v)) => b.code.push(Instr::Const { value: *v }),
             TExpr::Not(x) => {
+                self.overflow_true = !self.overflow_true;
                 self.cond(b, x);
+                self.overflow_true = !self.overflow_true;
                 b.code.push(Instr::Not);
             }
             TExpr::And(items) | TExpr::Or(items) => {
@@ -549,6 +568,33 @@ impl<'a> Gen<'a> {
                 }
             }
             TExpr::Compare(op, l, r) => self.compare(b, *op, l, r),
+            TExpr::ChainWidens(f) => {
+                if let Some((slot, _)) = self.slot(b, f) {
+                    b.code.push(Instr::ChainWidens { slot });
+                }
+            }
+            TExpr::ChainExceeds(list, chain) => {
+                if let (Some((list, _)), Some((chain, _))) =
+                    (self.slot(b, list), self.slot(b, chain))
+                {
+                    b.code.push(Instr::ChainExceeds { list, chain });
+                }
+            }
+            TExpr::GrantActive {
+                grants,
+                time,
+                scope,
+            } => {
+                let (Some((slot, _)), Some((time, _))) = (self.slot(b, grants), self.slot(b, time))
+                else {
+                    return;
+                };
+                let scope = match scope {
+                    Some(s) => self.str(b, s.clone()),
+                    None => u16::MAX,
+                };
+                b.code.push(Instr::GrantActive { slot, time, scope });
+            }
             TExpr::Member { negated, elem, set } => self.member(b, *negated, elem, set),
             TExpr::Text(op, subject, needle) => self.text(b, *op, subject, needle),
             other => self.fail(b.span, format!("cannot compile condition {other:?}")),
@@ -556,6 +602,12 @@ impl<'a> Gen<'a> {
     }
 
     fn compare(&mut self, b: &mut Block<'_>, op: CmpOp, l: &TExpr, r: &TExpr) {
+        if [l, r]
+            .iter()
+            .any(|x| matches!(x, TExpr::Arith(..) | TExpr::Local(..)))
+        {
+            return self.num_compare(b, op, l, r);
+        }
         // Constants go on the right.
         let (op, l, r) = match (l, r) {
             (TExpr::Const(_), TExpr::Const(_)) => {
@@ -597,14 +649,22 @@ impl<'a> Gen<'a> {
                 let TExpr::Field(f) = x.as_ref() else {
                     return self.fail(b.span, "len of a non-field");
                 };
-                let Some((slot, _)) = self.slot(b, f) else {
+                let Some((slot, ty)) = self.slot(b, f) else {
                     return;
                 };
                 let k = self.int(b, *k);
-                b.code.push(Instr::LenCmpK {
-                    slot,
-                    op: cmp(op),
-                    k,
+                b.code.push(if ty == Type::Chain {
+                    Instr::ChainLenK {
+                        slot,
+                        op: cmp(op),
+                        k,
+                    }
+                } else {
+                    Instr::LenCmpK {
+                        slot,
+                        op: cmp(op),
+                        k,
+                    }
                 });
             }
             (TExpr::Field(f), TExpr::Const(c)) => {
@@ -986,6 +1046,7 @@ fn find_default(e: &TExpr) -> Option<(FieldRef, Const)> {
         }
         TExpr::Member { elem, set, .. } => find_default(elem).or_else(|| find_default(set)),
         TExpr::Len(x) => find_default(x),
+        TExpr::Arith(_, l, r) => find_default(l).or_else(|| find_default(r)),
         _ => None,
     }
 }
@@ -1003,6 +1064,7 @@ fn substitute(e: &TExpr, f: &FieldRef, with: &TExpr) -> TExpr {
             set: sub(set),
         },
         TExpr::Len(x) => TExpr::Len(sub(x)),
+        TExpr::Arith(op, l, r) => TExpr::Arith(*op, sub(l), sub(r)),
         other => other.clone(),
     }
 }

@@ -3,7 +3,7 @@
 //! slow and simple on purpose; the VM must agree with it on every request
 //! (see the differential tests).
 
-use crate::ir::{CmpOp, Const, Effect, FieldRef, Ir, TExpr, TextOp};
+use crate::ir::{ArithOp, CmpOp, Const, Effect, FieldRef, Ir, TExpr, TextOp};
 use crate::schema::Schema;
 use permit0_vm::risk::{FlagSet, Model, Tier, Verdict};
 use permit0_vm::value::{fold, Value};
@@ -28,6 +28,10 @@ enum V<'a> {
     Str(&'a str),
     List(Vec<&'a str>),
     Strs(&'a [String]),
+    /// Arithmetic that overflowed, or the local time in an unknown zone.
+    Overflow,
+    Grants(&'a [permit0_vm::value::Grant]),
+    Chain(&'a [permit0_vm::value::Hop]),
 }
 
 struct Ctx<'a> {
@@ -38,6 +42,9 @@ struct Ctx<'a> {
     score: u8,
     tier: Tier,
     flags: FlagSet,
+    /// How a comparison reading an overflow reads here: from the rule's
+    /// decision, flipped under each `not` (docs/language.md, "Arithmetic").
+    overflow: std::cell::Cell<bool>,
 }
 
 pub fn reference_decide(
@@ -63,6 +70,7 @@ pub fn reference_decide(
         score: base.score,
         tier: floor(base.tier),
         flags,
+        overflow: std::cell::Cell::new(true),
     };
     let mut gated = model.gate(flags, &info.risk.amps).is_some();
 
@@ -71,6 +79,7 @@ pub fn reference_decide(
     let mut amplified = false;
     for r in ir.rules.iter().filter(applies) {
         if let Effect::Amplify(deltas) = &r.effect {
+            ctx.overflow.set(deltas.iter().all(|(_, d)| *d >= 0));
             if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) {
                 for (a, d) in deltas {
                     amps.add(*a, *d);
@@ -99,6 +108,7 @@ pub fn reference_decide(
         let Effect::Decide(v) = r.effect else {
             continue;
         };
+        ctx.overflow.set(v != Verdict::Allow);
         if r.cond.as_ref().is_none_or(|c| truth(&ctx, c)) && best.is_none_or(|(b, _)| v > b) {
             best = Some((v, r.id.as_str()));
         }
@@ -134,8 +144,31 @@ fn value<'a>(ctx: &Ctx<'a>, e: &'a TExpr) -> Option<V<'a>> {
         TExpr::Len(x) => match value(ctx, x)? {
             V::Str(s) => i64::try_from(s.chars().count()).ok().map(V::Int),
             V::List(l) => i64::try_from(l.len()).ok().map(V::Int),
+            V::Chain(h) => i64::try_from(h.len()).ok().map(V::Int),
             _ => None,
         },
+        TExpr::Arith(op, l, r) => match (value(ctx, l)?, value(ctx, r)?) {
+            (V::Int(a), V::Int(b)) => Some(
+                match op {
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Sub => a.checked_sub(b),
+                    ArithOp::Mul => a.checked_mul(b),
+                }
+                .map_or(V::Overflow, V::Int),
+            ),
+            (V::Overflow, _) | (_, V::Overflow) => Some(V::Overflow),
+            _ => None,
+        },
+        TExpr::Local(part, time, zone) => {
+            let V::Int(t) = field(ctx, time)? else {
+                return None;
+            };
+            let zone = match value(ctx, zone)? {
+                V::Str(z) => z,
+                _ => return None,
+            };
+            Some(permit0_vm::local::local_ms(t, zone).map_or(V::Overflow, |ms| V::Int(part.of(ms))))
+        }
         _ => Some(V::Bool(truth(ctx, e))),
     }
 }
@@ -160,6 +193,8 @@ fn field<'a>(ctx: &Ctx<'a>, f: &FieldRef) -> Option<V<'a>> {
         Value::Enum(m) => Some(V::Enum(u32::from(*m))),
         Value::Str(t) => Some(V::Str(&t.raw)),
         Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
+        Value::Grants(gs) => Some(V::Grants(gs)),
+        Value::Chain(hops) => Some(V::Chain(hops)),
     }
 }
 
@@ -167,8 +202,53 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
     match e {
         // Present, whatever the value.
         TExpr::Has(f) => field(ctx, f).is_some(),
+        TExpr::ChainWidens(f) => match field(ctx, f) {
+            Some(V::Chain(hops)) => hops.iter().zip(hops.iter().skip(1)).any(|(from, to)| {
+                to.scopes
+                    .iter()
+                    .any(|s| !from.scopes.iter().any(|x| x.raw == s.raw))
+            }),
+            _ => false,
+        },
+        TExpr::ChainExceeds(list, chain) => match (field(ctx, list), field(ctx, chain)) {
+            (Some(V::List(items)), Some(V::Chain(hops))) => items.iter().any(|s| {
+                hops.last()
+                    .is_none_or(|last| !last.scopes.iter().any(|x| &*x.raw == *s))
+            }),
+            _ => false,
+        },
+        TExpr::GrantActive {
+            grants,
+            time,
+            scope,
+        } => {
+            let (Some(V::Grants(gs)), Some(V::Int(t))) = (field(ctx, grants), field(ctx, time))
+            else {
+                return false;
+            };
+            let Some(name) = ctx.schema.action(ctx.action).map(|a| a.name.as_str()) else {
+                return false;
+            };
+            gs.iter().any(|g| {
+                let pattern = &*g.action;
+                let covers = pattern == "*"
+                    || pattern == name
+                    || pattern
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| prefix.ends_with('.') && name.starts_with(prefix));
+                covers
+                    && g.not_before.is_none_or(|nb| nb <= t)
+                    && t < g.expires
+                    && scope.as_ref().is_none_or(|s| *g.scope.raw == **s)
+            })
+        }
         TExpr::Default(..) => matches!(value(ctx, e), Some(V::Bool(true))),
-        TExpr::Not(x) => !truth(ctx, x),
+        TExpr::Not(x) => {
+            ctx.overflow.set(!ctx.overflow.get());
+            let t = !truth(ctx, x);
+            ctx.overflow.set(!ctx.overflow.get());
+            t
+        }
         TExpr::And(xs) => xs.iter().all(|x| truth(ctx, x)),
         TExpr::Or(xs) => xs.iter().any(|x| truth(ctx, x)),
         TExpr::Const(Const::Bool(b)) => *b,
@@ -181,6 +261,7 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
                 return false;
             };
             let ord = match (a, b) {
+                (V::Overflow, _) | (_, V::Overflow) => return ctx.overflow.get(),
                 (V::Int(x), V::Int(y)) => x.cmp(&y),
                 (V::Bool(x), V::Bool(y)) => x.cmp(&y),
                 (V::Enum(x), V::Enum(y)) => x.cmp(&y),

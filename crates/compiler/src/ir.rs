@@ -87,6 +87,24 @@ impl TextOp {
     }
 }
 
+/// `+ - *` on int, money, duration and time, checked for overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TExpr {
     Const(Const),
@@ -111,6 +129,26 @@ pub enum TExpr {
     /// request does not carry it. A value, never a condition on its own
     /// (except a `bool` field's default).
     Default(FieldRef, Const),
+    /// `session.sum(…) + amount`: a number computed at decision time; an
+    /// overflow makes the comparison reading it fail toward the stricter
+    /// verdict.
+    Arith(ArithOp, Box<TExpr>, Box<TExpr>),
+    /// `hour(context.time, actor.tz)`: part of the local time of a time
+    /// field in a zone — a string field or a `Const::Str` zone name. An
+    /// unknown zone reads like an overflow.
+    Local(permit0_vm::local::LocalPart, FieldRef, Box<TExpr>),
+    /// `grant_active(context.grants[, "scope"])`: some grant covers the
+    /// action being decided at `context.time` (the time field given).
+    GrantActive {
+        grants: FieldRef,
+        time: FieldRef,
+        scope: Option<String>,
+    },
+    /// `chain_widens(actor.chain)`: some hop holds a scope its delegator lacks.
+    ChainWidens(FieldRef),
+    /// `beyond_chain(scopes_granted, actor.chain)`: the list holds a scope
+    /// the acting agent (the chain's last hop) lacks.
+    ChainExceeds(FieldRef, FieldRef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

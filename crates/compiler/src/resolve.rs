@@ -20,7 +20,7 @@ pub enum Origin {
 }
 
 pub const TYPE_NAMES: &[&str] = &[
-    "bool", "int", "money", "string", "duration", "time", "list", "set", "enum",
+    "bool", "int", "money", "string", "duration", "time", "list", "set", "enum", "grants", "chain",
 ];
 
 pub fn resolve(files: &[(&ast::Ast, Origin)], version: &str) -> (Schema, Vec<Diagnostic>) {
@@ -32,6 +32,7 @@ pub fn resolve(files: &[(&ast::Ast, Origin)], version: &str) -> (Schema, Vec<Dia
         diags: Vec::new(),
         actions: BTreeMap::new(),
         action_spans: BTreeMap::new(),
+        team_attributes: std::collections::BTreeSet::new(),
     };
     // Builtin files first so a team's redefinition is the one reported.
     for origin in [Origin::Builtin, Origin::User] {
@@ -71,6 +72,8 @@ struct Resolver {
     diags: Vec<Diagnostic>,
     actions: BTreeMap<String, ActionInfo>,
     action_spans: BTreeMap<String, Span>,
+    /// `actor.scopes`: attributes teams declared (not the taxonomy's).
+    team_attributes: std::collections::BTreeSet<String>,
 }
 
 impl Resolver {
@@ -121,6 +124,9 @@ impl Resolver {
     }
 
     fn namespace(&mut self, n: &ast::NamespaceDecl, origin: Origin) {
+        if origin == Origin::User && matches!(n.name.text.as_str(), "actor" | "context") {
+            return self.attributes(n);
+        }
         if origin == Origin::User || BUILTIN_NAMESPACES.contains(&n.name.text.as_str()) {
             self.diags.push(
                 Diagnostic::error(
@@ -128,7 +134,7 @@ impl Resolver {
                     n.name.span,
                     format!("namespace `{}` cannot be declared here", n.name.text),
                 )
-                .help("the namespaces `actor`, `context`, `session` and `risk` are part of the language"),
+                .help("`session` and `risk` are part of the language; a team adds its own attributes to `actor` and `context` with `namespace actor { … }`"),
             );
             return;
         }
@@ -147,6 +153,94 @@ impl Resolver {
             fields,
             span: n.name.span,
         });
+    }
+
+    /// `namespace actor { scopes: set<string>? "…" }` in a team's file: its
+    /// own typed attributes of `actor` or `context`, checked and bound like
+    /// the shipped ones. Every attribute is optional (a request may omit
+    /// it) and none is derived; one may not redeclare another.
+    fn attributes(&mut self, n: &ast::NamespaceDecl) {
+        let fields = self.fields(&n.fields);
+        let ns_name = n.name.text.clone();
+        let Some(ns) = self
+            .schema
+            .namespaces
+            .iter()
+            .position(|x| x.name == ns_name)
+        else {
+            self.diags.push(Diagnostic::error(
+                "P0216",
+                n.name.span,
+                format!("namespace `{ns_name}` is not in the taxonomy"),
+            ));
+            return;
+        };
+        for (decl, f) in n.fields.iter().zip(fields) {
+            let qualified = format!("{ns_name}.{}", f.name);
+            if let Some(prev) = self
+                .schema
+                .namespaces
+                .get(ns)
+                .and_then(|x| x.fields.iter().find(|p| p.name == f.name))
+            {
+                // Two of a team's files may both declare one attribute,
+                // with one type: it is one attribute.
+                let same_type = match (prev.ty, f.ty) {
+                    (Type::Enum(a), Type::Enum(b)) => {
+                        self.schema.enum_def(a).map(|d| &d.members)
+                            == self.schema.enum_def(b).map(|d| &d.members)
+                    }
+                    (a, b) => a == b,
+                };
+                if self.team_attributes.contains(&qualified)
+                    && same_type
+                    && prev.optional == f.optional
+                    && decl.derive.is_none()
+                {
+                    continue;
+                }
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0206",
+                        f.span,
+                        format!("`{ns_name}.{}` is already declared", f.name),
+                    )
+                    .label(prev.span, "declared here"),
+                );
+                continue;
+            }
+            if decl.derive.is_some() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0216",
+                        f.span,
+                        format!("`{ns_name}.{}` cannot be derived", f.name),
+                    )
+                    .help("attributes of `actor` and `context` come from the request"),
+                );
+                continue;
+            }
+            if !f.optional {
+                let end = decl.ty.span;
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0216",
+                        f.span,
+                        format!(
+                            "`{ns_name}.{}` must be optional: a request may omit it",
+                            f.name
+                        ),
+                    )
+                    .help("write `?` after the type; rules then say what its absence means")
+                    .fix(Span::new(end.file, end.end as usize, end.end as usize), "?"),
+                );
+                continue;
+            }
+            if let Some(x) = self.schema.namespaces.get_mut(ns) {
+                self.team_attributes.insert(qualified);
+                x.fields.push(f);
+            }
+        }
     }
 
     fn action(&mut self, a: &ast::ActionDecl, origin: Origin) {
@@ -256,6 +350,8 @@ impl Resolver {
                 "string" => Type::Str,
                 "duration" => Type::Duration,
                 "time" => Type::Time,
+                "grants" => Type::Grants,
+                "chain" => Type::Chain,
                 "list" | "set" => {
                     self.diags.push(
                         Diagnostic::error(

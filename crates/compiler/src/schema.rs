@@ -26,6 +26,11 @@ pub enum Type {
     Enum(EnumId),
     List,
     Set,
+    /// `context.grants`: time-boxed grants, read with `grant_active`.
+    Grants,
+    /// `actor.chain`: the delegation chain, read with `len`,
+    /// `chain_widens` and `beyond_chain`.
+    Chain,
     /// Stands in after an error so one mistake is reported once.
     Error,
 }
@@ -218,6 +223,8 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Time => f.write_str("time"),
             Type::List => f.write_str("list<string>"),
             Type::Set => f.write_str("set<string>"),
+            Type::Grants => f.write_str("grants"),
+            Type::Chain => f.write_str("chain"),
             Type::Error => f.write_str("unknown"),
             Type::Enum(TIER_ENUM) => f.write_str("tier"),
             Type::Enum(id) => match self.schema.enum_def(id) {

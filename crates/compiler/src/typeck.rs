@@ -16,6 +16,8 @@ use permit0_vm::risk::{Amp, Verdict};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+mod arith;
+
 /// One team file to check.
 pub struct UserFile<'a> {
     pub file: FileId,
@@ -30,6 +32,13 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.sum", "session.sum(action.field, window) -> money|int: the sum of that field over earlier actions within the window"),
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
+    ("grant_active", "grant_active(grants[, scope]) -> bool: some grant of `context.grants` covers the action being decided at `context.time`: its action pattern matches, `not_before <= context.time < expires` (and its scope is `scope`); an expired or not-yet-valid grant reads as absent"),
+    ("chain_widens", "chain_widens(chain) -> bool: some hop of `actor.chain` holds a scope the hop before it (its delegator) lacks"),
+    ("beyond_chain", "beyond_chain(scopes, chain) -> bool: the list holds a scope the acting agent (the last hop of `actor.chain`) lacks; every scope, for an empty chain"),
+    ("hour", "hour(time, zone) -> int: the local hour (0-23) of a time in an IANA time zone (`hour(context.time, actor.tz)`)"),
+    ("minute", "minute(time, zone) -> int: the local minute (0-59) of a time in an IANA time zone"),
+    ("weekday", "weekday(time, zone) -> int: the local day of the week of a time in an IANA time zone, 1 Monday … 7 Sunday"),
+    ("date", "date(time, zone) -> int: the local date of a time in an IANA time zone as YYYYMMDD (`date(context.time, \"Europe/Paris\") == 2026_12_25`)"),
 ];
 
 mod imports;
@@ -338,6 +347,7 @@ impl<'s> Checker<'s> {
                         ExprKind::Int(n) => n.to_string(),
                         ExprKind::Bool(b) => b.to_string(),
                         ExprKind::Duration(ms) => format!("{ms}ms"),
+                        ExprKind::Time(t) => t.clone(),
                         _ => {
                             self.diags.push(
                                 Diagnostic::error(
@@ -648,6 +658,7 @@ impl<'s> Checker<'s> {
                 (TExpr::Const(Const::Int(*n)), ty)
             }
             ExprKind::Duration(ms) => (TExpr::Const(Const::Int(*ms)), Type::Duration),
+            ExprKind::Time(t) => self.time_literal(t, e.span),
             ExprKind::Str(s) => match hint {
                 Some(Type::Enum(id)) => self.enum_member(id, s, e.span, true),
                 _ => (TExpr::Const(Const::Str(s.clone())), Type::Str),
@@ -760,6 +771,12 @@ impl<'s> Checker<'s> {
                     if is_set { Type::Set } else { Type::List },
                 )
             }
+            ExprKind::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } if op.is_arith() => self.arith(*op, *op_span, lhs, rhs, e.span, scope),
             ExprKind::Binary {
                 op,
                 op_span,
@@ -1234,8 +1251,23 @@ impl<'s> Checker<'s> {
         if lt == Type::Error || rt == Type::Error {
             return error();
         }
+        // `amount > n * 50_00`: a count times a literal, compared with money
+        // or a duration, is money or a duration — the literal is the unit.
+        let (lt, rt) = match (lt, rt) {
+            (Type::Money | Type::Duration, Type::Int) if arith::unit_product(&r) => (lt, lt),
+            (Type::Int, Type::Money | Type::Duration) if arith::unit_product(&l) => (rt, rt),
+            other => other,
+        };
         let disp = |t: Type| self.schema.display(t).to_string();
         match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul => {
+                self.diags.push(Diagnostic::error(
+                    "P0900",
+                    span,
+                    "internal error: arithmetic typed as a comparison",
+                ));
+                error()
+            }
             BinOp::Eq
             | BinOp::Ne
             | BinOp::Lt
@@ -1469,6 +1501,24 @@ impl<'s> Checker<'s> {
         if scope.constant && name != "len" {
             return self.not_constant(span);
         }
+        if name == "chain_widens" || name == "beyond_chain" {
+            if !arity(self, if name == "chain_widens" { 1 } else { 2 }) {
+                return error();
+            }
+            return self.chain_call(&name, args, scope);
+        }
+        if name == "grant_active" {
+            if args.len() != 1 && !arity(self, 2) {
+                return error();
+            }
+            return self.grant_active(args, span, scope);
+        }
+        if let Some(part) = arith::local_part(&name) {
+            if !arity(self, 2) {
+                return error();
+            }
+            return self.local_time(part, args, scope);
+        }
         match name.as_str() {
             "len" => {
                 if !arity(self, 1) {
@@ -1481,6 +1531,10 @@ impl<'s> Checker<'s> {
                 match ty {
                     Type::Error => error(),
                     Type::Str | Type::List | Type::Set => (TExpr::Len(Box::new(t)), Type::Int),
+                    // The number of hops of `actor.chain`.
+                    Type::Chain if matches!(t, TExpr::Field(_)) => {
+                        (TExpr::Len(Box::new(t)), Type::Int)
+                    }
                     other => {
                         let shown = self.schema.display(other).to_string();
                         self.diags.push(Diagnostic::error(
@@ -2317,6 +2371,7 @@ impl<'s> Checker<'s> {
             ExprKind::Str(s) => J::String(s.clone()),
             ExprKind::Bool(b) => J::Bool(*b),
             ExprKind::Duration(ms) => J::from(*ms),
+            ExprKind::Time(t) => J::String(t.clone()),
             ExprKind::List(items) | ExprKind::Set(items) => {
                 let mut out = Vec::new();
                 for i in items {
@@ -2610,7 +2665,11 @@ fn same_type(schema: &Schema, a: Type, b: Type) -> bool {
 
 fn is_literalish(e: &ast::Expr) -> bool {
     match &e.kind {
-        ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Duration(_) | ExprKind::Bool(_) => true,
+        ExprKind::Int(_)
+        | ExprKind::Str(_)
+        | ExprKind::Duration(_)
+        | ExprKind::Time(_)
+        | ExprKind::Bool(_) => true,
         ExprKind::Path(p) => p.segments.len() == 1,
         ExprKind::Paren(inner) => is_literalish(inner),
         _ => false,

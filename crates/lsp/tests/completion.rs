@@ -225,3 +225,13 @@ fn has_and_defaults_complete_like_operands() {
     let items = complete("when payments.refund customer $0");
     assert!(has(&items, "??"), "{:?}", labels(&items));
 }
+
+#[test]
+fn local_time_functions_complete_in_a_condition() {
+    let items = complete("when db.export $0");
+    assert_eq!(
+        item(&items, "weekday").detail.as_deref(),
+        Some("weekday(time, zone) -> int")
+    );
+    assert!(has(&items, "hour") && has(&items, "minute") && has(&items, "date"));
+}

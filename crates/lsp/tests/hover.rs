@@ -167,3 +167,17 @@ fn plain_text_clients_get_plain_text() {
     }
     c.shutdown();
 }
+
+#[test]
+fn local_time_functions_and_the_actors_zone_hover() {
+    let h = hover(
+        "when db.export not has context.time or not has actor.tz or ho$0ur(context.time, actor.tz) < 5 then deny\n",
+    )
+    .expect("hover");
+    assert!(h.contains("hour(time, zone) -> int"), "{h}");
+    let h = hover(
+        "when db.export not has context.time or not has actor.tz or hour(context.time, actor.t$0z) < 5 then deny\n",
+    )
+    .expect("hover");
+    assert!(h.contains("IANA time zone"), "{h}");
+}

@@ -206,9 +206,18 @@ pub enum BinOp {
     EndsWith,
     /// `=` where `==` was meant: parsed on purpose so the checker can say so.
     Assign,
+    /// `+`, `-`, `*`: checked arithmetic on int, money, duration and time.
+    Add,
+    Sub,
+    Mul,
 }
 
 impl BinOp {
+    /// `+`, `-` or `*`: a value, not a condition.
+    pub fn is_arith(self) -> bool {
+        matches!(self, BinOp::Add | BinOp::Sub | BinOp::Mul)
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Eq => "==",
@@ -225,6 +234,9 @@ impl BinOp {
             BinOp::StartsWith => "starts_with",
             BinOp::EndsWith => "ends_with",
             BinOp::Assign => "=",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
         }
     }
 }
@@ -240,6 +252,8 @@ pub enum ExprKind {
     Int(i64),
     /// Milliseconds.
     Duration(i64),
+    /// `2027-01-01T00:00:00Z`, as written (the checker reads it).
+    Time(String),
     Str(String),
     Bool(bool),
     Path(Path),

@@ -956,6 +956,7 @@ fn write_expr(e: &Expr, out: &mut String) {
     match &e.kind {
         ExprKind::Int(n) => out.push_str(&int(*n)),
         ExprKind::Duration(ms) => out.push_str(&duration(*ms)),
+        ExprKind::Time(t) => out.push_str(t),
         ExprKind::Str(s) => quote_into(s, out),
         ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         ExprKind::Path(p) => out.push_str(&p.dotted()),
@@ -1225,6 +1226,7 @@ fn erase_expr(root: &mut Expr) {
         match &mut e.kind {
             ExprKind::Int(_)
             | ExprKind::Duration(_)
+            | ExprKind::Time(_)
             | ExprKind::Str(_)
             | ExprKind::Bool(_)
             | ExprKind::Error => {}

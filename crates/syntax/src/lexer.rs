@@ -20,6 +20,9 @@ enum Raw {
     Int,
     #[regex(r"[0-9][0-9_]*[A-Za-z][A-Za-z0-9_]*")]
     Suffixed,
+    /// An RFC 3339 time: `2027-01-01T00:00:00Z`, `2026-03-08T02:30:00.5-05:00`.
+    #[regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")]
+    Time,
     #[regex(r#""([^"\\\n]|\\[^\n])*""#)]
     Str,
     #[regex(r#""([^"\\\n]|\\[^\n])*\\?"#)]
@@ -96,6 +99,8 @@ pub enum Tok<'a> {
     Int(i64),
     /// Milliseconds.
     Duration(i64),
+    /// An RFC 3339 time, as written; the checker reads it.
+    Time(&'a str),
     Str(String),
     // keywords
     Policy,
@@ -264,6 +269,7 @@ impl fmt::Display for Tok<'_> {
             Tok::Ident(s) => return write!(f, "`{s}`"),
             Tok::Int(n) => return write!(f, "`{n}`"),
             Tok::Duration(_) => "a duration",
+            Tok::Time(_) => "a time",
             Tok::Str(_) => "a string",
             Tok::EqEq => "`==`",
             Tok::Ne => "`!=`",
@@ -346,6 +352,7 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
             Ok(Raw::Ident) => keyword(text).unwrap_or(Tok::Ident(text)),
             Ok(Raw::Int) => Tok::Int(parse_int(text, span, &mut diagnostics)),
             Ok(Raw::Suffixed) => Tok::Duration(parse_duration(text, span, &mut diagnostics)),
+            Ok(Raw::Time) => Tok::Time(text),
             Ok(Raw::Str) => Tok::Str(unescape(text, span, &mut diagnostics)),
             Ok(Raw::Unterminated) => {
                 diagnostics.push(
@@ -492,6 +499,7 @@ fn punct(r: Raw) -> Tok<'static> {
         Raw::Ident
         | Raw::Int
         | Raw::Suffixed
+        | Raw::Time
         | Raw::Str
         | Raw::Unterminated
         | Raw::AndAnd

@@ -298,6 +298,7 @@ fn describe_expected(expected: &[String]) -> Vec<String> {
             "INT" => "a number".to_string(),
             "STR" => "a string".to_string(),
             "DURATION" => "a duration".to_string(),
+            "TIME" => "a time".to_string(),
             other => format!("`{}`", other.trim_matches('"')),
         };
         if !out.contains(&d) {

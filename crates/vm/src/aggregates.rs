@@ -116,6 +116,8 @@ fn value_hash(v: &Value) -> Option<i64> {
         Value::Int(n) => h.write(&n.to_le_bytes()),
         Value::Enum(m) => h.write(&m.to_le_bytes()),
         Value::Str(t) => h.write(t.folded.as_bytes()),
+        Value::Grants(gs) => h.write(crate::value::grants_json(gs).to_string().as_bytes()),
+        Value::Chain(hops) => h.write(crate::value::chain_json(hops).to_string().as_bytes()),
         Value::List(items) => {
             for t in items.iter() {
                 h.write(t.folded.as_bytes());

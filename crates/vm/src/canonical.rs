@@ -377,6 +377,12 @@ impl Program {
             Value::Str(t) => {
                 o.str(k, &t.raw);
             }
+            Value::Grants(gs) => {
+                let _ = o.json(k, &crate::value::grants_json(gs));
+            }
+            Value::Chain(hops) => {
+                let _ = o.json(k, &crate::value::chain_json(hops));
+            }
             Value::List(items) => {
                 let mut raw: Vec<&str> = items.iter().map(|t| &*t.raw).collect();
                 if ty == TypeWire::Set {

@@ -17,6 +17,7 @@ pub(crate) fn disassemble(p: &Program) -> String {
         hex(&i.taxonomy_digest)
     );
     let _ = writeln!(out, "compiler {}", i.compiler);
+    let _ = writeln!(out, "time zone database {}", i.tzdb);
     for (name, d) in &i.policies {
         let _ = writeln!(out, "policy   {name} (sha256:{})", hex(d));
     }
@@ -180,6 +181,46 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
         Instr::Amplify { rule: r } | Instr::Fire { rule: r } => format!("{name:14} {}", rule(r)),
         Instr::Mark { agg } => format!("{name:14} agg#{agg}"),
         Instr::Has { slot: s } => format!("{name:14} {}", slot(s)),
+        Instr::NumSlot { r, slot: s } => format!("{name:14} r{r} = {}", slot(s)),
+        Instr::NumK { r, k } => format!("{name:14} r{r} = {}", int(k)),
+        Instr::NumAgg { r, agg } => format!("{name:14} r{r} = agg#{agg}"),
+        Instr::NumOp { op, r, s } => format!("{name:14} r{r} {}= r{s}", op.symbol()),
+        Instr::ChainWidens { slot: s } => format!("{name:14} {}", slot(s)),
+        Instr::ChainExceeds { list, chain } => {
+            format!("{name:14} {} beyond {}", slot(list), slot(chain))
+        }
+        Instr::ChainLenK { slot: s, op, k } => {
+            format!("{name:14} hops of {} {} {}", slot(s), op.symbol(), int(k))
+        }
+        Instr::GrantActive {
+            slot: s,
+            time,
+            scope,
+        } => {
+            let scope = match scope {
+                u16::MAX => "any scope".to_string(),
+                k => format!("scope {}", st(k)),
+            };
+            format!("{name:14} {} at {}, {scope}", slot(s), slot(time))
+        }
+        Instr::NumLocal { r, local, part } => {
+            let what = a
+                .locals
+                .get(local as usize)
+                .map(|l| {
+                    let zone = match &l.zone {
+                        crate::local::ZoneWire::Slot(z) => slot(*z),
+                        crate::local::ZoneWire::Name(n) => format!("{n:?}"),
+                    };
+                    format!("{}({}, {zone})", part.name(), slot(l.time))
+                })
+                .unwrap_or_else(|| "?".into());
+            format!("{name:14} r{r} = {what}")
+        }
+        Instr::NumCmp { r, op, s, overflow } => format!(
+            "{name:14} r{r} {} r{s} (overflow reads {overflow})",
+            op.symbol()
+        ),
         Instr::Not | Instr::Score | Instr::Default => name.to_string(),
     }
 }

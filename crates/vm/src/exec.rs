@@ -1,6 +1,7 @@
 //! Request in, [`Decision`] out: the interpreter. One `match` loop over
 //! verified, forward-only code; `&self` only, no allocation, no lock, no I/O.
 
+use crate::arith::CLEAR;
 use crate::decision::{Cause, Decision, Fault};
 use crate::instr::{Instr, TextOp};
 use crate::program::{floored, ActionRt, MatcherRt, Program};
@@ -64,7 +65,9 @@ fn slot(req: &Request, s: u8) -> Result<&Value, Fault> {
 fn textual(v: &Value) -> Result<&Value, Fault> {
     match v {
         Value::Str(_) | Value::List(_) | Value::Absent => Ok(v),
-        Value::Bool(_) | Value::Int(_) | Value::Enum(_) => Err(Fault::Type),
+        Value::Bool(_) | Value::Int(_) | Value::Enum(_) | Value::Grants(_) | Value::Chain(_) => {
+            Err(Fault::Type)
+        }
     }
 }
 
@@ -128,6 +131,7 @@ impl Program {
         let mut amps = a.amps;
         let mut scored = false;
         let mut acc = false;
+        let mut regs = CLEAR;
         let mut pc = 0usize;
         let code: &[Instr] = &a.code;
         // On the explain path a decision may already have been reached (the
@@ -159,8 +163,22 @@ impl Program {
                 | Instr::LenCmpK { .. }
                 | Instr::AggCmpK { .. }
                 | Instr::AggIs { .. }
-                | Instr::Has { .. } => match self.test(ins, req) {
+                | Instr::Has { .. }
+                | Instr::GrantActive { .. }
+                | Instr::ChainWidens { .. }
+                | Instr::ChainExceeds { .. }
+                | Instr::ChainLenK { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
+                    Err(f) => fault!(f),
+                },
+                Instr::NumSlot { .. }
+                | Instr::NumK { .. }
+                | Instr::NumAgg { .. }
+                | Instr::NumOp { .. }
+                | Instr::NumCmp { .. }
+                | Instr::NumLocal { .. } => match self.num(ins, req, &mut regs, true) {
+                    Ok(Some(v)) => acc = v,
+                    Ok(None) => {}
                     Err(f) => fault!(f),
                 },
                 Instr::ScoreCmpK { op, k } => match pool(&self.ints, k) {
@@ -361,6 +379,45 @@ impl Program {
                 req.slots.get(slot as usize).ok_or(Fault::Slot)?,
                 Value::Absent
             ),
+            Instr::ChainWidens { slot: s } => match slot(req, s)? {
+                Value::Chain(hops) => crate::value::chain_widens(hops),
+                Value::Absent => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::ChainExceeds { list, chain } => match (slot(req, list)?, slot(req, chain)?) {
+                (Value::List(items), Value::Chain(hops)) => match hops.last() {
+                    Some(last) => items.iter().any(|s| !last.holds(&s.raw)),
+                    None => !items.is_empty(),
+                },
+                (Value::Absent | Value::List(_), Value::Absent | Value::Chain(_)) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::ChainLenK { slot: s, op, k } => match (slot(req, s)?, pool(&self.ints, k)?) {
+                (Value::Chain(hops), k) => i64::try_from(hops.len()).is_ok_and(|n| op.test(n, *k)),
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
+            Instr::GrantActive {
+                slot: s,
+                time,
+                scope,
+            } => {
+                let scope = match scope {
+                    u16::MAX => None,
+                    k => Some(pool(&self.strs, k)?),
+                };
+                let name = req
+                    .action
+                    .and_then(|a| self.actions.get(a as usize))
+                    .ok_or(Fault::Action)?;
+                match (slot(req, s)?, slot(req, time)?) {
+                    (Value::Grants(gs), Value::Int(t)) => gs.iter().any(|g| {
+                        g.covers(&name.name, *t) && scope.is_none_or(|k| same(&g.scope.raw, k))
+                    }),
+                    (Value::Absent | Value::Grants(_), Value::Absent | Value::Int(_)) => false,
+                    _ => return Err(Fault::Type),
+                }
+            }
             Instr::ScoreCmpK { .. }
             | Instr::TierCmpK { .. }
             | Instr::FlagsHave { .. }
@@ -372,7 +429,13 @@ impl Program {
             | Instr::Score
             | Instr::Fire { .. }
             | Instr::Default
-            | Instr::Mark { .. } => return Err(Fault::Misplaced),
+            | Instr::Mark { .. }
+            | Instr::NumSlot { .. }
+            | Instr::NumK { .. }
+            | Instr::NumAgg { .. }
+            | Instr::NumOp { .. }
+            | Instr::NumCmp { .. }
+            | Instr::NumLocal { .. } => return Err(Fault::Misplaced),
         })
     }
 
@@ -395,6 +458,7 @@ impl Program {
             return;
         }
         let mut acc = false;
+        let mut regs = CLEAR;
         let mut pc = 0usize;
         // Why the walk stopped early (kept for a debugger; the effect is the same).
         let _why: Fault = loop {
@@ -432,8 +496,22 @@ impl Program {
                 | Instr::TextAnyOf { .. }
                 | Instr::Match { .. }
                 | Instr::LenCmpK { .. }
-                | Instr::Has { .. } => match self.test(ins, req) {
+                | Instr::Has { .. }
+                | Instr::GrantActive { .. }
+                | Instr::ChainWidens { .. }
+                | Instr::ChainExceeds { .. }
+                | Instr::ChainLenK { .. } => match self.test(ins, req) {
                     Ok(v) => acc = v,
+                    Err(f) => break f,
+                },
+                Instr::NumSlot { .. }
+                | Instr::NumK { .. }
+                | Instr::NumAgg { .. }
+                | Instr::NumOp { .. }
+                | Instr::NumCmp { .. }
+                | Instr::NumLocal { .. } => match self.num(ins, req, &mut regs, false) {
+                    Ok(Some(v)) => acc = v,
+                    Ok(None) => {}
                     Err(f) => break f,
                 },
                 Instr::AggCmpK { .. }

@@ -69,6 +69,8 @@ pub fn value_json(v: &Value, program: &Program, ty: crate::wire::TypeWire) -> Js
             _ => Json::Null,
         },
         Value::Str(t) => Json::String(t.raw.to_string()),
+        Value::Grants(gs) => crate::value::grants_json(gs),
+        Value::Chain(hops) => crate::value::chain_json(hops),
         Value::List(items) => Json::Array(
             items
                 .iter()
@@ -90,11 +92,15 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
         | Instr::TextAnyOf { slot, .. }
         | Instr::Match { slot, .. }
         | Instr::ListHasK { slot, .. }
-        | Instr::LenCmpK { slot, .. } => vec![slot],
+        | Instr::LenCmpK { slot, .. }
+        | Instr::NumSlot { slot, .. } => vec![slot],
         Instr::IntCmpSlot { a, b, .. }
         | Instr::StrEqSlot { a, b, .. }
         | Instr::StrInSlot { a, b, .. } => vec![a, b],
         Instr::TextSlot { slot, needle, .. } => vec![slot, needle],
+        Instr::GrantActive { slot, time, .. } => vec![slot, time],
+        Instr::ChainWidens { slot } | Instr::ChainLenK { slot, .. } => vec![slot],
+        Instr::ChainExceeds { list, chain } => vec![list, chain],
         _ => Vec::new(),
     }
 }
@@ -135,7 +141,10 @@ impl Program {
                                 reads.push((name, value_json(v, self, meta.ty)));
                             }
                         }
-                        if let Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } = ins {
+                        if let Instr::AggCmpK { agg, .. }
+                        | Instr::AggIs { agg }
+                        | Instr::NumAgg { agg, .. } = ins
+                        {
                             if let (Some(g), Some(v)) = (
                                 self.aggregates.get(*agg as usize),
                                 req.aggs.get(*agg as usize),

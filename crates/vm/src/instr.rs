@@ -64,6 +64,39 @@ impl Cmp {
     }
 }
 
+/// The arithmetic registers: `num.*` instructions compute into them and
+/// `num.cmp` compares two. A register holds a number, nothing (an absent
+/// value was read) or an overflow.
+pub const NUM_REGS: u8 = 8;
+
+/// Checked `i64` arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl Arith {
+    /// `a op b`, or `None` when it overflows.
+    #[inline]
+    pub fn apply(self, a: i64, b: i64) -> Option<i64> {
+        match self {
+            Arith::Add => a.checked_add(b),
+            Arith::Sub => a.checked_sub(b),
+            Arith::Mul => a.checked_mul(b),
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Arith::Add => "+",
+            Arith::Sub => "-",
+            Arith::Mul => "*",
+        }
+    }
+}
+
 /// Case-insensitive text tests. The subject is a string or a list of
 /// strings (then any element may match); the needle one string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,6 +197,48 @@ pub enum Instr {
     /// is true of a present value and false of an absent one whatever the
     /// value; `??` defaults compile to it plus ordinary tests.
     Has { slot: Slot },
+    /// reg `r` = slot (int, money, duration, time); absent stays absent
+    NumSlot { r: u8, slot: Slot },
+    /// reg `r` = ints[k]
+    NumK { r: u8, k: ConstIdx },
+    /// reg `r` = session aggregate `agg` (a count, sum or distinct count)
+    NumAgg { r: u8, agg: ConstIdx },
+    /// reg `r` = reg `r` `op` reg `s`, checked: an overflow marks `r`
+    /// overflowed, an absent operand makes it absent
+    NumOp { op: Arith, r: u8, s: u8 },
+    /// acc = reg `r` `op` reg `s`; false when either is absent; `overflow`
+    /// when either overflowed — the compiler sets it to the reading that
+    /// cannot loosen the rule's decision
+    NumCmp {
+        r: u8,
+        op: Cmp,
+        s: u8,
+        overflow: bool,
+    },
+    /// reg `r` = `part` of the action's local time `local` (bound with the
+    /// request: see [`crate::local`]); an unknown zone reads like an overflow
+    NumLocal {
+        r: u8,
+        local: u8,
+        part: crate::local::LocalPart,
+    },
+    /// acc = some grant of slot `slot` (grants) covers the action at the
+    /// time in slot `time`, with scope strs[scope] (any scope when
+    /// `scope` is `u16::MAX`); false when either slot is absent
+    GrantActive {
+        slot: Slot,
+        time: Slot,
+        scope: ConstIdx,
+    },
+    /// acc = the chain in slot `slot` widens: some hop holds a scope its
+    /// delegator lacks; false when absent
+    ChainWidens { slot: Slot },
+    /// acc = the list in slot `list` holds a scope the chain's last hop
+    /// (the acting agent) lacks — every scope, for an empty chain; false
+    /// when either is absent
+    ChainExceeds { list: Slot, chain: Slot },
+    /// acc = the number of hops of the chain in slot `slot` `op` ints[k]
+    ChainLenK { slot: Slot, op: Cmp, k: ConstIdx },
 }
 
 impl Instr {
@@ -199,6 +274,16 @@ impl Instr {
             Instr::Default => "default",
             Instr::Mark { .. } => "mark",
             Instr::Has { .. } => "has",
+            Instr::NumSlot { .. } => "num.slot",
+            Instr::NumK { .. } => "num.k",
+            Instr::NumAgg { .. } => "num.agg",
+            Instr::NumOp { .. } => "num.op",
+            Instr::NumCmp { .. } => "num.cmp",
+            Instr::NumLocal { .. } => "num.local",
+            Instr::GrantActive { .. } => "grant.active",
+            Instr::ChainWidens { .. } => "chain.widens",
+            Instr::ChainExceeds { .. } => "chain.exceeds",
+            Instr::ChainLenK { .. } => "chain.len.k",
         }
     }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aggregates;
+mod arith;
 pub mod canonical;
 mod decision;
 mod disasm;
@@ -10,6 +11,7 @@ mod explain;
 pub mod instr;
 mod json;
 pub mod keys;
+pub mod local;
 pub mod normalize;
 mod program;
 mod request;

@@ -152,6 +152,7 @@ pub(crate) fn bind_tool(
             via_tool: true,
             slots: Box::new([]),
             aggs,
+            locals: Box::new([]),
             session,
             tool_args: None,
             taint: None,

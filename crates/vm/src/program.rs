@@ -91,6 +91,8 @@ pub(crate) struct ActionRt {
     /// computes only those.
     pub queries: Box<[crate::aggregates::AggQuery]>,
     pub compliance: Vec<Box<str>>,
+    /// The local times the rules read (`ActionWire::locals`).
+    pub locals: Box<[crate::local::LocalWire]>,
 }
 
 #[derive(Debug)]
@@ -123,6 +125,8 @@ pub struct BundleInfo {
     pub taxonomy_version: String,
     pub taxonomy_digest: [u8; 32],
     pub compiler: String,
+    /// The time zone database version the bundle was compiled with.
+    pub tzdb: String,
     pub policies: Vec<(String, [u8; 32])>,
 }
 
@@ -331,6 +335,13 @@ impl Program {
             optional: f.optional,
             derive: f.derive.clone(),
         };
+        if w.tzdb != crate::local::TZDB_VERSION && w.actions.iter().any(|a| !a.locals.is_empty()) {
+            return Err(LoadError::Invalid(format!(
+                "the bundle's rules read local time with time zone database {}, and this build has {}: rebuild the bundle with this permit0 so replays decide alike",
+                w.tzdb,
+                crate::local::TZDB_VERSION
+            )));
+        }
         let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = w
             .namespaces
             .iter()
@@ -422,7 +433,9 @@ impl Program {
                 .code
                 .iter()
                 .filter_map(|i| match *i {
-                    Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } => Some(agg),
+                    Instr::AggCmpK { agg, .. }
+                    | Instr::AggIs { agg }
+                    | Instr::NumAgg { agg, .. } => Some(agg),
                     _ => None,
                 })
                 .collect();
@@ -457,6 +470,7 @@ impl Program {
                 blocks,
                 queries,
                 compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
+                locals: a.locals.clone().into_boxed_slice(),
             });
         }
 
@@ -513,6 +527,7 @@ impl Program {
                 taxonomy_version: w.taxonomy_version.clone(),
                 taxonomy_digest: w.taxonomy_digest,
                 compiler: w.compiler.clone(),
+                tzdb: w.tzdb.clone(),
                 policies: w
                     .policies
                     .iter()

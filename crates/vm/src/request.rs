@@ -26,6 +26,9 @@ pub struct Request {
     /// Session aggregates in the bundle's order; filled by the embedding's
     /// session store (0 = nothing seen).
     pub(crate) aggs: Box<[i64]>,
+    /// The local times the action's rules read, in the zones they name
+    /// (`ActionRt::locals`), computed at bind time.
+    pub(crate) locals: Box<[crate::arith::Num]>,
     pub(crate) session: Option<Box<str>>,
     /// A raw tool call's arguments as sent: part of the action's canonical
     /// form, since the executor runs the raw call (see docs/audit.md).
@@ -243,6 +246,189 @@ fn kind(v: &Json) -> &'static str {
     }
 }
 
+/// `context.grants`, exactly: an array of objects with the keys `scope`,
+/// `action` (an action, `domain.*` or `*`), `expires` (RFC 3339),
+/// `granted_by` and optionally `not_before`, and no other key. Anything
+/// else refuses the request — a grant read loosely could widen what an
+/// agent may do.
+fn bind_grants(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Grant]>, BindError> {
+    let wrong = |found: String| BindError::WrongType {
+        field: label.to_string(),
+        expected: expected(TypeWire::Grants).to_string(),
+        found,
+    };
+    let items = v.as_array().ok_or_else(|| wrong(kind(v).to_string()))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, g) in items.iter().enumerate() {
+        let at = format!("{label}[{i}]");
+        let obj = g
+            .as_object()
+            .ok_or_else(|| wrong(format!("an array holding {}", kind(g))))?;
+        if let Some(k) = obj.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "scope" | "action" | "not_before" | "expires" | "granted_by"
+            )
+        }) {
+            return Err(BindError::UnknownField {
+                action: at,
+                field: k.clone(),
+                suggestion: closest(
+                    k,
+                    ["scope", "action", "not_before", "expires", "granted_by"].into_iter(),
+                ),
+            });
+        }
+        let text = |key: &str| -> Result<&str, BindError> {
+            match obj.get(key) {
+                Some(Json::String(s)) if !s.is_empty() => Ok(s),
+                other => Err(BindError::WrongType {
+                    field: format!("{at}.{key}"),
+                    expected: "a non-empty string".to_string(),
+                    found: other.map_or("nothing", kind).to_string(),
+                }),
+            }
+        };
+        let time = |key: &str, s: &str| {
+            crate::time::parse_rfc3339(s).ok_or_else(|| BindError::BadTime {
+                field: format!("{at}.{key}"),
+                value: s.to_string(),
+            })
+        };
+        let action = text("action")?;
+        let well_formed = action == "*"
+            || action
+                .strip_suffix(".*")
+                .unwrap_or(action)
+                .split('.')
+                .all(|p| {
+                    !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                });
+        if !well_formed {
+            return Err(BindError::WrongType {
+                field: format!("{at}.action"),
+                expected: "an action, `domain.*` or `*`".to_string(),
+                found: format!("`{action}`"),
+            });
+        }
+        let not_before = match obj.get("not_before") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some(time("not_before", s)?),
+            Some(other) => {
+                return Err(BindError::WrongType {
+                    field: format!("{at}.not_before"),
+                    expected: "an RFC 3339 time".to_string(),
+                    found: kind(other).to_string(),
+                })
+            }
+        };
+        out.push(crate::value::Grant {
+            scope: Text::new(text("scope")?),
+            action: action.into(),
+            not_before,
+            expires: time("expires", text("expires")?)?,
+            granted_by: Text::new(text("granted_by")?),
+        });
+    }
+    Ok(out.into())
+}
+
+/// `actor.chain`, exactly: an array of objects with the keys `id`, `kind`
+/// (`human`, `agent` or `service`), `scopes` (an array of strings) and
+/// optionally `role`, and no other key; the first hop is the human (or
+/// service) the work runs for, the last the agent acting now.
+fn bind_chain(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Hop]>, BindError> {
+    let wrong = |field: String, expected: &str, found: String| BindError::WrongType {
+        field,
+        expected: expected.to_string(),
+        found,
+    };
+    let items = v.as_array().ok_or_else(|| {
+        wrong(
+            label.to_string(),
+            expected(TypeWire::Chain),
+            kind(v).to_string(),
+        )
+    })?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, h) in items.iter().enumerate() {
+        let at = format!("{label}[{i}]");
+        let obj = h.as_object().ok_or_else(|| {
+            wrong(
+                label.to_string(),
+                expected(TypeWire::Chain),
+                format!("an array holding {}", kind(h)),
+            )
+        })?;
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "id" | "kind" | "role" | "scopes"))
+        {
+            return Err(BindError::UnknownField {
+                action: at,
+                field: k.clone(),
+                suggestion: closest(k, ["id", "kind", "role", "scopes"].into_iter()),
+            });
+        }
+        let text = |key: &str| -> Result<Text, BindError> {
+            match obj.get(key) {
+                Some(Json::String(s)) if !s.is_empty() => Ok(Text::new(s)),
+                other => Err(wrong(
+                    format!("{at}.{key}"),
+                    "a non-empty string",
+                    other.map_or("nothing", kind).to_string(),
+                )),
+            }
+        };
+        let hop_kind = text("kind")?;
+        if !matches!(&*hop_kind.raw, "human" | "agent" | "service") {
+            return Err(BindError::NotInEnum {
+                field: format!("{at}.kind"),
+                value: hop_kind.raw.to_string(),
+                members: vec!["human".into(), "agent".into(), "service".into()],
+            });
+        }
+        let role = match obj.get("role") {
+            None | Some(Json::Null) => None,
+            Some(_) => Some(text("role")?),
+        };
+        let scopes: Box<[Text]> = match obj.get("scopes") {
+            Some(Json::Array(ss)) => {
+                let mut names = Vec::with_capacity(ss.len());
+                for s in ss {
+                    match s {
+                        Json::String(s) => names.push(s.as_str()),
+                        other => {
+                            return Err(wrong(
+                                format!("{at}.scopes"),
+                                "an array of strings",
+                                format!("an array holding {}", kind(other)),
+                            ))
+                        }
+                    }
+                }
+                names.sort_unstable();
+                names.dedup();
+                names.into_iter().map(Text::new).collect()
+            }
+            other => {
+                return Err(wrong(
+                    format!("{at}.scopes"),
+                    "an array of strings",
+                    other.map_or("nothing", kind).to_string(),
+                ))
+            }
+        };
+        out.push(crate::value::Hop {
+            id: text("id")?,
+            kind: hop_kind,
+            role,
+            scopes,
+        });
+    }
+    Ok(out.into())
+}
+
 pub(crate) fn expected(ty: TypeWire) -> &'static str {
     match ty {
         TypeWire::Bool => "a boolean",
@@ -253,6 +439,12 @@ pub(crate) fn expected(ty: TypeWire) -> &'static str {
         TypeWire::Time => "an RFC 3339 time",
         TypeWire::Enum(_) => "one of the enum's members",
         TypeWire::List | TypeWire::Set => "an array of strings",
+        TypeWire::Chain => {
+            "an array of hops {\"id\", \"kind\": human|agent|service, \"role\"?, \"scopes\"}"
+        }
+        TypeWire::Grants => {
+            "an array of grants {\"scope\", \"action\", \"not_before\"?, \"expires\", \"granted_by\"}"
+        }
     }
 }
 
@@ -303,6 +495,7 @@ impl Program {
             action: Some(action),
             asked: self.bind.names.get(action as usize)?.clone(),
             via_tool: false,
+            locals: self.locals(action, &slots),
             slots,
             aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
             session,
@@ -359,6 +552,7 @@ impl Program {
                 via_tool: false,
                 slots: Box::new([]),
                 aggs,
+                locals: Box::new([]),
                 session,
                 tool_args: None,
                 taint: None,
@@ -495,6 +689,7 @@ impl Program {
             action: Some(action),
             asked: self.bind.names.get(action as usize)?.clone(),
             via_tool: false,
+            locals: self.locals(action, &slots),
             slots,
             aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
             session,
@@ -591,6 +786,7 @@ impl Program {
             action: Some(action),
             asked,
             via_tool,
+            locals: self.locals(action, &slots),
             slots,
             aggs,
             session,
@@ -685,12 +881,34 @@ impl Program {
             action: Some(action),
             asked: asked.into(),
             via_tool,
+            locals: self.locals(action, &slots),
             slots: slots.into_boxed_slice(),
             aggs,
             session,
             tool_args: None,
             taint: taint.map(Box::new),
         })
+    }
+
+    /// The local times action `action`'s rules read, from its bound slots.
+    fn locals(&self, action: u32, slots: &[Value]) -> Box<[crate::arith::Num]> {
+        let Some(a) = self.actions.get(action as usize) else {
+            return Box::new([]);
+        };
+        a.locals
+            .iter()
+            .map(|l| {
+                let time = slots.get(l.time as usize).unwrap_or(&Value::Absent);
+                let zone = match &l.zone {
+                    crate::local::ZoneWire::Slot(z) => match slots.get(*z as usize) {
+                        Some(Value::Str(t)) => Some(&*t.raw),
+                        _ => None,
+                    },
+                    crate::local::ZoneWire::Name(n) => Some(n.as_str()),
+                };
+                crate::local::local_time(time, zone)
+            })
+            .collect()
     }
 
     fn bind_value(
@@ -782,6 +1000,8 @@ impl Program {
                 }
                 Value::List(out.into_boxed_slice())
             }
+            TypeWire::Grants => Value::Grants(bind_grants(v, label)?),
+            TypeWire::Chain => Value::Chain(bind_chain(v, label)?),
             TypeWire::Enum(e) => {
                 let s = v.as_str().ok_or_else(wrong)?;
                 let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);

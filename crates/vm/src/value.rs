@@ -127,6 +127,107 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// One time-boxed grant of `context.grants`, as the embedding issued it
+/// (docs/language.md, "Grants").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub scope: Text,
+    /// An action pattern: `payments.refund`, `payments.*` or `*`.
+    pub action: Box<str>,
+    /// Milliseconds since the epoch; the grant is valid from then on.
+    pub not_before: Option<i64>,
+    /// Milliseconds since the epoch; the grant is valid until (excluded).
+    pub expires: i64,
+    pub granted_by: Text,
+}
+
+impl Grant {
+    /// The grant covers action `name` at `time`: its pattern matches the
+    /// name and `not_before <= time < expires`. No allocation.
+    #[inline]
+    pub fn covers(&self, name: &str, time: i64) -> bool {
+        let pattern = &*self.action;
+        let matches = pattern == "*"
+            || pattern == name
+            || pattern.strip_suffix(".*").is_some_and(|domain| {
+                name.strip_prefix(domain)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            });
+        matches && self.not_before.is_none_or(|nb| nb <= time) && time < self.expires
+    }
+}
+
+/// One hop of `actor.chain`: from the human on whose behalf the work runs,
+/// through each delegating agent, to the agent acting now (the last hop).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hop {
+    pub id: Text,
+    /// `human`, `agent` or `service`.
+    pub kind: Text,
+    pub role: Option<Text>,
+    /// Sorted, without duplicates.
+    pub scopes: Box<[Text]>,
+}
+
+impl Hop {
+    #[inline]
+    pub fn holds(&self, scope: &str) -> bool {
+        self.scopes
+            .binary_search_by(|s| (*s.raw).cmp(scope))
+            .is_ok()
+    }
+}
+
+/// Some hop holds a scope the hop before it (its delegator) lacks: the
+/// delegation widened somewhere. No allocation.
+pub fn chain_widens(hops: &[Hop]) -> bool {
+    hops.windows(2).any(|w| match w {
+        [from, to] => to.scopes.iter().any(|s| !from.holds(&s.raw)),
+        _ => false,
+    })
+}
+
+/// The chain as JSON (its canonical form, and what explanations show).
+pub fn chain_json(hops: &[Hop]) -> serde_json::Value {
+    serde_json::Value::Array(
+        hops.iter()
+            .map(|h| {
+                let mut m = serde_json::Map::new();
+                m.insert("id".into(), (*h.id.raw).into());
+                m.insert("kind".into(), (*h.kind.raw).into());
+                if let Some(r) = &h.role {
+                    m.insert("role".into(), (*r.raw).into());
+                }
+                m.insert(
+                    "scopes".into(),
+                    serde_json::Value::Array(h.scopes.iter().map(|s| (*s.raw).into()).collect()),
+                );
+                serde_json::Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
+/// Grants as JSON, times in milliseconds since the epoch (the canonical
+/// form of `context.grants`, and what explanations show).
+pub fn grants_json(gs: &[Grant]) -> serde_json::Value {
+    serde_json::Value::Array(
+        gs.iter()
+            .map(|g| {
+                let mut m = serde_json::Map::new();
+                m.insert("action".into(), (*g.action).into());
+                m.insert("expires".into(), g.expires.into());
+                m.insert("granted_by".into(), (*g.granted_by.raw).into());
+                if let Some(nb) = g.not_before {
+                    m.insert("not_before".into(), nb.into());
+                }
+                m.insert("scope".into(), (*g.scope.raw).into());
+                serde_json::Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Value {
     /// An optional field the request did not send. Every test of it is false.
@@ -139,6 +240,10 @@ pub enum Value {
     Enum(u16),
     Str(Text),
     List(Box<[Text]>),
+    /// `context.grants` (format 5).
+    Grants(std::sync::Arc<[Grant]>),
+    /// `actor.chain` (format 5).
+    Chain(std::sync::Arc<[Hop]>),
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! every operand has the type its instruction needs, and every action's code
 //! ends in a decision — so `decide` terminates and never reads out of bounds.
 
-use crate::instr::{Instr, MAX_CODE_LEN, MAX_SLOTS};
+use crate::instr::{Instr, MAX_CODE_LEN, MAX_SLOTS, NUM_REGS};
 use crate::program::{ActionRt, Program};
 use crate::wire::{AggKindWire, TypeWire};
 
@@ -56,6 +56,18 @@ fn verify_action(p: &Program, a: &ActionRt) -> Result<(), String> {
     }
     for f in &a.slots {
         check_type(p, f.ty).map_err(|e| format!("field `{}`: {e}", f.name))?;
+    }
+    for l in a.locals.iter() {
+        need(
+            slot_ty(a, l.time)? == TypeWire::Time,
+            "a local time's slot is not a time",
+        )?;
+        if let crate::local::ZoneWire::Slot(z) = l.zone {
+            need(
+                slot_ty(a, z)? == TypeWire::Str,
+                "a local time's zone slot is not a string",
+            )?;
+        }
     }
     let code = &a.code;
     if code.len() > MAX_CODE_LEN {
@@ -114,7 +126,8 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::ScoreCmpK { .. }
             | Instr::TierCmpK { .. }
             | Instr::AggCmpK { .. }
-            | Instr::AggIs { .. } => return Err(at("not allowed in mark code".into())),
+            | Instr::AggIs { .. }
+            | Instr::NumAgg { .. } => return Err(at("not allowed in mark code".into())),
             // Listed one by one, so a new instruction must be placed here.
             Instr::IntCmpK { .. }
             | Instr::IntCmpSlot { .. }
@@ -137,6 +150,15 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::Not
             | Instr::JumpIfFalse { .. }
             | Instr::JumpIfTrue { .. }
+            | Instr::NumSlot { .. }
+            | Instr::NumK { .. }
+            | Instr::NumOp { .. }
+            | Instr::NumCmp { .. }
+            | Instr::NumLocal { .. }
+            | Instr::GrantActive { .. }
+            | Instr::ChainWidens { .. }
+            | Instr::ChainExceeds { .. }
+            | Instr::ChainLenK { .. }
             | Instr::Default => check_instr(p, a, code, pc, ins, &mut scored).map_err(at)?,
         }
     }
@@ -303,5 +325,54 @@ fn check_instr(
             need(r.verdict.is_some(), "rule has no decision")
         }
         Instr::Mark { .. } => Err("`mark` outside mark code".into()),
+        Instr::NumSlot { r, slot } => {
+            need(r < NUM_REGS, "register out of range")?;
+            need(numeric(slot_ty(a, slot)?), "slot is not numeric")
+        }
+        Instr::NumK { r, k } => {
+            need(r < NUM_REGS, "register out of range")?;
+            int_k(k)
+        }
+        Instr::NumAgg { r, agg } => {
+            need(r < NUM_REGS, "register out of range")?;
+            let g = p
+                .aggregates
+                .get(agg as usize)
+                .ok_or("aggregate out of range")?;
+            need(
+                g.kind != AggKindWire::Seen,
+                "`seen` is a bool, not a number",
+            )
+        }
+        Instr::ChainWidens { slot } => {
+            need(slot_ty(a, slot)? == TypeWire::Chain, "slot is not a chain")
+        }
+        Instr::ChainExceeds { list, chain } => need(
+            matches!(slot_ty(a, list)?, TypeWire::List | TypeWire::Set)
+                && slot_ty(a, chain)? == TypeWire::Chain,
+            "operands are not a list and a chain",
+        ),
+        Instr::ChainLenK { slot, k, .. } => {
+            need(slot_ty(a, slot)? == TypeWire::Chain, "slot is not a chain")?;
+            int_k(k)
+        }
+        Instr::GrantActive { slot, time, scope } => {
+            need(slot_ty(a, slot)? == TypeWire::Grants, "slot is not grants")?;
+            need(
+                slot_ty(a, time)? == TypeWire::Time,
+                "time slot is not a time",
+            )?;
+            need(
+                scope == u16::MAX || (scope as usize) < p.strs.len(),
+                "string constant out of range",
+            )
+        }
+        Instr::NumLocal { r, local, .. } => {
+            need(r < NUM_REGS, "register out of range")?;
+            need((local as usize) < a.locals.len(), "local time out of range")
+        }
+        Instr::NumOp { r, s, .. } | Instr::NumCmp { r, s, .. } => {
+            need(r < NUM_REGS && s < NUM_REGS, "register out of range")
+        }
     }
 }

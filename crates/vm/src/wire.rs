@@ -31,6 +31,10 @@ pub struct BundleWire {
     pub taxonomy_version: String,
     pub taxonomy_digest: [u8; 32],
     pub compiler: String,
+    /// The IANA time zone database version of the compiler's build
+    /// ([`crate::local::TZDB_VERSION`]); a bundle whose rules read local
+    /// time loads only where the VM's database has this version (format 5).
+    pub tzdb: String,
     pub policies: Vec<PolicyWire>,
     pub model: ModelWire,
     /// Members of every enum, by enum id.
@@ -86,6 +90,10 @@ pub enum TypeWire {
     Enum(u32),
     List,
     Set,
+    /// `context.grants`: time-boxed grants (format 5).
+    Grants,
+    /// `actor.chain`: the delegation chain (format 5).
+    Chain,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +128,10 @@ pub struct ActionWire {
     /// its `where` filter; ends in `Default`. Empty when none names it.
     pub marks: Vec<Instr>,
     pub compliance: Vec<String>,
+    /// The local times the action's rules read (`hour(context.time,
+    /// actor.tz)`), computed at bind time; `num.local` indexes them
+    /// (format 5).
+    pub locals: Vec<crate::local::LocalWire>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

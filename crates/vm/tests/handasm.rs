@@ -43,6 +43,10 @@ fn program_with_marks(code: Vec<Instr>, marks: Vec<Instr>) -> Result<Program, Lo
     Program::from_wire(wire(code, marks), [1; 32], [0; 8], FORMAT_VERSION)
 }
 
+fn load_wire(w: &BundleWire) -> Result<Program, LoadError> {
+    Program::from_wire(w.clone(), [1; 32], [0; 8], FORMAT_VERSION)
+}
+
 /// As [`program_with_marks`], but the verifier never sees the code: the way
 /// to plant a fault the verifier would refuse, and check `decide` still
 /// fails closed.
@@ -61,6 +65,7 @@ fn wire(code: Vec<Instr>, marks: Vec<Instr>) -> BundleWire {
         taxonomy_version: "test".into(),
         taxonomy_digest: [0; 32],
         compiler: "hand".into(),
+        tzdb: permit0_vm::local::TZDB_VERSION.into(),
         policies: vec![],
         model: model_to_wire(&Model::standard()),
         enums: vec![],
@@ -83,6 +88,7 @@ fn wire(code: Vec<Instr>, marks: Vec<Instr>) -> BundleWire {
             code,
             marks,
             compliance: vec![],
+            locals: vec![],
         }],
         rules: vec![
             rule("t:deny", Some(2), vec![]),
@@ -344,6 +350,100 @@ fn the_verifier_refuses_what_cannot_run_safely() {
         ],
         "slot 40 does not exist",
     );
+    // Arithmetic: registers in range, numeric slots, locals that exist.
+    bad(
+        vec![Instr::NumSlot { r: 0, slot: 1 }, Instr::Default],
+        "not numeric",
+    );
+    bad(
+        vec![Instr::NumK { r: 8, k: 0 }, Instr::Default],
+        "register out of range",
+    );
+    bad(
+        vec![
+            Instr::NumOp {
+                op: permit0_vm::instr::Arith::Add,
+                r: 0,
+                s: 9,
+            },
+            Instr::Default,
+        ],
+        "register out of range",
+    );
+    bad(
+        vec![
+            Instr::NumLocal {
+                r: 0,
+                local: 0,
+                part: permit0_vm::local::LocalPart::Hour,
+            },
+            Instr::Default,
+        ],
+        "local time out of range",
+    );
+}
+
+/// `amount * 2 > 500` (ints[1] = 10 is the multiplier here) in a deny rule
+/// whose overflow reading is `overflow`, then an allow rule.
+fn overflowing(overflow: bool) -> Program {
+    use permit0_vm::instr::Arith;
+    program(vec![
+        Instr::NumSlot { r: 0, slot: 0 },
+        Instr::NumK { r: 1, k: 1 },
+        Instr::NumOp {
+            op: Arith::Mul,
+            r: 0,
+            s: 1,
+        },
+        Instr::NumK { r: 1, k: 0 },
+        Instr::NumCmp {
+            r: 0,
+            op: Cmp::Gt,
+            s: 1,
+            overflow,
+        },
+        Instr::JumpIfFalse { to: 7 },
+        Instr::Fire { rule: 0 },
+        Instr::Fire { rule: 2 },
+    ])
+    .unwrap()
+}
+
+#[test]
+fn an_overflow_takes_the_reading_the_compiler_chose_and_never_wraps() {
+    // Wrapping, i64::MAX * 10 would be negative and under the threshold.
+    for (amount, overflow, want) in [
+        (10, true, Verdict::Allow),
+        (51, true, Verdict::Deny),
+        (i64::MAX, true, Verdict::Deny),
+        (i64::MAX / 10 + 1, true, Verdict::Deny),
+        (i64::MAX, false, Verdict::Allow),
+    ] {
+        let p = overflowing(overflow);
+        assert_eq!(
+            decide(&p, pay(amount, "acme", None)).0,
+            want,
+            "{amount} {overflow}"
+        );
+    }
+}
+
+#[test]
+fn a_bundle_reading_local_time_loads_only_with_its_time_zone_database() {
+    let mut w = wire(vec![Instr::Default], vec![]);
+    w.tzdb = "1999z".into();
+    // Reading no local time, another database does not matter.
+    assert!(load_wire(&w).is_ok());
+    if let Some(a) = w.actions.first_mut() {
+        a.locals.push(permit0_vm::local::LocalWire {
+            time: 0,
+            zone: permit0_vm::local::ZoneWire::Name("UTC".into()),
+        });
+    }
+    match load_wire(&w) {
+        Err(LoadError::Invalid(m)) => assert!(m.contains("1999z"), "{m}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
 }
 
 #[test]
