@@ -13,6 +13,7 @@ Run with tests/mcp/run.sh.
 """
 
 import asyncio
+import atexit
 import json
 import shutil
 import os
@@ -36,14 +37,59 @@ def run(*args, **kw):
     return subprocess.run([PERMIT0, *map(str, args)], check=True, capture_output=True, text=True, **kw)
 
 
+_BASE = []
+
+
 def scratch_base():
-    """Where the test's folders go. Not under /tmp or /var/tmp: the stdlib
-    counts those as scratch space inside every workspace."""
-    for base in [HERE.parent.parent / "target" / "mcp-e2e-tmp", Path.home() / ".cache" / "permit0-mcp-e2e"]:
+    """Where the test's folders go: a folder the stdlib reads as an ordinary
+    place. Not under /tmp or /var/tmp (scratch space, inside every
+    workspace, so nothing there is "outside"), nor under a home root such as
+    /root or a dot folder (writes there are refused outright). Which folders
+    qualify depends on where the clone is and who runs the test, so each
+    candidate is asked of permit0 itself."""
+    if _BASE:
+        return _BASE[0]
+    candidates = [
+        HERE.parent.parent / "target" / "mcp-e2e-tmp",
+        Path.home() / "permit0-mcp-e2e",
+        Path("/var/lib/permit0-mcp-e2e"),
+        Path("/srv/permit0-mcp-e2e"),
+    ]
+    for base in candidates:
         base = base.resolve()
-        if not str(base).startswith(("/tmp/", "/var/tmp/")):
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if ordinary(base):
+            _BASE.append(base)
+            if HERE.parent.parent not in base.parents:
+                # Outside the clone: leave nothing behind.
+                atexit.register(shutil.rmtree, base, ignore_errors=True)
             return base
-    raise AssertionError("no folder outside /tmp for the test")
+        try:
+            base.rmdir()
+        except OSError:
+            pass
+    raise AssertionError(f"no ordinary folder for the test among {candidates}")
+
+
+def ordinary(base):
+    """A write inside a workspace under `base` is allowed and a write in a
+    sibling folder escalates as outside the workspace."""
+    def write(path):
+        return json.dumps({
+            "tool": "mcp__fs__write_file",
+            "args": {"path": str(base / path), "content": "x"},
+            "context": {"workspace": str(base / "work")},
+        })
+    out = subprocess.run(
+        [PERMIT0, "eval", HERE / "policy.p0"],
+        input=write("work/a.txt") + "\n" + write("elsewhere/a.txt") + "\n",
+        capture_output=True, text=True,
+    )
+    decisions = [json.loads(line)["decision"] for line in out.stdout.splitlines()]
+    return decisions == ["allow", "escalate"]
 
 
 @pytest.fixture
