@@ -46,22 +46,34 @@ struct Redis {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
+    /// `requirepass`, when the server asks for one.
+    password: Option<String>,
 }
 
 impl Redis {
     fn start(name: &str) -> Redis {
+        Redis::start_with(name, None)
+    }
+
+    fn start_with(name: &str, password: Option<&str>) -> Redis {
         let dir = data_dir(&format!("redis-{name}"));
         let mut r = Redis {
             child: None,
             port: free_port(),
             dir,
+            password: password.map(str::to_string),
         };
         r.spawn();
         r
     }
 
+    /// The URL as an operator writes it: the password, if any, in the
+    /// user-info part (error messages leave it out).
     fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        match &self.password {
+            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/0", self.port),
+            None => format!("redis://127.0.0.1:{}/0", self.port),
+        }
     }
 
     fn spawn(&mut self) {
@@ -69,6 +81,10 @@ impl Redis {
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", "yes", "--appendfsync", "always"])
+            .args(match &self.password {
+                Some(pw) => vec!["--requirepass".to_string(), pw.clone()],
+                None => vec![],
+            })
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -231,6 +247,106 @@ fn pair(name: &str, redis: &Redis) -> Pair {
 
 fn verdict(v: &Value) -> &str {
     v["decision"].as_str().unwrap_or("?")
+}
+
+/// A Redis that asks for a password: the URL's password gets the service
+/// in, as the `redis` crate reads it. Without it an operator's `keys add`
+/// fails and says why, and a replica started without it refuses to start
+/// rather than decide without the shared history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_requires_a_password_is_reached_with_the_url_s_password() {
+    let redis = Redis::start_with("auth", Some("correct-horse-battery"));
+    let dir = deployment("auth");
+    let key = redis_key(&redis, "t-auth", "agent");
+    let open = Serve::start(&dir, "a", &redis, "t-auth");
+    let agent = Client::new(open.addr, &key);
+    for _ in 0..5 {
+        assert_eq!(
+            verdict(&agent.decide(&refund(100, "auth-1")).await),
+            "allow"
+        );
+    }
+    let sixth = agent.decide(&refund(100, "auth-1")).await;
+    assert_eq!(
+        verdict(&sixth),
+        "deny",
+        "the cap holds through the password: {sixth}"
+    );
+
+    // The same Redis without the password.
+    let bare = Redis {
+        child: None,
+        port: redis.port,
+        dir: redis.dir.clone(),
+        password: None,
+    };
+    let out = Command::new(permit0_bin())
+        .args([
+            "keys",
+            "add",
+            "--store",
+            &bare.url(),
+            "--store-prefix",
+            "t-auth",
+        ])
+        .args(["--role", "agent", "--tenant", "acme", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a key was added without the password"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Redis") && err.to_lowercase().contains("auth"),
+        "the refusal names the store and the cause: {err}"
+    );
+    // A wrong password is refused too, and the message leaves it out:
+    // error text ends up in logs.
+    let wrong = Redis {
+        child: None,
+        port: redis.port,
+        dir: redis.dir.clone(),
+        password: Some("guessed-password-1".into()),
+    };
+    let out = Command::new(permit0_bin())
+        .args([
+            "keys",
+            "list",
+            "--store",
+            &wrong.url(),
+            "--store-prefix",
+            "t-auth",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "keys listed with a wrong password");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Redis"), "{err}");
+    assert!(
+        !err.contains("guessed-password-1"),
+        "the password leaked: {err}"
+    );
+    // A replica started without the password refuses to start, and says
+    // why, rather than serve decisions it cannot back with the store.
+    let out = Command::new(permit0_bin())
+        .arg("serve")
+        .arg("--bundle")
+        .arg(dir.join("policy.p0b"))
+        .arg("--trusted")
+        .arg(dir.join("ops.pub"))
+        .arg("--data")
+        .arg(dir.join("b"))
+        .args(["--listen", "127.0.0.1:0", "--store", &bare.url()])
+        .args(["--store-prefix", "t-auth"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("NOAUTH"), "{err}");
+    // The replica that has the password kept serving.
+    let seventh = agent.decide(&refund(100, "auth-1")).await;
+    assert_eq!(verdict(&seventh), "deny", "{seventh}");
 }
 
 /// 40 refunds of one session, at once, half to each replica: the cap of
