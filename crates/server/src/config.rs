@@ -293,7 +293,11 @@ min_tier = "high"
 "#;
 
     fn with_file(flags: Flags, env: &[(&str, &str)]) -> Result<Resolved, String> {
-        let dir = std::env::temp_dir().join(format!("permit0-config-{}", std::process::id()));
+        // One file per call: tests run in parallel threads, and a file
+        // rewritten under another test's read reads as half a config.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("permit0-config-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("permit0.toml");
         std::fs::write(&path, FILE).unwrap();
