@@ -31,7 +31,8 @@ fn permit0(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_permit0"));
     c.current_dir(dir)
         .env("HOME", dir)
-        .env_remove("XDG_STATE_HOME");
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("CLAUDE_PROJECT_DIR");
     for (k, _) in std::env::vars() {
         if k.starts_with("PERMIT0_") {
             c.env_remove(k);
@@ -121,25 +122,9 @@ impl Run {
 }
 
 fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = permit0(dir)
-        .args(["hook", "claude-code"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
     // The hook may answer before reading everything (it reads a bounded
-    // amount): a closed pipe is fine.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        status: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    // amount): a closed pipe is fine (see `run_cmd`).
+    run_cmd(permit0(dir), args, stdin)
 }
 
 /// The hook with the stdlib bundle and sessions under `data`.
@@ -169,6 +154,80 @@ fn cargo_test_in_the_workspace_is_allowed() {
     let (p, why) = decision(&d, "bash_cargo_test");
     assert_eq!(p, "allow", "{why}");
     assert!(why.starts_with("permit0 allows process.exec"), "{why}");
+}
+
+/// The agent ran `cd ~/other-project` (or `cd /`): the host's `cwd` is
+/// now outside the project. The project stays the workspace — from
+/// CLAUDE_PROJECT_DIR, which Claude Code gives its hooks, or
+/// `--workspace` — and a relative write is judged where the shell will
+/// make it: outside. A hook that took `cwd` as the workspace would call
+/// it "inside" and allow it.
+#[test]
+fn a_shell_that_left_the_project_does_not_take_the_workspace_with_it() {
+    let d = scratch("moved-shell");
+    let k = keys();
+    let state = d.join("state").display().to_string();
+    let write_from = |cwd: &str| {
+        edited("bash_cargo_test", |v| {
+            v["cwd"] = json!(cwd);
+            v["tool_input"]["command"] = json!("echo hi > notes.txt");
+        })
+    };
+    let base = [
+        "--bundle",
+        &k.bundle(),
+        "--trusted",
+        &k.trusted(),
+        "--data",
+        &state,
+    ];
+    // Inside the project (a subfolder): an ordinary write.
+    let mut c = permit0(&d);
+    c.env("CLAUDE_PROJECT_DIR", "/work/proj");
+    let (p, why) = run_cmd(c, &base, &write_from("/work/proj/src")).answer();
+    assert_eq!(p, "allow", "{why}");
+    // The shell moved out: not allowed, whichever way the project is pinned.
+    let mut c = permit0(&d);
+    c.env("CLAUDE_PROJECT_DIR", "/work/proj");
+    let (p, why) = run_cmd(c, &base, &write_from("/home/dev/other-project")).answer();
+    assert_ne!(p, "allow", "{why}");
+    let pinned: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--workspace", "/work/proj"])
+        .collect();
+    let (p, why) = run_cmd(permit0(&d), &pinned, &write_from("/home/dev/other-project")).answer();
+    assert_ne!(p, "allow", "{why}");
+    // A `cwd` argument slipped into the command's input that disagrees with
+    // the host's is refused.
+    let spoofed = edited("bash_cargo_test", |v| {
+        v["cwd"] = json!("/home/dev/other-project");
+        v["tool_input"]["command"] = json!("echo hi > notes.txt");
+        v["tool_input"]["cwd"] = json!("/work/proj");
+    });
+    let (p, why) = run_cmd(permit0(&d), &pinned, &spoofed).answer();
+    assert_eq!(p, "deny", "{why}");
+}
+
+/// `run_in` with a command whose environment the test set.
+fn run_cmd(mut c: Command, args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = c
+        .args(["hook", "claude-code"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let _ = input.write_all(stdin);
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    Run {
+        status: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 #[test]

@@ -37,9 +37,14 @@ pub enum Host {
 #[command(after_help = "\
 Settings come from the flags, then the environment (PERMIT0_BUNDLE,
 PERMIT0_TRUSTED (comma-separated), PERMIT0_DATA, PERMIT0_REMOTE,
-PERMIT0_API_KEY, PERMIT0_HOOK_CONFIG, PERMIT0_HOOK_ON_ERROR), then the
-TOML file of --config (keys: bundle, trusted, data, remote, api_key,
-on_error, shadow, defer_allow, log; paths relative to the file).
+PERMIT0_API_KEY, PERMIT0_HOOK_CONFIG, PERMIT0_HOOK_ON_ERROR,
+PERMIT0_WORKSPACE), then the TOML file of --config (keys: bundle, trusted,
+data, remote, api_key, on_error, shadow, defer_allow, log, workspace;
+paths relative to the file).
+
+The workspace is --workspace, else the project directory Claude Code gives
+its hooks (CLAUDE_PROJECT_DIR), else the hook input's `cwd` — which the
+agent moves with `cd`, so pin the project where you can.
 
 Exit status is 0 with an answer on stdout for every PreToolUse input, a
 failure included (answered `deny`, or `ask` with --on-error ask); another
@@ -81,6 +86,10 @@ pub struct Opts {
     /// How long --remote may take, in seconds
     #[arg(long, default_value = "20")]
     pub timeout: u64,
+    /// The agent's workspace (the project directory); default
+    /// CLAUDE_PROJECT_DIR, else the hook input's `cwd`
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
 }
 
 fn parse_on_error(s: &str) -> Result<Permission, String> {
@@ -107,6 +116,7 @@ struct FileConfig {
     #[serde(default)]
     defer_allow: bool,
     log: Option<PathBuf>,
+    workspace: Option<PathBuf>,
 }
 
 /// How a call is decided.
@@ -131,6 +141,8 @@ struct Settings {
     defer_allow: bool,
     log: Option<PathBuf>,
     timeout: Duration,
+    /// The pinned workspace, when there is one.
+    workspace: Option<String>,
 }
 
 fn env(k: &str) -> Option<String> {
@@ -169,6 +181,12 @@ fn resolve(o: Opts) -> Settings {
     let shadow = o.shadow || file.shadow;
     let defer_allow = o.defer_allow || file.defer_allow;
     let log = o.log.or(file.log.map(&rel));
+    let workspace = o
+        .workspace
+        .or_else(|| env("PERMIT0_WORKSPACE").map(PathBuf::from))
+        .or(file.workspace.map(&rel))
+        .or_else(|| env("CLAUDE_PROJECT_DIR").map(PathBuf::from))
+        .map(|p| p.display().to_string());
     let remote = o.remote.or_else(|| env("PERMIT0_REMOTE")).or(file.remote);
     let bundle = o
         .bundle
@@ -216,6 +234,7 @@ fn resolve(o: Opts) -> Settings {
         defer_allow,
         log,
         timeout: Duration::from_secs(o.timeout.max(1)),
+        workspace,
     }
 }
 
@@ -289,7 +308,7 @@ fn decide(s: &Settings, input: std::io::Result<&[u8]>) -> Answer {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Answer::Failed("the hook input is empty".into());
     }
-    let request = match claude_code::read(input) {
+    let request = match claude_code::read(input, s.workspace.as_deref()) {
         Ok(Payload::PreToolUse(r)) => r,
         Ok(Payload::Other(_)) => return Answer::PassThrough,
         Err(e) => return Answer::Failed(e),

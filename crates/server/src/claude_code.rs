@@ -34,14 +34,21 @@ pub enum Payload {
 
 /// Reads a hook payload strictly. The request decided holds only what the
 /// host vouches for: `tool_name` as the tool, `tool_input` as its
-/// arguments (checked by the tool's mapping like any raw call), `cwd` as
-/// `context.workspace` and `session_id` as the session. Any other member
+/// arguments (checked by the tool's mapping like any raw call), the
+/// workspace, and `session_id` as the session. Any other member
 /// (`transcript_path`, `permission_mode`, `tool_use_id`, or a `context` or
 /// `session` section someone added) is never read, so nothing beside the
 /// tool's own input can loosen a decision. A key given twice anywhere,
 /// text that is not one JSON object, or a missing or mistyped field is an
 /// error: the caller denies.
-pub fn read(body: &[u8]) -> Result<Payload, String> {
+///
+/// The workspace is `project` when the caller pins one (the project
+/// directory), else `cwd`. `cwd` is where the agent's shell stands now, and
+/// the agent moves it: after `cd /`, a workspace read from `cwd` would make
+/// the whole disk "inside". So a pinned project stays the workspace
+/// wherever the shell goes, and a `Bash` command is read relative to `cwd`
+/// (its `cwd` argument), where the shell will run it.
+pub fn read(body: &[u8], project: Option<&str>) -> Result<Payload, String> {
     let v = permit0_vm::parse_request(body)
         .map_err(|e| format!("the hook input is not one well-formed JSON object: {e}"))?;
     let Json::Object(o) = v else {
@@ -57,18 +64,42 @@ pub fn read(body: &[u8]) -> Result<Payload, String> {
     if !cwd.starts_with('/') && !is_windows_absolute(cwd) {
         return Err(format!("`cwd` is `{cwd}`, not an absolute path"));
     }
-    let args = match o.get("tool_input") {
-        Some(Json::Object(a)) => Json::Object(a.clone()),
+    let workspace = match project {
+        Some(p) if p.starts_with('/') || is_windows_absolute(p) => p,
+        Some(p) => {
+            return Err(format!(
+                "the project directory `{p}` is not an absolute path"
+            ))
+        }
+        None => cwd,
+    };
+    let mut args = match o.get("tool_input") {
+        Some(Json::Object(a)) => a.clone(),
         Some(_) => return Err("`tool_input` is not a JSON object".into()),
         None => return Err("the PreToolUse input has no `tool_input`".into()),
     };
+    if tool == SHELL_TOOL {
+        match args.get("cwd") {
+            None => {
+                args.insert("cwd".into(), Json::String(cwd.into()));
+            }
+            Some(Json::String(c)) if c == cwd => {}
+            // Claude Code's Bash takes no `cwd`: one that names another
+            // directory than the host's is not the host's.
+            Some(_) => return Err("`tool_input.cwd` disagrees with the hook input's `cwd`".into()),
+        }
+    }
     Ok(Payload::PreToolUse(json!({
         "tool": tool,
-        "args": args,
-        "context": {"workspace": cwd},
+        "args": Json::Object(args),
+        "context": {"workspace": workspace},
         "session": {"id": session},
     })))
 }
+
+/// Claude Code's shell tool: its commands run where the agent's shell
+/// stands (the payload's `cwd`).
+const SHELL_TOOL: &str = "Bash";
 
 fn is_windows_absolute(p: &str) -> bool {
     let b = p.as_bytes();
@@ -208,7 +239,9 @@ pub async fn hook(
         Err(e) => return json_answer(answer_error(Permission::Deny, &e.body_text())),
     };
     // Another event is not ours to answer, whoever sends it.
-    let request = match read(&body) {
+    // An http hook has no project directory of its own: the workspace is
+    // the payload's `cwd` (docs/integrations.md).
+    let request = match read(&body, None) {
         Ok(Payload::PreToolUse(r)) => Ok(r),
         Ok(Payload::Other(_)) => return StatusCode::OK.into_response(),
         Err(e) => Err(e),
@@ -236,18 +269,37 @@ mod tests {
     fn a_payload_reads_as_the_raw_tool_call_and_nothing_else() {
         let body = br#"{"session_id":"s1","transcript_path":"/t.jsonl","cwd":"/work/proj","permission_mode":"bypassPermissions","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_use_id":"toolu_1","context":{"workspace":"/"},"session":{"id":"other"}}"#;
         assert_eq!(
-            read(body).unwrap(),
+            read(body, None).unwrap(),
             Payload::PreToolUse(json!({
-                "tool": "Bash", "args": {"command": "ls"},
+                "tool": "Bash", "args": {"command": "ls", "cwd": "/work/proj"},
                 "context": {"workspace": "/work/proj"}, "session": {"id": "s1"}
             }))
         );
     }
 
+    /// The agent ran `cd /`: its shell stands at `/`, but the project it
+    /// works on is still the workspace, and the command is read where the
+    /// shell will run it.
+    #[test]
+    fn a_pinned_project_stays_the_workspace_wherever_the_shell_moves() {
+        let body = br#"{"session_id":"s1","cwd":"/","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf etc"}}"#;
+        assert_eq!(
+            read(body, Some("/work/proj")).unwrap(),
+            Payload::PreToolUse(json!({
+                "tool": "Bash", "args": {"command": "rm -rf etc", "cwd": "/"},
+                "context": {"workspace": "/work/proj"}, "session": {"id": "s1"}
+            }))
+        );
+        // A `cwd` argument that names another place is not the host's.
+        let spoofed = br#"{"session_id":"s1","cwd":"/","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf etc","cwd":"/work/proj"}}"#;
+        assert!(read(spoofed, Some("/work/proj")).is_err());
+        assert!(read(body, Some("relative/dir")).is_err());
+    }
+
     #[test]
     fn a_duplicated_event_name_is_refused_not_passed_through() {
         let body = br#"{"hook_event_name":"PreToolUse","hook_event_name":"PostToolUse","session_id":"s","cwd":"/w","tool_name":"Bash","tool_input":{}}"#;
-        assert!(read(body).is_err());
+        assert!(read(body, None).is_err());
     }
 
     #[test]
