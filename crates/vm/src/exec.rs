@@ -131,7 +131,9 @@ impl Program {
         let mut amps = a.amps;
         let mut scored = false;
         let mut acc = false;
-        let mut regs = CLEAR;
+        // Set up on the first `num.*` instruction: most actions do no
+        // arithmetic, and clearing the registers on every run costs them.
+        let mut regs: Option<crate::arith::Regs> = None;
         let mut pc = 0usize;
         let code: &[Instr] = &a.code;
         // On the explain path a decision may already have been reached (the
@@ -176,11 +178,13 @@ impl Program {
                 | Instr::NumAgg { .. }
                 | Instr::NumOp { .. }
                 | Instr::NumCmp { .. }
-                | Instr::NumLocal { .. } => match self.num(ins, req, &mut regs, true) {
-                    Ok(Some(v)) => acc = v,
-                    Ok(None) => {}
-                    Err(f) => fault!(f),
-                },
+                | Instr::NumLocal { .. } => {
+                    match self.num(ins, req, regs.get_or_insert(CLEAR), true) {
+                        Ok(Some(v)) => acc = v,
+                        Ok(None) => {}
+                        Err(f) => fault!(f),
+                    }
+                }
                 Instr::ScoreCmpK { op, k } => match pool(&self.ints, k) {
                     Ok(k) => acc = op.test(i64::from(d.score), *k),
                     Err(f) => fault!(f),
