@@ -209,6 +209,37 @@ fn a_shell_that_left_the_project_does_not_take_the_workspace_with_it() {
     assert_eq!(p, "deny", "{why}");
 }
 
+/// The agent's shell stands in `~/.ssh`; a Grep with no `path` searches
+/// there, whatever the project is. It is judged there — as a search of a
+/// credential folder — not as a search of the project.
+#[test]
+fn a_grep_without_a_path_is_judged_where_the_shell_stands() {
+    let d = scratch("grep-cwd");
+    let k = keys();
+    let state = d.join("state").display().to_string();
+    let grep_from = |cwd: &str| {
+        edited("bash_cargo_test", |v| {
+            v["cwd"] = json!(cwd);
+            v["tool_name"] = json!("Grep");
+            v["tool_input"] = json!({"pattern": "PRIVATE KEY", "output_mode": "content"});
+        })
+    };
+    let args = [
+        "--bundle",
+        &k.bundle(),
+        "--trusted",
+        &k.trusted(),
+        "--data",
+        &state,
+        "--workspace",
+        "/work/proj",
+    ];
+    let (p, why) = run_cmd(permit0(&d), &args, &grep_from("/work/proj")).answer();
+    assert_eq!(p, "allow", "searching the project: {why}");
+    let (p, why) = run_cmd(permit0(&d), &args, &grep_from("/home/dev/.ssh")).answer();
+    assert_ne!(p, "allow", "searching ~/.ssh: {why}");
+}
+
 /// `run_in` with a command whose environment the test set.
 fn run_cmd(mut c: Command, args: &[&str], stdin: &[u8]) -> Run {
     let mut child = c

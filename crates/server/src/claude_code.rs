@@ -78,6 +78,17 @@ pub fn read(body: &[u8], project: Option<&str>) -> Result<Payload, String> {
         Some(_) => return Err("`tool_input` is not a JSON object".into()),
         None => return Err("the PreToolUse input has no `tool_input`".into()),
     };
+    if SEARCH_TOOLS.contains(&tool) {
+        // Where the search runs: its `path`, else the shell's directory; a
+        // relative one is relative to it, not to the project.
+        let here = match args.get("path") {
+            None | Some(Json::Null) => cwd.to_string(),
+            Some(Json::String(p)) if p.starts_with('/') || is_windows_absolute(p) => p.clone(),
+            Some(Json::String(p)) => format!("{}/{p}", cwd.trim_end_matches('/')),
+            Some(_) => return Err("`tool_input.path` is not a string".into()),
+        };
+        args.insert("path".into(), Json::String(here));
+    }
     if tool == SHELL_TOOL {
         match args.get("cwd") {
             None => {
@@ -100,6 +111,10 @@ pub fn read(body: &[u8], project: Option<&str>) -> Result<Payload, String> {
 /// Claude Code's shell tool: its commands run where the agent's shell
 /// stands (the payload's `cwd`).
 const SHELL_TOOL: &str = "Bash";
+
+/// Claude Code's tools that search or list a folder: without a `path` they
+/// search the shell's directory.
+const SEARCH_TOOLS: [&str; 3] = ["Glob", "Grep", "LS"];
 
 fn is_windows_absolute(p: &str) -> bool {
     let b = p.as_bytes();
@@ -294,6 +309,22 @@ mod tests {
         let spoofed = br#"{"session_id":"s1","cwd":"/","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf etc","cwd":"/work/proj"}}"#;
         assert!(read(spoofed, Some("/work/proj")).is_err());
         assert!(read(body, Some("relative/dir")).is_err());
+    }
+
+    /// Grep with no `path` searches where the shell stands — here `~/.ssh`
+    /// — not the project; a relative path is relative to the shell too.
+    #[test]
+    fn a_search_without_a_path_is_read_where_the_shell_stands() {
+        let body = br#"{"session_id":"s1","cwd":"/home/dev/.ssh","hook_event_name":"PreToolUse","tool_name":"Grep","tool_input":{"pattern":"PRIVATE KEY"}}"#;
+        let Payload::PreToolUse(r) = read(body, Some("/work/proj")).unwrap() else {
+            panic!("not a PreToolUse");
+        };
+        assert_eq!(r["args"]["path"], "/home/dev/.ssh");
+        let body = br#"{"session_id":"s1","cwd":"/home/dev","hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"*","path":".aws"}}"#;
+        let Payload::PreToolUse(r) = read(body, Some("/work/proj")).unwrap() else {
+            panic!("not a PreToolUse");
+        };
+        assert_eq!(r["args"]["path"], "/home/dev/.aws");
     }
 
     #[test]
