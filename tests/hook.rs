@@ -127,21 +127,24 @@ fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
     run_cmd(permit0(dir), args, stdin)
 }
 
+/// The flags of a hook with the stdlib bundle and sessions under `data`.
+fn stdlib_flags(data: &Path) -> Vec<String> {
+    let k = keys();
+    vec![
+        "--bundle".into(),
+        k.bundle(),
+        "--trusted".into(),
+        k.trusted(),
+        "--data".into(),
+        data.join("state").display().to_string(),
+    ]
+}
+
 /// The hook with the stdlib bundle and sessions under `data`.
 fn hook(data: &Path, stdin: &[u8]) -> Run {
-    let k = keys();
-    run_in(
-        data,
-        &[
-            "--bundle",
-            &k.bundle(),
-            "--trusted",
-            &k.trusted(),
-            "--data",
-            &data.join("state").display().to_string(),
-        ],
-        stdin,
-    )
+    let flags = stdlib_flags(data);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    run_in(data, &flags, stdin)
 }
 
 fn decision(data: &Path, name: &str) -> (String, String) {
@@ -165,22 +168,14 @@ fn cargo_test_in_the_workspace_is_allowed() {
 #[test]
 fn a_shell_that_left_the_project_does_not_take_the_workspace_with_it() {
     let d = scratch("moved-shell");
-    let k = keys();
-    let state = d.join("state").display().to_string();
     let write_from = |cwd: &str| {
         edited("bash_cargo_test", |v| {
             v["cwd"] = json!(cwd);
             v["tool_input"]["command"] = json!("echo hi > notes.txt");
         })
     };
-    let base = [
-        "--bundle",
-        &k.bundle(),
-        "--trusted",
-        &k.trusted(),
-        "--data",
-        &state,
-    ];
+    let flags = stdlib_flags(&d);
+    let base: Vec<&str> = flags.iter().map(String::as_str).collect();
     // Inside the project (a subfolder): an ordinary write.
     let mut c = permit0(&d);
     c.env("CLAUDE_PROJECT_DIR", "/work/proj");
@@ -215,8 +210,6 @@ fn a_shell_that_left_the_project_does_not_take_the_workspace_with_it() {
 #[test]
 fn a_grep_without_a_path_is_judged_where_the_shell_stands() {
     let d = scratch("grep-cwd");
-    let k = keys();
-    let state = d.join("state").display().to_string();
     let grep_from = |cwd: &str| {
         edited("bash_cargo_test", |v| {
             v["cwd"] = json!(cwd);
@@ -224,16 +217,9 @@ fn a_grep_without_a_path_is_judged_where_the_shell_stands() {
             v["tool_input"] = json!({"pattern": "PRIVATE KEY", "output_mode": "content"});
         })
     };
-    let args = [
-        "--bundle",
-        &k.bundle(),
-        "--trusted",
-        &k.trusted(),
-        "--data",
-        &state,
-        "--workspace",
-        "/work/proj",
-    ];
+    let flags = stdlib_flags(&d);
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend(["--workspace", "/work/proj"]);
     let (p, why) = run_cmd(permit0(&d), &args, &grep_from("/work/proj")).answer();
     assert_eq!(p, "allow", "searching the project: {why}");
     let (p, why) = run_cmd(permit0(&d), &args, &grep_from("/home/dev/.ssh")).answer();

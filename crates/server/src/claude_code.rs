@@ -61,11 +61,11 @@ pub fn read(body: &[u8], project: Option<&str>) -> Result<Payload, String> {
     let tool = text(&o, "tool_name")?;
     let session = text(&o, "session_id")?;
     let cwd = text(&o, "cwd")?;
-    if !cwd.starts_with('/') && !is_windows_absolute(cwd) {
+    if !is_absolute(cwd) {
         return Err(format!("`cwd` is `{cwd}`, not an absolute path"));
     }
     let workspace = match project {
-        Some(p) if p.starts_with('/') || is_windows_absolute(p) => p,
+        Some(p) if is_absolute(p) => p,
         Some(p) => {
             return Err(format!(
                 "the project directory `{p}` is not an absolute path"
@@ -83,7 +83,7 @@ pub fn read(body: &[u8], project: Option<&str>) -> Result<Payload, String> {
         // relative one is relative to it, not to the project.
         let here = match args.get("path") {
             None | Some(Json::Null) => cwd.to_string(),
-            Some(Json::String(p)) if p.starts_with('/') || is_windows_absolute(p) => p.clone(),
+            Some(Json::String(p)) if is_absolute(p) => p.clone(),
             Some(Json::String(p)) => format!("{}/{p}", cwd.trim_end_matches('/')),
             Some(_) => return Err("`tool_input.path` is not a string".into()),
         };
@@ -116,9 +116,10 @@ const SHELL_TOOL: &str = "Bash";
 /// search the shell's directory.
 const SEARCH_TOOLS: [&str; 3] = ["Glob", "Grep", "LS"];
 
-fn is_windows_absolute(p: &str) -> bool {
+/// `/…`, or a Windows drive path (`C:\…`, `C:/…`).
+fn is_absolute(p: &str) -> bool {
     let b = p.as_bytes();
-    matches!(b, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic())
+    p.starts_with('/') || matches!(b, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic())
 }
 
 /// A required non-empty string member.
