@@ -234,6 +234,10 @@ fn sql_attacks() -> Vec<Case> {
             want: "deny",
             why: "a model-supplied engine is not read; MySQL runs the DROP",
         },
+        sql("sql_query", "SELECT purge_inactive_accounts()", p, "escalate", "the database's own code runs inside a SELECT"),
+        sql("postgres_query", "SELECT * FROM users WHERE id = app.delete_user(7)", p, "escalate", "a user function in a WHERE"),
+        sql("mysql_query", "SELECT * FROM refresh_cache()", p, "escalate", "a user table function"),
+        sql("postgres_query", "SELECT public.lower(name) FROM users", p, "escalate", "a built-in name in a user schema is the user's function"),
         Case {
             req: raw("sql_query", json!({"sql": "SELECT 1", "engine": "sqlite"}), d),
             want: "escalate",
@@ -249,6 +253,38 @@ fn sql_attacks() -> Vec<Case> {
 
 fn url_attacks() -> Vec<Case> {
     vec![
+        // Wildcard DNS answers a name with the address it spells.
+        fetch(
+            "http://169.254.169.254.nip.io/latest/meta-data/",
+            "deny",
+            "the metadata address spelled in a nip.io name",
+        ),
+        fetch(
+            "http://169-254-169-254.sslip.io/latest/",
+            "deny",
+            "dashed, sslip.io",
+        ),
+        fetch("http://magic.a9fea9fe.nip.io/", "deny", "hex, nip.io"),
+        fetch(
+            "http://127.0.0.1.nip.io:8080/admin",
+            "escalate",
+            "this machine behind a public name",
+        ),
+        fetch(
+            "http://admin.localtest.me/",
+            "escalate",
+            "a public name that answers loopback",
+        ),
+        fetch(
+            "http://kubernetes.default.svc/api/v1/secrets",
+            "deny",
+            "the cluster's API server",
+        ),
+        fetch(
+            "http://vault.prod.svc.cluster.local:8200/v1/secret",
+            "deny",
+            "a cluster service",
+        ),
         // The cloud metadata endpoint, however it is named.
         fetch(
             "http://169.254.169.254/latest/meta-data/iam/",

@@ -158,7 +158,13 @@ fn domain_of(address: &str) -> Option<String> {
     if a.matches('@').count() != 1 {
         return None;
     }
-    let (_, domain) = a.rsplit_once('@')?;
+    let (local, domain) = a.rsplit_once('@')?;
+    // `eve%evil.io@acme.com`, `evil.io!eve@acme.com`: the org's server may
+    // relay by the local part's own route (the percent hack, bang paths),
+    // so the domain after `@` is not where the mail ends.
+    if local.contains(['%', '!']) {
+        return None;
+    }
     let d = domain.trim().trim_end_matches('.').to_lowercase();
     let plain = d
         .chars()
@@ -454,6 +460,15 @@ mod tests {
             "external"
         );
         assert_eq!(s(json!("eve@evilacme.com"), json!("acme.com")), "external");
+        // The local part's own route decides where such mail ends.
+        assert_eq!(
+            s(json!("eve%evil.io@acme.com"), json!("acme.com")),
+            "external"
+        );
+        assert_eq!(
+            s(json!("evil.io!eve@acme.com"), json!("acme.com")),
+            "external"
+        );
         assert_eq!(
             s(json!("eve@evil.io@acme.com"), json!("acme.com")),
             "external"

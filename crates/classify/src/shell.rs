@@ -1306,7 +1306,27 @@ impl C {
                     Kind::Write
                 }
             }
-            "kill" | "pkill" | "killall" => Kind::Write,
+            // Signals reach any process of the user (`kill -9 1`, `pkill -f
+            // postgres`), not files in the workspace — except the shell's
+            // own background jobs (`kill %1`, `kill $!`).
+            "kill" => {
+                let targets: Vec<&str> = args
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .filter(|t| !t.starts_with('-'))
+                    .collect();
+                let own_job = |t: &&str| t.starts_with('%') || *t == "$!";
+                if !targets.is_empty() && targets.iter().all(own_job) {
+                    Kind::Write
+                } else if targets.is_empty()
+                    && args.iter().any(|w| w.text == "-l" || w.text == "-L")
+                {
+                    Kind::ReadOnly
+                } else {
+                    Kind::Destructive
+                }
+            }
+            "pkill" | "killall" | "skill" | "slay" => Kind::Destructive,
             // ---- network ----
             _ if DOWNLOADERS.contains(&p.as_str()) => {
                 let o = opts(

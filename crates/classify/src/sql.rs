@@ -644,8 +644,12 @@ impl Visitor for Walker<'_> {
             TableFactor::Function { name, .. } => Some(name),
             _ => None,
         };
-        if let Some(c) = name.and_then(function_class) {
-            self.found.stmts.push(Stmt::new(c, "other"));
+        if let Some(name) = name {
+            if let Some(c) = function_class(name) {
+                self.found.stmts.push(Stmt::new(c, "other"));
+            } else if !known_read_function(name) {
+                self.found.stmts.push(Stmt::new(Class::Other, "other"));
+            }
         }
         ControlFlow::Continue(())
     }
@@ -654,6 +658,11 @@ impl Visitor for Walker<'_> {
         if let Expr::Function(f) = e {
             if let Some(c) = function_class(&f.name) {
                 self.found.stmts.push(Stmt::new(c, "other"));
+            } else if !known_read_function(&f.name) {
+                // A function the classifier does not know may be the
+                // database's own code (`SELECT purge_accounts()`): what it
+                // does cannot be read from the call.
+                self.found.stmts.push(Stmt::new(Class::Other, "other"));
             }
         }
         ControlFlow::Continue(())
@@ -773,6 +782,272 @@ fn function_class(name: &ObjectName) -> Option<Class> {
         }
         _ => return None,
     })
+}
+
+/// Built-in functions of the engines that only compute a value: aggregates,
+/// window functions, text, numbers, dates, JSON and arrays, casts and the
+/// session's read-only facts. Anything else called from a query — a
+/// function the database's users wrote above all — runs code the gate cannot
+/// see, so a query calling it is not a read. Qualified names count only in
+/// the engines' own catalogs (`pg_catalog.lower`, not `app.lower`). Sorted:
+/// searched by bisection.
+const KNOWN_READ_FUNCTIONS: &[&str] = &[
+    "abs",
+    "acos",
+    "age",
+    "any_value",
+    "array_agg",
+    "array_append",
+    "array_cat",
+    "array_length",
+    "array_position",
+    "array_remove",
+    "array_to_json",
+    "array_to_string",
+    "ascii",
+    "asin",
+    "atan",
+    "atan2",
+    "avg",
+    "bit_and",
+    "bit_length",
+    "bit_or",
+    "bool_and",
+    "bool_or",
+    "btrim",
+    "cardinality",
+    "cast",
+    "cbrt",
+    "ceil",
+    "ceiling",
+    "char_length",
+    "character_length",
+    "charindex",
+    "chr",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "convert",
+    "corr",
+    "cos",
+    "count",
+    "count_big",
+    "covar_pop",
+    "covar_samp",
+    "cume_dist",
+    "current_database",
+    "current_date",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "date",
+    "date_add",
+    "date_bin",
+    "date_format",
+    "date_part",
+    "date_sub",
+    "date_trunc",
+    "dateadd",
+    "datediff",
+    "datename",
+    "datepart",
+    "datetime",
+    "day",
+    "dayofmonth",
+    "dayofweek",
+    "dayofyear",
+    "decode",
+    "degrees",
+    "dense_rank",
+    "div",
+    "encode",
+    "every",
+    "exp",
+    "extract",
+    "first_value",
+    "floor",
+    "format",
+    "from_unixtime",
+    "gen_random_uuid",
+    "generate_series",
+    "getdate",
+    "glob",
+    "greatest",
+    "group_concat",
+    "hour",
+    "if",
+    "ifnull",
+    "iif",
+    "initcap",
+    "instr",
+    "isnull",
+    "json_agg",
+    "json_array",
+    "json_array_length",
+    "json_arrayagg",
+    "json_build_array",
+    "json_build_object",
+    "json_each",
+    "json_each_text",
+    "json_extract",
+    "json_extract_path",
+    "json_extract_path_text",
+    "json_group_array",
+    "json_group_object",
+    "json_object",
+    "json_object_agg",
+    "json_objectagg",
+    "json_query",
+    "json_type",
+    "json_unquote",
+    "json_valid",
+    "json_value",
+    "jsonb_agg",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
+    "jsonb_array_length",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "jsonb_each",
+    "jsonb_each_text",
+    "jsonb_extract_path",
+    "jsonb_extract_path_text",
+    "jsonb_object_agg",
+    "jsonb_object_keys",
+    "jsonb_path_query",
+    "jsonb_pretty",
+    "jsonb_set",
+    "jsonb_typeof",
+    "julianday",
+    "lag",
+    "last_day",
+    "last_value",
+    "lead",
+    "least",
+    "left",
+    "len",
+    "length",
+    "like",
+    "ln",
+    "localtime",
+    "localtimestamp",
+    "locate",
+    "log",
+    "log10",
+    "log2",
+    "lower",
+    "lpad",
+    "ltrim",
+    "make_date",
+    "make_interval",
+    "make_timestamp",
+    "max",
+    "md5",
+    "median",
+    "min",
+    "minute",
+    "mod",
+    "mode",
+    "month",
+    "now",
+    "nth_value",
+    "ntile",
+    "nullif",
+    "nvl",
+    "nvl2",
+    "octet_length",
+    "percent_rank",
+    "percentile_cont",
+    "percentile_disc",
+    "pi",
+    "position",
+    "pow",
+    "power",
+    "printf",
+    "quote",
+    "radians",
+    "random",
+    "rank",
+    "regexp_count",
+    "regexp_instr",
+    "regexp_like",
+    "regexp_match",
+    "regexp_matches",
+    "regexp_replace",
+    "regexp_split_to_array",
+    "regexp_substr",
+    "repeat",
+    "replace",
+    "reverse",
+    "right",
+    "round",
+    "row_number",
+    "rpad",
+    "rtrim",
+    "second",
+    "sha1",
+    "sha2",
+    "sha256",
+    "sign",
+    "sin",
+    "split_part",
+    "sqrt",
+    "starts_with",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "str_to_date",
+    "strftime",
+    "string_agg",
+    "string_to_array",
+    "strpos",
+    "substr",
+    "substring",
+    "substring_index",
+    "sum",
+    "tan",
+    "timestampdiff",
+    "to_char",
+    "to_date",
+    "to_json",
+    "to_jsonb",
+    "to_number",
+    "to_timestamp",
+    "total",
+    "translate",
+    "trim",
+    "trunc",
+    "typeof",
+    "unhex",
+    "unicode",
+    "unix_timestamp",
+    "unixepoch",
+    "unnest",
+    "upper",
+    "utc_date",
+    "utc_timestamp",
+    "uuid",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "version",
+    "week",
+    "year",
+];
+
+fn known_read_function(name: &ObjectName) -> bool {
+    let parts = n_parts(name);
+    let (last, qualifiers) = match parts.split_last() {
+        Some(split) => split,
+        None => return false,
+    };
+    let catalog = match qualifiers {
+        [] => true,
+        [schema] => matches!(schema.as_str(), "pg_catalog" | "information_schema" | "sys"),
+        _ => false,
+    };
+    catalog && KNOWN_READ_FUNCTIONS.binary_search(&last.as_str()).is_ok()
 }
 
 fn n_parts(name: &ObjectName) -> Vec<String> {
@@ -1553,6 +1828,38 @@ mod tests {
         ] {
             assert_eq!(class(s), c, "{s}");
         }
+    }
+
+    #[test]
+    fn a_function_the_classifier_does_not_know_is_not_a_read() {
+        // The database's own code runs inside a SELECT: what it does is not
+        // written in the call, so the query cannot be called a read.
+        for s in [
+            "SELECT purge_inactive_accounts()",
+            "SELECT * FROM users WHERE id = app.delete_user(7)",
+            "SELECT * FROM refresh_cache()",
+            "SELECT public.lower(name) FROM users",
+            "SELECT count(*) FROM t WHERE id = (SELECT reset_all())",
+        ] {
+            assert_eq!(class(s), "other", "{s}");
+        }
+        // Everyday reads call the engines' own functions and stay reads.
+        for s in [
+            "SELECT count(*), max(created_at) FROM orders WHERE status = 'open'",
+            "SELECT lower(email), coalesce(name, '') FROM users LIMIT 10",
+            "SELECT date_trunc('day', created_at) AS d, sum(total) FROM orders GROUP BY d",
+            "SELECT row_number() OVER (ORDER BY id), upper(name) FROM users",
+            "SELECT * FROM generate_series(1, 10)",
+            "SELECT pg_catalog.lower('A')",
+            "SELECT json_extract(data, '$.a') FROM events",
+        ] {
+            assert_eq!(class(s), "read", "{s}");
+        }
+    }
+
+    #[test]
+    fn the_known_read_functions_are_sorted_for_bisection() {
+        assert!(KNOWN_READ_FUNCTIONS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -29,8 +29,15 @@
 //! `private_network`, so the stdlib refuses it like a private address. A
 //! URL that does not parse is classified the same way (fail closed).
 //!
-//! A name that only DNS can resolve stays a name: `127.0.0.1.nip.io` is
-//! external here. An embedding that resolves names can pass the addresses in
+//! A name that only DNS can resolve stays a name, with one exception: a name
+//! that spells a loopback or private address in its labels —
+//! `169.254.169.254.nip.io`, `10-0-0-1.sslip.io`, `app.0a000001.nip.io` —
+//! is classified as that address. Wildcard DNS services answer such names
+//! with the address they spell, so they are the cheapest way around an
+//! address check; a legitimate public name almost never spells a private
+//! address. So are the public names that are known to answer with loopback
+//! (`localtest.me`, `lvh.me`, …). Any other name is classified by its
+//! suffix only; an embedding that resolves names can pass the addresses in
 //! the context for a policy to check.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -259,6 +266,26 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
     if METADATA.contains(&h.as_str()) {
         return "private_network";
     }
+    // Public names whose DNS answers loopback for every subdomain.
+    const LOOPBACK_NAMES: &[&str] = &[
+        "localtest.me",
+        "lvh.me",
+        "vcap.me",
+        "lacolhost.com",
+        "localho.st",
+        "fuf.me",
+        "yoogle.com",
+        "ulh.us",
+    ];
+    if LOOPBACK_NAMES
+        .iter()
+        .any(|n| h == *n || h.strip_suffix(n).is_some_and(|p| p.ends_with('.')))
+    {
+        return "loopback";
+    }
+    if let Some(scope) = spelled_address_scope(&h) {
+        return scope;
+    }
     if let Some(org) = org_domain
         .map(|d| d.trim().trim_end_matches('.').to_lowercase())
         .filter(|d| !d.is_empty())
@@ -270,6 +297,8 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
     // Names no public DNS serves: the machine's own network answers them.
     const PRIVATE_SUFFIXES: &[&str] = &[
         ".internal",
+        ".svc",
+        ".cluster.local",
         ".local",
         ".localdomain",
         ".lan",
@@ -287,6 +316,49 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
         return "private_network";
     }
     "external"
+}
+
+/// The narrowest scope of a loopback or private IPv4 address that a name
+/// spells in its labels: four decimal labels in a row (`10.0.0.1.nip.io`),
+/// four dash-separated numbers ending a label (`ip-10-0-0-1.sslip.io`), or
+/// eight hex digits as a whole label (`0a000001.nip.io`). Names that spell
+/// only public addresses (`ec2-54-1-2-3.compute-1.amazonaws.com`) are
+/// left to their suffix.
+fn spelled_address_scope(h: &str) -> Option<&'static str> {
+    let labels: Vec<&str> = h.split('.').collect();
+    let mut found: Option<&'static str> = None;
+    let mut consider = |a: Ipv4Addr| match v4_scope(a) {
+        "loopback" => found = Some("loopback"),
+        "private_network" if found.is_none() => found = Some("private_network"),
+        _ => {}
+    };
+    let octet = |t: &str| -> Option<u8> {
+        if t.is_empty() || t.len() > 3 || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    for w in labels.windows(4) {
+        if let [a, b, c, d] = w {
+            if let (Some(a), Some(b), Some(c), Some(d)) = (octet(a), octet(b), octet(c), octet(d)) {
+                consider(Ipv4Addr::new(a, b, c, d));
+            }
+        }
+    }
+    for label in &labels {
+        let dashed: Vec<&str> = label.rsplit('-').take(4).collect();
+        if let [d, c, b, a] = dashed.as_slice() {
+            if let (Some(a), Some(b), Some(c), Some(d)) = (octet(a), octet(b), octet(c), octet(d)) {
+                consider(Ipv4Addr::new(a, b, c, d));
+            }
+        }
+        if label.len() == 8 && label.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if let Ok(n) = u32::from_str_radix(label, 16) {
+                consider(Ipv4Addr::from(n));
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -388,5 +460,44 @@ mod tests {
         assert_eq!(s("https://docs.rs/serde"), "external");
         assert_eq!(s("wss://stream.example.com/x"), "external");
         assert_eq!(host_scope("https://wiki.acme.com", None), "external");
+    }
+
+    #[test]
+    fn names_that_spell_a_private_address_are_that_address() {
+        let s = |u| host_scope(u, None);
+        // Wildcard DNS answers these with the address they spell: the
+        // metadata endpoint and this machine behind a public-looking name.
+        for u in [
+            "http://169.254.169.254.nip.io/latest/meta-data/",
+            "http://app.10.0.0.1.sslip.io/",
+            "http://ip-192-168-1-1.sslip.io/",
+            "http://169-254-169-254.nip.io/",
+            "http://magic.a9fea9fe.nip.io/",
+            "http://kubernetes.default.svc/api",
+            "http://redis.prod.svc.cluster.local:6379/",
+        ] {
+            assert_eq!(s(u), "private_network", "{u}");
+        }
+        for u in [
+            "http://127.0.0.1.nip.io:8080/",
+            "http://127-0-0-1.sslip.io/",
+            "http://7f000001.nip.io/",
+            "http://localtest.me/",
+            "http://admin.lvh.me:3000/",
+        ] {
+            assert_eq!(s(u), "loopback", "{u}");
+        }
+        // Public addresses spelled in a name, and names that merely contain
+        // digits, stay what their suffix says.
+        for u in [
+            "https://ec2-54-210-1-2.compute-1.amazonaws.com/",
+            "https://8.8.8.8.nip.io/",
+            "https://web-2024-10-01.example.com/",
+            "https://cafebabe.example.com/",
+            "https://notlvh.me/",
+            "https://1.2.3.example.com/",
+        ] {
+            assert_eq!(s(u), "external", "{u}");
+        }
     }
 }
