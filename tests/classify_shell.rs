@@ -40,6 +40,32 @@ fn verdict(d: &Value) -> String {
 /// stricter than the one listed fails too, except where noted with `+`
 /// (escalate or deny are both acceptable).
 const ATTACKS: &[(&str, &str, &str)] = &[
+    // ---- a reader's option must not swallow the file after it ----
+    (
+        "od -c ~/.ssh/id_rsa",
+        "deny",
+        "-c is a flag of od, not a value",
+    ),
+    (
+        "od -An -c ~/.aws/credentials",
+        "deny",
+        "od's flags before a key file",
+    ),
+    (
+        "hexdump -C ~/.ssh/id_ed25519",
+        "deny",
+        "hexdump's canonical dump",
+    ),
+    (
+        "xxd -c 16 ~/.ssh/id_rsa",
+        "deny",
+        "xxd's -c takes a value; the file still follows",
+    ),
+    (
+        "head -n ~/.ssh/id_rsa",
+        "deny",
+        "a path given where a count belongs is still read",
+    ),
     // ---- signals reach processes, not files ----
     ("kill -9 1", "escalate", "signals any process of the user"),
     (

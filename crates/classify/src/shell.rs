@@ -2225,7 +2225,18 @@ impl C {
                             "--block-size",
                         ],
                     ),
-                    "xxd" | "od" | "hexdump" => ("clsgnojANtw", &[]),
+                    "xxd" => ("cglosn", &["-cols", "-groupsize", "-len", "-seek", "-name"]),
+                    "od" => (
+                        "AjNSt",
+                        &[
+                            "--address-radix",
+                            "--skip-bytes",
+                            "--read-bytes",
+                            "--strings",
+                            "--format",
+                        ],
+                    ),
+                    "hexdump" => ("efns", &["--format", "--format-file", "--length", "--skip"]),
                     "base64" | "base32" => ("w", &["--wrap"]),
                     "fold" | "fmt" => ("w", &["--width"]),
                     "column" => ("cstoNRHWd", &[]),
@@ -2243,12 +2254,24 @@ impl C {
                     &[
                         "-f",
                         "--from-file",
+                        "--format-file",
                         "--slurpfile",
                         "--rawfile",
                         "--exclude-from",
                     ],
                 ) {
                     self.read(&f);
+                }
+                // An option table that wrongly takes a value would hide the
+                // file after it (`od -c ~/.ssh/id_rsa` once read `~/.ssh/…`
+                // as the value of `-c`): any value that names a path is
+                // classified as a read too.
+                for a in &o {
+                    if let Arg::Opt(_, Some(v)) = a {
+                        if v.contains('/') || v.starts_with('~') || v.starts_with('$') {
+                            self.read(v);
+                        }
+                    }
                 }
                 if has(&o, &["-o"]) && p == "tree" {
                     for f in values(&o, &["-o"]) {
