@@ -430,6 +430,40 @@ fn a_per_level_ceiling_a_count_times_an_amount() {
     );
 }
 
+#[test]
+fn a_count_times_a_price_plus_a_margin_is_money() {
+    // `n * 100_00 + 1`: the literal 100_00 is the unit (money per level),
+    // the 1 added to it is 0.01 — the sum is money, compared with money.
+    let p = program(
+        "namespace actor {\n  clearance: int? \"clearance level\"\n}\n\
+         when payments.refund (actor.clearance ?? 0) * 100_00 + 1 <= amount then escalate \"over clearance\"\n\
+         when payments.refund amount - (actor.clearance ?? 0) * 100_00 > 50_00 then deny \"far over clearance\"\n\
+         when payments.refund then allow\n",
+    );
+    let r = |amount: i64, clearance: i64| {
+        json!({"action": "payments.refund",
+               "args": {"amount": amount, "currency": "usd", "charge_id": "ch_1"},
+               "actor": {"clearance": clearance}})
+    };
+    // Two levels: 200.00 is allowed, 200.01 escalates, 250.01 is denied.
+    assert_eq!(verdict(&p, r(200_00, 2)), "allow");
+    assert_eq!(verdict(&p, r(200_01, 2)), "escalate");
+    assert_eq!(verdict(&p, r(250_01, 2)), "deny");
+    // The session form the stdlib's caps use type-checks the same way.
+    compile_ok(
+        "when payments.refund session.count(payments.refund, 1h) * 50_00 + 1 < amount then escalate",
+    );
+    // A bare count is still not an amount.
+    let c = compile_src(
+        "when payments.refund session.count(payments.refund, 1h) + 1 < amount then escalate",
+    );
+    assert!(
+        c.diagnostics.iter().any(|d| d.code == "P0301"),
+        "a count compared with money is refused: {:?}",
+        c.diagnostics
+    );
+}
+
 fn hop(id: &str, kind: &str, scopes: &[&str]) -> serde_json::Value {
     json!({"id": id, "kind": kind, "scopes": scopes})
 }
