@@ -32,6 +32,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.sum", "session.sum(action.field, window) -> money|int: the sum of that field over earlier actions within the window"),
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
+    ("in_cidr", "in_cidr(ip, networks) -> bool: the address lies in one of the networks (`in_cidr(context.ip, \"10.0.0.0/8\")`, a set literal or a `let` set); the same test as `context.ip in …`; an IPv4-mapped IPv6 address is its IPv4 address"),
     ("grant_active", "grant_active(grants[, scope]) -> bool: some grant of `context.grants` covers the action being decided at `context.time`: its action pattern matches, `not_before <= context.time < expires` (and its scope is `scope`); an expired or not-yet-valid grant reads as absent"),
     ("chain_widens", "chain_widens(chain) -> bool: some hop of `actor.chain` holds a scope the hop before it (its delegator) lacks"),
     ("beyond_chain", "beyond_chain(scopes, chain) -> bool: the list holds a scope the acting agent (the last hop of `actor.chain`) lacks; every scope, for an empty chain"),
@@ -42,6 +43,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 mod imports;
+mod ip;
 mod toolcond;
 
 pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
@@ -1251,6 +1253,9 @@ impl<'s> Checker<'s> {
         if lt == Type::Error || rt == Type::Error {
             return error();
         }
+        if lt == Type::Ip || rt == Type::Ip {
+            return self.ip_test(op, op_span, (l, lt, lhs), (r, rt, rhs), span, scope);
+        }
         // `amount > n * 50_00`: a count times a literal, compared with money
         // or a duration, is money or a duration — the literal is the unit.
         let (lt, rt) = match (lt, rt) {
@@ -1506,6 +1511,12 @@ impl<'s> Checker<'s> {
                 return error();
             }
             return self.chain_call(&name, args, scope);
+        }
+        if name == "in_cidr" {
+            if !arity(self, 2) {
+                return error();
+            }
+            return self.in_cidr(args, span, scope);
         }
         if name == "grant_active" {
             if args.len() != 1 && !arity(self, 2) {

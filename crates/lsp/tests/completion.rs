@@ -235,3 +235,18 @@ fn local_time_functions_complete_in_a_condition() {
     );
     assert!(has(&items, "hour") && has(&items, "minute") && has(&items, "date"));
 }
+
+#[test]
+fn address_tests_complete_in_a_condition_and_ip_as_a_type() {
+    let items = complete("when payments.refund $0");
+    assert!(
+        item(&items, "in_cidr")
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("in_cidr(ip, networks) -> bool")),
+        "{:?}",
+        labels(&items)
+    );
+    let items = complete("namespace context {\n  egress_ip: $0\n}\n");
+    assert!(has(&items, "ip"), "{:?}", labels(&items));
+}

@@ -78,6 +78,7 @@ const TYPE_NAMES: &[&str] = &[
     "list<string>",
     "set<string>",
     "enum { }",
+    "ip",
 ];
 
 const OPERATORS: &[(&str, &str)] = &[
