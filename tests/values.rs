@@ -541,3 +541,54 @@ when payments.refund then allow
         assert_eq!(d["rule"], serde_json::Value::Null, "{bad}");
     }
 }
+
+#[test]
+fn test_blocks_write_grants_and_hops_as_objects_inside_lists() {
+    // A test step gives `context.grants` as a caller would send it: a list
+    // of objects. The step's request is that JSON, and it decides as sent.
+    let c = compile_ok(&format!(
+        "{GRANTS}\ntest \"a grant covers a large refund for thirty minutes\" {{
+  payments.refund {{ amount: 250_00, currency: \"usd\", charge_id: \"ch_1\" }}
+    context {{ time: 2026-12-05T10:10:00Z, ip: \"::ffff:10.1.2.3\",
+               grants: [{{scope: \"refunds:large\", action: \"payments.refund\", \"not_before\": \"2026-12-05T10:00:00Z\",
+                         expires: \"2026-12-05T10:30:00Z\", granted_by: \"alice@acme.com\"}}] }} => allow
+  payments.refund {{ amount: 250_00, currency: \"usd\", charge_id: \"ch_2\" }}
+    context {{ time: 2026-12-05T10:40:00Z,
+               grants: [{{scope: \"refunds:large\", action: \"payments.*\",
+                         expires: \"2026-12-05T10:30:00Z\", granted_by: \"alice@acme.com\"}}] }} => escalate
+}}\n"
+    ));
+    let steps = &c.ir.tests[0].steps;
+    assert_eq!(
+        steps[0].request["context"]["grants"],
+        json!([{"scope": "refunds:large", "action": "payments.refund", "not_before": "2026-12-05T10:00:00Z",
+                "expires": "2026-12-05T10:30:00Z", "granted_by": "alice@acme.com"}])
+    );
+    let p = permit0_compiler::build_program(&c).unwrap();
+    for s in steps {
+        assert_eq!(
+            verdict(&p, s.request.clone()),
+            s.expect.name(),
+            "{}",
+            s.request
+        );
+    }
+    // An object is a test value only; in a condition it is an error, and a
+    // key given twice in one object is refused.
+    let bad = compile_src(
+        "when payments.refund has context.tenant and context.tenant in {a: \"x\"} then deny",
+    );
+    assert!(
+        bad.diagnostics.iter().any(|d| d.code == "P0301"),
+        "{:?}",
+        bad.diagnostics
+    );
+    let twice = compile_src(
+        "test \"t\" {\n  payments.refund { amount: 1, currency: \"usd\", charge_id: \"c\" } actor { chain: [{id: \"a\", id: \"b\", kind: \"agent\", scopes: []}] } => deny\n}\n",
+    );
+    assert!(
+        twice.diagnostics.iter().any(|d| d.code == "P0215"),
+        "{:?}",
+        twice.diagnostics
+    );
+}

@@ -785,6 +785,17 @@ impl<'s> Checker<'s> {
                 lhs,
                 rhs,
             } => self.binary(*op, *op_span, lhs, rhs, e.span, scope),
+            ExprKind::Object(_) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        e.span,
+                        "an object `{key: value}` is a test value, not a value in a condition",
+                    )
+                    .help("objects are written in test steps: `context { grants: [{scope: \"s\", …}] }`; a set of strings is `{\"a\", \"b\"}`"),
+                );
+                error()
+            }
             ExprKind::Error => error(),
         }
     }
@@ -2384,16 +2395,40 @@ impl<'s> Checker<'s> {
             ExprKind::Duration(ms) => J::from(*ms),
             ExprKind::Time(t) => J::String(t.clone()),
             ExprKind::List(items) | ExprKind::Set(items) => {
+                // The elements of grants and chains are objects, checked
+                // when the request is bound; other lists hold strings.
+                let item = match ty {
+                    Some(Type::Grants | Type::Chain) | None => None,
+                    _ => Some(Type::Str),
+                };
                 let mut out = Vec::new();
                 for i in items {
-                    out.push(self.test_value(i, Some(Type::Str))?);
+                    out.push(self.test_value(i, item)?);
                 }
                 J::Array(out)
+            }
+            ExprKind::Object(entries) if !matches!(ty, Some(t) if t != Type::Error) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    if map.contains_key(&k.text) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "P0215",
+                                k.span,
+                                format!("`{}` is given twice", k.text),
+                            )
+                            .help("give each key once"),
+                        );
+                        return None;
+                    }
+                    map.insert(k.text.clone(), self.test_value(v, None)?);
+                }
+                J::Object(map)
             }
             _ => {
                 self.diags.push(
                     Diagnostic::error("P0215", e.span, "test values are literals")
-                        .help("write a number, a string, `true`/`false` or a list of strings"),
+                        .help("write a number, a string, `true`/`false`, a list, or an object `{key: value}` inside a list (a grant, a hop)"),
                 );
                 return None;
             }
@@ -2404,7 +2439,8 @@ impl<'s> Checker<'s> {
             (Some(Type::Time), J::String(_) | J::Number(_)) => true,
             (Some(Type::Str), J::String(_)) => true,
             (Some(Type::Bool), J::Bool(_)) => true,
-            (Some(Type::List | Type::Set), J::Array(_)) => true,
+            (Some(Type::List | Type::Set | Type::Grants | Type::Chain), J::Array(_)) => true,
+            (Some(Type::Ip), J::String(_)) => true,
             (Some(Type::Enum(id)), J::String(s)) => {
                 if self
                     .schema
