@@ -2633,8 +2633,15 @@ impl<'s> Checker<'s> {
             if let Some((at, msg)) = self.field_decl_label(&f, scope.actions) {
                 d = d.label(at, msg);
             }
-            self.diags
-                .push(d.help(format!("write a `{}` value", disp(ty))));
+            let help = if ty == Type::Ip {
+                format!(
+                    "an address has no default: guard it with `has {}` (see docs/language.md, \"Addresses\")",
+                    field_name(&f)
+                )
+            } else {
+                format!("write a `{}` value", disp(ty))
+            };
+            self.diags.push(d.help(help));
             return (TExpr::Field(f), ty);
         }
         let TExpr::Const(c) = d else {
