@@ -2,6 +2,8 @@
 //! tested against networks. Binding is strict and a mapped IPv6 spelling of
 //! an IPv4 address is that address, so no spelling escapes a deny range.
 #![allow(
+    // Money reads as money: 100_00 is 100.00.
+    clippy::inconsistent_digit_grouping,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

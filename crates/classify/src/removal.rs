@@ -8,11 +8,12 @@
 //! `shell.rs` say.
 //!
 //! - [`table_removal`]: the text is exactly one `DROP TABLE` or `TRUNCATE
-//!   [TABLE]` statement, read alike in every grammar it may be read in,
+//!   [TABLE]` statement of one table, read alike in every grammar it may be read in,
 //!   without comments (which MySQL may run), and the full SQL classifier
 //!   agrees that it is destructive and fully classified.
 //! - [`git_push`]: the command line is exactly one `git push [options]
-//!   REMOTE [+]SRC[:DST]` of plain words — no quoting, variables,
+//!   REMOTE [+]SRC[:DST]` of plain words (the remote a name or an
+//!   `https://`, `ssh://` or `user@host:path` URL) — no quoting, variables,
 //!   expansions, globs, redirections, other commands or global git
 //!   options — with known options only.
 
@@ -205,6 +206,11 @@ fn read_removal(src: &str, engine: Engine) -> Option<Removal> {
     } else if keyword(words.get(i), "RESTRICT") {
         i += 1;
     }
+    // One table: a list would reach a team's rule as one joined string
+    // (`tmp_a,users` starts with `tmp_`).
+    if tables.len() != 1 {
+        return None;
+    }
     (i == words.len()).then_some(Removal {
         kind,
         tables,
@@ -260,7 +266,33 @@ pub fn git_push(cmd: &str) -> Option<GitPush> {
     let [remote, refspec] = operands.as_slice() else {
         return None;
     };
-    if remote.starts_with('-') || remote.contains('=') {
+    // A remote's name, or a network URL: not a local path (a push there
+    // writes files) nor a `helper::address` that runs a remote helper.
+    let name = |r: &str| {
+        r.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && r.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    let url = |r: &str| {
+        ["https://", "ssh://"].iter().any(|p| {
+            r.strip_prefix(p).is_some_and(|rest| {
+                !rest.is_empty() && !rest.contains("::") && !rest.contains("..")
+            })
+        })
+    };
+    let scp = |r: &str| {
+        r.split_once('@')
+            .and_then(|(user, rest)| rest.split_once(':').map(|(host, path)| (user, host, path)))
+            .is_some_and(|(user, host, path)| {
+                name(user)
+                    && name(host)
+                    && !path.is_empty()
+                    && !path.starts_with('/')
+                    && !path.contains(':')
+                    && !path.contains("..")
+            })
+    };
+    if !(name(remote) || url(remote) || scp(remote)) {
         return None;
     }
     let (plus, spec) = match refspec.strip_prefix('+') {
@@ -312,12 +344,8 @@ mod tests {
             Some(("drop_table", vec!["users".into()], false))
         );
         assert_eq!(
-            removal("drop table if exists public.users, audit;"),
-            Some((
-                "drop_table",
-                vec!["public.users".into(), "audit".into()],
-                false
-            ))
+            removal("drop table if exists public.users;"),
+            Some(("drop_table", vec!["public.users".into()], false))
         );
         assert_eq!(
             removal("DROP TABLE users CASCADE"),
@@ -347,6 +375,8 @@ mod tests {
             "TRUNCATE users RESTART IDENTITY",
             "DROP TABLE",
             "DROP TABLE users users",
+            "DROP TABLE scratch, users",
+            "TRUNCATE tmp_a, users",
             "SELECT 'DROP TABLE users'",
             "DROP TABLE $1",
             "EXECUTE 'DROP TABLE users'",
@@ -421,6 +451,10 @@ mod tests {
             push("git push git@github.com:acme/app.git fix-1"),
             p("git@github.com:acme/app.git", "fix-1", false)
         );
+        assert_eq!(
+            push("git push https://github.com/acme/app.git fix-1"),
+            p("https://github.com/acme/app.git", "fix-1", false)
+        );
     }
 
     #[test]
@@ -452,6 +486,12 @@ mod tests {
             "sudo git push origin main",
             "git  push origin main*",
             "git push origin ma..in",
+            "git push /tmp/other.git main",
+            "git push ../other main",
+            "git push ext::sh main",
+            "git push foo::bar main",
+            "git push file:///tmp/x main",
+            "git push https://x.io/../y main",
         ] {
             assert_eq!(push(s), None, "{s}");
         }
