@@ -187,3 +187,39 @@ fn network_literals_are_checked_when_the_policy_compiles() {
     let d = codes("namespace context {\n  egress: ipp? \"x\"\n}\n");
     assert!(d.iter().any(|x| x.1.contains("`ip`")), "{d:?}");
 }
+
+#[test]
+fn a_named_set_of_networks_is_shared_with_use() {
+    // The security team names the networks once; the payments team's
+    // policy imports them.
+    let c = permit0_compiler::compile(vec![
+        permit0_compiler::Input::from_text(
+            "nets.p0",
+            "policy acme.nets\nlet offices = {\"203.0.113.0/24\", \"2001:db8:10::/48\"}\n",
+        ),
+        permit0_compiler::Input::from_text(
+            "payments.p0",
+            "policy acme.payments\nuse acme.nets.offices\n\
+             when payments.refund not has context.ip or not in_cidr(context.ip, offices) then escalate \"outside the offices\"\n\
+             when payments.refund then allow\n",
+        ),
+    ]);
+    let errors: Vec<String> = c.errors().map(|d| d.message.clone()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let p = permit0_compiler::build_program(&c).unwrap();
+    assert_eq!(verdict(&p, refund_from(json!("203.0.113.40"))), "allow");
+    assert_eq!(
+        verdict(&p, refund_from(json!("::ffff:203.0.113.40"))),
+        "allow"
+    );
+    assert_eq!(verdict(&p, refund_from(json!("198.51.100.1"))), "escalate");
+    // A bad network in the shared set is reported where it is used.
+    let c = compile_src(
+        "let offices = {\"203.0.113.0/33\"}\nwhen payments.refund has context.ip and context.ip in offices then allow\n",
+    );
+    assert!(
+        c.diagnostics.iter().any(|d| d.code == "P0311"),
+        "{:?}",
+        c.diagnostics
+    );
+}
