@@ -183,6 +183,18 @@ fn network_literals_are_checked_when_the_policy_compiles() {
     assert_eq!(d[0].0, "P0302");
     let d = codes("when payments.refund has context.channel and in_cidr(context.channel, \"10.0.0.0/8\") then deny");
     assert_eq!(d[0].0, "P0301");
+    // An unguarded address: the help says how to guard it, and offers no
+    // `??` default (an address has none).
+    let d = codes("when payments.refund context.ip in \"10.0.0.0/8\" then deny");
+    assert_eq!(d[0].0, "P0218");
+    assert!(
+        d[0].1.contains("not has context.ip or") && !d[0].1.contains("??"),
+        "{d:?}"
+    );
+    assert_eq!(
+        d[0].2,
+        vec!["(not has context.ip or context.ip in \"10.0.0.0/8\")".to_string()]
+    );
     // A misspelt type name suggests `ip`.
     let d = codes("namespace context {\n  egress: ipp? \"x\"\n}\n");
     assert!(d.iter().any(|x| x.1.contains("`ip`")), "{d:?}");

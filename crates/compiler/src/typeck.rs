@@ -2523,6 +2523,25 @@ impl<'s> Checker<'s> {
             .clone()
             .unwrap_or_else(|| (span, name.clone()));
         let strict_true = self.absence.strict_true.map(|s| s != self.absence.negated);
+        // Addresses, grants and chains have no literal to default to.
+        let ty = match f {
+            FieldRef::Action(n) => scope
+                .actions
+                .iter()
+                .filter_map(|a| self.schema.action(*a))
+                .find_map(|a| a.field(n).map(|fi| fi.ty)),
+            FieldRef::Namespace(ns, n) => self
+                .schema
+                .namespace(ns)
+                .and_then(|x| x.fields.iter().find(|fi| fi.name == *n))
+                .map(|fi| fi.ty),
+            _ => None,
+        };
+        let dflt = if matches!(ty, Some(Type::Ip | Type::Grants | Type::Chain)) {
+            String::new()
+        } else {
+            format!(", or give a default with `{name} ?? …`")
+        };
         let mut d = Diagnostic::error(
             "P0218",
             span,
@@ -2534,17 +2553,18 @@ impl<'s> Checker<'s> {
         d = match strict_true {
             Some(true) => d
                 .help(format!(
-                    "a missing value must not loosen the decision: let the comparison hold without it, `not has {name} or …`, or give a default with `{name} ?? …`"
+                    "a missing value must not loosen the decision: let the comparison hold without it, `not has {name} or …`{dflt}"
                 ))
                 .fix(site, format!("(not has {name} or {text})")),
             Some(false) => d
                 .help(format!(
-                    "a missing value must not loosen the decision: let the comparison fail without it, `has {name} and …`, or give a default with `{name} ?? …`"
+                    "a missing value must not loosen the decision: let the comparison fail without it, `has {name} and …`{dflt}"
                 ))
                 .fix(site, format!("(has {name} and {text})")),
             None => d
                 .help(format!(
-                    "write `has {name} and …`, `not has {name} or …`, or give a default with `{name} ?? …`"
+                    "write `has {name} and …`{}`not has {name} or …`{dflt}",
+                    if dflt.is_empty() { " or " } else { ", " }
                 ))
                 .fix(site, format!("(has {name} and {text})")),
         };
