@@ -70,6 +70,7 @@ when payments.transfer not has context.time or not has actor.tz or hour(context.
 when payments.transfer has context.grants and grant_active(context.grants, "transfers") then allow "granted"
 when payments.transfer has actor.chain and (chain_widens(actor.chain) or len(actor.chain) > 3) then deny "delegation"
 when email.send has actor.chain and beyond_chain(to, actor.chain) then escalate "beyond the chain"
+when payments.transfer not has context.ip or context.ip not in {"10.0.0.0/8", "2001:db8::/32"} or in_cidr(context.ip, "198.51.100.0/24") then escalate "network"
 "#,
     );
     let requests = [
@@ -86,6 +87,10 @@ when email.send has actor.chain and beyond_chain(to, actor.chain) then escalate 
                            "grants": [{"scope": "transfers", "action": "payments.*", "expires": "2026-12-05T16:00:00Z", "granted_by": "alice"}]}}),
         json!({"action": "payments.transfer", "args": {"amount": i64::MAX, "currency": "usd", "payee": "acme-tax"},
                "actor": {"tz": "Nowhere/Land"}, "context": {"time": "2026-12-05T15:00:00Z"}}),
+        // Addresses, IPv4, IPv6 and mapped.
+        json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"}, "context": {"ip": "10.1.2.3"}}),
+        json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"}, "context": {"ip": "2001:db8::7"}}),
+        json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"}, "context": {"ip": "::ffff:198.51.100.9"}}),
         // A delegation chain.
         json!({"action": "payments.transfer", "args": {"amount": 900, "currency": "usd", "payee": "acme-tax"},
                "actor": {"chain": [{"id": "u", "kind": "human", "scopes": ["a"]}, {"id": "p", "kind": "agent", "scopes": ["a", "b"]}]}}),

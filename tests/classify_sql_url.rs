@@ -86,7 +86,8 @@ fn sql_attacks() -> Vec<Case> {
     vec![
         // Statements the gate must see, however they are written.
         sql("sql_query", "DROP TABLE users", p, "deny", "dropping a production table"),
-        sql("sql_query", "DROP TABLE users", d, "escalate", "destructive outside production still needs a human"),
+        sql("sql_query", "DROP TABLE users", d, "deny", "dropping a table is db.drop_table whichever tool does it, denied in every environment"),
+        sql("sql_query", "DELETE FROM users", d, "escalate", "destructive outside production still needs a human"),
         sql("sql_query", "select 1; DrOp TaBlE users", p, "deny", "the second statement runs too"),
         sql("execute_sql", "SELECT * FROM t; DELETE FROM users", p, "deny", "a DELETE without WHERE after a read"),
         sql("execute_sql", "SELECT 1;;; TRUNCATE users", p, "deny", "empty statements hide nothing"),

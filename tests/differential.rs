@@ -433,3 +433,40 @@ fn vm_agrees_on_the_example_policy() {
     assert!(requests.len() >= 4);
     agree(&c, &requests, src);
 }
+
+#[test]
+fn vm_agrees_on_addresses_and_networks() {
+    let src = r#"
+let nets = {"10.0.0.0/8", "192.168.1.0/24", "2001:db8::/32", "0.0.0.0/0"}
+when payments.refund has context.ip and context.ip in nets and amount > 100 then deny "a"
+when payments.refund has context.ip and context.ip not in {"10.1.0.0/16", "fd00::/8"} then escalate "b"
+when payments.refund has context.ip and (in_cidr(context.ip, "203.0.113.7") or context.ip == "::1") then allow "c"
+when payments.refund has context.ip and context.ip != "192.168.1.1" and amount < 50 then allow "d"
+"#;
+    let c = compile_ok(src);
+    let mut requests = Vec::new();
+    for ip in [
+        "10.1.2.3",
+        "10.2.0.1",
+        "::ffff:10.1.9.9",
+        "192.168.1.1",
+        "::ffff:192.168.1.1",
+        "203.0.113.7",
+        "::1",
+        "fd00::1",
+        "2001:db8:1::1",
+        "2001:db9::1",
+        "8.8.8.8",
+        "0.0.0.0",
+        "255.255.255.255",
+        "::",
+    ] {
+        for amount in [10, 500] {
+            requests.push(json!({"action": "payments.refund",
+                "args": {"amount": amount, "currency": "usd", "charge_id": "c"},
+                "context": {"ip": ip}}));
+        }
+    }
+    requests.push(json!({"action": "payments.refund", "args": {"amount": 10, "currency": "usd", "charge_id": "c"}}));
+    agree(&c, &requests, src);
+}

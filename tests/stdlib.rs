@@ -13,7 +13,7 @@ use common::decide;
 use permit0_compiler::schema::Type;
 use serde_json::{json, Value};
 
-use common::stdlib;
+use common::{stdlib, strictness};
 
 #[test]
 fn every_taxonomy_action_gets_a_decision() {
@@ -610,4 +610,185 @@ fn leaving_out_an_actor_or_context_value_never_loosens_a_stdlib_decision() {
     }
     assert!(checked > 50, "only {checked} omissions tried");
     assert!(loosened.is_empty(), "{}", loosened.join("\n"));
+}
+
+/// One effect, one verdict: a raw call that reaches the effect of a
+/// dedicated action decides exactly as that action does — same action,
+/// verdict, reason and rule — and a raw call the mappings are not sure of
+/// is never looser than the dedicated action.
+#[test]
+fn one_effect_gets_one_verdict_whichever_tool_reaches_it() {
+    let (_, p) = stdlib();
+    let ctx = |env: &str| json!({"org_domain": ORG, "workspace": "/work/proj", "env": env});
+    let call = |tool: &str, args: Value, env: &str| json!({"tool": tool, "args": args, "context": ctx(env)});
+    let action = |name: &str, args: Value, env: &str| json!({"action": name, "args": args, "context": ctx(env)});
+    let same = |dedicated: Value, raws: Vec<Value>| {
+        let want = decide(p, dedicated.clone());
+        for r in raws {
+            let got = decide(p, r.clone());
+            for k in ["action", "decision", "reason", "rule"] {
+                assert_eq!(
+                    got[k], want[k],
+                    "{k}: {r} decides as {dedicated}: {got} vs {want}"
+                );
+            }
+        }
+    };
+    for env in ["dev", "prod"] {
+        same(
+            action(
+                "db.drop_table",
+                json!({"table": "users", "cascade": false}),
+                env,
+            ),
+            vec![
+                call("sql_query", json!({"sql": "DROP TABLE users"}), env),
+                call(
+                    "execute_sql",
+                    json!({"query": "drop table if exists users;"}),
+                    env,
+                ),
+                call(
+                    "mysql_query",
+                    json!({"sql": "DROP TABLE `users` RESTRICT"}),
+                    env,
+                ),
+                call(
+                    "sqlite_query",
+                    json!({"statement": "DROP TABLE users"}),
+                    env,
+                ),
+            ],
+        );
+        same(
+            action(
+                "db.truncate_table",
+                json!({"table": "orders", "cascade": true}),
+                env,
+            ),
+            vec![
+                call(
+                    "postgres_query",
+                    json!({"sql": "TRUNCATE TABLE orders CASCADE"}),
+                    env,
+                ),
+                call("run_sql", json!({"sql": "truncate orders cascade"}), env),
+            ],
+        );
+    }
+    for (branch, force, commands) in [
+        (
+            "main",
+            true,
+            vec![
+                "git push --force origin main",
+                "git push -f origin main",
+                "git push origin +HEAD:main",
+            ],
+        ),
+        (
+            "main",
+            false,
+            vec!["git push origin main", "git push -u origin HEAD:main"],
+        ),
+        (
+            "feature/x",
+            true,
+            vec!["git push --force-with-lease origin feature/x"],
+        ),
+        (
+            "feature/x",
+            false,
+            vec!["git push origin feature/x", "git push -q origin feature/x"],
+        ),
+    ] {
+        let dedicated = call(
+            "git_push",
+            json!({"repo": "origin", "branch": branch, "force": force, "remote": "origin"}),
+            "prod",
+        );
+        let raws = commands
+            .iter()
+            .flat_map(|c| {
+                let argv: Vec<&str> = c.split(' ').collect();
+                [
+                    call("Bash", json!({"command": c}), "prod"),
+                    call("run_command", json!({"argv": argv}), "prod"),
+                ]
+            })
+            .collect();
+        same(dedicated, raws);
+    }
+    // Not certain: the generic action, never looser than the dedicated one.
+    let strict = |dedicated: Value, raw: Value| {
+        let (d, r) = (decide(p, dedicated.clone()), decide(p, raw.clone()));
+        let (d, r) = (
+            d["decision"].as_str().unwrap(),
+            r["decision"].as_str().unwrap(),
+        );
+        assert!(
+            strictness(r) >= strictness(d),
+            "{raw}: {r} is looser than {dedicated}: {d}"
+        );
+    };
+    for sql in [
+        "select 1; DROP TABLE users",
+        "DROP TABLE users -- done",
+        "/* x */ DROP TABLE users",
+        "SELECT 1 /*!50000 ; DROP TABLE users */",
+    ] {
+        strict(
+            action(
+                "db.drop_table",
+                json!({"table": "users", "cascade": false}),
+                "dev",
+            ),
+            call("sql_query", json!({"sql": sql}), "dev"),
+        );
+    }
+    for cmd in [
+        "git push --force origin main; true",
+        "cd app && git push --force origin main",
+        "git -C app push --force origin main",
+        "git push --force",
+        "git push --force origin 'main'",
+    ] {
+        strict(
+            call(
+                "git_push",
+                json!({"repo": "acme/app", "branch": "main", "force": true}),
+                "prod",
+            ),
+            call("Bash", json!({"command": cmd}), "prod"),
+        );
+    }
+    // A branch only the running shell knows: no dedicated call names it,
+    // and the generic action puts a human in front of it.
+    assert_eq!(
+        decide(
+            p,
+            call(
+                "Bash",
+                json!({"command": "git push --force origin $BRANCH"}),
+                "prod"
+            )
+        )["decision"],
+        "escalate"
+    );
+    // Everyday work is decided as before.
+    assert_eq!(
+        decide(
+            p,
+            call(
+                "sql_query",
+                json!({"sql": "SELECT * FROM users WHERE id = 1"}),
+                "prod"
+            )
+        )["decision"],
+        "allow"
+    );
+    assert_eq!(
+        decide(p, call("Bash", json!({"command": "git status"}), "prod"))["decision"],
+        "allow"
+    );
 }

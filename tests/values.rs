@@ -430,6 +430,40 @@ fn a_per_level_ceiling_a_count_times_an_amount() {
     );
 }
 
+#[test]
+fn a_count_times_a_price_plus_a_margin_is_money() {
+    // `n * 100_00 + 1`: the literal 100_00 is the unit (money per level),
+    // the 1 added to it is 0.01 — the sum is money, compared with money.
+    let p = program(
+        "namespace actor {\n  clearance: int? \"clearance level\"\n}\n\
+         when payments.refund (actor.clearance ?? 0) * 100_00 + 1 <= amount then escalate \"over clearance\"\n\
+         when payments.refund amount - (actor.clearance ?? 0) * 100_00 > 50_00 then deny \"far over clearance\"\n\
+         when payments.refund then allow\n",
+    );
+    let r = |amount: i64, clearance: i64| {
+        json!({"action": "payments.refund",
+               "args": {"amount": amount, "currency": "usd", "charge_id": "ch_1"},
+               "actor": {"clearance": clearance}})
+    };
+    // Two levels: 200.00 is allowed, 200.01 escalates, 250.01 is denied.
+    assert_eq!(verdict(&p, r(200_00, 2)), "allow");
+    assert_eq!(verdict(&p, r(200_01, 2)), "escalate");
+    assert_eq!(verdict(&p, r(250_01, 2)), "deny");
+    // The session form the stdlib's caps use type-checks the same way.
+    compile_ok(
+        "when payments.refund session.count(payments.refund, 1h) * 50_00 + 1 < amount then escalate",
+    );
+    // A bare count is still not an amount.
+    let c = compile_src(
+        "when payments.refund session.count(payments.refund, 1h) + 1 < amount then escalate",
+    );
+    assert!(
+        c.diagnostics.iter().any(|d| d.code == "P0301"),
+        "a count compared with money is refused: {:?}",
+        c.diagnostics
+    );
+}
+
 fn hop(id: &str, kind: &str, scopes: &[&str]) -> serde_json::Value {
     json!({"id": id, "kind": kind, "scopes": scopes})
 }
@@ -506,4 +540,55 @@ when payments.refund then allow
         assert_eq!(d["decision"], "escalate", "{bad}");
         assert_eq!(d["rule"], serde_json::Value::Null, "{bad}");
     }
+}
+
+#[test]
+fn test_blocks_write_grants_and_hops_as_objects_inside_lists() {
+    // A test step gives `context.grants` as a caller would send it: a list
+    // of objects. The step's request is that JSON, and it decides as sent.
+    let c = compile_ok(&format!(
+        "{GRANTS}\ntest \"a grant covers a large refund for thirty minutes\" {{
+  payments.refund {{ amount: 250_00, currency: \"usd\", charge_id: \"ch_1\" }}
+    context {{ time: 2026-12-05T10:10:00Z, ip: \"::ffff:10.1.2.3\",
+               grants: [{{scope: \"refunds:large\", action: \"payments.refund\", \"not_before\": \"2026-12-05T10:00:00Z\",
+                         expires: \"2026-12-05T10:30:00Z\", granted_by: \"alice@acme.com\"}}] }} => allow
+  payments.refund {{ amount: 250_00, currency: \"usd\", charge_id: \"ch_2\" }}
+    context {{ time: 2026-12-05T10:40:00Z,
+               grants: [{{scope: \"refunds:large\", action: \"payments.*\",
+                         expires: \"2026-12-05T10:30:00Z\", granted_by: \"alice@acme.com\"}}] }} => escalate
+}}\n"
+    ));
+    let steps = &c.ir.tests[0].steps;
+    assert_eq!(
+        steps[0].request["context"]["grants"],
+        json!([{"scope": "refunds:large", "action": "payments.refund", "not_before": "2026-12-05T10:00:00Z",
+                "expires": "2026-12-05T10:30:00Z", "granted_by": "alice@acme.com"}])
+    );
+    let p = permit0_compiler::build_program(&c).unwrap();
+    for s in steps {
+        assert_eq!(
+            verdict(&p, s.request.clone()),
+            s.expect.name(),
+            "{}",
+            s.request
+        );
+    }
+    // An object is a test value only; in a condition it is an error, and a
+    // key given twice in one object is refused.
+    let bad = compile_src(
+        "when payments.refund has context.tenant and context.tenant in {a: \"x\"} then deny",
+    );
+    assert!(
+        bad.diagnostics.iter().any(|d| d.code == "P0301"),
+        "{:?}",
+        bad.diagnostics
+    );
+    let twice = compile_src(
+        "test \"t\" {\n  payments.refund { amount: 1, currency: \"usd\", charge_id: \"c\" } actor { chain: [{id: \"a\", id: \"b\", kind: \"agent\", scopes: []}] } => deny\n}\n",
+    );
+    assert!(
+        twice.diagnostics.iter().any(|d| d.code == "P0215"),
+        "{:?}",
+        twice.diagnostics
+    );
 }

@@ -6,6 +6,7 @@
 use serde_json::Value as Json;
 
 pub mod paths;
+pub mod removal;
 pub mod secrets;
 pub mod shell;
 /// The builtins and their typed signatures live in the vocabulary crate:
@@ -347,6 +348,41 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 B::SqlHasWhere => Json::Bool(a.has_where),
                 B::SqlTables => list(a.tables.clone()),
                 _ => Json::Null,
+            }
+        }
+        // Exact recognizers for the conditional mappings: `none`, false or
+        // empty whenever the text is not certainly one such statement.
+        (
+            B::SqlRemoval | B::SqlRemovedTables | B::SqlRemovalCascade,
+            [Json::String(s), rest @ ..],
+        ) if rest.len() <= 1 => {
+            let engine = rest
+                .first()
+                .and_then(|e| e.as_str())
+                .and_then(sql::Engine::from_name);
+            let r = removal::table_removal(s, engine);
+            match (b, r) {
+                (B::SqlRemoval, r) => Json::String(r.map_or("none", |r| r.kind.name()).into()),
+                (B::SqlRemovalCascade, r) => Json::Bool(r.is_some_and(|r| r.cascade)),
+                (_, r) => list(r.map(|r| r.tables).unwrap_or_default()),
+            }
+        }
+        (B::SqlMayDropTable, [Json::String(s), rest @ ..]) if rest.len() <= 1 => {
+            let engine = rest
+                .first()
+                .and_then(|e| e.as_str())
+                .and_then(sql::Engine::from_name);
+            Json::Bool(removal::may_drop_table(s, engine))
+        }
+        (B::ShellGitPush, [Json::String(s)]) => Json::Bool(removal::git_push(s).is_some()),
+        (B::GitPushBranch | B::GitPushRemote | B::GitPushForce, [Json::String(s)]) => {
+            // Not one plain push: "" and false (the mappings read these only
+            // where `shell_git_push` holds).
+            let p = removal::git_push(s);
+            match b {
+                B::GitPushBranch => Json::String(p.map(|p| p.branch).unwrap_or_default()),
+                B::GitPushRemote => Json::String(p.map(|p| p.remote).unwrap_or_default()),
+                _ => Json::Bool(p.is_some_and(|p| p.force)),
             }
         }
         (B::ShellKind, [Json::String(s)]) => {

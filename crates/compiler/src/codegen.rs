@@ -56,6 +56,7 @@ pub fn type_wire(t: Type) -> Option<TypeWire> {
         Type::Set => TypeWire::Set,
         Type::Grants => TypeWire::Grants,
         Type::Chain => TypeWire::Chain,
+        Type::Ip => TypeWire::Ip,
         Type::Error => return None,
     })
 }
@@ -763,6 +764,10 @@ impl<'a> Gen<'a> {
                         ids.dedup();
                         let set = intern(&mut self.pools.enum_sets, ids).unwrap_or(0);
                         b.code.push(Instr::EnumInSet { slot, set, negate });
+                    }
+                    Type::Ip => {
+                        let set = self.set(b, items.clone());
+                        b.code.push(Instr::IpInSet { slot, set, negate });
                     }
                     _ => {
                         let set = self.set(b, items.clone());

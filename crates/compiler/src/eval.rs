@@ -32,6 +32,7 @@ enum V<'a> {
     Overflow,
     Grants(&'a [permit0_vm::value::Grant]),
     Chain(&'a [permit0_vm::value::Hop]),
+    Ip(std::net::IpAddr),
 }
 
 struct Ctx<'a> {
@@ -195,6 +196,7 @@ fn field<'a>(ctx: &Ctx<'a>, f: &FieldRef) -> Option<V<'a>> {
         Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
         Value::Grants(gs) => Some(V::Grants(gs)),
         Value::Chain(hops) => Some(V::Chain(hops)),
+        Value::Ip(a) => Some(V::Ip(*a)),
     }
 }
 
@@ -295,6 +297,9 @@ fn truth(ctx: &Ctx<'_>, e: &TExpr) -> bool {
                 (V::Enum(m), V::Strs(s)) => {
                     enum_name(ctx, elem, m).is_some_and(|n| s.iter().any(|y| *y == n))
                 }
+                (V::Ip(a), V::Strs(s)) => s
+                    .iter()
+                    .any(|n| permit0_vm::value::Net::parse(n).is_ok_and(|n| n.contains(a))),
                 _ => return false,
             };
             found != *negated

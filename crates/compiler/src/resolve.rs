@@ -21,6 +21,7 @@ pub enum Origin {
 
 pub const TYPE_NAMES: &[&str] = &[
     "bool", "int", "money", "string", "duration", "time", "list", "set", "enum", "grants", "chain",
+    "ip",
 ];
 
 pub fn resolve(files: &[(&ast::Ast, Origin)], version: &str) -> (Schema, Vec<Diagnostic>) {
@@ -352,6 +353,7 @@ impl Resolver {
                 "time" => Type::Time,
                 "grants" => Type::Grants,
                 "chain" => Type::Chain,
+                "ip" => Type::Ip,
                 "list" | "set" => {
                     self.diags.push(
                         Diagnostic::error(

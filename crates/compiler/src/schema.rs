@@ -31,6 +31,8 @@ pub enum Type {
     /// `actor.chain`: the delegation chain, read with `len`,
     /// `chain_widens` and `beyond_chain`.
     Chain,
+    /// An IPv4 or IPv6 address (`context.ip`), tested against networks.
+    Ip,
     /// Stands in after an error so one mistake is reported once.
     Error,
 }
@@ -225,6 +227,7 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Set => f.write_str("set<string>"),
             Type::Grants => f.write_str("grants"),
             Type::Chain => f.write_str("chain"),
+            Type::Ip => f.write_str("ip"),
             Type::Error => f.write_str("unknown"),
             Type::Enum(TIER_ENUM) => f.write_str("tier"),
             Type::Enum(id) => match self.schema.enum_def(id) {

@@ -55,7 +55,7 @@ impl ValTy {
                 Some(def) => ValTy::Members(def.members.clone()),
                 None => ValTy::Json,
             },
-            Type::Time | Type::Grants | Type::Chain | Type::Error => ValTy::Json,
+            Type::Time | Type::Grants | Type::Chain | Type::Ip | Type::Error => ValTy::Json,
         }
     }
 

@@ -32,6 +32,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.sum", "session.sum(action.field, window) -> money|int: the sum of that field over earlier actions within the window"),
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
+    ("in_cidr", "in_cidr(ip, networks) -> bool: the address lies in one of the networks (`in_cidr(context.ip, \"10.0.0.0/8\")`, a set literal or a `let` set); the same test as `context.ip in …`; an IPv4-mapped IPv6 address is its IPv4 address"),
     ("grant_active", "grant_active(grants[, scope]) -> bool: some grant of `context.grants` covers the action being decided at `context.time`: its action pattern matches, `not_before <= context.time < expires` (and its scope is `scope`); an expired or not-yet-valid grant reads as absent"),
     ("chain_widens", "chain_widens(chain) -> bool: some hop of `actor.chain` holds a scope the hop before it (its delegator) lacks"),
     ("beyond_chain", "beyond_chain(scopes, chain) -> bool: the list holds a scope the acting agent (the last hop of `actor.chain`) lacks; every scope, for an empty chain"),
@@ -42,6 +43,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 mod imports;
+mod ip;
 mod toolcond;
 
 pub const DECISIONS: &[&str] = &["allow", "escalate", "deny"];
@@ -783,6 +785,17 @@ impl<'s> Checker<'s> {
                 lhs,
                 rhs,
             } => self.binary(*op, *op_span, lhs, rhs, e.span, scope),
+            ExprKind::Object(_) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        e.span,
+                        "an object `{key: value}` is a test value, not a value in a condition",
+                    )
+                    .help("objects are written in test steps: `context { grants: [{scope: \"s\", …}] }`; a set of strings is `{\"a\", \"b\"}`"),
+                );
+                error()
+            }
             ExprKind::Error => error(),
         }
     }
@@ -1251,6 +1264,9 @@ impl<'s> Checker<'s> {
         if lt == Type::Error || rt == Type::Error {
             return error();
         }
+        if lt == Type::Ip || rt == Type::Ip {
+            return self.ip_test(op, op_span, (l, lt, lhs), (r, rt, rhs), span, scope);
+        }
         // `amount > n * 50_00`: a count times a literal, compared with money
         // or a duration, is money or a duration — the literal is the unit.
         let (lt, rt) = match (lt, rt) {
@@ -1506,6 +1522,12 @@ impl<'s> Checker<'s> {
                 return error();
             }
             return self.chain_call(&name, args, scope);
+        }
+        if name == "in_cidr" {
+            if !arity(self, 2) {
+                return error();
+            }
+            return self.in_cidr(args, span, scope);
         }
         if name == "grant_active" {
             if args.len() != 1 && !arity(self, 2) {
@@ -2373,16 +2395,40 @@ impl<'s> Checker<'s> {
             ExprKind::Duration(ms) => J::from(*ms),
             ExprKind::Time(t) => J::String(t.clone()),
             ExprKind::List(items) | ExprKind::Set(items) => {
+                // The elements of grants and chains are objects, checked
+                // when the request is bound; other lists hold strings.
+                let item = match ty {
+                    Some(Type::Grants | Type::Chain) | None => None,
+                    _ => Some(Type::Str),
+                };
                 let mut out = Vec::new();
                 for i in items {
-                    out.push(self.test_value(i, Some(Type::Str))?);
+                    out.push(self.test_value(i, item)?);
                 }
                 J::Array(out)
+            }
+            ExprKind::Object(entries) if !matches!(ty, Some(t) if t != Type::Error) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    if map.contains_key(&k.text) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "P0215",
+                                k.span,
+                                format!("`{}` is given twice", k.text),
+                            )
+                            .help("give each key once"),
+                        );
+                        return None;
+                    }
+                    map.insert(k.text.clone(), self.test_value(v, None)?);
+                }
+                J::Object(map)
             }
             _ => {
                 self.diags.push(
                     Diagnostic::error("P0215", e.span, "test values are literals")
-                        .help("write a number, a string, `true`/`false` or a list of strings"),
+                        .help("write a number, a string, `true`/`false`, a list, or an object `{key: value}` inside a list (a grant, a hop)"),
                 );
                 return None;
             }
@@ -2393,7 +2439,8 @@ impl<'s> Checker<'s> {
             (Some(Type::Time), J::String(_) | J::Number(_)) => true,
             (Some(Type::Str), J::String(_)) => true,
             (Some(Type::Bool), J::Bool(_)) => true,
-            (Some(Type::List | Type::Set), J::Array(_)) => true,
+            (Some(Type::List | Type::Set | Type::Grants | Type::Chain), J::Array(_)) => true,
+            (Some(Type::Ip), J::String(_)) => true,
             (Some(Type::Enum(id)), J::String(s)) => {
                 if self
                     .schema
@@ -2476,6 +2523,25 @@ impl<'s> Checker<'s> {
             .clone()
             .unwrap_or_else(|| (span, name.clone()));
         let strict_true = self.absence.strict_true.map(|s| s != self.absence.negated);
+        // Addresses, grants and chains have no literal to default to.
+        let ty = match f {
+            FieldRef::Action(n) => scope
+                .actions
+                .iter()
+                .filter_map(|a| self.schema.action(*a))
+                .find_map(|a| a.field(n).map(|fi| fi.ty)),
+            FieldRef::Namespace(ns, n) => self
+                .schema
+                .namespace(ns)
+                .and_then(|x| x.fields.iter().find(|fi| fi.name == *n))
+                .map(|fi| fi.ty),
+            _ => None,
+        };
+        let dflt = if matches!(ty, Some(Type::Ip | Type::Grants | Type::Chain)) {
+            String::new()
+        } else {
+            format!(", or give a default with `{name} ?? …`")
+        };
         let mut d = Diagnostic::error(
             "P0218",
             span,
@@ -2487,17 +2553,18 @@ impl<'s> Checker<'s> {
         d = match strict_true {
             Some(true) => d
                 .help(format!(
-                    "a missing value must not loosen the decision: let the comparison hold without it, `not has {name} or …`, or give a default with `{name} ?? …`"
+                    "a missing value must not loosen the decision: let the comparison hold without it, `not has {name} or …`{dflt}"
                 ))
                 .fix(site, format!("(not has {name} or {text})")),
             Some(false) => d
                 .help(format!(
-                    "a missing value must not loosen the decision: let the comparison fail without it, `has {name} and …`, or give a default with `{name} ?? …`"
+                    "a missing value must not loosen the decision: let the comparison fail without it, `has {name} and …`{dflt}"
                 ))
                 .fix(site, format!("(has {name} and {text})")),
             None => d
                 .help(format!(
-                    "write `has {name} and …`, `not has {name} or …`, or give a default with `{name} ?? …`"
+                    "write `has {name} and …`{}`not has {name} or …`{dflt}",
+                    if dflt.is_empty() { " or " } else { ", " }
                 ))
                 .fix(site, format!("(has {name} and {text})")),
         };
@@ -2586,8 +2653,15 @@ impl<'s> Checker<'s> {
             if let Some((at, msg)) = self.field_decl_label(&f, scope.actions) {
                 d = d.label(at, msg);
             }
-            self.diags
-                .push(d.help(format!("write a `{}` value", disp(ty))));
+            let help = if ty == Type::Ip {
+                format!(
+                    "an address has no default: guard it with `has {}` (see docs/language.md, \"Addresses\")",
+                    field_name(&f)
+                )
+            } else {
+                format!("write a `{}` value", disp(ty))
+            };
+            self.diags.push(d.help(help));
             return (TExpr::Field(f), ty);
         }
         let TExpr::Const(c) = d else {

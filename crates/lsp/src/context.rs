@@ -52,6 +52,9 @@ pub enum Owner {
     Tool,
     /// A request section: `actor { … }`.
     Section(String),
+    /// An object inside a section field's list: a grant of
+    /// `context { grants: [{ … }] }`, a hop of `actor { chain: [{ … }] }`.
+    Element { ns: String, field: String },
 }
 
 /// Where the cursor is.
@@ -662,12 +665,67 @@ impl<'a> Tokens<'a> {
             } => match (value, key) {
                 (true, Some(key)) if depth == 1 => Place::ObjectValue { owner, key },
                 (false, _) if depth == 1 => Place::ObjectKey { owner, used },
+                (true, Some(field)) if depth == 3 => match owner {
+                    Owner::Section(ns) => self.element_key(base, prefix, ns, field),
+                    _ => Place::Nothing,
+                },
                 _ => Place::Nothing,
             },
             S::AfterObject(None) => Place::TestSection,
             S::AfterObject(Some(_)) => Place::Nothing,
             S::Expect => Place::Decision,
             S::Closed => Place::TopLevel,
+        }
+    }
+
+    /// Inside `field: [{ … }]` of a request section: a key of the innermost
+    /// open object, when the cursor is where a key goes (after its `{` or a
+    /// `,`); the keys written before it are `used`.
+    fn element_key(&self, base: usize, prefix: &[Token<'_>], ns: String, field: String) -> Place {
+        let mut depth = 0usize;
+        let mut open = None;
+        for (i, (_, t, _)) in prefix.iter().enumerate().rev() {
+            match t {
+                Tok::RBrace | Tok::RBracket | Tok::RParen => depth += 1,
+                Tok::LBrace | Tok::LBracket | Tok::LParen if depth == 0 => {
+                    open = Some(i);
+                    break;
+                }
+                Tok::LBrace | Tok::LBracket | Tok::LParen => depth -= 1,
+                _ => {}
+            }
+        }
+        let Some(open) = open else {
+            return Place::Nothing;
+        };
+        if !matches!(prefix.get(open).map(|t| &t.1), Some(Tok::LBrace)) {
+            return Place::Nothing;
+        }
+        let inner = prefix.get(open + 1..).unwrap_or_default();
+        let mut used = Vec::new();
+        let mut level = 0usize;
+        for (j, (_, t, _)) in inner.iter().enumerate() {
+            match t {
+                Tok::LBrace | Tok::LBracket | Tok::LParen => level += 1,
+                Tok::RBrace | Tok::RBracket | Tok::RParen => level = level.saturating_sub(1),
+                Tok::Colon if level == 0 && j > 0 => match inner.get(j - 1).map(|t| &t.1) {
+                    Some(Tok::Str(k)) => used.push(k.clone()),
+                    Some(w) if is_word(w) => used.push(self.word(base, open + j)),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        match prefix.last().map(|t| &t.1) {
+            Some(Tok::LBrace) if inner.is_empty() => Place::ObjectKey {
+                owner: Owner::Element { ns, field },
+                used,
+            },
+            Some(Tok::Comma) if level == 0 => Place::ObjectKey {
+                owner: Owner::Element { ns, field },
+                used,
+            },
+            _ => Place::Nothing,
         }
     }
 

@@ -235,3 +235,48 @@ fn local_time_functions_complete_in_a_condition() {
     );
     assert!(has(&items, "hour") && has(&items, "minute") && has(&items, "date"));
 }
+
+#[test]
+fn address_tests_complete_in_a_condition_and_ip_as_a_type() {
+    let items = complete("when payments.refund $0");
+    assert!(
+        item(&items, "in_cidr")
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("in_cidr(ip, networks) -> bool")),
+        "{:?}",
+        labels(&items)
+    );
+    let items = complete("namespace context {\n  egress_ip: $0\n}\n");
+    assert!(has(&items, "ip"), "{:?}", labels(&items));
+}
+
+#[test]
+fn keys_of_grants_and_hops_inside_a_test_steps_lists() {
+    let items = complete(
+        "test \"t\" {\n  payments.refund { amount: 5 } context { grants: [{ $0 }] } => allow\n}",
+    );
+    assert!(
+        has(&items, "scope") && has(&items, "expires") && has(&items, "granted_by"),
+        "{:?}",
+        labels(&items)
+    );
+    assert_eq!(insert_text(item(&items, "scope")), "scope: ");
+    // Keys already written are not offered again.
+    let items = complete(
+        "test \"t\" {\n  payments.refund { amount: 5 } context { grants: [{scope: \"s\", $0 }] } => allow\n}",
+    );
+    assert!(
+        !has(&items, "scope") && has(&items, "action"),
+        "{:?}",
+        labels(&items)
+    );
+    let items = complete(
+        "test \"t\" {\n  payments.refund { amount: 5 } actor { chain: [{id: \"u\", kind: \"human\", scopes: []}, { $0 }] } => allow\n}",
+    );
+    assert!(
+        has(&items, "kind") && has(&items, "scopes"),
+        "{:?}",
+        labels(&items)
+    );
+}

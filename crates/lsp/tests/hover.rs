@@ -181,3 +181,17 @@ fn local_time_functions_and_the_actors_zone_hover() {
     .expect("hover");
     assert!(h.contains("IANA time zone"), "{h}");
 }
+
+#[test]
+fn addresses_hover_with_their_type_and_the_network_test() {
+    let h = hover(
+        "when payments.refund has context.ip and in_ci$0dr(context.ip, \"10.0.0.0/8\") then deny\n",
+    )
+    .expect("hover");
+    assert!(h.contains("in_cidr(ip, networks) -> bool"), "{h}");
+    assert!(h.contains("IPv4-mapped"), "{h}");
+    let h =
+        hover("when payments.refund has context.i$0p and context.ip in \"10.0.0.0/8\" then deny\n")
+            .expect("hover");
+    assert!(h.contains("context.ip: ip?"), "{h}");
+}

@@ -277,6 +277,9 @@ pub enum ExprKind {
     Set(Vec<Expr>),
     /// `["a", "b"]`
     List(Vec<Expr>),
+    /// `{scope: "x", expires: "…"}`: an object, read only as a test value
+    /// (a grant or a hop inside a list).
+    Object(Vec<(Name, Expr)>),
     /// `( … )`, kept so the formatter prints what the author wrote.
     Paren(Box<Expr>),
     Not(Box<Expr>),

@@ -231,6 +231,11 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0308", "arithmetic that overflows"),
     ("P0309", "an unknown time zone"),
     ("P0310", "a time literal that is not a valid time"),
+    ("P0311", "not an IP address or network"),
+    (
+        "P0312",
+        "a network that is not written in its canonical form",
+    ),
     ("P0401", "rule can never match"),
     ("P0402", "rule shadowed by an earlier rule"),
     ("P0403", "deprecated action name"),

@@ -986,6 +986,18 @@ fn write_expr(e: &Expr, out: &mut String) {
             write_list(items, ", ", out);
             out.push(']');
         }
+        ExprKind::Object(entries) => {
+            out.push_str("{ ");
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&key(k));
+                out.push_str(": ");
+                write_expr(v, out);
+            }
+            out.push_str(" }");
+        }
         ExprKind::Paren(inner) => {
             out.push('(');
             write_expr(inner, out);
@@ -1238,6 +1250,12 @@ fn erase_expr(root: &mut Expr) {
             ExprKind::Call { func, args } => {
                 erase_path(func);
                 stack.extend(args.iter_mut());
+            }
+            ExprKind::Object(entries) => {
+                for (k, v) in entries.iter_mut() {
+                    erase_name(k);
+                    stack.push(v);
+                }
             }
             ExprKind::Set(items)
             | ExprKind::List(items)

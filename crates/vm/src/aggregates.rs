@@ -118,6 +118,7 @@ fn value_hash(v: &Value) -> Option<i64> {
         Value::Str(t) => h.write(t.folded.as_bytes()),
         Value::Grants(gs) => h.write(crate::value::grants_json(gs).to_string().as_bytes()),
         Value::Chain(hops) => h.write(crate::value::chain_json(hops).to_string().as_bytes()),
+        Value::Ip(a) => h.write(a.to_string().as_bytes()),
         Value::List(items) => {
             for t in items.iter() {
                 h.write(t.folded.as_bytes());

@@ -383,6 +383,9 @@ impl Program {
             Value::Chain(hops) => {
                 let _ = o.json(k, &crate::value::chain_json(hops));
             }
+            Value::Ip(a) => {
+                o.str(k, &a.to_string());
+            }
             Value::List(items) => {
                 let mut raw: Vec<&str> = items.iter().map(|t| &*t.raw).collect();
                 if ty == TypeWire::Set {

@@ -125,6 +125,11 @@ fn render(p: &Program, a: &crate::program::ActionRt, ins: &Instr) -> String {
             set: k,
             negate,
         } => format!("{name:14} {} {} {}", slot(s), inn(negate), set(k)),
+        Instr::IpInSet {
+            slot: s,
+            set: k,
+            negate,
+        } => format!("{name:14} {} {} {}", slot(s), inn(negate), set(k)),
         Instr::StrInSlot { a: x, b: y, negate } => {
             format!("{name:14} {} {} {}", slot(x), inn(negate), slot(y))
         }

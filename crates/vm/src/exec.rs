@@ -65,9 +65,12 @@ fn slot(req: &Request, s: u8) -> Result<&Value, Fault> {
 fn textual(v: &Value) -> Result<&Value, Fault> {
     match v {
         Value::Str(_) | Value::List(_) | Value::Absent => Ok(v),
-        Value::Bool(_) | Value::Int(_) | Value::Enum(_) | Value::Grants(_) | Value::Chain(_) => {
-            Err(Fault::Type)
-        }
+        Value::Bool(_)
+        | Value::Int(_)
+        | Value::Enum(_)
+        | Value::Grants(_)
+        | Value::Chain(_)
+        | Value::Ip(_) => Err(Fault::Type),
     }
 }
 
@@ -156,6 +159,7 @@ impl Program {
                 | Instr::StrEqK { .. }
                 | Instr::StrEqSlot { .. }
                 | Instr::StrInSet { .. }
+                | Instr::IpInSet { .. }
                 | Instr::StrInSlot { .. }
                 | Instr::ListHasK { .. }
                 | Instr::TextK { .. }
@@ -329,6 +333,15 @@ impl Program {
                 (Value::Absent, _) => false,
                 _ => return Err(Fault::Type),
             },
+            Instr::IpInSet {
+                slot: s,
+                set,
+                negate,
+            } => match (slot(req, s)?, pool(&self.nets, set)?) {
+                (Value::Ip(a), nets) => nets.iter().any(|n| n.contains(*a)) != negate,
+                (Value::Absent, _) => false,
+                _ => return Err(Fault::Type),
+            },
             Instr::StrInSlot { a: x, b: y, negate } => match (slot(req, x)?, slot(req, y)?) {
                 (Value::Str(t), Value::List(l)) => l.iter().any(|e| e.raw == t.raw) != negate,
                 (Value::Absent | Value::Str(_), Value::Absent | Value::List(_)) => false,
@@ -493,6 +506,7 @@ impl Program {
                 | Instr::StrEqK { .. }
                 | Instr::StrEqSlot { .. }
                 | Instr::StrInSet { .. }
+                | Instr::IpInSet { .. }
                 | Instr::StrInSlot { .. }
                 | Instr::ListHasK { .. }
                 | Instr::TextK { .. }

@@ -70,6 +70,7 @@ pub fn value_json(v: &Value, program: &Program, ty: crate::wire::TypeWire) -> Js
         },
         Value::Str(t) => Json::String(t.raw.to_string()),
         Value::Grants(gs) => crate::value::grants_json(gs),
+        Value::Ip(a) => Json::String(a.to_string()),
         Value::Chain(hops) => crate::value::chain_json(hops),
         Value::List(items) => Json::Array(
             items
@@ -88,6 +89,7 @@ fn slots_read(ins: &Instr) -> Vec<u8> {
         | Instr::EnumInSet { slot, .. }
         | Instr::StrEqK { slot, .. }
         | Instr::StrInSet { slot, .. }
+        | Instr::IpInSet { slot, .. }
         | Instr::TextK { slot, .. }
         | Instr::TextAnyOf { slot, .. }
         | Instr::Match { slot, .. }

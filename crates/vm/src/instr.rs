@@ -137,6 +137,13 @@ pub enum Instr {
         set: ConstIdx,
         negate: bool,
     },
+    /// acc = slot (ip) lies in one of the networks of sets[set] (none of
+    /// them when `negate`); false when the slot is absent (format 6)
+    IpInSet {
+        slot: Slot,
+        set: ConstIdx,
+        negate: bool,
+    },
     /// acc = slot a (string) is an element of slot b (list), exactly
     StrInSlot { a: Slot, b: Slot, negate: bool },
     /// acc = slot (list) has an element equal to strs[k], exactly
@@ -252,6 +259,7 @@ impl Instr {
             Instr::StrEqK { .. } => "str.eq.k",
             Instr::StrEqSlot { .. } => "str.eq.slot",
             Instr::StrInSet { .. } => "str.in.set",
+            Instr::IpInSet { .. } => "ip.in.set",
             Instr::StrInSlot { .. } => "str.in.slot",
             Instr::ListHasK { .. } => "list.has.k",
             Instr::TextK { .. } => "text.k",

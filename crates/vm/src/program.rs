@@ -147,6 +147,9 @@ pub struct Program {
     pub(crate) ints: Vec<i64>,
     pub(crate) strs: Vec<Box<str>>,
     pub(crate) sets: Vec<Box<[Box<str>]>>,
+    /// Each string set read as networks (`ip.in.set`), empty for a set
+    /// that is not one (format 6).
+    pub(crate) nets: Vec<Box<[crate::value::Net]>>,
     pub(crate) enum_sets: Vec<Box<[u16]>>,
     pub(crate) matchers: Vec<MatcherRt>,
     pub(crate) aggregates: Vec<AggregateWire>,
@@ -510,6 +513,15 @@ impl Program {
                 Ok(s.iter().map(|x| x.as_str().into()).collect())
             })
             .collect::<Result<_, _>>()?;
+        let nets = sets
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|x| crate::value::Net::parse(x).ok())
+                    .collect::<Option<Box<[_]>>>()
+                    .unwrap_or_default()
+            })
+            .collect();
         let enum_sets: Vec<Box<[u16]>> = w
             .enum_sets
             .iter()
@@ -542,6 +554,7 @@ impl Program {
             ints: w.ints,
             strs: w.strs.into_iter().map(Into::into).collect(),
             sets,
+            nets,
             enum_sets,
             matchers,
             context_time,

@@ -445,6 +445,7 @@ pub(crate) fn expected(ty: TypeWire) -> &'static str {
         TypeWire::Grants => {
             "an array of grants {\"scope\", \"action\", \"not_before\"?, \"expires\", \"granted_by\"}"
         }
+        TypeWire::Ip => "an IPv4 or IPv6 address (`10.1.2.3`, `2001:db8::1`)",
     }
 }
 
@@ -1002,6 +1003,17 @@ impl Program {
             }
             TypeWire::Grants => Value::Grants(bind_grants(v, label)?),
             TypeWire::Chain => Value::Chain(bind_chain(v, label)?),
+            TypeWire::Ip => {
+                let s = v.as_str().ok_or_else(wrong)?;
+                Value::Ip(crate::value::parse_ip(s).map_err(|why| {
+                    let shown: String = s.chars().take(64).collect();
+                    BindError::WrongType {
+                        field: label.to_string(),
+                        expected: why.to_string(),
+                        found: format!("`{shown}`"),
+                    }
+                })?)
+            }
             TypeWire::Enum(e) => {
                 let s = v.as_str().ok_or_else(wrong)?;
                 let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);

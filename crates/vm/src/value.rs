@@ -228,6 +228,142 @@ pub fn grants_json(gs: &[Grant]) -> serde_json::Value {
     )
 }
 
+/// A client address as the request sent it, read strictly with the
+/// standard library's parsers (`Ipv4Addr`/`Ipv6Addr`: no octal or short
+/// IPv4 forms, no zone ids, no brackets, no spaces). An IPv4-mapped IPv6
+/// address (`::ffff:10.1.2.3`) is its IPv4 address, so a mapped spelling
+/// cannot escape an IPv4 network; a deprecated IPv4-compatible one
+/// (`::10.1.2.3`, other than `::` and `::1`) is refused rather than
+/// guessed at (docs/language.md, "Addresses").
+pub fn parse_ip(s: &str) -> Result<std::net::IpAddr, &'static str> {
+    use std::net::IpAddr;
+    let ip: IpAddr = s
+        .parse()
+        .map_err(|_| "an IPv4 or IPv6 address (`10.1.2.3`, `2001:db8::1`)")?;
+    Ok(match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                IpAddr::V4(v4)
+            } else {
+                let bits = u128::from(v6);
+                if bits >> 32 == 0 && bits > 1 {
+                    return Err("not a deprecated IPv4-compatible address (`::a.b.c.d`): send the IPv4 address");
+                }
+                ip
+            }
+        }
+    })
+}
+
+/// A network (`10.0.0.0/8`, `2001:db8::/32`) of an `ip` test. Built by
+/// [`Net::parse`], which accepts only the canonical network form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Net {
+    v4: bool,
+    /// The network address, IPv4 in the low 32 bits.
+    bits: u128,
+    prefix: u8,
+}
+
+/// Why a network literal is not one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetError {
+    /// Not an address, or not `address/prefix`.
+    Malformed,
+    /// The prefix is longer than the address (33 for IPv4, 129 for IPv6).
+    PrefixTooLong(u8),
+    /// Bits are set after the prefix: the network is the one given here.
+    HostBits(String),
+    /// An IPv4-mapped IPv6 network: the IPv4 network is the one given here.
+    Mapped(String),
+}
+
+impl Net {
+    /// `a.b.c.d/n`, `x:y::/n` or a single address (a /32 or /128), in the
+    /// strict address syntax of [`parse_ip`]; bits after the prefix must
+    /// be zero.
+    pub fn parse(s: &str) -> Result<Net, NetError> {
+        use std::net::IpAddr;
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => {
+                if p.is_empty()
+                    || p.len() > 3
+                    || !p.bytes().all(|b| b.is_ascii_digit())
+                    || (p.len() > 1 && p.starts_with('0'))
+                {
+                    return Err(NetError::Malformed);
+                }
+                (a, Some(p.parse::<u8>().map_err(|_| NetError::Malformed)?))
+            }
+            None => (s, None),
+        };
+        let ip: IpAddr = addr.parse().map_err(|_| NetError::Malformed)?;
+        let (v4, bits, max) = match ip {
+            IpAddr::V4(a) => (true, u128::from(u32::from(a)), 32u8),
+            IpAddr::V6(a) => (false, u128::from(a), 128u8),
+        };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return Err(NetError::PrefixTooLong(prefix));
+        }
+        let net = Net {
+            v4,
+            bits: bits & mask(prefix, max),
+            prefix,
+        };
+        if let IpAddr::V6(a) = ip {
+            if let (Some(m), true) = (a.to_ipv4_mapped(), prefix >= 96) {
+                let v4net = Net {
+                    v4: true,
+                    bits: u128::from(u32::from(m)) & mask(prefix - 96, 32),
+                    prefix: prefix - 96,
+                };
+                return Err(NetError::Mapped(v4net.to_string()));
+            }
+        }
+        if net.bits != bits {
+            return Err(NetError::HostBits(net.to_string()));
+        }
+        Ok(net)
+    }
+
+    /// The address lies in the network (an IPv4 address never lies in an
+    /// IPv6 network, nor the reverse; mapped addresses are IPv4 already).
+    #[inline]
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let (v4, bits, max) = match ip {
+            std::net::IpAddr::V4(a) => (true, u128::from(u32::from(a)), 32u8),
+            std::net::IpAddr::V6(a) => (false, u128::from(a), 128u8),
+        };
+        v4 == self.v4 && bits & mask(self.prefix, max) == self.bits
+    }
+}
+
+/// The top `prefix` bits of a `max`-bit address.
+fn mask(prefix: u8, max: u8) -> u128 {
+    let all: u128 = if max >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << max) - 1
+    };
+    match max.checked_sub(prefix) {
+        Some(rest) if rest < 128 => all & !((1u128 << rest) - 1),
+        _ => 0,
+    }
+}
+
+impl std::fmt::Display for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.v4 {
+            let a = std::net::Ipv4Addr::from(u32::try_from(self.bits).unwrap_or(0));
+            write!(f, "{a}/{}", self.prefix)
+        } else {
+            write!(f, "{}/{}", std::net::Ipv6Addr::from(self.bits), self.prefix)
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Value {
     /// An optional field the request did not send. Every test of it is false.
@@ -244,6 +380,8 @@ pub enum Value {
     Grants(std::sync::Arc<[Grant]>),
     /// `actor.chain` (format 5).
     Chain(std::sync::Arc<[Hop]>),
+    /// An `ip` field, IPv4-mapped addresses as their IPv4 address (format 6).
+    Ip(std::net::IpAddr),
 }
 
 #[cfg(test)]
@@ -285,5 +423,69 @@ mod tests {
             Arc::ptr_eq(&t.raw, &t.folded),
             "one allocation for a string folding leaves alone"
         );
+    }
+
+    #[test]
+    fn addresses_are_read_strictly_and_mapped_forms_are_ipv4() {
+        let v4 = |s: &str| parse_ip(s).map(|a| a.to_string());
+        assert_eq!(v4("10.1.2.3").unwrap(), "10.1.2.3");
+        assert_eq!(v4("::ffff:10.1.2.3").unwrap(), "10.1.2.3");
+        assert_eq!(v4("::FFFF:0a01:0203").unwrap(), "10.1.2.3");
+        assert_eq!(v4("0:0:0:0:0:ffff:10.1.2.3").unwrap(), "10.1.2.3");
+        assert_eq!(v4("2001:DB8::1").unwrap(), "2001:db8::1");
+        assert_eq!(v4("::1").unwrap(), "::1");
+        for bad in [
+            "010.1.2.3",
+            "10.1",
+            "167838211",
+            "0x0a.1.2.3",
+            "10.1.2.3 ",
+            " 10.1.2.3",
+            "fe80::1%eth0",
+            "[::1]",
+            "10.1.2.3/32",
+            "::10.1.2.3",
+            "",
+            "10.1.2.256",
+        ] {
+            assert!(parse_ip(bad).is_err(), "{bad:?} is refused");
+        }
+    }
+
+    #[test]
+    fn networks_are_canonical_and_contain_their_addresses() {
+        let n = Net::parse("10.0.0.0/8").unwrap();
+        assert!(n.contains(parse_ip("10.200.3.4").unwrap()));
+        assert!(n.contains(parse_ip("::ffff:10.200.3.4").unwrap()));
+        assert!(!n.contains(parse_ip("11.0.0.1").unwrap()));
+        assert!(!n.contains(parse_ip("::a00:1").unwrap_or(std::net::IpAddr::from([0u8; 16]))));
+        let all4 = Net::parse("0.0.0.0/0").unwrap();
+        assert!(all4.contains(parse_ip("203.0.113.9").unwrap()));
+        assert!(!all4.contains(parse_ip("2001:db8::1").unwrap()));
+        let v6 = Net::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains(parse_ip("2001:db8:ffff::1").unwrap()));
+        assert!(!v6.contains(parse_ip("2001:db9::1").unwrap()));
+        assert_eq!(v6.to_string(), "2001:db8::/32");
+        assert_eq!(Net::parse("10.1.2.3").unwrap().to_string(), "10.1.2.3/32");
+        assert_eq!(
+            Net::parse("10.1.2.3/8"),
+            Err(NetError::HostBits("10.0.0.0/8".into()))
+        );
+        assert_eq!(Net::parse("10.0.0.0/33"), Err(NetError::PrefixTooLong(33)));
+        assert_eq!(Net::parse("::/129"), Err(NetError::PrefixTooLong(129)));
+        assert_eq!(
+            Net::parse("::ffff:10.0.0.0/104"),
+            Err(NetError::Mapped("10.0.0.0/8".into()))
+        );
+        for bad in [
+            "10.0.0.0/",
+            "10.0.0.0/08",
+            "10/8",
+            "10.0.0.0/8/8",
+            "x/8",
+            "10.0.0.0/-1",
+        ] {
+            assert_eq!(Net::parse(bad), Err(NetError::Malformed), "{bad}");
+        }
     }
 }

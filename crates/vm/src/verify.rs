@@ -137,6 +137,7 @@ fn verify_marks(p: &Program, a: &ActionRt, id: usize) -> Result<(), String> {
             | Instr::StrEqK { .. }
             | Instr::StrEqSlot { .. }
             | Instr::StrInSet { .. }
+            | Instr::IpInSet { .. }
             | Instr::StrInSlot { .. }
             | Instr::ListHasK { .. }
             | Instr::TextK { .. }
@@ -246,6 +247,13 @@ fn check_instr(
         Instr::StrInSet { slot, set, .. } => {
             need(slot_ty(a, slot)? == TypeWire::Str, "slot is not a string")?;
             need((set as usize) < p.sets.len(), "set out of range")
+        }
+        Instr::IpInSet { slot, set, .. } => {
+            need(slot_ty(a, slot)? == TypeWire::Ip, "slot is not an ip")?;
+            need(
+                p.nets.get(set as usize).is_some_and(|n| !n.is_empty()),
+                "set is not a set of networks",
+            )
         }
         Instr::ListHasK { slot, k, .. } => {
             need(

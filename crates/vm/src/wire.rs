@@ -19,7 +19,7 @@ use permit0_types::builtin::Builtin;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
@@ -94,6 +94,9 @@ pub enum TypeWire {
     Grants,
     /// `actor.chain`: the delegation chain (format 5).
     Chain,
+    /// An IPv4 or IPv6 address (`context.ip`), tested against networks
+    /// (format 6).
+    Ip,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

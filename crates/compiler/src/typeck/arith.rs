@@ -45,11 +45,27 @@ pub(crate) fn arith_type(op: ArithOp, l: Type, r: Type) -> Result<Type, &'static
     }
 }
 
-/// A count times an integer literal (`n * 50_00`), which takes its unit
-/// from what it is compared with.
+/// An int expression that may take its unit (money or a duration) from
+/// what it is compared with or added to: a count times an integer literal
+/// (`n * 50_00`: the literal is the unit), such products and literals
+/// added together (`n * 50_00 + 1`), and such a sum times a count. A bare
+/// count (`session.count(…)`, `n + 1`) never becomes an amount.
 pub(crate) fn unit_product(t: &TExpr) -> bool {
-    matches!(t, TExpr::Arith(ArithOp::Mul, a, b)
-        if matches!(**a, TExpr::Const(Const::Int(_))) || matches!(**b, TExpr::Const(Const::Int(_))))
+    match t {
+        TExpr::Arith(ArithOp::Mul, a, b) => {
+            matches!(**a, TExpr::Const(Const::Int(_)))
+                || matches!(**b, TExpr::Const(Const::Int(_)))
+                || unit_product(a)
+                || unit_product(b)
+        }
+        TExpr::Arith(ArithOp::Add | ArithOp::Sub, a, b) => {
+            let unit = |x: &TExpr| matches!(x, TExpr::Const(Const::Int(_))) || unit_product(x);
+            // One side a product, the other a product or a literal: a sum
+            // of two literals is folded before it gets here.
+            (unit_product(a) && unit(b)) || (unit(a) && unit_product(b))
+        }
+        _ => false,
+    }
 }
 
 /// `l op r` on known constants, or `None` when it overflows.
@@ -128,6 +144,21 @@ impl Checker<'_> {
                 return error();
             }
         }
+        // `amount - n * 50_00`: a count times a literal added to money or a
+        // duration is money or a duration — the literal is the unit.
+        let (lt, rt) = match (aop, lt, rt) {
+            (ArithOp::Add | ArithOp::Sub, Type::Money | Type::Duration, Type::Int)
+                if unit_product(&r) =>
+            {
+                (lt, lt)
+            }
+            (ArithOp::Add | ArithOp::Sub, Type::Int, Type::Money | Type::Duration)
+                if unit_product(&l) =>
+            {
+                (rt, rt)
+            }
+            _ => (lt, rt),
+        };
         let ty = match arith_type(aop, lt, rt) {
             Ok(t) => t,
             Err(help) => {

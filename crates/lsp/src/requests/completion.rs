@@ -78,6 +78,7 @@ const TYPE_NAMES: &[&str] = &[
     "list<string>",
     "set<string>",
     "enum { }",
+    "ip",
 ];
 
 const OPERATORS: &[(&str, &str)] = &[
@@ -527,6 +528,50 @@ impl Builder<'_> {
                 .map(|n| n.fields.clone())
                 .unwrap_or_default(),
             Owner::Tool => Vec::new(),
+            Owner::Element { ns, field } => {
+                let Some(f) = schema
+                    .namespace(ns)
+                    .and_then(|n| n.fields.iter().find(|f| f.name == *field))
+                else {
+                    return Vec::new();
+                };
+                let keys: &[(&str, Type, bool, &str)] = match f.ty {
+                    Type::Grants => &[
+                        ("scope", Type::Str, false, "the scope granted"),
+                        (
+                            "action",
+                            Type::Str,
+                            false,
+                            "the actions covered: an action, `domain.*` or `*`",
+                        ),
+                        ("not_before", Type::Time, true, "valid from (RFC 3339)"),
+                        (
+                            "expires",
+                            Type::Time,
+                            false,
+                            "valid until, excluded (RFC 3339)",
+                        ),
+                        ("granted_by", Type::Str, false, "who granted it"),
+                    ],
+                    Type::Chain => &[
+                        ("id", Type::Str, false, "the hop's id"),
+                        ("kind", Type::Str, false, "human, agent or service"),
+                        ("role", Type::Str, true, "the hop's role"),
+                        ("scopes", Type::List, false, "the scopes the hop holds"),
+                    ],
+                    _ => &[],
+                };
+                keys.iter()
+                    .map(|(name, ty, optional, doc)| FieldInfo {
+                        name: (*name).to_string(),
+                        ty: *ty,
+                        optional: *optional,
+                        derive: None,
+                        doc: (*doc).to_string(),
+                        span: f.span,
+                    })
+                    .collect()
+            }
         }
     }
 }
