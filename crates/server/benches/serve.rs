@@ -96,10 +96,8 @@ fn main() {
         .add_key(Role::Agent, "bench", "load", 0)
         .unwrap()
         .0;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // The runtime `permit0 serve` runs on (the load generator shares it).
+    let rt = permit0_server::runtime().unwrap();
     rt.block_on(async {
         let server = permit0_server::start(Options {
             listen: "127.0.0.1:0".parse().unwrap(),

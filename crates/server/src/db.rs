@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The database file's name under the data directory.
@@ -245,6 +246,14 @@ pub struct Db {
     pending: Mutex<Vec<OwnedDecision>>,
     /// Keys recently looked up, by hash, with when.
     keys: Mutex<HashMap<String, (Option<KeyInfo>, Instant)>>,
+    /// Set when the database closes: stops the checkpointer.
+    closing: Arc<AtomicBool>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.closing.store(true, Ordering::Relaxed);
+    }
 }
 
 /// How long a key lookup is trusted: a key revoked by another process
@@ -394,7 +403,34 @@ impl Db {
             conn: Mutex::new(conn),
             pending: Mutex::new(Vec::new()),
             keys: Mutex::new(HashMap::new()),
+            closing: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// For a long-running process (`permit0 serve`): commits never
+    /// checkpoint (by default the commit that takes the write-ahead log
+    /// past 1000 pages copies it into the database and syncs both, a few
+    /// milliseconds in some request's path); a background thread with its
+    /// own connection does it instead, every 100 ms (when the log grew). A
+    /// passive checkpoint never blocks a writer. Durability is unchanged: a commit is in the log (and
+    /// survives `kill -9`) when it returns, checkpointed or not.
+    pub fn checkpoint_in_background(&self) -> DbResult<()> {
+        self.main().pragma_update(None, "wal_autocheckpoint", 0)?;
+        let conn = open_conn(&self.path)?;
+        let closing = self.closing.clone();
+        std::thread::Builder::new()
+            .name("permit0-checkpoint".into())
+            .spawn(move || {
+                while !closing.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    // A checkpoint with nothing new to copy syncs nothing.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+                // The last one, as the connection closes.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            })
+            .map_err(|e| DbError(format!("cannot start the checkpointer: {e}")))?;
+        Ok(())
     }
 
     /// For a process that opens, decides once and exits (`permit0 hook`).
@@ -532,9 +568,10 @@ impl Db {
     pub fn insert_approval(&self, a: &NewApproval<'_>) -> DbResult<String> {
         let id = random_id("apr_")?;
         let text = |j: &Json| serde_json::to_string(j).unwrap_or_default();
-        self.main().execute(
+        self.main().prepare_cached(
             "INSERT INTO approvals (id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, agent_key, created_ms, audit_seq, audit_hash)
              VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?.execute(
             params![
                 id,
                 a.tenant,
@@ -719,8 +756,9 @@ impl Db {
 
     /// Remembers a decision for the page. Written in batches (by
     /// [`Db::flush_decisions`], which a timer calls every 50 ms, and every
-    /// read of decisions calls first); an escalation, and a full batch,
-    /// are written at once.
+    /// read of decisions calls first); a full batch is written at once.
+    /// (An escalation's approval is written before its decision answers;
+    /// this row only lists it.)
     pub fn record_decision(&self, d: &NewDecision<'_>) -> DbResult<()> {
         let row = OwnedDecision {
             tenant: d.tenant.to_string(),
@@ -739,7 +777,7 @@ impl Db {
                 Err(e) => e.into_inner(),
             };
             p.push(row);
-            d.approval.is_some() || p.len() >= BATCH
+            p.len() >= BATCH
         };
         if now {
             self.flush_decisions()?;

@@ -157,6 +157,7 @@ impl App {
             max_age_ms: opts.limits.session_max_age_ms,
         };
         let db = state::open(&opts.store, &opts.data, keep)?;
+        db.serving().map_err(|e| e.to_string())?;
         let store = db.sessions();
         let token_key = match opts.token_key {
             Some(k) => k,
@@ -450,12 +451,21 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     })
 }
 
-/// Runs a server until Ctrl-C or SIGTERM (the CLI's `permit0 serve`).
-pub fn run(opts: Options) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// The runtime a server runs on. A decision may wait for the session
+/// store's group commit on its thread (the store's answer is synchronous),
+/// so there are more worker threads than cores: while some wait, others
+/// read requests and queue their observations into the same group.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads((cores * 4).clamp(4, 64))
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+}
+
+/// Runs a server until Ctrl-C or SIGTERM (the CLI's `permit0 serve`).
+pub fn run(opts: Options) -> Result<(), String> {
+    let rt = runtime().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let running = start(opts).await?;
         eprintln!("permit0 serve: listening on http://{}", running.addr);

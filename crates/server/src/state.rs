@@ -66,6 +66,13 @@ pub trait StateStore: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Called once by a server that will run for long (not by `permit0
+    /// keys` or the hook): the embedded database moves its checkpoints to
+    /// a background thread.
+    fn serving(&self) -> DbResult<()> {
+        Ok(())
+    }
+
     /// Redis round trips made (0 for SQLite): the bench reads it.
     fn round_trips(&self) -> u64 {
         0
@@ -161,6 +168,9 @@ impl StateStore for Embedded {
     }
     fn health(&self) -> DbResult<()> {
         Ok(())
+    }
+    fn serving(&self) -> DbResult<()> {
+        self.db.checkpoint_in_background()
     }
     fn sessions(&self) -> Arc<dyn SessionStore> {
         self.store.clone()

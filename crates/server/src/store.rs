@@ -1,18 +1,26 @@
-//! Sessions in SQLite: a [`SessionStore`] whose every observation is one
-//! `BEGIN IMMEDIATE` transaction (read the session's history, answer the
-//! queries, append this request, prune), so two concurrent requests of one
-//! session — from two threads or two processes on one data directory —
-//! cannot both slip under a cap, and the history survives a restart.
+//! Sessions in SQLite: a [`SessionStore`] whose observations commit in
+//! groups. Each observation that records (read the session's history,
+//! answer the queries, append this request, prune) runs inside one
+//! `BEGIN IMMEDIATE` transaction, and observations that arrive while one
+//! is being written share the next one (group commit): the first to take
+//! the connection writes every observation queued so far, in arrival
+//! order, commits once, and only then are any of them answered. So two
+//! concurrent requests of one session — from two threads or two processes
+//! on one data directory — cannot both slip under a cap (the second reads
+//! the first's entry in the same transaction, or after its commit), no
+//! answer is given for an entry that is not committed (a `kill -9` loses
+//! no history a decision was answered with), and one commit's cost is
+//! shared by every request in its group.
 
 use crate::db::Db;
 use permit0_session::Observation;
 use permit0_session::{SessionStore, StoreError};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How much of a session is kept: the last `max_entries` actions, none
 /// older than `max_age_ms` before the newest.
@@ -31,12 +39,36 @@ impl Default for Keep {
     }
 }
 
+/// An observation waiting for its group's commit.
+struct Job {
+    scope: String,
+    time: Option<i64>,
+    queries: Vec<AggQuery>,
+    record: Option<Vec<(u64, i64)>>,
+    /// The answers (`(aggregate, value)`), or why there are none — set
+    /// only once the group's transaction committed (or failed).
+    done: Mutex<Option<Result<Vec<(u16, i64)>, String>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// The SQLite session store (all tenants; see [`TenantStore`]).
 pub struct SqliteStore {
     db: Arc<Db>,
     keep: Keep,
+    /// Observations queued for the next group commit.
+    queue: Mutex<Vec<Arc<Job>>>,
     /// Observations that failed (for `/metrics`).
     pub errors: AtomicU64,
+    /// Group commits made, and the observations they held (the bench
+    /// reads them).
+    pub groups: AtomicU64,
+    pub grouped: AtomicU64,
 }
 
 impl SqliteStore {
@@ -44,66 +76,144 @@ impl SqliteStore {
         SqliteStore {
             db,
             keep,
+            queue: Mutex::new(Vec::new()),
             errors: AtomicU64::new(0),
+            groups: AtomicU64::new(0),
+            grouped: AtomicU64::new(0),
         }
     }
 
-    fn observe_tx(
+    /// Reads without recording (explain, what-if): no write lock, no group.
+    fn read_only(
         &self,
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> rusqlite::Result<()> {
         let mut c = self.db.sessions();
-        // Reading and recording takes the write lock first (so no other
-        // writer comes between the read and the write); reading alone
-        // (explain) does not need it.
-        let behavior = if o.record.is_some() {
-            rusqlite::TransactionBehavior::Immediate
-        } else {
-            rusqlite::TransactionBehavior::Deferred
-        };
-        let tx = c.transaction_with_behavior(behavior)?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
         if !o.queries.is_empty() {
-            let mut st = tx.prepare_cached(
-                "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
-            )?;
-            let entries = st
-                .query_map(params![o.scope, self.keep.max_entries], |r| {
-                    Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let entries = self.history(&tx, o.scope)?;
             for q in o.queries {
                 answer(q.agg, aggregate(&entries, q, o.time));
             }
         }
-        if let Some(contributions) = o.record {
-            let mut blob = Vec::with_capacity(contributions.len() * 16);
-            for (k, v) in contributions {
-                blob.extend_from_slice(&k.to_le_bytes());
-                blob.extend_from_slice(&v.to_le_bytes());
-            }
-            tx.prepare_cached(
-                "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![o.scope, o.time, blob])?;
-            // Only the newest `max_entries` are kept, none older than the
-            // horizon — pruned every 16th entry (reads take only the
-            // newest `max_entries` and filter by time, so a few more kept
-            // change no answer).
-            if tx.last_insert_rowid() % 16 != 0 {
-                return tx.commit();
-            }
-            tx.prepare_cached(
-                "DELETE FROM session_entries WHERE scope = ?1 AND seq <= (
-                    SELECT seq FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
-            )?
-            .execute(params![o.scope, self.keep.max_entries])?;
-            if let Some(t) = o.time {
-                tx.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
-                    .execute(params![o.scope, t.saturating_sub(self.keep.max_age_ms)])?;
+        tx.commit()
+    }
+
+    /// The newest `max_entries` entries of a scope, newest first.
+    fn history(&self, c: &Connection, scope: &str) -> rusqlite::Result<Vec<(Option<i64>, Vec<u8>)>> {
+        let mut st = c.prepare_cached(
+            "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![scope, self.keep.max_entries], |r| {
+            Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        rows.collect()
+    }
+
+    /// One recording observation, inside the group's transaction.
+    fn observe_one(&self, c: &Connection, j: &Job) -> rusqlite::Result<Vec<(u16, i64)>> {
+        let mut out = Vec::with_capacity(j.queries.len());
+        if !j.queries.is_empty() {
+            let entries = self.history(c, &j.scope)?;
+            for q in &j.queries {
+                out.push((q.agg, aggregate(&entries, q, j.time)));
             }
         }
-        tx.commit()
+        let Some(contributions) = &j.record else {
+            return Ok(out);
+        };
+        let mut blob = Vec::with_capacity(contributions.len() * 16);
+        for (k, v) in contributions {
+            blob.extend_from_slice(&k.to_le_bytes());
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        c.prepare_cached(
+            "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![j.scope, j.time, blob])?;
+        // Only the newest `max_entries` are kept, none older than the
+        // horizon — pruned every 16th entry (reads take only the newest
+        // `max_entries` and filter by time, so a few more kept change no
+        // answer).
+        if c.last_insert_rowid() % 16 != 0 {
+            return Ok(out);
+        }
+        c.prepare_cached(
+            "DELETE FROM session_entries WHERE scope = ?1 AND seq <= (
+                SELECT seq FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+        )?
+        .execute(params![j.scope, self.keep.max_entries])?;
+        if let Some(t) = j.time {
+            c.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
+                .execute(params![j.scope, t.saturating_sub(self.keep.max_age_ms)])?;
+        }
+        Ok(out)
+    }
+
+    /// Writes a group in one transaction; every job learns its answers
+    /// only after the commit, or the error if anything failed (then none
+    /// of the group's entries is kept).
+    fn commit_group(&self, c: &mut Connection, group: &[Arc<Job>]) {
+        let run = |c: &mut Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut answers = Vec::with_capacity(group.len());
+            for j in group {
+                answers.push(self.observe_one(&tx, j)?);
+            }
+            tx.commit()?;
+            Ok(answers)
+        };
+        self.groups.fetch_add(1, Ordering::Relaxed);
+        self.grouped
+            .fetch_add(group.len() as u64, Ordering::Relaxed);
+        match run(c) {
+            Ok(answers) => {
+                for (j, a) in group.iter().zip(answers) {
+                    *lock(&j.done) = Some(Ok(a));
+                }
+            }
+            Err(e) => {
+                for j in group {
+                    *lock(&j.done) = Some(Err(e.to_string()));
+                }
+            }
+        }
+    }
+
+    fn observe_grouped(
+        &self,
+        o: &Observation<'_>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> Result<(), String> {
+        let job = Arc::new(Job {
+            scope: o.scope.to_string(),
+            time: o.time,
+            queries: o.queries.to_vec(),
+            record: o.record.map(<[(u64, i64)]>::to_vec),
+            done: Mutex::new(None),
+        });
+        lock(&self.queue).push(job.clone());
+        {
+            // Whoever holds the connection next writes everything queued
+            // by then — this job too, unless an earlier holder already did.
+            let mut c = self.db.sessions();
+            if lock(&job.done).is_none() {
+                let group = std::mem::take(&mut *lock(&self.queue));
+                self.commit_group(&mut c, &group);
+            }
+        }
+        let done = lock(&job.done).take();
+        match done {
+            Some(Ok(answers)) => {
+                for (agg, v) in answers {
+                    answer(agg, v);
+                }
+                Ok(())
+            }
+            Some(Err(e)) => Err(e),
+            None => Err("the observation was not written".into()),
+        }
     }
 }
 
@@ -179,7 +289,12 @@ impl SessionStore for SqliteStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
-        self.observe_tx(o, answer).map_err(|e| {
+        let r = if o.record.is_some() {
+            self.observe_grouped(o, answer)
+        } else {
+            self.read_only(o, answer).map_err(|e| e.to_string())
+        };
+        r.map_err(|e| {
             self.errors.fetch_add(1, Ordering::Relaxed);
             FAILED.with(|f| f.set(true));
             StoreError(format!("SQLite: {e}"))
