@@ -250,6 +250,10 @@ pub struct Db {
     closing: Arc<AtomicBool>,
 }
 
+/// The write-ahead log is started over once it holds this many pages
+/// (see [`Db::checkpoint_in_background`]).
+pub const CHECKPOINT_PAGES: i64 = 1000;
+
 impl Drop for Db {
     fn drop(&mut self) {
         self.closing.store(true, Ordering::Relaxed);
@@ -409,25 +413,41 @@ impl Db {
 
     /// For a long-running process (`permit0 serve`): commits never
     /// checkpoint (by default the commit that takes the write-ahead log
-    /// past 1000 pages copies it into the database and syncs both, a few
-    /// milliseconds in some request's path); a background thread with its
-    /// own connection does it instead, every 100 ms (when the log grew). A
-    /// passive checkpoint never blocks a writer. Durability is unchanged: a commit is in the log (and
-    /// survives `kill -9`) when it returns, checkpointed or not.
-    pub fn checkpoint_in_background(&self) -> DbResult<()> {
+    /// past 1000 pages copies it into the database and syncs both — a few
+    /// milliseconds, on some request's path). A background thread with its
+    /// own connection does it instead, every 100 ms: first a passive
+    /// checkpoint that blocks no one (the bulk of the copying and the
+    /// syncs); then, once the log holds [`CHECKPOINT_PAGES`], a second one
+    /// with this process's connection held back for a moment, which
+    /// copies the few pages written meanwhile — so the next write starts
+    /// the log over and it does not grow without bound. Durability is
+    /// unchanged: a commit is in the log (and survives `kill -9`) when it
+    /// returns, checkpointed or not.
+    pub fn checkpoint_in_background(self: &Arc<Self>) -> DbResult<()> {
         self.main().pragma_update(None, "wal_autocheckpoint", 0)?;
         let conn = open_conn(&self.path)?;
+        let db = Arc::downgrade(self);
         let closing = self.closing.clone();
+        let passive = |c: &Connection| {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
+                .unwrap_or(0)
+        };
         std::thread::Builder::new()
             .name("permit0-checkpoint".into())
-            .spawn(move || {
-                while !closing.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(100));
-                    // A checkpoint with nothing new to copy syncs nothing.
-                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            .spawn(move || loop {
+                std::thread::sleep(Duration::from_millis(100));
+                if closing.load(Ordering::Relaxed) {
+                    break;
                 }
-                // The last one, as the connection closes.
-                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                // Pages in the log; a checkpoint with nothing new to copy
+                // syncs nothing.
+                if passive(&conn) < CHECKPOINT_PAGES {
+                    continue;
+                }
+                let Some(db) = db.upgrade() else { break };
+                let held = db.main();
+                passive(&conn);
+                drop(held);
             })
             .map_err(|e| DbError(format!("cannot start the checkpointer: {e}")))?;
         Ok(())
@@ -813,6 +833,33 @@ impl Db {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Forgets the oldest decisions: those before `before_ms`, and those
+    /// beyond the newest `max_rows` (0: no limit by either) — at most
+    /// `step` rows a call, so a call holds the write lock briefly. Returns
+    /// how many went.
+    pub fn prune_decisions(&self, before_ms: i64, max_rows: u64, step: u32) -> DbResult<usize> {
+        self.flush_decisions()?;
+        let c = self.main();
+        let mut n = 0;
+        if before_ms > 0 {
+            n += c
+                .prepare_cached(
+                    "DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions ORDER BY seq LIMIT ?2)
+                     AND time_ms < ?1",
+                )?
+                .execute(params![before_ms, step])?;
+        }
+        if max_rows > 0 {
+            n += c
+                .prepare_cached(
+                    "DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions
+                     WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?1 ORDER BY seq LIMIT ?2)",
+                )?
+                .execute(params![i64::try_from(max_rows).unwrap_or(i64::MAX), step])?;
+        }
+        Ok(n)
     }
 
     /// The last `limit` decisions of a session (newest first).

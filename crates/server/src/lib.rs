@@ -304,6 +304,31 @@ impl App {
         self.base_url.get().map_or("", String::as_str)
     }
 
+    /// One step of retention (every second): decisions past
+    /// `decisions_max_age_days` or `decisions_max_rows`, idle sessions'
+    /// entries past `session_max_age_ms` (and the clock skew a request may
+    /// have, so no entry a window can still read goes).
+    pub fn prune(&self) {
+        let now = permit0_vm::time::now_ms();
+        let l = &self.limits;
+        let decisions_before = match l.decisions_max_age_days {
+            0 => 0,
+            d => now.saturating_sub(i64::from(d).saturating_mul(86_400_000)),
+        };
+        let skew = self
+            .max_skew
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let sessions_before = now
+            .saturating_sub(l.session_max_age_ms)
+            .saturating_sub(skew);
+        if let Err(e) = self
+            .db
+            .prune(decisions_before, l.decisions_max_rows, sessions_before)
+        {
+            eprintln!("permit0 serve: retention: {e}");
+        }
+    }
+
     /// Appends to the audit log, if one is kept.
     pub fn audit<T>(
         &self,
@@ -421,6 +446,7 @@ pub async fn start(opts: Options) -> Result<Running, String> {
                 if n == 20 {
                     n = 0;
                     app.audit(|log| log.tick());
+                    app.prune();
                 }
             }
         })

@@ -73,6 +73,20 @@ pub trait StateStore: Send + Sync {
         Ok(())
     }
 
+    /// Forgets what retention lets go: decisions older than
+    /// `decisions_before_ms` or beyond the newest `decisions_max_rows`,
+    /// and idle sessions' entries older than `sessions_before_ms` — a
+    /// bounded step a call (the server calls it every second). Redis
+    /// expires its keys itself.
+    fn prune(
+        &self,
+        _decisions_before_ms: i64,
+        _decisions_max_rows: u64,
+        _sessions_before_ms: i64,
+    ) -> DbResult<usize> {
+        Ok(0)
+    }
+
     /// Redis round trips made (0 for SQLite): the bench reads it.
     fn round_trips(&self) -> u64 {
         0
@@ -149,6 +163,9 @@ pub fn open(cfg: &StoreConfig, data: &Path, keep: Keep) -> Result<Arc<dyn StateS
     }
 }
 
+/// Rows looked at (sessions) or deleted (decisions) per table per prune.
+pub const PRUNE_STEP: u32 = 5_000;
+
 /// The embedded store: the database and its session store.
 pub struct Embedded {
     pub db: Arc<Db>,
@@ -171,6 +188,17 @@ impl StateStore for Embedded {
     }
     fn serving(&self) -> DbResult<()> {
         self.db.checkpoint_in_background()
+    }
+    fn prune(
+        &self,
+        decisions_before_ms: i64,
+        decisions_max_rows: u64,
+        sessions_before_ms: i64,
+    ) -> DbResult<usize> {
+        let n = self
+            .db
+            .prune_decisions(decisions_before_ms, decisions_max_rows, PRUNE_STEP)?;
+        Ok(n + self.store.prune_idle(sessions_before_ms, PRUNE_STEP)?)
     }
     fn sessions(&self) -> Arc<dyn SessionStore> {
         self.store.clone()

@@ -19,7 +19,8 @@ use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
 use rusqlite::{params, Connection};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How much of a session is kept: the last `max_entries` actions, none
@@ -69,6 +70,40 @@ pub struct SqliteStore {
     /// reads them).
     pub groups: AtomicU64,
     pub grouped: AtomicU64,
+    /// Where [`SqliteStore::prune_idle`] goes on.
+    idle_cursor: AtomicI64,
+    /// Recent sessions' entries as the database holds them (see [`Cache`]).
+    cache: Mutex<Cache>,
+}
+
+/// Entries per scope (newest first, at most `max_entries`), read through:
+/// a session's history is read from the database once, then kept here
+/// and appended to as its entries are written. Only this process's one
+/// connection writes through it; a commit by any other connection (another
+/// process on the data directory) changes `PRAGMA data_version`, and the
+/// next read then drops everything cached. A failed transaction, a prune
+/// and a `forget` drop what they touched.
+#[derive(Default)]
+struct Cache {
+    scopes: HashMap<String, VecDeque<(Option<i64>, Vec<u8>)>>,
+    data_version: Option<i64>,
+}
+
+/// Scopes cached at most; past it the cache starts over.
+const CACHED_SCOPES: usize = 4096;
+
+impl Cache {
+    /// Drops everything if another connection committed since last asked.
+    fn check(&mut self, c: &Connection) -> rusqlite::Result<()> {
+        let v: i64 = c
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if self.data_version != Some(v) {
+            self.scopes.clear();
+            self.data_version = Some(v);
+        }
+        Ok(())
+    }
 }
 
 impl SqliteStore {
@@ -80,7 +115,39 @@ impl SqliteStore {
             errors: AtomicU64::new(0),
             groups: AtomicU64::new(0),
             grouped: AtomicU64::new(0),
+            idle_cursor: AtomicI64::new(0),
+            cache: Mutex::new(Cache::default()),
         }
+    }
+
+    /// Forgets entries older than `before_ms` of sessions that went idle
+    /// (an active session prunes its own as it records): walks the table
+    /// `step` entries a call, in insertion order, from where the last call
+    /// stopped (back to the start after the end). Returns how many went.
+    pub fn prune_idle(&self, before_ms: i64, step: u32) -> rusqlite::Result<usize> {
+        let c = self.db.sessions();
+        let from = self.idle_cursor.load(Ordering::Relaxed);
+        let (last, seen): (Option<i64>, i64) = c
+            .prepare_cached(
+                "SELECT MAX(seq), COUNT(*) FROM
+                 (SELECT seq FROM session_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
+            )?
+            .query_row(params![from, step], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let Some(last) = last else {
+            self.idle_cursor.store(0, Ordering::Relaxed);
+            return Ok(0);
+        };
+        let n = c
+            .prepare_cached(
+                "DELETE FROM session_entries WHERE seq > ?1 AND seq <= ?2 AND time_ms < ?3",
+            )?
+            .execute(params![from, last, before_ms])?;
+        let next = if seen < i64::from(step) { 0 } else { last };
+        self.idle_cursor.store(next, Ordering::Relaxed);
+        if n > 0 {
+            lock(&self.cache).scopes.clear();
+        }
+        Ok(n)
     }
 
     /// Reads without recording (explain, what-if): no write lock, no group.
@@ -89,35 +156,61 @@ impl SqliteStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> rusqlite::Result<()> {
+        if o.queries.is_empty() {
+            return Ok(());
+        }
         let mut c = self.db.sessions();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
-        if !o.queries.is_empty() {
-            let entries = self.history(&tx, o.scope)?;
-            for q in o.queries {
-                answer(q.agg, aggregate(&entries, q, o.time));
-            }
+        let mut cache = lock(&self.cache);
+        cache.check(&tx)?;
+        let entries = self.history(&tx, &mut cache, o.scope)?;
+        for q in o.queries {
+            answer(q.agg, aggregate(entries, q, o.time));
         }
+        drop(cache);
         tx.commit()
     }
 
-    /// The newest `max_entries` entries of a scope, newest first.
-    fn history(&self, c: &Connection, scope: &str) -> rusqlite::Result<Vec<(Option<i64>, Vec<u8>)>> {
-        let mut st = c.prepare_cached(
-            "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
-        )?;
-        let rows = st.query_map(params![scope, self.keep.max_entries], |r| {
-            Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
-        rows.collect()
+    /// The newest `max_entries` entries of a scope, newest first: from the
+    /// cache, or read into it.
+    fn history<'c>(
+        &self,
+        c: &Connection,
+        cache: &'c mut Cache,
+        scope: &str,
+    ) -> rusqlite::Result<&'c [(Option<i64>, Vec<u8>)]> {
+        if !cache.scopes.contains_key(scope) {
+            let mut st = c.prepare_cached(
+                "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
+            )?;
+            let rows = st
+                .query_map(params![scope, self.keep.max_entries], |r| {
+                    Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?
+                .collect::<rusqlite::Result<VecDeque<_>>>()?;
+            if cache.scopes.len() >= CACHED_SCOPES {
+                cache.scopes.clear();
+            }
+            cache.scopes.insert(scope.to_string(), rows);
+        }
+        Ok(match cache.scopes.get_mut(scope) {
+            Some(e) => e.make_contiguous(),
+            None => &mut [],
+        })
     }
 
     /// One recording observation, inside the group's transaction.
-    fn observe_one(&self, c: &Connection, j: &Job) -> rusqlite::Result<Vec<(u16, i64)>> {
+    fn observe_one(
+        &self,
+        c: &Connection,
+        cache: &mut Cache,
+        j: &Job,
+    ) -> rusqlite::Result<Vec<(u16, i64)>> {
         let mut out = Vec::with_capacity(j.queries.len());
         if !j.queries.is_empty() {
-            let entries = self.history(c, &j.scope)?;
+            let entries = self.history(c, cache, &j.scope)?;
             for q in &j.queries {
-                out.push((q.agg, aggregate(&entries, q, j.time)));
+                out.push((q.agg, aggregate(entries, q, j.time)));
             }
         }
         let Some(contributions) = &j.record else {
@@ -131,7 +224,12 @@ impl SqliteStore {
         c.prepare_cached(
             "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![j.scope, j.time, blob])?;
+        .execute(params![j.scope, j.time, blob.clone()])?;
+        // A scope not cached is read whole when next asked for.
+        if let Some(e) = cache.scopes.get_mut(&j.scope) {
+            e.push_front((j.time, blob));
+            e.truncate(usize::try_from(self.keep.max_entries).unwrap_or(usize::MAX));
+        }
         // Only the newest `max_entries` are kept, none older than the
         // horizon — pruned every 16th entry (reads take only the newest
         // `max_entries` and filter by time, so a few more kept change no
@@ -148,6 +246,7 @@ impl SqliteStore {
             c.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
                 .execute(params![j.scope, t.saturating_sub(self.keep.max_age_ms)])?;
         }
+        cache.scopes.remove(&j.scope);
         Ok(out)
     }
 
@@ -155,11 +254,13 @@ impl SqliteStore {
     /// only after the commit, or the error if anything failed (then none
     /// of the group's entries is kept).
     fn commit_group(&self, c: &mut Connection, group: &[Arc<Job>]) {
-        let run = |c: &mut Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
+        let mut cache = lock(&self.cache);
+        let mut run = |c: &mut Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            cache.check(&tx)?;
             let mut answers = Vec::with_capacity(group.len());
             for j in group {
-                answers.push(self.observe_one(&tx, j)?);
+                answers.push(self.observe_one(&tx, &mut cache, j)?);
             }
             tx.commit()?;
             Ok(answers)
@@ -174,6 +275,8 @@ impl SqliteStore {
                 }
             }
             Err(e) => {
+                // What the group appended to the cache was rolled back.
+                cache.scopes.clear();
                 for j in group {
                     *lock(&j.done) = Some(Err(e.to_string()));
                 }
@@ -302,14 +405,16 @@ impl SessionStore for SqliteStore {
     }
 
     fn forget(&self, scope: &str) -> Result<(), StoreError> {
-        self.db
-            .sessions()
+        let c = self.db.sessions();
+        let r = c
             .execute(
                 "DELETE FROM session_entries WHERE scope = ?1",
                 params![scope],
             )
             .map(|_| ())
-            .map_err(|e| StoreError(format!("SQLite: {e}")))
+            .map_err(|e| StoreError(format!("SQLite: {e}")));
+        lock(&self.cache).scopes.remove(scope);
+        r
     }
 
     fn entries(&self, scope: &str) -> Result<usize, StoreError> {
