@@ -458,7 +458,7 @@ fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
     })
 }
 
-const COLUMNS: [&str; 22] = [
+const COLUMNS: [&str; 23] = [
     "seq",
     "time",
     "kind",
