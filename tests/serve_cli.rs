@@ -207,8 +207,19 @@ fn the_service_s_log_exports_tenant_actor_tool_args_and_approver() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
         .current_dir(&dir)
         .args([
-            "serve", "--bundle", "policy.p0b", "--trusted", "ops.pub", "--data", "state",
-            "--listen", "127.0.0.1:0", "--audit", "decisions.log", "--key", "ops.key",
+            "serve",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "--data",
+            "state",
+            "--listen",
+            "127.0.0.1:0",
+            "--audit",
+            "decisions.log",
+            "--key",
+            "ops.key",
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -239,7 +250,10 @@ fn the_service_s_log_exports_tenant_actor_tool_args_and_approver() {
     assert_eq!(s, 200, "{a}");
     let a: serde_json::Value = serde_json::from_str(&a).unwrap();
     let redeem = format!(r#"{{"token": {}, "request": {refund}}}"#, a["token"]);
-    assert_eq!(http(&addr, "POST", "/v1/tokens/redeem", &agent, &redeem).0, 200);
+    assert_eq!(
+        http(&addr, "POST", "/v1/tokens/redeem", &agent, &redeem).0,
+        200
+    );
     let bash = r#"{"tool": "Bash", "args": {"command": "ls -la /tmp"}, "session": {"id": "s-9"}}"#;
     assert_eq!(http(&addr, "POST", "/v1/decide", &agent, bash).0, 200);
     let term = Command::new("kill")
@@ -293,7 +307,10 @@ fn the_service_s_log_exports_tenant_actor_tool_args_and_approver() {
     assert!(approval["approver"].as_str().unwrap().starts_with("alice"));
     assert_eq!(approval["actor"], "support_agent_v2");
     assert_eq!(redemption["decision"], "redeemed");
-    assert!(redemption["approver"].as_str().unwrap().starts_with("alice"));
+    assert!(redemption["approver"]
+        .as_str()
+        .unwrap()
+        .starts_with("alice"));
     assert_eq!(redemption["nonce"].as_str().unwrap().len(), 32);
     assert_eq!(bash_row["tool"], "Bash");
     assert_eq!(bash_row["args"]["command"], "ls -la /tmp");

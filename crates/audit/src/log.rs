@@ -1353,16 +1353,24 @@ mod tests {
         assert_eq!(signed, [false, true, true, false, false, true, true]);
         assert!(lines[2].contains("\"expires_ms\":9") && !lines[2].contains("max_amount"));
         let all = log.sink().text();
-        let report = verify(all.as_bytes(), &[key.verifying_key()], &VerifyOptions::default())
-            .unwrap();
+        let report = verify(
+            all.as_bytes(),
+            &[key.verifying_key()],
+            &VerifyOptions::default(),
+        )
+        .unwrap();
         assert_eq!((report.decisions, report.events), (1, 4));
         // The denial with its signature cut off (and its hash still right).
         let mut bad: Vec<String> = lines.clone();
         let sig_at = bad[1].find(",\"sig\"").unwrap();
         bad[1] = format!("{}}}", &bad[1][..sig_at]);
         let bad = bad.join("\n") + "\n";
-        let f = verify(bad.as_bytes(), &[key.verifying_key()], &VerifyOptions::default())
-            .unwrap_err();
+        let f = verify(
+            bad.as_bytes(),
+            &[key.verifying_key()],
+            &VerifyOptions::default(),
+        )
+        .unwrap_err();
         assert_eq!(f.bad.problem, Problem::Unsigned);
     }
 

@@ -566,9 +566,8 @@ fn audit_event(
     if app.audit.is_none() {
         return;
     }
-    let record = record.and_then(|(seq, hash)| {
-        permit0_vm::canonical::parse_sha256(hash).map(|h| (*seq, h))
-    });
+    let record =
+        record.and_then(|(seq, hash)| permit0_vm::canonical::parse_sha256(hash).map(|h| (*seq, h)));
     app.audit(|log| {
         log.append_event(&permit0_audit::EventEntry {
             kind,

@@ -19,8 +19,8 @@ use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
 use rusqlite::{params, Connection};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How much of a session is kept: the last `max_entries` actions, none
@@ -40,6 +40,12 @@ impl Default for Keep {
     }
 }
 
+/// A stored entry: its time, and its contributions (see [`pairs`]).
+type Entry = (Option<i64>, Vec<u8>);
+
+/// The answers of an observation (`(aggregate, value)`), or why not.
+type Answers = Result<Vec<(u16, i64)>, String>;
+
 /// An observation waiting for its group's commit.
 struct Job {
     scope: String,
@@ -48,7 +54,7 @@ struct Job {
     record: Option<Vec<(u64, i64)>>,
     /// The answers (`(aggregate, value)`), or why there are none — set
     /// only once the group's transaction committed (or failed).
-    done: Mutex<Option<Result<Vec<(u16, i64)>, String>>>,
+    done: Mutex<Option<Answers>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -85,7 +91,7 @@ pub struct SqliteStore {
 /// and a `forget` drop what they touched.
 #[derive(Default)]
 struct Cache {
-    scopes: HashMap<String, VecDeque<(Option<i64>, Vec<u8>)>>,
+    scopes: HashMap<String, VecDeque<Entry>>,
     data_version: Option<i64>,
 }
 
@@ -178,7 +184,7 @@ impl SqliteStore {
         c: &Connection,
         cache: &'c mut Cache,
         scope: &str,
-    ) -> rusqlite::Result<&'c [(Option<i64>, Vec<u8>)]> {
+    ) -> rusqlite::Result<&'c [Entry]> {
         if !cache.scopes.contains_key(scope) {
             let mut st = c.prepare_cached(
                 "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
@@ -334,7 +340,7 @@ fn pairs(blob: &[u8]) -> impl Iterator<Item = (u64, i64)> + '_ {
 /// One aggregate over a session's entries (newest first), as the in-memory
 /// store computes it: the last `window_actions` entries, those inside the
 /// time window (an entry without a time counts).
-fn aggregate(entries: &[(Option<i64>, Vec<u8>)], q: &AggQuery, now: Option<i64>) -> i64 {
+fn aggregate(entries: &[Entry], q: &AggQuery, now: Option<i64>) -> i64 {
     let recent = if q.window_actions > 0 {
         usize::try_from(q.window_actions).unwrap_or(usize::MAX)
     } else {

@@ -103,7 +103,10 @@ async fn approvals_denials_grants_their_uses_and_redemptions_are_in_the_signed_l
 
     // Each decision names its tenant (from the key), and the actor.
     let decisions = of_kind("decision");
-    assert!(decisions.iter().all(|d| d["tenant"] == "acme"), "{decisions:?}");
+    assert!(
+        decisions.iter().all(|d| d["tenant"] == "acme"),
+        "{decisions:?}"
+    );
     assert_eq!(decisions[0]["actor"], "bot-7");
     // The approval names alice, and the decision it approved.
     let approval = of_kind("approval")[0];
