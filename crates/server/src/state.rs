@@ -87,6 +87,12 @@ pub trait StateStore: Send + Sync {
         Ok(0)
     }
 
+    /// Group commits of session observations made, and the observations
+    /// they held (none for Redis): the bench reads them.
+    fn group_commits(&self) -> (u64, u64) {
+        (0, 0)
+    }
+
     /// Redis round trips made (0 for SQLite): the bench reads it.
     fn round_trips(&self) -> u64 {
         0
@@ -188,6 +194,13 @@ impl StateStore for Embedded {
     }
     fn serving(&self) -> DbResult<()> {
         self.db.checkpoint_in_background()
+    }
+    fn group_commits(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.store.groups.load(Relaxed),
+            self.store.grouped.load(Relaxed),
+        )
     }
     fn prune(
         &self,

@@ -261,15 +261,24 @@ impl SqliteStore {
     /// of the group's entries is kept).
     fn commit_group(&self, c: &mut Connection, group: &[Arc<Job>]) {
         let mut cache = lock(&self.cache);
+        // BEGIN and COMMIT as cached statements (a `Transaction` parses
+        // them anew each time); any failure rolls back.
         let mut run = |c: &mut Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            cache.check(&tx)?;
-            let mut answers = Vec::with_capacity(group.len());
-            for j in group {
-                answers.push(self.observe_one(&tx, &mut cache, j)?);
+            c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            let body = |c: &Connection, cache: &mut Cache| {
+                cache.check(c)?;
+                let mut answers = Vec::with_capacity(group.len());
+                for j in group {
+                    answers.push(self.observe_one(c, cache, j)?);
+                }
+                c.prepare_cached("COMMIT")?.execute([])?;
+                Ok(answers)
+            };
+            let r = body(c, &mut cache);
+            if r.is_err() && !c.is_autocommit() {
+                let _ = c.execute_batch("ROLLBACK");
             }
-            tx.commit()?;
-            Ok(answers)
+            r
         };
         self.groups.fetch_add(1, Ordering::Relaxed);
         self.grouped
