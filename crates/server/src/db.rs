@@ -252,7 +252,7 @@ pub struct Db {
 
 /// The write-ahead log is started over once it holds this many pages
 /// (see [`Db::checkpoint_in_background`]).
-pub const CHECKPOINT_PAGES: i64 = 1000;
+pub const CHECKPOINT_PAGES: i64 = 4000;
 
 impl Drop for Db {
     fn drop(&mut self) {
@@ -417,7 +417,7 @@ impl Db {
     /// milliseconds, on some request's path). A background thread with its
     /// own connection does it instead, every 100 ms: first a passive
     /// checkpoint that blocks no one (the bulk of the copying and the
-    /// syncs); then, once the log holds [`CHECKPOINT_PAGES`], a second one
+    /// syncs); then, once the log holds [`CHECKPOINT_PAGES`] (16 MB), a second one
     /// with this process's connection held back for a moment, which
     /// copies the few pages written meanwhile — so the next write starts
     /// the log over and it does not grow without bound. Durability is

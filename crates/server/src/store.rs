@@ -165,16 +165,15 @@ impl SqliteStore {
         if o.queries.is_empty() {
             return Ok(());
         }
-        let mut c = self.db.sessions();
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+        // One statement reads a consistent history: no transaction needed.
+        let c = self.db.sessions();
         let mut cache = lock(&self.cache);
-        cache.check(&tx)?;
-        let entries = self.history(&tx, &mut cache, o.scope)?;
+        cache.check(&c)?;
+        let entries = self.history(&c, &mut cache, o.scope)?;
         for q in o.queries {
             answer(q.agg, aggregate(entries, q, o.time));
         }
-        drop(cache);
-        tx.commit()
+        Ok(())
     }
 
     /// The newest `max_entries` entries of a scope, newest first: from the
