@@ -258,14 +258,22 @@ fn decision_body(
         .opt_str("rule", e.rule.as_deref())
         .int("seq", seq_i64(seq))
         .opt_str("session", e.session.as_deref())
-        .opt_str("tool", e.tool.as_deref())
-        .opt_str("actor", e.actor.as_deref())
-        .opt_str("tenant", e.tenant.as_deref())
         .str("taxonomy", &e.taxonomy)
         .str("time", time)
         .int("v", FORMAT as i64);
     if let Some(k) = key {
         b.str("key", k);
+    }
+    // Left out when absent, so a record without them is written byte for
+    // byte as before they existed.
+    for (k, v) in [
+        ("tool", &e.tool),
+        ("actor", &e.actor),
+        ("tenant", &e.tenant),
+    ] {
+        if let Some(v) = v {
+            b.str(k, v);
+        }
     }
     if payload {
         if let Some(raw) = &e.raw {
@@ -362,8 +370,8 @@ fn event_body(
             .str("record_hash", &sha256_string(hash));
     }
     for (k, v) in &e.text {
-        if !RESERVED.contains(k) {
-            b.opt_str(k, v.as_deref());
+        if let (false, Some(v)) = (RESERVED.contains(k), v) {
+            b.str(k, v);
         }
     }
     for (k, v) in &e.ints {
