@@ -244,8 +244,9 @@ pub struct Db {
     conn: Mutex<Connection>,
     /// Decisions not yet written (see [`Db::record_decision`]).
     pending: Mutex<Vec<OwnedDecision>>,
-    /// Keys recently looked up, by hash, with when.
-    keys: Mutex<HashMap<String, (Option<KeyInfo>, Instant)>>,
+    /// Keys recently looked up, by hash, with when — valid while the
+    /// database's `data_version` (the first field) is unchanged.
+    keys: Mutex<(i64, KeyCache)>,
     /// Set when the database closes: stops the checkpointer.
     closing: Arc<AtomicBool>,
 }
@@ -260,8 +261,13 @@ impl Drop for Db {
     }
 }
 
-/// How long a key lookup is trusted: a key revoked by another process
-/// (`permit0 keys revoke`) is refused at most this long after.
+/// Keys looked up, by hash, with when.
+type KeyCache = HashMap<String, (Option<KeyInfo>, Instant)>;
+
+/// How long a key lookup is trusted at most. A revocation is seen at once
+/// anyway: one made through this `Db` clears the cache, and one made by
+/// another process (`permit0 keys revoke`) changes the database's
+/// `data_version`, which every lookup checks.
 pub const KEY_CACHE: Duration = Duration::from_secs(1);
 
 /// How long a statement waits for another process's write lock before it
@@ -406,7 +412,7 @@ impl Db {
             path,
             conn: Mutex::new(conn),
             pending: Mutex::new(Vec::new()),
-            keys: Mutex::new(HashMap::new()),
+            keys: Mutex::new((-1, HashMap::new())),
             closing: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -521,11 +527,21 @@ impl Db {
     }
 
     /// The key with this text, revoked or not — from a cache of at most
-    /// [`KEY_CACHE`] age.
+    /// [`KEY_CACHE`] age, dropped whenever another connection (another
+    /// process) committed since the last lookup: a revocation is never
+    /// missed.
     pub fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
         let hash = key_hash(text);
-        if let Ok(cache) = self.keys.lock() {
-            if let Some((k, at)) = cache.get(&hash) {
+        let version: i64 = self
+            .main()
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if let Ok(mut cache) = self.keys.lock() {
+            if cache.0 != version {
+                cache.1.clear();
+                cache.0 = version;
+            }
+            if let Some((k, at)) = cache.1.get(&hash) {
                 if at.elapsed() < KEY_CACHE {
                     return Ok(k.clone());
                 }
@@ -533,10 +549,10 @@ impl Db {
         }
         let k = self.find_key_hash(&hash)?;
         if let Ok(mut cache) = self.keys.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
+            if cache.1.len() > 10_000 {
+                cache.1.clear();
             }
-            cache.insert(hash, (k.clone(), Instant::now()));
+            cache.1.insert(hash, (k.clone(), Instant::now()));
         }
         Ok(k)
     }
@@ -573,13 +589,15 @@ impl Db {
     /// Revokes the key with id `id`; `false` when there is none (or it was
     /// already revoked).
     pub fn revoke_key(&self, id: &str, now_ms: i64) -> DbResult<bool> {
-        if let Ok(mut cache) = self.keys.lock() {
-            cache.clear();
-        }
         let n = self.main().execute(
             "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
             params![id, now_ms],
         )?;
+        // After the commit: a lookup racing the update cannot leave the
+        // key cached as live.
+        if let Ok(mut cache) = self.keys.lock() {
+            cache.1.clear();
+        }
         Ok(n == 1)
     }
 

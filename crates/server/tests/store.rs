@@ -1,7 +1,8 @@
-//! The SQLite session store keeps recent sessions' history in memory, and
-//! commits observations in groups. Neither may change an answer: a second
-//! process (another connection on the same data directory) that records
-//! into a session is seen by the next observation here, and many threads
+//! The embedded store keeps recent sessions' history and API keys in
+//! memory, and commits observations in groups. None of it may change an
+//! answer: a second process (another connection on the same data
+//! directory) that records into a session is seen by the next observation
+//! here, or revokes a key is obeyed by the next request; and many threads
 //! recording into one session at once are each counted exactly once.
 #![allow(
     clippy::unwrap_used,
@@ -89,4 +90,23 @@ fn concurrent_observations_of_one_session_each_count_once() {
     // the same history, none was lost.
     assert_eq!(seen, (0..200).collect::<Vec<_>>());
     assert_eq!(store.entries("s").unwrap(), 200);
+}
+
+/// An agent's key, looked up (and cached) by a running server, is revoked
+/// by another process — `permit0 keys revoke` on the data directory. The
+/// very next request with it is refused: the server's key cache is dropped
+/// when another connection commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_revoked_by_another_process_is_refused_at_once() {
+    use permit0_server::db::Role;
+    let data = data_dir("store-revoke");
+    let bot = key(&data, Role::Agent, "acme", "bot");
+    let server = start(options(&data, REFUNDS)).await;
+    let agent = Client::new(server.addr, &bot);
+    assert_eq!(agent.decide(&refund(100, "k-1")).await["decision"], "allow");
+    let other = Db::open(&data).unwrap();
+    let id = other.find_key(&bot).unwrap().unwrap().id;
+    assert!(other.revoke_key(&id, permit0_vm::time::now_ms()).unwrap());
+    assert_eq!(agent.post("/v1/decide", &refund(100, "k-1")).await.0, 401);
+    server.shutdown().await.unwrap();
 }
