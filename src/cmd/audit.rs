@@ -556,6 +556,7 @@ fn export_row(
         Some("approval") => json!("approved"),
         Some("denial") => json!("denied"),
         Some("grant") => json!("granted"),
+        Some("grant_revocation") => json!("grant revoked"),
         Some("grant_use") => json!("allowed by grant"),
         Some("redemption") => json!("redeemed"),
         _ => g(rec, "decision"),

@@ -179,14 +179,20 @@ impl DecisionEntry {
     }
 }
 
-/// The kinds of [`EventEntry`]: what a person decided (`denial`, `grant`
-/// — signed one by one and synced, like an approval) and what the service
-/// did on such a decision (`grant_use`, `redemption` — sealed by the next
-/// checkpoint, like a decision).
-pub const EVENT_KINDS: &[&str] = &["denial", "grant", "grant_use", "redemption"];
+/// The kinds of [`EventEntry`]: what a person decided (`denial`, `grant`,
+/// `grant_revocation` — signed one by one and synced, like an approval)
+/// and what the service did on such a decision (`grant_use`, `redemption`
+/// — sealed by the next checkpoint, like a decision).
+pub const EVENT_KINDS: &[&str] = &[
+    "denial",
+    "grant",
+    "grant_revocation",
+    "grant_use",
+    "redemption",
+];
 
 /// Event kinds a person caused: signed one by one.
-pub const SIGNED_EVENT_KINDS: &[&str] = &["denial", "grant"];
+pub const SIGNED_EVENT_KINDS: &[&str] = &["denial", "grant", "grant_revocation"];
 
 /// Names an event's facts may not take (the record's own fields).
 const RESERVED: &[&str] = &[

@@ -1045,6 +1045,17 @@ pub fn do_revoke_grant(app: &App, key: &KeyInfo, id: &str) -> ApiResult<Json> {
         .revoke_grant(&key.tenant, id, now_ms())
         .map_err(internal)?
     {
+        audit_event(
+            app,
+            "grant_revocation",
+            None,
+            vec![
+                ("approver", Some(who(key))),
+                ("tenant", Some(key.tenant.clone())),
+                ("grant", Some(id.to_string())),
+            ],
+            vec![],
+        );
         Ok(json!({"grant": id, "revoked": true}))
     } else {
         Err(ApiError(

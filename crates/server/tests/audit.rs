@@ -1,6 +1,7 @@
 //! What the signed audit log tells afterwards: not only each decision, but
-//! who approved it, who denied what and why, which grant a person gave and
-//! every request it then allowed, and each token's redemption — each record
+//! who approved it, who denied what and why, which grant a person gave,
+//! every request it then allowed and who ended it, and each token's
+//! redemption — each record
 //! chained to the decision it concerns, and the whole log still verifies.
 #![allow(
     clippy::unwrap_used,
@@ -78,9 +79,14 @@ async fn approvals_denials_grants_their_uses_and_redemptions_are_in_the_signed_l
     let grant = g["grant"]["id"].as_str().unwrap().to_string();
     let d = agent.decide(&refund(25_000, "s-3")).await;
     assert_eq!(d["decision"], "allow", "{d}");
+    // Alice ends the grant early.
+    let (s, _) = approver
+        .post(&format!("/v1/grants/{grant}/revoke"), &json!({}))
+        .await;
+    assert_eq!(s, 200);
     server.shutdown().await.unwrap();
 
-    // The log verifies: 4 decisions, 2 approvals (tokens), and 4 events.
+    // The log verifies: 4 decisions, 2 approvals (tokens), and 5 events.
     let bytes = std::fs::read(&log).unwrap();
     let report = permit0_audit::verify(
         &bytes,
@@ -90,7 +96,7 @@ async fn approvals_denials_grants_their_uses_and_redemptions_are_in_the_signed_l
     .unwrap();
     assert_eq!(
         (report.decisions, report.approvals, report.events),
-        (4, 2, 4)
+        (4, 2, 5)
     );
     let records: Vec<Map<String, Value>> = permit0_audit::records(&bytes)
         .into_iter()
@@ -146,4 +152,9 @@ async fn approvals_denials_grants_their_uses_and_redemptions_are_in_the_signed_l
         (&allowed["decision"], &allowed["session"]),
         (&json!("allow"), &json!("s-3"))
     );
+    // Its early end: who ended it, signed.
+    let ended = of_kind("grant_revocation")[0];
+    assert_eq!(ended["grant"], grant.as_str());
+    assert!(ended["approver"].as_str().unwrap().starts_with("alice"));
+    assert!(ended.contains_key("sig"));
 }
