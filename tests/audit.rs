@@ -235,7 +235,8 @@ fn decide_log_verify_replay_export() {
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
     let rows: Vec<&str> = csv.lines().collect();
-    assert!(rows[0].starts_with("seq,time,kind,session,action,action_digest,decision"));
+    assert!(rows[0]
+        .starts_with("seq,time,kind,tenant,actor,session,tool,args,action,action_digest,decision"));
     assert_eq!(rows.len(), 8);
     assert!(rows[1].contains("SOC2:CC6.1;GLBA:501(b)"), "{}", rows[1]);
     let out = t.run(&[

@@ -173,3 +173,150 @@ fn serve_decides_over_http_and_stops_on_sigterm() {
     assert!(status.success(), "{rest}");
     assert!(rest.contains("shutting down"), "{rest}");
 }
+
+/// The signed log of a running service, read back with the CLI: an
+/// escalated refund that alice approved and the executor redeemed, and a
+/// raw Bash call. `audit verify` passes; `audit export` shows each row's
+/// tenant (from the key), actor, tool and arguments, and who approved — and
+/// with `--no-payload` the request's digest instead of its arguments.
+#[test]
+fn the_service_s_log_exports_tenant_actor_tool_args_and_approver() {
+    let dir = scratch("audit");
+    assert!(permit0(&dir, &["keygen", "ops"]).status.success());
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let bundle = [
+        "build",
+        examples.to_str().unwrap(),
+        "--key",
+        "ops.key",
+        "-o",
+        "policy.p0b",
+    ];
+    assert!(permit0(&dir, &bundle).status.success());
+    let add = |role: &str, name: &str| {
+        let out = permit0(
+            &dir,
+            &[
+                "keys", "add", "--data", "state", "--role", role, "--tenant", "acme", "--name",
+                name,
+            ],
+        );
+        text(&out.stdout).trim().to_string()
+    };
+    let (agent, approver) = (add("agent", "bot"), add("approver", "alice"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
+        .current_dir(&dir)
+        .args([
+            "serve",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "--data",
+            "state",
+            "--listen",
+            "127.0.0.1:0",
+            "--audit",
+            "decisions.log",
+            "--key",
+            "ops.key",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("permit0 serve: listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+
+    let requests = std::fs::read_to_string(examples.join("requests.jsonl")).unwrap();
+    let refund = requests.lines().next().unwrap();
+    let (_, d) = http(&addr, "POST", "/v1/decide", &agent, refund);
+    let d: serde_json::Value = serde_json::from_str(&d).unwrap();
+    let id = d["approval"].as_str().unwrap_or_else(|| panic!("{d}"));
+    let (s, a) = http(
+        &addr,
+        "POST",
+        &format!("/v1/approvals/{id}/approve"),
+        &approver,
+        "{}",
+    );
+    assert_eq!(s, 200, "{a}");
+    let a: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let redeem = format!(r#"{{"token": {}, "request": {refund}}}"#, a["token"]);
+    assert_eq!(
+        http(&addr, "POST", "/v1/tokens/redeem", &agent, &redeem).0,
+        200
+    );
+    let bash = r#"{"tool": "Bash", "args": {"command": "ls -la /tmp"}, "session": {"id": "s-9"}}"#;
+    assert_eq!(http(&addr, "POST", "/v1/decide", &agent, bash).0, 200);
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+
+    let out = permit0(
+        &dir,
+        &["audit", "verify", "decisions.log", "--trusted", "ops.pub"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("2 decisions, 1 approvals, 1 denials, grants, grant uses and redemptions"),
+        "{said}"
+    );
+
+    let export = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec![
+            "audit",
+            "export",
+            "decisions.log",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = permit0(&dir, &args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let rows = export(&[]);
+    let kinds: Vec<&str> = rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["decision", "approval", "redemption", "decision"]);
+    let (refund_row, approval, redemption, bash_row) = (&rows[0], &rows[1], &rows[2], &rows[3]);
+    assert_eq!(refund_row["tenant"], "acme");
+    assert_eq!(refund_row["actor"], "support_agent_v2");
+    assert_eq!(refund_row["args"]["amount"], 900);
+    assert_eq!(refund_row["decision"], "escalate");
+    assert_eq!(approval["decision"], "approved");
+    assert!(approval["approver"].as_str().unwrap().starts_with("alice"));
+    assert_eq!(approval["actor"], "support_agent_v2");
+    assert_eq!(redemption["decision"], "redeemed");
+    assert!(redemption["approver"]
+        .as_str()
+        .unwrap()
+        .starts_with("alice"));
+    assert_eq!(redemption["nonce"].as_str().unwrap().len(), 32);
+    assert_eq!(bash_row["tool"], "Bash");
+    assert_eq!(bash_row["args"]["command"], "ls -la /tmp");
+    assert_eq!(bash_row["tenant"], "acme");
+    // Without the payload: the digest stands in for the arguments.
+    let rows = export(&["--no-payload"]);
+    assert_eq!(rows[0]["args"], rows[0]["action_digest"]);
+    assert!(rows[3]["args"].as_str().unwrap().starts_with("sha256:"));
+}

@@ -297,6 +297,10 @@ pub struct ExportArgs {
     pub trusted: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    /// Write each request's digest in the `args` column instead of its
+    /// arguments
+    #[arg(long)]
+    pub no_payload: bool,
     /// Accept a log still being written
     #[arg(long)]
     pub allow_open: bool,
@@ -370,11 +374,16 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
         Err(code) => return code,
     };
     outln!(
-        "ok: {}: {} records ({} decisions, {} approvals, {} checkpoints), {}, {}; head {}",
+        "ok: {}: {} records ({} decisions, {} approvals, {}{} checkpoints), {}, {}; head {}",
         a.log.display(),
         r.records,
         r.decisions,
         r.approvals,
+        if r.events > 0 {
+            format!("{} denials, grants, grant uses and redemptions, ", r.events)
+        } else {
+            String::new()
+        },
         r.checkpoints,
         if r.sealed_through == 0 {
             "NOTHING IS SIGNED (no signature covers any record)".to_string()
@@ -449,11 +458,15 @@ fn run_replay(a: ReplayArgs) -> Result<ExitCode, String> {
     })
 }
 
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 23] = [
     "seq",
     "time",
     "kind",
+    "tenant",
+    "actor",
     "session",
+    "tool",
+    "args",
     "action",
     "action_digest",
     "decision",
@@ -465,16 +478,44 @@ const COLUMNS: [&str; 16] = [
     "taxonomy",
     "compliance",
     "approver",
+    "approval",
+    "grant",
+    "nonce",
     "hash",
 ];
+
+/// The arguments a decision record holds: the tool call's as the agent
+/// sent them (a raw call), else the action's typed arguments; with
+/// `no_payload` (or a record kept without its payload), the request's
+/// digest instead.
+fn export_args(src: &Map<String, Json>, no_payload: bool) -> Json {
+    let req = src.get("request");
+    let args = req
+        .and_then(|r| r.pointer("/tool/args"))
+        .or_else(|| req.and_then(|r| r.get("args")))
+        .or_else(|| src.get("raw"));
+    match args {
+        Some(a) if !no_payload => a.clone(),
+        _ => src.get("action_digest").cloned().unwrap_or(Json::Null),
+    }
+}
 
 fn export_row(
     program: &Program,
     rec: &Map<String, Json>,
     approved: Option<&Map<String, Json>>,
+    no_payload: bool,
 ) -> Map<String, Json> {
-    // An approval row carries the approved decision's facts.
+    // An approval's or event's row carries the facts of the decision it
+    // concerns; its own fields (approver, tenant, …) win.
     let src = approved.unwrap_or(rec);
+    let own = |k: &str| {
+        rec.get(k)
+            .filter(|v| !v.is_null())
+            .or_else(|| src.get(k))
+            .cloned()
+            .unwrap_or(Json::Null)
+    };
     let g = |m: &Map<String, Json>, k: &str| m.get(k).cloned().unwrap_or(Json::Null);
     let risk = |k: &str| {
         src.get("risk")
@@ -498,17 +539,29 @@ fn export_row(
     row.insert("seq".into(), g(rec, "seq"));
     row.insert("time".into(), g(rec, "time"));
     row.insert("kind".into(), g(rec, "kind"));
+    row.insert("tenant".into(), own("tenant"));
+    row.insert("actor".into(), g(src, "actor"));
     row.insert("session".into(), g(src, "session"));
-    row.insert("action".into(), g(src, "action"));
-    row.insert("action_digest".into(), g(src, "action_digest"));
-    row.insert(
-        "decision".into(),
-        if approved.is_some() {
-            json!("approved")
-        } else {
-            g(rec, "decision")
-        },
-    );
+    let tool = src
+        .get("tool")
+        .filter(|t| t.is_string())
+        .or_else(|| src.get("request").and_then(|r| r.pointer("/tool/name")))
+        .cloned()
+        .unwrap_or(Json::Null);
+    row.insert("tool".into(), tool);
+    row.insert("args".into(), export_args(src, no_payload));
+    row.insert("action".into(), own("action"));
+    row.insert("action_digest".into(), own("action_digest"));
+    let decision = match rec.get("kind").and_then(Json::as_str) {
+        Some("approval") => json!("approved"),
+        Some("denial") => json!("denied"),
+        Some("grant") => json!("granted"),
+        Some("grant_revocation") => json!("grant revoked"),
+        Some("grant_use") => json!("allowed by grant"),
+        Some("redemption") => json!("redeemed"),
+        _ => g(rec, "decision"),
+    };
+    row.insert("decision".into(), decision);
     row.insert("rule".into(), g(src, "rule"));
     row.insert("reason".into(), g(src, "reason"));
     row.insert("risk_score".into(), risk("score"));
@@ -517,6 +570,9 @@ fn export_row(
     row.insert("taxonomy".into(), g(src, "taxonomy"));
     row.insert("compliance".into(), Json::Array(compliance));
     row.insert("approver".into(), g(rec, "approver"));
+    row.insert("approval".into(), g(rec, "approval"));
+    row.insert("grant".into(), g(rec, "grant"));
+    row.insert("nonce".into(), g(rec, "nonce"));
     row.insert("hash".into(), g(rec, "hash"));
     row
 }
@@ -558,10 +614,10 @@ fn run_export(a: ExportArgs) -> Result<ExitCode, String> {
     let mut rows = Vec::new();
     for (_, rec) in &all {
         match rec.get("kind").and_then(Json::as_str) {
-            Some("decision") => rows.push(export_row(&program, rec, None)),
-            Some("approval") => {
-                let approved = rec.get("record").and_then(by_seq);
-                rows.push(export_row(&program, rec, approved));
+            Some("decision") => rows.push(export_row(&program, rec, None, a.no_payload)),
+            Some(k) if k == "approval" || permit0_audit::EVENT_KINDS.contains(&k) => {
+                let decided = rec.get("record").and_then(by_seq);
+                rows.push(export_row(&program, rec, decided, a.no_payload));
             }
             _ => {}
         }

@@ -70,6 +70,12 @@ pub struct DecisionEntry {
     /// Risk score and tier.
     pub risk: Option<(u64, String)>,
     pub session: Option<String>,
+    /// The tool the agent called (`"tool"` of a raw call), when it named one.
+    pub tool: Option<String>,
+    /// `actor.id` of the request.
+    pub actor: Option<String>,
+    /// The tenant that asked (the decision service sets it from the API key).
+    pub tenant: Option<String>,
 }
 
 impl DecisionEntry {
@@ -105,6 +111,9 @@ impl DecisionEntry {
                 .action
                 .map(|_| (u64::from(d.score), d.tier.name().to_string())),
             session: req.session_id().map(str::to_string),
+            tool: None,
+            actor: None,
+            tenant: None,
         }
     }
 
@@ -156,8 +165,62 @@ impl DecisionEntry {
                 .and_then(|x| x.get("id"))
                 .and_then(Json::as_str)
                 .map(str::to_string),
+            tool: request
+                .get("tool")
+                .and_then(Json::as_str)
+                .map(str::to_string),
+            actor: request
+                .get("actor")
+                .and_then(|x| x.get("id"))
+                .and_then(Json::as_str)
+                .map(str::to_string),
+            tenant: None,
         }
     }
+}
+
+/// The kinds of [`EventEntry`]: what a person decided (`denial`, `grant`,
+/// `grant_revocation` — signed one by one and synced, like an approval)
+/// and what the service did on such a decision (`grant_use`, `redemption`
+/// — sealed by the next checkpoint, like a decision).
+pub const EVENT_KINDS: &[&str] = &[
+    "denial",
+    "grant",
+    "grant_revocation",
+    "grant_use",
+    "redemption",
+];
+
+/// Event kinds a person caused: signed one by one.
+pub const SIGNED_EVENT_KINDS: &[&str] = &["denial", "grant", "grant_revocation"];
+
+/// Names an event's facts may not take (the record's own fields).
+const RESERVED: &[&str] = &[
+    "hash",
+    "key",
+    "kind",
+    "prev",
+    "record",
+    "record_hash",
+    "seq",
+    "sig",
+    "time",
+    "v",
+];
+
+/// Something that happened to an escalation after its decision record: a
+/// human's denial or grant, a grant's use, a token's redemption.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventEntry {
+    /// One of [`EVENT_KINDS`].
+    pub kind: &'static str,
+    /// The `seq` and hash of the decision record it concerns, when known.
+    pub record: Option<(u64, [u8; 32])>,
+    /// Its facts, as text (`approver`, `grant`, `action`, `nonce`, …); a
+    /// `None` is left out.
+    pub text: Vec<(&'static str, Option<String>)>,
+    /// Its facts, as integers (`expires_ms`, `max_amount`, …).
+    pub ints: Vec<(&'static str, Option<i64>)>,
 }
 
 /// A human's approval of an escalated decision (see [`crate::token`]).
@@ -206,6 +269,17 @@ fn decision_body(
         .int("v", FORMAT as i64);
     if let Some(k) = key {
         b.str("key", k);
+    }
+    // Left out when absent, so a record without them is written byte for
+    // byte as before they existed.
+    for (k, v) in [
+        ("tool", &e.tool),
+        ("actor", &e.actor),
+        ("tenant", &e.tenant),
+    ] {
+        if let Some(v) = v {
+            b.str(k, v);
+        }
     }
     if payload {
         if let Some(raw) = &e.raw {
@@ -278,6 +352,39 @@ fn approval_body(a: &ApprovalEntry, seq: u64, prev: &[u8; 32], time: &str, key: 
         .int("seq", seq_i64(seq))
         .str("time", time)
         .int("v", FORMAT as i64);
+    b.finish()
+}
+
+fn event_body(
+    e: &EventEntry,
+    seq: u64,
+    prev: &[u8; 32],
+    time: &str,
+    key: Option<&str>,
+) -> Canonical {
+    let mut b = Object::with_capacity(384, 8 + e.text.len() + e.ints.len());
+    b.str("kind", e.kind)
+        .str("prev", &sha256_string(prev))
+        .int("seq", seq_i64(seq))
+        .str("time", time)
+        .int("v", FORMAT as i64);
+    if let Some(k) = key {
+        b.str("key", k);
+    }
+    if let Some((record, hash)) = &e.record {
+        b.int("record", seq_i64(*record))
+            .str("record_hash", &sha256_string(hash));
+    }
+    for (k, v) in &e.text {
+        if let (false, Some(v)) = (RESERVED.contains(k), v) {
+            b.str(k, v);
+        }
+    }
+    for (k, v) in &e.ints {
+        if let (false, Some(v)) = (RESERVED.contains(k), v) {
+            b.int(k, *v);
+        }
+    }
     b.finish()
 }
 
@@ -662,6 +769,37 @@ impl<S: Sink> AuditLog<S> {
         Ok(out)
     }
 
+    /// Appends an event record: one a person caused (a denial, a grant) is
+    /// signed and synced at once, as an approval is; one the service did
+    /// (a grant's use, a redemption) is sealed by the next checkpoint, as a
+    /// decision is. A kind not in [`EVENT_KINDS`] is refused.
+    pub fn append_event(&mut self, e: &EventEntry) -> io::Result<Appended> {
+        if !EVENT_KINDS.contains(&e.kind) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{}` is not an audit event kind", e.kind),
+            ));
+        }
+        let now = (self.cfg.clock)();
+        self.seq += 1;
+        let sign = self.cfg.sign_every_record || SIGNED_EVENT_KINDS.contains(&e.kind);
+        let body = event_body(
+            e,
+            self.seq,
+            &self.prev,
+            &permit0_vm::time::format_rfc3339_ms(now),
+            sign.then_some(self.key_hex.as_str()),
+        );
+        let out = self.write(&body, sign)?;
+        if SIGNED_EVENT_KINDS.contains(&e.kind) {
+            self.sink.sync()?;
+        } else if !sign {
+            self.unsealed += 1;
+            self.maybe_checkpoint(now)?;
+        }
+        Ok(out)
+    }
+
     fn maybe_checkpoint(&mut self, now: i64) -> io::Result<()> {
         if self.unsealed == 0 {
             return Ok(());
@@ -906,6 +1044,8 @@ pub struct Report {
     pub records: u64,
     pub decisions: u64,
     pub approvals: u64,
+    /// Denials, grants, grant uses and redemptions ([`EventEntry`]).
+    pub events: u64,
     pub checkpoints: u64,
     /// Records whose signature (their own or a later checkpoint's, through
     /// the chain) verified.
@@ -1019,6 +1159,12 @@ pub fn verify(
                 }
                 r.decisions += 1;
             }
+            k if EVENT_KINDS.contains(&k) => {
+                if SIGNED_EVENT_KINDS.contains(&k) && rec.sig.is_none() {
+                    return Err(fail(&r, n, seq, Problem::Unsigned));
+                }
+                r.events += 1;
+            }
             "checkpoint" | "approval" => {
                 if rec.sig.is_none() {
                     return Err(fail(&r, n, seq, Problem::Unsigned));
@@ -1121,6 +1267,7 @@ mod tests {
             reason: "ok \"quoted\"\n".into(),
             risk: Some((i, "low".into())),
             session: None,
+            ..DecisionEntry::default()
         }
     }
 
@@ -1166,6 +1313,79 @@ mod tests {
             (4, 2, 1)
         );
         assert!(report.closed);
+    }
+
+    /// A denial and a grant a person gave are signed records of their
+    /// own; a grant's use and a redemption are sealed by the next
+    /// checkpoint. All verify; a denial stripped of its signature does not.
+    #[test]
+    fn events_are_chained_and_a_human_s_are_signed() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let mut log = AuditLog::open(MemorySink::default(), key.clone(), cfg()).unwrap();
+        let d = log.append_decision(&entry(1)).unwrap();
+        let text = |k: &'static str, v: &str| (k, Some(v.to_string()));
+        log.append_event(&EventEntry {
+            kind: "denial",
+            record: Some((d.seq, d.hash)),
+            text: vec![text("approver", "alice (key 1)"), text("comment", "no")],
+            ints: vec![],
+        })
+        .unwrap();
+        log.append_event(&EventEntry {
+            kind: "grant",
+            record: Some((d.seq, d.hash)),
+            text: vec![text("approver", "bob"), text("grant", "grt_1")],
+            ints: vec![("expires_ms", Some(9)), ("max_amount", None)],
+        })
+        .unwrap();
+        log.append_event(&EventEntry {
+            kind: "grant_use",
+            text: vec![text("grant", "grt_1")],
+            ..EventEntry::default()
+        })
+        .unwrap();
+        log.append_event(&EventEntry {
+            kind: "redemption",
+            text: vec![text("nonce", "n1")],
+            ..EventEntry::default()
+        })
+        .unwrap();
+        assert!(log
+            .append_event(&EventEntry {
+                kind: "approval",
+                ..EventEntry::default()
+            })
+            .is_err());
+        log.close().unwrap();
+        let lines = &log.sink().lines;
+        let signed: Vec<bool> = lines
+            .iter()
+            .map(|l| parse_record(l.as_bytes()).unwrap().sig.is_some())
+            .collect();
+        // decision, denial, grant, grant_use, redemption, a checkpoint (due
+        // after three unsealed records), the closing checkpoint.
+        assert_eq!(signed, [false, true, true, false, false, true, true]);
+        assert!(lines[2].contains("\"expires_ms\":9") && !lines[2].contains("max_amount"));
+        let all = log.sink().text();
+        let report = verify(
+            all.as_bytes(),
+            &[key.verifying_key()],
+            &VerifyOptions::default(),
+        )
+        .unwrap();
+        assert_eq!((report.decisions, report.events), (1, 4));
+        // The denial with its signature cut off (and its hash still right).
+        let mut bad: Vec<String> = lines.clone();
+        let sig_at = bad[1].find(",\"sig\"").unwrap();
+        bad[1] = format!("{}}}", &bad[1][..sig_at]);
+        let bad = bad.join("\n") + "\n";
+        let f = verify(
+            bad.as_bytes(),
+            &[key.verifying_key()],
+            &VerifyOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(f.bad.problem, Problem::Unsigned);
     }
 
     #[test]

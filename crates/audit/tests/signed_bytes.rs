@@ -67,6 +67,7 @@ fn entries() -> Vec<DecisionEntry> {
             reason: "internal mail \"ok\"\n\u{200B}é".into(),
             risk: Some((12, "low".into())),
             session: Some("s-1".into()),
+            ..DecisionEntry::default()
         },
         DecisionEntry {
             bundle: sha256_string(&[1; 32]),
@@ -80,6 +81,7 @@ fn entries() -> Vec<DecisionEntry> {
             reason: "unknown action `paymnts.refund`".into(),
             risk: None,
             session: None,
+            ..DecisionEntry::default()
         },
         DecisionEntry {
             bundle: sha256_string(&[1; 32]),
@@ -93,6 +95,7 @@ fn entries() -> Vec<DecisionEntry> {
             reason: "\u{0}\u{8}\u{c}\r\\".into(),
             risk: Some((0, "minimal".into())),
             session: Some("\u{1F600}".into()),
+            ..DecisionEntry::default()
         },
     ]
 }

@@ -2,7 +2,8 @@
 //! and p50/p99 latency at 1, 16 and 64 connections, for a canonical
 //! request and a raw Bash call, against the stdlib bundle with sessions in
 //! SQLite. The load generator (reqwest, one client per connection) runs on
-//! the same cores as the server, so the figures are a floor.
+//! the same cores as the server, so the figures are a floor. The last
+//! column is how many session observations shared each group commit.
 //!
 //! Run with `cargo bench -p permit0-server --bench serve`
 //! (`SERVE_BENCH_SECS` sets each run's length, default 3).
@@ -96,10 +97,8 @@ fn main() {
         .add_key(Role::Agent, "bench", "load", 0)
         .unwrap()
         .0;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // The runtime `permit0 serve` runs on (the load generator shares it).
+    let rt = permit0_server::runtime().unwrap();
     rt.block_on(async {
         let server = permit0_server::start(Options {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -120,15 +119,19 @@ fn main() {
         .unwrap();
         let base = format!("http://{}", server.addr);
         println!(
-            "{:<10} {:>5}  {:>10}  {:>9}  {:>9}",
-            "request", "conns", "decisions/s", "p50", "p99"
+            "{:<10} {:>5}  {:>10}  {:>9}  {:>9}  {:>12}",
+            "request", "conns", "decisions/s", "p50", "p99", "obs/commit"
         );
         for kind in ["canonical", "bash"] {
             run(&base, &key, kind, 4, 1).await; // warm up
             for conns in [1, 16, 64] {
+                let (g0, o0) = server.app.db.group_commits();
                 let (rate, p50, p99) = run(&base, &key, kind, conns, secs).await;
+                let (g1, o1) = server.app.db.group_commits();
+                // Session observations per group commit.
+                let per = (o1 - o0) as f64 / (g1 - g0).max(1) as f64;
                 println!(
-                    "{kind:<10} {conns:>5}  {rate:>10.0}  {:>7.0}µs  {:>7.0}µs",
+                    "{kind:<10} {conns:>5}  {rate:>10.0}  {:>7.0}µs  {:>7.0}µs  {per:>12.2}",
                     p50.as_secs_f64() * 1e6,
                     p99.as_secs_f64() * 1e6
                 );

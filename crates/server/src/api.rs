@@ -428,7 +428,22 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
         .and_then(Json::as_str)
         .unwrap_or("escalate")
         .to_string();
-    let audit = record_audit(app, &tenant, req, &v);
+    let audit = record_audit(app, &key.tenant, &tenant, req, &v);
+    if let Some(g) = &grant_used {
+        audit_event(
+            app,
+            "grant_use",
+            audit.as_ref(),
+            vec![
+                ("grant", Some(g.id.clone())),
+                ("approver", Some(g.created_by.clone())),
+                ("tenant", Some(key.tenant.clone())),
+                ("action", outcome.action.clone()),
+                ("action_digest", outcome.action_digest.clone()),
+            ],
+            vec![],
+        );
+    }
     if verdict == "escalate" {
         let explained = tenant.auth.explain(req);
         let explanation = explained.json.get("explain").cloned();
@@ -524,12 +539,43 @@ fn record(
 
 /// Appends the decision as returned to the audit log: `(seq, hash)` of
 /// its record.
-fn record_audit(app: &App, tenant: &crate::Tenant, req: &Json, v: &Json) -> Option<(u64, String)> {
+fn record_audit(
+    app: &App,
+    tenant_name: &str,
+    tenant: &crate::Tenant,
+    req: &Json,
+    v: &Json,
+) -> Option<(u64, String)> {
     app.audit.as_ref()?;
     let program = tenant.auth.program();
-    let entry = permit0_audit::DecisionEntry::from_json(&program, req, v);
+    let mut entry = permit0_audit::DecisionEntry::from_json(&program, req, v);
+    entry.tenant = Some(tenant_name.to_string());
     app.audit(|log| log.append_decision(&entry))
         .map(|a| (a.seq, permit0_vm::canonical::sha256_string(&a.hash)))
+}
+
+/// Appends an event (a denial, grant, grant use or redemption) to the
+/// audit log, if one is kept; `record` is the decision record it concerns.
+fn audit_event(
+    app: &App,
+    kind: &'static str,
+    record: Option<&(u64, String)>,
+    text: Vec<(&'static str, Option<String>)>,
+    ints: Vec<(&'static str, Option<i64>)>,
+) {
+    if app.audit.is_none() {
+        return;
+    }
+    let record =
+        record.and_then(|(seq, hash)| permit0_vm::canonical::parse_sha256(hash).map(|h| (*seq, h)));
+    app.audit(|log| {
+        log.append_event(&permit0_audit::EventEntry {
+            kind,
+            record,
+            text,
+            ints,
+        })
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -795,6 +841,27 @@ pub fn do_approve(app: &App, key: &KeyInfo, id: &str, b: &ApproveBody) -> ApiRes
             });
         }
     }
+    if let Some(g) = &grant {
+        audit_event(
+            app,
+            "grant",
+            a.audit.as_ref(),
+            vec![
+                ("approver", Some(approver.clone())),
+                ("tenant", Some(key.tenant.clone())),
+                ("approval", Some(a.id.clone())),
+                ("grant", Some(g.id.clone())),
+                ("pattern", Some(g.action.clone())),
+                ("scope", Some(g.scope.clone())),
+                ("subject", Some(g.subject.clone())),
+                ("comment", b.comment.clone()),
+            ],
+            vec![
+                ("expires_ms", Some(g.expires_ms)),
+                ("max_amount", g.max_amount),
+            ],
+        );
+    }
     app.answered.send_modify(|n| *n = n.wrapping_add(1));
     let a = find(app, &key.tenant, id)?;
     let mut v = final_decision(&a);
@@ -882,6 +949,20 @@ pub fn do_deny(app: &App, key: &KeyInfo, id: &str, b: &DenyBody) -> ApiResult<Js
     if !won {
         return Err(conflict(app, &key.tenant, id));
     }
+    audit_event(
+        app,
+        "denial",
+        a.audit.as_ref(),
+        vec![
+            ("approver", Some(approver)),
+            ("tenant", Some(key.tenant.clone())),
+            ("approval", Some(a.id.clone())),
+            ("action", a.action.clone()),
+            ("action_digest", a.action_digest.clone()),
+            ("comment", b.comment.clone()),
+        ],
+        vec![],
+    );
     app.answered.send_modify(|n| *n = n.wrapping_add(1));
     let a = find(app, &key.tenant, id)?;
     Ok(final_decision(&a))
@@ -964,6 +1045,17 @@ pub fn do_revoke_grant(app: &App, key: &KeyInfo, id: &str) -> ApiResult<Json> {
         .revoke_grant(&key.tenant, id, now_ms())
         .map_err(internal)?
     {
+        audit_event(
+            app,
+            "grant_revocation",
+            None,
+            vec![
+                ("approver", Some(who(key))),
+                ("tenant", Some(key.tenant.clone())),
+                ("grant", Some(id.to_string())),
+            ],
+            vec![],
+        );
         Ok(json!({"grant": id, "revoked": true}))
     } else {
         Err(ApiError(
@@ -1019,11 +1111,11 @@ pub fn do_redeem(app: &App, key: &KeyInfo, token_text: &str, request: &Json) -> 
         Ok(c) => c,
         Err(e) => return refuse("invalid", e.to_string()),
     };
-    match app.db.approval_of_nonce(&key.tenant, &claims.nonce) {
-        Ok(Some(_)) => {}
+    let approval = match app.db.approval_of_nonce(&key.tenant, &claims.nonce) {
+        Ok(Some(id)) => id,
         Ok(None) => return refuse("invalid", "it was not issued to this tenant".into()),
         Err(e) => return refuse("error", e.to_string()),
-    }
+    };
     let tenant = match app.tenant(&key.tenant) {
         Ok(t) => t,
         Err(e) => return refuse("error", e),
@@ -1043,13 +1135,39 @@ pub fn do_redeem(app: &App, key: &KeyInfo, token_text: &str, request: &Json) -> 
     ) {
         Ok(c) => {
             app.metrics.redemption("ok");
+            let approver = match &c.basis {
+                Basis::Approved { approver } => Some(approver.clone()),
+                Basis::Allowed => None,
+            };
+            if app.audit.is_some() {
+                let record = app
+                    .db
+                    .approval(&key.tenant, &approval)
+                    .ok()
+                    .flatten()
+                    .and_then(|a| a.audit);
+                audit_event(
+                    app,
+                    "redemption",
+                    record.as_ref(),
+                    vec![
+                        ("nonce", Some(c.nonce.clone())),
+                        ("approval", Some(approval.clone())),
+                        ("approver", approver.clone()),
+                        ("tenant", Some(key.tenant.clone())),
+                        ("action", Some(c.action.clone())),
+                        ("action_digest", Some(c.action_digest.clone())),
+                    ],
+                    vec![("expires_ms", Some(c.expires_ms))],
+                );
+            }
             (
                 StatusCode::OK,
                 json!({
                     "ok": true,
                     "action": c.action,
                     "action_digest": c.action_digest,
-                    "approver": match &c.basis { Basis::Approved { approver } => Some(approver.clone()), Basis::Allowed => None },
+                    "approver": approver,
                     "expires_ms": c.expires_ms,
                     "nonce": c.nonce,
                 }),

@@ -81,6 +81,10 @@ pub struct Limits {
     /// Actions kept per session, and for how long (ms).
     pub session_max_entries: u32,
     pub session_max_age_ms: i64,
+    /// Decisions the approver page lists are kept this many days, and at
+    /// most this many rows (the oldest go first); 0 keeps them forever.
+    pub decisions_max_age_days: u32,
+    pub decisions_max_rows: u64,
 }
 
 impl Default for Limits {
@@ -95,6 +99,8 @@ impl Default for Limits {
             max_grant_minutes: 7 * 24 * 60,
             session_max_entries: 512,
             session_max_age_ms: 7 * 24 * 3_600_000,
+            decisions_max_age_days: 30,
+            decisions_max_rows: 1_000_000,
         }
     }
 }

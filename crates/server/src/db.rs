@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The database file's name under the data directory.
@@ -243,12 +244,30 @@ pub struct Db {
     conn: Mutex<Connection>,
     /// Decisions not yet written (see [`Db::record_decision`]).
     pending: Mutex<Vec<OwnedDecision>>,
-    /// Keys recently looked up, by hash, with when.
-    keys: Mutex<HashMap<String, (Option<KeyInfo>, Instant)>>,
+    /// Keys recently looked up, by hash, with when — valid while the
+    /// database's `data_version` (the first field) is unchanged.
+    keys: Mutex<(i64, KeyCache)>,
+    /// Set when the database closes: stops the checkpointer.
+    closing: Arc<AtomicBool>,
 }
 
-/// How long a key lookup is trusted: a key revoked by another process
-/// (`permit0 keys revoke`) is refused at most this long after.
+/// The write-ahead log is started over once it holds this many pages
+/// (see [`Db::checkpoint_in_background`]).
+pub const CHECKPOINT_PAGES: i64 = 4000;
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.closing.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Keys looked up, by hash, with when.
+type KeyCache = HashMap<String, (Option<KeyInfo>, Instant)>;
+
+/// How long a key lookup is trusted at most. A revocation is seen at once
+/// anyway: one made through this `Db` clears the cache, and one made by
+/// another process (`permit0 keys revoke`) changes the database's
+/// `data_version`, which every lookup checks.
 pub const KEY_CACHE: Duration = Duration::from_secs(1);
 
 /// How long a statement waits for another process's write lock before it
@@ -393,8 +412,51 @@ impl Db {
             path,
             conn: Mutex::new(conn),
             pending: Mutex::new(Vec::new()),
-            keys: Mutex::new(HashMap::new()),
+            keys: Mutex::new((-1, HashMap::new())),
+            closing: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// For a long-running process (`permit0 serve`): commits never
+    /// checkpoint (by default the commit that takes the write-ahead log
+    /// past 1000 pages copies it into the database and syncs both — a few
+    /// milliseconds, on some request's path). A background thread with its
+    /// own connection does it instead, every 100 ms: first a passive
+    /// checkpoint that blocks no one (the bulk of the copying and the
+    /// syncs); then, once the log holds [`CHECKPOINT_PAGES`] (16 MB), a second one
+    /// with this process's connection held back for a moment, which
+    /// copies the few pages written meanwhile — so the next write starts
+    /// the log over and it does not grow without bound. Durability is
+    /// unchanged: a commit is in the log (and survives `kill -9`) when it
+    /// returns, checkpointed or not.
+    pub fn checkpoint_in_background(self: &Arc<Self>) -> DbResult<()> {
+        self.main().pragma_update(None, "wal_autocheckpoint", 0)?;
+        let conn = open_conn(&self.path)?;
+        let db = Arc::downgrade(self);
+        let closing = self.closing.clone();
+        let passive = |c: &Connection| {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
+                .unwrap_or(0)
+        };
+        std::thread::Builder::new()
+            .name("permit0-checkpoint".into())
+            .spawn(move || loop {
+                std::thread::sleep(Duration::from_millis(100));
+                if closing.load(Ordering::Relaxed) {
+                    break;
+                }
+                // Pages in the log; a checkpoint with nothing new to copy
+                // syncs nothing.
+                if passive(&conn) < CHECKPOINT_PAGES {
+                    continue;
+                }
+                let Some(db) = db.upgrade() else { break };
+                let held = db.main();
+                passive(&conn);
+                drop(held);
+            })
+            .map_err(|e| DbError(format!("cannot start the checkpointer: {e}")))?;
+        Ok(())
     }
 
     /// For a process that opens, decides once and exits (`permit0 hook`).
@@ -465,11 +527,21 @@ impl Db {
     }
 
     /// The key with this text, revoked or not — from a cache of at most
-    /// [`KEY_CACHE`] age.
+    /// [`KEY_CACHE`] age, dropped whenever another connection (another
+    /// process) committed since the last lookup: a revocation is never
+    /// missed.
     pub fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
         let hash = key_hash(text);
-        if let Ok(cache) = self.keys.lock() {
-            if let Some((k, at)) = cache.get(&hash) {
+        let version: i64 = self
+            .main()
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if let Ok(mut cache) = self.keys.lock() {
+            if cache.0 != version {
+                cache.1.clear();
+                cache.0 = version;
+            }
+            if let Some((k, at)) = cache.1.get(&hash) {
                 if at.elapsed() < KEY_CACHE {
                     return Ok(k.clone());
                 }
@@ -477,10 +549,10 @@ impl Db {
         }
         let k = self.find_key_hash(&hash)?;
         if let Ok(mut cache) = self.keys.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
+            if cache.1.len() > 10_000 {
+                cache.1.clear();
             }
-            cache.insert(hash, (k.clone(), Instant::now()));
+            cache.1.insert(hash, (k.clone(), Instant::now()));
         }
         Ok(k)
     }
@@ -517,13 +589,15 @@ impl Db {
     /// Revokes the key with id `id`; `false` when there is none (or it was
     /// already revoked).
     pub fn revoke_key(&self, id: &str, now_ms: i64) -> DbResult<bool> {
-        if let Ok(mut cache) = self.keys.lock() {
-            cache.clear();
-        }
         let n = self.main().execute(
             "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
             params![id, now_ms],
         )?;
+        // After the commit: a lookup racing the update cannot leave the
+        // key cached as live.
+        if let Ok(mut cache) = self.keys.lock() {
+            cache.1.clear();
+        }
         Ok(n == 1)
     }
 
@@ -532,9 +606,10 @@ impl Db {
     pub fn insert_approval(&self, a: &NewApproval<'_>) -> DbResult<String> {
         let id = random_id("apr_")?;
         let text = |j: &Json| serde_json::to_string(j).unwrap_or_default();
-        self.main().execute(
+        self.main().prepare_cached(
             "INSERT INTO approvals (id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, agent_key, created_ms, audit_seq, audit_hash)
              VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?.execute(
             params![
                 id,
                 a.tenant,
@@ -719,8 +794,9 @@ impl Db {
 
     /// Remembers a decision for the page. Written in batches (by
     /// [`Db::flush_decisions`], which a timer calls every 50 ms, and every
-    /// read of decisions calls first); an escalation, and a full batch,
-    /// are written at once.
+    /// read of decisions calls first); a full batch is written at once.
+    /// (An escalation's approval is written before its decision answers;
+    /// this row only lists it.)
     pub fn record_decision(&self, d: &NewDecision<'_>) -> DbResult<()> {
         let row = OwnedDecision {
             tenant: d.tenant.to_string(),
@@ -739,7 +815,7 @@ impl Db {
                 Err(e) => e.into_inner(),
             };
             p.push(row);
-            d.approval.is_some() || p.len() >= BATCH
+            p.len() >= BATCH
         };
         if now {
             self.flush_decisions()?;
@@ -775,6 +851,33 @@ impl Db {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Forgets the oldest decisions: those before `before_ms`, and those
+    /// beyond the newest `max_rows` (0: no limit by either) — at most
+    /// `step` rows a call, so a call holds the write lock briefly. Returns
+    /// how many went.
+    pub fn prune_decisions(&self, before_ms: i64, max_rows: u64, step: u32) -> DbResult<usize> {
+        self.flush_decisions()?;
+        let c = self.main();
+        let mut n = 0;
+        if before_ms > 0 {
+            n += c
+                .prepare_cached(
+                    "DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions ORDER BY seq LIMIT ?2)
+                     AND time_ms < ?1",
+                )?
+                .execute(params![before_ms, step])?;
+        }
+        if max_rows > 0 {
+            n += c
+                .prepare_cached(
+                    "DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions
+                     WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?1 ORDER BY seq LIMIT ?2)",
+                )?
+                .execute(params![i64::try_from(max_rows).unwrap_or(i64::MAX), step])?;
+        }
+        Ok(n)
     }
 
     /// The last `limit` decisions of a session (newest first).

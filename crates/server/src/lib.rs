@@ -157,6 +157,7 @@ impl App {
             max_age_ms: opts.limits.session_max_age_ms,
         };
         let db = state::open(&opts.store, &opts.data, keep)?;
+        db.serving().map_err(|e| e.to_string())?;
         let store = db.sessions();
         let token_key = match opts.token_key {
             Some(k) => k,
@@ -303,6 +304,31 @@ impl App {
         self.base_url.get().map_or("", String::as_str)
     }
 
+    /// One step of retention (every second): decisions past
+    /// `decisions_max_age_days` or `decisions_max_rows`, idle sessions'
+    /// entries past `session_max_age_ms` (and the clock skew a request may
+    /// have, so no entry a window can still read goes).
+    pub fn prune(&self) {
+        let now = permit0_vm::time::now_ms();
+        let l = &self.limits;
+        let decisions_before = match l.decisions_max_age_days {
+            0 => 0,
+            d => now.saturating_sub(i64::from(d).saturating_mul(86_400_000)),
+        };
+        let skew = self
+            .max_skew
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let sessions_before = now
+            .saturating_sub(l.session_max_age_ms)
+            .saturating_sub(skew);
+        if let Err(e) = self
+            .db
+            .prune(decisions_before, l.decisions_max_rows, sessions_before)
+        {
+            eprintln!("permit0 serve: retention: {e}");
+        }
+    }
+
     /// Appends to the audit log, if one is kept.
     pub fn audit<T>(
         &self,
@@ -420,6 +446,7 @@ pub async fn start(opts: Options) -> Result<Running, String> {
                 if n == 20 {
                     n = 0;
                     app.audit(|log| log.tick());
+                    app.prune();
                 }
             }
         })
@@ -450,12 +477,21 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     })
 }
 
-/// Runs a server until Ctrl-C or SIGTERM (the CLI's `permit0 serve`).
-pub fn run(opts: Options) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// The runtime a server runs on. A decision may wait for the session
+/// store's group commit on its thread (the store's answer is synchronous),
+/// so there are more worker threads than cores: while some wait, others
+/// read requests and queue their observations into the same group.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads((cores * 4).clamp(4, 64))
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+}
+
+/// Runs a server until Ctrl-C or SIGTERM (the CLI's `permit0 serve`).
+pub fn run(opts: Options) -> Result<(), String> {
+    let rt = runtime().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let running = start(opts).await?;
         eprintln!("permit0 serve: listening on http://{}", running.addr);

@@ -66,6 +66,33 @@ pub trait StateStore: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Called once by a server that will run for long (not by `permit0
+    /// keys` or the hook): the embedded database moves its checkpoints to
+    /// a background thread.
+    fn serving(&self) -> DbResult<()> {
+        Ok(())
+    }
+
+    /// Forgets what retention lets go: decisions older than
+    /// `decisions_before_ms` or beyond the newest `decisions_max_rows`,
+    /// and idle sessions' entries older than `sessions_before_ms` — a
+    /// bounded step a call (the server calls it every second). Redis
+    /// expires its keys itself.
+    fn prune(
+        &self,
+        _decisions_before_ms: i64,
+        _decisions_max_rows: u64,
+        _sessions_before_ms: i64,
+    ) -> DbResult<usize> {
+        Ok(0)
+    }
+
+    /// Group commits of session observations made, and the observations
+    /// they held (none for Redis): the bench reads them.
+    fn group_commits(&self) -> (u64, u64) {
+        (0, 0)
+    }
+
     /// Redis round trips made (0 for SQLite): the bench reads it.
     fn round_trips(&self) -> u64 {
         0
@@ -142,6 +169,9 @@ pub fn open(cfg: &StoreConfig, data: &Path, keep: Keep) -> Result<Arc<dyn StateS
     }
 }
 
+/// Rows looked at (sessions) or deleted (decisions) per table per prune.
+pub const PRUNE_STEP: u32 = 5_000;
+
 /// The embedded store: the database and its session store.
 pub struct Embedded {
     pub db: Arc<Db>,
@@ -161,6 +191,27 @@ impl StateStore for Embedded {
     }
     fn health(&self) -> DbResult<()> {
         Ok(())
+    }
+    fn serving(&self) -> DbResult<()> {
+        self.db.checkpoint_in_background()
+    }
+    fn group_commits(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.store.groups.load(Relaxed),
+            self.store.grouped.load(Relaxed),
+        )
+    }
+    fn prune(
+        &self,
+        decisions_before_ms: i64,
+        decisions_max_rows: u64,
+        sessions_before_ms: i64,
+    ) -> DbResult<usize> {
+        let n = self
+            .db
+            .prune_decisions(decisions_before_ms, decisions_max_rows, PRUNE_STEP)?;
+        Ok(n + self.store.prune_idle(sessions_before_ms, PRUNE_STEP)?)
     }
     fn sessions(&self) -> Arc<dyn SessionStore> {
         self.store.clone()

@@ -1,18 +1,27 @@
-//! Sessions in SQLite: a [`SessionStore`] whose every observation is one
-//! `BEGIN IMMEDIATE` transaction (read the session's history, answer the
-//! queries, append this request, prune), so two concurrent requests of one
-//! session — from two threads or two processes on one data directory —
-//! cannot both slip under a cap, and the history survives a restart.
+//! Sessions in SQLite: a [`SessionStore`] whose observations commit in
+//! groups. Each observation that records (read the session's history,
+//! answer the queries, append this request, prune) runs inside one
+//! `BEGIN IMMEDIATE` transaction, and observations that arrive while one
+//! is being written share the next one (group commit): the first to take
+//! the connection writes every observation queued so far, in arrival
+//! order, commits once, and only then are any of them answered. So two
+//! concurrent requests of one session — from two threads or two processes
+//! on one data directory — cannot both slip under a cap (the second reads
+//! the first's entry in the same transaction, or after its commit), no
+//! answer is given for an entry that is not committed (a `kill -9` loses
+//! no history a decision was answered with), and one commit's cost is
+//! shared by every request in its group.
 
 use crate::db::Db;
 use permit0_session::Observation;
 use permit0_session::{SessionStore, StoreError};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How much of a session is kept: the last `max_entries` actions, none
 /// older than `max_age_ms` before the newest.
@@ -31,12 +40,76 @@ impl Default for Keep {
     }
 }
 
+/// A stored entry: its time, and its contributions (see [`pairs`]).
+type Entry = (Option<i64>, Vec<u8>);
+
+/// The answers of an observation (`(aggregate, value)`), or why not.
+type Answers = Result<Vec<(u16, i64)>, String>;
+
+/// An observation waiting for its group's commit.
+struct Job {
+    scope: String,
+    time: Option<i64>,
+    queries: Vec<AggQuery>,
+    record: Option<Vec<(u64, i64)>>,
+    /// The answers (`(aggregate, value)`), or why there are none — set
+    /// only once the group's transaction committed (or failed).
+    done: Mutex<Option<Answers>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// The SQLite session store (all tenants; see [`TenantStore`]).
 pub struct SqliteStore {
     db: Arc<Db>,
     keep: Keep,
+    /// Observations queued for the next group commit.
+    queue: Mutex<Vec<Arc<Job>>>,
     /// Observations that failed (for `/metrics`).
     pub errors: AtomicU64,
+    /// Group commits made, and the observations they held (the bench
+    /// reads them).
+    pub groups: AtomicU64,
+    pub grouped: AtomicU64,
+    /// Where [`SqliteStore::prune_idle`] goes on.
+    idle_cursor: AtomicI64,
+    /// Recent sessions' entries as the database holds them (see [`Cache`]).
+    cache: Mutex<Cache>,
+}
+
+/// Entries per scope (newest first, at most `max_entries`), read through:
+/// a session's history is read from the database once, then kept here
+/// and appended to as its entries are written. Only this process's one
+/// connection writes through it; a commit by any other connection (another
+/// process on the data directory) changes `PRAGMA data_version`, and the
+/// next read then drops everything cached. A failed transaction, a prune
+/// and a `forget` drop what they touched.
+#[derive(Default)]
+struct Cache {
+    scopes: HashMap<String, VecDeque<Entry>>,
+    data_version: Option<i64>,
+}
+
+/// Scopes cached at most; past it the cache starts over.
+const CACHED_SCOPES: usize = 4096;
+
+impl Cache {
+    /// Drops everything if another connection committed since last asked.
+    fn check(&mut self, c: &Connection) -> rusqlite::Result<()> {
+        let v: i64 = c
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if self.data_version != Some(v) {
+            self.scopes.clear();
+            self.data_version = Some(v);
+        }
+        Ok(())
+    }
 }
 
 impl SqliteStore {
@@ -44,66 +117,220 @@ impl SqliteStore {
         SqliteStore {
             db,
             keep,
+            queue: Mutex::new(Vec::new()),
             errors: AtomicU64::new(0),
+            groups: AtomicU64::new(0),
+            grouped: AtomicU64::new(0),
+            idle_cursor: AtomicI64::new(0),
+            cache: Mutex::new(Cache::default()),
         }
     }
 
-    fn observe_tx(
+    /// Forgets entries older than `before_ms` of sessions that went idle
+    /// (an active session prunes its own as it records): walks the table
+    /// `step` entries a call, in insertion order, from where the last call
+    /// stopped (back to the start after the end). Returns how many went.
+    pub fn prune_idle(&self, before_ms: i64, step: u32) -> rusqlite::Result<usize> {
+        let c = self.db.sessions();
+        let from = self.idle_cursor.load(Ordering::Relaxed);
+        let (last, seen): (Option<i64>, i64) = c
+            .prepare_cached(
+                "SELECT MAX(seq), COUNT(*) FROM
+                 (SELECT seq FROM session_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
+            )?
+            .query_row(params![from, step], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let Some(last) = last else {
+            self.idle_cursor.store(0, Ordering::Relaxed);
+            return Ok(0);
+        };
+        let n = c
+            .prepare_cached(
+                "DELETE FROM session_entries WHERE seq > ?1 AND seq <= ?2 AND time_ms < ?3",
+            )?
+            .execute(params![from, last, before_ms])?;
+        let next = if seen < i64::from(step) { 0 } else { last };
+        self.idle_cursor.store(next, Ordering::Relaxed);
+        if n > 0 {
+            lock(&self.cache).scopes.clear();
+        }
+        Ok(n)
+    }
+
+    /// Reads without recording (explain, what-if): no write lock, no group.
+    fn read_only(
         &self,
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> rusqlite::Result<()> {
-        let mut c = self.db.sessions();
-        // Reading and recording takes the write lock first (so no other
-        // writer comes between the read and the write); reading alone
-        // (explain) does not need it.
-        let behavior = if o.record.is_some() {
-            rusqlite::TransactionBehavior::Immediate
-        } else {
-            rusqlite::TransactionBehavior::Deferred
-        };
-        let tx = c.transaction_with_behavior(behavior)?;
-        if !o.queries.is_empty() {
-            let mut st = tx.prepare_cached(
+        if o.queries.is_empty() {
+            return Ok(());
+        }
+        // One statement reads a consistent history: no transaction needed.
+        let c = self.db.sessions();
+        let mut cache = lock(&self.cache);
+        cache.check(&c)?;
+        let entries = self.history(&c, &mut cache, o.scope)?;
+        for q in o.queries {
+            answer(q.agg, aggregate(entries, q, o.time));
+        }
+        Ok(())
+    }
+
+    /// The newest `max_entries` entries of a scope, newest first: from the
+    /// cache, or read into it.
+    fn history<'c>(
+        &self,
+        c: &Connection,
+        cache: &'c mut Cache,
+        scope: &str,
+    ) -> rusqlite::Result<&'c [Entry]> {
+        if !cache.scopes.contains_key(scope) {
+            let mut st = c.prepare_cached(
                 "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
             )?;
-            let entries = st
-                .query_map(params![o.scope, self.keep.max_entries], |r| {
+            let rows = st
+                .query_map(params![scope, self.keep.max_entries], |r| {
                     Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))
                 })?
-                .collect::<Result<Vec<_>, _>>()?;
-            for q in o.queries {
-                answer(q.agg, aggregate(&entries, q, o.time));
+                .collect::<rusqlite::Result<VecDeque<_>>>()?;
+            if cache.scopes.len() >= CACHED_SCOPES {
+                cache.scopes.clear();
+            }
+            cache.scopes.insert(scope.to_string(), rows);
+        }
+        Ok(match cache.scopes.get_mut(scope) {
+            Some(e) => e.make_contiguous(),
+            None => &mut [],
+        })
+    }
+
+    /// One recording observation, inside the group's transaction.
+    fn observe_one(
+        &self,
+        c: &Connection,
+        cache: &mut Cache,
+        j: &Job,
+    ) -> rusqlite::Result<Vec<(u16, i64)>> {
+        let mut out = Vec::with_capacity(j.queries.len());
+        if !j.queries.is_empty() {
+            let entries = self.history(c, cache, &j.scope)?;
+            for q in &j.queries {
+                out.push((q.agg, aggregate(entries, q, j.time)));
             }
         }
-        if let Some(contributions) = o.record {
-            let mut blob = Vec::with_capacity(contributions.len() * 16);
-            for (k, v) in contributions {
-                blob.extend_from_slice(&k.to_le_bytes());
-                blob.extend_from_slice(&v.to_le_bytes());
+        let Some(contributions) = &j.record else {
+            return Ok(out);
+        };
+        let mut blob = Vec::with_capacity(contributions.len() * 16);
+        for (k, v) in contributions {
+            blob.extend_from_slice(&k.to_le_bytes());
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        c.prepare_cached(
+            "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![j.scope, j.time, blob.clone()])?;
+        // A scope not cached is read whole when next asked for.
+        if let Some(e) = cache.scopes.get_mut(&j.scope) {
+            e.push_front((j.time, blob));
+            e.truncate(usize::try_from(self.keep.max_entries).unwrap_or(usize::MAX));
+        }
+        // Only the newest `max_entries` are kept, none older than the
+        // horizon — pruned every 16th entry (reads take only the newest
+        // `max_entries` and filter by time, so a few more kept change no
+        // answer).
+        if c.last_insert_rowid() % 16 != 0 {
+            return Ok(out);
+        }
+        c.prepare_cached(
+            "DELETE FROM session_entries WHERE scope = ?1 AND seq <= (
+                SELECT seq FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+        )?
+        .execute(params![j.scope, self.keep.max_entries])?;
+        if let Some(t) = j.time {
+            c.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
+                .execute(params![j.scope, t.saturating_sub(self.keep.max_age_ms)])?;
+        }
+        cache.scopes.remove(&j.scope);
+        Ok(out)
+    }
+
+    /// Writes a group in one transaction; every job learns its answers
+    /// only after the commit, or the error if anything failed (then none
+    /// of the group's entries is kept).
+    fn commit_group(&self, c: &mut Connection, group: &[Arc<Job>]) {
+        let mut cache = lock(&self.cache);
+        // BEGIN and COMMIT as cached statements (a `Transaction` parses
+        // them anew each time); any failure rolls back.
+        let mut run = |c: &mut Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
+            c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            let body = |c: &Connection, cache: &mut Cache| {
+                cache.check(c)?;
+                let mut answers = Vec::with_capacity(group.len());
+                for j in group {
+                    answers.push(self.observe_one(c, cache, j)?);
+                }
+                c.prepare_cached("COMMIT")?.execute([])?;
+                Ok(answers)
+            };
+            let r = body(c, &mut cache);
+            if r.is_err() && !c.is_autocommit() {
+                let _ = c.execute_batch("ROLLBACK");
             }
-            tx.prepare_cached(
-                "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![o.scope, o.time, blob])?;
-            // Only the newest `max_entries` are kept, none older than the
-            // horizon — pruned every 16th entry (reads take only the
-            // newest `max_entries` and filter by time, so a few more kept
-            // change no answer).
-            if tx.last_insert_rowid() % 16 != 0 {
-                return tx.commit();
+            r
+        };
+        self.groups.fetch_add(1, Ordering::Relaxed);
+        self.grouped
+            .fetch_add(group.len() as u64, Ordering::Relaxed);
+        match run(c) {
+            Ok(answers) => {
+                for (j, a) in group.iter().zip(answers) {
+                    *lock(&j.done) = Some(Ok(a));
+                }
             }
-            tx.prepare_cached(
-                "DELETE FROM session_entries WHERE scope = ?1 AND seq <= (
-                    SELECT seq FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
-            )?
-            .execute(params![o.scope, self.keep.max_entries])?;
-            if let Some(t) = o.time {
-                tx.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
-                    .execute(params![o.scope, t.saturating_sub(self.keep.max_age_ms)])?;
+            Err(e) => {
+                // What the group appended to the cache was rolled back.
+                cache.scopes.clear();
+                for j in group {
+                    *lock(&j.done) = Some(Err(e.to_string()));
+                }
             }
         }
-        tx.commit()
+    }
+
+    fn observe_grouped(
+        &self,
+        o: &Observation<'_>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> Result<(), String> {
+        let job = Arc::new(Job {
+            scope: o.scope.to_string(),
+            time: o.time,
+            queries: o.queries.to_vec(),
+            record: o.record.map(<[(u64, i64)]>::to_vec),
+            done: Mutex::new(None),
+        });
+        lock(&self.queue).push(job.clone());
+        {
+            // Whoever holds the connection next writes everything queued
+            // by then — this job too, unless an earlier holder already did.
+            let mut c = self.db.sessions();
+            if lock(&job.done).is_none() {
+                let group = std::mem::take(&mut *lock(&self.queue));
+                self.commit_group(&mut c, &group);
+            }
+        }
+        let done = lock(&job.done).take();
+        match done {
+            Some(Ok(answers)) => {
+                for (agg, v) in answers {
+                    answer(agg, v);
+                }
+                Ok(())
+            }
+            Some(Err(e)) => Err(e),
+            None => Err("the observation was not written".into()),
+        }
     }
 }
 
@@ -121,7 +348,7 @@ fn pairs(blob: &[u8]) -> impl Iterator<Item = (u64, i64)> + '_ {
 /// One aggregate over a session's entries (newest first), as the in-memory
 /// store computes it: the last `window_actions` entries, those inside the
 /// time window (an entry without a time counts).
-fn aggregate(entries: &[(Option<i64>, Vec<u8>)], q: &AggQuery, now: Option<i64>) -> i64 {
+fn aggregate(entries: &[Entry], q: &AggQuery, now: Option<i64>) -> i64 {
     let recent = if q.window_actions > 0 {
         usize::try_from(q.window_actions).unwrap_or(usize::MAX)
     } else {
@@ -179,7 +406,12 @@ impl SessionStore for SqliteStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
-        self.observe_tx(o, answer).map_err(|e| {
+        let r = if o.record.is_some() {
+            self.observe_grouped(o, answer)
+        } else {
+            self.read_only(o, answer).map_err(|e| e.to_string())
+        };
+        r.map_err(|e| {
             self.errors.fetch_add(1, Ordering::Relaxed);
             FAILED.with(|f| f.set(true));
             StoreError(format!("SQLite: {e}"))
@@ -187,14 +419,16 @@ impl SessionStore for SqliteStore {
     }
 
     fn forget(&self, scope: &str) -> Result<(), StoreError> {
-        self.db
-            .sessions()
+        let c = self.db.sessions();
+        let r = c
             .execute(
                 "DELETE FROM session_entries WHERE scope = ?1",
                 params![scope],
             )
             .map(|_| ())
-            .map_err(|e| StoreError(format!("SQLite: {e}")))
+            .map_err(|e| StoreError(format!("SQLite: {e}")));
+        lock(&self.cache).scopes.remove(scope);
+        r
     }
 
     fn entries(&self, scope: &str) -> Result<usize, StoreError> {

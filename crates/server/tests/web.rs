@@ -121,3 +121,77 @@ async fn the_page_takes_approver_keys_and_checks_csrf() {
     }
     server.shutdown().await.unwrap();
 }
+
+/// The page's login sessions live in the server's memory, not in the
+/// database: a restart logs every approver out. An old cookie then opens
+/// nothing — every page sends it to the login form, and a form posted with
+/// it (even with its once-valid CSRF token) answers nothing; the approval
+/// stays pending until someone logs in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_logs_approvers_out_and_an_old_cookie_answers_nothing() {
+    let data = data_dir("web-restart");
+    let agent_key = key(&data, Role::Agent, "acme", "bot");
+    let approver_key = key(&data, Role::Approver, "acme", "alice");
+    let server = start(options(&data, REFUNDS)).await;
+    let agent = Client::new(server.addr, &agent_key);
+    let id = agent.decide(&refund(20_000, "r-1")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let site = format!("http://{}", server.addr);
+    let r = http
+        .post(format!("{site}/ui/login"))
+        .form(&[("key", approver_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = http
+        .get(format!("{site}/ui/approvals/{id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    server.shutdown().await.unwrap();
+
+    let server = start(options(&data, REFUNDS)).await;
+    let site = format!("http://{}", server.addr);
+    let r = http
+        .get(format!("{site}/ui/approvals/{id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/ui/login");
+    let r = http
+        .post(format!("{site}/ui/approvals/{id}/approve"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/ui/login");
+    let agent = Client::new(server.addr, &agent_key);
+    let (_, w) = agent
+        .get(&format!("/v1/approvals/{id}/wait?timeout=0"))
+        .await;
+    assert_eq!(w["state"], "pending", "{w}");
+    server.shutdown().await.unwrap();
+}
