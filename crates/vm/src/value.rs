@@ -11,10 +11,26 @@ use std::sync::Arc;
 /// Both are shared strings: when folding changes nothing (`acme.com`,
 /// `prod`) `folded` is the same allocation as `raw`, so binding such a
 /// string allocates once.
+///
+/// A `Text` is one thin shared pointer (8 bytes), so a bound [`Value`] is
+/// 16 bytes: a request's slots sit close together, and `decide` reads
+/// fewer cache lines of them (see README, "Speed").
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Text {
+pub struct Text(Arc<TextParts>);
+
+/// What a [`Text`] holds; read through it (`t.raw`, `t.folded`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct TextParts {
     pub raw: Arc<str>,
     pub folded: Arc<str>,
+}
+
+impl std::ops::Deref for Text {
+    type Target = TextParts;
+    #[inline(always)]
+    fn deref(&self) -> &TextParts {
+        &self.0
+    }
 }
 
 /// ASCII strings up to this long are lowercased on the stack.
@@ -47,7 +63,7 @@ impl Text {
                 r.try_borrow().ok().and_then(|r| {
                     r.get(slot)
                         .and_then(Option::as_ref)
-                        .filter(|t| *t.raw == *raw)
+                        .filter(|t| crate::exec::same(&t.raw, raw))
                         .cloned()
                 })
             })
@@ -100,10 +116,12 @@ impl Text {
                 Arc::from(f)
             }
         };
-        Text {
-            raw: shared,
-            folded,
-        }
+        Text::from_parts(shared, folded)
+    }
+
+    /// A text from its raw and folded forms, as given (no folding).
+    pub fn from_parts(raw: Arc<str>, folded: Arc<str>) -> Text {
+        Text(Arc::new(TextParts { raw, folded }))
     }
 }
 
@@ -239,11 +257,13 @@ pub enum Value {
     /// Index of the member in the field's enum.
     Enum(u16),
     Str(Text),
-    List(Box<[Text]>),
+    /// Boxed, like every variant that holds more than a word: a `Value` is
+    /// 16 bytes.
+    List(Box<Vec<Text>>),
     /// `context.grants` (format 5).
-    Grants(std::sync::Arc<[Grant]>),
+    Grants(Arc<Vec<Grant>>),
     /// `actor.chain` (format 5).
-    Chain(std::sync::Arc<[Hop]>),
+    Chain(Arc<Vec<Hop>>),
 }
 
 #[cfg(test)]
@@ -283,7 +303,15 @@ mod tests {
         let t = Text::new("acme.com");
         assert!(
             Arc::ptr_eq(&t.raw, &t.folded),
-            "one allocation for a string folding leaves alone"
+            "one string for a string folding leaves alone"
         );
+    }
+
+    #[test]
+    fn a_value_is_two_words() {
+        // A request's slots are read by `decide` straight from memory:
+        // every byte a value grows by is a byte more per slot per request.
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 8);
     }
 }
