@@ -14,15 +14,26 @@ use std::sync::Arc;
 type Obj = serde_json::Map<String, Json>;
 
 /// A request bound to one program's slots.
+///
+/// `repr(C)` to keep the fields `decide` reads of every request — the
+/// program instance, the action, the slots and the taint — together at the
+/// start, in one cache line (the fields are read in a loop over many
+/// requests, each line from memory).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct Request {
     pub(crate) instance: u64,
+    pub(crate) slots: Box<[Value]>,
     pub(crate) action: Option<u32>,
+    pub(crate) via_tool: bool,
+    /// Something the caller added that the engine ignored — a derived field
+    /// it supplied, a field or raw argument nobody reads. The request is
+    /// decided without it, and the decision is then never looser than
+    /// escalate: adding to a request can only tighten its decision.
+    pub(crate) taint: Option<Box<BindError>>,
     /// What the caller asked for, as sent (`action` or `tool` name); for a
     /// known action, the program's own copy of its name.
     pub(crate) asked: Arc<str>,
-    pub(crate) via_tool: bool,
-    pub(crate) slots: Box<[Value]>,
     /// Session aggregates in the bundle's order; filled by the embedding's
     /// session store (0 = nothing seen).
     pub(crate) aggs: Box<[i64]>,
@@ -33,11 +44,6 @@ pub struct Request {
     /// A raw tool call's arguments as sent: part of the action's canonical
     /// form, since the executor runs the raw call (see docs/audit.md).
     pub(crate) tool_args: Option<Box<Json>>,
-    /// Something the caller added that the engine ignored — a derived field
-    /// it supplied, a field or raw argument nobody reads. The request is
-    /// decided without it, and the decision is then never looser than
-    /// escalate: adding to a request can only tighten its decision.
-    pub(crate) taint: Option<Box<BindError>>,
 }
 
 impl Request {
