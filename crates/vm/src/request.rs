@@ -15,15 +15,14 @@ type Obj = serde_json::Map<String, Json>;
 
 /// A request bound to one program's slots.
 ///
-/// `repr(C)` to keep the fields `decide` reads of every request — the
-/// program instance, the action, the slots and the taint — together at the
-/// start, in one cache line (the fields are read in a loop over many
-/// requests, each line from memory).
+/// `repr(C)` to keep what `decide` reads of every request — the program
+/// instance, the action, the taint, then the slots themselves (held inline
+/// up to [`INLINE_SLOTS`]) — together from its start: no pointer to follow,
+/// and the first slots in the first cache line.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Request {
     pub(crate) instance: u64,
-    pub(crate) slots: Box<[Value]>,
     pub(crate) action: Option<u32>,
     pub(crate) via_tool: bool,
     /// Something the caller added that the engine ignored — a derived field
@@ -31,6 +30,7 @@ pub struct Request {
     /// decided without it, and the decision is then never looser than
     /// escalate: adding to a request can only tighten its decision.
     pub(crate) taint: Option<Box<BindError>>,
+    pub(crate) slots: Frame,
     /// What the caller asked for, as sent (`action` or `tool` name); for a
     /// known action, the program's own copy of its name.
     pub(crate) asked: Arc<str>,
@@ -84,6 +84,74 @@ impl Request {
         if let Some(v) = self.aggs.get_mut(i) {
             *v = value;
         }
+    }
+}
+
+/// The most slots a request holds inline: an action with up to 7 fields
+/// of its own, beside the 17 of the `actor` and `context` namespaces. A
+/// request of an action with more keeps its slots on the heap.
+pub(crate) const INLINE_SLOTS: usize = 24;
+
+/// A request's slots: inline, with no allocation to make, free or follow,
+/// or — for an action with more than [`INLINE_SLOTS`] — on the heap. Reads
+/// as the slice of the action's slots either way.
+#[derive(Clone)]
+// Inline on purpose: that is the point of the frame.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Frame {
+    Inline {
+        len: u8,
+        vals: [Value; INLINE_SLOTS],
+    },
+    Heap(Box<[Value]>),
+}
+
+impl Frame {
+    /// `n` absent slots.
+    pub(crate) fn absent(n: usize) -> Frame {
+        match u8::try_from(n) {
+            Ok(len) if n <= INLINE_SLOTS => Frame::Inline {
+                len,
+                vals: [const { Value::Absent }; INLINE_SLOTS],
+            },
+            _ => Frame::Heap(vec![Value::Absent; n].into_boxed_slice()),
+        }
+    }
+
+    fn from_vec(v: Vec<Value>) -> Frame {
+        if v.len() > INLINE_SLOTS {
+            return Frame::Heap(v.into_boxed_slice());
+        }
+        let mut f = Frame::absent(v.len());
+        f.iter_mut().zip(v).for_each(|(o, i)| *o = i);
+        f
+    }
+}
+
+impl std::ops::Deref for Frame {
+    type Target = [Value];
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        match self {
+            Frame::Inline { len, vals } => vals.get(..*len as usize).unwrap_or(&[]),
+            Frame::Heap(b) => b,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Frame {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [Value] {
+        match self {
+            Frame::Inline { len, vals } => vals.get_mut(..*len as usize).unwrap_or(&mut []),
+            Frame::Heap(b) => b,
+        }
+    }
+}
+
+impl fmt::Debug for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -556,7 +624,7 @@ impl Program {
                 action: None,
                 asked: asked.into(),
                 via_tool: false,
-                slots: Box::new([]),
+                slots: Frame::absent(0),
                 aggs,
                 locals: Box::new([]),
                 session,
@@ -740,7 +808,7 @@ impl Program {
         args: &Obj,
         actor: Option<&Obj>,
         context: Option<&Obj>,
-    ) -> Option<Box<[Value]>> {
+    ) -> Option<Frame> {
         let a = self.actions.get(action as usize)?;
         let t = self.bind.actions.get(action as usize)?;
         if !t.fits {
@@ -894,7 +962,7 @@ impl Program {
             asked: asked.into(),
             via_tool,
             locals: self.locals(action, &slots),
-            slots: slots.into_boxed_slice(),
+            slots: Frame::from_vec(slots),
             aggs,
             session,
             tool_args: None,
@@ -1194,7 +1262,7 @@ fn name_hash(s: &str) -> u32 {
 /// An action's slots as a fast path fills them, each at most once.
 struct Slots<'p> {
     a: &'p ActionRt,
-    slots: Vec<Value>,
+    slots: Frame,
     seen: u128,
 }
 
@@ -1202,7 +1270,7 @@ impl<'p> Slots<'p> {
     fn new(a: &'p ActionRt) -> Self {
         Slots {
             a,
-            slots: vec![Value::Absent; a.slots.len()],
+            slots: Frame::absent(a.slots.len()),
             seen: 0,
         }
     }
@@ -1227,7 +1295,7 @@ impl<'p> Slots<'p> {
         args: &Obj,
         actor: Option<&Obj>,
         context: Option<&Obj>,
-    ) -> Option<Box<[Value]>> {
+    ) -> Option<Frame> {
         if t.required & !self.seen != 0 {
             return None;
         }
@@ -1245,7 +1313,7 @@ impl<'p> Slots<'p> {
             }
             *self.slots.get_mut(i)? = p.bind_value(f, Some(&v), "", "").ok()?;
         }
-        Some(self.slots.into_boxed_slice())
+        Some(self.slots)
     }
 }
 
