@@ -563,18 +563,37 @@ impl Program {
             }
         };
         let empty = Obj::new();
-        let slots = self.bind_fields_fast(action, args.unwrap_or(&empty), actor, context)?;
+        // Built where it is returned from, its slots filled in place: a
+        // request with inline slots is a few hundred bytes, not worth
+        // copying from frame to frame.
+        let mut req = self.skeleton(action, session)?;
+        self.bind_fields_fast(
+            action,
+            args.unwrap_or(&empty),
+            actor,
+            context,
+            &mut req.slots,
+        )?;
+        req.locals = self.locals(action, &req.slots);
+        Some(req)
+    }
+
+    /// A request for known action `action`, asked by its name, with every
+    /// slot absent, for the fast paths to fill in place.
+    #[inline]
+    fn skeleton(&self, action: u32, session: Option<Box<str>>) -> Option<Request> {
+        let a = self.actions.get(action as usize)?;
         Some(Request {
             instance: self.instance,
             action: Some(action),
-            asked: self.bind.names.get(action as usize)?.clone(),
             via_tool: false,
-            locals: self.locals(action, &slots),
-            slots,
+            taint: None,
+            slots: Frame::absent(a.slots.len()),
+            asked: Arc::clone(self.bind.names.get(action as usize)?),
             aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
+            locals: Box::new([]),
             session,
             tool_args: None,
-            taint: None,
         })
     }
 
@@ -688,7 +707,8 @@ impl Program {
         if !t.fits {
             return None;
         }
-        let mut b = Slots::new(a);
+        let mut req = self.skeleton(action, None)?;
+        let mut b = Slots::new(a, &mut req.slots);
         // Derivations read their inputs as JSON: for an action with derived
         // fields, the inputs and the namespaces are also kept as JSON.
         let keep = t.derived != 0;
@@ -753,25 +773,16 @@ impl Program {
         }
         let [args, actor, context] = &json;
         let empty = Obj::new();
-        let slots = b.finish(
+        b.finish(
             self,
             t,
             args.as_ref().unwrap_or(&empty),
             actor.as_ref(),
             context.as_ref(),
         )?;
-        Some(Request {
-            instance: self.instance,
-            action: Some(action),
-            asked: self.bind.names.get(action as usize)?.clone(),
-            via_tool: false,
-            locals: self.locals(action, &slots),
-            slots,
-            aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
-            session,
-            tool_args: None,
-            taint: None,
-        })
+        req.session = session;
+        req.locals = self.locals(action, &req.slots);
+        Some(req)
     }
 
     /// A field's value from the text, as [`Program::bind_value`] binds its
@@ -808,13 +819,14 @@ impl Program {
         args: &Obj,
         actor: Option<&Obj>,
         context: Option<&Obj>,
-    ) -> Option<Frame> {
+        out: &mut Frame,
+    ) -> Option<()> {
         let a = self.actions.get(action as usize)?;
         let t = self.bind.actions.get(action as usize)?;
         if !t.fits {
             return None;
         }
-        let mut b = Slots::new(a);
+        let mut b = Slots::new(a, out);
         let own = a.slots.get(..a.own_fields)?;
         let mut hint = 0;
         for (key, v) in args {
@@ -853,10 +865,18 @@ impl Program {
         session: Option<Box<str>>,
         aggs: Box<[i64]>,
     ) -> Result<Request, BindError> {
-        let Some(slots) = self.bind_fields_fast(action, args, actor, context) else {
+        let mut slots = Frame::absent(
+            self.actions
+                .get(action as usize)
+                .map_or(0, |a| a.slots.len()),
+        );
+        if self
+            .bind_fields_fast(action, args, actor, context, &mut slots)
+            .is_none()
+        {
             return self
                 .bind_fields_exactly(action, args, actor, context, asked, via_tool, session, aggs);
-        };
+        }
         let asked = match self.bind.names.get(action as usize) {
             Some(name) if **name == *asked => Arc::clone(name),
             _ => asked.into(),
@@ -1260,19 +1280,16 @@ fn name_hash(s: &str) -> u32 {
 }
 
 /// An action's slots as a fast path fills them, each at most once.
-struct Slots<'p> {
+struct Slots<'p, 'f> {
     a: &'p ActionRt,
-    slots: Frame,
+    /// As many absent slots as the action has.
+    slots: &'f mut Frame,
     seen: u128,
 }
 
-impl<'p> Slots<'p> {
-    fn new(a: &'p ActionRt) -> Self {
-        Slots {
-            a,
-            slots: Frame::absent(a.slots.len()),
-            seen: 0,
-        }
+impl<'p, 'f> Slots<'p, 'f> {
+    fn new(a: &'p ActionRt, slots: &'f mut Frame) -> Self {
+        Slots { a, slots, seen: 0 }
     }
 
     /// `None` for a slot given twice (a key spelled twice in the text).
@@ -1289,13 +1306,13 @@ impl<'p> Slots<'p> {
     /// Checks that every required slot was given and computes the derived
     /// ones; `None` where binding would refuse.
     fn finish(
-        mut self,
+        self,
         p: &Program,
         t: &ActionTable,
         args: &Obj,
         actor: Option<&Obj>,
         context: Option<&Obj>,
-    ) -> Option<Frame> {
+    ) -> Option<()> {
         if t.required & !self.seen != 0 {
             return None;
         }
@@ -1313,7 +1330,7 @@ impl<'p> Slots<'p> {
             }
             *self.slots.get_mut(i)? = p.bind_value(f, Some(&v), "", "").ok()?;
         }
-        Some(self.slots)
+        Some(())
     }
 }
 
