@@ -166,6 +166,36 @@ fn the_example_requests_stream_and_bind_as_parsed() {
     }
 }
 
+/// Binding looks a field up where the one after the last found sits, then
+/// everywhere: fields declared out of name order, sent in any order, land
+/// in their own slots and decide as declared — `zeta` is the large amount
+/// here, not `alpha`.
+#[test]
+fn fields_declared_out_of_name_order_bind_to_their_own_slots() {
+    let p = common::program(
+        r#"
+policy order "fields out of name order"
+action shop.pay { zeta: int, alpha: int, mid: string, beta: string? }
+when shop.pay zeta > 100 and mid == "x" then deny "zeta is large"
+when shop.pay alpha > 100 then escalate "alpha is large"
+"#,
+    );
+    let texts = [
+        r#"{"action":"shop.pay","args":{"alpha":1,"beta":"b","mid":"x","zeta":500}}"#,
+        r#"{"action":"shop.pay","args":{"zeta":500,"alpha":1,"mid":"x"}}"#,
+        r#"{"action":"shop.pay","args":{"mid":"x","zeta":500,"beta":"b","alpha":1}}"#,
+    ];
+    for text in texts {
+        agree(&p, text.as_bytes());
+        let r = p.bind(&parse_request(text.as_bytes()).unwrap()).unwrap();
+        assert_eq!(p.decide(&r).verdict.name(), "deny", "{text}");
+    }
+    let swapped = r#"{"action":"shop.pay","args":{"alpha":500,"mid":"x","zeta":1}}"#;
+    agree(&p, swapped.as_bytes());
+    let r = p.bind_bytes(swapped.as_bytes()).unwrap();
+    assert_eq!(p.decide(&r).verdict.name(), "escalate");
+}
+
 /// Texts a fast reader is easy to get wrong on, each bound both ways.
 #[test]
 fn tricky_texts_bind_the_same_both_ways() {

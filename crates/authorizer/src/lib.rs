@@ -334,6 +334,9 @@ pub struct Deferred {
     kind: Unbuilt,
 }
 
+// A bound request holds its slots inline (permit0_vm's `Request`): boxing it
+// would cost every deferred decision an allocation to save a copy.
+#[allow(clippy::large_enum_variant)]
 enum Unbuilt {
     /// Refused, or failed: the outcome is already whole.
     Ready(Outcome),

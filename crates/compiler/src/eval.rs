@@ -196,7 +196,7 @@ fn field<'a>(ctx: &Ctx<'a>, f: &FieldRef) -> Option<V<'a>> {
         Value::List(items) => Some(V::List(items.iter().map(|t| &*t.raw).collect())),
         Value::Grants(gs) => Some(V::Grants(gs)),
         Value::Chain(hops) => Some(V::Chain(hops)),
-        Value::Ip(a) => Some(V::Ip(*a)),
+        Value::Ip(a) => Some(V::Ip(**a)),
     }
 }
 

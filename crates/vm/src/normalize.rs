@@ -150,7 +150,7 @@ pub(crate) fn bind_tool(
             action: None,
             asked: name.into(),
             via_tool: true,
-            slots: Box::new([]),
+            slots: crate::request::Frame::absent(0),
             aggs,
             locals: Box::new([]),
             session,

@@ -14,15 +14,26 @@ use std::sync::Arc;
 type Obj = serde_json::Map<String, Json>;
 
 /// A request bound to one program's slots.
+///
+/// `repr(C)` to keep what `decide` reads of every request — the program
+/// instance, the action, the taint, then the slots themselves (held inline
+/// up to [`INLINE_SLOTS`]) — together from its start: no pointer to follow,
+/// and the first slots in the first cache line.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct Request {
     pub(crate) instance: u64,
     pub(crate) action: Option<u32>,
+    pub(crate) via_tool: bool,
+    /// Something the caller added that the engine ignored — a derived field
+    /// it supplied, a field or raw argument nobody reads. The request is
+    /// decided without it, and the decision is then never looser than
+    /// escalate: adding to a request can only tighten its decision.
+    pub(crate) taint: Option<Box<BindError>>,
+    pub(crate) slots: Frame,
     /// What the caller asked for, as sent (`action` or `tool` name); for a
     /// known action, the program's own copy of its name.
     pub(crate) asked: Arc<str>,
-    pub(crate) via_tool: bool,
-    pub(crate) slots: Box<[Value]>,
     /// Session aggregates in the bundle's order; filled by the embedding's
     /// session store (0 = nothing seen).
     pub(crate) aggs: Box<[i64]>,
@@ -33,11 +44,6 @@ pub struct Request {
     /// A raw tool call's arguments as sent: part of the action's canonical
     /// form, since the executor runs the raw call (see docs/audit.md).
     pub(crate) tool_args: Option<Box<Json>>,
-    /// Something the caller added that the engine ignored — a derived field
-    /// it supplied, a field or raw argument nobody reads. The request is
-    /// decided without it, and the decision is then never looser than
-    /// escalate: adding to a request can only tighten its decision.
-    pub(crate) taint: Option<Box<BindError>>,
 }
 
 impl Request {
@@ -78,6 +84,74 @@ impl Request {
         if let Some(v) = self.aggs.get_mut(i) {
             *v = value;
         }
+    }
+}
+
+/// The most slots a request holds inline: an action with up to 7 fields
+/// of its own, beside the 17 of the `actor` and `context` namespaces. A
+/// request of an action with more keeps its slots on the heap.
+pub(crate) const INLINE_SLOTS: usize = 24;
+
+/// A request's slots: inline, with no allocation to make, free or follow,
+/// or — for an action with more than [`INLINE_SLOTS`] — on the heap. Reads
+/// as the slice of the action's slots either way.
+#[derive(Clone)]
+// Inline on purpose: that is the point of the frame.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Frame {
+    Inline {
+        len: u8,
+        vals: [Value; INLINE_SLOTS],
+    },
+    Heap(Box<[Value]>),
+}
+
+impl Frame {
+    /// `n` absent slots.
+    pub(crate) fn absent(n: usize) -> Frame {
+        match u8::try_from(n) {
+            Ok(len) if n <= INLINE_SLOTS => Frame::Inline {
+                len,
+                vals: [const { Value::Absent }; INLINE_SLOTS],
+            },
+            _ => Frame::Heap(vec![Value::Absent; n].into_boxed_slice()),
+        }
+    }
+
+    fn from_vec(v: Vec<Value>) -> Frame {
+        if v.len() > INLINE_SLOTS {
+            return Frame::Heap(v.into_boxed_slice());
+        }
+        let mut f = Frame::absent(v.len());
+        f.iter_mut().zip(v).for_each(|(o, i)| *o = i);
+        f
+    }
+}
+
+impl std::ops::Deref for Frame {
+    type Target = [Value];
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        match self {
+            Frame::Inline { len, vals } => vals.get(..*len as usize).unwrap_or(&[]),
+            Frame::Heap(b) => b,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Frame {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [Value] {
+        match self {
+            Frame::Inline { len, vals } => vals.get_mut(..*len as usize).unwrap_or(&mut []),
+            Frame::Heap(b) => b,
+        }
+    }
+}
+
+impl fmt::Debug for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -251,7 +325,7 @@ fn kind(v: &Json) -> &'static str {
 /// `granted_by` and optionally `not_before`, and no other key. Anything
 /// else refuses the request — a grant read loosely could widen what an
 /// agent may do.
-fn bind_grants(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Grant]>, BindError> {
+fn bind_grants(v: &Json, label: &str) -> Result<Arc<Vec<crate::value::Grant>>, BindError> {
     let wrong = |found: String| BindError::WrongType {
         field: label.to_string(),
         expected: expected(TypeWire::Grants).to_string(),
@@ -330,14 +404,14 @@ fn bind_grants(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Gr
             granted_by: Text::new(text("granted_by")?),
         });
     }
-    Ok(out.into())
+    Ok(Arc::new(out))
 }
 
 /// `actor.chain`, exactly: an array of objects with the keys `id`, `kind`
 /// (`human`, `agent` or `service`), `scopes` (an array of strings) and
 /// optionally `role`, and no other key; the first hop is the human (or
 /// service) the work runs for, the last the agent acting now.
-fn bind_chain(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Hop]>, BindError> {
+fn bind_chain(v: &Json, label: &str) -> Result<Arc<Vec<crate::value::Hop>>, BindError> {
     let wrong = |field: String, expected: &str, found: String| BindError::WrongType {
         field,
         expected: expected.to_string(),
@@ -426,7 +500,7 @@ fn bind_chain(v: &Json, label: &str) -> Result<std::sync::Arc<[crate::value::Hop
             scopes,
         });
     }
-    Ok(out.into())
+    Ok(Arc::new(out))
 }
 
 pub(crate) fn expected(ty: TypeWire) -> &'static str {
@@ -490,18 +564,37 @@ impl Program {
             }
         };
         let empty = Obj::new();
-        let slots = self.bind_fields_fast(action, args.unwrap_or(&empty), actor, context)?;
+        // Built where it is returned from, its slots filled in place: a
+        // request with inline slots is a few hundred bytes, not worth
+        // copying from frame to frame.
+        let mut req = self.skeleton(action, session)?;
+        self.bind_fields_fast(
+            action,
+            args.unwrap_or(&empty),
+            actor,
+            context,
+            &mut req.slots,
+        )?;
+        req.locals = self.locals(action, &req.slots);
+        Some(req)
+    }
+
+    /// A request for known action `action`, asked by its name, with every
+    /// slot absent, for the fast paths to fill in place.
+    #[inline]
+    fn skeleton(&self, action: u32, session: Option<Box<str>>) -> Option<Request> {
+        let a = self.actions.get(action as usize)?;
         Some(Request {
             instance: self.instance,
             action: Some(action),
-            asked: self.bind.names.get(action as usize)?.clone(),
             via_tool: false,
-            locals: self.locals(action, &slots),
-            slots,
+            taint: None,
+            slots: Frame::absent(a.slots.len()),
+            asked: Arc::clone(self.bind.names.get(action as usize)?),
             aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
+            locals: Box::new([]),
             session,
             tool_args: None,
-            taint: None,
         })
     }
 
@@ -551,7 +644,7 @@ impl Program {
                 action: None,
                 asked: asked.into(),
                 via_tool: false,
-                slots: Box::new([]),
+                slots: Frame::absent(0),
                 aggs,
                 locals: Box::new([]),
                 session,
@@ -615,7 +708,8 @@ impl Program {
         if !t.fits {
             return None;
         }
-        let mut b = Slots::new(a);
+        let mut req = self.skeleton(action, None)?;
+        let mut b = Slots::new(a, &mut req.slots);
         // Derivations read their inputs as JSON: for an action with derived
         // fields, the inputs and the namespaces are also kept as JSON.
         let keep = t.derived != 0;
@@ -655,10 +749,12 @@ impl Program {
             };
             let mut kept = keep.then(Obj::new);
             let mut first = true;
+            let mut hint = 0;
             while c.next_member(first)? {
                 first = false;
                 let key = c.key()?;
-                let pos = fields.iter().position(|f| *f.name == *key)?;
+                let pos = field_at(fields, &key, hint)?;
+                hint = pos + 1;
                 let f = fields.get(pos)?;
                 if f.derive.is_some() {
                     return None;
@@ -678,25 +774,16 @@ impl Program {
         }
         let [args, actor, context] = &json;
         let empty = Obj::new();
-        let slots = b.finish(
+        b.finish(
             self,
             t,
             args.as_ref().unwrap_or(&empty),
             actor.as_ref(),
             context.as_ref(),
         )?;
-        Some(Request {
-            instance: self.instance,
-            action: Some(action),
-            asked: self.bind.names.get(action as usize)?.clone(),
-            via_tool: false,
-            locals: self.locals(action, &slots),
-            slots,
-            aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
-            session,
-            tool_args: None,
-            taint: None,
-        })
+        req.session = session;
+        req.locals = self.locals(action, &req.slots);
+        Some(req)
     }
 
     /// A field's value from the text, as [`Program::bind_value`] binds its
@@ -711,7 +798,7 @@ impl Program {
             (TypeWire::Time, Raw::Str(s)) => Value::Int(crate::time::parse_rfc3339(&s)?),
             (TypeWire::Str, Raw::Str(s)) => Value::Str(Text::new(&s)),
             (TypeWire::List | TypeWire::Set, Raw::Strs(items)) => {
-                Value::List(items.iter().map(|s| Text::new(s)).collect())
+                Value::List(Box::new(items.iter().map(|s| Text::new(s)).collect()))
             }
             (TypeWire::Enum(e), Raw::Str(s)) => {
                 let members = self.enums.get(e as usize)?;
@@ -733,16 +820,19 @@ impl Program {
         args: &Obj,
         actor: Option<&Obj>,
         context: Option<&Obj>,
-    ) -> Option<Box<[Value]>> {
+        out: &mut Frame,
+    ) -> Option<()> {
         let a = self.actions.get(action as usize)?;
         let t = self.bind.actions.get(action as usize)?;
         if !t.fits {
             return None;
         }
-        let mut b = Slots::new(a);
+        let mut b = Slots::new(a, out);
         let own = a.slots.get(..a.own_fields)?;
+        let mut hint = 0;
         for (key, v) in args {
-            let pos = own.iter().position(|f| *f.name == **key)?;
+            let pos = field_at(own, key, hint)?;
+            hint = pos + 1;
             let f = own.get(pos)?;
             if f.derive.is_some() {
                 return None;
@@ -753,8 +843,10 @@ impl Program {
             let Some(m) = m else { continue };
             let (n, base) = self.bind.namespace(src)?;
             let fields = &self.namespaces.get(n)?.1;
+            let mut hint = 0;
             for (key, v) in m {
-                let pos = fields.iter().position(|f| *f.name == **key)?;
+                let pos = field_at(fields, key, hint)?;
+                hint = pos + 1;
                 let f = fields.get(pos)?;
                 b.set(a.own_fields + base + pos, self.bind_raw(f, Raw::of(v)?)?)?;
             }
@@ -774,10 +866,18 @@ impl Program {
         session: Option<Box<str>>,
         aggs: Box<[i64]>,
     ) -> Result<Request, BindError> {
-        let Some(slots) = self.bind_fields_fast(action, args, actor, context) else {
+        let mut slots = Frame::absent(
+            self.actions
+                .get(action as usize)
+                .map_or(0, |a| a.slots.len()),
+        );
+        if self
+            .bind_fields_fast(action, args, actor, context, &mut slots)
+            .is_none()
+        {
             return self
                 .bind_fields_exactly(action, args, actor, context, asked, via_tool, session, aggs);
-        };
+        }
         let asked = match self.bind.names.get(action as usize) {
             Some(name) if **name == *asked => Arc::clone(name),
             _ => asked.into(),
@@ -883,7 +983,7 @@ impl Program {
             asked: asked.into(),
             via_tool,
             locals: self.locals(action, &slots),
-            slots: slots.into_boxed_slice(),
+            slots: Frame::from_vec(slots),
             aggs,
             session,
             tool_args: None,
@@ -999,20 +1099,20 @@ impl Program {
                         }
                     })?));
                 }
-                Value::List(out.into_boxed_slice())
+                Value::List(Box::new(out))
             }
             TypeWire::Grants => Value::Grants(bind_grants(v, label)?),
             TypeWire::Chain => Value::Chain(bind_chain(v, label)?),
             TypeWire::Ip => {
                 let s = v.as_str().ok_or_else(wrong)?;
-                Value::Ip(crate::value::parse_ip(s).map_err(|why| {
+                Value::Ip(Box::new(crate::value::parse_ip(s).map_err(|why| {
                     let shown: String = s.chars().take(64).collect();
                     BindError::WrongType {
                         field: label.to_string(),
                         expected: why.to_string(),
                         found: format!("`{shown}`"),
                     }
-                })?)
+                })?))
             }
             TypeWire::Enum(e) => {
                 let s = v.as_str().ok_or_else(wrong)?;
@@ -1034,6 +1134,22 @@ impl Program {
             }
         })
     }
+}
+
+/// The position of the field named `key`, looked for at `hint` first: the
+/// keys of a section come in order (a parsed object's are sorted; a
+/// canonical request's too), and a team declares fields in an order it
+/// usually keeps, so the field after the last one found is most often the
+/// next. Names are compared length first, without a call to `memcmp`.
+#[inline]
+fn field_at(fields: &[FieldMeta], key: &str, hint: usize) -> Option<usize> {
+    if fields
+        .get(hint)
+        .is_some_and(|f| crate::exec::same(&f.name, key))
+    {
+        return Some(hint);
+    }
+    fields.iter().position(|f| crate::exec::same(&f.name, key))
 }
 
 /// A section of a parsed request: `Some(None)` when it is null, `None`
@@ -1144,7 +1260,12 @@ impl BindTables {
         loop {
             let (eh, id) = *self.index.get(i)?;
             let id = id.checked_sub(1)?;
-            if eh == h && self.names.get(id as usize).is_some_and(|n| **n == *name) {
+            if eh == h
+                && self
+                    .names
+                    .get(id as usize)
+                    .is_some_and(|n| crate::exec::same(n, name))
+            {
                 return Some(id);
             }
             i = (i + 1) & mask;
@@ -1171,19 +1292,16 @@ fn name_hash(s: &str) -> u32 {
 }
 
 /// An action's slots as a fast path fills them, each at most once.
-struct Slots<'p> {
+struct Slots<'p, 'f> {
     a: &'p ActionRt,
-    slots: Vec<Value>,
+    /// As many absent slots as the action has.
+    slots: &'f mut Frame,
     seen: u128,
 }
 
-impl<'p> Slots<'p> {
-    fn new(a: &'p ActionRt) -> Self {
-        Slots {
-            a,
-            slots: vec![Value::Absent; a.slots.len()],
-            seen: 0,
-        }
+impl<'p, 'f> Slots<'p, 'f> {
+    fn new(a: &'p ActionRt, slots: &'f mut Frame) -> Self {
+        Slots { a, slots, seen: 0 }
     }
 
     /// `None` for a slot given twice (a key spelled twice in the text).
@@ -1200,13 +1318,13 @@ impl<'p> Slots<'p> {
     /// Checks that every required slot was given and computes the derived
     /// ones; `None` where binding would refuse.
     fn finish(
-        mut self,
+        self,
         p: &Program,
         t: &ActionTable,
         args: &Obj,
         actor: Option<&Obj>,
         context: Option<&Obj>,
-    ) -> Option<Box<[Value]>> {
+    ) -> Option<()> {
         if t.required & !self.seen != 0 {
             return None;
         }
@@ -1224,7 +1342,7 @@ impl<'p> Slots<'p> {
             }
             *self.slots.get_mut(i)? = p.bind_value(f, Some(&v), "", "").ok()?;
         }
-        Some(self.slots.into_boxed_slice())
+        Some(())
     }
 }
 

@@ -11,10 +11,26 @@ use std::sync::Arc;
 /// Both are shared strings: when folding changes nothing (`acme.com`,
 /// `prod`) `folded` is the same allocation as `raw`, so binding such a
 /// string allocates once.
+///
+/// A `Text` is one thin shared pointer (8 bytes), so a bound [`Value`] is
+/// 16 bytes: a request's slots sit close together, and `decide` reads
+/// fewer cache lines of them (see README, "Speed").
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Text {
+pub struct Text(Arc<TextParts>);
+
+/// What a [`Text`] holds; read through it (`t.raw`, `t.folded`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct TextParts {
     pub raw: Arc<str>,
     pub folded: Arc<str>,
+}
+
+impl std::ops::Deref for Text {
+    type Target = TextParts;
+    #[inline(always)]
+    fn deref(&self) -> &TextParts {
+        &self.0
+    }
 }
 
 /// ASCII strings up to this long are lowercased on the stack.
@@ -47,7 +63,7 @@ impl Text {
                 r.try_borrow().ok().and_then(|r| {
                     r.get(slot)
                         .and_then(Option::as_ref)
-                        .filter(|t| *t.raw == *raw)
+                        .filter(|t| crate::exec::same(&t.raw, raw))
                         .cloned()
                 })
             })
@@ -100,21 +116,29 @@ impl Text {
                 Arc::from(f)
             }
         };
-        Text {
-            raw: shared,
-            folded,
-        }
+        Text::from_parts(shared, folded)
+    }
+
+    /// A text from its raw and folded forms, as given (no folding).
+    pub fn from_parts(raw: Arc<str>, folded: Arc<str>) -> Text {
+        Text(Arc::new(TextParts { raw, folded }))
     }
 }
 
-/// FNV-1a of a short string, as a slot of [`RECENT`].
+/// A slot of [`RECENT`] for a short string: its length and its bytes a
+/// word at a time (a string of at most [`RECENT_LEN`] bytes is at most four
+/// words), mixed by one multiplication. Two strings in one slot only cost
+/// the later one a fresh allocation: a hit is always compared in full.
+#[inline]
 fn recent_slot(s: &str) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in s.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
+    let b = s.as_bytes();
+    let mut h = b.len() as u64;
+    for chunk in b.chunks(8) {
+        let mut w = [0u8; 8];
+        w.iter_mut().zip(chunk).for_each(|(o, i)| *o = *i);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
-    (h ^ (h >> 16)) as usize % RECENT_SLOTS
+    (h >> 56) as usize % RECENT_SLOTS
 }
 
 /// The folding used by every text operator, at compile time on keywords and
@@ -375,13 +399,16 @@ pub enum Value {
     /// Index of the member in the field's enum.
     Enum(u16),
     Str(Text),
-    List(Box<[Text]>),
+    /// Boxed, like every variant that holds more than a word: a `Value` is
+    /// 16 bytes.
+    List(Box<Vec<Text>>),
     /// `context.grants` (format 5).
-    Grants(std::sync::Arc<[Grant]>),
+    Grants(Arc<Vec<Grant>>),
     /// `actor.chain` (format 5).
-    Chain(std::sync::Arc<[Hop]>),
+    Chain(Arc<Vec<Hop>>),
     /// An `ip` field, IPv4-mapped addresses as their IPv4 address (format 6).
-    Ip(std::net::IpAddr),
+    /// Boxed: an address is 17 bytes, a `Value` two words.
+    Ip(Box<std::net::IpAddr>),
 }
 
 #[cfg(test)]
@@ -421,7 +448,7 @@ mod tests {
         let t = Text::new("acme.com");
         assert!(
             Arc::ptr_eq(&t.raw, &t.folded),
-            "one allocation for a string folding leaves alone"
+            "one string for a string folding leaves alone"
         );
     }
 
@@ -487,5 +514,13 @@ mod tests {
         ] {
             assert_eq!(Net::parse(bad), Err(NetError::Malformed), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_value_is_two_words() {
+        // A request's slots are read by `decide` straight from memory:
+        // every byte a value grows by is a byte more per slot per request.
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 8);
     }
 }
