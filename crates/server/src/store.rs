@@ -5,7 +5,7 @@
 //! cannot both slip under a cap, and the history survives a restart.
 
 use crate::db::Db;
-use permit0_session::Observation;
+use permit0_session::{Observation, ScopeStep};
 use permit0_session::{SessionStore, StoreError};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
@@ -56,27 +56,43 @@ impl SqliteStore {
         let mut c = self.db.sessions();
         // Reading and recording takes the write lock first (so no other
         // writer comes between the read and the write); reading alone
-        // (explain) does not need it.
-        let behavior = if o.record.is_some() {
+        // (explain) does not need it. Every scope of the request is read
+        // and written in this one transaction.
+        let writes = o.scopes.iter().any(|s| s.record.is_some());
+        let behavior = if writes {
             rusqlite::TransactionBehavior::Immediate
         } else {
             rusqlite::TransactionBehavior::Deferred
         };
         let tx = c.transaction_with_behavior(behavior)?;
-        if !o.queries.is_empty() {
+        for step in o.scopes {
+            self.step(&tx, step, o.time, answer)?;
+        }
+        tx.commit()
+    }
+
+    /// One scope's read and write, inside the observation's transaction.
+    fn step(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        step: &ScopeStep<'_>,
+        time: Option<i64>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> rusqlite::Result<()> {
+        if !step.queries.is_empty() {
             let mut st = tx.prepare_cached(
                 "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
             )?;
             let entries = st
-                .query_map(params![o.scope, self.keep.max_entries], |r| {
+                .query_map(params![step.scope, self.keep.max_entries], |r| {
                     Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            for q in o.queries {
-                answer(q.agg, aggregate(&entries, q, o.time));
+            for q in step.queries {
+                answer(q.agg, aggregate(&entries, q, time));
             }
         }
-        if let Some(contributions) = o.record {
+        if let Some(contributions) = step.record {
             let mut blob = Vec::with_capacity(contributions.len() * 16);
             for (k, v) in contributions {
                 blob.extend_from_slice(&k.to_le_bytes());
@@ -85,25 +101,25 @@ impl SqliteStore {
             tx.prepare_cached(
                 "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![o.scope, o.time, blob])?;
+            .execute(params![step.scope, time, blob])?;
             // Only the newest `max_entries` are kept, none older than the
             // horizon — pruned every 16th entry (reads take only the
             // newest `max_entries` and filter by time, so a few more kept
             // change no answer).
             if tx.last_insert_rowid() % 16 != 0 {
-                return tx.commit();
+                return Ok(());
             }
             tx.prepare_cached(
                 "DELETE FROM session_entries WHERE scope = ?1 AND seq <= (
                     SELECT seq FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
             )?
-            .execute(params![o.scope, self.keep.max_entries])?;
-            if let Some(t) = o.time {
+            .execute(params![step.scope, self.keep.max_entries])?;
+            if let Some(t) = time {
                 tx.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
-                    .execute(params![o.scope, t.saturating_sub(self.keep.max_age_ms)])?;
+                    .execute(params![step.scope, t.saturating_sub(self.keep.max_age_ms)])?;
             }
         }
-        tx.commit()
+        Ok(())
     }
 }
 
@@ -240,11 +256,18 @@ impl SessionStore for TenantStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
-        let scope = self.scoped(o.scope);
+        // Every scope key of the request under the tenant's prefix.
+        let keys: Vec<String> = o.scopes.iter().map(|s| self.scoped(s.scope)).collect();
+        let steps: Vec<ScopeStep<'_>> = o
+            .scopes
+            .iter()
+            .zip(&keys)
+            .map(|(s, k)| ScopeStep { scope: k, ..*s })
+            .collect();
         self.inner.observe(
             &Observation {
-                scope: &scope,
-                ..*o
+                time: o.time,
+                scopes: &steps,
             },
             answer,
         )

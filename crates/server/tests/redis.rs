@@ -24,7 +24,7 @@ use common::*;
 use permit0_server::shared::RedisSessions;
 use permit0_server::state::StateStore;
 use permit0_server::store::Keep;
-use permit0_session::{MemoryStore, Observation, SessionLimits, SessionStore};
+use permit0_session::{MemoryStore, Observation, ScopeStep, SessionLimits, SessionStore};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
 use serde_json::{json, Value};
@@ -634,6 +634,7 @@ fn lua_answers_what_the_memory_store_answers() {
     });
     let queries = [
         AggQuery {
+            scope: 0,
             agg: 0,
             key: 11,
             kind: AggKindWire::Count,
@@ -641,6 +642,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 0,
         },
         AggQuery {
+            scope: 0,
             agg: 1,
             key: 11,
             kind: AggKindWire::Seen,
@@ -648,6 +650,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 0,
         },
         AggQuery {
+            scope: 0,
             agg: 2,
             key: 22,
             kind: AggKindWire::Sum,
@@ -655,6 +658,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 10,
         },
         AggQuery {
+            scope: 0,
             agg: 3,
             key: 33,
             kind: AggKindWire::Distinct,
@@ -662,6 +666,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 20,
         },
         AggQuery {
+            scope: 0,
             agg: 4,
             key: 22,
             kind: AggKindWire::Count,
@@ -669,10 +674,30 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 0,
         },
     ];
+    // The same queries in three scopes (the session, the actor, a field's
+    // value), answered into slots 0-4, 5-9 and 10-14.
+    let scoped: Vec<Vec<AggQuery>> = (0..3u16)
+        .map(|k| {
+            queries
+                .iter()
+                .map(|q| AggQuery {
+                    scope: k,
+                    agg: q.agg + 5 * k,
+                    ..*q
+                })
+                .collect()
+        })
+        .collect();
     let mut rng = Lcg(7);
     let mut t = 1_700_000_000_000i64;
     for i in 0..300 {
         let scope = ["sA", "sB", "sC"][rng.next(3) as usize];
+        let actor = ["A1:t2:a1", "A1:t2:a2"][rng.next(2) as usize];
+        let field = [
+            "b7:accounts1:xT1:t",
+            "b7:accounts1:yT1:t",
+            "b7:account-T1:t",
+        ][rng.next(3) as usize];
         t += rng.next(4_000) as i64;
         let time = if rng.next(10) == 0 { None } else { Some(t) };
         let mut rec = Vec::new();
@@ -687,16 +712,43 @@ fn lua_answers_what_the_memory_store_answers() {
             rec.push((33, rng.next(5) as i64 - 2));
         }
         let n = rng.next(queries.len() as u64 + 1) as usize;
-        let o = Observation {
-            scope,
-            time,
-            queries: &queries[..n],
-            record: Some(&rec),
+        let m = rng.next(queries.len() as u64 + 1) as usize;
+        // The other scopes record only what counts there (as
+        // `permit0_session::observe` does), and sometimes nothing.
+        let other = if rng.next(3) == 0 {
+            None
+        } else {
+            Some(&rec[..])
         };
-        let (mut a, mut b) = ([0i64; 5], [0i64; 5]);
+        let steps = [
+            ScopeStep {
+                scope,
+                queries: &queries[..n],
+                record: Some(&rec),
+            },
+            ScopeStep {
+                scope: actor,
+                queries: &scoped[1][..m],
+                record: other,
+            },
+            ScopeStep {
+                scope: field,
+                queries: &scoped[2][..n],
+                record: other,
+            },
+        ];
+        let k = 1 + rng.next(3) as usize;
+        let o = Observation {
+            time,
+            scopes: &steps[..k],
+        };
+        let (mut a, mut b) = ([0i64; 15], [0i64; 15]);
         red.observe(&o, &mut |agg, v| a[agg as usize] = v).unwrap();
         mem.observe(&o, &mut |agg, v| b[agg as usize] = v).unwrap();
-        assert_eq!(a, b, "request {i} of {scope} at {time:?}, {n} queries");
+        assert_eq!(
+            a, b,
+            "request {i} of {scope}/{actor}/{field} at {time:?}, {n}/{m} queries, {k} scopes"
+        );
     }
     // Each scope keeps at most `max_entries` records.
     let mut c = redis.conn();
@@ -717,6 +769,7 @@ fn lua_round_trips_per_observation() {
     let redis = Redis::start("trips");
     let (red, state) = sessions(&redis, "trips", Keep::default(), false);
     let q = [AggQuery {
+        scope: 0,
         agg: 0,
         key: 1,
         kind: AggKindWire::Count,
@@ -724,26 +777,69 @@ fn lua_round_trips_per_observation() {
         window_actions: 0,
     }];
     let before = state.round_trips();
-    let o = Observation {
+    let steps = [ScopeStep {
         scope: "s",
-        time: Some(1),
         queries: &[],
         record: Some(&[]),
-    };
+    }];
+    let o = Observation::single(&steps, Some(1));
     red.observe(&o, &mut |_, _| {}).unwrap();
     assert_eq!(state.round_trips(), before, "nothing to read or add");
-    let o = Observation {
+    let steps = [ScopeStep {
         scope: "s",
-        time: Some(2),
         queries: &q,
         record: Some(&[(1, 1)]),
-    };
+    }];
+    let o = Observation::single(&steps, Some(2));
     // The first call may load the script (NOSCRIPT, then EVAL) on the
     // same connection; count from the second.
     red.observe(&o, &mut |_, _| {}).unwrap();
     let before = state.round_trips();
     red.observe(&o, &mut |_, _| {}).unwrap();
     assert_eq!(state.round_trips(), before + 1);
+    // A request read and recorded in three scopes (its session, its actor,
+    // its debtor's account across the tenant) is still one round trip.
+    let qa = [AggQuery {
+        scope: 1,
+        agg: 1,
+        ..q[0]
+    }];
+    let qf = [AggQuery {
+        scope: 2,
+        agg: 2,
+        ..q[0]
+    }];
+    let steps = [
+        ScopeStep {
+            scope: "s",
+            queries: &q,
+            record: Some(&[(1, 1)]),
+        },
+        ScopeStep {
+            scope: "A1:t2:a1",
+            queries: &qa,
+            record: Some(&[(1, 1)]),
+        },
+        ScopeStep {
+            scope: "b10:account_ids1:xT1:t",
+            queries: &qf,
+            record: Some(&[(1, 1)]),
+        },
+    ];
+    let o = Observation {
+        time: Some(3),
+        scopes: &steps,
+    };
+    let before = state.round_trips();
+    let mut answers = [0i64; 3];
+    red.observe(&o, &mut |agg, v| answers[agg as usize] = v)
+        .unwrap();
+    assert_eq!(state.round_trips(), before + 1, "three scopes, one script");
+    assert_eq!(
+        answers,
+        [2, 0, 0],
+        "the session saw two; the actor and the account none yet"
+    );
 }
 
 /// Old records fall off: those older than the longest window before the
@@ -758,12 +854,12 @@ fn lua_trims_old_records_and_expires_the_key() {
     let (red, _state) = sessions(&redis, "trim", keep, false);
     let t0 = 1_700_000_000_000i64;
     for i in 0..10 {
-        let o = Observation {
+        let steps = [ScopeStep {
             scope: "s",
-            time: Some(t0 + i * 600_000),
             queries: &[],
             record: Some(&[(1, 1)]),
-        };
+        }];
+        let o = Observation::single(&steps, Some(t0 + i * 600_000));
         red.observe(&o, &mut |_, _| {}).unwrap();
     }
     // Ten records ten minutes apart; the window is an hour: those more
@@ -788,6 +884,7 @@ fn lua_observation_is_atomic_under_concurrency() {
             let under = under.clone();
             std::thread::spawn(move || {
                 let q = [AggQuery {
+                    scope: 0,
                     agg: 0,
                     key: 9,
                     kind: AggKindWire::Count,
@@ -795,12 +892,12 @@ fn lua_observation_is_atomic_under_concurrency() {
                     window_actions: 0,
                 }];
                 for _ in 0..25 {
-                    let o = Observation {
+                    let steps = [ScopeStep {
                         scope: "cap",
-                        time: Some(1),
                         queries: &q,
                         record: Some(&[(9, 1)]),
-                    };
+                    }];
+                    let o = Observation::single(&steps, Some(1));
                     let mut seen = 0;
                     red.observe(&o, &mut |_, v| seen = v).unwrap();
                     if seen < 10 {
