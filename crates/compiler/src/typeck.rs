@@ -1767,8 +1767,8 @@ impl<'s> Checker<'s> {
         let mut ty: Option<(Type, ActionId)> = None;
         for (&id, side) in counted
             .iter()
-            .map(|id| (id, "counts"))
-            .chain(rule.iter().map(|id| (id, "is decided by this rule")))
+            .map(|id| (id, true))
+            .chain(rule.iter().map(|id| (id, false)))
         {
             let Some(info) = self.schema.action(id) else {
                 continue;
@@ -1777,10 +1777,17 @@ impl<'s> Checker<'s> {
                 let mut d = Diagnostic::error(
                     "P0233",
                     field.span,
-                    format!(
-                        "`{func}(… by {})`: `{}`, which it {side}, has no field `{}`",
-                        field.text, info.name, field.text
-                    ),
+                    if side {
+                        format!(
+                            "`{func}(… by {})`: `{}`, which it counts, has no field `{}`",
+                            field.text, info.name, field.text
+                        )
+                    } else {
+                        format!(
+                            "`{func}(… by {})`: `{}`, which this rule decides, has no field `{}` to pick whose history counts",
+                            field.text, info.name, field.text
+                        )
+                    },
                 );
                 let common: Vec<&str> = info
                     .fields
