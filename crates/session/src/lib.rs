@@ -14,6 +14,14 @@
 //! which errs on the side of caution. A request refused for its time is not
 //! recorded. A network store does the same step in one round trip.
 //!
+//! **Which scopes.** A bundle's aggregates read the session (`session.*`),
+//! the acting agent across its sessions (`actor.*`), the tenant
+//! (`tenant.*`), each optionally narrowed to the request's value of a
+//! field (`… by account_id`): [`Program::scopes`] lists them, and
+//! [`Program::scope_key`] writes a request's key in each. One
+//! [`Observation`] carries every key the request needs ([`ScopeStep`]);
+//! the store reads and records them all in one atomic step.
+//!
 //! **Which session.** A request with `session.id` belongs to that session. A
 //! request without one is still counted — under its actor (`actor.id`), its
 //! tenant and actor (`context.tenant`), or, when it names neither, one fixed
@@ -39,7 +47,9 @@
 //! cap that passed.
 //!
 //! [`MemoryStore`] is the in-memory store: sharded, so threads deciding
-//! different sessions rarely meet on a lock, and bounded — a session keeps
+//! different sessions rarely meet on a lock (an observation locks the
+//! shards of all its keys, in ascending order, so two never deadlock), and
+//! bounded — every scope key counts as a session — a session keeps
 //! at most `max_entries` actions (oldest dropped first), entries older than
 //! `max_age_ms` before the newest one are dropped, and at most
 //! `max_sessions` sessions are kept (per shard, the least recently used one
