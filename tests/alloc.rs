@@ -191,11 +191,18 @@ when payments.charge session.count(payments.*, 1h) > 50 then escalate "burst"
         p.decide(&r)
     });
     assert_eq!(n, 0, "fill + decide allocated {n} times");
-    assert_eq!(d.verdict, permit0_vm::risk::Verdict::Deny, "40 charges to c1");
+    assert_eq!(
+        d.verdict,
+        permit0_vm::risk::Verdict::Deny,
+        "40 charges to c1"
+    );
     // Recording allocates one entry per scope it is recorded in.
     let mut r = p.bind(&charge(42)).unwrap();
     let (_, n) = allocations(|| session::decide(&p, &sessions, &mut r, clock).unwrap());
-    assert!(n <= 3, "read + record in 3 scopes + decide allocated {n} times");
+    assert!(
+        n <= 3,
+        "read + record in 3 scopes + decide allocated {n} times"
+    );
 }
 
 #[test]

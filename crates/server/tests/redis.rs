@@ -191,8 +191,12 @@ impl Drop for Serve {
 /// The files both replicas read: the refunds policy (at most 5 refunds
 /// per session per hour), signed, and its public key.
 fn deployment(name: &str) -> PathBuf {
+    deployment_of(name, REFUNDS)
+}
+
+fn deployment_of(name: &str, policy: &str) -> PathBuf {
     let dir = data_dir(name);
-    std::fs::write(dir.join("policy.p0b"), bundle(REFUNDS)).unwrap();
+    std::fs::write(dir.join("policy.p0b"), bundle(policy)).unwrap();
     std::fs::write(dir.join("ops.pub"), public_key()).unwrap();
     dir
 }
@@ -229,7 +233,11 @@ struct Pair {
 }
 
 fn pair(name: &str, redis: &Redis) -> Pair {
-    let dir = deployment(name);
+    pair_of(name, redis, REFUNDS)
+}
+
+fn pair_of(name: &str, redis: &Redis, policy: &str) -> Pair {
+    let dir = deployment_of(name, policy);
     let prefix = format!("t-{name}");
     let agent = redis_key(redis, &prefix, "agent");
     let approver = redis_key(redis, &prefix, "approver");
@@ -387,6 +395,55 @@ async fn a_session_cap_holds_across_two_replicas() {
     // reads (1 hour).
     let ttl: i64 = redis::cmd("PTTL").arg(&keys[0]).query(&mut c).unwrap();
     assert!(ttl > 3_500_000 && ttl <= 3_600_000, "{ttl}");
+}
+
+/// A cap per charge across the tenant (`tenant.count(… by charge_id)`):
+/// 30 refunds of one charge, each in its own session, half through each
+/// replica, all at once — exactly the cap are allowed, and the charge's
+/// key holds every attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_per_charge_cap_holds_across_sessions_and_replicas() {
+    let redis = Redis::start("charge");
+    let p = pair_of(
+        "charge",
+        &redis,
+        "policy acme.charges\n\
+         when payments.refund tenant.count(payments.refund by charge_id, 1h) >= 6 then deny \"charge refunded too often\"\n\
+         when payments.refund then allow \"ok\"\n",
+    );
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let c = if i % 2 == 0 {
+            p.agent_a.clone()
+        } else {
+            p.agent_b.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            c.decide(&refund(100, &format!("charge-{i}"))).await
+        }));
+    }
+    let mut allowed = 0;
+    for t in tasks {
+        let d = t.await.unwrap();
+        match verdict(&d) {
+            "allow" => allowed += 1,
+            "deny" => assert_eq!(d["reason"], "charge refunded too often", "{d}"),
+            _ => panic!("{d}"),
+        }
+    }
+    assert_eq!(
+        allowed, 6,
+        "six refunds per charge per hour, whichever session"
+    );
+    let mut c = redis.conn();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("t-charge:s:*b*")
+        .query(&mut c)
+        .unwrap();
+    let charge: Vec<&String> = keys.iter().filter(|k| k.contains("charge_id")).collect();
+    assert_eq!(charge.len(), 1, "{keys:?}");
+    let n: i64 = redis::cmd("LLEN").arg(charge[0]).query(&mut c).unwrap();
+    assert_eq!(n, 30);
 }
 
 /// An approval on A gives a token; redeemed on A, it is refused on B.
