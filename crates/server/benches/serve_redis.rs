@@ -32,10 +32,12 @@ fn request(kind: &str, session: &str) -> Value {
             "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"},
             "session": {"id": session}}),
         // Reads and records two scopes: its session, and its debt account
-        // across the tenant (Reg F's seven calls in seven days).
+        // across the tenant (Reg F's seven calls in seven days). Placed at
+        // 22:00 the consumer's time, it is denied, so no approval is queued
+        // and the decision's only Redis work is its history.
         "call" => json!({"action": "collections.call_debtor",
             "args": {"account_id": format!("acct-{session}"), "phone": "+15550100",
-                     "line_kind": "mobile", "consumer_local_hour": 10, "autodialed": false,
+                     "line_kind": "mobile", "consumer_local_hour": 22, "autodialed": false,
                      "cease_requested": false},
             "actor": {"id": "dialer"},
             "session": {"id": session}}),
