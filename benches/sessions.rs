@@ -70,6 +70,41 @@ fn sessions(c: &mut Criterion) {
         );
     }
     g.finish();
+    // Two scopes: a debt collection call reads its session and its debt
+    // account's calls across the tenant (Reg F's seven in seven days), the
+    // account already called `history` times from other sessions.
+    let mut g = c.benchmark_group("scopes");
+    for history in [10usize, 100] {
+        let s = MemoryStore::new(SessionLimits {
+            max_entries: history,
+            ..SessionLimits::default()
+        });
+        for i in 0..history {
+            let mut r = p.bind(&call(i)).unwrap();
+            session::observe(&p, &s, &mut r, Clock::unchecked(), true).unwrap();
+        }
+        let mut req = p.bind(&call(history)).unwrap();
+        g.bench_with_input(
+            BenchmarkId::new("call_fill_and_decide", history),
+            &history,
+            |b, _| {
+                b.iter(|| {
+                    let _ = session::observe(&p, &s, &mut req, Clock::unchecked(), false);
+                    black_box(p.decide(&req))
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+fn call(i: usize) -> serde_json::Value {
+    json!({"action": "collections.call_debtor",
+           "args": {"account_id": "acct-1", "phone": "+15550100", "line_kind": "mobile",
+                    "consumer_local_hour": 10, "autodialed": false},
+           "actor": {"id": format!("dialer-{}", i % 3)},
+           "context": {"tenant": "acme", "time": format!("2026-11-22T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)},
+           "session": {"id": format!("s-{}", i % 5)}})
 }
 
 criterion_group!(benches, sessions);

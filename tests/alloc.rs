@@ -166,6 +166,51 @@ when payments.charge session.seen(iam.assign_role, 5) then escalate "privilege t
 }
 
 #[test]
+fn reading_actor_tenant_and_field_scopes_allocates_nothing_once_warm() {
+    use permit0_session as session;
+    let p = program(
+        r#"
+when payments.charge tenant.count(payments.charge by customer, 7d) >= 30 then deny "per customer"
+when payments.charge actor.sum(payments.charge.amount, 24h) > 1_000_000 then deny "per agent"
+when payments.charge session.count(payments.*, 1h) > 50 then escalate "burst"
+"#,
+    );
+    let sessions = permit0_session::MemoryStore::default();
+    let clock = permit0_session::Clock::unchecked();
+    let charge = |n: u32| {
+        json!({"action": "payments.charge",
+               "args": {"amount": 100, "currency": "usd", "customer": "c1"},
+               "actor": {"id": "bot"},
+               "context": {"time": format!("2026-11-22T10:{:02}:00Z", n % 60), "tenant": "acme"},
+               "session": {"id": format!("s-{}", n % 3)}})
+    };
+    for n in 0..40 {
+        let mut r = p.bind(&charge(n)).unwrap();
+        session::decide(&p, &sessions, &mut r, clock).unwrap();
+    }
+    // Three scope keys built, three shards locked, three histories read:
+    // nothing allocated.
+    let mut r = p.bind(&charge(41)).unwrap();
+    let (d, n) = allocations(|| {
+        session::observe(&p, &sessions, &mut r, clock, false).unwrap();
+        p.decide(&r)
+    });
+    assert_eq!(n, 0, "fill + decide allocated {n} times");
+    assert_eq!(
+        d.verdict,
+        permit0_vm::risk::Verdict::Deny,
+        "40 charges to c1"
+    );
+    // Recording allocates one entry per scope it is recorded in.
+    let mut r = p.bind(&charge(42)).unwrap();
+    let (_, n) = allocations(|| session::decide(&p, &sessions, &mut r, clock).unwrap());
+    assert!(
+        n <= 3,
+        "read + record in 3 scopes + decide allocated {n} times"
+    );
+}
+
+#[test]
 fn binding_a_clean_request_allocates_only_the_strings_it_has_not_seen() {
     // No session aggregates, so a request's aggregates are empty; the
     // action has 3 fields of its own beside the 17 of the namespaces, so

@@ -32,6 +32,7 @@ pub fn wire(code: Code, schema: &Schema, model: &Model, policies: Vec<PolicyWire
         enum_sets: code.enum_sets,
         matchers: code.matchers,
         aggregates: code.aggregates,
+        scopes: code.scopes,
         tools: Vec::new(),
     }
 }

@@ -12,7 +12,7 @@ use permit0_vm::risk::{Flag, FlagSet, Verdict};
 use permit0_vm::value::fold;
 use permit0_vm::wire::{
     ActionWire, AggKindWire, AggregateWire, FieldWire, MatcherWire, NamespaceWire, RuleWire,
-    TypeWire,
+    ScopeWire, TypeWire,
 };
 use std::collections::BTreeMap;
 
@@ -32,6 +32,7 @@ pub struct Code {
     pub enum_sets: Vec<Vec<u16>>,
     pub matchers: Vec<MatcherWire>,
     pub aggregates: Vec<AggregateWire>,
+    pub scopes: Vec<ScopeWire>,
 }
 
 #[derive(Default)]
@@ -124,12 +125,42 @@ pub fn codegen(schema: &Schema, ir: &Ir, plans: &[ActionPlan]) -> Result<Code, V
             obligations: r.obligations.clone(),
         });
     }
+    // The scopes the aggregates read, the plain session first (every
+    // request is recorded there), the rest sorted.
+    let mut scopes = vec![ScopeWire::session()];
+    let mut others: Vec<ScopeWire> = ir
+        .aggregates
+        .iter()
+        .map(|a| a.scope.clone())
+        .filter(|s| *s != ScopeWire::session())
+        .collect();
+    others.sort();
+    others.dedup();
+    scopes.extend(others);
+    if scopes.len() > permit0_vm::MAX_SCOPES {
+        return Err(vec![Diagnostic::error_without_location(
+            "P0234",
+            format!(
+                "the policies read {} scopes of history ({}); a bundle holds at most {}",
+                scopes.len(),
+                scopes
+                    .iter()
+                    .map(ScopeWire::describe)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                permit0_vm::MAX_SCOPES
+            ),
+        )]);
+    }
+    g.out.scopes = scopes.clone();
     for a in &ir.aggregates {
+        let scope = scopes.iter().position(|s| *s == a.scope).unwrap_or(0);
         let (window_ms, window_actions) = match a.window {
             Window::Time(ms) => (ms, 0),
             Window::Actions(n) => (0, n),
         };
         g.out.aggregates.push(AggregateWire {
+            scope: u16::try_from(scope).unwrap_or(0),
             kind: match a.kind {
                 AggKind::Count => AggKindWire::Count,
                 AggKind::Sum => AggKindWire::Sum,

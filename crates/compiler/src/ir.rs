@@ -181,6 +181,8 @@ pub enum Window {
 /// A session aggregate the bundle declares and the embedding computes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Aggregate {
+    /// Whose history: `session`, `actor`, `tenant`, narrowed by `by FIELD`.
+    pub scope: permit0_vm::wire::ScopeWire,
     pub kind: AggKind,
     pub actions: Vec<ActionId>,
     pub field: Option<String>,

@@ -13,6 +13,7 @@ use crate::span::{FileId, Span};
 use crate::tooltype::{quoted_list, ValTy};
 use permit0_classify::{Builtin, Ty};
 use permit0_vm::risk::{Amp, Verdict};
+use permit0_vm::wire::{ScopeBaseWire, ScopeWire};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
@@ -33,6 +34,14 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("session.seen", "session.seen(action pattern, window or N) -> bool: whether a matching action happened within the window or the last N actions"),
     ("session.distinct", "session.distinct(action.field, window) -> int: how many distinct values that field took within the window"),
     ("in_cidr", "in_cidr(ip, networks) -> bool: the address lies in one of the networks (`in_cidr(context.ip, \"10.0.0.0/8\")`, a set literal or a `let` set); the same test as `context.ip in …`; an IPv4-mapped IPv6 address is its IPv4 address"),
+    ("actor.count", "actor.count(action pattern, window) -> int: earlier actions of the acting agent (its `actor.id`, within its tenant), across its sessions"),
+    ("actor.sum", "actor.sum(action.field, window) -> money|int: the sum of that field over the acting agent's earlier actions, across its sessions"),
+    ("actor.seen", "actor.seen(action pattern, window) -> bool: whether the acting agent did a matching action within the window, in any session"),
+    ("actor.distinct", "actor.distinct(action.field, window) -> int: how many distinct values that field took over the acting agent's earlier actions"),
+    ("tenant.count", "tenant.count(action pattern [by field], window) -> int: earlier actions of the whole tenant (every agent and session); `by field`: only those with the request's value of that field"),
+    ("tenant.sum", "tenant.sum(action.field [by field], window) -> money|int: the sum of that field over the tenant's earlier actions"),
+    ("tenant.seen", "tenant.seen(action pattern [by field], window) -> bool: whether any agent of the tenant did a matching action within the window"),
+    ("tenant.distinct", "tenant.distinct(action.field [by field], window) -> int: how many distinct values that field took over the tenant's earlier actions"),
     ("grant_active", "grant_active(grants[, scope]) -> bool: some grant of `context.grants` covers the action being decided at `context.time`: its action pattern matches, `not_before <= context.time < expires` (and its scope is `scope`); an expired or not-yet-valid grant reads as absent"),
     ("chain_widens", "chain_widens(chain) -> bool: some hop of `actor.chain` holds a scope the hop before it (its delegator) lacks"),
     ("beyond_chain", "beyond_chain(scopes, chain) -> bool: the list holds a scope the acting agent (the last hop of `actor.chain`) lacks; every scope, for an empty chain"),
@@ -738,6 +747,17 @@ impl<'s> Checker<'s> {
                         "`where` filters the actions a session function reads",
                     )
                     .help("use it inside one: `session.count(payments.charge where amount < 200, 10m)`"),
+                );
+                error()
+            }
+            ExprKind::By { .. } => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0301",
+                        e.span,
+                        "`by` groups the earlier actions a session function reads",
+                    )
+                    .help("use it inside one: `tenant.count(collections.call_debtor by account_id, 7d)`"),
                 );
                 error()
             }
@@ -1568,7 +1588,10 @@ impl<'s> Checker<'s> {
                     }
                 }
             }
-            "session.count" | "session.seen" | "session.sum" | "session.distinct" => {
+            "session.count" | "session.seen" | "session.sum" | "session.distinct"
+            | "actor.count" | "actor.seen" | "actor.sum" | "actor.distinct" | "tenant.count"
+            | "tenant.seen" | "tenant.sum" | "tenant.distinct" => {
+                let (base_name, func_name) = name.split_once('.').unwrap_or(("session", "count"));
                 if scope.filter {
                     return self.not_in_filter(span, "session");
                 }
@@ -1578,19 +1601,38 @@ impl<'s> Checker<'s> {
                 let (Some(target), Some(win)) = (args.first(), args.get(1)) else {
                     return error();
                 };
+                let (target, by) = match &target.kind {
+                    ExprKind::By { target, field } => (&**target, Some(field)),
+                    _ => (target, None),
+                };
                 let (target, filter) = match &target.kind {
                     ExprKind::Where { target, cond } => (&**target, Some(&**cond)),
                     _ => (target, None),
                 };
-                let kind = match name.as_str() {
-                    "session.count" => AggKind::Count,
-                    "session.seen" => AggKind::Seen,
-                    "session.sum" => AggKind::Sum,
+                let base = match base_name {
+                    "actor" => ScopeBaseWire::Actor,
+                    "tenant" => ScopeBaseWire::Tenant,
+                    _ => ScopeBaseWire::Session,
+                };
+                let kind = match func_name {
+                    "count" => AggKind::Count,
+                    "seen" => AggKind::Seen,
+                    "sum" => AggKind::Sum,
                     _ => AggKind::Distinct,
                 };
+                let plain_session = base == ScopeBaseWire::Session && by.is_none();
                 let window = match (&win.kind, kind) {
                     (ExprKind::Duration(ms), _) if *ms > 0 => Window::Time(*ms),
-                    (ExprKind::Int(n), AggKind::Seen) if *n > 0 => Window::Actions(*n),
+                    (ExprKind::Int(n), AggKind::Seen) if *n > 0 && plain_session => {
+                        Window::Actions(*n)
+                    }
+                    (ExprKind::Int(n), AggKind::Seen) if *n > 0 => {
+                        self.diags.push(
+                            Diagnostic::error("P0234", win.span, format!("`{name}` with a window of the last {n} actions: only the session keeps every action in order"))
+                                .help("give a duration (`7d`), or use `session.seen(…, N)`"),
+                        );
+                        return error();
+                    }
                     _ => {
                         self.diags.push(
                             Diagnostic::error("P0301", win.span, "expected a positive duration such as `24h`")
@@ -1637,6 +1679,11 @@ impl<'s> Checker<'s> {
                         )
                     }
                 };
+                if let Some(field) = by {
+                    if !self.check_by(field, &actions, scope.actions, &name) {
+                        return error();
+                    }
+                }
                 let filter = match filter {
                     None => None,
                     Some(cond) => {
@@ -1666,6 +1713,8 @@ impl<'s> Checker<'s> {
                     match (&target.kind, &filter) {
                         (ExprKind::Path(p), None) => p.dotted(),
                         (ExprKind::Wildcard(p), None) => format!("{}.*", p.dotted()),
+                        _ if by.is_some() =>
+                            args.first().map(crate::fmt::expr_text).unwrap_or_default(),
                         (ExprKind::Alt(_), None) | (_, Some(_)) =>
                             args.first().map(crate::fmt::expr_text).unwrap_or_default(),
                         _ => String::new(),
@@ -1676,6 +1725,10 @@ impl<'s> Checker<'s> {
                     }
                 );
                 let agg = Aggregate {
+                    scope: ScopeWire {
+                        base,
+                        by: by.map(|f| f.text.clone()),
+                    },
                     kind,
                     actions,
                     field,
@@ -1685,6 +1738,7 @@ impl<'s> Checker<'s> {
                 };
                 let idx = match self.ir.aggregates.iter().position(|a| {
                     a.kind == agg.kind
+                        && a.scope == agg.scope
                         && a.actions == agg.actions
                         && a.field == agg.field
                         && a.filter == agg.filter
@@ -1719,6 +1773,113 @@ impl<'s> Checker<'s> {
                 error()
             }
         }
+    }
+
+    /// `… by FIELD`: the field must be one every counted action and every
+    /// action of the rule has, with one type that names a group (text, a
+    /// number, an enum, a yes/no) — the request's value of it picks the
+    /// earlier actions that count.
+    fn check_by(
+        &mut self,
+        field: &ast::Name,
+        counted: &[ActionId],
+        rule: &[ActionId],
+        func: &str,
+    ) -> bool {
+        let mut ty: Option<(Type, ActionId)> = None;
+        for (&id, side) in counted
+            .iter()
+            .map(|id| (id, true))
+            .chain(rule.iter().map(|id| (id, false)))
+        {
+            let Some(info) = self.schema.action(id) else {
+                continue;
+            };
+            let Some(f) = info.field(&field.text) else {
+                let mut d = Diagnostic::error(
+                    "P0233",
+                    field.span,
+                    if side {
+                        format!(
+                            "`{func}(… by {})`: `{}`, which it counts, has no field `{}`",
+                            field.text, info.name, field.text
+                        )
+                    } else {
+                        format!(
+                            "`{func}(… by {})`: `{}`, which this rule decides, has no field `{}` to pick whose history counts",
+                            field.text, info.name, field.text
+                        )
+                    },
+                );
+                let common: Vec<&str> = info
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        counted.iter().chain(rule).all(|&o| {
+                            self.schema
+                                .action(o)
+                                .is_some_and(|a| a.field(&f.name).is_some())
+                        })
+                    })
+                    .map(|f| f.name.as_str())
+                    .collect();
+                d = match suggest(&field.text, common.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(field.span, s),
+                    None if common.is_empty() => d.help(
+                        "a `by` field must be a field of every action counted and of the action being decided; these share none",
+                    ),
+                    None => d.help(format!("fields they all have: {}", common.join(", "))),
+                };
+                self.diags
+                    .push(d.label(info.span, format!("`{}` is declared here", info.name)));
+                return false;
+            };
+            if !matches!(
+                f.ty,
+                Type::Str | Type::Int | Type::Money | Type::Enum(_) | Type::Bool
+            ) {
+                let shown = self.schema.display(f.ty).to_string();
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0233",
+                        field.span,
+                        format!("`by {}` groups by a `{shown}`", field.text),
+                    )
+                    .help(
+                        "group by a string, number, enum or bool field: one value names one group",
+                    ),
+                );
+                return false;
+            }
+            match ty {
+                None => ty = Some((f.ty, id)),
+                Some((t, first)) if t != f.ty => {
+                    let a = self.schema.display(t).to_string();
+                    let b = self.schema.display(f.ty).to_string();
+                    let first_name = self
+                        .schema
+                        .action(first)
+                        .map(|a| a.name.clone())
+                        .unwrap_or_default();
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0233",
+                            field.span,
+                            format!(
+                                "`by {}` is `{a}` on `{first_name}` and `{b}` on `{}`",
+                                field.text, info.name
+                            ),
+                        )
+                        .help(
+                            "one scope groups by one type of value; count these actions separately",
+                        ),
+                    );
+                    return false;
+                }
+                Some(_) => {}
+            }
+        }
+        true
     }
 
     fn action_pattern_arg(&mut self, e: &ast::Expr, scope: Scope<'_>) -> Option<Vec<ActionId>> {

@@ -436,7 +436,12 @@ impl<'a> Tokens<'a> {
             let opener = c.get(p).map(|t| &t.1);
             if opener == Some(&Tok::LParen) {
                 let func = self.chain_before(base, c, p);
-                if func.len() == 2 && func.first().map(String::as_str) == Some("session") {
+                if func.len() == 2
+                    && matches!(
+                        func.first().map(String::as_str),
+                        Some("session" | "actor" | "tenant")
+                    )
+                {
                     if commas > 0 {
                         return Place::Nothing;
                     }
@@ -1006,6 +1011,20 @@ mod tests {
             Place::SessionTarget {
                 func: "session.count".into(),
                 chain: vec![]
+            }
+        );
+        assert_eq!(
+            place("when * tenant.count(collections.$0"),
+            Place::SessionTarget {
+                func: "tenant.count".into(),
+                chain: v(&["collections"])
+            }
+        );
+        assert_eq!(
+            place("when * actor.sum(payments.refund.$0"),
+            Place::SessionTarget {
+                func: "actor.sum".into(),
+                chain: v(&["payments", "refund"])
             }
         );
         assert_eq!(

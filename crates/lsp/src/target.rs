@@ -81,6 +81,12 @@ pub fn target_at(a: &Analysis, offset: usize) -> Option<(Target, usize, usize)> 
             operand(a, &actions, word, next)
         }
         Place::Member { chain, .. } => match chain.as_slice() {
+            // `actor.count(…)`, `tenant.sum(…)`: a history function.
+            [s] if matches!(next, Some(Tok::LParen))
+                && matches!(s.as_str(), "session" | "actor" | "tenant") =>
+            {
+                function(&format!("{s}.{word}"))
+            }
             [ns] if schema.namespace(ns).is_some() => Some(Target::NsField {
                 ns: ns.clone(),
                 field: word.to_string(),

@@ -105,6 +105,20 @@ fn namespace_members() {
     for f in ["count", "sum", "seen", "distinct"] {
         assert_eq!(item(&items, f).kind, Some(CompletionItemKind::FUNCTION));
     }
+    // The tenant's and the actor's history: the same four functions (the
+    // actor's after its attributes).
+    let items = complete("when * tenant.$0");
+    for f in ["count", "sum", "seen", "distinct"] {
+        assert_eq!(item(&items, f).kind, Some(CompletionItemKind::FUNCTION));
+    }
+    let items = complete("when * actor.$0");
+    assert!(has(&items, "role"));
+    assert_eq!(
+        item(&items, "count").kind,
+        Some(CompletionItemKind::FUNCTION)
+    );
+    let items = complete("when * $0");
+    assert!(has(&items, "tenant") && has(&items, "session"));
 }
 
 #[test]
@@ -114,6 +128,8 @@ fn session_function_arguments() {
     assert!(!has(&items, "currency"), "sum adds numbers only");
     let items = complete("when payments.transfer session.count(payments.$0");
     assert!(has(&items, "transfer") && has(&items, "*"));
+    let items = complete("when collections.call_debtor tenant.sum(collections.call_debtor.$0");
+    assert!(has(&items, "consumer_local_hour"), "int fields sum");
 }
 
 #[test]

@@ -106,6 +106,18 @@ fn builtin_shows_its_signature() {
         h.contains("session.sum(action.field, window) -> money|int"),
         "{h}"
     );
+    // History beyond the session: the scope is part of the signature.
+    let h = hover(
+        "when collections.call_debtor tenant.co$0unt(collections.call_debtor by account_id, 7d) >= 7 then deny\n",
+    )
+    .expect("hover");
+    assert!(
+        h.contains("tenant.count(action pattern [by field], window)"),
+        "{h}"
+    );
+    let h = hover("when payments.refund actor.co$0unt(payments.refund, 24h) >= 3 then deny\n")
+        .expect("hover");
+    assert!(h.contains("earlier actions of the acting agent"), "{h}");
     let h = hover("when email.send le$0n(subject) > 5 then deny\n").expect("hover");
     assert!(h.contains("len(value) -> int"), "{h}");
 }

@@ -3,8 +3,9 @@
 //! decision (the pool's own count) and scripts Redis ran per decision
 //! (`INFO commandstats`).
 //! The stdlib bundle (the canonical refund and the raw Bash call both
-//! read their session's history), and a flat policy that reads none (no
-//! round trip at all).
+//! read their session's history; a debt collection call reads its session
+//! and its debt account's calls across the tenant — two scopes, still one
+//! round trip), and a flat policy that reads none (no round trip at all).
 //!
 //! Run with `cargo bench -p permit0-server --bench serve_redis`. It starts
 //! its own `redis-server` on a free port (or uses `REDIS_URL`);
@@ -29,6 +30,16 @@ fn request(kind: &str, session: &str) -> Value {
     match kind {
         "canonical" => json!({"action": "payments.refund",
             "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"},
+            "session": {"id": session}}),
+        // Reads and records two scopes: its session, and its debt account
+        // across the tenant (Reg F's seven calls in seven days). Placed at
+        // 22:00 the consumer's time, it is denied, so no approval is queued
+        // and the decision's only Redis work is its history.
+        "call" => json!({"action": "collections.call_debtor",
+            "args": {"account_id": format!("acct-{session}"), "phone": "+15550100",
+                     "line_kind": "mobile", "consumer_local_hour": 22, "autodialed": false,
+                     "cease_requested": false},
+            "actor": {"id": "dialer"},
             "session": {"id": session}}),
         _ => json!({"tool": "Bash", "args": {"command": "cargo test -p permit0-vm"},
             "session": {"id": session}}),
@@ -208,7 +219,7 @@ fn main() {
             let kinds: &[&str] = if policy == "flat" {
                 &["canonical"]
             } else {
-                &["canonical", "bash"]
+                &["canonical", "bash", "call"]
             };
             for &kind in kinds {
                 run(&base, &key, kind, 4, 1).await; // warm up

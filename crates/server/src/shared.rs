@@ -191,65 +191,76 @@ impl Pool {
 // ---------------------------------------------------------------------------
 // Sessions
 
-/// The session observation, atomic in Redis. KEYS[1]: the scope's list
+/// The session observation, atomic in Redis, over every scope of the
+/// request at once (one script, one round trip). KEYS: the scopes' lists
 /// (records `TIME|key=value,key=value`, newest first; TIME is `-` when the
-/// request had none). ARGV: the record to append (empty: read only), the
-/// most records kept, the key's lifetime (ms), the horizon (records older
-/// are dropped from the tail; empty: none), the number of queries, then
-/// per query: kind (`c` count, `e` seen, `s` sum, `d` distinct), the
-/// aggregate's key, the window's start (empty: none), the last N records
-/// (0: all). Answers per query: a count for count and seen, the matching
+/// request had none). ARGV: the most records kept, the keys' lifetime
+/// (ms), the horizon (records older are dropped from the tail; empty:
+/// none), the number of scopes; then per scope, in KEYS order: the record
+/// to append (empty: read only), the number of queries, then per query:
+/// kind (`c` count, `e` seen, `s` sum, `d` distinct), the aggregate's key,
+/// the window's start (empty: none), the last N records (0: all). Answers
+/// per query, scope after scope: a count for count and seen, the matching
 /// values (as text, summed exactly by the caller) for sum and distinct.
 pub const SESSION_LUA: &str = r#"
-local nq = tonumber(ARGV[5])
+local keep = tonumber(ARGV[1])
+local nk = tonumber(ARGV[4])
 local out = {}
-if nq > 0 then
-  local entries = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-  local times = {}
-  local bodies = {}
-  for i = 1, #entries do
-    local e = entries[i]
-    local bar = string.find(e, '|', 1, true) or 0
-    local t = string.sub(e, 1, bar - 1)
-    if t == '-' then times[i] = false else times[i] = tonumber(t) end
-    bodies[i] = string.sub(e, bar + 1)
-  end
-  for q = 0, nq - 1 do
-    local b = 6 + q * 4
-    local kind, key, since, n = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
-    local from = nil
-    if since ~= '' then from = tonumber(since) end
-    local lim = #entries
-    if n > 0 and n < lim then lim = n end
-    local count = 0
-    local vals = {}
-    for i = 1, lim do
-      local t = times[i]
-      if from == nil or t == false or t >= from then
-        for k, v in string.gmatch(bodies[i], '([^=,]+)=([^,]+)') do
-          if k == key then
-            count = count + 1
-            if kind == 's' or kind == 'd' then vals[#vals + 1] = v end
+local a = 5
+for k = 1, nk do
+  local key = KEYS[k]
+  local record = ARGV[a]
+  local nq = tonumber(ARGV[a + 1])
+  a = a + 2
+  if nq > 0 then
+    local entries = redis.call('LRANGE', key, 0, keep - 1)
+    local times = {}
+    local bodies = {}
+    for i = 1, #entries do
+      local e = entries[i]
+      local bar = string.find(e, '|', 1, true) or 0
+      local t = string.sub(e, 1, bar - 1)
+      if t == '-' then times[i] = false else times[i] = tonumber(t) end
+      bodies[i] = string.sub(e, bar + 1)
+    end
+    for q = 0, nq - 1 do
+      local b = a + q * 4
+      local kind, qkey, since, n = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
+      local from = nil
+      if since ~= '' then from = tonumber(since) end
+      local lim = #entries
+      if n > 0 and n < lim then lim = n end
+      local count = 0
+      local vals = {}
+      for i = 1, lim do
+        local t = times[i]
+        if from == nil or t == false or t >= from then
+          for ek, v in string.gmatch(bodies[i], '([^=,]+)=([^,]+)') do
+            if ek == qkey then
+              count = count + 1
+              if kind == 's' or kind == 'd' then vals[#vals + 1] = v end
+            end
           end
         end
       end
-    end
-    if kind == 's' or kind == 'd' then out[#out + 1] = vals else out[#out + 1] = count end
-  end
-end
-if ARGV[1] ~= '' then
-  redis.call('LPUSH', KEYS[1], ARGV[1])
-  redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-  if ARGV[4] ~= '' then
-    local h = tonumber(ARGV[4])
-    for i = 1, 64 do
-      local last = redis.call('LINDEX', KEYS[1], -1)
-      if not last then break end
-      local t = string.sub(last, 1, (string.find(last, '|', 1, true) or 0) - 1)
-      if t ~= '-' and tonumber(t) < h then redis.call('RPOP', KEYS[1]) else break end
+      if kind == 's' or kind == 'd' then out[#out + 1] = vals else out[#out + 1] = count end
     end
   end
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  a = a + nq * 4
+  if record ~= '' then
+    redis.call('LPUSH', key, record)
+    redis.call('LTRIM', key, 0, keep - 1)
+    if ARGV[3] ~= '' then
+      local h = tonumber(ARGV[3])
+      for i = 1, 64 do
+        local last = redis.call('LINDEX', key, -1)
+        if not last then break end
+        local t = string.sub(last, 1, (string.find(last, '|', 1, true) or 0) - 1)
+        if t ~= '-' and tonumber(t) < h then redis.call('RPOP', key) else break end
+      end
+    end
+    redis.call('PEXPIRE', key, ARGV[2])
+  end
 end
 return out
 "#;
@@ -316,11 +327,12 @@ impl RedisSessions {
         format!("{}:s:{scope}", self.prefix)
     }
 
-    fn run(&self, o: &Observation<'_>, answer: &mut dyn FnMut(u16, i64)) -> DbResult<()> {
-        let record = match o.record {
+    /// The record of one scope, or `None` when nothing is appended there.
+    fn record(&self, c: Option<&[(u64, i64)]>, time: Option<i64>) -> Option<String> {
+        match c {
             Some(c) if !c.is_empty() || self.counts_actions.load(Ordering::Relaxed) => {
                 let mut r = String::with_capacity(16 + c.len() * 24);
-                match o.time {
+                match time {
                     Some(t) => {
                         let _ = write!(r, "{t}|");
                     }
@@ -335,45 +347,54 @@ impl RedisSessions {
                 Some(r)
             }
             _ => None,
-        };
+        }
+    }
+
+    fn run(&self, o: &Observation<'_>, answer: &mut dyn FnMut(u16, i64)) -> DbResult<()> {
         let lifetime = self.lifetime_ms();
         let mut inv = self.script.prepare_invoke();
-        inv.key(self.key(o.scope))
-            .arg(record.as_deref().unwrap_or(""))
-            .arg(self.keep.max_entries.max(1))
+        inv.arg(self.keep.max_entries.max(1))
             .arg(lifetime.max(1))
             .arg(
                 o.time
                     .map(|t| t.saturating_sub(lifetime).to_string())
                     .unwrap_or_default(),
             )
-            .arg(o.queries.len());
-        for q in o.queries {
-            let kind = match q.kind {
-                AggKindWire::Count => "c",
-                AggKindWire::Seen => "e",
-                AggKindWire::Sum => "s",
-                AggKindWire::Distinct => "d",
-            };
-            let since = match (q.window_ms > 0, o.time) {
-                (true, Some(now)) => now.saturating_sub(q.window_ms).to_string(),
-                _ => String::new(),
-            };
-            inv.arg(kind)
-                .arg(q.key.to_string())
-                .arg(since)
-                .arg(q.window_actions.max(0));
+            .arg(o.scopes.len());
+        let mut asked = 0usize;
+        for step in o.scopes {
+            inv.key(self.key(step.scope))
+                .arg(self.record(step.record, o.time).unwrap_or_default())
+                .arg(step.queries.len());
+            for q in step.queries {
+                let kind = match q.kind {
+                    AggKindWire::Count => "c",
+                    AggKindWire::Seen => "e",
+                    AggKindWire::Sum => "s",
+                    AggKindWire::Distinct => "d",
+                };
+                let since = match (q.window_ms > 0, o.time) {
+                    (true, Some(now)) => now.saturating_sub(q.window_ms).to_string(),
+                    _ => String::new(),
+                };
+                inv.arg(kind)
+                    .arg(q.key.to_string())
+                    .arg(since)
+                    .arg(q.window_actions.max(0));
+            }
+            asked += step.queries.len();
         }
         let replies: Vec<Reply> = self.pool.with(|c| inv.invoke(c))?;
-        if replies.len() != o.queries.len() {
+        if replies.len() != asked {
             return Err(err(format!(
                 "{}: the session script answered {} queries of {}",
                 self.pool.name(),
                 replies.len(),
-                o.queries.len()
+                asked
             )));
         }
-        for (q, r) in o.queries.iter().zip(replies) {
+        let queries = o.scopes.iter().flat_map(|s| s.queries.iter());
+        for (q, r) in queries.zip(replies) {
             let value = match (q.kind, r) {
                 (AggKindWire::Count, Reply::Count(n)) => n,
                 (AggKindWire::Seen, Reply::Count(n)) => i64::from(n > 0),
@@ -415,10 +436,10 @@ impl SessionStore for RedisSessions {
         // Nothing to read and nothing to add (an action that adds nothing
         // is recorded only where a bundle counts the last N actions): no
         // round trip.
-        if o.queries.is_empty()
-            && o.record
-                .is_none_or(|r| r.is_empty() && !self.counts_actions.load(Ordering::Relaxed))
-        {
+        let counts_actions = self.counts_actions.load(Ordering::Relaxed);
+        if o.scopes.iter().all(|s| {
+            s.queries.is_empty() && s.record.is_none_or(|r| r.is_empty() && !counts_actions)
+        }) {
             return Ok(());
         }
         self.run(o, answer).map_err(|e| {

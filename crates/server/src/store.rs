@@ -13,7 +13,7 @@
 //! shared by every request in its group.
 
 use crate::db::Db;
-use permit0_session::Observation;
+use permit0_session::{Observation, ScopeStep};
 use permit0_session::{SessionStore, StoreError};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
@@ -46,12 +46,18 @@ type Entry = (Option<i64>, Vec<u8>);
 /// The answers of an observation (`(aggregate, value)`), or why not.
 type Answers = Result<Vec<(u16, i64)>, String>;
 
-/// An observation waiting for its group's commit.
-struct Job {
+/// One scope of a queued observation (an owned [`ScopeStep`]).
+struct JobStep {
     scope: String,
-    time: Option<i64>,
     queries: Vec<AggQuery>,
     record: Option<Vec<(u64, i64)>>,
+}
+
+/// An observation waiting for its group's commit: every scope key of the
+/// request, read and written in the group's one transaction.
+struct Job {
+    time: Option<i64>,
+    steps: Vec<JobStep>,
     /// The answers (`(aggregate, value)`), or why there are none — set
     /// only once the group's transaction committed (or failed).
     done: Mutex<Option<Answers>>,
@@ -162,18 +168,32 @@ impl SqliteStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> rusqlite::Result<()> {
-        if o.queries.is_empty() {
+        if o.scopes.iter().all(|s| s.queries.is_empty()) {
             return Ok(());
         }
-        // One statement reads a consistent history: no transaction needed.
+        // Several scopes are read in one transaction, so they agree with
+        // each other; one scope is one statement, consistent by itself.
         let c = self.db.sessions();
-        let mut cache = lock(&self.cache);
-        cache.check(&c)?;
-        let entries = self.history(&c, &mut cache, o.scope)?;
-        for q in o.queries {
-            answer(q.agg, aggregate(entries, q, o.time));
+        let several = o.scopes.iter().filter(|s| !s.queries.is_empty()).count() > 1;
+        if several {
+            c.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         }
-        Ok(())
+        let mut cache = lock(&self.cache);
+        let mut read = || -> rusqlite::Result<()> {
+            cache.check(&c)?;
+            for step in o.scopes.iter().filter(|s| !s.queries.is_empty()) {
+                let entries = self.history(&c, &mut cache, step.scope)?;
+                for q in step.queries {
+                    answer(q.agg, aggregate(entries, q, o.time));
+                }
+            }
+            Ok(())
+        };
+        let r = read();
+        if several && !c.is_autocommit() {
+            let _ = c.execute_batch("COMMIT");
+        }
+        r
     }
 
     /// The newest `max_entries` entries of a scope, newest first: from the
@@ -204,22 +224,38 @@ impl SqliteStore {
         })
     }
 
-    /// One recording observation, inside the group's transaction.
+    /// One recording observation, inside the group's transaction: every
+    /// scope read and written in turn.
     fn observe_one(
         &self,
         c: &Connection,
         cache: &mut Cache,
         j: &Job,
     ) -> rusqlite::Result<Vec<(u16, i64)>> {
-        let mut out = Vec::with_capacity(j.queries.len());
+        let mut out = Vec::new();
+        for step in &j.steps {
+            self.step(c, cache, step, j.time, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// One scope's read and write.
+    fn step(
+        &self,
+        c: &Connection,
+        cache: &mut Cache,
+        j: &JobStep,
+        time: Option<i64>,
+        out: &mut Vec<(u16, i64)>,
+    ) -> rusqlite::Result<()> {
         if !j.queries.is_empty() {
             let entries = self.history(c, cache, &j.scope)?;
             for q in &j.queries {
-                out.push((q.agg, aggregate(entries, q, j.time)));
+                out.push((q.agg, aggregate(entries, q, time)));
             }
         }
         let Some(contributions) = &j.record else {
-            return Ok(out);
+            return Ok(());
         };
         let mut blob = Vec::with_capacity(contributions.len() * 16);
         for (k, v) in contributions {
@@ -229,10 +265,10 @@ impl SqliteStore {
         c.prepare_cached(
             "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![j.scope, j.time, blob.clone()])?;
+        .execute(params![j.scope, time, blob.clone()])?;
         // A scope not cached is read whole when next asked for.
         if let Some(e) = cache.scopes.get_mut(&j.scope) {
-            e.push_front((j.time, blob));
+            e.push_front((time, blob));
             e.truncate(usize::try_from(self.keep.max_entries).unwrap_or(usize::MAX));
         }
         // Only the newest `max_entries` are kept, none older than the
@@ -240,19 +276,19 @@ impl SqliteStore {
         // `max_entries` and filter by time, so a few more kept change no
         // answer).
         if c.last_insert_rowid() % 16 != 0 {
-            return Ok(out);
+            return Ok(());
         }
         c.prepare_cached(
             "DELETE FROM session_entries WHERE scope = ?1 AND seq <= (
                 SELECT seq FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
         )?
         .execute(params![j.scope, self.keep.max_entries])?;
-        if let Some(t) = j.time {
+        if let Some(t) = time {
             c.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
                 .execute(params![j.scope, t.saturating_sub(self.keep.max_age_ms)])?;
         }
         cache.scopes.remove(&j.scope);
-        Ok(out)
+        Ok(())
     }
 
     /// Writes a group in one transaction; every job learns its answers
@@ -304,10 +340,16 @@ impl SqliteStore {
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), String> {
         let job = Arc::new(Job {
-            scope: o.scope.to_string(),
             time: o.time,
-            queries: o.queries.to_vec(),
-            record: o.record.map(<[(u64, i64)]>::to_vec),
+            steps: o
+                .scopes
+                .iter()
+                .map(|s| JobStep {
+                    scope: s.scope.to_string(),
+                    queries: s.queries.to_vec(),
+                    record: s.record.map(<[(u64, i64)]>::to_vec),
+                })
+                .collect(),
             done: Mutex::new(None),
         });
         lock(&self.queue).push(job.clone());
@@ -406,7 +448,7 @@ impl SessionStore for SqliteStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
-        let r = if o.record.is_some() {
+        let r = if o.scopes.iter().any(|s| s.record.is_some()) {
             self.observe_grouped(o, answer)
         } else {
             self.read_only(o, answer).map_err(|e| e.to_string())
@@ -474,11 +516,18 @@ impl SessionStore for TenantStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
-        let scope = self.scoped(o.scope);
+        // Every scope key of the request under the tenant's prefix.
+        let keys: Vec<String> = o.scopes.iter().map(|s| self.scoped(s.scope)).collect();
+        let steps: Vec<ScopeStep<'_>> = o
+            .scopes
+            .iter()
+            .zip(&keys)
+            .map(|(s, k)| ScopeStep { scope: k, ..*s })
+            .collect();
         self.inner.observe(
             &Observation {
-                scope: &scope,
-                ..*o
+                time: o.time,
+                scopes: &steps,
             },
             answer,
         )

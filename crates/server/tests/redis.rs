@@ -24,7 +24,7 @@ use common::*;
 use permit0_server::shared::RedisSessions;
 use permit0_server::state::StateStore;
 use permit0_server::store::Keep;
-use permit0_session::{MemoryStore, Observation, SessionLimits, SessionStore};
+use permit0_session::{MemoryStore, Observation, ScopeStep, SessionLimits, SessionStore};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
 use serde_json::{json, Value};
@@ -191,8 +191,12 @@ impl Drop for Serve {
 /// The files both replicas read: the refunds policy (at most 5 refunds
 /// per session per hour), signed, and its public key.
 fn deployment(name: &str) -> PathBuf {
+    deployment_of(name, REFUNDS)
+}
+
+fn deployment_of(name: &str, policy: &str) -> PathBuf {
     let dir = data_dir(name);
-    std::fs::write(dir.join("policy.p0b"), bundle(REFUNDS)).unwrap();
+    std::fs::write(dir.join("policy.p0b"), bundle(policy)).unwrap();
     std::fs::write(dir.join("ops.pub"), public_key()).unwrap();
     dir
 }
@@ -229,7 +233,11 @@ struct Pair {
 }
 
 fn pair(name: &str, redis: &Redis) -> Pair {
-    let dir = deployment(name);
+    pair_of(name, redis, REFUNDS)
+}
+
+fn pair_of(name: &str, redis: &Redis, policy: &str) -> Pair {
+    let dir = deployment_of(name, policy);
     let prefix = format!("t-{name}");
     let agent = redis_key(redis, &prefix, "agent");
     let approver = redis_key(redis, &prefix, "approver");
@@ -387,6 +395,55 @@ async fn a_session_cap_holds_across_two_replicas() {
     // reads (1 hour).
     let ttl: i64 = redis::cmd("PTTL").arg(&keys[0]).query(&mut c).unwrap();
     assert!(ttl > 3_500_000 && ttl <= 3_600_000, "{ttl}");
+}
+
+/// A cap per charge across the tenant (`tenant.count(… by charge_id)`):
+/// 30 refunds of one charge, each in its own session, half through each
+/// replica, all at once — exactly the cap are allowed, and the charge's
+/// key holds every attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_per_charge_cap_holds_across_sessions_and_replicas() {
+    let redis = Redis::start("charge");
+    let p = pair_of(
+        "charge",
+        &redis,
+        "policy acme.charges\n\
+         when payments.refund tenant.count(payments.refund by charge_id, 1h) >= 6 then deny \"charge refunded too often\"\n\
+         when payments.refund then allow \"ok\"\n",
+    );
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let c = if i % 2 == 0 {
+            p.agent_a.clone()
+        } else {
+            p.agent_b.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            c.decide(&refund(100, &format!("charge-{i}"))).await
+        }));
+    }
+    let mut allowed = 0;
+    for t in tasks {
+        let d = t.await.unwrap();
+        match verdict(&d) {
+            "allow" => allowed += 1,
+            "deny" => assert_eq!(d["reason"], "charge refunded too often", "{d}"),
+            _ => panic!("{d}"),
+        }
+    }
+    assert_eq!(
+        allowed, 6,
+        "six refunds per charge per hour, whichever session"
+    );
+    let mut c = redis.conn();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("t-charge:s:*b*")
+        .query(&mut c)
+        .unwrap();
+    let charge: Vec<&String> = keys.iter().filter(|k| k.contains("charge_id")).collect();
+    assert_eq!(charge.len(), 1, "{keys:?}");
+    let n: i64 = redis::cmd("LLEN").arg(charge[0]).query(&mut c).unwrap();
+    assert_eq!(n, 30);
 }
 
 /// An approval on A gives a token; redeemed on A, it is refused on B.
@@ -634,6 +691,7 @@ fn lua_answers_what_the_memory_store_answers() {
     });
     let queries = [
         AggQuery {
+            scope: 0,
             agg: 0,
             key: 11,
             kind: AggKindWire::Count,
@@ -641,6 +699,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 0,
         },
         AggQuery {
+            scope: 0,
             agg: 1,
             key: 11,
             kind: AggKindWire::Seen,
@@ -648,6 +707,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 0,
         },
         AggQuery {
+            scope: 0,
             agg: 2,
             key: 22,
             kind: AggKindWire::Sum,
@@ -655,6 +715,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 10,
         },
         AggQuery {
+            scope: 0,
             agg: 3,
             key: 33,
             kind: AggKindWire::Distinct,
@@ -662,6 +723,7 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 20,
         },
         AggQuery {
+            scope: 0,
             agg: 4,
             key: 22,
             kind: AggKindWire::Count,
@@ -669,10 +731,30 @@ fn lua_answers_what_the_memory_store_answers() {
             window_actions: 0,
         },
     ];
+    // The same queries in three scopes (the session, the actor, a field's
+    // value), answered into slots 0-4, 5-9 and 10-14.
+    let scoped: Vec<Vec<AggQuery>> = (0..3u16)
+        .map(|k| {
+            queries
+                .iter()
+                .map(|q| AggQuery {
+                    scope: k,
+                    agg: q.agg + 5 * k,
+                    ..*q
+                })
+                .collect()
+        })
+        .collect();
     let mut rng = Lcg(7);
     let mut t = 1_700_000_000_000i64;
     for i in 0..300 {
         let scope = ["sA", "sB", "sC"][rng.next(3) as usize];
+        let actor = ["A1:t2:a1", "A1:t2:a2"][rng.next(2) as usize];
+        let field = [
+            "b7:accounts1:xT1:t",
+            "b7:accounts1:yT1:t",
+            "b7:account-T1:t",
+        ][rng.next(3) as usize];
         t += rng.next(4_000) as i64;
         let time = if rng.next(10) == 0 { None } else { Some(t) };
         let mut rec = Vec::new();
@@ -687,16 +769,43 @@ fn lua_answers_what_the_memory_store_answers() {
             rec.push((33, rng.next(5) as i64 - 2));
         }
         let n = rng.next(queries.len() as u64 + 1) as usize;
-        let o = Observation {
-            scope,
-            time,
-            queries: &queries[..n],
-            record: Some(&rec),
+        let m = rng.next(queries.len() as u64 + 1) as usize;
+        // The other scopes record only what counts there (as
+        // `permit0_session::observe` does), and sometimes nothing.
+        let other = if rng.next(3) == 0 {
+            None
+        } else {
+            Some(&rec[..])
         };
-        let (mut a, mut b) = ([0i64; 5], [0i64; 5]);
+        let steps = [
+            ScopeStep {
+                scope,
+                queries: &queries[..n],
+                record: Some(&rec),
+            },
+            ScopeStep {
+                scope: actor,
+                queries: &scoped[1][..m],
+                record: other,
+            },
+            ScopeStep {
+                scope: field,
+                queries: &scoped[2][..n],
+                record: other,
+            },
+        ];
+        let k = 1 + rng.next(3) as usize;
+        let o = Observation {
+            time,
+            scopes: &steps[..k],
+        };
+        let (mut a, mut b) = ([0i64; 15], [0i64; 15]);
         red.observe(&o, &mut |agg, v| a[agg as usize] = v).unwrap();
         mem.observe(&o, &mut |agg, v| b[agg as usize] = v).unwrap();
-        assert_eq!(a, b, "request {i} of {scope} at {time:?}, {n} queries");
+        assert_eq!(
+            a, b,
+            "request {i} of {scope}/{actor}/{field} at {time:?}, {n}/{m} queries, {k} scopes"
+        );
     }
     // Each scope keeps at most `max_entries` records.
     let mut c = redis.conn();
@@ -717,6 +826,7 @@ fn lua_round_trips_per_observation() {
     let redis = Redis::start("trips");
     let (red, state) = sessions(&redis, "trips", Keep::default(), false);
     let q = [AggQuery {
+        scope: 0,
         agg: 0,
         key: 1,
         kind: AggKindWire::Count,
@@ -724,26 +834,69 @@ fn lua_round_trips_per_observation() {
         window_actions: 0,
     }];
     let before = state.round_trips();
-    let o = Observation {
+    let steps = [ScopeStep {
         scope: "s",
-        time: Some(1),
         queries: &[],
         record: Some(&[]),
-    };
+    }];
+    let o = Observation::single(&steps, Some(1));
     red.observe(&o, &mut |_, _| {}).unwrap();
     assert_eq!(state.round_trips(), before, "nothing to read or add");
-    let o = Observation {
+    let steps = [ScopeStep {
         scope: "s",
-        time: Some(2),
         queries: &q,
         record: Some(&[(1, 1)]),
-    };
+    }];
+    let o = Observation::single(&steps, Some(2));
     // The first call may load the script (NOSCRIPT, then EVAL) on the
     // same connection; count from the second.
     red.observe(&o, &mut |_, _| {}).unwrap();
     let before = state.round_trips();
     red.observe(&o, &mut |_, _| {}).unwrap();
     assert_eq!(state.round_trips(), before + 1);
+    // A request read and recorded in three scopes (its session, its actor,
+    // its debtor's account across the tenant) is still one round trip.
+    let qa = [AggQuery {
+        scope: 1,
+        agg: 1,
+        ..q[0]
+    }];
+    let qf = [AggQuery {
+        scope: 2,
+        agg: 2,
+        ..q[0]
+    }];
+    let steps = [
+        ScopeStep {
+            scope: "s",
+            queries: &q,
+            record: Some(&[(1, 1)]),
+        },
+        ScopeStep {
+            scope: "A1:t2:a1",
+            queries: &qa,
+            record: Some(&[(1, 1)]),
+        },
+        ScopeStep {
+            scope: "b10:account_ids1:xT1:t",
+            queries: &qf,
+            record: Some(&[(1, 1)]),
+        },
+    ];
+    let o = Observation {
+        time: Some(3),
+        scopes: &steps,
+    };
+    let before = state.round_trips();
+    let mut answers = [0i64; 3];
+    red.observe(&o, &mut |agg, v| answers[agg as usize] = v)
+        .unwrap();
+    assert_eq!(state.round_trips(), before + 1, "three scopes, one script");
+    assert_eq!(
+        answers,
+        [2, 0, 0],
+        "the session saw two; the actor and the account none yet"
+    );
 }
 
 /// Old records fall off: those older than the longest window before the
@@ -758,12 +911,12 @@ fn lua_trims_old_records_and_expires_the_key() {
     let (red, _state) = sessions(&redis, "trim", keep, false);
     let t0 = 1_700_000_000_000i64;
     for i in 0..10 {
-        let o = Observation {
+        let steps = [ScopeStep {
             scope: "s",
-            time: Some(t0 + i * 600_000),
             queries: &[],
             record: Some(&[(1, 1)]),
-        };
+        }];
+        let o = Observation::single(&steps, Some(t0 + i * 600_000));
         red.observe(&o, &mut |_, _| {}).unwrap();
     }
     // Ten records ten minutes apart; the window is an hour: those more
@@ -788,6 +941,7 @@ fn lua_observation_is_atomic_under_concurrency() {
             let under = under.clone();
             std::thread::spawn(move || {
                 let q = [AggQuery {
+                    scope: 0,
                     agg: 0,
                     key: 9,
                     kind: AggKindWire::Count,
@@ -795,12 +949,12 @@ fn lua_observation_is_atomic_under_concurrency() {
                     window_actions: 0,
                 }];
                 for _ in 0..25 {
-                    let o = Observation {
+                    let steps = [ScopeStep {
                         scope: "cap",
-                        time: Some(1),
                         queries: &q,
                         record: Some(&[(9, 1)]),
-                    };
+                    }];
+                    let o = Observation::single(&steps, Some(1));
                     let mut seen = 0;
                     red.observe(&o, &mut |_, v| seen = v).unwrap();
                     if seen < 10 {

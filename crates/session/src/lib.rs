@@ -14,6 +14,14 @@
 //! which errs on the side of caution. A request refused for its time is not
 //! recorded. A network store does the same step in one round trip.
 //!
+//! **Which scopes.** A bundle's aggregates read the session (`session.*`),
+//! the acting agent across its sessions (`actor.*`), the tenant
+//! (`tenant.*`), each optionally narrowed to the request's value of a
+//! field (`… by account_id`): [`Program::scopes`] lists them, and
+//! [`Program::scope_key`] writes a request's key in each. One
+//! [`Observation`] carries every key the request needs ([`ScopeStep`]);
+//! the store reads and records them all in one atomic step.
+//!
 //! **Which session.** A request with `session.id` belongs to that session. A
 //! request without one is still counted — under its actor (`actor.id`), its
 //! tenant and actor (`context.tenant`), or, when it names neither, one fixed
@@ -39,7 +47,9 @@
 //! cap that passed.
 //!
 //! [`MemoryStore`] is the in-memory store: sharded, so threads deciding
-//! different sessions rarely meet on a lock, and bounded — a session keeps
+//! different sessions rarely meet on a lock (an observation locks the
+//! shards of all its keys, in ascending order, so two never deadlock), and
+//! bounded — every scope key counts as a session — a session keeps
 //! at most `max_entries` actions (oldest dropped first), entries older than
 //! `max_age_ms` before the newest one are dropped, and at most
 //! `max_sessions` sessions are kept (per shard, the least recently used one
@@ -47,11 +57,10 @@
 
 use permit0_vm::risk::Verdict;
 use permit0_vm::wire::AggKindWire;
-use permit0_vm::{AggQuery, BindError, Cause, Decision, Program, Request};
+use permit0_vm::{AggQuery, BindError, Cause, Decision, Program, Request, MAX_SCOPES};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::fmt::Write as _;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -165,22 +174,43 @@ impl Default for SessionLimits {
     }
 }
 
-/// One atomic step of a session: answer `queries` from the history of the
-/// session `scope` as it was before this request, then (when `record` is
-/// given) append this request to it.
+/// One atomic step over a request's history: for each of its scopes
+/// ([`ScopeStep`]), answer the scope's queries from the history as it was
+/// before this request, then (when the step has a record) append this
+/// request to it — every scope read and written as one step.
 #[derive(Clone, Copy, Debug)]
 pub struct Observation<'a> {
-    /// The session's store key ([`scope_key`]).
-    pub scope: &'a str,
     /// Where the request sits in time (ms since the epoch), as placed by the
-    /// [`Clock`]: windows end here, and the new entry carries it.
+    /// [`Clock`]: windows end here, and the new entries carry it.
     pub time: Option<i64>,
-    /// The aggregates the action's rules read ([`Program::session_queries`]).
+    /// One step per scope key the request belongs to ([`Program::scopes`]);
+    /// the first is the plain session.
+    pub scopes: &'a [ScopeStep<'a>],
+}
+
+/// One scope of an [`Observation`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScopeStep<'a> {
+    /// The scope's store key ([`Program::scope_key`]).
+    pub scope: &'a str,
+    /// The aggregates the action's rules read from this scope
+    /// ([`Program::scope_queries`]).
     pub queries: &'a [AggQuery],
-    /// What the request adds (`(aggregate key, value)`, from
-    /// [`Program::contributions`]); `None` reads without recording (explain,
-    /// what-if).
+    /// What the request adds here (`(aggregate key, value)`, from
+    /// [`Program::scoped_contributions`]); `None` reads without recording
+    /// (explain, what-if, and scopes other than the session where the
+    /// request adds nothing).
     pub record: Option<&'a [(u64, i64)]>,
+}
+
+impl<'a> Observation<'a> {
+    /// The one-scope observation of the plain session (tests, tools).
+    pub fn single(step: &'a [ScopeStep<'a>; 1], time: Option<i64>) -> Observation<'a> {
+        Observation {
+            time,
+            scopes: step.as_slice(),
+        }
+    }
 }
 
 /// A store that could not answer. The request is then decided without its
@@ -197,13 +227,15 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// Where sessions live. `&self` and `Send + Sync`: one store serves every
-/// thread of a service. [`SessionStore::observe`] must be atomic per scope
-/// — no other observation of the same scope may come between its read and
-/// its write — so two concurrent requests cannot both slip under a cap.
+/// thread of a service. [`SessionStore::observe`] must be atomic over its
+/// scope keys together — no other observation of any of them may come
+/// between its reads and its writes — so two concurrent requests cannot
+/// both slip under a cap, whichever scope the cap counts in.
 pub trait SessionStore: Send + Sync {
-    /// Answers each query (`answer(query.agg, value)`; a query left
-    /// unanswered counts as 0) over the history before this request, then
-    /// records it when `o.record` is given — one atomic step.
+    /// Answers each query of each scope (`answer(query.agg, value)`; a
+    /// query left unanswered counts as 0) over the history before this
+    /// request, then records it under each scope whose step has a record —
+    /// one atomic step.
     fn observe(
         &self,
         o: &Observation<'_>,
@@ -225,26 +257,16 @@ pub fn explicit_scope(id: &str) -> String {
     k
 }
 
-/// Writes the store key of `req`'s session into `key`: `s` and the explicit
-/// id; or `a`, then the tenant and the actor id, each as `<len>:<text>` or
-/// `-` when absent — so no explicit id, and no two tenant/actor pairs,
-/// share a key. Does not allocate once `key` has grown.
+/// Writes the store key of `req`'s plain session into `key` (see
+/// [`Program::scope_key`] for every scope): `s` and the explicit id; or
+/// `a`, then the tenant and the actor id, each as `<len>:<text>` or `-`
+/// when absent — so no explicit id, and no two tenant/actor pairs, share a
+/// key. Does not allocate once `key` has grown.
 pub fn scope_key(key: &mut String, program: &Program, req: &Request) {
-    key.clear();
-    if let Some(id) = req.session_id() {
-        key.push('s');
-        key.push_str(id);
-        return;
-    }
-    key.push('a');
-    for path in ["context.tenant", "actor.id"] {
-        match program.shared_text(req, path) {
-            Some(t) => {
-                let _ = write!(key, "{}:", t.len());
-                key.push_str(t);
-            }
-            None => key.push('-'),
-        }
+    if !program.scope_key(req, 0, key) {
+        key.clear();
+        key.push('a');
+        key.push_str("--");
     }
 }
 
@@ -252,8 +274,10 @@ pub fn scope_key(key: &mut String, program: &Program, req: &Request) {
 /// not allocate once warm.
 #[derive(Default)]
 struct Scratch {
-    scope: String,
-    contributions: Vec<(u64, i64)>,
+    /// One key per scope of the bundle.
+    keys: Vec<String>,
+    /// What the request adds, one list per scope.
+    contributions: Vec<Vec<(u64, i64)>>,
 }
 
 thread_local! {
@@ -304,16 +328,83 @@ pub fn observe(
         return Ok(());
     }
     let run = |s: &mut Scratch, req: &mut Request| {
-        scope_key(&mut s.scope, program, req);
-        s.contributions.clear();
+        let n = program.scopes().len().clamp(1, MAX_SCOPES);
+        if s.keys.len() < n {
+            s.keys.resize_with(n, String::new);
+        }
+        if s.contributions.len() < n {
+            s.contributions.resize_with(n, Vec::new);
+        }
+        let mut belongs = [false; MAX_SCOPES];
+        for (i, (key, b)) in s
+            .keys
+            .iter_mut()
+            .zip(belongs.iter_mut())
+            .take(n)
+            .enumerate()
+        {
+            *b = program.scope_key(req, i, key);
+        }
+        if !belongs[0] {
+            // A bundle always has the plain session; were it missing, count
+            // the request in the anonymous session rather than nowhere.
+            scope_key(
+                s.keys.first_mut().map_or(&mut String::new(), |k| k),
+                program,
+                req,
+            );
+            belongs[0] = true;
+        }
+        for c in s.contributions.iter_mut() {
+            c.clear();
+        }
         if record {
-            program.contributions(req, |k, v| s.contributions.push((k, v)));
+            let lists = &mut s.contributions;
+            program.scoped_contributions(req, |scope, k, v| {
+                if let Some(l) = lists.get_mut(usize::from(scope)) {
+                    l.push((k, v));
+                }
+            });
+        }
+        let mut steps = [ScopeStep::default(); MAX_SCOPES];
+        let mut used = 0;
+        for (i, ((key, list), b)) in s
+            .keys
+            .iter()
+            .zip(s.contributions.iter())
+            .zip(belongs.iter())
+            .take(n)
+            .enumerate()
+        {
+            if !*b {
+                continue;
+            }
+            let scope = u16::try_from(i).unwrap_or(u16::MAX);
+            let queries = program.scope_queries(action, scope);
+            // The session records every action (a window of the last N
+            // actions counts them all); the other scopes only what counts
+            // there, so a flood of other actions cannot push it out.
+            let record = match (record, i) {
+                (false, _) => None,
+                (true, 0) => Some(list.as_slice()),
+                (true, _) if list.is_empty() => None,
+                (true, _) => Some(list.as_slice()),
+            };
+            if i > 0 && queries.is_empty() && record.is_none() {
+                continue;
+            }
+            if let Some(step) = steps.get_mut(used) {
+                *step = ScopeStep {
+                    scope: key,
+                    queries,
+                    record,
+                };
+                used += 1;
+            }
         }
         let o = Observation {
-            scope: &s.scope,
             time,
-            queries,
-            record: record.then_some(s.contributions.as_slice()),
+            scopes: steps.get(..used).unwrap_or(&[]),
         };
         store
             .observe(&o, &mut |agg, value| {
@@ -488,48 +579,49 @@ impl MemoryStore {
     }
 }
 
-impl SessionStore for MemoryStore {
-    fn observe(
+impl MemoryStore {
+    /// One scope's step under its shard's lock: answer, then record.
+    fn step(
         &self,
-        o: &Observation<'_>,
+        shard: &mut Shard,
+        step: &ScopeStep<'_>,
+        time: Option<i64>,
         answer: &mut dyn FnMut(u16, i64),
-    ) -> Result<(), StoreError> {
-        let mut guard = self.shard(self.shard_of(o.scope));
-        let shard = &mut *guard;
-        if let Some(session) = shard.sessions.get(o.scope) {
-            for q in o.queries {
-                answer(q.agg, aggregate(session, q, o.time, &mut shard.scratch));
+    ) {
+        if let Some(session) = shard.sessions.get(step.scope) {
+            for q in step.queries {
+                answer(q.agg, aggregate(session, q, time, &mut shard.scratch));
             }
         }
-        let Some(contributions) = o.record else {
-            return Ok(());
+        let Some(contributions) = step.record else {
+            return;
         };
         if self.per_shard == 0 || self.limits.max_entries == 0 {
-            return Ok(());
+            return;
         }
         let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
-        if !shard.sessions.contains_key(o.scope) && shard.sessions.len() >= self.per_shard {
+        if !shard.sessions.contains_key(step.scope) && shard.sessions.len() >= self.per_shard {
             evict_least_recent(&mut shard.sessions);
         }
-        let session = match shard.sessions.get_mut(o.scope) {
+        let session = match shard.sessions.get_mut(step.scope) {
             Some(s) => s,
-            None => shard.sessions.entry(o.scope.into()).or_default(),
+            None => shard.sessions.entry(step.scope.into()).or_default(),
         };
         session.last_use = tick;
         let newest = session.entries.back().map(|e| e.time);
-        session.ordered &= match (newest, o.time) {
+        session.ordered &= match (newest, time) {
             (None, Some(_)) => true,
             (Some(Some(prev)), Some(t)) => t >= prev,
             _ => false,
         };
         session.entries.push_back(Entry {
-            time: o.time,
+            time,
             contributions: contributions.into(),
         });
         while session.entries.len() > self.limits.max_entries {
             session.entries.pop_front();
         }
-        if let Some(newest) = o.time {
+        if let Some(newest) = time {
             let horizon = newest.saturating_sub(self.limits.max_age_ms);
             while session
                 .entries
@@ -537,6 +629,48 @@ impl SessionStore for MemoryStore {
                 .is_some_and(|e| e.time.is_some_and(|t| t < horizon))
             {
                 session.entries.pop_front();
+            }
+        }
+    }
+}
+
+impl SessionStore for MemoryStore {
+    /// Locks the shards of every scope key at once — in ascending shard
+    /// order, so two observations that share shards never wait on each
+    /// other in a cycle — then steps through the scopes.
+    fn observe(
+        &self,
+        o: &Observation<'_>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> Result<(), StoreError> {
+        let mut shards = [0usize; MAX_SCOPES];
+        let mut n = 0;
+        for step in o.scopes.iter().take(MAX_SCOPES) {
+            if let Some(slot) = shards.get_mut(n) {
+                *slot = self.shard_of(step.scope);
+                n += 1;
+            }
+        }
+        let order = shards.get_mut(..n).unwrap_or(&mut []);
+        order.sort_unstable();
+        let mut guards: [Option<(usize, MutexGuard<'_, Shard>)>; MAX_SCOPES] =
+            std::array::from_fn(|_| None);
+        let mut held = 0;
+        let mut last = None;
+        for &i in order.iter() {
+            if last == Some(i) {
+                continue;
+            }
+            last = Some(i);
+            if let Some(g) = guards.get_mut(held) {
+                *g = Some((i, self.shard(i)));
+                held += 1;
+            }
+        }
+        for step in o.scopes.iter().take(MAX_SCOPES) {
+            let want = self.shard_of(step.scope);
+            if let Some((_, guard)) = guards.iter_mut().flatten().find(|(i, _)| *i == want) {
+                self.step(guard, step, o.time, answer);
             }
         }
         Ok(())

@@ -270,6 +270,13 @@ pub enum ExprKind {
         target: Box<Expr>,
         cond: Box<Expr>,
     },
+    /// `collections.call_debtor by account_id`, as the first argument of a
+    /// session function: count only earlier actions that carried the same
+    /// value of `field` as the request (see docs/language.md, "Scopes").
+    By {
+        target: Box<Expr>,
+        field: Name,
+    },
     /// `file.read | file.download`, as the first argument of a session
     /// function.
     Alt(Vec<Expr>),

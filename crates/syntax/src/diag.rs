@@ -221,6 +221,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0220", "possible values outside the field's enum"),
     ("P0231", "unknown import or action set"),
     ("P0232", "policies import each other"),
+    ("P0233", "a `by` field the actions do not share"),
+    ("P0234", "a scope of history that cannot be kept"),
     ("P0301", "type mismatch"),
     ("P0302", "operator does not apply to this type"),
     ("P0303", "wrong number of arguments"),

@@ -976,6 +976,11 @@ fn write_expr(e: &Expr, out: &mut String) {
             out.push_str(" where ");
             write_expr(cond, out);
         }
+        ExprKind::By { target, field } => {
+            write_expr(target, out);
+            out.push_str(" by ");
+            out.push_str(&field.text);
+        }
         ExprKind::Set(items) => {
             out.push('{');
             write_list(items, ", ", out);
@@ -1268,6 +1273,10 @@ fn erase_expr(root: &mut Expr) {
             ExprKind::Where { target, cond } => {
                 stack.push(target);
                 stack.push(cond);
+            }
+            ExprKind::By { target, field } => {
+                field.span = NO_SPAN;
+                stack.push(target);
             }
             ExprKind::Binary {
                 op_span, lhs, rhs, ..

@@ -32,6 +32,10 @@ pub(crate) fn disassemble(p: &Program) -> String {
     for (n, g) in p.aggregates.iter().enumerate() {
         let _ = writeln!(out, "agg #{n}  {}", g.text);
     }
+    if p.scopes.len() > 1 {
+        let names: Vec<String> = p.scopes.iter().map(|s| s.describe()).collect();
+        let _ = writeln!(out, "scopes   {}", names.join(", "));
+    }
     for a in &p.actions {
         if a.code.len() <= 1 && a.marks.is_empty() {
             continue;

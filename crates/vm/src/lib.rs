@@ -22,7 +22,7 @@ pub mod wire;
 
 pub use permit0_types::{risk, suggest, text};
 
-pub use aggregates::AggQuery;
+pub use aggregates::{AggQuery, ScopeUse, MAX_SCOPES};
 pub use decision::{Cause, Decision, Fault, Outcome, Risk};
 pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;

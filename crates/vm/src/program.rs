@@ -90,6 +90,9 @@ pub(crate) struct ActionRt {
     /// The session aggregates this action's rules read, so a session store
     /// computes only those.
     pub queries: Box<[crate::aggregates::AggQuery]>,
+    /// How a request for this action belongs to each of the bundle's
+    /// scopes (by scope index).
+    pub scope_uses: Box<[crate::aggregates::ScopeUse]>,
     pub compliance: Vec<Box<str>>,
     /// The local times the rules read (`ActionWire::locals`).
     pub locals: Box<[crate::local::LocalWire]>,
@@ -142,6 +145,13 @@ pub struct Program {
     /// Where `context.time` sits after an action's own fields, found once
     /// at load so session stores never look it up by name.
     pub(crate) context_time: Option<usize>,
+    /// Where `context.tenant` and `actor.id` sit after an action's own
+    /// fields: the parts of every scope key.
+    pub(crate) context_tenant: Option<usize>,
+    pub(crate) actor_id: Option<usize>,
+    /// The scopes of history the aggregates read (the first is the plain
+    /// session).
+    pub(crate) scopes: Vec<crate::wire::ScopeWire>,
     pub(crate) actions: Vec<ActionRt>,
     pub(crate) rules: Vec<RuleRt>,
     pub(crate) ints: Vec<i64>,
@@ -350,21 +360,23 @@ impl Program {
             .iter()
             .map(|n| (n.name.as_str().into(), n.fields.iter().map(field).collect()))
             .collect();
-        let context_time = {
+        let ns_offset = |ns: &str, field: &str| {
             let mut base = 0usize;
-            let mut found = None;
             for (name, fields) in &namespaces {
-                if &**name == "context" {
-                    found = fields
+                if &**name == ns {
+                    return fields
                         .iter()
-                        .position(|f| &*f.name == "time")
+                        .position(|f| &*f.name == field)
                         .map(|i| base + i);
-                    break;
                 }
                 base += fields.len();
             }
-            found
+            None
         };
+        let context_time = ns_offset("context", "time");
+        let context_tenant = ns_offset("context", "tenant");
+        let actor_id = ns_offset("actor", "id");
+        crate::aggregates::check_scopes(&w)?;
         let ns_fields: Vec<FieldMeta> = namespaces
             .iter()
             .flat_map(|(_, f)| f.iter().cloned())
@@ -452,11 +464,24 @@ impl Program {
                     let w = w.aggregates.get(usize::from(agg))?;
                     Some(crate::aggregates::AggQuery {
                         agg,
+                        scope: w.scope,
                         key: aggregate_identity(&w.text),
                         kind: w.kind,
                         window_ms: w.window_ms,
                         window_actions: w.window_actions,
                     })
+                })
+                .collect::<Vec<_>>();
+            // Grouped by scope, so a store gets each scope's queries as one
+            // slice.
+            let mut queries = queries;
+            queries.sort_by_key(|q| (q.scope, q.agg));
+            let queries = queries.into_boxed_slice();
+            let scope_uses = w
+                .scopes
+                .iter()
+                .map(|sc| {
+                    crate::aggregates::ScopeUse::of(sc, slots.get(..own_fields).unwrap_or(&[]))
                 })
                 .collect();
             actions.push(ActionRt {
@@ -472,6 +497,7 @@ impl Program {
                 marks: a.marks.clone().into_boxed_slice(),
                 blocks,
                 queries,
+                scope_uses,
                 compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
                 locals: a.locals.clone().into_boxed_slice(),
             });
@@ -558,6 +584,9 @@ impl Program {
             enum_sets,
             matchers,
             context_time,
+            context_tenant,
+            actor_id,
+            scopes: w.scopes.clone(),
             agg_keys: w
                 .aggregates
                 .iter()

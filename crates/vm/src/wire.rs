@@ -52,6 +52,10 @@ pub struct BundleWire {
     pub enum_sets: Vec<Vec<u16>>,
     pub matchers: Vec<MatcherWire>,
     pub aggregates: Vec<AggregateWire>,
+    /// The scopes whose history the aggregates read (format 6), sorted;
+    /// the first is always the plain session, which every request is
+    /// recorded under.
+    pub scopes: Vec<ScopeWire>,
     pub tools: Vec<ToolWire>,
 }
 
@@ -164,8 +168,55 @@ pub enum AggKindWire {
     Distinct,
 }
 
+/// Whose history a session function reads: `session.count`,
+/// `actor.count`, `tenant.count` (format 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ScopeBaseWire {
+    Session,
+    Actor,
+    Tenant,
+}
+
+impl ScopeBaseWire {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScopeBaseWire::Session => "session",
+            ScopeBaseWire::Actor => "actor",
+            ScopeBaseWire::Tenant => "tenant",
+        }
+    }
+}
+
+/// A scope of history: a base, narrowed by `by FIELD` to the earlier
+/// actions that carried the request's value of that field (format 6).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ScopeWire {
+    pub base: ScopeBaseWire,
+    pub by: Option<String>,
+}
+
+impl ScopeWire {
+    /// The plain session: the first scope of every bundle.
+    pub fn session() -> ScopeWire {
+        ScopeWire {
+            base: ScopeBaseWire::Session,
+            by: None,
+        }
+    }
+
+    /// `tenant by account_id`, `session`: how messages name it.
+    pub fn describe(&self) -> String {
+        match &self.by {
+            Some(f) => format!("{} by {f}", self.base.name()),
+            None => self.base.name().to_string(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AggregateWire {
+    /// Index into [`BundleWire::scopes`] (format 6).
+    pub scope: u16,
     pub kind: AggKindWire,
     pub actions: Vec<u32>,
     pub field: Option<String>,

@@ -105,6 +105,7 @@ fn wire(code: Vec<Instr>, marks: Vec<Instr>) -> BundleWire {
             all: false,
         }],
         aggregates: vec![AggregateWire {
+            scope: 0,
             kind: AggKindWire::Count,
             actions: vec![0],
             field: None,
@@ -112,6 +113,7 @@ fn wire(code: Vec<Instr>, marks: Vec<Instr>) -> BundleWire {
             window_actions: 0,
             text: "session.count(t.pay, 1h)".into(),
         }],
+        scopes: vec![ScopeWire::session()],
         tools: vec![],
     }
 }

@@ -302,6 +302,13 @@ impl Builder<'_> {
             rank,
         );
         self.push(
+            "tenant",
+            CompletionItemKind::MODULE,
+            Some("namespace".into()),
+            Some("aggregates over the whole tenant, every agent and session: `tenant.count(collections.call_debtor by account_id, 7d)`".into()),
+            rank,
+        );
+        self.push(
             "risk",
             CompletionItemKind::MODULE,
             Some("namespace".into()),
@@ -448,6 +455,10 @@ impl Builder<'_> {
                     .map(|n| n.fields.clone())
                     .unwrap_or_default();
                 self.fields(&fields, "", &[], 0);
+                // `actor.count(…)`: the acting agent's history.
+                if ns == "actor" {
+                    self.functions("actor.", 1);
+                }
             }
             [r] if r == "risk" => {
                 self.push(
@@ -473,6 +484,7 @@ impl Builder<'_> {
                 );
             }
             [s] if s == "session" => self.functions("session.", 0),
+            [t] if t == "tenant" => self.functions("tenant.", 0),
             [d] if schema.domain(d).is_some() => self.verbs(d),
             [d, v] => {
                 if let Some(info) =
@@ -487,7 +499,10 @@ impl Builder<'_> {
     }
 
     fn session_target(&mut self, func: &str, chain: &[String]) {
-        let wants_field = matches!(func, "session.sum" | "session.distinct");
+        // `session.sum`, `actor.sum`, `tenant.sum`: the scope does not
+        // change what the argument is.
+        let verb = func.rsplit('.').next().unwrap_or(func);
+        let wants_field = matches!(verb, "sum" | "distinct");
         match chain {
             [] => self.domains(),
             [d] => {
@@ -504,9 +519,7 @@ impl Builder<'_> {
                     let fields: Vec<FieldInfo> = info
                         .fields
                         .iter()
-                        .filter(|f| {
-                            func != "session.sum" || matches!(f.ty, Type::Int | Type::Money)
-                        })
+                        .filter(|f| verb != "sum" || matches!(f.ty, Type::Int | Type::Money))
                         .cloned()
                         .collect();
                     self.fields(&fields, "", &[], 0);
