@@ -7,7 +7,9 @@
 //! a kept-alive connection).
 //!
 //! `cargo bench --bench hook` (the bench profile: an optimized binary);
-//! `HOOK_BENCH_N=2000` for more runs.
+//! `HOOK_BENCH_N=2000` for more runs; `HOOK_BENCH_BASELINE=path/to/permit0`
+//! runs an older build's hook too, alternating call by call with this one
+//! (same bundle, its own data directory), for a before/after in one run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -32,15 +34,23 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn permit0(dir: &Path) -> Command {
-    let mut c = Command::new(BIN);
+    command(BIN, dir)
+}
+
+fn command(bin: &str, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
     c.current_dir(dir).env("HOME", dir);
     c
 }
 
 /// Spawns, feeds stdin, waits; the wall time of the whole process.
 fn once(dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
+    once_with(BIN, dir, args, input)
+}
+
+fn once_with(bin: &str, dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
     let t = Instant::now();
-    let mut child = permit0(dir)
+    let mut child = command(bin, dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -118,10 +128,34 @@ fn main() {
             String::from_utf8_lossy(&out)
         );
     }
-    let times = (0..n)
-        .map(|i| once(&dir, &hook, &payloads[i % payloads.len()]).0)
-        .collect();
+    let baseline = std::env::var("HOOK_BENCH_BASELINE")
+        .ok()
+        .filter(|b| !b.is_empty());
+    let mut old_hook = hook;
+    old_hook[7] = "state-baseline";
+    if let Some(b) = &baseline {
+        for p in &payloads {
+            let (_, out) = once_with(b, &dir, &old_hook, p);
+            assert!(
+                out.starts_with(b"{\"hookSpecificOutput\""),
+                "baseline: {}",
+                String::from_utf8_lossy(&out)
+            );
+        }
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut old_times = Vec::with_capacity(n);
+    for i in 0..n {
+        let p = &payloads[i % payloads.len()];
+        times.push(once(&dir, &hook, p).0);
+        if let Some(b) = &baseline {
+            old_times.push(once_with(b, &dir, &old_hook, p).0);
+        }
+    }
     report("hook claude-code (bundle + SQLite sessions)", times);
+    if baseline.is_some() {
+        report("  the same, HOOK_BENCH_BASELINE's binary", old_times);
+    }
 
     // The floor: a process that only starts and exits.
     let times = (0..n).map(|_| once(&dir, &["--version"], b"").0).collect();
