@@ -62,6 +62,57 @@ fn once_with(bin: &str, dir: &Path, args: &[&str], input: &[u8]) -> (Duration, V
     (t.elapsed(), out.stdout)
 }
 
+/// The CPU time (user + system) of this process's reaped children so far,
+/// in seconds (Linux: `/proc/self/stat`, in clock ticks of 1/100 s — the
+/// sum over many calls is exact to a tick). `None` elsewhere.
+fn children_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 16 and 17 of proc(5); `rest` starts at field 3.
+    let ticks: f64 = f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Wall times, and the CPU time the calls took in all (when known).
+struct Runs {
+    times: Vec<Duration>,
+    cpu: Option<f64>,
+}
+
+impl Runs {
+    fn new() -> Runs {
+        Runs {
+            times: Vec::new(),
+            cpu: Some(0.0),
+        }
+    }
+
+    /// Times one call (`f` spawns and waits).
+    fn time(&mut self, f: impl FnOnce() -> Duration) {
+        let before = children_cpu();
+        let t = f();
+        self.cpu = match (self.cpu, before, children_cpu()) {
+            (Some(sum), Some(b), Some(a)) => Some(sum + (a - b)),
+            _ => None,
+        };
+        self.times.push(t);
+    }
+}
+
+fn report_runs(name: &str, runs: Runs) {
+    let n = runs.times.len() as f64;
+    let cpu = runs.cpu;
+    report(name, runs.times);
+    if let Some(c) = cpu {
+        println!(
+            "{:<44} cpu (user + system) {:>6.3} ms per call, mean",
+            "",
+            c / n * 1e3
+        );
+    }
+}
+
 fn report(name: &str, mut times: Vec<Duration>) {
     times.sort();
     let at = |q: f64| {
@@ -143,23 +194,26 @@ fn main() {
             );
         }
     }
-    let mut times = Vec::with_capacity(n);
-    let mut old_times = Vec::with_capacity(n);
+    let mut runs = Runs::new();
+    let mut old_runs = Runs::new();
     for i in 0..n {
         let p = &payloads[i % payloads.len()];
-        times.push(once(&dir, &hook, p).0);
+        runs.time(|| once(&dir, &hook, p).0);
         if let Some(b) = &baseline {
-            old_times.push(once_with(b, &dir, &old_hook, p).0);
+            old_runs.time(|| once_with(b, &dir, &old_hook, p).0);
         }
     }
-    report("hook claude-code (bundle + SQLite sessions)", times);
+    report_runs("hook claude-code (bundle + SQLite sessions)", runs);
     if baseline.is_some() {
-        report("  the same, HOOK_BENCH_BASELINE's binary", old_times);
+        report_runs("  the same, HOOK_BENCH_BASELINE's binary", old_runs);
     }
 
     // The floor: a process that only starts and exits.
-    let times = (0..n).map(|_| once(&dir, &["--version"], b"").0).collect();
-    report("permit0 --version (spawn + exit)", times);
+    let mut runs = Runs::new();
+    for _ in 0..n {
+        runs.time(|| once(&dir, &["--version"], b"").0);
+    }
+    report_runs("permit0 --version (spawn + exit)", runs);
 
     let eval_req = br#"{"tool":"Bash","args":{"command":"cargo test"},"context":{"workspace":"/work/proj"},"session":{"id":"s"}}"#;
     let eval = ["eval", "--bundle", "stdlib.p0b", "--trusted", "ops.pub"];
