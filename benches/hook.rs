@@ -63,8 +63,8 @@ fn once_with(bin: &str, dir: &Path, args: &[&str], input: &[u8]) -> (Duration, V
 }
 
 /// The CPU time (user + system) of this process's reaped children so far,
-/// in seconds (Linux: `/proc/self/stat`, in clock ticks of 1/100 s — the
-/// sum over many calls is exact to a tick). `None` elsewhere.
+/// in seconds (Linux: `/proc/self/stat`, in clock ticks of 1/100 s, so it
+/// is read around blocks of calls, not around each). `None` elsewhere.
 fn children_cpu() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let rest = &stat[stat.rfind(')')? + 1..];
@@ -88,15 +88,15 @@ impl Runs {
         }
     }
 
-    /// Times one call (`f` spawns and waits).
-    fn time(&mut self, f: impl FnOnce() -> Duration) {
+    /// Times a block of calls (`f` spawns and waits for each).
+    fn time(&mut self, f: impl FnOnce() -> Vec<Duration>) {
         let before = children_cpu();
         let t = f();
         self.cpu = match (self.cpu, before, children_cpu()) {
             (Some(sum), Some(b), Some(a)) => Some(sum + (a - b)),
             _ => None,
         };
-        self.times.push(t);
+        self.times.extend(t);
     }
 }
 
@@ -196,11 +196,24 @@ fn main() {
     }
     let mut runs = Runs::new();
     let mut old_runs = Runs::new();
-    for i in 0..n {
-        let p = &payloads[i % payloads.len()];
-        runs.time(|| once(&dir, &hook, p).0);
+    // Alternating blocks of 50 calls: long enough for the CPU clock's
+    // ticks, short enough that both binaries see the same machine.
+    for start in (0..n).step_by(50) {
+        let calls = start..(start + 50).min(n);
+        let payload = |i: usize| &payloads[i % payloads.len()];
+        runs.time(|| {
+            calls
+                .clone()
+                .map(|i| once(&dir, &hook, payload(i)).0)
+                .collect()
+        });
         if let Some(b) = &baseline {
-            old_runs.time(|| once_with(b, &dir, &old_hook, p).0);
+            old_runs.time(|| {
+                calls
+                    .clone()
+                    .map(|i| once_with(b, &dir, &old_hook, payload(i)).0)
+                    .collect()
+            });
         }
     }
     report_runs("hook claude-code (bundle + SQLite sessions)", runs);
@@ -210,9 +223,7 @@ fn main() {
 
     // The floor: a process that only starts and exits.
     let mut runs = Runs::new();
-    for _ in 0..n {
-        runs.time(|| once(&dir, &["--version"], b"").0);
-    }
+    runs.time(|| (0..n).map(|_| once(&dir, &["--version"], b"").0).collect());
     report_runs("permit0 --version (spawn + exit)", runs);
 
     let eval_req = br#"{"tool":"Bash","args":{"command":"cargo test"},"context":{"workspace":"/work/proj"},"session":{"id":"s"}}"#;
