@@ -7,7 +7,9 @@
 //! a kept-alive connection).
 //!
 //! `cargo bench --bench hook` (the bench profile: an optimized binary);
-//! `HOOK_BENCH_N=2000` for more runs.
+//! `HOOK_BENCH_N=2000` for more runs; `HOOK_BENCH_BASELINE=path/to/permit0`
+//! runs an older build's hook too, alternating call by call with this one
+//! (same bundle, its own data directory), for a before/after in one run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -32,15 +34,23 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn permit0(dir: &Path) -> Command {
-    let mut c = Command::new(BIN);
+    command(BIN, dir)
+}
+
+fn command(bin: &str, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
     c.current_dir(dir).env("HOME", dir);
     c
 }
 
 /// Spawns, feeds stdin, waits; the wall time of the whole process.
 fn once(dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
+    once_with(BIN, dir, args, input)
+}
+
+fn once_with(bin: &str, dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
     let t = Instant::now();
-    let mut child = permit0(dir)
+    let mut child = command(bin, dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -50,6 +60,57 @@ fn once(dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     (t.elapsed(), out.stdout)
+}
+
+/// The CPU time (user + system) of this process's reaped children so far,
+/// in seconds (Linux: `/proc/self/stat`, in clock ticks of 1/100 s, so it
+/// is read around blocks of calls, not around each). `None` elsewhere.
+fn children_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 16 and 17 of proc(5); `rest` starts at field 3.
+    let ticks: f64 = f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Wall times, and the CPU time the calls took in all (when known).
+struct Runs {
+    times: Vec<Duration>,
+    cpu: Option<f64>,
+}
+
+impl Runs {
+    fn new() -> Runs {
+        Runs {
+            times: Vec::new(),
+            cpu: Some(0.0),
+        }
+    }
+
+    /// Times a block of calls (`f` spawns and waits for each).
+    fn time(&mut self, f: impl FnOnce() -> Vec<Duration>) {
+        let before = children_cpu();
+        let t = f();
+        self.cpu = match (self.cpu, before, children_cpu()) {
+            (Some(sum), Some(b), Some(a)) => Some(sum + (a - b)),
+            _ => None,
+        };
+        self.times.extend(t);
+    }
+}
+
+fn report_runs(name: &str, runs: Runs) {
+    let n = runs.times.len() as f64;
+    let cpu = runs.cpu;
+    report(name, runs.times);
+    if let Some(c) = cpu {
+        println!(
+            "{:<44} cpu (user + system) {:>6.3} ms per call, mean",
+            "",
+            c / n * 1e3
+        );
+    }
 }
 
 fn report(name: &str, mut times: Vec<Duration>) {
@@ -118,14 +179,52 @@ fn main() {
             String::from_utf8_lossy(&out)
         );
     }
-    let times = (0..n)
-        .map(|i| once(&dir, &hook, &payloads[i % payloads.len()]).0)
-        .collect();
-    report("hook claude-code (bundle + SQLite sessions)", times);
+    let baseline = std::env::var("HOOK_BENCH_BASELINE")
+        .ok()
+        .filter(|b| !b.is_empty());
+    let mut old_hook = hook;
+    old_hook[7] = "state-baseline";
+    if let Some(b) = &baseline {
+        for p in &payloads {
+            let (_, out) = once_with(b, &dir, &old_hook, p);
+            assert!(
+                out.starts_with(b"{\"hookSpecificOutput\""),
+                "baseline: {}",
+                String::from_utf8_lossy(&out)
+            );
+        }
+    }
+    let mut runs = Runs::new();
+    let mut old_runs = Runs::new();
+    // Alternating blocks of 50 calls: long enough for the CPU clock's
+    // ticks, short enough that both binaries see the same machine.
+    for start in (0..n).step_by(50) {
+        let calls = start..(start + 50).min(n);
+        let payload = |i: usize| &payloads[i % payloads.len()];
+        runs.time(|| {
+            calls
+                .clone()
+                .map(|i| once(&dir, &hook, payload(i)).0)
+                .collect()
+        });
+        if let Some(b) = &baseline {
+            old_runs.time(|| {
+                calls
+                    .clone()
+                    .map(|i| once_with(b, &dir, &old_hook, payload(i)).0)
+                    .collect()
+            });
+        }
+    }
+    report_runs("hook claude-code (bundle + SQLite sessions)", runs);
+    if baseline.is_some() {
+        report_runs("  the same, HOOK_BENCH_BASELINE's binary", old_runs);
+    }
 
     // The floor: a process that only starts and exits.
-    let times = (0..n).map(|_| once(&dir, &["--version"], b"").0).collect();
-    report("permit0 --version (spawn + exit)", times);
+    let mut runs = Runs::new();
+    runs.time(|| (0..n).map(|_| once(&dir, &["--version"], b"").0).collect());
+    report_runs("permit0 --version (spawn + exit)", runs);
 
     let eval_req = br#"{"tool":"Bash","args":{"command":"cargo test"},"context":{"workspace":"/work/proj"},"session":{"id":"s"}}"#;
     let eval = ["eval", "--bundle", "stdlib.p0b", "--trusted", "ops.pub"];

@@ -73,6 +73,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A coding agent's hook runs once per tool call: its arguments are
+    // parsed alone (docs/integrations.md#speed).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
+        return cmd::hook::main(std::env::args_os().skip(1));
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Check(a) => cmd::check::run(a),

@@ -252,16 +252,154 @@ pub fn run(a: Args) -> ExitCode {
     }
 }
 
+/// `permit0 hook …` parsed alone (src/main.rs sends it here before the
+/// whole command line is built): it runs once per tool call of a coding
+/// agent, and building every other command's arguments costs it time.
+#[derive(clap::Parser)]
+#[command(name = "permit0 hook", bin_name = "permit0 hook", version)]
+struct HookCli {
+    #[command(flatten)]
+    args: Args,
+}
+
+/// The hook's own `main`: `args` are the process arguments after the
+/// binary's name (`hook claude-code …`).
+pub fn main(args: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
+    mark("start");
+    let args: Vec<std::ffi::OsString> = args.collect();
+    if let Some(o) = quick_args(&args) {
+        return claude(o);
+    }
+    let cli = <HookCli as clap::Parser>::parse_from(args);
+    run(cli.args)
+}
+
+/// `hook claude-code` with only long options, each once (`--trusted`
+/// repeats) and with a value that does not start with `-`, read without
+/// clap (whose setup is a twentieth of a call); anything else — help, a
+/// typo, a short option, text that is not UTF-8 — is `None`, and clap
+/// parses it (and explains what is wrong).
+fn quick_args(args: &[std::ffi::OsString]) -> Option<Opts> {
+    let mut it = args.iter().map(|a| a.to_str());
+    if it.next()? != Some("hook") || it.next()? != Some("claude-code") {
+        return None;
+    }
+    let mut o = Opts {
+        timeout: 20,
+        ..Opts::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    while let Some(arg) = it.next() {
+        let arg = arg?.strip_prefix("--")?;
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (arg, None),
+        };
+        if !seen.insert(name) && name != "trusted" {
+            return None;
+        }
+        let flag = matches!(name, "shadow" | "defer-allow");
+        if flag {
+            if inline.is_some() {
+                return None;
+            }
+            match name {
+                "shadow" => o.shadow = true,
+                _ => o.defer_allow = true,
+            }
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => it.next()??,
+        };
+        if value.is_empty() || value.starts_with('-') {
+            return None;
+        }
+        match name {
+            "bundle" => o.bundle = Some(value.into()),
+            "trusted" => o.trusted.push(value.into()),
+            "data" => o.data = Some(value.into()),
+            "remote" => o.remote = Some(value.into()),
+            "api-key" => o.api_key = Some(value.into()),
+            "config" => o.config = Some(value.into()),
+            "on-error" => o.on_error = Some(parse_on_error(value).ok()?),
+            "log" => o.log = Some(value.into()),
+            "timeout" => o.timeout = value.parse().ok()?,
+            "workspace" => o.workspace = Some(value.into()),
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
+/// `PERMIT0_HOOK_TIMING=1`: where one call's time goes, one line on
+/// stderr (`permit0 hook timing: settings 9us, stdin 4us, …`) — for
+/// measuring, never needed to run. Each phase from the end of the last.
+struct Timing {
+    on: bool,
+    last: std::time::Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl Timing {
+    fn new() -> Timing {
+        Timing {
+            on: std::env::var_os("PERMIT0_HOOK_TIMING").is_some_and(|v| v == "1"),
+            last: std::time::Instant::now(),
+            phases: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, phase: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.phases.push((phase, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn report(&self) {
+        if self.on {
+            let parts: Vec<String> = self
+                .phases
+                .iter()
+                .map(|(p, d)| format!("{p} {}us", d.as_micros()))
+                .collect();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "permit0 hook timing: {}",
+                parts.join(", ")
+            );
+        }
+    }
+}
+
+thread_local! {
+    static TIMING: std::cell::RefCell<Timing> = std::cell::RefCell::new(Timing::new());
+}
+
+fn mark(phase: &'static str) {
+    TIMING.with(|t| {
+        if let Ok(mut t) = t.try_borrow_mut() {
+            t.mark(phase);
+        }
+    });
+}
+
 /// Stdin beyond this is not read: the request would be refused anyway.
 const MAX_INPUT: u64 = (permit0_vm::MAX_REQUEST_BYTES as u64) + 1;
 
 fn claude(o: Opts) -> ExitCode {
+    mark("args");
     let settings = resolve(o);
+    mark("settings");
     let mut input = Vec::new();
     let read = std::io::stdin()
         .lock()
         .take(MAX_INPUT)
         .read_to_end(&mut input);
+    mark("stdin");
     // The code under here is written not to panic; if it does, the answer
     // is still a refusal, never the host's "non-blocking error".
     std::panic::set_hook(Box::new(|_| {}));
@@ -290,6 +428,8 @@ fn claude(o: Opts) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{answer}");
     let _ = out.flush();
+    mark("answer");
+    TIMING.with(|t| t.borrow().report());
     ExitCode::SUCCESS
 }
 
@@ -309,7 +449,10 @@ fn decide(s: &Settings, input: std::io::Result<&[u8]>) -> Answer {
         return Answer::Failed("the hook input is empty".into());
     }
     let request = match claude_code::read(input, s.workspace.as_deref()) {
-        Ok(Payload::PreToolUse(r)) => r,
+        Ok(Payload::PreToolUse(r)) => {
+            mark("input");
+            r
+        }
         Ok(Payload::Other(_)) => return Answer::PassThrough,
         Err(e) => return Answer::Failed(e),
     };
@@ -337,6 +480,7 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
         Ok(k) => k,
         Err(e) => return Answer::Failed(e),
     };
+    mark("keys");
     let bytes = match std::fs::read(bundle) {
         Ok(b) => b,
         Err(e) => {
@@ -346,10 +490,12 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
             ))
         }
     };
+    mark("bundle-read");
     let auth = match Authorizer::with_keys(&bytes, keys) {
         Ok(a) => a,
         Err(e) => return Answer::Failed(format!("`{}`: {e}", bundle.display())),
     };
+    mark("bundle-load");
     let db = match permit0_server::db::Db::open(data).and_then(|d| {
         d.for_short_processes(WAL_PAGES)?;
         Ok(d)
@@ -357,10 +503,12 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
         Ok(d) => d,
         Err(e) => return Answer::Failed(format!("the session store: {e}")),
     };
+    mark("store-open");
     let store = permit0_server::store::SqliteStore::new(Arc::new(db), Default::default());
     let auth = auth.with_store(Arc::new(store));
     permit0_server::store::clear_failure();
     let decision = auth.decide(request).to_json();
+    mark("decide");
     if permit0_server::store::failed() {
         return Answer::Failed(format!(
             "the session store failed, so this session's caps and chains could not be read: {}",
@@ -370,6 +518,8 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
     // The process ends next: the program is not freed piece by piece (a
     // tenth of a call's time); the store is, so the database closes.
     std::mem::forget(auth.program());
+    drop(auth);
+    mark("store-close");
     let (_, answer) = answer_decision(&decision, None);
     Answer::Decided(answer, log_record(request, &decision))
 }
@@ -476,5 +626,120 @@ fn shadow_log(s: &Settings, answer: &Json, mut record: Json) {
     };
     if written.is_err() {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<std::ffi::OsString> {
+        v.iter().map(Into::into).collect()
+    }
+
+    /// What a parse gave, comparable.
+    fn show(o: &Opts) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?} {} {:?}",
+            o.bundle,
+            o.trusted,
+            o.data,
+            o.remote,
+            o.api_key,
+            o.config,
+            o.on_error.map(|p| p.name()),
+            o.shadow,
+            o.defer_allow,
+            o.log,
+            o.timeout,
+            o.workspace
+        )
+    }
+
+    fn by_clap(v: &[&str]) -> Option<Opts> {
+        <HookCli as clap::Parser>::try_parse_from(os(v))
+            .ok()
+            .map(|c| match c.args.host {
+                Host::ClaudeCode(o) => o,
+            })
+    }
+
+    /// The hook's own argument reader reads what clap reads, or leaves the
+    /// arguments to clap: never a different setting (a `--bundle` read as
+    /// another file, an `--on-error ask` lost).
+    #[test]
+    fn the_quick_reader_agrees_with_clap_or_steps_aside() {
+        let cases: &[&[&str]] = &[
+            &["hook", "claude-code"],
+            &[
+                "hook",
+                "claude-code",
+                "--bundle",
+                "b.p0b",
+                "--trusted",
+                "k.pub",
+                "--data",
+                "d",
+            ],
+            &[
+                "hook",
+                "claude-code",
+                "--bundle=b.p0b",
+                "--trusted=k1.pub",
+                "--trusted",
+                "k2.pub",
+            ],
+            &[
+                "hook",
+                "claude-code",
+                "--remote",
+                "http://x",
+                "--api-key",
+                "p0_k",
+                "--timeout",
+                "3",
+            ],
+            &[
+                "hook",
+                "claude-code",
+                "--on-error",
+                "ask",
+                "--shadow",
+                "--log",
+                "l.jsonl",
+            ],
+            &[
+                "hook",
+                "claude-code",
+                "--defer-allow",
+                "--workspace",
+                "/w",
+                "--config",
+                "c.toml",
+            ],
+            &["hook", "claude-code", "--on-error", "allow"],
+            &["hook", "claude-code", "--bundle", "a", "--bundle", "b"],
+            &["hook", "claude-code", "--bundle"],
+            &["hook", "claude-code", "--bundle", "--data", "d"],
+            &["hook", "claude-code", "--shadow=true"],
+            &["hook", "claude-code", "--bundel", "b"],
+            &["hook", "claude-code", "-h"],
+            &["hook", "claude-code", "--help"],
+            &["hook", "claude-code", "--timeout", "soon"],
+            &["hook", "claude-code", "extra"],
+            &["hook", "codex"],
+        ];
+        let mut quick = 0;
+        for v in cases {
+            if let Some(q) = quick_args(&os(v)) {
+                quick += 1;
+                let c =
+                    by_clap(v).unwrap_or_else(|| panic!("{v:?}: read quickly, refused by clap"));
+                assert_eq!(show(&q), show(&c), "{v:?}");
+            }
+        }
+        // The usual command lines take the quick way.
+        assert_eq!(quick, 6);
     }
 }

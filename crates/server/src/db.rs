@@ -291,12 +291,31 @@ struct OwnedDecision {
 }
 
 fn open_conn(path: &Path) -> DbResult<Connection> {
+    let wal = in_wal_mode(path);
     let c = Connection::open(path)?;
     c.busy_timeout(BUSY)?;
-    c.pragma_update(None, "journal_mode", "WAL")?;
+    // WAL mode is kept in the file: set once, when the database is made.
+    // Setting it again on every open cost a `permit0 hook` process about
+    // 0.1 ms (docs/integrations.md#speed).
+    if !wal {
+        c.pragma_update(None, "journal_mode", "WAL")?;
+    }
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "foreign_keys", "ON")?;
     Ok(c)
+}
+
+/// Whether the database file's header says it is in WAL mode (its read
+/// and write format versions are 2, which is how SQLite itself knows). A
+/// file that is missing, short or anything else is set to WAL on open.
+fn in_wal_mode(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 20];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head.starts_with(b"SQLite format 3\0")
+        && head.get(18..20) == Some(&[2, 2][..])
 }
 
 /// A random id: `prefix` and 16 hex digits.
@@ -976,4 +995,51 @@ fn migrate(c: &mut Connection) -> DbResult<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("permit0-db-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn journal_mode(db: &Db) -> String {
+        db.main()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// WAL mode is set when the database is made and read from the file's
+    /// header on every later open (not set again): a database another tool
+    /// made in rollback mode is still switched to WAL.
+    #[test]
+    fn every_open_database_is_in_wal_mode() {
+        let dir = fresh_dir("wal");
+        assert!(!in_wal_mode(&dir.join(DB_FILE)), "no file yet");
+        let db = Db::open(&dir).unwrap();
+        assert_eq!(journal_mode(&db), "wal");
+        drop(db);
+        assert!(in_wal_mode(&dir.join(DB_FILE)));
+        let db = Db::open(&dir).unwrap();
+        assert_eq!(journal_mode(&db), "wal");
+        drop(db);
+
+        let other = fresh_dir("rollback");
+        std::fs::create_dir_all(&other).unwrap();
+        let c = Connection::open(other.join(DB_FILE)).unwrap();
+        c.execute_batch("CREATE TABLE t (x)").unwrap();
+        drop(c);
+        assert!(!in_wal_mode(&other.join(DB_FILE)));
+        let db = Db::open(&other).unwrap();
+        assert_eq!(journal_mode(&db), "wal");
+        drop(db);
+        assert!(in_wal_mode(&other.join(DB_FILE)));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&other);
+    }
 }

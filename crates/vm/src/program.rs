@@ -61,12 +61,16 @@ impl std::error::Error for LoadError {}
 
 #[derive(Clone, Debug)]
 pub struct FieldMeta {
-    pub name: Box<str>,
+    /// Shared: every action's slots repeat the namespace fields, and a
+    /// program is built on every hook call (a refcount, not a copy).
+    pub name: std::sync::Arc<str>,
     pub ty: TypeWire,
     pub optional: bool,
     /// Set for a derived field: computed at bind time, never taken from the
     /// caller.
-    pub derive: Option<wire::ToolExprWire>,
+    /// (Boxed: every action's slots repeat the namespace fields, none
+    /// derived, and a smaller slot is fewer pages to fill per load.)
+    pub derive: Option<Box<wire::ToolExprWire>>,
 }
 
 #[derive(Debug)]
@@ -327,7 +331,7 @@ impl Program {
     }
 
     fn build(
-        w: BundleWire,
+        mut w: BundleWire,
         digest: [u8; 32],
         key_id: [u8; 8],
         format: u16,
@@ -337,16 +341,18 @@ impl Program {
         model
             .validate()
             .map_err(|e| LoadError::Invalid(format!("risk model: {e}")))?;
-        let enums: Vec<Vec<Box<str>>> = w
-            .enums
-            .iter()
-            .map(|m| m.iter().map(|s| s.as_str().into()).collect())
+        // The wire structs are consumed: strings and code move into the
+        // program instead of being copied (a program is built on every
+        // `permit0 hook` call, where each allocation shows).
+        let enums: Vec<Vec<Box<str>>> = std::mem::take(&mut w.enums)
+            .into_iter()
+            .map(|m| m.into_iter().map(String::into_boxed_str).collect())
             .collect();
-        let field = |f: &wire::FieldWire| FieldMeta {
-            name: f.name.as_str().into(),
+        let field = |f: wire::FieldWire| FieldMeta {
+            name: f.name.into(),
             ty: f.ty,
             optional: f.optional,
-            derive: f.derive.clone(),
+            derive: f.derive.map(Box::new),
         };
         if w.tzdb != crate::local::TZDB_VERSION && w.actions.iter().any(|a| !a.locals.is_empty()) {
             return Err(LoadError::Invalid(format!(
@@ -355,10 +361,14 @@ impl Program {
                 crate::local::TZDB_VERSION
             )));
         }
-        let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = w
-            .namespaces
-            .iter()
-            .map(|n| (n.name.as_str().into(), n.fields.iter().map(field).collect()))
+        let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = std::mem::take(&mut w.namespaces)
+            .into_iter()
+            .map(|n| {
+                (
+                    n.name.into_boxed_str(),
+                    n.fields.into_iter().map(field).collect(),
+                )
+            })
             .collect();
         let ns_offset = |ns: &str, field: &str| {
             let mut base = 0usize;
@@ -382,9 +392,8 @@ impl Program {
             .flat_map(|(_, f)| f.iter().cloned())
             .collect();
 
-        let rules: Vec<RuleRt> = w
-            .rules
-            .iter()
+        let rules: Vec<RuleRt> = std::mem::take(&mut w.rules)
+            .into_iter()
             .map(|r| {
                 let verdict = match r.verdict {
                     None => None,
@@ -406,27 +415,30 @@ impl Program {
                     })
                     .collect::<Result<_, _>>()?;
                 Ok(RuleRt {
-                    id: r.id.as_str().into(),
+                    id: r.id.into_boxed_str(),
                     verdict,
                     amplify,
-                    reason: r.reason.as_deref().map(Into::into),
+                    reason: r.reason.map(String::into_boxed_str),
                     obligations: r
                         .obligations
-                        .iter()
-                        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+                        .into_iter()
+                        .map(|(k, v)| (k.into_boxed_str(), v.into_boxed_str()))
                         .collect(),
                 })
             })
             .collect::<Result<_, _>>()?;
 
-        let mut actions = Vec::with_capacity(w.actions.len());
-        for (i, a) in w.actions.iter().enumerate() {
-            if let Some(prev) = i.checked_sub(1).and_then(|p| w.actions.get(p)) {
-                if prev.name >= a.name {
-                    return Err(bad(format!("actions are not sorted at `{}`", a.name)));
-                }
-            }
-            let mut slots: Vec<FieldMeta> = a.fields.iter().map(field).collect();
+        let wire_actions = std::mem::take(&mut w.actions);
+        if let Some(p) = wire_actions.windows(2).find_map(|p| match p {
+            [prev, a] if prev.name >= a.name => Some(a),
+            _ => None,
+        }) {
+            return Err(bad(format!("actions are not sorted at `{}`", p.name)));
+        }
+        let mut actions = Vec::with_capacity(wire_actions.len());
+        for a in wire_actions {
+            let mut slots: Vec<FieldMeta> = Vec::with_capacity(a.fields.len() + ns_fields.len());
+            slots.extend(a.fields.into_iter().map(field));
             let own_fields = slots.len();
             slots.extend(ns_fields.iter().cloned());
             let flags = FlagSet(a.primary_flags | a.secondary_flags);
@@ -485,7 +497,7 @@ impl Program {
                 })
                 .collect();
             actions.push(ActionRt {
-                name: a.name.as_str().into(),
+                name: a.name.into_boxed_str(),
                 slots,
                 own_fields,
                 flags,
@@ -493,13 +505,17 @@ impl Program {
                 floor,
                 base,
                 base_gate,
-                code: a.code.clone().into_boxed_slice(),
-                marks: a.marks.clone().into_boxed_slice(),
+                code: a.code.into_boxed_slice(),
+                marks: a.marks.into_boxed_slice(),
                 blocks,
                 queries,
                 scope_uses,
-                compliance: a.compliance.iter().map(|c| c.as_str().into()).collect(),
-                locals: a.locals.clone().into_boxed_slice(),
+                compliance: a
+                    .compliance
+                    .into_iter()
+                    .map(String::into_boxed_str)
+                    .collect(),
+                locals: a.locals.into_boxed_slice(),
             });
         }
 
@@ -529,14 +545,13 @@ impl Program {
                 count: m.needles.len(),
             });
         }
-        let sets: Vec<Box<[Box<str>]>> = w
-            .sets
-            .iter()
+        let sets: Vec<Box<[Box<str>]>> = std::mem::take(&mut w.sets)
+            .into_iter()
             .map(|s| {
                 if s.windows(2).any(|p| p.first() >= p.get(1)) {
                     return Err(bad("a string set is not sorted".into()));
                 }
-                Ok(s.iter().map(|x| x.as_str().into()).collect())
+                Ok(s.into_iter().map(String::into_boxed_str).collect())
             })
             .collect::<Result<_, _>>()?;
         let nets = sets
@@ -548,10 +563,9 @@ impl Program {
                     .unwrap_or_default()
             })
             .collect();
-        let enum_sets: Vec<Box<[u16]>> = w
-            .enum_sets
-            .iter()
-            .map(|s| s.clone().into_boxed_slice())
+        let enum_sets: Vec<Box<[u16]>> = std::mem::take(&mut w.enum_sets)
+            .into_iter()
+            .map(Vec::into_boxed_slice)
             .collect();
 
         let bind = crate::request::BindTables::new(&actions, &namespaces);
@@ -562,14 +576,14 @@ impl Program {
                 digest,
                 key_id,
                 format,
-                taxonomy_version: w.taxonomy_version.clone(),
+                taxonomy_version: w.taxonomy_version,
                 taxonomy_digest: w.taxonomy_digest,
-                compiler: w.compiler.clone(),
-                tzdb: w.tzdb.clone(),
+                compiler: w.compiler,
+                tzdb: w.tzdb,
                 policies: w
                     .policies
-                    .iter()
-                    .map(|p| (p.name.clone(), p.source_digest))
+                    .into_iter()
+                    .map(|p| (p.name, p.source_digest))
                     .collect(),
             },
             model,
