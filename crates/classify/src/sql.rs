@@ -43,6 +43,8 @@ use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
+pub mod fast;
+
 /// Bytes read across all readings of a text: a text longer than this
 /// (256 KiB read as one engine, 64 KiB read as four) is not classified —
 /// `other`, escalated "too large to classify". The parser takes about
@@ -244,6 +246,16 @@ pub fn analyze_uncached(src: &str, engine: Option<Engine>) -> Analysis {
     compute(src, engine)
 }
 
+/// The analysis of `src` by the full reading alone (`sqlparser` under each
+/// engine's grammar), without the [`fast`] path: the reference the fast
+/// path is tested against.
+pub fn analyze_full(src: &str, engine: Option<Engine>) -> Analysis {
+    if src.len() > max_len(engine) {
+        return Analysis::unclassified("too large to classify");
+    }
+    compute_full(src, engine)
+}
+
 /// The analysis of `src` under every engine's reading.
 pub fn analyze(src: &str) -> Analysis {
     (*analyze_for(src, None)).clone()
@@ -259,6 +271,15 @@ fn compute(src: &str, engine: Option<Engine>) -> Analysis {
     if src.len() > max_len(engine) {
         return Analysis::unclassified("too large to classify");
     }
+    // The common shapes, read once for every engine; anything else (or
+    // anything the fast grammar is unsure of) by the full reading.
+    if let Some(a) = fast::analyze(src, engine) {
+        return a;
+    }
+    compute_full(src, engine)
+}
+
+fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
     let engines: &[Engine] = match &engine {
         Some(e) => std::slice::from_ref(e),
         None => ANY_ENGINE,
