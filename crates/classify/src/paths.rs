@@ -408,9 +408,9 @@ fn sensitive_segments(segs: &[String]) -> bool {
     if harmless_name(name) {
         return false;
     }
-    let joined = segs.join("/");
     if segs.first().is_some_and(|f| f.is_empty()) {
         // absolute
+        let joined = segs.join("/");
         if SYSTEM.iter().any(|s| {
             joined
                 .strip_prefix(s)
@@ -422,15 +422,17 @@ fn sensitive_segments(segs: &[String]) -> bool {
             return true;
         }
     }
-    let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
     for dir in SENSITIVE_DIRS {
-        if strs.windows(dir.len()).any(|w| w == *dir) {
+        if segs
+            .windows(dir.len())
+            .any(|w| w.iter().zip(dir.iter()).all(|(a, b)| a == b))
+        {
             return true;
         }
     }
     SENSITIVE_NAMES.contains(&name)
         || (name.starts_with(".env.") && !name.ends_with(".example"))
-        || (name.starts_with("id_") && strs.contains(&".ssh"))
+        || (name.starts_with("id_") && segs.iter().any(|s| s == ".ssh"))
         || name.starts_with("service-account")
         || [
             ".pem",

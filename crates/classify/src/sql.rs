@@ -149,15 +149,29 @@ impl Engine {
     /// `postgres`, `MySQL`, `mariadb`, `sqlite3`, `sqlserver`, … ; any other
     /// name is not known, and the text is read under every engine.
     pub fn from_name(name: &str) -> Option<Engine> {
-        Some(match name.trim().to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" | "pg" | "redshift" | "cockroachdb" => Engine::Postgres,
-            "mysql" | "mariadb" => Engine::MySql,
-            "sqlite" | "sqlite3" => Engine::Sqlite,
-            "mssql" | "sqlserver" | "sql_server" | "tsql" | "azuresql" => Engine::MsSql,
-            "bigquery" => Engine::BigQuery,
-            "snowflake" => Engine::Snowflake,
-            _ => return None,
-        })
+        const NAMES: &[(&str, Engine)] = &[
+            ("postgres", Engine::Postgres),
+            ("postgresql", Engine::Postgres),
+            ("pg", Engine::Postgres),
+            ("redshift", Engine::Postgres),
+            ("cockroachdb", Engine::Postgres),
+            ("mysql", Engine::MySql),
+            ("mariadb", Engine::MySql),
+            ("sqlite", Engine::Sqlite),
+            ("sqlite3", Engine::Sqlite),
+            ("mssql", Engine::MsSql),
+            ("sqlserver", Engine::MsSql),
+            ("sql_server", Engine::MsSql),
+            ("tsql", Engine::MsSql),
+            ("azuresql", Engine::MsSql),
+            ("bigquery", Engine::BigQuery),
+            ("snowflake", Engine::Snowflake),
+        ];
+        let name = name.trim();
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, e)| *e)
     }
 
     fn dialect(self) -> &'static dyn Dialect {
