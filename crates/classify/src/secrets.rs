@@ -88,7 +88,10 @@ fn starts_token(s: &[u8], i: usize) -> bool {
 }
 
 fn has_prefix(s: &[u8], i: usize, p: &[u8]) -> bool {
-    s.get(i..i + p.len()) == Some(p)
+    // A byte loop: the prefixes are a few bytes long, shorter than a call
+    // to the library's compare.
+    s.get(i..i + p.len())
+        .is_some_and(|w| w.iter().zip(p).all(|(a, b)| a == b))
 }
 
 fn token_char(b: u8) -> bool {

@@ -274,7 +274,17 @@ fn lex(src: &str) -> Option<Vec<Tok<'_>>> {
 /// loop beats a library compare on words this short).
 fn keyword(w: &str) -> bool {
     let w = w.as_bytes();
-    sqlparser::keywords::ALL_KEYWORDS
+    let Some(first) = w.first().map(u8::to_ascii_uppercase) else {
+        return false;
+    };
+    // The keywords that start with the word's first letter.
+    let (from, to) = keyword_index()
+        .get(usize::from(first))
+        .copied()
+        .unwrap_or((0, 0));
+    let all = sqlparser::keywords::ALL_KEYWORDS;
+    all.get(from..to)
+        .unwrap_or(&[])
         .binary_search_by(|k| {
             let k = k.as_bytes();
             for (a, b) in k.iter().zip(w) {
@@ -286,6 +296,23 @@ fn keyword(w: &str) -> bool {
             k.len().cmp(&w.len())
         })
         .is_ok()
+}
+
+/// For each first byte, the range of `ALL_KEYWORDS` starting with it.
+fn keyword_index() -> &'static [(usize, usize); 256] {
+    static INDEX: std::sync::OnceLock<[(usize, usize); 256]> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let all = sqlparser::keywords::ALL_KEYWORDS;
+        let mut index = [(0, 0); 256];
+        for (c, slot) in index.iter_mut().enumerate() {
+            let from =
+                all.partition_point(|k| k.as_bytes().first().map_or(0, |b| usize::from(*b)) < c);
+            let to =
+                all.partition_point(|k| k.as_bytes().first().map_or(0, |b| usize::from(*b)) <= c);
+            *slot = (from, to);
+        }
+        index
+    })
 }
 
 /// A name every grammar reads as a name: not a keyword (aliases), or one of
