@@ -8,8 +8,9 @@
 //! in which every engine's tokenizer and parser provably agree, and gives
 //! exactly the [`Analysis`] the full reading gives ([`super::analyze_full`])
 //! — same class, kind, WHERE, tables — or declines (`None`), and the full
-//! reading runs. It declines on anything outside its small grammar: a byte
-//! that is not printable ASCII or plain whitespace; any quote style whose
+//! reading runs. It declines on anything outside its small grammar: outside
+//! a string, a byte that is not printable ASCII or plain whitespace (inside
+//! one, a control byte or a backslash); any quote style whose
 //! meaning differs between engines (`"`, `` ` ``, `[`, `$…$`, `E'…'`,
 //! `N'…'`, `X'…'`, `_utf8'…'`, `'''`), a backslash or doubled quote in a
 //! string; `$`, `@`, `#`, `?`, `:`, `|`, `&`, `^`, `~`, `{`; a comment of
@@ -176,7 +177,10 @@ fn lex(src: &str) -> Option<Vec<Tok<'_>>> {
                 let s = i + 1;
                 let len = b.get(s..)?.iter().position(|c| *c == b'\'')?;
                 let body = b.get(s..s + len)?;
-                if body.contains(&b'\\') {
+                // No escape of any engine, and no control byte.
+                if body.iter().any(|c| {
+                    *c == b'\\' || *c == 0x7f || (*c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+                }) {
                     return None;
                 }
                 i = s + len + 1;
