@@ -57,6 +57,23 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    // The same statements by the full reading alone (no fast path): what
+    // every statement cost before the fast path, and what one outside its
+    // grammar costs now.
+    g.bench_function("typical_postgres_full", |b| {
+        b.iter(|| {
+            for s in SQL {
+                black_box(sql::analyze_full(black_box(s), Some(sql::Engine::Postgres)));
+            }
+        })
+    });
+    g.bench_function("typical_any_engine_full", |b| {
+        b.iter(|| {
+            for s in SQL {
+                black_box(sql::analyze_full(black_box(s), None));
+            }
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("classify/sql_worst");

@@ -1,10 +1,11 @@
 //! Arbitrary text into the SQL and URL classifiers, under every engine:
 //! every input gets a classification from the builtins' enums, and none
-//! panics, overflows the stack or hangs.
+//! panics, overflows the stack or hangs. Wherever the SQL fast path answers,
+//! its answer is the full reading's.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use permit0_classify::{call, Builtin};
+use permit0_classify::{call, sql, Builtin};
 use serde_json::{json, Value};
 
 const NAMED: &[&str] = &["postgres", "mysql", "sqlite", "mssql", "bigquery", "snowflake"];
@@ -23,6 +24,10 @@ fuzz_target!(|data: &[u8]| {
     ));
     for f in [Builtin::SqlKind, Builtin::SqlDestructive, Builtin::SqlHasWhere, Builtin::SqlTables] {
         assert!(!call(f, &[json!(text), engine.clone()]).is_null());
+    }
+    let named = engine.as_str().and_then(sql::Engine::from_name);
+    if let Some(fast) = sql::fast::analyze(&text, named) {
+        assert_eq!(fast, sql::analyze_full(&text, named), "{text:?} as {named:?}");
     }
     let scope = call(Builtin::HostScope, &[json!(text), json!("acme.com")]);
     assert!(matches!(

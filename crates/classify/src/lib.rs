@@ -46,30 +46,56 @@ fn address_object(m: &serde_json::Map<String, Json>) -> Option<&str> {
 /// (each element split the same way, so `["a@x.com, b@y.com"]` is two);
 /// recipient objects count as their address.
 fn strings(v: &Json) -> Option<Vec<String>> {
-    let split = |s: &str| -> Vec<String> {
-        s.split([',', ';'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .collect()
+    let mut out = Vec::new();
+    each_string(v, &mut |s| out.push(s.to_string())).then_some(out)
+}
+
+/// [`strings`] without copying: `f` sees each string in order. `false` (and
+/// the strings seen so far are to be dropped) when the value is not a list
+/// of strings.
+fn each_string<'a>(v: &'a Json, f: &mut impl FnMut(&'a str)) -> bool {
+    let mut split = |s: &'a str| {
+        for p in s.split([',', ';']) {
+            let p = p.trim();
+            if !p.is_empty() {
+                f(p);
+            }
+        }
     };
     match v {
-        Json::String(s) => Some(split(s)),
+        Json::String(s) => split(s),
         Json::Array(items) => {
-            let mut out = Vec::new();
             for i in items {
                 let s = match i {
-                    Json::Object(m) => address_object(m)?,
-                    other => other.as_str()?,
+                    Json::Object(m) => address_object(m),
+                    other => other.as_str(),
                 };
-                out.extend(split(s));
+                match s {
+                    Some(s) => split(s),
+                    None => return false,
+                }
             }
-            Some(out)
         }
-        Json::Object(m) => address_object(m).map(split),
-        Json::Null => Some(Vec::new()),
-        _ => None,
+        Json::Object(m) => match address_object(m) {
+            Some(s) => split(s),
+            None => return false,
+        },
+        Json::Null => {}
+        _ => return false,
     }
+    true
+}
+
+/// The strings of several values as one JSON list (`null` when one is not
+/// a list of strings).
+fn string_list(values: &[&Json]) -> Json {
+    let mut out = Vec::new();
+    for v in values {
+        if !each_string(v, &mut |s| out.push(Json::String(s.to_string()))) {
+            return Json::Null;
+        }
+    }
+    Json::Array(out)
 }
 
 /// A string as is; numbers, booleans, objects and arrays as compact JSON,
@@ -181,6 +207,10 @@ fn list(v: Vec<String>) -> Json {
 /// subdomain), `internal` when every recipient is, `external` otherwise —
 /// also when the org's domain is unknown or an address has no domain.
 pub fn recipient_scope(recipients: &[String], org_domain: Option<&str>) -> &'static str {
+    scope_of(recipients, org_domain)
+}
+
+fn scope_of<S: AsRef<str>>(recipients: &[S], org_domain: Option<&str>) -> &'static str {
     let Some(org) = org_domain
         .map(|d| d.trim().trim_end_matches('.').to_lowercase())
         .filter(|d| !d.is_empty())
@@ -190,8 +220,13 @@ pub fn recipient_scope(recipients: &[String], org_domain: Option<&str>) -> &'sta
     if recipients.is_empty() {
         return "external";
     }
-    let inside =
-        |r: &String| domain_of(r).is_some_and(|d| d == org || d.ends_with(&format!(".{org}")));
+    // The org's domain or a subdomain of it (`….acme.com`).
+    let inside = |r: &S| {
+        domain_of(r.as_ref()).is_some_and(|d| {
+            d.strip_suffix(org.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+        })
+    };
     if !recipients.iter().all(inside) {
         "external"
     } else if recipients.len() == 1 {
@@ -239,31 +274,34 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 Json::clone(a)
             }
         }
-        (B::Emails, [v]) => strings(v).map(list).unwrap_or(Json::Null),
-        (B::Concat, [a, b]) => match (strings(a), strings(b)) {
-            (Some(mut x), Some(y)) => {
-                x.extend(y);
-                list(x)
+        (B::Emails, [v]) => string_list(&[v]),
+        (B::Concat, [a, b]) => string_list(&[a, b]),
+        (B::Count, [v]) => {
+            let mut n = 0usize;
+            if each_string(v, &mut |_| n += 1) {
+                Json::from(n)
+            } else {
+                Json::Null
             }
-            _ => Json::Null,
-        },
-        (B::Count, [v]) => strings(v)
-            .map(|s| Json::from(s.len()))
-            .unwrap_or(Json::Null),
-        (B::Domains, [v]) => match strings(v) {
-            Some(s) => {
-                let mut d: Vec<String> = s.iter().filter_map(|a| domain_of(a)).collect();
-                d.sort();
-                d.dedup();
-                list(d)
+        }
+        (B::Domains, [v]) => {
+            let mut d: Vec<String> = Vec::new();
+            if !each_string(v, &mut |a| d.extend(domain_of(a))) {
+                return Json::Null;
             }
-            None => Json::Null,
-        },
-        (B::RecipientScope, [v, org]) => match strings(v) {
-            Some(s) => Json::String(recipient_scope(&s, org.as_str()).to_string()),
-            None => Json::Null,
-        },
-        (B::Items, [v]) => strings(v).map(list).unwrap_or(Json::Null),
+            d.sort();
+            d.dedup();
+            list(d)
+        }
+        (B::RecipientScope, [v, org]) => {
+            let mut s: Vec<&str> = Vec::new();
+            if each_string(v, &mut |a| s.push(a)) {
+                Json::String(scope_of(&s, org.as_str()).to_string())
+            } else {
+                Json::Null
+            }
+        }
+        (B::Items, [v]) => string_list(&[v]),
         (B::Join, [Json::Array(items), Json::String(sep)]) => items
             .iter()
             .map(|i| i.as_str().map(str::to_string))
@@ -439,7 +477,8 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         // A directory that holds sensitive locations (a home directory,
         // `/etc`) counts too: searching it reads them.
         (B::SensitivePath, [Json::String(p)]) => {
-            Json::Bool(paths::sensitive(p) || paths::contains_sensitive(p, None))
+            // (`contains_sensitive` holds every path `sensitive` holds.)
+            Json::Bool(paths::contains_sensitive(p, None))
         }
         (B::UrlHost, [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         (B::HostScope, [Json::String(u), org]) => {

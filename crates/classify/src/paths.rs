@@ -412,28 +412,31 @@ fn sensitive_segments(segs: &[String]) -> bool {
     if harmless_name(name) {
         return false;
     }
-    let joined = segs.join("/");
     if segs.first().is_some_and(|f| f.is_empty()) {
         // absolute
-        if SYSTEM
-            .iter()
-            .any(|s| joined == *s || joined.starts_with(&format!("{s}/")))
-            || joined.starts_with("/etc/cron")
+        let joined = segs.join("/");
+        if SYSTEM.iter().any(|s| {
+            joined
+                .strip_prefix(s)
+                .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+        }) || joined.starts_with("/etc/cron")
             || (joined.starts_with("/proc/")
                 && matches!(name, "environ" | "mem" | "cmdline" | "auxv" | "maps"))
         {
             return true;
         }
     }
-    let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
     for dir in SENSITIVE_DIRS {
-        if strs.windows(dir.len()).any(|w| w == *dir) {
+        if segs
+            .windows(dir.len())
+            .any(|w| w.iter().zip(dir.iter()).all(|(a, b)| a == b))
+        {
             return true;
         }
     }
     SENSITIVE_NAMES.contains(&name)
         || (name.starts_with(".env.") && !name.ends_with(".example"))
-        || (name.starts_with("id_") && strs.contains(&".ssh"))
+        || (name.starts_with("id_") && segs.iter().any(|s| s == ".ssh"))
         || name.starts_with("service-account")
         || [
             ".pem",
@@ -500,7 +503,8 @@ pub fn glob_may_be_sensitive(path: &str) -> bool {
 
 /// Whether a directory read recursively holds sensitive locations: a home
 /// directory or the roots above one, `/etc`, `/root`, `/run`, `/var`, or a
-/// sensitive directory itself.
+/// sensitive directory itself. Every path [`sensitive_in`] holds is held
+/// here too (the same segments are checked first).
 pub fn contains_sensitive(path: &str, base: Option<&str>) -> bool {
     let check = |p: &str| {
         let segs = segments(p, base);
@@ -609,8 +613,31 @@ mod tests {
         }
         assert!(sensitive_in("credentials", Some("/home/u/.aws")));
         assert!(contains_sensitive("~", None));
+        assert!(contains_sensitive("~/.aws/credentials", Some("/work/proj")));
+        assert!(contains_sensitive("%2e%2e/.env", Some("/work/proj")));
         assert!(contains_sensitive("/home/dev", None));
         assert!(!contains_sensitive("src", Some("/work/proj")));
         assert!(outside("%2e%2e/x", Some("/work/proj")));
+    }
+
+    proptest::proptest! {
+        /// `writes_sensitive` and the `sensitive_path` builtin ask
+        /// `contains_sensitive` alone: it must hold every path
+        /// `sensitive_in` holds.
+        #[test]
+        fn contains_sensitive_holds_every_sensitive_path(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "", ".", "..", "~", "$HOME", "home", "dev", "Users", "etc", "shadow", ".ssh", "id_rsa",
+                "id_rsa.pub", ".env", ".env.example", ".git", "hooks", "pre-commit", ".github", "workflows",
+                "proc", "self", "environ", "private", "cron.d", "%2e%2e", "%2essh", "src", "main.rs",
+                ".aws", "credentials", "a.pem", "work", "proj", "\\", "file:", "known_hosts",
+            ]), 0..7),
+            base in proptest::sample::select(vec![None, Some("/work/proj"), Some("~"), Some("rel")]),
+        ) {
+            let p = parts.join("/");
+            if sensitive_in(&p, base) {
+                proptest::prop_assert!(contains_sensitive(&p, base), "{p:?} {base:?}");
+            }
+        }
     }
 }

@@ -88,82 +88,94 @@ fn starts_token(s: &[u8], i: usize) -> bool {
 }
 
 fn has_prefix(s: &[u8], i: usize, p: &[u8]) -> bool {
-    s.get(i..i + p.len()) == Some(p)
+    // A byte loop: the prefixes are a few bytes long, shorter than a call
+    // to the library's compare.
+    s.get(i..i + p.len())
+        .is_some_and(|w| w.iter().zip(p).all(|(a, b)| a == b))
 }
 
 fn token_char(b: u8) -> bool {
     alnum(b) || b == b'_' || b == b'-'
 }
 
-/// A vendor token at `i`, if one starts there.
+/// A vendor token at `i`, if one starts there. Each vendor's prefixes start
+/// with one byte, so only the vendors of the byte at `i` are tried.
 fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
     if !starts_token(s, i) {
         return None;
     }
-    // AWS access key ids: a four-letter prefix and 16 base32 characters.
-    const AWS: [&[u8]; 11] = [
-        b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"ANPA", b"ANVA", b"AIPA", b"APKA", b"ABIA",
-        b"ACCA",
-    ];
-    if AWS.iter().any(|p| has_prefix(s, i, p)) {
-        let n = run(s, i + 4, 17, |b| {
-            b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
-        });
-        if n == 16 && at(s, i + 20).is_none_or(|b| !alnum(b)) {
-            return Some(Kind::AwsAccessKeyId);
+    match at(s, i)? {
+        b'A' => {
+            // AWS access key ids: a four-letter prefix and 16 base32 characters.
+            const AWS: [&[u8]; 11] = [
+                b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"ANPA", b"ANVA", b"AIPA", b"APKA",
+                b"ABIA", b"ACCA",
+            ];
+            if AWS.iter().any(|p| has_prefix(s, i, p)) {
+                let n = run(s, i + 4, 17, |b| {
+                    b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
+                });
+                if n == 16 && at(s, i + 20).is_none_or(|b| !alnum(b)) {
+                    return Some(Kind::AwsAccessKeyId);
+                }
+            }
+            if has_prefix(s, i, b"AIza") {
+                let n = run(s, i + 4, 36, token_char);
+                if n == 35 {
+                    return Some(Kind::GoogleApiKey);
+                }
+            }
+            None
         }
-    }
-    for p in [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"] {
-        if has_prefix(s, i, p) {
-            let n = run(s, i + 4, 256, alnum);
-            if n >= 36 && at(s, i + 4 + n).is_none_or(|b| !token_char(b)) {
+        b'g' => {
+            for p in [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"] {
+                if has_prefix(s, i, p) {
+                    let n = run(s, i + 4, 256, alnum);
+                    if n >= 36 && at(s, i + 4 + n).is_none_or(|b| !token_char(b)) {
+                        return Some(Kind::GithubToken);
+                    }
+                }
+            }
+            if has_prefix(s, i, b"github_pat_")
+                && run(s, i + 11, 256, |b| alnum(b) || b == b'_') >= 22
+            {
                 return Some(Kind::GithubToken);
             }
+            if has_prefix(s, i, b"glpat-") && run(s, i + 6, 256, token_char) >= 20 {
+                return Some(Kind::GitlabToken);
+            }
+            None
         }
-    }
-    if has_prefix(s, i, b"github_pat_") && run(s, i + 11, 256, |b| alnum(b) || b == b'_') >= 22 {
-        return Some(Kind::GithubToken);
-    }
-    if has_prefix(s, i, b"glpat-") && run(s, i + 6, 256, token_char) >= 20 {
-        return Some(Kind::GitlabToken);
-    }
-    if has_prefix(s, i, b"xox")
-        && at(s, i + 3).is_some_and(|b| b"abposr".contains(&b))
-        && at(s, i + 4) == Some(b'-')
-        && run(s, i + 5, 256, |b| alnum(b) || b == b'-') >= 10
-    {
-        return Some(Kind::SlackToken);
-    }
-    for p in [
-        &b"sk_live_"[..],
-        b"rk_live_",
-        b"sk_test_",
-        b"rk_test_",
-        b"pk_live_",
-    ] {
-        // A publishable key (pk_) is meant to be public.
-        if has_prefix(s, i, p) && !p.starts_with(b"pk") && run(s, i + p.len(), 256, alnum) >= 16 {
-            return Some(Kind::StripeKey);
+        b'x' => {
+            if has_prefix(s, i, b"xox")
+                && at(s, i + 3).is_some_and(|b| b"abposr".contains(&b))
+                && at(s, i + 4) == Some(b'-')
+                && run(s, i + 5, 256, |b| alnum(b) || b == b'-') >= 10
+            {
+                return Some(Kind::SlackToken);
+            }
+            None
         }
-    }
-    if has_prefix(s, i, b"sk-") {
-        let n = run(s, i + 3, 512, token_char);
-        let body = s.get(i + 3..i + 3 + n).unwrap_or(&[]);
-        let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
-        if n >= 32 && digits >= 2 {
-            return Some(Kind::OpenaiKey);
+        first @ (b's' | b'r') => {
+            // A publishable key (`pk_…`) is meant to be public.
+            for p in [&b"sk_live_"[..], b"rk_live_", b"sk_test_", b"rk_test_"] {
+                if has_prefix(s, i, p) && run(s, i + p.len(), 256, alnum) >= 16 {
+                    return Some(Kind::StripeKey);
+                }
+            }
+            if first == b's' && has_prefix(s, i, b"sk-") {
+                let n = run(s, i + 3, 512, token_char);
+                let body = s.get(i + 3..i + 3 + n).unwrap_or(&[]);
+                let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
+                if n >= 32 && digits >= 2 {
+                    return Some(Kind::OpenaiKey);
+                }
+            }
+            None
         }
+        b'e' if has_prefix(s, i, b"eyJ") && jwt_at(s, i) => Some(Kind::Jwt),
+        _ => None,
     }
-    if has_prefix(s, i, b"AIza") {
-        let n = run(s, i + 4, 36, token_char);
-        if n == 35 {
-            return Some(Kind::GoogleApiKey);
-        }
-    }
-    if has_prefix(s, i, b"eyJ") && jwt_at(s, i) {
-        return Some(Kind::Jwt);
-    }
-    None
 }
 
 fn b64url(b: u8) -> bool {
@@ -426,7 +438,8 @@ const MAX_LAYERS: usize = 3;
 
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
     let cleaned: String;
-    let text = if text.chars().any(|c| fold(c) != Some(c)) {
+    // ASCII reads as itself (nothing invisible, nothing full-width).
+    let text = if !text.is_ascii() && text.chars().any(|c| fold(c) != Some(c)) {
         cleaned = text.chars().filter_map(fold).collect();
         &cleaned
     } else {

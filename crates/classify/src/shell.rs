@@ -107,9 +107,11 @@ impl Analysis {
     }
     /// Whether any write touches a sensitive path.
     pub fn writes_sensitive(&self, workspace: Option<&str>) -> bool {
+        // `contains_sensitive` holds every path `sensitive_in` holds (it
+        // checks the same segments first), so it alone decides.
         self.writes
             .iter()
-            .any(|p| paths::sensitive_in(p, workspace) || paths::contains_sensitive(p, workspace))
+            .any(|p| paths::contains_sensitive(p, workspace))
     }
     /// `none`, `workspace` (a sensitive file inside the workspace, such as
     /// `.env`) or `outside` (credentials, keys, history elsewhere).

@@ -43,6 +43,8 @@ use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
+pub mod fast;
+
 /// Bytes read across all readings of a text: a text longer than this
 /// (256 KiB read as one engine, 64 KiB read as four) is not classified —
 /// `other`, escalated "too large to classify". The parser takes about
@@ -147,15 +149,29 @@ impl Engine {
     /// `postgres`, `MySQL`, `mariadb`, `sqlite3`, `sqlserver`, … ; any other
     /// name is not known, and the text is read under every engine.
     pub fn from_name(name: &str) -> Option<Engine> {
-        Some(match name.trim().to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" | "pg" | "redshift" | "cockroachdb" => Engine::Postgres,
-            "mysql" | "mariadb" => Engine::MySql,
-            "sqlite" | "sqlite3" => Engine::Sqlite,
-            "mssql" | "sqlserver" | "sql_server" | "tsql" | "azuresql" => Engine::MsSql,
-            "bigquery" => Engine::BigQuery,
-            "snowflake" => Engine::Snowflake,
-            _ => return None,
-        })
+        const NAMES: &[(&str, Engine)] = &[
+            ("postgres", Engine::Postgres),
+            ("postgresql", Engine::Postgres),
+            ("pg", Engine::Postgres),
+            ("redshift", Engine::Postgres),
+            ("cockroachdb", Engine::Postgres),
+            ("mysql", Engine::MySql),
+            ("mariadb", Engine::MySql),
+            ("sqlite", Engine::Sqlite),
+            ("sqlite3", Engine::Sqlite),
+            ("mssql", Engine::MsSql),
+            ("sqlserver", Engine::MsSql),
+            ("sql_server", Engine::MsSql),
+            ("tsql", Engine::MsSql),
+            ("azuresql", Engine::MsSql),
+            ("bigquery", Engine::BigQuery),
+            ("snowflake", Engine::Snowflake),
+        ];
+        let name = name.trim();
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, e)| *e)
     }
 
     fn dialect(self) -> &'static dyn Dialect {
@@ -244,6 +260,16 @@ pub fn analyze_uncached(src: &str, engine: Option<Engine>) -> Analysis {
     compute(src, engine)
 }
 
+/// The analysis of `src` by the full reading alone (`sqlparser` under each
+/// engine's grammar), without the [`fast`] path: the reference the fast
+/// path is tested against.
+pub fn analyze_full(src: &str, engine: Option<Engine>) -> Analysis {
+    if src.len() > max_len(engine) {
+        return Analysis::unclassified("too large to classify");
+    }
+    compute_full(src, engine)
+}
+
 /// The analysis of `src` under every engine's reading.
 pub fn analyze(src: &str) -> Analysis {
     (*analyze_for(src, None)).clone()
@@ -259,6 +285,15 @@ fn compute(src: &str, engine: Option<Engine>) -> Analysis {
     if src.len() > max_len(engine) {
         return Analysis::unclassified("too large to classify");
     }
+    // The common shapes, read once for every engine; anything else (or
+    // anything the fast grammar is unsure of) by the full reading.
+    if let Some(a) = fast::analyze(src, engine) {
+        return a;
+    }
+    compute_full(src, engine)
+}
+
+fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
     let engines: &[Engine] = match &engine {
         Some(e) => std::slice::from_ref(e),
         None => ANY_ENGINE,

@@ -40,11 +40,37 @@
 //! suffix only; an embedding that resolves names can pass the addresses in
 //! the context for a policy to check.
 
+use std::cell::RefCell;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::rc::Rc;
 use url::{Host, Url};
 
+/// The last URL parsed on a thread: its text and what it parsed to.
+type Cached = (Rc<str>, Rc<Option<Url>>);
+
+thread_local! {
+    static LAST: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+/// [`parse_uncached`], shared by the builtins of one bind (`url_host`,
+/// `host_scope` read the same URL): the last text parsed on this thread is
+/// kept with its parse.
+fn parse(input: &str) -> Rc<Option<Url>> {
+    let hit = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .and_then(|(text, u)| (**text == *input).then(|| Rc::clone(u)))
+    });
+    if let Some(u) = hit {
+        return u;
+    }
+    let u = Rc::new(parse_uncached(input));
+    LAST.with(|l| *l.borrow_mut() = Some((Rc::from(input), Rc::clone(&u))));
+    u
+}
+
 /// The parsed URL and whether its scheme is the web's.
-fn parse(input: &str) -> Option<Url> {
+fn parse_uncached(input: &str) -> Option<Url> {
     // As the URL Standard does: leading and trailing C0 controls and
     // spaces go, and so do tabs and newlines anywhere.
     let s: String = input
@@ -154,7 +180,8 @@ fn web(u: &Url) -> bool {
 /// `host/path` works too. Empty when the URL has no host (`file:///etc/x`);
 /// `None` when it does not parse.
 pub fn url_host(url: &str) -> Option<String> {
-    let u = parse(url)?;
+    let parsed = parse(url);
+    let u = parsed.as_ref().as_ref()?;
     Some(match u.host() {
         Some(Host::Domain(d)) => d.trim_end_matches('.').to_lowercase(),
         Some(Host::Ipv4(a)) => a.to_string(),
@@ -167,10 +194,11 @@ pub fn url_host(url: &str) -> Option<String> {
 
 /// `loopback`, `private_network`, `internal` or `external`: see the module.
 pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
-    let Some(u) = parse(url) else {
+    let parsed = parse(url);
+    let Some(u) = parsed.as_ref() else {
         return "private_network";
     };
-    if !web(&u) {
+    if !web(u) {
         return "private_network";
     }
     match u.host() {
