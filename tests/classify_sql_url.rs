@@ -235,6 +235,8 @@ fn sql_attacks() -> Vec<Case> {
             want: "deny",
             why: "a model-supplied engine is not read; MySQL runs the DROP",
         },
+        sql("sql_query", "DELETE FROM users WHERE id = ID", d, "escalate", "a column compared with itself in another case: no WHERE"),
+        sql("postgres_query", "UPDATE users SET admin = true WHERE Email IS NULL OR email IS NOT NULL", d, "escalate", "null or not null, spelled in two cases"),
         sql("sql_query", "SELECT purge_inactive_accounts()", p, "escalate", "the database's own code runs inside a SELECT"),
         sql("postgres_query", "SELECT * FROM users WHERE id = app.delete_user(7)", p, "escalate", "a user function in a WHERE"),
         sql("mysql_query", "SELECT * FROM refresh_cache()", p, "escalate", "a user table function"),

@@ -1551,6 +1551,14 @@ fn order(a: &K, b: &K) -> Option<std::cmp::Ordering> {
 /// A condition every row meets: a true constant, or the same expression
 /// compared with itself (`id = id`), `LIKE '%'`, `x IS NULL OR x IS NOT
 /// NULL`, `x IN (x, …)`, combined with AND and OR.
+/// The same expression, as the engine reads names: unquoted identifiers
+/// (and function names, keywords) without case — `id = ID` compares a
+/// column with itself. Reading two different quoted names as one only
+/// makes a WHERE look emptier than it is: stricter, never looser.
+fn same(a: &Expr, b: &Expr) -> bool {
+    a == b || a.to_string().eq_ignore_ascii_case(&b.to_string())
+}
+
 fn tautology(e: &Expr, d: usize) -> bool {
     if d > FOLD_DEPTH {
         return false;
@@ -1565,13 +1573,13 @@ fn tautology(e: &Expr, d: usize) -> bool {
                 tautology(left, d + 1)
                     || tautology(right, d + 1)
                     || matches!((left.as_ref(), right.as_ref()),
-                        (Expr::IsNull(a), Expr::IsNotNull(b)) | (Expr::IsNotNull(a), Expr::IsNull(b)) if a == b)
+                        (Expr::IsNull(a), Expr::IsNotNull(b)) | (Expr::IsNotNull(a), Expr::IsNull(b)) if same(a, b))
             }
             BinaryOperator::And => tautology(left, d + 1) && tautology(right, d + 1),
             BinaryOperator::Eq
             | BinaryOperator::GtEq
             | BinaryOperator::LtEq
-            | BinaryOperator::Spaceship => left == right,
+            | BinaryOperator::Spaceship => same(left, right),
             _ => false,
         },
         Expr::Like {
@@ -1591,7 +1599,7 @@ fn tautology(e: &Expr, d: usize) -> bool {
             target: InTarget::List(list),
             negated: false,
             ..
-        } => list.iter().any(|i| i == expr.as_ref()),
+        } => list.iter().any(|i| same(i, expr)),
         Expr::IsNotNull(e) => fold(e, d + 1).is_some_and(|k| k != K::Null),
         // `EXISTS (SELECT 1)`: a query without FROM or WHERE has a row.
         Expr::Exists {
