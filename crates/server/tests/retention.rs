@@ -15,7 +15,7 @@ use common::*;
 use permit0_server::db::{Db, NewDecision};
 use permit0_server::state::{Embedded, StateStore};
 use permit0_server::store::Keep;
-use permit0_session::{Observation, SessionStore};
+use permit0_session::{Observation, ScopeStep, SessionStore};
 use std::sync::Arc;
 
 const DAY: i64 = 86_400_000;
@@ -65,10 +65,12 @@ fn record(store: &dyn SessionStore, scope: &str, time: i64) {
     store
         .observe(
             &Observation {
-                scope,
                 time: Some(time),
-                queries: &[],
-                record: Some(&[(1, 1)]),
+                scopes: &[ScopeStep {
+                    scope,
+                    queries: &[],
+                    record: Some(&[(1, 1)]),
+                }],
             },
             &mut |_, _| {},
         )

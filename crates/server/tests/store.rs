@@ -15,7 +15,7 @@ mod common;
 use common::*;
 use permit0_server::db::Db;
 use permit0_server::store::{Keep, SqliteStore};
-use permit0_session::{Observation, SessionStore};
+use permit0_session::{Observation, ScopeStep, SessionStore};
 use permit0_vm::wire::AggKindWire;
 use permit0_vm::AggQuery;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ const COUNT: AggQuery = AggQuery {
     kind: AggKindWire::Count,
     window_ms: 0,
     window_actions: 0,
+    scope: 0,
 };
 
 /// Counts the scope's entries, then records one: what a capped action does.
@@ -34,10 +35,12 @@ fn count_and_record(store: &SqliteStore, scope: &str) -> i64 {
     store
         .observe(
             &Observation {
-                scope,
                 time: Some(permit0_vm::time::now_ms()),
-                queries: &[COUNT],
-                record: Some(&[(7, 1)]),
+                scopes: &[ScopeStep {
+                    scope,
+                    queries: &[COUNT],
+                    record: Some(&[(7, 1)]),
+                }],
             },
             &mut |_, v| seen = v,
         )
