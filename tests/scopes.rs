@@ -176,6 +176,15 @@ fn a_field_scope_counts_across_agents_and_sessions() {
         ),
         "deny"
     );
+    // Nor can spaces around the id start a new count.
+    assert_eq!(
+        decide(
+            &p,
+            &s,
+            &call(Some(" acc-7\t"), "dialer-5", Some("acme"), "s5", 3)
+        ),
+        "deny"
+    );
     // Another debt is counted on its own.
     assert_eq!(
         decide(

@@ -190,8 +190,12 @@ impl Program {
                 part(key, sc.by.as_deref());
                 match req.slot(*slot) {
                     Some(Value::Str(t)) => {
+                        // Folded and trimmed: `acc-7 ` and ` ACC-7` are
+                        // the debt `acc-7` to a backend that trims its
+                        // ids, so they count as one (merging more values
+                        // only makes a cap stricter).
                         key.push('s');
-                        part(key, Some(&t.folded));
+                        part(key, Some(t.folded.trim()));
                     }
                     Some(Value::Int(n)) => {
                         let _ = write!(key, "i{n};");

@@ -272,7 +272,7 @@ pub fn parse_ip(s: &str) -> Result<std::net::IpAddr, &'static str> {
             } else {
                 let bits = u128::from(v6);
                 if bits >> 32 == 0 && bits > 1 {
-                    return Err("not a deprecated IPv4-compatible address (`::a.b.c.d`): send the IPv4 address");
+                    return Err("an IPv4 address or an IPv6 address other than the deprecated IPv4-compatible form (`::a.b.c.d`: send the IPv4 address itself)");
                 }
                 ip
             }
