@@ -434,6 +434,15 @@ fn sensitive_segments(segs: &[String]) -> bool {
             return true;
         }
     }
+    // Every repository git keeps under `.git` has hooks and a config of its
+    // own: a submodule's (`.git/modules/lib/hooks/pre-commit`,
+    // `.git/modules/lib/config`) runs as the top one's does.
+    if let Some(g) = segs.iter().position(|s| s == ".git") {
+        let inner = segs.get(g + 1..).unwrap_or(&[]);
+        if inner.iter().any(|s| s == "hooks") || (name == "config" && !inner.is_empty()) {
+            return true;
+        }
+    }
     SENSITIVE_NAMES.contains(&name)
         || (name.starts_with(".env.") && !name.ends_with(".example"))
         || (name.starts_with("id_") && segs.iter().any(|s| s == ".ssh"))
