@@ -1088,6 +1088,13 @@ fn the_attackers_corpus_decides_as_intended() {
 /// A coding session: build, test, lint, format, search, read, edit,
 /// commit. All of it inside the workspace, all of it allowed.
 const EVERYDAY: &[&str] = &[
+    // readers and options that take values, on workspace files
+    "od -c src/main.rs | head",
+    "xxd -c 16 assets/logo.png | head",
+    "hexdump -C -n 64 target/app.bin",
+    // where remotes point: read, not written
+    "git remote -v",
+    "git remote get-url origin",
     "ls -la",
     "ls src/",
     "pwd",

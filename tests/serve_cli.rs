@@ -28,6 +28,46 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// `permit0 serve` of `policy.p0b` on a free port, with `extra` flags: the
+/// child, its stderr after the first line, and the address it listens on.
+fn serve(
+    dir: &Path,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStderr>,
+    String,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
+        .current_dir(dir)
+        .args([
+            "serve",
+            "--bundle",
+            "policy.p0b",
+            "--trusted",
+            "ops.pub",
+            "--data",
+            "state",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("permit0 serve: listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    (child, stderr, addr)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -124,32 +164,7 @@ fn serve_decides_over_http_and_stops_on_sigterm() {
         text(&missing.stderr)
     );
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
-        .current_dir(&dir)
-        .args([
-            "serve",
-            "--bundle",
-            "policy.p0b",
-            "--trusted",
-            "ops.pub",
-            "--data",
-            "state",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("permit0 serve: listening on http://")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
+    let (mut child, mut stderr, addr) = serve(&dir, &[]);
 
     assert_eq!(http(&addr, "GET", "/healthz", "", "").0, 200);
     let request = std::fs::read_to_string(examples.join("requests.jsonl")).unwrap();
@@ -204,36 +219,7 @@ fn the_service_s_log_exports_tenant_actor_tool_args_and_approver() {
         text(&out.stdout).trim().to_string()
     };
     let (agent, approver) = (add("agent", "bot"), add("approver", "alice"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_permit0"))
-        .current_dir(&dir)
-        .args([
-            "serve",
-            "--bundle",
-            "policy.p0b",
-            "--trusted",
-            "ops.pub",
-            "--data",
-            "state",
-            "--listen",
-            "127.0.0.1:0",
-            "--audit",
-            "decisions.log",
-            "--key",
-            "ops.key",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("permit0 serve: listening on http://")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
+    let (mut child, _stderr, addr) = serve(&dir, &["--audit", "decisions.log", "--key", "ops.key"]);
 
     let requests = std::fs::read_to_string(examples.join("requests.jsonl")).unwrap();
     let refund = requests.lines().next().unwrap();

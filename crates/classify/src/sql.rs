@@ -680,27 +680,30 @@ impl Visitor for Walker<'_> {
             _ => None,
         };
         if let Some(name) = name {
-            if let Some(c) = function_class(name) {
-                self.found.stmts.push(Stmt::new(c, "other"));
-            } else if !known_read_function(name) {
-                self.found.stmts.push(Stmt::new(Class::Other, "other"));
-            }
+            self.called(name);
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
         if let Expr::Function(f) = e {
-            if let Some(c) = function_class(&f.name) {
-                self.found.stmts.push(Stmt::new(c, "other"));
-            } else if !known_read_function(&f.name) {
-                // A function the classifier does not know may be the
-                // database's own code (`SELECT purge_accounts()`): what it
-                // does cannot be read from the call.
-                self.found.stmts.push(Stmt::new(Class::Other, "other"));
-            }
+            self.called(&f.name);
         }
         ControlFlow::Continue(())
+    }
+}
+
+impl Walker<'_> {
+    /// A function called anywhere (`SELECT f(…)`, `FROM f(…)`): its class
+    /// from the table of side effects; one the classifier does not know may
+    /// be the database's own code (`SELECT purge_accounts()`), whose effect
+    /// cannot be read from the call.
+    fn called(&mut self, name: &ObjectName) {
+        if let Some(c) = function_class(name) {
+            self.found.stmts.push(Stmt::new(c, "other"));
+        } else if !known_read_function(name) {
+            self.found.stmts.push(Stmt::new(Class::Other, "other"));
+        }
     }
 }
 

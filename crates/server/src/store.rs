@@ -191,7 +191,7 @@ impl SqliteStore {
         };
         let r = read();
         if several && !c.is_autocommit() {
-            let _ = c.execute_batch("COMMIT");
+            c.prepare_cached("COMMIT")?.execute([])?;
         }
         r
     }
