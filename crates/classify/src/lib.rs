@@ -480,6 +480,9 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
             // (`contains_sensitive` holds every path `sensitive` holds.)
             Json::Bool(paths::contains_sensitive(p, None))
         }
+        // What a read or a search must not expose: a CI workflow or a hook
+        // runs code when written but holds no secret.
+        (B::SecretPath, [Json::String(p)]) => Json::Bool(paths::contains_secret(p, None)),
         (B::UrlHost, [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         (B::HostScope, [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())
@@ -622,6 +625,15 @@ mod tests {
         );
         assert_eq!(c("outside_workspace", &[json!("/w/a"), json!("/w")]), false);
         assert_eq!(c("sensitive_path", &[json!("~/.ssh/id_rsa")]), true);
+        assert_eq!(c("secret_path", &[json!("~/.ssh/id_rsa")]), true);
+        assert_eq!(
+            c("sensitive_path", &[json!(".github/workflows/ci.yml")]),
+            true
+        );
+        assert_eq!(
+            c("secret_path", &[json!(".github/workflows/ci.yml")]),
+            false
+        );
         assert_eq!(
             c(
                 "shell_writes_outside",

@@ -171,9 +171,9 @@ fn segments(path: &str, base: Option<&str>) -> Vec<String> {
 }
 
 /// Directories (as segment sequences, anywhere in a path) whose files are
-/// credentials, browser secrets, code that runs on its own (hooks, CI,
-/// agent and editor settings, autostart, cron and systemd units).
-const SENSITIVE_DIRS: &[&[&str]] = &[
+/// secrets: credentials, keys, browser stores, history, and settings that
+/// carry tokens. Reading them exposes the secret; writing them plants one.
+const SECRET_DIRS: &[&[&str]] = &[
     &[".ssh"],
     &[".aws"],
     &[".azure"],
@@ -187,10 +187,8 @@ const SENSITIVE_DIRS: &[&[&str]] = &[
     &[".config", "op"],
     &[".config", "git"],
     &[".config", "pip"],
+    // fish keeps exported universal variables in fish_variables
     &[".config", "fish"],
-    &[".config", "nvim"],
-    &[".config", "autostart"],
-    &[".config", "systemd"],
     &[".config", "google-chrome"],
     &[".config", "chromium"],
     &[".config", "bravesoftware"],
@@ -208,38 +206,51 @@ const SENSITIVE_DIRS: &[&[&str]] = &[
     &["library", "keychains"],
     &["library", "cookies"],
     &["library", "safari"],
-    &["library", "launchagents"],
-    &["library", "launchdaemons"],
     &["library", "application support", "google", "chrome"],
     &["library", "application support", "firefox"],
     &["library", "application support", "bravesoftware"],
     &["library", "application support", "microsoft edge"],
     &["library", "application support", "code", "user"],
-    &[".git", "hooks"],
-    &[".githooks"],
-    &[".husky"],
-    &[".cargo", "config"],
-    &[".cargo", "config.toml"],
-    &[".git", "config"],
-    &[".github", "workflows"],
-    &[".github", "actions"],
-    &[".circleci"],
-    &[".buildkite"],
+    // agent settings: tokens, MCP server environments, hooks
     &[".claude"],
     &[".codex"],
     &[".gemini"],
     &[".cursor"],
     &[".continue"],
-    &[".devcontainer"],
-    &[".vscode", "tasks.json"],
+    // editor run configurations carry environment variables and
+    // connection passwords
     &[".vscode", "settings.json"],
     &[".vscode", "launch.json"],
     &[".idea", "workspace.xml"],
 ];
 
-/// File names that are credentials, history, or run code at login or in
-/// CI wherever they are.
-const SENSITIVE_NAMES: &[&str] = &[
+/// Directories whose files run on their own — on a commit, a push, a
+/// build, a login, a boot, an editor opening the folder — but hold no
+/// secret: reading them is ordinary work (an agent reads the CI workflow
+/// to see why a build fails); writing them runs code later, unasked.
+const RUNS_CODE_DIRS: &[&[&str]] = &[
+    &[".config", "nvim"],
+    &[".config", "autostart"],
+    &[".config", "systemd"],
+    &["library", "launchagents"],
+    &["library", "launchdaemons"],
+    &[".git", "hooks"],
+    &[".githooks"],
+    &[".husky"],
+    &[".cargo", "config"],
+    &[".cargo", "config.toml"],
+    &[".github", "workflows"],
+    &[".github", "actions"],
+    &[".circleci"],
+    &[".buildkite"],
+    &[".devcontainer"],
+    &[".vscode", "tasks.json"],
+];
+
+/// File names that are secrets wherever they are: credentials, keys,
+/// history, shell start-up files (they export tokens), cookie and password
+/// stores.
+const SECRET_NAMES: &[&str] = &[
     ".env",
     ".envrc",
     ".netrc",
@@ -261,24 +272,15 @@ const SENSITIVE_NAMES: &[&str] = &[
     ".bashrc",
     ".bash_profile",
     ".bash_login",
-    ".bash_logout",
     ".profile",
     ".zshrc",
     ".zprofile",
     ".zshenv",
     ".zlogin",
-    ".zlogout",
     ".cshrc",
     ".tcshrc",
     ".kshrc",
-    ".xinitrc",
-    ".xprofile",
     ".pam_environment",
-    ".vimrc",
-    ".gvimrc",
-    ".emacs",
-    ".tmux.conf",
-    ".inputrc",
     ".bash_history",
     ".zsh_history",
     ".sh_history",
@@ -326,24 +328,69 @@ const SENSITIVE_NAMES: &[&str] = &[
     ".claude.json",
     "terraform.tfstate",
     "terraform.tfstate.backup",
+];
+
+/// File names that run code on their own wherever they are (CI, commit
+/// hooks, editor and terminal start-up, cron) and hold no secret.
+const RUNS_CODE_NAMES: &[&str] = &[
+    ".bash_logout",
+    ".zlogout",
+    ".xinitrc",
+    ".xprofile",
+    ".vimrc",
+    ".gvimrc",
+    ".emacs",
+    ".tmux.conf",
+    ".inputrc",
     ".gitlab-ci.yml",
     ".travis.yml",
     "azure-pipelines.yml",
     "bitbucket-pipelines.yml",
     "jenkinsfile",
+    ".pre-commit-config.yaml",
+    "lefthook.yml",
+    ".lefthook.yml",
+    "lefthook-local.yml",
+    ".lefthook-local.yml",
     "crontab",
     "anacrontab",
 ];
 
-/// System locations whose reading leaks secrets or whose writing persists
-/// or escalates (absolute, after normalization).
-const SYSTEM: &[&str] = &[
+/// System locations whose reading leaks secrets (absolute, after
+/// normalization).
+const SYSTEM_SECRET: &[&str] = &[
     "/etc/shadow",
     "/etc/gshadow",
     "/etc/sudoers",
     "/etc/sudoers.d",
     "/etc/ssh",
     "/etc/ssl/private",
+    "/etc/environment",
+    "/etc/security",
+    "/etc/kubernetes",
+    "/etc/passwd",
+    "/etc/gitconfig",
+    "/etc/docker",
+    "/etc/apt/auth.conf",
+    "/etc/apt/auth.conf.d",
+    "/etc/pip.conf",
+    "/etc/npmrc",
+    "/var/run/secrets",
+    "/run/secrets",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/lib/docker",
+    "/dev/mem",
+    "/dev/kmem",
+    "/dev/port",
+    "/proc/kcore",
+    "/root",
+    "/library/keychains",
+];
+
+/// System locations whose writing persists or escalates and whose reading
+/// is harmless (absolute, after normalization).
+const SYSTEM_RUNS_CODE: &[&str] = &[
     "/etc/crontab",
     "/etc/anacrontab",
     "/etc/systemd",
@@ -359,37 +406,26 @@ const SYSTEM: &[&str] = &[
     "/etc/zsh",
     "/etc/zshrc",
     "/etc/zprofile",
-    "/etc/environment",
     "/etc/pam.d",
     "/etc/ld.so.preload",
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
-    "/etc/security",
-    "/etc/kubernetes",
-    "/etc/passwd",
-    "/etc/gitconfig",
-    "/etc/docker",
     "/etc/apt/sources.list",
     "/etc/apt/sources.list.d",
-    "/etc/pip.conf",
-    "/etc/npmrc",
     "/var/spool/cron",
     "/var/spool/at",
-    "/var/run/secrets",
-    "/run/secrets",
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/var/lib/docker",
-    "/dev/mem",
-    "/dev/kmem",
-    "/dev/port",
-    "/proc/kcore",
     "/boot",
-    "/root",
     "/library/launchagents",
     "/library/launchdaemons",
-    "/library/keychains",
 ];
+
+/// What a path is checked for: a read asks whether it exposes a secret; a
+/// write asks that, and whether it plants code that runs later.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Concern {
+    Secret,
+    Any,
+}
 
 /// Names that look sensitive but are not: public keys, known hosts,
 /// example environment files.
@@ -407,43 +443,53 @@ fn harmless_name(name: &str) -> bool {
         )
 }
 
-fn sensitive_segments(segs: &[String]) -> bool {
+fn under_system(joined: &str, list: &[&str]) -> bool {
+    list.iter().any(|s| {
+        joined
+            .strip_prefix(s)
+            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+    })
+}
+
+fn has_dir(segs: &[String], list: &[&[&str]]) -> bool {
+    list.iter().any(|dir| {
+        segs.windows(dir.len())
+            .any(|w| w.iter().zip(dir.iter()).all(|(a, b)| a == b))
+    })
+}
+
+fn concerning_segments(segs: &[String], concern: Concern) -> bool {
     let name = segs.last().map(String::as_str).unwrap_or("");
     if harmless_name(name) {
         return false;
     }
+    let any = concern == Concern::Any;
     if segs.first().is_some_and(|f| f.is_empty()) {
         // absolute
         let joined = segs.join("/");
-        if SYSTEM.iter().any(|s| {
-            joined
-                .strip_prefix(s)
-                .is_some_and(|r| r.is_empty() || r.starts_with('/'))
-        }) || joined.starts_with("/etc/cron")
+        if under_system(&joined, SYSTEM_SECRET)
             || (joined.starts_with("/proc/")
                 && matches!(name, "environ" | "mem" | "cmdline" | "auxv" | "maps"))
+            || (any && (under_system(&joined, SYSTEM_RUNS_CODE) || joined.starts_with("/etc/cron")))
         {
             return true;
         }
     }
-    for dir in SENSITIVE_DIRS {
-        if segs
-            .windows(dir.len())
-            .any(|w| w.iter().zip(dir.iter()).all(|(a, b)| a == b))
-        {
-            return true;
-        }
+    if has_dir(segs, SECRET_DIRS) || (any && has_dir(segs, RUNS_CODE_DIRS)) {
+        return true;
     }
     // Every repository git keeps under `.git` has hooks and a config of its
     // own: a submodule's (`.git/modules/lib/hooks/pre-commit`,
-    // `.git/modules/lib/config`) runs as the top one's does.
+    // `.git/modules/lib/config`) runs as the top one's does. A config holds
+    // credentials too (a CI checkout's `http.extraheader` token).
     if let Some(g) = segs.iter().position(|s| s == ".git") {
         let inner = segs.get(g + 1..).unwrap_or(&[]);
-        if inner.iter().any(|s| s == "hooks") || (name == "config" && !inner.is_empty()) {
+        if (any && inner.iter().any(|s| s == "hooks")) || (name == "config" && !inner.is_empty()) {
             return true;
         }
     }
-    SENSITIVE_NAMES.contains(&name)
+    SECRET_NAMES.contains(&name)
+        || (any && RUNS_CODE_NAMES.contains(&name))
         || (name.starts_with(".env.") && !name.ends_with(".example"))
         || (name.starts_with("id_") && segs.iter().any(|s| s == ".ssh"))
         || name.starts_with("service-account")
@@ -467,12 +513,14 @@ fn sensitive_segments(segs: &[String]) -> bool {
         .any(|e| name.ends_with(e))
 }
 
-/// Credential and system locations: SSH private keys (not `*.pub` or
-/// `known_hosts`), cloud and kube credentials, `.env` (not `.env.example`),
-/// `.netrc`, `.pgpass`, browser cookie and password stores, shell history,
-/// agent and editor settings that run code, git hooks, CI configuration,
-/// shell rc and profile files, cron and systemd units, `/etc/shadow` and
-/// friends. Harmless system files (`/etc/hosts`, `/proc/cpuinfo`) are not.
+/// Secret locations — SSH private keys (not `*.pub` or `known_hosts`),
+/// cloud and kube credentials, `.env` (not `.env.example`), `.netrc`,
+/// `.pgpass`, browser cookie and password stores, shell history and
+/// start-up files, agent settings, `/etc/shadow` and friends — and
+/// locations whose files run code on their own: git hooks, CI
+/// configuration, cron and systemd units, editor tasks. What a write must
+/// not touch. Harmless system files (`/etc/hosts`, `/proc/cpuinfo`) are
+/// neither.
 pub fn sensitive(path: &str) -> bool {
     sensitive_in(path, None)
 }
@@ -481,14 +529,26 @@ pub fn sensitive(path: &str) -> bool {
 /// workspace or the directory a command runs in) and every reading of a
 /// percent-encoded path checked.
 pub fn sensitive_in(path: &str, base: Option<&str>) -> bool {
-    sensitive_segments(&segments(path, base))
-        || percent_decode(path).is_some_and(|d| sensitive_segments(&segments(&d, base)))
+    concerning_in(path, base, Concern::Any)
 }
 
-/// Whether a path with a glob or substitution in it could name a sensitive
-/// file: it lies in a home directory, `/etc`, `/proc` or `/root`, a
-/// substitution decides it, or a globbed segment could be a dotfile.
-pub fn glob_may_be_sensitive(path: &str) -> bool {
+/// Locations whose contents are secrets (the first half of
+/// [`sensitive`]): what a read must not expose. A CI workflow or a git
+/// hook runs code but holds no secret, so reading one is not.
+pub fn secret_in(path: &str, base: Option<&str>) -> bool {
+    concerning_in(path, base, Concern::Secret)
+}
+
+fn concerning_in(path: &str, base: Option<&str>, concern: Concern) -> bool {
+    concerning_segments(&segments(path, base), concern)
+        || percent_decode(path).is_some_and(|d| concerning_segments(&segments(&d, base), concern))
+}
+
+/// Whether a path with a glob or substitution in it could name a secret
+/// (a read's question): it lies in a home directory, `/etc`, `/proc` or
+/// `/root`, a substitution decides it, or a globbed segment could be a
+/// dotfile.
+pub fn glob_may_be_secret(path: &str) -> bool {
     if path.contains("$(") || path.contains('`') {
         return true;
     }
@@ -507,20 +567,34 @@ pub fn glob_may_be_sensitive(path: &str) -> bool {
         || strs
             .iter()
             .any(|s| globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?')))
-        || sensitive_segments(&segs)
+        || concerning_segments(&segs, Concern::Secret)
 }
 
-/// Whether a directory read recursively holds sensitive locations: a home
-/// directory or the roots above one, `/etc`, `/root`, `/run`, `/var`, or a
-/// sensitive directory itself. Every path [`sensitive_in`] holds is held
+/// Whether a directory written recursively holds sensitive locations
+/// (secrets or code that runs): a home directory or the roots above one,
+/// `/etc`, `/root`, `/run`, `/var`, a repository's `.git` or `.github`, or
+/// a sensitive directory itself. Every path [`sensitive_in`] holds is held
 /// here too (the same segments are checked first).
 pub fn contains_sensitive(path: &str, base: Option<&str>) -> bool {
+    contains(path, base, Concern::Any)
+}
+
+/// Whether a directory read recursively holds secrets: as
+/// [`contains_sensitive`], but a `.github` folder (workflows, no secrets)
+/// is not. Every path [`secret_in`] holds is held here too.
+pub fn contains_secret(path: &str, base: Option<&str>) -> bool {
+    contains(path, base, Concern::Secret)
+}
+
+fn contains(path: &str, base: Option<&str>, concern: Concern) -> bool {
     let check = |p: &str| {
         let segs = segments(p, base);
-        if sensitive_segments(&segs) {
+        if concerning_segments(&segs, concern) {
             return true;
         }
         let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        let github =
+            concern == Concern::Any && (strs.ends_with(&[".github"]) || strs == ["~", ".github"]);
         matches!(
             strs.as_slice(),
             ["~"]
@@ -533,9 +607,9 @@ pub fn contains_sensitive(path: &str, base: Option<&str>) -> bool {
                 | ["~", ".config" | ".local" | "library" | ".cache"]
                 | ["~", ".local", "share"]
                 | ["~", "library", "application support"]
-                | ["~", ".git" | ".github"]
+                | ["~", ".git"]
         ) || strs.ends_with(&[".git"])
-            || strs.ends_with(&[".github"])
+            || github
             || strs.first() == Some(&"$home")
     };
     check(path) || percent_decode(path).is_some_and(|d| check(&d))
@@ -629,6 +703,68 @@ mod tests {
         assert!(outside("%2e%2e/x", Some("/work/proj")));
     }
 
+    /// A read asks only whether the file is a secret: the CI workflow an
+    /// agent reads to see why the build fails, a hook, the cargo config,
+    /// the system's cron table are not. A write asks whether it plants
+    /// code too, and every one of them does.
+    #[test]
+    fn code_that_runs_is_written_not_read() {
+        for p in [
+            ".github/workflows/ci.yml",
+            ".github/actions/setup/action.yml",
+            ".git/hooks/pre-commit",
+            ".git/modules/lib/hooks/post-checkout",
+            ".husky/pre-push",
+            ".githooks/commit-msg",
+            ".cargo/config.toml",
+            ".gitlab-ci.yml",
+            ".circleci/config.yml",
+            ".devcontainer/devcontainer.json",
+            ".vscode/tasks.json",
+            ".pre-commit-config.yaml",
+            "lefthook.yml",
+            "~/.vimrc",
+            "~/.tmux.conf",
+            "/etc/crontab",
+            "/etc/cron.daily/logrotate",
+            "/etc/systemd/system/x.service",
+            "/etc/profile.d/x.sh",
+            "/etc/ld.so.preload",
+            "/boot/grub/grub.cfg",
+        ] {
+            assert!(sensitive(p), "a write plants code: {p}");
+            assert!(!secret_in(p, None), "a read exposes nothing: {p}");
+            assert!(!secret_in(p, Some("/work/proj")), "{p}");
+        }
+        // reading these exposes a secret, so both ask
+        for p in [
+            ".git/config",
+            ".git/modules/lib/config",
+            ".claude/settings.json",
+            ".vscode/launch.json",
+            ".mcp.json",
+            "~/.bashrc",
+            "~/.config/gh/hosts.yml",
+            "~/.bash_history",
+            "/etc/shadow",
+            "/etc/passwd",
+            "/proc/self/environ",
+            "/root/.profile",
+            ".env",
+            "deploy/prod.pem",
+        ] {
+            assert!(sensitive(p), "{p}");
+            assert!(secret_in(p, None), "{p}");
+        }
+        assert!(contains_secret(".git", Some("/work/proj")));
+        assert!(!contains_secret(".github", Some("/work/proj")));
+        assert!(contains_sensitive(".github", Some("/work/proj")));
+        assert!(contains_secret("~", None));
+        assert!(!glob_may_be_secret(".github/workflows/*.yml"));
+        assert!(glob_may_be_secret("~/.ssh/*"));
+        assert!(glob_may_be_secret(".*"));
+    }
+
     proptest::proptest! {
         /// `writes_sensitive` and the `sensitive_path` builtin ask
         /// `contains_sensitive` alone: it must hold every path
@@ -646,6 +782,10 @@ mod tests {
             let p = parts.join("/");
             if sensitive_in(&p, base) {
                 proptest::prop_assert!(contains_sensitive(&p, base), "{p:?} {base:?}");
+            }
+            if secret_in(&p, base) {
+                proptest::prop_assert!(contains_secret(&p, base), "{p:?} {base:?}");
+                proptest::prop_assert!(sensitive_in(&p, base), "a secret is sensitive: {p:?} {base:?}");
             }
         }
     }

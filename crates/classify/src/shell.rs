@@ -113,18 +113,20 @@ impl Analysis {
             .iter()
             .any(|p| paths::contains_sensitive(p, workspace))
     }
-    /// `none`, `workspace` (a sensitive file inside the workspace, such as
-    /// `.env`) or `outside` (credentials, keys, history elsewhere).
+    /// `none`, `workspace` (a secret inside the workspace, such as `.env`)
+    /// or `outside` (credentials, keys, history elsewhere). Code that runs
+    /// on its own (a CI workflow, a hook) is no secret: reading it is not
+    /// a sensitive read (`paths::secret_in`).
     pub fn sensitive_read(&self, workspace: Option<&str>) -> &'static str {
         let mut level = "none";
         let hits = self
             .reads
             .iter()
-            .filter(|p| paths::sensitive_in(p, workspace))
+            .filter(|p| paths::secret_in(p, workspace))
             .chain(
                 self.tree_reads
                     .iter()
-                    .filter(|p| paths::contains_sensitive(p, workspace)),
+                    .filter(|p| paths::contains_secret(p, workspace)),
             );
         for p in hits {
             if paths::outside(p, workspace) {
@@ -136,7 +138,7 @@ impl Analysis {
             level = "workspace";
         }
         for p in &self.unknown_reads {
-            if !paths::glob_may_be_sensitive(p) {
+            if !paths::glob_may_be_secret(p) {
                 continue;
             }
             if p.starts_with("$(") || p.starts_with('`') {
@@ -147,7 +149,7 @@ impl Analysis {
                     && tail.len() > 1
                     && !tail.contains('*')
                     && !tail.contains('?');
-                if named && !paths::sensitive(tail) {
+                if named && !paths::secret_in(tail, None) {
                     continue;
                 }
                 // a name computed by a command: not known to be outside
