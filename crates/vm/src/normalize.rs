@@ -12,12 +12,14 @@
 //! which the `Authorizer` and the compiler attach). A program with none
 //! refuses every request that needs one — never guesses a value.
 
-use crate::program::Program;
+use crate::program::{ActionRt, Program};
 use crate::request::{BindError, Request};
 use crate::wire::{ToolCondWire, ToolExprWire, ToolWire};
 use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 type Obj = Map<String, Json>;
 
@@ -55,23 +57,30 @@ pub fn strip_host_prefix(name: &str) -> &str {
 }
 
 /// The mapping that normalizes this call: the first, in source order, whose
-/// condition holds or that has none. A condition that cannot be evaluated
-/// exactly refuses the call (it never falls through to the next mapping),
-/// and so does a tool none of whose mappings applies.
+/// condition holds or that has none — with the evaluation of its
+/// expressions begun (a condition's values are reused by the fields). A
+/// condition that cannot be evaluated exactly refuses the call (it never
+/// falls through to the next mapping), and so does a tool none of whose
+/// mappings applies.
 fn choose<'p>(
     p: &'p Program,
     name: &str,
-    sources: &Sources<'_>,
-) -> Result<Option<&'p ToolWire>, BindError> {
+    sources: Sources<'p>,
+) -> Result<Option<(&'p ToolWire, &'p ToolPlan, Eval<'p>)>, BindError> {
     let bare = strip_host_prefix(name);
-    let mut any = false;
-    for t in p.tools.iter().filter(|t| t.names.iter().any(|n| n == bare)) {
-        any = true;
-        let Some(cond) = &t.when else {
-            return Ok(Some(t));
+    let Some(candidates) = p.plans.tools_named(&p.tools, bare) else {
+        return Ok(None);
+    };
+    for &i in candidates {
+        let (Some(t), Some(plan)) = (p.tools.get(i as usize), p.plans.tool(&p.tools, i)) else {
+            continue;
         };
-        match holds(cond, sources)? {
-            Some(true) => return Ok(Some(t)),
+        let mut ev = Eval::new(&plan.plan, sources);
+        let Some(cond) = &plan.when else {
+            return Ok(Some((t, plan, ev)));
+        };
+        match ev.holds(cond)? {
+            Some(true) => return Ok(Some((t, plan, ev))),
             Some(false) => {}
             None => {
                 return Err(BindError::NoMappingApplies {
@@ -80,49 +89,8 @@ fn choose<'p>(
             }
         }
     }
-    if any {
-        return Err(BindError::NoMappingApplies {
-            tool: name.to_string(),
-        });
-    }
-    Ok(None)
-}
-
-/// A mapping's condition: `None` when a value is null or not of the shape
-/// the test needs.
-fn holds(c: &ToolCondWire, s: &Sources<'_>) -> Result<Option<bool>, BindError> {
-    Ok(match c {
-        ToolCondWire::True(e) => match *eval(e, s)? {
-            Json::Bool(b) => Some(b),
-            _ => None,
-        },
-        ToolCondWire::Eq(a, b) => match (&*eval(a, s)?, &*eval(b, s)?) {
-            (Json::Null, _) | (_, Json::Null) => None,
-            (x, y) => Some(x == y),
-        },
-        ToolCondWire::Not(inner) => holds(inner, s)?.map(|b| !b),
-        ToolCondWire::All(v) => {
-            let mut out = Some(true);
-            for c in v {
-                match holds(c, s)? {
-                    Some(true) => {}
-                    Some(false) => return Ok(Some(false)),
-                    None => out = None,
-                }
-            }
-            out
-        }
-        ToolCondWire::Any(v) => {
-            let mut out = Some(false);
-            for c in v {
-                match holds(c, s)? {
-                    Some(false) => {}
-                    Some(true) => return Ok(Some(true)),
-                    None => out = None,
-                }
-            }
-            out
-        }
+    Err(BindError::NoMappingApplies {
+        tool: name.to_string(),
     })
 }
 
@@ -144,7 +112,7 @@ pub(crate) fn bind_tool(
         tool: Some(name),
         builtins: p.builtins,
     };
-    let Some(tool) = choose(p, name, &sources)? else {
+    let Some((tool, plan, mut ev)) = choose(p, name, sources)? else {
         return Ok(Request {
             instance: p.instance,
             action: None,
@@ -162,12 +130,13 @@ pub(crate) fn bind_tool(
         .keys()
         .find(|k| tool.args.binary_search_by(|a| a.as_str().cmp(k)).is_err());
     let mut fields = Map::new();
-    for (field, expr) in &tool.fields {
-        let v = eval(expr, &sources)?;
+    for ((field, _), &node) in tool.fields.iter().zip(plan.fields.iter()) {
+        let v = ev.value(node)?;
         if !v.is_null() {
-            fields.insert(field.clone(), v.into_owned());
+            fields.insert(field.clone(), v.clone());
         }
     }
+    drop(ev);
     let mut req = p.bind_fields(
         tool.action,
         &fields,
@@ -188,29 +157,58 @@ pub(crate) fn bind_tool(
     Ok(req)
 }
 
-/// A derived field's value, from the action's input fields as given (before
-/// binding: a wrongly typed input fails its own binding). Derivations never
-/// name raw arguments, so `one_of` cannot fail here; a builtin the program
-/// lacks can, and refuses the request.
-pub(crate) fn derive(
-    builtins: &dyn Builtins,
-    e: &ToolExprWire,
-    inputs: &Obj,
-    actor: Option<&Obj>,
-    context: Option<&Obj>,
-) -> Result<Json, BindError> {
-    let sources = Sources {
-        inputs,
-        actor,
-        context,
-        tool: None,
-        builtins,
-    };
-    Ok(eval(e, &sources)?.into_owned())
+/// An action's derived fields, evaluated from its input fields as given
+/// (before binding: a wrongly typed input fails its own binding) and the
+/// request's `actor` and `context`. Derivations never name raw arguments,
+/// so `one_of` cannot fail here; a builtin the program lacks can, and
+/// refuses the request. A subexpression several derivations share (the
+/// command line eight shell classifiers read) is evaluated once.
+pub(crate) struct Derivations<'a> {
+    slots: &'a [(usize, u32)],
+    ev: Eval<'a>,
+}
+
+impl<'a> Derivations<'a> {
+    pub(crate) fn new(
+        p: &'a Program,
+        action: u32,
+        inputs: &'a Obj,
+        actor: Option<&'a Obj>,
+        context: Option<&'a Obj>,
+    ) -> Option<Derivations<'a>> {
+        let plan = p.plans.derivations(&p.actions, action)?;
+        Some(Derivations {
+            slots: &plan.slots,
+            ev: Eval::new(
+                &plan.plan,
+                Sources {
+                    inputs,
+                    actor,
+                    context,
+                    tool: None,
+                    builtins: p.builtins,
+                },
+            ),
+        })
+    }
+
+    /// The value of the derived field in slot `slot`.
+    pub(crate) fn value(&mut self, slot: usize) -> Result<&Json, BindError> {
+        let node = self
+            .slots
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, n)| *n)
+            .ok_or_else(|| BindError::NoBuiltin {
+                builtin: "a derivation".to_string(),
+            })?;
+        self.ev.value(node)
+    }
 }
 
 /// What a mapping or derivation reads: raw arguments (a mapping) or input
 /// fields (a derivation), and the request's `actor` and `context`.
+#[derive(Clone, Copy)]
 struct Sources<'a> {
     inputs: &'a Obj,
     actor: Option<&'a Obj>,
@@ -220,54 +218,329 @@ struct Sources<'a> {
     builtins: &'a dyn Builtins,
 }
 
-/// Borrows what the request already holds (arguments, actor and context
-/// values): a command line read by eight derivations is not copied eight
-/// times.
-fn eval<'a>(e: &ToolExprWire, s: &Sources<'a>) -> Result<Cow<'a, Json>, BindError> {
-    Ok(match e {
-        ToolExprWire::Arg(name) | ToolExprWire::Input(name) => {
-            Cow::Borrowed(s.inputs.get(name).unwrap_or(&NULL))
-        }
-        ToolExprWire::Field(ns, f) => {
-            let src = if ns == "actor" { s.actor } else { s.context };
-            Cow::Borrowed(src.and_then(|m| m.get(f)).unwrap_or(&NULL))
-        }
-        ToolExprWire::Str(v) => Cow::Owned(Json::String(v.clone())),
-        ToolExprWire::Int(n) => Cow::Owned(Json::from(*n)),
-        ToolExprWire::Bool(b) => Cow::Owned(Json::Bool(*b)),
-        ToolExprWire::List(items) => Cow::Owned(Json::Array(
-            items.iter().cloned().map(Json::String).collect(),
-        )),
-        // `one_of(args.command, args.cmd)`: aliases of one field. The value
-        // of whichever was sent; both sent and different is refused, since
-        // the gate would judge one and the tool might run the other.
-        ToolExprWire::Call(Builtin::OneOf, _) => match alias(e, s)? {
-            Some((v, _)) => v,
-            None => Cow::Borrowed(&NULL),
-        },
-        ToolExprWire::Call(f, call_args) if call_args.len() <= INLINE_ARGS => {
-            let mut vals: [Cow<'a, Json>; INLINE_ARGS] =
-                std::array::from_fn(|_| Cow::Borrowed(&NULL));
-            for (slot, a) in vals.iter_mut().zip(call_args) {
-                *slot = eval(a, s)?;
+/// Expressions as a program evaluates them: every distinct subexpression of
+/// one mapping (its condition and fields) or of one action's derivations,
+/// once. Built from the bundle's expression trees on first use.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Node {
+    /// A raw argument (a mapping) or an input field (a derivation).
+    Input(Box<str>),
+    /// `actor.NAME` (true) or `context.NAME`.
+    Field(bool, Box<str>),
+    Const(Json),
+    /// `one_of(…)`: aliases of one field.
+    OneOf(Box<[u32]>),
+    Call(Builtin, Box<[u32]>),
+}
+
+impl Plan {
+    /// The node of `e`, sharing every node already there.
+    fn add(&mut self, e: &ToolExprWire) -> u32 {
+        let node = match e {
+            ToolExprWire::Arg(n) | ToolExprWire::Input(n) => Node::Input(n.as_str().into()),
+            ToolExprWire::Field(ns, f) => Node::Field(ns == "actor", f.as_str().into()),
+            ToolExprWire::Str(v) => Node::Const(Json::String(v.clone())),
+            ToolExprWire::Int(n) => Node::Const(Json::from(*n)),
+            ToolExprWire::Bool(b) => Node::Const(Json::Bool(*b)),
+            ToolExprWire::List(items) => Node::Const(Json::Array(
+                items.iter().cloned().map(Json::String).collect(),
+            )),
+            ToolExprWire::Call(Builtin::OneOf, args) => {
+                Node::OneOf(args.iter().map(|a| self.add(a)).collect())
             }
-            let refs: [&Json; INLINE_ARGS] =
-                std::array::from_fn(|i| vals.get(i).map_or(&NULL, |v| &**v));
-            Cow::Owned(call(
-                s,
-                *f,
-                refs.get(..call_args.len()).unwrap_or_default(),
-            )?)
-        }
-        ToolExprWire::Call(f, call_args) => {
-            let mut vals: Vec<Cow<'a, Json>> = Vec::with_capacity(call_args.len());
-            for a in call_args {
-                vals.push(eval(a, s)?);
+            ToolExprWire::Call(f, args) => {
+                Node::Call(*f, args.iter().map(|a| self.add(a)).collect())
             }
-            let refs: Vec<&Json> = vals.iter().map(|v| &**v).collect();
-            Cow::Owned(call(s, *f, &refs)?)
+        };
+        let at = match self.nodes.iter().position(|n| *n == node) {
+            Some(i) => i,
+            None => {
+                self.nodes.push(node);
+                self.nodes.len() - 1
+            }
+        };
+        u32::try_from(at).unwrap_or(u32::MAX)
+    }
+
+    fn cond(&mut self, c: &ToolCondWire) -> Cond {
+        match c {
+            ToolCondWire::True(e) => Cond::True(self.add(e)),
+            ToolCondWire::Eq(a, b) => Cond::Eq(self.add(a), self.add(b)),
+            ToolCondWire::Not(inner) => Cond::Not(Box::new(self.cond(inner))),
+            ToolCondWire::All(v) => Cond::All(v.iter().map(|c| self.cond(c)).collect()),
+            ToolCondWire::Any(v) => Cond::Any(v.iter().map(|c| self.cond(c)).collect()),
         }
-    })
+    }
+
+    /// The raw argument a node reads, for an error message.
+    fn describe(&self, id: u32) -> String {
+        match self.nodes.get(id as usize) {
+            Some(Node::Input(a)) => a.to_string(),
+            Some(Node::Call(_, args) | Node::OneOf(args)) => args
+                .iter()
+                .map(|a| self.describe(*a))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => "a literal".to_string(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Cond {
+    True(u32),
+    Eq(u32, u32),
+    Not(Box<Cond>),
+    All(Box<[Cond]>),
+    Any(Box<[Cond]>),
+}
+
+/// One mapping, planned: its condition and a node per field.
+#[derive(Debug)]
+pub(crate) struct ToolPlan {
+    plan: Plan,
+    when: Option<Cond>,
+    fields: Box<[u32]>,
+}
+
+/// One action's derivations, planned: a node per derived slot.
+#[derive(Debug)]
+pub(crate) struct DerivePlan {
+    plan: Plan,
+    slots: Box<[(usize, u32)]>,
+}
+
+/// The plans of a program's mappings and derivations, and its tools by
+/// name, each built on first use (a hook process decides one call: it
+/// plans one mapping and one action, not all of them).
+#[derive(Debug, Default)]
+pub(crate) struct Plans {
+    tools: Box<[OnceLock<ToolPlan>]>,
+    actions: Box<[OnceLock<Option<DerivePlan>>]>,
+    by_name: OnceLock<HashMap<Box<str>, Box<[u32]>>>,
+}
+
+impl Plans {
+    pub(crate) fn new(tools: usize, actions: usize) -> Plans {
+        Plans {
+            tools: (0..tools).map(|_| OnceLock::new()).collect(),
+            actions: (0..actions).map(|_| OnceLock::new()).collect(),
+            by_name: OnceLock::new(),
+        }
+    }
+
+    /// The mappings of the tool named `bare`, in source order.
+    fn tools_named(&self, tools: &[ToolWire], bare: &str) -> Option<&[u32]> {
+        self.by_name
+            .get_or_init(|| {
+                let mut m: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+                for (i, t) in tools.iter().enumerate() {
+                    let i = u32::try_from(i).unwrap_or(u32::MAX);
+                    for n in &t.names {
+                        let list = m.entry(n.as_str().into()).or_default();
+                        // a name listed twice in one mapping is one mapping
+                        if list.last() != Some(&i) {
+                            list.push(i);
+                        }
+                    }
+                }
+                m.into_iter().map(|(k, v)| (k, v.into())).collect()
+            })
+            .get(bare)
+            .map(|v| &**v)
+    }
+
+    fn tool(&self, tools: &[ToolWire], i: u32) -> Option<&ToolPlan> {
+        let t = tools.get(i as usize)?;
+        Some(self.tools.get(i as usize)?.get_or_init(|| {
+            let mut plan = Plan::default();
+            let when = t.when.as_ref().map(|c| plan.cond(c));
+            let fields = t.fields.iter().map(|(_, e)| plan.add(e)).collect();
+            ToolPlan { plan, when, fields }
+        }))
+    }
+
+    fn derivations(&self, actions: &[ActionRt], action: u32) -> Option<&DerivePlan> {
+        let a = actions.get(action as usize)?;
+        self.actions
+            .get(action as usize)?
+            .get_or_init(|| {
+                let mut plan = Plan::default();
+                let slots = a
+                    .slots
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, f)| f.derive.as_deref().map(|e| (i, plan.add(e))))
+                    .collect();
+                Some(DerivePlan { plan, slots })
+            })
+            .as_ref()
+    }
+}
+
+/// A node's value during one evaluation.
+enum Slot<'a> {
+    Todo,
+    Val(Cow<'a, Json>),
+    /// A `one_of` is the value of the alias that supplied it.
+    Same(u32),
+}
+
+/// The evaluation of one plan for one request: each node at most once.
+/// Values the request already holds (arguments, actor and context values)
+/// are borrowed, not copied.
+pub(crate) struct Eval<'a> {
+    plan: &'a Plan,
+    s: Sources<'a>,
+    memo: Vec<Slot<'a>>,
+}
+
+impl<'a> Eval<'a> {
+    fn new(plan: &'a Plan, s: Sources<'a>) -> Eval<'a> {
+        Eval {
+            plan,
+            s,
+            memo: (0..plan.nodes.len()).map(|_| Slot::Todo).collect(),
+        }
+    }
+
+    /// The value of a node, computed now if it was not.
+    fn value(&mut self, id: u32) -> Result<&Json, BindError> {
+        self.ensure(id)?;
+        Ok(self.get(id))
+    }
+
+    /// A computed node's value (null for one never computed).
+    fn get(&self, mut id: u32) -> &Json {
+        loop {
+            match self.memo.get(id as usize) {
+                Some(Slot::Val(v)) => return v,
+                Some(Slot::Same(to)) => id = *to,
+                _ => return &NULL,
+            }
+        }
+    }
+
+    fn ensure(&mut self, id: u32) -> Result<(), BindError> {
+        if !matches!(self.memo.get(id as usize), Some(Slot::Todo)) {
+            return Ok(());
+        }
+        let plan = self.plan;
+        let s = self.s;
+        let slot = match plan.nodes.get(id as usize) {
+            None => Slot::Val(Cow::Borrowed(&NULL)),
+            Some(Node::Input(name)) => {
+                Slot::Val(Cow::Borrowed(s.inputs.get(&**name).unwrap_or(&NULL)))
+            }
+            Some(Node::Field(actor, f)) => {
+                let src = if *actor { s.actor } else { s.context };
+                Slot::Val(Cow::Borrowed(
+                    src.and_then(|m| m.get(&**f)).unwrap_or(&NULL),
+                ))
+            }
+            Some(Node::Const(v)) => Slot::Val(Cow::Borrowed(v)),
+            // `one_of(args.command, args.cmd)`: aliases of one field. The
+            // value of whichever was sent; both sent and different is
+            // refused, since the gate would judge one and the tool might
+            // run the other.
+            Some(Node::OneOf(_)) => match self.alias(id)? {
+                Some(by) => Slot::Same(by),
+                None => Slot::Val(Cow::Borrowed(&NULL)),
+            },
+            Some(Node::Call(f, args)) => {
+                for a in args.iter() {
+                    self.ensure(*a)?;
+                }
+                let v = if args.len() <= INLINE_ARGS {
+                    let refs: [&Json; INLINE_ARGS] =
+                        std::array::from_fn(|i| args.get(i).map_or(&NULL, |a| self.get(*a)));
+                    call(&s, *f, refs.get(..args.len()).unwrap_or_default())?
+                } else {
+                    let refs: Vec<&Json> = args.iter().map(|a| self.get(*a)).collect();
+                    call(&s, *f, &refs)?
+                };
+                Slot::Val(Cow::Owned(v))
+            }
+        };
+        if let Some(m) = self.memo.get_mut(id as usize) {
+            *m = slot;
+        }
+        Ok(())
+    }
+
+    /// The node that supplies an alias expression's value (null: none),
+    /// checking that every alias sent agrees.
+    fn alias(&mut self, id: u32) -> Result<Option<u32>, BindError> {
+        let Some(Node::OneOf(args)) = self.plan.nodes.get(id as usize) else {
+            self.ensure(id)?;
+            return Ok((!self.get(id).is_null()).then_some(id));
+        };
+        let mut found: Option<u32> = None;
+        for a in args.iter() {
+            let Some(by) = self.alias(*a)? else {
+                continue;
+            };
+            match found {
+                None => found = Some(by),
+                Some(prev) if self.get(prev) == self.get(by) => {}
+                Some(prev) => {
+                    return Err(BindError::DisagreeingArguments {
+                        tool: self.s.tool.unwrap_or("").to_string(),
+                        first: self.plan.describe(prev),
+                        second: self.plan.describe(by),
+                    })
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// A mapping's condition: `None` when a value is null or not of the
+    /// shape the test needs.
+    fn holds(&mut self, c: &Cond) -> Result<Option<bool>, BindError> {
+        Ok(match c {
+            Cond::True(e) => match self.value(*e)? {
+                Json::Bool(b) => Some(*b),
+                _ => None,
+            },
+            Cond::Eq(a, b) => {
+                self.ensure(*a)?;
+                self.ensure(*b)?;
+                match (self.get(*a), self.get(*b)) {
+                    (Json::Null, _) | (_, Json::Null) => None,
+                    (x, y) => Some(x == y),
+                }
+            }
+            Cond::Not(inner) => self.holds(inner)?.map(|b| !b),
+            Cond::All(v) => {
+                let mut out = Some(true);
+                for c in v.iter() {
+                    match self.holds(c)? {
+                        Some(true) => {}
+                        Some(false) => return Ok(Some(false)),
+                        None => out = None,
+                    }
+                }
+                out
+            }
+            Cond::Any(v) => {
+                let mut out = Some(false);
+                for c in v.iter() {
+                    match self.holds(c)? {
+                        Some(false) => {}
+                        Some(true) => return Ok(Some(true)),
+                        None => out = None,
+                    }
+                }
+                out
+            }
+        })
+    }
 }
 
 fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Json, BindError> {
@@ -276,47 +549,4 @@ fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Json, BindError> 
         .ok_or_else(|| BindError::NoBuiltin {
             builtin: f.name().to_string(),
         })
-}
-
-/// The value of an alias expression and the expression that supplied it
-/// (named only when two disagree).
-fn alias<'a, 'e>(
-    e: &'e ToolExprWire,
-    s: &Sources<'a>,
-) -> Result<Option<(Cow<'a, Json>, &'e ToolExprWire)>, BindError> {
-    let ToolExprWire::Call(f, args) = e else {
-        let v = eval(e, s)?;
-        return Ok((!v.is_null()).then_some((v, e)));
-    };
-    if *f != Builtin::OneOf {
-        let v = eval(e, s)?;
-        return Ok((!v.is_null()).then_some((v, e)));
-    }
-    let mut found: Option<(Cow<'a, Json>, &'e ToolExprWire)> = None;
-    for a in args {
-        let Some((v, by)) = alias(a, s)? else {
-            continue;
-        };
-        match &found {
-            None => found = Some((v, by)),
-            Some((prev, _)) if *prev == v => {}
-            Some((_, prev_by)) => {
-                return Err(BindError::DisagreeingArguments {
-                    tool: s.tool.unwrap_or("").to_string(),
-                    first: describe(prev_by),
-                    second: describe(by),
-                })
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// The raw argument an expression reads, for an error message.
-fn describe(e: &ToolExprWire) -> String {
-    match e {
-        ToolExprWire::Arg(a) | ToolExprWire::Input(a) => a.clone(),
-        ToolExprWire::Call(_, args) => args.iter().map(describe).collect::<Vec<_>>().join(", "),
-        _ => "a literal".to_string(),
-    }
 }

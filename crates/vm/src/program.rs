@@ -171,6 +171,9 @@ pub struct Program {
     /// a session store's history survives a policy swap that keeps it.
     pub(crate) agg_keys: Box<[u64]>,
     pub(crate) tools: Vec<ToolWire>,
+    /// The mappings and derivations as they are evaluated, each planned
+    /// on first use.
+    pub(crate) plans: crate::normalize::Plans,
     /// The classifiers tool mappings and derivations call (none until
     /// [`Program::with_builtins`]).
     pub(crate) builtins: &'static dyn crate::normalize::Builtins,
@@ -569,6 +572,7 @@ impl Program {
             .collect();
 
         let bind = crate::request::BindTables::new(&actions, &namespaces);
+        let actions_len = actions.len();
         Ok(Program {
             bind,
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
@@ -607,6 +611,7 @@ impl Program {
                 .map(|a| aggregate_identity(&a.text))
                 .collect(),
             aggregates: w.aggregates,
+            plans: crate::normalize::Plans::new(w.tools.len(), actions_len),
             tools: w.tools,
             builtins: &crate::normalize::NoBuiltins,
         })

@@ -776,6 +776,7 @@ impl Program {
         let empty = Obj::new();
         b.finish(
             self,
+            action,
             t,
             args.as_ref().unwrap_or(&empty),
             actor.as_ref(),
@@ -851,7 +852,7 @@ impl Program {
                 b.set(a.own_fields + base + pos, self.bind_raw(f, Raw::of(v)?)?)?;
             }
         }
-        b.finish(self, t, args, actor, context)
+        b.finish(self, action, t, args, actor, context)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -934,18 +935,26 @@ impl Program {
                 }
             }
         }
-        for f in own {
-            let value = match &f.derive {
-                None => self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?,
-                Some(d) => {
-                    let v = crate::normalize::derive(self.builtins, d, args, actor, context)?;
+        let mut derivations =
+            crate::normalize::Derivations::new(self, action, args, actor, context);
+        for (i, f) in own.iter().enumerate() {
+            let value = match (&f.derive, derivations.as_mut()) {
+                (None, _) => self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?,
+                (Some(_), None) => {
+                    return Err(BindError::Underivable {
+                        action: a.name.to_string(),
+                        field: f.name.to_string(),
+                    })
+                }
+                (Some(_), Some(d)) => {
+                    let v = d.value(i)?;
                     if v.is_null() && !f.optional {
                         return Err(BindError::Underivable {
                             action: a.name.to_string(),
                             field: f.name.to_string(),
                         });
                     }
-                    self.bind_value(f, Some(&v), &a.name, &f.name)?
+                    self.bind_value(f, Some(v), &a.name, &f.name)?
                 }
             };
             slots.push(value);
@@ -1320,6 +1329,7 @@ impl<'p, 'f> Slots<'p, 'f> {
     fn finish(
         self,
         p: &Program,
+        action: u32,
         t: &ActionTable,
         args: &Obj,
         actor: Option<&Obj>,
@@ -1329,18 +1339,21 @@ impl<'p, 'f> Slots<'p, 'f> {
             return None;
         }
         let mut derived = t.derived;
+        if derived == 0 {
+            return Some(());
+        }
+        let mut d = crate::normalize::Derivations::new(p, action, args, actor, context)?;
         while derived != 0 {
             let i = derived.trailing_zeros() as usize;
             derived &= derived - 1;
             let f = self.a.slots.get(i)?;
             // A derivation that fails (a classifier missing) falls back to
             // the exact path, which reports it.
-            let v = crate::normalize::derive(p.builtins, f.derive.as_ref()?, args, actor, context)
-                .ok()?;
+            let v = d.value(i).ok()?;
             if v.is_null() && !f.optional {
                 return None;
             }
-            *self.slots.get_mut(i)? = p.bind_value(f, Some(&v), "", "").ok()?;
+            *self.slots.get_mut(i)? = p.bind_value(f, Some(v), "", "").ok()?;
         }
         Some(())
     }
