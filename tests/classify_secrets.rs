@@ -471,8 +471,8 @@ fn everyday() -> Vec<Case> {
             "ann@acme.com",
             "creds",
             "password: hunter2",
-            a,
-            "a secret to a colleague stays in the org (the email policy's line)",
+            "escalate",
+            "a secret to a colleague: a person decides (chat refuses secrets outright)",
         ),
         case(
             "outlook_send",

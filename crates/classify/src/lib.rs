@@ -341,6 +341,9 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
             (Json::Null, v) | (v, Json::Null) => v,
             _ => Json::Null,
         },
+        // No headers given is not "no headers sent": the executor may add
+        // its own (absent stays absent, and the policy reads it strictly).
+        (B::Keys, [Json::Null]) => Json::Null,
         (B::Keys, [v]) => keys(v).map(list).unwrap_or(Json::Null),
         // No header list at all (a canonical request that does not say):
         // unknown, so the policy's reading of absence applies.
@@ -482,7 +485,14 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         }
         // What a read or a search must not expose: a CI workflow or a hook
         // runs code when written but holds no secret.
-        (B::SecretPath, [Json::String(p)]) => Json::Bool(paths::contains_secret(p, None)),
+        // A relative path is read from the workspace: `..` from
+        // /home/u/proj is the home directory.
+        (B::SecretPath, [Json::String(p), ws]) => {
+            Json::Bool(paths::contains_secret(p, ws.as_str()))
+        }
+        (B::GlobBase, [Json::String(p), Json::String(pat)]) => {
+            Json::String(paths::glob_base(p, pat))
+        }
         (B::UrlHost, [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         (B::HostScope, [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())
@@ -625,13 +635,27 @@ mod tests {
         );
         assert_eq!(c("outside_workspace", &[json!("/w/a"), json!("/w")]), false);
         assert_eq!(c("sensitive_path", &[json!("~/.ssh/id_rsa")]), true);
-        assert_eq!(c("secret_path", &[json!("~/.ssh/id_rsa")]), true);
+        assert_eq!(
+            c("secret_path", &[json!("~/.ssh/id_rsa"), json!(null)]),
+            true
+        );
+        assert_eq!(
+            c("secret_path", &[json!("../.."), json!("/home/u/proj")]),
+            true
+        );
+        assert_eq!(
+            c("secret_path", &[json!("src"), json!("/home/u/proj")]),
+            false
+        );
         assert_eq!(
             c("sensitive_path", &[json!(".github/workflows/ci.yml")]),
             true
         );
         assert_eq!(
-            c("secret_path", &[json!(".github/workflows/ci.yml")]),
+            c(
+                "secret_path",
+                &[json!(".github/workflows/ci.yml"), json!("/w")]
+            ),
             false
         );
         assert_eq!(

@@ -123,10 +123,13 @@ fn segments(path: &str, base: Option<&str>) -> Vec<String> {
             p = format!("~{rest}");
         }
     }
-    let relative = !p.starts_with('/') && !p.starts_with('~') && !p.starts_with('$');
+    let mut relative = !p.starts_with('/') && !p.starts_with('~') && !p.starts_with('$');
     if relative {
         if let Some(b) = base.filter(|b| b.starts_with('/') || b.starts_with('~')) {
+            // joined to an absolute base, the path is absolute: `..` from
+            // /home/u/proj is the home directory, folded as `~`
             p = format!("{}/{p}", b.to_lowercase().trim_end_matches('/'));
+            relative = false;
         }
     }
     let mut parts: Vec<&str> = p.split('/').collect();
@@ -160,11 +163,17 @@ fn segments(path: &str, base: Option<&str>) -> Vec<String> {
     if home {
         out.drain(..2);
         out.insert(0, "~".into());
+    } else if !relative && out.first().is_some_and(|f| f == "root") {
+        // root's home directory, judged as any home: its keys, history
+        // and start-up files are secrets, a project under it is not
+        out.remove(0);
+        out.insert(0, "~".into());
     }
     if !relative && out.first().is_some_and(|f| f == "private") {
         out.remove(0);
     }
-    if !relative && out.first().is_some_and(|f| f != "~") {
+    // `/` itself is `[""]`, the root, not the empty relative path
+    if !relative && out.first().is_none_or(|f| f != "~") {
         out.insert(0, String::new());
     }
     out
@@ -384,7 +393,6 @@ const SYSTEM_SECRET: &[&str] = &[
     "/dev/kmem",
     "/dev/port",
     "/proc/kcore",
-    "/root",
     "/library/keychains",
 ];
 
@@ -544,6 +552,52 @@ fn concerning_in(path: &str, base: Option<&str>, concern: Concern) -> bool {
         || percent_decode(path).is_some_and(|d| concerning_segments(&segments(&d, base), concern))
 }
 
+/// Where a file-name glob searches: `path` joined with the pattern's
+/// leading literal directories. An absolute pattern (`/home/*/.ssh/*`,
+/// `~/.aws/*`) searches where it points, not under `path`, and one that
+/// climbs (`../../**`) above it; `/` (anywhere) when a brace alternative
+/// may begin a path of its own (`{/etc,~}/*`) or a `..` follows a
+/// wildcard (`*/../../x`).
+pub fn glob_base(path: &str, pattern: &str) -> String {
+    let pat = pattern.trim().replace('\\', "/");
+    let wild = |s: &str| s.contains(['*', '?', '[', '{']);
+    if ["{/", ",/", "{~", ",~", "{$", ",$", "{..", ",.."]
+        .iter()
+        .any(|w| pat.contains(w))
+    {
+        return "/".to_string();
+    }
+    let segs: Vec<&str> = pat.split('/').collect();
+    let first_wild = segs.iter().position(|s| wild(s));
+    if let Some(w) = first_wild {
+        if segs.iter().skip(w).any(|s| *s == "..") {
+            return "/".to_string();
+        }
+    }
+    // the literal directories: up to the first wildcard, never the last
+    // segment (the name matched)
+    let end = first_wild.unwrap_or(segs.len().saturating_sub(1));
+    let literal = segs.get(..end).unwrap_or(&[]).join("/");
+    let absolute = pat.starts_with('/')
+        || pat.starts_with('~')
+        || pat.starts_with('$')
+        || pat.get(1..3) == Some(":/");
+    if absolute {
+        return if literal.is_empty() {
+            "/".to_string()
+        } else {
+            literal
+        };
+    }
+    let path = path.trim();
+    let path = if path.is_empty() { "." } else { path };
+    if literal.is_empty() {
+        path.to_string()
+    } else {
+        format!("{}/{literal}", path.trim_end_matches('/'))
+    }
+}
+
 /// Whether a path with a glob or substitution in it could name a secret
 /// (a read's question): it lies in a home directory, `/etc`, `/proc` or
 /// `/root`, a substitution decides it, or a globbed segment could be a
@@ -610,6 +664,9 @@ fn contains(path: &str, base: Option<&str>, concern: Concern) -> bool {
                 | ["~", ".git"]
         ) || strs.ends_with(&[".git"])
             || github
+            // `..`, `../..` from a base not known: any folder above, a
+            // home directory among them
+            || (!strs.is_empty() && strs.iter().all(|s| *s == ".."))
             || strs.first() == Some(&"$home")
     };
     check(path) || percent_decode(path).is_some_and(|d| check(&d))
@@ -654,7 +711,8 @@ mod tests {
             "~/.bashrc",
             "certs/server.key",
             "/home/u/.kube/config",
-            "/root/x",
+            "/root/.ssh/id_rsa",
+            "/root/.bash_history",
             "~/.git-credentials",
         ] {
             assert!(sensitive(p), "{p}");
@@ -701,6 +759,47 @@ mod tests {
         assert!(contains_sensitive("/home/dev", None));
         assert!(!contains_sensitive("src", Some("/work/proj")));
         assert!(outside("%2e%2e/x", Some("/work/proj")));
+    }
+
+    /// A glob searches where its pattern points: an absolute pattern or
+    /// one that climbs is not a search of the folder it was given.
+    #[test]
+    fn globs_search_where_they_point() {
+        assert_eq!(glob_base(".", "**/*.rs"), ".");
+        assert_eq!(glob_base("/work/proj", "src/**/*.rs"), "/work/proj/src");
+        assert_eq!(glob_base("/work/proj", "src/main.rs"), "/work/proj/src");
+        assert_eq!(glob_base(".", "/home/*/.ssh/*"), "/home");
+        assert_eq!(glob_base(".", "~/.aws/*"), "~/.aws");
+        assert_eq!(glob_base("/work/proj", "../../**"), "/work/proj/../..");
+        assert_eq!(glob_base(".", "{/etc,src}/*"), "/");
+        assert_eq!(glob_base(".", "src/*/../../../etc/*"), "/");
+        assert_eq!(glob_base(".", "/*"), "/");
+        assert_eq!(glob_base("", "*.{ts,tsx}"), ".");
+        assert!(contains_secret(&glob_base(".", "/home/*/.ssh/*"), None));
+        assert!(contains_secret(&glob_base("/", "**/.env*"), None));
+        assert!(!contains_secret(
+            &glob_base("/work/proj", "src/**/*.rs"),
+            None
+        ));
+        // the root itself holds every secret
+        assert!(contains_secret("/", None));
+        assert!(contains_sensitive("/", None));
+        assert!(!contains_secret(".", Some("/work/proj")));
+        // a relative path climbs from its base
+        assert!(contains_secret("..", Some("/home/u/proj")));
+        assert!(contains_secret("../..", Some("/work/proj")));
+        assert!(contains_sensitive("../../etc", Some("/work/proj")));
+        assert!(!contains_secret("../other", Some("/work/proj")));
+        // without a base, a folder above could be a home directory
+        assert!(contains_secret("..", None));
+        assert!(contains_secret("./../..", None));
+        assert!(!contains_secret("../other", None));
+        assert!(!contains_secret("../README.md", None));
+        // an agent running as root works in /root/proj like anyone in ~/proj
+        assert!(!secret_in("src/main.rs", Some("/root/proj")));
+        assert!(!contains_secret(".", Some("/root/proj")));
+        assert!(contains_secret("..", Some("/root/proj")));
+        assert!(contains_secret("/root", None));
     }
 
     /// A read asks only whether the file is a secret: the CI workflow an

@@ -201,7 +201,8 @@ builtins! {
     GitPushRemote = 45, "git_push_remote", (cmd: Text) -> Text;
     GitPushForce = 46, "git_push_force", (cmd: Text) -> Bool;
     SqlMayDropTable = 47, "sql_may_drop_table", (sql: Text, engine: Text) -> Bool;
-    SecretPath = 48, "secret_path", (path: Text) -> Bool;
+    SecretPath = 48, "secret_path", (path: Text, workspace: Text) -> Bool;
+    GlobBase = 49, "glob_base", (path: Text, pattern: Text) -> Text;
 }
 
 impl Builtin {
