@@ -1609,3 +1609,17 @@ proptest! {
         let _ = a.kind();
     }
 }
+
+/// An attacker's megabyte of commands is decided in bounded time and
+/// memory, and never allowed: 400,000 `true;` would be 400,000 parsed
+/// commands, each with its own allocations. (How fast is a bench's
+/// business; here: it is unknown, so a person decides.)
+#[test]
+fn a_megabyte_of_commands_is_unknown_not_parsed_forever() {
+    let line = "true;".repeat(200_000);
+    let d = bash(&line);
+    assert_eq!(verdict(&d), "escalate", "{}", d["reason"]);
+    // a long but ordinary script still reads as what it is
+    let script = "echo a; ".repeat(500);
+    assert_eq!(verdict(&bash(&script)), "allow");
+}

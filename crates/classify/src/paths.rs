@@ -4,6 +4,11 @@
 //! Paths are resolved lexically (`.` and `..` folded); symlinks cannot be
 //! followed from here, which the embedding should do before it calls.
 
+/// Longer paths than the kernel takes (`PATH_MAX`): no such file can be
+/// opened, and judging one would cost time linear in an attacker's
+/// megabyte — each answer here takes the strict side instead.
+const MAX_PATH: usize = 4096;
+
 /// Folds `.` and `..`; `None` when `..` climbs above the root it starts at.
 fn fold(parts: &[&str]) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
@@ -62,6 +67,9 @@ fn percent_decode(p: &str) -> Option<String> {
 /// scratch space and count as inside. A percent-encoded path is outside
 /// when either reading of it is.
 pub fn outside(path: &str, workspace: Option<&str>) -> bool {
+    if path.len() > MAX_PATH {
+        return true;
+    }
     outside_raw(path, workspace) || percent_decode(path).is_some_and(|d| outside_raw(&d, workspace))
 }
 
@@ -548,6 +556,9 @@ pub fn secret_in(path: &str, base: Option<&str>) -> bool {
 }
 
 fn concerning_in(path: &str, base: Option<&str>, concern: Concern) -> bool {
+    if path.len() > MAX_PATH {
+        return true;
+    }
     concerning_segments(&segments(path, base), concern)
         || percent_decode(path).is_some_and(|d| concerning_segments(&segments(&d, base), concern))
 }
@@ -559,6 +570,9 @@ fn concerning_in(path: &str, base: Option<&str>, concern: Concern) -> bool {
 /// may begin a path of its own (`{/etc,~}/*`) or a `..` follows a
 /// wildcard (`*/../../x`).
 pub fn glob_base(path: &str, pattern: &str) -> String {
+    if pattern.len() > MAX_PATH || path.len() > MAX_PATH {
+        return "/".to_string();
+    }
     let pat = pattern.trim().replace('\\', "/");
     let wild = |s: &str| s.contains(['*', '?', '[', '{']);
     if ["{/", ",/", "{~", ",~", "{$", ",$", "{..", ",.."]
@@ -603,6 +617,9 @@ pub fn glob_base(path: &str, pattern: &str) -> String {
 /// `/root`, a substitution decides it, or a globbed segment could be a
 /// dotfile.
 pub fn glob_may_be_secret(path: &str) -> bool {
+    if path.len() > MAX_PATH {
+        return true;
+    }
     if path.contains("$(") || path.contains('`') {
         return true;
     }
@@ -641,6 +658,9 @@ pub fn contains_secret(path: &str, base: Option<&str>) -> bool {
 }
 
 fn contains(path: &str, base: Option<&str>, concern: Concern) -> bool {
+    if path.len() > MAX_PATH {
+        return true;
+    }
     let check = |p: &str| {
         let segs = segments(p, base);
         if concerning_segments(&segs, concern) {
@@ -790,6 +810,11 @@ mod tests {
         assert!(contains_secret("../..", Some("/work/proj")));
         assert!(contains_sensitive("../../etc", Some("/work/proj")));
         assert!(!contains_secret("../other", Some("/work/proj")));
+        // longer than any path the kernel opens: the strict answer
+        let long = "a/".repeat(3000);
+        assert!(secret_in(&long, None) && contains_secret(&long, None));
+        assert!(outside(&long, Some("/work/proj")));
+        assert_eq!(glob_base(".", &format!("{long}*")), "/");
         // without a base, a folder above could be a home directory
         assert!(contains_secret("..", None));
         assert!(contains_secret("./../..", None));

@@ -12,6 +12,8 @@
 
 /// Deepest nesting of substitutions and subshells parsed.
 pub const MAX_DEPTH: usize = 48;
+/// Simple commands on one line beyond this: the line is unknown.
+pub const MAX_COMMANDS: usize = 2048;
 
 /// One shell word after quote removal.
 #[derive(Clone, Debug, Default)]
@@ -142,7 +144,10 @@ impl P<'_> {
             ..Cmd::default()
         };
         loop {
-            if self.depth > MAX_DEPTH {
+            // Too deep, or more commands than any agent's line holds (a
+            // megabyte of `a;` is 400,000 of them): the line is unknown,
+            // decided in bounded time and memory.
+            if self.depth > MAX_DEPTH || self.out.cmds.len() > MAX_COMMANDS {
                 self.out.malformed = true;
                 self.i = self.s.len();
             }
