@@ -75,6 +75,16 @@ const EVERY_ENGINE: &[Engine] = &[
     Engine::MsSql,
 ];
 
+type Last = Option<(Option<Engine>, std::rc::Rc<str>, Option<Removal>)>;
+
+thread_local! {
+    /// The last text read: a mapping asks three questions of one
+    /// statement (`sql_removal`, `sql_removed_tables`,
+    /// `sql_removal_cascade`), and each reading tokenizes it in up to four
+    /// grammars.
+    static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) };
+}
+
 /// `src` is exactly one table removal in every reading (see the module).
 pub fn table_removal(src: &str, engine: Option<Engine>) -> Option<Removal> {
     // Every call of a SQL tool asks: a text that does not begin with the
@@ -88,6 +98,20 @@ pub fn table_removal(src: &str, engine: Option<Engine>) -> Option<Removal> {
     if !(starts("DROP") || starts("TRUNCATE")) || src.len() > sql::max_len(engine) {
         return None;
     }
+    let hit = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .and_then(|(e, text, r)| (*e == engine && **text == *src).then(|| r.clone()))
+    });
+    if let Some(r) = hit {
+        return r;
+    }
+    let r = table_removal_uncached(src, engine);
+    LAST.with(|l| *l.borrow_mut() = Some((engine, src.into(), r.clone())));
+    r
+}
+
+fn table_removal_uncached(src: &str, engine: Option<Engine>) -> Option<Removal> {
     let engines: &[Engine] = match &engine {
         Some(e) => std::slice::from_ref(e),
         None => EVERY_ENGINE,
