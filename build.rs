@@ -6,8 +6,12 @@
 //! (docs/integrations.md#speed). Only the binary: the library, tests and
 //! the Python extension are built as before.
 fn main() {
-    let target = std::env::var("TARGET").unwrap_or_default();
-    if target.contains("linux") && !target.contains("musl") {
+    // Linux with glibc (the target's C compiler is the linker and takes
+    // `-no-pie`); elsewhere — Android requires PIE, musl and macOS link
+    // differently — the default stays.
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if os == "linux" && env == "gnu" {
         println!("cargo:rustc-link-arg-bin=permit0=-no-pie");
     }
     println!("cargo:rerun-if-changed=build.rs");
