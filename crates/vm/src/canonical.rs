@@ -322,7 +322,7 @@ impl Program {
         top.str("action", &a.name);
         let mut slot = 0usize;
         let mut args = Object::new();
-        for f in a.slots.get(..a.own_fields)? {
+        for f in a.slots.own() {
             // A derived field is a function of the inputs and the context,
             // both in the form: leaving it out keeps the form a request
             // that binds again without a taint.

@@ -73,11 +73,54 @@ pub struct FieldMeta {
     pub derive: Option<Box<wire::ToolExprWire>>,
 }
 
+/// An action's slots: its own fields, then every namespace field. The
+/// namespace fields are one list shared by every action of the program
+/// (a refcount per action, not a copy of each field per action: the
+/// stdlib's 271 actions repeat 17 of them, and a program is built on
+/// every `permit0 hook` call).
+#[derive(Debug)]
+pub(crate) struct FieldSlots {
+    own: Box<[FieldMeta]>,
+    shared: std::sync::Arc<[FieldMeta]>,
+}
+
+impl FieldSlots {
+    pub fn len(&self) -> usize {
+        self.own.len() + self.shared.len()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&FieldMeta> {
+        match self.own.get(i) {
+            Some(f) => Some(f),
+            None => self.shared.get(i.checked_sub(self.own.len())?),
+        }
+    }
+
+    /// The action's own fields (slots `0..own_fields`).
+    pub fn own(&self) -> &[FieldMeta] {
+        &self.own
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldMeta> {
+        self.own.iter().chain(self.shared.iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a FieldSlots {
+    type Item = &'a FieldMeta;
+    type IntoIter =
+        std::iter::Chain<std::slice::Iter<'a, FieldMeta>, std::slice::Iter<'a, FieldMeta>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.own.iter().chain(self.shared.iter())
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct ActionRt {
     pub name: Box<str>,
     /// The action's own fields, then every namespace field.
-    pub slots: Vec<FieldMeta>,
+    pub slots: FieldSlots,
     pub own_fields: usize,
     pub flags: FlagSet,
     pub amps: Amps,
@@ -390,7 +433,7 @@ impl Program {
         let context_tenant = ns_offset("context", "tenant");
         let actor_id = ns_offset("actor", "id");
         crate::aggregates::check_scopes(&w)?;
-        let ns_fields: Vec<FieldMeta> = namespaces
+        let ns_fields: std::sync::Arc<[FieldMeta]> = namespaces
             .iter()
             .flat_map(|(_, f)| f.iter().cloned())
             .collect();
@@ -440,10 +483,11 @@ impl Program {
         }
         let mut actions = Vec::with_capacity(wire_actions.len());
         for a in wire_actions {
-            let mut slots: Vec<FieldMeta> = Vec::with_capacity(a.fields.len() + ns_fields.len());
-            slots.extend(a.fields.into_iter().map(field));
-            let own_fields = slots.len();
-            slots.extend(ns_fields.iter().cloned());
+            let slots = FieldSlots {
+                own: a.fields.into_iter().map(field).collect(),
+                shared: ns_fields.clone(),
+            };
+            let own_fields = slots.own().len();
             let flags = FlagSet(a.primary_flags | a.secondary_flags);
             if flags.0 >> 9 != 0 {
                 return Err(bad(format!("action `{}` has unknown flag bits", a.name)));
@@ -495,9 +539,7 @@ impl Program {
             let scope_uses = w
                 .scopes
                 .iter()
-                .map(|sc| {
-                    crate::aggregates::ScopeUse::of(sc, slots.get(..own_fields).unwrap_or(&[]))
-                })
+                .map(|sc| crate::aggregates::ScopeUse::of(sc, slots.own()))
                 .collect();
             actions.push(ActionRt {
                 name: a.name.into_boxed_str(),
@@ -823,11 +865,7 @@ impl Program {
     pub fn field_slot(&self, action: u32, path: &str) -> Option<usize> {
         let a = self.actions.get(action as usize)?;
         match path.split_once('.') {
-            None => a
-                .slots
-                .get(..a.own_fields)?
-                .iter()
-                .position(|f| &*f.name == path),
+            None => a.slots.own().iter().position(|f| &*f.name == path),
             Some((ns, field)) => {
                 let mut base = a.own_fields;
                 for (name, fields) in &self.namespaces {

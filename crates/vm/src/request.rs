@@ -741,7 +741,7 @@ impl Program {
                 continue;
             }
             let (fields, base) = match src {
-                Src::Args => (a.slots.get(..a.own_fields)?, 0),
+                Src::Args => (a.slots.own(), 0),
                 _ => {
                     let (n, base) = self.bind.namespace(src)?;
                     (self.namespaces.get(n)?.1.as_slice(), a.own_fields + base)
@@ -829,7 +829,7 @@ impl Program {
             return None;
         }
         let mut b = Slots::new(a, out);
-        let own = a.slots.get(..a.own_fields)?;
+        let own = a.slots.own();
         let mut hint = 0;
         for (key, v) in args {
             let pos = field_at(own, key, hint)?;
@@ -915,7 +915,7 @@ impl Program {
             return Err(BindError::NoAction);
         };
         let mut slots: Vec<Value> = Vec::with_capacity(a.slots.len());
-        let own = a.slots.get(..a.own_fields).unwrap_or(&[]);
+        let own = a.slots.own();
         let mut taint = None;
         for key in args.keys() {
             match own.iter().find(|f| *f.name == **key) {
