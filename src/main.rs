@@ -20,12 +20,6 @@ macro_rules! out {
 mod cmd;
 mod render;
 
-/// The binary binds raw calls and serves requests with many short-lived
-/// allocations (parsed JSON, classifier results): mimalloc serves them
-/// faster than the system allocator. A library embedding keeps its own.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
