@@ -1,6 +1,8 @@
 //! The HTTP API under `/v1` (docs/server.md; `GET /v1/openapi.json`).
 
-use crate::db::{deferred, Answer, Approval, DbError, Grant, KeyInfo, NewApproval, NewDecision, Role};
+use crate::db::{
+    deferred, Answer, Approval, DbError, Grant, KeyInfo, NewApproval, NewDecision, Role,
+};
 use crate::{store, App};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -463,17 +465,17 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
         let explanation = explained.json.get("explain").cloned();
         let (queued, more) = deferred(|| {
             app.db.insert_approval(&NewApproval {
-            tenant: &key.tenant,
-            request: req,
-            outcome: &v,
-            explanation: explanation.as_ref(),
-            action: outcome.action.as_deref(),
-            action_digest: outcome.action_digest.as_deref(),
-            session,
-            actor,
-            agent_key: &key.id,
-            now_ms: now,
-            audit,
+                tenant: &key.tenant,
+                request: req,
+                outcome: &v,
+                explanation: explanation.as_ref(),
+                action: outcome.action.as_deref(),
+                action_digest: outcome.action_digest.as_deref(),
+                session,
+                actor,
+                agent_key: &key.id,
+                now_ms: now,
+                audit,
             })
         });
         groups.extend(more);

@@ -8,10 +8,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -102,6 +102,23 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX decisions_by_session ON decisions (tenant, session, seq);
     CREATE INDEX decisions_by_time ON decisions (tenant, time_ms);",
+    // 2: session entries keyed by a plain rowid, not AUTOINCREMENT: each
+    // insert no longer also writes `sqlite_sequence` (one page less in
+    // every decision's commit). A new entry still gets a seq above every
+    // entry kept, so a scope's entries stay in order; a seq freed by a
+    // prune may be used again, which nothing reads. The entries are
+    // copied over once, when a data directory of schema 1 is opened.
+    "CREATE TABLE session_entries_2 (
+        seq INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        time_ms INTEGER,
+        contributions BLOB NOT NULL
+    );
+    INSERT INTO session_entries_2 (seq, scope, time_ms, contributions)
+        SELECT seq, scope, time_ms, contributions FROM session_entries ORDER BY seq;
+    DROP TABLE session_entries;
+    ALTER TABLE session_entries_2 RENAME TO session_entries;
+    CREATE INDEX session_entries_by_scope ON session_entries (scope, seq);",
 ];
 
 /// A database error, in words.
@@ -1214,6 +1231,63 @@ mod tests {
             .unwrap()
     }
 
+    /// A data directory made by a server of schema 1 (session entries
+    /// under an AUTOINCREMENT key) is migrated when opened: its sessions'
+    /// entries are all there, in order, and the next entry is numbered
+    /// after them.
+    #[test]
+    fn a_schema_1_database_keeps_its_session_entries() {
+        let dir = fresh_dir("schema-1");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = Connection::open(dir.join(DB_FILE)).unwrap();
+        {
+            let tx = c.transaction().unwrap();
+            tx.execute_batch(MIGRATIONS[0]).unwrap();
+            tx.pragma_update(None, "user_version", 1).unwrap();
+            tx.execute_batch(
+                "INSERT INTO session_entries (scope, time_ms, contributions) VALUES
+                 ('s', 1, x'01'), ('t', 2, x'02'), ('s', 3, x'03')",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        drop(c);
+        let db = Db::open(&dir).unwrap();
+        let c = db.main();
+        let rows: Vec<(i64, String, i64)> = c
+            .prepare("SELECT seq, scope, time_ms FROM session_entries ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [(1, "s".into(), 1), (2, "t".into(), 2), (3, "s".into(), 3)]
+        );
+        c.execute(
+            "INSERT INTO session_entries (scope, time_ms, contributions) VALUES ('s', 4, x'04')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(c.last_insert_rowid(), 4);
+        let sql: String = c
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'session_entries'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!sql.contains("AUTOINCREMENT"), "{sql}");
+        let version: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(usize::try_from(version).unwrap(), MIGRATIONS.len());
+        drop(c);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Counts the scope's entries, then records one: what a capped action
     /// does.
     fn count_and_record(store: &crate::store::SqliteStore, scope: &str) -> Result<i64, String> {
@@ -1275,7 +1349,11 @@ mod tests {
         let e = db.settle(&second).unwrap_err();
         assert!(e.0.contains("FOREIGN KEY"), "{e}");
         assert_eq!(db.settle(&first), Err(e), "the first member fails too");
-        assert_eq!(count_and_record(&store, "s"), Ok(1), "only the first entry is kept");
+        assert_eq!(
+            count_and_record(&store, "s"),
+            Ok(1),
+            "only the first entry is kept"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

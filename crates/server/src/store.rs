@@ -182,8 +182,8 @@ impl SqliteStore {
         // Inside an open group (whose members' answers all wait for its
         // commit) the read is part of it, and sees what it wrote.
         let c = self.db.read();
-        let several = c.is_autocommit()
-            && o.scopes.iter().filter(|s| !s.queries.is_empty()).count() > 1;
+        let several =
+            c.is_autocommit() && o.scopes.iter().filter(|s| !s.queries.is_empty()).count() > 1;
         if several {
             c.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         }
@@ -366,7 +366,9 @@ impl SqliteStore {
         let r = (|| -> rusqlite::Result<()> {
             cache.check(&c, &self.db)?;
             for step in o.scopes {
-                self.step(&c, &mut cache, step, o.time, &mut |a, v| answers.push((a, v)))?;
+                self.step(&c, &mut cache, step, o.time, &mut |a, v| {
+                    answers.push((a, v))
+                })?;
             }
             Ok(())
         })();

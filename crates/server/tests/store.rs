@@ -134,8 +134,15 @@ fn decisions_in_flight_share_one_commit_and_none_is_visible_before_it() {
         groups.extend(g);
     }
     assert_eq!(seen, [0, 1, 2]);
-    assert_eq!(groups.len(), 3, "each decision notes the group it wrote into");
-    assert!(groups.iter().all(|g| Arc::ptr_eq(g, &groups[0])), "one group");
+    assert_eq!(
+        groups.len(),
+        3,
+        "each decision notes the group it wrote into"
+    );
+    assert!(
+        groups.iter().all(|g| Arc::ptr_eq(g, &groups[0])),
+        "one group"
+    );
     assert_eq!(there.entries("s").unwrap(), 0, "nothing committed yet");
     let commits = db.group_commits_made();
     db.settle(&groups).unwrap();
