@@ -88,7 +88,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let c = compile(stdlib::inputs());
-    assert!(!c.has_errors());
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
     let signer = SigningKey::from_bytes(&[7u8; 32]);
     let bundle = build_bundle(&c, &signer).unwrap();
     let data = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-bench");
