@@ -1216,7 +1216,7 @@ fn migrate(c: &mut Connection) -> DbResult<()> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
 
     fn fresh_dir(name: &str) -> PathBuf {
