@@ -6,7 +6,8 @@
 //! column is how many session observations shared each group commit.
 //!
 //! Run with `cargo bench -p permit0-server --bench serve`
-//! (`SERVE_BENCH_SECS` sets each run's length, default 3).
+//! (`SERVE_BENCH_SECS` sets each run's length, default 3;
+//! `SERVE_BENCH_ONLY=canonical:1` runs one row, e.g. under `perf`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -87,7 +88,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let c = compile(stdlib::inputs());
-    assert!(!c.has_errors());
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
     let signer = SigningKey::from_bytes(&[7u8; 32]);
     let bundle = build_bundle(&c, &signer).unwrap();
     let data = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-bench");
@@ -122,9 +123,17 @@ fn main() {
             "{:<10} {:>5}  {:>10}  {:>9}  {:>9}  {:>12}",
             "request", "conns", "decisions/s", "p50", "p99", "obs/commit"
         );
+        let only = std::env::var("SERVE_BENCH_ONLY").unwrap_or_default();
+        let only = only.split_once(':');
         for kind in ["canonical", "bash"] {
+            if only.is_some_and(|(k, _)| k != kind) {
+                continue;
+            }
             run(&base, &key, kind, 4, 1).await; // warm up
             for conns in [1, 16, 64] {
+                if only.is_some_and(|(_, c)| c != conns.to_string()) {
+                    continue;
+                }
                 let (g0, o0) = server.app.db.group_commits();
                 let (rate, p50, p99) = run(&base, &key, kind, conns, secs).await;
                 let (g1, o1) = server.app.db.group_commits();

@@ -1,6 +1,8 @@
 //! The HTTP API under `/v1` (docs/server.md; `GET /v1/openapi.json`).
 
-use crate::db::{Answer, Approval, Grant, KeyInfo, NewApproval, NewDecision, Role};
+use crate::db::{
+    deferred, Answer, Approval, DbError, Grant, KeyInfo, NewApproval, NewDecision, Role,
+};
 use crate::{store, App};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -353,7 +355,12 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     let started = Instant::now();
     let tenant = app.tenant(&key.tenant).map_err(internal)?;
     store::clear_failure();
-    let outcome = tenant.auth.decide(req);
+    // The session entries the decision records go into the open group
+    // (with other decisions in flight) and are committed before it answers
+    // (`settle`, below) — with its approval, when it escalates, so a
+    // decision costs one commit.
+    let (outcome, mut groups) = deferred(|| tenant.auth.decide(req));
+    let mut unsettled = false;
     let now = now_ms();
     let session = text_at(req, "/session/id");
     let actor = text_at(req, "/actor/id");
@@ -404,6 +411,11 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             o.insert("grant".into(), json!(g.id));
         }
     }
+    // The reviewer is asked over the network: commit first, not holding
+    // the group open meanwhile.
+    if app.reviewer.is_some() {
+        settle(app, &mut groups, &mut v, &mut unsettled);
+    }
     // The reviewer may tighten an allow; it has no answer that loosens.
     if let crate::webhooks::Review::Tighten(to, why) = crate::webhooks::review(app, req, &v).await {
         app.metrics.reviewer_tightened();
@@ -422,6 +434,10 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             );
             o.insert("reviewed".into(), json!(to));
         }
+    }
+    // The audit log records the decision as answered: committed first.
+    if app.audit.is_some() {
+        settle(app, &mut groups, &mut v, &mut unsettled);
     }
     let verdict = v
         .get("decision")
@@ -444,23 +460,29 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             vec![],
         );
     }
-    if verdict == "escalate" {
+    if verdict == "escalate" && !unsettled {
         let explained = tenant.auth.explain(req);
         let explanation = explained.json.get("explain").cloned();
-        let queued = app.db.insert_approval(&NewApproval {
-            tenant: &key.tenant,
-            request: req,
-            outcome: &v,
-            explanation: explanation.as_ref(),
-            action: outcome.action.as_deref(),
-            action_digest: outcome.action_digest.as_deref(),
-            session,
-            actor,
-            agent_key: &key.id,
-            now_ms: now,
-            audit,
+        let (queued, more) = deferred(|| {
+            app.db.insert_approval(&NewApproval {
+                tenant: &key.tenant,
+                request: req,
+                outcome: &v,
+                explanation: explanation.as_ref(),
+                action: outcome.action.as_deref(),
+                action_digest: outcome.action_digest.as_deref(),
+                session,
+                actor,
+                agent_key: &key.id,
+                now_ms: now,
+                audit,
+            })
         });
+        groups.extend(more);
+        settle(app, &mut groups, &mut v, &mut unsettled);
         match queued {
+            // Its group failed: `settle` said so in the answer.
+            Ok(_) if unsettled => {}
             Ok(id) => {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("approval".into(), json!(id));
@@ -489,6 +511,12 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             }
         }
     }
+    settle(app, &mut groups, &mut v, &mut unsettled);
+    let verdict = v
+        .get("decision")
+        .and_then(Json::as_str)
+        .unwrap_or("escalate")
+        .to_string();
     let _ = app.db.record_decision(&NewDecision {
         tenant: &key.tenant,
         time_ms: now,
@@ -507,6 +535,39 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     };
     app.metrics.decision(&key.tenant, name, started.elapsed());
     Ok(v)
+}
+
+/// Commits the groups the decision wrote into (see [`deferred`]). When one
+/// failed, nothing it wrote is kept — the session entry the decision read
+/// its history with, its approval — so the decision fails closed: an allow
+/// becomes an escalation, nothing is queued, and the reason names the
+/// session store. Once failed, a decision stays so.
+fn settle(app: &App, groups: &mut Vec<Arc<crate::db::Group>>, v: &mut Json, unsettled: &mut bool) {
+    let r = app.db.settle(groups);
+    groups.clear();
+    let Err(DbError(e)) = r else { return };
+    if *unsettled {
+        return;
+    }
+    *unsettled = true;
+    eprintln!("permit0 serve: a decision's writes could not be committed: {e}");
+    if let Some(o) = v.as_object_mut() {
+        if o.get("decision").and_then(Json::as_str) == Some("allow") {
+            o.insert("decision".into(), json!("escalate"));
+        }
+        let said = o
+            .get("reason")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+        o.insert(
+            "reason".into(),
+            json!(format!(
+                "the session store could not commit this request's history (SQLite: {e}), so it is not answered as decided and not queued for a human; ask again later; the policy said: {said}"
+            )),
+        );
+        o.insert("approval".into(), Json::Null);
+    }
 }
 
 /// A decision that did not go through [`decide_json`] (a body that could

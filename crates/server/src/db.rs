@@ -8,10 +8,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The database file's name under the data directory.
@@ -100,6 +102,23 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX decisions_by_session ON decisions (tenant, session, seq);
     CREATE INDEX decisions_by_time ON decisions (tenant, time_ms);",
+    // 2: session entries keyed by a plain rowid, not AUTOINCREMENT: each
+    // insert no longer also writes `sqlite_sequence` (one page less in
+    // every decision's commit). A new entry still gets a seq above every
+    // entry kept, so a scope's entries stay in order; a seq freed by a
+    // prune may be used again, which nothing reads. The entries are
+    // copied over once, when a data directory of schema 1 is opened.
+    "CREATE TABLE session_entries_2 (
+        seq INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        time_ms INTEGER,
+        contributions BLOB NOT NULL
+    );
+    INSERT INTO session_entries_2 (seq, scope, time_ms, contributions)
+        SELECT seq, scope, time_ms, contributions FROM session_entries ORDER BY seq;
+    DROP TABLE session_entries;
+    ALTER TABLE session_entries_2 RENAME TO session_entries;
+    CREATE INDEX session_entries_by_scope ON session_entries (scope, seq);",
 ];
 
 /// A database error, in words.
@@ -241,7 +260,12 @@ pub struct Answer<'a> {
 /// timeout.
 pub struct Db {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    conn: Mutex<Conn>,
+    /// Groups that failed and were rolled back (the session cache drops
+    /// what it holds when this moves).
+    rollbacks: AtomicU64,
+    /// Groups committed.
+    group_commits: AtomicU64,
     /// Decisions not yet written (see [`Db::record_decision`]).
     pending: Mutex<Vec<OwnedDecision>>,
     /// Keys recently looked up, by hash, with when — valid while the
@@ -330,7 +354,80 @@ pub fn key_hash(key: &str) -> String {
     permit0_vm::hex(&Sha256::digest(key.as_bytes()))
 }
 
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+/// The connection, and the group whose transaction is open on it.
+pub(crate) struct Conn {
+    c: Connection,
+    open: Option<Arc<Group>>,
+}
+
+/// The open write transaction a decision's writes share with the other
+/// decisions in flight (see [`Db::in_group`]): committed once, by the first
+/// member that needs its answer, or by any other use of the connection
+/// ([`Db::main`]). Nothing written in it is answered before it committed.
+#[derive(Default)]
+pub struct Group {
+    done: OnceLock<Result<(), String>>,
+}
+
+/// The connection, locked (see [`Db::main`], [`Db::read`], [`Db::in_group`]).
+pub(crate) struct ConnGuard<'a>(MutexGuard<'a, Conn>);
+
+impl Deref for ConnGuard<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0.c
+    }
+}
+
+impl DerefMut for ConnGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.0.c
+    }
+}
+
+thread_local! {
+    /// Set while a decision's synchronous part runs on this thread (see
+    /// [`deferred`]): its writes go into the open group, and the groups
+    /// they went into are collected here.
+    static DEFER: RefCell<Option<Vec<Arc<Group>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (a synchronous part of one decision) with its writes into the
+/// open group instead of committed on their own; returns what `f` returned
+/// and the groups its writes went into, which the caller must commit
+/// ([`Db::settle`]) — and see committed — before it answers anything that
+/// depends on them.
+pub fn deferred<T>(f: impl FnOnce() -> T) -> (T, Vec<Arc<Group>>) {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEFER.with(|d| d.borrow_mut().take());
+        }
+    }
+    DEFER.with(|d| *d.borrow_mut() = Some(Vec::new()));
+    let reset = Reset;
+    let out = f();
+    let groups = DEFER.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    drop(reset);
+    (out, groups)
+}
+
+/// Whether this thread's writes go into the open group ([`deferred`]).
+pub(crate) fn deferring() -> bool {
+    DEFER.with(|d| d.borrow().is_some())
+}
+
+fn note_group(g: &Arc<Group>) {
+    DEFER.with(|d| {
+        if let Some(v) = d.borrow_mut().as_mut() {
+            if !v.iter().any(|x| Arc::ptr_eq(x, g)) {
+                v.push(g.clone());
+            }
+        }
+    });
+}
+
+fn lock(m: &Mutex<Conn>) -> MutexGuard<'_, Conn> {
     match m.lock() {
         Ok(g) => g,
         // A panic mid-statement leaves SQLite consistent (the transaction
@@ -429,7 +526,12 @@ impl Db {
         migrate(&mut conn)?;
         Ok(Db {
             path,
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Conn {
+                c: conn,
+                open: None,
+            }),
+            rollbacks: AtomicU64::new(0),
+            group_commits: AtomicU64::new(0),
             pending: Mutex::new(Vec::new()),
             keys: Mutex::new((-1, HashMap::new())),
             closing: Arc::new(AtomicBool::new(false)),
@@ -505,12 +607,113 @@ impl Db {
         &self.path
     }
 
-    pub(crate) fn main(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.conn)
+    /// The connection, with no group open on it (an open one is committed
+    /// first): for writes of their own, and reads that must see only what
+    /// is committed.
+    pub(crate) fn main(&self) -> ConnGuard<'_> {
+        let mut g = lock(&self.conn);
+        self.end_group(&mut g);
+        ConnGuard(g)
     }
 
-    pub(crate) fn sessions(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.conn)
+    pub(crate) fn sessions(&self) -> ConnGuard<'_> {
+        self.main()
+    }
+
+    /// The connection as it is, inside the open group if there is one: for
+    /// reads that may see the group's own uncommitted writes (a session's
+    /// history, which answers wait for the group's commit anyway; keys and
+    /// grants, which no group writes).
+    pub(crate) fn read(&self) -> ConnGuard<'_> {
+        ConnGuard(lock(&self.conn))
+    }
+
+    /// The connection inside the open group, which is begun (`BEGIN
+    /// IMMEDIATE`) if none is open, and noted as one this thread's decision
+    /// must see committed ([`deferred`]).
+    pub(crate) fn in_group(&self) -> DbResult<(ConnGuard<'_>, Arc<Group>)> {
+        let mut g = lock(&self.conn);
+        if g.open.is_some() && g.c.is_autocommit() {
+            // SQLite ended the transaction itself (some errors roll back):
+            // what the group wrote is gone.
+            self.fail_open(&mut g, "the transaction was rolled back");
+        }
+        let group = match &g.open {
+            Some(open) => open.clone(),
+            None => {
+                g.c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+                let open = Arc::new(Group::default());
+                g.open = Some(open.clone());
+                open
+            }
+        };
+        note_group(&group);
+        Ok((ConnGuard(g), group))
+    }
+
+    /// Rolls the open group back: every member fails (closed).
+    pub(crate) fn fail_group(&self, c: &mut ConnGuard<'_>, why: &str) {
+        self.fail_open(&mut c.0, why);
+    }
+
+    fn fail_open(&self, g: &mut Conn, why: &str) {
+        if !g.c.is_autocommit() {
+            let _ = g.c.execute_batch("ROLLBACK");
+        }
+        self.rollbacks.fetch_add(1, Ordering::Relaxed);
+        if let Some(open) = g.open.take() {
+            let _ = open.done.set(Err(why.to_string()));
+        }
+    }
+
+    /// Commits the open group, if any.
+    fn end_group(&self, g: &mut Conn) {
+        let Some(open) = g.open.take() else { return };
+        if g.c.is_autocommit() {
+            g.open = Some(open);
+            self.fail_open(g, "the transaction was rolled back");
+            return;
+        }
+        match g.c.prepare_cached("COMMIT").and_then(|mut s| s.execute([])) {
+            Ok(_) => {
+                self.group_commits.fetch_add(1, Ordering::Relaxed);
+                let _ = open.done.set(Ok(()));
+            }
+            Err(e) => {
+                g.open = Some(open);
+                self.fail_open(g, &e.to_string());
+            }
+        }
+    }
+
+    /// Commits these groups (those still open) and says whether all of them
+    /// committed: `Err` names why one did not, and then nothing a decision
+    /// wrote into it is kept and the decision must fail closed.
+    pub fn settle(&self, groups: &[Arc<Group>]) -> DbResult<()> {
+        for grp in groups {
+            if grp.done.get().is_none() {
+                let mut g = lock(&self.conn);
+                if g.open.as_ref().is_some_and(|o| Arc::ptr_eq(o, grp)) {
+                    self.end_group(&mut g);
+                }
+            }
+            match grp.done.get() {
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Err(DbError(e.clone())),
+                None => return Err(DbError("the write was not committed".into())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Groups rolled back so far.
+    pub(crate) fn rollbacks(&self) -> u64 {
+        self.rollbacks.load(Ordering::Relaxed)
+    }
+
+    /// Groups committed so far (the bench reads it).
+    pub fn group_commits_made(&self) -> u64 {
+        self.group_commits.load(Ordering::Relaxed)
     }
 
     // -- keys ---------------------------------------------------------------
@@ -552,7 +755,7 @@ impl Db {
     pub fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
         let hash = key_hash(text);
         let version: i64 = self
-            .main()
+            .read()
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?;
         if let Ok(mut cache) = self.keys.lock() {
@@ -577,7 +780,9 @@ impl Db {
     }
 
     fn find_key_hash(&self, hash: &str) -> DbResult<Option<KeyInfo>> {
-        let c = self.main();
+        // No group writes keys: a read inside an open one sees what is
+        // committed.
+        let c = self.read();
         let mut st = c.prepare_cached(
             "SELECT id, role, tenant, name, created_ms, revoked_ms FROM api_keys WHERE hash = ?1",
         )?;
@@ -625,7 +830,14 @@ impl Db {
     pub fn insert_approval(&self, a: &NewApproval<'_>) -> DbResult<String> {
         let id = random_id("apr_")?;
         let text = |j: &Json| serde_json::to_string(j).unwrap_or_default();
-        self.main().prepare_cached(
+        // Inside a decision ([`deferred`]): into the open group, committed
+        // with the decision's session entries before it answers.
+        let c = if deferring() {
+            self.in_group()?.0
+        } else {
+            self.main()
+        };
+        let r = c.prepare_cached(
             "INSERT INTO approvals (id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, agent_key, created_ms, audit_seq, audit_hash)
              VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?.execute(
@@ -644,7 +856,11 @@ impl Db {
                 a.audit.as_ref().and_then(|(s, _)| i64::try_from(*s).ok()),
                 a.audit.as_ref().map(|(_, h)| h.as_str()),
             ],
-        )?;
+        );
+        // A failed statement leaves the group's transaction as it was
+        // (SQLite undoes the statement only); one that ended it is seen by
+        // the group's commit.
+        r?;
         Ok(id)
     }
 
@@ -743,7 +959,8 @@ impl Db {
         if session.is_none() && actor.is_none() {
             return Ok(Vec::new());
         }
-        let c = self.main();
+        // No group writes grants (an answer commits on its own).
+        let c = self.read();
         let mut st = c.prepare_cached(&format!(
             "SELECT {GRANT_COLS} FROM grants WHERE tenant = ?1 AND expires_ms > ?4
              AND ((scope = 'session' AND subject = ?2) OR (scope = 'actor' AND subject = ?3))
@@ -999,7 +1216,7 @@ fn migrate(c: &mut Connection) -> DbResult<()> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
 
     fn fresh_dir(name: &str) -> PathBuf {
@@ -1012,6 +1229,132 @@ mod tests {
         db.main()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap()
+    }
+
+    /// A data directory made by a server of schema 1 (session entries
+    /// under an AUTOINCREMENT key) is migrated when opened: its sessions'
+    /// entries are all there, in order, and the next entry is numbered
+    /// after them.
+    #[test]
+    fn a_schema_1_database_keeps_its_session_entries() {
+        let dir = fresh_dir("schema-1");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = Connection::open(dir.join(DB_FILE)).unwrap();
+        {
+            let tx = c.transaction().unwrap();
+            tx.execute_batch(MIGRATIONS[0]).unwrap();
+            tx.pragma_update(None, "user_version", 1).unwrap();
+            tx.execute_batch(
+                "INSERT INTO session_entries (scope, time_ms, contributions) VALUES
+                 ('s', 1, x'01'), ('t', 2, x'02'), ('s', 3, x'03')",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        drop(c);
+        let db = Db::open(&dir).unwrap();
+        let c = db.main();
+        let rows: Vec<(i64, String, i64)> = c
+            .prepare("SELECT seq, scope, time_ms FROM session_entries ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [(1, "s".into(), 1), (2, "t".into(), 2), (3, "s".into(), 3)]
+        );
+        c.execute(
+            "INSERT INTO session_entries (scope, time_ms, contributions) VALUES ('s', 4, x'04')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(c.last_insert_rowid(), 4);
+        let sql: String = c
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'session_entries'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!sql.contains("AUTOINCREMENT"), "{sql}");
+        let version: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(usize::try_from(version).unwrap(), MIGRATIONS.len());
+        drop(c);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Counts the scope's entries, then records one: what a capped action
+    /// does.
+    fn count_and_record(store: &crate::store::SqliteStore, scope: &str) -> Result<i64, String> {
+        use permit0_session::{Observation, ScopeStep, SessionStore};
+        let count = permit0_vm::AggQuery {
+            agg: 0,
+            key: 7,
+            kind: permit0_vm::wire::AggKindWire::Count,
+            window_ms: 0,
+            window_actions: 0,
+            scope: 0,
+        };
+        let mut seen = -1;
+        store
+            .observe(
+                &Observation {
+                    time: Some(1),
+                    scopes: &[ScopeStep {
+                        scope,
+                        queries: &[count],
+                        record: Some(&[(7, 1)]),
+                    }],
+                },
+                &mut |_, v| seen = v,
+            )
+            .map_err(|e| e.0)?;
+        Ok(seen)
+    }
+
+    /// Two decisions record into a session in one group, and a third
+    /// write in the same group breaks its commit (here a deferred foreign
+    /// key, checked at `COMMIT`). Every member learns its group failed —
+    /// their answers must fail closed — and none of their entries is kept:
+    /// the next observation counts none, from the database, not from the
+    /// cache the failed group appended to.
+    #[test]
+    fn a_group_that_cannot_commit_fails_every_member_and_keeps_nothing() {
+        let dir = fresh_dir("group-fails");
+        let db = Arc::new(Db::open(&dir).unwrap());
+        db.main()
+            .execute_batch(
+                "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);",
+            )
+            .unwrap();
+        let store = crate::store::SqliteStore::new(db.clone(), crate::store::Keep::default());
+        assert_eq!(count_and_record(&store, "s"), Ok(0), "committed on its own");
+        let (a, first) = deferred(|| count_and_record(&store, "s"));
+        let (_, bad) = deferred(|| {
+            db.in_group()
+                .unwrap()
+                .0
+                .execute("INSERT INTO child VALUES (42)", [])
+                .unwrap();
+        });
+        let (b, second) = deferred(|| count_and_record(&store, "s"));
+        assert_eq!((a, b), (Ok(1), Ok(2)), "answered from the open group");
+        assert!(Arc::ptr_eq(&first[0], &bad[0]) && Arc::ptr_eq(&bad[0], &second[0]));
+        let e = db.settle(&second).unwrap_err();
+        assert!(e.0.contains("FOREIGN KEY"), "{e}");
+        assert_eq!(db.settle(&first), Err(e), "the first member fails too");
+        assert_eq!(
+            count_and_record(&store, "s"),
+            Ok(1),
+            "only the first entry is kept"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// WAL mode is set when the database is made and read from the file's

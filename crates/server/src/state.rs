@@ -107,6 +107,18 @@ pub trait StateStore: Send + Sync {
         now_ms: i64,
     ) -> DbResult<(String, KeyInfo)>;
     fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>>;
+
+    /// Commits the groups a decision's writes went into
+    /// ([`crate::db::deferred`]); `Err` when one did not commit — then the
+    /// decision fails closed. A store that commits each write on its own
+    /// has none.
+    fn settle(&self, groups: &[Arc<crate::db::Group>]) -> DbResult<()> {
+        if groups.is_empty() {
+            Ok(())
+        } else {
+            Err(DbError("a write group of another store".into()))
+        }
+    }
     fn find_key_by_id(&self, id: &str) -> DbResult<Option<KeyInfo>>;
     fn list_keys(&self) -> DbResult<Vec<KeyInfo>>;
     fn revoke_key(&self, id: &str, now_ms: i64) -> DbResult<bool>;
@@ -198,7 +210,7 @@ impl StateStore for Embedded {
     fn group_commits(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
         (
-            self.store.groups.load(Relaxed),
+            self.store.groups.load(Relaxed) + self.db.group_commits_made(),
             self.store.grouped.load(Relaxed),
         )
     }
@@ -233,6 +245,15 @@ impl StateStore for Embedded {
     }
     fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
         self.db.find_key(text)
+    }
+    fn settle(&self, groups: &[Arc<crate::db::Group>]) -> DbResult<()> {
+        let r = self.db.settle(groups);
+        if r.is_err() {
+            self.store
+                .errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        r
     }
     fn find_key_by_id(&self, id: &str) -> DbResult<Option<KeyInfo>> {
         self.db.find_key_by_id(id)

@@ -99,20 +99,26 @@ pub struct SqliteStore {
 struct Cache {
     scopes: HashMap<String, VecDeque<Entry>>,
     data_version: Option<i64>,
+    /// [`Db::rollbacks`] when last checked: a rolled back group's entries
+    /// were appended here as they were written.
+    rollbacks: u64,
 }
 
 /// Scopes cached at most; past it the cache starts over.
 const CACHED_SCOPES: usize = 4096;
 
 impl Cache {
-    /// Drops everything if another connection committed since last asked.
-    fn check(&mut self, c: &Connection) -> rusqlite::Result<()> {
+    /// Drops everything if another connection committed, or a group was
+    /// rolled back, since last asked.
+    fn check(&mut self, c: &Connection, db: &Db) -> rusqlite::Result<()> {
         let v: i64 = c
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?;
-        if self.data_version != Some(v) {
+        let rollbacks = db.rollbacks();
+        if self.data_version != Some(v) || self.rollbacks != rollbacks {
             self.scopes.clear();
             self.data_version = Some(v);
+            self.rollbacks = rollbacks;
         }
         Ok(())
     }
@@ -173,14 +179,17 @@ impl SqliteStore {
         }
         // Several scopes are read in one transaction, so they agree with
         // each other; one scope is one statement, consistent by itself.
-        let c = self.db.sessions();
-        let several = o.scopes.iter().filter(|s| !s.queries.is_empty()).count() > 1;
+        // Inside an open group (whose members' answers all wait for its
+        // commit) the read is part of it, and sees what it wrote.
+        let c = self.db.read();
+        let several =
+            c.is_autocommit() && o.scopes.iter().filter(|s| !s.queries.is_empty()).count() > 1;
         if several {
             c.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         }
         let mut cache = lock(&self.cache);
         let mut read = || -> rusqlite::Result<()> {
-            cache.check(&c)?;
+            cache.check(&c, &self.db)?;
             for step in o.scopes.iter().filter(|s| !s.queries.is_empty()) {
                 let entries = self.history(&c, &mut cache, step.scope)?;
                 for q in step.queries {
@@ -234,7 +243,12 @@ impl SqliteStore {
     ) -> rusqlite::Result<Vec<(u16, i64)>> {
         let mut out = Vec::new();
         for step in &j.steps {
-            self.step(c, cache, step, j.time, &mut out)?;
+            let s = ScopeStep {
+                scope: &step.scope,
+                queries: &step.queries,
+                record: step.record.as_deref(),
+            };
+            self.step(c, cache, &s, j.time, &mut |agg, v| out.push((agg, v)))?;
         }
         Ok(out)
     }
@@ -244,17 +258,17 @@ impl SqliteStore {
         &self,
         c: &Connection,
         cache: &mut Cache,
-        j: &JobStep,
+        j: &ScopeStep<'_>,
         time: Option<i64>,
-        out: &mut Vec<(u16, i64)>,
+        out: &mut dyn FnMut(u16, i64),
     ) -> rusqlite::Result<()> {
         if !j.queries.is_empty() {
-            let entries = self.history(c, cache, &j.scope)?;
-            for q in &j.queries {
-                out.push((q.agg, aggregate(entries, q, time)));
+            let entries = self.history(c, cache, j.scope)?;
+            for q in j.queries {
+                out(q.agg, aggregate(entries, q, time));
             }
         }
-        let Some(contributions) = &j.record else {
+        let Some(contributions) = j.record else {
             return Ok(());
         };
         let mut blob = Vec::with_capacity(contributions.len() * 16);
@@ -265,9 +279,9 @@ impl SqliteStore {
         c.prepare_cached(
             "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![j.scope, time, blob.clone()])?;
+        .execute(params![j.scope, time, blob])?;
         // A scope not cached is read whole when next asked for.
-        if let Some(e) = cache.scopes.get_mut(&j.scope) {
+        if let Some(e) = cache.scopes.get_mut(j.scope) {
             e.push_front((time, blob));
             e.truncate(usize::try_from(self.keep.max_entries).unwrap_or(usize::MAX));
         }
@@ -287,21 +301,21 @@ impl SqliteStore {
             c.prepare_cached("DELETE FROM session_entries WHERE scope = ?1 AND time_ms < ?2")?
                 .execute(params![j.scope, t.saturating_sub(self.keep.max_age_ms)])?;
         }
-        cache.scopes.remove(&j.scope);
+        cache.scopes.remove(j.scope);
         Ok(())
     }
 
     /// Writes a group in one transaction; every job learns its answers
     /// only after the commit, or the error if anything failed (then none
     /// of the group's entries is kept).
-    fn commit_group(&self, c: &mut Connection, group: &[Arc<Job>]) {
+    fn commit_group(&self, c: &Connection, group: &[Arc<Job>]) {
         let mut cache = lock(&self.cache);
         // BEGIN and COMMIT as cached statements (a `Transaction` parses
         // them anew each time); any failure rolls back.
-        let mut run = |c: &mut Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
+        let mut run = |c: &Connection| -> rusqlite::Result<Vec<Vec<(u16, i64)>>> {
             c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
             let body = |c: &Connection, cache: &mut Cache| {
-                cache.check(c)?;
+                cache.check(c, &self.db)?;
                 let mut answers = Vec::with_capacity(group.len());
                 for j in group {
                     answers.push(self.observe_one(c, cache, j)?);
@@ -334,6 +348,51 @@ impl SqliteStore {
         }
     }
 
+    /// A recording observation inside a decision ([`crate::db::deferred`]):
+    /// read and written in the open group, answered at once — the decision
+    /// answers only once the group committed ([`Db::settle`]), and a group
+    /// that fails fails every member closed. Requests of one session are
+    /// still read and written one after the other on the one connection,
+    /// each seeing the entries of those before it.
+    fn observe_deferred(
+        &self,
+        o: &Observation<'_>,
+        answer: &mut dyn FnMut(u16, i64),
+    ) -> Result<(), String> {
+        let (mut c, _group) = self.db.in_group().map_err(|e| e.0)?;
+        self.grouped.fetch_add(1, Ordering::Relaxed);
+        let mut cache = lock(&self.cache);
+        let mut answers: Vec<(u16, i64)> = Vec::new();
+        let r = (|| -> rusqlite::Result<()> {
+            cache.check(&c, &self.db)?;
+            for step in o.scopes {
+                self.step(&c, &mut cache, step, o.time, &mut |a, v| {
+                    answers.push((a, v))
+                })?;
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => {
+                drop(cache);
+                drop(c);
+                for (a, v) in answers {
+                    answer(a, v);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // The group is rolled back: what it appended to the cache
+                // goes with it (the rollback count drops it at the next
+                // check).
+                cache.scopes.clear();
+                let e = e.to_string();
+                self.db.fail_group(&mut c, &e);
+                Err(e)
+            }
+        }
+    }
+
     fn observe_grouped(
         &self,
         o: &Observation<'_>,
@@ -356,10 +415,10 @@ impl SqliteStore {
         {
             // Whoever holds the connection next writes everything queued
             // by then — this job too, unless an earlier holder already did.
-            let mut c = self.db.sessions();
+            let c = self.db.sessions();
             if lock(&job.done).is_none() {
                 let group = std::mem::take(&mut *lock(&self.queue));
-                self.commit_group(&mut c, &group);
+                self.commit_group(&c, &group);
             }
         }
         let done = lock(&job.done).take();
@@ -449,7 +508,11 @@ impl SessionStore for SqliteStore {
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), StoreError> {
         let r = if o.scopes.iter().any(|s| s.record.is_some()) {
-            self.observe_grouped(o, answer)
+            if crate::db::deferring() {
+                self.observe_deferred(o, answer)
+            } else {
+                self.observe_grouped(o, answer)
+            }
         } else {
             self.read_only(o, answer).map_err(|e| e.to_string())
         };

@@ -113,3 +113,42 @@ async fn a_key_revoked_by_another_process_is_refused_at_once() {
     assert_eq!(agent.post("/v1/decide", &refund(100, "k-1")).await.0, 401);
     server.shutdown().await.unwrap();
 }
+
+/// Inside a decision (`deferred`), an observation is written into the
+/// group open on the connection and answered at once, but not committed:
+/// another process sees none of it until the decision settles, and then
+/// all of it at once — three decisions in flight, one commit. Each still
+/// saw the entries of those before it.
+#[test]
+fn decisions_in_flight_share_one_commit_and_none_is_visible_before_it() {
+    use permit0_server::db::deferred;
+    let data = data_dir("store-deferred");
+    let db = Arc::new(Db::open(&data).unwrap());
+    let here = SqliteStore::new(db.clone(), Keep::default());
+    let there = SqliteStore::new(Arc::new(Db::open(&data).unwrap()), Keep::default());
+    let mut groups = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (n, g) = deferred(|| count_and_record(&here, "s"));
+        seen.push(n);
+        groups.extend(g);
+    }
+    assert_eq!(seen, [0, 1, 2]);
+    assert_eq!(
+        groups.len(),
+        3,
+        "each decision notes the group it wrote into"
+    );
+    assert!(
+        groups.iter().all(|g| Arc::ptr_eq(g, &groups[0])),
+        "one group"
+    );
+    assert_eq!(there.entries("s").unwrap(), 0, "nothing committed yet");
+    let commits = db.group_commits_made();
+    db.settle(&groups).unwrap();
+    assert_eq!(db.group_commits_made(), commits + 1);
+    assert_eq!(there.entries("s").unwrap(), 3);
+    // Settling again is an answer, not a second commit.
+    db.settle(&groups).unwrap();
+    assert_eq!(db.group_commits_made(), commits + 1);
+}
