@@ -494,20 +494,9 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             // may ask again once the database answers.
             Err(e) => {
                 eprintln!("permit0 serve: an escalation could not be queued: {e}");
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("approval".into(), Json::Null);
-                    let reason = o
-                        .get("reason")
-                        .and_then(Json::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    o.insert(
-                        "reason".into(),
-                        json!(format!(
-                            "{reason} (not queued for a human: {e}; ask again later)"
-                        )),
-                    );
-                }
+                unqueued(&mut v, |said| {
+                    format!("{said} (not queued for a human: {e}; ask again later)")
+                });
             }
         }
     }
@@ -537,6 +526,17 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     Ok(v)
 }
 
+/// An answer whose approval could not be kept: none is named, and the
+/// reason becomes `why(the reason the policy gave)`.
+fn unqueued(v: &mut Json, why: impl FnOnce(&str) -> String) {
+    if let Some(o) = v.as_object_mut() {
+        let said = o.get("reason").and_then(Json::as_str).unwrap_or("");
+        let reason = why(said);
+        o.insert("reason".into(), json!(reason));
+        o.insert("approval".into(), Json::Null);
+    }
+}
+
 /// Commits the groups the decision wrote into (see [`deferred`]). When one
 /// failed, nothing it wrote is kept — the session entry the decision read
 /// its history with, its approval — so the decision fails closed: an allow
@@ -555,19 +555,12 @@ fn settle(app: &App, groups: &mut Vec<Arc<crate::db::Group>>, v: &mut Json, unse
         if o.get("decision").and_then(Json::as_str) == Some("allow") {
             o.insert("decision".into(), json!("escalate"));
         }
-        let said = o
-            .get("reason")
-            .and_then(Json::as_str)
-            .unwrap_or("")
-            .to_string();
-        o.insert(
-            "reason".into(),
-            json!(format!(
-                "the session store could not commit this request's history (SQLite: {e}), so it is not answered as decided and not queued for a human; ask again later; the policy said: {said}"
-            )),
-        );
-        o.insert("approval".into(), Json::Null);
     }
+    unqueued(v, |said| {
+        format!(
+            "the session store could not commit this request's history (SQLite: {e}), so it is not answered as decided and not queued for a human; ask again later; the policy said: {said}"
+        )
+    });
 }
 
 /// A decision that did not go through [`decide_json`] (a body that could

@@ -709,11 +709,8 @@ impl Program {
         // escalate, not denied). Always denied means every such mapping's
         // action is.
         let bare = crate::normalize::strip_host_prefix(name);
-        for tool in self
-            .tools
-            .iter()
-            .filter(|t| t.names.iter().any(|n| n == bare))
-        {
+        let named = self.plans.tools_named(&self.tools, bare).unwrap_or(&[]);
+        for tool in named.iter().filter_map(|&i| self.tools.get(i as usize)) {
             if !self.action_denies_always(tool.action) {
                 return false;
             }

@@ -335,7 +335,7 @@ impl Plans {
     }
 
     /// The mappings of the tool named `bare`, in source order.
-    fn tools_named(&self, tools: &[ToolWire], bare: &str) -> Option<&[u32]> {
+    pub(crate) fn tools_named(&self, tools: &[ToolWire], bare: &str) -> Option<&[u32]> {
         self.by_name
             .get_or_init(|| {
                 let mut m: HashMap<Box<str>, Vec<u32>> = HashMap::new();
