@@ -9,29 +9,54 @@
 /// megabyte — each answer here takes the strict side instead.
 const MAX_PATH: usize = 4096;
 
-/// Folds `.` and `..`; `None` when `..` climbs above the root it starts at.
-fn fold(parts: &[&str]) -> Option<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+/// Folds `.` and `..` of `parts` onto `out` (already folded); `false` when
+/// `..` climbs above the root it starts at.
+fn fold<'a>(parts: impl Iterator<Item = &'a str>, out: &mut Vec<&'a str>) -> bool {
     for p in parts {
-        match *p {
+        match p {
             "" | "." => {}
             ".." => {
-                out.pop()?;
+                if out.pop().is_none() {
+                    return false;
+                }
             }
-            x => out.push(x.to_string()),
+            x => out.push(x),
         }
     }
-    Some(out)
+    true
 }
 
 /// Scratch locations a command may always write: not "outside".
-fn scratch(abs: &[String]) -> bool {
-    let second = abs.get(1).map(String::as_str);
-    match abs.first().map(String::as_str) {
+fn scratch(abs: &[&str]) -> bool {
+    let second = abs.get(1).copied();
+    match abs.first().copied() {
         Some("tmp") => true,
         Some("var") => second == Some("tmp"),
         Some("dev") => matches!(second, Some("null" | "stdout" | "stderr" | "tty" | "fd")),
         _ => false,
+    }
+}
+
+/// `s` with `\\` read as `/` (a Windows-style separator), copied only when
+/// there is one.
+fn slashed(s: &str) -> Cow<'_, str> {
+    if s.contains('\\') {
+        Cow::Owned(s.replace('\\', "/"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `s` lowercased: bytewise for ASCII (every path the lists name), by
+/// `str::to_lowercase` otherwise.
+fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
     }
 }
 
@@ -76,9 +101,9 @@ pub fn outside(path: &str, workspace: Option<&str>) -> bool {
 fn outside_raw(path: &str, workspace: Option<&str>) -> bool {
     let p = path.trim();
     let p = p.strip_prefix("file://").unwrap_or(p);
-    let p = p.replace('\\', "/");
+    let p = slashed(p);
     let ws = workspace
-        .map(|w| w.trim().replace('\\', "/"))
+        .map(|w| slashed(w.trim()))
         .filter(|w| w.starts_with('/'));
     if p.is_empty() {
         return false;
@@ -89,102 +114,103 @@ fn outside_raw(path: &str, workspace: Option<&str>) -> bool {
     if p.starts_with('~') || p.starts_with('$') || p.get(1..3) == Some(":/") {
         return true;
     }
-    let ws_parts: Option<Vec<String>> = ws
-        .as_deref()
-        .and_then(|w| fold(&w.split('/').collect::<Vec<_>>()));
+    let mut w: Vec<&str> = Vec::new();
+    let ws_known = ws.as_deref().is_some_and(|ws| fold(ws.split('/'), &mut w));
+    let mut abs: Vec<&str> = Vec::with_capacity(w.len() + 8);
     if p.starts_with('/') {
-        let Some(abs) = fold(&p.split('/').collect::<Vec<_>>()) else {
+        if !fold(p.split('/'), &mut abs) {
             return true;
-        };
+        }
         if scratch(&abs) {
             return false;
         }
-        return match ws_parts {
-            Some(w) => !abs.starts_with(&w),
-            None => true,
-        };
+        return !(ws_known && abs.starts_with(&w));
     }
     // Relative: inside unless `..` climbs out of the workspace.
-    match ws_parts {
-        Some(w) => {
-            let mut all: Vec<&str> = w.iter().map(String::as_str).collect();
-            all.extend(p.split('/'));
-            match fold(&all) {
-                Some(abs) => !abs.starts_with(&w),
-                None => true,
-            }
-        }
-        None => fold(&p.split('/').collect::<Vec<_>>()).is_none(),
+    if ws_known {
+        abs.extend_from_slice(&w);
+        !(fold(p.split('/'), &mut abs) && abs.starts_with(&w))
+    } else {
+        !fold(p.split('/'), &mut abs)
     }
 }
 
 /// A path as lowercase segments, the home directory as a leading `~`:
 /// `$HOME`, `${HOME}`, `~user`, `/home/u`, `/Users/u` and macOS's
 /// `/private/etc` are folded, `.`, `..`, repeated and trailing `/` too. A
-/// relative path is joined to `base` when one is given.
-fn segments(path: &str, base: Option<&str>) -> Vec<String> {
+/// relative path is joined to `base` when one is given. An absolute path
+/// begins with `""` (the root; `/` itself is `[""]`). The segments borrow
+/// one lowercased copy of the path, handed to `f` — every path argument of
+/// every command is judged, so this is on the hot path of a shell call.
+fn with_segments<R>(path: &str, base: Option<&str>, f: impl FnOnce(&[&str]) -> R) -> R {
     let p = path.trim();
     let p = p.strip_prefix("file://").unwrap_or(p);
-    let mut p = p.replace('\\', "/").to_lowercase();
-    for var in ["${home}", "$home"] {
-        if let Some(rest) = p.strip_prefix(var) {
-            p = format!("~{rest}");
-        }
+    let mut text = lower(&slashed(p));
+    if let Some(rest) = text
+        .strip_prefix("${home}")
+        .or_else(|| text.strip_prefix("$home"))
+    {
+        text = format!("~{rest}");
     }
-    let mut relative = !p.starts_with('/') && !p.starts_with('~') && !p.starts_with('$');
+    let mut relative = !text.starts_with('/') && !text.starts_with('~') && !text.starts_with('$');
     if relative {
         if let Some(b) = base.filter(|b| b.starts_with('/') || b.starts_with('~')) {
             // joined to an absolute base, the path is absolute: `..` from
             // /home/u/proj is the home directory, folded as `~`
-            p = format!("{}/{p}", b.to_lowercase().trim_end_matches('/'));
+            let mut joined = lower(b);
+            joined.truncate(joined.trim_end_matches('/').len());
+            joined.push('/');
+            joined.push_str(&text);
+            text = joined;
             relative = false;
         }
     }
-    let mut parts: Vec<&str> = p.split('/').collect();
-    let mut lead: Vec<String> = Vec::new();
-    if let Some(first) = parts.first().copied() {
-        if first.starts_with('~') {
-            lead.push("~".into());
-            parts.remove(0);
-        }
+    let mut out: Vec<&str> = Vec::with_capacity(16);
+    let mut parts = text.split('/');
+    let mut first = parts.next();
+    if first.is_some_and(|f| f.starts_with('~')) {
+        out.push("~");
+        first = None;
     }
-    let mut out: Vec<String> = lead;
-    for s in parts {
+    for s in first.into_iter().chain(parts) {
         match s {
             "" | "." => {}
             ".." => {
-                if out.last().is_some_and(|l| l != "~" && l != "..") {
+                if out.last().is_some_and(|l| *l != "~" && *l != "..") {
                     out.pop();
                 } else if out.is_empty() && relative {
-                    out.push("..".into());
+                    out.push("..");
                 }
             }
-            x => out.push(x.to_string()),
+            x => out.push(x),
         }
     }
-    // `/home/u/…`, `/users/u/…` → `~/…`; `/private/etc` → `/etc`
-    let home = !relative
-        && matches!(
-            (out.first().map(String::as_str), out.get(1)),
-            (Some("home" | "users"), Some(_))
-        );
-    if home {
-        out.drain(..2);
-        out.insert(0, "~".into());
-    } else if !relative && out.first().is_some_and(|f| f == "root") {
-        // root's home directory, judged as any home: its keys, history
-        // and start-up files are secrets, a project under it is not
-        out.remove(0);
-        out.insert(0, "~".into());
+    if !relative {
+        match out.first().copied() {
+            // `/home/u/…`, `/users/u/…` → `~/…`
+            Some("home" | "users") if out.len() > 1 => {
+                out.drain(..2);
+                out.insert(0, "~");
+            }
+            // root's home directory, judged as any home: its keys, history
+            // and start-up files are secrets, a project under it is not
+            Some("root") => {
+                if let Some(f) = out.first_mut() {
+                    *f = "~";
+                }
+            }
+            _ => {}
+        }
+        // `/private/etc` → `/etc`
+        if out.first() == Some(&"private") {
+            out.remove(0);
+        }
+        // `/` itself is `[""]`, the root, not the empty relative path
+        if out.first() != Some(&"~") {
+            out.insert(0, "");
+        }
     }
-    if !relative && out.first().is_some_and(|f| f == "private") {
-        out.remove(0);
-    }
-    // `/` itself is `[""]`, the root, not the empty relative path
-    if !relative && out.first().is_none_or(|f| f != "~") {
-        out.insert(0, String::new());
-    }
-    out
+    f(&out)
 }
 
 /// Directories (as segment sequences, anywhere in a path) whose files are
@@ -467,28 +493,68 @@ fn under_system(joined: &str, list: &[&str]) -> bool {
     })
 }
 
-fn has_dir(segs: &[String], list: &[&[&str]]) -> bool {
-    list.iter().any(|dir| {
-        segs.windows(dir.len())
-            .any(|w| w.iter().zip(dir.iter()).all(|(a, b)| a == b))
+/// The first directories under `/` that the system lists (and `/proc`,
+/// `/etc/cron*`) name: a path under any other is none of them, without
+/// joining it to compare (a test keeps this in step with the lists).
+fn may_be_system(first: &str) -> bool {
+    matches!(
+        first,
+        "etc" | "proc" | "var" | "run" | "dev" | "lib" | "usr" | "boot" | "library"
+    )
+}
+
+/// Whether a segment can begin an entry of the directory lists: a quick
+/// refusal before comparing it against each (a test keeps this in step
+/// with the lists).
+fn may_begin_dir(s: &str) -> bool {
+    s.starts_with('.') || s == "library"
+}
+
+fn has_dir(segs: &[&str], list: &[&[&str]]) -> bool {
+    segs.iter().enumerate().any(|(i, s)| {
+        may_begin_dir(s)
+            && list
+                .iter()
+                .any(|dir| segs.get(i..i + dir.len()) == Some(*dir))
     })
 }
 
-fn concerning_segments(segs: &[String], concern: Concern) -> bool {
-    let name = segs.last().map(String::as_str).unwrap_or("");
+/// `name` is one of `list` (a sorted copy, made once, searched by halves).
+fn named(
+    sorted: &'static OnceLock<Box<[&'static str]>>,
+    list: &[&'static str],
+    name: &str,
+) -> bool {
+    sorted
+        .get_or_init(|| {
+            let mut v: Box<[&'static str]> = list.into();
+            v.sort_unstable();
+            v
+        })
+        .binary_search(&name)
+        .is_ok()
+}
+
+static SECRET_NAMES_SORTED: OnceLock<Box<[&'static str]>> = OnceLock::new();
+static RUNS_CODE_NAMES_SORTED: OnceLock<Box<[&'static str]>> = OnceLock::new();
+
+fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
+    let name = segs.last().copied().unwrap_or("");
     if harmless_name(name) {
         return false;
     }
     let any = concern == Concern::Any;
-    if segs.first().is_some_and(|f| f.is_empty()) {
-        // absolute
-        let joined = segs.join("/");
-        if under_system(&joined, SYSTEM_SECRET)
-            || (joined.starts_with("/proc/")
-                && matches!(name, "environ" | "mem" | "cmdline" | "auxv" | "maps"))
-            || (any && (under_system(&joined, SYSTEM_RUNS_CODE) || joined.starts_with("/etc/cron")))
-        {
-            return true;
+    if let ["", first, ..] = segs {
+        if may_be_system(first) {
+            let joined = segs.join("/");
+            if under_system(&joined, SYSTEM_SECRET)
+                || (joined.starts_with("/proc/")
+                    && matches!(name, "environ" | "mem" | "cmdline" | "auxv" | "maps"))
+                || (any
+                    && (under_system(&joined, SYSTEM_RUNS_CODE) || joined.starts_with("/etc/cron")))
+            {
+                return true;
+            }
         }
     }
     if has_dir(segs, SECRET_DIRS) || (any && has_dir(segs, RUNS_CODE_DIRS)) {
@@ -498,16 +564,16 @@ fn concerning_segments(segs: &[String], concern: Concern) -> bool {
     // own: a submodule's (`.git/modules/lib/hooks/pre-commit`,
     // `.git/modules/lib/config`) runs as the top one's does. A config holds
     // credentials too (a CI checkout's `http.extraheader` token).
-    if let Some(g) = segs.iter().position(|s| s == ".git") {
+    if let Some(g) = segs.iter().position(|s| *s == ".git") {
         let inner = segs.get(g + 1..).unwrap_or(&[]);
-        if (any && inner.iter().any(|s| s == "hooks")) || (name == "config" && !inner.is_empty()) {
+        if (any && inner.contains(&"hooks")) || (name == "config" && !inner.is_empty()) {
             return true;
         }
     }
-    SECRET_NAMES.contains(&name)
-        || (any && RUNS_CODE_NAMES.contains(&name))
+    named(&SECRET_NAMES_SORTED, SECRET_NAMES, name)
+        || (any && named(&RUNS_CODE_NAMES_SORTED, RUNS_CODE_NAMES, name))
         || (name.starts_with(".env.") && !name.ends_with(".example"))
-        || (name.starts_with("id_") && segs.iter().any(|s| s == ".ssh"))
+        || (name.starts_with("id_") && segs.contains(&".ssh"))
         || name.starts_with("service-account")
         || [
             ".pem",
@@ -559,8 +625,9 @@ fn concerning_in(path: &str, base: Option<&str>, concern: Concern) -> bool {
     if path.len() > MAX_PATH {
         return true;
     }
-    concerning_segments(&segments(path, base), concern)
-        || percent_decode(path).is_some_and(|d| concerning_segments(&segments(&d, base), concern))
+    with_segments(path, base, |s| concerning_segments(s, concern))
+        || percent_decode(path)
+            .is_some_and(|d| with_segments(&d, base, |s| concerning_segments(s, concern)))
 }
 
 /// Where a file-name glob searches: `path` joined with the pattern's
@@ -623,22 +690,22 @@ pub fn glob_may_be_secret(path: &str) -> bool {
     if path.contains("$(") || path.contains('`') {
         return true;
     }
-    let segs = segments(path, None);
-    let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let globbed = |s: &str| s.contains('*') || s.contains('?') || s.contains('[');
-    matches!(strs.first(), Some(&"~"))
-        || matches!(
-            strs.as_slice(),
-            [
-                "",
-                "etc" | "proc" | "root" | "run" | "var" | "home" | "users",
-                ..
-            ]
-        )
-        || strs
-            .iter()
-            .any(|s| globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?')))
-        || concerning_segments(&segs, Concern::Secret)
+    with_segments(path, None, |strs| {
+        let globbed = |s: &str| s.contains('*') || s.contains('?') || s.contains('[');
+        matches!(strs.first(), Some(&"~"))
+            || matches!(
+                strs,
+                [
+                    "",
+                    "etc" | "proc" | "root" | "run" | "var" | "home" | "users",
+                    ..
+                ]
+            )
+            || strs.iter().any(|s| {
+                globbed(s) && (s.starts_with('.') || s.starts_with('[') || s.starts_with('?'))
+            })
+            || concerning_segments(strs, Concern::Secret)
+    })
 }
 
 /// Whether a directory written recursively holds sensitive locations
@@ -661,16 +728,18 @@ fn contains(path: &str, base: Option<&str>, concern: Concern) -> bool {
     if path.len() > MAX_PATH {
         return true;
     }
-    let check = |p: &str| {
-        let segs = segments(p, base);
-        if concerning_segments(&segs, concern) {
-            return true;
-        }
-        let strs: Vec<&str> = segs.iter().map(String::as_str).collect();
-        let github =
-            concern == Concern::Any && (strs.ends_with(&[".github"]) || strs == ["~", ".github"]);
-        matches!(
-            strs.as_slice(),
+    let check = |p: &str| with_segments(p, base, |strs| contains_segments(strs, concern));
+    check(path) || percent_decode(path).is_some_and(|d| check(&d))
+}
+
+fn contains_segments(strs: &[&str], concern: Concern) -> bool {
+    if concerning_segments(strs, concern) {
+        return true;
+    }
+    let github =
+        concern == Concern::Any && (strs.ends_with(&[".github"]) || strs == ["~", ".github"]);
+    matches!(
+            strs,
             ["~"]
                 | [""]
                 | [
@@ -688,14 +757,121 @@ fn contains(path: &str, base: Option<&str>, concern: Concern) -> bool {
             // home directory among them
             || (!strs.is_empty() && strs.iter().all(|s| *s == ".."))
             || strs.first() == Some(&"$home")
-    };
-    check(path) || percent_decode(path).is_some_and(|d| check(&d))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    /// The segmenting as it was before it borrowed one buffer (a copy per
+    /// segment): the faster one must cut every path the same way.
+    #[allow(clippy::all)]
+    fn segments_reference(path: &str, base: Option<&str>) -> Vec<String> {
+        let p = path.trim();
+        let p = p.strip_prefix("file://").unwrap_or(p);
+        let mut p = p.replace('\\', "/").to_lowercase();
+        for var in ["${home}", "$home"] {
+            if let Some(rest) = p.strip_prefix(var) {
+                p = format!("~{rest}");
+            }
+        }
+        let mut relative = !p.starts_with('/') && !p.starts_with('~') && !p.starts_with('$');
+        if relative {
+            if let Some(b) = base.filter(|b| b.starts_with('/') || b.starts_with('~')) {
+                // joined to an absolute base, the path is absolute: `..` from
+                // /home/u/proj is the home directory, folded as `~`
+                p = format!("{}/{p}", b.to_lowercase().trim_end_matches('/'));
+                relative = false;
+            }
+        }
+        let mut parts: Vec<&str> = p.split('/').collect();
+        let mut lead: Vec<String> = Vec::new();
+        if let Some(first) = parts.first().copied() {
+            if first.starts_with('~') {
+                lead.push("~".into());
+                parts.remove(0);
+            }
+        }
+        let mut out: Vec<String> = lead;
+        for s in parts {
+            match s {
+                "" | "." => {}
+                ".." => {
+                    if out.last().is_some_and(|l| l != "~" && l != "..") {
+                        out.pop();
+                    } else if out.is_empty() && relative {
+                        out.push("..".into());
+                    }
+                }
+                x => out.push(x.to_string()),
+            }
+        }
+        // `/home/u/…`, `/users/u/…` → `~/…`; `/private/etc` → `/etc`
+        let home = !relative
+            && matches!(
+                (out.first().map(String::as_str), out.get(1)),
+                (Some("home" | "users"), Some(_))
+            );
+        if home {
+            out.drain(..2);
+            out.insert(0, "~".into());
+        } else if !relative && out.first().is_some_and(|f| f == "root") {
+            // root's home directory, judged as any home: its keys, history
+            // and start-up files are secrets, a project under it is not
+            out.remove(0);
+            out.insert(0, "~".into());
+        }
+        if !relative && out.first().is_some_and(|f| f == "private") {
+            out.remove(0);
+        }
+        // `/` itself is `[""]`, the root, not the empty relative path
+        if !relative && out.first().is_none_or(|f| f != "~") {
+            out.insert(0, String::new());
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segments_as_the_reference_cuts_them(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "/", "//", "~", "~u", "..", ".", "$HOME", "${HOME}", "$home", "$homer",
+                    "home", "Users", "root", "private", "etc", "\\", "A", "é", "Σ", "ß",
+                    "file://", " ", ".ssh", "id_rsa", "x.pub", "İ",
+                ]),
+                0..12,
+            ),
+            base in proptest::sample::select(vec![
+                None, Some("/work/proj"), Some("/home/u/proj/"), Some("~/p"), Some("rel"),
+                Some("/"), Some("/Root"), Some("/PRIVATE/tmp"), Some("C:\\x"),
+            ]),
+        ) {
+            let path: String = parts.concat();
+            let want = segments_reference(&path, base);
+            let got = with_segments(&path, base, |s| {
+                s.iter().map(|x| x.to_string()).collect::<Vec<_>>()
+            });
+            proptest::prop_assert_eq!(got, want, "path {:?} base {:?}", path, base);
+        }
+    }
+
+    /// The quick refusals before the list comparisons must let every
+    /// entry of the lists through.
+    #[test]
+    fn quick_refusals_admit_every_listed_entry() {
+        for dir in SECRET_DIRS.iter().chain(RUNS_CODE_DIRS) {
+            assert!(may_begin_dir(dir[0]), "{dir:?}");
+        }
+        for s in SYSTEM_SECRET.iter().chain(SYSTEM_RUNS_CODE) {
+            let first = s.trim_start_matches('/').split('/').next().unwrap();
+            assert!(may_be_system(first), "{s}");
+        }
+        for first in ["proc", "etc"] {
+            assert!(may_be_system(first));
+        }
+    }
 
     #[test]
     fn workspace() {
