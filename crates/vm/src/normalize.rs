@@ -25,6 +25,46 @@ type Obj = Map<String, Json>;
 
 static NULL: Json = Json::Null;
 
+/// An action's input fields as a request gives them: the `args` section
+/// of a request that names its action, or the fields a tool mapping
+/// computed — borrowed from the mapping's evaluation, with no map built.
+#[derive(Clone, Copy)]
+pub(crate) enum Inputs<'a> {
+    Obj(&'a Obj),
+    /// In the mapping's order; null values left out.
+    Fields(&'a [(&'a str, &'a Json)]),
+}
+
+impl<'a> Inputs<'a> {
+    pub(crate) fn get(self, name: &str) -> Option<&'a Json> {
+        match self {
+            Inputs::Obj(m) => m.get(name),
+            Inputs::Fields(f) => f.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
+        }
+    }
+
+    /// `f` on each field, in order, until it answers `None`.
+    pub(crate) fn each(self, mut f: impl FnMut(&'a str, &'a Json) -> Option<()>) -> Option<()> {
+        match self {
+            Inputs::Obj(m) => m.iter().try_for_each(|(k, v)| f(k, v)),
+            Inputs::Fields(fs) => fs.iter().try_for_each(|(k, v)| f(k, v)),
+        }
+    }
+
+    /// As a map: what the exact path reads (its errors name keys in
+    /// sorted order); a copy only for a mapping's fields.
+    pub(crate) fn to_map(self) -> Cow<'a, Obj> {
+        match self {
+            Inputs::Obj(m) => Cow::Borrowed(m),
+            Inputs::Fields(fs) => Cow::Owned(
+                fs.iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).clone()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Most builtins take one to three arguments: their values sit in an array
 /// on the stack, so a call allocates nothing of its own.
 const INLINE_ARGS: usize = 4;
@@ -33,7 +73,17 @@ const INLINE_ARGS: usize = 4;
 pub trait Builtins: Send + Sync + std::fmt::Debug {
     /// The value of `f` on `args`; `None` when this implementation does not
     /// have `f` (the request is then refused, see [`BindError::NoBuiltin`]).
-    fn call(&self, f: Builtin, args: &[&Json]) -> Option<Json>;
+    fn call(&self, f: Builtin, args: &[&Json]) -> Option<Out>;
+}
+
+/// What a builtin answers: a value of its own, or one of its arguments
+/// unchanged (`first(args.subject, "")` with a subject sent), which the
+/// evaluation then shares instead of copying.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    Value(Json),
+    /// The argument at this index, as it was given.
+    Arg(usize),
 }
 
 /// No builtins at all: what a program has until classifiers are attached
@@ -42,7 +92,7 @@ pub trait Builtins: Send + Sync + std::fmt::Debug {
 pub struct NoBuiltins;
 
 impl Builtins for NoBuiltins {
-    fn call(&self, _: Builtin, _: &[&Json]) -> Option<Json> {
+    fn call(&self, _: Builtin, _: &[&Json]) -> Option<Out> {
         None
     }
 }
@@ -106,7 +156,7 @@ pub(crate) fn bind_tool(
     let empty = Map::new();
     let raw = args.unwrap_or(&empty);
     let sources = Sources {
-        inputs: raw,
+        inputs: Inputs::Obj(raw),
         actor,
         context,
         tool: Some(name),
@@ -129,17 +179,21 @@ pub(crate) fn bind_tool(
     let unread = raw
         .keys()
         .find(|k| tool.args.binary_search_by(|a| a.as_str().cmp(k)).is_err());
-    let mut fields = Map::new();
+    for &node in plan.fields.iter() {
+        ev.ensure(node)?;
+    }
+    // The fields as the mapping computed them, borrowed, not copied into
+    // a map: the binder reads each once.
+    let mut fields: Vec<(&str, &Json)> = Vec::with_capacity(plan.fields.len());
     for ((field, _), &node) in tool.fields.iter().zip(plan.fields.iter()) {
-        let v = ev.value(node)?;
+        let v = ev.get(node);
         if !v.is_null() {
-            fields.insert(field.clone(), v.clone());
+            fields.push((field.as_str(), v));
         }
     }
-    drop(ev);
     let mut req = p.bind_fields(
         tool.action,
-        &fields,
+        Inputs::Fields(&fields),
         actor,
         context,
         name,
@@ -172,7 +226,7 @@ impl<'a> Derivations<'a> {
     pub(crate) fn new(
         p: &'a Program,
         action: u32,
-        inputs: &'a Obj,
+        inputs: Inputs<'a>,
         actor: Option<&'a Obj>,
         context: Option<&'a Obj>,
     ) -> Option<Derivations<'a>> {
@@ -210,7 +264,7 @@ impl<'a> Derivations<'a> {
 /// fields (a derivation), and the request's `actor` and `context`.
 #[derive(Clone, Copy)]
 struct Sources<'a> {
-    inputs: &'a Obj,
+    inputs: Inputs<'a>,
     actor: Option<&'a Obj>,
     context: Option<&'a Obj>,
     /// The tool's name as sent, for errors; `None` in a derivation.
@@ -435,7 +489,7 @@ impl<'a> Eval<'a> {
         let slot = match plan.nodes.get(id as usize) {
             None => Slot::Val(Cow::Borrowed(&NULL)),
             Some(Node::Input(name)) => {
-                Slot::Val(Cow::Borrowed(s.inputs.get(&**name).unwrap_or(&NULL)))
+                Slot::Val(Cow::Borrowed(s.inputs.get(name).unwrap_or(&NULL)))
             }
             Some(Node::Field(actor, f)) => {
                 let src = if *actor { s.actor } else { s.context };
@@ -456,7 +510,7 @@ impl<'a> Eval<'a> {
                 for a in args.iter() {
                     self.ensure(*a)?;
                 }
-                let v = if args.len() <= INLINE_ARGS {
+                let out = if args.len() <= INLINE_ARGS {
                     let refs: [&Json; INLINE_ARGS] =
                         std::array::from_fn(|i| args.get(i).map_or(&NULL, |a| self.get(*a)));
                     call(&s, *f, refs.get(..args.len()).unwrap_or_default())?
@@ -464,7 +518,15 @@ impl<'a> Eval<'a> {
                     let refs: Vec<&Json> = args.iter().map(|a| self.get(*a)).collect();
                     call(&s, *f, &refs)?
                 };
-                Slot::Val(Cow::Owned(v))
+                match out {
+                    Out::Value(v) => Slot::Val(Cow::Owned(v)),
+                    // an index past the arguments is a faulty builtin: null
+                    // binds strictly (refused or absent), never looser
+                    Out::Arg(i) => match args.get(i) {
+                        Some(a) => Slot::Same(*a),
+                        None => Slot::Val(Cow::Borrowed(&NULL)),
+                    },
+                }
             }
         };
         if let Some(m) = self.memo.get_mut(id as usize) {
@@ -543,7 +605,7 @@ impl<'a> Eval<'a> {
     }
 }
 
-fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Json, BindError> {
+fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Out, BindError> {
     s.builtins
         .call(f, args)
         .ok_or_else(|| BindError::NoBuiltin {

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 type Obj = serde_json::Map<String, Json>;
 
+use crate::normalize::Inputs;
+
 /// A request bound to one program's slots.
 ///
 /// `repr(C)` to keep what `decide` reads of every request — the program
@@ -570,7 +572,7 @@ impl Program {
         let mut req = self.skeleton(action, session)?;
         self.bind_fields_fast(
             action,
-            args.unwrap_or(&empty),
+            Inputs::Obj(args.unwrap_or(&empty)),
             actor,
             context,
             &mut req.slots,
@@ -655,7 +657,7 @@ impl Program {
         let empty = serde_json::Map::new();
         self.bind_fields(
             action,
-            args.unwrap_or(&empty),
+            Inputs::Obj(args.unwrap_or(&empty)),
             section("actor")?,
             section("context")?,
             asked,
@@ -778,7 +780,7 @@ impl Program {
             self,
             action,
             t,
-            args.as_ref().unwrap_or(&empty),
+            Inputs::Obj(args.as_ref().unwrap_or(&empty)),
             actor.as_ref(),
             context.as_ref(),
         )?;
@@ -818,7 +820,7 @@ impl Program {
     fn bind_fields_fast(
         &self,
         action: u32,
-        args: &Obj,
+        args: Inputs<'_>,
         actor: Option<&Obj>,
         context: Option<&Obj>,
         out: &mut Frame,
@@ -831,15 +833,15 @@ impl Program {
         let mut b = Slots::new(a, out);
         let own = a.slots.own();
         let mut hint = 0;
-        for (key, v) in args {
+        args.each(|key, v| {
             let pos = field_at(own, key, hint)?;
             hint = pos + 1;
             let f = own.get(pos)?;
             if f.derive.is_some() {
                 return None;
             }
-            b.set(pos, self.bind_raw(f, Raw::of(v)?)?)?;
-        }
+            b.set(pos, self.bind_raw(f, Raw::of(v)?)?)
+        })?;
         for (src, m) in [(Src::Actor, actor), (Src::Context, context)] {
             let Some(m) = m else { continue };
             let (n, base) = self.bind.namespace(src)?;
@@ -859,7 +861,7 @@ impl Program {
     pub(crate) fn bind_fields(
         &self,
         action: u32,
-        args: &serde_json::Map<String, Json>,
+        args: Inputs<'_>,
         actor: Option<&serde_json::Map<String, Json>>,
         context: Option<&serde_json::Map<String, Json>>,
         asked: &str,
@@ -876,8 +878,16 @@ impl Program {
             .bind_fields_fast(action, args, actor, context, &mut slots)
             .is_none()
         {
-            return self
-                .bind_fields_exactly(action, args, actor, context, asked, via_tool, session, aggs);
+            return self.bind_fields_exactly(
+                action,
+                &args.to_map(),
+                actor,
+                context,
+                asked,
+                via_tool,
+                session,
+                aggs,
+            );
         }
         let asked = match self.bind.names.get(action as usize) {
             Some(name) if **name == *asked => Arc::clone(name),
@@ -936,7 +946,7 @@ impl Program {
             }
         }
         let mut derivations =
-            crate::normalize::Derivations::new(self, action, args, actor, context);
+            crate::normalize::Derivations::new(self, action, Inputs::Obj(args), actor, context);
         for (i, f) in own.iter().enumerate() {
             let value = match (&f.derive, derivations.as_mut()) {
                 (None, _) => self.bind_value(f, args.get(&*f.name), &a.name, &f.name)?,
@@ -1331,7 +1341,7 @@ impl<'p, 'f> Slots<'p, 'f> {
         p: &Program,
         action: u32,
         t: &ActionTable,
-        args: &Obj,
+        args: Inputs<'_>,
         actor: Option<&Obj>,
         context: Option<&Obj>,
     ) -> Option<()> {
