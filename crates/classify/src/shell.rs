@@ -29,6 +29,8 @@
 //! workspace and [`paths::sensitive`].
 
 use super::paths;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 pub mod parse;
 use parse::{Cmd, Parsed, RedirKind, Word};
@@ -355,12 +357,12 @@ fn harmless_assign(name: &str, value: &str) -> bool {
 /// Option parsing: `-abc` clusters, `-ovalue`, `--long=value`, `--`.
 #[derive(Debug)]
 enum Arg<'w> {
-    Opt(String, Option<String>),
+    Opt(Cow<'w, str>, Option<Cow<'w, str>>),
     Operand(&'w Word),
 }
 
 fn opts<'w>(args: &'w [Word], val_short: &str, val_long: &[&str]) -> Vec<Arg<'w>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(args.len());
     let mut it = args.iter();
     let mut ended = false;
     while let Some(w) = it.next() {
@@ -375,37 +377,51 @@ fn opts<'w>(args: &'w [Word], val_short: &str, val_long: &[&str]) -> Vec<Arg<'w>
         }
         if let Some(long) = t.strip_prefix("--") {
             match long.split_once('=') {
-                Some((n, v)) => out.push(Arg::Opt(format!("--{n}"), Some(v.to_string()))),
+                Some((n, v)) => out.push(Arg::Opt(
+                    Cow::Borrowed(t.get(..n.len() + 2).unwrap_or(t)),
+                    Some(Cow::Borrowed(v)),
+                )),
                 None => {
-                    let name = format!("--{long}");
-                    let v = if val_long.contains(&name.as_str()) {
-                        it.next().map(|w| w.text.clone())
+                    let v = if val_long.contains(&t) {
+                        it.next().map(|w| Cow::Borrowed(w.text.as_str()))
                     } else {
                         None
                     };
-                    out.push(Arg::Opt(name, v));
+                    out.push(Arg::Opt(Cow::Borrowed(t), v));
                 }
             }
             continue;
         }
-        let letters: Vec<char> = t.chars().skip(1).collect();
-        let mut k = 0;
-        while let Some(&c) = letters.get(k) {
+        let letters = t.get(1..).unwrap_or_default();
+        for (k, c) in letters.char_indices() {
             if val_short.contains(c) {
-                let rest: String = letters.get(k + 1..).unwrap_or_default().iter().collect();
+                let rest = letters.get(k + c.len_utf8()..).unwrap_or_default();
                 let v = if rest.is_empty() {
-                    it.next().map(|w| w.text.clone())
+                    it.next().map(|w| Cow::Borrowed(w.text.as_str()))
                 } else {
-                    Some(rest)
+                    Some(Cow::Borrowed(rest))
                 };
-                out.push(Arg::Opt(format!("-{c}"), v));
+                out.push(Arg::Opt(short_option(c), v));
                 break;
             }
-            out.push(Arg::Opt(format!("-{c}"), None));
-            k += 1;
+            out.push(Arg::Opt(short_option(c), None));
         }
     }
     out
+}
+
+/// `-c`: a short option's name, shared for ASCII letters (most options
+/// of most commands), made for others.
+fn short_option(c: char) -> Cow<'static, str> {
+    static DASHED: OnceLock<String> = OnceLock::new();
+    let all = DASHED.get_or_init(|| (0u8..128).flat_map(|b| ['-', char::from(b)]).collect());
+    match u8::try_from(c).ok().filter(u8::is_ascii) {
+        Some(b) => match all.get(usize::from(b) * 2..usize::from(b) * 2 + 2) {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(format!("-{c}")),
+        },
+        None => Cow::Owned(format!("-{c}")),
+    }
 }
 
 fn operands<'w>(parsed: &[Arg<'w>]) -> Vec<&'w Word> {
@@ -421,14 +437,14 @@ fn operands<'w>(parsed: &[Arg<'w>]) -> Vec<&'w Word> {
 fn has(parsed: &[Arg], names: &[&str]) -> bool {
     parsed
         .iter()
-        .any(|a| matches!(a, Arg::Opt(n, _) if names.contains(&n.as_str())))
+        .any(|a| matches!(a, Arg::Opt(n, _) if names.contains(&&**n)))
 }
 
 fn values(parsed: &[Arg], names: &[&str]) -> Vec<String> {
     parsed
         .iter()
         .filter_map(|a| match a {
-            Arg::Opt(n, Some(v)) if names.contains(&n.as_str()) => Some(v.clone()),
+            Arg::Opt(n, Some(v)) if names.contains(&&**n) => Some(v.to_string()),
             _ => None,
         })
         .collect()

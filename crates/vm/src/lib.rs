@@ -28,7 +28,7 @@ pub use ed25519_dalek::VerifyingKey;
 pub use engine::Engine;
 pub use explain::{Explanation, Matched};
 pub use json::{parse_request, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH};
-pub use normalize::{Builtins, NoBuiltins, Out};
+pub use normalize::{Builtins, NoBuiltins};
 pub use program::{
     check_envelope, hex, key_id, model_to_wire, BundleInfo, Envelope, LoadError, Program,
 };

@@ -73,17 +73,7 @@ const INLINE_ARGS: usize = 4;
 pub trait Builtins: Send + Sync + std::fmt::Debug {
     /// The value of `f` on `args`; `None` when this implementation does not
     /// have `f` (the request is then refused, see [`BindError::NoBuiltin`]).
-    fn call(&self, f: Builtin, args: &[&Json]) -> Option<Out>;
-}
-
-/// What a builtin answers: a value of its own, or one of its arguments
-/// unchanged (`first(args.subject, "")` with a subject sent), which the
-/// evaluation then shares instead of copying.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Out {
-    Value(Json),
-    /// The argument at this index, as it was given.
-    Arg(usize),
+    fn call(&self, f: Builtin, args: &[&Json]) -> Option<Json>;
 }
 
 /// No builtins at all: what a program has until classifiers are attached
@@ -92,7 +82,7 @@ pub enum Out {
 pub struct NoBuiltins;
 
 impl Builtins for NoBuiltins {
-    fn call(&self, _: Builtin, _: &[&Json]) -> Option<Out> {
+    fn call(&self, _: Builtin, _: &[&Json]) -> Option<Json> {
         None
     }
 }
@@ -510,7 +500,7 @@ impl<'a> Eval<'a> {
                 for a in args.iter() {
                     self.ensure(*a)?;
                 }
-                let out = if args.len() <= INLINE_ARGS {
+                let v = if args.len() <= INLINE_ARGS {
                     let refs: [&Json; INLINE_ARGS] =
                         std::array::from_fn(|i| args.get(i).map_or(&NULL, |a| self.get(*a)));
                     call(&s, *f, refs.get(..args.len()).unwrap_or_default())?
@@ -518,15 +508,7 @@ impl<'a> Eval<'a> {
                     let refs: Vec<&Json> = args.iter().map(|a| self.get(*a)).collect();
                     call(&s, *f, &refs)?
                 };
-                match out {
-                    Out::Value(v) => Slot::Val(Cow::Owned(v)),
-                    // an index past the arguments is a faulty builtin: null
-                    // binds strictly (refused or absent), never looser
-                    Out::Arg(i) => match args.get(i) {
-                        Some(a) => Slot::Same(*a),
-                        None => Slot::Val(Cow::Borrowed(&NULL)),
-                    },
-                }
+                Slot::Val(Cow::Owned(v))
             }
         };
         if let Some(m) = self.memo.get_mut(id as usize) {
@@ -605,7 +587,7 @@ impl<'a> Eval<'a> {
     }
 }
 
-fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Out, BindError> {
+fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Json, BindError> {
     s.builtins
         .call(f, args)
         .ok_or_else(|| BindError::NoBuiltin {

@@ -90,6 +90,15 @@ fn meta(b: u8) -> bool {
     )
 }
 
+/// Bytes a word treats apart from plain text: quotes, escapes,
+/// expansions, globs and braces.
+fn special(b: u8) -> bool {
+    matches!(
+        b,
+        b'\\' | b'\'' | b'"' | b'$' | b'`' | b'[' | b'*' | b'?' | b'{'
+    )
+}
+
 struct P<'a> {
     s: &'a [u8],
     i: usize,
@@ -560,7 +569,7 @@ impl P<'_> {
     /// One word, up to an unquoted metacharacter.
     fn word(&mut self) -> Word {
         let mut w = Word::default();
-        let mut text: Vec<u8> = Vec::new();
+        let mut text: Vec<u8> = Vec::with_capacity(16);
         let start = self.i;
         while let Some(b) = self.at(0) {
             if meta(b) {
@@ -645,8 +654,15 @@ impl P<'_> {
                     self.i += 1;
                 }
                 _ => {
-                    text.push(b);
-                    self.i += 1;
+                    // a run of plain bytes, copied at once
+                    let rest = self.s.get(self.i..).unwrap_or_default();
+                    let n = rest
+                        .iter()
+                        .position(|c| meta(*c) || special(*c))
+                        .unwrap_or(rest.len())
+                        .max(1);
+                    text.extend_from_slice(rest.get(..n).unwrap_or_default());
+                    self.i += n;
                 }
             }
         }
