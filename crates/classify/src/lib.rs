@@ -175,6 +175,18 @@ fn keys(v: &Json) -> Option<Vec<String>> {
 
 /// `Ann <ann@Acme.com>` → `acme.com`
 fn domain_of(address: &str) -> Option<String> {
+    let d = domain_part(address)?;
+    let d = if d.is_ascii() {
+        d.to_ascii_lowercase()
+    } else {
+        d.to_lowercase()
+    };
+    plain_domain(&d).then_some(d)
+}
+
+/// The domain of one plain address as written (case kept, not yet checked
+/// to be a plain name): see [`domain_of`].
+fn domain_part(address: &str) -> Option<&str> {
     let a = address.trim();
     let a = match (a.rfind('<'), a.rfind('>')) {
         (Some(l), Some(r)) if l < r => a.get(l + 1..r)?,
@@ -182,7 +194,7 @@ fn domain_of(address: &str) -> Option<String> {
     };
     // `eve@evil.io@acme.com`, `a@b c`: not one plain address, so no domain
     // (and the recipient counts as external).
-    if a.matches('@').count() != 1 {
+    if a.bytes().filter(|b| *b == b'@').count() != 1 {
         return None;
     }
     let (local, domain) = a.rsplit_once('@')?;
@@ -192,11 +204,34 @@ fn domain_of(address: &str) -> Option<String> {
     if local.contains(['%', '!']) {
         return None;
     }
-    let d = domain.trim().trim_end_matches('.').to_lowercase();
-    let plain = d
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-    (!d.is_empty() && plain).then_some(d)
+    Some(domain.trim().trim_end_matches('.'))
+}
+
+/// Letters, digits, dots and hyphens only (checked after lowercasing: a
+/// letter may lowercase to a combining mark).
+fn plain_domain(d: &str) -> bool {
+    !d.is_empty()
+        && d.chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// Whether `address` is on `org` (lowercase) or a subdomain of it; an ASCII
+/// domain is compared without a lowercased copy.
+fn on_domain(address: &str, org: &str) -> bool {
+    let within = |d: &str, eq: &dyn Fn(&str) -> bool| {
+        d.len() >= org.len()
+            && d.is_char_boundary(d.len() - org.len())
+            && d.get(d.len() - org.len()..).is_some_and(eq)
+            && d.get(..d.len() - org.len())
+                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    };
+    match domain_part(address) {
+        Some(d) if d.is_ascii() => {
+            plain_domain(d) && within(d, &|tail: &str| tail.eq_ignore_ascii_case(org))
+        }
+        Some(_) => domain_of(address).is_some_and(|d| within(&d, &|tail: &str| tail == org)),
+        None => false,
+    }
 }
 
 fn list(v: Vec<String>) -> Json {
@@ -221,13 +256,7 @@ fn scope_of<S: AsRef<str>>(recipients: &[S], org_domain: Option<&str>) -> &'stat
         return "external";
     }
     // The org's domain or a subdomain of it (`….acme.com`).
-    let inside = |r: &S| {
-        domain_of(r.as_ref()).is_some_and(|d| {
-            d.strip_suffix(org.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-        })
-    };
-    if !recipients.iter().all(inside) {
+    if !recipients.iter().all(|r| on_domain(r.as_ref(), &org)) {
         "external"
     } else if recipients.len() == 1 {
         "self"
@@ -525,6 +554,48 @@ fn call_owned(b: Builtin, args: &[Json]) -> Json {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
+
+    /// Whether a recipient is on the org's domain, answered without a
+    /// lowercased copy for ASCII, answers as the copy did: the org or a
+    /// subdomain, any case, and nothing that only ends with its letters.
+    #[test]
+    fn on_domain_answers_as_the_lowercased_domain_does() {
+        let by_copy = |a: &str, org: &str| {
+            domain_of(a).is_some_and(|d| {
+                d.strip_suffix(org)
+                    .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+            })
+        };
+        let addresses = [
+            "ann@acme.com",
+            "Ann <ann@ACME.COM>",
+            "a@eng.acme.com",
+            "a@evilacme.com",
+            "a@acme.com.evil.io",
+            "a@acme.com.",
+            "a@ACME.com@evil.io",
+            "eve%evil.io@acme.com",
+            "a@xn--acme-9ra.com",
+            "a@acmé.com",
+            "a@İacme.com",
+            "a@Acme.Com",
+            "a@a.İ.acme.com",
+            "a@acme com",
+            "@acme.com",
+            "a@",
+            "a@.acme.com",
+            "a@-acme.com",
+            "a@acme.coM ",
+        ];
+        for org in ["acme.com", "acmé.com", "i̇acme.com", "com"] {
+            for a in addresses {
+                assert_eq!(on_domain(a, org), by_copy(a, org), "{a} on {org}");
+            }
+        }
+        assert!(on_domain("Ann <ann@ENG.Acme.com>", "acme.com"));
+        assert!(!on_domain("a@evilacme.com", "acme.com"));
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -436,6 +436,16 @@ fn scan_text(text: &str, out: &mut Vec<Kind>) {
 /// bounded, so nested encodings cost a constant factor, never exponential.
 const MAX_LAYERS: usize = 3;
 
+/// The bytes a reading in [`scan_decoded`] may begin at: a vendor prefix's
+/// first letter, `-----BEGIN`, a `:` or `=` of a URL credential or an
+/// assignment, the space of `password is …`.
+fn begins(b: u8) -> bool {
+    matches!(
+        b,
+        b'A' | b'g' | b'x' | b's' | b'r' | b'e' | b'-' | b':' | b'=' | b' '
+    )
+}
+
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
     let cleaned: String;
     // ASCII reads as itself (nothing invisible, nothing full-width).
@@ -446,7 +456,14 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
         text
     };
     let s = text.as_bytes();
-    for i in 0..s.len() {
+    let mut i = 0;
+    // From one byte where a reading may begin to the next: most bytes of
+    // prose begin none.
+    while let Some(skip) = s
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|b| begins(*b)))
+    {
+        i += skip;
         let Some(b) = at(s, i) else { break };
         let kind = match b {
             b'A' | b'g' | b'x' | b's' | b'r' | b'e' => vendor_at(s, i),
@@ -461,6 +478,7 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
                 out.push(k);
             }
         }
+        i += 1;
     }
     // JSON-escaped text (a serialized body or Slack `blocks` inside a longer
     // text) is also read unescaped, so `\n` and `\u0041` hide nothing.
