@@ -61,9 +61,9 @@ impl std::error::Error for LoadError {}
 
 #[derive(Clone, Debug)]
 pub struct FieldMeta {
-    /// Shared: every action's slots repeat the namespace fields, and a
-    /// program is built on every hook call (a refcount, not a copy).
-    pub name: std::sync::Arc<str>,
+    /// The wire string itself, not a copy (a program is built on every
+    /// hook call; the namespace fields are shared through [`FieldSlots`]).
+    pub name: Box<str>,
     pub ty: TypeWire,
     pub optional: bool,
     /// Set for a derived field: computed at bind time, never taken from the
@@ -118,7 +118,8 @@ impl<'a> IntoIterator for &'a FieldSlots {
 
 #[derive(Debug)]
 pub(crate) struct ActionRt {
-    pub name: Box<str>,
+    /// Shared with the bind tables (and every request bound to the action).
+    pub name: std::sync::Arc<str>,
     /// The action's own fields, then every namespace field.
     pub slots: FieldSlots,
     pub own_fields: usize,
@@ -131,15 +132,12 @@ pub(crate) struct ActionRt {
     pub code: Box<[Instr]>,
     /// Session-aggregate mark code (`ActionWire::marks`).
     pub marks: Box<[Instr]>,
-    /// `(first instruction, last instruction, rule)` of each rule's block,
-    /// for the explain path.
-    pub blocks: Vec<(usize, usize, usize)>,
     /// The session aggregates this action's rules read, so a session store
     /// computes only those.
     pub queries: Box<[crate::aggregates::AggQuery]>,
     /// How a request for this action belongs to each of the bundle's
     /// scopes (by scope index).
-    pub scope_uses: Box<[crate::aggregates::ScopeUse]>,
+    pub scope_uses: std::sync::Arc<[crate::aggregates::ScopeUse]>,
     pub compliance: Vec<Box<str>>,
     /// The local times the rules read (`ActionWire::locals`).
     pub locals: Box<[crate::local::LocalWire]>,
@@ -482,6 +480,7 @@ impl Program {
             return Err(bad(format!("actions are not sorted at `{}`", p.name)));
         }
         let mut actions = Vec::with_capacity(wire_actions.len());
+        let mut last_uses: Option<std::sync::Arc<[crate::aggregates::ScopeUse]>> = None;
         for a in wire_actions {
             let slots = FieldSlots {
                 own: a.fields.into_iter().map(field).collect(),
@@ -502,7 +501,6 @@ impl Program {
                 };
             let base = floored(model.score(flags, &amps), floor);
             let base_gate = model.gate(flags, &amps);
-            let blocks = rule_blocks(&a.code);
             let mut reads_aggs: Vec<u16> = a
                 .code
                 .iter()
@@ -536,13 +534,21 @@ impl Program {
             let mut queries = queries;
             queries.sort_by_key(|q| (q.scope, q.agg));
             let queries = queries.into_boxed_slice();
-            let scope_uses = w
-                .scopes
-                .iter()
-                .map(|sc| crate::aggregates::ScopeUse::of(sc, slots.own()))
-                .collect();
+            // Most actions belong to the scopes alike (always, with no
+            // `by`): one list shared, not one allocated per action.
+            let mut uses = [crate::aggregates::ScopeUse::Never; crate::aggregates::MAX_SCOPES];
+            let n = w.scopes.len().min(uses.len());
+            uses.iter_mut()
+                .zip(&w.scopes)
+                .for_each(|(u, sc)| *u = crate::aggregates::ScopeUse::of(sc, slots.own()));
+            let uses = uses.get(..n).unwrap_or(&[]);
+            let scope_uses = match &last_uses {
+                Some(prev) if **prev == *uses => std::sync::Arc::clone(prev),
+                _ => std::sync::Arc::from(uses),
+            };
+            last_uses = Some(std::sync::Arc::clone(&scope_uses));
             actions.push(ActionRt {
-                name: a.name.into_boxed_str(),
+                name: a.name.into(),
                 slots,
                 own_fields,
                 flags,
@@ -552,7 +558,6 @@ impl Program {
                 base_gate,
                 code: a.code.into_boxed_slice(),
                 marks: a.marks.into_boxed_slice(),
-                blocks,
                 queries,
                 scope_uses,
                 compliance: a
@@ -776,8 +781,10 @@ pub(crate) fn floored(mut s: Score, floor: Option<Tier>) -> Score {
     s
 }
 
-/// Rule blocks of straight-line code: each ends at its `Fire` or `Amplify`.
-fn rule_blocks(code: &[Instr]) -> Vec<(usize, usize, usize)> {
+/// Rule blocks of straight-line code: each ends at its `Fire` or `Amplify`:
+/// `(first instruction, last instruction, rule)`, for the explain path
+/// (found when explaining, not at every load).
+pub(crate) fn rule_blocks(code: &[Instr]) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, ins) in code.iter().enumerate() {
