@@ -6,7 +6,7 @@ use crate::instr::Instr;
 use crate::request::Request;
 use crate::risk::{Amp, Amps, FlagSet, Gate, Model, Score, Tier, Verdict};
 use crate::value::fold;
-use crate::wire::{self, AggregateWire, BundleWire, ToolWire, TypeWire};
+use crate::wire::{self, AggregateWire, BundleWire, ToolWire};
 use aho_corasick::AhoCorasick;
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -59,19 +59,8 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-#[derive(Clone, Debug)]
-pub struct FieldMeta {
-    /// The wire string itself, not a copy (a program is built on every
-    /// hook call; the namespace fields are shared through [`FieldSlots`]).
-    pub name: Box<str>,
-    pub ty: TypeWire,
-    pub optional: bool,
-    /// Set for a derived field: computed at bind time, never taken from the
-    /// caller.
-    /// (Boxed: every action's slots repeat the namespace fields, none
-    /// derived, and a smaller slot is fewer pages to fill per load.)
-    pub derive: Option<Box<wire::ToolExprWire>>,
-}
+/// A field of an action or namespace: its wire form, as decoded.
+pub type FieldMeta = wire::FieldWire;
 
 /// An action's slots: its own fields, then every namespace field. The
 /// namespace fields are one list shared by every action of the program
@@ -392,12 +381,6 @@ impl Program {
             .into_iter()
             .map(|m| m.into_iter().map(String::into_boxed_str).collect())
             .collect();
-        let field = |f: wire::FieldWire| FieldMeta {
-            name: f.name.into(),
-            ty: f.ty,
-            optional: f.optional,
-            derive: f.derive.map(Box::new),
-        };
         if w.tzdb != crate::local::TZDB_VERSION && w.actions.iter().any(|a| !a.locals.is_empty()) {
             return Err(LoadError::Invalid(format!(
                 "the bundle's rules read local time with time zone database {}, and this build has {}: rebuild the bundle with this permit0 so replays decide alike",
@@ -407,12 +390,7 @@ impl Program {
         }
         let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = std::mem::take(&mut w.namespaces)
             .into_iter()
-            .map(|n| {
-                (
-                    n.name.into_boxed_str(),
-                    n.fields.into_iter().map(field).collect(),
-                )
-            })
+            .map(|n| (n.name.into_boxed_str(), n.fields))
             .collect();
         let ns_offset = |ns: &str, field: &str| {
             let mut base = 0usize;
@@ -483,7 +461,7 @@ impl Program {
         let mut last_uses: Option<std::sync::Arc<[crate::aggregates::ScopeUse]>> = None;
         for a in wire_actions {
             let slots = FieldSlots {
-                own: a.fields.into_iter().map(field).collect(),
+                own: a.fields.into_boxed_slice(),
                 shared: ns_fields.clone(),
             };
             let own_fields = slots.own().len();
