@@ -8,8 +8,10 @@
 //!
 //! `cargo bench --bench hook` (the bench profile: an optimized binary);
 //! `HOOK_BENCH_N=2000` for more runs; `HOOK_BENCH_BASELINE=path/to/permit0`
-//! runs an older build's hook too, alternating call by call with this one
-//! (same bundle, its own data directory), for a before/after in one run.
+//! runs an older build's hook too, alternating in blocks of 50 calls with
+//! this one (same bundle, its own data directory), for a before/after in one
+//! run. Both binaries are timed from copies made at the start (see `fresh`
+//! in `main`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -44,10 +46,6 @@ fn command(bin: &str, dir: &Path) -> Command {
 }
 
 /// Spawns, feeds stdin, waits; the wall time of the whole process.
-fn once(dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
-    once_with(BIN, dir, args, input)
-}
-
 fn once_with(bin: &str, dir: &Path, args: &[&str], input: &[u8]) -> (Duration, Vec<u8>) {
     let t = Instant::now();
     let mut child = command(bin, dir)
@@ -149,6 +147,18 @@ fn main() {
         .unwrap();
     assert!(built.status.success());
 
+    // Both binaries run from copies made here: a binary as the linker
+    // wrote it starts measurably slower (more page faults on its code, in
+    // the page cache as written) than the same bytes copied — here ~0.1 ms
+    // a call, as much as a round of optimization; timed from fresh copies,
+    // neither is favoured.
+    let fresh = |from: &str, name: &str| {
+        let to = dir.join(name);
+        std::fs::copy(from, &to).unwrap();
+        to.to_str().unwrap().to_string()
+    };
+    let new_bin = fresh(BIN, "permit0-timed");
+
     let payloads: Vec<Vec<u8>> = [
         "bash_cargo_test",
         "read",
@@ -172,7 +182,7 @@ fn main() {
     ];
     // Warm up (page cache, the database's first open and migration).
     for p in &payloads {
-        let (_, out) = once(&dir, &hook, p);
+        let (_, out) = once_with(&new_bin, &dir, &hook, p);
         assert!(
             out.starts_with(b"{\"hookSpecificOutput\""),
             "{}",
@@ -181,7 +191,8 @@ fn main() {
     }
     let baseline = std::env::var("HOOK_BENCH_BASELINE")
         .ok()
-        .filter(|b| !b.is_empty());
+        .filter(|b| !b.is_empty())
+        .map(|b| fresh(&b, "permit0-baseline"));
     let mut old_hook = hook;
     old_hook[7] = "state-baseline";
     if let Some(b) = &baseline {
@@ -204,7 +215,7 @@ fn main() {
         runs.time(|| {
             calls
                 .clone()
-                .map(|i| once(&dir, &hook, payload(i)).0)
+                .map(|i| once_with(&new_bin, &dir, &hook, payload(i)).0)
                 .collect()
         });
         if let Some(b) = &baseline {
@@ -223,12 +234,18 @@ fn main() {
 
     // The floor: a process that only starts and exits.
     let mut runs = Runs::new();
-    runs.time(|| (0..n).map(|_| once(&dir, &["--version"], b"").0).collect());
+    runs.time(|| {
+        (0..n)
+            .map(|_| once_with(&new_bin, &dir, &["--version"], b"").0)
+            .collect()
+    });
     report_runs("permit0 --version (spawn + exit)", runs);
 
     let eval_req = br#"{"tool":"Bash","args":{"command":"cargo test"},"context":{"workspace":"/work/proj"},"session":{"id":"s"}}"#;
     let eval = ["eval", "--bundle", "stdlib.p0b", "--trusted", "ops.pub"];
-    let times = (0..n).map(|_| once(&dir, &eval, eval_req).0).collect();
+    let times = (0..n)
+        .map(|_| once_with(&new_bin, &dir, &eval, eval_req).0)
+        .collect();
     report("eval --bundle (in-memory sessions)", times);
 
     // The zero-spawn option: Claude Code's http hook against permit0 serve.

@@ -267,10 +267,10 @@ impl<'a> Gen<'a> {
     ) -> Option<FieldWire> {
         match type_wire(ty) {
             Some(t) => Some(FieldWire {
-                name: name.to_string(),
+                name: name.into(),
                 ty: t,
                 optional,
-                derive,
+                derive: derive.map(Box::new),
             }),
             None => {
                 self.diags.push(Diagnostic::error(

@@ -40,6 +40,11 @@ impl Default for Keep {
     }
 }
 
+/// A scope's newest entries, newest first (read from the index alone:
+/// migration 3 in db.rs).
+pub(crate) const HISTORY_SQL: &str =
+    "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2";
+
 /// A stored entry: its time, and its contributions (see [`pairs`]).
 type Entry = (Option<i64>, Vec<u8>);
 
@@ -214,9 +219,7 @@ impl SqliteStore {
         scope: &str,
     ) -> rusqlite::Result<&'c [Entry]> {
         if !cache.scopes.contains_key(scope) {
-            let mut st = c.prepare_cached(
-                "SELECT time_ms, contributions FROM session_entries WHERE scope = ?1 ORDER BY seq DESC LIMIT ?2",
-            )?;
+            let mut st = c.prepare_cached(HISTORY_SQL)?;
             let rows = st
                 .query_map(params![scope, self.keep.max_entries], |r| {
                     Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Vec<u8>>(1)?))

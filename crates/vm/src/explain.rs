@@ -115,6 +115,9 @@ impl Program {
         };
         let decision = crate::exec::tighten(req, self.run(req, &mut rec));
         let action = req.action.and_then(|a| self.actions.get(a as usize));
+        let blocks = action
+            .map(|a| crate::program::rule_blocks(&a.code))
+            .unwrap_or_default();
         let mut matched = Vec::new();
         for (rule, pc) in rec.fired {
             let Some(r) = self.rules.get(rule) else {
@@ -122,7 +125,7 @@ impl Program {
             };
             let mut reads = Vec::new();
             if let Some(a) = action {
-                if let Some((start, end, _)) = a.blocks.iter().find(|(_, end, _)| *end == pc) {
+                if let Some((start, end, _)) = blocks.iter().find(|(_, end, _)| *end == pc) {
                     let mut seen = Vec::new();
                     for ins in a.code.get(*start..*end).unwrap_or(&[]) {
                         for s in slots_read(ins) {

@@ -6,7 +6,7 @@ use crate::instr::Instr;
 use crate::request::Request;
 use crate::risk::{Amp, Amps, FlagSet, Gate, Model, Score, Tier, Verdict};
 use crate::value::fold;
-use crate::wire::{self, AggregateWire, BundleWire, ToolWire, TypeWire};
+use crate::wire::{self, AggregateWire, BundleWire, ToolWire};
 use aho_corasick::AhoCorasick;
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -59,19 +59,8 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-#[derive(Clone, Debug)]
-pub struct FieldMeta {
-    /// Shared: every action's slots repeat the namespace fields, and a
-    /// program is built on every hook call (a refcount, not a copy).
-    pub name: std::sync::Arc<str>,
-    pub ty: TypeWire,
-    pub optional: bool,
-    /// Set for a derived field: computed at bind time, never taken from the
-    /// caller.
-    /// (Boxed: every action's slots repeat the namespace fields, none
-    /// derived, and a smaller slot is fewer pages to fill per load.)
-    pub derive: Option<Box<wire::ToolExprWire>>,
-}
+/// A field of an action or namespace: its wire form, as decoded.
+pub type FieldMeta = wire::FieldWire;
 
 /// An action's slots: its own fields, then every namespace field. The
 /// namespace fields are one list shared by every action of the program
@@ -118,7 +107,8 @@ impl<'a> IntoIterator for &'a FieldSlots {
 
 #[derive(Debug)]
 pub(crate) struct ActionRt {
-    pub name: Box<str>,
+    /// Shared with the bind tables (and every request bound to the action).
+    pub name: std::sync::Arc<str>,
     /// The action's own fields, then every namespace field.
     pub slots: FieldSlots,
     pub own_fields: usize,
@@ -131,15 +121,12 @@ pub(crate) struct ActionRt {
     pub code: Box<[Instr]>,
     /// Session-aggregate mark code (`ActionWire::marks`).
     pub marks: Box<[Instr]>,
-    /// `(first instruction, last instruction, rule)` of each rule's block,
-    /// for the explain path.
-    pub blocks: Vec<(usize, usize, usize)>,
     /// The session aggregates this action's rules read, so a session store
     /// computes only those.
     pub queries: Box<[crate::aggregates::AggQuery]>,
     /// How a request for this action belongs to each of the bundle's
     /// scopes (by scope index).
-    pub scope_uses: Box<[crate::aggregates::ScopeUse]>,
+    pub scope_uses: std::sync::Arc<[crate::aggregates::ScopeUse]>,
     pub compliance: Vec<Box<str>>,
     /// The local times the rules read (`ActionWire::locals`).
     pub locals: Box<[crate::local::LocalWire]>,
@@ -394,12 +381,6 @@ impl Program {
             .into_iter()
             .map(|m| m.into_iter().map(String::into_boxed_str).collect())
             .collect();
-        let field = |f: wire::FieldWire| FieldMeta {
-            name: f.name.into(),
-            ty: f.ty,
-            optional: f.optional,
-            derive: f.derive.map(Box::new),
-        };
         if w.tzdb != crate::local::TZDB_VERSION && w.actions.iter().any(|a| !a.locals.is_empty()) {
             return Err(LoadError::Invalid(format!(
                 "the bundle's rules read local time with time zone database {}, and this build has {}: rebuild the bundle with this permit0 so replays decide alike",
@@ -409,12 +390,7 @@ impl Program {
         }
         let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = std::mem::take(&mut w.namespaces)
             .into_iter()
-            .map(|n| {
-                (
-                    n.name.into_boxed_str(),
-                    n.fields.into_iter().map(field).collect(),
-                )
-            })
+            .map(|n| (n.name.into_boxed_str(), n.fields))
             .collect();
         let ns_offset = |ns: &str, field: &str| {
             let mut base = 0usize;
@@ -482,9 +458,10 @@ impl Program {
             return Err(bad(format!("actions are not sorted at `{}`", p.name)));
         }
         let mut actions = Vec::with_capacity(wire_actions.len());
+        let mut last_uses: Option<std::sync::Arc<[crate::aggregates::ScopeUse]>> = None;
         for a in wire_actions {
             let slots = FieldSlots {
-                own: a.fields.into_iter().map(field).collect(),
+                own: a.fields.into_boxed_slice(),
                 shared: ns_fields.clone(),
             };
             let own_fields = slots.own().len();
@@ -502,7 +479,6 @@ impl Program {
                 };
             let base = floored(model.score(flags, &amps), floor);
             let base_gate = model.gate(flags, &amps);
-            let blocks = rule_blocks(&a.code);
             let mut reads_aggs: Vec<u16> = a
                 .code
                 .iter()
@@ -536,13 +512,21 @@ impl Program {
             let mut queries = queries;
             queries.sort_by_key(|q| (q.scope, q.agg));
             let queries = queries.into_boxed_slice();
-            let scope_uses = w
-                .scopes
-                .iter()
-                .map(|sc| crate::aggregates::ScopeUse::of(sc, slots.own()))
-                .collect();
+            // Most actions belong to the scopes alike (always, with no
+            // `by`): one list shared, not one allocated per action.
+            let mut uses = [crate::aggregates::ScopeUse::Never; crate::aggregates::MAX_SCOPES];
+            let n = w.scopes.len().min(uses.len());
+            uses.iter_mut()
+                .zip(&w.scopes)
+                .for_each(|(u, sc)| *u = crate::aggregates::ScopeUse::of(sc, slots.own()));
+            let uses = uses.get(..n).unwrap_or(&[]);
+            let scope_uses = match &last_uses {
+                Some(prev) if **prev == *uses => std::sync::Arc::clone(prev),
+                _ => std::sync::Arc::from(uses),
+            };
+            last_uses = Some(std::sync::Arc::clone(&scope_uses));
             actions.push(ActionRt {
-                name: a.name.into_boxed_str(),
+                name: a.name.into(),
                 slots,
                 own_fields,
                 flags,
@@ -552,7 +536,6 @@ impl Program {
                 base_gate,
                 code: a.code.into_boxed_slice(),
                 marks: a.marks.into_boxed_slice(),
-                blocks,
                 queries,
                 scope_uses,
                 compliance: a
@@ -776,8 +759,10 @@ pub(crate) fn floored(mut s: Score, floor: Option<Tier>) -> Score {
     s
 }
 
-/// Rule blocks of straight-line code: each ends at its `Fire` or `Amplify`.
-fn rule_blocks(code: &[Instr]) -> Vec<(usize, usize, usize)> {
+/// Rule blocks of straight-line code: each ends at its `Fire` or `Amplify`:
+/// `(first instruction, last instruction, rule)`, for the explain path
+/// (found when explaining, not at every load).
+pub(crate) fn rule_blocks(code: &[Instr]) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, ins) in code.iter().enumerate() {

@@ -1245,7 +1245,7 @@ impl BindTables {
         }
         BindTables {
             index: index.into_boxed_slice(),
-            names: actions.iter().map(|a| Arc::from(&*a.name)).collect(),
+            names: actions.iter().map(|a| a.name.clone()).collect(),
             actions: actions
                 .iter()
                 .map(|a| {

@@ -103,15 +103,20 @@ pub enum TypeWire {
     Ip,
 }
 
+/// Also the loaded program's field (`program::FieldMeta`): decoded once,
+/// never converted. `Box<str>` and `Option<Box<_>>` encode exactly as
+/// `String` and `Option<_>` (the bytes are those of format 6); in memory a
+/// field is 40 bytes instead of 96, and a program is built on every
+/// `permit0 hook` call, where each page filled shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldWire {
-    pub name: String,
+    pub name: Box<str>,
     pub ty: TypeWire,
     pub optional: bool,
     /// A derived field's derivation over the action's input fields: the VM
     /// computes it at bind time, and a caller-supplied value taints the
     /// request.
-    pub derive: Option<ToolExprWire>,
+    pub derive: Option<Box<ToolExprWire>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
