@@ -409,7 +409,23 @@ fn value_after(s: &[u8], i: usize, explicit: bool) -> bool {
     }
     s.get(v..v + n)
         .and_then(|x| std::str::from_utf8(x).ok())
-        .is_some_and(|x| plausible(x, explicit))
+        .is_some_and(|x| !env_reference(x) && plausible(x, explicit))
+}
+
+/// `process.env.GITHUB_TOKEN`, `import.meta.env.API_KEY`: code reading an
+/// environment variable, not a literal. Only the accessors themselves and
+/// an upper-case variable name: `process.env.hunter2` (a secret dressed as
+/// one) still counts as a value.
+fn env_reference(v: &str) -> bool {
+    ["process.env.", "import.meta.env.", "Deno.env.", "ENV."]
+        .iter()
+        .find_map(|p| v.strip_prefix(p))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
 }
 
 /// "my password is hunter2": a label word, `is`, a value with digits.
@@ -751,6 +767,13 @@ mod tests {
         no("token: changeme");
         no("password = getpass()");
         no("password = os.environ[\"DB_PASSWORD\"]");
+        // Code that reads the secret from the environment holds none.
+        no("const token = process.env.GITHUB_TOKEN;");
+        no("apiKey: import.meta.env.VITE_API_KEY,");
+        no("secret = ENV.SECRET_KEY_BASE");
+        // A value dressed as such a reference still counts.
+        yes("const token = process.env.hunter2x9;");
+        yes("token = process.env.GITHUB_TOKEN.x9Kq2");
         no("password: required");
         no("if password == other:");
         no("https://x.io/?token=");
