@@ -4,6 +4,7 @@
 //! there are, and their typed signatures, is [`signature::Builtin`].
 
 use serde_json::Value as Json;
+use std::borrow::Cow;
 
 pub mod paths;
 pub mod removal;
@@ -218,20 +219,26 @@ fn plain_domain(d: &str) -> bool {
 /// Whether `address` is on `org` (lowercase) or a subdomain of it; an ASCII
 /// domain is compared without a lowercased copy.
 fn on_domain(address: &str, org: &str) -> bool {
-    let within = |d: &str, eq: &dyn Fn(&str) -> bool| {
-        d.len() >= org.len()
-            && d.is_char_boundary(d.len() - org.len())
-            && d.get(d.len() - org.len()..).is_some_and(eq)
-            && d.get(..d.len() - org.len())
-                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    let (d, ascii) = match domain_part(address) {
+        Some(d) if d.is_ascii() => (Cow::Borrowed(d), true),
+        Some(_) => match domain_of(address) {
+            Some(d) => (Cow::Owned(d), false),
+            None => return false,
+        },
+        None => return false,
     };
-    match domain_part(address) {
-        Some(d) if d.is_ascii() => {
-            plain_domain(d) && within(d, &|tail: &str| tail.eq_ignore_ascii_case(org))
-        }
-        Some(_) => domain_of(address).is_some_and(|d| within(&d, &|tail: &str| tail == org)),
-        None => false,
-    }
+    let Some(split) = d.len().checked_sub(org.len()) else {
+        return false;
+    };
+    let (Some(rest), Some(tail)) = (d.get(..split), d.get(split..)) else {
+        return false;
+    };
+    let same = if ascii {
+        plain_domain(&d) && tail.eq_ignore_ascii_case(org)
+    } else {
+        tail == org
+    };
+    same && (rest.is_empty() || rest.ends_with('.'))
 }
 
 fn list(v: Vec<String>) -> Json {

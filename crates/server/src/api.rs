@@ -439,11 +439,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     if app.audit.is_some() {
         settle(app, &mut groups, &mut v, &mut unsettled);
     }
-    let verdict = v
-        .get("decision")
-        .and_then(Json::as_str)
-        .unwrap_or("escalate")
-        .to_string();
+    let verdict = verdict_of(&v).to_string();
     let audit = record_audit(app, &key.tenant, &tenant, req, &v);
     if let Some(g) = &grant_used {
         audit_event(
@@ -501,11 +497,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
         }
     }
     settle(app, &mut groups, &mut v, &mut unsettled);
-    let verdict = v
-        .get("decision")
-        .and_then(Json::as_str)
-        .unwrap_or("escalate")
-        .to_string();
+    let verdict = verdict_of(&v).to_string();
     let _ = app.db.record_decision(&NewDecision {
         tenant: &key.tenant,
         time_ms: now,
@@ -542,6 +534,13 @@ fn unqueued(v: &mut Json, why: impl FnOnce(&str) -> String) {
 /// its history with, its approval — so the decision fails closed: an allow
 /// becomes an escalation, nothing is queued, and the reason names the
 /// session store. Once failed, a decision stays so.
+/// A decision's verdict as answered (a decision without one escalates).
+fn verdict_of(v: &Json) -> &str {
+    v.get("decision")
+        .and_then(Json::as_str)
+        .unwrap_or("escalate")
+}
+
 fn settle(app: &App, groups: &mut Vec<Arc<crate::db::Group>>, v: &mut Json, unsettled: &mut bool) {
     let r = app.db.settle(groups);
     groups.clear();
@@ -579,10 +578,7 @@ fn record(
         session,
         actor,
         action: None,
-        verdict: v
-            .get("decision")
-            .and_then(Json::as_str)
-            .unwrap_or("escalate"),
+        verdict: verdict_of(v),
         reason: v.get("reason").and_then(Json::as_str).unwrap_or(""),
         approval: None,
         grant: None,
