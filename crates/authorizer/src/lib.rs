@@ -119,6 +119,22 @@ impl Authorizer {
         Ok(Authorizer::assemble(Engine::new(program, trusted)))
     }
 
+    /// [`Authorizer::with_keys`] for a process that decides one request and
+    /// exits (`permit0 hook`): the envelope and signature are checked over
+    /// the whole bundle as always, but only the actions a request uses are
+    /// decoded and verified ([`Program::load_lazily`]); an action whose
+    /// code fails to verify is denied, never run.
+    pub fn with_keys_lazily(
+        bundle: &[u8],
+        trusted: Vec<VerifyingKey>,
+    ) -> Result<Authorizer, Error> {
+        if trusted.is_empty() {
+            return Err(Error::NoTrustedKey);
+        }
+        let program = Program::load_lazily(bundle, &trusted)?.with_builtins(&CLASSIFIERS);
+        Ok(Authorizer::assemble(Engine::new(program, trusted)))
+    }
+
     /// Decides with a program already in memory (compiled by the caller, as
     /// `permit0 eval` does with policy files). [`Authorizer::swap`] then
     /// accepts bundles signed by `trusted`.

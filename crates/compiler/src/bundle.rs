@@ -37,8 +37,12 @@ pub fn wire(code: Code, schema: &Schema, model: &Model, policies: Vec<PolicyWire
     }
 }
 
-/// Serializes and signs.
-pub fn write(w: &BundleWire, key: &SigningKey) -> Result<Vec<u8>, String> {
+/// Serializes and signs (a compiled program, or — for tests of the reader —
+/// one with its actions or tool mappings still framed).
+pub fn write<A: serde::Serialize, T: serde::Serialize>(
+    w: &BundleWire<A, T>,
+    key: &SigningKey,
+) -> Result<Vec<u8>, String> {
     let payload = postcard::to_allocvec(w).map_err(|e| format!("cannot encode bundle: {e}"))?;
     let len =
         u32::try_from(payload.len()).map_err(|_| "bundle is larger than 4 GiB".to_string())?;

@@ -81,7 +81,7 @@ impl ScopeUse {
 /// aggregate naming a scope that does not exist, or a window of the last N
 /// actions outside the plain session (only the session records every
 /// action; the other scopes record only actions that count).
-pub(crate) fn check_scopes(w: &BundleWire) -> Result<(), crate::program::LoadError> {
+pub(crate) fn check_scopes<A, T>(w: &BundleWire<A, T>) -> Result<(), crate::program::LoadError> {
     let bad = |m: String| crate::program::LoadError::Invalid(m);
     if w.scopes.first() != Some(&ScopeWire::session()) {
         return Err(bad("the bundle's first scope is not the session".into()));
@@ -126,9 +126,7 @@ impl Program {
     /// store, grouped by scope: built once at load, so reading them never
     /// allocates.
     pub fn session_queries(&self, action: u32) -> &[AggQuery] {
-        self.actions
-            .get(action as usize)
-            .map_or(&[], |a| &a.queries)
+        self.action(action as usize).map_or(&[], |a| &a.queries)
     }
 
     /// The queries of `action` that scope `scope` answers (a run of
@@ -175,7 +173,7 @@ impl Program {
         let Some(action) = req.action() else {
             return false;
         };
-        let Some(a) = self.actions.get(action as usize) else {
+        let Some(a) = self.action(action as usize) else {
             return false;
         };
         let text = |off: Option<usize>| match off.and_then(|o| req.slot(a.own_fields + o)) {

@@ -317,7 +317,7 @@ impl Program {
         if req.instance != self.instance {
             return None;
         }
-        let a = self.actions.get(req.action? as usize)?;
+        let a = self.action(req.action? as usize)?;
         let mut top = Object::with_capacity(256, 5);
         top.str("action", &a.name);
         let mut slot = 0usize;

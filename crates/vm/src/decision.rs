@@ -216,11 +216,17 @@ impl Program {
     /// The outcome of a request that could not be bound: escalated, never
     /// allowed. `asked` is the action or tool it named, if any.
     pub fn refusal(&self, err: &BindError, asked: Option<&str>) -> Outcome {
-        Outcome::escalate(
+        let mut o = Outcome::escalate(
             format!("request cannot be bound: {err}"),
             asked,
             &self.digest_string(),
-        )
+        );
+        // A defect of the bundle, not of the request: no human answer can
+        // make its code run, so nothing waits for one.
+        if matches!(err, BindError::Unverified { .. }) {
+            o.verdict = Verdict::Deny;
+        }
+        o
     }
 
     /// The decision JSON (docs/language.md, "The request and decision JSON").

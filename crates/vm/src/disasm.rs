@@ -36,7 +36,7 @@ pub(crate) fn disassemble(p: &Program) -> String {
         let names: Vec<String> = p.scopes.iter().map(|s| s.describe()).collect();
         let _ = writeln!(out, "scopes   {}", names.join(", "));
     }
-    for a in &p.actions {
+    for a in (0..p.actions.len()).filter_map(|i| p.action(i)) {
         if a.code.len() <= 1 && a.marks.is_empty() {
             continue;
         }

@@ -98,7 +98,7 @@ impl Program {
         let Some(id) = req.action else {
             return Decision::fail(Verdict::Escalate, Cause::UnknownAction);
         };
-        let Some(a) = self.actions.get(id as usize) else {
+        let Some(a) = self.action(id as usize) else {
             return Decision::fail(
                 Verdict::Deny,
                 Cause::Internal {
@@ -433,7 +433,7 @@ impl Program {
                 };
                 let name = req
                     .action
-                    .and_then(|a| self.actions.get(a as usize))
+                    .and_then(|a| self.action(a as usize))
                     .ok_or(Fault::Action)?;
                 match (slot(req, s)?, slot(req, time)?) {
                     (Value::Grants(gs), Value::Int(t)) => gs.iter().any(|g| {
@@ -475,7 +475,7 @@ impl Program {
         if req.instance != self.instance {
             return;
         }
-        let Some(a) = req.action.and_then(|id| self.actions.get(id as usize)) else {
+        let Some(a) = req.action.and_then(|id| self.action(id as usize)) else {
             return;
         };
         let code = &a.marks;
@@ -714,7 +714,7 @@ impl Program {
             if !self.action_denies_always(tool.action) {
                 return false;
             }
-            if tool.when.is_none() {
+            if !tool.conditional {
                 return true;
             }
         }
@@ -722,7 +722,7 @@ impl Program {
     }
 
     fn action_denies_always(&self, action: u32) -> bool {
-        let Some(a) = self.actions.get(action as usize) else {
+        let Some(a) = self.action(action as usize) else {
             return false;
         };
         if a.base_gate.is_some() {

@@ -114,7 +114,7 @@ impl Program {
             gates: Vec::new(),
         };
         let decision = crate::exec::tighten(req, self.run(req, &mut rec));
-        let action = req.action.and_then(|a| self.actions.get(a as usize));
+        let action = req.action.and_then(|a| self.action(a as usize));
         let blocks = action
             .map(|a| crate::program::rule_blocks(&a.code))
             .unwrap_or_default();

@@ -12,9 +12,9 @@
 //! which the `Authorizer` and the compiler attach). A program with none
 //! refuses every request that needs one — never guesses a value.
 
-use crate::program::{ActionRt, Program};
+use crate::program::Program;
 use crate::request::{BindError, Request};
-use crate::wire::{ToolCondWire, ToolExprWire, ToolWire};
+use crate::wire::{FramedTool, ToolBody, ToolCondWire, ToolExprWire};
 use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
@@ -106,15 +106,22 @@ fn choose<'p>(
     p: &'p Program,
     name: &str,
     sources: Sources<'p>,
-) -> Result<Option<(&'p ToolWire, &'p ToolPlan, Eval<'p>)>, BindError> {
+) -> Result<Option<(&'p FramedTool, &'p ToolPlan, Eval<'p>)>, BindError> {
     let bare = strip_host_prefix(name);
     let Some(candidates) = p.plans.tools_named(&p.tools, bare) else {
         return Ok(None);
     };
     for &i in candidates {
-        let (Some(t), Some(plan)) = (p.tools.get(i as usize), p.plans.tool(&p.tools, i)) else {
+        let (Some(t), Some(plan)) = (p.tools.get(i as usize), p.plans.tool(&p.tools, i as usize))
+        else {
             continue;
         };
+        // A mapping whose bundle bytes do not decode refuses the call: it
+        // never falls through to a later mapping.
+        let plan = plan.as_ref().map_err(|e| BindError::Unverified {
+            action: name.to_string(),
+            reason: format!("its tool mapping {e}"),
+        })?;
         let mut ev = Eval::new(&plan.plan, sources);
         let Some(cond) = &plan.when else {
             return Ok(Some((t, plan, ev)));
@@ -175,10 +182,10 @@ pub(crate) fn bind_tool(
     // The fields as the mapping computed them, borrowed, not copied into
     // a map: the binder reads each once.
     let mut fields: Vec<(&str, &Json)> = Vec::with_capacity(plan.fields.len());
-    for ((field, _), &node) in tool.fields.iter().zip(plan.fields.iter()) {
+    for (field, &node) in plan.names.iter().zip(plan.fields.iter()) {
         let v = ev.get(node);
         if !v.is_null() {
-            fields.push((field.as_str(), v));
+            fields.push((&**field, v));
         }
     }
     let mut req = p.bind_fields(
@@ -220,7 +227,7 @@ impl<'a> Derivations<'a> {
         actor: Option<&'a Obj>,
         context: Option<&'a Obj>,
     ) -> Option<Derivations<'a>> {
-        let plan = p.plans.derivations(&p.actions, action)?;
+        let plan = p.plans.derivations(p, action)?;
         Some(Derivations {
             slots: &plan.slots,
             ev: Eval::new(
@@ -349,6 +356,8 @@ enum Cond {
 pub(crate) struct ToolPlan {
     plan: Plan,
     when: Option<Cond>,
+    /// The action's field each of `fields` computes.
+    names: Box<[Box<str>]>,
     fields: Box<[u32]>,
 }
 
@@ -364,7 +373,9 @@ pub(crate) struct DerivePlan {
 /// plans one mapping and one action, not all of them).
 #[derive(Debug, Default)]
 pub(crate) struct Plans {
-    tools: Box<[OnceLock<ToolPlan>]>,
+    /// Each mapping decoded from its framed bytes and planned, or why its
+    /// bytes do not decode.
+    tools: Box<[OnceLock<Result<ToolPlan, String>>]>,
     actions: Box<[OnceLock<Option<DerivePlan>>]>,
     by_name: OnceLock<HashMap<Box<str>, Box<[u32]>>>,
 }
@@ -379,7 +390,7 @@ impl Plans {
     }
 
     /// The mappings of the tool named `bare`, in source order.
-    pub(crate) fn tools_named(&self, tools: &[ToolWire], bare: &str) -> Option<&[u32]> {
+    pub(crate) fn tools_named(&self, tools: &[FramedTool], bare: &str) -> Option<&[u32]> {
         self.by_name
             .get_or_init(|| {
                 let mut m: HashMap<Box<str>, Vec<u32>> = HashMap::new();
@@ -399,18 +410,30 @@ impl Plans {
             .map(|v| &**v)
     }
 
-    fn tool(&self, tools: &[ToolWire], i: u32) -> Option<&ToolPlan> {
-        let t = tools.get(i as usize)?;
-        Some(self.tools.get(i as usize)?.get_or_init(|| {
+    pub(crate) fn tool(&self, tools: &[FramedTool], i: usize) -> Option<&Result<ToolPlan, String>> {
+        let t = tools.get(i)?;
+        Some(self.tools.get(i)?.get_or_init(|| {
+            let body =
+                ToolBody::decode(t).map_err(|e| format!("`{}` (#{i}): {e}", t.names.join(", ")))?;
             let mut plan = Plan::default();
-            let when = t.when.as_ref().map(|c| plan.cond(c));
-            let fields = t.fields.iter().map(|(_, e)| plan.add(e)).collect();
-            ToolPlan { plan, when, fields }
+            let when = body.when.as_ref().map(|c| plan.cond(c));
+            let fields = body.fields.iter().map(|(_, e)| plan.add(e)).collect();
+            let names = body
+                .fields
+                .into_iter()
+                .map(|(n, _)| n.into_boxed_str())
+                .collect();
+            Ok(ToolPlan {
+                plan,
+                when,
+                names,
+                fields,
+            })
         }))
     }
 
-    fn derivations(&self, actions: &[ActionRt], action: u32) -> Option<&DerivePlan> {
-        let a = actions.get(action as usize)?;
+    fn derivations(&self, p: &Program, action: u32) -> Option<&DerivePlan> {
+        let a = p.action(action as usize)?;
         self.actions
             .get(action as usize)?
             .get_or_init(|| {

@@ -6,7 +6,7 @@ use crate::instr::Instr;
 use crate::request::Request;
 use crate::risk::{Amp, Amps, FlagSet, Gate, Model, Score, Tier, Verdict};
 use crate::value::fold;
-use crate::wire::{self, AggregateWire, BundleWire, ToolWire};
+use crate::wire::{self, ActionBody, AggregateWire, BundleWire, FramedAction, FramedTool};
 use aho_corasick::AhoCorasick;
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -130,6 +130,35 @@ pub(crate) struct ActionRt {
     pub compliance: Vec<Box<str>>,
     /// The local times the rules read (`ActionWire::locals`).
     pub locals: Box<[crate::local::LocalWire]>,
+    /// Which slots a request must give and which are derived, for binding.
+    pub table: crate::request::ActionTable,
+}
+
+/// A program's actions: every name at hand (binding looks actions up by
+/// name), each action decoded from its framed bytes and verified the first
+/// time it is used. A program loaded with [`Program::load`] has built and
+/// verified them all before it is returned; one loaded with
+/// [`Program::load_lazily`] builds only what it decides, so a process that
+/// decides one request pays for one action.
+#[derive(Debug)]
+pub(crate) struct Actions {
+    names: Box<[std::sync::Arc<str>]>,
+    bodies: Box<[Box<[u8]>]>,
+    built: Box<[std::sync::OnceLock<Result<ActionRt, String>>]>,
+}
+
+impl Actions {
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub(crate) fn name(&self, i: usize) -> Option<&std::sync::Arc<str>> {
+        self.names.get(i)
+    }
+
+    pub(crate) fn names(&self) -> &[std::sync::Arc<str>] {
+        &self.names
+    }
 }
 
 #[derive(Debug)]
@@ -186,7 +215,18 @@ pub struct Program {
     /// The scopes of history the aggregates read (the first is the plain
     /// session).
     pub(crate) scopes: Vec<crate::wire::ScopeWire>,
-    pub(crate) actions: Vec<ActionRt>,
+    pub(crate) actions: Actions,
+    /// Every namespace field, in slot order after an action's own fields:
+    /// one list each action shares.
+    pub(crate) ns_fields: std::sync::Arc<[FieldMeta]>,
+    /// How most actions belong to the scopes (no `by` field): shared.
+    pub(crate) plain_uses: std::sync::Arc<[crate::aggregates::ScopeUse]>,
+    /// The bundle's rules read local time with another time zone database
+    /// than this build's: an action that reads local time cannot run.
+    pub(crate) tzdb_mismatch: bool,
+    /// Actions are built without the bytecode verifier (the VM's fault
+    /// tests only).
+    pub(crate) unverified: bool,
     pub(crate) rules: Vec<RuleRt>,
     pub(crate) ints: Vec<i64>,
     pub(crate) strs: Vec<Box<str>>,
@@ -200,7 +240,7 @@ pub struct Program {
     /// A stable identity of each aggregate (a hash of its source text), so
     /// a session store's history survives a policy swap that keeps it.
     pub(crate) agg_keys: Box<[u64]>,
-    pub(crate) tools: Vec<ToolWire>,
+    pub(crate) tools: Vec<FramedTool>,
     /// The mappings and derivations as they are evaluated, each planned
     /// on first use.
     pub(crate) plans: crate::normalize::Plans,
@@ -315,24 +355,40 @@ pub fn check_envelope<'b>(
 
 impl Program {
     /// Loads a signed bundle: checks the envelope, decodes the payload,
-    /// verifies the bytecode, and builds the keyword matchers.
+    /// builds and verifies every action's bytecode, and builds the keyword
+    /// matchers. For a process that decides many requests (a service).
     pub fn load(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Program, LoadError> {
-        Program::decode(check_envelope(bytes, Some(trusted))?)
+        let p = Program::decode(check_envelope(bytes, Some(trusted))?, false)?;
+        p.build_all()?;
+        Ok(p)
+    }
+
+    /// Loads a signed bundle, checking its envelope and signature over the
+    /// exact bytes as [`Program::load`] does, but decoding and verifying an
+    /// action only when a request first uses it: for a process that decides
+    /// one request (`permit0 hook`). An action that fails to decode or
+    /// verify then never runs: requests for it are refused
+    /// ([`crate::BindError::Invalid`]), never decided. `permit0 verify`
+    /// checks every action of a bundle ahead of time.
+    pub fn load_lazily(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Program, LoadError> {
+        Program::decode(check_envelope(bytes, Some(trusted))?, false)
     }
 
     /// Loads a bundle checking everything but who signed it: for
     /// `permit0 inspect` without a trusted key. Never decide with it.
     pub fn load_for_inspection(bytes: &[u8]) -> Result<Program, LoadError> {
-        Program::decode(check_envelope(bytes, None)?)
+        let p = Program::decode(check_envelope(bytes, None)?, false)?;
+        p.build_all()?;
+        Ok(p)
     }
 
-    fn decode(env: Envelope<'_>) -> Result<Program, LoadError> {
-        let (wire, rest): (BundleWire, &[u8]) =
+    fn decode(env: Envelope<'_>, unverified: bool) -> Result<Program, LoadError> {
+        let (wire, rest): (BundleWire<FramedAction, FramedTool>, &[u8]) =
             postcard::take_from_bytes(env.payload).map_err(|e| LoadError::Decode(e.to_string()))?;
         if !rest.is_empty() {
             return Err(LoadError::TrailingPayload(rest.len()));
         }
-        Program::from_wire(wire, env.digest, env.key_id, env.format)
+        Program::build(wire, env.digest, env.key_id, env.format, unverified)
     }
 
     /// Builds and verifies a program from decoded wire structs. `load` is the
@@ -343,9 +399,24 @@ impl Program {
         key_id: [u8; 8],
         format: u16,
     ) -> Result<Program, LoadError> {
-        let program = Program::build(w, digest, key_id, format)?;
-        crate::verify::verify(&program).map_err(LoadError::Invalid)?;
-        Ok(program)
+        let p = Program::reframe(w, digest, key_id, format, false)?;
+        p.build_all()?;
+        Ok(p)
+    }
+
+    /// The compiler's whole actions, framed as a bundle frames them, so a
+    /// program is built one way whatever it was loaded from.
+    fn reframe(
+        w: BundleWire,
+        digest: [u8; 32],
+        key_id: [u8; 8],
+        format: u16,
+        unverified: bool,
+    ) -> Result<Program, LoadError> {
+        let bytes = postcard::to_allocvec(&w).map_err(|e| LoadError::Decode(e.to_string()))?;
+        let framed: BundleWire<FramedAction, FramedTool> =
+            postcard::from_bytes(&bytes).map_err(|e| LoadError::Decode(e.to_string()))?;
+        Program::build(framed, digest, key_id, format, unverified)
     }
 
     /// **Not for production: skips the bytecode verifier.** For the VM's
@@ -360,14 +431,161 @@ impl Program {
         key_id: [u8; 8],
         format: u16,
     ) -> Result<Program, LoadError> {
-        Program::build(w, digest, key_id, format)
+        let p = Program::reframe(w, digest, key_id, format, true)?;
+        p.build_all()?;
+        Ok(p)
+    }
+
+    /// Builds (and verifies) every action and tool mapping now; the first
+    /// that fails refuses the bundle.
+    fn build_all(&self) -> Result<(), LoadError> {
+        for i in 0..self.actions.len() {
+            if let Some(Err(e)) = self.action_built(i) {
+                return Err(LoadError::Invalid(e.clone()));
+            }
+        }
+        for i in 0..self.tools.len() {
+            if let Some(Err(e)) = self.plans.tool(&self.tools, i) {
+                return Err(LoadError::Invalid(e.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Action `id`, decoded and verified on its first use; `None` for an
+    /// action the bundle does not have or one that failed to build (see
+    /// [`Program::action_error`]).
+    pub(crate) fn action(&self, id: usize) -> Option<&ActionRt> {
+        self.action_built(id)?.as_ref().ok()
+    }
+
+    /// Why action `id` cannot run, if it cannot.
+    pub(crate) fn action_error(&self, id: usize) -> Option<&str> {
+        match self.action_built(id)? {
+            Ok(_) => None,
+            Err(e) => Some(e),
+        }
+    }
+
+    fn action_built(&self, id: usize) -> Option<&Result<ActionRt, String>> {
+        let cell = self.actions.built.get(id)?;
+        Some(cell.get_or_init(|| self.build_action(id)))
+    }
+
+    /// Decodes action `id` from its framed bytes into its runtime form and
+    /// runs the bytecode verifier over it.
+    fn build_action(&self, id: usize) -> Result<ActionRt, String> {
+        let name = self
+            .actions
+            .name(id)
+            .ok_or_else(|| format!("no action #{id}"))?;
+        let body = self.actions.bodies.get(id).map_or(&[][..], |b| &b[..]);
+        let a = ActionBody::decode(body).map_err(|e| format!("action `{name}` (#{id}): {e}"))?;
+        if self.tzdb_mismatch && !a.locals.is_empty() {
+            return Err(format!(
+                "the bundle's rules read local time with time zone database {}, and this build has {}: rebuild the bundle with this permit0 so replays decide alike",
+                self.info.tzdb,
+                crate::local::TZDB_VERSION
+            ));
+        }
+        let slots = FieldSlots {
+            own: a.fields.into_boxed_slice(),
+            shared: self.ns_fields.clone(),
+        };
+        let own_fields = slots.own().len();
+        let flags = FlagSet(a.primary_flags | a.secondary_flags);
+        if flags.0 >> 9 != 0 {
+            return Err(format!("action `{name}` has unknown flag bits"));
+        }
+        let amps = Amps(a.amps);
+        let floor = match a.floor {
+            None => None,
+            Some(t) => Some(
+                *Tier::ALL
+                    .get(t as usize)
+                    .ok_or_else(|| format!("action `{name}` has unknown floor {t}"))?,
+            ),
+        };
+        let base = floored(self.model.score(flags, &amps), floor);
+        let base_gate = self.model.gate(flags, &amps);
+        let mut reads_aggs: Vec<u16> = a
+            .code
+            .iter()
+            .filter_map(|i| match *i {
+                Instr::AggCmpK { agg, .. } | Instr::AggIs { agg } | Instr::NumAgg { agg, .. } => {
+                    Some(agg)
+                }
+                _ => None,
+            })
+            .collect();
+        reads_aggs.sort_unstable();
+        reads_aggs.dedup();
+        // The verifier refuses code reading an aggregate that does not
+        // exist; were one read anyway, `decide` faults and denies.
+        let mut queries = reads_aggs
+            .iter()
+            .filter_map(|&agg| {
+                let w = self.aggregates.get(usize::from(agg))?;
+                Some(crate::aggregates::AggQuery {
+                    agg,
+                    scope: w.scope,
+                    key: aggregate_identity(&w.text),
+                    kind: w.kind,
+                    window_ms: w.window_ms,
+                    window_actions: w.window_actions,
+                })
+            })
+            .collect::<Vec<_>>();
+        // Grouped by scope, so a store gets each scope's queries as one
+        // slice.
+        queries.sort_by_key(|q| (q.scope, q.agg));
+        // Most actions belong to the scopes alike (always, with no `by`):
+        // one list shared, not one allocated per action.
+        let mut uses = [crate::aggregates::ScopeUse::Never; crate::aggregates::MAX_SCOPES];
+        let n = self.scopes.len().min(uses.len());
+        uses.iter_mut()
+            .zip(&self.scopes)
+            .for_each(|(u, sc)| *u = crate::aggregates::ScopeUse::of(sc, slots.own()));
+        let uses = uses.get(..n).unwrap_or(&[]);
+        let scope_uses = if *self.plain_uses == *uses {
+            std::sync::Arc::clone(&self.plain_uses)
+        } else {
+            std::sync::Arc::from(uses)
+        };
+        let table = crate::request::ActionTable::of(&slots, own_fields);
+        let action = ActionRt {
+            name: std::sync::Arc::clone(name),
+            slots,
+            own_fields,
+            flags,
+            amps,
+            floor,
+            base,
+            base_gate,
+            code: a.code.into_boxed_slice(),
+            marks: a.marks.into_boxed_slice(),
+            queries: queries.into_boxed_slice(),
+            scope_uses,
+            compliance: a
+                .compliance
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
+            locals: a.locals.into_boxed_slice(),
+            table,
+        };
+        if !self.unverified {
+            crate::verify::verify_one(self, &action, id)?;
+        }
+        Ok(action)
     }
 
     fn build(
-        mut w: BundleWire,
+        mut w: BundleWire<FramedAction, FramedTool>,
         digest: [u8; 32],
         key_id: [u8; 8],
         format: u16,
+        unverified: bool,
     ) -> Result<Program, LoadError> {
         let bad = |s: String| LoadError::Invalid(s);
         let model = model_from_wire(&w.model).map_err(bad)?;
@@ -381,13 +599,6 @@ impl Program {
             .into_iter()
             .map(|m| m.into_iter().map(String::into_boxed_str).collect())
             .collect();
-        if w.tzdb != crate::local::TZDB_VERSION && w.actions.iter().any(|a| !a.locals.is_empty()) {
-            return Err(LoadError::Invalid(format!(
-                "the bundle's rules read local time with time zone database {}, and this build has {}: rebuild the bundle with this permit0 so replays decide alike",
-                w.tzdb,
-                crate::local::TZDB_VERSION
-            )));
-        }
         let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = std::mem::take(&mut w.namespaces)
             .into_iter()
             .map(|n| (n.name.into_boxed_str(), n.fields))
@@ -457,95 +668,23 @@ impl Program {
         }) {
             return Err(bad(format!("actions are not sorted at `{}`", p.name)));
         }
-        let mut actions = Vec::with_capacity(wire_actions.len());
-        let mut last_uses: Option<std::sync::Arc<[crate::aggregates::ScopeUse]>> = None;
+        let mut names = Vec::with_capacity(wire_actions.len());
+        let mut bodies = Vec::with_capacity(wire_actions.len());
         for a in wire_actions {
-            let slots = FieldSlots {
-                own: a.fields.into_boxed_slice(),
-                shared: ns_fields.clone(),
-            };
-            let own_fields = slots.own().len();
-            let flags = FlagSet(a.primary_flags | a.secondary_flags);
-            if flags.0 >> 9 != 0 {
-                return Err(bad(format!("action `{}` has unknown flag bits", a.name)));
-            }
-            let amps = Amps(a.amps);
-            let floor =
-                match a.floor {
-                    None => None,
-                    Some(t) => Some(*Tier::ALL.get(t as usize).ok_or_else(|| {
-                        bad(format!("action `{}` has unknown floor {t}", a.name))
-                    })?),
-                };
-            let base = floored(model.score(flags, &amps), floor);
-            let base_gate = model.gate(flags, &amps);
-            let mut reads_aggs: Vec<u16> = a
-                .code
-                .iter()
-                .filter_map(|i| match *i {
-                    Instr::AggCmpK { agg, .. }
-                    | Instr::AggIs { agg }
-                    | Instr::NumAgg { agg, .. } => Some(agg),
-                    _ => None,
-                })
-                .collect();
-            reads_aggs.sort_unstable();
-            reads_aggs.dedup();
-            // The verifier refuses code reading an aggregate that does not
-            // exist; were one read anyway, `decide` faults and denies.
-            let queries = reads_aggs
-                .iter()
-                .filter_map(|&agg| {
-                    let w = w.aggregates.get(usize::from(agg))?;
-                    Some(crate::aggregates::AggQuery {
-                        agg,
-                        scope: w.scope,
-                        key: aggregate_identity(&w.text),
-                        kind: w.kind,
-                        window_ms: w.window_ms,
-                        window_actions: w.window_actions,
-                    })
-                })
-                .collect::<Vec<_>>();
-            // Grouped by scope, so a store gets each scope's queries as one
-            // slice.
-            let mut queries = queries;
-            queries.sort_by_key(|q| (q.scope, q.agg));
-            let queries = queries.into_boxed_slice();
-            // Most actions belong to the scopes alike (always, with no
-            // `by`): one list shared, not one allocated per action.
-            let mut uses = [crate::aggregates::ScopeUse::Never; crate::aggregates::MAX_SCOPES];
-            let n = w.scopes.len().min(uses.len());
-            uses.iter_mut()
-                .zip(&w.scopes)
-                .for_each(|(u, sc)| *u = crate::aggregates::ScopeUse::of(sc, slots.own()));
-            let uses = uses.get(..n).unwrap_or(&[]);
-            let scope_uses = match &last_uses {
-                Some(prev) if **prev == *uses => std::sync::Arc::clone(prev),
-                _ => std::sync::Arc::from(uses),
-            };
-            last_uses = Some(std::sync::Arc::clone(&scope_uses));
-            actions.push(ActionRt {
-                name: a.name.into(),
-                slots,
-                own_fields,
-                flags,
-                amps,
-                floor,
-                base,
-                base_gate,
-                code: a.code.into_boxed_slice(),
-                marks: a.marks.into_boxed_slice(),
-                queries,
-                scope_uses,
-                compliance: a
-                    .compliance
-                    .into_iter()
-                    .map(String::into_boxed_str)
-                    .collect(),
-                locals: a.locals.into_boxed_slice(),
-            });
+            names.push(std::sync::Arc::<str>::from(a.name));
+            bodies.push(a.body);
         }
+        let actions = Actions {
+            built: names.iter().map(|_| std::sync::OnceLock::new()).collect(),
+            names: names.into_boxed_slice(),
+            bodies: bodies.into_boxed_slice(),
+        };
+        let plain_uses: std::sync::Arc<[crate::aggregates::ScopeUse]> = w
+            .scopes
+            .iter()
+            .take(crate::aggregates::MAX_SCOPES)
+            .map(|sc| crate::aggregates::ScopeUse::of(sc, &[]))
+            .collect();
 
         let mut matchers = Vec::with_capacity(w.matchers.len());
         for m in &w.matchers {
@@ -596,9 +735,10 @@ impl Program {
             .map(Vec::into_boxed_slice)
             .collect();
 
-        let bind = crate::request::BindTables::new(&actions, &namespaces);
+        let bind = crate::request::BindTables::new(actions.names(), &namespaces);
         let actions_len = actions.len();
-        Ok(Program {
+        let tzdb_mismatch = w.tzdb != crate::local::TZDB_VERSION;
+        let program = Program {
             bind,
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             info: BundleInfo {
@@ -619,6 +759,10 @@ impl Program {
             enums,
             namespaces,
             actions,
+            ns_fields,
+            plain_uses,
+            tzdb_mismatch,
+            unverified,
             rules,
             ints: w.ints,
             strs: w.strs.into_iter().map(Into::into).collect(),
@@ -639,7 +783,9 @@ impl Program {
             plans: crate::normalize::Plans::new(w.tools.len(), actions_len),
             tools: w.tools,
             builtins: &crate::normalize::NoBuiltins,
-        })
+        };
+        crate::verify::verify_globals(&program).map_err(LoadError::Invalid)?;
+        Ok(program)
     }
 
     /// The same program calling `builtins` from its tool mappings and
@@ -678,21 +824,21 @@ impl Program {
 
     pub fn action_id(&self, name: &str) -> Option<u32> {
         self.actions
-            .binary_search_by(|a| (*a.name).cmp(name))
+            .names()
+            .binary_search_by(|a| (**a).cmp(name))
             .ok()
             .and_then(|i| u32::try_from(i).ok())
     }
 
     pub fn action_name(&self, id: u32) -> Option<&str> {
-        self.actions.get(id as usize).map(|a| &*a.name)
+        self.actions.name(id as usize).map(|a| &**a)
     }
 
     /// The input fields of an action (its own fields a caller sends;
     /// derived fields, computed at bind time, are left out), for SDKs that
     /// fill a request's arguments from the code around it.
     pub fn action_inputs(&self, id: u32) -> Vec<&str> {
-        self.actions
-            .get(id as usize)
+        self.action(id as usize)
             .map(|a| {
                 a.slots
                     .iter()
@@ -706,14 +852,11 @@ impl Program {
 
     /// The action's declared flags, amplifiers and base risk.
     pub fn action_risk(&self, id: u32) -> Option<(FlagSet, Amps, Score)> {
-        self.actions
-            .get(id as usize)
-            .map(|a| (a.flags, a.amps, a.base))
+        self.action(id as usize).map(|a| (a.flags, a.amps, a.base))
     }
 
     pub fn action_compliance(&self, id: u32) -> &[Box<str>] {
-        self.actions
-            .get(id as usize)
+        self.action(id as usize)
             .map(|a| a.compliance.as_slice())
             .unwrap_or(&[])
     }
@@ -724,7 +867,7 @@ impl Program {
 
     /// The slot of `context.time` in a request for `action`.
     pub fn time_slot(&self, action: u32) -> Option<usize> {
-        let a = self.actions.get(action as usize)?;
+        let a = self.action(action as usize)?;
         self.context_time.map(|off| a.own_fields + off)
     }
 
@@ -848,7 +991,7 @@ impl Program {
     /// namespace field. For tools that inspect bound requests (the reference
     /// evaluator, session stores); `decide` never looks names up.
     pub fn field_slot(&self, action: u32, path: &str) -> Option<usize> {
-        let a = self.actions.get(action as usize)?;
+        let a = self.action(action as usize)?;
         match path.split_once('.') {
             None => a.slots.own().iter().position(|f| &*f.name == path),
             Some((ns, field)) => {

@@ -260,6 +260,13 @@ pub enum BindError {
     },
     /// The request text is not JSON.
     BadJson(String),
+    /// The bundle's code for the action failed to decode or verify when a
+    /// lazily loaded program first used it ([`Program::load_lazily`]): it
+    /// never runs, and the request is denied.
+    Unverified {
+        action: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for BindError {
@@ -301,6 +308,7 @@ impl fmt::Display for BindError {
             BindError::TooLarge { size, limit } => write!(f, "the request is {size} bytes, more than the limit of {limit}"),
             BindError::TooDeep { limit } => write!(f, "the request nests objects and arrays more than {limit} deep"),
             BindError::BadJson(e) => write!(f, "the request is not valid JSON: {e}"),
+            BindError::Unverified { action, reason } => write!(f, "the bundle's code for `{action}` cannot run: {reason}"),
         }
     }
 }
@@ -585,7 +593,7 @@ impl Program {
     /// slot absent, for the fast paths to fill in place.
     #[inline]
     fn skeleton(&self, action: u32, session: Option<Box<str>>) -> Option<Request> {
-        let a = self.actions.get(action as usize)?;
+        let a = self.action(action as usize)?;
         Some(Request {
             instance: self.instance,
             action: Some(action),
@@ -705,8 +713,8 @@ impl Program {
         }
         let name = c.string()?;
         let action = self.bind.action_id(&name)?;
-        let a = self.actions.get(action as usize)?;
-        let t = self.bind.actions.get(action as usize)?;
+        let a = self.action(action as usize)?;
+        let t = &a.table;
         if !t.fits {
             return None;
         }
@@ -825,8 +833,8 @@ impl Program {
         context: Option<&Obj>,
         out: &mut Frame,
     ) -> Option<()> {
-        let a = self.actions.get(action as usize)?;
-        let t = self.bind.actions.get(action as usize)?;
+        let a = self.action(action as usize)?;
+        let t = &a.table;
         if !t.fits {
             return None;
         }
@@ -869,11 +877,7 @@ impl Program {
         session: Option<Box<str>>,
         aggs: Box<[i64]>,
     ) -> Result<Request, BindError> {
-        let mut slots = Frame::absent(
-            self.actions
-                .get(action as usize)
-                .map_or(0, |a| a.slots.len()),
-        );
+        let mut slots = Frame::absent(self.action(action as usize).map_or(0, |a| a.slots.len()));
         if self
             .bind_fields_fast(action, args, actor, context, &mut slots)
             .is_none()
@@ -921,8 +925,14 @@ impl Program {
         session: Option<Box<str>>,
         aggs: Box<[i64]>,
     ) -> Result<Request, BindError> {
-        let Some(a) = self.actions.get(action as usize) else {
-            return Err(BindError::NoAction);
+        let Some(a) = self.action(action as usize) else {
+            return Err(match self.action_error(action as usize) {
+                Some(reason) => BindError::Unverified {
+                    action: asked.to_string(),
+                    reason: reason.to_string(),
+                },
+                None => BindError::NoAction,
+            });
         };
         let mut slots: Vec<Value> = Vec::with_capacity(a.slots.len());
         let own = a.slots.own();
@@ -1012,7 +1022,7 @@ impl Program {
 
     /// The local times action `action`'s rules read, from its bound slots.
     fn locals(&self, action: u32, slots: &[Value]) -> Box<[crate::arith::Num]> {
-        let Some(a) = self.actions.get(action as usize) else {
+        let Some(a) = self.action(action as usize) else {
             return Box::new([]);
         };
         a.locals
@@ -1200,7 +1210,6 @@ pub(crate) struct BindTables {
     /// (0: empty), at most half full, so a name is found in about one probe
     /// instead of a binary search through the actions.
     index: Box<[(u32, u32)]>,
-    actions: Box<[ActionTable]>,
     /// The `actor` and `context` namespaces: their index in
     /// `Program::namespaces` and their first slot after an action's own
     /// fields.
@@ -1209,7 +1218,7 @@ pub(crate) struct BindTables {
 }
 
 #[derive(Debug)]
-struct ActionTable {
+pub(crate) struct ActionTable {
     /// At most 128 slots: the fast paths track them in a `u128`.
     fits: bool,
     /// Slots a request must give (neither optional nor derived).
@@ -1218,8 +1227,28 @@ struct ActionTable {
     derived: u128,
 }
 
+impl ActionTable {
+    pub(crate) fn of(slots: &crate::program::FieldSlots, own_fields: usize) -> ActionTable {
+        let mut t = ActionTable {
+            fits: slots.len() <= 128,
+            required: 0,
+            derived: 0,
+        };
+        for (i, f) in slots.iter().enumerate().take(128) {
+            // Only an action's own fields are derived; binding reads a
+            // namespace field as sent, whatever it says.
+            if f.derive.is_some() && i < own_fields {
+                t.derived |= 1 << i;
+            } else if !f.optional {
+                t.required |= 1 << i;
+            }
+        }
+        t
+    }
+}
+
 impl BindTables {
-    pub(crate) fn new(actions: &[ActionRt], namespaces: &[(Box<str>, Vec<FieldMeta>)]) -> Self {
+    pub(crate) fn new(names: &[Arc<str>], namespaces: &[(Box<str>, Vec<FieldMeta>)]) -> Self {
         let mut actor = None;
         let mut context = None;
         let mut base = 0;
@@ -1231,10 +1260,10 @@ impl BindTables {
             }
             base += fields.len();
         }
-        let size = (actions.len() * 2).next_power_of_two().max(8);
+        let size = (names.len() * 2).next_power_of_two().max(8);
         let mut index = vec![(0u32, 0u32); size];
-        for (id, a) in actions.iter().enumerate() {
-            let h = name_hash(&a.name);
+        for (id, name) in names.iter().enumerate() {
+            let h = name_hash(name);
             let mut i = h as usize & (size - 1);
             while index.get(i).is_some_and(|e| e.1 != 0) {
                 i = (i + 1) & (size - 1);
@@ -1245,27 +1274,7 @@ impl BindTables {
         }
         BindTables {
             index: index.into_boxed_slice(),
-            names: actions.iter().map(|a| a.name.clone()).collect(),
-            actions: actions
-                .iter()
-                .map(|a| {
-                    let mut t = ActionTable {
-                        fits: a.slots.len() <= 128,
-                        required: 0,
-                        derived: 0,
-                    };
-                    for (i, f) in a.slots.iter().enumerate().take(128) {
-                        // Only an action's own fields are derived; binding
-                        // reads a namespace field as sent, whatever it says.
-                        if f.derive.is_some() && i < a.own_fields {
-                            t.derived |= 1 << i;
-                        } else if !f.optional {
-                            t.required |= 1 << i;
-                        }
-                    }
-                    t
-                })
-                .collect(),
+            names: names.into(),
             actor,
             context,
         }

@@ -1,17 +1,22 @@
-//! The bytecode verifier: runs once when a bundle loads. After it, every
-//! jump is forward and in bounds, every slot and constant index is valid,
-//! every operand has the type its instruction needs, and every action's code
-//! ends in a decision — so `decide` terminates and never reads out of bounds.
+//! The bytecode verifier: runs over each action before its code can run (at
+//! load for [`Program::load`], at the action's first use for
+//! [`Program::load_lazily`]). After it, every jump is forward and in bounds,
+//! every slot and constant index is valid, every operand has the type its
+//! instruction needs, and every action's code ends in a decision — so
+//! `decide` terminates and never reads out of bounds.
 
 use crate::instr::{Instr, MAX_CODE_LEN, MAX_SLOTS, NUM_REGS};
 use crate::program::{ActionRt, Program};
 use crate::wire::{AggKindWire, TypeWire};
 
-pub(crate) fn verify(p: &Program) -> Result<(), String> {
-    for (i, a) in p.actions.iter().enumerate() {
-        verify_action(p, a).map_err(|e| format!("action `{}` (#{i}): {e}", a.name))?;
-        verify_marks(p, a, i).map_err(|e| format!("action `{}` (#{i}) mark code: {e}", a.name))?;
-    }
+/// One action, as it is built.
+pub(crate) fn verify_one(p: &Program, a: &ActionRt, i: usize) -> Result<(), String> {
+    verify_action(p, a).map_err(|e| format!("action `{}` (#{i}): {e}", a.name))?;
+    verify_marks(p, a, i).map_err(|e| format!("action `{}` (#{i}) mark code: {e}", a.name))
+}
+
+/// What the program's tables say about actions as a whole, at load.
+pub(crate) fn verify_globals(p: &Program) -> Result<(), String> {
     for agg in &p.aggregates {
         if agg.actions.iter().any(|a| *a as usize >= p.actions.len()) {
             return Err(format!("aggregate `{}` names an unknown action", agg.text));

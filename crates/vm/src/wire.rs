@@ -11,6 +11,11 @@
 //! | ed25519 signature of that digest (64)
 //! ```
 //!
+//! Each action is stored as its name and then the rest of it as one
+//! length-prefixed byte string (format 7, see [`ActionWire`]): a process
+//! that decides one request — a `permit0 hook` call — decodes and verifies
+//! the one action it decides, not all of them.
+//!
 //! Nothing in a `BundleWire` is a hash map: the same sources always give the
 //! same bytes.
 
@@ -19,15 +24,19 @@ use permit0_types::builtin::Builtin;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 6;
+pub const FORMAT_VERSION: u16 = 7;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
 /// Bundles larger than this are refused before anything is decoded.
 pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
+/// The payload. `A` and `T` are how actions and tool mappings are read:
+/// whole ([`ActionWire`], [`ToolWire`]: the compiler's form) or framed, each
+/// left undecoded until it is used ([`FramedAction`], [`FramedTool`]: how a
+/// program loads). The bytes are the same.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BundleWire {
+pub struct BundleWire<A = ActionWire, T = ToolWire> {
     pub taxonomy_version: String,
     pub taxonomy_digest: [u8; 32],
     pub compiler: String,
@@ -42,7 +51,7 @@ pub struct BundleWire {
     /// Fields of `actor` and `context` (in that order), appended to every
     /// action's own fields in its frame.
     pub namespaces: Vec<NamespaceWire>,
-    pub actions: Vec<ActionWire>,
+    pub actions: Vec<A>,
     pub rules: Vec<RuleWire>,
     pub ints: Vec<i64>,
     pub strs: Vec<String>,
@@ -56,7 +65,7 @@ pub struct BundleWire {
     /// the first is always the plain session, which every request is
     /// recorded under.
     pub scopes: Vec<ScopeWire>,
-    pub tools: Vec<ToolWire>,
+    pub tools: Vec<T>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,7 +134,9 @@ pub struct NamespaceWire {
     pub fields: Vec<FieldWire>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// An action. On the wire (format 7) it is its name, then the other fields
+/// as one postcard-encoded byte string ([`FramedAction`]).
+#[derive(Clone, Debug, PartialEq)]
 pub struct ActionWire {
     pub name: String,
     pub fields: Vec<FieldWire>,
@@ -144,6 +155,131 @@ pub struct ActionWire {
     /// actor.tz)`), computed at bind time; `num.local` indexes them
     /// (format 5).
     pub locals: Vec<crate::local::LocalWire>,
+}
+
+/// The fields of an action after its name, as they are framed.
+#[derive(Serialize)]
+struct ActionBodyRef<'a> {
+    fields: &'a [FieldWire],
+    primary_flags: u16,
+    secondary_flags: u16,
+    amps: [i32; 10],
+    floor: Option<u8>,
+    code: &'a [Instr],
+    marks: &'a [Instr],
+    compliance: &'a [String],
+    locals: &'a [crate::local::LocalWire],
+}
+
+/// [`ActionBodyRef`], decoded.
+#[derive(Deserialize)]
+pub(crate) struct ActionBody {
+    pub fields: Vec<FieldWire>,
+    pub primary_flags: u16,
+    pub secondary_flags: u16,
+    pub amps: [i32; 10],
+    pub floor: Option<u8>,
+    pub code: Vec<Instr>,
+    pub marks: Vec<Instr>,
+    pub compliance: Vec<String>,
+    pub locals: Vec<crate::local::LocalWire>,
+}
+
+impl ActionBody {
+    /// The body of a framed action: exactly the bytes of one body.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<ActionBody, String> {
+        match postcard::take_from_bytes::<ActionBody>(bytes) {
+            Ok((body, [])) => Ok(body),
+            Ok((_, rest)) => Err(format!("{} unexpected trailing bytes", rest.len())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl Serialize for ActionWire {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let body = postcard::to_allocvec(&ActionBodyRef {
+            fields: &self.fields,
+            primary_flags: self.primary_flags,
+            secondary_flags: self.secondary_flags,
+            amps: self.amps,
+            floor: self.floor,
+            code: &self.code,
+            marks: &self.marks,
+            compliance: &self.compliance,
+            locals: &self.locals,
+        })
+        .map_err(serde::ser::Error::custom)?;
+        FramedAction {
+            name: self.name.clone(),
+            body: body.into_boxed_slice(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ActionWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ActionWire, D::Error> {
+        let f = FramedAction::deserialize(d)?;
+        let b = ActionBody::decode(&f.body)
+            .map_err(|e| serde::de::Error::custom(format!("action `{}`: {e}", f.name)))?;
+        Ok(ActionWire {
+            name: f.name,
+            fields: b.fields,
+            primary_flags: b.primary_flags,
+            secondary_flags: b.secondary_flags,
+            amps: b.amps,
+            floor: b.floor,
+            code: b.code,
+            marks: b.marks,
+            compliance: b.compliance,
+            locals: b.locals,
+        })
+    }
+}
+
+/// An action as a program loads it: its name, and the rest still encoded
+/// (decoded and verified when the action is first used).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FramedAction {
+    pub name: String,
+    #[serde(with = "bytes")]
+    pub body: Box<[u8]>,
+}
+
+/// A byte string as one length-prefixed run (postcard's `bytes`), read in
+/// one copy rather than element by element.
+mod bytes {
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(b)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u8]>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Box<[u8]>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Box<[u8]>, E> {
+                Ok(v.into())
+            }
+            fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Box<[u8]>, E> {
+                Ok(v.into_boxed_slice())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Box<[u8]>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(out.into_boxed_slice())
+            }
+        }
+        d.deserialize_bytes(V)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,8 +369,10 @@ pub struct AggregateWire {
 }
 
 /// A raw tool name mapped onto an action: each field of the action is
-/// computed from the raw call by a small expression.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// computed from the raw call by a small expression. On the wire (format 7)
+/// its condition and fields are one postcard-encoded byte string after the
+/// rest ([`FramedTool`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolWire {
     pub names: Vec<String>,
     /// A conditional mapping's condition (format 5): the mapping applies to
@@ -244,6 +382,78 @@ pub struct ToolWire {
     pub fields: Vec<(String, ToolExprWire)>,
     /// Every raw argument the tool accepts, sorted.
     pub args: Vec<String>,
+}
+
+/// A tool mapping as a program loads it: what finds it (names, action,
+/// accepted arguments, whether it has a condition), and its condition and
+/// fields still encoded, decoded when a call first uses the mapping.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FramedTool {
+    pub names: Vec<String>,
+    pub action: u32,
+    pub args: Vec<String>,
+    pub conditional: bool,
+    #[serde(with = "bytes")]
+    pub body: Box<[u8]>,
+}
+
+#[derive(Serialize)]
+struct ToolBodyRef<'a> {
+    when: &'a Option<ToolCondWire>,
+    fields: &'a [(String, ToolExprWire)],
+}
+
+/// [`ToolBodyRef`], decoded.
+#[derive(Deserialize)]
+pub(crate) struct ToolBody {
+    pub when: Option<ToolCondWire>,
+    pub fields: Vec<(String, ToolExprWire)>,
+}
+
+impl ToolBody {
+    /// The body of a framed mapping: exactly one body, whose condition is
+    /// there exactly when the frame says so.
+    pub(crate) fn decode(t: &FramedTool) -> Result<ToolBody, String> {
+        match postcard::take_from_bytes::<ToolBody>(&t.body) {
+            Ok((body, [])) if body.when.is_some() == t.conditional => Ok(body),
+            Ok((_, [])) => Err("the condition disagrees with its frame".into()),
+            Ok((_, rest)) => Err(format!("{} unexpected trailing bytes", rest.len())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl Serialize for ToolWire {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let body = postcard::to_allocvec(&ToolBodyRef {
+            when: &self.when,
+            fields: &self.fields,
+        })
+        .map_err(serde::ser::Error::custom)?;
+        FramedTool {
+            names: self.names.clone(),
+            action: self.action,
+            args: self.args.clone(),
+            conditional: self.when.is_some(),
+            body: body.into_boxed_slice(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ToolWire, D::Error> {
+        let t = FramedTool::deserialize(d)?;
+        let b = ToolBody::decode(&t)
+            .map_err(|e| serde::de::Error::custom(format!("tool `{}`: {e}", t.names.join(", "))))?;
+        Ok(ToolWire {
+            names: t.names,
+            when: b.when,
+            action: t.action,
+            fields: b.fields,
+            args: t.args,
+        })
+    }
 }
 
 /// A conditional mapping's condition; a value that is not exactly a boolean
