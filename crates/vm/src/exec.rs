@@ -383,7 +383,7 @@ impl Program {
             }
             Instr::Match { slot: s, m } => {
                 let m = pool(&self.matchers, m)?;
-                matches(m, textual(slot(req, s)?)?)
+                matches(m, textual(slot(req, s)?)?).ok_or(Fault::Constant)?
             }
             Instr::LenCmpK { slot: s, op, k } => {
                 let k = pool(&self.ints, k)?;
@@ -656,14 +656,16 @@ fn text_test(op: TextOp, v: &Value, needle: &str) -> bool {
     }
 }
 
+/// `None`: the matcher's automaton could not be built (the decision
+/// faults as on a bad constant, and denies).
 #[inline]
-fn matches(m: &MatcherRt, v: &Value) -> bool {
-    match v {
+fn matches(m: &MatcherRt, v: &Value) -> Option<bool> {
+    Some(match v {
         Value::Str(t) => {
             let text = &*t.folded;
-            let ac = &m.automaton;
+            let ac = m.automaton().ok()?;
             if !m.all {
-                return ac.is_match(text);
+                return Some(ac.is_match(text));
             }
             let mut seen = 0u64;
             for hit in ac.find_overlapping_iter(text) {
@@ -688,7 +690,7 @@ fn matches(m: &MatcherRt, v: &Value) -> bool {
             }
         }
         _ => false,
-    }
+    })
 }
 
 impl Program {

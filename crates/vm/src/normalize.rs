@@ -175,7 +175,7 @@ pub(crate) fn bind_tool(
     };
     let unread = raw
         .keys()
-        .find(|k| tool.args.binary_search_by(|a| a.as_str().cmp(k)).is_err());
+        .find(|k| plan.args.binary_search_by(|a| (**a).cmp(k)).is_err());
     for &node in plan.fields.iter() {
         ev.ensure(node)?;
     }
@@ -358,6 +358,8 @@ pub(crate) struct ToolPlan {
     when: Option<Cond>,
     /// The action's field each of `fields` computes.
     names: Box<[Box<str>]>,
+    /// Every raw argument the tool accepts, sorted.
+    args: Box<[Box<str>]>,
     fields: Box<[u32]>,
 }
 
@@ -427,6 +429,7 @@ impl Plans {
                 plan,
                 when,
                 names,
+                args: body.args.into_iter().map(String::into_boxed_str).collect(),
                 fields,
             })
         }))

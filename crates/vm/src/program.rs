@@ -172,14 +172,39 @@ pub(crate) struct RuleRt {
 
 #[derive(Debug)]
 pub(crate) struct MatcherRt {
-    /// Built once at load. Even for three keywords it beats searching for
-    /// each with `str::contains`, which sets up a searcher per call (measured
-    /// with `permit0 bench`: 80 → 40 ns per decision on the small workload).
-    pub automaton: AhoCorasick,
+    /// Built once, on first use (at load for [`Program::load`]). Even for
+    /// three keywords it beats searching for each with `str::contains`,
+    /// which sets up a searcher per call (measured with `permit0 bench`:
+    /// 80 → 40 ns per decision on the small workload); but building one
+    /// fills a few pages of tables, which a hook process deciding no text
+    /// test does not need.
+    automaton: std::sync::OnceLock<Result<AhoCorasick, String>>,
+    /// The needles in the bundle's order: pattern `i` of the automaton.
+    needles: Box<[Box<str>]>,
     /// The needles, sorted, for lists (element equality).
     pub sorted: Box<[Box<str>]>,
     pub all: bool,
     pub count: usize,
+}
+
+impl MatcherRt {
+    /// The automaton over the needles; an error (a matcher the automaton
+    /// cannot hold) refuses the bundle at an eager load and faults the
+    /// decision at a lazy one.
+    pub(crate) fn automaton(&self) -> Result<&AhoCorasick, &str> {
+        self.automaton
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    // Cheap to build (a bundle may hold hundreds) and, on
+                    // the short texts of agent actions, as fast to search
+                    // as a DFA.
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(self.needles.iter().map(|n| &**n))
+                    .map_err(|e| format!("keyword matcher: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| &**e)
+    }
 }
 
 /// Facts about a loaded bundle, for `permit0 inspect` and decision records.
@@ -436,8 +461,8 @@ impl Program {
         Ok(p)
     }
 
-    /// Builds (and verifies) every action and tool mapping now; the first
-    /// that fails refuses the bundle.
+    /// Builds (and verifies) every action, tool mapping and keyword matcher
+    /// now; the first that fails refuses the bundle.
     fn build_all(&self) -> Result<(), LoadError> {
         for i in 0..self.actions.len() {
             if let Some(Err(e)) = self.action_built(i) {
@@ -448,6 +473,10 @@ impl Program {
             if let Some(Err(e)) = self.plans.tool(&self.tools, i) {
                 return Err(LoadError::Invalid(e.clone()));
             }
+        }
+        for m in &self.matchers {
+            m.automaton()
+                .map_err(|e| LoadError::Invalid(e.to_string()))?;
         }
         Ok(())
     }
@@ -696,17 +725,12 @@ impl Program {
             if m.needles.iter().any(|n| fold(n) != *n || n.is_empty()) {
                 return Err(bad("a matcher keyword is empty or not folded".into()));
             }
-            let automaton = AhoCorasick::builder()
-                // Cheap to build (a bundle may hold hundreds) and, on the
-                // short texts of agent actions, as fast to search as a DFA.
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&m.needles)
-                .map_err(|e| bad(format!("keyword matcher: {e}")))?;
             let mut sorted: Vec<Box<str>> = m.needles.iter().map(|s| s.as_str().into()).collect();
             sorted.sort();
             sorted.dedup();
             matchers.push(MatcherRt {
-                automaton,
+                automaton: std::sync::OnceLock::new(),
+                needles: m.needles.iter().map(|s| s.as_str().into()).collect(),
                 sorted: sorted.into_boxed_slice(),
                 all: m.all,
                 count: m.needles.len(),

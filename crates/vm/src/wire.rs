@@ -385,13 +385,12 @@ pub struct ToolWire {
 }
 
 /// A tool mapping as a program loads it: what finds it (names, action,
-/// accepted arguments, whether it has a condition), and its condition and
-/// fields still encoded, decoded when a call first uses the mapping.
+/// whether it has a condition), and its condition, fields and accepted
+/// arguments still encoded, decoded when a call first uses the mapping.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FramedTool {
     pub names: Vec<String>,
     pub action: u32,
-    pub args: Vec<String>,
     pub conditional: bool,
     #[serde(with = "bytes")]
     pub body: Box<[u8]>,
@@ -401,6 +400,7 @@ pub struct FramedTool {
 struct ToolBodyRef<'a> {
     when: &'a Option<ToolCondWire>,
     fields: &'a [(String, ToolExprWire)],
+    args: &'a [String],
 }
 
 /// [`ToolBodyRef`], decoded.
@@ -408,6 +408,7 @@ struct ToolBodyRef<'a> {
 pub(crate) struct ToolBody {
     pub when: Option<ToolCondWire>,
     pub fields: Vec<(String, ToolExprWire)>,
+    pub args: Vec<String>,
 }
 
 impl ToolBody {
@@ -428,12 +429,12 @@ impl Serialize for ToolWire {
         let body = postcard::to_allocvec(&ToolBodyRef {
             when: &self.when,
             fields: &self.fields,
+            args: &self.args,
         })
         .map_err(serde::ser::Error::custom)?;
         FramedTool {
             names: self.names.clone(),
             action: self.action,
-            args: self.args.clone(),
             conditional: self.when.is_some(),
             body: body.into_boxed_slice(),
         }
@@ -451,7 +452,7 @@ impl<'de> Deserialize<'de> for ToolWire {
             when: b.when,
             action: t.action,
             fields: b.fields,
-            args: t.args,
+            args: b.args,
         })
     }
 }
