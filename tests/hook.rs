@@ -226,6 +226,43 @@ fn a_grep_without_a_path_is_judged_where_the_shell_stands() {
     assert_ne!(p, "allow", "searching ~/.ssh: {why}");
 }
 
+/// The agent ran `cd /etc/cron.d`, then asked to `Write` the relative path
+/// `job`. Claude Code writes it where the shell stands — /etc/cron.d/job —
+/// while the stdlib read a relative path inside the project: "changing
+/// files inside the workspace", allowed. A relative file path is now
+/// joined to `cwd` when the shell stands in the project, and refused
+/// (deny, "give an absolute path") when it stands elsewhere, where the two
+/// readings part.
+#[test]
+fn a_relative_file_path_after_cd_is_not_read_inside_the_project() {
+    let d = scratch("relative-write");
+    let write_from = |cwd: &str, tool: &str| {
+        edited("write", |v| {
+            v["cwd"] = json!(cwd);
+            v["tool_name"] = json!(tool);
+            v["tool_input"] = match tool {
+                "Edit" => json!({"file_path": "job", "old_string": "a", "new_string": "b"}),
+                "Read" => json!({"file_path": "job"}),
+                _ => json!({"file_path": "job", "content": "* * * * * root sh"}),
+            };
+        })
+    };
+    let flags = stdlib_flags(&d);
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend(["--workspace", "/work/proj"]);
+    for tool in ["Write", "Edit", "Read"] {
+        let (p, why) = run_cmd(permit0(&d), &args, &write_from("/etc/cron.d", tool)).answer();
+        assert_eq!(p, "deny", "{tool} from /etc/cron.d: {why}");
+        assert!(why.contains("give an absolute path"), "{why}");
+        // In the project, the same relative path is the project's file.
+        let (p, why) = run_cmd(permit0(&d), &args, &write_from("/work/proj", tool)).answer();
+        assert_eq!(p, "allow", "{tool} in the project: {why}");
+    }
+    // Without a pinned project the workspace is `cwd`: one reading, joined.
+    let (p, why) = hook(&d, &write_from("/work/proj/", "Write")).answer();
+    assert_eq!(p, "allow", "{why}");
+}
+
 /// `run_in` with a command whose environment the test set.
 fn run_cmd(mut c: Command, args: &[&str], stdin: &[u8]) -> Run {
     let mut child = c

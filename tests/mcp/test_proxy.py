@@ -309,3 +309,67 @@ def test_remote_an_escalation_waits_for_an_approval_then_goes_through(rig):
     finally:
         serve.terminate()
         serve.wait(timeout=10)
+
+
+def raw_exchange(args, lines, until_id, timeout=30):
+    """Starts the proxy with `args`, writes `lines` (bytes, each framed by
+    the caller) and reads answers until one with id `until_id`; returns the
+    answers read."""
+    p = subprocess.Popen([PERMIT0, *map(str, args)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    answers = []
+    try:
+        for line in lines:
+            p.stdin.write(line)
+        p.stdin.flush()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            out = p.stdout.readline()
+            if not out:
+                break
+            msg = json.loads(out)
+            answers.append(msg)
+            if msg.get("id") == until_id:
+                break
+    finally:
+        p.stdin.close()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    return answers
+
+
+def test_a_call_hidden_behind_carriage_returns_never_reaches_a_python_server(rig):
+    # The server is the MCP Python SDK's own stdio server: it splits its
+    # input at a carriage return as well as at a newline. To the proxy,
+    # `{"id":2,"x":⏎{…write_file…}⏎,"method":"ping"}` is one `ping` (a CR is
+    # JSON whitespace), which it does not decide; to this server its middle
+    # line is a `tools/call` of its own — a write outside the workspace
+    # that the policy escalates. The proxy refuses the message whole.
+    target = rig / "elsewhere" / "smuggled.txt"
+    call = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "write_file",
+                                  "arguments": {"path": str(target), "content": "x"}}})
+    init = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                       "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                  "clientInfo": {"name": "attacker", "version": "1"}}})
+    inited = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    smuggled = '{"jsonrpc":"2.0","id":2,"x":\r' + call + '\r,"method":"ping"}'
+    last = json.dumps({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    args = ["mcp-proxy", "--bundle", rig / "policy.p0b", "--trusted", rig / "ops.pub",
+            "--name", "fs", "--context", json.dumps({"workspace": str(rig / "work")}),
+            "--", sys.executable, HERE / "py_server.py"]
+    answers = raw_exchange(args, [(m + "\n").encode() for m in [init, inited, smuggled, last]], 3)
+    by_id = {a.get("id"): a for a in answers}
+    assert 3 in by_id, answers
+    assert 1 not in by_id, f"the server ran the hidden call: {answers}"
+    assert not target.exists()
+    refused = [a for a in answers if a.get("error", {}).get("code") == -32600]
+    assert refused and "carriage return" in refused[0]["error"]["message"], answers
+    # The same write sent as a `tools/call` of its own is decided: refused.
+    plain = call.replace('"id": 1', '"id": 4')
+    answers = raw_exchange(args, [(m + "\n").encode() for m in [init, inited, plain]], 4)
+    r = [a for a in answers if a.get("id") == 4][0]
+    assert r["result"]["isError"] and "needs approval" in r["result"]["content"][0]["text"]
+    assert not target.exists()

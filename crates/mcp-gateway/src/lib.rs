@@ -332,6 +332,19 @@ impl Gateway {
         if is_blank(line) {
             return;
         }
+        // A carriage return inside a message is whitespace to JSON, but a
+        // line break to a server that reads its input as text lines
+        // (Python's `TextIOWrapper` — the MCP Python SDK's stdio — and
+        // Java's `BufferedReader`): `{"x":⏎{…tools/call…}⏎,"method":"ping"}`
+        // is one `ping` here and a `tools/call` there.
+        if line.contains(&b'\r') {
+            let r = error_reply(
+                None,
+                INVALID_REQUEST,
+                "a carriage return inside a message: a server that splits lines at it would read other messages than permit0 decides",
+            );
+            return self.send_client(r.as_bytes());
+        }
         let first = line.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'[') {
             return self.batch_from_client(line);
@@ -385,6 +398,22 @@ impl Gateway {
     fn route(&self, env: &Envelope, may_hold: bool) -> Route {
         match env.method.as_deref() {
             Some("tools/call") => self.decide_call(env, may_hold),
+            // `Tools/Call`, `tools/caLL`: not the method here, but it may be
+            // to a server that matches methods without regard to case.
+            Some(m) if folds_to(m.trim(), "tools/call") => match env.id.0 {
+                Some(id) => {
+                    lock(&self.state).remember_refused(id_key(id));
+                    Route::Reply(error_reply(
+                        Some(id.get()),
+                        INVALID_REQUEST,
+                        &format!(
+                            "method {}: the tool-call method is `tools/call`, spelled exactly",
+                            quote(m)
+                        ),
+                    ))
+                }
+                None => Route::Drop,
+            },
             Some("notifications/cancelled") => {
                 let Some(p) = env.params.0 else {
                     return Route::Forward;
@@ -427,10 +456,7 @@ impl Gateway {
                 None => Route::Drop,
             }
         };
-        let params = env
-            .params
-            .0
-            .and_then(|p| serde_json::from_str::<CallParams>(p.get()).ok());
+        let params = env.params.0.and_then(|p| call_params(p.get()).ok());
         let Some(params) = params else {
             return match id {
                 Some(id) => {
@@ -542,12 +568,95 @@ impl Gateway {
 }
 
 /// Reads a message: a JSON object (serde would also read a struct from an
-/// array), each member once.
+/// array), each member once, and no member that another server's reader
+/// would take for one of the protocol's ([`no_aliases`]).
 fn envelope(line: &[u8]) -> Result<Envelope<'_>, serde_json::Error> {
     if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(serde::de::Error::custom("a message is a JSON object"));
     }
-    serde_json::from_slice::<Envelope>(line)
+    let env = serde_json::from_slice::<Envelope>(line)?;
+    no_aliases(
+        std::str::from_utf8(line).map_err(serde::de::Error::custom)?,
+        MESSAGE_MEMBERS,
+    )?;
+    Ok(env)
+}
+
+/// A `tools/call`'s params: an object, each member once, no alias of
+/// `name` or `arguments`.
+fn call_params(text: &str) -> Result<CallParams<'_>, serde_json::Error> {
+    no_aliases(text, CALL_MEMBERS)?;
+    serde_json::from_str::<CallParams>(text)
+}
+
+/// The members of a JSON-RPC message.
+const MESSAGE_MEMBERS: &[&str] = &["jsonrpc", "id", "method", "params", "result", "error"];
+/// The members of a `tools/call`'s params the proxy or the server reads.
+const CALL_MEMBERS: &[&str] = &["name", "arguments", "_meta"];
+
+/// How a reader that matches names without regard to case folds a
+/// character: ASCII letters to lower case, and the non-ASCII letters whose
+/// simple case folding is an ASCII one — `K` (Kelvin sign) to `k` and `ſ`
+/// (long s) to `s` (Go's `encoding/json`), `İ` and `ı` to `i` (.NET's
+/// ordinal ignore-case).
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{212A}' => 'k',
+        '\u{017F}' => 's',
+        '\u{0130}' | '\u{0131}' => 'i',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
+/// Whether `name` reads as `member` to a reader that ignores case.
+fn folds_to(name: &str, member: &str) -> bool {
+    name.chars()
+        .map(fold_char)
+        .eq(member.chars().map(fold_char))
+}
+
+/// The member names of the JSON object `text`, in order (an error when it
+/// is not an object).
+struct Names(Vec<String>);
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Names;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Names, A::Error> {
+                let mut names = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    m.next_value::<IgnoredAny>()?;
+                    names.push(k);
+                }
+                Ok(Names(names))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Refuses an object with a member that is not one of `members` but reads
+/// as one to a server whose JSON reader ignores case — Go's
+/// `encoding/json` (the Go MCP SDKs), .NET with case-insensitive names:
+/// `{"method":"ping","Method":"tools/call"}` is a `ping` here and, the
+/// last match winning, a `tools/call` there; `"Params"`, `"Name"` and
+/// `"argumentſ"` likewise.
+fn no_aliases(text: &str, members: &[&str]) -> Result<(), serde_json::Error> {
+    let Names(names) = serde_json::from_str(text)?;
+    for n in &names {
+        if let Some(m) = members.iter().find(|m| folds_to(n, m) && n != *m) {
+            return Err(serde::de::Error::custom(format!(
+                "member {} reads as `{m}` to a server that ignores case",
+                quote(n)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The error answer to text that is not a message the proxy reads one way.

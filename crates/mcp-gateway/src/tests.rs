@@ -242,6 +242,69 @@ fn a_tool_name_given_twice_is_refused_not_guessed() {
     }
 }
 
+/// A Go MCP server (`encoding/json`) matches member names without regard
+/// to case, the last match winning: `"Method"` after `"method"` makes a
+/// `ping` here a `tools/call` there, `"Name"` a `read_text_file` here a
+/// `delete_file` there; the long s folds to `s`.
+/// Every such message is refused and reaches no server.
+#[test]
+fn a_member_spelt_so_that_a_case_blind_server_reads_another_is_refused() {
+    let r = rig(0, false);
+    let smuggled = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"ping","Method":"tools/call","params":{"name":"delete_file"}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{},"PARAMS":{"name":"delete_file"}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"read_text_file","Name":"delete_file"}}"#,
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/w/a\"},\"argument\\u017f\":{\"path\":\"/etc/shadow\"}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\",\"params\":{},\"param\u{017f}\":{\"name\":\"delete_file\"}}",
+        // The method itself in another case: not `tools/call` here.
+        r#"{"jsonrpc":"2.0","id":6,"method":"Tools/Call","params":{"name":"delete_file"}}"#,
+        // The same inside a batch.
+        r#"[{"jsonrpc":"2.0","id":7,"method":"ping","METHOD":"tools/call","params":{"name":"delete_file"}}]"#,
+    ];
+    for l in smuggled {
+        r.gw.from_client(l.as_bytes());
+    }
+    assert!(r.server.lines().is_empty(), "{:?}", r.server.lines());
+    let replies = r.client.lines();
+    assert_eq!(replies.len(), smuggled.len(), "{replies:?}");
+    for l in &replies {
+        let v = json(l);
+        let v = if v.is_array() { v[0].clone() } else { v };
+        assert!(v["error"]["code"].is_i64(), "{l}");
+    }
+    // Names no reader folds into the protocol's pass: a member of the
+    // server's own, `_meta`.
+    let fine = r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"read_text_file","arguments":{},"_meta":{"progressToken":1}},"x-trace":"t"}"#;
+    r.gw.from_client(fine.as_bytes());
+    assert_eq!(r.server.lines(), [fine]);
+}
+
+/// The MCP Python SDK reads its stdin through `TextIOWrapper`, which ends a
+/// line at a carriage return too. To the proxy `{"x":⏎{…delete…}⏎,
+/// "method":"ping"}` is one `ping` (a CR is JSON whitespace); to such a
+/// server its middle line is a `tools/call` of its own. Refused.
+#[test]
+fn a_carriage_return_inside_a_message_is_refused() {
+    let r = rig(0, false);
+    let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file","arguments":{"path":"/w/a"}}}"#;
+    let smuggled = format!(
+        r#"{{"jsonrpc":"2.0","id":2,"x":{}{call}{},"method":"ping"}}"#,
+        '\r', '\r'
+    );
+    r.gw.from_client(format!("{smuggled}\n").as_bytes());
+    r.gw.from_client(format!("[{smuggled}]\r\n").as_bytes());
+    assert!(r.server.lines().is_empty(), "{:?}", r.server.lines());
+    assert_eq!(r.client.lines().len(), 2);
+    for l in r.client.lines() {
+        assert_eq!(json(&l)["error"]["code"], INVALID_REQUEST);
+    }
+    // A CRLF line ending is not inside the message: a `ping` so framed
+    // still passes.
+    let ping = r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#;
+    r.gw.from_client(format!("{ping}\r\n").as_bytes());
+    assert_eq!(r.server.lines(), [ping]);
+}
+
 #[test]
 fn a_cancel_for_a_refused_call_stays_here_and_others_reach_the_server() {
     let r = rig(0, false);

@@ -274,25 +274,28 @@ async fn decide_body(app: &App, key: &KeyInfo, body: &[u8]) -> ApiResult<Json> {
     }
 }
 
+/// `{"requests": […]}`: each item kept as its text, to be read strictly
+/// on its own like a `POST /v1/decide` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wrapped<'a> {
+    #[serde(borrow)]
+    requests: Vec<&'a serde_json::value::RawValue>,
+}
+
 async fn decide_batch(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let key = authorize(&app, &headers, AGENT)?;
-    let v = parse_body(&body)?;
-    let items = match &v {
-        Json::Array(a) => a,
-        Json::Object(o) => match o.get("requests") {
-            Some(Json::Array(a)) => a,
-            _ => {
-                return Err(bad(
-                    "a batch is a JSON array of requests, or {\"requests\": [...]}",
-                ))
-            }
-        },
-        _ => {
-            return Err(bad(
-                "a batch is a JSON array of requests, or {\"requests\": [...]}",
-            ))
-        }
-    };
+    parse_body(&body)?;
+    // Every item is read as `POST /v1/decide` reads its body (a key given
+    // twice escalates, with no approval): a lenient reading here would take
+    // the last of two `amount`s, where an executor may take the first.
+    let items =
+        match batch_items(&body) {
+            Some(items) => items,
+            None => return Err(bad(
+                "a batch is a JSON array of requests, or {\"requests\": [...]} (each member once)",
+            )),
+        };
     if items.len() > app.limits.max_batch {
         return Err(bad(format!(
             "the batch holds {} requests; at most {} are taken",
@@ -302,12 +305,23 @@ async fn decide_batch(State(app): Shared, headers: HeaderMap, body: Bytes) -> Ap
     }
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        out.push(match decide_json(&app, &key, item).await {
+        out.push(match decide_body(&app, &key, item.get().as_bytes()).await {
             Ok(d) => d,
             Err(ApiError(_, e)) => json!({"error": e}),
         });
     }
     Ok(AxJson(json!({ "decisions": out })).into_response())
+}
+
+/// The items of a batch body, as text; `None` when it is neither shape.
+fn batch_items(body: &[u8]) -> Option<Vec<&serde_json::value::RawValue>> {
+    match body.iter().find(|b| !b.is_ascii_whitespace())? {
+        b'[' => serde_json::from_slice(body).ok(),
+        b'{' => serde_json::from_slice::<Wrapped>(body)
+            .ok()
+            .map(|w| w.requests),
+        _ => None,
+    }
 }
 
 /// Whether a grant may loosen this escalation: a policy escalation (a rule,
@@ -336,22 +350,113 @@ pub fn pattern_covers(pattern: &str, action: &str) -> bool {
     }
 }
 
-fn request_amount(req: &Json) -> Option<Option<i64>> {
-    req.pointer("/args/amount").map(Json::as_i64)
+/// What an amount limit reads of a request, as the bundle binds it (the
+/// same reading a token's `max_amount` is checked against): the action's
+/// `amount` when it is an integer, and its `currency` (lowercased) when it
+/// has one. Not `args.amount` as spelt: a raw tool call's mapping may take
+/// the amount from another argument, or convert it.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Money {
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+}
+
+pub(crate) fn bound_money(program: &permit0_vm::Program, req: &Json) -> Option<Money> {
+    let r = program.bind(req).ok()?;
+    let action = r.action()?;
+    let slot = |name: &str| {
+        program
+            .field_slot(action, name)
+            .and_then(|s| r.slot(s).cloned())
+    };
+    Some(Money {
+        amount: match slot("amount") {
+            Some(permit0_vm::value::Value::Int(n)) => Some(n),
+            _ => None,
+        },
+        currency: match slot("currency") {
+            Some(permit0_vm::value::Value::Str(t)) => Some(t.folded.to_string()),
+            _ => None,
+        },
+    })
+}
+
+/// Whether grant `g` covers a request its pattern matches, beyond the
+/// pattern: it was given under the bundle deciding now, and within its
+/// amount limit.
+///
+/// - The bundle: a grant answers an escalation the approver read under one
+///   bundle; a swapped-in bundle may give the action another meaning (an
+///   amount in other units, a mapping that now sends other tools to it, a
+///   new reason to escalate), so a grant ends with the bundle it was given
+///   under — as a token does.
+/// - The limit: the bound amount is an integer within it, in the currency
+///   of the request the approver approved (both without one counts as the
+///   same; codes compare without regard to case) — a limit of 30,000 given
+///   on a refund in yen covers no refund in dinars.
+fn grant_covers(app: &App, program: &permit0_vm::Program, g: &Grant, req: &Json) -> bool {
+    let Some(approval) = g
+        .approval
+        .as_deref()
+        .and_then(|id| app.db.approval(&g.tenant, id).ok().flatten())
+    else {
+        // Nothing says what the approver approved: nothing is covered.
+        return false;
+    };
+    let given_under = approval.outcome.get("bundle").and_then(Json::as_str);
+    if given_under != Some(program.digest_string().as_str()) {
+        return false;
+    }
+    let Some(max) = g.max_amount else {
+        return true;
+    };
+    let (Some(asked), Some(approved)) = (
+        bound_money(program, req),
+        bound_money(program, &approval.request),
+    ) else {
+        return false;
+    };
+    matches!(asked.amount, Some(a) if a <= max) && asked.currency == approved.currency
+}
+
+/// The request as decided: its `context.tenant` is the key's. One naming
+/// another tenant is refused (403); one without is given the key's, so
+/// that what reads the tenant — `tenant.*` scopes and their caps, rules on
+/// `context.tenant`, the action digest a token binds — reads the same
+/// whether the caller spelt it or not (a tenant-wide cap counted apart for
+/// requests that leave it out would let an agent place twice its calls).
+/// `None`: the request as sent already names it (or has a `context` that
+/// is not an object, which the bundle refuses).
+pub(crate) fn with_key_tenant(req: &Json, tenant: &str) -> ApiResult<Option<Json>> {
+    let context = req.get("context");
+    if let Some(t) = context.and_then(|c| c.get("tenant")) {
+        return match t.as_str() {
+            Some(t) if t != tenant => Err(ApiError(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "`context.tenant` is `{t}`, but this key is of tenant `{tenant}`: the tenant comes from the key"
+                ),
+            )),
+            // The key's, or not a string (the bundle refuses that).
+            _ => Ok(None),
+        };
+    }
+    let Json::Object(o) = req else {
+        return Ok(None);
+    };
+    let mut o = o.clone();
+    match o.entry("context").or_insert_with(|| json!({})) {
+        Json::Object(c) => {
+            c.insert("tenant".into(), json!(tenant));
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(Json::Object(o)))
 }
 
 pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
-    if let Some(t) = text_at(req, "/context/tenant") {
-        if t != key.tenant {
-            return Err(ApiError(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "`context.tenant` is `{t}`, but this key is of tenant `{}`: the tenant comes from the key",
-                    key.tenant
-                ),
-            ));
-        }
-    }
+    let filled = with_key_tenant(req, &key.tenant)?;
+    let req = filled.as_ref().unwrap_or(req);
     let started = Instant::now();
     let tenant = app.tenant(&key.tenant).map_err(internal)?;
     store::clear_failure();
@@ -372,13 +477,10 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             .live_grants(&key.tenant, session, actor, now)
             .unwrap_or_default();
         let action = outcome.action.as_deref().unwrap_or("");
+        let program = tenant.auth.program();
         for g in grants {
-            let within = match g.max_amount {
-                None => true,
-                Some(max) => matches!(request_amount(req), Some(Some(a)) if a <= max),
-            };
             if pattern_covers(&g.action, action)
-                && within
+                && grant_covers(app, &program, &g, req)
                 && app
                     .db
                     .use_grant(
@@ -811,16 +913,24 @@ pub fn do_approve(app: &App, key: &KeyInfo, id: &str, b: &ApproveBody) -> ApiRes
             "this request has no action digest (the bundle could not type it), so no token can bind it: deny it, and have the agent send a request the bundle knows".into(),
         ));
     };
-    let amount = request_amount(&a.request);
-    if let Some(max) = b.max_amount {
+    // Limits read the action's `amount` as the bundle binds it, as the
+    // token's check and a grant's use do.
+    let amount = match app.tenant(&key.tenant) {
+        Ok(t) => bound_money(&t.auth.program(), &a.request).and_then(|m| m.amount),
+        Err(_) => None,
+    };
+    for max in [b.max_amount, b.grant.as_ref().and_then(|g| g.max_amount)]
+        .into_iter()
+        .flatten()
+    {
         match amount {
-            Some(Some(x)) if x > max => {
+            Some(x) if x > max => {
                 return Err(bad(format!(
-                    "`max_amount` {max} is below the request's amount of {x}: the token could never be redeemed"
+                    "`max_amount` {max} is below the request's amount of {x}: it would not cover the request approved"
                 )))
             }
-            Some(Some(_)) => {}
-            _ => return Err(bad("the request has no integer `amount`, so `max_amount` cannot be checked")),
+            Some(_) => {}
+            None => return Err(bad("the action has no integer `amount`, so `max_amount` cannot be checked")),
         }
     }
     let now = now_ms();
@@ -1141,9 +1251,11 @@ impl SpentNonces for DbSpent<'_> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RedeemBody {
+struct RedeemBody<'a> {
     token: String,
-    request: Json,
+    /// Kept as text, read strictly (below).
+    #[serde(borrow)]
+    request: &'a serde_json::value::RawValue,
 }
 
 /// The executor's check: this token, for exactly this request, once, in
@@ -1171,7 +1283,12 @@ pub fn do_redeem(app: &App, key: &KeyInfo, token_text: &str, request: &Json) -> 
         Err(e) => return refuse("error", e),
     };
     let program = tenant.auth.program();
-    let req = match program.bind(request) {
+    // Read as it was decided: with the key's tenant (`with_key_tenant`).
+    let filled = match with_key_tenant(request, &key.tenant) {
+        Ok(f) => f,
+        Err(ApiError(_, e)) => return refuse("mismatch", e),
+    };
+    let req = match program.bind(filled.as_ref().unwrap_or(request)) {
         Ok(r) => r,
         Err(e) => return refuse("mismatch", format!("the request cannot be bound: {e}")),
     };
@@ -1241,7 +1358,19 @@ async fn redeem(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResul
             "the body is not {{\"token\": \"p0t1.…\", \"request\": {{…}}}}: {e}"
         ))
     })?;
-    let (status, v) = do_redeem(&app, &key, &b.token, &b.request);
+    // The request is read as the Authorizer reads one: a key given twice
+    // is refused. A lenient reading keeps the last of two `amount`s, so the
+    // approved amount could be redeemed while the executor, reading the
+    // same text, pays the first.
+    let request = match permit0_vm::parse_request(b.request.get().as_bytes()) {
+        Ok(r) => r,
+        Err(e) => {
+            app.metrics.redemption("mismatch");
+            let v = json!({"ok": false, "error": format!("token refused: the request is not read one way: {e}")});
+            return Ok((StatusCode::FORBIDDEN, AxJson(v)).into_response());
+        }
+    };
+    let (status, v) = do_redeem(&app, &key, &b.token, &request);
     Ok((status, AxJson(v)).into_response())
 }
 

@@ -89,6 +89,30 @@ pub fn read(body: &[u8], project: Option<&str>) -> Result<Payload, String> {
         };
         args.insert("path".into(), Json::String(here));
     }
+    if FILE_TOOLS.contains(&tool) {
+        // Claude Code resolves a relative file path where the shell stands
+        // (`cwd`), the stdlib reads it in the workspace: after `cd
+        // /etc/cron.d`, `Write job` would be "a file inside the project"
+        // here and /etc/cron.d/job there. Where the two are one place the
+        // path is joined to it; where the shell stands elsewhere the path
+        // could be read two ways, and is refused (Claude is told to give
+        // an absolute one).
+        for field in FILE_FIELDS {
+            let Some(Json::String(p)) = args.get(field) else {
+                continue;
+            };
+            if is_absolute(p) || p.starts_with('~') {
+                continue;
+            }
+            if !same_dir(cwd, workspace) {
+                return Err(format!(
+                    "`tool_input.{field}` is the relative path `{p}`, and the shell stands in `{cwd}`, outside the project `{workspace}`: give an absolute path"
+                ));
+            }
+            let joined = format!("{}/{p}", cwd.trim_end_matches('/'));
+            args.insert(field.into(), Json::String(joined));
+        }
+    }
     if tool == SHELL_TOOL {
         match args.get("cwd") {
             None => {
@@ -115,6 +139,23 @@ const SHELL_TOOL: &str = "Bash";
 /// Claude Code's tools that search or list a folder: without a `path` they
 /// search the shell's directory.
 const SEARCH_TOOLS: [&str; 3] = ["Glob", "Grep", "LS"];
+
+/// Claude Code's tools that read or change one file, and the members that
+/// name it.
+const FILE_TOOLS: [&str; 6] = [
+    "Read",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "NotebookEdit",
+    "NotebookRead",
+];
+const FILE_FIELDS: [&str; 3] = ["file_path", "path", "notebook_path"];
+
+/// Whether two absolute directories are spelt as one (a trailing `/` aside).
+fn same_dir(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
 
 /// `/…`, or a Windows drive path (`C:\…`, `C:/…`).
 fn is_absolute(p: &str) -> bool {
@@ -326,6 +367,31 @@ mod tests {
             panic!("not a PreToolUse");
         };
         assert_eq!(r["args"]["path"], "/home/dev/.aws");
+    }
+
+    /// After `cd /etc/cron.d`, `Write job` writes /etc/cron.d/job: a
+    /// relative file path is the shell's, refused when the shell stands
+    /// outside the pinned project, joined to it when it stands there.
+    #[test]
+    fn a_relative_file_path_is_read_where_the_shell_stands_or_refused() {
+        let body = br#"{"session_id":"s1","cwd":"/etc/cron.d","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":"job","content":"* * * * * root sh"}}"#;
+        let e = read(body, Some("/work/proj")).unwrap_err();
+        assert!(e.contains("absolute path"), "{e}");
+        let Payload::PreToolUse(r) = read(body, None).unwrap() else {
+            panic!("not a PreToolUse");
+        };
+        assert_eq!(r["args"]["file_path"], "/etc/cron.d/job");
+        let body = br#"{"session_id":"s1","cwd":"/work/proj","hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"src/main.rs"}}"#;
+        let Payload::PreToolUse(r) = read(body, Some("/work/proj/")).unwrap() else {
+            panic!("not a PreToolUse");
+        };
+        assert_eq!(r["args"]["file_path"], "/work/proj/src/main.rs");
+        // `~` is the home folder, read as such by the stdlib: left alone.
+        let body = br#"{"session_id":"s1","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"~/.aws/credentials"}}"#;
+        let Payload::PreToolUse(r) = read(body, Some("/work/proj")).unwrap() else {
+            panic!("not a PreToolUse");
+        };
+        assert_eq!(r["args"]["file_path"], "~/.aws/credentials");
     }
 
     #[test]

@@ -61,8 +61,14 @@ fn random_hex() -> String {
     permit0_vm::hex(&b)
 }
 
-/// HTML-escapes text.
+/// HTML-escapes text, and shows the characters that draw nothing or
+/// reorder what follows as `[U+XXXX]`: an approver reads what the request
+/// holds, not what it makes the page look like. A right-to-left override
+/// (U+202E) in a string the agent wrote would otherwise turn the rest of
+/// its line around (`"to": "<RLO>moc.rekcatta@…"` shows as another
+/// address), and a zero-width space makes two different values look alike.
 pub fn esc(s: &str) -> String {
+    use std::fmt::Write as _;
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -71,10 +77,27 @@ pub fn esc(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&#39;"),
+            c if invisible(c) => {
+                let _ = write!(o, "[U+{:04X}]", u32::from(c));
+            }
             c => o.push(c),
         }
     }
     o
+}
+
+/// Controls, and the format characters that draw nothing or change the
+/// direction of text: bidirectional embeddings, overrides, isolates and
+/// marks, zero-width spaces and joiners, the byte-order mark, the soft
+/// hyphen, line and paragraph separators, the invisible operators, the
+/// interlinear annotations and the tag characters.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{B}'..='\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
+        | '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 fn cookie(headers: &HeaderMap) -> Option<String> {

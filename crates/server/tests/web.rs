@@ -195,3 +195,62 @@ async fn a_restart_logs_approvers_out_and_an_old_cookie_answers_nothing() {
     assert_eq!(w["state"], "pending", "{w}");
     server.shutdown().await.unwrap();
 }
+
+/// The agent names the refund's customer `cus_1` followed by a right-to-left
+/// override and text written backwards: on the page, the rest of that line
+/// would be drawn turned around, so the approver would read another value
+/// than the one released. The page shows such characters as `[U+202E]`
+/// (and zero-width ones likewise), never raw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_invisible_and_reordering_characters_as_code_points() {
+    let data = data_dir("web-bidi");
+    let agent_key = key(&data, Role::Agent, "acme", "bot");
+    let approver_key = key(&data, Role::Approver, "acme", "alice");
+    let server = start(options(&data, REFUNDS)).await;
+    let site = format!("http://{}", server.addr);
+    let agent = Client::new(server.addr, &agent_key);
+    let mut r = refund(20_000, "w-bidi\u{200B}");
+    r["args"]["customer"] = serde_json::json!("cus_1\u{202E}0000001 :tnuoma");
+    let id = agent.decide(&r).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{site}/ui/login"))
+        .form(&[("key", approver_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    for page in [format!("/ui/approvals/{id}"), "/ui".to_string()] {
+        let html = http
+            .get(format!("{site}{page}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !html.contains('\u{202E}') && !html.contains('\u{200B}'),
+            "{page}"
+        );
+        assert!(html.contains("w-bidi[U+200B]"), "{page}: {html}");
+    }
+    let html = http
+        .get(format!("{site}/ui/approvals/{id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("cus_1[U+202E]0000001 :tnuoma"), "{html}");
+}
