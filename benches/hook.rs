@@ -195,7 +195,25 @@ fn main() {
         .map(|b| fresh(&b, "permit0-baseline"));
     let mut old_hook = hook;
     old_hook[7] = "state-baseline";
+    // The baseline signs the stdlib with its own compiler: an older build
+    // may read another bundle format.
+    old_hook[3] = "stdlib-baseline.p0b";
     if let Some(b) = &baseline {
+        let built = command(b, &dir)
+            .args([
+                "build",
+                "stdlib",
+                "--key",
+                "ops.key",
+                "-o",
+                "stdlib-baseline.p0b",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "the baseline cannot build the stdlib"
+        );
         for p in &payloads {
             let (_, out) = once_with(b, &dir, &old_hook, p);
             assert!(
