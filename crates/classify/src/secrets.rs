@@ -128,7 +128,10 @@ fn hex(b: u8) -> bool {
 /// Vendor formats beyond the few with their own kind: a prefix, the least
 /// body, the body's bytes. (From the formats the vendors document and
 /// secret scanners match.)
-const VENDOR_PREFIXES: &[(&[u8], usize, fn(u8) -> bool)] = &[
+/// A vendor prefix, the least body after it, and the body's bytes.
+type VendorPrefix = (&'static [u8], usize, fn(u8) -> bool);
+
+const VENDOR_PREFIXES: &[VendorPrefix] = &[
     (b"xapp-", 30, token_char),            // Slack app-level token
     (b"npm_", 36, alnum),                  // npm
     (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
