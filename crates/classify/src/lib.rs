@@ -14,6 +14,7 @@ pub mod shell;
 /// the compiler's type checker and the VM's dispatch read one table.
 pub use permit0_types::builtin as signature;
 pub mod sql;
+mod tlds;
 pub mod url;
 
 pub use signature::{Builtin, Param, Signature, Ty};

@@ -176,6 +176,12 @@ fn with_segments<R>(path: &str, base: Option<&str>, f: impl FnOnce(&[&str]) -> R
         match s {
             "" | "." => {}
             ".." => {
+                // `/dev/fd` is a link to `/proc/self/fd`: its parent is the
+                // process's own directory (`/dev/fd/../environ`)
+                if !relative && out == ["dev", "fd"] {
+                    out.clear();
+                    out.extend(["proc", "self", "fd"]);
+                }
                 if out.last().is_some_and(|l| *l != "~" && *l != "..") {
                     out.pop();
                 } else if out.is_empty() && relative {
@@ -238,6 +244,24 @@ const SECRET_DIRS: &[&[&str]] = &[
     &[".config", "microsoft-edge"],
     &[".config", "code", "user"],
     &[".config", "claude"],
+    // command-line tools that keep a token or a key in their settings
+    &[".config", "rclone"],
+    &[".config", "containers"],
+    &[".config", "helm"],
+    &[".config", "doctl"],
+    &[".config", "configstore"],
+    &[".config", "stripe"],
+    &[".config", "sops"],
+    &[".config", "age"],
+    &[".config", "ngrok"],
+    &[".config", "cloudflared"],
+    &[".config", "hcloud"],
+    &[".config", "netlify"],
+    &[".config", ".wrangler"],
+    &[".wrangler"],
+    &[".fly"],
+    &[".oci"],
+    &[".doppler"],
     &[".mozilla"],
     &[".docker", "config.json"],
     &[".cargo", "credentials"],
@@ -550,6 +574,9 @@ fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
             if under_system(&joined, SYSTEM_SECRET)
                 || (joined.starts_with("/proc/")
                     && matches!(name, "environ" | "mem" | "cmdline" | "auxv" | "maps"))
+                // a process's open files, by descriptor or by mapping: any
+                // file it holds, a key or a credential store among them
+                || matches!(segs, ["", "proc", _, "fd" | "map_files", _, ..])
                 || (any
                     && (under_system(&joined, SYSTEM_RUNS_CODE) || joined.starts_with("/etc/cron")))
             {
@@ -933,6 +960,22 @@ mod tests {
             "/private/etc/sudoers",
         ] {
             assert!(sensitive(p), "{p}");
+        }
+        for p in [
+            // `/dev/fd` links to `/proc/self/fd`: `..` climbs from there,
+            // to the process's environment
+            "/dev/fd/../environ",
+            "/dev/fd/3/../../environ",
+            // a process's open files, by descriptor or mapping
+            "/proc/self/fd/3",
+            "/proc/1/map_files/7f00-7f01",
+            // tools that keep a token in their settings
+            "~/.config/rclone/rclone.conf",
+            "~/.config/containers/auth.json",
+            "~/.fly/config.yml",
+        ] {
+            assert!(sensitive(p), "{p}");
+            assert!(secret_in(p, Some("/home/dev/proj")), "{p}");
         }
         for p in [
             "src/main.rs",

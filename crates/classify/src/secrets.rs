@@ -25,6 +25,7 @@ pub enum Kind {
     StripeKey,
     OpenaiKey,
     GoogleApiKey,
+    VendorToken,
     PrivateKey,
     Jwt,
     UrlCredential,
@@ -42,6 +43,7 @@ impl Kind {
             Kind::StripeKey => "stripe_key",
             Kind::OpenaiKey => "openai_key",
             Kind::GoogleApiKey => "google_api_key",
+            Kind::VendorToken => "vendor_token",
             Kind::PrivateKey => "private_key",
             Kind::Jwt => "jwt",
             Kind::UrlCredential => "url_credential",
@@ -98,13 +100,101 @@ fn token_char(b: u8) -> bool {
     alnum(b) || b == b'_' || b == b'-'
 }
 
+/// Bytes of a token body at `i..` while `ok` holds, at most `max`, read
+/// across one break of up to three whitespace bytes or a `-` when the first
+/// run is shorter than `min`: a key wrapped onto the next line or split by
+/// a space still names the key. (Bytes of body, bytes spanned.)
+fn body(s: &[u8], i: usize, min: usize, max: usize, ok: impl Fn(u8) -> bool) -> (usize, usize) {
+    let n = run(s, i, max, &ok);
+    if n >= min {
+        return (n, n);
+    }
+    let gap = run(s, i + n, 3, |b| b.is_ascii_whitespace() || b == b'-');
+    if gap == 0 || (gap > 1 && at(s, i + n) == Some(b'-')) {
+        return (n, n);
+    }
+    let m = run(s, i + n + gap, max.saturating_sub(n), &ok);
+    if m == 0 {
+        (n, n)
+    } else {
+        (n + m, n + gap + m)
+    }
+}
+
+fn hex(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+}
+
+/// Vendor formats beyond the few with their own kind: a prefix, the least
+/// body, the body's bytes. (From the formats the vendors document and
+/// secret scanners match.)
+/// A vendor prefix, the least body after it, and the body's bytes.
+type VendorPrefix = (&'static [u8], usize, fn(u8) -> bool);
+
+const VENDOR_PREFIXES: &[VendorPrefix] = &[
+    (b"xapp-", 30, token_char),            // Slack app-level token
+    (b"npm_", 36, alnum),                  // npm
+    (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
+    (b"hf_", 30, alnum),                   // Hugging Face
+    (b"hvs.", 24, b64url),                 // HashiCorp Vault service token
+    (b"hvb.", 24, b64url),                 // HashiCorp Vault batch token
+    (b"dop_v1_", 64, hex),                 // DigitalOcean
+    (b"doo_v1_", 64, hex),
+    (b"dor_v1_", 64, hex),
+    (b"dapi", 32, hex),         // Databricks
+    (b"whsec_", 24, b64url),    // Stripe webhook signing secret
+    (b"lin_api_", 32, alnum),   // Linear
+    (b"PMAK-", 40, token_char), // Postman
+    (b"ya29.", 20, token_char), // Google OAuth access token
+    (b"ATATT3", 40, b64url),    // Atlassian API token
+    (b"glc_", 20, b64url),      // Grafana Cloud
+    (b"glsa_", 32, b64url),     // Grafana service account
+    (b"shpat_", 32, hex),       // Shopify
+    (b"shpss_", 32, hex),
+    (b"shpca_", 32, hex),
+    (b"shppa_", 32, hex),
+    (b"sq0atp-", 22, token_char), // Square
+    (b"sq0csp-", 40, token_char),
+    (b"key-", 32, hex),             // Mailgun
+    (b"SK", 32, hex),               // Twilio API key
+    (b"AC", 32, hex),               // Twilio account SID (with its secret)
+    (b"EAACEdEose0cBA", 20, alnum), // Facebook access token
+];
+
+/// SendGrid: `SG.` + 22 + `.` + 43 base64url.
+fn sendgrid_at(s: &[u8], i: usize) -> bool {
+    if !has_prefix(s, i, b"SG.") {
+        return false;
+    }
+    let a = run(s, i + 3, 64, b64url);
+    a >= 16 && at(s, i + 3 + a) == Some(b'.') && run(s, i + 4 + a, 128, b64url) >= 30
+}
+
 /// A vendor token at `i`, if one starts there. Each vendor's prefixes start
 /// with one byte, so only the vendors of the byte at `i` are tried.
 fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
     if !starts_token(s, i) {
         return None;
     }
-    match at(s, i)? {
+    let first = at(s, i)?;
+    for (p, min, ok) in VENDOR_PREFIXES {
+        if p.first() == Some(&first) && has_prefix(s, i, p) {
+            let (n, end) = body(s, i + p.len(), *min, 512, ok);
+            if n >= *min && at(s, i + p.len() + end).is_none_or(|b| !alnum(b)) {
+                return Some(Kind::VendorToken);
+            }
+        }
+    }
+    if first == b'S' && sendgrid_at(s, i) {
+        return Some(Kind::VendorToken);
+    }
+    // age and PuTTY private keys
+    if (first == b'A' && has_prefix(s, i, b"AGE-SECRET-KEY-1") && run(s, i + 16, 128, alnum) >= 50)
+        || (first == b'P' && has_prefix(s, i, b"PuTTY-User-Key-File-"))
+    {
+        return Some(Kind::PrivateKey);
+    }
+    match first {
         b'A' => {
             // AWS access key ids: a four-letter prefix and 16 base32 characters.
             const AWS: [&[u8]; 11] = [
@@ -130,8 +220,8 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
         b'g' => {
             for p in [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"] {
                 if has_prefix(s, i, p) {
-                    let n = run(s, i + 4, 256, alnum);
-                    if n >= 36 && at(s, i + 4 + n).is_none_or(|b| !token_char(b)) {
+                    let (n, end) = body(s, i + 4, 36, 256, alnum);
+                    if n >= 36 && at(s, i + 4 + end).is_none_or(|b| !token_char(b)) {
                         return Some(Kind::GithubToken);
                     }
                 }
@@ -264,7 +354,7 @@ fn secret_label(label: &str) -> bool {
     match last {
         "password" | "passwd" | "pwd" | "passphrase" | "secret" | "token" | "apikey"
         | "secretkey" | "accesskey" | "privatekey" | "authorization" | "credential"
-        | "credentials" | "bearer" => true,
+        | "credentials" | "bearer" | "accountkey" | "sharedaccesskey" | "authtoken" => true,
         // `api_key`, `secret_key`, `access_key`, `private_key`, `signing_key`.
         "key" => prev.is_some_and(|p| {
             matches!(
@@ -459,6 +549,9 @@ fn begins(b: u8) -> bool {
     matches!(
         b,
         b'A' | b'g' | b'x' | b's' | b'r' | b'e' | b'-' | b':' | b'=' | b' '
+    ) || matches!(
+        b,
+        b'n' | b'p' | b'h' | b'd' | b'w' | b'l' | b'P' | b'y' | b'S' | b'k' | b'E'
     )
 }
 
@@ -482,7 +575,8 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
         i += skip;
         let Some(b) = at(s, i) else { break };
         let kind = match b {
-            b'A' | b'g' | b'x' | b's' | b'r' | b'e' => vendor_at(s, i),
+            b'A' | b'g' | b'x' | b's' | b'r' | b'e' | b'n' | b'p' | b'h' | b'd' | b'w' | b'l'
+            | b'P' | b'y' | b'S' | b'k' | b'E' => vendor_at(s, i),
             b'-' if private_key_at(s, i) => Some(Kind::PrivateKey),
             b':' if url_credential_at(s, i) => Some(Kind::UrlCredential),
             b'=' | b':' if assignment_at(s, i) => Some(Kind::Assignment),
@@ -511,6 +605,60 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
             scan_decoded(&decoded, out, layer + 1);
         }
     }
+    // A base64 or hex run that decodes to text (a key encoded to get it
+    // past a scanner) is read decoded; binary data decodes to no text.
+    if layer < MAX_LAYERS {
+        for decoded in encoded_texts(s) {
+            scan_decoded(&decoded, out, layer + 1);
+        }
+    }
+}
+
+/// Runs shorter than this are not read as encodings (a word, a hash's
+/// prefix).
+const MIN_ENCODED: usize = 24;
+
+/// The texts that base64 (standard or URL-safe, padded or not) or hex runs
+/// of `s` decode to, where they decode to printable UTF-8.
+fn encoded_texts(s: &[u8]) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let b64 = |b: u8| alnum(b) || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let n = run(s, i, usize::MAX, b64);
+        if n == 0 {
+            i += 1;
+            continue;
+        }
+        let r = s.get(i..i + n).unwrap_or(&[]);
+        i += n;
+        if n < MIN_ENCODED {
+            continue;
+        }
+        let bytes = if n % 2 == 0 && r.iter().all(|b| b.is_ascii_hexdigit()) {
+            r.chunks(2)
+                .map(|p| {
+                    std::str::from_utf8(p)
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+        } else {
+            STANDARD_NO_PAD
+                .decode(r)
+                .or_else(|_| URL_SAFE_NO_PAD.decode(r))
+                .ok()
+        };
+        if let Some(t) = bytes.and_then(|b| String::from_utf8(b).ok()) {
+            if t.chars().all(|c| !c.is_control() || c.is_whitespace()) {
+                out.push(t);
+            }
+        }
+        // padding after the run
+        i += run(s, i, 2, |b| b == b'=');
+    }
+    out
 }
 
 /// Backslash escapes as JSON writes them, read leniently: `\n`, `\t`,
@@ -681,6 +829,56 @@ mod tests {
     }
 
     const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+    /// Round 9 of the attacks: a prompt-injected agent posts a key to chat
+    /// or mails it inside the org, where only a detected secret stops it.
+    /// Keys of the vendors agents hold, and keys hidden by encoding or a
+    /// line break, are secrets.
+    #[test]
+    fn more_vendors_and_hidden_keys() {
+        for t in [
+            "xapp-1-A0123456789-1234567890123-abcdef0123456789abcdef0123456789",
+            "npm_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5",
+            "pypi-AgEIcHlwaS5vcmcCJGE4ZjY5ZjQ2LTk4NDgtNDI2Yi1hYjA1LTE2ZDhmNjQ1NTBjMwACKlsz",
+            "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgHi",
+            "SG.aBcDeFgHiJkLmNoPqRsTuV.wXyZaBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgHiJkLm",
+            "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "shpat_0123456789abcdef0123456789abcdef",
+            "hvs.CAESIJ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "lin_api_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcd",
+            "dapi0123456789abcdef0123456789abcdef",
+            "key-0123456789abcdef0123456789abcdef",
+            "SK0123456789abcdef0123456789abcdef",
+            "ya29.a0AfH6SMBx-aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+            "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
+            "PuTTY-User-Key-File-3: ssh-ed25519",
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFy==",
+            // a key wrapped onto the next line, split by a space or a dash
+            "ghp_wWPw5k4aXcaT4fNP0Uc\nnZwJUVFk6LO0pINUx",
+            "ghp_wWPw5k4aXcaT4fNP0Uc nZwJUVFk6LO0pINUx",
+            "ghp_wWPw5k4aXcaT4fNP0Uc-nZwJUVFk6LO0pINUx",
+            // base64 and hex of a key
+            "Z2hwX3dXUHc1azRhWGNhVDRmTlAwVWNuWndKVVZGazZMTzBwSU5VeA==",
+            "6768705f77575077356b34615863615434666e4e503055636e5a774a5556466b364c4f3070494e5578",
+        ] {
+            yes(&t.replace("\\n", "\n"));
+        }
+        // What looks alike and is not a key: hashes, ids, encoded data,
+        // words after a prefix.
+        for t in [
+            "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "aGVsbG8gd29ybGQgdGhpcyBpcyBhIGxvZyBsaW5l",
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+            "ghp_ tokens are GitHub's personal access tokens",
+            "npm_config_registry is read from the environment",
+            "the hf_hub_download function",
+            "Skip the key- prefix",
+        ] {
+            no(t);
+        }
+    }
 
     #[test]
     fn vendor_formats() {

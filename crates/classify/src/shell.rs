@@ -454,7 +454,9 @@ fn is_null_device(t: &str) -> bool {
     matches!(
         t,
         "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero" | "-"
-    ) || t.starts_with("/dev/fd/")
+    ) || t
+        .strip_prefix("/dev/fd/")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl C {
@@ -475,19 +477,23 @@ impl C {
     fn read(&mut self, p: &str) {
         if !is_null_device(p) && !p.is_empty() {
             for p in self.expand(p) {
-                let p = self.at(&p);
-                if p.contains("$(") || p.contains('*') || p.contains('?') || p.contains('[') {
-                    self.a.unknown_reads.push(p.clone());
+                for p in alternatives(&p) {
+                    let p = self.at(&p);
+                    if p.contains("$(") || p.contains('*') || p.contains('?') || p.contains('[') {
+                        self.a.unknown_reads.push(p.clone());
+                    }
+                    self.a.reads.push(p);
                 }
-                self.a.reads.push(p);
             }
         }
     }
     fn read_tree(&mut self, p: &str) {
         for p in self.expand(p) {
-            let p = self.at(&p);
-            self.a.reads.push(p.clone());
-            self.a.tree_reads.push(p);
+            for p in alternatives(&p) {
+                let p = self.at(&p);
+                self.a.reads.push(p.clone());
+                self.a.tree_reads.push(p);
+            }
         }
     }
 
@@ -563,8 +569,10 @@ impl C {
     }
     fn write(&mut self, p: &str) {
         if !is_null_device(p) {
-            let p = self.at(if p.is_empty() { "$UNKNOWN" } else { p });
-            self.a.writes.push(p);
+            for p in alternatives(if p.is_empty() { "$UNKNOWN" } else { p }) {
+                let p = self.at(&p);
+                self.a.writes.push(p);
+            }
         }
     }
 
@@ -1198,7 +1206,12 @@ impl C {
                 let ops = operands(&o);
                 for w in &ops {
                     self.write(&w.text);
-                    if w.dynamic {
+                    // a variable or a substitution: a path only the shell
+                    // knows (globs and braces are judged by what they can
+                    // expand to)
+                    if w.dynamic
+                        && (w.text.contains('$') || w.text.contains('`') || !w.substs.is_empty())
+                    {
                         self.write("$UNKNOWN");
                     }
                 }
@@ -3913,6 +3926,197 @@ impl C {
     }
 }
 
+/// Brace expansions produced per path word beyond this: the word is read
+/// as the root (outside the workspace, holding every secret).
+const MAX_BRACE: usize = 64;
+
+/// The paths a word may name once the shell expands it: each brace
+/// alternative (`{~/.bashrc,x}` is `~/.bashrc` and `x`; `.s{r..t}h` is
+/// `.ssh` among others), and for a glob segment that can match `..` (`.*`,
+/// which bash before 5.2 and dash expand to `..` too) the parent it
+/// reaches. Too many alternatives: `/`.
+fn alternatives(p: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut budget = MAX_BRACE;
+    if !p.contains('{') || !braces(p, &mut out, &mut budget, 0) {
+        out.clear();
+        out.push(if p.contains('{') {
+            "/".to_string()
+        } else {
+            p.to_string()
+        });
+    }
+    let mut extra = Vec::new();
+    for a in &out {
+        if a.contains(['*', '?', '[']) {
+            let mut changed = false;
+            let up: Vec<&str> = a
+                .split('/')
+                .map(|seg| {
+                    // a long pattern is taken to reach `..` (the matcher
+                    // recurses once per byte)
+                    if seg.starts_with('.')
+                        && seg.contains(['*', '?', '['])
+                        && (seg.len() > 256 || glob_matches(seg.as_bytes(), b".."))
+                    {
+                        changed = true;
+                        ".."
+                    } else {
+                        seg
+                    }
+                })
+                .collect();
+            if changed {
+                extra.push(up.join("/"));
+            }
+        }
+    }
+    out.extend(extra);
+    out
+}
+
+/// Brace expansion of `w` onto `out`, as bash does it: the first `{…}`
+/// holding a `,` at its own level (`{a,b}`, nested ones too) or a range
+/// (`{1..3}`, `{a..c}`, with a step) multiplies the word; `${…}` is a
+/// parameter, not a brace. `false` when the budget runs out.
+fn braces(w: &str, out: &mut Vec<String>, budget: &mut usize, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    let b = w.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'{' && (i == 0 || b.get(i - 1) != Some(&b'$')) {
+            let mut level = 0usize;
+            let mut commas = Vec::new();
+            let mut close = None;
+            for (j, &d) in b.iter().enumerate().skip(i) {
+                match d {
+                    b'{' => level += 1,
+                    b'}' => {
+                        level = level.saturating_sub(1);
+                        if level == 0 {
+                            close = Some(j);
+                            break;
+                        }
+                    }
+                    b',' if level == 1 => commas.push(j),
+                    _ => {}
+                }
+            }
+            if let Some(end) = close {
+                let (pre, inner, post) = (
+                    w.get(..i).unwrap_or(""),
+                    w.get(i + 1..end).unwrap_or(""),
+                    w.get(end + 1..).unwrap_or(""),
+                );
+                let alts: Option<Vec<String>> = if commas.is_empty() {
+                    brace_range(inner, *budget)
+                } else {
+                    let mut v = Vec::with_capacity(commas.len() + 1);
+                    let mut start = i + 1;
+                    for &k in commas.iter().chain(std::iter::once(&end)) {
+                        v.push(w.get(start..k).unwrap_or("").to_string());
+                        start = k + 1;
+                    }
+                    Some(v)
+                };
+                if let Some(alts) = alts {
+                    for a in alts {
+                        if !braces(&format!("{pre}{a}{post}"), out, budget, depth + 1) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }
+            }
+        }
+        i += 1;
+    }
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    out.push(w.to_string());
+    true
+}
+
+/// `1..3`, `a..c`, `1..10..2`: the values, when there are at most `max`.
+fn brace_range(inner: &str, max: usize) -> Option<Vec<String>> {
+    let parts: Vec<&str> = inner.split("..").collect();
+    let (from, to, step) = match parts.as_slice() {
+        [a, b] => (*a, *b, 1i64),
+        [a, b, s] => (*a, *b, s.parse::<i64>().ok()?.checked_abs()?.max(1)),
+        _ => return None,
+    };
+    let mut v = Vec::new();
+    if let (Ok(x), Ok(y)) = (from.parse::<i64>(), to.parse::<i64>()) {
+        let n = usize::try_from(x.abs_diff(y) / step.unsigned_abs()).ok()?;
+        if n >= max {
+            // more values than the budget: as many as exhaust it
+            return Some(vec![String::new(); max.saturating_add(1)]);
+        }
+        let mut k = x;
+        for _ in 0..=n {
+            v.push(k.to_string());
+            k = if x <= y { k + step } else { k - step };
+        }
+        return Some(v);
+    }
+    let (Some(x), Some(y)) = (single_char(from), single_char(to)) else {
+        return None;
+    };
+    let (lo, hi) = (x.min(y), x.max(y));
+    for c in lo..=hi {
+        if v.len() > max {
+            break;
+        }
+        v.push(char::from(c).to_string());
+    }
+    Some(v)
+}
+
+fn single_char(s: &str) -> Option<u8> {
+    match s.as_bytes() {
+        [c] if c.is_ascii_alphabetic() => Some(*c),
+        _ => None,
+    }
+}
+
+/// Whether glob `pat` (`*`, `?`, `[…]`) matches `name`.
+fn glob_matches(pat: &[u8], name: &[u8]) -> bool {
+    match (pat.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob_matches(pat.get(1..).unwrap_or(&[]), name)
+                || (!name.is_empty() && glob_matches(pat, name.get(1..).unwrap_or(&[])))
+        }
+        (Some(b'?'), Some(_)) => {
+            glob_matches(pat.get(1..).unwrap_or(&[]), name.get(1..).unwrap_or(&[]))
+        }
+        (Some(b'['), Some(&n)) => {
+            let body = pat.get(1..).unwrap_or(&[]);
+            let Some(close) = body.iter().skip(1).position(|b| *b == b']').map(|p| p + 1) else {
+                return false;
+            };
+            let class = body.get(..close).unwrap_or(&[]);
+            let (negated, class) = match class.first() {
+                Some(b'!' | b'^') => (true, class.get(1..).unwrap_or(&[])),
+                _ => (false, class),
+            };
+            class.contains(&n) != negated
+                && glob_matches(
+                    body.get(close + 1..).unwrap_or(&[]),
+                    name.get(1..).unwrap_or(&[]),
+                )
+        }
+        (Some(&p), Some(&n)) => {
+            p == n && glob_matches(pat.get(1..).unwrap_or(&[]), name.get(1..).unwrap_or(&[]))
+        }
+        _ => false,
+    }
+}
+
 /// A word that names a local file rather than a URL or a name.
 fn local_path_like(x: &str) -> bool {
     !x.contains("://")
@@ -4168,6 +4372,65 @@ mod tests {
 
     fn kind(s: &str) -> &'static str {
         analyze(s).kind().name()
+    }
+
+    /// The shell expands `{a,b}` and `.*` before the program sees a path:
+    /// `tee {~/.bashrc,x}` writes the profile, `chmod -R 777 .*` reaches
+    /// `..` in bash before 5.2 and dash. Each path the word may become is
+    /// judged.
+    #[test]
+    fn a_word_is_judged_as_every_path_it_expands_to() {
+        let ws = Some("/home/dev/proj");
+        for c in [
+            "tee {/home/dev/.bashrc,x} < a",
+            "cp a {/home/dev/.bashrc,}",
+            "sed -i s/a/b/ {/home/dev/.bashrc,x}",
+            "echo x | tee ~/.{bash,zsh}rc",
+            "cp a /home/dev/.b{a..c}shrc",
+        ] {
+            let a = analyze_in(c, Some("/home/dev/proj"));
+            assert!(a.writes_sensitive(ws), "{c}: {:?}", a.writes);
+        }
+        for c in ["chmod -R 777 .*", "chown -R x ./.*", "touch .?/x"] {
+            let a = analyze_in(c, Some("/home/dev/proj"));
+            assert!(a.writes_outside(ws), "{c}: {:?}", a.writes);
+        }
+        // `/dev/fd/N` is a descriptor; `/dev/fd/../environ` is a file
+        // through a link: /proc/self/environ
+        assert!(
+            analyze_in("echo x > /dev/fd/../../../home/dev/.bashrc", None).writes_sensitive(ws)
+        );
+        for c in [
+            "cat {/home/dev/.ssh,src}/*",
+            "cat /home/dev/.s{r..t}h/id_rsa",
+            "grep -r key .*",
+            "cat /dev/fd/../environ",
+        ] {
+            let a = analyze_in(c, Some("/home/dev/proj"));
+            assert_eq!(a.sensitive_read(ws), "outside", "{c}: {:?}", a.reads);
+        }
+        // everyday globs and braces stay inside
+        for c in [
+            "touch src/{a,b}.rs",
+            "rm -f .*.swp",
+            "cp src/*.rs backup/",
+            "mkdir -p build/{debug,release}",
+        ] {
+            let a = analyze_in(c, Some("/home/dev/proj"));
+            assert!(
+                !a.writes_outside(ws) && !a.writes_sensitive(ws),
+                "{c}: {:?}",
+                a.writes
+            );
+        }
+        // a word with more alternatives than the gate follows is the root
+        let many = format!("touch {}", "{a,b}".repeat(8));
+        assert!(analyze_in(&many, Some("/home/dev/proj")).writes_outside(ws));
+        assert_eq!(alternatives("x{1..3}"), ["x1", "x2", "x3"]);
+        assert_eq!(alternatives("${HOME}/x"), ["${HOME}/x"]);
+        assert!(glob_matches(b".*", b".."));
+        assert!(!glob_matches(b".*.swp", b".."));
+        assert!(glob_matches(b".[.]", b".."));
     }
 
     #[test]

@@ -30,8 +30,9 @@
 //! one-entry per-thread cache keyed by the text and the engine.
 
 use sqlparser::ast::{
-    BinaryOperator, CopyTarget, Expr, InTarget, ObjectName, ObjectNamePart, Query, Select, SetExpr,
-    Statement, TableFactor, UnaryOperator, Value, Visit, Visitor,
+    BinaryOperator, CopyTarget, Expr, FromTable, InTarget, MergeAction, MergeClauseKind,
+    ObjectName, ObjectNamePart, Query, Select, SetExpr, Statement, TableFactor, TableWithJoins,
+    UnaryOperator, Value, Visit, Visitor,
 };
 use sqlparser::dialect::{
     BigQueryDialect, Dialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -371,10 +372,35 @@ fn signature(r: &Reading) -> Option<u64> {
 
 /// Reads `src` as `engine` would, adding the statements it parses to
 /// `found`. `None` when the engine's tokenizer refuses the text (an
-/// unterminated string or comment): that engine would refuse to run it too.
+/// unterminated string or comment) before its first `;`: the engine runs
+/// nothing of it. Postgres and SQL Server read a whole batch before running
+/// any of it, so a refusal anywhere runs nothing; MySQL and SQLite read and
+/// run one statement at a time, so the statements before the one refused
+/// have run by then: `SELECT 'a\''; DELETE FROM users; --'` deletes in
+/// MySQL, where the trailing `--'` (no comment without a space) is an
+/// unterminated string. Those statements are read, and the rest counts as
+/// `other`.
 fn read(src: &str, engine: Engine, compare: bool, found: &mut Found) -> Option<Reading> {
     let dialect = engine.dialect();
-    let mut tokens = Tokenizer::new(dialect, src).tokenize().ok()?;
+    let mut tokens = match Tokenizer::new(dialect, src).tokenize() {
+        Ok(t) => t,
+        Err(_) if matches!(engine, Engine::MySql | Engine::Sqlite) => {
+            let mut buf = Vec::new();
+            let _ = Tokenizer::new(dialect, src).tokenize_with_location_into_buf(&mut buf);
+            let last = buf.iter().rposition(|t| t.token == Token::SemiColon)?;
+            let mut ran: Vec<Token> = buf.into_iter().take(last + 1).map(|t| t.token).collect();
+            if ran
+                .iter()
+                .all(|t| matches!(t, Token::Whitespace(_) | Token::SemiColon))
+            {
+                return None;
+            }
+            // The statement refused, in place of what follows it.
+            ran.push(Token::make_word("REFUSED", None));
+            ran
+        }
+        Err(_) => return None,
+    };
     if engine == Engine::MySql {
         // MariaDB runs `/*M! … */` like MySQL's `/*! … */` (which the
         // tokenizer already expands).
@@ -1161,22 +1187,54 @@ fn statement(s: &Statement) -> Stmt {
             }
         }
         Statement::Update(u) => {
-            let w = real_where(u.selection.as_ref());
-            return Stmt {
-                class: if w { Write } else { Destructive },
-                kind: "update",
-                has_where: w,
-            };
+            let mut targets = Vec::new();
+            table_names(&u.table.relation, &mut targets);
+            let joined = !u.table.joins.is_empty() || u.from.is_some();
+            return changed_rows(row_filter(u.selection.as_ref(), &targets, joined), "update");
         }
         Statement::Delete(d) => {
-            let w = real_where(d.selection.as_ref());
-            return Stmt {
-                class: if w { Write } else { Destructive },
-                kind: "delete",
-                has_where: w,
+            let mut targets: Vec<String> = d
+                .tables
+                .iter()
+                .filter_map(|n| n_parts(n).pop())
+                .collect();
+            let from = match &d.from {
+                FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
             };
+            for t in from {
+                table_names(&t.relation, &mut targets);
+            }
+            let joined = d.using.is_some()
+                || from.len() > 1
+                || from.iter().any(|t: &TableWithJoins| !t.joins.is_empty());
+            return changed_rows(row_filter(d.selection.as_ref(), &targets, joined), "delete");
         }
-        Statement::Merge(_) => (Write, "update"),
+        // `MERGE … ON <cond> WHEN MATCHED THEN DELETE`: the ON picks the
+        // target rows the matched actions change, as a WHERE would; `WHEN NOT
+        // MATCHED BY SOURCE` changes every target row no source row matches.
+        Statement::Merge(m) => {
+            let mut targets = Vec::new();
+            table_names(&m.table, &mut targets);
+            let on = row_filter(Some(&m.on), &targets, true);
+            let mut worst = Filter::Real;
+            for c in &m.clauses {
+                if matches!(c.action, MergeAction::Insert(_) | MergeAction::DoNothing { .. }) {
+                    continue;
+                }
+                let pred = row_filter(c.predicate.as_ref(), &targets, true);
+                let f = match c.clause_kind {
+                    MergeClauseKind::Matched => on.max(pred),
+                    MergeClauseKind::NotMatchedBySource => pred,
+                    _ => Filter::Real,
+                };
+                worst = worst.min(f);
+            }
+            let mut st = changed_rows(worst, "update");
+            if st.class == Write {
+                st.has_where = false;
+            }
+            return st;
+        }
         Statement::Copy { to, target, .. } => match target {
             CopyTarget::Program { .. } => (Destructive, "other"),
             CopyTarget::File { .. } => (Privilege, if *to { "select" } else { "insert" }),
@@ -1346,6 +1404,144 @@ fn real_where(e: Option<&Expr>) -> bool {
     e.is_some_and(|e| !tautology(e, 0))
 }
 
+/// How a condition picks the rows an UPDATE, DELETE or MERGE changes, from
+/// least to most selective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Filter {
+    /// No condition, a tautology, or one that reads no column of the rows
+    /// changed (`WHERE now() > '2000-01-01'`, `WHERE (SELECT 1) = 1`,
+    /// `WHERE EXISTS (SELECT * FROM users)`): every row or none.
+    None,
+    /// It may read the rows changed only through a name the gate cannot
+    /// place: an unqualified name inside a subquery (its own column or the
+    /// outer row's), or one in a statement that joins other tables.
+    Ambiguous,
+    /// It reads a column of the rows changed.
+    Real,
+}
+
+/// The statement a row change is, by how its condition picks the rows.
+fn changed_rows(f: Filter, kind: &'static str) -> Stmt {
+    let class = match f {
+        Filter::Real => Class::Write,
+        Filter::Ambiguous => Class::Other,
+        Filter::None => Class::Destructive,
+    };
+    Stmt {
+        class,
+        kind,
+        has_where: f == Filter::Real,
+    }
+}
+
+/// The names a table factor brings into scope: the table's own (last part)
+/// and its alias, lowercased.
+fn table_names(t: &TableFactor, out: &mut Vec<String>) {
+    if let TableFactor::Table { name, .. } = t {
+        if let Some(last) = n_parts(name).pop() {
+            out.push(last);
+        }
+    }
+    let alias = match t {
+        TableFactor::Table { alias, .. }
+        | TableFactor::Derived { alias, .. }
+        | TableFactor::Function { alias, .. }
+        | TableFactor::UNNEST { alias, .. } => alias.as_ref(),
+        _ => None,
+    };
+    if let Some(a) = alias {
+        out.push(a.name.value.to_lowercase());
+    }
+}
+
+/// See [`Filter`]. `targets`: the names of the rows changed; `joined`:
+/// other tables are in scope, so an unqualified name may be theirs.
+fn row_filter(e: Option<&Expr>, targets: &[String], joined: bool) -> Filter {
+    let Some(e) = e else {
+        return Filter::None;
+    };
+    if tautology(e, 0) {
+        return Filter::None;
+    }
+    // A condition no row meets (`WHERE 1 = 2`) changes nothing.
+    if fold(e, 0).and_then(|k| k.truthy()) == Some(false) {
+        return Filter::Real;
+    }
+    let mut r = Refs {
+        targets,
+        joined,
+        scopes: Vec::new(),
+        found: Filter::None,
+    };
+    let _ = e.visit(&mut r);
+    r.found
+}
+
+/// Walks a condition for the names it reads, with the names each subquery
+/// brings into scope.
+struct Refs<'a> {
+    targets: &'a [String],
+    joined: bool,
+    scopes: Vec<Vec<String>>,
+    found: Filter,
+}
+
+impl Visitor for Refs<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.scopes.push(Vec::new());
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.scopes.pop();
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<()> {
+        if let Some(scope) = self.scopes.last_mut() {
+            for t in &s.from {
+                table_names(&t.relation, scope);
+                for j in &t.joins {
+                    table_names(&j.relation, scope);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        let seen = match e {
+            Expr::Identifier(_) if self.scopes.is_empty() && !self.joined => Filter::Real,
+            Expr::Identifier(_) => Filter::Ambiguous,
+            Expr::CompoundIdentifier(parts) => {
+                let q = parts
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|i| parts.get(i))
+                    .map(|p| p.value.to_lowercase())
+                    .unwrap_or_default();
+                if self.scopes.iter().any(|s| s.contains(&q)) {
+                    // a subquery's own table
+                    Filter::None
+                } else if self.targets.contains(&q) {
+                    Filter::Real
+                } else {
+                    Filter::Ambiguous
+                }
+            }
+            _ => Filter::None,
+        };
+        self.found = self.found.max(seen);
+        if self.found == Filter::Real {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
 /// A constant, as the engines compare them.
 #[derive(Clone, Debug, PartialEq)]
 enum K {
@@ -1378,9 +1574,11 @@ impl K {
                             })
                             .map(|(i, _)| i)
                             .unwrap_or(t.len());
-                        t.get(..end)
-                            .and_then(|p| p.parse::<f64>().ok())
-                            .map(|n| n != 0.0)
+                        Some(
+                            t.get(..end)
+                                .and_then(|p| p.parse::<f64>().ok())
+                                .is_some_and(|n| n != 0.0),
+                        )
                     }
                 }
             }
@@ -1604,6 +1802,8 @@ fn tautology(e: &Expr, d: usize) -> bool {
             ..
         } => list.iter().any(|i| same(i, expr)),
         Expr::IsNotNull(e) => fold(e, d + 1).is_some_and(|k| k != K::Null),
+        // `x IS NOT DISTINCT FROM x` holds for NULL too.
+        Expr::IsNotDistinctFrom(a, b) => same(a, b),
         // `EXISTS (SELECT 1)`: a query without FROM or WHERE has a row.
         Expr::Exists {
             negated: false,
@@ -1710,6 +1910,100 @@ mod tests {
         let a = analyze("DELETE FROM users");
         assert_eq!(a.kind, "delete");
         assert_eq!(a.tables, vec!["users"]);
+    }
+
+    /// An agent told to "clean up" passes a WHERE that reads no column of
+    /// the rows it changes: every row meets it or none does, so it is no
+    /// row filter, whatever functions or subqueries dress it up. Outside
+    /// production a write with a real WHERE is allowed; these must not be.
+    #[test]
+    fn a_where_that_reads_no_column_of_the_rows_changed_is_no_where() {
+        for s in [
+            "UPDATE users SET admin = true WHERE length('a') = 1",
+            "UPDATE users SET admin = true WHERE lower('A') = 'a'",
+            "UPDATE users SET admin = true WHERE coalesce(NULL, 1) = 1",
+            "UPDATE users SET admin = true WHERE now() > '2000-01-01'",
+            "UPDATE users SET admin = true WHERE random() < 2",
+            "UPDATE users SET admin = true WHERE (SELECT 1) = 1",
+            "UPDATE users SET admin = true WHERE 'a' LIKE 'a'",
+            "UPDATE users SET admin = true WHERE CASE WHEN 1=1 THEN true END",
+            "UPDATE users SET admin = true WHERE ~0",
+            "DELETE FROM users WHERE EXISTS (SELECT * FROM users)",
+            "DELETE FROM users WHERE NOT EXISTS (SELECT 1 WHERE false)",
+            "DELETE FROM users WHERE EXISTS (SELECT u.id FROM users u WHERE u.id > 0)",
+            "UPDATE users SET admin = true WHERE id IS NOT DISTINCT FROM id",
+        ] {
+            assert_eq!(class(s), "destructive", "{s}");
+        }
+        // A WHERE that reads a column, also from inside a subquery through
+        // the target's name, is a real one.
+        for s in [
+            "UPDATE users SET admin = true WHERE lower(name) = 'ann'",
+            "DELETE FROM sessions WHERE expires_at < now()",
+            "DELETE FROM users WHERE EXISTS (SELECT 1 FROM bans b WHERE b.user_id = users.id)",
+            "DELETE FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id)",
+            "UPDATE t SET x = o.y FROM o WHERE t.id = o.id",
+        ] {
+            assert_eq!(class(s), "write", "{s}");
+        }
+        // Only names the gate cannot place (unqualified inside a subquery,
+        // or in a statement joining tables): not known to filter, escalated.
+        for s in [
+            "DELETE FROM users WHERE EXISTS (SELECT 1 FROM users WHERE id > 0)",
+            "UPDATE users SET admin = true FROM (SELECT 1 AS x) s WHERE x = 1",
+            "DELETE FROM users USING bans WHERE bans.active",
+        ] {
+            assert_eq!(class(s), "other", "{s}");
+        }
+    }
+
+    /// `MERGE … ON true WHEN MATCHED THEN DELETE` empties the target: the
+    /// ON picks the rows the matched actions change, as a WHERE does.
+    #[test]
+    fn a_merge_changes_the_rows_its_on_picks() {
+        for s in [
+            "MERGE INTO users u USING (SELECT 1 id) s ON true WHEN MATCHED THEN DELETE",
+            "MERGE INTO users u USING src s ON 1 = 1 WHEN MATCHED THEN UPDATE SET admin = true",
+            "MERGE INTO users u USING src s ON s.x = 1 WHEN MATCHED THEN DELETE",
+            "MERGE INTO users u USING src s ON u.id = s.id WHEN NOT MATCHED BY SOURCE THEN DELETE",
+        ] {
+            let worst = [Engine::Postgres, Engine::MsSql]
+                .iter()
+                .map(|e| analyze_full(s, Some(*e)).class)
+                .max();
+            assert!(worst >= Some(Class::Other), "{s}: {worst:?}");
+        }
+        assert_eq!(
+            class_as(
+                "MERGE INTO stock s USING deliveries d ON s.item = d.item WHEN MATCHED THEN UPDATE SET qty = s.qty + d.qty WHEN NOT MATCHED THEN INSERT VALUES (d.item, d.qty)",
+                Engine::Postgres
+            ),
+            "write"
+        );
+        assert_eq!(
+            class_as(
+                "MERGE INTO users u USING (SELECT 1 id) s ON true WHEN MATCHED THEN DELETE",
+                Engine::Postgres
+            ),
+            "destructive"
+        );
+    }
+
+    /// MySQL and SQLite run a batch one statement at a time, so a statement
+    /// before one their tokenizer refuses has run: `--'` is no comment in
+    /// MySQL (it wants a space), it opens a string that never ends — the
+    /// DELETE before it has already deleted.
+    #[test]
+    fn a_statement_before_a_refused_one_runs() {
+        let s = "SELECT 'a\\''; DELETE FROM users; --'";
+        assert_eq!(class_as(s, Engine::MySql), "destructive");
+        assert_eq!(class(s), "destructive");
+        // refused in the first statement: nothing runs in MySQL; the other
+        // engines read a plain SELECT
+        assert_eq!(class("SELECT 'C:\\'"), "read");
+        assert_eq!(class_as("SELECT 'C:\\'", Engine::MySql), "other");
+        // Postgres reads the whole batch before it runs any of it
+        assert_eq!(class_as("SELECT 1; SELECT 'x", Engine::Postgres), "other");
     }
 
     #[test]

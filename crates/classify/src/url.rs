@@ -10,6 +10,11 @@
 //! with the IPv4 address an IPv6 form carries (mapped `::ffff:a9fe:a9fe`,
 //! compatible `::7f00:1`, NAT64 `64:ff9b::`, 6to4 `2002::/16`) classified as
 //! that address; a zone id (`fe80::1%25eth0`) does not change the address.
+//! Clients that follow RFC 3986 instead (curl, Python's `urllib`) read the
+//! authority up to the first `/`, `?` or `#`, a `\` included, and take the
+//! host after its last `@`: `http://evil.io\@169.254.169.254/` is evil.io to
+//! the Standard and the metadata endpoint to curl. Where the two readings
+//! name different hosts, [`host_scope`] answers for the narrower.
 //!
 //! Scope, from narrowest:
 //! - `loopback`: 127/8, 0/8 (0.0.0.0 reaches this machine), `::1`, `::`,
@@ -18,7 +23,9 @@
 //!   address 169.254.169.254), CGNAT 100.64/10, IPv6 ULA fc00::/7 (AWS's
 //!   `fd00:ec2::254`), link- and site-local, multicast, broadcast, reserved
 //!   and documentation ranges; metadata host names; `*.internal`, `*.local`
-//!   and other names no public DNS serves; bare single-label names (resolved
+//!   and other names no public DNS serves, among them every name whose
+//!   top-level label the public root does not delegate (`.consul`,
+//!   `.service`; [`crate::tlds`]); bare single-label names (resolved
 //!   through the search domains of the machine);
 //! - `internal`: the org's domain (`context.org_domain`) and its subdomains;
 //! - `external`: the rest.
@@ -193,6 +200,8 @@ pub fn url_host(url: &str) -> Option<String> {
 }
 
 /// `loopback`, `private_network`, `internal` or `external`: see the module.
+/// Where an RFC 3986 client would read another host than the URL Standard
+/// does (`http://evil.io\@169.254.169.254/`), the narrower of the two.
 pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
     let parsed = parse(url);
     let Some(u) = parsed.as_ref() else {
@@ -201,12 +210,97 @@ pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
     if !web(u) {
         return "private_network";
     }
+    let standard = url_scope(u, org_domain);
+    match rfc3986_host(url) {
+        None => standard,
+        Some(h) => {
+            let other = match parse_uncached(&format!("http://{h}/")) {
+                Some(v) if !h.is_empty() => url_scope(&v, org_domain),
+                // a host the other reading cannot name: fail closed
+                _ => "private_network",
+            };
+            narrower(standard, other)
+        }
+    }
+}
+
+fn url_scope(u: &Url, org_domain: Option<&str>) -> &'static str {
     match u.host() {
         Some(Host::Ipv4(a)) => v4_scope(a),
         Some(Host::Ipv6(a)) => v6_scope(a),
         Some(Host::Domain(d)) => name_scope(d, org_domain),
         None => "private_network",
     }
+}
+
+/// The scope a gate must answer for, of two readings of one URL.
+fn narrower(a: &'static str, b: &'static str) -> &'static str {
+    let rank = |s: &str| match s {
+        "private_network" => 3,
+        "loopback" => 2,
+        "external" => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The host an RFC 3986 client (curl, Python's `urllib.parse`) reads, when
+/// the URL has a `@` or a `\` in its authority — the bytes where it and the
+/// URL Standard part ways: the authority runs from `//` to the first `/`,
+/// `?` or `#` (a backslash is an ordinary byte in it, where the Standard
+/// ends the authority there), and the host follows its last `@`. `None`
+/// for every other URL (both read the same host).
+fn rfc3986_host(input: &str) -> Option<String> {
+    let s: String = input
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let scheme_like = |sc: &str| {
+        sc.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && sc
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    };
+    let rest = if let Some(r) = s.strip_prefix("//") {
+        r
+    } else {
+        match s.split_once(':') {
+            // `scheme://…`: the authority follows
+            Some((sc, r)) if scheme_like(sc) && r.starts_with("//") => r.get(2..).unwrap_or(""),
+            // `scheme:…` without `//` has no authority in RFC 3986
+            Some((sc, r)) if scheme_like(sc) && !r.starts_with(|c: char| c.is_ascii_digit()) => {
+                return None
+            }
+            // a bare `host[:port]/path`, read as `http://…`
+            _ => &s,
+        }
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..end).unwrap_or("");
+    if !authority.contains(['@', '\\']) {
+        return None;
+    }
+    let hostport = authority.rsplit('@').next().unwrap_or("");
+    let host = if hostport.starts_with('[') {
+        hostport.split_inclusive(']').next().unwrap_or("")
+    } else {
+        match hostport.rfind(':') {
+            Some(c)
+                if hostport
+                    .get(c + 1..)
+                    .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                hostport.get(..c).unwrap_or("")
+            }
+            _ => hostport,
+        }
+    };
+    Some(host.to_string())
 }
 
 fn v4_scope(a: Ipv4Addr) -> &'static str {
@@ -290,6 +384,8 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
         "instance-data.ec2.internal",
         "metadata.azure.com",
         "metadata.platformequinix.com",
+        "metadata.tencentyun.com",
+        "metadata.oraclecloud.com",
     ];
     if METADATA.contains(&h.as_str()) {
         return "private_network";
@@ -343,6 +439,12 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
     if !h.contains('.') || PRIVATE_SUFFIXES.iter().any(|s| h.ends_with(s)) {
         return "private_network";
     }
+    // A top-level label the public root does not delegate (`.consul`,
+    // `.service`, `.priv`): only a private resolver answers it.
+    let tld = h.rsplit('.').next().unwrap_or("");
+    if crate::tlds::TLDS.binary_search(&tld).is_err() {
+        return "private_network";
+    }
     "external"
 }
 
@@ -380,8 +482,10 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
                 consider(Ipv4Addr::new(a, b, c, d));
             }
         }
-        if label.len() == 8 && label.bytes().all(|b| b.is_ascii_hexdigit()) {
-            if let Ok(n) = u32::from_str_radix(label, 16) {
+        // `7f000001`, and `0x7f000001` as the address services read too
+        let hex = label.strip_prefix("0x").unwrap_or(label);
+        if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if let Ok(n) = u32::from_str_radix(hex, 16) {
                 consider(Ipv4Addr::from(n));
             }
         }
@@ -488,6 +592,62 @@ mod tests {
         assert_eq!(s("https://docs.rs/serde"), "external");
         assert_eq!(s("wss://stream.example.com/x"), "external");
         assert_eq!(host_scope("https://wiki.acme.com", None), "external");
+    }
+
+    #[test]
+    fn a_host_clients_disagree_on_is_read_both_ways() {
+        let s = |h: &str| host_scope(h, Some("acme.com"));
+        // The URL Standard (browsers, urllib3, Node) ends the authority at
+        // `\` and fetches evil.io; curl and Python's urllib read to the `/`
+        // and fetch the address after the last `@`. The gate answers for
+        // the narrower.
+        assert_eq!(
+            s("http://evil.io\\@169.254.169.254/latest/meta-data/"),
+            "private_network"
+        );
+        assert_eq!(s("http://evil.io\\@127.0.0.1:8080/"), "loopback");
+        assert_eq!(s("http://127.0.0.1\\@evil.io/"), "loopback");
+        assert_eq!(s("http://wiki.acme.com\\@evil.io/"), "external");
+        assert_eq!(s("http://evil.io\\@[::1]/"), "loopback");
+        assert_eq!(s("http://evil.io\\@10.0.0.1:80/"), "private_network");
+        // One reading only: userinfo before the host, as both read it.
+        assert_eq!(s("https://user:pw@docs.rs/x"), "external");
+        assert_eq!(s("https://docs.rs/a\\b@c"), "external");
+        assert_eq!(s("https://wiki.acme.com/x?a=b@c"), "internal");
+    }
+
+    #[test]
+    fn names_under_a_top_level_label_no_public_root_serves_are_private() {
+        let s = |h: &str| host_scope(h, Some("acme.com"));
+        for u in [
+            "http://consul.service.consul:8500/v1/kv/",
+            "http://vault.service:8200/v1/secret",
+            "http://x.priv/",
+            "http://registry.docker/",
+            "http://api.k8s/",
+            "http://metadata.tencentyun.com/latest/meta-data/",
+            "http://0x7f000001.nip.io/",
+        ] {
+            assert_ne!(s(u), "external", "{u}");
+            assert_ne!(s(u), "internal", "{u}");
+        }
+        for u in [
+            "https://docs.rs/",
+            "https://go.dev/doc",
+            "https://example.co.uk/",
+            "https://xn--fiqs8s.xn--fiqs8s/",
+            "https://blog.rust-lang.org/",
+            "https://foo.app/",
+            "https://foo.zip/",
+        ] {
+            assert_eq!(s(u), "external", "{u}");
+        }
+        // the org's own names keep their scope, whatever their suffix
+        assert_eq!(
+            host_scope("http://wiki.acme.corp/", Some("acme.corp")),
+            "internal"
+        );
+        assert!(crate::tlds::TLDS.windows(2).all(|w| w[0] < w[1]), "sorted");
     }
 
     #[test]

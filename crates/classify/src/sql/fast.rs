@@ -344,6 +344,12 @@ struct P<'a, 't> {
     depth: usize,
     connectives: usize,
     tables: Vec<String>,
+    /// Columns read, and whether one was qualified (`t.a`), since the last
+    /// reset: a row change's WHERE that names no column, or names one only
+    /// through a qualifier, is left to the full reading (which asks whether
+    /// the WHERE reads the rows changed at all).
+    columns: usize,
+    qualified: bool,
 }
 
 /// What an operand is, for the WHERE rules.
@@ -526,9 +532,11 @@ impl<'a> P<'a, '_> {
                             break;
                         }
                         self.i += 1;
+                        self.qualified = true;
                     }
                     self.name()?;
                 }
+                self.columns += 1;
                 Some(Operand::Variable)
             }
             _ => None,
@@ -829,7 +837,12 @@ impl<'a> P<'a, '_> {
         let mut has_where = false;
         if self.eat_kw("WHERE") {
             self.connectives = 0;
+            self.columns = 0;
+            self.qualified = false;
             has_where = !self.cond()?.taut;
+            if has_where && (self.columns == 0 || self.qualified) {
+                return None;
+            }
         }
         Some(Analysis {
             class: if has_where {
@@ -860,6 +873,8 @@ pub fn analyze(src: &str, engine: Option<Engine>) -> Option<Analysis> {
         depth: 0,
         connectives: 0,
         tables: Vec::new(),
+        columns: 0,
+        qualified: false,
     };
     let a = match p.peek()? {
         Tok::Word(w) if w.eq_ignore_ascii_case("SELECT") => p.select()?,
