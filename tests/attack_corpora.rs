@@ -1,0 +1,61 @@
+//! The raw tool calls of the attack rounds (`attack9/`: obfuscated shell,
+//! SQL with side effects, every spelling of a private address, secrets in
+//! every corner, sensitive paths, spoofed arguments), replayed against the
+//! stdlib: none may be decided looser than when its round ended — an allow
+//! where the round saw an escalate or a deny is a loosening to explain —
+//! and the round's everyday work must decide exactly as it did.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+/// Each call of `attack9/NAME.jsonl` beside its decision in `NAME.expect`.
+fn corpus(name: &str) -> Vec<(Value, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/attack9");
+    let calls = std::fs::read_to_string(format!("{dir}/{name}.jsonl")).unwrap();
+    let expect = std::fs::read_to_string(format!("{dir}/{name}.expect")).unwrap();
+    let calls: Vec<&str> = calls.lines().filter(|l| !l.trim().is_empty()).collect();
+    let expect: Vec<&str> = expect.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(calls.len(), expect.len(), "{name}: one decision per call");
+    calls
+        .iter()
+        .zip(expect)
+        .map(|(c, e)| (serde_json::from_str(c).unwrap(), e.to_string()))
+        .collect()
+}
+
+#[test]
+fn no_attack_of_the_rounds_is_decided_looser_than_it_was() {
+    let mut looser = Vec::new();
+    for name in ["shell", "sql", "url", "secrets", "paths", "spoof"] {
+        for (call, expected) in corpus(name) {
+            let (got, reason) = stdlib_verdict(&call);
+            if strictness(&got) < strictness(&expected) {
+                looser.push(format!("{name}: {got} (was {expected}) {call} — {reason}"));
+            }
+        }
+    }
+    assert!(looser.is_empty(), "decided looser:\n{}", looser.join("\n"));
+}
+
+#[test]
+fn the_rounds_everyday_work_decides_as_it_did() {
+    let mut changed = Vec::new();
+    for (call, expected) in corpus("everyday") {
+        let (got, reason) = stdlib_verdict(&call);
+        if got != expected {
+            changed.push(format!("{got} (was {expected}) {call} — {reason}"));
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "everyday calls changed:\n{}",
+        changed.join("\n")
+    );
+}
