@@ -1182,6 +1182,16 @@ async fn wait(
     let mut stop = app.stopping.subscribe();
     loop {
         let a = find(&app, &key.tenant, &id)?;
+        // Only the agent key whose request opened the approval may wait on
+        // it and so receive its token: another agent key of the tenant
+        // (another agent, or a prompt-injected one naming the id) is told
+        // nothing, as for an approval that does not exist.
+        if a.agent_key.as_deref() != Some(key.id.as_str()) {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no approval `{id}`"),
+            ));
+        }
         if a.state != "pending" || *stop.borrow() {
             return Ok(AxJson(final_decision(&a)).into_response());
         }
