@@ -265,9 +265,8 @@ async fn json_that_is_not_a_request_queues_no_approval_and_wakes_no_webhook() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let s = seen.lock().unwrap();
-    assert_eq!(s.slack.len(), 1, "{:?}", s.slack);
-    assert!(s.slack[0]["text"].as_str().unwrap().contains(&id));
-    drop(s);
+    let slack = std::mem::take(&mut seen.lock().unwrap().slack);
+    assert_eq!(slack.len(), 1, "{slack:?}");
+    assert!(slack[0]["text"].as_str().unwrap().contains(&id));
     server.shutdown().await.unwrap();
 }
