@@ -528,6 +528,22 @@ impl Gateway {
         });
     }
 
+    /// Answers a client message longer than [`MAX_CLIENT_MESSAGE`] (`prefix`
+    /// its first bytes): an error, with its id when one comes whole before
+    /// the cut, else id null. Nothing is forwarded.
+    pub fn too_long_from_client(&self, prefix: &[u8]) {
+        let id = leading_id(prefix);
+        let r = error_reply(
+            id.as_deref(),
+            INVALID_REQUEST,
+            &format!(
+                "message longer than {} MiB: not forwarded",
+                MAX_CLIENT_MESSAGE >> 20
+            ),
+        );
+        self.send_client(r.as_bytes());
+    }
+
     /// Handles one line from the server: passed through, except a
     /// `tools/list` result with `hide_denied`.
     pub fn from_server(&self, line: &[u8]) {
@@ -672,9 +688,133 @@ fn bad_message(line: &[u8], e: &serde_json::Error) -> String {
     }
 }
 
+/// The longest message the client may send (its line ending aside): 16 MiB.
+/// A request beyond 1 MiB is escalated anyway (`MAX_REQUEST_BYTES`); this
+/// bounds the proxy's memory. A longer message is answered with an error
+/// and never forwarded, and the rest of its line is read and dropped in
+/// chunks, never held.
+pub const MAX_CLIENT_MESSAGE: usize = 16 << 20;
+
+/// The longest message the server may send: 64 MiB (a large resource or
+/// file read fits). A longer one stops the proxy with an error (docs/mcp.md).
+pub const MAX_SERVER_MESSAGE: usize = 64 << 20;
+
+/// What [`read_message`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Read1 {
+    /// End of input, nothing read.
+    End,
+    /// One message (with its line ending, if any) in the buffer.
+    Message,
+    /// A message longer than the limit: its first `limit` bytes are in the
+    /// buffer; the rest of its line is still to be read (unless `ended`:
+    /// its newline was read) — [`skip_line`] drops it in chunks.
+    TooLong { ended: bool },
+}
+
+/// Reads one newline-ended message into `buf` (cleared first), holding at
+/// most `limit` bytes of it (its line ending aside).
+pub fn read_message(r: &mut impl BufRead, buf: &mut Vec<u8>, limit: usize) -> io::Result<Read1> {
+    buf.clear();
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(if buf.is_empty() {
+                Read1::End
+            } else {
+                Read1::Message
+            });
+        }
+        // `content`: the bytes of this chunk before the newline, if any.
+        let (take, content, done) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, i, true),
+            None => (avail.len(), avail.len(), false),
+        };
+        let chunk = avail.get(..take).unwrap_or(avail);
+        if buf.len() + content > limit {
+            let room = limit.saturating_sub(buf.len()).min(content);
+            buf.extend_from_slice(chunk.get(..room).unwrap_or_default());
+            r.consume(take);
+            return Ok(Read1::TooLong { ended: done });
+        }
+        buf.extend_from_slice(chunk);
+        r.consume(take);
+        if done {
+            return Ok(Read1::Message);
+        }
+    }
+}
+
+/// Reads and drops input up to and including the next newline, a buffer
+/// at a time.
+pub fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(());
+        }
+        match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = avail.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+/// The `id` of an object whose text begins with `prefix`, when it is a
+/// member that comes whole before the cut and is a string, a number or
+/// null; else none. Only for the error answer to an over-long message.
+fn leading_id(prefix: &[u8]) -> Option<String> {
+    let ws = |s: &[u8]| -> usize { s.iter().take_while(|b| b.is_ascii_whitespace()).count() };
+    let mut at = ws(prefix);
+    if prefix.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    loop {
+        at += ws(prefix.get(at..)?);
+        let mut keys =
+            serde_json::Deserializer::from_slice(prefix.get(at..)?).into_iter::<String>();
+        let key = keys.next()?.ok()?;
+        at += keys.byte_offset();
+        at += ws(prefix.get(at..)?);
+        if prefix.get(at) != Some(&b':') {
+            return None;
+        }
+        at += 1;
+        let rest = prefix.get(at..)?;
+        if key == "id" {
+            let mut vals = serde_json::Deserializer::from_slice(rest).into_iter::<Json>();
+            let v = vals.next()?.ok()?;
+            // A number at the cut may have lost digits: only one followed
+            // by more text counts.
+            let after = rest.get(vals.byte_offset()..)?;
+            after.get(ws(after))?;
+            return match v {
+                Json::String(_) | Json::Number(_) | Json::Null => Some(v.to_string()),
+                _ => None,
+            };
+        }
+        let mut vals = serde_json::Deserializer::from_slice(rest).into_iter::<IgnoredAny>();
+        vals.next()?.ok()?;
+        at += vals.byte_offset();
+        at += ws(prefix.get(at..)?);
+        if prefix.get(at) != Some(&b',') {
+            return None;
+        }
+        at += 1;
+    }
+}
+
 enum Event {
     ClientClosed,
     ServerClosed,
+    ServerTooLong,
 }
 
 /// How long the server gets to exit after its stdin is closed (or its
@@ -736,10 +876,15 @@ pub fn run(
         let mut r = BufReader::with_capacity(64 * 1024, client_in);
         let mut buf = Vec::new();
         loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => g.from_client(&buf),
+            match read_message(&mut r, &mut buf, MAX_CLIENT_MESSAGE) {
+                Ok(Read1::End) | Err(_) => break,
+                Ok(Read1::Message) => g.from_client(&buf),
+                Ok(Read1::TooLong { ended }) => {
+                    g.too_long_from_client(&buf);
+                    if !ended && skip_line(&mut r).is_err() {
+                        break;
+                    }
+                }
             }
         }
         let _ = t.send(Event::ClientClosed);
@@ -748,14 +893,14 @@ pub fn run(
     std::thread::spawn(move || {
         let mut r = BufReader::with_capacity(64 * 1024, child_out);
         let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => g.from_server(&buf),
+        let end = loop {
+            match read_message(&mut r, &mut buf, MAX_SERVER_MESSAGE) {
+                Ok(Read1::End) | Err(_) => break Event::ServerClosed,
+                Ok(Read1::Message) => g.from_server(&buf),
+                Ok(Read1::TooLong { .. }) => break Event::ServerTooLong,
             }
-        }
-        let _ = tx.send(Event::ServerClosed);
+        };
+        let _ = tx.send(end);
     });
 
     match rx.recv() {
@@ -769,6 +914,17 @@ pub fn run(
         Ok(Event::ServerClosed) | Err(_) => {
             gw.close_server();
             wait_with_grace(&mut child)
+        }
+        Ok(Event::ServerTooLong) => {
+            // The server's output can no longer be framed as it meant it:
+            // stop rather than guess where its next message begins.
+            gw.close_server();
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(io::Error::other(format!(
+                "the server sent a message longer than {} MiB; the proxy stopped",
+                MAX_SERVER_MESSAGE >> 20
+            )))
         }
     }
 }

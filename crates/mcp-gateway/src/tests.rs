@@ -631,3 +631,166 @@ mod any_text {
         }
     }
 }
+
+/// A decider for `run`: `read_*` allowed, everything else denied.
+fn by_name() -> Arc<ByName> {
+    Arc::new(ByName {
+        seen: Mutex::default(),
+        answers: Mutex::new(None),
+    })
+}
+
+fn opts() -> Options {
+    Options {
+        server: "fs".into(),
+        session: "s-1".into(),
+        context: None,
+        wait: Duration::ZERO,
+        hide_denied: false,
+    }
+}
+
+#[test]
+fn a_client_message_over_the_limit_is_refused_with_its_id_and_never_reaches_the_server() {
+    // The agent sends a 17 MiB `tools/call` on one line, then a ping. The
+    // proxy must not hold the whole line: it answers the call with an error
+    // naming its id, drops the rest of the line, and relays the ping. `cat`
+    // is the server, so anything forwarded comes back.
+    let big = "A".repeat(MAX_CLIENT_MESSAGE + (1 << 20));
+    let call = format!(
+        r#"{{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{{"name":"read_file","arguments":{{"t":"{big}"}}}}}}"#
+    );
+    let ping = r#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#;
+    let input = format!("{call}\n{ping}\n").into_bytes();
+    let out = Buf::default();
+    let code = run(
+        opts(),
+        by_name(),
+        Command::new("cat"),
+        Box::new(io::Cursor::new(input)),
+        Box::new(out.clone()),
+    )
+    .unwrap();
+    assert_eq!(code, 0);
+    let lines = out.lines();
+    assert_eq!(
+        lines.len(),
+        2,
+        "{:?}",
+        lines.iter().map(|l| l.len()).collect::<Vec<_>>()
+    );
+    let refused = json(&lines[0]);
+    assert_eq!(refused["id"], 9);
+    assert_eq!(refused["error"]["code"], INVALID_REQUEST);
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("16 MiB"));
+    // The only thing `cat` echoed is the ping: the call never reached it.
+    assert_eq!(lines[1], ping);
+}
+
+#[test]
+fn an_over_long_message_keeps_at_most_the_limit_in_memory_and_the_next_one_is_read() {
+    // With a 1 KiB limit, a 1 MiB line fills the buffer to the limit and no
+    // further; the rest of its line is dropped and the next message is whole.
+    let limit = 1024;
+    let input = format!("{}\n{{\"id\":2}}\r\n", "x".repeat(1 << 20));
+    let mut r = io::BufReader::with_capacity(4096, io::Cursor::new(input));
+    let mut buf = Vec::new();
+    assert_eq!(
+        read_message(&mut r, &mut buf, limit).unwrap(),
+        Read1::TooLong { ended: false }
+    );
+    assert_eq!(buf.len(), limit);
+    skip_line(&mut r).unwrap();
+    assert!(buf.capacity() < 3 * limit + 4096, "{}", buf.capacity());
+    assert_eq!(
+        read_message(&mut r, &mut buf, limit).unwrap(),
+        Read1::Message
+    );
+    assert_eq!(buf, b"{\"id\":2}\r\n");
+    assert_eq!(read_message(&mut r, &mut buf, limit).unwrap(), Read1::End);
+    // Exactly at the limit (line ending aside) is a message; one more byte is not.
+    let at = format!("{}\n{}\n", "y".repeat(limit), "z".repeat(limit + 1));
+    let mut r = io::BufReader::with_capacity(64, io::Cursor::new(at));
+    assert_eq!(
+        read_message(&mut r, &mut buf, limit).unwrap(),
+        Read1::Message
+    );
+    assert!(matches!(
+        read_message(&mut r, &mut buf, limit).unwrap(),
+        Read1::TooLong { .. }
+    ));
+    skip_line(&mut r).unwrap();
+    assert_eq!(read_message(&mut r, &mut buf, limit).unwrap(), Read1::End);
+}
+
+#[test]
+fn the_id_of_an_over_long_message_is_read_only_when_it_comes_whole_before_the_cut() {
+    // The error answer names the id when it can; otherwise it says null
+    // (JSON-RPC's answer to a request whose id cannot be read).
+    assert_eq!(
+        leading_id(br#"{"jsonrpc":"2.0", "id" : "a-1","method":"tools/call","params":{"x":"#)
+            .as_deref(),
+        Some(r#""a-1""#)
+    );
+    assert_eq!(
+        leading_id(br#"{"method":"x","id":7,"params":[1,2"#).as_deref(),
+        Some("7")
+    );
+    // A number at the cut may have lost digits (12 of 123).
+    assert_eq!(leading_id(br#"{"method":"x","id":12"#), None);
+    // The id after the over-long part, an object id, a batch, not JSON.
+    assert_eq!(leading_id(br#"{"method":"x","params":{"t":"AAAA"#), None);
+    assert_eq!(leading_id(br#"{"id":{"a":1},"method":"x""#), None);
+    assert_eq!(leading_id(br#"[{"id":1,"method":"ping"},"#), None);
+    assert_eq!(leading_id(b"garbage"), None);
+    // An over-long batch or garbage gets an error with id null.
+    let r = rig(0, false);
+    r.gw.too_long_from_client(br#"[{"id":1,"method":"ping"},{"#);
+    let v = json(&r.client.lines()[0]);
+    assert_eq!(v["id"], Json::Null);
+    assert_eq!(v["error"]["code"], INVALID_REQUEST);
+    assert!(r.server.lines().is_empty());
+}
+
+#[test]
+fn a_server_message_over_the_limit_stops_the_proxy_with_an_error() {
+    // A server that writes more than 64 MiB without a newline: the proxy
+    // cannot frame its output any more, so it stops (and kills the server)
+    // rather than hold it all or guess where the next message begins.
+    let mut server = Command::new("sh");
+    server.args([
+        "-c",
+        &format!("head -c {} /dev/zero; sleep 30", MAX_SERVER_MESSAGE + 10),
+    ]);
+    let out = Buf::default();
+    let (_keep_open, client_in) = {
+        let (tx, rx) = mpsc::channel::<()>();
+        // A client that stays open until the test ends.
+        struct Open(mpsc::Receiver<()>);
+        impl Read for Open {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                let _ = self.0.recv();
+                Ok(0)
+            }
+        }
+        (tx, Open(rx))
+    };
+    let t = Instant::now();
+    let e = run(
+        opts(),
+        by_name(),
+        server,
+        Box::new(client_in),
+        Box::new(out.clone()),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("longer than 64 MiB"), "{e}");
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "the server was not killed"
+    );
+    assert!(out.lines().is_empty());
+}

@@ -455,6 +455,15 @@ pub(crate) fn with_key_tenant(req: &Json, tenant: &str) -> ApiResult<Option<Json
 }
 
 pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResult<Json> {
+    // `null`, `[]`, `"x"`, `42` name no action: the engine would escalate
+    // them, and each would queue an approval (and wake the webhooks) that
+    // no approver could approve — a flood of the approvers' queue. Refused
+    // before anything is decided, recorded or queued.
+    if !req.is_object() {
+        return Err(bad(
+            "a request is a JSON object (docs/language.md, \"The request and decision JSON\")",
+        ));
+    }
     let filled = with_key_tenant(req, &key.tenant)?;
     let req = filled.as_ref().unwrap_or(req);
     let started = Instant::now();
@@ -1173,6 +1182,16 @@ async fn wait(
     let mut stop = app.stopping.subscribe();
     loop {
         let a = find(&app, &key.tenant, &id)?;
+        // Only the agent key whose request opened the approval may wait on
+        // it and so receive its token: another agent key of the tenant
+        // (another agent, or a prompt-injected one naming the id) is told
+        // nothing, as for an approval that does not exist.
+        if a.agent_key.as_deref() != Some(key.id.as_str()) {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no approval `{id}`"),
+            ));
+        }
         if a.state != "pending" || *stop.borrow() {
             return Ok(AxJson(final_decision(&a)).into_response());
         }

@@ -214,6 +214,10 @@ pub struct Approval {
     pub grant_id: Option<String>,
     #[serde(skip)]
     pub audit: Option<(u64, String)>,
+    /// The id of the agent key whose request opened it: only that key may
+    /// wait on it (and so receive its token).
+    #[serde(skip)]
+    pub agent_key: Option<String>,
 }
 
 /// A time-boxed permission a human gave.
@@ -448,7 +452,7 @@ fn json_col(text: Option<String>) -> Option<Json> {
     text.and_then(|t| serde_json::from_str(&t).ok())
 }
 
-const APPROVAL_COLS: &str = "id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, created_ms, decided_ms, decided_by, comment, token, grant_id, audit_seq, audit_hash";
+const APPROVAL_COLS: &str = "id, tenant, state, request, outcome, explanation, action, action_digest, session, actor, created_ms, decided_ms, decided_by, comment, token, grant_id, audit_seq, audit_hash, agent_key";
 
 fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
     let seq: Option<i64> = r.get(16)?;
@@ -474,6 +478,7 @@ fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
             (Some(s), Some(h)) => u64::try_from(s).ok().map(|s| (s, h)),
             _ => None,
         },
+        agent_key: r.get(18)?,
     })
 }
 

@@ -613,6 +613,7 @@ fn approval_of(m: &HashMap<String, String>) -> Option<Approval> {
             (Some(s), Some(h)) => u64::try_from(s).ok().map(|s| (s, h)),
             _ => None,
         },
+        agent_key: text(m, "agent_key"),
     })
 }
 

@@ -281,3 +281,41 @@ when payments.refund then allow "small refund"
     assert_eq!(d["decision"], "escalate", "{d}");
     assert_eq!(d["grant"], json!(null), "{d}");
 }
+
+/// Two agents of one tenant hold their own agent keys. A refund of 20,000
+/// by `bot` escalates; `intruder` (another agent key of acme, perhaps
+/// prompt-injected) learns the approval's id and long-polls it, hoping to
+/// receive the token an approver will give `bot`. `wait` answers only the
+/// key whose request opened the approval: `intruder` gets a 404 before and
+/// after the approval (no token), `bot` gets the allow and its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_agent_key_cannot_wait_on_an_approval_for_its_token() {
+    let data = data_dir("atk-wait");
+    let server = start(options(&data, REFUNDS)).await;
+    let bot = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
+    let intruder = Client::new(server.addr, &key(&data, Role::Agent, "acme", "intruder"));
+    let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
+    let id = bot.decide(&refund(20_000, "w-1")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wait = format!("/v1/approvals/{id}/wait?timeout=0");
+
+    let (s, b) = intruder.get(&wait).await;
+    assert_eq!(s, 404, "{b}");
+    let (s, b) = bot.get(&wait).await;
+    assert_eq!((s, &b["state"]), (200, &json!("pending")), "{b}");
+
+    let (s, a) = approver
+        .post(&format!("/v1/approvals/{id}/approve"), &json!({}))
+        .await;
+    assert_eq!(s, 200, "{a}");
+
+    let (s, b) = intruder.get(&wait).await;
+    assert_eq!(s, 404, "{b}");
+    assert!(!b.to_string().contains("p0t1."), "{b}");
+    let (s, b) = bot.get(&wait).await;
+    assert_eq!((s, &b["decision"]), (200, &json!("allow")), "{b}");
+    assert!(b["token"].as_str().unwrap().starts_with("p0t1."), "{b}");
+    server.shutdown().await.unwrap();
+}

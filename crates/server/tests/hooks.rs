@@ -205,3 +205,68 @@ async fn the_reviewer_can_only_tighten() {
     assert!(m.contains("permit0_reviewer_tightened_total 2"), "{m}");
     server.shutdown().await.unwrap();
 }
+
+/// A prompt-injected agent posts JSON that is no request at all — `null`,
+/// `[]`, `"x"`, `42` — over and over. Each used to escalate and queue an
+/// approval (announced to every webhook) that an approver could only deny:
+/// a flood of the approvers' queue. Such a body names no action, so it is a
+/// 400 (the agent acts on nothing), alone or as a batch item (an `error`
+/// item), and a deny through the Claude Code hook; no approval is opened
+/// and no webhook hears of it. The real escalation sent after them is the
+/// only one queued and announced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_that_is_not_a_request_queues_no_approval_and_wakes_no_webhook() {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let hooks = receiver(seen.clone()).await;
+    let data = data_dir("atk-non-object");
+    let agent = key(&data, Role::Agent, "acme", "bot");
+    let approver = key(&data, Role::Approver, "acme", "al");
+    let mut opts = options(&data, REFUNDS);
+    opts.webhooks = vec![WebhookConfig {
+        kind: "slack".into(),
+        url: format!("{hooks}/slack"),
+        secret: None,
+        tenant: None,
+    }];
+    let server = start(opts).await;
+    let agent = Client::new(server.addr, &agent);
+    let approver = Client::new(server.addr, &approver);
+
+    for junk in ["null", "[]", "\"x\"", "42", "[{\"action\":\"x\"}]"] {
+        let (s, b) = agent.post_raw("/v1/decide", junk.into()).await;
+        assert_eq!(s, 400, "{junk}: {b}");
+        assert!(b["error"].as_str().unwrap().contains("JSON object"), "{b}");
+    }
+    let (s, b) = agent
+        .post_raw("/v1/decide/batch", r#"[null,[],"x",42]"#.into())
+        .await;
+    assert_eq!(s, 200, "{b}");
+    for d in b["decisions"].as_array().unwrap() {
+        assert!(d["error"].as_str().unwrap().contains("JSON object"), "{b}");
+        assert!(d.get("approval").is_none(), "{b}");
+    }
+    let (s, b) = agent.post_raw("/v1/hooks/claude-code", "null".into()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["hookSpecificOutput"]["permissionDecision"], "deny", "{b}");
+
+    let (s, list) = approver.get("/v1/approvals").await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["approvals"], json!([]), "{list}");
+
+    // A real escalation is still queued and announced — the only message.
+    let id = agent.decide(&refund(20_000, "n-1")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..50 {
+        if !seen.lock().unwrap().slack.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slack = std::mem::take(&mut seen.lock().unwrap().slack);
+    assert_eq!(slack.len(), 1, "{slack:?}");
+    assert!(slack[0]["text"].as_str().unwrap().contains(&id));
+    server.shutdown().await.unwrap();
+}
