@@ -185,14 +185,19 @@ pub(crate) struct ActionBody {
     pub locals: Vec<crate::local::LocalWire>,
 }
 
+/// A framed body: exactly the bytes of one `T`, nothing left over.
+fn exactly<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((body, [])) => Ok(body),
+        Ok((_, rest)) => Err(format!("{} unexpected trailing bytes", rest.len())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl ActionBody {
-    /// The body of a framed action: exactly the bytes of one body.
+    /// The body of a framed action.
     pub(crate) fn decode(bytes: &[u8]) -> Result<ActionBody, String> {
-        match postcard::take_from_bytes::<ActionBody>(bytes) {
-            Ok((body, [])) => Ok(body),
-            Ok((_, rest)) => Err(format!("{} unexpected trailing bytes", rest.len())),
-            Err(e) => Err(e.to_string()),
-        }
+        exactly(bytes)
     }
 }
 
@@ -415,12 +420,11 @@ impl ToolBody {
     /// The body of a framed mapping: exactly one body, whose condition is
     /// there exactly when the frame says so.
     pub(crate) fn decode(t: &FramedTool) -> Result<ToolBody, String> {
-        match postcard::take_from_bytes::<ToolBody>(&t.body) {
-            Ok((body, [])) if body.when.is_some() == t.conditional => Ok(body),
-            Ok((_, [])) => Err("the condition disagrees with its frame".into()),
-            Ok((_, rest)) => Err(format!("{} unexpected trailing bytes", rest.len())),
-            Err(e) => Err(e.to_string()),
+        let body: ToolBody = exactly(&t.body)?;
+        if body.when.is_some() != t.conditional {
+            return Err("the condition disagrees with its frame".into());
         }
+        Ok(body)
     }
 }
 
