@@ -50,7 +50,7 @@ def main():
     p0("build", os.path.join(REPO, "stdlib"), "--key", "ops.key", "-o", "std.p0b", cwd=d)
     p0("build", os.path.join(REPO, "stdlib"), "--key", "other.key", "-o", "other.p0b", cwd=d)
     keys = {}
-    for role, tenant, name in [("agent", "acme", "a1"), ("approver", "acme", "ap1"), ("admin", "acme", "ad1"),
+    for role, tenant, name in [("agent", "acme", "a1"), ("agent", "acme", "a2"), ("approver", "acme", "ap1"), ("admin", "acme", "ad1"),
                                ("agent", "globex", "g1"), ("approver", "globex", "gp1")]:
         out = p0("keys", "add", "--data", "data", "--role", role, "--tenant", tenant, "--name", name, cwd=d)
         keys[name] = [l for l in out.splitlines() if l.startswith("p0k_")][0]
@@ -170,6 +170,10 @@ def probes(d, port, K):
         check(f"a yen grant used for a refund in {cur or 'no currency'}: not allowed", dd.get("decision") != "allow", dd)
     s, dd = req("POST", "/v1/decide", K["a1"], refund(90000, "other", currency="jpy", charge="ch_4"))
     check("the grant used from another session: not allowed", dd.get("decision") != "allow", dd)
+    s, dd = req("POST", "/v1/decide", K["a2"], refund(90000, "g1", currency="jpy", charge="ch_4"))
+    check("the grant used by another agent key naming its session: not allowed", dd.get("decision") != "allow", dd)
+    s, dd = req("POST", "/v1/decide", K["a1"], refund(90000, "g1", currency="jpy", charge="ch_4"))
+    check("the grant used as given (its key, session, currency, limit): allowed", dd.get("decision") == "allow", dd)
 
     # Bundles.
     std = open(os.path.join(d, "std.p0b"), "rb").read()

@@ -488,7 +488,11 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
         let action = outcome.action.as_deref().unwrap_or("");
         let program = tenant.auth.program();
         for g in grants {
-            if pattern_covers(&g.action, action)
+            // A grant answers the agent whose request a human saw: another
+            // agent key of the tenant naming the same session or actor id
+            // (ids the agent chooses) is not covered.
+            if g.agent_key.as_deref() == Some(key.id.as_str())
+                && pattern_covers(&g.action, action)
                 && grant_covers(app, &program, &g, req)
                 && app
                     .db
@@ -1077,6 +1081,11 @@ fn make_grant(
         )));
     }
     let minutes = i64::try_from(g.minutes).unwrap_or(i64::MAX);
+    let Some(agent_key) = a.agent_key.clone() else {
+        return Err(bad(
+            "this approval does not record the agent key that asked (it was queued by an older server), so a grant could not be tied to it: approve this request alone",
+        ));
+    };
     Ok(Grant {
         id: crate::db::random_id("grt_").map_err(internal)?,
         tenant: key.tenant.clone(),
@@ -1089,6 +1098,7 @@ fn make_grant(
         expires_ms: now.saturating_add(minutes.saturating_mul(60_000)),
         created_by: approver.to_string(),
         uses: 0,
+        agent_key: Some(agent_key),
     })
 }
 

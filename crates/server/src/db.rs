@@ -127,6 +127,11 @@ const MIGRATIONS: &[&str] = &[
     "DROP INDEX session_entries_by_scope;
     CREATE INDEX session_entries_by_scope
         ON session_entries (scope, seq, time_ms, contributions);",
+    // 4: a grant covers only requests sent with the agent key whose request
+    // the approver answered (the approval's `agent_key`). A grant kept
+    // from before has none, and covers nothing: its requests escalate
+    // again, as the policy says, and a human answers them anew.
+    "ALTER TABLE grants ADD COLUMN agent_key TEXT;",
 ];
 
 /// A database error, in words.
@@ -237,6 +242,11 @@ pub struct Grant {
     pub expires_ms: i64,
     pub created_by: String,
     pub uses: i64,
+    /// The id of the agent key whose request was approved: the grant covers
+    /// requests sent with that key only (another agent key naming the same
+    /// session or actor id is not covered). `None` (a grant kept from
+    /// before keys were recorded) covers nothing.
+    pub agent_key: Option<String>,
 }
 
 /// One decision as the approver page lists it.
@@ -482,7 +492,7 @@ fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
     })
 }
 
-const GRANT_COLS: &str = "id, tenant, approval, action, scope, subject, max_amount, created_ms, expires_ms, created_by, uses";
+const GRANT_COLS: &str = "id, tenant, approval, action, scope, subject, max_amount, created_ms, expires_ms, created_by, uses, agent_key";
 
 fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
     Ok(Grant {
@@ -497,6 +507,7 @@ fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
         expires_ms: r.get(8)?,
         created_by: r.get(9)?,
         uses: r.get(10)?,
+        agent_key: r.get(11)?,
     })
 }
 
@@ -939,8 +950,8 @@ impl Db {
         }
         if let Some(g) = a.grant {
             tx.execute(
-                &format!("INSERT INTO grants ({GRANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)"),
-                params![g.id, g.tenant, g.approval, g.action, g.scope, g.subject, g.max_amount, g.created_ms, g.expires_ms, g.created_by],
+                &format!("INSERT INTO grants ({GRANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11)"),
+                params![g.id, g.tenant, g.approval, g.action, g.scope, g.subject, g.max_amount, g.created_ms, g.expires_ms, g.created_by, g.agent_key],
             )?;
         }
         tx.commit()?;
@@ -1301,6 +1312,37 @@ mod tests {
             .unwrap();
         assert_eq!(usize::try_from(version).unwrap(), MIGRATIONS.len());
         drop(c);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A grant given by a server of schema 3 recorded no agent key. Opened
+    /// by this server it is still listed (approvers see it and can revoke
+    /// it), with no key — and a grant with no key covers no request.
+    #[test]
+    fn a_grant_from_before_schema_4_names_no_agent_key() {
+        let dir = fresh_dir("schema-3-grant");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = Connection::open(dir.join(DB_FILE)).unwrap();
+        {
+            let tx = c.transaction().unwrap();
+            for m in &MIGRATIONS[..3] {
+                tx.execute_batch(m).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 3).unwrap();
+            tx.execute_batch(
+                "INSERT INTO grants (id, tenant, approval, action, scope, subject, created_ms, expires_ms, created_by)
+                 VALUES ('grt_old', 'acme', 'apr_1', 'payments.refund', 'session', 's-1', 0, 9999999999999, 'al')",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        drop(c);
+        let db = Db::open(&dir).unwrap();
+        let live = db.live_grants("acme", Some("s-1"), None, 1).unwrap();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].id, "grt_old");
+        assert_eq!(live[0].agent_key, None);
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -473,7 +473,7 @@ impl SessionStore for RedisSessions {
 /// channel, the id, the tenant (another tenant's approval is not
 /// answered), then the grant's fields (empty when none): id, tenant,
 /// approval, action, scope, subject, max_amount, created_ms, expires_ms,
-/// created_by.
+/// created_by, agent_key.
 pub const ANSWER_LUA: &str = r#"
 local cur = redis.call('HMGET', KEYS[1], 'state', 'tenant')
 if cur[1] ~= 'pending' or cur[2] ~= ARGV[12] then return 0 end
@@ -494,6 +494,7 @@ if ARGV[13] ~= '' then
              'scope', ARGV[17], 'subject', ARGV[18], 'created_ms', ARGV[20],
              'expires_ms', ARGV[21], 'created_by', ARGV[22], 'uses', '0'}
   if ARGV[19] ~= '' then table.insert(g, 'max_amount'); table.insert(g, ARGV[19]) end
+  if ARGV[23] ~= '' then table.insert(g, 'agent_key'); table.insert(g, ARGV[23]) end
   redis.call('HSET', KEYS[6], unpack(g))
   redis.call('PEXPIREAT', KEYS[6], tonumber(ARGV[21]) + tonumber(ARGV[8]))
   redis.call('ZADD', KEYS[7], ARGV[21], ARGV[13])
@@ -630,6 +631,7 @@ fn grant_of(m: &HashMap<String, String>) -> Option<Grant> {
         expires_ms: int(m, "expires_ms")?,
         created_by: text(m, "created_by").unwrap_or_default(),
         uses: int(m, "uses").unwrap_or(0),
+        agent_key: text(m, "agent_key").filter(|k| !k.is_empty()),
     })
 }
 
@@ -1073,7 +1075,8 @@ impl StateStore for RedisState {
                     .arg(g.max_amount.map(|m| m.to_string()).unwrap_or_default())
                     .arg(g.created_ms)
                     .arg(g.expires_ms)
-                    .arg(&g.created_by),
+                    .arg(&g.created_by)
+                    .arg(g.agent_key.as_deref().unwrap_or("")),
                 None => inv.arg(""),
             };
             inv.invoke(c)

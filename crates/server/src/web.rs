@@ -668,11 +668,15 @@ async fn grants(State(app): Shared, headers: HeaderMap) -> Response {
         };
         let _ = write!(
             rows,
-            r#"<tr><td>{}</td><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>"#,
+            r#"<tr><td>{}</td><td>{}</td><td>{} <code>{}</code>, {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>"#,
             esc(&g.id),
             esc(&g.action),
             esc(&g.scope),
             esc(&g.subject),
+            match &g.agent_key {
+                Some(k) => format!("agent key <code>{}</code>", esc(k)),
+                None => "no agent key (covers nothing)".to_string(),
+            },
             g.max_amount
                 .map(|m| m.to_string())
                 .unwrap_or_else(|| "-".into()),

@@ -319,3 +319,41 @@ async fn another_agent_key_cannot_wait_on_an_approval_for_its_token() {
     assert!(b["token"].as_str().unwrap().starts_with("p0t1."), "{b}");
     server.shutdown().await.unwrap();
 }
+
+/// An approver grants "refunds of session s-9 up to 30,000 for an hour" on
+/// a request `bot` sent. `intruder`, another agent key of the same tenant,
+/// names session s-9 in its own requests — a session id is whatever the
+/// agent writes — to ride on the grant. A grant answers the agent whose
+/// request a human saw: `intruder`'s refund escalates (and is queued for a
+/// human like any other), `bot`'s is allowed by the grant, and the grants
+/// page says which key a grant is for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_agent_key_naming_the_granted_session_is_not_covered() {
+    let data = data_dir("atk-grant-key");
+    let server = start(options(&data, REFUNDS)).await;
+    let bot = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
+    let intruder = Client::new(server.addr, &key(&data, Role::Agent, "acme", "intruder"));
+    let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
+    let id = bot.decide(&refund(20_000, "s-9")).await["approval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, a) = approver
+        .post(
+            &format!("/v1/approvals/{id}/approve"),
+            &json!({"grant": {"scope": "session", "minutes": 60, "max_amount": 30_000}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{a}");
+    assert!(a["grant"]["agent_key"].is_string(), "{a}");
+
+    let d = intruder.decide(&refund(25_000, "s-9")).await;
+    assert_eq!(d["decision"], "escalate", "{d}");
+    assert_eq!(d["grant"], json!(null), "{d}");
+    assert!(d["approval"].is_string(), "queued for a human: {d}");
+
+    let d = bot.decide(&refund(25_000, "s-9")).await;
+    assert_eq!(d["decision"], "allow", "{d}");
+    assert_eq!(d["grant"], a["grant"]["id"], "{d}");
+    server.shutdown().await.unwrap();
+}

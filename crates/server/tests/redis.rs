@@ -542,6 +542,12 @@ async fn tokens_approvals_and_grants_are_shared() {
     let (_, lb) = p.approver_b.get("/v1/approvals?state=pending").await;
     assert_eq!(la["approvals"], lb["approvals"]);
     assert_eq!(la["approvals"].as_array().unwrap().len(), 1);
+    // Another agent key naming the same session is not covered: the grant
+    // answers the key whose request was approved, on every replica.
+    let other = Client::new(p.b.addr, &redis_key(&redis, "t-shared", "agent"));
+    let d = other.decide(&refund(30_000, "g-1")).await;
+    assert_eq!(verdict(&d), "escalate", "{d}");
+    assert_eq!(d["grant"], Value::Null, "{d}");
 }
 
 /// Redis killed mid-run: decisions that read the session escalate and
