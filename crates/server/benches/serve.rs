@@ -1,8 +1,9 @@
 //! The decision service under load, over loopback: decisions per second
 //! and p50/p99 latency at 1, 16 and 64 connections, for a canonical
 //! request and a raw Bash call, against the stdlib bundle with sessions in
-//! SQLite. The load generator (reqwest, one client per connection) runs on
-//! the same cores as the server, so the figures are a floor. The last
+//! SQLite. The load generator (bare hyper HTTP/1.1 connections on a runtime
+//! of its own) runs on the same cores as the server, so the figures are a
+//! floor. The last
 //! column is how many session observations shared each group commit.
 //!
 //! Run with `cargo bench -p permit0-server --bench serve`
@@ -15,7 +16,10 @@
     clippy::indexing_slicing
 )]
 
+use bytes::Bytes;
 use ed25519_dalek::SigningKey;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
 use permit0_compiler::{build_bundle, compile, stdlib};
 use permit0_server::db::{Db, Role};
 use permit0_server::{Limits, Options};
@@ -33,53 +37,94 @@ fn request(kind: &str, session: &str) -> Value {
     }
 }
 
-async fn run(
-    base: &str,
+/// One connection's loop: bare HTTP/1.1 (hyper's client connection, no
+/// pool), a body serialized once per session, until the deadline. Returns
+/// each request's latency and how many answers were allows.
+async fn connection(
+    addr: std::net::SocketAddr,
+    key: String,
+    kind: String,
+    c: usize,
+    deadline: Instant,
+) -> (Vec<Duration>, u64) {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let auth = format!("Bearer {key}");
+    let mut lat = Vec::new();
+    let mut allowed = 0u64;
+    let mut n = 0u64;
+    let mut body = Bytes::new();
+    while Instant::now() < deadline {
+        // Sessions of 100 requests each.
+        if n.is_multiple_of(100) {
+            body = serde_json::to_vec(&request(&kind, &format!("{kind}-{c}-{}", n / 100)))
+                .unwrap()
+                .into();
+        }
+        let req = hyper::Request::post("/v1/decide")
+            .header("host", "127.0.0.1")
+            .header("authorization", &auth)
+            .header("content-type", "application/json")
+            .body(Full::new(body.clone()))
+            .unwrap();
+        let t = Instant::now();
+        send.ready().await.unwrap();
+        let r = send.send_request(req).await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        let answer = r.into_body().collect().await.unwrap().to_bytes();
+        lat.push(t.elapsed());
+        if answer.windows(18).any(|w| w == b"\"decision\":\"allow\"") {
+            allowed += 1;
+        }
+        n += 1;
+    }
+    (lat, allowed)
+}
+
+/// `conns` connections at once on the load generator's own runtime (its
+/// own threads, as a separate client process would have): decisions per
+/// second, p50, p99 and the share of allows.
+fn run(
+    load: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
     key: &str,
     kind: &str,
     conns: usize,
     secs: u64,
-) -> (f64, Duration, Duration) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut tasks = Vec::new();
-    for c in 0..conns {
-        let url = format!("{base}/v1/decide");
-        let key = key.to_string();
-        let kind = kind.to_string();
-        tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .unwrap();
-            let mut lat = Vec::new();
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                // Sessions of 100 requests each.
-                let body = serde_json::to_vec(&request(&kind, &format!("{kind}-{c}-{}", n / 100)))
-                    .unwrap();
-                let t = Instant::now();
-                let r = http
-                    .post(&url)
-                    .bearer_auth(&key)
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-                let _ = r.bytes().await.unwrap();
-                lat.push(t.elapsed());
-                n += 1;
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    all.sort_unstable();
-    let rate = all.len() as f64 / secs as f64;
-    (rate, all[all.len() / 2], all[all.len() * 99 / 100])
+) -> (f64, Duration, Duration, f64) {
+    load.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let tasks: Vec<_> = (0..conns)
+            .map(|c| {
+                tokio::spawn(connection(
+                    addr,
+                    key.to_string(),
+                    kind.to_string(),
+                    c,
+                    deadline,
+                ))
+            })
+            .collect();
+        let mut all = Vec::new();
+        let mut allowed = 0;
+        for t in tasks {
+            let (lat, a) = t.await.unwrap();
+            all.extend(lat);
+            allowed += a;
+        }
+        all.sort_unstable();
+        let rate = all.len() as f64 / secs as f64;
+        (
+            rate,
+            all[all.len() / 2],
+            all[all.len() * 99 / 100],
+            allowed as f64 / all.len() as f64,
+        )
+    })
 }
 
 fn main() {
@@ -98,10 +143,21 @@ fn main() {
         .add_key(Role::Agent, "bench", "load", 0)
         .unwrap()
         .0;
-    // The runtime `permit0 serve` runs on (the load generator shares it).
+    // The runtime `permit0 serve` runs on; the load generator has its own
+    // (`SERVE_BENCH_LOAD_THREADS`, default 1), as a client process would.
     let rt = permit0_server::runtime().unwrap();
-    rt.block_on(async {
-        let server = permit0_server::start(Options {
+    let threads: usize = std::env::var("SERVE_BENCH_LOAD_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let load = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("load")
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(permit0_server::start(Options {
             listen: "127.0.0.1:0".parse().unwrap(),
             data: data.clone(),
             bundle,
@@ -115,37 +171,35 @@ fn main() {
             max_skew: Some(Duration::from_secs(300)),
             reviewer: None,
             store: Default::default(),
-        })
-        .await
+        }))
         .unwrap();
-        let base = format!("http://{}", server.addr);
-        println!(
-            "{:<10} {:>5}  {:>10}  {:>9}  {:>9}  {:>12}",
-            "request", "conns", "decisions/s", "p50", "p99", "obs/commit"
-        );
-        let only = std::env::var("SERVE_BENCH_ONLY").unwrap_or_default();
-        let only = only.split_once(':');
-        for kind in ["canonical", "bash"] {
-            if only.is_some_and(|(k, _)| k != kind) {
+    println!(
+        "{:<10} {:>5}  {:>10}  {:>9}  {:>9}  {:>6}  {:>10}",
+        "request", "conns", "decisions/s", "p50", "p99", "allow", "obs/commit"
+    );
+    let only = std::env::var("SERVE_BENCH_ONLY").unwrap_or_default();
+    let only = only.split_once(':');
+    for kind in ["canonical", "bash"] {
+        if only.is_some_and(|(k, _)| k != kind) {
+            continue;
+        }
+        run(&load, server.addr, &key, kind, 4, 1); // warm up
+        for conns in [1, 16, 64] {
+            if only.is_some_and(|(_, c)| c != conns.to_string()) {
                 continue;
             }
-            run(&base, &key, kind, 4, 1).await; // warm up
-            for conns in [1, 16, 64] {
-                if only.is_some_and(|(_, c)| c != conns.to_string()) {
-                    continue;
-                }
-                let (g0, o0) = server.app.db.group_commits();
-                let (rate, p50, p99) = run(&base, &key, kind, conns, secs).await;
-                let (g1, o1) = server.app.db.group_commits();
-                // Session observations per group commit.
-                let per = (o1 - o0) as f64 / (g1 - g0).max(1) as f64;
-                println!(
-                    "{kind:<10} {conns:>5}  {rate:>10.0}  {:>7.0}µs  {:>7.0}µs  {per:>12.2}",
-                    p50.as_secs_f64() * 1e6,
-                    p99.as_secs_f64() * 1e6
-                );
-            }
+            let (g0, o0) = server.app.db.group_commits();
+            let (rate, p50, p99, allowed) = run(&load, server.addr, &key, kind, conns, secs);
+            let (g1, o1) = server.app.db.group_commits();
+            // Session observations per group commit.
+            let per = (o1 - o0) as f64 / (g1 - g0).max(1) as f64;
+            println!(
+                "{kind:<10} {conns:>5}  {rate:>10.0}  {:>7.0}µs  {:>7.0}µs  {:>5.0}%  {per:>10.2}",
+                p50.as_secs_f64() * 1e6,
+                p99.as_secs_f64() * 1e6,
+                allowed * 100.0
+            );
         }
-        server.shutdown().await.unwrap();
-    });
+    }
+    rt.block_on(server.shutdown()).unwrap();
 }

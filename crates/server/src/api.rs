@@ -251,9 +251,16 @@ fn who(key: &KeyInfo) -> String {
 // Deciding
 
 async fn decide(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let key = authorize(&app, &headers, AGENT)?;
-    let out = decide_body(&app, &key, &body).await?;
-    Ok(AxJson(out).into_response())
+    // The key is checked in the group the decision commits with (see
+    // `Db::find_key`); the group is committed before any answer, even a
+    // refusal, so no write lock outlives the request.
+    let (key, groups) = deferred(|| authorize(&app, &headers, AGENT));
+    let out = match key {
+        Ok(key) => decide_body(&app, &key, &body).await,
+        Err(e) => Err(e),
+    };
+    let _ = app.db.settle(&groups);
+    Ok(AxJson(out?).into_response())
 }
 
 /// Decides one request body: strict JSON reading as the Authorizer does

@@ -161,6 +161,32 @@ async fn a_denial_reaches_the_agent_and_an_unanswered_wait_times_out() {
     server.shutdown().await.unwrap();
 }
 
+/// An agent key in use is revoked by an operator (`permit0 keys revoke`
+/// is another process on the data directory): the very next decision
+/// with it is refused, though the server had the key cached — whether
+/// that decision starts a commit group or joins one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_revoked_by_another_process_is_refused_at_the_next_request() {
+    let data = data_dir("revoke-live");
+    let bot = key(&data, Role::Agent, "acme", "bot");
+    let server = start(options(&data, REFUNDS)).await;
+    let agent = Client::new(server.addr, &bot);
+    for i in 0..3 {
+        let (s, d) = agent
+            .post("/v1/decide", &refund(1, &format!("r-{i}")))
+            .await;
+        assert_eq!(s, 200, "{d}");
+    }
+    {
+        let operator = permit0_server::db::Db::open(&data).unwrap();
+        let id = operator.find_key(&bot).unwrap().unwrap().id;
+        assert!(operator.revoke_key(&id, 1).unwrap());
+    }
+    let (s, d) = agent.post("/v1/decide", &refund(1, "r-after")).await;
+    assert_eq!(s, 401, "{d}");
+    server.shutdown().await.unwrap();
+}
+
 /// Every endpoint but health needs a key of the right role: none,
 /// unknown or revoked → 401; the wrong role → 403.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
