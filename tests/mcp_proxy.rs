@@ -130,6 +130,22 @@ fn the_server_exit_status_and_stderr_come_through() {
     assert_eq!(out.status.code(), Some(7));
 }
 
+/// A server that cannot be started is named as such (the proxy's other
+/// reason to stop — a server line longer than it frames — is told apart
+/// in the gateway's own tests: the server ran, and the proxy stopped it).
+#[test]
+fn a_server_that_cannot_be_started_is_named() {
+    let d = scratch("why");
+    bundle(&d);
+    let out = proxy(&d, &["./no-such-server"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the server `./no-such-server`: cannot run it:"),
+        "{err}"
+    );
+}
+
 #[test]
 fn the_proxy_refuses_to_start_without_a_bundle_that_verifies() {
     let d = scratch("refuse");

@@ -132,7 +132,7 @@ pub fn run(a: Args) -> ExitCode {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
             eprintln!(
-                "permit0 mcp-proxy: cannot run `{}`: {e}",
+                "permit0 mcp-proxy: the server `{}`: {e}",
                 a.command.join(" ")
             );
             ExitCode::from(2)

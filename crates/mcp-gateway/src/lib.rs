@@ -851,7 +851,9 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
 
 /// Runs the proxy: starts `server` (its stderr is ours), relays between
 /// `client_in`/`client_out` and the server, and returns the server's exit
-/// code once either side has closed.
+/// code once either side has closed. `Err` says why it could not go on:
+/// the server cannot be started ("cannot run it: …"), or it sent a message
+/// too long to frame (the proxy stops it).
 pub fn run(
     opts: Options,
     decider: Arc<dyn Decider>,
@@ -863,7 +865,8 @@ pub fn run(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .spawn()?;
+        .spawn()
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot run it: {e}")))?;
     let (Some(child_in), Some(child_out)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
         return Err(io::Error::other("the server's stdio could not be piped"));
