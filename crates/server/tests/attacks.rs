@@ -67,14 +67,8 @@ async fn a_token_is_not_redeemed_for_a_request_read_two_ways() {
     let server = start(options(&data, REFUNDS)).await;
     let agent = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
     let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
-    let id = agent.decide(&refund(20_000, "r-1")).await["approval"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let (s, a) = approver
-        .post(&format!("/v1/approvals/{id}/approve"), &json!({}))
-        .await;
-    assert_eq!(s, 200, "{a}");
+    let id = agent.queued(&refund(20_000, "r-1")).await;
+    let a = approver.approve(&id, &json!({})).await;
     let token = a["token"].as_str().unwrap();
 
     let spoofed = r#"{"action":"payments.refund","args":{"amount":9999999,"currency":"usd","charge_id":"ch_1","customer":"cus_1","amount":20000},"actor":{"id":"support-bot"},"session":{"id":"r-1"}}"#;
@@ -130,10 +124,7 @@ async fn a_grants_amount_limit_holds_only_in_the_approved_currency() {
     let server = start(options(&data, REFUNDS)).await;
     let agent = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
     let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
-    let id = agent.decide(&refund_in(20_000, Some("jpy"), "c-1")).await["approval"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = agent.queued(&refund_in(20_000, Some("jpy"), "c-1")).await;
 
     // A limit below the amount approved would not cover it: refused.
     let (s, e) = approver
@@ -143,13 +134,12 @@ async fn a_grants_amount_limit_holds_only_in_the_approved_currency() {
         )
         .await;
     assert_eq!(s, 400, "{e}");
-    let (s, a) = approver
-        .post(
-            &format!("/v1/approvals/{id}/approve"),
+    approver
+        .approve(
+            &id,
             &json!({"grant": {"scope": "actor", "minutes": 10, "max_amount": 30_000}}),
         )
         .await;
-    assert_eq!(s, 200, "{a}");
 
     // (Each in a session of its own: the policy caps a session at five.)
     for (currency, expected) in [
@@ -218,10 +208,7 @@ when payments.refund then allow "small refund"
         server2.addr,
         &key(&server2_data, Role::Approver, "acme", "al"),
     );
-    let id = agent.decide(&refund(20_000, "t-9")).await["approval"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = agent.queued(&refund(20_000, "t-9")).await;
     let (_, one) = approver2.get(&format!("/v1/approvals/{id}")).await;
     assert_eq!(one["request"]["context"]["tenant"], "acme", "{one}");
     let (_, a) = approver2
@@ -257,17 +244,13 @@ when payments.refund then allow "small refund"
     let agent = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
     let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
     let admin = Client::new(server.addr, &key(&data, Role::Admin, "acme", "root"));
-    let id = agent.decide(&refund(20_000, "w-1")).await["approval"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let (s, a) = approver
-        .post(
-            &format!("/v1/approvals/{id}/approve"),
+    let id = agent.queued(&refund(20_000, "w-1")).await;
+    approver
+        .approve(
+            &id,
             &json!({"grant": {"scope": "session", "minutes": 10_000, "max_amount": 30_000}}),
         )
         .await;
-    assert_eq!(s, 200, "{a}");
     // Under the bundle it was given under, the grant covers a refund.
     assert_eq!(agent.decide(&refund(300, "w-1")).await["decision"], "allow");
     assert_eq!(
@@ -295,10 +278,7 @@ async fn another_agent_key_cannot_wait_on_an_approval_for_its_token() {
     let bot = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
     let intruder = Client::new(server.addr, &key(&data, Role::Agent, "acme", "intruder"));
     let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
-    let id = bot.decide(&refund(20_000, "w-1")).await["approval"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = bot.queued(&refund(20_000, "w-1")).await;
     let wait = format!("/v1/approvals/{id}/wait?timeout=0");
 
     let (s, b) = intruder.get(&wait).await;
@@ -306,10 +286,7 @@ async fn another_agent_key_cannot_wait_on_an_approval_for_its_token() {
     let (s, b) = bot.get(&wait).await;
     assert_eq!((s, &b["state"]), (200, &json!("pending")), "{b}");
 
-    let (s, a) = approver
-        .post(&format!("/v1/approvals/{id}/approve"), &json!({}))
-        .await;
-    assert_eq!(s, 200, "{a}");
+    approver.approve(&id, &json!({})).await;
 
     let (s, b) = intruder.get(&wait).await;
     assert_eq!(s, 404, "{b}");
@@ -334,17 +311,13 @@ async fn another_agent_key_naming_the_granted_session_is_not_covered() {
     let bot = Client::new(server.addr, &key(&data, Role::Agent, "acme", "bot"));
     let intruder = Client::new(server.addr, &key(&data, Role::Agent, "acme", "intruder"));
     let approver = Client::new(server.addr, &key(&data, Role::Approver, "acme", "al"));
-    let id = bot.decide(&refund(20_000, "s-9")).await["approval"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let (s, a) = approver
-        .post(
-            &format!("/v1/approvals/{id}/approve"),
+    let id = bot.queued(&refund(20_000, "s-9")).await;
+    let a = approver
+        .approve(
+            &id,
             &json!({"grant": {"scope": "session", "minutes": 60, "max_amount": 30_000}}),
         )
         .await;
-    assert_eq!(s, 200, "{a}");
     assert!(a["grant"]["agent_key"].is_string(), "{a}");
 
     let d = intruder.decide(&refund(25_000, "s-9")).await;

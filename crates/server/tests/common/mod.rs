@@ -143,6 +143,27 @@ impl Client {
         assert_eq!(s, 200, "{v}");
         v
     }
+
+    /// Decides `req`, which must escalate and be queued for a human: the
+    /// approval's id.
+    pub async fn queued(&self, req: &Value) -> String {
+        let d = self.decide(req).await;
+        assert_eq!(d["decision"], "escalate", "{d}");
+        d["approval"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not queued: {d}"))
+            .to_string()
+    }
+
+    /// Approves approval `id` (this client holds an approver's key) with
+    /// `body` — a comment, limits, a grant: the answer, which must be 200.
+    pub async fn approve(&self, id: &str, body: &Value) -> Value {
+        let (s, a) = self
+            .post(&format!("/v1/approvals/{id}/approve"), body)
+            .await;
+        assert_eq!(s, 200, "{a}");
+        a
+    }
 }
 
 pub fn refund(amount: i64, session: &str) -> Value {
