@@ -674,7 +674,11 @@ async fn grants(State(app): Shared, headers: HeaderMap) -> Response {
             esc(&g.scope),
             esc(&g.subject),
             match &g.agent_key {
-                Some(k) => format!("agent key <code>{}</code>", esc(k)),
+                Some(k) => match app.db.find_key_by_id(k).ok().flatten() {
+                    Some(info) =>
+                        format!("agent key <code>{}</code> ({})", esc(k), esc(&info.name)),
+                    None => format!("agent key <code>{}</code>", esc(k)),
+                },
                 None => "no agent key (covers nothing)".to_string(),
             },
             g.max_amount

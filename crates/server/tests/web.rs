@@ -10,6 +10,7 @@
 mod common;
 use common::*;
 use permit0_server::db::Role;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_takes_approver_keys_and_checks_csrf() {
@@ -253,4 +254,53 @@ async fn the_page_shows_invisible_and_reordering_characters_as_code_points() {
         .await
         .unwrap();
     assert!(html.contains("cus_1[U+202E]0000001 :tnuoma"), "{html}");
+}
+
+/// The grants page says whom a grant answers: the agent key whose request
+/// was approved, by id and by the name it was given — so an approver can
+/// tell `bot`'s grant from one another agent might be hoping to use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grants_page_names_the_agent_key_a_grant_answers() {
+    let data = data_dir("web-grants");
+    let agent_key = key(&data, Role::Agent, "acme", "bot");
+    let approver_key = key(&data, Role::Approver, "acme", "alice");
+    let server = start(options(&data, REFUNDS)).await;
+    let site = format!("http://{}", server.addr);
+    let agent = Client::new(server.addr, &agent_key);
+    let approver = Client::new(server.addr, &approver_key);
+    let id = agent.queued(&refund(20_000, "g-7")).await;
+    let a = approver
+        .approve(
+            &id,
+            &json!({"grant": {"scope": "session", "minutes": 30, "max_amount": 30_000}}),
+        )
+        .await;
+    let key_id = a["grant"]["agent_key"].as_str().unwrap().to_string();
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{site}/ui/login"))
+        .form(&[("key", approver_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = http
+        .get(format!("{site}/ui/grants"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("agent key <code>{key_id}</code> (bot)")),
+        "{page}"
+    );
+    server.shutdown().await.unwrap();
 }
