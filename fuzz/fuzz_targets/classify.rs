@@ -17,22 +17,23 @@ fuzz_target!(|data: &[u8]| {
         Some(n) => json!(n),
         None => Value::Null,
     };
-    let class = call(Builtin::SqlClass, &[json!(text), engine.clone()]);
+    let arg = json!(text);
+    let class = call(Builtin::SqlClass, &[&arg, &engine]);
     assert!(matches!(
         class.as_str(),
         Some("read" | "control" | "write" | "schema" | "other" | "privilege" | "destructive")
     ));
     for f in [Builtin::SqlKind, Builtin::SqlDestructive, Builtin::SqlHasWhere, Builtin::SqlTables] {
-        assert!(!call(f, &[json!(text), engine.clone()]).is_null());
+        assert!(!call(f, &[&arg, &engine]).is_null());
     }
     let named = engine.as_str().and_then(sql::Engine::from_name);
     if let Some(fast) = sql::fast::analyze(&text, named) {
         assert_eq!(fast, sql::analyze_full(&text, named), "{text:?} as {named:?}");
     }
-    let scope = call(Builtin::HostScope, &[json!(text), json!("acme.com")]);
+    let scope = call(Builtin::HostScope, &[&arg, &json!("acme.com")]);
     assert!(matches!(
         scope.as_str(),
         Some("loopback" | "private_network" | "internal" | "external")
     ));
-    let _ = call(Builtin::UrlHost, &[json!(text)]);
+    let _ = call(Builtin::UrlHost, &[&arg]);
 });

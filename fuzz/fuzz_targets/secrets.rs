@@ -14,8 +14,8 @@ fuzz_target!(|data: &[u8]| {
         values.push(v);
     }
     for v in values {
-        let has = call(Builtin::HasSecret, &[v.clone()]);
-        let kinds = call(Builtin::SecretKinds, &[v]);
+        let has = call(Builtin::HasSecret, &[&v]);
+        let kinds = call(Builtin::SecretKinds, &[&v]);
         assert!(has.is_boolean());
         let n = kinds.as_array().map(Vec::len);
         assert_eq!(has.as_bool(), n.map(|n| n > 0));
