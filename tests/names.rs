@@ -403,7 +403,9 @@ tool acme_grep -> file.search {
 when file.search then allow "searching"
 "#;
     let keys = [test_key().verifying_key()];
-    let p = Program::load(&bundle(src), &keys).unwrap();
+    let p = Program::load(&bundle(src), &keys)
+        .unwrap()
+        .with_builtins(&permit0_classify::CLASSIFIERS);
     let call = |args: Value| {
         decide(
             &p,
