@@ -680,6 +680,20 @@ mod tests {
         );
     }
 
+    /// A name is written bare exactly when it lexes back as one name token
+    /// (`is_word`): otherwise the formatter quotes it (`args."-n"`).
+    #[test]
+    fn a_word_is_what_lexes_back_as_one_name() {
+        for s in ["glob", "_x1", "risk", "tool", "head_limit"] {
+            assert!(is_word_text(s), "{s}");
+            assert!(matches!(toks(s).as_slice(), [t] if t.is_word()), "{s}");
+        }
+        for s in ["-n", "", "a b", "when", "has", "1x", "dry.run", "é"] {
+            assert!(!is_word_text(s), "{s}");
+            assert!(!matches!(toks(s).as_slice(), [t] if t.is_word()), "{s}");
+        }
+    }
+
     #[test]
     fn bad_duration_is_reported_with_a_fix() {
         let l = lex(FileId(0), "24hr");
