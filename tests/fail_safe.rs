@@ -274,6 +274,10 @@ fn claude_codes_harmless_arguments_do_not_escalate_ordinary_work() {
             json!({"pattern": "TODO", "path": "/work/proj", "output_mode": "content", "glob": "*.rs"}),
         ),
         (
+            "Grep",
+            json!({"pattern": "TODO", "path": "/work/proj", "output_mode": "content", "-n": true, "-i": true, "-C": 2, "head_limit": 20, "offset": 20}),
+        ),
+        (
             "WebFetch",
             json!({"url": "https://docs.rs/serde", "prompt": "summarise"}),
         ),

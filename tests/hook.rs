@@ -301,6 +301,25 @@ fn reading_writing_and_editing_inside_the_workspace_are_allowed() {
     }
 }
 
+/// Claude Code's Grep sends its flags as arguments named `-n`, `-i` and
+/// `-C`. They only shape what is printed, so a search of the project with
+/// them is allowed — not escalated as arguments nobody read. A ripgrep
+/// option Grep does not have (`--pre`, a program run on every file) is
+/// still unknown: the host asks.
+#[test]
+fn a_grep_with_line_numbers_and_context_is_allowed() {
+    let d = scratch("grep-flags");
+    let (p, why) = decision(&d, "grep_flags");
+    assert_eq!(p, "allow", "{why}");
+    assert!(why.contains("file.search"), "{why}");
+    let with_pre = edited("grep_flags", |v| {
+        v["tool_input"]["--pre"] = json!("sh");
+    });
+    let (p, why) = hook(&d, &with_pre).answer();
+    assert_eq!(p, "ask", "{why}");
+    assert!(why.contains("--pre"), "{why}");
+}
+
 #[test]
 fn reading_a_private_ssh_key_is_denied() {
     let d = scratch("ssh");

@@ -385,3 +385,46 @@ tool Bash when shell_force_push(args.command) -> dev.git_push {
     assert_eq!(ls["action"], "process.exec");
     assert_eq!(ls["decision"], "allow");
 }
+
+/// A team maps a search tool whose flags are named `-n` and `dry.run`. The
+/// quoted names are the arguments' names exactly, through a signed bundle:
+/// `-n` and `dry.run` are read, while `-N`, `-n ` and an object `dry` holding
+/// `run` are other arguments nobody read, and escalate naming them.
+#[test]
+fn a_quoted_argument_name_is_that_name_exactly_through_a_bundle() {
+    let src = r#"
+policy acme.search
+tool acme_grep -> file.search {
+  path = first(args.path, ".")
+  pattern = first(args.pattern, "")
+  content_search = flag(args.content, true)
+  _ = [args."-n", args."dry.run"]
+}
+when file.search then allow "searching"
+"#;
+    let keys = [test_key().verifying_key()];
+    let p = Program::load(&bundle(src), &keys)
+        .unwrap()
+        .with_builtins(&permit0_classify::CLASSIFIERS);
+    let call = |args: Value| {
+        decide(
+            &p,
+            json!({"tool": "acme_grep", "args": args, "context": {"workspace": "/work/proj"}}),
+        )
+    };
+    let d = call(json!({"pattern": "TODO", "-n": true, "dry.run": true}));
+    assert_eq!(d["decision"], "allow", "{d}");
+    for (args, unread) in [
+        (json!({"pattern": "TODO", "-N": true}), "-N"),
+        (json!({"pattern": "TODO", "-n ": true}), "-n "),
+        (json!({"pattern": "TODO", "dry": {"run": true}}), "dry"),
+    ] {
+        let d = call(args.clone());
+        assert_eq!(d["decision"], "escalate", "{args}: {d}");
+        let reason = d["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(&format!("no argument `{unread}`")),
+            "{args}: {d}"
+        );
+    }
+}

@@ -2013,6 +2013,8 @@ impl<'s> Checker<'s> {
             ExprKind::Int(n) => Some((ToolExpr::Int(*n), ValTy::Int)),
             ExprKind::Bool(b) => Some((ToolExpr::Bool(*b), ValTy::Bool)),
             ExprKind::Paren(inner) => self.tool_expr(inner, inputs),
+            // The parser has reported it (a quoted name that names nothing).
+            ExprKind::Error => None,
             ExprKind::List(items) | ExprKind::Set(items) => {
                 let mut out = Vec::new();
                 for i in items {
@@ -2407,6 +2409,8 @@ impl<'s> Checker<'s> {
                         out.push(name.text.clone());
                     }
                 }
+                // Reported by the parser: `args.""`.
+                ExprKind::Error => {}
                 _ => self.diags.push(
                     Diagnostic::error(
                         "P0214",

@@ -334,6 +334,7 @@ fn field() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
         "amount",
         "actor.role",
+        "actor.\"role\"",
         "context.env",
         "risk.tier",
         "payee",

@@ -9,7 +9,9 @@ pub struct Name {
     pub span: Span,
 }
 
-/// A dotted name: `payments.refund`, `actor.role`, `session.sum`.
+/// A dotted name: `payments.refund`, `actor.role`, `session.sum`, and
+/// `args."-n"` — a member after the first may be written as a string, for
+/// a name that is not a word (a raw argument's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Path {
     pub segments: Vec<Name>,
@@ -17,9 +19,20 @@ pub struct Path {
 }
 
 impl Path {
+    /// The path as written in the language: the segments joined by `.`,
+    /// a member that is not a word quoted (`args."-n"`). Names made only
+    /// of words — every action, field and namespace — read as before.
     pub fn dotted(&self) -> String {
-        let parts: Vec<&str> = self.segments.iter().map(|s| s.text.as_str()).collect();
-        parts.join(".")
+        let mut out = String::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+                out.push_str(&crate::fmt::member(&s.text));
+            } else {
+                out.push_str(&s.text);
+            }
+        }
+        out
     }
 }
 

@@ -196,6 +196,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0111", "unexpected end of file"),
     ("P0112", "`=` used where `==` compares"),
     ("P0113", "nesting too deep"),
+    ("P0114", "a quoted name that names nothing"),
     ("P0201", "unknown action"),
     ("P0202", "unknown domain"),
     ("P0203", "unknown field"),

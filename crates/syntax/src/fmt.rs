@@ -60,30 +60,13 @@ use crate::ast::{
     UseDecl,
 };
 use crate::diag::Diagnostic;
-use crate::lexer::{lex, Tok, DURATION_UNITS, KEYWORDS};
+use crate::lexer::{is_word_text, lex, Tok, DURATION_UNITS, KEYWORDS};
 use crate::parser::parse;
 use crate::span::{FileId, Span};
 use std::fmt::Write as _;
 
 /// Lines longer than this (in characters) are broken where the layout allows.
 pub const MAX_WIDTH: usize = 100;
-
-/// Keywords the grammar also accepts as a name (`WordText` in the grammar).
-const WORD_KEYWORDS: &[&str] = &[
-    "risk",
-    "tool",
-    "test",
-    "action",
-    "domain",
-    "alias",
-    "namespace",
-    "compliance",
-    "policy",
-    "rule",
-    "use",
-    "actions",
-    "predicate",
-];
 
 /// Formats one `.p0` file. Returns the syntax diagnostics (spans in
 /// `FileId(0)`) when the file does not parse cleanly: a file with syntax errors
@@ -824,14 +807,18 @@ fn ident_shaped(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// An object key: bare when the grammar reads it as a name, quoted otherwise.
-fn key(n: &Name) -> String {
-    let t = n.text.as_str();
-    if ident_shaped(t) && (!KEYWORDS.contains(&t) || WORD_KEYWORDS.contains(&t)) {
-        t.to_string()
+/// An object key or a path's member: bare when the grammar reads it as a
+/// name, quoted otherwise (`-n` → `"-n"`, `when` → `"when"`).
+pub fn member(t: &str) -> std::borrow::Cow<'_, str> {
+    if is_word_text(t) {
+        std::borrow::Cow::Borrowed(t)
     } else {
-        quoted(t)
+        std::borrow::Cow::Owned(quoted(t))
     }
+}
+
+fn key(n: &Name) -> String {
+    member(&n.text).into_owned()
 }
 
 /// A tool name: bare when it is an identifier, quoted otherwise.

@@ -241,6 +241,17 @@ fn keyword(s: &str) -> Option<Tok<'static>> {
     })
 }
 
+/// Whether `s`, written bare, reads as one name where a name goes (after a
+/// `.`, as an object key): an identifier, or a keyword the grammar accepts
+/// there ([`Tok::is_word`]). Any other name — `-n`, `max-results`, `""`, a
+/// keyword such as `when` — is written quoted: `args."-n"`.
+pub fn is_word_text(s: &str) -> bool {
+    let mut chars = s.chars();
+    let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ident && keyword(s).is_none_or(|k| k.is_word())
+}
+
 impl Tok<'_> {
     /// A token usable as a name: an identifier, or a keyword the grammar
     /// accepts where a name goes (`unknown.tool`, a field called `domain`).
@@ -667,6 +678,20 @@ mod tests {
                 Tok::Str("a\"bA".into())
             ]
         );
+    }
+
+    /// A name is written bare exactly when it lexes back as one name token
+    /// (`is_word`): otherwise the formatter quotes it (`args."-n"`).
+    #[test]
+    fn a_word_is_what_lexes_back_as_one_name() {
+        for s in ["glob", "_x1", "risk", "tool", "head_limit"] {
+            assert!(is_word_text(s), "{s}");
+            assert!(matches!(toks(s).as_slice(), [t] if t.is_word()), "{s}");
+        }
+        for s in ["-n", "", "a b", "when", "has", "1x", "dry.run", "é"] {
+            assert!(!is_word_text(s), "{s}");
+            assert!(!matches!(toks(s).as_slice(), [t] if t.is_word()), "{s}");
+        }
     }
 
     #[test]

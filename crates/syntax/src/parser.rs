@@ -1,9 +1,9 @@
 //! Tokens in, AST out. Wraps the LALRPOP parser generated from
 //! `grammar/policy.lalrpop` and turns its errors into diagnostics.
 
-use crate::ast::{Ast, Expr, ExprKind, Item, LetDecl, Name};
+use crate::ast::{Ast, Expr, ExprKind, Item, LetDecl, Name, Path};
 use crate::diag::Diagnostic;
-use crate::lexer::{lex, Spanned, Tok, MAX_NESTING};
+use crate::lexer::{is_word_text, lex, Spanned, Tok, MAX_NESTING};
 use crate::span::{FileId, Span};
 use lalrpop_util::{ErrorRecovery, ParseError};
 
@@ -44,7 +44,8 @@ pub fn parse(file: FileId, src: &str) -> (Ast, Vec<Diagnostic>) {
             &mut recovered,
             tokens.iter().cloned().map(Ok::<_, ()>),
         );
-        if let (Ok(ast), true) = (result, recovered.is_empty()) {
+        if let (Ok(mut ast), true) = (result, recovered.is_empty()) {
+            quoted_members(&mut ast, &mut diags);
             diags.sort_by_key(Diagnostic::order);
             return (ast, diags);
         }
@@ -137,8 +138,152 @@ pub fn parse(file: FileId, src: &str) -> (Ast, Vec<Diagnostic>) {
             None => items.push(salvage_let(file, chunk).unwrap_or(Item::Error(span))),
         }
     }
+    let mut ast = Ast { items };
+    quoted_members(&mut ast, &mut diags);
     diags.sort_by_key(Diagnostic::order);
-    (Ast { items }, diags)
+    (ast, diags)
+}
+
+/// P0114: where a quoted member (`args."-n"`) may stand. A raw argument's
+/// name is the tool's and may be any text, so `args."NAME"` in a tool
+/// mapping may quote any name but the empty one. Everything else a path
+/// names — an action, a field, `actor` and `context` attributes, a
+/// function — is declared as a word: a quoted member there that is not a
+/// word names nothing, and is reported here, where it is written. The
+/// expression holding it becomes [`ExprKind::Error`], so the checker does
+/// not report it again as an unknown name. (A quoted word, `actor."role"`,
+/// is that word; the formatter prints it bare.)
+fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
+    for item in &mut ast.items {
+        let mut stack: Vec<(&mut Expr, bool)> = Vec::new();
+        match item {
+            Item::Let(l) => stack.push((&mut l.value, false)),
+            Item::Predicate(p) => stack.push((&mut p.value, false)),
+            Item::Rule(r) => {
+                stack.extend(r.cond.iter_mut().map(|e| (e, false)));
+                stack.extend(
+                    r.obligations
+                        .iter_mut()
+                        .filter_map(|o| o.value.as_mut())
+                        .map(|e| (e, false)),
+                );
+            }
+            Item::Tool(t) => {
+                stack.extend(t.when.iter_mut().map(|e| (e, true)));
+                stack.extend(t.fields.iter_mut().map(|f| (&mut f.value, true)));
+            }
+            Item::Test(t) => {
+                for step in &mut t.steps {
+                    let objects = std::iter::once(&mut step.args)
+                        .chain(step.sections.iter_mut().map(|(_, o)| o));
+                    for o in objects {
+                        stack.extend(o.entries.iter_mut().map(|(_, v)| (v, false)));
+                    }
+                }
+            }
+            Item::Action(a) => stack.extend(
+                a.fields
+                    .iter_mut()
+                    .filter_map(|f| f.derive.as_mut())
+                    .map(|e| (e, false)),
+            ),
+            Item::Namespace(n) => stack.extend(
+                n.fields
+                    .iter_mut()
+                    .filter_map(|f| f.derive.as_mut())
+                    .map(|e| (e, false)),
+            ),
+            Item::Policy(_)
+            | Item::Alias(_)
+            | Item::Domain(_)
+            | Item::Use(_)
+            | Item::Actions(_)
+            | Item::Error(_) => {}
+        }
+        // Iterative: `a + b + c + …` nests without brackets.
+        while let Some((e, in_tool)) = stack.pop() {
+            let bad = match &e.kind {
+                ExprKind::Path(p) => bad_member(p, in_tool, diags),
+                ExprKind::Has(p) | ExprKind::Wildcard(p) | ExprKind::Call { func: p, .. } => {
+                    bad_member(p, false, diags)
+                }
+                _ => false,
+            };
+            if bad {
+                e.kind = ExprKind::Error;
+                continue;
+            }
+            match &mut e.kind {
+                ExprKind::Call { args, .. } => stack.extend(args.iter_mut().map(|a| (a, in_tool))),
+                ExprKind::Where { target, cond } => {
+                    stack.push((target, in_tool));
+                    stack.push((cond, in_tool));
+                }
+                ExprKind::By { target, .. } => stack.push((target, in_tool)),
+                ExprKind::Alt(v)
+                | ExprKind::Set(v)
+                | ExprKind::List(v)
+                | ExprKind::And(v)
+                | ExprKind::Or(v) => stack.extend(v.iter_mut().map(|a| (a, in_tool))),
+                ExprKind::Object(entries) => {
+                    stack.extend(entries.iter_mut().map(|(_, v)| (v, in_tool)));
+                }
+                ExprKind::Paren(inner) | ExprKind::Not(inner) => stack.push((inner, in_tool)),
+                ExprKind::Binary { lhs, rhs, .. } => {
+                    stack.push((lhs, in_tool));
+                    stack.push((rhs, in_tool));
+                }
+                ExprKind::Default { value, default } => {
+                    stack.push((value, in_tool));
+                    stack.push((default, in_tool));
+                }
+                ExprKind::Path(_)
+                | ExprKind::Has(_)
+                | ExprKind::Wildcard(_)
+                | ExprKind::Int(_)
+                | ExprKind::Duration(_)
+                | ExprKind::Time(_)
+                | ExprKind::Str(_)
+                | ExprKind::Bool(_)
+                | ExprKind::Error => {}
+            }
+        }
+    }
+}
+
+/// Reports the members of one path that name nothing: `args."NAME"` (two
+/// segments, read by a tool mapping when `raw_argument`) may quote any
+/// non-empty name; any other member must be a word. True when one did.
+fn bad_member(p: &Path, raw_argument: bool, diags: &mut Vec<Diagnostic>) -> bool {
+    let is_arg = raw_argument
+        && p.segments.len() == 2
+        && p.segments.first().is_some_and(|s| s.text == "args");
+    let mut bad = false;
+    for m in p.segments.iter().skip(1) {
+        if m.text.is_empty() {
+            diags.push(
+                Diagnostic::error("P0114", m.span, "a name cannot be empty")
+                    .help("write the argument's name between the quotes: `args.\"-n\"`"),
+            );
+            bad = true;
+        } else if !is_arg && !is_word_text(&m.text) {
+            let head = p.segments.first().map_or("", |s| s.text.as_str());
+            let help = if head == "args" {
+                "a tool mapping reads a raw argument as `args.\"NAME\"`, two parts, as a value"
+                    .to_string()
+            } else {
+                format!(
+                    "only a raw argument's name is quoted (`args.\"-n\"` in a tool mapping); the names of `{head}` are plain words"
+                )
+            };
+            diags.push(
+                Diagnostic::error("P0114", m.span, format!("`{}` names nothing", p.dotted()))
+                    .help(help),
+            );
+            bad = true;
+        }
+    }
+    bad
 }
 
 fn error_position(e: &ParseError<usize, Tok<'_>, ()>) -> usize {
