@@ -305,6 +305,13 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
         if let Some(r) = read(src, *e, engines.len() > 1, &mut found) {
             readings.push(r);
         }
+        // The same engine under the server setting that ends strings
+        // elsewhere: both readings count, the worse one wins.
+        if let Some(other) = other_setting(src, *e) {
+            if let Some(r) = read(&other, *e, engines.len() > 1, &mut found) {
+                readings.push(r);
+            }
+        }
     }
     let read_any = !readings.is_empty();
     // A statement one grammar refuses counts as `other` — unless another
@@ -349,6 +356,48 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
             tables: found.tables,
             ..Analysis::unclassified(found.unclassified.unwrap_or("no statement"))
         },
+    }
+}
+
+/// `src` rewritten so that `engine`'s tokenizer reads it as the engine does
+/// under the other value of a server setting that moves where a string
+/// ends, or `None` when the setting cannot matter:
+/// - MySQL reads `\` as an escape in strings unless `NO_BACKSLASH_ESCAPES`
+///   is set (and `ANSI_QUOTES` makes `"…"` a name, read without escapes):
+///   `SELECT 'a\' ; DROP TABLE users; -- '` is one string by default and a
+///   DROP under the setting. Every backslash doubled reads, under the
+///   default tokenizer, as the setting does (outside strings a backslash
+///   is no token MySQL runs).
+/// - Postgres reads `\'` in a plain string as a quote only with
+///   `standard_conforming_strings = off`: `SELECT 'a\' , '; DROP TABLE
+///   users; -- '` reads as two strings by default and as a DROP with the
+///   setting off. `\'` written as `''` (and `\\` kept) reads, under the
+///   default tokenizer, as the setting off does; in `E'…'` and `$$…$$` the
+///   two mean the same.
+/// Only texts with a backslash (before a quote, for Postgres) are read twice.
+fn other_setting(src: &str, engine: Engine) -> Option<String> {
+    match engine {
+        Engine::MySql if src.contains('\\') => Some(src.replace('\\', "\\\\")),
+        Engine::Postgres if src.contains("\\'") => {
+            let mut out = String::with_capacity(src.len());
+            let mut chars = src.chars();
+            while let Some(c) = chars.next() {
+                if c != '\\' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('\'') => out.push_str("''"),
+                    Some(n) => {
+                        out.push(c);
+                        out.push(n);
+                    }
+                    None => out.push(c),
+                }
+            }
+            Some(out)
+        }
+        _ => None,
     }
 }
 
@@ -1760,6 +1809,84 @@ fn same(a: &Expr, b: &Expr) -> bool {
     a == b || a.to_string().eq_ignore_ascii_case(&b.to_string())
 }
 
+/// An expression as a constant plus multiples of the terms it cannot fold
+/// (columns, calls, anything else), each term by its text as the engine
+/// reads names: `id * 0`, `id - id`, `2 * (id + 1) - id - id` are
+/// constants whatever `id` is.
+#[derive(Default)]
+struct Linear {
+    constant: f64,
+    terms: Vec<(String, f64)>,
+}
+
+impl Linear {
+    fn add(&mut self, e: &Expr, scale: f64, d: usize) -> Option<()> {
+        if d > FOLD_DEPTH {
+            return None;
+        }
+        if let Some(k) = fold(e, d) {
+            self.constant += scale * k.num()?;
+            return Some(());
+        }
+        let constant = |e: &Expr| fold(e, d + 1).and_then(|k| k.num());
+        match e {
+            Expr::Nested(x) => self.add(x, scale, d + 1),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => self.add(expr, -scale, d + 1),
+            Expr::UnaryOp {
+                op: UnaryOperator::Plus,
+                expr,
+            } => self.add(expr, scale, d + 1),
+            Expr::BinaryOp { left, op, right } => match op {
+                BinaryOperator::Plus => {
+                    self.add(left, scale, d + 1)?;
+                    self.add(right, scale, d + 1)
+                }
+                BinaryOperator::Minus => {
+                    self.add(left, scale, d + 1)?;
+                    self.add(right, -scale, d + 1)
+                }
+                BinaryOperator::Multiply => match (constant(left), constant(right)) {
+                    (_, Some(k)) => self.add(left, scale * k, d + 1),
+                    (Some(k), _) => self.add(right, scale * k, d + 1),
+                    _ => self.term(e, scale),
+                },
+                BinaryOperator::Divide => match constant(right) {
+                    Some(k) if k != 0.0 => self.add(left, scale / k, d + 1),
+                    _ => self.term(e, scale),
+                },
+                _ => self.term(e, scale),
+            },
+            _ => self.term(e, scale),
+        }
+    }
+
+    fn term(&mut self, e: &Expr, scale: f64) -> Option<()> {
+        let key = e.to_string().to_ascii_lowercase();
+        match self.terms.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, c)) => *c += scale,
+            None => self.terms.push((key, scale)),
+        }
+        Some(())
+    }
+}
+
+/// `a - b` when every term cancels (`id + 1` and `id`: 1), whatever the
+/// columns hold; `None` when a column's value still matters. A near-zero
+/// remainder counts as cancelled: reading `id * 0.1 * 10 - id` as a
+/// constant only makes a WHERE look emptier, stricter and never looser.
+fn difference(a: &Expr, b: &Expr, d: usize) -> Option<f64> {
+    let mut l = Linear::default();
+    l.add(a, 1.0, d + 1)?;
+    l.add(b, -1.0, d + 1)?;
+    if l.terms.is_empty() || l.terms.iter().any(|(_, c)| c.abs() > 1e-9) {
+        return None;
+    }
+    l.constant.is_finite().then_some(l.constant)
+}
+
 fn tautology(e: &Expr, d: usize) -> bool {
     if d > FOLD_DEPTH {
         return false;
@@ -1780,9 +1907,39 @@ fn tautology(e: &Expr, d: usize) -> bool {
             BinaryOperator::Eq
             | BinaryOperator::GtEq
             | BinaryOperator::LtEq
-            | BinaryOperator::Spaceship => same(left, right),
+            | BinaryOperator::Spaceship
+            | BinaryOperator::Gt
+            | BinaryOperator::Lt
+            | BinaryOperator::NotEq => {
+                let equal_sides = matches!(
+                    op,
+                    BinaryOperator::Eq
+                        | BinaryOperator::GtEq
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Spaceship
+                );
+                (equal_sides && same(left, right))
+                    || difference(left, right, d).is_some_and(|c| match op {
+                        BinaryOperator::Eq | BinaryOperator::Spaceship => c == 0.0,
+                        BinaryOperator::GtEq => c >= 0.0,
+                        BinaryOperator::LtEq => c <= 0.0,
+                        BinaryOperator::Gt => c > 0.0,
+                        BinaryOperator::Lt => c < 0.0,
+                        _ => c != 0.0,
+                    })
+            }
             _ => false,
         },
+        // `id BETWEEN id - 1 AND id + 1`
+        Expr::Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        } => {
+            difference(expr, low, d).is_some_and(|c| c >= 0.0)
+                && difference(high, expr, d).is_some_and(|c| c >= 0.0)
+        }
         Expr::Like {
             negated: false,
             pattern,
@@ -1993,6 +2150,75 @@ mod tests {
     /// before one their tokenizer refuses has run: `--'` is no comment in
     /// MySQL (it wants a space), it opens a string that never ends — the
     /// DELETE before it has already deleted.
+    /// Where a string ends can hang on a server setting (MySQL's
+    /// `NO_BACKSLASH_ESCAPES` and `ANSI_QUOTES`, Postgres's
+    /// `standard_conforming_strings`): the text is read both ways and the
+    /// worse reading decides.
+    #[test]
+    fn a_string_a_server_setting_ends_elsewhere_is_read_both_ways() {
+        for (s, e) in [
+            // default MySQL: one string; NO_BACKSLASH_ESCAPES: a DROP
+            ("SELECT 'a\\' ; DROP TABLE users; -- '", Engine::MySql),
+            ("SELECT N'a\\'; DROP TABLE users; --'", Engine::MySql),
+            ("SELECT _utf8'a\\'; DROP TABLE users; -- '", Engine::MySql),
+            // ANSI_QUOTES: `"a\"` is a name, and the DROP runs
+            ("SELECT \"a\\\"; DROP TABLE users; --\"", Engine::MySql),
+            // unterminated by default, a DROP under the setting
+            ("SELECT 'a\\'; DROP TABLE users; --", Engine::MySql),
+            // standard_conforming_strings = off: `\'` is a quote, the
+            // second string's opening quote closes the first
+            ("SELECT 'a\\' , '; DROP TABLE users; -- '", Engine::Postgres),
+        ] {
+            assert_eq!(class_as(s, e), "destructive", "{s} as {e:?}");
+            assert_eq!(class(s), "destructive", "{s}");
+        }
+        // Backslashes that move no string's end read the same both ways.
+        assert_eq!(
+            class_as("SELECT * FROM t WHERE p LIKE 'C:\\\\Users%'", Engine::MySql),
+            "read"
+        );
+        assert_eq!(
+            class_as("SELECT * FROM t WHERE x ~ '\\d+'", Engine::Postgres),
+            "read"
+        );
+        assert_eq!(class_as("SELECT E'a\\'' , 'b'", Engine::Postgres), "read");
+    }
+
+    /// A WHERE that is a constant by arithmetic, whatever the columns hold,
+    /// is no WHERE at all.
+    #[test]
+    fn a_where_that_cancels_its_columns_is_no_where() {
+        for s in [
+            "DELETE FROM users WHERE id * 0 = 0",
+            "DELETE FROM users WHERE id - id = 0",
+            "DELETE FROM users WHERE id = id + 0",
+            "DELETE FROM users WHERE id + 1 > id",
+            "DELETE FROM users WHERE id < id + 1",
+            "DELETE FROM users WHERE id <> id + 1",
+            "DELETE FROM users WHERE 2 * (id + 1) - id - id = 2",
+            "DELETE FROM users WHERE -id = 0 - id",
+            "DELETE FROM users WHERE id / 2 * 2 = id",
+            "DELETE FROM users WHERE ID - id >= 0",
+            "DELETE FROM users WHERE id BETWEEN id - 1 AND id + 1",
+            "DELETE FROM users WHERE length(name) - LENGTH(name) = 0",
+            "UPDATE users SET role = 'admin' WHERE id * 0 = 0",
+            "DELETE FROM users WHERE id = 5 OR id - id = 0",
+        ] {
+            assert_eq!(analyze(s).class, Class::Destructive, "{s}");
+        }
+        // A column that does not cancel still picks rows.
+        for s in [
+            "DELETE FROM users WHERE id * 2 = 0",
+            "DELETE FROM users WHERE id - other = 0",
+            "DELETE FROM users WHERE id + 1 = id * 2",
+            "DELETE FROM users WHERE id * id = 0",
+            "DELETE FROM users WHERE id + 1 < id",
+            "DELETE FROM users WHERE id BETWEEN id + 1 AND id + 2",
+        ] {
+            assert_eq!(analyze(s).class, Class::Write, "{s}");
+        }
+    }
+
     #[test]
     fn a_statement_before_a_refused_one_runs() {
         let s = "SELECT 'a\\''; DELETE FROM users; --'";
@@ -2001,7 +2227,10 @@ mod tests {
         // refused in the first statement: nothing runs in MySQL; the other
         // engines read a plain SELECT
         assert_eq!(class("SELECT 'C:\\'"), "read");
-        assert_eq!(class_as("SELECT 'C:\\'", Engine::MySql), "other");
+        // unterminated for MySQL by default (nothing runs), a plain read
+        // under NO_BACKSLASH_ESCAPES: the read is the worse of the two
+        assert_eq!(class_as("SELECT 'C:\\'", Engine::MySql), "read");
+        assert_eq!(class_as("SELECT 'C:\\'; SELECT 1", Engine::MySql), "read");
         // Postgres reads the whole batch before it runs any of it
         assert_eq!(class_as("SELECT 1; SELECT 'x", Engine::Postgres), "other");
     }
