@@ -159,7 +159,122 @@ const VENDOR_PREFIXES: &[VendorPrefix] = &[
     (b"SK", 32, hex),               // Twilio API key
     (b"AC", 32, hex),               // Twilio account SID (with its secret)
     (b"EAACEdEose0cBA", 20, alnum), // Facebook access token
+    (b"secret_", 43, alnum),        // Notion integration secret (legacy)
+    (b"ntn_", 40, alnum),           // Notion integration token
+    (b"sbp_", 40, hex),             // Supabase
+    (b"sntrys_", 60, sentry_char),  // Sentry org auth token
+    (b"sntryu_", 64, hex),          // Sentry user auth token
+    (b"pul-", 40, hex),             // Pulumi
+    (b"gsk_", 48, alnum),           // Groq
+    (b"r8_", 37, alnum),            // Replicate
+    (b"xai-", 64, alnum),           // xAI
+    (b"pplx-", 48, alnum),          // Perplexity
+    (b"rubygems_", 48, hex),        // RubyGems
+    (b"lsv2_pt_", 32, token_char),  // LangSmith
+    (b"lsv2_sk_", 32, token_char),
+    (b"dckr_pat_", 27, b64url),    // Docker Hub
+    (b"dp.st.", 40, doppler_char), // Doppler service, CLI, personal, SCIM tokens
+    (b"dp.ct.", 40, doppler_char),
+    (b"dp.pt.", 40, doppler_char),
+    (b"dp.sa.", 40, doppler_char),
 ];
+
+/// Sentry's org token: base64 (with `=`, `+`, `/`) and `_`.
+fn sentry_char(b: u8) -> bool {
+    b64url(b) || b"=+/".contains(&b)
+}
+
+/// Doppler: an optional environment label, a dot, then the key.
+fn doppler_char(b: u8) -> bool {
+    b64url(b) || b == b'.'
+}
+
+/// Telegram bot token at the `:` at `i`: the bot's id (8 to 10 digits,
+/// alone or after `bot` as in `api.telegram.org/bot123…:…`) and 35
+/// base64url bytes with a letter among them. `1701234567:1701234999`,
+/// `10:30:00` and `1234567890:ABC` are not.
+fn telegram_at(s: &[u8], i: usize) -> bool {
+    let digits = s
+        .get(i.saturating_sub(11)..i)
+        .unwrap_or(&[])
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !(8..=10).contains(&digits) {
+        return false;
+    }
+    let start = i - digits;
+    let alone = starts_token(s, start) || (start >= 3 && has_prefix(s, start - 3, b"bot"));
+    let body = s.get(i + 1..).unwrap_or(&[]);
+    let n = run(s, i + 1, 36, b64url);
+    alone && n == 35 && body.iter().take(35).any(|b| b.is_ascii_alphabetic())
+}
+
+/// Discord bot token at `i` (its first byte `M`, `N` or `O`): the bot's id
+/// in base64 (which decodes to its 17 to 20 digits), a dot, 6 or 7 bytes of
+/// timestamp, a dot, 27 to 40 bytes of HMAC.
+fn discord_at(s: &[u8], i: usize) -> bool {
+    if !starts_token(s, i) {
+        return false;
+    }
+    let a = run(s, i, 29, alnum);
+    if !(23..=28).contains(&a) || at(s, i + a) != Some(b'.') {
+        return false;
+    }
+    let b = run(s, i + a + 1, 8, b64url);
+    if !(6..=7).contains(&b) || at(s, i + a + 1 + b) != Some(b'.') {
+        return false;
+    }
+    let c = run(s, i + a + b + 2, 41, b64url);
+    if !(27..=40).contains(&c) {
+        return false;
+    }
+    let Some(id) = s.get(i..i + a) else {
+        return false;
+    };
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(id)
+        .is_ok_and(|d| d.len() >= 17 && d.iter().all(u8::is_ascii_digit))
+}
+
+/// A webhook URL whose path is the credential, at the `:` of its `://`:
+/// Slack incoming webhooks and workflow triggers, Discord webhooks,
+/// Microsoft Teams (Office 365 connector) webhooks, Zapier catch hooks.
+/// Anyone holding one posts as the integration.
+fn webhook_at(s: &[u8], i: usize) -> bool {
+    if !has_prefix(s, i, b"://") {
+        return false;
+    }
+    let start = i + 3;
+    let host_len = run(s, start, 256, |b| {
+        !(b == b'/' || b.is_ascii_whitespace() || b"?#\"'<>".contains(&b))
+    });
+    let Some(host) = s.get(start..start + host_len) else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    let path = start + host_len;
+    let secret = |prefix: &[u8], min: usize| {
+        has_prefix(s, path, prefix)
+            && run(s, path + prefix.len(), 512, |b| {
+                token_char(b) || b == b'/' || b == b'@'
+            }) >= min
+    };
+    match host.as_slice() {
+        b"hooks.slack.com" => {
+            secret(b"/services/", 30) || secret(b"/workflows/", 30) || secret(b"/triggers/", 30)
+        }
+        b"discord.com" | b"discordapp.com" | b"canary.discord.com" | b"ptb.discord.com" => {
+            secret(b"/api/webhooks/", 60)
+        }
+        b"hooks.zapier.com" => secret(b"/hooks/catch/", 10),
+        h if h.ends_with(b".webhook.office.com") || h == b"outlook.office.com" => {
+            secret(b"/webhookb2/", 60) || secret(b"/webhook/", 60)
+        }
+        _ => false,
+    }
+}
 
 /// SendGrid: `SG.` + 22 + `.` + 43 base64url.
 fn sendgrid_at(s: &[u8], i: usize) -> bool {
@@ -264,6 +379,14 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
             None
         }
         b'e' if has_prefix(s, i, b"eyJ") && jwt_at(s, i) => Some(Kind::Jwt),
+        // Airtable personal access token: `pat`, 14 bytes, `.`, 64 hex.
+        b'p' if has_prefix(s, i, b"pat")
+            && run(s, i + 3, 15, alnum) == 14
+            && at(s, i + 17) == Some(b'.')
+            && run(s, i + 18, 65, hex) == 64 =>
+        {
+            Some(Kind::VendorToken)
+        }
         _ => None,
     }
 }
@@ -552,7 +675,7 @@ fn begins(b: u8) -> bool {
     ) || matches!(
         b,
         b'n' | b'p' | b'h' | b'd' | b'w' | b'l' | b'P' | b'y' | b'S' | b'k' | b'E'
-    )
+    ) || matches!(b, b'M' | b'N' | b'O')
 }
 
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
@@ -579,6 +702,8 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
             | b'P' | b'y' | b'S' | b'k' | b'E' => vendor_at(s, i),
             b'-' if private_key_at(s, i) => Some(Kind::PrivateKey),
             b':' if url_credential_at(s, i) => Some(Kind::UrlCredential),
+            b':' if telegram_at(s, i) || webhook_at(s, i) => Some(Kind::VendorToken),
+            b'M' | b'N' | b'O' if discord_at(s, i) => Some(Kind::VendorToken),
             b'=' | b':' if assignment_at(s, i) => Some(Kind::Assignment),
             b' ' if is_assignment_at(s, i) => Some(Kind::Assignment),
             _ => None,
@@ -875,6 +1000,62 @@ mod tests {
             "npm_config_registry is read from the environment",
             "the hf_hub_download function",
             "Skip the key- prefix",
+        ] {
+            no(t);
+        }
+    }
+
+    /// Bot tokens and webhook URLs (the URL is the credential) of the chat
+    /// platforms, and the newer vendors' prefixes, are secrets; the
+    /// numbers, ids, times and links that look alike are not.
+    #[test]
+    fn bot_tokens_webhooks_and_newer_vendors() {
+        for t in [
+            // Telegram: alone, in prose, in the Bot API's URL
+            "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0",
+            "bot token 7123456789:AAF3xq9Zk2LmN4pQ6rS8tU0vW2xY4zA6bC8 for the channel",
+            "https://api.telegram.org/bot1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/getMe",
+            // Discord bot tokens (the first part is the bot's id in base64)
+            "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab",
+            "NzkyNzE1NDU0MTk2MDg4ODQy.X-hvzA.Ovy4MCQywSkoMRRclStW4xAYK7I",
+            "token=ODk0NTYxMjM0NTY3ODkwMTIz.YAbCdE.fGhIjKlMnOpQrStUvWxYz0123456",
+            // webhooks whose URL is the key
+            "https://discord.com/api/webhooks/1087654321098765432/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrStUvWxYz01",
+            "https://DiscordApp.com/api/webhooks/108765432109876543/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrStUvWxYz01",
+            "post to https://hooks.slack.com/services/T024BE91L/B024BE91L/AbCdEfGhIjKlMnOpQrStUvWx now",
+            "https://acme.webhook.office.com/webhookb2/1234-5678@abcd/IncomingWebhook/0123456789abcdef0123456789abcdef/0000-1111",
+            "https://hooks.zapier.com/hooks/catch/123456/abcdef/",
+            // newer vendor prefixes
+            "secret_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG",
+            "ntn_123456789012AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+            "patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "sbp_0123456789abcdef0123456789abcdef01234567",
+            "sntrys_eyJpYXQiOjE2ODQ4MjQ4NjYuMDM4NDIxLCJ1cmwiOiJodHRwczovL3NlbnRyeS5pbyJ9_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab",
+            "pul-0123456789abcdef0123456789abcdef01234567",
+            "dp.st.prd.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefgh",
+            "gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOp",
+            "r8_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789a",
+            "xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEf",
+            "pplx-0123456789abcdef0123456789abcdef0123456789abcdef",
+            "rubygems_0123456789abcdef0123456789abcdef0123456789abcdef",
+            "lsv2_pt_0123456789abcdef0123456789abcdef_0123456789",
+            "dckr_pat_AbCdEfGhIjKlMnOpQrStUvWxYz0",
+        ] {
+            yes(t);
+        }
+        for t in [
+            "Meeting at 10:30:00 tomorrow; ticket 1234567890:ABC",
+            "Timestamps: 1701234567:1701234999 and ratio 1920:1080",
+            "Order 1234567890: shipped. Tracking: MNOPQRSTUVWXYZ1234567890abcdef",
+            "Mississippi Nebraska Ohio Montana Nevada, OK?",
+            "version MTIzNDU2Nzg5MA.abcdef.ghijklmnopqrstuvwxyz0123456 (not an id: too short)",
+            "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.short",
+            "See https://discord.com/channels/123456789012345678/987654321098765432",
+            "https://hooks.slack.com/services/",
+            "https://api.slack.com/messaging/webhooks",
+            "https://learn.microsoft.com/webhookb2/docs",
+            "the secret_key_base setting and the ntn_ prefix",
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         ] {
             no(t);
         }
