@@ -301,9 +301,11 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
     };
     let mut found = Found::default();
     let mut readings = Vec::with_capacity(engines.len());
+    let mut default_readings = 0;
     for e in engines {
         if let Some(r) = read(src, *e, engines.len() > 1, &mut found) {
             readings.push(r);
+            default_readings += 1;
         }
         // The same engine under the server setting that ends strings
         // elsewhere: both readings count, the worse one wins.
@@ -312,6 +314,12 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
                 readings.push(r);
             }
         }
+    }
+    // A text no engine reads with its default settings is `other` as it
+    // was, beside whatever a setting's reading finds: a second reading only
+    // ever adds.
+    if default_readings == 0 && !readings.is_empty() {
+        found.stmts.push(Stmt::new(Class::Other, "other"));
     }
     let read_any = !readings.is_empty();
     // A statement one grammar refuses counts as `other` — unless another
@@ -2227,10 +2235,9 @@ mod tests {
         // refused in the first statement: nothing runs in MySQL; the other
         // engines read a plain SELECT
         assert_eq!(class("SELECT 'C:\\'"), "read");
-        // unterminated for MySQL by default (nothing runs), a plain read
-        // under NO_BACKSLASH_ESCAPES: the read is the worse of the two
-        assert_eq!(class_as("SELECT 'C:\\'", Engine::MySql), "read");
-        assert_eq!(class_as("SELECT 'C:\\'; SELECT 1", Engine::MySql), "read");
+        // unterminated for MySQL by default (refused: `other`), a plain
+        // read under NO_BACKSLASH_ESCAPES: still `other`
+        assert_eq!(class_as("SELECT 'C:\\'", Engine::MySql), "other");
         // Postgres reads the whole batch before it runs any of it
         assert_eq!(class_as("SELECT 1; SELECT 'x", Engine::Postgres), "other");
     }
