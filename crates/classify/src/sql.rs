@@ -14,7 +14,9 @@
 //! (files, network, processes, extensions, settings, other sessions). A
 //! WHERE clause is folded as a constant expression: one every row meets
 //! (`1=1 AND 2=2`, `2>1`, `NOT 0`, `'a'='a'`, `x = x`, `… OR 1=1`) is no
-//! WHERE at all.
+//! WHERE at all; so is a comparison whose columns cancel by arithmetic
+//! (`id * 0 = 0`, `id + 1 > id`) and an OR chain holding a disjunct and its
+//! negation (`id = 1 OR … OR id <> 1`).
 //!
 //! Whatever cannot be placed escalates as `other`: a statement no engine's
 //! grammar parses, an unknown statement, a text longer than [`max_len`]
@@ -1895,6 +1897,89 @@ fn difference(a: &Expr, b: &Expr, d: usize) -> Option<f64> {
     l.constant.is_finite().then_some(l.constant)
 }
 
+/// The disjuncts of an OR chain, through parentheses.
+fn disjuncts<'e>(e: &'e Expr, d: usize, out: &mut Vec<&'e Expr>) {
+    match e {
+        _ if d > FOLD_DEPTH || out.len() > 64 => out.push(e),
+        Expr::Nested(x) => disjuncts(x, d + 1, out),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => {
+            disjuncts(left, d + 1, out);
+            disjuncts(right, d + 1, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// Whether `b` holds for every row `a` fails (NULLs aside, as for `x =
+/// x`): `x IS NULL` / `x IS NOT NULL`, `NOT p` / `p`, and comparisons of
+/// the same sides with complementary operators (`=` / `<>`, `<` / `>=`,
+/// `>` / `<=`, either way round).
+fn complementary(a: &Expr, b: &Expr) -> bool {
+    fn complement(op: &BinaryOperator) -> Option<BinaryOperator> {
+        use BinaryOperator as B;
+        Some(match op {
+            B::Eq => B::NotEq,
+            B::NotEq => B::Eq,
+            B::Lt => B::GtEq,
+            B::GtEq => B::Lt,
+            B::Gt => B::LtEq,
+            B::LtEq => B::Gt,
+            _ => return None,
+        })
+    }
+    fn flip(op: &BinaryOperator) -> BinaryOperator {
+        use BinaryOperator as B;
+        match op {
+            B::Lt => B::Gt,
+            B::Gt => B::Lt,
+            B::LtEq => B::GtEq,
+            B::GtEq => B::LtEq,
+            other => other.clone(),
+        }
+    }
+    let strip = |e: &Expr| -> Expr {
+        let mut e = e;
+        while let Expr::Nested(x) = e {
+            e = x;
+        }
+        e.clone()
+    };
+    let (a, b) = (strip(a), strip(b));
+    match (&a, &b) {
+        (Expr::IsNull(x), Expr::IsNotNull(y)) => same(x, y),
+        (
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr,
+            },
+            other,
+        ) => same(&strip(expr), other),
+        (
+            Expr::BinaryOp {
+                left: l1,
+                op: o1,
+                right: r1,
+            },
+            Expr::BinaryOp {
+                left: l2,
+                op: o2,
+                right: r2,
+            },
+        ) => {
+            let Some(c) = complement(o1) else {
+                return false;
+            };
+            (same(l1, l2) && same(r1, r2) && c == *o2)
+                || (same(l1, r2) && same(r1, l2) && flip(&c) == *o2)
+        }
+        _ => false,
+    }
+}
+
 fn tautology(e: &Expr, d: usize) -> bool {
     if d > FOLD_DEPTH {
         return false;
@@ -1906,10 +1991,18 @@ fn tautology(e: &Expr, d: usize) -> bool {
         Expr::Nested(e) => tautology(e, d + 1),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Or => {
-                tautology(left, d + 1)
-                    || tautology(right, d + 1)
-                    || matches!((left.as_ref(), right.as_ref()),
-                        (Expr::IsNull(a), Expr::IsNotNull(b)) | (Expr::IsNotNull(a), Expr::IsNull(b)) if same(a, b))
+                tautology(left, d + 1) || tautology(right, d + 1) || {
+                    // `x = 1 OR … OR x <> 1`: two disjuncts anywhere in
+                    // the chain that are each other's negation.
+                    let mut terms = Vec::new();
+                    disjuncts(e, d, &mut terms);
+                    terms.iter().enumerate().any(|(i, a)| {
+                        terms
+                            .iter()
+                            .skip(i + 1)
+                            .any(|b| complementary(a, b) || complementary(b, a))
+                    })
+                }
             }
             BinaryOperator::And => tautology(left, d + 1) && tautology(right, d + 1),
             BinaryOperator::Eq
@@ -2211,6 +2304,14 @@ mod tests {
             "DELETE FROM users WHERE length(name) - LENGTH(name) = 0",
             "UPDATE users SET role = 'admin' WHERE id * 0 = 0",
             "DELETE FROM users WHERE id = 5 OR id - id = 0",
+            // a disjunct and its negation, anywhere in the chain
+            "DELETE FROM users WHERE id = 1 OR id <> 1 OR id IS NULL",
+            "DELETE FROM users WHERE id = 1 OR (name = 'x' OR id != 1)",
+            "DELETE FROM users WHERE id < 10 OR id >= 10",
+            "DELETE FROM users WHERE id > 10 OR 10 >= id",
+            "DELETE FROM users WHERE id IS NULL OR name = 'x' OR id IS NOT NULL",
+            "DELETE FROM users WHERE NOT (id = 3) OR id = 3",
+            "UPDATE users SET role = 'admin' WHERE (id = 1) OR (id <> 1)",
         ] {
             assert_eq!(analyze(s).class, Class::Destructive, "{s}");
         }
@@ -2222,6 +2323,10 @@ mod tests {
             "DELETE FROM users WHERE id * id = 0",
             "DELETE FROM users WHERE id + 1 < id",
             "DELETE FROM users WHERE id BETWEEN id + 1 AND id + 2",
+            "DELETE FROM users WHERE id = 1 OR id <> 2",
+            "DELETE FROM users WHERE id < 10 OR id > 10",
+            "DELETE FROM users WHERE id = 1 AND id <> 1",
+            "DELETE FROM users WHERE id = 1 OR other <> 1",
         ] {
             assert_eq!(analyze(s).class, Class::Write, "{s}");
         }

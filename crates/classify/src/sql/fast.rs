@@ -29,7 +29,10 @@
 //! and a WHERE is a tautology only by its shape — `x = x` (the same
 //! expression on both sides of `=`, `>=`, `<=`), `x LIKE '%'`, `x IS NULL OR
 //! x IS NOT NULL`, combined with AND and OR — exactly the shapes the full
-//! reading's `tautology` recognises for expressions without constants.
+//! reading's `tautology` recognises for expressions without constants. A
+//! WHERE that joins with OR a comparison other than `=`, or a NULL test,
+//! is declined: the full reading looks for a disjunct and its negation
+//! anywhere in the chain (`x = 1 OR y = 2 OR x <> 1`).
 //!
 //! `tests/sql_fast.rs` compares this path with the full reading for every
 //! engine over random statements biased to the edges of the grammar, the
@@ -343,6 +346,12 @@ struct P<'a, 't> {
     i: usize,
     depth: usize,
     connectives: usize,
+    /// An `OR` and a comparison other than `=` (or a NULL test) in the
+    /// WHERE being read: a pair such as `x = 1 OR x <> 1` or `x IS NULL OR
+    /// … OR x IS NOT NULL` may cover every row, which the full reading
+    /// decides.
+    saw_or: bool,
+    saw_inequality: bool,
     tables: Vec<String>,
     /// Columns read, and whether one was qualified (`t.a`), since the last
     /// reset: a row change's WHERE that names no column, or names one only
@@ -560,6 +569,7 @@ impl<'a> P<'a, '_> {
     fn cond(&mut self) -> Option<Cond> {
         let mut acc = self.conj()?;
         while self.eat_kw("OR") {
+            self.saw_or = true;
             self.connective()?;
             let r = self.conj()?;
             let pair = match (acc.null_test, r.null_test) {
@@ -572,6 +582,16 @@ impl<'a> P<'a, '_> {
             };
         }
         Some(acc)
+    }
+
+    /// A WHERE's condition; declined when it joins a comparison other
+    /// than `=` or a NULL test with `OR` (the full reading looks for
+    /// complementary pairs anywhere in the chain).
+    fn where_cond(&mut self) -> Option<Cond> {
+        self.saw_or = false;
+        self.saw_inequality = false;
+        let c = self.cond()?;
+        (!(self.saw_or && self.saw_inequality)).then_some(c)
     }
 
     fn conj(&mut self) -> Option<Cond> {
@@ -636,6 +656,7 @@ impl<'a> P<'a, '_> {
                 if left == Operand::Constant && right == Operand::Constant {
                     return None;
                 }
+                self.saw_inequality |= op != Op::Eq;
                 let taut = matches!(op, Op::Eq | Op::LtEq | Op::GtEq) && self.same(s, e, s2, e2)?;
                 plain(taut)
             }
@@ -643,6 +664,7 @@ impl<'a> P<'a, '_> {
                 self.i += 1;
                 let not = self.eat_kw("NOT");
                 self.kw("NULL")?;
+                self.saw_inequality = true;
                 if left == Operand::Constant {
                     return None;
                 }
@@ -729,7 +751,7 @@ impl<'a> P<'a, '_> {
             }
             if self.eat_kw("WHERE") {
                 self.connectives = 0;
-                has_where = !self.cond()?.taut;
+                has_where = !self.where_cond()?.taut;
             }
             if self.eat_kw("GROUP") {
                 self.kw("BY")?;
@@ -839,7 +861,7 @@ impl<'a> P<'a, '_> {
             self.connectives = 0;
             self.columns = 0;
             self.qualified = false;
-            has_where = !self.cond()?.taut;
+            has_where = !self.where_cond()?.taut;
             if has_where && (self.columns == 0 || self.qualified) {
                 return None;
             }
@@ -872,6 +894,8 @@ pub fn analyze(src: &str, engine: Option<Engine>) -> Option<Analysis> {
         i: 0,
         depth: 0,
         connectives: 0,
+        saw_or: false,
+        saw_inequality: false,
         tables: Vec::new(),
         columns: 0,
         qualified: false,
