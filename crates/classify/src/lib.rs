@@ -92,40 +92,74 @@ fn each_string<'a>(v: &'a Json, f: &mut impl FnMut(&'a str)) -> bool {
 /// addresses: a separator inside a quoted display name (`"Smith, Ann"
 /// <ann@acme.com>`) or inside `<…>` separates nothing. A text whose quotes
 /// or brackets do not close splits on every separator (more items, each
-/// judged alone, never fewer).
-fn list_items(s: &str) -> impl Iterator<Item = &str> {
-    let b = s.as_bytes();
-    let (mut quoted, mut angle, mut escaped) = (false, false, false);
-    let mut cuts: Vec<usize> = Vec::new();
-    for (i, c) in b.iter().enumerate() {
-        if escaped {
-            escaped = false;
-            continue;
+/// judged alone, never fewer). No allocation: one pass to learn whether
+/// the quotes close, one to cut.
+fn list_items(s: &str) -> ListItems<'_> {
+    let mut state = Split::default();
+    for b in s.bytes() {
+        state.step(b);
+    }
+    ListItems {
+        rest: Some(s),
+        aware: !(state.quoted || state.angle),
+    }
+}
+
+/// Where a header reader is in an address list.
+#[derive(Default)]
+struct Split {
+    quoted: bool,
+    angle: bool,
+    escaped: bool,
+}
+
+impl Split {
+    /// Reads one byte; whether it separates two items.
+    fn step(&mut self, b: u8) -> bool {
+        if self.escaped {
+            self.escaped = false;
+            return false;
         }
-        match c {
-            b'\\' if quoted => escaped = true,
-            b'"' => quoted = !quoted,
-            b'<' if !quoted => angle = true,
-            b'>' if !quoted => angle = false,
-            b',' | b';' if !quoted && !angle => cuts.push(i),
+        match b {
+            b'\\' if self.quoted => self.escaped = true,
+            b'"' => self.quoted = !self.quoted,
+            b'<' if !self.quoted => self.angle = true,
+            b'>' if !self.quoted => self.angle = false,
+            b',' | b';' => return !self.quoted && !self.angle,
             _ => {}
         }
+        false
     }
-    if quoted || angle {
-        cuts = b
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c, b',' | b';'))
-            .map(|(i, _)| i)
-            .collect();
+}
+
+struct ListItems<'a> {
+    rest: Option<&'a str>,
+    /// Quotes and brackets close: separators inside them do not count.
+    aware: bool,
+}
+
+impl<'a> Iterator for ListItems<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let cut = if self.aware {
+            let mut state = Split::default();
+            rest.bytes().position(|b| state.step(b))
+        } else {
+            rest.bytes().position(|b| b == b',' || b == b';')
+        };
+        match cut {
+            Some(i) => {
+                self.rest = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
     }
-    let mut start = 0;
-    cuts.push(s.len());
-    cuts.into_iter().filter_map(move |end| {
-        let item = s.get(start..end);
-        start = end + 1;
-        item
-    })
 }
 
 /// The strings of several values as one JSON list (`null` when one is not
@@ -245,7 +279,9 @@ fn domain_of(address: &str) -> Option<String> {
 ///   relay by it, so the domain after `@` is not where the mail ends.
 fn domain_part(address: &str) -> Option<&str> {
     let a = address.trim();
-    if a.chars().any(|c| c.is_control() || c == '\\') {
+    if a.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'\\')
+        || (!a.is_ascii() && a.chars().any(char::is_control))
+    {
         return None;
     }
     let spec = match a.find('<') {
@@ -758,6 +794,8 @@ mod tests {
             "eve@evil.io> <ann@acme.com>",
             "<eve@evil.io> <ann@acme.com>",
             "eve@evil.io\r\nBcc: x <ann@acme.com>",
+            "ann@acme.com\u{85}Bcc: eve@evil.io",
+            "ann@acme.com\u{0}@evil.io",
             "\"a\\\" <eve@evil.io> \\\"\" <ann@acme.com>",
             "ann@acme.com (eve@evil.io)",
             "\"eve@evil.io\"@acme.com",

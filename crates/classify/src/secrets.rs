@@ -253,7 +253,7 @@ fn webhook_at(s: &[u8], i: usize) -> bool {
     let Some(host) = s.get(start..start + host_len) else {
         return false;
     };
-    let host = host.to_ascii_lowercase();
+    let is = |name: &[u8]| host.eq_ignore_ascii_case(name);
     let path = start + host_len;
     let secret = |prefix: &[u8], min: usize| {
         has_prefix(s, path, prefix)
@@ -261,18 +261,27 @@ fn webhook_at(s: &[u8], i: usize) -> bool {
                 token_char(b) || b == b'/' || b == b'@'
             }) >= min
     };
-    match host.as_slice() {
-        b"hooks.slack.com" => {
-            secret(b"/services/", 30) || secret(b"/workflows/", 30) || secret(b"/triggers/", 30)
-        }
-        b"discord.com" | b"discordapp.com" | b"canary.discord.com" | b"ptb.discord.com" => {
-            secret(b"/api/webhooks/", 60)
-        }
-        b"hooks.zapier.com" => secret(b"/hooks/catch/", 10),
-        h if h.ends_with(b".webhook.office.com") || h == b"outlook.office.com" => {
-            secret(b"/webhookb2/", 60) || secret(b"/webhook/", 60)
-        }
-        _ => false,
+    const OFFICE: &[u8] = b".webhook.office.com";
+    if is(b"hooks.slack.com") {
+        secret(b"/services/", 30) || secret(b"/workflows/", 30) || secret(b"/triggers/", 30)
+    } else if is(b"discord.com")
+        || is(b"discordapp.com")
+        || is(b"canary.discord.com")
+        || is(b"ptb.discord.com")
+    {
+        secret(b"/api/webhooks/", 60)
+    } else if is(b"hooks.zapier.com") {
+        secret(b"/hooks/catch/", 10)
+    } else if is(b"outlook.office.com")
+        || host
+            .len()
+            .checked_sub(OFFICE.len())
+            .and_then(|k| host.get(k..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(OFFICE))
+    {
+        secret(b"/webhookb2/", 60) || secret(b"/webhook/", 60)
+    } else {
+        false
     }
 }
 
