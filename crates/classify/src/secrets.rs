@@ -131,52 +131,54 @@ fn hex(b: u8) -> bool {
 /// A vendor prefix, the least body after it, and the body's bytes.
 type VendorPrefix = (&'static [u8], usize, fn(u8) -> bool);
 
+/// Sorted by prefix (so a byte's prefixes are one run, found by binary
+/// search; a test keeps it sorted).
 const VENDOR_PREFIXES: &[VendorPrefix] = &[
-    (b"xapp-", 30, token_char),            // Slack app-level token
-    (b"npm_", 36, alnum),                  // npm
-    (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
-    (b"hf_", 30, alnum),                   // Hugging Face
-    (b"hvs.", 24, b64url),                 // HashiCorp Vault service token
-    (b"hvb.", 24, b64url),                 // HashiCorp Vault batch token
-    (b"dop_v1_", 64, hex),                 // DigitalOcean
-    (b"doo_v1_", 64, hex),
-    (b"dor_v1_", 64, hex),
-    (b"dapi", 32, hex),         // Databricks
-    (b"whsec_", 24, b64url),    // Stripe webhook signing secret
-    (b"lin_api_", 32, alnum),   // Linear
-    (b"PMAK-", 40, token_char), // Postman
-    (b"ya29.", 20, token_char), // Google OAuth access token
-    (b"ATATT3", 40, b64url),    // Atlassian API token
-    (b"glc_", 20, b64url),      // Grafana Cloud
-    (b"glsa_", 32, b64url),     // Grafana service account
-    (b"shpat_", 32, hex),       // Shopify
-    (b"shpss_", 32, hex),
-    (b"shpca_", 32, hex),
-    (b"shppa_", 32, hex),
-    (b"sq0atp-", 22, token_char), // Square
-    (b"sq0csp-", 40, token_char),
-    (b"key-", 32, hex),             // Mailgun
-    (b"SK", 32, hex),               // Twilio API key
     (b"AC", 32, hex),               // Twilio account SID (with its secret)
+    (b"ATATT3", 40, b64url),        // Atlassian API token
     (b"EAACEdEose0cBA", 20, alnum), // Facebook access token
-    (b"secret_", 43, alnum),        // Notion integration secret (legacy)
-    (b"ntn_", 40, alnum),           // Notion integration token
-    (b"sbp_", 40, hex),             // Supabase
-    (b"sntrys_", 60, sentry_char),  // Sentry org auth token
-    (b"sntryu_", 64, hex),          // Sentry user auth token
-    (b"pul-", 40, hex),             // Pulumi
-    (b"gsk_", 48, alnum),           // Groq
-    (b"r8_", 37, alnum),            // Replicate
-    (b"xai-", 64, alnum),           // xAI
-    (b"pplx-", 48, alnum),          // Perplexity
-    (b"rubygems_", 48, hex),        // RubyGems
-    (b"lsv2_pt_", 32, token_char),  // LangSmith
-    (b"lsv2_sk_", 32, token_char),
-    (b"dckr_pat_", 27, b64url),    // Docker Hub
-    (b"dp.st.", 40, doppler_char), // Doppler service, CLI, personal, SCIM tokens
+    (b"PMAK-", 40, token_char),     // Postman
+    (b"SK", 32, hex),               // Twilio API key
+    (b"dapi", 32, hex),             // Databricks
+    (b"dckr_pat_", 27, b64url),     // Docker Hub
+    (b"doo_v1_", 64, hex),
+    (b"dop_v1_", 64, hex), // DigitalOcean
+    (b"dor_v1_", 64, hex),
     (b"dp.ct.", 40, doppler_char),
     (b"dp.pt.", 40, doppler_char),
     (b"dp.sa.", 40, doppler_char),
+    (b"dp.st.", 40, doppler_char), // Doppler service, CLI, personal, SCIM tokens
+    (b"glc_", 20, b64url),         // Grafana Cloud
+    (b"glsa_", 32, b64url),        // Grafana service account
+    (b"gsk_", 48, alnum),          // Groq
+    (b"hf_", 30, alnum),           // Hugging Face
+    (b"hvb.", 24, b64url),         // HashiCorp Vault batch token
+    (b"hvs.", 24, b64url),         // HashiCorp Vault service token
+    (b"key-", 32, hex),            // Mailgun
+    (b"lin_api_", 32, alnum),      // Linear
+    (b"lsv2_pt_", 32, token_char), // LangSmith
+    (b"lsv2_sk_", 32, token_char),
+    (b"npm_", 36, alnum),                  // npm
+    (b"ntn_", 40, alnum),                  // Notion integration token
+    (b"pplx-", 48, alnum),                 // Perplexity
+    (b"pul-", 40, hex),                    // Pulumi
+    (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
+    (b"r8_", 37, alnum),                   // Replicate
+    (b"rubygems_", 48, hex),               // RubyGems
+    (b"sbp_", 40, hex),                    // Supabase
+    (b"secret_", 43, alnum),               // Notion integration secret (legacy)
+    (b"shpat_", 32, hex),                  // Shopify
+    (b"shpca_", 32, hex),
+    (b"shppa_", 32, hex),
+    (b"shpss_", 32, hex),
+    (b"sntrys_", 60, sentry_char), // Sentry org auth token
+    (b"sntryu_", 64, hex),         // Sentry user auth token
+    (b"sq0atp-", 22, token_char),  // Square
+    (b"sq0csp-", 40, token_char),
+    (b"whsec_", 24, b64url),    // Stripe webhook signing secret
+    (b"xai-", 64, alnum),       // xAI
+    (b"xapp-", 30, token_char), // Slack app-level token
+    (b"ya29.", 20, token_char), // Google OAuth access token
 ];
 
 /// Sentry's org token: base64 (with `=`, `+`, `/`) and `_`.
@@ -301,8 +303,14 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
         return None;
     }
     let first = at(s, i)?;
-    for (p, min, ok) in VENDOR_PREFIXES {
-        if p.first() == Some(&first) && has_prefix(s, i, p) {
+    let from = VENDOR_PREFIXES.partition_point(|(p, _, _)| p.first().is_some_and(|f| *f < first));
+    let of_first = VENDOR_PREFIXES
+        .get(from..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|(p, _, _)| p.first() == Some(&first));
+    for (p, min, ok) in of_first {
+        if has_prefix(s, i, p) {
             let (n, end) = body(s, i + p.len(), *min, 512, ok);
             if n >= *min && at(s, i + p.len() + end).is_none_or(|b| !alnum(b)) {
                 return Some(Kind::VendorToken);
@@ -1068,6 +1076,11 @@ mod tests {
         ] {
             no(t);
         }
+    }
+
+    #[test]
+    fn vendor_prefixes_are_sorted_for_bisection() {
+        assert!(VENDOR_PREFIXES.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
