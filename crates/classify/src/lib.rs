@@ -92,16 +92,21 @@ fn each_string<'a>(v: &'a Json, f: &mut impl FnMut(&'a str)) -> bool {
 /// addresses: a separator inside a quoted display name (`"Smith, Ann"
 /// <ann@acme.com>`) or inside `<…>` separates nothing. A text whose quotes
 /// or brackets do not close splits on every separator (more items, each
-/// judged alone, never fewer). No allocation: one pass to learn whether
-/// the quotes close, one to cut.
+/// judged alone, never fewer); so does a text without a quote, where a
+/// separator inside `<…>` only cuts an address in two, each half no
+/// address. No allocation: one pass to learn whether the quotes close,
+/// one to cut.
 fn list_items(s: &str) -> ListItems<'_> {
-    let mut state = Split::default();
-    for b in s.bytes() {
-        state.step(b);
-    }
+    let aware = s.contains('"') && {
+        let mut state = Split::default();
+        for b in s.bytes() {
+            state.step(b);
+        }
+        !(state.quoted || state.angle)
+    };
     ListItems {
         rest: Some(s),
-        aware: !(state.quoted || state.angle),
+        aware,
     }
 }
 
