@@ -384,6 +384,7 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
 ///   setting off. `\'` written as `''` (and `\\` kept) reads, under the
 ///   default tokenizer, as the setting off does; in `E'…'` and `$$…$$` the
 ///   two mean the same.
+///
 /// Only texts with a backslash (before a quote, for Postgres) are read twice.
 fn other_setting(src: &str, engine: Engine) -> Option<String> {
     match engine {
