@@ -1,6 +1,9 @@
 //! The raw tool calls of the attack rounds (`attack9/`: obfuscated shell,
 //! SQL with side effects, every spelling of a private address, secrets in
-//! every corner, sensitive paths, spoofed arguments), replayed against the
+//! every corner, sensitive paths, spoofed arguments; `attack10/`: mail
+//! recipients that name another address, bot tokens and webhook URLs,
+//! strings a server setting ends elsewhere, WHEREs whose columns cancel,
+//! remote modules run as builds), replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -15,14 +18,30 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// Each call of `attack9/NAME.jsonl` beside its decision in `NAME.expect`.
-fn corpus(name: &str) -> Vec<(Value, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/attack9");
+/// The attack files of each round, beside the round's everyday work.
+const ROUNDS: &[(&str, &[&str])] = &[
+    (
+        "attack9",
+        &["shell", "sql", "url", "secrets", "paths", "spoof"],
+    ),
+    (
+        "attack10",
+        &["recipients", "secrets", "sql", "shell", "url"],
+    ),
+];
+
+/// Each call of `ROUND/NAME.jsonl` beside its decision in `NAME.expect`.
+fn corpus(round: &str, name: &str) -> Vec<(Value, String)> {
+    let dir = format!("{}/{round}", env!("CARGO_MANIFEST_DIR"));
     let calls = std::fs::read_to_string(format!("{dir}/{name}.jsonl")).unwrap();
     let expect = std::fs::read_to_string(format!("{dir}/{name}.expect")).unwrap();
     let calls: Vec<&str> = calls.lines().filter(|l| !l.trim().is_empty()).collect();
     let expect: Vec<&str> = expect.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(calls.len(), expect.len(), "{name}: one decision per call");
+    assert_eq!(
+        calls.len(),
+        expect.len(),
+        "{round}/{name}: one decision per call"
+    );
     calls
         .iter()
         .zip(expect)
@@ -33,11 +52,15 @@ fn corpus(name: &str) -> Vec<(Value, String)> {
 #[test]
 fn no_attack_of_the_rounds_is_decided_looser_than_it_was() {
     let mut looser = Vec::new();
-    for name in ["shell", "sql", "url", "secrets", "paths", "spoof"] {
-        for (call, expected) in corpus(name) {
-            let (got, reason) = stdlib_verdict(&call);
-            if strictness(&got) < strictness(&expected) {
-                looser.push(format!("{name}: {got} (was {expected}) {call} — {reason}"));
+    for (round, names) in ROUNDS {
+        for name in *names {
+            for (call, expected) in corpus(round, name) {
+                let (got, reason) = stdlib_verdict(&call);
+                if strictness(&got) < strictness(&expected) {
+                    looser.push(format!(
+                        "{round}/{name}: {got} (was {expected}) {call} — {reason}"
+                    ));
+                }
             }
         }
     }
@@ -47,10 +70,12 @@ fn no_attack_of_the_rounds_is_decided_looser_than_it_was() {
 #[test]
 fn the_rounds_everyday_work_decides_as_it_did() {
     let mut changed = Vec::new();
-    for (call, expected) in corpus("everyday") {
-        let (got, reason) = stdlib_verdict(&call);
-        if got != expected {
-            changed.push(format!("{got} (was {expected}) {call} — {reason}"));
+    for (round, _) in ROUNDS {
+        for (call, expected) in corpus(round, "everyday") {
+            let (got, reason) = stdlib_verdict(&call);
+            if got != expected {
+                changed.push(format!("{round}: {got} (was {expected}) {call} — {reason}"));
+            }
         }
     }
     assert!(

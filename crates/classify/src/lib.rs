@@ -57,7 +57,7 @@ fn strings(v: &Json) -> Option<Vec<String>> {
 /// of strings.
 fn each_string<'a>(v: &'a Json, f: &mut impl FnMut(&'a str)) -> bool {
     let mut split = |s: &'a str| {
-        for p in s.split([',', ';']) {
+        for p in list_items(s) {
             let p = p.trim();
             if !p.is_empty() {
                 f(p);
@@ -86,6 +86,85 @@ fn each_string<'a>(v: &'a Json, f: &mut impl FnMut(&'a str)) -> bool {
         _ => return false,
     }
     true
+}
+
+/// The items of a `,`/`;`-separated list, as a mail header lists
+/// addresses: a separator inside a quoted display name (`"Smith, Ann"
+/// <ann@acme.com>`) or inside `<…>` separates nothing. A text whose quotes
+/// or brackets do not close splits on every separator (more items, each
+/// judged alone, never fewer); so does a text without a quote, where a
+/// separator inside `<…>` only cuts an address in two, each half no
+/// address. No allocation: one pass to learn whether the quotes close,
+/// one to cut.
+fn list_items(s: &str) -> ListItems<'_> {
+    let aware = s.contains('"') && {
+        let mut state = Split::default();
+        for b in s.bytes() {
+            state.step(b);
+        }
+        !(state.quoted || state.angle)
+    };
+    ListItems {
+        rest: Some(s),
+        aware,
+    }
+}
+
+/// Where a header reader is in an address list.
+#[derive(Default)]
+struct Split {
+    quoted: bool,
+    angle: bool,
+    escaped: bool,
+}
+
+impl Split {
+    /// Reads one byte; whether it separates two items.
+    fn step(&mut self, b: u8) -> bool {
+        if self.escaped {
+            self.escaped = false;
+            return false;
+        }
+        match b {
+            b'\\' if self.quoted => self.escaped = true,
+            b'"' => self.quoted = !self.quoted,
+            b'<' if !self.quoted => self.angle = true,
+            b'>' if !self.quoted => self.angle = false,
+            b',' | b';' => return !self.quoted && !self.angle,
+            _ => {}
+        }
+        false
+    }
+}
+
+struct ListItems<'a> {
+    rest: Option<&'a str>,
+    /// Quotes and brackets close: separators inside them do not count.
+    aware: bool,
+}
+
+impl<'a> Iterator for ListItems<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let cut = if self.aware {
+            let mut state = Split::default();
+            rest.bytes().position(|b| state.step(b))
+        } else {
+            rest.bytes().position(|b| b == b',' || b == b';')
+        };
+        match cut {
+            Some(i) => {
+                self.rest = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
 }
 
 /// The strings of several values as one JSON list (`null` when one is not
@@ -186,27 +265,57 @@ fn domain_of(address: &str) -> Option<String> {
     plain_domain(&d).then_some(d)
 }
 
-/// The domain of one plain address as written (case kept, not yet checked
-/// to be a plain name): see [`domain_of`].
+/// The domain of the one address a mail server delivers `address` to, as
+/// written (case kept, not yet checked to be a plain name): see
+/// [`domain_of`]. `None` — no domain, so the recipient counts as external —
+/// whenever parsers could disagree on which address that is:
+/// - a control character (`\r\nBcc: eve@evil.io` starts a header of its
+///   own) or a backslash (a quoted pair one parser honours and another
+///   does not);
+/// - a display name holding `@`, `<`, `>` or a comment, quoted or not
+///   (`eve@evil.io <ann@acme.com>`, `"<ann@acme.com>" eve@evil.io`): a
+///   lenient parser, or a regex over the header, takes the address there;
+/// - anything after the `<…>`, more than one `<…>`, a `>` without `<`;
+/// - a comment (`ann@acme.com (eve@evil.io)`), a quoted local part
+///   (`"eve@evil.io"@acme.com`), a source route (`<@evil.io:ann@acme.com>`),
+///   or more than one `@`;
+/// - a local part routing on by itself: `eve%evil.io@acme.com` (the percent
+///   hack), `evil.io!eve@acme.com` (a bang path): the org's server may
+///   relay by it, so the domain after `@` is not where the mail ends.
 fn domain_part(address: &str) -> Option<&str> {
     let a = address.trim();
-    let a = match (a.rfind('<'), a.rfind('>')) {
-        (Some(l), Some(r)) if l < r => a.get(l + 1..r)?,
-        _ => a,
+    if a.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'\\')
+        || (!a.is_ascii() && a.chars().any(char::is_control))
+    {
+        return None;
+    }
+    let spec = match a.find('<') {
+        Some(l) => {
+            let display = a.get(..l)?;
+            let spec = a.get(l + 1..)?.strip_suffix('>')?;
+            if display.contains(['@', '<', '>', '(', ')'])
+                || display.matches('"').count() % 2 != 0
+                || spec.contains(['<', '>', '"'])
+            {
+                return None;
+            }
+            spec
+        }
+        None if a.contains(['>', '"']) => return None,
+        None => a,
     };
-    // `eve@evil.io@acme.com`, `a@b c`: not one plain address, so no domain
-    // (and the recipient counts as external).
-    if a.bytes().filter(|b| *b == b'@').count() != 1 {
+    let spec = spec.trim();
+    let (local, domain) = spec.split_once('@')?;
+    let (local, domain) = (local.trim_end(), domain.trim_start());
+    if local.is_empty()
+        || domain.contains('@')
+        || local.contains(['%', '!', '(', ')', ':', ',', ';', '[', ']'])
+        || local.contains(char::is_whitespace)
+        || domain.contains(['(', ')'])
+    {
         return None;
     }
-    let (local, domain) = a.rsplit_once('@')?;
-    // `eve%evil.io@acme.com`, `evil.io!eve@acme.com`: the org's server may
-    // relay by the local part's own route (the percent hack, bang paths),
-    // so the domain after `@` is not where the mail ends.
-    if local.contains(['%', '!']) {
-        return None;
-    }
-    Some(domain.trim().trim_end_matches('.'))
+    Some(domain.trim_end_matches('.'))
 }
 
 /// Letters, digits, dots and hyphens only (checked after lowercasing: a
@@ -651,6 +760,77 @@ mod tests {
         assert_eq!(s(json!("ann@acme.com"), json!(null)), "external");
         assert_eq!(s(json!("not-an-address"), json!("acme.com")), "external");
         assert_eq!(s(json!([]), json!("acme.com")), "external");
+    }
+
+    /// A recipient is judged by the one address a mail server delivers to,
+    /// and where parsers (or a regex over the header) could read another
+    /// address out of it, it is external.
+    #[test]
+    fn a_recipient_is_the_address_the_server_delivers_to() {
+        let s = |v: &str| call_owned(Builtin::RecipientScope, &[json!(v), json!("acme.com")]);
+        // The address in `<…>` is the one delivered to, with a plain
+        // display name, quoted or not, commas and all.
+        for inside in [
+            "Ann <ann@acme.com>",
+            "\"Smith, Ann\" <ann@acme.com>",
+            "\"Smith; Ann\" <ann@ACME.com>",
+            "=?utf-8?q?Ann_M=C3=BCller?= <ann@acme.com>",
+            "ANN@ACME.COM",
+            "ann@acme.com.",
+            "ann+tag@mail.acme.com",
+        ] {
+            assert_eq!(s(inside), "self", "{inside}");
+        }
+        assert_eq!(
+            s("\"Smith, Ann\" <ann@acme.com>, Bob <bob@acme.com>"),
+            "internal"
+        );
+        // A display name or comment holding another address, a second
+        // `<…>`, text after it, a new header line, quoted or routed local
+        // parts: some reader delivers elsewhere.
+        for outside in [
+            "eve@evil.io <ann@acme.com>",
+            "\"eve@evil.io\" <ann@acme.com>",
+            "<ann@acme.com> eve@evil.io",
+            "eve@evil.io (<ann@acme.com>)",
+            "eve@evil.io \"<ann@acme.com>\"",
+            "\"<ann@acme.com>\" eve@evil.io",
+            "\"Ann <ann@acme.com>\" eve@evil.io",
+            "eve@evil.io> <ann@acme.com>",
+            "<eve@evil.io> <ann@acme.com>",
+            "eve@evil.io\r\nBcc: x <ann@acme.com>",
+            "ann@acme.com\u{85}Bcc: eve@evil.io",
+            "ann@acme.com\u{0}@evil.io",
+            "\"a\\\" <eve@evil.io> \\\"\" <ann@acme.com>",
+            "ann@acme.com (eve@evil.io)",
+            "\"eve@evil.io\"@acme.com",
+            "\"ann\"@acme.com",
+            "<@evil.io:ann@acme.com>",
+            "eve%evil.io@acme.com",
+            "evil.io!eve@acme.com",
+            "team: eve@evil.io",
+            "undisclosed:;",
+        ] {
+            assert_eq!(s(outside), "external", "{outside}");
+        }
+    }
+
+    #[test]
+    fn a_list_splits_outside_quotes_and_brackets() {
+        let items = |v: &str| call_owned(Builtin::Emails, &[json!(v)]);
+        assert_eq!(
+            items("\"Smith, Ann\" <ann@acme.com>; b@y.com"),
+            json!(["\"Smith, Ann\" <ann@acme.com>", "b@y.com"])
+        );
+        // Quotes that never close: every separator counts.
+        assert_eq!(
+            items("\"a, b@y.com, c@z.com"),
+            json!(["\"a", "b@y.com", "c@z.com"])
+        );
+        assert_eq!(
+            call_owned(Builtin::Count, &[json!("\"x, a@acme.com, b@acme.com")]),
+            json!(3)
+        );
     }
 
     #[test]

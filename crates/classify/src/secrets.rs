@@ -131,35 +131,161 @@ fn hex(b: u8) -> bool {
 /// A vendor prefix, the least body after it, and the body's bytes.
 type VendorPrefix = (&'static [u8], usize, fn(u8) -> bool);
 
+/// Sorted by prefix (so a byte's prefixes are one run, found by binary
+/// search; a test keeps it sorted).
 const VENDOR_PREFIXES: &[VendorPrefix] = &[
-    (b"xapp-", 30, token_char),            // Slack app-level token
-    (b"npm_", 36, alnum),                  // npm
-    (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
-    (b"hf_", 30, alnum),                   // Hugging Face
-    (b"hvs.", 24, b64url),                 // HashiCorp Vault service token
-    (b"hvb.", 24, b64url),                 // HashiCorp Vault batch token
-    (b"dop_v1_", 64, hex),                 // DigitalOcean
+    (b"AC", 32, hex),               // Twilio account SID (with its secret)
+    (b"ATATT3", 40, b64url),        // Atlassian API token
+    (b"EAACEdEose0cBA", 20, alnum), // Facebook access token
+    (b"PMAK-", 40, token_char),     // Postman
+    (b"SK", 32, hex),               // Twilio API key
+    (b"dapi", 32, hex),             // Databricks
+    (b"dckr_pat_", 27, b64url),     // Docker Hub
     (b"doo_v1_", 64, hex),
+    (b"dop_v1_", 64, hex), // DigitalOcean
     (b"dor_v1_", 64, hex),
-    (b"dapi", 32, hex),         // Databricks
-    (b"whsec_", 24, b64url),    // Stripe webhook signing secret
-    (b"lin_api_", 32, alnum),   // Linear
-    (b"PMAK-", 40, token_char), // Postman
-    (b"ya29.", 20, token_char), // Google OAuth access token
-    (b"ATATT3", 40, b64url),    // Atlassian API token
-    (b"glc_", 20, b64url),      // Grafana Cloud
-    (b"glsa_", 32, b64url),     // Grafana service account
-    (b"shpat_", 32, hex),       // Shopify
-    (b"shpss_", 32, hex),
+    (b"dp.ct.", 40, doppler_char),
+    (b"dp.pt.", 40, doppler_char),
+    (b"dp.sa.", 40, doppler_char),
+    (b"dp.st.", 40, doppler_char), // Doppler service, CLI, personal, SCIM tokens
+    (b"glc_", 20, b64url),         // Grafana Cloud
+    (b"glsa_", 32, b64url),        // Grafana service account
+    (b"gsk_", 48, alnum),          // Groq
+    (b"hf_", 30, alnum),           // Hugging Face
+    (b"hvb.", 24, b64url),         // HashiCorp Vault batch token
+    (b"hvs.", 24, b64url),         // HashiCorp Vault service token
+    (b"key-", 32, hex),            // Mailgun
+    (b"lin_api_", 32, alnum),      // Linear
+    (b"lsv2_pt_", 32, token_char), // LangSmith
+    (b"lsv2_sk_", 32, token_char),
+    (b"npm_", 36, alnum),                  // npm
+    (b"ntn_", 40, alnum),                  // Notion integration token
+    (b"pplx-", 48, alnum),                 // Perplexity
+    (b"pul-", 40, hex),                    // Pulumi
+    (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
+    (b"r8_", 37, alnum),                   // Replicate
+    (b"rubygems_", 48, hex),               // RubyGems
+    (b"sbp_", 40, hex),                    // Supabase
+    (b"secret_", 43, alnum),               // Notion integration secret (legacy)
+    (b"shpat_", 32, hex),                  // Shopify
     (b"shpca_", 32, hex),
     (b"shppa_", 32, hex),
-    (b"sq0atp-", 22, token_char), // Square
+    (b"shpss_", 32, hex),
+    (b"sntrys_", 60, sentry_char), // Sentry org auth token
+    (b"sntryu_", 64, hex),         // Sentry user auth token
+    (b"sq0atp-", 22, token_char),  // Square
     (b"sq0csp-", 40, token_char),
-    (b"key-", 32, hex),             // Mailgun
-    (b"SK", 32, hex),               // Twilio API key
-    (b"AC", 32, hex),               // Twilio account SID (with its secret)
-    (b"EAACEdEose0cBA", 20, alnum), // Facebook access token
+    (b"whsec_", 24, b64url),    // Stripe webhook signing secret
+    (b"xai-", 64, alnum),       // xAI
+    (b"xapp-", 30, token_char), // Slack app-level token
+    (b"ya29.", 20, token_char), // Google OAuth access token
 ];
+
+/// Sentry's org token: base64 (with `=`, `+`, `/`) and `_`.
+fn sentry_char(b: u8) -> bool {
+    b64url(b) || b"=+/".contains(&b)
+}
+
+/// Doppler: an optional environment label, a dot, then the key.
+fn doppler_char(b: u8) -> bool {
+    b64url(b) || b == b'.'
+}
+
+/// Telegram bot token at the `:` at `i`: the bot's id (8 to 10 digits,
+/// alone or after `bot` as in `api.telegram.org/bot123…:…`) and 35
+/// base64url bytes with a letter among them. `1701234567:1701234999`,
+/// `10:30:00` and `1234567890:ABC` are not.
+fn telegram_at(s: &[u8], i: usize) -> bool {
+    let digits = s
+        .get(i.saturating_sub(11)..i)
+        .unwrap_or(&[])
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !(8..=10).contains(&digits) {
+        return false;
+    }
+    let start = i - digits;
+    let alone = starts_token(s, start) || (start >= 3 && has_prefix(s, start - 3, b"bot"));
+    let body = s.get(i + 1..).unwrap_or(&[]);
+    let n = run(s, i + 1, 36, b64url);
+    alone && n == 35 && body.iter().take(35).any(|b| b.is_ascii_alphabetic())
+}
+
+/// Discord bot token at `i` (its first byte `M`, `N` or `O`): the bot's id
+/// in base64 (which decodes to its 17 to 20 digits), a dot, 6 or 7 bytes of
+/// timestamp, a dot, 27 to 40 bytes of HMAC.
+fn discord_at(s: &[u8], i: usize) -> bool {
+    if !starts_token(s, i) {
+        return false;
+    }
+    let a = run(s, i, 29, alnum);
+    if !(23..=28).contains(&a) || at(s, i + a) != Some(b'.') {
+        return false;
+    }
+    let b = run(s, i + a + 1, 8, b64url);
+    if !(6..=7).contains(&b) || at(s, i + a + 1 + b) != Some(b'.') {
+        return false;
+    }
+    let c = run(s, i + a + b + 2, 41, b64url);
+    if !(27..=40).contains(&c) {
+        return false;
+    }
+    let Some(id) = s.get(i..i + a) else {
+        return false;
+    };
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(id)
+        .is_ok_and(|d| d.len() >= 17 && d.iter().all(u8::is_ascii_digit))
+}
+
+/// A webhook URL whose path is the credential, at the `:` of its `://`:
+/// Slack incoming webhooks and workflow triggers, Discord webhooks,
+/// Microsoft Teams (Office 365 connector) webhooks, Zapier catch hooks.
+/// Anyone holding one posts as the integration.
+fn webhook_at(s: &[u8], i: usize) -> bool {
+    if !has_prefix(s, i, b"://") {
+        return false;
+    }
+    let start = i + 3;
+    let host_len = run(s, start, 256, |b| {
+        !(b == b'/' || b.is_ascii_whitespace() || b"?#\"'<>".contains(&b))
+    });
+    let Some(host) = s.get(start..start + host_len) else {
+        return false;
+    };
+    let is = |name: &[u8]| host.eq_ignore_ascii_case(name);
+    let path = start + host_len;
+    let secret = |prefix: &[u8], min: usize| {
+        has_prefix(s, path, prefix)
+            && run(s, path + prefix.len(), 512, |b| {
+                token_char(b) || b == b'/' || b == b'@'
+            }) >= min
+    };
+    const OFFICE: &[u8] = b".webhook.office.com";
+    if is(b"hooks.slack.com") {
+        secret(b"/services/", 30) || secret(b"/workflows/", 30) || secret(b"/triggers/", 30)
+    } else if is(b"discord.com")
+        || is(b"discordapp.com")
+        || is(b"canary.discord.com")
+        || is(b"ptb.discord.com")
+    {
+        secret(b"/api/webhooks/", 60)
+    } else if is(b"hooks.zapier.com") {
+        secret(b"/hooks/catch/", 10)
+    } else if is(b"outlook.office.com")
+        || host
+            .len()
+            .checked_sub(OFFICE.len())
+            .and_then(|k| host.get(k..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(OFFICE))
+    {
+        secret(b"/webhookb2/", 60) || secret(b"/webhook/", 60)
+    } else {
+        false
+    }
+}
 
 /// SendGrid: `SG.` + 22 + `.` + 43 base64url.
 fn sendgrid_at(s: &[u8], i: usize) -> bool {
@@ -177,8 +303,14 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
         return None;
     }
     let first = at(s, i)?;
-    for (p, min, ok) in VENDOR_PREFIXES {
-        if p.first() == Some(&first) && has_prefix(s, i, p) {
+    let from = VENDOR_PREFIXES.partition_point(|(p, _, _)| p.first().is_some_and(|f| *f < first));
+    let of_first = VENDOR_PREFIXES
+        .get(from..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|(p, _, _)| p.first() == Some(&first));
+    for (p, min, ok) in of_first {
+        if has_prefix(s, i, p) {
             let (n, end) = body(s, i + p.len(), *min, 512, ok);
             if n >= *min && at(s, i + p.len() + end).is_none_or(|b| !alnum(b)) {
                 return Some(Kind::VendorToken);
@@ -264,6 +396,14 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
             None
         }
         b'e' if has_prefix(s, i, b"eyJ") && jwt_at(s, i) => Some(Kind::Jwt),
+        // Airtable personal access token: `pat`, 14 bytes, `.`, 64 hex.
+        b'p' if has_prefix(s, i, b"pat")
+            && run(s, i + 3, 15, alnum) == 14
+            && at(s, i + 17) == Some(b'.')
+            && run(s, i + 18, 65, hex) == 64 =>
+        {
+            Some(Kind::VendorToken)
+        }
         _ => None,
     }
 }
@@ -552,7 +692,7 @@ fn begins(b: u8) -> bool {
     ) || matches!(
         b,
         b'n' | b'p' | b'h' | b'd' | b'w' | b'l' | b'P' | b'y' | b'S' | b'k' | b'E'
-    )
+    ) || matches!(b, b'M' | b'N' | b'O')
 }
 
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
@@ -579,6 +719,8 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
             | b'P' | b'y' | b'S' | b'k' | b'E' => vendor_at(s, i),
             b'-' if private_key_at(s, i) => Some(Kind::PrivateKey),
             b':' if url_credential_at(s, i) => Some(Kind::UrlCredential),
+            b':' if telegram_at(s, i) || webhook_at(s, i) => Some(Kind::VendorToken),
+            b'M' | b'N' | b'O' if discord_at(s, i) => Some(Kind::VendorToken),
             b'=' | b':' if assignment_at(s, i) => Some(Kind::Assignment),
             b' ' if is_assignment_at(s, i) => Some(Kind::Assignment),
             _ => None,
@@ -878,6 +1020,67 @@ mod tests {
         ] {
             no(t);
         }
+    }
+
+    /// Bot tokens and webhook URLs (the URL is the credential) of the chat
+    /// platforms, and the newer vendors' prefixes, are secrets; the
+    /// numbers, ids, times and links that look alike are not.
+    #[test]
+    fn bot_tokens_webhooks_and_newer_vendors() {
+        for t in [
+            // Telegram: alone, in prose, in the Bot API's URL
+            "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0",
+            "bot token 7123456789:AAF3xq9Zk2LmN4pQ6rS8tU0vW2xY4zA6bC8 for the channel",
+            "https://api.telegram.org/bot1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/getMe",
+            // Discord bot tokens (the first part is the bot's id in base64)
+            "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab",
+            "NzkyNzE1NDU0MTk2MDg4ODQy.X-hvzA.Ovy4MCQywSkoMRRclStW4xAYK7I",
+            "token=ODk0NTYxMjM0NTY3ODkwMTIz.YAbCdE.fGhIjKlMnOpQrStUvWxYz0123456",
+            // webhooks whose URL is the key
+            "https://discord.com/api/webhooks/1087654321098765432/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrStUvWxYz01",
+            "https://DiscordApp.com/api/webhooks/108765432109876543/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrStUvWxYz01",
+            "post to https://hooks.slack.com/services/T024BE91L/B024BE91L/AbCdEfGhIjKlMnOpQrStUvWx now",
+            "https://acme.webhook.office.com/webhookb2/1234-5678@abcd/IncomingWebhook/0123456789abcdef0123456789abcdef/0000-1111",
+            "https://hooks.zapier.com/hooks/catch/123456/abcdef/",
+            // newer vendor prefixes
+            "secret_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG",
+            "ntn_123456789012AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+            "patAbCdEfGhIjKlMn.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "sbp_0123456789abcdef0123456789abcdef01234567",
+            "sntrys_eyJpYXQiOjE2ODQ4MjQ4NjYuMDM4NDIxLCJ1cmwiOiJodHRwczovL3NlbnRyeS5pbyJ9_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab",
+            "pul-0123456789abcdef0123456789abcdef01234567",
+            "dp.st.prd.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefgh",
+            "gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOp",
+            "r8_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789a",
+            "xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEf",
+            "pplx-0123456789abcdef0123456789abcdef0123456789abcdef",
+            "rubygems_0123456789abcdef0123456789abcdef0123456789abcdef",
+            "lsv2_pt_0123456789abcdef0123456789abcdef_0123456789",
+            "dckr_pat_AbCdEfGhIjKlMnOpQrStUvWxYz0",
+        ] {
+            yes(t);
+        }
+        for t in [
+            "Meeting at 10:30:00 tomorrow; ticket 1234567890:ABC",
+            "Timestamps: 1701234567:1701234999 and ratio 1920:1080",
+            "Order 1234567890: shipped. Tracking: MNOPQRSTUVWXYZ1234567890abcdef",
+            "Mississippi Nebraska Ohio Montana Nevada, OK?",
+            "version MTIzNDU2Nzg5MA.abcdef.ghijklmnopqrstuvwxyz0123456 (not an id: too short)",
+            "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.short",
+            "See https://discord.com/channels/123456789012345678/987654321098765432",
+            "https://hooks.slack.com/services/",
+            "https://api.slack.com/messaging/webhooks",
+            "https://learn.microsoft.com/webhookb2/docs",
+            "the secret_key_base setting and the ntn_ prefix",
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ] {
+            no(t);
+        }
+    }
+
+    #[test]
+    fn vendor_prefixes_are_sorted_for_bisection() {
+        assert!(VENDOR_PREFIXES.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

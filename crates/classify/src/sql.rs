@@ -14,7 +14,9 @@
 //! (files, network, processes, extensions, settings, other sessions). A
 //! WHERE clause is folded as a constant expression: one every row meets
 //! (`1=1 AND 2=2`, `2>1`, `NOT 0`, `'a'='a'`, `x = x`, `… OR 1=1`) is no
-//! WHERE at all.
+//! WHERE at all; so is a comparison whose columns cancel by arithmetic
+//! (`id * 0 = 0`, `id + 1 > id`) and an OR chain holding a disjunct and its
+//! negation (`id = 1 OR … OR id <> 1`).
 //!
 //! Whatever cannot be placed escalates as `other`: a statement no engine's
 //! grammar parses, an unknown statement, a text longer than [`max_len`]
@@ -301,10 +303,25 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
     };
     let mut found = Found::default();
     let mut readings = Vec::with_capacity(engines.len());
+    let mut default_readings = 0;
     for e in engines {
         if let Some(r) = read(src, *e, engines.len() > 1, &mut found) {
             readings.push(r);
+            default_readings += 1;
         }
+        // The same engine under the server setting that ends strings
+        // elsewhere: both readings count, the worse one wins.
+        if let Some(other) = other_setting(src, *e) {
+            if let Some(r) = read(&other, *e, engines.len() > 1, &mut found) {
+                readings.push(r);
+            }
+        }
+    }
+    // A text no engine reads with its default settings is `other` as it
+    // was, beside whatever a setting's reading finds: a second reading only
+    // ever adds.
+    if default_readings == 0 && !readings.is_empty() {
+        found.stmts.push(Stmt::new(Class::Other, "other"));
     }
     let read_any = !readings.is_empty();
     // A statement one grammar refuses counts as `other` — unless another
@@ -349,6 +366,49 @@ fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
             tables: found.tables,
             ..Analysis::unclassified(found.unclassified.unwrap_or("no statement"))
         },
+    }
+}
+
+/// `src` rewritten so that `engine`'s tokenizer reads it as the engine does
+/// under the other value of a server setting that moves where a string
+/// ends, or `None` when the setting cannot matter:
+/// - MySQL reads `\` as an escape in strings unless `NO_BACKSLASH_ESCAPES`
+///   is set (and `ANSI_QUOTES` makes `"…"` a name, read without escapes):
+///   `SELECT 'a\' ; DROP TABLE users; -- '` is one string by default and a
+///   DROP under the setting. Every backslash doubled reads, under the
+///   default tokenizer, as the setting does (outside strings a backslash
+///   is no token MySQL runs).
+/// - Postgres reads `\'` in a plain string as a quote only with
+///   `standard_conforming_strings = off`: `SELECT 'a\' , '; DROP TABLE
+///   users; -- '` reads as two strings by default and as a DROP with the
+///   setting off. `\'` written as `''` (and `\\` kept) reads, under the
+///   default tokenizer, as the setting off does; in `E'…'` and `$$…$$` the
+///   two mean the same.
+///
+/// Only texts with a backslash (before a quote, for Postgres) are read twice.
+fn other_setting(src: &str, engine: Engine) -> Option<String> {
+    match engine {
+        Engine::MySql if src.contains('\\') => Some(src.replace('\\', "\\\\")),
+        Engine::Postgres if src.contains("\\'") => {
+            let mut out = String::with_capacity(src.len());
+            let mut chars = src.chars();
+            while let Some(c) = chars.next() {
+                if c != '\\' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('\'') => out.push_str("''"),
+                    Some(n) => {
+                        out.push(c);
+                        out.push(n);
+                    }
+                    None => out.push(c),
+                }
+            }
+            Some(out)
+        }
+        _ => None,
     }
 }
 
@@ -1760,6 +1820,167 @@ fn same(a: &Expr, b: &Expr) -> bool {
     a == b || a.to_string().eq_ignore_ascii_case(&b.to_string())
 }
 
+/// An expression as a constant plus multiples of the terms it cannot fold
+/// (columns, calls, anything else), each term by its text as the engine
+/// reads names: `id * 0`, `id - id`, `2 * (id + 1) - id - id` are
+/// constants whatever `id` is.
+#[derive(Default)]
+struct Linear {
+    constant: f64,
+    terms: Vec<(String, f64)>,
+}
+
+impl Linear {
+    fn add(&mut self, e: &Expr, scale: f64, d: usize) -> Option<()> {
+        if d > FOLD_DEPTH {
+            return None;
+        }
+        if let Some(k) = fold(e, d) {
+            self.constant += scale * k.num()?;
+            return Some(());
+        }
+        let constant = |e: &Expr| fold(e, d + 1).and_then(|k| k.num());
+        match e {
+            Expr::Nested(x) => self.add(x, scale, d + 1),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => self.add(expr, -scale, d + 1),
+            Expr::UnaryOp {
+                op: UnaryOperator::Plus,
+                expr,
+            } => self.add(expr, scale, d + 1),
+            Expr::BinaryOp { left, op, right } => match op {
+                BinaryOperator::Plus => {
+                    self.add(left, scale, d + 1)?;
+                    self.add(right, scale, d + 1)
+                }
+                BinaryOperator::Minus => {
+                    self.add(left, scale, d + 1)?;
+                    self.add(right, -scale, d + 1)
+                }
+                BinaryOperator::Multiply => match (constant(left), constant(right)) {
+                    (_, Some(k)) => self.add(left, scale * k, d + 1),
+                    (Some(k), _) => self.add(right, scale * k, d + 1),
+                    _ => self.term(e, scale),
+                },
+                BinaryOperator::Divide => match constant(right) {
+                    Some(k) if k != 0.0 => self.add(left, scale / k, d + 1),
+                    _ => self.term(e, scale),
+                },
+                _ => self.term(e, scale),
+            },
+            _ => self.term(e, scale),
+        }
+    }
+
+    fn term(&mut self, e: &Expr, scale: f64) -> Option<()> {
+        let key = e.to_string().to_ascii_lowercase();
+        match self.terms.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, c)) => *c += scale,
+            None => self.terms.push((key, scale)),
+        }
+        Some(())
+    }
+}
+
+/// `a - b` when every term cancels (`id + 1` and `id`: 1), whatever the
+/// columns hold; `None` when a column's value still matters. A near-zero
+/// remainder counts as cancelled: reading `id * 0.1 * 10 - id` as a
+/// constant only makes a WHERE look emptier, stricter and never looser.
+fn difference(a: &Expr, b: &Expr, d: usize) -> Option<f64> {
+    let mut l = Linear::default();
+    l.add(a, 1.0, d + 1)?;
+    l.add(b, -1.0, d + 1)?;
+    if l.terms.is_empty() || l.terms.iter().any(|(_, c)| c.abs() > 1e-9) {
+        return None;
+    }
+    l.constant.is_finite().then_some(l.constant)
+}
+
+/// The disjuncts of an OR chain, through parentheses.
+fn disjuncts<'e>(e: &'e Expr, d: usize, out: &mut Vec<&'e Expr>) {
+    match e {
+        _ if d > FOLD_DEPTH || out.len() > 64 => out.push(e),
+        Expr::Nested(x) => disjuncts(x, d + 1, out),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => {
+            disjuncts(left, d + 1, out);
+            disjuncts(right, d + 1, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// Whether `b` holds for every row `a` fails (NULLs aside, as for `x =
+/// x`): `x IS NULL` / `x IS NOT NULL`, `NOT p` / `p`, and comparisons of
+/// the same sides with complementary operators (`=` / `<>`, `<` / `>=`,
+/// `>` / `<=`, either way round).
+fn complementary(a: &Expr, b: &Expr) -> bool {
+    fn complement(op: &BinaryOperator) -> Option<BinaryOperator> {
+        use BinaryOperator as B;
+        Some(match op {
+            B::Eq => B::NotEq,
+            B::NotEq => B::Eq,
+            B::Lt => B::GtEq,
+            B::GtEq => B::Lt,
+            B::Gt => B::LtEq,
+            B::LtEq => B::Gt,
+            _ => return None,
+        })
+    }
+    fn flip(op: &BinaryOperator) -> BinaryOperator {
+        use BinaryOperator as B;
+        match op {
+            B::Lt => B::Gt,
+            B::Gt => B::Lt,
+            B::LtEq => B::GtEq,
+            B::GtEq => B::LtEq,
+            other => other.clone(),
+        }
+    }
+    let strip = |e: &Expr| -> Expr {
+        let mut e = e;
+        while let Expr::Nested(x) = e {
+            e = x;
+        }
+        e.clone()
+    };
+    let (a, b) = (strip(a), strip(b));
+    match (&a, &b) {
+        (Expr::IsNull(x), Expr::IsNotNull(y)) => same(x, y),
+        (
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr,
+            },
+            other,
+        ) => same(&strip(expr), other),
+        (
+            Expr::BinaryOp {
+                left: l1,
+                op: o1,
+                right: r1,
+            },
+            Expr::BinaryOp {
+                left: l2,
+                op: o2,
+                right: r2,
+            },
+        ) => {
+            let Some(c) = complement(o1) else {
+                return false;
+            };
+            (same(l1, l2) && same(r1, r2) && c == *o2)
+                || (same(l1, r2) && same(r1, l2) && flip(&c) == *o2)
+        }
+        _ => false,
+    }
+}
+
 fn tautology(e: &Expr, d: usize) -> bool {
     if d > FOLD_DEPTH {
         return false;
@@ -1771,18 +1992,56 @@ fn tautology(e: &Expr, d: usize) -> bool {
         Expr::Nested(e) => tautology(e, d + 1),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Or => {
-                tautology(left, d + 1)
-                    || tautology(right, d + 1)
-                    || matches!((left.as_ref(), right.as_ref()),
-                        (Expr::IsNull(a), Expr::IsNotNull(b)) | (Expr::IsNotNull(a), Expr::IsNull(b)) if same(a, b))
+                tautology(left, d + 1) || tautology(right, d + 1) || {
+                    // `x = 1 OR … OR x <> 1`: two disjuncts anywhere in
+                    // the chain that are each other's negation.
+                    let mut terms = Vec::new();
+                    disjuncts(e, d, &mut terms);
+                    terms.iter().enumerate().any(|(i, a)| {
+                        terms
+                            .iter()
+                            .skip(i + 1)
+                            .any(|b| complementary(a, b) || complementary(b, a))
+                    })
+                }
             }
             BinaryOperator::And => tautology(left, d + 1) && tautology(right, d + 1),
             BinaryOperator::Eq
             | BinaryOperator::GtEq
             | BinaryOperator::LtEq
-            | BinaryOperator::Spaceship => same(left, right),
+            | BinaryOperator::Spaceship
+            | BinaryOperator::Gt
+            | BinaryOperator::Lt
+            | BinaryOperator::NotEq => {
+                let equal_sides = matches!(
+                    op,
+                    BinaryOperator::Eq
+                        | BinaryOperator::GtEq
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Spaceship
+                );
+                (equal_sides && same(left, right))
+                    || difference(left, right, d).is_some_and(|c| match op {
+                        BinaryOperator::Eq | BinaryOperator::Spaceship => c == 0.0,
+                        BinaryOperator::GtEq => c >= 0.0,
+                        BinaryOperator::LtEq => c <= 0.0,
+                        BinaryOperator::Gt => c > 0.0,
+                        BinaryOperator::Lt => c < 0.0,
+                        _ => c != 0.0,
+                    })
+            }
             _ => false,
         },
+        // `id BETWEEN id - 1 AND id + 1`
+        Expr::Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        } => {
+            difference(expr, low, d).is_some_and(|c| c >= 0.0)
+                && difference(high, expr, d).is_some_and(|c| c >= 0.0)
+        }
         Expr::Like {
             negated: false,
             pattern,
@@ -1993,6 +2252,87 @@ mod tests {
     /// before one their tokenizer refuses has run: `--'` is no comment in
     /// MySQL (it wants a space), it opens a string that never ends — the
     /// DELETE before it has already deleted.
+    /// Where a string ends can hang on a server setting (MySQL's
+    /// `NO_BACKSLASH_ESCAPES` and `ANSI_QUOTES`, Postgres's
+    /// `standard_conforming_strings`): the text is read both ways and the
+    /// worse reading decides.
+    #[test]
+    fn a_string_a_server_setting_ends_elsewhere_is_read_both_ways() {
+        for (s, e) in [
+            // default MySQL: one string; NO_BACKSLASH_ESCAPES: a DROP
+            ("SELECT 'a\\' ; DROP TABLE users; -- '", Engine::MySql),
+            ("SELECT N'a\\'; DROP TABLE users; --'", Engine::MySql),
+            ("SELECT _utf8'a\\'; DROP TABLE users; -- '", Engine::MySql),
+            // ANSI_QUOTES: `"a\"` is a name, and the DROP runs
+            ("SELECT \"a\\\"; DROP TABLE users; --\"", Engine::MySql),
+            // unterminated by default, a DROP under the setting
+            ("SELECT 'a\\'; DROP TABLE users; --", Engine::MySql),
+            // standard_conforming_strings = off: `\'` is a quote, the
+            // second string's opening quote closes the first
+            ("SELECT 'a\\' , '; DROP TABLE users; -- '", Engine::Postgres),
+        ] {
+            assert_eq!(class_as(s, e), "destructive", "{s} as {e:?}");
+            assert_eq!(class(s), "destructive", "{s}");
+        }
+        // Backslashes that move no string's end read the same both ways.
+        assert_eq!(
+            class_as("SELECT * FROM t WHERE p LIKE 'C:\\\\Users%'", Engine::MySql),
+            "read"
+        );
+        assert_eq!(
+            class_as("SELECT * FROM t WHERE x ~ '\\d+'", Engine::Postgres),
+            "read"
+        );
+        assert_eq!(class_as("SELECT E'a\\'' , 'b'", Engine::Postgres), "read");
+    }
+
+    /// A WHERE that is a constant by arithmetic, whatever the columns hold,
+    /// is no WHERE at all.
+    #[test]
+    fn a_where_that_cancels_its_columns_is_no_where() {
+        for s in [
+            "DELETE FROM users WHERE id * 0 = 0",
+            "DELETE FROM users WHERE id - id = 0",
+            "DELETE FROM users WHERE id = id + 0",
+            "DELETE FROM users WHERE id + 1 > id",
+            "DELETE FROM users WHERE id < id + 1",
+            "DELETE FROM users WHERE id <> id + 1",
+            "DELETE FROM users WHERE 2 * (id + 1) - id - id = 2",
+            "DELETE FROM users WHERE -id = 0 - id",
+            "DELETE FROM users WHERE id / 2 * 2 = id",
+            "DELETE FROM users WHERE ID - id >= 0",
+            "DELETE FROM users WHERE id BETWEEN id - 1 AND id + 1",
+            "DELETE FROM users WHERE length(name) - LENGTH(name) = 0",
+            "UPDATE users SET role = 'admin' WHERE id * 0 = 0",
+            "DELETE FROM users WHERE id = 5 OR id - id = 0",
+            // a disjunct and its negation, anywhere in the chain
+            "DELETE FROM users WHERE id = 1 OR id <> 1 OR id IS NULL",
+            "DELETE FROM users WHERE id = 1 OR (name = 'x' OR id != 1)",
+            "DELETE FROM users WHERE id < 10 OR id >= 10",
+            "DELETE FROM users WHERE id > 10 OR 10 >= id",
+            "DELETE FROM users WHERE id IS NULL OR name = 'x' OR id IS NOT NULL",
+            "DELETE FROM users WHERE NOT (id = 3) OR id = 3",
+            "UPDATE users SET role = 'admin' WHERE (id = 1) OR (id <> 1)",
+        ] {
+            assert_eq!(analyze(s).class, Class::Destructive, "{s}");
+        }
+        // A column that does not cancel still picks rows.
+        for s in [
+            "DELETE FROM users WHERE id * 2 = 0",
+            "DELETE FROM users WHERE id - other = 0",
+            "DELETE FROM users WHERE id + 1 = id * 2",
+            "DELETE FROM users WHERE id * id = 0",
+            "DELETE FROM users WHERE id + 1 < id",
+            "DELETE FROM users WHERE id BETWEEN id + 1 AND id + 2",
+            "DELETE FROM users WHERE id = 1 OR id <> 2",
+            "DELETE FROM users WHERE id < 10 OR id > 10",
+            "DELETE FROM users WHERE id = 1 AND id <> 1",
+            "DELETE FROM users WHERE id = 1 OR other <> 1",
+        ] {
+            assert_eq!(analyze(s).class, Class::Write, "{s}");
+        }
+    }
+
     #[test]
     fn a_statement_before_a_refused_one_runs() {
         let s = "SELECT 'a\\''; DELETE FROM users; --'";
@@ -2001,6 +2341,8 @@ mod tests {
         // refused in the first statement: nothing runs in MySQL; the other
         // engines read a plain SELECT
         assert_eq!(class("SELECT 'C:\\'"), "read");
+        // unterminated for MySQL by default (refused: `other`), a plain
+        // read under NO_BACKSLASH_ESCAPES: still `other`
         assert_eq!(class_as("SELECT 'C:\\'", Engine::MySql), "other");
         // Postgres reads the whole batch before it runs any of it
         assert_eq!(class_as("SELECT 1; SELECT 'x", Engine::Postgres), "other");

@@ -29,7 +29,11 @@
 //! and a WHERE is a tautology only by its shape — `x = x` (the same
 //! expression on both sides of `=`, `>=`, `<=`), `x LIKE '%'`, `x IS NULL OR
 //! x IS NOT NULL`, combined with AND and OR — exactly the shapes the full
-//! reading's `tautology` recognises for expressions without constants.
+//! reading's `tautology` recognises for expressions without constants. A
+//! WHERE with an OR whose comparisons or NULL tests hold a pair that may be
+//! each other's negation, and that the shapes above do not already make a
+//! tautology, is declined: the full reading looks for a disjunct and its
+//! negation anywhere in the chain (`x = 1 OR y = 2 OR x <> 1`).
 //!
 //! `tests/sql_fast.rs` compares this path with the full reading for every
 //! engine over random statements biased to the edges of the grammar, the
@@ -338,11 +342,56 @@ struct Cond {
     null_test: Option<(bool, usize, usize)>,
 }
 
+/// One comparison or NULL test of a WHERE, by its operator and the token
+/// spans of its sides (a NULL test: `op` `None`, `not` whether `IS NOT`).
+#[derive(Clone, Copy, Default)]
+struct Test {
+    op: Option<Op>,
+    not: bool,
+    left: (usize, usize),
+    right: (usize, usize),
+}
+
+/// The tests of one WHERE compared pairwise for a complementary pair.
+const MAX_TESTS: usize = 8;
+
+/// `a`'s negation, as an operator of the same sides.
+fn complement(op: Op) -> Option<Op> {
+    Some(match op {
+        Op::Eq => Op::NotEq,
+        Op::NotEq => Op::Eq,
+        Op::Lt => Op::GtEq,
+        Op::GtEq => Op::Lt,
+        Op::Gt => Op::LtEq,
+        Op::LtEq => Op::Gt,
+        _ => return None,
+    })
+}
+
+/// The operator with its sides swapped (`a < b` is `b > a`).
+fn flip(op: Op) -> Op {
+    match op {
+        Op::Lt => Op::Gt,
+        Op::Gt => Op::Lt,
+        Op::LtEq => Op::GtEq,
+        Op::GtEq => Op::LtEq,
+        other => other,
+    }
+}
+
 struct P<'a, 't> {
     t: &'t [Tok<'a>],
     i: usize,
     depth: usize,
     connectives: usize,
+    /// An `OR` in the WHERE being read, and its comparisons and NULL tests
+    /// (at most [`MAX_TESTS`]; `tests_over` when there were more): a pair
+    /// such as `x = 1 OR x <> 1` or `x IS NULL OR … OR x IS NOT NULL` may
+    /// cover every row, which the full reading decides.
+    saw_or: bool,
+    tests: [Test; MAX_TESTS],
+    n_tests: usize,
+    tests_over: bool,
     tables: Vec<String>,
     /// Columns read, and whether one was qualified (`t.a`), since the last
     /// reset: a row change's WHERE that names no column, or names one only
@@ -560,6 +609,7 @@ impl<'a> P<'a, '_> {
     fn cond(&mut self) -> Option<Cond> {
         let mut acc = self.conj()?;
         while self.eat_kw("OR") {
+            self.saw_or = true;
             self.connective()?;
             let r = self.conj()?;
             let pair = match (acc.null_test, r.null_test) {
@@ -572,6 +622,58 @@ impl<'a> P<'a, '_> {
             };
         }
         Some(acc)
+    }
+
+    /// A WHERE's condition; declined when it has an OR and two of its
+    /// tests may be each other's negation (the full reading looks for
+    /// such a pair anywhere in the chain).
+    fn where_cond(&mut self) -> Option<Cond> {
+        self.saw_or = false;
+        self.n_tests = 0;
+        self.tests_over = false;
+        let c = self.cond()?;
+        if c.taut || !self.saw_or {
+            return Some(c);
+        }
+        if self.tests_over {
+            return None;
+        }
+        let tests = self.tests.get(..self.n_tests)?;
+        for (i, a) in tests.iter().enumerate() {
+            for b in tests.iter().skip(i + 1) {
+                if self.maybe_complementary(a, b)? {
+                    return None;
+                }
+            }
+        }
+        Some(c)
+    }
+
+    /// Whether two tests may be each other's negation (`None`: case alone
+    /// would decide).
+    fn maybe_complementary(&self, a: &Test, b: &Test) -> Option<bool> {
+        let same = |x: (usize, usize), y: (usize, usize)| self.same(x.0, x.1, y.0, y.1);
+        Some(match (a.op, b.op) {
+            (None, None) => a.not != b.not && same(a.left, b.left)?,
+            (Some(o1), Some(o2)) => match complement(o1) {
+                Some(c) => {
+                    (c == o2 && same(a.left, b.left)? && same(a.right, b.right)?)
+                        || (flip(c) == o2 && same(a.left, b.right)? && same(a.right, b.left)?)
+                }
+                None => false,
+            },
+            _ => false,
+        })
+    }
+
+    fn note(&mut self, t: Test) {
+        match self.tests.get_mut(self.n_tests) {
+            Some(slot) => {
+                *slot = t;
+                self.n_tests += 1;
+            }
+            None => self.tests_over = true,
+        }
     }
 
     fn conj(&mut self) -> Option<Cond> {
@@ -636,6 +738,12 @@ impl<'a> P<'a, '_> {
                 if left == Operand::Constant && right == Operand::Constant {
                     return None;
                 }
+                self.note(Test {
+                    op: Some(op),
+                    not: false,
+                    left: (s, e),
+                    right: (s2, e2),
+                });
                 let taut = matches!(op, Op::Eq | Op::LtEq | Op::GtEq) && self.same(s, e, s2, e2)?;
                 plain(taut)
             }
@@ -643,6 +751,12 @@ impl<'a> P<'a, '_> {
                 self.i += 1;
                 let not = self.eat_kw("NOT");
                 self.kw("NULL")?;
+                self.note(Test {
+                    op: None,
+                    not,
+                    left: (s, e),
+                    right: (0, 0),
+                });
                 if left == Operand::Constant {
                     return None;
                 }
@@ -729,7 +843,7 @@ impl<'a> P<'a, '_> {
             }
             if self.eat_kw("WHERE") {
                 self.connectives = 0;
-                has_where = !self.cond()?.taut;
+                has_where = !self.where_cond()?.taut;
             }
             if self.eat_kw("GROUP") {
                 self.kw("BY")?;
@@ -839,7 +953,7 @@ impl<'a> P<'a, '_> {
             self.connectives = 0;
             self.columns = 0;
             self.qualified = false;
-            has_where = !self.cond()?.taut;
+            has_where = !self.where_cond()?.taut;
             if has_where && (self.columns == 0 || self.qualified) {
                 return None;
             }
@@ -872,6 +986,10 @@ pub fn analyze(src: &str, engine: Option<Engine>) -> Option<Analysis> {
         i: 0,
         depth: 0,
         connectives: 0,
+        saw_or: false,
+        tests: [Test::default(); MAX_TESTS],
+        n_tests: 0,
+        tests_over: false,
         tables: Vec::new(),
         columns: 0,
         qualified: false,
