@@ -155,29 +155,30 @@ pub fn parse(file: FileId, src: &str) -> (Ast, Vec<Diagnostic>) {
 /// is that word; the formatter prints it bare.)
 fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
     for item in &mut ast.items {
-        let mut stack: Vec<(&mut Expr, bool)> = Vec::new();
+        let mut stack: Vec<(&mut Expr, bool, usize)> = Vec::new();
+        let mut reported_depth = false;
         match item {
-            Item::Let(l) => stack.push((&mut l.value, false)),
-            Item::Predicate(p) => stack.push((&mut p.value, false)),
+            Item::Let(l) => stack.push((&mut l.value, false, 1)),
+            Item::Predicate(p) => stack.push((&mut p.value, false, 1)),
             Item::Rule(r) => {
-                stack.extend(r.cond.iter_mut().map(|e| (e, false)));
+                stack.extend(r.cond.iter_mut().map(|e| (e, false, 1)));
                 stack.extend(
                     r.obligations
                         .iter_mut()
                         .filter_map(|o| o.value.as_mut())
-                        .map(|e| (e, false)),
+                        .map(|e| (e, false, 1)),
                 );
             }
             Item::Tool(t) => {
-                stack.extend(t.when.iter_mut().map(|e| (e, true)));
-                stack.extend(t.fields.iter_mut().map(|f| (&mut f.value, true)));
+                stack.extend(t.when.iter_mut().map(|e| (e, true, 1)));
+                stack.extend(t.fields.iter_mut().map(|f| (&mut f.value, true, 1)));
             }
             Item::Test(t) => {
                 for step in &mut t.steps {
                     let objects = std::iter::once(&mut step.args)
                         .chain(step.sections.iter_mut().map(|(_, o)| o));
                     for o in objects {
-                        stack.extend(o.entries.iter_mut().map(|(_, v)| (v, false)));
+                        stack.extend(o.entries.iter_mut().map(|(_, v)| (v, false, 1)));
                     }
                 }
             }
@@ -185,13 +186,13 @@ fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
                 a.fields
                     .iter_mut()
                     .filter_map(|f| f.derive.as_mut())
-                    .map(|e| (e, false)),
+                    .map(|e| (e, false, 1)),
             ),
             Item::Namespace(n) => stack.extend(
                 n.fields
                     .iter_mut()
                     .filter_map(|f| f.derive.as_mut())
-                    .map(|e| (e, false)),
+                    .map(|e| (e, false, 1)),
             ),
             Item::Policy(_)
             | Item::Alias(_)
@@ -201,7 +202,26 @@ fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
             | Item::Error(_) => {}
         }
         // Iterative: `a + b + c + …` nests without brackets.
-        while let Some((e, in_tool)) = stack.pop() {
+        while let Some((e, in_tool, depth)) = stack.pop() {
+            // A chain of operators nests without brackets (`1 + 1 + …`
+            // is a tree as deep as it is long), which the lexer's P0113
+            // cannot see; every later pass walks the tree by recursion.
+            if depth > MAX_EXPR_DEPTH {
+                if !reported_depth {
+                    reported_depth = true;
+                    diags.push(
+                        Diagnostic::error(
+                            "P0113",
+                            e.span,
+                            format!("an expression nested deeper than {MAX_EXPR_DEPTH} levels"),
+                        )
+                        .help("split the chain into `let` bindings or several rules"),
+                    );
+                }
+                e.kind = ExprKind::Error;
+                continue;
+            }
+            let d = depth + 1;
             let bad = match &e.kind {
                 ExprKind::Path(p) => bad_member(p, in_tool, diags),
                 ExprKind::Has(p) | ExprKind::Wildcard(p) | ExprKind::Call { func: p, .. } => {
@@ -214,28 +234,30 @@ fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
                 continue;
             }
             match &mut e.kind {
-                ExprKind::Call { args, .. } => stack.extend(args.iter_mut().map(|a| (a, in_tool))),
-                ExprKind::Where { target, cond } => {
-                    stack.push((target, in_tool));
-                    stack.push((cond, in_tool));
+                ExprKind::Call { args, .. } => {
+                    stack.extend(args.iter_mut().map(|a| (a, in_tool, d)))
                 }
-                ExprKind::By { target, .. } => stack.push((target, in_tool)),
+                ExprKind::Where { target, cond } => {
+                    stack.push((target, in_tool, d));
+                    stack.push((cond, in_tool, d));
+                }
+                ExprKind::By { target, .. } => stack.push((target, in_tool, d)),
                 ExprKind::Alt(v)
                 | ExprKind::Set(v)
                 | ExprKind::List(v)
                 | ExprKind::And(v)
-                | ExprKind::Or(v) => stack.extend(v.iter_mut().map(|a| (a, in_tool))),
+                | ExprKind::Or(v) => stack.extend(v.iter_mut().map(|a| (a, in_tool, d))),
                 ExprKind::Object(entries) => {
-                    stack.extend(entries.iter_mut().map(|(_, v)| (v, in_tool)));
+                    stack.extend(entries.iter_mut().map(|(_, v)| (v, in_tool, d)));
                 }
-                ExprKind::Paren(inner) | ExprKind::Not(inner) => stack.push((inner, in_tool)),
+                ExprKind::Paren(inner) | ExprKind::Not(inner) => stack.push((inner, in_tool, d)),
                 ExprKind::Binary { lhs, rhs, .. } => {
-                    stack.push((lhs, in_tool));
-                    stack.push((rhs, in_tool));
+                    stack.push((lhs, in_tool, d));
+                    stack.push((rhs, in_tool, d));
                 }
                 ExprKind::Default { value, default } => {
-                    stack.push((value, in_tool));
-                    stack.push((default, in_tool));
+                    stack.push((value, in_tool, d));
+                    stack.push((default, in_tool, d));
                 }
                 ExprKind::Path(_)
                 | ExprKind::Has(_)
@@ -250,6 +272,11 @@ fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+/// The deepest expression tree accepted (P0113): far beyond any rule a
+/// person writes, and shallow enough for every recursive pass of the
+/// compiler and the language server.
+pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Reports the members of one path that name nothing: `args."NAME"` (two
 /// segments, read by a tool mapping when `raw_argument`) may quote any
