@@ -276,7 +276,7 @@ fn quoted_members(ast: &mut Ast, diags: &mut Vec<Diagnostic>) {
 /// The deepest expression tree accepted (P0113): far beyond any rule a
 /// person writes, and shallow enough for every recursive pass of the
 /// compiler and the language server.
-pub const MAX_EXPR_DEPTH: usize = 256;
+pub const MAX_EXPR_DEPTH: usize = 128;
 
 /// Reports the members of one path that name nothing: `args."NAME"` (two
 /// segments, read by a tool mapping when `raw_argument`) may quote any
