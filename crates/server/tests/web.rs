@@ -216,18 +216,7 @@ async fn the_page_shows_invisible_and_reordering_characters_as_code_points() {
         .as_str()
         .unwrap()
         .to_string();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http
-        .post(format!("{site}/ui/login"))
-        .form(&[("key", approver_key.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_string();
+    let (http, cookie) = logged_in(&site, &approver_key).await;
     for page in [format!("/ui/approvals/{id}"), "/ui".to_string()] {
         let html = http
             .get(format!("{site}{page}"))
@@ -277,18 +266,7 @@ async fn the_grants_page_names_the_agent_key_a_grant_answers() {
         .await;
     let key_id = a["grant"]["agent_key"].as_str().unwrap().to_string();
 
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{site}/ui/login"))
-        .form(&[("key", approver_key.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_string();
+    let (http, cookie) = logged_in(&site, &approver_key).await;
     let page = http
         .get(format!("{site}/ui/grants"))
         .header("cookie", &cookie)
@@ -303,4 +281,22 @@ async fn the_grants_page_names_the_agent_key_a_grant_answers() {
         "{page}"
     );
     server.shutdown().await.unwrap();
+}
+
+/// An approver logged in to the page: a client that does not follow
+/// redirects, and the session cookie to send.
+async fn logged_in(site: &str, approver_key: &str) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{site}/ui/login"))
+        .form(&[("key", approver_key)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    (http, cookie.split(';').next().unwrap().to_string())
 }
