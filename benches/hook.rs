@@ -1,7 +1,7 @@
 //! `permit0 hook claude-code`, whole process, as Claude Code runs it: spawn
 //! the binary, write a PreToolUse input, read the answer — with the signed
-//! stdlib bundle and the SQLite session store under a data directory (every
-//! call in one growing session). Prints p50 and p99 per invocation, beside
+//! stdlib bundle and the session files under a data directory (every call
+//! in one growing session). Prints p50 and p99 per invocation, beside
 //! a bare `permit0 eval --bundle` process and the zero-spawn option (the
 //! `http` hook: one POST to `permit0 serve`'s `/v1/hooks/claude-code` over
 //! a kept-alive connection).
@@ -245,7 +245,7 @@ fn main() {
             });
         }
     }
-    report_runs("hook claude-code (bundle + SQLite sessions)", runs);
+    report_runs("hook claude-code (bundle + session files)", runs);
     if baseline.is_some() {
         report_runs("  the same, HOOK_BENCH_BASELINE's binary", old_runs);
     }

@@ -397,37 +397,138 @@ fn the_eleventh_deletion_of_a_session_is_denied_across_processes() {
     assert_eq!(out.status.code(), Some(4));
 }
 
-/// Many calls in a row: the store's write-ahead log, which each new
-/// process reads when it opens, is checkpointed on close once it holds 64
-/// pages, so it stays small whatever the session's length — and the
-/// session's history survives the checkpoints.
+/// A long session: its file is rewritten with only the newest 512 actions
+/// once it holds 64 more, so it stays small — and the cap still fires
+/// across the rewrite.
 #[test]
-fn the_store_stays_small_across_many_calls() {
-    let d = scratch("wal");
-    let wal = d.join("state/permit0.db-wal");
+fn a_long_session_stays_small_and_capped_across_rewrites() {
+    let d = scratch("long");
+    let sessions = d.join("state/sessions");
+    let file_size = || -> u64 {
+        std::fs::read_dir(&sessions)
+            .unwrap()
+            .flatten()
+            .filter(|f| f.file_name().len() == 32)
+            .map(|f| f.metadata().unwrap().len())
+            .max()
+            .unwrap_or(0)
+    };
+    // Reads count toward no cap; 600 of them go in one session's file.
+    let read = edited("read", |v| v["session_id"] = json!("s-long"));
     let mut largest = 0;
-    for n in 1..=40 {
-        let call = edited("mcp_delete_file", |v| {
-            v["session_id"] = json!(format!("s-wal-{}", n / 8));
-            v["tool_input"]["path"] = json!(format!("/work/proj/tmp/w{n}.txt"));
-        });
-        assert_eq!(hook(&d, &call).answer().0, "allow", "call {n}");
-        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    for n in 1..=600 {
+        let (p, why) = hook(&d, &read).answer();
+        assert_eq!(p, "allow", "read {n}: {why}");
+        largest = largest.max(file_size());
     }
-    assert!(largest > 0, "the log is kept between calls");
+    // The sizes of the same session's file after one read and after two.
+    let d1 = scratch("long-one");
+    let size_after = |n: usize| {
+        for _ in 0..n {
+            hook(&d1, &read);
+        }
+        std::fs::read_dir(d1.join("state/sessions"))
+            .unwrap()
+            .flatten()
+            .find(|f| f.file_name().len() == 32)
+            .unwrap()
+            .metadata()
+            .unwrap()
+            .len()
+    };
+    let one = size_after(1);
+    let record = size_after(1) - one;
+    assert!(record > 0);
     assert!(
-        largest <= 32 + 70 * (4096 + 24),
-        "the log grew to {largest} bytes"
+        largest <= one + (512 + 64) * record,
+        "the file grew to {largest} bytes ({one} for one action, {record} a record)"
     );
-    // Eleven deletions of one session across the checkpoints: still capped.
+    assert!(largest >= one + 511 * record, "{largest}");
+    // Eleven deletions after the rewrites: still capped at ten.
     for n in 1..=11 {
         let call = edited("mcp_delete_file", |v| {
-            v["session_id"] = json!("s-wal-long");
+            v["session_id"] = json!("s-long");
             v["tool_input"]["path"] = json!(format!("/work/proj/tmp/x{n}.txt"));
         });
         let want = if n <= 10 { "allow" } else { "deny" };
         assert_eq!(hook(&d, &call).answer().0, want, "deletion {n}");
     }
+}
+
+/// The session store cannot be trusted: the call fails closed (deny, or
+/// ask with `--on-error ask`) and says why — never an allow made without
+/// the session's history.
+#[test]
+fn a_damaged_or_locked_session_store_fails_closed() {
+    let d = scratch("damaged");
+    let call = edited("mcp_delete_file", |v| v["session_id"] = json!("s-damaged"));
+    assert_eq!(hook(&d, &call).answer().0, "allow");
+    let file = std::fs::read_dir(d.join("state/sessions"))
+        .unwrap()
+        .flatten()
+        .find(|f| f.file_name().len() == 32)
+        .unwrap()
+        .path();
+    let good = std::fs::read(&file).unwrap();
+    assert_eq!(hook(&d, &call).answer().0, "allow");
+    let record = std::fs::read(&file).unwrap().len() - good.len();
+    assert!(record > 0 && record < good.len());
+
+    // A byte flipped inside the record: the history cannot be read.
+    let mut flipped = good.clone();
+    let last = flipped.len() - 6;
+    flipped[last] ^= 0x40;
+    std::fs::write(&file, &flipped).unwrap();
+    let (p, why) = hook(&d, &call).answer();
+    assert_eq!(p, "deny", "{why}");
+    assert!(
+        why.contains("fail closed") && why.contains("fails its check"),
+        "{why}"
+    );
+
+    // Another session's file put in its place (the header names the scope).
+    let other = scratch("damaged-other");
+    hook(
+        &other,
+        &edited("mcp_delete_file", |v| v["session_id"] = json!("s-other")),
+    );
+    let theirs = std::fs::read_dir(other.join("state/sessions"))
+        .unwrap()
+        .flatten()
+        .find(|f| f.file_name().len() == 32)
+        .unwrap()
+        .path();
+    std::fs::copy(theirs, &file).unwrap();
+    let (p, why) = hook(&d, &call).answer();
+    assert_eq!(p, "deny", "{why}");
+    assert!(why.contains("another session"), "{why}");
+
+    // A write the machine did not finish (the last record cut short) is
+    // dropped, as SQLite drops a torn log frame: the session goes on.
+    let mut torn = good.clone();
+    let first = good.len() - record;
+    torn.extend_from_slice(&good[first..first + record / 2]);
+    std::fs::write(&file, &torn).unwrap();
+    assert_eq!(hook(&d, &call).answer().0, "allow");
+    assert_eq!(
+        std::fs::read(&file).unwrap().len(),
+        good.len() + record,
+        "the torn record was written over"
+    );
+
+    // Another process holding the store's lock past the wait (2 s).
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(d.join("state/sessions/lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let t = std::time::Instant::now();
+    let (p, why) = hook(&d, &call).answer();
+    assert_eq!(p, "deny", "{why}");
+    assert!(why.contains("held by another process"), "{why}");
+    assert!(t.elapsed() >= std::time::Duration::from_secs(2));
+    drop(lock);
+    assert_eq!(hook(&d, &call).answer().0, "allow");
 }
 
 /// Spoofing: nothing but `tool_name`, `tool_input`, `cwd` and `session_id`
@@ -648,7 +749,7 @@ fn settings_come_from_the_environment_or_a_config_file() {
         )]),
         "deny"
     );
-    assert!(d.join("file-state/permit0.db").exists());
+    assert!(d.join("file-state/sessions").is_dir());
     // A config file with a misspelt key fails closed (here: ask).
     std::fs::write(
         d.join("bad.toml"),

@@ -166,14 +166,9 @@ pub fn run(args: Args) -> ExitCode {
     let mut auth =
         Authorizer::from_program(program, Vec::new()).with_max_skew(args.max_skew.duration());
     if let Some(dir) = &args.data {
-        match permit0_server::db::Db::open(dir) {
-            Ok(db) => {
-                let store = permit0_server::store::SqliteStore::new(
-                    std::sync::Arc::new(db),
-                    Default::default(),
-                );
-                auth = auth.with_store(std::sync::Arc::new(store));
-            }
+        // The store `permit0 hook` keeps under the same directory.
+        match permit0_server::session_files::SessionFiles::open(dir, Default::default()) {
+            Ok(store) => auth = auth.with_store(std::sync::Arc::new(store)),
             Err(e) => {
                 eprintln!("error: the session store: {e}");
                 return ExitCode::from(EXIT_ERROR);

@@ -12,6 +12,7 @@
 
 use permit0::Authorizer;
 use permit0_server::claude_code::{self, answer_decision, answer_error, Payload, Permission};
+use permit0_server::session_files::SessionFiles;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use std::io::{Read, Write};
@@ -470,11 +471,6 @@ fn decide(s: &Settings, input: std::io::Result<&[u8]>) -> Answer {
     }
 }
 
-/// The write-ahead log is checkpointed (on close) once it holds this many
-/// pages (a hook call adds about three): every new process reads the log
-/// when it opens, so it is kept short; each checkpoint syncs.
-const WAL_PAGES: u64 = 64;
-
 fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Answer {
     let keys = match super::common::trusted_keys(trusted) {
         Ok(k) => k,
@@ -498,15 +494,13 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
         Err(e) => return Answer::Failed(format!("`{}`: {e}", bundle.display())),
     };
     mark("bundle-load");
-    let db = match permit0_server::db::Db::open(data).and_then(|d| {
-        d.for_short_processes(WAL_PAGES)?;
-        Ok(d)
-    }) {
-        Ok(d) => d,
+    // Sessions in files, not the service's SQLite database: opening SQLite
+    // was a quarter of a hook call (docs/integrations.md#speed).
+    let store = match SessionFiles::open(data, Default::default()) {
+        Ok(s) => s,
         Err(e) => return Answer::Failed(format!("the session store: {e}")),
     };
     mark("store-open");
-    let store = permit0_server::store::SqliteStore::new(Arc::new(db), Default::default());
     let auth = auth.with_store(Arc::new(store));
     permit0_server::store::clear_failure();
     let decision = auth.decide(request).to_json();
@@ -517,10 +511,9 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
             decision.get("reason").and_then(Json::as_str).unwrap_or("")
         ));
     }
-    // The process ends next: the program is not freed piece by piece (a
-    // tenth of a call's time); the store is, so the database closes.
-    std::mem::forget(auth.program());
-    drop(auth);
+    // The process ends next: nothing is freed piece by piece (a tenth of
+    // a call's time); every write is already in the session's file.
+    std::mem::forget(auth);
     mark("store-close");
     let (_, answer) = answer_decision(&decision, None);
     Answer::Decided(answer, log_record(request, &decision))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # An attacker's pass over `permit0 hook claude-code`, against the real
-# binary, with the signed stdlib bundle and a real SQLite data directory:
+# binary, with the signed stdlib bundle and a real data directory of session files:
 # hostile hook inputs, a locked, corrupted or unusable store. Every answer
 # must be a hook answer on stdout with status 0, never `allow` for what the
 # probe expects refused, and never a hang. One line per probe; non-zero exit
@@ -50,22 +50,22 @@ probe "a relative cwd" deny "{\"session_id\":\"s1\",\"cwd\":\"proj\",\"hook_even
 probe "no cwd" deny "{\"session_id\":\"s1\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/work/proj/a.rs\"}}"
 probe "cwd /work/proj/../.. and cat etc/shadow" notallow "{\"session_id\":\"s1\",\"cwd\":\"/work/proj/../..\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"cat etc/shadow\"}}"
 probe "an empty session_id" deny "{\"session_id\":\"\",\"cwd\":\"/work/proj\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/work/proj/a.rs\"}}"
-probe "a session_id that is a path (a key in SQLite, no file)" allow "{\"session_id\":\"../../etc/passwd\",\"cwd\":\"/work/proj\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/work/proj/a.rs\"}}"
+probe "a session_id that is a path (hashed into a file name)" allow "{\"session_id\":\"../../etc/passwd\",\"cwd\":\"/work/proj\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/work/proj/a.rs\"}}"
 probe "Write job after cd /etc/cron.d (relative path)" deny "{\"session_id\":\"s1\",\"cwd\":\"/etc/cron.d\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Write\",\"tool_input\":{\"file_path\":\"job\",\"content\":\"* * * * * root sh\"}}" "${pin[@]}"
 probe "Edit hosts after cd /etc (relative path)" deny "{\"session_id\":\"s1\",\"cwd\":\"/etc\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Edit\",\"tool_input\":{\"file_path\":\"hosts\",\"old_string\":\"a\",\"new_string\":\"b\"}}" "${pin[@]}"
 probe "Write ~/.bashrc" deny "{$b,\"tool_name\":\"Write\",\"tool_input\":{\"file_path\":\"~/.bashrc\",\"content\":\"x\"}}" "${pin[@]}"
 probe "another event: passed through" none "{\"session_id\":\"s1\",\"cwd\":\"/work/proj\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\",\"tool_input\":{}}"
 
-# Another process holds the database's write lock: deny, within seconds.
-python3 - "$D/permit0.db" <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN EXCLUSIVE"); time.sleep(6)
+# Another process holds the session store's lock: deny, within seconds.
+python3 - "$D/sessions/lock" <<'PY' &
+import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(6)
 PY
 sleep 0.5; start=$(date +%s)
-probe "a database locked by another process" deny "$read_ok"
+probe "a session store locked by another process" deny "$read_ok"
 echo "      (answered in $(( $(date +%s) - start )) s)"; wait
-rm -f "$D"/permit0.db-wal "$D"/permit0.db-shm; head -c 8192 /dev/urandom > "$D/permit0.db"
-probe "a corrupted database file" deny "$read_ok"
+for f in "$D"/sessions/????????????????????????????????; do head -c 300 /dev/urandom > "$f"; done
+probe "a session file overwritten with noise" deny "$read_ok"
 D=/proc/nonexistent/permit0
 probe "a data directory that cannot be made" deny "$read_ok"
 echo "$fails failed"; [ "$fails" = 0 ]

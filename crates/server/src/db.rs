@@ -604,29 +604,6 @@ impl Db {
         Ok(())
     }
 
-    /// For a process that opens, decides once and exits (`permit0 hook`).
-    /// By default the last connection to close checkpoints the write-ahead
-    /// log into the database and deletes it — two syncs, and the next
-    /// process creates and syncs a new log: several milliseconds a call.
-    /// Here closing keeps the log (its commits are as durable either way;
-    /// the next process reads them back when it opens) until it holds
-    /// `wal_pages` pages, and only then checkpoints and deletes it; commits
-    /// never checkpoint. So most calls sync nothing, and the log each new
-    /// process reads stays small.
-    pub fn for_short_processes(&self, wal_pages: u64) -> DbResult<()> {
-        let wal = self.path.with_extension("db-wal");
-        let frames = std::fs::metadata(&wal)
-            .map(|m| m.len().saturating_sub(32) / (4096 + 24))
-            .unwrap_or(0);
-        let c = self.main();
-        c.pragma_update(None, "wal_autocheckpoint", 0)?;
-        c.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            frames < wal_pages,
-        )?;
-        Ok(())
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -452,7 +452,7 @@ fn pairs(blob: &[u8]) -> impl Iterator<Item = (u64, i64)> + '_ {
 /// One aggregate over a session's entries (newest first), as the in-memory
 /// store computes it: the last `window_actions` entries, those inside the
 /// time window (an entry without a time counts).
-fn aggregate(entries: &[Entry], q: &AggQuery, now: Option<i64>) -> i64 {
+pub(crate) fn aggregate(entries: &[Entry], q: &AggQuery, now: Option<i64>) -> i64 {
     let recent = if q.window_actions > 0 {
         usize::try_from(q.window_actions).unwrap_or(usize::MAX)
     } else {
