@@ -41,6 +41,11 @@ const MAGIC: &[u8] = b"permit0 session 1\n";
 /// with only the newest: the rewrite's cost spread over this many calls.
 const SLACK: usize = 64;
 
+/// A session file is at most `max_entries + SLACK` records of a few dozen
+/// bytes; one larger than this was not written by permit0, and is refused
+/// rather than read into memory.
+const MAX_FILE: u64 = 16 << 20;
+
 /// How long an observation waits for another process's lock (as long as
 /// the SQLite store's busy timeout).
 const WAIT: Duration = crate::db::BUSY;
@@ -110,12 +115,20 @@ impl SessionFiles {
         let path = self.path(scope);
         let mut bytes = Vec::new();
         match File::open(&path) {
-            Ok(mut f) => f
+            Ok(f) => f
+                .take(MAX_FILE + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok((Vec::new(), 0)),
             Err(e) => return Err(format!("cannot open `{}`: {e}", path.display())),
         };
+        if bytes.len() as u64 > MAX_FILE {
+            return Err(format!(
+                "`{}` is larger than a session file can be ({} MB)",
+                path.display(),
+                MAX_FILE >> 20
+            ));
+        }
         parse(scope, &bytes).map_err(|why| format!("`{}` {why}", path.display()))
     }
 
@@ -292,19 +305,6 @@ impl SessionStore for SessionFiles {
 /// process that loses that race keeps the winner's.
 fn import(data: &Path, dir: &Path, keep: Keep) -> Result<(), String> {
     let db = crate::db::Db::open(data).map_err(|e| format!("the sessions to import: {e}"))?;
-    let rows: Vec<(String, Option<i64>, Vec<u8>)> = {
-        let c = db.main();
-        let mut st = c
-            .prepare(
-                "SELECT scope, time_ms, contributions FROM session_entries ORDER BY scope, seq",
-            )
-            .map_err(|e| format!("the sessions to import: {e}"))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| format!("the sessions to import: {e}"))?;
-        rows
-    };
     let staging = data.join(format!("sessions.import-{}", std::process::id()));
     std::fs::create_dir_all(&staging)
         .map_err(|e| format!("cannot create `{}`: {e}", staging.display()))?;
@@ -313,16 +313,49 @@ fn import(data: &Path, dir: &Path, keep: Keep) -> Result<(), String> {
         keep,
     };
     let max = usize::try_from(keep.max_entries).unwrap_or(usize::MAX);
-    for scope in rows.chunk_by(|a, b| a.0 == b.0) {
-        let Some((name, _, _)) = scope.first() else {
-            continue;
-        };
-        let entries: Vec<Entry> = scope
-            .iter()
-            .skip(scope.len().saturating_sub(max))
-            .map(|(_, t, c)| (*t, c.clone()))
-            .collect();
-        files.rewrite(name, &entries)?;
+    let failed = |e: rusqlite::Error| format!("the sessions to import: {e}");
+    // One scope at a time, its newest `max_entries` only: a database of any
+    // size is imported in the memory of one session.
+    let copied = (|| -> Result<(), String> {
+        let c = db.main();
+        let mut st = c
+            .prepare(
+                "SELECT scope, time_ms, contributions FROM session_entries ORDER BY scope, seq",
+            )
+            .map_err(failed)?;
+        let mut rows = st.query([]).map_err(failed)?;
+        let mut scope: Option<String> = None;
+        let mut entries: std::collections::VecDeque<Entry> = std::collections::VecDeque::new();
+        loop {
+            let row = rows.next().map_err(failed)?;
+            let next: Option<(String, Option<i64>, Vec<u8>)> = match row {
+                Some(r) => Some((
+                    r.get(0).map_err(failed)?,
+                    r.get(1).map_err(failed)?,
+                    r.get(2).map_err(failed)?,
+                )),
+                None => None,
+            };
+            if scope.as_deref() != next.as_ref().map(|n| n.0.as_str()) {
+                if let Some(done) = scope.take() {
+                    files.rewrite(&done, entries.make_contiguous())?;
+                }
+                entries.clear();
+            }
+            let Some((name, time, contributions)) = next else {
+                break;
+            };
+            scope = Some(name);
+            entries.push_back((time, contributions));
+            if entries.len() > max {
+                entries.pop_front();
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = copied {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
     }
     if std::fs::rename(&staging, dir).is_err() {
         // Another process imported first.
@@ -625,6 +658,36 @@ mod tests {
         assert!(parse("s-x", b"SQLite format 3\0")
             .unwrap_err()
             .contains("not a permit0 session file"));
+    }
+
+    /// A file far larger than any session (planted, or not permit0's) is
+    /// refused before it is read into memory: the call fails closed.
+    #[test]
+    fn a_file_larger_than_any_session_is_refused() {
+        let dir = scratch("huge");
+        let store = SessionFiles::open(&dir, Keep::default()).unwrap();
+        observe(
+            &store,
+            "s-huge",
+            Some(1),
+            query(AggKindWire::Count, 0, 0),
+            1,
+        )
+        .unwrap();
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(store.path("s-huge"))
+            .unwrap();
+        f.set_len(MAX_FILE + 1).unwrap();
+        let e = observe(
+            &store,
+            "s-huge",
+            Some(2),
+            query(AggKindWire::Count, 0, 0),
+            1,
+        )
+        .unwrap_err();
+        assert!(e.0.contains("larger than a session file can be"), "{e}");
     }
 
     /// A session id is the agent's text: whatever it holds, it names a
