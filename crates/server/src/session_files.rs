@@ -660,6 +660,49 @@ mod tests {
             .contains("not a permit0 session file"));
     }
 
+    /// Any bytes at all — truncated, flipped, spliced, random — read back
+    /// as records or as an error, never a panic or a hang.
+    #[test]
+    fn any_bytes_read_back_or_fail_but_never_panic() {
+        let mut good = Vec::new();
+        header("s-fuzz", &mut good);
+        for n in 0..6u64 {
+            let blob: Vec<u8> = (0..n)
+                .flat_map(|k| [k.to_le_bytes(), n.to_le_bytes()].concat())
+                .collect();
+            record(&(Some(n as i64), blob), &mut good);
+        }
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let mut b = good.clone();
+            match rnd() % 4 {
+                0 => b.truncate((rnd() as usize) % (good.len() + 1)),
+                1 => {
+                    for _ in 0..1 + rnd() % 4 {
+                        let i = (rnd() as usize) % b.len();
+                        b[i] = rnd() as u8;
+                    }
+                }
+                2 => {
+                    let at = (rnd() as usize) % b.len();
+                    let extra: Vec<u8> = (0..rnd() % 64).map(|_| rnd() as u8).collect();
+                    b.splice(at..at, extra);
+                }
+                _ => b = (0..rnd() % 200).map(|_| rnd() as u8).collect(),
+            }
+            if let Ok((entries, good_len)) = parse("s-fuzz", &b) {
+                assert!(good_len as usize <= b.len());
+                assert!(entries.len() <= 6 + b.len() / 16);
+            }
+        }
+    }
+
     /// A file far larger than any session (planted, or not permit0's) is
     /// refused before it is read into memory: the call fails closed.
     #[test]
