@@ -397,6 +397,33 @@ fn the_eleventh_deletion_of_a_session_is_denied_across_processes() {
     assert_eq!(out.status.code(), Some(4));
 }
 
+/// Claude Code runs parallel tool calls as parallel hook processes: sixteen
+/// deletions of one session at once, against the stdlib's cap of ten.
+/// Each process reads the session and records itself under the store's
+/// lock, so exactly ten are allowed — never more, whatever the order.
+#[test]
+fn parallel_hook_processes_never_slip_under_a_cap_together() {
+    let d = scratch("parallel");
+    let answers: Vec<String> = std::thread::scope(|t| {
+        let handles: Vec<_> = (0..16)
+            .map(|n| {
+                let d = &d;
+                t.spawn(move || {
+                    let call = edited("mcp_delete_file", |v| {
+                        v["session_id"] = json!("s-parallel");
+                        v["tool_input"]["path"] = json!(format!("/work/proj/tmp/p{n}.txt"));
+                    });
+                    hook(d, &call).answer().0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let allowed = answers.iter().filter(|a| *a == "allow").count();
+    let denied = answers.iter().filter(|a| *a == "deny").count();
+    assert_eq!((allowed, denied), (10, 6), "{answers:?}");
+}
+
 /// A long session: its file is rewritten with only the newest 512 actions
 /// once it holds 64 more, so it stays small — and the cap still fires
 /// across the rewrite.
