@@ -192,6 +192,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("P0103", "invalid escape in a string"),
     ("P0104", "integer literal out of range"),
     ("P0105", "invalid duration"),
+    ("P0106", "a number typed with a letter"),
     ("P0110", "syntax error"),
     ("P0111", "unexpected end of file"),
     ("P0112", "`=` used where `==` compares"),

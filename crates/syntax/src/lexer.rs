@@ -365,7 +365,26 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
             }
             Ok(Raw::Ident) => keyword(text).unwrap_or(Tok::Ident(text)),
             Ok(Raw::Int) => Tok::Int(parse_int(text, span, &mut diagnostics)),
-            Ok(Raw::Suffixed) => Tok::Duration(parse_duration(text, span, &mut diagnostics)),
+            Ok(Raw::Suffixed) => match lookalike_number(text) {
+                Some(meant) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "P0106",
+                            span,
+                            format!("`{text}` is not a number: it has a letter in it"),
+                        )
+                        .help(format!(
+                            "`O` and `o` are letters, not zero, and `l` and `I` are not one: \
+                             did you mean `{meant}`?"
+                        ))
+                        .fix(span, meant.clone()),
+                    );
+                    // The number meant, so its comparison is not also
+                    // reported as comparing a duration.
+                    Tok::Int(parse_int(&meant, span, &mut diagnostics))
+                }
+                None => Tok::Duration(parse_duration(text, span, &mut diagnostics)),
+            },
             Ok(Raw::Time) => Tok::Time(text),
             Ok(Raw::Str) => Tok::Str(unescape(text, span, &mut diagnostics)),
             Ok(Raw::Unterminated) => {
@@ -550,6 +569,27 @@ pub const DURATION_UNITS: &[(&str, i64)] = &[
     ("w", 604_800_000),
 ];
 
+/// A number typed with look-alike letters (`5OO`, `1O_OOO`, `2l`): the
+/// digits meant, when the letters after the first digits are all
+/// look-alikes and do not make a duration unit.
+fn lookalike_number(text: &str) -> Option<String> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (num, rest) = text.split_at(split);
+    if DURATION_UNITS.iter().any(|(u, _)| *u == rest) {
+        return None;
+    }
+    let mut meant = String::from(num);
+    for c in rest.chars() {
+        meant.push(match c {
+            'O' | 'o' => '0',
+            'l' | 'I' => '1',
+            '_' | '0'..='9' => c,
+            _ => return None,
+        });
+    }
+    Some(meant)
+}
+
 fn parse_duration(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> i64 {
     let split = text
         .find(|c: char| c.is_ascii_alphabetic())
@@ -665,6 +705,38 @@ mod tests {
             .into_iter()
             .map(|t| t.1)
             .collect()
+    }
+
+    /// `5OO`, `1O_OOO`, `2l`: a number typed with look-alike letters is
+    /// one error with the number meant; real durations, and suffixes that
+    /// are not all look-alikes, are left to the duration's own reading.
+    #[test]
+    fn a_number_with_lookalike_letters_is_the_number_meant() {
+        for (src, meant) in [
+            ("5OO", 500),
+            ("1O_OOO", 10_000),
+            ("2l", 21),
+            ("9o", 90),
+            ("1I", 11),
+        ] {
+            let l = lex(FileId(0), src);
+            assert_eq!(
+                l.tokens.iter().map(|t| &t.1).collect::<Vec<_>>(),
+                vec![&Tok::Int(meant)],
+                "{src}"
+            );
+            assert_eq!(l.diagnostics.len(), 1, "{src}");
+            assert_eq!(l.diagnostics[0].code, "P0106", "{src}");
+        }
+        for src in ["10m", "5s", "3d", "2w", "7ms", "1h"] {
+            let l = lex(FileId(0), src);
+            assert!(l.diagnostics.is_empty(), "{src}");
+            assert!(matches!(l.tokens[0].1, Tok::Duration(_)), "{src}");
+        }
+        for src in ["5mO", "24hr", "0x10", "5Os"] {
+            let l = lex(FileId(0), src);
+            assert_eq!(l.diagnostics[0].code, "P0105", "{src}");
+        }
     }
 
     #[test]
