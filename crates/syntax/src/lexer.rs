@@ -357,6 +357,10 @@ pub fn lex(file: FileId, src: &str) -> Lexed<'_> {
                     '&' => d.help("write `and` to combine conditions").fix(span, "and"),
                     '!' => d.help("write `not` to negate a condition").fix(span, "not"),
                     '\'' => d.help("strings use double quotes: `\"…\"`"),
+                    '$' | '€' | '£' => d.help(
+                        "money is a count of minor units, without a currency sign: \
+                         `amount > 50_000` is 500.00",
+                    ),
                     ';' => d.help("rules end without a semicolon"),
                     _ => d.help("remove it, or put it inside a string"),
                 };

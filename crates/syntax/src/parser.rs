@@ -521,6 +521,22 @@ fn syntax_diagnostic(file: FileId, src: &str, e: ParseError<usize, Tok<'_>, ()>)
                 (Tok::Ident(w), _) if *w == "if" => {
                     d.help("a rule starts with `when`").fix(span, "when")
                 }
+                (Tok::Ident(w), true) if matches!(*w, "allow" | "escalate" | "deny") => {
+                    Diagnostic::error("P0110", span, format!("missing `then` before `{w}`"))
+                        .help("a rule reads `when <action> <condition> then <decision>`")
+                        .fix(span, format!("then {w}"))
+                }
+                (Tok::Comma, _)
+                    if src
+                        .get(..l)
+                        .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_digit()))
+                        && src
+                            .get(r..)
+                            .is_some_and(|a| a.starts_with(|c: char| c.is_ascii_digit())) =>
+                {
+                    d.help("numbers group their digits with `_`, not `,`: `5_000`")
+                        .fix(span, "_")
+                }
                 (_, true) if exp.len() <= 3 => {
                     d.help("a rule reads `when <action> <condition> then <decision>`")
                 }
