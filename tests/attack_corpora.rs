@@ -31,10 +31,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         "attack10",
         &["recipients", "secrets", "sql", "shell", "url"],
     ),
-    (
-        "attack11",
-        &["sql", "secrets", "spoof", "shell", "paths"],
-    ),
+    ("attack11", &["sql", "secrets", "spoof", "shell", "paths"]),
 ];
 
 /// Each call of `ROUND/NAME.jsonl` beside its decision in `NAME.expect`.

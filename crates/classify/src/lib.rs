@@ -214,7 +214,12 @@ fn chat_channel_kind(id: &str) -> &'static str {
 /// for a protected branch is one.
 fn protected_branch(b: &str) -> bool {
     let b = b.trim().to_lowercase();
-    let b = b.rsplit(':').next().unwrap_or(&b).trim().trim_start_matches('+');
+    let b = b
+        .rsplit(':')
+        .next()
+        .unwrap_or(&b)
+        .trim()
+        .trim_start_matches('+');
     let b = b
         .split('/')
         .filter(|s| !s.is_empty())

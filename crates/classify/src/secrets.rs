@@ -152,7 +152,7 @@ const VENDOR_PREFIXES: &[VendorPrefix] = &[
     (b"fm1a_", 32, sentry_char),   // Fly.io macaroons (`FlyV1 fm2_…`)
     (b"fm1r_", 32, sentry_char),
     (b"fm2_", 32, sentry_char),
-    (b"fo1_", 32, b64url), // Fly.io
+    (b"fo1_", 32, b64url),         // Fly.io
     (b"glc_", 20, b64url),         // Grafana Cloud
     (b"glsa_", 32, b64url),        // Grafana service account
     (b"gsk_", 48, alnum),          // Groq

@@ -312,8 +312,22 @@ fn is_interpreter(p: &str) -> bool {
 /// Builtins that read a variable name, where a subscript in the name
 /// (`a[$(…)]`) is evaluated as arithmetic, and so runs the substitution.
 const NAME_EVALUATING: &[&str] = &[
-    "test", "[", "[[", "declare", "typeset", "local", "readonly", "export", "printf", "read",
-    "mapfile", "readarray", "unset", "let", "wait", "getopts",
+    "test",
+    "[",
+    "[[",
+    "declare",
+    "typeset",
+    "local",
+    "readonly",
+    "export",
+    "printf",
+    "read",
+    "mapfile",
+    "readarray",
+    "unset",
+    "let",
+    "wait",
+    "getopts",
 ];
 
 /// Whether the line holds a command substitution as quoted text (`'$(…)'`,
@@ -323,9 +337,8 @@ const NAME_EVALUATING: &[&str] = &[
 /// shell reads again is more than a gate can follow.
 fn reevaluated_code(parsed: &Parsed) -> bool {
     // `$()` and `$(())` are the parser's placeholders for real expansions
-    let code = |t: &str| {
-        t.contains('`') || t.replace("$(())", "").replace("$()", "").contains("$(")
-    };
+    let code =
+        |t: &str| t.contains('`') || t.replace("$(())", "").replace("$()", "").contains("$(");
     let literal_code = parsed.bodies.iter().any(|b| code(b))
         || parsed.cmds.iter().any(|c| {
             c.words
@@ -4789,7 +4802,10 @@ mod tests {
             kind("cmake -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=/tmp/e.cmake -B build"),
             "unknown"
         );
-        assert_eq!(kind("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release"), "write");
+        assert_eq!(
+            kind("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release"),
+            "write"
+        );
         assert_eq!(kind("awk -F, '{print $2}' data.csv"), "read_only");
     }
 
