@@ -1,4 +1,6 @@
-import json, base64, urllib.parse, sys
+import json, base64, urllib.parse, sys, os
+# The checkout this file is in: it writes attack11/*.jsonl there.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
 CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
 files = {}
@@ -800,7 +802,7 @@ for t, a, c in ev:
 
 import glob
 old=set()
-for f in glob.glob('/work/wt/atk11/attack9/*.jsonl')+glob.glob('/work/wt/atk11/attack10/*.jsonl'):
+for f in glob.glob(ROOT + '/attack9/*.jsonl') + glob.glob(ROOT + '/attack10/*.jsonl'):
     for l in open(f):
         if l.strip():
             r=json.loads(l); old.add((r['tool'],json.dumps(r['args'],sort_keys=True)))
@@ -813,7 +815,7 @@ for name in list(files):
     for i,r in enumerate(keep): r['session']['id']='a11'+name[:2]+str(i)
     files[name]=keep
 for name, lst in files.items():
-    with open(f"/work/wt/atk11/attack11/{name}.jsonl", "w") as f:
+    with open(f"{ROOT}/attack11/{name}.jsonl", "w") as f:
         for r in lst:
             f.write(json.dumps(r) + "\n")
     print(name, len(lst))
