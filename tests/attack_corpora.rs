@@ -3,7 +3,10 @@
 //! every corner, sensitive paths, spoofed arguments; `attack10/`: mail
 //! recipients that name another address, bot tokens and webhook URLs,
 //! strings a server setting ends elsewhere, WHEREs whose columns cancel,
-//! remote modules run as builds), replayed against the
+//! remote modules run as builds; `attack11/`: subqueries and disjunctions
+//! over every row, hidden batches, spoofed arguments and refspecs, prompt
+//! and subscript expansion, comments that end a line, newer vendor
+//! tokens), replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -28,6 +31,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         "attack10",
         &["recipients", "secrets", "sql", "shell", "url"],
     ),
+    ("attack11", &["sql", "secrets", "spoof", "shell", "paths"]),
 ];
 
 /// Each call of `ROUND/NAME.jsonl` beside its decision in `NAME.expect`.

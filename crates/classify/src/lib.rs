@@ -207,10 +207,25 @@ fn chat_channel_kind(id: &str) -> &'static str {
 
 /// The default and long-lived branches: main, master, trunk, develop,
 /// production, prod, staging, release and release/*, hotfix/*.
+///
+/// A refspec names its destination after the last `:` and may force it with
+/// a leading `+` (`+feature/x:refs/heads/main` updates main); empty path
+/// segments are dropped (`refs/heads//main`), so every spelling git takes
+/// for a protected branch is one.
 fn protected_branch(b: &str) -> bool {
     let b = b.trim().to_lowercase();
+    let b = b
+        .rsplit(':')
+        .next()
+        .unwrap_or(&b)
+        .trim()
+        .trim_start_matches('+');
+    let b = b
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
     let b = b.strip_prefix("refs/heads/").unwrap_or(&b);
-    let b = b.rsplit(':').next().unwrap_or(b).trim_start_matches('+');
     matches!(
         b,
         "main"
@@ -992,6 +1007,25 @@ mod tests {
             c("chat_channel_kind", &[json!("#general")]),
             "public_channel"
         );
+    }
+
+    /// An agent pushes "its working branch", but the branch argument is a
+    /// refspec whose destination is main: git updates main, so the push is
+    /// to a protected branch — as is an empty path segment git drops.
+    /// Branches that only contain a protected name stay working branches.
+    #[test]
+    fn a_refspec_pushes_to_its_destination() {
+        let p = protected_branch;
+        assert!(p("+feature/x:refs/heads/main"));
+        assert!(p("feature/x:main"));
+        assert!(p("HEAD:refs/heads/Release/2.0"));
+        assert!(p("refs/heads//main"));
+        assert!(p("refs//heads/main/"));
+        assert!(p(" +main "));
+        assert!(!p("main:feature/x"));
+        assert!(!p("feature/main"));
+        assert!(!p("+feature/x"));
+        assert!(!p("refs/heads/maintenance"));
     }
 }
 

@@ -136,6 +136,7 @@ type VendorPrefix = (&'static [u8], usize, fn(u8) -> bool);
 const VENDOR_PREFIXES: &[VendorPrefix] = &[
     (b"AC", 32, hex),               // Twilio account SID (with its secret)
     (b"ATATT3", 40, b64url),        // Atlassian API token
+    (b"CLOJARS_", 60, alnum),       // Clojars deploy token
     (b"EAACEdEose0cBA", 20, alnum), // Facebook access token
     (b"PMAK-", 40, token_char),     // Postman
     (b"SK", 32, hex),               // Twilio API key
@@ -148,6 +149,10 @@ const VENDOR_PREFIXES: &[VendorPrefix] = &[
     (b"dp.pt.", 40, doppler_char),
     (b"dp.sa.", 40, doppler_char),
     (b"dp.st.", 40, doppler_char), // Doppler service, CLI, personal, SCIM tokens
+    (b"fm1a_", 32, sentry_char),   // Fly.io macaroons (`FlyV1 fm2_…`)
+    (b"fm1r_", 32, sentry_char),
+    (b"fm2_", 32, sentry_char),
+    (b"fo1_", 32, b64url),         // Fly.io
     (b"glc_", 20, b64url),         // Grafana Cloud
     (b"glsa_", 32, b64url),        // Grafana service account
     (b"gsk_", 48, alnum),          // Groq
@@ -160,6 +165,7 @@ const VENDOR_PREFIXES: &[VendorPrefix] = &[
     (b"lsv2_sk_", 32, token_char),
     (b"npm_", 36, alnum),                  // npm
     (b"ntn_", 40, alnum),                  // Notion integration token
+    (b"ops_eyJ", 40, sentry_char),         // 1Password service account
     (b"pplx-", 48, alnum),                 // Perplexity
     (b"pul-", 40, hex),                    // Pulumi
     (b"pypi-AgEIcHlwaS5vcmc", 40, b64url), // PyPI upload token
@@ -673,6 +679,19 @@ fn is_assignment_at(s: &[u8], i: usize) -> bool {
         && value_after(s, i + 4, false)
 }
 
+/// A `.netrc` entry, `machine h login u password VALUE`: the word
+/// `password`, a space at `i`, a value with digits and letters, and
+/// `login` or `machine` shortly before — the file's grammar, not prose.
+fn netrc_password_at(s: &[u8], i: usize) -> bool {
+    let word = |w: &[u8]| i >= w.len() && has_prefix(s, i - w.len(), w);
+    if !(word(b"password") || word(b"passwd")) {
+        return false;
+    }
+    let before = s.get(i.saturating_sub(256)..i).unwrap_or(&[]);
+    let said = |w: &[u8]| before.windows(w.len()).any(|x| x == w);
+    (said(b"login ") || said(b"machine ")) && value_after(s, i + 1, false)
+}
+
 /// Every kind of secret found in one text.
 fn scan_text(text: &str, out: &mut Vec<Kind>) {
     scan_decoded(text, out, 0);
@@ -692,7 +711,7 @@ fn begins(b: u8) -> bool {
     ) || matches!(
         b,
         b'n' | b'p' | b'h' | b'd' | b'w' | b'l' | b'P' | b'y' | b'S' | b'k' | b'E'
-    ) || matches!(b, b'M' | b'N' | b'O')
+    ) || matches!(b, b'M' | b'N' | b'O' | b'C' | b'f' | b'o')
 }
 
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
@@ -716,13 +735,13 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
         let Some(b) = at(s, i) else { break };
         let kind = match b {
             b'A' | b'g' | b'x' | b's' | b'r' | b'e' | b'n' | b'p' | b'h' | b'd' | b'w' | b'l'
-            | b'P' | b'y' | b'S' | b'k' | b'E' => vendor_at(s, i),
+            | b'P' | b'y' | b'S' | b'k' | b'E' | b'C' | b'f' | b'o' => vendor_at(s, i),
             b'-' if private_key_at(s, i) => Some(Kind::PrivateKey),
             b':' if url_credential_at(s, i) => Some(Kind::UrlCredential),
             b':' if telegram_at(s, i) || webhook_at(s, i) => Some(Kind::VendorToken),
             b'M' | b'N' | b'O' if discord_at(s, i) => Some(Kind::VendorToken),
             b'=' | b':' if assignment_at(s, i) => Some(Kind::Assignment),
-            b' ' if is_assignment_at(s, i) => Some(Kind::Assignment),
+            b' ' if is_assignment_at(s, i) || netrc_password_at(s, i) => Some(Kind::Assignment),
             _ => None,
         };
         if let Some(k) = kind {
@@ -1073,6 +1092,33 @@ mod tests {
             "https://learn.microsoft.com/webhookb2/docs",
             "the secret_key_base setting and the ntn_ prefix",
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ] {
+            no(t);
+        }
+    }
+
+    /// Round 11: the tokens round 10 left open (Fly.io, Clojars,
+    /// 1Password service accounts) and a `.netrc` entry, posted or
+    /// written; prose with the same letters is not a secret.
+    #[test]
+    fn fly_clojars_1password_and_netrc() {
+        for t in [
+            "FlyV1 fm2_lJPECAAAAAAAAMGvxBBkZXZzZWNyZXRzZWNyZXRzZWNyZXRzZWNyZXRzZWNyZXRzZWNyZXQ=",
+            "fly token fo1_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3",
+            "CLOJARS_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab",
+            "service account: ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSJ9",
+            "machine api.heroku.com login me@acme.com password 01234567-89ab-cdef-0123-456789abcdef",
+            "machine github.com\n  login octocat\n  password s3cr3tT0ken99",
+        ] {
+            yes(t);
+        }
+        for t in [
+            "fo1_ is the prefix of Fly.io tokens",
+            "CLOJARS_USERNAME and CLOJARS_PASSWORD from the environment",
+            "ops_eyJ… is how 1Password tokens start",
+            "forgot the password again, login fails",
+            "the login page asks for a password 8 characters long",
+            "of office offline often fm2_ fo1_short",
         ] {
             no(t);
         }

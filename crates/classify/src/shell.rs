@@ -309,6 +309,53 @@ fn is_interpreter(p: &str) -> bool {
 }
 
 /// Names whose assignment does not change what runs or where it reads.
+/// Builtins that read a variable name, where a subscript in the name
+/// (`a[$(…)]`) is evaluated as arithmetic, and so runs the substitution.
+const NAME_EVALUATING: &[&str] = &[
+    "test",
+    "[",
+    "[[",
+    "declare",
+    "typeset",
+    "local",
+    "readonly",
+    "export",
+    "printf",
+    "read",
+    "mapfile",
+    "readarray",
+    "unset",
+    "let",
+    "wait",
+    "getopts",
+];
+
+/// Whether the line holds a command substitution as quoted text (`'$(…)'`,
+/// `'`…`'`, not run where it stands) and also evaluates text again —
+/// arithmetic, `${!x}`, `${x@P}`, or a builtin that reads a name
+/// (`test -v 'a[$(…)]'`): the quoted text may then run, and which text the
+/// shell reads again is more than a gate can follow.
+fn reevaluated_code(parsed: &Parsed) -> bool {
+    // `$()` and `$(())` are the parser's placeholders for real expansions
+    let code =
+        |t: &str| t.contains('`') || t.replace("$(())", "").replace("$()", "").contains("$(");
+    let literal_code = parsed.bodies.iter().any(|b| code(b))
+        || parsed.cmds.iter().any(|c| {
+            c.words
+                .iter()
+                .chain(c.assigns.iter().map(|(_, v)| v))
+                .chain(c.redirs.iter().map(|r| &r.target))
+                .any(|w| code(&w.text))
+        });
+    literal_code
+        && (parsed.reevaluates
+            || parsed.cmds.iter().any(|c| {
+                c.words
+                    .first()
+                    .is_some_and(|w| NAME_EVALUATING.contains(&basename(&w.text).as_str()))
+            }))
+}
+
 fn harmless_assign(name: &str, value: &str) -> bool {
     let n = name.to_ascii_uppercase();
     matches!(
@@ -579,11 +626,25 @@ impl C {
     /// Parses and classifies a whole command line (or a string a command
     /// runs as one); bounded by the shared budget.
     fn source(&mut self, src: &str, depth: usize) -> Kind {
+        let kind = self.source_read(src, depth, false);
+        // `ls # ; rm -rf ~`: bash and a non-interactive zsh see a comment,
+        // an interactive zsh (no `interactive_comments`) two commands —
+        // both readings of the agent's own line count (the strings it
+        // hands to `sh -c` are read by a non-interactive shell)
+        if depth == 0 && src.contains('#') {
+            kind.max(self.source_read(src, depth, true))
+        } else {
+            kind
+        }
+    }
+
+    fn source_read(&mut self, src: &str, depth: usize, hash_is_word: bool) -> Kind {
         if src.len() > self.budget || depth > parse::MAX_DEPTH {
             return Kind::Unknown;
         }
         self.budget -= src.len();
         let mut parsed = Parsed::default();
+        parsed.hash_is_word = hash_is_word;
         parse::parse_into(src, &mut parsed, 0, depth);
         // A function defined on the line (`:(){ :|:& };:`) is code the
         // gate only sees in parts: its body is classified, the line is at
@@ -594,6 +655,9 @@ impl C {
             Kind::ReadOnly
         };
         if parsed.cmds.is_empty() && src.trim().is_empty() {
+            kind = Kind::Unknown;
+        }
+        if reevaluated_code(&parsed) {
             kind = Kind::Unknown;
         }
         // Groups whose commands download: their output is downloaded text.
@@ -1936,7 +2000,11 @@ impl C {
                 };
                 let code = prog.text.as_str();
                 let mut k = Kind::ReadOnly;
+                // `@load "x"` loads a shared library, `@include` a file of
+                // awk code the gate does not see
                 if code.contains("system")
+                    || code.contains("@load")
+                    || code.contains("@include")
                     || code.contains('|')
                     || code.contains("getline")
                     || prog.dynamic
@@ -2538,6 +2606,29 @@ impl C {
                             | "push"
                             | "upload"
                     )
+                }) {
+                    return Kind::Unknown;
+                }
+                self.build_in(&dir)
+            }
+            "cmake" => {
+                // `-P` runs a script, `-E` a command (`cmake -E rm -rf ~`),
+                // `-C` preloads a cache script; a toolchain file, an
+                // included script or a launcher names code to run
+                let code_var = |x: &&str| {
+                    x.strip_prefix("-D").is_some_and(|d| {
+                        let d = d.to_ascii_uppercase();
+                        ["INCLUDE", "LAUNCHER", "TOOLCHAIN", "MODULE_PATH", "COMMAND"]
+                            .iter()
+                            .any(|n| d.split('=').next().unwrap_or("").contains(n))
+                    })
+                };
+                if texts.iter().any(|x| {
+                    matches!(*x, "-P" | "-E" | "-C" | "--toolchain")
+                        || x.starts_with("-P")
+                        || x.starts_with("-C")
+                        || x.starts_with("--toolchain=")
+                        || code_var(x)
                 }) {
                     return Kind::Unknown;
                 }
@@ -4658,6 +4749,64 @@ mod tests {
             analyze_in("cat id_rsa", Some("/home/u/.ssh")).sensitive_read(ws),
             "outside"
         );
+    }
+
+    /// Round 11: text the shell reads a second time. A quoted `$(…)` is
+    /// data where it stands, but a prompt expansion (`${x@P}`), an indirect
+    /// `${!x}`, arithmetic (`$((x))` evaluates x's value, subscript
+    /// included) or a builtin that reads a name (`test -v 'a[$(…)]'`) runs
+    /// it. Quoted `$(` on a line that re-reads nothing stays data.
+    #[test]
+    fn text_the_shell_reads_again_is_code() {
+        for s in [
+            "x='$(rm -rf ~)'; echo ${x@P}",
+            "x='a[$(rm -rf ~)]'; echo $((x))",
+            "x='a[$(rm -rf ~)]'; echo ${!x}",
+            "test -v 'a[$(rm -rf ~)]'",
+            "[ -v 'a[`rm -rf ~`]' ]",
+            "declare -p 'a[$(id)]'",
+            "read x <<< '$(rm -rf ~)'; echo \"${x@P}\"",
+            "x='a[$(id)]'; (( x ))",
+        ] {
+            assert_eq!(kind(s), "unknown", "{s}");
+        }
+        assert_eq!(kind("echo '$(date) is literal'"), "read_only");
+        assert_eq!(kind("grep -n '$(' build.sh"), "read_only");
+        assert_eq!(kind("echo $((1 + 2)) ${HOME@Q}"), "read_only");
+        assert_eq!(kind("test -f Cargo.toml && echo yes"), "read_only");
+    }
+
+    /// Round 11: `#` starts a comment wherever it starts a word, after a
+    /// command's words too, and a backslash ending the comment continues
+    /// nothing: the next line is a command of its own.
+    #[test]
+    fn a_comment_ends_at_the_newline() {
+        assert_eq!(kind("ls # \\\nrm -rf ~"), "destructive");
+        assert_eq!(kind("ls #x\nrm -rf ~"), "destructive");
+        assert_eq!(kind("ls # rm -rf ~"), "read_only");
+        // zsh with `interactive_comments` off reads `#` there as a word
+        assert_eq!(kind("ls # ; rm -rf ~"), "destructive");
+        assert_eq!(kind("echo a#b"), "read_only");
+        assert_eq!(kind("echo ${#HOME} # length"), "read_only");
+    }
+
+    /// Round 11: programs that load code the gate does not see.
+    #[test]
+    fn awk_and_cmake_load_code() {
+        assert_eq!(kind("gawk '@load \"x\"'"), "unknown");
+        assert_eq!(kind("awk '@include \"/tmp/e.awk\"' f"), "unknown");
+        assert_eq!(kind("awk '/@load/ {print}' f"), "unknown");
+        assert_eq!(kind("cmake -P /tmp/evil.cmake"), "unknown");
+        assert_eq!(kind("cmake -E rm -rf ~"), "unknown");
+        assert_eq!(
+            kind("cmake -DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=/tmp/e.cmake -B build"),
+            "unknown"
+        );
+        assert_eq!(
+            kind("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release"),
+            "write"
+        );
+        assert_eq!(kind("awk -F, '{print $2}' data.csv"), "read_only");
     }
 
     #[test]

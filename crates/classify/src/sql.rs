@@ -32,9 +32,9 @@
 //! one-entry per-thread cache keyed by the text and the engine.
 
 use sqlparser::ast::{
-    BinaryOperator, CopyTarget, Expr, FromTable, InTarget, MergeAction, MergeClauseKind,
-    ObjectName, ObjectNamePart, Query, Select, SetExpr, Statement, TableFactor, TableWithJoins,
-    UnaryOperator, Value, Visit, Visitor,
+    BinaryOperator, CopyTarget, Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments,
+    InTarget, MergeAction, MergeClauseKind, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SetExpr, Statement, TableFactor, TableWithJoins, UnaryOperator, Value, Visit, Visitor,
 };
 use sqlparser::dialect::{
     BigQueryDialect, Dialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -1520,7 +1520,7 @@ fn row_filter(e: Option<&Expr>, targets: &[String], joined: bool) -> Filter {
     let Some(e) = e else {
         return Filter::None;
     };
-    if tautology(e, 0) {
+    if covers(e, targets, 0) {
         return Filter::None;
     }
     // A condition no row meets (`WHERE 1 = 2`) changes nothing.
@@ -1817,7 +1817,267 @@ fn order(a: &K, b: &K) -> Option<std::cmp::Ordering> {
 /// column with itself. Reading two different quoted names as one only
 /// makes a WHERE look emptier than it is: stricter, never looser.
 fn same(a: &Expr, b: &Expr) -> bool {
+    let (a, b) = (canon(a), canon(b));
     a == b || a.to_string().eq_ignore_ascii_case(&b.to_string())
+}
+
+/// `e` without parentheses and without a call that returns its argument
+/// whenever all its arguments are one expression (`COALESCE(id, id)`,
+/// `IFNULL(x, x)`, `GREATEST(x, x)` are `id`, `x`).
+fn canon(e: &Expr) -> &Expr {
+    let mut e = e;
+    for _ in 0..FOLD_DEPTH {
+        match e {
+            Expr::Nested(x) => e = x,
+            Expr::Function(f) => {
+                let name = n_parts(&f.name).pop().unwrap_or_default();
+                if !matches!(
+                    name.as_str(),
+                    "coalesce" | "ifnull" | "nvl" | "isnull" | "greatest" | "least"
+                ) {
+                    return e;
+                }
+                let FunctionArguments::List(list) = &f.args else {
+                    return e;
+                };
+                let args: Vec<&Expr> = list
+                    .args
+                    .iter()
+                    .filter_map(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
+                        _ => None,
+                    })
+                    .collect();
+                match args.split_first() {
+                    Some((first, rest))
+                        if args.len() == list.args.len()
+                            && rest.iter().all(|x| x.to_string() == first.to_string()) =>
+                    {
+                        e = first;
+                    }
+                    _ => return e,
+                }
+            }
+            _ => return e,
+        }
+    }
+    e
+}
+
+/// A call whose value is never negative (NULL aside): lengths, `ABS`.
+fn non_negative(e: &Expr) -> bool {
+    match canon(e) {
+        Expr::Function(f) => matches!(
+            n_parts(&f.name).pop().unwrap_or_default().as_str(),
+            "abs"
+                | "length"
+                | "len"
+                | "char_length"
+                | "character_length"
+                | "octet_length"
+                | "bit_length"
+                | "datalength"
+                | "cardinality"
+        ),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Multiply,
+            right,
+        } => same(left, right),
+        _ => false,
+    }
+}
+
+/// `nonneg op constant` (or the other way round) that every row meets:
+/// `ABS(id) >= 0`, `LENGTH(name) > -1`, `0 <= ABS(x)`, `ABS(x) <> -1`.
+fn non_negative_bound(left: &Expr, op: &BinaryOperator, right: &Expr, d: usize) -> bool {
+    use BinaryOperator as B;
+    let bound = |x: &Expr| fold(x, d + 1).and_then(|k| k.num());
+    let holds = |op: &B, k: f64| match op {
+        B::GtEq => k <= 0.0,
+        B::Gt | B::NotEq => k < 0.0,
+        _ => false,
+    };
+    let flipped = match op {
+        B::LtEq => B::GtEq,
+        B::Lt => B::Gt,
+        other => other.clone(),
+    };
+    (non_negative(left) && bound(right).is_some_and(|k| holds(op, k)))
+        || (non_negative(right) && bound(left).is_some_and(|k| holds(&flipped, k)))
+}
+
+/// The terms of an AND (or OR) chain, through parentheses.
+fn chain<'e>(e: &'e Expr, op: &BinaryOperator, d: usize, out: &mut Vec<&'e Expr>) {
+    match e {
+        _ if d > FOLD_DEPTH || out.len() > 64 => out.push(e),
+        Expr::Nested(x) => chain(x, op, d + 1, out),
+        Expr::BinaryOp { left, op: o, right } if o == op => {
+            chain(left, op, d + 1, out);
+            chain(right, op, d + 1, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// A condition no row meets (NULLs aside): a false constant, `x <> x`, a
+/// conjunct and its negation (`id = 1 AND id <> 1`), `NOT` a tautology.
+fn contradiction(e: &Expr, d: usize) -> bool {
+    if d > FOLD_DEPTH {
+        return false;
+    }
+    if fold(e, d).and_then(|k| k.truthy()) == Some(false) {
+        return true;
+    }
+    match e {
+        Expr::Nested(x) => contradiction(x, d + 1),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => tautology(expr, d + 1),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => contradiction(left, d + 1) && contradiction(right, d + 1),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            contradiction(left, d + 1) || contradiction(right, d + 1) || {
+                let mut terms = Vec::new();
+                chain(e, &BinaryOperator::And, d, &mut terms);
+                terms.iter().enumerate().any(|(i, a)| {
+                    terms
+                        .iter()
+                        .skip(i + 1)
+                        .any(|b| complementary(a, b) || complementary(b, a))
+                })
+            }
+        }
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::Gt,
+            right,
+        } => same(left, right),
+        _ => false,
+    }
+}
+
+/// The name a column reference ends in, lowercased.
+fn column_name(e: &Expr) -> Option<String> {
+    match canon(e) {
+        Expr::Identifier(i) => Some(i.value.to_lowercase()),
+        Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.to_lowercase()),
+        _ => None,
+    }
+}
+
+/// A query that returns no row: a SELECT whose WHERE no row meets.
+fn empty_query(q: &Query) -> bool {
+    matches!(q.body.as_ref(),
+        SetExpr::Select(s) if s.selection.as_ref().is_some_and(|w| contradiction(w, 0)))
+}
+
+/// `SELECT col FROM t [alias] [WHERE tautology]` where `t` is a table whose
+/// rows are changed and `col` the column `x` names: every value of `x`
+/// (`id IN (SELECT id FROM users)` on users is every row with an id).
+fn every_value_of(x: &Expr, q: &Query, targets: &[String]) -> bool {
+    if q.limit_clause.is_some() || q.fetch.is_some() || q.with.is_some() {
+        return false;
+    }
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return false;
+    };
+    let [t] = s.from.as_slice() else {
+        return false;
+    };
+    let TableFactor::Table { name, .. } = &t.relation else {
+        return false;
+    };
+    let table = n_parts(name).pop().unwrap_or_default();
+    if !t.joins.is_empty()
+        || !targets.contains(&table)
+        || s.top.is_some()
+        || s.having.is_some()
+        || s.selection.as_ref().is_some_and(|w| !tautology(w, 0))
+    {
+        return false;
+    }
+    let [item] = s.projection.as_slice() else {
+        return false;
+    };
+    let col = match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return false,
+    };
+    column_name(col).is_some_and(|c| column_name(x) == Some(c))
+}
+
+/// A condition every row of the changed table meets: a [`tautology`], or
+/// one through a subquery over the same rows (`id IN (SELECT id FROM
+/// users)`, `id = ANY (SELECT id FROM users)`) or an empty one (`id NOT IN
+/// (SELECT NULL WHERE FALSE)`, `NOT EXISTS (SELECT 1 WHERE 1 = 0)`,
+/// `x <> ALL (…empty…)`), combined with AND and OR.
+fn covers(e: &Expr, targets: &[String], d: usize) -> bool {
+    tautology(e, d) || covers_through_subqueries(e, targets, d)
+}
+
+/// [`covers`] by a subquery: one disjunct, or every conjunct (a tautology
+/// or a covering subquery). Tautologies are asked only of conjuncts, so a
+/// long OR chain costs no more than [`tautology`]'s own walk.
+fn covers_through_subqueries(e: &Expr, targets: &[String], d: usize) -> bool {
+    if d > FOLD_DEPTH {
+        return false;
+    }
+    let conjunct = |x: &Expr| tautology(x, d + 1) || covers_through_subqueries(x, targets, d + 1);
+    fn sub(x: &Expr) -> Option<&Query> {
+        match x {
+            Expr::Subquery(q) => Some(q),
+            _ => None,
+        }
+    }
+    match e {
+        Expr::Nested(x) => covers_through_subqueries(x, targets, d + 1),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => {
+            covers_through_subqueries(left, targets, d + 1)
+                || covers_through_subqueries(right, targets, d + 1)
+        }
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => conjunct(left) && conjunct(right),
+        Expr::In {
+            expr,
+            target: InTarget::Subquery(q),
+            negated,
+            ..
+        } => {
+            if *negated {
+                empty_query(q)
+            } else {
+                every_value_of(expr, q, targets)
+            }
+        }
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => sub(right).is_some_and(|q| every_value_of(left, q, targets)),
+        Expr::AllOp { right, .. } => sub(right).is_some_and(empty_query),
+        Expr::Exists {
+            negated: true,
+            subquery,
+        } => empty_query(subquery),
+        _ => false,
+    }
 }
 
 /// An expression as a constant plus multiples of the terms it cannot fold
@@ -1950,8 +2210,41 @@ fn complementary(a: &Expr, b: &Expr) -> bool {
         e.clone()
     };
     let (a, b) = (strip(a), strip(b));
+    // `x LIKE p` / `x NOT LIKE p`, and so for ILIKE, IN, BETWEEN, SIMILAR TO
+    let negatable = |x: &Expr| {
+        matches!(
+            x,
+            Expr::Like { .. }
+                | Expr::ILike { .. }
+                | Expr::In { .. }
+                | Expr::Between { .. }
+                | Expr::SimilarTo { .. }
+                | Expr::RLike { .. }
+        )
+    };
+    if negatable(&a) && negatable(&b) {
+        let mut twin = b.clone();
+        if let Expr::Like { negated, .. }
+        | Expr::ILike { negated, .. }
+        | Expr::In { negated, .. }
+        | Expr::Between { negated, .. }
+        | Expr::SimilarTo { negated, .. }
+        | Expr::RLike { negated, .. } = &mut twin
+        {
+            *negated = !*negated;
+        }
+        if same(&a, &twin) {
+            return true;
+        }
+    }
     match (&a, &b) {
         (Expr::IsNull(x), Expr::IsNotNull(y)) => same(x, y),
+        (Expr::IsTrue(x), Expr::IsNotTrue(y)) | (Expr::IsFalse(x), Expr::IsNotFalse(y)) => {
+            same(x, y)
+        }
+        (Expr::IsDistinctFrom(x1, y1), Expr::IsNotDistinctFrom(x2, y2)) => {
+            same(x1, x2) && same(y1, y2)
+        }
         (
             Expr::UnaryOp {
                 op: UnaryOperator::Not,
@@ -1990,6 +2283,11 @@ fn tautology(e: &Expr, d: usize) -> bool {
     }
     match e {
         Expr::Nested(e) => tautology(e, d + 1),
+        // `NOT (id = 1 AND id <> 1)`
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => contradiction(expr, d + 1),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Or => {
                 tautology(left, d + 1) || tautology(right, d + 1) || {
@@ -2021,6 +2319,7 @@ fn tautology(e: &Expr, d: usize) -> bool {
                         | BinaryOperator::Spaceship
                 );
                 (equal_sides && same(left, right))
+                    || non_negative_bound(left, op, right, d)
                     || difference(left, right, d).is_some_and(|c| match op {
                         BinaryOperator::Eq | BinaryOperator::Spaceship => c == 0.0,
                         BinaryOperator::GtEq => c >= 0.0,
@@ -2328,6 +2627,55 @@ mod tests {
             "DELETE FROM users WHERE id < 10 OR id > 10",
             "DELETE FROM users WHERE id = 1 AND id <> 1",
             "DELETE FROM users WHERE id = 1 OR other <> 1",
+        ] {
+            assert_eq!(analyze(s).class, Class::Write, "{s}");
+        }
+    }
+
+    /// Round 11: WHEREs that cover every row through a subquery over the
+    /// same table, an empty subquery, a LIKE and its NOT LIKE, `NOT` of a
+    /// contradiction, a column compared with itself through `COALESCE`, or
+    /// a length or `ABS` bounded below zero — each deletes the whole table.
+    #[test]
+    fn a_where_that_every_row_meets_another_way_is_no_where() {
+        for s in [
+            "DELETE FROM users WHERE id IN (SELECT id FROM users)",
+            "DELETE FROM users WHERE id IN (SELECT u.id FROM users u)",
+            "DELETE FROM users WHERE users.id IN (SELECT id FROM public.users WHERE 1 = 1)",
+            "UPDATE users SET role = 'admin' WHERE id IN (SELECT id FROM users)",
+            "DELETE FROM users WHERE id = ANY (SELECT id FROM users)",
+            "DELETE FROM users WHERE id NOT IN (SELECT NULL WHERE 1 = 0)",
+            "DELETE FROM users WHERE id NOT IN (SELECT id FROM users WHERE FALSE)",
+            "DELETE FROM users WHERE NOT EXISTS (SELECT 1 FROM users WHERE 1 = 2)",
+            "DELETE FROM users WHERE id <> ALL (SELECT id FROM users WHERE id <> id)",
+            "DELETE FROM users WHERE name LIKE 'a%' OR name NOT LIKE 'a%'",
+            "DELETE FROM users WHERE id IN (1, 2) OR id NOT IN (1, 2)",
+            "DELETE FROM users WHERE id BETWEEN 1 AND 5 OR id NOT BETWEEN 1 AND 5",
+            "DELETE FROM users WHERE active IS TRUE OR active IS NOT TRUE",
+            "DELETE FROM users WHERE NOT (id = 1 AND id <> 1)",
+            "DELETE FROM users WHERE NOT (id <> id)",
+            "DELETE FROM users WHERE COALESCE(id, id) = id",
+            "DELETE FROM users WHERE IFNULL(name, name) = name",
+            "DELETE FROM users WHERE ABS(id) >= 0",
+            "DELETE FROM users WHERE length(name) > -1",
+            "DELETE FROM users WHERE 0 <= CHAR_LENGTH(name)",
+            "DELETE FROM users WHERE id * id >= 0",
+        ] {
+            assert_eq!(analyze(s).class, Class::Destructive, "{s}");
+        }
+        // Subqueries over other tables, a filtered subquery, and bounds a
+        // row can fail still pick rows.
+        for s in [
+            "DELETE FROM carts WHERE user_id IN (SELECT id FROM users)",
+            "DELETE FROM users WHERE id IN (SELECT id FROM users WHERE banned)",
+            "DELETE FROM users WHERE id IN (SELECT id FROM users LIMIT 10)",
+            "DELETE FROM users WHERE id IN (SELECT owner_id FROM users)",
+            "DELETE FROM users WHERE id NOT IN (SELECT user_id FROM orders)",
+            "DELETE FROM users WHERE name LIKE 'a%' OR name NOT LIKE 'b%'",
+            "DELETE FROM users WHERE COALESCE(id, 0) = 5",
+            "DELETE FROM users WHERE ABS(balance) > 100",
+            "DELETE FROM users WHERE LENGTH(name) >= 1",
+            "DELETE FROM users WHERE NOT (id = 1)",
         ] {
             assert_eq!(analyze(s).class, Class::Write, "{s}");
         }

@@ -75,6 +75,14 @@ pub struct Parsed {
     /// arithmetic with substitutions, `case`, nesting too deep): the line
     /// as a whole is unknown.
     pub malformed: bool,
+    /// The line evaluates some text again as code: arithmetic (a variable's
+    /// value is an expression, `a[$(…)]` in it runs), an indirect `${!x}`
+    /// or a prompt expansion `${x@P}`.
+    pub reevaluates: bool,
+    /// Set before parsing: a `#` after a command's words is a word, not a
+    /// comment — how zsh reads a line with `interactive_comments` off. The
+    /// classifier reads a line with such a `#` both ways.
+    pub hash_is_word: bool,
     pipelines: usize,
 }
 
@@ -164,7 +172,13 @@ impl P<'_> {
             match b {
                 b' ' | b'\t' | b'\r' => self.i += 1,
                 b'\\' if self.at(1) == Some(b'\n') => self.i += 2,
-                b'#' if cur.words.is_empty() && cur.assigns.is_empty() => {
+                // A `#` that starts a word starts a comment, after a
+                // command's words too (`ls # x`): a backslash at its end
+                // continues nothing, the next line is a command. (Unless
+                // `hash_is_word`: then only a command's first word.)
+                b'#' if !self.out.hash_is_word
+                    || (cur.words.is_empty() && cur.assigns.is_empty()) =>
+                {
                     while self.at(0).is_some_and(|c| c != b'\n') {
                         self.i += 1;
                     }
@@ -534,6 +548,7 @@ impl P<'_> {
 
     /// `(( … ))`: arithmetic; substitutions inside are not modelled.
     fn arith(&mut self) {
+        self.out.reevaluates = true;
         let mut depth = 2usize;
         while let Some(c) = self.at(0) {
             self.i += 1;
@@ -767,7 +782,12 @@ impl P<'_> {
                     self.i += 2;
                     w.dynamic = true;
                     text.extend_from_slice(b"${");
+                    let start = text.len();
                     self.brace_param(text, w);
+                    let inner = text.get(start..).unwrap_or_default();
+                    if inner.starts_with(b"!") || inner.ends_with(b"@P") {
+                        self.out.reevaluates = true;
+                    }
                     text.push(b'}');
                 }
                 Some(c) if c.is_ascii_alphanumeric() || c == b'_' => {

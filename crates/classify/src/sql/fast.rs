@@ -392,6 +392,12 @@ struct P<'a, 't> {
     tests: [Test; MAX_TESTS],
     n_tests: usize,
     tests_over: bool,
+    /// The WHERE being read has a `NOT IN`, `NOT LIKE` or `NOT BETWEEN`
+    /// (with an OR, the full reading looks for its un-negated twin), or
+    /// calls `ABS`, `LENGTH` or `COALESCE` (which the full reading knows
+    /// are never negative, or the argument itself): left to the full
+    /// reading.
+    negated_or_known_call: bool,
     tables: Vec<String>,
     /// Columns read, and whether one was qualified (`t.a`), since the last
     /// reset: a row change's WHERE that names no column, or names one only
@@ -558,6 +564,12 @@ impl<'a> P<'a, '_> {
                 if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
                     return None;
                 }
+                if ["abs", "length", "coalesce"]
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(w))
+                {
+                    self.negated_or_known_call = true;
+                }
                 self.i += 1;
                 self.open()?;
                 if w.eq_ignore_ascii_case("count") && matches!(self.peek(), Some(Tok::Op(Op::Star)))
@@ -631,7 +643,11 @@ impl<'a> P<'a, '_> {
         self.saw_or = false;
         self.n_tests = 0;
         self.tests_over = false;
+        self.negated_or_known_call = false;
         let c = self.cond()?;
+        if self.negated_or_known_call && !c.taut {
+            return None;
+        }
         if c.taut || !self.saw_or {
             return Some(c);
         }
@@ -770,6 +786,7 @@ impl<'a> P<'a, '_> {
                 if left == Operand::Constant {
                     return None;
                 }
+                self.negated_or_known_call |= negated;
                 if self.eat_kw("IN") {
                     self.open()?;
                     loop {
@@ -990,6 +1007,7 @@ pub fn analyze(src: &str, engine: Option<Engine>) -> Option<Analysis> {
         tests: [Test::default(); MAX_TESTS],
         n_tests: 0,
         tests_over: false,
+        negated_or_known_call: false,
         tables: Vec::new(),
         columns: 0,
         qualified: false,
