@@ -336,24 +336,31 @@ const NAME_EVALUATING: &[&str] = &[
 /// (`test -v 'a[$(…)]'`): the quoted text may then run, and which text the
 /// shell reads again is more than a gate can follow.
 fn reevaluated_code(parsed: &Parsed) -> bool {
+    // Checked first: most lines re-read nothing, and the scan of every
+    // word below is then skipped (it is on every shell call's path).
+    let rereads = parsed.reevaluates
+        || parsed.cmds.iter().any(|c| {
+            c.words.first().is_some_and(|w| {
+                let name = w.text.rsplit('/').next().unwrap_or(&w.text);
+                NAME_EVALUATING.iter().any(|n| n.eq_ignore_ascii_case(name))
+            })
+        });
+    if !rereads {
+        return false;
+    }
     // `$()` and `$(())` are the parser's placeholders for real expansions
-    let code =
-        |t: &str| t.contains('`') || t.replace("$(())", "").replace("$()", "").contains("$(");
-    let literal_code = parsed.bodies.iter().any(|b| code(b))
+    let code = |t: &str| {
+        t.contains('`')
+            || (t.contains("$(") && t.replace("$(())", "").replace("$()", "").contains("$("))
+    };
+    parsed.bodies.iter().any(|b| code(b))
         || parsed.cmds.iter().any(|c| {
             c.words
                 .iter()
                 .chain(c.assigns.iter().map(|(_, v)| v))
                 .chain(c.redirs.iter().map(|r| &r.target))
                 .any(|w| code(&w.text))
-        });
-    literal_code
-        && (parsed.reevaluates
-            || parsed.cmds.iter().any(|c| {
-                c.words
-                    .first()
-                    .is_some_and(|w| NAME_EVALUATING.contains(&basename(&w.text).as_str()))
-            }))
+        })
 }
 
 fn harmless_assign(name: &str, value: &str) -> bool {
