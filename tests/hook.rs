@@ -424,6 +424,100 @@ fn parallel_hook_processes_never_slip_under_a_cap_together() {
     assert_eq!((allowed, denied), (10, 6), "{answers:?}");
 }
 
+/// The agent can write where the hook's files live: a FIFO or a device
+/// put in place of the bundle, the trusted key, the config, the session
+/// store's lock or a session's file would hold the hook until Claude Code
+/// gives up — which it reads as "go ahead". Each is refused at once, and
+/// the call denied.
+#[test]
+fn a_fifo_or_a_device_in_place_of_a_file_is_refused_not_waited_on() {
+    let d = scratch("fifo");
+    let call = edited("mcp_delete_file", |v| v["session_id"] = json!("s-fifo"));
+    assert_eq!(hook(&d, &call).answer().0, "allow");
+    let fifo = |p: &Path| {
+        let _ = std::fs::remove_file(p);
+        let ok = Command::new("mkfifo").arg(p).status().unwrap().success();
+        assert!(ok, "mkfifo {}", p.display());
+    };
+    // Runs the hook with a deadline: a hang fails the test, not CI.
+    let timed = |args: Vec<String>| -> (String, String) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = permit0(&d)
+            .args(["hook", "claude-code"])
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _ = child.stdin.take().unwrap().write_all(&call);
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("the hook hung with {args:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        Run {
+            status: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::new(),
+        }
+        .answer()
+    };
+    let k = keys();
+    let flags = |bundle: &str, trusted: &str| -> Vec<String> {
+        ["--bundle", bundle, "--trusted", trusted, "--data", "state"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+
+    let bundle_fifo = d.join("bundle.fifo");
+    fifo(&bundle_fifo);
+    let (p, why) = timed(flags(bundle_fifo.to_str().unwrap(), &k.trusted()));
+    assert_eq!(p, "deny", "{why}");
+    assert!(why.contains("not a regular file"), "{why}");
+
+    let (p, why) = timed(flags("/dev/zero", &k.trusted()));
+    assert_eq!(p, "deny", "{why}");
+
+    let key_fifo = d.join("key.fifo");
+    fifo(&key_fifo);
+    let (p, why) = timed(flags(&k.bundle(), key_fifo.to_str().unwrap()));
+    assert_eq!(p, "deny", "{why}");
+
+    let config_fifo = d.join("hook.fifo");
+    fifo(&config_fifo);
+    let mut with_config = flags(&k.bundle(), &k.trusted());
+    with_config.extend(["--config".to_string(), config_fifo.display().to_string()]);
+    let (p, why) = timed(with_config);
+    assert_eq!(p, "deny", "{why}");
+
+    let sessions = d.join("state/sessions");
+    let file = std::fs::read_dir(&sessions)
+        .unwrap()
+        .flatten()
+        .find(|f| f.file_name().len() == 32)
+        .unwrap()
+        .path();
+    fifo(&file);
+    let (p, why) = timed(flags(&k.bundle(), &k.trusted()));
+    assert_eq!(p, "deny", "{why}");
+    assert!(why.contains("not a regular file"), "{why}");
+    std::fs::remove_file(&file).unwrap();
+
+    fifo(&sessions.join("lock"));
+    let (p, why) = timed(flags(&k.bundle(), &k.trusted()));
+    assert_eq!(p, "deny", "{why}");
+    std::fs::remove_file(sessions.join("lock")).unwrap();
+
+    // Put back as files, the session goes on.
+    assert_eq!(timed(flags(&k.bundle(), &k.trusted())).0, "allow");
+}
+
 /// A long session: its file is rewritten with only the newest 512 actions
 /// once it holds 64 more, so it stays small — and the cap still fires
 /// across the rewrite.

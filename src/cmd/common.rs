@@ -11,8 +11,12 @@ pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p)
+            // A key file is one line; a FIFO or a device in its place is
+            // refused, not waited on.
+            let bytes = permit0_server::session_files::read_regular(p, 64 << 10)
                 .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("`{}` is not UTF-8 text", p.display()))?;
             parse_public_key(&text).map_err(|e| format!("`{}`: {e}", p.display()))
         })
         .collect()

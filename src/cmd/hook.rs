@@ -157,8 +157,9 @@ fn resolve(o: Opts) -> Settings {
         .clone()
         .or_else(|| env("PERMIT0_HOOK_CONFIG").map(PathBuf::from));
     let (file, base) = match &config {
-        Some(p) => match std::fs::read_to_string(p)
+        Some(p) => match permit0_server::session_files::read_regular(p, 1 << 20)
             .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_string()))
             .and_then(|t| toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string()))
         {
             Ok(f) => (f, p.parent().map(Path::to_path_buf).unwrap_or_default()),
@@ -471,13 +472,19 @@ fn decide(s: &Settings, input: std::io::Result<&[u8]>) -> Answer {
     }
 }
 
+/// The largest bundle a hook reads (the stdlib's is 76 KB).
+const MAX_BUNDLE: u64 = 64 << 20;
+
 fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Answer {
     let keys = match super::common::trusted_keys(trusted) {
         Ok(k) => k,
         Err(e) => return Answer::Failed(e),
     };
     mark("keys");
-    let bytes = match std::fs::read(bundle) {
+    // A regular file of a bundle's size: a FIFO or `/dev/zero` in its
+    // place would hold the process until the host gives up and runs the
+    // tool.
+    let bytes = match permit0_server::session_files::read_regular(bundle, MAX_BUNDLE) {
         Ok(b) => b,
         Err(e) => {
             return Answer::Failed(format!(

@@ -66,6 +66,9 @@ probe "a session store locked by another process" deny "$read_ok"
 echo "      (answered in $(( $(date +%s) - start )) s)"; wait
 for f in "$D"/sessions/????????????????????????????????; do head -c 300 /dev/urandom > "$f"; done
 probe "a session file overwritten with noise" deny "$read_ok"
+mkfifo "$T/bundle.fifo"
+out=$(timeout 10 "$P" hook claude-code --bundle "$T/bundle.fifo" --trusted ops.pub --data "$D" <<<"$read_ok" 2>/dev/null)
+case "$out" in *'"deny"'*) echo "ok    a FIFO in place of the bundle (deny)";; *) echo "FAIL  a FIFO in place of the bundle: ${out:-no answer (hung)}"; fails=$((fails+1));; esac
 D=/proc/nonexistent/permit0
 probe "a data directory that cannot be made" deny "$read_ok"
 echo "$fails failed"; [ "$fails" = 0 ]

@@ -82,12 +82,11 @@ impl SessionFiles {
     /// Takes the store's lock, waiting up to [`WAIT`] for another process.
     fn lock(&self) -> Result<File, String> {
         let path = self.dir.join("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+        let file = open_regular(
+            &path,
+            OpenOptions::new().create(true).truncate(false).write(true),
+        )
+        .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -113,22 +112,18 @@ impl SessionFiles {
     /// read back (anything after is a record cut short).
     fn read(&self, scope: &str) -> Result<(Vec<Entry>, u64), String> {
         let path = self.path(scope);
-        let mut bytes = Vec::new();
-        match File::open(&path) {
-            Ok(f) => f
-                .take(MAX_FILE + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?,
+        let bytes = match read_regular(&path, MAX_FILE) {
+            Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok((Vec::new(), 0)),
-            Err(e) => return Err(format!("cannot open `{}`: {e}", path.display())),
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                return Err(format!(
+                    "`{}` is larger than a session file can be ({} MB)",
+                    path.display(),
+                    MAX_FILE >> 20
+                ))
+            }
+            Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
         };
-        if bytes.len() as u64 > MAX_FILE {
-            return Err(format!(
-                "`{}` is larger than a session file can be ({} MB)",
-                path.display(),
-                MAX_FILE >> 20
-            ));
-        }
         parse(scope, &bytes).map_err(|why| format!("`{}` {why}", path.display()))
     }
 
@@ -136,12 +131,11 @@ impl SessionFiles {
     fn append(&self, scope: &str, good: u64, entry: &Entry) -> Result<(), String> {
         let path = self.path(scope);
         let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(fail)?;
+        let mut file = open_regular(
+            &path,
+            OpenOptions::new().create(true).truncate(false).write(true),
+        )
+        .map_err(fail)?;
         let mut out = Vec::with_capacity(64 + entry.1.len());
         if good == 0 {
             file.set_len(0).map_err(fail)?;
@@ -167,7 +161,11 @@ impl SessionFiles {
         for e in keep {
             record(e, &mut out);
         }
-        std::fs::write(&tmp, &out)
+        // Made anew (whatever stood at `tmp` is removed first), never
+        // opened where something else waits.
+        let _ = std::fs::remove_file(&tmp);
+        open_regular(&tmp, OpenOptions::new().write(true).create_new(true))
+            .and_then(|mut f| f.write_all(&out))
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| format!("cannot rewrite `{}`: {e}", path.display()))
     }
@@ -362,6 +360,42 @@ fn import(data: &Path, dir: &Path, keep: Keep) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(&staging);
     }
     Ok(())
+}
+
+/// Opens `path` only if it is a regular file, and without waiting on one
+/// that is not: a FIFO or a device put where a file belongs (by an agent
+/// that can write there) would otherwise hold a hook process until the
+/// host's timeout, which the host reads as "go ahead".
+pub fn open_regular(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a regular file of at most `max` bytes ([`open_regular`]): a
+/// larger one, or `/dev/zero` linked in its place, is refused rather than
+/// read without end.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_regular(path, OpenOptions::new().read(true))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {} bytes", max),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// FNV-1a, 32 bits: a record's check.
