@@ -6,13 +6,26 @@ use permit0_vm::{keys::parse_public_key, Program, VerifyingKey};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-/// Reads `.pub` files into trusted keys.
+/// Reads `.pub` files into trusted keys (a file, or a pipe such as
+/// `--trusted <(vault read …)`).
 pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
     paths
         .iter()
         .map(|p| {
-            // A key file is one line; a FIFO or a device in its place is
-            // refused, not waited on.
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+            parse_public_key(&text).map_err(|e| format!("`{}`: {e}", p.display()))
+        })
+        .collect()
+}
+
+/// [`trusted_keys`] for `permit0 hook`, from regular files only: a FIFO or
+/// a device the agent put in a key's place would hold the hook until the
+/// host's timeout, which runs the tool.
+pub fn trusted_key_files(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
+    paths
+        .iter()
+        .map(|p| {
             let bytes = permit0_server::session_files::read_regular(p, 64 << 10)
                 .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
             let text = String::from_utf8(bytes)

@@ -476,7 +476,7 @@ fn decide(s: &Settings, input: std::io::Result<&[u8]>) -> Answer {
 const MAX_BUNDLE: u64 = 64 << 20;
 
 fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Answer {
-    let keys = match super::common::trusted_keys(trusted) {
+    let keys = match super::common::trusted_key_files(trusted) {
         Ok(k) => k,
         Err(e) => return Answer::Failed(e),
     };
