@@ -9,25 +9,27 @@ use std::path::{Path, PathBuf};
 /// Reads `.pub` files into trusted keys (a file, or a pipe such as
 /// `--trusted <(vault read …)`).
 pub fn trusted_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
-    paths
-        .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
-            parse_public_key(&text).map_err(|e| format!("`{}`: {e}", p.display()))
-        })
-        .collect()
+    keys_read_by(paths, |p| std::fs::read(p))
 }
 
-/// [`trusted_keys`] for `permit0 hook`, from regular files only: a FIFO or
-/// a device the agent put in a key's place would hold the hook until the
-/// host's timeout, which runs the tool.
+/// [`trusted_keys`] for `permit0 hook`, from regular files only
+/// (`permit0_server::regular_files`): a FIFO or a device the agent put in a
+/// key's place would hold the hook until the host's timeout, which runs the
+/// tool.
 pub fn trusted_key_files(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>, String> {
+    keys_read_by(paths, |p| {
+        permit0_server::regular_files::read_regular(p, 64 << 10)
+    })
+}
+
+fn keys_read_by(
+    paths: &[PathBuf],
+    read: impl Fn(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Vec<VerifyingKey>, String> {
     paths
         .iter()
         .map(|p| {
-            let bytes = permit0_server::session_files::read_regular(p, 64 << 10)
-                .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+            let bytes = read(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| format!("`{}` is not UTF-8 text", p.display()))?;
             parse_public_key(&text).map_err(|e| format!("`{}`: {e}", p.display()))

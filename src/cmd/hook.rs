@@ -157,7 +157,7 @@ fn resolve(o: Opts) -> Settings {
         .clone()
         .or_else(|| env("PERMIT0_HOOK_CONFIG").map(PathBuf::from));
     let (file, base) = match &config {
-        Some(p) => match permit0_server::session_files::read_regular(p, 1 << 20)
+        Some(p) => match permit0_server::regular_files::read_regular(p, 1 << 20)
             .map_err(|e| e.to_string())
             .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_string()))
             .and_then(|t| toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string()))
@@ -484,7 +484,7 @@ fn local(bundle: &Path, trusted: &[PathBuf], data: &Path, request: &Json) -> Ans
     // A regular file of a bundle's size: a FIFO or `/dev/zero` in its
     // place would hold the process until the host gives up and runs the
     // tool.
-    let bytes = match permit0_server::session_files::read_regular(bundle, MAX_BUNDLE) {
+    let bytes = match permit0_server::regular_files::read_regular(bundle, MAX_BUNDLE) {
         Ok(b) => b,
         Err(e) => {
             return Answer::Failed(format!(

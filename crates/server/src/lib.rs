@@ -12,6 +12,7 @@ pub mod claude_code;
 pub mod config;
 pub mod db;
 pub mod metrics;
+pub mod regular_files;
 pub mod session_files;
 pub mod shared;
 pub mod state;

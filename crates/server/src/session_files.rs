@@ -26,11 +26,12 @@
 //! that does not read back — a record that fails its check, a header for
 //! another scope — fails the observation, and the caller fails closed.
 
-use crate::store::{aggregate, mark_failed, Keep};
+use crate::regular_files::{open_regular, read_regular};
+use crate::store::{aggregate, contributions_blob, mark_failed, Keep};
 use permit0_session::{Observation, SessionStore, StoreError};
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -209,44 +210,31 @@ impl SessionFiles {
         let mut made = false;
         for step in o.scopes {
             let (mut entries, good) = self.read(step.scope)?;
+            // The session is the newest `max_entries` inside the horizon;
+            // the file may hold more until its next rewrite.
+            let held = entries.len();
+            entries.drain(..held.saturating_sub(max));
+            entries.retain(|(t, _)| match (t, horizon) {
+                (Some(t), Some(h)) => *t >= h,
+                _ => true,
+            });
             if !step.queries.is_empty() {
-                // The newest `max_entries` inside the horizon, newest first.
-                let newest: Vec<Entry> = entries
-                    .iter()
-                    .rev()
-                    .take(max)
-                    .filter(|(t, _)| match (t, horizon) {
-                        (Some(t), Some(h)) => *t >= h,
-                        _ => true,
-                    })
-                    .cloned()
-                    .collect();
+                // `aggregate` reads newest first; turned in place, not copied.
+                entries.reverse();
                 for q in step.queries {
-                    answer(q.agg, aggregate(&newest, q, o.time));
+                    answer(q.agg, aggregate(&entries, q, o.time));
                 }
+                entries.reverse();
             }
             let Some(contributions) = step.record else {
                 continue;
             };
-            let mut blob = Vec::with_capacity(contributions.len() * 16);
-            for (k, v) in contributions {
-                blob.extend_from_slice(&k.to_le_bytes());
-                blob.extend_from_slice(&v.to_le_bytes());
-            }
-            let entry = (o.time, blob);
+            let entry = (o.time, contributions_blob(contributions));
             made |= good == 0;
-            if entries.len() + 1 > max + SLACK {
+            if held + 1 > max + SLACK {
                 entries.push(entry);
                 let from = entries.len().saturating_sub(max);
-                let kept: Vec<Entry> = entries
-                    .split_off(from)
-                    .into_iter()
-                    .filter(|(t, _)| match (t, horizon) {
-                        (Some(t), Some(h)) => *t >= h,
-                        _ => true,
-                    })
-                    .collect();
-                self.rewrite(step.scope, &kept)?;
+                self.rewrite(step.scope, entries.get(from..).unwrap_or_default())?;
             } else {
                 self.append(step.scope, good, &entry)?;
             }
@@ -360,42 +348,6 @@ fn import(data: &Path, dir: &Path, keep: Keep) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(&staging);
     }
     Ok(())
-}
-
-/// Opens `path` only if it is a regular file, and without waiting on one
-/// that is not: a FIFO or a device put where a file belongs (by an agent
-/// that can write there) would otherwise hold a hook process until the
-/// host's timeout, which the host reads as "go ahead".
-pub fn open_regular(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    Ok(file)
-}
-
-/// Reads a regular file of at most `max` bytes ([`open_regular`]): a
-/// larger one, or `/dev/zero` linked in its place, is refused rather than
-/// read without end.
-pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let file = open_regular(path, OpenOptions::new().read(true))?;
-    let mut bytes = Vec::new();
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(std::io::Error::new(
-            ErrorKind::InvalidData,
-            format!("larger than {} bytes", max),
-        ));
-    }
-    Ok(bytes)
 }
 
 /// FNV-1a, 32 bits: a record's check.

@@ -274,11 +274,7 @@ impl SqliteStore {
         let Some(contributions) = j.record else {
             return Ok(());
         };
-        let mut blob = Vec::with_capacity(contributions.len() * 16);
-        for (k, v) in contributions {
-            blob.extend_from_slice(&k.to_le_bytes());
-            blob.extend_from_slice(&v.to_le_bytes());
-        }
+        let blob = contributions_blob(contributions);
         c.prepare_cached(
             "INSERT INTO session_entries (scope, time_ms, contributions) VALUES (?1, ?2, ?3)",
         )?
@@ -439,6 +435,17 @@ impl SqliteStore {
 }
 
 /// Decodes a stored entry's contributions.
+/// A request's contributions as stored: 16 bytes a pair, the key then the
+/// value, little-endian (read back by [`pairs`]).
+pub(crate) fn contributions_blob(contributions: &[(u64, i64)]) -> Vec<u8> {
+    let mut blob = Vec::with_capacity(contributions.len() * 16);
+    for (k, v) in contributions {
+        blob.extend_from_slice(&k.to_le_bytes());
+        blob.extend_from_slice(&v.to_le_bytes());
+    }
+    blob
+}
+
 fn pairs(blob: &[u8]) -> impl Iterator<Item = (u64, i64)> + '_ {
     blob.chunks_exact(16).map(|c| {
         let mut k = [0u8; 8];
