@@ -18,7 +18,6 @@ use crate::wire::{FramedTool, ToolBody, ToolCondWire, ToolExprWire};
 use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 type Obj = Map<String, Json>;
@@ -379,7 +378,106 @@ pub(crate) struct Plans {
     /// bytes do not decode.
     tools: Box<[OnceLock<Result<ToolPlan, String>>]>,
     actions: Box<[OnceLock<Option<DerivePlan>>]>,
-    by_name: OnceLock<HashMap<Box<str>, Box<[u32]>>>,
+    by_name: OnceLock<ByName>,
+}
+
+/// The mappings by tool name, built from the names the mappings already
+/// hold: no string is copied. A hashed name map was a tenth of a hook
+/// call (a string and a list allocated for each of ~250 names, in a process
+/// that looks up one); this costs one sort of integers.
+#[derive(Debug, Default)]
+struct ByName {
+    /// One per distinct name, sorted by (hash, name): the name's hash, where
+    /// it is spelt (mapping, index in its names) and its run in `ids`.
+    groups: Box<[NameGroup]>,
+    /// Mapping ids, in source order within each name's run.
+    ids: Box<[u32]>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NameGroup {
+    hash: u64,
+    tool: u32,
+    name: u32,
+    start: u32,
+    end: u32,
+}
+
+fn name_hash(name: &str) -> u64 {
+    let mut h = crate::aggregates::Fnv::new();
+    h.write(name.as_bytes());
+    h.0
+}
+
+fn name_at(tools: &[FramedTool], tool: u32, name: u32) -> &str {
+    tools
+        .get(tool as usize)
+        .and_then(|t| t.names.get(name as usize))
+        .map_or("", String::as_str)
+}
+
+impl ByName {
+    fn new(tools: &[FramedTool]) -> ByName {
+        let mut spelt: Vec<(u64, u32, u32)> = Vec::new();
+        for (i, t) in tools.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            for (j, n) in t.names.iter().enumerate() {
+                spelt.push((name_hash(n), i, u32::try_from(j).unwrap_or(u32::MAX)));
+            }
+        }
+        // By hash, the name itself only where two hashes are equal, then
+        // source order.
+        spelt.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| name_at(tools, a.1, a.2).cmp(name_at(tools, b.1, b.2)))
+                .then(a.1.cmp(&b.1))
+        });
+        let mut groups: Vec<NameGroup> = Vec::new();
+        let mut ids: Vec<u32> = Vec::with_capacity(spelt.len());
+        for (hash, tool, name) in spelt {
+            let at = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            match groups.last_mut() {
+                Some(g)
+                    if g.hash == hash
+                        && name_at(tools, g.tool, g.name) == name_at(tools, tool, name) =>
+                {
+                    // a name listed twice in one mapping is one mapping
+                    if ids.last() != Some(&tool) {
+                        ids.push(tool);
+                        g.end = at + 1;
+                    }
+                }
+                _ => {
+                    ids.push(tool);
+                    groups.push(NameGroup {
+                        hash,
+                        tool,
+                        name,
+                        start: at,
+                        end: at + 1,
+                    });
+                }
+            }
+        }
+        ByName {
+            groups: groups.into(),
+            ids: ids.into(),
+        }
+    }
+
+    fn get(&self, tools: &[FramedTool], bare: &str) -> Option<&[u32]> {
+        let hash = name_hash(bare);
+        let at = self
+            .groups
+            .binary_search_by(|g| {
+                g.hash
+                    .cmp(&hash)
+                    .then_with(|| name_at(tools, g.tool, g.name).cmp(bare))
+            })
+            .ok()?;
+        let g = self.groups.get(at)?;
+        self.ids.get(g.start as usize..g.end as usize)
+    }
 }
 
 impl Plans {
@@ -394,22 +492,8 @@ impl Plans {
     /// The mappings of the tool named `bare`, in source order.
     pub(crate) fn tools_named(&self, tools: &[FramedTool], bare: &str) -> Option<&[u32]> {
         self.by_name
-            .get_or_init(|| {
-                let mut m: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-                for (i, t) in tools.iter().enumerate() {
-                    let i = u32::try_from(i).unwrap_or(u32::MAX);
-                    for n in &t.names {
-                        let list = m.entry(n.as_str().into()).or_default();
-                        // a name listed twice in one mapping is one mapping
-                        if list.last() != Some(&i) {
-                            list.push(i);
-                        }
-                    }
-                }
-                m.into_iter().map(|(k, v)| (k, v.into())).collect()
-            })
-            .get(bare)
-            .map(|v| &**v)
+            .get_or_init(|| ByName::new(tools))
+            .get(tools, bare)
     }
 
     pub(crate) fn tool(&self, tools: &[FramedTool], i: usize) -> Option<&Result<ToolPlan, String>> {
@@ -619,4 +703,55 @@ fn call(s: &Sources<'_>, f: Builtin, args: &[&Json]) -> Result<Json, BindError> 
         .ok_or_else(|| BindError::NoBuiltin {
             builtin: f.name().to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tool(names: &[&str]) -> FramedTool {
+        FramedTool {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            action: 0,
+            conditional: false,
+            body: Box::new([]),
+        }
+    }
+
+    /// A tool with conditional mappings has several, tried in source order;
+    /// a name a mapping lists twice is still one mapping; an unknown name
+    /// has none (the call escalates as unmapped).
+    #[test]
+    fn a_tool_name_finds_its_mappings_in_source_order() {
+        let tools = [
+            tool(&["Bash", "shell"]),
+            tool(&["Read"]),
+            tool(&["Bash"]),
+            tool(&["Write", "Write", "mcp__fs__write"]),
+            tool(&[]),
+        ];
+        let plans = Plans::new(tools.len(), 0);
+        assert_eq!(plans.tools_named(&tools, "Bash"), Some(&[0, 2][..]));
+        assert_eq!(plans.tools_named(&tools, "shell"), Some(&[0][..]));
+        assert_eq!(plans.tools_named(&tools, "Write"), Some(&[3][..]));
+        assert_eq!(plans.tools_named(&tools, "mcp__fs__write"), Some(&[3][..]));
+        assert_eq!(plans.tools_named(&tools, "Read"), Some(&[1][..]));
+        for unknown in ["", "bash", "Bash ", "Rea", "Reads", "Edit"] {
+            assert_eq!(plans.tools_named(&tools, unknown), None, "{unknown:?}");
+        }
+    }
+
+    /// Many names, so that the index's binary search has depth: each
+    /// finds exactly its own mapping.
+    #[test]
+    fn every_name_of_many_is_found() {
+        let names: Vec<String> = (0..600).map(|i| format!("tool_{i}")).collect();
+        let tools: Vec<FramedTool> = names.iter().map(|n| tool(&[n.as_str()])).collect();
+        let plans = Plans::new(tools.len(), 0);
+        for (i, n) in names.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            assert_eq!(plans.tools_named(&tools, n), Some(&[i][..]));
+        }
+        assert_eq!(plans.tools_named(&tools, "tool_600"), None);
+    }
 }

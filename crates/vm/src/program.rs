@@ -144,7 +144,10 @@ pub(crate) struct ActionRt {
 pub(crate) struct Actions {
     names: Box<[std::sync::Arc<str>]>,
     bodies: Box<[Box<[u8]>]>,
-    built: Box<[std::sync::OnceLock<Result<ActionRt, String>>]>,
+    /// Boxed: a hook process builds one or two of a bundle's hundreds of
+    /// actions, and a table of unboxed ones (304 bytes each) was twenty
+    /// pages to fault in.
+    built: Box<[std::sync::OnceLock<Result<Box<ActionRt>, String>>]>,
 }
 
 impl Actions {
@@ -485,7 +488,7 @@ impl Program {
     /// action the bundle does not have or one that failed to build (see
     /// [`Program::action_error`]).
     pub(crate) fn action(&self, id: usize) -> Option<&ActionRt> {
-        self.action_built(id)?.as_ref().ok()
+        self.action_built(id)?.as_deref().ok()
     }
 
     /// Why action `id` cannot run, if it cannot.
@@ -496,9 +499,9 @@ impl Program {
         }
     }
 
-    fn action_built(&self, id: usize) -> Option<&Result<ActionRt, String>> {
+    fn action_built(&self, id: usize) -> Option<&Result<Box<ActionRt>, String>> {
         let cell = self.actions.built.get(id)?;
-        Some(cell.get_or_init(|| self.build_action(id)))
+        Some(cell.get_or_init(|| self.build_action(id).map(Box::new)))
     }
 
     /// Decodes action `id` from its framed bytes into its runtime form and
