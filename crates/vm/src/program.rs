@@ -147,8 +147,11 @@ pub(crate) struct Actions {
     /// Boxed: a hook process builds one or two of a bundle's hundreds of
     /// actions, and a table of unboxed ones (304 bytes each) was twenty
     /// pages to fault in.
-    built: Box<[std::sync::OnceLock<Result<Box<ActionRt>, String>>]>,
+    built: Box<[std::sync::OnceLock<Built>]>,
 }
+
+/// An action decoded and verified, or why it could not be.
+type Built = Result<Box<ActionRt>, String>;
 
 impl Actions {
     pub(crate) fn len(&self) -> usize {
@@ -499,7 +502,7 @@ impl Program {
         }
     }
 
-    fn action_built(&self, id: usize) -> Option<&Result<Box<ActionRt>, String>> {
+    fn action_built(&self, id: usize) -> Option<&Built> {
         let cell = self.actions.built.get(id)?;
         Some(cell.get_or_init(|| self.build_action(id).map(Box::new)))
     }
