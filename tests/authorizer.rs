@@ -272,3 +272,51 @@ fn a_deferred_decision_is_the_same_decision_with_its_outcome_built_later() {
     assert_eq!(held.verdict(), Verdict::Escalate);
     assert!(held.outcome().reason.contains("connection refused"));
 }
+
+/// The service queues an escalation with its explanation for the human who
+/// approves it. Explained in the same pass as the decision, it shows the
+/// count the decision read (three earlier refunds), not a second reading
+/// that already counts this one — and the request is recorded once.
+#[test]
+fn an_escalation_is_explained_from_the_reading_that_decided_it() {
+    const BURST: &str = r#"
+policy acme.burst
+when payments.refund session.count(payments.refund, 1h) >= 3 then escalate "refund burst"
+when payments.refund then allow "small refund"
+"#;
+    let auth = authorizer(BURST);
+    for _ in 0..3 {
+        let (o, e) = auth.decide_explaining_escalation(&refund(100, "b"));
+        assert_eq!(o.verdict, Verdict::Allow);
+        assert!(e.is_none(), "an allow costs no explanation");
+    }
+    let (o, e) = auth.decide_explaining_escalation(&refund(100, "b"));
+    assert_eq!(o.verdict, Verdict::Escalate);
+    assert_eq!(o.reason, "refund burst");
+    let e = e.expect("an escalation is explained");
+    let matched = &e["matched"][0];
+    assert_eq!(matched["reason"], "refund burst", "{e}");
+    let read: Vec<&Value> = matched["read"].as_object().unwrap().values().collect();
+    assert_eq!(read, [&json!(3)], "the count the decision read: {e}");
+    // Explained afterwards, the session already holds this request.
+    let later = auth.explain(&refund(100, "b"));
+    let read: Vec<&Value> = later.json["explain"]["matched"][0]["read"]
+        .as_object()
+        .unwrap()
+        .values()
+        .collect();
+    assert_eq!(read, [&json!(4)], "{}", later.json);
+    // Four decisions recorded, not five or eight.
+    assert_eq!(
+        auth.store()
+            .entries(&permit0_session::explicit_scope("b"))
+            .unwrap(),
+        4
+    );
+    // The same outcome `decide` gives.
+    let fresh = authorizer(BURST);
+    for _ in 0..3 {
+        fresh.decide(&refund(100, "b"));
+    }
+    assert_eq!(fresh.decide(&refund(100, "b")), o);
+}

@@ -262,6 +262,42 @@ impl Authorizer {
         Deferred { program, kind }
     }
 
+    /// [`Authorizer::decide`] and, when the request escalates, the
+    /// explanation a human approving it reads (the `explain` member of
+    /// [`Authorizer::explain`]'s JSON), from the same binding and the same
+    /// reading of the session: the values shown are the values the decision
+    /// read, not a second reading that already counts this request. Costs
+    /// nothing more for a request that does not escalate; none is given
+    /// for a decision made without the session's history.
+    pub fn decide_explaining_escalation(&self, request: &Json) -> (Outcome, Option<Json>) {
+        let program = self.engine.program();
+        let clock = self.clock();
+        catch_unwind(AssertUnwindSafe(|| {
+            let req = match program.bind(request) {
+                Ok(req) => req,
+                Err(e) => return (program.refusal(&e, asked(request)), None),
+            };
+            let unbuilt = self.decide_unbuilt(&program, req, clock);
+            let explain = match &unbuilt {
+                Unbuilt::Bound {
+                    request,
+                    decision,
+                    store_error: None,
+                } if decision.verdict == permit0_vm::risk::Verdict::Escalate => {
+                    let e = program.explain(request);
+                    // The same request and history give the same decision;
+                    // should they not, no explanation rather than a wrong one.
+                    (e.decision == *decision)
+                        .then(|| program.explanation_json(&e, Some(request)))
+                        .and_then(|mut j| j.get_mut("explain").map(Json::take))
+                }
+                _ => None,
+            };
+            (unbuilt.outcome(&program), explain)
+        }))
+        .unwrap_or_else(|_| (internal_error(&program, asked(request)), None))
+    }
+
     /// The decision with every rule that matched and the values it read.
     /// Reads the session but records nothing: explaining a request does not
     /// count it.

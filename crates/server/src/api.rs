@@ -480,7 +480,10 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     // (with other decisions in flight) and are committed before it answers
     // (`settle`, below) — with its approval, when it escalates, so a
     // decision costs one commit.
-    let (outcome, mut groups) = deferred(|| tenant.auth.decide(req));
+    // An escalation is explained from the decision's own reading of the
+    // session, for the approval a human reads.
+    let ((outcome, mut explanation), mut groups) =
+        deferred(|| tenant.auth.decide_explaining_escalation(req));
     let mut unsettled = false;
     let now = now_ms();
     let session = text_at(req, "/session/id");
@@ -579,8 +582,11 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
         );
     }
     if verdict == "escalate" && !unsettled {
-        let explained = tenant.auth.explain(req);
-        let explanation = explained.json.get("explain").cloned();
+        if outcome.verdict != Verdict::Escalate || explanation.is_none() {
+            // A reviewer tightened an allow, or the escalation had no
+            // explanation of its own: explained now.
+            explanation = tenant.auth.explain(req).json.get("explain").cloned();
+        }
         let (queued, more) = deferred(|| {
             app.db.insert_approval(&NewApproval {
                 tenant: &key.tenant,
