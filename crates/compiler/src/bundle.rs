@@ -22,7 +22,7 @@ pub fn wire(code: Code, schema: &Schema, model: &Model, policies: Vec<PolicyWire
         tzdb: permit0_vm::local::TZDB_VERSION.to_string(),
         policies,
         model: model_to_wire(model),
-        enums: code.enums,
+        enums: code.enums.into(),
         namespaces: code.namespaces,
         actions: code.actions,
         rules: code.rules,

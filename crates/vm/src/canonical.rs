@@ -368,11 +368,11 @@ impl Program {
                 let name = match ty {
                     TypeWire::Enum(e) => self
                         .enums
-                        .get(e as usize)
+                        .members(e as usize)
                         .and_then(|ms| ms.get(*m as usize)),
                     _ => None,
                 };
-                o.str(k, name.map(|n| &**n).unwrap_or("?"));
+                o.str(k, name.unwrap_or("?"));
             }
             Value::Str(t) => {
                 o.str(k, &t.raw);

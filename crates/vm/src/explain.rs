@@ -62,7 +62,7 @@ pub fn value_json(v: &Value, program: &Program, ty: crate::wire::TypeWire) -> Js
         Value::Enum(m) => match ty {
             crate::wire::TypeWire::Enum(e) => program
                 .enums
-                .get(e as usize)
+                .members(e as usize)
                 .and_then(|ms| ms.get(*m as usize))
                 .map(|s| Json::String(s.to_string()))
                 .unwrap_or(Json::Null),

@@ -234,7 +234,7 @@ pub struct Program {
     pub(crate) instance: u64,
     pub(crate) info: BundleInfo,
     pub(crate) model: Model,
-    pub(crate) enums: Vec<Vec<Box<str>>>,
+    pub(crate) enums: crate::wire::EnumTable,
     pub(crate) namespaces: Vec<(Box<str>, Vec<FieldMeta>)>,
     /// Where `context.time` sits after an action's own fields, found once
     /// at load so session stores never look it up by name.
@@ -630,10 +630,7 @@ impl Program {
         // The wire structs are consumed: strings and code move into the
         // program instead of being copied (a program is built on every
         // `permit0 hook` call, where each allocation shows).
-        let enums: Vec<Vec<Box<str>>> = std::mem::take(&mut w.enums)
-            .into_iter()
-            .map(|m| m.into_iter().map(String::into_boxed_str).collect())
-            .collect();
+        let enums = std::mem::take(&mut w.enums);
         let namespaces: Vec<(Box<str>, Vec<FieldMeta>)> = std::mem::take(&mut w.namespaces)
             .into_iter()
             .map(|n| (n.name.into_boxed_str(), n.fields))

@@ -812,7 +812,7 @@ impl Program {
                 Value::List(Box::new(items.iter().map(|s| Text::new(s)).collect()))
             }
             (TypeWire::Enum(e), Raw::Str(s)) => {
-                let members = self.enums.get(e as usize)?;
+                let members = self.enums.members(e as usize)?;
                 let p = members
                     .iter()
                     .position(|m| m.eq_ignore_ascii_case(&s) && s.is_ascii())?;
@@ -1145,18 +1145,23 @@ impl Program {
             }
             TypeWire::Enum(e) => {
                 let s = v.as_str().ok_or_else(wrong)?;
-                let members = self.enums.get(e as usize).map(Vec::as_slice).unwrap_or(&[]);
+                let members = self.enums.members(e as usize);
                 // Enum members are identifiers; accept any letter case.
-                let pos = members
-                    .iter()
-                    .position(|m| m.eq_ignore_ascii_case(s) && s.is_ascii());
+                let pos = members.and_then(|ms| {
+                    ms.iter()
+                        .position(|m| m.eq_ignore_ascii_case(s) && s.is_ascii())
+                });
                 match pos.and_then(|p| u16::try_from(p).ok()) {
                     Some(p) => Value::Enum(p),
                     None => {
                         return Err(BindError::NotInEnum {
                             field: label.to_string(),
                             value: s.to_string(),
-                            members: members.iter().map(|m| m.to_string()).collect(),
+                            members: members
+                                .into_iter()
+                                .flat_map(|ms| ms.iter())
+                                .map(str::to_string)
+                                .collect(),
                         })
                     }
                 }

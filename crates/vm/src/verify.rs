@@ -46,7 +46,7 @@ fn check_type(p: &Program, ty: TypeWire) -> Result<(), String> {
         TypeWire::Enum(e) if e as usize >= p.enums.len() => Err(format!("unknown enum #{e}")),
         TypeWire::Enum(e)
             if p.enums
-                .get(e as usize)
+                .members(e as usize)
                 .is_some_and(|m| m.is_empty() || m.len() > u16::MAX as usize) =>
         {
             Err(format!("enum #{e} has no members or too many"))
@@ -221,7 +221,7 @@ fn check_instr(
         Instr::EnumCmpK { slot, member, .. } => match slot_ty(a, slot)? {
             TypeWire::Enum(e) => need(
                 p.enums
-                    .get(e as usize)
+                    .members(e as usize)
                     .is_some_and(|m| (member as usize) < m.len()),
                 "enum member out of range",
             ),
@@ -229,7 +229,7 @@ fn check_instr(
         },
         Instr::EnumInSet { slot, set, .. } => match slot_ty(a, slot)? {
             TypeWire::Enum(e) => {
-                let n = p.enums.get(e as usize).map(Vec::len).unwrap_or(0);
+                let n = p.enums.members(e as usize).map_or(0, |m| m.len());
                 let s = p
                     .enum_sets
                     .get(set as usize)

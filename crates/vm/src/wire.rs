@@ -47,7 +47,7 @@ pub struct BundleWire<A = ActionWire, T = ToolWire> {
     pub policies: Vec<PolicyWire>,
     pub model: ModelWire,
     /// Members of every enum, by enum id.
-    pub enums: Vec<Vec<String>>,
+    pub enums: EnumTable,
     /// Fields of `actor` and `context` (in that order), appended to every
     /// action's own fields in its frame.
     pub namespaces: Vec<NamespaceWire>,
@@ -66,6 +66,198 @@ pub struct BundleWire<A = ActionWire, T = ToolWire> {
     /// recorded under.
     pub scopes: Vec<ScopeWire>,
     pub tools: Vec<T>,
+}
+
+/// The members of every enum, by enum id. On the wire a list of lists of
+/// strings, as ever; in memory one string of every member and where each
+/// ends, so that loading a bundle allocates nothing per member (a hook
+/// process loads the bundle on every tool call, and the stdlib's enums
+/// hold hundreds of members).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnumTable {
+    /// Every member, one after another.
+    text: String,
+    /// Where each member ends in `text`.
+    ends: Vec<u32>,
+    /// Where each enum's members end in `ends`.
+    enums: Vec<u32>,
+}
+
+/// The members of one enum, in order ([`EnumTable::members`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Members<'a> {
+    table: &'a EnumTable,
+    start: usize,
+    end: usize,
+}
+
+impl EnumTable {
+    /// How many enums.
+    pub fn len(&self) -> usize {
+        self.enums.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.enums.is_empty()
+    }
+
+    /// The members of enum `e`.
+    pub fn members(&self, e: usize) -> Option<Members<'_>> {
+        let end = *self.enums.get(e)? as usize;
+        let start = match e.checked_sub(1) {
+            Some(before) => *self.enums.get(before)? as usize,
+            None => 0,
+        };
+        Some(Members {
+            table: self,
+            start,
+            end,
+        })
+    }
+
+    /// Appends an enum with these members; `None` when the table would
+    /// outgrow its 32-bit offsets.
+    fn push<'m>(&mut self, members: impl IntoIterator<Item = &'m str>) -> Option<()> {
+        for m in members {
+            self.push_member(m)?;
+        }
+        self.enums.push(u32::try_from(self.ends.len()).ok()?);
+        Some(())
+    }
+
+    fn push_member(&mut self, m: &str) -> Option<()> {
+        self.text.push_str(m);
+        self.ends.push(u32::try_from(self.text.len()).ok()?);
+        Some(())
+    }
+}
+
+impl<'a> Members<'a> {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// Member `i`.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        if i >= self.len() {
+            return None;
+        }
+        let k = self.start + i;
+        let end = *self.table.ends.get(k)? as usize;
+        let begin = match k.checked_sub(1) {
+            Some(before) => *self.table.ends.get(before)? as usize,
+            None => 0,
+        };
+        self.table.text.get(begin..end)
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = &'a str> {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl From<Vec<Vec<String>>> for EnumTable {
+    fn from(enums: Vec<Vec<String>>) -> EnumTable {
+        let mut t = EnumTable::default();
+        for e in &enums {
+            // A table past 4 GiB is no bundle (they are refused at 256 MiB).
+            let _ = t.push(e.iter().map(String::as_str));
+        }
+        t
+    }
+}
+
+// Written with their lengths up front, as postcard needs.
+impl Serialize for EnumTable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for e in 0..self.len() {
+            seq.serialize_element(&self.members(e).ok_or_else(|| S::Error::custom("enum"))?)?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Members<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for i in 0..self.len() {
+            seq.serialize_element(self.get(i).ok_or_else(|| S::Error::custom("member"))?)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for EnumTable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EnumTable, D::Error> {
+        use serde::de::{DeserializeSeed, Error, SeqAccess, Visitor};
+        use std::fmt;
+
+        struct Table;
+        impl<'de> Visitor<'de> for Table {
+            type Value = EnumTable;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of enums")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EnumTable, A::Error> {
+                let mut t = EnumTable::default();
+                while seq.next_element_seed(OneEnum(&mut t))?.is_some() {
+                    let n = u32::try_from(t.ends.len())
+                        .map_err(|_| A::Error::custom("too many enum members"))?;
+                    t.enums.push(n);
+                }
+                Ok(t)
+            }
+        }
+
+        /// One enum's members, appended to the table.
+        struct OneEnum<'t>(&'t mut EnumTable);
+        impl<'de> DeserializeSeed<'de> for OneEnum<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_seq(self)
+            }
+        }
+        impl<'de> Visitor<'de> for OneEnum<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of enum members")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                while seq.next_element_seed(Member(&mut *self.0))?.is_some() {}
+                Ok(())
+            }
+        }
+
+        /// One member, read in place (borrowed from the bundle's bytes
+        /// where the reader can) and appended.
+        struct Member<'t>(&'t mut EnumTable);
+        impl<'de> DeserializeSeed<'de> for Member<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_str(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Member<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an enum member")
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<(), E> {
+                self.0
+                    .push_member(v)
+                    .ok_or_else(|| E::custom("the enum members are too long"))
+            }
+        }
+
+        d.deserialize_seq(Table)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -487,4 +679,52 @@ pub enum ToolExprWire {
     /// A normalizer builtin applied to arguments; the builtin is stored as
     /// its one-byte id (format 4; format 3 stored its name).
     Call(Builtin, Vec<ToolExprWire>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is written exactly as the list of lists it replaced, so
+    /// bundles of format 7 read as before, and reads back member by member.
+    #[test]
+    fn enum_members_keep_their_wire_form_and_order() {
+        let lists = vec![
+            vec!["usd".to_string(), "eur".into(), "gbp".into()],
+            vec![],
+            vec!["low".into(), "élevé".into(), "".into(), "critical".into()],
+        ];
+        let table = EnumTable::from(lists.clone());
+        let bytes = postcard::to_allocvec(&table).unwrap_or_default();
+        assert_eq!(bytes, postcard::to_allocvec(&lists).unwrap_or_default());
+        let back: EnumTable = postcard::from_bytes(&bytes).unwrap_or_default();
+        assert_eq!(back, table);
+        assert_eq!(back.len(), 3);
+        for (e, list) in lists.iter().enumerate() {
+            let members = back.members(e).map(|m| m.iter().collect::<Vec<_>>());
+            assert_eq!(members, Some(list.iter().map(String::as_str).collect()));
+            assert_eq!(back.members(e).map(|m| m.len()), Some(list.len()));
+        }
+        assert_eq!(back.members(2).and_then(|m| m.get(1)), Some("élevé"));
+        assert!(back.members(1).is_some_and(|m| m.is_empty()));
+        assert!(back.members(3).is_none());
+        assert!(back.members(0).and_then(|m| m.get(3)).is_none());
+    }
+
+    /// Bytes that end inside a member, or hold a member that is not UTF-8,
+    /// are an error, not a table.
+    #[test]
+    fn a_broken_enum_table_is_refused() {
+        let lists = vec![vec!["usd".to_string(), "eur".into()]];
+        let bytes = postcard::to_allocvec(&lists).unwrap_or_default();
+        for cut in 0..bytes.len() {
+            let short = bytes.get(..cut).unwrap_or_default();
+            assert!(postcard::from_bytes::<EnumTable>(short).is_err(), "{cut}");
+        }
+        let mut bad = bytes.clone();
+        if let Some(b) = bad.last_mut() {
+            *b = 0xff;
+        }
+        assert!(postcard::from_bytes::<EnumTable>(&bad).is_err());
+    }
 }

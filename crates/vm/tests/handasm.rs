@@ -68,7 +68,7 @@ fn wire(code: Vec<Instr>, marks: Vec<Instr>) -> BundleWire {
         tzdb: permit0_vm::local::TZDB_VERSION.into(),
         policies: vec![],
         model: model_to_wire(&Model::standard()),
-        enums: vec![],
+        enums: Default::default(),
         namespaces: vec![NamespaceWire {
             name: "actor".into(),
             fields: vec![field("role", TypeWire::Str, true)],
