@@ -1049,7 +1049,8 @@ fn entities(s: &[u8], view: &mut Vec<u8>) {
         .windows(3)
         .filter(|w| {
             w.first() == Some(&b'=')
-                && w[1..]
+                && w.get(1..)
+                    .unwrap_or(&[])
                     .iter()
                     .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b))
         })

@@ -2667,10 +2667,10 @@ fn complement(mut set: Vec<Iv>) -> Option<Vec<Iv>> {
 }
 
 /// Whether the conditions (their negations when `negate`) keep every
-/// value of one subject between them: `id < 5 OR id > 4`, `id <= 4 OR id
-/// >= 5` (no integer between), `id <> 5 OR id <> 6`, `id BETWEEN 0 AND 10
-/// OR id < 0 OR id > 10`, `name < 'n' OR name >= 'a'`. With `negate`, an
-/// AND chain no value meets (`id > 5 AND id < 3`).
+/// value of one subject between them: `id < 5 OR id > 4`,
+/// `id <= 4 OR id >= 5` (no integer between), `id <> 5 OR id <> 6`,
+/// `id BETWEEN 0 AND 10 OR id < 0 OR id > 10`, `name < 'n' OR name >= 'a'`.
+/// With `negate`, an AND chain no value meets (`id > 5 AND id < 3`).
 fn covers_every_value(terms: &[&Expr], negate: bool, d: usize) -> bool {
     let mut by: Vec<(String, Vec<Iv>)> = Vec::new();
     for t in terms {
