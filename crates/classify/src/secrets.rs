@@ -873,8 +873,10 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
         // or string concatenation inside it, in HTML entities or
         // quoted-printable, reversed, or cut along a URL's dots, slashes
         // and parameters. Built only where the text shows such a shape.
+        // Views are not read for views again (one decoding below a view
+        // is): the cost stays a small constant factor.
         if let Some(view) = reader_views(s).filter(|_| layer < 2) {
-            scan_decoded(&view, out, layer + 1);
+            scan_decoded(&view, out, 2);
         }
     }
 }
@@ -940,7 +942,10 @@ fn spelled_out(s: &[u8], view: &mut Vec<u8>) {
         }
         match best {
             Some((end, joined)) => {
+                // and backwards: `5 i N 0 u E …` spelled from the end
                 view.extend_from_slice(&joined);
+                view.push(b'\n');
+                view.extend(joined.iter().rev());
                 view.push(b'\n');
                 i = end.max(i + 1);
             }
@@ -1483,7 +1488,10 @@ impl Edges {
         }
     }
 
+    /// The joins are read for vendor formats only (no decoding, no
+    /// views): a cut key is plain on both sides.
     fn scan(&self, out: &mut Vec<Kind>) {
+        let mut joined = String::new();
         if self.ends.len() > 1 {
             for (i, (_, last)) in self.ends.iter().enumerate() {
                 if last.len() < 2 {
@@ -1491,13 +1499,16 @@ impl Edges {
                 }
                 for (j, (first, _)) in self.ends.iter().enumerate() {
                     if i != j && !first.is_empty() && last.len() + first.len() >= 16 {
-                        scan_text(&format!("{last}{first}"), out);
+                        joined.clear();
+                        joined.push_str(last);
+                        joined.push_str(first);
+                        scan_decoded(&joined, out, MAX_LAYERS);
                     }
                 }
             }
         }
         if self.words.len() >= 16 {
-            scan_text(&self.words, out);
+            scan_decoded(&self.words, out, MAX_LAYERS);
         }
     }
 }
