@@ -6,7 +6,11 @@
 //! remote modules run as builds; `attack11/`: subqueries and disjunctions
 //! over every row, hidden batches, spoofed arguments and refspecs, prompt
 //! and subscript expansion, comments that end a line, newer vendor
-//! tokens), replayed against the
+//! tokens; `attack12/`: ranges that cover every value with different
+//! constants, keys spelled out, wrapped, marked up, reversed or cut across
+//! fields, options that read, run or write elsewhere, credential files of
+//! more tools, git's own state, non-global IPv6 blocks, pushes to URLs and
+//! options, requests with a key given twice), replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -32,9 +36,17 @@ const ROUNDS: &[(&str, &[&str])] = &[
         &["recipients", "secrets", "sql", "shell", "url"],
     ),
     ("attack11", &["sql", "secrets", "spoof", "shell", "paths"]),
+    (
+        "attack12",
+        &["sql", "secrets", "shell", "url", "paths", "spoof"],
+    ),
 ];
 
 /// Each call of `ROUND/NAME.jsonl` beside its decision in `NAME.expect`.
+/// A line is read as a request is, strictly: one that gives a key twice
+/// (`{"command": "ls", "command": "rm -rf ~"}`) is refused, and a refusal
+/// escalates — `serde_json` alone would keep the last key and decide a
+/// request the gate never sees. Such a line is `Value::Null` here.
 fn corpus(round: &str, name: &str) -> Vec<(Value, String)> {
     let dir = format!("{}/{round}", env!("CARGO_MANIFEST_DIR"));
     let calls = std::fs::read_to_string(format!("{dir}/{name}.jsonl")).unwrap();
@@ -49,8 +61,20 @@ fn corpus(round: &str, name: &str) -> Vec<(Value, String)> {
     calls
         .iter()
         .zip(expect)
-        .map(|(c, e)| (serde_json::from_str(c).unwrap(), e.to_string()))
+        .map(|(c, e)| {
+            let v = permit0_vm::parse_request(c.as_bytes()).unwrap_or(Value::Null);
+            (v, e.to_string())
+        })
         .collect()
+}
+
+/// The decision of one corpus line: a refused request escalates.
+fn verdict_of(call: &Value) -> (String, String) {
+    if call.is_null() {
+        ("escalate".into(), "refused: a key given twice".into())
+    } else {
+        stdlib_verdict(call)
+    }
 }
 
 #[test]
@@ -59,7 +83,7 @@ fn no_attack_of_the_rounds_is_decided_looser_than_it_was() {
     for (round, names) in ROUNDS {
         for name in *names {
             for (call, expected) in corpus(round, name) {
-                let (got, reason) = stdlib_verdict(&call);
+                let (got, reason) = verdict_of(&call);
                 if strictness(&got) < strictness(&expected) {
                     looser.push(format!(
                         "{round}/{name}: {got} (was {expected}) {call} — {reason}"
@@ -76,7 +100,7 @@ fn the_rounds_everyday_work_decides_as_it_did() {
     let mut changed = Vec::new();
     for (round, _) in ROUNDS {
         for (call, expected) in corpus(round, "everyday") {
-            let (got, reason) = stdlib_verdict(&call);
+            let (got, reason) = verdict_of(&call);
             if got != expected {
                 changed.push(format!("{round}: {got} (was {expected}) {call} — {reason}"));
             }

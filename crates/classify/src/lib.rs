@@ -212,8 +212,15 @@ fn chat_channel_kind(id: &str) -> &'static str {
 /// a leading `+` (`+feature/x:refs/heads/main` updates main); empty path
 /// segments are dropped (`refs/heads//main`), so every spelling git takes
 /// for a protected branch is one.
+///
+/// Round 12: git also finds `refs/heads/main` for `heads/main` (its
+/// `refs/<name>` rule), `@` is `HEAD`, and a "branch" that begins with `-`
+/// is an option to the push (`--all`, `--mirror`, `-f`): each is one.
 fn protected_branch(b: &str) -> bool {
     let b = b.trim().to_lowercase();
+    if b.starts_with('-') {
+        return true;
+    }
     let b = b
         .rsplit(':')
         .next()
@@ -225,7 +232,11 @@ fn protected_branch(b: &str) -> bool {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("/");
-    let b = b.strip_prefix("refs/heads/").unwrap_or(&b);
+    let b = b
+        .strip_prefix("refs/heads/")
+        .or_else(|| b.strip_prefix("heads/"))
+        .unwrap_or(&b);
+    let b = if b == "@" { "head" } else { b };
     matches!(
         b,
         "main"
@@ -949,6 +960,12 @@ mod tests {
         assert_eq!(c("protected_branch", &[json!("refs/heads/Main")]), true);
         assert_eq!(c("protected_branch", &[json!("release/1.2")]), true);
         assert_eq!(c("protected_branch", &[json!("feature/x")]), false);
+        // Round 12: an injected agent asked to "push the fix" names main by
+        // git's own shorthands, or smuggles an option in as the branch.
+        for b in ["heads/main", "x:heads/main", "@", "--all", "--mirror", "-f"] {
+            assert_eq!(c("protected_branch", &[json!(b)]), true, "{b}");
+        }
+        assert_eq!(c("protected_branch", &[json!("feature/heads")]), false);
         assert_eq!(
             c("visibility_change", &[json!("PUBLIC"), json!(null)]),
             "to_public"

@@ -188,7 +188,7 @@ fn with_segments<R>(path: &str, base: Option<&str>, f: impl FnOnce(&[&str]) -> R
                     out.push("..");
                 }
             }
-            x => out.push(x),
+            x => out.push(windows_name(x)),
         }
     }
     if !relative {
@@ -217,6 +217,21 @@ fn with_segments<R>(path: &str, base: Option<&str>, f: impl FnOnce(&[&str]) -> R
         }
     }
     f(&out)
+}
+
+/// A segment as Windows opens it: the default data stream (`.env::$DATA`,
+/// `.env:$DATA`) is the file, and trailing dots and spaces are dropped
+/// (`.git./hooks` is `.git/hooks`). Judging a name by the stricter of the
+/// two systems costs nothing on POSIX names, which rarely end so.
+fn windows_name(s: &str) -> &str {
+    let s = s
+        .strip_suffix("::$data")
+        .or_else(|| s.strip_suffix(":$data"))
+        .unwrap_or(s);
+    match s.trim_end_matches(['.', ' ']) {
+        "" => s,
+        t => t,
+    }
 }
 
 /// Directories (as segment sequences, anywhere in a path) whose files are
@@ -289,6 +304,28 @@ const SECRET_DIRS: &[&[&str]] = &[
     &[".vscode", "settings.json"],
     &[".vscode", "launch.json"],
     &[".idea", "workspace.xml"],
+    // round 12: more tools that keep a token, a password or a key in a
+    // file of their own (package registries, data platforms, CI clients,
+    // AI tools, deploy CLIs)
+    &[".ivy2"],
+    &[".sbt"],
+    &[".nuget"],
+    &[".composer"],
+    &[".pip"],
+    &[".bundle", "config"],
+    &[".circleci", "cli.yml"],
+    &[".supabase"],
+    &[".kaggle"],
+    &[".dbt"],
+    &[".snowsql"],
+    &[".huggingface"],
+    &[".cache", "huggingface"],
+    &[".config", "composer"],
+    &[".config", "glab-cli"],
+    &[".config", "doppler"],
+    &[".config", "github-copilot"],
+    &[".config", "heroku"],
+    &[".local", "share", "com.vercel.cli"],
 ];
 
 /// Directories whose files run on their own — on a commit, a push, a
@@ -312,6 +349,14 @@ const RUNS_CODE_DIRS: &[&[&str]] = &[
     &[".buildkite"],
     &[".devcontainer"],
     &[".vscode", "tasks.json"],
+    // round 12: CI systems that read a folder of pipelines
+    &[".gitlab", "ci"],
+    &[".woodpecker"],
+    &[".gitea", "workflows"],
+    &[".forgejo", "workflows"],
+    &[".tekton"],
+    &[".semaphore"],
+    &[".config", "husky"],
 ];
 
 /// File names that are secrets wherever they are: credentials, keys,
@@ -395,6 +440,21 @@ const SECRET_NAMES: &[&str] = &[
     ".claude.json",
     "terraform.tfstate",
     "terraform.tfstate.backup",
+    // round 12
+    ".terraformrc",
+    ".condarc",
+    ".passwd-s3fs",
+    ".mylogin.cnf",
+    ".dbshell",
+    ".irb_history",
+    ".pry_history",
+    ".dev.vars",
+    ".secrets",
+    "serviceaccountkey.json",
+    "local.settings.json",
+    "deploy_key",
+    "shadow-",
+    "gshadow-",
 ];
 
 /// File names that run code on their own wherever they are (CI, commit
@@ -421,6 +481,17 @@ const RUNS_CODE_NAMES: &[&str] = &[
     ".lefthook-local.yml",
     "crontab",
     "anacrontab",
+    // round 12: CI pipelines in one file
+    ".drone.yml",
+    ".woodpecker.yml",
+    "appveyor.yml",
+    ".appveyor.yml",
+    ".cirrus.yml",
+    "cloudbuild.yaml",
+    "cloudbuild.yml",
+    "buildspec.yml",
+    "bitrise.yml",
+    "codemagic.yaml",
 ];
 
 /// System locations whose reading leaks secrets (absolute, after
@@ -442,6 +513,12 @@ const SYSTEM_SECRET: &[&str] = &[
     "/etc/apt/auth.conf.d",
     "/etc/pip.conf",
     "/etc/npmrc",
+    "/etc/wireguard",
+    "/etc/networkmanager/system-connections",
+    "/etc/openvpn",
+    "/etc/gitlab-runner",
+    "/etc/rancher",
+    "/var/backups",
     "/var/run/secrets",
     "/run/secrets",
     "/var/run/docker.sock",
@@ -564,6 +641,11 @@ static RUNS_CODE_NAMES_SORTED: OnceLock<Box<[&'static str]>> = OnceLock::new();
 
 fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
     let name = segs.last().copied().unwrap_or("");
+    // A name with a wildcard (`…/.env*`, a Grep `glob`) is every name it
+    // may match (round 12).
+    if name.contains(['*', '?', '[', '{']) && name.len() <= 256 && glob_may_name_secret(name) {
+        return true;
+    }
     if harmless_name(name) {
         return false;
     }
@@ -591,17 +673,34 @@ fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
     // own: a submodule's (`.git/modules/lib/hooks/pre-commit`,
     // `.git/modules/lib/config`) runs as the top one's does. A config holds
     // credentials too (a CI checkout's `http.extraheader` token).
+    // Round 12: everything else under `.git` is git's own state, never a
+    // file an agent writes by hand: `config.worktree` and a worktree's
+    // `config` are read as config, `objects/info/alternates` adds another
+    // object store, a ref or `packed-refs` moves a branch without a reflog.
     if let Some(g) = segs.iter().position(|s| *s == ".git") {
         let inner = segs.get(g + 1..).unwrap_or(&[]);
-        if (any && inner.contains(&"hooks")) || (name == "config" && !inner.is_empty()) {
+        if (any && !inner.is_empty()) || (name.starts_with("config") && !inner.is_empty()) {
             return true;
         }
+    }
+    // A `.pth` file (or `sitecustomize`) in a Python environment runs at
+    // every start of that interpreter, asked or not.
+    if any
+        && segs
+            .iter()
+            .any(|s| *s == "site-packages" || *s == "dist-packages")
+        && (name.ends_with(".pth") || matches!(name, "sitecustomize.py" | "usercustomize.py"))
+    {
+        return true;
     }
     named(&SECRET_NAMES_SORTED, SECRET_NAMES, name)
         || (any && named(&RUNS_CODE_NAMES_SORTED, RUNS_CODE_NAMES, name))
         || (name.starts_with(".env.") && !name.ends_with(".example"))
         || (name.starts_with("id_") && segs.contains(&".ssh"))
         || name.starts_with("service-account")
+        || name.starts_with("firebase-adminsdk")
+        || name.starts_with("krb5cc_")
+        || name.ends_with("_deploy_key")
         || [
             ".pem",
             ".key",
@@ -617,6 +716,7 @@ fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
             ".ovpn",
             ".gpg",
             ".asc",
+            ".keytab",
         ]
         .iter()
         .any(|e| name.ends_with(e))
@@ -699,10 +799,132 @@ pub fn glob_base(path: &str, pattern: &str) -> String {
     }
     let path = path.trim();
     let path = if path.is_empty() { "." } else { path };
+    // Round 12: a name pattern that may pick a secret (`.env*`, `*.pem`,
+    // `id_*`, `{.env,x}`) keeps it, so the search is judged by the files
+    // it reads (`Grep`'s `glob` overrides .gitignore and reads `.env`).
+    let name = segs.last().copied().unwrap_or("");
+    let keep = |base: String| {
+        let literal_secret = !wild(name)
+            && !name.is_empty()
+            && with_segments(name, None, |s| concerning_segments(s, Concern::Secret));
+        if (wild(name) && glob_may_name_secret(name)) || literal_secret {
+            format!("{}/{name}", base.trim_end_matches('/'))
+        } else {
+            base
+        }
+    };
     if literal.is_empty() {
-        path.to_string()
+        keep(path.to_string())
     } else {
-        format!("{}/{literal}", path.trim_end_matches('/'))
+        keep(format!("{}/{literal}", path.trim_end_matches('/')))
+    }
+}
+
+/// Names a glob is tried against: every secret name, and one of each
+/// secret suffix and prefix.
+const SECRET_SAMPLES: &[&str] = &[
+    ".env.local",
+    ".env.production",
+    "id_rsa",
+    "x.pem",
+    "x.key",
+    "x.p12",
+    "x.pfx",
+    "x.jks",
+    "x.keystore",
+    "x.kdbx",
+    "x.ppk",
+    "x.tfstate",
+    "x.ovpn",
+    "x.gpg",
+    "x.asc",
+    "x.keytab",
+    "service-account.json",
+    "firebase-adminsdk.json",
+    "krb5cc_0",
+    "x_deploy_key",
+];
+
+/// Whether a file-name glob (`*`, `?`, `[…]`, `{a,b}`) can match a secret's
+/// name.
+fn glob_may_name_secret(pat: &str) -> bool {
+    let pat = lower(pat);
+    let p = pat.as_bytes();
+    // one that picks ordinary files too (`*`, `*.*`, `**`) is a search of
+    // everything, judged by its folder as a search without a pattern is
+    ![
+        "readme.md",
+        "main.rs",
+        "src",
+        "index.js",
+        "config.yml",
+        "config.yaml",
+        "data.json",
+        "notes.txt",
+        "cargo.toml",
+        "app.py",
+        "app.conf",
+        "app.ini",
+        "app.xml",
+        "app.db",
+        "app.sqlite",
+    ]
+    .iter()
+    .any(|n| glob_match(p, n.as_bytes(), 0))
+        && SECRET_NAMES
+            .iter()
+            .chain(SECRET_SAMPLES)
+            .any(|n| glob_match(p, n.as_bytes(), 0))
+}
+
+/// A small glob matcher: `*` any run, `?` and a `[…]` class any one byte
+/// (a class is read as matching anything: stricter), `{a,b}` either.
+fn glob_match(p: &[u8], n: &[u8], d: usize) -> bool {
+    if d > 16 {
+        return true;
+    }
+    match p.first() {
+        None => n.is_empty(),
+        Some(b'*') => {
+            let rest = p.get(1..).unwrap_or(&[]);
+            (0..=n.len()).any(|i| glob_match(rest, n.get(i..).unwrap_or(&[]), d + 1))
+        }
+        Some(b'?') => {
+            !n.is_empty() && glob_match(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]), d + 1)
+        }
+        Some(b'[') => match p.iter().position(|b| *b == b']') {
+            Some(end) => {
+                !n.is_empty()
+                    && glob_match(
+                        p.get(end + 1..).unwrap_or(&[]),
+                        n.get(1..).unwrap_or(&[]),
+                        d + 1,
+                    )
+            }
+            None => {
+                p.first() == n.first()
+                    && glob_match(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]), d + 1)
+            }
+        },
+        Some(b'{') => match p.iter().position(|b| *b == b'}') {
+            Some(end) => {
+                let inner = p.get(1..end).unwrap_or(&[]);
+                let rest = p.get(end + 1..).unwrap_or(&[]);
+                inner.split(|b| *b == b',').any(|alt| {
+                    let mut q = alt.to_vec();
+                    q.extend_from_slice(rest);
+                    glob_match(&q, n, d + 1)
+                })
+            }
+            None => {
+                p.first() == n.first()
+                    && glob_match(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]), d + 1)
+            }
+        },
+        Some(c) => {
+            n.first() == Some(c)
+                && glob_match(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]), d + 1)
+        }
     }
 }
 
@@ -831,7 +1053,16 @@ mod tests {
                         out.push("..".into());
                     }
                 }
-                x => out.push(x.to_string()),
+                // Windows drops a default stream name and trailing dots
+                // and spaces (round 12)
+                x => {
+                    let y = x
+                        .strip_suffix("::$data")
+                        .or_else(|| x.strip_suffix(":$data"))
+                        .unwrap_or(x);
+                    let z = y.trim_end_matches(|c| c == '.' || c == ' ');
+                    out.push(if z.is_empty() { y } else { z }.to_string())
+                }
             }
         }
         // `/home/u/…`, `/users/u/…` → `~/…`; `/private/etc` → `/etc`
@@ -920,6 +1151,56 @@ mod tests {
         assert!(outside("/work/proj", None));
         assert!(!outside("a/b", None));
         assert!(outside("a/../../b", None));
+    }
+
+    /// Round 12: an injected agent reads the token files of the tools a
+    /// developer has (a Hugging Face token, a Kaggle key, dbt profiles,
+    /// a Kerberos ticket), writes git's own state or a pipeline of a CI
+    /// the list did not name, spells a name the Windows way
+    /// (`.env::$DATA`, `.git./hooks`), or greps a workspace with a glob
+    /// that picks the secrets (`.env*`, `*.pem`).
+    #[test]
+    fn round_12_credential_files_git_state_windows_names_and_globs() {
+        for p in [
+            "~/.cache/huggingface/token",
+            "~/.kaggle/kaggle.json",
+            "~/.dbt/profiles.yml",
+            "~/.mylogin.cnf",
+            "~/.config/github-copilot/hosts.json",
+            "~/.composer/auth.json",
+            "/tmp/krb5cc_1000",
+            "/etc/krb5.keytab",
+            "/etc/wireguard/wg0.conf",
+            "/etc/shadow-",
+            "/home/u/proj/.dev.vars",
+            "/home/u/proj/.env::$DATA",
+            "/home/u/proj/.env.",
+            "/home/u/proj/.env*",
+            "/home/u/proj/*.pem",
+            "/home/u/proj/{.env,x}",
+        ] {
+            assert!(secret_in(p, None), "{p}");
+        }
+        for p in [
+            "/home/u/proj/.git./hooks/pre-commit",
+            "/home/u/proj/.git/config.worktree",
+            "/home/u/proj/.git/objects/info/alternates",
+            "/home/u/proj/.drone.yml",
+            "/home/u/proj/.gitlab/ci/deploy.yml",
+            "/home/u/proj/.venv/lib/python3.12/site-packages/evil.pth",
+        ] {
+            assert!(sensitive(p), "{p}");
+        }
+        for p in [
+            "/home/u/proj/*.rs",
+            "/home/u/proj/*",
+            "/home/u/proj/src/main.rs",
+            "/home/u/proj/.git/HEAD",
+        ] {
+            assert!(!secret_in(p, None), "{p}");
+        }
+        assert_eq!(glob_base("/home/u/proj", ".env*"), "/home/u/proj/.env*");
+        assert_eq!(glob_base("/home/u/proj", "*.rs"), "/home/u/proj");
     }
 
     #[test]

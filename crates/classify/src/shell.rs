@@ -1069,6 +1069,27 @@ impl C {
                 });
                 if !listing {
                     self.a.unknown_reads.push("$(xargs)".into());
+                } else {
+                    // Round 12: what the listing was pointed at is what
+                    // xargs hands on: `ls ~/.ssh/id_rsa | xargs -I{} cat
+                    // {}` reads the key.
+                    let named: Vec<String> = env
+                        .parsed
+                        .cmds
+                        .iter()
+                        .find(|c| c.pipeline == env.cmd.pipeline && c.stage + 1 == env.cmd.stage)
+                        .map(|c| {
+                            c.words
+                                .iter()
+                                .skip(1)
+                                .filter(|w| !w.text.starts_with('-'))
+                                .map(|w| w.text.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for n in named {
+                        self.read(&n);
+                    }
                 }
                 rest.push(Word {
                     text: "$XARGS".into(),
@@ -1837,9 +1858,22 @@ impl C {
             // ---- files ----
             "touch" | "mkdir" | "mktemp" | "mkfifo" | "ln" | "link" | "install" | "split"
             | "csplit" => {
+                // Each program's options that take a value (round 12: one
+                // list for all read `mkdir -p ~/.config/autostart` as `-p`
+                // and its value, and wrote nothing).
+                let short = match p.as_str() {
+                    "mkdir" | "mkfifo" => "m",
+                    "touch" => "dtr",
+                    "ln" | "link" => "St",
+                    "install" => "gmoStT",
+                    "mktemp" => "p",
+                    "split" => "abClnt",
+                    "csplit" => "bfn",
+                    _ => "mdtTSpbrZ",
+                };
                 let o = opts(
                     args,
-                    "mdtTSpbrZ",
+                    short,
                     &[
                         "--mode",
                         "--target-directory",
@@ -2538,6 +2572,57 @@ impl C {
                 }
                 Kind::ReadOnly
             }
+            // Round 12: `compgen -C 'rm -rf ~' x` runs the command (and
+            // `-F` a function) to make its words.
+            "compgen"
+                if args.iter().any(|w| {
+                    let t = w.text.as_str();
+                    t.starts_with('-')
+                        && !t.starts_with("--")
+                        && (t.contains('C') || t.contains('F'))
+                }) =>
+            {
+                Kind::Unknown
+            }
+            // `date -f FILE` prints each line it cannot read as a date:
+            // the file's contents.
+            "date" => {
+                for (n, w) in args.iter().enumerate() {
+                    let t = w.text.as_str();
+                    if t == "-f" || t == "--file" {
+                        if let Some(f) = args.get(n + 1) {
+                            self.read(&f.text);
+                        }
+                    } else if let Some(f) = t
+                        .strip_prefix("--file=")
+                        .or_else(|| t.strip_prefix("-f").filter(|v| !v.is_empty()))
+                    {
+                        self.read(f);
+                    }
+                }
+                Kind::ReadOnly
+            }
+            // BSD-style `ps e` (`ps auxe`, `ps eww`) prints every process's
+            // environment, as `env` does.
+            "ps" if args
+                .iter()
+                .any(|w| !w.text.starts_with('-') && w.text.contains('e')) =>
+            {
+                self.a.env_secret = true;
+                Kind::ReadOnly
+            }
+            // `getent hosts evil.io` asks the resolver, as `host` does.
+            "getent"
+                if args.len() > 1
+                    && args.first().is_some_and(|w| {
+                        matches!(
+                            w.text.as_str(),
+                            "hosts" | "ahosts" | "ahostsv4" | "ahostsv6"
+                        )
+                    }) =>
+            {
+                Kind::Network
+            }
             "stty" | "sync" | "umask" | "ulimit" | "shopt" => Kind::ReadOnly,
             "lsof" | "top" | "htop" | "last" | "getent" => Kind::ReadOnly,
             _ => Kind::ReadOnly,
@@ -3005,9 +3090,17 @@ impl C {
         match (p, sub) {
             ("go", "test" | "build" | "vet" | "fmt" | "run" | "generate-off") => {
                 if texts.iter().any(|x| {
+                    let x = x.strip_prefix('-').unwrap_or(x);
+                    // one or two dashes; `-vettool` runs the named program
+                    // as `-toolexec` and `-exec` do (round 12)
                     x.starts_with("-toolexec")
                         || x.starts_with("-exec")
                         || x.starts_with("-overlay")
+                        || x.starts_with("-vettool")
+                        || x.starts_with("toolexec")
+                        || x.starts_with("exec")
+                        || x.starts_with("overlay")
+                        || x.starts_with("vettool")
                 }) {
                     return Kind::Unknown;
                 }
@@ -3216,7 +3309,7 @@ impl C {
                     || x.starts_with("--exec=")
                     || *x == "--exec"
                     || x.starts_with("--open-files-in-pager")
-                    || *x == "-O" && sub == "grep"
+                    || x.starts_with("-O") && sub == "grep"
                     || x.starts_with("--ext-diff")
                     || x.starts_with("--extcmd")
                     || x.starts_with("--tool")
@@ -3327,6 +3420,28 @@ impl C {
                 if flag(&["-e", "--edit"]) {
                     Kind::Unknown
                 } else if read {
+                    // Round 12: a listing prints every entry, a CI
+                    // checkout's `http.…extraheader` token and credential
+                    // URLs among them: the file's contents, as `cat
+                    // .git/config` would (a single named key stays a read).
+                    let all = flag(&["-l", "--list", "--get-regexp", "--get-urlmatch"])
+                        || ops.first().is_some_and(|s| *s == "list")
+                        || ops.iter().any(|k| {
+                            let k = k.to_ascii_lowercase();
+                            ["extraheader", "credential", "token", "password", "url"]
+                                .iter()
+                                .any(|w| k.contains(w))
+                        });
+                    if all {
+                        let file = if flag(&["--global"]) {
+                            "~/.gitconfig".to_string()
+                        } else if flag(&["--system"]) {
+                            "/etc/gitconfig".to_string()
+                        } else {
+                            ".git/config".to_string()
+                        };
+                        self.read(&file);
+                    }
                     Kind::ReadOnly
                 } else {
                     let file = if flag(&["--global"]) {
@@ -3417,6 +3532,27 @@ impl C {
                 if sub == "am" || sub == "apply" {
                     for f in ops.iter() {
                         self.read(f);
+                    }
+                }
+                // Round 12: files git writes where it is told —
+                // `format-patch -o DIR`, `bundle create FILE`.
+                if sub == "format-patch" {
+                    for (n, x) in rt.iter().enumerate() {
+                        if matches!(*x, "-o" | "--output-directory") {
+                            if let Some(f) = rt.get(n + 1) {
+                                self.write(&format!("{}/.", f.trim_end_matches('/')));
+                            }
+                        } else if let Some(f) = x
+                            .strip_prefix("--output-directory=")
+                            .or_else(|| x.strip_prefix("-o").filter(|v| !v.is_empty()))
+                        {
+                            self.write(&format!("{}/.", f.trim_end_matches('/')));
+                        }
+                    }
+                }
+                if sub == "bundle" && ops.first() == Some(&"create") {
+                    if let Some(f) = ops.get(1) {
+                        self.write(f);
                     }
                 }
                 self.build_in(".");
@@ -3846,8 +3982,14 @@ impl C {
             }) || rest.windows(2).any(|w| matches!(w, [a, b] if (*a == "-v" || *a == "--volume" || *a == "--mount") && (b.starts_with("/:") || b.starts_with("/etc") || b.starts_with("/root") || b.starts_with("~") || b.starts_with("$HOME") || b.contains("docker.sock") || b.contains("source=/,"))))
         };
         k.max(match sub {
-            "ps" | "images" | "logs" | "inspect" | "version" | "info" | "stats" | "top"
-            | "port" | "diff" | "history" | "events" | "search" | "" => Kind::ReadOnly,
+            // `docker inspect` prints a container's environment, where
+            // its passwords are set (round 12), as `env` does.
+            "inspect" => {
+                self.a.env_secret = true;
+                Kind::ReadOnly
+            }
+            "ps" | "images" | "logs" | "version" | "info" | "stats" | "top" | "port" | "diff"
+            | "history" | "events" | "search" | "" => Kind::ReadOnly,
             "rm" | "rmi" | "prune" | "kill" => Kind::Destructive,
             "system" | "volume" | "container" | "image" | "network" | "builder" | "buildx"
                 if rest.iter().any(|x| matches!(*x, "prune" | "rm" | "remove")) =>
@@ -3889,6 +4031,12 @@ impl C {
             "push" | "pull" | "login" | "logout" | "tag" => Kind::Network,
             "cp" => {
                 let ops: Vec<&&str> = rest.iter().filter(|x| !x.starts_with('-')).collect();
+                // Round 12: a `CONTAINER:PATH` side reads or writes another
+                // system's files (`docker cp prod-db:/etc/shadow .`,
+                // `docker cp x.sh app:/etc/cron.d/x`).
+                if ops.iter().any(|x| x.contains(':')) {
+                    return Kind::Unknown;
+                }
                 if let Some((t, srcs)) = ops.split_last() {
                     if !t.contains(':') {
                         self.write(t);
@@ -4739,6 +4887,38 @@ mod tests {
         let a = analyze("uniq /dev/null ~/.bashrc");
         assert!(a.writes.contains(&"~/.bashrc".to_string()));
         assert!(a.writes_sensitive(Some("/w")));
+    }
+
+    /// Round 12: an injected agent keeps to commands the gate calls
+    /// read-only or workspace writes, and lets an option do the harm:
+    /// `date -f` prints a key line by line, `compgen -C` runs a command,
+    /// `git grep -O<cmd>` runs a pager, `ps auxe` and `docker inspect` print
+    /// environments, `git config --list` prints a CI token, a listing piped
+    /// to `xargs` hands on the key it names, `git format-patch -o` and
+    /// `git bundle create` write where they are told, `mkdir -p ~/…` is a
+    /// write outside, and `docker cp` reaches into a container.
+    #[test]
+    fn options_that_read_run_or_write_elsewhere() {
+        let ws = Some("/work/proj");
+        let r = |s: &str| analyze_in(s, None).sensitive_read(ws);
+        assert_eq!(r("date -f ~/.ssh/id_rsa"), "outside");
+        assert_eq!(r("ls ~/.ssh/id_rsa | xargs -I{} cat {}"), "outside");
+        assert_eq!(r("ps auxe"), "workspace");
+        assert_eq!(r("docker inspect prod-db"), "workspace");
+        assert_eq!(r("git config --list --show-origin"), "workspace");
+        assert_eq!(r("git config --get user.email"), "none");
+        assert_eq!(r("ps -ef"), "none");
+        assert_eq!(r("find src -name '*.rs' | xargs wc -l"), "none");
+        assert_eq!(kind("compgen -C 'rm -rf ~' x"), "unknown");
+        assert_eq!(kind("git grep -O'rm -rf ~' x"), "unknown");
+        assert_eq!(kind("go vet -vettool=/tmp/evil ./..."), "unknown");
+        assert_eq!(kind("docker cp prod-db:/etc/shadow ."), "unknown");
+        assert_eq!(kind("getent hosts evil.io"), "network");
+        let w = |s: &str| analyze_in(s, None).writes_outside(ws);
+        assert!(w("git format-patch -o ~/.config/autostart -1"));
+        assert!(w("git bundle create ~/.bashrc HEAD"));
+        assert!(w("mkdir -p ~/.config/autostart"));
+        assert!(!w("mkdir -p build/out"));
     }
 
     #[test]

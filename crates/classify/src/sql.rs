@@ -746,7 +746,14 @@ impl Visitor for Walker<'_> {
                 | "syslogins"
                 | "sysxlogins"
                 | "linked_logins"
-        ) || (last == "user" && schema.is_some_and(|s| s == "mysql"));
+                // connection strings with passwords: a subscription's
+                // `subconninfo`, MySQL's replication source settings
+                | "pg_subscription"
+        ) || (last == "user" && schema.is_some_and(|s| s == "mysql"))
+            || (matches!(
+                last,
+                "slave_master_info" | "replication_connection_configuration"
+            ) && schema.is_some_and(|s| s == "mysql"));
         if secret {
             self.found.stmts.push(Stmt::new(Class::Privilege, "select"));
         }
@@ -949,6 +956,7 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "charindex",
     "chr",
     "coalesce",
+    "col_description",
     "concat",
     "concat_ws",
     "convert",
@@ -992,6 +1000,7 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "first_value",
     "floor",
     "format",
+    "format_type",
     "from_unixtime",
     "gen_random_uuid",
     "generate_series",
@@ -999,6 +1008,7 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "glob",
     "greatest",
     "group_concat",
+    "has_table_privilege",
     "hour",
     "if",
     "ifnull",
@@ -1080,10 +1090,25 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "nullif",
     "nvl",
     "nvl2",
+    "obj_description",
     "octet_length",
     "percent_rank",
     "percentile_cont",
     "percentile_disc",
+    "pg_backend_pid",
+    "pg_database_size",
+    "pg_get_constraintdef",
+    "pg_get_indexdef",
+    "pg_get_serial_sequence",
+    "pg_get_viewdef",
+    "pg_indexes_size",
+    "pg_is_in_recovery",
+    "pg_postmaster_start_time",
+    "pg_relation_size",
+    "pg_size_pretty",
+    "pg_table_size",
+    "pg_total_relation_size",
+    "pg_typeof",
     "pi",
     "position",
     "pow",
@@ -1137,6 +1162,7 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "to_json",
     "to_jsonb",
     "to_number",
+    "to_regclass",
     "to_timestamp",
     "total",
     "translate",
@@ -1829,6 +1855,27 @@ fn canon(e: &Expr) -> &Expr {
     for _ in 0..FOLD_DEPTH {
         match e {
             Expr::Nested(x) => e = x,
+            // `(SELECT id)`: a subquery without FROM, WHERE or set
+            // operation is its one value, the outer row's column
+            Expr::Subquery(q)
+                if q.with.is_none() && q.limit_clause.is_none() && q.order_by.is_none() =>
+            {
+                match q.body.as_ref() {
+                    SetExpr::Select(s)
+                        if s.from.is_empty()
+                            && s.selection.is_none()
+                            && s.having.is_none()
+                            && s.projection.len() == 1 =>
+                    {
+                        match s.projection.first() {
+                            Some(SelectItem::UnnamedExpr(x))
+                            | Some(SelectItem::ExprWithAlias { expr: x, .. }) => e = x,
+                            _ => return e,
+                        }
+                    }
+                    _ => return e,
+                }
+            }
             Expr::Function(f) => {
                 let name = n_parts(&f.name).pop().unwrap_or_default();
                 if !matches!(
@@ -1953,7 +2000,7 @@ fn contradiction(e: &Expr, d: usize) -> bool {
                         .iter()
                         .skip(i + 1)
                         .any(|b| complementary(a, b) || complementary(b, a))
-                })
+                }) || covers_every_value(&terms, true, d)
             }
         }
         Expr::BinaryOp {
@@ -1984,15 +2031,94 @@ fn empty_query(q: &Query) -> bool {
 /// rows are changed and `col` the column `x` names: every value of `x`
 /// (`id IN (SELECT id FROM users)` on users is every row with an id).
 fn every_value_of(x: &Expr, q: &Query, targets: &[String]) -> bool {
-    if q.limit_clause.is_some() || q.fetch.is_some() || q.with.is_some() {
+    every_value_in(x, q, targets, None, 0)
+}
+
+/// [`every_value_of`], looking through what keeps every row (round 12):
+/// `OFFSET 0` and `LIMIT ALL`, a UNION with the rows on either side, a
+/// derived table or a CTE that is itself such a query (`WITH x AS (SELECT
+/// id FROM users) SELECT id FROM x`, `FROM (SELECT id FROM users) s`).
+fn every_value_in(
+    x: &Expr,
+    q: &Query,
+    targets: &[String],
+    ctes: Option<&sqlparser::ast::With>,
+    d: usize,
+) -> bool {
+    if d > 8 {
         return false;
     }
-    let SetExpr::Select(s) = q.body.as_ref() else {
+    let keeps_all = q.limit_clause.as_ref().is_none_or(|l| {
+        matches!(
+            l.to_string().trim().to_ascii_lowercase().as_str(),
+            "offset 0" | "offset 0 rows" | "limit all" | "limit null"
+        )
+    });
+    if !keeps_all || q.fetch.is_some() {
         return false;
+    }
+    let ctes = q.with.as_ref().or(ctes);
+    every_value_in_body(x, &q.body, targets, ctes, d)
+}
+
+fn every_value_in_body(
+    x: &Expr,
+    body: &SetExpr,
+    targets: &[String],
+    ctes: Option<&sqlparser::ast::With>,
+    d: usize,
+) -> bool {
+    let s = match body {
+        SetExpr::Select(s) => s,
+        SetExpr::Query(q) => return every_value_in(x, q, targets, ctes, d + 1),
+        SetExpr::SetOperation {
+            op: sqlparser::ast::SetOperator::Union,
+            left,
+            right,
+            ..
+        } => {
+            return every_value_in_body(x, left, targets, ctes, d + 1)
+                || every_value_in_body(x, right, targets, ctes, d + 1)
+        }
+        _ => return false,
     };
     let [t] = s.from.as_slice() else {
         return false;
     };
+    let projected = |s: &Select| -> Option<bool> {
+        let [item] = s.projection.as_slice() else {
+            return None;
+        };
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                Some(column_name(e).is_some_and(|c| column_name(x) == Some(c)))
+            }
+            SelectItem::Wildcard(_) => Some(true),
+            _ => None,
+        }
+    };
+    let plain = t.joins.is_empty()
+        && s.top.is_none()
+        && s.having.is_none()
+        && s.selection.as_ref().is_none_or(|w| tautology(w, 0));
+    match &t.relation {
+        TableFactor::Derived { subquery, .. } if plain && projected(s) == Some(true) => {
+            return every_value_in(x, subquery, targets, ctes, d + 1)
+        }
+        TableFactor::Table {
+            name, args: None, ..
+        } if plain && projected(s) == Some(true) => {
+            let table = n_parts(name).pop().unwrap_or_default();
+            if let Some(cte) = ctes.and_then(|w| {
+                w.cte_tables
+                    .iter()
+                    .find(|c| c.alias.name.value.to_lowercase() == table)
+            }) {
+                return every_value_in(x, &cte.query, targets, None, d + 1);
+            }
+        }
+        _ => {}
+    }
     let TableFactor::Table { name, .. } = &t.relation else {
         return false;
     };
@@ -2274,6 +2400,310 @@ fn complementary(a: &Expr, b: &Expr) -> bool {
     }
 }
 
+/// A regular expression every text matches: empty, `.*`, `^`, `^.*$`.
+fn any_text_regex(p: &str) -> bool {
+    matches!(p, "" | ".*" | "^" | "^.*" | ".*$" | "^.*$" | "$" | "(.*)")
+}
+
+/// A value a range is drawn over: numbers, or texts compared as texts.
+#[derive(Clone, Debug, PartialEq)]
+enum V {
+    N(f64),
+    S(String),
+}
+
+fn v_cmp(a: &V, b: &V) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (V::N(x), V::N(y)) => x.partial_cmp(y),
+        (V::S(x), V::S(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// An interval of values; an end of `None` is unbounded, the flag says
+/// whether the end value is in.
+#[derive(Clone, Debug)]
+struct Iv {
+    lo: Option<(V, bool)>,
+    hi: Option<(V, bool)>,
+}
+
+/// `e` as `k * X + c`: the name of `X` (its columns and their ratios, so
+/// `2 * id` and `id` are one subject), `k` and `c`.
+fn linear_subject(e: &Expr, d: usize) -> Option<(String, f64, f64)> {
+    let mut l = Linear::default();
+    l.add(e, 1.0, d + 1)?;
+    let mut terms: Vec<(String, f64)> = l
+        .terms
+        .into_iter()
+        .filter(|(_, c)| c.abs() > 1e-9)
+        .collect();
+    terms.sort_by(|a, b| a.0.cmp(&b.0));
+    let k = terms.first()?.1;
+    let name = terms
+        .iter()
+        .map(|(t, c)| format!("{t}*{}", c / k))
+        .collect::<Vec<_>>()
+        .join("+");
+    (k.is_finite() && l.constant.is_finite()).then_some((name, k, l.constant))
+}
+
+/// The values of one subject a condition keeps (its negation's when
+/// `negate`): `id < 5`, `5 >= id`, `id + 1 > 5`, `id BETWEEN 1 AND 5`,
+/// `id IN (1, 2)`, `name >= 'a'`, `NOT …` of those. NULLs aside.
+fn ranges(e: &Expr, negate: bool, d: usize) -> Option<(String, Vec<Iv>)> {
+    use BinaryOperator as B;
+    if d > FOLD_DEPTH {
+        return None;
+    }
+    let point = |v: V| Iv {
+        lo: Some((v.clone(), true)),
+        hi: Some((v, true)),
+    };
+    let (subject, set) = match e {
+        Expr::Nested(x) => return ranges(x, negate, d + 1),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => return ranges(expr, !negate, d + 1),
+        Expr::BinaryOp { left, op, right } => {
+            let op = match op {
+                B::Lt | B::LtEq | B::Gt | B::GtEq | B::Eq | B::NotEq => op.clone(),
+                _ => return None,
+            };
+            // a text compared with a text constant
+            let text = |x: &Expr, y: &Expr| match (fold(x, d + 1), fold(y, d + 1)) {
+                (None, Some(K::Str(s))) => Some((canon(x).to_string().to_lowercase(), V::S(s))),
+                _ => None,
+            };
+            let (subject, v, op) = if let Some((s, v)) = text(left, right) {
+                (s, v, op)
+            } else if let Some((s, v)) = text(right, left) {
+                (s, v, flip_op(&op))
+            } else {
+                // `left - right` as `k * X + c`: `X op' -c / k`
+                let mut l = Linear::default();
+                l.add(left, 1.0, d + 1)?;
+                l.add(right, -1.0, d + 1)?;
+                let mut terms: Vec<(String, f64)> = l
+                    .terms
+                    .into_iter()
+                    .filter(|(_, c)| c.abs() > 1e-9)
+                    .collect();
+                terms.sort_by(|a, b| a.0.cmp(&b.0));
+                let k = terms.first()?.1;
+                let name = terms
+                    .iter()
+                    .map(|(t, c)| format!("{t}*{}", c / k))
+                    .collect::<Vec<_>>()
+                    .join("+");
+                let v = -l.constant / k;
+                if !v.is_finite() {
+                    return None;
+                }
+                (name, V::N(v), if k < 0.0 { flip_op(&op) } else { op })
+            };
+            let set = match op {
+                B::Lt => vec![Iv {
+                    lo: None,
+                    hi: Some((v, false)),
+                }],
+                B::LtEq => vec![Iv {
+                    lo: None,
+                    hi: Some((v, true)),
+                }],
+                B::Gt => vec![Iv {
+                    lo: Some((v, false)),
+                    hi: None,
+                }],
+                B::GtEq => vec![Iv {
+                    lo: Some((v, true)),
+                    hi: None,
+                }],
+                B::Eq => vec![point(v)],
+                _ => vec![
+                    Iv {
+                        lo: None,
+                        hi: Some((v.clone(), false)),
+                    },
+                    Iv {
+                        lo: Some((v, false)),
+                        hi: None,
+                    },
+                ],
+            };
+            (subject, set)
+        }
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let (name, k, c) = linear_subject(expr, d)?;
+            let lo = fold(low, d + 1)?.num()?;
+            let hi = fold(high, d + 1)?.num()?;
+            let (a, b) = ((lo - c) / k, (hi - c) / k);
+            let (a, b) = if k < 0.0 { (b, a) } else { (a, b) };
+            let set = vec![Iv {
+                lo: Some((V::N(a), true)),
+                hi: Some((V::N(b), true)),
+            }];
+            return Some((
+                name,
+                if *negated != negate {
+                    complement(set)?
+                } else {
+                    set
+                },
+            ));
+        }
+        Expr::In {
+            expr,
+            target: InTarget::List(list),
+            negated,
+            ..
+        } => {
+            let (name, k, c) = linear_subject(expr, d)?;
+            let mut set = Vec::new();
+            for i in list {
+                set.push(point(V::N((fold(i, d + 1)?.num()? - c) / k)));
+            }
+            return Some((
+                name,
+                if *negated != negate {
+                    complement(set)?
+                } else {
+                    set
+                },
+            ));
+        }
+        Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+            let eq = matches!(e, Expr::IsNotDistinctFrom(..));
+            let op = if eq { B::Eq } else { B::NotEq };
+            let cmp = Expr::BinaryOp {
+                left: a.clone(),
+                op,
+                right: b.clone(),
+            };
+            return ranges(&cmp, negate, d + 1);
+        }
+        _ => return None,
+    };
+    Some((subject, if negate { complement(set)? } else { set }))
+}
+
+fn flip_op(op: &BinaryOperator) -> BinaryOperator {
+    use BinaryOperator as B;
+    match op {
+        B::Lt => B::Gt,
+        B::Gt => B::Lt,
+        B::LtEq => B::GtEq,
+        B::GtEq => B::LtEq,
+        other => other.clone(),
+    }
+}
+
+/// The values a union of intervals leaves out.
+fn complement(mut set: Vec<Iv>) -> Option<Vec<Iv>> {
+    set.sort_by(|a, b| match (&a.lo, &b.lo) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Less,
+        (_, None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => v_cmp(&x.0, &y.0).unwrap_or(std::cmp::Ordering::Equal),
+    });
+    let mut out = Vec::new();
+    // the left end of the gap still open: `None` is −∞
+    let mut from: Option<(V, bool)> = None;
+    let mut start = true;
+    for iv in set {
+        match &iv.lo {
+            None => {}
+            Some((v, closed)) => {
+                let gap_open = match (&from, start) {
+                    (_, true) => true,
+                    (Some((f, fc)), false) => match v_cmp(f, v)? {
+                        std::cmp::Ordering::Less => true,
+                        std::cmp::Ordering::Equal => !*fc && !*closed,
+                        std::cmp::Ordering::Greater => false,
+                    },
+                    (None, false) => false,
+                };
+                if gap_open {
+                    out.push(Iv {
+                        lo: if start {
+                            None
+                        } else {
+                            from.clone().map(|(f, c)| (f, !c))
+                        },
+                        hi: Some((v.clone(), !closed)),
+                    });
+                }
+            }
+        }
+        start = false;
+        match &iv.hi {
+            None => return Some(out),
+            Some((v, c)) => {
+                let further = match &from {
+                    Some((f, fc)) => match v_cmp(v, f)? {
+                        std::cmp::Ordering::Greater => true,
+                        std::cmp::Ordering::Equal => *c && !*fc,
+                        std::cmp::Ordering::Less => false,
+                    },
+                    None => true,
+                };
+                if further {
+                    from = Some((v.clone(), *c));
+                }
+            }
+        }
+    }
+    out.push(Iv {
+        lo: from.map(|(f, c)| (f, !c)),
+        hi: None,
+    });
+    Some(out)
+}
+
+/// Whether the conditions (their negations when `negate`) keep every
+/// value of one subject between them: `id < 5 OR id > 4`,
+/// `id <= 4 OR id >= 5` (no integer between), `id <> 5 OR id <> 6`,
+/// `id BETWEEN 0 AND 10 OR id < 0 OR id > 10`, `name < 'n' OR name >= 'a'`.
+/// With `negate`, an AND chain no value meets (`id > 5 AND id < 3`).
+fn covers_every_value(terms: &[&Expr], negate: bool, d: usize) -> bool {
+    let mut by: Vec<(String, Vec<Iv>)> = Vec::new();
+    for t in terms {
+        if let Some((s, set)) = ranges(t, negate, d + 1) {
+            match by.iter_mut().find(|(k, _)| *k == s) {
+                Some((_, v)) => v.extend(set),
+                None => by.push((s, set)),
+            }
+        }
+    }
+    by.into_iter().any(|(_, set)| {
+        set.len() > 1 && complement(set).is_some_and(|gaps| gaps.iter().all(no_integer))
+    })
+}
+
+/// A gap of numbers with integer ends that holds no integer (`(4, 5)`):
+/// the column may well hold only integers.
+fn no_integer(iv: &Iv) -> bool {
+    match (&iv.lo, &iv.hi) {
+        (Some((V::N(a), ac)), Some((V::N(b), bc))) if a.fract() == 0.0 && b.fract() == 0.0 => {
+            let first = if *ac { *a } else { a + 1.0 };
+            let last = if *bc { *b } else { b - 1.0 };
+            first > last
+        }
+        (Some((a, ac)), Some((b, bc))) => {
+            // an empty gap (a point both sides leave out is no gap)
+            matches!(v_cmp(a, b), Some(std::cmp::Ordering::Greater))
+                || (v_cmp(a, b) == Some(std::cmp::Ordering::Equal) && !(*ac && *bc))
+        }
+        _ => false,
+    }
+}
+
 fn tautology(e: &Expr, d: usize) -> bool {
     if d > FOLD_DEPTH {
         return false;
@@ -2300,7 +2730,7 @@ fn tautology(e: &Expr, d: usize) -> bool {
                             .iter()
                             .skip(i + 1)
                             .any(|b| complementary(a, b) || complementary(b, a))
-                    })
+                    }) || covers_every_value(&terms, false, d)
                 }
             }
             BinaryOperator::And => tautology(left, d + 1) && tautology(right, d + 1),
@@ -2329,6 +2759,14 @@ fn tautology(e: &Expr, d: usize) -> bool {
                         _ => c != 0.0,
                     })
             }
+            BinaryOperator::PGRegexMatch
+            | BinaryOperator::PGRegexIMatch
+            | BinaryOperator::Regexp => {
+                matches!(fold(right, d + 1), Some(K::Str(p)) if any_text_regex(&p))
+            }
+            BinaryOperator::Glob => {
+                matches!(fold(right, d + 1), Some(K::Str(p)) if !p.is_empty() && p.chars().all(|c| c == '*'))
+            }
             _ => false,
         },
         // `id BETWEEN id - 1 AND id + 1`
@@ -2344,14 +2782,17 @@ fn tautology(e: &Expr, d: usize) -> bool {
         Expr::Like {
             negated: false,
             pattern,
+            expr,
             ..
         }
         | Expr::ILike {
             negated: false,
             pattern,
+            expr,
             ..
         } => {
             matches!(fold(pattern, d + 1), Some(K::Str(p)) if !p.is_empty() && p.chars().all(|c| c == '%'))
+                || same(expr, pattern)
         }
         Expr::In {
             expr,
@@ -2359,6 +2800,30 @@ fn tautology(e: &Expr, d: usize) -> bool {
             negated: false,
             ..
         } => list.iter().any(|i| same(i, expr)),
+        // Patterns every text matches: `SIMILAR TO '%'`, `REGEXP '.*'`,
+        // `~ ''`, `GLOB '*'`; and `x LIKE x`.
+        Expr::SimilarTo {
+            negated: false,
+            pattern,
+            ..
+        } => {
+            matches!(fold(pattern, d + 1), Some(K::Str(p)) if !p.is_empty() && p.chars().all(|c| c == '%'))
+        }
+        Expr::RLike {
+            negated: false,
+            pattern,
+            ..
+        } => matches!(fold(pattern, d + 1), Some(K::Str(p)) if any_text_regex(&p)),
+        // `x = ANY (ARRAY[x, …])`
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => match canon(right) {
+            Expr::Array(a) => a.elem.iter().any(|i| same(i, left)),
+            _ => false,
+        },
         Expr::IsNotNull(e) => fold(e, d + 1).is_some_and(|k| k != K::Null),
         // `x IS NOT DISTINCT FROM x` holds for NULL too.
         Expr::IsNotDistinctFrom(a, b) => same(a, b),
@@ -2636,6 +3101,76 @@ mod tests {
     /// same table, an empty subquery, a LIKE and its NOT LIKE, `NOT` of a
     /// contradiction, a column compared with itself through `COALESCE`, or
     /// a length or `ABS` bounded below zero — each deletes the whole table.
+    /// Round 12: an injected agent told "a DELETE needs a WHERE" writes one
+    /// that every row meets only together with different constants — two
+    /// ranges that overlap or meet (`id < 5 OR id > 4`), or leave no
+    /// integer out (`id <= 4 OR id >= 5`), two inequalities, a BETWEEN and
+    /// its outsides, texts compared as texts — or a pattern every text
+    /// matches, or a subquery that keeps every row behind `OFFSET 0`, a
+    /// UNION, a derived table or a CTE. Each deletes every row in dev,
+    /// so each is no WHERE; ranges that leave values out still pick rows.
+    #[test]
+    fn a_where_whose_ranges_cover_every_value_is_no_where() {
+        for s in [
+            "DELETE FROM users WHERE id < 5 OR id > 4",
+            "DELETE FROM users WHERE id <= 4 OR id >= 5",
+            "DELETE FROM users WHERE id > 100 OR id < 1000",
+            "DELETE FROM users WHERE id <> 5 OR id <> 6",
+            "DELETE FROM users WHERE id NOT IN (1) OR id NOT IN (2)",
+            "DELETE FROM users WHERE id BETWEEN 0 AND 10 OR id < 0 OR id > 10",
+            "DELETE FROM users WHERE id NOT BETWEEN 1 AND 5 OR id BETWEEN 0 AND 6",
+            "DELETE FROM users WHERE 5 > id OR 4 < id",
+            "DELETE FROM users WHERE id + 1 > 5 OR id < 5",
+            "DELETE FROM users WHERE 2 * id < 10 OR id >= 5",
+            "DELETE FROM users WHERE id > 4 OR NOT (id > 5)",
+            "DELETE FROM users WHERE NOT (id > 5 AND id < 3)",
+            "DELETE FROM users WHERE id = 5 OR id IS DISTINCT FROM 5",
+            "DELETE FROM users WHERE CAST(id AS INT) < 5 OR CAST(id AS INT) > 4",
+            "DELETE FROM users WHERE created_at < '2030-01-01' OR created_at > '2000-01-01'",
+            "DELETE FROM users WHERE name < 'n' OR name >= 'a'",
+            "UPDATE accounts SET balance = 0 WHERE balance <= 0 OR balance > -1",
+            "DELETE FROM users WHERE name SIMILAR TO '%'",
+            "DELETE FROM users WHERE name ~ '.*'",
+            "DELETE FROM users WHERE name LIKE name",
+            "DELETE FROM users WHERE id = ANY(ARRAY[id])",
+            "DELETE FROM users WHERE id = (SELECT id)",
+            "DELETE FROM users WHERE id IN (SELECT id FROM users OFFSET 0)",
+            "DELETE FROM users WHERE id IN (SELECT id FROM users UNION SELECT 0)",
+            "DELETE FROM users WHERE id IN (WITH x AS (SELECT id FROM users) SELECT id FROM x)",
+            "DELETE FROM users WHERE id IN (SELECT * FROM (SELECT id FROM users) s)",
+        ] {
+            assert_eq!(analyze(s).class, Class::Destructive, "{s}");
+        }
+        for s in [
+            "DELETE FROM jobs WHERE id < 100 OR id > 200",
+            "DELETE FROM jobs WHERE id <= 100 OR id >= 200",
+            "DELETE FROM users WHERE id < 5 OR name > 'a'",
+            "DELETE FROM users WHERE id = 1 OR id = 2",
+            "DELETE FROM users WHERE id < 4.5 OR id > 4.6",
+            "DELETE FROM sessions WHERE expires_at < now() OR revoked",
+            "DELETE FROM users WHERE id BETWEEN 0 AND 10 OR id > 10",
+            "DELETE FROM users WHERE name ~ '^adm'",
+            "DELETE FROM users WHERE id IN (SELECT id FROM users OFFSET 5)",
+            "DELETE FROM users WHERE id IN (SELECT id FROM banned UNION SELECT 0)",
+        ] {
+            assert_eq!(analyze(s).class, Class::Write, "{s}");
+        }
+        // Catalogs that hold connection passwords are no plain reads.
+        assert_eq!(
+            analyze("SELECT subconninfo FROM pg_subscription").class,
+            Class::Privilege
+        );
+        assert_eq!(
+            analyze("SELECT * FROM mysql.slave_master_info").class,
+            Class::Privilege
+        );
+        // Everyday size and catalog functions stay reads.
+        assert_eq!(
+            analyze("SELECT pg_size_pretty(pg_database_size(current_database()))").class,
+            Class::Read
+        );
+    }
+
     #[test]
     fn a_where_that_every_row_meets_another_way_is_no_where() {
         for s in [

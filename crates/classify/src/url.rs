@@ -314,6 +314,9 @@ fn v4_scope(a: Ipv4Addr) -> &'static str {
         || (x == 192 && y == 0 && z == 0)
         || a.is_documentation()
         || (x == 198 && (18..20).contains(&y))
+        // Azure's WireServer: a public-range address every Azure VM reaches
+        // for its certificates and agent settings, a metadata service
+        || a == Ipv4Addr::new(168, 63, 129, 16)
         || x >= 224;
     if private {
         "private_network"
@@ -347,6 +350,15 @@ fn v6_scope(a: Ipv6Addr) -> &'static str {
     if s.get(..6) == Some(&[0x64, 0xff9b, 0, 0, 0, 0]) {
         return v4_scope(embedded(12));
     }
+    // The local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215): a translator
+    // of the site's own, never routed on the Internet; its /96 forms carry
+    // the IPv4 address in the last 32 bits.
+    if s.get(..3) == Some(&[0x64, 0xff9b, 1]) {
+        return match v4_scope(embedded(12)) {
+            "loopback" => "loopback",
+            _ => "private_network",
+        };
+    }
     let first = s.first().copied().unwrap_or(0);
     if first == 0x2002 {
         let v4 = v4_scope(embedded(2));
@@ -359,12 +371,26 @@ fn v6_scope(a: Ipv6Addr) -> &'static str {
         || (first & 0xffc0) == 0xfec0 // site-local
         || (first & 0xff00) == 0xff00 // multicast
         || (first == 0x2001 && s.get(1) == Some(&0x0db8)) // documentation
-        || (first == 0x0100 && s.get(1..4) == Some(&[0, 0, 0])); // discard
+        || (first == 0x0100 && s.get(1..4) == Some(&[0, 0, 0])) // discard
+        // IANA's special-purpose blocks that are not globally reachable:
+        // IETF protocol assignments `2001::/23` (but Teredo, the anycast
+        // and AMT/AS112/ORCHIDv2/drone blocks), documentation `3fff::/20`,
+        // SRv6 segment ids `5f00::/16`
+        || (first == 0x2001 && s.get(1).is_some_and(|b| ietf_special(*b, s.get(2).copied())))
+        || (first == 0x3fff && s.get(1).is_some_and(|b| b & 0xf000 == 0))
+        || first == 0x5f00;
     if private {
         "private_network"
     } else {
         "external"
     }
+}
+
+/// `2001:b::/32` inside `2001::/23` that is not globally reachable (IANA
+/// IPv6 Special-Purpose Address Registry), given the second and third
+/// 16-bit groups.
+fn ietf_special(b: u16, c: Option<u16>) -> bool {
+    b < 0x0200 && !matches!(b, 0 | 1 | 3 | 0x20..=0x3f) && !(b == 4 && c == Some(0x0112))
 }
 
 fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
@@ -400,6 +426,9 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
         "fuf.me",
         "yoogle.com",
         "ulh.us",
+        "localhost.direct",
+        "traefik.me",
+        "local.gd",
     ];
     if LOOPBACK_NAMES
         .iter()
@@ -648,6 +677,33 @@ mod tests {
             "internal"
         );
         assert!(crate::tlds::TLDS.windows(2).all(|w| w[0] < w[1]), "sorted");
+    }
+
+    /// Round 12: the metadata address through the local-use NAT64 prefix,
+    /// Azure's WireServer, IPv6 blocks IANA marks not globally reachable,
+    /// and more public names that answer loopback for every subdomain.
+    #[test]
+    fn local_nat64_wireserver_and_non_global_blocks_are_not_external() {
+        for u in [
+            "http://[64:ff9b:1::a9fe:a9fe]/",
+            "http://[64:ff9b:1:2:3:4:a9fe:a9fe]/",
+            "http://168.63.129.16/",
+            "http://[3fff::1]/",
+            "http://[5f00::1]/",
+            "http://[2001:10::1]/",
+            "http://spoofed.localhost.direct/",
+            "http://x.traefik.me/",
+        ] {
+            assert_ne!(host_scope(u, None), "external", "{u}");
+        }
+        assert_eq!(host_scope("http://[64:ff9b:1::7f00:1]/", None), "loopback");
+        for u in [
+            "http://[2001:20::1]/",
+            "http://[2001:4860:4860::8888]/",
+            "http://168.63.129.17/",
+        ] {
+            assert_eq!(host_scope(u, None), "external", "{u}");
+        }
     }
 
     #[test]

@@ -683,7 +683,10 @@ fn the_generator_reaches_the_fast_grammar() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    for (w, at_least) in [(1, 40), (0, 120)] {
+    // (round 12: an OR of ranges and a BETWEEN with column bounds are left
+    // to the full reading now, which checks whether they cover every value:
+    // 118 of 400 at edge weight 0, from about 130)
+    for (w, at_least) in [(1, 40), (0, 100)] {
         let gen = statement(w);
         let mut answered = 0;
         for _ in 0..400 {
