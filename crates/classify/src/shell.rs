@@ -4034,9 +4034,8 @@ impl C {
                 // Round 12: a `CONTAINER:PATH` side reads or writes another
                 // system's files (`docker cp prod-db:/etc/shadow .`,
                 // `docker cp x.sh app:/etc/cron.d/x`).
-                if ops.iter().any(|x| x.contains(':')) {
-                    return Kind::Unknown;
-                }
+                // The local side is still read or written (a key copied
+                // into a container is a key read).
                 if let Some((t, srcs)) = ops.split_last() {
                     if !t.contains(':') {
                         self.write(t);
@@ -4044,6 +4043,9 @@ impl C {
                     for s in srcs.iter().filter(|s| !s.contains(':')) {
                         self.read_tree(s);
                     }
+                }
+                if ops.iter().any(|x| x.contains(':')) {
+                    return Kind::Unknown;
                 }
                 Kind::Write
             }
