@@ -2433,6 +2433,13 @@ struct Iv {
 fn linear_subject(e: &Expr, d: usize) -> Option<(String, f64, f64)> {
     let mut l = Linear::default();
     l.add(e, 1.0, d + 1)?;
+    let (name, k, constant) = subject_of(l)?;
+    (k.is_finite() && constant.is_finite()).then_some((name, k, constant))
+}
+
+/// A sum of terms as its subject's name (each column with its ratio to the
+/// first), the first column's factor and the constant.
+fn subject_of(l: Linear) -> Option<(String, f64, f64)> {
     let mut terms: Vec<(String, f64)> = l
         .terms
         .into_iter()
@@ -2445,7 +2452,7 @@ fn linear_subject(e: &Expr, d: usize) -> Option<(String, f64, f64)> {
         .map(|(t, c)| format!("{t}*{}", c / k))
         .collect::<Vec<_>>()
         .join("+");
-    (k.is_finite() && l.constant.is_finite()).then_some((name, k, l.constant))
+    Some((name, k, l.constant))
 }
 
 /// The values of one subject a condition keeps (its negation's when
@@ -2485,19 +2492,8 @@ fn ranges(e: &Expr, negate: bool, d: usize) -> Option<(String, Vec<Iv>)> {
                 let mut l = Linear::default();
                 l.add(left, 1.0, d + 1)?;
                 l.add(right, -1.0, d + 1)?;
-                let mut terms: Vec<(String, f64)> = l
-                    .terms
-                    .into_iter()
-                    .filter(|(_, c)| c.abs() > 1e-9)
-                    .collect();
-                terms.sort_by(|a, b| a.0.cmp(&b.0));
-                let k = terms.first()?.1;
-                let name = terms
-                    .iter()
-                    .map(|(t, c)| format!("{t}*{}", c / k))
-                    .collect::<Vec<_>>()
-                    .join("+");
-                let v = -l.constant / k;
+                let (name, k, constant) = subject_of(l)?;
+                let v = -constant / k;
                 if !v.is_finite() {
                     return None;
                 }
