@@ -1,4 +1,4 @@
-//! The SQL and URL classifiers: typical statements and URLs classified
+//! The SQL, URL and secret classifiers: typical statements and URLs classified
 //! afresh, the worst inputs (30,000 nested parentheses, the longest
 //! statements classified, long OR chains), and the bind of typical `sql_query`, `postgres_query`
 //! and `WebFetch` raw calls through the stdlib (normalize, classify, bind).
@@ -11,7 +11,7 @@
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use permit0_classify::{sql, url};
+use permit0_classify::{secrets, sql, url};
 use permit0_compiler::{build_program, compile, load_paths};
 use serde_json::json;
 use std::hint::black_box;
@@ -35,6 +35,17 @@ const URLS: &[&str] = &[
     "http://169.254.169.254/latest/meta-data/",
     "http://[::ffff:a9fe:a9fe]/",
     "https://api.github.com/repos/rust-lang/rust",
+];
+
+const TEXTS: &[&str] = &[
+    "Hi Ann,\n\nHere are the notes from today's standup: the release is on track, QA starts Monday.\n\nThanks,\nBob",
+    "standup notes",
+    "ann@acme.com",
+    "Anyone up for lunch on Friday at noon? The usual place.",
+    "cargo test -p permit0-vm --lib builtins::shell 2>&1 | tail -20",
+    "git commit -m 'fix the parser: quotes inside heredocs are text'",
+    "https://docs.rs/serde/latest/serde/",
+    "https://api.github.com/repos/rust-lang/rust/issues?state=open&per_page=50",
 ];
 
 fn benches(c: &mut Criterion) {
@@ -134,6 +145,25 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    g.finish();
+
+    // Ordinary texts an agent sends (none holds a secret): what every mail,
+    // chat message, command and URL pays for the secret scan.
+    let mut g = c.benchmark_group("classify/secrets");
+    g.throughput(Throughput::Elements(TEXTS.len() as u64));
+    let texts: Vec<serde_json::Value> = TEXTS.iter().map(|t| json!(t)).collect();
+    g.bench_function("ordinary_texts", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(secrets::has_secret(black_box(t)));
+            }
+        })
+    });
+    for (i, t) in texts.iter().enumerate() {
+        g.bench_function(format!("t{i}"), |b| {
+            b.iter(|| black_box(secrets::has_secret(black_box(t))))
+        });
+    }
     g.finish();
 
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));

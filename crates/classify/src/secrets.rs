@@ -111,8 +111,78 @@ fn confusable(c: char) -> Option<char> {
     })
 }
 
+/// What each byte can be, one table lookup instead of a chain of range
+/// tests: the scanner asks these of every byte it reads, several times.
+const ALNUM: u8 = 1;
+const HEX: u8 = 2;
+/// `_` and `-` besides letters and digits: an identifier or token byte.
+const TOKEN: u8 = 4;
+/// A byte where a reading in [`scan_decoded`] may begin (see [`begins`]).
+const BEGIN: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        let mut k = 0;
+        if c.is_ascii_alphanumeric() {
+            k |= ALNUM | TOKEN;
+        }
+        if c.is_ascii_hexdigit() {
+            k |= HEX;
+        }
+        if c == b'_' || c == b'-' {
+            k |= TOKEN;
+        }
+        if matches!(
+            c,
+            b'A' | b'g'
+                | b'x'
+                | b's'
+                | b'r'
+                | b'e'
+                | b'-'
+                | b':'
+                | b'='
+                | b' '
+                | b'n'
+                | b'p'
+                | b'h'
+                | b'd'
+                | b'w'
+                | b'l'
+                | b'P'
+                | b'y'
+                | b'S'
+                | b'k'
+                | b'E'
+                | b'M'
+                | b'N'
+                | b'O'
+                | b'C'
+                | b'f'
+                | b'o'
+        ) {
+            k |= BEGIN;
+        }
+        // in bounds: `b` < 256, the table's length (a constant block
+        // cannot use `get_mut`)
+        #[allow(clippy::indexing_slicing)]
+        {
+            t[b] = k;
+        }
+        b += 1;
+    }
+    t
+};
+
+fn is(b: u8, class: u8) -> bool {
+    CLASS.get(usize::from(b)).is_some_and(|k| k & class != 0)
+}
+
 fn alnum(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
+    is(b, ALNUM)
 }
 
 /// Bytes at `i..` while `ok` holds, at most `max`.
@@ -131,7 +201,7 @@ fn at(s: &[u8], i: usize) -> Option<u8> {
 
 /// A token starts at `i`: the byte before is not part of an identifier.
 fn starts_token(s: &[u8], i: usize) -> bool {
-    i == 0 || at(s, i - 1).is_none_or(|b| !(alnum(b) || b == b'_' || b == b'-'))
+    i == 0 || at(s, i - 1).is_none_or(|b| !token_char(b))
 }
 
 fn has_prefix(s: &[u8], i: usize, p: &[u8]) -> bool {
@@ -142,7 +212,7 @@ fn has_prefix(s: &[u8], i: usize, p: &[u8]) -> bool {
 }
 
 fn token_char(b: u8) -> bool {
-    alnum(b) || b == b'_' || b == b'-'
+    is(b, TOKEN)
 }
 
 /// Bytes of a token body at `i..` while `ok` holds, at most `max`, read
@@ -167,7 +237,7 @@ fn body(s: &[u8], i: usize, min: usize, max: usize, ok: impl Fn(u8) -> bool) -> 
 }
 
 fn hex(b: u8) -> bool {
-    b.is_ascii_hexdigit()
+    is(b, HEX)
 }
 
 /// Vendor formats beyond the few with their own kind: a prefix, the least
@@ -461,7 +531,7 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
 }
 
 fn b64url(b: u8) -> bool {
-    alnum(b) || b == b'-' || b == b'_'
+    is(b, TOKEN)
 }
 
 /// Three base64url parts; the first decodes to a JSON object with `alg`.
@@ -575,16 +645,30 @@ fn url_credential_at(s: &[u8], i: usize) -> bool {
 /// Identifier words that name a secret when a value is assigned to them:
 /// `password`, `db_password`, `API_KEY`, `client-secret`, `x-auth-token`.
 fn secret_label(label: &str) -> bool {
-    let l: String = label
-        .chars()
-        .map(|c| {
-            if c == '-' || c == '.' || c == ' ' {
-                '_'
-            } else {
-                c.to_ascii_lowercase()
+    // Lower-cased with `-`, `.` and space as `_`, byte by byte (ASCII bytes
+    // change, the bytes of other characters stay as they are), on the
+    // stack: this runs at every `=` and `:` of every text scanned.
+    let fold = |b: u8| match b {
+        b'-' | b'.' | b' ' => b'_',
+        b => b.to_ascii_lowercase(),
+    };
+    let mut buf = [0u8; 96];
+    let heap: Vec<u8>;
+    let folded: &[u8] = match buf.get_mut(..label.len()) {
+        Some(dst) => {
+            for (d, b) in dst.iter_mut().zip(label.bytes()) {
+                *d = fold(b);
             }
-        })
-        .collect();
+            dst
+        }
+        None => {
+            heap = label.bytes().map(fold).collect();
+            &heap
+        }
+    };
+    let Ok(l) = std::str::from_utf8(folded) else {
+        return false;
+    };
     let l = l.trim_matches('_');
     let mut parts = l.rsplit('_').filter(|p| !p.is_empty());
     let Some(last) = parts.next() else {
@@ -799,13 +883,7 @@ const MAX_LAYERS: usize = 3;
 /// first letter, `-----BEGIN`, a `:` or `=` of a URL credential or an
 /// assignment, the space of `password is …`.
 fn begins(b: u8) -> bool {
-    matches!(
-        b,
-        b'A' | b'g' | b'x' | b's' | b'r' | b'e' | b'-' | b':' | b'=' | b' '
-    ) || matches!(
-        b,
-        b'n' | b'p' | b'h' | b'd' | b'w' | b'l' | b'P' | b'y' | b'S' | b'k' | b'E'
-    ) || matches!(b, b'M' | b'N' | b'O' | b'C' | b'f' | b'o')
+    is(b, BEGIN)
 }
 
 fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
@@ -875,8 +953,10 @@ fn scan_decoded(text: &str, out: &mut Vec<Kind>, layer: usize) {
         // and parameters. Built only where the text shows such a shape.
         // Views are not read for views again (one decoding below a view
         // is): the cost stays a small constant factor.
-        if let Some(view) = reader_views(s).filter(|_| layer < 2) {
-            scan_decoded(&view, out, 2);
+        if layer < 2 {
+            if let Some(view) = reader_views(s) {
+                scan_decoded(&view, out, 2);
+            }
         }
     }
 }
@@ -893,9 +973,9 @@ fn spell_sep(b: u8) -> bool {
 /// one to three bytes repeated between them (`g h p _ R 8`, `s-k-_-l`,
 /// `x, o, x, b`, `67 68 70`), each joined, one a line.
 fn spelled_out(s: &[u8], view: &mut Vec<u8>) {
+    let graphic = |b: u8| b.is_ascii_graphic();
     let mut i = 0;
     while i < s.len() {
-        let graphic = |b: u8| b.is_ascii_graphic();
         // a run begins a word: `fyi g h p` is `ghp…`, not `ighp…`
         if !at(s, i).is_some_and(graphic)
             || !(at(s, i + 1).is_some_and(spell_sep)
@@ -907,7 +987,9 @@ fn spelled_out(s: &[u8], view: &mut Vec<u8>) {
             i += 1;
             continue;
         }
-        let mut best: Option<(usize, Vec<u8>)> = None;
+        // The longest run from `i`: (its end, piece width, separator
+        // length, bytes joined). Measured first, joined only when kept.
+        let mut best: Option<(usize, usize, usize, usize)> = None;
         for w in [1usize, 2] {
             let piece = |p: usize| -> bool {
                 if w == 1 {
@@ -927,25 +1009,34 @@ fn spelled_out(s: &[u8], view: &mut Vec<u8>) {
                     break;
                 }
                 let mut pos = i;
-                let mut joined: Vec<u8> = s.get(i..i + w).unwrap_or(&[]).to_vec();
+                let mut joined = w;
                 while s.get(pos + w..pos + w + k) == Some(sep) && piece(pos + w + k) {
                     pos += w + k;
-                    joined.extend_from_slice(s.get(pos..pos + w).unwrap_or(&[]));
-                    if joined.len() > 1024 {
+                    joined += w;
+                    if joined > 1024 {
                         break;
                     }
                 }
-                if joined.len() >= 16 && best.as_ref().is_none_or(|(_, b)| joined.len() > b.len()) {
-                    best = Some((pos + w, joined));
+                if joined >= 16 && best.is_none_or(|(_, _, _, b)| joined > b) {
+                    best = Some((pos + w, w, k, joined));
                 }
             }
         }
         match best {
-            Some((end, joined)) => {
+            Some((end, w, k, _)) => {
+                let from = view.len();
+                let mut p = i;
+                while p < end {
+                    view.extend_from_slice(s.get(p..p + w).unwrap_or(&[]));
+                    p += w + k;
+                }
                 // and backwards: `5 i N 0 u E …` spelled from the end
-                view.extend_from_slice(&joined);
+                let to = view.len();
                 view.push(b'\n');
-                view.extend(joined.iter().rev());
+                for q in (from..to).rev() {
+                    let b = view.get(q).copied().unwrap_or(b' ');
+                    view.push(b);
+                }
                 view.push(b'\n');
                 i = end.max(i + 1);
             }
@@ -1002,6 +1093,12 @@ fn wrapped_lines(s: &[u8], view: &mut Vec<u8>) {
 /// Markup and string concatenation between two characters of a word, taken
 /// out: `` ` ``, `*`, `**`, `~~`, `<!-- … -->`, `" + "`, `' '`, `"."`.
 fn inner_markup(s: &[u8], view: &mut Vec<u8>) {
+    if !s
+        .iter()
+        .any(|b| matches!(b, b'`' | b'*' | b'~' | b'<' | b'"' | b'\''))
+    {
+        return;
+    }
     let word = |i: usize| at(s, i).is_some_and(token_char);
     let mut out: Vec<u8> = Vec::new();
     let mut changed = false;
@@ -1049,6 +1146,9 @@ fn inner_markup(s: &[u8], view: &mut Vec<u8>) {
 /// HTML character references (`&#103;`, `&#x67;`) and quoted-printable
 /// (`=67=68`, soft breaks `=\n`) decoded.
 fn entities(s: &[u8], view: &mut Vec<u8>) {
+    if !s.iter().any(|b| *b == b'&' || *b == b'=') {
+        return;
+    }
     let has_ref = s.windows(2).any(|w| w == b"&#");
     let qp = s
         .windows(3)
@@ -1202,7 +1302,7 @@ const MIN_ENCODED: usize = 24;
 /// of `s` decode to, where they decode to printable UTF-8.
 fn encoded_texts(s: &[u8], kinds: &mut Vec<Kind>) -> Vec<String> {
     use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    let b64 = |b: u8| alnum(b) || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let b64 = |b: u8| token_char(b) || b == b'+' || b == b'/';
     let mut out = Vec::new();
     let mut i = 0;
     while i < s.len() {
