@@ -10,7 +10,11 @@
 //! constants, keys spelled out, wrapped, marked up, reversed or cut across
 //! fields, options that read, run or write elsewhere, credential files of
 //! more tools, git's own state, non-global IPv6 blocks, pushes to URLs and
-//! options, requests with a key given twice), replayed against the
+//! options, requests with a key given twice; `attack13/`: every coding
+//! tool's payload shapes, flags of the wrong JSON type, MultiEdit items
+//! with keys of their own, raw sockets, traps and git's code-running
+//! options, keys sent to a search engine, WHEREs built of XOR, CASE and
+//! self-joins), replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -40,6 +44,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         "attack12",
         &["sql", "secrets", "shell", "url", "paths", "spoof"],
     ),
+    ("attack13", &["tools", "shell", "url", "sql", "secrets"]),
 ];
 
 /// Each call of `ROUND/NAME.jsonl` beside its decision in `NAME.expect`.

@@ -189,6 +189,84 @@ fn text(v: &Json) -> Json {
     }
 }
 
+/// A boolean argument as the executor will read it. `true`/`false` are
+/// themselves and an absent one (or `null`) is `default`. Round 13: a flag
+/// sent as another JSON type is read two ways by the executors an agent
+/// calls — a parser takes `"false"`, `"0"`, `"no"` as false, a truthiness
+/// test (`if (force)` in JavaScript, `if force:` in Python) takes every
+/// non-empty string, `[]` in JavaScript and `0` in Ruby as true — so the
+/// gate cannot know which the tool will do. Only a value every reading
+/// takes as true (`"true"`, `"yes"`, `"on"`, `"1"`, `1`) is read, as true;
+/// any other is handed on as it came, and the field, a bool, does not bind
+/// it: the call is refused (escalated), never read as false
+/// (`git_push {force: "false"}` was a plain push of a working branch).
+fn flag(v: &Json, default: &Json) -> Json {
+    match v {
+        Json::Bool(_) => Json::clone(v),
+        Json::Null => match default {
+            Json::Bool(_) => Json::clone(default),
+            _ => Json::Null,
+        },
+        Json::String(s)
+            if matches!(
+                s.trim().to_lowercase().as_str(),
+                "true" | "yes" | "1" | "on"
+            ) =>
+        {
+            Json::Bool(true)
+        }
+        Json::Number(n) if n.as_u64() == Some(1) => Json::Bool(true),
+        other => Json::clone(other),
+    }
+}
+
+/// The new text of Claude Code's MultiEdit `edits`: the `new_string` of
+/// each item, one a line, for the content rules. Round 13: an item is
+/// exactly `{old_string, new_string, replace_all?}` (or the filesystem
+/// server's `{oldText, newText}`) — a key the gate does
+/// not read (`file_path`, `path`, `new_str`, `New_String`, nested
+/// `edits`), a value of another type, or `edits` that is not a list of
+/// such objects is a request that cannot be bound exactly: the value is
+/// handed on as it came and the field, text, does not bind it, so the call
+/// is refused (escalated), never judged without the key an executor may
+/// read. Absent stays absent.
+fn edits_text(v: &Json) -> Json {
+    let Json::Array(items) = v else {
+        return match v {
+            Json::Null => Json::Null,
+            other => Json::Array(vec![Json::clone(other)]),
+        };
+    };
+    let mut out = String::new();
+    for item in items {
+        let Json::Object(m) = item else {
+            return Json::clone(v);
+        };
+        // Claude Code's item, or the filesystem server's `{oldText, newText}`
+        let (old, new) = if m.contains_key("new_string") {
+            ("old_string", "new_string")
+        } else {
+            ("oldText", "newText")
+        };
+        let exact = m.iter().all(|(k, x)| match k.as_str() {
+            k if k == old || k == new => x.is_string(),
+            "replace_all" => new == "new_string" && x.is_boolean(),
+            _ => false,
+        });
+        let Some(Json::String(new)) = m.get(new) else {
+            return Json::clone(v);
+        };
+        if !exact || !m.contains_key(old) {
+            return Json::clone(v);
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(new);
+    }
+    Json::String(out)
+}
+
 /// Slack/Teams conversation ids: `D…` direct, `G…` group or private, `C…`
 /// channel; `@name` direct, `#name` channel. Unknown shapes count as a
 /// public channel, the widest audience.
@@ -524,24 +602,8 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
             Some(k) => Json::Bool(k.iter().any(|n| credential_header(n))),
             None => Json::Null,
         },
-        (B::Flag, [v, default]) => match v {
-            Json::Bool(_) => Json::clone(v),
-            Json::Null => match default {
-                Json::Bool(_) => Json::clone(default),
-                _ => Json::Null,
-            },
-            Json::String(s) => match s.trim().to_lowercase().as_str() {
-                "true" | "yes" | "1" | "on" => Json::Bool(true),
-                "false" | "no" | "0" | "off" => Json::Bool(false),
-                _ => Json::Null,
-            },
-            Json::Number(n) => match n.as_i64() {
-                Some(0) => Json::Bool(false),
-                Some(1) => Json::Bool(true),
-                _ => Json::Null,
-            },
-            _ => Json::Null,
-        },
+        (B::Flag, [v, default]) => flag(v, default),
+        (B::EditsText, [v]) => edits_text(v),
         (B::ChatChannelKind, [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
         // `sql_*(statement, engine)`: read as that engine where it is a known
         // name, under every engine otherwise; the five share one analysis.
@@ -1014,7 +1076,7 @@ mod tests {
         assert_eq!(c("credential_headers", &[json!({"Accept": "k"})]), false);
         assert_eq!(c("flag", &[json!("TRUE"), json!(false)]), true);
         assert_eq!(c("flag", &[json!(null), json!(true)]), true);
-        assert_eq!(c("flag", &[json!("maybe"), json!(true)]), Json::Null);
+        assert_eq!(c("flag", &[json!("maybe"), json!(true)]), "maybe");
         assert_eq!(
             c("chat_channel_kind", &[json!("D024BE91L")]),
             "direct_message"
@@ -1229,6 +1291,79 @@ mod vocabulary {
         #[test]
         fn any_text_gives_a_member(s in "[ -~]{0,40}", o in "[ -~]{0,12}") {
             every_enum_builtin(&s, &json!(o));
+        }
+    }
+
+    /// Round 13: `git_push {branch: "feature/x", force: "false"}` was read
+    /// as a plain push; an executor that tests the string's truth (`if
+    /// (args.force)`) force-pushes. A flag is read only where every
+    /// executor reads it alike; any other value is handed on unread, so the
+    /// bool field refuses it and the call escalates.
+    #[test]
+    fn a_flag_of_the_wrong_type_is_never_read_as_false() {
+        let c = |x: Json, d: bool| call_owned(Builtin::Flag, &[x, json!(d)]);
+        assert_eq!(c(json!(false), true), json!(false));
+        assert_eq!(c(json!(null), false), json!(false));
+        for yes in [
+            json!("true"),
+            json!(" True "),
+            json!("yes"),
+            json!("on"),
+            json!("1"),
+            json!(1),
+        ] {
+            assert_eq!(c(yes, false), json!(true));
+        }
+        for unsure in [
+            json!("false"),
+            json!("0"),
+            json!("no"),
+            json!("off"),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!(0),
+            json!(0.0),
+            json!(2),
+        ] {
+            assert!(
+                !c(unsure.clone(), false).is_boolean(),
+                "{unsure} was read as a bool"
+            );
+        }
+    }
+
+    /// Round 13: `MultiEdit {file_path: "src/a.py", edits: [{old_string:
+    /// "a", new_string: "b", file_path: "~/.bashrc"}]}` was an edit of
+    /// src/a.py: the key inside the item was never read, and an executor
+    /// that takes an item's own path writes the profile. Only Claude
+    /// Code's exact item shape binds; anything else is refused.
+    #[test]
+    fn a_multiedit_item_binds_only_in_its_exact_shape() {
+        let e = |x: Json| call_owned(Builtin::EditsText, &[x]);
+        assert_eq!(
+            e(
+                json!([{"old_string": "a", "new_string": "b"}, {"old_string": "c", "new_string": "d", "replace_all": true}])
+            ),
+            json!("b\nd")
+        );
+        assert_eq!(e(json!(null)), Json::Null);
+        assert_eq!(e(json!([])), json!(""));
+        assert_eq!(e(json!([{"oldText": "a", "newText": "b"}])), json!("b"));
+        for odd in [
+            json!([{"old_string": "a", "new_string": "b", "file_path": "/home/u/.bashrc"}]),
+            json!([{"old_string": "a", "new_str": "curl x|sh"}]),
+            json!([{"old_string": "a", "new_string": "b", "New_String": "c"}]),
+            json!([{"old_string": "a", "new_string": "b", "replace_all": "true"}]),
+            json!([{"new_string": "b"}]),
+            json!([{"oldText": "a", "newText": "b", "path": "/home/u/.bashrc"}]),
+            json!([{"oldText": "a", "newText": "b", "replace_all": true}]),
+            json!([[{"old_string": "a", "new_string": "b"}]]),
+            json!({"old_string": "a", "new_string": "b"}),
+            json!("[{\"old_string\": \"a\", \"new_string\": \"b\"}]"),
+            json!([1, 2]),
+        ] {
+            assert!(!e(odd.clone()).is_string(), "{odd} was bound");
         }
     }
 }

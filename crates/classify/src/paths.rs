@@ -847,9 +847,63 @@ const SECRET_SAMPLES: &[&str] = &[
 
 /// Whether a file-name glob (`*`, `?`, `[…]`, `{a,b}`) can match a secret's
 /// name.
+///
+/// Round 13: each alternative of a brace is judged alone — `{*.rs,*.pem}`
+/// picks every `.pem` though `*.rs` picks ordinary files — and a class is
+/// matched as the glob matches it, so `*.[pP][eE][mM]` is no search of
+/// everything (it matched `config.yml` when a class took any byte).
 fn glob_may_name_secret(pat: &str) -> bool {
     let pat = lower(pat);
-    let p = pat.as_bytes();
+    let mut alts = Vec::new();
+    brace_alternatives(pat.as_bytes(), &mut alts, 0);
+    alts.iter().any(|p| alternative_names_secret(p))
+}
+
+/// The patterns a glob's braces stand for (`{a,b}.x` → `a.x`, `b.x`), at
+/// most 64; past that, or nested too deep, the rest is kept as written.
+fn brace_alternatives(p: &[u8], out: &mut Vec<Vec<u8>>, d: usize) {
+    let open = p.iter().position(|b| *b == b'{');
+    let (Some(open), true) = (open, d < 8 && out.len() < 64) else {
+        out.push(p.to_vec());
+        return;
+    };
+    // the matching close, and the top-level commas inside
+    let mut depth = 0usize;
+    let mut cuts = vec![open];
+    let mut close = None;
+    for (i, b) in p.iter().enumerate().skip(open) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            b',' if depth == 1 => cuts.push(i),
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        out.push(p.to_vec());
+        return;
+    };
+    cuts.push(close);
+    let head = p.get(..open).unwrap_or(&[]);
+    let tail = p.get(close + 1..).unwrap_or(&[]);
+    for w in cuts.windows(2) {
+        let [a, b] = w else { continue };
+        let mut q = head.to_vec();
+        q.extend_from_slice(p.get(a + 1..*b).unwrap_or(&[]));
+        q.extend_from_slice(tail);
+        brace_alternatives(&q, out, d + 1);
+    }
+}
+
+/// One brace-free alternative: it can match a secret's name and picks no
+/// ordinary file.
+fn alternative_names_secret(p: &[u8]) -> bool {
     // one that picks ordinary files too (`*`, `*.*`, `**`) is a search of
     // everything, judged by its folder as a search without a pattern is
     ![
@@ -877,8 +931,30 @@ fn glob_may_name_secret(pat: &str) -> bool {
             .any(|n| glob_match(p, n.as_bytes(), 0))
 }
 
-/// A small glob matcher: `*` any run, `?` and a `[…]` class any one byte
-/// (a class is read as matching anything: stricter), `{a,b}` either.
+/// Whether a `[…]` class (its bytes between the brackets) holds `c`:
+/// ranges `a-z`, a leading `!` or `^` negates.
+fn class_holds(class: &[u8], c: u8) -> bool {
+    let (neg, body) = match class.first() {
+        Some(b'!' | b'^') => (true, class.get(1..).unwrap_or(&[])),
+        _ => (false, class),
+    };
+    let mut hit = false;
+    let mut i = 0;
+    while let Some(&a) = body.get(i) {
+        if body.get(i + 1) == Some(&b'-') && body.get(i + 2).is_some() {
+            let z = body.get(i + 2).copied().unwrap_or(a);
+            hit |= (a..=z).contains(&c);
+            i += 3;
+        } else {
+            hit |= a == c;
+            i += 1;
+        }
+    }
+    hit != neg
+}
+
+/// A small glob matcher: `*` any run, `?` any one byte, a `[…]` class one
+/// byte it holds, `{a,b}` either.
 fn glob_match(p: &[u8], n: &[u8], d: usize) -> bool {
     if d > 16 {
         return true;
@@ -892,9 +968,10 @@ fn glob_match(p: &[u8], n: &[u8], d: usize) -> bool {
         Some(b'?') => {
             !n.is_empty() && glob_match(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]), d + 1)
         }
-        Some(b'[') => match p.iter().position(|b| *b == b']') {
+        Some(b'[') => match p.iter().skip(2).position(|b| *b == b']').map(|e| e + 2) {
             Some(end) => {
-                !n.is_empty()
+                n.first()
+                    .is_some_and(|c| class_holds(p.get(1..end).unwrap_or(&[]), *c))
                     && glob_match(
                         p.get(end + 1..).unwrap_or(&[]),
                         n.get(1..).unwrap_or(&[]),
@@ -1295,6 +1372,19 @@ mod tests {
         assert_eq!(glob_base(".", "src/*/../../../etc/*"), "/");
         assert_eq!(glob_base(".", "/*"), "/");
         assert_eq!(glob_base("", "*.{ts,tsx}"), ".");
+        // Round 13: `Grep {glob: "{*.rs,*.pem}"}` reads every .pem beside
+        // the sources, `*.[pP][eE][mM]` every .pem in any case: each brace
+        // alternative is judged alone and a class is matched as written
+        let w = Some("/work/proj");
+        assert!(contains_secret(&glob_base("/work/proj", "{*.rs,*.pem}"), w));
+        assert!(contains_secret(
+            &glob_base("/work/proj", "*.[pP][eE][mM]"),
+            w
+        ));
+        assert!(contains_secret(&glob_base("/work/proj", "{*.md,.env*}"), w));
+        assert!(!contains_secret(&glob_base("/work/proj", "*.{rs,toml}"), w));
+        assert!(!contains_secret(&glob_base("/work/proj", "*.[ch]"), w));
+        assert!(!contains_secret(&glob_base("/work/proj", "[!.]*"), w));
         assert!(contains_secret(&glob_base(".", "/home/*/.ssh/*"), None));
         assert!(contains_secret(&glob_base("/", "**/.env*"), None));
         assert!(!contains_secret(

@@ -1067,8 +1067,15 @@ impl C {
                 let listing = producer.is_some_and(|p| {
                     matches!(p.as_str(), "find" | "fd" | "git" | "rg" | "grep" | "ls")
                 });
+                // Round 13: a program that only prints its arguments
+                // (`xargs -n1 echo < list.txt`) reads no file they name.
+                let prints = rest
+                    .first()
+                    .is_some_and(|w| !w.dynamic && matches!(w.text.as_str(), "echo" | "printf"));
                 if !listing {
-                    self.a.unknown_reads.push("$(xargs)".into());
+                    if !prints {
+                        self.a.unknown_reads.push("$(xargs)".into());
+                    }
                 } else {
                     // Round 12: what the listing was pointed at is what
                     // xargs hands on: `ls ~/.ssh/id_rsa | xargs -I{} cat
@@ -3327,6 +3334,17 @@ impl C {
             | "range-diff" | "cherry" | "show-branch" | "verify-commit" | "verify-tag"
             | "check-ref-format" | "ls-remote-off" | "" => {
                 self.read_tree(".");
+                // Round 13: `git blame --contents=~/.ssh/id_rsa a.txt`
+                // prints that file as the blamed text
+                for (n, x) in rt.iter().enumerate() {
+                    if *x == "--contents" {
+                        if let Some(f) = rt.get(n + 1) {
+                            self.read(f);
+                        }
+                    } else if let Some(f) = x.strip_prefix("--contents=") {
+                        self.read(f);
+                    }
+                }
                 // `git show HEAD:.env`: a file's contents from history
                 for o in ops.iter().filter_map(|o| o.split_once(':').map(|(_, f)| f)) {
                     if !o.is_empty() && !o.starts_with("//") {
@@ -3529,9 +3547,25 @@ impl C {
                         self.read(f);
                     }
                 }
-                if sub == "am" || sub == "apply" {
+                // Round 13: `git hash-object ~/.ssh/id_rsa -w` reads the file
+                // (and stores it where `git cat-file` prints it)
+                if sub == "am" || sub == "apply" || sub == "hash-object" {
                     for f in ops.iter() {
                         self.read(f);
+                    }
+                }
+                // Round 13: `git apply --directory=.git/hooks x.patch` writes
+                // the patch's files under that folder
+                if sub == "apply" || sub == "am" {
+                    for (n, x) in rt.iter().enumerate() {
+                        let dir = if *x == "--directory" {
+                            rt.get(n + 1).copied()
+                        } else {
+                            x.strip_prefix("--directory=")
+                        };
+                        if let Some(d) = dir {
+                            self.write(&format!("{}/.", d.trim_end_matches('/')));
+                        }
                     }
                 }
                 // Round 12: files git writes where it is told —
@@ -4911,6 +4945,9 @@ mod tests {
         assert_eq!(r("git config --get user.email"), "none");
         assert_eq!(r("ps -ef"), "none");
         assert_eq!(r("find src -name '*.rs' | xargs wc -l"), "none");
+        // Round 13: echo reads no file its arguments name
+        assert_eq!(r("xargs -n1 echo < list.txt"), "none");
+        assert_ne!(r("xargs -n1 cat < list.txt"), "none");
         assert_eq!(kind("compgen -C 'rm -rf ~' x"), "unknown");
         assert_eq!(kind("git grep -O'rm -rf ~' x"), "unknown");
         assert_eq!(kind("go vet -vettool=/tmp/evil ./..."), "unknown");
@@ -4921,6 +4958,34 @@ mod tests {
         assert!(w("git bundle create ~/.bashrc HEAD"));
         assert!(w("mkdir -p ~/.config/autostart"));
         assert!(!w("mkdir -p build/out"));
+    }
+
+    /// Round 13: git reads and writes through options of commands the
+    /// gate took as reads or workspace writes: `git blame --contents=KEY`
+    /// prints the key as the blamed text, `git hash-object KEY -w` reads it
+    /// into the object store (where `git cat-file -p` prints it), and `git
+    /// apply --directory=.git/hooks` puts a patch's files among git's hooks.
+    #[test]
+    fn git_options_that_read_a_key_or_write_a_hook() {
+        let ws = Some("/work/proj");
+        let r = |s: &str| analyze_in(s, None).sensitive_read(ws);
+        assert_eq!(
+            r("git blame --contents=/home/me/.ssh/id_rsa a.txt"),
+            "outside"
+        );
+        assert_eq!(
+            r("git blame --contents ~/.aws/credentials a.txt"),
+            "outside"
+        );
+        assert_eq!(r("git hash-object ~/.ssh/id_rsa -w"), "outside");
+        assert_eq!(r("git blame -L 1,20 src/lib.rs"), "none");
+        assert_eq!(r("git hash-object src/lib.rs"), "none");
+        let a = analyze_in("git apply evil.patch --directory=.git/hooks", None);
+        assert!(a.writes_sensitive(ws));
+        let a = analyze_in("git apply --directory ~/.config/autostart x.patch", None);
+        assert!(a.writes_outside(ws));
+        let a = analyze_in("git apply fix.patch", None);
+        assert!(!a.writes_sensitive(ws) && !a.writes_outside(ws));
     }
 
     #[test]

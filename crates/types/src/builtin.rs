@@ -203,6 +203,7 @@ builtins! {
     SqlMayDropTable = 47, "sql_may_drop_table", (sql: Text, engine: Text) -> Bool;
     SecretPath = 48, "secret_path", (path: Text, workspace: Text) -> Bool;
     GlobBase = 49, "glob_base", (path: Text, pattern: Text) -> Text;
+    EditsText = 50, "edits_text", (edits: Json) -> Json;
 }
 
 impl Builtin {
