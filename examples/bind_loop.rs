@@ -4,6 +4,10 @@
 //! `benches/raw_calls/instructions.sh`; by hand:
 //!
 //!     N=100 cargo run --release --example bind_loop -- benches/raw_calls/bash.jsonl
+//!
+//! `POLICY=path` binds through those policies instead of the stdlib (the
+//! peers' workload, say); `MODE=bytes` binds from the text (`bind_bytes`),
+//! `MODE=decide` binds each request once and counts `decide` alone.
 #![allow(clippy::expect_used)]
 
 use permit0_compiler::{build_program, compile, load_paths};
@@ -17,20 +21,49 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    let stdlib = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib"));
-    let program = build_program(&compile(load_paths(&[stdlib]).expect("the stdlib loads")))
-        .expect("the stdlib builds");
+    let policy = std::env::var_os("POLICY").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib")),
+        PathBuf::from,
+    );
+    let program = build_program(&compile(load_paths(&[policy]).expect("the policies load")))
+        .expect("the policies build");
     let text = std::fs::read_to_string(&file).expect("the file of calls reads");
-    let calls: Vec<serde_json::Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let calls: Vec<serde_json::Value> = lines
+        .iter()
         .map(|l| serde_json::from_str(l).expect("one JSON call a line"))
         .collect();
-    let mut bound = 0usize;
-    for _ in 0..rounds {
-        for call in &calls {
-            bound += usize::from(program.bind(std::hint::black_box(call)).is_ok());
+    let mode = std::env::var("MODE").unwrap_or_default();
+    let mut done = 0usize;
+    match mode.as_str() {
+        "decide" => {
+            let requests: Vec<_> = calls.iter().filter_map(|c| program.bind(c).ok()).collect();
+            for _ in 0..rounds {
+                for r in &requests {
+                    std::hint::black_box(program.decide(std::hint::black_box(r)));
+                    done += 1;
+                }
+            }
+        }
+        "bytes" => {
+            for _ in 0..rounds {
+                for l in &lines {
+                    let r = program.bind_bytes(std::hint::black_box(l.as_bytes()));
+                    done += usize::from(r.is_ok());
+                }
+            }
+        }
+        _ => {
+            for _ in 0..rounds {
+                for call in &calls {
+                    done += usize::from(program.bind(std::hint::black_box(call)).is_ok());
+                }
+            }
         }
     }
-    println!("{bound} binds of {} calls", calls.len());
+    println!(
+        "{done} of {} calls ({mode}) {}",
+        calls.len(),
+        std::mem::size_of::<permit0_vm::Request>()
+    );
 }

@@ -110,6 +110,7 @@ pub(crate) enum Frame {
 
 impl Frame {
     /// `n` absent slots.
+    #[inline(always)]
     pub(crate) fn absent(n: usize) -> Frame {
         match u8::try_from(n) {
             Ok(len) if n <= INLINE_SLOTS => Frame::Inline {
@@ -533,21 +534,63 @@ pub(crate) fn expected(ty: TypeWire) -> &'static str {
     }
 }
 
+/// What [`Program::clean_sections`] read of a canonical request.
+struct CleanSections<'j> {
+    action: u32,
+    args: Option<&'j Obj>,
+    actor: Option<&'j Obj>,
+    context: Option<&'j Obj>,
+    session: Option<Box<str>>,
+}
+
 impl Program {
     /// Binds a JSON request (docs/language.md, "The request and decision JSON"). An action the bundle
     /// does not know binds to no action, and `decide` escalates it.
     pub fn bind(&self, json: &Json) -> Result<Request, BindError> {
-        match self.bind_clean(json) {
-            Some(r) => Ok(r),
-            None => self.bind_exactly(json),
+        // The fast path fills a request built here, where it is returned
+        // from: a request with inline slots is a few hundred bytes, and
+        // handing it up through `Option`s copied it three times.
+        if let Some(c) = self.clean_sections(json) {
+            let asked = self.bind.names.get(c.action as usize);
+            if let (Some(a), Some(asked)) = (self.action(c.action as usize), asked) {
+                // The answer itself, filled in place (a local of the
+                // return type is built in the caller's slot).
+                let mut out: Result<Request, BindError> = Ok(Request {
+                    instance: self.instance,
+                    action: Some(c.action),
+                    via_tool: false,
+                    taint: None,
+                    slots: Frame::absent(a.slots.len()),
+                    asked: Arc::clone(asked),
+                    aggs: vec![0i64; self.aggregates.len()].into_boxed_slice(),
+                    locals: Box::new([]),
+                    session: c.session,
+                    tool_args: None,
+                });
+                if let Ok(req) = &mut out {
+                    let empty = Obj::new();
+                    let bound = self.bind_fields_fast(
+                        c.action,
+                        Inputs::Obj(c.args.unwrap_or(&empty)),
+                        c.actor,
+                        c.context,
+                        &mut req.slots,
+                    );
+                    if bound.is_some() {
+                        req.locals = self.locals(c.action, &req.slots);
+                        return out;
+                    }
+                }
+            }
         }
+        self.bind_exactly(json)
     }
 
-    /// The fast path of [`Program::bind`]: one pass over the sections of a
-    /// canonical request; `None` for anything else (a raw tool call, an
-    /// unknown action, a refusal, a taint), which
-    /// [`Program::bind_exactly`] then binds and words.
-    fn bind_clean(&self, json: &Json) -> Option<Request> {
+    /// The sections of a canonical request, for the fast path of
+    /// [`Program::bind`]: one pass over them; `None` for anything else (a
+    /// raw tool call, an unknown action, a session that is not just its
+    /// id), which [`Program::bind_exactly`] then binds and words.
+    fn clean_sections<'j>(&self, json: &'j Json) -> Option<CleanSections<'j>> {
         let (mut name, mut args, mut actor, mut context, mut session) =
             (None, None, None, None, None);
         for (key, v) in json.as_object()? {
@@ -573,20 +616,13 @@ impl Program {
                 }
             }
         };
-        let empty = Obj::new();
-        // Built where it is returned from, its slots filled in place: a
-        // request with inline slots is a few hundred bytes, not worth
-        // copying from frame to frame.
-        let mut req = self.skeleton(action, session)?;
-        self.bind_fields_fast(
+        Some(CleanSections {
             action,
-            Inputs::Obj(args.unwrap_or(&empty)),
+            args,
             actor,
             context,
-            &mut req.slots,
-        )?;
-        req.locals = self.locals(action, &req.slots);
-        Some(req)
+            session,
+        })
     }
 
     /// A request for known action `action`, asked by its name, with every
@@ -822,6 +858,23 @@ impl Program {
         })
     }
 
+    /// [`Program::bind_raw`] of a parsed value, read in place: the fast
+    /// path of a parsed request binds each field without building its
+    /// [`Raw`] (held to `bind_raw(f, Raw::of(v)?)` by tests/bind_bytes.rs,
+    /// which checks this path against binding field by field).
+    #[inline(always)]
+    fn bind_json(&self, f: &FieldMeta, v: &Json) -> Option<Value> {
+        match (f.ty, v) {
+            (TypeWire::Str, Json::String(s)) => Some(Value::Str(Text::new(s))),
+            (TypeWire::Int | TypeWire::Duration | TypeWire::Time, Json::Number(n)) => {
+                Some(Value::Int(n.as_i64()?))
+            }
+            (TypeWire::Money, Json::Number(n)) => Some(Value::Int(n.as_i64().filter(|i| *i >= 0)?)),
+            (TypeWire::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
+            _ => self.bind_raw(f, Raw::of(v)?),
+        }
+    }
+
     /// The fast path of binding parsed sections to an action's slots:
     /// `None` for anything but a clean request (a refusal, a taint), which
     /// [`Program::bind_fields_exactly`] then binds and words.
@@ -848,7 +901,7 @@ impl Program {
             if f.derive.is_some() {
                 return None;
             }
-            b.set(pos, self.bind_raw(f, Raw::of(v)?)?)
+            b.set(pos, self.bind_json(f, v)?)
         })?;
         for (src, m) in [(Src::Actor, actor), (Src::Context, context)] {
             let Some(m) = m else { continue };
@@ -859,7 +912,7 @@ impl Program {
                 let pos = field_at(fields, key, hint)?;
                 hint = pos + 1;
                 let f = fields.get(pos)?;
-                b.set(a.own_fields + base + pos, self.bind_raw(f, Raw::of(v)?)?)?;
+                b.set(a.own_fields + base + pos, self.bind_json(f, v)?)?;
             }
         }
         b.finish(self, action, t, args, actor, context)
@@ -1175,7 +1228,7 @@ impl Program {
 /// canonical request's too), and a team declares fields in an order it
 /// usually keeps, so the field after the last one found is most often the
 /// next. Names are compared length first, without a call to `memcmp`.
-#[inline]
+#[inline(always)]
 fn field_at(fields: &[FieldMeta], key: &str, hint: usize) -> Option<usize> {
     if fields
         .get(hint)

@@ -38,15 +38,19 @@ const STACK_FOLD: usize = 128;
 
 /// Strings up to this long are remembered per thread (see [`Text::new`]).
 const RECENT_LEN: usize = 32;
-const RECENT_SLOTS: usize = 256;
+/// Sets of [`RECENT`], each of two texts: two strings of a request that
+/// hash alike (one in three of a hundred, direct-mapped) no longer throw
+/// each other out on every request.
+const RECENT_SETS: usize = 256;
 
 thread_local! {
     /// The texts this thread bound recently, by a hash of the string:
     /// requests repeat their short strings (roles, environments,
     /// currencies, domains), and a repeat then costs no allocation and no
-    /// folding. Bounded: 256 strings of at most 32 bytes per thread.
-    static RECENT: RefCell<[Option<Text>; RECENT_SLOTS]> =
-        const { RefCell::new([const { None }; RECENT_SLOTS]) };
+    /// folding. Bounded: 512 strings of at most 32 bytes per thread. A set
+    /// keeps its most recent text first.
+    static RECENT: RefCell<[[Option<Text>; 2]; RECENT_SETS]> =
+        const { RefCell::new([const { [None, None] }; RECENT_SETS]) };
 }
 
 impl Text {
@@ -56,14 +60,15 @@ impl Text {
         if raw.len() > RECENT_LEN {
             return Text::fresh(raw);
         }
-        let slot = recent_slot(raw);
+        let set = recent_set(raw);
         // `try_with`: a thread being torn down binds without the cache.
         let hit = RECENT
             .try_with(|r| {
                 r.try_borrow().ok().and_then(|r| {
-                    r.get(slot)
-                        .and_then(Option::as_ref)
-                        .filter(|t| crate::exec::same(&t.raw, raw))
+                    r.get(set)?
+                        .iter()
+                        .flatten()
+                        .find(|t| crate::exec::same(&t.raw, raw))
                         .cloned()
                 })
             })
@@ -74,13 +79,13 @@ impl Text {
         }
         let t = Text::fresh(raw);
         let _ = RECENT.try_with(|r| {
-            if let Some(e) = r
+            if let Some([first, second]) = r
                 .try_borrow_mut()
                 .ok()
                 .as_deref_mut()
-                .and_then(|r| r.get_mut(slot))
+                .and_then(|r| r.get_mut(set))
             {
-                *e = Some(t.clone());
+                *second = first.replace(t.clone());
             }
         });
         t
@@ -125,20 +130,44 @@ impl Text {
     }
 }
 
-/// A slot of [`RECENT`] for a short string: its length and its bytes a
-/// word at a time (a string of at most [`RECENT_LEN`] bytes is at most four
-/// words), mixed by one multiplication. Two strings in one slot only cost
-/// the later one a fresh allocation: a hit is always compared in full.
+/// The set of [`RECENT`] for a short string: its length and its bytes a
+/// word at a time, the last word overlapping the one before (as
+/// `exec::same` compares them), mixed by one multiplication each. Strings
+/// in one set only cost a later one a fresh allocation: a hit is always
+/// compared in full.
 #[inline]
-fn recent_slot(s: &str) -> usize {
+fn recent_set(s: &str) -> usize {
     let b = s.as_bytes();
-    let mut h = b.len() as u64;
-    for chunk in b.chunks(8) {
-        let mut w = [0u8; 8];
-        w.iter_mut().zip(chunk).for_each(|(o, i)| *o = *i);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let n = b.len();
+    let word = |at: usize| -> u64 {
+        b.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let half = |at: usize| -> u64 {
+        b.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+    };
+    let byte = |at: usize| b.get(at).map_or(0, |x| u64::from(*x));
+    let mix = |h: u64, w: u64| (h.rotate_left(23) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut h = mix(0, n as u64);
+    match n {
+        8.. => {
+            for i in 0..n / 8 {
+                h = mix(h, word(i * 8));
+            }
+            h = mix(h, word(n - 8));
+        }
+        4..=7 => h = mix(h, half(0) | half(n - 4) << 32),
+        _ => {
+            h = mix(
+                h,
+                byte(0) | byte(n / 2) << 8 | byte(n.wrapping_sub(1)) << 16,
+            )
+        }
     }
-    (h >> 56) as usize % RECENT_SLOTS
+    (h >> 56) as usize % RECENT_SETS
 }
 
 /// The folding used by every text operator, at compile time on keywords and
