@@ -568,14 +568,12 @@ impl Program {
                     tool_args: None,
                 });
                 if let Ok(req) = &mut out {
-                    let empty = Obj::new();
-                    let bound = self.bind_fields_fast(
-                        c.action,
-                        Inputs::Obj(c.args.unwrap_or(&empty)),
-                        c.actor,
-                        c.context,
-                        &mut req.slots,
-                    );
+                    let args = match c.args {
+                        Some(m) => Inputs::Obj(m),
+                        None => Inputs::Fields(&[]),
+                    };
+                    let bound =
+                        self.bind_fields_fast(c.action, args, c.actor, c.context, &mut req.slots);
                     if bound.is_some() {
                         req.locals = self.locals(c.action, &req.slots);
                         return out;
@@ -1397,7 +1395,14 @@ impl<'p, 'f> Slots<'p, 'f> {
             return None;
         }
         self.seen |= bit;
-        *self.slots.get_mut(i)? = v;
+        let slot = self.slots.get_mut(i)?;
+        if matches!(slot, Value::Absent) {
+            // The slot is a fresh frame's: nothing to drop, and no call to
+            // `drop_in_place` for it (a tenth of a canonical bind).
+            std::mem::forget(std::mem::replace(slot, v));
+        } else {
+            *slot = v;
+        }
         Some(())
     }
 
