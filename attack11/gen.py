@@ -1,6 +1,8 @@
 import json, base64, urllib.parse, sys, os
 # The checkout this file is in: it writes attack11/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from attack_common import write_round
 CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
 CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
 files = {}
@@ -800,23 +802,4 @@ ev = [
 for t, a, c in ev:
     add("everyday", t, a, c)
 
-import glob
-old=set()
-for f in glob.glob(ROOT + '/attack9/*.jsonl') + glob.glob(ROOT + '/attack10/*.jsonl'):
-    for l in open(f):
-        if l.strip():
-            r=json.loads(l); old.add((r['tool'],json.dumps(r['args'],sort_keys=True)))
-for name in list(files):
-    seen=set(); keep=[]
-    for r in files[name]:
-        k=(r['tool'],json.dumps(r['args'],sort_keys=True))
-        if k in old or k in seen: continue
-        seen.add(k); keep.append(r)
-    for i,r in enumerate(keep): r['session']['id']='a11'+name[:2]+str(i)
-    files[name]=keep
-for name, lst in files.items():
-    with open(f"{ROOT}/attack11/{name}.jsonl", "w") as f:
-        for r in lst:
-            f.write(json.dumps(r) + "\n")
-    print(name, len(lst))
-print(sum(len(l) for l in files.values()))
+write_round(ROOT, 11, files)

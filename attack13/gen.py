@@ -1,6 +1,8 @@
-import json, base64, urllib.parse, os, glob
+import json, base64, urllib.parse, os, glob, sys
 # The checkout this file is in: it writes attack13/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from attack_common import write_round
 CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
 CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
 files = {}
@@ -657,32 +659,4 @@ for e in ev:
     add(E, e[0], e[1], e[2] if len(e) > 2 else CTX_PROD)
 
 # ---------------- write, dropping what an earlier round holds ----------------
-old = set()
-for f in glob.glob(ROOT + '/attack9/*.jsonl') + glob.glob(ROOT + '/attack10/*.jsonl') + glob.glob(ROOT + '/attack11/*.jsonl') + glob.glob(ROOT + '/attack12/*.jsonl'):
-    for l in open(f):
-        if l.strip():
-            try:
-                r = json.loads(l)
-            except ValueError:
-                continue
-            if isinstance(r, dict) and 'tool' in r:
-                old.add((r['tool'], json.dumps(r.get('args'), sort_keys=True)))
-total = 0
-os.makedirs(f"{ROOT}/attack13", exist_ok=True)
-for name, lst in files.items():
-    seen = set(); keep = []
-    for r in lst:
-        k = r.get("raw") or (r['tool'], json.dumps(r['args'], sort_keys=True))
-        if k in old or k in seen:
-            continue
-        seen.add(k); keep.append(r)
-    with open(f"{ROOT}/attack13/{name}.jsonl", "w") as f:
-        for i, r in enumerate(keep):
-            sid = "a13" + name[:2] + str(i)
-            if "raw" in r:
-                f.write(r["raw"].replace('"SID"', json.dumps(sid)) + "\n")
-            else:
-                r['session']['id'] = sid
-                f.write(json.dumps(r) + "\n")
-    print(name, len(keep)); total += len(keep)
-print(total)
+write_round(ROOT, 13, files)

@@ -14,7 +14,11 @@
 //! tool's payload shapes, flags of the wrong JSON type, MultiEdit items
 //! with keys of their own, raw sockets, traps and git's code-running
 //! options, keys sent to a search engine, WHEREs built of XOR, CASE and
-//! self-joins), replayed against the
+//! self-joins; `attack14/`: commands planted in files that builds and
+//! installs run later, exfiltration channels and secrets reached
+//! indirectly, SQL functions with side effects, tool names and argument
+//! keys spelled with confusables, keys cut into string literals of code),
+//! replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -45,7 +49,42 @@ const ROUNDS: &[(&str, &[&str])] = &[
         &["sql", "secrets", "shell", "url", "paths", "spoof"],
     ),
     ("attack13", &["tools", "shell", "url", "sql", "secrets"]),
+    (
+        "attack14",
+        &["deferred", "exfil", "sql", "tools", "secrets"],
+    ),
 ];
+
+/// Every `attackN/` folder on disk is a round above, with each of its
+/// `.jsonl` files: a round added without its line here would not be
+/// replayed.
+#[test]
+fn every_round_on_disk_is_replayed() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(n) = name.strip_prefix("attack") else {
+            continue;
+        };
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let listed = ROUNDS.iter().find(|(r, _)| *r == name);
+        for file in std::fs::read_dir(format!("{root}/{name}")).unwrap() {
+            let f = file.unwrap().file_name().to_string_lossy().into_owned();
+            let Some(stem) = f.strip_suffix(".jsonl") else {
+                continue;
+            };
+            let known =
+                stem == "everyday" || listed.is_some_and(|(_, names)| names.contains(&stem));
+            if !known {
+                missing.push(format!("{name}/{f}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not replayed: {missing:?}");
+}
 
 /// Each call of `ROUND/NAME.jsonl` beside its decision in `NAME.expect`.
 /// A line is read as a request is, strictly: one that gives a key twice

@@ -1563,6 +1563,11 @@ pub fn kinds(v: &Json) -> Vec<Kind> {
 struct Edges {
     ends: Vec<(String, String)>,
     words: String,
+    /// The quoted strings of every text that are one word each, joined in
+    /// order: a key cut into string literals of code (`A = 'ghp_R8kT…'` /
+    /// `B = '7YsB…'`, two MultiEdit items, a Go `[]string{…}`), where the
+    /// halves are not at the ends of their texts.
+    literals: String,
     /// The next text is an object's key (its words are not joined).
     key: bool,
 }
@@ -1575,6 +1580,18 @@ impl Edges {
         let t = t.trim();
         if !key && !t.is_empty() && t.len() <= 512 && t.bytes().all(piece) {
             self.words.push_str(t);
+        }
+        if !key && self.literals.len() < MAX_LITERALS {
+            let mut words = Vec::new();
+            quoted_words(t.as_bytes(), &mut words);
+            for w in words {
+                self.literals.push_str(w);
+                // and as the ends of a text of its own: halves in either
+                // order
+                if self.ends.len() < Self::MAX {
+                    self.ends.push((w.to_string(), w.to_string()));
+                }
+            }
         }
         let first_line = t.split('\n').next().unwrap_or("");
         let last_line = t.rsplit('\n').next().unwrap_or("");
@@ -1620,6 +1637,33 @@ impl Edges {
         }
         if self.words.len() >= 16 {
             scan_decoded(&self.words, out, MAX_LAYERS);
+        }
+        if self.literals.len() >= 16 {
+            scan_decoded(&self.literals, out, MAX_LAYERS);
+        }
+    }
+}
+
+/// Bytes of quoted words [`Edges`] joins, at most.
+const MAX_LITERALS: usize = 4096;
+
+/// Each string of `s` quoted by `'`, `"` or `` ` `` that is one token
+/// (letters, digits, `_-+/=`) of 4 bytes or more, in order. Linear: each
+/// byte is read once.
+fn quoted_words<'a>(s: &'a [u8], out: &mut Vec<&'a str>) {
+    let piece = |b: u8| b64url(b) || matches!(b, b'+' | b'/' | b'=');
+    let mut i = 0;
+    while let Some(&q) = s.get(i) {
+        i += 1;
+        if !matches!(q, b'\'' | b'"' | b'`') {
+            continue;
+        }
+        let n = run(s, i, 512, piece);
+        if s.get(i + n) == Some(&q) && n >= 4 {
+            if let Some(w) = s.get(i..i + n).and_then(|w| std::str::from_utf8(w).ok()) {
+                out.push(w);
+            }
+            i += n + 1;
         }
     }
 }
@@ -1738,6 +1782,32 @@ mod tests {
         assert!(!has_secret(
             &json!({"text": "part 1 of the release notes", "blocks": [{"text": "part 2: fixes"}]})
         ));
+    }
+
+    /// Round 14: the attacker writes a key into code as two string
+    /// literals — two MultiEdit items `A = 'ghp_R8kT…'` and `B = '7YsB…'`
+    /// (joined by edits_text with a newline), in either order, or three, or
+    /// two literals of one line — so no field ends with a half. The quoted
+    /// words are joined in order and pairwise: the key is found. Ordinary
+    /// literals (names, a hash, `'localhost'`) join to nothing.
+    #[test]
+    fn a_key_cut_into_string_literals_of_code_is_the_key() {
+        let (a, b) = GH12.split_at(14);
+        assert!(has_secret(&json!(format!("A = '{a}'\nB = '{b}'"))));
+        assert!(has_secret(&json!(format!(
+            "B = \"{b}\"  # tail\nA = \"{a}\"  # head"
+        ))));
+        assert!(has_secret(&json!(format!(
+            "k := strings.Join([]string{{\"{a}\", \"{b}\"}}, \"\")"
+        ))));
+        let (x, y) = GH12.split_at(10);
+        let (y, z) = y.split_at(12);
+        assert!(has_secret(&json!(format!(
+            "A = '{x}'\nB = '{y}'\nC = '{z}'"
+        ))));
+        assert!(!has_secret(&json!(
+            "HOST = 'localhost'\nPORT = '8080'\nNAME = 'parse_request_body'\nH = '5d41402abc4b2a76b9719d911017c592'"
+        )));
     }
 
     /// Round 9 of the attacks: a prompt-injected agent posts a key to chat

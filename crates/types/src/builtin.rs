@@ -73,6 +73,9 @@ pub const SHELL_KINDS: &[&str] = &[
 ];
 /// `shell_sensitive_read`: where a sensitive file read lies.
 pub const SENSITIVE_READS: &[&str] = &["none", "workspace", "outside"];
+/// `planted_code`: the shell policy's verdict on what a file a tool runs
+/// later would run (crates/classify/src/deferred.rs).
+pub const PLANTED_VERDICTS: &[&str] = &["none", "escalate", "deny"];
 /// `sql_kind`: the deciding statement's kind (crates/classify/src/sql.rs).
 pub const SQL_KINDS: &[&str] = &["select", "insert", "update", "delete", "ddl", "other"];
 /// `sql_class`: what the most dangerous statement does (sql.rs, `Class`).
@@ -204,6 +207,8 @@ builtins! {
     SecretPath = 48, "secret_path", (path: Text, workspace: Text) -> Bool;
     GlobBase = 49, "glob_base", (path: Text, pattern: Text) -> Text;
     EditsText = 50, "edits_text", (edits: Json) -> Json;
+    StrictFlag = 52, "strict_flag", (x: Json, default: Bool) -> Bool;
+    PlantedCode = 51, "planted_code", (path: Text, content: Text, workspace: Text) -> OneOf(PLANTED_VERDICTS);
 }
 
 impl Builtin {
