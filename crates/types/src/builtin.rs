@@ -207,8 +207,8 @@ builtins! {
     SecretPath = 48, "secret_path", (path: Text, workspace: Text) -> Bool;
     GlobBase = 49, "glob_base", (path: Text, pattern: Text) -> Text;
     EditsText = 50, "edits_text", (edits: Json) -> Json;
-    StrictFlag = 52, "strict_flag", (x: Json, default: Bool) -> Bool;
     PlantedCode = 51, "planted_code", (path: Text, content: Text, workspace: Text) -> OneOf(PLANTED_VERDICTS);
+    StrictFlag = 52, "strict_flag", (x: Json, default: Bool) -> Bool;
 }
 
 impl Builtin {
