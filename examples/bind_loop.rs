@@ -13,6 +13,10 @@
 use permit0_compiler::{build_program, compile, load_paths};
 use std::path::PathBuf;
 
+// The `permit0` binary's allocator, so the counts are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let file = std::env::args()
         .nth(1)

@@ -27,6 +27,10 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+// The allocator of the `permit0` binary that runs `permit0 serve`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn request(kind: &str, session: &str) -> Value {
     match kind {
         "canonical" => json!({"action": "payments.refund",
