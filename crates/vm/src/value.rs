@@ -14,7 +14,7 @@ use std::sync::Arc;
 ///
 /// A `Text` is one thin shared pointer (8 bytes), so a bound [`Value`] is
 /// 16 bytes: a request's slots sit close together, and `decide` reads
-/// fewer cache lines of them (see README, "Speed").
+/// fewer cache lines of them (see docs/performance.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text(Arc<TextParts>);
 
