@@ -271,11 +271,24 @@ async fn logout(
         .into_response()
 }
 
+/// The amount a queue row shows: the one the rules read — bound and typed,
+/// whichever argument or tool mapping it came from — and only when no rule
+/// read one, the request's `args.amount` as sent, marked as such. An
+/// approver must not be shown a figure the decision did not see.
 fn amount_of(a: &Approval) -> String {
-    a.request
-        .pointer("/args/amount")
-        .map(|v| v.to_string())
-        .unwrap_or_default()
+    let read = a
+        .explanation
+        .as_ref()
+        .and_then(|e| e.get("matched"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|m| m.pointer("/read/amount").filter(|v| !v.is_null()));
+    match (read, a.request.pointer("/args/amount")) {
+        (Some(v), _) => v.to_string(),
+        (None, Some(v)) => format!("{v} (as sent; no rule read it)"),
+        (None, None) => String::new(),
+    }
 }
 
 fn time(ms: i64) -> String {
@@ -715,4 +728,56 @@ async fn revoke_grant(
 /// decide path: queued for a background task).
 pub fn notify(app: &App, tenant: &str, id: &str, decision: &Json, request: &Json) {
     crate::webhooks::enqueue(app, tenant, id, decision, request);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn approval(request: Json, explanation: Option<Json>) -> Approval {
+        Approval {
+            id: "ap_1".into(),
+            tenant: "t".into(),
+            state: "pending".into(),
+            request,
+            outcome: json!({}),
+            explanation,
+            action: None,
+            action_digest: None,
+            session: None,
+            actor: None,
+            created_ms: 0,
+            decided_ms: None,
+            decided_by: None,
+            comment: None,
+            token: None,
+            grant_id: None,
+            audit: None,
+            agent_key: None,
+        }
+    }
+
+    #[test]
+    fn the_queue_shows_the_amount_the_rules_read_not_the_one_spelt() {
+        // A raw refund tool whose mapping reads `amount_cents`: the rules saw
+        // 9,000,000; a decoy `amount` of 900 in the same arguments must not
+        // be what the approver reads in the queue.
+        let a = approval(
+            json!({"tool": "stripe_refund", "args": {"amount_cents": 9_000_000, "amount": 900}}),
+            Some(json!({"matched": [
+                {"rule": "r:1", "effect": "escalate", "read": {"actor.role": "x"}},
+                {"rule": "r:2", "effect": "escalate", "read": {"amount": 9_000_000}}
+            ]})),
+        );
+        assert_eq!(amount_of(&a), "9000000");
+    }
+
+    #[test]
+    fn an_amount_no_rule_read_is_marked_as_sent() {
+        let a = approval(json!({"action": "x", "args": {"amount": 900}}), None);
+        assert_eq!(amount_of(&a), "900 (as sent; no rule read it)");
+        let none = approval(json!({"action": "x", "args": {}}), None);
+        assert_eq!(amount_of(&none), "");
+    }
 }
