@@ -7,7 +7,9 @@
 //!
 //! `POLICY=path` binds through those policies instead of the stdlib (the
 //! peers' workload, say); `MODE=bytes` binds from the text (`bind_bytes`),
-//! `MODE=decide` binds each request once and counts `decide` alone.
+//! `MODE=decide` binds each request once and counts `decide` alone;
+//! `MODE=door` decides each text through the front door
+//! (`Authorizer::decide_bytes`: bind, session, decide, the `Outcome`).
 #![allow(clippy::expect_used)]
 
 use permit0_compiler::{build_program, compile, load_paths};
@@ -29,8 +31,13 @@ fn main() {
         || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib")),
         PathBuf::from,
     );
-    let program = build_program(&compile(load_paths(&[policy]).expect("the policies load")))
-        .expect("the policies build");
+    let build = || {
+        build_program(&compile(
+            load_paths(std::slice::from_ref(&policy)).expect("the policies load"),
+        ))
+        .expect("the policies build")
+    };
+    let program = build();
     let text = std::fs::read_to_string(&file).expect("the file of calls reads");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let calls: Vec<serde_json::Value> = lines
@@ -46,6 +53,15 @@ fn main() {
                 for r in &requests {
                     std::hint::black_box(program.decide(std::hint::black_box(r)));
                     done += 1;
+                }
+            }
+        }
+        "door" => {
+            let door = permit0::Authorizer::from_program(build(), Vec::new());
+            for _ in 0..rounds {
+                for l in &lines {
+                    let o = door.decide_bytes(std::hint::black_box(l.as_bytes()));
+                    done += usize::from(o.verdict != permit0::Verdict::Deny);
                 }
             }
         }

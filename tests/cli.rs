@@ -202,6 +202,15 @@ fn bench_reports_a_median() {
     assert!(out.status.success());
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(j["median_ns"].as_f64().unwrap() > 0.0);
+    // Every path a request can take is timed, the front door included.
+    for key in [
+        "bind_median_ns",
+        "bind_bytes_median_ns",
+        "bind_bytes_decide_median_ns",
+        "authorizer_decide_bytes_median_ns",
+    ] {
+        assert!(j[key].as_f64().unwrap_or(0.0) > 0.0, "{key}: {j}");
+    }
     assert_eq!(
         j["decisions"]["escalate"].as_u64().unwrap()
             + j["decisions"]["allow"].as_u64().unwrap()

@@ -4,7 +4,10 @@
 //! passes over every request, the median pass divided by the number of
 //! requests): from a parsed `serde_json::Value` ([`Program::bind`]), and
 //! straight from the request's text ([`Program::bind_bytes`]) alone and
-//! followed by `decide` — what an embedding pays per request end to end.
+//! followed by `decide` — what the bare VM pays per request — and through
+//! the front door, [`permit0::Authorizer::decide_bytes`]: the strict read,
+//! bind, the session store, decide and the [`permit0::Outcome`] with its
+//! reason and action digest — what an embedding pays end to end.
 
 use super::common::{is_bundle, load_program};
 use permit0_vm::risk::Verdict;
@@ -135,20 +138,22 @@ fn with_strict_guards(args: &Args) -> Option<Result<permit0_vm::Program, String>
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let program = if is_bundle(&args.policies) {
-        load_program(Some(&args.policies), &args.trusted, &[], args.no_stdlib)
-    } else {
-        match with_strict_guards(&args) {
-            Some(p) => p,
-            None => load_program(
-                None,
-                &[],
-                std::slice::from_ref(&args.policies),
-                args.no_stdlib,
-            ),
+    let load = || {
+        if is_bundle(&args.policies) {
+            load_program(Some(&args.policies), &args.trusted, &[], args.no_stdlib)
+        } else {
+            match with_strict_guards(&args) {
+                Some(p) => p,
+                None => load_program(
+                    None,
+                    &[],
+                    std::slice::from_ref(&args.policies),
+                    args.no_stdlib,
+                ),
+            }
         }
     };
-    let program = match program {
+    let program = match load() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -216,6 +221,23 @@ pub fn run(args: Args) -> ExitCode {
     let mut end_to_end_ns = passes(budget / 2, texts.len(), || {
         bind_bytes_and_decide(&program, &texts)
     });
+    // The front door decides with its own copy of the program (it takes
+    // one by value), loaded the same way; sessions in its memory store.
+    let front_door_med = match load() {
+        Ok(p) => {
+            let door = permit0::Authorizer::from_program(p, Vec::new());
+            let mut ns = passes(budget / 2, texts.len(), || {
+                for t in &texts {
+                    black_box(door.decide_bytes(black_box(t.as_bytes())));
+                }
+            });
+            median(&mut ns)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let streamed = texts
         .iter()
         .filter(|t| program.bind_bytes_streams(t.as_bytes()))
@@ -241,6 +263,8 @@ pub fn run(args: Args) -> ExitCode {
             "bind_bytes_median_ns": bytes_med.round(),
             // `bind_bytes` and then `decide` (or `refuse`): end to end.
             "bind_bytes_decide_median_ns": end_to_end_med.round(),
+            // `Authorizer::decide_bytes`: the front door, end to end.
+            "authorizer_decide_bytes_median_ns": front_door_med.round(),
             // Requests `bind_bytes` read on its streaming path (the rest it
             // parsed, then bound).
             "bind_bytes_streamed": streamed,
@@ -258,6 +282,9 @@ pub fn run(args: Args) -> ExitCode {
              from text and decided: {end_to_end_med:.0} ns ({streamed} streamed)"
         );
         outln!("decide     median {med:.1} ns per decision (min {min:.1}, max {max:.1}; {passes} passes)");
+        outln!(
+            "front door median {front_door_med:.0} ns per Authorizer::decide_bytes (text in, Outcome out)"
+        );
         let c: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
         outln!("decisions  {}", c.join(", "));
     }

@@ -10,7 +10,7 @@
 //! has no canonical form here: the value is refused instead of rounded.
 //! docs/audit.md specifies the request's canonical form and its test vectors.
 
-use crate::program::{hex, Program};
+use crate::program::Program;
 use crate::request::Request;
 use crate::value::Value;
 use crate::wire::TypeWire;
@@ -29,9 +29,19 @@ pub fn digest_canonical(canonical: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// `sha256:<64 hex digits>`.
+/// `sha256:<64 hex digits>`: every decision writes one (and the bundle's),
+/// so one allocation and a table, not `format!`.
 pub fn sha256_string(d: &[u8; 32]) -> String {
-    format!("sha256:{}", hex(d))
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| DIGITS.get(usize::from(n & 15)).copied().unwrap_or(b'0');
+    let mut b = Vec::with_capacity(71);
+    b.extend_from_slice(b"sha256:");
+    for x in d {
+        b.push(digit(x >> 4));
+        b.push(digit(*x));
+    }
+    // Only ASCII was written.
+    String::from_utf8(b).unwrap_or_default()
 }
 
 /// Parses `sha256:<64 hex digits>`.
@@ -43,33 +53,37 @@ pub fn parse_sha256(s: &str) -> Option<[u8; 32]> {
     crate::keys::decode_hex32(h).filter(|_| h.len() == 64)
 }
 
-/// Appends `s` as a canonical JSON string.
+/// Appends `s` as a canonical JSON string: the runs that need no escape
+/// are copied whole (found eight bytes at a time, as the request reader
+/// finds them); every byte that needs one is ASCII, so a run ends on a
+/// character boundary.
 pub fn push_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\u{8}' => Some("\\b"),
-            '\t' => Some("\\t"),
-            '\n' => Some("\\n"),
-            '\u{c}' => Some("\\f"),
-            '\r' => Some("\\r"),
-            c if (c as u32) < 0x20 => None,
-            _ => continue,
+    let mut rest = s;
+    while let Some(n) = crate::json::plain_run(rest.as_bytes()) {
+        let (Some(plain), Some(tail)) = (rest.get(..n), rest.get(n..)) else {
+            break;
         };
-        out.push_str(s.get(start..i).unwrap_or(""));
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
+        out.push_str(plain);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c => {
                 use std::fmt::Write as _;
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
         }
-        start = i + c.len_utf8();
+        rest = chars.as_str();
     }
-    out.push_str(s.get(start..).unwrap_or(""));
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -119,6 +133,10 @@ pub fn is_canonical(text: &str) -> bool {
 
 /// Keys in canonical order: by their UTF-16 code units.
 fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    // ASCII sorts the same by bytes as by UTF-16 units (most keys are).
+    if a.is_ascii() && b.is_ascii() {
+        return a.as_bytes().cmp(b.as_bytes());
+    }
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
@@ -231,7 +249,10 @@ impl<'k> Object<'k> {
             }),
             "a key written twice"
         );
-        out.reserve(self.buf.len() + self.members.len() * 12 + 2);
+        // Keys rarely need escapes: their length, two quotes, a colon and
+        // a comma each is the text's length, exactly or nearly.
+        let keys: usize = self.members.iter().map(|(k, _)| k.len() + 4).sum();
+        out.reserve(self.buf.len() + keys + 2);
         out.push('{');
         for (i, (k, range)) in self.members.iter().enumerate() {
             if i > 0 {
@@ -253,8 +274,27 @@ impl<'k> Object<'k> {
 }
 
 fn push_int(out: &mut String, i: i64) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{i}");
+    // Plain decimal, written from the end of a stack buffer: the
+    // formatting machinery cost more than the digits on every request.
+    let mut b = [0u8; 20];
+    let mut at = b.len();
+    let mut n = i.unsigned_abs();
+    for slot in b.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        at -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(
+        b.get(at..)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .unwrap_or("0"),
+    );
 }
 
 /// Appends the canonical form of any JSON value whose numbers are integers.
@@ -321,7 +361,7 @@ impl Program {
         let mut top = Object::with_capacity(256, 5);
         top.str("action", &a.name);
         let mut slot = 0usize;
-        let mut args = Object::new();
+        let mut args = Object::with_capacity(128, a.slots.own().len());
         for f in a.slots.own() {
             // A derived field is a function of the inputs and the context,
             // both in the form: leaving it out keeps the form a request
@@ -409,6 +449,48 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// The writer's strings and integers are serde_json's: the same
+        /// escapes (`\u00xx` in lowercase), the same raw UTF-8, the same
+        /// digits — so a digest never depends on which writer made it.
+        #[test]
+        fn strings_and_integers_are_written_as_serde_json_writes_them(
+            s in "(\\PC|[\"\\\\\u{0}-\u{1f}\u{7f}])*",
+            i in any::<i64>(),
+        ) {
+            let mut out = String::new();
+            push_str(&mut out, &s);
+            prop_assert_eq!(&out, &serde_json::to_string(&s).unwrap_or_default());
+            let mut n = String::new();
+            push_int(&mut n, i);
+            prop_assert_eq!(n, i.to_string());
+        }
+
+        /// Keys sort by UTF-16 code units, whichever path compares them.
+        #[test]
+        fn key_order_is_utf16_order(a in "\\PC{0,6}", b in "[a-z\u{e9}\u{fb33}\u{1f600}]{0,6}") {
+            prop_assert_eq!(key_order(&a, &b), a.encode_utf16().cmp(b.encode_utf16()));
+            prop_assert_eq!(key_order(&b, &a), b.encode_utf16().cmp(a.encode_utf16()));
+        }
+    }
+
+    #[test]
+    fn digests_print_as_sha256_and_lowercase_hex() {
+        let mut d = [0u8; 32];
+        d[0] = 0xab;
+        d[31] = 0x0f;
+        let s = sha256_string(&d);
+        assert_eq!(s.len(), 71);
+        assert!(s.starts_with("sha256:ab00"), "{s}");
+        assert!(s.ends_with("000f"), "{s}");
+        assert_eq!(parse_sha256(&s), Some(d));
+        for edge in [i64::MIN, -1, 0, 9, 10, i64::MAX] {
+            let mut n = String::new();
+            push_int(&mut n, edge);
+            assert_eq!(n, edge.to_string());
+        }
+    }
 
     #[test]
     fn strings_escape_only_what_json_requires() {

@@ -131,15 +131,19 @@ impl Program {
                 },
                 None => "internal error: unknown rule".into(),
             },
-            Cause::Default => format!(
-                "no rule matched; the action's risk tier `{}` {} by default",
+            // Most decisions of a large policy set: pieces, not `format!`.
+            Cause::Default => [
+                "no rule matched; the action's risk tier `",
                 d.tier.name(),
+                "` ",
                 match d.verdict {
                     Verdict::Allow => "allows",
                     Verdict::Escalate => "escalates",
                     Verdict::Deny => "denies",
-                }
-            ),
+                },
+                " by default",
+            ]
+            .concat(),
             Cause::Gate(g) => format!(
                 "hard gate `{}` of the risk model always denies",
                 self.model

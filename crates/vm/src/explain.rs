@@ -225,9 +225,17 @@ impl Program {
         if !matches!(d.cause, Cause::Rule(_) | Cause::Gate(_)) {
             return out;
         }
-        let others = self.rules.iter().enumerate().any(|(i, r)| {
-            Some(i) != deciding && r.verdict == Some(d.verdict) && !r.obligations.is_empty()
-        });
+        // Another rule of this verdict with obligations of its own exists
+        // when more of them carry some than the deciding rule accounts for.
+        let mine = deciding
+            .and_then(|r| self.rules.get(r))
+            .is_some_and(|r| r.verdict == Some(d.verdict) && !r.obligations.is_empty());
+        let same = self
+            .obliging
+            .get(crate::program::verdict_index(d.verdict))
+            .copied()
+            .unwrap_or(u32::MAX);
+        let others = same > u32::from(mine);
         let Some(req) = req.filter(|_| others) else {
             return out;
         };

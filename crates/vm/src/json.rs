@@ -276,7 +276,7 @@ impl<'j> Raw<'j> {
 /// values are mostly such runs, and a byte at a time was a third of
 /// `bind_bytes`.
 #[inline]
-fn plain_run(s: &[u8]) -> Option<usize> {
+pub(crate) fn plain_run(s: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
     // Bytes below `n` (for `n` <= 0x80): the classic test for a zero

@@ -259,6 +259,10 @@ pub struct Program {
     /// tests only).
     pub(crate) unverified: bool,
     pub(crate) rules: Vec<RuleRt>,
+    /// How many rules of each verdict (allow, escalate, deny) carry
+    /// obligations: a decision looks for other rules that add theirs only
+    /// when there are some, not by scanning every rule.
+    pub(crate) obliging: [u32; 3],
     pub(crate) ints: Vec<i64>,
     pub(crate) strs: Vec<Box<str>>,
     pub(crate) sets: Vec<Box<[Box<str>]>>,
@@ -283,6 +287,25 @@ pub struct Program {
 }
 
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
+
+/// [`Program::obliging`]'s index of a verdict.
+pub(crate) fn verdict_index(v: Verdict) -> usize {
+    match v {
+        Verdict::Allow => 0,
+        Verdict::Escalate => 1,
+        Verdict::Deny => 2,
+    }
+}
+
+fn obliging(rules: &[RuleRt]) -> [u32; 3] {
+    let mut n = [0u32; 3];
+    for r in rules.iter().filter(|r| !r.obligations.is_empty()) {
+        if let Some(c) = r.verdict.and_then(|v| n.get_mut(verdict_index(v))) {
+            *c += 1;
+        }
+    }
+    n
+}
 
 /// The 8-byte id of a public key: the start of its sha256.
 pub fn key_id(key: &VerifyingKey) -> [u8; 8] {
@@ -790,6 +813,7 @@ impl Program {
             plain_uses,
             tzdb_mismatch,
             unverified,
+            obliging: obliging(&rules),
             rules,
             ints: w.ints,
             strs: w.strs.into_iter().map(Into::into).collect(),
@@ -834,7 +858,7 @@ impl Program {
 
     /// `sha256:…` of the bundle.
     pub fn digest_string(&self) -> String {
-        format!("sha256:{}", hex(&self.info.digest))
+        crate::canonical::sha256_string(&self.info.digest)
     }
 
     pub fn model(&self) -> &Model {
