@@ -37,14 +37,21 @@ const MAX_TEXT: usize = 256 * 1024;
 const MAX_DEPTH: usize = 3;
 
 /// Whether a tool runs the file at `path` (or commands in it) later, on its
-/// own or from an everyday command. Decided on the name alone.
+/// own or from an everyday command. Decided on the name alone, without an
+/// allocation for a path that holds no dot-folder (the shell classifier
+/// asks it of every path a command writes).
 pub fn runs_later(path: &str) -> bool {
-    let p = path.trim().replace('\\', "/");
-    let p = p.trim_end_matches('/');
-    let base = p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
-    let parent = |dir: &str| {
-        let l = p.to_ascii_lowercase();
-        l.contains(&format!("/{dir}/")) || l.starts_with(&format!("{dir}/"))
+    let p = path.trim().trim_end_matches(['/', '\\']);
+    let base = p.rsplit(['/', '\\']).next().unwrap_or(p);
+    let ends = |s: &str| {
+        base.len() >= s.len()
+            && base
+                .get(base.len() - s.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(s))
+    };
+    let starts = |s: &str| {
+        base.get(..s.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(s))
     };
     const NAMES: &[&str] = &[
         "package.json",
@@ -107,20 +114,34 @@ pub fn runs_later(path: &str) -> bool {
         ".clinerules",
         "copilot-instructions.md",
     ];
-    NAMES.contains(&base.as_str())
-        || base.ends_with(".instructions.md")
-        || base.ends_with(".prompt.md")
-        || base.starts_with("dockerfile")
-        || base.ends_with(".dockerfile")
-        || base.ends_with(".mk")
-        || base.ends_with(".just")
-        || parent(".cargo")
-        || parent(".vscode")
-        || parent(".devcontainer")
-        || parent(".husky")
-        || has_dir(p, ".git/hooks/")
-        || parent(".github")
-        || parent(".circleci")
+    if NAMES.iter().any(|n| n.eq_ignore_ascii_case(base))
+        || ends(".instructions.md")
+        || ends(".prompt.md")
+        || starts("dockerfile")
+        || ends(".dockerfile")
+        || ends(".mk")
+        || ends(".just")
+    {
+        return true;
+    }
+    // the folders: only a path with a dot-folder in it
+    if !p.starts_with('.') && !p.contains("/.") && !p.contains("\\.") {
+        return false;
+    }
+    let l = p.replace('\\', "/").to_ascii_lowercase();
+    const DIRS: &[&str] = &[
+        ".cargo/",
+        ".vscode/",
+        ".devcontainer/",
+        ".husky/",
+        ".github/",
+        ".circleci/",
+    ];
+    DIRS.iter().any(|d| {
+        l.starts_with(d)
+            || l.match_indices(d)
+                .any(|(i, _)| i > 0 && l.as_bytes().get(i - 1) == Some(&b'/'))
+    }) || l.contains(".git/hooks/")
 }
 
 /// The verdict of the worst command `text`, written at `path`, may become
