@@ -493,10 +493,6 @@ fn literal(s: &str, start: usize, q: u8) -> (String, usize) {
     (String::from_utf8_lossy(&out).into_owned(), b.len())
 }
 
-/// `path` contains `dir` (a folder path ending in `/`), any case.
-fn has_dir(path: &str, dir: &str) -> bool {
-    path.to_ascii_lowercase().contains(dir)
-}
 
 /// A path a recipe deletes or changes, outside the workspace by its own
 /// name: a recipe's `$(BUILD_DIR)` or `$OUT` is the build's variable, set
