@@ -17,7 +17,12 @@
 //! self-joins; `attack14/`: commands planted in files that builds and
 //! installs run later, exfiltration channels and secrets reached
 //! indirectly, SQL functions with side effects, tool names and argument
-//! keys spelled with confusables, keys cut into string literals of code),
+//! keys spelled with confusables, keys cut into string literals of code;
+//! `attack15/`: build and agent files written by shell commands, agent
+//! instruction and MCP settings files, values kept in a build file's
+//! variables, base64 handed to a decoder, shell spellings, private
+//! addresses in package managers, proxies and DNS-rebinding names, keys in
+//! argument keys and nested bodies, SQL side effects, spoofed raw JSON),
 //! replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -52,6 +57,12 @@ const ROUNDS: &[(&str, &[&str])] = &[
     (
         "attack14",
         &["deferred", "exfil", "sql", "tools", "secrets"],
+    ),
+    (
+        "attack15",
+        &[
+            "plant", "agentcfg", "obfusc", "addr", "secrets", "sql", "spoof",
+        ],
     ),
 ];
 

@@ -299,6 +299,13 @@ const SECRET_DIRS: &[&[&str]] = &[
     &[".gemini"],
     &[".cursor"],
     &[".continue"],
+    // round 15: more agents' folders (rules, MCP servers and their
+    // environments) and VS Code's MCP servers
+    &[".roo"],
+    &[".kiro"],
+    &[".windsurf"],
+    &[".amazonq"],
+    &[".vscode", "mcp.json"],
     // editor run configurations carry environment variables and
     // connection passwords
     &[".vscode", "settings.json"],
@@ -357,6 +364,10 @@ const RUNS_CODE_DIRS: &[&[&str]] = &[
     &[".tekton"],
     &[".semaphore"],
     &[".config", "husky"],
+    // round 15: editors' and agents' run configurations, tasks and rules
+    &[".idea", "runconfigurations"],
+    &[".zed"],
+    &[".junie"],
 ];
 
 /// File names that are secrets wherever they are: credentials, keys,
@@ -438,6 +449,11 @@ const SECRET_NAMES: &[&str] = &[
     "key4.db",
     ".mcp.json",
     ".claude.json",
+    // round 15: agents' settings that start MCP servers or keep a key
+    "opencode.json",
+    "opencode.jsonc",
+    ".aider.conf.yml",
+    ".aider.conf.yaml",
     "terraform.tfstate",
     "terraform.tfstate.backup",
     // round 12
