@@ -493,7 +493,6 @@ fn literal(s: &str, start: usize, q: u8) -> (String, usize) {
     (String::from_utf8_lossy(&out).into_owned(), b.len())
 }
 
-
 /// A path a recipe deletes or changes, outside the workspace by its own
 /// name: a recipe's `$(BUILD_DIR)` or `$OUT` is the build's variable, set
 /// in the same file (a variable's value is not followed), but `$HOME`,
