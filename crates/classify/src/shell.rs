@@ -3588,7 +3588,13 @@ impl C {
                     // checkout's `http.…extraheader` token and credential
                     // URLs among them: the file's contents, as `cat
                     // .git/config` would (a single named key stays a read).
-                    let all = flag(&["-l", "--list", "--get-regexp", "--get-urlmatch"])
+                    // A `--get-regexp` anchored to one section that holds
+                    // no credentials (`^branch\.`) prints that section
+                    // only; anything else it may match is read as a listing.
+                    let regexp_all = flag(&["--get-regexp"])
+                        && !ops.first().is_some_and(|p| credential_free_section(p));
+                    let all = flag(&["-l", "--list", "--get-urlmatch"])
+                        || regexp_all
                         || ops.first().is_some_and(|s| *s == "list")
                         || ops.iter().any(|k| {
                             let k = k.to_ascii_lowercase();
@@ -5037,6 +5043,27 @@ fn shell_join(words: &[String]) -> String {
         .join(" ")
 }
 
+/// Whether a `git config --get-regexp` pattern can match only keys of one
+/// section that holds no credentials: anchored (`^`), the section spelt
+/// out and followed by an escaped dot, and no alternation that could
+/// leave the anchor (`^branch\.|url`). `remote`, `http`, `url` and
+/// `credential` are not such sections: they hold URLs, headers and helpers.
+fn credential_free_section(pattern: &str) -> bool {
+    const SECTIONS: [&str; 12] = [
+        "branch", "user", "core", "init", "pull", "merge", "diff", "color", "status", "log",
+        "format", "fetch",
+    ];
+    let Some(rest) = pattern.strip_prefix('^') else {
+        return false;
+    };
+    !pattern.contains('|')
+        && SECTIONS.iter().any(|s| {
+            rest.get(..s.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(s))
+                && rest.get(s.len()..).is_some_and(|t| t.starts_with("\\."))
+        })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -5328,6 +5355,18 @@ mod tests {
         assert_eq!(r("docker inspect prod-db"), "workspace");
         assert_eq!(r("git config --list --show-origin"), "workspace");
         assert_eq!(r("git config --get user.email"), "none");
+        // Everyday: one section's entries, anchored, is not a listing; an
+        // unanchored pattern, an alternation or a section with URLs is.
+        assert_eq!(r("git config --get-regexp '^branch\\.'"), "none");
+        assert_eq!(r("git config --get-regexp ^user\\\\."), "none");
+        assert_eq!(r("git config --get-regexp 'branch\\.'"), "workspace");
+        assert_eq!(
+            r("git config --get-regexp '^branch\\.|extraheader'"),
+            "workspace"
+        );
+        assert_eq!(r("git config --get-regexp '^remote\\.'"), "workspace");
+        assert_eq!(r("git config --get-regexp '^branchx'"), "workspace");
+        assert_eq!(r("git config --get-regexp 'credential.*'"), "workspace");
         assert_eq!(r("ps -ef"), "none");
         assert_eq!(r("find src -name '*.rs' | xargs wc -l"), "none");
         // Round 13: echo reads no file its arguments name
