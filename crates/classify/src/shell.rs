@@ -5049,9 +5049,10 @@ fn shell_join(words: &[String]) -> String {
 /// leave the anchor (`^branch\.|url`). `remote`, `http`, `url` and
 /// `credential` are not such sections: they hold URLs, headers and helpers.
 fn credential_free_section(pattern: &str) -> bool {
-    const SECTIONS: [&str; 12] = [
-        "branch", "user", "core", "init", "pull", "merge", "diff", "color", "status", "log",
-        "format", "fetch",
+    // Not `user` either: nothing stops a `user.password` there.
+    const SECTIONS: [&str; 11] = [
+        "branch", "core", "init", "pull", "merge", "diff", "color", "status", "log", "format",
+        "fetch",
     ];
     let Some(rest) = pattern.strip_prefix('^') else {
         return false;
@@ -5358,7 +5359,8 @@ mod tests {
         // Everyday: one section's entries, anchored, is not a listing; an
         // unanchored pattern, an alternation or a section with URLs is.
         assert_eq!(r("git config --get-regexp '^branch\\.'"), "none");
-        assert_eq!(r("git config --get-regexp ^user\\\\."), "none");
+        assert_eq!(r("git config --get-regexp ^core\\\\."), "none");
+        assert_eq!(r("git config --get-regexp '^user\\.'"), "workspace");
         assert_eq!(r("git config --get-regexp 'branch\\.'"), "workspace");
         assert_eq!(
             r("git config --get-regexp '^branch\\.|extraheader'"),
