@@ -67,3 +67,24 @@ def write_round(root, n, files):
         total += len(keep)
     print(total)
     return total
+
+
+# The contexts and the collector every round's gen.py builds its calls with.
+CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
+CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
+
+
+class Calls:
+    """A round's calls by file name, in the order they are added."""
+
+    def __init__(self):
+        self.files = {}
+
+    def add(self, name, tool, args, ctx=CTX_PROD):
+        self.files.setdefault(name, []).append(
+            {"tool": tool, "args": args, "context": ctx, "session": {"id": ""}})
+
+    def add_raw(self, name, text):
+        # A request whose JSON text json.dumps cannot write (a key given
+        # twice, a BOM before a key).
+        self.files.setdefault(name, []).append({"raw": text})

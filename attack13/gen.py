@@ -2,16 +2,9 @@ import json, base64, urllib.parse, os, glob, sys
 # The checkout this file is in: it writes attack13/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from attack_common import write_round
-CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
-CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
-files = {}
-def add(name, tool, args, ctx=CTX_PROD):
-    files.setdefault(name, []).append({"tool": tool, "args": args, "context": ctx, "session": {"id": ""}})
-def add_raw(name, text):
-    # a request whose JSON text json.dumps cannot write (a key given twice,
-    # a BOM before a key)
-    files.setdefault(name, []).append({"raw": text})
+from attack_common import write_round, Calls, CTX_PROD, CTX_DEV
+calls = Calls()
+files, add, add_raw = calls.files, calls.add, calls.add_raw
 def b64(s): return base64.b64encode(s.encode()).decode()
 def b64u(s): return base64.urlsafe_b64encode(s.encode()).decode().rstrip("=")
 def b32(s): return base64.b32encode(s.encode()).decode()

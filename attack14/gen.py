@@ -2,14 +2,9 @@ import json, os, sys
 # The checkout this file is in: it writes attack14/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from attack_common import write_round
-CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
-CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
-files = {}
-def add(name, tool, args, ctx=CTX_PROD):
-    files.setdefault(name, []).append({"tool": tool, "args": args, "context": ctx, "session": {"id": ""}})
-def add_raw(name, text):
-    files.setdefault(name, []).append({"raw": text})
+from attack_common import write_round, Calls, CTX_PROD, CTX_DEV
+calls = Calls()
+files, add, add_raw = calls.files, calls.add, calls.add_raw
 W = "/home/dev/proj"
 gh = "ghp_R8kT2mWq9ZxLp4Vn7YsB3cJd6FhG1aEu0Ni5"
 CTXS = '"context": {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}, "session": {"id": "SID"}'

@@ -2,14 +2,9 @@ import json, os, sys, base64
 # The checkout this file is in: it writes attack15/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from attack_common import write_round
-CTX_PROD = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "prod"}
-CTX_DEV = {"workspace": "/home/dev/proj", "org_domain": "acme.com", "env": "dev"}
-files = {}
-def add(name, tool, args, ctx=CTX_PROD):
-    files.setdefault(name, []).append({"tool": tool, "args": args, "context": ctx, "session": {"id": ""}})
-def add_raw(name, text):
-    files.setdefault(name, []).append({"raw": text})
+from attack_common import write_round, Calls, CTX_PROD, CTX_DEV
+calls = Calls()
+files, add, add_raw = calls.files, calls.add, calls.add_raw
 def bash(name, cmd, ctx=CTX_PROD):
     add(name, "Bash", {"command": cmd}, ctx)
 W = "/home/dev/proj"
