@@ -259,7 +259,7 @@ async fn decide(State(app): Shared, headers: HeaderMap, body: Bytes) -> ApiResul
         Ok(key) => decide_body(&app, &key, &body).await,
         Err(e) => Err(e),
     };
-    let _ = app.db.settle(&groups);
+    let _ = commit(&app, &groups).await;
     Ok(AxJson(out?).into_response())
 }
 
@@ -474,6 +474,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     let filled = with_key_tenant(req, &key.tenant)?;
     let req = filled.as_ref().unwrap_or(req);
     let started = Instant::now();
+    let _deciding = Deciding::new(app);
     let tenant = app.tenant(&key.tenant).map_err(internal)?;
     store::clear_failure();
     // The session entries the decision records go into the open group
@@ -539,7 +540,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     // The reviewer is asked over the network: commit first, not holding
     // the group open meanwhile.
     if app.reviewer.is_some() {
-        settle(app, &mut groups, &mut v, &mut unsettled);
+        settle(app, &mut groups, &mut v, &mut unsettled).await;
     }
     // The reviewer may tighten an allow; it has no answer that loosens.
     if let crate::webhooks::Review::Tighten(to, why) = crate::webhooks::review(app, req, &v).await {
@@ -562,7 +563,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
     }
     // The audit log records the decision as answered: committed first.
     if app.audit.is_some() {
-        settle(app, &mut groups, &mut v, &mut unsettled);
+        settle(app, &mut groups, &mut v, &mut unsettled).await;
     }
     let verdict = verdict_of(&v).to_string();
     let audit = record_audit(app, &key.tenant, &tenant, req, &v);
@@ -603,7 +604,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             })
         });
         groups.extend(more);
-        settle(app, &mut groups, &mut v, &mut unsettled);
+        settle(app, &mut groups, &mut v, &mut unsettled).await;
         match queued {
             // Its group failed: `settle` said so in the answer.
             Ok(_) if unsettled => {}
@@ -624,7 +625,7 @@ pub(crate) async fn decide_json(app: &App, key: &KeyInfo, req: &Json) -> ApiResu
             }
         }
     }
-    settle(app, &mut groups, &mut v, &mut unsettled);
+    settle(app, &mut groups, &mut v, &mut unsettled).await;
     let verdict = verdict_of(&v).to_string();
     let _ = app.db.record_decision(&NewDecision {
         tenant: &key.tenant,
@@ -669,8 +670,49 @@ fn verdict_of(v: &Json) -> &str {
         .unwrap_or("escalate")
 }
 
-fn settle(app: &App, groups: &mut Vec<Arc<crate::db::Group>>, v: &mut Json, unsettled: &mut bool) {
-    let r = app.db.settle(groups);
+/// Counts the decisions under way while it lives ([`commit`] asks it).
+struct Deciding<'a>(&'a App);
+
+impl<'a> Deciding<'a> {
+    fn new(app: &'a App) -> Deciding<'a> {
+        app.deciding
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Deciding(app)
+    }
+}
+
+impl Drop for Deciding<'_> {
+    fn drop(&mut self) {
+        self.0
+            .deciding
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Commits the groups a decision wrote into, before it answers. A
+/// decision that is not alone — another is under way, or the last commit
+/// was shared, so requests are arriving together — first lets its thread
+/// serve the requests already waiting (`yield_now`): their decisions write
+/// into the open group, and this commit answers them too, where each would
+/// have committed on its own. Alone, it commits at once: there is no one to
+/// wait for.
+async fn commit(app: &App, groups: &[Arc<crate::db::Group>]) -> Result<(), DbError> {
+    if groups.iter().any(|g| !g.is_done())
+        && (app.deciding.load(std::sync::atomic::Ordering::Relaxed) > 1
+            || app.db.commits_are_shared())
+    {
+        tokio::task::yield_now().await;
+    }
+    app.db.settle(groups)
+}
+
+async fn settle(
+    app: &App,
+    groups: &mut Vec<Arc<crate::db::Group>>,
+    v: &mut Json,
+    unsettled: &mut bool,
+) {
+    let r = commit(app, groups).await;
     groups.clear();
     let Err(DbError(e)) = r else { return };
     if *unsettled {

@@ -288,6 +288,9 @@ pub struct Db {
     rollbacks: AtomicU64,
     /// Groups committed.
     group_commits: AtomicU64,
+    /// Whether the last group committed held more than one decision's
+    /// session observations ([`Db::commits_are_shared`]).
+    shared: AtomicBool,
     /// Decisions not yet written (see [`Db::record_decision`]).
     pending: Mutex<Vec<OwnedDecision>>,
     /// Keys recently looked up, by hash, with when — valid while the
@@ -389,6 +392,19 @@ pub(crate) struct Conn {
 #[derive(Default)]
 pub struct Group {
     done: OnceLock<Result<(), String>>,
+    /// Session observations written into it.
+    observations: AtomicU64,
+}
+
+impl Group {
+    /// Whether it is committed or rolled back.
+    pub fn is_done(&self) -> bool {
+        self.done.get().is_some()
+    }
+
+    pub(crate) fn observed(&self) {
+        self.observations.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// The connection, locked (see [`Db::main`], [`Db::read`], [`Db::in_group`]).
@@ -556,6 +572,7 @@ impl Db {
             }),
             rollbacks: AtomicU64::new(0),
             group_commits: AtomicU64::new(0),
+            shared: AtomicBool::new(false),
             pending: Mutex::new(Vec::new()),
             keys: Mutex::new((-1, HashMap::new())),
             closing: Arc::new(AtomicBool::new(false)),
@@ -678,6 +695,10 @@ impl Db {
         match g.c.prepare_cached("COMMIT").and_then(|mut s| s.execute([])) {
             Ok(_) => {
                 self.group_commits.fetch_add(1, Ordering::Relaxed);
+                self.shared.store(
+                    open.observations.load(Ordering::Relaxed) > 1,
+                    Ordering::Relaxed,
+                );
                 let _ = open.done.set(Ok(()));
             }
             Err(e) => {
@@ -705,6 +726,14 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// Whether the last group committed was shared by several decisions:
+    /// while they are, decisions are arriving together, and one about to
+    /// commit lets the others under way write into its group first
+    /// (`api::commit`).
+    pub fn commits_are_shared(&self) -> bool {
+        self.shared.load(Ordering::Relaxed)
     }
 
     /// Groups rolled back so far.

@@ -133,6 +133,9 @@ pub struct App {
     pub stopping: tokio::sync::watch::Sender<bool>,
     pub max_skew: Option<std::time::Duration>,
     pub rate: api::RateLimiter,
+    /// Decisions under way (the commit of one waits for company only when
+    /// there is some).
+    pub deciding: std::sync::atomic::AtomicUsize,
     pub web: web::Sessions,
     /// New approvals' notifications, for the background sender.
     pub hooks: tokio::sync::mpsc::Sender<webhooks::Job>,
@@ -197,6 +200,7 @@ impl App {
             stopping: tokio::sync::watch::channel(false).0,
             max_skew: opts.max_skew,
             rate: api::RateLimiter::new(opts.limits.rate_per_key, opts.limits.burst_per_key),
+            deciding: Default::default(),
             web: web::Sessions::default(),
             hooks,
             hooks_rx: Mutex::new(Some(hooks_rx)),

@@ -119,6 +119,12 @@ pub trait StateStore: Send + Sync {
             Err(DbError("a write group of another store".into()))
         }
     }
+    /// Whether the store's last commit was shared by several decisions
+    /// ([`crate::db::Db::commits_are_shared`]); a store without commit
+    /// groups has none to share.
+    fn commits_are_shared(&self) -> bool {
+        false
+    }
     fn find_key_by_id(&self, id: &str) -> DbResult<Option<KeyInfo>>;
     fn list_keys(&self) -> DbResult<Vec<KeyInfo>>;
     fn revoke_key(&self, id: &str, now_ms: i64) -> DbResult<bool>;
@@ -245,6 +251,9 @@ impl StateStore for Embedded {
     }
     fn find_key(&self, text: &str) -> DbResult<Option<KeyInfo>> {
         self.db.find_key(text)
+    }
+    fn commits_are_shared(&self) -> bool {
+        self.db.commits_are_shared()
     }
     fn settle(&self, groups: &[Arc<crate::db::Group>]) -> DbResult<()> {
         let r = self.db.settle(groups);

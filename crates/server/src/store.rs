@@ -358,7 +358,8 @@ impl SqliteStore {
         o: &Observation<'_>,
         answer: &mut dyn FnMut(u16, i64),
     ) -> Result<(), String> {
-        let (mut c, _group) = self.db.in_group().map_err(|e| e.0)?;
+        let (mut c, group) = self.db.in_group().map_err(|e| e.0)?;
+        group.observed();
         self.grouped.fetch_add(1, Ordering::Relaxed);
         let mut cache = lock(&self.cache);
         let mut answers: Vec<(u16, i64)> = Vec::new();

@@ -412,6 +412,92 @@ async fn a_session_cap_holds_under_concurrent_decides() {
     server.shutdown().await.unwrap();
 }
 
+/// Decisions arriving together share one commit. Once a commit held
+/// several decisions' writes (set up here by two writes of the session
+/// store in one group), a decision about to commit first lets the other
+/// requests under way write into its group: two refunds polled together on
+/// one thread are answered by one commit, not two — and both are still
+/// answered only after it, and counted by the session's cap.
+#[tokio::test(flavor = "current_thread")]
+async fn decisions_arriving_together_share_one_commit() {
+    use permit0_server::db::deferred;
+    use permit0_session::{Observation, ScopeStep};
+    use tower::ServiceExt;
+    let data = data_dir("share-commit");
+    let agent = key(&data, Role::Agent, "acme", "bot");
+    let app = std::sync::Arc::new(permit0_server::App::new(options(&data, REFUNDS)).unwrap());
+    let router = permit0_server::api::router(app.clone());
+    let post = |amount: i64| {
+        axum::http::Request::post("/v1/decide")
+            .header("authorization", format!("Bearer {agent}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                refund(amount, "together").to_string(),
+            ))
+            .unwrap()
+    };
+    let decision = |r: axum::response::Response| async move {
+        let body = http_body_util::BodyExt::collect(r.into_body())
+            .await
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&body.to_bytes()).unwrap()
+    };
+
+    // Alone, a decision commits at once: one commit each.
+    let (c0, _) = app.db.group_commits();
+    for _ in 0..2 {
+        let d = decision(router.clone().oneshot(post(100)).await.unwrap()).await;
+        assert_eq!(d["decision"], "allow", "{d}");
+    }
+    let (c1, _) = app.db.group_commits();
+    assert_eq!(c1 - c0, 2);
+    assert!(!app.db.commits_are_shared());
+
+    // A commit shared by two writers: requests are arriving together.
+    let mut groups = Vec::new();
+    for _ in 0..2 {
+        let (r, g) = deferred(|| {
+            app.store.observe(
+                &Observation {
+                    time: Some(permit0_vm::time::now_ms()),
+                    scopes: &[ScopeStep {
+                        scope: "warm-up",
+                        queries: &[],
+                        record: Some(&[]),
+                    }],
+                },
+                &mut |_, _| {},
+            )
+        });
+        r.unwrap();
+        groups.extend(g);
+    }
+    app.db.settle(&groups).unwrap();
+    assert!(app.db.commits_are_shared());
+
+    let (c2, _) = app.db.group_commits();
+    let (a, b) = tokio::join!(
+        router.clone().oneshot(post(100)),
+        router.clone().oneshot(post(200))
+    );
+    let (c3, _) = app.db.group_commits();
+    let (a, b) = (decision(a.unwrap()).await, decision(b.unwrap()).await);
+    assert_eq!(
+        (&a["decision"], &b["decision"]),
+        (&json!("allow"), &json!("allow"))
+    );
+    assert_eq!(c3 - c2, 1, "one commit answered both");
+    assert!(app.db.commits_are_shared());
+
+    // Four refunds of the session so far: the fifth is allowed, the sixth
+    // is the burst the cap refuses — both writes of the shared commit count.
+    let fifth = decision(router.clone().oneshot(post(100)).await.unwrap()).await;
+    assert_eq!(fifth["decision"], "allow", "{fifth}");
+    let sixth = decision(router.clone().oneshot(post(100)).await.unwrap()).await;
+    assert_eq!(sixth["decision"], "deny", "{sixth}");
+    assert_eq!(sixth["reason"], "refund burst");
+}
+
 /// A grant: "refunds of this session, up to 30,000, for 10 minutes". A
 /// later escalating refund it covers is allowed without asking (and says
 /// which grant); one above its limit, of another session, or that the
