@@ -395,8 +395,10 @@ struct P<'a, 't> {
     /// The WHERE being read has a `NOT IN`, `NOT LIKE` or `NOT BETWEEN`
     /// (with an OR, the full reading looks for its un-negated twin), or
     /// calls `ABS`, `LENGTH` or `COALESCE` (which the full reading knows
-    /// are never negative, or the argument itself): left to the full
-    /// reading.
+    /// are never negative, or the argument itself), or an aggregate (no
+    /// engine takes one in a WHERE, and the full reading weighs its
+    /// arguments against the other side: `false > count(false, orders)`):
+    /// left to the full reading.
     negated_or_known_call: bool,
     tables: Vec<String>,
     /// Columns read, and whether one was qualified (`t.a`), since the last
@@ -570,7 +572,7 @@ impl<'a> P<'a, '_> {
                 if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
                     return None;
                 }
-                if ["abs", "length", "coalesce"]
+                if ["abs", "length", "coalesce", "avg", "count", "max", "min", "sum"]
                     .iter()
                     .any(|f| f.eq_ignore_ascii_case(w))
                 {
