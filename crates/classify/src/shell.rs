@@ -3598,6 +3598,7 @@ impl C {
                 // `--file` or `--blob REV:FILE` is read (or written), and
                 // its name is no key.
                 let mut named: Option<String> = None;
+                let mut own_file: Option<String> = None;
                 let mut skip: Option<usize> = None;
                 for (n, x) in rt.iter().enumerate() {
                     let (opt, val): (&str, Option<&str>) = match x.split_once('=') {
@@ -3618,8 +3619,18 @@ impl C {
                         } else {
                             v
                         };
+                        // git's own files (`-f ~/.gitconfig` is `--global`)
+                        // keep the reading of their keys below
+                        let own = v.ends_with(".gitconfig")
+                            || v.ends_with(".git/config")
+                            || v == "/etc/gitconfig"
+                            || v.ends_with(".gitmodules");
                         if !v.is_empty() && v != "-" {
-                            named = Some(v.to_string());
+                            if own {
+                                own_file = Some(v.to_string());
+                            } else {
+                                named = Some(v.to_string());
+                            }
                         }
                     }
                 }
@@ -3678,8 +3689,16 @@ impl C {
                     }
                     if let Some(f) = &named {
                         self.read(f);
+                        // a value whose key names a credential, from a file
+                        // no list knows (`~/.odbc.ini` `prod.pwd`): a secret
+                        // printed, as `echo $DB_PASSWORD` is
+                        if ops.iter().any(|k| credential_key(k)) {
+                            self.a.env_secret = true;
+                        }
                     } else if all {
-                        let file = if flag(&["--global"]) {
+                        let file = if let Some(f) = &own_file {
+                            f.clone()
+                        } else if flag(&["--global"]) {
                             "~/.gitconfig".to_string()
                         } else if flag(&["--system"]) {
                             "/etc/gitconfig".to_string()
@@ -3694,7 +3713,7 @@ impl C {
                         "~/.gitconfig".to_string()
                     } else if flag(&["--system"]) {
                         "/etc/gitconfig".to_string()
-                    } else if let Some(f) = &named {
+                    } else if let Some(f) = named.as_ref().or(own_file.as_ref()) {
                         f.clone()
                     } else {
                         ".git/config".to_string()
@@ -4251,7 +4270,14 @@ impl C {
         k.max(match sub {
             // `docker inspect` prints a container's environment, where
             // its passwords are set (round 12), as `env` does.
+            // Round 16: `docker history --no-trunc` prints every layer's
+            // whole command, `ENV DB_PASSWORD=…` and build arguments among
+            // them: the same reading.
             "inspect" => {
+                self.a.env_secret = true;
+                Kind::ReadOnly
+            }
+            "history" if rest.iter().any(|x| x.starts_with("--no-trunc")) => {
                 self.a.env_secret = true;
                 Kind::ReadOnly
             }
@@ -4666,6 +4692,17 @@ fn secret_var_name(name: &str) -> bool {
     ]
     .iter()
     .any(|k| n.contains(k))
+}
+
+/// The last part of a configuration key names a credential (`pwd`,
+/// `pass`, `secret_key`, `oauth`, `token` …): `git config -f FILE` of it
+/// prints a secret.
+fn credential_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    secret_var_name(&last)
+        || ["pass", "pwd", "key", "oauth", "cred"]
+            .iter()
+            .any(|w| last.contains(w))
 }
 
 /// A word expands a secret-looking variable: `$GITHUB_TOKEN`, `${DB_PASSWORD}`.
@@ -5770,6 +5807,25 @@ mod tests {
         assert_eq!(
             r("git config -f .gitmodules --get submodule.x.path"),
             "none"
+        );
+        // git's own files keep their keys' reading: `-f ~/.gitconfig` is `--global`
+        assert_eq!(
+            r("git config -f ~/.gitconfig --get user.name"),
+            r("git config --global --get user.name")
+        );
+        assert_eq!(r("git config -f ~/.gitconfig -l"), "outside");
+        // a key naming a credential, from a file no list knows
+        assert_eq!(
+            r("git config -f ~/.pgadmin/config.ini --get server.password"),
+            "workspace"
+        );
+        assert_eq!(
+            r("git config -f /home/u/.odbc.ini --get prod.pwd"),
+            "outside"
+        );
+        assert_eq!(
+            r("git config --blob=HEAD:conf/app.ini --get prod.api_key"),
+            "workspace"
         );
         let a = analyze_in(
             "git config -f .gitmodules submodule.x.url https://g.io/a/b",
