@@ -22,7 +22,11 @@
 //! instruction and MCP settings files, values kept in a build file's
 //! variables, base64 handed to a decoder, shell spellings, private
 //! addresses in package managers, proxies and DNS-rebinding names, keys in
-//! argument keys and nested bodies, SQL side effects, spoofed raw JSON),
+//! argument keys and nested bodies, SQL side effects, spoofed raw JSON;
+//! `attack16/`: cloud, cluster, container and database CLIs, file-tool
+//! paths spelled to escape a check, MCP servers' tools, `git config -f`
+//! and a group's redirection, sessions that read a secret and send it in
+//! a GET),
 //! replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -64,6 +68,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
             "plant", "agentcfg", "obfusc", "addr", "secrets", "sql", "spoof",
         ],
     ),
+    ("attack16", &["infra", "paths", "mcp", "gitcfg", "chains"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
@@ -132,13 +137,43 @@ fn verdict_of(call: &Value) -> (String, String) {
     }
 }
 
+/// The decisions of a file's lines decided in order, as `permit0 eval -r`
+/// decides them: lines that share a session id see each other (round 16's
+/// chains: a secret read, then a request that carries it). A file starts
+/// with sessions of its own.
+fn verdicts_in_order(calls: &[(Value, String)]) -> Vec<(String, String)> {
+    use permit0_session::{self as session, Clock, MemoryStore};
+    let p = &stdlib().1;
+    let store = MemoryStore::default();
+    calls
+        .iter()
+        .map(|(call, _)| {
+            if call.is_null() {
+                return verdict_of(call);
+            }
+            let j = match p.bind(call) {
+                Ok(mut req) => match session::decide(p, &store, &mut req, Clock::unchecked()) {
+                    Ok(d) => p.decision_json(&d, Some(&req)),
+                    Err(e) => p.refusal_json(&e, Some(req.asked())),
+                },
+                Err(e) => p.refusal_json(&e, None),
+            };
+            (
+                j["decision"].as_str().unwrap_or("").to_string(),
+                j["reason"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn no_attack_of_the_rounds_is_decided_looser_than_it_was() {
     let mut looser = Vec::new();
     for (round, names) in ROUNDS {
         for name in *names {
-            for (call, expected) in corpus(round, name) {
-                let (got, reason) = verdict_of(&call);
+            let calls = corpus(round, name);
+            let got_all = verdicts_in_order(&calls);
+            for ((call, expected), (got, reason)) in calls.into_iter().zip(got_all) {
                 if strictness(&got) < strictness(&expected) {
                     looser.push(format!(
                         "{round}/{name}: {got} (was {expected}) {call} — {reason}"
@@ -154,8 +189,9 @@ fn no_attack_of_the_rounds_is_decided_looser_than_it_was() {
 fn the_rounds_everyday_work_decides_as_it_did() {
     let mut changed = Vec::new();
     for (round, _) in ROUNDS {
-        for (call, expected) in corpus(round, "everyday") {
-            let (got, reason) = verdict_of(&call);
+        let calls = corpus(round, "everyday");
+        let got_all = verdicts_in_order(&calls);
+        for ((call, expected), (got, reason)) in calls.into_iter().zip(got_all) {
             if got != expected {
                 changed.push(format!("{round}: {got} (was {expected}) {call} — {reason}"));
             }

@@ -467,6 +467,11 @@ const SECRET_NAMES: &[&str] = &[
     ".dev.vars",
     ".secrets",
     "serviceaccountkey.json",
+    // round 16: the name `gcloud iam service-accounts keys create` is
+    // shown with, an INI of secrets, ODBC's passwords
+    "key.json",
+    "secrets.ini",
+    ".odbc.ini",
     "local.settings.json",
     "deploy_key",
     "shadow-",
@@ -1050,6 +1055,17 @@ pub fn glob_may_be_secret(path: &str) -> bool {
     })
 }
 
+/// Round 16: `/proc/self/cwd/..`, `/proc/1/root/home`: a link the
+/// kernel follows before any `..` (a lexical `..` would cut it away), to a
+/// folder the gate does not know — a home directory among them.
+fn proc_link(path: &str) -> bool {
+    let mut segs = path.split('/').filter(|s| !s.is_empty() && *s != ".");
+    path.starts_with('/')
+        && segs.next() == Some("proc")
+        && segs.next().is_some()
+        && matches!(segs.next(), Some("cwd" | "root"))
+}
+
 /// Whether a directory written recursively holds sensitive locations
 /// (secrets or code that runs): a home directory or the roots above one,
 /// `/etc`, `/root`, `/run`, `/var`, a repository's `.git` or `.github`, or
@@ -1067,7 +1083,7 @@ pub fn contains_secret(path: &str, base: Option<&str>) -> bool {
 }
 
 fn contains(path: &str, base: Option<&str>, concern: Concern) -> bool {
-    if path.len() > MAX_PATH {
+    if path.len() > MAX_PATH || proc_link(path) {
         return true;
     }
     let check = |p: &str| with_segments(p, base, |strs| contains_segments(strs, concern));
@@ -1518,5 +1534,29 @@ mod tests {
                 proptest::prop_assert!(sensitive_in(&p, base), "a secret is sensitive: {p:?} {base:?}");
             }
         }
+    }
+
+    /// Round 16: the agent greps `/proc/self/cwd/..` for `AKIA`. The
+    /// kernel follows `cwd` (the workspace) before `..`: the search runs
+    /// over the home folder, which a lexical `..` cut away (`/proc/self`).
+    /// A search through a process's `cwd` or `root` link is held as one of
+    /// an unknown folder; `deploy/key.json` (a service account's key as
+    /// `gcloud` names it) is a secret.
+    #[test]
+    fn a_search_through_a_proc_link_holds_what_the_link_names() {
+        let ws = Some("/home/dev/proj");
+        for p in [
+            "/proc/self/cwd/..",
+            "/proc/1/root/home",
+            "/proc/self/cwd/../..",
+            "/proc/42/cwd",
+        ] {
+            assert!(contains_secret(p, ws), "{p}");
+        }
+        assert!(!contains_secret("/proc/cpuinfo", ws));
+        assert!(!contains_secret("/home/dev/proj/src", ws));
+        assert!(secret_in("/home/dev/proj/deploy/key.json", ws));
+        assert!(secret_in("/home/dev/.odbc.ini", ws));
+        assert!(!secret_in("/home/dev/proj/i18n/keys.json", ws));
     }
 }

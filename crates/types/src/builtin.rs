@@ -72,7 +72,7 @@ pub const SHELL_KINDS: &[&str] = &[
     "destructive",
 ];
 /// `shell_sensitive_read`: where a sensitive file read lies.
-pub const SENSITIVE_READS: &[&str] = &["none", "workspace", "outside"];
+pub const SENSITIVE_READS: &[&str] = &["none", "remote_url", "workspace", "outside"];
 /// `planted_code`: the shell policy's verdict on what a file a tool runs
 /// later would run (crates/classify/src/deferred.rs).
 pub const PLANTED_VERDICTS: &[&str] = &["none", "escalate", "deny"];

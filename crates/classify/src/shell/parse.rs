@@ -56,6 +56,11 @@ pub struct Cmd {
     pub stage: usize,
     /// Words after `for x in`, `case … in`: data, not a command.
     pub data_only: bool,
+    /// The `{ …; }` group or `( … )` subshell that closed just before
+    /// this command's redirections: they take the group's output
+    /// (`{ echo a; echo b; } > out.md`). The range of [`Parsed::cmds`]
+    /// the group holds.
+    pub group_cmds: Option<(usize, usize)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -116,6 +121,8 @@ struct P<'a> {
     /// Heredocs waiting for the next newline: (delimiter, strip tabs,
     /// quoted delimiter, body index).
     pending: Vec<(Vec<u8>, bool, bool, usize)>,
+    /// Where each open `{` group's commands begin in `out.cmds`.
+    braces: Vec<usize>,
 }
 
 /// Parses `src` into `out`, its commands in a new group under `parent`
@@ -134,6 +141,7 @@ pub fn parse_into(src: &str, out: &mut Parsed, parent: usize, depth: usize) -> u
         out,
         group,
         pending: Vec::new(),
+        braces: Vec::new(),
     };
     p.list(false);
     if p.i < p.s.len() {
@@ -236,9 +244,11 @@ impl P<'_> {
                     }
                     self.i += 1;
                     self.end_cmd(&mut cur, true);
+                    let start = self.out.cmds.len();
                     self.depth += 1;
                     self.list(true);
                     self.depth -= 1;
+                    cur.group_cmds = Some((start, self.out.cmds.len()));
                 }
                 b'<' | b'>' if self.at(1) == Some(b'(') => {
                     // process substitution: a file argument
@@ -329,6 +339,15 @@ impl P<'_> {
                 }
             }
             if bare && cur.assigns.is_empty() && KEYWORDS.contains(&w.text.as_str()) {
+                match w.text.as_str() {
+                    "{" => self.braces.push(self.out.cmds.len()),
+                    "}" => {
+                        if let Some(start) = self.braces.pop() {
+                            cur.group_cmds = Some((start, self.out.cmds.len()));
+                        }
+                    }
+                    _ => {}
+                }
                 return;
             }
             if bare && cur.assigns.is_empty() {
