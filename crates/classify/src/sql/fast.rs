@@ -572,9 +572,11 @@ impl<'a> P<'a, '_> {
                 if !FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
                     return None;
                 }
-                if ["abs", "length", "coalesce", "avg", "count", "max", "min", "sum"]
-                    .iter()
-                    .any(|f| f.eq_ignore_ascii_case(w))
+                if [
+                    "abs", "length", "coalesce", "avg", "count", "max", "min", "sum",
+                ]
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(w))
                 {
                     self.negated_or_known_call = true;
                 }
