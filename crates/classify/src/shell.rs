@@ -3634,6 +3634,20 @@ impl C {
                         }
                     }
                 }
+                // The configuration file git's own options name, besides a
+                // file `-f` names: git refuses more than one, so each one
+                // given is judged and the worst stands (for reads and
+                // writes alike).
+                let mut files: Vec<String> = own_file.into_iter().collect();
+                if flag(&["--global"]) {
+                    files.push("~/.gitconfig".to_string());
+                }
+                if flag(&["--system"]) {
+                    files.push("/etc/gitconfig".to_string());
+                }
+                if files.is_empty() && named.is_none() {
+                    files.push(".git/config".to_string());
+                }
                 let ops: Vec<&str> = rt
                     .iter()
                     .enumerate()
@@ -3695,30 +3709,17 @@ impl C {
                         if ops.iter().any(|k| credential_key(k)) {
                             self.a.env_secret = true;
                         }
-                    } else if all {
-                        let file = if let Some(f) = &own_file {
-                            f.clone()
-                        } else if flag(&["--global"]) {
-                            "~/.gitconfig".to_string()
-                        } else if flag(&["--system"]) {
-                            "/etc/gitconfig".to_string()
-                        } else {
-                            ".git/config".to_string()
-                        };
-                        self.read(&file);
+                    }
+                    if all {
+                        for f in &files {
+                            self.read(f);
+                        }
                     }
                     Kind::ReadOnly
                 } else {
-                    let file = if flag(&["--global"]) {
-                        "~/.gitconfig".to_string()
-                    } else if flag(&["--system"]) {
-                        "/etc/gitconfig".to_string()
-                    } else if let Some(f) = named.as_ref().or(own_file.as_ref()) {
-                        f.clone()
-                    } else {
-                        ".git/config".to_string()
-                    };
-                    self.write(&file);
+                    for f in named.iter().chain(&files) {
+                        self.write(f);
+                    }
                     Kind::Write
                 }
             }
@@ -5833,6 +5834,19 @@ mod tests {
         );
         assert_eq!(a.kind(), Kind::Write);
         assert_eq!(a.writes, vec![".gitmodules".to_string()]);
+        // Two files at once (git refuses it, but the gate does not rely
+        // on that): each is judged, in either order, for reads and writes.
+        for c in [
+            "git config --global -f notes.ini core.pager less",
+            "git config -f notes.ini --global core.pager less",
+        ] {
+            let a = analyze_in(c, None);
+            assert!(a.writes.contains(&"~/.gitconfig".to_string()), "{c}");
+            assert!(a.writes.contains(&"notes.ini".to_string()), "{c}");
+            assert!(a.writes_sensitive(ws), "{c}");
+        }
+        assert_eq!(r("git config --system --global --list"), "outside");
+        assert_eq!(r("git config -f notes.ini --global --list"), "outside");
     }
 
     /// Round 16, over-block: `{ echo "- note"; } >> notes.txt` escalated
