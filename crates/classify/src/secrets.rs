@@ -429,13 +429,22 @@ fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
     // and AWS's and Stripe's live keys are read inside a token too; the
     // short, loose prefixes only where a token begins.
     // `XAKIA…` is another id with AKIA inside; `idAKIA…` is a key
-    let glued = |s: &[u8], i: usize| {
-        at(s, i) == Some(b'g')
-            || (at(s, i) == Some(b'A')
+    // (a few byte tests: most letters inside words fail the first)
+    let glued = |s: &[u8], i: usize| match at(s, i) {
+        Some(b'g') => {
+            at(s, i + 1) == Some(b'h')
+                && (at(s, i + 3) == Some(b'_') || has_prefix(s, i, b"github_pat_"))
+        }
+        Some(b'A') => {
+            matches!(
+                at(s, i + 1),
+                Some(b'K' | b'S' | b'G' | b'I' | b'R' | b'N' | b'P' | b'B' | b'C')
+            ) && at(s, i + 3) == Some(b'A')
                 && at(s, i.wrapping_sub(1))
-                    .is_none_or(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit()))
-            || has_prefix(s, i, b"sk_live_")
-            || has_prefix(s, i, b"rk_live_")
+                    .is_none_or(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit())
+        }
+        Some(b's' | b'r') => at(s, i + 1) == Some(b'k') && has_prefix(s, i + 2, b"_live_"),
+        _ => false,
     };
     if !starts_token(s, i) && !glued(s, i) {
         return None;
