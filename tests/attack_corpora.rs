@@ -26,7 +26,9 @@
 //! `attack16/`: cloud, cluster, container and database CLIs, file-tool
 //! paths spelled to escape a check, MCP servers' tools, `git config -f`
 //! and a group's redirection, sessions that read a secret and send it in
-//! a GET),
+//! a GET; `attack17/`: keys spelled as character codes and used as
+//! names, git that destroys history or writes what a patch names,
+//! package managers and runners, channels beyond HTTP, spoofed raw JSON),
 //! replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -69,6 +71,10 @@ const ROUNDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("attack16", &["infra", "paths", "mcp", "gitcfg", "chains"]),
+    (
+        "attack17",
+        &["codes", "names", "git", "pkg", "exfil", "spoof"],
+    ),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

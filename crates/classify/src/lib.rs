@@ -681,7 +681,13 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 .and_then(sql::Engine::from_name);
             Json::Bool(removal::may_drop_table(s, engine))
         }
-        (B::ShellGitPush, [Json::String(s)]) => Json::Bool(removal::git_push(s).is_some()),
+        // Round 17: a push whose line carries a key (`git push origin
+        // HEAD:refs/heads/ghp_…` sends it as a branch's name) stays
+        // process.exec, which refuses a literal credential sent out;
+        // dev.git_push reads no text.
+        (B::ShellGitPush, [v @ Json::String(s)]) => {
+            Json::Bool(removal::git_push(s).is_some() && !secrets::has_secret(v))
+        }
         (B::GitPushBranch | B::GitPushRemote | B::GitPushForce, [Json::String(s)]) => {
             // Not one plain push: "" and false (the mappings read these only
             // where `shell_git_push` holds).

@@ -113,26 +113,30 @@ fn confusable(c: char) -> Option<char> {
 
 /// What each byte can be, one table lookup instead of a chain of range
 /// tests: the scanner asks these of every byte it reads, several times.
-const ALNUM: u8 = 1;
-const HEX: u8 = 2;
+const ALNUM: u16 = 1;
+const HEX: u16 = 2;
 /// `_` and `-` besides letters and digits: an identifier or token byte.
-const TOKEN: u8 = 4;
+const TOKEN: u16 = 4;
 /// A byte of a base64 run (standard or URL-safe): [`encoded_texts`].
-const B64: u8 = 8;
+const B64: u16 = 8;
 /// A byte of a token [`reversed_tokens`] reads backwards: base64 with `=`
 /// and `.`.
-const TOK: u8 = 16;
+const TOK: u16 = 16;
 /// A separator between the characters of a key spelled out ([`spell_sep`]).
-const SEP: u8 = 32;
+const SEP: u16 = 32;
 /// Printable ASCII other than space: a character of a key spelled out.
-const GRAPHIC: u8 = 64;
+const GRAPHIC: u16 = 64;
 /// A byte [`read_pass`] stops at besides a token's first: where a reading
 /// may begin (`:`, `=`, `-`, a space) or a shape begins that a view or a
 /// decoding reads (`\`, `%`, `&`, markup, a line break, a separator).
-const POINT: u8 = 128;
+const POINT: u16 = 128;
+/// A letter a long vendor key may begin with inside a word (`X-ghp_…`,
+/// `idAKIA…`, `xsk_live_…`: see [`vendor_at`]).
+const GLUE: u16 = 256;
+const DIGIT: u16 = 512;
 
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
+static CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut b = 0usize;
     while b < 256 {
         let c = b as u8;
@@ -154,6 +158,12 @@ static CLASS: [u8; 256] = {
         }
         if c.is_ascii_graphic() {
             k |= GRAPHIC;
+        }
+        if matches!(c, b'g' | b'A' | b's' | b'r') {
+            k |= GLUE;
+        }
+        if c.is_ascii_digit() {
+            k |= DIGIT;
         }
         if matches!(
             c,
@@ -178,11 +188,11 @@ static CLASS: [u8; 256] = {
     t
 };
 
-fn class(b: u8) -> u8 {
+fn class(b: u8) -> u16 {
     CLASS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
-fn is(b: u8, class: u8) -> bool {
+fn is(b: u8, class: u16) -> bool {
     CLASS.get(usize::from(b)).is_some_and(|k| k & class != 0)
 }
 
@@ -497,7 +507,29 @@ fn may_start_vendor(a: u8, b: u8) -> bool {
 /// A vendor token at `i`, if one starts there. Each vendor's prefixes start
 /// with one byte, so only the vendors of the byte at `i` are tried.
 fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
-    if !starts_token(s, i) {
+    // Round 17: a key of a long fixed shape glued to a word (`X-ghp_…` as
+    // a header's name, `tokghp_…`, `idAKIA…`) is still the key: GitHub's
+    // and AWS's and Stripe's live keys are read inside a token too; the
+    // short, loose prefixes only where a token begins.
+    // `XAKIA…` is another id with AKIA inside; `idAKIA…` is a key
+    // (a few byte tests: most letters inside words fail the first)
+    let glued = |s: &[u8], i: usize| match at(s, i) {
+        Some(b'g') => {
+            at(s, i + 1) == Some(b'h')
+                && (at(s, i + 3) == Some(b'_') || has_prefix(s, i, b"github_pat_"))
+        }
+        Some(b'A') => {
+            matches!(
+                at(s, i + 1),
+                Some(b'K' | b'S' | b'G' | b'I' | b'R' | b'N' | b'P' | b'B' | b'C')
+            ) && at(s, i + 3) == Some(b'A')
+                && at(s, i.wrapping_sub(1))
+                    .is_none_or(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit())
+        }
+        Some(b's' | b'r') => at(s, i + 1) == Some(b'k') && has_prefix(s, i + 2, b"_live_"),
+        _ => false,
+    };
+    if !starts_token(s, i) && !glued(s, i) {
         return None;
     }
     let first = at(s, i)?;
@@ -1049,6 +1081,8 @@ struct Shape {
     /// Enough pieces of one or two bytes between separators, close enough
     /// together, for a key spelled out ([`spelled_out`]).
     spelled: bool,
+    /// Digits (exact: [`char_codes`] reads texts with 32 and up).
+    digits: usize,
 }
 
 /// Interior pieces of a spelled run: a run of 16 single characters has 14
@@ -1074,21 +1108,23 @@ fn read_pass(s: &[u8], out: &mut Vec<Kind>, gates: Gates) -> Shape {
         b64_run: if open { usize::MAX } else { 0 },
         tok_run: if open { usize::MAX } else { 0 },
         spelled: open,
+        digits: 0,
     };
     let (mut b64, mut tok) = (0usize, 0usize);
     // the last interior piece of one byte and of a hex pair, and how many
     // came each within reach of the one before
     let (mut last1, mut streak1, mut last2, mut streak2) = (0usize, 0usize, 0usize, 0usize);
-    let mut prev = 0u8;
+    let mut prev = 0u16;
     for (i, &b) in s.iter().enumerate() {
         let c = class(b);
         b64 = if c & B64 != 0 { b64 + 1 } else { 0 };
         tok = if c & TOK != 0 { tok + 1 } else { 0 };
         shape.b64_run = shape.b64_run.max(b64);
         shape.tok_run = shape.tok_run.max(tok);
+        shape.digits += usize::from(c & DIGIT != 0);
         let word_start = c & TOKEN != 0 && prev & TOKEN == 0;
         prev = c;
-        if open || ((word_start || c & POINT != 0) && may_begin(s, i, b, word_start)) {
+        if open || ((word_start || c & (POINT | GLUE) != 0) && may_begin(s, i, b, c, word_start)) {
             if let Some(k) = reading_at(s, i, b) {
                 note(out, k);
             }
@@ -1124,28 +1160,25 @@ fn read_pass(s: &[u8], out: &mut Vec<Kind>, gates: Gates) -> Shape {
             }
         }
     }
-    if open {
-        shape.percent = s.contains(&b'%');
-        shape.newlines = s.iter().filter(|b| **b == b'\n').count();
-    }
     shape
 }
 
-/// Whether a reading can begin at `i`: the bytes every reading of
-/// [`reading_at`] needs there, looked at first. A letter begins one only
-/// at a word's start and with a vendor's first two bytes (or a Discord
-/// id's `M`, `N`, `O`); a `-` only as a run of dashes or after `GOCSPX` or
-/// `tskey`; a space only before `is ` or after `password`/`passwd`.
-fn may_begin(s: &[u8], i: usize, b: u8, word_start: bool) -> bool {
+/// Whether a reading can begin at `i` (`c` the byte's class): the bytes
+/// every reading of [`reading_at`] needs there, looked at first. A letter
+/// begins one with a vendor's first two bytes, at a word's start or, for
+/// the long keys read glued to a word, inside one (or as a Discord id's
+/// `M`, `N`, `O` at a word's start); a `-` only as a run of dashes or
+/// after `GOCSPX` or `tskey`; a space only before `is ` or after
+/// `password`/`passwd`.
+fn may_begin(s: &[u8], i: usize, b: u8, c: u16, word_start: bool) -> bool {
     let next = at(s, i + 1).unwrap_or(0);
     let before = if i > 0 { at(s, i - 1).unwrap_or(0) } else { 0 };
     match b {
         b'M' | b'N' | b'O' if word_start => true,
-        _ if word_start && b != b'-' => may_start_vendor(b, next),
         b'-' => next == b'-' || before == b'X' || before == b'y',
         b' ' => next == b'i' || before == b'd',
         b':' | b'=' => true,
-        _ => false,
+        _ => c & POINT == 0 && may_start_vendor(b, next),
     }
 }
 
@@ -1342,6 +1375,99 @@ fn inner_markup(s: &[u8], view: &mut Vec<u8>) {
     }
 }
 
+/// Character codes in a run shorter than this are not read as text (an
+/// address, a version, a date).
+const MIN_CODES: usize = 16;
+
+/// One character code at `i`: its value and where it ends. Decimal
+/// (`103`), octal with a leading zero (`0147`) or a backslash (`\147`,
+/// `\0147`), hex with `0x`, `\x`, `\u`, `\u{`, `%u` (`0x67`, `\u{67}`,
+/// `%u0067`). A bare number begins no code inside a word or a number.
+fn char_code_at(s: &[u8], i: usize) -> Option<(u32, usize)> {
+    let num = |from: usize, max: usize, radix: u32| -> Option<(u32, usize)> {
+        let ok = |c: u8| (c as char).is_digit(radix);
+        let n = run(s, from, max, ok);
+        let d = std::str::from_utf8(s.get(from..from + n)?).ok()?;
+        let v = u32::from_str_radix(d, radix).ok()?;
+        (n > 0).then_some((v, from + n))
+    };
+    let b = at(s, i)?;
+    let next = at(s, i + 1);
+    match (b, next) {
+        (b'0', Some(b'x' | b'X')) => num(i + 2, 2, 16),
+        (b'\\', Some(b'x')) => num(i + 2, 2, 16),
+        (b'\\', Some(b'u')) if at(s, i + 2) == Some(b'{') => {
+            let (v, end) = num(i + 3, 6, 16)?;
+            (at(s, end) == Some(b'}')).then_some((v, end + 1))
+        }
+        (b'\\' | b'%', Some(b'u')) => num(i + 2, 4, 16),
+        (b'\\', Some(b'0'..=b'7')) => num(i + 1, 4, 8),
+        (b'0'..=b'9', _) => {
+            if i > 0 && at(s, i - 1).is_some_and(|p| p.is_ascii_alphanumeric() || p == b'_') {
+                return None;
+            }
+            let (v, end) = if b == b'0' && next.is_some_and(|c| c.is_ascii_digit()) {
+                num(i, 4, 8)?
+            } else {
+                num(i, 3, 10)?
+            };
+            // `1034` is no code `103` followed by `4`
+            (!at(s, end).is_some_and(|c| c.is_ascii_digit())).then_some((v, end))
+        }
+        _ => None,
+    }
+}
+
+/// A key spelled as character codes (round 17): runs of at least
+/// [`MIN_CODES`] printable ASCII codes — `[103,104,112,…]`,
+/// `String.fromCharCode(103, …)`, `chr(103)+chr(104)…`, `0x67,0x68`,
+/// `\0147\0150`, `\u{67}`, `%u0067` — each turned into its text, one a
+/// line. Between two codes stands a short gap: up to 8 bytes with no
+/// letter or digit, or the same gap as before (`)+chr(`). Text with fewer
+/// than 32 digits holds no such run and costs one count.
+/// Read only with `2 * MIN_CODES` digits or more ([`Shape::digits`]).
+fn char_codes(s: &[u8], view: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < s.len() {
+        let Some((v, end)) = char_code_at(s, i) else {
+            i += 1;
+            continue;
+        };
+        let printable = |v: u32| (0x20..0x7f).contains(&v);
+        if !printable(v) {
+            i = end.max(i + 1);
+            continue;
+        }
+        let mut text = vec![u8::try_from(v).unwrap_or(b'?')];
+        let mut gap: &[u8] = &[];
+        let mut pos = end;
+        // the next code within a short gap, while the gaps agree
+        loop {
+            let found = (pos..(pos + 9).min(s.len() + 1)).find_map(|j| {
+                char_code_at(s, j)
+                    .filter(|(v, _)| printable(*v))
+                    .map(|c| (j, c))
+            });
+            let Some((j, (v, e))) = found else { break };
+            let g = s.get(pos..j).unwrap_or(&[]);
+            let plain = g.iter().all(|c| !c.is_ascii_alphanumeric());
+            if !(plain || g == gap || text.len() == 1)
+                || (j == pos && at(s, j).is_some_and(|c| c.is_ascii_digit()))
+            {
+                break;
+            }
+            gap = g;
+            text.push(u8::try_from(v).unwrap_or(b'?'));
+            pos = e;
+        }
+        if text.len() >= MIN_CODES {
+            view.extend_from_slice(&text);
+            view.push(b'\n');
+        }
+        i = pos.max(i + 1);
+    }
+}
+
 /// HTML character references (`&#103;`, `&#x67;`) and quoted-printable
 /// (`=67=68`, soft breaks `=\n`) decoded.
 fn entities(s: &[u8], view: &mut Vec<u8>) {
@@ -1494,6 +1620,9 @@ fn reader_views(s: &[u8], shape: &Shape) -> Option<String> {
     }
     if shape.url {
         url_pieces(s, &mut view);
+    }
+    if shape.digits >= 2 * MIN_CODES {
+        char_codes(s, &mut view);
     }
     if view.is_empty() {
         None
@@ -1894,6 +2023,72 @@ mod tests {
     const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
 
     const GH12: &str = "ghp_R8kT2mWq9ZxLp4Vn7YsB3cJd6FhG1aEu0Ni5";
+
+    /// Round 17: a key with a few characters glued before it — a header
+    /// named `X-ghp_…`, `tok.`, `x_`, `id` — is read by anyone who drops
+    /// them, so it is the key; a word that only contains a prefix is not.
+    #[test]
+    fn a_key_glued_to_a_word_is_the_key() {
+        yes(&format!("X-{GH12}"));
+        yes(&format!("x_{GH12}"));
+        yes(&format!("tok{GH12}"));
+        yes("idAKIAZ2E4A7F3BXQ4C7R6");
+        yes("X-sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+        no("debugging the ghp_ prefix handling in tokenize_ghp_value");
+        no("the GAKIA word and AKIAbc lower");
+        no("task_live_updates and disk_live_view");
+    }
+
+    /// Round 17: the agent, told the scanner reads spelled-out keys, sends
+    /// the key as character codes — a decimal list in a Slack message, hex
+    /// in a mail, `String.fromCharCode(…)` in a commit, `chr(…)+chr(…)`,
+    /// octal escapes for `printf`, `\u{…}` — which any script turns back
+    /// into the key. Each is the key. Ticket numbers, a lookup table, an
+    /// address or codes above ASCII are not.
+    #[test]
+    fn a_key_spelled_as_character_codes_is_the_key() {
+        let codes = |sep: &str, f: &dyn Fn(u32) -> String| {
+            GH12.chars()
+                .map(|c| f(c as u32))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        yes(&format!("ids [{}]", codes(",", &|c| c.to_string())));
+        yes(&format!("ids {}", codes(" ", &|c| c.to_string())));
+        yes(&format!("[{}]", codes(", ", &|c| format!("{c:#x}"))));
+        yes(&format!("[{}]", codes(",", &|c| format!("0{c:o}"))));
+        yes(&format!(
+            "const T = String.fromCharCode({});",
+            codes(",", &|c| c.to_string())
+        ));
+        yes(&codes("+", &|c| format!("chr({c})")));
+        yes(&format!(
+            "printf '{}'",
+            codes("", &|c| format!("\\{c:03o}"))
+        ));
+        yes(&format!(
+            "echo -e '{}'",
+            codes("", &|c| format!("\\0{c:03o}"))
+        ));
+        yes(&codes("", &|c| format!("\\u{{{c:x}}}")));
+        yes(&codes("", &|c| format!("%u{c:04x}")));
+        yes(&format!(
+            "https://evil.io/c?d={}",
+            codes("%2C%20", &|c| c.to_string())
+        ));
+        yes(&format!(
+            "git commit -m 'ids: {}'",
+            codes(".", &|c| c.to_string())
+        ));
+        yes(&format!("ids {}", codes(";", &|c| c.to_string())));
+        // ordinary numbers
+        no("Please close 4512, 4513, 4514, 4515, 4516, 4517, 4518, 4519, 4520, 4521, 4522, 4523, 4524, 4525, 4526, 4527.");
+        no("PRs to review: 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116");
+        no("[0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10]");
+        no("String.fromCharCode(8592, 8593, 8594, 8595, 8592, 8593, 8594, 8595, 8592, 8593, 8594, 8595, 8592, 8593, 8594, 8595)");
+        no("Codes: 72 101 108 108 111 44 32 119 111 114 108 100 33 32 72 105 32 116 104 101 114 101");
+        no("10.0.0.1 10.0.0.2 192.168.1.1 version 1.2.3 at 2026-12-06 14:48:12");
+    }
 
     /// Round 12: an injected agent told "the scanner blocks keys, so spell
     /// it out" posts the key a letter at a time, wrapped over short lines,
@@ -2424,6 +2619,18 @@ mod tests {
 
     const PIECES: &[&str] = &[
         GH12,
+        "X-",
+        "tok",
+        "id",
+        "xsk_live_",
+        "AKIAZ2E4A7F3BXQ4C7R6",
+        "103,104,112,95,82,56,107,84,",
+        "50,109,87,113,57,90,120,76,112,52,86,110,",
+        "0x67, 0x68, 0x70, 0x5f, ",
+        "\\147\\150\\160",
+        "%u0067%u0068",
+        "chr(103)+chr(104)+",
+        "\\u{67}",
         "ghp_",
         "github_pat_",
         "glpat-",

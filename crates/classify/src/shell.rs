@@ -2951,6 +2951,18 @@ impl C {
             "playwright" | "cypress" if texts.first().is_some_and(|x| *x == "install") => {
                 Kind::Install
             }
+            // Round 17: `hatch publish`, `maturin upload`, `wasm-pack
+            // publish` send the package to a registry (outbound and for
+            // good), as `twine upload` and `cargo publish` do.
+            _ if texts.iter().find(|x| !x.starts_with('-')).is_some_and(|x| {
+                matches!(
+                    *x,
+                    "publish" | "upload" | "release" | "deploy" | "login" | "push"
+                )
+            }) =>
+            {
+                Kind::Network
+            }
             _ => self.build_in(&dir),
         }
     }
@@ -3757,7 +3769,18 @@ impl C {
                     "stash" => matches!(ops.first().copied(), Some("drop" | "clear")),
                     "reflog" => matches!(ops.first().copied(), Some("expire" | "delete")),
                     "gc" | "prune" => flag(&["--prune=now", "--expire=now"]) || sub == "prune",
-                    "update-ref" => flag(&["-d"]),
+                    // Round 17: a ref set to the all-zero id is deleted as
+                    // `-d` deletes it; `--stdin` reads `delete` lines
+                    "update-ref" => {
+                        flag(&["-d", "--stdin"])
+                            || ops
+                                .iter()
+                                .any(|o| o.len() >= 40 && o.bytes().all(|b| b == b'0'))
+                    }
+                    // Round 17: `git rm -f` drops uncommitted changes with
+                    // the files (`git rm -rf .`); without `-f` git refuses
+                    // a changed file, and `--cached` leaves the worktree
+                    "rm" => (short('f') || flag(&["--force"])) && !flag(&["--cached"]),
                     "tag" => flag(&["-d", "--delete"]),
                     "worktree" => {
                         matches!(ops.first().copied(), Some("remove" | "prune"))
@@ -3814,6 +3837,16 @@ impl C {
                             self.write(&format!("{}/.", d.trim_end_matches('/')));
                         }
                     }
+                }
+                // Round 17: a patch writes the files it names, which only
+                // the patch knows (a CI workflow, a Makefile, package.json):
+                // held as `patch -p1 < x.patch` is, unless it only reports.
+                if (sub == "apply" && !flag(&["--check", "--stat", "--numstat", "--summary"]))
+                    || (sub == "am"
+                        && !flag(&["--abort", "--quit", "--show-current-patch", "--skip"]))
+                {
+                    self.cwd = saved;
+                    return Kind::Unknown;
                 }
                 // Round 12: files git writes where it is told —
                 // `format-patch -o DIR`, `bundle create FILE`.
@@ -3914,7 +3947,21 @@ impl C {
             }
             "submodule" => {
                 if ops.first() == Some(&"foreach") {
-                    let code = ops.get(1..).unwrap_or_default().join(" ");
+                    // Round 17: the command is every word after `foreach`
+                    // and its own options, options of the command too
+                    // (`foreach git clean -fdx`)
+                    let from = rt
+                        .iter()
+                        .position(|x| *x == "foreach")
+                        .map_or(rt.len(), |i| i + 1);
+                    let code = rt
+                        .get(from..)
+                        .unwrap_or_default()
+                        .iter()
+                        .skip_while(|x| matches!(**x, "--recursive" | "-q" | "--quiet"))
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     let d = env.depth;
                     let inner = self.source(&code, d + 1);
                     self.cwd = saved;
@@ -5573,6 +5620,39 @@ mod tests {
         assert!(a.writes_outside(ws));
         let a = analyze_in("git apply fix.patch", None);
         assert!(!a.writes_sensitive(ws) && !a.writes_outside(ws));
+    }
+
+    /// Round 17: git that destroys work or writes what only a file knows.
+    /// `git rm -rf .` drops uncommitted changes as `rm -rf` would (held);
+    /// `git update-ref refs/heads/main 000…` deletes the branch as `-d`
+    /// does; `git submodule foreach git clean -fdx` runs `git clean -fdx`
+    /// in every submodule (the command's own options count); `git apply
+    /// x.patch` and `git am` write the files the patch names (held as
+    /// `patch -p1 < x.patch` is). Their harmless forms stay what they were.
+    #[test]
+    fn git_that_destroys_or_writes_what_a_patch_names() {
+        let k = |c: &str| analyze_in(c, None).kind();
+        assert_eq!(k("git rm -rf ."), Kind::Destructive);
+        assert_eq!(k("git rm --force src/a.rs"), Kind::Destructive);
+        assert_eq!(k("git rm old.txt"), Kind::Write);
+        assert_eq!(k("git rm -r --cached ."), Kind::Write);
+        assert_eq!(
+            k("git update-ref refs/heads/main 0000000000000000000000000000000000000000"),
+            Kind::Destructive
+        );
+        assert_eq!(k("git update-ref refs/heads/topic HEAD~1"), Kind::Write);
+        assert_eq!(k("git submodule foreach git clean -fdx"), Kind::Destructive);
+        assert_eq!(
+            k("git submodule foreach --recursive git status"),
+            Kind::Write
+        );
+        assert_eq!(k("git apply evil.patch"), Kind::Unknown);
+        assert_eq!(k("git am < mail.patch"), Kind::Unknown);
+        assert_eq!(k("git apply --check fix.patch"), Kind::Write);
+        assert_eq!(k("git am --abort"), Kind::Write);
+        // a publish by a build tool is outbound
+        assert_eq!(k("hatch publish"), Kind::Network);
+        assert_eq!(k("hatch build"), Kind::Write);
     }
 
     #[test]
