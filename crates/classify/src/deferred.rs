@@ -219,41 +219,61 @@ pub fn planted(path: &str, text: &str, workspace: Option<&str>) -> &'static str 
 }
 
 /// The kind of package manifest or package manager's settings at `path`
-/// (its file name, lower case; `.cargo/config.toml` read as `cargo.toml`),
-/// or `None` for any other file.
-pub fn manifest(path: &str) -> Option<String> {
+/// (its file name in lower case; `.cargo/config.toml` is read as
+/// `cargo.toml`, every `requirements*.txt` and `constraints*.in` as
+/// `requirements.txt`), or `None` for any other file. Asked of every path
+/// a command writes, so it compares in place and allocates nothing.
+pub fn manifest(path: &str) -> Option<&'static str> {
+    const KNOWN: &[&str] = &[
+        "cargo.toml",
+        "go.mod",
+        "go.work",
+        "package.json",
+        ".npmrc",
+        ".yarnrc",
+        ".yarnrc.yml",
+        "bunfig.toml",
+        "pip.conf",
+        "pip.ini",
+        "uv.toml",
+        ".pypirc",
+        "pyproject.toml",
+        "pipfile",
+        "setup.cfg",
+        "gemfile",
+    ];
     let base = path
         .trim()
         .trim_end_matches(['/', '\\'])
         .rsplit(['/', '\\'])
         .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let unix = path.replace('\\', "/").to_ascii_lowercase();
-    if matches!(base.as_str(), "config.toml" | "config") && unix.contains(".cargo/") {
-        return Some("cargo.toml".to_string());
+        .unwrap_or("");
+    let is = |name: &str| base.eq_ignore_ascii_case(name);
+    if is("config.toml") || is("config") {
+        // a folder named `.cargo`, either slash
+        let in_cargo = path
+            .as_bytes()
+            .windows(7)
+            .any(|w| matches!(w, [a @ .., b'/' | b'\\'] if a.eq_ignore_ascii_case(b".cargo")));
+        if in_cargo {
+            return Some("cargo.toml");
+        }
     }
-    let known = matches!(
-        base.as_str(),
-        "cargo.toml"
-            | "go.mod"
-            | "go.work"
-            | "package.json"
-            | ".npmrc"
-            | ".yarnrc"
-            | ".yarnrc.yml"
-            | "bunfig.toml"
-            | "pip.conf"
-            | "pip.ini"
-            | "uv.toml"
-            | ".pypirc"
-            | "pyproject.toml"
-            | "pipfile"
-            | "setup.cfg"
-            | "gemfile"
-    ) || ((base.starts_with("requirements") || base.starts_with("constraints"))
-        && (base.ends_with(".txt") || base.ends_with(".in")));
-    known.then_some(base)
+    if let Some(k) = KNOWN.iter().find(|k| is(k)) {
+        return Some(k);
+    }
+    let starts = |p: &str| {
+        base.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    let ends = |p: &str| {
+        base.len() >= p.len()
+            && base
+                .get(base.len() - p.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(p))
+    };
+    ((starts("requirements") || starts("constraints")) && (ends(".txt") || ends(".in")))
+        .then_some("requirements.txt")
 }
 
 /// Whether text written into a package manifest or a package manager's
@@ -300,7 +320,7 @@ pub fn fetches_from_outside(path: &str, text: &str) -> bool {
         let value = line.get(cut + 1..)?.trim();
         Some((key.to_ascii_lowercase(), value.to_string()))
     };
-    match base.as_str() {
+    match base {
         "cargo.toml" => lines().any(|l| {
             // `x = { git = "…" }`, `[patch.crates-io] x = { git … }`, a
             // registry or a source replaced
@@ -368,25 +388,21 @@ pub fn fetches_from_outside(path: &str, text: &str) -> bool {
                     && !low.contains("rubygems.org")
                     && low.contains("://"))
         }),
-        b if (b.starts_with("requirements") || b.starts_with("constraints"))
-            && (b.ends_with(".txt") || b.ends_with(".in")) =>
-        {
-            lines().any(|l| {
-                let low = l.to_ascii_lowercase();
-                !low.starts_with('#')
-                    && (low.contains("://")
-                        || low.contains("git+")
-                        || [
-                            "-i ",
-                            "-f ",
-                            "--index-url",
-                            "--extra-index-url",
-                            "--find-links",
-                        ]
-                        .iter()
-                        .any(|o| low.starts_with(o)))
-            })
-        }
+        "requirements.txt" => lines().any(|l| {
+            let low = l.to_ascii_lowercase();
+            !low.starts_with('#')
+                && (low.contains("://")
+                    || low.contains("git+")
+                    || [
+                        "-i ",
+                        "-f ",
+                        "--index-url",
+                        "--extra-index-url",
+                        "--find-links",
+                    ]
+                    .iter()
+                    .any(|o| low.starts_with(o)))
+        }),
         _ => false,
     }
 }
@@ -789,6 +805,30 @@ fn verdict_of(cmd: &str, cwd: Option<&str>, ws: Option<&str>, container: bool) -
 mod tests {
     use super::*;
     const WS: Option<&str> = Some("/work/proj");
+
+    /// The file a write lands in is named as the package manager finds
+    /// it: any case, either slash, a cargo config in any `.cargo` folder.
+    #[test]
+    fn a_manifest_is_known_by_its_name_in_any_spelling() {
+        for (path, kind) in [
+            ("/work/proj/Cargo.toml", Some("cargo.toml")),
+            ("CARGO.TOML", Some("cargo.toml")),
+            ("/home/dev/.CARGO/config.toml", Some("cargo.toml")),
+            ("C:\\proj\\.cargo\\config", Some("cargo.toml")),
+            ("src/config", None),
+            ("config.toml", None),
+            ("web/Package.json/", Some("package.json")),
+            ("requirements-dev.TXT", Some("requirements.txt")),
+            ("constraints.in", Some("requirements.txt")),
+            ("requirements.md", None),
+            ("reqs.txt", None),
+            ("~/.npmrc", Some(".npmrc")),
+            ("go.sum", None),
+            ("", None),
+        ] {
+            assert_eq!(manifest(path), kind, "{path}");
+        }
+    }
 
     /// Round 17's two open wrong allows: the agent edits a manifest to take
     /// a dependency from its own host, and the next everyday `cargo build`

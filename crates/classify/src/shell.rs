@@ -1906,6 +1906,10 @@ impl C {
             | "yamllint" | "actionlint" | "taplo" | "buf" | "protoc" | "webpack" | "vite"
             | "esbuild" | "rollup" | "turbo" | "nx" | "lerna" | "playwright" | "cypress"
             | "coverage" | "hatch" | "maturin" | "wasm-pack" | "trunk" => self.build_tool(&p, args),
+            "rake" => {
+                let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+                self.rake(&texts)
+            }
             "docker" | "podman" | "nerdctl" | "docker-compose" => self.docker(&p, args),
             "kubectl" | "oc" | "helm" | "k9s" | "kustomize" | "minikube" | "kind" => {
                 self.kube(&p, args)
@@ -2779,6 +2783,35 @@ impl C {
         Kind::Write
     }
 
+    /// `rake` runs the workspace's Rakefile as `make` runs its Makefile, so
+    /// a plain task is a build in the workspace. Anything that steers it
+    /// elsewhere is not judged here: every option (`-f`, `-I`, `-r`, `-e`
+    /// and `-C` name other code or another directory), a `VAR=…` (the
+    /// Rakefile reads it from ENV), and the tasks whose whole job is to
+    /// reach past the workspace: `db:` (migrate, drop, seed a database),
+    /// install, release, deploy, publish, push, upload.
+    fn rake(&mut self, args: &[&str]) -> Kind {
+        for a in args {
+            if a.starts_with('-') || a.contains('=') {
+                return Kind::Unknown;
+            }
+            let task = a.split('[').next().unwrap_or(a).to_ascii_lowercase();
+            let mut parts = task.split(':');
+            if parts.clone().next() == Some("db") {
+                return Kind::Unknown;
+            }
+            if parts.any(|s| {
+                matches!(
+                    s,
+                    "install" | "uninstall" | "release" | "deploy" | "publish" | "push" | "upload"
+                )
+            }) {
+                return Kind::Unknown;
+            }
+        }
+        self.build_in(".")
+    }
+
     fn build_tool(&mut self, p: &str, args: &[Word]) -> Kind {
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
         // options that name a directory to work in or a file of code/config
@@ -3362,7 +3395,13 @@ impl C {
                 Kind::ReadOnly
             }
             ("bundle" | "bundler", "exec") => {
-                if matches!(sub2, "rspec" | "rubocop" | "rake") {
+                if sub2 == "rake" {
+                    let at = texts
+                        .iter()
+                        .position(|x| *x == "rake")
+                        .map_or(texts.len(), |i| i + 1);
+                    self.rake(texts.get(at..).unwrap_or_default())
+                } else if matches!(sub2, "rspec" | "rubocop") {
                     self.build_in(".")
                 } else {
                     Kind::Unknown
@@ -5463,6 +5502,41 @@ mod tests {
         assert_eq!(kind("python script.py"), "unknown");
         assert_eq!(kind(""), "unknown");
         assert_eq!(kind(":(){ :|:& };:"), "unknown");
+    }
+
+    #[test]
+    fn rake_runs_the_rakefile_as_make_runs_the_makefile() {
+        // a developer's everyday task is a build in the workspace
+        for ok in [
+            "rake",
+            "rake test",
+            "rake spec",
+            "rake test:units",
+            "rake 'test[models]'",
+            "bundle exec rake test",
+            "rake assets:precompile",
+        ] {
+            assert_eq!(kind(ok), "write", "{ok}");
+        }
+        // what steers it to other code, another place or a database is not
+        for held in [
+            "rake -f /tmp/x.rb test",
+            "rake --rakefile=/tmp/Rakefile",
+            "rake -r ./evil test",
+            "rake -e 'system(\"rm -rf ~\")'",
+            "rake -C /etc test",
+            "rake RAILS_ENV=production test",
+            "rake db:drop",
+            "rake DB:Migrate",
+            "bundle exec rake db:drop",
+            "bundle exec rake -e 'puts 1'",
+            "rake release",
+            "rake gem:push",
+            "rake deploy:production",
+            "rake 'install[/usr]'",
+        ] {
+            assert_eq!(kind(held), "unknown", "{held}");
+        }
     }
 
     #[test]
