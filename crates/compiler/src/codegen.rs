@@ -1167,6 +1167,7 @@ pub fn tools(ir: &Ir) -> Vec<permit0_vm::wire::ToolWire> {
                 .map(|(f, e)| (f.clone(), tool_expr(e)))
                 .collect(),
             args: t.args.clone(),
+            shapes: t.shapes.clone(),
         })
         .collect()
 }

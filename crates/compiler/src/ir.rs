@@ -222,6 +222,9 @@ pub struct ToolIr {
     /// Every raw argument the tool accepts, sorted: those the fields read and
     /// those listed under `_`. Any other argument taints the request.
     pub args: Vec<String>,
+    /// The shape each typed argument of the `_` list must have, sorted by
+    /// name: `_ = [args.timeout: int]`.
+    pub shapes: Vec<(String, permit0_vm::wire::ArgShape)>,
     pub span: Span,
 }
 

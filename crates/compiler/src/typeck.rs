@@ -13,7 +13,7 @@ use crate::span::{FileId, Span};
 use crate::tooltype::{quoted_list, ValTy};
 use permit0_classify::{Builtin, Ty};
 use permit0_vm::risk::{Amp, Verdict};
-use permit0_vm::wire::{ScopeBaseWire, ScopeWire};
+use permit0_vm::wire::{ArgShape, ScopeBaseWire, ScopeWire};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
@@ -2284,6 +2284,7 @@ impl<'s> Checker<'s> {
         };
         let mut fields = Vec::new();
         let mut accepted: Vec<String> = Vec::new();
+        let mut shapes: Vec<(String, ArgShape)> = Vec::new();
         self.tool_lets.clear();
         for f in t.fields.iter().filter(|f| f.is_let) {
             if self.tool_lets.iter().any(|(n, ..)| *n == f.name.text) {
@@ -2301,7 +2302,18 @@ impl<'s> Checker<'s> {
         }
         for f in t.fields.iter().filter(|f| !f.is_let) {
             if f.name.text == "_" {
-                self.accepted_args(&f.value, &mut accepted);
+                self.accepted_args(&f.value, &f.types, &mut accepted, &mut shapes);
+                continue;
+            }
+            if let Some(t) = f.types.first() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "P0214",
+                        t.span,
+                        format!("`{}` is a field; only the `_` list gives arguments a shape", f.name.text),
+                    )
+                    .help("write `_ = [args.timeout: int]` for an argument the mapping accepts without reading"),
+                );
                 continue;
             }
             if let Some(derived) = info.field(&f.name.text).filter(|x| x.is_derived()) {
@@ -2382,32 +2394,76 @@ impl<'s> Checker<'s> {
         }
         accepted.sort();
         accepted.dedup();
+        shapes.sort_by(|a, b| a.0.cmp(&b.0));
         self.ir.tools.push(ToolIr {
             names: t.names.iter().map(|n| n.value.clone()).collect(),
             when,
             action,
             fields,
             args: accepted,
+            shapes,
             span: t.span,
         });
     }
 
-    /// `_ = [args.description, args.timeout]`: raw arguments the tool
-    /// accepts whose values decide nothing.
-    fn accepted_args(&mut self, e: &ast::Expr, out: &mut Vec<String>) {
+    /// `_ = [args.description: string, args.timeout: int]`: raw arguments
+    /// the tool accepts whose values decide nothing, each with the shape it
+    /// must have (or, written without types, any value).
+    fn accepted_args(
+        &mut self,
+        e: &ast::Expr,
+        types: &[ast::TypeExpr],
+        out: &mut Vec<String>,
+        shapes: &mut Vec<(String, ArgShape)>,
+    ) {
         let items = match &e.kind {
             ExprKind::List(items) | ExprKind::Set(items) => items.as_slice(),
             _ => std::slice::from_ref(e),
         };
-        for i in items {
+        for (n, i) in items.iter().enumerate() {
             match &i.kind {
                 ExprKind::Path(p)
                     if p.segments.len() == 2
                         && p.segments.first().is_some_and(|s| s.text == "args") =>
                 {
-                    if let Some(name) = p.segments.get(1) {
-                        out.push(name.text.clone());
+                    let Some(name) = p.segments.get(1) else {
+                        continue;
+                    };
+                    out.push(name.text.clone());
+                    let Some(t) = types.get(n) else {
+                        continue;
+                    };
+                    let Some(shape) = arg_shape(t) else {
+                        let all: Vec<&str> = ArgShape::ALL.iter().map(|s| s.spelling()).collect();
+                        self.diags.push(
+                            Diagnostic::error(
+                                "P0214",
+                                t.span,
+                                "not a shape a raw argument can have",
+                            )
+                            .help(format!(
+                                "an argument accepted unread is held to the JSON it must be: write one of {}",
+                                all.join(", ")
+                            )),
+                        );
+                        continue;
+                    };
+                    if let Some((_, was)) = shapes.iter().find(|(a, _)| *a == name.text) {
+                        if *was != shape {
+                            self.diags.push(Diagnostic::error(
+                                "P0206",
+                                t.span,
+                                format!(
+                                    "`args.{}` is listed as {} and as {}",
+                                    name.text,
+                                    was.spelling(),
+                                    shape.spelling()
+                                ),
+                            ));
+                        }
+                        continue;
                     }
+                    shapes.push((name.text.clone(), shape));
                 }
                 // Reported by the parser: `args.""`.
                 ExprKind::Error => {}
@@ -2417,7 +2473,7 @@ impl<'s> Checker<'s> {
                         i.span,
                         "`_` lists the raw arguments a tool accepts without reading them",
                     )
-                    .help("write `_ = [args.description, args.timeout]`"),
+                    .help("write `_ = [args.description: string, args.timeout: int]`"),
                 ),
             }
         }
@@ -3056,4 +3112,20 @@ fn read_args(e: &ToolExpr, out: &mut Vec<String>) {
         ToolExpr::Call(_, args) => args.iter().for_each(|a| read_args(a, out)),
         _ => {}
     }
+}
+
+/// The shape a `_` list's type names: `string`, `int`, `number`, `bool`,
+/// `list<string>`, `list<int>`.
+fn arg_shape(t: &ast::TypeExpr) -> Option<ArgShape> {
+    fn named(t: &ast::TypeExpr) -> Option<&str> {
+        match &t.kind {
+            ast::TypeExprKind::Named(n) => Some(n.text.as_str()),
+            _ => None,
+        }
+    }
+    let spelled = match &t.kind {
+        ast::TypeExprKind::Generic(n, inner) => format!("{}<{}>", n.text, named(inner)?),
+        _ => named(t)?.to_string(),
+    };
+    ArgShape::ALL.into_iter().find(|s| s.spelling() == spelled)
 }

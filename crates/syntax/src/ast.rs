@@ -339,6 +339,9 @@ pub struct ToolDecl {
 pub struct ToolField {
     pub name: Name,
     pub value: Expr,
+    /// `_ = [args.timeout: int]`: the shape each listed argument must have,
+    /// one per item of `value`'s list, or empty when the list has none.
+    pub types: Vec<TypeExpr>,
     /// `let cmd = one_of(args.command, args.cmd)`: a name for a value the
     /// mapping's fields read, not a field of the action.
     pub is_let: bool,

@@ -768,7 +768,19 @@ fn risk_entry(e: &RiskEntry) -> Entry {
 
 fn tool_field_entry(f: &ToolField) -> Entry {
     let kw = if f.is_let { "let " } else { "" };
-    entry(f.span, format!("{kw}{} = {}", f.name.text, expr(&f.value)))
+    let value = match &f.value.kind {
+        // `_ = [args.timeout: int, …]`: each item beside its shape
+        ExprKind::List(items) if !f.types.is_empty() => {
+            let items: Vec<String> = items
+                .iter()
+                .zip(&f.types)
+                .map(|(e, t)| format!("{}: {}", expr(e), type_expr(t)))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        _ => expr(&f.value),
+    };
+    entry(f.span, format!("{kw}{} = {value}", f.name.text))
 }
 
 fn step_entry(s: &TestStep) -> Entry {
@@ -1059,24 +1071,28 @@ fn erase_str(s: &mut StrLit) {
     s.span = NO_SPAN;
 }
 
+fn erase_type(t: &mut TypeExpr) {
+    let mut ty = Some(t);
+    while let Some(t) = ty.take() {
+        t.span = NO_SPAN;
+        match &mut t.kind {
+            TypeExprKind::Named(n) => erase_name(n),
+            TypeExprKind::Generic(n, inner) => {
+                erase_name(n);
+                ty = Some(inner);
+            }
+            TypeExprKind::Enum(members) => members.iter_mut().for_each(erase_name),
+        }
+    }
+}
+
 fn erase_fields(fields: &mut [FieldDecl]) {
     for f in fields {
         f.span = NO_SPAN;
         erase_name(&mut f.name);
         f.doc.iter_mut().for_each(erase_str);
         f.derive.iter_mut().for_each(erase_expr);
-        let mut ty = Some(&mut f.ty);
-        while let Some(t) = ty.take() {
-            t.span = NO_SPAN;
-            match &mut t.kind {
-                TypeExprKind::Named(n) => erase_name(n),
-                TypeExprKind::Generic(n, inner) => {
-                    erase_name(n);
-                    ty = Some(inner);
-                }
-                TypeExprKind::Enum(members) => members.iter_mut().for_each(erase_name),
-            }
-        }
+        erase_type(&mut f.ty);
     }
 }
 
@@ -1163,6 +1179,7 @@ fn erase_item(item: &mut Item) {
                 f.span = NO_SPAN;
                 erase_name(&mut f.name);
                 erase_expr(&mut f.value);
+                f.types.iter_mut().for_each(erase_type);
             }
         }
         Item::Test(t) => {

@@ -14,7 +14,7 @@
 
 use crate::program::Program;
 use crate::request::{BindError, Request};
-use crate::wire::{FramedTool, ToolBody, ToolCondWire, ToolExprWire};
+use crate::wire::{ArgShape, FramedTool, ToolBody, ToolCondWire, ToolExprWire};
 use permit0_types::builtin::Builtin;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
@@ -203,6 +203,15 @@ pub(crate) fn bind_tool(
             arg: arg.clone(),
         });
     }
+    for (arg, shape) in plan.shapes.iter() {
+        if raw.get(&**arg).is_some_and(|v| !fits(*shape, v)) {
+            req.taint_with(BindError::MistypedArgument {
+                tool: name.to_string(),
+                arg: arg.to_string(),
+                shape: shape.spelling(),
+            });
+        }
+    }
     req.tool_args = Some(Box::new(Json::Object(raw.clone())));
     Ok(req)
 }
@@ -359,7 +368,26 @@ pub(crate) struct ToolPlan {
     names: Box<[Box<str>]>,
     /// Every raw argument the tool accepts, sorted.
     args: Box<[Box<str>]>,
+    /// The shape each typed argument of the `_` list must have.
+    shapes: Box<[(Box<str>, ArgShape)]>,
     fields: Box<[u32]>,
+}
+
+/// Whether `v` has the shape `s`. `null` is an argument not given (a
+/// client that fills every optional argument sends it), and fits any shape.
+fn fits(s: ArgShape, v: &Json) -> bool {
+    let int = |v: &Json| v.is_i64() || v.is_u64();
+    let list = |each: fn(&Json) -> bool| v.as_array().is_some_and(|a| a.iter().all(each));
+    v.is_null()
+        || match s {
+            ArgShape::String => v.is_string(),
+            ArgShape::Int => int(v),
+            ArgShape::Number => v.is_number(),
+            ArgShape::Bool => v.is_boolean(),
+            ArgShape::Scalar => v.is_string() || v.is_number() || v.is_boolean(),
+            ArgShape::StringList => list(Json::is_string),
+            ArgShape::IntList => list(|x| x.is_i64() || x.is_u64()),
+        }
 }
 
 /// One action's derivations, planned: a node per derived slot.
@@ -514,6 +542,11 @@ impl Plans {
                 when,
                 names,
                 args: body.args.into_iter().map(String::into_boxed_str).collect(),
+                shapes: body
+                    .shapes
+                    .into_iter()
+                    .map(|(n, s)| (n.into_boxed_str(), s))
+                    .collect(),
                 fields,
             })
         }))

@@ -206,6 +206,13 @@ pub enum BindError {
         tool: String,
         arg: String,
     },
+    /// An argument the tool's mapping accepts without reading, with a value
+    /// of another shape than the mapping gives it (`"timeout": "rm -rf ~"`).
+    MistypedArgument {
+        tool: String,
+        arg: String,
+        shape: &'static str,
+    },
     /// Two aliases of one field were both sent, with different values: the
     /// executor may read either.
     DisagreeingArguments {
@@ -294,6 +301,7 @@ impl fmt::Display for BindError {
             BindError::DerivedField { action, field } => write!(f, "`{action}.{field}` is computed by the engine; a request cannot supply it"),
             BindError::Underivable { action, field } => write!(f, "`{action}.{field}` cannot be computed from this request"),
             BindError::UnknownArgument { tool, arg } => write!(f, "tool `{tool}` has no argument `{arg}`; an argument the gate does not read may be the one the tool runs"),
+            BindError::MistypedArgument { tool, arg, shape } => write!(f, "argument `{arg}` of tool `{tool}` must be {shape}; the gate does not read it, so it holds the caller to its shape"),
             BindError::DisagreeingArguments { tool, first, second } => write!(f, "tool `{tool}` was given both `{first}` and `{second}` with different values"),
             BindError::NoBuiltin { builtin } => write!(f, "the classifier `{builtin}` is not attached to this engine, so the request cannot be read (attach the classifiers: `Program::with_builtins(&permit0_classify::CLASSIFIERS)`)"),
             BindError::NoMappingApplies { tool } => write!(f, "no mapping of tool `{tool}` applies to this call: its conditions do not hold, or cannot be evaluated"),

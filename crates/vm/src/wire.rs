@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Each action is stored as its name and then the rest of it as one
-//! length-prefixed byte string (format 7, see [`ActionWire`]): a process
+//! length-prefixed byte string (since format 7, see [`ActionWire`]): a process
 //! that decides one request — a `permit0 hook` call — decodes and verifies
 //! the one action it decides, not all of them.
 //!
@@ -24,7 +24,7 @@ use permit0_types::builtin::Builtin;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"P0B\x01";
-pub const FORMAT_VERSION: u16 = 7;
+pub const FORMAT_VERSION: u16 = 8;
 pub const HEADER_LEN: usize = 4 + 2 + 8 + 4;
 pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
@@ -579,6 +579,52 @@ pub struct ToolWire {
     pub fields: Vec<(String, ToolExprWire)>,
     /// Every raw argument the tool accepts, sorted.
     pub args: Vec<String>,
+    /// The shape each typed argument of the `_` list must have, sorted by
+    /// name (format 8): `_ = [args.timeout: int]`.
+    pub shapes: Vec<(String, ArgShape)>,
+}
+
+/// The JSON shape an argument a mapping accepts without reading must have
+/// (format 8): `_ = [args.timeout: int, args.description: string]`. The
+/// gate never reads the value, so it cannot judge it; the shape is what it
+/// can hold the caller to, so `{"command": "ls", "timeout": "rm -rf ~"}`
+/// is not a request the gate understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArgShape {
+    String,
+    Int,
+    Number,
+    Bool,
+    /// A string, a number or a bool: an id some clients send as text and
+    /// others as a number. Never a list or an object.
+    Scalar,
+    StringList,
+    IntList,
+}
+
+impl ArgShape {
+    pub const ALL: [ArgShape; 7] = [
+        ArgShape::String,
+        ArgShape::Int,
+        ArgShape::Number,
+        ArgShape::Bool,
+        ArgShape::Scalar,
+        ArgShape::StringList,
+        ArgShape::IntList,
+    ];
+
+    /// As a policy writes it.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            ArgShape::String => "string",
+            ArgShape::Int => "int",
+            ArgShape::Number => "number",
+            ArgShape::Bool => "bool",
+            ArgShape::Scalar => "scalar",
+            ArgShape::StringList => "list<string>",
+            ArgShape::IntList => "list<int>",
+        }
+    }
 }
 
 /// A tool mapping as a program loads it: what finds it (names, action,
@@ -598,6 +644,7 @@ struct ToolBodyRef<'a> {
     when: &'a Option<ToolCondWire>,
     fields: &'a [(String, ToolExprWire)],
     args: &'a [String],
+    shapes: &'a [(String, ArgShape)],
 }
 
 /// [`ToolBodyRef`], decoded.
@@ -606,6 +653,7 @@ pub(crate) struct ToolBody {
     pub when: Option<ToolCondWire>,
     pub fields: Vec<(String, ToolExprWire)>,
     pub args: Vec<String>,
+    pub shapes: Vec<(String, ArgShape)>,
 }
 
 impl ToolBody {
@@ -615,6 +663,17 @@ impl ToolBody {
         let body: ToolBody = exactly(&t.body)?;
         if body.when.is_some() != t.conditional {
             return Err("the condition disagrees with its frame".into());
+        }
+        let sorted = body.shapes.windows(2).all(|w| match w {
+            [a, b] => a.0 < b.0,
+            _ => true,
+        });
+        let accepted = body
+            .shapes
+            .iter()
+            .all(|(n, _)| body.args.binary_search(n).is_ok());
+        if !sorted || !accepted {
+            return Err("an argument's shape names no accepted argument, or twice".into());
         }
         Ok(body)
     }
@@ -626,6 +685,7 @@ impl Serialize for ToolWire {
             when: &self.when,
             fields: &self.fields,
             args: &self.args,
+            shapes: &self.shapes,
         })
         .map_err(serde::ser::Error::custom)?;
         FramedTool {
@@ -649,6 +709,7 @@ impl<'de> Deserialize<'de> for ToolWire {
             action: t.action,
             fields: b.fields,
             args: b.args,
+            shapes: b.shapes,
         })
     }
 }
@@ -684,6 +745,49 @@ pub enum ToolExprWire {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mapping's shapes name arguments it accepts, once each, in order;
+    /// bytes that say otherwise (a tampered or hand-made bundle) are refused
+    /// when the mapping is decoded.
+    #[test]
+    fn a_mapping_whose_shapes_name_no_accepted_argument_is_refused() {
+        let tool = |args: &[&str], shapes: &[(&str, ArgShape)]| ToolWire {
+            names: vec!["Bash".into()],
+            when: None,
+            action: 0,
+            fields: vec![],
+            args: args.iter().map(|a| a.to_string()).collect(),
+            shapes: shapes.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
+        };
+        let back = |t: &ToolWire| {
+            let bytes = postcard::to_allocvec(t).unwrap_or_default();
+            postcard::from_bytes::<ToolWire>(&bytes).map_err(|e| e.to_string())
+        };
+        let good = tool(
+            &["description", "timeout"],
+            &[
+                ("description", ArgShape::String),
+                ("timeout", ArgShape::Number),
+            ],
+        );
+        assert_eq!(back(&good), Ok(good.clone()));
+        for bad in [
+            tool(&["timeout"], &[("cwd", ArgShape::String)]),
+            tool(
+                &["description", "timeout"],
+                &[
+                    ("timeout", ArgShape::Int),
+                    ("description", ArgShape::String),
+                ],
+            ),
+            tool(
+                &["timeout"],
+                &[("timeout", ArgShape::Int), ("timeout", ArgShape::Bool)],
+            ),
+        ] {
+            assert!(back(&bad).is_err(), "{bad:?}");
+        }
+    }
 
     /// The table is written exactly as the list of lists it replaced, so
     /// bundles of format 7 read as before, and reads back member by member.
