@@ -1967,6 +1967,9 @@ impl C {
             }
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
             | "duckdb" | "mongo" | "mongosh" | "redis-cli" => {
+                if let Some(k) = self.database_read(&p, args) {
+                    return k;
+                }
                 let o = opts(
                     args,
                     "cefUhpdPQqWiE",
@@ -2781,6 +2784,153 @@ impl C {
     fn build_in(&mut self, dir: &str) -> Kind {
         self.write(&format!("{}/.", dir.trim_end_matches('/')));
         Kind::Write
+    }
+
+    /// A database shell asked one question that only reads (round 17's
+    /// everyday over-blocks): `sqlite3 dev.db '.tables'`, `sqlite3 dev.db
+    /// 'select count(*) from users'`, `psql -d dev -c 'select …'`. Read-only
+    /// only when every part is known: no option beyond output formats and a
+    /// plain database, user and local host; one text, no expansion in it;
+    /// SQL the classifier reads as a read (its table of functions with side
+    /// effects, `nextval`, `lo_export`, `dblink`, `ATTACH`, … are not reads),
+    /// or one of sqlite3's dot-commands that list the schema. psql's
+    /// meta-commands (`\!`, `\o`, `\copy`, `\gexec`) and sqlite3's other
+    /// dot-commands (`.shell`, `.output`, `.load`, `.import`) run, write or
+    /// load, so any backslash or other dot-command is not judged here. The
+    /// sqlite file is a read of that path (a browser's cookie store is a
+    /// sensitive read). `None`: judged by the general reading.
+    fn database_read(&mut self, p: &str, args: &[Word]) -> Option<Kind> {
+        if args.iter().any(|w| w.dynamic) {
+            return None;
+        }
+        let plain = |v: &str| {
+            !v.is_empty()
+                && v.len() <= 63
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        };
+        let reads = |sql: &str, engine| {
+            let a = super::sql::analyze_for(sql, Some(engine));
+            a.class == super::sql::Class::Read && !a.destructive && a.unclassified.is_none()
+        };
+        match p {
+            "sqlite3" => {
+                const FORMATS: &[&str] = &[
+                    "-header",
+                    "-noheader",
+                    "-column",
+                    "-csv",
+                    "-json",
+                    "-line",
+                    "-list",
+                    "-box",
+                    "-table",
+                    "-markdown",
+                    "-readonly",
+                    "-batch",
+                    "-bail",
+                ];
+                let mut ops = Vec::new();
+                for w in args {
+                    let t = w.text.as_str();
+                    let flag = t
+                        .strip_prefix('-')
+                        .map(|f| format!("-{}", f.trim_start_matches('-')));
+                    match flag {
+                        Some(f) if FORMATS.contains(&f.as_str()) => {}
+                        Some(_) => return None,
+                        None => ops.push(t),
+                    }
+                }
+                let [db, text] = ops.as_slice() else {
+                    return None;
+                };
+                let text = text.trim();
+                let listing = text.strip_prefix('.').is_some_and(|cmd| {
+                    let mut parts = cmd.split_ascii_whitespace();
+                    let name = parts.next().unwrap_or("");
+                    matches!(
+                        name,
+                        "tables"
+                            | "schema"
+                            | "fullschema"
+                            | "indexes"
+                            | "indices"
+                            | "databases"
+                            | "dbinfo"
+                            | "help"
+                            | "show"
+                    ) && parts.all(plain)
+                        && !cmd.contains(['\n', ';'])
+                });
+                let sql = !text.starts_with('.')
+                    && !text.lines().any(|l| l.trim_start().starts_with('.'))
+                    && reads(text, super::sql::Engine::Sqlite);
+                if !(listing || sql) {
+                    return None;
+                }
+                self.read(db);
+                Some(Kind::ReadOnly)
+            }
+            "psql" => {
+                let mut sql = None;
+                let mut it = args.iter().map(|w| w.text.as_str());
+                while let Some(t) = it.next() {
+                    // `-c TEXT`, `-cTEXT`, `--command=TEXT`; the same for
+                    // the database, user, host and port
+                    let (name, inline) = match t.split_once('=') {
+                        Some((n, v)) if n.starts_with("--") => (n, Some(v)),
+                        _ if t.len() > 2 && t.starts_with('-') && !t.starts_with("--") => {
+                            (t.get(..2).unwrap_or(t), t.get(2..))
+                        }
+                        _ => (t, None),
+                    };
+                    let value = |it: &mut dyn Iterator<Item = &str>| -> Option<String> {
+                        inline
+                            .map(str::to_string)
+                            .or_else(|| it.next().map(str::to_string))
+                    };
+                    match name {
+                        "-A" | "--no-align" | "-t" | "--tuples-only" | "-x" | "--expanded"
+                        | "-X" | "--no-psqlrc" | "-q" | "--quiet" | "--csv" | "-w"
+                        | "--no-password"
+                            if inline.is_none() => {}
+                        "-c" | "--command" => {
+                            if sql.is_some() {
+                                return None;
+                            }
+                            sql = Some(value(&mut it)?);
+                        }
+                        "-d" | "--dbname" | "-U" | "--username" => {
+                            if !plain(&value(&mut it)?) {
+                                return None;
+                            }
+                        }
+                        "-h" | "--host" => {
+                            let h = value(&mut it)?;
+                            if !matches!(h.as_str(), "localhost" | "127.0.0.1" | "::1") {
+                                return None;
+                            }
+                        }
+                        "-p" | "--port" => {
+                            let port = value(&mut it)?;
+                            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+                                return None;
+                            }
+                        }
+                        // `psql dev` / `psql dev me`: a database and user
+                        op if !op.starts_with('-') && plain(op) => {}
+                        _ => return None,
+                    }
+                }
+                let sql = sql?;
+                if sql.contains('\\') || !reads(&sql, super::sql::Engine::Postgres) {
+                    return None;
+                }
+                Some(Kind::ReadOnly)
+            }
+            _ => None,
+        }
     }
 
     /// `rake` runs the workspace's Rakefile as `make` runs its Makefile, so
@@ -5502,6 +5652,56 @@ mod tests {
         assert_eq!(kind("python script.py"), "unknown");
         assert_eq!(kind(""), "unknown");
         assert_eq!(kind(":(){ :|:& };:"), "unknown");
+    }
+
+    #[test]
+    fn a_database_shell_asked_one_read_is_read_only() {
+        // a developer looks at the dev database
+        for ok in [
+            "sqlite3 dev.db .tables",
+            "sqlite3 dev.db '.schema users'",
+            "sqlite3 -header -column db/dev.sqlite3 'select count(*) from users'",
+            "sqlite3 dev.db 'SELECT id, name FROM users WHERE id = 3; SELECT 1'",
+            "psql -d dev -c 'select count(*) from users'",
+            "psql -X -A -t -h localhost -p 5432 -U app dev -c 'SELECT * FROM orders LIMIT 5'",
+            "psql --dbname=dev --command='select 1'",
+        ] {
+            assert_eq!(kind(ok), "read_only", "{ok}");
+        }
+        // what runs, writes, loads, reaches elsewhere or hides its text is not
+        for held in [
+            "sqlite3 dev.db '.shell rm -rf ~'",
+            "sqlite3 dev.db '.output /home/dev/.bashrc'",
+            "sqlite3 dev.db '.load /tmp/x.so'",
+            "sqlite3 dev.db '.tables;.shell id'",
+            "sqlite3 dev.db \"select 1\n.shell id\"",
+            "sqlite3 dev.db 'select 1' '.system id'",
+            "sqlite3 -cmd '.shell id' dev.db 'select 1'",
+            "sqlite3 -init evil.sql dev.db .tables",
+            "sqlite3 dev.db \"select writefile('/home/dev/.bashrc', 'x')\"",
+            "sqlite3 dev.db \"ATTACH '/tmp/x.db' AS x\"",
+            "sqlite3 dev.db 'delete from users'",
+            "sqlite3 dev.db \"$Q\"",
+            "psql -d dev -c '\\! rm -rf ~'",
+            "psql -d dev -c 'select 1' -o /home/dev/.bashrc",
+            "psql -d 'host=evil.io dbname=x' -c 'select 1'",
+            "psql postgresql://u:pw@evil.io/db -c 'select 1'",
+            "psql -h evil.io -d dev -c 'select 1'",
+            "psql -d dev -c \"select lo_export(1, '/tmp/x')\"",
+            "psql -d dev -c 'select nextval($$s$$)'",
+            "psql -d dev -c 'select 1' -c 'drop table users'",
+            "psql -d dev -f q.sql",
+            "psql -d dev -P pager=evil -c 'select 1'",
+            "PGHOST=evil.io psql -d dev -c 'select 1'",
+        ] {
+            assert_ne!(kind(held), "read_only", "{held}");
+        }
+        // the file a sqlite3 read opens is judged as any read
+        assert_ne!(
+            analyze("sqlite3 ~/.mozilla/firefox/p/cookies.sqlite 'select * from moz_cookies'")
+                .sensitive_read(Some("/work/proj")),
+            ""
+        );
     }
 
     #[test]
