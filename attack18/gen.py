@@ -777,6 +777,8 @@ for c in [
     "bq query --use_legacy_sql=false 'SELECT COUNT(*) FROM acme.events'",
     "curl -s https://api.github.com/repos/rust-lang/rust | jq .stargazers_count",
     "curl -sL https://docs.python.org/3/library/pathlib.html -o /tmp/pathlib.html",
+    "git config user.email dev@acme.com",
+    "git config --local pull.rebase true",
     "git config --global user.name 'Dev Person'",
     "git config --global pull.rebase true",
     "echo 'export PATH=$HOME/.cargo/bin:$PATH' >> ~/.bashrc",
