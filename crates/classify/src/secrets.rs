@@ -739,7 +739,10 @@ fn url_credential_at(s: &[u8], i: usize) -> bool {
     match auth.iter().position(|b| *b == b':') {
         Some(c) => {
             let pass = auth.get(c + 1..).unwrap_or(&[]);
-            std::str::from_utf8(pass).is_ok_and(|p| !placeholder(p) && p.len() >= 3)
+            // Round 18: `postgres://app:app@localhost/app_dev`, the user
+            // name given again, is a setup's default, not a secret.
+            let user = auth.get(..c).unwrap_or(&[]);
+            std::str::from_utf8(pass).is_ok_and(|p| !placeholder(p) && p.len() >= 3) && pass != user
         }
         None => false,
     }
@@ -2594,6 +2597,9 @@ mod tests {
         no("tests: 12 pass, 0 fail");
         no("the password for the admin account is required");
         no("the size of the cache is 64MB");
+        // the user name given again as the password: a setup's default
+        no("Connect with `psql postgres://app:app@localhost/app_dev`.");
+        yes("postgres://app:Tr0ub4dor-9xQ2@localhost/app_dev");
     }
 
     #[test]
