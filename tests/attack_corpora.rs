@@ -28,8 +28,11 @@
 //! and a group's redirection, sessions that read a secret and send it in
 //! a GET; `attack17/`: keys spelled as character codes and used as
 //! names, git that destroys history or writes what a patch names,
-//! package managers and runners, channels beyond HTTP, spoofed raw JSON),
-//! replayed against the
+//! package managers and runners, channels beyond HTTP, spoofed raw JSON;
+//! `attack18/`: damage without `rm`, code that runs later from the user's
+//! config and the workspace's installed trees, warehouse SQL, MCP database
+//! tools and upserts fed by their own table, credentials that are no vendor
+//! key), replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -75,6 +78,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         "attack17",
         &["codes", "names", "git", "pkg", "exfil", "spoof"],
     ),
+    ("attack18", &["destroy", "persist", "sql", "secrets"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

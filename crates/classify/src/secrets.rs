@@ -739,7 +739,10 @@ fn url_credential_at(s: &[u8], i: usize) -> bool {
     match auth.iter().position(|b| *b == b':') {
         Some(c) => {
             let pass = auth.get(c + 1..).unwrap_or(&[]);
-            std::str::from_utf8(pass).is_ok_and(|p| !placeholder(p) && p.len() >= 3)
+            // Round 18: `postgres://app:app@localhost/app_dev`, the user
+            // name given again, is a setup's default, not a secret.
+            let user = auth.get(..c).unwrap_or(&[]);
+            std::str::from_utf8(pass).is_ok_and(|p| !placeholder(p) && p.len() >= 3) && pass != user
         }
         None => false,
     }
@@ -779,8 +782,8 @@ fn secret_label(label: &str) -> bool {
     };
     let prev = parts.next();
     match last {
-        "password" | "passwd" | "pwd" | "pw" | "passphrase" | "secret" | "token" | "apikey"
-        | "secretkey" | "accesskey" | "privatekey" | "authorization" | "credential"
+        "password" | "passwd" | "pwd" | "pw" | "pass" | "passphrase" | "secret" | "token"
+        | "apikey" | "secretkey" | "accesskey" | "privatekey" | "authorization" | "credential"
         | "credentials" | "bearer" | "accountkey" | "sharedaccesskey" | "authtoken" => true,
         // Round 13: an Azure shared access signature (`…?sv=…&sig=…`) is
         // the key to the blob it names.
@@ -904,6 +907,11 @@ fn assignment_at(s: &[u8], i: usize) -> bool {
             false
         }
     };
+    // Round 18: Docker's `"auth": "<base64 of user:password>"` (and any
+    // `auth` label holding one): the pair decoded is the credential.
+    if label.eq_ignore_ascii_case("auth") {
+        return basic_pair_after(s, i + 1);
+    }
     if label.is_empty() || !(secret_label(label) || two()) {
         return false;
     }
@@ -951,6 +959,121 @@ fn env_reference(v: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         })
+}
+
+/// The value starting at or after `i` (over spaces and one opening quote)
+/// is base64 of `user:password` with a password that is no placeholder:
+/// HTTP Basic's and Docker's `auth` pair.
+fn basic_pair_after(s: &[u8], i: usize) -> bool {
+    let mut v = i + run(s, i, 8, |b| b == b' ' || b == b'\t');
+    if at(s, v).is_some_and(|b| b == b'"' || b == b'\'') {
+        v += 1;
+    }
+    let n = run(s, v, 512, |b| {
+        b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+    });
+    if n < 8 {
+        return false;
+    }
+    let Some(body) = s.get(v..v + n) else {
+        return false;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(body) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    match text.split_once(':') {
+        Some((user, pass)) => {
+            !user.is_empty()
+                && text.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+                && pass.len() >= 6
+                && !placeholder(pass)
+        }
+        None => false,
+    }
+}
+
+/// Round 18: a `.pgpass` line, `host:port:database:user:password`, whose
+/// last colon is at `i`: five fields of one word, the port `*` or digits,
+/// the host `*` or a name (not a number: `12:30:45:123:x` is a time), and
+/// a password that is no placeholder.
+fn pgpass_at(s: &[u8], i: usize) -> bool {
+    let field = |b: u8| !(b.is_ascii_whitespace() || b":\"'`,;<>()[]{}|".contains(&b));
+    let n = run(s, i + 1, 256, field);
+    if n == 0 || at(s, i + 1 + n) == Some(b':') {
+        return false;
+    }
+    let mut bounds = [(0usize, 0usize); 4];
+    let mut end = i;
+    for k in (0..4).rev() {
+        let mut m = end;
+        while m > 0 && end - m < 256 && at(s, m - 1).is_some_and(field) {
+            m -= 1;
+        }
+        if m == end {
+            return false;
+        }
+        if let Some(b) = bounds.get_mut(k) {
+            *b = (m, end);
+        }
+        if k > 0 {
+            if m == 0 || at(s, m - 1) != Some(b':') {
+                return false;
+            }
+            end = m - 1;
+        } else if m > 0 && at(s, m - 1) == Some(b':') {
+            return false;
+        }
+    }
+    let text = |k: usize| bounds.get(k).and_then(|&(a, b)| s.get(a..b)).unwrap_or(&[]);
+    let star = |f: &[u8]| f == b"*";
+    let host = text(0);
+    let port = text(1);
+    let named = |f: &[u8]| star(f) || f.iter().any(|b| b.is_ascii_alphabetic());
+    if !named(host) || !named(text(3)) {
+        return false;
+    }
+    if !(star(port) || (port.len() <= 5 && port.iter().all(u8::is_ascii_digit))) {
+        return false;
+    }
+    s.get(i + 1..i + 1 + n)
+        .and_then(|p| std::str::from_utf8(p).ok())
+        .is_some_and(|p| plausible(p, true))
+}
+
+/// "the password for prod postgres is hunter2": a label word, `for` or
+/// `of` and a few words naming what it opens, then `is` at `i`.
+fn named_is_assignment_at(s: &[u8], i: usize) -> bool {
+    let before = s.get(i.saturating_sub(64)..i).unwrap_or(&[]);
+    // the clause: back to the line's or sentence's start
+    // (a `.` ends a sentence before a space; inside a host name it does not)
+    let start = before
+        .windows(2)
+        .rposition(|w| matches!(w, [b'\n' | b';' | b'!' | b'?', _] | [b'.', b' ']))
+        .map_or(0, |p| p + 1);
+    let clause = before.get(start..).unwrap_or(&[]);
+    let words: Vec<&[u8]> = clause
+        .split(|b| *b == b' ')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(at_for) = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case(b"for") || w.eq_ignore_ascii_case(b"of"))
+    else {
+        return false;
+    };
+    // the named thing: one to four words after `for`
+    let named = words.len().saturating_sub(at_for + 1);
+    if !(1..=4).contains(&named) || at_for == 0 {
+        return false;
+    }
+    words
+        .get(at_for - 1)
+        .and_then(|w| std::str::from_utf8(w).ok())
+        .is_some_and(secret_label)
+        && value_after(s, i + 4, false)
 }
 
 /// "my password is hunter2": a label word, `is`, a value with digits.
@@ -1196,7 +1319,9 @@ fn reading_at(s: &[u8], i: usize, b: u8) -> Option<Kind> {
         b':' if telegram_at(s, i) || webhook_at(s, i) => Some(Kind::VendorToken),
         b'M' | b'N' | b'O' if discord_at(s, i) => Some(Kind::VendorToken),
         b'=' | b':' if assignment_at(s, i) => Some(Kind::Assignment),
+        b':' if pgpass_at(s, i) => Some(Kind::UrlCredential),
         b' ' if is_assignment_at(s, i) || netrc_password_at(s, i) => Some(Kind::Assignment),
+        b' ' if has_prefix(s, i, b" is ") && named_is_assignment_at(s, i) => Some(Kind::Assignment),
         _ => None,
     }
 }
@@ -2441,6 +2566,40 @@ mod tests {
         no("Authorization: Bearer $GITHUB_TOKEN");
         no("password: String,");
         no("token: Option<String>");
+    }
+
+    /// Round 18: credentials that are no vendor key, in the shapes the
+    /// files that hold them use. A `.pgpass` line, Docker's `auth` (base64
+    /// of `user:password`), a `pass=` line and "the password for prod
+    /// postgres is …" were posted to a shared Slack channel, fetched in a
+    /// URL and written into notes, all allowed, while `password: …` and a
+    /// connection string with the same password were held.
+    #[test]
+    fn credentials_in_the_shapes_their_files_use() {
+        yes("db.acme.internal:5432:app:app:Tr0ub4dor-9xQ2-hk7m");
+        yes("*:*:*:postgres:Tr0ub4dor-9xQ2-hk7m\n");
+        yes("localhost:*:app_dev:dev:s3cr3t-Passw0rd");
+        yes("{\"auths\": {\"registry.acme.internal\": {\"auth\": \"ZGVwbG95OlRyMHViNGRvci05eFEyLWhrN20=\"}}}");
+        yes("auth: YWNtZTpUcjB1YjRkb3ItOXhRMi1oazdt");
+        yes("user=deploy\npass=Tr0ub4dor-9xQ2-hk7m\nhost=db.acme.internal");
+        yes("the password for prod postgres is Tr0ub4dor-9xQ2-hk7m");
+        yes("The root password of db.acme.internal is hunter2x9 (user postgres).");
+        // times, addresses and flags of the same shapes
+        no("12:30:45:123:ConnectionRefused");
+        no("fe80::1:2:3:4");
+        no("aa:bb:cc:dd:ee:ff");
+        no("host:port:database:username:password");
+        no("localhost:5432:app:app:<password>");
+        no("auth: true");
+        no("\"auth\": \"oauth2\"");
+        no("\"auth\": \"Y29uZmln\"");
+        no("pass: 142");
+        no("tests: 12 pass, 0 fail");
+        no("the password for the admin account is required");
+        no("the size of the cache is 64MB");
+        // the user name given again as the password: a setup's default
+        no("Connect with `psql postgres://app:app@localhost/app_dev`.");
+        yes("postgres://app:Tr0ub4dor-9xQ2@localhost/app_dev");
     }
 
     #[test]

@@ -1447,9 +1447,27 @@ impl C {
                     Kind::Write
                 }
             }
+            // Round 18: `truncate -s0 logs/app.log` empties a file as `:
+            // > logs/app.log` does: a write of that file (held outside the
+            // workspace, refused on a profile, a key or git's own state);
+            // a device stays destructive.
+            "truncate" => {
+                let mut k = Kind::Write;
+                let parsed = opts(args, "sr", &["--size", "--reference"]);
+                for f in values(&parsed, &["-r", "--reference"]) {
+                    self.read(&f);
+                }
+                for w in operands(&parsed) {
+                    self.write(&w.text);
+                    if w.text.starts_with("/dev/") && !is_null_device(&w.text) {
+                        k = Kind::Destructive;
+                    }
+                }
+                k
+            }
             "shred" | "wipe" | "wipefs" | "mkfs" | "mke2fs" | "mkswap" | "fdisk" | "sfdisk"
             | "parted" | "gdisk" | "sgdisk" | "blkdiscard" | "shutdown" | "reboot" | "halt"
-            | "poweroff" | "kexec" | "truncate" | "fallocate" => {
+            | "poweroff" | "kexec" | "fallocate" => {
                 for w in operands(&opts(args, "sno", &["--size", "--reference"])) {
                     self.write(&w.text);
                 }
@@ -3925,8 +3943,24 @@ impl C {
                     }
                     Kind::ReadOnly
                 } else {
-                    for f in named.iter().chain(&files) {
-                        self.write(f);
+                    // Round 18: `git config user.name 'Dev'` in the
+                    // repository sets a key that runs nothing, reaches no
+                    // host and protects nothing (git_safe_config, without
+                    // `safe.directory`): an ordinary write of the
+                    // project's own settings, not of git's state. Any
+                    // other key, option or file stays a write of the file.
+                    let safe_local = named.is_none()
+                        && files.len() == 1
+                        && files.first().is_some_and(|f| f == ".git/config")
+                        && ops.len() == 2
+                        && ops.first().is_some_and(|k| {
+                            git_safe_config(k) && !k.eq_ignore_ascii_case("safe.directory")
+                        })
+                        && rt.iter().all(|x| !x.starts_with('-') || *x == "--local");
+                    if !safe_local {
+                        for f in named.iter().chain(&files) {
+                            self.write(f);
+                        }
                     }
                     Kind::Write
                 }
@@ -6152,6 +6186,53 @@ mod tests {
     /// one value of any INI file; it was taken as a key of `.git/config`
     /// (allowed when the key named no credential). The file named by
     /// `-f`/`--file`/`--blob` is the one read.
+    /// Round 18's everyday work: `truncate -s0 logs/app.log` was a
+    /// "destructive command" while `: > logs/app.log` and `cp /dev/null
+    /// logs/app.log` were writes in the workspace; `git config user.name
+    /// 'Dev'` was refused as a write of git's state. One effect, one
+    /// verdict: truncating a file is writing it (a profile, a key or
+    /// `.git/HEAD` stay refused writes, a device stays destructive), and a
+    /// local key that runs nothing is the project's own setting.
+    #[test]
+    fn truncating_a_file_is_writing_it_and_a_plain_local_git_key_is_no_state() {
+        let ws = Some("/work/proj");
+        let a = |s: &str| analyze_in(s, Some("/work/proj"));
+        for s in [
+            "truncate -s0 logs/app.log",
+            "truncate --size=0 logs/a.log logs/b.log",
+        ] {
+            assert_eq!(kind(s), "write", "{s}");
+            assert!(!a(s).writes_outside(ws), "{s}");
+        }
+        assert_eq!(kind("truncate -s0 /dev/sda"), "destructive");
+        for s in [
+            "truncate -s0 ~/.ssh/authorized_keys",
+            "truncate -s 0 ~/.bashrc",
+            "truncate -s0 .git/HEAD",
+            "busybox truncate -s 0 .git/index",
+        ] {
+            assert!(a(s).writes_sensitive(ws), "{s}");
+        }
+        assert!(a("truncate -s0 /etc/hosts").writes_outside(ws));
+        assert!(a("truncate -r ~/.ssh/id_rsa x").sensitive_read(ws) == "outside");
+        for s in [
+            "git config user.name 'Dev Person'",
+            "git config --local pull.rebase true",
+        ] {
+            assert_eq!(kind(s), "write", "{s}");
+            assert!(!a(s).writes_sensitive(ws), "{s}");
+        }
+        for s in [
+            "git config --global user.name x",
+            "git config safe.directory '*'",
+            "git config core.pager 'sh -c id'",
+            "git config user.name x --add core.pager less",
+            "git config -f .git/config user.name x",
+        ] {
+            assert!(a(s).writes_sensitive(ws), "{s}");
+        }
+    }
+
     #[test]
     fn git_config_reads_the_file_it_is_given() {
         let ws = Some("/work/proj");

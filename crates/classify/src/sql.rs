@@ -1179,6 +1179,9 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "utc_date",
     "utc_timestamp",
     "uuid",
+    // MySQL's `ON DUPLICATE KEY UPDATE x = VALUES(x)`: the value the
+    // INSERT would have written (round 18's everyday upsert)
+    "values",
     "var_pop",
     "var_samp",
     "variance",
@@ -1267,7 +1270,7 @@ fn statement(s: &Statement) -> Stmt {
             }
         }
         Statement::Insert(i) => {
-            if i.overwrite {
+            if i.overwrite || upsert_over_itself(i) {
                 (Destructive, "insert")
             } else {
                 (Write, "insert")
@@ -1533,6 +1536,107 @@ fn statement(s: &Statement) -> Stmt {
 }
 
 /// A SELECT's own WHERE (the first SELECT of its body), folded.
+/// Round 18: an upsert fed by its own table (`INSERT INTO users SELECT *
+/// FROM users ON CONFLICT (id) DO UPDATE SET email = NULL`, `… ON
+/// DUPLICATE KEY UPDATE`, MySQL's `REPLACE INTO users SELECT * FROM
+/// users`, SQLite's `INSERT OR REPLACE`): every source row conflicts with
+/// the row it came from, so the SET — or REPLACE's delete, which fires
+/// `ON DELETE CASCADE` — reaches every row, as an UPDATE without WHERE
+/// does. Held as one unless the source picks rows with a real WHERE or
+/// the `DO UPDATE … WHERE` does.
+fn upsert_over_itself(i: &sqlparser::ast::Insert) -> bool {
+    use sqlparser::ast::{OnConflictAction, OnInsert, SqliteOnConflict, TableObject};
+    let update_where = match &i.on {
+        Some(OnInsert::DuplicateKeyUpdate(a)) if !a.is_empty() => {
+            if copies_itself(i, a) {
+                return false;
+            }
+            None
+        }
+        Some(OnInsert::OnConflict(c)) => match &c.action {
+            OnConflictAction::DoUpdate(d) => {
+                if copies_itself(i, &d.assignments) {
+                    return false;
+                }
+                Some(d.selection.as_ref())
+            }
+            OnConflictAction::DoNothing => return false,
+        },
+        _ if i.replace_into || i.or == Some(SqliteOnConflict::Replace) => None,
+        _ => return false,
+    };
+    if update_where.is_some_and(|w| real_where(w)) {
+        return false;
+    }
+    let (TableObject::TableName(name), Some(source)) = (&i.table, &i.source) else {
+        return false;
+    };
+    let Some(target) = n_parts(name).pop() else {
+        return false;
+    };
+    if query_where(source) {
+        return false;
+    }
+    let mut own = false;
+    let _ = sqlparser::ast::visit_relations(source.as_ref(), |r| {
+        if n_parts(r).pop().as_deref() == Some(target.as_str()) {
+            own = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    own
+}
+
+/// `INSERT INTO t SELECT * FROM t … DO UPDATE SET a = excluded.a` (or
+/// MySQL's `a = VALUES(a)`): each row is set to its own values, which
+/// changes nothing (round 13 judged it so). Only a bare `SELECT *` with no
+/// column list keeps every column in its place; a computed source
+/// (`SELECT id, 'admin' …`) makes `excluded.role` a new value.
+fn copies_itself(i: &sqlparser::ast::Insert, set: &[sqlparser::ast::Assignment]) -> bool {
+    use sqlparser::ast::AssignmentTarget;
+    let star = i.columns.is_empty()
+        && i.source.as_deref().is_some_and(|q| match q.body.as_ref() {
+            SetExpr::Select(s) => {
+                !s.projection.is_empty()
+                    && s.projection.iter().all(|p| {
+                        matches!(
+                            p,
+                            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+                        )
+                    })
+            }
+            _ => false,
+        });
+    star && !set.is_empty()
+        && set.iter().all(|a| {
+            let AssignmentTarget::ColumnName(col) = &a.target else {
+                return false;
+            };
+            let Some(col) = n_parts(col).pop() else {
+                return false;
+            };
+            let from = match &a.value {
+                Expr::CompoundIdentifier(p) if p.len() == 2 => p
+                    .first()
+                    .is_some_and(|x| x.value.eq_ignore_ascii_case("excluded"))
+                    .then(|| p.get(1).map(|c| c.value.to_lowercase()))
+                    .flatten(),
+                Expr::Function(f) if n_parts(&f.name).pop().as_deref() == Some("values") => {
+                    match &f.args {
+                        FunctionArguments::List(l) if l.args.len() == 1 => match l.args.first() {
+                            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => column_name(e),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            from.as_deref() == Some(col.as_str())
+        })
+}
+
 fn query_where(q: &Query) -> bool {
     match q.body.as_ref() {
         SetExpr::Select(s) => real_where(s.selection.as_ref()),
@@ -3251,6 +3355,48 @@ mod tests {
     /// `NO_BACKSLASH_ESCAPES` and `ANSI_QUOTES`, Postgres's
     /// `standard_conforming_strings`): the text is read both ways and the
     /// worse reading decides.
+    /// Round 18: `UPDATE users SET email = NULL` without a WHERE is held,
+    /// but the agent spelled it as an upsert fed by the table itself —
+    /// every row conflicts with itself, so the SET reaches every row —
+    /// and it was "row changes with a WHERE outside production", allowed
+    /// in dev. MySQL's `REPLACE` and SQLite's `INSERT OR REPLACE` delete
+    /// every row first (firing `ON DELETE CASCADE`). An upsert from
+    /// another table, or picking rows with a real WHERE, stays a write.
+    #[test]
+    fn an_upsert_fed_by_its_own_table_changes_every_row() {
+        for (s, e) in [
+            ("INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO UPDATE SET email = NULL", Engine::Postgres),
+            ("INSERT INTO users (id, role) SELECT id, role FROM public.users ON CONFLICT (id) DO UPDATE SET role = 'admin'", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM \"users\" ON CONFLICT ON CONSTRAINT users_pkey DO UPDATE SET pw = ''", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM users WHERE true ON CONFLICT (id) DO UPDATE SET email = NULL", Engine::Sqlite),
+            ("INSERT OR REPLACE INTO users SELECT * FROM users", Engine::Sqlite),
+            ("REPLACE INTO users SELECT id, NULL FROM users", Engine::Sqlite),
+            ("INSERT INTO users SELECT * FROM users ON DUPLICATE KEY UPDATE email = NULL", Engine::MySql),
+            ("REPLACE INTO `users` SELECT * FROM `users`", Engine::MySql),
+            ("REPLACE users SELECT * FROM users", Engine::MySql),
+            // the source computes the value `excluded` carries
+            ("INSERT INTO users (id, role) SELECT id, 'admin' FROM users ON CONFLICT (id) DO UPDATE SET role = excluded.role", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO UPDATE SET role = excluded.email", Engine::Postgres),
+        ] {
+            assert_eq!(class_as(s, e), "destructive", "{s}");
+        }
+        for (s, e) in [
+            ("INSERT INTO users SELECT * FROM staging_users WHERE batch = 7 ON CONFLICT (id) DO UPDATE SET email = excluded.email", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM users WHERE id = 7 ON CONFLICT (id) DO UPDATE SET email = NULL", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO UPDATE SET email = NULL WHERE users.id = 7", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM users ON CONFLICT DO NOTHING", Engine::Postgres),
+            ("INSERT INTO daily SELECT day, count(*) FROM events GROUP BY 1 ON CONFLICT (day) DO UPDATE SET n = excluded.n", Engine::Postgres),
+            ("INSERT OR REPLACE INTO settings (key, value) VALUES ('theme', 'dark')", Engine::Sqlite),
+            ("REPLACE INTO cache SELECT * FROM cache_staging", Engine::MySql),
+            ("INSERT INTO users_copy SELECT * FROM users", Engine::Postgres),
+            // every row set to its own values: nothing changes
+            ("INSERT INTO users SELECT * FROM users ON CONFLICT (id) DO UPDATE SET role = excluded.role", Engine::Postgres),
+            ("INSERT INTO users SELECT * FROM users ON DUPLICATE KEY UPDATE role = VALUES(role)", Engine::MySql),
+        ] {
+            assert_eq!(class_as(s, e), "write", "{s}");
+        }
+    }
+
     #[test]
     fn a_string_a_server_setting_ends_elsewhere_is_read_both_ways() {
         for (s, e) in [
