@@ -704,3 +704,24 @@ fn the_generator_reaches_the_fast_grammar() {
         );
     }
 }
+
+/// Round 18's generator: `x IN (1.5) OR x <> 1.5` covers every row the
+/// full reading knows of, so a DELETE with it is a DELETE without a WHERE.
+/// The fast path, which does not pair an IN list with its negation, must
+/// leave such a WHERE to the full reading rather than answer "has a WHERE".
+#[test]
+fn an_in_list_beside_its_negation_is_left_to_the_full_reading() {
+    for s in [
+        "SELECT id FROM id WHERE (t IN (1.5) OR t <> 1.5 OR id IS NULL)",
+        "DELETE FROM users WHERE id IN (7) OR id <> 7",
+        "UPDATE users SET admin = true WHERE id IN (1, 2) OR NOT id IN (1, 2)",
+    ] {
+        agree(s);
+    }
+    let a = sql::analyze("DELETE FROM users WHERE id IN (7) OR id <> 7");
+    assert!(a.destructive && !a.has_where, "{a:?}");
+    // an IN list without an OR is still answered on the fast path
+    assert!(agree(
+        "select name from public.users where id in (1, 2, 3) limit 10"
+    ));
+}

@@ -400,6 +400,10 @@ struct P<'a, 't> {
     /// arguments against the other side: `false > count(false, orders)`):
     /// left to the full reading.
     negated_or_known_call: bool,
+    /// The WHERE being read has an `IN` list: with an OR, the full reading
+    /// pairs `x IN (1.5)` with `x <> 1.5` as each other's negation (round
+    /// 18's generator found it), which this reader does not note.
+    saw_in: bool,
     tables: Vec<String>,
     /// Columns read, and whether one was qualified (`t.a`), since the last
     /// reset: a row change's WHERE that names no column, or names one only
@@ -662,6 +666,7 @@ impl<'a> P<'a, '_> {
         self.n_tests = 0;
         self.tests_over = false;
         self.negated_or_known_call = false;
+        self.saw_in = false;
         let c = self.cond()?;
         if self.negated_or_known_call && !c.taut {
             return None;
@@ -669,7 +674,7 @@ impl<'a> P<'a, '_> {
         if c.taut || !self.saw_or {
             return Some(c);
         }
-        if self.tests_over {
+        if self.tests_over || self.saw_in {
             return None;
         }
         let tests = self.tests.get(..self.n_tests)?;
@@ -831,6 +836,7 @@ impl<'a> P<'a, '_> {
                 }
                 self.negated_or_known_call |= negated;
                 if self.eat_kw("IN") {
+                    self.saw_in = true;
                     self.open()?;
                     loop {
                         if self.operand()? != Operand::Constant {
@@ -1057,6 +1063,7 @@ pub fn analyze(src: &str, engine: Option<Engine>) -> Option<Analysis> {
         n_tests: 0,
         tests_over: false,
         negated_or_known_call: false,
+        saw_in: false,
         tables: Vec::new(),
         columns: 0,
         qualified: false,
