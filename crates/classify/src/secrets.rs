@@ -1000,11 +1000,29 @@ fn basic_pair_after(s: &[u8], i: usize) -> bool {
 /// the host `*` or a name (not a number: `12:30:45:123:x` is a time), and
 /// a password that is no placeholder.
 fn pgpass_at(s: &[u8], i: usize) -> bool {
-    let field = |b: u8| !(b.is_ascii_whitespace() || b":\"'`,;<>()[]{}|".contains(&b));
-    let n = run(s, i + 1, 256, field);
-    if n == 0 || at(s, i + 1 + n) == Some(b':') {
-        return false;
-    }
+    let field = |b: u8| {
+        !(b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b':' | b'"'
+                    | b'\''
+                    | b'`'
+                    | b','
+                    | b';'
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'|'
+            ))
+    };
+    // The four fields before the colon first: they end the search at once
+    // for the colon of every `https:` and `key: value`, before the
+    // password is measured (up to 256 bytes of a URL's path).
     let mut bounds = [(0usize, 0usize); 4];
     let mut end = i;
     for k in (0..4).rev() {
@@ -1036,6 +1054,10 @@ fn pgpass_at(s: &[u8], i: usize) -> bool {
         return false;
     }
     if !(star(port) || (port.len() <= 5 && port.iter().all(u8::is_ascii_digit))) {
+        return false;
+    }
+    let n = run(s, i + 1, 256, field);
+    if n == 0 || at(s, i + 1 + n) == Some(b':') {
         return false;
     }
     s.get(i + 1..i + 1 + n)
