@@ -363,15 +363,24 @@ fn credential_header(name: &str) -> bool {
         || n.contains("auth")
 }
 
-/// Lowercase names of an object's keys, or the strings of a list.
+/// Lowercase names of an object's keys, of a list's `Name: value` strings,
+/// or of a list of `[name, value]` pairs (as httpx and aiohttp take
+/// headers), each trimmed: `"Host "` is the `host` header to a client that
+/// trims it, and a name the rules compare must be the one sent.
 fn keys(v: &Json) -> Option<Vec<String>> {
+    let name = |s: &str| s.trim().to_lowercase();
+    let before_colon = |s: &str| name(s.split(':').next().unwrap_or(""));
     match v {
-        Json::Object(m) => Some(m.keys().map(|k| k.to_lowercase()).collect()),
-        other => strings(other).map(|v| {
-            v.into_iter()
-                .map(|s| s.split(':').next().unwrap_or("").trim().to_lowercase())
-                .collect()
-        }),
+        Json::Object(m) => Some(m.keys().map(|k| name(k)).collect()),
+        Json::Array(items) if items.iter().any(Json::is_array) => items
+            .iter()
+            .map(|i| match i {
+                Json::Array(pair) => pair.first().and_then(Json::as_str).map(name),
+                Json::String(s) => Some(before_colon(s)),
+                _ => None,
+            })
+            .collect(),
+        other => strings(other).map(|v| v.into_iter().map(|s| before_colon(&s)).collect()),
     }
 }
 
