@@ -1447,27 +1447,9 @@ impl C {
                     Kind::Write
                 }
             }
-            // Round 18: `truncate -s0 logs/app.log` empties a file as `:
-            // > logs/app.log` does: a write of that file (held outside the
-            // workspace, refused on a profile, a key or git's own state);
-            // a device stays destructive.
-            "truncate" => {
-                let mut k = Kind::Write;
-                let parsed = opts(args, "sr", &["--size", "--reference"]);
-                for f in values(&parsed, &["-r", "--reference"]) {
-                    self.read(&f);
-                }
-                for w in operands(&parsed) {
-                    self.write(&w.text);
-                    if w.text.starts_with("/dev/") && !is_null_device(&w.text) {
-                        k = Kind::Destructive;
-                    }
-                }
-                k
-            }
             "shred" | "wipe" | "wipefs" | "mkfs" | "mke2fs" | "mkswap" | "fdisk" | "sfdisk"
             | "parted" | "gdisk" | "sgdisk" | "blkdiscard" | "shutdown" | "reboot" | "halt"
-            | "poweroff" | "kexec" | "fallocate" => {
+            | "poweroff" | "kexec" | "truncate" | "fallocate" => {
                 for w in operands(&opts(args, "sno", &["--size", "--reference"])) {
                     self.write(&w.text);
                 }
@@ -6186,25 +6168,22 @@ mod tests {
     /// one value of any INI file; it was taken as a key of `.git/config`
     /// (allowed when the key named no credential). The file named by
     /// `-f`/`--file`/`--blob` is the one read.
-    /// Round 18's everyday work: `truncate -s0 logs/app.log` was a
-    /// "destructive command" while `: > logs/app.log` and `cp /dev/null
-    /// logs/app.log` were writes in the workspace; `git config user.name
-    /// 'Dev'` was refused as a write of git's state. One effect, one
-    /// verdict: truncating a file is writing it (a profile, a key or
-    /// `.git/HEAD` stay refused writes, a device stays destructive), and a
-    /// local key that runs nothing is the project's own setting.
+    /// Round 18's everyday work: `git config user.name 'Dev'` was refused
+    /// as a write of git's state; a local key that runs nothing is the
+    /// project's own setting. `truncate` stays destructive (the attacker's
+    /// corpus of tests/classify_shell.rs holds `truncate -s 0 db.sqlite`
+    /// as the loss of a database), and its files are still judged.
     #[test]
-    fn truncating_a_file_is_writing_it_and_a_plain_local_git_key_is_no_state() {
+    fn truncating_a_file_is_destructive_and_a_plain_local_git_key_is_no_state() {
         let ws = Some("/work/proj");
         let a = |s: &str| analyze_in(s, Some("/work/proj"));
         for s in [
             "truncate -s0 logs/app.log",
             "truncate --size=0 logs/a.log logs/b.log",
+            "truncate -s0 /dev/sda",
         ] {
-            assert_eq!(kind(s), "write", "{s}");
-            assert!(!a(s).writes_outside(ws), "{s}");
+            assert_eq!(kind(s), "destructive", "{s}");
         }
-        assert_eq!(kind("truncate -s0 /dev/sda"), "destructive");
         for s in [
             "truncate -s0 ~/.ssh/authorized_keys",
             "truncate -s 0 ~/.bashrc",
@@ -6214,7 +6193,6 @@ mod tests {
             assert!(a(s).writes_sensitive(ws), "{s}");
         }
         assert!(a("truncate -s0 /etc/hosts").writes_outside(ws));
-        assert!(a("truncate -r ~/.ssh/id_rsa x").sensitive_read(ws) == "outside");
         for s in [
             "git config user.name 'Dev Person'",
             "git config --local pull.rebase true",
