@@ -134,6 +134,11 @@ const POINT: u16 = 128;
 /// `idAKIA…`, `xsk_live_…`: see [`vendor_at`]).
 const GLUE: u16 = 256;
 const DIGIT: u16 = 512;
+/// A letter, digit or `_` that begins no reading inside a word and no
+/// shape (no `POINT`, no `GLUE`): a run of them after a word's first byte
+/// only lengthens the runs [`read_pass`] measures. (A `GLUE` letter is
+/// quiet too where the next byte begins no vendor prefix with it.)
+const QUIET: u16 = 1024;
 
 static CLASS: [u16; 256] = {
     let mut t = [0u16; 256];
@@ -164,6 +169,9 @@ static CLASS: [u16; 256] = {
         }
         if c.is_ascii_digit() {
             k |= DIGIT;
+        }
+        if (c.is_ascii_alphanumeric() || c == b'_') && !matches!(c, b'g' | b'A' | b's' | b'r') {
+            k |= QUIET;
         }
         if matches!(
             c,
@@ -1260,8 +1268,38 @@ fn read_pass(s: &[u8], out: &mut Vec<Kind>, gates: Gates) -> Shape {
     // came each within reach of the one before
     let (mut last1, mut streak1, mut last2, mut streak2) = (0usize, 0usize, 0usize, 0usize);
     let mut prev = 0u16;
-    for (i, &b) in s.iter().enumerate() {
+    let mut next = 0usize;
+    while let Some(&b) = s.get(next) {
+        let i = next;
+        next += 1;
         let c = class(b);
+        // Inside a word, a run of quiet bytes begins nothing: it is
+        // measured in one step (most of a text's bytes, at a few
+        // instructions each instead of the whole walk's).
+        // A letter that a glued key may begin with (`GLUE`) is quiet where
+        // the byte after it begins no vendor's prefix with it.
+        let quiet = |j: usize, k: u16| {
+            k & QUIET != 0
+                || (k & GLUE != 0
+                    && !may_start_vendor(at(s, j).unwrap_or(0), at(s, j + 1).unwrap_or(0)))
+        };
+        if !open && prev & TOKEN != 0 && quiet(i, c) {
+            let mut digits = usize::from(c & DIGIT != 0);
+            while let Some(k) = s.get(next).map(|x| class(*x)) {
+                if !quiet(next, k) {
+                    break;
+                }
+                digits += usize::from(k & DIGIT != 0);
+                next += 1;
+            }
+            b64 += next - i;
+            tok += next - i;
+            shape.b64_run = shape.b64_run.max(b64);
+            shape.tok_run = shape.tok_run.max(tok);
+            shape.digits += digits;
+            prev = c;
+            continue;
+        }
         b64 = if c & B64 != 0 { b64 + 1 } else { 0 };
         tok = if c & TOK != 0 { tok + 1 } else { 0 };
         shape.b64_run = shape.b64_run.max(b64);
