@@ -2072,7 +2072,10 @@ pub fn kinds(v: &Json) -> Vec<Kind> {
 /// three or more). At most [`Edges::MAX`] ends, so the joins stay few.
 #[derive(Default)]
 struct Edges {
-    ends: Vec<(String, String)>,
+    /// Each text's (first, last) pieces, as ranges of `buf`: one buffer
+    /// for all of them, not two strings a text.
+    ends: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    buf: String,
     words: String,
     /// The quoted strings of every text that are one word each, joined in
     /// order: a key cut into string literals of code (`A = 'ghp_R8kT…'` /
@@ -2100,31 +2103,40 @@ impl Edges {
                 // and as the ends of a text of its own: halves in either
                 // order
                 if self.ends.len() < Self::MAX {
-                    self.ends.push((w.to_string(), w.to_string()));
+                    let at = self.buf.len();
+                    self.buf.push_str(w);
+                    self.ends.push((at..self.buf.len(), at..self.buf.len()));
                 }
             }
         }
-        let first_line = t.split('\n').next().unwrap_or("");
-        let last_line = t.rsplit('\n').next().unwrap_or("");
+        let first_line = t.find('\n').map_or(t, |n| t.get(..n).unwrap_or(""));
+        let last_line = t.rfind('\n').map_or(t, |n| t.get(n + 1..).unwrap_or(""));
         for line in [first_line, last_line] {
             if self.ends.len() >= Self::MAX {
                 return;
             }
-            let b = line.trim().as_bytes();
+            let line = line.trim();
+            let b = line.as_bytes();
             let head = run(b, 0, 256, piece);
             let tail = b.iter().rev().take(256).take_while(|c| piece(**c)).count();
-            let first = b.get(..head).unwrap_or(&[]);
-            let last = b.get(b.len() - tail..).unwrap_or(&[]);
+            // pieces are ASCII: these cuts are on character boundaries
+            let first = line.get(..head).unwrap_or("");
+            let last = line.get(b.len() - tail..).unwrap_or("");
             if !first.is_empty() || !last.is_empty() {
-                self.ends.push((
-                    String::from_utf8_lossy(first).into_owned(),
-                    String::from_utf8_lossy(last).into_owned(),
-                ));
+                let at = self.buf.len();
+                self.buf.push_str(first);
+                let mid = self.buf.len();
+                self.buf.push_str(last);
+                self.ends.push((at..mid, mid..self.buf.len()));
             }
             if first_line.len() == t.len() {
                 break;
             }
         }
+    }
+
+    fn piece(&self, r: &std::ops::Range<usize>) -> &str {
+        self.buf.get(r.clone()).unwrap_or("")
     }
 
     /// The joins are read for vendor formats only (no decoding, no
@@ -2133,10 +2145,12 @@ impl Edges {
         let mut joined = String::new();
         if self.ends.len() > 1 {
             for (i, (_, last)) in self.ends.iter().enumerate() {
+                let last = self.piece(last);
                 if last.len() < 2 {
                     continue;
                 }
                 for (j, (first, _)) in self.ends.iter().enumerate() {
+                    let first = self.piece(first);
                     if i != j && !first.is_empty() && last.len() + first.len() >= 16 {
                         joined.clear();
                         joined.push_str(last);
