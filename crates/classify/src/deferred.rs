@@ -128,10 +128,10 @@ pub fn runs_later(path: &str) -> bool {
         return true;
     }
     // the folders: only a path with a dot-folder in it
-    if !p.starts_with('.') && !p.contains("/.") && !p.contains("\\.") {
+    let b = p.as_bytes();
+    if !p.starts_with('.') && !b.windows(2).any(|w| matches!(w, b"/." | b"\\.")) {
         return false;
     }
-    let l = p.replace('\\', "/").to_ascii_lowercase();
     const DIRS: &[&str] = &[
         ".cargo/",
         ".vscode/",
@@ -140,11 +140,29 @@ pub fn runs_later(path: &str) -> bool {
         ".github/",
         ".circleci/",
     ];
-    DIRS.iter().any(|d| {
-        l.starts_with(d)
-            || l.match_indices(d)
-                .any(|(i, _)| i > 0 && l.as_bytes().get(i - 1) == Some(&b'/'))
-    }) || l.contains(".git/hooks/")
+    // A folder named at the path's start or after a separator, or git's
+    // hooks anywhere; in any case, `\` read as `/`. Compared in place: this
+    // is asked of every path a command writes.
+    (0..b.len()).any(|i| {
+        let folder_start = i == 0 || matches!(b.get(i - 1), Some(b'/' | b'\\'));
+        (folder_start && DIRS.iter().any(|d| folded_at(b, i, d.as_bytes())))
+            || folded_at(b, i, b".git/hooks/")
+    })
+}
+
+/// Whether `needle` (lower case, `/` for a separator) is spelled at `i` of
+/// `hay` in any case and with either separator.
+fn folded_at(hay: &[u8], i: usize, needle: &[u8]) -> bool {
+    hay.get(i..i + needle.len()).is_some_and(|w| {
+        w.iter().zip(needle).all(|(&h, &n)| {
+            let h = if h == b'\\' {
+                b'/'
+            } else {
+                h.to_ascii_lowercase()
+            };
+            h == n
+        })
+    })
 }
 
 /// Whether `path` lies in a tree a package manager or a build owns and
@@ -1127,6 +1145,71 @@ mod tests {
         assert_eq!(planted("/work/proj/build.rs", rs, WS), "none");
         let df = "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n";
         assert_eq!(planted("/work/proj/Dockerfile", df, WS), "none");
+    }
+
+    /// The dot-folders a build runs from are found in place, in any case
+    /// and with either separator, exactly where the reading they replaced
+    /// (lower-cased, `\\` turned to `/`, searched as text) found them.
+    #[test]
+    fn dot_folders_are_found_in_any_spelling_as_the_text_search_found_them() {
+        fn by_text(p: &str) -> bool {
+            if !p.starts_with('.') && !p.contains("/.") && !p.contains("\\.") {
+                return false;
+            }
+            let l = p.replace('\\', "/").to_ascii_lowercase();
+            [
+                ".cargo/",
+                ".vscode/",
+                ".devcontainer/",
+                ".husky/",
+                ".github/",
+                ".circleci/",
+            ]
+            .iter()
+            .any(|d| {
+                l.starts_with(d)
+                    || l.match_indices(d)
+                        .any(|(i, _)| i > 0 && l.as_bytes().get(i - 1) == Some(&b'/'))
+            }) || l.contains(".git/hooks/")
+        }
+        let parts = [
+            ".cargo",
+            ".CARGO",
+            ".vscode",
+            ".VSCode",
+            ".github",
+            "x.github",
+            ".git",
+            "hooks",
+            "HOOKS",
+            "x.git",
+            "src",
+            "a.b",
+            ".devcontainer",
+            ".husky",
+            ".circleci",
+            "é",
+        ];
+        let mut n = 0;
+        for a in parts {
+            for b in parts {
+                for c in ["x.rs", "settings.json", "pre-commit"] {
+                    for sep in ["/", "\\"] {
+                        for lead in ["", "/work/proj/", "C:\\p\\"] {
+                            let p = format!("{lead}{a}{sep}{b}{sep}{c}");
+                            // no name here is one of its own (Cargo.toml, …)
+                            assert_eq!(runs_later(&p), by_text(&p), "{p}");
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 1000);
+        assert!(runs_later("/work/proj/.GitHub\\workflows/ci.yml"));
+        assert!(runs_later("/work/proj/sub/.git\\HOOKS/pre-push"));
+        assert!(!runs_later("/work/proj/x.github/workflows/ci.yml"));
+        assert!(!runs_later("/work/proj/x.git/hooks/pre-push"));
     }
 
     /// Docs that show an install line run nothing; neither does source
