@@ -172,9 +172,24 @@ pub(crate) fn bind_tool(
             taint: None,
         });
     };
-    let unread = raw
-        .keys()
-        .find(|k| plan.args.binary_search_by(|a| (**a).cmp(k)).is_err());
+    // One walk over the raw arguments: the first one the mapping does not
+    // accept, and the first accepted one that is not of its shape.
+    let mut unread = None;
+    let mut mistyped = None;
+    for (k, v) in raw {
+        match plan.args.binary_search_by(|(a, _)| (**a).cmp(k)) {
+            Err(_) => {
+                unread = unread.or(Some(k));
+            }
+            Ok(i) => {
+                if let (None, Some((_, Some(shape)))) = (mistyped, plan.args.get(i)) {
+                    if !fits(*shape, v) {
+                        mistyped = Some((k, *shape));
+                    }
+                }
+            }
+        }
+    }
     for &node in plan.fields.iter() {
         ev.ensure(node)?;
     }
@@ -203,14 +218,12 @@ pub(crate) fn bind_tool(
             arg: arg.clone(),
         });
     }
-    for (arg, shape) in plan.shapes.iter() {
-        if raw.get(&**arg).is_some_and(|v| !fits(*shape, v)) {
-            req.taint_with(BindError::MistypedArgument {
-                tool: name.to_string(),
-                arg: arg.to_string(),
-                shape: shape.spelling(),
-            });
-        }
+    if let Some((arg, shape)) = mistyped {
+        req.taint_with(BindError::MistypedArgument {
+            tool: name.to_string(),
+            arg: arg.clone(),
+            shape: shape.spelling(),
+        });
     }
     req.tool_args = Some(Box::new(Json::Object(raw.clone())));
     Ok(req)
@@ -366,10 +379,9 @@ pub(crate) struct ToolPlan {
     when: Option<Cond>,
     /// The action's field each of `fields` computes.
     names: Box<[Box<str>]>,
-    /// Every raw argument the tool accepts, sorted.
-    args: Box<[Box<str>]>,
-    /// The shape each typed argument of the `_` list must have.
-    shapes: Box<[(Box<str>, ArgShape)]>,
+    /// Every raw argument the tool accepts, sorted, with the shape a typed
+    /// argument of the `_` list must have.
+    args: Box<[(Box<str>, Option<ArgShape>)]>,
     fields: Box<[u32]>,
 }
 
@@ -541,11 +553,13 @@ impl Plans {
                 plan,
                 when,
                 names,
-                args: body.args.into_iter().map(String::into_boxed_str).collect(),
-                shapes: body
-                    .shapes
+                args: body
+                    .args
                     .into_iter()
-                    .map(|(n, s)| (n.into_boxed_str(), s))
+                    .map(|a| {
+                        let shape = body.shapes.iter().find(|(n, _)| *n == a).map(|(_, s)| *s);
+                        (a.into_boxed_str(), shape)
+                    })
                     .collect(),
                 fields,
             })
