@@ -329,3 +329,52 @@ fn a_tool_mapping_that_does_not_decode_refuses_its_calls() {
     let read = serde_json::json!({"tool": "Read", "args": {"file_path": "/home/dev/p/README.md"}, "context": {"workspace": "/home/dev/p"}});
     assert_eq!(verdict(&p, read), "allow");
 }
+
+/// Counts the classifier calls of the statement classifier a SQL tool's
+/// mappings share, passing every call on to the real classifiers.
+#[derive(Debug)]
+struct CountingSqlRemoval(std::sync::atomic::AtomicUsize);
+
+impl permit0_vm::Builtins for CountingSqlRemoval {
+    fn call(
+        &self,
+        f: permit0_types::builtin::Builtin,
+        args: &[&serde_json::Value],
+    ) -> Option<serde_json::Value> {
+        if f == permit0_types::builtin::Builtin::SqlRemoval {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        permit0_classify::CLASSIFIERS.call(f, args)
+    }
+}
+
+static SQL_REMOVALS: CountingSqlRemoval =
+    CountingSqlRemoval(std::sync::atomic::AtomicUsize::new(0));
+
+/// `sql_query` has three mappings: `DROP TABLE` and `TRUNCATE` under a
+/// condition on the statement's removal, then the plain query. The
+/// conditions and the fields of one tool name are evaluated together, so
+/// a `SELECT` that passes both conditions asks the removal once, and each
+/// statement still reaches the mapping its kind names.
+#[test]
+fn a_tools_mappings_ask_a_shared_condition_once() {
+    let (c, _) = stdlib();
+    let p = permit0_compiler::build_program(c)
+        .unwrap()
+        .with_builtins(&SQL_REMOVALS);
+    let count = || SQL_REMOVALS.0.load(std::sync::atomic::Ordering::Relaxed);
+    let bind = |sql: &str| {
+        let before = count();
+        let r = p
+            .bind(&serde_json::json!({"tool": "sql_query", "args": {"sql": sql}}))
+            .unwrap();
+        let action = r
+            .action()
+            .and_then(|a| p.action_name(a))
+            .unwrap_or_default();
+        (action.to_string(), count() - before)
+    };
+    assert_eq!(bind("SELECT * FROM users"), ("db.query".to_string(), 1));
+    assert_eq!(bind("DROP TABLE users"), ("db.drop_table".to_string(), 1));
+    assert_eq!(bind("TRUNCATE users"), ("db.truncate_table".to_string(), 1));
+}

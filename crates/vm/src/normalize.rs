@@ -105,28 +105,30 @@ fn choose<'p>(
     p: &'p Program,
     name: &str,
     sources: Sources<'p>,
-) -> Result<Option<(&'p FramedTool, &'p ToolPlan, Eval<'p>)>, BindError> {
+) -> Result<Option<(&'p FramedTool, &'p Mapping, Eval<'p>)>, BindError> {
     let bare = strip_host_prefix(name);
-    let Some(candidates) = p.plans.tools_named(&p.tools, bare) else {
+    let Some((candidates, group)) = p.plans.group_named(&p.tools, bare) else {
         return Ok(None);
     };
-    for &i in candidates {
-        let (Some(t), Some(plan)) = (p.tools.get(i as usize), p.plans.tool(&p.tools, i as usize))
-        else {
+    // One evaluation for every mapping of the name: their conditions and
+    // fields share subexpressions (the statement each of a SQL tool's
+    // mappings classifies), each evaluated once.
+    let mut ev = Eval::new(&group.plan, sources);
+    for (&i, mapping) in candidates.iter().zip(group.mappings.iter()) {
+        let Some(t) = p.tools.get(i as usize) else {
             continue;
         };
         // A mapping whose bundle bytes do not decode refuses the call: it
         // never falls through to a later mapping.
-        let plan = plan.as_ref().map_err(|e| BindError::Unverified {
+        let mapping = mapping.as_ref().map_err(|e| BindError::Unverified {
             action: name.to_string(),
             reason: format!("its tool mapping {e}"),
         })?;
-        let mut ev = Eval::new(&plan.plan, sources);
-        let Some(cond) = &plan.when else {
-            return Ok(Some((t, plan, ev)));
+        let Some(cond) = &mapping.when else {
+            return Ok(Some((t, mapping, ev)));
         };
         match ev.holds(cond)? {
-            Some(true) => return Ok(Some((t, plan, ev))),
+            Some(true) => return Ok(Some((t, mapping, ev))),
             Some(false) => {}
             None => {
                 return Err(BindError::NoMappingApplies {
@@ -372,10 +374,10 @@ enum Cond {
     Any(Box<[Cond]>),
 }
 
-/// One mapping, planned: its condition and a node per field.
+/// One mapping, planned into the plan of its tool name: its condition and
+/// a node per field.
 #[derive(Debug)]
-pub(crate) struct ToolPlan {
-    plan: Plan,
+pub(crate) struct Mapping {
     when: Option<Cond>,
     /// The action's field each of `fields` computes.
     names: Box<[Box<str>]>,
@@ -383,6 +385,43 @@ pub(crate) struct ToolPlan {
     /// argument of the `_` list must have.
     args: Box<[(Box<str>, Option<ArgShape>)]>,
     fields: Box<[u32]>,
+}
+
+/// Every mapping of one tool name, in source order, planned into one plan
+/// (or why a mapping's bytes do not decode).
+#[derive(Debug)]
+pub(crate) struct GroupPlan {
+    plan: Plan,
+    mappings: Box<[Result<Mapping, String>]>,
+}
+
+/// Mapping `i`, decoded from its framed bytes and planned into `plan`.
+fn plan_mapping(tools: &[FramedTool], i: usize, plan: &mut Plan) -> Result<Mapping, String> {
+    let t = tools
+        .get(i)
+        .ok_or_else(|| format!("#{i} is not in the bundle"))?;
+    let body = ToolBody::decode(t).map_err(|e| format!("`{}` (#{i}): {e}", t.names.join(", ")))?;
+    let when = body.when.as_ref().map(|c| plan.cond(c));
+    let fields = body.fields.iter().map(|(_, e)| plan.add(e)).collect();
+    let names = body
+        .fields
+        .into_iter()
+        .map(|(n, _)| n.into_boxed_str())
+        .collect();
+    let args = body
+        .args
+        .into_iter()
+        .map(|a| {
+            let shape = body.shapes.iter().find(|(n, _)| *n == a).map(|(_, s)| *s);
+            (a.into_boxed_str(), shape)
+        })
+        .collect();
+    Ok(Mapping {
+        when,
+        names,
+        args,
+        fields,
+    })
 }
 
 /// Whether `v` has the shape `s`. `null` is an argument not given (a
@@ -414,11 +453,13 @@ pub(crate) struct DerivePlan {
 /// plans one mapping and one action, not all of them).
 #[derive(Debug, Default)]
 pub(crate) struct Plans {
-    /// Each mapping decoded from its framed bytes and planned, or why its
-    /// bytes do not decode.
-    tools: Box<[OnceLock<Result<ToolPlan, String>>]>,
+    /// Whether each mapping's framed bytes decode and plan, or why not
+    /// (asked when a whole bundle is verified at load).
+    tools: Box<[OnceLock<Result<(), String>>]>,
     actions: Box<[OnceLock<Option<DerivePlan>>]>,
     by_name: OnceLock<ByName>,
+    /// The plan of each tool name's mappings, by its group in `by_name`.
+    groups: OnceLock<Box<[OnceLock<GroupPlan>]>>,
 }
 
 /// The mappings by tool name, built from the names the mappings already
@@ -506,6 +547,11 @@ impl ByName {
     }
 
     fn get(&self, tools: &[FramedTool], bare: &str) -> Option<&[u32]> {
+        self.group(tools, bare).map(|(_, ids)| ids)
+    }
+
+    /// The group of the name `bare` (its index) and its mapping ids.
+    fn group(&self, tools: &[FramedTool], bare: &str) -> Option<(usize, &[u32])> {
         let hash = name_hash(bare);
         let at = self
             .groups
@@ -516,7 +562,7 @@ impl ByName {
             })
             .ok()?;
         let g = self.groups.get(at)?;
-        self.ids.get(g.start as usize..g.end as usize)
+        Some((at, self.ids.get(g.start as usize..g.end as usize)?))
     }
 }
 
@@ -526,7 +572,27 @@ impl Plans {
             tools: (0..tools).map(|_| OnceLock::new()).collect(),
             actions: (0..actions).map(|_| OnceLock::new()).collect(),
             by_name: OnceLock::new(),
+            groups: OnceLock::new(),
         }
+    }
+
+    /// The mappings of the tool named `bare`, in source order, and their
+    /// plan (built on first use).
+    fn group_named(&self, tools: &[FramedTool], bare: &str) -> Option<(&[u32], &GroupPlan)> {
+        let by = self.by_name.get_or_init(|| ByName::new(tools));
+        let (g, ids) = by.group(tools, bare)?;
+        let cells = self
+            .groups
+            .get_or_init(|| (0..by.groups.len()).map(|_| OnceLock::new()).collect());
+        let group = cells.get(g)?.get_or_init(|| {
+            let mut plan = Plan::default();
+            let mappings = ids
+                .iter()
+                .map(|&i| plan_mapping(tools, i as usize, &mut plan))
+                .collect();
+            GroupPlan { plan, mappings }
+        });
+        Some((ids, group))
     }
 
     /// The mappings of the tool named `bare`, in source order.
@@ -536,34 +602,14 @@ impl Plans {
             .get(tools, bare)
     }
 
-    pub(crate) fn tool(&self, tools: &[FramedTool], i: usize) -> Option<&Result<ToolPlan, String>> {
-        let t = tools.get(i)?;
-        Some(self.tools.get(i)?.get_or_init(|| {
-            let body =
-                ToolBody::decode(t).map_err(|e| format!("`{}` (#{i}): {e}", t.names.join(", ")))?;
-            let mut plan = Plan::default();
-            let when = body.when.as_ref().map(|c| plan.cond(c));
-            let fields = body.fields.iter().map(|(_, e)| plan.add(e)).collect();
-            let names = body
-                .fields
-                .into_iter()
-                .map(|(n, _)| n.into_boxed_str())
-                .collect();
-            Ok(ToolPlan {
-                plan,
-                when,
-                names,
-                args: body
-                    .args
-                    .into_iter()
-                    .map(|a| {
-                        let shape = body.shapes.iter().find(|(n, _)| *n == a).map(|(_, s)| *s);
-                        (a.into_boxed_str(), shape)
-                    })
-                    .collect(),
-                fields,
-            })
-        }))
+    /// Whether mapping `i` decodes and plans (an error names the mapping).
+    pub(crate) fn tool(&self, tools: &[FramedTool], i: usize) -> Option<&Result<(), String>> {
+        tools.get(i)?;
+        Some(
+            self.tools
+                .get(i)?
+                .get_or_init(|| plan_mapping(tools, i, &mut Plan::default()).map(|_| ())),
+        )
     }
 
     fn derivations(&self, p: &Program, action: u32) -> Option<&DerivePlan> {
