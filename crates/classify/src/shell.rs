@@ -6587,19 +6587,29 @@ mod tests {
             assert!(a(s).writes_sensitive(ws), "{s}");
         }
         assert!(a("truncate -s0 /etc/hosts").writes_outside(ws));
+        // Round 19: the same plain keys in the user's `~/.gitconfig`
+        // (`--global`, `-f ~/.gitconfig`) and through `-f .git/config`.
         for s in [
             "git config user.name 'Dev Person'",
             "git config --local pull.rebase true",
+            "git config --global user.name x",
+            "git config --global --unset user.email",
+            "git config --file ~/.gitconfig pull.rebase true",
+            "git config -f .git/config user.name x",
         ] {
             assert_eq!(kind(s), "write", "{s}");
             assert!(!a(s).writes_sensitive(ws), "{s}");
         }
         for s in [
-            "git config --global user.name x",
             "git config safe.directory '*'",
+            "git config --global safe.directory '*'",
             "git config core.pager 'sh -c id'",
+            "git config --global core.pager 'sh -c id'",
+            "git config --global alias.st '!sh -c id'",
+            "git config --global user.name x --add core.pager less",
             "git config user.name x --add core.pager less",
-            "git config -f .git/config user.name x",
+            "git config --system user.name x",
+            "git config --global --type=path user.name x",
         ] {
             assert!(a(s).writes_sensitive(ws), "{s}");
         }
