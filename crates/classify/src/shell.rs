@@ -5225,11 +5225,13 @@ fn systemctl_read(args: &[Word]) -> bool {
             "--user" | "--system" | "--no-pager" | "-l" | "--full" | "-a" | "--all"
             | "--failed" | "--plain" | "--no-legend" | "-q" | "--quiet" | "-r" | "--recursive" => {}
             "-t" | "--type" | "--state" | "-n" | "--lines" | "-o" | "--output" | "-p"
-            | "--property" => {
-                if it.next().is_none_or(|v| v.dynamic) {
-                    return false;
-                }
+            | "--property"
+                if it.next().is_none_or(|v| v.dynamic) =>
+            {
+                return false;
             }
+            "-t" | "--type" | "--state" | "-n" | "--lines" | "-o" | "--output" | "-p"
+            | "--property" => {}
             _ if [
                 "--type=",
                 "--state=",
