@@ -32,7 +32,9 @@
 //! `attack18/`: damage without `rm`, code that runs later from the user's
 //! config and the workspace's installed trees, warehouse SQL, MCP database
 //! tools and upserts fed by their own table, credentials that are no vendor
-//! key), replayed against the
+//! key; `attack19/`: MCP tools' names and arguments, routing, forwarding
+//! and smuggling headers in every spelling, warehouse SQL (duckdb, bq,
+//! snowsql, clickhouse), git config keys that run code), replayed against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -79,6 +81,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         &["codes", "names", "git", "pkg", "exfil", "spoof"],
     ),
     ("attack18", &["destroy", "persist", "sql", "secrets"]),
+    ("attack19", &["mcp", "headers", "warehouse", "gitcfg"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

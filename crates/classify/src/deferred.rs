@@ -165,6 +165,136 @@ fn folded_at(hay: &[u8], i: usize, needle: &[u8]) -> bool {
     })
 }
 
+/// `.vscode/settings.json`, however the folder above it is written.
+pub fn vscode_settings(path: &str) -> bool {
+    let l = path.trim().replace('\\', "/");
+    l == ".vscode/settings.json" || l.ends_with("/.vscode/settings.json")
+}
+
+/// The text written into `.vscode/settings.json` (the whole file, or an
+/// Edit's `"key": value` fragment) sets only editor preferences: a JSON
+/// object (`//` comment lines and a trailing comma allowed) each of whose
+/// keys [`plain_setting`] knows, `[language]` blocks of such keys included.
+/// Anything else, or text that does not parse, is not plain.
+pub fn plain_editor_settings(text: &str) -> bool {
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
+    let body = without_trailing_commas(&kept.join("\n"));
+    let body = body.trim();
+    let parsed = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .or_else(|| {
+            let inner = body.trim_end_matches(',');
+            serde_json::from_str(&format!("{{{inner}}}")).ok()
+        });
+    match parsed {
+        Some(serde_json::Value::Object(m)) => m.iter().all(|(k, v)| plain_setting(k, v, true)),
+        _ => false,
+    }
+}
+
+/// JSONC's `[1, 2,]` and `{"a": 1,}` as JSON: a comma outside a string
+/// whose next non-space character closes the list or the object is dropped.
+fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = text.get(i + 1..).unwrap_or("").trim_start().chars().next();
+            if matches!(next, Some('}' | ']')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One VS Code setting that only shapes the editor: its key under a known
+/// prefix (`editor.`, `files.`, `search.`, `workbench.`, the test runners'
+/// switches, …), and no last part that names a program, a path, arguments,
+/// an environment, a shell or a server. Two keys are read by value:
+/// `python.defaultInterpreterPath` inside `${workspaceFolder}`, and
+/// `rust-analyzer.check.command` as `check` or `clippy`.
+fn plain_setting(k: &str, v: &serde_json::Value, top: bool) -> bool {
+    use serde_json::Value;
+    if top && k.starts_with('[') && k.ends_with(']') {
+        return matches!(v, Value::Object(m) if m.iter().all(|(k, v)| plain_setting(k, v, false)));
+    }
+    match k {
+        "python.defaultInterpreterPath" => {
+            return matches!(v, Value::String(s)
+                if s.strip_prefix("${workspaceFolder}/")
+                    .is_some_and(|rest| !rest.contains("..") && !rest.contains('$')))
+        }
+        "rust-analyzer.check.command" => {
+            return matches!(v, Value::String(s) if s == "check" || s == "clippy")
+        }
+        "python.testing.pytestArgs" | "python.testing.unittestArgs" => {
+            return matches!(v, Value::Array(a) if a.iter().all(|x| matches!(x, Value::String(s) if !s.starts_with('-'))))
+        }
+        _ => {}
+    }
+    let last = k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase();
+    const RUNS: &[&str] = &[
+        "path",
+        "command",
+        "executable",
+        "runtime",
+        "env",
+        "shell",
+        "args",
+        "server",
+        "tool",
+        "program",
+        "interpreter",
+        "script",
+        "exec",
+        "cmd",
+        "binary",
+    ];
+    if RUNS.iter().any(|r| last.contains(r)) {
+        return false;
+    }
+    const PREFIXES: &[&str] = &[
+        "editor.",
+        "files.",
+        "search.",
+        "workbench.",
+        "explorer.",
+        "diffEditor.",
+        "scm.",
+        "breadcrumbs.",
+        "window.",
+        "outline.",
+        "problems.",
+        "zenMode.",
+        "cSpell.",
+        "emmet.",
+        "python.testing.",
+        "python.analysis.",
+        "rust-analyzer.cargo.features",
+        "rust-analyzer.checkOnSave",
+        "eslint.validate",
+        "typescript.preferences.",
+        "javascript.preferences.",
+    ];
+    PREFIXES.iter().any(|p| k.starts_with(p))
+}
+
 /// Whether `path` lies in a tree a package manager or a build owns and
 /// everyday commands run from: installed packages (`node_modules/`, a
 /// virtualenv's `.venv/`/`venv/`, `site-packages/`, `.tox/`, `.nox/`,
@@ -240,6 +370,14 @@ pub fn installed_tree(path: &str) -> bool {
 /// The verdict of the worst command `text`, written at `path`, may become
 /// (see the module's docs): `none` for a file no tool runs.
 pub fn planted(path: &str, text: &str, workspace: Option<&str>) -> &'static str {
+    // Round 19: VS Code's workspace settings are written every day (a
+    // formatter, a ruler, excluded files); the settings that run code (a
+    // terminal profile or its environment, a tool's executable path, an
+    // interpreter outside the workspace, a check's override command) are
+    // refused, as the whole file was before the round.
+    if vscode_settings(path) && !plain_editor_settings(text) {
+        return "deny";
+    }
     let fetched = u8::from(fetches_from_outside(path, text));
     if !runs_later(path) {
         return VERDICTS

@@ -45,15 +45,9 @@ fn address_object(m: &serde_json::Map<String, Json>) -> Option<&str> {
         .and_then(Json::as_str)
 }
 
-/// Strings of a string (split on `,` and `;`) or of an array of strings
-/// (each element split the same way, so `["a@x.com, b@y.com"]` is two);
-/// recipient objects count as their address.
-fn strings(v: &Json) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    each_string(v, &mut |s| out.push(s.to_string())).then_some(out)
-}
-
-/// [`strings`] without copying: `f` sees each string in order. `false` (and
+/// Each string of a string (split on `,` and `;`) or of an array of strings
+/// (each element split the same way, so `["a@x.com, b@y.com"]` is two;
+/// recipient objects count as their address): `f` sees each string in order. `false` (and
 /// the strings seen so far are to be dropped) when the value is not a list
 /// of strings.
 fn each_string<'a>(v: &'a Json, f: &mut impl FnMut(&'a str)) -> bool {
@@ -367,21 +361,90 @@ fn credential_header(name: &str) -> bool {
 /// or of a list of `[name, value]` pairs (as httpx and aiohttp take
 /// headers), each trimmed: `"Host "` is the `host` header to a client that
 /// trims it, and a name the rules compare must be the one sent.
+///
+/// Round 19: `None` (headers the gate cannot read, which escalate) unless
+/// every header is one a client sends as written: a name that is an HTTP
+/// token (`X-Trace`), or a pseudo-header (`:authority`), and a value that
+/// is a string, a number or a boolean without a control character. A value
+/// `"1\r\nHost: 169.254.169.254"` starts a header of its own in a client
+/// that does not check (CRLF injection); a name `Host\0` is `Host` to a C
+/// client, `Host: x` or `H\u{43e}st` is no name at all; a value that is a
+/// list or an object is sent as the client chooses.
 fn keys(v: &Json) -> Option<Vec<String>> {
-    let name = |s: &str| s.trim().to_lowercase();
-    let before_colon = |s: &str| name(s.split(':').next().unwrap_or(""));
+    let name = |s: &str| -> Option<String> {
+        let n = s.trim();
+        let token = |t: &str| !t.is_empty() && t.bytes().all(header_token_byte);
+        let ok = match n.strip_prefix(':') {
+            Some(pseudo) => token(pseudo),
+            None => token(n),
+        };
+        ok.then(|| n.to_ascii_lowercase())
+    };
+    let value = |v: &Json| match v {
+        Json::String(s) => header_value_clean(s),
+        Json::Number(_) | Json::Bool(_) | Json::Null => true,
+        _ => false,
+    };
+    // `Name: value`; a pseudo-header's name keeps its leading colon.
+    let line = |s: &str| -> Option<String> {
+        let t = s.trim_start();
+        let skip = usize::from(t.starts_with(':'));
+        let (n, rest) = match t.get(skip..).and_then(|r| r.find(':')) {
+            Some(i) => t.split_at(i + skip),
+            None => (t, ""),
+        };
+        header_value_clean(rest).then_some(())?;
+        name(n)
+    };
     match v {
-        Json::Object(m) => Some(m.keys().map(|k| name(k)).collect()),
-        Json::Array(items) if items.iter().any(Json::is_array) => items
+        Json::Object(m) => m
+            .iter()
+            .map(|(k, v)| if value(v) { name(k) } else { None })
+            .collect(),
+        Json::Array(items) => items
             .iter()
             .map(|i| match i {
-                Json::Array(pair) => pair.first().and_then(Json::as_str).map(name),
-                Json::String(s) => Some(before_colon(s)),
+                Json::Array(pair) => match pair.as_slice() {
+                    [Json::String(n), v] if value(v) => name(n),
+                    _ => None,
+                },
+                Json::String(s) => line(s),
                 _ => None,
             })
             .collect(),
-        other => strings(other).map(|v| v.into_iter().map(|s| before_colon(&s)).collect()),
+        Json::String(s) => line(s).map(|n| vec![n]),
+        _ => None,
     }
+}
+
+/// A byte of an HTTP token (RFC 9110 `tchar`): what a header name is made of.
+fn header_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// A header value with no control character but a tab: no CR or LF that
+/// ends the header line, no NUL a C client stops at, no NEL or other C1
+/// control a client may read as a line break.
+fn header_value_clean(s: &str) -> bool {
+    !s.chars()
+        .any(|c| (c.is_control() && c != '\t') || c == '\u{2028}' || c == '\u{2029}')
 }
 
 /// `Ann <ann@Acme.com>` → `acme.com`

@@ -1480,15 +1480,17 @@ impl C {
                 if p == "crontab" && args.iter().all(|w| w.text == "-l") {
                     return Kind::ReadOnly;
                 }
-                if p == "systemctl"
-                    && matches!(
-                        first,
-                        "status" | "list-units" | "is-active" | "show" | "cat"
-                    )
-                {
+                if p == "systemctl" && systemctl_read(args) {
                     return Kind::ReadOnly;
                 }
                 Kind::Privileged
+            }
+            "journalctl" => {
+                if journalctl_read(args) {
+                    Kind::ReadOnly
+                } else {
+                    Kind::Privileged
+                }
             }
             "passwd"
             | "chpasswd"
@@ -1847,6 +1849,58 @@ impl C {
                 // node_modules/.bin (pnpm and yarn fetch nothing for it):
                 // judged as that tool is, as `./node_modules/.bin/vitest`
                 // is. Anything else after `exec` stays unknown.
+                // Round 19: `yarn workspace api test` is `yarn test` run in
+                // the workspace package `api`, a folder of this repository;
+                // `yarn workspaces foreach -A run test` the same in each.
+                // Judged as that command is; a name or option it does not
+                // know stays `yarn`'s own reading (unknown).
+                if p == "yarn" {
+                    let package = |w: &Word| {
+                        !w.dynamic
+                            && !w.text.starts_with(['-', '.'])
+                            && !w.text.contains("..")
+                            && w.text.bytes().all(|b| {
+                                b.is_ascii_alphanumeric()
+                                    || matches!(b, b'@' | b'/' | b'-' | b'_' | b'.')
+                            })
+                    };
+                    let skip = match first {
+                        "workspace" if args.get(1).is_some_and(package) => 2,
+                        "workspaces" if args.get(1).is_some_and(|w| w.text == "foreach") => {
+                            2 + args
+                                .get(2..)
+                                .unwrap_or_default()
+                                .iter()
+                                .take_while(|w| {
+                                    matches!(
+                                        w.text.as_str(),
+                                        "-A" | "--all"
+                                            | "-p"
+                                            | "--parallel"
+                                            | "-t"
+                                            | "--topological"
+                                            | "--topological-dev"
+                                            | "-v"
+                                            | "--verbose"
+                                            | "-i"
+                                            | "--interlaced"
+                                            | "-R"
+                                            | "--recursive"
+                                    )
+                                })
+                                .count()
+                        }
+                        _ => 0,
+                    };
+                    if skip > 0 && args.len() > skip {
+                        let mut words = vec![Word {
+                            text: "yarn".into(),
+                            ..Word::default()
+                        }];
+                        words.extend(args.get(skip..).unwrap_or_default().iter().cloned());
+                        return inner(self, &words, stdin);
+                    }
+                }
                 if matches!(p.as_str(), "pnpm" | "yarn") {
                     let at = usize::from(
                         args.first()
@@ -1965,6 +2019,7 @@ impl C {
                 }
                 Kind::Network
             }
+            "bq" if bq_read(args) => Kind::ReadOnly,
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
             | "duckdb" | "mongo" | "mongosh" | "redis-cli" => {
                 if let Some(k) = self.database_read(&p, args) {
@@ -2929,6 +2984,71 @@ impl C {
                 }
                 Some(Kind::ReadOnly)
             }
+            // Round 19: `duckdb dev.duckdb -c 'select …'`, `duckdb -c
+            // "select count(*) from 'data/events.parquet'"`: DuckDB's SQL
+            // reads URLs (`read_csv('http://…')`, `FROM 's3://…'`), writes
+            // with `COPY … TO`, attaches other databases, installs and
+            // loads extensions, and its dot-commands run programs
+            // (`.shell`) and write files (`.output`). A read only when the
+            // one `-c` text is a read of the workspace's files under every
+            // grammar (crates/classify/src/sql.rs: `FILE_READERS`,
+            // `file_relation`), with no dot-command or backslash, output
+            // options only, and at most one database file (read).
+            "duckdb" => {
+                const FORMATS: &[&str] = &[
+                    "-ascii",
+                    "-box",
+                    "-column",
+                    "-csv",
+                    "-html",
+                    "-json",
+                    "-line",
+                    "-list",
+                    "-markdown",
+                    "-table",
+                    "-header",
+                    "-noheader",
+                    "-readonly",
+                    "-batch",
+                    "-bail",
+                ];
+                let mut sql = None;
+                let mut db = None;
+                let mut it = args.iter();
+                while let Some(w) = it.next() {
+                    let t = w.text.as_str();
+                    if t == "-c" {
+                        if sql.is_some() {
+                            return None;
+                        }
+                        sql = Some(it.next()?.text.as_str());
+                    } else if t.starts_with('-') {
+                        let f = format!("-{}", t.trim_start_matches('-'));
+                        if !FORMATS.contains(&f.as_str()) {
+                            return None;
+                        }
+                    } else if db.replace(t).is_some() {
+                        return None;
+                    }
+                }
+                let sql = sql?.trim();
+                // a DuckDB `PRAGMA x` runs x (SQLite's without a value
+                // reads a setting, which the grammar reads it as)
+                if sql.contains('\\')
+                    || sql.lines().any(|l| l.trim_start().starts_with('.'))
+                    || sql.to_ascii_lowercase().contains("pragma")
+                {
+                    return None;
+                }
+                let a = super::sql::analyze_for(sql, None);
+                if a.class != super::sql::Class::Read || a.destructive || a.unclassified.is_some() {
+                    return None;
+                }
+                if let Some(db) = db {
+                    self.read(db);
+                }
+                Some(Kind::ReadOnly)
+            }
             _ => None,
         }
     }
@@ -3207,12 +3327,16 @@ impl C {
             break;
         }
         let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
-        let rest: Vec<&str> = args
+        let all: Vec<&str> = args
             .get(i + 1..)
             .unwrap_or_default()
             .iter()
             .map(|w| w.text.as_str())
             .collect();
+        // Round 19: what follows `--` is the program's own (`cargo run --
+        // --config dev.toml`, `cargo test -- --nocapture`): cargo reads
+        // none of it. `cargo fmt -- --check` hands `--check` to rustfmt.
+        let rest: Vec<&str> = all.iter().take_while(|x| **x != "--").copied().collect();
         for (n, x) in rest.iter().enumerate() {
             if let Some(v) = x.strip_prefix("--manifest-path=").or_else(|| {
                 (*x == "--manifest-path").then(|| rest.get(n + 1).copied().unwrap_or(""))
@@ -3236,7 +3360,7 @@ impl C {
             | "run" | "r" | "bench" | "nextest" | "clean" | "fix" | "miri" | "llvm-cov"
             | "insta" | "expand" | "machete" | "deny" | "hack" | "udeps" | "semver-checks"
             | "generate-lockfile" => {
-                if sub == "fmt" && rest.contains(&"--check") {
+                if sub == "fmt" && all.contains(&"--check") {
                     return k.max(Kind::ReadOnly);
                 }
                 self.build_in(&dir)
@@ -3931,14 +4055,41 @@ impl C {
                     // `safe.directory`): an ordinary write of the
                     // project's own settings, not of git's state. Any
                     // other key, option or file stays a write of the file.
+                    // Round 19: the same keys in the user's own
+                    // `~/.gitconfig` (`--global`, `--file ~/.gitconfig`),
+                    // set, added, replaced or unset: `git config --global
+                    // user.name 'Dev'`, `pull.rebase true`. Keys that run
+                    // code (`core.pager`, `alias.*`, `include.path`, …) and
+                    // the system's file stay writes of git's state.
+                    let unset = flag(&["--unset", "--unset-all"]);
                     let safe_local = named.is_none()
                         && files.len() == 1
-                        && files.first().is_some_and(|f| f == ".git/config")
-                        && ops.len() == 2
+                        && files.first().is_some_and(|f| {
+                            f == ".git/config"
+                                || f == "~/.gitconfig"
+                                || f.ends_with("/.gitconfig") && !f.ends_with("/etc/gitconfig")
+                        })
+                        && ops.len() == if unset { 1 } else { 2 }
                         && ops.first().is_some_and(|k| {
                             git_safe_config(k) && !k.eq_ignore_ascii_case("safe.directory")
                         })
-                        && rt.iter().all(|x| !x.starts_with('-') || *x == "--local");
+                        && rt.iter().all(|x| {
+                            !x.starts_with('-')
+                                || matches!(
+                                    *x,
+                                    "--local"
+                                        | "--global"
+                                        | "--add"
+                                        | "--replace-all"
+                                        | "--unset"
+                                        | "--unset-all"
+                                        | "--bool"
+                                        | "--int"
+                                        | "-f"
+                                        | "--file"
+                                )
+                                || x.starts_with("--file=")
+                        });
                     if !safe_local {
                         for f in named.iter().chain(&files) {
                             self.write(f);
@@ -4978,6 +5129,238 @@ fn mentions_secret_var(text: &str) -> bool {
 }
 
 /// A `git -c` setting that runs nothing and reads nothing.
+/// Round 19: `bq query --use_legacy_sql=false 'SELECT …'`, `bq ls acme`,
+/// `bq show acme.events`, `bq head -n 10 acme.events`: BigQuery asked one
+/// read. The query is one text read in BigQuery's grammar as a read (no
+/// `EXPORT DATA`, DML, DDL, scripting); the options only shape the output
+/// or the dialect. `--destination_table`, `--replace`, `--append_table`,
+/// `--flagfile`, a schedule, parameters or any option not listed are not
+/// judged here, nor is any other subcommand (`rm`, `cp`, `load`,
+/// `extract`, `mk`, `update`, `shell`).
+fn bq_read(args: &[Word]) -> bool {
+    let plain = |v: &str| {
+        !v.is_empty()
+            && v.len() <= 1024
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+    };
+    if args.iter().any(|w| w.dynamic) {
+        return false;
+    }
+    let mut i = 0;
+    // global options: the output format, the project and location read
+    while let Some(t) = args.get(i).map(|w| w.text.as_str()) {
+        match t.split_once('=') {
+            // not `--project_id`: a query job run in another project
+            // leaves its results there, for that project's owner to read
+            Some(("--format" | "--location", v)) if plain(v) => {}
+            None if matches!(t, "-q" | "--quiet" | "--headless") => {}
+            _ if t.starts_with('-') => return false,
+            _ => break,
+        }
+        i += 1;
+    }
+    let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
+    let mut ops = Vec::new();
+    let mut it = args.get(i + 1..).unwrap_or_default().iter();
+    while let Some(w) = it.next() {
+        let t = w.text.as_str();
+        if !t.starts_with('-') {
+            ops.push(t);
+            continue;
+        }
+        let (name, inline) = match t.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (t, None),
+        };
+        let ok = match (sub, name) {
+            ("query", "--use_legacy_sql") => matches!(inline, None | Some("false" | "true")),
+            ("query", "--nouse_legacy_sql" | "--dry_run" | "--nouse_cache" | "--use_cache") => {
+                inline.is_none()
+            }
+            ("query", "--maximum_bytes_billed" | "--location")
+            | (_, "--format" | "--max_rows" | "--max_results" | "-n") => {
+                let v = match inline {
+                    Some(v) => Some(v),
+                    None => it.next().map(|w| w.text.as_str()),
+                };
+                v.is_some_and(plain)
+            }
+            ("ls", "-a" | "--all" | "-d" | "--datasets" | "-j" | "--jobs") => inline.is_none(),
+            ("show", "--schema") => inline.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    match sub {
+        "query" => match ops.as_slice() {
+            [sql] => {
+                let a = super::sql::analyze_for(sql, Some(super::sql::Engine::BigQuery));
+                a.class == super::sql::Class::Read && !a.destructive && a.unclassified.is_none()
+            }
+            _ => false,
+        },
+        "ls" | "show" | "head" => ops.len() <= 1 && ops.iter().all(|o| plain(o)),
+        _ => false,
+    }
+}
+
+/// Round 19: `systemctl --user status foo.service`, `systemctl status`,
+/// `systemctl list-units --failed`: a subcommand that only reports, for the
+/// system's manager or the user's, with options that only shape what is
+/// printed. Another manager (`-H host`, `-M machine`, `--root`), any other
+/// option or subcommand (`enable`, `edit`, `set-environment`,
+/// `show-environment`, which prints the manager's environment) is not.
+fn systemctl_read(args: &[Word]) -> bool {
+    let mut sub = None;
+    let mut it = args.iter();
+    while let Some(w) = it.next() {
+        if w.dynamic {
+            return false;
+        }
+        let t = w.text.as_str();
+        match t {
+            "--user" | "--system" | "--no-pager" | "-l" | "--full" | "-a" | "--all"
+            | "--failed" | "--plain" | "--no-legend" | "-q" | "--quiet" | "-r" | "--recursive" => {}
+            "-t" | "--type" | "--state" | "-n" | "--lines" | "-o" | "--output" | "-p"
+            | "--property"
+                if it.next().is_none_or(|v| v.dynamic) =>
+            {
+                return false;
+            }
+            "-t" | "--type" | "--state" | "-n" | "--lines" | "-o" | "--output" | "-p"
+            | "--property" => {}
+            _ if [
+                "--type=",
+                "--state=",
+                "--lines=",
+                "--output=",
+                "--property=",
+            ]
+            .iter()
+            .any(|o| t.starts_with(o)) => {}
+            _ if t.starts_with('-') => return false,
+            _ if sub.is_none() => sub = Some(t),
+            // units named after the subcommand
+            _ => {}
+        }
+    }
+    matches!(
+        sub.unwrap_or("list-units"),
+        "status"
+            | "list-units"
+            | "list-unit-files"
+            | "list-timers"
+            | "list-sockets"
+            | "list-jobs"
+            | "list-dependencies"
+            | "list-machines"
+            | "is-active"
+            | "is-enabled"
+            | "is-failed"
+            | "is-system-running"
+            | "show"
+            | "cat"
+            | "get-default"
+    )
+}
+
+/// Round 19: `journalctl --user -u foo -n 100`, `journalctl -b -p err`: the
+/// journal read, filtered and formatted. Options that change it (`--vacuum-*`,
+/// `--rotate`, `--flush`, `--setup-keys`), read another one (`-D`,
+/// `--file`, `--root`, `-M`) or are unknown are not judged a read.
+fn journalctl_read(args: &[Word]) -> bool {
+    const FLAGS: &[&str] = &[
+        "--user",
+        "--system",
+        "--no-pager",
+        "-f",
+        "--follow",
+        "-r",
+        "--reverse",
+        "-k",
+        "--dmesg",
+        "-x",
+        "--catalog",
+        "-e",
+        "--pager-end",
+        "-a",
+        "--all",
+        "-q",
+        "--quiet",
+        "--utc",
+        "--no-hostname",
+        "-l",
+        "--full",
+        "--no-full",
+        "-m",
+        "--merge",
+        "--list-boots",
+        "--disk-usage",
+        "-b",
+        "--boot",
+    ];
+    const VALUED: &[&str] = &[
+        "-u",
+        "--unit",
+        "--user-unit",
+        "-n",
+        "--lines",
+        "-S",
+        "--since",
+        "-U",
+        "--until",
+        "-p",
+        "--priority",
+        "-o",
+        "--output",
+        "-g",
+        "--grep",
+        "-t",
+        "--identifier",
+        "--facility",
+        "--output-fields",
+        "--case-sensitive",
+    ];
+    let mut it = args.iter();
+    while let Some(w) = it.next() {
+        if w.dynamic {
+            return false;
+        }
+        let t = w.text.as_str();
+        let name = t.split_once('=').map_or(t, |(n, _)| n);
+        if FLAGS.contains(&t) {
+            continue;
+        }
+        if VALUED.contains(&name) {
+            if name == t && it.next().is_none_or(|v| v.dynamic) {
+                return false;
+            }
+            continue;
+        }
+        // `-n100`, `-perr`, `-b -1`: a short option with its value glued on,
+        // and a boot offset
+        if t.len() > 2
+            && ["-n", "-p", "-u", "-t", "-o", "-b"]
+                .iter()
+                .any(|o| t.starts_with(o))
+            && !t.starts_with("--")
+        {
+            continue;
+        }
+        if t.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+            || !t.starts_with('-') && t.contains('=')
+        {
+            // a boot id/offset, or a field match (`_SYSTEMD_UNIT=x`)
+            continue;
+        }
+        return false;
+    }
+    true
+}
+
 fn git_safe_config(kv: &str) -> bool {
     let key = kv.split('=').next().unwrap_or("").to_lowercase();
     matches!(
@@ -5012,6 +5395,19 @@ fn git_safe_config(kv: &str) -> bool {
             | "gc.auto"
             | "maintenance.auto"
             | "safe.directory"
+            // round 19: more keys that only shape output or choose a merge
+            // style
+            | "merge.conflictstyle"
+            | "diff.algorithm"
+            | "diff.colormoved"
+            | "log.date"
+            | "commit.verbose"
+            | "tag.sort"
+            | "branch.sort"
+            | "branch.autosetuprebase"
+            | "push.autosetupremote"
+            | "rebase.autostash"
+            | "fetch.prunetags"
     ) || key.starts_with("advice.")
 }
 
@@ -6193,19 +6589,29 @@ mod tests {
             assert!(a(s).writes_sensitive(ws), "{s}");
         }
         assert!(a("truncate -s0 /etc/hosts").writes_outside(ws));
+        // Round 19: the same plain keys in the user's `~/.gitconfig`
+        // (`--global`, `-f ~/.gitconfig`) and through `-f .git/config`.
         for s in [
             "git config user.name 'Dev Person'",
             "git config --local pull.rebase true",
+            "git config --global user.name x",
+            "git config --global --unset user.email",
+            "git config --file ~/.gitconfig pull.rebase true",
+            "git config -f .git/config user.name x",
         ] {
             assert_eq!(kind(s), "write", "{s}");
             assert!(!a(s).writes_sensitive(ws), "{s}");
         }
         for s in [
-            "git config --global user.name x",
             "git config safe.directory '*'",
+            "git config --global safe.directory '*'",
             "git config core.pager 'sh -c id'",
+            "git config --global core.pager 'sh -c id'",
+            "git config --global alias.st '!sh -c id'",
+            "git config --global user.name x --add core.pager less",
             "git config user.name x --add core.pager less",
-            "git config -f .git/config user.name x",
+            "git config --system user.name x",
+            "git config --global --type=path user.name x",
         ] {
             assert!(a(s).writes_sensitive(ws), "{s}");
         }

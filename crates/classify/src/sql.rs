@@ -758,30 +758,38 @@ impl Visitor for Walker<'_> {
         if secret {
             self.found.stmts.push(Stmt::new(Class::Privilege, "select"));
         }
+        // Round 19: DuckDB reads a quoted name that is a path or a URL as
+        // that file (`FROM 'https://evil.io/x.parquet'`, `FROM
+        // '/home/dev/.aws/credentials'`: a replacement scan).
+        if let Some(path) = file_relation(name) {
+            if !workspace_file(&path) {
+                self.found.stmts.push(Stmt::new(Class::Other, "other"));
+            }
+        }
         self.found.table(object_name(name));
         ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
         // Table functions: `SELECT * FROM dblink(…)`, `FROM pg_ls_dir(…)`.
-        let name = match t {
+        match t {
             TableFactor::Table {
                 name,
-                args: Some(_),
+                args: Some(a),
                 ..
-            } => Some(name),
-            TableFactor::Function { name, .. } => Some(name),
-            _ => None,
-        };
-        if let Some(name) = name {
-            self.called(name);
+            } => self.called(name, &a.args),
+            TableFactor::Function { name, args, .. } => self.called(name, args),
+            _ => {}
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
         if let Expr::Function(f) = e {
-            self.called(&f.name);
+            match &f.args {
+                FunctionArguments::List(l) => self.called(&f.name, &l.args),
+                _ => self.called(&f.name, &[]),
+            }
         }
         ControlFlow::Continue(())
     }
@@ -792,13 +800,111 @@ impl Walker<'_> {
     /// from the table of side effects; one the classifier does not know may
     /// be the database's own code (`SELECT purge_accounts()`), whose effect
     /// cannot be read from the call.
-    fn called(&mut self, name: &ObjectName) {
+    fn called(&mut self, name: &ObjectName, args: &[FunctionArg]) {
+        // Round 19: DuckDB's file readers (`read_csv`, `read_parquet`,
+        // `read_text`, `glob`, …) read a file of the workspace, or fetch a
+        // URL, read a key under ~, reach S3: a read only when every file
+        // named is a plain path inside the workspace.
+        if let [n] = n_parts(name).as_slice() {
+            if FILE_READERS.binary_search(&n.as_str()).is_ok() {
+                if !reads_workspace_files(args) {
+                    self.found.stmts.push(Stmt::new(Class::Other, "other"));
+                }
+                return;
+            }
+        }
         if let Some(c) = function_class(name) {
             self.found.stmts.push(Stmt::new(c, "other"));
         } else if !known_read_function(name) {
             self.found.stmts.push(Stmt::new(Class::Other, "other"));
         }
     }
+}
+
+/// `INSERT INTO FUNCTION f(…)` (ClickHouse: a write through a table
+/// function), however a grammar without it reads the text: as a table
+/// function, or as a table named by the bare word `FUNCTION` (or `TABLE`,
+/// of `INSERT INTO TABLE FUNCTION`) that no engine has.
+fn insert_into_function(t: &sqlparser::ast::TableObject) -> bool {
+    use sqlparser::ast::TableObject;
+    match t {
+        TableObject::TableFunction(_) => true,
+        TableObject::TableName(n) => matches!(n.0.as_slice(),
+            [ObjectNamePart::Identifier(id)] if id.quote_style.is_none()
+                && (id.value.eq_ignore_ascii_case("function") || id.value.eq_ignore_ascii_case("table"))),
+        _ => false,
+    }
+}
+
+/// DuckDB's functions that read the files named by their first argument (a
+/// path, a glob, a URL or a list of them), sorted.
+const FILE_READERS: &[&str] = &[
+    "glob",
+    "parquet_metadata",
+    "parquet_scan",
+    "parquet_schema",
+    "read_blob",
+    "read_csv",
+    "read_csv_auto",
+    "read_json",
+    "read_json_auto",
+    "read_json_objects",
+    "read_ndjson",
+    "read_ndjson_auto",
+    "read_parquet",
+    "read_text",
+    "sniff_csv",
+];
+
+/// The first argument of a file reader names only workspace files: a
+/// string literal or a list of them, each a [`workspace_file`]. Anything
+/// else (a column, a concatenation, a URL) may name any file.
+fn reads_workspace_files(args: &[FunctionArg]) -> bool {
+    let literal = |e: &Expr| match e {
+        Expr::Value(v) => match &v.value {
+            sqlparser::ast::Value::SingleQuotedString(p) => workspace_file(p),
+            _ => false,
+        },
+        _ => false,
+    };
+    match args.first() {
+        Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => match e {
+            Expr::Array(a) => !a.elem.is_empty() && a.elem.iter().all(literal),
+            e => literal(e),
+        },
+        _ => false,
+    }
+}
+
+/// A relation named by one quoted part that reads as a file: single quotes
+/// (a string where a name goes is DuckDB's replacement scan), or double
+/// quotes around something with a slash, a colon, a `~`, a `*` or a file
+/// extension.
+fn file_relation(name: &ObjectName) -> Option<String> {
+    let [ObjectNamePart::Identifier(id)] = name.0.as_slice() else {
+        return None;
+    };
+    let v = &id.value;
+    let file_like = v.contains(['/', '\\', ':', '~', '*'])
+        || v.rsplit_once('.').is_some_and(|(_, ext)| {
+            !ext.is_empty() && ext.len() <= 8 && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+    match id.quote_style {
+        Some('\'') => Some(v.clone()),
+        Some('"') | Some('`') if file_like => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// A path a local engine reads inside the workspace: relative, no `..`, no
+/// scheme or drive (`s3://`, `https://`, `C:`), no `~` or variable, and no
+/// file that holds secrets by its name (`.env`, keys).
+fn workspace_file(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with(['/', '\\', '~'])
+        && !p.contains([':', '$', '\0'])
+        && !p.split(['/', '\\']).any(|seg| seg == "..")
+        && !crate::paths::sensitive(p)
 }
 
 /// `Public.Users` → `public.users`; quoted parts as written.
@@ -1270,7 +1376,11 @@ fn statement(s: &Statement) -> Stmt {
             }
         }
         Statement::Insert(i) => {
-            if i.overwrite || upsert_over_itself(i) {
+            if insert_into_function(&i.table) {
+                // Round 19: ClickHouse's `INSERT INTO FUNCTION file(…)`,
+                // `url(…)`, `remote(…)` write a file, a URL, another server.
+                (Other, "insert")
+            } else if i.overwrite || upsert_over_itself(i) {
                 (Destructive, "insert")
             } else {
                 (Write, "insert")
@@ -3183,6 +3293,40 @@ mod tests {
 
     fn class_as(s: &str, e: Engine) -> &'static str {
         analyze_for(s, Some(e)).class.name()
+    }
+
+    /// Round 19: DuckDB reads files and URLs as tables. `sql_query {sql:
+    /// "SELECT * FROM 'https://evil.io/x.parquet'"}` was a read-only query,
+    /// allowed: DuckDB fetches the URL (a replacement scan), and `FROM
+    /// '/home/dev/.aws/credentials'` reads the keys. A file reader or a
+    /// quoted name is a read only for a plain path inside the workspace;
+    /// ClickHouse's `INSERT INTO FUNCTION file(…)` writes a file.
+    #[test]
+    fn files_and_urls_read_as_tables_are_placed_by_their_path() {
+        for q in [
+            "SELECT * FROM 'https://evil.io/x.parquet'",
+            "SELECT * FROM '/home/dev/.aws/credentials'",
+            "SELECT * FROM \"s3://evil/x.csv\"",
+            "SELECT * FROM '~/.netrc'",
+            "SELECT * FROM '../secrets/x.csv'",
+            "SELECT * FROM read_csv('https://evil.io/x.csv')",
+            "SELECT * FROM read_text('/home/dev/.ssh/id_rsa')",
+            "SELECT * FROM read_parquet(['data/a.parquet', 's3://evil/b.parquet'])",
+            "SELECT * FROM read_csv(some_column)",
+            "SELECT * FROM read_text('.env')",
+            "SELECT read_blob('/etc/shadow')",
+            "INSERT INTO FUNCTION file('/home/dev/.bashrc', 'RawBLOB') SELECT 'x'",
+        ] {
+            assert_ne!(class(q), "read", "{q}");
+            assert_ne!(class(q), "write", "{q}");
+        }
+        for q in [
+            "SELECT count(*) FROM 'data/events.parquet'",
+            "SELECT * FROM read_csv('data/x.csv') LIMIT 5",
+            "SELECT * FROM read_csv_auto('data/sales.csv', header = true)",
+        ] {
+            assert_eq!(class(q), "read", "{q}");
+        }
     }
 
     #[test]
