@@ -292,7 +292,33 @@ fn plain_setting(k: &str, v: &serde_json::Value, top: bool) -> bool {
         "typescript.preferences.",
         "javascript.preferences.",
     ];
-    PREFIXES.iter().any(|p| k.starts_with(p))
+    PREFIXES.iter().any(|p| k.starts_with(p)) && !names_a_file(v)
+}
+
+/// Whether a setting's value, at any depth, names a file by its path
+/// (`/tmp/evil.sh`, `~/bin/x`, `$HOME/x`, `./bin/x`, `C:\\x`, `\\\\host\\x`):
+/// a setting under a plain prefix may still take a program
+/// (`workbench.externalBrowser` runs the executable it names), and an
+/// editor preference names no file.
+fn names_a_file(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            let s = s.trim_start();
+            let b = s.as_bytes();
+            s.starts_with(['/', '~', '$', '\\', '%'])
+                || s.starts_with("./")
+                || s.starts_with("../")
+                || s.starts_with(".\\")
+                || (b.len() >= 3
+                    && b.first().is_some_and(u8::is_ascii_alphabetic)
+                    && b.get(1) == Some(&b':')
+                    && matches!(b.get(2), Some(b'/' | b'\\')))
+        }
+        Value::Array(items) => items.iter().any(names_a_file),
+        Value::Object(m) => m.values().any(names_a_file),
+        _ => false,
+    }
 }
 
 /// Whether `path` lies in a tree a package manager or a build owns and
@@ -1283,6 +1309,31 @@ mod tests {
         assert_eq!(planted("/work/proj/build.rs", rs, WS), "none");
         let df = "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n";
         assert_eq!(planted("/work/proj/Dockerfile", df, WS), "none");
+    }
+
+    /// Editor preferences name no file: a setting under a plain prefix
+    /// whose value is a path may run it (`workbench.externalBrowser` is the
+    /// browser's executable), so it is not plain; the everyday ones are.
+    #[test]
+    fn an_editor_setting_that_names_a_program_by_path_is_not_plain() {
+        for text in [
+            r#"{"editor.fontSize": 14, "files.trimTrailingWhitespace": true}"#,
+            r#"{"files.associations": {"*.x": "shellscript"}, "search.exclude": {"**/node_modules": true}}"#,
+            r#"{"editor.wordSeparators": "`~!@#$%^&*()-=+[{]}\\|;:'\",.<>/?"}"#,
+            r#"{"workbench.externalBrowser": "firefox", "files.eol": "\n"}"#,
+        ] {
+            assert!(plain_editor_settings(text), "{text}");
+        }
+        for text in [
+            r#"{"workbench.externalBrowser": "/tmp/evil.sh"}"#,
+            r#"{"workbench.externalBrowser": "~/bin/x"}"#,
+            r#"{"workbench.externalBrowser": "C:\\Users\\x\\evil.exe"}"#,
+            r#"{"workbench.externalBrowser": "./node_modules/.bin/x"}"#,
+            r#"{"[python]": {"editor.formatOnSave": true, "editor.x": ["$HOME/x"]}}"#,
+            r#"{"search.exclude": {"a": "/etc/passwd"}}"#,
+        ] {
+            assert!(!plain_editor_settings(text), "{text}");
+        }
     }
 
     /// The dot-folders a build runs from are found in place, in any case
