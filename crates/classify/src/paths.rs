@@ -60,6 +60,16 @@ fn lower(s: &str) -> String {
     }
 }
 
+/// `s` as [`lower`] makes it, borrowed when that changes nothing (ASCII
+/// without upper case: nearly every path a command names).
+fn lowered(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|c| c.is_ascii() && !c.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(lower(s))
+    }
+}
+
 /// `%2e%2e/%2Essh` → `../.ssh`: percent-escapes decoded (a `file://` URL's
 /// path is percent-encoded; a tool may decode one too, so both readings
 /// are checked).
@@ -145,30 +155,40 @@ fn outside_raw(path: &str, workspace: Option<&str>) -> bool {
 fn with_segments<R>(path: &str, base: Option<&str>, f: impl FnOnce(&[&str]) -> R) -> R {
     let p = path.trim();
     let p = p.strip_prefix("file://").unwrap_or(p);
-    let mut text = lower(&slashed(p));
-    if let Some(rest) = text
+    let text = match slashed(p) {
+        Cow::Borrowed(b) => lowered(b),
+        Cow::Owned(o) => Cow::Owned(lower(&o)),
+    };
+    // `$HOME/x` reads as `~/x`: its first segment is the home directory.
+    let (home, body) = match text
         .strip_prefix("${home}")
         .or_else(|| text.strip_prefix("$home"))
     {
-        text = format!("~{rest}");
-    }
-    let mut relative = !text.starts_with('/') && !text.starts_with('~') && !text.starts_with('$');
-    if relative {
-        if let Some(b) = base.filter(|b| b.starts_with('/') || b.starts_with('~')) {
-            // joined to an absolute base, the path is absolute: `..` from
-            // /home/u/proj is the home directory, folded as `~`
-            let mut joined = lower(b);
-            joined.truncate(joined.trim_end_matches('/').len());
-            joined.push('/');
-            joined.push_str(&text);
-            text = joined;
+        Some(rest) => (true, rest),
+        None => (false, &*text),
+    };
+    let mut relative =
+        !home && !body.starts_with('/') && !body.starts_with('~') && !body.starts_with('$');
+    // joined to an absolute base, the path is absolute: `..` from
+    // /home/u/proj is the home directory, folded as `~`. The base's
+    // segments come first, read from the base itself (lowered only when
+    // it has upper case): no joined copy is made.
+    let base_text = match base.filter(|b| relative && (b.starts_with('/') || b.starts_with('~'))) {
+        Some(b) => {
             relative = false;
+            Some(lowered(b))
         }
-    }
+        None => None,
+    };
+    let base_segments = base_text
+        .as_deref()
+        .map(|b| b.trim_end_matches('/'))
+        .into_iter()
+        .flat_map(|b| b.split('/'));
     let mut out: Vec<&str> = Vec::with_capacity(16);
-    let mut parts = text.split('/');
+    let mut parts = base_segments.chain(body.split('/'));
     let mut first = parts.next();
-    if first.is_some_and(|f| f.starts_with('~')) {
+    if home || first.is_some_and(|f| f.starts_with('~')) {
         out.push("~");
         first = None;
     }
@@ -641,24 +661,67 @@ fn has_dir(segs: &[&str], list: &[&[&str]]) -> bool {
     })
 }
 
-/// `name` is one of `list` (a sorted copy, made once, searched by halves).
-fn named(
-    sorted: &'static OnceLock<Box<[&'static str]>>,
-    list: &[&'static str],
-    name: &str,
-) -> bool {
-    sorted
-        .get_or_init(|| {
-            let mut v: Box<[&'static str]> = list.into();
-            v.sort_unstable();
-            v
-        })
-        .binary_search(&name)
-        .is_ok()
+/// `name` is one of `list`: a hashed copy, made once, probed in a step or
+/// two (a path's last segment is asked against two lists for every path
+/// a command names).
+fn named(set: &'static OnceLock<NameSet>, list: &[&'static str], name: &str) -> bool {
+    set.get_or_init(|| NameSet::new(list)).contains(name)
 }
 
-static SECRET_NAMES_SORTED: OnceLock<Box<[&'static str]>> = OnceLock::new();
-static RUNS_CODE_NAMES_SORTED: OnceLock<Box<[&'static str]>> = OnceLock::new();
+/// A set of names as an open-addressed table of at most a quarter load,
+/// with an FNV hash: no allocation, and one or two names compared where a
+/// search by halves compared seven.
+struct NameSet {
+    slots: Box<[&'static str]>,
+    mask: usize,
+}
+
+impl NameSet {
+    fn new(list: &[&'static str]) -> NameSet {
+        let size = (list.len() * 4).next_power_of_two().max(8);
+        let mut slots: Box<[&'static str]> = vec![""; size].into();
+        let mask = size - 1;
+        for &n in list.iter().filter(|n| !n.is_empty()) {
+            let mut i = name_hash(n) & mask;
+            while let Some(slot) = slots.get_mut(i) {
+                if slot.is_empty() || *slot == n {
+                    *slot = n;
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        NameSet { slots, mask }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        if name.is_empty() {
+            return false;
+        }
+        let mut i = name_hash(name) & self.mask;
+        while let Some(&slot) = self.slots.get(i) {
+            if slot.is_empty() {
+                return false;
+            }
+            if slot == name {
+                return true;
+            }
+            i = (i + 1) & self.mask;
+        }
+        false
+    }
+}
+
+fn name_hash(s: &str) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 29)) as usize
+}
+
+static SECRET_NAME_SET: OnceLock<NameSet> = OnceLock::new();
+static RUNS_CODE_NAME_SET: OnceLock<NameSet> = OnceLock::new();
 
 fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
     let name = segs.last().copied().unwrap_or("");
@@ -714,8 +777,8 @@ fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
     {
         return true;
     }
-    named(&SECRET_NAMES_SORTED, SECRET_NAMES, name)
-        || (any && named(&RUNS_CODE_NAMES_SORTED, RUNS_CODE_NAMES, name))
+    named(&SECRET_NAME_SET, SECRET_NAMES, name)
+        || (any && named(&RUNS_CODE_NAME_SET, RUNS_CODE_NAMES, name))
         || (name.starts_with(".env.") && !name.ends_with(".example"))
         || (name.starts_with("id_") && segs.contains(&".ssh"))
         || name.starts_with("service-account")
@@ -1121,6 +1184,28 @@ fn contains_segments(strs: &[&str], concern: Concern) -> bool {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    /// The hashed name sets hold exactly their lists: every name, and no
+    /// near miss (a byte more or less, another case, a name of the other
+    /// list).
+    #[test]
+    fn a_name_set_holds_exactly_its_list() {
+        for list in [SECRET_NAMES, RUNS_CODE_NAMES] {
+            let set = NameSet::new(list);
+            let mut asked: Vec<String> = vec![String::new(), "x".into(), "main.rs".into()];
+            for n in SECRET_NAMES.iter().chain(RUNS_CODE_NAMES) {
+                asked.push(n.to_string());
+                asked.push(format!("{n}x"));
+                asked.push(format!("x{n}"));
+                asked.push(n.to_uppercase());
+                asked.push(n.get(1..).unwrap_or("").to_string());
+                asked.push(n.get(..n.len() - 1).unwrap_or("").to_string());
+            }
+            for a in &asked {
+                assert_eq!(set.contains(a), list.contains(&a.as_str()), "{a:?}");
+            }
+        }
+    }
 
     /// The segmenting as it was before it borrowed one buffer (a copy per
     /// segment): the faster one must cut every path the same way.

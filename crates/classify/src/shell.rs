@@ -283,8 +283,16 @@ struct Env<'p> {
     depth: usize,
 }
 
-fn basename(w: &str) -> String {
-    w.rsplit('/').next().unwrap_or(w).to_lowercase()
+/// A program's name as the tables spell it: the last segment, lowercased.
+/// Borrowed when it is lowercase already (nearly every command line), so
+/// judging a word allocates nothing.
+fn basename(w: &str) -> std::borrow::Cow<'_, str> {
+    let b = w.rsplit('/').next().unwrap_or(w);
+    if b.bytes().all(|c| c.is_ascii() && !c.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(b)
+    } else {
+        std::borrow::Cow::Owned(b.to_lowercase())
+    }
 }
 
 /// Tools a JavaScript project keeps in node_modules/.bin and runs by name
@@ -311,6 +319,27 @@ const DOWNLOADERS: &[&str] = &[
     "lwp-download",
     "lwp-request",
 ];
+
+/// Whether a word's last path segment is a downloader's name, in any case.
+/// Every word of every command is asked, so only the last bytes are read:
+/// no name in [`DOWNLOADERS`] is longer than [`DOWNLOADER_MAX`].
+fn names_downloader(w: &str) -> bool {
+    let b = w.as_bytes();
+    let tail = b
+        .get(b.len().saturating_sub(DOWNLOADER_MAX + 1)..)
+        .unwrap_or(b);
+    let name = match tail.iter().rposition(|&c| c == b'/') {
+        Some(at) => tail.get(at + 1..).unwrap_or_default(),
+        None if b.len() > DOWNLOADER_MAX => return false,
+        None => b,
+    };
+    DOWNLOADERS
+        .iter()
+        .any(|d| name.eq_ignore_ascii_case(d.as_bytes()))
+}
+
+/// The length of the longest name in [`DOWNLOADERS`] (a test holds it).
+const DOWNLOADER_MAX: usize = 12;
 
 const SHELLS: &[&str] = &[
     "sh",
@@ -716,10 +745,7 @@ impl C {
         // Groups whose commands download: their output is downloaded text.
         let mut downloads = vec![false; parsed.groups.len()];
         for c in &parsed.cmds {
-            let downloader = c.words.iter().any(|w| {
-                let b = w.text.rsplit('/').next().unwrap_or("");
-                DOWNLOADERS.iter().any(|d| b.eq_ignore_ascii_case(d))
-            });
+            let downloader = c.words.iter().any(|w| names_downloader(&w.text));
             if downloader {
                 let mut g = c.group;
                 let mut guard = 0;
@@ -936,7 +962,7 @@ impl C {
                     | "/usr/local/sbin/"
                     | "/opt/homebrew/bin/"
             );
-            let project_tool = (matches!(p.as_str(), "gradlew" | "mvnw")
+            let project_tool = (matches!(&*p, "gradlew" | "mvnw")
                 || raw.starts_with("node_modules/.bin/")
                 || raw.starts_with("./node_modules/.bin/"))
                 && !paths::outside(raw, Some("/w"));
@@ -949,13 +975,16 @@ impl C {
                 p = "mvn".into();
             }
         }
-        if env.parsed.functions.len() <= MAX_TRACKED && env.parsed.functions.contains(&p) {
+        let p_name = p;
+        let p: &str = &p_name;
+        if env.parsed.functions.len() <= MAX_TRACKED && env.parsed.functions.iter().any(|f| f == p)
+        {
             // its body is classified where it is defined
             return Kind::ReadOnly;
         }
         let t = |w: &Word| w.text.clone();
-        let texts: Vec<String> = args.iter().map(t).collect();
-        let first = texts.first().map(String::as_str).unwrap_or("");
+        let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        let first = texts.first().copied().unwrap_or("");
         let depth = env.depth;
         let inner = |c: &mut C, rest: &[Word], stdin: Option<&str>| -> Kind {
             if rest.is_empty() {
@@ -964,7 +993,7 @@ impl C {
                 c.argv(env, rest, stdin, downloads, level + 1)
             }
         };
-        match p.as_str() {
+        match p {
             // ---- wrappers: classify the command they run ----
             "sudo" | "doas" | "pkexec" | "run0" | "gosu" | "su-exec" | "runas" => {
                 self.a.uses_sudo = true;
@@ -1083,7 +1112,7 @@ impl C {
                 if p == "command" && args.iter().any(|w| w.text == "-v" || w.text == "-V") {
                     return Kind::ReadOnly;
                 }
-                let (short, long): (&str, &[&str]) = match p.as_str() {
+                let (short, long): (&str, &[&str]) = match p {
                     "nice" => ("n", &["--adjustment"]),
                     "ionice" => ("cnpP", &["--class", "--classdata", "--pid"]),
                     "stdbuf" => ("ioe", &["--input", "--output", "--error"]),
@@ -1098,7 +1127,7 @@ impl C {
                     self.write(&f);
                 }
                 // positional arguments before the command
-                let positional = match p.as_str() {
+                let positional = match p {
                     "timeout" | "gtimeout" | "taskset" => 1,
                     "chrt" => 1,
                     _ => 0,
@@ -1182,9 +1211,8 @@ impl C {
                     .find(|c| c.pipeline == env.cmd.pipeline && c.stage + 1 == env.cmd.stage)
                     .and_then(|c| c.words.first())
                     .map(|w| basename(&w.text));
-                let listing = producer.is_some_and(|p| {
-                    matches!(p.as_str(), "find" | "fd" | "git" | "rg" | "grep" | "ls")
-                });
+                let listing = producer
+                    .is_some_and(|p| matches!(&*p, "find" | "fd" | "git" | "rg" | "grep" | "ls"));
                 // Round 13: a program that only prints its arguments
                 // (`xargs -n1 echo < list.txt`) reads no file they name.
                 let prints = rest
@@ -1226,14 +1254,14 @@ impl C {
             "strace" | "ltrace" | "valgrind" | "gdb" | "lldb" | "perf" | "script"
             | "systemd-run" | "firejail" | "bwrap" | "unshare" | "nsenter" | "chroot"
             | "ssh-agent" | "dbus-run-session" => {
-                if matches!(p.as_str(), "chroot" | "nsenter" | "unshare" | "systemd-run") {
+                if matches!(p, "chroot" | "nsenter" | "unshare" | "systemd-run") {
                     self.a.uses_sudo |= p == "chroot";
                     return Kind::Privileged;
                 }
                 Kind::Unknown
             }
             // ---- shells and interpreters ----
-            _ if SHELLS.contains(&p.as_str()) => {
+            _ if SHELLS.contains(&p) => {
                 let mut i = 0;
                 let mut code: Option<String> = None;
                 let mut stdin_script = false;
@@ -1387,7 +1415,7 @@ impl C {
                     }
                 }
             }
-            _ if is_interpreter(&p) => {
+            _ if is_interpreter(p) => {
                 if first == "--version" || first == "-v" && p == "node" {
                     return Kind::ReadOnly;
                 }
@@ -1580,7 +1608,7 @@ impl C {
             }
             "pkill" | "killall" | "skill" | "slay" => Kind::Destructive,
             // ---- network ----
-            _ if DOWNLOADERS.contains(&p.as_str()) => {
+            _ if DOWNLOADERS.contains(&p) => {
                 let o = opts(
                     args,
                     "oOPHdXuAeEbcrTFKwmxYyzCDUQ",
@@ -1732,7 +1760,7 @@ impl C {
                     ],
                 );
                 if !values(&o, &["-e", "--rsh", "--rsync-path", "-o"]).is_empty()
-                    && matches!(p.as_str(), "rsync" | "scp" | "ssh" | "sftp")
+                    && matches!(p, "rsync" | "scp" | "ssh" | "sftp")
                 {
                     // ProxyCommand, a remote shell or rsync path: code to run
                     let v = values(&o, &["-e", "--rsh", "--rsync-path", "-o"]);
@@ -1762,7 +1790,7 @@ impl C {
                 for f in values(&o, &["-i", "-F", "--files-from", "--password-file"]) {
                     self.read(&f);
                 }
-                if matches!(p.as_str(), "rsync" | "scp") {
+                if matches!(p, "rsync" | "scp") {
                     let ops = operands(&o);
                     if let Some((last, srcs)) = ops.split_last() {
                         if !last.text.contains(':') {
@@ -1787,7 +1815,7 @@ impl C {
                         return Kind::Destructive;
                     }
                 }
-                if matches!(p.as_str(), "nc" | "ncat" | "netcat") && has(&o, &["-e", "-c"]) {
+                if matches!(p, "nc" | "ncat" | "netcat") && has(&o, &["-e", "-c"]) {
                     return Kind::Privileged;
                 }
                 Kind::Network
@@ -1813,7 +1841,7 @@ impl C {
                 let sub: Vec<&str> = ops.iter().take(2).map(|w| w.text.as_str()).collect();
                 match sub.as_slice() {
                     ["auth", "token", ..] | ["auth", "status", ..]
-                        if texts.iter().any(|x| x == "--show-token" || x == "token") =>
+                        if texts.iter().any(|x| *x == "--show-token" || *x == "token") =>
                     {
                         self.a.reads.push("~/.config/gh/hosts.yml".into());
                         Kind::Network
@@ -1832,7 +1860,7 @@ impl C {
                 }
             }
             "cargo" => self.cargo(args),
-            "rustc" | "rustup" | "rustfmt" => match (p.as_str(), first) {
+            "rustc" | "rustup" | "rustfmt" => match (p, first) {
                 ("rustup", "show" | "--version" | "which") => Kind::ReadOnly,
                 ("rustup", _) => Kind::Install,
                 ("rustfmt", _) => {
@@ -1901,7 +1929,7 @@ impl C {
                         return inner(self, &words, stdin);
                     }
                 }
-                if matches!(p.as_str(), "pnpm" | "yarn") {
+                if matches!(p, "pnpm" | "yarn") {
                     let at = usize::from(
                         args.first()
                             .is_some_and(|w| w.text == "exec" && p == "pnpm"),
@@ -1912,7 +1940,7 @@ impl C {
                         }
                     }
                 }
-                self.npm(&p, args)
+                self.npm(p, args)
             }
             "npx" | "pnpx" | "bunx" | "uvx" | "pipx" => {
                 if p == "pipx" && matches!(first, "list" | "--version") {
@@ -1927,7 +1955,7 @@ impl C {
                 if p == "npx"
                     && texts
                         .iter()
-                        .any(|x| x == "--no-install" || x == "--offline")
+                        .any(|x| *x == "--no-install" || *x == "--offline")
                     || matches!(
                         tool,
                         "tsc"
@@ -1938,7 +1966,7 @@ impl C {
                             | "mocha"
                             | "playwright"
                             | "biome"
-                    ) && texts.iter().any(|x| x == "--no" || x == "--no-install")
+                    ) && texts.iter().any(|x| *x == "--no" || *x == "--no-install")
                 {
                     return self.build_in(".");
                 }
@@ -1948,7 +1976,7 @@ impl C {
             | "bundler" | "composer" | "brew" | "apt" | "apt-get" | "dnf" | "yum" | "apk"
             | "pacman" | "zypper" | "port" | "choco" | "winget" | "scoop" | "nix-env" | "snap"
             | "flatpak" | "dpkg" | "rpm" | "go" | "dotnet" | "deno" | "swift" | "mix" | "stack"
-            | "cabal" => self.package_tool(&p, args),
+            | "cabal" => self.package_tool(p, args),
             "make" | "gmake" | "ninja" | "cmake" | "gradle" | "mvn" | "ant" | "bazel"
             | "bazelisk" | "just" | "task" | "meson" | "sbt" | "tox" | "nox" | "pytest"
             | "py.test" | "tsc" | "eslint" | "prettier" | "jest" | "vitest" | "mocha" | "ruff"
@@ -1959,17 +1987,17 @@ impl C {
             | "clang++" | "javac" | "kotlinc" | "nextest" | "hadolint" | "markdownlint"
             | "yamllint" | "actionlint" | "taplo" | "buf" | "protoc" | "webpack" | "vite"
             | "esbuild" | "rollup" | "turbo" | "nx" | "lerna" | "playwright" | "cypress"
-            | "coverage" | "hatch" | "maturin" | "wasm-pack" | "trunk" => self.build_tool(&p, args),
+            | "coverage" | "hatch" | "maturin" | "wasm-pack" | "trunk" => self.build_tool(p, args),
             "rake" => {
                 let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
                 self.rake(&texts)
             }
-            "docker" | "podman" | "nerdctl" | "docker-compose" => self.docker(&p, args),
+            "docker" | "podman" | "nerdctl" | "docker-compose" => self.docker(p, args),
             "kubectl" | "oc" | "helm" | "k9s" | "kustomize" | "minikube" | "kind" => {
-                self.kube(&p, args)
+                self.kube(p, args)
             }
             "terraform" | "tofu" | "terragrunt" | "pulumi" | "cdk" | "serverless" | "sls" => {
-                self.terraform(&p, args)
+                self.terraform(p, args)
             }
             "aws" | "gcloud" | "gsutil" | "az" | "heroku" | "vercel" | "flyctl" | "fly"
             | "doctl" | "netlify" | "firebase" | "wrangler" | "railway" | "supabase" | "stripe"
@@ -1977,7 +2005,7 @@ impl C {
                 let sub: Vec<&str> = texts
                     .iter()
                     .filter(|x| !x.starts_with('-'))
-                    .map(String::as_str)
+                    .copied()
                     .take(3)
                     .collect();
                 // local files uploaded (`aws s3 cp ~/.ssh/id_rsa s3://…`)
@@ -1988,7 +2016,7 @@ impl C {
                     }
                 }
                 if matches!(
-                    p.as_str(),
+                    p,
                     "vault" | "op" | "bw" | "lpass" | "pass" | "gopass" | "keyring" | "secret-tool"
                 ) || matches!(
                     sub.as_slice(),
@@ -2006,7 +2034,7 @@ impl C {
                 }
                 if texts.iter().any(|x| {
                     matches!(
-                        x.as_str(),
+                        *x,
                         "rm" | "rb"
                             | "delete"
                             | "destroy"
@@ -2022,7 +2050,7 @@ impl C {
             "bq" if bq_read(args) => Kind::ReadOnly,
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
             | "duckdb" | "mongo" | "mongosh" | "redis-cli" => {
-                if let Some(k) = self.database_read(&p, args) {
+                if let Some(k) = self.database_read(p, args) {
                     return k;
                 }
                 let o = opts(
@@ -2066,7 +2094,7 @@ impl C {
                 // Each program's options that take a value (round 12: one
                 // list for all read `mkdir -p ~/.config/autostart` as `-p`
                 // and its value, and wrote nothing).
-                let short = match p.as_str() {
+                let short = match p {
                     "mkdir" | "mkfifo" => "m",
                     "touch" => "dtr",
                     "ln" | "link" => "St",
@@ -2157,8 +2185,8 @@ impl C {
             "zip" | "unzip" | "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd"
             | "unzstd" | "7z" | "7za" => {
                 let lower = texts.iter().any(|x| {
-                    x == "-T"
-                        || x == "-TT"
+                    *x == "-T"
+                        || *x == "-TT"
                         || x.starts_with("--unzip-command")
                         || x.starts_with("-TT")
                 });
@@ -2166,13 +2194,13 @@ impl C {
                     return Kind::Unknown;
                 }
                 let listing = texts.iter().any(|x| {
-                    x == "-l"
-                        || x == "-t"
-                        || x == "-c"
-                        || x == "--stdout"
-                        || x == "-lv"
-                        || x == "l"
-                        || x == "-z"
+                    *x == "-l"
+                        || *x == "-t"
+                        || *x == "-c"
+                        || *x == "--stdout"
+                        || *x == "-lv"
+                        || *x == "l"
+                        || *x == "-z"
                 });
                 let o = opts(args, "dxio", &[]);
                 for d in values(&o, &["-d", "-o"]) {
@@ -2188,7 +2216,7 @@ impl C {
                 for (n, w) in ops.iter().enumerate() {
                     if n == 0
                         || matches!(
-                            p.as_str(),
+                            p,
                             "gzip"
                                 | "gunzip"
                                 | "bzip2"
@@ -2204,9 +2232,7 @@ impl C {
                         self.read_tree(&w.text);
                     }
                 }
-                if matches!(p.as_str(), "unzip" | "7z" | "7za")
-                    && values(&o, &["-d", "-o"]).is_empty()
-                {
+                if matches!(p, "unzip" | "7z" | "7za") && values(&o, &["-d", "-o"]).is_empty() {
                     self.write("./x");
                 }
                 Kind::Write
@@ -2270,7 +2296,7 @@ impl C {
             "fd" | "fdfind" => {
                 if texts
                     .iter()
-                    .any(|x| matches!(x.as_str(), "-x" | "-X" | "--exec" | "--exec-batch"))
+                    .any(|x| matches!(*x, "-x" | "-X" | "--exec" | "--exec-batch"))
                 {
                     return Kind::Unknown;
                 }
@@ -2364,7 +2390,7 @@ impl C {
             }
             "less" | "more" | "most" | "man" | "vi" | "vim" | "nvim" | "view" | "emacs"
             | "nano" | "pico" | "ed" | "ex" | "code" | "subl" | "open" | "xdg-open" => {
-                if matches!(p.as_str(), "less" | "more" | "most")
+                if matches!(p, "less" | "more" | "most")
                     && !texts.iter().any(|x| {
                         x.starts_with('+') || x.starts_with("-k") || x.starts_with("--lesskey")
                     })
@@ -2467,12 +2493,12 @@ impl C {
             | "exa" | "eza" | "lsd" | "iconv" | "look" | "pr" | "numfmt" | "colordiff"
             | "wdiff" | "jless" | "gron" | "csvlook" | "xmllint" | "tokei" | "cloc" | "scc"
             | "dos2unix" | "unix2dos" | "lsattr" | "getfacl" => {
-                if p == "xxd" && texts.iter().any(|x| x == "-r")
+                if p == "xxd" && texts.contains(&"-r")
                     || p == "yq"
                         && texts
                             .iter()
-                            .any(|x| x == "-i" || x.starts_with("--inplace"))
-                    || matches!(p.as_str(), "dos2unix" | "unix2dos")
+                            .any(|x| *x == "-i" || x.starts_with("--inplace"))
+                    || matches!(p, "dos2unix" | "unix2dos")
                 {
                     for w in operands(&opts(args, "", &[])) {
                         self.write(&w.text);
@@ -2486,7 +2512,7 @@ impl C {
                 {
                     // fine: still reads
                 }
-                let (short, long): (&str, &[&str]) = match p.as_str() {
+                let (short, long): (&str, &[&str]) = match p {
                     "head" | "tail" => (
                         "nc",
                         &[
@@ -2592,7 +2618,7 @@ impl C {
                 };
                 let o = opts(args, short, long);
                 let mut ops = operands(&o);
-                if matches!(p.as_str(), "jq" | "yq" | "tr") && !has(&o, &["-f", "--from-file"]) {
+                if matches!(p, "jq" | "yq" | "tr") && !has(&o, &["-f", "--from-file"]) {
                     let n = if p == "tr" { 2 } else { 1 };
                     ops = ops.into_iter().skip(n).collect();
                 }
@@ -2625,7 +2651,7 @@ impl C {
                         self.write(&f);
                     }
                 }
-                let tree = matches!(p.as_str(), "du" | "tree")
+                let tree = matches!(p, "du" | "tree")
                     || p == "diff" && has(&o, &["-r", "--recursive"])
                     || p == "ls" && has(&o, &["-R", "--recursive"]);
                 for w in ops {
@@ -2641,7 +2667,7 @@ impl C {
                         || p == "lsattr"
                     {
                         // names and metadata, not contents
-                        if matches!(p.as_str(), "file") {
+                        if matches!(p, "file") {
                             self.read(&w.text);
                         }
                     } else {
@@ -2662,7 +2688,7 @@ impl C {
             | "vmstat" | "iostat" | "df" | "mount-list" | "lsof" | "printenv" | "getent"
             | "ldd" | "nm" | "objdump" | "readelf" | "size" | "uuidgen" | "shuf" | "tsort"
             | "sync" | "history" | "fc" | "complete" | "compgen" | "bind" | "pstree"
-            | "env-list" | "sqlformat" | "nslookup-list" => self.misc_builtin(&p, args),
+            | "env-list" | "sqlformat" | "nslookup-list" => self.misc_builtin(p, args),
             _ => Kind::Unknown,
         }
     }
@@ -5888,6 +5914,41 @@ mod tests {
 
     fn kind(s: &str) -> &'static str {
         analyze(s).kind().name()
+    }
+
+    /// A downloader is found by the last bytes of a word only: every name
+    /// fits in them, and the answer is the whole last segment's, in any
+    /// case and behind any directory (`/usr/bin/CURL`, `../wget`).
+    #[test]
+    fn a_downloader_is_named_by_its_last_segment_in_any_case() {
+        assert!(DOWNLOADERS.iter().all(|d| d.len() <= DOWNLOADER_MAX));
+        let whole = |w: &str| {
+            let b = w.rsplit('/').next().unwrap_or("");
+            DOWNLOADERS.iter().any(|d| b.eq_ignore_ascii_case(d))
+        };
+        let mut words: Vec<String> = Vec::new();
+        for d in DOWNLOADERS.iter().copied().chain(["", "x", "curly", "url"]) {
+            for form in [
+                d.to_string(),
+                d.to_uppercase(),
+                format!("/usr/bin/{d}"),
+                format!("../{d}"),
+                format!("a{d}"),
+                format!("{d}/"),
+                format!("{d}x"),
+                format!("/a/very/long/directory/name/{d}"),
+                format!("/a/very/long/directory/name{d}"),
+                format!("é/{d}"),
+                format!("{}/{d}", "x".repeat(40)),
+            ] {
+                words.push(form);
+            }
+        }
+        for w in &words {
+            assert_eq!(names_downloader(w), whole(w), "{w:?}");
+        }
+        assert!(names_downloader("/usr/bin/CURL"));
+        assert!(!names_downloader("curl-config"));
     }
 
     /// The shell expands `{a,b}` and `.*` before the program sees a path:
