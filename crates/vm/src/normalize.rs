@@ -704,8 +704,10 @@ impl<'a> Eval<'a> {
                     self.ensure(*a)?;
                 }
                 let v = if args.len() <= INLINE_ARGS {
-                    let refs: [&Json; INLINE_ARGS] =
-                        std::array::from_fn(|i| args.get(i).map_or(&NULL, |a| self.get(*a)));
+                    let mut refs: [&Json; INLINE_ARGS] = [&NULL; INLINE_ARGS];
+                    for (r, a) in refs.iter_mut().zip(args.iter()) {
+                        *r = self.get(*a);
+                    }
                     call(&s, *f, refs.get(..args.len()).unwrap_or_default())?
                 } else {
                     let refs: Vec<&Json> = args.iter().map(|a| self.get(*a)).collect();
