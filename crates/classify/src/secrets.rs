@@ -1860,10 +1860,18 @@ fn encoded_texts(s: &[u8], kinds: &mut Vec<Kind>) -> Vec<String> {
                 })
                 .collect::<Option<Vec<u8>>>()
         } else {
-            STANDARD_NO_PAD
-                .decode(r)
-                .or_else(|_| URL_SAFE_NO_PAD.decode(r))
-                .ok()
+            // One alphabet at most can read the run: `+` and `/` are the
+            // standard one's, `-` and `_` the URL-safe one's, and a run of
+            // letters and digits decodes alike in both. A run with both
+            // pairs (a URL's path: `/rust-lang/rust`) is no base64, so it
+            // costs no decoding.
+            let standard = r.iter().any(|b| matches!(b, b'+' | b'/'));
+            let url_safe = r.iter().any(|b| matches!(b, b'-' | b'_'));
+            match (standard, url_safe) {
+                (true, true) => None,
+                (false, true) => URL_SAFE_NO_PAD.decode(r).ok(),
+                _ => STANDARD_NO_PAD.decode(r).ok(),
+            }
         };
         // the key's first bytes are enough (a pasted key may be cut short)
         let head = r.get(..24).unwrap_or(r);
