@@ -2736,6 +2736,10 @@ impl C {
     }
 
     fn is_downloaded(&self, p: &str) -> bool {
+        // asked of every program run; nearly every line downloads nothing
+        if self.downloaded.is_empty() {
+            return false;
+        }
         let x = p.trim_start_matches("./");
         !x.is_empty()
             && self.downloaded.iter().any(|f| {
