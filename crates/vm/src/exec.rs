@@ -91,6 +91,7 @@ impl Program {
     /// code that runs off its end — ends the run with **deny** and
     /// [`Cause::Internal`]: a bug in the verifier or the loader can cost an
     /// action, never let one through.
+    #[inline]
     pub(crate) fn run<O: Observer>(&self, req: &Request, obs: &mut O) -> Decision {
         if req.instance != self.instance {
             return Decision::fail(Verdict::Escalate, Cause::StaleRequest);
@@ -112,6 +113,14 @@ impl Program {
                 return self.run_plain(a, steps, id, req);
             }
         }
+        self.run_code(a, id, req, obs)
+    }
+
+    /// `run` over the action's code as compiled: every instruction, on the
+    /// explain path and for actions that score. Out of line, so the plain
+    /// path `decide` takes is small enough to be inlined where it is called.
+    #[inline(never)]
+    fn run_code<O: Observer>(&self, a: &ActionRt, id: u32, req: &Request, obs: &mut O) -> Decision {
         let mut d = Decision {
             verdict: Verdict::Deny,
             cause: Cause::Internal {
@@ -357,8 +366,7 @@ impl Program {
                 Instr::Not => acc = !acc,
                 Instr::JumpIfFalse { .. } | Instr::JumpIfTrue { .. } => {}
                 Instr::Fire { rule } => {
-                    let Some(verdict) = self.rules.get(rule as usize).and_then(|r| r.verdict)
-                    else {
+                    let Some(verdict) = step.fires else {
                         fault!(Fault::Rule);
                     };
                     return decision(verdict, Cause::Rule(rule));
@@ -673,6 +681,9 @@ impl Program {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Step {
     pub ins: Instr,
+    /// For `fire`, its rule's verdict (`None`: the rule has none, or there
+    /// is no such rule — a fault, as on the general path).
+    pub fires: Option<Verdict>,
     pub yes: u32,
     pub no: u32,
 }
@@ -681,7 +692,10 @@ pub(crate) struct Step {
 /// goes forward (verified code's do; were one not to, the code runs on the
 /// general path, which faults on it). Every successor is greater than its
 /// step's index, so a run of steps ends.
-pub(crate) fn steps(code: &[Instr]) -> Option<Box<[Step]>> {
+pub(crate) fn steps(
+    code: &[Instr],
+    verdict: impl Fn(u16) -> Option<Verdict>,
+) -> Option<Box<[Step]>> {
     if !code.iter().all(plain) {
         return None;
     }
@@ -711,7 +725,16 @@ pub(crate) fn steps(code: &[Instr]) -> Option<Box<[Step]>> {
                     None => (next, next),
                 },
             };
-            Some(Step { ins: *ins, yes, no })
+            let fires = match ins {
+                Instr::Fire { rule } => verdict(*rule),
+                _ => None,
+            };
+            Some(Step {
+                ins: *ins,
+                fires,
+                yes,
+                no,
+            })
         })
         .collect()
 }
@@ -1056,7 +1079,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn steps_end_where_the_code_does(code in acc_code()) {
-            match steps(&code) {
+            match steps(&code, |r| (r == 0).then_some(Verdict::Allow)) {
                 Some(steps) => {
                     prop_assert_eq!(steps.len(), code.len());
                     prop_assert_eq!(walk_steps(&steps), walk_code(&code));
@@ -1076,16 +1099,25 @@ mod tests {
     #[test]
     fn only_plain_code_has_steps() {
         let fire = Instr::Fire { rule: 0 };
-        assert!(steps(&[Instr::Const { value: true }, fire]).is_some());
-        assert!(steps(&[Instr::Score, fire]).is_none());
-        assert!(steps(&[Instr::Amplify { rule: 0 }, fire]).is_none());
+        let verdict = |r: u16| (r == 0).then_some(Verdict::Deny);
+        assert_eq!(std::mem::size_of::<Step>(), 16);
+        let s = steps(&[Instr::Const { value: true }, fire], verdict).unwrap();
+        assert_eq!(s[1].fires, Some(Verdict::Deny));
+        // A rule with no verdict (or none at all) faults when it fires.
+        let s = steps(&[Instr::Fire { rule: 1 }], verdict).unwrap();
+        assert_eq!(s[0].fires, None);
+        assert!(steps(&[Instr::Score, fire], verdict).is_none());
+        assert!(steps(&[Instr::Amplify { rule: 0 }, fire], verdict).is_none());
         // A test and its jump: one step that goes where the jump would.
-        let s = steps(&[
-            Instr::Has { slot: 0 },
-            Instr::JumpIfFalse { to: 3 },
-            fire,
-            Instr::Default,
-        ])
+        let s = steps(
+            &[
+                Instr::Has { slot: 0 },
+                Instr::JumpIfFalse { to: 3 },
+                fire,
+                Instr::Default,
+            ],
+            verdict,
+        )
         .unwrap();
         assert_eq!((s[0].yes, s[0].no), (2, 3));
     }

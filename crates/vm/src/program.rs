@@ -628,7 +628,11 @@ impl Program {
             base_gate,
             plain: base_gate
                 .is_none()
-                .then(|| crate::exec::steps(&a.code))
+                .then(|| {
+                    crate::exec::steps(&a.code, |r| {
+                        self.rules.get(usize::from(r)).and_then(|r| r.verdict)
+                    })
+                })
                 .flatten(),
             code: a.code.into_boxed_slice(),
             marks: a.marks.into_boxed_slice(),
