@@ -119,6 +119,12 @@ pub(crate) struct ActionRt {
     pub base: Score,
     pub base_gate: Option<usize>,
     pub code: Box<[Instr]>,
+    /// When the code only tests the request, jumps and fires (no gate on
+    /// the action, no `amplify`, no score, no arithmetic), the same code with
+    /// each step's successors worked out: `decide` runs it on a lean path
+    /// whose decision is the action's declared risk (see
+    /// [`crate::exec::Step`]).
+    pub plain: Option<Box<[crate::exec::Step]>>,
     /// Session-aggregate mark code (`ActionWire::marks`).
     pub marks: Box<[Instr]>,
     /// The session aggregates this action's rules read, so a session store
@@ -620,6 +626,14 @@ impl Program {
             floor,
             base,
             base_gate,
+            plain: base_gate
+                .is_none()
+                .then(|| {
+                    crate::exec::steps(&a.code, |r| {
+                        self.rules.get(usize::from(r)).and_then(|r| r.verdict)
+                    })
+                })
+                .flatten(),
             code: a.code.into_boxed_slice(),
             marks: a.marks.into_boxed_slice(),
             queries: queries.into_boxed_slice(),

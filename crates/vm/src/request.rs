@@ -136,7 +136,11 @@ impl std::ops::Deref for Frame {
     #[inline(always)]
     fn deref(&self) -> &[Value] {
         match self {
-            Frame::Inline { len, vals } => vals.get(..*len as usize).unwrap_or(&[]),
+            // Never more than `INLINE_SLOTS` (`absent` makes it so); the
+            // bound, known to the compiler, leaves no other case to carry.
+            Frame::Inline { len, vals } => vals
+                .get(..usize::from(*len).min(INLINE_SLOTS))
+                .unwrap_or(&[]),
             Frame::Heap(b) => b,
         }
     }
