@@ -698,7 +698,7 @@ fn outside_server_in(line: &str) -> bool {
             .find(|c: char| {
                 matches!(
                     c,
-                    '/' | '?' | '#' | '"' | '\'' | ']' | '>' | '<' | ',' | ')' | '}' | '\\' | '`'
+                    '/' | '?' | '#' | '"' | '\'' | ']' | '>' | '<' | ',' | ')' | '}' | '`'
                 ) || c.is_whitespace()
             })
             .unwrap_or(rest.len());
@@ -1618,6 +1618,19 @@ mod tests {
         assert!(fetches_from_outside(
             ".lfsconfig",
             "url = https://pypi.org@evil.io/\n"
+        ));
+        // a backslash is no end of the host to Python's or Node's parser
+        for text in [
+            "index-url = https://pypi.org\\@evil.io/simple\n",
+            "index-url = https://pypi.org:443@evil.io/simple\n",
+            "index-url = https://pypi.org.evil.io/simple\n",
+            "index-url = https://evil.io/pypi.org/simple\n",
+        ] {
+            assert!(fetches_from_outside("pip.conf", text), "{text}");
+        }
+        assert!(!fetches_from_outside(
+            "pip.conf",
+            "index-url = https://PyPI.org/simple\n"
         ));
     }
 
