@@ -427,7 +427,11 @@ pub fn planted(path: &str, text: &str, workspace: Option<&str>) -> &'static str 
         return "escalate";
     }
     // Round 20: a credential imported into the next agent session.
-    let imported = imports_a_secret(text, workspace);
+    let imported = imports_a_secret(text, workspace).max(u8::from(loads_from_outside(
+        &base_of(path),
+        text,
+        workspace,
+    )));
     if imported == 2 {
         return "deny";
     }
@@ -1380,6 +1384,51 @@ fn names_a_source(cmd: &str) -> bool {
             .any(|p| cmd.contains(p))
 }
 
+/// The file name of `path`, lower case.
+fn base_of(path: &str) -> String {
+    path.trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Round 20: a script bun preloads before every `bun test`
+/// (`preload = ["/tmp/x.ts"]`) or a file mise sources or puts on `PATH`
+/// on `cd` (`[env] _.source = "/tmp/x.sh"`, `_.path`), named outside the
+/// workspace: code the next everyday command runs, named as a value and
+/// not as a command.
+fn loads_from_outside(base: &str, text: &str, ws: Option<&str>) -> bool {
+    let bun = matches!(base, "bunfig.toml" | ".bunfig.toml");
+    let mise = matches!(
+        base,
+        "mise.toml" | ".mise.toml" | "mise.local.toml" | ".mise.local.toml"
+    );
+    if !bun && !mise {
+        return false;
+    }
+    text.lines().any(|l| {
+        let Some((k, v)) = l.split_once('=') else {
+            return false;
+        };
+        let k = k.trim().to_ascii_lowercase();
+        let loads = if bun {
+            k.contains("preload")
+        } else {
+            k.contains("source") || k.ends_with("path") || k.contains("file")
+        };
+        loads
+            && v.split(['"', '\'']).skip(1).step_by(2).any(|p| {
+                let p = p.trim();
+                // `/tmp` counts: a scratch folder is outside what the
+                // project keeps
+                (p.starts_with(['/', '~', '$'])
+                    && !ws.is_some_and(|w| p.strip_prefix(w).is_some_and(|r| r.starts_with('/'))))
+                    || p.split(['/', '\\']).any(|seg| seg == "..")
+            })
+    })
+}
+
 /// 0, 1 or 2: an `@path` import in an instruction file (Claude Code and
 /// Gemini CLI read `@~/.ssh/id_rsa` into the next session's context, and
 /// so into the model provider's hands) of a credential outside the
@@ -1661,6 +1710,27 @@ mod tests {
         ] {
             assert_eq!(planted(path, text, WS), "none", "{path}: {text}");
         }
+        // a script preloaded or sourced from outside the workspace
+        assert_eq!(
+            planted("bunfig.toml", "preload = [\"/tmp/x.ts\"]\n", WS),
+            "escalate"
+        );
+        assert_eq!(
+            planted(
+                "/work/proj/mise.toml",
+                "[env]\n_.source = \"/tmp/x.sh\"\n",
+                WS
+            ),
+            "escalate"
+        );
+        assert_eq!(
+            planted("bunfig.toml", "preload = [\"./test/setup.ts\"]\n", WS),
+            "none"
+        );
+        assert_eq!(
+            planted("mise.toml", "[env]\n_.source = \"./scripts/env.sh\"\n", WS),
+            "none"
+        );
         // mise's hooks run on `cd`: its files are read as the build files are
         assert_eq!(
             planted(
