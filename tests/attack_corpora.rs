@@ -34,7 +34,10 @@
 //! tools and upserts fed by their own table, credentials that are no vendor
 //! key; `attack19/`: MCP tools' names and arguments, routing, forwarding
 //! and smuggling headers in every spelling, warehouse SQL (duckdb, bq,
-//! snowsql, clickhouse), git config keys that run code), replayed against the
+//! snowsql, clickhouse), git config keys that run code; `attack20/`: the
+//! settings files package managers fetch from or run, agents' own settings
+//! and instructions, database CLIs with no model, old loose ends), replayed
+//! against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
@@ -82,6 +85,10 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ),
     ("attack18", &["destroy", "persist", "sql", "secrets"]),
     ("attack19", &["mcp", "headers", "warehouse", "gitcfg"]),
+    (
+        "attack20",
+        &["pkgcfg", "setters", "agents", "dbcli", "loose"],
+    ),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

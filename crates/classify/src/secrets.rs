@@ -30,6 +30,7 @@ pub enum Kind {
     Jwt,
     UrlCredential,
     Assignment,
+    PasswordHash,
     TooLarge,
 }
 
@@ -48,6 +49,7 @@ impl Kind {
             Kind::Jwt => "jwt",
             Kind::UrlCredential => "url_credential",
             Kind::Assignment => "assigned_secret",
+            Kind::PasswordHash => "password_hash",
             Kind::TooLarge => "too_large_to_check",
         }
     }
@@ -1171,6 +1173,9 @@ fn scan(text: &str, out: &mut Vec<Kind>, layer: usize, gates: Gates) {
     };
     let s = text.as_bytes();
     let shape = read_pass(s, out, gates);
+    if password_hash(s) {
+        out.push(Kind::PasswordHash);
+    }
     // JSON-escaped text (a serialized body or Slack `blocks` inside a longer
     // text) is also read unescaped, so `\n` and `\u0041` hide nothing.
     if shape.backslash && layer < MAX_LAYERS {
@@ -1208,6 +1213,114 @@ fn scan(text: &str, out: &mut Vec<Kind>, layer: usize, gates: Gates) {
             }
         }
     }
+}
+
+/// The `$id$` of crypt(3) and PHC hash strings: MD5-crypt and Apache's
+/// `apr1`, bcrypt, SHA-crypt, yescrypt, Argon2, scrypt, PBKDF2.
+const CRYPT_IDS: &[&[u8]] = &[
+    b"1",
+    b"2a",
+    b"2b",
+    b"2x",
+    b"2y",
+    b"5",
+    b"6",
+    b"7",
+    b"y",
+    b"gy",
+    b"apr1",
+    b"md5",
+    b"sha1",
+    b"argon2i",
+    b"argon2d",
+    b"argon2id",
+    b"scrypt",
+    b"pbkdf2",
+    b"pbkdf2-sha1",
+    b"pbkdf2-sha256",
+    b"pbkdf2-sha512",
+    b"bcrypt",
+    b"bcrypt-sha256",
+];
+
+/// Prefixes of hash strings that begin without a `$` (Django's
+/// `pbkdf2_sha256$…`, PostgreSQL's `SCRAM-SHA-256$…`).
+const HASH_WORDS: &[&[u8]] = &[
+    b"pbkdf2_sha256$",
+    b"pbkdf2_sha1$",
+    b"bcrypt_sha256$",
+    b"argon2$",
+    b"scrypt$",
+    b"SCRAM-SHA-256$",
+];
+
+/// Round 20: a password hash (an `htpasswd` line, a `/etc/shadow` entry,
+/// a database's stored hash) is what an offline cracker needs to recover
+/// the password. Read: a crypt or PHC string (`$apr1$salt$…`, `$2y$10$…`,
+/// `$6$rounds=5000$salt$…`, `$argon2id$v=19$m=…$salt$hash`) and Django's
+/// and SCRAM's forms, each with a final field of 16 characters or more; a
+/// MySQL `*` and 40 upper-case hex digits; a pwdump `LM:NT:::` pair; a
+/// PostgreSQL `md5` and 32 hex digits. Each at a word's start; one walk.
+fn password_hash(s: &[u8]) -> bool {
+    let word_start = |i: usize| i == 0 || at(s, i - 1).is_some_and(|p| !p.is_ascii_alphanumeric());
+    let field = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'+' | b'=');
+    let body = |j: usize, min_dollars: usize| {
+        // fields separated by `$` (and `,` `:` `=` inside a parameter
+        // field); the last of 16 characters or more
+        let end = j + run(s, j, 1024, |b| {
+            field(b) || matches!(b, b'$' | b',' | b':' | b'-')
+        });
+        let text = s.get(j..end).unwrap_or(&[]);
+        let dollars = text.iter().filter(|b| **b == b'$').count();
+        let last = text.rsplit(|b| *b == b'$').next().unwrap_or(&[]);
+        // (SCRAM's last field is `StoredKey:ServerKey`)
+        dollars >= min_dollars && last.len() >= 16 && last.iter().all(|b| field(*b) || *b == b':')
+    };
+    let hex_run = |j: usize, n: usize, upper: bool| {
+        run(s, j, n + 1, |b| {
+            b.is_ascii_digit()
+                || (if upper {
+                    (b'A'..=b'F').contains(&b)
+                } else {
+                    (b'a'..=b'f').contains(&b)
+                })
+        }) == n
+    };
+    let hex_any = |j: usize, n: usize| run(s, j, n + 1, |b| b.is_ascii_hexdigit()) == n;
+    for (i, &b) in s.iter().enumerate() {
+        let found = match b {
+            b'$' if word_start(i) => {
+                let n = run(s, i + 1, 17, |c| c.is_ascii_alphanumeric() || c == b'-');
+                let id = s.get(i + 1..i + 1 + n).unwrap_or(&[]);
+                at(s, i + 1 + n) == Some(b'$')
+                    && CRYPT_IDS.iter().any(|k| k.eq_ignore_ascii_case(id))
+                    && body(i + 2 + n, 1)
+            }
+            b'p' | b'b' | b'a' | b's' | b'S' if word_start(i) => HASH_WORDS
+                .iter()
+                .any(|w| has_prefix(s, i, w) && body(i + w.len(), 1)),
+            b'*' if word_start(i) => {
+                hex_run(i + 1, 40, true)
+                    && !at(s, i + 41).is_some_and(|c| c.is_ascii_alphanumeric())
+            }
+            b':' => {
+                hex_any(i + 1, 32)
+                    && at(s, i + 33) == Some(b':')
+                    && hex_any(i + 34, 32)
+                    && has_prefix(s, i + 66, b":::")
+            }
+            b'm' if word_start(i) => {
+                has_prefix(s, i, b"md5")
+                    && hex_run(i + 3, 32, false)
+                    && !at(s, i + 35).is_some_and(|c| c.is_ascii_alphanumeric())
+            }
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
 }
 
 /// What [`read_pass`] saw of a text besides its readings: the shapes the
@@ -2215,6 +2328,40 @@ mod tests {
 
     fn k(s: &str) -> Vec<&'static str> {
         kinds(&json!(s)).into_iter().map(Kind::name).collect()
+    }
+
+    /// Round 20: the agent posts an `htpasswd` line, a shadow entry or a
+    /// database's stored hash to a shared channel; whoever reads it runs a
+    /// cracker offline. Each is a secret; hashes of files (a commit, a
+    /// SHA-256, an MD5 checksum with a label), shell variables and prices
+    /// are not.
+    #[test]
+    fn password_hashes_are_secrets() {
+        for h in [
+            "admin:$apr1$x7Bq1z9P$Hx0A8wzQ3mB7k1yJ9tPzN/",
+            "deploy:$2y$10$eImiTXuWVxfM37uY4JANjQ==Qk5d4r8gJ0c2rK9s3Xl6Y8pP1Wq",
+            "$2b$12$KIXQ4sP1w0jR9uT3mV6eYOa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p",
+            "root:$6$rounds=5000$abcdefgh$7kq9vA3bXh2uE5LmT8nZy1w0Rj4cFq6pD9sK2oG3iV5aN7eB1tH8uY0mX4zC6lQ2rW9jS5fP3dK7gL1hU0vO.",
+            "hash: $argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
+            "app:$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+            "the row: *6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9",
+            "Administrator:500:aad3b435b51404eeaad3b435b51404ee:31d6cfe0d16ae931b73c59d7e0c089c0:::",
+            "rolpassword md5a3556571e93b0d20722ba62be61e8c2d",
+            "SCRAM-SHA-256$4096:c2FsdA==$aGFzaA==:c2lnbg==",
+            "pbkdf2_sha256$260000$abcdefgh$Yp7Gk2s9Q1wE4rT6yU8iO0pA3sD5fG7hJ9kL1zX3cV5=",
+        ] {
+            assert!(k(h).contains(&"password_hash"), "{h}");
+        }
+        for t in [
+            "commit 3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 fixes it",
+            "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "md5: d41d8cd98f00b204e9800998ecf8427e",
+            "awk '{print $1$2$3}' data.txt; echo $HOME$PATH",
+            "it costs $5$ or $10 and the tag is $2y$",
+            "*** bold *** and *6BB4837eb74329105ee4568dda7dc67ed2ca2ad9 in lower case",
+        ] {
+            assert!(!k(t).contains(&"password_hash"), "{t}");
+        }
     }
     fn yes(s: &str) {
         assert!(has_secret(&json!(s)), "should find a secret in {s:?}");

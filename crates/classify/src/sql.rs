@@ -626,6 +626,55 @@ fn describing_pragma(name: &str) -> bool {
     )
 }
 
+/// Pragmas that, given no value, only report (round 20): SQLite's
+/// settings read back and DuckDB's reports. A pragma without a value is
+/// not a read by its shape: SQLite's `optimize`, `incremental_vacuum`,
+/// `wal_checkpoint` and `shrink_memory` act, and every DuckDB pragma is a
+/// procedure call (`PRAGMA enable_profiling`, `force_checkpoint`,
+/// `enable_checkpoint_on_shutdown`).
+fn reporting_pragma(name: &str) -> bool {
+    describing_pragma(name)
+        || matches!(
+            name,
+            "application_id"
+                | "auto_vacuum"
+                | "automatic_index"
+                | "busy_timeout"
+                | "cache_size"
+                | "cache_spill"
+                | "data_version"
+                | "encoding"
+                | "foreign_keys"
+                | "freelist_count"
+                | "journal_mode"
+                | "journal_size_limit"
+                | "locking_mode"
+                | "max_page_count"
+                | "mmap_size"
+                | "module_list"
+                | "page_count"
+                | "page_size"
+                | "query_only"
+                | "read_uncommitted"
+                | "recursive_triggers"
+                | "secure_delete"
+                | "synchronous"
+                | "temp_store"
+                | "user_version"
+                | "wal_autocheckpoint"
+                | "show_tables"
+                | "show_tables_expanded"
+                | "show_databases"
+                | "database_size"
+                | "version"
+                | "platform"
+                | "user_agent"
+                | "metadata_info"
+                | "functions"
+                | "collations"
+        )
+}
+
 /// A statement the grammar does not parse: `other`, or what its leading
 /// words say when that is worse (`DROP …`, `GRANT …`, `CREATE USER …`);
 /// its WHERE, if any, is not trusted.
@@ -1625,7 +1674,8 @@ fn statement(s: &Statement) -> Stmt {
         } => {
             let n = n_parts(name);
             let describes = n.last().is_some_and(|p| describing_pragma(p));
-            if value.is_none() || (describes && !*is_eq) {
+            let reports = n.last().is_some_and(|p| reporting_pragma(&p.to_ascii_lowercase()));
+            if (value.is_none() && reports) || (describes && !*is_eq) {
                 (Read, "other")
             } else {
                 (Other, "other")
@@ -3848,6 +3898,23 @@ mod tests {
             "destructive"
         );
         assert_eq!(class_as("PRAGMA table_info(users)", Engine::Sqlite), "read");
+        // Round 20: a pragma with no value is a read only when it reports
+        // (`sql_query {sql: "PRAGMA force_checkpoint"}` was a read-only
+        // query, allowed; DuckDB runs it as a procedure, and SQLite's
+        // `PRAGMA optimize` or `incremental_vacuum` writes).
+        assert_eq!(class_as("PRAGMA journal_mode", Engine::Sqlite), "read");
+        assert_eq!(class_as("PRAGMA database_list", Engine::Sqlite), "read");
+        assert_eq!(class_as("PRAGMA show_tables", Engine::Sqlite), "read");
+        for acts in [
+            "PRAGMA enable_profiling",
+            "PRAGMA force_checkpoint",
+            "PRAGMA optimize",
+            "PRAGMA incremental_vacuum",
+            "PRAGMA wal_checkpoint",
+            "PRAGMA enable_checkpoint_on_shutdown",
+        ] {
+            assert_ne!(class_as(acts, Engine::Sqlite), "read", "{acts}");
+        }
         assert_eq!(
             class_as("PRAGMA journal_mode(OFF)", Engine::Sqlite),
             "other"
