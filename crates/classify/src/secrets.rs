@@ -1287,6 +1287,18 @@ fn password_hash(s: &[u8]) -> bool {
         }) == n
     };
     let hex_any = |j: usize, n: usize| run(s, j, n + 1, |b| b.is_ascii_hexdigit()) == n;
+    // Every form but PostgreSQL's holds a `$`, a `*` or a `:`; a text with
+    // none (most prose) is only looked at for `md5`, at its `m`s.
+    let marked = s.iter().any(|b| matches!(b, b'$' | b'*' | b':'));
+    if !marked {
+        return s.iter().enumerate().any(|(i, &b)| {
+            b == b'm'
+                && word_start(i)
+                && has_prefix(s, i, b"md5")
+                && hex_run(i + 3, 32, false)
+                && !at(s, i + 35).is_some_and(|c| c.is_ascii_alphanumeric())
+        });
+    }
     for (i, &b) in s.iter().enumerate() {
         let found = match b {
             b'$' if word_start(i) => {
