@@ -60,6 +60,19 @@ fn scratch(abs: &[&str]) -> bool {
     }
 }
 
+/// Whether an absolute path lies in scratch space (`/tmp`, `/var/tmp`),
+/// which [`outside`] counts as inside the workspace for writes.
+pub fn in_scratch(path: &str) -> bool {
+    let p = slashed(path.trim());
+    if !p.starts_with('/') {
+        return false;
+    }
+    let mut abs: Vec<&str> = Vec::new();
+    fold(slash_split(&p), &mut abs)
+        && matches!(abs.first().copied(), Some("tmp" | "var"))
+        && scratch(&abs)
+}
+
 /// `s` with `\\` read as `/` (a Windows-style separator), copied only when
 /// there is one.
 fn slashed(s: &str) -> Cow<'_, str> {

@@ -3015,6 +3015,14 @@ impl C {
     /// (artefacts, formatted sources) and runs the project's own code.
     fn build_in(&mut self, dir: &str) -> Kind {
         self.write(&format!("{}/.", dir.trim_end_matches('/')));
+        // A project in scratch space (`cargo build --manifest-path
+        // /tmp/x/Cargo.toml`, `cd /tmp/x && make`) is not the workspace's:
+        // its build scripts and macros run unseen, and anything may have
+        // put them there. Writing to /tmp is harmless; building from it is
+        // running code the gate never judged.
+        if paths::in_scratch(&self.at(dir)) {
+            return Kind::Unknown;
+        }
         Kind::Write
     }
 
@@ -6094,6 +6102,37 @@ mod tests {
 
     fn kind(s: &str) -> &'static str {
         analyze(s).kind().name()
+    }
+
+    /// The agent writes a crate into /tmp (scratch: allowed) and builds it
+    /// there: its `build.rs` runs code the gate never saw. Building in
+    /// scratch space is unknown; building the workspace stays a write, and
+    /// so does sending the build's output to /tmp.
+    #[test]
+    fn a_build_of_a_project_in_scratch_space_is_unknown() {
+        for c in [
+            "cargo build --manifest-path /tmp/x/Cargo.toml",
+            "cargo test --manifest-path=/tmp/x/Cargo.toml",
+            "cargo expand --manifest-path /var/tmp/x/Cargo.toml",
+            "cd /tmp/x && cargo run",
+            "cargo -C /tmp/x build",
+            "make -C /tmp/x",
+        ] {
+            assert_eq!(kind(c), "unknown", "{c}");
+        }
+        for c in [
+            "cargo build",
+            "cargo test --manifest-path crates/vm/Cargo.toml",
+            "cargo build --target-dir /tmp/t",
+            "make -C docs",
+        ] {
+            assert_eq!(kind(c), "write", "{c}");
+        }
+        assert!(paths::in_scratch("/tmp/x/."));
+        assert!(paths::in_scratch("/var//tmp/x"));
+        assert!(!paths::in_scratch("/tmp/../home/dev/x"));
+        assert!(!paths::in_scratch("tmp/x"));
+        assert!(!paths::in_scratch("/var/lib/x"));
     }
 
     /// A downloader is found by the last bytes of a word only: every name
