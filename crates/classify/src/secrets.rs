@@ -1289,15 +1289,15 @@ fn password_hash(s: &[u8]) -> bool {
     let hex_any = |j: usize, n: usize| run(s, j, n + 1, |b| b.is_ascii_hexdigit()) == n;
     // Every form but PostgreSQL's holds a `$`, a `*` or a `:`; a text with
     // none (most prose) is only looked at for `md5`, at its `m`s.
+    let md5_at = |i: usize| {
+        word_start(i)
+            && has_prefix(s, i, b"md5")
+            && hex_run(i + 3, 32, false)
+            && !at(s, i + 35).is_some_and(|c| c.is_ascii_alphanumeric())
+    };
     let marked = s.iter().any(|b| matches!(b, b'$' | b'*' | b':'));
     if !marked {
-        return s.iter().enumerate().any(|(i, &b)| {
-            b == b'm'
-                && word_start(i)
-                && has_prefix(s, i, b"md5")
-                && hex_run(i + 3, 32, false)
-                && !at(s, i + 35).is_some_and(|c| c.is_ascii_alphanumeric())
-        });
+        return s.iter().enumerate().any(|(i, &b)| b == b'm' && md5_at(i));
     }
     for (i, &b) in s.iter().enumerate() {
         let found = match b {
@@ -1321,11 +1321,7 @@ fn password_hash(s: &[u8]) -> bool {
                     && hex_any(i + 34, 32)
                     && has_prefix(s, i + 66, b":::")
             }
-            b'm' if word_start(i) => {
-                has_prefix(s, i, b"md5")
-                    && hex_run(i + 3, 32, false)
-                    && !at(s, i + 35).is_some_and(|c| c.is_ascii_alphanumeric())
-            }
+            b'm' => md5_at(i),
             _ => false,
         };
         if found {
