@@ -2225,9 +2225,7 @@ impl Edges {
             self.words.push_str(t);
         }
         if !key && self.literals.len() < MAX_LITERALS {
-            let mut words = Vec::new();
-            quoted_words(t.as_bytes(), &mut words);
-            for w in words {
+            quoted_words(t.as_bytes(), |w| {
                 self.literals.push_str(w);
                 // and as the ends of a text of its own: halves in either
                 // order
@@ -2236,7 +2234,7 @@ impl Edges {
                     self.buf.push_str(w);
                     self.ends.push((at..self.buf.len(), at..self.buf.len()));
                 }
-            }
+            });
         }
         let first_line = t.find('\n').map_or(t, |n| t.get(..n).unwrap_or(""));
         let last_line = t.rfind('\n').map_or(t, |n| t.get(n + 1..).unwrap_or(""));
@@ -2302,9 +2300,10 @@ impl Edges {
 const MAX_LITERALS: usize = 4096;
 
 /// Each string of `s` quoted by `'`, `"` or `` ` `` that is one token
-/// (letters, digits, `_-+/=`) of 4 bytes or more, in order. Linear: each
-/// byte is read once.
-fn quoted_words<'a>(s: &'a [u8], out: &mut Vec<&'a str>) {
+/// (letters, digits, `_-+/=`) of 4 bytes or more, in order, handed to
+/// `found` (no list built: most texts have none). Linear: each byte is
+/// read once.
+fn quoted_words<'a>(s: &'a [u8], mut found: impl FnMut(&'a str)) {
     let piece = |b: u8| b64url(b) || matches!(b, b'+' | b'/' | b'=');
     let mut i = 0;
     while let Some(&q) = s.get(i) {
@@ -2315,7 +2314,7 @@ fn quoted_words<'a>(s: &'a [u8], out: &mut Vec<&'a str>) {
         let n = run(s, i, 512, piece);
         if s.get(i + n) == Some(&q) && n >= 4 {
             if let Some(w) = s.get(i..i + n).and_then(|w| std::str::from_utf8(w).ok()) {
-                out.push(w);
+                found(w);
             }
             i += n + 1;
         }
