@@ -1783,3 +1783,80 @@ fn one_effect_decides_the_same_whichever_spelling() {
         assert_eq!(verdict(&d), want, "{cmd}: {}", d["reason"]);
     }
 }
+
+/// Round 21 (found reviewing round 20): a build tool's option that names
+/// where it writes — a binary, a bundle, a report, a cache, a build tree —
+/// was not read as a write, so `go build -o ~/.local/bin/ls .` planted a
+/// binary on the PATH and `tsc --outFile ~/.bashrc` wrote a shell profile,
+/// both as "writes inside the workspace". And `split --filter=sh` runs each
+/// piece of a file as a script. Each output is now a path written like any
+/// other; the same options pointed into the workspace (or /tmp) stay
+/// everyday builds.
+#[test]
+fn a_build_tools_output_option_is_a_write_where_it_points() {
+    for (cmd, want) in [
+        // planted on the PATH, or into a profile, a hook, a credential dir
+        ("go build -o /home/dev/.local/bin/ls .", "escalate"),
+        ("go build -o=/usr/local/bin/ls .", "escalate"),
+        ("go test -c -o ~/.local/bin/git ./pkg", "escalate"),
+        ("go test -coverprofile=/home/dev/.bashrc ./...", "deny"),
+        ("rustc -o ~/.local/bin/sudo main.rs", "escalate"),
+        (
+            "rustc --emit link=/home/dev/.local/bin/ls main.rs",
+            "escalate",
+        ),
+        ("tsc --outFile ~/.bashrc src/x.ts", "deny"),
+        ("tsc --OUTFILE ~/.bashrc src/x.ts", "deny"),
+        ("esbuild x.ts --outfile /home/dev/.bashrc", "deny"),
+        ("cmake -B /home/dev/.config/autostart -S .", "deny"),
+        (
+            "protoc --python_out=/home/dev/.local/lib x.proto",
+            "escalate",
+        ),
+        (
+            "protoc --go_out=plugins=grpc:/home/dev/.config x.proto",
+            "deny",
+        ),
+        ("gcc -MF ~/.bashrc -c x.c", "deny"),
+        ("javac -d out -s /home/dev/.config/x X.java", "escalate"),
+        (
+            "cargo build --artifact-dir=/home/dev/.local/bin -Z unstable-options",
+            "escalate",
+        ),
+        ("coverage xml -o /home/dev/.bashrc", "deny"),
+        // code the build runs that the gate never sees
+        ("go build -modfile=/tmp/go.mod .", "escalate"),
+        ("go build -C /tmp/x .", "escalate"),
+        ("cmake -S /tmp/x -B build", "escalate"),
+        ("rustc -C linker=/tmp/x main.rs", "escalate"),
+        ("rustc --extern foo=/tmp/libfoo.so main.rs", "escalate"),
+        ("javac -J-javaagent:/tmp/a.jar X.java", "escalate"),
+        ("split --filter=sh cmds.txt", "escalate"),
+        ("split --fi='rm -rf ~' README.md", "escalate"),
+        // pytest removes its base temporary directory first
+        ("pytest --basetemp=/home/dev", "deny"),
+        // everyday builds
+        ("go build -o bin/app ./cmd/app", "allow"),
+        ("go test -coverprofile=coverage.out ./...", "allow"),
+        ("go test -c -o /tmp/x.test ./pkg", "allow"),
+        ("tsc --outDir dist", "allow"),
+        (
+            "esbuild src/index.ts --bundle --outfile=dist/out.js",
+            "allow",
+        ),
+        ("cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", "allow"),
+        ("cmake --build build --target all -j4", "allow"),
+        (
+            "protoc --go_out=. --go_opt=paths=source_relative api.proto",
+            "allow",
+        ),
+        ("gcc -MMD -MF build/x.d -c x.c -o build/x.o", "allow"),
+        ("rustc -Copt-level=2 -o target/x main.rs", "allow"),
+        ("cargo llvm-cov --lcov --output-path lcov.info", "allow"),
+        ("pytest --junitxml=reports/junit.xml", "allow"),
+        ("coverage html -d htmlcov", "allow"),
+        ("split -l 100 data.csv part_", "allow"),
+    ] {
+        assert_eq!(verdict(&bash(cmd)), want, "{cmd}");
+    }
+}

@@ -669,6 +669,43 @@ fn values(parsed: &[Arg], names: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The values of the options `names` (written without dashes), spelled
+/// `-NAME VALUE`, `--NAME VALUE`, `-NAME=VALUE` or `--NAME=VALUE`, up to a
+/// `--`: the options of build tools that name where they write
+/// (`go build -o ~/.local/bin/ls`, `tsc --outFile ~/.bashrc`), whose flag
+/// parsers take one dash or two. `fold`: the name in any case (tsc reads
+/// `--outdir` as `--outDir`).
+fn option_values(texts: &[&str], names: &[&str], fold: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = texts.iter();
+    while let Some(x) = it.next() {
+        if *x == "--" {
+            break;
+        }
+        let Some(bare) = x.strip_prefix("--").or_else(|| x.strip_prefix('-')) else {
+            continue;
+        };
+        let (n, v) = match bare.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (bare, None),
+        };
+        let named = names.iter().any(|m| {
+            if fold {
+                m.eq_ignore_ascii_case(n)
+            } else {
+                *m == n
+            }
+        });
+        if named {
+            match v {
+                Some(v) => out.push(v.to_string()),
+                None => out.extend(it.next().map(|v| v.to_string())),
+            }
+        }
+    }
+    out
+}
+
 fn is_null_device(t: &str) -> bool {
     matches!(
         t,
@@ -2016,7 +2053,7 @@ impl C {
                     }
                     Kind::Write
                 }
-                _ => self.build_in("."),
+                _ => self.rustc(&texts),
             },
             "npm" | "pnpm" | "yarn" | "bun" => {
                 // Round 15: `pnpm exec vitest run`, `pnpm vitest run`,
@@ -2236,6 +2273,11 @@ impl C {
                 }
             }
             // ---- files ----
+            // Round 21: `split --filter=CMD` hands each piece to `sh -c
+            // CMD` (`split --filter=sh cmds.txt` runs the file; GNU takes
+            // any unambiguous prefix, `--fi=…`, and split has no other long
+            // option that begins with `f`)
+            "split" if texts.iter().any(|x| x.starts_with("--f")) => Kind::Unknown,
             "touch" | "mkdir" | "mktemp" | "mkfifo" | "ln" | "link" | "install" | "split"
             | "csplit" => {
                 // Each program's options that take a value (round 12: one
@@ -3300,6 +3342,123 @@ impl C {
                 }
             }
         }
+        // Round 21: where a build writes its output, a report or a cache,
+        // when an option names it (`tsc --outFile ~/.bashrc`, `cmake -B
+        // ~/.config/x`, `protoc --python_out=~/.local/lib`): a path like
+        // any other written, judged by where it lies. Before, only the
+        // directory built in counted, and these wrote anywhere as "inside
+        // the workspace".
+        let (outputs, fold): (&[&str], bool) = match p {
+            "tsc" => (
+                &[
+                    "outFile",
+                    "outDir",
+                    "out",
+                    "declarationDir",
+                    "tsBuildInfoFile",
+                    "generateTrace",
+                    "generateCpuProfile",
+                ],
+                true,
+            ),
+            "esbuild" => (&["outfile", "outdir", "metafile"], false),
+            "webpack" => (&["o", "output-path"], false),
+            "vite" => (&["outDir"], false),
+            "rollup" => (&["o", "file", "d", "dir"], false),
+            "jest" | "vitest" => (
+                &[
+                    "outputFile",
+                    "coverageDirectory",
+                    "cacheDirectory",
+                    "coverage.reportsDirectory",
+                ],
+                false,
+            ),
+            "cmake" => (&["B", "install-prefix"], false),
+            "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" => (&["MF", "output"], false),
+            "javac" => (&["s", "h"], false),
+            "pytest" | "py.test" => (&["basetemp", "junitxml", "junit-xml"], false),
+            "eslint" | "ruff" => (&["o", "output-file", "cache-location", "cache-dir"], false),
+            "mypy" => (
+                &[
+                    "cache-dir",
+                    "html-report",
+                    "xml-report",
+                    "txt-report",
+                    "junit-xml",
+                    "linecount-report",
+                    "any-exprs-report",
+                ],
+                false,
+            ),
+            "prettier" | "biome" => (&["cache-location"], false),
+            "coverage" => (&["o", "data-file", "d", "directory"], false),
+            _ => (&[], false),
+        };
+        for v in option_values(&texts, outputs, fold) {
+            self.write(&v);
+        }
+        if p == "cmake" {
+            // `-B` glued (`-Bbuild`); `-S` names the project, whose
+            // CMakeLists.txt runs when configured; `--build DIR` builds in
+            // DIR
+            for x in &texts {
+                if let Some(b) = x.strip_prefix("-B").filter(|b| !b.is_empty()) {
+                    self.write(b);
+                }
+                if let Some(src) = x.strip_prefix("-S").filter(|b| !b.is_empty()) {
+                    dir = src.to_string();
+                }
+            }
+            if let Some(d) = option_values(&texts, &["S", "build"], false).pop() {
+                dir = d;
+            }
+        }
+        if p == "protoc" {
+            // every generator's `--LANG_out=[OPTIONS:]DIR`, and the
+            // descriptor and dependency files (`--descriptor_set_out`)
+            let mut it = texts.iter();
+            while let Some(x) = it.next() {
+                let Some(long) = x.strip_prefix("--") else {
+                    continue;
+                };
+                let (n, v) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (long, None),
+                };
+                if n.ends_with("_out") {
+                    let v = v.or_else(|| it.next().map(|v| v.to_string()));
+                    if let Some(v) = v {
+                        self.write(v.rsplit_once(':').map_or(v.as_str(), |(_, d)| d));
+                    }
+                }
+            }
+        }
+        if p == "gcc" || p == "g++" || p == "cc" || p == "c++" || p == "clang" || p == "clang++" {
+            for x in &texts {
+                if let Some(f) = x.strip_prefix("-MF").filter(|f| !f.is_empty()) {
+                    self.write(f);
+                }
+            }
+        }
+        // `javac -J-javaagent:/tmp/x.jar` runs code in the compiler's JVM;
+        // `pytest -o cache_dir=…` moves the cache
+        if p == "javac" && texts.iter().any(|x| x.starts_with("-J")) {
+            return Kind::Unknown;
+        }
+        if matches!(p, "pytest" | "py.test") {
+            for v in option_values(&texts, &["o", "override-ini"], false) {
+                if let Some(d) = v.strip_prefix("cache_dir=") {
+                    self.write(d);
+                }
+            }
+            // pytest removes its base temporary directory before a run,
+            // as `rm -r` would
+            if !option_values(&texts, &["basetemp"], false).is_empty() {
+                self.build_in(&dir);
+                return Kind::Destructive;
+            }
+        }
         let has = |f: &str| {
             texts
                 .iter()
@@ -3472,6 +3631,50 @@ impl C {
         }
     }
 
+    /// `rustc` run by hand. Round 21: its outputs (`-o`, `--out-dir`,
+    /// `--emit KIND=PATH`, `-C incremental=DIR`) are writes judged by where
+    /// they lie; a linker or linker argument (`-C linker=/tmp/x`), an
+    /// unstable flag, and crates or libraries found outside the sources
+    /// named (`--extern x=/tmp/libx.so`, a proc macro run while compiling;
+    /// `-L`) run code the gate does not see.
+    fn rustc(&mut self, texts: &[&str]) -> Kind {
+        for v in option_values(texts, &["o", "out-dir"], false) {
+            self.write(&v);
+        }
+        for v in option_values(texts, &["emit"], false) {
+            for item in v.split(',') {
+                if let Some((_, path)) = item.split_once('=') {
+                    self.write(path);
+                }
+            }
+        }
+        let mut codegen = option_values(texts, &["C", "codegen"], false);
+        codegen.extend(
+            texts
+                .iter()
+                .filter_map(|x| {
+                    x.strip_prefix("-C")
+                        .filter(|v| !v.is_empty() && !v.starts_with('='))
+                })
+                .map(str::to_string),
+        );
+        for c in &codegen {
+            if let Some(d) = c.strip_prefix("incremental=") {
+                self.write(d);
+            }
+            if c.starts_with("linker") || c.starts_with("link-arg") || c.starts_with("llvm-args") {
+                return Kind::Unknown;
+            }
+        }
+        if texts
+            .iter()
+            .any(|x| x.starts_with("-Z") || x.starts_with("--extern") || x.starts_with("-L"))
+        {
+            return Kind::Unknown;
+        }
+        self.build_in(".")
+    }
+
     fn cargo(&mut self, args: &[Word]) -> Kind {
         let mut i = 0;
         let mut dir = ".".to_string();
@@ -3549,6 +3752,16 @@ impl C {
             if x.starts_with("--config") {
                 k = Kind::Unknown;
             }
+        }
+        // Round 21: `--artifact-dir` (`--out-dir` before it) copies the
+        // build's binaries there; `cargo llvm-cov --output-path` writes the
+        // report
+        for v in option_values(
+            &rest,
+            &["artifact-dir", "out-dir", "output-path", "output-dir"],
+            false,
+        ) {
+            self.write(&v);
         }
         k.max(match sub {
             "build" | "b" | "test" | "t" | "check" | "c" | "clippy" | "fmt" | "doc" | "d"
@@ -3806,7 +4019,40 @@ impl C {
                 if subs.iter().skip(1).any(|x| x.contains('@')) {
                     return Kind::Install;
                 }
-                self.build_in(".")
+                // Round 21: `-modfile` builds by another go.mod (its
+                // `replace` lines name the code compiled); `-o` and the
+                // profiles name where the build writes (`go build -o
+                // ~/.local/bin/ls .` planted a binary on the PATH as
+                // "inside the workspace"); `-C DIR` builds in DIR.
+                let head: Vec<&str> = texts
+                    .iter()
+                    .take_while(|x| **x != "-args")
+                    .copied()
+                    .collect();
+                if !option_values(&head, &["modfile"], false).is_empty() {
+                    return Kind::Unknown;
+                }
+                for v in option_values(
+                    &head,
+                    &[
+                        "o",
+                        "coverprofile",
+                        "cpuprofile",
+                        "memprofile",
+                        "blockprofile",
+                        "mutexprofile",
+                        "trace",
+                        "outputdir",
+                        "pkgdir",
+                    ],
+                    false,
+                ) {
+                    self.write(&v);
+                }
+                let dir = option_values(&head, &["C"], false)
+                    .pop()
+                    .unwrap_or_else(|| ".".to_string());
+                self.build_in(&dir)
             }
             ("go", "version" | "env" | "list" | "doc" | "help") => {
                 if sub == "env" && texts.iter().any(|x| *x == "-w" || *x == "-u") {
