@@ -475,7 +475,10 @@ impl Program {
             },
             Instr::TextK { op, slot: s, k } => {
                 let needle = pool(&self.strs, k)?;
-                text_test(op, textual(slot(req, s)?)?, needle)
+                match textual(slot(req, s)?)? {
+                    Value::Str(t) => text_one(op, &t.folded, needle),
+                    v => text_test(op, v, needle),
+                }
             }
             Instr::TextSlot {
                 op,
@@ -924,24 +927,29 @@ fn in_set(set: &[Box<str>], s: &str) -> bool {
     }
 }
 
+/// A text test of one folded string: one call, its arguments in registers
+/// (the test of a string subject, the common case, calls it directly).
+#[inline(never)]
+fn text_one(op: TextOp, folded: &str, needle: &str) -> bool {
+    match op {
+        TextOp::Contains => occurs(folded, needle),
+        TextOp::StartsWith => folded
+            .as_bytes()
+            .get(..needle.len())
+            .is_some_and(|head| same_len(head, needle.as_bytes())),
+        TextOp::EndsWith => folded
+            .len()
+            .checked_sub(needle.len())
+            .and_then(|at| folded.as_bytes().get(at..))
+            .is_some_and(|tail| same_len(tail, needle.as_bytes())),
+    }
+}
+
 /// Case-insensitive: `needle` is folded at compile time, the subject at bind
 /// time.
 #[inline]
 fn text_test(op: TextOp, v: &Value, needle: &str) -> bool {
-    let one = |t: &Text| match op {
-        TextOp::Contains => occurs(&t.folded, needle),
-        TextOp::StartsWith => t
-            .folded
-            .as_bytes()
-            .get(..needle.len())
-            .is_some_and(|head| same_len(head, needle.as_bytes())),
-        TextOp::EndsWith => t
-            .folded
-            .len()
-            .checked_sub(needle.len())
-            .and_then(|at| t.folded.as_bytes().get(at..))
-            .is_some_and(|tail| same_len(tail, needle.as_bytes())),
-    };
+    let one = |t: &Text| text_one(op, &t.folded, needle);
     match v {
         Value::Str(t) => one(t),
         // For a list, `contains` means "has an element equal to".
