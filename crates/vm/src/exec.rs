@@ -475,7 +475,10 @@ impl Program {
             },
             Instr::TextK { op, slot: s, k } => {
                 let needle = pool(&self.strs, k)?;
-                text_test(op, textual(slot(req, s)?)?, needle)
+                match textual(slot(req, s)?)? {
+                    Value::Str(t) => text_one(op, &t.folded, needle),
+                    v => text_test(op, v, needle),
+                }
             }
             Instr::TextSlot {
                 op,
@@ -829,6 +832,9 @@ fn same_len(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `needle` occurs in `hay`; short haystacks without the general searcher.
+/// Eight starting places at a time: a word of the bytes where the needle's
+/// first byte would lie and a word of those where its last would, compared
+/// with both bytes at once; only a place where both agree is compared whole.
 #[inline]
 fn occurs(hay: &str, needle: &str) -> bool {
     if hay.len() > 64 {
@@ -836,15 +842,77 @@ fn occurs(hay: &str, needle: &str) -> bool {
     }
     let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
     let (h, n) = (hay.len(), needle.len());
-    if n > h {
-        return false;
-    }
-    let Some(&first) = needle.first() else {
+    let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else {
         return true;
     };
-    (0..=h - n).any(|i| {
-        hay.get(i) == Some(&first) && hay.get(i..i + n).is_some_and(|w| same_len(w, needle))
-    })
+    let Some(end) = h.checked_sub(n) else {
+        return false;
+    };
+    // The last place the needle can start is `end`; a candidate past it
+    // (read from the padding past the haystack's end) is never compared.
+    let (first, last) = (spread(first), spread(last));
+    let mut at = 0;
+    while at <= end {
+        let mut both =
+            equal_bytes(word_at(hay, at), first) & equal_bytes(word_at(hay, at + n - 1), last);
+        while both != 0 {
+            let place = at + (both.trailing_zeros() / 8) as usize;
+            if place > end {
+                return false;
+            }
+            if hay
+                .get(place..place + n)
+                .is_some_and(|w| same_len(w, needle))
+            {
+                return true;
+            }
+            both &= both - 1;
+        }
+        at += 8;
+    }
+    false
+}
+
+/// `b` in every byte of a word.
+#[inline(always)]
+fn spread(b: u8) -> u64 {
+    u64::from(b) * 0x0101_0101_0101_0101
+}
+
+/// The high bit of each byte of the result is set exactly where `w`'s byte
+/// equals `b`'s (`b` spread), every other bit clear.
+#[inline(always)]
+fn equal_bytes(w: u64, b: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ b;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The eight bytes of `s` from `at` as a little-endian word, zeros past
+/// the end.
+#[inline(always)]
+fn word_at(s: &[u8], at: usize) -> u64 {
+    if let Some(w) = s.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        return u64::from_le_bytes(w);
+    }
+    // Past the end: the string's last word shifted down, or, for a string
+    // shorter than a word, its bytes one by one.
+    match s.len().checked_sub(8) {
+        Some(tail) => {
+            let w = s
+                .get(tail..)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map_or(0, u64::from_le_bytes);
+            w.checked_shr(8 * u32::try_from(at - tail).unwrap_or(u32::MAX))
+                .unwrap_or(0)
+        }
+        None => s
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0, |w, &b| (w << 8) | u64::from(b)),
+    }
 }
 
 /// Exact membership in a sorted set. A small set is scanned: comparing
@@ -859,24 +927,29 @@ fn in_set(set: &[Box<str>], s: &str) -> bool {
     }
 }
 
+/// A text test of one folded string: one call, its arguments in registers
+/// (the test of a string subject, the common case, calls it directly).
+#[inline(never)]
+fn text_one(op: TextOp, folded: &str, needle: &str) -> bool {
+    match op {
+        TextOp::Contains => occurs(folded, needle),
+        TextOp::StartsWith => folded
+            .as_bytes()
+            .get(..needle.len())
+            .is_some_and(|head| same_len(head, needle.as_bytes())),
+        TextOp::EndsWith => folded
+            .len()
+            .checked_sub(needle.len())
+            .and_then(|at| folded.as_bytes().get(at..))
+            .is_some_and(|tail| same_len(tail, needle.as_bytes())),
+    }
+}
+
 /// Case-insensitive: `needle` is folded at compile time, the subject at bind
 /// time.
 #[inline]
 fn text_test(op: TextOp, v: &Value, needle: &str) -> bool {
-    let one = |t: &Text| match op {
-        TextOp::Contains => occurs(&t.folded, needle),
-        TextOp::StartsWith => t
-            .folded
-            .as_bytes()
-            .get(..needle.len())
-            .is_some_and(|head| same_len(head, needle.as_bytes())),
-        TextOp::EndsWith => t
-            .folded
-            .len()
-            .checked_sub(needle.len())
-            .and_then(|at| t.folded.as_bytes().get(at..))
-            .is_some_and(|tail| same_len(tail, needle.as_bytes())),
-    };
+    let one = |t: &Text| text_one(op, &t.folded, needle);
     match v {
         Value::Str(t) => one(t),
         // For a list, `contains` means "has an element equal to".
@@ -1144,6 +1217,18 @@ mod tests {
             // A needle cut from the haystack is found.
             if hay.len() >= 3 && hay.is_char_boundary(1) && hay.is_char_boundary(hay.len() - 1) {
                 let inner = &hay[1..hay.len() - 1];
+                prop_assert!(occurs(&hay, inner));
+            }
+        }
+
+        #[test]
+        fn occurs_agrees_with_std(hay in "[ab\\x00é]{0,70}", needle in "[ab\\x00é]{0,5}", cut in 0usize..70) {
+            prop_assert_eq!(occurs(&hay, &needle), hay.contains(&*needle));
+            // A needle cut from anywhere in the haystack is found.
+            let bytes = hay.as_bytes();
+            let from = cut.min(bytes.len());
+            let to = (from + needle.len().max(1)).min(bytes.len());
+            if let Ok(inner) = std::str::from_utf8(&bytes[from..to]) {
                 prop_assert!(occurs(&hay, inner));
             }
         }
