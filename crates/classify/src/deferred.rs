@@ -416,6 +416,19 @@ pub fn planted(path: &str, text: &str, workspace: Option<&str>) -> &'static str 
     if vscode_settings(path) && !plain_editor_settings(text) {
         return "deny";
     }
+    // Round 21: `.npmrc`, `.yarnrc.yml`, `.cargo/config.toml`, `.condarc`,
+    // `.pre-commit-config.yaml`, `.envrc` (crate::settings): what the
+    // reader does not know to be plain keeps the refusal.
+    if let Some(plain) = crate::settings::plain(path, text) {
+        // and only where the file's name is the one reason it is guarded
+        // (not `.ssh/.npmrc`, `.git/hooks/.envrc`)
+        let dir = path.trim().rsplit_once(['/', '\\']).map_or("", |(d, _)| d);
+        let guarded_dir = !dir.is_empty()
+            && crate::paths::contains_sensitive(&format!("{dir}/plain.txt"), workspace);
+        if !plain || guarded_dir {
+            return "deny";
+        }
+    }
     let fetched = u8::from(fetches_from_outside(path, text));
     if !runs_later(path) {
         return VERDICTS
