@@ -44,7 +44,7 @@ pub fn plain(path: &str, text: &str) -> Option<bool> {
 }
 
 /// Lines that are neither blank nor a comment (`#`, and `;` where given).
-fn lines<'a>(text: &'a str, semicolon: bool) -> impl Iterator<Item = &'a str> {
+fn lines(text: &str, semicolon: bool) -> impl Iterator<Item = &str> {
     text.lines().map(str::trim_end).filter(move |l| {
         let t = l.trim_start();
         !(t.is_empty() || t.starts_with('#') || (semicolon && t.starts_with(';')))
@@ -738,7 +738,7 @@ pub fn pre_commit(text: &str) -> bool {
             l.trim()
                 .strip_prefix("rev:")
                 .and_then(scalar)
-                .is_some_and(|v| word(v))
+                .is_some_and(word)
         })
     {
         return true;

@@ -377,7 +377,7 @@ fn redis(args: &[&str], fed: bool) -> Option<Verdict> {
         return None;
     }
     let words = o.rest();
-    if scan || words.first().is_none() {
+    if scan || words.is_empty() {
         let only_scan = (scan && words.is_empty())
             || (!scan
                 && o.args
