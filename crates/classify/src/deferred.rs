@@ -408,6 +408,26 @@ pub fn installed_tree(path: &str) -> bool {
 /// The verdict of the worst command `text`, written at `path`, may become
 /// (see the module's docs): `none` for a file no tool runs.
 pub fn planted(path: &str, text: &str, workspace: Option<&str>) -> &'static str {
+    let v = planted_text(path, text, workspace);
+    // Round 21: `.npmrc`, `.yarnrc.yml`, `.cargo/config.toml`, `.condarc`,
+    // `.pre-commit-config.yaml`, `.envrc` (crate::settings): stdlib.file
+    // exempts them from the refusal by name only when this is `none`, so
+    // a text the reader does not call plain, or one written under a
+    // guarded folder (`.ssh/.npmrc`), is at least `escalate`.
+    if v == "none" {
+        if let Some(plain) = crate::settings::plain(path, text) {
+            let dir = path.trim().rsplit_once(['/', '\\']).map_or("", |(d, _)| d);
+            let guarded_dir = !dir.is_empty()
+                && crate::paths::contains_sensitive(&format!("{dir}/plain.txt"), workspace);
+            if !plain || guarded_dir {
+                return "escalate";
+            }
+        }
+    }
+    v
+}
+
+fn planted_text(path: &str, text: &str, workspace: Option<&str>) -> &'static str {
     // Round 19: VS Code's workspace settings are written every day (a
     // formatter, a ruler, excluded files); the settings that run code (a
     // terminal profile or its environment, a tool's executable path, an

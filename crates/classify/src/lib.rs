@@ -10,6 +10,7 @@ pub mod deferred;
 pub mod paths;
 pub mod removal;
 pub mod secrets;
+pub mod settings;
 pub mod shell;
 /// The builtins and their typed signatures live in the vocabulary crate:
 /// the compiler's type checker and the VM's dispatch read one table.

@@ -32,6 +32,7 @@ use super::paths;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+pub mod dbcli;
 pub mod parse;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
@@ -2184,6 +2185,13 @@ impl C {
                 Kind::Network
             }
             // ---- version control and toolchains ----
+            // round 21: the tools' own settings read back
+            p if tool_settings_read(p, &texts) => {
+                if matches!(texts.as_slice(), ["lfs", "env"]) {
+                    self.a.url_read = true;
+                }
+                Kind::ReadOnly
+            }
             "git" => self.git(env, args, downloads, level),
             "gh" | "glab" | "hub" => {
                 let o = opts(args, "RX", &["--repo"]);
@@ -2412,8 +2420,16 @@ impl C {
             }
             "bq" if bq_read(args) => Kind::ReadOnly,
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
-            | "duckdb" | "mongo" | "mongosh" | "redis-cli" => {
-                if let Some(k) = self.database_read(p, args) {
+            | "duckdb" | "mongo" | "mongosh" | "redis-cli" | "valkey-cli" | "keydb-cli"
+            | "snowsql" | "cqlsh" | "litecli" | "usql" | "sqlite-utils" | "clickhouse" => {
+                let fed_any = fed
+                    || stdin.is_some()
+                    || env
+                        .cmd
+                        .redirs
+                        .iter()
+                        .any(|r| matches!(r.kind, RedirKind::Read | RedirKind::ReadWrite));
+                if let Some(k) = self.database_read(p, args, fed_any) {
                     return k;
                 }
                 let o = opts(
@@ -3260,9 +3276,22 @@ impl C {
     /// load, so any backslash or other dot-command is not judged here. The
     /// sqlite file is a read of that path (a browser's cookie store is a
     /// sensitive read). `None`: judged by the general reading.
-    fn database_read(&mut self, p: &str, args: &[Word]) -> Option<Kind> {
+    fn database_read(&mut self, p: &str, args: &[Word], fed: bool) -> Option<Kind> {
         if args.iter().any(|w| w.dynamic) {
             return None;
+        }
+        // Round 21: the clients modelled in shell/dbcli.rs
+        if dbcli::models(p) {
+            let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+            return match dbcli::decide(p, &texts, fed)? {
+                dbcli::Verdict::Read(files) => {
+                    for f in files {
+                        self.read(&f);
+                    }
+                    Some(Kind::ReadOnly)
+                }
+                dbcli::Verdict::Destructive => Some(Kind::Destructive),
+            };
         }
         let plain = |v: &str| {
             !v.is_empty()
@@ -3385,6 +3414,10 @@ impl C {
                     }
                 }
                 let sql = sql?;
+                // round 21: `\dt`, `\d users`, `\l` (dbcli.rs)
+                if dbcli::psql_describe(&sql) {
+                    return Some(Kind::ReadOnly);
+                }
                 if sql.contains('\\') || !reads(&sql, super::sql::Engine::Postgres) {
                     return None;
                 }
@@ -5709,6 +5742,65 @@ fn glob_matches(pat: &[u8], name: &[u8]) -> bool {
         (Some(&p), Some(&n)) => {
             p == n && glob_matches(pat.get(1..).unwrap_or(&[]), name.get(1..).unwrap_or(&[]))
         }
+        _ => false,
+    }
+}
+
+/// Round 21: a package or environment tool asked to print its own
+/// settings, sources or installed tools, spelled exactly (`uv --version`,
+/// `bundle config`, `gem sources --list`, `conda config --show channels`,
+/// `poetry source show`, `composer config --list`, `mise ls`, `mise
+/// tasks`, `direnv status`, `git lfs ls-files`/`status`/`env`). Their
+/// setters (`bundle config set`, `gem sources --add`, `conda config
+/// --add`, `poetry source add`, `composer config repositories.x`, `mise
+/// use`, `direnv allow`) and any other word keep their model's decision.
+/// `git lfs env` prints the remotes' LFS endpoints: a read of the URL git
+/// keeps for a remote, as `git remote -v` is (`url_read`).
+fn tool_settings_read(p: &str, args: &[&str]) -> bool {
+    let key = |w: &&str| {
+        !w.is_empty()
+            && w.len() <= 64
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            && !w.starts_with('-')
+    };
+    match (p, args) {
+        (
+            "uv" | "poetry" | "pdm" | "mise" | "direnv" | "composer" | "bundle" | "gem" | "conda"
+            | "mamba",
+            ["--version" | "-V" | "version"],
+        ) => !matches!(p, "poetry" | "pdm") || args != ["version"],
+        ("bundle" | "bundler", ["config"] | ["config", "list"]) => true,
+        ("bundle" | "bundler", ["config", "get", k]) => key(k),
+        ("gem", ["sources"] | ["sources", "--list" | "-l"]) => true,
+        ("conda" | "mamba", ["config", "--show" | "--show-sources", rest @ ..]) => {
+            rest.iter().all(key)
+        }
+        ("conda" | "mamba", ["config", "--get", rest @ ..]) => rest.iter().all(key),
+        ("poetry", ["source", "show", rest @ ..]) => rest.iter().all(key),
+        ("poetry", ["config", "--list"]) => true,
+        ("composer", ["config", "--list" | "-l"]) => true,
+        ("mise", ["ls" | "list" | "tasks" | "current" | "where" | "which", rest @ ..]) => {
+            rest.len() <= 1 && rest.iter().all(key)
+        }
+        ("direnv", ["status"]) => true,
+        ("git", ["lfs", "ls-files", rest @ ..]) => rest.iter().all(|w| {
+            matches!(
+                *w,
+                "-l" | "--long"
+                    | "-s"
+                    | "--size"
+                    | "-n"
+                    | "--name-only"
+                    | "-a"
+                    | "--all"
+                    | "-d"
+                    | "--deleted"
+                    | "--json"
+            ) || key(w)
+        }),
+        ("git", ["lfs", "status" | "env" | "version"]) => true,
+        ("git", ["lfs", "status", "--porcelain" | "--json"]) => true,
         _ => false,
     }
 }

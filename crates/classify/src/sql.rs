@@ -289,6 +289,9 @@ fn compute(src: &str, engine: Option<Engine>) -> Analysis {
     if src.len() > max_len(engine) {
         return Analysis::unclassified("too large to classify");
     }
+    if let Some(q) = summarized(src) {
+        return compute_full(&q, engine);
+    }
     // The common shapes, read once for every engine; anything else (or
     // anything the fast grammar is unsure of) by the full reading.
     if let Some(a) = fast::analyze(src, engine) {
@@ -297,7 +300,43 @@ fn compute(src: &str, engine: Option<Engine>) -> Analysis {
     compute_full(src, engine)
 }
 
+/// Round 21: DuckDB's `SUMMARIZE t` / `SUMMARIZE SELECT …` computes
+/// statistics over what `SELECT * FROM t` / the query reads, and nothing
+/// else: it is read as that query (its relations, files and URLs judged
+/// as the query's are; a statement after it as itself). Other engines
+/// refuse the word. Only a leading `SUMMARIZE` followed by a space is
+/// rewritten, once.
+fn summarized(src: &str) -> Option<String> {
+    let t = src.trim_start();
+    let head = t.get(..9)?;
+    if !head.eq_ignore_ascii_case("summarize") {
+        return None;
+    }
+    let rest = t.get(9..)?;
+    if !rest.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let starts = |w: &str| {
+        rest.get(..w.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(w))
+            && rest
+                .get(w.len()..)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_whitespace() || c == '('))
+    };
+    if starts("summarize") || rest.is_empty() {
+        return None;
+    }
+    if starts("select") || starts("with") || starts("from") || rest.starts_with('(') {
+        return Some(rest.to_string());
+    }
+    Some(format!("SELECT * FROM {rest}"))
+}
+
 fn compute_full(src: &str, engine: Option<Engine>) -> Analysis {
+    if let Some(q) = summarized(src) {
+        return compute_full(&q, engine);
+    }
     let engines: &[Engine] = match &engine {
         Some(e) => std::slice::from_ref(e),
         None => ANY_ENGINE,
