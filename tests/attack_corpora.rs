@@ -36,7 +36,10 @@
 //! and smuggling headers in every spelling, warehouse SQL (duckdb, bq,
 //! snowsql, clickhouse), git config keys that run code; `attack20/`: the
 //! settings files package managers fetch from or run, agents' own settings
-//! and instructions, database CLIs with no model, old loose ends), replayed
+//! and instructions, database CLIs with no model, old loose ends;
+//! `attack21/`: settings edited in place, recipes that fetch, code run from
+//! scratch space, links and archives that land elsewhere, irreversible
+//! platform and framework CLIs, interpreters' one-liners), replayed
 //! against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -89,6 +92,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         "attack20",
         &["pkgcfg", "setters", "agents", "dbcli", "loose"],
     ),
+    ("attack21", &["loose", "links", "irrev", "interp"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
