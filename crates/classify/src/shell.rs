@@ -3389,6 +3389,8 @@ impl C {
                 .any(|x| *x == f || x.starts_with(&format!("{f}=")))
         };
         if self.names_scratch_code(&texts) {
+            // the folder it works in is written as well (`--rootdir=/`)
+            self.write(&format!("{}/.", dir.trim_end_matches('/')));
             return Kind::Unknown;
         }
         match p {
