@@ -37,8 +37,11 @@
 //! snowsql, clickhouse), git config keys that run code; `attack20/`: the
 //! settings files package managers fetch from or run, agents' own settings
 //! and instructions, database CLIs with no model, old loose ends;
-//! `attack21e/`: the database CLIs' models and the settings files'
-//! readers, spelled to harm), replayed
+//! `attack21/`: settings edited in place, recipes that fetch, code run from
+//! scratch space, links and archives that land elsewhere, irreversible
+//! platform and framework CLIs, interpreters' one-liners; `attack21e/`: the
+//! database CLIs' models and the settings files' readers, spelled to
+//! harm), replayed
 //! against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -91,6 +94,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
         "attack20",
         &["pkgcfg", "setters", "agents", "dbcli", "loose"],
     ),
+    ("attack21", &["loose", "links", "irrev", "interp"]),
     ("attack21e", &["hostile"]),
 ];
 

@@ -2619,6 +2619,10 @@ impl C {
                 if matches!(p, "unzip" | "7z" | "7za") && values(&o, &["-d", "-o"]).is_empty() {
                     self.write("./x");
                 }
+                // Round 21: `unzip -:` keeps the members' `../` names
+                if p == "unzip" && texts.iter().any(|x| x.starts_with('-') && x.contains(':')) {
+                    self.write("../x");
+                }
                 Kind::Write
             }
             "sed" | "gsed" => self.sed(args),
@@ -2658,6 +2662,11 @@ impl C {
                 let mut k = Kind::ReadOnly;
                 // `@load "x"` loads a shared library, `@include` a file of
                 // awk code the gate does not see
+                // Round 21: `awk 'BEGIN{for (k in ENVIRON) print k, ENVIRON[k]}'`
+                // prints the environment, as `printenv` does
+                if code.contains("ENVIRON") {
+                    self.a.env_secret = true;
+                }
                 if code.contains("system")
                     || code.contains("@load")
                     || code.contains("@include")
@@ -3002,6 +3011,22 @@ impl C {
                 };
                 let o = opts(args, short, long);
                 let mut ops = operands(&o);
+                // Round 21: jq's `env` and `$ENV` (yq's `env()`, `strenv()`)
+                // print the environment, as `printenv` does; a filter from
+                // a file is unseen and may; yq's `load` reads any file.
+                if matches!(p, "jq" | "yq") {
+                    let from_file = has(&o, &["-f", "--from-file"]);
+                    let prog = (!from_file)
+                        .then(|| ops.first().map(|w| w.text.as_str()))
+                        .flatten()
+                        .unwrap_or("");
+                    if from_file || reads_environment(prog) {
+                        self.a.env_secret = true;
+                    }
+                    if p == "yq" && prog.contains("load") {
+                        return Kind::Unknown;
+                    }
+                }
                 if matches!(p, "jq" | "yq" | "tr") && !has(&o, &["-f", "--from-file"]) {
                     let n = if p == "tr" { 2 } else { 1 };
                     ops = ops.into_iter().skip(n).collect();
@@ -3261,6 +3286,64 @@ impl C {
             return Kind::Unknown;
         }
         Kind::Write
+    }
+
+    /// Round 21: whether a build or test tool's words name code in scratch
+    /// space (`pytest /tmp/x`, `just -f /tmp/justfile`, `mvn -f
+    /// /tmp/x/pom.xml`, `cmake -S /tmp/x`, `go run /tmp/x.go`): a file
+    /// anyone may have written there, run unseen, as `build_in` holds a
+    /// project there. An output option's value (`-o /tmp/app`,
+    /// `--basetemp /tmp/pt`, `--outDir /tmp/dist`) is written, not run.
+    fn names_scratch_code(&self, texts: &[&str]) -> bool {
+        const OUTPUTS: &[&str] = &[
+            "-o",
+            "--out",
+            "--output",
+            "--outDir",
+            "--outdir",
+            "--out-dir",
+            "--outfile",
+            "--outFile",
+            "--output-dir",
+            "-B",
+            "--basetemp",
+            "--cacheDirectory",
+            "--cache-dir",
+            "--junitxml",
+            "--junit-xml",
+            "--target-dir",
+            "--dist-dir",
+            "--distDir",
+            "--build-dir",
+            "--builddir",
+            "--coverageDirectory",
+            "--tsBuildInfoFile",
+        ];
+        let mut skip = false;
+        texts.iter().any(|x| {
+            if std::mem::take(&mut skip) {
+                return false;
+            }
+            if OUTPUTS.contains(x) {
+                skip = true;
+                return false;
+            }
+            let v = match x.split_once('=') {
+                Some((n, v)) if n.starts_with('-') => {
+                    if OUTPUTS.contains(&n) {
+                        return false;
+                    }
+                    v
+                }
+                _ => x,
+            };
+            let v = v
+                .strip_prefix("-o")
+                .filter(|_| x.starts_with("-o"))
+                .map_or(v, |_| "");
+            (v.starts_with('/') || v.starts_with('~') || v.starts_with('$') || v.contains('/'))
+                && paths::in_scratch(&self.at(v))
+        })
     }
 
     /// A database shell asked one question that only reads (round 17's
@@ -3665,8 +3748,11 @@ impl C {
                 }
             }
             // pytest removes its base temporary directory before a run,
-            // as `rm -r` would
-            if !option_values(&texts, &["basetemp"], false).is_empty() {
+            // as `rm -r` would: destructive unless it lies in scratch space
+            if option_values(&texts, &["basetemp"], false)
+                .iter()
+                .any(|b| !paths::in_scratch(&self.at(b)))
+            {
                 self.build_in(&dir);
                 return Kind::Destructive;
             }
@@ -3676,6 +3762,11 @@ impl C {
                 .iter()
                 .any(|x| *x == f || x.starts_with(&format!("{f}=")))
         };
+        if self.names_scratch_code(&texts) {
+            // the folder it works in is written as well (`--rootdir=/`)
+            self.write(&format!("{}/.", dir.trim_end_matches('/')));
+            return Kind::Unknown;
+        }
         match p {
             "make" | "gmake" => {
                 if has("-f") || has("--file") || has("--eval") || has("-E") {
@@ -3818,6 +3909,16 @@ impl C {
                             *x,
                             "publish" | "deploy" | "release:perform" | "uploadArchives"
                         )
+                        // Round 21: `./gradlew publishToMavenCentral`,
+                        // `:lib:publishAllPublicationsToSonatypeRepository`,
+                        // `publishPlugins`, `mvn deploy:deploy-file`
+                        || !x.starts_with('-')
+                            && x.rsplit(':').next().is_some_and(|t| {
+                                t.starts_with("publish")
+                                    || t.starts_with("upload")
+                                    || t.starts_with("closeAndRelease")
+                            })
+                        || x.starts_with("deploy:")
                     })
                 {
                     return Kind::Unknown;
@@ -4261,6 +4362,9 @@ impl C {
                 ) {
                     self.write(&v);
                 }
+                if self.names_scratch_code(&texts) {
+                    return Kind::Unknown;
+                }
                 let dir = option_values(&head, &["C"], false)
                     .pop()
                     .unwrap_or_else(|| ".".to_string());
@@ -4449,6 +4553,12 @@ impl C {
         let saved = self.cwd.clone();
         if let Some(d) = &dir {
             self.cwd = Some(self.at(d));
+        }
+        // Round 21: a repository in scratch space (`git -C /tmp/x status`,
+        // `cd /tmp/x && git commit`) runs its own config's and hooks'
+        // commands (`core.fsmonitor`, `pre-commit`), written there unseen
+        if paths::in_scratch(&self.at(".")) {
+            k = Kind::Unknown;
         }
         let sub = args.get(i).map(|w| w.text.as_str()).unwrap_or("");
         let rest = args.get(i + 1..).unwrap_or_default();
@@ -5193,6 +5303,19 @@ impl C {
             if let Some(a) = &archive {
                 self.read(a);
             }
+            // Round 21: `-P`/`--absolute-names` keeps the members' absolute
+            // and `..` names, a name rewritten (`--transform`, bsdtar's
+            // `-s`) may become one: the archive writes where its names say
+            if letters.contains('P')
+                || texts.iter().any(|x| {
+                    x.starts_with("--absolute-names")
+                        || x.starts_with("--transform")
+                        || x.starts_with("--xform")
+                        || *x == "-s"
+                })
+            {
+                self.write("/.");
+            }
             self.write(&format!("{}/.", dir.as_deref().unwrap_or(".")));
             Kind::Write
         } else {
@@ -5252,6 +5375,22 @@ impl C {
         }
         if in_place {
             k = k.max(Kind::Write);
+            // Round 21: `sed -i 's#pypi.org/simple#evil.io/simple#' pip.conf`
+            // swaps the server packages come from; the script, not a
+            // written text, names it (without a scheme). A settings file
+            // that names servers edited in place by a script is held (its
+            // new text is unseen); a manifest or `go.env`, when the script
+            // names a host other than a public registry.
+            let settings = ops.iter().any(|f| crate::deferred::names_servers(&f.text));
+            let manifest = ops
+                .iter()
+                .any(|f| crate::deferred::manifest(&f.text).is_some() || f.text.contains("{}"));
+            if settings
+                || manifest
+                    && (from_file || scripts.iter().any(|s| crate::deferred::names_a_host(s)))
+            {
+                k = Kind::Unknown;
+            }
         }
         k
     }
@@ -5272,6 +5411,10 @@ impl C {
                     .any(|w| w.text.starts_with("-p") || w.text == "--pyargs")
                 {
                     // plugins loaded by name
+                    return Kind::Unknown;
+                }
+                let texts: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+                if self.names_scratch_code(&texts) {
                     return Kind::Unknown;
                 }
                 self.build_in(".")
@@ -6453,6 +6596,19 @@ fn operand_text(words: &[Word], stdin: Option<&str>, fed: bool) -> Option<String
     }
 }
 
+/// Whether a jq or yq filter reads the environment: jq's `env` and `$ENV`
+/// (`$__loc__` and `input_filename` do not), yq's `env(…)` and `strenv(…)`.
+fn reads_environment(prog: &str) -> bool {
+    prog.contains("$ENV")
+        || prog.contains("strenv(")
+        || prog.match_indices("env").any(|(i, _)| {
+            let before = prog.get(..i).and_then(|b| b.chars().last());
+            let after = prog.get(i + 3..).and_then(|a| a.chars().next());
+            before.is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$')))
+                && after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
+}
+
 /// The replacement text of a script that is exactly one `s/…/…/FLAGS`
 /// with flags that print nothing and run nothing (`g`, `I`, a count); the
 /// match's `&` is kept as the pattern. `None` for any other script.
@@ -6625,6 +6781,132 @@ mod tests {
     /// there: its `build.rs` runs code the gate never saw. Building in
     /// scratch space is unknown; building the workspace stays a write, and
     /// so does sending the build's output to /tmp.
+    #[test]
+    fn code_run_from_scratch_space_is_unknown() {
+        // Round 21: the attacker Writes /tmp/x/conftest.py (a write in
+        // scratch space, allowed) and then asks for `pytest /tmp/x`: the
+        // test run imports the planted file. Every build or test tool
+        // naming code there is unknown, as a project there is.
+        for c in [
+            "pytest /tmp/x",
+            "python3 -m pytest /tmp/x",
+            "just -f /tmp/justfile x",
+            "just --justfile /tmp/justfile",
+            "mvn -f /tmp/x/pom.xml package",
+            "cmake -S /tmp/x -B build",
+            "tox -c /tmp/x/tox.ini",
+            "nox -f /tmp/x/noxfile.py",
+            "go run /tmp/x.go",
+            "git -C /tmp/x commit -m x",
+            "git -C /tmp/x status",
+            "cd /tmp/x && git status",
+        ] {
+            assert_eq!(kind(c), "unknown", "{c}");
+        }
+        // output in scratch space is only written there
+        for c in [
+            "pytest --basetemp /tmp/pt",
+            "go build -o /tmp/app ./cmd/app",
+            "tsc --outDir /tmp/out",
+            "pytest tests/",
+        ] {
+            assert_eq!(kind(c), "write", "{c}");
+        }
+        assert_eq!(kind("git status"), "read_only");
+    }
+
+    #[test]
+    fn the_environment_printed_by_awk_or_jq_is_a_secret_read() {
+        // Round 21: `printenv` is held as a read of secrets; `awk
+        // 'BEGIN{for (k in ENVIRON) print k, ENVIRON[k]}'` and `jq -n
+        // env` print the same and were read-only commands.
+        for c in [
+            "awk 'BEGIN{for (k in ENVIRON) print k\"=\"ENVIRON[k]}'",
+            "jq -n env",
+            "jq -n '$ENV'",
+            "jq -n '$ENV.AWS_SECRET_ACCESS_KEY'",
+            "jq -n 'env.GITHUB_TOKEN'",
+            "jq -f filter.jq package.json",
+            "yq -n 'strenv(GITHUB_TOKEN)'",
+        ] {
+            let a = analyze(c);
+            assert_ne!(a.sensitive_read(Some("/w")), "none", "{c}");
+        }
+        for c in [
+            "jq '.version' package.json",
+            "jq '.environment' deploy.json",
+            "awk '{print $1}' access.log",
+        ] {
+            let a = analyze(c);
+            assert_eq!(a.sensitive_read(Some("/w")), "none", "{c}");
+        }
+    }
+
+    #[test]
+    fn archives_that_keep_absolute_names_write_outside() {
+        // Round 21: `tar -xPf x.tar` (and `--absolute-names`,
+        // `--transform`, bsdtar `-s`, `unzip -:`) writes where the
+        // archive's names say, `~/.bashrc` included: the gate cannot see
+        // them, so the extraction is read as writing outside.
+        for c in [
+            "tar -xPf x.tar",
+            "tar --absolute-names -xf x.tar",
+            "tar -xf x.tar --transform='s,^,../../,'",
+            "bsdtar -xf x.zip -s ',^,/home/dev/,'",
+            "unzip -: x.zip",
+        ] {
+            let a = analyze(c);
+            assert!(
+                a.writes.iter().any(|w| paths::outside(w, Some("/w"))),
+                "{c}"
+            );
+        }
+        let a = analyze("tar -xzf vendor.tgz -C vendor");
+        assert!(!a.writes.iter().any(|w| paths::outside(w, Some("/w"))));
+    }
+
+    #[test]
+    fn a_settings_file_edited_in_place_to_name_a_server_is_unknown() {
+        // Round 20 left open: `sed -i 's#pypi.org/simple#evil.io/simple#'
+        // pip.conf` was "writes inside the workspace"; every later `pip
+        // install` fetches from evil.io. The script names the host without
+        // a scheme, so the written text never shows a URL.
+        for c in [
+            "sed -i 's#pypi.org/simple#evil.io/simple#' pip.conf",
+            "sed -i.bak -e 's|pypi.org|evil.io|g' uv.toml",
+            "sed --in-place 's/pypi.org/10.0.0.5:8080/' pip.ini",
+            "sed -i 's#pypi.org#evil.io#' pyproject.toml",
+            "sed -i 's/rubygems.org/evil.io/' Gemfile",
+            "sed -i 's/pypi.org/pypi.org.evil.io/' pyproject.toml",
+            "sed -i 's/x/y/' pip.conf",
+        ] {
+            assert_eq!(kind(c), "unknown", "{c}");
+        }
+        for c in [
+            "sed -i 's/0.1.0/0.2.0/' Cargo.toml",
+            "sed -i 's/line-length = 88/line-length = 100/' pyproject.toml",
+            "sed -i 's/README.md/README.rst/' pyproject.toml",
+            "sed -i 's/foo.com/bar.com/' src/lib.rs",
+        ] {
+            assert_eq!(kind(c), "write", "{c}");
+        }
+    }
+
+    #[test]
+    fn gradle_publishing_tasks_are_no_build() {
+        // Round 21: `./gradlew publishToMavenCentral` was a build (only a
+        // task named exactly `publish` was held); it uploads the package.
+        for c in [
+            "gradle publishToMavenCentral",
+            "gradle :lib:publishAllPublicationsToSonatypeRepository",
+            "gradle publishPlugins",
+            "mvn deploy:deploy-file -Dfile=x.jar",
+        ] {
+            assert_eq!(kind(c), "unknown", "{c}");
+        }
+        assert_eq!(kind("gradle build"), "write");
+    }
+
     #[test]
     fn a_build_of_a_project_in_scratch_space_is_unknown() {
         for c in [
