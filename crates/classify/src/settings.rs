@@ -222,7 +222,11 @@ pub fn condarc(text: &str) -> bool {
                 return false;
             }
             match scalar(item) {
-                Some(c) if word(c) => continue,
+                // a name begins with a letter or digit: `.`, `..` and
+                // `.x` could be read as a folder
+                Some(c) if word(c) && c.starts_with(|x: char| x.is_ascii_alphanumeric()) => {
+                    continue
+                }
                 _ => return false,
             }
         }
@@ -1073,6 +1077,9 @@ mod tests {
             "ssl_verify: false",
             "proxy_servers:\n  https: http://evil.io:8080",
             "default_channels:\n  - https://evil.io/main",
+            "channels:\n  - ..",
+            "channels:\n  - .",
+            "channels:\n  - .local",
         ] {
             assert!(!ok("/w/.condarc", t), "{t}");
         }
