@@ -1926,6 +1926,14 @@ fn an_abbreviated_long_option_decides_as_the_option_spelt_out() {
             "wget --output-d=/home/dev/.bashrc x.io",
             "wget --output-document=/home/dev/.bashrc x.io",
         ),
+        (
+            "npm test --script-sh=/tmp/x.sh",
+            "npm test --script-shell=/tmp/x.sh",
+        ),
+        (
+            "npm test --userc=/tmp/npmrc",
+            "npm test --userconfig=/tmp/npmrc",
+        ),
     ] {
         let (a, b) = (verdict(&bash(short)), verdict(&bash(full)));
         assert_eq!(a, b, "{short} decides as {full}");
@@ -1940,6 +1948,8 @@ fn an_abbreviated_long_option_decides_as_the_option_spelt_out() {
         "sed --expression='s/a/b/' README.md",
         "tar --exclude=.git -czf /tmp/x.tgz .",
         "git log --oneline -- --har",
+        "npm test --silent",
+        "npm run build --if-present",
     ] {
         assert_eq!(verdict(&bash(cmd)), "allow", "{cmd}");
     }

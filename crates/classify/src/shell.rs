@@ -791,6 +791,16 @@ fn long_options(p: &str) -> Option<&'static [&'static str]> {
             "password-file",
         ],
         "man" => &["pager", "html", "config-file", "preprocessor"],
+        // npm's and pnpm's config flags (nopt expands an unambiguous
+        // prefix: `npm test --script-sh=/tmp/x.sh`)
+        "npm" | "pnpm" => &[
+            "registry",
+            "userconfig",
+            "globalconfig",
+            "node-options",
+            "script-shell",
+            "prefix",
+        ],
         "git" => &[
             "force",
             "force-with-lease",
