@@ -478,11 +478,13 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
 }
 
 /// The narrowest scope of a loopback or private IPv4 address that a name
-/// spells in its labels: four decimal labels in a row (`10.0.0.1.nip.io`),
-/// four dash-separated numbers ending a label (`ip-10-0-0-1.sslip.io`), or
-/// eight hex digits as a whole label (`0a000001.nip.io`). Names that spell
-/// only public addresses (`ec2-54-1-2-3.compute-1.amazonaws.com`) are
-/// left to their suffix.
+/// spells: four numbers in a row, each separated from the next by a dot or
+/// a dash, anywhere in the name (`10.0.0.1.nip.io`, `ip-10-0-0-1.sslip.io`,
+/// and the rebinding services' `make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms`
+/// and `make-127-0-0-1-rr.1u.ms`, which answer with one address and then the
+/// other), or eight hex digits as a whole label (`0a000001.nip.io`). Names
+/// that spell only public addresses (`ec2-54-1-2-3.compute-1.amazonaws.com`)
+/// are left to their suffix.
 fn spelled_address_scope(h: &str) -> Option<&'static str> {
     let labels: Vec<&str> = h.split('.').collect();
     let mut found: Option<&'static str> = None;
@@ -497,7 +499,10 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
         }
         t.parse().ok()
     };
-    for w in labels.windows(4) {
+    // Dots and dashes alike: a label's edge is no boundary for a service
+    // that reads the address out of the whole name.
+    let words: Vec<&str> = h.split(['.', '-']).collect();
+    for w in words.windows(4) {
         if let [a, b, c, d] = w {
             if let (Some(a), Some(b), Some(c), Some(d)) = (octet(a), octet(b), octet(c), octet(d)) {
                 consider(Ipv4Addr::new(a, b, c, d));
@@ -505,12 +510,6 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
         }
     }
     for label in &labels {
-        let dashed: Vec<&str> = label.rsplit('-').take(4).collect();
-        if let [d, c, b, a] = dashed.as_slice() {
-            if let (Some(a), Some(b), Some(c), Some(d)) = (octet(a), octet(b), octet(c), octet(d)) {
-                consider(Ipv4Addr::new(a, b, c, d));
-            }
-        }
         // `7f000001`, and `0x7f000001` as the address services read too
         let hex = label.strip_prefix("0x").unwrap_or(label);
         if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -717,6 +716,11 @@ mod tests {
             "http://ip-192-168-1-1.sslip.io/",
             "http://169-254-169-254.nip.io/",
             "http://magic.a9fea9fe.nip.io/",
+            // DNS rebinding services: the first answer is public, a later
+            // one the address spelled further in, inside or across labels.
+            "http://make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms/latest/meta-data/",
+            "http://make-8-8-8-8-rebind-10-0-0-5-rr.1u.ms/",
+            "http://x-10-0-0-7-y.attacker.com/",
             "http://kubernetes.default.svc/api",
             "http://redis.prod.svc.cluster.local:6379/",
         ] {
@@ -726,6 +730,8 @@ mod tests {
             "http://127.0.0.1.nip.io:8080/",
             "http://127-0-0-1.sslip.io/",
             "http://7f000001.nip.io/",
+            "http://make-127-0-0-1-rr.1u.ms/",
+            "http://make-1.2.3.4-rebind-127.0.0.1-rr.1u.ms:8080/admin",
             "http://localtest.me/",
             "http://admin.lvh.me:3000/",
         ] {
@@ -740,6 +746,8 @@ mod tests {
             "https://cafebabe.example.com/",
             "https://notlvh.me/",
             "https://1.2.3.example.com/",
+            "https://v1-10-0.example.com/",
+            "https://release-2024-10-0-1.example.com/",
         ] {
             assert_eq!(s(u), "external", "{u}");
         }
