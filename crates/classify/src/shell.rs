@@ -33,6 +33,7 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub mod dbcli;
+pub mod link;
 pub mod parse;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
@@ -2510,6 +2511,24 @@ impl C {
                         "--context",
                     ],
                 );
+                // Round 22: a symbolic link's target is no write of the
+                // current folder's path: it is a name resolved from the
+                // link's own folder (shell/link.rs)
+                if p == "ln" && has(&o, &["-s", "--symbolic"]) && !has(&o, &["-r", "--relative"]) {
+                    let ops: Vec<(&str, bool)> = operands(&o)
+                        .iter()
+                        .map(|w| (w.text.as_str(), w.dynamic))
+                        .collect();
+                    let dirs = values(&o, &["-t", "--target-directory"]);
+                    let no_dir = has(&o, &["-T", "--no-target-directory"]);
+                    for w in link::symlink_writes(&ops, &dirs, no_dir) {
+                        self.write(&w);
+                    }
+                    for d in dirs {
+                        self.write(&d);
+                    }
+                    return Kind::Write;
+                }
                 for w in operands(&o) {
                     self.write(&w.text);
                 }
