@@ -34,7 +34,9 @@ use std::sync::OnceLock;
 
 pub mod dbcli;
 pub mod link;
+pub mod oneliner;
 pub mod parse;
+pub mod platform;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
 /// Inputs longer than this are not classified ("too large to classify").
@@ -398,6 +400,7 @@ const PROJECT_TOOLS: &[&str] = &[
     "mocha",
     "biome",
     "stylelint",
+    "prisma",
 ];
 
 const DOWNLOADERS: &[&str] = &[
@@ -1286,6 +1289,7 @@ impl C {
                     | "/opt/homebrew/bin/"
             );
             let project_tool = (matches!(&*p, "gradlew" | "mvnw")
+                || matches!(raw, "bin/rails" | "./bin/rails")
                 || raw.starts_with("node_modules/.bin/")
                 || raw.starts_with("./node_modules/.bin/"))
                 && !paths::outside(raw, Some("/w"));
@@ -1710,6 +1714,20 @@ impl C {
                 }
                 Kind::Unknown
             }
+            // Round 22: the reads of platform and framework CLIs
+            // (shell/platform.rs): a service asked (`gh pr view`, `npm
+            // view`) reads; a framework asked about the project (`rails
+            // routes`, `python manage.py check`) runs its code as a build
+            _ if platform::models(p, first)
+                && !args.iter().any(|w| w.dynamic)
+                && platform::decide(p, &texts).is_some() =>
+            {
+                match platform::decide(p, &texts) {
+                    Some(platform::Verdict::Read) => Kind::ReadOnly,
+                    Some(platform::Verdict::Elsewhere) => Kind::Unknown,
+                    _ => self.build_in("."),
+                }
+            }
             _ if p.starts_with("python") || p.starts_with("pypy") => {
                 if matches!(first, "--version" | "-V" | "-VV") && args.len() == 1 {
                     return Kind::ReadOnly;
@@ -1722,6 +1740,18 @@ impl C {
                         .map_or(args.len(), |i| i + 1);
                     let rest = args.get(rest_at..).unwrap_or_default();
                     return self.python_module(m, rest, env, downloads, level);
+                }
+                // Round 22: a one-liner of the harmless subset
+                // (shell/oneliner.rs)
+                if let ["-c", code] = texts.as_slice() {
+                    if let Some(one) = args
+                        .iter()
+                        .all(|w| !w.dynamic)
+                        .then(|| oneliner::python(code))
+                        .flatten()
+                    {
+                        return self.one_liner(one);
+                    }
                 }
                 if has(&o, &["-c"]) {
                     if args.iter().any(subst_download) {
@@ -1757,6 +1787,18 @@ impl C {
                 }
                 if p == "node" && first == "--test" {
                     return Kind::Write;
+                }
+                // Round 22: a one-liner of the harmless subset
+                // (shell/oneliner.rs)
+                let one = match (p, texts.as_slice()) {
+                    ("node" | "nodejs", ["-e" | "--eval" | "-p" | "--print" | "-pe", code]) => {
+                        oneliner::node(code)
+                    }
+                    ("ruby", ["-e", code]) => oneliner::ruby(code),
+                    _ => None,
+                };
+                if let Some(one) = one.filter(|_| args.iter().all(|w| !w.dynamic)) {
+                    return self.one_liner(one);
                 }
                 let script = args.iter().find(|w| !w.text.starts_with('-'));
                 for w in args {
@@ -3299,6 +3341,20 @@ impl C {
             "stty" | "sync" | "umask" | "ulimit" | "shopt" => Kind::ReadOnly,
             "lsof" | "top" | "htop" | "last" | "getent" => Kind::ReadOnly,
             _ => Kind::ReadOnly,
+        }
+    }
+
+    /// Round 22: a one-liner of the harmless subset reads the files it
+    /// names; one that imports a module by name may run the project's
+    /// module of that name, as a test run does (a build of the folder).
+    fn one_liner(&mut self, one: oneliner::OneLiner) -> Kind {
+        for r in &one.reads {
+            self.read(r);
+        }
+        if one.imports {
+            self.build_in(".")
+        } else {
+            Kind::ReadOnly
         }
     }
 
