@@ -34,11 +34,8 @@ for c in ["gh pr view 42", "gh pr view 42 --comments --repo acme/app", "gh pr li
 bash(E, "gh pr view 42", CTX_PROD)
 bash(E, "gh run list --branch main", CTX_PROD)
 # --- npm reads ---
-for c in ["npm view react version", "npm view react versions --json", "npm view @types/node@20 version", "npm view lodash dist-tags",
-          "npm info express", "npm show vite version", "npm view typescript@5 version", "npm view react peerDependencies",
-          "npm ls", "npm ls --all", "npm ls react", "npm ls --depth=0", "npm ls --json --all", "npm ls --omit=dev",
-          "npm outdated", "npm outdated --json", "npm explain ms", "npm why react-dom", "npm search left-pad",
-          "npm view react version && npm ls react"]:
+for c in ["npm ls", "npm ls --all", "npm ls react", "npm ls --depth=0", "npm ls --json --all", "npm ls --omit=dev",
+          "npm outdated", "npm outdated --json", "npm explain ms", "npm why react-dom", "npm ls react && npm outdated"]:
     bash(E, c)
 # --- frameworks ---
 for c in ["prisma migrate status", "prisma generate", "prisma validate", "prisma format", "prisma format --check",
@@ -95,7 +92,6 @@ for c in ["gh pr view 101 --json files --jq '.files[].path'", "gh pr list --base
           "gh run list --event push --limit 3", "gh run view 9876 --attempt 2", "gh issue list --milestone v2 --limit 50",
           "gh issue view 88 --repo acme/api", "gh release view --json tagName --jq .tagName", "gh pr diff 101 --color never",
           "gh run list -b main -L 10", "gh pr list -s merged -L 5", "gh issue list -l 'good first issue'",
-          "npm view next version", "npm view eslint@8 peerDependencies --json", "npm info @prisma/client version",
           "npm ls prisma @prisma/client", "npm ls --depth 1", "npm explain react-dom", "npm outdated --long",
           "prisma --version", "prisma migrate status --schema=./prisma/schema.prisma", "yarn prisma generate",
           "rails routes | grep users", "rails test test/controllers", "rails db:migrate:status | tail -5",

@@ -14,7 +14,7 @@
 //! Two kinds of read:
 //! - [`Verdict::Read`]: a client that asks a service and prints the
 //!   answer, running none of the project's code (`gh pr view 42`, `npm
-//!   view react version`, `fly status`);
+//!   ls`, `fly status`);
 //! - [`Verdict::Project`]: a framework's command that loads the project's
 //!   own code and settings to answer (`rails routes` boots the app,
 //!   `python manage.py check` imports settings.py, `alembic current` runs
@@ -353,7 +353,7 @@ fn npm_name(n: &str) -> bool {
         })
 }
 
-/// A field of `npm view` (`version`, `dist-tags`, `repository.url`).
+/// A field or package word (`version`, `dist-tags`, `react`).
 fn npm_field(v: &str) -> bool {
     plain(v) && !v.contains(':') && !v.contains(',')
 }
@@ -361,11 +361,10 @@ fn npm_field(v: &str) -> bool {
 fn npm(args: &[&str]) -> Option<Verdict> {
     let (sub, rest) = args.split_first()?;
     match *sub {
-        "view" | "info" | "show" | "v" => {
-            let (pkg, fields) = rest.split_first()?;
-            (npm_package(pkg) && words_ok(fields, &["--json"], &[], npm_field))
-                .then_some(Verdict::Read)
-        }
+        // `npm view NAME`/`npm search TERMS` send their words to the
+        // registry: after a secret read that is a send (attack17/exfil
+        // holds `npm view hunter2xyz`), and a shell command has no
+        // read-then-send chain yet — not listed (network, as before)
         "ls" | "list" | "la" | "ll" | "outdated" | "explain" | "why" => {
             const FLAGS: &[&str] = &[
                 "--all",
@@ -393,9 +392,6 @@ fn npm(args: &[&str]) -> Option<Verdict> {
             })
             .then_some(Verdict::Read)
         }
-        "search" | "s" | "se" | "find" => (!rest.is_empty()
-            && words_ok(rest, &["--json", "--long", "-l"], &[], npm_field))
-        .then_some(Verdict::Read),
         "--version" | "-v" if rest.is_empty() => Some(Verdict::Read),
         _ => None,
     }
@@ -834,16 +830,11 @@ mod tests {
             "gh pr list -R acme/app --search 'is:open review:required'",
             "gh pr view 42 --json title,body --jq .title",
             "gh browse --no-browser",
-            "npm view react version",
-            "npm view typescript dist-tags",
-            "npm info lodash",
-            "npm view @types/node@20 version --json",
             "npm ls --all",
             "npm ls react --depth=0",
             "npm outdated",
             "npm explain ms",
             "npm why node_modules/ms",
-            "npm search left-pad",
         ] {
             assert!(allowed(c), "{c}: {:?}", analyze_in(c, WS).kind());
         }
@@ -876,6 +867,8 @@ mod tests {
             "npm view react --userconfig=/tmp/x",
             "npm view npm:react@1",
             "npm publish",
+            "npm view react version",
+            "npm search left-pad",
         ] {
             assert!(!allowed(c), "{c}");
         }
