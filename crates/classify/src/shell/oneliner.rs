@@ -405,16 +405,9 @@ pub fn python(code: &str) -> Option<OneLiner> {
                     _ => return None,
                 }
             }
-            Tok::Name(n) if after_dot => {
-                if !PY_ATTRS.contains(n) {
-                    return None;
-                }
-            }
-            Tok::Name(n) => {
-                if !PY_NAMES.contains(n) && !PY_MODULES.contains(n) {
-                    return None;
-                }
-            }
+            Tok::Name(n) if after_dot && !PY_ATTRS.contains(n) => return None,
+            Tok::Name(_) if after_dot => {}
+            Tok::Name(n) if !PY_NAMES.contains(n) && !PY_MODULES.contains(n) => return None,
             _ => {}
         }
         i += 1;
@@ -449,16 +442,9 @@ pub fn node(code: &str) -> Option<OneLiner> {
                 }
                 _ => return None,
             },
-            Tok::Name(n) if after_dot => {
-                if !JS_ATTRS.contains(n) {
-                    return None;
-                }
-            }
-            Tok::Name(n) => {
-                if !JS_NAMES.contains(n) {
-                    return None;
-                }
-            }
+            Tok::Name(n) if after_dot && !JS_ATTRS.contains(n) => return None,
+            Tok::Name(_) if after_dot => {}
+            Tok::Name(n) if !JS_NAMES.contains(n) => return None,
             _ => {}
         }
         i += 1;
