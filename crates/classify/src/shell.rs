@@ -33,7 +33,10 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub mod dbcli;
+pub mod link;
+pub mod oneliner;
 pub mod parse;
+pub mod platform;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
 /// Inputs longer than this are not classified ("too large to classify").
@@ -406,6 +409,7 @@ const PROJECT_TOOLS: &[&str] = &[
     "mocha",
     "biome",
     "stylelint",
+    "prisma",
 ];
 
 const DOWNLOADERS: &[&str] = &[
@@ -1294,6 +1298,7 @@ impl C {
                     | "/opt/homebrew/bin/"
             );
             let project_tool = (matches!(&*p, "gradlew" | "mvnw")
+                || matches!(raw, "bin/rails" | "./bin/rails")
                 || raw.starts_with("node_modules/.bin/")
                 || raw.starts_with("./node_modules/.bin/"))
                 && !paths::outside(raw, Some("/w"));
@@ -1718,6 +1723,20 @@ impl C {
                 }
                 Kind::Unknown
             }
+            // Round 22: the reads of platform and framework CLIs
+            // (shell/platform.rs): a service asked (`gh pr view`, `npm
+            // view`) reads; a framework asked about the project (`rails
+            // routes`, `python manage.py check`) runs its code as a build
+            _ if platform::models(p, first)
+                && !args.iter().any(|w| w.dynamic)
+                && platform::decide(p, &texts).is_some() =>
+            {
+                match platform::decide(p, &texts) {
+                    Some(platform::Verdict::Read) => Kind::ReadOnly,
+                    Some(platform::Verdict::Elsewhere) => Kind::Unknown,
+                    _ => self.build_in("."),
+                }
+            }
             _ if p.starts_with("python") || p.starts_with("pypy") => {
                 if matches!(first, "--version" | "-V" | "-VV") && args.len() == 1 {
                     return Kind::ReadOnly;
@@ -1730,6 +1749,18 @@ impl C {
                         .map_or(args.len(), |i| i + 1);
                     let rest = args.get(rest_at..).unwrap_or_default();
                     return self.python_module(m, rest, env, downloads, level);
+                }
+                // Round 22: a one-liner of the harmless subset
+                // (shell/oneliner.rs)
+                if let ["-c", code] = texts.as_slice() {
+                    if let Some(one) = args
+                        .iter()
+                        .all(|w| !w.dynamic)
+                        .then(|| oneliner::python(code))
+                        .flatten()
+                    {
+                        return self.one_liner(one);
+                    }
                 }
                 if has(&o, &["-c"]) {
                     if args.iter().any(subst_download) {
@@ -1765,6 +1796,18 @@ impl C {
                 }
                 if p == "node" && first == "--test" {
                     return Kind::Write;
+                }
+                // Round 22: a one-liner of the harmless subset
+                // (shell/oneliner.rs)
+                let one = match (p, texts.as_slice()) {
+                    ("node" | "nodejs", ["-e" | "--eval" | "-p" | "--print" | "-pe", code]) => {
+                        oneliner::node(code)
+                    }
+                    ("ruby", ["-e", code]) => oneliner::ruby(code),
+                    _ => None,
+                };
+                if let Some(one) = one.filter(|_| args.iter().all(|w| !w.dynamic)) {
+                    return self.one_liner(one);
                 }
                 let script = args.iter().find(|w| !w.text.starts_with('-'));
                 for w in args {
@@ -2519,6 +2562,24 @@ impl C {
                         "--context",
                     ],
                 );
+                // Round 22: a symbolic link's target is no write of the
+                // current folder's path: it is a name resolved from the
+                // link's own folder (shell/link.rs)
+                if p == "ln" && has(&o, &["-s", "--symbolic"]) && !has(&o, &["-r", "--relative"]) {
+                    let ops: Vec<(&str, bool)> = operands(&o)
+                        .iter()
+                        .map(|w| (w.text.as_str(), w.dynamic))
+                        .collect();
+                    let dirs = values(&o, &["-t", "--target-directory"]);
+                    let no_dir = has(&o, &["-T", "--no-target-directory"]);
+                    for w in link::symlink_writes(&ops, &dirs, no_dir) {
+                        self.write(&w);
+                    }
+                    for d in dirs {
+                        self.write(&d);
+                    }
+                    return Kind::Write;
+                }
                 for w in operands(&o) {
                     self.write(&w.text);
                 }
@@ -3289,6 +3350,20 @@ impl C {
             "stty" | "sync" | "umask" | "ulimit" | "shopt" => Kind::ReadOnly,
             "lsof" | "top" | "htop" | "last" | "getent" => Kind::ReadOnly,
             _ => Kind::ReadOnly,
+        }
+    }
+
+    /// Round 22: a one-liner of the harmless subset reads the files it
+    /// names; one that imports a module by name may run the project's
+    /// module of that name, as a test run does (a build of the folder).
+    fn one_liner(&mut self, one: oneliner::OneLiner) -> Kind {
+        for r in &one.reads {
+            self.read(r);
+        }
+        if one.imports {
+            self.build_in(".")
+        } else {
+            Kind::ReadOnly
         }
     }
 
