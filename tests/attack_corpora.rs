@@ -41,7 +41,9 @@
 //! scratch space, links and archives that land elsewhere, irreversible
 //! platform and framework CLIs, interpreters' one-liners; `attack21e/`: the
 //! database CLIs' models and the settings files' readers, spelled to
-//! harm), replayed
+//! harm; `attack22/`: every road to moving money, office sharing and
+//! persistent exfiltration, shell corners the models skip, SQL side
+//! effects in other dialects), replayed
 //! against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -96,6 +98,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ),
     ("attack21", &["loose", "links", "irrev", "interp"]),
     ("attack21e", &["hostile"]),
+    ("attack22", &["money", "office", "shell", "sqlx"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
