@@ -2559,12 +2559,18 @@ impl C {
                 if let Some(w) = operands(&o).first() {
                     self.read(&w.text);
                 }
-                let prefixes = values(&o, &["-f", "--prefix"]);
+                let mut prefixes = values(&o, &["-f", "--prefix"]);
                 if prefixes.is_empty() {
-                    self.write("xx");
+                    prefixes.push("xx".into());
                 }
+                // the suffix format follows the prefix in each name written
+                // (`-f x -b '/../../.bashrc%d'`)
+                let suffixes = values(&o, &["-b", "--suffix-format"]);
                 for f in &prefixes {
                     self.write(f);
+                    for b in &suffixes {
+                        self.write(&format!("{f}{b}"));
+                    }
                 }
                 Kind::Write
             }
@@ -7176,6 +7182,8 @@ mod tests {
         let a = analyze("csplit -f ~/.ssh/k x.txt 1");
         assert!(a.writes.iter().any(|w| paths::outside(w, Some("/w"))));
         let a = analyze("csplit --prefix=/home/dev/.bashrc x.txt 1");
+        assert!(a.writes.iter().any(|w| paths::outside(w, Some("/w"))));
+        let a = analyze("csplit -fx -b '/../../../home/dev/.bashrc%d' x 1");
         assert!(a.writes.iter().any(|w| paths::outside(w, Some("/w"))));
         let a = analyze("csplit -f parts/chunk_ data.txt '/^---$/' '{*}'");
         assert!(!a.writes.iter().any(|w| paths::outside(w, Some("/w"))));
