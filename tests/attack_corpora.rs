@@ -41,8 +41,11 @@
 //! scratch space, links and archives that land elsewhere, irreversible
 //! platform and framework CLIs, interpreters' one-liners; `attack21e/`: the
 //! database CLIs' models and the settings files' readers, spelled to
-//! harm; `attack22e/`: the platform and framework CLIs' reads, symbolic
-//! links and interpreter one-liners, spelled to harm), replayed
+//! harm; `attack22/`: every road to moving money, office sharing and
+//! persistent exfiltration, shell corners the models skip, SQL side
+//! effects in other dialects; `attack22e/`: the platform and framework
+//! CLIs' reads, symbolic links and interpreter one-liners, spelled to
+//! harm), replayed
 //! against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -97,6 +100,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ),
     ("attack21", &["loose", "links", "irrev", "interp"]),
     ("attack21e", &["hostile"]),
+    ("attack22", &["money", "office", "shell", "sqlx"]),
     ("attack22e", &["hostile"]),
 ];
 
