@@ -468,33 +468,37 @@ const OTHER_STARTS: [&[u8]; 10] = [
     b"pat",
 ];
 
-/// Where the first two bytes of a word fall in [`VENDOR_STARTS`].
+/// Where the first two bytes of a word fall in [`VENDOR_STARTS`]: the low
+/// six bits of each, so two ASCII letters (or two digits and marks) share a
+/// slot only when they are the same pair. (It was `a << 4 ^ b` in 1,024
+/// slots: `do`, `se`, `la` … shared prefixes' slots, and each such word
+/// start cost a call of [`vendor_at`].)
 const fn pair_slot(a: u8, b: u8) -> usize {
-    ((a as usize) << 4 ^ b as usize) & 1023
+    ((a as usize & 63) << 6) | (b as usize & 63)
 }
 
 /// The first two bytes of every prefix [`vendor_at`] knows, as bits of a
-/// 1024-bit filter: a word whose first two bytes are not in it begins no
+/// 4096-bit filter: a word whose first two bytes are not in it begins no
 /// vendor token, so prose pays one lookup a word. (A pair that only shares
 /// a bit with a prefix's is read in full: the filter can only let through.)
 // in bounds: a constant block cannot use `get`; every index is checked
-// against its length first (and a slot is below 1024 = 16 * 64)
+// against its length first (and a slot is below 4096 = 64 * 64)
 #[allow(clippy::indexing_slicing)]
-static VENDOR_STARTS: [u64; 16] = {
-    const fn set(t: &mut [u64; 16], p: &[u8]) {
+static VENDOR_STARTS: [u64; 64] = {
+    const fn set(t: &mut [u64; 64], p: &[u8]) {
         if p.len() >= 2 {
             let k = pair_slot(p[0], p[1]);
             t[k / 64] |= 1 << (k % 64);
         }
     }
-    const fn all(t: &mut [u64; 16], list: &[&[u8]]) {
+    const fn all(t: &mut [u64; 64], list: &[&[u8]]) {
         let mut i = 0;
         while i < list.len() {
             set(t, list[i]);
             i += 1;
         }
     }
-    let mut t = [0u64; 16];
+    let mut t = [0u64; 64];
     let mut i = 0;
     while i < VENDOR_PREFIXES.len() {
         set(&mut t, VENDOR_PREFIXES[i].0);
