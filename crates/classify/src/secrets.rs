@@ -468,33 +468,37 @@ const OTHER_STARTS: [&[u8]; 10] = [
     b"pat",
 ];
 
-/// Where the first two bytes of a word fall in [`VENDOR_STARTS`].
+/// Where the first two bytes of a word fall in [`VENDOR_STARTS`]: the low
+/// six bits of each, so two ASCII letters (or two digits and marks) share a
+/// slot only when they are the same pair. (It was `a << 4 ^ b` in 1,024
+/// slots: `do`, `se`, `la` … shared prefixes' slots, and each such word
+/// start cost a call of [`vendor_at`].)
 const fn pair_slot(a: u8, b: u8) -> usize {
-    ((a as usize) << 4 ^ b as usize) & 1023
+    ((a as usize & 63) << 6) | (b as usize & 63)
 }
 
 /// The first two bytes of every prefix [`vendor_at`] knows, as bits of a
-/// 1024-bit filter: a word whose first two bytes are not in it begins no
+/// 4096-bit filter: a word whose first two bytes are not in it begins no
 /// vendor token, so prose pays one lookup a word. (A pair that only shares
 /// a bit with a prefix's is read in full: the filter can only let through.)
 // in bounds: a constant block cannot use `get`; every index is checked
-// against its length first (and a slot is below 1024 = 16 * 64)
+// against its length first (and a slot is below 4096 = 64 * 64)
 #[allow(clippy::indexing_slicing)]
-static VENDOR_STARTS: [u64; 16] = {
-    const fn set(t: &mut [u64; 16], p: &[u8]) {
+static VENDOR_STARTS: [u64; 64] = {
+    const fn set(t: &mut [u64; 64], p: &[u8]) {
         if p.len() >= 2 {
             let k = pair_slot(p[0], p[1]);
             t[k / 64] |= 1 << (k % 64);
         }
     }
-    const fn all(t: &mut [u64; 16], list: &[&[u8]]) {
+    const fn all(t: &mut [u64; 64], list: &[&[u8]]) {
         let mut i = 0;
         while i < list.len() {
             set(t, list[i]);
             i += 1;
         }
     }
-    let mut t = [0u64; 16];
+    let mut t = [0u64; 64];
     let mut i = 0;
     while i < VENDOR_PREFIXES.len() {
         set(&mut t, VENDOR_PREFIXES[i].0);
@@ -1208,8 +1212,19 @@ fn scan(text: &str, out: &mut Vec<Kind>, layer: usize, gates: Gates) {
         // Views are not read for views again (one decoding below a view
         // is): the cost stays a small constant factor.
         if layer < 2 {
-            if let Some(view) = reader_views(s, &shape) {
-                scan(&view, out, 2, gates);
+            // the buffer of the last view on this thread (taken: a view's
+            // decodings read below it start their own)
+            let mut view = VIEW.with(|v| std::mem::take(&mut *v.borrow_mut()));
+            reader_views(s, &shape, &mut view);
+            if !view.is_empty() {
+                match std::str::from_utf8(&view) {
+                    Ok(v) => scan(v, out, 2, gates),
+                    Err(_) => scan(&String::from_utf8_lossy(&view), out, 2, gates),
+                }
+            }
+            if view.capacity() <= 1 << 14 {
+                view.clear();
+                VIEW.with(|v| *v.borrow_mut() = view);
             }
         }
     }
@@ -1878,8 +1893,9 @@ fn url_pieces(s: &[u8], view: &mut Vec<u8>) {
             .iter()
             .rposition(|b| *b == b'@')
             .map_or(auth, |a| auth.get(a + 1..).unwrap_or(&[]));
-        let labels: Vec<&[u8]> = host.split(|b| *b == b'.').collect();
-        for l in labels.iter().take(labels.len().saturating_sub(2)) {
+        // every label but the last two, without a list of them
+        let labels = host.iter().filter(|b| **b == b'.').count() + 1;
+        for l in host.split(|b| *b == b'.').take(labels.saturating_sub(2)) {
             view.extend_from_slice(l);
         }
         view.push(b'\n');
@@ -1905,35 +1921,34 @@ fn url_pieces(s: &[u8], view: &mut Vec<u8>) {
     }
 }
 
+thread_local! {
+    /// [`reader_views`]' buffer between texts.
+    static VIEW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The texts [`scan_decoded`] reads beside the one written (see there), in
-/// one string, or `None` when the text shows none of their shapes.
-fn reader_views(s: &[u8], shape: &Shape) -> Option<String> {
-    let mut view = Vec::new();
+/// `view` (empty, and left empty when the text shows none of their shapes).
+fn reader_views(s: &[u8], shape: &Shape, view: &mut Vec<u8>) {
     if shape.spelled {
-        spelled_out(s, &mut view);
+        spelled_out(s, view);
     }
     if shape.newlines >= 2 {
-        wrapped_lines(s, &mut view);
+        wrapped_lines(s, view);
     }
     if shape.markup {
-        inner_markup(s, &mut view);
+        inner_markup(s, view);
     }
     if shape.entities {
-        entities(s, &mut view);
+        entities(s, view);
     }
     if shape.tok_run >= 20 {
-        reversed_tokens(s, &mut view);
+        reversed_tokens(s, view);
     }
     if shape.url {
-        url_pieces(s, &mut view);
+        url_pieces(s, view);
     }
     if shape.digits >= 2 * MIN_CODES {
-        char_codes(s, &mut view);
-    }
-    if view.is_empty() {
-        None
-    } else {
-        Some(String::from_utf8_lossy(&view).into_owned())
+        char_codes(s, view);
     }
 }
 
@@ -2187,11 +2202,21 @@ fn text(t: &str, budget: &mut usize, out: &mut Vec<Kind>, depth: usize, edges: &
 pub fn kinds(v: &Json) -> Vec<Kind> {
     let mut out = Vec::new();
     let mut budget = MAX_SCAN;
-    let mut edges = Edges::default();
+    // The buffers of the last call on this thread, emptied: a call
+    // allocates none of its own once they have grown to its texts. (Taken,
+    // not borrowed: a nested call, were there one, would start empty.)
+    let mut edges = EDGES.with(|e| std::mem::take(&mut *e.borrow_mut()));
     walk(v, &mut budget, &mut out, 0, &mut edges);
     edges.scan(&mut out);
+    edges.clear();
+    EDGES.with(|e| *e.borrow_mut() = edges);
     out.sort();
     out
+}
+
+thread_local! {
+    /// [`kinds`]'s [`Edges`] between calls, for their buffers.
+    static EDGES: std::cell::RefCell<Edges> = std::cell::RefCell::new(Edges::default());
 }
 
 /// The ends of the strings (and of the first and last lines) one value
@@ -2213,10 +2238,32 @@ struct Edges {
     literals: String,
     /// The next text is an object's key (its words are not joined).
     key: bool,
+    /// Where [`Edges::scan`] joins two ends.
+    joined: String,
 }
 
 impl Edges {
     const MAX: usize = 32;
+
+    /// Empty, its buffers kept. Buffers grown past a few pages by one
+    /// large value are let go, so a thread holds no more than that.
+    fn clear(&mut self) {
+        const KEEP: usize = 1 << 14;
+        for b in [
+            &mut self.buf,
+            &mut self.words,
+            &mut self.literals,
+            &mut self.joined,
+        ] {
+            if b.capacity() > KEEP {
+                *b = String::new();
+            } else {
+                b.clear();
+            }
+        }
+        self.ends.clear();
+        self.key = false;
+    }
 
     fn note(&mut self, t: &str, key: bool) {
         let piece = |b: u8| b64url(b) || matches!(b, b'+' | b'/' | b'=');
@@ -2268,8 +2315,8 @@ impl Edges {
 
     /// The joins are read for vendor formats only (no decoding, no
     /// views): a cut key is plain on both sides.
-    fn scan(&self, out: &mut Vec<Kind>) {
-        let mut joined = String::new();
+    fn scan(&mut self, out: &mut Vec<Kind>) {
+        let mut joined = std::mem::take(&mut self.joined);
         if self.ends.len() > 1 {
             for (i, (_, last)) in self.ends.iter().enumerate() {
                 let last = self.piece(last);
@@ -2293,6 +2340,7 @@ impl Edges {
         if self.literals.len() >= 16 {
             scan_decoded(&self.literals, out, MAX_LAYERS);
         }
+        self.joined = joined;
     }
 }
 
