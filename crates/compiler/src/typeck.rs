@@ -2065,6 +2065,13 @@ impl<'s> Checker<'s> {
                         }
                     }
                     (["args", name], None) => Some((ToolExpr::Arg(name.to_string()), ValTy::Json)),
+                    // The MCP server a call came through (`mcp__stripe__create_refund`
+                    // → "stripe"; "" without a prefix): generic tool names mean
+                    // different things on different servers.
+                    (["tool", "server"], None) => Some((
+                        ToolExpr::Field("tool".to_string(), "server".to_string()),
+                        ValTy::Text,
+                    )),
                     ([name], None) if self.tool_lets.iter().any(|(n, ..)| n == name) => {
                         let (_, e, ty, used) = self.tool_lets.iter().find(|(n, ..)| n == name)?;
                         used.set(true);

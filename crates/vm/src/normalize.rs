@@ -95,6 +95,21 @@ pub fn strip_host_prefix(name: &str) -> &str {
     }
 }
 
+/// The MCP server of a prefixed tool name, lowercase (`mcp__Stripe__x` →
+/// "stripe"); "" for a name without a server. A mapping reads it as
+/// `tool.server`: `create_refund` on a PayPal server takes whole units
+/// where Stripe's takes cents, so a mapping must be able to say which
+/// servers it is for.
+pub fn host_server(name: &str) -> String {
+    match name.strip_prefix("mcp__") {
+        Some(rest) => rest
+            .split_once("__")
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
 /// The mapping that normalizes this call: the first, in source order, whose
 /// condition holds or that has none — with the evaluation of its
 /// expressions begun (a condition's values are reused by the fields). A
@@ -306,6 +321,8 @@ enum Node {
     Input(Box<str>),
     /// `actor.NAME` (true) or `context.NAME`.
     Field(bool, Box<str>),
+    /// `tool.server`: the MCP server the call named ([`host_server`]).
+    Server,
     Const(Json),
     /// `one_of(…)`: aliases of one field.
     OneOf(Box<[u32]>),
@@ -317,6 +334,7 @@ impl Plan {
     fn add(&mut self, e: &ToolExprWire) -> u32 {
         let node = match e {
             ToolExprWire::Arg(n) | ToolExprWire::Input(n) => Node::Input(n.as_str().into()),
+            ToolExprWire::Field(ns, f) if ns == "tool" && f == "server" => Node::Server,
             ToolExprWire::Field(ns, f) => Node::Field(ns == "actor", f.as_str().into()),
             ToolExprWire::Str(v) => Node::Const(Json::String(v.clone())),
             ToolExprWire::Int(n) => Node::Const(Json::from(*n)),
@@ -691,6 +709,11 @@ impl<'a> Eval<'a> {
                 ))
             }
             Some(Node::Const(v)) => Slot::Val(Cow::Borrowed(v)),
+            // a derivation has no tool: its server is unknown (null)
+            Some(Node::Server) => match s.tool {
+                Some(t) => Slot::Val(Cow::Owned(Json::String(host_server(t)))),
+                None => Slot::Val(Cow::Borrowed(&NULL)),
+            },
             // `one_of(args.command, args.cmd)`: aliases of one field. The
             // value of whichever was sent; both sent and different is
             // refused, since the gate would judge one and the tool might
@@ -816,6 +839,23 @@ mod tests {
     /// A tool with conditional mappings has several, tried in source order;
     /// a name a mapping lists twice is still one mapping; an unknown name
     /// has none (the call escalates as unmapped).
+    /// `tool.server`: the server of an MCP name, lowercase, so a mapping of
+    /// a generic name (`create_refund`) can say which servers it reads in
+    /// its units; a name with no server gives "" (a value, so a condition
+    /// on it is decided, never refused for a missing value).
+    #[test]
+    fn the_server_of_an_mcp_name() {
+        assert_eq!(host_server("mcp__paypal__create_refund"), "paypal");
+        assert_eq!(host_server("mcp__Stripe__create_refund"), "stripe");
+        assert_eq!(host_server("create_refund"), "");
+        assert_eq!(host_server("mcp__create_refund"), "");
+        assert_eq!(host_server("mcp____x"), "");
+        assert_eq!(
+            strip_host_prefix("mcp__paypal__create_refund"),
+            "create_refund"
+        );
+    }
+
     #[test]
     fn a_tool_name_finds_its_mappings_in_source_order() {
         let tools = [
