@@ -3538,7 +3538,12 @@ impl C {
     /// judge.
     fn runs_code_from(&mut self, texts: &[&str]) {
         for v in code_paths(texts) {
-            if v.starts_with('-') {
+            // an option glued to its value (`-I/usr/include`), or a word
+            // only the running shell knows (xargs' `$XARGS`, `$OUT/x`):
+            // not a place this line names
+            if v.starts_with('-')
+                || v.starts_with('$') && !v.starts_with("$HOME") && !v.starts_with("${HOME}")
+            {
                 continue;
             }
             for v in self.expand(v) {
@@ -8099,6 +8104,7 @@ mod tests {
             "npm test --workspace=../other",
             "npm run build -w /home/me/x",
             "pnpm -F ../other test",
+            "pytest $HOME/other",
             "pnpm --filter={../other} test",
             "pnpm -r --filter ./../other... build",
             "jest --config ~/evil/jest.config.js",
@@ -8121,6 +8127,7 @@ mod tests {
             "cmake -S . -B build -DPython_EXECUTABLE=/usr/bin/python3",
             "mypy --python-executable /usr/bin/python3 src",
             "actionlint .github/workflows/ci.yml",
+            "git ls-files '*.py' | xargs ruff check",
             "bazel test //...",
         ] {
             let x = a(c);
