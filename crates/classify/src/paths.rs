@@ -388,6 +388,30 @@ const SECRET_DIRS: &[&[&str]] = &[
     &[".config", "github-copilot"],
     &[".config", "heroku"],
     &[".local", "share", "com.vercel.cli"],
+    // session 22, found probing: deploy CLIs' tokens, crypto wallets (a
+    // key there moves money), chat clients' tokens and passwords, remote
+    // desktop and VPN keys, environment files a login loads
+    &[".vercel", "auth.json"],
+    &[".now", "auth.json"],
+    &[".netlify", "config.json"],
+    &[".railway"],
+    &[".ngrok2"],
+    &[".openai"],
+    &[".electrum"],
+    &[".ethereum", "keystore"],
+    &[".config", "solana"],
+    &[".bitcoin"],
+    &[".config", "signal"],
+    &[".config", "discord"],
+    &[".config", "keybase"],
+    &[".purple"],
+    &[".config", "hexchat"],
+    &[".config", "filezilla"],
+    &[".config", "remmina"],
+    &[".local", "share", "remmina"],
+    &[".vnc"],
+    &[".wireguard"],
+    &[".config", "environment.d"],
 ];
 
 /// Directories whose files run on their own — on a commit, a push, a
@@ -531,6 +555,17 @@ const SECRET_NAMES: &[&str] = &[
     "deploy_key",
     "shadow-",
     "gshadow-",
+    // session 22, found probing: X11 and ICE session cookies (the screen
+    // and keyboard of a logged-in user), Ansible Vault password files,
+    // a Kubernetes registry secret, Google's OAuth token file
+    ".xauthority",
+    ".iceauthority",
+    ".vault_pass",
+    ".vault-pass",
+    ".vault_password",
+    "vault_pass.txt",
+    ".dockerconfigjson",
+    "token.json",
 ];
 
 /// File names that run code on their own wherever they are (CI, commit
@@ -1402,6 +1437,46 @@ mod tests {
         assert!(outside("/work/proj", None));
         assert!(!outside("a/b", None));
         assert!(outside("a/../../b", None));
+    }
+
+    /// Session 22, found probing: a Read of a deploy CLI's token, a crypto
+    /// wallet, a chat client's token or password, a VNC or WireGuard key,
+    /// the X11 cookie or an Ansible Vault password was "reading files".
+    /// The workspace's own project files of the same tools stay readable.
+    #[test]
+    fn session_22_wallets_deploy_tokens_chat_clients_and_session_cookies() {
+        let ws = Some("/home/dev/proj");
+        for p in [
+            "/home/dev/.vercel/auth.json",
+            "/home/dev/.netlify/config.json",
+            "/home/dev/.railway/config.json",
+            "/home/dev/.ngrok2/ngrok.yml",
+            "/home/dev/.openai/api_key",
+            "/home/dev/.electrum/wallets/default_wallet",
+            "/home/dev/.ethereum/keystore/UTC--2024",
+            "/home/dev/.config/solana/id.json",
+            "/home/dev/.config/Signal/config.json",
+            "/home/dev/.config/discord/Local Storage/leveldb/000003.log",
+            "/home/dev/.purple/accounts.xml",
+            "/home/dev/.config/filezilla/sitemanager.xml",
+            "/home/dev/.vnc/passwd",
+            "/home/dev/.wireguard/wg0.conf",
+            "/home/dev/.Xauthority",
+            "/home/dev/.config/environment.d/secrets.conf",
+            "/home/dev/proj/.vault_pass",
+            "/home/dev/proj/.dockerconfigjson",
+            "/home/dev/proj/token.json",
+        ] {
+            assert!(secret_in(p, ws), "{p}");
+        }
+        for p in [
+            "/home/dev/proj/.vercel/project.json",
+            "/home/dev/proj/.netlify/state.json",
+            "/home/dev/proj/tokens.json",
+            "/home/dev/proj/src/wallet.rs",
+        ] {
+            assert!(!secret_in(p, ws), "{p}");
+        }
     }
 
     /// Round 12: an injected agent reads the token files of the tools a
