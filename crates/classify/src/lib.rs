@@ -16,6 +16,7 @@ pub mod shell;
 /// the compiler's type checker and the VM's dispatch read one table.
 pub use permit0_types::builtin as signature;
 pub mod sql;
+pub mod stripe;
 mod tlds;
 pub mod url;
 
@@ -771,6 +772,27 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 _ => Json::Bool(p.is_some_and(|p| p.force)),
             }
         }
+        // A raw call to Stripe's API as the method it certainly is, one text
+        // the mapping hands to `stripe_op` and `stripe_param`; "" when not
+        // sure (the generic mapping then applies).
+        (B::StripeHttp, [method, url, body, headers]) => Json::String(
+            stripe::from_http(method, url, body, headers)
+                .map(|c| c.canonical())
+                .unwrap_or_default(),
+        ),
+        (B::StripeShell, [Json::String(s)]) => Json::String(
+            stripe::from_shell(s)
+                .map(|c| c.canonical())
+                .unwrap_or_default(),
+        ),
+        (B::StripeOp, [Json::String(s)]) => Json::String(
+            stripe::Call::from_canonical(s)
+                .map_or("none", |c| c.op.name())
+                .into(),
+        ),
+        (B::StripeParam, [Json::String(s), Json::String(name)]) => {
+            stripe::Call::from_canonical(s).map_or(Json::Null, |c| c.param(name))
+        }
         (B::ShellKind, [Json::String(s)]) => {
             Json::String(shell::cached(s, None).kind().name().into())
         }
@@ -1423,7 +1445,11 @@ mod vocabulary {
     fn every_builtin_answers_a_well_typed_call_with_its_result_type() {
         for b in Builtin::ALL {
             let sig = b.signature();
-            let args: Vec<Json> = sig.params.iter().map(|p| sample(p.ty)).collect();
+            let mut args: Vec<Json> = sig.params.iter().map(|p| sample(p.ty)).collect();
+            // A parameter of a call `stripe_http` read (null when absent).
+            if *b == Builtin::StripeParam {
+                args = vec![json!("refund charge=ch_1&amount=900"), json!("amount")];
+            }
             let v = call_owned(*b, &args);
             // `one_of` is evaluated by the normalizer, never here.
             if *b == Builtin::OneOf {

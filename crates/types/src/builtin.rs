@@ -91,6 +91,9 @@ pub const SQL_CLASSES: &[&str] = &[
 /// `sql_removal`: the text is exactly one `DROP TABLE` or `TRUNCATE`
 /// statement (crates/classify/src/removal.rs), or `none`.
 pub const SQL_REMOVALS: &[&str] = &["none", "drop_table", "truncate_table"];
+/// `stripe_op`: the Stripe method a raw call (`stripe_http`,
+/// `stripe_shell`) certainly is (crates/classify/src/stripe.rs), or `none`.
+pub const STRIPE_OPS: &[&str] = &["none", "refund", "payout", "transfer"];
 /// `recipient_scope`: where recipients sit relative to the org's domain.
 pub const RECIPIENT_SCOPES: &[&str] = &["self", "internal", "external"];
 /// `host_scope`: where a URL's host sits (crates/classify/src/url.rs).
@@ -209,6 +212,10 @@ builtins! {
     EditsText = 50, "edits_text", (edits: Json) -> Json;
     PlantedCode = 51, "planted_code", (path: Text, content: Text, workspace: Text) -> OneOf(PLANTED_VERDICTS);
     StrictFlag = 52, "strict_flag", (x: Json, default: Bool) -> Bool;
+    StripeHttp = 53, "stripe_http", (method: Text, url: Text, body: Json, headers: Json) -> Text;
+    StripeShell = 54, "stripe_shell", (cmd: Text) -> Text;
+    StripeOp = 55, "stripe_op", (call: Text) -> OneOf(STRIPE_OPS);
+    StripeParam = 56, "stripe_param", (call: Text, name: Text) -> Json;
 }
 
 impl Builtin {
