@@ -386,6 +386,75 @@ tool Bash when shell_force_push(args.command) -> dev.git_push {
     assert_eq!(ls["decision"], "allow");
 }
 
+/// A team names the MCP servers its refund tool is read from with `in`: a
+/// call from one of them is a refund, any other server's call is refused.
+/// A misspelt member of an enum in the list is reported, item by item.
+#[test]
+fn a_mapping_condition_may_test_a_value_against_a_list() {
+    let team = r#"
+policy acme.pay
+tool issue_refund when tool.server in ["billing", "billing_eu"] -> payments.refund {
+  amount = args.amount
+  charge_id = args.charge
+}
+tool acme_sql when sql_kind(args.sql, "") not in [select, update] -> db.query {
+  statement = args.sql
+}
+"#;
+    let p = with_stdlib(&[("pay.p0", team)]);
+    let refund = |tool: &str| {
+        decide(
+            &p,
+            json!({"tool": tool, "args": {"amount": 900, "charge": "ch_1"}}),
+        )
+    };
+    assert_eq!(refund("mcp__billing__issue_refund")["decision"], "allow");
+    assert_eq!(refund("mcp__billing_eu__issue_refund")["decision"], "allow");
+    let other = refund("mcp__paypal__issue_refund");
+    assert_eq!(other["decision"], "escalate");
+    assert!(
+        other["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no mapping of tool"),
+        "{other}"
+    );
+    let sql = |q: &str| decide(&p, json!({"tool": "acme_sql", "args": {"sql": q}}));
+    assert_eq!(sql("DELETE FROM t WHERE id = 1")["action"], "db.query");
+    assert!(sql("SELECT 1")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no mapping of tool"));
+
+    let bad = r#"
+policy acme.bad
+tool acme_sql when sql_kind(args.sql, "") in [selct, updte] -> db.query {
+  statement = args.sql
+}
+tool acme_q when sql_kind(args.sql, "") in [] -> db.query {
+  statement = args.sql
+}
+tool acme_r when args.kind in args.kinds -> db.query {
+  statement = args.sql
+}
+"#;
+    let d = diagnostics(&[("bad.p0", bad)]);
+    let p0304: Vec<_> = d.iter().filter(|(c, ..)| c == "P0304").collect();
+    assert_eq!(p0304.len(), 2, "{d:#?}");
+    assert_eq!(p0304[0].2.as_deref(), Some("did you mean `select`?"));
+    assert_eq!(p0304[1].2.as_deref(), Some("did you mean `update`?"));
+    assert!(
+        d.iter()
+            .any(|(c, m, _)| c == "P0214" && m.contains("empty list")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|(c, m, _)| c == "P0214" && m.contains("a list written in place")),
+        "{d:#?}"
+    );
+}
+
 /// A team maps a search tool whose flags are named `-n` and `dry.run`. The
 /// quoted names are the arguments' names exactly, through a signed bundle:
 /// `-n` and `dry.run` are read, while `-N`, `-n ` and an object `dry` holding

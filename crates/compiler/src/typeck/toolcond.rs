@@ -5,8 +5,8 @@
 //!
 //! A condition is built from the mapping's own values (raw arguments,
 //! `actor`/`context` fields, literals, builtins): a boolean value, `==` and
-//! `!=` (an enum-valued builtin against one of its members), `and`, `or`,
-//! `not`. Anything else is P0214. At run time a condition that cannot be
+//! `!=` (an enum-valued builtin against one of its members), `in` and `not
+//! in` a list written in place, `and`, `or`, `not`. Anything else is P0214. At run time a condition that cannot be
 //! evaluated exactly refuses the call (see `permit0_vm::normalize`).
 
 use super::Checker;
@@ -38,33 +38,58 @@ impl Checker<'_> {
                 ..
             } => {
                 let (a, aty) = self.tool_expr(lhs, None)?;
-                let b = match (&rhs.kind, &aty) {
-                    // `== ddl`: a member of the builtin's enum, written bare.
-                    (ExprKind::Path(p), ValTy::Members(_)) if p.segments.len() == 1 => {
-                        ToolExpr::Str(p.dotted())
-                    }
-                    _ => self.tool_expr(rhs, None)?.0,
-                };
-                if let (ValTy::Members(members), ToolExpr::Str(s)) = (&aty, &b) {
-                    if !members.contains(s) {
-                        let mut d = Diagnostic::error(
-                            "P0304",
-                            rhs.span,
-                            format!("`{s}` is not a value this can take"),
-                        );
-                        d = match suggest(s, members.iter().map(String::as_str)) {
-                            Some(m) => d.help(format!("did you mean `{m}`?")).fix(rhs.span, m),
-                            None => d.help(format!("it is one of {}", members.join(", "))),
-                        };
-                        self.diags.push(d);
-                        return None;
-                    }
-                }
-                let eq = ToolCond::Eq(a, b);
+                let eq = ToolCond::Eq(a, self.compared(rhs, &aty)?);
                 Some(if *op == BinOp::Ne {
                     ToolCond::Not(Box::new(eq))
                 } else {
                     eq
+                })
+            }
+            // `tool.server in ["stripe", "stripe_live"]`: one `==` per item,
+            // any of them (the bundle holds the `or`; nothing new on the
+            // wire). `not in` is none of them.
+            ExprKind::Binary {
+                op: op @ (BinOp::In | BinOp::NotIn),
+                lhs,
+                rhs,
+                ..
+            } => {
+                let (ExprKind::List(items) | ExprKind::Set(items)) = &rhs.kind else {
+                    self.diags.push(
+                        Diagnostic::error("P0214", rhs.span, format!("`{}` in a mapping's condition takes a list written in place", op.symbol()))
+                            .help("write the values in brackets: `tool.server in [\"stripe\", \"stripe_live\"]`"),
+                    );
+                    return None;
+                };
+                if items.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "P0214",
+                            rhs.span,
+                            "an empty list: this test never holds",
+                        )
+                        .help("list the values the call may have"),
+                    );
+                    return None;
+                }
+                let (a, aty) = self.tool_expr(lhs, None)?;
+                let mut any = Vec::new();
+                let mut ok = true;
+                for item in items {
+                    // Every item is checked, so each wrong member is reported.
+                    match self.compared(item, &aty) {
+                        Some(b) => any.push(ToolCond::Eq(a.clone(), b)),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                let any = ToolCond::Any(any);
+                Some(if *op == BinOp::NotIn {
+                    ToolCond::Not(Box::new(any))
+                } else {
+                    any
                 })
             }
             _ => {
@@ -79,6 +104,35 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+impl Checker<'_> {
+    /// The right side of `==` (or an item of `in`): a member of the left
+    /// side's enum, written bare (`== ddl`), or a value.
+    fn compared(&mut self, rhs: &ast::Expr, aty: &ValTy) -> Option<ToolExpr> {
+        let b = match (&rhs.kind, aty) {
+            (ExprKind::Path(p), ValTy::Members(_)) if p.segments.len() == 1 => {
+                ToolExpr::Str(p.dotted())
+            }
+            _ => self.tool_expr(rhs, None)?.0,
+        };
+        if let (ValTy::Members(members), ToolExpr::Str(s)) = (aty, &b) {
+            if !members.contains(s) {
+                let mut d = Diagnostic::error(
+                    "P0304",
+                    rhs.span,
+                    format!("`{s}` is not a value this can take"),
+                );
+                d = match suggest(s, members.iter().map(String::as_str)) {
+                    Some(m) => d.help(format!("did you mean `{m}`?")).fix(rhs.span, m),
+                    None => d.help(format!("it is one of {}", members.join(", "))),
+                };
+                self.diags.push(d);
+                return None;
+            }
+        }
+        Some(b)
     }
 }
 
