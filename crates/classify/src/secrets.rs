@@ -907,6 +907,20 @@ fn assignment_at(s: &[u8], i: usize) -> bool {
     let Some(label) = s.get(k..end).and_then(|l| std::str::from_utf8(l).ok()) else {
         return false;
     };
+    // A scheme's `:` (`https://`, `http:`): a label that ends in `http` or
+    // `https`, in any case, names no secret ([`secret_label`] reads its last
+    // word, which no name it knows ends so), and neither does a two-word
+    // label ending there. Answered before the label is folded.
+    let lb = label.as_bytes();
+    let ends = |w: &[u8]| {
+        lb.len()
+            .checked_sub(w.len())
+            .and_then(|n| lb.get(n..))
+            .is_some_and(|t| t.eq_ignore_ascii_case(w))
+    };
+    if ends(b"http") || ends(b"https") {
+        return false;
+    }
     // "api key: …", "secret key = …": a two-word label.
     let two = || {
         if k > 1 && at(s, k - 1) == Some(b' ') {
@@ -3096,6 +3110,20 @@ mod tests {
         shaped.sort();
         open.sort();
         (shaped, open)
+    }
+
+    proptest::proptest! {
+        /// [`assignment_at`] answers a label ending in `http`/`https` (a
+        /// scheme's `:`) without [`secret_label`]: no such label, one word
+        /// or two, is a secret's name, whatever comes before it.
+        #[test]
+        fn a_label_ending_in_a_scheme_names_no_secret(
+            head in "[a-zA-Z0-9_. -]{0,40}",
+            scheme in "[hH][tT][tT][pP][sS]?",
+        ) {
+            let label = format!("{head}{scheme}");
+            proptest::prop_assert!(!secret_label(&label), "{:?}", label);
+        }
     }
 
     /// The reversed tokens' gate (session 23) drops a token no reading can
