@@ -907,6 +907,20 @@ fn assignment_at(s: &[u8], i: usize) -> bool {
     let Some(label) = s.get(k..end).and_then(|l| std::str::from_utf8(l).ok()) else {
         return false;
     };
+    // A scheme's `:` (`https://`, `http:`): a label that ends in `http` or
+    // `https`, in any case, names no secret ([`secret_label`] reads its last
+    // word, which no name it knows ends so), and neither does a two-word
+    // label ending there. Answered before the label is folded.
+    let lb = label.as_bytes();
+    let ends = |w: &[u8]| {
+        lb.len()
+            .checked_sub(w.len())
+            .and_then(|n| lb.get(n..))
+            .is_some_and(|t| t.eq_ignore_ascii_case(w))
+    };
+    if ends(b"http") || ends(b"https") {
+        return false;
+    }
     // "api key: …", "secret key = …": a two-word label.
     let two = || {
         if k > 1 && at(s, k - 1) == Some(b' ') {
@@ -1215,7 +1229,7 @@ fn scan(text: &str, out: &mut Vec<Kind>, layer: usize, gates: Gates) {
             // the buffer of the last view on this thread (taken: a view's
             // decodings read below it start their own)
             let mut view = VIEW.with(|v| std::mem::take(&mut *v.borrow_mut()));
-            reader_views(s, &shape, &mut view);
+            reader_views(s, &shape, &mut view, gates);
             if !view.is_empty() {
                 match std::str::from_utf8(&view) {
                     Ok(v) => scan(v, out, 2, gates),
@@ -1852,8 +1866,26 @@ fn entities(s: &[u8], view: &mut Vec<u8>) {
 }
 
 /// Tokens of 20 to 512 bytes read backwards: `…_evil_ks` is `sk_live_…`.
-fn reversed_tokens(s: &[u8], view: &mut Vec<u8>) {
+///
+/// `gated` (session 23): a reversed token is kept only where the view's
+/// scan could find something in it ([`reversed_may_read`]) or the line
+/// before it could run on into it (a vendor body read across a line break,
+/// [`vendor_may_begin`]); the rest (a URL's `//docs.rs/serde/latest/serde/`)
+/// would be read for nothing. The caller gates only a view with no `%`,
+/// `\` or character codes: then the view's scan reads each line alone but
+/// for a vendor body joined across one break (a token is dropped only after
+/// a line that begins no vendor reading, so nothing runs on into what
+/// follows it) and `.netrc`'s look back for `login ` from a space (no line
+/// after these holds a space). `Gates::Open` keeps every token: the
+/// reference the tests hold this to.
+fn reversed_tokens(s: &[u8], view: &mut Vec<u8>, gated: bool) {
     let tok = |b: u8| b64url(b) || matches!(b, b'+' | b'/' | b'=' | b'.');
+    // whether the view's last line could run on into the next one
+    let mut runs_on = gated && {
+        let body = view.strip_suffix(b"\n").unwrap_or(view);
+        let line = body.rsplit(|b| *b == b'\n').next().unwrap_or(&[]);
+        vendor_may_begin(line)
+    };
     let mut i = 0;
     while i < s.len() {
         let n = run(s, i, usize::MAX, tok);
@@ -1862,11 +1894,86 @@ fn reversed_tokens(s: &[u8], view: &mut Vec<u8>) {
             continue;
         }
         if (20..=512).contains(&n) {
+            let from = view.len();
             view.extend(s.get(i..i + n).unwrap_or(&[]).iter().rev());
-            view.push(b'\n');
+            if gated {
+                let r = view.get(from..).unwrap_or(&[]);
+                let begins = vendor_may_begin(r);
+                if runs_on || begins || reversed_may_read(r) {
+                    runs_on = begins;
+                    view.push(b'\n');
+                } else {
+                    view.truncate(from);
+                }
+            } else {
+                view.push(b'\n');
+            }
         }
         i += n;
     }
+}
+
+/// Whether a vendor reading ([`vendor_at`]) could begin in `line` (no line
+/// break in it): a word's first two bytes that begin a prefix, or the two
+/// bytes a key glued to a word begins with (`gh`, `A` and the second
+/// letter of an AWS id, `sk`/`rk`). Every prefix has two bytes or more.
+fn vendor_may_begin(line: &[u8]) -> bool {
+    let mut prev = 0u8;
+    for w in line.windows(2) {
+        let (a, b) = match w {
+            [a, b] => (*a, *b),
+            _ => break,
+        };
+        let word_start = !token_char(prev);
+        prev = a;
+        if (word_start && may_start_vendor(a, b))
+            || (a == b'g' && b == b'h')
+            || (a == b'A'
+                && matches!(
+                    b,
+                    b'K' | b'S' | b'G' | b'I' | b'R' | b'N' | b'P' | b'B' | b'C'
+                ))
+            || (matches!(a, b's' | b'r') && b == b'k')
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether scanning one reversed token `t` (token bytes and `+/=.`, no
+/// space, `:` or line break) alone, as the view's scan reads it, could find
+/// anything besides a vendor token ([`vendor_may_begin`]): an `=`
+/// (assignments), `md5` (a PostgreSQL hash; every other hash form needs `$`,
+/// `*` or `:`), a Discord token (58 bytes and up, from `M`, `N` or `O`), a
+/// `GOCSPX-` or `tskey-` key, or a base64 run [`encoded_texts`] would
+/// decode (24 bytes and up, not both alphabets' marks in it, or read as a
+/// private key's head from `M` or `b3Bl`). A private key's armor, URL
+/// credentials, webhooks, Telegram tokens and the spoken readings need a
+/// space or a `:`.
+fn reversed_may_read(t: &[u8]) -> bool {
+    if t.contains(&b'=') || t.windows(3).any(|w| w == b"md5") {
+        return true;
+    }
+    if t.len() >= 58 && t.iter().any(|b| matches!(b, b'M' | b'N' | b'O')) {
+        return true;
+    }
+    for (j, b) in t.iter().enumerate() {
+        if *b == b'-' {
+            let before = t.get(..j).unwrap_or(&[]);
+            if before.ends_with(b"GOCSPX") || before.ends_with(b"tskey") {
+                return true;
+            }
+        }
+    }
+    let b64 = |b: u8| token_char(b) || b == b'+' || b == b'/';
+    t.split(|b| !b64(*b)).any(|r| {
+        r.len() >= MIN_ENCODED
+            && (!(r.iter().any(|b| matches!(b, b'+' | b'/'))
+                && r.iter().any(|b| matches!(b, b'-' | b'_')))
+                || r.starts_with(b"M")
+                || r.starts_with(b"b3Bl"))
+    })
 }
 
 /// A URL's host labels (but the registered name), path segments and query
@@ -1928,7 +2035,7 @@ thread_local! {
 
 /// The texts [`scan_decoded`] reads beside the one written (see there), in
 /// `view` (empty, and left empty when the text shows none of their shapes).
-fn reader_views(s: &[u8], shape: &Shape, view: &mut Vec<u8>) {
+fn reader_views(s: &[u8], shape: &Shape, view: &mut Vec<u8>, gates: Gates) {
     if shape.spelled {
         spelled_out(s, view);
     }
@@ -1942,7 +2049,17 @@ fn reader_views(s: &[u8], shape: &Shape, view: &mut Vec<u8>) {
         entities(s, view);
     }
     if shape.tok_run >= 20 {
-        reversed_tokens(s, view);
+        // Gated where the view is read as lines that do not reach into one
+        // another (see [`reversed_tokens`]): no `%` or `\` anywhere in it
+        // (the text's, the views before this one's; the views after copy
+        // the text's bytes or are character codes, not built then), so no
+        // decoding of the whole view runs lines together.
+        let gated = gates == Gates::Shaped
+            && !shape.percent
+            && !shape.backslash
+            && shape.digits < 2 * MIN_CODES
+            && !view.iter().any(|b| matches!(b, b'%' | b'\\'));
+        reversed_tokens(s, view, gated);
     }
     if shape.url {
         url_pieces(s, view);
@@ -2995,6 +3112,52 @@ mod tests {
         (shaped, open)
     }
 
+    proptest::proptest! {
+        /// [`assignment_at`] answers a label ending in `http`/`https` (a
+        /// scheme's `:`) without [`secret_label`]: no such label, one word
+        /// or two, is a secret's name, whatever comes before it.
+        #[test]
+        fn a_label_ending_in_a_scheme_names_no_secret(
+            head in "[a-zA-Z0-9_. -]{0,40}",
+            scheme in "[hH][tT][tT][pP][sS]?",
+        ) {
+            let label = format!("{head}{scheme}");
+            proptest::prop_assert!(!secret_label(&label), "{:?}", label);
+        }
+    }
+
+    /// The reversed tokens' gate (session 23) drops a token no reading can
+    /// begin in, and only that: a URL's path is dropped, a reversed key,
+    /// `=`, `md5` or a decodable run is kept, and so is a token a vendor
+    /// body on the line before runs on into (the markup view below ends in
+    /// `ghp_` and 19 bytes; the first reversed token's 21 complete it).
+    #[test]
+    fn reversed_tokens_gate_drops_only_what_no_reading_reads() {
+        let reversed = |t: &str| {
+            let mut v = Vec::new();
+            reversed_tokens(t.as_bytes(), &mut v, true);
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(reversed("https://docs.rs/serde/latest/serde/"), "");
+        assert_eq!(
+            reversed("x _evil_ks0123456789abcdefghijklmn"),
+            "nmlkjihgfedcba9876543210sk_live_\n"
+        );
+        assert!(!reversed("aaaaaaaaaaaaaaaaaaaa=b").is_empty());
+        assert!(!reversed("0123456789abcdef0123456789abcdef5dm").is_empty());
+        assert!(!reversed("ABCDEFghijklmnopQRSTUVwxyz0123").is_empty());
+        for t in [
+            "abcdefghijklmnopqrstu x`y ghp_R8kT2mWq9ZxLp4Vn7Ys",
+            "https://docs.rs/serde/latest/serde/ _evil_ks0123456789abcdefghijklmn",
+            "x`y dp.st.abcdefghijklmnopqrstuvwxyz0123456789 /rust-lang/rust/issues/12345",
+        ] {
+            let (shaped, open) = gated_and_open(t);
+            assert_eq!(shaped, open, "{t}");
+        }
+        let (shaped, _) = gated_and_open("abcdefghijklmnopqrstu x`y ghp_R8kT2mWq9ZxLp4Vn7Ys");
+        assert_eq!(shaped, vec![Kind::GithubToken]);
+    }
+
     /// The gates only skip work: every text the attack rounds and the
     /// benches hold (whole lines: bodies, commands, URLs, escapes) is found
     /// to carry the same secrets with every reading tried at every byte and
@@ -3153,6 +3316,25 @@ mod tests {
         "67-68-70-5f",
         "a b c d e f g h",
         "Z2hwX1I4a1QybVdxOVp4THA0Vm43WXNCM2NKZDZGaEcxYUV1ME5pNQ",
+        // reversed (session 23: the reversed tokens' gate)
+        "5iN0uEa1GhF6dJc3BsY7nV4pLxZ9qWm2Tk8R_phg",
+        "_evil_ks",
+        "_phg",
+        "AIKA",
+        "JYe",
+        "5dm",
+        "0123456789abcdef0123456789abcdef",
+        "XPSCOG",
+        "yekst",
+        "QN5iN0ME1YaGhF6ZkN2cCN3WsNm4VTwp4TxpVOxdWbyQTa4IVX3h2Z",
+        "ABCDEFghijklmnopQRSTUVwxyz0123456789+/",
+        "M",
+        "b3Bl",
+        "lBb3",
+        "https://docs.rs/serde/latest/serde/",
+        "/rust-lang/rust/issues/12345",
+        "sk",
+        "ACxxxx",
         "\u{FF47}",
         "\u{200B}",
         "é",
