@@ -1959,12 +1959,12 @@ fn grouped_token(r: &[u8], view: &mut Vec<u8>) {
         if !matches!(sep, b'-' | b'.' | b'_') {
             continue;
         }
-        let groups = r.len() / (w + 1) + usize::from(r.len() % (w + 1) != 0);
+        let groups = r.len() / (w + 1) + usize::from(!r.len().is_multiple_of(w + 1));
         let periods_hold = (1..groups).all(|k| r.get(k * (w + 1) - 1) == Some(&sep));
         let last = r.len() - (groups - 1) * (w + 1);
         if groups >= 4 && periods_hold && (1..=w).contains(&last) {
             for (k, b) in r.iter().enumerate() {
-                if (k + 1) % (w + 1) != 0 {
+                if !(k + 1).is_multiple_of(w + 1) {
                     view.push(*b);
                 }
             }

@@ -246,11 +246,8 @@ fn redirect_scope(u: &Url) -> Option<&'static str> {
     let mut found = None;
     for (_, v) in u.query_pairs() {
         if let Some(inner) = Url::parse(v.trim()).ok().filter(web) {
-            match url_scope(&inner, None) {
-                s @ ("loopback" | "private_network") => {
-                    found = Some(found.map_or(s, |f| narrower(f, s)));
-                }
-                _ => {}
+            if let s @ ("loopback" | "private_network") = url_scope(&inner, None) {
+                found = Some(found.map_or(s, |f| narrower(f, s)));
             }
         }
     }
