@@ -45,7 +45,9 @@
 //! persistent exfiltration, shell corners the models skip, SQL side
 //! effects in other dialects; `attack22e/`: the platform and framework
 //! CLIs' reads, symbolic links and interpreter one-liners, spelled to
-//! harm), replayed
+//! harm; `attack23/`: the final command hidden by shell spellings, a
+//! private address in an option or a setting, keys encoded or split,
+//! spoofed and duplicated arguments), replayed
 //! against the
 //! stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -102,6 +104,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack21e", &["hostile"]),
     ("attack22", &["money", "office", "shell", "sqlx"]),
     ("attack22e", &["hostile"]),
+    ("attack23", &["obfusc", "addr", "secretsx", "spoof"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

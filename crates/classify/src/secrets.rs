@@ -59,7 +59,7 @@ impl Kind {
 /// matcher folds away) dropped and full-width ASCII (`ｐａｓｓｗｏｒｄ`,
 /// `ＡＫＩＡ…`) read as ASCII, as a reader sees it.
 fn fold(c: char) -> Option<char> {
-    if permit0_types::text::is_invisible(c) {
+    if permit0_types::text::is_invisible(c) || combining_mark(c) {
         None
     } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
         char::from_u32(c as u32 - 0xFEE0)
@@ -69,6 +69,13 @@ fn fold(c: char) -> Option<char> {
     } else {
         Some(confusable(c).unwrap_or(c))
     }
+}
+
+/// Round 23: combining marks (`g\u{301}h\u{301}p\u{301}_…`, an accent or
+/// an underline over every letter of a key) are drawn on the letter before
+/// them; a reader sees the key through them.
+fn combining_mark(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
 /// Cyrillic and Greek letters drawn as Latin ones: `ghр_…` with a
@@ -747,9 +754,18 @@ fn url_credential_at(s: &[u8], i: usize) -> bool {
         !(b.is_ascii_whitespace() || b"/?#@\"'<>".contains(&b))
     });
     if at(s, start + n) != Some(b'@') {
-        return false;
+        return at(s, start + n).is_some_and(|b| b"/?#".contains(&b))
+            && loose_url_credential(s, start, n);
     }
     let auth = s.get(start..start + n).unwrap_or(&[]);
+    if auth
+        .iter()
+        .position(|b| *b == b':')
+        .is_some_and(|c| auth.len() - c - 1 < 3)
+        && loose_url_credential(s, start, n)
+    {
+        return true;
+    }
     match auth.iter().position(|b| *b == b':') {
         Some(c) => {
             let pass = auth.get(c + 1..).unwrap_or(&[]);
@@ -760,6 +776,37 @@ fn url_credential_at(s: &[u8], i: usize) -> bool {
         }
         None => false,
     }
+}
+
+/// Round 23: a password holding a byte a URL parser stops at
+/// (`postgres://app:Vq7#mR2k@db/x`, `mysql://root:hunter2?x@h/`,
+/// `postgres://app:p@ss/word@db/x`): a database driver or a person reads
+/// the user info up to the last `@` before the host, so does this. Tried
+/// only when a `:` follows a user name (no `.`: `host:port` is no user)
+/// and what follows it is no port; `first` is how far the strict reading
+/// got from `start`.
+fn loose_url_credential(s: &[u8], start: usize, first: usize) -> bool {
+    let head = s.get(start..start + first).unwrap_or(&[]);
+    let Some(c) = head.iter().position(|b| *b == b':') else {
+        return false;
+    };
+    let user = head.get(..c).unwrap_or(&[]);
+    let after = head.get(c + 1..).unwrap_or(&[]);
+    if user.contains(&b'.') || after.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = run(s, start, 256, |b| {
+        !(b.is_ascii_whitespace() || b"\"'<>".contains(&b))
+    });
+    let all = s.get(start..start + n).unwrap_or(&[]);
+    let Some(a) = all.iter().rposition(|b| *b == b'@').filter(|a| *a > c) else {
+        return false;
+    };
+    let pass = all.get(c + 1..a).unwrap_or(&[]);
+    all.get(a + 1).is_some_and(u8::is_ascii_alphanumeric)
+        && pass.len() >= 6
+        && std::str::from_utf8(pass).is_ok_and(|p| !placeholder(p))
+        && pass != user
 }
 
 /// Identifier words that name a secret when a value is assigned to them:
@@ -1683,6 +1730,15 @@ fn inner_markup(s: &[u8], view: &mut Vec<u8>) {
                 .and_then(|r| r.windows(3).position(|w| w == b"-->"))
                 .map(|p| p + 7)
                 .filter(|n| word(i + n)),
+            // Round 23: tags between two halves (`ghp_</span><span>dXPA…`,
+            // `</b><i>`), one after another
+            b'<' if word(i - 1) => {
+                let mut n = 0;
+                while let Some(t) = tag_len(s, i + n) {
+                    n += t;
+                }
+                (n > 0 && word(i + n)).then_some(n)
+            }
             b'"' | b'\'' if word(i - 1) => {
                 let mut j = i + 1;
                 j += run(s, j, 4, |c| c == b' ' || c == b'\n' || c == b'\t');
@@ -1708,6 +1764,20 @@ fn inner_markup(s: &[u8], view: &mut Vec<u8>) {
         view.extend_from_slice(&out);
         view.push(b'\n');
     }
+}
+
+/// The length of an HTML tag at `i` (`<b>`, `</span>`, `<a href="x">`, at
+/// most 64 bytes), if one begins there.
+fn tag_len(s: &[u8], i: usize) -> Option<usize> {
+    if at(s, i) != Some(b'<') {
+        return None;
+    }
+    let name = i + 1 + usize::from(at(s, i + 1) == Some(b'/'));
+    if !at(s, name).is_some_and(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let n = run(s, name, 64, |b| b != b'>' && b != b'<' && b != b'\n');
+    (at(s, name + n) == Some(b'>')).then_some(name + n + 1 - i)
 }
 
 /// Character codes in a run shorter than this are not read as text (an
@@ -1817,7 +1887,10 @@ fn entities(s: &[u8], view: &mut Vec<u8>) {
                     .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b))
         })
         .count()
-        >= 4;
+        >= 4
+        // Round 23: a soft line break (`=` ending a line) alone is
+        // quoted-printable too: a mail body wrapped inside a key
+        || s.windows(2).any(|w| w == b"=\n");
     if !has_ref && !qp {
         return;
     }
@@ -1843,6 +1916,10 @@ fn entities(s: &[u8], view: &mut Vec<u8>) {
         if qp && b == b'=' {
             if at(s, i + 1) == Some(b'\n') {
                 i += 2;
+                continue;
+            }
+            if at(s, i + 1) == Some(b'\r') && at(s, i + 2) == Some(b'\n') {
+                i += 3;
                 continue;
             }
             let v = s
@@ -1894,12 +1971,13 @@ fn reversed_tokens(s: &[u8], view: &mut Vec<u8>, gated: bool) {
             continue;
         }
         if (20..=512).contains(&n) {
+            let r = s.get(i..i + n).unwrap_or(&[]);
             let from = view.len();
-            view.extend(s.get(i..i + n).unwrap_or(&[]).iter().rev());
+            view.extend(r.iter().rev());
             if gated {
-                let r = view.get(from..).unwrap_or(&[]);
-                let begins = vendor_may_begin(r);
-                if runs_on || begins || reversed_may_read(r) {
+                let rev = view.get(from..).unwrap_or(&[]);
+                let begins = vendor_may_begin(rev);
+                if runs_on || begins || reversed_may_read(rev) {
                     runs_on = begins;
                     view.push(b'\n');
                 } else {
@@ -1907,6 +1985,14 @@ fn reversed_tokens(s: &[u8], view: &mut Vec<u8>, gated: bool) {
                 }
             } else {
                 view.push(b'\n');
+            }
+            // The grouped key's line is now the view's last: whether it
+            // runs on into the next token's is its own question.
+            let from = view.len();
+            grouped_token(r, view);
+            if gated && view.len() > from {
+                let line = view.get(from..view.len() - 1).unwrap_or(&[]);
+                runs_on = vendor_may_begin(line);
             }
         }
         i += n;
@@ -1974,6 +2060,32 @@ fn reversed_may_read(t: &[u8]) -> bool {
                 || r.starts_with(b"M")
                 || r.starts_with(b"b3Bl"))
     })
+}
+
+/// Round 23: a key cut into groups of one width by a `-`, `.` or `_`
+/// (`ghp_-dXPA-ejkV-…`, `sk-pro.j-zk30.…`, as license keys are printed),
+/// joined: the separator at every period goes, the bytes between stay
+/// (they may hold the separator's byte themselves). Four groups or more,
+/// of 3 to 8 bytes, the last one shorter or as long.
+fn grouped_token(r: &[u8], view: &mut Vec<u8>) {
+    for w in 3usize..=8 {
+        let Some(&sep) = r.get(w) else { return };
+        if !matches!(sep, b'-' | b'.' | b'_') {
+            continue;
+        }
+        let groups = r.len() / (w + 1) + usize::from(!r.len().is_multiple_of(w + 1));
+        let periods_hold = (1..groups).all(|k| r.get(k * (w + 1) - 1) == Some(&sep));
+        let last = r.len() - (groups - 1) * (w + 1);
+        if groups >= 4 && periods_hold && (1..=w).contains(&last) {
+            for (k, b) in r.iter().enumerate() {
+                if !(k + 1).is_multiple_of(w + 1) {
+                    view.push(*b);
+                }
+            }
+            view.push(b'\n');
+            return;
+        }
+    }
 }
 
 /// A URL's host labels (but the registered name), path segments and query
@@ -2549,6 +2661,54 @@ mod tests {
     const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
 
     const GH12: &str = "ghp_R8kT2mWq9ZxLp4Vn7YsB3cJd6FhG1aEu0Ni5";
+
+    /// Round 23: the agent posts a key to a shared channel in a shape a
+    /// reader undoes at a glance — cut into groups like a license key, a
+    /// mail's quoted-printable soft line break inside it, HTML tags between
+    /// its halves, an accent over every letter — or a connection string
+    /// whose password holds a `#`, `?`, `/` or `@`. Each is the key.
+    #[test]
+    fn round23_keys_a_reader_undoes_at_a_glance() {
+        let gh = "ghp_dXPAejkVMGnOXGmN9bsp2c5lZcmUZzx4MoY1";
+        for sep in ["-", ".", "_"] {
+            let groups: Vec<&str> = (0..gh.len())
+                .step_by(4)
+                .map(|i| &gh[i..(i + 4).min(gh.len())])
+                .collect();
+            yes(&format!("fyi {}", groups.join(sep)));
+        }
+        yes("sk-pro-j-zk30-Gbmn5N-58inUJ-aF1r3G-Wwqv6t-qw7ScK-9IPpoN-5WaiRj-rt");
+        yes("ghp_dXPAejkVMGnOXGm=\nN9bsp2c5lZcmUZzx4MoY1");
+        yes("rk_live_51UcXxs8DBocibjlbcSd53oJMpz=\r\nV5vR3gNVNb4sXz8");
+        yes("<span>ghp_</span><span>dXPAejkVMGnOXGmN9bsp2c5lZcmUZzx4MoY1</span>");
+        yes("<b>ghp_dXPAejkVMGnO</b><i>XGmN9bsp2c5lZcmUZzx4MoY1</i>");
+        yes(&gh
+            .chars()
+            .map(|c| format!("{c}\u{301}"))
+            .collect::<String>());
+        yes(&gh
+            .chars()
+            .map(|c| format!("{c}\u{332}"))
+            .collect::<String>());
+        yes("postgres://app_admin:Vq7#mR2kx9Lp@db.acme.com:5432/prod");
+        yes("DATABASE_URL=postgres://app_admin:Vq7#mR2kx9Lp@db.acme.com:5432/prod");
+        yes("redis://:Vq7#mR2kx9LpZ@cache.acme.com:6379");
+        yes("mysql://root:hunter2?x@10.0.0.5/prod");
+        yes("postgres://app:p@ss/word@db.acme.com/prod");
+        yes("amqp://ops:Wr8?kL3#vN6p@mq.acme.com:5672/");
+        // Ordinary text in the same shapes holds no key: a UUID, a dated
+        // branch, a host and port, a dev server's `/@vite` path, an email
+        // in a query, a decomposed accent, a tag in prose, a code line
+        // ending in `=`.
+        no("build 7b1e4c2a-9f3d-4e8b-a6c5-1d2e3f4a5b6c passed");
+        no("release-2024-10-01-hotfix-auth-flow");
+        no("see http://localhost:5173/@vite/client and https://example.com:8443/a/b@c");
+        no("https://example.com/share?to=ann@acme.com");
+        no("caf\u{65}\u{301} au lait");
+        no("the <b>build</b> is <i>green</i>");
+        no("let total =\n    a + b;");
+        no("http://user@example.com/path/x@y");
+    }
 
     /// Round 17: a key with a few characters glued before it — a header
     /// named `X-ghp_…`, `tok.`, `x_`, `id` — is read by anyone who drops

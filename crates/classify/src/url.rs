@@ -210,7 +210,10 @@ pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
     if !web(u) {
         return "private_network";
     }
-    let standard = url_scope(u, org_domain);
+    let standard = match redirect_scope(u) {
+        Some(r) => narrower(url_scope(u, org_domain), r),
+        None => url_scope(u, org_domain),
+    };
     match rfc3986_host(url) {
         None => standard,
         Some(h) => {
@@ -222,6 +225,33 @@ pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
             narrower(standard, other)
         }
     }
+}
+
+/// Round 23: a URL whose query carries another web URL
+/// (`https://httpbin.org/redirect-to?url=http://169.254.169.254/`, Google's
+/// `/url?q=`, a login's `?next=`) may answer with a redirect there, and
+/// the fetch tools and HTTP clients follow redirects: a loopback or private
+/// address in a query value is where the request may end. `None` for
+/// every other URL (only a query holding `://`, plain or percent-encoded,
+/// is decoded; one level, not the URL inside the inner one).
+fn redirect_scope(u: &Url) -> Option<&'static str> {
+    let q = u.query()?;
+    let has_url = q.contains("://")
+        || q.as_bytes()
+            .windows(3)
+            .any(|w| matches!(w, [b'%', b'3', c] if (c | 0x20) == b'a'));
+    if !has_url {
+        return None;
+    }
+    let mut found = None;
+    for (_, v) in u.query_pairs() {
+        if let Some(inner) = Url::parse(v.trim()).ok().filter(web) {
+            if let s @ ("loopback" | "private_network") = url_scope(&inner, None) {
+                found = Some(found.map_or(s, |f| narrower(f, s)));
+            }
+        }
+    }
+    found
 }
 
 fn url_scope(u: &Url, org_domain: Option<&str>) -> &'static str {
@@ -412,6 +442,8 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
         "metadata.platformequinix.com",
         "metadata.tencentyun.com",
         "metadata.oraclecloud.com",
+        // Equinix Metal's older name for its metadata service (round 23)
+        "metadata.packet.net",
     ];
     if METADATA.contains(&h.as_str()) {
         return "private_network";
@@ -429,6 +461,7 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
         "localhost.direct",
         "traefik.me",
         "local.gd",
+        "localh.st",
     ];
     if LOOPBACK_NAMES
         .iter()
@@ -509,12 +542,34 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
             }
         }
     }
-    for label in &labels {
-        // `7f000001`, and `0x7f000001` as the address services read too
-        let hex = label.strip_prefix("0x").unwrap_or(label);
+    // `7f000001`, and `0x7f000001` as the address services read too, as a
+    // whole label or, as nip.io reads it, a dash-separated word of one
+    // (`app-a9fea9fe.nip.io`, round 23)
+    for word in &words {
+        let hex = word.strip_prefix("0x").unwrap_or(word);
         if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             if let Ok(n) = u32::from_str_radix(hex, 16) {
                 consider(Ipv4Addr::from(n));
+            }
+        }
+    }
+    // sslip.io's IPv6 spelling, colons as dashes (`--1.sslip.io` is `::1`,
+    // `fd00-ec2--254.sslip.io` AWS's metadata address, `www.--1`, and the
+    // label after a prefix, `app---1`): tried only on a label with `--` or
+    // seven dashes (round 23)
+    for label in &labels {
+        if !(label.contains("--") || label.bytes().filter(|b| *b == b'-').count() >= 7) {
+            continue;
+        }
+        let starts = std::iter::once(0).chain(label.match_indices('-').map(|(i, _)| i + 1));
+        for i in starts {
+            let Some(tail) = label.get(i..) else { continue };
+            if let Ok(a) = tail.replace('-', ":").parse::<Ipv6Addr>() {
+                match v6_scope(a) {
+                    "loopback" => found = Some("loopback"),
+                    "private_network" if found.is_none() => found = Some("private_network"),
+                    _ => {}
+                }
             }
         }
     }
@@ -748,6 +803,73 @@ mod tests {
             "https://1.2.3.example.com/",
             "https://v1-10-0.example.com/",
             "https://release-2024-10-0-1.example.com/",
+        ] {
+            assert_eq!(s(u), "external", "{u}");
+        }
+    }
+
+    #[test]
+    fn round23_wildcard_names_in_every_form_the_services_answer() {
+        let s = |u| host_scope(u, None);
+        // An agent told to "read http://app-a9fea9fe.nip.io/latest/meta-data/"
+        // reaches the metadata endpoint: nip.io reads a hex word after a
+        // dash, sslip.io reads IPv6 with dashes for colons.
+        for u in [
+            "http://app-a9fea9fe.nip.io/latest/meta-data/",
+            "http://x-0a000005.sslip.io/",
+            "http://fd00-ec2--254.sslip.io/latest/meta-data/",
+            "http://--ffff-a9fe-a9fe.sslip.io/",
+            "http://fe80--1.sslip.io/",
+            "http://metadata.packet.net/metadata",
+        ] {
+            assert_eq!(s(u), "private_network", "{u}");
+        }
+        for u in [
+            "http://api-7f000001.nip.io/",
+            "http://--1.sslip.io/",
+            "http://0--1.sslip.io/",
+            "http://www.--1.sslip.io/",
+            "http://app---1.sslip.io/",
+            "http://localh.st/",
+            "http://app.localh.st:8080/",
+        ] {
+            assert_eq!(s(u), "loopback", "{u}");
+        }
+        // Public IPv6 spelled the same way, names with double dashes and
+        // hex words that are public addresses stay external.
+        for u in [
+            "http://2a01-4f8-c17-b8f--2.sslip.io/",
+            "https://xn--bcher-kva.com/",
+            "https://my--site.example.com/",
+            "https://build-cafebabe.example.com/",
+            "https://a-b-c-d-e-f-g-h.example.com/",
+        ] {
+            assert_eq!(s(u), "external", "{u}");
+        }
+    }
+
+    #[test]
+    fn round23_a_redirect_named_in_the_query_is_where_the_request_ends() {
+        let s = |u| host_scope(u, None);
+        // mcp__fetch__fetch and HTTP clients follow redirects: an open
+        // redirector handed the metadata URL fetches the metadata.
+        for u in [
+            "https://httpbin.org/redirect-to?url=http://169.254.169.254/latest/meta-data/",
+            "https://httpbin.org/redirect-to?url=http%3A%2F%2F169.254.169.254%2F",
+            "https://www.google.com/url?q=http://metadata.google.internal/computeMetadata/v1/",
+            "https://example.com/login?return_to=http://10.0.0.5/admin",
+        ] {
+            assert_eq!(s(u), "private_network", "{u}");
+        }
+        assert_eq!(
+            s("https://evil.io/r?next=http%3A%2F%2F127.0.0.1%3A2375%2F"),
+            "loopback"
+        );
+        // A query naming a public URL, or no URL, changes nothing.
+        for u in [
+            "https://www.google.com/url?q=https://docs.rs/serde",
+            "https://example.com/search?q=a%3Ab",
+            "https://example.com/?path=/tmp/x",
         ] {
             assert_eq!(s(u), "external", "{u}");
         }
