@@ -36,6 +36,7 @@ pub mod dbcli;
 pub mod link;
 pub mod oneliner;
 pub mod parse;
+pub mod patch;
 pub mod platform;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
@@ -116,6 +117,12 @@ pub struct Analysis {
     /// (`https://u:ghp_…@github.com/…`): one effect, one verdict — allowed
     /// alone, a sensitive read (`remote_url`) for the read-then-send chains.
     pub url_read: bool,
+    /// Round 23: files whose whole new text (or appended lines) the line
+    /// spells — `echo`/`printf`/a here-doc redirected into it, `tee` of a
+    /// here-doc, a patch's hunks — with that text: a settings file
+    /// (crate::settings) written so is judged by its reader, as a Write of
+    /// the same text is.
+    pub spelled: Vec<(String, String)>,
 }
 
 impl Analysis {
@@ -141,11 +148,42 @@ impl Analysis {
         // checks the same segments first), so it alone decides.
         self.writes
             .iter()
-            .any(|p| paths::contains_sensitive(p, workspace))
+            .any(|p| paths::contains_sensitive(p, workspace) && !self.plain_settings(p, workspace))
             || self.planted.iter().any(|(p, text)| {
                 text.as_deref()
                     .is_some_and(|t| crate::deferred::planted(p, t, workspace) == "deny")
             })
+    }
+    /// Round 23: one effect, one verdict — a settings file of the
+    /// workspace (`.npmrc`, `.cargo/config.toml`, … crate::settings)
+    /// written by the shell with a text the line spells, every write of it
+    /// so, each text plain to its reader (`deferred::planted` is `none`),
+    /// is the write a Write tool of the same text is, not a refusal by
+    /// name. `cp`, `sed -i`, `curl -o` or a link into it are not spelled.
+    fn plain_settings(&self, p: &str, workspace: Option<&str>) -> bool {
+        if crate::settings::reader(p).is_none() || paths::outside(p, workspace) {
+            return false;
+        }
+        let writes = self.writes.iter().filter(|w| *w == p).count();
+        let texts: Vec<&str> = self
+            .spelled
+            .iter()
+            .filter(|(q, _)| q == p)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let plain = |t: &str| {
+            !t.contains('`')
+                && !t.contains("$(")
+                && crate::deferred::planted(p, t, workspace) == "none"
+        };
+        !texts.is_empty()
+            && texts.len() >= writes
+            && texts.iter().all(|t| plain(t))
+            && self
+                .planted
+                .iter()
+                .filter(|(q, _)| q == p)
+                .all(|(_, t)| t.as_deref().is_some_and(plain))
     }
     /// `none`, `workspace` (a secret inside the workspace, such as `.env`)
     /// or `outside` (credentials, keys, history elsewhere). Code that runs
@@ -1212,6 +1250,16 @@ impl C {
             } else {
                 operand_text(&cmd.words, stdin, fed)
             };
+            // Round 23: the whole text spelled (`echo … > f`, a here-doc
+            // by `cat` or `tee`), for the settings readers
+            let spelled = redirected.contains(&w)
+                || cmd
+                    .words
+                    .first()
+                    .is_some_and(|p| p.text == "tee" && !p.dynamic);
+            if let Some(t) = text.as_ref().filter(|_| spelled) {
+                self.a.spelled.push((w.clone(), t.clone()));
+            }
             // A manifest nothing runs (requirements.txt, go.mod) is read
             // for the dependency sources its text names; output written
             // into it unseen (`pip freeze > requirements.txt`) names none
@@ -1790,6 +1838,8 @@ impl C {
                 }
                 Kind::Unknown
             }
+            // Round 23: GNU patch of a patch the line spells (shell/patch.rs)
+            "patch" | "gpatch" if !args.iter().any(|w| w.dynamic) => self.gnu_patch(env, &texts),
             // Round 22: the reads of platform and framework CLIs
             // (shell/platform.rs): a service asked (`gh pr view`, `npm
             // view`) reads; a framework asked about the project (`rails
@@ -5318,12 +5368,18 @@ impl C {
                 // Round 17: a patch writes the files it names, which only
                 // the patch knows (a CI workflow, a Makefile, package.json):
                 // held as `patch -p1 < x.patch` is, unless it only reports.
-                if (sub == "apply" && !flag(&["--check", "--stat", "--numstat", "--summary"]))
+                // Round 23 (shell/patch.rs): a patch the line spells is
+                // read, its files written as a Write of each would be;
+                // `--stat --apply` applies too
+                if (sub == "apply"
+                    && (!flag(&["--check", "--stat", "--numstat", "--summary"])
+                        || flag(&["--apply"])))
                     || (sub == "am"
                         && !flag(&["--abort", "--quit", "--show-current-patch", "--skip"]))
                 {
+                    let k = self.git_patch(env, sub, &rt);
                     self.cwd = saved;
-                    return Kind::Unknown;
+                    return k;
                 }
                 // Round 12: files git writes where it is told —
                 // `format-patch -o DIR`, `bundle create FILE`.
