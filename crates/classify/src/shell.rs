@@ -2600,7 +2600,9 @@ impl C {
             "bq" if bq_read(args) => Kind::ReadOnly,
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
             | "duckdb" | "mongo" | "mongosh" | "redis-cli" | "valkey-cli" | "keydb-cli"
-            | "snowsql" | "cqlsh" | "litecli" | "usql" | "sqlite-utils" | "clickhouse" => {
+            | "snowsql" | "cqlsh" | "litecli" | "usql" | "sqlite-utils" | "clickhouse"
+            // round 23 (shell/dbcli.rs)
+            | "pgcli" | "mycli" | "mysqlsh" | "influx" => {
                 let fed_any = fed
                     || stdin.is_some()
                     || env

@@ -169,6 +169,15 @@ pub fn files(text: &str, tool: Tool) -> Option<Vec<File>> {
                         if lines.peek().is_some_and(|n| n.starts_with('\\')) {
                             lines.next();
                         }
+                        // a hunk longer than its counts: not read
+                        if lines.peek().is_some_and(|n| {
+                            n.starts_with(['+', ' '])
+                                || n.starts_with('-')
+                                    && !n.starts_with("-- ")
+                                    && !n.starts_with("--- ")
+                        }) {
+                            return None;
+                        }
                     }
                     if !any {
                         return None;
@@ -291,8 +300,15 @@ pub fn candidates(name: &str, strip: usize, bare: bool, dir: Option<&str>) -> Ve
         }
     };
     add(name.to_string());
-    for n in 1..=strip.min(segs.len().saturating_sub(1)) {
-        add(segs.get(n..).unwrap_or_default().join("/"));
+    // `-pN` strips the smallest prefix holding N slashes: the leading `/`
+    // of an absolute name is the first
+    let abs = name.starts_with('/');
+    for n in 1..=strip {
+        let k = if abs { n - 1 } else { n };
+        if k >= segs.len() {
+            break;
+        }
+        add(segs.get(k..).unwrap_or_default().join("/"));
     }
     if bare {
         if let Some(b) = segs.last() {
