@@ -2358,6 +2358,12 @@ impl C {
                         return Kind::Destructive;
                     }
                 }
+                // Round 23: `rsync -av src/ backup/src/` copies between
+                // folders of this machine (no operand with a colon, only
+                // copying and listing options): the write and reads above
+                if p == "rsync" && rsync_local(args) {
+                    return Kind::Write;
+                }
                 if matches!(p, "nc" | "ncat" | "netcat") && has(&o, &["-e", "-c"]) {
                     return Kind::Privileged;
                 }
@@ -5474,6 +5480,47 @@ impl C {
                 self.a.url_read = true;
                 Kind::ReadOnly
             }
+            // Round 23: `git archive -o dist/app.tar HEAD` packs the
+            // repository's own tree into a file (no `--remote`, `--exec`)
+            "archive"
+                if !rt
+                    .iter()
+                    .any(|x| x.starts_with("--remote") || x.starts_with("--exec")) =>
+            {
+                let mut it = rt.iter();
+                let mut out = None;
+                while let Some(x) = it.next() {
+                    if *x == "-o" || *x == "--output" {
+                        out = Some(it.next().copied().unwrap_or("$UNKNOWN"));
+                    } else if let Some(f) = x
+                        .strip_prefix("--output=")
+                        .or_else(|| x.strip_prefix("-o").filter(|f| !f.is_empty()))
+                    {
+                        out = Some(f);
+                    } else if let Some(f) = x.strip_prefix("--add-file=") {
+                        self.read(f);
+                    } else if x.starts_with('-')
+                        && !x.starts_with("--format=")
+                        && !x.starts_with("--prefix=")
+                        && !x.starts_with("--mtime=")
+                        && !matches!(
+                            *x,
+                            "-v" | "--verbose" | "--worktree-attributes" | "-l" | "--list"
+                        )
+                        && !(x.len() == 2 && x.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+                    {
+                        self.cwd = saved;
+                        return Kind::Unknown;
+                    }
+                }
+                match out {
+                    Some(f) => {
+                        self.write(f);
+                        Kind::Write
+                    }
+                    None => Kind::ReadOnly,
+                }
+            }
             "pull" | "fetch" | "ls-remote" | "send-email" | "request-pull" | "archive" => {
                 if sub == "pull" {
                     self.build_in(".");
@@ -6445,6 +6492,49 @@ fn mentions_secret_var(text: &str) -> bool {
 /// `--flagfile`, a schedule, parameters or any option not listed are not
 /// judged here, nor is any other subcommand (`rm`, `cp`, `load`,
 /// `extract`, `mk`, `update`, `shell`).
+/// Round 23: rsync between folders of this machine — every operand
+/// without a colon (`host:path`, `rsync://`), every option one that picks
+/// what is copied and how it is reported (no `-e`, `--rsh`,
+/// `--rsync-path`, `--daemon`, `--files-from`, `--link-dest`,
+/// `--write-devices`, `-L`).
+fn rsync_local(args: &[Word]) -> bool {
+    args.iter().all(|w| {
+        let t = w.text.as_str();
+        if w.dynamic || t.contains(':') {
+            return false;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            let name = long.split_once('=').map_or(long, |(n, _)| n);
+            return matches!(
+                name,
+                "archive"
+                    | "verbose"
+                    | "recursive"
+                    | "progress"
+                    | "dry-run"
+                    | "checksum"
+                    | "human-readable"
+                    | "update"
+                    | "times"
+                    | "stats"
+                    | "itemize-changes"
+                    | "quiet"
+                    | "exclude"
+                    | "include"
+                    | "delete"
+                    | "delete-after"
+                    | "delete-excluded"
+                    | "mkpath"
+                    | "info"
+            ) && (long.contains('=') == matches!(name, "exclude" | "include" | "info"));
+        }
+        match t.strip_prefix('-') {
+            Some(f) => !f.is_empty() && f.bytes().all(|b| b"avrltpgoDzhPnuciq".contains(&b)),
+            None => true,
+        }
+    })
+}
+
 fn bq_read(args: &[Word]) -> bool {
     let plain = |v: &str| {
         !v.is_empty()
