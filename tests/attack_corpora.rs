@@ -102,6 +102,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack21e", &["hostile"]),
     ("attack22", &["money", "office", "shell", "sqlx"]),
     ("attack22e", &["hostile"]),
+    ("attack23e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

@@ -161,7 +161,10 @@ impl Analysis {
     /// is the write a Write tool of the same text is, not a refusal by
     /// name. `cp`, `sed -i`, `curl -o` or a link into it are not spelled.
     fn plain_settings(&self, p: &str, workspace: Option<&str>) -> bool {
-        if crate::settings::reader(p).is_none() || paths::outside(p, workspace) {
+        if crate::settings::reader(p).is_none()
+            || paths::outside(p, workspace)
+            || paths::in_scratch(p)
+        {
             return false;
         }
         let writes = self.writes.iter().filter(|w| *w == p).count();

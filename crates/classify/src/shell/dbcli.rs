@@ -1306,6 +1306,8 @@ fn mycli(args: &[&str], fed: bool) -> Option<Verdict> {
     let mut o = Opts::new(args, "ehPuD");
     let mut e = None;
     let mut db = false;
+    // without `-h`, the server is what ~/.myclirc or ~/.my.cnf name
+    let mut host = false;
     while let Some((name, inline)) = o.next() {
         match name {
             "-e" | "--execute" => {
@@ -1322,6 +1324,7 @@ fn mycli(args: &[&str], fed: bool) -> Option<Verdict> {
                 if !local_host(o.value(inline)?) {
                     return None;
                 }
+                host = true;
             }
             "-P" | "--port" => {
                 if !digits(o.value(inline)?) {
@@ -1337,7 +1340,7 @@ fn mycli(args: &[&str], fed: bool) -> Option<Verdict> {
             _ => return None,
         }
     }
-    if fed {
+    if fed || !host {
         return None;
     }
     let text = e?;
@@ -1357,6 +1360,8 @@ fn mysqlsh(args: &[&str], fed: bool) -> Option<Verdict> {
     let mut o = Opts::new(args, "ehPuD");
     let mut e = None;
     let mut sql_mode = false;
+    // without `-h`, the server is what MySQL Shell's options file names
+    let mut host = false;
     while let Some((name, inline)) = o.next() {
         match name {
             "-e" | "--execute" => {
@@ -1374,6 +1379,7 @@ fn mysqlsh(args: &[&str], fed: bool) -> Option<Verdict> {
                 if !local_host(o.value(inline)?) {
                     return None;
                 }
+                host = true;
             }
             "-P" | "--port" => {
                 if !digits(o.value(inline)?) {
@@ -1393,7 +1399,7 @@ fn mysqlsh(args: &[&str], fed: bool) -> Option<Verdict> {
             _ => return None,
         }
     }
-    if fed || !sql_mode {
+    if fed || !sql_mode || !host {
         return None;
     }
     let text = e?;
@@ -1546,6 +1552,8 @@ fn influx(args: &[&str], fed: bool) -> Option<Verdict> {
     let mut o = Opts::new(rest, "obn");
     let mut text = None;
     let mut v1_text = None;
+    // without `--host`, the server is the active config's (~/.influxdbv2)
+    let mut named_host = false;
     while let Some((name, inline)) = o.next() {
         match name {
             "-o" | "--org" | "-b" | "--bucket" | "-n" | "--name" | "-database" | "-db" => {
@@ -1562,6 +1570,7 @@ fn influx(args: &[&str], fed: bool) -> Option<Verdict> {
                 if !local_host(host) {
                     return None;
                 }
+                named_host = true;
             }
             "-execute" | "--execute" if sub.is_empty() => {
                 if v1_text.replace(o.value(inline)?).is_some() {
@@ -1577,6 +1586,9 @@ fn influx(args: &[&str], fed: bool) -> Option<Verdict> {
             op if !op.starts_with('-') && sub == "query" && text.is_none() => text = Some(op),
             _ => return None,
         }
+    }
+    if !named_host && sub != "delete" {
+        return None;
     }
     match sub {
         "query" => text

@@ -310,6 +310,17 @@ pub fn candidates(name: &str, strip: usize, bare: bool, dir: Option<&str>) -> Ve
         }
         add(segs.get(k..).unwrap_or_default().join("/"));
     }
+    // a name with doubled slashes (`a//etc/x`) read without squashing them
+    if name.contains("//") {
+        let mut rest = name;
+        for _ in 0..strip {
+            match rest.split_once('/') {
+                Some((_, r)) => rest = r,
+                None => break,
+            }
+        }
+        add(rest.to_string());
+    }
     if bare {
         if let Some(b) = segs.last() {
             add((*b).to_string());
