@@ -47,9 +47,9 @@
 //! CLIs' reads, symbolic links and interpreter one-liners, spelled to
 //! harm; `attack23/`: the final command hidden by shell spellings, a
 //! private address in an option or a setting, keys encoded or split,
-//! spoofed and duplicated arguments), replayed
-//! against the
-//! stdlib: none may be decided looser than when its round ended — an allow
+//! spoofed and duplicated arguments; `attack23e/`: workspace patches,
+//! shell writes of settings files and more database CLIs, spelled to
+//! harm), replayed against the stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
 #![allow(
@@ -105,6 +105,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack22", &["money", "office", "shell", "sqlx"]),
     ("attack22e", &["hostile"]),
     ("attack23", &["obfusc", "addr", "secretsx", "spoof"]),
+    ("attack23e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

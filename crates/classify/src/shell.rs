@@ -36,6 +36,7 @@ pub mod dbcli;
 pub mod link;
 pub mod oneliner;
 pub mod parse;
+pub mod patch;
 pub mod platform;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
@@ -116,6 +117,12 @@ pub struct Analysis {
     /// (`https://u:ghp_…@github.com/…`): one effect, one verdict — allowed
     /// alone, a sensitive read (`remote_url`) for the read-then-send chains.
     pub url_read: bool,
+    /// Round 23: files whose whole new text (or appended lines) the line
+    /// spells — `echo`/`printf`/a here-doc redirected into it, `tee` of a
+    /// here-doc, a patch's hunks — with that text: a settings file
+    /// (crate::settings) written so is judged by its reader, as a Write of
+    /// the same text is.
+    pub spelled: Vec<(String, String)>,
 }
 
 impl Analysis {
@@ -141,11 +148,45 @@ impl Analysis {
         // checks the same segments first), so it alone decides.
         self.writes
             .iter()
-            .any(|p| paths::contains_sensitive(p, workspace))
+            .any(|p| paths::contains_sensitive(p, workspace) && !self.plain_settings(p, workspace))
             || self.planted.iter().any(|(p, text)| {
                 text.as_deref()
                     .is_some_and(|t| crate::deferred::planted(p, t, workspace) == "deny")
             })
+    }
+    /// Round 23: one effect, one verdict — a settings file of the
+    /// workspace (`.npmrc`, `.cargo/config.toml`, … crate::settings)
+    /// written by the shell with a text the line spells, every write of it
+    /// so, each text plain to its reader (`deferred::planted` is `none`),
+    /// is the write a Write tool of the same text is, not a refusal by
+    /// name. `cp`, `sed -i`, `curl -o` or a link into it are not spelled.
+    fn plain_settings(&self, p: &str, workspace: Option<&str>) -> bool {
+        if crate::settings::reader(p).is_none()
+            || paths::outside(p, workspace)
+            || paths::in_scratch(p)
+        {
+            return false;
+        }
+        let writes = self.writes.iter().filter(|w| *w == p).count();
+        let texts: Vec<&str> = self
+            .spelled
+            .iter()
+            .filter(|(q, _)| q == p)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let plain = |t: &str| {
+            !t.contains('`')
+                && !t.contains("$(")
+                && crate::deferred::planted(p, t, workspace) == "none"
+        };
+        !texts.is_empty()
+            && texts.len() >= writes
+            && texts.iter().all(|t| plain(t))
+            && self
+                .planted
+                .iter()
+                .filter(|(q, _)| q == p)
+                .all(|(_, t)| t.as_deref().is_some_and(plain))
     }
     /// `none`, `workspace` (a secret inside the workspace, such as `.env`)
     /// or `outside` (credentials, keys, history elsewhere). Code that runs
@@ -1212,6 +1253,16 @@ impl C {
             } else {
                 operand_text(&cmd.words, stdin, fed)
             };
+            // Round 23: the whole text spelled (`echo … > f`, a here-doc
+            // by `cat` or `tee`), for the settings readers
+            let spelled = redirected.contains(&w)
+                || cmd
+                    .words
+                    .first()
+                    .is_some_and(|p| p.text == "tee" && !p.dynamic);
+            if let Some(t) = text.as_ref().filter(|_| spelled) {
+                self.a.spelled.push((w.clone(), t.clone()));
+            }
             // A manifest nothing runs (requirements.txt, go.mod) is read
             // for the dependency sources its text names; output written
             // into it unseen (`pip freeze > requirements.txt`) names none
@@ -1790,6 +1841,8 @@ impl C {
                 }
                 Kind::Unknown
             }
+            // Round 23: GNU patch of a patch the line spells (shell/patch.rs)
+            "patch" | "gpatch" if !args.iter().any(|w| w.dynamic) => self.gnu_patch(env, &texts),
             // Round 22: the reads of platform and framework CLIs
             // (shell/platform.rs): a service asked (`gh pr view`, `npm
             // view`) reads; a framework asked about the project (`rails
@@ -2308,6 +2361,12 @@ impl C {
                         return Kind::Destructive;
                     }
                 }
+                // Round 23: `rsync -av src/ backup/src/` copies between
+                // folders of this machine (no operand with a colon, only
+                // copying and listing options): the write and reads above
+                if p == "rsync" && rsync_local(args) {
+                    return Kind::Write;
+                }
                 if matches!(p, "nc" | "ncat" | "netcat") && has(&o, &["-e", "-c"]) {
                     return Kind::Privileged;
                 }
@@ -2550,7 +2609,9 @@ impl C {
             "bq" if bq_read(args) => Kind::ReadOnly,
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
             | "duckdb" | "mongo" | "mongosh" | "redis-cli" | "valkey-cli" | "keydb-cli"
-            | "snowsql" | "cqlsh" | "litecli" | "usql" | "sqlite-utils" | "clickhouse" => {
+            | "snowsql" | "cqlsh" | "litecli" | "usql" | "sqlite-utils" | "clickhouse"
+            // round 23 (shell/dbcli.rs)
+            | "pgcli" | "mycli" | "mysqlsh" | "influx" => {
                 let fed_any = fed
                     || stdin.is_some()
                     || env
@@ -5318,12 +5379,18 @@ impl C {
                 // Round 17: a patch writes the files it names, which only
                 // the patch knows (a CI workflow, a Makefile, package.json):
                 // held as `patch -p1 < x.patch` is, unless it only reports.
-                if (sub == "apply" && !flag(&["--check", "--stat", "--numstat", "--summary"]))
+                // Round 23 (shell/patch.rs): a patch the line spells is
+                // read, its files written as a Write of each would be;
+                // `--stat --apply` applies too
+                if (sub == "apply"
+                    && (!flag(&["--check", "--stat", "--numstat", "--summary"])
+                        || flag(&["--apply"])))
                     || (sub == "am"
                         && !flag(&["--abort", "--quit", "--show-current-patch", "--skip"]))
                 {
+                    let k = self.git_patch(env, sub, &rt);
                     self.cwd = saved;
-                    return Kind::Unknown;
+                    return k;
                 }
                 // Round 12: files git writes where it is told —
                 // `format-patch -o DIR`, `bundle create FILE`.
@@ -5415,6 +5482,47 @@ impl C {
                 // talking to the remote: a remote listing (`url_read`)
                 self.a.url_read = true;
                 Kind::ReadOnly
+            }
+            // Round 23: `git archive -o dist/app.tar HEAD` packs the
+            // repository's own tree into a file (no `--remote`, `--exec`)
+            "archive"
+                if !rt
+                    .iter()
+                    .any(|x| x.starts_with("--remote") || x.starts_with("--exec")) =>
+            {
+                let mut it = rt.iter();
+                let mut out = None;
+                while let Some(x) = it.next() {
+                    if *x == "-o" || *x == "--output" {
+                        out = Some(it.next().copied().unwrap_or("$UNKNOWN"));
+                    } else if let Some(f) = x
+                        .strip_prefix("--output=")
+                        .or_else(|| x.strip_prefix("-o").filter(|f| !f.is_empty()))
+                    {
+                        out = Some(f);
+                    } else if let Some(f) = x.strip_prefix("--add-file=") {
+                        self.read(f);
+                    } else if x.starts_with('-')
+                        && !x.starts_with("--format=")
+                        && !x.starts_with("--prefix=")
+                        && !x.starts_with("--mtime=")
+                        && !matches!(
+                            *x,
+                            "-v" | "--verbose" | "--worktree-attributes" | "-l" | "--list"
+                        )
+                        && !(x.len() == 2 && x.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+                    {
+                        self.cwd = saved;
+                        return Kind::Unknown;
+                    }
+                }
+                match out {
+                    Some(f) => {
+                        self.write(f);
+                        Kind::Write
+                    }
+                    None => Kind::ReadOnly,
+                }
             }
             "pull" | "fetch" | "ls-remote" | "send-email" | "request-pull" | "archive" => {
                 if sub == "pull" {
@@ -6387,6 +6495,49 @@ fn mentions_secret_var(text: &str) -> bool {
 /// `--flagfile`, a schedule, parameters or any option not listed are not
 /// judged here, nor is any other subcommand (`rm`, `cp`, `load`,
 /// `extract`, `mk`, `update`, `shell`).
+/// Round 23: rsync between folders of this machine — every operand
+/// without a colon (`host:path`, `rsync://`), every option one that picks
+/// what is copied and how it is reported (no `-e`, `--rsh`,
+/// `--rsync-path`, `--daemon`, `--files-from`, `--link-dest`,
+/// `--write-devices`, `-L`).
+fn rsync_local(args: &[Word]) -> bool {
+    args.iter().all(|w| {
+        let t = w.text.as_str();
+        if w.dynamic || t.contains(':') {
+            return false;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            let name = long.split_once('=').map_or(long, |(n, _)| n);
+            return matches!(
+                name,
+                "archive"
+                    | "verbose"
+                    | "recursive"
+                    | "progress"
+                    | "dry-run"
+                    | "checksum"
+                    | "human-readable"
+                    | "update"
+                    | "times"
+                    | "stats"
+                    | "itemize-changes"
+                    | "quiet"
+                    | "exclude"
+                    | "include"
+                    | "delete"
+                    | "delete-after"
+                    | "delete-excluded"
+                    | "mkpath"
+                    | "info"
+            ) && (long.contains('=') == matches!(name, "exclude" | "include" | "info"));
+        }
+        match t.strip_prefix('-') {
+            Some(f) => !f.is_empty() && f.bytes().all(|b| b"avrltpgoDzhPnuciq".contains(&b)),
+            None => true,
+        }
+    })
+}
+
 fn bq_read(args: &[Word]) -> bool {
     let plain = |v: &str| {
         !v.is_empty()

@@ -1122,6 +1122,8 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "acos",
     "age",
     "any_value",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "approx_count_distinct",
     "array_agg",
     "array_append",
     "array_cat",
@@ -1159,6 +1161,8 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "cos",
     "count",
     "count_big",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "countif",
     "covar_pop",
     "covar_samp",
     "cume_dist",
@@ -1168,6 +1172,8 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "current_time",
     "current_timestamp",
     "current_user",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "current_warehouse",
     "date",
     "date_add",
     "date_bin",
@@ -1359,6 +1365,14 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "to_number",
     "to_regclass",
     "to_timestamp",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "todate",
+    "tostartofday",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "tostartofhour",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "tostartofmonth",
     "total",
     "translate",
     "trim",
@@ -1366,6 +1380,10 @@ const KNOWN_READ_FUNCTIONS: &[&str] = &[
     "typeof",
     "unhex",
     "unicode",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "uniq",
+    // round 23: ClickHouse and Snowflake built-ins (attack22 everyday)
+    "uniqexact",
     "unix_timestamp",
     "unixepoch",
     "unnest",

@@ -48,6 +48,10 @@ pub fn models(p: &str) -> bool {
             | "sqlcmd"
             | "usql"
             | "sqlite-utils"
+            | "pgcli"
+            | "mycli"
+            | "mysqlsh"
+            | "influx"
     )
 }
 
@@ -69,6 +73,11 @@ pub fn decide(p: &str, args: &[&str], fed: bool) -> Option<Verdict> {
         "sqlcmd" => sqlcmd(args, fed),
         "usql" => usql(args, fed),
         "sqlite-utils" => sqlite_utils(args, fed),
+        // round 23
+        "pgcli" => pgcli(args, fed),
+        "mycli" => mycli(args, fed),
+        "mysqlsh" => mysqlsh(args, fed),
+        "influx" => influx(args, fed),
         _ => None,
     }
 }
@@ -1223,6 +1232,373 @@ fn sqlite_utils(args: &[&str], fed: bool) -> Option<Verdict> {
         ("schema" | "indexes" | "triggers", [_, t]) if plain(t) => Some(Verdict::Read(files)),
         ("rows", [_, t]) if plain(t) => Some(Verdict::Read(files)),
         ("query", [_, q]) => sql_verdict(q, Some(Engine::Sqlite), files),
+        _ => None,
+    }
+}
+
+// ---- round 23: pgcli, mycli, mysqlsh, influx ----
+
+/// `pgcli` (4.3.1 and later take `-c`/`--command`, repeated): every text
+/// a read under Postgres's grammar, the server this machine, a plain
+/// database and user (`pgcli -h localhost dev -c 'select …'`). A DSN or
+/// URL operand, `--pgclirc`, `-f`/`--file`, `--ssh-tunnel`, `--log-file`
+/// and the interactive session are not decided. `-l`/`--list` lists the
+/// databases; `-v`/`--version` prints its version.
+fn pgcli(args: &[&str], fed: bool) -> Option<Verdict> {
+    if matches!(args, ["-v" | "--version"]) {
+        return Some(Verdict::Read(Vec::new()));
+    }
+    let mut o = Opts::new(args, "hpUudc");
+    let mut texts = Vec::new();
+    let mut list = false;
+    let mut positional = 0;
+    while let Some((name, inline)) = o.next() {
+        match name {
+            "-c" | "--command" => texts.push(o.value(inline)?),
+            "-h" | "--host" => {
+                if !local_host(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "-p" | "--port" => {
+                if !digits(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "-U" | "--username" | "-u" | "--user" | "-d" | "--dbname" => {
+                if !plain(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "-w"
+            | "--no-password"
+            | "--less-chatty"
+            | "--single-connection"
+            | "--auto-vertical-output"
+                if inline.is_none() => {}
+            "-l" | "--list" if inline.is_none() => list = true,
+            op if !op.starts_with('-') && plain(op) => {
+                positional += 1;
+                if positional > 2 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    if fed || !list && texts.is_empty() {
+        return None;
+    }
+    if texts.iter().all(|t| sql_reads(t, Some(Engine::Postgres))) {
+        return Some(Verdict::Read(Vec::new()));
+    }
+    texts
+        .iter()
+        .any(|t| sql_destroys(t))
+        .then_some(Verdict::Destructive)
+}
+
+/// `mycli -e TEXT`: as `mysql -e` (MySQL's grammar, this machine, a
+/// plain database and user). `-p`/`--password` on the command line,
+/// `--myclirc`, `--init-command`, `--local-infile`, `--logfile`,
+/// `--defaults-file`, a socket or URL are not decided.
+fn mycli(args: &[&str], fed: bool) -> Option<Verdict> {
+    let mut o = Opts::new(args, "ehPuD");
+    let mut e = None;
+    let mut db = false;
+    // without `-h`, the server is what ~/.myclirc or ~/.my.cnf name
+    let mut host = false;
+    while let Some((name, inline)) = o.next() {
+        match name {
+            "-e" | "--execute" => {
+                if e.replace(o.value(inline)?).is_some() {
+                    return None;
+                }
+            }
+            "-u" | "--user" | "-D" | "--database" => {
+                if !plain(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "-h" | "--host" => {
+                if !local_host(o.value(inline)?) {
+                    return None;
+                }
+                host = true;
+            }
+            "-P" | "--port" => {
+                if !digits(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "-t" | "--table" | "--csv" | "--warn" | "--no-warn" if inline.is_none() => {}
+            op if !op.starts_with('-') && plain(op) => {
+                if std::mem::replace(&mut db, true) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    if fed || !host {
+        return None;
+    }
+    let text = e?;
+    if text.to_ascii_lowercase().contains("delimiter") {
+        return None;
+    }
+    sql_verdict(text, Some(Engine::MySql), Vec::new())
+}
+
+/// `mysqlsh --sql -e TEXT`: MySQL Shell runs `-e` in its start mode, which
+/// is JavaScript unless `--sql` (or `--sqlc`) says SQL; `--js`, `--py`
+/// and the default run code and are not decided. This machine only (`-h`,
+/// `--host`), a plain user and schema, output formats; a URI operand,
+/// `--uri`, `-p`/`--password`, `--file`, `--import` and the rest are not
+/// decided.
+fn mysqlsh(args: &[&str], fed: bool) -> Option<Verdict> {
+    let mut o = Opts::new(args, "ehPuD");
+    let mut e = None;
+    let mut sql_mode = false;
+    // without `-h`, the server is what MySQL Shell's options file names
+    let mut host = false;
+    while let Some((name, inline)) = o.next() {
+        match name {
+            "-e" | "--execute" => {
+                if e.replace(o.value(inline)?).is_some() {
+                    return None;
+                }
+            }
+            "--sql" | "--sqlc" if inline.is_none() => sql_mode = true,
+            "-u" | "--user" | "-D" | "--schema" | "--database" => {
+                if !plain(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "-h" | "--host" => {
+                if !local_host(o.value(inline)?) {
+                    return None;
+                }
+                host = true;
+            }
+            "-P" | "--port" => {
+                if !digits(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "--result-format" => {
+                if !matches!(
+                    o.value(inline)?,
+                    "table" | "tabbed" | "vertical" | "json" | "json/raw" | "ndjson"
+                ) {
+                    return None;
+                }
+            }
+            "--json" | "--table" | "--tabbed" | "--vertical" | "--quiet-start" | "--no-wizard"
+                if inline.is_none() => {}
+            _ => return None,
+        }
+    }
+    if fed || !sql_mode || !host {
+        return None;
+    }
+    let text = e?;
+    if text.to_ascii_lowercase().contains("delimiter") {
+        return None;
+    }
+    sql_verdict(text, Some(Engine::MySql), Vec::new())
+}
+
+/// Flux functions of the universe that only read and reshape a query's
+/// tables (no `to`, no `import`ed package: `http`, `sql`, `csv`,
+/// `experimental` need one).
+const FLUX_READS: &[&str] = &[
+    "from",
+    "range",
+    "filter",
+    "group",
+    "aggregatewindow",
+    "window",
+    "mean",
+    "median",
+    "sum",
+    "count",
+    "max",
+    "min",
+    "last",
+    "first",
+    "limit",
+    "sort",
+    "keep",
+    "drop",
+    "rename",
+    "yield",
+    "pivot",
+    "distinct",
+    "unique",
+    "top",
+    "bottom",
+    "derivative",
+    "difference",
+    "fill",
+    "timeshift",
+    "now",
+    "tail",
+    "spread",
+    "stddev",
+    "integral",
+    "movingaverage",
+    "cumulativesum",
+    "increase",
+    "exists",
+];
+
+/// A Flux query of reads only: no `import` or `option`, every call one of
+/// [`FLUX_READS`], no method call on a package (`x.y(`), no string
+/// escape that could hide a name.
+fn flux_reads(q: &str) -> bool {
+    let lower = q.to_ascii_lowercase();
+    if lower.trim().is_empty() || lower.contains('\\') || q.len() > 64 * 1024 {
+        return false;
+    }
+    let mut words = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    if words.any(|w| {
+        matches!(
+            w,
+            "import" | "option" | "to" | "builtin" | "testing" | "host" | "token"
+        )
+    }) {
+        return false;
+    }
+    for (i, _) in lower.match_indices('(') {
+        let head = lower.get(..i).unwrap_or("").trim_end();
+        let start = head
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |j| j + 1);
+        let name = head.get(start..).unwrap_or("");
+        let before = head.get(..start).unwrap_or("").trim_end();
+        // `(r) =>`, `(` after an operator: a group or a function's
+        // parameters, not a call
+        if name.is_empty() {
+            continue;
+        }
+        if before.ends_with('.') || !FLUX_READS.contains(&name) {
+            return false;
+        }
+    }
+    true
+}
+
+/// InfluxQL that only reads: each statement a `SELECT` without `INTO`, or
+/// a `SHOW` of the schema (not `SHOW USERS`, `GRANTS`).
+fn influxql_reads(q: &str) -> bool {
+    let stmts: Vec<String> = q
+        .split(';')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    !stmts.is_empty()
+        && !q.contains('\\')
+        && stmts.iter().all(|s| {
+            let words: Vec<&str> = s.split_ascii_whitespace().collect();
+            match words.first() {
+                Some(&"select") => !words.contains(&"into"),
+                Some(&"show") => matches!(
+                    words.get(1),
+                    Some(
+                        &"databases"
+                            | &"measurements"
+                            | &"series"
+                            | &"retention"
+                            | &"tag"
+                            | &"field"
+                            | &"shards"
+                            | &"continuous"
+                    )
+                ),
+                _ => false,
+            }
+        })
+}
+
+/// `influx`: InfluxDB 2's `query TEXT` (Flux, [`flux_reads`]), `bucket
+/// list`, `org list`, `version`; 1.x's `-execute TEXT` (InfluxQL,
+/// [`influxql_reads`]). `delete` and `bucket delete` are destructive.
+/// A token or password on the command line (`-t`, `--token`,
+/// `-password`), a query file (`-f`), another host than this machine, a
+/// config named elsewhere (`--configs-path`) and `auth`, `backup`,
+/// `restore`, `write`, `setup` are not decided.
+fn influx(args: &[&str], fed: bool) -> Option<Verdict> {
+    if fed {
+        return None;
+    }
+    let (sub, rest) = match args.split_first() {
+        Some((s, r)) if !s.starts_with('-') => (*s, r),
+        _ => ("", args),
+    };
+    let (sub, rest) = match (sub, rest) {
+        ("bucket" | "org", [verb, r @ ..]) => (
+            match *verb {
+                "list" | "ls" | "find" => "list",
+                "delete" => "delete",
+                _ => return None,
+            },
+            r,
+        ),
+        other => other,
+    };
+    let mut o = Opts::new(rest, "obn");
+    let mut text = None;
+    let mut v1_text = None;
+    // without `--host`, the server is the active config's (~/.influxdbv2)
+    let mut named_host = false;
+    while let Some((name, inline)) = o.next() {
+        match name {
+            "-o" | "--org" | "-b" | "--bucket" | "-n" | "--name" | "-database" | "-db" => {
+                if !plain(o.value(inline)?) {
+                    return None;
+                }
+            }
+            "--host" | "-host" => {
+                let h = o.value(inline)?;
+                let h = h.strip_prefix("http://").unwrap_or(h).trim_end_matches('/');
+                let host = h
+                    .rsplit_once(':')
+                    .map_or(h, |(a, p)| if digits(p) { a } else { h });
+                if !local_host(host) {
+                    return None;
+                }
+                named_host = true;
+            }
+            "-execute" | "--execute" if sub.is_empty() => {
+                if v1_text.replace(o.value(inline)?).is_some() {
+                    return None;
+                }
+            }
+            "--start" | "--stop" | "--predicate" | "-p" if sub == "delete" => {
+                o.value(inline)?;
+            }
+            "--raw" | "-r" | "--json" | "--hide-headers" | "-format" | "-pretty" | "csv"
+            | "json" | "column"
+                if inline.is_none() => {}
+            op if !op.starts_with('-') && sub == "query" && text.is_none() => text = Some(op),
+            _ => return None,
+        }
+    }
+    if !named_host && sub != "delete" {
+        return None;
+    }
+    match sub {
+        "query" => text
+            .filter(|t| flux_reads(t))
+            .map(|_| Verdict::Read(Vec::new())),
+        "delete" => Some(Verdict::Destructive),
+        "list" | "version" => Some(Verdict::Read(Vec::new())),
+        "" => v1_text
+            .filter(|t| influxql_reads(t))
+            .map(|_| Verdict::Read(Vec::new())),
         _ => None,
     }
 }

@@ -74,6 +74,10 @@ pub struct Parsed {
     pub groups: Vec<Group>,
     /// Heredoc and here-string bodies.
     pub bodies: Vec<String>,
+    /// Round 23: the indexes of bodies whose expansions the shell runs (a
+    /// here-string, a heredoc with an unquoted delimiter): the text read
+    /// is not the text the command is fed.
+    pub expanding: Vec<usize>,
     /// Names of functions defined on the line.
     pub functions: Vec<String>,
     /// Something was not understood (stray `)`, unterminated quote,
@@ -434,6 +438,7 @@ impl P<'_> {
                         let w = self.word();
                         let idx = self.out.bodies.len();
                         self.out.bodies.push(w.text.clone());
+                        self.out.expanding.push(idx);
                         cur.stdin_body = Some(idx);
                         self.attach_substs(cur, &w);
                         return;
@@ -446,6 +451,9 @@ impl P<'_> {
                     let w = self.word();
                     let idx = self.out.bodies.len();
                     self.out.bodies.push(String::new());
+                    if !w.quoted {
+                        self.out.expanding.push(idx);
+                    }
                     cur.stdin_body = Some(idx);
                     self.pending
                         .push((w.text.into_bytes(), strip, w.quoted, idx));
