@@ -5510,7 +5510,7 @@ impl C {
                             *x,
                             "-v" | "--verbose" | "--worktree-attributes" | "-l" | "--list"
                         )
-                        && !(x.len() == 2 && x.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+                        && (x.len() != 2 || !x.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
                     {
                         self.cwd = saved;
                         return Kind::Unknown;

@@ -143,9 +143,7 @@ pub fn files(text: &str, tool: Tool) -> Option<Vec<File>> {
                         lines.next();
                         any = true;
                         while old_n > 0 || new_n > 0 {
-                            let Some(x) = lines.next() else {
-                                return None;
-                            };
+                            let x = lines.next()?;
                             let x = x.strip_suffix('\r').unwrap_or(x);
                             match x.as_bytes().first() {
                                 None | Some(b' ') => {
