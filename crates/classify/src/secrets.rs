@@ -31,6 +31,7 @@ pub enum Kind {
     UrlCredential,
     Assignment,
     PasswordHash,
+    KeyFragment,
     TooLarge,
 }
 
@@ -50,6 +51,7 @@ impl Kind {
             Kind::UrlCredential => "url_credential",
             Kind::Assignment => "assigned_secret",
             Kind::PasswordHash => "password_hash",
+            Kind::KeyFragment => "key_fragment",
             Kind::TooLarge => "too_large_to_check",
         }
     }
@@ -276,7 +278,10 @@ fn hex(b: u8) -> bool {
 /// body, the body's bytes. (From the formats the vendors document and
 /// secret scanners match.)
 /// A vendor prefix, the least body after it, and the body's bytes.
-type VendorPrefix = (&'static [u8], usize, fn(u8) -> bool);
+type VendorPrefix = (&'static [u8], usize, ByteClass);
+
+/// A test of a key body's bytes.
+type ByteClass = fn(u8) -> bool;
 
 /// Sorted by prefix (so a byte's prefixes are one run, found by binary
 /// search; a test keeps it sorted).
@@ -525,34 +530,142 @@ fn may_start_vendor(a: u8, b: u8) -> bool {
         .is_some_and(|w| w & (1 << (k % 64)) != 0)
 }
 
-/// A vendor token at `i`, if one starts there. Each vendor's prefixes start
-/// with one byte, so only the vendors of the byte at `i` are tried.
+/// A vendor token at `i`, if one starts there, whole or cut short.
 fn vendor_at(s: &[u8], i: usize) -> Option<Kind> {
-    // Round 17: a key of a long fixed shape glued to a word (`X-ghp_…` as
-    // a header's name, `tokghp_…`, `idAKIA…`) is still the key: GitHub's
-    // and AWS's and Stripe's live keys are read inside a token too; the
-    // short, loose prefixes only where a token begins.
-    // `XAKIA…` is another id with AKIA inside; `idAKIA…` is a key
-    // (a few byte tests: most letters inside words fail the first)
-    let glued = |s: &[u8], i: usize| match at(s, i) {
-        Some(b'g') => {
-            at(s, i + 1) == Some(b'h')
-                && (at(s, i + 3) == Some(b'_') || has_prefix(s, i, b"github_pat_"))
-        }
-        Some(b'A') => {
-            matches!(
-                at(s, i + 1),
-                Some(b'K' | b'S' | b'G' | b'I' | b'R' | b'N' | b'P' | b'B' | b'C')
-            ) && at(s, i + 3) == Some(b'A')
-                && at(s, i.wrapping_sub(1))
-                    .is_none_or(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit())
-        }
-        Some(b's' | b'r') => at(s, i + 1) == Some(b'k') && has_prefix(s, i + 2, b"_live_"),
-        _ => false,
-    };
-    if !starts_token(s, i) && !glued(s, i) {
+    if !at_key_start(s, i) {
         return None;
     }
+    whole_vendor_at(s, i).or_else(|| fragment_at(s, i).then_some(Kind::KeyFragment))
+}
+
+/// Where a key may begin. Round 17: a key of a long fixed shape glued to a
+/// word (`X-ghp_…` as a header's name, `tokghp_…`, `idAKIA…`) is still the
+/// key: GitHub's and AWS's and Stripe's live keys are read inside a token
+/// too; the short, loose prefixes only where a token begins. `XAKIA…` is
+/// another id with AKIA inside; `idAKIA…` is a key. (A few byte tests:
+/// most letters inside words fail the first.)
+fn at_key_start(s: &[u8], i: usize) -> bool {
+    starts_token(s, i)
+        || match at(s, i) {
+            Some(b'g') => {
+                at(s, i + 1) == Some(b'h')
+                    && (at(s, i + 3) == Some(b'_') || has_prefix(s, i, b"github_pat_"))
+            }
+            Some(b'A') => {
+                matches!(
+                    at(s, i + 1),
+                    Some(b'K' | b'S' | b'G' | b'I' | b'R' | b'N' | b'P' | b'B' | b'C')
+                ) && at(s, i + 3) == Some(b'A')
+                    && at(s, i.wrapping_sub(1))
+                        .is_none_or(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit())
+            }
+            Some(b's' | b'r') => at(s, i + 1) == Some(b'k') && has_prefix(s, i + 2, b"_live_"),
+            _ => false,
+        }
+}
+
+/// Prefixes that name one vendor's key and nothing else, with their body's
+/// bytes, for [`fragment_at`]. Sorted (a test keeps it so). Short or
+/// word-like prefixes (`hf_`, `key-`, `secret_`, `sk-` alone, `AC`, `SK`)
+/// are not here: ordinary identifiers begin so.
+const FRAGMENT_PREFIXES: &[(&[u8], ByteClass)] = &[
+    (b"AIza", token_char),
+    (b"AKIA", aws_id_char),
+    (b"ASIA", aws_id_char),
+    (b"ATATT3", b64url),
+    (b"dckr_pat_", b64url),
+    (b"dop_v1_", hex),
+    (b"gho_", alnum),
+    (b"ghp_", alnum),
+    (b"ghr_", alnum),
+    (b"ghs_", alnum),
+    (b"ghu_", alnum),
+    (b"github_pat_", token_char),
+    (b"glpat-", token_char),
+    (b"glsa_", b64url),
+    (b"gsk_", alnum),
+    (b"hvs.", b64url),
+    (b"lin_api_", alnum),
+    (b"lsv2_pt_", token_char),
+    (b"lsv2_sk_", token_char),
+    (b"nfp_", alnum),
+    (b"npm_", alnum),
+    (b"ntn_", alnum),
+    (b"pplx-", alnum),
+    (b"pypi-AgEIcHlwaS5vcmc", b64url),
+    (b"rk_live_", alnum),
+    (b"rk_test_", alnum),
+    (b"sbp_", hex),
+    (b"shpat_", hex),
+    (b"sk-admin-", token_char),
+    (b"sk-ant-", token_char),
+    (b"sk-proj-", token_char),
+    (b"sk-svcacct-", token_char),
+    (b"sk_live_", alnum),
+    (b"sk_test_", alnum),
+    (b"sq0atp-", token_char),
+    (b"sq0csp-", token_char),
+    (b"whsec_", b64url),
+    (b"xapp-", token_char),
+];
+
+fn aws_id_char(b: u8) -> bool {
+    b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
+}
+
+/// Round 24: a key cut short — the first piece of a key sent in two calls
+/// (`part 1: ghp_dXPAejkVMGnOXGmN`, the rest in a second Slack post), or a
+/// key with a byte cut off or added so its length misses the vendor's
+/// shape (`AKIA…` of 15 or 17). A prefix that names one vendor's key, then
+/// at least ten bytes of its body that look drawn at random: two of
+/// upper case, lower case and digits, and six different bytes
+/// (`ghp_XXXXXXXXXXXX` and `sk-proj-xxxxxxxxxx` are placeholders, not
+/// pieces). The session keeps no texts to join a key's halves
+/// (docs/stdlib.md), so the piece that names the vendor is what the gate
+/// can hold; a piece with no prefix is random text.
+fn fragment_at(s: &[u8], i: usize) -> bool {
+    let Some(first) = at(s, i) else {
+        return false;
+    };
+    let from = FRAGMENT_PREFIXES.partition_point(|(p, _)| p.first().is_some_and(|f| *f < first));
+    let of_first = FRAGMENT_PREFIXES
+        .get(from..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|(p, _)| p.first() == Some(&first));
+    for (p, ok) in of_first {
+        if has_prefix(s, i, p) {
+            let n = run(s, i + p.len(), 512, ok);
+            return n >= 10 && looks_random(s.get(i + p.len()..i + p.len() + n).unwrap_or(&[]));
+        }
+    }
+    false
+}
+
+/// Two of upper case, lower case and digits, and six different bytes.
+fn looks_random(body: &[u8]) -> bool {
+    let (mut upper, mut lower, mut digit) = (false, false, false);
+    let mut seen = [0u64; 4];
+    let mut distinct = 0;
+    for &b in body {
+        upper |= b.is_ascii_uppercase();
+        lower |= b.is_ascii_lowercase();
+        digit |= b.is_ascii_digit();
+        let bit = 1u64 << (b % 64);
+        if let Some(w) = seen.get_mut(usize::from(b / 64)) {
+            if *w & bit == 0 {
+                *w |= bit;
+                distinct += 1;
+            }
+        }
+    }
+    u8::from(upper) + u8::from(lower) + u8::from(digit) >= 2 && distinct >= 6
+}
+
+/// A vendor token at `i`, whole, if one starts there (a key's start:
+/// [`at_key_start`]). Each vendor's prefixes start with one byte, so only
+/// the vendors of the byte at `i` are tried.
+fn whole_vendor_at(s: &[u8], i: usize) -> Option<Kind> {
     let first = at(s, i)?;
     let from = VENDOR_PREFIXES.partition_point(|(p, _, _)| p.first().is_some_and(|f| *f < first));
     let of_first = VENDOR_PREFIXES
@@ -1278,10 +1391,12 @@ fn scan(text: &str, out: &mut Vec<Kind>, layer: usize, gates: Gates) {
             let mut view = VIEW.with(|v| std::mem::take(&mut *v.borrow_mut()));
             reader_views(s, &shape, &mut view, gates);
             if !view.is_empty() {
+                let from = out.len();
                 match std::str::from_utf8(&view) {
                     Ok(v) => scan(v, out, 2, gates),
                     Err(_) => scan(&String::from_utf8_lossy(&view), out, 2, gates),
                 }
+                whole_keys_only(out, from);
             }
             if view.capacity() <= 1 << 14 {
                 view.clear();
@@ -2386,6 +2501,24 @@ fn walk(v: &Json, budget: &mut usize, out: &mut Vec<Kind>, depth: usize, edges: 
     }
 }
 
+/// Drops the keys cut short found after `from`: a view or a join glues
+/// pieces together (lines, the ends of two fields), so a piece found there
+/// may be the glue's (`sk_test_xxx` + `DATABASE_URL`); only a whole key
+/// found there is one. A piece in the text itself, or in a decoding of it,
+/// was read before `from` or is read there.
+fn whole_keys_only(out: &mut Vec<Kind>, from: usize) {
+    if out
+        .get(from..)
+        .is_some_and(|t| t.contains(&Kind::KeyFragment))
+    {
+        let mut i = 0;
+        out.retain(|k| {
+            i += 1;
+            i <= from || *k != Kind::KeyFragment
+        });
+    }
+}
+
 fn note(out: &mut Vec<Kind>, k: Kind) {
     if !out.contains(&k) {
         out.push(k);
@@ -2545,6 +2678,7 @@ impl Edges {
     /// The joins are read for vendor formats only (no decoding, no
     /// views): a cut key is plain on both sides.
     fn scan(&mut self, out: &mut Vec<Kind>) {
+        let from = out.len();
         let mut joined = std::mem::take(&mut self.joined);
         if self.ends.len() > 1 {
             for (i, (_, last)) in self.ends.iter().enumerate() {
@@ -2569,6 +2703,7 @@ impl Edges {
         if self.literals.len() >= 16 {
             scan_decoded(&self.literals, out, MAX_LAYERS);
         }
+        whole_keys_only(out, from);
         self.joined = joined;
     }
 }
@@ -3030,6 +3165,62 @@ mod tests {
     }
 
     #[test]
+    fn fragment_prefixes_are_sorted_for_bisection() {
+        assert!(FRAGMENT_PREFIXES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    /// Round 24: the agent posts `part 1: ghp_dXPAejkVMGnOXGmN` to a
+    /// public channel and the rest of the token in a second post. Neither
+    /// half is a whole key, and the session keeps no texts to join them;
+    /// the half that names the vendor is held. So is a key with a byte cut
+    /// off or glued on, which misses the vendor's exact length.
+    #[test]
+    fn a_key_cut_short_is_still_a_key() {
+        for t in [
+            "part 1: ghp_dXPAejkVMGnOXGmN",
+            "ghp_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pIN",
+            "tmp-ghp_dXPAejkVMG",
+            "AKIAIOSFODNN7EXAMPL",
+            "AKIAIOSFODNN7EXAMPLEX",
+            "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQ",
+            "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQeX",
+            "first: sk-proj-zk30Gbmn5N58inUJa",
+            "sk-ant-api03-Xk29fQ",
+            "sk_live_51UcXxs8DB",
+            "glpat-Rk8sT2mWq9",
+            "npm_Tq8vK2mZp9Lw",
+            "github_pat_11ABCDEFG0",
+        ] {
+            assert_eq!(k(t), ["key_fragment"], "{t}");
+        }
+        // Placeholders, prose, identifiers and short pieces are not keys.
+        for t in [
+            "ghp_ tokens are GitHub's personal access tokens",
+            "ghp_XXXXXXXXXXXXXXXXXXXX",
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxx",
+            "export GITHUB_TOKEN=ghp_your_token_here",
+            "ghp_0000000000000000",
+            "ghp_aaaaaaaaaabbbbbbbb",
+            "sk-proj-xxxxxxxxxxxxxxxx and sk-ant-...",
+            "npm_config_registry=https://registry.npmjs.org/",
+            "npm_package_version is set by npm",
+            "AKIA then the rest",
+            "ghp_dXPAejk",
+            "sk_live_ keys are secret; pk_live_ keys are not",
+            "the AIza prefix marks a Google API key",
+            // a view or a join glues a placeholder to the next word
+            "DATABASE_URL=postgres://user:password@localhost/app\nSTRIPE_KEY=sk_test_xxx\n",
+            "KEY=sk_live_abc\nGITHUB_TOKEN=ghp_\nDATABASE9=1",
+        ] {
+            no(t);
+        }
+        // across two fields of one call, the joins find only whole keys
+        assert!(!has_secret(
+            &json!({"a": "STRIPE_KEY=sk_test_xx", "b": "DATABASE_URL9"})
+        ));
+    }
+
+    #[test]
     fn vendor_formats() {
         assert_eq!(k("AKIAIOSFODNN7EXAMPLE"), ["aws_access_key_id"]);
         assert_eq!(k("id=ASIAY34FZKBOKMUTVV7A;"), ["aws_access_key_id"]);
@@ -3070,17 +3261,12 @@ mod tests {
     #[test]
     fn near_misses() {
         // Wrong length, wrong alphabet, not on a boundary.
-        no("AKIAIOSFODNN7EXAMPL");
-        no("AKIAIOSFODNN7EXAMPLEX");
         no("XAKIAIOSFODNN7EXAMPLE");
         no("AKIAiosfodnn7example");
         no("ghp_short");
-        no("ghp_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pIN");
         no("sk_live_123");
         no("pk_live_4eC39HqLyjWDarjtT1zdp7dc");
         no("sk-learn is a library; sk-abc");
-        no("AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQ");
-        no("AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQeX");
         no("-----BEGIN PUBLIC KEY-----");
         no("-----BEGIN CERTIFICATE-----");
         no("eyJub3QiOiJhIGp3dCJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9P");
@@ -3315,7 +3501,9 @@ mod tests {
             assert_eq!(shaped, open, "{t}");
         }
         let (shaped, _) = gated_and_open("abcdefghijklmnopqrstu x`y ghp_R8kT2mWq9ZxLp4Vn7Ys");
-        assert_eq!(shaped, vec![Kind::GithubToken]);
+        // The piece alone is a key cut short (round 24); joined with the
+        // reversed token, the whole key.
+        assert_eq!(shaped, vec![Kind::GithubToken, Kind::KeyFragment]);
     }
 
     /// The gates only skip work: every text the attack rounds and the
