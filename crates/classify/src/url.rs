@@ -47,22 +47,59 @@
 //! suffix only; an embedding that resolves names can pass the addresses in
 //! the context for a policy to check.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
 use url::{Host, Url};
 
 /// The last URL parsed on a thread: its text and what it parsed to.
-type Cached = (Rc<str>, Rc<Option<Url>>);
+type Cached = (Rc<str>, Rc<Option<Parsed>>);
 
 thread_local! {
     static LAST: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
+/// What the classifiers read of a URL: whether its scheme is the web's,
+/// its host, and (only of a full parse) its query.
+enum Parsed {
+    /// The common shape, read by [`plain`] without the full parse: what
+    /// the URL Standard's parse gives for it (a web scheme, this host, no
+    /// query that names another URL).
+    Plain(Host<String>),
+    /// Everything else, parsed by the URL Standard.
+    Full(Url),
+}
+
+impl Parsed {
+    fn web(&self) -> bool {
+        match self {
+            Parsed::Plain(_) => true,
+            Parsed::Full(u) => web(u),
+        }
+    }
+
+    fn host(&self) -> Option<Host<&str>> {
+        match self {
+            Parsed::Plain(Host::Domain(d)) => Some(Host::Domain(d.as_str())),
+            Parsed::Plain(Host::Ipv4(a)) => Some(Host::Ipv4(*a)),
+            Parsed::Plain(Host::Ipv6(a)) => Some(Host::Ipv6(*a)),
+            Parsed::Full(u) => u.host(),
+        }
+    }
+
+    fn redirect_scope(&self) -> Option<&'static str> {
+        match self {
+            Parsed::Plain(_) => None,
+            Parsed::Full(u) => redirect_scope(u),
+        }
+    }
+}
+
 /// [`parse_uncached`], shared by the builtins of one bind (`url_host`,
 /// `host_scope` read the same URL): the last text parsed on this thread is
 /// kept with its parse.
-fn parse(input: &str) -> Rc<Option<Url>> {
+fn parse(input: &str) -> Rc<Option<Parsed>> {
     let hit = LAST.with(|l| {
         l.borrow()
             .as_ref()
@@ -76,8 +113,118 @@ fn parse(input: &str) -> Rc<Option<Url>> {
     u
 }
 
-/// The parsed URL and whether its scheme is the web's.
-fn parse_uncached(input: &str) -> Option<Url> {
+/// The common shape read directly ([`plain`]), anything else by the URL
+/// Standard ([`parse_full`]).
+fn parse_uncached(input: &str) -> Option<Parsed> {
+    match plain(input) {
+        Some(h) => Some(Parsed::Plain(h)),
+        None => parse_full(input).map(Parsed::Full),
+    }
+}
+
+/// The host of a URL of the common shape, `None` for any other (which
+/// [`parse_full`] reads): `http://` or `https://` (lower case), a host of
+/// ASCII letter-digit-hyphen labels whose last label begins with a letter
+/// (no `xn--` label, no empty label, no trailing dot) or a dotted-decimal
+/// IPv4 address (four numbers of 0–255, no leading zeros), an optional port
+/// of one to five digits up to 65535, then nothing or `/`, `?`, `#` and
+/// more — every byte printable ASCII but `%`, `\` and `@`, and no `://` in
+/// the query. For these the URL Standard trims and strips nothing, reads
+/// the same scheme, lowers the host's letters and nothing else (UTS 46
+/// maps ASCII letters, digits and hyphens to themselves), reads the
+/// numbers as that address, and its query names no other URL; an RFC 3986
+/// client reads the same host (there is no `@` or `\`). A proptest holds
+/// it to the full parse.
+fn plain(input: &str) -> Option<Host<String>> {
+    let b = input.as_bytes();
+    let rest = b
+        .strip_prefix(b"https://")
+        .or_else(|| b.strip_prefix(b"http://"))?;
+    if !b
+        .iter()
+        .all(|&c| matches!(c, 0x21..=0x7e) && !matches!(c, b'%' | b'\\' | b'@'))
+    {
+        return None;
+    }
+    let end = rest
+        .iter()
+        .position(|&c| matches!(c, b'/' | b'?' | b'#' | b':'))
+        .unwrap_or(rest.len());
+    let (host, after) = rest.split_at(end);
+    let after = match after.strip_prefix(b":") {
+        Some(p) => {
+            let n = p
+                .iter()
+                .position(|&c| matches!(c, b'/' | b'?' | b'#'))
+                .unwrap_or(p.len());
+            let (digits, tail) = p.split_at(n);
+            if digits.is_empty() || digits.len() > 5 {
+                return None;
+            }
+            let port = digits.iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            });
+            if port.is_none_or(|p| p > 65535) {
+                return None;
+            }
+            tail
+        }
+        None => after,
+    };
+    let before_fragment = after.split(|&c| c == b'#').next().unwrap_or(&[]);
+    if let Some(q) = before_fragment.iter().position(|&c| c == b'?') {
+        let query = before_fragment.get(q + 1..).unwrap_or(&[]);
+        if query.windows(3).any(|w| w == b"://") {
+            return None;
+        }
+    }
+    if host.is_empty() || host.len() > 253 {
+        return None;
+    }
+    let mut labels = 0usize;
+    let mut last: &[u8] = &[];
+    for label in host.split(|&c| c == b'.') {
+        if label.is_empty()
+            || label.len() > 63
+            || !label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            || label
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"xn--"))
+        {
+            return None;
+        }
+        labels += 1;
+        last = label;
+    }
+    match last.first() {
+        Some(c) if c.is_ascii_alphabetic() => {
+            let h = std::str::from_utf8(host).ok()?;
+            Some(Host::Domain(h.to_ascii_lowercase()))
+        }
+        Some(c) if c.is_ascii_digit() && labels == 4 => {
+            let mut octets = [0u8; 4];
+            for (o, label) in octets.iter_mut().zip(host.split(|&c| c == b'.')) {
+                if label.len() > 3
+                    || (label.len() > 1 && label.first() == Some(&b'0'))
+                    || !label.iter().all(u8::is_ascii_digit)
+                {
+                    return None;
+                }
+                let n = label
+                    .iter()
+                    .fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
+                *o = u8::try_from(n).ok()?;
+            }
+            Some(Host::Ipv4(Ipv4Addr::from(octets)))
+        }
+        _ => None,
+    }
+}
+
+/// The URL as the URL Standard parses it, after the clean-up clients do.
+fn parse_full(input: &str) -> Option<Url> {
     // As the URL Standard does: leading and trailing C0 controls and
     // spaces go, and so do tabs and newlines anywhere.
     let s: String = input
@@ -203,22 +350,30 @@ pub fn url_host(url: &str) -> Option<String> {
 /// Where an RFC 3986 client would read another host than the URL Standard
 /// does (`http://evil.io\@169.254.169.254/`), the narrower of the two.
 pub fn host_scope(url: &str, org_domain: Option<&str>) -> &'static str {
-    let parsed = parse(url);
-    let Some(u) = parsed.as_ref() else {
+    scope_of(url, parse(url).as_ref().as_ref(), org_domain)
+}
+
+/// [`host_scope`] of `url`, parsed to `parsed`.
+fn scope_of(url: &str, parsed: Option<&Parsed>, org_domain: Option<&str>) -> &'static str {
+    let Some(u) = parsed else {
         return "private_network";
     };
-    if !web(u) {
+    if !u.web() {
         return "private_network";
     }
-    let standard = match redirect_scope(u) {
-        Some(r) => narrower(url_scope(u, org_domain), r),
-        None => url_scope(u, org_domain),
+    let standard = match u.redirect_scope() {
+        Some(r) => narrower(url_scope(u.host(), org_domain), r),
+        None => url_scope(u.host(), org_domain),
     };
+    // the common shape has no `@` or `\`: both readings name one host
+    if matches!(u, Parsed::Plain(_)) {
+        return standard;
+    }
     match rfc3986_host(url) {
         None => standard,
         Some(h) => {
             let other = match parse_uncached(&format!("http://{h}/")) {
-                Some(v) if !h.is_empty() => url_scope(&v, org_domain),
+                Some(v) if !h.is_empty() => url_scope(v.host(), org_domain),
                 // a host the other reading cannot name: fail closed
                 _ => "private_network",
             };
@@ -246,7 +401,7 @@ fn redirect_scope(u: &Url) -> Option<&'static str> {
     let mut found = None;
     for (_, v) in u.query_pairs() {
         if let Some(inner) = Url::parse(v.trim()).ok().filter(web) {
-            if let s @ ("loopback" | "private_network") = url_scope(&inner, None) {
+            if let s @ ("loopback" | "private_network") = url_scope(inner.host(), None) {
                 found = Some(found.map_or(s, |f| narrower(f, s)));
             }
         }
@@ -254,8 +409,8 @@ fn redirect_scope(u: &Url) -> Option<&'static str> {
     found
 }
 
-fn url_scope(u: &Url, org_domain: Option<&str>) -> &'static str {
-    match u.host() {
+fn url_scope(host: Option<Host<&str>>, org_domain: Option<&str>) -> &'static str {
+    match host {
         Some(Host::Ipv4(a)) => v4_scope(a),
         Some(Host::Ipv6(a)) => v6_scope(a),
         Some(Host::Domain(d)) => name_scope(d, org_domain),
@@ -423,8 +578,19 @@ fn ietf_special(b: u16, c: Option<u16>) -> bool {
     b < 0x0200 && !matches!(b, 0 | 1 | 3 | 0x20..=0x3f) && !(b == 4 && c == Some(0x0112))
 }
 
+/// `s` lower-cased as `str::to_lowercase` does, borrowed when that changes
+/// nothing (ASCII without upper case: every name the URL Standard gives).
+fn lowered(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|c| c.is_ascii() && !c.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
+}
+
 fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
-    let h = d.trim_end_matches('.').to_lowercase();
+    let h = lowered(d.trim_end_matches('.'));
+    let h = &*h;
     if h.is_empty() {
         return "private_network";
     }
@@ -445,7 +611,7 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
         // Equinix Metal's older name for its metadata service (round 23)
         "metadata.packet.net",
     ];
-    if METADATA.contains(&h.as_str()) {
+    if METADATA.contains(&h) {
         return "private_network";
     }
     // Public names whose DNS answers loopback for every subdomain.
@@ -469,14 +635,17 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
     {
         return "loopback";
     }
-    if let Some(scope) = spelled_address_scope(&h) {
+    if let Some(scope) = spelled_address_scope(h) {
         return scope;
     }
     if let Some(org) = org_domain
-        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
+        .map(|d| lowered(d.trim().trim_end_matches('.')))
         .filter(|d| !d.is_empty())
     {
-        if h == org || h.ends_with(&format!(".{org}")) {
+        // the org's name or a name under it (`h == org || h.ends_with(".org")`)
+        if h.strip_suffix(&*org)
+            .is_some_and(|p| p.is_empty() || p.ends_with('.'))
+        {
             return "internal";
         }
     }
@@ -519,13 +688,7 @@ fn name_scope(d: &str, org_domain: Option<&str>) -> &'static str {
 /// that spell only public addresses (`ec2-54-1-2-3.compute-1.amazonaws.com`)
 /// are left to their suffix.
 fn spelled_address_scope(h: &str) -> Option<&'static str> {
-    let labels: Vec<&str> = h.split('.').collect();
     let mut found: Option<&'static str> = None;
-    let mut consider = |a: Ipv4Addr| match v4_scope(a) {
-        "loopback" => found = Some("loopback"),
-        "private_network" if found.is_none() => found = Some("private_network"),
-        _ => {}
-    };
     let octet = |t: &str| -> Option<u8> {
         if t.is_empty() || t.len() > 3 || !t.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -533,23 +696,22 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
         t.parse().ok()
     };
     // Dots and dashes alike: a label's edge is no boundary for a service
-    // that reads the address out of the whole name.
-    let words: Vec<&str> = h.split(['.', '-']).collect();
-    for w in words.windows(4) {
-        if let [a, b, c, d] = w {
-            if let (Some(a), Some(b), Some(c), Some(d)) = (octet(a), octet(b), octet(c), octet(d)) {
-                consider(Ipv4Addr::new(a, b, c, d));
-            }
+    // that reads the address out of the whole name. Four words in a row
+    // that are each a number (the three before this one are kept).
+    let mut before: [Option<u8>; 3] = [None; 3];
+    for word in h.split(['.', '-']) {
+        let this = octet(word);
+        if let ([Some(a), Some(b), Some(c)], Some(d)) = (before, this) {
+            note(&mut found, v4_scope(Ipv4Addr::new(a, b, c, d)));
         }
-    }
-    // `7f000001`, and `0x7f000001` as the address services read too, as a
-    // whole label or, as nip.io reads it, a dash-separated word of one
-    // (`app-a9fea9fe.nip.io`, round 23)
-    for word in &words {
+        before = [before[1], before[2], this];
+        // `7f000001`, and `0x7f000001` as the address services read too, as
+        // a whole label or, as nip.io reads it, a dash-separated word of one
+        // (`app-a9fea9fe.nip.io`, round 23)
         let hex = word.strip_prefix("0x").unwrap_or(word);
         if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             if let Ok(n) = u32::from_str_radix(hex, 16) {
-                consider(Ipv4Addr::from(n));
+                note(&mut found, v4_scope(Ipv4Addr::from(n)));
             }
         }
     }
@@ -557,7 +719,7 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
     // `fd00-ec2--254.sslip.io` AWS's metadata address, `www.--1`, and the
     // label after a prefix, `app---1`): tried only on a label with `--` or
     // seven dashes (round 23)
-    for label in &labels {
+    for label in h.split('.') {
         if !(label.contains("--") || label.bytes().filter(|b| *b == b'-').count() >= 7) {
             continue;
         }
@@ -565,15 +727,21 @@ fn spelled_address_scope(h: &str) -> Option<&'static str> {
         for i in starts {
             let Some(tail) = label.get(i..) else { continue };
             if let Ok(a) = tail.replace('-', ":").parse::<Ipv6Addr>() {
-                match v6_scope(a) {
-                    "loopback" => found = Some("loopback"),
-                    "private_network" if found.is_none() => found = Some("private_network"),
-                    _ => {}
-                }
+                note(&mut found, v6_scope(a));
             }
         }
     }
     found
+}
+
+/// The narrower of what was `found` and `scope`, kept only when it is
+/// loopback or private (a loopback address anywhere wins).
+fn note(found: &mut Option<&'static str>, scope: &'static str) {
+    match scope {
+        "loopback" => *found = Some("loopback"),
+        "private_network" if found.is_none() => *found = Some("private_network"),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -872,6 +1040,387 @@ mod tests {
             "https://example.com/?path=/tmp/x",
         ] {
             assert_eq!(s(u), "external", "{u}");
+        }
+    }
+
+    // Session 24: the common shape read without the full parse, and the
+    // name checks without copies, each held to what it replaces.
+
+    /// `name_scope` as it was before session 24 (a lowered copy of the
+    /// name, the labels and words collected): the reference.
+    fn name_scope_reference(d: &str, org_domain: Option<&str>) -> &'static str {
+        let h = d.trim_end_matches('.').to_lowercase();
+        if h.is_empty() {
+            return "private_network";
+        }
+        if h == "localhost"
+            || h.ends_with(".localhost")
+            || h == "ip6-localhost"
+            || h == "ip6-loopback"
+        {
+            return "loopback";
+        }
+        const METADATA: &[&str] = &[
+            "metadata.google.internal",
+            "metadata.goog",
+            "metadata",
+            "instance-data",
+            "instance-data.ec2.internal",
+            "metadata.azure.com",
+            "metadata.platformequinix.com",
+            "metadata.tencentyun.com",
+            "metadata.oraclecloud.com",
+            // Equinix Metal's older name for its metadata service (round 23)
+            "metadata.packet.net",
+        ];
+        if METADATA.contains(&h.as_str()) {
+            return "private_network";
+        }
+        // Public names whose DNS answers loopback for every subdomain.
+        const LOOPBACK_NAMES: &[&str] = &[
+            "localtest.me",
+            "lvh.me",
+            "vcap.me",
+            "lacolhost.com",
+            "localho.st",
+            "fuf.me",
+            "yoogle.com",
+            "ulh.us",
+            "localhost.direct",
+            "traefik.me",
+            "local.gd",
+            "localh.st",
+        ];
+        if LOOPBACK_NAMES
+            .iter()
+            .any(|n| h == *n || h.strip_suffix(n).is_some_and(|p| p.ends_with('.')))
+        {
+            return "loopback";
+        }
+        if let Some(scope) = spelled_address_scope_reference(&h) {
+            return scope;
+        }
+        if let Some(org) = org_domain
+            .map(|d| d.trim().trim_end_matches('.').to_lowercase())
+            .filter(|d| !d.is_empty())
+        {
+            if h == org || h.ends_with(&format!(".{org}")) {
+                return "internal";
+            }
+        }
+        // Names no public DNS serves: the machine's own network answers them.
+        const PRIVATE_SUFFIXES: &[&str] = &[
+            ".internal",
+            ".svc",
+            ".cluster.local",
+            ".local",
+            ".localdomain",
+            ".lan",
+            ".home",
+            ".home.arpa",
+            ".intranet",
+            ".corp",
+            ".private",
+            ".test",
+            ".invalid",
+            ".example",
+            ".arpa",
+        ];
+        if !h.contains('.') || PRIVATE_SUFFIXES.iter().any(|s| h.ends_with(s)) {
+            return "private_network";
+        }
+        // A top-level label the public root does not delegate (`.consul`,
+        // `.service`, `.priv`): only a private resolver answers it.
+        let tld = h.rsplit('.').next().unwrap_or("");
+        if crate::tlds::TLDS.binary_search(&tld).is_err() {
+            return "private_network";
+        }
+        "external"
+    }
+
+    fn spelled_address_scope_reference(h: &str) -> Option<&'static str> {
+        let labels: Vec<&str> = h.split('.').collect();
+        let mut found: Option<&'static str> = None;
+        let mut consider = |a: Ipv4Addr| match v4_scope(a) {
+            "loopback" => found = Some("loopback"),
+            "private_network" if found.is_none() => found = Some("private_network"),
+            _ => {}
+        };
+        let octet = |t: &str| -> Option<u8> {
+            if t.is_empty() || t.len() > 3 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            t.parse().ok()
+        };
+        // Dots and dashes alike: a label's edge is no boundary for a service
+        // that reads the address out of the whole name.
+        let words: Vec<&str> = h.split(['.', '-']).collect();
+        for w in words.windows(4) {
+            if let [a, b, c, d] = w {
+                if let (Some(a), Some(b), Some(c), Some(d)) =
+                    (octet(a), octet(b), octet(c), octet(d))
+                {
+                    consider(Ipv4Addr::new(a, b, c, d));
+                }
+            }
+        }
+        // `7f000001`, and `0x7f000001` as the address services read too, as a
+        // whole label or, as nip.io reads it, a dash-separated word of one
+        // (`app-a9fea9fe.nip.io`, round 23)
+        for word in &words {
+            let hex = word.strip_prefix("0x").unwrap_or(word);
+            if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if let Ok(n) = u32::from_str_radix(hex, 16) {
+                    consider(Ipv4Addr::from(n));
+                }
+            }
+        }
+        // sslip.io's IPv6 spelling, colons as dashes (`--1.sslip.io` is `::1`,
+        // `fd00-ec2--254.sslip.io` AWS's metadata address, `www.--1`, and the
+        // label after a prefix, `app---1`): tried only on a label with `--` or
+        // seven dashes (round 23)
+        for label in &labels {
+            if !(label.contains("--") || label.bytes().filter(|b| *b == b'-').count() >= 7) {
+                continue;
+            }
+            let starts = std::iter::once(0).chain(label.match_indices('-').map(|(i, _)| i + 1));
+            for i in starts {
+                let Some(tail) = label.get(i..) else { continue };
+                if let Ok(a) = tail.replace('-', ":").parse::<Ipv6Addr>() {
+                    match v6_scope(a) {
+                        "loopback" => found = Some("loopback"),
+                        "private_network" if found.is_none() => found = Some("private_network"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// A URL-ish string from pieces the fast path and the full parse may
+    /// part ways on.
+    fn urlish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let scheme = proptest::sample::select(vec![
+            "https://",
+            "http://",
+            "https://",
+            "http://",
+            "HTTP://",
+            "Https://",
+            "ws://",
+            "ftp://",
+            "file://",
+            "http:/",
+            "http:",
+            "https:///",
+            "//",
+            "",
+            " https://",
+            "\thttp://",
+            "http:\\\\",
+        ]);
+        let userinfo = proptest::sample::select(vec!["", "", "", "u@", "u:p@", "a\\@"]);
+        let label = proptest::sample::select(vec![
+            "docs",
+            "rs",
+            "com",
+            "a",
+            "A",
+            "Example",
+            "0",
+            "1",
+            "01",
+            "255",
+            "256",
+            "999",
+            "127",
+            "0x7f",
+            "0X1",
+            "7f000001",
+            "xn--fiqs8s",
+            "XN--bcher-kva",
+            "xn--",
+            "a-b",
+            "-a",
+            "a-",
+            "--1",
+            "a_b",
+            "ex%41",
+            "é",
+            "ｅｘ",
+            "１２７",
+            "[::1]",
+            "[fe80::1%25eth0]",
+            "localhost",
+            "nip",
+            "io",
+            "internal",
+            "acme",
+            "",
+            " ",
+            "a\tb",
+        ]);
+        let host = proptest::collection::vec(label, 1..6).prop_map(|v| v.join("."));
+        let dot = proptest::sample::select(vec!["", "", "", "."]);
+        let port = proptest::sample::select(vec![
+            "", "", "", ":80", ":443", ":", ":0", ":65535", ":65536", ":0080", ":000080", ":x",
+            ":8:9",
+        ]);
+        let path = proptest::collection::vec(
+            proptest::sample::select(vec![
+                "/",
+                "/x",
+                "/a.b",
+                "/%2e",
+                "/@",
+                "/\\",
+                "/ ",
+                "/\t",
+                "/:",
+                "/é",
+                "/~_",
+                "/[x]",
+                "/..",
+                "/?",
+                "\\",
+                "/http://x",
+            ]),
+            0..4,
+        )
+        .prop_map(|v| v.concat());
+        let query = proptest::sample::select(vec![
+            "",
+            "",
+            "?",
+            "?q=1",
+            "?url=http://127.0.0.1/",
+            "?url=http%3A%2F%2F10.0.0.1%2F",
+            "?next=https://docs.rs/",
+            "?a=b@c",
+            "?a b",
+            "?x=://",
+            "?'\"<>",
+        ]);
+        let fragment = proptest::sample::select(vec!["", "", "#", "#top", "#a?b=http://x", "#://"]);
+        let tail = proptest::sample::select(vec!["", "", "", " ", "\n"]);
+        (
+            scheme, userinfo, host, dot, port, path, query, fragment, tail,
+        )
+            .prop_map(|(s, u, h, d, p, pa, q, f, t)| format!("{s}{u}{h}{d}{p}{pa}{q}{f}{t}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20000))]
+
+        /// Every URL the fast path reads, the full parse reads the same: a
+        /// web scheme, the same host, no redirect in its query, one host
+        /// to an RFC 3986 client; and the builtins answer the same
+        /// through either.
+        #[test]
+        fn the_common_shape_reads_as_the_full_parse_does(url in urlish()) {
+            let fast = parse_uncached(&url);
+            let full = parse_full(&url).map(Parsed::Full);
+            if let Some(h) = plain(&url) {
+                let u = parse_full(&url);
+                proptest::prop_assert!(u.is_some(), "{:?} does not parse", url);
+                let u = u.unwrap();
+                proptest::prop_assert!(web(&u), "{:?}", url);
+                proptest::prop_assert!(matches!(u.scheme(), "http" | "https"), "{:?}", url);
+                let want = u.host().map(|h| h.to_owned());
+                proptest::prop_assert_eq!(Some(h), want, "{:?}", url);
+                proptest::prop_assert_eq!(redirect_scope(&u), None, "{:?}", url);
+                proptest::prop_assert_eq!(rfc3986_host(&url), None, "{:?}", url);
+            }
+            for org in [Some("acme.com"), None, Some("ACME.com."), Some("io")] {
+                proptest::prop_assert_eq!(
+                    scope_of(&url, fast.as_ref(), org),
+                    scope_of(&url, full.as_ref(), org),
+                    "{:?} {:?}", url, org
+                );
+            }
+            let host = |p: Option<&Parsed>| p.map(|p| match p.host() {
+                Some(Host::Domain(d)) => d.trim_end_matches('.').to_lowercase(),
+                Some(Host::Ipv4(a)) => a.to_string(),
+                Some(Host::Ipv6(a)) => a.to_string(),
+                None => String::new(),
+            });
+            proptest::prop_assert_eq!(host(fast.as_ref()), host(full.as_ref()), "{:?}", url);
+            proptest::prop_assert_eq!(url_host(&url), host(full.as_ref()), "{:?}", url);
+        }
+
+        /// The name checks without copies answer as the copies did.
+        #[test]
+        fn a_name_is_scoped_as_before(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "127", "0", "1", "10", "169", "254", "192", "168", "8", "256", "007",
+                    "a9fea9fe", "0x7f000001", "7f000001", "0a000005", "ffff", "fd00", "ec2",
+                    "", "app", "nip", "io", "sslip", "acme", "com", "Acme", "localhost", "lvh",
+                    "me", "internal", "local", "metadata", "google", "xn--fiqs8s", "ü", "İ",
+                ]),
+                1..9,
+            ),
+            seps in proptest::collection::vec(
+                proptest::sample::select(vec![".", ".", "-", "--", "---"]), 8,
+            ),
+            org in proptest::sample::select(vec![
+                None, Some("acme.com"), Some(" ACME.com. "), Some("."), Some(""), Some("io"),
+                Some("İo"),
+            ]),
+        ) {
+            let mut name = String::new();
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    name.push_str(seps.get(i - 1).copied().unwrap_or("."));
+                }
+                name.push_str(p);
+            }
+            for n in [name.clone(), format!("{name}."), name.to_uppercase()] {
+                proptest::prop_assert_eq!(
+                    name_scope(&n, org),
+                    name_scope_reference(&n, org),
+                    "{:?} {:?}", n, org
+                );
+                proptest::prop_assert_eq!(
+                    spelled_address_scope(&n.to_lowercase()),
+                    spelled_address_scope_reference(&n.to_lowercase()),
+                    "{:?}", n
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_common_shape_is_read_directly() {
+        for u in [
+            "https://docs.rs/serde/latest/serde/",
+            "https://doc.rust-lang.org/std/net/struct.Ipv4Addr.html",
+            "https://wiki.acme.com/page",
+            "http://169.254.169.254/latest/meta-data/",
+            "https://Example.COM:8443/x?q=1#top",
+            "http://10.0.0.1",
+        ] {
+            assert!(plain(u).is_some(), "{u}");
+        }
+        for u in [
+            "http://[::ffff:a9fe:a9fe]/",
+            "https://acme.com@evil.io/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://a.1/",
+            "https://xn--fiqs8s.xn--fiqs8s/",
+            "https://ACME.com./x",
+            "https://evil.io/r?next=http%3A%2F%2F127.0.0.1%3A2375%2F",
+            "https://httpbin.org/redirect-to?url=http://169.254.169.254/",
+            "HTTP://LOCALHOST./",
+            "wss://stream.example.com/x",
+            "https://a.com:/",
+            "https://a.com:99999/",
+            "https://a.com:99999999999999999999/",
+        ] {
+            assert!(plain(u).is_none(), "{u}");
         }
     }
 }
