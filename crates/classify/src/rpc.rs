@@ -14,8 +14,13 @@
 /// Whether `url` calls a method of Slack's Web API (on `slack.com`,
 /// `slack-gov.com` or a workspace's subdomain) that is not a read.
 pub fn api_method_writes(url: &str) -> bool {
-    // cheap test first: only a URL naming Slack is parsed
-    if !url.to_ascii_lowercase().contains("slack") {
+    // cheap test first: only a URL naming Slack is parsed, or one whose
+    // host may spell it otherwise (`sl%61ck.com`, full-width letters that
+    // IDNA maps to ASCII)
+    let b = url.as_bytes();
+    if !b.windows(5).any(|w| w.eq_ignore_ascii_case(b"slack"))
+        && !b.iter().any(|&c| c == b'%' || !c.is_ascii())
+    {
         return false;
     }
     let Some(host) = crate::url::url_host(url) else {
@@ -147,6 +152,10 @@ mod tests {
             "https://slack-gov.com/api/chat.postMessage?channel=C1&text=x"
         ));
         assert!(w("slack.com/api/files.sharedPublicURL?file=F1"));
+        assert!(w("https://sl%61ck.com/api/files.sharedPublicURL?file=F1"));
+        assert!(w(
+            "https://\u{ff53}lack.com/api/files.sharedPublicURL?file=F1"
+        ));
         assert!(w(
             "https://slack.com:443/api/files.sharedPublicURL;x?file=F1"
         ));
