@@ -216,6 +216,8 @@ builtins! {
     StripeShell = 54, "stripe_shell", (cmd: Text) -> Text;
     StripeOp = 55, "stripe_op", (call: Text) -> OneOf(STRIPE_OPS);
     StripeParam = 56, "stripe_param", (call: Text, name: Text) -> Json;
+    InlineAttachments = 57, "inline_attachments", (x: Json) -> Bool;
+    UrlScheme = 58, "url_scheme", (url: Text) -> Text;
 }
 
 impl Builtin {
