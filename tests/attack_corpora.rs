@@ -106,6 +106,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack22e", &["hostile"]),
     ("attack23", &["obfusc", "addr", "secretsx", "spoof"]),
     ("attack23e", &["hostile"]),
+    ("attack24e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
