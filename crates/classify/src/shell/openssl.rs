@@ -301,6 +301,7 @@ pub fn decide(args: &[&str]) -> Option<Verdict> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
