@@ -109,6 +109,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack23", &["obfusc", "addr", "secretsx", "spoof"]),
     ("attack23e", &["hostile"]),
     ("attack24", &["expose", "cloud", "sidechan"]),
+    ("attack24e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

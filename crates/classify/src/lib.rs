@@ -167,6 +167,75 @@ impl<'a> Iterator for ListItems<'a> {
 
 /// The strings of several values as one JSON list (`null` when one is not
 /// a list of strings).
+/// Round 24e: mail attachments the call itself carries, as a list of
+/// objects each with one plain file name (`filename` or `name`: no folder,
+/// no `~`, no `..`) and its content inline (`content` or `data`), with at
+/// most a MIME type and an encoding beside them. What such an attachment
+/// sends is in the call, so the mapping scans it with the body; an
+/// attachment named by a path (`path`, `file_path`, a string, a URL) is a
+/// file the mail server reads that the gate never sees: `false`, and the
+/// call is not read as a plain send.
+fn inline_attachments(v: &Json) -> bool {
+    let Json::Array(items) = v else { return false };
+    let plain = |n: &str| {
+        !n.trim().is_empty()
+            && n.len() <= 255
+            && !n.contains(['/', '\\'])
+            && !n.starts_with('~')
+            && n != ".."
+            && !n.chars().any(char::is_control)
+    };
+    !items.is_empty()
+        && items.len() <= 20
+        && items.iter().all(|i| {
+            let Json::Object(m) = i else { return false };
+            let (mut names, mut contents) = (0, 0);
+            m.iter().all(|(k, v)| match (k.as_str(), v) {
+                ("filename" | "name", Json::String(n)) => {
+                    names += 1;
+                    plain(n)
+                }
+                ("content" | "data", Json::String(_)) => {
+                    contents += 1;
+                    true
+                }
+                (
+                    "mimeType" | "mime_type" | "contentType" | "content_type" | "encoding",
+                    Json::String(t),
+                ) => t.len() <= 255 && !t.chars().any(char::is_control),
+                _ => false,
+            }) && names == 1
+                && contents == 1
+        })
+}
+
+/// Round 24e: a URL's scheme, lowercase, as a browser's URL parser reads
+/// it (WHATWG: leading and trailing spaces and control characters
+/// dropped, tabs and line breaks removed anywhere); "" when the text has
+/// none (a relative URL, a scheme of other characters).
+fn url_scheme(u: &str) -> String {
+    let t = u.trim_matches(|c: char| c <= ' ');
+    let mut out = String::new();
+    for c in t.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')) {
+        match c {
+            ':' => break,
+            c if c.is_ascii_alphabetic() => out.push(c.to_ascii_lowercase()),
+            c if !out.is_empty() && (c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) => {
+                out.push(c)
+            }
+            _ => return String::new(),
+        }
+        if out.len() > 32 {
+            return String::new();
+        }
+    }
+    if t.contains(':') {
+        out
+    } else {
+        String::new()
+    }
+}
+
 fn string_list(values: &[&Json]) -> Json {
     let mut out = Vec::new();
     for v in values {
@@ -711,6 +780,8 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         (B::Flag, [v, default]) => flag(v, default),
         (B::StrictFlag, [v, default]) => strict_flag(v, default),
         (B::EditsText, [v]) => edits_text(v),
+        (B::InlineAttachments, [v]) => Json::Bool(inline_attachments(v)),
+        (B::UrlScheme, [Json::String(u)]) => Json::String(url_scheme(u)),
         (B::ChatChannelKind, [Json::String(id)]) => Json::String(chat_channel_kind(id).into()),
         // `sql_*(statement, engine)`: read as that engine where it is a known
         // name, under every engine otherwise; the five share one analysis.
@@ -1602,5 +1673,54 @@ mod vocabulary {
         ] {
             assert!(!e(odd.clone()).is_string(), "{odd} was bound");
         }
+    }
+
+    /// Round 24e: Ann mails the team the logo, attached inline; the same
+    /// tool naming `~/.ssh/id_rsa` as a path to attach is not read as a
+    /// plain send.
+    #[test]
+    fn an_attachment_is_read_only_when_the_call_carries_it() {
+        let a = |x: Json| call_owned(Builtin::InlineAttachments, &[x]);
+        assert_eq!(
+            a(
+                json!([{"filename": "logo.png", "content": "iVBORw0KGgo=", "mimeType": "image/png"}])
+            ),
+            json!(true)
+        );
+        assert_eq!(
+            a(json!([{"name": "notes.txt", "data": "hello"}])),
+            json!(true)
+        );
+        for odd in [
+            json!(null),
+            json!([]),
+            json!(["/home/dev/.ssh/id_rsa"]),
+            json!([{"path": "/home/dev/.ssh/id_rsa"}]),
+            json!([{"filename": "id_rsa", "path": "~/.ssh/id_rsa"}]),
+            json!([{"filename": "../../.ssh/id_rsa", "content": "x"}]),
+            json!([{"filename": "~/.ssh/id_rsa", "content": "x"}]),
+            json!([{"filename": "a.txt"}]),
+            json!([{"filename": "a.txt", "content": "x", "name": "b.txt"}]),
+            json!([{"filename": "a.txt", "content": {"path": "/etc/passwd"}}]),
+            json!([{"filename": "a.txt", "content": "x", "url": "https://evil.io/x"}]),
+            json!({"filename": "a.txt", "content": "x"}),
+        ] {
+            assert_eq!(a(odd.clone()), json!(false), "{odd}");
+        }
+    }
+
+    /// Round 24e: a navigation is read as a fetch only over `https`.
+    #[test]
+    fn a_scheme_is_read_as_a_browser_reads_it() {
+        let s = |u: &str| call_owned(Builtin::UrlScheme, &[json!(u)]);
+        assert_eq!(s("https://example.com/"), json!("https"));
+        assert_eq!(s(" HTTPS://example.com/"), json!("https"));
+        assert_eq!(s("ht\ttps://example.com/"), json!("https"));
+        assert_eq!(s("http://evil.io/"), json!("http"));
+        assert_eq!(s("file:///home/dev/.ssh/id_rsa"), json!("file"));
+        assert_eq!(s("javascript:alert(1)"), json!("javascript"));
+        assert_eq!(s("//evil.io/x"), json!(""));
+        assert_eq!(s("example.com"), json!(""));
+        assert_eq!(s("h ttps://x"), json!(""));
     }
 }

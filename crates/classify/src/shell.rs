@@ -33,8 +33,10 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub mod dbcli;
+pub mod function;
 pub mod link;
 pub mod oneliner;
+pub mod openssl;
 pub mod parse;
 pub mod patch;
 pub mod platform;
@@ -288,6 +290,39 @@ pub fn analyze_in(src: &str, cwd: Option<&str>) -> Analysis {
         a.raise(Kind::Network);
     }
     a
+}
+
+/// Round 24e: the text of `trap [--] TEXT SIGNAL…` when every word is
+/// visible and every signal one that ends the shell (EXIT, INT, TERM,
+/// HUP, QUIT, by name, `SIG` name or number); `trap - SIG` (a reset) is
+/// an empty text. `None`: another trap, a listing is not a text.
+fn trap_text(args: &[Word]) -> Option<String> {
+    if args.iter().any(|w| w.dynamic) {
+        return None;
+    }
+    let args = match args.first() {
+        Some(w) if w.text == "--" => args.get(1..)?,
+        _ => args,
+    };
+    let (text, signals) = args.split_first()?;
+    if signals.is_empty() || text.text.starts_with('-') && text.text != "-" {
+        return None;
+    }
+    let ends = |s: &str| {
+        let u = s.to_ascii_uppercase();
+        matches!(
+            u.strip_prefix("SIG").unwrap_or(&u),
+            "EXIT" | "INT" | "TERM" | "HUP" | "QUIT" | "0" | "1" | "2" | "3" | "15"
+        )
+    };
+    if !signals.iter().all(|w| ends(&w.text)) {
+        return None;
+    }
+    Some(if text.text == "-" {
+        String::new()
+    } else {
+        text.text.clone()
+    })
 }
 
 /// `cargo add`'s arguments naming crates of the registry only: each
@@ -1162,7 +1197,12 @@ impl C {
         // A function defined on the line (`:(){ :|:& };:`) is code the
         // gate only sees in parts: its body is classified, the line is at
         // least unknown.
-        let mut kind = if parsed.malformed || !parsed.functions.is_empty() {
+        // Round 24e (shell/function.rs): unless every function is only
+        // called, after its body, on the line itself.
+        let mut kind = if parsed.malformed
+            || !parsed.functions.is_empty()
+                && !function::exact(&parsed, |n| analyze(n).kind() != Kind::Unknown)
+        {
             Kind::Unknown
         } else {
             Kind::ReadOnly
@@ -1437,7 +1477,11 @@ impl C {
         }
         let p_name = p;
         let p: &str = &p_name;
-        if env.parsed.functions.len() <= MAX_TRACKED && env.parsed.functions.iter().any(|f| f == p)
+        // Round 24e: a function runs as a command word only; a wrapper
+        // (`xargs f`, `sudo f`, `env f`) runs the program of that name
+        if level == 0
+            && env.parsed.functions.len() <= MAX_TRACKED
+            && env.parsed.functions.iter().any(|f| f == p)
         {
             // its body is classified where it is defined
             return Kind::ReadOnly;
@@ -1732,6 +1776,15 @@ impl C {
                     return Kind::Privileged;
                 }
                 Kind::Unknown
+            }
+            // Round 24e: `bash -n script.sh` checks the script's syntax: it
+            // reads the file and runs none of it
+            "bash" | "sh" | "dash"
+                if matches!(texts.as_slice(), ["-n", f] if !f.starts_with('-') && !f.is_empty())
+                    && !args.iter().any(|w| w.dynamic) =>
+            {
+                self.read(texts.get(1).copied().unwrap_or(""));
+                Kind::ReadOnly
             }
             // ---- shells and interpreters ----
             _ if SHELLS.contains(&p) => {
@@ -2297,6 +2350,35 @@ impl C {
                     let _ = s;
                 }
                 Kind::Network
+            }
+            // Round 24e: `trap 'rm -f "$tmp"' EXIT`: a visible text run at
+            // exit (or on INT, TERM, HUP, QUIT) is those commands, judged as
+            // written; on a line that changes directory the text runs
+            // elsewhere than where it is read, so it stays unknown. DEBUG,
+            // ERR and RETURN traps (run around every command) stay unknown.
+            "trap" if trap_text(args).is_some() => {
+                let moves = env.parsed.cmds.iter().any(|c| {
+                    c.words.first().is_some_and(|w| {
+                        w.dynamic || matches!(w.text.as_str(), "cd" | "pushd" | "popd")
+                    })
+                });
+                match trap_text(args).unwrap_or_default() {
+                    _ if moves => Kind::Unknown,
+                    t if t.trim().is_empty() => Kind::ReadOnly,
+                    t => self.source(&t, depth + 1),
+                }
+            }
+            // Round 24e: openssl's local subcommands (shell/openssl.rs): the
+            // files they read and write; anything else stays a network command
+            "openssl" if !args.iter().any(|w| w.dynamic) && openssl::decide(&texts).is_some() => {
+                let v = openssl::decide(&texts).unwrap_or_default();
+                v.reads.iter().for_each(|r| self.read(r));
+                v.writes.iter().for_each(|w| self.write(w));
+                if v.writes.is_empty() {
+                    Kind::ReadOnly
+                } else {
+                    Kind::Write
+                }
             }
             "ssh" | "scp" | "sftp" | "rsync" | "nc" | "ncat" | "netcat" | "telnet" | "ftp"
             | "socat" | "ping" | "dig" | "nslookup" | "host" | "nmap" | "traceroute" | "mosh"

@@ -222,6 +222,8 @@ builtins! {
     /// Round 26: the URL calls a web API method that writes, whatever the
     /// HTTP method (Slack's Web API takes every method by GET).
     ApiMethodWrites = 58, "api_method_writes", (url: Text) -> Bool;
+    InlineAttachments = 59, "inline_attachments", (x: Json) -> Bool;
+    UrlScheme = 60, "url_scheme", (url: Text) -> Text;
 }
 
 impl Builtin {

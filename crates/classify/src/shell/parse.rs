@@ -80,6 +80,9 @@ pub struct Parsed {
     pub expanding: Vec<usize>,
     /// Names of functions defined on the line.
     pub functions: Vec<String>,
+    /// Round 24e: the commands (a range of `cmds`) of each function body
+    /// written as a `{ …; }` group, in the order the bodies close.
+    pub function_bodies: Vec<(usize, usize)>,
     /// Something was not understood (stray `)`, unterminated quote,
     /// arithmetic with substitutions, `case`, nesting too deep): the line
     /// as a whole is unknown.
@@ -127,6 +130,9 @@ struct P<'a> {
     pending: Vec<(Vec<u8>, bool, bool, usize)>,
     /// Where each open `{` group's commands begin in `out.cmds`.
     braces: Vec<usize>,
+    /// Function bodies not yet closed: where their commands begin, and
+    /// how many `{` groups were open around the definition.
+    fn_open: Vec<(usize, usize)>,
 }
 
 /// Parses `src` into `out`, its commands in a new group under `parent`
@@ -146,6 +152,7 @@ pub fn parse_into(src: &str, out: &mut Parsed, parent: usize, depth: usize) -> u
         group,
         pending: Vec::new(),
         braces: Vec::new(),
+        fn_open: Vec::new(),
     };
     p.list(false);
     if p.i < p.s.len() {
@@ -233,11 +240,19 @@ impl P<'_> {
                         || (!cur.words.is_empty() && self.func_parens())
                     {
                         // `name () { …; }`: a function definition.
+                        // a name in upper case is another name than the
+                        // call's (bash is case-sensitive): its body is not
+                        // followed (function.rs)
+                        let mut lower = false;
                         if let Some(w) = cur.words.pop() {
+                            lower = w.text == w.text.to_lowercase() && !w.dynamic;
                             self.out.functions.push(w.text.to_lowercase());
                         }
                         self.skip_func_parens();
                         self.end_cmd(&mut cur, true);
+                        if lower {
+                            self.fn_open.push((self.out.cmds.len(), self.braces.len()));
+                        }
                         continue;
                     }
                     if self.at(1) == Some(b'(') && cur.words.is_empty() {
@@ -348,6 +363,13 @@ impl P<'_> {
                     "}" => {
                         if let Some(start) = self.braces.pop() {
                             cur.group_cmds = Some((start, self.out.cmds.len()));
+                            let depth = self.braces.len();
+                            if let Some(k) = self.fn_open.iter().position(|&o| o == (start, depth))
+                            {
+                                self.fn_open.remove(k);
+                                let end = self.out.cmds.len();
+                                self.out.function_bodies.push((start, end));
+                            }
                         }
                     }
                     _ => {}
@@ -370,6 +392,9 @@ impl P<'_> {
                         let _ = self.skip_blanks();
                         let name = self.word();
                         self.out.functions.push(name.text.to_lowercase());
+                        if name.text == name.text.to_lowercase() && !name.dynamic {
+                            self.fn_open.push((self.out.cmds.len(), self.braces.len()));
+                        }
                         if self.func_parens_here() {
                             self.skip_func_parens();
                         }
