@@ -51,7 +51,11 @@
 //! shell writes of settings files and more database CLIs, spelled to
 //! harm; `attack24/`: private things made public or reachable, cloud and
 //! cluster CLIs, data smuggled through allowed channels and read-then-send
-//! sessions), replayed against the stdlib: none may be decided looser than when its round ended — an allow
+//! sessions; `attack24e/`: openssl's local subcommands, functions and
+//! traps read as their bodies, mail attachments carried inline, calendar
+//! invitations and browser navigations, spelled to harm), replayed
+//! against the stdlib: none may be decided looser than when its round
+//! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
 //! and the round's everyday work must decide exactly as it did.
 #![allow(
