@@ -851,6 +851,7 @@ fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
         || (any && named(&RUNS_CODE_NAME_SET, RUNS_CODE_NAMES, name))
         || (name.starts_with(".env.") && !name.ends_with(".example"))
         || (name.starts_with("id_") && segs.contains(&".ssh"))
+        || kubeconfig_name(name)
         || name.starts_with("service-account")
         || name.starts_with("firebase-adminsdk")
         || name.starts_with("krb5cc_")
@@ -874,6 +875,23 @@ fn concerning_segments(segs: &[&str], concern: Concern) -> bool {
         ]
         .iter()
         .any(|e| name.ends_with(e))
+}
+
+/// Round 24 left open: a kubeconfig under another name in the workspace
+/// (`kubeconfig.yaml`, `kubeconfig-prod.yml`, `prod.kubeconfig`,
+/// `ci_kubeconfig`) holds the cluster's client key or token as
+/// `~/.kube/config` does. Source files about kubeconfigs
+/// (`kubeconfig.go`, `kubeconfig_test.py`) are not.
+fn kubeconfig_name(name: &str) -> bool {
+    let stem = [".yaml", ".yml", ".json", ".conf"]
+        .iter()
+        .find_map(|e| name.strip_suffix(e))
+        .unwrap_or(name);
+    if let Some(head) = stem.strip_suffix("kubeconfig") {
+        return head.is_empty() || head.ends_with(['.', '-', '_']);
+    }
+    stem.strip_prefix("kubeconfig")
+        .is_some_and(|tail| tail.starts_with(['-', '_']) && !tail.contains('.'))
 }
 
 /// Secret locations — SSH private keys (not `*.pub` or `known_hosts`),
@@ -1257,6 +1275,32 @@ mod tests {
 
     /// The byte loop cuts a path where `str::split` does, empty pieces
     /// and non-ASCII bytes included.
+    /// Round 24 left open: the agent reads `deploy/kubeconfig.yaml` from
+    /// the workspace — the cluster's client key — and then posts it; the
+    /// read was not a secret read, so the read-then-send chain never saw
+    /// it. A source file about kubeconfigs is no credential.
+    #[test]
+    fn a_kubeconfig_by_another_name_is_a_secret() {
+        for p in [
+            "/w/deploy/kubeconfig.yaml",
+            "/w/kubeconfig-prod.yml",
+            "/w/ci/prod.kubeconfig",
+            "/w/.kubeconfig",
+            "/w/KUBECONFIG_staging",
+            "/w/admin-kubeconfig.json",
+        ] {
+            assert!(sensitive(p), "{p}");
+        }
+        for p in [
+            "/w/pkg/kubeconfig/kubeconfig.go",
+            "/w/kubeconfig_test.py",
+            "/w/docs/kubeconfig-setup.md",
+            "/w/src/loadkubeconfig.rs",
+        ] {
+            assert!(!sensitive(p), "{p}");
+        }
+    }
+
     #[test]
     fn slash_split_is_split_on_slashes() {
         for p in [
