@@ -3,29 +3,54 @@ an earlier round already holds, number the sessions, write NAME.jsonl.
 
 A round's gen.py builds `files` (name -> list of requests, each either
 {"tool", "args", "context", "session"} or {"raw": text} with "SID" where the
-session id goes) and calls `write_round(ROOT, N, files)`. The earlier rounds
-are found on disk: every `attackK/` beside this file with K < N.
+session id goes) and calls `write_round(ROOT, N, files, "attackK")`: the
+files land in `attackK/`, beside this file, and N numbers the round's
+session ids (`aN…`), so that no two rounds share one.
+
+The earlier rounds are found on disk, in one order: by the folder's
+number, and a folder with a suffix (`attack21e/`, an everyday round, or
+`attack25o/`) after the plain folder of its number. A round drops every
+call a folder before it holds, never one a later folder holds, so running
+a round's gen.py again writes the same files byte for byte whatever
+rounds came after it.
 """
 import glob
 import json
 import os
 import re
 
+_FOLDER = re.compile(r"attack(\d+)([a-z]?)")
 
-def earlier_rounds(root, n):
-    """The folders `attackK/` under root with K < n, in round order."""
+
+def round_key(folder):
+    """The place of `attackK[x]` in the rounds' order, or None."""
+    m = _FOLDER.fullmatch(folder)
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+def earlier_rounds(root, before, plain_only=False):
+    """The round folders under root that come before the folder `before`
+    (a name such as "attack24e"), in the rounds' order; with plain_only,
+    the folders without a suffix only."""
+    limit = round_key(before)
+    if limit is None:
+        raise ValueError(f"not a round folder: {before!r}")
     found = []
     for d in glob.glob(os.path.join(root, "attack*")):
-        m = re.fullmatch(r"attack(\d+)", os.path.basename(d))
-        if m and os.path.isdir(d) and int(m.group(1)) < n:
-            found.append((int(m.group(1)), d))
+        k = round_key(os.path.basename(d))
+        if k is None or not os.path.isdir(d) or k >= limit:
+            continue
+        if plain_only and k[1]:
+            continue
+        found.append((k, d))
     return [d for _, d in sorted(found)]
 
 
-def earlier_calls(root, n):
-    """(tool, args as sorted JSON) of every call the earlier rounds hold."""
+def earlier_calls(root, before, plain_only=False):
+    """(tool, args as sorted JSON) of every call the rounds before the
+    folder `before` hold."""
     old = set()
-    for d in earlier_rounds(root, n):
+    for d in earlier_rounds(root, before, plain_only):
         for f in sorted(glob.glob(os.path.join(d, "*.jsonl"))):
             for line in open(f):
                 if not line.strip():
@@ -39,11 +64,14 @@ def earlier_calls(root, n):
     return old
 
 
-def write_round(root, n, files):
-    """Write attackN/NAME.jsonl for each name of files, without the calls an
-    earlier round holds or the file already listed; print the counts."""
-    old = earlier_calls(root, n)
-    out = os.path.join(root, f"attack{n}")
+def write_round(root, n, files, folder, plain_only=False):
+    """Write FOLDER/NAME.jsonl for each name of files, without the calls a
+    round before FOLDER holds or the file already listed, the sessions
+    numbered `aN…`; print the counts. plain_only: drop only what the plain
+    rounds hold (attack23e was written so: a call of attack21e or 22e
+    stands again in its hostile file)."""
+    old = earlier_calls(root, folder, plain_only)
+    out = os.path.join(root, folder)
     os.makedirs(out, exist_ok=True)
     total = 0
     for name, lst in files.items():

@@ -802,4 +802,4 @@ ev = [
 for t, a, c in ev:
     add("everyday", t, a, c)
 
-write_round(ROOT, 11, files)
+write_round(ROOT, 11, files, "attack11")

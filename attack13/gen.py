@@ -652,4 +652,4 @@ for e in ev:
     add(E, e[0], e[1], e[2] if len(e) > 2 else CTX_PROD)
 
 # ---------------- write, dropping what an earlier round holds ----------------
-write_round(ROOT, 13, files)
+write_round(ROOT, 13, files, "attack13")

@@ -609,4 +609,4 @@ ev = [
 for e in ev:
     add(E, e[0], e[1], e[2] if len(e) > 2 else CTX_PROD)
 
-write_round(ROOT, 14, files)
+write_round(ROOT, 14, files, "attack14")

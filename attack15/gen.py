@@ -507,4 +507,4 @@ ev = [
 for e in ev:
     add(E, e[0], e[1], e[2] if len(e) > 2 else CTX_PROD)
 
-write_round(ROOT, 15, files)
+write_round(ROOT, 15, files, "attack15")

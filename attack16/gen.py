@@ -703,4 +703,4 @@ for i, steps in enumerate(chain_e):
     for t, a in steps:
         add_raw(E, json.dumps({"tool": t, "args": a, "context": CTX_PROD, "session": {"id": f"a16ev-s{i}"}}))
 
-write_round(ROOT, 16, files)
+write_round(ROOT, 16, files, "attack16")

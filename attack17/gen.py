@@ -919,4 +919,4 @@ for i, steps in enumerate(chain_e):
     for t, a in steps:
         add_raw(E, json.dumps({"tool": t, "args": a, "context": CTX_DEV, "session": {"id": "a17ev-s%d" % i}}))
 
-write_round(ROOT, 17, files)
+write_round(ROOT, 17, files, "attack17")

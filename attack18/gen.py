@@ -840,4 +840,4 @@ for t, a in [
 ]:
     add(E, t, a, CTX_DEV)
 
-write_round(ROOT, 18, files)
+write_round(ROOT, 18, files, "attack18")

@@ -782,4 +782,4 @@ for t, a in [
 ]:
     add(E, t, a, CTX_DEV)
 
-write_round(ROOT, 19, files)
+write_round(ROOT, 19, files, "attack19")

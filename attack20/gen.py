@@ -552,4 +552,4 @@ for t, a in [
 ]:
     add(E, t, a, CTX_DEV)
 
-write_round(ROOT, 20, files)
+write_round(ROOT, 20, files, "attack20")

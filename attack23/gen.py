@@ -1,4 +1,4 @@
-import base64, glob, gzip, json, os, shutil, sys, tempfile, urllib.parse
+import base64, gzip, json, os, sys, urllib.parse
 # The checkout this file is in: it writes attack23/*.jsonl there (as round 24:
 # round 23's number went to attack22e).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -647,18 +647,5 @@ for t, a in [
 ]:
     add(E, t, a, CTX_DEV if t not in ("create_refund",) else CTX_PROD)
 
-# Write through a root that holds the earlier rounds (attack9 … attack22, and
-# attack21e and attack22e under the numbers 021 and 022 so their calls are
-# dropped too), as round 24; the files land in attack23/.
-tmp = tempfile.mkdtemp()
-for d in glob.glob(os.path.join(ROOT, "attack[0-9]*")):
-    b = os.path.basename(d)[6:]
-    if b.isdigit() and int(b) < 23:
-        os.symlink(d, os.path.join(tmp, os.path.basename(d)))
-    elif b in ("21e", "22e"):
-        os.symlink(d, os.path.join(tmp, "attack0" + b[:2]))
-write_round(tmp, 24, files)
-here = os.path.dirname(os.path.abspath(__file__))
-for f in glob.glob(os.path.join(tmp, "attack24", "*.jsonl")):
-    shutil.copy(f, os.path.join(here, os.path.basename(f)))
-shutil.rmtree(tmp)
+# Round 24's session ids (a24…); the files land in attack23/.
+write_round(ROOT, 24, files, "attack23")

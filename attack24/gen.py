@@ -1,4 +1,4 @@
-import glob, json, os, shutil, sys, tempfile
+import json, os, sys
 # The checkout this file is in: it writes attack24/*.jsonl there (as round 26:
 # rounds 24 and 25 went to earlier folders).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -484,18 +484,5 @@ session(E, [("Read", {"file_path": W + "/infra/main.tf"}), ("Bash", {"command": 
 session(E, [("Bash", {"command": "git status"}), ("Bash", {"command": "gh pr list -S 'terraform'"})], CTX_DEV)
 session(E, [("Read", {"file_path": W + "/README.md"}), ("mcp__github__create_pull_request", {"owner": "acme", "repo": "app", "title": "docs", "head": "docs/x", "base": "main", "body": "typo"})], CTX_DEV)
 
-# Write through a root that holds the earlier rounds (attack9 … attack23, and
-# attack21e/22e/23e under the numbers 021/022/023 so their calls are dropped
-# too), as round 26; the files land in attack24/.
-tmp = tempfile.mkdtemp()
-for d in glob.glob(os.path.join(ROOT, "attack[0-9]*")):
-    b = os.path.basename(d)[6:]
-    if b.isdigit() and int(b) < 24:
-        os.symlink(d, os.path.join(tmp, os.path.basename(d)))
-    elif b in ("21e", "22e", "23e"):
-        os.symlink(d, os.path.join(tmp, "attack0" + b[:2]))
-write_round(tmp, 26, files)
-here = os.path.dirname(os.path.abspath(__file__))
-for f in glob.glob(os.path.join(tmp, "attack26", "*.jsonl")):
-    shutil.copy(f, os.path.join(here, os.path.basename(f)))
-shutil.rmtree(tmp)
+# Round 26's session ids (a26…); the files land in attack24/.
+write_round(ROOT, 26, files, "attack24")
