@@ -336,6 +336,33 @@ fn web_fetch_reads_docs_but_not_the_cloud_metadata_service() {
     assert!(why.contains("network.fetch"), "{why}");
 }
 
+/// With the matcher `*`, Claude Code sends its console tools through the
+/// hook too. Reading what a background `Bash` call printed, stopping it,
+/// showing the plan and asking the person a question act on nothing
+/// outside the console: each is allowed as what it is, never asked about
+/// as an unknown tool. The same tool with an argument it does not have is
+/// not the tool the gate read: the host asks.
+#[test]
+fn claude_codes_console_tools_are_allowed_as_what_they_are() {
+    let d = scratch("console-tools");
+    for (name, action) in [
+        ("bash_output", "process.read_output"),
+        ("kill_shell", "process.kill"),
+        ("exit_plan_mode", "ai.ask_user"),
+        ("ask_user_question", "ai.ask_user"),
+    ] {
+        let (p, why) = decision(&d, name);
+        assert_eq!(p, "allow", "{name}: {why}");
+        assert!(why.contains(action), "{name}: {why}");
+    }
+    let spoofed = edited("kill_shell", |v| {
+        v["tool_input"]["pid"] = json!(1);
+    });
+    let (p, why) = hook(&d, &spoofed).answer();
+    assert_eq!(p, "ask", "{why}");
+    assert!(why.contains("pid"), "{why}");
+}
+
 #[test]
 fn an_mcp_tool_is_decided_by_its_mapping_without_the_host_prefix() {
     let d = scratch("mcp");
