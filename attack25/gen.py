@@ -1,4 +1,4 @@
-import glob, json, os, shutil, sys, tempfile
+import json, os, sys
 # The checkout this file is in: it writes attack25/*.jsonl there (as round 28:
 # rounds 24 … 27 went to earlier folders).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -384,18 +384,5 @@ session(E, [("Bash", "npm run build"), ("Bash", "tar czf dist.tgz dist/"), ("Bas
 session(E, [("Bash", "ln -s ../shared/config.json config.json"), ("Bash", "tar czf dist.tgz dist/")], CTX_DEV)
 session(E, [("Bash", "pytest -q"), ("Bash", "git push -u origin HEAD")], CTX_DEV)
 
-# Write through a root that holds the earlier rounds (attack9 … attack24, and
-# attack21e … 24e under the numbers 021 … 024 so their calls are dropped too),
-# as round 28; the files land in attack25/.
-tmp = tempfile.mkdtemp()
-for d in glob.glob(os.path.join(ROOT, "attack[0-9]*")):
-    b = os.path.basename(d)[6:]
-    if b.isdigit() and int(b) < 25:
-        os.symlink(d, os.path.join(tmp, os.path.basename(d)))
-    elif b in ("21e", "22e", "23e", "24e"):
-        os.symlink(d, os.path.join(tmp, "attack0" + b[:2]))
-write_round(tmp, 28, files)
-here = os.path.dirname(os.path.abspath(__file__))
-for f in glob.glob(os.path.join(tmp, "attack28", "*.jsonl")):
-    shutil.copy(f, os.path.join(here, os.path.basename(f)))
-shutil.rmtree(tmp)
+# Round 28's session ids (a28…); the files land in attack25/.
+write_round(ROOT, 28, files, "attack25")
