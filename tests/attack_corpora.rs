@@ -114,6 +114,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack23e", &["hostile"]),
     ("attack24", &["expose", "cloud", "sidechan"]),
     ("attack24e", &["hostile"]),
+    ("attack25e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
