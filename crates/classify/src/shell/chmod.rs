@@ -434,4 +434,44 @@ mod tests {
         assert!(narrows("chmod go-w .git/hooks/pre-commit"));
         assert!(narrows("chmod a-w .git/hooks/pre-commit"));
     }
+
+    /// What the stdlib's shell policy reads of a whole line: allowed when
+    /// it is a write inside the workspace of nothing sensitive.
+    fn allowed(line: &str) -> bool {
+        let ws = Some("/home/dev/proj");
+        let a = crate::shell::analyze(line);
+        a.kind() <= crate::shell::Kind::Write
+            && !a.writes_outside(ws)
+            && !a.writes_sensitive(ws)
+            && a.sensitive_read(ws) == "none"
+    }
+
+    #[test]
+    fn after_ssh_keygen_the_user_locks_the_key_down() {
+        for line in [
+            "chmod 700 ~/.ssh && chmod 600 ~/.ssh/id_ed25519",
+            "chmod 600 .env",
+            "chmod go-rwx .env",
+            "cd ~/.ssh && chmod 600 id_ed25519",
+            "chmod -R go-rwx ~/.ssh",
+        ] {
+            assert!(allowed(line), "{line}");
+        }
+        // the hostile twins of the same lines
+        for line in [
+            "chmod 700 ~/.ssh && chmod 644 ~/.ssh/id_ed25519",
+            "chmod -w,o+r .env",
+            "chmod --reference=/tmp/open .env",
+            "chmod 600 . ",
+            "cd .. && chmod 600 proj",
+            "chmod -x .claude",
+            "chmod 600 ~/.claude",
+            "chmod 700 .git/hooks/pre-commit",
+            "sudo chmod 600 ~/.ssh/id_ed25519",
+            "chmod -R go-rwx ~",
+            "find ~/.ssh -exec chmod 644 {} \\;",
+        ] {
+            assert!(!allowed(line), "{line}");
+        }
+    }
 }

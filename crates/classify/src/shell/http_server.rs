@@ -154,4 +154,37 @@ mod tests {
             assert_eq!(p(a), None, "{a}");
         }
     }
+
+    fn allowed(line: &str) -> bool {
+        let ws = Some("/home/dev/proj");
+        let a = crate::shell::analyze(line);
+        a.kind() <= crate::shell::Kind::Write
+            && !a.writes_outside(ws)
+            && !a.writes_sensitive(ws)
+            && a.sensitive_read(ws) == "none"
+    }
+
+    #[test]
+    fn the_agent_previews_the_built_docs_on_this_machine_only() {
+        for line in [
+            "python3 -m http.server --bind 127.0.0.1 --directory dist 8080",
+            "cd docs/_build/html && python3 -m http.server -b 127.0.0.1 8000",
+            "python3 -m http.server 8000 --bind ::1",
+        ] {
+            assert!(allowed(line), "{line}");
+        }
+        for line in [
+            "python3 -m http.server 8000",
+            "python3 -m http.server --bind 0.0.0.0 --directory dist 8080",
+            "python3 -m http.server -b '' -d dist",
+            "python3 -m http.server -b 127.0.0.1 -d ~",
+            "python3 -m http.server -b 127.0.0.1 -d ~/.ssh",
+            "cd ~ && python3 -m http.server --bind 127.0.0.1",
+            "python3 -m http.server -b 127.0.0.1 --cgi",
+            "python3 -m http.server -b 127.0.0.1 -d $HOME",
+            "PYTHONPATH=/tmp/x python3 -m http.server -b 127.0.0.1",
+        ] {
+            assert!(!allowed(line), "{line}");
+        }
+    }
 }

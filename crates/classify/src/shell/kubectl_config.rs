@@ -183,4 +183,28 @@ mod tests {
             assert!(!eksctl_read(&w(c)), "{c}");
         }
     }
+
+    #[test]
+    fn the_agent_checks_which_cluster_it_is_on_before_anything_else() {
+        let kind = |l: &str| crate::shell::analyze(l).kind();
+        use crate::shell::Kind;
+        assert_eq!(kind("kubectl config current-context"), Kind::ReadOnly);
+        assert_eq!(kind("kubectl config get-contexts -o name"), Kind::ReadOnly);
+        assert_eq!(
+            kind("eksctl get cluster --region eu-west-1"),
+            Kind::ReadOnly
+        );
+        assert!(crate::shell::analyze("eksctl get cluster").asks_service);
+        for l in [
+            "kubectl config view",
+            "kubectl config view --raw",
+            "kubectl config use-context dev-eu",
+            "kubectl config current-context --kubeconfig ~/.ssh/id_rsa",
+            "KUBECONFIG=~/.ssh/id_rsa kubectl config current-context",
+            "eksctl delete cluster --name prod",
+            "eksctl get cluster -f /tmp/x.yaml",
+        ] {
+            assert!(kind(l) > Kind::Write, "{l}");
+        }
+    }
 }
