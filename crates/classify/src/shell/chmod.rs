@@ -263,7 +263,7 @@ impl Plan<'_> {
         if e.owner_x_gain
             && !(path.ends_with('/')
                 || home_root(&segs)
-                || segs.len() == 1 && matches!(segs[0], "." | "~")
+                || matches!(segs.as_slice(), ["." | "~"])
                 || SECRET_FOLDERS.contains(&last))
         {
             return false;

@@ -95,8 +95,7 @@ fn flags<'a>(
             found = Some(a);
             continue;
         };
-        let mut chars = letters.char_indices();
-        while let Some((at, c)) = chars.next() {
+        for (at, c) in letters.char_indices() {
             if bare.contains(c) {
                 seen.push(c);
                 continue;
