@@ -56,7 +56,9 @@
 //! invitations and browser navigations, spelled to harm; `attack25/`: what
 //! the harmless programs can also do (run, read, write, send), toolchains
 //! that run code from elsewhere, secrets laundered through the workspace,
-//! and a polyglot coding day), replayed
+//! and a polyglot coding day; `attack25e/`: chmod that only takes
+//! permissions away, python's http.server on loopback, kubectl config's
+//! names, eksctl and tmux reads, spelled to harm), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -117,7 +119,8 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack23e", &["hostile"]),
     ("attack24", &["expose", "cloud", "sidechan"]),
     ("attack24e", &["hostile"]),
-    ("attack25", &["gtfo", "toolchain", "launder", "everyday"]),
+    ("attack25", &["gtfo", "toolchain", "launder"]),
+    ("attack25e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
@@ -132,7 +135,13 @@ fn every_round_on_disk_is_replayed() {
         let Some(n) = name.strip_prefix("attack") else {
             continue;
         };
-        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        // `attack24`, and an everyday or follow-up round beside it
+        // (`attack24e`, `attack25o`): a letter after the number.
+        let digits = n.trim_end_matches(|c: char| c.is_ascii_lowercase());
+        if digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+            || n.len() - digits.len() > 1
+        {
             continue;
         }
         let listed = ROUNDS.iter().find(|(r, _)| *r == name);

@@ -33,14 +33,18 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 pub mod buildenv;
+pub mod chmod;
 pub mod dbcli;
 pub mod function;
+pub mod http_server;
+pub mod kubectl_config;
 pub mod link;
 pub mod oneliner;
 pub mod openssl;
 pub mod parse;
 pub mod patch;
 pub mod platform;
+pub mod tmux;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
 /// Inputs longer than this are not classified ("too large to classify").
@@ -2183,12 +2187,46 @@ impl C {
                 }
                 Kind::Privileged
             }
+            // Round 25e: a mode that only takes permissions away
+            // (shell/chmod.rs): a target it cannot harm is not written
+            "chmod"
+                if args.iter().all(|w| w.substs.is_empty())
+                    && chmod::parse(&texts).is_some() =>
+            {
+                let plan = chmod::parse(&texts).unwrap_or_default();
+                let mut k = Kind::Write;
+                for t in &plan.targets {
+                    let at = self.at(t);
+                    if !plan.harmless(&at) {
+                        self.write(t);
+                        if plan.owner_may_lose() && chmod::folder_above(&at) {
+                            k = Kind::Unknown;
+                        }
+                    }
+                }
+                k
+            }
             "chmod" => {
                 let o = opts(args, "", &["--reference"]);
                 let ops = operands(&o);
-                let mode = ops.first().map(|w| w.text.as_str()).unwrap_or("");
-                for w in ops.iter().skip(1) {
+                // Round 25e: GNU reads `-w,o+r` (an option) as the mode and
+                // `--reference=F` in its place: every operand is then a file
+                let before_end = texts.iter().take_while(|t| **t != "--");
+                let dashed: Vec<&str> = before_end.filter(|t| chmod::dash_mode(t)).copied().collect();
+                let given = !dashed.is_empty() || texts.iter().any(|t| t.starts_with("--ref"));
+                let joined = dashed.join(",");
+                let mode = if given {
+                    joined.as_str()
+                } else {
+                    ops.first().map(|w| w.text.as_str()).unwrap_or("")
+                };
+                let mut hides = false;
+                for w in ops.iter().skip(usize::from(!given)) {
                     self.write(&w.text);
+                    hides |= chmod::folder_above(&self.at(&w.text));
+                }
+                if hides && (given || chmod::owner_may_lose(mode)) {
+                    return Kind::Unknown;
                 }
                 if mode.contains('s') || mode.len() == 4 && !mode.starts_with('0') {
                     Kind::Privileged
@@ -2369,6 +2407,25 @@ impl C {
                     t if t.trim().is_empty() => Kind::ReadOnly,
                     t => self.source(&t, depth + 1),
                 }
+            }
+            // Round 25e: tmux's reads of its sessions, and a detached
+            // session running a command the line spells (shell/tmux.rs)
+            "tmux" if !args.iter().any(|w| w.dynamic) && tmux::decide(&texts).is_some() => {
+                match tmux::decide(&texts) {
+                    Some(tmux::Verdict::Run(Some(cmd))) => {
+                        self.source(cmd, depth + 1).max(Kind::Write)
+                    }
+                    Some(tmux::Verdict::Run(None)) => Kind::Write,
+                    _ => Kind::ReadOnly,
+                }
+            }
+            // Round 25e: `eksctl get cluster|nodegroup` asks EKS for names
+            // (shell/kubectl_config.rs), as `fly status` asks Fly
+            "eksctl"
+                if !args.iter().any(|w| w.dynamic) && kubectl_config::eksctl_read(&texts) =>
+            {
+                self.a.asks_service = true;
+                Kind::ReadOnly
             }
             // Round 24e: openssl's local subcommands (shell/openssl.rs): the
             // files they read and write; anything else stays a network command
@@ -6358,6 +6415,20 @@ impl C {
                 }
                 Kind::Write
             }
+            // Round 25e: a file server bound to loopback (shell/http_server.rs)
+            // is a local dev server of the folder it runs in, and a read of
+            // the folder it serves; on any other address it is exposure
+            "http.server" if rest.iter().all(|w| !w.dynamic) => {
+                let texts: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+                match http_server::parse(&texts) {
+                    Some(http_server::Serve::Local(dir)) => {
+                        let dir = dir.to_string();
+                        self.read_tree(&dir);
+                        self.build_in(".").max(self.build_in(&dir))
+                    }
+                    _ => Kind::Network,
+                }
+            }
             "http.server" | "smtpd" | "ftplib" | "webbrowser" => Kind::Network,
             _ => Kind::Unknown,
         }
@@ -6518,6 +6589,11 @@ impl C {
 
     fn kube(&mut self, p: &str, args: &[Word]) -> Kind {
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+        // Round 25e: the kubeconfig's names (shell/kubectl_config.rs)
+        if p == "kubectl" && !args.iter().any(|w| w.dynamic) && kubectl_config::kubectl_read(&texts)
+        {
+            return Kind::ReadOnly;
+        }
         for (n, x) in texts.iter().enumerate() {
             if *x == "--kubeconfig" {
                 if let Some(f) = texts.get(n + 1) {
