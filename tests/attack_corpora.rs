@@ -53,7 +53,10 @@
 //! cluster CLIs, data smuggled through allowed channels and read-then-send
 //! sessions; `attack24e/`: openssl's local subcommands, functions and
 //! traps read as their bodies, mail attachments carried inline, calendar
-//! invitations and browser navigations, spelled to harm), replayed
+//! invitations and browser navigations, spelled to harm; `attack25o/`:
+//! pushes, pull requests and branches to owners outside the org, request
+//! collectors, images and stylesheets a reader's client fetches from mail
+//! and chat, secret data read under plain names, then sent), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -114,6 +117,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack23e", &["hostile"]),
     ("attack24", &["expose", "cloud", "sidechan"]),
     ("attack24e", &["hostile"]),
+    ("attack25o", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
