@@ -961,8 +961,15 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 }
                 _ => return Json::Null,
             }
+            // Absence is not permission: with no list, the org's domain
+            // names its one owner (`acme.com`: `acme`); with neither,
+            // nothing is known.
             let listed: Option<Vec<&str>> = match owners {
-                Json::Null => None,
+                Json::Null => org
+                    .as_str()
+                    .and_then(|d| d.trim().split('.').next())
+                    .filter(|l| !l.is_empty())
+                    .map(|l| vec![l]),
                 Json::String(o) => Some(vec![o.as_str()]),
                 Json::Array(items) => {
                     Some(items.iter().map_while(Json::as_str).collect::<Vec<_>>())
