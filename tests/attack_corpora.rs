@@ -58,7 +58,10 @@
 //! that run code from elsewhere, secrets laundered through the workspace,
 //! and a polyglot coding day; `attack25e/`: chmod that only takes
 //! permissions away, python's http.server on loopback, kubectl config's
-//! names, eksctl and tmux reads, spelled to harm), replayed
+//! names, eksctl and tmux reads, spelled to harm; `attack25o/`:
+//! pushes, pull requests and branches to owners outside the org, request
+//! collectors, images and stylesheets a reader's client fetches from mail
+//! and chat, secret data read under plain names, then sent), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -121,6 +124,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack24e", &["hostile"]),
     ("attack25", &["gtfo", "toolchain", "launder"]),
     ("attack25e", &["hostile"]),
+    ("attack25o", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

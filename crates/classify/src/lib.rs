@@ -7,9 +7,12 @@ use serde_json::Value as Json;
 use std::borrow::Cow;
 
 pub mod deferred;
+pub mod fetched;
 pub mod paths;
 pub mod removal;
+pub mod repos;
 pub mod rpc;
+pub mod secretdata;
 pub mod secrets;
 pub mod settings;
 pub mod shell;
@@ -942,10 +945,78 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         (B::PlantedCode, [Json::String(_), Json::Null, _]) => Json::String("none".into()),
         (B::UrlHost, [Json::String(u)]) => url::url_host(u).map(Json::String).unwrap_or(Json::Null),
         (B::ApiMethodWrites, [Json::String(u)]) => Json::Bool(rpc::api_method_writes(u)),
+        // Round 30: the owners are the embedding's list; a malformed list
+        // (not strings) lists nobody, so every owner is another's.
+        (B::RepoOwnerScope, [repos, owners, org]) => {
+            let mut rs: Vec<&str> = Vec::new();
+            match repos {
+                Json::String(r) => rs.push(r),
+                Json::Array(items) => {
+                    for i in items {
+                        match i.as_str() {
+                            Some(r) => rs.push(r),
+                            None => return Json::Null,
+                        }
+                    }
+                }
+                _ => return Json::Null,
+            }
+            // Absence is not permission: with no list, the org's domain
+            // names its one owner (`acme.com`: `acme`); with neither,
+            // nothing is known.
+            let listed: Option<Vec<&str>> = match owners {
+                Json::Null => org
+                    .as_str()
+                    .and_then(|d| d.trim().split('.').next())
+                    .filter(|l| !l.is_empty())
+                    .map(|l| vec![l]),
+                Json::String(o) => Some(vec![o.as_str()]),
+                Json::Array(items) => {
+                    Some(items.iter().map_while(Json::as_str).collect::<Vec<_>>())
+                        .filter(|v| v.len() == items.len())
+                        .or(Some(Vec::new()))
+                }
+                _ => Some(Vec::new()),
+            };
+            Json::String(repos::repo_owner_scope(&rs, listed.as_deref(), org.as_str()).into())
+        }
+        (B::CollectorHost, [Json::String(u)]) => Json::Bool(url::collector_host(u)),
+        (B::FetchedUrls, [Json::String(t), kind]) => {
+            list(fetched::fetched_urls(t, kind.as_str().unwrap_or("html")))
+        }
+        (B::FetchedUrls, [Json::Null, _]) => list(Vec::new()),
+        (B::FetchedScope, [urls, org]) => {
+            let mut us: Vec<&str> = Vec::new();
+            if !each_url(urls, &mut us) {
+                return Json::Null;
+            }
+            Json::String(fetched::fetched_scope(&us, org.as_str()).into())
+        }
+        (B::SecretDataPath, [Json::String(p)]) => Json::Bool(secretdata::secret_data_path(p)),
+        (B::SqlNamesSecrets, [Json::String(q)]) => Json::Bool(secretdata::sql_names_secrets(q)),
         (B::HostScope, [Json::String(u), org]) => {
             Json::String(url::host_scope(u, org.as_str()).into())
         }
         _ => Json::Null,
+    }
+}
+
+/// The URLs of a `fetched_urls` result (a string or a list of strings).
+fn each_url<'a>(v: &'a Json, out: &mut Vec<&'a str>) -> bool {
+    match v {
+        Json::Null => true,
+        Json::String(s) => {
+            out.push(s);
+            true
+        }
+        Json::Array(items) => items.iter().all(|i| match i.as_str() {
+            Some(s) => {
+                out.push(s);
+                true
+            }
+            None => false,
+        }),
+        _ => false,
     }
 }
 

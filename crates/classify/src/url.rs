@@ -744,6 +744,137 @@ fn note(found: &mut Option<&'static str>, scope: &'static str) {
     }
 }
 
+/// Round 30: services whose only use is to record what they are sent —
+/// request inspectors (`webhook.site`, Pipedream's `*.m.pipedream.net`,
+/// RequestBin, Beeceptor, Hookbin, RequestCatcher), out-of-band
+/// interaction catchers built for attacks (interactsh's `oast.*` and
+/// `interact.sh`, Burp Collaborator, `dnslog.cn`, `ceye.io`,
+/// Canarytokens) and the ephemeral tunnel names that end on whoever runs
+/// the tunnel (`*.ngrok-free.app`, `*.ngrok.io`, `*.trycloudflare.com`,
+/// `*.loca.lt`, serveo, localhost.run, pinggy, bore). A curated list of
+/// purposes, not a guess at names: general hosting (`*.vercel.app`,
+/// `*.workers.dev`, `*.github.io`, `*.pages.dev`) serves sites and APIs
+/// and is not in it, nor are the vendors' own sites (`ngrok.com`,
+/// `pipedream.com`). Matched on whole labels: the name or a name under it.
+const COLLECTORS: &[&str] = &[
+    "webhook.site",
+    "pipedream.net",
+    "requestbin.com",
+    "requestbin.net",
+    "requestcatcher.com",
+    "hookb.in",
+    "hookbin.com",
+    "beeceptor.com",
+    "postb.in",
+    "ptsv2.com",
+    "ptsv3.com",
+    "oast.fun",
+    "oast.pro",
+    "oast.live",
+    "oast.site",
+    "oast.online",
+    "oast.me",
+    "interact.sh",
+    "interactsh.com",
+    "burpcollaborator.net",
+    "oastify.com",
+    "dnslog.cn",
+    "ceye.io",
+    "canarytokens.com",
+    "ngrok.io",
+    "ngrok.app",
+    "ngrok.dev",
+    "ngrok-free.app",
+    "ngrok-free.dev",
+    "trycloudflare.com",
+    "loca.lt",
+    "localtunnel.me",
+    "serveo.net",
+    "serveousercontent.com",
+    "lhr.life",
+    "localhost.run",
+    "pinggy.link",
+    "pinggy.online",
+    "bore.pub",
+];
+
+/// Whether a host name (any case, a trailing dot or not) is a collector's
+/// or under one.
+pub fn collector_name(h: &str) -> bool {
+    let h = h.trim_end_matches('.');
+    COLLECTORS.iter().any(|n| {
+        h.len() >= n.len()
+            && h.get(h.len() - n.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(n))
+            && (h.len() == n.len() || h.as_bytes().get(h.len() - n.len() - 1) == Some(&b'.'))
+    })
+}
+
+/// Round 30: the URL's host is a request collector ([`COLLECTORS`]), as the
+/// URL Standard reads it (IDNA, so `ｗebhook.site` is `webhook.site`; upper
+/// case; a trailing dot; user info and a port aside) or as an RFC 3986
+/// client does (`https://acme.com\@webhook.site/`). A redirect from an
+/// allowed host to a collector is not seen (the gate reads the request, not
+/// the answer).
+pub fn collector_host(url: &str) -> bool {
+    let parsed = parse(url);
+    let standard = match parsed.as_ref().as_ref().map(|u| u.host()) {
+        Some(Some(Host::Domain(d))) => collector_name(d),
+        _ => false,
+    };
+    standard || rfc3986_host(url).is_some_and(|h| collector_name(&h))
+}
+
+#[cfg(test)]
+mod collectors {
+    use super::collector_host as c;
+
+    #[test]
+    fn an_agent_sending_to_a_request_collector_is_seen_in_every_spelling() {
+        for u in [
+            "https://webhook.site/3f1e2d4c",
+            "https://WEBHOOK.SITE/3f1e2d4c",
+            "https://webhook.site./3f1e2d4c",
+            "https://x.webhook.site/",
+            "https://u:p@webhook.site/3f1e2d4c",
+            "https://webhook.site:443/3f1e2d4c",
+            "http://webhook.site",
+            "https://\u{ff57}ebhook.site/x",
+            "https://eo1x2y3z4.m.pipedream.net/?d=1",
+            "https://c5abc.oast.fun",
+            "https://x1y2.oastify.com/",
+            "https://quiet-owl-12.ngrok-free.app/x",
+            "https://x-y-z.trycloudflare.com/",
+            "https://odd-cat-1.loca.lt/",
+            "https://acme.free.beeceptor.com/x",
+            "https://acme.com\\@webhook.site/",
+            "webhook.site/x",
+        ] {
+            assert!(c(u), "{u}");
+        }
+    }
+
+    #[test]
+    fn general_hosting_docs_and_look_alikes_are_not_collectors() {
+        for u in [
+            "https://my-app.vercel.app/",
+            "https://hello.acme-labs.workers.dev/",
+            "https://acme.github.io/docs/",
+            "https://acme-docs.pages.dev/",
+            "https://ngrok.com/docs/http/",
+            "https://pipedream.com/docs/",
+            "https://sitewebhook.site.acme.com/",
+            "https://notwebhook.site/",
+            "https://oastify.example.com/",
+            "https://www.interaction-design.org/",
+            "https://xn--ebhook-rva.site/x",
+            "https://docs.rs/tokio",
+        ] {
+            assert!(!c(u), "{u}");
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {

@@ -107,6 +107,10 @@ pub const CHAT_CHANNEL_KINDS: &[&str] = &[
 ];
 /// `visibility_change`: how a repository's visibility changes.
 pub const VISIBILITY_CHANGES: &[&str] = &["to_public", "to_private", "to_internal", "unchanged"];
+/// `repo_owner_scope`: whose repository a write goes to (round 30).
+pub const REPO_OWNER_SCOPES: &[&str] = &["own", "other", "unresolved", "unknown"];
+/// `fetched_scope`: where the URLs a reader's client fetches sit (round 30).
+pub const FETCH_SCOPES: &[&str] = &["none", "internal", "external", "collector"];
 
 /// The builtin table: variant, frozen id, name, parameters and result.
 macro_rules! builtins {
@@ -224,6 +228,19 @@ builtins! {
     ApiMethodWrites = 58, "api_method_writes", (url: Text) -> Bool;
     InlineAttachments = 59, "inline_attachments", (x: Json) -> Bool;
     UrlScheme = 60, "url_scheme", (url: Text) -> Text;
+    /// Round 30: the owner of the repositories written to, against
+    /// `context.repo_owners` (crates/classify/src/repos.rs).
+    RepoOwnerScope = 61, "repo_owner_scope", (repos: Json, owners: Json, org_domain: Text) -> OneOf(REPO_OWNER_SCOPES);
+    /// Round 30: the URL's host is a request collector (url.rs).
+    CollectorHost = 62, "collector_host", (url: Text) -> Bool;
+    /// Round 30: the URLs a reader's client fetches by itself (fetched.rs).
+    FetchedUrls = 63, "fetched_urls", (text: Text, kind: Text) -> TextList;
+    /// Round 30: where those URLs sit: none, internal, external, collector.
+    FetchedScope = 64, "fetched_scope", (urls: Json, org_domain: Text) -> OneOf(FETCH_SCOPES);
+    /// Round 30: a Terraform variable file (secretdata.rs).
+    SecretDataPath = 65, "secret_data_path", (path: Text) -> Bool;
+    /// Round 30: a statement naming a credential table or column.
+    SqlNamesSecrets = 66, "sql_names_secrets", (sql: Text) -> Bool;
 }
 
 impl Builtin {
