@@ -28,61 +28,69 @@ pub fn secret_data_path(path: &str) -> bool {
 }
 
 /// The statement names a credential table or column (outside string
-/// literals and comments; quoted identifiers read as their names).
+/// literals and comments; quoted identifiers read as their names). Words
+/// are read in place and compared case-insensitively: it runs on every SQL
+/// call's bind, so it allocates nothing.
 pub fn sql_names_secrets(sql: &str) -> bool {
-    let mut word = String::new();
-    let mut chars = sql.chars().peekable();
-    let mut found = false;
-    let mut check = |w: &mut String| {
-        if !w.is_empty() {
-            found |= credential_name(&w.to_ascii_lowercase());
-            w.clear();
+    let mut start: Option<usize> = None;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            start.get_or_insert(i);
+            continue;
         }
-    };
-    while let Some(c) = chars.next() {
+        if let Some(s) = start.take() {
+            if sql.get(s..i).is_some_and(credential_name) {
+                return true;
+            }
+        }
         match c {
             '\'' => {
-                check(&mut word);
                 // a string literal: skip to its end ('' is a quote inside)
-                while let Some(d) = chars.next() {
-                    if d == '\'' && chars.peek() != Some(&'\'') {
-                        break;
-                    }
+                while let Some((_, d)) = chars.next() {
                     if d == '\'' {
-                        chars.next();
+                        if chars.peek().map(|&(_, e)| e) == Some('\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
                     }
                 }
             }
-            '-' if chars.peek() == Some(&'-') => {
-                check(&mut word);
-                for d in chars.by_ref() {
+            '-' if chars.peek().map(|&(_, e)| e) == Some('-') => {
+                for (_, d) in chars.by_ref() {
                     if d == '\n' {
                         break;
                     }
                 }
             }
-            '"' | '`' | '[' | ']' => check(&mut word),
-            c if c.is_alphanumeric() || c == '_' || c == '$' => word.push(c),
-            _ => check(&mut word),
+            _ => {}
         }
     }
-    check(&mut word);
-    found
+    start.is_some_and(|s| sql.get(s..).is_some_and(credential_name))
 }
 
+/// Whether one identifier names credentials, ASCII case folded.
 fn credential_name(w: &str) -> bool {
-    if matches!(
-        w,
-        "sessions" | "token" | "tokens" | "apikey" | "apikeys" | "secrets" | "secret"
-    ) {
-        return true;
-    }
-    if w.ends_with("_token") || w.ends_with("_tokens") {
-        return true;
-    }
-    let parts: Vec<&str> = w.split('_').filter(|p| !p.is_empty()).collect();
-    let has = |p: &str| parts.contains(&p);
+    let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     if [
+        "sessions", "token", "tokens", "apikey", "apikeys", "secrets", "secret",
+    ]
+    .iter()
+    .any(|n| is(w, n))
+    {
+        return true;
+    }
+    let ends = |suffix: &str| {
+        w.len()
+            .checked_sub(suffix.len())
+            .and_then(|k| w.get(k..))
+            .is_some_and(|tail| is(tail, suffix))
+    };
+    if ends("_token") || ends("_tokens") {
+        return true;
+    }
+    const PARTS: [&str; 9] = [
         "password",
         "passwords",
         "passwd",
@@ -92,18 +100,24 @@ fn credential_name(w: &str) -> bool {
         "credentials",
         "apikey",
         "apikeys",
-    ]
-    .iter()
-    .any(|p| has(p))
-    {
-        return true;
+    ];
+    let mut prev: Option<&str> = None;
+    for p in w.split('_').filter(|p| !p.is_empty()) {
+        if PARTS.iter().any(|n| is(p, n)) {
+            return true;
+        }
+        if let Some(q) = prev {
+            let key = is(p, "key") || is(p, "keys");
+            if (is(q, "api") && key)
+                || (is(q, "private") && key)
+                || (is(q, "otp") && is(p, "secret"))
+            {
+                return true;
+            }
+        }
+        prev = Some(p);
     }
-    parts.windows(2).any(|p| {
-        matches!(
-            p,
-            ["api", "key" | "keys"] | ["private", "key" | "keys"] | ["otp", "secret"]
-        )
-    })
+    false
 }
 
 #[cfg(test)]

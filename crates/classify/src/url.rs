@@ -822,7 +822,9 @@ pub fn collector_host(url: &str) -> bool {
         Some(Some(Host::Domain(d))) => collector_name(d),
         _ => false,
     };
-    standard || rfc3986_host(url).is_some_and(|h| collector_name(&h))
+    // the common shape has no `@` or `\`: both readings name one host
+    let plain = matches!(parsed.as_ref(), Some(Parsed::Plain(_)));
+    standard || (!plain && rfc3986_host(url).is_some_and(|h| collector_name(&h)))
 }
 
 #[cfg(test)]
