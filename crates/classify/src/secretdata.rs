@@ -108,10 +108,7 @@ fn credential_name(w: &str) -> bool {
         }
         if let Some(q) = prev {
             let key = is(p, "key") || is(p, "keys");
-            if (is(q, "api") && key)
-                || (is(q, "private") && key)
-                || (is(q, "otp") && is(p, "secret"))
-            {
+            if ((is(q, "api") || is(q, "private")) && key) || (is(q, "otp") && is(p, "secret")) {
                 return true;
             }
         }
