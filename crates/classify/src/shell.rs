@@ -420,6 +420,19 @@ fn prints_nothing(words: &[Word]) -> bool {
     )
 }
 
+/// For the program models' tests: what the stdlib's shell policy reads of
+/// a whole line — allowed when it is a write inside the workspace
+/// `/home/dev/proj` of nothing sensitive.
+#[cfg(test)]
+pub(crate) fn allowed_in_workspace(line: &str) -> bool {
+    let ws = Some("/home/dev/proj");
+    let a = analyze(line);
+    a.kind() <= Kind::Write
+        && !a.writes_outside(ws)
+        && !a.writes_sensitive(ws)
+        && a.sensitive_read(ws) == "none"
+}
+
 pub fn analyze(src: &str) -> Analysis {
     analyze_in(src, None)
 }

@@ -352,6 +352,7 @@ fn home_root(segs: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shell::allowed_in_workspace as allowed;
 
     fn narrows(cmd: &str) -> bool {
         let words: Vec<&str> = cmd.split_whitespace().skip(1).collect();
@@ -433,17 +434,6 @@ mod tests {
     fn a_hook_keeps_running_when_only_others_lose_write() {
         assert!(narrows("chmod go-w .git/hooks/pre-commit"));
         assert!(narrows("chmod a-w .git/hooks/pre-commit"));
-    }
-
-    /// What the stdlib's shell policy reads of a whole line: allowed when
-    /// it is a write inside the workspace of nothing sensitive.
-    fn allowed(line: &str) -> bool {
-        let ws = Some("/home/dev/proj");
-        let a = crate::shell::analyze(line);
-        a.kind() <= crate::shell::Kind::Write
-            && !a.writes_outside(ws)
-            && !a.writes_sensitive(ws)
-            && a.sensitive_read(ws) == "none"
     }
 
     #[test]

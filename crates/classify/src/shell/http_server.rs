@@ -96,6 +96,7 @@ pub fn parse<'a>(args: &[&'a str]) -> Option<Serve<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shell::allowed_in_workspace as allowed;
 
     fn p(s: &str) -> Option<Serve<'_>> {
         parse(&s.split_whitespace().collect::<Vec<_>>())
@@ -153,15 +154,6 @@ mod tests {
         ] {
             assert_eq!(p(a), None, "{a}");
         }
-    }
-
-    fn allowed(line: &str) -> bool {
-        let ws = Some("/home/dev/proj");
-        let a = crate::shell::analyze(line);
-        a.kind() <= crate::shell::Kind::Write
-            && !a.writes_outside(ws)
-            && !a.writes_sensitive(ws)
-            && a.sensitive_read(ws) == "none"
     }
 
     #[test]
