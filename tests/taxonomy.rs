@@ -93,6 +93,16 @@ fn actions_are_append_only() {
 fn generated_docs_are_in_sync() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/taxonomy.md");
     let now = schema().to_markdown();
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    if let (Some((v0, d0)), Some((v1, d1))) =
+        (version_and_digest(&on_disk), version_and_digest(&now))
+    {
+        assert!(
+            d0 == d1 || v0 != v1,
+            "the taxonomy changed (digest {d1}, was {d0}) but taxonomy/VERSION is still {v1}: \
+             move it to today's date (YYYY.M.D, `.N` added for a second change in one day), then BLESS=1"
+        );
+    }
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(path, &now).unwrap();
     }
@@ -120,4 +130,12 @@ fn a_team_cannot_redefine_a_builtin_action() {
     let d = c.errors().next().unwrap();
     assert_eq!(d.code, "P0211");
     assert!(d.message.contains("built-in action"));
+}
+
+/// The version and digest a generated taxonomy doc names in its header.
+fn version_and_digest(doc: &str) -> Option<(&str, &str)> {
+    let rest = doc.split_once("Version `")?.1;
+    let (version, rest) = rest.split_once('`')?;
+    let digest = rest.split_once("digest `")?.1.split_once('`')?.0;
+    Some((version, digest))
 }

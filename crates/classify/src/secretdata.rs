@@ -32,34 +32,67 @@ pub fn secret_data_path(path: &str) -> bool {
 /// are read in place and compared case-insensitively: it runs on every SQL
 /// call's bind, so it allocates nothing.
 pub fn sql_names_secrets(sql: &str) -> bool {
+    let b = sql.as_bytes();
     let mut start: Option<usize> = None;
-    let mut chars = sql.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c.is_alphanumeric() || c == '_' || c == '$' {
-            start.get_or_insert(i);
+    // Every credential name holds one of the letter pairs `ke` (token,
+    // apikey, api_key), `cr` (secret, credential), `sw` (password, passwd)
+    // or `ss` (sessions), case folded: a word without one (SELECT, users,
+    // WHERE, created_at's neighbours) is passed over without the name
+    // compares. `hint` is set while the word is read, so no second pass.
+    let mut hint = false;
+    let mut prev = 0u8;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        // ASCII is read by the byte; a non-ASCII character is decoded only
+        // to ask whether it is a letter (an identifier may hold letters of
+        // any script, and a name must end where the engine ends it)
+        let (in_word, len) = if c.is_ascii() {
+            (c.is_ascii_alphanumeric() || c == b'_' || c == b'$', 1)
+        } else {
+            match sql.get(i..).and_then(|r| r.chars().next()) {
+                Some(ch) => (ch.is_alphanumeric(), ch.len_utf8()),
+                None => return false,
+            }
+        };
+        if in_word {
+            if start.is_none() {
+                start = Some(i);
+                hint = false;
+                prev = 0;
+            }
+            let l = if len == 1 { c | 0x20 } else { 0 };
+            hint |= matches!(
+                (prev, l),
+                (b'k', b'e') | (b'c', b'r') | (b's', b'w') | (b's', b's')
+            );
+            prev = l;
+            i += len;
             continue;
         }
         if let Some(s) = start.take() {
-            if sql.get(s..i).is_some_and(credential_name) {
+            if hint && sql.get(s..i).is_some_and(credential_name) {
                 return true;
             }
         }
+        i += len;
         match c {
-            '\'' => {
+            b'\'' => {
                 // a string literal: skip to its end ('' is a quote inside)
-                while let Some((_, d)) = chars.next() {
-                    if d == '\'' {
-                        if chars.peek().map(|&(_, e)| e) == Some('\'') {
-                            chars.next();
+                while let Some(&d) = b.get(i) {
+                    i += 1;
+                    if d == b'\'' {
+                        if b.get(i) == Some(&b'\'') {
+                            i += 1;
                         } else {
                             break;
                         }
                     }
                 }
             }
-            '-' if chars.peek().map(|&(_, e)| e) == Some('-') => {
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
+            b'-' if b.get(i) == Some(&b'-') => {
+                while let Some(&d) = b.get(i) {
+                    i += 1;
+                    if d == b'\n' {
                         break;
                     }
                 }
@@ -67,11 +100,16 @@ pub fn sql_names_secrets(sql: &str) -> bool {
             _ => {}
         }
     }
-    start.is_some_and(|s| sql.get(s..).is_some_and(credential_name))
+    hint && start.is_some_and(|s| sql.get(s..).is_some_and(credential_name))
 }
 
 /// Whether one identifier names credentials, ASCII case folded.
 fn credential_name(w: &str) -> bool {
+    // the shortest credential name is `token`: SQL's keywords and short
+    // names (`id`, `FROM`, `o`) are passed over without a compare
+    if w.len() < 5 {
+        return false;
+    }
     let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     if [
         "sessions", "token", "tokens", "apikey", "apikeys", "secrets", "secret",
@@ -158,6 +196,46 @@ mod tests {
         ] {
             assert!(sql_names_secrets(q), "{q}");
         }
+    }
+
+    #[test]
+    fn every_credential_name_is_seen_in_any_case_and_at_the_statements_end() {
+        // the letter-pair filter must let every name through: each name of
+        // the rule, alone, as a part, in upper case, last in the statement
+        for n in [
+            "token",
+            "tokens",
+            "sessions",
+            "apikey",
+            "apikeys",
+            "secret",
+            "secrets",
+            "password",
+            "passwords",
+            "passwd",
+            "credential",
+            "credentials",
+            "api_key",
+            "api_keys",
+            "private_key",
+            "otp_secret",
+            "refresh_token",
+            "oauth_tokens",
+            "user_password_hash",
+            "app_secrets_v2",
+            "db_credentials",
+            "APIKEYS",
+            "Private_Keys",
+            "OTP_SECRET",
+            "PASSWD",
+            "Sessions",
+        ] {
+            for q in [format!("SELECT * FROM {n}"), format!("SELECT {n} FROM t;")] {
+                assert!(sql_names_secrets(&q), "{q}");
+            }
+        }
+        assert!(sql_names_secrets("SELECT café, password FROM t"));
+        assert!(!sql_names_secrets("SELECT 'api_keys' AS café FROM t"));
     }
 
     #[test]

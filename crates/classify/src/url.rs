@@ -757,57 +757,65 @@ fn note(found: &mut Option<&'static str>, scope: &'static str) {
 /// and is not in it, nor are the vendors' own sites (`ngrok.com`,
 /// `pipedream.com`). Matched on whole labels: the name or a name under it.
 const COLLECTORS: &[&str] = &[
-    "webhook.site",
-    "pipedream.net",
-    "requestbin.com",
-    "requestbin.net",
-    "requestcatcher.com",
+    "beeceptor.com",
+    "bore.pub",
+    "burpcollaborator.net",
+    "canarytokens.com",
+    "ceye.io",
+    "dnslog.cn",
     "hookb.in",
     "hookbin.com",
-    "beeceptor.com",
+    "interact.sh",
+    "interactsh.com",
+    "lhr.life",
+    "loca.lt",
+    "localhost.run",
+    "localtunnel.me",
+    "ngrok-free.app",
+    "ngrok-free.dev",
+    "ngrok.app",
+    "ngrok.dev",
+    "ngrok.io",
+    "oast.fun",
+    "oast.live",
+    "oast.me",
+    "oast.online",
+    "oast.pro",
+    "oast.site",
+    "oastify.com",
+    "pinggy.link",
+    "pinggy.online",
+    "pipedream.net",
     "postb.in",
     "ptsv2.com",
     "ptsv3.com",
-    "oast.fun",
-    "oast.pro",
-    "oast.live",
-    "oast.site",
-    "oast.online",
-    "oast.me",
-    "interact.sh",
-    "interactsh.com",
-    "burpcollaborator.net",
-    "oastify.com",
-    "dnslog.cn",
-    "ceye.io",
-    "canarytokens.com",
-    "ngrok.io",
-    "ngrok.app",
-    "ngrok.dev",
-    "ngrok-free.app",
-    "ngrok-free.dev",
-    "trycloudflare.com",
-    "loca.lt",
-    "localtunnel.me",
+    "requestbin.com",
+    "requestbin.net",
+    "requestcatcher.com",
     "serveo.net",
     "serveousercontent.com",
-    "lhr.life",
-    "localhost.run",
-    "pinggy.link",
-    "pinggy.online",
-    "bore.pub",
+    "trycloudflare.com",
+    "webhook.site",
 ];
 
 /// Whether a host name (any case, a trailing dot or not) is a collector's
-/// or under one.
+/// or under one. Every collector is a name of two labels, so only the
+/// host's last two labels are looked up (the list is sorted; a test keeps
+/// it so): one binary search in place of a suffix compare per collector,
+/// on every URL of every call.
 pub fn collector_name(h: &str) -> bool {
     let h = h.trim_end_matches('.');
-    COLLECTORS.iter().any(|n| {
-        h.len() >= n.len()
-            && h.get(h.len() - n.len()..)
-                .is_some_and(|t| t.eq_ignore_ascii_case(n))
-            && (h.len() == n.len() || h.as_bytes().get(h.len() - n.len() - 1) == Some(&b'.'))
-    })
+    let tail = match h.rmatch_indices('.').nth(1) {
+        Some((i, _)) => &h[i + 1..],
+        None => h,
+    };
+    let mut buf = [0u8; 32];
+    let Some(lower) = buf.get_mut(..tail.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(tail.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).is_ok_and(|t| COLLECTORS.binary_search(&t).is_ok())
 }
 
 /// Round 30: the URL's host is a request collector ([`COLLECTORS`]), as the
@@ -853,6 +861,20 @@ mod collectors {
             "webhook.site/x",
         ] {
             assert!(c(u), "{u}");
+        }
+    }
+
+    #[test]
+    fn the_collector_list_is_sorted_names_of_two_labels_as_the_lookup_needs() {
+        let list = super::COLLECTORS;
+        assert!(
+            list.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        for n in list {
+            assert_eq!(n.matches('.').count(), 1, "{n}");
+            assert_eq!(*n, n.to_ascii_lowercase(), "{n}");
+            assert!(n.len() <= 32, "{n}");
         }
     }
 

@@ -343,7 +343,11 @@ impl Schema {
              risk profile under the standard model (floors applied); minimal and low allow, medium and high \
              escalate, critical denies when no rule decides. A field written `name: type = derivation` is derived: \
              the engine computes it from the action's input fields for every request, canonical or raw, and a \
-             request that supplies it is never decided looser than escalate.\n",
+             request that supplies it is never decided looser than escalate. The version is a date that moves \
+             with every change of the digest (an action, a field, a derivation, a context attribute, a risk \
+             profile): `YYYY.M.D`, `.N` added for a second change in one day. A bundle records the version it \
+             was checked against, so two vocabularies never share one (a test refuses a changed digest under an \
+             unchanged version).\n",
             self.version,
             permit0_vm::hex(&self.digest()),
             self.domains.len(),
