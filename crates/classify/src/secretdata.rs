@@ -39,12 +39,22 @@ pub fn sql_names_secrets(sql: &str) -> bool {
             start.get_or_insert(i);
             continue;
         }
-        if let Some(s) = start.take() {
-            if sql.get(s..i).is_some_and(credential_name) {
-                return true;
-            }
+        let word = start.take().and_then(|s| sql.get(s..i));
+        if word.is_some_and(credential_name) {
+            return true;
         }
         match c {
+            // `U&"\0061pi_keys"`: Postgres's (and standard SQL's)
+            // identifier with Unicode escapes is the name it decodes to
+            '&' if word.is_some_and(|w| w.eq_ignore_ascii_case("u"))
+                && chars.peek().map(|&(_, e)| e) == Some('"') =>
+            {
+                if let Some((_, rest)) = sql.split_at_checked(i + 2) {
+                    if unicode_identifier(rest).is_some_and(|n| credential_name(&n)) {
+                        return true;
+                    }
+                }
+            }
             '\'' => {
                 // a string literal: skip to its end ('' is a quote inside)
                 while let Some((_, d)) = chars.next() {
@@ -68,6 +78,60 @@ pub fn sql_names_secrets(sql: &str) -> bool {
         }
     }
     start.is_some_and(|s| sql.get(s..).is_some_and(credential_name))
+}
+
+/// The name of a `U&"…"` identifier, `rest` the text after its opening
+/// quote: `\XXXX` and `\+XXXXXX` read as the code points they name, `""`
+/// as a quote, and a `UESCAPE 'c'` after it taking `\`'s place.
+fn unicode_identifier(rest: &str) -> Option<String> {
+    let mut body = String::new();
+    let mut it = rest.char_indices().peekable();
+    let end = loop {
+        let (k, c) = it.next()?;
+        if c == '"' {
+            if it.peek().map(|&(_, d)| d) == Some('"') {
+                it.next();
+            } else {
+                break k;
+            }
+        }
+        body.push(c);
+    };
+    let after = rest.get(end + 1..)?.trim_start();
+    let esc = match after.get(..7) {
+        Some(u) if u.eq_ignore_ascii_case("uescape") => {
+            let q = after.get(7..)?.trim_start();
+            let mut q = q.chars();
+            match (q.next(), q.next(), q.next()) {
+                (Some('\''), Some(e), Some('\'')) => e,
+                _ => return None,
+            }
+        }
+        _ => '\\',
+    };
+    let mut out = String::with_capacity(body.len());
+    let mut cs = body.chars();
+    while let Some(c) = cs.next() {
+        if c != esc {
+            out.push(c);
+            continue;
+        }
+        let rest = cs.as_str();
+        let (digits, skip) = match rest.strip_prefix('+') {
+            Some(r) => (r.get(..6)?, 7),
+            None if rest.starts_with(esc) => {
+                out.push(esc);
+                cs.next();
+                continue;
+            }
+            None => (rest.get(..4)?, 4),
+        };
+        out.push(char::from_u32(u32::from_str_radix(digits, 16).ok()?)?);
+        for _ in 0..skip {
+            cs.next();
+        }
+    }
+    Some(out)
 }
 
 /// Whether one identifier names credentials, ASCII case folded.
@@ -139,6 +203,26 @@ mod tests {
             "infra/tfvars/README",
         ] {
             assert!(!secret_data_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn an_identifier_with_unicode_escapes_is_read_as_its_name() {
+        for q in [
+            "SELECT * FROM U&\"\\0061pi_keys\"",
+            "SELECT * FROM u&\"\\+000061pi_keys\"",
+            "SELECT * FROM U&\"!0061pi_keys\" UESCAPE '!'",
+            "SELECT U&\"p\\0061ssword\" FROM users",
+        ] {
+            assert!(sql_names_secrets(q), "{q}");
+        }
+        for q in [
+            "SELECT U&'\\0063af\\00E9'",
+            "SELECT * FROM U&\"\\0075sers\"",
+            "SELECT * FROM U&\"\\00",
+            "SELECT * FROM U&\"x\" UESCAPE",
+        ] {
+            assert!(!sql_names_secrets(q), "{q}");
         }
     }
 
