@@ -1166,8 +1166,12 @@ impl C {
                         .iter()
                         .any(|op| r.starts_with(op))
                 });
-            let token = if let Some(close) = rest.find('}').filter(|_| case_op) {
-                format!("${}", &rest[..=close])
+            let case_token = rest
+                .find('}')
+                .filter(|_| case_op)
+                .and_then(|close| rest.get(..=close));
+            let token = if let Some(t) = case_token {
+                format!("${t}")
             } else if braced {
                 format!("${{{name}}}")
             } else {
