@@ -89,7 +89,19 @@ fn lower(s: &str) -> String {
     if s.is_ascii() {
         s.to_ascii_lowercase()
     } else {
+        // A case-insensitive file system folds more than `to_lowercase`
+        // does: NTFS compares names upper-cased (the long s `ſ` and the
+        // dotless `ı` upper-case to ASCII `S` and `I`), APFS by Unicode
+        // case folding (`ſ` folds to `s`): `~/.ſsh/id_rſa` is the key
+        // there. The Kelvin sign already lowers to `k`.
         s.to_lowercase()
+            .chars()
+            .map(|c| match c {
+                '\u{17f}' => 's',
+                '\u{131}' => 'i',
+                c => c,
+            })
+            .collect()
     }
 }
 
@@ -282,11 +294,60 @@ fn windows_name(s: &str) -> &str {
     let s = s
         .strip_suffix("::$data")
         .or_else(|| s.strip_suffix(":$data"))
+        // a folder's index stream is the folder (`.git::$INDEX_ALLOCATION`)
+        .or_else(|| s.strip_suffix("::$index_allocation"))
+        .or_else(|| s.strip_suffix(":$i30:$index_allocation"))
         .unwrap_or(s);
-    match s.trim_end_matches(['.', ' ']) {
+    let s = match s.trim_end_matches(['.', ' ']) {
         "" => s,
         t => t,
+    };
+    short_name(s).unwrap_or(s)
+}
+
+/// The dot-folder an 8.3 short name stands for on Windows (`GIT~1` is
+/// `.git`: a name with a leading dot always gets a short name, its dot
+/// dropped, the whole name kept when it is six characters or fewer). Only
+/// the folders the lists below name are mapped; a short name of another
+/// folder or of a longer name cannot be read back (left open).
+fn short_name(s: &str) -> Option<&'static str> {
+    let b = s.as_bytes();
+    if !b.last()?.is_ascii_digit() || b.len() > 8 {
+        return None;
     }
+    let (base, n) = s.rsplit_once('~')?;
+    if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(match base {
+        "git" => ".git",
+        "ssh" => ".ssh",
+        "aws" => ".aws",
+        "azure" => ".azure",
+        "gnupg" => ".gnupg",
+        "kube" => ".kube",
+        "claude" => ".claude",
+        "github" => ".github",
+        "gitlab" => ".gitlab",
+        "vscode" => ".vscode",
+        "cursor" => ".cursor",
+        "config" => ".config",
+        "docker" => ".docker",
+        "husky" => ".husky",
+        "cargo" => ".cargo",
+        "codex" => ".codex",
+        "gemini" => ".gemini",
+        "idea" => ".idea",
+        "envrc" => ".envrc",
+        "env" => ".env",
+        "npmrc" => ".npmrc",
+        "netrc" => ".netrc",
+        "pgpass" => ".pgpass",
+        "bashrc" => ".bashrc",
+        "zshrc" => ".zshrc",
+        "mcp" => ".mcp",
+        _ => return None,
+    })
 }
 
 /// Directories (as segment sequences, anywhere in a path) whose files are
@@ -348,6 +409,23 @@ const SECRET_DIRS: &[&[&str]] = &[
     &["library", "application support", "bravesoftware"],
     &["library", "application support", "microsoft edge"],
     &["library", "application support", "code", "user"],
+    // the same tools' folders on Windows (`%APPDATA%`, `%LOCALAPPDATA%`),
+    // named so through a WSL mount (`/mnt/c/Users/u/AppData/…`) or a
+    // Windows path
+    &["appdata", "roaming", "gcloud"],
+    &["appdata", "roaming", "github cli"],
+    &["appdata", "roaming", "code", "user"],
+    &["appdata", "roaming", "claude"],
+    &["appdata", "roaming", "mozilla"],
+    &["appdata", "roaming", "microsoft", "credentials"],
+    &["appdata", "local", "microsoft", "credentials"],
+    &["appdata", "roaming", "microsoft", "protect"],
+    &["appdata", "local", "google", "chrome", "user data"],
+    &["appdata", "local", "microsoft", "edge", "user data"],
+    &["appdata", "local", "bravesoftware"],
+    &["appdata", "roaming", "rclone"],
+    &["appdata", "roaming", "pip"],
+    &["appdata", "roaming", "stripe"],
     // agent settings: tokens, MCP server environments, hooks
     &[".claude"],
     &[".codex"],
@@ -719,7 +797,7 @@ fn may_be_system(first: &str) -> bool {
 /// refusal before comparing it against each (a test keeps this in step
 /// with the lists).
 fn may_begin_dir(s: &str) -> bool {
-    s.starts_with('.') || s == "library"
+    s.starts_with('.') || s == "library" || s == "appdata"
 }
 
 fn has_dir(segs: &[&str], list: &[&[&str]]) -> bool {
@@ -1302,6 +1380,30 @@ mod tests {
     }
 
     #[test]
+    fn windows_and_case_folding_spellings_are_the_file() {
+        for p in [
+            "/home/u/.ſsh/id_rſa",
+            "/home/u/.\u{17f}SH/ID_R\u{17f}A",
+            "/home/u/proj/.g\u{131}t/hooks/pre-commit",
+            "/home/u/proj/GIT~1/hooks/pre-commit",
+            "/home/u/proj/.git::$INDEX_ALLOCATION/hooks/pre-commit",
+            "/home/u/proj/.git:$I30:$INDEX_ALLOCATION/hooks/pre-commit",
+            "/home/u/SSH~1/id_rsa",
+            "/mnt/c/Users/u/AppData/Roaming/gcloud/application_default_credentials.json",
+            "C:\\Users\\u\\AppData\\Roaming\\GitHub CLI\\hosts.yml",
+        ] {
+            assert!(sensitive(p), "{p}");
+        }
+        for p in [
+            "/home/u/proj/src/x~1",
+            "/home/u/proj/docs/notes~2.md",
+            "/home/u/proj/ﬁle.txt",
+        ] {
+            assert!(!sensitive(p), "{p}");
+        }
+    }
+
+    #[test]
     fn slash_split_is_split_on_slashes() {
         for p in [
             "",
@@ -1349,7 +1451,11 @@ mod tests {
     fn segments_reference(path: &str, base: Option<&str>) -> Vec<String> {
         let p = path.trim();
         let p = p.strip_prefix("file://").unwrap_or(p);
-        let mut p = p.replace('\\', "/").to_lowercase();
+        let mut p = p
+            .replace('\\', "/")
+            .to_lowercase()
+            .replace('\u{17f}', "s")
+            .replace('\u{131}', "i");
         for var in ["${home}", "$home"] {
             if let Some(rest) = p.strip_prefix(var) {
                 p = format!("~{rest}");
@@ -1389,9 +1495,12 @@ mod tests {
                     let y = x
                         .strip_suffix("::$data")
                         .or_else(|| x.strip_suffix(":$data"))
+                        .or_else(|| x.strip_suffix("::$index_allocation"))
+                        .or_else(|| x.strip_suffix(":$i30:$index_allocation"))
                         .unwrap_or(x);
                     let z = y.trim_end_matches(|c| c == '.' || c == ' ');
-                    out.push(if z.is_empty() { y } else { z }.to_string())
+                    let z = if z.is_empty() { y } else { z };
+                    out.push(short_name(z).unwrap_or(z).to_string())
                 }
             }
         }
@@ -1427,7 +1536,8 @@ mod tests {
                 proptest::sample::select(vec![
                     "/", "//", "~", "~u", "..", ".", "$HOME", "${HOME}", "$home", "$homer",
                     "home", "Users", "root", "private", "etc", "\\", "A", "é", "Σ", "ß",
-                    "file://", " ", ".ssh", "id_rsa", "x.pub", "İ",
+                    "file://", " ", ".ssh", "id_rsa", "x.pub", "İ", "ſ", "ı", "git~1",
+                    "::$INDEX_ALLOCATION",
                 ]),
                 0..12,
             ),

@@ -69,13 +69,23 @@ pub fn sql_names_secrets(sql: &str) -> bool {
             i += len;
             continue;
         }
-        if let Some(s) = start.take() {
-            if hint && sql.get(s..i).is_some_and(credential_name) {
-                return true;
-            }
+        let word = start.take().and_then(|s| sql.get(s..i));
+        if hint && word.is_some_and(credential_name) {
+            return true;
         }
         i += len;
         match c {
+            // `U&"\0061pi_keys"`: Postgres's (and standard SQL's)
+            // identifier with Unicode escapes is the name it decodes to
+            b'&' if word.is_some_and(|w| w.eq_ignore_ascii_case("u"))
+                && b.get(i) == Some(&b'"') =>
+            {
+                if let Some(rest) = sql.get(i + 1..) {
+                    if unicode_identifier(rest).is_some_and(|n| credential_name(&n)) {
+                        return true;
+                    }
+                }
+            }
             b'\'' => {
                 // a string literal: skip to its end ('' is a quote inside)
                 while let Some(&d) = b.get(i) {
@@ -101,6 +111,60 @@ pub fn sql_names_secrets(sql: &str) -> bool {
         }
     }
     hint && start.is_some_and(|s| sql.get(s..).is_some_and(credential_name))
+}
+
+/// The name of a `U&"…"` identifier, `rest` the text after its opening
+/// quote: `\XXXX` and `\+XXXXXX` read as the code points they name, `""`
+/// as a quote, and a `UESCAPE 'c'` after it taking `\`'s place.
+fn unicode_identifier(rest: &str) -> Option<String> {
+    let mut body = String::new();
+    let mut it = rest.char_indices().peekable();
+    let end = loop {
+        let (k, c) = it.next()?;
+        if c == '"' {
+            if it.peek().map(|&(_, d)| d) == Some('"') {
+                it.next();
+            } else {
+                break k;
+            }
+        }
+        body.push(c);
+    };
+    let after = rest.get(end + 1..)?.trim_start();
+    let esc = match after.get(..7) {
+        Some(u) if u.eq_ignore_ascii_case("uescape") => {
+            let q = after.get(7..)?.trim_start();
+            let mut q = q.chars();
+            match (q.next(), q.next(), q.next()) {
+                (Some('\''), Some(e), Some('\'')) => e,
+                _ => return None,
+            }
+        }
+        _ => '\\',
+    };
+    let mut out = String::with_capacity(body.len());
+    let mut cs = body.chars();
+    while let Some(c) = cs.next() {
+        if c != esc {
+            out.push(c);
+            continue;
+        }
+        let rest = cs.as_str();
+        let (digits, skip) = match rest.strip_prefix('+') {
+            Some(r) => (r.get(..6)?, 7),
+            None if rest.starts_with(esc) => {
+                out.push(esc);
+                cs.next();
+                continue;
+            }
+            None => (rest.get(..4)?, 4),
+        };
+        out.push(char::from_u32(u32::from_str_radix(digits, 16).ok()?)?);
+        for _ in 0..skip {
+            cs.next();
+        }
+    }
+    Some(out)
 }
 
 /// Whether one identifier names credentials, ASCII case folded.
@@ -177,6 +241,26 @@ mod tests {
             "infra/tfvars/README",
         ] {
             assert!(!secret_data_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn an_identifier_with_unicode_escapes_is_read_as_its_name() {
+        for q in [
+            "SELECT * FROM U&\"\\0061pi_keys\"",
+            "SELECT * FROM u&\"\\+000061pi_keys\"",
+            "SELECT * FROM U&\"!0061pi_keys\" UESCAPE '!'",
+            "SELECT U&\"p\\0061ssword\" FROM users",
+        ] {
+            assert!(sql_names_secrets(q), "{q}");
+        }
+        for q in [
+            "SELECT U&'\\0063af\\00E9'",
+            "SELECT * FROM U&\"\\0075sers\"",
+            "SELECT * FROM U&\"\\00",
+            "SELECT * FROM U&\"x\" UESCAPE",
+        ] {
+            assert!(!sql_names_secrets(q), "{q}");
         }
     }
 

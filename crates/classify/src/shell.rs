@@ -1157,7 +1157,22 @@ impl C {
             {
                 continue;
             }
-            let token = if braced {
+            // `${f,,}`, `${f^^}`, `${f@L}`: the value with its case changed
+            // is the same file wherever the case is folded (paths are
+            // compared case-insensitively), so the value stands for it
+            let case_op = braced
+                && rest.get(1 + name.len()..).is_some_and(|r| {
+                    [",,}", ",}", "^^}", "^}", "~~}", "~}", "@L}", "@U}", "@u}"]
+                        .iter()
+                        .any(|op| r.starts_with(op))
+                });
+            let case_token = rest
+                .find('}')
+                .filter(|_| case_op)
+                .and_then(|close| rest.get(..=close));
+            let token = if let Some(t) = case_token {
+                format!("${t}")
+            } else if braced {
                 format!("${{{name}}}")
             } else {
                 format!("${name}")
@@ -8067,6 +8082,32 @@ mod tests {
 
     fn kind(s: &str) -> &'static str {
         analyze(s).kind().name()
+    }
+
+    /// Round 31: `${f,,}`, `${f^^}` and `${f@L}` are the variable's value
+    /// in another case: on a case-insensitive file system (macOS, Windows)
+    /// the same file, and `.SSH` lowered is `.ssh` everywhere.
+    #[test]
+    fn a_case_changed_variable_is_its_value() {
+        for c in [
+            "f=.SSH/ID_RSA; cat ~/${f,,}",
+            "f=.ssh/id_rsa; cat ~/${f^^}",
+            "f=.Ssh/Id_rsa; cat ~/${f@L}",
+            "f=.ssh/id_rsa; cat ~/${f~~}",
+        ] {
+            let a = analyze(c);
+            assert!(
+                a.reads.iter().any(|r| paths::sensitive(r)),
+                "{c}: {:?}",
+                a.reads
+            );
+        }
+        let a = analyze("f=README.MD; cat ${f,,}");
+        assert!(
+            !a.reads.iter().any(|r| paths::sensitive(r)),
+            "{:?}",
+            a.reads
+        );
     }
 
     /// The agent writes a crate into /tmp (scratch: allowed) and builds it
