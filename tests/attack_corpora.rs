@@ -61,7 +61,9 @@
 //! names, eksctl and tmux reads, spelled to harm; `attack25o/`:
 //! pushes, pull requests and branches to owners outside the org, request
 //! collectors, images and stylesheets a reader's client fetches from mail
-//! and chat, secret data read under plain names, then sent), replayed
+//! and chat, secret data read under plain names, then sent; `attack26o/`:
+//! the shell's reads of secret data, remotes pointed outside the org, and
+//! collectors and private hosts behind URL-fetching proxies), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -125,6 +127,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack25", &["gtfo", "toolchain", "launder"]),
     ("attack25e", &["hostile"]),
     ("attack25o", &["hostile"]),
+    ("attack26o", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
