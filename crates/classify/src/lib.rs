@@ -891,8 +891,8 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         // Round 33: one plain `git remote add|set-url NAME URL` is judged by
         // its URL's owner (`git_remote_owner`), not as a write of git's
         // config.
-        (B::ShellSensitiveWrite, [Json::String(s), cwd, ws]) => Json::Bool(
-            removal::git_remote_set(s).is_none()
+        (B::ShellSensitiveWrite, [v @ Json::String(s), cwd, ws]) => Json::Bool(
+            remote_set(s, v).is_none()
                 && shell::cached(s, cwd.as_str()).writes_sensitive(ws.as_str()),
         ),
         (B::ProtectedBranch, [Json::String(b)]) => Json::Bool(protected_branch(b)),
@@ -970,8 +970,8 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
         }
         // Round 33: `git remote add|set-url NAME URL` read as a push to URL
         // would be: the next `git push NAME` sends there.
-        (B::GitRemoteOwner, [Json::String(cmd), owners, org]) => Json::String(
-            match removal::git_remote_set(cmd) {
+        (B::GitRemoteOwner, [v @ Json::String(cmd), owners, org]) => Json::String(
+            match remote_set(cmd, v) {
                 None => "none",
                 Some(url) => {
                     let listed = owners_listed(owners, org);
@@ -1040,6 +1040,13 @@ fn owners_listed<'a>(owners: &'a Json, org: &'a Json) -> Option<Vec<&'a str>> {
             .or(Some(Vec::new())),
         _ => Some(Vec::new()),
     }
+}
+
+/// Round 33: one plain `git remote add|set-url NAME URL` with no secret on
+/// the line (a remote named `ghp_…` stays the refused write of git's
+/// config, as a push's mapping leaves such a line to the shell's rules).
+fn remote_set<'a>(cmd: &'a str, v: &Json) -> Option<&'a str> {
+    removal::git_remote_set(cmd).filter(|_| !secrets::has_secret(v))
 }
 
 fn shell_quote(w: &str) -> String {
