@@ -74,8 +74,8 @@ pub fn sql_names_secrets(sql: &str) -> bool {
 /// fed on its stdin) hold a statement that names a credential table or
 /// column. An option's name is not read (`--password`, `-W`): only its
 /// value (`--command=TEXT`, `-cTEXT`, the next word) and the operands.
-pub fn client_args_name_secrets<'a>(words: impl Iterator<Item = &'a str>) -> bool {
-    words.into_iter().any(|w| {
+pub fn client_args_name_secrets<'a>(mut words: impl Iterator<Item = &'a str>) -> bool {
+    words.any(|w| {
         let text = if let Some(long) = w.strip_prefix("--") {
             match long.split_once('=') {
                 Some((_, v)) => v,
