@@ -64,7 +64,9 @@
 //! and chat, secret data read under plain names, then sent; `attack26/`:
 //! Unicode, case and platform spellings — hosts under IDNA, paths on a
 //! case-insensitive or Windows file system, bash's case-changing
-//! expansions, SQL identifiers with Unicode escapes), replayed
+//! expansions, SQL identifiers with Unicode escapes; `attack26o/`:
+//! the shell's reads of secret data, remotes pointed outside the org, and
+//! collectors and private hosts behind URL-fetching proxies), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -129,6 +131,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack25e", &["hostile"]),
     ("attack25o", &["hostile"]),
     ("attack26", &["hosts", "paths", "shell", "data"]),
+    ("attack26o", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

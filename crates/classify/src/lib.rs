@@ -888,9 +888,13 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 .sensitive_read(ws.as_str())
                 .into(),
         ),
-        (B::ShellSensitiveWrite, [Json::String(s), cwd, ws]) => {
-            Json::Bool(shell::cached(s, cwd.as_str()).writes_sensitive(ws.as_str()))
-        }
+        // Round 33: one plain `git remote add|set-url NAME URL` is judged by
+        // its URL's owner (`git_remote_owner`), not as a write of git's
+        // config.
+        (B::ShellSensitiveWrite, [v @ Json::String(s), cwd, ws]) => Json::Bool(
+            remote_set(s, v).is_none()
+                && shell::cached(s, cwd.as_str()).writes_sensitive(ws.as_str()),
+        ),
         (B::ProtectedBranch, [Json::String(b)]) => Json::Bool(protected_branch(b)),
         (B::VisibilityChange, [vis, private]) => {
             let v = vis.as_str().map(|v| v.trim().to_lowercase());
@@ -961,25 +965,21 @@ pub fn call(b: Builtin, args: &[&Json]) -> Json {
                 }
                 _ => return Json::Null,
             }
-            // Absence is not permission: with no list, the org's domain
-            // names its one owner (`acme.com`: `acme`); with neither,
-            // nothing is known.
-            let listed: Option<Vec<&str>> = match owners {
-                Json::Null => org
-                    .as_str()
-                    .and_then(|d| d.trim().split('.').next())
-                    .filter(|l| !l.is_empty())
-                    .map(|l| vec![l]),
-                Json::String(o) => Some(vec![o.as_str()]),
-                Json::Array(items) => {
-                    Some(items.iter().map_while(Json::as_str).collect::<Vec<_>>())
-                        .filter(|v| v.len() == items.len())
-                        .or(Some(Vec::new()))
-                }
-                _ => Some(Vec::new()),
-            };
+            let listed = owners_listed(owners, org);
             Json::String(repos::repo_owner_scope(&rs, listed.as_deref(), org.as_str()).into())
         }
+        // Round 33: `git remote add|set-url NAME URL` read as a push to URL
+        // would be: the next `git push NAME` sends there.
+        (B::GitRemoteOwner, [v @ Json::String(cmd), owners, org]) => Json::String(
+            match remote_set(cmd, v) {
+                None => "none",
+                Some(url) => {
+                    let listed = owners_listed(owners, org);
+                    repos::repo_owner_scope(&[url], listed.as_deref(), org.as_str())
+                }
+            }
+            .into(),
+        ),
         (B::CollectorHost, [Json::String(u)]) => Json::Bool(url::collector_host(u)),
         (B::FetchedUrls, [Json::String(t), kind]) => {
             list(fetched::fetched_urls(t, kind.as_str().unwrap_or("html")))
@@ -1023,6 +1023,32 @@ fn each_url<'a>(v: &'a Json, out: &mut Vec<&'a str>) -> bool {
 /// One argv element as a POSIX shell word that splits back to exactly it:
 /// `["sh", "-c", "rm -rf ~"]` is the command line `sh -c 'rm -rf ~'`, so
 /// the shell classifier judges the array as the kernel will run it.
+/// The org's owners on the code hosts (round 30): the embedding's list; a
+/// malformed list (not strings) lists nobody, so every owner is another's.
+/// Absence is not permission: with no list, the org's domain names its one
+/// owner (`acme.com`: `acme`); with neither, nothing is known.
+fn owners_listed<'a>(owners: &'a Json, org: &'a Json) -> Option<Vec<&'a str>> {
+    match owners {
+        Json::Null => org
+            .as_str()
+            .and_then(|d| d.trim().split('.').next())
+            .filter(|l| !l.is_empty())
+            .map(|l| vec![l]),
+        Json::String(o) => Some(vec![o.as_str()]),
+        Json::Array(items) => Some(items.iter().map_while(Json::as_str).collect::<Vec<_>>())
+            .filter(|v| v.len() == items.len())
+            .or(Some(Vec::new())),
+        _ => Some(Vec::new()),
+    }
+}
+
+/// Round 33: one plain `git remote add|set-url NAME URL` with no secret on
+/// the line (a remote named `ghp_…` stays the refused write of git's
+/// config, as a push's mapping leaves such a line to the shell's rules).
+fn remote_set<'a>(cmd: &'a str, v: &Json) -> Option<&'a str> {
+    removal::git_remote_set(cmd).filter(|_| !secrets::has_secret(v))
+}
+
 fn shell_quote(w: &str) -> String {
     let plain = !w.is_empty()
         && w.chars()

@@ -167,6 +167,26 @@ fn unicode_identifier(rest: &str) -> Option<String> {
     Some(out)
 }
 
+/// Round 33: the words a database client is given (its argv, and the text
+/// fed on its stdin) hold a statement that names a credential table or
+/// column. An option's name is not read (`--password`, `-W`): only its
+/// value (`--command=TEXT`, `-cTEXT`, the next word) and the operands.
+pub fn client_args_name_secrets<'a>(mut words: impl Iterator<Item = &'a str>) -> bool {
+    words.any(|w| {
+        let text = if let Some(long) = w.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((_, v)) => v,
+                None => return false,
+            }
+        } else if let Some(short) = w.strip_prefix('-') {
+            short.get(1..).unwrap_or("")
+        } else {
+            w
+        };
+        !text.is_empty() && sql_names_secrets(text)
+    })
+}
+
 /// Whether one identifier names credentials, ASCII case folded.
 fn credential_name(w: &str) -> bool {
     // the shortest credential name is `token`: SQL's keywords and short
@@ -335,5 +355,19 @@ mod tests {
         ] {
             assert!(!sql_names_secrets(q), "{q}");
         }
+    }
+
+    #[test]
+    fn a_clients_words_are_read_but_not_its_option_names() {
+        use super::client_args_name_secrets as w;
+        assert!(w(["-c", "SELECT * FROM api_keys"].into_iter()));
+        assert!(w(["-cSELECT token FROM oauth_tokens"].into_iter()));
+        assert!(w(["--command=select * from secrets"].into_iter()));
+        assert!(!w(
+            ["--password", "-W", "-d", "app", "-c", "select 1"].into_iter()
+        ));
+        assert!(!w(
+            ["-c", "SELECT id, email FROM users LIMIT 10"].into_iter()
+        ));
     }
 }

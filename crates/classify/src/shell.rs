@@ -130,6 +130,12 @@ pub struct Analysis {
     /// and a send for the read-then-send chains — after a secret read the
     /// words may be the secret.
     pub asks_service: bool,
+    /// Round 33 (attack26o): a database or warehouse client whose text
+    /// (`-c`, `-e`, `-q`, the SQL operand, a here-doc) names a credential
+    /// table or column (`psql -c 'SELECT * FROM api_keys'`,
+    /// `crate::secretdata::sql_names_secrets`): an everyday read whose data
+    /// is secret, as `sql_query` of the same text is.
+    pub secret_data: bool,
     /// Round 23: files whose whole new text (or appended lines) the line
     /// spells — `echo`/`printf`/a here-doc redirected into it, `tee` of a
     /// here-doc, a patch's hunks — with that text: a settings file
@@ -250,6 +256,22 @@ impl Analysis {
                 return "outside";
             }
             level = "workspace";
+        }
+        // Round 33: an everyday read whose data is secret — a Terraform
+        // variable file (`cat terraform.tfvars`, `grep password
+        // *.tfvars`), a credential table asked by a database client —
+        // counted by the chains as `Read terraform.tfvars` and `sql_query
+        // SELECT * FROM api_keys` are; weaker than a secret file, stronger
+        // than a remote's URL (more chains count it)
+        if level == "none"
+            && (self.secret_data
+                || self
+                    .reads
+                    .iter()
+                    .chain(&self.tree_reads)
+                    .any(|p| crate::secretdata::secret_data_path(p)))
+        {
+            level = "secret_data";
         }
         // weakest last: a secret file read above outranks a remote's URL
         if self.url_read && level == "none" {
@@ -2784,12 +2806,26 @@ impl C {
                 }
                 Kind::Network
             }
-            "bq" if bq_read(args) => Kind::ReadOnly,
+            "bq" if bq_read(args) => {
+                // Round 33: `bq query 'SELECT * FROM ds.api_keys'`
+                if crate::secretdata::client_args_name_secrets(
+                    args.iter().map(|w| w.text.as_str()),
+                ) {
+                    self.a.secret_data = true;
+                }
+                Kind::ReadOnly
+            }
             "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlcmd" | "clickhouse-client"
             | "duckdb" | "mongo" | "mongosh" | "redis-cli" | "valkey-cli" | "keydb-cli"
             | "snowsql" | "cqlsh" | "litecli" | "usql" | "sqlite-utils" | "clickhouse"
             // round 23 (shell/dbcli.rs)
             | "pgcli" | "mycli" | "mysqlsh" | "influx" => {
+                // Round 33: the text names a credential table or column
+                if crate::secretdata::client_args_name_secrets(
+                    args.iter().map(|w| w.text.as_str()).chain(stdin),
+                ) {
+                    self.a.secret_data = true;
+                }
                 let fed_any = fed
                     || stdin.is_some()
                     || env
@@ -9686,5 +9722,48 @@ mod tests {
             format!("sh -c {}", shell_join(&[acc]))
         });
         let _ = analyze(&nested_sh);
+    }
+
+    /// Round 33 (attack26o): the shell's reads of secret data — a Terraform
+    /// variable file by any reader, a credential table asked by a database
+    /// client — are `secret_data` reads (counted by the chains, allowed
+    /// alone); the everyday reads beside them are none.
+    #[test]
+    fn the_shells_reads_of_secret_data_are_counted() {
+        let ws = Some("/home/dev/proj");
+        for c in [
+            "cat terraform.tfvars",
+            "grep -r password *.tfvars",
+            "head prod.auto.tfvars",
+            "less infra/terraform.tfvars.json",
+            "tail -n 20 /home/dev/proj/infra/TERRAFORM.TFVARS",
+            "psql -c 'SELECT * FROM api_keys'",
+            "psql -d app -c \"select token from oauth_tokens\"",
+            "psql --command='SELECT email, password_hash FROM users'",
+            "mysql -e 'select token from oauth_tokens'",
+            "sqlite3 app.db \"select * from secrets\"",
+            "duckdb app.duckdb -c 'select * from credentials'",
+            "clickhouse-client -q 'SELECT access_token FROM oauth_accounts'",
+            "mongosh app --eval 'db.api_keys.find()'",
+            "bq query --use_legacy_sql=false 'SELECT * FROM ds.api_keys'",
+        ] {
+            assert_eq!(analyze_in(c, None).sensitive_read(ws), "secret_data", "{c}");
+        }
+        for c in [
+            "cat main.tf",
+            "cat infra/variables.tf",
+            "grep -r resource infra/*.tf",
+            "psql -c 'SELECT id, email FROM users LIMIT 10'",
+            "psql -W -d app -c 'select count(*) from orders'",
+            "sqlite3 dev.db 'select count(*) from orders'",
+            "mysql -e 'select name from products'",
+        ] {
+            assert_eq!(analyze_in(c, None).sensitive_read(ws), "none", "{c}");
+        }
+        // a secret file outranks it
+        assert_eq!(
+            analyze_in("cat terraform.tfvars .env", None).sensitive_read(ws),
+            "workspace"
+        );
     }
 }

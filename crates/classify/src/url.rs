@@ -128,8 +128,8 @@ fn parse_uncached(input: &str) -> Option<Parsed> {
 /// (no `xn--` label, no empty label, no trailing dot) or a dotted-decimal
 /// IPv4 address (four numbers of 0–255, no leading zeros), an optional port
 /// of one to five digits up to 65535, then nothing or `/`, `?`, `#` and
-/// more — every byte printable ASCII but `%`, `\` and `@`, and no `://` in
-/// the query. For these the URL Standard trims and strips nothing, reads
+/// more — every byte printable ASCII but `%`, `\` and `@`, no `://` in
+/// the path or the query and no `*.translate.goog` host (round 33). For these the URL Standard trims and strips nothing, reads
 /// the same scheme, lowers the host's letters and nothing else (UTS 46
 /// maps ASCII letters, digits and hyphens to themselves), reads the
 /// numbers as that address, and its query names no other URL; an RFC 3986
@@ -171,12 +171,17 @@ fn plain(input: &str) -> Option<Host<String>> {
         }
         None => after,
     };
+    // round 33: no URL in the path or the query ([`embedded_urls`])
     let before_fragment = after.split(|&c| c == b'#').next().unwrap_or(&[]);
-    if let Some(q) = before_fragment.iter().position(|&c| c == b'?') {
-        let query = before_fragment.get(q + 1..).unwrap_or(&[]);
-        if query.windows(3).any(|w| w == b"://") {
-            return None;
-        }
+    if before_fragment.windows(3).any(|w| w == b"://") {
+        return None;
+    }
+    if host.len() >= 15
+        && host
+            .get(host.len() - 15..)
+            .is_some_and(|t| t.eq_ignore_ascii_case(b".translate.goog"))
+    {
+        return None;
     }
     if host.is_empty() || host.len() > 253 {
         return None;
@@ -386,27 +391,110 @@ fn scope_of(url: &str, parsed: Option<&Parsed>, org_domain: Option<&str>) -> &'s
 /// (`https://httpbin.org/redirect-to?url=http://169.254.169.254/`, Google's
 /// `/url?q=`, a login's `?next=`) may answer with a redirect there, and
 /// the fetch tools and HTTP clients follow redirects: a loopback or private
-/// address in a query value is where the request may end. `None` for
-/// every other URL (only a query holding `://`, plain or percent-encoded,
-/// is decoded; one level, not the URL inside the inner one).
+/// address in a query value is where the request may end. Round 33
+/// (attack26o): the same for a URL in the path of a URL-fetching proxy
+/// (`https://r.jina.ai/http://169.254.169.254/`,
+/// `https://web.archive.org/save/http://10.0.0.5/`) and a Google Translate
+/// proxy host (`10-0-0-5.translate.goog`), see [`embedded_urls`]. `None`
+/// for every other URL.
 fn redirect_scope(u: &Url) -> Option<&'static str> {
-    let q = u.query()?;
-    let has_url = q.contains("://")
-        || q.as_bytes()
-            .windows(3)
-            .any(|w| matches!(w, [b'%', b'3', c] if (c | 0x20) == b'a'));
-    if !has_url {
-        return None;
-    }
     let mut found = None;
-    for (_, v) in u.query_pairs() {
-        if let Some(inner) = Url::parse(v.trim()).ok().filter(web) {
-            if let s @ ("loopback" | "private_network") = url_scope(inner.host(), None) {
-                found = Some(found.map_or(s, |f| narrower(f, s)));
+    embedded_urls(u, |inner| {
+        if let s @ ("loopback" | "private_network") = url_scope(inner.host(), None) {
+            found = Some(found.map_or(s, |f| narrower(f, s)));
+        }
+        false
+    });
+    found
+}
+
+/// Round 33 (attack26o): the web URLs a URL carries for its server to
+/// fetch or redirect to — a URL-fetching proxy or redirector
+/// (`https://r.jina.ai/https://webhook.site/x`,
+/// `https://web.archive.org/save/https://…`, `https://12ft.io/https://…`,
+/// `https://www.google.com/url?q=…`, `https://corsproxy.io/?https://…`,
+/// `https://api.allorigins.win/raw?url=https%3A%2F%2F…`) — each `f` is
+/// asked of, until it answers true. Cheap for every other URL: the path and
+/// query are decoded and searched only when they hold `://` or `%3A`
+/// (any case); every `scheme://` in them starts a candidate, so a URL
+/// nested in the inner one is read too. A Google Translate proxy host
+/// (`webhook-site.translate.goog`: `-` for `.`, `--` for `-`) names its
+/// site in its first label.
+fn embedded_urls(u: &Url, mut f: impl FnMut(&Url) -> bool) -> bool {
+    if let Some(Host::Domain(d)) = u.host() {
+        let d = d.trim_end_matches('.');
+        let n = d.len().saturating_sub(".translate.goog".len());
+        if d.get(n..)
+            .is_some_and(|t| t.eq_ignore_ascii_case(".translate.goog"))
+        {
+            let site = d
+                .get(..n)
+                .unwrap_or("")
+                .replace("--", "\u{0}")
+                .replace('-', ".")
+                .replace('\u{0}', "-");
+            if let Some(inner) = Url::parse(&format!("https://{site}/")).ok().filter(web) {
+                if f(&inner) {
+                    return true;
+                }
             }
         }
     }
-    found
+    let path = u.path();
+    let query = u.query().unwrap_or("");
+    // `://`, `%3A` (`%3A%2F%2F`) or `:%2F` (`https:%2F%2F`), any case
+    let marked = |t: &str| {
+        t.contains("://")
+            || t.as_bytes().windows(3).any(|w| {
+                matches!(w, [b'%', b'3', c] if (c | 0x20) == b'a')
+                    || matches!(w, [b':', b'%', b'2'])
+            })
+    };
+    if !marked(path) && !marked(query) {
+        return false;
+    }
+    let text = percent_decoded(&format!("{path}?{query}"));
+    let mut from = 0;
+    while let Some(at) = text.get(from..).and_then(|t| t.find("://")) {
+        let at = from + at;
+        from = at + 3;
+        let start = text
+            .get(..at)
+            .unwrap_or("")
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .map_or(0, |i| i + 1);
+        let rest = text.get(start..).unwrap_or("");
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | '\'' | '<' | '>'))
+            .unwrap_or(rest.len());
+        if let Some(inner) = Url::parse(rest.get(..end).unwrap_or("")).ok().filter(web) {
+            if f(&inner) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `%XX` decoded once (`+` kept), invalid escapes left as they are.
+fn percent_decoded(t: &str) -> String {
+    let b = t.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = |k: usize| b.get(k).and_then(|&h| (h as char).to_digit(16));
+        match (c, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn url_scope(host: Option<Host<&str>>, org_domain: Option<&str>) -> &'static str {
@@ -832,7 +920,19 @@ pub fn collector_host(url: &str) -> bool {
     };
     // the common shape has no `@` or `\`: both readings name one host
     let plain = matches!(parsed.as_ref(), Some(Parsed::Plain(_)));
-    standard || (!plain && rfc3986_host(url).is_some_and(|h| collector_name(&h)))
+    if standard || plain {
+        return standard;
+    }
+    // round 33: a collector reached through a URL-fetching proxy or a
+    // redirector (`https://r.jina.ai/https://webhook.site/x`)
+    let through = |u: &Url| {
+        embedded_urls(
+            u,
+            |inner| matches!(inner.host(), Some(Host::Domain(d)) if collector_name(d)),
+        )
+    };
+    rfc3986_host(url).is_some_and(|h| collector_name(&h))
+        || matches!(parsed.as_ref(), Some(Parsed::Full(u)) if through(u))
 }
 
 #[cfg(test)]
@@ -861,6 +961,63 @@ mod collectors {
             "webhook.site/x",
         ] {
             assert!(c(u), "{u}");
+        }
+    }
+
+    /// Round 33 (attack26o): a collector reached through a URL-fetching
+    /// proxy or a redirector is a collector.
+    #[test]
+    fn a_collector_behind_a_proxy_or_a_redirector_is_a_collector() {
+        for u in [
+            "https://r.jina.ai/https://webhook.site/3f1e2d4c",
+            "https://web.archive.org/save/https://webhook.site/3f1e2d4c",
+            "https://www.google.com/url?q=https://webhook.site/3f1e2d4c",
+            "https://translate.google.com/translate?u=https://eo1x2y3z4.m.pipedream.net/x&sl=auto",
+            "https://webhook-site.translate.goog/3f1e2d4c",
+            "https://12ft.io/https://c5abc.oast.fun/x",
+            "https://api.allorigins.win/raw?url=https%3A%2F%2Fwebhook.site%2F3f1e2d4c",
+            "https://corsproxy.io/?https://webhook.site/3f1e2d4c",
+            "https://corsproxy.io/?url=https%3a%2f%2fx1y2.oastify.com",
+            "https://r.jina.ai/https://r.jina.ai/https://webhook.site/3f1e2d4c",
+            "HTTPS://R.JINA.AI/HTTPS://WEBHOOK.SITE/3f1e2d4c",
+            "https://r.jina.ai/https:%2F%2Fwebhook.site/3f1e2d4c",
+        ] {
+            assert!(c(u), "{u}");
+        }
+        for u in [
+            "https://r.jina.ai/https://docs.rs/tokio",
+            "https://web.archive.org/web/2024/https://docs.rs/tokio/latest/tokio/",
+            "https://www.google.com/url?q=https://docs.rs/tokio",
+            "https://docs-rs.translate.goog/tokio/latest/tokio/",
+            "https://github.com/login?return_to=https%3A%2F%2Fgithub.com%2Facme%2Fapp",
+        ] {
+            assert!(!c(u), "{u}");
+        }
+    }
+
+    /// Round 33: a private, loopback or metadata address behind a proxy is
+    /// where the request ends.
+    #[test]
+    fn a_private_host_behind_a_proxy_is_private() {
+        use super::host_scope;
+        for (u, want) in [
+            (
+                "https://r.jina.ai/http://169.254.169.254/latest/meta-data/",
+                "private_network",
+            ),
+            (
+                "https://169-254-169-254.translate.goog/latest/meta-data/",
+                "private_network",
+            ),
+            (
+                "https://web.archive.org/save/http://10.0.0.5:8500/v1/kv/",
+                "private_network",
+            ),
+            ("https://r.jina.ai/http://localhost:8080/admin", "loopback"),
+            ("https://r.jina.ai/http://[::1]:9200/", "loopback"),
+            ("https://r.jina.ai/https://docs.rs/tokio", "external"),
+        ] {
+            assert_eq!(host_scope(u, None), want, "{u}");
         }
     }
 

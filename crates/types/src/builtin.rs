@@ -72,7 +72,7 @@ pub const SHELL_KINDS: &[&str] = &[
     "destructive",
 ];
 /// `shell_sensitive_read`: where a sensitive file read lies.
-pub const SENSITIVE_READS: &[&str] = &["none", "remote_url", "workspace", "outside"];
+pub const SENSITIVE_READS: &[&str] = &["none", "remote_url", "secret_data", "workspace", "outside"];
 /// `planted_code`: the shell policy's verdict on what a file a tool runs
 /// later would run (crates/classify/src/deferred.rs).
 pub const PLANTED_VERDICTS: &[&str] = &["none", "escalate", "deny"];
@@ -109,6 +109,9 @@ pub const CHAT_CHANNEL_KINDS: &[&str] = &[
 pub const VISIBILITY_CHANGES: &[&str] = &["to_public", "to_private", "to_internal", "unchanged"];
 /// `repo_owner_scope`: whose repository a write goes to (round 30).
 pub const REPO_OWNER_SCOPES: &[&str] = &["own", "other", "unresolved", "unknown"];
+/// `git_remote_owner`: `none` when the command is not one plain `git remote
+/// add|set-url`, else the URL's [`REPO_OWNER_SCOPES`].
+pub const REMOTE_OWNER_SCOPES: &[&str] = &["none", "own", "other", "unresolved", "unknown"];
 /// `fetched_scope`: where the URLs a reader's client fetches sit (round 30).
 pub const FETCH_SCOPES: &[&str] = &["none", "internal", "external", "collector"];
 
@@ -241,6 +244,9 @@ builtins! {
     SecretDataPath = 65, "secret_data_path", (path: Text) -> Bool;
     /// Round 30: a statement naming a credential table or column.
     SqlNamesSecrets = 66, "sql_names_secrets", (sql: Text) -> Bool;
+    /// Round 33: whose repository a plain `git remote add|set-url NAME URL`
+    /// points a remote at (removal.rs `git_remote_set`, repos.rs).
+    GitRemoteOwner = 67, "git_remote_owner", (cmd: Text, owners: Json, org_domain: Text) -> OneOf(REMOTE_OWNER_SCOPES);
 }
 
 impl Builtin {
