@@ -61,7 +61,10 @@
 //! names, eksctl and tmux reads, spelled to harm; `attack25o/`:
 //! pushes, pull requests and branches to owners outside the org, request
 //! collectors, images and stylesheets a reader's client fetches from mail
-//! and chat, secret data read under plain names, then sent), replayed
+//! and chat, secret data read under plain names, then sent); `attack26e/`:
+//! deno's and bun's own tools, find's name tests given to its `-exec`
+//! command, `hostname -F`, `history -r/-w`, `sqlformat`, `yq -s`, spelled
+//! to harm), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -125,6 +128,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack25", &["gtfo", "toolchain", "launder"]),
     ("attack25e", &["hostile"]),
     ("attack25o", &["hostile"]),
+    ("attack26e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its
