@@ -64,9 +64,12 @@
 //! and chat, secret data read under plain names, then sent; `attack26/`:
 //! Unicode, case and platform spellings — hosts under IDNA, paths on a
 //! case-insensitive or Windows file system, bash's case-changing
-//! expansions, SQL identifiers with Unicode escapes; `attack26o/`:
-//! the shell's reads of secret data, remotes pointed outside the org, and
-//! collectors and private hosts behind URL-fetching proxies), replayed
+//! expansions, SQL identifiers with Unicode escapes; `attack26e/`:
+//! deno's and bun's own tools, find's name tests given to its `-exec`
+//! command, `hostname -F`, `history -r/-w`, `sqlformat`, `yq -s`, spelled
+//! to harm; `attack26o/`: the shell's reads of secret data, remotes
+//! pointed outside the org, and collectors and private hosts behind
+//! URL-fetching proxies), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -131,6 +134,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack25e", &["hostile"]),
     ("attack25o", &["hostile"]),
     ("attack26", &["hosts", "paths", "shell", "data"]),
+    ("attack26e", &["hostile"]),
     ("attack26o", &["hostile"]),
 ];
 
