@@ -4144,7 +4144,7 @@ impl C {
                     {
                         self.write(f);
                         k = Kind::Write;
-                    } else if !t.starts_with('-') && !(p == "who" && matches!(t, "am" | "i")) {
+                    } else if !(t.starts_with('-') || p == "who" && matches!(t, "am" | "i")) {
                         self.read(t);
                     }
                 }
