@@ -1025,7 +1025,7 @@ mod collectors {
     fn the_collector_list_is_sorted_names_of_two_labels_as_the_lookup_needs() {
         let list = super::COLLECTORS;
         assert!(
-            list.windows(2).all(|w| w[0] < w[1]),
+            list.windows(2).all(|w| matches!(w, [a, b] if a < b)),
             "sorted, no duplicates"
         );
         for n in list {
