@@ -62,7 +62,9 @@ fn path_of(url: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` decoded once (`+` kept), invalid escapes left as they are; also
+/// url.rs's reading of a URL inside a URL.
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

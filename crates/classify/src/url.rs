@@ -453,7 +453,7 @@ fn embedded_urls(u: &Url, mut f: impl FnMut(&Url) -> bool) -> bool {
     if !marked(path) && !marked(query) {
         return false;
     }
-    let text = percent_decoded(&format!("{path}?{query}"));
+    let text = crate::rpc::percent_decode(&format!("{path}?{query}"));
     let mut from = 0;
     while let Some(at) = text.get(from..).and_then(|t| t.find("://")) {
         let at = from + at;
@@ -474,27 +474,6 @@ fn embedded_urls(u: &Url, mut f: impl FnMut(&Url) -> bool) -> bool {
         }
     }
     false
-}
-
-/// `%XX` decoded once (`+` kept), invalid escapes left as they are.
-fn percent_decoded(t: &str) -> String {
-    let b = t.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        let hex = |k: usize| b.get(k).and_then(|&h| (h as char).to_digit(16));
-        match (c, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn url_scope(host: Option<Host<&str>>, org_domain: Option<&str>) -> &'static str {
