@@ -269,6 +269,10 @@ pub struct GitPush {
 pub fn git_remote_set(cmd: &str) -> Option<&str> {
     let plain = |c: char| c.is_ascii_alphanumeric() || "._/:@+=,~-".contains(c);
     let line = cmd.trim_matches([' ', '\t']);
+    // every Bash call asks: most are not git's, so leave before the scan
+    if !line.starts_with("git") || !line.contains("remote") {
+        return None;
+    }
     if line.is_empty() || !line.chars().all(|c| plain(c) || c == ' ' || c == '\t') {
         return None;
     }
@@ -291,6 +295,9 @@ pub fn git_remote_set(cmd: &str) -> Option<&str> {
 pub fn git_push(cmd: &str) -> Option<GitPush> {
     let plain = |c: char| c.is_ascii_alphanumeric() || "._/:@+=,-".contains(c);
     let line = cmd.trim_matches([' ', '\t']);
+    if !line.starts_with("git") {
+        return None;
+    }
     if line.is_empty() || !line.chars().all(|c| plain(c) || c == ' ' || c == '\t') {
         return None;
     }

@@ -319,6 +319,86 @@ pub fn analyze_in(src: &str, cwd: Option<&str>) -> Analysis {
     a
 }
 
+/// Which daemon a container CLI's global options (before the subcommand)
+/// point it at.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Daemon {
+    Local,
+    /// `-H`/`--host`/`--url`/`--address`, or `--config`: another daemon,
+    /// or credentials and helpers of another file.
+    Host,
+    /// A named context or connection other than `default`.
+    Context,
+}
+
+/// The daemon of `docker|podman|nerdctl GLOBAL-OPTIONS SUBCOMMAND …`: every
+/// spelling of the options that choose it — `-H X`, `-HX`, `--host X`,
+/// `--host=X`, and the same for `-c`/`--context`/`--connection`. A
+/// dynamic option word is another daemon as far as the gate knows.
+fn docker_daemon(args: &[Word]) -> Daemon {
+    let mut at = Daemon::Local;
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let x = w.text.as_str();
+        if !x.starts_with('-') || x == "--" {
+            break;
+        }
+        if w.dynamic {
+            return Daemon::Host;
+        }
+        let (name, attached) = match x.split_once('=') {
+            Some((n, v)) if x.starts_with("--") => (n, Some(v)),
+            _ => match x.get(..2) {
+                Some(short @ ("-H" | "-c" | "-a")) if x.len() > 2 && !x.starts_with("--") => {
+                    (short, x.get(2..))
+                }
+                _ => (x, None),
+            },
+        };
+        let takes = matches!(
+            name,
+            "-H" | "--host"
+                | "--url"
+                | "-a"
+                | "--address"
+                | "--config"
+                | "-c"
+                | "--context"
+                | "--connection"
+                | "--log-level"
+                | "-l"
+                | "--tlscacert"
+                | "--tlscert"
+                | "--tlskey"
+                | "--identity"
+                | "--namespace"
+                | "-n"
+        );
+        let value = if takes {
+            attached.or_else(|| args.get(i + 1).map(|v| v.text.as_str()))
+        } else {
+            None
+        };
+        match name {
+            "-H" | "--host" | "--url" | "-a" | "--address" | "--config" | "--remote" | "-r"
+            | "--identity" => return Daemon::Host,
+            "-c" | "--context" | "--connection" if value != Some("default") => {
+                at = Daemon::Context;
+            }
+            _ => {}
+        }
+        if takes && attached.is_none() {
+            if args.get(i + 1).is_some_and(|v| v.dynamic) {
+                return Daemon::Host;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    at
+}
+
 /// Round 24e: the text of `trap [--] TEXT SIGNAL…` when every word is
 /// visible and every signal one that ends the shell (EXIT, INT, TERM,
 /// HUP, QUIT, by name, `SIG` name or number); `trap - SIG` (a reset) is
@@ -2025,7 +2105,7 @@ impl C {
                 if let Some(m) = values(&o, &["-m"]).first() {
                     let rest_at = args
                         .iter()
-                        .position(|w| w.text == *m || w.text == format!("-m{m}"))
+                        .position(|w| w.text == *m || w.text.strip_prefix("-m") == Some(m))
                         .map_or(args.len(), |i| i + 1);
                     let rest = args.get(rest_at..).unwrap_or_default();
                     return self.python_module(m, rest, env, downloads, level);
@@ -4599,7 +4679,9 @@ impl C {
                 if *x == flag {
                     it.next().map(|v| v.to_string())
                 } else {
-                    x.strip_prefix(&format!("{flag}=")).map(str::to_string)
+                    x.strip_prefix(flag)
+                        .and_then(|v| v.strip_prefix('='))
+                        .map(str::to_string)
                 }
             };
             for flag in [
@@ -4753,9 +4835,10 @@ impl C {
             }
         }
         let has = |f: &str| {
-            texts
-                .iter()
-                .any(|x| *x == f || x.starts_with(&format!("{f}=")))
+            texts.iter().any(|x| {
+                x.strip_prefix(f)
+                    .is_some_and(|v| v.is_empty() || v.starts_with('='))
+            })
         };
         // Bazel's labels (`//...`, `//pkg:test`) name targets, not folders
         let code: Vec<&str> = texts
@@ -6749,7 +6832,27 @@ impl C {
         }
     }
 
+    /// Session 27: a container CLI pointed at another daemon — a host
+    /// (`-H`, `--host=`, `-Htcp://…`, podman's `--url`, nerdctl's
+    /// `--address`), a configuration of its own (`--config=`) or a named
+    /// context or connection (`-c prod-remote`, `--context=prod`) — is not
+    /// judged as a local one: a host or a configuration is unknown even
+    /// for a read (as `-H` was), and a context's reads stay reads (round
+    /// 24: `docker -c prod-remote ps`) but whatever else it does
+    /// (`docker --context=prod stop db`) happens on a machine the gate
+    /// cannot place, so it is at least unknown, never a write inside the
+    /// workspace.
     fn docker(&mut self, p: &str, args: &[Word]) -> Kind {
+        let k = self.docker_verb(p, args);
+        match docker_daemon(args) {
+            Daemon::Local => k,
+            Daemon::Host => k.max(Kind::Unknown),
+            Daemon::Context if k != Kind::ReadOnly => k.max(Kind::Unknown),
+            Daemon::Context => k,
+        }
+    }
+
+    fn docker_verb(&mut self, p: &str, args: &[Word]) -> Kind {
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
         let mut i = 0;
         let mut k = Kind::ReadOnly;
@@ -9956,6 +10059,44 @@ mod tests {
             "mvn -q test",
             "./gradlew test --info",
             "bundle exec rspec",
+        ] {
+            assert_eq!(kind(c), "write", "{c}");
+        }
+    }
+
+    // Session 27: a container stopped, restarted or paused on another
+    // daemon — any spelling of the option that names it — is no write
+    // inside the workspace; a named context's reads stay reads, a host's
+    // are unknown whichever way it is spelled (as `-H X` always was).
+    #[test]
+    fn a_container_cli_pointed_at_another_daemon() {
+        for c in [
+            "docker -c prod-remote stop db",
+            "docker --context prod stop db",
+            "docker --context=prod restart api",
+            "docker -cprod pause db",
+            "podman --connection prod stop db",
+            "docker --host=tcp://10.0.0.5:2375 stop db",
+            "docker -Htcp://10.0.0.5:2375 stop db",
+            "docker --config=/tmp/x stop db",
+            "docker --host=tcp://10.0.0.5:2375 ps",
+            "podman --url ssh://root@prod/run/podman/podman.sock ps",
+            "podman -r ps",
+            "nerdctl --address /run/other/containerd.sock stop db",
+            "docker -c \"$CTX\" stop db",
+        ] {
+            assert_ne!(kind(c), "write", "{c}");
+            assert_ne!(kind(c), "read_only", "{c}");
+        }
+        assert_eq!(kind("docker --context=prod rm -f db"), "destructive");
+        for c in ["docker -c prod-remote ps", "docker --context=prod logs api"] {
+            assert_eq!(kind(c), "read_only", "{c}");
+        }
+        // the local daemon, however named: as before
+        for c in [
+            "docker stop db",
+            "docker -c default stop db",
+            "docker --log-level=debug restart api",
         ] {
             assert_eq!(kind(c), "write", "{c}");
         }
