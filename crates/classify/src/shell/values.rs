@@ -511,7 +511,10 @@ fn keyed(raw: &str) -> Option<(&str, &str, &str)> {
 /// field takes the rest of the line.
 fn read_fields(text: &str, ifs: &str, n: usize) -> Option<Vec<String>> {
     let line = text.split('\n').next().unwrap_or("");
-    let ws: Vec<char> = ifs.chars().filter(|c| matches!(c, ' ' | '\t' | '\n')).collect();
+    let ws: Vec<char> = ifs
+        .chars()
+        .filter(|c| matches!(c, ' ' | '\t' | '\n'))
+        .collect();
     let other: Vec<char> = ifs.chars().filter(|c| !ws.contains(c)).collect();
     if ifs.is_empty() {
         return Some(
@@ -740,7 +743,10 @@ fn refs(b: &[u8], skip: &[(usize, usize)]) -> Option<Vec<Ref>> {
                 }
                 Some(d) if d.is_ascii_alphabetic() || d == b'_' => {
                     let mut e = i + 1;
-                    while b.get(e).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                    while b
+                        .get(e)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                    {
                         e += 1;
                     }
                     let name = std::str::from_utf8(b.get(i + 1..e)?).ok()?;
@@ -873,7 +879,8 @@ pub fn rewrite(src: &str) -> Option<String> {
         if !top || st.is_empty() || st.iter().any(|t| t.k == K::Close || t.k == K::Open) {
             continue;
         }
-        let Some(bind) = statement(b, st, &sc.bodies, &toks, &mut assoc_names, &mut ifs_reads) else {
+        let Some(bind) = statement(b, st, &sc.bodies, &toks, &mut assoc_names, &mut ifs_reads)
+        else {
             continue;
         };
         let (s, e) = (st.first()?.s, st.last()?.e);
@@ -918,7 +925,9 @@ pub fn rewrite(src: &str) -> Option<String> {
     if names.iter().any(|n| mentions(&rest, n)) {
         return None;
     }
-    if positional && (mentions(&rest, "set") || mentions(&rest, "shift") || mentions(&rest, "getopts")) {
+    if positional
+        && (mentions(&rest, "set") || mentions(&rest, "shift") || mentions(&rest, "getopts"))
+    {
         return None;
     }
     let ifs_free = !mentions(b, "IFS") || {
@@ -934,7 +943,8 @@ pub fn rewrite(src: &str) -> Option<String> {
     let mut vars: HashMap<String, Var> = HashMap::new();
     let mut pos: Option<Vec<Val>> = None;
     let mut bi = binds.iter().peekable();
-    let mut reps: Vec<(usize, usize, String)> = spans.iter().map(|(s, e)| (*s, *e, String::new())).collect();
+    let mut reps: Vec<(usize, usize, String)> =
+        spans.iter().map(|(s, e)| (*s, *e, String::new())).collect();
     // bindings become `:` (their bodies nothing)
     for r in reps.iter_mut() {
         if binds.iter().any(|(s, _)| *s == r.0) {
@@ -1116,7 +1126,11 @@ fn reader(
     let text = |t: &Tok| std::str::from_utf8(b.get(t.s..t.e).unwrap_or_default()).ok();
     let mut st = st;
     let mut ifs = None;
-    if let Some(v) = st.first().and_then(text).and_then(|w| w.strip_prefix("IFS=")) {
+    if let Some(v) = st
+        .first()
+        .and_then(text)
+        .and_then(|w| w.strip_prefix("IFS="))
+    {
         ifs = Some(literal(v).filter(|v| !v.home)?.text);
         st = st.get(1..)?;
     }
@@ -1212,13 +1226,7 @@ fn reader(
                         name,
                         append: false,
                         assoc: Some(false),
-                        elems: Some(vec![(
-                            None,
-                            Val {
-                                home,
-                                text: v,
-                            },
-                        )]),
+                        elems: Some(vec![(None, Val { home, text: v })]),
                     })
                     .collect(),
             )
@@ -1377,7 +1385,11 @@ fn expand(
             return Some((r.s, r.e, c.to_string()));
         }
         Form::PosCount => return Some((r.s, r.e, pos?.len().to_string())),
-        Form::Pos(k) => (vec![pos?.get(k - 1).cloned().unwrap_or_default()], false, false),
+        Form::Pos(k) => (
+            vec![pos?.get(k - 1).cloned().unwrap_or_default()],
+            false,
+            false,
+        ),
         Form::PosAll(star, sl) => {
             let p = pos?.to_vec();
             let p = cut(p, &sl.map(|(o, l)| (o - 1, l)));
