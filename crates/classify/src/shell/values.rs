@@ -825,7 +825,8 @@ pub fn rewrite(src: &str) -> Option<String> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut depth: i64 = 0;
     let mut assoc_names: Vec<String> = Vec::new();
-    let mut ifs_reads = 0usize;
+    // `read`s with an `IFS=` prefix, and without one
+    let mut ifs_reads = (0usize, 0usize);
     let mut start = 0;
     while start < toks.len() {
         let end = toks
@@ -937,8 +938,13 @@ pub fn rewrite(src: &str) -> Option<String> {
             n += 1;
             from += at + 3;
         }
-        n == ifs_reads
+        n == ifs_reads.0
     };
+    // a `read` splits by the shell's `IFS`: one the line sets elsewhere
+    // is not followed
+    if !ifs_free && ifs_reads.1 > 0 {
+        return None;
+    }
     // the values, in the line's order
     let mut vars: HashMap<String, Var> = HashMap::new();
     let mut pos: Option<Vec<Val>> = None;
@@ -984,7 +990,7 @@ fn statement(
     bodies: &[(usize, (usize, usize), String, bool)],
     all: &[Tok],
     assoc_names: &mut Vec<String>,
-    ifs_reads: &mut usize,
+    ifs_reads: &mut (usize, usize),
 ) -> Option<Vec<Bind>> {
     let text = |t: &Tok| std::str::from_utf8(b.get(t.s..t.e).unwrap_or_default()).ok();
     let first = st.first()?;
@@ -1121,7 +1127,7 @@ fn reader(
     st: &[Tok],
     bodies: &[(usize, (usize, usize), String, bool)],
     all: &[Tok],
-    ifs_reads: &mut usize,
+    ifs_reads: &mut (usize, usize),
 ) -> Option<Vec<Bind>> {
     let text = |t: &Tok| std::str::from_utf8(b.get(t.s..t.e).unwrap_or_default()).ok();
     let mut st = st;
@@ -1188,7 +1194,9 @@ fn reader(
             }
             let ifs_v = ifs.clone().unwrap_or_else(|| " \t\n".into());
             if ifs.is_some() {
-                *ifs_reads += 1;
+                ifs_reads.0 += 1;
+            } else {
+                ifs_reads.1 += 1;
             }
             if let Some(a) = arr {
                 if home || !names.is_empty() || !local_name(&a) {
@@ -1470,5 +1478,6 @@ mod tests {
         assert_eq!(r("a=(ls); f() { a=(rm); }; f; \"${a[@]}\""), None);
         assert_eq!(r("x=a; a=(rm); \"${!x}\""), None);
         assert_eq!(r("cargo test"), None);
+        assert_eq!(r("IFS=x; read -r a b <<< 'rxm'; $a"), None);
     }
 }
