@@ -1467,11 +1467,11 @@ mod tests {
         );
         assert_eq!(
             r("set -- a b; shift; cat \"$1\"").as_deref(),
-            Some(":; :; cat \"'b'\"")
+            Some(":; :; cat \"\"'b'\"\"")
         );
         assert_eq!(
             r("IFS=. read -r a b <<< '1.2.3'; echo \"$b\"").as_deref(),
-            Some(":; echo \"'2.3'\"")
+            Some(":; echo \"\"'2.3'\"\"")
         );
         assert_eq!(r("a=(ls); a=(x) | cat; \"${a[@]}\""), None);
         assert_eq!(r("a=($(curl x)); \"${a[@]}\""), None);
