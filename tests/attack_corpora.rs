@@ -136,6 +136,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack26", &["hosts", "paths", "shell", "data"]),
     ("attack26e", &["hostile"]),
     ("attack26o", &["hostile"]),
+    ("attack27e", &["hostile"]),
 ];
 
 /// Every `attackN/` folder on disk is a round above, with each of its

@@ -45,6 +45,7 @@ pub mod parse;
 pub mod patch;
 pub mod platform;
 pub mod tmux;
+pub mod values;
 use parse::{Cmd, Parsed, RedirKind, Word};
 
 /// Inputs longer than this are not classified ("too large to classify").
@@ -284,6 +285,15 @@ impl Analysis {
 /// Parses and classifies `src` as run in `cwd` (when known).
 pub fn analyze_in(src: &str, cwd: Option<&str>) -> Analysis {
     let mut a = Analysis::default();
+    if src.len() > MAX_LEN {
+        a.too_large = true;
+        a.raise(Kind::Unknown);
+        return a;
+    }
+    // Round 27e (shell/values.rs): the values the line spells for its
+    // arrays, positional parameters and `read`/`mapfile` names, in place
+    let spelled = values::rewrite(src);
+    let src = spelled.as_deref().unwrap_or(src);
     if src.len() > MAX_LEN {
         a.too_large = true;
         a.raise(Kind::Unknown);
