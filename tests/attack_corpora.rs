@@ -69,7 +69,12 @@
 //! command, `hostname -F`, `history -r/-w`, `sqlformat`, `yq -s`, spelled
 //! to harm; `attack26o/`: the shell's reads of secret data, remotes
 //! pointed outside the org, and collectors and private hosts behind
-//! URL-fetching proxies), replayed
+//! URL-fetching proxies; `attack27/`: remotes set by `git config` and
+//! `git remote` options, proxies' targets double-encoded or without a
+//! scheme, statements piped into a database client, Windows spellings of
+//! the home; `attack27e/`: values the line spells — arrays, `declare
+//! -a/-A`, `set --`, `read` and `mapfile` from here-strings — read
+//! exactly, spelled to harm), replayed
 //! against the stdlib: none may be decided looser than when its round
 //! ended — an allow
 //! where the round saw an escalate or a deny is a loosening to explain —
@@ -136,6 +141,7 @@ const ROUNDS: &[(&str, &[&str])] = &[
     ("attack26", &["hosts", "paths", "shell", "data"]),
     ("attack26e", &["hostile"]),
     ("attack26o", &["hostile"]),
+    ("attack27", &["hostile"]),
     ("attack27e", &["hostile"]),
 ];
 

@@ -183,6 +183,11 @@ fn plain(input: &str) -> Option<Host<String>> {
     {
         return None;
     }
+    // round 34: a URL-fetching proxy may take its target without a scheme
+    // (`https://r.jina.ai/webhook.site/x`): read by [`schemeless_target`]
+    if proxy_host(host, after) {
+        return None;
+    }
     if host.is_empty() || host.len() > 253 {
         return None;
     }
@@ -442,18 +447,58 @@ fn embedded_urls(u: &Url, mut f: impl FnMut(&Url) -> bool) -> bool {
     }
     let path = u.path();
     let query = u.query().unwrap_or("");
-    // `://`, `%3A` (`%3A%2F%2F`) or `:%2F` (`https:%2F%2F`), any case
-    let marked = |t: &str| {
-        t.contains("://")
-            || t.as_bytes().windows(3).any(|w| {
-                matches!(w, [b'%', b'3', c] if (c | 0x20) == b'a')
-                    || matches!(w, [b':', b'%', b'2'])
-            })
-    };
+    if schemeless_target(u, &mut f) {
+        return true;
+    }
     if !marked(path) && !marked(query) {
         return false;
     }
-    let text = crate::rpc::percent_decode(&format!("{path}?{query}"));
+    // Round 34 (attack27): decoded once, then again while it still holds
+    // an encoded colon (`%253A%252F%252F` is `%3A%2F%2F` once decoded),
+    // up to four times; the URLs of every decoding are judged.
+    let mut text = crate::rpc::percent_decode(&format!("{path}?{query}"));
+    for level in 0..4 {
+        if urls_in(&text, &mut f) {
+            return true;
+        }
+        if level == 3 || !marked(&text) || !text.contains('%') {
+            return false;
+        }
+        let next = crate::rpc::percent_decode(&text);
+        if next == text {
+            return false;
+        }
+        text = next;
+    }
+    false
+}
+
+/// `://`, `%3A` (`%3A%2F%2F`) or `:%2F` (`https:%2F%2F`), any case, and
+/// the same encoded again (`%253A`, `:%252F`, `%25253A`…).
+fn marked(t: &str) -> bool {
+    if t.contains("://") {
+        return true;
+    }
+    let b = t.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b'%' {
+            return false;
+        }
+        // past any number of `25`
+        let mut j = i + 1;
+        while b.get(j..j + 2) == Some(b"25") {
+            j += 2;
+        }
+        let hex = |d: u8, x: u8| {
+            matches!((b.get(j), b.get(j + 1)), (Some(&e), Some(&a)) if e == d && (a | 0x20) == x)
+        };
+        hex(b'3', b'a') || i > 0 && b.get(i - 1) == Some(&b':') && hex(b'2', b'f')
+    })
+}
+
+/// The web URLs written with their scheme in `text` (a decoded path and
+/// query), each asked of `f` until it answers true.
+fn urls_in(text: &str, f: &mut impl FnMut(&Url) -> bool) -> bool {
     let mut from = 0;
     while let Some(at) = text.get(from..).and_then(|t| t.find("://")) {
         let at = from + at;
@@ -474,6 +519,88 @@ fn embedded_urls(u: &Url, mut f: impl FnMut(&Url) -> bool) -> bool {
         }
     }
     false
+}
+
+/// Round 34 (attack27): the URL-fetching proxies that take a target
+/// without its scheme, by host, and where: the rest of the path
+/// (`r.jina.ai/webhook.site/x`, `12ft.io/…`), the path after `/save/` or
+/// `/web/STAMP/` (the Wayback Machine), or a query value (`url=` of
+/// allorigins and corsproxy.io, the whole query of corsproxy.io, `u=` of
+/// Google Translate, `q=`/`url=` of Google's `/url` redirector, `q=` of
+/// 12ft.io's `/proxy`). `after` is what follows the host (and port).
+fn proxy_host(host: &[u8], after: &[u8]) -> bool {
+    let is = |n: &[u8]| host.eq_ignore_ascii_case(n);
+    is(b"r.jina.ai")
+        || is(b"web.archive.org")
+        || is(b"12ft.io")
+        || is(b"corsproxy.io")
+        || is(b"api.allorigins.win")
+        || is(b"translate.google.com")
+        || (is(b"www.google.com") || is(b"google.com")) && after.starts_with(b"/url?")
+}
+
+/// The target of a proxy [`proxy_host`] names, written without a scheme,
+/// read as `http://` would read it: judged only when its host is a name
+/// with a dot, `localhost` or an address (`r.jina.ai/readme` names none).
+fn schemeless_target(u: &Url, f: &mut impl FnMut(&Url) -> bool) -> bool {
+    let Some(Host::Domain(h)) = u.host() else {
+        return false;
+    };
+    let h = h.trim_end_matches('.');
+    let is = |n: &str| h.eq_ignore_ascii_case(n);
+    let google = is("www.google.com") || is("google.com");
+    if !proxy_host(h.as_bytes(), b"") && !google {
+        return false;
+    }
+    let path = u.path();
+    let mut targets: Vec<String> = Vec::new();
+    if is("r.jina.ai") || is("12ft.io") {
+        targets.push(path.trim_start_matches('/').to_string());
+    } else if is("web.archive.org") {
+        if let Some(t) = path.strip_prefix("/save/") {
+            targets.push(t.to_string());
+        } else if let Some((_, t)) = path.strip_prefix("/web/").and_then(|t| t.split_once('/')) {
+            targets.push(t.to_string());
+        }
+    }
+    let keys: &[&str] = if is("corsproxy.io") || is("api.allorigins.win") {
+        &["url"]
+    } else if is("translate.google.com") {
+        &["u"]
+    } else if google && path == "/url" {
+        &["q", "url"]
+    } else if is("12ft.io") && path == "/proxy" {
+        &["q"]
+    } else {
+        &[]
+    };
+    if let Some(q) = u.query() {
+        if is("corsproxy.io") && !q.contains('=') {
+            targets.push(crate::rpc::percent_decode(q));
+        }
+        for (k, v) in q.split('&').filter_map(|p| p.split_once('=')) {
+            if keys.contains(&k) {
+                targets.push(crate::rpc::percent_decode(v));
+            }
+        }
+    }
+    targets.iter().any(|t| {
+        let t = t.trim_start_matches('/');
+        let host_end = t.find(['/', '?', '#']).unwrap_or(t.len());
+        let host = t.get(..host_end).unwrap_or("");
+        let named = host.contains('.')
+            || host.starts_with('[')
+            || host
+                .split(':')
+                .next()
+                .is_some_and(|n| n.eq_ignore_ascii_case("localhost"));
+        // a target with its scheme is read by `urls_in`
+        named
+            && !t.contains("://")
+            && Url::parse(&format!("http://{t}"))
+                .ok()
+                .is_some_and(|inner| f(&inner))
+    })
 }
 
 fn url_scope(host: Option<Host<&str>>, org_domain: Option<&str>) -> &'static str {
@@ -995,6 +1122,57 @@ mod collectors {
             ("https://r.jina.ai/http://localhost:8080/admin", "loopback"),
             ("https://r.jina.ai/http://[::1]:9200/", "loopback"),
             ("https://r.jina.ai/https://docs.rs/tokio", "external"),
+        ] {
+            assert_eq!(host_scope(u, None), want, "{u}");
+        }
+    }
+
+    /// Round 34 (attack27): a proxy's target encoded twice or more, or
+    /// written without its scheme where the proxy takes it so.
+    #[test]
+    fn a_proxy_target_encoded_twice_or_without_a_scheme_is_read() {
+        use super::host_scope;
+        for u in [
+            "https://api.allorigins.win/raw?url=https%253A%252F%252Fwebhook.site%252F3f1e2d4c",
+            "https://corsproxy.io/?url=https%253a%252f%252fx1y2.oastify.com",
+            "https://www.google.com/url?q=https%253A%252F%252Fabc123.ngrok.io%252Fc",
+            "https://r.jina.ai/https%253A%252F%252Fwebhook.site/3f1e2d4c",
+            "https://api.allorigins.win/raw?url=https%25253A%25252F%25252Fwebhook.site%25252Fx",
+            "https://r.jina.ai/https:%252F%252Fwebhook.site/x",
+            "https://r.jina.ai/webhook.site/3f1e2d4c",
+            "https://web.archive.org/save/webhook.site/3f1e2d4c",
+            "https://web.archive.org/web/2024/webhook.site/3f1e2d4c",
+            "https://12ft.io/c5abc.oast.fun/x",
+            "https://R.Jina.AI/quiet-owl-12.ngrok-free.app/x",
+            "https://corsproxy.io/?webhook.site/x",
+            "https://api.allorigins.win/get?url=webhook.site%2Fx",
+            "https://translate.google.com/translate?u=webhook.site/x&sl=auto",
+        ] {
+            assert!(c(u), "{u}");
+        }
+        for u in [
+            "https://r.jina.ai/docs.rs/tokio",
+            "https://r.jina.ai/readme",
+            "https://12ft.io/about",
+            "https://www.google.com/search?q=webhook.site",
+            "https://docs.rs/percent-encoding/latest/percent_encoding/?search=%2525",
+            "https://github.com/acme/app/blob/main/docs/a%2520b.md",
+            "https://registry.npmjs.org/lodash.merge",
+        ] {
+            assert!(!c(u), "{u}");
+        }
+        for (u, want) in [
+            (
+                "https://r.jina.ai/http%253A%252F%252F169.254.169.254%252Flatest%252F",
+                "private_network",
+            ),
+            (
+                "https://r.jina.ai/169.254.169.254/latest/meta-data/",
+                "private_network",
+            ),
+            ("https://r.jina.ai/localhost:8080/admin", "loopback"),
+            ("https://r.jina.ai/docs.rs/tokio", "external"),
+            ("https://12ft.io/about", "external"),
         ] {
             assert_eq!(host_scope(u, None), want, "{u}");
         }
