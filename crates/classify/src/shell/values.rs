@@ -20,9 +20,9 @@
 //! line, a name bound twice in ways not followed — leaves the line as it
 //! is: its expansions stay values only the shell knows.
 //!
-//! Cost: [`rewrite`] returns at once for a line with none of `(`,
-//! `declare`, `typeset`, `read`, `set --`, `mapfile` (which `readarray`
-//! contains with `read`); otherwise one scan of the line.
+//! Cost: [`rewrite`] returns at once for a line with none of `=(`, `]=`,
+//! `]+=`, `declare`, `typeset`, `read`, `set --`, `mapfile` (which
+//! `readarray` contains with `read`); otherwise one scan of the line.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -788,7 +788,11 @@ fn mentions(text: &[u8], name: &str) -> bool {
 
 /// Cheap test: may the line bind a value this module reads?
 fn triggered(src: &str) -> bool {
-    src.contains('(')
+    // an array's binding (`a=(`, `a+=(`) or an element's (`a[1]=`,
+    // `m[k]+=`), not any `(`: a command substitution binds nothing
+    src.contains("=(")
+        || src.contains("]=")
+        || src.contains("]+=")
         || src.contains("declare")
         || src.contains("typeset")
         || src.contains("read")
