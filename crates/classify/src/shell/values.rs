@@ -786,18 +786,28 @@ fn mentions(text: &[u8], name: &str) -> bool {
     false
 }
 
-/// Cheap test: may the line bind a value this module reads?
+/// Cheap test: may the line bind a value this module reads? An array's
+/// binding (`a=(`, `a+=(`) or an element's (`a[1]=`, `m[k]+=`) — not any
+/// `(`: a command substitution binds nothing — or one of the words
+/// `declare`, `typeset`, `read` (`readarray` too), `set --`, `mapfile`.
+/// One pass over the bytes: every `Bash` call asks, and eight substring
+/// searches cost about a thousand instructions a line.
 fn triggered(src: &str) -> bool {
-    // an array's binding (`a=(`, `a+=(`) or an element's (`a[1]=`,
-    // `m[k]+=`), not any `(`: a command substitution binds nothing
-    src.contains("=(")
-        || src.contains("]=")
-        || src.contains("]+=")
-        || src.contains("declare")
-        || src.contains("typeset")
-        || src.contains("read")
-        || src.contains("set --")
-        || src.contains("mapfile")
+    let b = src.as_bytes();
+    let at = |i: usize, w: &[u8]| b.get(i..i + w.len()) == Some(w);
+    let before = |i: usize, k: usize| i.checked_sub(k).and_then(|j| b.get(j)).copied();
+    b.iter().enumerate().any(|(i, c)| match c {
+        b'(' => before(i, 1) == Some(b'='),
+        b'=' => {
+            before(i, 1) == Some(b']') || (before(i, 1) == Some(b'+') && before(i, 2) == Some(b']'))
+        }
+        b'd' => at(i, b"declare"),
+        b't' => at(i, b"typeset"),
+        b'r' => at(i, b"read"),
+        b's' => at(i, b"set --"),
+        b'm' => at(i, b"mapfile"),
+        _ => false,
+    })
 }
 
 /// The line with the values it spells in place of their expansions, or
@@ -1456,6 +1466,53 @@ fn expand(
 
 #[cfg(test)]
 mod tests {
+    /// The one-pass trigger says yes exactly where a substring search for
+    /// each of its patterns would.
+    #[test]
+    fn the_trigger_is_the_substring_test() {
+        let by_search = |s: &str| {
+            [
+                "=(", "]=", "]+=", "declare", "typeset", "read", "set --", "mapfile",
+            ]
+            .iter()
+            .any(|p| s.contains(p))
+        };
+        let mut lines = vec![
+            String::new(),
+            "a=(x)".into(),
+            "a+=(x)".into(),
+            "a[1]=x".into(),
+            "m[k]+=v".into(),
+            "] +=".into(),
+            "x = (y)".into(),
+            "echo $(date)".into(),
+            "readarray -t a".into(),
+            "set -- a".into(),
+            "set -x".into(),
+            "cargo build --release".into(),
+            "typeset".into(),
+            "declar".into(),
+            "mapfil".into(),
+            "rea".into(),
+        ];
+        // every string of up to four bytes over the patterns' bytes
+        let alphabet = [b'=', b'(', b']', b'+', b'r', b'e', b'a', b'd', b' ', b'x'];
+        let mut cur = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for s in &cur {
+                for c in alphabet {
+                    next.push(format!("{s}{}", c as char));
+                }
+            }
+            lines.extend(next.iter().cloned());
+            cur = next;
+        }
+        for l in &lines {
+            assert_eq!(super::triggered(l), by_search(l), "{l:?}");
+        }
+    }
+
     use super::rewrite;
 
     #[test]
